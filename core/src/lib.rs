@@ -1,0 +1,24 @@
+#![no_std]
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(clippy::indexing_slicing))]
+
+// Shared codecs, each in a module of its own.
+pub mod base64;
+pub mod error;
+pub mod hex;
+pub mod http_auth;
+pub mod json;
+pub mod u256;
+pub mod writer;
+
+// Protocols.
+pub mod evm;
+pub mod x402;
+
+pub use error::{BufferTooSmall, ErrorCode};
+
+/// The examples of the project README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ProjectReadmeDoctests;
