@@ -1,0 +1,303 @@
+//! Errors of the x402 codecs and of `exact` verification.
+//!
+//! [`DecodeError`] says precisely what was wrong with an x402 header or body and in which field;
+//! its code is the code of the underlying problem (`base64_invalid_character`, `json_syntax`,
+//! `missing_field`, `u256_overflow`, …). [`VerifyError`] is the verdict of a check; its codes are
+//! the reference TypeScript facilitator's strings (VECTORS.md), and
+//! [`VerifyError::reason`] maps it to the strings of the other implementations.
+
+use crate::base64::Base64Error;
+use crate::error::ErrorCode;
+use crate::evm::{Address, AddressError, SignatureError};
+use crate::hex::HexError;
+use crate::json::JsonError;
+use crate::u256::U256Error;
+use core::fmt;
+
+/// An x402 header or body could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeError {
+    object: &'static str,
+    field: &'static str,
+    reason: DecodeReason,
+}
+
+/// What was wrong with the decoded input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeReason {
+    /// The header or body is longer than the configured cap.
+    TooLong {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// The header is not valid base64 under the x402 policy.
+    Base64(Base64Error),
+    /// The text is not valid JSON.
+    Json(JsonError),
+    /// A required field is absent.
+    MissingField,
+    /// A field has the wrong JSON type.
+    WrongType,
+    /// An amount or other uint256 is malformed or out of range.
+    Amount(U256Error),
+    /// An EVM address is malformed.
+    Address(AddressError),
+    /// A hex field is malformed.
+    Hex(HexError),
+    /// A value has the right type but is not allowed (e.g. `maxTimeoutSeconds: 0`, an empty `accepts`).
+    InvalidValue,
+    /// `x402Version` is not 1 or 2.
+    UnsupportedVersion,
+    /// A list holds more items than the fixed capacity.
+    TooManyItems {
+        /// The capacity.
+        capacity: usize,
+    },
+}
+
+impl DecodeError {
+    /// A decode error in `field` of the top-level value (`header`, `x402Version`, …).
+    pub const fn new(field: &'static str, reason: DecodeReason) -> Self {
+        Self { object: "", field, reason }
+    }
+
+    /// The offending field's name (`amount`, `x402Version`, or `header`/`body` for the whole input).
+    pub const fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The path of the object holding the field (`accepts[]`, `payload.authorization`), empty
+    /// for the top level.
+    pub const fn object(&self) -> &'static str {
+        self.object
+    }
+
+    /// What was wrong.
+    pub const fn reason(&self) -> DecodeReason {
+        self.reason
+    }
+
+    /// The same error, located inside the object at `object` (set by the decoder of the parent).
+    pub(crate) const fn within(self, object: &'static str) -> Self {
+        Self { object, field: self.field, reason: self.reason }
+    }
+}
+
+impl ErrorCode for DecodeError {
+    fn code(&self) -> &'static str {
+        match &self.reason {
+            DecodeReason::TooLong { .. } => "input_too_long",
+            DecodeReason::Base64(e) => e.code(),
+            DecodeReason::Json(e) => e.code(),
+            DecodeReason::MissingField => "missing_field",
+            DecodeReason::WrongType => "wrong_type",
+            DecodeReason::Amount(e) => e.code(),
+            DecodeReason::Address(e) => e.code(),
+            DecodeReason::Hex(e) => e.code(),
+            DecodeReason::InvalidValue => "invalid_value",
+            DecodeReason::UnsupportedVersion => "invalid_x402_version",
+            DecodeReason::TooManyItems { .. } => "too_many_items",
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.object.is_empty() {
+            write!(f, "`{}`: ", self.field)?;
+        } else {
+            write!(f, "`{}.{}`: ", self.object, self.field)?;
+        }
+        match &self.reason {
+            DecodeReason::TooLong { limit } => write!(f, "longer than the {limit}-byte limit"),
+            DecodeReason::Base64(e) => write!(f, "{e}"),
+            DecodeReason::Json(e) => write!(f, "{e}"),
+            DecodeReason::MissingField => f.write_str("required field is missing"),
+            DecodeReason::WrongType => f.write_str("field has the wrong JSON type"),
+            DecodeReason::Amount(e) => write!(f, "{e}"),
+            DecodeReason::Address(e) => write!(f, "{e}"),
+            DecodeReason::Hex(e) => write!(f, "{e}"),
+            DecodeReason::InvalidValue => f.write_str("value is not allowed"),
+            DecodeReason::UnsupportedVersion => f.write_str("x402Version must be 1 or 2"),
+            DecodeReason::TooManyItems { capacity } => write!(f, "more than {capacity} items"),
+        }
+    }
+}
+
+/// Why an EVM signature did not authorize the transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureFailure {
+    /// The signature bytes are malformed or rejected by the signature policy.
+    Malformed(SignatureError),
+    /// The signature is valid but was made by another key.
+    WrongSigner {
+        /// The address the signature recovers to.
+        recovered: Address,
+    },
+    /// The signature is longer than an EOA signature (a smart-wallet EIP-1271 / ERC-6492
+    /// signature); it needs an on-chain check the core cannot make.
+    NotEoa,
+}
+
+/// The verdict of a failed `exact` verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The payment header or its scheme payload could not be decoded (`invalid_payload`).
+    InvalidPayload(DecodeError),
+    /// The server's own requirements could not be decoded (`invalid_payment_requirements`).
+    InvalidPaymentRequirements(DecodeError),
+    /// Unknown `x402Version`, or the payment's version differs from the requirements'
+    /// (`invalid_x402_version`).
+    InvalidX402Version,
+    /// The requirements name a network this verifier does not know (`invalid_network`).
+    InvalidNetwork,
+    /// The payload shape is not one this verifier handles (`unsupported_payload_type`).
+    UnsupportedPayloadType,
+    /// The scheme is not `exact` (`invalid_exact_evm_scheme`).
+    Scheme,
+    /// `extra.name` or `extra.version` is missing (`invalid_exact_evm_missing_eip712_domain`).
+    MissingEip712Domain,
+    /// The payment's network differs from the requirements' (`invalid_exact_evm_network_mismatch`).
+    NetworkMismatch,
+    /// v2 `accepted` is not value-equal to the offered requirements (`accepted_requirements_mismatch`).
+    AcceptedRequirementsMismatch,
+    /// The signature does not authorize the transfer (`invalid_exact_evm_signature`).
+    Signature(SignatureFailure),
+    /// `authorization.to` is not `payTo` (`invalid_exact_evm_recipient_mismatch`).
+    RecipientMismatch,
+    /// `validBefore` is too close or in the past
+    /// (`invalid_exact_evm_payload_authorization_valid_before`).
+    ValidBefore,
+    /// `validAfter` is in the future (`invalid_exact_evm_payload_authorization_valid_after`).
+    ValidAfter,
+    /// The signed value does not match the required amount
+    /// (`invalid_exact_evm_payload_authorization_value_mismatch`).
+    ValueMismatch,
+}
+
+/// Whose error strings [`VerifyError::reason`] speaks (x402.md §10). The strings are not
+/// interoperable across implementations; pick the one your peers expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReasonDialect {
+    /// The reference TypeScript facilitator (`@x402/evm` v2) — the same as [`VerifyError::code`].
+    #[default]
+    TypeScript,
+    /// The Go SDK (`go/mechanisms/evm/exact/facilitator/errors.go`).
+    Go,
+    /// The Python SDK (`python/x402/mechanisms/evm/constants.py`).
+    Python,
+    /// The x402 specification §9 list (v1 wording for the value check).
+    SpecV1,
+    /// x402-rs (`ErrorReason`).
+    X402Rs,
+}
+
+impl VerifyError {
+    /// The verdict for a payment that could not be decoded: `invalid_x402_version` when the
+    /// version is unknown, `invalid_payload` otherwise.
+    pub fn from_payload(error: DecodeError) -> Self {
+        match error.reason() {
+            DecodeReason::UnsupportedVersion => Self::InvalidX402Version,
+            _ => Self::InvalidPayload(error),
+        }
+    }
+
+    /// The error string the given implementation uses for this failure.
+    ///
+    /// | failure | TypeScript / Go | Python | spec §9 (v1) | x402-rs |
+    /// |---|---|---|---|---|
+    /// | payload | `invalid_payload` | same | same | `invalid_format` |
+    /// | scheme | `invalid_exact_evm_scheme` | `unsupported_scheme` | `unsupported_scheme` | `unsupported_scheme` |
+    /// | network mismatch | `invalid_exact_evm_network_mismatch` | `network_mismatch` | `invalid_network` | `chain_id_mismatch` |
+    /// | signature | `invalid_exact_evm_signature` | `invalid_exact_evm_payload_signature` | same as Python | `invalid_signature` |
+    /// | recipient | `invalid_exact_evm_recipient_mismatch` | `invalid_exact_evm_payload_recipient_mismatch` | same as Python | `recipient_mismatch` |
+    /// | valid before | `invalid_exact_evm_payload_authorization_valid_before` | same | same | `invalid_payment_expired` |
+    /// | valid after | `invalid_exact_evm_payload_authorization_valid_after` | same | same | `invalid_payment_early` |
+    /// | value | `invalid_exact_evm_payload_authorization_value_mismatch` | same | `invalid_exact_evm_payload_authorization_value` | `invalid_payment_amount` |
+    ///
+    /// ```
+    /// use pay402::x402::{ReasonDialect, VerifyError};
+    /// assert_eq!(VerifyError::ValidAfter.reason(ReasonDialect::X402Rs), "invalid_payment_early");
+    /// ```
+    pub fn reason(&self, dialect: ReasonDialect) -> &'static str {
+        use ReasonDialect::{Go, Python, SpecV1, TypeScript, X402Rs};
+        match (dialect, self) {
+            (TypeScript | Go, _) => self.code(),
+            (X402Rs, Self::InvalidPayload(_) | Self::InvalidX402Version) => "invalid_format",
+            (X402Rs, Self::InvalidPaymentRequirements(_) | Self::MissingEip712Domain) => "invalid_format",
+            (X402Rs, Self::InvalidNetwork) => "unsupported_chain",
+            (X402Rs, Self::UnsupportedPayloadType | Self::Scheme) => "unsupported_scheme",
+            (X402Rs, Self::NetworkMismatch) => "chain_id_mismatch",
+            (X402Rs, Self::AcceptedRequirementsMismatch) => "accepted_requirements_mismatch",
+            (X402Rs, Self::Signature(_)) => "invalid_signature",
+            (X402Rs, Self::RecipientMismatch) => "recipient_mismatch",
+            (X402Rs, Self::ValidBefore) => "invalid_payment_expired",
+            (X402Rs, Self::ValidAfter) => "invalid_payment_early",
+            (X402Rs, Self::ValueMismatch) => "invalid_payment_amount",
+            (Python | SpecV1, Self::Scheme) => "unsupported_scheme",
+            (Python | SpecV1, Self::Signature(_)) => "invalid_exact_evm_payload_signature",
+            (Python | SpecV1, Self::RecipientMismatch) => "invalid_exact_evm_payload_recipient_mismatch",
+            (Python, Self::NetworkMismatch) => "network_mismatch",
+            (SpecV1, Self::NetworkMismatch) => "invalid_network",
+            (SpecV1, Self::ValueMismatch) => "invalid_exact_evm_payload_authorization_value",
+            (SpecV1, Self::MissingEip712Domain | Self::AcceptedRequirementsMismatch) => {
+                "invalid_payment_requirements"
+            }
+            (Python | SpecV1, _) => self.code(),
+        }
+    }
+}
+
+impl ErrorCode for VerifyError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidPayload(_) => "invalid_payload",
+            Self::InvalidPaymentRequirements(_) => "invalid_payment_requirements",
+            Self::InvalidX402Version => "invalid_x402_version",
+            Self::InvalidNetwork => "invalid_network",
+            Self::UnsupportedPayloadType => "unsupported_payload_type",
+            Self::Scheme => "invalid_exact_evm_scheme",
+            Self::MissingEip712Domain => "invalid_exact_evm_missing_eip712_domain",
+            Self::NetworkMismatch => "invalid_exact_evm_network_mismatch",
+            Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
+            Self::Signature(_) => "invalid_exact_evm_signature",
+            Self::RecipientMismatch => "invalid_exact_evm_recipient_mismatch",
+            Self::ValidBefore => "invalid_exact_evm_payload_authorization_valid_before",
+            Self::ValidAfter => "invalid_exact_evm_payload_authorization_valid_after",
+            Self::ValueMismatch => "invalid_exact_evm_payload_authorization_value_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidPayload(e) => write!(f, "payment payload is invalid: {e}"),
+            Self::InvalidPaymentRequirements(e) => write!(f, "payment requirements are invalid: {e}"),
+            Self::InvalidX402Version => {
+                f.write_str("x402Version is unknown or differs from the requirements' version")
+            }
+            Self::InvalidNetwork => f.write_str("the requirements name an unknown network"),
+            Self::UnsupportedPayloadType => f.write_str("the payload type is not supported by this verifier"),
+            Self::Scheme => f.write_str("scheme is not `exact`"),
+            Self::MissingEip712Domain => {
+                f.write_str("requirements.extra must carry the token's EIP-712 `name` and `version`")
+            }
+            Self::NetworkMismatch => f.write_str("the payment's network differs from the requirements'"),
+            Self::AcceptedRequirementsMismatch => {
+                f.write_str("`accepted` is not equal to the offered payment requirements")
+            }
+            Self::Signature(SignatureFailure::Malformed(e)) => write!(f, "signature rejected: {e}"),
+            Self::Signature(SignatureFailure::WrongSigner { recovered }) => {
+                write!(f, "signature was made by {recovered}, not by authorization.from")
+            }
+            Self::Signature(SignatureFailure::NotEoa) => {
+                f.write_str("signature is not a 65-byte EOA signature (smart wallets need an on-chain check)")
+            }
+            Self::RecipientMismatch => f.write_str("authorization.to is not the requirements' payTo"),
+            Self::ValidBefore => f.write_str("authorization expires too soon (validBefore)"),
+            Self::ValidAfter => f.write_str("authorization is not valid yet (validAfter)"),
+            Self::ValueMismatch => f.write_str("authorization value does not match the required amount"),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The `exact` EVM scheme payload with EIP-3009 (x402.md §2.3, §5):
+//! `{signature, authorization: {from, to, value, validAfter, validBefore, nonce}}`.
+
+use super::error::{DecodeError, DecodeReason};
+use super::field;
+use crate::evm::{Address, TransferWithAuthorization};
+use crate::json::RawValue;
+
+/// Longest signature accepted, in bytes. EOA signatures are 65 (or 64, ERC-2098) bytes; smart
+/// wallet signatures (EIP-1271, ERC-6492 wrappers) are longer and are carried through so the host
+/// can check them on chain.
+pub const MAX_SIGNATURE_LEN: usize = 2048;
+
+/// A decoded EIP-3009 `exact` payload.
+#[derive(Debug, Clone, Copy)]
+pub struct ExactEvmPayload<'a> {
+    /// The signature's hex digits, without `0x` (validated: even length, hex only).
+    pub signature_hex: &'a str,
+    /// The signed authorization.
+    pub authorization: TransferWithAuthorization,
+}
+
+impl<'a> ExactEvmPayload<'a> {
+    /// Decodes an EIP-3009 `payload` object. Use [`PayloadKind::of`] first to tell it from a
+    /// Permit2 or Solana payload.
+    pub fn from_json_value(payload: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(payload, "payload")?;
+        let signature = field::required_str(&obj, "signature")?;
+        let signature_hex = signature_hex(signature.as_plain())?;
+        let auth = field::required_object(&obj, "authorization")?;
+        let authorization = decode_authorization(&auth).map_err(|e| e.within("payload.authorization"))?;
+        Ok(Self { signature_hex, authorization })
+    }
+
+    /// The signature bytes, decoded into `buf` (at least [`MAX_SIGNATURE_LEN`] bytes).
+    pub fn signature_bytes<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], DecodeError> {
+        crate::hex::decode_into(self.signature_hex.as_bytes(), buf)
+            .map_err(|e| DecodeError::new("signature", DecodeReason::Hex(e)).within("payload"))
+    }
+}
+
+fn decode_authorization(auth: &RawValue<'_>) -> Result<TransferWithAuthorization, DecodeError> {
+    Ok(TransferWithAuthorization {
+        from: field::required_address(auth, "from")?,
+        to: field::required_address(auth, "to")?,
+        value: field::required_amount(auth, "value")?,
+        valid_after: field::required_amount(auth, "validAfter")?,
+        valid_before: field::required_amount(auth, "validBefore")?,
+        nonce: field::required_bytes32(auth, "nonce")?,
+    })
+}
+
+/// Validates `0x` + an even number of hex digits (at most [`MAX_SIGNATURE_LEN`] bytes) and returns
+/// the digits.
+fn signature_hex(text: Option<&str>) -> Result<&str, DecodeError> {
+    let err = |reason| DecodeError::new("signature", reason).within("payload");
+    // Escaped JSON strings never carry hex digits in practice; refuse them rather than copy.
+    let text = text.ok_or(err(DecodeReason::InvalidValue))?;
+    let digits = crate::hex::strip_0x(text.as_bytes()).map_err(|e| err(DecodeReason::Hex(e)))?;
+    if digits.is_empty() || digits.len() > MAX_SIGNATURE_LEN.saturating_mul(2) {
+        return Err(err(DecodeReason::InvalidValue));
+    }
+    if digits.len() % 2 != 0 {
+        return Err(err(DecodeReason::Hex(crate::hex::HexError::OddLength)));
+    }
+    if let Some(index) = digits.iter().position(|b| !b.is_ascii_hexdigit()) {
+        return Err(err(DecodeReason::Hex(crate::hex::HexError::InvalidCharacter { index })));
+    }
+    // `digits` is ASCII hex, so this sub-slice is on char boundaries.
+    Ok(text.get(2..).unwrap_or_default())
+}
+
+/// Which EVM `exact` payload a `payload` object carries; the reference facilitator dispatches on
+/// the key that is present (x402.md §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadKind {
+    /// `authorization`: EIP-3009.
+    Eip3009,
+    /// `permit2Authorization`: a Permit2 witness transfer.
+    Permit2,
+    /// `transaction`: a Solana transaction.
+    SolanaTransaction,
+    /// Anything else.
+    Unknown,
+}
+
+impl PayloadKind {
+    /// Classifies a scheme payload by its keys.
+    pub fn of(payload: &RawValue<'_>) -> Self {
+        if field::member(payload, "authorization").is_some() {
+            Self::Eip3009
+        } else if field::member(payload, "permit2Authorization").is_some() {
+            Self::Permit2
+        } else if field::member(payload, "transaction").is_some() {
+            Self::SolanaTransaction
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
+/// The parts of a verified authorization a host needs to persist for replay protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReplayKey {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Token contract.
+    pub asset: Address,
+    /// The payer (`authorization.from`).
+    pub payer: Address,
+    /// The EIP-3009 nonce.
+    pub nonce: [u8; 32],
+}
+
+impl ReplayKey {
+    /// Fixed-size byte form: chain id (8 bytes, big-endian) ‖ asset ‖ payer ‖ nonce. The token
+    /// contract rejects a second use of the same `(payer, nonce)`; a host store keyed by these
+    /// bytes rejects it before it reaches the chain.
+    pub fn to_bytes(&self) -> [u8; 80] {
+        let mut out = [0u8; 80];
+        let (chain, rest) = out.split_at_mut(8);
+        let (asset, rest) = rest.split_at_mut(20);
+        let (payer, nonce) = rest.split_at_mut(20);
+        chain.copy_from_slice(&self.chain_id.to_be_bytes());
+        asset.copy_from_slice(&self.asset.0);
+        payer.copy_from_slice(&self.payer.0);
+        nonce.copy_from_slice(&self.nonce);
+        out
+    }
+}

@@ -1,0 +1,154 @@
+//! `PaymentRequired`: the 402 answer (x402.md §2.2 v1 JSON body, §3.3 v2 `PAYMENT-REQUIRED` header).
+
+use super::error::{DecodeError, DecodeReason};
+use super::payment_requirements::{PaymentRequirementsV1, PaymentRequirementsV2};
+use super::resource_info::ResourceInfo;
+use super::{field, header, X402Version};
+use crate::error::BufferTooSmall;
+use crate::json::{ArrayWriter, JsonStr, ObjectWriter, RawValue};
+use crate::writer::Writer;
+use heapless::Vec;
+
+/// How many `accepts` entries a decoded `PaymentRequired` can hold.
+pub const MAX_ACCEPTS: usize = 16;
+
+/// The v1 402 body `{x402Version: 1, error, accepts}`.
+#[derive(Debug, Clone)]
+pub struct PaymentRequiredV1<'a> {
+    /// `error`: human-readable text or a reason code.
+    pub error: Option<JsonStr<'a>>,
+    /// `accepts`: at least one entry.
+    pub accepts: Vec<PaymentRequirementsV1<'a>, MAX_ACCEPTS>,
+}
+
+/// The v2 `PAYMENT-REQUIRED` value `{x402Version: 2, error?, resource, accepts, extensions?}`.
+#[derive(Debug, Clone)]
+pub struct PaymentRequiredV2<'a> {
+    /// `error`, optional.
+    pub error: Option<JsonStr<'a>>,
+    /// `resource`.
+    pub resource: ResourceInfo<'a>,
+    /// `accepts`: at least one entry.
+    pub accepts: Vec<PaymentRequirementsV2<'a>, MAX_ACCEPTS>,
+    /// `extensions`, echoed verbatim.
+    pub extensions: Option<RawValue<'a>>,
+}
+
+/// A `PaymentRequired` of either version.
+#[derive(Debug, Clone)]
+pub enum PaymentRequired<'a> {
+    /// x402 v1.
+    V1(PaymentRequiredV1<'a>),
+    /// x402 v2.
+    V2(PaymentRequiredV2<'a>),
+}
+
+impl<'a> PaymentRequired<'a> {
+    /// Decodes the JSON text of a `PaymentRequired` (a v1 402 body, or a decoded v2 header).
+    ///
+    /// Fails with a [`DecodeError`] naming the field on bad JSON, a missing or mistyped field, an
+    /// empty `accepts`, or more than [`MAX_ACCEPTS`] entries.
+    pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
+        let value = RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        Self::from_json_value(value)
+    }
+
+    /// Decodes a `PAYMENT-REQUIRED` header value (base64 JSON) into `buf`, which then holds the
+    /// JSON the result borrows from. The buffer's length caps the decoded size.
+    pub fn from_header(header_value: &[u8], buf: &'a mut [u8]) -> Result<Self, DecodeError> {
+        Self::from_json(header::decode(header_value, buf)?)
+    }
+
+    /// Decodes an already parsed JSON value.
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "body")?;
+        match field::x402_version(&obj)? {
+            X402Version::V1 => Ok(Self::V1(PaymentRequiredV1 {
+                error: field::optional_str(&obj, "error")?,
+                accepts: accepts(&obj, PaymentRequirementsV1::from_json_value)?,
+            })),
+            X402Version::V2 => Ok(Self::V2(PaymentRequiredV2 {
+                error: field::optional_str(&obj, "error")?,
+                resource: ResourceInfo::from_json_value(field::required(&obj, "resource")?)
+                    .map_err(|e| e.within("resource"))?,
+                accepts: accepts(&obj, PaymentRequirementsV2::from_json_value)?,
+                extensions: field::optional_object(&obj, "extensions")?,
+            })),
+        }
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> X402Version {
+        match self {
+            Self::V1(_) => X402Version::V1,
+            Self::V2(_) => X402Version::V2,
+        }
+    }
+
+    /// Number of `accepts` entries.
+    pub fn accepts_len(&self) -> usize {
+        match self {
+            Self::V1(p) => p.accepts.len(),
+            Self::V2(p) => p.accepts.len(),
+        }
+    }
+
+    /// Writes the canonical compact JSON in the spec's key order.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        match self {
+            Self::V1(p) => {
+                o.field_u64("x402Version", 1)?;
+                if let Some(error) = &p.error {
+                    o.field_json_str("error", error)?;
+                }
+                o.field_with("accepts", |w| {
+                    let mut a = ArrayWriter::begin(w)?;
+                    for r in &p.accepts {
+                        a.element_with(|w| r.write_json(w))?;
+                    }
+                    a.end()
+                })?;
+            }
+            Self::V2(p) => {
+                o.field_u64("x402Version", 2)?;
+                if let Some(error) = &p.error {
+                    o.field_json_str("error", error)?;
+                }
+                o.field_with("resource", |w| p.resource.write_json(w))?;
+                o.field_with("accepts", |w| {
+                    let mut a = ArrayWriter::begin(w)?;
+                    for r in &p.accepts {
+                        a.element_with(|w| r.write_json(w))?;
+                    }
+                    a.end()
+                })?;
+                if let Some(extensions) = &p.extensions {
+                    o.field_raw("extensions", extensions)?;
+                }
+            }
+        }
+        o.end()
+    }
+}
+
+/// Decodes the `accepts` array with `decode` for each entry.
+fn accepts<'a, T>(
+    obj: &RawValue<'a>,
+    decode: impl Fn(RawValue<'a>) -> Result<T, DecodeError>,
+) -> Result<Vec<T, MAX_ACCEPTS>, DecodeError> {
+    const KEY: &str = "accepts";
+    let elements = field::required(obj, KEY)?
+        .elements()
+        .ok_or(DecodeError::new(KEY, DecodeReason::WrongType))?;
+    let mut out = Vec::new();
+    for element in elements {
+        let entry = decode(element).map_err(|e| e.within("accepts[]"))?;
+        out.push(entry)
+            .map_err(|_| DecodeError::new(KEY, DecodeReason::TooManyItems { capacity: MAX_ACCEPTS }))?;
+    }
+    if out.is_empty() {
+        return Err(DecodeError::new(KEY, DecodeReason::InvalidValue));
+    }
+    Ok(out)
+}

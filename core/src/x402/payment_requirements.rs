@@ -1,0 +1,253 @@
+//! `PaymentRequirements`: one way to pay, as offered in a 402 (x402.md §2.2 v1, §3.3 v2).
+
+use super::error::DecodeError;
+use super::field;
+use super::X402Version;
+use crate::error::BufferTooSmall;
+use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::u256::U256;
+use crate::writer::Writer;
+
+/// A v1 `accepts[]` entry (x402.md §2.2), borrowed from the decoded JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentRequirementsV1<'a> {
+    /// `scheme`, e.g. `exact`.
+    pub scheme: JsonStr<'a>,
+    /// `network`: a v1 network name such as `base-sepolia`.
+    pub network: JsonStr<'a>,
+    /// `maxAmountRequired` in atomic units.
+    pub max_amount_required: U256,
+    /// `asset`: token address or SPL mint.
+    pub asset: JsonStr<'a>,
+    /// `payTo`: the recipient.
+    pub pay_to: JsonStr<'a>,
+    /// `resource`: the protected URL.
+    pub resource: JsonStr<'a>,
+    /// `description`, possibly empty.
+    pub description: JsonStr<'a>,
+    /// `mimeType`, optional.
+    pub mime_type: Option<JsonStr<'a>>,
+    /// `outputSchema`, optional, echoed verbatim.
+    pub output_schema: Option<RawValue<'a>>,
+    /// `maxTimeoutSeconds`, positive.
+    pub max_timeout_seconds: u64,
+    /// `extra`, optional object, echoed verbatim (EVM: the token's EIP-712 `name`/`version`).
+    pub extra: Option<RawValue<'a>>,
+}
+
+/// A v2 `accepts[]` entry (x402.md §3.3), borrowed from the decoded JSON.
+///
+/// Keeps the source text of the whole object in [`PaymentRequirementsV2::raw`]: a v2 client echoes
+/// it verbatim as `accepted`, and a verifier compares `accepted` with the offer by value.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentRequirementsV2<'a> {
+    /// `scheme`, e.g. `exact` or `upto`.
+    pub scheme: JsonStr<'a>,
+    /// `network`: a CAIP-2 id such as `eip155:84532`.
+    pub network: JsonStr<'a>,
+    /// `amount` in atomic units.
+    pub amount: U256,
+    /// `asset`: token address or SPL mint.
+    pub asset: JsonStr<'a>,
+    /// `payTo`: the recipient.
+    pub pay_to: JsonStr<'a>,
+    /// `maxTimeoutSeconds`, positive.
+    pub max_timeout_seconds: u64,
+    /// `extra`, optional object, echoed verbatim.
+    pub extra: Option<RawValue<'a>>,
+    /// The whole object as received, when decoded from JSON.
+    pub raw: Option<RawValue<'a>>,
+}
+
+/// One payment requirement of either version.
+#[derive(Debug, Clone, Copy)]
+pub enum PaymentRequirements<'a> {
+    /// x402 v1.
+    V1(PaymentRequirementsV1<'a>),
+    /// x402 v2.
+    V2(PaymentRequirementsV2<'a>),
+}
+
+impl<'a> PaymentRequirementsV1<'a> {
+    /// Decodes a v1 requirements object.
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "paymentRequirements")?;
+        Ok(Self {
+            scheme: field::required_str(&obj, "scheme")?,
+            network: field::required_str(&obj, "network")?,
+            max_amount_required: field::required_amount(&obj, "maxAmountRequired")?,
+            asset: field::required_str(&obj, "asset")?,
+            pay_to: field::required_str(&obj, "payTo")?,
+            resource: field::required_str(&obj, "resource")?,
+            description: field::required_str(&obj, "description")?,
+            mime_type: field::optional_str(&obj, "mimeType")?,
+            output_schema: field::member(&obj, "outputSchema"),
+            max_timeout_seconds: field::required_positive_u64(&obj, "maxTimeoutSeconds")?,
+            extra: field::optional_object(&obj, "extra")?,
+        })
+    }
+
+    /// Writes the canonical compact JSON in the spec's key order; absent optional fields are omitted.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_json_str("scheme", &self.scheme)?;
+        o.field_json_str("network", &self.network)?;
+        o.field_with("maxAmountRequired", |w| write_amount(w, &self.max_amount_required))?;
+        o.field_json_str("asset", &self.asset)?;
+        o.field_json_str("payTo", &self.pay_to)?;
+        o.field_json_str("resource", &self.resource)?;
+        o.field_json_str("description", &self.description)?;
+        if let Some(mime_type) = &self.mime_type {
+            o.field_json_str("mimeType", mime_type)?;
+        }
+        if let Some(schema) = &self.output_schema {
+            o.field_raw("outputSchema", schema)?;
+        }
+        o.field_u64("maxTimeoutSeconds", self.max_timeout_seconds)?;
+        if let Some(extra) = &self.extra {
+            o.field_raw("extra", extra)?;
+        }
+        o.end()
+    }
+}
+
+impl<'a> PaymentRequirementsV2<'a> {
+    /// Decodes a v2 requirements object, keeping its source text.
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "paymentRequirements")?;
+        Ok(Self {
+            scheme: field::required_str(&obj, "scheme")?,
+            network: field::required_str(&obj, "network")?,
+            amount: field::required_amount(&obj, "amount")?,
+            asset: field::required_str(&obj, "asset")?,
+            pay_to: field::required_str(&obj, "payTo")?,
+            max_timeout_seconds: field::required_positive_u64(&obj, "maxTimeoutSeconds")?,
+            extra: field::optional_object(&obj, "extra")?,
+            raw: Some(obj),
+        })
+    }
+
+    /// Writes the canonical compact JSON in the spec's key order; absent `extra` is omitted.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_json_str("scheme", &self.scheme)?;
+        o.field_json_str("network", &self.network)?;
+        o.field_with("amount", |w| write_amount(w, &self.amount))?;
+        o.field_json_str("asset", &self.asset)?;
+        o.field_json_str("payTo", &self.pay_to)?;
+        o.field_u64("maxTimeoutSeconds", self.max_timeout_seconds)?;
+        if let Some(extra) = &self.extra {
+            o.field_raw("extra", extra)?;
+        }
+        o.end()
+    }
+
+    /// Writes the object as a v2 client must echo it in `accepted`: the received text, minified,
+    /// when there is one; otherwise the canonical form.
+    pub fn write_echo(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        match &self.raw {
+            Some(raw) => crate::json::write_minified(w, raw),
+            None => self.write_json(w),
+        }
+    }
+}
+
+impl<'a> PaymentRequirements<'a> {
+    /// Decodes a requirements object; the version is told by its amount field (`amount` for v2,
+    /// `maxAmountRequired` for v1).
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "paymentRequirements")?;
+        if field::member(&obj, "amount").is_some() {
+            PaymentRequirementsV2::from_json_value(obj).map(Self::V2)
+        } else {
+            PaymentRequirementsV1::from_json_value(obj).map(Self::V1)
+        }
+    }
+
+    /// Decodes a requirements object of a known version.
+    pub fn from_json_value_versioned(value: RawValue<'a>, version: X402Version) -> Result<Self, DecodeError> {
+        match version {
+            X402Version::V1 => PaymentRequirementsV1::from_json_value(value).map(Self::V1),
+            X402Version::V2 => PaymentRequirementsV2::from_json_value(value).map(Self::V2),
+        }
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> X402Version {
+        match self {
+            Self::V1(_) => X402Version::V1,
+            Self::V2(_) => X402Version::V2,
+        }
+    }
+
+    /// `scheme`.
+    pub fn scheme(&self) -> JsonStr<'a> {
+        match self {
+            Self::V1(r) => r.scheme,
+            Self::V2(r) => r.scheme,
+        }
+    }
+
+    /// `network` as written.
+    pub fn network(&self) -> JsonStr<'a> {
+        match self {
+            Self::V1(r) => r.network,
+            Self::V2(r) => r.network,
+        }
+    }
+
+    /// The required amount (`maxAmountRequired` in v1, `amount` in v2).
+    pub fn amount(&self) -> U256 {
+        match self {
+            Self::V1(r) => r.max_amount_required,
+            Self::V2(r) => r.amount,
+        }
+    }
+
+    /// `asset`.
+    pub fn asset(&self) -> JsonStr<'a> {
+        match self {
+            Self::V1(r) => r.asset,
+            Self::V2(r) => r.asset,
+        }
+    }
+
+    /// `payTo`.
+    pub fn pay_to(&self) -> JsonStr<'a> {
+        match self {
+            Self::V1(r) => r.pay_to,
+            Self::V2(r) => r.pay_to,
+        }
+    }
+
+    /// `maxTimeoutSeconds`.
+    pub fn max_timeout_seconds(&self) -> u64 {
+        match self {
+            Self::V1(r) => r.max_timeout_seconds,
+            Self::V2(r) => r.max_timeout_seconds,
+        }
+    }
+
+    /// `extra`, when present.
+    pub fn extra(&self) -> Option<RawValue<'a>> {
+        match self {
+            Self::V1(r) => r.extra,
+            Self::V2(r) => r.extra,
+        }
+    }
+
+    /// Writes the canonical compact JSON of the requirements.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        match self {
+            Self::V1(r) => r.write_json(w),
+            Self::V2(r) => r.write_json(w),
+        }
+    }
+}
+
+/// Writes a uint256 as a JSON string of decimal digits, as every x402 amount is written.
+pub(crate) fn write_amount(w: &mut Writer<'_>, amount: &U256) -> Result<(), BufferTooSmall> {
+    w.push_byte(b'"')?;
+    amount.write_decimal(w)?;
+    w.push_byte(b'"')
+}

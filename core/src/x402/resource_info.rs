@@ -1,0 +1,47 @@
+//! v2 `ResourceInfo`: the protected resource, top-level in `PaymentRequired` (x402.md §3.3).
+
+use super::error::{DecodeError, DecodeReason};
+use super::field;
+use crate::error::BufferTooSmall;
+use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::writer::Writer;
+
+/// `{url, description?, mimeType?}`, borrowed from the decoded JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceInfo<'a> {
+    /// `url`, non-empty.
+    pub url: JsonStr<'a>,
+    /// `description`, optional (the TypeScript server always writes it, possibly empty).
+    pub description: Option<JsonStr<'a>>,
+    /// `mimeType`, optional.
+    pub mime_type: Option<JsonStr<'a>>,
+}
+
+impl<'a> ResourceInfo<'a> {
+    /// Decodes a `resource` object.
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "resource")?;
+        let url = field::required_str(&obj, "url")?;
+        if url.is_empty() {
+            return Err(DecodeError::new("url", DecodeReason::InvalidValue));
+        }
+        Ok(Self {
+            url,
+            description: field::optional_str(&obj, "description")?,
+            mime_type: field::optional_str(&obj, "mimeType")?,
+        })
+    }
+
+    /// Writes `{"url":…,"description":…,"mimeType":…}`, omitting absent fields.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_json_str("url", &self.url)?;
+        if let Some(description) = &self.description {
+            o.field_json_str("description", description)?;
+        }
+        if let Some(mime_type) = &self.mime_type {
+            o.field_json_str("mimeType", mime_type)?;
+        }
+        o.end()
+    }
+}

@@ -1,0 +1,88 @@
+//! `SettleResponse`: the settlement receipt (x402.md §2.4; v1 `X-PAYMENT-RESPONSE`, v2
+//! `PAYMENT-RESPONSE`, and the facilitator's `/settle` answer, §12).
+
+use super::error::{DecodeError, DecodeReason};
+use super::payment_requirements::write_amount;
+use super::{field, header};
+use crate::error::BufferTooSmall;
+use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::u256::U256;
+use crate::writer::Writer;
+
+/// `{success, errorReason?, errorMessage?, transaction, network, payer?, amount?, extensions?}`.
+///
+/// Which optional fields were present is preserved: a failure receipt without `transaction`
+/// (one revision of the v2 spec) re-encodes without it.
+#[derive(Debug, Clone, Copy)]
+pub struct SettleResponse<'a> {
+    /// `success`.
+    pub success: bool,
+    /// `errorReason`: a reason code, on failure.
+    pub error_reason: Option<JsonStr<'a>>,
+    /// `errorMessage`: free text, on failure.
+    pub error_message: Option<JsonStr<'a>>,
+    /// `transaction`: EVM transaction hash or base58 Solana signature; `""` on failure.
+    pub transaction: Option<JsonStr<'a>>,
+    /// `network`.
+    pub network: JsonStr<'a>,
+    /// `payer`.
+    pub payer: Option<JsonStr<'a>>,
+    /// `amount`: the settled amount (v2, for `upto`).
+    pub amount: Option<U256>,
+    /// `extensions`, echoed verbatim.
+    pub extensions: Option<RawValue<'a>>,
+}
+
+impl<'a> SettleResponse<'a> {
+    /// Decodes the JSON text of a settlement response.
+    pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
+        let value = RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        Self::from_json_value(value)
+    }
+
+    /// Decodes an `X-PAYMENT-RESPONSE` / `PAYMENT-RESPONSE` header value into `buf`.
+    pub fn from_header(header_value: &[u8], buf: &'a mut [u8]) -> Result<Self, DecodeError> {
+        Self::from_json(header::decode(header_value, buf)?)
+    }
+
+    /// Decodes an already parsed JSON value.
+    pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
+        let obj = field::object(value, "body")?;
+        Ok(Self {
+            success: field::required_bool(&obj, "success")?,
+            error_reason: field::optional_str(&obj, "errorReason")?,
+            error_message: field::optional_str(&obj, "errorMessage")?,
+            transaction: field::optional_str(&obj, "transaction")?,
+            network: field::required_str(&obj, "network")?,
+            payer: field::optional_str(&obj, "payer")?,
+            amount: field::optional_amount(&obj, "amount")?,
+            extensions: field::optional_object(&obj, "extensions")?,
+        })
+    }
+
+    /// Writes compact JSON in the order of the spec's examples.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_bool("success", self.success)?;
+        if let Some(reason) = &self.error_reason {
+            o.field_json_str("errorReason", reason)?;
+        }
+        if let Some(message) = &self.error_message {
+            o.field_json_str("errorMessage", message)?;
+        }
+        if let Some(transaction) = &self.transaction {
+            o.field_json_str("transaction", transaction)?;
+        }
+        o.field_json_str("network", &self.network)?;
+        if let Some(payer) = &self.payer {
+            o.field_json_str("payer", payer)?;
+        }
+        if let Some(amount) = &self.amount {
+            o.field_with("amount", |w| write_amount(w, amount))?;
+        }
+        if let Some(extensions) = &self.extensions {
+            o.field_raw("extensions", extensions)?;
+        }
+        o.end()
+    }
+}

@@ -1,0 +1,19 @@
+//! base64 decoding under every policy never panics, and whatever decodes re-encodes to a
+//! canonical form that decodes to the same bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use pay402::base64::{decode_into, encode_into, Base64Policy};
+
+fuzz_target!(|data: &[u8]| {
+    for policy in [Base64Policy::STANDARD_PADDED, Base64Policy::X402, Base64Policy::ANY] {
+        let mut out = [0u8; 4096];
+        if let Ok(bytes) = decode_into(data, &policy, &mut out) {
+            let mut encoded = [0u8; 8192];
+            let text = encode_into(bytes, &mut encoded).expect("canonical encoding fits");
+            let mut again = [0u8; 4096];
+            let decoded = decode_into(text.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut again)
+                .expect("canonical encoding decodes");
+            assert_eq!(decoded, bytes);
+        }
+    }
+});

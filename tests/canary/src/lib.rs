@@ -1,0 +1,106 @@
+//! The no-allocator canary.
+//!
+//! A `#![no_std]` staticlib with **no `#[global_allocator]`** that calls the public entry points of
+//! every pay402 module. If anything in the dependency graph allocated, linking would fail with
+//! "no global memory allocator found". `tests/run.sh` builds it for `thumbv7em-none-eabihf`.
+//! Each exported function takes its input from the caller so nothing is optimized away.
+#![no_std]
+// The only `unsafe` is `#[unsafe(no_mangle)]` on the exported symbols, allowed one by one.
+#![deny(unsafe_code)]
+
+use pay402::base64::{self, Base64Policy};
+use pay402::evm::{recover_address, Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization};
+use pay402::json::{values_equal, write_minified, RawValue};
+use pay402::u256::LeadingZeros;
+use pay402::writer::write_all;
+use pay402::x402::{
+    header, verify_payment_header, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse,
+    VerifyPolicy, VerifyRequest, VerifyResponse,
+};
+use pay402::{hex, http_auth, U256};
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
+}
+
+/// Shared codecs: base64, hex, U256, JSON, RFC 9110 auth.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_codecs(input: &[u8; 256], out: &mut [u8; 1024]) -> usize {
+    let mut total = 0usize;
+    for policy in [Base64Policy::STANDARD_PADDED, Base64Policy::X402, Base64Policy::ANY] {
+        total += base64::decode_into(input, &policy, out).map_or(0, <[u8]>::len);
+    }
+    total += base64::encode_into(input, out).map_or(0, str::len);
+    total += hex::decode_into(input, out).map_or(0, <[u8]>::len);
+    total += hex::encode_lower_into(input, out).map_or(0, str::len);
+    total += usize::from(hex::decode_array::<32>(input).is_ok());
+    if let Ok(v) = U256::parse_decimal(input, LeadingZeros::Allow) {
+        let mut buf = [0u8; 78];
+        total += v.to_decimal(&mut buf).len();
+        total += usize::from(v.checked_mul(v).is_some());
+    }
+    total += usize::from(U256::parse_hex_prefixed(input).is_ok());
+    if let Ok(v) = RawValue::parse(input) {
+        total += usize::from(values_equal(&v, &v));
+        total += write_all(out, |w| write_minified(w, &v)).unwrap_or(0);
+    }
+    if let Ok(text) = core::str::from_utf8(input) {
+        total += http_auth::challenges(text).filter(Result::is_ok).count();
+        total += usize::from(http_auth::credentials(text).is_ok());
+    }
+    total
+}
+
+/// EVM: addresses, EIP-712, EIP-3009, recovery and signing.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_evm(key: &[u8; 32], digest: &[u8; 32], signature: &[u8; 65], out: &mut [u8; 65]) -> bool {
+    let from = Address::parse(b"0x857b06519E91e3A54538791bDbb0E22373e36b66").unwrap_or(Address([0; 20]));
+    let transfer = TransferWithAuthorization {
+        from,
+        to: from,
+        value: U256::from_u64(10_000),
+        valid_after: U256::ZERO,
+        valid_before: U256::MAX,
+        nonce: *digest,
+    };
+    let domain = Eip712Domain { name: Some("USDC"), version: Some("2"), chain_id: Some(84_532), verifying_contract: Some(from) };
+    let d = transfer.digest(&domain);
+    let recovered = recover_address(&d, signature, SignaturePolicy::Strict).is_ok()
+        | recover_address(digest, signature, SignaturePolicy::Lenient).is_ok();
+    if let Ok(key) = PrivateKey::from_bytes(key) {
+        *out = key.sign_prehash(&d);
+        return key.address() == from || recovered;
+    }
+    recovered
+}
+
+/// x402: every decoder, encoder and the verifier.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_x402(requirements: &[u8; 512], payment: &[u8; 2048], now: u64, out: &mut [u8; 8192]) -> usize {
+    let mut buf = [0u8; 8192];
+    let mut total = usize::from(verify_payment_header(requirements, payment, &mut buf, now, &VerifyPolicy::default()).is_ok());
+    let mut json = [0u8; 8192];
+    if let Ok(p) = PaymentPayload::from_header(payment, &mut json) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    if let Ok(p) = PaymentRequired::from_json(payment) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    if let Ok(p) = SettleResponse::from_json(payment) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    if let Ok(p) = VerifyRequest::from_json(payment) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    if let Ok(p) = VerifyResponse::from_json(payment) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    if let Ok(p) = SupportedResponse::from_json(payment) {
+        total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
+    }
+    total + header::encode(requirements, out).map_or(0, str::len)
+}

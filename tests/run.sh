@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# pay402's test command. Installs what it needs on a fresh machine, then runs every check and
+# ends with a summary. Exits non-zero when any step fails.
+#
+#   tests/run.sh                 # everything
+#   FUZZ_SECONDS=60 tests/run.sh # longer fuzz smoke per target (default 10 s)
+#   SKIP_PEERS=1 tests/run.sh    # do not reinstall peers and regenerate their vectors (offline dev loop)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+export PATH="$HOME/.cargo/bin:$PATH"
+LOG_DIR="$ROOT/target/test-logs"
+mkdir -p "$LOG_DIR"
+
+declare -a SUMMARY=()
+PASSED=0
+FAILED=0
+
+# step NAME COMMAND...: runs one check, records PASS/FAIL and its duration.
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo
+  echo "================ $name"
+  if "$@"; then
+    SUMMARY+=("PASS  $name ($((SECONDS - start)) s)")
+    PASSED=$((PASSED + 1))
+  else
+    SUMMARY+=("FAIL  $name ($((SECONDS - start)) s)")
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+# ---------------------------------------------------------------- installs
+install_rust_parts() {
+  command -v rustup >/dev/null || { echo "rustup is required (https://rustup.rs)"; return 1; }
+  rustup component add rustfmt clippy >/dev/null &&
+    rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown >/dev/null || return 1
+  if ! cargo fuzz --version 2>/dev/null | grep -q '0.13'; then
+    # no --locked: the registry mirror lags crates.io (toolchain.md trap 9)
+    cargo install cargo-fuzz --version 0.13.2 || return 1
+  fi
+}
+
+# ---------------------------------------------------------------- checks
+fmt_check() {
+  cargo fmt --all -- --check &&
+    (cd fuzz && cargo fmt -- --check) &&
+    (cd tests/canary && cargo fmt -- --check)
+}
+
+clippy_check() {
+  cargo clippy --workspace --all-targets -- -D warnings &&
+    (cd fuzz && cargo clippy --all-targets -- -D warnings)
+}
+
+unit_tests() {
+  cargo test --workspace 2>&1 | tee "$LOG_DIR/cargo-test.log"
+  return "${PIPESTATUS[0]}"
+}
+
+vector_runner() {
+  cargo run -q --release -p pay402-vectors -- tests/vectors/*.json
+}
+
+peer_vectors() {
+  if [ -n "${SKIP_PEERS:-}" ]; then
+    echo "SKIP_PEERS set: peer regeneration not run"
+    return 0
+  fi
+  bash tests/peers/regenerate.sh
+}
+
+bare_metal_build() {
+  cargo build -p pay402 --target thumbv7em-none-eabihf --release &&
+    # nothing in the graph may turn on alloc, std or getrandom
+    ! cargo tree -p pay402 --target thumbv7em-none-eabihf -e features 2>/dev/null |
+      grep -E 'feature "(alloc|std|getrandom)"'
+}
+
+wasm_build() {
+  cargo build -p pay402 --target wasm32-unknown-unknown --release
+}
+
+no_alloc_canary() {
+  (cd tests/canary && cargo build --release --target thumbv7em-none-eabihf) &&
+    ls -l tests/canary/target/thumbv7em-none-eabihf/release/libpay402_canary.a
+}
+
+fuzz_smoke() {
+  local targets t
+  targets=$(cd fuzz && cargo fuzz list) || return 1
+  [ -n "$targets" ] || { echo "no fuzz targets"; return 1; }
+  (cd fuzz && cargo fuzz build -s none -O) || return 1
+  for t in $targets; do
+    echo "--- fuzz $t (${FUZZ_SECONDS}s)"
+    mkdir -p "fuzz/corpus/$t"
+    (cd fuzz && cargo fuzz run -s none -O "$t" "corpus/$t" seeds/"$t" -- \
+      -max_total_time="$FUZZ_SECONDS" -max_len=4096 2>&1 | tee "$LOG_DIR/fuzz-$t.log" | grep -E '^(Done|==|SUMMARY|INFO: Seed)' ) || return 1
+    grep -q '^Done' "$LOG_DIR/fuzz-$t.log" || return 1
+  done
+}
+
+doc_tests() {
+  RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q
+}
+
+step "install rust components, targets and cargo-fuzz" install_rust_parts
+step "cargo fmt --check" fmt_check
+step "cargo clippy -D warnings" clippy_check
+step "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
+step "rustdoc -D warnings" doc_tests
+step "conformance runner over tests/vectors" vector_runner
+step "peers (viem, eth-account) regenerate the vectors identically" peer_vectors
+step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
+step "core builds for wasm32-unknown-unknown" wasm_build
+step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
+step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
+
+echo
+echo "================ summary"
+printf '%s\n' "${SUMMARY[@]}"
+echo "steps: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

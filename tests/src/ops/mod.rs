@@ -1,0 +1,28 @@
+//! One function per op of `shared/VECTORS.md`. Each takes the case's `input` and returns the
+//! result object, or the core's error code.
+
+mod evm;
+mod x402;
+
+use serde_json::Value;
+
+/// The outcome of an op: the result fields, or an error code.
+pub type Outcome = Result<Value, String>;
+
+/// Runs `op` on `input`.
+pub fn run(op: &str, input: &Value) -> Outcome {
+    match op {
+        "x402.roundtrip" => x402::roundtrip(input),
+        "x402.decode" => x402::decode(input),
+        "x402.verify" => x402::verify(input),
+        "evm.eip3009.digest" => evm::eip3009_digest(input),
+        "evm.eip3009.sign" => evm::eip3009_sign(input),
+        "evm.recover" => evm::recover(input),
+        _ => Err("unsupported op".into()),
+    }
+}
+
+/// The stable code of a core error.
+pub fn code(error: &impl pay402::ErrorCode) -> String {
+    error.code().to_owned()
+}

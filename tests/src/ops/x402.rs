@@ -1,0 +1,106 @@
+//! `x402.*` ops.
+
+use super::{code, Outcome};
+use crate::input;
+use pay402::writer::write_all;
+use pay402::x402::{
+    header, verify_payment_header, AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
+    VerifyError, VerifyPolicy,
+};
+use pay402::evm::SignaturePolicy;
+use serde_json::{json, Value};
+
+/// Base64-decodes a header value into owned JSON bytes.
+fn header_json(value: &str) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; value.len()];
+    let json = header::decode(value.as_bytes(), &mut buf).map_err(|e| decode_code(&e))?;
+    Ok(json.to_vec())
+}
+
+/// A payment decode failure's verdict code (`invalid_payload` or `invalid_x402_version`).
+fn decode_code(error: &DecodeError) -> String {
+    code(&VerifyError::from_payload(*error))
+}
+
+/// Decodes `json` as `kind` and re-encodes it canonically; returns (x402Version, JSON text).
+fn reencode(kind: &str, json: &[u8]) -> Result<(Option<u64>, String), String> {
+    let mut out = vec![0u8; json.len() * 2 + 4096];
+    let (version, n) = match kind {
+        "payment_required" => {
+            let value = PaymentRequired::from_json(json).map_err(|e| decode_code(&e))?;
+            let n = write_all(&mut out, |w| value.write_json(w)).map_err(|e| code(&e))?;
+            (Some(value.version().number()), n)
+        }
+        "payment_payload" => {
+            let value = PaymentPayload::from_json(json).map_err(|e| decode_code(&e))?;
+            let n = write_all(&mut out, |w| value.write_json(w)).map_err(|e| code(&e))?;
+            (Some(value.version().number()), n)
+        }
+        "settle_response" => {
+            let value = SettleResponse::from_json(json).map_err(|e| decode_code(&e))?;
+            (None, write_all(&mut out, |w| value.write_json(w)).map_err(|e| code(&e))?)
+        }
+        _ => return Err(input::bad("kind")),
+    };
+    out.truncate(n);
+    let text = String::from_utf8(out).map_err(|_| "encoder_wrote_invalid_utf8".to_owned())?;
+    Ok((version, text))
+}
+
+pub fn roundtrip(input: &Value) -> Outcome {
+    let kind = input::str(input, "kind")?;
+    let json = header_json(input::str(input, "header")?)?;
+    let (_, text) = reencode(kind, &json)?;
+    let mut out = vec![0u8; text.len() * 4 / 3 + 8];
+    let header = header::encode(text.as_bytes(), &mut out).map_err(|e| code(&e))?;
+    Ok(json!({ "header": header }))
+}
+
+pub fn decode(input: &Value) -> Outcome {
+    let kind = input::str(input, "kind")?;
+    let json = match (input::opt_str(input, "header"), input::opt_str(input, "body")) {
+        (Some(h), None) => header_json(h)?,
+        (None, Some(b)) => b.as_bytes().to_vec(),
+        _ => return Err(input::bad("header|body")),
+    };
+    let (version, text) = reencode(kind, &json)?;
+    let mut result = json!({ "json": text });
+    if let Some(v) = version {
+        result["x402Version"] = json!(v);
+    }
+    Ok(result)
+}
+
+pub fn verify(input: &Value) -> Outcome {
+    let requirements = serde_json::to_string(input::get(input, "requirements")?).map_err(|_| input::bad("requirements"))?;
+    let payment = input::str(input, "payment")?;
+    let now = input::u64(input, "now")?;
+    let policy = policy(input.get("policy"))?;
+    let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
+    let verified = verify_payment_header(requirements.as_bytes(), payment.as_bytes(), &mut buf, now, &policy)
+        .map_err(|e| code(&e))?;
+    Ok(json!({
+        "payer": verified.payer.to_string(),
+        "nonce": input::to_0x(&verified.nonce),
+        "amount": verified.amount.to_string(),
+    }))
+}
+
+fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
+    let mut policy = VerifyPolicy::default();
+    let Some(value) = value else { return Ok(policy) };
+    match value.get("amount").and_then(Value::as_str) {
+        None | Some("exact") => {}
+        Some("at_least") => policy.amount = AmountRule::AtLeast,
+        Some(_) => return Err(input::bad("policy.amount")),
+    }
+    match value.get("signature").and_then(Value::as_str) {
+        None | Some("strict") => {}
+        Some("lenient") => policy.signature = SignaturePolicy::Lenient,
+        Some(_) => return Err(input::bad("policy.signature")),
+    }
+    if let Some(slack) = value.get("valid_before_slack") {
+        policy.valid_before_slack = slack.as_u64().ok_or_else(|| input::bad("policy.valid_before_slack"))?;
+    }
+    Ok(policy)
+}
