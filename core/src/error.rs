@@ -1,12 +1,12 @@
 //! The convention every error type of the core follows.
 //!
-//! Each module has one error enum. Every variant has a stable snake_case [`ErrorCode::code`]
+//! Each module has one error enum. Every variant has a stable `snake_case` [`ErrorCode::code`]
 //! that bindings map to an exception or error class, and a [`core::fmt::Display`] text that
 //! says what was wrong and where. Codes never change once released; texts may improve.
 
 /// A typed error with a stable machine-readable code.
 pub trait ErrorCode: core::fmt::Debug + core::fmt::Display {
-    /// The stable snake_case identifier of this error, e.g. `"invalid_payload"`.
+    /// The stable `snake_case` identifier of this error, e.g. `"invalid_payload"`.
     fn code(&self) -> &'static str;
 }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 // Shared codecs, each in a module of its own.
 pub mod base64;

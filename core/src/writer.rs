@@ -92,6 +92,8 @@ impl core::fmt::Write for Writer<'_> {
 /// let mut buf = [0u8; 4];
 /// let n = write_all(&mut buf, |w: &mut Writer<'_>| w.push(b"402")).unwrap();
 /// assert_eq!(&buf[..n], b"402");
+///
+/// let mut buf = [0u8; 4];
 /// assert!(write_all(&mut buf, |w: &mut Writer<'_>| { w.push(b"40")?; w.push(b"2!!") }).is_err());
 /// assert_eq!(buf, [0; 4]);
 /// ```
