@@ -5,7 +5,9 @@
 //! insists on padded standard base64 while other L402 peers emit URL-safe unpadded macaroons
 //! (spec l402.md §12). A [`Base64Policy`] names the choice; [`decode_into`] enforces it and then
 //! hands the bit shuffling to [`base64ct`], whose decoder runs in constant time with respect to
-//! the encoded data.
+//! the encoded data. The policy pass before it is not constant-time: its timing can reveal
+//! which alphabet and how much padding an input uses, and where the first invalid byte is —
+//! never the decoded bytes' values beyond that.
 //!
 //! What is always rejected, whatever the policy:
 //! - whitespace and line breaks, and every byte outside the chosen alphabet

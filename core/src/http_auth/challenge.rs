@@ -46,6 +46,7 @@ impl Challenge<'_> {
 ///   (`Basic, realm="x"`, an empty first list element) belongs to that scheme, since it can
 ///   belong nowhere else.
 ///
+/// Where RFC 9110 asks for `1*SP` after the scheme, tabs are accepted too (as OWS).
 /// Unquoted parameter values may also contain `/` and end in `=` (see [`super::ParamValue::Token`]).
 /// Names must be unique within a challenge, ASCII case-insensitively
 /// ([`AuthError::DuplicateParam`]). Parsing borrows from `field_value`, never allocates, and
