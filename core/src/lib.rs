@@ -18,6 +18,7 @@ pub mod evm;
 pub mod x402;
 
 pub use error::{BufferTooSmall, ErrorCode};
+pub use u256::U256;
 
 /// The examples of the project README, compiled and run as doctests.
 #[cfg(doctest)]
