@@ -3,12 +3,17 @@
 //!
 //! Each row is (what is broken, input, expected code). The expected codes are the contract that
 //! bindings map to exception classes; changing one is a breaking change.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use pay402::ErrorCode;
 use pay402::x402::{
-    header, verify_payment_header, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
-    VerifyRequest, VerifyResponse,
+    PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
+    VerifyRequest, VerifyResponse, header, verify_payment_header,
 };
 
 /// The spec's v1 `X-PAYMENT` JSON (x402.md §2.3) with `{{AUTH}}`-style holes for mutations.
@@ -42,7 +47,13 @@ fn required_code(json: &[u8]) -> &'static str {
 /// Verifies `payment_json` (base64-wrapped) against the spec requirements; returns the verdict code.
 fn verify_code(requirements: &str, payment_json: &str) -> &'static str {
     let mut buf = vec![0u8; 16384];
-    match verify_payment_header(requirements.as_bytes(), b64(payment_json.as_bytes()).as_bytes(), &mut buf, 1_740_672_100, &VerifyPolicy::default()) {
+    match verify_payment_header(
+        requirements.as_bytes(),
+        b64(payment_json.as_bytes()).as_bytes(),
+        &mut buf,
+        1_740_672_100,
+        &VerifyPolicy::default(),
+    ) {
         Ok(_) => "ok",
         Err(e) => e.code(),
     }
@@ -75,15 +86,44 @@ fn the_unmutated_templates_decode_and_verify() {
 fn header_base64_catalogue() {
     let good = b64(V1_PAYMENT.as_bytes());
     let rows = vec![
-        ("url-safe alphabet", good.replacen('+', "-", 1).replacen('/', "_", 1), "base64_invalid_character"),
-        ("truncated by one character", good[..good.len() - 3].to_owned(), "base64_invalid_length"),
-        ("line break inside", format!("{}\n{}", &good[..40], &good[40..]), "base64_invalid_character"),
-        ("space inside", format!("{} {}", &good[..40], &good[40..]), "base64_invalid_character"),
-        ("padding in the middle", format!("{}=={}", &good[..40], &good[40..]), "base64_invalid_padding"),
-        ("non-canonical trailing bits", "eyJ4Ijox0Q==".to_owned(), "base64_non_canonical"),
+        (
+            "url-safe alphabet",
+            format!("{}-{}", &good[..10], &good[11..]),
+            "base64_invalid_character",
+        ),
+        (
+            "truncated by one character",
+            good[..good.len() - 3].to_owned(),
+            "base64_invalid_length",
+        ),
+        (
+            "line break inside",
+            format!("{}\n{}", &good[..40], &good[40..]),
+            "base64_invalid_character",
+        ),
+        (
+            "space inside",
+            format!("{} {}", &good[..40], &good[40..]),
+            "base64_invalid_character",
+        ),
+        (
+            "padding in the middle",
+            format!("{}=={}", &good[..40], &good[40..]),
+            "base64_invalid_padding",
+        ),
+        (
+            // `fQ==` is `}`; `fR==` sets a trailing bit a strict decoder must not ignore
+            "non-canonical trailing bits",
+            "eyJ4IjoxfR==".to_owned(),
+            "base64_non_canonical",
+        ),
         ("empty", String::new(), "json_empty"),
         ("not JSON inside", "bm90IGpzb24=".to_owned(), "json_syntax"),
-        ("invalid UTF-8 inside", "/w==".to_owned(), "json_invalid_utf8"),
+        (
+            "invalid UTF-8 inside",
+            "/w==".to_owned(),
+            "json_invalid_utf8",
+        ),
     ];
     assert_table("PaymentPayload::from_header", &rows, |h| {
         let mut buf = vec![0u8; 16384];
@@ -107,23 +147,99 @@ fn header_longer_than_the_buffer_is_input_too_long() {
 fn payment_payload_json_catalogue() {
     let p = V1_PAYMENT;
     let rows = vec![
-        ("truncated JSON", p[..p.len() - 1].to_owned(), "json_unexpected_end"),
-        ("trailing garbage", format!("{p}x"), "json_trailing_characters"),
-        ("duplicate top-level field", replace(p, r#""scheme":"exact""#, r#""scheme":"exact","scheme":"exact""#), "json_duplicate_key"),
-        ("duplicate nested field", replace(p, r#""value":"10000""#, r#""value":"10000","value":"1""#), "json_duplicate_key"),
-        ("missing x402Version", replace(p, r#""x402Version":1,"#, ""), "missing_field"),
-        ("x402Version as string", replace(p, r#""x402Version":1"#, r#""x402Version":"1""#), "wrong_type"),
-        ("x402Version 3", replace(p, r#""x402Version":1"#, r#""x402Version":3"#), "invalid_x402_version"),
-        ("x402Version 1.5", replace(p, r#""x402Version":1"#, r#""x402Version":1.5"#), "invalid_x402_version"),
-        ("missing scheme", replace(p, r#""scheme":"exact","#, ""), "missing_field"),
-        ("scheme as number", replace(p, r#""scheme":"exact""#, r#""scheme":7"#), "wrong_type"),
-        ("payload as array", replace(p, r#""payload":{"#, r#""payload":[{"#).replacen("}}}", "}}]}", 1), "wrong_type"),
+        (
+            "truncated JSON",
+            p[..p.len() - 1].to_owned(),
+            "json_unexpected_end",
+        ),
+        (
+            "trailing garbage",
+            format!("{p}x"),
+            "json_trailing_characters",
+        ),
+        (
+            "duplicate top-level field",
+            replace(
+                p,
+                r#""scheme":"exact""#,
+                r#""scheme":"exact","scheme":"exact""#,
+            ),
+            "json_duplicate_key",
+        ),
+        (
+            "duplicate nested field",
+            replace(p, r#""value":"10000""#, r#""value":"10000","value":"1""#),
+            "json_duplicate_key",
+        ),
+        (
+            "missing x402Version",
+            replace(p, r#""x402Version":1,"#, ""),
+            "missing_field",
+        ),
+        (
+            "x402Version as string",
+            replace(p, r#""x402Version":1"#, r#""x402Version":"1""#),
+            "wrong_type",
+        ),
+        (
+            "x402Version 3",
+            replace(p, r#""x402Version":1"#, r#""x402Version":3"#),
+            "invalid_x402_version",
+        ),
+        (
+            "x402Version 1.5",
+            replace(p, r#""x402Version":1"#, r#""x402Version":1.5"#),
+            "invalid_x402_version",
+        ),
+        (
+            "missing scheme",
+            replace(p, r#""scheme":"exact","#, ""),
+            "missing_field",
+        ),
+        (
+            "scheme as number",
+            replace(p, r#""scheme":"exact""#, r#""scheme":7"#),
+            "wrong_type",
+        ),
+        (
+            "payload as array",
+            replace(p, r#""payload":{"#, r#""payload":[{"#).replacen("}}}", "}}]}", 1),
+            "wrong_type",
+        ),
         ("top level is an array", format!("[{p}]"), "wrong_type"),
-        ("raw control character in a string", replace(p, "base-sepolia", "base\u{1}sepolia"), "json_control_character"),
-        ("bad escape", replace(p, "base-sepolia", r"base\qsepolia"), "json_invalid_escape"),
-        ("lone surrogate escape", replace(p, "base-sepolia", r"base\ud800"), "json_invalid_escape"),
-        ("leading-zero number", replace(p, r#""x402Version":1"#, r#""x402Version":01"#), "json_invalid_number"),
-        ("nesting deeper than 32", replace(p, r#""x402Version":1,"#, &format!(r#""deep":{}{},"x402Version":1,"#, "[".repeat(40), "]".repeat(40))), "json_too_deep"),
+        (
+            "raw control character in a string",
+            replace(p, "base-sepolia", "base\u{1}sepolia"),
+            "json_control_character",
+        ),
+        (
+            "bad escape",
+            replace(p, "base-sepolia", r"base\qsepolia"),
+            "json_invalid_escape",
+        ),
+        (
+            "lone surrogate escape",
+            replace(p, "base-sepolia", r"base\ud800"),
+            "json_invalid_escape",
+        ),
+        (
+            "leading-zero number",
+            replace(p, r#""x402Version":1"#, r#""x402Version":01"#),
+            "json_invalid_number",
+        ),
+        (
+            "nesting deeper than 32",
+            replace(
+                p,
+                r#""x402Version":1,"#,
+                &format!(
+                    r#""deep":{}{},"x402Version":1,"#,
+                    "[".repeat(40),
+                    "]".repeat(40)
+                ),
+            ),
+            "json_too_deep",
+        ),
     ];
     assert_table("PaymentPayload::from_json", &rows, payment_code);
 }
@@ -133,27 +249,104 @@ fn exact_evm_payload_catalogue() {
     let p = V1_PAYMENT;
     let r = V1_REQUIREMENTS;
     let rows = vec![
-        ("value with plus sign", replace(p, r#""value":"10000""#, r#""value":"+10000""#), "invalid_payload"),
-        ("value negative", replace(p, r#""value":"10000""#, r#""value":"-10000""#), "invalid_payload"),
-        ("value with spaces", replace(p, r#""value":"10000""#, r#""value":" 10000""#), "invalid_payload"),
-        ("value with exponent", replace(p, r#""value":"10000""#, r#""value":"1e4""#), "invalid_payload"),
-        ("value 2^256", replace(p, r#""value":"10000""#, r#""value":"115792089237316195423570985008687907853269984665640564039457584007913129639936""#), "invalid_payload"),
-        ("value as JSON float", replace(p, r#""value":"10000""#, r#""value":10000.0"#), "invalid_payload"),
-        ("nonce 31 bytes", replace(p, "0xf3746613", "0xf37466"), "invalid_payload"),
-        ("nonce without 0x", replace(p, r#""nonce":"0x"#, r#""nonce":""#), "invalid_payload"),
-        ("nonce with bad hex", replace(p, "0xf3746613", "0xg3746613"), "invalid_payload"),
-        ("address 39 hex digits", replace(p, "0x857b06519E91e3A54538791bDbb0E22373e36b66", "0x857b06519E91e3A54538791bDbb0E22373e36b6"), "invalid_payload"),
-        ("signature odd length", replace(p, "b571c\"", "b571\""), "invalid_payload"),
-        ("signature without 0x", replace(p, r#""signature":"0x"#, r#""signature":""#), "invalid_payload"),
-        ("missing authorization", replace(p, r#""authorization""#, r#""authorisation""#), "invalid_payload"),
-        ("overlong address string", replace(p, "0x857b06519E91e3A54538791bDbb0E22373e36b66", &format!("0x{}", "a".repeat(400))), "invalid_payload"),
+        (
+            "value with plus sign",
+            replace(p, r#""value":"10000""#, r#""value":"+10000""#),
+            "invalid_payload",
+        ),
+        (
+            "value negative",
+            replace(p, r#""value":"10000""#, r#""value":"-10000""#),
+            "invalid_payload",
+        ),
+        (
+            "value with spaces",
+            replace(p, r#""value":"10000""#, r#""value":" 10000""#),
+            "invalid_payload",
+        ),
+        (
+            "value with exponent",
+            replace(p, r#""value":"10000""#, r#""value":"1e4""#),
+            "invalid_payload",
+        ),
+        (
+            "value 2^256",
+            replace(
+                p,
+                r#""value":"10000""#,
+                r#""value":"115792089237316195423570985008687907853269984665640564039457584007913129639936""#,
+            ),
+            "invalid_payload",
+        ),
+        (
+            "value as JSON float",
+            replace(p, r#""value":"10000""#, r#""value":10000.0"#),
+            "invalid_payload",
+        ),
+        (
+            "nonce 31 bytes",
+            replace(p, "0xf3746613", "0xf37466"),
+            "invalid_payload",
+        ),
+        (
+            "nonce without 0x",
+            replace(p, r#""nonce":"0x"#, r#""nonce":""#),
+            "invalid_payload",
+        ),
+        (
+            "nonce with bad hex",
+            replace(p, "0xf3746613", "0xg3746613"),
+            "invalid_payload",
+        ),
+        (
+            "address 39 hex digits",
+            replace(
+                p,
+                "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+                "0x857b06519E91e3A54538791bDbb0E22373e36b6",
+            ),
+            "invalid_payload",
+        ),
+        (
+            "signature odd length",
+            replace(p, "b571c\"", "b571\""),
+            "invalid_payload",
+        ),
+        (
+            "signature without 0x",
+            replace(p, r#""signature":"0x"#, r#""signature":""#),
+            "invalid_payload",
+        ),
+        (
+            "missing authorization",
+            replace(p, r#""authorization""#, r#""authorisation""#),
+            "invalid_payload",
+        ),
+        (
+            "overlong address string",
+            replace(
+                p,
+                "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+                &format!("0x{}", "a".repeat(400)),
+            ),
+            "invalid_payload",
+        ),
     ];
-    assert_table("verify (decoding the exact payload)", &rows, |json| verify_code(r, core::str::from_utf8(json).unwrap()));
+    assert_table("verify (decoding the exact payload)", &rows, |json| {
+        verify_code(r, core::str::from_utf8(json).unwrap())
+    });
 
     // The detailed code underneath `invalid_payload` is kept on the error.
     let plus = replace(p, r#""value":"10000""#, r#""value":"+10000""#);
     let mut buf = vec![0u8; 8192];
-    let err = verify_payment_header(r.as_bytes(), b64(plus.as_bytes()).as_bytes(), &mut buf, 1_740_672_100, &VerifyPolicy::default()).unwrap_err();
+    let err = verify_payment_header(
+        r.as_bytes(),
+        b64(plus.as_bytes()).as_bytes(),
+        &mut buf,
+        1_740_672_100,
+        &VerifyPolicy::default(),
+    )
+    .unwrap_err();
     match err {
         pay402::x402::VerifyError::InvalidPayload(inner) => {
             assert_eq!(inner.code(), "u256_invalid_digit");
@@ -171,27 +364,135 @@ fn payment_required_catalogue() {
     let seventeen = vec![entry; 17].join(",");
     let sixteen = vec![entry; 16].join(",");
     let rows = vec![
-        ("17 accepts, capacity 16", replace(p, entry, &seventeen), "too_many_items"),
+        (
+            "17 accepts, capacity 16",
+            replace(p, entry, &seventeen),
+            "too_many_items",
+        ),
         ("16 accepts fit", replace(p, entry, &sixteen), "ok"),
         ("empty accepts", replace(p, entry, ""), "invalid_value"),
-        ("accepts not an array", replace(p, &format!("[{entry}]"), entry), "wrong_type"),
-        ("amount 2^256", replace(p, r#""amount":"10000""#, r#""amount":"115792089237316195423570985008687907853269984665640564039457584007913129639936""#), "u256_overflow"),
-        ("amount 2^256-1", replace(p, r#""amount":"10000""#, r#""amount":"115792089237316195423570985008687907853269984665640564039457584007913129639935""#), "ok"),
-        ("amount with exponent", replace(p, r#""amount":"10000""#, r#""amount":"1e4""#), "u256_invalid_digit"),
-        ("amount negative", replace(p, r#""amount":"10000""#, r#""amount":"-1""#), "u256_invalid_digit"),
-        ("amount with space", replace(p, r#""amount":"10000""#, r#""amount":"10000 ""#), "u256_invalid_digit"),
-        ("amount empty", replace(p, r#""amount":"10000""#, r#""amount":"""#), "u256_empty"),
-        ("amount integer (x402-rs) is fine", replace(p, r#""amount":"10000""#, r#""amount":10000"#), "ok"),
-        ("amount as boolean", replace(p, r#""amount":"10000""#, r#""amount":true"#), "wrong_type"),
-        ("maxTimeoutSeconds zero", replace(p, r#""maxTimeoutSeconds":60"#, r#""maxTimeoutSeconds":0"#), "invalid_value"),
-        ("maxTimeoutSeconds negative", replace(p, r#""maxTimeoutSeconds":60"#, r#""maxTimeoutSeconds":-60"#), "invalid_value"),
-        ("maxTimeoutSeconds as string", replace(p, r#""maxTimeoutSeconds":60"#, r#""maxTimeoutSeconds":"60""#), "wrong_type"),
-        ("extra null (x402-rs) is fine", replace(p, r#""extra":{"name":"USDC","version":"2"}"#, r#""extra":null"#), "ok"),
-        ("extra as string", replace(p, r#""extra":{"name":"USDC","version":"2"}"#, r#""extra":"USDC""#), "wrong_type"),
-        ("missing resource", replace(p, r#""resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"#, ""), "missing_field"),
-        ("empty resource url", replace(p, r#""url":"https://api.example.com/premium-data""#, r#""url":"""#), "invalid_value"),
-        ("missing payTo", replace(p, r#""payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","#, ""), "missing_field"),
-        ("duplicate accepts key", replace(p, r#""accepts":["#, r#""accepts":[],"accepts":["#), "json_duplicate_key"),
+        (
+            "accepts not an array",
+            replace(p, &format!("[{entry}]"), entry),
+            "wrong_type",
+        ),
+        (
+            "amount 2^256",
+            replace(
+                p,
+                r#""amount":"10000""#,
+                r#""amount":"115792089237316195423570985008687907853269984665640564039457584007913129639936""#,
+            ),
+            "u256_overflow",
+        ),
+        (
+            "amount 2^256-1",
+            replace(
+                p,
+                r#""amount":"10000""#,
+                r#""amount":"115792089237316195423570985008687907853269984665640564039457584007913129639935""#,
+            ),
+            "ok",
+        ),
+        (
+            "amount with exponent",
+            replace(p, r#""amount":"10000""#, r#""amount":"1e4""#),
+            "u256_invalid_digit",
+        ),
+        (
+            "amount negative",
+            replace(p, r#""amount":"10000""#, r#""amount":"-1""#),
+            "u256_invalid_digit",
+        ),
+        (
+            "amount with space",
+            replace(p, r#""amount":"10000""#, r#""amount":"10000 ""#),
+            "u256_invalid_digit",
+        ),
+        (
+            "amount empty",
+            replace(p, r#""amount":"10000""#, r#""amount":"""#),
+            "u256_empty",
+        ),
+        (
+            "amount integer (x402-rs) is fine",
+            replace(p, r#""amount":"10000""#, r#""amount":10000"#),
+            "ok",
+        ),
+        (
+            "amount as boolean",
+            replace(p, r#""amount":"10000""#, r#""amount":true"#),
+            "wrong_type",
+        ),
+        (
+            "maxTimeoutSeconds zero",
+            replace(p, r#""maxTimeoutSeconds":60"#, r#""maxTimeoutSeconds":0"#),
+            "invalid_value",
+        ),
+        (
+            "maxTimeoutSeconds negative",
+            replace(p, r#""maxTimeoutSeconds":60"#, r#""maxTimeoutSeconds":-60"#),
+            "invalid_value",
+        ),
+        (
+            "maxTimeoutSeconds as string",
+            replace(
+                p,
+                r#""maxTimeoutSeconds":60"#,
+                r#""maxTimeoutSeconds":"60""#,
+            ),
+            "wrong_type",
+        ),
+        (
+            "extra null (x402-rs) is fine",
+            replace(
+                p,
+                r#""extra":{"name":"USDC","version":"2"}"#,
+                r#""extra":null"#,
+            ),
+            "ok",
+        ),
+        (
+            "extra as string",
+            replace(
+                p,
+                r#""extra":{"name":"USDC","version":"2"}"#,
+                r#""extra":"USDC""#,
+            ),
+            "wrong_type",
+        ),
+        (
+            "missing resource",
+            replace(
+                p,
+                r#""resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"#,
+                "",
+            ),
+            "missing_field",
+        ),
+        (
+            "empty resource url",
+            replace(
+                p,
+                r#""url":"https://api.example.com/premium-data""#,
+                r#""url":"""#,
+            ),
+            "invalid_value",
+        ),
+        (
+            "missing payTo",
+            replace(
+                p,
+                r#""payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","#,
+                "",
+            ),
+            "missing_field",
+        ),
+        (
+            "duplicate accepts key",
+            replace(p, r#""accepts":["#, r#""accepts":[],"accepts":["#),
+            "json_duplicate_key",
+        ),
     ];
     assert_table("PaymentRequired::from_json", &rows, required_code);
 }
@@ -200,59 +501,171 @@ fn payment_required_catalogue() {
 fn settle_response_catalogue() {
     let s = SETTLE;
     let rows = vec![
-        ("success as string", replace(s, r#""success":true"#, r#""success":"true""#), "wrong_type"),
-        ("missing success", replace(s, r#""success":true,"#, ""), "missing_field"),
-        ("missing network", replace(s, r#","network":"base-sepolia""#, ""), "missing_field"),
-        ("missing transaction is fine (v2 failure form)", replace(s, r#""transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","#, ""), "ok"),
-        ("amount negative", replace(s, r#""success":true"#, r#""success":true,"amount":"-5""#), "u256_invalid_digit"),
+        (
+            "success as string",
+            replace(s, r#""success":true"#, r#""success":"true""#),
+            "wrong_type",
+        ),
+        (
+            "missing success",
+            replace(s, r#""success":true,"#, ""),
+            "missing_field",
+        ),
+        (
+            "missing network",
+            replace(s, r#","network":"base-sepolia""#, ""),
+            "missing_field",
+        ),
+        (
+            "missing transaction is fine (v2 failure form)",
+            replace(
+                s,
+                r#""transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","#,
+                "",
+            ),
+            "ok",
+        ),
+        (
+            "amount negative",
+            replace(s, r#""success":true"#, r#""success":true,"amount":"-5""#),
+            "u256_invalid_digit",
+        ),
     ];
-    assert_table("SettleResponse::from_json", &rows, |j| match SettleResponse::from_json(j) {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
-    });
+    assert_table(
+        "SettleResponse::from_json",
+        &rows,
+        |j| match SettleResponse::from_json(j) {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        },
+    );
 }
 
 #[test]
 fn facilitator_body_catalogue() {
-    let request = format!(r#"{{"x402Version":1,"paymentPayload":{V1_PAYMENT},"paymentRequirements":{V1_REQUIREMENTS}}}"#);
+    let request = format!(
+        r#"{{"x402Version":1,"paymentPayload":{V1_PAYMENT},"paymentRequirements":{V1_REQUIREMENTS}}}"#
+    );
     let rows = vec![
         ("well-formed", request.clone(), "ok"),
-        ("missing paymentRequirements", replace(&request, &format!(r#","paymentRequirements":{V1_REQUIREMENTS}"#), ""), "missing_field"),
-        ("v1 requirements missing maxAmountRequired", replace(&request, r#""maxAmountRequired":"10000","#, ""), "missing_field"),
-        ("version 2 with v1 requirements", replace(&request, r#"{"x402Version":1,"paymentPayload""#, r#"{"x402Version":2,"paymentPayload""#), "missing_field"),
+        (
+            "missing paymentRequirements",
+            replace(
+                &request,
+                &format!(r#","paymentRequirements":{V1_REQUIREMENTS}"#),
+                "",
+            ),
+            "missing_field",
+        ),
+        (
+            "v1 requirements missing maxAmountRequired",
+            replace(&request, r#""maxAmountRequired":"10000","#, ""),
+            "missing_field",
+        ),
+        (
+            "version 2 with v1 requirements",
+            replace(
+                &request,
+                r#"{"x402Version":1,"paymentPayload""#,
+                r#"{"x402Version":2,"paymentPayload""#,
+            ),
+            "missing_field",
+        ),
     ];
-    assert_table("VerifyRequest::from_json", &rows, |j| match VerifyRequest::from_json(j) {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
-    });
+    assert_table(
+        "VerifyRequest::from_json",
+        &rows,
+        |j| match VerifyRequest::from_json(j) {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        },
+    );
     let rows = vec![
-        ("isValid missing", r#"{"invalidReason":"x"}"#.to_owned(), "missing_field"),
-        ("isValid as number", r#"{"isValid":1}"#.to_owned(), "wrong_type"),
+        (
+            "isValid missing",
+            r#"{"invalidReason":"x"}"#.to_owned(),
+            "missing_field",
+        ),
+        (
+            "isValid as number",
+            r#"{"isValid":1}"#.to_owned(),
+            "wrong_type",
+        ),
     ];
-    assert_table("VerifyResponse::from_json", &rows, |j| match VerifyResponse::from_json(j) {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
-    });
+    assert_table(
+        "VerifyResponse::from_json",
+        &rows,
+        |j| match VerifyResponse::from_json(j) {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        },
+    );
     let kind = r#"{"x402Version":2,"scheme":"exact","network":"eip155:8453"}"#;
     let rows = vec![
-        ("kinds missing", r#"{"extensions":[]}"#.to_owned(), "missing_field"),
-        ("kind with version 9", r#"{"kinds":[{"x402Version":9,"scheme":"exact","network":"base"}]}"#.to_owned(), "invalid_x402_version"),
-        ("33 kinds, capacity 32", format!(r#"{{"kinds":[{}]}}"#, vec![kind; 33].join(",")), "too_many_items"),
-        ("extensions not an array", r#"{"kinds":[],"extensions":{}}"#.to_owned(), "wrong_type"),
+        (
+            "kinds missing",
+            r#"{"extensions":[]}"#.to_owned(),
+            "missing_field",
+        ),
+        (
+            "kind with version 9",
+            r#"{"kinds":[{"x402Version":9,"scheme":"exact","network":"base"}]}"#.to_owned(),
+            "invalid_x402_version",
+        ),
+        (
+            "33 kinds, capacity 32",
+            format!(r#"{{"kinds":[{}]}}"#, vec![kind; 33].join(",")),
+            "too_many_items",
+        ),
+        (
+            "extensions not an array",
+            r#"{"kinds":[],"extensions":{}}"#.to_owned(),
+            "wrong_type",
+        ),
     ];
-    assert_table("SupportedResponse::from_json", &rows, |j| match SupportedResponse::from_json(j) {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
-    });
+    assert_table(
+        "SupportedResponse::from_json",
+        &rows,
+        |j| match SupportedResponse::from_json(j) {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        },
+    );
 }
 
 #[test]
 fn requirements_the_server_got_wrong_are_invalid_payment_requirements() {
     let rows = vec![
-        ("amount not a number", replace(V1_REQUIREMENTS, r#""maxAmountRequired":"10000""#, r#""maxAmountRequired":"ten""#), "invalid_payment_requirements"),
+        (
+            "amount not a number",
+            replace(
+                V1_REQUIREMENTS,
+                r#""maxAmountRequired":"10000""#,
+                r#""maxAmountRequired":"ten""#,
+            ),
+            "invalid_payment_requirements",
+        ),
         ("not JSON", "{".to_owned(), "invalid_payment_requirements"),
-        ("asset not an address", replace(V1_REQUIREMENTS, "0x036CbD53842c5426634e7929541eC2318f3dCF7e", "usdc"), "invalid_payment_requirements"),
-        ("domain name longer than 256 bytes", replace(V1_REQUIREMENTS, r#""name":"USDC""#, &format!(r#""name":"{}""#, "n".repeat(300))), "invalid_payment_requirements"),
+        (
+            "asset not an address",
+            replace(
+                V1_REQUIREMENTS,
+                "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                "usdc",
+            ),
+            "invalid_payment_requirements",
+        ),
+        (
+            "domain name longer than 256 bytes",
+            replace(
+                V1_REQUIREMENTS,
+                r#""name":"USDC""#,
+                &format!(r#""name":"{}""#, "n".repeat(300)),
+            ),
+            "invalid_payment_requirements",
+        ),
     ];
-    assert_table("verify (requirements)", &rows, |r| verify_code(core::str::from_utf8(r).unwrap(), V1_PAYMENT));
+    assert_table("verify (requirements)", &rows, |r| {
+        verify_code(core::str::from_utf8(r).unwrap(), V1_PAYMENT)
+    });
 }

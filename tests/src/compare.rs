@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// `expect` is `{"ok": {...}}` (every listed field must equal the result) or `{"error": "<code>"}`
 /// (`"*"` = any error).
-pub fn check(expect: &Value, got: &Outcome) -> Result<(), String> {
+pub(crate) fn check(expect: &Value, got: &Outcome) -> Result<(), String> {
     match (expect.get("ok"), expect.get("error"), got) {
         (Some(ok), None, Ok(result)) => {
             let fields = ok.as_object().ok_or("`expect.ok` must be an object")?;
@@ -27,7 +27,9 @@ pub fn check(expect: &Value, got: &Outcome) -> Result<(), String> {
                 Err(format!("expected error {want}, got error {code}"))
             }
         }
-        _ => Err("expected exactly one of `expect.ok` / `expect.error`, got a malformed case".into()),
+        _ => {
+            Err("expected exactly one of `expect.ok` / `expect.error`, got a malformed case".into())
+        }
     }
 }
 
@@ -35,10 +37,16 @@ pub fn check(expect: &Value, got: &Outcome) -> Result<(), String> {
 /// case-insensitively (VECTORS.md).
 fn values_match(want: &Value, have: &Value) -> bool {
     match (want, have) {
-        (Value::String(a), Value::String(b)) if is_address(a) && is_address(b) => a.eq_ignore_ascii_case(b),
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_match(x, y)),
+        (Value::String(a), Value::String(b)) if is_address(a) && is_address(b) => {
+            a.eq_ignore_ascii_case(b)
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_match(x, y))
+        }
         (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| values_match(v, w)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| values_match(v, w)))
         }
         (Value::Number(a), Value::Number(b)) => a.to_string() == b.to_string(),
         _ => want == have,

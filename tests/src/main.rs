@@ -36,18 +36,31 @@ fn main() -> ExitCode {
         }
     }
     println!("{passed} passed, {failed} failed");
-    if failed == 0 && passed > 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 && passed > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Runs every case of one vector file; returns (passed, failed).
 fn run_file(path: &str) -> Result<(usize, usize), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let file: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
-    let suite = file.get("suite").and_then(Value::as_str).ok_or("missing `suite`")?;
-    let cases = file.get("cases").and_then(Value::as_array).ok_or("missing `cases`")?;
+    let suite = file
+        .get("suite")
+        .and_then(Value::as_str)
+        .ok_or("missing `suite`")?;
+    let cases = file
+        .get("cases")
+        .and_then(Value::as_array)
+        .ok_or("missing `cases`")?;
     let (mut passed, mut failed) = (0, 0);
     for case in cases {
-        let name = case.get("name").and_then(Value::as_str).unwrap_or("<unnamed>");
+        let name = case
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("<unnamed>");
         match run_case(case) {
             Ok(()) => passed += 1,
             Err(message) => {
@@ -60,9 +73,16 @@ fn run_file(path: &str) -> Result<(usize, usize), String> {
 }
 
 fn run_case(case: &Value) -> Result<(), String> {
-    let op = case.get("op").and_then(Value::as_str).ok_or("expected a case with `op`, got none")?;
-    let input = case.get("input").ok_or("expected a case with `input`, got none")?;
-    let expect = case.get("expect").ok_or("expected a case with `expect`, got none")?;
+    let op = case
+        .get("op")
+        .and_then(Value::as_str)
+        .ok_or("expected a case with `op`, got none")?;
+    let input = case
+        .get("input")
+        .ok_or("expected a case with `input`, got none")?;
+    let expect = case
+        .get("expect")
+        .ok_or("expected a case with `expect`, got none")?;
     let got = ops::run(op, input);
     compare::check(expect, &got)
 }

@@ -61,34 +61,190 @@ const V2: Option<&str> = Some("2");
 
 /// The default asset table, keyed by chain id (x402.md §6.1).
 pub const DEFAULT_ASSETS: &[DefaultAsset] = &[
-    usdc(8453, "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "USD Coin", V2, false),
-    usdc(84_532, "0x036CbD53842c5426634e7929541eC2318f3dCF7e", "USDC", V2, false),
+    usdc(
+        8453,
+        "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        84_532,
+        "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        "USDC",
+        V2,
+        false,
+    ),
     // x402-rs says "USDC"; the TS, Go and legacy SDKs say "USD Coin".
-    usdc(137, "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359", "USD Coin", V2, true),
-    usdc(80_002, "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582", "USDC", V2, false),
-    usdc(43_114, "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E", "USD Coin", V2, false),
-    usdc(43_113, "0x5425890298aed601595a70AB815c96711a31Bc65", "USD Coin", V2, false),
-    usdc(42_161, "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", "USD Coin", V2, false),
-    usdc(421_614, "0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d", "USD Coin", V2, false),
-    usdc(143, "0x754704Bc059F8C67012fEd69BC8A327a5aafb603", "USD Coin", V2, false),
-    usdc(1329, "0xe15fC38F6D8c56aF07bbCBe3BAf5708A2Bf42392", "USDC", V2, false),
-    usdc(1328, "0x4fCF1784B31630811181f670Aea7A7bEF803eaED", "USDC", V2, false),
-    usdc(4689, "0xcdf79194c6c285077a58da47641d4dbe51f63542", "Bridged USDC", V2, false),
-    usdc(3338, "0xbbA60da06c2c5424f03f7434542280FCAd453d10", "USDC", V2, false),
-    usdc(2741, "0x84a71ccd554cc1b02749b35d22f684cc8ec987e1", "Bridged USDC", None, false),
-    usdc(11_124, "0xe4C7fBB0a626ed208021ccabA6Be1566905E2dFc", "Bridged USDC", None, false),
-    usdc(1514, "0xF1815bd50389c46847f0Bda824eC8da914045D14", "Bridged USDC", None, false),
-    usdc(41_923, "0x12a272A581feE5577A5dFa371afEB4b2F3a8C2F8", "Bridged USDC (Stargate)", None, false),
-    usdc(324_705_682, "0x2e08028E3C4c2356572E096d8EF835cD5C6030bD", "Bridged USDC (SKALE Bridge)", None, false),
-    usdc(1, "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "USD Coin", V2, false),
-    usdc(11_155_111, "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238", "USDC", V2, false),
-    usdc(10, "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85", "USD Coin", V2, false),
-    usdc(11_155_420, "0x5fd84259d66Cd46123540766Be93DFE6D43130D7", "USDC", V2, false),
-    usdc(42_220, "0xcebA9300f2b948710d2653dD7B07f33A8B32118C", "USDC", None, false),
+    usdc(
+        137,
+        "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
+        "USD Coin",
+        V2,
+        true,
+    ),
+    usdc(
+        80_002,
+        "0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        43_114,
+        "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        43_113,
+        "0x5425890298aed601595a70AB815c96711a31Bc65",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        42_161,
+        "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        421_614,
+        "0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        143,
+        "0x754704Bc059F8C67012fEd69BC8A327a5aafb603",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        1329,
+        "0xe15fC38F6D8c56aF07bbCBe3BAf5708A2Bf42392",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        1328,
+        "0x4fCF1784B31630811181f670Aea7A7bEF803eaED",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        4689,
+        "0xcdf79194c6c285077a58da47641d4dbe51f63542",
+        "Bridged USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        3338,
+        "0xbbA60da06c2c5424f03f7434542280FCAd453d10",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        2741,
+        "0x84a71ccd554cc1b02749b35d22f684cc8ec987e1",
+        "Bridged USDC",
+        None,
+        false,
+    ),
+    usdc(
+        11_124,
+        "0xe4C7fBB0a626ed208021ccabA6Be1566905E2dFc",
+        "Bridged USDC",
+        None,
+        false,
+    ),
+    usdc(
+        1514,
+        "0xF1815bd50389c46847f0Bda824eC8da914045D14",
+        "Bridged USDC",
+        None,
+        false,
+    ),
+    usdc(
+        41_923,
+        "0x12a272A581feE5577A5dFa371afEB4b2F3a8C2F8",
+        "Bridged USDC (Stargate)",
+        None,
+        false,
+    ),
+    usdc(
+        324_705_682,
+        "0x2e08028E3C4c2356572E096d8EF835cD5C6030bD",
+        "Bridged USDC (SKALE Bridge)",
+        None,
+        false,
+    ),
+    usdc(
+        1,
+        "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        11_155_111,
+        "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        10,
+        "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85",
+        "USD Coin",
+        V2,
+        false,
+    ),
+    usdc(
+        11_155_420,
+        "0x5fd84259d66Cd46123540766Be93DFE6D43130D7",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        42_220,
+        "0xcebA9300f2b948710d2653dD7B07f33A8B32118C",
+        "USDC",
+        None,
+        false,
+    ),
     // x402-rs says "USDC"; UltravioletaDAO says "USD Coin".
-    usdc(11_142_220, "0x01C5C0122039549AD1493B8220cABEdD739BC44E", "USDC", None, true),
-    usdc(50, "0xfA2958CB79b0491CC627c1557F441eF849Ca8eb1", "USDC", V2, false),
-    usdc(51, "0xb5AB69F7bBada22B28e79C8FFAECe55eF1c771D4", "USDC", V2, false),
+    usdc(
+        11_142_220,
+        "0x01C5C0122039549AD1493B8220cABEdD739BC44E",
+        "USDC",
+        None,
+        true,
+    ),
+    usdc(
+        50,
+        "0xfA2958CB79b0491CC627c1557F441eF849Ca8eb1",
+        "USDC",
+        V2,
+        false,
+    ),
+    usdc(
+        51,
+        "0xb5AB69F7bBada22B28e79C8FFAECe55eF1c771D4",
+        "USDC",
+        V2,
+        false,
+    ),
     DefaultAsset {
         chain_id: 4326,
         address: "0xFAfDdbb3FC7688494971a79cc65DCa3EF82079E7",
@@ -131,14 +287,25 @@ mod tests {
     #[test]
     fn every_default_address_is_a_valid_evm_address() {
         for asset in DEFAULT_ASSETS {
-            assert!(Address::parse(asset.address.as_bytes()).is_ok(), "{}", asset.address);
+            assert!(
+                Address::parse(asset.address.as_bytes()).is_ok(),
+                "{}",
+                asset.address
+            );
         }
     }
 
     #[test]
     fn chain_ids_are_unique() {
         for (i, a) in DEFAULT_ASSETS.iter().enumerate() {
-            assert!(DEFAULT_ASSETS.iter().skip(i + 1).all(|b| b.chain_id != a.chain_id), "{}", a.chain_id);
+            assert!(
+                DEFAULT_ASSETS
+                    .iter()
+                    .skip(i + 1)
+                    .all(|b| b.chain_id != a.chain_id),
+                "{}",
+                a.chain_id
+            );
         }
     }
 

@@ -58,7 +58,11 @@ pub enum DecodeReason {
 impl DecodeError {
     /// A decode error in `field` of the top-level value (`header`, `x402Version`, …).
     pub const fn new(field: &'static str, reason: DecodeReason) -> Self {
-        Self { object: "", field, reason }
+        Self {
+            object: "",
+            field,
+            reason,
+        }
     }
 
     /// The offending field's name (`amount`, `x402Version`, or `header`/`body` for the whole input).
@@ -79,7 +83,11 @@ impl DecodeError {
 
     /// The same error, located inside the object at `object` (set by the decoder of the parent).
     pub(crate) const fn within(self, object: &'static str) -> Self {
-        Self { object, field: self.field, reason: self.reason }
+        Self {
+            object,
+            field: self.field,
+            reason: self.reason,
+        }
     }
 }
 
@@ -220,30 +228,53 @@ impl VerifyError {
     /// assert_eq!(VerifyError::ValidAfter.reason(ReasonDialect::X402Rs), "invalid_payment_early");
     /// ```
     pub fn reason(&self, dialect: ReasonDialect) -> &'static str {
-        use ReasonDialect::{Go, Python, SpecV1, TypeScript, X402Rs};
-        match (dialect, self) {
-            (TypeScript | Go, _) => self.code(),
-            (X402Rs, Self::InvalidPayload(_) | Self::InvalidX402Version) => "invalid_format",
-            (X402Rs, Self::InvalidPaymentRequirements(_) | Self::MissingEip712Domain) => "invalid_format",
-            (X402Rs, Self::InvalidNetwork) => "unsupported_chain",
-            (X402Rs, Self::UnsupportedPayloadType | Self::Scheme) => "unsupported_scheme",
-            (X402Rs, Self::NetworkMismatch) => "chain_id_mismatch",
-            (X402Rs, Self::AcceptedRequirementsMismatch) => "accepted_requirements_mismatch",
-            (X402Rs, Self::Signature(_)) => "invalid_signature",
-            (X402Rs, Self::RecipientMismatch) => "recipient_mismatch",
-            (X402Rs, Self::ValidBefore) => "invalid_payment_expired",
-            (X402Rs, Self::ValidAfter) => "invalid_payment_early",
-            (X402Rs, Self::ValueMismatch) => "invalid_payment_amount",
-            (Python | SpecV1, Self::Scheme) => "unsupported_scheme",
-            (Python | SpecV1, Self::Signature(_)) => "invalid_exact_evm_payload_signature",
-            (Python | SpecV1, Self::RecipientMismatch) => "invalid_exact_evm_payload_recipient_mismatch",
-            (Python, Self::NetworkMismatch) => "network_mismatch",
-            (SpecV1, Self::NetworkMismatch) => "invalid_network",
-            (SpecV1, Self::ValueMismatch) => "invalid_exact_evm_payload_authorization_value",
-            (SpecV1, Self::MissingEip712Domain | Self::AcceptedRequirementsMismatch) => {
+        match dialect {
+            ReasonDialect::TypeScript | ReasonDialect::Go => self.code(),
+            ReasonDialect::Python => self.python_reason(),
+            ReasonDialect::SpecV1 => self.spec_v1_reason(),
+            ReasonDialect::X402Rs => self.x402_rs_reason(),
+        }
+    }
+
+    fn python_reason(&self) -> &'static str {
+        match self {
+            Self::Scheme => "unsupported_scheme",
+            Self::NetworkMismatch => "network_mismatch",
+            Self::Signature(_) => "invalid_exact_evm_payload_signature",
+            Self::RecipientMismatch => "invalid_exact_evm_payload_recipient_mismatch",
+            _ => self.code(),
+        }
+    }
+
+    fn spec_v1_reason(&self) -> &'static str {
+        match self {
+            Self::Scheme => "unsupported_scheme",
+            Self::NetworkMismatch => "invalid_network",
+            Self::Signature(_) => "invalid_exact_evm_payload_signature",
+            Self::RecipientMismatch => "invalid_exact_evm_payload_recipient_mismatch",
+            Self::ValueMismatch => "invalid_exact_evm_payload_authorization_value",
+            Self::MissingEip712Domain | Self::AcceptedRequirementsMismatch => {
                 "invalid_payment_requirements"
             }
-            (Python | SpecV1, _) => self.code(),
+            _ => self.code(),
+        }
+    }
+
+    fn x402_rs_reason(&self) -> &'static str {
+        match self {
+            Self::InvalidPayload(_)
+            | Self::InvalidX402Version
+            | Self::InvalidPaymentRequirements(_)
+            | Self::MissingEip712Domain => "invalid_format",
+            Self::InvalidNetwork => "unsupported_chain",
+            Self::UnsupportedPayloadType | Self::Scheme => "unsupported_scheme",
+            Self::NetworkMismatch => "chain_id_mismatch",
+            Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
+            Self::Signature(_) => "invalid_signature",
+            Self::RecipientMismatch => "recipient_mismatch",
+            Self::ValidBefore => "invalid_payment_expired",
+            Self::ValidAfter => "invalid_payment_early",
+            Self::ValueMismatch => "invalid_payment_amount",
         }
     }
 }
@@ -273,31 +304,44 @@ impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidPayload(e) => write!(f, "payment payload is invalid: {e}"),
-            Self::InvalidPaymentRequirements(e) => write!(f, "payment requirements are invalid: {e}"),
+            Self::InvalidPaymentRequirements(e) => {
+                write!(f, "payment requirements are invalid: {e}")
+            }
             Self::InvalidX402Version => {
                 f.write_str("x402Version is unknown or differs from the requirements' version")
             }
             Self::InvalidNetwork => f.write_str("the requirements name an unknown network"),
-            Self::UnsupportedPayloadType => f.write_str("the payload type is not supported by this verifier"),
-            Self::Scheme => f.write_str("scheme is not `exact`"),
-            Self::MissingEip712Domain => {
-                f.write_str("requirements.extra must carry the token's EIP-712 `name` and `version`")
+            Self::UnsupportedPayloadType => {
+                f.write_str("the payload type is not supported by this verifier")
             }
-            Self::NetworkMismatch => f.write_str("the payment's network differs from the requirements'"),
+            Self::Scheme => f.write_str("scheme is not `exact`"),
+            Self::MissingEip712Domain => f.write_str(
+                "requirements.extra must carry the token's EIP-712 `name` and `version`",
+            ),
+            Self::NetworkMismatch => {
+                f.write_str("the payment's network differs from the requirements'")
+            }
             Self::AcceptedRequirementsMismatch => {
                 f.write_str("`accepted` is not equal to the offered payment requirements")
             }
             Self::Signature(SignatureFailure::Malformed(e)) => write!(f, "signature rejected: {e}"),
             Self::Signature(SignatureFailure::WrongSigner { recovered }) => {
-                write!(f, "signature was made by {recovered}, not by authorization.from")
+                write!(
+                    f,
+                    "signature was made by {recovered}, not by authorization.from"
+                )
             }
-            Self::Signature(SignatureFailure::NotEoa) => {
-                f.write_str("signature is not a 65-byte EOA signature (smart wallets need an on-chain check)")
+            Self::Signature(SignatureFailure::NotEoa) => f.write_str(
+                "signature is not a 65-byte EOA signature (smart wallets need an on-chain check)",
+            ),
+            Self::RecipientMismatch => {
+                f.write_str("authorization.to is not the requirements' payTo")
             }
-            Self::RecipientMismatch => f.write_str("authorization.to is not the requirements' payTo"),
             Self::ValidBefore => f.write_str("authorization expires too soon (validBefore)"),
             Self::ValidAfter => f.write_str("authorization is not valid yet (validAfter)"),
-            Self::ValueMismatch => f.write_str("authorization value does not match the required amount"),
+            Self::ValueMismatch => {
+                f.write_str("authorization value does not match the required amount")
+            }
         }
     }
 }

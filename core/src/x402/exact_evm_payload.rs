@@ -28,8 +28,12 @@ impl<'a> ExactEvmPayload<'a> {
         let signature = field::required_str(&obj, "signature")?;
         let signature_hex = signature_hex(signature.as_plain())?;
         let auth = field::required_object(&obj, "authorization")?;
-        let authorization = decode_authorization(&auth).map_err(|e| e.within("payload.authorization"))?;
-        Ok(Self { signature_hex, authorization })
+        let authorization =
+            decode_authorization(&auth).map_err(|e| e.within("payload.authorization"))?;
+        Ok(Self {
+            signature_hex,
+            authorization,
+        })
     }
 
     /// The signature bytes, decoded into `buf` (at least [`MAX_SIGNATURE_LEN`] bytes).
@@ -64,7 +68,9 @@ fn signature_hex(text: Option<&str>) -> Result<&str, DecodeError> {
         return Err(err(DecodeReason::Hex(crate::hex::HexError::OddLength)));
     }
     if let Some(index) = digits.iter().position(|b| !b.is_ascii_hexdigit()) {
-        return Err(err(DecodeReason::Hex(crate::hex::HexError::InvalidCharacter { index })));
+        return Err(err(DecodeReason::Hex(
+            crate::hex::HexError::InvalidCharacter { index },
+        )));
     }
     // `digits` is ASCII hex, so this sub-slice is on char boundaries.
     Ok(text.get(2..).unwrap_or_default())

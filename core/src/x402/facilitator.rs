@@ -4,7 +4,7 @@
 use super::error::{DecodeError, DecodeReason};
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::PaymentRequirements;
-use super::{field, X402Version};
+use super::{X402Version, field};
 use crate::error::BufferTooSmall;
 use crate::json::{ArrayWriter, JsonStr, ObjectWriter, RawValue};
 use crate::writer::Writer;
@@ -34,12 +34,19 @@ impl<'a> VerifyRequest<'a> {
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
         let obj = field::object(parse(json)?, "body")?;
         let x402_version = field::x402_version(&obj)?;
-        let payment_payload = PaymentPayload::from_json_value(field::required(&obj, "paymentPayload")?)
-            .map_err(|e| e.within("paymentPayload"))?;
-        let payment_requirements =
-            PaymentRequirements::from_json_value_versioned(field::required(&obj, "paymentRequirements")?, x402_version)
-                .map_err(|e| e.within("paymentRequirements"))?;
-        Ok(Self { x402_version, payment_payload, payment_requirements })
+        let payment_payload =
+            PaymentPayload::from_json_value(field::required(&obj, "paymentPayload")?)
+                .map_err(|e| e.within("paymentPayload"))?;
+        let payment_requirements = PaymentRequirements::from_json_value_versioned(
+            field::required(&obj, "paymentRequirements")?,
+            x402_version,
+        )
+        .map_err(|e| e.within("paymentRequirements"))?;
+        Ok(Self {
+            x402_version,
+            payment_payload,
+            payment_requirements,
+        })
     }
 
     /// Writes `{"x402Version":…,"paymentPayload":…,"paymentRequirements":…}`.
@@ -47,7 +54,9 @@ impl<'a> VerifyRequest<'a> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_u64("x402Version", self.x402_version.number())?;
         o.field_with("paymentPayload", |w| self.payment_payload.write_json(w))?;
-        o.field_with("paymentRequirements", |w| self.payment_requirements.write_json(w))?;
+        o.field_with("paymentRequirements", |w| {
+            self.payment_requirements.write_json(w)
+        })?;
         o.end()
     }
 }
@@ -137,15 +146,24 @@ impl<'a> SupportedResponse<'a> {
         let mut kinds = Vec::new();
         for element in elements {
             let kind = decode_kind(element).map_err(|e| e.within("kinds[]"))?;
-            kinds
-                .push(kind)
-                .map_err(|_| DecodeError::new("kinds", DecodeReason::TooManyItems { capacity: MAX_SUPPORTED_KINDS }))?;
+            kinds.push(kind).map_err(|_| {
+                DecodeError::new(
+                    "kinds",
+                    DecodeReason::TooManyItems {
+                        capacity: MAX_SUPPORTED_KINDS,
+                    },
+                )
+            })?;
         }
         let extensions = field::member(&obj, "extensions");
         if extensions.is_some_and(|e| e.elements().is_none()) {
             return Err(DecodeError::new("extensions", DecodeReason::WrongType));
         }
-        Ok(Self { kinds, extensions, signers: field::optional_object(&obj, "signers")? })
+        Ok(Self {
+            kinds,
+            extensions,
+            signers: field::optional_object(&obj, "signers")?,
+        })
     }
 
     /// Writes compact JSON: `kinds`, then `extensions` and `signers` when present.

@@ -20,8 +20,15 @@ fn error(field: &'static str, reason: DecodeReason) -> DecodeError {
 }
 
 /// `value` must be a JSON object.
-pub(crate) fn object<'a>(value: RawValue<'a>, field: &'static str) -> Result<RawValue<'a>, DecodeError> {
-    if value.kind() == Kind::Object { Ok(value) } else { Err(error(field, DecodeReason::WrongType)) }
+pub(crate) fn object<'a>(
+    value: RawValue<'a>,
+    field: &'static str,
+) -> Result<RawValue<'a>, DecodeError> {
+    if value.kind() == Kind::Object {
+        Ok(value)
+    } else {
+        Err(error(field, DecodeReason::WrongType))
+    }
 }
 
 /// The member `key`, treating `null` as absent.
@@ -30,13 +37,21 @@ pub(crate) fn member<'a>(obj: &RawValue<'a>, key: &str) -> Option<RawValue<'a>> 
 }
 
 /// A required member of any type.
-pub(crate) fn required<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<RawValue<'a>, DecodeError> {
+pub(crate) fn required<'a>(
+    obj: &RawValue<'a>,
+    key: &'static str,
+) -> Result<RawValue<'a>, DecodeError> {
     member(obj, key).ok_or(error(key, DecodeReason::MissingField))
 }
 
 /// A required string member.
-pub(crate) fn required_str<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<JsonStr<'a>, DecodeError> {
-    required(obj, key)?.as_str().ok_or(error(key, DecodeReason::WrongType))
+pub(crate) fn required_str<'a>(
+    obj: &RawValue<'a>,
+    key: &'static str,
+) -> Result<JsonStr<'a>, DecodeError> {
+    required(obj, key)?
+        .as_str()
+        .ok_or(error(key, DecodeReason::WrongType))
 }
 
 /// An optional string member (`null` = absent).
@@ -58,13 +73,18 @@ pub(crate) fn optional_object<'a>(
 }
 
 /// A required object member.
-pub(crate) fn required_object<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<RawValue<'a>, DecodeError> {
+pub(crate) fn required_object<'a>(
+    obj: &RawValue<'a>,
+    key: &'static str,
+) -> Result<RawValue<'a>, DecodeError> {
     object(required(obj, key)?, key)
 }
 
 /// A required boolean member.
 pub(crate) fn required_bool(obj: &RawValue<'_>, key: &'static str) -> Result<bool, DecodeError> {
-    required(obj, key)?.as_bool().ok_or(error(key, DecodeReason::WrongType))
+    required(obj, key)?
+        .as_bool()
+        .ok_or(error(key, DecodeReason::WrongType))
 }
 
 /// A required JSON integer (no fraction, no exponent, no sign) that fits a `u64`.
@@ -77,7 +97,10 @@ pub(crate) fn required_u64(obj: &RawValue<'_>, key: &'static str) -> Result<u64,
 }
 
 /// A required positive `u64` (`maxTimeoutSeconds`).
-pub(crate) fn required_positive_u64(obj: &RawValue<'_>, key: &'static str) -> Result<u64, DecodeError> {
+pub(crate) fn required_positive_u64(
+    obj: &RawValue<'_>,
+    key: &'static str,
+) -> Result<u64, DecodeError> {
     match required_u64(obj, key)? {
         0 => Err(error(key, DecodeReason::InvalidValue)),
         n => Ok(n),
@@ -91,7 +114,10 @@ pub(crate) fn required_amount(obj: &RawValue<'_>, key: &'static str) -> Result<U
 }
 
 /// An optional uint256 amount (`null` = absent).
-pub(crate) fn optional_amount(obj: &RawValue<'_>, key: &'static str) -> Result<Option<U256>, DecodeError> {
+pub(crate) fn optional_amount(
+    obj: &RawValue<'_>,
+    key: &'static str,
+) -> Result<Option<U256>, DecodeError> {
     member(obj, key).map(|v| amount(&v, key)).transpose()
 }
 
@@ -102,18 +128,25 @@ fn amount(value: &RawValue<'_>, key: &'static str) -> Result<U256, DecodeError> 
         Kind::Number => value.as_number().unwrap_or_default(),
         _ => return Err(error(key, DecodeReason::WrongType)),
     };
-    U256::parse_decimal(digits.as_bytes(), LeadingZeros::Allow).map_err(|e| error(key, DecodeReason::Amount(e)))
+    U256::parse_decimal(digits.as_bytes(), LeadingZeros::Allow)
+        .map_err(|e| error(key, DecodeReason::Amount(e)))
 }
 
 /// A required EVM address member (`0x` + 40 hex digits, any case).
-pub(crate) fn required_address(obj: &RawValue<'_>, key: &'static str) -> Result<Address, DecodeError> {
+pub(crate) fn required_address(
+    obj: &RawValue<'_>,
+    key: &'static str,
+) -> Result<Address, DecodeError> {
     let mut buf = [0u8; SHORT_TEXT_CAP];
     let text = short_text(&required(obj, key)?, key, &mut buf)?;
     Address::parse(text.as_bytes()).map_err(|e| error(key, DecodeReason::Address(e)))
 }
 
 /// A required 32-byte value written as `0x` + 64 hex digits.
-pub(crate) fn required_bytes32(obj: &RawValue<'_>, key: &'static str) -> Result<[u8; 32], DecodeError> {
+pub(crate) fn required_bytes32(
+    obj: &RawValue<'_>,
+    key: &'static str,
+) -> Result<[u8; 32], DecodeError> {
     let mut buf = [0u8; SHORT_TEXT_CAP];
     let text = short_text(&required(obj, key)?, key, &mut buf)?;
     crate::hex::strip_0x(text.as_bytes())
@@ -128,7 +161,8 @@ pub(crate) fn short_text<'b>(
     buf: &'b mut [u8; SHORT_TEXT_CAP],
 ) -> Result<&'b str, DecodeError> {
     let s = value.as_str().ok_or(error(key, DecodeReason::WrongType))?;
-    s.unescape_into(buf).map_err(|_| error(key, DecodeReason::InvalidValue))
+    s.unescape_into(buf)
+        .map_err(|_| error(key, DecodeReason::InvalidValue))
 }
 
 /// Decodes a [`JsonStr`] that must fit a small stack buffer, for lookups such as network names.

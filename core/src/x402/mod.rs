@@ -35,15 +35,17 @@ pub mod verify;
 
 pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
 pub use exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
-pub use facilitator::{SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse};
+pub use facilitator::{
+    SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse,
+};
 pub use network::Network;
 pub use payment_payload::{PaymentPayload, PaymentPayloadV1, PaymentPayloadV2};
-pub use payment_required::{PaymentRequired, PaymentRequiredV1, PaymentRequiredV2, MAX_ACCEPTS};
+pub use payment_required::{MAX_ACCEPTS, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2};
 pub use payment_requirements::{PaymentRequirements, PaymentRequirementsV1, PaymentRequirementsV2};
 pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use settle_response::SettleResponse;
-pub use verify::{verify_exact_evm, verify_payment_header, Verified};
+pub use verify::{Verified, verify_exact_evm, verify_payment_header};
 
 /// The x402 protocol version, the `x402Version` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

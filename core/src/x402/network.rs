@@ -165,13 +165,24 @@ mod tests {
 
     #[test]
     fn v1_names_resolve_to_the_reference_chain_ids() {
-        assert_eq!(Network::parse("base"), Some(Network::Eip155 { chain_id: 8453 }));
-        assert_eq!(Network::parse("polygon-amoy"), Some(Network::Eip155 { chain_id: 80002 }));
+        assert_eq!(
+            Network::parse("base"),
+            Some(Network::Eip155 { chain_id: 8453 })
+        );
+        assert_eq!(
+            Network::parse("polygon-amoy"),
+            Some(Network::Eip155 { chain_id: 80002 })
+        );
         assert_eq!(
             Network::parse("skale-base-sepolia"),
-            Some(Network::Eip155 { chain_id: 324_705_682 })
+            Some(Network::Eip155 {
+                chain_id: 324_705_682
+            })
         );
-        assert_eq!(Network::parse("solana-devnet"), Some(Network::Solana(SolanaCluster::Devnet)));
+        assert_eq!(
+            Network::parse("solana-devnet"),
+            Some(Network::Solana(SolanaCluster::Devnet))
+        );
     }
 
     #[test]
@@ -181,24 +192,43 @@ mod tests {
 
     #[test]
     fn caip2_ids_resolve() {
-        assert_eq!(Network::parse("eip155:84532"), Some(Network::Eip155 { chain_id: 84532 }));
+        assert_eq!(
+            Network::parse("eip155:84532"),
+            Some(Network::Eip155 { chain_id: 84532 })
+        );
         assert_eq!(
             Network::parse("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"),
             Some(Network::Solana(SolanaCluster::Mainnet))
         );
-        assert_eq!(Network::parse("eip155:18446744073709551615"), Some(Network::Eip155 { chain_id: u64::MAX }));
+        assert_eq!(
+            Network::parse("eip155:18446744073709551615"),
+            Some(Network::Eip155 { chain_id: u64::MAX })
+        );
     }
 
     #[test]
     fn rejects_malformed_caip2_references() {
-        for bad in ["eip155:", "eip155:-1", "eip155:+1", "eip155:1 ", "eip155:0x1", "eip155:18446744073709551616", "solana:unknown", "cosmos:1", ":1"] {
+        for bad in [
+            "eip155:",
+            "eip155:-1",
+            "eip155:+1",
+            "eip155:1 ",
+            "eip155:0x1",
+            "eip155:18446744073709551616",
+            "solana:unknown",
+            "cosmos:1",
+            ":1",
+        ] {
             assert_eq!(Network::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn chain_ids_map_back_to_v1_names() {
-        assert_eq!(Network::Eip155 { chain_id: 84532 }.v1_name(), Some("base-sepolia"));
+        assert_eq!(
+            Network::Eip155 { chain_id: 84532 }.v1_name(),
+            Some("base-sepolia")
+        );
         assert_eq!(Network::Eip155 { chain_id: 999_999 }.v1_name(), None);
     }
 }

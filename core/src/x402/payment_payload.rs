@@ -3,7 +3,7 @@
 use super::error::{DecodeError, DecodeReason};
 use super::payment_requirements::PaymentRequirementsV2;
 use super::resource_info::ResourceInfo;
-use super::{field, header, X402Version};
+use super::{X402Version, field, header};
 use crate::error::BufferTooSmall;
 use crate::json::{JsonStr, ObjectWriter, RawValue};
 use crate::writer::Writer;
@@ -33,6 +33,10 @@ pub struct PaymentPayloadV2<'a> {
 }
 
 /// A `PaymentPayload` of either version.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no alloc: values live on the caller's stack, boxing is not available"
+)]
 #[derive(Debug, Clone, Copy)]
 pub enum PaymentPayload<'a> {
     /// x402 v1.
@@ -44,7 +48,8 @@ pub enum PaymentPayload<'a> {
 impl<'a> PaymentPayload<'a> {
     /// Decodes the JSON text of a payment payload.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let value = RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        let value =
+            RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
         Self::from_json_value(value)
     }
 
@@ -76,8 +81,10 @@ impl<'a> PaymentPayload<'a> {
                     .map(ResourceInfo::from_json_value)
                     .transpose()
                     .map_err(|e| e.within("resource"))?,
-                accepted: PaymentRequirementsV2::from_json_value(field::required(&obj, "accepted")?)
-                    .map_err(|e| e.within("accepted"))?,
+                accepted: PaymentRequirementsV2::from_json_value(field::required(
+                    &obj, "accepted",
+                )?)
+                .map_err(|e| e.within("accepted"))?,
                 payload: field::required_object(&obj, "payload")?,
                 extensions: field::optional_object(&obj, "extensions")?,
             })),

@@ -3,7 +3,7 @@
 use super::error::{DecodeError, DecodeReason};
 use super::payment_requirements::{PaymentRequirementsV1, PaymentRequirementsV2};
 use super::resource_info::ResourceInfo;
-use super::{field, header, X402Version};
+use super::{X402Version, field, header};
 use crate::error::BufferTooSmall;
 use crate::json::{ArrayWriter, JsonStr, ObjectWriter, RawValue};
 use crate::writer::Writer;
@@ -35,6 +35,10 @@ pub struct PaymentRequiredV2<'a> {
 }
 
 /// A `PaymentRequired` of either version.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no alloc: values live on the caller's stack, boxing is not available"
+)]
 #[derive(Debug, Clone)]
 pub enum PaymentRequired<'a> {
     /// x402 v1.
@@ -49,7 +53,8 @@ impl<'a> PaymentRequired<'a> {
     /// Fails with a [`DecodeError`] naming the field on bad JSON, a missing or mistyped field, an
     /// empty `accepts`, or more than [`MAX_ACCEPTS`] entries.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let value = RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        let value =
+            RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
         Self::from_json_value(value)
     }
 
@@ -144,8 +149,14 @@ fn accepts<'a, T>(
     let mut out = Vec::new();
     for element in elements {
         let entry = decode(element).map_err(|e| e.within("accepts[]"))?;
-        out.push(entry)
-            .map_err(|_| DecodeError::new(KEY, DecodeReason::TooManyItems { capacity: MAX_ACCEPTS }))?;
+        out.push(entry).map_err(|_| {
+            DecodeError::new(
+                KEY,
+                DecodeReason::TooManyItems {
+                    capacity: MAX_ACCEPTS,
+                },
+            )
+        })?;
     }
     if out.is_empty() {
         return Err(DecodeError::new(KEY, DecodeReason::InvalidValue));

@@ -1,8 +1,8 @@
 //! `PaymentRequirements`: one way to pay, as offered in a 402 (x402.md §2.2 v1, §3.3 v2).
 
+use super::X402Version;
 use super::error::DecodeError;
 use super::field;
-use super::X402Version;
 use crate::error::BufferTooSmall;
 use crate::json::{JsonStr, ObjectWriter, RawValue};
 use crate::u256::U256;
@@ -92,7 +92,9 @@ impl<'a> PaymentRequirementsV1<'a> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_json_str("scheme", &self.scheme)?;
         o.field_json_str("network", &self.network)?;
-        o.field_with("maxAmountRequired", |w| write_amount(w, &self.max_amount_required))?;
+        o.field_with("maxAmountRequired", |w| {
+            write_amount(w, &self.max_amount_required)
+        })?;
         o.field_json_str("asset", &self.asset)?;
         o.field_json_str("payTo", &self.pay_to)?;
         o.field_json_str("resource", &self.resource)?;
@@ -165,7 +167,10 @@ impl<'a> PaymentRequirements<'a> {
     }
 
     /// Decodes a requirements object of a known version.
-    pub fn from_json_value_versioned(value: RawValue<'a>, version: X402Version) -> Result<Self, DecodeError> {
+    pub fn from_json_value_versioned(
+        value: RawValue<'a>,
+        version: X402Version,
+    ) -> Result<Self, DecodeError> {
         match version {
             X402Version::V1 => PaymentRequirementsV1::from_json_value(value).map(Self::V1),
             X402Version::V2 => PaymentRequirementsV2::from_json_value(value).map(Self::V2),

@@ -36,7 +36,8 @@ pub struct SettleResponse<'a> {
 impl<'a> SettleResponse<'a> {
     /// Decodes the JSON text of a settlement response.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let value = RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        let value =
+            RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
         Self::from_json_value(value)
     }
 

@@ -30,9 +30,9 @@ use super::network::Network;
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
-use super::{field, X402Version};
-use crate::evm::{recover_address, Address, Eip712Domain};
-use crate::json::{values_equal, JsonStr, RawValue};
+use super::{X402Version, field};
+use crate::evm::{Address, Eip712Domain, recover_address};
+use crate::json::{JsonStr, RawValue, values_equal};
 use crate::u256::U256;
 
 /// Longest EIP-712 domain `name`/`version` the verifier decodes, in bytes.
@@ -90,7 +90,8 @@ pub fn verify_exact_evm(
         return Err(VerifyError::InvalidX402Version);
     }
     // 2. network of the requirements
-    let network = resolve_network(requirements.network(), requirements.version()).ok_or(VerifyError::InvalidNetwork)?;
+    let network = resolve_network(requirements.network(), requirements.version())
+        .ok_or(VerifyError::InvalidNetwork)?;
     let Network::Eip155 { chain_id } = network else {
         return Err(VerifyError::InvalidNetwork);
     };
@@ -104,7 +105,9 @@ pub fn verify_exact_evm(
     // 5. EIP-712 domain from extra
     let mut name_buf = [0u8; DOMAIN_TEXT_CAP];
     let mut version_buf = [0u8; DOMAIN_TEXT_CAP];
-    let extra = requirements.extra().ok_or(VerifyError::MissingEip712Domain)?;
+    let extra = requirements
+        .extra()
+        .ok_or(VerifyError::MissingEip712Domain)?;
     let name = domain_text(&extra, "name", &mut name_buf)?;
     let version = domain_text(&extra, "version", &mut version_buf)?;
     // 6. network equality
@@ -112,15 +115,16 @@ pub fn verify_exact_evm(
         return Err(VerifyError::NetworkMismatch);
     }
     // 7. v2 accepted
-    if let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements) {
-        if !accepted_matches(&p.accepted, r, policy.accepted) {
-            return Err(VerifyError::AcceptedRequirementsMismatch);
-        }
+    if let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements)
+        && !accepted_matches(&p.accepted, r, policy.accepted)
+    {
+        return Err(VerifyError::AcceptedRequirementsMismatch);
     }
     // 8. signature
-    let asset = parse_address(requirements.asset()).ok_or(VerifyError::InvalidPaymentRequirements(
-        DecodeError::new("asset", DecodeReason::InvalidValue),
-    ))?;
+    let asset =
+        parse_address(requirements.asset()).ok_or(VerifyError::InvalidPaymentRequirements(
+            DecodeError::new("asset", DecodeReason::InvalidValue),
+        ))?;
     let domain = Eip712Domain {
         name: Some(name),
         version: Some(version),
@@ -156,7 +160,12 @@ pub fn verify_exact_evm(
         amount: authorization.value,
         nonce: authorization.nonce,
         valid_before: authorization.valid_before,
-        replay_key: ReplayKey { chain_id, asset, payer: authorization.from, nonce: authorization.nonce },
+        replay_key: ReplayKey {
+            chain_id,
+            asset,
+            payer: authorization.from,
+            nonce: authorization.nonce,
+        },
     })
 }
 
@@ -176,7 +185,8 @@ pub fn verify_payment_header(
         .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
         .and_then(PaymentRequirements::from_json_value)
         .map_err(VerifyError::InvalidPaymentRequirements)?;
-    let payment = PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
+    let payment =
+        PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
     verify_exact_evm(&requirements, &payment, now, policy)
 }
 
@@ -191,8 +201,12 @@ fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network
 
 fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a>, VerifyError> {
     match PayloadKind::of(payload) {
-        PayloadKind::Eip3009 => ExactEvmPayload::from_json_value(*payload).map_err(VerifyError::InvalidPayload),
-        PayloadKind::Permit2 | PayloadKind::SolanaTransaction => Err(VerifyError::UnsupportedPayloadType),
+        PayloadKind::Eip3009 => {
+            ExactEvmPayload::from_json_value(*payload).map_err(VerifyError::InvalidPayload)
+        }
+        PayloadKind::Permit2 | PayloadKind::SolanaTransaction => {
+            Err(VerifyError::UnsupportedPayloadType)
+        }
         PayloadKind::Unknown => Err(VerifyError::InvalidPayload(
             DecodeError::new("authorization", DecodeReason::MissingField).within("payload"),
         )),
@@ -200,7 +214,11 @@ fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a
 }
 
 /// `extra.<key>` as a non-empty string (the reference rejects a missing or empty value).
-fn domain_text<'b>(extra: &RawValue<'_>, key: &'static str, buf: &'b mut [u8]) -> Result<&'b str, VerifyError> {
+fn domain_text<'b>(
+    extra: &RawValue<'_>,
+    key: &'static str,
+    buf: &'b mut [u8],
+) -> Result<&'b str, VerifyError> {
     let text = field::member(extra, key)
         .and_then(|v| v.as_str())
         .ok_or(VerifyError::MissingEip712Domain)?;
@@ -219,23 +237,35 @@ fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     Address::parse(text.as_bytes()).ok()
 }
 
-fn check_signature(exact: &ExactEvmPayload<'_>, digest: &[u8; 32], policy: &VerifyPolicy) -> Result<(), VerifyError> {
+fn check_signature(
+    exact: &ExactEvmPayload<'_>,
+    digest: &[u8; 32],
+    policy: &VerifyPolicy,
+) -> Result<(), VerifyError> {
     // Anything longer than an EOA signature is a smart-wallet signature: not provable offline.
     if exact.signature_hex.len() > 130 {
         return Err(VerifyError::Signature(SignatureFailure::NotEoa));
     }
     let mut buf = [0u8; 65];
-    let signature = exact.signature_bytes(&mut buf).map_err(VerifyError::InvalidPayload)?;
+    let signature = exact
+        .signature_bytes(&mut buf)
+        .map_err(VerifyError::InvalidPayload)?;
     let recovered = recover_address(digest, signature, policy.signature)
         .map_err(|e| VerifyError::Signature(SignatureFailure::Malformed(e)))?;
     if recovered == exact.authorization.from {
         Ok(())
     } else {
-        Err(VerifyError::Signature(SignatureFailure::WrongSigner { recovered }))
+        Err(VerifyError::Signature(SignatureFailure::WrongSigner {
+            recovered,
+        }))
     }
 }
 
-fn accepted_matches(accepted: &PaymentRequirementsV2<'_>, offered: &PaymentRequirementsV2<'_>, rule: AcceptedMatch) -> bool {
+fn accepted_matches(
+    accepted: &PaymentRequirementsV2<'_>,
+    offered: &PaymentRequirementsV2<'_>,
+    rule: AcceptedMatch,
+) -> bool {
     match (rule, accepted.raw, offered.raw) {
         (AcceptedMatch::DeepEqual, Some(a), Some(b)) => values_equal(&a, &b),
         _ => typed_equal(accepted, offered),

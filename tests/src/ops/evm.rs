@@ -1,11 +1,13 @@
 //! `evm.*` ops.
 
-use super::{code, Outcome};
+use super::{Outcome, code};
 use crate::input;
-use pay402::evm::{recover_address, Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization};
-use pay402::u256::LeadingZeros;
 use pay402::U256;
-use serde_json::{json, Value};
+use pay402::evm::{
+    Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization, recover_address,
+};
+use pay402::u256::LeadingZeros;
+use serde_json::{Value, json};
 
 fn address(value: &Value, key: &str) -> Result<Address, String> {
     Address::parse(input::str(value, key)?.as_bytes()).map_err(|_| input::bad(key))
@@ -16,36 +18,48 @@ fn u256(value: &Value, key: &str) -> Result<U256, String> {
     U256::parse_decimal(text.as_bytes(), LeadingZeros::Reject).map_err(|_| input::bad(key))
 }
 
-/// Reads `domain` and `message`; returns the authorization and the domain's owned strings.
-fn typed_data(input: &Value) -> Result<(TransferWithAuthorization, Option<String>, Option<String>, u64, Address), String> {
-    let domain = input::get(input, "domain")?;
-    let message = input::get(input, "message")?;
-    let authorization = TransferWithAuthorization {
-        from: address(message, "from")?,
-        to: address(message, "to")?,
-        value: u256(message, "value")?,
-        valid_after: u256(message, "validAfter")?,
-        valid_before: u256(message, "validBefore")?,
-        nonce: input::hex_array::<32>(input::str(message, "nonce")?, "message.nonce")?,
-    };
-    Ok((
-        authorization,
-        input::opt_str(domain, "name").map(str::to_owned),
-        input::opt_str(domain, "version").map(str::to_owned),
-        input::u64(domain, "chainId")?,
-        address(domain, "verifyingContract")?,
-    ))
+/// The `domain` and `message` of an EIP-3009 typed-data case.
+struct TypedData {
+    authorization: TransferWithAuthorization,
+    name: Option<String>,
+    version: Option<String>,
+    chain_id: u64,
+    verifying_contract: Address,
 }
 
-pub fn eip3009_digest(input: &Value) -> Outcome {
-    let (authorization, name, version, chain_id, contract) = typed_data(input)?;
-    let domain = Eip712Domain {
-        name: name.as_deref(),
-        version: version.as_deref(),
-        chain_id: Some(chain_id),
-        verifying_contract: Some(contract),
-    };
-    let hashes = authorization.digests(&domain);
+impl TypedData {
+    fn read(input: &Value) -> Result<Self, String> {
+        let domain = input::get(input, "domain")?;
+        let message = input::get(input, "message")?;
+        Ok(Self {
+            authorization: TransferWithAuthorization {
+                from: address(message, "from")?,
+                to: address(message, "to")?,
+                value: u256(message, "value")?,
+                valid_after: u256(message, "validAfter")?,
+                valid_before: u256(message, "validBefore")?,
+                nonce: input::hex_array::<32>(input::str(message, "nonce")?, "message.nonce")?,
+            },
+            name: input::opt_str(domain, "name").map(str::to_owned),
+            version: input::opt_str(domain, "version").map(str::to_owned),
+            chain_id: input::u64(domain, "chainId")?,
+            verifying_contract: address(domain, "verifyingContract")?,
+        })
+    }
+
+    fn domain(&self) -> Eip712Domain<'_> {
+        Eip712Domain {
+            name: self.name.as_deref(),
+            version: self.version.as_deref(),
+            chain_id: Some(self.chain_id),
+            verifying_contract: Some(self.verifying_contract),
+        }
+    }
+}
+
+pub(crate) fn eip3009_digest(input: &Value) -> Outcome {
+    let data = TypedData::read(input)?;
+    let hashes = data.authorization.digests(&data.domain());
     Ok(json!({
         "domain_separator": input::to_0x(&hashes.domain_separator),
         "struct_hash": input::to_0x(&hashes.struct_hash),
@@ -53,21 +67,15 @@ pub fn eip3009_digest(input: &Value) -> Outcome {
     }))
 }
 
-pub fn eip3009_sign(input: &Value) -> Outcome {
+pub(crate) fn eip3009_sign(input: &Value) -> Outcome {
     let key = input::hex_array::<32>(input::str(input, "private_key_hex")?, "private_key_hex")?;
     let key = PrivateKey::from_bytes(&key).map_err(|e| code(&e))?;
-    let (authorization, name, version, chain_id, contract) = typed_data(input)?;
-    let domain = Eip712Domain {
-        name: name.as_deref(),
-        version: version.as_deref(),
-        chain_id: Some(chain_id),
-        verifying_contract: Some(contract),
-    };
-    let signature = key.sign_prehash(&authorization.digest(&domain));
+    let data = TypedData::read(input)?;
+    let signature = key.sign_prehash(&data.authorization.digest(&data.domain()));
     Ok(json!({ "signature": input::to_0x(&signature), "address": key.address().to_string() }))
 }
 
-pub fn recover(input: &Value) -> Outcome {
+pub(crate) fn recover(input: &Value) -> Outcome {
     let digest = input::hex_array::<32>(input::str(input, "digest")?, "digest")?;
     let signature = input::hex_bytes(input::str(input, "signature")?, "signature")?;
     let policy = match input::opt_str(input, "policy") {

@@ -7,10 +7,10 @@ mod x402;
 use serde_json::Value;
 
 /// The outcome of an op: the result fields, or an error code.
-pub type Outcome = Result<Value, String>;
+pub(crate) type Outcome = Result<Value, String>;
 
 /// Runs `op` on `input`.
-pub fn run(op: &str, input: &Value) -> Outcome {
+pub(crate) fn run(op: &str, input: &Value) -> Outcome {
     match op {
         "x402.roundtrip" => x402::roundtrip(input),
         "x402.decode" => x402::decode(input),
@@ -23,6 +23,6 @@ pub fn run(op: &str, input: &Value) -> Outcome {
 }
 
 /// The stable code of a core error.
-pub fn code(error: &impl pay402::ErrorCode) -> String {
+pub(crate) fn code(error: &impl pay402::ErrorCode) -> String {
     error.code().to_owned()
 }

@@ -1,14 +1,14 @@
 //! `x402.*` ops.
 
-use super::{code, Outcome};
+use super::{Outcome, code};
 use crate::input;
+use pay402::evm::SignaturePolicy;
 use pay402::writer::write_all;
 use pay402::x402::{
-    header, verify_payment_header, AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
-    VerifyError, VerifyPolicy,
+    AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse, VerifyError,
+    VerifyPolicy, header, verify_payment_header,
 };
-use pay402::evm::SignaturePolicy;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Base64-decodes a header value into owned JSON bytes.
 fn header_json(value: &str) -> Result<Vec<u8>, String> {
@@ -38,7 +38,10 @@ fn reencode(kind: &str, json: &[u8]) -> Result<(Option<u64>, String), String> {
         }
         "settle_response" => {
             let value = SettleResponse::from_json(json).map_err(|e| decode_code(&e))?;
-            (None, write_all(&mut out, |w| value.write_json(w)).map_err(|e| code(&e))?)
+            (
+                None,
+                write_all(&mut out, |w| value.write_json(w)).map_err(|e| code(&e))?,
+            )
         }
         _ => return Err(input::bad("kind")),
     };
@@ -47,7 +50,7 @@ fn reencode(kind: &str, json: &[u8]) -> Result<(Option<u64>, String), String> {
     Ok((version, text))
 }
 
-pub fn roundtrip(input: &Value) -> Outcome {
+pub(crate) fn roundtrip(input: &Value) -> Outcome {
     let kind = input::str(input, "kind")?;
     let json = header_json(input::str(input, "header")?)?;
     let (_, text) = reencode(kind, &json)?;
@@ -56,9 +59,12 @@ pub fn roundtrip(input: &Value) -> Outcome {
     Ok(json!({ "header": header }))
 }
 
-pub fn decode(input: &Value) -> Outcome {
+pub(crate) fn decode(input: &Value) -> Outcome {
     let kind = input::str(input, "kind")?;
-    let json = match (input::opt_str(input, "header"), input::opt_str(input, "body")) {
+    let json = match (
+        input::opt_str(input, "header"),
+        input::opt_str(input, "body"),
+    ) {
         (Some(h), None) => header_json(h)?,
         (None, Some(b)) => b.as_bytes().to_vec(),
         _ => return Err(input::bad("header|body")),
@@ -71,14 +77,21 @@ pub fn decode(input: &Value) -> Outcome {
     Ok(result)
 }
 
-pub fn verify(input: &Value) -> Outcome {
-    let requirements = serde_json::to_string(input::get(input, "requirements")?).map_err(|_| input::bad("requirements"))?;
+pub(crate) fn verify(input: &Value) -> Outcome {
+    let requirements = serde_json::to_string(input::get(input, "requirements")?)
+        .map_err(|_| input::bad("requirements"))?;
     let payment = input::str(input, "payment")?;
     let now = input::u64(input, "now")?;
     let policy = policy(input.get("policy"))?;
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
-    let verified = verify_payment_header(requirements.as_bytes(), payment.as_bytes(), &mut buf, now, &policy)
-        .map_err(|e| code(&e))?;
+    let verified = verify_payment_header(
+        requirements.as_bytes(),
+        payment.as_bytes(),
+        &mut buf,
+        now,
+        &policy,
+    )
+    .map_err(|e| code(&e))?;
     Ok(json!({
         "payer": verified.payer.to_string(),
         "nonce": input::to_0x(&verified.nonce),
@@ -88,7 +101,9 @@ pub fn verify(input: &Value) -> Outcome {
 
 fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
     let mut policy = VerifyPolicy::default();
-    let Some(value) = value else { return Ok(policy) };
+    let Some(value) = value else {
+        return Ok(policy);
+    };
     match value.get("amount").and_then(Value::as_str) {
         None | Some("exact") => {}
         Some("at_least") => policy.amount = AmountRule::AtLeast,
@@ -100,7 +115,9 @@ fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
         Some(_) => return Err(input::bad("policy.signature")),
     }
     if let Some(slack) = value.get("valid_before_slack") {
-        policy.valid_before_slack = slack.as_u64().ok_or_else(|| input::bad("policy.valid_before_slack"))?;
+        policy.valid_before_slack = slack
+            .as_u64()
+            .ok_or_else(|| input::bad("policy.valid_before_slack"))?;
     }
     Ok(policy)
 }
