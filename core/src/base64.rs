@@ -143,6 +143,8 @@ impl core::fmt::Display for Base64Error {
     }
 }
 
+impl core::error::Error for Base64Error {}
+
 impl ErrorCode for Base64Error {
     fn code(&self) -> &'static str {
         match self {

@@ -23,6 +23,8 @@ impl core::fmt::Display for BufferTooSmall {
     }
 }
 
+impl core::error::Error for BufferTooSmall {}
+
 impl ErrorCode for BufferTooSmall {
     fn code(&self) -> &'static str {
         "buffer_too_small"

@@ -115,6 +115,8 @@ impl core::fmt::Display for AuthError {
     }
 }
 
+impl core::error::Error for AuthError {}
+
 impl ErrorCode for AuthError {
     fn code(&self) -> &'static str {
         match self {

@@ -111,3 +111,5 @@ impl ErrorCode for JsonError {
         self.kind.code()
     }
 }
+
+impl core::error::Error for JsonError {}

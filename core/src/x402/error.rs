@@ -345,3 +345,26 @@ impl fmt::Display for VerifyError {
         }
     }
 }
+
+impl core::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match &self.reason {
+            DecodeReason::Base64(e) => Some(e),
+            DecodeReason::Json(e) => Some(e),
+            DecodeReason::Amount(e) => Some(e),
+            DecodeReason::Address(e) => Some(e),
+            DecodeReason::Hex(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl core::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::InvalidPayload(e) | Self::InvalidPaymentRequirements(e) => Some(e),
+            Self::Signature(SignatureFailure::Malformed(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
