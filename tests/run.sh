@@ -88,7 +88,16 @@ wasm_build() {
 
 no_alloc_canary() {
   (cd tests/canary && cargo build --release --target thumbv7em-none-eabihf) &&
-    ls -l tests/canary/target/thumbv7em-none-eabihf/release/libpay402_canary.a
+    ls -l tests/canary/target/thumbv7em-none-eabihf/release/libpay402_canary.a || return 1
+  # Negative control: the same crate plus one allocation must fail to link, or the canary proves nothing.
+  if (cd tests/canary && cargo build --release --target thumbv7em-none-eabihf --features negative-control) \
+    >"$LOG_DIR/canary-negative.log" 2>&1; then
+    echo "negative control linked although it allocates: the canary is broken"
+    return 1
+  fi
+  grep -q "no global memory allocator found" "$LOG_DIR/canary-negative.log" ||
+    { echo "negative control failed for another reason:"; tail -20 "$LOG_DIR/canary-negative.log"; return 1; }
+  echo "negative control: an allocation fails to link, as it must"
 }
 
 fuzz_smoke() {

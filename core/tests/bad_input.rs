@@ -9,6 +9,10 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+#![allow(
+    clippy::too_many_lines,
+    reason = "the catalogue functions are data tables"
+)]
 
 use pay402::ErrorCode;
 use pay402::x402::{

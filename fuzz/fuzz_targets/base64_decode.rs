@@ -2,10 +2,14 @@
 //! canonical form that decodes to the same bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pay402::base64::{decode_into, encode_into, Base64Policy};
+use pay402::base64::{Base64Policy, decode_into, encode_into};
 
 fuzz_target!(|data: &[u8]| {
-    for policy in [Base64Policy::STANDARD_PADDED, Base64Policy::X402, Base64Policy::ANY] {
+    for policy in [
+        Base64Policy::STANDARD_PADDED,
+        Base64Policy::X402,
+        Base64Policy::ANY,
+    ] {
         let mut out = [0u8; 4096];
         if let Ok(bytes) = decode_into(data, &policy, &mut out) {
             let mut encoded = [0u8; 8192];

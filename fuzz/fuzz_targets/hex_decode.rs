@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(address) = Address::parse(data) {
         let mut buf = [0u8; 42];
         let checksummed = address.to_checksum(&mut buf);
-        assert_eq!(Address::parse_checksummed(checksummed.as_bytes()), Ok(address));
+        assert_eq!(
+            Address::parse_checksummed(checksummed.as_bytes()),
+            Ok(address)
+        );
     }
 });

@@ -4,7 +4,9 @@ use libfuzzer_sys::fuzz_target;
 use pay402::http_auth::{challenges, credentials};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = core::str::from_utf8(data) else { return };
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
     for challenge in challenges(text).take(64) {
         let Ok(challenge) = challenge else { break };
         for param in challenge.params.iter() {

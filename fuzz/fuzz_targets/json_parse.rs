@@ -1,13 +1,17 @@
 //! JSON parsing never panics; minified output is a fixed point and value-equal to the input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pay402::json::{values_equal, write_minified, RawValue};
+use pay402::json::{RawValue, values_equal, write_minified};
 use pay402::writer::write_all;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(value) = RawValue::parse(data) else { return };
+    let Ok(value) = RawValue::parse(data) else {
+        return;
+    };
     let mut once = [0u8; 16384];
-    let Ok(n) = write_all(&mut once, |w| write_minified(w, &value)) else { return };
+    let Ok(n) = write_all(&mut once, |w| write_minified(w, &value)) else {
+        return;
+    };
     let minified = RawValue::parse(&once[..n]).expect("minified output parses");
     assert!(values_equal(&value, &minified));
     let mut twice = [0u8; 16384];

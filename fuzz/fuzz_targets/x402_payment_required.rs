@@ -7,9 +7,13 @@ use pay402::x402::PaymentRequired;
 fuzz_target!(|data: &[u8]| {
     let mut header_buf = [0u8; 8192];
     let _ = PaymentRequired::from_header(data, &mut header_buf);
-    let Ok(value) = PaymentRequired::from_json(data) else { return };
+    let Ok(value) = PaymentRequired::from_json(data) else {
+        return;
+    };
     let mut once = [0u8; 32768];
-    let Ok(n) = write_all(&mut once, |w| value.write_json(w)) else { return };
+    let Ok(n) = write_all(&mut once, |w| value.write_json(w)) else {
+        return;
+    };
     let again = PaymentRequired::from_json(&once[..n]).expect("canonical output decodes");
     let mut twice = [0u8; 32768];
     let m = write_all(&mut twice, |w| again.write_json(w)).expect("fits");

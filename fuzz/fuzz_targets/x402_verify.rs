@@ -2,11 +2,13 @@
 //! JSON, a NUL byte, then the payment header.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pay402::x402::{verify_payment_header, AmountRule, VerifyPolicy};
 use pay402::evm::SignaturePolicy;
+use pay402::x402::{AmountRule, VerifyPolicy, verify_payment_header};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(split) = data.iter().position(|&b| b == 0) else { return };
+    let Some(split) = data.iter().position(|&b| b == 0) else {
+        return;
+    };
     let (requirements, header) = (&data[..split], &data[split + 1..]);
     let lenient = VerifyPolicy {
         amount: AmountRule::AtLeast,

@@ -9,15 +9,28 @@
 #![deny(unsafe_code)]
 
 use pay402::base64::{self, Base64Policy};
-use pay402::evm::{recover_address, Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization};
-use pay402::json::{values_equal, write_minified, RawValue};
+use pay402::evm::{
+    Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization, recover_address,
+};
+use pay402::json::{RawValue, values_equal, write_minified};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::{
-    header, verify_payment_header, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse,
-    VerifyPolicy, VerifyRequest, VerifyResponse,
+    PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
+    VerifyRequest, VerifyResponse, header, verify_payment_header,
 };
-use pay402::{hex, http_auth, U256};
+use pay402::{U256, hex, http_auth};
+
+#[cfg(feature = "negative-control")]
+extern crate alloc;
+
+/// Negative control: needs a global allocator, which this staticlib does not have.
+#[cfg(feature = "negative-control")]
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_negative_control(n: usize) -> usize {
+    alloc::vec::Vec::<u8>::with_capacity(n).capacity()
+}
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
@@ -29,7 +42,11 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 #[unsafe(no_mangle)]
 pub extern "C" fn canary_codecs(input: &[u8; 256], out: &mut [u8; 1024]) -> usize {
     let mut total = 0usize;
-    for policy in [Base64Policy::STANDARD_PADDED, Base64Policy::X402, Base64Policy::ANY] {
+    for policy in [
+        Base64Policy::STANDARD_PADDED,
+        Base64Policy::X402,
+        Base64Policy::ANY,
+    ] {
         total += base64::decode_into(input, &policy, out).map_or(0, <[u8]>::len);
     }
     total += base64::encode_into(input, out).map_or(0, str::len);
@@ -56,8 +73,14 @@ pub extern "C" fn canary_codecs(input: &[u8; 256], out: &mut [u8; 1024]) -> usiz
 /// EVM: addresses, EIP-712, EIP-3009, recovery and signing.
 #[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
 #[unsafe(no_mangle)]
-pub extern "C" fn canary_evm(key: &[u8; 32], digest: &[u8; 32], signature: &[u8; 65], out: &mut [u8; 65]) -> bool {
-    let from = Address::parse(b"0x857b06519E91e3A54538791bDbb0E22373e36b66").unwrap_or(Address([0; 20]));
+pub extern "C" fn canary_evm(
+    key: &[u8; 32],
+    digest: &[u8; 32],
+    signature: &[u8; 65],
+    out: &mut [u8; 65],
+) -> bool {
+    let from =
+        Address::parse(b"0x857b06519E91e3A54538791bDbb0E22373e36b66").unwrap_or(Address([0; 20]));
     let transfer = TransferWithAuthorization {
         from,
         to: from,
@@ -66,7 +89,12 @@ pub extern "C" fn canary_evm(key: &[u8; 32], digest: &[u8; 32], signature: &[u8;
         valid_before: U256::MAX,
         nonce: *digest,
     };
-    let domain = Eip712Domain { name: Some("USDC"), version: Some("2"), chain_id: Some(84_532), verifying_contract: Some(from) };
+    let domain = Eip712Domain {
+        name: Some("USDC"),
+        version: Some("2"),
+        chain_id: Some(84_532),
+        verifying_contract: Some(from),
+    };
     let d = transfer.digest(&domain);
     let recovered = recover_address(&d, signature, SignaturePolicy::Strict).is_ok()
         | recover_address(digest, signature, SignaturePolicy::Lenient).is_ok();
@@ -80,9 +108,23 @@ pub extern "C" fn canary_evm(key: &[u8; 32], digest: &[u8; 32], signature: &[u8;
 /// x402: every decoder, encoder and the verifier.
 #[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
 #[unsafe(no_mangle)]
-pub extern "C" fn canary_x402(requirements: &[u8; 512], payment: &[u8; 2048], now: u64, out: &mut [u8; 8192]) -> usize {
+pub extern "C" fn canary_x402(
+    requirements: &[u8; 512],
+    payment: &[u8; 2048],
+    now: u64,
+    out: &mut [u8; 8192],
+) -> usize {
     let mut buf = [0u8; 8192];
-    let mut total = usize::from(verify_payment_header(requirements, payment, &mut buf, now, &VerifyPolicy::default()).is_ok());
+    let mut total = usize::from(
+        verify_payment_header(
+            requirements,
+            payment,
+            &mut buf,
+            now,
+            &VerifyPolicy::default(),
+        )
+        .is_ok(),
+    );
     let mut json = [0u8; 8192];
     if let Ok(p) = PaymentPayload::from_header(payment, &mut json) {
         total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
