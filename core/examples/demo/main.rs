@@ -1,0 +1,30 @@
+//! The pay402 demo: full 402 round trips over real HTTP on localhost.
+//!
+//! ```text
+//! cargo run --release --example demo
+//! ```
+//!
+//! Exits 0 when every round trip behaves as the protocol says, non-zero otherwise.
+//! The client pays with a built-in, publicly known test key; settlement is a clearly labelled
+//! local stand-in — no chain or Lightning node is ever contacted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "a demo program, not the core")]
+
+mod http;
+mod show;
+mod x402_round;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    println!("pay402 demo: HTTP 402 round trips on localhost");
+    match x402_round::run() {
+        Ok(()) => {
+            println!("\ndemo: all round trips succeeded");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\ndemo FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
