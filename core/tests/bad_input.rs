@@ -7,7 +7,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::too_many_lines, // catalogues: one row per broken input, read top to bottom
 )]
 #![allow(
     clippy::too_many_lines,

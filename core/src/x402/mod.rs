@@ -15,9 +15,12 @@
 //! | header names and the base64 header encoding | [`header`] |
 //! | network names and CAIP-2 ids | [`network`] |
 //!
+//! The paying side (select an offer, sign, emit the header, read the receipt) is [`client`].
+//!
 //! Decoding borrows from the input (header values are base64-decoded into a caller buffer);
 //! encoding writes canonical compact JSON in the spec's key order into a caller buffer.
 
+pub mod client;
 pub mod default_assets;
 pub mod error;
 pub mod exact_evm_payload;

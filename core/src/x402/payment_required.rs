@@ -1,7 +1,9 @@
 //! `PaymentRequired`: the 402 answer (x402.md §2.2 v1 JSON body, §3.3 v2 `PAYMENT-REQUIRED` header).
 
 use super::error::{DecodeError, DecodeReason};
-use super::payment_requirements::{PaymentRequirementsV1, PaymentRequirementsV2};
+use super::payment_requirements::{
+    PaymentRequirements, PaymentRequirementsV1, PaymentRequirementsV2,
+};
 use super::resource_info::ResourceInfo;
 use super::{X402Version, field, header};
 use crate::error::BufferTooSmall;
@@ -95,6 +97,14 @@ impl<'a> PaymentRequired<'a> {
         match self {
             Self::V1(p) => p.accepts.len(),
             Self::V2(p) => p.accepts.len(),
+        }
+    }
+
+    /// The `accepts` entry at `index`, as a version-tagged [`PaymentRequirements`].
+    pub fn accept(&self, index: usize) -> Option<PaymentRequirements<'a>> {
+        match self {
+            Self::V1(p) => p.accepts.get(index).copied().map(PaymentRequirements::V1),
+            Self::V2(p) => p.accepts.get(index).copied().map(PaymentRequirements::V2),
         }
     }
 

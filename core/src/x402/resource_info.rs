@@ -15,6 +15,9 @@ pub struct ResourceInfo<'a> {
     pub description: Option<JsonStr<'a>>,
     /// `mimeType`, optional.
     pub mime_type: Option<JsonStr<'a>>,
+    /// The whole object as received, when decoded from JSON: a client echoes it verbatim in its
+    /// v2 payment, as the reference client does.
+    pub raw: Option<RawValue<'a>>,
 }
 
 impl<'a> ResourceInfo<'a> {
@@ -29,6 +32,7 @@ impl<'a> ResourceInfo<'a> {
             url,
             description: field::optional_str(&obj, "description")?,
             mime_type: field::optional_str(&obj, "mimeType")?,
+            raw: Some(obj),
         })
     }
 
@@ -43,5 +47,14 @@ impl<'a> ResourceInfo<'a> {
             o.field_json_str("mimeType", mime_type)?;
         }
         o.end()
+    }
+
+    /// Writes the object as a client echoes it: the received text, minified, when there is one;
+    /// otherwise the canonical form of [`ResourceInfo::write_json`].
+    pub fn write_echo(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        match &self.raw {
+            Some(raw) => crate::json::write_minified(w, raw),
+            None => self.write_json(w),
+        }
     }
 }

@@ -15,8 +15,9 @@ use pay402::evm::{
 use pay402::json::{RawValue, values_equal, write_minified};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
+use pay402::x402::client::{self, PayerPolicy, PaymentDraft};
 use pay402::x402::{
-    PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
+    Network, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
     VerifyRequest, VerifyResponse, header, verify_payment_header,
 };
 use pay402::{U256, hex, http_auth};
@@ -145,4 +146,51 @@ pub extern "C" fn canary_x402(
         total += write_all(out, |w| p.write_json(w)).unwrap_or(0);
     }
     total + header::encode(requirements, out).map_or(0, str::len)
+}
+
+/// x402 client: selection, drafting, key and wallet signing, typed data, header, receipt lookup.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_x402_client(
+    body: &[u8; 2048],
+    key: &[u8; 32],
+    wallet_signature: &[u8; 65],
+    now: u64,
+    out: &mut [u8; 8192],
+) -> usize {
+    let Ok(required) = PaymentRequired::from_json(body) else {
+        return 0;
+    };
+    let networks = [Network::Eip155 { chain_id: 84_532 }];
+    let assets = [Address::ZERO];
+    let index = client::select(&required, &PayerPolicy::new(&networks, &assets, U256::MAX))
+        .map_or(0, |s| s.index);
+    let Ok(key) = PrivateKey::from_bytes(key) else {
+        return 0;
+    };
+    let mut scratch = [0u8; 4096];
+    let mut total = client::sign_payment(
+        &required,
+        index,
+        &key,
+        now,
+        wallet_signature.first_chunk::<32>().unwrap_or(&[0; 32]),
+        &mut scratch,
+        out,
+    )
+    .map_or(0, str::len);
+    if let Ok(draft) = PaymentDraft::new(&required, index, key.address(), now, &[0; 32]) {
+        total += write_all(out, |w| draft.write_typed_data(w)).unwrap_or(0);
+        total += usize::from(draft.digest().first().copied().unwrap_or(0));
+        if let Ok(signed) = draft.with_wallet_signature(wallet_signature) {
+            total += signed.write_header(&mut scratch, out).map_or(0, str::len);
+        }
+        total += usize::from(draft.with_wallet_signature_hex(body).is_ok());
+    }
+    let headers = [("payment-response", &body[..])];
+    let mut receipt = [0u8; 1024];
+    total
+        + usize::from(
+            client::read_settle_response(&headers, &mut receipt).is_ok_and(|r| r.is_some()),
+        )
 }

@@ -3,6 +3,7 @@
 
 mod evm;
 mod x402;
+mod x402_client;
 
 use serde_json::Value;
 
@@ -15,6 +16,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.roundtrip" => x402::roundtrip(input),
         "x402.decode" => x402::decode(input),
         "x402.verify" => x402::verify(input),
+        "x402.sign" => x402_client::sign(input),
+        "x402.select" => x402_client::select_op(input),
+        "x402.typed_data" => x402_client::typed_data(input),
+        "x402.wallet_sign" => x402_client::wallet_sign(input),
         "evm.eip3009.digest" => evm::eip3009_digest(input),
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),

@@ -1,0 +1,98 @@
+//! The paying side of x402 `exact` on EVM with EIP-3009: choose an offer, build and sign the
+//! authorization, emit the `X-PAYMENT` / `PAYMENT-SIGNATURE` header, read the receipt
+//! (x402.md §2–§5; VECTORS.md `x402.sign`, `x402.select`).
+//!
+//! | step | item | file |
+//! |---|---|---|
+//! | choose an `accepts` entry under a [`PayerPolicy`] | [`select`] | `selection.rs` |
+//! | build the authorization (`validAfter = now − 600`, `validBefore = now + maxTimeoutSeconds`) | [`PaymentDraft::new`] | `draft.rs` |
+//! | sign with a key, or hand [`PaymentDraft::digest`] / [`PaymentDraft::write_typed_data`] to a wallet | [`PaymentDraft::sign`], [`PaymentDraft::with_wallet_signature`] | `draft.rs`, `signed.rs` |
+//! | emit the header | [`SignedPayment::write_header`] | `signed.rs` |
+//! | read the receipt | [`read_settle_response`] | `settlement.rs` |
+//!
+//! Randomness (the nonce) and time (`now`) come from the caller; output goes into caller
+//! buffers. Permit2 entries (`extra.assetTransferMethod: "permit2"`) are recognized and skipped
+//! by default ([`PayerPolicy::allow_permit2`] is the hook for the Permit2 signer).
+//!
+//! ```
+//! use pay402::evm::{Address, PrivateKey};
+//! use pay402::x402::client::{select, PayerPolicy, PaymentDraft};
+//! use pay402::x402::{header, verify_payment_header, Network, PaymentRequired, VerifyPolicy};
+//! use pay402::U256;
+//!
+//! // The 402 of x402.md §3.3 (decoded PAYMENT-REQUIRED).
+//! let body = br#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepts":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]}"#;
+//! let required = PaymentRequired::from_json(body)?;
+//!
+//! let networks = [Network::Eip155 { chain_id: 84532 }];
+//! let assets = [Address::parse(b"0x036CbD53842c5426634e7929541eC2318f3dCF7e")?];
+//! let chosen = select(&required, &PayerPolicy::new(&networks, &assets, U256::from_u64(20_000)))?;
+//!
+//! let key = PrivateKey::from_bytes(&[0x11; 32])?;
+//! let now = 1_740_672_100;
+//! let nonce = [0x42; 32]; // from a CSPRNG in real use
+//! let draft = PaymentDraft::new(&required, chosen.index, key.address(), now, &nonce)?;
+//! let signed = draft.sign(&key)?;
+//! let mut scratch = [0u8; header::RECOMMENDED_BUFFER_LEN];
+//! let mut out = [0u8; header::RECOMMENDED_BUFFER_LEN];
+//! let value = signed.write_header(&mut scratch, &mut out)?;
+//! assert_eq!(signed.header_name(), "PAYMENT-SIGNATURE");
+//!
+//! // What the server's facilitator will check:
+//! let offer = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
+//! let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+//! let verified = verify_payment_header(offer, value.as_bytes(), &mut buf, now, &VerifyPolicy::default())?;
+//! assert_eq!(verified.payer, key.address());
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+mod draft;
+mod error;
+mod selection;
+mod settlement;
+mod signed;
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+mod tests;
+
+pub use draft::PaymentDraft;
+pub use error::ClientError;
+pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
+pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
+pub use signed::{SignedPayment, payment_header_name};
+
+use crate::evm::PrivateKey;
+use crate::x402::payment_required::PaymentRequired;
+
+/// Longest EIP-712 domain `name` or `version` the client signs for, in bytes (decoded). The
+/// verifier decodes the same length.
+pub const DOMAIN_TEXT_CAP: usize = 256;
+
+/// How far `validAfter` lies before `now`, in seconds: the reference client's 10 minutes of
+/// clock-skew tolerance (x402.md §5.3).
+pub const VALID_AFTER_BACKDATE: u64 = 600;
+
+/// Builds, signs and encodes the payment for `accepts[index]` in one call: VECTORS.md
+/// `x402.sign`. The payer is `key`'s address; `scratch` receives the JSON, `out` the header
+/// value, which is returned.
+///
+/// Equivalent to [`PaymentDraft::new`], [`PaymentDraft::sign`] and
+/// [`SignedPayment::write_header`].
+pub fn sign_payment<'o>(
+    required: &PaymentRequired<'_>,
+    index: usize,
+    key: &PrivateKey,
+    now: u64,
+    nonce: &[u8; 32],
+    scratch: &mut [u8],
+    out: &'o mut [u8],
+) -> Result<&'o str, ClientError> {
+    PaymentDraft::new(required, index, key.address(), now, nonce)?
+        .sign(key)?
+        .write_header(scratch, out)
+}

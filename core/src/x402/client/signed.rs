@@ -1,0 +1,176 @@
+//! A signed payment and its wire form: the `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2) header
+//! (x402.md §2.3, §3.4, §4).
+
+use super::ClientError;
+use super::draft::{PaymentDraft, quoted};
+use crate::error::BufferTooSmall;
+use crate::evm::{RecoverableSignature, SignatureError, SignaturePolicy};
+use crate::json::ObjectWriter;
+use crate::writer::{Writer, write_all};
+use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
+use crate::x402::{X402Version, header};
+
+/// A payment whose signature is proven to recover `authorization.from`: only
+/// [`PaymentDraft::sign`] and [`PaymentDraft::with_wallet_signature`] make one, so a header
+/// is never emitted for a signature that would fail verification.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedPayment<'a> {
+    draft: PaymentDraft<'a>,
+    signature: RecoverableSignature,
+}
+
+impl<'a> PaymentDraft<'a> {
+    /// Accepts the 65-byte `r ‖ s ‖ v` signature an external wallet returned for
+    /// [`PaymentDraft::write_typed_data`] or [`PaymentDraft::digest`].
+    ///
+    /// `v ∈ {0, 1}` (some hardware wallets) is normalized to 27/28. Fails, in this order, on any
+    /// other length (`signature_length`; 64-byte ERC-2098 included), any other `v`
+    /// (`signature_v`), `s > n/2` (`signature_high_s`: USDC would revert), an invalid `r`/`s`
+    /// (`signature_invalid`), and a signature that does not recover the payer
+    /// (`signature_wrong_signer`).
+    pub fn with_wallet_signature(
+        &self,
+        signature: &[u8],
+    ) -> Result<SignedPayment<'a>, ClientError> {
+        let mut bytes: [u8; 65] = signature.try_into().map_err(|_| SignatureError::Length {
+            found: signature.len(),
+        })?;
+        if let Some(v) = bytes.last_mut()
+            && *v <= 1
+        {
+            *v = v.saturating_add(27);
+        }
+        let parsed = RecoverableSignature::parse(&bytes, SignaturePolicy::Strict)?;
+        let found = parsed.recover(&self.digest())?;
+        if found != self.authorization().from {
+            return Err(ClientError::WrongSigner {
+                expected: self.authorization().from,
+                found,
+            });
+        }
+        Ok(SignedPayment::new(self, parsed))
+    }
+
+    /// As [`PaymentDraft::with_wallet_signature`], for the hex text a wallet's JSON-RPC answer
+    /// carries (`0x` + 130 hex digits, any case). Malformed hex is `signature_length` when the
+    /// digit count is wrong, else `signature_invalid`.
+    pub fn with_wallet_signature_hex(&self, text: &[u8]) -> Result<SignedPayment<'a>, ClientError> {
+        let digits = text.strip_prefix(b"0x").unwrap_or(text);
+        let bytes: [u8; 65] = crate::hex::decode_array(digits).map_err(|_| {
+            if digits.len() == 130 {
+                SignatureError::Invalid
+            } else {
+                SignatureError::Length {
+                    found: digits.len() / 2,
+                }
+            }
+        })?;
+        self.with_wallet_signature(&bytes)
+    }
+}
+
+impl<'a> SignedPayment<'a> {
+    pub(super) fn new(draft: &PaymentDraft<'a>, signature: RecoverableSignature) -> Self {
+        Self {
+            draft: *draft,
+            signature,
+        }
+    }
+
+    /// The payment before signing.
+    pub fn draft(&self) -> &PaymentDraft<'a> {
+        &self.draft
+    }
+
+    /// The signature, `r ‖ s ‖ v` with low `s` and `v` 27/28.
+    pub fn signature(&self) -> [u8; 65] {
+        self.signature.to_bytes()
+    }
+
+    /// The request header that carries this payment: `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2).
+    pub fn header_name(&self) -> &'static str {
+        payment_header_name(self.draft.version())
+    }
+
+    /// Writes the `PaymentPayload` JSON, compact, in the spec's key order:
+    ///
+    /// - v1 `{"x402Version":1,"scheme","network","payload":{"signature","authorization":{"from","to","value","validAfter","validBefore","nonce"}}}`
+    /// - v2 `{"x402Version":2,"resource","accepted","payload":{…},"extensions"}`: `resource`,
+    ///   `accepted` (the chosen `accepts` entry) and `extensions` are the 402's, echoed verbatim
+    ///   (minified); `extensions` only when the 402 had them.
+    ///
+    /// `from`/`to` EIP-55, signature and nonce lowercase `0x` hex, amounts and times decimal
+    /// strings, strings escaped as `JSON.stringify` does.
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_u64("x402Version", self.draft.version().number())?;
+        match self.draft.requirements() {
+            PaymentRequirements::V1(r) => {
+                o.field_json_str("scheme", &r.scheme)?;
+                o.field_json_str("network", &r.network)?;
+            }
+            PaymentRequirements::V2(r) => {
+                if let Some(resource) = self.draft.resource() {
+                    o.field_with("resource", |w| resource.write_echo(w))?;
+                }
+                o.field_with("accepted", |w| r.write_echo(w))?;
+            }
+        }
+        o.field_with("payload", |w| self.write_scheme_payload(w))?;
+        if let Some(extensions) = self.draft.extensions() {
+            o.field_raw("extensions", extensions)?;
+        }
+        o.end()
+    }
+
+    /// `{"signature":…,"authorization":{…}}`.
+    fn write_scheme_payload(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        let a = self.draft.authorization();
+        let mut p = ObjectWriter::begin(w)?;
+        p.field_with("signature", |w| {
+            quoted(w, |w| {
+                crate::hex::write_0x_lower(w, &self.signature.to_bytes())
+            })
+        })?;
+        p.field_with("authorization", |w| {
+            let mut m = ObjectWriter::begin(w)?;
+            m.field_with("from", |w| quoted(w, |w| a.from.write_checksummed(w)))?;
+            m.field_with("to", |w| quoted(w, |w| a.to.write_checksummed(w)))?;
+            m.field_with("value", |w| write_amount(w, &a.value))?;
+            m.field_with("validAfter", |w| write_amount(w, &a.valid_after))?;
+            m.field_with("validBefore", |w| write_amount(w, &a.valid_before))?;
+            m.field_with("nonce", |w| {
+                quoted(w, |w| crate::hex::write_0x_lower(w, &a.nonce))
+            })?;
+            m.end()
+        })?;
+        p.end()
+    }
+
+    /// Writes the header value, `base64(JSON)` standard and padded (x402.md §4), into `out` and
+    /// returns it; `scratch` receives the JSON on the way. Neither buffer is left half-written
+    /// on error. [`header::RECOMMENDED_BUFFER_LEN`] is ample for both.
+    pub fn write_header<'o>(
+        &self,
+        scratch: &mut [u8],
+        out: &'o mut [u8],
+    ) -> Result<&'o str, ClientError> {
+        let n = write_all(scratch, |w| self.write_json(w))?;
+        let json = scratch.get(..n).ok_or(ClientError::BufferTooSmall)?;
+        Ok(header::encode(json, out)?)
+    }
+}
+
+/// The request header a payment of `version` is sent in: `X-PAYMENT` (v1) or
+/// `PAYMENT-SIGNATURE` (v2), as the reference client retries (x402.md §3.2).
+///
+/// ```
+/// use pay402::x402::{client::payment_header_name, X402Version};
+/// assert_eq!(payment_header_name(X402Version::V2), "PAYMENT-SIGNATURE");
+/// ```
+pub fn payment_header_name(version: X402Version) -> &'static str {
+    match version {
+        X402Version::V1 => header::X_PAYMENT,
+        X402Version::V2 => header::PAYMENT_SIGNATURE,
+    }
+}
