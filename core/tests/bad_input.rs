@@ -10,10 +10,6 @@
     clippy::indexing_slicing,
     clippy::too_many_lines, // catalogues: one row per broken input, read top to bottom
 )]
-#![allow(
-    clippy::too_many_lines,
-    reason = "the catalogue functions are data tables"
-)]
 
 use pay402::ErrorCode;
 use pay402::x402::{

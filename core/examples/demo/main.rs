@@ -7,7 +7,12 @@
 //! Exits 0 when every round trip behaves as the protocol says, non-zero otherwise.
 //! The client pays with a built-in, publicly known test key; settlement is a clearly labelled
 //! local stand-in — no chain or Lightning node is ever contacted.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "a demo program, not the core")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a demo program, not the core"
+)]
 
 mod http;
 mod show;

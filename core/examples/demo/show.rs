@@ -1,9 +1,11 @@
 //! Printing protocol messages so a newcomer can follow the exchange.
 
+use core::fmt::Write as _;
+
 use pay402::json::{Kind, RawValue};
 
 /// Prints `json` indented under a heading, walking it with the core's own JSON view.
-pub fn json(label: &str, json: &[u8]) {
+pub(crate) fn json(label: &str, json: &[u8]) {
     println!("    {label}:");
     match RawValue::parse(json) {
         Ok(value) => {
@@ -25,11 +27,11 @@ fn pretty(value: &RawValue<'_>, depth: usize, out: &mut String) {
             out.push_str("{\n");
             let members: Vec<_> = value.members().into_iter().flatten().collect();
             for (i, (key, member)) in members.iter().enumerate() {
-                out.push_str(&format!("{inner}\"{key}\": "));
+                let _ = write!(out, "{inner}\"{key}\": ");
                 pretty(member, depth + 1, out);
                 out.push_str(if i + 1 < members.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&format!("{pad}}}"));
+            let _ = write!(out, "{pad}}}");
         }
         Kind::Array => {
             out.push_str("[\n");
@@ -39,13 +41,13 @@ fn pretty(value: &RawValue<'_>, depth: usize, out: &mut String) {
                 pretty(element, depth + 1, out);
                 out.push_str(if i + 1 < elements.len() { ",\n" } else { "\n" });
             }
-            out.push_str(&format!("{pad}]"));
+            let _ = write!(out, "{pad}]");
         }
         _ => out.push_str(value.as_text()),
     }
 }
 
 /// A step of the exchange.
-pub fn step(text: &str) {
+pub(crate) fn step(text: &str) {
     println!("\n  -> {text}");
 }

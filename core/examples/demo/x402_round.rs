@@ -5,14 +5,17 @@
 //! `transferWithAuthorization` to a chain — makes up a transaction hash. No chain is contacted.
 
 use crate::{http, show};
-use pay402::evm::{keccak256, Address, PrivateKey};
+use pay402::evm::{Address, PrivateKey, keccak256};
 use pay402::json::{JsonStr, RawValue};
 use pay402::writer::write_all;
-use pay402::x402::client::{read_settle_response, select, PayerPolicy, PaymentDraft};
-use pay402::x402::header::{self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, X_PAYMENT, X_PAYMENT_RESPONSE};
+use pay402::x402::client::{PayerPolicy, PaymentDraft, read_settle_response, select};
+use pay402::x402::header::{
+    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, X_PAYMENT, X_PAYMENT_RESPONSE,
+};
 use pay402::x402::{
-    verify_payment_header, Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2, PaymentRequirementsV1,
+    Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2, PaymentRequirementsV1,
     PaymentRequirementsV2, ResourceInfo, SettleResponse, VerifyPolicy, X402Version,
+    verify_payment_header,
 };
 use pay402::{ErrorCode, U256};
 use std::collections::HashSet;
@@ -27,10 +30,13 @@ const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
 const PRICE: u64 = 10_000;
 
 /// The built-in test key: Hardhat/Anvil account #0, public knowledge — never fund it.
-pub const TEST_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub(crate) const TEST_KEY: &str =
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// 32 random bytes from the operating system (the core takes randomness, it never makes it).
@@ -43,7 +49,9 @@ fn random_nonce() -> std::io::Result<[u8; 32]> {
 
 fn b64(json: &[u8]) -> String {
     let mut out = vec![0u8; json.len() * 4 / 3 + 8];
-    header::encode(json, &mut out).map(str::to_owned).unwrap_or_default()
+    header::encode(json, &mut out)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// What the server offers on `path`, as a `PaymentRequired` JSON document.
@@ -65,7 +73,10 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
                 max_timeout_seconds: 60,
                 extra,
             });
-            PaymentRequired::V1(PaymentRequiredV1 { error: Some(JsonStr::from("X-PAYMENT header is required")), accepts })
+            PaymentRequired::V1(PaymentRequiredV1 {
+                error: Some(JsonStr::from("X-PAYMENT header is required")),
+                accepts,
+            })
         }
         X402Version::V2 => {
             let mut accepts = heapless::Vec::new();
@@ -85,6 +96,7 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
                     url: JsonStr::from(url),
                     description: Some(JsonStr::from("Premium market data")),
                     mime_type: Some(JsonStr::from("application/json")),
+                    raw: None,
                 },
                 accepts,
                 extensions: None,
@@ -101,12 +113,21 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
 /// The one requirement the server verifies against (the first `accepts` entry).
 fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
     let value = RawValue::parse(required_json).ok();
-    let first = value.and_then(|v| v.get("accepts")).and_then(|a| a.elements()).and_then(|mut e| e.next());
-    first.map(|v| v.as_text().as_bytes().to_vec()).unwrap_or_default()
+    let first = value
+        .and_then(|v| v.get("accepts"))
+        .and_then(|a| a.elements())
+        .and_then(|mut e| e.next());
+    first
+        .map(|v| v.as_text().as_bytes().to_vec())
+        .unwrap_or_default()
 }
 
 /// The protected server: 402 without payment, 200 with a verified, fresh payment.
-fn handle(request: &http::Message, seen: &Mutex<HashSet<[u8; 80]>>, port: u16) -> (u16, Vec<(String, String)>, Vec<u8>) {
+fn handle(
+    request: &http::Message,
+    seen: &Mutex<HashSet<[u8; 80]>>,
+    port: u16,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let (version, payment_header, response_header) = match request.path() {
         "/v1/premium-data" => (X402Version::V1, X_PAYMENT, X_PAYMENT_RESPONSE),
         "/v2/premium-data" => (X402Version::V2, PAYMENT_SIGNATURE, PAYMENT_RESPONSE),
@@ -117,8 +138,16 @@ fn handle(request: &http::Message, seen: &Mutex<HashSet<[u8; 80]>>, port: u16) -
     let challenge = |error: &str| {
         println!("    [server] 402: {error}");
         match version {
-            X402Version::V1 => (402, vec![("Content-Type".into(), "application/json".into())], required.clone()),
-            X402Version::V2 => (402, vec![(PAYMENT_REQUIRED.into(), b64(&required))], b"{}".to_vec()),
+            X402Version::V1 => (
+                402,
+                vec![("Content-Type".into(), "application/json".into())],
+                required.clone(),
+            ),
+            X402Version::V2 => (
+                402,
+                vec![(PAYMENT_REQUIRED.into(), b64(&required))],
+                b"{}".to_vec(),
+            ),
         }
     };
     let Some(payment) = request.header(payment_header) else {
@@ -126,17 +155,28 @@ fn handle(request: &http::Message, seen: &Mutex<HashSet<[u8; 80]>>, port: u16) -
     };
     let offer = offered_requirements(&required);
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let verified = match verify_payment_header(&offer, payment.as_bytes(), &mut buf, now(), &VerifyPolicy::default()) {
+    let verified = match verify_payment_header(
+        &offer,
+        payment.as_bytes(),
+        &mut buf,
+        now(),
+        &VerifyPolicy::default(),
+    ) {
         Ok(v) => v,
         Err(e) => return challenge(&format!("verification failed: {} ({e})", e.code())),
     };
     // Replay protection: the (chain, asset, payer, nonce) key may be used once.
     let key = verified.replay_key.to_bytes();
-    if !seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
+    if !seen.lock().is_ok_and(|mut s| s.insert(key)) {
         return challenge("replayed authorization: this nonce was already used");
     }
-    println!("    [server] verified: payer {} paid {} atomic units", verified.payer, verified.amount);
-    println!("    [server] LOCAL SETTLEMENT STAND-IN: no chain is contacted; the transaction hash is made up");
+    println!(
+        "    [server] verified: payer {} paid {} atomic units",
+        verified.payer, verified.amount
+    );
+    println!(
+        "    [server] LOCAL SETTLEMENT STAND-IN: no chain is contacted; the transaction hash is made up"
+    );
     let transaction = format!("0x{}", hex(&keccak256(&key)));
     let network = match version {
         X402Version::V1 => "base-sepolia",
@@ -156,23 +196,36 @@ fn handle(request: &http::Message, seen: &Mutex<HashSet<[u8; 80]>>, port: u16) -
     let mut json = vec![0u8; 1024];
     let n = write_all(&mut json, |w| receipt.write_json(w)).unwrap_or(0);
     let body = br#"{"btc_usd":"97234.10","eth_usd":"3620.55"}"#.to_vec();
-    (200, vec![(response_header.into(), b64(&json[..n])), ("Content-Type".into(), "application/json".into())], body)
+    (
+        200,
+        vec![
+            (response_header.into(), b64(&json[..n])),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body,
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = vec![0u8; bytes.len() * 2];
+    pay402::hex::encode_lower_into(bytes, &mut out)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Runs the v1 and v2 round trips; returns an error describing the first thing that went wrong.
-pub fn run() -> Result<(), String> {
+pub(crate) fn run() -> Result<(), String> {
     let seen = Arc::new(Mutex::new(HashSet::new()));
     let port_cell = Arc::new(Mutex::new(0u16));
     let (seen_s, port_s) = (Arc::clone(&seen), Arc::clone(&port_cell));
-    let port = http::serve(move |r| handle(r, &seen_s, port_s.lock().map_or(0, |p| *p))).map_err(|e| e.to_string())?;
+    let port = http::serve(move |r| handle(r, &seen_s, port_s.lock().map_or(0, |p| *p)))
+        .map_err(|e| e.to_string())?;
     if let Ok(mut p) = port_cell.lock() {
         *p = port;
     }
-    println!("  server listening on http://127.0.0.1:{port}  (payTo {PAY_TO}, price {PRICE} = 0.01 USDC)");
+    println!(
+        "  server listening on http://127.0.0.1:{port}  (payTo {PAY_TO}, price {PRICE} = 0.01 USDC)"
+    );
     let key = PrivateKey::from_hex(TEST_KEY.as_bytes()).map_err(|e| e.to_string())?;
     println!("  client key: built-in TEST key, address {}", key.address());
     for version in [X402Version::V1, X402Version::V2] {
@@ -196,27 +249,52 @@ fn round_trip(port: u16, version: X402Version, key: &PrivateKey) -> Result<(), S
     let required_json = match version {
         X402Version::V1 => first.body.clone(),
         X402Version::V2 => {
-            let value = first.header(PAYMENT_REQUIRED).ok_or("402 without PAYMENT-REQUIRED")?;
+            let value = first
+                .header(PAYMENT_REQUIRED)
+                .ok_or("402 without PAYMENT-REQUIRED")?;
             let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-            header::decode(value.as_bytes(), &mut buf).map_err(|e| e.to_string())?.to_vec()
+            header::decode(value.as_bytes(), &mut buf)
+                .map_err(|e| e.to_string())?
+                .to_vec()
         }
     };
-    show::json(&format!("402 Payment Required ({})", if version == X402Version::V1 { "JSON body" } else { "PAYMENT-REQUIRED header, decoded" }), &required_json);
+    show::json(
+        &format!(
+            "402 Payment Required ({})",
+            if version == X402Version::V1 {
+                "JSON body"
+            } else {
+                "PAYMENT-REQUIRED header, decoded"
+            }
+        ),
+        &required_json,
+    );
 
     let required = PaymentRequired::from_json(&required_json).map_err(|e| e.to_string())?;
     let networks = [Network::Eip155 { chain_id: 84_532 }];
     let assets = [Address::parse(ASSET.as_bytes()).map_err(|e| e.to_string())?];
     let budget = U256::from_u64(50_000);
-    let chosen = select(&required, &PayerPolicy::new(&networks, &assets, budget)).map_err(|e| e.to_string())?;
-    show::step(&format!("client: chose accepts[{}] (budget {budget}), signing EIP-3009 TransferWithAuthorization", chosen.index));
+    let chosen = select(&required, &PayerPolicy::new(&networks, &assets, budget))
+        .map_err(|e| e.to_string())?;
+    show::step(&format!(
+        "client: chose accepts[{}] (budget {budget}), signing EIP-3009 TransferWithAuthorization",
+        chosen.index
+    ));
     let nonce = random_nonce().map_err(|e| e.to_string())?;
-    let draft = PaymentDraft::new(&required, chosen.index, key.address(), now(), &nonce).map_err(|e| e.to_string())?;
+    let draft = PaymentDraft::new(&required, chosen.index, key.address(), now(), &nonce)
+        .map_err(|e| e.to_string())?;
     let signed = draft.sign(key).map_err(|e| e.to_string())?;
     let mut scratch = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
     let mut out = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let value = signed.write_header(&mut scratch, &mut out).map_err(|e| e.to_string())?.to_owned();
+    let value = signed
+        .write_header(&mut scratch, &mut out)
+        .map_err(|e| e.to_string())?
+        .to_owned();
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    show::json(&format!("{payment_header} header, decoded"), header::decode(value.as_bytes(), &mut buf).map_err(|e| e.to_string())?);
+    show::json(
+        &format!("{payment_header} header, decoded"),
+        header::decode(value.as_bytes(), &mut buf).map_err(|e| e.to_string())?,
+    );
 
     show::step(&format!("client: GET {path} with {payment_header}"));
     let headers = vec![(payment_header.to_owned(), value.clone())];
@@ -224,24 +302,38 @@ fn round_trip(port: u16, version: X402Version, key: &PrivateKey) -> Result<(), S
     if paid.status() != 200 {
         return Err(format!("expected 200 after paying, got {}", paid.status()));
     }
-    let response_headers: Vec<(String, Vec<u8>)> = paid.headers.iter().map(|(n, v)| (n.clone(), v.clone().into_bytes())).collect();
+    let response_headers: Vec<(String, Vec<u8>)> = paid
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().into_bytes()))
+        .collect();
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
     let receipt = read_settle_response(&response_headers, &mut buf)
-        .ok_or("200 without a settlement response header")?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .ok_or("200 without a settlement response header")?;
     if !receipt.success {
         return Err("settlement response says success: false".into());
     }
-    let name = if version == X402Version::V1 { X_PAYMENT_RESPONSE } else { PAYMENT_RESPONSE };
+    let name = if version == X402Version::V1 {
+        X_PAYMENT_RESPONSE
+    } else {
+        PAYMENT_RESPONSE
+    };
     let raw = paid.header(name).unwrap_or_default();
     let mut buf = vec![0u8; 2048];
-    show::json(&format!("200 OK, {name} header, decoded"), header::decode(raw.as_bytes(), &mut buf).map_err(|e| e.to_string())?);
+    show::json(
+        &format!("200 OK, {name} header, decoded"),
+        header::decode(raw.as_bytes(), &mut buf).map_err(|e| e.to_string())?,
+    );
     println!("    body: {}", String::from_utf8_lossy(&paid.body));
 
     show::step("client: sends the very same payment again (a replay)");
     let replay = http::get(port, path, &headers).map_err(|e| e.to_string())?;
     if replay.status() != 402 {
-        return Err(format!("a replayed payment must be refused, got {}", replay.status()));
+        return Err(format!(
+            "a replayed payment must be refused, got {}",
+            replay.status()
+        ));
     }
     println!("    refused with 402, as it must be");
     Ok(())
