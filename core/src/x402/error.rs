@@ -299,18 +299,14 @@ impl VerifyError {
             Self::UnsupportedPayloadType | Self::Scheme => "unsupported_scheme",
             Self::NetworkMismatch => "chain_id_mismatch",
             Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
-            Self::Signature(_) => "invalid_signature",
-            Self::RecipientMismatch => "recipient_mismatch",
-            Self::ValidBefore => "invalid_payment_expired",
-            Self::ValidAfter => "invalid_payment_early",
+            Self::Signature(_) | Self::Permit2Signature(_) => "invalid_signature",
+            Self::RecipientMismatch | Self::Permit2RecipientMismatch => "recipient_mismatch",
+            Self::ValidBefore | Self::Permit2DeadlineExpired => "invalid_payment_expired",
+            Self::ValidAfter | Self::Permit2NotYetValid => "invalid_payment_early",
             Self::ValueMismatch
             | Self::Permit2AmountMismatch
             | Self::UptoSettlementExceedsAmount => "invalid_payment_amount",
-            Self::Permit2RecipientMismatch => "recipient_mismatch",
-            Self::Permit2DeadlineExpired => "invalid_payment_expired",
-            Self::Permit2NotYetValid => "invalid_payment_early",
             Self::Permit2TokenMismatch => "asset_mismatch",
-            Self::Permit2Signature(_) => "invalid_signature",
             Self::Permit2Spender | Self::UptoFacilitatorMismatch => self.code(),
         }
     }

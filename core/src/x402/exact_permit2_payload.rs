@@ -184,9 +184,10 @@ impl Permit2Authorization {
             return Err(Permit2SignError::UnsupportedVersion);
         };
         let mut net = [0u8; 128];
-        let chain_id = match str_text(&r.network, &mut net).and_then(Network::from_caip2) {
-            Some(Network::Eip155 { chain_id }) => chain_id,
-            _ => return Err(Permit2SignError::InvalidNetwork),
+        let Some(Network::Eip155 { chain_id }) =
+            str_text(&r.network, &mut net).and_then(Network::from_caip2)
+        else {
+            return Err(Permit2SignError::InvalidNetwork);
         };
         let address = |key: &'static str, text| -> Result<Address, Permit2SignError> {
             let mut buf = [0u8; 64];

@@ -49,8 +49,8 @@ use super::exact_evm_payload::ReplayKey;
 use super::exact_permit2_payload::ExactPermit2Payload;
 use super::network::Network;
 use super::payment_payload::PaymentPayload;
-use super::payment_requirements::PaymentRequirements;
-use super::policy::AmountRule;
+use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
+use super::policy::{AmountRule, VerifyPolicy};
 use super::verify::{
     PaymentKind, Verified, VerifyInput, accepted_matches, parse_address, resolve_network,
 };
@@ -59,7 +59,7 @@ use crate::evm::permit2::{
     PERMIT2_ADDRESS, WitnessShape, X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY,
     permit2_domain,
 };
-use crate::evm::recover_address;
+use crate::evm::{Address, recover_address};
 use crate::u256::U256;
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
@@ -87,29 +87,7 @@ pub(crate) fn verify_permit2(
     let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements) else {
         return Err(VerifyError::UnsupportedPayloadType);
     };
-    let (kind, shape, proxy) = if r.scheme.eq_str("exact") && p.accepted.scheme.eq_str("exact") {
-        let method = r
-            .extra
-            .as_ref()
-            .and_then(|extra| field::member(extra, "assetTransferMethod"))
-            .and_then(|v| v.as_str());
-        if !method.is_some_and(|m| m.eq_str("permit2")) {
-            return Err(VerifyError::UnsupportedPayloadType);
-        }
-        (
-            PaymentKind::ExactPermit2,
-            WitnessShape::Exact,
-            X402_EXACT_PERMIT2_PROXY,
-        )
-    } else if r.scheme.eq_str("upto") && p.accepted.scheme.eq_str("upto") {
-        (
-            PaymentKind::UptoPermit2,
-            WitnessShape::Upto,
-            X402_UPTO_PERMIT2_PROXY,
-        )
-    } else {
-        return Err(VerifyError::UnsupportedPayloadType);
-    };
+    let (kind, shape, proxy) = scheme_of(&p.accepted, r)?;
     // 5. the message in the scheme's shape
     let message = authorization.message_for(shape).ok_or_else(|| {
         VerifyError::InvalidPayload(
@@ -165,21 +143,7 @@ pub(crate) fn verify_permit2(
         return Err(VerifyError::Permit2TokenMismatch);
     }
     // 15. signature
-    if payload.signature_hex.len() > 130 {
-        return Err(VerifyError::Permit2Signature(SignatureFailure::NotEoa));
-    }
-    let mut buf = [0u8; 65];
-    let signature = payload
-        .signature_bytes(&mut buf)
-        .map_err(VerifyError::InvalidPayload)?;
-    let digest = message.digest(&permit2_domain(chain_id));
-    let recovered = recover_address(&digest, signature, policy.signature)
-        .map_err(|e| VerifyError::Permit2Signature(SignatureFailure::Malformed(e)))?;
-    if recovered != authorization.from {
-        return Err(VerifyError::Permit2Signature(
-            SignatureFailure::WrongSigner { recovered },
-        ));
-    }
+    check_signature(&payload, &message.digest(&permit2_domain(chain_id)), policy)?;
     // 16. settle amount (upto)
     let amount = match (kind, input.settle_amount) {
         (PaymentKind::UptoPermit2, Some(charge)) if charge > signed => {
@@ -205,4 +169,60 @@ pub(crate) fn verify_permit2(
             nonce,
         },
     })
+}
+
+/// Step 4: which Permit2 payment the offer and `accepted` describe.
+fn scheme_of(
+    accepted: &PaymentRequirementsV2<'_>,
+    offered: &PaymentRequirementsV2<'_>,
+) -> Result<(PaymentKind, WitnessShape, Address), VerifyError> {
+    if offered.scheme.eq_str("exact") && accepted.scheme.eq_str("exact") {
+        let method = offered
+            .extra
+            .as_ref()
+            .and_then(|extra| field::member(extra, "assetTransferMethod"))
+            .and_then(|v| v.as_str());
+        if method.is_some_and(|m| m.eq_str("permit2")) {
+            Ok((
+                PaymentKind::ExactPermit2,
+                WitnessShape::Exact,
+                X402_EXACT_PERMIT2_PROXY,
+            ))
+        } else {
+            Err(VerifyError::UnsupportedPayloadType)
+        }
+    } else if offered.scheme.eq_str("upto") && accepted.scheme.eq_str("upto") {
+        Ok((
+            PaymentKind::UptoPermit2,
+            WitnessShape::Upto,
+            X402_UPTO_PERMIT2_PROXY,
+        ))
+    } else {
+        Err(VerifyError::UnsupportedPayloadType)
+    }
+}
+
+/// Step 15: the signature recovers `permit2Authorization.from` under the policy.
+fn check_signature(
+    payload: &ExactPermit2Payload<'_>,
+    digest: &[u8; 32],
+    policy: &VerifyPolicy,
+) -> Result<(), VerifyError> {
+    // Anything longer than an EOA signature is a smart-wallet signature: not provable offline.
+    if payload.signature_hex.len() > 130 {
+        return Err(VerifyError::Permit2Signature(SignatureFailure::NotEoa));
+    }
+    let mut buf = [0u8; 65];
+    let signature = payload
+        .signature_bytes(&mut buf)
+        .map_err(VerifyError::InvalidPayload)?;
+    let recovered = recover_address(digest, signature, policy.signature)
+        .map_err(|e| VerifyError::Permit2Signature(SignatureFailure::Malformed(e)))?;
+    if recovered == payload.authorization.from {
+        Ok(())
+    } else {
+        Err(VerifyError::Permit2Signature(
+            SignatureFailure::WrongSigner { recovered },
+        ))
+    }
 }
