@@ -395,3 +395,70 @@ fn write_address(w: &mut Writer<'_>, address: &Address) -> Result<(), BufferTooS
     let mut buf = [0u8; 42];
     write_string(w, address.to_checksum(&mut buf))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::writer::write_all;
+
+    const UPTO_REQ: &str = r#"{"scheme":"upto","network":"eip155:84532","amount":"50000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":300,"extra":{"facilitatorAddress":"0x000000000000000000000000000000000000dEaD"}}"#;
+    const EXACT_REQ: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"50000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":300,"extra":{"assetTransferMethod":"permit2"}}"#;
+
+    /// `payload` of `@x402/evm` 2.27.0 `UptoEvmScheme` / `ExactEvmScheme` (permit2)
+    /// `createPaymentPayload` for key 0x11…11 at `Date.now() = 1740672000250` with the nonce RNG
+    /// returning 31 zero bytes and 0x07.
+    const UPTO_REFERENCE: &str = r#"{"signature":"0xa9349a5e9de22015052b9d50e810197fe77cd436b04e33ec7d1bad47ee0f027a1c341a697e57a67f39c4c0d4f033275e8910f4ca9a81671535c59db576e950791c","permit2Authorization":{"from":"0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"50000"},"spender":"0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002","nonce":"7","deadline":"1740672300","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","facilitator":"0x000000000000000000000000000000000000dEaD","validAfter":"0"}}}"#;
+    const EXACT_REFERENCE: &str = r#"{"signature":"0x61900d343a9cba3721591edaa84a6a1f7552f3eb71f0abadd07b9dd44bd8a7ac7d45772a0ff1f624f704c2bc7270ce515da87e5a8a0cbed8a269c558f867869e1b","permit2Authorization":{"from":"0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"50000"},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"7","deadline":"1740672300","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"0"}}}"#;
+
+    fn signed(requirements: &str) -> ([u8; 1024], usize) {
+        let requirements =
+            PaymentRequirements::from_json_value(RawValue::parse(requirements.as_bytes()).unwrap())
+                .unwrap();
+        let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+        let mut out = [0u8; 1024];
+        let n = write_all(&mut out, |w| {
+            sign_permit2_payload(w, &requirements, &key, U256::from_u64(7), 1_740_672_000)
+                .map(|_| ())
+        })
+        .unwrap();
+        (out, n)
+    }
+
+    #[test]
+    fn signs_upto_payloads_byte_identical_to_the_reference_client() {
+        let (out, n) = signed(UPTO_REQ);
+        assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), UPTO_REFERENCE);
+    }
+
+    #[test]
+    fn signs_exact_payloads_byte_identical_to_the_reference_client() {
+        let (out, n) = signed(EXACT_REQ);
+        assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), EXACT_REFERENCE);
+    }
+
+    #[test]
+    fn upto_without_facilitator_address_cannot_be_signed() {
+        let req = UPTO_REQ.replace("facilitatorAddress", "facilitator");
+        let requirements =
+            PaymentRequirements::from_json_value(RawValue::parse(req.as_bytes()).unwrap()).unwrap();
+        let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+        let mut out = [0u8; 1024];
+        let err = write_all(&mut out, |w| {
+            sign_permit2_payload(w, &requirements, &key, U256::ONE, 0).map(|_| ())
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), "missing_facilitator_address");
+    }
+
+    #[test]
+    fn decodes_what_it_encodes() {
+        let payload = ExactPermit2Payload::from_json_value(
+            RawValue::parse(UPTO_REFERENCE.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        let mut out = [0u8; 1024];
+        let n = write_all(&mut out, |w| payload.write_json(w)).unwrap();
+        assert_eq!(&out[..n], UPTO_REFERENCE.as_bytes());
+    }
+}
