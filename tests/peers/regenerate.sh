@@ -32,6 +32,7 @@ node gen/evm-viem.mjs "$out"
 node gen/x402-verify.mjs "$out" > "$out/.x402-verify.log" || { cat "$out/.x402-verify.log"; exit 1; }
 node gen/x402-codec.mjs "$out"
 node gen/x402-sign.mjs "$out"
+node gen/permit2.mjs "$out" > "$out/.permit2.log" || { cat "$out/.permit2.log"; exit 1; }
 .venv/bin/python gen/evm_eth_account.py "$out"
 python3 spec/x402_spec_vectors.py "$out"
 

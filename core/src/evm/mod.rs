@@ -1,10 +1,10 @@
 //! The EVM building blocks of x402 `exact` payments: Keccak-256, addresses, EIP-712 hashing,
-//! EIP-3009 `TransferWithAuthorization`, signature recovery under an explicit policy, and
+//! EIP-3009 `TransferWithAuthorization`, Permit2 `PermitWitnessTransferFrom`, signature recovery under an explicit policy, and
 //! RFC 6979 signing (x402 spec §5, §8, §9.2).
 //!
 //! One file per concept: [`keccak`] (Keccak-256), [`address`] ([`Address`], EIP-55),
 //! [`eip712`] ([`Eip712Domain`], [`typed_data_digest`]), [`transfer_with_authorization`]
-//! ([`TransferWithAuthorization`]), [`signature`] ([`RecoverableSignature`],
+//! ([`TransferWithAuthorization`]), [`permit2`] ([`PermitWitnessTransferFrom`]), [`signature`] ([`RecoverableSignature`],
 //! [`SignaturePolicy`], [`recover_address`]) and [`signer`] ([`PrivateKey`]).
 //!
 //! Verifying the published x402 example (x402 spec §14.1):
@@ -42,6 +42,7 @@
 pub mod address;
 pub mod eip712;
 pub mod keccak;
+pub mod permit2;
 pub mod signature;
 pub mod signer;
 pub mod transfer_with_authorization;
@@ -52,6 +53,10 @@ pub use eip712::{
     typed_data_digest,
 };
 pub use keccak::{keccak256, keccak256_concat};
+pub use permit2::{
+    PERMIT2_ADDRESS, Permit2Witness, PermitWitnessTransferFrom, TokenPermissions, WitnessShape,
+    X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY, permit2_domain,
+};
 pub use signature::{RecoverableSignature, SignatureError, SignaturePolicy, recover_address};
 pub use signer::{KeyError, PrivateKey};
 pub use transfer_with_authorization::{

@@ -181,6 +181,26 @@ pub enum VerifyError {
     /// The signed value does not match the required amount
     /// (`invalid_exact_evm_payload_authorization_value_mismatch`).
     ValueMismatch,
+    /// Permit2: `spender` is not the scheme's x402 proxy (`invalid_permit2_spender`).
+    Permit2Spender,
+    /// Permit2: `witness.to` is not `payTo` (`invalid_permit2_recipient_mismatch`).
+    Permit2RecipientMismatch,
+    /// Permit2: `deadline` is too close or in the past (`permit2_deadline_expired`).
+    Permit2DeadlineExpired,
+    /// Permit2: `witness.validAfter` is in the future (`permit2_not_yet_valid`).
+    Permit2NotYetValid,
+    /// Permit2: `permitted.amount` does not match the required amount (`permit2_amount_mismatch`).
+    Permit2AmountMismatch,
+    /// Permit2: `permitted.token` is not the requirements' `asset` (`permit2_token_mismatch`).
+    Permit2TokenMismatch,
+    /// Permit2: the signature does not authorize the transfer (`invalid_permit2_signature`).
+    Permit2Signature(SignatureFailure),
+    /// `upto`: `witness.facilitator` is not this facilitator, or no facilitator address is
+    /// configured (`upto_facilitator_mismatch`).
+    UptoFacilitatorMismatch,
+    /// `upto`: the settle amount exceeds the signed maximum
+    /// (`invalid_upto_evm_payload_settlement_exceeds_amount`).
+    UptoSettlementExceedsAmount,
 }
 
 /// Whose error strings [`VerifyError::reason`] speaks (x402.md §10). The strings are not
@@ -222,6 +242,15 @@ impl VerifyError {
     /// | valid before | `invalid_exact_evm_payload_authorization_valid_before` | same | same | `invalid_payment_expired` |
     /// | valid after | `invalid_exact_evm_payload_authorization_valid_after` | same | same | `invalid_payment_early` |
     /// | value | `invalid_exact_evm_payload_authorization_value_mismatch` | same | `invalid_exact_evm_payload_authorization_value` | `invalid_payment_amount` |
+    /// | Permit2 spender | `invalid_permit2_spender` | same | same | same |
+    /// | Permit2 recipient | `invalid_permit2_recipient_mismatch` | same | same | `recipient_mismatch` |
+    /// | Permit2 deadline | `permit2_deadline_expired` | same | same | `invalid_payment_expired` |
+    /// | Permit2 valid after | `permit2_not_yet_valid` | same | same | `invalid_payment_early` |
+    /// | Permit2 amount | `permit2_amount_mismatch` | same | same | `invalid_payment_amount` |
+    /// | Permit2 token | `permit2_token_mismatch` | same | same | `asset_mismatch` |
+    /// | Permit2 signature | `invalid_permit2_signature` | same | same | `invalid_signature` |
+    /// | `upto` facilitator | `upto_facilitator_mismatch` | same | same | same |
+    /// | `upto` settle amount | `invalid_upto_evm_payload_settlement_exceeds_amount` | same | same | `invalid_payment_amount` |
     ///
     /// ```
     /// use pay402::x402::{ReasonDialect, VerifyError};
@@ -270,11 +299,15 @@ impl VerifyError {
             Self::UnsupportedPayloadType | Self::Scheme => "unsupported_scheme",
             Self::NetworkMismatch => "chain_id_mismatch",
             Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
-            Self::Signature(_) => "invalid_signature",
-            Self::RecipientMismatch => "recipient_mismatch",
-            Self::ValidBefore => "invalid_payment_expired",
-            Self::ValidAfter => "invalid_payment_early",
-            Self::ValueMismatch => "invalid_payment_amount",
+            Self::Signature(_) | Self::Permit2Signature(_) => "invalid_signature",
+            Self::RecipientMismatch | Self::Permit2RecipientMismatch => "recipient_mismatch",
+            Self::ValidBefore | Self::Permit2DeadlineExpired => "invalid_payment_expired",
+            Self::ValidAfter | Self::Permit2NotYetValid => "invalid_payment_early",
+            Self::ValueMismatch
+            | Self::Permit2AmountMismatch
+            | Self::UptoSettlementExceedsAmount => "invalid_payment_amount",
+            Self::Permit2TokenMismatch => "asset_mismatch",
+            Self::Permit2Spender | Self::UptoFacilitatorMismatch => self.code(),
         }
     }
 }
@@ -296,6 +329,17 @@ impl ErrorCode for VerifyError {
             Self::ValidBefore => "invalid_exact_evm_payload_authorization_valid_before",
             Self::ValidAfter => "invalid_exact_evm_payload_authorization_valid_after",
             Self::ValueMismatch => "invalid_exact_evm_payload_authorization_value_mismatch",
+            Self::Permit2Spender => "invalid_permit2_spender",
+            Self::Permit2RecipientMismatch => "invalid_permit2_recipient_mismatch",
+            Self::Permit2DeadlineExpired => "permit2_deadline_expired",
+            Self::Permit2NotYetValid => "permit2_not_yet_valid",
+            Self::Permit2AmountMismatch => "permit2_amount_mismatch",
+            Self::Permit2TokenMismatch => "permit2_token_mismatch",
+            Self::Permit2Signature(_) => "invalid_permit2_signature",
+            Self::UptoFacilitatorMismatch => "upto_facilitator_mismatch",
+            Self::UptoSettlementExceedsAmount => {
+                "invalid_upto_evm_payload_settlement_exceeds_amount"
+            }
         }
     }
 }
@@ -342,6 +386,40 @@ impl fmt::Display for VerifyError {
             Self::ValueMismatch => {
                 f.write_str("authorization value does not match the required amount")
             }
+            Self::Permit2Spender => {
+                f.write_str("permit2Authorization.spender is not the scheme's x402 Permit2 proxy")
+            }
+            Self::Permit2RecipientMismatch => {
+                f.write_str("permit2Authorization.witness.to is not the requirements' payTo")
+            }
+            Self::Permit2DeadlineExpired => {
+                f.write_str("permit2Authorization.deadline is too soon or past")
+            }
+            Self::Permit2NotYetValid => {
+                f.write_str("permit2Authorization.witness.validAfter is in the future")
+            }
+            Self::Permit2AmountMismatch => {
+                f.write_str("permit2Authorization.permitted.amount does not match the required amount")
+            }
+            Self::Permit2TokenMismatch => {
+                f.write_str("permit2Authorization.permitted.token is not the requirements' asset")
+            }
+            Self::Permit2Signature(SignatureFailure::Malformed(e)) => {
+                write!(f, "Permit2 signature rejected: {e}")
+            }
+            Self::Permit2Signature(SignatureFailure::WrongSigner { recovered }) => write!(
+                f,
+                "Permit2 signature was made by {recovered}, not by permit2Authorization.from"
+            ),
+            Self::Permit2Signature(SignatureFailure::NotEoa) => f.write_str(
+                "Permit2 signature is not a 65-byte EOA signature (smart wallets need an on-chain check)",
+            ),
+            Self::UptoFacilitatorMismatch => f.write_str(
+                "witness.facilitator is not this facilitator (or no facilitator address is configured)",
+            ),
+            Self::UptoSettlementExceedsAmount => {
+                f.write_str("the settle amount exceeds the signed permitted.amount")
+            }
         }
     }
 }
@@ -363,7 +441,8 @@ impl core::error::Error for VerifyError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::InvalidPayload(e) | Self::InvalidPaymentRequirements(e) => Some(e),
-            Self::Signature(SignatureFailure::Malformed(e)) => Some(e),
+            Self::Signature(SignatureFailure::Malformed(e))
+            | Self::Permit2Signature(SignatureFailure::Malformed(e)) => Some(e),
             _ => None,
         }
     }

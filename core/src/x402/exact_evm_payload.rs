@@ -56,7 +56,7 @@ fn decode_authorization(auth: &RawValue<'_>) -> Result<TransferWithAuthorization
 
 /// Validates `0x` + an even number of hex digits (at most [`MAX_SIGNATURE_LEN`] bytes) and returns
 /// the digits.
-fn signature_hex(text: Option<&str>) -> Result<&str, DecodeError> {
+pub(crate) fn signature_hex(text: Option<&str>) -> Result<&str, DecodeError> {
     let err = |reason| DecodeError::new("signature", reason).within("payload");
     // Escaped JSON strings never carry hex digits in practice; refuse them rather than copy.
     let text = text.ok_or(err(DecodeReason::InvalidValue))?;

@@ -132,6 +132,24 @@ fn amount(value: &RawValue<'_>, key: &'static str) -> Result<U256, DecodeError> 
         .map_err(|e| error(key, DecodeReason::Amount(e)))
 }
 
+/// A required uint256 written as an amount is ([`required_amount`]) or as `0x` + 1 to 64 hex
+/// digits (the Permit2 `nonce` of the `upto` spec example; `BigInt()` reads both).
+pub(crate) fn required_uint256_dec_or_hex(
+    obj: &RawValue<'_>,
+    key: &'static str,
+) -> Result<U256, DecodeError> {
+    let value = required(obj, key)?;
+    let mut buf = [0u8; SHORT_TEXT_CAP];
+    if value.kind() == Kind::String {
+        let text = short_text(&value, key, &mut buf)?;
+        if text.starts_with("0x") {
+            return U256::parse_hex_prefixed(text.as_bytes())
+                .map_err(|e| error(key, DecodeReason::Amount(e)));
+        }
+    }
+    amount(&value, key)
+}
+
 /// A required EVM address member (`0x` + 40 hex digits, any case).
 pub(crate) fn required_address(
     obj: &RawValue<'_>,

@@ -10,6 +10,7 @@
 //! | `ResourceInfo` (v2) | [`resource_info`] |
 //! | `PaymentPayload` (`X-PAYMENT`, `PAYMENT-SIGNATURE`) | [`payment_payload`] |
 //! | `exact` EVM payload (EIP-3009) | [`exact_evm_payload`] |
+//! | EVM payload with Permit2 (`exact`, `upto`) | [`exact_permit2_payload`] |
 //! | `SettleResponse` (`X-PAYMENT-RESPONSE`, `PAYMENT-RESPONSE`, `/settle`) | [`settle_response`] |
 //! | `/verify` `/settle` requests, `/verify` response, `/supported` | [`facilitator`] |
 //! | header names and the base64 header encoding | [`header`] |
@@ -24,6 +25,7 @@ pub mod client;
 pub mod default_assets;
 pub mod error;
 pub mod exact_evm_payload;
+pub mod exact_permit2_payload;
 pub mod facilitator;
 mod field;
 pub mod header;
@@ -35,9 +37,13 @@ pub mod policy;
 pub mod resource_info;
 pub mod settle_response;
 pub mod verify;
+pub mod verify_permit2;
 
 pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
 pub use exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
+pub use exact_permit2_payload::{
+    ExactPermit2Payload, Permit2Authorization, Permit2SignError, sign_permit2_payload,
+};
 pub use facilitator::{
     SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse,
 };
@@ -48,7 +54,10 @@ pub use payment_requirements::{PaymentRequirements, PaymentRequirementsV1, Payme
 pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use settle_response::SettleResponse;
-pub use verify::{Verified, verify_exact_evm, verify_payment_header};
+pub use verify::{
+    PaymentKind, Verified, VerifyInput, verify_exact_evm, verify_payment, verify_payment_header,
+    verify_payment_header_with,
+};
 
 /// The x402 protocol version, the `x402Version` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

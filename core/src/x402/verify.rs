@@ -1,7 +1,13 @@
-//! Verification of an `exact` EVM payment with EIP-3009 against one `PaymentRequirements`
-//! (x402.md §7.1), offline and pure: a function of the decoded views, the policy and `now`.
+//! Verification of an EVM payment against one `PaymentRequirements`, offline and pure: a
+//! function of the decoded views, the policy and `now`.
 //!
-//! Checks, in order (the first failure is the verdict):
+//! [`verify_payment`] dispatches on the payload shape, as the reference facilitator does
+//! (x402.md §5.1): `permit2Authorization` → Permit2 (`exact` with `assetTransferMethod:
+//! "permit2"`, or `upto`; checks in [`super::verify_permit2`]); anything else → `exact` with
+//! EIP-3009 (x402.md §7.1), below. [`verify_exact_evm`] and [`verify_payment_header`] are
+//! [`verify_payment`] / [`verify_payment_header_with`] without the `upto` inputs.
+//!
+//! EIP-3009 checks, in order (the first failure is the verdict):
 //!
 //! | # | check | error code |
 //! |---|---|---|
@@ -30,6 +36,7 @@ use super::network::Network;
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
+use super::verify_permit2::verify_permit2;
 use super::{X402Version, field};
 use crate::evm::{Address, Eip712Domain, recover_address};
 use crate::json::{JsonStr, RawValue, values_equal};
@@ -38,6 +45,17 @@ use crate::u256::U256;
 /// Longest EIP-712 domain `name`/`version` the verifier decodes, in bytes.
 const DOMAIN_TEXT_CAP: usize = 256;
 
+/// Which kind of EVM payment passed verification: it decides the settlement call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentKind {
+    /// `exact` with EIP-3009: the token's `transferWithAuthorization`.
+    ExactEip3009,
+    /// `exact` with Permit2: `x402ExactPermit2Proxy.settle`.
+    ExactPermit2,
+    /// `upto` with Permit2: `x402UptoPermit2Proxy.settle` with the charged amount.
+    UptoPermit2,
+}
+
 /// A payment that passed every offline check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified {
@@ -45,20 +63,121 @@ pub struct Verified {
     pub x402_version: X402Version,
     /// The resolved network.
     pub network: Network,
-    /// The payer: `authorization.from`, proven by the signature.
+    /// EIP-3009 or Permit2, `exact` or `upto`.
+    pub kind: PaymentKind,
+    /// The payer: `authorization.from` (Permit2: `permit2Authorization.from`), proven by the
+    /// signature.
     pub payer: Address,
-    /// The signed amount in atomic units.
+    /// The amount to charge in atomic units: the signed amount, or for `upto` the
+    /// [`VerifyInput::settle_amount`] when one was given.
     pub amount: U256,
-    /// The EIP-3009 nonce.
+    /// The signed amount (EIP-3009 `value`, Permit2 `permitted.amount`): for `upto` the maximum.
+    pub authorized_amount: U256,
+    /// The nonce: EIP-3009's 32 bytes, or Permit2's uint256 as 32 big-endian bytes.
     pub nonce: [u8; 32],
-    /// `validBefore`: after this time the authorization can no longer settle, so a replay store
-    /// may forget the nonce.
+    /// `validBefore` (Permit2: `deadline`): after this time the authorization can no longer
+    /// settle, so a replay store may forget the nonce.
     pub valid_before: U256,
-    /// What a host records to refuse a second use of this authorization.
+    /// What a host records to refuse a second use of this authorization. For Permit2 its
+    /// `asset` is the Permit2 contract, which tracks nonces per `(owner, nonce)` for every token.
     pub replay_key: ReplayKey,
 }
 
-/// Verifies a decoded `exact` EVM payment against one requirement at time `now` (unix seconds).
+/// The inputs of [`verify_payment`] besides the payment and the requirements.
+///
+/// ```
+/// use pay402::evm::Address;
+/// use pay402::x402::VerifyInput;
+/// use pay402::U256;
+/// // Settling an `upto` payment: charge 500 through facilitator 0x…dEaD.
+/// let input = VerifyInput {
+///     settle_amount: Some(U256::from_u64(500)),
+///     facilitator: Some(Address::parse(b"0x000000000000000000000000000000000000dEaD")?),
+///     ..VerifyInput::at(1_740_672_100)
+/// };
+/// assert_eq!(input.policy.valid_before_slack, 6);
+/// # Ok::<(), pay402::evm::AddressError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyInput {
+    /// The current time, unix seconds.
+    pub now: u64,
+    /// The verification policy.
+    pub policy: VerifyPolicy,
+    /// `upto` at settle time: the actual charge, which must not exceed the signed maximum
+    /// (`invalid_upto_evm_payload_settlement_exceeds_amount`). Ignored for `exact`.
+    pub settle_amount: Option<U256>,
+    /// `upto`: this facilitator's address, the one `witness.facilitator` must name. `None`
+    /// fails every `upto` payment closed (`upto_facilitator_mismatch`). Ignored for `exact`.
+    pub facilitator: Option<Address>,
+}
+
+impl VerifyInput {
+    /// The default policy at time `now`, without `upto` inputs.
+    pub fn at(now: u64) -> Self {
+        Self {
+            now,
+            policy: VerifyPolicy::default(),
+            settle_amount: None,
+            facilitator: None,
+        }
+    }
+}
+
+/// Verifies a decoded EVM payment (EIP-3009 or Permit2, `exact` or `upto`) against one
+/// requirement; see the module documentation for the dispatch and [`super::verify_permit2`] for
+/// the Permit2 checks.
+///
+/// ```
+/// use pay402::x402::{verify_payment, PaymentPayload, PaymentRequirements, VerifyInput};
+/// use pay402::json::RawValue;
+/// use pay402::ErrorCode;
+///
+/// // The x402 spec's Permit2 example (x402.md §9.1): its signature is a placeholder made for the
+/// // EIP-3009 example, so every other check passes and the signature check fails.
+/// let requirements = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
+/// let payment = br#"{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}},"payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"33247007178036348590600198031289925668252061821958005840077069883511451257277","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"1740672089"}}}}"#;
+/// let requirements = PaymentRequirements::from_json_value(RawValue::parse(requirements)?)?;
+/// let payment = PaymentPayload::from_json(payment)?;
+/// let verdict = verify_payment(&requirements, &payment, &VerifyInput::at(1_740_672_100));
+/// assert_eq!(verdict.unwrap_err().code(), "invalid_permit2_signature");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_payment(
+    requirements: &PaymentRequirements<'_>,
+    payment: &PaymentPayload<'_>,
+    input: &VerifyInput,
+) -> Result<Verified, VerifyError> {
+    if PayloadKind::of(&payment.payload()) == PayloadKind::Permit2 {
+        verify_permit2(requirements, payment, input)
+    } else {
+        verify_eip3009(requirements, payment, input.now, &input.policy)
+    }
+}
+
+/// Decodes the requirements JSON and the payment header, then runs [`verify_payment`].
+///
+/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
+/// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
+pub fn verify_payment_header_with(
+    requirements_json: &[u8],
+    payment_header: &[u8],
+    buf: &mut [u8],
+    input: &VerifyInput,
+) -> Result<Verified, VerifyError> {
+    let requirements = RawValue::parse(requirements_json)
+        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
+        .and_then(PaymentRequirements::from_json_value)
+        .map_err(VerifyError::InvalidPaymentRequirements)?;
+    let payment =
+        PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
+    verify_payment(&requirements, &payment, input)
+}
+
+/// Verifies a decoded `exact` EVM payment against one requirement at time `now` (unix seconds):
+/// [`verify_payment`] without `upto` inputs (an `upto` payment therefore fails closed with
+/// `upto_facilitator_mismatch`).
 ///
 /// ```
 /// use pay402::x402::{verify_exact_evm, PaymentPayload, PaymentRequirements, VerifyPolicy};
@@ -80,6 +199,20 @@ pub struct Verified {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify_exact_evm(
+    requirements: &PaymentRequirements<'_>,
+    payment: &PaymentPayload<'_>,
+    now: u64,
+    policy: &VerifyPolicy,
+) -> Result<Verified, VerifyError> {
+    let input = VerifyInput {
+        policy: *policy,
+        ..VerifyInput::at(now)
+    };
+    verify_payment(requirements, payment, &input)
+}
+
+/// The EIP-3009 checks of the module table.
+fn verify_eip3009(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
     now: u64,
@@ -156,8 +289,10 @@ pub fn verify_exact_evm(
     Ok(Verified {
         x402_version: payment.version(),
         network,
+        kind: PaymentKind::ExactEip3009,
         payer: authorization.from,
         amount: authorization.value,
+        authorized_amount: authorization.value,
         nonce: authorization.nonce,
         valid_before: authorization.valid_before,
         replay_key: ReplayKey {
@@ -169,7 +304,8 @@ pub fn verify_exact_evm(
     })
 }
 
-/// Decodes the requirements JSON and the payment header, then runs [`verify_exact_evm`].
+/// Decodes the requirements JSON and the payment header, then runs [`verify_exact_evm`]
+/// ([`verify_payment_header_with`] takes the `upto` inputs).
 ///
 /// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
 /// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
@@ -181,16 +317,14 @@ pub fn verify_payment_header(
     now: u64,
     policy: &VerifyPolicy,
 ) -> Result<Verified, VerifyError> {
-    let requirements = RawValue::parse(requirements_json)
-        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
-        .and_then(PaymentRequirements::from_json_value)
-        .map_err(VerifyError::InvalidPaymentRequirements)?;
-    let payment =
-        PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
-    verify_exact_evm(&requirements, &payment, now, policy)
+    let input = VerifyInput {
+        policy: *policy,
+        ..VerifyInput::at(now)
+    };
+    verify_payment_header_with(requirements_json, payment_header, buf, &input)
 }
 
-fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
+pub(crate) fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
     let mut buf = [0u8; 128];
     let text = field::str_text(&network, &mut buf)?;
     match version {
@@ -204,6 +338,7 @@ fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a
         PayloadKind::Eip3009 => {
             ExactEvmPayload::from_json_value(*payload).map_err(VerifyError::InvalidPayload)
         }
+        // Permit2 payloads never get here (`verify_payment` dispatches them first).
         PayloadKind::Permit2 | PayloadKind::SolanaTransaction => {
             Err(VerifyError::UnsupportedPayloadType)
         }
@@ -231,7 +366,7 @@ fn domain_text<'b>(
     }
 }
 
-fn parse_address(text: JsonStr<'_>) -> Option<Address> {
+pub(crate) fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     let mut buf = [0u8; 64];
     let text = field::str_text(&text, &mut buf)?;
     Address::parse(text.as_bytes()).ok()
@@ -261,7 +396,7 @@ fn check_signature(
     }
 }
 
-fn accepted_matches(
+pub(crate) fn accepted_matches(
     accepted: &PaymentRequirementsV2<'_>,
     offered: &PaymentRequirementsV2<'_>,
     rule: AcceptedMatch,

@@ -194,3 +194,46 @@ pub extern "C" fn canary_x402_client(
             client::read_settle_response(&headers, &mut receipt).is_ok_and(|r| r.is_some()),
         )
 }
+
+/// Permit2 (`exact` and `upto`): digest, payload decoder and encoder, verifier, signer.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_permit2(
+    requirements: &[u8; 512],
+    payment: &[u8; 2048],
+    key: &[u8; 32],
+    now: u64,
+    out: &mut [u8; 8192],
+) -> usize {
+    use pay402::evm::permit2_domain;
+    use pay402::x402::{
+        ExactPermit2Payload, PaymentRequirements, VerifyInput, sign_permit2_payload,
+        verify_payment_header_with,
+    };
+    let mut buf = [0u8; 8192];
+    let input = VerifyInput {
+        settle_amount: Some(U256::from_u64(now)),
+        facilitator: Address::parse(&requirements[..42]).ok(),
+        ..VerifyInput::at(now)
+    };
+    let mut total =
+        usize::from(verify_payment_header_with(requirements, payment, &mut buf, &input).is_ok());
+    if let Ok(Ok(payload)) = RawValue::parse(payment).map(ExactPermit2Payload::from_json_value) {
+        total += write_all(out, |w| payload.write_json(w)).unwrap_or(0);
+        total += usize::from(payload.authorization.permit.digest(&permit2_domain(now))[0]);
+    }
+    if let (Ok(key), Ok(req)) = (
+        PrivateKey::from_bytes(key),
+        RawValue::parse(requirements)
+            .map_err(|_| ())
+            .and_then(|v| PaymentRequirements::from_json_value(v).map_err(|_| ())),
+    ) {
+        let mut w = pay402::writer::Writer::new(out);
+        if let Ok((_, signature)) =
+            sign_permit2_payload(&mut w, &req, &key, U256::from_u64(now), now)
+        {
+            total += usize::from(signature[64]);
+        }
+    }
+    total
+}

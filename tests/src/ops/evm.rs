@@ -4,7 +4,8 @@ use super::{Outcome, code};
 use crate::input;
 use pay402::U256;
 use pay402::evm::{
-    Address, Eip712Domain, PrivateKey, SignaturePolicy, TransferWithAuthorization, recover_address,
+    Address, Eip712Domain, Permit2Witness, PermitWitnessTransferFrom, PrivateKey, SignaturePolicy,
+    TokenPermissions, TransferWithAuthorization, permit2_domain, recover_address,
 };
 use pay402::u256::LeadingZeros;
 use serde_json::{Value, json};
@@ -85,4 +86,39 @@ pub(crate) fn recover(input: &Value) -> Outcome {
     };
     let address = recover_address(&digest, &signature, policy).map_err(|e| code(&e))?;
     Ok(json!({ "address": address.to_string() }))
+}
+
+/// `chainId` and `permit` of a Permit2 typed-data case; the witness is the `upto` shape when it
+/// names a `facilitator`.
+pub(crate) fn permit2_digest(input: &Value) -> Outcome {
+    let chain_id = input::u64(input, "chainId")?;
+    let permit = input::get(input, "permit")?;
+    let permitted = input::get(permit, "permitted")?;
+    let witness = input::get(permit, "witness")?;
+    let to = address(witness, "to")?;
+    let valid_after = u256(witness, "validAfter")?;
+    let witness = match input::opt_str(witness, "facilitator") {
+        None => Permit2Witness::Exact { to, valid_after },
+        Some(_) => Permit2Witness::Upto {
+            to,
+            facilitator: address(witness, "facilitator")?,
+            valid_after,
+        },
+    };
+    let message = PermitWitnessTransferFrom {
+        permitted: TokenPermissions {
+            token: address(permitted, "token")?,
+            amount: u256(permitted, "amount")?,
+        },
+        spender: address(permit, "spender")?,
+        nonce: u256(permit, "nonce")?,
+        deadline: u256(permit, "deadline")?,
+        witness,
+    };
+    let hashes = message.digests(&permit2_domain(chain_id));
+    Ok(json!({
+        "domain_separator": input::to_0x(&hashes.domain_separator),
+        "struct_hash": input::to_0x(&hashes.struct_hash),
+        "digest": input::to_0x(&hashes.digest),
+    }))
 }

@@ -23,6 +23,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.eip3009.digest" => evm::eip3009_digest(input),
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),
+        "evm.permit2.digest" => evm::permit2_digest(input),
         _ => Err("unsupported op".into()),
     }
 }

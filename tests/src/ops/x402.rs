@@ -2,11 +2,13 @@
 
 use super::{Outcome, code};
 use crate::input;
-use pay402::evm::SignaturePolicy;
+use pay402::U256;
+use pay402::evm::{Address, SignaturePolicy};
+use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::{
     AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse, VerifyError,
-    VerifyPolicy, header, verify_payment_header,
+    VerifyInput, VerifyPolicy, header, verify_payment_header_with,
 };
 use serde_json::{Value, json};
 
@@ -83,13 +85,27 @@ pub(crate) fn verify(input: &Value) -> Outcome {
     let payment = input::str(input, "payment")?;
     let now = input::u64(input, "now")?;
     let policy = policy(input.get("policy"))?;
+    let settle_amount = input::opt_str(input, "settle_amount")
+        .map(|s| {
+            U256::parse_decimal(s.as_bytes(), LeadingZeros::Reject)
+                .map_err(|_| input::bad("settle_amount"))
+        })
+        .transpose()?;
+    let facilitator = input::opt_str(input, "facilitator")
+        .map(|s| Address::parse(s.as_bytes()).map_err(|_| input::bad("facilitator")))
+        .transpose()?;
+    let verify_input = VerifyInput {
+        now,
+        policy,
+        settle_amount,
+        facilitator,
+    };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
-    let verified = verify_payment_header(
+    let verified = verify_payment_header_with(
         requirements.as_bytes(),
         payment.as_bytes(),
         &mut buf,
-        now,
-        &policy,
+        &verify_input,
     )
     .map_err(|e| code(&e))?;
     Ok(json!({
