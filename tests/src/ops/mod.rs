@@ -2,6 +2,7 @@
 //! result object, or the core's error code.
 
 mod evm;
+mod macaroon;
 mod x402;
 
 use serde_json::Value;
@@ -18,6 +19,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.eip3009.digest" => evm::eip3009_digest(input),
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),
+        "macaroon.decode" => macaroon::decode(input),
+        "macaroon.mint" => macaroon::mint(input),
+        "macaroon.verify" => macaroon::verify(input),
+        "macaroon.bind" => macaroon::bind(input),
         _ => Err("unsupported op".into()),
     }
 }
