@@ -39,6 +39,7 @@ fn token(t: &[u8]) -> Result<(), MacaroonError> {
     Macaroon::decode(t, &mut scratch).map(|_| ())
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "called with temporaries")]
 fn malformed(result: Result<impl Sized, MacaroonError>, kind: Malformed) {
     match result {
         Err(e @ MacaroonError::Malformed(k)) => {
@@ -277,7 +278,7 @@ fn json_catalogue() {
         Malformed::Base64(Base64Error::InvalidCharacter { index: 0 }),
     );
     malformed(
-        token(br#"[1]"#),
+        token(b"[1]"),
         Malformed::Base64(Base64Error::InvalidCharacter { index: 0 }),
     );
 }
