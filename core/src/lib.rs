@@ -15,6 +15,7 @@ pub mod writer;
 
 // Protocols.
 pub mod evm;
+pub mod macaroon;
 pub mod x402;
 
 pub use error::{BufferTooSmall, ErrorCode};

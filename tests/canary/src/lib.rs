@@ -237,3 +237,51 @@ pub extern "C" fn canary_permit2(
     }
     total
 }
+
+/// Macaroons: decode (any format), encode V2, mint, attenuate, third-party caveats, verify.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_macaroon(
+    token: &[u8; 512],
+    key: &[u8; 32],
+    nonce: &[u8; 24],
+    out: &mut [u8; 2048],
+) -> usize {
+    use pay402::macaroon::Macaroon;
+    use pay402::macaroon::builder::V2Builder;
+    use pay402::macaroon::verify::{AcceptList, VerifyPolicy, verify};
+    use pay402::writer::Writer;
+
+    let mut total = 0usize;
+    let mut scratch = [0u8; 512];
+    if let Ok(mac) = Macaroon::decode(token, &mut scratch) {
+        total += mac.caveats().count();
+        let mut w = Writer::new(&mut out[..]);
+        total += usize::from(mac.encode_v2(&mut w).is_ok()) + w.len();
+        let accepted: [&[u8]; 1] = [b"services=svc:0"];
+        total += usize::from(
+            verify(
+                &mac,
+                key,
+                &[mac],
+                &mut AcceptList(&accepted),
+                &VerifyPolicy::L402,
+            )
+            .is_ok(),
+        );
+        let mut buf = [0u8; 1024];
+        if let Ok(mut b) = V2Builder::attenuate(&mut buf, &mac) {
+            total += usize::from(b.add_first_party(b"svc_valid_until=1700000000").is_ok());
+            total += usize::from(
+                b.add_third_party(key, b"cid", b"https://auth", nonce)
+                    .is_ok(),
+            );
+            total += b.finish().map_or(0, <[u8]>::len);
+        }
+    }
+    if let Ok(mut b) = V2Builder::mint(&mut out[..], key, b"id", b"lsat") {
+        total += usize::from(b.add_first_party(b"services=svc:0").is_ok());
+        total += b.finish_bound(key).map_or(0, <[u8]>::len);
+    }
+    total
+}

@@ -2,6 +2,7 @@
 //! result object, or the core's error code.
 
 mod evm;
+mod macaroon;
 mod x402;
 mod x402_client;
 
@@ -24,6 +25,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),
         "evm.permit2.digest" => evm::permit2_digest(input),
+        "macaroon.decode" => macaroon::decode(input),
+        "macaroon.mint" => macaroon::mint(input),
+        "macaroon.verify" => macaroon::verify(input),
+        "macaroon.bind" => macaroon::bind(input),
         _ => Err("unsupported op".into()),
     }
 }
