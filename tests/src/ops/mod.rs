@@ -1,6 +1,7 @@
 //! One function per op of `shared/VECTORS.md`. Each takes the case's `input` and returns the
 //! result object, or the core's error code.
 
+mod bolt11;
 mod evm;
 mod x402;
 
@@ -18,6 +19,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.eip3009.digest" => evm::eip3009_digest(input),
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),
+        "bolt11.decode" => bolt11::decode(input),
         _ => Err("unsupported op".into()),
     }
 }
