@@ -100,3 +100,73 @@ pub fn check_l402_invoice(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// BOLT11 spec: "$3 for a cup of coffee … within one minute" (250 000 000 msat, x = 60).
+    const COFFEE: &str = "lnbc2500u1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygspp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdq5xysxxatsyp3k7enxv4jsxqzpu9qrsgquk0rl77nj30yxdy8j9vdx85fkpmdla2087ne0xh8nhedh8w27kyke0lp53ut353s06fv3qfegext0eh0ymjpf39tuven09sam30g4vgpfna3rh";
+    const TS: u64 = 1_496_314_658;
+
+    fn expectation() -> L402InvoiceExpectation {
+        L402InvoiceExpectation {
+            payment_hash: crate::hex::decode_array(
+                b"0001020304050607080900010203040506070809000102030405060708090102",
+            )
+            .unwrap(),
+            network: Network::Bitcoin,
+            budget_msat: 250_000_000,
+            now: TS + 59,
+        }
+    }
+
+    #[test]
+    fn accepts_a_matching_affordable_unexpired_invoice() {
+        let invoice = Bolt11Invoice::decode(COFFEE).unwrap();
+        assert_eq!(check_l402_invoice(&invoice, &expectation()), Ok(()));
+    }
+
+    #[test]
+    fn rejects_in_order_hash_network_budget_expiry() {
+        let invoice = Bolt11Invoice::decode(COFFEE).unwrap();
+        let mut e = expectation();
+        e.payment_hash[0] ^= 1;
+        assert_eq!(
+            check_l402_invoice(&invoice, &e).map_err(|e| e.code()),
+            Err("invoice_payment_hash_mismatch")
+        );
+        let mut e = expectation();
+        e.network = Network::Testnet;
+        assert_eq!(
+            check_l402_invoice(&invoice, &e).map_err(|e| e.code()),
+            Err("invoice_network_mismatch")
+        );
+        let mut e = expectation();
+        e.budget_msat = 249_999_999;
+        assert_eq!(
+            check_l402_invoice(&invoice, &e),
+            Err(InvoiceCheckError::OverBudget {
+                amount_msat: 250_000_000
+            })
+        );
+        let mut e = expectation();
+        e.now = TS + 60;
+        assert_eq!(
+            check_l402_invoice(&invoice, &e),
+            Err(InvoiceCheckError::Expired {
+                expired_at: TS + 60
+            })
+        );
+    }
+
+    #[test]
+    fn an_invoice_without_amount_is_never_within_budget() {
+        let donation = Bolt11Invoice::decode("lnbc1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygspp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdpl2pkx2ctnv5sxxmmwwd5kgetjypeh2ursdae8g6twvus8g6rfwvs8qun0dfjkxaq9qrsgq357wnc5r2ueh7ck6q93dj32dlqnls087fxdwk8qakdyafkq3yap9us6v52vjjsrvywa6rt52cm9r9zqt8r2t7mlcwspyetp5h2tztugp9lfyql").unwrap();
+        assert!(!donation.amount_within_budget(u64::MAX));
+        assert_eq!(
+            check_l402_invoice(&donation, &expectation()),
+            Err(InvoiceCheckError::AmountMissing)
+        );
+    }
+}
