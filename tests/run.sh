@@ -72,7 +72,18 @@ peer_vectors() {
     echo "SKIP_PEERS set: peer regeneration not run"
     return 0
   fi
-  bash tests/peers/regenerate.sh
+  local status=0 script
+  bash tests/peers/regenerate.sh || status=1
+  # Each protocol's peers live in a directory of their own with the same contract.
+  for script in tests/peers/*/regenerate.sh; do
+    echo "--- $script"
+    bash "$script" || status=1
+  done
+  return $status
+}
+
+demo() {
+  timeout 300 cargo run -q --release --example demo
 }
 
 bare_metal_build() {
@@ -124,7 +135,8 @@ step "cargo clippy -D warnings" clippy_check
 step "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
 step "rustdoc -D warnings" doc_tests
 step "conformance runner over tests/vectors" vector_runner
-step "peers (viem, eth-account) regenerate the vectors identically" peer_vectors
+step "peers (viem, eth-account, @x402, js-macaroon, pymacaroons, bolt11) regenerate the vectors identically" peer_vectors
+step "demo: 402 round trips over localhost HTTP" demo
 step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
 step "core builds for wasm32-unknown-unknown" wasm_build
 step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary

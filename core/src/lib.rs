@@ -14,6 +14,7 @@ pub mod u256;
 pub mod writer;
 
 // Protocols.
+pub mod bolt11;
 pub mod evm;
 pub mod macaroon;
 pub mod x402;

@@ -285,3 +285,50 @@ pub extern "C" fn canary_macaroon(
     }
     total
 }
+
+/// BOLT11: decoding, the lazy field views and the L402 client checks.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_bolt11(
+    invoice: &[u8; 1024],
+    hash: &[u8; 32],
+    now: u64,
+    out: &mut [u8; 640],
+) -> usize {
+    use pay402::bolt11::{
+        Bolt11Invoice, DecodePolicy, L402InvoiceExpectation, Network, check_l402_invoice,
+    };
+    let Ok(text) = core::str::from_utf8(invoice) else {
+        return 0;
+    };
+    let lenient = DecodePolicy {
+        require_payment_secret: false,
+        ..DecodePolicy::default()
+    };
+    let mut total = usize::from(Bolt11Invoice::decode(text).is_ok());
+    if let Ok(inv) = Bolt11Invoice::decode_with(text, &lenient) {
+        if let Some(d) = inv.description() {
+            total += d.to_str(out).map_or(0, str::len);
+        }
+        if let Some(f) = inv.features() {
+            total += f.to_bytes(out).map_or(0, <[u8]>::len);
+        }
+        total += inv
+            .route_hints()
+            .flat_map(|r| r.hops())
+            .map(|h| usize::from(h.cltv_expiry_delta))
+            .sum::<usize>();
+        total += inv.fallbacks().map(|f| f.program.byte_len()).sum::<usize>();
+        total += inv
+            .metadata()
+            .map_or(0, |m| m.copy_into(out).map_or(0, <[u8]>::len));
+        let expected = L402InvoiceExpectation {
+            payment_hash: *hash,
+            network: Network::Bitcoin,
+            budget_msat: 1_000_000,
+            now,
+        };
+        total += usize::from(check_l402_invoice(&inv, &expected).is_ok());
+    }
+    total
+}

@@ -1,6 +1,7 @@
 //! One function per op of `shared/VECTORS.md`. Each takes the case's `input` and returns the
 //! result object, or the core's error code.
 
+mod bolt11;
 mod evm;
 mod macaroon;
 mod x402;
@@ -29,6 +30,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "macaroon.mint" => macaroon::mint(input),
         "macaroon.verify" => macaroon::verify(input),
         "macaroon.bind" => macaroon::bind(input),
+        "bolt11.decode" => bolt11::decode(input),
         _ => Err("unsupported op".into()),
     }
 }
