@@ -119,7 +119,9 @@ fuzz_smoke() {
   for t in $targets; do
     echo "--- fuzz $t (${FUZZ_SECONDS}s)"
     mkdir -p "fuzz/corpus/$t"
-    (cd fuzz && cargo fuzz run -s none -O "$t" "corpus/$t" seeds/"$t" -- \
+    local dirs=("corpus/$t")
+    [ -d "fuzz/seeds/$t" ] && dirs+=("seeds/$t")
+    (cd fuzz && cargo fuzz run -s none -O "$t" "${dirs[@]}" -- \
       -max_total_time="$FUZZ_SECONDS" -max_len=4096 2>&1 | tee "$LOG_DIR/fuzz-$t.log" | grep -E '^(Done|==|SUMMARY|INFO: Seed)' ) || return 1
     grep -q '^Done' "$LOG_DIR/fuzz-$t.log" || return 1
   done
