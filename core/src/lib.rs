@@ -10,6 +10,7 @@ pub mod error;
 pub mod hex;
 pub mod http_auth;
 pub mod json;
+pub(crate) mod members;
 pub mod u256;
 pub mod writer;
 
@@ -17,6 +18,7 @@ pub mod writer;
 pub mod bolt11;
 pub mod evm;
 pub mod macaroon;
+pub mod ws402;
 pub mod x402;
 
 pub use error::{BufferTooSmall, ErrorCode};
