@@ -91,10 +91,15 @@ pub struct MeterConfig {
 }
 
 impl MeterConfig {
-    /// `max_session_seconds × 1000`, saturating: a product above `u64::MAX` can never be reached
-    /// by a `u64` elapsed time, so saturation does not change any result.
-    pub fn max_elapsed_ms(&self) -> u64 {
-        self.max_session_seconds.saturating_mul(1000)
+    /// `max_session_seconds × 1000`, exactly (a `u128`: the product may exceed `u64::MAX`, and
+    /// then no `u64` elapsed time ever reaches it).
+    pub fn max_elapsed_ms(&self) -> u128 {
+        u128::from(self.max_session_seconds) * 1000
+    }
+
+    /// `min(elapsed_ms, max_elapsed_ms())`.
+    pub fn cap(&self, elapsed_ms: u64) -> u64 {
+        u64::try_from(self.max_elapsed_ms()).map_or(elapsed_ms, |max| elapsed_ms.min(max))
     }
 
     /// `min(paid, floor(price_per_second × elapsed_ms / 1000))`, exactly, for any inputs.
@@ -257,13 +262,13 @@ impl Meter {
         let now = at_ms.max(self.last_ms);
         self.last_ms = now;
         let raw = now.saturating_sub(self.start_ms);
-        let max_ms = self.config.max_elapsed_ms();
-        let capped = raw.min(max_ms);
+        let capped = self.config.cap(raw);
 
         let ending = if let Some(e) = self.config.exhausted_within(capped) {
             Some((EndReason::BalanceExhausted, e))
-        } else if raw >= max_ms {
-            Some((EndReason::MaxDuration, max_ms))
+        } else if u128::from(raw) >= self.config.max_elapsed_ms() {
+            // raw ≥ max, so max fits a u64 and capped == max.
+            Some((EndReason::MaxDuration, capped))
         } else if event == Event::Close {
             Some((EndReason::ClientClose, raw))
         } else {
@@ -342,6 +347,6 @@ impl Meter {
             Some(end) => end.at_ms.saturating_sub(self.start_ms),
             None => self.last_ms.saturating_sub(self.start_ms),
         };
-        elapsed.min(self.config.max_elapsed_ms()) / 1000
+        self.config.cap(elapsed) / 1000
     }
 }

@@ -159,7 +159,9 @@ impl SessionRecord {
                 return Err(bad);
             }
             let elapsed = ended_at - start_ms;
-            if elapsed > config.max_elapsed_ms() || consumed != config.consumed_at(elapsed) {
+            if u128::from(elapsed) > config.max_elapsed_ms()
+                || consumed != config.consumed_at(elapsed)
+            {
                 return Err(bad);
             }
             Some(End {
@@ -169,7 +171,7 @@ impl SessionRecord {
                 refund: config.paid.checked_sub(consumed).ok_or(bad)?,
             })
         } else {
-            let elapsed = (last_ms - start_ms).min(config.max_elapsed_ms());
+            let elapsed = config.cap(last_ms - start_ms);
             if tag != 0 || ended_at != 0 || consumed != config.consumed_at(elapsed) {
                 return Err(bad);
             }
