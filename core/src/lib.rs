@@ -18,6 +18,7 @@ pub mod writer;
 pub mod bolt11;
 pub mod evm;
 pub mod macaroon;
+pub mod offers;
 pub mod ws402;
 pub mod x402;
 
