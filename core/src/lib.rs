@@ -16,6 +16,7 @@ pub mod writer;
 
 // Protocols.
 pub mod bolt11;
+pub mod dialects;
 pub mod evm;
 pub mod macaroon;
 pub mod offers;
