@@ -42,7 +42,7 @@ pub(crate) fn decode(input: &Value) -> Outcome {
             if let Some(d) = o.duration {
                 m.insert("duration".into(), json!(d.to_string()));
             }
-            let methods: Vec<String> = o.payment_methods.iter().map(|p| p.to_string()).collect();
+            let methods: Vec<String> = o.payment_methods.iter().map(ToString::to_string).collect();
             m.insert("payment_methods".into(), json!(methods));
             Value::Object(m)
         })
