@@ -740,7 +740,8 @@ fn session_record_with_a_valid_checksum_but_inconsistent_numbers_is_refused() {
         refund_to: None,
     }
     .encode();
-    let edits: &[(&str, fn(&mut [u8; SESSION_RECORD_LEN]))] = &[
+    type Edit = fn(&mut [u8; SESSION_RECORD_LEN]);
+    let edits: &[(&str, Edit)] = &[
         ("consumed raised", |b| b[103] = b[103].wrapping_add(1)),
         ("unknown flag", |b| b[1] = 4),
         ("reserved byte set", |b| b[5] = 1),
