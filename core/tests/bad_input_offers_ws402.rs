@@ -28,6 +28,8 @@ use pay402::ws402::{
 use pay402::x402::VerifyPolicy;
 use pay402::{ErrorCode, U256};
 
+type Edit = fn(&mut [u8; SESSION_RECORD_LEN]);
+
 fn code<T, E: ErrorCode>(r: Result<T, E>) -> &'static str {
     match r {
         Ok(_) => "ok",
@@ -740,7 +742,6 @@ fn session_record_with_a_valid_checksum_but_inconsistent_numbers_is_refused() {
         refund_to: None,
     }
     .encode();
-    type Edit = fn(&mut [u8; SESSION_RECORD_LEN]);
     let edits: &[(&str, Edit)] = &[
         ("consumed raised", |b| b[103] = b[103].wrapping_add(1)),
         ("unknown flag", |b| b[1] = 4),
