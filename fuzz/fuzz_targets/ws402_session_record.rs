@@ -49,9 +49,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(end.consumed.checked_add(end.refund), Some(config.paid));
         }
         assert!(meter.consumed() <= config.paid);
-        let bytes = SessionRecord { meter, refund_to: None }.encode();
+        let bytes = SessionRecord {
+            meter,
+            refund_to: None,
+        }
+        .encode();
         assert_eq!(bytes.len(), SESSION_RECORD_LEN);
-        meter = SessionRecord::decode(&bytes).expect("own record decodes").meter;
+        meter = SessionRecord::decode(&bytes)
+            .expect("own record decodes")
+            .meter;
     }
     assert!(ended <= 1);
 });
