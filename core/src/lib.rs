@@ -10,13 +10,17 @@ pub mod error;
 pub mod hex;
 pub mod http_auth;
 pub mod json;
+pub(crate) mod members;
 pub mod u256;
 pub mod writer;
 
 // Protocols.
 pub mod bolt11;
+pub mod dialects;
 pub mod evm;
 pub mod macaroon;
+pub mod offers;
+pub mod ws402;
 pub mod x402;
 
 pub use error::{BufferTooSmall, ErrorCode};

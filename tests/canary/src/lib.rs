@@ -332,3 +332,137 @@ pub extern "C" fn canary_bolt11(
     }
     total
 }
+
+/// Fewsats offers: the 402 body, the payment request and response, the webhook and the ledger.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_offers(
+    body: &[u8; 1024],
+    header: &[u8; 128],
+    record: &[u8; 26],
+    now: u64,
+    out: &mut [u8; 2048],
+) -> usize {
+    use pay402::offers::{
+        Entitlement, Grant, OffersBody, PaymentRequest, PaymentRequestResponse, verify_webhook,
+    };
+    use pay402::writer::Writer;
+    let mut total = 0usize;
+    if let Ok(parsed) = OffersBody::decode(body) {
+        let mut w = Writer::new(out);
+        total += parsed.encode(&mut w).map_or(0, |()| w.len());
+        if let Some(offer) = parsed.offers.first() {
+            let mut e = Entitlement::decode(record).unwrap_or_default();
+            if let Ok(grant) = Grant::of(offer) {
+                total += usize::from(e.credit(grant, now).is_ok());
+            }
+            total += usize::from(matches!(
+                e.authorize(now),
+                pay402::offers::Access::PaymentRequired
+            ));
+            total += e.encode().len();
+        }
+    }
+    total += usize::from(PaymentRequest::decode(body).is_ok());
+    if let Ok(r) = PaymentRequestResponse::decode(body) {
+        total += r.expires_at_unix().ok().flatten().map_or(0, |_| 1);
+    }
+    if let Ok(h) = core::str::from_utf8(header) {
+        total += usize::from(verify_webhook(h, body, record, now, 300).is_ok());
+    }
+    total
+}
+
+/// WS402: messages, schema, metering, the session record and the x402 prepayment.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_ws402(
+    frame: &[u8; 1024],
+    requirements: &[u8; 1024],
+    payment: &[u8; 1024],
+    record: &[u8; 188],
+    now_ms: u64,
+    out: &mut [u8; 2048],
+) -> usize {
+    use pay402::writer::Writer;
+    use pay402::ws402::{
+        Event, Message, Meter, MeterConfig, Schema, SessionRecord, start_with_x402,
+    };
+    let mut total = 0usize;
+    if let Ok(msg) = Message::decode(frame) {
+        let mut w = Writer::new(out);
+        total += msg.encode(&mut w).map_or(0, |()| w.len());
+    }
+    if let Ok(schema) = Schema::decode(frame) {
+        let mut w = Writer::new(out);
+        total += schema.encode(&mut w).map_or(0, |()| w.len());
+    }
+    let mut meter = match SessionRecord::decode(record) {
+        Ok(r) => r.meter,
+        Err(_) => Meter::start(
+            MeterConfig {
+                price_per_second: U256::from_u64(now_ms),
+                paid: U256::MAX,
+                max_session_seconds: 3600,
+            },
+            0,
+        ),
+    };
+    meter.on_event(now_ms, Event::BytesIn(7));
+    meter.on_event(now_ms, Event::Close);
+    total += SessionRecord {
+        meter,
+        refund_to: None,
+    }
+    .encode()
+    .len();
+    let policy = VerifyPolicy::default();
+    if let Ok(p) = start_with_x402(requirements, payment, out, now_ms, &policy, U256::ONE, 3600) {
+        total += p.session.encode().len();
+    }
+    total
+}
+
+/// The other dialects: the sandbox body and token, the PayPer402 challenge, exact decimals and
+/// the single-use rule.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_dialects(body: &[u8; 1024], out: &mut [u8; 512]) -> usize {
+    use pay402::dialects::{
+        PayPer402Challenge, SandboxRequirements, SandboxToken, SingleUseStore, accept_once,
+        decimal_to_atomic, write_payper402_challenge,
+    };
+    use pay402::writer::Writer;
+    struct One(Option<[u8; 8]>);
+    impl SingleUseStore for One {
+        type Error = ();
+        fn insert_if_absent(&mut self, key: &[u8]) -> Result<bool, ()> {
+            let k: [u8; 8] = key.get(..8).and_then(|k| k.try_into().ok()).ok_or(())?;
+            if self.0 == Some(k) {
+                return Ok(false);
+            }
+            self.0 = Some(k);
+            Ok(true)
+        }
+    }
+    let mut total = 0usize;
+    if let Ok(req) = SandboxRequirements::decode(body) {
+        let mut w = Writer::new(out);
+        total += req
+            .encode_body(&mut w, "Payment required")
+            .map_or(0, |()| w.len());
+    }
+    if let Ok(text) = core::str::from_utf8(body) {
+        total += usize::from(SandboxToken::parse(text).is_ok());
+        if let Ok(c) = PayPer402Challenge::parse(text, 6) {
+            let mut w = Writer::new(out);
+            total += write_payper402_challenge(&mut w, "PayPer402", &c.amount, 6, "USDC", "Solana")
+                .map_or(0, |()| w.len());
+        }
+        total += decimal_to_atomic(text, 6).map_or(0, |a| usize::from(a.is_zero()));
+    }
+    let mut store = One(None);
+    total += usize::from(accept_once(&mut store, body).is_ok());
+    total += usize::from(accept_once(&mut store, body).is_err());
+    total
+}

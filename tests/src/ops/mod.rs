@@ -4,6 +4,8 @@
 mod bolt11;
 mod evm;
 mod macaroon;
+mod offers;
+mod ws402;
 mod x402;
 mod x402_client;
 
@@ -31,6 +33,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "macaroon.verify" => macaroon::verify(input),
         "macaroon.bind" => macaroon::bind(input),
         "bolt11.decode" => bolt11::decode(input),
+        "offers.decode" => offers::decode(input),
+        "ws402.meter" => ws402::meter(input),
         _ => Err("unsupported op".into()),
     }
 }

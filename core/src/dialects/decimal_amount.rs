@@ -1,0 +1,92 @@
+//! Decimal amount strings converted exactly to atomic units (ws402-and-seeds.md §10: "price
+//! strings are parsed with exact decimals and an explicit rounding mode").
+
+use super::error::DialectError;
+use crate::u256::U256;
+use crate::writer::Writer;
+
+/// The most decimals an asset may have here (10⁷⁷ < 2²⁵⁶ < 10⁷⁸).
+pub const MAX_DECIMALS: u8 = 77;
+
+fn push_digit(acc: U256, d: u8) -> Result<U256, DialectError> {
+    acc.checked_mul(U256::from_u64(10))
+        .and_then(|v| v.checked_add(U256::from_u64(u64::from(d))))
+        .ok_or(DialectError::InvalidAmount)
+}
+
+/// Converts `"<digits>[.<digits>]"` to atomic units of an asset with `decimals` decimals,
+/// exactly. Sub-unit amounts are refused, never rounded: `"0.0000001"` with 6 decimals is
+/// `sub_unit_amount` (x402-connector truncated it to 0). Trailing zeros below the unit are
+/// fine. Signs, exponents, `$`, spaces, `".5"` and `"5."` are `invalid_amount`, and so is
+/// `decimals > 77`.
+///
+/// ```
+/// use pay402::dialects::decimal_to_atomic;
+/// use pay402::U256;
+/// assert_eq!(decimal_to_atomic("0.042", 6), Ok(U256::from_u64(42_000)));
+/// assert_eq!(decimal_to_atomic("2.01", 6), Ok(U256::from_u64(2_010_000)));
+/// assert!(decimal_to_atomic("0.0000001", 6).is_err());
+/// ```
+pub fn decimal_to_atomic(text: &str, decimals: u8) -> Result<U256, DialectError> {
+    if decimals > MAX_DECIMALS {
+        return Err(DialectError::InvalidAmount);
+    }
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !is_digits(int) || frac.is_some_and(|f| !is_digits(f)) {
+        return Err(DialectError::InvalidAmount);
+    }
+    let mut acc = U256::ZERO;
+    for d in int.bytes() {
+        acc = push_digit(acc, d - b'0')?;
+    }
+    let frac = frac.unwrap_or("").as_bytes();
+    let mut used = 0u8;
+    for &d in frac {
+        if used < decimals {
+            acc = push_digit(acc, d - b'0')?;
+            used += 1;
+        } else if d != b'0' {
+            return Err(DialectError::SubUnitAmount);
+        }
+    }
+    while used < decimals {
+        acc = push_digit(acc, 0)?;
+        used += 1;
+    }
+    Ok(acc)
+}
+
+/// Writes `atomic` as a decimal string with `decimals` decimals, trailing fractional zeros
+/// removed (`42000`, 6 → `0.042`; `5000000`, 6 → `5`). The inverse of [`decimal_to_atomic`].
+pub fn write_decimal_amount(
+    w: &mut Writer<'_>,
+    atomic: &U256,
+    decimals: u8,
+) -> Result<(), DialectError> {
+    if decimals > MAX_DECIMALS {
+        return Err(DialectError::InvalidAmount);
+    }
+    let mut buf = [0u8; 78];
+    let digits = atomic.to_decimal(&mut buf).as_bytes();
+    let d = usize::from(decimals);
+    let mut padded = [b'0'; 156];
+    let width = digits.len().max(d + 1);
+    let start = width - digits.len();
+    padded
+        .get_mut(start..width)
+        .ok_or(DialectError::InvalidAmount)?
+        .copy_from_slice(digits);
+    let whole = padded.get(..width).ok_or(DialectError::InvalidAmount)?;
+    let (int, frac) = whole.split_at(width - d);
+    let frac_len = frac.iter().rposition(|&c| c != b'0').map_or(0, |p| p + 1);
+    w.push(int)?;
+    if frac_len > 0 {
+        w.push_byte(b'.')?;
+        w.push(frac.get(..frac_len).unwrap_or_default())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The one error enum of the offers module.
+
+use crate::error::{BufferTooSmall, ErrorCode};
+use crate::json::JsonError;
+use crate::members::FieldIssue;
+
+/// Why a Fewsats offers document, webhook or entitlement record was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OffersError {
+    /// The text is not valid JSON (RFC 8259, no duplicate keys).
+    Json(JsonError),
+    /// The document (or an offer) is not a JSON object.
+    NotAnObject,
+    /// A required member is absent, `null`, or a Go zero value (`""`, `0`).
+    MissingField(&'static str),
+    /// A member has the wrong JSON type.
+    WrongType(&'static str),
+    /// A member has an unusable value (a fractional amount, a malformed date).
+    InvalidValue(&'static str),
+    /// An offer `type` other than `one-time`/`one-off`/`top-up`/`subscription`.
+    UnknownOfferType,
+    /// More offers or payment methods than the fixed capacity.
+    TooMany(&'static str),
+    /// No offer at all.
+    NoOffers,
+    /// A payment-request response offers no way to pay (no invoice, checkout URL or address).
+    NoPaymentOption,
+    /// The `Fewsats-Signature` header is not `t=<unix>,v1=<hex>`.
+    WebhookHeader,
+    /// The webhook timestamp is outside the tolerance around `now`.
+    WebhookTimestamp,
+    /// No `v1` signature matches the body.
+    WebhookSignature,
+    /// An entitlement record is malformed (length, version, checksum, flags).
+    InvalidRecord,
+    /// Crediting would overflow the credit counter or the subscription end.
+    Overflow,
+    /// The output buffer is too small.
+    BufferTooSmall,
+}
+
+impl From<FieldIssue> for OffersError {
+    fn from(issue: FieldIssue) -> Self {
+        match issue {
+            FieldIssue::Missing(f) => Self::MissingField(f),
+            FieldIssue::WrongType(f) => Self::WrongType(f),
+            FieldIssue::Invalid(f) => Self::InvalidValue(f),
+        }
+    }
+}
+
+impl From<BufferTooSmall> for OffersError {
+    fn from(_: BufferTooSmall) -> Self {
+        Self::BufferTooSmall
+    }
+}
+
+impl From<JsonError> for OffersError {
+    fn from(e: JsonError) -> Self {
+        Self::Json(e)
+    }
+}
+
+impl core::fmt::Display for OffersError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Json(e) => write!(f, "offers document is not valid JSON: {e}"),
+            Self::NotAnObject => f.write_str("offers document or offer is not a JSON object"),
+            Self::MissingField(k) => write!(f, "offers document lacks `{k}`"),
+            Self::WrongType(k) => write!(f, "offers member `{k}` has the wrong type"),
+            Self::InvalidValue(k) => write!(f, "offers member `{k}` has an invalid value"),
+            Self::UnknownOfferType => f.write_str("offer `type` is not a known offer type"),
+            Self::TooMany(k) => write!(f, "too many `{k}` for the fixed capacity"),
+            Self::NoOffers => f.write_str("the 402 body holds no offer"),
+            Self::NoPaymentOption => {
+                f.write_str("the payment request response offers no way to pay")
+            }
+            Self::WebhookHeader => f.write_str("Fewsats-Signature header is malformed"),
+            Self::WebhookTimestamp => f.write_str("webhook timestamp is outside the tolerance"),
+            Self::WebhookSignature => f.write_str("webhook signature does not match"),
+            Self::InvalidRecord => f.write_str("entitlement record is malformed"),
+            Self::Overflow => f.write_str("entitlement counter would overflow"),
+            Self::BufferTooSmall => f.write_str("the output buffer is too small"),
+        }
+    }
+}
+
+impl core::error::Error for OffersError {}
+
+impl ErrorCode for OffersError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Json(_) => "invalid_json",
+            Self::NotAnObject => "not_an_object",
+            Self::MissingField(_) => "missing_field",
+            Self::WrongType(_) => "wrong_type",
+            Self::InvalidValue(_) => "invalid_value",
+            Self::UnknownOfferType => "unknown_offer_type",
+            Self::TooMany(_) => "too_many",
+            Self::NoOffers => "no_offers",
+            Self::NoPaymentOption => "no_payment_option",
+            Self::WebhookHeader => "webhook_header_malformed",
+            Self::WebhookTimestamp => "webhook_timestamp_out_of_tolerance",
+            Self::WebhookSignature => "webhook_signature_mismatch",
+            Self::InvalidRecord => "invalid_entitlement_record",
+            Self::Overflow => "entitlement_overflow",
+            Self::BufferTooSmall => "buffer_too_small",
+        }
+    }
+}

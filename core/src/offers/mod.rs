@@ -1,0 +1,27 @@
+//! Fewsats "L402 offers" (v0.2.x, l402.md §16): the JSON-offers flow — not Lightning Labs'
+//! macaroon L402 (`crate::l402`).
+//!
+//! 1. [`OffersBody`]: the 402 body with its offers, decoded tolerating every dialect of
+//!    l402.md §16.3 and encoded in the v0.2.2 spec form.
+//! 2. [`PaymentRequest`] / [`PaymentRequestResponse`]: the payment request and its answer
+//!    (lightning invoice, checkout URL, on-chain address + asset + chain, `expires_at`).
+//! 3. [`verify_webhook`]: the `Fewsats-Signature` HMAC, constant time, with a timestamp
+//!    tolerance.
+//! 4. [`Entitlement`]: the ledger — one-time, top-up credits, subscription expiry — as a pure
+//!    state machine over a fixed-size record the host persists.
+
+mod error;
+mod ledger;
+mod offer;
+mod offers_body;
+mod payment_request;
+mod webhook;
+
+pub use error::OffersError;
+pub use ledger::{Access, ENTITLEMENT_RECORD_LEN, Entitlement, Grant};
+pub use offer::{MAX_PAYMENT_METHODS, Offer, OfferType, PaymentMethod, duration_seconds};
+pub use offers_body::{MAX_OFFERS, OffersBody};
+pub use payment_request::{PaymentRequest, PaymentRequestResponse};
+pub use webhook::{sign_webhook, verify_webhook};
+
+pub(crate) use payment_request::rfc3339_unix;

@@ -1,0 +1,199 @@
+//! One offer of the Fewsats 402 body (l402.md §16.2, §16.3).
+
+use super::error::OffersError;
+use crate::json::{ArrayWriter, JsonStr, Kind, ObjectWriter, RawValue};
+use crate::members::{self, member_any};
+use crate::u256::U256;
+use crate::writer::Writer;
+use heapless::Vec;
+
+/// The most payment methods one offer may list.
+pub const MAX_PAYMENT_METHODS: usize = 8;
+
+/// The offer type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OfferType {
+    /// `one-time` (spec, go-example); also read from `one-off` (Fewsats `create_offers`) and
+    /// `one-time-payment` (v0.2).
+    OneTime,
+    /// `top-up`: buys `balance` credits.
+    TopUp,
+    /// `subscription`: access for `duration`.
+    Subscription,
+}
+
+impl OfferType {
+    /// The canonical (v0.2.2 spec) name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OneTime => "one-time",
+            Self::TopUp => "top-up",
+            Self::Subscription => "subscription",
+        }
+    }
+
+    fn parse(s: &JsonStr<'_>) -> Option<Self> {
+        if s.eq_str("one-time") || s.eq_str("one-off") || s.eq_str("one-time-payment") {
+            Some(Self::OneTime)
+        } else if s.eq_str("top-up") {
+            Some(Self::TopUp)
+        } else if s.eq_str("subscription") {
+            Some(Self::Subscription)
+        } else {
+            None
+        }
+    }
+}
+
+/// A payment method name (`lightning`, `onchain`, `credit_card`, `stripe`, `fake-pay`, …),
+/// kept as written: the set is open.
+pub type PaymentMethod<'a> = JsonStr<'a>;
+
+/// One offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer<'a> {
+    /// `id` (spec, go-example) or `offer_id` (stock.l402.org, Fewsats API).
+    pub id: JsonStr<'a>,
+    /// `title`; `None` when absent or `""`.
+    pub title: Option<JsonStr<'a>>,
+    /// `description`; `None` when absent or `""`.
+    pub description: Option<JsonStr<'a>>,
+    /// The offer type.
+    pub offer_type: OfferType,
+    /// The price in the currency's smallest unit (USD cents). A JSON integer or a decimal string;
+    /// `0` (Go's zero value) counts as absent and is refused.
+    pub amount: U256,
+    /// ISO currency code as written (`USD`, `EUR`).
+    pub currency: JsonStr<'a>,
+    /// Credits a `top-up` buys (`balance`, or v0.2's `credits`); `None` when absent or `0`.
+    pub balance: Option<u64>,
+    /// Free-text subscription length (`"1 month"`); `None` when absent or `""`.
+    /// [`super::duration_seconds`] reads the common forms.
+    pub duration: Option<JsonStr<'a>>,
+    /// Accepted payment methods; strings, or v1.0-draft objects `{"payment_type": …}`.
+    pub payment_methods: Vec<PaymentMethod<'a>, MAX_PAYMENT_METHODS>,
+}
+
+impl<'a> Offer<'a> {
+    /// Reads one offer object, tolerating every dialect of l402.md §16.3.
+    pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
+        if v.kind() != Kind::Object {
+            return Err(OffersError::NotAnObject);
+        }
+        let o = &v;
+        let ty = members::req_str(o, &["type"], true)?;
+        let offer_type = OfferType::parse(&ty).ok_or(OffersError::UnknownOfferType)?;
+        let amount = match member_any(o, &["amount"]) {
+            Some((k, a)) => members::amount(k, &a)?,
+            None => U256::ZERO,
+        };
+        if amount.is_zero() {
+            return Err(OffersError::MissingField("amount"));
+        }
+        let balance = match member_any(o, &["balance", "credits"]) {
+            Some((k, b)) => Some(members::uint(k, &b)?).filter(|b| *b != 0),
+            None => None,
+        };
+        let mut payment_methods = Vec::new();
+        if let Some((_, list)) = member_any(o, &["payment_methods"]) {
+            let elements = list
+                .elements()
+                .ok_or(OffersError::WrongType("payment_methods"))?;
+            for e in elements {
+                let name = match e.kind() {
+                    Kind::String => e.as_str(),
+                    Kind::Object => members::member(&e, "payment_type").and_then(|t| t.as_str()),
+                    _ => None,
+                }
+                .ok_or(OffersError::WrongType("payment_methods"))?;
+                if name.is_empty() {
+                    continue;
+                }
+                payment_methods
+                    .push(name)
+                    .map_err(|_| OffersError::TooMany("payment_methods"))?;
+            }
+        }
+        Ok(Self {
+            id: members::req_str(o, &["id", "offer_id"], true)?,
+            title: members::opt_str(member_any(o, &["title"]), true)?,
+            description: members::opt_str(member_any(o, &["description"]), true)?,
+            offer_type,
+            amount,
+            currency: members::req_str(o, &["currency"], true)?,
+            balance,
+            duration: members::opt_str(member_any(o, &["duration"]), true)?,
+            payment_methods,
+        })
+    }
+
+    /// Writes the canonical (v0.2.2 spec) form: `id`, `title`, `description`, `type`,
+    /// `balance`?, `duration`?, `amount` (a JSON integer), `currency`, `payment_methods`.
+    pub fn encode(&self, w: &mut Writer<'_>) -> Result<(), OffersError> {
+        let mut o = ObjectWriter::begin(w)?;
+        o.field_json_str("id", &self.id)?;
+        if let Some(t) = &self.title {
+            o.field_json_str("title", t)?;
+        }
+        if let Some(d) = &self.description {
+            o.field_json_str("description", d)?;
+        }
+        o.field_str("type", self.offer_type.as_str())?;
+        if let Some(b) = self.balance {
+            o.field_u64("balance", b)?;
+        }
+        if let Some(d) = &self.duration {
+            o.field_json_str("duration", d)?;
+        }
+        o.field_with("amount", |w| self.amount.write_decimal(w))?;
+        o.field_json_str("currency", &self.currency)?;
+        o.field_with("payment_methods", |w| {
+            let mut a = ArrayWriter::begin(w)?;
+            for m in &self.payment_methods {
+                a.element_json_str(m)?;
+            }
+            a.end()
+        })?;
+        o.end()?;
+        Ok(())
+    }
+}
+
+/// Reads a free-text subscription `duration` as seconds: `"<n> <unit>"` with unit
+/// `second(s)`, `minute(s)`, `hour(s)`, `day(s)`, `week(s)`, `month(s)` (30 days) or
+/// `year(s)` (365 days), case-insensitive; `None` for anything else or on overflow. The month
+/// and year lengths are pay402's choice: the spec gives only examples (`"1 month"`,
+/// `"30 days"`); a host with other calendars computes the duration itself.
+///
+/// ```
+/// use pay402::offers::duration_seconds;
+/// assert_eq!(duration_seconds("1 month"), Some(2_592_000));
+/// assert_eq!(duration_seconds("30 days"), Some(2_592_000));
+/// assert_eq!(duration_seconds("forever"), None);
+/// ```
+pub fn duration_seconds(text: &str) -> Option<u64> {
+    let mut parts = text.split_ascii_whitespace();
+    let n: u64 = parts.next()?.parse().ok()?;
+    let unit = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let unit_seconds = [
+        ("second", 1u64),
+        ("minute", 60),
+        ("hour", 3600),
+        ("day", 86_400),
+        ("week", 604_800),
+        ("month", 2_592_000),
+        ("year", 31_536_000),
+    ]
+    .iter()
+    .find(|(name, _)| {
+        unit.eq_ignore_ascii_case(name)
+            || unit
+                .strip_suffix(['s', 'S'])
+                .is_some_and(|u| u.eq_ignore_ascii_case(name))
+    })?
+    .1;
+    n.checked_mul(unit_seconds)
+}

@@ -1,0 +1,104 @@
+//! The one error enum of the WS402 module.
+
+use crate::error::{BufferTooSmall, ErrorCode};
+use crate::json::JsonError;
+use crate::members::FieldIssue;
+use crate::x402::VerifyError;
+
+/// Why a WS402 message, schema, session record or prepayment was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ws402Error {
+    /// The text is not valid JSON (RFC 8259, no duplicate keys).
+    Json(JsonError),
+    /// The message or schema is not a JSON object.
+    NotAnObject,
+    /// A required member is absent.
+    MissingField(&'static str),
+    /// A member has the wrong JSON type.
+    WrongType(&'static str),
+    /// A member has an unusable value (fractional or negative amount, wrong protocol name).
+    InvalidValue(&'static str),
+    /// `type` names no WS402 message.
+    UnknownMessageType,
+    /// A session record does not have [`super::SESSION_RECORD_LEN`] bytes.
+    RecordLength,
+    /// A session record has a version byte this core does not know.
+    RecordVersion,
+    /// A session record's checksum does not match its contents (corrupted storage).
+    RecordChecksum,
+    /// A session record is internally inconsistent (consumed above paid, unknown end reason,
+    /// times out of order, non-zero reserved bytes).
+    RecordInconsistent,
+    /// The x402 prepayment failed verification; the code is the x402 one.
+    Prepayment(VerifyError),
+    /// The verified prepayment is below the amount the schema asks for.
+    PrepaymentTooSmall,
+    /// The output buffer is too small.
+    BufferTooSmall,
+}
+
+impl From<FieldIssue> for Ws402Error {
+    fn from(issue: FieldIssue) -> Self {
+        match issue {
+            FieldIssue::Missing(f) => Self::MissingField(f),
+            FieldIssue::WrongType(f) => Self::WrongType(f),
+            FieldIssue::Invalid(f) => Self::InvalidValue(f),
+        }
+    }
+}
+
+impl From<BufferTooSmall> for Ws402Error {
+    fn from(_: BufferTooSmall) -> Self {
+        Self::BufferTooSmall
+    }
+}
+
+impl From<JsonError> for Ws402Error {
+    fn from(e: JsonError) -> Self {
+        Self::Json(e)
+    }
+}
+
+impl core::fmt::Display for Ws402Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Json(e) => write!(f, "WS402 message is not valid JSON: {e}"),
+            Self::NotAnObject => f.write_str("WS402 message is not a JSON object"),
+            Self::MissingField(k) => write!(f, "WS402 message lacks `{k}`"),
+            Self::WrongType(k) => write!(f, "WS402 member `{k}` has the wrong type"),
+            Self::InvalidValue(k) => write!(f, "WS402 member `{k}` has an invalid value"),
+            Self::UnknownMessageType => f.write_str("WS402 message `type` is unknown"),
+            Self::RecordLength => f.write_str("WS402 session record has the wrong length"),
+            Self::RecordVersion => f.write_str("WS402 session record version is not supported"),
+            Self::RecordChecksum => f.write_str("WS402 session record checksum mismatch"),
+            Self::RecordInconsistent => f.write_str("WS402 session record is inconsistent"),
+            Self::Prepayment(e) => write!(f, "WS402 prepayment rejected: {e}"),
+            Self::PrepaymentTooSmall => {
+                f.write_str("WS402 prepayment is below the price the schema asks for")
+            }
+            Self::BufferTooSmall => f.write_str("the output buffer is too small"),
+        }
+    }
+}
+
+impl core::error::Error for Ws402Error {}
+
+impl ErrorCode for Ws402Error {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Json(_) => "invalid_json",
+            Self::NotAnObject => "not_an_object",
+            Self::MissingField(_) => "missing_field",
+            Self::WrongType(_) => "wrong_type",
+            Self::InvalidValue(_) => "invalid_value",
+            Self::UnknownMessageType => "unknown_message_type",
+            Self::RecordLength => "invalid_record_length",
+            Self::RecordVersion => "unsupported_record_version",
+            Self::RecordChecksum => "record_checksum_mismatch",
+            Self::RecordInconsistent => "inconsistent_record",
+            Self::Prepayment(e) => e.code(),
+            Self::PrepaymentTooSmall => "prepayment_too_small",
+            Self::BufferTooSmall => "buffer_too_small",
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! WS402: pay-as-you-go WebSocket sessions with exact metering and refunds
+//! (ws402-and-seeds.md §2, §3).
+//!
+//! - [`Meter`]: the metering engine — millisecond accrual in integer atomic units, exact dating
+//!   of balance exhaustion and maximum duration, a session that ends exactly once.
+//! - [`SessionRecord`]: the session state as a fixed-size, versioned, checksummed byte record a
+//!   host persists to resume it.
+//! - [`Message`] and [`Schema`]: every message of the WS402 wire format, decoded from and
+//!   encoded to JSON text frames.
+//! - [`start_with_x402`]: the prepayment as an x402 `exact` payment verified by the core; the
+//!   paid amount and the refund recipient come from the verified payment, never from client
+//!   fields.
+//!
+//! Timers, sockets, persistence and refund payouts belong to the host.
+
+mod error;
+mod message;
+mod meter;
+mod prepayment;
+mod record;
+mod schema;
+
+pub use error::Ws402Error;
+pub use message::{Message, PaymentProof, UsageUpdate};
+pub use meter::{
+    CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, End, EndReason, Event, Meter, MeterConfig, Outcome,
+};
+pub use prepayment::{Prepaid, start_with_x402};
+pub use record::{SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SessionRecord};
+pub use schema::{Pricing, Schema};

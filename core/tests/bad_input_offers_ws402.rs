@@ -1,0 +1,1046 @@
+//! The bad-input catalogue of the Fewsats offers, WS402 and other-dialect codecs: each broken
+//! input and the exact error code it must produce — never a panic, never a different code —
+//! plus the behaviours the specs require of the ledger, the webhook, the session record and the
+//! x402 prepayment. Expected values come from l402.md §16, ws402-and-seeds.md §3-§7 and hand
+//! derivation from the formulas.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pay402::dialects::{
+    PayPer402Challenge, SandboxRequirements, SandboxToken, SingleUseStore, accept_once,
+    decimal_to_atomic, write_decimal_amount,
+};
+use pay402::evm::Address;
+use pay402::json::RawValue;
+use pay402::offers::{
+    Access, Entitlement, Grant, OffersBody, PaymentRequest, PaymentRequestResponse, sign_webhook,
+    verify_webhook,
+};
+use pay402::writer::Writer;
+use pay402::ws402::{
+    EndReason, Event, Message, Meter, MeterConfig, Outcome, SESSION_RECORD_LEN, Schema,
+    SessionRecord, start_with_x402,
+};
+use pay402::x402::VerifyPolicy;
+use pay402::{ErrorCode, U256};
+
+type Edit = fn(&mut [u8; SESSION_RECORD_LEN]);
+
+fn code<T, E: ErrorCode>(r: Result<T, E>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}
+
+// ---------------------------------------------------------------- offers: step 2
+
+#[test]
+fn payment_request_response_catalogue() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"2024-03-20T15:30:00.123Z"}"#,
+            "ok",
+        ),
+        (r#"{"payment_request":{"invoice":"lnbc1"}}"#, "ok"),
+        (
+            r#"{"payment_request":{"check_url":"http://x/checkout"}}"#,
+            "ok",
+        ),
+        (
+            r#"{"payment_request":{"address":"0xabc","asset":"usdc","chain":"base-mainnet"},"expires_at":"2024-03-20T15:30:00+00:00"}"#,
+            "ok",
+        ),
+        (
+            r#"{"payment_request":{"address":"0xabc","chain":"base-mainnet"}}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"payment_request":{"address":"0xabc","asset":"usdc"}}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"payment_request":{"lightning_invoice":"","check_url":"","address":""}}"#,
+            "no_payment_option",
+        ),
+        (r#"{"payment_request":{}}"#, "no_payment_option"),
+        (r#"{"version":"0.2.2"}"#, "missing_field"),
+        (r#"{"payment_request":"lnbc1"}"#, "wrong_type"),
+        (
+            r#"{"payment_request":{"lightning_invoice":7}}"#,
+            "wrong_type",
+        ),
+        (
+            r#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"tomorrow"}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"2025-02-30T00:00:00Z"}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"2025-01-01T00:00:00"}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"1969-12-31T23:59:59Z"}"#,
+            "invalid_value",
+        ),
+        ("[]", "not_an_object"),
+        ("{", "invalid_json"),
+    ];
+    for (body, want) in cases {
+        assert_eq!(
+            code(PaymentRequestResponse::decode(body.as_bytes())),
+            *want,
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn expires_at_reads_rfc3339_with_fraction_and_offset() {
+    // 2024-03-20T15:30:00Z = 1710948600 (hand: 19802 days × 86400 + 55800).
+    let r = PaymentRequestResponse::decode(
+        br#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"2024-03-20T15:30:00.123Z"}"#,
+    )
+    .unwrap();
+    assert_eq!(r.expires_at_unix(), Ok(Some(1_710_948_600)));
+    let r = PaymentRequestResponse::decode(
+        br#"{"payment_request":{"lightning_invoice":"lnbc1"},"expires_at":"2024-03-20T17:30:00+02:00"}"#,
+    )
+    .unwrap();
+    assert_eq!(r.expires_at_unix(), Ok(Some(1_710_948_600)));
+}
+
+#[test]
+fn go_example_payment_response_encodes_in_spec_form() {
+    let r = PaymentRequestResponse::decode(
+        br#"{"version":"0.2.2","expires_at":"2025-12-31T23:59:59Z","payment_request":{"lightning_invoice":"","address":"","asset":"","chain":"","check_url":"http://localhost:8081/checkout?offer_id=offer_0001"}}"#,
+    )
+    .unwrap();
+    let mut buf = [0u8; 256];
+    let mut w = Writer::new(&mut buf);
+    r.encode(&mut w).unwrap();
+    assert_eq!(
+        w.written(),
+        br#"{"version":"0.2.2","payment_request":{"checkout_url":"http://localhost:8081/checkout?offer_id=offer_0001"},"expires_at":"2025-12-31T23:59:59Z"}"#
+    );
+}
+
+#[test]
+fn payment_request_catalogue() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"offer_id":"o","payment_method":"lightning","payment_context_token":"p"}"#,
+            "ok",
+        ),
+        (
+            r#"{"offer_id":"o","payment_method":"fake-pay","payment_context_token":"p","chain":"","asset":""}"#,
+            "ok",
+        ),
+        (
+            r#"{"payment_method":"lightning","payment_context_token":"p"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"offer_id":"","payment_method":"lightning","payment_context_token":"p"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"offer_id":"o","payment_context_token":"p"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"offer_id":"o","payment_method":"lightning"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"offer_id":1,"payment_method":"lightning","payment_context_token":"p"}"#,
+            "wrong_type",
+        ),
+    ];
+    for (body, want) in cases {
+        assert_eq!(
+            code(PaymentRequest::decode(body.as_bytes())),
+            *want,
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn offers_body_lookup_by_id_and_grant() {
+    let body = OffersBody::decode(
+        br#"{"version":"0.2.2","payment_request_url":"u","payment_context_token":"p","offers":[
+        {"id":"a","type":"top-up","balance":10,"amount":10,"currency":"USD"},
+        {"id":"b","type":"subscription","duration":"1 month","amount":500,"currency":"USD"},
+        {"id":"c","type":"subscription","duration":"until further notice","amount":500,"currency":"USD"},
+        {"id":"d","type":"top-up","amount":10,"currency":"USD"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        Grant::of(body.offer("a").unwrap()),
+        Ok(Grant::TopUp { credits: 10 })
+    );
+    assert_eq!(
+        Grant::of(body.offer("b").unwrap()),
+        Ok(Grant::Subscription {
+            duration_seconds: 30 * 86_400
+        })
+    );
+    assert_eq!(code(Grant::of(body.offer("c").unwrap())), "invalid_value");
+    assert_eq!(code(Grant::of(body.offer("d").unwrap())), "missing_field");
+    assert!(body.offer("zzz").is_none());
+}
+
+// ---------------------------------------------------------------- offers: webhook
+
+const SECRET: &[u8] = b"whsec_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH";
+const EVENT: &[u8] = br#"{"offer_id":"offer_0001","payment_context_token":"demo-token-123","amount":10,"currency":"USD","status":"paid","timestamp":1700000000}"#;
+
+fn signed(t: u64, body: &[u8]) -> String {
+    let mut buf = [0u8; 128];
+    let mut w = Writer::new(&mut buf);
+    sign_webhook(SECRET, t, body, &mut w).unwrap();
+    String::from_utf8(w.written().to_vec()).unwrap()
+}
+
+#[test]
+fn webhook_signature_is_hmac_sha256_of_timestamp_dot_body() {
+    // Computed independently with Python:
+    // hmac.new(b"key", b'1700000000.{"status":"paid"}', hashlib.sha256).hexdigest()
+    let expected =
+        "t=1700000000,v1=617f6ed763759ca075f16559d878fc8f093ede5d0538106b324d559fc7a041da";
+    let body = br#"{"status":"paid"}"#;
+    assert_eq!(
+        verify_webhook(expected, body, b"key", 1_700_000_000, 0),
+        Ok(1_700_000_000)
+    );
+    let mut buf = [0u8; 96];
+    let mut w = Writer::new(&mut buf);
+    sign_webhook(b"key", 1_700_000_000, body, &mut w).unwrap();
+    assert_eq!(w.written(), expected.as_bytes());
+}
+
+#[test]
+fn webhook_catalogue() {
+    let good = signed(1_700_000_000, EVENT);
+    let sig = good.split_once(",v1=").unwrap().1.to_owned();
+    let now = 1_700_000_100;
+    let cases: Vec<(String, &[u8], u64, &str)> = vec![
+        (good.clone(), EVENT, now, "ok"),
+        (format!("v1={sig},t=1700000000"), EVENT, now, "ok"),
+        (
+            format!("t=1700000000,v1={},v1={sig}", "0".repeat(64)),
+            EVENT,
+            now,
+            "ok",
+        ),
+        (
+            format!("t=1700000000, v1={sig}, v0=ignored"),
+            EVENT,
+            now,
+            "ok",
+        ),
+        (good.clone(), EVENT, 1_700_000_300, "ok"),
+        (
+            good.clone(),
+            EVENT,
+            1_700_000_301,
+            "webhook_timestamp_out_of_tolerance",
+        ),
+        (
+            good.clone(),
+            EVENT,
+            1_699_999_699,
+            "webhook_timestamp_out_of_tolerance",
+        ),
+        (good.clone(), b"{}", now, "webhook_signature_mismatch"),
+        (
+            format!("t=1700000001,v1={sig}"),
+            EVENT,
+            now,
+            "webhook_signature_mismatch",
+        ),
+        (
+            format!("t=1700000000,v1={}", "0".repeat(64)),
+            EVENT,
+            now,
+            "webhook_signature_mismatch",
+        ),
+        (format!("v1={sig}"), EVENT, now, "webhook_header_malformed"),
+        (
+            "t=1700000000".to_owned(),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        (
+            format!("t=1700000000,v1={}", &sig[..63]),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        (
+            format!("t=+1700000000,v1={sig}"),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        (
+            format!("t=1,t=1700000000,v1={sig}"),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        (
+            format!("t=1700000000,v1={sig},v1={sig},v1={sig},v1={sig},v1={sig}"),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        (
+            format!("t=99999999999999999999,v1={sig}"),
+            EVENT,
+            now,
+            "webhook_header_malformed",
+        ),
+        ("garbage".to_owned(), EVENT, now, "webhook_header_malformed"),
+        (String::new(), EVENT, now, "webhook_header_malformed"),
+    ];
+    for (header, body, now, want) in cases {
+        assert_eq!(
+            code(verify_webhook(&header, body, SECRET, now, 300)),
+            want,
+            "{header}"
+        );
+    }
+    assert_eq!(
+        code(verify_webhook(&good, EVENT, b"other", now, 300)),
+        "webhook_signature_mismatch"
+    );
+}
+
+// ---------------------------------------------------------------- offers: ledger
+
+#[test]
+fn top_up_credits_are_spent_one_per_call_then_402() {
+    let mut e = Entitlement::default();
+    e.credit(Grant::TopUp { credits: 10 }, 0).unwrap();
+    for left in (0..10).rev() {
+        assert_eq!(e.authorize(5), Access::Credit { remaining: left });
+    }
+    assert_eq!(e.authorize(5), Access::PaymentRequired);
+}
+
+#[test]
+fn subscription_runs_from_paid_time_and_renewal_extends_from_the_end() {
+    let mut e = Entitlement::default();
+    e.credit(
+        Grant::Subscription {
+            duration_seconds: 100,
+        },
+        1_000,
+    )
+    .unwrap();
+    assert_eq!(e.authorize(999), Access::Subscription { until: 1_100 });
+    e.credit(
+        Grant::Subscription {
+            duration_seconds: 100,
+        },
+        1_050,
+    )
+    .unwrap();
+    assert_eq!(e.subscription_until, 1_200);
+    // A renewal after expiry starts from the payment time.
+    e.credit(
+        Grant::Subscription {
+            duration_seconds: 100,
+        },
+        5_000,
+    )
+    .unwrap();
+    assert_eq!(e.subscription_until, 5_100);
+}
+
+#[test]
+fn subscription_is_used_before_credits_and_one_time_before_both() {
+    let mut e = Entitlement::default();
+    e.credit(Grant::TopUp { credits: 1 }, 0).unwrap();
+    e.credit(
+        Grant::Subscription {
+            duration_seconds: 10,
+        },
+        0,
+    )
+    .unwrap();
+    assert_eq!(e.authorize(5), Access::Subscription { until: 10 });
+    assert_eq!(e.credits, 1);
+    e.credit(Grant::OneTime, 0).unwrap();
+    assert_eq!(e.authorize(50), Access::OneTime);
+    assert_eq!(e.credits, 1);
+}
+
+#[test]
+fn ledger_overflow_is_refused() {
+    let mut e = Entitlement {
+        credits: u64::MAX,
+        ..Entitlement::default()
+    };
+    assert_eq!(
+        code(e.credit(Grant::TopUp { credits: 1 }, 0)),
+        "entitlement_overflow"
+    );
+    let mut e = Entitlement::default();
+    assert_eq!(
+        code(e.credit(
+            Grant::Subscription {
+                duration_seconds: u64::MAX
+            },
+            1
+        )),
+        "entitlement_overflow"
+    );
+}
+
+#[test]
+fn entitlement_record_catalogue() {
+    let e = Entitlement {
+        one_time: true,
+        credits: 7,
+        subscription_until: 99,
+    };
+    let bytes = e.encode();
+    assert_eq!(Entitlement::decode(&bytes), Ok(e));
+    assert_eq!(
+        code(Entitlement::decode(&bytes[..25])),
+        "invalid_entitlement_record"
+    );
+    assert_eq!(code(Entitlement::decode(&[])), "invalid_entitlement_record");
+    for i in 0..bytes.len() {
+        let mut b = bytes;
+        b[i] ^= 0x01;
+        assert_eq!(
+            code(Entitlement::decode(&b)),
+            "invalid_entitlement_record",
+            "byte {i}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- ws402: messages and schema
+
+#[test]
+fn ws402_message_catalogue() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"type":"payment_proof","proof":{"txHash":"0x1","reference":"base_1","senderAddress":"0x2"}}"#,
+            "ok",
+        ),
+        (r#"{"type":"payment_proof","proof":"eyJ9"}"#, "ok"),
+        (r#"{"type":"payment_proof","proof":7}"#, "wrong_type"),
+        (r#"{"type":"payment_proof"}"#, "missing_field"),
+        (
+            r#"{"type":"payment_rejected","reason":"Payment verification failed"}"#,
+            "ok",
+        ),
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":300,"pricePerSecond":1}"#,
+            "ok",
+        ),
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":300.5,"pricePerSecond":1}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":"-1","pricePerSecond":1}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":300}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"usage_update","sessionId":"s","elapsedSeconds":3,"consumedAmount":3,"remainingBalance":297,"bytesTransferred":42,"messageCount":2}"#,
+            "ok",
+        ),
+        (
+            r#"{"type":"usage_update","sessionId":"s","elapsedSeconds":3,"consumedAmount":3,"remainingBalance":297,"bytesTransferred":42}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"usage_update","sessionId":"s","elapsedSeconds":18446744073709551616,"consumedAmount":3,"remainingBalance":297,"bytesTransferred":42,"messageCount":2}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"type":"balance_exhausted","message":"Balance exhausted"}"#,
+            "ok",
+        ),
+        (r#"{"type":"balance_exhausted"}"#, "ok"),
+        (
+            r#"{"type":"max_duration_reached","message":1}"#,
+            "wrong_type",
+        ),
+        (
+            r#"{"type":"http_access_granted","sessionId":"s","httpToken":"t","resourceUrl":"/r"}"#,
+            "ok",
+        ),
+        (
+            r#"{"type":"http_access_granted","sessionId":"s","resourceUrl":"/r"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"limit_exceeded","message":"x","bytes":1}"#,
+            "unknown_message_type",
+        ),
+        (r#"{"type":"refund_failed"}"#, "unknown_message_type"),
+        (r#"{"proof":"x"}"#, "missing_field"),
+        (r#"{"type":7}"#, "wrong_type"),
+        (r#"["payment_proof"]"#, "not_an_object"),
+        ("", "invalid_json"),
+        (
+            r#"{"type":"payment_proof","type":"payment_proof","proof":"x"}"#,
+            "invalid_json",
+        ),
+    ];
+    for (frame, want) in cases {
+        assert_eq!(code(Message::decode(frame.as_bytes())), *want, "{frame}");
+    }
+}
+
+#[test]
+fn every_message_round_trips_through_its_canonical_form() {
+    let frames = [
+        r#"{"type":"payment_proof","proof":"eyJ9"}"#,
+        r#"{"type":"payment_proof","proof":{"txHash":"0x1","reference":"base_1"}}"#,
+        r#"{"type":"payment_rejected","reason":"expired"}"#,
+        r#"{"type":"session_started","sessionId":"ws402_1","balance":"1606938044258990275541962092341162602522202993782792835301376","pricePerSecond":"7"}"#,
+        r#"{"type":"usage_update","sessionId":"s","elapsedSeconds":3,"consumedAmount":"3","remainingBalance":"297","bytesTransferred":42,"messageCount":2}"#,
+        r#"{"type":"balance_exhausted","message":"Balance exhausted"}"#,
+        r#"{"type":"max_duration_reached"}"#,
+        r#"{"type":"http_access_granted","sessionId":"s","httpToken":"t","resourceUrl":"/r","message":"ok"}"#,
+    ];
+    for frame in frames {
+        let msg = Message::decode(frame.as_bytes()).unwrap();
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf);
+        msg.encode(&mut w).unwrap();
+        assert_eq!(core::str::from_utf8(w.written()).unwrap(), frame);
+    }
+}
+
+#[test]
+fn usage_update_reports_the_meter() {
+    let mut m = Meter::start(
+        MeterConfig {
+            price_per_second: U256::from_u64(1),
+            paid: U256::from_u64(300),
+            max_session_seconds: 3600,
+        },
+        0,
+    );
+    m.on_event(10, Event::BytesIn(40));
+    m.on_event(20, Event::BytesOut(2));
+    m.on_event(30, Event::Message(2));
+    m.on_event(3_000, Event::Tick);
+    let msg = Message::UsageUpdate(pay402::ws402::UsageUpdate::from_meter("ws402_1", &m));
+    let mut buf = [0u8; 256];
+    let mut w = Writer::new(&mut buf);
+    msg.encode(&mut w).unwrap();
+    assert_eq!(
+        w.written(),
+        br#"{"type":"usage_update","sessionId":"ws402_1","elapsedSeconds":3,"consumedAmount":"3","remainingBalance":"297","bytesTransferred":42,"messageCount":2}"#
+    );
+}
+
+#[test]
+fn schema_catalogue() {
+    let base = |pricing: &str, extra: &str| {
+        format!(
+            r#"{{"protocol":"ws402","version":"0.1.2","resourceId":"r","websocketEndpoint":"wss://x/ws402/r","pricing":{pricing},"maxSessionDuration":3600{extra}}}"#
+        )
+    };
+    let good = r#"{"pricePerSecond":1,"currency":"wei","estimatedDuration":300,"totalPrice":300}"#;
+    let cases: Vec<(String, &str)> = vec![
+        (base(good, ""), "ok"),
+        (format!(r#"{{"ws402Schema":{}}}"#, base(good, "")), "ok"),
+        (
+            format!(
+                r#"{{"resource":{{"id":"r"}},"ws402Schema":{}}}"#,
+                base(good, "")
+            ),
+            "ok",
+        ),
+        (
+            base(
+                good,
+                r#","paymentDetails":{"provider":"mock"},"resourceInfo":{"name":"n"}"#,
+            ),
+            "ok",
+        ),
+        (base(good, r#","paymentDetails":"mock""#), "wrong_type"),
+        (
+            base(
+                r#"{"pricePerSecond":1,"currency":"wei","estimatedDuration":300,"totalPrice":301}"#,
+                "",
+            ),
+            "invalid_value",
+        ),
+        (
+            base(
+                r#"{"pricePerSecond":0.5,"currency":"wei","estimatedDuration":300,"totalPrice":150}"#,
+                "",
+            ),
+            "invalid_value",
+        ),
+        (
+            base(
+                r#"{"pricePerSecond":1,"currency":"wei","estimatedDuration":300}"#,
+                "",
+            ),
+            "missing_field",
+        ),
+        (base(r#""1 wei/s""#, ""), "wrong_type"),
+        (
+            base(good, "").replace(r#""protocol":"ws402""#, r#""protocol":"x402""#),
+            "invalid_value",
+        ),
+        (
+            base(good, "").replace(r#","maxSessionDuration":3600"#, ""),
+            "missing_field",
+        ),
+        (r#"{"ws402Schema":[]}"#.to_owned(), "wrong_type"),
+        ("7".to_owned(), "not_an_object"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(code(Schema::decode(text.as_bytes())), want, "{text}");
+    }
+}
+
+// ---------------------------------------------------------------- ws402: meter and record
+
+fn config(price: u64, paid: u64, max_s: u64) -> MeterConfig {
+    MeterConfig {
+        price_per_second: U256::from_u64(price),
+        paid: U256::from_u64(paid),
+        max_session_seconds: max_s,
+    }
+}
+
+#[test]
+fn session_ends_exactly_once_whatever_the_host_reports() {
+    let mut m = Meter::start(config(10, 100, 60), 0);
+    let Outcome::Ended(end) = m.on_event(20_000, Event::Tick) else {
+        panic!()
+    };
+    // 10/s, 100 paid: runs out at exactly 10 000 ms.
+    assert_eq!(
+        (end.reason, end.at_ms, end.close_code()),
+        (EndReason::BalanceExhausted, 10_000, 1000)
+    );
+    for (t, e) in [
+        (20_001, Event::Close),
+        (20_002, Event::Close),
+        (30_000, Event::BytesIn(5)),
+    ] {
+        assert_eq!(m.on_event(t, e), Outcome::AlreadyEnded(end));
+    }
+    assert_eq!(m.bytes_in(), 0);
+}
+
+#[test]
+fn exhaustion_date_is_exact_for_amounts_near_2_pow_200() {
+    // price = 2^200 + 1, paid = 2^201: ceil(1000 × 2^201 / (2^200 + 1)) = 2000 (hand:
+    // 1000 × 2^201 / (2^200 + 1) = 2000 − 2000/(2^200 + 1), just below 2000).
+    let two_200 = U256::ONE
+        .checked_mul(U256::from_u128(1 << 100))
+        .unwrap()
+        .checked_mul(U256::from_u128(1 << 100))
+        .unwrap();
+    let price = two_200.checked_add(U256::ONE).unwrap();
+    let paid = two_200.checked_add(two_200).unwrap();
+    let cfg = MeterConfig {
+        price_per_second: price,
+        paid,
+        max_session_seconds: 3600,
+    };
+    assert_eq!(cfg.exhausted_within(1_000_000), Some(2_000));
+    assert!(cfg.consumed_at(1_999) < paid);
+}
+
+#[test]
+fn session_record_round_trips_running_and_ended() {
+    let mut m = Meter::start(config(3, 1_000, 60), 1_000);
+    m.on_event(2_500, Event::BytesIn(9));
+    let running = SessionRecord {
+        meter: m,
+        refund_to: Some(Address([0xab; 20])),
+    };
+    assert_eq!(SessionRecord::decode(&running.encode()), Ok(running));
+    m.on_event(4_000, Event::Close);
+    let ended = SessionRecord {
+        meter: m,
+        refund_to: None,
+    };
+    assert_eq!(SessionRecord::decode(&ended.encode()), Ok(ended));
+}
+
+#[test]
+fn session_record_catalogue() {
+    let mut m = Meter::start(config(3, 1_000, 60), 1_000);
+    m.on_event(4_000, Event::Close);
+    let good = SessionRecord {
+        meter: m,
+        refund_to: Some(Address([0xab; 20])),
+    }
+    .encode();
+    assert_eq!(
+        code(SessionRecord::decode(&good[..SESSION_RECORD_LEN - 1])),
+        "invalid_record_length"
+    );
+    assert_eq!(
+        code(SessionRecord::decode(&[0u8; 189])),
+        "invalid_record_length"
+    );
+    let mut v = good;
+    v[0] = 2;
+    assert_eq!(
+        code(SessionRecord::decode(&v)),
+        "unsupported_record_version"
+    );
+    for i in 1..SESSION_RECORD_LEN {
+        let mut b = good;
+        b[i] ^= 0x80;
+        assert_eq!(
+            code(SessionRecord::decode(&b)),
+            "record_checksum_mismatch",
+            "byte {i}"
+        );
+    }
+}
+
+#[test]
+fn session_record_with_a_valid_checksum_but_inconsistent_numbers_is_refused() {
+    // Build records whose checksum is right but whose contents break the metering rules, by
+    // editing the meter state and re-encoding through a decoded-then-edited path is not
+    // possible from outside; so forge the bytes and recompute the checksum here.
+    use sha2::{Digest, Sha256};
+    fn reseal(mut b: [u8; SESSION_RECORD_LEN]) -> [u8; SESSION_RECORD_LEN] {
+        let d = Sha256::digest(&b[..180]);
+        b[180..].copy_from_slice(&d[..8]);
+        b
+    }
+    let mut m = Meter::start(config(3, 1_000, 60), 1_000);
+    m.on_event(4_000, Event::Tick);
+    let good = SessionRecord {
+        meter: m,
+        refund_to: None,
+    }
+    .encode();
+    let edits: &[(&str, Edit)] = &[
+        ("consumed raised", |b| b[103] = b[103].wrapping_add(1)),
+        ("unknown flag", |b| b[1] = 4),
+        ("reserved byte set", |b| b[5] = 1),
+        ("end reason while running", |b| b[2] = 1),
+        ("ended flag with reason 0", |b| b[1] = 1),
+        ("payer bytes without flag", |b| b[170] = 1),
+        ("last before start", |b| b[127] = 0),
+    ];
+    for (what, edit) in edits {
+        let mut b = good;
+        edit(&mut b);
+        assert_eq!(
+            code(SessionRecord::decode(&reseal(b))),
+            "inconsistent_record",
+            "{what}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- ws402: x402 prepayment
+
+/// The first accepted case of the x402 peer vectors (reference client, verified by the
+/// reference facilitator): requirements, header and time.
+fn x402_case() -> (String, String, u64, String) {
+    let file = include_str!("../../tests/vectors/x402-verify.peers.json");
+    let doc = RawValue::parse(file.as_bytes()).unwrap();
+    let case = doc
+        .get("cases")
+        .unwrap()
+        .elements()
+        .unwrap()
+        .find(|c| c.get("expect").unwrap().get("ok").is_some())
+        .unwrap();
+    let input = case.get("input").unwrap();
+    let payer = case
+        .get("expect")
+        .unwrap()
+        .get("ok")
+        .unwrap()
+        .get("payer")
+        .unwrap();
+    (
+        input.get("requirements").unwrap().as_text().to_owned(),
+        input.get("payment").unwrap().as_str().unwrap().to_string(),
+        input.get("now").unwrap().as_u64().unwrap(),
+        payer.as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn x402_prepayment_sets_paid_and_refund_recipient_from_the_verified_payment() {
+    let (requirements, payment, now, payer) = x402_case();
+    let mut buf = [0u8; 4096];
+    let prepaid = start_with_x402(
+        requirements.as_bytes(),
+        payment.as_bytes(),
+        &mut buf,
+        now * 1000,
+        &VerifyPolicy::default(),
+        U256::from_u64(10),
+        3600,
+    )
+    .unwrap();
+    // maxAmountRequired of that case is "10000".
+    assert_eq!(prepaid.session.meter.config().paid, U256::from_u64(10_000));
+    assert_eq!(
+        prepaid.session.refund_to,
+        Some(Address::parse(payer.as_bytes()).unwrap())
+    );
+    assert_eq!(
+        prepaid.verified.payer,
+        Address::parse(payer.as_bytes()).unwrap()
+    );
+    assert_eq!(prepaid.session.meter.start_ms(), now * 1000);
+}
+
+#[test]
+fn x402_prepayment_failures_carry_the_x402_code() {
+    let (requirements, payment, now, _) = x402_case();
+    let mut buf = [0u8; 4096];
+    let policy = VerifyPolicy::default();
+    let far_future = (now + 10_000_000) * 1000;
+    assert_eq!(
+        code(start_with_x402(
+            requirements.as_bytes(),
+            payment.as_bytes(),
+            &mut buf,
+            far_future,
+            &policy,
+            U256::ONE,
+            60
+        )),
+        "invalid_exact_evm_payload_authorization_valid_before"
+    );
+    assert_eq!(
+        code(start_with_x402(
+            requirements.as_bytes(),
+            b"%%%",
+            &mut buf,
+            now * 1000,
+            &policy,
+            U256::ONE,
+            60
+        )),
+        "invalid_payload"
+    );
+    let other_payee = requirements.replace(
+        "0x04c9277A987f774927829092CcE9676A4e3C30FF",
+        "0x000000000000000000000000000000000000dEaD",
+    );
+    assert_eq!(
+        code(start_with_x402(
+            other_payee.as_bytes(),
+            payment.as_bytes(),
+            &mut buf,
+            now * 1000,
+            &policy,
+            U256::ONE,
+            60
+        )),
+        "invalid_exact_evm_recipient_mismatch"
+    );
+}
+
+// ---------------------------------------------------------------- dialects
+
+#[test]
+fn decimal_amount_catalogue() {
+    let cases: &[(&str, u8, Result<u128, &str>)] = &[
+        ("0.042", 6, Ok(42_000)),
+        ("0.36", 6, Ok(360_000)),
+        ("2.01", 6, Ok(2_010_000)),
+        ("10", 6, Ok(10_000_000)),
+        ("0.000001", 6, Ok(1)),
+        ("0.0000010", 6, Ok(1)),
+        ("007", 0, Ok(7)),
+        ("1", 18, Ok(1_000_000_000_000_000_000)),
+        ("0.0000001", 6, Err("sub_unit_amount")),
+        ("1.5", 0, Err("sub_unit_amount")),
+        ("", 6, Err("invalid_amount")),
+        (".5", 6, Err("invalid_amount")),
+        ("5.", 6, Err("invalid_amount")),
+        ("-1", 6, Err("invalid_amount")),
+        ("+1", 6, Err("invalid_amount")),
+        ("1e3", 6, Err("invalid_amount")),
+        ("$0.01", 6, Err("invalid_amount")),
+        (" 1", 6, Err("invalid_amount")),
+        ("1.2.3", 6, Err("invalid_amount")),
+        ("1", 78, Err("invalid_amount")),
+    ];
+    for (text, decimals, want) in cases {
+        let got = decimal_to_atomic(text, *decimals);
+        match want {
+            Ok(v) => assert_eq!(got, Ok(U256::from_u128(*v)), "{text}"),
+            Err(c) => assert_eq!(code(got), *c, "{text}"),
+        }
+    }
+    // 2^256 − 1 as a whole number fits; with one decimal it overflows.
+    let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    assert_eq!(decimal_to_atomic(max, 0), Ok(U256::MAX));
+    assert_eq!(code(decimal_to_atomic(max, 1)), "invalid_amount");
+}
+
+#[test]
+fn decimal_amount_writes_back_without_trailing_zeros() {
+    for (atomic, decimals, text) in [
+        (42_000u64, 6u8, "0.042"),
+        (5_000_000, 6, "5"),
+        (0, 6, "0"),
+        (1, 6, "0.000001"),
+        (123, 0, "123"),
+        (1_230, 2, "12.3"),
+    ] {
+        let mut buf = [0u8; 100];
+        let mut w = Writer::new(&mut buf);
+        write_decimal_amount(&mut w, &U256::from_u64(atomic), decimals).unwrap();
+        assert_eq!(w.written(), text.as_bytes());
+    }
+}
+
+#[test]
+fn payper402_challenge_catalogue() {
+    let cases: &[(&str, Result<u64, &str>)] = &[
+        (
+            r#"Bearer realm="PayPer402", amount="0.042", currency="USDC", network="Solana""#,
+            Ok(42_000),
+        ),
+        (
+            r#"L402 macaroon="AgE=", invoice="lnbc1", Bearer realm="PayPer402", amount="0.36""#,
+            Ok(360_000),
+        ),
+        (r#"Bearer realm="api""#, Err("no_payment_challenge")),
+        (r#"Basic realm="x""#, Err("no_payment_challenge")),
+        (
+            r#"Bearer realm="PayPer402", amount="0.0000001""#,
+            Err("sub_unit_amount"),
+        ),
+        (
+            r#"Bearer realm="PayPer402", amount="-1""#,
+            Err("invalid_amount"),
+        ),
+        (r#"Bearer realm="PayPer402", amount=0.042"#, Ok(42_000)),
+        (
+            r#"Bearer realm="PayPer402", amount="0.042"#,
+            Err("invalid_challenge"),
+        ),
+        (r#"Bearer amount="1", amount="2""#, Err("invalid_challenge")),
+        ("", Err("invalid_challenge")),
+    ];
+    for (header, want) in cases {
+        let got = PayPer402Challenge::parse(header, 6);
+        match want {
+            Ok(v) => assert_eq!(got.map(|c| c.amount), Ok(U256::from_u64(*v)), "{header}"),
+            Err(c) => assert_eq!(code(got), *c, "{header}"),
+        }
+    }
+}
+
+#[test]
+fn sandbox_catalogue() {
+    let body = |pr: &str| {
+        format!(r#"{{"error":"payment_required","message":"m","payment_requirements":{pr}}}"#)
+    };
+    let full = r#"{"id":"req_0123456789abcdef","product":"api_inference_v1","amount":1000,"currency":"USDC","chain":"solana","facilitator":"http://localhost:5000/verify","expires_at":"2025-11-13T12:05:00.000Z","recipient":"SELLER"}"#;
+    let cases: Vec<(String, &str)> = vec![
+        (body(full), "ok"),
+        (full.to_owned(), "ok"),
+        (body(&full.replace("1000", "\"1000\"")), "ok"),
+        (body(&full.replace("1000", "10.5")), "invalid_value"),
+        (body(&full.replace(r#","recipient":"SELLER""#, "")), "ok"),
+        (
+            body(&full.replace(r#""id":"req_0123456789abcdef","#, "")),
+            "missing_field",
+        ),
+        (
+            body(&full.replace("2025-11-13T12:05:00.000Z", "in 5 minutes")),
+            "invalid_value",
+        ),
+        (body("[]"), "wrong_type"),
+        ("null".to_owned(), "not_an_object"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(
+            code(SandboxRequirements::decode(text.as_bytes())),
+            want,
+            "{text}"
+        );
+    }
+    let text = body(full);
+    let req = SandboxRequirements::decode(text.as_bytes()).unwrap();
+    let mut buf = [0u8; 512];
+    let mut w = Writer::new(&mut buf);
+    req.encode_body(&mut w, "m").unwrap();
+    assert_eq!(w.written(), text.as_bytes());
+}
+
+#[test]
+fn sandbox_tokens_are_typed_by_mode() {
+    assert_eq!(
+        SandboxToken::parse("mock-sig:00ff"),
+        Ok(SandboxToken::Mock("00ff"))
+    );
+    assert_eq!(
+        SandboxToken::parse("devnet-sig:ab"),
+        Ok(SandboxToken::Devnet("ab"))
+    );
+    for bad in ["", "mock-sig:", "devnet-sig:", "sig:1", "MOCK-SIG:1"] {
+        assert_eq!(code(SandboxToken::parse(bad)), "invalid_token", "{bad}");
+    }
+}
+
+struct Memory(Vec<Vec<u8>>);
+impl SingleUseStore for Memory {
+    type Error = ();
+    fn insert_if_absent(&mut self, key: &[u8]) -> Result<bool, ()> {
+        if self.0.iter().any(|k| k == key) {
+            return Ok(false);
+        }
+        self.0.push(key.to_vec());
+        Ok(true)
+    }
+}
+struct Broken;
+impl SingleUseStore for Broken {
+    type Error = &'static str;
+    fn insert_if_absent(&mut self, _: &[u8]) -> Result<bool, &'static str> {
+        Err("connection refused")
+    }
+}
+
+#[test]
+fn a_proof_is_accepted_once_and_store_failures_refuse_it() {
+    let mut store = Memory(Vec::new());
+    assert_eq!(accept_once(&mut store, b"5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW"), Ok(()));
+    assert_eq!(code(accept_once(&mut store, b"5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW")), "proof_already_used");
+    assert_eq!(accept_once(&mut store, b"other"), Ok(()));
+    assert_eq!(
+        code(accept_once(&mut Broken, b"x")),
+        "proof_store_unavailable"
+    );
+}
