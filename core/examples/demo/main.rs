@@ -16,13 +16,14 @@
 
 mod http;
 mod show;
+mod ws402_round;
 mod x402_round;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     println!("pay402 demo: HTTP 402 round trips on localhost");
-    match x402_round::run() {
+    match x402_round::run().and_then(|key| ws402_round::run(&key)) {
         Ok(()) => {
             println!("\ndemo: all round trips succeeded");
             ExitCode::SUCCESS

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// Base Sepolia USDC and its EIP-712 domain (x402.md §6.1).
-const ASSET: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+pub(crate) const ASSET: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const EXTRA: &[u8] = br#"{"name":"USDC","version":"2"}"#;
 /// The merchant.
 const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
@@ -33,14 +33,14 @@ const PRICE: u64 = 10_000;
 pub(crate) const TEST_KEY: &str =
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
 /// 32 random bytes from the operating system (the core takes randomness, it never makes it).
-fn random_nonce() -> std::io::Result<[u8; 32]> {
+pub(crate) fn random_nonce() -> std::io::Result<[u8; 32]> {
     use std::io::Read;
     let mut nonce = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut nonce)?;
@@ -55,7 +55,7 @@ fn b64(json: &[u8]) -> String {
 }
 
 /// What the server offers on `path`, as a `PaymentRequired` JSON document.
-fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8> {
+pub(crate) fn payment_required_json(version: X402Version, url: &str, price: u64) -> Vec<u8> {
     let extra = RawValue::parse(EXTRA).ok();
     let required = match version {
         X402Version::V1 => {
@@ -63,7 +63,7 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
             let _ = accepts.push(PaymentRequirementsV1 {
                 scheme: JsonStr::from("exact"),
                 network: JsonStr::from("base-sepolia"),
-                max_amount_required: U256::from_u64(PRICE),
+                max_amount_required: U256::from_u64(price),
                 asset: JsonStr::from(ASSET),
                 pay_to: JsonStr::from(PAY_TO),
                 resource: JsonStr::from(url),
@@ -83,7 +83,7 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
             let _ = accepts.push(PaymentRequirementsV2 {
                 scheme: JsonStr::from("exact"),
                 network: JsonStr::from("eip155:84532"),
-                amount: U256::from_u64(PRICE),
+                amount: U256::from_u64(price),
                 asset: JsonStr::from(ASSET),
                 pay_to: JsonStr::from(PAY_TO),
                 max_timeout_seconds: 60,
@@ -103,7 +103,6 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
             })
         }
     };
-    let _ = path;
     let mut buf = vec![0u8; 4096];
     let n = write_all(&mut buf, |w| required.write_json(w)).unwrap_or(0);
     buf.truncate(n);
@@ -111,7 +110,7 @@ fn payment_required_json(version: X402Version, path: &str, url: &str) -> Vec<u8>
 }
 
 /// The one requirement the server verifies against (the first `accepts` entry).
-fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
+pub(crate) fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
     let value = RawValue::parse(required_json).ok();
     let first = value
         .and_then(|v| v.get("accepts"))
@@ -134,7 +133,7 @@ fn handle(
         _ => return (404, vec![], b"not found".to_vec()),
     };
     let url = format!("http://127.0.0.1:{port}{}", request.path());
-    let required = payment_required_json(version, request.path(), &url);
+    let required = payment_required_json(version, &url, PRICE);
     let challenge = |error: &str| {
         println!("    [server] 402: {error}");
         match version {
@@ -214,7 +213,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Runs the v1 and v2 round trips; returns an error describing the first thing that went wrong.
-pub(crate) fn run() -> Result<(), String> {
+pub(crate) fn run() -> Result<PrivateKey, String> {
     let seen = Arc::new(Mutex::new(HashSet::new()));
     let port_cell = Arc::new(Mutex::new(0u16));
     let (seen_s, port_s) = (Arc::clone(&seen), Arc::clone(&port_cell));
@@ -231,7 +230,7 @@ pub(crate) fn run() -> Result<(), String> {
     for version in [X402Version::V1, X402Version::V2] {
         round_trip(port, version, &key)?;
     }
-    Ok(())
+    Ok(key)
 }
 
 fn round_trip(port: u16, version: X402Version, key: &PrivateKey) -> Result<(), String> {
