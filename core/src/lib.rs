@@ -16,6 +16,7 @@ pub mod writer;
 // Protocols.
 pub mod bolt11;
 pub mod evm;
+pub mod l402;
 pub mod macaroon;
 pub mod x402;
 
