@@ -3,6 +3,7 @@
 
 mod bolt11;
 mod evm;
+mod l402;
 mod macaroon;
 mod x402;
 mod x402_client;
@@ -31,6 +32,11 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "macaroon.verify" => macaroon::verify(input),
         "macaroon.bind" => macaroon::bind(input),
         "bolt11.decode" => bolt11::decode(input),
+        "l402.challenge.parse" => l402::challenge_parse(input),
+        "l402.challenge.encode" => l402::challenge_encode(input),
+        "l402.authorization.parse" => l402::authorization_parse(input),
+        "l402.verify" => l402::verify(input),
+        "l402.mint" => l402::mint(input),
         _ => Err("unsupported op".into()),
     }
 }
