@@ -180,3 +180,9 @@ require (
 	modernc.org/token v1.1.0 // indirect
 	sigs.k8s.io/yaml v1.2.0 // indirect
 )
+
+// aperture's and lnd's own go.mod replace protobuf with Lightning Labs' hex-display fork; replace
+// directives of dependencies do not apply here, so they are repeated.
+replace google.golang.org/protobuf => github.com/lightninglabs/protobuf-go-hex-display v1.30.0-hex-display
+
+replace github.com/gogo/protobuf => github.com/gogo/protobuf v1.3.2
