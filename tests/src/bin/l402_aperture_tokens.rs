@@ -11,7 +11,6 @@ use pay402::writer::Writer;
 use serde_json::{Value, json};
 use sha2_free::sha;
 
-
 /// A tiny deterministic byte source: not cryptographic, only distinct per seed.
 mod sha2_free {
     pub(crate) fn sha(seed: &str) -> [u8; 32] {
@@ -56,21 +55,41 @@ fn main() {
             let mut a = [0u8; 64];
             let mut b = [0u8; 64];
             vec![
-                services_caveat(&mut a, &[("svc", 0), ("other", 1)]).unwrap().to_vec(),
+                services_caveat(&mut a, &[("svc", 0), ("other", 1)])
+                    .unwrap()
+                    .to_vec(),
                 services_caveat(&mut b, &[("svc", 0)]).unwrap().to_vec(),
             ]
         }),
-        ("widening services", vec![b"services=svc:0".to_vec(), b"services=svc:0,evil:0".to_vec()]),
-        ("widening timeout", vec![b"svc_valid_until=1700000000".to_vec(), b"svc_valid_until=1700000100".to_vec()]),
+        (
+            "widening services",
+            vec![
+                b"services=svc:0".to_vec(),
+                b"services=svc:0,evil:0".to_vec(),
+            ],
+        ),
+        (
+            "widening timeout",
+            vec![
+                b"svc_valid_until=1700000000".to_vec(),
+                b"svc_valid_until=1700000100".to_vec(),
+            ],
+        ),
     ];
     for (i, (name, caveats)) in shapes.iter().enumerate() {
         let root_key = sha(&format!("pay402 root {i}"));
         let preimage = sha(&format!("pay402 preimage {i}"));
-        let id = Identifier::new(payment_hash_of(&preimage), sha(&format!("pay402 token {i}")));
+        let id = Identifier::new(
+            payment_hash_of(&preimage),
+            sha(&format!("pay402 token {i}")),
+        );
         let mut buf = vec![0u8; 1024];
         let refs: Vec<&[u8]> = caveats.iter().map(Vec::as_slice).collect();
         let mac = mint_token(&mut buf, &root_key, &id, "lsat", &refs).expect("mint");
-        let both = vec![header(Scheme::Lsat, mac, &preimage), header(Scheme::L402, mac, &preimage)];
+        let both = vec![
+            header(Scheme::Lsat, mac, &preimage),
+            header(Scheme::L402, mac, &preimage),
+        ];
         let l402_only = vec![header(Scheme::L402, mac, &preimage)];
         let scenarios: [(&str, &Vec<String>, &str, u64); 4] = [
             ("svc before T", &both, "svc", T - 1),
@@ -86,7 +105,11 @@ fn main() {
                 &refs,
                 &mut scratch,
                 &keys,
-                &pay402::l402::Target { service, capability: None, now },
+                &pay402::l402::Target {
+                    service,
+                    capability: None,
+                    now,
+                },
                 &[],
             );
             let expect = match verdict {

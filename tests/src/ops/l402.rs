@@ -135,8 +135,9 @@ pub(crate) fn mint(input: &Value) -> Outcome {
     let size = 128 + location.len() + caveats.iter().map(|c| c.len() + 8).sum::<usize>();
     let mut buf = vec![0u8; size];
     let id = Identifier::new(payment_hash, token_id);
-    let bytes =
-        mint_token(&mut buf, &root_key, &id, location, &caveats).map_err(|e| code(&e))?;
-    let signature = bytes.get(bytes.len().saturating_sub(32)..).unwrap_or_default();
+    let bytes = mint_token(&mut buf, &root_key, &id, location, &caveats).map_err(|e| code(&e))?;
+    let signature = bytes
+        .get(bytes.len().saturating_sub(32)..)
+        .unwrap_or_default();
     Ok(json!({ "token": std_base64(bytes), "signature_hex": hex(signature) }))
 }
