@@ -15,6 +15,7 @@
 )]
 
 mod http;
+mod l402_round;
 mod show;
 mod x402_round;
 
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     println!("pay402 demo: HTTP 402 round trips on localhost");
-    match x402_round::run() {
+    match x402_round::run().and_then(|()| l402_round::run()) {
         Ok(()) => {
             println!("\ndemo: all round trips succeeded");
             ExitCode::SUCCESS

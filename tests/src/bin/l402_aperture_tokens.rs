@@ -29,7 +29,9 @@ mod sha2_free {
 
 fn hex(bytes: &[u8]) -> String {
     let mut out = vec![0u8; 2 * bytes.len()];
-    pay402::hex::encode_lower_into(bytes, &mut out).unwrap().to_owned()
+    pay402::hex::encode_lower_into(bytes, &mut out)
+        .unwrap()
+        .to_owned()
 }
 
 fn header(scheme: Scheme, mac: &[u8], preimage: &[u8; 32]) -> String {
