@@ -93,6 +93,10 @@ impl Server {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the demo reads top to bottom as the exchange happens"
+)]
 pub(crate) fn run() -> Result<(), String> {
     println!("\n== L402 round trip (Lightning; PAYMENT IS A LOCAL STAND-IN, no node is contacted)");
     let preimage: [u8; 32] =
