@@ -1,0 +1,251 @@
+//! Times pay402 and libsecp256k1 on the inputs `tests/bench/peers.mjs` and `peers.py` time, with
+//! the same method (warm-up, calibrated batches, median of the per-operation sample times), and
+//! prints one JSON object per measurement.
+//!
+//! `cargo run --release -- [--samples N] [--sample-ms M]`; run by `tests/bench/run.sh`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a benchmark driver: fixtures must decode, timings are f64 nanoseconds"
+)]
+
+#[path = "../../../../core/benches/fixtures/mod.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the criterion benches, which use other fixtures"
+)]
+mod fixtures;
+
+use fixtures::{
+    BOLT11_COFFEE, BOLT11_PAYEE_HEX, DIGEST_HEX, MACAROON, MACAROON_CAVEATS, MACAROON_ROOT_KEY,
+    NOW, PAYER, SIGNATURE_HEX, V1_HEADER, V1_REQUIREMENTS, V2_HEADER, V2_REQUIREMENTS,
+};
+use pay402::bolt11::Bolt11Invoice;
+use pay402::evm::{Address, SignaturePolicy, keccak256, recover_address};
+use pay402::hex::decode_array;
+use pay402::macaroon::Macaroon;
+use pay402::macaroon::verify::{AcceptList, VerifyPolicy as MacaroonPolicy, verify};
+use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
+use pay402::x402::{VerifyPolicy, verify_payment_header};
+use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+use secp256k1::{Message, Secp256k1};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The measurement method shared with the Node and Python scripts.
+struct Method {
+    samples: usize,
+    sample_time: Duration,
+}
+
+impl Method {
+    /// Warms up for 10 sample times, sizes a batch to last one sample time, then times
+    /// `samples` batches; prints the median, min and max time per operation.
+    fn measure(&self, library: &str, op: &str, mut f: impl FnMut()) {
+        let warm_until = Instant::now() + self.sample_time * 10;
+        let mut warm_iters = 0u64;
+        while Instant::now() < warm_until {
+            f();
+            warm_iters += 1;
+        }
+        let per_op = (self.sample_time * 10).as_secs_f64() / warm_iters as f64;
+        let batch = ((self.sample_time.as_secs_f64() / per_op) as u64).max(1);
+        let mut times: Vec<f64> = (0..self.samples)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..batch {
+                    f();
+                }
+                start.elapsed().as_secs_f64() * 1e9 / batch as f64
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!(
+            r#"{{"library":"{library}","op":"{op}","median_ns":{:.1},"min_ns":{:.1},"max_ns":{:.1},"batch":{batch},"samples":{}}}"#,
+            times[times.len() / 2],
+            times[0],
+            times[times.len() - 1],
+            times.len()
+        );
+    }
+}
+
+fn main() {
+    // `--repeat OP N`: run one pay402 operation N times without timing, for
+    // `valgrind --tool=callgrind` / `perf` (instruction counts are immune to machine load).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, op, n] = args.as_slice()
+        && flag == "--repeat"
+    {
+        repeat(op, n.parse().expect("--repeat OP N"));
+        return;
+    }
+    let mut method = Method {
+        samples: 21,
+        sample_time: Duration::from_millis(20),
+    };
+    for pair in args.chunks(2) {
+        match (pair[0].as_str(), pair.get(1)) {
+            ("--samples", Some(n)) => method.samples = n.parse().expect("--samples N"),
+            ("--sample-ms", Some(n)) => {
+                method.sample_time = Duration::from_millis(n.parse().expect("--sample-ms M"));
+            }
+            _ => panic!("usage: pay402-bench-timing [--samples N] [--sample-ms M]"),
+        }
+    }
+
+    let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
+    let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
+    let payer = Address::parse(PAYER.as_bytes()).unwrap();
+    let policy = VerifyPolicy::default();
+    let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
+
+    // --- x402 / EVM: the §14.1 message
+    assert_eq!(
+        recover_address(&digest, &signature, SignaturePolicy::default()).unwrap(),
+        payer
+    );
+    method.measure("pay402", "evm.recover", || {
+        black_box(
+            recover_address(
+                black_box(&digest),
+                black_box(&signature),
+                SignaturePolicy::default(),
+            )
+            .unwrap(),
+        );
+    });
+    for (op, requirements, header) in [
+        ("x402.verify_header.v1", V1_REQUIREMENTS, V1_HEADER),
+        ("x402.verify_header.v2", V2_REQUIREMENTS, V2_HEADER),
+    ] {
+        let verified = verify_payment_header(requirements, header, &mut buf, NOW, &policy).unwrap();
+        assert_eq!(verified.payer, payer);
+        method.measure("pay402", op, || {
+            black_box(
+                verify_payment_header(
+                    black_box(requirements),
+                    black_box(header),
+                    &mut buf,
+                    NOW,
+                    &policy,
+                )
+                .unwrap(),
+            );
+        });
+    }
+
+    // libsecp256k1: parse the compact signature, recover the key, and (to compare with
+    // `recover_address`, which returns an address) hash it to an address with pay402's Keccak.
+    let secp = Secp256k1::verification_only();
+    let libsecp_address = |digest: &[u8; 32], signature: &[u8; 65]| -> [u8; 20] {
+        let recid = RecoveryId::try_from(i32::from(signature[64] - 27)).unwrap();
+        let sig = RecoverableSignature::from_compact(&signature[..64], recid).unwrap();
+        let key = secp
+            .recover_ecdsa(Message::from_digest(*digest), &sig)
+            .unwrap();
+        let hash = keccak256(&key.serialize_uncompressed()[1..]);
+        hash[12..].try_into().unwrap()
+    };
+    assert_eq!(libsecp_address(&digest, &signature), payer.0);
+    method.measure("libsecp256k1", "evm.recover", || {
+        black_box(libsecp_address(black_box(&digest), black_box(&signature)));
+    });
+    method.measure("libsecp256k1", "evm.recover_pubkey", || {
+        let recid = RecoveryId::try_from(i32::from(signature[64] - 27)).unwrap();
+        let sig = RecoverableSignature::from_compact(black_box(&signature[..64]), recid).unwrap();
+        black_box(
+            secp.recover_ecdsa(Message::from_digest(black_box(digest)), &sig)
+                .unwrap(),
+        );
+    });
+
+    // --- L402
+    let mut scratch = [0u8; 512];
+    let accept = AcceptList(&MACAROON_CAVEATS);
+    {
+        let mac = Macaroon::decode(MACAROON, &mut scratch).unwrap();
+        verify(
+            &mac,
+            &MACAROON_ROOT_KEY,
+            &[],
+            &mut { accept },
+            &MacaroonPolicy::STRICT,
+        )
+        .unwrap();
+    }
+    method.measure("pay402", "macaroon.decode_verify", || {
+        let mac = Macaroon::decode(black_box(MACAROON), &mut scratch).unwrap();
+        verify(
+            &mac,
+            black_box(&MACAROON_ROOT_KEY),
+            &[],
+            &mut { accept },
+            &MacaroonPolicy::STRICT,
+        )
+        .unwrap();
+    });
+    let payee: [u8; 33] = decode_array(BOLT11_PAYEE_HEX).unwrap();
+    assert_eq!(
+        Bolt11Invoice::decode(BOLT11_COFFEE).unwrap().payee(),
+        &payee
+    );
+    method.measure("pay402", "bolt11.decode_recover", || {
+        black_box(
+            *Bolt11Invoice::decode(black_box(BOLT11_COFFEE))
+                .unwrap()
+                .payee(),
+        );
+    });
+}
+
+/// Runs one pay402 operation `n` times (see `--repeat` in `main`).
+fn repeat(op: &str, n: u64) {
+    let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
+    let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
+    let policy = VerifyPolicy::default();
+    let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
+    for _ in 0..n {
+        match op {
+            "evm.recover" => {
+                black_box(
+                    recover_address(
+                        black_box(&digest),
+                        black_box(&signature),
+                        SignaturePolicy::default(),
+                    )
+                    .unwrap(),
+                );
+            }
+            "x402.verify_header.v1" => {
+                black_box(
+                    verify_payment_header(
+                        black_box(V1_REQUIREMENTS),
+                        black_box(V1_HEADER),
+                        &mut buf,
+                        NOW,
+                        &policy,
+                    )
+                    .unwrap(),
+                );
+            }
+            "x402.verify_header.v2" => {
+                black_box(
+                    verify_payment_header(
+                        black_box(V2_REQUIREMENTS),
+                        black_box(V2_HEADER),
+                        &mut buf,
+                        NOW,
+                        &policy,
+                    )
+                    .unwrap(),
+                );
+            }
+            _ => panic!("--repeat: unknown op {op}"),
+        }
+    }
+}
