@@ -2,7 +2,7 @@
 //! the same method (warm-up, calibrated batches, median of the per-operation sample times), and
 //! prints one JSON object per measurement.
 //!
-//! `cargo run --release -- [--samples N] [--sample-ms M]`; run by `tests/bench/run.sh`.
+//! `cargo run --release -- [--samples N] [--sample-ms M] [--warmup-ms W]`; run by `tests/bench/run.sh`.
 
 #![allow(
     clippy::unwrap_used,
@@ -40,19 +40,20 @@ use std::time::{Duration, Instant};
 struct Method {
     samples: usize,
     sample_time: Duration,
+    warmup: Duration,
 }
 
 impl Method {
-    /// Warms up for 10 sample times, sizes a batch to last one sample time, then times
-    /// `samples` batches; prints the median, min and max time per operation.
+    /// Warms up for the warm-up time, sizes a batch to last one sample time (from the warm-up's
+    /// rate), then times `samples` batches; prints the median, min and max time per operation.
     fn measure(&self, library: &str, op: &str, mut f: impl FnMut()) {
-        let warm_until = Instant::now() + self.sample_time * 10;
+        let start = Instant::now();
         let mut warm_iters = 0u64;
-        while Instant::now() < warm_until {
+        while start.elapsed() < self.warmup {
             f();
             warm_iters += 1;
         }
-        let per_op = (self.sample_time * 10).as_secs_f64() / warm_iters as f64;
+        let per_op = start.elapsed().as_secs_f64() / warm_iters as f64;
         let batch = ((self.sample_time.as_secs_f64() / per_op) as u64).max(1);
         let mut times: Vec<f64> = (0..self.samples)
             .map(|_| {
@@ -87,6 +88,7 @@ fn main() {
     let mut method = Method {
         samples: 21,
         sample_time: Duration::from_millis(20),
+        warmup: Duration::from_millis(1000),
     };
     for pair in args.chunks(2) {
         match (pair[0].as_str(), pair.get(1)) {
@@ -94,7 +96,10 @@ fn main() {
             ("--sample-ms", Some(n)) => {
                 method.sample_time = Duration::from_millis(n.parse().expect("--sample-ms M"));
             }
-            _ => panic!("usage: pay402-bench-timing [--samples N] [--sample-ms M]"),
+            ("--warmup-ms", Some(n)) => {
+                method.warmup = Duration::from_millis(n.parse().expect("--warmup-ms W"));
+            }
+            _ => panic!("usage: pay402-bench-timing [--samples N] [--sample-ms M] [--warmup-ms W]"),
         }
     }
 
