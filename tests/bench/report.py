@@ -128,6 +128,19 @@ def median_ratio(num, den):
     return statistics.median(values) if values else None
 
 
+def at_least(values, need):
+    """The median over the rounds decides; a range that crosses the target is said."""
+    if not values:
+        return "–"
+    if min(values) >= need:
+        return "**met** (every round)"
+    if statistics.median(values) >= need:
+        return "**met** on the median, not in every round"
+    if max(values) >= need:
+        return "**not met** on the median (met in some round)"
+    return "**not met**"
+
+
 targets = []
 r_v2 = median_ratio(VERIFY, RECOVER)
 r_v1 = median_ratio(VERIFY_V1, RECOVER)
@@ -142,12 +155,11 @@ for peer, need, name in [(("viem", "evm.recover_typed_data"), 20, "≥ 20 × fas
                           "≥ 3.5 × faster than eth-account (pure-Python backend, as pinned)"),
                          (("eth-account+coincurve", "evm.recover_typed_data"), 3.5,
                           "≥ 3.5 × faster than eth-account (coincurve backend)")]:
-    r = median_ratio(peer, VERIFY)
     targets.append((f"full verify {name}", f"{summary(ratio_rounds(peer, VERIFY), 1)} ×",
-                    verdict(r is not None and min(ratio_rounds(peer, VERIFY)) >= need)))
-r = ratio_rounds(("pymacaroons", "macaroon.decode_verify"), MACAROON)
-targets.append(("macaroon verify ≥ 15 × faster than pymacaroons", f"{summary(r, 1)} ×",
-                verdict(bool(r) and min(r) >= 15)))
+                    at_least(ratio_rounds(peer, VERIFY), need)))
+targets.append(("macaroon verify ≥ 15 × faster than pymacaroons",
+                f"{summary(ratio_rounds(('pymacaroons', 'macaroon.decode_verify'), MACAROON), 1)} ×",
+                at_least(ratio_rounds(("pymacaroons", "macaroon.decode_verify"), MACAROON), 15)))
 
 
 def run(*cmd):
@@ -212,6 +224,26 @@ x402_table = table(ROWS_X402, VERIFY, "verify")
 l402_rows_mac, l402_rows_bolt = ROWS_L402[:3], ROWS_L402[3:]
 mac_table = table(l402_rows_mac, MACAROON, "macaroon")
 bolt_table = table(l402_rows_bolt, BOLT11, "BOLT11")
+OPS = [
+    ("x402 decode header v1 (`PaymentPayload::from_header`, 648 chars)", ("pay402", "x402.decode_header.v1")),
+    ("x402 decode header v2 (`PaymentPayload::from_header`, 1088 chars)", ("pay402", "x402.decode_header.v2")),
+    ("EIP-712 digest, EIP-3009 (`TransferWithAuthorization::digest`)", ("pay402", "evm.eip712_digest")),
+    ("bare recover (`recover_address`)", RECOVER),
+    ("full verify v1 (`verify_payment_header`)", VERIFY_V1),
+    ("full verify v2 (`verify_payment_header`)", VERIFY),
+    ("sign digest (`PrivateKey::sign_prehash`, RFC 6979)", ("pay402", "evm.sign_prehash")),
+    ("sign end to end (`sign_payment`: draft + sign + v2 header)", ("pay402", "x402.sign_payment.v2")),
+    ("macaroon decode (`Macaroon::decode`, 1 id + 5 caveats)", ("pay402", "macaroon.decode")),
+    ("macaroon decode + verify (`verify::verify`, strict)", MACAROON),
+    ("BOLT11 decode + recovery (`Bolt11Invoice::decode`)", BOLT11),
+]
+ops_table = "\n".join(
+    ["| pay402 operation | " + " | ".join(f"round {i + 1} µs" for i in range(len(rounds))) + " | median µs | spread |",
+     "|---|" + "---:|" * len(rounds) + "---:|---:|"]
+    + [f"| {label} | " + " | ".join(fmt_us(v) for v in per_round(key))
+       + f" | {fmt_us(statistics.median([v for v in per_round(key) if v]) if any(per_round(key)) else None)}"
+       + f" | {((max(v for v in per_round(key) if v) / min(v for v in per_round(key) if v) - 1) * 100) if any(per_round(key)) else 0:.0f} % |"
+       for label, key in OPS])
 targets_table = "\n".join(["| target | measured | verdict |", "|---|---|---|"]
                           + [f"| {t} | {m} | {v} |" for t, m, v in targets])
 instr_table = ""
@@ -219,11 +251,16 @@ if instr:
     instr_table = "\n".join(
         ["| operation | instructions per op (callgrind) | × bare recover |", "|---|---:|---:|"]
         + [f"| `{op}` | {instr[op]:,.0f} | {instr[op] / instr['evm.recover']:.3f} |"
-           for op in ("evm.recover", "x402.verify_header.v1", "x402.verify_header.v2") if op in instr])
+           for op in ("evm.recover", "x402.verify_header.v1", "x402.verify_header.v2", "x402.decode_header.v2")
+           if op in instr])
 
 generated = f"""## Results
 
 {method}
+
+### Every pay402 operation benchmarked (the criterion benches in `core/benches/` cover the same set)
+
+{ops_table}
 
 ### x402 on EVM: the x402 spec's EIP-3009 vector (x402.md §14.1)
 

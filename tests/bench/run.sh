@@ -64,7 +64,7 @@ done
 # --- instruction counts: immune to machine load, so they decide the verify/recover ratio
 if [[ -z "${NO_CALLGRIND:-}" ]] && command -v valgrind >/dev/null; then
   echo "--- callgrind instruction counts" >&2
-  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2; do
+  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2; do
     for n in 1 11; do
       valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$op.$n" "$timing" --repeat "$op" "$n" 2>&1 |
         sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d , |

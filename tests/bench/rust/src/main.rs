@@ -21,15 +21,20 @@
 mod fixtures;
 
 use fixtures::{
-    BOLT11_COFFEE, BOLT11_PAYEE_HEX, DIGEST_HEX, MACAROON, MACAROON_CAVEATS, MACAROON_ROOT_KEY,
-    NOW, PAYER, SIGNATURE_HEX, V1_HEADER, V1_REQUIREMENTS, V2_HEADER, V2_REQUIREMENTS,
+    ANVIL_KEY_HEX, BOLT11_COFFEE, BOLT11_PAYEE_HEX, DIGEST_HEX, FROM, MACAROON, MACAROON_CAVEATS,
+    MACAROON_ROOT_KEY, NONCE_HEX, NOW, PAYER, SIGNATURE_HEX, TO, USDC_BASE_SEPOLIA, V1_HEADER,
+    V1_REQUIREMENTS, V2_HEADER, V2_PAYMENT_REQUIRED, V2_REQUIREMENTS,
 };
+use pay402::U256;
 use pay402::bolt11::Bolt11Invoice;
 use pay402::evm::{Address, SignaturePolicy, keccak256, recover_address};
+use pay402::evm::{Eip712Domain, PrivateKey, TransferWithAuthorization};
 use pay402::hex::decode_array;
 use pay402::macaroon::Macaroon;
 use pay402::macaroon::verify::{AcceptList, VerifyPolicy as MacaroonPolicy, verify};
+use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
+use pay402::x402::{PaymentPayload, PaymentRequired};
 use pay402::x402::{VerifyPolicy, verify_payment_header};
 use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
 use secp256k1::{Message, Secp256k1};
@@ -144,6 +149,58 @@ fn main() {
         });
     }
 
+    // pay402 operations with no peer row: decode, digest, signing.
+    for (op, header) in [
+        ("x402.decode_header.v1", V1_HEADER),
+        ("x402.decode_header.v2", V2_HEADER),
+    ] {
+        method.measure("pay402", op, || {
+            black_box(
+                PaymentPayload::from_header(black_box(header), &mut buf)
+                    .unwrap()
+                    .version(),
+            );
+        });
+    }
+    let authorization = TransferWithAuthorization {
+        from: Address::parse(FROM).unwrap(),
+        to: Address::parse(TO).unwrap(),
+        value: U256::from_u64(10_000),
+        valid_after: U256::from_u64(1_740_672_089),
+        valid_before: U256::from_u64(1_740_672_154),
+        nonce: decode_array(NONCE_HEX).unwrap(),
+    };
+    let domain = Eip712Domain {
+        name: Some("USDC"),
+        version: Some("2"),
+        chain_id: Some(84_532),
+        verifying_contract: Some(Address::parse(USDC_BASE_SEPOLIA).unwrap()),
+    };
+    assert_eq!(authorization.digest(&domain), digest);
+    method.measure("pay402", "evm.eip712_digest", || {
+        black_box(black_box(&authorization).digest(black_box(&domain)));
+    });
+    let key = PrivateKey::from_hex(ANVIL_KEY_HEX).unwrap();
+    method.measure("pay402", "evm.sign_prehash", || {
+        black_box(key.sign_prehash(black_box(&digest)));
+    });
+    let required = PaymentRequired::from_json(V2_PAYMENT_REQUIRED).unwrap();
+    let mut scratch = [0u8; RECOMMENDED_BUFFER_LEN];
+    let mut out = [0u8; RECOMMENDED_BUFFER_LEN];
+    method.measure("pay402", "x402.sign_payment.v2", || {
+        let header = sign_payment(
+            black_box(&required),
+            0,
+            &key,
+            NOW,
+            &[0x42; 32],
+            &mut scratch,
+            &mut out,
+        )
+        .unwrap();
+        black_box(header.len());
+    });
+
     // libsecp256k1: parse the compact signature, recover the key, and (to compare with
     // `recover_address`, which returns an address) hash it to an address with pay402's Keccak.
     let secp = Secp256k1::verification_only();
@@ -183,6 +240,13 @@ fn main() {
         )
         .unwrap();
     }
+    method.measure("pay402", "macaroon.decode", || {
+        black_box(
+            Macaroon::decode(black_box(MACAROON), &mut scratch)
+                .unwrap()
+                .caveat_count(),
+        );
+    });
     method.measure("pay402", "macaroon.decode_verify", || {
         let mac = Macaroon::decode(black_box(MACAROON), &mut scratch).unwrap();
         verify(
@@ -249,6 +313,9 @@ fn repeat(op: &str, n: u64) {
                     )
                     .unwrap(),
                 );
+            }
+            "x402.decode_header.v2" => {
+                black_box(PaymentPayload::from_header(black_box(V2_HEADER), &mut buf).unwrap());
             }
             _ => panic!("--repeat: unknown op {op}"),
         }
