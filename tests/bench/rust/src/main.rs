@@ -80,6 +80,47 @@ impl Method {
     }
 }
 
+impl Method {
+    /// Paired measurement, robust to a changing machine load: after a warm-up of both, times a
+    /// batch of `a` then a batch of `b`, `samples` times, and prints the median of the
+    /// per-pair ratios `a / b` (each pair runs within a few tens of milliseconds).
+    fn ratio(&self, name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
+        let batch = |f: &mut dyn FnMut()| {
+            let start = Instant::now();
+            let mut n = 0u64;
+            while start.elapsed() < self.warmup / 2 {
+                f();
+                n += 1;
+            }
+            ((self.sample_time.as_secs_f64() * n as f64 / start.elapsed().as_secs_f64()) as u64)
+                .max(1)
+        };
+        let (batch_a, batch_b) = (batch(&mut a), batch(&mut b));
+        let mut ratios: Vec<f64> = (0..self.samples)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..batch_a {
+                    a();
+                }
+                let time_a = start.elapsed().as_secs_f64() / batch_a as f64;
+                let start = Instant::now();
+                for _ in 0..batch_b {
+                    b();
+                }
+                time_a / (start.elapsed().as_secs_f64() / batch_b as f64)
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            r#"{{"library":"pay402","op":"{name}","paired_ratio":{:.4},"min_ratio":{:.4},"max_ratio":{:.4},"samples":{}}}"#,
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+            ratios.len()
+        );
+    }
+}
+
 fn main() {
     // `--repeat OP N`: run one pay402 operation N times without timing, for
     // `valgrind --tool=callgrind` / `perf` (instruction counts are immune to machine load).
@@ -147,6 +188,39 @@ fn main() {
                 .unwrap(),
             );
         });
+    }
+
+    // The verify/recover target as a paired (interleaved) measurement.
+    let mut buf_a = [0u8; RECOMMENDED_BUFFER_LEN];
+    for (name, requirements, header) in [
+        ("ratio.verify_v1_over_recover", V1_REQUIREMENTS, V1_HEADER),
+        ("ratio.verify_v2_over_recover", V2_REQUIREMENTS, V2_HEADER),
+    ] {
+        method.ratio(
+            name,
+            || {
+                black_box(
+                    verify_payment_header(
+                        black_box(requirements),
+                        black_box(header),
+                        &mut buf_a,
+                        NOW,
+                        &policy,
+                    )
+                    .unwrap(),
+                );
+            },
+            || {
+                black_box(
+                    recover_address(
+                        black_box(&digest),
+                        black_box(&signature),
+                        SignaturePolicy::default(),
+                    )
+                    .unwrap(),
+                );
+            },
+        );
     }
 
     // pay402 operations with no peer row: decode, digest, signing.
