@@ -142,6 +142,7 @@ step "demo: 402 round trips over localhost HTTP" demo
 step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
 step "core builds for wasm32-unknown-unknown" wasm_build
 step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
+step "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 echo
