@@ -88,9 +88,11 @@ demo() {
 
 bare_metal_build() {
   cargo build -p pay402 --target thumbv7em-none-eabihf --release &&
-    # nothing in the graph may turn on alloc, std or getrandom
-    ! cargo tree -p pay402 --target thumbv7em-none-eabihf -e features 2>/dev/null |
-      grep -E 'feature "(alloc|std|getrandom)"'
+    # nothing in the library's own graph (normal dependencies; dev-dependencies such as the demo's
+    # WebSocket library never reach it) may turn on alloc, std or getrandom
+    local tree
+    tree=$(cargo tree -p pay402 --target thumbv7em-none-eabihf -e normal,features) || return 1
+    ! grep -E 'feature "(alloc|std|getrandom)"' <<<"$tree"
 }
 
 wasm_build() {
