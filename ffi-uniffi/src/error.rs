@@ -1,0 +1,164 @@
+//! The one error type every export throws: `Pay402Error` in Rust and Swift, the sealed class
+//! `Pay402Exception` in Kotlin (uniffi turns the `…Error` suffix into `…Exception`).
+//!
+//! Each variant names the core module the failure comes from and carries the core's stable
+//! snake-case `code` (`ErrorCode::code`, the strings of `shared/VECTORS.md`) and its `Display`
+//! text as `reason`. The field is not called `message`: Kotlin's `Throwable.message` would
+//! clash with it, so uniffi's generated `message` reads `code=…, reason=…`.
+
+use core::fmt;
+use pay402::ErrorCode;
+
+/// A failure of a pay402 call: the core module it comes from, its stable code and a readable
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+pub enum Pay402Error {
+    /// An argument the binding could not convert before calling the core: malformed hex, an
+    /// EVM address, a decimal amount, a key or nonce of the wrong length. Codes:
+    /// `invalid_argument`, or the core's code of the failed conversion (`invalid_address`, …).
+    InvalidArgument {
+        /// Stable snake-case code.
+        code: String,
+        /// What was wrong, and which argument.
+        reason: String,
+    },
+    /// x402 decoding and verification (`x402::DecodeError`, `x402::VerifyError`): the
+    /// facilitator's `invalidReason` strings, e.g. `invalid_exact_evm_signature`.
+    X402 {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// The paying side of x402 (`x402::client::ClientError`): `no_acceptable_requirements`,
+    /// `amount_exceeds_budget`, `signature_wrong_signer`, …
+    Client {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// EVM keys, addresses and signatures: `signature_length`, `signature_v`,
+    /// `signature_high_s`, `signature_invalid`, `invalid_private_key`, …
+    Evm {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// Macaroons: `malformed`, `signature_mismatch`, `caveat_not_satisfied`, …
+    Macaroon {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// L402 challenges, credentials and verification: `invalid_credential`,
+    /// `invalid_preimage`, `token_expired`, …
+    L402 {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// BOLT11 invoices: `bolt11_bad_checksum`, `bolt11_missing_payment_secret`, …
+    Bolt11 {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// Fewsats L402 offers: `missing_field`, `no_offers`, …
+    Offers {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+    /// WS402 metering and session records.
+    Ws402 {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
+}
+
+impl Pay402Error {
+    /// The stable snake-case code of any variant.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidArgument { code, .. }
+            | Self::X402 { code, .. }
+            | Self::Client { code, .. }
+            | Self::Evm { code, .. }
+            | Self::Macaroon { code, .. }
+            | Self::L402 { code, .. }
+            | Self::Bolt11 { code, .. }
+            | Self::Offers { code, .. }
+            | Self::Ws402 { code, .. } => code,
+        }
+    }
+
+    /// The readable reason of any variant.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::InvalidArgument { reason, .. }
+            | Self::X402 { reason, .. }
+            | Self::Client { reason, .. }
+            | Self::Evm { reason, .. }
+            | Self::Macaroon { reason, .. }
+            | Self::L402 { reason, .. }
+            | Self::Bolt11 { reason, .. }
+            | Self::Offers { reason, .. }
+            | Self::Ws402 { reason, .. } => reason,
+        }
+    }
+
+    /// An argument error with the generic `invalid_argument` code.
+    pub(crate) fn argument(reason: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            code: "invalid_argument".to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An argument error carrying the code of the core's failed conversion, prefixed with the
+    /// argument's name.
+    pub(crate) fn argument_from(name: &str, error: &impl ErrorCode) -> Self {
+        Self::InvalidArgument {
+            code: error.code().to_owned(),
+            reason: format!("{name}: {error}"),
+        }
+    }
+}
+
+impl fmt::Display for Pay402Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.reason())
+    }
+}
+
+impl core::error::Error for Pay402Error {}
+
+/// `From<core error>` for each core error type, into the variant of its module.
+macro_rules! from_core {
+    ($($variant:ident <= $($ty:ty),+;)+) => {$($(
+        impl From<$ty> for Pay402Error {
+            fn from(error: $ty) -> Self {
+                Self::$variant { code: error.code().to_owned(), reason: error.to_string() }
+            }
+        }
+    )+)+};
+}
+
+from_core! {
+    X402 <= pay402::x402::DecodeError, pay402::x402::VerifyError, pay402::BufferTooSmall;
+    Client <= pay402::x402::client::ClientError;
+    Evm <= pay402::evm::SignatureError, pay402::evm::KeyError, pay402::evm::AddressError;
+    Macaroon <= pay402::macaroon::MacaroonError;
+    L402 <= pay402::l402::L402Error;
+    Bolt11 <= pay402::bolt11::Bolt11Error;
+    Offers <= pay402::offers::OffersError;
+    Ws402 <= pay402::ws402::Ws402Error;
+}
