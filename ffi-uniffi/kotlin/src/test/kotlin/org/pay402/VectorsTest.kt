@@ -1,0 +1,66 @@
+// Every shared vector file (tests/vectors/*.json, shared/VECTORS.md) through the Kotlin API:
+// one dynamic test per case, grouped per file. An unknown op fails; nothing is skipped.
+package org.pay402
+
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicContainer
+import org.junit.jupiter.api.DynamicContainer.dynamicContainer
+import org.junit.jupiter.api.DynamicTest.dynamicTest
+import org.junit.jupiter.api.TestFactory
+import org.junit.jupiter.api.fail
+import java.io.File
+
+class VectorsTest {
+    private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/vectors")
+
+    private fun files(): List<File> =
+        (dir.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }
+
+    @TestFactory
+    fun vectors(): List<DynamicContainer> {
+        val files = files()
+        assertTrue(files.isNotEmpty(), "no vector files in ${dir.absolutePath}")
+        return files.map { file ->
+            val root = Json.parseToJsonElement(file.readText()) as JsonObject
+            val suite = (root["suite"] as JsonPrimitive).content
+            val cases = root["cases"] as JsonArray
+            assertTrue(cases.isNotEmpty(), "${file.name} has no cases")
+            dynamicContainer(file.name, cases.mapIndexed { i, element ->
+                val case = element as JsonObject
+                val name = (case["name"] as? JsonPrimitive)?.content ?: "#$i"
+                dynamicTest("$suite/$name") { check(case) }
+            })
+        }
+    }
+
+    private fun check(case: JsonObject) {
+        val op = (case["op"] as? JsonPrimitive)?.content ?: fail("case without op")
+        val input = case["input"] as? JsonObject ?: fail("case without input")
+        val expect = case["expect"] as? JsonObject ?: fail("case without expect")
+        val outcome: Result<JsonObject> = try {
+            Result.success(VectorOps.run(op, input))
+        } catch (e: Pay402Exception) {
+            Result.failure(e)
+        }
+        val ok = expect["ok"] as? JsonObject
+        val error = (expect["error"] as? JsonPrimitive)?.content
+        when {
+            ok != null && error == null -> {
+                val result = outcome.getOrElse { fail("expected ok $ok, got error ${(it as Pay402Exception).code}: ${it.reason}") }
+                for ((key, want) in ok) {
+                    val have = result[key] ?: fail("expected $key = $want, got no $key")
+                    if (!valuesMatch(want, have)) fail("expected $key = $want, got $have")
+                }
+            }
+            ok == null && error != null -> {
+                val e = outcome.exceptionOrNull() as? Pay402Exception ?: fail("expected error $error, got ok ${outcome.getOrNull()}")
+                if (error != "*" && e.code != error) fail("expected error $error, got error ${e.code}: ${e.reason}")
+            }
+            else -> fail("expected exactly one of expect.ok / expect.error")
+        }
+    }
+}
