@@ -1,0 +1,43 @@
+// The x402 client flow in Swift (macOS CI only: there is no Swift toolchain on the Linux
+// reference machine). Mirrors ffi-uniffi/kotlin/src/test/kotlin/org/pay402/ClientFlowTest.kt.
+import Foundation
+import XCTest
+@testable import Pay402
+
+final class ClientFlowTests: XCTestCase {
+    let usdc = "0x036CbD53842c5426634e7929541eC2318f3dCF7e"
+    let payTo = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
+    var offer: String {
+        #"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"\#(usdc)","payTo":"\#(payTo)","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#
+    }
+    var body: String {
+        #"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepts":[\#(offer)]}"#
+    }
+    let key = Data(repeating: 0x11, count: 32)
+    let nonce = Data(repeating: 0x42, count: 32)
+    let now: UInt64 = 1_740_672_100
+
+    func testSelectSignVerify() throws {
+        let json = try headerToJson(header: try jsonToHeader(json: body))
+        let policy = PayerPolicy(networks: ["eip155:84532"], assets: [usdc], maxAmount: "20000", allowPermit2: false)
+        let chosen = try selectPayment(paymentRequiredJson: json, policy: policy)
+        XCTAssertEqual(chosen.index, 0)
+        XCTAssertEqual(chosen.chainId, 84532)
+        let header = try signPayment(paymentRequiredJson: json, acceptIndex: chosen.index, privateKey: key, now: now, nonce: nonce)
+        XCTAssertEqual(header.name, "PAYMENT-SIGNATURE")
+        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header.value, now: now, options: VerifyOptions())
+        XCTAssertEqual(verified.payer, try privateKeyAddress(privateKey: key))
+        XCTAssertEqual(verified.amount, "10000")
+    }
+
+    func testErrorsCarryTheCoreCode() {
+        let policy = PayerPolicy(networks: ["eip155:84532"], assets: [usdc], maxAmount: "9999", allowPermit2: false)
+        XCTAssertThrowsError(try selectPayment(paymentRequiredJson: body, policy: policy)) { error in
+            guard case let Pay402Error.Client(code, reason) = error else {
+                return XCTFail("expected Pay402Error.Client, got \(error)")
+            }
+            XCTAssertEqual(code, "amount_exceeds_budget")
+            XCTAssertFalse(reason.isEmpty)
+        }
+    }
+}
