@@ -65,7 +65,7 @@ check_swift() {
   grep -q "^module $SWIFT_FFI_MODULE {" "$modulemap" || { echo "modulemap does not declare module $SWIFT_FFI_MODULE"; status=1; }
   grep -q "header \"${SWIFT_FFI_MODULE}.h\"" "$modulemap" || { echo "modulemap does not name ${SWIFT_FFI_MODULE}.h"; status=1; }
   grep -q "import $SWIFT_FFI_MODULE" "$swift" || { echo "$SWIFT_MODULE.swift does not import $SWIFT_FFI_MODULE"; status=1; }
-  grep -q "public enum Pay402Error" "$swift" || { echo "Swift has no Pay402Error"; status=1; }
+  tr '\n' ' ' <"$swift" | grep -Eq 'public +enum Pay402Error: Swift.Error' || { echo "Swift has no public enum Pay402Error"; status=1; }
   grep -q "sealed class Pay402Exception" "$kt" || { echo "Kotlin has no Pay402Exception"; status=1; }
 
   # Every scaffolding function the library exports must be declared in the C header and
@@ -135,8 +135,7 @@ unstripped=$(stat -c %s "$SMALL")
 gz=$(gzip -9 -c "$STRIPPED" | wc -c)
 rustc_v=$(rustc --version | awk '{print $2}')
 host=$(rustc -vV | awk '/^host:/ {print $2}')
-printf 'mobile library (%s, stripped): %s bytes (%.0f KiB); gzip -9: %s bytes; before strip: %s bytes\n' \
-  "$host" "$bytes" "$(echo "$bytes / 1024" | bc -l)" "$gz" "$unstripped"
+echo "mobile library ($host, release-smaller, stripped): $bytes bytes ($((bytes / 1024)) KiB); gzip -9: $gz bytes; before strip: $unstripped bytes"
 
 REPORT="$ROOT/tests/bench/REPORT.md"
 python3 - "$REPORT" "$host" "$bytes" "$gz" "$unstripped" "$rustc_v" <<'PY'
