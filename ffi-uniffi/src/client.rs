@@ -71,9 +71,7 @@ pub fn select_payment(
     let networks = policy
         .networks
         .iter()
-        .map(|n| {
-            Network::parse(n).ok_or_else(|| Pay402Error::argument(format!("networks: {n:?}")))
-        })
+        .map(|n| Network::parse(n).ok_or_else(|| Pay402Error::argument(format!("networks: {n:?}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let assets = policy
         .assets
@@ -190,7 +188,11 @@ impl PaymentDraft {
         let (digest, typed_data_json, chain_id) = draft.with_core(|core| {
             let mut buf = vec![0u8; 4096];
             let n = write_all(&mut buf, |w| core.write_typed_data(w))?;
-            Ok((core.digest(), utf8(buf.get(..n).unwrap_or_default()), core.chain_id()))
+            Ok((
+                core.digest(),
+                utf8(buf.get(..n).unwrap_or_default()),
+                core.chain_id(),
+            ))
         })?;
         draft.digest = digest;
         draft.typed_data_json = typed_data_json;
@@ -224,7 +226,10 @@ impl PaymentDraft {
     ///
     /// Errors: `Client` with `signature_length`, `signature_v`, `signature_high_s`,
     /// `signature_invalid`, `signature_wrong_signer`.
-    pub fn with_wallet_signature(&self, signature_hex: String) -> Result<PaymentHeader, Pay402Error> {
+    pub fn with_wallet_signature(
+        &self,
+        signature_hex: String,
+    ) -> Result<PaymentHeader, Pay402Error> {
         self.with_core(|core| header_of(&core.with_wallet_signature_hex(signature_hex.as_bytes())?))
     }
 }

@@ -13,10 +13,7 @@ use pay402::u256::LeadingZeros;
 /// Exactly `N` bytes, or an `invalid_argument` naming `name`.
 pub(crate) fn array<const N: usize>(bytes: &[u8], name: &str) -> Result<[u8; N], Pay402Error> {
     bytes.try_into().map_err(|_| {
-        Pay402Error::argument(format!(
-            "{name}: expected {N} bytes, got {}",
-            bytes.len()
-        ))
+        Pay402Error::argument(format!("{name}: expected {N} bytes, got {}", bytes.len()))
     })
 }
 

@@ -66,7 +66,10 @@ struct Eip3009 {
 }
 
 impl Eip3009 {
-    fn read(domain: Eip712Domain, message: &TransferWithAuthorization) -> Result<Self, Pay402Error> {
+    fn read(
+        domain: Eip712Domain,
+        message: &TransferWithAuthorization,
+    ) -> Result<Self, Pay402Error> {
         Ok(Self {
             message: CoreTransfer {
                 from: address(&message.from, "from")?,
@@ -113,7 +116,9 @@ pub fn eip3009_sign(
 ) -> Result<Vec<u8>, Pay402Error> {
     let key = PrivateKey::from_bytes(&array::<32>(&private_key, "private_key")?)?;
     let data = Eip3009::read(domain, &message)?;
-    Ok(key.sign_prehash(&data.message.digest(&data.domain())).to_vec())
+    Ok(key
+        .sign_prehash(&data.message.digest(&data.domain()))
+        .to_vec())
 }
 
 /// The EVM address (EIP-55 checksummed) of a 32-byte secp256k1 private key.

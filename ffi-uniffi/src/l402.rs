@@ -256,7 +256,9 @@ pub fn l402_mint(
         array::<32>(&payment_hash, "payment_hash")?,
         array::<32>(&token_id, "token_id")?,
     );
-    let location = location.as_deref().unwrap_or(pay402::l402::APERTURE_LOCATION);
+    let location = location
+        .as_deref()
+        .unwrap_or(pay402::l402::APERTURE_LOCATION);
     let caveat_bytes: Vec<&[u8]> = caveats.iter().map(String::as_bytes).collect();
     let size = 128 + location.len() + caveats.iter().map(|c| c.len() + 8).sum::<usize>();
     let mut buf = vec![0u8; size];

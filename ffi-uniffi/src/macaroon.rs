@@ -78,10 +78,8 @@ pub fn macaroon_mint(
     location: String,
     caveats: Vec<String>,
 ) -> Result<MintedMacaroon, Pay402Error> {
-    let size = 64
-        + identifier.len()
-        + location.len()
-        + caveats.iter().map(|c| c.len() + 8).sum::<usize>();
+    let size =
+        64 + identifier.len() + location.len() + caveats.iter().map(|c| c.len() + 8).sum::<usize>();
     let mut buf = vec![0u8; size];
     let mut builder = V2Builder::mint(&mut buf, &root_key, &identifier, location.as_bytes())?;
     for caveat in &caveats {
