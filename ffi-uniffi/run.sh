@@ -155,8 +155,7 @@ LTO, one codegen unit, `panic = "abort"`, as bdk-ffi and ldk-node ship for Andro
 | same, before strip | {raw} | {int(raw) / 1024:.0f} | |
 
 rustc {rustc}. The reference machine has no Android NDK, so this is the host (`{host}`) build of
-the same profile; an `aarch64-linux-android` build (NDK clang as linker) is expected within a
-few percent of it (same code, same profile; both 64-bit ELF). The tested build stays on the
+the same profile; an `aarch64-linux-android` build (NDK clang as linker) was not measured. The tested build stays on the
 unwinding dev profile, where a Rust panic surfaces as Kotlin `InternalException`.
 {end}
 """
