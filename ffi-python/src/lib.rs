@@ -9,8 +9,12 @@
 //! Panics: the workspace `release` profile unwinds, so a panic surfaces as
 //! `pyo3_runtime.PanicException` instead of aborting the interpreter.
 
+mod bolt11;
+mod codec;
 mod convert;
 mod errors;
+mod evm;
+mod macaroon;
 mod x402;
 
 use pyo3::prelude::*;
@@ -21,6 +25,10 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     x402::register(m)?;
+    evm::register(m)?;
+    macaroon::register(m)?;
+    bolt11::register(m)?;
+    codec::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
