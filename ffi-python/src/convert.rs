@@ -7,7 +7,6 @@
 use crate::errors::{CoreError, CoreResult, Kind};
 use pay402::U256;
 use pay402::evm::Address;
-use pay402::json::JsonStr;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyString};
@@ -44,10 +43,6 @@ pub(crate) fn text(bytes: Vec<u8>) -> PyResult<String> {
     })
 }
 
-/// The decoded text of a JSON string.
-pub(crate) fn json_str(s: &JsonStr<'_>) -> String {
-    s.to_string()
-}
 
 /// Raw bytes given as `bytes` (any buffer) or hex text (`str`, `0x` optional, any case).
 #[derive(Debug)]

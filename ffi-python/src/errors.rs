@@ -11,46 +11,46 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 pyo3::create_exception!(
-    _native,
+    pay402,
     Error,
     PyException,
     "Base class of every pay402 error. `.code` is the core's stable snake_case code, \
      `.message` its text, `.detail_code` the code of a nested cause (or None)."
 );
 pyo3::create_exception!(
-    _native,
+    pay402,
     X402Error,
     Error,
     "x402: codecs, verification (codes of the reference facilitator) and the paying client."
 );
 pyo3::create_exception!(
-    _native,
+    pay402,
     EvmError,
     Error,
     "EVM: signatures, keys, addresses."
 );
-pyo3::create_exception!(_native, MacaroonError, Error, "Macaroons.");
-pyo3::create_exception!(_native, Bolt11Error, Error, "BOLT11 invoices.");
+pyo3::create_exception!(pay402, MacaroonError, Error, "Macaroons.");
+pyo3::create_exception!(pay402, Bolt11Error, Error, "BOLT11 invoices.");
 pyo3::create_exception!(
-    _native,
+    pay402,
     OffersError,
     Error,
     "Fewsats L402 offers, webhooks, entitlements."
 );
 pyo3::create_exception!(
-    _native,
+    pay402,
     Ws402Error,
     Error,
     "WS402 messages, schemas, session records."
 );
 pyo3::create_exception!(
-    _native,
+    pay402,
     CodecError,
     Error,
     "Shared codecs: base64, hex, JSON, U256, HTTP auth-params."
 );
 pyo3::create_exception!(
-    _native,
+    pay402,
     DialectError,
     Error,
     "Other 402 dialects (PayPer402, the x402 sandbox, single-use proofs)."

@@ -12,9 +12,12 @@
 mod bolt11;
 mod codec;
 mod convert;
+mod dialects;
 mod errors;
 mod evm;
 mod macaroon;
+mod offers;
+mod ws402;
 mod x402;
 
 use pyo3::prelude::*;
@@ -29,6 +32,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macaroon::register(m)?;
     bolt11::register(m)?;
     codec::register(m)?;
+    offers::register(m)?;
+    ws402::register(m)?;
+    dialects::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
