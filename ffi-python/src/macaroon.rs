@@ -113,15 +113,16 @@ impl Macaroon {
     /// Mints a V2 macaroon: `sig0 = HMAC(derive(root_key), identifier)`, then one first-party
     /// caveat per condition.
     #[staticmethod]
-    #[pyo3(signature = (root_key, identifier, location="", caveats=Vec::new()))]
+    #[pyo3(signature = (root_key, identifier, location="", caveats=None))]
     fn mint(
         root_key: &[u8],
         identifier: &Bound<'_, PyAny>,
         location: &str,
-        caveats: Vec<Bound<'_, PyAny>>,
+        caveats: Option<Vec<Bound<'_, PyAny>>>,
     ) -> PyResult<Self> {
         let id = condition(identifier)?;
         let caveats = caveats
+            .unwrap_or_default()
             .iter()
             .map(condition)
             .collect::<PyResult<Vec<_>>>()?;
@@ -201,13 +202,13 @@ impl Macaroon {
     /// when `checker(caveat)` returns `True`; `False` rejects; `None` is unknown. In
     /// `mode="strict"` unknown caveats fail (`caveat_not_satisfied`); in `mode="l402"` they
     /// are skipped. Raises `MacaroonError`.
-    #[pyo3(signature = (root_key, *, discharges=Vec::new(), accept=Vec::new(), checker=None, mode="strict", max_depth=4))]
+    #[pyo3(signature = (root_key, *, discharges=None, accept=None, checker=None, mode="strict", max_depth=4))]
     fn verify(
         &self,
         py: Python<'_>,
         root_key: &[u8],
-        discharges: Vec<PyRef<'_, Macaroon>>,
-        accept: Vec<Bound<'_, PyAny>>,
+        discharges: Option<Vec<PyRef<'_, Macaroon>>>,
+        accept: Option<Vec<Bound<'_, PyAny>>>,
         checker: Option<Bound<'_, PyAny>>,
         mode: &str,
         max_depth: usize,
@@ -216,7 +217,9 @@ impl Macaroon {
             "l402" => Mode::L402,
             _ => Mode::Strict,
         };
+        let discharges = discharges.unwrap_or_default();
         let accept = accept
+            .unwrap_or_default()
             .iter()
             .map(condition)
             .collect::<PyResult<Vec<_>>>()?;
