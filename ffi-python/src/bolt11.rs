@@ -2,7 +2,9 @@
 
 use crate::convert::{Bytes, BytesOrHex};
 use crate::errors::{CoreError, CoreResult, Kind};
-use pay402::bolt11::{Bolt11Invoice as CoreInvoice, DecodePolicy, L402InvoiceExpectation, PayeeSource};
+use pay402::bolt11::{
+    Bolt11Invoice as CoreInvoice, DecodePolicy, L402InvoiceExpectation, PayeeSource,
+};
 use pyo3::prelude::*;
 
 /// One hop of a route hint.
@@ -131,8 +133,8 @@ impl Bolt11Invoice {
 
     /// `True` when the description hash commits to `description`.
     fn description_hash_matches(&self, description: &[u8]) -> PyResult<bool> {
-        let inv = CoreInvoice::decode_with(&self.invoice, &policy(self.require_payment_secret))
-            .py()?;
+        let inv =
+            CoreInvoice::decode_with(&self.invoice, &policy(self.require_payment_secret)).py()?;
         Ok(inv.description_hash_matches(description))
     }
 
@@ -148,8 +150,8 @@ impl Bolt11Invoice {
         budget_msat: u64,
         now: u64,
     ) -> PyResult<()> {
-        let inv = CoreInvoice::decode_with(&self.invoice, &policy(self.require_payment_secret))
-            .py()?;
+        let inv =
+            CoreInvoice::decode_with(&self.invoice, &policy(self.require_payment_secret)).py()?;
         let network = [
             pay402::bolt11::Network::Bitcoin,
             pay402::bolt11::Network::Testnet,
@@ -195,7 +197,10 @@ impl Bolt11Invoice {
 /// Decodes a BOLT11 invoice (`Bolt11Invoice.decode`).
 #[pyfunction]
 #[pyo3(signature = (invoice, *, require_payment_secret=true))]
-pub(crate) fn decode_bolt11(invoice: &str, require_payment_secret: bool) -> PyResult<Bolt11Invoice> {
+pub(crate) fn decode_bolt11(
+    invoice: &str,
+    require_payment_secret: bool,
+) -> PyResult<Bolt11Invoice> {
     Bolt11Invoice::decode(invoice, require_payment_secret)
 }
 

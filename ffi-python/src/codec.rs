@@ -11,7 +11,12 @@ use pyo3::types::PyBytes;
 /// Base64, standard alphabet, padded.
 pub(crate) fn base64_encode(data: &[u8]) -> PyResult<String> {
     let len = pay402::base64::encoded_len(data.len()).unwrap_or(usize::MAX / 2);
-    text(grow(len, |buf| pay402::base64::encode_into(data, buf).map(str::len)).py()?)
+    text(
+        grow(len, |buf| {
+            pay402::base64::encode_into(data, buf).map(str::len)
+        })
+        .py()?,
+    )
 }
 
 /// Base64-encodes `data` (standard alphabet, padded).

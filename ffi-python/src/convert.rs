@@ -43,7 +43,6 @@ pub(crate) fn text(bytes: Vec<u8>) -> PyResult<String> {
     })
 }
 
-
 /// Raw bytes given as `bytes` (any buffer) or hex text (`str`, `0x` optional, any case).
 #[derive(Debug)]
 pub(crate) struct BytesOrHex(pub(crate) Vec<u8>);

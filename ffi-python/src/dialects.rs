@@ -1,4 +1,4 @@
-//! Other 402 dialects: PayPer402 `Bearer` challenges, the x402 sandbox, single-use proofs,
+//! Other 402 dialects: `PayPer402` `Bearer` challenges, the x402 sandbox, single-use proofs,
 //! decimal amounts.
 
 use crate::convert::{PyU256, Text, Uint, grow, text};
@@ -31,7 +31,7 @@ pub(crate) fn atomic_to_decimal(amount: PyU256, decimals: u8) -> PyResult<String
     )
 }
 
-/// A PayPer402 `Bearer` challenge; `amount` in atomic units.
+/// A `PayPer402` `Bearer` challenge; `amount` in atomic units.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PayPer402Challenge {

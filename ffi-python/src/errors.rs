@@ -23,12 +23,7 @@ pyo3::create_exception!(
     Error,
     "x402: codecs, verification (codes of the reference facilitator) and the paying client."
 );
-pyo3::create_exception!(
-    pay402,
-    EvmError,
-    Error,
-    "EVM: signatures, keys, addresses."
-);
+pyo3::create_exception!(pay402, EvmError, Error, "EVM: signatures, keys, addresses.");
 pyo3::create_exception!(pay402, MacaroonError, Error, "Macaroons.");
 pyo3::create_exception!(pay402, Bolt11Error, Error, "BOLT11 invoices.");
 pyo3::create_exception!(

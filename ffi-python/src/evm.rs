@@ -84,9 +84,7 @@ impl Domain {
             name: opt(m, "name")?.map(|v| v.extract()).transpose()?,
             version: opt(m, "version")?.map(|v| v.extract()).transpose()?,
             chain_id: opt(m, "chainId")?.map(|v| v.extract()).transpose()?,
-            verifying_contract: opt(m, "verifyingContract")?
-                .map(|v| addr(&v))
-                .transpose()?,
+            verifying_contract: opt(m, "verifyingContract")?.map(|v| addr(&v)).transpose()?,
         })
     }
 
@@ -144,7 +142,10 @@ pub(crate) fn eip3009_sign<'py>(
 /// {`permitted` {`token`, `amount`}, `spender`, `nonce`, `deadline`, `witness` {`to`,
 /// `validAfter`, and `facilitator` for `upto`}}.
 #[pyfunction]
-pub(crate) fn permit2_digests(chain_id: u64, permit: &Bound<'_, PyAny>) -> PyResult<TypedDataHashes> {
+pub(crate) fn permit2_digests(
+    chain_id: u64,
+    permit: &Bound<'_, PyAny>,
+) -> PyResult<TypedDataHashes> {
     let p = permit.cast::<PyMapping>()?;
     let permitted = get(p, "permitted")?;
     let permitted = permitted.cast::<PyMapping>()?;
@@ -191,19 +192,24 @@ pub(crate) fn recover_address(
 
 /// Signs a 32-byte digest (no prefix): 65 bytes `r ‖ s ‖ v`, v 27/28, low s, RFC 6979.
 #[pyfunction]
-pub(crate) fn sign_digest<'py>(
-    py: Python<'py>,
+pub(crate) fn sign_digest(
+    py: Python<'_>,
     private_key: BytesOrHex,
     digest: BytesOrHex,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<Bound<'_, PyBytes>> {
     let key = crate::convert::private_key(&private_key)?;
-    Ok(PyBytes::new(py, &key.sign_prehash(&digest.array::<32>("digest")?)))
+    Ok(PyBytes::new(
+        py,
+        &key.sign_prehash(&digest.array::<32>("digest")?),
+    ))
 }
 
 /// The EIP-55 address of a private key.
 #[pyfunction]
 pub(crate) fn private_key_to_address(private_key: BytesOrHex) -> PyResult<String> {
-    Ok(address(&crate::convert::private_key(&private_key)?.address()))
+    Ok(address(
+        &crate::convert::private_key(&private_key)?.address(),
+    ))
 }
 
 /// The EIP-55 checksummed form of an address (any case accepted).

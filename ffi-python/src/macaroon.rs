@@ -266,7 +266,8 @@ impl Macaroon {
             }
         };
         let policy = VerifyPolicy { mode, max_depth };
-        let result = self.with(|mac| Ok(verify(mac, root_key, &discharges, &mut check, &policy)))?;
+        let result =
+            self.with(|mac| Ok(verify(mac, root_key, &discharges, &mut check, &policy)))?;
         if let Some(e) = callback_error {
             return Err(e);
         }
@@ -338,27 +339,29 @@ impl Macaroon {
     }
 
     fn __repr__(&self) -> PyResult<String> {
-        self.with(|mac| Ok(format!(
-            "Macaroon(version={}, location={:?}, identifier={:?}, caveats={})",
-            match mac.version() {
-                Version::V1 => 1,
-                Version::V2 => 2,
-            },
-            String::from_utf8_lossy(mac.location()),
-            String::from_utf8_lossy(mac.id()),
-            mac.caveat_count()
-        )))
+        self.with(|mac| {
+            Ok(format!(
+                "Macaroon(version={}, location={:?}, identifier={:?}, caveats={})",
+                match mac.version() {
+                    Version::V1 => 1,
+                    Version::V2 => 2,
+                },
+                String::from_utf8_lossy(mac.location()),
+                String::from_utf8_lossy(mac.id()),
+                mac.caveat_count()
+            ))
+        })
     }
 }
 
 /// `bind_for_request(root_signature, discharge_signature)`: the signature a discharge carries
 /// when sent with its root macaroon.
 #[pyfunction]
-pub(crate) fn bind_for_request<'py>(
-    py: Python<'py>,
+pub(crate) fn bind_for_request(
+    py: Python<'_>,
     root_signature: BytesOrHex,
     discharge_signature: BytesOrHex,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<Bound<'_, PyBytes>> {
     let root = root_signature.array::<32>("root_signature")?;
     let discharge = discharge_signature.array::<32>("discharge_signature")?;
     Ok(PyBytes::new(

@@ -168,7 +168,10 @@ impl OffersBody {
 #[pyfunction]
 pub(crate) fn decode_offers(body: Text) -> PyResult<OffersBody> {
     let b = CoreBody::decode(&body.0).py()?;
-    let json = grow(body.0.len() * 2 + 256, |buf| write_all(buf, |w| b.encode(w))).py()?;
+    let json = grow(body.0.len() * 2 + 256, |buf| {
+        write_all(buf, |w| b.encode(w))
+    })
+    .py()?;
     Ok(OffersBody {
         version: b.version.to_string(),
         payment_request_url: b.payment_request_url.to_string(),
@@ -195,7 +198,12 @@ pub(crate) fn encode_offers(body: Text) -> PyResult<String> {
 #[pyfunction]
 pub(crate) fn encode_payment_request(body: Text) -> PyResult<String> {
     let r = CoreRequest::decode(&body.0).py()?;
-    text(grow(body.0.len() * 2 + 128, |buf| write_all(buf, |w| r.encode(w))).py()?)
+    text(
+        grow(body.0.len() * 2 + 128, |buf| {
+            write_all(buf, |w| r.encode(w))
+        })
+        .py()?,
+    )
 }
 
 /// The answer to a payment request.
@@ -218,7 +226,10 @@ pub(crate) struct PaymentRequestResponse {
 #[pyfunction]
 pub(crate) fn decode_payment_request_response(body: Text) -> PyResult<PaymentRequestResponse> {
     let r = CoreResponse::decode(&body.0).py()?;
-    let json = grow(body.0.len() * 2 + 128, |buf| write_all(buf, |w| r.encode(w))).py()?;
+    let json = grow(body.0.len() * 2 + 128, |buf| {
+        write_all(buf, |w| r.encode(w))
+    })
+    .py()?;
     let s = |v: Option<pay402::json::JsonStr<'_>>| v.map(|t| t.to_string());
     Ok(PaymentRequestResponse {
         version: s(r.version),
@@ -254,7 +265,9 @@ pub(crate) fn verify_webhook(
 pub(crate) fn sign_webhook(secret: &[u8], timestamp: u64, body: &[u8]) -> PyResult<String> {
     text(
         grow(128, |buf| {
-            write_all(buf, |w| pay402::offers::sign_webhook(secret, timestamp, body, w))
+            write_all(buf, |w| {
+                pay402::offers::sign_webhook(secret, timestamp, body, w)
+            })
         })
         .py()?,
     )

@@ -3,11 +3,11 @@
 use crate::convert::{PyAddress, PyU256, Text, Uint, address, grow, text};
 use crate::errors::CoreResult;
 use crate::x402::{Verified, verified, verify_policy};
+use pay402::writer::write_all;
 use pay402::ws402::{
     End, Event, Message, Meter as CoreMeter, MeterConfig, Outcome, SESSION_RECORD_LEN, Schema,
     SessionRecord, UsageUpdate,
 };
-use pay402::writer::write_all;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -128,9 +128,8 @@ impl Meter {
             kind,
             &["tick", "close", "bytes_in", "bytes_out", "message"],
         )?;
-        let need_n = || {
-            n.ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("{kind} needs n")))
-        };
+        let need_n =
+            || n.ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("{kind} needs n")));
         let event = match kind {
             "tick" => Event::Tick,
             "close" => Event::Close,
@@ -170,7 +169,12 @@ impl Meter {
     /// The `usage_update` message for this session (JSON text).
     fn usage_update(&self, session_id: &str) -> PyResult<String> {
         let msg = Message::UsageUpdate(UsageUpdate::from_meter(session_id, &self.record.meter));
-        text(grow(256 + session_id.len(), |buf| write_all(buf, |w| msg.encode(w))).py()?)
+        text(
+            grow(256 + session_id.len(), |buf| {
+                write_all(buf, |w| msg.encode(w))
+            })
+            .py()?,
+        )
     }
 
     #[getter]
@@ -257,7 +261,6 @@ impl Meter {
     requirements, payment, *, now_ms, price_per_second, max_session_seconds, amount="exact",
     signature="strict", valid_before_slack=6, accepted="deep_equal"
 ))]
-#[allow(clippy::too_many_arguments, reason = "keyword-only policy fields, as the core's struct")]
 pub(crate) fn start_with_x402(
     requirements: Text,
     payment: Text,
@@ -301,7 +304,10 @@ pub(crate) struct Ws402Message {
 #[pyfunction]
 pub(crate) fn decode_ws402_message(frame: Text) -> PyResult<Ws402Message> {
     let msg = Message::decode(&frame.0).py()?;
-    let json = grow(frame.0.len() * 2 + 128, |buf| write_all(buf, |w| msg.encode(w))).py()?;
+    let json = grow(frame.0.len() * 2 + 128, |buf| {
+        write_all(buf, |w| msg.encode(w))
+    })
+    .py()?;
     Ok(Ws402Message {
         r#type: msg.type_name(),
         json: text(json)?,
@@ -312,7 +318,12 @@ pub(crate) fn decode_ws402_message(frame: Text) -> PyResult<Ws402Message> {
 #[pyfunction]
 pub(crate) fn decode_ws402_schema(body: Text) -> PyResult<String> {
     let schema = Schema::decode(&body.0).py()?;
-    text(grow(body.0.len() * 2 + 256, |buf| write_all(buf, |w| schema.encode(w))).py()?)
+    text(
+        grow(body.0.len() * 2 + 256, |buf| {
+            write_all(buf, |w| schema.encode(w))
+        })
+        .py()?,
+    )
 }
 
 /// Registers the WS402 items.

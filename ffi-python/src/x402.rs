@@ -12,8 +12,9 @@ use pay402::x402::client::{
 };
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, DecodeReason, Network, PaymentKind, PaymentPayload,
-    PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse, Verified as CoreVerified,
-    VerifyInput, VerifyPolicy, VerifyRequest, VerifyResponse, X402Version, header,
+    PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse,
+    Verified as CoreVerified, VerifyInput, VerifyPolicy, VerifyRequest, VerifyResponse,
+    X402Version, header,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -68,7 +69,9 @@ fn header_or_body(header: Option<Text>, body: Option<Text>) -> PyResult<Vec<u8>>
     match (header, body) {
         (Some(h), None) => header_json(&h.0),
         (None, Some(b)) => Ok(b.0),
-        _ => Err(PyTypeError::new_err("give exactly one of `header` or `body`")),
+        _ => Err(PyTypeError::new_err(
+            "give exactly one of `header` or `body`",
+        )),
     }
 }
 
@@ -171,7 +174,7 @@ pub(crate) fn encode_header(json: Text) -> PyResult<String> {
 
 /// Decodes an x402 header value (base64; missing padding accepted) into its JSON bytes.
 #[pyfunction]
-pub(crate) fn decode_header<'py>(py: Python<'py>, value: Text) -> PyResult<Bound<'py, PyBytes>> {
+pub(crate) fn decode_header(py: Python<'_>, value: Text) -> PyResult<Bound<'_, PyBytes>> {
     Ok(PyBytes::new(py, &header_json(&value.0)?))
 }
 
@@ -219,7 +222,7 @@ pub(crate) fn verified(v: &CoreVerified) -> Verified {
     }
 }
 
-/// The verification policy from keyword arguments (defaults: exact, strict, 6, deep_equal).
+/// The verification policy from keyword arguments (defaults: exact, strict, 6, `deep_equal`).
 pub(crate) fn verify_policy(
     amount: &str,
     signature: &str,
@@ -256,7 +259,6 @@ pub(crate) fn signature_policy(name: &str) -> PyResult<SignaturePolicy> {
     requirements, payment, *, now, amount="exact", signature="strict", valid_before_slack=6,
     accepted="deep_equal", settle_amount=None, facilitator=None
 ))]
-#[allow(clippy::too_many_arguments, reason = "keyword-only policy fields, as the core's struct")]
 pub(crate) fn verify_payment(
     py: Python<'_>,
     requirements: Text,
@@ -333,7 +335,10 @@ pub(crate) fn select_payment(
     let mut policy = PayerPolicy::new(&networks, &assets, max_amount.0);
     policy.allow_permit2 = allow_permit2;
     let chosen = pay402::x402::client::select(&required, &policy).py()?;
-    let json = write_json(payment_required.0.len(), |w| chosen.requirements.write_json(w)).py()?;
+    let json = write_json(payment_required.0.len(), |w| {
+        chosen.requirements.write_json(w)
+    })
+    .py()?;
     Ok(Selection {
         index: chosen.index,
         method: match chosen.method {
@@ -402,7 +407,8 @@ pub(crate) struct PaymentDraft {
 impl PaymentDraft {
     fn with<T>(&self, f: impl FnOnce(&CoreDraft<'_>) -> PyResult<T>) -> PyResult<T> {
         let required = PaymentRequired::from_json(&self.required).py()?;
-        let draft = CoreDraft::new(&required, self.index, self.payer, self.now, &self.nonce).py()?;
+        let draft =
+            CoreDraft::new(&required, self.index, self.payer, self.now, &self.nonce).py()?;
         f(&draft)
     }
 }
@@ -511,7 +517,11 @@ impl PaymentDraft {
     }
 
     fn __repr__(&self) -> String {
-        format!("PaymentDraft(payer={:?}, accept_index={})", address(&self.payer), self.index)
+        format!(
+            "PaymentDraft(payer={:?}, accept_index={})",
+            address(&self.payer),
+            self.index
+        )
     }
 }
 
