@@ -338,6 +338,18 @@ impl Macaroon {
         })
     }
 
+    /// Equal when the V2 encodings are equal (the same macaroon, whatever its serialization).
+    fn __eq__(&self, other: &Self) -> PyResult<bool> {
+        Ok(self.with(Self::v2)? == other.with(Self::v2)?)
+    }
+
+    fn __hash__(&self) -> PyResult<u64> {
+        use core::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.with(Self::v2)?.hash(&mut h);
+        Ok(h.finish())
+    }
+
     fn __repr__(&self) -> PyResult<String> {
         self.with(|mac| {
             Ok(format!(

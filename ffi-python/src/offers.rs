@@ -246,8 +246,8 @@ pub(crate) fn decode_payment_request_response(body: Text) -> PyResult<PaymentReq
 }
 
 /// Verifies a `Fewsats-Signature` header (`t=…,v1=…`) over the raw body with the webhook
-/// secret; returns the signed timestamp. Raises `OffersError` `webhook_header`,
-/// `webhook_timestamp`, `webhook_signature`.
+/// secret; returns the signed timestamp. Raises `OffersError` `webhook_header_malformed`,
+/// `webhook_timestamp_out_of_tolerance`, `webhook_signature_mismatch`.
 #[pyfunction]
 #[pyo3(signature = (header, body, secret, *, now, tolerance_seconds=300))]
 pub(crate) fn verify_webhook(

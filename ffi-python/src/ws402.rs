@@ -44,6 +44,26 @@ pub(crate) struct MeterOutcome {
     end: Option<SessionEnd>,
 }
 
+#[pymethods]
+impl SessionEnd {
+    fn __repr__(&self) -> String {
+        format!(
+            "SessionEnd(reason={:?}, at_ms={}, consumed={}, refund={})",
+            self.reason, self.at_ms, self.consumed.0, self.refund.0
+        )
+    }
+}
+
+#[pymethods]
+impl MeterOutcome {
+    fn __repr__(&self) -> String {
+        format!(
+            "MeterOutcome(status={:?}, consumed={})",
+            self.status, self.consumed.0
+        )
+    }
+}
+
 /// One metered WS402 session: exact integer metering of `price_per_second` against `paid`,
 /// capped at `max_session_seconds`; the session ends exactly once.
 ///

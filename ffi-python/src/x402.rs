@@ -41,9 +41,12 @@ impl X402Message {
     }
 
     fn __repr__(&self) -> String {
+        let version = self
+            .x402_version
+            .map_or_else(|| "None".to_owned(), |v| v.to_string());
         format!(
-            "X402Message(kind={:?}, x402_version={:?}, json={:?})",
-            self.kind, self.x402_version, self.json
+            "X402Message(kind={:?}, x402_version={version}, json={:?})",
+            self.kind, self.json
         )
     }
 }
