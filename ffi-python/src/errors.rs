@@ -169,6 +169,7 @@ simple!(
     pay402::base64::Base64Error => Codec,
     pay402::hex::HexError => Codec,
     pay402::json::JsonError => Codec,
+    pay402::http_auth::AuthError => Codec,
     pay402::u256::U256Error => Codec,
     pay402::evm::AddressError => Evm,
     pay402::evm::SignatureError => Evm,

@@ -22,6 +22,7 @@ mod convert;
 mod dialects;
 mod errors;
 mod evm;
+mod http_auth;
 mod macaroon;
 mod offers;
 mod ws402;
@@ -42,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     offers::register(m)?;
     ws402::register(m)?;
     dialects::register(m)?;
+    http_auth::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

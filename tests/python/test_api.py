@@ -8,7 +8,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import random
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List, Type
 
 import pytest
 
@@ -21,7 +21,7 @@ NOW = 1_740_672_100
 NONCE = bytes([0x42] * 32)
 
 # x402.md §3.3
-REQUIREMENTS = {
+REQUIREMENTS: Dict[str, Any] = {
     "scheme": "exact",
     "network": "eip155:84532",
     "amount": "10000",
@@ -116,7 +116,7 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
     ],
 )
 def test_each_area_raises_its_class_with_the_core_code(
-    call: Callable[[], Any], cls: type, code: str
+    call: Callable[[], Any], cls: Type[pay402.Error], code: str
 ) -> None:
     with pytest.raises(cls) as info:
         call()
@@ -552,3 +552,29 @@ def test_concurrent_verification_is_consistent() -> None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(verify, headers * 8))
     assert results == [("0x" + bytes([n]).hex() * 32) for n in range(16)] * 8
+
+
+# --- HTTP auth fields, networks, default assets ----------------------------------------------
+
+
+def test_folded_challenges_parse_in_order() -> None:
+    # aperture's two challenge lines folded into one value (l402.md §4.1, §4.3)
+    value = 'LSAT macaroon="AgEEbHNhdA==", invoice="lnbc1", L402 macaroon="AgEEbHNhdA==", invoice="lnbc1"'
+    cs = pay402.parse_challenges(value)
+    assert [c.scheme for c in cs] == ["LSAT", "L402"]
+    assert cs[1].param("MACAROON") == "AgEEbHNhdA==" and cs[1].token68 is None
+    written = pay402.write_challenge("L402", [("macaroon", "AgEEbHNhdA=="), ("invoice", 'a"b')])
+    assert pay402.parse_challenges(written)[0].params == [("macaroon", "AgEEbHNhdA=="), ("invoice", 'a"b')]
+    assert pay402.parse_credentials("L402 mac:preimage") == ("L402", "mac:preimage")
+    with pytest.raises(pay402.CodecError):
+        pay402.parse_challenges('realm="x"')
+
+
+def test_networks_and_default_assets() -> None:
+    assert pay402.resolve_network("base") == ("eip155:8453", 8453)
+    assert pay402.resolve_network("eip155:84532") == ("eip155:84532", 84532)
+    assert pay402.resolve_network("cosmos:hub") is None
+    asset = pay402.default_asset(84532)
+    assert asset is not None and asset.symbol == "USDC" and asset.decimals == 6
+    assert asset.address.lower() == REQUIREMENTS["asset"].lower()
+    assert pay402.default_asset(999_999_999) is None
