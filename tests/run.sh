@@ -88,9 +88,11 @@ demo() {
 
 bare_metal_build() {
   cargo build -p pay402 --target thumbv7em-none-eabihf --release &&
-    # nothing in the graph may turn on alloc, std or getrandom
-    ! cargo tree -p pay402 --target thumbv7em-none-eabihf -e features 2>/dev/null |
-      grep -E 'feature "(alloc|std|getrandom)"'
+    # nothing in the library's own graph (normal dependencies; dev-dependencies such as the demo's
+    # WebSocket library never reach it) may turn on alloc, std or getrandom
+    local tree
+    tree=$(cargo tree -p pay402 --target thumbv7em-none-eabihf -e normal,features) || return 1
+    ! grep -E 'feature "(alloc|std|getrandom)"' <<<"$tree"
 }
 
 wasm_build() {
@@ -142,6 +144,7 @@ step "demo: 402 round trips over localhost HTTP" demo
 step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
 step "core builds for wasm32-unknown-unknown" wasm_build
 step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
+step "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 echo

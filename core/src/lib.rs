@@ -18,6 +18,7 @@ pub mod writer;
 pub mod bolt11;
 pub mod dialects;
 pub mod evm;
+pub mod l402;
 pub mod macaroon;
 pub mod offers;
 pub mod ws402;

@@ -28,4 +28,12 @@ fuzz_target!(|data: &[u8]| {
         let _ = pay402::dialects::decimal_to_atomic(text, 18);
     }
     let _ = pay402::dialects::SandboxRequirements::decode(data);
+    // The entitlement record a host persists: whatever decodes re-encodes to the same bytes.
+    if let Ok(entitlement) = pay402::offers::Entitlement::decode(data) {
+        let bytes = entitlement.encode();
+        assert_eq!(
+            pay402::offers::Entitlement::decode(&bytes).map(|e| e.encode()),
+            Ok(bytes)
+        );
+    }
 });

@@ -15,6 +15,7 @@
 )]
 
 mod http;
+mod l402_round;
 mod show;
 mod ws402_round;
 mod x402_round;
@@ -23,7 +24,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     println!("pay402 demo: HTTP 402 round trips on localhost");
-    match x402_round::run().and_then(|key| ws402_round::run(&key)) {
+    match x402_round::run().and_then(|key| {
+        l402_round::run()?;
+        ws402_round::run(&key)
+    }) {
         Ok(()) => {
             println!("\ndemo: all round trips succeeded");
             ExitCode::SUCCESS

@@ -65,6 +65,18 @@ impl Eip712Domain<'_> {
     /// Keccak-256 of this domain's `EIP712Domain(...)` type string (fields present, in EIP-712
     /// order: name, version, chainId, verifyingContract).
     pub fn type_hash(&self) -> [u8; 32] {
+        // The two shapes x402 signs every time (EIP-3009's four fields, Permit2's three) come
+        // from constants that the tests recompute from their type strings.
+        match (
+            self.name.is_some(),
+            self.version.is_some(),
+            self.chain_id.is_some(),
+            self.verifying_contract.is_some(),
+        ) {
+            (true, true, true, true) => return EIP712_DOMAIN_TYPEHASH,
+            (true, false, true, true) => return EIP712_DOMAIN_TYPEHASH_NO_VERSION,
+            _ => {}
+        }
         let fields = [
             (self.name.is_some(), "string name"),
             (self.version.is_some(), "string version"),
@@ -190,6 +202,16 @@ mod tests {
         assert_eq!(
             Eip712Domain::default().type_hash(),
             keccak256(b"EIP712Domain()")
+        );
+        // A shape without a constant goes through the general path.
+        let name_and_contract = Eip712Domain {
+            version: None,
+            chain_id: None,
+            ..full
+        };
+        assert_eq!(
+            name_and_contract.type_hash(),
+            keccak256(b"EIP712Domain(string name,address verifyingContract)")
         );
     }
 

@@ -226,25 +226,56 @@ fn reject_duplicate_keys(text: &str, base: usize) -> Result<(), JsonError> {
     Ok(())
 }
 
+/// How many keys of one object [`check_object`] remembers on the stack; keys beyond it are
+/// compared by walking the object again (slower, same verdict).
+const KEY_CACHE: usize = 32;
+
 fn check_object(text: &str, body: usize, base: usize) -> Result<(), JsonError> {
     let mut members = Cursor::new(text, body);
+    let mut seen: [&str; KEY_CACHE] = [""; KEY_CACHE];
     let mut index = 0usize;
     while let Some((key_at, key, _)) = members.next_member() {
-        let key = JsonStr::Escaped(key);
-        let mut earlier = Cursor::new(text, body);
-        for _ in 0..index {
-            match earlier.next_member() {
-                Some((_, previous, _)) if JsonStr::Escaped(previous) == key => {
-                    return Err(JsonError::new(
-                        JsonErrorKind::DuplicateKey,
-                        base.saturating_add(key_at),
-                    ));
-                }
-                Some(_) => {}
-                None => break,
-            }
+        let cached = index.min(KEY_CACHE);
+        let duplicate = seen
+            .get(..cached)
+            .unwrap_or_default()
+            .iter()
+            .any(|p| same_key(p, key))
+            || (index > KEY_CACHE && seen_after_cache(text, body, index, key));
+        if duplicate {
+            return Err(JsonError::new(
+                JsonErrorKind::DuplicateKey,
+                base.saturating_add(key_at),
+            ));
+        }
+        if let Some(slot) = seen.get_mut(index) {
+            *slot = key;
         }
         index = index.saturating_add(1);
     }
     Ok(())
+}
+
+/// Keys compare after unescaping; keys without escapes (nearly all) compare as bytes.
+fn same_key(a: &str, b: &str) -> bool {
+    if a.contains('\\') || b.contains('\\') {
+        JsonStr::Escaped(a) == JsonStr::Escaped(b)
+    } else {
+        a == b
+    }
+}
+
+/// Whether `key` equals one of the members `KEY_CACHE..index` of the object at `body`.
+fn seen_after_cache(text: &str, body: usize, index: usize, key: &str) -> bool {
+    let mut earlier = Cursor::new(text, body);
+    for position in 0..index {
+        match earlier.next_member() {
+            Some((_, previous, _)) if position >= KEY_CACHE && same_key(previous, key) => {
+                return true;
+            }
+            Some(_) => {}
+            None => return false,
+        }
+    }
+    false
 }

@@ -608,3 +608,33 @@ fn parsing_arbitrary_bytes_never_panics() {
         mutated[i] = doc[i];
     }
 }
+
+/// `{"k0":1,…,"k39":1,"<last>":1}` written into `buf`.
+fn forty_keys_then<'b>(buf: &'b mut [u8], last: &str) -> &'b [u8] {
+    use core::fmt::Write as _;
+    let mut w = Writer::new(buf);
+    let _ = w.push_byte(b'{');
+    for i in 0..40 {
+        let _ = write!(w, "\"k{i}\":1,");
+    }
+    let _ = write!(w, "\"{last}\":1}}");
+    w.into_written()
+}
+
+#[test]
+fn rejects_duplicates_in_objects_wider_than_the_key_cache() {
+    let mut buf = [0u8; 1024];
+    assert!(RawValue::parse(forty_keys_then(&mut buf, "k40")).is_ok());
+    // a duplicate of a key the cache remembers, found after the cache is full
+    let mut buf = [0u8; 1024];
+    let err = RawValue::parse(forty_keys_then(&mut buf, "k3")).unwrap_err();
+    assert_eq!(err.kind(), JsonErrorKind::DuplicateKey);
+    // a duplicate of a key past the cache, found by walking the object again
+    let mut buf = [0u8; 1024];
+    let err = RawValue::parse(forty_keys_then(&mut buf, "k35")).unwrap_err();
+    assert_eq!(err.kind(), JsonErrorKind::DuplicateKey);
+    // an escaped spelling of a key past the cache is still the same key
+    let mut buf = [0u8; 1024];
+    let err = RawValue::parse(forty_keys_then(&mut buf, "\\u006b36")).unwrap_err();
+    assert_eq!(err.kind(), JsonErrorKind::DuplicateKey);
+}

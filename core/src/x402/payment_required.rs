@@ -149,7 +149,7 @@ impl<'a> PaymentRequired<'a> {
 
 /// Decodes the `accepts` array with `decode` for each entry.
 fn accepts<'a, T>(
-    obj: &RawValue<'a>,
+    obj: &impl field::Members<'a>,
     decode: impl Fn(RawValue<'a>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T, MAX_ACCEPTS>, DecodeError> {
     const KEY: &str = "accepts";

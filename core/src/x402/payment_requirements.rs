@@ -125,7 +125,7 @@ impl<'a> PaymentRequirementsV2<'a> {
             pay_to: field::required_str(&obj, "payTo")?,
             max_timeout_seconds: field::required_positive_u64(&obj, "maxTimeoutSeconds")?,
             extra: field::optional_object(&obj, "extra")?,
-            raw: Some(obj),
+            raw: Some(obj.raw()),
         })
     }
 
@@ -160,9 +160,9 @@ impl<'a> PaymentRequirements<'a> {
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
         let obj = field::object(value, "paymentRequirements")?;
         if field::member(&obj, "amount").is_some() {
-            PaymentRequirementsV2::from_json_value(obj).map(Self::V2)
+            PaymentRequirementsV2::from_json_value(obj.raw()).map(Self::V2)
         } else {
-            PaymentRequirementsV1::from_json_value(obj).map(Self::V1)
+            PaymentRequirementsV1::from_json_value(obj.raw()).map(Self::V1)
         }
     }
 

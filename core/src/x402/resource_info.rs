@@ -32,7 +32,7 @@ impl<'a> ResourceInfo<'a> {
             url,
             description: field::optional_str(&obj, "description")?,
             mime_type: field::optional_str(&obj, "mimeType")?,
-            raw: Some(obj),
+            raw: Some(obj.raw()),
         })
     }
 

@@ -349,8 +349,8 @@ fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a
 }
 
 /// `extra.<key>` as a non-empty string (the reference rejects a missing or empty value).
-fn domain_text<'b>(
-    extra: &RawValue<'_>,
+fn domain_text<'a: 'b, 'b>(
+    extra: &RawValue<'a>,
     key: &'static str,
     buf: &'b mut [u8],
 ) -> Result<&'b str, VerifyError> {

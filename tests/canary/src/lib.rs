@@ -466,3 +466,82 @@ pub extern "C" fn canary_dialects(body: &[u8; 1024], out: &mut [u8; 512]) -> usi
     total += usize::from(accept_once(&mut store, body).is_err());
     total
 }
+
+/// L402: challenge and credential parsing and writing, identifier, minting, verification with
+/// the satisfiers, the hex header form and the client checks.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_l402(
+    header: &[u8; 1024],
+    key: &[u8; 32],
+    now: u64,
+    out: &mut [u8; 2048],
+) -> usize {
+    use pay402::l402::{
+        ClientPolicy, Credential, FnSatisfier, Identifier, L402Error, Scheme, Target, challenges,
+        check_challenge, mint_token, parse_macaroon_header, select_challenge, services_caveat,
+        valid_until_caveat, verify_authorization, write_challenge, write_macaroon_header,
+    };
+    use pay402::writer::Writer;
+
+    let Ok(text) = core::str::from_utf8(header) else {
+        return 0;
+    };
+    let mut total = challenges(text).filter(Result::is_ok).count();
+    let mut scratch = [0u8; 1024];
+    if let Ok(c) = select_challenge(&[text]) {
+        let policy = ClientPolicy {
+            network: pay402::bolt11::Network::Bitcoin,
+            budget_msat: 1_000_000,
+        };
+        if let Ok(p) = check_challenge(&c, &policy, now, &mut scratch) {
+            let mut w = Writer::new(&mut out[..]);
+            total += usize::from(p.write_authorization(&mut w, Scheme::L402, key).is_ok());
+        }
+    }
+    if let Ok(cred) = Credential::parse(text) {
+        total += cred.macaroon_count();
+    }
+    let custom = FnSatisfier {
+        condition: "tier",
+        previous: |_: &[u8], _: &[u8]| Ok::<(), L402Error>(()),
+        last: |v: &[u8]| {
+            if v == b"gold" {
+                Ok(())
+            } else {
+                Err(L402Error::CaveatNotSatisfied)
+            }
+        },
+    };
+    let keys = |_: &[u8; 32]| Some(*key);
+    let target = Target {
+        service: "svc",
+        capability: Some("read"),
+        now,
+    };
+    total += usize::from(
+        verify_authorization(&[text], &mut scratch, &keys, &target, &[&custom]).is_ok(),
+    );
+    let mut scratch2 = [0u8; 512];
+    if let Ok((mac, pre)) = parse_macaroon_header(text, &mut scratch2) {
+        total += usize::from(pre[0]);
+        let mut w = Writer::new(&mut out[..]);
+        let mut att = [0u8; 600];
+        total += usize::from(write_macaroon_header(&mut w, &mac, key, &mut att).is_ok());
+    }
+    let id = Identifier::new(*key, *key);
+    total += usize::from(Identifier::parse(&id.to_bytes()).is_ok());
+    let mut a = [0u8; 64];
+    let mut b = [0u8; 64];
+    if let (Ok(s), Ok(v)) = (
+        services_caveat(&mut a, &[("svc", 0)]),
+        valid_until_caveat(&mut b, "svc", now),
+    ) {
+        let mut buf = [0u8; 512];
+        if let Ok(mac) = mint_token(&mut buf, key, &id, "lsat", &[s, v]) {
+            let mut w = Writer::new(&mut out[..]);
+            total += usize::from(write_challenge(&mut w, Scheme::Lsat, mac, "lnbc1").is_ok());
+        }
+    }
+    total
+}

@@ -29,6 +29,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node gen/js_macaroon.mjs "$out"
 .venv/bin/python gen/pymacaroons_gen.py "$out"
+.venv/bin/python gen/pymacaroons_l402.py "$out"
 python3 spec/macaroon_published_vectors.py "$out"
 
 status=0

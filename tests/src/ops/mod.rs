@@ -3,6 +3,7 @@
 
 mod bolt11;
 mod evm;
+mod l402;
 mod macaroon;
 mod offers;
 mod ws402;
@@ -35,6 +36,11 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "bolt11.decode" => bolt11::decode(input),
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
+        "l402.challenge.parse" => l402::challenge_parse(input),
+        "l402.challenge.encode" => l402::challenge_encode(input),
+        "l402.authorization.parse" => l402::authorization_parse(input),
+        "l402.verify" => l402::verify(input),
+        "l402.mint" => l402::mint(input),
         _ => Err("unsupported op".into()),
     }
 }

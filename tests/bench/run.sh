@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# pay402 vs peer libraries, same inputs, same method, back to back; writes tests/bench/REPORT.md.
+#
+#   tests/bench/run.sh                       # 3 rounds; per measurement 1 s warm-up, 31 samples of ~20 ms
+#   ROUNDS=5 SAMPLES=51 SAMPLE_MS=50 WARMUP_MS=2000 tests/bench/run.sh
+#   NO_CALLGRIND=1 tests/bench/run.sh        # skip the instruction counts (needs valgrind)
+#
+# A report, not a test: it never fails because of a number, only when a peer or the build
+# breaks or a peer's result is wrong (every script checks its answer before timing).
+# Needs cargo, node/npm and python3. Peers come from the pinned installs of tests/peers (made by
+# their regenerate.sh scripts when missing); coincurve comes from tests/bench/requirements.txt.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+ROUNDS=${ROUNDS:-3}
+SAMPLES=${SAMPLES:-31}
+SAMPLE_MS=${SAMPLE_MS:-20}
+WARMUP_MS=${WARMUP_MS:-1000}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
+peers="$root/tests/peers"
+
+# --- installs (skipped when they already match their lock files)
+if [[ ! -f "$peers/node_modules/.pay402-lock" || ! -f "$peers/.venv/.pay402-lock" ]]; then
+  bash "$peers/regenerate.sh"
+fi
+if [[ ! -f "$peers/macaroon/node_modules/.pay402-lock" || ! -f "$peers/macaroon/.venv/.pay402-lock" ]]; then
+  bash "$peers/macaroon/regenerate.sh"
+fi
+if [[ ! -f "$peers/bolt11/node_modules/.pay402-lock" ]]; then
+  bash "$peers/bolt11/regenerate.sh"
+fi
+want_py="$(sha "$here/requirements.txt")"
+if [[ ! -x "$here/.venv/bin/python" || ! -f "$here/.venv/.pay402-lock" || "$(cat "$here/.venv/.pay402-lock")" != "$want_py" ]]; then
+  rm -rf "$here/.venv"
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  echo "$want_py" > "$here/.venv/.pay402-lock"
+fi
+
+# --- the Rust timing binary (pay402 + libsecp256k1), release profile with LTO
+cargo build --release --quiet --manifest-path "$here/rust/Cargo.toml"
+timing="$here/rust/target/release/pay402-bench-timing"
+
+out="$root/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "--- round $round/$ROUNDS (load $(loadavg))" >&2
+  {
+    printf '{"round":%d,"event":"start","loadavg":"%s","date":"%s"}\n' "$round" "$(loadavg)" "$(date -u +%FT%TZ)"
+    "$timing" --samples "$SAMPLES" --sample-ms "$SAMPLE_MS" --warmup-ms "$WARMUP_MS"
+    node "$here/peers.mjs" "$SAMPLES" "$SAMPLE_MS" "$WARMUP_MS"
+    "$peers/.venv/bin/python" "$here/peers.py" eth-account "$SAMPLES" "$SAMPLE_MS" "$WARMUP_MS"
+    "$here/.venv/bin/python" "$here/peers.py" eth-account "$SAMPLES" "$SAMPLE_MS" "$WARMUP_MS"
+    "$here/.venv/bin/python" "$here/peers.py" coincurve "$SAMPLES" "$SAMPLE_MS" "$WARMUP_MS"
+    "$peers/macaroon/.venv/bin/python" "$here/peers.py" pymacaroons "$SAMPLES" "$SAMPLE_MS" "$WARMUP_MS"
+    printf '{"round":%d,"event":"end","loadavg":"%s","date":"%s"}\n' "$round" "$(loadavg)" "$(date -u +%FT%TZ)"
+  } | tee "$out/round-$round.jsonl" >&2
+done
+
+# --- instruction counts: immune to machine load, so they decide the verify/recover ratio
+if [[ -z "${NO_CALLGRIND:-}" ]] && command -v valgrind >/dev/null; then
+  echo "--- callgrind instruction counts" >&2
+  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2; do
+    for n in 1 11; do
+      valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$op.$n" "$timing" --repeat "$op" "$n" 2>&1 |
+        sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d , |
+        xargs printf '{"event":"callgrind","op":"%s","repeat":%d,"instructions":%d}\n' "$op" "$n"
+    done
+  done | tee "$out/callgrind.jsonl" >&2
+fi
+
+python3 "$here/report.py" "$out" "$here/REPORT.md" \
+  "ROUNDS=$ROUNDS SAMPLES=$SAMPLES SAMPLE_MS=$SAMPLE_MS WARMUP_MS=$WARMUP_MS tests/bench/run.sh"
