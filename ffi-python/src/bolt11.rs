@@ -65,7 +65,7 @@ impl Bolt11Invoice {
     /// bits). `require_payment_secret=False` reads pre-2021 invoices. Raises `Bolt11Error`.
     #[staticmethod]
     #[pyo3(signature = (invoice, *, require_payment_secret=true))]
-    fn decode(invoice: &str, require_payment_secret: bool) -> PyResult<Self> {
+    pub(crate) fn decode(invoice: &str, require_payment_secret: bool) -> PyResult<Self> {
         let inv = CoreInvoice::decode_with(invoice, &policy(require_payment_secret)).py()?;
         let description = match inv.description() {
             None => None,
@@ -152,22 +152,7 @@ impl Bolt11Invoice {
     ) -> PyResult<()> {
         let inv =
             CoreInvoice::decode_with(&self.invoice, &policy(self.require_payment_secret)).py()?;
-        let network = [
-            pay402::bolt11::Network::Bitcoin,
-            pay402::bolt11::Network::Testnet,
-            pay402::bolt11::Network::Signet,
-            pay402::bolt11::Network::Regtest,
-            pay402::bolt11::Network::Simnet,
-        ]
-        .into_iter()
-        .find(|n| n.prefix() == network)
-        .ok_or_else(|| {
-            PyErr::from(CoreError::custom(
-                Kind::Bolt11,
-                "bolt11_unknown_network",
-                format!("unknown network prefix {network:?} (bc, tb, tbs, bcrt, sb)"),
-            ))
-        })?;
+        let network = network_from_prefix(network)?;
         pay402::bolt11::check_l402_invoice(
             &inv,
             &L402InvoiceExpectation {
@@ -192,6 +177,27 @@ impl Bolt11Invoice {
             crate::convert::to_0x(&self.payment_hash.0)
         )
     }
+}
+
+/// A network given by its BOLT11 prefix (`bc`, `tb`, `tbs`, `bcrt`, `sb`); `Bolt11Error`
+/// `bolt11_unknown_network` otherwise.
+pub(crate) fn network_from_prefix(network: &str) -> PyResult<pay402::bolt11::Network> {
+    [
+        pay402::bolt11::Network::Bitcoin,
+        pay402::bolt11::Network::Testnet,
+        pay402::bolt11::Network::Signet,
+        pay402::bolt11::Network::Regtest,
+        pay402::bolt11::Network::Simnet,
+    ]
+    .into_iter()
+    .find(|n| n.prefix() == network)
+    .ok_or_else(|| {
+        PyErr::from(CoreError::custom(
+            Kind::Bolt11,
+            "bolt11_unknown_network",
+            format!("unknown network prefix {network:?} (bc, tb, tbs, bcrt, sb)"),
+        ))
+    })
 }
 
 /// Decodes a BOLT11 invoice (`Bolt11Invoice.decode`).

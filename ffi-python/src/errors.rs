@@ -28,6 +28,13 @@ pyo3::create_exception!(pay402, MacaroonError, Error, "Macaroons.");
 pyo3::create_exception!(pay402, Bolt11Error, Error, "BOLT11 invoices.");
 pyo3::create_exception!(
     pay402,
+    L402Error,
+    Error,
+    "L402 (Lightning Labs): challenges, credentials, tokens, verification, client checks. \
+     `.detail_code` is the finer reason of `invalid_credential` (e.g. `preimage_hex`)."
+);
+pyo3::create_exception!(
+    pay402,
     OffersError,
     Error,
     "Fewsats L402 offers, webhooks, entitlements."
@@ -58,6 +65,7 @@ pub(crate) enum Kind {
     Evm,
     Macaroon,
     Bolt11,
+    L402,
     Offers,
     Ws402,
     Codec,
@@ -124,6 +132,7 @@ impl From<CoreError> for PyErr {
             Kind::Evm => EvmError::new_err(message.clone()),
             Kind::Macaroon => MacaroonError::new_err(message.clone()),
             Kind::Bolt11 => Bolt11Error::new_err(message.clone()),
+            Kind::L402 => L402Error::new_err(message.clone()),
             Kind::Offers => OffersError::new_err(message.clone()),
             Kind::Ws402 => Ws402Error::new_err(message.clone()),
             Kind::Codec => CodecError::new_err(message.clone()),
@@ -237,6 +246,21 @@ impl IntoCore for pay402::macaroon::MacaroonError {
     }
 }
 
+impl IntoCore for pay402::l402::L402Error {
+    /// `invalid_credential` carries the fault's reason (`preimage_hex`, `schemes_disagree`, …)
+    /// as `.detail_code`; a malformed macaroon its `Malformed` reason.
+    fn into_core(self) -> CoreError {
+        use pay402::l402::L402Error as E;
+        use pay402::macaroon::MacaroonError as M;
+        let detail = match &self {
+            E::InvalidCredential(fault) => Some(fault.reason()),
+            E::Macaroon(M::Malformed(m)) => Some(m.reason()),
+            _ => None,
+        };
+        CoreError::new(Kind::L402, &self).detail(detail)
+    }
+}
+
 impl IntoCore for pay402::ws402::Ws402Error {
     fn into_core(self) -> CoreError {
         CoreError::new(Kind::Ws402, &self)
@@ -270,6 +294,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EvmError", py.get_type::<EvmError>())?;
     m.add("MacaroonError", py.get_type::<MacaroonError>())?;
     m.add("Bolt11Error", py.get_type::<Bolt11Error>())?;
+    m.add("L402Error", py.get_type::<L402Error>())?;
     m.add("OffersError", py.get_type::<OffersError>())?;
     m.add("Ws402Error", py.get_type::<Ws402Error>())?;
     m.add("CodecError", py.get_type::<CodecError>())?;

@@ -23,6 +23,7 @@ mod dialects;
 mod errors;
 mod evm;
 mod http_auth;
+mod l402;
 mod macaroon;
 mod offers;
 mod ws402;
@@ -39,6 +40,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     evm::register(m)?;
     macaroon::register(m)?;
     bolt11::register(m)?;
+    l402::register(m)?;
     codec::register(m)?;
     offers::register(m)?;
     ws402::register(m)?;

@@ -71,6 +71,18 @@ impl Macaroon {
         }
     }
 
+    /// A macaroon over binary bytes the core has already validated.
+    pub(crate) fn from_binary(bytes: Vec<u8>) -> Self {
+        Self {
+            source: Source::Binary(bytes),
+        }
+    }
+
+    /// The V2 binary form.
+    pub(crate) fn v2_bytes(&self) -> PyResult<Vec<u8>> {
+        self.with(Self::v2)
+    }
+
     fn v2(mac: &CoreMacaroon<'_>) -> PyResult<Vec<u8>> {
         grow(mac.v2_len() + 16, |buf| {
             pay402::writer::write_all(buf, |w| mac.encode_v2(w))
@@ -80,7 +92,7 @@ impl Macaroon {
 }
 
 /// Caveat conditions given as `str` (UTF-8) or `bytes`.
-fn condition(v: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+pub(crate) fn condition(v: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Ok(v.extract::<Text>()?.0)
 }
 
