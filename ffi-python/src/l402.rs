@@ -386,7 +386,7 @@ fn l402_write_macaroon_header(macaroon: MacaroonBytes, preimage: BytesOrHex) -> 
 /// then `caveats` in order (see `l402_services_caveat` & co.). Store `root_key` under
 /// `identifier.root_key_id`.
 #[pyfunction]
-#[pyo3(signature = (root_key, identifier, *, caveats=None, location=core_l402::APERTURE_LOCATION))]
+#[pyo3(signature = (root_key, identifier, *, caveats=None, location="lsat"))]
 fn l402_mint_token(
     root_key: &[u8],
     identifier: PyRef<'_, L402Identifier>,

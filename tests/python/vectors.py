@@ -279,6 +279,67 @@ def bolt11_decode(i: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+# --- L402 -----------------------------------------------------------------------------------
+
+
+def _strings(i: Dict[str, Any], key: str) -> List[str]:
+    """A string or an array of strings (the Rust runner's `strings`)."""
+    v = i.get(key)
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return list(v)
+    raise BadInput(key)
+
+
+def l402_challenge_parse(i: Dict[str, Any]) -> Dict[str, Any]:
+    found = pay402.l402_parse_challenges(_strings(i, "headers"))
+    return {
+        "challenges": [
+            {"scheme": c.scheme, "macaroon": c.macaroon, "invoice": c.invoice} for c in found
+        ]
+    }
+
+
+def l402_challenge_encode(i: Dict[str, Any]) -> Dict[str, Any]:
+    return {"headers": pay402.l402_challenge_headers(i["macaroon"], i["invoice"])}
+
+
+def l402_authorization_parse(i: Dict[str, Any]) -> Dict[str, Any]:
+    cred = pay402.l402_parse_authorization(i["header"])
+    return {
+        "scheme": cred.scheme,
+        "macaroons": cred.macaroons,
+        "preimage_hex": cred.preimage_hex,
+    }
+
+
+def l402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    root_key = bytes.fromhex(i["root_key_hex"])
+    if len(root_key) != 32:
+        raise BadInput("root_key_hex")
+    # The Rust runner's store answers every lookup with the one root key.
+    ident = pay402.l402_verify_authorization(
+        _strings(i, "authorization"),
+        lambda _root_key_id: root_key,
+        service=i["service"],
+        capability=i.get("capability"),
+        now=i["now"],
+    )
+    return {"payment_hash_hex": _hex(ident.payment_hash), "token_id_hex": _hex(ident.token_id)}
+
+
+def l402_mint(i: Dict[str, Any]) -> Dict[str, Any]:
+    caveats = _strings(i, "caveats") if "caveats" in i else []
+    mac = pay402.l402_mint_token(
+        bytes.fromhex(i["root_key_hex"]),
+        pay402.L402Identifier(i["payment_hash_hex"], i["token_id_hex"]),
+        caveats=caveats,
+        location=i.get("location") or "lsat",
+    )
+    return {"token": mac.serialize(), "signature_hex": _hex(mac.signature)}
+
+
 # --- offers ---------------------------------------------------------------------------------
 
 
@@ -360,6 +421,11 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "macaroon.verify": macaroon_verify,
     "macaroon.bind": macaroon_bind,
     "bolt11.decode": bolt11_decode,
+    "l402.challenge.parse": l402_challenge_parse,
+    "l402.challenge.encode": l402_challenge_encode,
+    "l402.authorization.parse": l402_authorization_parse,
+    "l402.verify": l402_verify,
+    "l402.mint": l402_mint,
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
 }
