@@ -47,6 +47,7 @@ ERROR_CLASSES = [
     pay402.EvmError,
     pay402.MacaroonError,
     pay402.Bolt11Error,
+    pay402.L402Error,
     pay402.OffersError,
     pay402.Ws402Error,
     pay402.CodecError,
@@ -59,7 +60,11 @@ def test_error_hierarchy_is_one_base_class_per_area() -> None:
     for cls in ERROR_CLASSES:
         assert issubclass(cls, pay402.Error)
         assert cls.__module__ == "pay402"
-    assert len(set(ERROR_CLASSES)) == 8
+    exported = {
+        v for v in vars(pay402).values()
+        if isinstance(v, type) and issubclass(v, pay402.Error) and v is not pay402.Error
+    }
+    assert exported == set(ERROR_CLASSES) and len(ERROR_CLASSES) == 9
 
 
 def test_user_raised_errors_have_default_attributes() -> None:
@@ -107,6 +112,7 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
         (lambda: pay402.to_checksum_address("0x12"), pay402.EvmError, "address_wrong_length"),
         (lambda: pay402.Macaroon.decode(""), pay402.MacaroonError, "malformed"),
         (lambda: pay402.decode_bolt11("lnbc1"), pay402.Bolt11Error, "bolt11_too_short"),
+        (lambda: pay402.l402_parse_authorization("Bearer x"), pay402.L402Error, "invalid_credential"),
         (lambda: pay402.decode_offers("[]"), pay402.OffersError, "not_an_object"),
         (lambda: pay402.Meter.from_bytes(b"x"), pay402.Ws402Error, "invalid_record_length"),
         (lambda: pay402.parse_u256("01"), pay402.CodecError, "u256_leading_zero"),
