@@ -278,12 +278,40 @@ def test_check_challenge_then_authorization() -> None:
     assert e.code.startswith("bolt11_")
 
 
-def test_check_challenge_then_pay_with_known_preimage() -> None:
-    # A token whose identifier carries sha256(PREIMAGE): the credential built by the payable
-    # challenge's own writer verifies on the server (the invoice check is done on another token).
-    mac = _mint()
-    auth = pay402.l402_write_authorization(mac, PREIMAGE)
-    assert pay402.l402_verify_authorization(auth, lambda _: ROOT_KEY, service="svc", now=0).token_id == TOKEN_ID
+def test_full_client_round_trip_with_a_published_preimage() -> None:
+    # l402.md §14.7: Fewsats' published invoice (17 sat, issued 1724856445, expiry 86400) and
+    # its preimage. Server mints for its payment hash; the client checks, "pays", answers.
+    invoice = (
+        "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hx"
+        "egcqzzsxqyz5vqsp54ceypjapjxntxrtnhkyfrds7m5u9stn8x6gkmf5dx6z56ksy6l3q9qxpqysgqnkxdtwqx"
+        "hkvrav3d3wv83yxn45yrdywxu2mnyh4p7ecncuqsv4gn0xrfl6w57hd9lnc5eghdf536dqy5gf2uuly04nrtdj"
+        "cwvezkt6cqtttnzj"
+    )
+    preimage = bytes.fromhex("b184b87e7a4f802bf41cd26c82d9d883b9cf7bb86f8dcfc4f394634ff711f628")
+    now = 1_724_856_445 + 60
+    ident = pay402.L402Identifier(pay402.l402_payment_hash(preimage), TOKEN_ID)
+    caveats = [
+        pay402.l402_services_caveat([("demo", 0)]),
+        pay402.l402_capabilities_caveat("demo", ["read"]),
+        pay402.l402_valid_until_caveat("demo", now + 3600),
+    ]
+    mac = pay402.l402_mint_token(ROOT_KEY, ident, caveats=caveats)
+    keys = {ident.root_key_id: ROOT_KEY}
+
+    headers = pay402.l402_challenge_headers(mac, invoice)
+    payable = pay402.l402_check_challenge(
+        pay402.l402_select_challenge(headers), network="bc", budget_msat=20_000, now=now
+    )
+    assert payable.invoice.amount_msat == 17_000
+    assert _code(lambda: payable.authorization(PREIMAGE)).code == "invalid_preimage"
+    for scheme in ("L402", "LSAT"):
+        auth = payable.authorization(preimage.hex(), scheme=scheme)
+        assert auth == pay402.l402_write_authorization(mac, preimage, scheme=scheme)
+        got = pay402.l402_verify_authorization(auth, keys, service="demo", capability="read", now=now)
+        assert got == ident
+    assert _code(
+        lambda: pay402.l402_verify_authorization(auth, keys, service="demo", capability="write", now=now)
+    ).code == "capability_not_allowed"
 
 
 # --- no panic on garbage ----------------------------------------------------------------------
