@@ -372,28 +372,57 @@ pub(crate) fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     Address::parse(text.as_bytes()).ok()
 }
 
+/// Why an EOA signature check failed: the hex did not decode, or the signature does not
+/// authorize (the callers wrap the latter in their own `VerifyError` variant).
+pub(crate) enum SignatureCheck {
+    Undecodable(DecodeError),
+    Failed(SignatureFailure),
+}
+
+/// The signature check EIP-3009 and Permit2 share: `signature_hex` (validated hex, no `0x`) must
+/// be an EOA signature that recovers `expected` over `digest` under `policy`. Anything longer than
+/// an EOA signature is a smart-wallet signature, which is not provable offline.
+pub(crate) fn check_eoa_signature(
+    signature_hex: &str,
+    expected: Address,
+    digest: &[u8; 32],
+    policy: &VerifyPolicy,
+) -> Result<(), SignatureCheck> {
+    if signature_hex.len() > 130 {
+        return Err(SignatureCheck::Failed(SignatureFailure::NotEoa));
+    }
+    let mut buf = [0u8; 65];
+    let signature = crate::hex::decode_into(signature_hex.as_bytes(), &mut buf).map_err(|e| {
+        SignatureCheck::Undecodable(
+            DecodeError::new("signature", DecodeReason::Hex(e)).within("payload"),
+        )
+    })?;
+    let recovered = recover_address(digest, signature, policy.signature)
+        .map_err(|e| SignatureCheck::Failed(SignatureFailure::Malformed(e)))?;
+    if recovered == expected {
+        Ok(())
+    } else {
+        Err(SignatureCheck::Failed(SignatureFailure::WrongSigner {
+            recovered,
+        }))
+    }
+}
+
 fn check_signature(
     exact: &ExactEvmPayload<'_>,
     digest: &[u8; 32],
     policy: &VerifyPolicy,
 ) -> Result<(), VerifyError> {
-    // Anything longer than an EOA signature is a smart-wallet signature: not provable offline.
-    if exact.signature_hex.len() > 130 {
-        return Err(VerifyError::Signature(SignatureFailure::NotEoa));
-    }
-    let mut buf = [0u8; 65];
-    let signature = exact
-        .signature_bytes(&mut buf)
-        .map_err(VerifyError::InvalidPayload)?;
-    let recovered = recover_address(digest, signature, policy.signature)
-        .map_err(|e| VerifyError::Signature(SignatureFailure::Malformed(e)))?;
-    if recovered == exact.authorization.from {
-        Ok(())
-    } else {
-        Err(VerifyError::Signature(SignatureFailure::WrongSigner {
-            recovered,
-        }))
-    }
+    check_eoa_signature(
+        exact.signature_hex,
+        exact.authorization.from,
+        digest,
+        policy,
+    )
+    .map_err(|e| match e {
+        SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
+        SignatureCheck::Failed(f) => VerifyError::Signature(f),
+    })
 }
 
 pub(crate) fn accepted_matches(
