@@ -15,10 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping, Optional, Union
 
-import httpx
+try:
+    import httpx
+except ImportError:  # pragma: no cover - optional dependency
+    httpx = None  # type: ignore[assignment]
 
 from ._native import Error, decode_settle_response, decode_supported_response, decode_verify_response
-from .errors import FacilitatorError, SettleError, VerifyError
+from .errors import ConfigurationError, FacilitatorError, SettleError, VerifyError
 
 __all__ = ["FacilitatorClient", "DEFAULT_FACILITATOR_URL"]
 
@@ -54,6 +57,8 @@ class FacilitatorClient:
         transport: Optional[httpx.BaseTransport] = None,
         async_transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
+        if httpx is None:
+            raise ConfigurationError("FacilitatorClient needs httpx (pip install httpx)", code="missing_dependency")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"facilitator url must be http(s): {url!r}")
         self.url = url.rstrip("/")
