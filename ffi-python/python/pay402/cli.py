@@ -81,7 +81,7 @@ def decode_artifact(text: str) -> Dict[str, Any]:
     text = text.strip()
     hint = None
     name, sep, rest = text.partition(":")
-    if sep and name.strip().lower() in _HEADER_HINTS | {"www-authenticate", "authorization", "grpc-metadata-macaroon"}:
+    if sep and name.strip().lower() in set(_HEADER_HINTS) | {"www-authenticate", "authorization", "grpc-metadata-macaroon"}:
         hint, text = name.strip().lower(), rest.strip()
     lower = text.lower()
     if lower.startswith(("lnbc", "lntb", "lnsb", "lnbcrt", "lightning:")):

@@ -289,6 +289,7 @@ class PaymentAuth(httpx.Auth):
         response = yield request
         if response.status_code != 402:
             return
+        response.read()
         header = self._x402_headers(response)
         if header is not None:
             request.headers[header[0]] = header[1]
