@@ -4,6 +4,7 @@ on real loopback sockets."""
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -115,3 +116,49 @@ def uvicorn_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[int]:
+    """A throwaway redis-server on a free loopback port (no persistence); stopped afterwards."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (tests/python/run.sh installs it with apt-get)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("redis-server did not start")
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def admit_in_process(args: Any) -> str:
+    """multiprocessing worker: one submission of a payment header to a Redis-backed paywall."""
+    port, header, barrier = args
+    from pay402.replay import RedisReplayStore
+    from pay402.server import Admission, Gate, Request
+
+    store = RedisReplayStore.from_url(f"redis://127.0.0.1:{port}/0")
+    gate = Gate(x402_paywall(replay_store=store))
+    request = Request("GET", "/premium", "http://api.test/premium", [("PAYMENT-SIGNATURE", header)])
+    barrier.wait()
+    outcome = gate.admit(request)
+    if isinstance(outcome, Admission):
+        return "accepted"
+    return json.loads(outcome.body)["error"] if outcome is not None else "unprotected"
