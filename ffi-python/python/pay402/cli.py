@@ -27,15 +27,23 @@ def _hex(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else b.hex()
 
 
+def _text_or_hex(b: bytes) -> str:
+    try:
+        text = b.decode("ascii")
+    except UnicodeDecodeError:
+        return b.hex()
+    return text if text.isprintable() else b.hex()
+
+
 def _macaroon(m: p.Macaroon) -> Dict[str, Any]:
     out: Dict[str, Any] = {
         "type": "macaroon",
         "version": m.version,
         "location": m.location,
-        "identifier": m.identifier.decode("utf-8", "replace") if m.identifier.isascii() and m.identifier.isprintable() else m.identifier.hex(),
+        "identifier": _text_or_hex(m.identifier),
         "signature": m.signature.hex(),
         "caveats": [
-            {"id": c.id.decode("utf-8", "replace"), **({"vid": c.vid.hex(), "location": (c.location or b"").decode("utf-8", "replace")} if c.is_third_party else {})}
+            {"id": c.id.decode("utf-8", "replace"), **({"vid": (c.vid or b"").hex(), "location": (c.location or b"").decode("utf-8", "replace")} if c.is_third_party else {})}
             for c in m.caveats
         ],
     }

@@ -345,7 +345,7 @@ def payment_receipt(response: Any) -> Optional[Dict[str, Any]]:
 
 
 try:
-    from requests.adapters import HTTPAdapter as _HTTPAdapter
+    from requests.adapters import HTTPAdapter as _HTTPAdapter  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - requests is optional
     _HTTPAdapter = object  # type: ignore[misc,assignment]
 
@@ -414,7 +414,7 @@ def _split_www_authenticate(raw: Any) -> List[str]:
 
 def requests_session(*, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None) -> Any:
     """A ``requests.Session`` with :class:`PaymentAdapter` mounted for http and https."""
-    import requests
+    import requests  # type: ignore[import-untyped]
 
     session = requests.Session()
     adapter = PaymentAdapter(x402=x402, l402=l402)

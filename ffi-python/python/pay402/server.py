@@ -26,11 +26,9 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import (
     Any,
-    Awaitable,
     Callable,
     Dict,
     Iterable,
@@ -247,8 +245,9 @@ class _X402Compiled:
             raise ConfigurationError(
                 f"route {route.pattern!r}: {network!r} is not a known EVM network", code="unknown_network"
             )
-        self.caip2, chain_id = resolved
-        self.chain_id: int = chain_id
+        self.caip2 = resolved[0]
+        chain_id: int = resolved[1]
+        self.chain_id = chain_id
         try:
             self.pay_to = to_checksum_address(pay_to)
         except (EvmError, ValueError, TypeError) as e:

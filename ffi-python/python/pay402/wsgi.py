@@ -13,14 +13,15 @@ verified payment is in ``environ["pay402"]`` (an :class:`~pay402.server.Admissio
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .server import Admission, Gate, L402Paywall, Reply, Request, X402Paywall, make_gate
 
 __all__ = ["PaymentMiddleware"]
 
 StartResponse = Callable[..., Callable[[bytes], Any]]
-WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
+Environ = Dict[str, Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 def _status_line(status: int) -> str:
@@ -30,7 +31,7 @@ def _status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
-def request_from_environ(environ: dict) -> Request:
+def request_from_environ(environ: Environ) -> Request:
     headers: List[Tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -70,7 +71,7 @@ class PaymentMiddleware:
         self.app = app
         self.gate = make_gate(x402, l402, gate)
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         decision = self.gate.admit(request_from_environ(environ))
         if decision is None:
             return self.app(environ, start_response)
