@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("httpx", reason="httpx: " + "see web_support.WEB_REASON")
+pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
 fastapi = pytest.importorskip("fastapi", reason="fastapi not installed (tests/python/requirements-web.txt)")
 flask = pytest.importorskip("flask", reason="flask not installed (tests/python/requirements-web.txt)")
 requests = pytest.importorskip("requests", reason="requests not installed (tests/python/requirements-web.txt)")
