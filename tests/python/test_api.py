@@ -61,10 +61,19 @@ def test_error_hierarchy_is_one_base_class_per_area() -> None:
         assert issubclass(cls, pay402.Error)
         assert cls.__module__ == "pay402"
     exported = {
-        v for v in vars(pay402).values()
+        v for v in vars(pay402._native).values()
         if isinstance(v, type) and issubclass(v, pay402.Error) and v is not pay402.Error
     }
     assert exported == set(ERROR_CLASSES) and len(ERROR_CLASSES) == 9
+    # The pure-Python layers (pay402.errors) add their own subclasses of the same base.
+    python_layer = {
+        v for v in vars(pay402).values()
+        if isinstance(v, type) and issubclass(v, pay402.Error) and v.__module__ == "pay402.errors"
+    }
+    assert python_layer == {
+        pay402.ConfigurationError, pay402.PriceError, pay402.FacilitatorError, pay402.VerifyError,
+        pay402.SettleError, pay402.PaymentError, pay402.BudgetExceeded,
+    }
 
 
 def test_user_raised_errors_have_default_attributes() -> None:
