@@ -7,6 +7,10 @@ module.exports = {
       chainId: 31337,
       // default mnemonic "test test … junk": account #0 deploys/mints, #1 is the facilitator, #2 submits directly
       mining: { auto: true, interval: 0 },
+      // a reverting transaction is mined with status 0 and eth_sendTransaction returns its hash, as on a real
+      // chain; eth_call still reports the revert reason (how the tests read it)
+      throwOnTransactionFailures: false,
+      throwOnCallFailures: true,
     },
   },
 };
