@@ -156,7 +156,7 @@ impl Accounts {
 /// Builds and partially signs the payment transaction into `out` and returns its wire bytes
 /// (what `getBase64EncodedWireTransaction` encodes). Account keys: the fee payer first, then
 /// the runtime's groups (writable signers, read-only signers, writable, read-only), each in
-/// byte order. The fee payer's signature slot is left zero for the facilitator.
+/// `@solana/kit`'s address order, so the bytes equal the reference client's. The fee payer's signature slot is left zero for the facilitator.
 ///
 /// ```
 /// use pay402::svm::{build_transfer, Pubkey, PayerKey, Transaction, TransferParams, TOKEN_PROGRAM_ID};
@@ -215,7 +215,7 @@ pub fn build_transfer<'o>(
         accounts.add(MEMO_PROGRAM_ID, false, false)?;
     }
     if let Some((_, rest)) = accounts.0.split_first_mut() {
-        rest.sort_unstable_by(|a, b| a.rank().cmp(&b.rank()).then(a.key.cmp(&b.key)));
+        rest.sort_unstable_by(|a, b| a.rank().cmp(&b.rank()).then(kit_address_order(&a.key, &b.key)));
     }
 
     let signers = accounts.count(|a| a.signer)?;
@@ -291,6 +291,23 @@ pub fn build_transfer<'o>(
         .copy_from_slice(&signature);
     let out: &'o [u8] = out;
     out.get(..len).ok_or(BuildError::BufferTooSmall)
+}
+
+/// `@solana/kit`'s address order within a group: its base58 texts compared by
+/// `Intl.Collator("en", {caseFirst: "lower", sensitivity: "variant"})` — letters
+/// case-insensitively after digits first, then lower case before upper case at the first
+/// difference.
+fn kit_address_order(a: &Pubkey, b: &Pubkey) -> core::cmp::Ordering {
+    let mut a_buf = [0u8; super::pubkey::BASE58_MAX_LEN];
+    let mut b_buf = [0u8; super::pubkey::BASE58_MAX_LEN];
+    let a = a.to_base58(&mut a_buf).as_bytes();
+    let b = b.to_base58(&mut b_buf).as_bytes();
+    let primary = |c: &u8| c.to_ascii_lowercase();
+    let tertiary = |c: &u8| c.is_ascii_uppercase();
+    a.iter()
+        .map(primary)
+        .cmp(b.iter().map(primary))
+        .then_with(|| a.iter().map(tertiary).cmp(b.iter().map(tertiary)))
 }
 
 fn write_instruction(

@@ -6,9 +6,10 @@ use pay402::U256;
 use pay402::evm::{Address, SignaturePolicy};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
+use pay402::svm::Pubkey;
 use pay402::x402::{
-    AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse, VerifyError,
-    VerifyInput, VerifyPolicy, header, verify_payment_header_with,
+    AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
+    SvmPolicy, VerifyError, VerifyInput, VerifyPolicy, header, verify_any_payment_header,
 };
 use serde_json::{Value, json};
 
@@ -100,19 +101,72 @@ pub(crate) fn verify(input: &Value) -> Outcome {
         settle_amount,
         facilitator,
     };
+    let fee_payers = input
+        .get("fee_payers")
+        .map(|v| {
+            v.as_array()
+                .ok_or_else(|| input::bad("fee_payers"))?
+                .iter()
+                .map(|k| {
+                    k.as_str()
+                        .and_then(|k| Pubkey::parse(k.as_bytes()).ok())
+                        .ok_or_else(|| input::bad("fee_payers"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let svm = svm_policy(input.get("policy"), &fee_payers)?;
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
-    let verified = verify_payment_header_with(
+    let verified = verify_any_payment_header(
         requirements.as_bytes(),
         payment.as_bytes(),
         &mut buf,
         &verify_input,
+        &svm,
     )
     .map_err(|e| code(&e))?;
-    Ok(json!({
-        "payer": verified.payer.to_string(),
-        "nonce": input::to_0x(&verified.nonce),
-        "amount": verified.amount.to_string(),
-    }))
+    Ok(match verified {
+        AnyVerified::Evm(verified) => json!({
+            "payer": verified.payer.to_string(),
+            "nonce": input::to_0x(&verified.nonce),
+            "amount": verified.amount.to_string(),
+        }),
+        AnyVerified::Svm(verified) => json!({
+            "payer": verified.payer.to_string(),
+            "amount": verified.amount.to_string(),
+        }),
+    })
+}
+
+/// The Solana policy fields of `policy`: `max_compute_unit_price`, `max_compute_unit_limit`,
+/// `max_instructions`.
+fn svm_policy<'p>(value: Option<&Value>, fee_payers: &'p [Pubkey]) -> Result<SvmPolicy<'p>, String> {
+    let mut policy = SvmPolicy {
+        fee_payers,
+        ..SvmPolicy::default()
+    };
+    let Some(value) = value else {
+        return Ok(policy);
+    };
+    if let Some(v) = value.get("max_compute_unit_price") {
+        policy.max_compute_unit_price =
+            v.as_u64().ok_or_else(|| input::bad("policy.max_compute_unit_price"))?;
+    }
+    if let Some(v) = value.get("max_compute_unit_limit") {
+        policy.max_compute_unit_limit = Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| input::bad("policy.max_compute_unit_limit"))?,
+        );
+    }
+    if let Some(v) = value.get("max_instructions") {
+        policy.max_instructions = v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| input::bad("policy.max_instructions"))?;
+    }
+    Ok(policy)
 }
 
 fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
