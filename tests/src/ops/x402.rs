@@ -191,3 +191,35 @@ fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
     }
     Ok(policy)
 }
+
+/// `svm.build`: the reference client's partially signed payment transaction (x402.md §11.1).
+pub(crate) fn svm_build(input: &Value) -> Outcome {
+    use pay402::svm::{PayerKey, TransferParams, build_transfer};
+    let key = |name: &str| {
+        Pubkey::parse(input::str(input, name)?.as_bytes()).map_err(|_| input::bad(name))
+    };
+    let seed: [u8; 32] =
+        input::hex_array(input::str(input, "payer_seed_hex")?, "payer_seed_hex")?;
+    let amount = input::str(input, "amount")?
+        .parse::<u64>()
+        .map_err(|_| input::bad("amount"))?;
+    let decimals = u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
+    let memo = input::opt_str(input, "memo").unwrap_or_default();
+    let params = TransferParams {
+        fee_payer: key("fee_payer")?,
+        mint: key("mint")?,
+        pay_to: key("pay_to")?,
+        token_program: key("token_program")?,
+        amount,
+        decimals,
+        memo: memo.as_bytes(),
+        recent_blockhash: key("recent_blockhash")?.0,
+        compute_unit_limit: pay402::svm::client::DEFAULT_COMPUTE_UNIT_LIMIT,
+        compute_unit_price: pay402::svm::client::DEFAULT_COMPUTE_UNIT_PRICE,
+    };
+    let mut out = vec![0u8; pay402::svm::transaction::MAX_TRANSACTION_LEN];
+    let wire = build_transfer(&params, &PayerKey::from_seed(&seed), &mut out).map_err(|e| code(&e))?;
+    let mut b64 = vec![0u8; wire.len() * 4 / 3 + 4];
+    let text = pay402::base64::encode_into(wire, &mut b64).map_err(|e| code(&e))?;
+    Ok(json!({ "transaction": text }))
+}
