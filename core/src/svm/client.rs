@@ -181,6 +181,10 @@ impl Accounts {
 /// assert_eq!(tx.message.instruction_count(), 4);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
+#[allow(
+    clippy::too_many_lines,
+    reason = "one straight-line encoding of the message, in wire order"
+)]
 pub fn build_transfer<'o>(
     params: &TransferParams<'_>,
     payer: &PayerKey,
@@ -215,7 +219,11 @@ pub fn build_transfer<'o>(
         accounts.add(MEMO_PROGRAM_ID, false, false)?;
     }
     if let Some((_, rest)) = accounts.0.split_first_mut() {
-        rest.sort_unstable_by(|a, b| a.rank().cmp(&b.rank()).then(kit_address_order(&a.key, &b.key)));
+        rest.sort_unstable_by(|a, b| {
+            a.rank()
+                .cmp(&b.rank())
+                .then(kit_address_order(&a.key, &b.key))
+        });
     }
 
     let signers = accounts.count(|a| a.signer)?;
@@ -317,9 +325,15 @@ fn write_instruction(
     data: &[u8],
 ) -> Result<(), BuildError> {
     w.push_byte(program)?;
-    compact_u16::write(w, u16::try_from(accounts.len()).map_err(|_| BuildError::BufferTooSmall)?)?;
+    compact_u16::write(
+        w,
+        u16::try_from(accounts.len()).map_err(|_| BuildError::BufferTooSmall)?,
+    )?;
     w.push(accounts)?;
-    compact_u16::write(w, u16::try_from(data.len()).map_err(|_| BuildError::BufferTooSmall)?)?;
+    compact_u16::write(
+        w,
+        u16::try_from(data.len()).map_err(|_| BuildError::BufferTooSmall)?,
+    )?;
     w.push(data)?;
     Ok(())
 }
@@ -342,9 +356,7 @@ impl fmt::Display for BuildError {
             Self::UnsupportedTokenProgram => {
                 f.write_str("the token program is neither SPL Token nor Token-2022")
             }
-            Self::PayerIsFeePayer => {
-                f.write_str("the payer's key is the facilitator's fee payer")
-            }
+            Self::PayerIsFeePayer => f.write_str("the payer's key is the facilitator's fee payer"),
             Self::MemoTooLong => write!(f, "the memo is longer than {MAX_MEMO_LEN} bytes"),
             Self::NoAssociatedTokenAccount => {
                 f.write_str("no associated token account can be derived for these keys")

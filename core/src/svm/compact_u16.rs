@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn rejects_aliases_overflow_and_truncation() {
         assert_eq!(decode(&[0x80, 0x00]), Err(CompactU16Error::NonCanonical));
-        assert_eq!(decode(&[0xff, 0x80, 0x00]), Err(CompactU16Error::NonCanonical));
+        assert_eq!(
+            decode(&[0xff, 0x80, 0x00]),
+            Err(CompactU16Error::NonCanonical)
+        );
         assert_eq!(decode(&[0x80, 0x80, 0x04]), Err(CompactU16Error::Overflow));
         assert_eq!(decode(&[0xff, 0xff, 0x83]), Err(CompactU16Error::Overflow));
         assert_eq!(decode(&[0x80]), Err(CompactU16Error::Truncated));

@@ -1,5 +1,5 @@
 //! The instructions of an x402 `exact` Solana payment, their program ids and data layouts
-//! (x402.md §11.2): ComputeBudget `SetComputeUnitLimit` / `SetComputeUnitPrice`, SPL Token /
+//! (x402.md §11.2): `ComputeBudget` `SetComputeUnitLimit` / `SetComputeUnitPrice`, SPL Token /
 //! Token-2022 `TransferChecked`, Memo, Lighthouse.
 
 use super::pubkey::Pubkey;
@@ -48,7 +48,7 @@ impl ResolvedInstruction<'_> {
     }
 }
 
-/// `SetComputeUnitLimit(units)`: ComputeBudget, data `[2] ‖ u32 LE` (exactly 5 bytes).
+/// `SetComputeUnitLimit(units)`: `ComputeBudget`, data `[2] ‖ u32 LE` (exactly 5 bytes).
 pub fn compute_unit_limit(ix: &ResolvedInstruction<'_>) -> Option<u32> {
     if ix.program_id != COMPUTE_BUDGET_PROGRAM_ID {
         return None;
@@ -59,7 +59,7 @@ pub fn compute_unit_limit(ix: &ResolvedInstruction<'_>) -> Option<u32> {
     }
 }
 
-/// `SetComputeUnitPrice(micro_lamports)`: ComputeBudget, data `[3] ‖ u64 LE` (exactly 9 bytes).
+/// `SetComputeUnitPrice(micro_lamports)`: `ComputeBudget`, data `[3] ‖ u64 LE` (exactly 9 bytes).
 pub fn compute_unit_price(ix: &ResolvedInstruction<'_>) -> Option<u64> {
     if ix.program_id != COMPUTE_BUDGET_PROGRAM_ID {
         return None;
@@ -125,7 +125,10 @@ mod tests {
                 COMPUTE_BUDGET_PROGRAM_ID,
                 "ComputeBudget111111111111111111111111111111",
             ),
-            (TOKEN_PROGRAM_ID, "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"),
+            (
+                TOKEN_PROGRAM_ID,
+                "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+            ),
             (
                 TOKEN_2022_PROGRAM_ID,
                 "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
@@ -134,7 +137,10 @@ mod tests {
                 ASSOCIATED_TOKEN_PROGRAM_ID,
                 "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
             ),
-            (MEMO_PROGRAM_ID, "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+            (
+                MEMO_PROGRAM_ID,
+                "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",
+            ),
             (
                 LIGHTHOUSE_PROGRAM_ID,
                 "L2TExMFKdjpN9kozasaurPirfHy9P8sbXoAN1qA3S95",

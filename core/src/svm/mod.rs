@@ -9,7 +9,7 @@
 //! | addresses, base58 | [`pubkey`] |
 //! | wire transaction, legacy and v0 messages | [`transaction`] |
 //! | PDA and associated token account | [`pda`] |
-//! | ComputeBudget, `TransferChecked`, Memo, Lighthouse | [`instructions`] |
+//! | `ComputeBudget`, `TransferChecked`, Memo, Lighthouse | [`instructions`] |
 //! | building the payment transaction | [`client`] |
 //!
 //! Everything borrows from the input and writes into caller buffers; nothing allocates.
@@ -23,8 +23,8 @@ pub mod transaction;
 
 pub use client::{BuildError, PayerKey, TransferParams, build_transfer};
 pub use instructions::{
-    ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID,
-    MEMO_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferChecked,
+    ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID,
+    TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferChecked,
 };
 pub use pda::{associated_token_address, find_program_address};
 pub use pubkey::{Pubkey, PubkeyError};

@@ -59,7 +59,7 @@ pub fn find_program_address(seeds: &[&[u8]], program_id: &Pubkey) -> Option<(Pub
 /// let owner = Pubkey([0; 32]);
 /// let usdc = Pubkey::parse(b"EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")?;
 /// let ata = associated_token_address(&owner, &usdc, &TOKEN_PROGRAM_ID);
-/// assert_eq!(ata.map(|a| a.to_string()).as_deref(), Some("2P4G1E5bScGwJSkHRyYkVXmstCDS5a5sGKcBobx7ZgcN"));
+/// assert_eq!(ata.map(|a| a.to_string()).as_deref(), Some("HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M"));
 /// # Ok::<(), pay402::svm::PubkeyError>(())
 /// ```
 pub fn associated_token_address(

@@ -41,11 +41,10 @@ impl Pubkey {
         let mut out = [0u8; 32];
         match bs58::decode(text).onto(&mut out[..]) {
             Ok(32) => Ok(Self(out)),
-            Ok(_) | Err(bs58::decode::Error::BufferTooSmall) => Err(PubkeyError::Length),
             Err(bs58::decode::Error::InvalidCharacter { index, .. }) => {
                 Err(PubkeyError::InvalidCharacter { index })
             }
-            Err(_) => Err(PubkeyError::Length),
+            Ok(_) | Err(_) => Err(PubkeyError::Length),
         }
     }
 

@@ -217,7 +217,10 @@ impl<'a> Transaction<'a> {
     /// The `i`th signature (of account key `i`); all zero when not yet signed.
     pub fn signature(&self, i: usize) -> Option<&'a [u8; 64]> {
         let start = i.checked_mul(64)?;
-        self.signatures.get(start..start.checked_add(64)?)?.try_into().ok()
+        self.signatures
+            .get(start..start.checked_add(64)?)?
+            .try_into()
+            .ok()
     }
 
     /// The signatures, in signer order.
@@ -252,11 +255,11 @@ impl<'a> Message<'a> {
         };
         let key_count = r.compact("account keys")?;
         let account_keys = r.array(key_count, 32, "account keys")?;
-        let recent_blockhash: [u8; 32] = r
-            .take(32, "recent blockhash")?
-            .try_into()
-            .map_err(|_| TransactionError::Truncated {
-                field: "recent blockhash",
+        let recent_blockhash: [u8; 32] =
+            r.take(32, "recent blockhash")?.try_into().map_err(|_| {
+                TransactionError::Truncated {
+                    field: "recent blockhash",
+                }
             })?;
         let count = r.compact("instructions")?;
         let instructions_start = r.rest;
@@ -307,7 +310,11 @@ impl<'a> Message<'a> {
         }
         let keys = self.account_keys.chunks_exact(32);
         for (i, key) in keys.clone().enumerate() {
-            if keys.clone().skip(i.saturating_add(1)).any(|other| other == key) {
+            if keys
+                .clone()
+                .skip(i.saturating_add(1))
+                .any(|other| other == key)
+            {
                 return Err(TransactionError::DuplicateAccountKey);
             }
         }

@@ -56,9 +56,8 @@ pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use settle_response::SettleResponse;
 pub use verify::{
-    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment,
-    verify_any_payment_header, verify_exact_evm, verify_payment, verify_payment_header,
-    verify_payment_header_with,
+    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment, verify_any_payment_header,
+    verify_exact_evm, verify_payment, verify_payment_header, verify_payment_header_with,
 };
 pub use verify_svm::{SvmCheck, SvmPolicy, SvmVerified, verify_exact_svm};
 

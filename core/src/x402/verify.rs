@@ -175,7 +175,9 @@ pub fn verify_any_payment(
     svm: &SvmPolicy<'_>,
 ) -> Result<AnyVerified, VerifyError> {
     match resolve_network(requirements.network(), requirements.version()) {
-        Some(Network::Solana(_)) => verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm),
+        Some(Network::Solana(_)) => {
+            verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm)
+        }
         _ => verify_payment(requirements, payment, input).map(AnyVerified::Evm),
     }
 }

@@ -44,8 +44,10 @@ use crate::svm::instructions::{
     self, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID, ResolvedInstruction, TransferChecked,
 };
 use crate::svm::pda::associated_token_address;
-use crate::svm::transaction::{Instruction, MAX_TRANSACTION_LEN, Message, Transaction, TransactionError};
 use crate::svm::pubkey::Pubkey;
+use crate::svm::transaction::{
+    Instruction, MAX_TRANSACTION_LEN, Message, Transaction, TransactionError,
+};
 use crate::u256::U256;
 use core::fmt;
 
@@ -275,7 +277,9 @@ impl fmt::Display for SvmCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnsupportedScheme => f.write_str("the scheme is not `exact`"),
-            Self::NetworkMismatch => f.write_str("the payment's network differs from the requirements'"),
+            Self::NetworkMismatch => {
+                f.write_str("the payment's network differs from the requirements'")
+            }
             Self::MissingFeePayer => f.write_str("requirements.extra.feePayer is missing"),
             Self::FeePayerNotManaged => {
                 f.write_str("extra.feePayer is not a key this facilitator manages")
@@ -286,7 +290,9 @@ impl fmt::Display for SvmCheck {
             Self::Undecodable(TransactionDecodeFailure::Transaction(e)) => {
                 write!(f, "payload.transaction: {e}")
             }
-            Self::InstructionsLength => f.write_str("the transaction has too few or too many instructions"),
+            Self::InstructionsLength => {
+                f.write_str("the transaction has too few or too many instructions")
+            }
             Self::ComputeLimitInstruction => {
                 f.write_str("instruction 0 is not ComputeBudget SetComputeUnitLimit")
             }
@@ -305,14 +311,19 @@ impl fmt::Display for SvmCheck {
                 f.write_str("the fee payer appears in an instruction's accounts")
             }
             Self::MintMismatch => f.write_str("the transfer's mint is not the required asset"),
-            Self::RecipientMismatch => f.write_str(
-                "the transfer's destination is not payTo's associated token account",
-            ),
+            Self::RecipientMismatch => {
+                f.write_str("the transfer's destination is not payTo's associated token account")
+            }
             Self::AmountMismatch => f.write_str("the transfer's amount is not the required amount"),
             Self::UnknownInstruction { position } => {
-                write!(f, "instruction {position} runs a program outside the allow-list")
+                write!(
+                    f,
+                    "instruction {position} runs a program outside the allow-list"
+                )
             }
-            Self::MemoCount => f.write_str("extra.memo is set but the transaction has not exactly one Memo"),
+            Self::MemoCount => {
+                f.write_str("extra.memo is set but the transaction has not exactly one Memo")
+            }
             Self::MemoMismatch => f.write_str("the Memo's data differs from extra.memo"),
             Self::FeePayerMismatch => f.write_str("account key 0 is not extra.feePayer"),
             Self::SignatureInvalid { index } => write!(
@@ -354,6 +365,10 @@ impl fmt::Display for SvmCheck {
 /// assert_eq!(verified.amount, 10_000);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[allow(
+    clippy::too_many_lines,
+    reason = "the checks in the reference order, numbered as in the module table"
+)]
 pub fn verify_exact_svm(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
@@ -440,7 +455,9 @@ pub fn verify_exact_svm(
     if count < 3 || count > policy.max_instructions {
         return Err(svm(SvmCheck::InstructionsLength));
     }
-    let mut ixs = message.instructions().filter_map(|raw| resolve_instruction(message, raw));
+    let mut ixs = message
+        .instructions()
+        .filter_map(|raw| resolve_instruction(message, raw));
     // 9., 10. compute budget
     let compute_unit_limit = ixs
         .next()
@@ -558,7 +575,8 @@ fn check_signatures(tx: &Transaction<'_>) -> Result<(), VerifyError> {
         let key = tx.message.account_key(index).ok_or(invalid)?;
         let key = ed25519_dalek::VerifyingKey::from_bytes(&key.0).map_err(|_| invalid)?;
         let signature = ed25519_dalek::Signature::from_bytes(signature);
-        key.verify_strict(message, &signature).map_err(|_| invalid)?;
+        key.verify_strict(message, &signature)
+            .map_err(|_| invalid)?;
     }
     Ok(())
 }

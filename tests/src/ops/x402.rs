@@ -4,9 +4,9 @@ use super::{Outcome, code};
 use crate::input;
 use pay402::U256;
 use pay402::evm::{Address, SignaturePolicy};
+use pay402::svm::Pubkey;
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
-use pay402::svm::Pubkey;
 use pay402::x402::{
     AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
     SvmPolicy, VerifyError, VerifyInput, VerifyPolicy, header, verify_any_payment_header,
@@ -141,7 +141,10 @@ pub(crate) fn verify(input: &Value) -> Outcome {
 
 /// The Solana policy fields of `policy`: `max_compute_unit_price`, `max_compute_unit_limit`,
 /// `max_instructions`.
-fn svm_policy<'p>(value: Option<&Value>, fee_payers: &'p [Pubkey]) -> Result<SvmPolicy<'p>, String> {
+fn svm_policy<'p>(
+    value: Option<&Value>,
+    fee_payers: &'p [Pubkey],
+) -> Result<SvmPolicy<'p>, String> {
     let mut policy = SvmPolicy {
         fee_payers,
         ..SvmPolicy::default()
@@ -150,8 +153,9 @@ fn svm_policy<'p>(value: Option<&Value>, fee_payers: &'p [Pubkey]) -> Result<Svm
         return Ok(policy);
     };
     if let Some(v) = value.get("max_compute_unit_price") {
-        policy.max_compute_unit_price =
-            v.as_u64().ok_or_else(|| input::bad("policy.max_compute_unit_price"))?;
+        policy.max_compute_unit_price = v
+            .as_u64()
+            .ok_or_else(|| input::bad("policy.max_compute_unit_price"))?;
     }
     if let Some(v) = value.get("max_compute_unit_limit") {
         policy.max_compute_unit_limit = Some(
@@ -198,12 +202,12 @@ pub(crate) fn svm_build(input: &Value) -> Outcome {
     let key = |name: &str| {
         Pubkey::parse(input::str(input, name)?.as_bytes()).map_err(|_| input::bad(name))
     };
-    let seed: [u8; 32] =
-        input::hex_array(input::str(input, "payer_seed_hex")?, "payer_seed_hex")?;
+    let seed: [u8; 32] = input::hex_array(input::str(input, "payer_seed_hex")?, "payer_seed_hex")?;
     let amount = input::str(input, "amount")?
         .parse::<u64>()
         .map_err(|_| input::bad("amount"))?;
-    let decimals = u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
+    let decimals =
+        u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
     let memo = input::opt_str(input, "memo").unwrap_or_default();
     let params = TransferParams {
         fee_payer: key("fee_payer")?,
@@ -218,7 +222,8 @@ pub(crate) fn svm_build(input: &Value) -> Outcome {
         compute_unit_price: pay402::svm::client::DEFAULT_COMPUTE_UNIT_PRICE,
     };
     let mut out = vec![0u8; pay402::svm::transaction::MAX_TRANSACTION_LEN];
-    let wire = build_transfer(&params, &PayerKey::from_seed(&seed), &mut out).map_err(|e| code(&e))?;
+    let wire =
+        build_transfer(&params, &PayerKey::from_seed(&seed), &mut out).map_err(|e| code(&e))?;
     let mut b64 = vec![0u8; wire.len() * 4 / 3 + 4];
     let text = pay402::base64::encode_into(wire, &mut b64).map_err(|e| code(&e))?;
     Ok(json!({ "transaction": text }))
