@@ -37,6 +37,7 @@ use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 use super::verify_permit2::verify_permit2;
+use super::verify_svm::{SvmPolicy, SvmVerified, verify_exact_svm};
 use super::{X402Version, field};
 use crate::evm::{Address, Eip712Domain, recover_address};
 use crate::json::{JsonStr, RawValue, values_equal};
@@ -153,6 +154,53 @@ pub fn verify_payment(
     } else {
         verify_eip3009(requirements, payment, input.now, &input.policy)
     }
+}
+
+/// A payment that passed every offline check, on either chain family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyVerified {
+    /// An EVM payment ([`verify_payment`]).
+    Evm(Verified),
+    /// A Solana payment ([`verify_exact_svm`]).
+    Svm(SvmVerified),
+}
+
+/// Verifies a payment on any supported network: requirements on a Solana cluster go to
+/// [`verify_exact_svm`] with `svm`, everything else to [`verify_payment`] with `input`.
+/// ([`verify_payment`] itself is EVM-only: a Solana network gives `invalid_network` there.)
+pub fn verify_any_payment(
+    requirements: &PaymentRequirements<'_>,
+    payment: &PaymentPayload<'_>,
+    input: &VerifyInput,
+    svm: &SvmPolicy<'_>,
+) -> Result<AnyVerified, VerifyError> {
+    match resolve_network(requirements.network(), requirements.version()) {
+        Some(Network::Solana(_)) => {
+            verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm)
+        }
+        _ => verify_payment(requirements, payment, input).map(AnyVerified::Evm),
+    }
+}
+
+/// Decodes the requirements JSON and the payment header, then runs [`verify_any_payment`].
+///
+/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
+/// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
+pub fn verify_any_payment_header(
+    requirements_json: &[u8],
+    payment_header: &[u8],
+    buf: &mut [u8],
+    input: &VerifyInput,
+    svm: &SvmPolicy<'_>,
+) -> Result<AnyVerified, VerifyError> {
+    let requirements = RawValue::parse(requirements_json)
+        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
+        .and_then(PaymentRequirements::from_json_value)
+        .map_err(VerifyError::InvalidPaymentRequirements)?;
+    let payment =
+        PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
+    verify_any_payment(&requirements, &payment, input, svm)
 }
 
 /// Decodes the requirements JSON and the payment header, then runs [`verify_payment`].
