@@ -99,7 +99,11 @@ log "python venv with pytest and the pay402 wheel"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV" || fail "python venv"
 fi
-timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" || fail "pip install pytest maturin"
+# the web pins are tests/python's (requirements-web.txt): every pinned line here must be one of its lines
+drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/tests/python/requirements-web.txt")"
+[ -z "$drift" ] || { echo "not in tests/python/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
+timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" -r requirements.txt \
+  || fail "pip install pytest maturin + requirements.txt"
 if [ -z "$WHEEL" ]; then
   rm -rf "$ROOT/target/chain-wheel"
   (cd "$ROOT" && timeout 1200 "$VENV/bin/maturin" build --release -m ffi-python/Cargo.toml --out target/chain-wheel) \
@@ -108,6 +112,7 @@ if [ -z "$WHEEL" ]; then
 fi
 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" --force-reinstall --no-deps "$WHEEL" || fail "install $WHEEL"
 record PASS "pay402 wheel: $(basename "$WHEEL")"
+record PASS "web test pins: $("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(n + "==" + m.version(n) for n in ("fastapi", "starlette", "uvicorn", "httpx", "flask", "werkzeug")))')"
 
 # --- contract -----------------------------------------------------------------------------------
 log "compile contracts/Eip3009Token.sol with npm solc"
