@@ -2,11 +2,14 @@
 # Issue 10: pay402 settles x402 `exact` (EIP-3009) payments for real on a local EVM chain.
 #
 # On a fresh machine: installs the pinned npm packages (npm ci: hardhat@2, solc, viem, @x402/core, @x402/evm),
-# a venv with pytest and the pay402 wheel (built from ffi-python with maturin), compiles
-# contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain id 31337), deploys
-# the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on 127.0.0.1, runs the
-# pytest suite, and stops the node and the facilitator on every exit path. Ends with a summary; exits non-zero on
-# any failure. Needs node ≥ 18, npm, python3 ≥ 3.9 and a Rust toolchain (for the wheel).
+# a venv with pytest, the pinned web test packages (requirements.txt: fastapi, starlette, uvicorn, httpx, flask,
+# werkzeug; the pins of tests/python/requirements-web.txt) and the pay402 wheel (built from ffi-python with
+# maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
+# id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
+# 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
+# behind pay402's middleware, served from threads of the pytest process on loopback), and stops the node and the
+# facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
+# python3 ≥ 3.9 and a Rust toolchain (for the wheel).
 #
 #   tests/chain/run.sh
 #   PAY402_WHEEL=target/py-build/wheels/pay402-….whl tests/chain/run.sh   # reuse a wheel instead of building one
