@@ -1,4 +1,5 @@
-"""Plain JSON-RPC access to the local Hardhat node and the reference facilitator, stdlib only.
+"""Plain JSON-RPC access to the local Hardhat node, stdlib only (the facilitator is reached with pay402's
+own `FacilitatorClient`).
 
 No web3/eth-account: transactions are sent with `eth_sendTransaction` from Hardhat's unlocked test
 accounts (the node signs them), ABI encoding of the few static calls is done by hand, and hashing
@@ -75,13 +76,8 @@ def post_json(url: str, body: Any) -> Any:
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
             return json.loads(resp.read())
-    except urllib.error.HTTPError as e:  # the facilitator answers 4xx/5xx with a JSON body
+    except urllib.error.HTTPError as e:
         raise AssertionError(f"{url}: HTTP {e.code}: {e.read()[:500]!r}") from None
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
-        return json.loads(resp.read())
 
 
 @dataclass

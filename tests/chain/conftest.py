@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from chain import Chain  # noqa: E402
+from pay402.facilitator import FacilitatorClient  # noqa: E402
 
 
 def _env(name: str) -> str:
@@ -40,3 +41,10 @@ def chain(deployment) -> Chain:
 @pytest.fixture(scope="session")
 def facilitator_url() -> str:
     return _env("PAY402_FACILITATOR_URL").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def facilitator(facilitator_url: str):
+    """pay402's facilitator client (sync /verify, /settle, /supported) against the reference facilitator."""
+    with FacilitatorClient(facilitator_url, timeout=30) as client:
+        yield client

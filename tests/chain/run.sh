@@ -2,11 +2,14 @@
 # Issue 10: pay402 settles x402 `exact` (EIP-3009) payments for real on a local EVM chain.
 #
 # On a fresh machine: installs the pinned npm packages (npm ci: hardhat@2, solc, viem, @x402/core, @x402/evm),
-# a venv with pytest and the pay402 wheel (built from ffi-python with maturin), compiles
-# contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain id 31337), deploys
-# the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on 127.0.0.1, runs the
-# pytest suite, and stops the node and the facilitator on every exit path. Ends with a summary; exits non-zero on
-# any failure. Needs node ≥ 18, npm, python3 ≥ 3.9 and a Rust toolchain (for the wheel).
+# a venv with pytest, the pinned web test packages (requirements.txt: fastapi, starlette, uvicorn, httpx, flask,
+# werkzeug; the pins of tests/python/requirements-web.txt) and the pay402 wheel (built from ffi-python with
+# maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
+# id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
+# 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
+# behind pay402's middleware, served from threads of the pytest process on loopback), and stops the node and the
+# facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
+# python3 ≥ 3.9 and a Rust toolchain (for the wheel).
 #
 #   tests/chain/run.sh
 #   PAY402_WHEEL=target/py-build/wheels/pay402-….whl tests/chain/run.sh   # reuse a wheel instead of building one
@@ -99,7 +102,11 @@ log "python venv with pytest and the pay402 wheel"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV" || fail "python venv"
 fi
-timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" || fail "pip install pytest maturin"
+# the web pins are tests/python's (requirements-web.txt): every pinned line here must be one of its lines
+drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/tests/python/requirements-web.txt")"
+[ -z "$drift" ] || { echo "not in tests/python/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
+timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" -r requirements.txt \
+  || fail "pip install pytest maturin + requirements.txt"
 if [ -z "$WHEEL" ]; then
   rm -rf "$ROOT/target/chain-wheel"
   (cd "$ROOT" && timeout 1200 "$VENV/bin/maturin" build --release -m ffi-python/Cargo.toml --out target/chain-wheel) \
@@ -108,6 +115,7 @@ if [ -z "$WHEEL" ]; then
 fi
 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" --force-reinstall --no-deps "$WHEEL" || fail "install $WHEEL"
 record PASS "pay402 wheel: $(basename "$WHEEL")"
+record PASS "web test pins: $("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(n + "==" + m.version(n) for n in ("fastapi", "starlette", "uvicorn", "httpx", "flask", "werkzeug")))')"
 
 # --- contract -----------------------------------------------------------------------------------
 log "compile contracts/Eip3009Token.sol with npm solc"

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass
 from typing import Optional
 
 import pay402
 import pytest
+from pay402.errors import VerifyError
+from pay402.facilitator import FacilitatorClient
+from pay402.replay import MemoryReplayStore, replay_ttl
 
-from chain import FACILITATOR, SECP256K1_N, SUBMITTER, Chain, get_json, post_json, split_signature, twa_call_data
+from chain import FACILITATOR, SECP256K1_N, SUBMITTER, Chain, split_signature, twa_call_data
 
 AMOUNT = 12_345  # atomic units (6 decimals): 0.012345
 FUNDING = 1_000_000
@@ -66,53 +68,37 @@ class ReplayRefused(Exception):
     pass
 
 
-class InMemoryReplayStore:
-    """Insert-if-absent keyed by `Verified.replay_key` (chain id ‖ asset ‖ payer ‖ nonce).
-
-    SWITCH-OVER (issue 6, branch `pyweb`): replace with pay402's replay store once merged; the
-    contract is the same — record the key once, atomically, before settling."""
-
-    def __init__(self) -> None:
-        self._keys: set[bytes] = set()
-        self._lock = threading.Lock()
-
-    def insert_if_absent(self, key: bytes) -> bool:
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys.add(key)
-            return True
-
-
-def facilitator_post(url: str, path: str, payment: str, requirements: dict) -> dict:
-    """POST {x402Version, paymentPayload, paymentRequirements} to the facilitator (x402.md §12).
-
-    SWITCH-OVER (issue 6, branch `pyweb`): replace with pay402's facilitator client
-    (`verify`/`settle` against `url`) once merged; the request and response shapes are these."""
-    payload = json.loads(payment)
-    return post_json(
-        f"{url}/{path}",
-        {"x402Version": payload["x402Version"], "paymentPayload": payload, "paymentRequirements": requirements},
-    )
+def facilitator_verify(facilitator: FacilitatorClient, payment: str, requirements: dict) -> dict:
+    """pay402's facilitator client `POST /verify`; the VerifyResponse either way (`isValid` true is
+    returned, `isValid` false raises VerifyError carrying the body, whether the facilitator sends it with
+    200 or 400)."""
+    try:
+        return facilitator.verify(payment, requirements)
+    except VerifyError as e:
+        assert e.body is not None and e.code == e.body.get("invalidReason"), e
+        return dict(e.body)
 
 
 @dataclass
 class Server:
-    """The order a pay402 resource server follows: verify (strict) → replay check → settle."""
+    """The order a pay402 resource server follows: verify (strict) → replay check → settle, with pay402's
+    replay store and facilitator client (what `pay402.server.X402Paywall` does; test_middleware.py runs
+    the real middleware)."""
 
     requirements: dict
-    facilitator_url: str
+    facilitator: FacilitatorClient
     chain: Chain
-    store: InMemoryReplayStore
+    store: MemoryReplayStore
     settle_calls: int = 0
 
     def serve(self, header_value: str) -> dict:
-        verified = pay402.verify_payment(json.dumps(self.requirements), header_value, now=self.chain.now())
-        if not self.store.insert_if_absent(verified.replay_key):
+        now = self.chain.now()
+        verified = pay402.verify_payment(json.dumps(self.requirements), header_value, now=now)
+        if not self.store.insert_if_absent(verified.replay_key, replay_ttl(verified.valid_before, now)):
             raise ReplayRefused(verified.nonce)
         self.settle_calls += 1
         payment = pay402.decode_payment_payload(header=header_value).json
-        return facilitator_post(self.facilitator_url, "settle", payment, self.requirements)
+        return self.facilitator.settle(payment, self.requirements)
 
 
 # --- fixtures -----------------------------------------------------------------------------------
@@ -193,18 +179,17 @@ def test_token_domain_matches_pay402(chain: Chain, deployment: dict) -> None:
     assert on_chain == "0x" + pay402.eip3009_digests(domain, message).domain_separator.hex()
 
 
-def test_facilitator_supports_the_local_chain(facilitator_url: str) -> None:
-    supported = get_json(f"{facilitator_url}/supported")
+def test_facilitator_supports_the_local_chain(facilitator: FacilitatorClient) -> None:
+    supported = facilitator.supported()  # pay402's client checks the body with the core's decoder
     assert {"x402Version": 2, "scheme": "exact", "network": "eip155:31337"} in supported["kinds"]
     assert supported["signers"]["eip155:*"] == [FACILITATOR]
-    # pay402 reads the reference facilitator's /supported response
     pay402.decode_supported_response(json.dumps(supported))
 
 
 # --- 1. settles: through the reference facilitator, and directly -------------------------------
 
 
-def test_settles_through_the_reference_facilitator(chain: Chain, deployment: dict, facilitator_url: str,
+def test_settles_through_the_reference_facilitator(chain: Chain, deployment: dict, facilitator: FacilitatorClient,
                                                    payer: Party, payee: Party) -> None:
     req = requirements_for(deployment, payee.address)
     signed = sign(chain, req, payer)
@@ -214,14 +199,14 @@ def test_settles_through_the_reference_facilitator(chain: Chain, deployment: dic
     assert (verified.payer, verified.amount, verified.chain_id) == (payer.address, AMOUNT, 31337)
     assert not chain.authorization_state(payer.address, verified.nonce)
 
-    verdict = facilitator_post(facilitator_url, "verify", signed.json, req)
+    verdict = facilitator.verify(signed.json, req)  # pay402's facilitator client
     assert verdict["isValid"] is True, verdict
     assert verdict["payer"] == payer.address
     pay402.decode_verify_response(json.dumps(verdict))
 
     before = balances(chain, payer, payee)
     gas_wallet_nonce = chain.tx_count(FACILITATOR)
-    settled = facilitator_post(facilitator_url, "settle", signed.json, req)
+    settled = facilitator.settle(signed.json, req)
     assert settled["success"] is True, settled
     assert settled["network"] == "eip155:31337" and settled["payer"] == payer.address
 
@@ -290,7 +275,7 @@ NEGATIVE = {
 
 
 @pytest.mark.parametrize("case", list(NEGATIVE))
-def test_strict_rejections_revert_on_chain(case: str, chain: Chain, deployment: dict, facilitator_url: str,
+def test_strict_rejections_revert_on_chain(case: str, chain: Chain, deployment: dict, facilitator: FacilitatorClient,
                                            payer: Party, payee: Party) -> None:
     mutate, code, detail, revert, lenient_accepts, reference = NEGATIVE[case]
     req = requirements_for(deployment, payee.address)
@@ -322,7 +307,7 @@ def test_strict_rejections_revert_on_chain(case: str, chain: Chain, deployment: 
         assert lenient.payer == payer.address
 
     # the reference facilitator refuses it too (its on-chain simulation hits the same revert)
-    verdict = facilitator_post(facilitator_url, "verify", payment, req)
+    verdict = facilitator_verify(facilitator, payment, req)
     assert (verdict["isValid"], verdict.get("invalidReason")) == (False, reference), verdict
 
     before = balances(chain, payer, payee)
@@ -372,10 +357,10 @@ def test_time_window_is_strict_on_chain(chain: Chain, deployment: dict, payer: P
 # --- 3. replay --------------------------------------------------------------------------------
 
 
-def test_replay_is_refused_by_pay402_and_by_the_contract(chain: Chain, deployment: dict, facilitator_url: str,
+def test_replay_is_refused_by_pay402_and_by_the_contract(chain: Chain, deployment: dict, facilitator: FacilitatorClient,
                                                          payer: Party, payee: Party) -> None:
     req = requirements_for(deployment, payee.address)
-    server = Server(req, facilitator_url, chain, InMemoryReplayStore())
+    server = Server(req, facilitator, chain, MemoryReplayStore())
     signed = sign(chain, req, payer)
 
     first = server.serve(signed.header_value)
@@ -396,7 +381,7 @@ def test_replay_is_refused_by_pay402_and_by_the_contract(chain: Chain, deploymen
     assert after_second == [after_first[0] - AMOUNT, after_first[1] + AMOUNT]
 
     # the replay sent anyway: the facilitator's simulation and the contract both refuse it
-    verdict = facilitator_post(facilitator_url, "verify", signed.json, req)
+    verdict = facilitator_verify(facilitator, signed.json, req)
     assert verdict == {**verdict, "isValid": False, "invalidReason": "invalid_exact_evm_nonce_already_used"}, verdict
     authorization = json.loads(signed.json)["payload"]["authorization"]
     assert chain.authorization_state(payer.address, authorization["nonce"])
