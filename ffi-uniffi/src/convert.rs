@@ -1,5 +1,5 @@
 //! Conversions between the foreign types and the core's: bytes of a fixed length, EVM
-//! addresses (text), U256 amounts (decimal text), base64 and header buffers.
+//! and Solana addresses (text), U256 amounts (decimal text), base64 and header buffers.
 //!
 //! Amounts cross the boundary as decimal strings because neither Kotlin nor Swift has a native
 //! unsigned 256-bit integer (`java.math.BigInteger(s)` / `BigUInt(s)` read them losslessly);
@@ -8,6 +8,7 @@
 use crate::Pay402Error;
 use pay402::U256;
 use pay402::evm::Address;
+use pay402::svm::Pubkey;
 use pay402::u256::LeadingZeros;
 
 /// Exactly `N` bytes, or an `invalid_argument` naming `name`.
@@ -20,6 +21,11 @@ pub(crate) fn array<const N: usize>(bytes: &[u8], name: &str) -> Result<[u8; N],
 /// An EVM address in any case (`0x` + 40 hex digits).
 pub(crate) fn address(text: &str, name: &str) -> Result<Address, Pay402Error> {
     Address::parse(text.as_bytes()).map_err(|e| Pay402Error::argument_from(name, &e))
+}
+
+/// A Solana address (base58 of 32 bytes).
+pub(crate) fn pubkey(text: &str, name: &str) -> Result<Pubkey, Pay402Error> {
+    Pubkey::parse(text.as_bytes()).map_err(|e| Pay402Error::argument_from(name, &e))
 }
 
 /// A decimal U256 without leading zeros.

@@ -46,6 +46,15 @@ pub enum Pay402Error {
         /// The core's message.
         reason: String,
     },
+    /// The paying side of Solana (`svm::BuildError`): `unsupported_token_program`,
+    /// `payer_is_fee_payer`, `memo_too_long`, `no_associated_token_account`. (A Solana payment
+    /// that fails verification is an `X402` error, as an EVM one.)
+    Svm {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+    },
     /// Macaroons: `malformed`, `signature_mismatch`, `caveat_not_satisfied`, …
     Macaroon {
         /// Stable snake-case code.
@@ -92,6 +101,7 @@ impl Pay402Error {
             | Self::X402 { code, .. }
             | Self::Client { code, .. }
             | Self::Evm { code, .. }
+            | Self::Svm { code, .. }
             | Self::Macaroon { code, .. }
             | Self::L402 { code, .. }
             | Self::Bolt11 { code, .. }
@@ -107,6 +117,7 @@ impl Pay402Error {
             | Self::X402 { reason, .. }
             | Self::Client { reason, .. }
             | Self::Evm { reason, .. }
+            | Self::Svm { reason, .. }
             | Self::Macaroon { reason, .. }
             | Self::L402 { reason, .. }
             | Self::Bolt11 { reason, .. }
@@ -156,6 +167,7 @@ from_core! {
     X402 <= pay402::x402::DecodeError, pay402::x402::VerifyError, pay402::BufferTooSmall;
     Client <= pay402::x402::client::ClientError;
     Evm <= pay402::evm::SignatureError, pay402::evm::KeyError, pay402::evm::AddressError;
+    Svm <= pay402::svm::BuildError;
     Macaroon <= pay402::macaroon::MacaroonError;
     L402 <= pay402::l402::L402Error;
     Bolt11 <= pay402::bolt11::Bolt11Error;

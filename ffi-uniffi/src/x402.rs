@@ -2,13 +2,14 @@
 //! headers, offline verification of a payment header against one `PaymentRequirements`.
 
 use crate::Pay402Error;
-use crate::convert::{address, u256, utf8};
+use crate::convert::{address, pubkey, u256, utf8};
 use pay402::evm::SignaturePolicy as CoreSignaturePolicy;
 use pay402::writer::write_all;
+use pay402::x402::verify_svm::HostCheck;
 use pay402::x402::{
-    AmountRule as CoreAmountRule, DecodeError, PaymentKind as CorePaymentKind, PaymentPayload,
-    PaymentRequired, SettleResponse, VerifyError, VerifyInput, VerifyPolicy, header,
-    verify_payment_header_with,
+    AmountRule as CoreAmountRule, AnyVerified, DecodeError, PaymentKind as CorePaymentKind,
+    PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, Verified, VerifyError,
+    VerifyInput, VerifyPolicy, header, verify_any_payment_header,
 };
 
 /// Which x402 wire object a JSON text or header holds.
@@ -123,7 +124,9 @@ impl From<SignaturePolicy> for CoreSignaturePolicy {
     }
 }
 
-/// The verifier's policy and the `upto` settlement inputs. Every field has the core's default.
+/// The verifier's policy, the `upto` settlement inputs and the Solana policy. Every field has
+/// the core's default (EVM: `VerifyPolicy::default()`; Solana: `SvmPolicy::default()`, the
+/// reference facilitator's).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct VerifyOptions {
     /// Amount comparison (`None`: the default, exact).
@@ -141,6 +144,19 @@ pub struct VerifyOptions {
     /// `upto` only: the facilitator address the witness must name.
     #[uniffi(default = None)]
     pub facilitator: Option<String>,
+    /// Solana: the fee-payer keys (base58) this facilitator manages. Empty (the default):
+    /// exactly the requirements' `extra.feePayer`.
+    #[uniffi(default = [])]
+    pub fee_payers: Vec<String>,
+    /// Solana: highest `SetComputeUnitPrice`, µlamports (default 5,000,000).
+    #[uniffi(default = 5_000_000)]
+    pub max_compute_unit_price: u64,
+    /// Solana: highest `SetComputeUnitLimit` (`None`, the default: unbounded).
+    #[uniffi(default = None)]
+    pub max_compute_unit_limit: Option<u32>,
+    /// Solana: most instructions in the transaction (default 6; at least 3 are required).
+    #[uniffi(default = 6)]
+    pub max_instructions: u32,
 }
 
 /// Which settlement call a verified payment needs.
@@ -154,9 +170,9 @@ pub enum PaymentKind {
     UptoPermit2,
 }
 
-/// A payment that passed every offline check.
+/// An EVM payment that passed every offline check.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct VerifiedPayment {
+pub struct EvmPayment {
     /// The settlement call it needs.
     pub kind: PaymentKind,
     /// The payer (EIP-55 checksummed).
@@ -171,13 +187,109 @@ pub struct VerifiedPayment {
     pub valid_before: String,
 }
 
+/// What a Solana facilitator must still check with RPC before settling (x402.md §11.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum SvmHostCheck {
+    /// The recent blockhash is still valid.
+    RecentBlockhash,
+    /// The source and destination token accounts exist (and the source holds the amount).
+    TokenAccounts,
+    /// The mint is owned by the transfer's token program and has the stated decimals.
+    Mint,
+    /// `simulateTransaction` with the fee payer's signature succeeds.
+    Simulation,
+    /// The same transaction is not settled twice.
+    DuplicateSettlement,
+}
+
+impl From<HostCheck> for SvmHostCheck {
+    fn from(check: HostCheck) -> Self {
+        match check {
+            HostCheck::RecentBlockhash => Self::RecentBlockhash,
+            HostCheck::TokenAccounts => Self::TokenAccounts,
+            HostCheck::Mint => Self::Mint,
+            HostCheck::Simulation => Self::Simulation,
+            HostCheck::DuplicateSettlement => Self::DuplicateSettlement,
+        }
+    }
+}
+
+/// A Solana `exact` payment that passed every offline check (the transaction is partially
+/// signed: the facilitator adds the fee payer's signature).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SvmPayment {
+    /// The payer: the transfer's authority (base58), proven by its signature.
+    pub payer: String,
+    /// The amount transferred, atomic units (decimal).
+    pub amount: String,
+    /// The fee payer (`extra.feePayer`, base58) whose signature the facilitator adds.
+    pub fee_payer: String,
+    /// The mint transferred (base58; equals the requirements' `asset`).
+    pub mint: String,
+    /// The transaction's recent blockhash (32 bytes).
+    pub recent_blockhash: Vec<u8>,
+    /// What is left for the facilitator to check with RPC, in the order to check it.
+    pub still_to_check: Vec<SvmHostCheck>,
+}
+
+/// A payment that passed every offline check, on either chain family.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum VerifiedPayment {
+    /// An EVM payment (`eip155:*` or a v1 EVM network name).
+    Evm {
+        /// The verified EVM payment.
+        payment: EvmPayment,
+    },
+    /// A Solana payment (`solana:*` or a v1 Solana network name).
+    Svm {
+        /// The verified Solana payment.
+        payment: SvmPayment,
+    },
+}
+
+impl From<Verified> for EvmPayment {
+    fn from(verified: Verified) -> Self {
+        Self {
+            kind: match verified.kind {
+                CorePaymentKind::ExactEip3009 => PaymentKind::ExactEip3009,
+                CorePaymentKind::ExactPermit2 => PaymentKind::ExactPermit2,
+                CorePaymentKind::UptoPermit2 => PaymentKind::UptoPermit2,
+            },
+            payer: verified.payer.to_string(),
+            amount: verified.amount.to_string(),
+            authorized_amount: verified.authorized_amount.to_string(),
+            nonce: verified.nonce.to_vec(),
+            valid_before: verified.valid_before.to_string(),
+        }
+    }
+}
+
+impl From<SvmVerified> for SvmPayment {
+    fn from(verified: SvmVerified) -> Self {
+        Self {
+            payer: verified.payer.to_string(),
+            amount: verified.amount.to_string(),
+            fee_payer: verified.fee_payer.to_string(),
+            mint: verified.transfer.mint.to_string(),
+            recent_blockhash: verified.recent_blockhash.to_vec(),
+            still_to_check: verified
+                .still_to_check
+                .iter()
+                .copied()
+                .map(SvmHostCheck::from)
+                .collect(),
+        }
+    }
+}
+
 /// Verifies a payment header value (`X-PAYMENT` / `PAYMENT-SIGNATURE`) against one offered
-/// `PaymentRequirements` JSON object at unix time `now`: everything a facilitator checks
-/// without a chain (x402.md §6).
+/// `PaymentRequirements` JSON object: everything a facilitator checks without a chain
+/// (x402.md §6 for EVM at unix time `now`; §11.3 for Solana, where `now` is unused and the
+/// Solana fields of `options` apply).
 ///
 /// Errors: `X402` with the facilitator's `invalidReason` (`invalid_exact_evm_signature`,
-/// `permit2_deadline_expired`, …); `InvalidArgument` for a malformed `settle_amount` or
-/// `facilitator`.
+/// `permit2_deadline_expired`, `invalid_exact_svm_payload_amount_mismatch`, …);
+/// `InvalidArgument` for a malformed `settle_amount`, `facilitator` or fee-payer key.
 #[uniffi::export]
 pub fn verify_payment(
     requirements_json: String,
@@ -207,23 +319,32 @@ pub fn verify_payment(
             .map(|s| address(s, "facilitator"))
             .transpose()?,
     };
+    let fee_payers = options
+        .fee_payers
+        .iter()
+        .map(|k| pubkey(k, "fee_payers"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let svm = SvmPolicy {
+        fee_payers: &fee_payers,
+        max_compute_unit_price: options.max_compute_unit_price,
+        max_compute_unit_limit: options.max_compute_unit_limit,
+        max_instructions: usize::try_from(options.max_instructions).unwrap_or(usize::MAX),
+        ..SvmPolicy::default()
+    };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment_header.len())];
-    let verified = verify_payment_header_with(
+    let verified = verify_any_payment_header(
         requirements_json.as_bytes(),
         payment_header.as_bytes(),
         &mut buf,
         &input,
+        &svm,
     )?;
-    Ok(VerifiedPayment {
-        kind: match verified.kind {
-            CorePaymentKind::ExactEip3009 => PaymentKind::ExactEip3009,
-            CorePaymentKind::ExactPermit2 => PaymentKind::ExactPermit2,
-            CorePaymentKind::UptoPermit2 => PaymentKind::UptoPermit2,
+    Ok(match verified {
+        AnyVerified::Evm(verified) => VerifiedPayment::Evm {
+            payment: verified.into(),
         },
-        payer: verified.payer.to_string(),
-        amount: verified.amount.to_string(),
-        authorized_amount: verified.authorized_amount.to_string(),
-        nonce: verified.nonce.to_vec(),
-        valid_before: verified.valid_before.to_string(),
+        AnyVerified::Svm(verified) => VerifiedPayment::Svm {
+            payment: verified.into(),
+        },
     })
 }
