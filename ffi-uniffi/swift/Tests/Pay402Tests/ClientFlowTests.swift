@@ -1,6 +1,7 @@
 // The x402 client flow in Swift (macOS CI only: there is no Swift toolchain on the Linux
 // reference machine). Mirrors ffi-uniffi/kotlin/src/test/kotlin/org/pay402/ClientFlowTest.kt.
 import Foundation
+import CryptoKit
 import XCTest
 @testable import Pay402
 
@@ -26,8 +27,37 @@ final class ClientFlowTests: XCTestCase {
         let header = try signPayment(paymentRequiredJson: json, acceptIndex: chosen.index, privateKey: key, now: now, nonce: nonce)
         XCTAssertEqual(header.name, "PAYMENT-SIGNATURE")
         let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header.value, now: now, options: VerifyOptions())
-        XCTAssertEqual(verified.payer, try privateKeyAddress(privateKey: key))
-        XCTAssertEqual(verified.amount, "10000")
+        guard case let .evm(payment) = verified else {
+            return XCTFail("expected an EVM payment, got \(verified)")
+        }
+        XCTAssertEqual(payment.payer, try privateKeyAddress(privateKey: key))
+        XCTAssertEqual(payment.amount, "10000")
+        XCTAssertEqual(payment.kind, .exactEip3009)
+    }
+
+    func testSolanaBuildThenVerifyWithFeePayers() throws {
+        let seed = { (label: String) in Data(SHA256.hash(data: Data("pay402 swift \(label)".utf8))) }
+        let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"
+        let feePayer = try svmPayerAddress(payerSeed: seed("fee payer"))
+        let payTo = try svmPayerAddress(payerSeed: seed("merchant"))
+        let offer = """
+            {"scheme":"exact","network":"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1","amount":"10000","asset":"\(mint)","payTo":"\(payTo)","maxTimeoutSeconds":60,"extra":{"feePayer":"\(feePayer)"}}
+            """
+        let wire = try svmBuildTransfer(
+            payerSeed: seed("payer"), feePayer: feePayer, mint: mint, payTo: payTo,
+            tokenProgram: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", amount: "10000", decimals: 6,
+            recentBlockhash: seed("blockhash"), memo: "0123456789abcdef0123456789abcdef")
+        let header = try jsonToHeader(json: """
+            {"x402Version":2,"resource":{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"},"accepted":\(offer),"payload":{"transaction":"\(wire.base64EncodedString())"}}
+            """)
+        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header, now: 0, options: VerifyOptions(feePayers: [feePayer]))
+        guard case let .svm(payment) = verified else {
+            return XCTFail("expected a Solana payment, got \(verified)")
+        }
+        XCTAssertEqual(payment.payer, try svmPayerAddress(payerSeed: seed("payer")))
+        XCTAssertEqual(payment.amount, "10000")
+        XCTAssertEqual(payment.feePayer, feePayer)
+        XCTAssertEqual(payment.stillToCheck.first, .recentBlockhash)
     }
 
     func testErrorsCarryTheCoreCode() {

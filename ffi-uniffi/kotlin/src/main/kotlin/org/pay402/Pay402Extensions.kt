@@ -1,5 +1,6 @@
 // Hand-written additions to the generated bindings (package org.pay402): the error's code and
-// reason for any Pay402Exception subclass, so a `catch` need not enumerate the subclasses.
+// reason for any Pay402Exception subclass, so a `catch` need not enumerate the subclasses; the
+// payer and amount of a VerifiedPayment on either chain family.
 package org.pay402
 
 /** The core's stable snake_case code (`invalid_exact_evm_signature`, `token_expired`, …). */
@@ -9,6 +10,7 @@ val Pay402Exception.code: String
         is Pay402Exception.X402 -> code
         is Pay402Exception.Client -> code
         is Pay402Exception.Evm -> code
+        is Pay402Exception.Svm -> code
         is Pay402Exception.Macaroon -> code
         is Pay402Exception.L402 -> code
         is Pay402Exception.Bolt11 -> code
@@ -23,11 +25,26 @@ val Pay402Exception.reason: String
         is Pay402Exception.X402 -> reason
         is Pay402Exception.Client -> reason
         is Pay402Exception.Evm -> reason
+        is Pay402Exception.Svm -> reason
         is Pay402Exception.Macaroon -> reason
         is Pay402Exception.L402 -> reason
         is Pay402Exception.Bolt11 -> reason
         is Pay402Exception.Offers -> reason
         is Pay402Exception.Ws402 -> reason
+    }
+
+/** The payer: an EIP-55 address (EVM) or a base58 key (Solana). */
+val VerifiedPayment.payer: String
+    get() = when (this) {
+        is VerifiedPayment.Evm -> payment.payer
+        is VerifiedPayment.Svm -> payment.payer
+    }
+
+/** The amount to settle, atomic units (decimal). */
+val VerifiedPayment.amount: String
+    get() = when (this) {
+        is VerifiedPayment.Evm -> payment.amount
+        is VerifiedPayment.Svm -> payment.amount
     }
 
 /** Lowercase hex without `0x`. */

@@ -6,6 +6,7 @@ package org.pay402
 
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertInstanceOf
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -48,8 +49,9 @@ class ClientFlowTest {
         val verified = verifyPayment(offer, header.value, now, VerifyOptions())
         assertEquals(privateKeyAddress(key), verified.payer)
         assertEquals("10000", verified.amount)
-        assertEquals(PaymentKind.EXACT_EIP3009, verified.kind)
-        assertArrayEquals(nonce, verified.nonce)
+        val evm = assertInstanceOf(VerifiedPayment.Evm::class.java, verified).payment
+        assertEquals(PaymentKind.EXACT_EIP3009, evm.kind)
+        assertArrayEquals(nonce, evm.nonce)
     }
 
     @Test

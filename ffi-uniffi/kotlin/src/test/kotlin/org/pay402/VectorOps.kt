@@ -31,6 +31,9 @@ private fun JsonObject.optStr(key: String): String? =
 private fun JsonObject.u64(key: String): ULong =
     (this[key] as? JsonPrimitive)?.takeIf { !it.isString }?.content?.toULongOrNull() ?: throw BadInput(key)
 
+private fun JsonObject.u32(key: String): UInt =
+    u64(key).takeIf { it <= UInt.MAX_VALUE.toULong() }?.toUInt() ?: throw BadInput(key)
+
 private fun JsonObject.obj(key: String): JsonObject = this[key] as? JsonObject ?: throw BadInput(key)
 
 private fun JsonObject.arr(key: String): JsonArray = this[key] as? JsonArray ?: throw BadInput(key)
@@ -48,6 +51,20 @@ private fun ByteArray.to0x(): String = "0x" + toHex()
 
 private fun std64(bytes: ByteArray): String = Base64.getEncoder().encodeToString(bytes)
 
+private const val BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+/** The 32 bytes of a base58 Solana key or blockhash, or null (the input's defect). */
+internal fun base58(text: String): ByteArray? {
+    var n = java.math.BigInteger.ZERO
+    for (c in text) {
+        val digit = BASE58.indexOf(c).takeIf { it >= 0 } ?: return null
+        n = n * java.math.BigInteger.valueOf(58) + java.math.BigInteger.valueOf(digit.toLong())
+    }
+    val body = n.toByteArray().dropWhile { it == 0.toByte() }
+    val bytes = ByteArray(text.takeWhile { it == '1' }.length) + body.toByteArray()
+    return bytes.takeIf { it.size == 32 }
+}
+
 /** Base64 of any alphabet, padded or not (as the core's `Base64Policy::ANY`). */
 private fun anyBase64(text: String): ByteArray =
     Base64.getDecoder().decode(text.replace('-', '+').replace('_', '/').trimEnd('='))
@@ -61,6 +78,7 @@ object VectorOps {
         "x402.select" -> x402Select(input)
         "x402.typed_data" -> x402TypedData(input)
         "x402.wallet_sign" -> x402WalletSign(input)
+        "svm.build" -> svmBuild(input)
         "evm.eip3009.digest" -> eip3009Digest(input)
         "evm.eip3009.sign" -> eip3009SignOp(input)
         "evm.recover" -> evmRecover(input)
@@ -110,6 +128,7 @@ object VectorOps {
 
     private fun x402Verify(input: JsonObject): JsonObject {
         val policy = input["policy"] as? JsonObject
+        val defaults = VerifyOptions()
         val options = VerifyOptions(
             amount = when (policy?.optStr("amount")) {
                 null, "exact" -> null
@@ -120,13 +139,46 @@ object VectorOps {
             validBeforeSlack = if (policy?.containsKey("valid_before_slack") == true) policy.u64("valid_before_slack") else 6uL,
             settleAmount = input.optStr("settle_amount"),
             facilitator = input.optStr("facilitator"),
+            // Solana (tests/src/ops/x402.rs `svm_policy`); absent fields keep the core's defaults.
+            feePayers = if (input.containsKey("fee_payers")) input.arr("fee_payers").map {
+                (it as? JsonPrimitive)?.takeIf { p -> p.isString }?.content ?: throw BadInput("fee_payers")
+            } else emptyList(),
+            maxComputeUnitPrice = if (policy?.containsKey("max_compute_unit_price") == true)
+                policy.u64("max_compute_unit_price") else defaults.maxComputeUnitPrice,
+            maxComputeUnitLimit = if (policy?.containsKey("max_compute_unit_limit") == true)
+                policy.u32("max_compute_unit_limit") else defaults.maxComputeUnitLimit,
+            maxInstructions = if (policy?.containsKey("max_instructions") == true)
+                policy.u32("max_instructions") else defaults.maxInstructions,
         )
-        val verified = verifyPayment(input.obj("requirements").toString(), input.str("payment"), input.u64("now"), options)
-        return buildJsonObject {
-            put("payer", verified.payer)
-            put("nonce", verified.nonce.to0x())
-            put("amount", verified.amount)
+        return when (val verified = verifyPayment(input.obj("requirements").toString(), input.str("payment"), input.u64("now"), options)) {
+            is VerifiedPayment.Evm -> buildJsonObject {
+                put("payer", verified.payment.payer)
+                put("nonce", verified.payment.nonce.to0x())
+                put("amount", verified.payment.amount)
+            }
+            is VerifiedPayment.Svm -> buildJsonObject {
+                put("payer", verified.payment.payer)
+                put("amount", verified.payment.amount)
+            }
         }
+    }
+
+    // ------------------------------------------------------------------ Solana client
+    private fun svmBuild(input: JsonObject): JsonObject {
+        val decimals = input.u64("decimals")
+        if (decimals > 255uL) throw BadInput("decimals")
+        val wire = svmBuildTransfer(
+            payerSeed = input.hex("payer_seed_hex"),
+            feePayer = input.str("fee_payer"),
+            mint = input.str("mint"),
+            payTo = input.str("pay_to"),
+            tokenProgram = input.str("token_program"),
+            amount = input.str("amount"),
+            decimals = decimals.toUByte(),
+            recentBlockhash = base58(input.str("recent_blockhash")) ?: throw BadInput("recent_blockhash"),
+            memo = input.optStr("memo"),
+        )
+        return buildJsonObject { put("transaction", std64(wire)) }
     }
 
     private fun signaturePolicy(text: String?, field: String): SignaturePolicy? = when (text) {
