@@ -110,6 +110,15 @@ pub(crate) fn number(value: u64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
+/// A u64 as a JS `number` when exact (≤ 2^53 − 1), else as a `bigint`.
+pub(crate) fn exact(value: u64) -> JsValue {
+    if value <= 9_007_199_254_740_991 {
+        number(value)
+    } else {
+        bigint_u64(value)
+    }
+}
+
 /// Bytes given as a `Uint8Array` or as hex text (`0x` optional).
 pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     if let Some(array) = v.dyn_ref::<Uint8Array>() {

@@ -7,10 +7,11 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &str = r#"
-export interface Ws402MeterConfig { pricePerSecond: bigint; paid: bigint; maxSessionSeconds: number }
+export interface Ws402MeterConfig { pricePerSecond: bigint; paid: bigint; maxSessionSeconds: number | bigint }
 export type Ws402EventKind = "tick" | "close" | "bytes_in" | "bytes_out" | "message";
 export interface Ws402End {
-  reason: "client_close" | "balance_exhausted" | "max_duration"; atMs: number; consumed: bigint; refund: bigint; closeCode: number;
+  reason: "client_close" | "balance_exhausted" | "max_duration"; /** A number, or a bigint beyond 2^53. */
+  atMs: number | bigint; consumed: bigint; refund: bigint; closeCode: number;
 }
 export interface Ws402Outcome { state: "running" | "ended" | "already_ended"; consumed: bigint; end?: Ws402End }
 "#;
@@ -18,7 +19,7 @@ export interface Ws402Outcome { state: "running" | "ended" | "already_ended"; co
 fn end_js(e: &End) -> JsValue {
     Obj::new()
         .set("reason", e.reason.as_str())
-        .set("atMs", number(e.at_ms))
+        .set("atMs", crate::convert::exact(e.at_ms))
         .set("consumed", bigint(&e.consumed))
         .set("refund", bigint(&e.refund))
         .set("closeCode", e.close_code())
@@ -39,7 +40,7 @@ impl Ws402Meter {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "Ws402MeterConfig")] config: &JsValue,
-        start_ms: f64,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] start_ms: &JsValue,
     ) -> JsResult<Ws402Meter> {
         let config = MeterConfig {
             price_per_second: u256(&get(config, "pricePerSecond"), "pricePerSecond")?,
@@ -47,7 +48,7 @@ impl Ws402Meter {
             max_session_seconds: uint(&get(config, "maxSessionSeconds"), "maxSessionSeconds")?,
         };
         Ok(Self {
-            meter: Meter::start(config, uint(&JsValue::from_f64(start_ms), "startMs")?),
+            meter: Meter::start(config, uint(start_ms, "startMs")?),
         })
     }
 
@@ -55,12 +56,12 @@ impl Ws402Meter {
     #[wasm_bindgen(js_name = onEvent, unchecked_return_type = "Ws402Outcome")]
     pub fn on_event(
         &mut self,
-        at_ms: f64,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] at_ms: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Ws402EventKind")] kind: &str,
-        n: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] n: Option<JsValue>,
     ) -> JsResult<JsValue> {
-        let at = uint(&JsValue::from_f64(at_ms), "atMs")?;
-        let n = opt_uint(&n.map_or(JsValue::UNDEFINED, JsValue::from_f64), "n")?;
+        let at = uint(at_ms, "atMs")?;
+        let n = opt_uint(&n.unwrap_or(JsValue::UNDEFINED), "n")?;
         let need = || n.ok_or_else(|| arg_error("n", "a count"));
         let event = match kind {
             "tick" => Event::Tick,

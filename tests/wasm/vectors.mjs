@@ -38,7 +38,9 @@ export function parseWithRaw(text) {
     if (c === '"') return str();
     const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
     i += m[0].length;
-    return JSON.parse(m[0]);
+    const n = JSON.parse(m[0]);
+    // integers beyond 2^53 stay exact as bigint (u64 times in the WS402 vectors)
+    return typeof n === "number" && Number.isInteger(n) && !Number.isSafeInteger(n) && /^-?\d+$/.test(m[0]) ? BigInt(m[0]) : n;
   }
   function str() {
     const start = i; i++;
