@@ -68,7 +68,7 @@ export interface X402DraftInput {
   /** Payer address (wallet signing). */
   from?: string;
   /** Unix seconds. */
-  now: number;
+  now: number | bigint;
   /** 32 random bytes. */
   nonce: Uint8Array;
 }
@@ -249,13 +249,13 @@ fn verified_js(v: &Verified) -> JsValue {
 pub fn x402_verify(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
     payment: &str,
-    now: f64,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "X402VerifyOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let requirements = json_text(requirements, "requirements")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let mut input = verify_policy(&options)?;
-    input.now = uint(&JsValue::from_f64(now), "now")?;
+    input.now = uint(now, "now")?;
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
         verify_payment_header_with(requirements.as_bytes(), payment.as_bytes(), buf, &input)
     })
@@ -431,7 +431,7 @@ pub fn permit2_sign_payload(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
     private_key_bytes: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "bigint")] permit_nonce: &JsValue,
-    now: f64,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
 ) -> JsResult<JsValue> {
     let json = json_text(requirements, "requirements")?;
     let raw =
@@ -439,7 +439,7 @@ pub fn permit2_sign_payload(
     let requirements = PaymentRequirements::from_json_value(raw).map_err(|e| decode_error(&e))?;
     let key = private_key(private_key_bytes)?;
     let nonce = u256(permit_nonce, "nonce")?;
-    let now = uint(&JsValue::from_f64(now), "now")?;
+    let now = uint(now, "now")?;
     let (payload, signature) = grow(1024, |buf| {
         let mut w = Writer::new(buf);
         let (_, signature) = sign_permit2_payload(&mut w, &requirements, &key, nonce, now)?;

@@ -5,7 +5,6 @@
 //
 // Prints `FAIL <suite>/<case>: …` per failing case and `N passed, M failed` last; exits 1
 // when a case fails or no case ran. An unknown op fails (`got unsupported op`), never skipped.
-import { readFileSync } from "node:fs";
 
 // ---------------------------------------------------------------- a JSON reader keeping raw text
 // Objects and arrays carry their exact source text (key order, number text) in a symbol, so
@@ -155,7 +154,7 @@ export function ops(p) {
     "bolt11.decode": (i) => {
       const d = p.bolt11Decode(i.invoice, { requirePaymentSecret: i.policy?.require_payment_secret });
       const o = {
-        network: d.network, amount_msat: d.amountMsat === null ? null : Number(d.amountMsat),
+        network: d.network, amount_msat: d.amountMsat === null ? null : d.amountMsat <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d.amountMsat) : d.amountMsat,
         timestamp: d.timestamp, payment_hash_hex: hex(d.paymentHash),
       };
       if (d.paymentSecret) o.payment_secret_hex = hex(d.paymentSecret);
@@ -252,12 +251,13 @@ function check(expect, outcome) {
   return `expected error ${expect.error}, got error ${outcome.error}`;
 }
 
-export function runFiles(p, files, log = console.log) {
+/** Runs vector files given as texts (Node and the browser page). */
+export function runTexts(p, texts, log = console.log) {
   const table = ops(p);
   let passed = 0, failed = 0;
   const perOp = {};
-  for (const file of files) {
-    const doc = parseWithRaw(readFileSync(file, "utf8"));
+  for (const text of texts) {
+    const doc = parseWithRaw(text);
     for (const c of doc.cases) {
       const fn = table[c.op];
       let outcome;
@@ -278,10 +278,11 @@ export function runFiles(p, files, log = console.log) {
   return { passed, failed, perOp };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (typeof process !== "undefined" && import.meta.url === `file://${process.argv[1]}`) {
+  const { readFileSync } = await import("node:fs");
   const [spec, ...files] = process.argv.slice(2);
   const p = await import(spec);
-  const { passed, failed, perOp } = runFiles(p, files);
+  const { passed, failed, perOp } = runTexts(p, files.map((f) => readFileSync(f, "utf8")));
   console.log(`ops: ${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
