@@ -173,7 +173,8 @@ export function createHelpers(core) {
   function paymentRequired(accepts, options = {}) {
     const x402Version = options.x402Version ?? 2;
     const body = { x402Version, error: options.error ?? "payment required" };
-    if (x402Version === 2 && options.resource) body.resource = options.resource;
+    // v2 names the resource; the request's URL when the caller gave none
+    if (x402Version === 2) body.resource = options.resource ?? { url: options.resourceUrl || "/" };
     body.accepts = accepts;
     const json = JSON.stringify(body);
     const headers = { "Content-Type": "application/json" };
@@ -215,7 +216,7 @@ export function createHelpers(core) {
 
   /** Edge runtimes: verifies a Fetch `Request`; on failure `response` is the 402 to return. */
   async function verifyRequest(request, accepts, options = {}) {
-    const result = verifyPayment(request.headers, accepts, options);
+    const result = verifyPayment(request.headers, accepts, { resourceUrl: request.url, ...options });
     if (result.ok) return result;
     return { ...result, response: new Response(result.body, { status: 402, headers: result.headers }) };
   }
@@ -230,7 +231,7 @@ export function createHelpers(core) {
     return async function pay402Middleware(req, res, next) {
       try {
         const offered = typeof accepts === "function" ? await accepts(req) : accepts;
-        const result = verifyPayment(req.headers, offered, options);
+        const result = verifyPayment(req.headers, offered, { resourceUrl: req.originalUrl ?? req.url, ...options });
         if (!result.ok) {
           res.statusCode = 402;
           for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);

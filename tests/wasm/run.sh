@@ -86,5 +86,11 @@ size_gate() {
 }
 step "size: .wasm gzip ≤ 60 KB" size_gate
 
+# Speed comparison: informative, never part of pass/fail.
+if [ -z "${SKIP_BENCH:-}" ]; then
+  echo "---- speed: wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
+  (cd "$PROJECT" && node bench.mjs "$ROOT/tests/bench/REPORT.md" "$ROOT/target/npm/pay402.size") || echo "(bench failed; not a test failure)"
+fi
+
 echo
 if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
