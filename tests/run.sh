@@ -129,6 +129,17 @@ fuzz_smoke() {
   done
 }
 
+python_package() {
+  bash tests/python/run.sh
+}
+
+chain_settlement() {
+  # Reuse the wheel the Python step just built, so the chain tests run the same artifact.
+  local wheel
+  wheel=$(ls target/py-build/wheels/pay402-*-cp39-abi3-*.whl 2>/dev/null | head -n 1)
+  PAY402_WHEEL="$wheel" bash tests/chain/run.sh
+}
+
 doc_tests() {
   RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q
 }
@@ -139,11 +150,13 @@ step "cargo clippy -D warnings" clippy_check
 step "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
 step "rustdoc -D warnings" doc_tests
 step "conformance runner over tests/vectors" vector_runner
-step "peers (viem, eth-account, @x402, js-macaroon, pymacaroons, bolt11) regenerate the vectors identically" peer_vectors
+step "peers regenerate the vectors identically (viem, eth-account, @x402, js-macaroon, pymacaroons, aperture, bolt11, ws402)" peer_vectors
 step "demo: 402 round trips over localhost HTTP" demo
 step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
 step "core builds for wasm32-unknown-unknown" wasm_build
 step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
+step "python wheel (abi3): every vector on each CPython, stubtest, source install" python_package
+step "chain: x402 settlement on a local Hardhat node (reference facilitator, direct transferWithAuthorization, reverts)" chain_settlement
 step "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 

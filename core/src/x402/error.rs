@@ -201,6 +201,9 @@ pub enum VerifyError {
     /// `upto`: the settle amount exceeds the signed maximum
     /// (`invalid_upto_evm_payload_settlement_exceeds_amount`).
     UptoSettlementExceedsAmount,
+    /// Solana `exact`: a check of [`super::verify_svm`] failed; the code is the check's
+    /// (`invalid_exact_svm_*`).
+    Svm(super::verify_svm::SvmCheck),
 }
 
 /// Whose error strings [`VerifyError::reason`] speaks (x402.md §10). The strings are not
@@ -308,6 +311,7 @@ impl VerifyError {
             | Self::UptoSettlementExceedsAmount => "invalid_payment_amount",
             Self::Permit2TokenMismatch => "asset_mismatch",
             Self::Permit2Spender | Self::UptoFacilitatorMismatch => self.code(),
+            Self::Svm(check) => check.x402_rs_reason(),
         }
     }
 }
@@ -325,6 +329,7 @@ impl ErrorCode for VerifyError {
             Self::NetworkMismatch => "invalid_exact_evm_network_mismatch",
             Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
             Self::Signature(_) => "invalid_exact_evm_signature",
+            Self::Svm(check) => check.code(),
             Self::RecipientMismatch => "invalid_exact_evm_recipient_mismatch",
             Self::ValidBefore => "invalid_exact_evm_payload_authorization_valid_before",
             Self::ValidAfter => "invalid_exact_evm_payload_authorization_valid_after",
@@ -420,6 +425,7 @@ impl fmt::Display for VerifyError {
             Self::UptoSettlementExceedsAmount => {
                 f.write_str("the settle amount exceeds the signed permitted.amount")
             }
+            Self::Svm(check) => write!(f, "{check}"),
         }
     }
 }
@@ -443,6 +449,7 @@ impl core::error::Error for VerifyError {
             Self::InvalidPayload(e) | Self::InvalidPaymentRequirements(e) => Some(e),
             Self::Signature(SignatureFailure::Malformed(e))
             | Self::Permit2Signature(SignatureFailure::Malformed(e)) => Some(e),
+            Self::Svm(check) => Some(check),
             _ => None,
         }
     }

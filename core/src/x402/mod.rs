@@ -38,6 +38,7 @@ pub mod resource_info;
 pub mod settle_response;
 pub mod verify;
 pub mod verify_permit2;
+pub mod verify_svm;
 
 pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
 pub use exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
@@ -55,9 +56,10 @@ pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use settle_response::SettleResponse;
 pub use verify::{
-    PaymentKind, Verified, VerifyInput, verify_exact_evm, verify_payment, verify_payment_header,
-    verify_payment_header_with,
+    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment, verify_any_payment_header,
+    verify_exact_evm, verify_payment, verify_payment_header, verify_payment_header_with,
 };
+pub use verify_svm::{SvmCheck, SvmPolicy, SvmVerified, verify_exact_svm};
 
 /// The x402 protocol version, the `x402Version` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -37,6 +37,7 @@ use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 use super::verify_permit2::verify_permit2;
+use super::verify_svm::{SvmPolicy, SvmVerified, verify_exact_svm};
 use super::{X402Version, field};
 use crate::evm::{Address, Eip712Domain, recover_address};
 use crate::json::{JsonStr, RawValue, values_equal};
@@ -153,6 +154,53 @@ pub fn verify_payment(
     } else {
         verify_eip3009(requirements, payment, input.now, &input.policy)
     }
+}
+
+/// A payment that passed every offline check, on either chain family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyVerified {
+    /// An EVM payment ([`verify_payment`]).
+    Evm(Verified),
+    /// A Solana payment ([`verify_exact_svm`]).
+    Svm(SvmVerified),
+}
+
+/// Verifies a payment on any supported network: requirements on a Solana cluster go to
+/// [`verify_exact_svm`] with `svm`, everything else to [`verify_payment`] with `input`.
+/// ([`verify_payment`] itself is EVM-only: a Solana network gives `invalid_network` there.)
+pub fn verify_any_payment(
+    requirements: &PaymentRequirements<'_>,
+    payment: &PaymentPayload<'_>,
+    input: &VerifyInput,
+    svm: &SvmPolicy<'_>,
+) -> Result<AnyVerified, VerifyError> {
+    match resolve_network(requirements.network(), requirements.version()) {
+        Some(Network::Solana(_)) => {
+            verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm)
+        }
+        _ => verify_payment(requirements, payment, input).map(AnyVerified::Evm),
+    }
+}
+
+/// Decodes the requirements JSON and the payment header, then runs [`verify_any_payment`].
+///
+/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
+/// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
+pub fn verify_any_payment_header(
+    requirements_json: &[u8],
+    payment_header: &[u8],
+    buf: &mut [u8],
+    input: &VerifyInput,
+    svm: &SvmPolicy<'_>,
+) -> Result<AnyVerified, VerifyError> {
+    let requirements = RawValue::parse(requirements_json)
+        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
+        .and_then(PaymentRequirements::from_json_value)
+        .map_err(VerifyError::InvalidPaymentRequirements)?;
+    let payment =
+        PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
+    verify_any_payment(&requirements, &payment, input, svm)
 }
 
 /// Decodes the requirements JSON and the payment header, then runs [`verify_payment`].
@@ -372,28 +420,57 @@ pub(crate) fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     Address::parse(text.as_bytes()).ok()
 }
 
+/// Why an EOA signature check failed: the hex did not decode, or the signature does not
+/// authorize (the callers wrap the latter in their own `VerifyError` variant).
+pub(crate) enum SignatureCheck {
+    Undecodable(DecodeError),
+    Failed(SignatureFailure),
+}
+
+/// The signature check EIP-3009 and Permit2 share: `signature_hex` (validated hex, no `0x`) must
+/// be an EOA signature that recovers `expected` over `digest` under `policy`. Anything longer than
+/// an EOA signature is a smart-wallet signature, which is not provable offline.
+pub(crate) fn check_eoa_signature(
+    signature_hex: &str,
+    expected: Address,
+    digest: &[u8; 32],
+    policy: &VerifyPolicy,
+) -> Result<(), SignatureCheck> {
+    if signature_hex.len() > 130 {
+        return Err(SignatureCheck::Failed(SignatureFailure::NotEoa));
+    }
+    let mut buf = [0u8; 65];
+    let signature = crate::hex::decode_into(signature_hex.as_bytes(), &mut buf).map_err(|e| {
+        SignatureCheck::Undecodable(
+            DecodeError::new("signature", DecodeReason::Hex(e)).within("payload"),
+        )
+    })?;
+    let recovered = recover_address(digest, signature, policy.signature)
+        .map_err(|e| SignatureCheck::Failed(SignatureFailure::Malformed(e)))?;
+    if recovered == expected {
+        Ok(())
+    } else {
+        Err(SignatureCheck::Failed(SignatureFailure::WrongSigner {
+            recovered,
+        }))
+    }
+}
+
 fn check_signature(
     exact: &ExactEvmPayload<'_>,
     digest: &[u8; 32],
     policy: &VerifyPolicy,
 ) -> Result<(), VerifyError> {
-    // Anything longer than an EOA signature is a smart-wallet signature: not provable offline.
-    if exact.signature_hex.len() > 130 {
-        return Err(VerifyError::Signature(SignatureFailure::NotEoa));
-    }
-    let mut buf = [0u8; 65];
-    let signature = exact
-        .signature_bytes(&mut buf)
-        .map_err(VerifyError::InvalidPayload)?;
-    let recovered = recover_address(digest, signature, policy.signature)
-        .map_err(|e| VerifyError::Signature(SignatureFailure::Malformed(e)))?;
-    if recovered == exact.authorization.from {
-        Ok(())
-    } else {
-        Err(VerifyError::Signature(SignatureFailure::WrongSigner {
-            recovered,
-        }))
-    }
+    check_eoa_signature(
+        exact.signature_hex,
+        exact.authorization.from,
+        digest,
+        policy,
+    )
+    .map_err(|e| match e {
+        SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
+        SignatureCheck::Failed(f) => VerifyError::Signature(f),
+    })
 }
 
 pub(crate) fn accepted_matches(

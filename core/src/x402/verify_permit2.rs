@@ -44,7 +44,7 @@
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
 //! [`AcceptedMatch`]: super::policy::AcceptedMatch
 
-use super::error::{DecodeError, DecodeReason, SignatureFailure, VerifyError};
+use super::error::{DecodeError, DecodeReason, VerifyError};
 use super::exact_evm_payload::ReplayKey;
 use super::exact_permit2_payload::ExactPermit2Payload;
 use super::network::Network;
@@ -52,14 +52,15 @@ use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AmountRule, VerifyPolicy};
 use super::verify::{
-    PaymentKind, Verified, VerifyInput, accepted_matches, parse_address, resolve_network,
+    PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
+    parse_address, resolve_network,
 };
 use super::{X402Version, field};
+use crate::evm::Address;
 use crate::evm::permit2::{
     PERMIT2_ADDRESS, WitnessShape, X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY,
     permit2_domain,
 };
-use crate::evm::{Address, recover_address};
 use crate::u256::U256;
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
@@ -208,21 +209,14 @@ fn check_signature(
     digest: &[u8; 32],
     policy: &VerifyPolicy,
 ) -> Result<(), VerifyError> {
-    // Anything longer than an EOA signature is a smart-wallet signature: not provable offline.
-    if payload.signature_hex.len() > 130 {
-        return Err(VerifyError::Permit2Signature(SignatureFailure::NotEoa));
-    }
-    let mut buf = [0u8; 65];
-    let signature = payload
-        .signature_bytes(&mut buf)
-        .map_err(VerifyError::InvalidPayload)?;
-    let recovered = recover_address(digest, signature, policy.signature)
-        .map_err(|e| VerifyError::Permit2Signature(SignatureFailure::Malformed(e)))?;
-    if recovered == payload.authorization.from {
-        Ok(())
-    } else {
-        Err(VerifyError::Permit2Signature(
-            SignatureFailure::WrongSigner { recovered },
-        ))
-    }
+    check_eoa_signature(
+        payload.signature_hex,
+        payload.authorization.from,
+        digest,
+        policy,
+    )
+    .map_err(|e| match e {
+        SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
+        SignatureCheck::Failed(f) => VerifyError::Permit2Signature(f),
+    })
 }

@@ -148,6 +148,42 @@ pub extern "C" fn canary_x402(
     total + header::encode(requirements, out).map_or(0, str::len)
 }
 
+/// x402 on Solana: transaction decoder, verifier (ed25519, PDA) and the client builder.
+#[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
+#[unsafe(no_mangle)]
+pub extern "C" fn canary_x402_svm(
+    requirements: &[u8; 512],
+    payment: &[u8; 2048],
+    seed: &[u8; 32],
+    out: &mut [u8; 1232],
+) -> usize {
+    use pay402::svm::{PayerKey, Pubkey, TransferParams, build_transfer};
+    use pay402::x402::{SvmPolicy, VerifyInput, verify_any_payment_header};
+    let mut buf = [0u8; 8192];
+    let verified = verify_any_payment_header(
+        requirements,
+        payment,
+        &mut buf,
+        &VerifyInput::at(0),
+        &SvmPolicy::default(),
+    )
+    .is_ok();
+    let params = TransferParams {
+        fee_payer: Pubkey(*seed),
+        mint: Pubkey([1; 32]),
+        pay_to: Pubkey([2; 32]),
+        token_program: pay402::svm::TOKEN_PROGRAM_ID,
+        amount: 1,
+        decimals: 6,
+        memo: &seed[..],
+        recent_blockhash: [3; 32],
+        compute_unit_limit: 20_000,
+        compute_unit_price: 1,
+    };
+    let built = build_transfer(&params, &PayerKey::from_seed(seed), out).map_or(0, <[u8]>::len);
+    built + usize::from(verified)
+}
+
 /// x402 client: selection, drafting, key and wallet signing, typed data, header, receipt lookup.
 #[allow(unsafe_code)] // an exported symbol, so the linker must keep everything it calls
 #[unsafe(no_mangle)]

@@ -21,6 +21,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.roundtrip" => x402::roundtrip(input),
         "x402.decode" => x402::decode(input),
         "x402.verify" => x402::verify(input),
+        "svm.build" => x402::svm_build(input),
         "x402.sign" => x402_client::sign(input),
         "x402.select" => x402_client::select_op(input),
         "x402.typed_data" => x402_client::typed_data(input),

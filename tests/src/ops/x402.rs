@@ -4,11 +4,12 @@ use super::{Outcome, code};
 use crate::input;
 use pay402::U256;
 use pay402::evm::{Address, SignaturePolicy};
+use pay402::svm::Pubkey;
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::{
-    AmountRule, DecodeError, PaymentPayload, PaymentRequired, SettleResponse, VerifyError,
-    VerifyInput, VerifyPolicy, header, verify_payment_header_with,
+    AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
+    SvmPolicy, VerifyError, VerifyInput, VerifyPolicy, header, verify_any_payment_header,
 };
 use serde_json::{Value, json};
 
@@ -100,19 +101,76 @@ pub(crate) fn verify(input: &Value) -> Outcome {
         settle_amount,
         facilitator,
     };
+    let fee_payers = input
+        .get("fee_payers")
+        .map(|v| {
+            v.as_array()
+                .ok_or_else(|| input::bad("fee_payers"))?
+                .iter()
+                .map(|k| {
+                    k.as_str()
+                        .and_then(|k| Pubkey::parse(k.as_bytes()).ok())
+                        .ok_or_else(|| input::bad("fee_payers"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let svm = svm_policy(input.get("policy"), &fee_payers)?;
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
-    let verified = verify_payment_header_with(
+    let verified = verify_any_payment_header(
         requirements.as_bytes(),
         payment.as_bytes(),
         &mut buf,
         &verify_input,
+        &svm,
     )
     .map_err(|e| code(&e))?;
-    Ok(json!({
-        "payer": verified.payer.to_string(),
-        "nonce": input::to_0x(&verified.nonce),
-        "amount": verified.amount.to_string(),
-    }))
+    Ok(match verified {
+        AnyVerified::Evm(verified) => json!({
+            "payer": verified.payer.to_string(),
+            "nonce": input::to_0x(&verified.nonce),
+            "amount": verified.amount.to_string(),
+        }),
+        AnyVerified::Svm(verified) => json!({
+            "payer": verified.payer.to_string(),
+            "amount": verified.amount.to_string(),
+        }),
+    })
+}
+
+/// The Solana policy fields of `policy`: `max_compute_unit_price`, `max_compute_unit_limit`,
+/// `max_instructions`.
+fn svm_policy<'p>(
+    value: Option<&Value>,
+    fee_payers: &'p [Pubkey],
+) -> Result<SvmPolicy<'p>, String> {
+    let mut policy = SvmPolicy {
+        fee_payers,
+        ..SvmPolicy::default()
+    };
+    let Some(value) = value else {
+        return Ok(policy);
+    };
+    if let Some(v) = value.get("max_compute_unit_price") {
+        policy.max_compute_unit_price = v
+            .as_u64()
+            .ok_or_else(|| input::bad("policy.max_compute_unit_price"))?;
+    }
+    if let Some(v) = value.get("max_compute_unit_limit") {
+        policy.max_compute_unit_limit = Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| input::bad("policy.max_compute_unit_limit"))?,
+        );
+    }
+    if let Some(v) = value.get("max_instructions") {
+        policy.max_instructions = v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| input::bad("policy.max_instructions"))?;
+    }
+    Ok(policy)
 }
 
 fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
@@ -136,4 +194,37 @@ fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
             .ok_or_else(|| input::bad("policy.valid_before_slack"))?;
     }
     Ok(policy)
+}
+
+/// `svm.build`: the reference client's partially signed payment transaction (x402.md §11.1).
+pub(crate) fn svm_build(input: &Value) -> Outcome {
+    use pay402::svm::{PayerKey, TransferParams, build_transfer};
+    let key = |name: &str| {
+        Pubkey::parse(input::str(input, name)?.as_bytes()).map_err(|_| input::bad(name))
+    };
+    let seed: [u8; 32] = input::hex_array(input::str(input, "payer_seed_hex")?, "payer_seed_hex")?;
+    let amount = input::str(input, "amount")?
+        .parse::<u64>()
+        .map_err(|_| input::bad("amount"))?;
+    let decimals =
+        u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
+    let memo = input::opt_str(input, "memo").unwrap_or_default();
+    let params = TransferParams {
+        fee_payer: key("fee_payer")?,
+        mint: key("mint")?,
+        pay_to: key("pay_to")?,
+        token_program: key("token_program")?,
+        amount,
+        decimals,
+        memo: memo.as_bytes(),
+        recent_blockhash: key("recent_blockhash")?.0,
+        compute_unit_limit: pay402::svm::client::DEFAULT_COMPUTE_UNIT_LIMIT,
+        compute_unit_price: pay402::svm::client::DEFAULT_COMPUTE_UNIT_PRICE,
+    };
+    let mut out = vec![0u8; pay402::svm::transaction::MAX_TRANSACTION_LEN];
+    let wire =
+        build_transfer(&params, &PayerKey::from_seed(&seed), &mut out).map_err(|e| code(&e))?;
+    let mut b64 = vec![0u8; wire.len() * 4 / 3 + 4];
+    let text = pay402::base64::encode_into(wire, &mut b64).map_err(|e| code(&e))?;
+    Ok(json!({ "transaction": text }))
 }

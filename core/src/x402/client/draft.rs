@@ -194,18 +194,7 @@ impl<'a> PaymentDraft<'a> {
             })?;
             d.end()
         })?;
-        o.field_with("message", |w| {
-            let mut m = ObjectWriter::begin(w)?;
-            m.field_with("from", |w| quoted(w, |w| a.from.write_lower(w)))?;
-            m.field_with("to", |w| quoted(w, |w| a.to.write_lower(w)))?;
-            m.field_with("value", |w| write_amount(w, &a.value))?;
-            m.field_with("validAfter", |w| write_amount(w, &a.valid_after))?;
-            m.field_with("validBefore", |w| write_amount(w, &a.valid_before))?;
-            m.field_with("nonce", |w| {
-                quoted(w, |w| crate::hex::write_0x_lower(w, &a.nonce))
-            })?;
-            m.end()
-        })?;
+        o.field_with("message", |w| write_authorization(w, a, AddressCase::Lower))?;
         o.end()
     }
 
@@ -228,4 +217,36 @@ pub(super) fn quoted(
     w.push_byte(b'"')?;
     inner(w)?;
     w.push_byte(b'"')
+}
+
+/// How addresses are written in an authorization object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AddressCase {
+    /// Lowercase, as viem and wallets serialize `eth_signTypedData_v4` messages.
+    Lower,
+    /// EIP-55, as the reference client writes the payment header.
+    Checksummed,
+}
+
+/// Writes `{"from","to","value","validAfter","validBefore","nonce"}`: the EIP-3009 authorization
+/// as both the typed-data message and the payment header carry it.
+pub(super) fn write_authorization(
+    w: &mut Writer<'_>,
+    a: &TransferWithAuthorization,
+    case: AddressCase,
+) -> Result<(), BufferTooSmall> {
+    let address = |w: &mut Writer<'_>, address: &Address| match case {
+        AddressCase::Lower => address.write_lower(w),
+        AddressCase::Checksummed => address.write_checksummed(w),
+    };
+    let mut m = ObjectWriter::begin(w)?;
+    m.field_with("from", |w| quoted(w, |w| address(w, &a.from)))?;
+    m.field_with("to", |w| quoted(w, |w| address(w, &a.to)))?;
+    m.field_with("value", |w| write_amount(w, &a.value))?;
+    m.field_with("validAfter", |w| write_amount(w, &a.valid_after))?;
+    m.field_with("validBefore", |w| write_amount(w, &a.valid_before))?;
+    m.field_with("nonce", |w| {
+        quoted(w, |w| crate::hex::write_0x_lower(w, &a.nonce))
+    })?;
+    m.end()
 }

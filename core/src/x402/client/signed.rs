@@ -2,12 +2,12 @@
 //! (x402.md §2.3, §3.4, §4).
 
 use super::ClientError;
-use super::draft::{PaymentDraft, quoted};
+use super::draft::{AddressCase, PaymentDraft, quoted, write_authorization};
 use crate::error::BufferTooSmall;
 use crate::evm::{RecoverableSignature, SignatureError, SignaturePolicy};
 use crate::json::ObjectWriter;
 use crate::writer::{Writer, write_all};
-use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
+use crate::x402::payment_requirements::PaymentRequirements;
 use crate::x402::{X402Version, header};
 
 /// A payment whose signature is proven to recover `authorization.from`: only
@@ -133,16 +133,7 @@ impl<'a> SignedPayment<'a> {
             })
         })?;
         p.field_with("authorization", |w| {
-            let mut m = ObjectWriter::begin(w)?;
-            m.field_with("from", |w| quoted(w, |w| a.from.write_checksummed(w)))?;
-            m.field_with("to", |w| quoted(w, |w| a.to.write_checksummed(w)))?;
-            m.field_with("value", |w| write_amount(w, &a.value))?;
-            m.field_with("validAfter", |w| write_amount(w, &a.valid_after))?;
-            m.field_with("validBefore", |w| write_amount(w, &a.valid_before))?;
-            m.field_with("nonce", |w| {
-                quoted(w, |w| crate::hex::write_0x_lower(w, &a.nonce))
-            })?;
-            m.end()
+            write_authorization(w, a, AddressCase::Checksummed)
         })?;
         p.end()
     }

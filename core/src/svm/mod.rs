@@ -1,0 +1,31 @@
+//! Solana (SVM) building blocks for x402 `exact` on Solana (x402.md §11): the wire
+//! transaction codec, addresses, program-derived addresses, the instructions of a payment, and
+//! the client-side transaction builder. The x402 checks themselves are
+//! [`crate::x402::verify_svm`].
+//!
+//! | concept | file |
+//! |---|---|
+//! | compact-u16 lengths | [`compact_u16`] |
+//! | addresses, base58 | [`pubkey`] |
+//! | wire transaction, legacy and v0 messages | [`transaction`] |
+//! | PDA and associated token account | [`pda`] |
+//! | `ComputeBudget`, `TransferChecked`, Memo, Lighthouse | [`instructions`] |
+//! | building the payment transaction | [`client`] |
+//!
+//! Everything borrows from the input and writes into caller buffers; nothing allocates.
+
+pub mod client;
+pub mod compact_u16;
+pub mod instructions;
+pub mod pda;
+pub mod pubkey;
+pub mod transaction;
+
+pub use client::{BuildError, PayerKey, TransferParams, build_transfer};
+pub use instructions::{
+    ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID,
+    TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferChecked,
+};
+pub use pda::{associated_token_address, find_program_address};
+pub use pubkey::{Pubkey, PubkeyError};
+pub use transaction::{Instruction, Message, Transaction, TransactionError};

@@ -1,0 +1,423 @@
+"""Paying HTTP clients: an ``httpx`` auth (sync and async clients) and a ``requests`` adapter.
+
+On a 402 they pick an offer the caller accepts, check it against the spend :class:`Budget`,
+sign (x402, with a local private key) or pay the invoice (L402, with a caller-supplied invoice
+payer), and retry the request once. A request that already carries a payment is never paid
+again; a second 402 is returned to the caller as it is.
+
+.. code-block:: python
+
+    payer = X402Payer(private_key, networks=["eip155:84532"], budget=Budget(per_request=10_000, total=1_000_000))
+    with httpx.Client(auth=PaymentAuth(x402=payer)) as client:
+        r = client.get("https://api.example.com/premium")
+        receipt = payment_receipt(r)           # the decoded PAYMENT-RESPONSE, or None
+
+Budgets are in atomic units of the asset (x402) or millisatoshis (L402) and are never exceeded:
+the amount is reserved before anything is signed or paid, and a payment that would not fit
+raises :class:`~pay402.errors.BudgetExceeded`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import threading
+import time
+from typing import Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import httpx
+
+from ._native import (
+    L402Error,
+    X402Error,
+    decode_bolt11,
+    decode_payment_required,
+    default_asset,
+    l402_check_challenge,
+    l402_parse_challenges,
+    private_key_to_address,
+    read_settle_response,
+    resolve_network,
+    select_payment,
+    sign_payment,
+)
+from .errors import BudgetExceeded, ConfigurationError, PaymentError
+
+__all__ = [
+    "Budget",
+    "X402Payer",
+    "L402Payer",
+    "PaymentAuth",
+    "PaymentAdapter",
+    "payment_receipt",
+    "requests_session",
+]
+
+U256_MAX = 2**256 - 1
+_PAYMENT_HEADERS = ("payment-signature", "x-payment")
+
+
+class Budget:
+    """A spend limit: at most ``per_request`` per payment and ``total`` over the budget's life
+    (same unit as the amounts it guards). Thread-safe; share one between clients to cap them
+    together."""
+
+    def __init__(self, *, per_request: int, total: int) -> None:
+        if per_request < 0 or total < 0:
+            raise ValueError("budget limits must be >= 0")
+        self.per_request = per_request
+        self.total = total
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    @property
+    def spent(self) -> int:
+        with self._lock:
+            return self._spent
+
+    @property
+    def remaining(self) -> int:
+        with self._lock:
+            return self.total - self._spent
+
+    def allowance(self) -> int:
+        """The most one payment may cost now."""
+        with self._lock:
+            return min(self.per_request, self.total - self._spent)
+
+    def reserve(self, amount: int) -> None:
+        """Counts ``amount`` as spent, or raises :class:`BudgetExceeded` and counts nothing."""
+        with self._lock:
+            if amount > self.per_request:
+                raise BudgetExceeded(
+                    f"payment of {amount} exceeds the per-request budget of {self.per_request}",
+                    amount=amount, remaining=min(self.per_request, self.total - self._spent),
+                    code="per_request_budget_exceeded",
+                )
+            if self._spent + amount > self.total:
+                raise BudgetExceeded(
+                    f"payment of {amount} exceeds the remaining total budget of {self.total - self._spent}",
+                    amount=amount, remaining=self.total - self._spent, code="total_budget_exceeded",
+                )
+            self._spent += amount
+
+
+class X402Payer:
+    """Answers x402 402s (v2 ``PAYMENT-REQUIRED`` header, or a v1 JSON body) with a signed
+    EIP-3009 authorization.
+
+    ``networks``: networks to pay on (v1 names or CAIP-2). ``assets``: token addresses to pay
+    with (default: each network's default asset, e.g. USDC). ``budget``: in atomic units of
+    those assets. ``clock``: seconds since the epoch.
+    """
+
+    def __init__(
+        self,
+        private_key: Union[bytes, str],
+        *,
+        networks: Sequence[str],
+        budget: Budget,
+        assets: Optional[Sequence[str]] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._key = private_key
+        self.address = private_key_to_address(private_key)  # validates the key now
+        if not networks:
+            raise ConfigurationError("X402Payer needs at least one network")
+        if assets is None:
+            found = []
+            for n in networks:
+                resolved = resolve_network(n)
+                chain = resolved[1] if resolved else None
+                asset = default_asset(chain) if chain is not None else None
+                if asset is None:
+                    raise ConfigurationError(f"no default asset for {n!r}; pass assets=")
+                found.append(asset.address)
+            assets = found
+        self.networks = list(networks)
+        self.assets = list(assets)
+        self.budget = budget
+        self.clock = clock
+
+    def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
+        """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
+        if status != 402:
+            return None
+        header = headers.get("payment-required")
+        if header:
+            return decode_payment_required(header).json
+        try:
+            parsed = json.loads(body or b"null")
+        except ValueError:
+            return None
+        if isinstance(parsed, dict) and parsed.get("x402Version") == 1 and parsed.get("accepts"):
+            return decode_payment_required(body=body).json
+        return None
+
+    def pay(self, payment_required: str) -> Tuple[str, str]:
+        """Selects, reserves the budget, signs: ``(header name, header value)``.
+
+        Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
+        budget allows, :class:`PaymentError` when no offer is acceptable."""
+        allowance = self.budget.allowance()
+        try:
+            selection = select_payment(payment_required, networks=self.networks, assets=self.assets, max_amount=allowance)
+        except X402Error as first:
+            try:
+                dearer = select_payment(payment_required, networks=self.networks, assets=self.assets, max_amount=U256_MAX)
+            except X402Error:
+                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
+            req = json.loads(dearer.requirements)
+            amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
+            self.budget.reserve(amount)  # raises BudgetExceeded with the precise limit
+            raise PaymentError("unreachable", code="internal")  # pragma: no cover
+        req = json.loads(selection.requirements)
+        amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
+        self.budget.reserve(amount)
+        signed = sign_payment(
+            payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32), accept_index=selection.index
+        )
+        return signed.header_name, signed.header_value
+
+
+InvoicePayer = Callable[[str], Union[bytes, str]]
+AsyncInvoicePayer = Callable[[str], Awaitable[Union[bytes, str]]]
+
+
+class L402Payer:
+    """Answers L402/LSAT 402s: checks the invoice against the token and the budget (msat), pays
+    it with ``pay_invoice(bolt11) -> preimage`` (bytes or hex; may be ``async`` for async
+    clients) and sends ``Authorization: L402 <macaroon>:<preimage>``. Paid tokens are reused
+    for later requests to the same host until the server refuses them."""
+
+    def __init__(
+        self,
+        pay_invoice: Union[InvoicePayer, AsyncInvoicePayer],
+        *,
+        budget: Budget,
+        network: str = "bc",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.pay_invoice = pay_invoice
+        self.budget = budget
+        self.network = network
+        self.clock = clock
+        self._tokens: Dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, host: str) -> Optional[str]:
+        with self._lock:
+            return self._tokens.get(host)
+
+    def forget(self, host: str) -> None:
+        with self._lock:
+            self._tokens.pop(host, None)
+
+    def challenge(self, status: int, www_authenticate: Sequence[str]) -> Optional[Any]:
+        """The payable challenge of a 402 (invoice checked against the token, network, expiry
+        and budget), or None if the response has no L402 challenge."""
+        if status != 402 or not www_authenticate:
+            return None
+        try:
+            challenges = l402_parse_challenges(list(www_authenticate))
+        except L402Error:
+            return None
+        if not challenges:
+            return None
+        challenge = next((c for c in challenges if c.scheme == "L402"), challenges[0])
+        amount = decode_bolt11(challenge.invoice).amount_msat
+        if amount is None:
+            raise PaymentError("L402 invoice has no amount; refusing to pay an open amount", code="invoice_without_amount")
+        allowance = self.budget.allowance()
+        if amount > allowance:
+            self.budget.reserve(amount)  # raises BudgetExceeded with the precise limit
+        return l402_check_challenge(challenge, network=self.network, budget_msat=allowance, now=int(self.clock()))
+
+    def authorization(self, payable: Any, preimage: Union[bytes, str]) -> str:
+        return payable.authorization(preimage)  # type: ignore[no-any-return]
+
+    def remember(self, host: str, authorization: str) -> None:
+        with self._lock:
+            self._tokens[host] = authorization
+
+
+def _lower_headers(items: Any) -> Dict[str, str]:
+    return {k.lower(): v for k, v in items}
+
+
+class PaymentAuth(httpx.Auth):
+    """``httpx`` auth for ``httpx.Client`` and ``httpx.AsyncClient``: pays a 402 with ``x402=``
+    (:class:`X402Payer`) and/or ``l402=`` (:class:`L402Payer`) and retries once."""
+
+    requires_response_body = True
+
+    def __init__(self, *, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None) -> None:
+        if x402 is None and l402 is None:
+            raise ConfigurationError("PaymentAuth needs x402= and/or l402=")
+        self.x402 = x402
+        self.l402 = l402
+
+    def _prepare(self, request: httpx.Request) -> bool:
+        """Adds a cached L402 token; True if the request already carries a payment."""
+        if any(h in request.headers for h in _PAYMENT_HEADERS) or "authorization" in request.headers:
+            return True
+        if self.l402 is not None:
+            token = self.l402.cached(request.url.host)
+            if token:
+                request.headers["Authorization"] = token
+        return False
+
+    def _x402_headers(self, response: httpx.Response) -> Optional[Tuple[str, str]]:
+        if self.x402 is None:
+            return None
+        required = self.x402.payment_required(response.status_code, _lower_headers(response.headers.items()), response.content)
+        return None if required is None else self.x402.pay(required)
+
+    def _l402_challenge(self, request: httpx.Request, response: httpx.Response) -> Optional[Any]:
+        if self.l402 is None:
+            return None
+        if "authorization" in request.headers:
+            self.l402.forget(request.url.host)  # the cached token was refused
+            del request.headers["Authorization"]
+        return self.l402.challenge(response.status_code, response.headers.get_list("www-authenticate"))
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._prepare(request):
+            yield request
+            return
+        response = yield request
+        if response.status_code != 402:
+            return
+        response.read()
+        header = self._x402_headers(response)
+        if header is not None:
+            request.headers[header[0]] = header[1]
+            yield request
+            return
+        payable = self._l402_challenge(request, response)
+        if payable is None:
+            return
+        assert self.l402 is not None
+        self.l402.budget.reserve(payable.invoice.amount_msat)
+        preimage = self.l402.pay_invoice(payable.invoice.invoice)
+        if inspect.isawaitable(preimage):
+            raise ConfigurationError("an async pay_invoice needs httpx.AsyncClient")
+        authorization = payable.authorization(preimage)
+        self.l402.remember(request.url.host, authorization)
+        request.headers["Authorization"] = authorization
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._prepare(request):
+            yield request
+            return
+        response = yield request
+        if response.status_code != 402:
+            return
+        await response.aread()
+        header = self._x402_headers(response)
+        if header is not None:
+            request.headers[header[0]] = header[1]
+            yield request
+            return
+        payable = self._l402_challenge(request, response)
+        if payable is None:
+            return
+        assert self.l402 is not None
+        self.l402.budget.reserve(payable.invoice.amount_msat)
+        preimage = self.l402.pay_invoice(payable.invoice.invoice)
+        if inspect.isawaitable(preimage):
+            preimage = await preimage
+        authorization = payable.authorization(preimage)
+        self.l402.remember(request.url.host, authorization)
+        request.headers["Authorization"] = authorization
+        yield request
+
+
+def payment_receipt(response: Any) -> Optional[Dict[str, Any]]:
+    """The decoded ``PAYMENT-RESPONSE`` / ``X-PAYMENT-RESPONSE`` of an ``httpx`` or ``requests``
+    response, or None."""
+    headers = response.headers
+    items = headers.multi_items() if hasattr(headers, "multi_items") else list(headers.items())
+    message = read_settle_response(items)
+    return None if message is None else json.loads(message.json)
+
+
+try:
+    from requests.adapters import HTTPAdapter as _HTTPAdapter  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - requests is optional
+    _HTTPAdapter = object  # type: ignore[misc,assignment]
+
+
+class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
+    """A ``requests`` transport adapter that pays a 402 and retries once::
+
+        session = requests.Session()
+        adapter = PaymentAdapter(x402=payer)
+        session.mount("https://", adapter); session.mount("http://", adapter)
+    """
+
+    def __init__(self, *, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None, **kwargs: Any) -> None:
+        if x402 is None and l402 is None:
+            raise ConfigurationError("PaymentAdapter needs x402= and/or l402=")
+        super().__init__(**kwargs)
+        self.x402 = x402
+        self.l402 = l402
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        from urllib.parse import urlsplit
+
+        host = urlsplit(request.url).hostname or ""
+        carries = any(h in request.headers for h in ("PAYMENT-SIGNATURE", "X-PAYMENT", "Authorization"))
+        if not carries and self.l402 is not None:
+            token = self.l402.cached(host)
+            if token:
+                request.headers["Authorization"] = token
+        response = super().send(request, **kwargs)
+        if response.status_code != 402 or carries:
+            return response
+        retry = request.copy()
+        header = None
+        if self.x402 is not None:
+            required = self.x402.payment_required(402, _lower_headers(response.headers.items()), response.content)
+            if required is not None:
+                header = self.x402.pay(required)
+        if header is None and self.l402 is not None:
+            if "Authorization" in retry.headers:
+                self.l402.forget(host)
+                del retry.headers["Authorization"]
+            values = [v.strip() for v in _split_www_authenticate(response.raw)]
+            payable = self.l402.challenge(402, values)
+            if payable is not None:
+                self.l402.budget.reserve(payable.invoice.amount_msat)
+                preimage = self.l402.pay_invoice(payable.invoice.invoice)
+                if inspect.isawaitable(preimage):
+                    raise ConfigurationError("requests cannot await an async pay_invoice")
+                authorization = payable.authorization(preimage)
+                self.l402.remember(host, authorization)
+                header = ("Authorization", authorization)
+        if header is None:
+            return response
+        response.close()
+        retry.headers[header[0]] = header[1]
+        return super().send(retry, **kwargs)
+
+
+def _split_www_authenticate(raw: Any) -> List[str]:
+    """All ``WWW-Authenticate`` field values of a urllib3 response (requests joins them)."""
+    headers = getattr(raw, "headers", None)
+    if headers is not None and hasattr(headers, "getlist"):
+        return list(headers.getlist("WWW-Authenticate"))
+    return []
+
+
+def requests_session(*, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None) -> Any:
+    """A ``requests.Session`` with :class:`PaymentAdapter` mounted for http and https."""
+    import requests  # type: ignore[import-untyped]
+
+    session = requests.Session()
+    adapter = PaymentAdapter(x402=x402, l402=l402)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

@@ -1,0 +1,84 @@
+"""Errors of the pure-Python layer (server, client, facilitator, prices).
+
+They subclass :class:`pay402.Error`, so ``except pay402.Error`` catches the core's errors and
+these alike; each instance has ``.code`` (a stable snake_case code), ``.message`` and
+``.detail_code`` like the core's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from ._native import Error
+
+__all__ = [
+    "ConfigurationError",
+    "PriceError",
+    "FacilitatorError",
+    "VerifyError",
+    "SettleError",
+    "PaymentError",
+    "BudgetExceeded",
+]
+
+
+class _CodedError(Error):
+    def __init__(self, message: str, *, code: str, detail_code: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail_code = detail_code
+
+
+class ConfigurationError(_CodedError, ValueError):
+    """A middleware, client or facilitator was configured so that it could not fail closed
+    (missing ``pay_to``, unknown network or asset, no settlement, …). Raised at construction."""
+
+    def __init__(self, message: str, *, code: str = "misconfigured") -> None:
+        super().__init__(message, code=code)
+
+
+class PriceError(_CodedError, ValueError):
+    """A price that is not an exact, positive amount of the asset (``.code``:
+    ``invalid_price``, ``sub_unit_amount``, ``zero_price``, ``float_price``)."""
+
+
+class FacilitatorError(_CodedError):
+    """A facilitator call failed: unreachable (``facilitator_unreachable``), a non-2xx status
+    (``facilitator_http_error``) or a body that is not the documented shape
+    (``facilitator_malformed_response``). ``.status_code`` and ``.body`` hold what came back."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        status_code: Optional[int] = None,
+        body: Optional[Mapping[str, Any]] = None,
+        detail_code: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, code=code, detail_code=detail_code)
+        self.status_code = status_code
+        self.body = body
+
+
+class VerifyError(FacilitatorError):
+    """The facilitator answered ``isValid: false``; ``.code`` is its ``invalidReason``."""
+
+
+class SettleError(FacilitatorError):
+    """The facilitator answered ``success: false``; ``.code`` is its ``errorReason``."""
+
+
+class PaymentError(_CodedError):
+    """Client side: a 402 could not be paid (no acceptable offer, a second 402 after paying)."""
+
+
+class BudgetExceeded(PaymentError):
+    """Paying would exceed the per-request or the total budget; nothing was signed or paid.
+    ``.amount`` is the price asked, ``.remaining`` what the budget still allows."""
+
+    def __init__(self, message: str, *, amount: int, remaining: int, code: str = "budget_exceeded") -> None:
+        super().__init__(message, code=code)
+        self.amount = amount
+        self.remaining = remaining

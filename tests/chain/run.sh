@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Issue 10: pay402 settles x402 `exact` (EIP-3009) payments for real on a local EVM chain.
+#
+# On a fresh machine: installs the pinned npm packages (npm ci: hardhat@2, solc, viem, @x402/core, @x402/evm),
+# a venv with pytest, the pinned web test packages (requirements.txt: fastapi, starlette, uvicorn, httpx, flask,
+# werkzeug; the pins of tests/python/requirements-web.txt) and the pay402 wheel (built from ffi-python with
+# maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
+# id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
+# 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
+# behind pay402's middleware, served from threads of the pytest process on loopback), and stops the node and the
+# facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
+# python3 ≥ 3.9 and a Rust toolchain (for the wheel).
+#
+#   tests/chain/run.sh
+#   PAY402_WHEEL=target/py-build/wheels/pay402-….whl tests/chain/run.sh   # reuse a wheel instead of building one
+#   tests/chain/run.sh -k replay                                          # extra arguments go to pytest
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+RUN="$HERE/.run"
+VENV="$HERE/.venv"
+PIP_FLAGS=(--disable-pip-version-check --no-input -q)
+export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
+export NO_COLOR=1
+
+declare -a SUMMARY=()
+FAILED=0
+NODE_PID=""
+FAC_PID=""
+
+log() { printf '\n== %s\n' "$*"; }
+record() { # $1 PASS|FAIL, $2 text
+  SUMMARY+=("$1  $2")
+  [ "$1" = PASS ] || FAILED=1
+}
+
+stop() { # $1 pid: TERM, then KILL after 5 s; only our own processes, by id
+  local pid="$1" i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+finish() {
+  local rc=$?
+  stop "$FAC_PID"
+  stop "$NODE_PID"
+  echo
+  echo "================ chain summary"
+  printf '%s\n' "${SUMMARY[@]}"
+  if [ "$FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then
+    echo "chain: FAILED (logs: $RUN)"
+    exit 1
+  fi
+  echo "chain: all passed"
+  exit 0
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+fail() { record FAIL "$1"; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # $1 what, $2 seconds, $3 pid, rest: command that succeeds when ready
+  local what="$1" secs="$2" pid="$3" i
+  shift 3
+  for i in $(seq 1 $((secs * 5))); do
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "$what exited early"; return 1; }
+    sleep 0.2
+  done
+  echo "$what not ready after ${secs} s"
+  return 1
+}
+
+WHEEL="${PAY402_WHEEL:-}"
+if [ -n "$WHEEL" ]; then WHEEL="$(realpath "$WHEEL")" || exit 1; fi
+rm -rf "$RUN"
+mkdir -p "$RUN"
+cd "$HERE"
+
+# --- installs -----------------------------------------------------------------------------------
+log "npm ci (pinned by package-lock.json)"
+want_npm="$(cat package.json package-lock.json | sha256sum | cut -c1-64)"
+if [[ ! -f node_modules/.pay402-lock || "$(cat node_modules/.pay402-lock)" != "$want_npm" ]]; then
+  timeout 600 npm ci --no-audit --no-fund --loglevel=error || fail "npm ci"
+  echo "$want_npm" >node_modules/.pay402-lock
+fi
+record PASS "npm packages: $(node -p 'const l=require("./package-lock.json").packages; ["hardhat","solc","viem","@x402/core","@x402/evm"].map(n=>n+"@"+l["node_modules/"+n].version).join(", ")')"
+
+log "python venv with pytest and the pay402 wheel"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV" || fail "python venv"
+fi
+# the web pins are tests/python's (requirements-web.txt): every pinned line here must be one of its lines
+drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/tests/python/requirements-web.txt")"
+[ -z "$drift" ] || { echo "not in tests/python/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
+timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" -r requirements.txt \
+  || fail "pip install pytest maturin + requirements.txt"
+if [ -z "$WHEEL" ]; then
+  rm -rf "$ROOT/target/chain-wheel"
+  (cd "$ROOT" && timeout 1200 "$VENV/bin/maturin" build --release -m ffi-python/Cargo.toml --out target/chain-wheel) \
+    >"$RUN/wheel.log" 2>&1 || { tail -n 30 "$RUN/wheel.log"; fail "maturin build (ffi-python)"; }
+  WHEEL="$(ls "$ROOT"/target/chain-wheel/pay402-*.whl | head -n1)"
+fi
+"$VENV/bin/pip" install "${PIP_FLAGS[@]}" --force-reinstall --no-deps "$WHEEL" || fail "install $WHEEL"
+record PASS "pay402 wheel: $(basename "$WHEEL")"
+record PASS "web test pins: $("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(n + "==" + m.version(n) for n in ("fastapi", "starlette", "uvicorn", "httpx", "flask", "werkzeug")))')"
+
+# --- contract -----------------------------------------------------------------------------------
+log "compile contracts/Eip3009Token.sol with npm solc"
+timeout 120 node compile.mjs || fail "compile Eip3009Token.sol"
+record PASS "compiled Eip3009Token.sol (solc-js)"
+
+# --- node ---------------------------------------------------------------------------------------
+RPC_PORT="$(free_port)"
+export PAY402_CHAIN_RPC="http://127.0.0.1:$RPC_PORT"
+log "hardhat node on $PAY402_CHAIN_RPC"
+# the .bin entry is the node script itself: $! is the node process (npx would put npm in between)
+node_modules/.bin/hardhat node --hostname 127.0.0.1 --port "$RPC_PORT" >"$RUN/node.log" 2>&1 &
+NODE_PID=$!
+rpc_ready() {
+  curl -sf --max-time 2 -H 'content-type: application/json' \
+    --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$PAY402_CHAIN_RPC" | grep -q '"0x7a69"'
+}
+wait_for "hardhat node" 60 "$NODE_PID" rpc_ready || { tail -n 20 "$RUN/node.log"; fail "hardhat node"; }
+record PASS "hardhat node on $PAY402_CHAIN_RPC, chain id 31337 (pid $NODE_PID)"
+
+log "deploy"
+timeout 60 node deploy.mjs || fail "deploy Eip3009Token"
+export PAY402_CHAIN_DEPLOYMENT="$HERE/build/deployment.json"
+record PASS "deployed $(node -p 'require("./build/deployment.json").token')"
+
+# --- facilitator --------------------------------------------------------------------------------
+FAC_PORT="$(free_port)"
+export PAY402_FACILITATOR_URL="http://127.0.0.1:$FAC_PORT"
+log "reference facilitator on $PAY402_FACILITATOR_URL"
+PAY402_FACILITATOR_PORT="$FAC_PORT" node facilitator.mjs >"$RUN/facilitator.log" 2>&1 &
+FAC_PID=$!
+wait_for "facilitator" 30 "$FAC_PID" curl -sf --max-time 2 "$PAY402_FACILITATOR_URL/supported" \
+  || { tail -n 20 "$RUN/facilitator.log"; fail "facilitator"; }
+record PASS "reference facilitator (@x402/core x402Facilitator + @x402/evm ExactEvmScheme) on $PAY402_FACILITATOR_URL"
+
+# --- tests --------------------------------------------------------------------------------------
+log "pytest"
+timeout 600 "$VENV/bin/python" -m pytest "$HERE" -v -p no:cacheprovider "$@" 2>&1 | tee "$RUN/pytest.log"
+rc=${PIPESTATUS[0]}
+line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
+if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: ${line:-exit $rc}"; fi
