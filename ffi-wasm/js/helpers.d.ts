@@ -1,5 +1,5 @@
 // Types of the hand-written helpers of the npm package `pay402`.
-import type { X402Payment, X402Selection, X402Verified, X402VerifyOptions, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork } from "./core";
+import type { X402Payment, X402Selection, X402Verified, X402SvmVerified, X402VerifyOptions, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork } from "./core";
 
 /** Signs x402 EIP-712 typed data. */
 export interface Signer {
@@ -49,7 +49,7 @@ export interface PaymentRequiredOptions { x402Version?: 1 | 2; resource?: { url:
 export interface ServerOptions extends PaymentRequiredOptions { policy?: X402VerifyOptions; now?: () => number }
 export interface PaymentRequiredAnswer { status: 402; headers: Record<string, string>; body: string }
 export type VerifyResult =
-  | { ok: true; verified: X402Verified; requirements: object }
+  | { ok: true; verified: X402Verified | X402SvmVerified; requirements: object }
   | ({ ok: false; code: string; message: string } & PaymentRequiredAnswer);
 type HeadersLike = Headers | Record<string, string | string[] | undefined>;
 export declare function paymentRequired(accepts: object[], options?: PaymentRequiredOptions): PaymentRequiredAnswer;
@@ -57,6 +57,6 @@ export declare function verifyPayment(headers: HeadersLike, accepts: object[], o
 export declare function verifyRequest(request: Request, accepts: object[], options?: ServerOptions): Promise<VerifyResult & { response?: Response }>;
 export declare function x402Middleware(
   accepts: object[] | ((req: any) => object[] | Promise<object[]>),
-  options?: ServerOptions & { settle?: (verified: X402Verified, req: any) => Promise<object | undefined> | object | undefined },
+  options?: ServerOptions & { settle?: (verified: X402Verified | X402SvmVerified, req: any) => Promise<object | undefined> | object | undefined },
 ): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
 export declare function verifyL402(headers: HeadersLike, rootKey: Uint8Array, target: Omit<L402VerifyTarget, "now"> & { now?: number }): L402Verified;

@@ -17,6 +17,7 @@ pub mod evm;
 pub mod l402;
 pub mod macaroon;
 pub mod offers;
+pub mod svm;
 pub mod ws402;
 pub mod x402;
 

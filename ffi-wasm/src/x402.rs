@@ -13,10 +13,13 @@ use pay402::x402::client::{
 };
 use pay402::x402::exact_permit2_payload::sign_permit2_payload;
 use pay402::x402::{
-    AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
-    PaymentRequirements, SettleResponse, SignatureFailure, Verified, VerifyError, VerifyInput,
-    VerifyPolicy, header, verify_payment_header_with,
+    AcceptedMatch, AmountRule, AnyVerified, DecodeError, Network, PaymentKind, PaymentPayload,
+    PaymentRequired, PaymentRequirements, SettleResponse, SignatureFailure, SvmCheck, SvmPolicy,
+    SvmVerified, Verified, VerifyError, VerifyInput, VerifyPolicy, header,
+    verify_any_payment_header,
 };
+use pay402::svm::Pubkey;
+use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -27,7 +30,10 @@ const TS: &str = r#"
 export type X402Kind = "payment_required" | "payment_payload" | "settle_response";
 /** A decoded and canonically re-encoded x402 value. */
 export interface X402Decoded { x402Version?: 1 | 2; json: string }
-/** Verification policy; defaults: exact amount, strict signatures, 6 s validBefore slack. */
+/**
+ * Verification policy; defaults: exact amount, strict signatures, 6 s validBefore slack, and
+ * the reference facilitator's Solana limits.
+ */
 export interface X402VerifyOptions {
   amount?: "exact" | "at_least";
   signature?: "strict" | "lenient";
@@ -36,6 +42,18 @@ export interface X402VerifyOptions {
   settleAmount?: bigint;
   /** `upto`: this facilitator's address, the one the witness must name. */
   facilitator?: string;
+  /** v2 `accepted` comparison: `deep_equal` (default, the TypeScript server) or `typed` (x402-rs). */
+  accepted?: "deep_equal" | "typed";
+  /** Solana: the fee-payer keys (base58) this facilitator signs with; default: exactly `extra.feePayer`. */
+  feePayers?: string[];
+  /** Solana: highest `SetComputeUnitPrice` in µlamports (default 5000000). */
+  maxComputeUnitPrice?: number | bigint;
+  /** Solana: highest `SetComputeUnitLimit` (default none). */
+  maxComputeUnitLimit?: number;
+  /** Solana: most instructions (default 6). */
+  maxInstructions?: number;
+  /** Solana: programs (base58) allowed after the transfer (default Lighthouse and Memo). */
+  extraPrograms?: string[];
 }
 /** A payment that passed every offline check. */
 export interface X402Verified {
@@ -50,6 +68,30 @@ export interface X402Verified {
   authorizedAmount: bigint;
   nonce: Uint8Array;
   validBefore: bigint;
+}
+/** A Solana `exact` payment that passed every offline check (x402.md §11.3). */
+export interface X402SvmVerified {
+  x402Version: 1 | 2;
+  kind: "exact_svm";
+  /** CAIP-2 cluster id. */
+  network: string;
+  /** The transfer authority (base58), proven by its signature. */
+  payer: string;
+  /** Atomic units. */
+  amount: bigint;
+  mint: string;
+  source: string;
+  destination: string;
+  tokenProgram: string;
+  decimals: number;
+  /** The fee payer whose signature the facilitator adds. */
+  feePayer: string;
+  computeUnitLimit: number;
+  computeUnitPrice: bigint;
+  /** base58. */
+  recentBlockhash: string;
+  /** What the facilitator must still check with RPC before settling. */
+  stillToCheck: ("recent_blockhash" | "token_accounts" | "mint" | "simulation" | "duplicate_settlement")[];
 }
 /** What the payer accepts to pay. */
 export interface X402PayerPolicy {
@@ -102,6 +144,12 @@ fn verify_error(e: &VerifyError) -> JsValue {
             Some(d.code())
         }
         VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => Some(signature_detail(f)),
+        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(d))) => {
+            Some(d.code())
+        }
+        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(d))) => {
+            Some(d.code())
+        }
         _ => None,
     };
     core_error(NAME, e, detail)
@@ -204,6 +252,7 @@ fn verify_policy(options: &JsValue) -> JsResult<VerifyInput> {
     if let Some(slack) = opt_uint(&get(options, "validBeforeSlack"), "validBeforeSlack")? {
         policy.valid_before_slack = slack;
     }
+    policy.accepted = accepted_match(options)?;
     let settle = get(options, "settleAmount");
     let facilitator = get(options, "facilitator");
     Ok(VerifyInput {
@@ -241,11 +290,103 @@ fn verified_js(v: &Verified) -> JsValue {
     o.build()
 }
 
+fn accepted_match(options: &JsValue) -> JsResult<AcceptedMatch> {
+    match opt_string(&get(options, "accepted"), "accepted")?.as_deref() {
+        None | Some("deep_equal") => Ok(AcceptedMatch::DeepEqual),
+        Some("typed") => Ok(AcceptedMatch::Typed),
+        Some(_) => Err(arg_error("accepted", "\"deep_equal\" or \"typed\"")),
+    }
+}
+
+/// Base58 keys given as an array of strings (absent: `None`).
+fn pubkeys(options: &JsValue, field: &str) -> JsResult<Option<Vec<Pubkey>>> {
+    let v = get(options, field);
+    if present(&v).is_none() {
+        return Ok(None);
+    }
+    strings(&v, field)?
+        .iter()
+        .map(|k| crate::svm::pubkey(&JsValue::from_str(k), field))
+        .collect::<JsResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// The Solana limits of `options` (the keys stay in `fee_payers` / `extra_programs`).
+fn svm_policy<'p>(
+    options: &JsValue,
+    fee_payers: &'p [Pubkey],
+    extra_programs: &'p [Pubkey],
+) -> JsResult<SvmPolicy<'p>> {
+    let mut policy = SvmPolicy {
+        fee_payers,
+        extra_programs,
+        accepted: accepted_match(options)?,
+        ..SvmPolicy::DEFAULT
+    };
+    if let Some(price) = opt_uint(&get(options, "maxComputeUnitPrice"), "maxComputeUnitPrice")? {
+        policy.max_compute_unit_price = price;
+    }
+    if let Some(limit) = opt_uint(&get(options, "maxComputeUnitLimit"), "maxComputeUnitLimit")? {
+        policy.max_compute_unit_limit = Some(
+            u32::try_from(limit).map_err(|_| arg_error("maxComputeUnitLimit", "a u32"))?,
+        );
+    }
+    if let Some(n) = opt_uint(&get(options, "maxInstructions"), "maxInstructions")? {
+        policy.max_instructions =
+            usize::try_from(n).map_err(|_| arg_error("maxInstructions", "a count"))?;
+    }
+    Ok(policy)
+}
+
+fn host_check(c: HostCheck) -> JsValue {
+    JsValue::from_str(match c {
+        HostCheck::RecentBlockhash => "recent_blockhash",
+        HostCheck::TokenAccounts => "token_accounts",
+        HostCheck::Mint => "mint",
+        HostCheck::Simulation => "simulation",
+        HostCheck::DuplicateSettlement => "duplicate_settlement",
+    })
+}
+
+fn svm_verified_js(v: &SvmVerified) -> JsValue {
+    let t = &v.transfer;
+    Obj::new()
+        .set(
+            "x402Version",
+            crate::convert::number(v.x402_version.number()),
+        )
+        .set("kind", "exact_svm")
+        .set("network", v.cluster.caip2())
+        .set("payer", v.payer.to_string())
+        .set("amount", crate::convert::bigint_u64(v.amount))
+        .set("mint", t.mint.to_string())
+        .set("source", t.source.to_string())
+        .set("destination", t.destination.to_string())
+        .set("tokenProgram", t.token_program.to_string())
+        .set("decimals", t.decimals)
+        .set("feePayer", v.fee_payer.to_string())
+        .set("computeUnitLimit", v.compute_unit_limit)
+        .set(
+            "computeUnitPrice",
+            crate::convert::bigint_u64(v.compute_unit_price),
+        )
+        .set("recentBlockhash", Pubkey(v.recent_blockhash).to_string())
+        .set(
+            "stillToCheck",
+            crate::convert::array_of(v.still_to_check.iter().map(|c| host_check(*c))),
+        )
+        .build()
+}
+
 /// Verifies a payment header value (`X-PAYMENT` / `PAYMENT-SIGNATURE`) against the server's
 /// requirements (one `PaymentRequirements` object, v1 or v2, as JSON text or a plain object)
-/// at `now` (unix seconds). Throws an `X402Error` whose `code` is the facilitator's
-/// `invalidReason`.
-#[wasm_bindgen(js_name = x402Verify, unchecked_return_type = "X402Verified")]
+/// at `now` (unix seconds; unused for Solana). EVM requirements give an `X402Verified`, Solana
+/// ones (`exact` on a Solana cluster) an `X402SvmVerified` (`kind: "exact_svm"`). Throws an
+/// `X402Error` whose `code` is the facilitator's `invalidReason`.
+#[wasm_bindgen(
+    js_name = x402Verify,
+    unchecked_return_type = "X402Verified | X402SvmVerified"
+)]
 pub fn x402_verify(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
     payment: &str,
@@ -256,11 +397,27 @@ pub fn x402_verify(
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let mut input = verify_policy(&options)?;
     input.now = uint(now, "now")?;
+    let fee_payers = pubkeys(&options, "feePayers")?.unwrap_or_default();
+    let extra_programs = pubkeys(&options, "extraPrograms")?;
+    let svm = svm_policy(
+        &options,
+        &fee_payers,
+        extra_programs.as_deref().unwrap_or(&DEFAULT_EXTRA_PROGRAMS),
+    )?;
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
-        verify_payment_header_with(requirements.as_bytes(), payment.as_bytes(), buf, &input)
+        verify_any_payment_header(
+            requirements.as_bytes(),
+            payment.as_bytes(),
+            buf,
+            &input,
+            &svm,
+        )
     })
     .map_err(|e| verify_error(&e))?;
-    Ok(verified_js(&verified))
+    Ok(match verified {
+        AnyVerified::Evm(v) => verified_js(&v),
+        AnyVerified::Svm(v) => svm_verified_js(&v),
+    })
 }
 
 fn required_text(v: &JsValue) -> JsResult<String> {

@@ -65,6 +65,24 @@ export async function smoke(p) {
     await mw(req, res, () => { nexted = true; });
     eq(nexted, true, "next"); eq(req.x402.amount, 10000n, "amount");
   });
+  await t("Solana: svmBuildTransfer → x402Verify (exact_svm), SvmError", () => {
+    eq(p.svmAssociatedTokenAddress("11111111111111111111111111111111", "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+      "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M", "ata");
+    const feePayer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
+    const sol = { scheme: "exact", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", amount: "10000",
+      asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2",
+      maxTimeoutSeconds: 60, extra: { feePayer } };
+    const tx = p.svmBuildTransfer({ payerSeed: new Uint8Array(32).fill(5), feePayer, mint: sol.asset, payTo: sol.payTo,
+      amount: 10000n, decimals: 6, memo: "nonce-1", recentBlockhash: "FGo9e4ecUBCHZhcmEP3MQ4nRzvrQwpKAfpH7zViMresy" });
+    const header = p.x402EncodeHeader(JSON.stringify({ x402Version: 2, resource: { url: "https://api.example.com/x" },
+      accepted: sol, payload: { transaction: tx.transaction } }));
+    const v = p.x402Verify(sol, header, 0);
+    eq(v.kind, "exact_svm", "kind"); eq(v.payer, tx.payer, "payer"); eq(v.amount, 10000n, "amount"); eq(v.feePayer, feePayer, "feePayer");
+    throwsCode(() => p.x402Verify(sol, header, 0, { feePayers: [tx.payer] }), "X402Error", "invalid_exact_svm_fee_payer_not_managed_by_facilitator");
+    throwsCode(() => p.svmBuildTransfer({ payerSeed: new Uint8Array(32), feePayer, mint: sol.asset, payTo: sol.payTo,
+      tokenProgram: feePayer, amount: 1n, decimals: 6, recentBlockhash: feePayer }), "SvmError", "unsupported_token_program");
+    throwsCode(() => p.svmAssociatedTokenAddress("0OIl", sol.asset), "SvmError", "pubkey_invalid_character");
+  });
   await t("macaroon mint → verify → MacaroonError", () => {
     const root = new Uint8Array(32).fill(1);
     const m = p.macaroonMint(root, new Uint8Array([1, 2, 3]), "loc", ["a = 1"]);

@@ -67,6 +67,14 @@ function verifyOptions(input) {
   if (p.valid_before_slack !== undefined) o.validBeforeSlack = p.valid_before_slack;
   if (input.settle_amount !== undefined) o.settleAmount = big(input.settle_amount);
   if (input.facilitator !== undefined) o.facilitator = input.facilitator;
+  // Solana (tests/vectors/README.md "Solana ops")
+  if (input.fee_payers !== undefined) {
+    if (!Array.isArray(input.fee_payers)) bad("fee_payers");
+    o.feePayers = input.fee_payers;
+  }
+  if (p.max_compute_unit_price !== undefined) o.maxComputeUnitPrice = p.max_compute_unit_price;
+  if (p.max_compute_unit_limit !== undefined) o.maxComputeUnitLimit = p.max_compute_unit_limit;
+  if (p.max_instructions !== undefined) o.maxInstructions = p.max_instructions;
   return o;
 }
 
@@ -88,7 +96,18 @@ export function ops(p) {
     "x402.decode": (i) => decodeOp(p, i),
     "x402.verify": (i) => {
       const v = p.x402Verify(raw(i.requirements), i.payment, i.now, verifyOptions(i));
+      if (v.kind === "exact_svm") return { payer: v.payer, amount: v.amount.toString() };
       return { payer: v.payer, nonce: hex0x(v.nonce), amount: v.amount.toString() };
+    },
+    "svm.build": (i) => {
+      if (!/^\d+$/.test(i.amount)) bad("amount");
+      if (i.token_program === undefined) bad("token_program");
+      const t = p.svmBuildTransfer({
+        payerSeed: i.payer_seed_hex, feePayer: i.fee_payer, mint: i.mint, payTo: i.pay_to,
+        tokenProgram: i.token_program, amount: big(i.amount), decimals: i.decimals, memo: i.memo,
+        recentBlockhash: i.recent_blockhash,
+      });
+      return { transaction: t.transaction };
     },
     "x402.sign": (i) => ({
       payment: p.x402Sign(raw(i.payment_required), {
