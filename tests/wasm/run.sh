@@ -2,8 +2,10 @@
 # Builds the npm package `pay402` and tests it like a user would: npm pack → install into a
 # fresh project → require / import / ./web in Node, every vector file in Node, interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`), and the size gate (.wasm ≤ 60 KB gzipped). Installs what it needs on a fresh
-# machine (wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, chromium).
+# `chromium`). The size budget (.wasm ≤ 60 KB gzipped) and the speed comparison are reported
+# (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status reflects only
+# the functional steps. Installs what it needs on a fresh machine (wasm-bindgen-cli 0.2.130, the
+# wasm32 target, npm tooling, chromium).
 #   tests/wasm/run.sh            # everything
 #   SKIP_BROWSER=1 tests/wasm/run.sh
 set -uo pipefail
@@ -79,18 +81,25 @@ if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser
 fi
 
-size_gate() {
-  read -r raw gz <"$ROOT/target/npm/pay402.size"
-  echo "pay402_bg.wasm: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB); limit $GZIP_LIMIT B"
-  [ "$gz" -le "$GZIP_LIMIT" ]
-}
-step "size: .wasm gzip ≤ 60 KB" size_gate
+# Size budget: reported, never part of pass/fail.
+echo "---- size (report): .wasm raw and gzip -9"
+read -r raw gz <"$ROOT/target/npm/pay402.size"
+echo "pay402_bg.wasm: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
+if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+SIZE_LINE="size budget 60 KB gzipped: $verdict ($gz B)"
+echo "$SIZE_LINE"
 
-# Speed comparison: informative, never part of pass/fail.
+# Speed comparison: a report, never part of pass/fail. Both write the wasm section of REPORT.md.
+REPORT="$ROOT/tests/bench/REPORT.md"
 if [ -z "${SKIP_BENCH:-}" ]; then
-  echo "---- speed: wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
-  (cd "$PROJECT" && node bench.mjs "$ROOT/tests/bench/REPORT.md" "$ROOT/target/npm/pay402.size") || echo "(bench failed; not a test failure)"
+  echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size") ||
+    { echo "(bench failed; not a test failure; recording the size only)"
+      (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"; }
+else
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"
 fi
 
 echo
-if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
+echo "$SIZE_LINE"
+if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all functional steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
