@@ -90,7 +90,11 @@ pub fn svm_build_transfer(
         fee_payer: pubkey(&get(input, "feePayer"), "feePayer")?,
         mint: pubkey(&get(input, "mint"), "mint")?,
         pay_to: pubkey(&get(input, "payTo"), "payTo")?,
-        token_program: opt_pubkey(&get(input, "tokenProgram"), "tokenProgram", TOKEN_PROGRAM_ID)?,
+        token_program: opt_pubkey(
+            &get(input, "tokenProgram"),
+            "tokenProgram",
+            TOKEN_PROGRAM_ID,
+        )?,
         amount: u64_value(&get(input, "amount"), "amount")?,
         decimals,
         memo: memo.as_bytes(),

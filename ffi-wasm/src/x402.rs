@@ -7,19 +7,19 @@ use crate::convert::{
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
 use pay402::evm::{Address, PrivateKey, SignaturePolicy};
+use pay402::svm::Pubkey;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::client::{
     AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
 use pay402::x402::exact_permit2_payload::sign_permit2_payload;
+use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use pay402::x402::{
     AcceptedMatch, AmountRule, AnyVerified, DecodeError, Network, PaymentKind, PaymentPayload,
     PaymentRequired, PaymentRequirements, SettleResponse, SignatureFailure, SvmCheck, SvmPolicy,
     SvmVerified, Verified, VerifyError, VerifyInput, VerifyPolicy, header,
     verify_any_payment_header,
 };
-use pay402::svm::Pubkey;
-use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -327,9 +327,8 @@ fn svm_policy<'p>(
         policy.max_compute_unit_price = price;
     }
     if let Some(limit) = opt_uint(&get(options, "maxComputeUnitLimit"), "maxComputeUnitLimit")? {
-        policy.max_compute_unit_limit = Some(
-            u32::try_from(limit).map_err(|_| arg_error("maxComputeUnitLimit", "a u32"))?,
-        );
+        policy.max_compute_unit_limit =
+            Some(u32::try_from(limit).map_err(|_| arg_error("maxComputeUnitLimit", "a u32"))?);
     }
     if let Some(n) = opt_uint(&get(options, "maxInstructions"), "maxInstructions")? {
         policy.max_instructions =
