@@ -157,6 +157,7 @@ step "core builds for wasm32-unknown-unknown" wasm_build
 step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
 step "python wheel (abi3): every vector on each CPython, stubtest, source install" python_package
 step "chain: x402 settlement on a local Hardhat node (reference facilitator, direct transferWithAuthorization, reverts)" chain_settlement
+step "npm package (wasm): require/import/web, every vector in Node and Chromium, @x402 interop, size report" bash tests/wasm/run.sh
 step "uniffi: Kotlin (mvn test, every vector) and generated Swift checked" bash ffi-uniffi/run.sh
 step "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
 step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke

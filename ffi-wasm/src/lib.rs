@@ -1,0 +1,24 @@
+//! wasm-bindgen bindings of the pay402 core: the npm package `pay402`.
+//!
+//! The binding is thin. Every function converts JS values into core types, calls the core,
+//! and converts the result back into plain JS values: `Uint8Array` for bytes, `bigint` for
+//! U256 amounts, `number` for times, strings for addresses (EIP-55) and base64 text, plain
+//! objects for structures. Buffers are owned here and grown when the core reports
+//! `buffer_too_small`. Errors become thrown `Error`s whose `name` says the module
+//! (`X402Error`, `EvmError`, …), whose `code` is the core's stable code and, where the core
+//! nests a more precise error, whose `detailCode` is the nested code.
+//!
+//! No protocol logic lives here: see the `pay402` crate for what each function guarantees.
+
+pub mod bolt11;
+mod convert;
+mod errors;
+pub mod evm;
+pub mod l402;
+pub mod macaroon;
+pub mod offers;
+pub mod svm;
+pub mod ws402;
+pub mod x402;
+
+pub use errors::JsResult;

@@ -1,0 +1,143 @@
+//! Solana: the reference client's payment transaction and associated token addresses.
+//! (Verification goes through `x402Verify`, which routes Solana requirements to the core's
+//! `verify_exact_svm`.)
+
+use crate::convert::{Obj, array, get, opt_string, opt_uint, string, u256};
+use crate::errors::{JsResult, arg_error, coded, core_error};
+use pay402::svm::client::{DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE};
+use pay402::svm::transaction::MAX_TRANSACTION_LEN;
+use pay402::svm::{
+    PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, associated_token_address, build_transfer,
+};
+use wasm_bindgen::prelude::*;
+
+const NAME: &str = "SvmError";
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** The payer's side of a Solana `exact` payment (x402.md §11.1). Keys are base58 text. */
+export interface SvmTransferInput {
+  /** The payer's 32-byte ed25519 seed (`Uint8Array` or hex). */
+  payerSeed: Uint8Array | string;
+  /** `extra.feePayer` of the requirements. */
+  feePayer: string;
+  /** `asset`. */
+  mint: string;
+  /** `payTo` (the owner; the transfer goes to its associated token account). */
+  payTo: string;
+  /** SPL Token or Token-2022 (default SPL Token). */
+  tokenProgram?: string;
+  /** Atomic units. */
+  amount: bigint | number;
+  /** The mint's decimals. */
+  decimals: number;
+  /** Memo text (`extra.memo`, or a random nonce as the reference client); absent: no memo. */
+  memo?: string;
+  /** A recent blockhash (base58). */
+  recentBlockhash: string;
+  /** Default 20000, as the reference client. */
+  computeUnitLimit?: number;
+  /** µlamports; default 1, as the reference client. */
+  computeUnitPrice?: number | bigint;
+}
+/** The partially signed transaction (the fee payer's signature slot is empty). */
+export interface SvmTransfer {
+  /** Base64 wire transaction: `payload.transaction` of the payment. */
+  transaction: string;
+  /** The payer's public key (the transfer authority). */
+  payer: string;
+}
+"#;
+
+/// A base58 public key.
+pub(crate) fn pubkey(v: &JsValue, field: &str) -> JsResult<Pubkey> {
+    let text = string(v, field)?;
+    Pubkey::parse(text.as_bytes()).map_err(|e| core_error(NAME, &e, None))
+}
+
+fn opt_pubkey(v: &JsValue, field: &str, default: Pubkey) -> JsResult<Pubkey> {
+    match crate::convert::present(v) {
+        Some(v) => pubkey(v, field),
+        None => Ok(default),
+    }
+}
+
+fn u64_value(v: &JsValue, field: &str) -> JsResult<u64> {
+    u256(v, field)?
+        .to_u64()
+        .ok_or_else(|| arg_error(field, "an integer below 2^64"))
+}
+
+/// Builds and signs (as the payer) the reference client's Solana payment transaction:
+/// `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` to `payTo`'s associated
+/// token account, optional Memo. Throws an `SvmError` (`code`: `unsupported_token_program`,
+/// `payer_is_fee_payer`, `memo_too_long`, `no_associated_token_account`, or a key's parse code).
+#[wasm_bindgen(js_name = svmBuildTransfer, unchecked_return_type = "SvmTransfer")]
+pub fn svm_build_transfer(
+    #[wasm_bindgen(unchecked_param_type = "SvmTransferInput")] input: &JsValue,
+) -> JsResult<JsValue> {
+    let seed = array::<32>(&get(input, "payerSeed"), "payerSeed")?;
+    let memo = opt_string(&get(input, "memo"), "memo")?.unwrap_or_default();
+    let limit = opt_uint(&get(input, "computeUnitLimit"), "computeUnitLimit")?
+        .map(|n| u32::try_from(n).map_err(|_| arg_error("computeUnitLimit", "a u32")))
+        .transpose()?
+        .unwrap_or(DEFAULT_COMPUTE_UNIT_LIMIT);
+    let price = opt_uint(&get(input, "computeUnitPrice"), "computeUnitPrice")?
+        .unwrap_or(DEFAULT_COMPUTE_UNIT_PRICE);
+    let decimals = u8::try_from(crate::convert::uint(&get(input, "decimals"), "decimals")?)
+        .map_err(|_| arg_error("decimals", "a u8"))?;
+    let params = TransferParams {
+        fee_payer: pubkey(&get(input, "feePayer"), "feePayer")?,
+        mint: pubkey(&get(input, "mint"), "mint")?,
+        pay_to: pubkey(&get(input, "payTo"), "payTo")?,
+        token_program: opt_pubkey(
+            &get(input, "tokenProgram"),
+            "tokenProgram",
+            TOKEN_PROGRAM_ID,
+        )?,
+        amount: u64_value(&get(input, "amount"), "amount")?,
+        decimals,
+        memo: memo.as_bytes(),
+        recent_blockhash: pubkey(&get(input, "recentBlockhash"), "recentBlockhash")?.0,
+        compute_unit_limit: limit,
+        compute_unit_price: price,
+    };
+    let key = PayerKey::from_seed(&seed);
+    let mut out = vec![0u8; MAX_TRANSACTION_LEN];
+    let wire = build_transfer(&params, &key, &mut out).map_err(|e| core_error(NAME, &e, None))?;
+    let mut b64 = vec![0u8; wire.len().div_ceil(3) * 4];
+    let text =
+        pay402::base64::encode_into(wire, &mut b64).map_err(|e| core_error(NAME, &e, None))?;
+    Ok(Obj::new()
+        .set("transaction", text)
+        .set("payer", key.pubkey().to_string())
+        .build())
+}
+
+/// The associated token account of `owner` for `mint` under `tokenProgram` (default SPL
+/// Token), as base58. Throws an `SvmError` (`no_associated_token_account` when no off-curve
+/// address exists, or a key's parse code).
+#[wasm_bindgen(js_name = svmAssociatedTokenAddress)]
+pub fn svm_associated_token_address(
+    #[wasm_bindgen(unchecked_param_type = "string")] owner: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] mint: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] token_program: Option<JsValue>,
+) -> JsResult<String> {
+    let owner = pubkey(owner, "owner")?;
+    let mint = pubkey(mint, "mint")?;
+    let program = opt_pubkey(
+        &token_program.unwrap_or(JsValue::UNDEFINED),
+        "tokenProgram",
+        TOKEN_PROGRAM_ID,
+    )?;
+    associated_token_address(&owner, &mint, &program)
+        .map(|key| key.to_string())
+        .ok_or_else(|| {
+            coded(
+                NAME,
+                "no off-curve associated token address exists for these keys",
+                "no_associated_token_account",
+                None,
+            )
+        })
+}

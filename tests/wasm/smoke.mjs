@@ -1,0 +1,110 @@
+// The smoke suite run in Node (CJS and ESM) and in headless Chromium (./web build): every
+// module answers, errors carry name/code, and the client and server helpers pay each other.
+// `smoke(p)` takes the package's exports and resolves to { passed, failed, lines }.
+const HELPERS = ["privateKeySigner", "eip1193Signer", "readPaymentRequired", "createPayment", "wrapFetch",
+  "wrapFetchL402", "paymentRequired", "verifyPayment", "verifyRequest", "x402Middleware", "verifyL402"];
+
+export async function smoke(p) {
+  const lines = [];
+  let passed = 0, failed = 0;
+  async function t(name, fn) {
+    try { await fn(); passed++; lines.push(`ok   ${name}`); }
+    catch (e) { failed++; lines.push(`FAIL ${name}: ${e && e.stack || e}`); }
+  }
+  const eq = (a, b, what) => { if (a !== b) throw new Error(`${what}: expected ${String(b)}, got ${String(a)}`); };
+  const throwsCode = (fn, name, code) => {
+    try { fn(); } catch (e) {
+      if (!(e instanceof Error)) throw new Error("not an Error");
+      eq(e.name, name, "name"); eq(e.code, code, "code"); return e;
+    }
+    throw new Error("did not throw");
+  };
+  const key = new Uint8Array(32).fill(0x11);
+  const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+  const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: USDC,
+    payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } };
+
+  await t("every helper is exported", () => { for (const h of HELPERS) eq(typeof p[h], "function", h); });
+  await t("privateKeyToAddress (toolchain.md §5 vector)", () =>
+    eq(p.privateKeyToAddress(key).toLowerCase(), "0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a", "address"));
+  await t("keccak256('') ", () => {
+    const h = Array.from(p.keccak256(new Uint8Array()), (b) => b.toString(16).padStart(2, "0")).join("");
+    eq(h, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470", "keccak");
+  });
+  await t("X402Error with code and detailCode", () => {
+    const e = throwsCode(() => p.x402Verify(offer, "not base64!", 1), "X402Error", "invalid_payload");
+    if (typeof e.detailCode !== "string") throw new Error("no detailCode");
+  });
+  await t("EvmError code", () => throwsCode(() => p.recoverAddress(new Uint8Array(32), new Uint8Array(64)), "EvmError", "signature_length"));
+  await t("TypeError invalid_argument", () => throwsCode(() => p.recoverAddress(new Uint8Array(3), new Uint8Array(65)), "TypeError", "invalid_argument"));
+  await t("sign then verify, amounts as bigint", () => {
+    const required = { x402Version: 2, resource: { url: "https://api.example.com/x" }, accepts: [offer] };
+    const now = 1740672100;
+    const signed = p.x402Sign(required, { privateKey: key, now, nonce: new Uint8Array(32).fill(7) });
+    eq(signed.headerName, "PAYMENT-SIGNATURE", "header");
+    const v = p.x402Verify(offer, signed.payment, now);
+    eq(v.amount, 10000n, "amount"); eq(v.payer, p.privateKeyToAddress(key), "payer"); eq(v.chainId, 84532, "chainId");
+  });
+  await t("wrapFetch pays a verifyRequest server", async () => {
+    const server = async (input, init) => {
+      const r = await p.verifyRequest(new Request(input, init), [offer], { resource: { url: "https://api.example.com/x" } });
+      return r.ok ? new Response(r.verified.payer, { status: 200 }) : r.response;
+    };
+    const pay = p.wrapFetch(server, p.privateKeySigner(key), { networks: ["eip155:84532"], assets: [USDC], maxAmount: 10000n });
+    const res = await pay("https://api.example.com/x");
+    eq(res.status, 200, "status"); eq(await res.text(), p.privateKeyToAddress(key), "payer");
+  });
+  await t("x402Middleware answers 402 then next()", async () => {
+    const mw = p.x402Middleware([offer]);
+    const res = { headers: {}, setHeader(k, v) { this.headers[k] = v; }, end(b) { this.body = b; } };
+    let nexted = false;
+    await mw({ headers: {} }, res, () => { nexted = true; });
+    eq(res.statusCode, 402, "status"); eq(nexted, false, "next");
+    const paid = p.x402Sign(JSON.parse(atob(res.headers["PAYMENT-REQUIRED"])), { privateKey: key, now: Math.floor(Date.now() / 1000), nonce: new Uint8Array(32).fill(9) });
+    const req = { headers: { "payment-signature": paid.payment } };
+    await mw(req, res, () => { nexted = true; });
+    eq(nexted, true, "next"); eq(req.x402.amount, 10000n, "amount");
+  });
+  await t("Solana: svmBuildTransfer → x402Verify (exact_svm), SvmError", () => {
+    eq(p.svmAssociatedTokenAddress("11111111111111111111111111111111", "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+      "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M", "ata");
+    const feePayer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
+    const sol = { scheme: "exact", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", amount: "10000",
+      asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2",
+      maxTimeoutSeconds: 60, extra: { feePayer } };
+    const tx = p.svmBuildTransfer({ payerSeed: new Uint8Array(32).fill(5), feePayer, mint: sol.asset, payTo: sol.payTo,
+      amount: 10000n, decimals: 6, memo: "nonce-1", recentBlockhash: "FGo9e4ecUBCHZhcmEP3MQ4nRzvrQwpKAfpH7zViMresy" });
+    const header = p.x402EncodeHeader(JSON.stringify({ x402Version: 2, resource: { url: "https://api.example.com/x" },
+      accepted: sol, payload: { transaction: tx.transaction } }));
+    const v = p.x402Verify(sol, header, 0);
+    eq(v.kind, "exact_svm", "kind"); eq(v.payer, tx.payer, "payer"); eq(v.amount, 10000n, "amount"); eq(v.feePayer, feePayer, "feePayer");
+    throwsCode(() => p.x402Verify(sol, header, 0, { feePayers: [tx.payer] }), "X402Error", "invalid_exact_svm_fee_payer_not_managed_by_facilitator");
+    throwsCode(() => p.svmBuildTransfer({ payerSeed: new Uint8Array(32), feePayer, mint: sol.asset, payTo: sol.payTo,
+      tokenProgram: feePayer, amount: 1n, decimals: 6, recentBlockhash: feePayer }), "SvmError", "unsupported_token_program");
+    throwsCode(() => p.svmAssociatedTokenAddress("0OIl", sol.asset), "SvmError", "pubkey_invalid_character");
+  });
+  await t("macaroon mint → verify → MacaroonError", () => {
+    const root = new Uint8Array(32).fill(1);
+    const m = p.macaroonMint(root, new Uint8Array([1, 2, 3]), "loc", ["a = 1"]);
+    p.macaroonVerify(m.token, root, { accept: ["a = 1"] });
+    throwsCode(() => p.macaroonVerify(m.token, new Uint8Array(32), { accept: ["a = 1"] }), "MacaroonError", "signature_mismatch");
+  });
+  await t("l402 mint → authorization → verify", () => {
+    const root = new Uint8Array(32).fill(2);
+    const preimage = new Uint8Array(32).fill(3);
+    // sha256 of the preimage is the payment hash; derive it through a wrong-preimage probe is not possible,
+    // so mint for the hash that l402ParseAuthorization/verify will check via the core.
+    const m = p.l402Mint(root, new Uint8Array(32).fill(4), new Uint8Array(32).fill(5), { caveats: ["services=svc:0"] });
+    const auth = `L402 ${m.token}:${Array.from(preimage, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    eq(p.l402ParseAuthorization(auth).macaroons[0], m.token, "token");
+    throwsCode(() => p.l402Verify(auth, root, { now: 1, service: "svc" }), "L402Error", "invalid_preimage");
+  });
+  await t("Ws402Meter record round trip", () => {
+    const m = new p.Ws402Meter({ pricePerSecond: 10n, paid: 300n, maxSessionSeconds: 3600 }, 1000000);
+    eq(m.onEvent(1001250, "tick").consumed, 12n, "consumed");
+    const again = p.Ws402Meter.fromRecord(m.toRecord());
+    const out = again.onEvent(1002500, "close");
+    eq(out.state, "ended", "state"); eq(out.end.refund, 275n, "refund");
+  });
+  return { passed, failed, lines };
+}
