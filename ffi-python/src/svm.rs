@@ -4,7 +4,6 @@
 use crate::convert::{BytesOrHex, PyAddress, PyU256, Text};
 use crate::errors::CoreResult;
 use crate::x402::{network_text, verified, verify_policy};
-use pay402::svm::client::{DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE};
 use pay402::svm::transaction::MAX_TRANSACTION_LEN;
 use pay402::svm::{
     ASSOCIATED_TOKEN_PROGRAM_ID, BuildError, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID,
@@ -163,8 +162,7 @@ pub(crate) fn verify_any_payment(
 #[pyfunction]
 #[pyo3(signature = (
     payer_seed, *, fee_payer, mint, pay_to, amount, decimals, recent_blockhash,
-    token_program=None, memo=None, compute_unit_limit=DEFAULT_COMPUTE_UNIT_LIMIT,
-    compute_unit_price=DEFAULT_COMPUTE_UNIT_PRICE
+    token_program=None, memo=None, compute_unit_limit=20_000, compute_unit_price=1
 ))]
 pub(crate) fn svm_build_transfer<'py>(
     py: Python<'py>,

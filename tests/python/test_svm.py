@@ -87,7 +87,9 @@ def test_peer_vector_round_trip_build_then_verify() -> None:
     "transaction,detail",
     [
         (base64.b64encode(b"\x01").decode(), "transaction_truncated"),
-        (base64.b64encode(b"\x00" * 3).decode(), "transaction_invalid_header"),
+        (base64.b64encode(b"\x00" * 3).decode(), "transaction_truncated"),
+        # No signatures, a header that requires one.
+        (base64.b64encode(bytes([0, 1, 0, 0, 0]) + bytes(33)).decode(), "transaction_invalid_header"),
         ("!!not base64!!", None),
         (base64.b64encode(bytes(2000)).decode(), None),
     ],
