@@ -222,7 +222,7 @@ pub(crate) fn svm_associated_token_address(
 
 /// The 32 bytes of a base58 Solana address (raises `SvmError` `pubkey_*`).
 #[pyfunction]
-pub(crate) fn svm_parse_pubkey<'py>(py: Python<'py>, text: Text) -> PyResult<Bound<'py, PyBytes>> {
+pub(crate) fn svm_parse_pubkey(py: Python<'_>, text: Text) -> PyResult<Bound<'_, PyBytes>> {
     Ok(PyBytes::new(py, &Pubkey::parse(&text.0).py()?.0))
 }
 
