@@ -47,6 +47,13 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(
     pay402,
+    SvmError,
+    Error,
+    "Solana: addresses (`pubkey_*`), wire transactions (`transaction_*`), building the payment \
+     transaction. Verification verdicts are `X402Error`."
+);
+pyo3::create_exception!(
+    pay402,
     CodecError,
     Error,
     "Shared codecs: base64, hex, JSON, U256, HTTP auth-params."
@@ -68,6 +75,7 @@ pub(crate) enum Kind {
     L402,
     Offers,
     Ws402,
+    Svm,
     Codec,
     Dialect,
 }
@@ -135,6 +143,7 @@ impl From<CoreError> for PyErr {
             Kind::L402 => L402Error::new_err(message.clone()),
             Kind::Offers => OffersError::new_err(message.clone()),
             Kind::Ws402 => Ws402Error::new_err(message.clone()),
+            Kind::Svm => SvmError::new_err(message.clone()),
             Kind::Codec => CodecError::new_err(message.clone()),
             Kind::Dialect => DialectError::new_err(message.clone()),
         };
@@ -188,6 +197,9 @@ simple!(
     pay402::offers::OffersError => Offers,
     pay402::dialects::DialectError => Dialect,
     pay402::x402::client::ClientError => X402,
+    pay402::svm::PubkeyError => Svm,
+    pay402::svm::TransactionError => Svm,
+    pay402::svm::BuildError => Svm,
 );
 
 impl IntoCore for pay402::x402::DecodeError {
@@ -200,9 +212,16 @@ impl IntoCore for pay402::x402::DecodeError {
 
 impl IntoCore for pay402::x402::VerifyError {
     fn into_core(self) -> CoreError {
+        use pay402::x402::verify_svm::{SvmCheck, TransactionDecodeFailure};
         use pay402::x402::{ReasonDialect, SignatureFailure, VerifyError};
         let detail = match &self {
             VerifyError::InvalidPayload(e) | VerifyError::InvalidPaymentRequirements(e) => {
+                Some(e.code())
+            }
+            VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(e))) => {
+                Some(e.code())
+            }
+            VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(e))) => {
                 Some(e.code())
             }
             VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => match f {
@@ -222,6 +241,13 @@ impl IntoCore for pay402::x402::VerifyError {
         CoreError::new(Kind::X402, &self)
             .detail(detail)
             .with_reasons(reasons)
+    }
+}
+
+impl IntoCore for pay402::x402::verify_svm::SvmCheck {
+    /// A failed Solana check is a verification verdict, as inside `VerifyError::Svm`.
+    fn into_core(self) -> CoreError {
+        pay402::x402::VerifyError::Svm(self).into_core()
     }
 }
 
@@ -297,6 +323,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("L402Error", py.get_type::<L402Error>())?;
     m.add("OffersError", py.get_type::<OffersError>())?;
     m.add("Ws402Error", py.get_type::<Ws402Error>())?;
+    m.add("SvmError", py.get_type::<SvmError>())?;
     m.add("CodecError", py.get_type::<CodecError>())?;
     m.add("DialectError", py.get_type::<DialectError>())?;
     Ok(())

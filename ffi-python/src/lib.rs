@@ -26,6 +26,7 @@ mod http_auth;
 mod l402;
 mod macaroon;
 mod offers;
+mod svm;
 mod ws402;
 mod x402;
 
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     offers::register(m)?;
     ws402::register(m)?;
     dialects::register(m)?;
+    svm::register(m)?;
     http_auth::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -98,7 +98,20 @@ def x402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
         kwargs["settle_amount"] = _int(i["settle_amount"])
     if "facilitator" in i:
         kwargs["facilitator"] = i["facilitator"]
-    v = pay402.verify_payment(_raw(i, "requirements"), i["payment"], **kwargs)
+    # Solana: the managed fee payers and the SVM policy fields (defaults as the Rust runner's).
+    if "fee_payers" in i:
+        fee_payers = i["fee_payers"]
+        if not isinstance(fee_payers, list) or not all(isinstance(k, str) for k in fee_payers):
+            raise BadInput("fee_payers")
+        kwargs["fee_payers"] = fee_payers
+    for key in ("max_compute_unit_price", "max_compute_unit_limit", "max_instructions"):
+        if key in policy:
+            if not isinstance(policy[key], int) or isinstance(policy[key], bool) or policy[key] < 0:
+                raise BadInput(f"policy.{key}")
+            kwargs[key] = policy[key]
+    v = pay402.verify_any_payment(_raw(i, "requirements"), i["payment"], **kwargs)
+    if isinstance(v, pay402.SvmVerified):
+        return {"payer": v.payer, "amount": str(v.amount)}
     return {"payer": v.payer, "nonce": v.nonce, "amount": str(v.amount)}
 
 
@@ -142,6 +155,39 @@ def x402_typed_data(i: Dict[str, Any]) -> Dict[str, Any]:
 def x402_wallet_sign(i: Dict[str, Any]) -> Dict[str, Any]:
     signed = _draft(i).with_wallet_signature(i["signature"])
     return {"payment": signed.header_value, "signature": signed.signature}
+
+
+def _svm_key(i: Dict[str, Any], key: str) -> str:
+    """A base58 key input; one the core cannot parse is a defect of the file (Rust: bad input)."""
+    try:
+        pay402.svm_parse_pubkey(i[key])
+    except pay402.SvmError:
+        raise BadInput(key) from None
+    return str(i[key])
+
+
+def svm_build(i: Dict[str, Any]) -> Dict[str, Any]:
+    seed = bytes.fromhex(i["payer_seed_hex"])
+    if len(seed) != 32:
+        raise BadInput("payer_seed_hex")
+    amount = i["amount"]
+    if not isinstance(amount, str) or not amount.isdigit() or int(amount) >= 1 << 64:
+        raise BadInput("amount")
+    decimals = i["decimals"]
+    if not isinstance(decimals, int) or not 0 <= decimals <= 255:
+        raise BadInput("decimals")
+    wire = pay402.svm_build_transfer(
+        seed,
+        fee_payer=_svm_key(i, "fee_payer"),
+        mint=_svm_key(i, "mint"),
+        pay_to=_svm_key(i, "pay_to"),
+        token_program=_svm_key(i, "token_program"),
+        amount=int(amount),
+        decimals=decimals,
+        memo=i.get("memo") or "",
+        recent_blockhash=pay402.svm_parse_pubkey(_svm_key(i, "recent_blockhash")),
+    )
+    return {"transaction": pay402.base64_encode(wire)}
 
 
 # --- EVM ------------------------------------------------------------------------------------
@@ -412,6 +458,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.select": x402_select,
     "x402.typed_data": x402_typed_data,
     "x402.wallet_sign": x402_wallet_sign,
+    "svm.build": svm_build,
     "evm.eip3009.digest": evm_eip3009_digest,
     "evm.eip3009.sign": evm_eip3009_sign,
     "evm.recover": evm_recover,

@@ -15,6 +15,7 @@ __all__ = [
     "Ws402Error",
     "CodecError",
     "DialectError",
+    "SvmError",
     "X402Message",
     "Verified",
     "Selection",
@@ -120,6 +121,19 @@ __all__ = [
     "write_challenge",
     "resolve_network",
     "default_asset",
+    "SvmVerified",
+    "verify_any_payment",
+    "svm_build_transfer",
+    "svm_public_key",
+    "svm_associated_token_address",
+    "svm_parse_pubkey",
+    "svm_format_pubkey",
+    "SVM_TOKEN_PROGRAM_ID",
+    "SVM_TOKEN_2022_PROGRAM_ID",
+    "SVM_ASSOCIATED_TOKEN_PROGRAM_ID",
+    "SVM_COMPUTE_BUDGET_PROGRAM_ID",
+    "SVM_MEMO_PROGRAM_ID",
+    "SVM_LIGHTHOUSE_PROGRAM_ID",
     "__version__",
 ]
 
@@ -157,6 +171,9 @@ class OffersError(Error): ...
 class Ws402Error(Error): ...
 class CodecError(Error): ...
 class DialectError(Error): ...
+class SvmError(Error):
+    """Solana: addresses (`pubkey_*`), wire transactions (`transaction_*`), building the payment
+    transaction. Verification verdicts are `X402Error`."""
 
 # --- x402 -----------------------------------------------------------------------------------
 
@@ -891,6 +908,93 @@ class DefaultAsset:
     def __eq__(self, value: object, /) -> bool: ...
 
 def default_asset(chain_id: int) -> Optional[DefaultAsset]: ...
+
+# --- Solana (SVM) ---------------------------------------------------------------------------
+
+SVM_TOKEN_PROGRAM_ID: str
+SVM_TOKEN_2022_PROGRAM_ID: str
+SVM_ASSOCIATED_TOKEN_PROGRAM_ID: str
+SVM_COMPUTE_BUDGET_PROGRAM_ID: str
+SVM_MEMO_PROGRAM_ID: str
+SVM_LIGHTHOUSE_PROGRAM_ID: str
+
+_HostCheck = Literal["recent_blockhash", "token_accounts", "mint", "simulation", "duplicate_settlement"]
+
+@final
+class SvmVerified:
+    """A Solana `exact` payment that passed every offline check (x402.md §11.3)."""
+
+    @property
+    def x402_version(self) -> int: ...
+    @property
+    def network(self) -> str:
+        """CAIP-2 id (`solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1`)."""
+    @property
+    def kind(self) -> Literal["exact_svm"]: ...
+    @property
+    def payer(self) -> str:
+        """Base58: the transfer's authority, proven by its signature."""
+    @property
+    def amount(self) -> int: ...
+    @property
+    def fee_payer(self) -> str:
+        """Base58 `extra.feePayer`, whose signature the facilitator adds."""
+    @property
+    def mint(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def destination(self) -> str: ...
+    @property
+    def token_program(self) -> str: ...
+    @property
+    def decimals(self) -> int: ...
+    @property
+    def compute_unit_limit(self) -> int: ...
+    @property
+    def compute_unit_price(self) -> int:
+        """Micro-lamports per compute unit."""
+    @property
+    def recent_blockhash(self) -> bytes: ...
+    @property
+    def still_to_check(self) -> list[_HostCheck]:
+        """What the facilitator must still check with RPC before settling, in order."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def verify_any_payment(
+    requirements: _Text,
+    payment: _Text,
+    *,
+    now: int,
+    amount: _AmountRule = "exact",
+    signature: _SignaturePolicy = "strict",
+    valid_before_slack: int = 6,
+    accepted: _AcceptedMatch = "deep_equal",
+    settle_amount: Optional[int] = None,
+    facilitator: Optional[str] = None,
+    fee_payers: Optional[Sequence[str]] = None,
+    max_compute_unit_price: int = 5000000,
+    max_compute_unit_limit: Optional[int] = None,
+    max_instructions: int = 6,
+) -> Union[Verified, SvmVerified]: ...
+def svm_build_transfer(
+    payer_seed: _BytesOrHex,
+    *,
+    fee_payer: str,
+    mint: str,
+    pay_to: str,
+    amount: int,
+    decimals: int,
+    recent_blockhash: bytes,
+    token_program: Optional[str] = None,
+    memo: Optional[_Text] = None,
+    compute_unit_limit: int = 20000,
+    compute_unit_price: int = 1,
+) -> bytes: ...
+def svm_public_key(seed: _BytesOrHex) -> str: ...
+def svm_associated_token_address(owner: str, mint: str, token_program: Optional[str] = None) -> str: ...
+def svm_parse_pubkey(text: _Text) -> bytes: ...
+def svm_format_pubkey(key: bytes) -> str: ...
 
 # --- codecs ---------------------------------------------------------------------------------
 

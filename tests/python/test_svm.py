@@ -1,0 +1,183 @@
+"""Solana (x402 `exact` on SVM) through the Python API: typed errors on garbage, the peer
+vectors' reference-client transaction rebuilt and verified end to end, addresses. Expected
+values come from tests/vectors/x402-verify-svm.peers.json (built with @solana/kit) or from the
+core's documented examples, never from printing the code under test."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Dict, List
+
+import pytest
+
+import pay402
+import vectors
+
+PEERS = json.loads((vectors.VECTOR_DIR / "x402-verify-svm.peers.json").read_text(encoding="utf-8"))
+CASES: List[Dict[str, Any]] = PEERS["cases"]
+BUILD = next(c for c in CASES if c["op"] == "svm.build")
+# The first case: the reference client's v2 transaction, which the build case reproduces.
+VERIFY = CASES[0]
+assert VERIFY["op"] == "x402.verify" and "ok" in VERIFY["expect"]
+REQ = VERIFY["input"]["requirements"]
+REQ_JSON = json.dumps(REQ, separators=(",", ":"))
+PAYMENT = json.loads(base64.b64decode(VERIFY["input"]["payment"]))
+
+
+def _header(transaction: str) -> str:
+    payment = dict(PAYMENT, payload={"transaction": transaction})
+    return pay402.encode_header(json.dumps(payment, separators=(",", ":")))
+
+
+def _build(**overrides: Any) -> bytes:
+    i = BUILD["input"]
+    kwargs: Dict[str, Any] = dict(
+        fee_payer=i["fee_payer"],
+        mint=i["mint"],
+        pay_to=i["pay_to"],
+        token_program=i["token_program"],
+        amount=int(i["amount"]),
+        decimals=i["decimals"],
+        memo=i["memo"],
+        recent_blockhash=pay402.svm_parse_pubkey(i["recent_blockhash"]),
+    )
+    kwargs.update(overrides)
+    return pay402.svm_build_transfer(bytes.fromhex(i["payer_seed_hex"]), **kwargs)
+
+
+def test_peer_vector_round_trip_build_then_verify() -> None:
+    wire = _build()
+    b64 = pay402.base64_encode(wire)
+    assert b64 == BUILD["expect"]["ok"]["transaction"]  # byte-identical to @solana/kit
+    assert b64 == PAYMENT["payload"]["transaction"]
+    v = pay402.verify_any_payment(REQ_JSON, _header(b64), now=0)
+    assert isinstance(v, pay402.SvmVerified)
+    assert v.payer == VERIFY["expect"]["ok"]["payer"] == pay402.svm_public_key(BUILD["input"]["payer_seed_hex"])
+    assert v.amount == int(VERIFY["expect"]["ok"]["amount"]) == 10_000
+    assert (v.x402_version, v.network, v.kind) == (2, REQ["network"], "exact_svm")
+    assert v.fee_payer == REQ["extra"]["feePayer"]
+    assert v.mint == REQ["asset"] and v.token_program == pay402.SVM_TOKEN_PROGRAM_ID
+    assert v.destination == pay402.svm_associated_token_address(REQ["payTo"], REQ["asset"])
+    assert v.source == pay402.svm_associated_token_address(v.payer, REQ["asset"])
+    assert (v.decimals, v.compute_unit_limit, v.compute_unit_price) == (6, 20_000, 1)
+    assert v.recent_blockhash == pay402.svm_parse_pubkey(BUILD["input"]["recent_blockhash"])
+    assert v.still_to_check == [
+        "recent_blockhash",
+        "token_accounts",
+        "mint",
+        "simulation",
+        "duplicate_settlement",
+    ]
+    # The policy keywords reach the core.
+    v2 = pay402.verify_any_payment(REQ_JSON, _header(b64), now=0, fee_payers=[REQ["extra"]["feePayer"]])
+    assert v2 == v
+    for kwargs, code in [
+        ({"fee_payers": [pay402.SVM_MEMO_PROGRAM_ID]}, "invalid_exact_svm_fee_payer_not_managed_by_facilitator"),
+        ({"max_compute_unit_price": 0}, "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high"),
+        ({"max_compute_unit_limit": 19_999}, "invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction_too_high"),
+        ({"max_instructions": 3}, "invalid_exact_svm_payload_transaction_instructions_length"),
+    ]:
+        with pytest.raises(pay402.X402Error) as info:
+            pay402.verify_any_payment(REQ_JSON, _header(b64), now=0, **kwargs)
+        assert info.value.code == code, kwargs
+
+
+@pytest.mark.parametrize(
+    "transaction,detail",
+    [
+        (base64.b64encode(b"\x01").decode(), "transaction_truncated"),
+        (base64.b64encode(b"\x00" * 3).decode(), "transaction_truncated"),
+        # No signatures, a header that requires one.
+        (base64.b64encode(bytes([0, 1, 0, 0, 0]) + bytes(33)).decode(), "transaction_invalid_header"),
+        ("!!not base64!!", None),
+        (base64.b64encode(bytes(2000)).decode(), None),
+    ],
+)
+def test_garbage_transaction_is_a_typed_verdict(transaction: str, detail: Any) -> None:
+    with pytest.raises(pay402.X402Error) as info:
+        pay402.verify_any_payment(REQ_JSON, _header(transaction), now=0)
+    e = info.value
+    assert e.code == "invalid_exact_svm_payload_transaction_could_not_be_decoded"
+    assert isinstance(e.detail_code, str) and e.detail_code
+    if detail is not None:
+        assert e.detail_code == detail
+    assert e.reasons["x402_rs"] == "invalid_format"
+    assert isinstance(e, pay402.Error) and not isinstance(e, pay402.SvmError)
+
+
+def test_garbage_everywhere_raises_pay402_errors_only() -> None:
+    for garbage in ["", "x", "{}", "0OIl", "\u00e9" * 50, "1" * 100]:
+        for call in (
+            lambda: pay402.verify_any_payment(REQ_JSON, garbage, now=0),
+            lambda: pay402.verify_any_payment(garbage, VERIFY["input"]["payment"], now=0),
+            lambda: pay402.svm_parse_pubkey(garbage),
+        ):
+            with pytest.raises(pay402.Error):
+                call()
+
+
+def test_verify_payment_stays_evm_only_and_verify_any_payment_covers_evm() -> None:
+    with pytest.raises(pay402.X402Error) as info:
+        pay402.verify_payment(REQ_JSON, VERIFY["input"]["payment"], now=0)
+    assert info.value.code == "invalid_network"
+    evm_req = {
+        "scheme": "exact",
+        "network": "eip155:84532",
+        "amount": "10000",
+        "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+        "maxTimeoutSeconds": 60,
+        "extra": {"name": "USDC", "version": "2"},
+    }
+    required = json.dumps({"x402Version": 2, "resource": {"url": "https://x"}, "accepts": [evm_req]})
+    now, nonce = 1_740_672_100, bytes([0x42] * 32)
+    signed = pay402.sign_payment(required, bytes([0x11] * 32), now=now, nonce=nonce)
+    req_json = json.dumps(evm_req)
+    v = pay402.verify_any_payment(req_json, signed.header_value, now=now)
+    assert isinstance(v, pay402.Verified)
+    assert v == pay402.verify_payment(req_json, signed.header_value, now=now)
+
+
+def test_svm_errors_carry_codes() -> None:
+    with pytest.raises(pay402.SvmError) as info:
+        pay402.svm_parse_pubkey("0OIl")
+    assert info.value.code == "pubkey_invalid_character"
+    with pytest.raises(pay402.SvmError) as info:
+        pay402.svm_parse_pubkey("111")
+    assert info.value.code == "pubkey_length"
+    with pytest.raises(pay402.SvmError) as info:
+        pay402.verify_any_payment(REQ_JSON, VERIFY["input"]["payment"], now=0, fee_payers=["nope0"])
+    assert info.value.code == "pubkey_invalid_character"
+    payer = pay402.svm_public_key(BUILD["input"]["payer_seed_hex"])
+    with pytest.raises(pay402.SvmError) as info:
+        _build(fee_payer=payer)
+    assert info.value.code == "payer_is_fee_payer"
+    with pytest.raises(pay402.SvmError) as info:
+        _build(token_program=pay402.SVM_MEMO_PROGRAM_ID)
+    assert info.value.code == "unsupported_token_program"
+    with pytest.raises(pay402.SvmError) as info:
+        _build(memo="m" * 257)
+    assert info.value.code == "memo_too_long"
+    with pytest.raises(ValueError):
+        _build(recent_blockhash=bytes(31))
+    with pytest.raises(TypeError):
+        _build(recent_blockhash=BUILD["input"]["recent_blockhash"])
+    assert issubclass(pay402.SvmError, pay402.Error)
+
+
+def test_addresses() -> None:
+    zero = "11111111111111111111111111111111"
+    assert pay402.svm_parse_pubkey(zero) == bytes(32)
+    assert pay402.svm_format_pubkey(bytes(32)) == zero
+    key = pay402.svm_parse_pubkey(pay402.SVM_TOKEN_PROGRAM_ID)
+    assert pay402.svm_format_pubkey(key) == "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+    usdc = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+    # The core's documented example (as @solana-program/token's findAssociatedTokenPda).
+    assert pay402.svm_associated_token_address(zero, usdc) == "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M"
+    assert pay402.svm_associated_token_address(zero, usdc, pay402.SVM_TOKEN_PROGRAM_ID) == (
+        "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M"
+    )
+    assert pay402.svm_associated_token_address(zero, usdc, pay402.SVM_TOKEN_2022_PROGRAM_ID) != (
+        "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M"
+    )
