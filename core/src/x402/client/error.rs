@@ -44,6 +44,9 @@ pub enum ClientError {
         /// The offending field (`asset` or `payTo`).
         field: &'static str,
     },
+    /// The Solana transaction to send does not decode; the code is the transaction's own
+    /// (`transaction_truncated`, …).
+    Transaction(crate::svm::TransactionError),
     /// The wallet's signature is malformed or rejected by the strict policy; the code is the
     /// signature's own (`signature_length`, `signature_v`, `signature_high_s`,
     /// `signature_invalid`).
@@ -85,6 +88,7 @@ impl ErrorCode for ClientError {
             Self::MissingEip712Domain => "missing_eip712_domain",
             Self::InvalidRequirements { .. } => "invalid_payment_requirements",
             Self::Signature(e) => e.code(),
+            Self::Transaction(e) => e.code(),
             Self::WrongSigner { .. } => "signature_wrong_signer",
             Self::BufferTooSmall => "buffer_too_small",
         }
@@ -122,6 +126,7 @@ impl fmt::Display for ClientError {
                 write!(f, "`{field}` is not a valid EVM address")
             }
             Self::Signature(e) => write!(f, "wallet signature rejected: {e}"),
+            Self::Transaction(e) => write!(f, "the Solana transaction does not decode: {e}"),
             Self::WrongSigner { expected, found } => {
                 write!(
                     f,
@@ -137,6 +142,7 @@ impl core::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Signature(e) => Some(e),
+            Self::Transaction(e) => Some(e),
             _ => None,
         }
     }

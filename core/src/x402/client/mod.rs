@@ -51,6 +51,7 @@ mod error;
 mod selection;
 mod settlement;
 mod signed;
+mod svm_payment;
 
 #[cfg(test)]
 #[allow(
@@ -65,6 +66,7 @@ pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 pub use signed::{SignedPayment, payment_header_name};
+pub use svm_payment::{write_svm_payment_header, write_svm_payment_json};
 
 use crate::evm::PrivateKey;
 use crate::x402::payment_required::PaymentRequired;

@@ -5,9 +5,10 @@ use super::ClientError;
 use super::draft::{AddressCase, PaymentDraft, quoted, write_authorization};
 use crate::error::BufferTooSmall;
 use crate::evm::{RecoverableSignature, SignatureError, SignaturePolicy};
-use crate::json::ObjectWriter;
+use crate::json::{ObjectWriter, RawValue};
 use crate::writer::{Writer, write_all};
 use crate::x402::payment_requirements::PaymentRequirements;
+use crate::x402::resource_info::ResourceInfo;
 use crate::x402::{X402Version, header};
 
 /// A payment whose signature is proven to recover `authorization.from`: only
@@ -102,25 +103,13 @@ impl<'a> SignedPayment<'a> {
     /// `from`/`to` EIP-55, signature and nonce lowercase `0x` hex, amounts and times decimal
     /// strings, strings escaped as `JSON.stringify` does.
     pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
-        let mut o = ObjectWriter::begin(w)?;
-        o.field_u64("x402Version", self.draft.version().number())?;
-        match self.draft.requirements() {
-            PaymentRequirements::V1(r) => {
-                o.field_json_str("scheme", &r.scheme)?;
-                o.field_json_str("network", &r.network)?;
-            }
-            PaymentRequirements::V2(r) => {
-                if let Some(resource) = self.draft.resource() {
-                    o.field_with("resource", |w| resource.write_echo(w))?;
-                }
-                o.field_with("accepted", |w| r.write_echo(w))?;
-            }
-        }
-        o.field_with("payload", |w| self.write_scheme_payload(w))?;
-        if let Some(extensions) = self.draft.extensions() {
-            o.field_raw("extensions", extensions)?;
-        }
-        o.end()
+        write_envelope(
+            w,
+            self.draft.requirements(),
+            self.draft.resource(),
+            self.draft.extensions(),
+            |w| self.write_scheme_payload(w),
+        )
     }
 
     /// `{"signature":…,"authorization":{…}}`.
@@ -164,4 +153,37 @@ pub fn payment_header_name(version: X402Version) -> &'static str {
         X402Version::V1 => header::X_PAYMENT,
         X402Version::V2 => header::PAYMENT_SIGNATURE,
     }
+}
+
+/// Writes a `PaymentPayload` around a scheme payload, in the spec's key order: v1
+/// `{"x402Version":1,"scheme","network","payload"}`, v2
+/// `{"x402Version":2,"resource","accepted","payload","extensions"}` with `resource`, `accepted`
+/// and `extensions` echoed from the 402 (minified). Shared by every scheme the client pays.
+pub(super) fn write_envelope(
+    w: &mut Writer<'_>,
+    requirements: &PaymentRequirements<'_>,
+    resource: Option<&ResourceInfo<'_>>,
+    extensions: Option<&RawValue<'_>>,
+    payload: impl FnOnce(&mut Writer<'_>) -> Result<(), BufferTooSmall>,
+) -> Result<(), BufferTooSmall> {
+    let mut o = ObjectWriter::begin(w)?;
+    match requirements {
+        PaymentRequirements::V1(r) => {
+            o.field_u64("x402Version", 1)?;
+            o.field_json_str("scheme", &r.scheme)?;
+            o.field_json_str("network", &r.network)?;
+        }
+        PaymentRequirements::V2(r) => {
+            o.field_u64("x402Version", 2)?;
+            if let Some(resource) = resource {
+                o.field_with("resource", |w| resource.write_echo(w))?;
+            }
+            o.field_with("accepted", |w| r.write_echo(w))?;
+        }
+    }
+    o.field_with("payload", payload)?;
+    if let Some(extensions) = extensions {
+        o.field_raw("extensions", extensions)?;
+    }
+    o.end()
 }
