@@ -7,13 +7,15 @@
 # maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
 # id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
 # 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
-# behind pay402's middleware, served from threads of the pytest process on loopback), and stops the node and the
-# facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
+# behind pay402's middleware, served from threads of the pytest process on loopback), then test-js-middleware.mjs
+# (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http server behind its
+# x402Middleware, in the test process), and stops the node and the facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
 # python3 ≥ 3.9 and a Rust toolchain (for the wheel).
 #
 #   tests/chain/run.sh
 #   PAY402_WHEEL=target/py-build/wheels/pay402-….whl tests/chain/run.sh   # reuse a wheel instead of building one
 #   tests/chain/run.sh -k replay                                          # extra arguments go to pytest
+#   PAY402_NPM_TGZ=target/npm/pay402-0.1.0.tgz tests/chain/run.sh        # the npm tarball (default: target/npm/, else built)
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
