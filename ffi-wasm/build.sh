@@ -45,7 +45,7 @@ echo 'module.exports = { createHelpers };' >>"$OUT/helpers.cjs"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"
 
 # The helper names (ESM needs them statically; tests/wasm checks the list is complete).
-NAMES=privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,verifyL402
+NAMES=privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402
 for entry in esm bundler web; do
   file=$([ "$entry" = esm ] && echo index.mjs || echo "$entry.mjs")
   {

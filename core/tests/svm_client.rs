@@ -1,6 +1,11 @@
 //! The Solana payment header: what the client emits verifies offline, and what it must refuse it
 //! refuses with the exact code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use pay402::ErrorCode;
 use pay402::svm::{PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, build_transfer};

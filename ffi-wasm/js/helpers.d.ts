@@ -55,8 +55,17 @@ type HeadersLike = Headers | Record<string, string | string[] | undefined>;
 export declare function paymentRequired(accepts: object[], options?: PaymentRequiredOptions): PaymentRequiredAnswer;
 export declare function verifyPayment(headers: HeadersLike, accepts: object[], options?: ServerOptions): VerifyResult;
 export declare function verifyRequest(request: Request, accepts: object[], options?: ServerOptions): Promise<VerifyResult & { response?: Response }>;
+/** Records a key once while it is alive: `true` the first time. */
+export interface ReplayStore { insertIfAbsent(key: Uint8Array | string, ttlSeconds: number): boolean | Promise<boolean> }
+export declare function memoryReplayStore(): ReplayStore;
 export declare function x402Middleware(
   accepts: object[] | ((req: any) => object[] | Promise<object[]>),
-  options?: ServerOptions & { settle?: (verified: X402Verified | X402SvmVerified, req: any) => Promise<object | undefined> | object | undefined },
+  options?: ServerOptions & {
+    /** Called after the handler answered below 400; must return the settlement with `success: true`, else the client gets 402. */
+    settle?: (verified: X402Verified | X402SvmVerified, req: any) => Promise<object | undefined> | object | undefined;
+    /** Default: an in-memory store (one process). */
+    replayStore?: ReplayStore;
+    onError?: (e: unknown) => void;
+  },
 ): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
 export declare function verifyL402(headers: HeadersLike, rootKey: Uint8Array, target: Omit<L402VerifyTarget, "now"> & { now?: number }): L402Verified;

@@ -227,10 +227,41 @@ export function createHelpers(core) {
    * `options.settle(verified, req)` may settle and return a settlement JSON object, sent back
    * base64-encoded in `PAYMENT-RESPONSE` (v2) / `X-PAYMENT-RESPONSE` (v1).
    */
+  /**
+   * An in-memory replay store with expiry: `insertIfAbsent(key, ttlSeconds)` is `true` the first
+   * time a key is seen while it is alive. One process only; use a shared store (Redis `SET NX PX`)
+   * behind several processes.
+   */
+  function memoryReplayStore() {
+    const seen = new Map();
+    return {
+      insertIfAbsent(key, ttlSeconds) {
+        const id = typeof key === "string" ? key : Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("");
+        const now = Date.now();
+        for (const [k, expiry] of seen) if (expiry <= now) seen.delete(k);
+        if (seen.has(id)) return false;
+        seen.set(id, now + Math.max(1, ttlSeconds) * 1000);
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Express-style middleware (Node `req`/`res`): answers 402 without a valid payment; records the
+   * payment's replay key once (`options.replayStore`, default in-memory) before the handler runs;
+   * buffers the handler's response and, only when its status is below 400, calls
+   * `options.settle(verified, req)` and attaches `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`. A
+   * settlement that throws or does not report `success: true` is answered with 402 and the
+   * handler's content is never sent (the reference server's behaviour). Without `settle` the
+   * middleware only verifies and records (for hosts that settle elsewhere).
+   */
   function x402Middleware(accepts, options = {}) {
+    const store = options.replayStore ?? memoryReplayStore();
     return async function pay402Middleware(req, res, next) {
+      let verified;
+      let offered;
       try {
-        const offered = typeof accepts === "function" ? await accepts(req) : accepts;
+        offered = typeof accepts === "function" ? await accepts(req) : accepts;
         const result = verifyPayment(req.headers, offered, { resourceUrl: req.originalUrl ?? req.url, ...options });
         if (!result.ok) {
           res.statusCode = 402;
@@ -238,18 +269,92 @@ export function createHelpers(core) {
           res.end(result.body);
           return;
         }
-        req.x402 = result.verified;
-        if (options.settle) {
-          const settlement = await options.settle(result.verified, req);
-          if (settlement) {
-            const name = result.verified.x402Version === 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE";
-            res.setHeader(name, core.x402EncodeHeader(JSON.stringify(settlement)));
-          }
+        verified = result.verified;
+        const header = headerValue(req.headers, "PAYMENT-SIGNATURE") ?? headerValue(req.headers, "X-PAYMENT") ?? "";
+        const key = verified.replayKey ?? new TextEncoder().encode(header);
+        const ttl = verified.validBefore !== undefined ? Number(verified.validBefore) - unixNow() + 60 : 120;
+        let fresh;
+        try {
+          fresh = await store.insertIfAbsent(key, Math.max(1, ttl));
+        } catch {
+          res.statusCode = 503;
+          res.setHeader("Content-Type", "application/json");
+          res.end(JSON.stringify({ error: "replay_store_unavailable" }));
+          return;
         }
-        next();
+        if (!fresh) {
+          const answer = paymentRequired(offered, { x402Version: verified.x402Version, ...options, error: "payment_already_used" });
+          res.statusCode = 402;
+          for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+          res.end(answer.body);
+          return;
+        }
+        req.x402 = verified;
       } catch (e) {
         next(e);
+        return;
       }
+      if (!options.settle) {
+        next();
+        return;
+      }
+      // Hold the handler's response until it is known whether it succeeded and settled.
+      const chunks = [];
+      const original = { writeHead: res.writeHead, write: res.write, end: res.end };
+      let ended = false;
+      res.writeHead = (status, reasonOrHeaders, maybeHeaders) => {
+        res.statusCode = status;
+        const headers = typeof reasonOrHeaders === "object" ? reasonOrHeaders : maybeHeaders;
+        if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        return res;
+      };
+      res.write = (chunk, encoding, callback) => {
+        if (chunk != null && typeof chunk !== "function") chunks.push(Buffer.from(chunk, typeof encoding === "string" ? encoding : undefined));
+        if (typeof encoding === "function") encoding();
+        else if (typeof callback === "function") callback();
+        return true;
+      };
+      res.end = (chunk, encoding, callback) => {
+        if (ended) return res;
+        ended = true;
+        if (chunk != null && typeof chunk !== "function") chunks.push(Buffer.from(chunk, typeof encoding === "string" ? encoding : undefined));
+        finish().catch((e) => {
+          res.writeHead = original.writeHead;
+          res.write = original.write;
+          res.end = original.end;
+          if (!res.headersSent) res.statusCode = 500;
+          res.end();
+          if (typeof options.onError === "function") options.onError(e);
+        });
+        return res;
+      };
+      const finish = async () => {
+        res.writeHead = original.writeHead;
+        res.write = original.write;
+        res.end = original.end;
+        const body = Buffer.concat(chunks);
+        if (res.statusCode >= 400) {
+          res.end(body);
+          return;
+        }
+        let settlement;
+        try {
+          settlement = await options.settle(verified, req);
+        } catch (e) {
+          settlement = { success: false, errorReason: e?.code ?? "settlement_failed", errorMessage: String(e?.message ?? e) };
+        }
+        const name = verified.x402Version === 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE";
+        if (settlement) res.setHeader(name, core.x402EncodeHeader(JSON.stringify(settlement)));
+        if (!settlement || settlement.success !== true) {
+          for (const h of res.getHeaderNames()) if (h !== name.toLowerCase()) res.removeHeader(h);
+          res.statusCode = 402;
+          res.setHeader("Content-Type", "application/json");
+          res.end("{}");
+          return;
+        }
+        res.end(body);
+      };
+      next();
     };
   }
 
@@ -272,6 +377,7 @@ export function createHelpers(core) {
     verifyPayment,
     verifyRequest,
     x402Middleware,
+    memoryReplayStore,
     verifyL402,
   };
 }

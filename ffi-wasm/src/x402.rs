@@ -68,6 +68,8 @@ export interface X402Verified {
   authorizedAmount: bigint;
   nonce: Uint8Array;
   validBefore: bigint;
+  /** 80 bytes (chain ‖ asset ‖ payer ‖ nonce): record it once (insert-if-absent) before serving. */
+  replayKey: Uint8Array;
 }
 /** A Solana `exact` payment that passed every offline check (x402.md §11.3). */
 export interface X402SvmVerified {
@@ -283,7 +285,8 @@ fn verified_js(v: &Verified) -> JsValue {
         .set("amount", bigint(&v.amount))
         .set("authorizedAmount", bigint(&v.authorized_amount))
         .set("nonce", u8a(&v.nonce))
-        .set("validBefore", bigint(&v.valid_before));
+        .set("validBefore", bigint(&v.valid_before))
+        .set("replayKey", u8a(&v.replay_key.to_bytes()));
     if let Network::Eip155 { chain_id } = v.network {
         o = o.set("chainId", crate::convert::number(chain_id));
     }

@@ -189,5 +189,5 @@ js_count() { grep -E "^ℹ $1 [0-9]+" "$RUN/js.log" | tail -n1 | awk '{print $3}
 line="node --test: $(js_count pass) passed, $(js_count fail) failed, $(js_count todo) todo"
 if [ "$rc" -eq 0 ] && [ "$(js_count pass)" -gt 0 ] 2>/dev/null; then record PASS "$line"; else record FAIL "${line} (exit $rc)"; fi
 if [ "$(js_count todo)" != 0 ]; then
-  SUMMARY+=("GAP   $(js_count todo) todo tests (README: JS half): x402Middleware settles before the handler runs; no replay hook")
+  SUMMARY+=("GAP   $(js_count todo) todo tests (see the README)")
 fi

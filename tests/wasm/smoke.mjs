@@ -2,7 +2,7 @@
 // module answers, errors carry name/code, and the client and server helpers pay each other.
 // `smoke(p)` takes the package's exports and resolves to { passed, failed, lines }.
 const HELPERS = ["privateKeySigner", "eip1193Signer", "readPaymentRequired", "createPayment", "wrapFetch",
-  "wrapFetchL402", "paymentRequired", "verifyPayment", "verifyRequest", "x402Middleware", "verifyL402"];
+  "wrapFetchL402", "paymentRequired", "verifyPayment", "verifyRequest", "x402Middleware", "memoryReplayStore", "verifyL402"];
 
 export async function smoke(p) {
   const lines = [];
@@ -64,6 +64,12 @@ export async function smoke(p) {
     const req = { headers: { "payment-signature": paid.payment } };
     await mw(req, res, () => { nexted = true; });
     eq(nexted, true, "next"); eq(req.x402.amount, 10000n, "amount");
+    eq(req.x402.replayKey.length, 80, "replay key length");
+    // The same payment again is a replay: 402, the handler does not run.
+    const again = { headers: {}, setHeader(k, v) { this.headers[k] = v; }, end(b) { this.body = b; } };
+    let nextedAgain = false;
+    await mw({ headers: { "payment-signature": paid.payment } }, again, () => { nextedAgain = true; });
+    eq(again.statusCode, 402, "replay status"); eq(nextedAgain, false, "replay next");
   });
   await t("Solana: svmBuildTransfer → x402Verify (exact_svm), SvmError", () => {
     eq(p.svmAssociatedTokenAddress("11111111111111111111111111111111", "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
