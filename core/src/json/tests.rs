@@ -1,4 +1,6 @@
 //! Behaviour of the JSON layer as a whole: parse → view → write.
+//
+// Test-only: the parent module declares it under `#[cfg(test)]`.
 
 use super::*;
 use crate::error::{BufferTooSmall, ErrorCode};

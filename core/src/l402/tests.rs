@@ -1,5 +1,7 @@
 //! Behaviour of the satisfiers (spec l402.md §8.3, aperture `l402/satisfier.go`) and of the
 //! writers, with expected values from the spec text.
+//
+// Test-only: the parent module declares it under `#[cfg(test)]`.
 
 use super::*;
 use crate::writer::Writer;

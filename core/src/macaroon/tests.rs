@@ -1,4 +1,6 @@
 //! Unit tests of the view, builder and verifier against published vectors (spec l402.md §14).
+//
+// Test-only: the parent module declares it under `#[cfg(test)]`.
 
 use super::builder::V2Builder;
 use super::verify::{AcceptList, Verdict, VerifyPolicy, verify};

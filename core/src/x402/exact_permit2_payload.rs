@@ -29,7 +29,7 @@
 //! let mut out = [0u8; 1024];
 //! let n = write_all(&mut out, |w| write_payload(w, signature, &payload.authorization))?;
 //! assert_eq!(&out[..n], &json[..]);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
 use super::error::{DecodeError, DecodeReason};
@@ -319,7 +319,7 @@ pub fn write_payload(
 /// let digest = authorization.permit.digest(&permit2_domain(84532));
 /// assert_eq!(recover_address(&digest, &signature, SignaturePolicy::Strict), Ok(key.address()));
 /// assert!(w.written().starts_with(br#"{"signature":"0x"#));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 pub fn sign_permit2_payload(
     w: &mut Writer<'_>,

@@ -142,7 +142,7 @@ impl VerifyInput {
 /// let payment = PaymentPayload::from_json(payment)?;
 /// let verdict = verify_payment(&requirements, &payment, &VerifyInput::at(1_740_672_100));
 /// assert_eq!(verdict.unwrap_err().code(), "invalid_permit2_signature");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 pub fn verify_payment(
     requirements: &PaymentRequirements<'_>,
@@ -244,7 +244,7 @@ pub fn verify_payment_header_with(
 /// // Ten minutes later the authorization has expired.
 /// let late = verify_exact_evm(&requirements, &payment, 1_740_672_700, &VerifyPolicy::default());
 /// assert_eq!(pay402::ErrorCode::code(&late.unwrap_err()), "invalid_exact_evm_payload_authorization_valid_before");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 pub fn verify_exact_evm(
     requirements: &PaymentRequirements<'_>,

@@ -363,7 +363,7 @@ impl fmt::Display for SvmCheck {
 /// let verified = verify_exact_svm(&requirements, &payment, &SvmPolicy::default())?;
 /// assert_eq!(verified.payer, payer.pubkey());
 /// assert_eq!(verified.amount, 10_000);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 #[allow(
     clippy::too_many_lines,

@@ -1,5 +1,7 @@
 //! Behaviour of the client: selection, the wallet path, and sign → verify round trips. Byte-exact
 //! agreement with viem is checked by the vectors (`tests/vectors/x402-sign.viem.json`).
+//
+// Test-only: the parent module declares it under `#[cfg(test)]`.
 
 extern crate std; // test-only: builds bodies with `format!`
 
