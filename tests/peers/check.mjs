@@ -22,7 +22,13 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     names.add(c.name);
     const k = Object.keys(c.expect);
     if (k.length !== 1 || !["ok", "error"].includes(k[0])) fail(f, `expect of ${c.name}`);
+    // Solana payers are base58 public keys, not 0x hex (VECTORS.md, "x402 on Solana").
+    const solana = /^solana/.test(String(c.input?.requirements?.network ?? ""));
     for (const [key, v] of Object.entries(c.expect.ok ?? {})) {
+      if (solana && key === "payer") {
+        if (typeof v !== "string" || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(v)) fail(f, `${c.name}: payer not base58`);
+        continue;
+      }
       if (HEXFIELD.test(key) && (typeof v !== "string" || !/^0x[0-9a-f]*$/.test(v))) fail(f, `${c.name}: ${key} not 0x-lowercase`);
     }
     if (c.input.private_key_hex !== undefined && !/^[0-9a-f]{64}$/.test(c.input.private_key_hex)) fail(f, `${c.name}: key hex`);
