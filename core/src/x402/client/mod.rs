@@ -53,14 +53,6 @@ mod settlement;
 mod signed;
 mod svm_payment;
 
-#[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "tests fail loudly on purpose"
-)]
-mod tests;
-
 pub use draft::PaymentDraft;
 pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};

@@ -1,21 +1,22 @@
-//! Behaviour of the client: selection, the wallet path, and sign → verify round trips. Byte-exact
-//! agreement with viem is checked by the vectors (`tests/vectors/x402-sign.viem.json`).
-//
-// Test-only: the parent module declares it under `#[cfg(test)]`.
+//! Behaviour of the x402 client: selection, the wallet path, and sign → verify round trips.
+//! Byte-exact agreement with viem is checked by the vectors (`tests/vectors/x402-sign.viem.json`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail loudly on purpose"
+)]
 
-extern crate std; // test-only: builds bodies with `format!`
-
-use super::*;
-use crate::ErrorCode;
-use crate::evm::signature::SECP256K1_N;
-use crate::evm::{Address, PrivateKey};
-use crate::u256::U256;
-use crate::x402::{
-    Network, PaymentPayload, VerifyPolicy, X402Version, header, verify_payment_header,
+use pay402::ErrorCode;
+use pay402::evm::signature::SECP256K1_N;
+use pay402::evm::{Address, PrivateKey};
+use pay402::u256::U256;
+use pay402::x402::client::*;
+use pay402::x402::{
+    Network, PaymentPayload, PaymentRequired, VerifyPolicy, X402Version, header,
+    verify_payment_header,
 };
-use std::borrow::ToOwned;
-use std::format;
-use std::string::String;
 
 const SEP_USDC: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const BASE_USDC: &str = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
@@ -227,7 +228,7 @@ fn v1_header_round_trips_through_the_verifier() {
         panic!("v1")
     };
     let mut req = [0u8; 1024];
-    let n = crate::writer::write_all(&mut req, |w| p.accepts[0].write_json(w)).unwrap();
+    let n = pay402::writer::write_all(&mut req, |w| p.accepts[0].write_json(w)).unwrap();
     sign_and_verify(&body, 0, core::str::from_utf8(&req[..n]).unwrap());
 }
 
@@ -257,7 +258,7 @@ fn v2_header_round_trips_and_echoes_the_offer() {
         .sign(&key())
         .unwrap();
     let mut json = [0u8; 4096];
-    let n = crate::writer::write_all(&mut json, |w| signed.write_json(w)).unwrap();
+    let n = pay402::writer::write_all(&mut json, |w| signed.write_json(w)).unwrap();
     let text = core::str::from_utf8(&json[..n]).unwrap();
     assert!(text.starts_with(r#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"version":"2","name":"USDC","n":[1.5e3]}},"payload":{"signature":"0x"#), "{text}");
     assert!(
@@ -358,7 +359,7 @@ fn accepts_wallet_hex_with_or_without_prefix() {
     let draft = PaymentDraft::new(&required, 0, key().address(), NOW, &NONCE).unwrap();
     let mut hex = [0u8; 132];
     hex[..2].copy_from_slice(b"0x");
-    crate::hex::encode_lower_into(&signature, &mut hex[2..]).unwrap();
+    pay402::hex::encode_lower_into(&signature, &mut hex[2..]).unwrap();
     assert_eq!(
         draft.with_wallet_signature_hex(&hex).unwrap().signature(),
         signature
@@ -390,7 +391,7 @@ fn typed_data_is_the_eth_sign_typed_data_v4_shape() {
     let required = PaymentRequired::from_json(body.as_bytes()).unwrap();
     let draft = PaymentDraft::new(&required, 0, key().address(), NOW, &NONCE).unwrap();
     let mut buf = [0u8; 2048];
-    let n = crate::writer::write_all(&mut buf, |w| draft.write_typed_data(w)).unwrap();
+    let n = pay402::writer::write_all(&mut buf, |w| draft.write_typed_data(w)).unwrap();
     let expected = concat!(
         r#"{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"#,
         r#""TransferWithAuthorization":[{"name":"from","type":"address"},{"name":"to","type":"address"},{"name":"value","type":"uint256"},{"name":"validAfter","type":"uint256"},{"name":"validBefore","type":"uint256"},{"name":"nonce","type":"bytes32"}]},"#,
@@ -400,7 +401,7 @@ fn typed_data_is_the_eth_sign_typed_data_v4_shape() {
     assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), expected);
     // A buffer one byte short fails and is left zeroed.
     let mut short = [0u8; 2048];
-    assert!(crate::writer::write_all(&mut short[..n - 1], |w| draft.write_typed_data(w)).is_err());
+    assert!(pay402::writer::write_all(&mut short[..n - 1], |w| draft.write_typed_data(w)).is_err());
     assert!(short.iter().all(|&b| b == 0));
 }
 
