@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package `pay402` into target/npm/pay402 (or $1):
-#   cargo (wasm32, profile release-smaller) → wasm-bindgen 0.2.130 (nodejs, experimental-nodejs-module,
+#   cargo (wasm32, profile `wasm`: release-smaller with the secp256k1 crates at opt-level 3) → wasm-bindgen 0.2.130 (nodejs, experimental-nodejs-module,
 #   bundler, web) → wasm-opt -Oz (npm binaryen 132, never Debian's: toolchain.md trap 2) → package.
 # Prints the raw and gzip size of the .wasm. Needs: wasm-bindgen 0.2.130 on PATH, WASM_OPT
 # (default tests/wasm/node_modules/.bin/wasm-opt).
@@ -13,8 +13,8 @@ cd "$ROOT"
 # k256's field arithmetic with 32-bit limbs: wasm32 has no 64×64→128 multiply, so the 64-bit
 # backend (cpubits promotes wasm32 to 64) emulates u128 products; the 32-bit one is smaller.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=${PAY402_WASM_RUSTFLAGS-'--cfg cpubits="32"'}
-cargo build -q -p pay402-wasm --lib --target wasm32-unknown-unknown --profile release-smaller
-WASM=target/wasm32-unknown-unknown/release-smaller/pay402_wasm.wasm
+cargo build -q -p pay402-wasm --lib --target wasm32-unknown-unknown --profile wasm
+WASM=target/wasm32-unknown-unknown/wasm/pay402_wasm.wasm
 
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 not on PATH"; exit 1; }
 wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.130 (crate pin)"; exit 1; }

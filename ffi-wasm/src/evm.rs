@@ -91,6 +91,7 @@ pub fn eip3009_digest(
 
 /// Signs an EIP-3009 authorization (RFC 6979, 65 bytes, v = 27/28); returns the signature
 /// and the signer's address.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = eip3009Sign, unchecked_return_type = "{ signature: Uint8Array; address: string }")]
 pub fn eip3009_sign(
     private_key_bytes: &JsValue,
@@ -107,6 +108,7 @@ pub fn eip3009_sign(
 }
 
 /// Signs a 32-byte digest (RFC 6979); 65 bytes `r‖s‖v`, v = 27/28, low s.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = signDigest)]
 pub fn sign_digest(private_key_bytes: &JsValue, digest: &JsValue) -> JsResult<Vec<u8>> {
     let key = private_key(private_key_bytes)?;
@@ -114,6 +116,7 @@ pub fn sign_digest(private_key_bytes: &JsValue, digest: &JsValue) -> JsResult<Ve
 }
 
 /// The EIP-55 address of a private key.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = privateKeyToAddress)]
 pub fn private_key_to_address(private_key_bytes: &JsValue) -> JsResult<JsValue> {
     Ok(address_js(&private_key(private_key_bytes)?.address()))

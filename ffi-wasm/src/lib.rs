@@ -10,15 +10,35 @@
 //!
 //! No protocol logic lives here: see the `pay402` crate for what each function guarantees.
 
+#![cfg_attr(
+    not(all(
+        feature = "x402",
+        feature = "client",
+        feature = "svm",
+        feature = "l402",
+        feature = "ws402",
+        feature = "offers"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
+#[cfg(feature = "l402")]
 pub mod bolt11;
 mod convert;
 mod errors;
+#[cfg(feature = "x402")]
 pub mod evm;
+#[cfg(feature = "l402")]
 pub mod l402;
+#[cfg(feature = "l402")]
 pub mod macaroon;
+#[cfg(feature = "offers")]
 pub mod offers;
+#[cfg(feature = "svm")]
 pub mod svm;
+#[cfg(feature = "ws402")]
 pub mod ws402;
+#[cfg(feature = "x402")]
 pub mod x402;
 
 pub use errors::JsResult;

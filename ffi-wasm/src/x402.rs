@@ -7,19 +7,24 @@ use crate::convert::{
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
 use pay402::evm::{Address, PrivateKey, SignaturePolicy};
+#[cfg(feature = "svm")]
 use pay402::svm::Pubkey;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::client::{
     AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
 use pay402::x402::exact_permit2_payload::sign_permit2_payload;
+#[cfg(not(feature = "svm"))]
+use pay402::x402::verify_payment_header_with;
+#[cfg(feature = "svm")]
 use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use pay402::x402::{
-    AcceptedMatch, AmountRule, AnyVerified, DecodeError, Network, PaymentKind, PaymentPayload,
-    PaymentRequired, PaymentRequirements, SettleResponse, SignatureFailure, SvmCheck, SvmPolicy,
-    SvmVerified, Verified, VerifyError, VerifyInput, VerifyPolicy, header,
-    verify_any_payment_header,
+    AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
+    PaymentRequirements, SettleResponse, SignatureFailure, Verified, VerifyError, VerifyInput,
+    VerifyPolicy, header,
 };
+#[cfg(feature = "svm")]
+use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified, verify_any_payment_header};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -146,9 +151,11 @@ fn verify_error(e: &VerifyError) -> JsValue {
             Some(d.code())
         }
         VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => Some(signature_detail(f)),
+        #[cfg(feature = "svm")]
         VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(d))) => {
             Some(d.code())
         }
+        #[cfg(feature = "svm")]
         VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(d))) => {
             Some(d.code())
         }
@@ -301,6 +308,7 @@ fn accepted_match(options: &JsValue) -> JsResult<AcceptedMatch> {
     }
 }
 
+#[cfg(feature = "svm")]
 /// Base58 keys given as an array of strings (absent: `None`).
 fn pubkeys(options: &JsValue, field: &str) -> JsResult<Option<Vec<Pubkey>>> {
     let v = get(options, field);
@@ -314,6 +322,7 @@ fn pubkeys(options: &JsValue, field: &str) -> JsResult<Option<Vec<Pubkey>>> {
         .map(Some)
 }
 
+#[cfg(feature = "svm")]
 /// The Solana limits of `options` (the keys stay in `fee_payers` / `extra_programs`).
 fn svm_policy<'p>(
     options: &JsValue,
@@ -340,6 +349,7 @@ fn svm_policy<'p>(
     Ok(policy)
 }
 
+#[cfg(feature = "svm")]
 fn host_check(c: HostCheck) -> JsValue {
     JsValue::from_str(match c {
         HostCheck::RecentBlockhash => "recent_blockhash",
@@ -350,6 +360,7 @@ fn host_check(c: HostCheck) -> JsValue {
     })
 }
 
+#[cfg(feature = "svm")]
 fn svm_verified_js(v: &SvmVerified) -> JsValue {
     let t = &v.transfer;
     Obj::new()
@@ -399,6 +410,32 @@ pub fn x402_verify(
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let mut input = verify_policy(&options)?;
     input.now = uint(now, "now")?;
+    verify_header(&requirements, payment, &input, &options)
+}
+
+/// Without the `svm` feature, Solana requirements are refused by the core's EVM verifier.
+#[cfg(not(feature = "svm"))]
+fn verify_header(
+    requirements: &str,
+    payment: &str,
+    input: &VerifyInput,
+    _options: &JsValue,
+) -> JsResult<JsValue> {
+    let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
+        verify_payment_header_with(requirements.as_bytes(), payment.as_bytes(), buf, input)
+    })
+    .map_err(|e| verify_error(&e))?;
+    Ok(verified_js(&verified))
+}
+
+#[cfg(feature = "svm")]
+fn verify_header(
+    requirements: &str,
+    payment: &str,
+    input: &VerifyInput,
+    options: &JsValue,
+) -> JsResult<JsValue> {
+    let options = options.clone();
     let fee_payers = pubkeys(&options, "feePayers")?.unwrap_or_default();
     let extra_programs = pubkeys(&options, "extraPrograms")?;
     let svm = svm_policy(
@@ -411,7 +448,7 @@ pub fn x402_verify(
             requirements.as_bytes(),
             payment.as_bytes(),
             buf,
-            &input,
+            input,
             &svm,
         )
     })
@@ -432,6 +469,7 @@ fn decode_required(json: &str) -> JsResult<PaymentRequired<'_>> {
 
 /// Chooses the first `accepts` entry of a 402 (decoded `PaymentRequired`, JSON text or object)
 /// the payer can pay under `policy`.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = x402Select, unchecked_return_type = "X402Selection")]
 pub fn x402_select(
     #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,
@@ -490,6 +528,7 @@ fn payment_js(signed: &pay402::x402::client::SignedPayment<'_>) -> JsResult<JsVa
 
 /// Builds and signs the EIP-3009 payment for `accepts[acceptIndex]` with a private key, as the
 /// reference client does (`validAfter = now − 600`, `validBefore = now + maxTimeoutSeconds`).
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = x402Sign, unchecked_return_type = "X402Payment")]
 pub fn x402_sign(
     #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,
@@ -536,6 +575,7 @@ fn with_draft<T>(
 
 /// The EIP-712 typed data (for `eth_signTypedData_v4`) and digest of the EIP-3009 payment for
 /// `accepts[acceptIndex]` from `from`.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = x402TypedData, unchecked_return_type = "X402TypedData")]
 pub fn x402_typed_data(
     #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,
@@ -560,6 +600,7 @@ pub fn x402_typed_data(
 
 /// Completes the payment of [`x402_typed_data`] with a wallet's signature (65 bytes, or the
 /// `0x` hex text a wallet returns); the signature must recover to `from`.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = x402WalletSign, unchecked_return_type = "X402Payment")]
 pub fn x402_wallet_sign(
     #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,
@@ -585,6 +626,7 @@ pub fn x402_wallet_sign(
 
 /// Builds and signs the Permit2 scheme payload (`{"signature","permit2Authorization"}`) for one
 /// v2 requirements object (`exact` with `assetTransferMethod: "permit2"`, or `upto`).
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = permit2SignPayload, unchecked_return_type = "Permit2Payload")]
 pub fn permit2_sign_payload(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
