@@ -199,6 +199,42 @@ struct Scan {
     url_safe: bool,
 }
 
+/// Every byte's class and 6-bit value, in one lookup: `0..=63` for `A-Z a-z 0-9`, the value
+/// with [`STANDARD_SPECIAL`] for `+ /`, with [`URL_SPECIAL`] for `- _`, [`PAD`] for `=` and
+/// [`INVALID`] for everything else.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build, not a run"
+)]
+const CLASSES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i: u8 = 0;
+    while i < 26 {
+        table[(b'A' + i) as usize] = i;
+        table[(b'a' + i) as usize] = 26 + i;
+        if i < 10 {
+            table[(b'0' + i) as usize] = 52 + i;
+        }
+        i += 1;
+    }
+    table[b'+' as usize] = 0x3E | STANDARD_SPECIAL;
+    table[b'/' as usize] = 0x3F | STANDARD_SPECIAL;
+    table[b'-' as usize] = 0x3E | URL_SPECIAL;
+    table[b'_' as usize] = 0x3F | URL_SPECIAL;
+    table[b'=' as usize] = PAD;
+    table
+};
+const STANDARD_SPECIAL: u8 = 0x40;
+const URL_SPECIAL: u8 = 0x80;
+const PAD: u8 = 0xFE;
+const INVALID: u8 = 0xFF;
+const SEXTET: u8 = 0x3F;
+
+/// The entry of [`CLASSES`] for `b` (every `u8` has one; the fallback is never taken).
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(INVALID)
+}
+
 fn scan(input: &[u8], alphabets: Alphabets) -> Result<Scan, Base64Error> {
     let pad_len = input.iter().rev().take_while(|&&b| b == b'=').count();
     let body_len = input.len().saturating_sub(pad_len);
@@ -207,22 +243,25 @@ fn scan(input: &[u8], alphabets: Alphabets) -> Result<Scan, Base64Error> {
     let mut first_standard = None;
     let mut first_url = None;
     for (index, &b) in body.iter().enumerate() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => {}
-            b'+' | b'/' => {
+        let class = class(b);
+        if class <= SEXTET {
+            continue;
+        }
+        match class {
+            PAD => return Err(Base64Error::InvalidPadding),
+            INVALID => return Err(Base64Error::InvalidCharacter { index }),
+            _ if class & STANDARD_SPECIAL != 0 => {
                 if alphabets == Alphabets::UrlSafe {
                     return Err(Base64Error::InvalidCharacter { index });
                 }
                 first_standard.get_or_insert(index);
             }
-            b'-' | b'_' => {
+            _ => {
                 if alphabets == Alphabets::Standard {
                     return Err(Base64Error::InvalidCharacter { index });
                 }
                 first_url.get_or_insert(index);
             }
-            b'=' => return Err(Base64Error::InvalidPadding),
-            _ => return Err(Base64Error::InvalidCharacter { index }),
         }
     }
     if first_standard.is_some() && first_url.is_some() {
@@ -305,6 +344,62 @@ pub fn decode_into<'o>(
         if let Some(touched) = out.get_mut(..decoded_len) {
             touched.fill(0);
         }
+        Err(Base64Error::NonCanonical)
+    }
+}
+
+/// Decodes public `input` under `policy` into `out`: [`decode_into`] without the constant-time
+/// step, for data that is no secret (an x402 payment header is a signed, public authorization).
+///
+/// Same acceptance, same errors and the same guarantees as [`decode_into`] (canonical inputs
+/// only, nothing written before the length check, written bytes zeroed on error, no panics);
+/// only the timing differs: the bit shuffling looks each character up in a table, so its time
+/// depends on the data. Never use it for keys, macaroons or preimages.
+///
+/// ```
+/// use pay402::base64::{decode_into, decode_public_into, Base64Policy};
+///
+/// let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+/// let slow = decode_into(b"Zm9vYg", &Base64Policy::X402, &mut a);
+/// assert_eq!(decode_public_into(b"Zm9vYg", &Base64Policy::X402, &mut b), slow);
+/// ```
+pub fn decode_public_into<'o>(
+    input: &[u8],
+    policy: &Base64Policy,
+    out: &'o mut [u8],
+) -> Result<&'o [u8], Base64Error> {
+    let scan = scan(input, policy.alphabets)?;
+    check_length_and_padding(&scan, policy.padding)?;
+    let decoded_len = decoded_len_max(scan.body_len);
+    let (Some(body), Some(target)) = (input.get(..scan.body_len), out.get_mut(..decoded_len))
+    else {
+        return Err(Base64Error::BufferTooSmall);
+    };
+    // `scan` admitted only alphabet characters, so every lookup below is a sextet, and the
+    // body length is not ≡ 1 (mod 4), so the tail has 0, 2 or 3 characters.
+    let sextets = |chars: &[u8]| {
+        chars.iter().enumerate().fold(0u32, |bits, (i, &c)| {
+            bits | u32::from(class(c) & SEXTET) << (18 - 6 * i)
+        })
+    };
+    let whole = body.chunks_exact(4);
+    let tail = whole.remainder();
+    let mut bytes = target.chunks_exact_mut(3);
+    for (chars, three) in whole.zip(&mut bytes) {
+        let [_, b0, b1, b2] = sextets(chars).to_be_bytes();
+        three.copy_from_slice(&[b0, b1, b2]);
+    }
+    let bits = sextets(tail);
+    let [_, b0, b1, _] = bits.to_be_bytes();
+    let n = tail.len().saturating_sub(1);
+    for (slot, byte) in bytes.into_remainder().iter_mut().zip([b0, b1]) {
+        *slot = byte;
+    }
+    // Bits below the last whole byte must be zero (`QR==` is not `QQ==`).
+    if bits & (0x00ff_ffff >> (8 * n)) == 0 {
+        Ok(target)
+    } else {
+        target.fill(0);
         Err(Base64Error::NonCanonical)
     }
 }
@@ -693,5 +788,38 @@ mod tests {
         // x402.md §4: the reference decoder tolerates missing padding.
         let mut out = [0u8; 8];
         assert_eq!(decode("eyJhIjoxfQ", X402, &mut out), Ok(&br#"{"a":1}"#[..]));
+    }
+
+    /// The public decoder agrees with the constant-time one, result and error, on every string
+    /// of up to 5 characters over a small alphabet with both alphabets' specials, `=` and
+    /// junk, under every policy, and on every buffer size around the decoded length.
+    #[test]
+    fn public_decoder_agrees_with_the_constant_time_one() {
+        const CHARS: &[u8] = b"AQgw+/-_=z9 ";
+        let policies = [STD, X402, ANY, URL_PADDED, URL_UNPADDED, STD_UNPADDED];
+        let mut input = [0u8; 5];
+        let mut checked = 0u32;
+        for len in 0..=input.len() {
+            let total = CHARS.len().pow(u32::try_from(len).unwrap());
+            for mut n in 0..total {
+                for slot in &mut input[..len] {
+                    *slot = CHARS[n % CHARS.len()];
+                    n /= CHARS.len();
+                }
+                for policy in &policies {
+                    for size in [0, 1, 2, 3, 4, 5] {
+                        let (mut a, mut b) = ([0xAAu8; 5], [0xAAu8; 5]);
+                        let slow =
+                            decode_into(&input[..len], policy, &mut a[..size]).map(<[u8]>::to_vec);
+                        let fast = decode_public_into(&input[..len], policy, &mut b[..size])
+                            .map(<[u8]>::to_vec);
+                        assert_eq!(fast, slow, "{:?} {policy:?} size {size}", &input[..len]);
+                        assert_eq!(a, b, "buffer contents after {:?}", &input[..len]);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000);
     }
 }

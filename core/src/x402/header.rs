@@ -38,10 +38,11 @@ pub fn name_is(name: &str, expected: &str) -> bool {
 ///
 /// Accepts what the reference decoder accepts: the standard alphabet, padding optional; rejects
 /// URL-safe characters and whitespace. A value that decodes to more than `buf.len()` bytes fails
-/// with `input_too_long`.
+/// with `input_too_long`. The header is public (a signed authorization), so it is decoded with
+/// the variable-time [`base64::decode_public_into`].
 pub fn decode<'b>(value: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], DecodeError> {
     let limit = buf.len();
-    base64::decode_into(value, &Base64Policy::X402, buf).map_err(|e| match e {
+    base64::decode_public_into(value, &Base64Policy::X402, buf).map_err(|e| match e {
         Base64Error::BufferTooSmall => DecodeError::new("header", DecodeReason::TooLong { limit }),
         other => DecodeError::new("header", DecodeReason::Base64(other)),
     })

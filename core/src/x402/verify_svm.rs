@@ -445,7 +445,7 @@ pub fn verify_exact_svm(
         .ok_or(undecodable(TransactionDecodeFailure::Base64(
             Base64Error::InvalidCharacter { index: 0 },
         )))?;
-    let bytes = base64::decode_into(text.as_bytes(), &Base64Policy::X402, &mut wire)
+    let bytes = base64::decode_public_into(text.as_bytes(), &Base64Policy::X402, &mut wire)
         .map_err(|e| undecodable(TransactionDecodeFailure::Base64(e)))?;
     let tx = Transaction::decode(bytes)
         .map_err(|e| undecodable(TransactionDecodeFailure::Transaction(e)))?;
