@@ -43,6 +43,13 @@ build_module() {
     mv "$dir/pay402_bg.wasm.opt" "$dir/pay402_bg.wasm"
     rm -f "$dir/.gitignore"
   done
+  # wasm-bindgen declares `[Symbol.dispose]` on classes: make the declarations carry their lib
+  # so strict consumers on an older `lib` still type-check (as @types/node does).
+  for dir in "$base"/{nodejs,esm,bundler,web}; do
+    if grep -q 'Symbol.dispose' "$dir/pay402.d.ts"; then
+      sed -i '1i /// <reference lib="esnext.disposable" />' "$dir/pay402.d.ts"
+    fi
+  done
   echo '{"type":"commonjs"}' >"$base/nodejs/package.json"
   echo '{"type":"module"}' >"$base/esm/package.json"
   echo '{"type":"module"}' >"$base/bundler/package.json"
@@ -86,10 +93,20 @@ entries "$OUT" createHelpers \
   privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402 .
 entries "$OUT/verify" createVerifyHelpers \
   readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore ..
-printf 'export * from "./core";\nexport * from "./helpers";\n' >"$OUT/index.d.ts"
-printf 'export * from "./web/pay402";\nexport { default } from "./web/pay402";\nexport * from "./helpers";\n' >"$OUT/web.d.ts"
-printf 'export * from "./core";\nexport * from "../verify-helpers";\n' >"$OUT/verify/index.d.ts"
-printf 'export * from "./web/pay402";\nexport { default } from "./web/pay402";\nexport * from "../verify-helpers";\n' >"$OUT/verify/web.d.ts"
+# Types: .d.mts for `import` and bundlers (ES module declarations; relative specifiers carry
+# `.js`), index.d.ts for `require` (CommonJS declarations, as the package has no "type"), and
+# web.d.ts for TypeScript's pre-`exports` resolution (`moduleResolution: node`).
+types() {
+  local dir=$1 helpers=$2
+  printf 'export * from "./core";\nexport * from "%s";\n' "$helpers" >"$dir/index.d.ts"
+  printf 'export * from "./web/pay402";\nexport { default } from "./web/pay402";\nexport * from "%s";\n' \
+    "$helpers" >"$dir/web.d.ts"
+  printf 'export * from "./core.js";\nexport * from "%s.js";\n' "$helpers" >"$dir/index.d.mts"
+  printf 'export * from "./web/pay402.js";\nexport { default } from "./web/pay402.js";\nexport * from "%s.js";\n' \
+    "$helpers" >"$dir/web.d.mts"
+}
+types "$OUT" ./helpers
+types "$OUT/verify" ../verify-helpers
 VERSION=$(cargo metadata --no-deps --format-version 1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).packages.find(p=>p.name==="pay402-wasm").version))')
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" "$JS/package.json" >"$OUT/package.json"
 
