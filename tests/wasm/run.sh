@@ -108,24 +108,28 @@ if [ -z "${SKIP_BROWSER:-}" ]; then
 fi
 
 # Size budget: reported, never part of pass/fail.
-echo "---- size (report): .wasm raw and gzip -9"
-read -r raw gz <"$ROOT/target/npm/pay402.size"
-echo "pay402_bg.wasm: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
-if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
-SIZE_LINE="size budget 60 KB gzipped: $verdict ($gz B)"
-echo "$SIZE_LINE"
+echo "---- size (report): .wasm raw and gzip -9 of both modules"
+SIZE_LINES=()
+for module in pay402:pay402.size pay402/verify:pay402-verify.size; do
+  read -r raw gz <"$ROOT/target/npm/${module#*:}"
+  echo "${module%%:*}: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
+  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+  SIZE_LINES+=("size budget 60 KB gzipped, ${module%%:*}: $verdict ($gz B)")
+done
+printf '%s\n' "${SIZE_LINES[@]}"
 
 # Speed comparison: a report, never part of pass/fail. Both write the wasm section of REPORT.md.
 REPORT="$ROOT/tests/bench/REPORT.md"
+SIZES=("$ROOT/target/npm/pay402.size" "$ROOT/target/npm/pay402-verify.size")
 if [ -z "${SKIP_BENCH:-}" ]; then
   echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
-  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size") ||
-    { echo "(bench failed; not a test failure; recording the size only)"
-      (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"; }
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}") ||
+    { echo "(bench failed; not a test failure; recording the sizes only)"
+      (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"; }
 else
-  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"
 fi
 
 echo
-echo "$SIZE_LINE"
+printf '%s\n' "${SIZE_LINES[@]}"
 if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all functional steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
