@@ -1,6 +1,9 @@
 // Hand-written client and server helpers of the npm package `pay402`, on top of the wasm
-// exports. `createHelpers(core)` binds them to one build of the core (Node CJS, Node ESM,
-// bundler or web); every protocol decision is made by the core.
+// exports; every protocol decision is made by the core. Each factory binds the helpers to one
+// build of the core (Node CJS, Node ESM, bundler or web):
+//   createVerifyHelpers(core)  the helpers that call only the `x402` feature set (x402Verify,
+//                              x402EncodeHeader, x402Decode*): the whole of `pay402/verify`;
+//   createHelpers(core)        those plus the paying client and L402: the main entry `pay402`.
 
 const PAYMENT_HEADERS = ["PAYMENT-SIGNATURE", "X-PAYMENT"];
 
@@ -43,35 +46,13 @@ function headerValue(headers, name) {
   return undefined;
 }
 
-export function createHelpers(core) {
-  // ------------------------------------------------------------------ signers
-  /** A signer holding a private key (32 bytes or hex text); signs in wasm. */
-  function privateKeySigner(privateKey) {
-    const key = typeof privateKey === "string" ? hexToBytes(privateKey) : privateKey;
-    const address = core.privateKeyToAddress(key);
-    return {
-      address,
-      async signTypedData(_typedData, digest) {
-        return core.signDigest(key, digest);
-      },
-    };
-  }
-
-  /** A signer backed by an EIP-1193 wallet (`eth_signTypedData_v4`). */
-  function eip1193Signer(provider, address) {
-    const checksummed = core.checksumAddress(address);
-    return {
-      address: checksummed,
-      async signTypedData(typedData) {
-        return provider.request({
-          method: "eth_signTypedData_v4",
-          params: [checksummed, JSON.stringify(typedData)],
-        });
-      },
-    };
-  }
-
-  // ------------------------------------------------------------------ x402 client
+/**
+ * The helpers that need only the `x402` feature set of the core (`x402Verify`,
+ * `x402EncodeHeader`, `x402DecodeHeader`, `x402DecodeJson`): reading a 402 and the x402 server.
+ * `pay402/verify` is exactly these on top of its wasm exports; `createHelpers` includes them.
+ */
+export function createVerifyHelpers(core) {
+  // ------------------------------------------------------------------ x402: reading a 402
   /** The decoded PaymentRequired JSON of a 402 response (v2 header, else v1 body), or null. */
   async function readPaymentRequired(response) {
     const header = response.headers.get("PAYMENT-REQUIRED");
@@ -82,90 +63,6 @@ export function createHelpers(core) {
     } catch {
       return null;
     }
-  }
-
-  function offerAmount(paymentRequired, index) {
-    const offer = JSON.parse(paymentRequired).accepts[index];
-    return BigInt(offer.amount ?? offer.maxAmountRequired);
-  }
-
-  /** Selects an offer within `budget`, has `signer` sign it, returns `{headerName, payment, …}`. */
-  async function createPayment(paymentRequired, signer, budget, options = {}) {
-    const selection = core.x402Select(paymentRequired, {
-      networks: budget.networks,
-      assets: budget.assets,
-      maxAmount: budget.maxAmount,
-    });
-    const draft = {
-      acceptIndex: selection.index,
-      from: signer.address,
-      now: (options.now ?? unixNow)(),
-      nonce: options.nonce ? options.nonce() : randomBytes(32),
-    };
-    const typed = core.x402TypedData(paymentRequired, draft);
-    const signature = await signer.signTypedData(typed.typedData, typed.digest);
-    const payment = core.x402WalletSign(paymentRequired, { ...draft, signature });
-    return { ...payment, selection, amount: offerAmount(paymentRequired, selection.index) };
-  }
-
-  /**
-   * Wraps `fetch`: a 402 carrying x402 requirements is answered once by selecting an offer
-   * within `budget`, signing it with `signer` and retrying with the payment header. With
-   * `options.l402` a 402 carrying an L402 challenge is paid through `options.l402.payInvoice`.
-   */
-  function wrapFetch(fetchFn, signer, budget, options = {}) {
-    let spent = 0n;
-    return async function fetchWithPayment(input, init) {
-      const request = new Request(input, init);
-      const retry = request.clone();
-      const response = await fetchFn(request);
-      if (response.status !== 402) return response;
-      const required = signer ? await readPaymentRequired(response) : null;
-      if (required !== null) {
-        const payment = await createPayment(required, signer, budget, options);
-        if (budget.total !== undefined && spent + payment.amount > BigInt(budget.total)) {
-          throw codedError("X402Error", "budget_exhausted", "the total budget does not cover this payment");
-        }
-        spent += payment.amount;
-        retry.headers.set(payment.headerName, payment.payment);
-        if (payment.headerName === "PAYMENT-SIGNATURE") {
-          retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
-        }
-        return fetchFn(retry);
-      }
-      if (options.l402) return payL402(fetchFn, response, retry, options.l402);
-      return response;
-    };
-  }
-
-  // ------------------------------------------------------------------ L402 client
-  async function payL402(fetchFn, response, retry, l402) {
-    const values = response.headers.get("WWW-Authenticate");
-    if (!values) return response;
-    let challenges;
-    try {
-      challenges = core.l402ParseChallenges(values);
-    } catch {
-      return response;
-    }
-    const challenge = challenges.find((c) => c.scheme === "L402") ?? challenges[0];
-    if (!challenge) return response;
-    const policy = {
-      network: l402.network,
-      budgetMsat: l402.budgetMsat,
-      now: (l402.now ?? unixNow)(),
-      scheme: challenge.scheme,
-    };
-    const payable = core.l402CheckChallenge(challenge, policy);
-    let preimage = await l402.payInvoice(payable.invoice, payable);
-    if (typeof preimage === "string") preimage = hexToBytes(preimage);
-    retry.headers.set("Authorization", core.l402Authorization(challenge, preimage, policy));
-    return fetchFn(retry);
-  }
-
-  /** Wraps `fetch` to pay L402 challenges with `payInvoice(invoice) → preimage`. */
-  function wrapFetchL402(fetchFn, l402) {
-    return wrapFetch(fetchFn, null, null, { l402 });
   }
 
   // ------------------------------------------------------------------ x402 server
@@ -221,12 +118,6 @@ export function createHelpers(core) {
     return { ...result, response: new Response(result.body, { status: 402, headers: result.headers }) };
   }
 
-  /**
-   * Express-style middleware: answers 402 unless the request carries a payment that verifies
-   * against `accepts` (an array, or `(req) => array`); sets `req.x402` and calls `next()`.
-   * `options.settle(verified, req)` may settle and return a settlement JSON object, sent back
-   * base64-encoded in `PAYMENT-RESPONSE` (v2) / `X-PAYMENT-RESPONSE` (v1).
-   */
   /**
    * An in-memory replay store with expiry: `insertIfAbsent(key, ttlSeconds)` is `true` the first
    * time a key is seen while it is alive. One process only; use a shared store (Redis `SET NX PX`)
@@ -358,6 +249,133 @@ export function createHelpers(core) {
     };
   }
 
+  return {
+    readPaymentRequired,
+    paymentRequired,
+    verifyPayment,
+    verifyRequest,
+    x402Middleware,
+    memoryReplayStore,
+  };
+}
+
+/** The whole helper set of `pay402`: `createVerifyHelpers(core)` plus the client and L402. */
+export function createHelpers(core) {
+  const verifyHelpers = createVerifyHelpers(core);
+  const { readPaymentRequired } = verifyHelpers;
+
+  // ------------------------------------------------------------------ signers
+  /** A signer holding a private key (32 bytes or hex text); signs in wasm. */
+  function privateKeySigner(privateKey) {
+    const key = typeof privateKey === "string" ? hexToBytes(privateKey) : privateKey;
+    const address = core.privateKeyToAddress(key);
+    return {
+      address,
+      async signTypedData(_typedData, digest) {
+        return core.signDigest(key, digest);
+      },
+    };
+  }
+
+  /** A signer backed by an EIP-1193 wallet (`eth_signTypedData_v4`). */
+  function eip1193Signer(provider, address) {
+    const checksummed = core.checksumAddress(address);
+    return {
+      address: checksummed,
+      async signTypedData(typedData) {
+        return provider.request({
+          method: "eth_signTypedData_v4",
+          params: [checksummed, JSON.stringify(typedData)],
+        });
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ x402 client
+  function offerAmount(paymentRequired, index) {
+    const offer = JSON.parse(paymentRequired).accepts[index];
+    return BigInt(offer.amount ?? offer.maxAmountRequired);
+  }
+
+  /** Selects an offer within `budget`, has `signer` sign it, returns `{headerName, payment, …}`. */
+  async function createPayment(paymentRequired, signer, budget, options = {}) {
+    const selection = core.x402Select(paymentRequired, {
+      networks: budget.networks,
+      assets: budget.assets,
+      maxAmount: budget.maxAmount,
+    });
+    const draft = {
+      acceptIndex: selection.index,
+      from: signer.address,
+      now: (options.now ?? unixNow)(),
+      nonce: options.nonce ? options.nonce() : randomBytes(32),
+    };
+    const typed = core.x402TypedData(paymentRequired, draft);
+    const signature = await signer.signTypedData(typed.typedData, typed.digest);
+    const payment = core.x402WalletSign(paymentRequired, { ...draft, signature });
+    return { ...payment, selection, amount: offerAmount(paymentRequired, selection.index) };
+  }
+
+  /**
+   * Wraps `fetch`: a 402 carrying x402 requirements is answered once by selecting an offer
+   * within `budget`, signing it with `signer` and retrying with the payment header. With
+   * `options.l402` a 402 carrying an L402 challenge is paid through `options.l402.payInvoice`.
+   */
+  function wrapFetch(fetchFn, signer, budget, options = {}) {
+    let spent = 0n;
+    return async function fetchWithPayment(input, init) {
+      const request = new Request(input, init);
+      const retry = request.clone();
+      const response = await fetchFn(request);
+      if (response.status !== 402) return response;
+      const required = signer ? await readPaymentRequired(response) : null;
+      if (required !== null) {
+        const payment = await createPayment(required, signer, budget, options);
+        if (budget.total !== undefined && spent + payment.amount > BigInt(budget.total)) {
+          throw codedError("X402Error", "budget_exhausted", "the total budget does not cover this payment");
+        }
+        spent += payment.amount;
+        retry.headers.set(payment.headerName, payment.payment);
+        if (payment.headerName === "PAYMENT-SIGNATURE") {
+          retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
+        }
+        return fetchFn(retry);
+      }
+      if (options.l402) return payL402(fetchFn, response, retry, options.l402);
+      return response;
+    };
+  }
+
+  // ------------------------------------------------------------------ L402 client
+  async function payL402(fetchFn, response, retry, l402) {
+    const values = response.headers.get("WWW-Authenticate");
+    if (!values) return response;
+    let challenges;
+    try {
+      challenges = core.l402ParseChallenges(values);
+    } catch {
+      return response;
+    }
+    const challenge = challenges.find((c) => c.scheme === "L402") ?? challenges[0];
+    if (!challenge) return response;
+    const policy = {
+      network: l402.network,
+      budgetMsat: l402.budgetMsat,
+      now: (l402.now ?? unixNow)(),
+      scheme: challenge.scheme,
+    };
+    const payable = core.l402CheckChallenge(challenge, policy);
+    let preimage = await l402.payInvoice(payable.invoice, payable);
+    if (typeof preimage === "string") preimage = hexToBytes(preimage);
+    retry.headers.set("Authorization", core.l402Authorization(challenge, preimage, policy));
+    return fetchFn(retry);
+  }
+
+  /** Wraps `fetch` to pay L402 challenges with `payInvoice(invoice) → preimage`. */
+  function wrapFetchL402(fetchFn, l402) {
+    return wrapFetch(fetchFn, null, null, { l402 });
+  }
+
   // ------------------------------------------------------------------ L402 server
   /** Verifies the `Authorization` of a request for `target` ({service, capability?, now?}). */
   function verifyL402(headers, rootKey, target) {
@@ -369,15 +387,10 @@ export function createHelpers(core) {
   return {
     privateKeySigner,
     eip1193Signer,
-    readPaymentRequired,
     createPayment,
     wrapFetch,
     wrapFetchL402,
-    paymentRequired,
-    verifyPayment,
-    verifyRequest,
-    x402Middleware,
-    memoryReplayStore,
+    ...verifyHelpers,
     verifyL402,
   };
 }

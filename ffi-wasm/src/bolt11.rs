@@ -35,7 +35,7 @@ export interface Bolt11DecodeOptions { requirePaymentSecret?: boolean }
 #[wasm_bindgen(js_name = bolt11Decode, unchecked_return_type = "Bolt11Invoice")]
 pub fn bolt11_decode(
     invoice: &str,
-    #[wasm_bindgen(unchecked_param_type = "Bolt11DecodeOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Bolt11DecodeOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let mut policy = DecodePolicy::default();

@@ -94,7 +94,7 @@ pub fn eip3009_digest(
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = eip3009Sign, unchecked_return_type = "{ signature: Uint8Array; address: string }")]
 pub fn eip3009_sign(
-    private_key_bytes: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "Eip712Domain")] domain: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "TransferWithAuthorization")] message: &JsValue,
 ) -> JsResult<JsValue> {
@@ -110,25 +110,30 @@ pub fn eip3009_sign(
 /// Signs a 32-byte digest (RFC 6979); 65 bytes `r‖s‖v`, v = 27/28, low s.
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = signDigest)]
-pub fn sign_digest(private_key_bytes: &JsValue, digest: &JsValue) -> JsResult<Vec<u8>> {
+pub fn sign_digest(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] digest: &JsValue,
+) -> JsResult<Vec<u8>> {
     let key = private_key(private_key_bytes)?;
     Ok(key.sign_prehash(&array::<32>(digest, "digest")?).to_vec())
 }
 
 /// The EIP-55 address of a private key.
 #[cfg(feature = "client")]
-#[wasm_bindgen(js_name = privateKeyToAddress)]
-pub fn private_key_to_address(private_key_bytes: &JsValue) -> JsResult<JsValue> {
+#[wasm_bindgen(js_name = privateKeyToAddress, unchecked_return_type = "string")]
+pub fn private_key_to_address(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
+) -> JsResult<JsValue> {
     Ok(address_js(&private_key(private_key_bytes)?.address()))
 }
 
 /// The address that signed `digest` (ECDSA recovery); `policy` `strict` (default: 65 bytes,
 /// v 27/28, low s) or `lenient` (also v 0/1, high s, 64-byte ERC-2098).
-#[wasm_bindgen(js_name = recoverAddress)]
+#[wasm_bindgen(js_name = recoverAddress, unchecked_return_type = "string")]
 pub fn recover(
-    digest: &JsValue,
-    signature: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "SignaturePolicy")] policy: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] digest: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] signature: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SignaturePolicy")] policy: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let digest = array::<32>(digest, "digest")?;
     let signature = bytes(signature, "signature")?;
@@ -186,7 +191,9 @@ pub fn keccak256(data: &[u8]) -> Vec<u8> {
 }
 
 /// An address in EIP-55 form (validates the checksum of mixed-case input).
-#[wasm_bindgen(js_name = checksumAddress)]
-pub fn checksum_address(text: &JsValue) -> JsResult<JsValue> {
+#[wasm_bindgen(js_name = checksumAddress, unchecked_return_type = "string")]
+pub fn checksum_address(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
+) -> JsResult<JsValue> {
     Ok(address_js(&address(text, "address")?))
 }

@@ -126,7 +126,7 @@ pub fn l402_parse_authorization(header: &str) -> JsResult<JsValue> {
 #[wasm_bindgen(js_name = l402Verify, unchecked_return_type = "L402Verified")]
 pub fn l402_verify(
     #[wasm_bindgen(unchecked_param_type = "string | string[]")] authorization: &JsValue,
-    root_key: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] root_key: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "L402VerifyTarget")] target: &JsValue,
 ) -> JsResult<JsValue> {
     let headers = strings(authorization, "authorization")?;
@@ -160,10 +160,10 @@ pub fn l402_verify(
 /// Mints an L402 token (v2 macaroon, base64) for an invoice's payment hash and a token id.
 #[wasm_bindgen(js_name = l402Mint, unchecked_return_type = "{ token: string; signature: Uint8Array }")]
 pub fn l402_mint(
-    root_key: &JsValue,
-    payment_hash: &JsValue,
-    token_id: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "L402MintOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] root_key: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] payment_hash: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] token_id: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "L402MintOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let root_key = bytes(root_key, "rootKey")?;
@@ -253,7 +253,7 @@ pub fn l402_check_challenge(
 #[wasm_bindgen(js_name = l402Authorization)]
 pub fn l402_authorization(
     #[wasm_bindgen(unchecked_param_type = "L402Challenge")] challenge: &JsValue,
-    preimage: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] preimage: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "L402ClientPolicy")] policy: &JsValue,
 ) -> JsResult<String> {
     let macaroon = crate::convert::field_string(challenge, "macaroon")?;

@@ -73,8 +73,8 @@ pub fn macaroon_decode(token: &str) -> JsResult<JsValue> {
 /// v2 binary) and its signature.
 #[wasm_bindgen(js_name = macaroonMint, unchecked_return_type = "{ token: string; signature: Uint8Array }")]
 pub fn macaroon_mint(
-    root_key: &JsValue,
-    identifier: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] root_key: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] identifier: &JsValue,
     location: &str,
     #[wasm_bindgen(unchecked_param_type = "string[]")] caveats: &JsValue,
 ) -> JsResult<JsValue> {
@@ -103,8 +103,10 @@ pub fn macaroon_mint(
 #[wasm_bindgen(js_name = macaroonVerify)]
 pub fn macaroon_verify(
     token: &str,
-    root_key: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "MacaroonVerifyOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] root_key: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "MacaroonVerifyOptions")] options: Option<
+        JsValue,
+    >,
 ) -> JsResult<()> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let root_key = bytes(root_key, "rootKey")?;
@@ -144,7 +146,10 @@ pub fn macaroon_verify(
 
 /// Binds a discharge signature to the root macaroon's signature for a request.
 #[wasm_bindgen(js_name = macaroonBind)]
-pub fn macaroon_bind(root_signature: &JsValue, discharge_signature: &JsValue) -> JsResult<Vec<u8>> {
+pub fn macaroon_bind(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] root_signature: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] discharge_signature: &JsValue,
+) -> JsResult<Vec<u8>> {
     let root = array::<32>(root_signature, "rootSignature")?;
     let discharge = array::<32>(discharge_signature, "dischargeSignature")?;
     Ok(bind_for_request(&root, &discharge).to_vec())

@@ -121,7 +121,7 @@ pub fn svm_build_transfer(
 pub fn svm_associated_token_address(
     #[wasm_bindgen(unchecked_param_type = "string")] owner: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] mint: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] token_program: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] token_program: Option<JsValue>,
 ) -> JsResult<String> {
     let owner = pubkey(owner, "owner")?;
     let mint = pubkey(mint, "mint")?;

@@ -58,7 +58,7 @@ impl Ws402Meter {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "number | bigint")] at_ms: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Ws402EventKind")] kind: &str,
-        #[wasm_bindgen(unchecked_param_type = "number | bigint")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number | bigint")] n: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let at = uint(at_ms, "atMs")?;
         let n = opt_uint(&n.unwrap_or(JsValue::UNDEFINED), "n")?;

@@ -404,7 +404,7 @@ pub fn x402_verify(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
     payment: &str,
     #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "X402VerifyOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "X402VerifyOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let requirements = json_text(requirements, "requirements")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -630,7 +630,7 @@ pub fn x402_wallet_sign(
 #[wasm_bindgen(js_name = permit2SignPayload, unchecked_return_type = "Permit2Payload")]
 pub fn permit2_sign_payload(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
-    private_key_bytes: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "bigint")] permit_nonce: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
 ) -> JsResult<JsValue> {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the npm package `pay402` and tests it like a user would: npm pack → install into a
-# fresh project → require / import / ./web in Node, every vector file in Node, interop with
+# fresh project → require / import / ./web in Node, the verify-only entry `pay402/verify`
+# (require, import, ./verify/web, its vector ops), every vector file in Node, the published
+# TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`). The size budget (.wasm ≤ 60 KB gzipped) and the speed comparison are reported
-# (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status reflects only
-# the functional steps. Installs what it needs on a fresh machine (wasm-bindgen-cli 0.2.130, the
+# `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
+# reported (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status
+# reflects only the functional steps. Installs what it needs on a fresh machine (wasm-bindgen-cli 0.2.130, the
 # wasm32 target, npm tooling, chromium).
 #   tests/wasm/run.sh            # everything
 #   SKIP_BROWSER=1 tests/wasm/run.sh
@@ -32,7 +34,7 @@ step "install wasm-bindgen-cli 0.2.130, wasm32 target, npm tooling" install_tool
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 build() { "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402"; }
-step "build the package (cargo → wasm-bindgen ×4 → wasm-opt)" build
+step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen ×4 → wasm-opt" build
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 PROJECT=$(mktemp -d /tmp/pay402-npm-XXXXXX)
@@ -49,12 +51,36 @@ pack_install() {
     [ -e "$PROJECT/node_modules/$(basename "$dep")" ] || ln -s "$dep" "$PROJECT/node_modules/$(basename "$dep")"
   done
   cp "$HERE"/*.mjs "$HERE"/*.cjs "$PROJECT/"
+  cp -r "$HERE/types" "$PROJECT/"
 }
 step "npm pack, install the tarball into a fresh project" pack_install
 
 step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
 step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
 step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/vectors/*.json"
+step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
+step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -c "cd '$PROJECT' && node node-verify.mjs"
+# The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).
+VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover
+step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
+  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/vectors/*.json"
+
+# The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
+# one wrong call must fail with exactly that error, so the check is known to be able to fail.
+typescript() (
+  tsc="$HERE/node_modules/.bin/tsc"
+  cd "$PROJECT" || return 1
+  "$tsc" --version || return 1
+  "$tsc" -p types/tsconfig.json || return 1
+  "$tsc" -p types/tsconfig.bundler.json || return 1
+  if out=$("$tsc" -p types/tsconfig.wrong.json 2>&1); then
+    echo "types/wrong.mts compiled, so the type check cannot fail"
+    return 1
+  fi
+  echo "$out"
+  [ "$(grep -c 'error TS' <<<"$out")" -eq 1 ] && grep -qE '^types/wrong\.mts\([0-9]+,[0-9]+\): error TS2345' <<<"$out"
+)
+step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
 
 browser() {
@@ -82,24 +108,28 @@ if [ -z "${SKIP_BROWSER:-}" ]; then
 fi
 
 # Size budget: reported, never part of pass/fail.
-echo "---- size (report): .wasm raw and gzip -9"
-read -r raw gz <"$ROOT/target/npm/pay402.size"
-echo "pay402_bg.wasm: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
-if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
-SIZE_LINE="size budget 60 KB gzipped: $verdict ($gz B)"
-echo "$SIZE_LINE"
+echo "---- size (report): .wasm raw and gzip -9 of both modules"
+SIZE_LINES=()
+for module in pay402:pay402.size pay402/verify:pay402-verify.size; do
+  read -r raw gz <"$ROOT/target/npm/${module#*:}"
+  echo "${module%%:*}: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
+  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+  SIZE_LINES+=("size budget 60 KB gzipped, ${module%%:*}: $verdict ($gz B)")
+done
+printf '%s\n' "${SIZE_LINES[@]}"
 
 # Speed comparison: a report, never part of pass/fail. Both write the wasm section of REPORT.md.
 REPORT="$ROOT/tests/bench/REPORT.md"
+SIZES=("$ROOT/target/npm/pay402.size" "$ROOT/target/npm/pay402-verify.size")
 if [ -z "${SKIP_BENCH:-}" ]; then
   echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
-  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size") ||
-    { echo "(bench failed; not a test failure; recording the size only)"
-      (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"; }
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}") ||
+    { echo "(bench failed; not a test failure; recording the sizes only)"
+      (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"; }
 else
-  (cd "$PROJECT" && node bench.mjs "$REPORT" "$ROOT/target/npm/pay402.size" --size-only) || echo "(could not update REPORT.md)"
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"
 fi
 
 echo
-echo "$SIZE_LINE"
+printf '%s\n' "${SIZE_LINES[@]}"
 if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all functional steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi

@@ -2,9 +2,12 @@
 // installed npm package `pay402`, as the Rust runner (tests/src) does through the core.
 //
 //   node vectors.mjs <package specifier or path> FILE...
+//   node vectors.mjs --ops=OP,OP... --skip-solana <specifier> FILE...   (a narrower build)
 //
 // Prints `FAIL <suite>/<case>: …` per failing case and `N passed, M failed` last; exits 1
 // when a case fails or no case ran. An unknown op fails (`got unsupported op`), never skipped.
+// For a build with fewer exports (`pay402/verify`), `--ops` runs only the listed ops and
+// `--skip-solana` skips `x402.verify` cases with Solana requirements; both print what they skipped.
 
 // ---------------------------------------------------------------- a JSON reader keeping raw text
 // Objects and arrays carry their exact source text (key order, number text) in a symbol, so
@@ -270,14 +273,22 @@ function check(expect, outcome) {
   return `expected error ${expect.error}, got error ${outcome.error}`;
 }
 
-/** Runs vector files given as texts (Node and the browser page). */
-export function runTexts(p, texts, log = console.log) {
+const solanaNetwork = (r) => /^solana/.test((typeof r === "string" ? JSON.parse(r) : r)?.network ?? "");
+
+/**
+ * Runs vector files given as texts (Node and the browser page). `only` (an array of ops) and
+ * `skipSolana` narrow the run for a build with fewer exports; the skipped cases are counted.
+ */
+export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {
   const table = ops(p);
   let passed = 0, failed = 0;
   const perOp = {};
+  const skipped = { otherOps: 0, solana: 0 };
   for (const text of texts) {
     const doc = parseWithRaw(text);
     for (const c of doc.cases) {
+      if (only && !only.includes(c.op)) { skipped.otherOps++; continue; }
+      if (skipSolana && c.op === "x402.verify" && solanaNetwork(c.input.requirements)) { skipped.solana++; continue; }
       const fn = table[c.op];
       let outcome;
       if (!fn) outcome = { error: "unsupported op" };
@@ -294,15 +305,20 @@ export function runTexts(p, texts, log = console.log) {
       else { failed++; log(`FAIL ${doc.suite}/${c.name}: ${problem}`); }
     }
   }
-  return { passed, failed, perOp };
+  return { passed, failed, perOp, skipped };
 }
 
 if (typeof process !== "undefined" && import.meta.url === `file://${process.argv[1]}`) {
   const { readFileSync } = await import("node:fs");
-  const [spec, ...files] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const only = args.find((a) => a.startsWith("--ops="))?.slice(6).split(",");
+  const skipSolana = args.includes("--skip-solana");
+  const [spec, ...files] = args.filter((a) => !a.startsWith("--"));
   const p = await import(spec);
-  const { passed, failed, perOp } = runTexts(p, files.map((f) => readFileSync(f, "utf8")));
+  const { passed, failed, perOp, skipped } = runTexts(p, files.map((f) => readFileSync(f, "utf8")), console.log, { only, skipSolana });
   console.log(`ops: ${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  if (only) console.log(`skipped: ${skipped.otherOps} cases of ops outside --ops`);
+  if (skipSolana) console.log(`skipped: ${skipped.solana} x402.verify cases with Solana requirements`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
