@@ -1,16 +1,17 @@
 //! Solana (SVM): x402 `exact` verification on any network, the reference client's payment
-//! transaction, addresses and associated token accounts.
+//! transaction and the payment header around it, addresses and associated token accounts.
 
 use crate::convert::{BytesOrHex, PyAddress, PyU256, Text};
 use crate::errors::CoreResult;
-use crate::x402::{network_text, verified, verify_policy};
+use crate::x402::{encode_header_text, network_text, verified, verify_policy, write_json};
 use pay402::svm::transaction::MAX_TRANSACTION_LEN;
 use pay402::svm::{
     ASSOCIATED_TOKEN_PROGRAM_ID, BuildError, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID,
     MEMO_PROGRAM_ID, PayerKey, Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferParams,
 };
+use pay402::x402::client::{payment_header_name, write_svm_payment_json};
 use pay402::x402::verify_svm::{HostCheck, SvmPolicy, SvmVerified as CoreSvmVerified};
-use pay402::x402::{AnyVerified, Network, VerifyInput, header};
+use pay402::x402::{AnyVerified, Network, PaymentRequired, VerifyInput, header};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -197,6 +198,50 @@ pub(crate) fn svm_build_transfer<'py>(
     Ok(PyBytes::new(py, wire))
 }
 
+/// A Solana payment, ready to send.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SvmPayment {
+    header_name: &'static str,
+    header_value: String,
+    json: String,
+}
+
+#[pymethods]
+impl SvmPayment {
+    fn __repr__(&self) -> String {
+        format!("SvmPayment(header_name={:?})", self.header_name)
+    }
+}
+
+/// Wraps a built transaction (`svm_build_transfer`'s wire bytes) into the payment for
+/// `accepts[accept_index]` of a 402 (x402.md §2.3, §3.4, §11.1): `{"transaction": base64}` in the
+/// v1 / v2 envelope, v2 echoing `resource`, the entry as `accepted` and `extensions`. Raises
+/// `X402Error` `accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network` (not a
+/// Solana entry) or the transaction's decode code (`transaction_truncated`, …).
+#[pyfunction]
+#[pyo3(signature = (payment_required, transaction, *, accept_index=0))]
+pub(crate) fn svm_payment_header(
+    payment_required: Text,
+    transaction: &Bound<'_, PyAny>,
+    accept_index: usize,
+) -> PyResult<SvmPayment> {
+    let transaction = transaction
+        .cast::<PyBytes>()
+        .map_err(|_| PyTypeError::new_err("transaction must be bytes (the wire transaction)"))?
+        .as_bytes();
+    let required = PaymentRequired::from_json(&payment_required.0).py()?;
+    let json = write_json(payment_required.0.len() + transaction.len() * 2, |w| {
+        write_svm_payment_json(w, &required, accept_index, transaction)
+    })
+    .py()?;
+    Ok(SvmPayment {
+        header_name: payment_header_name(required.version()),
+        header_value: encode_header_text(&json)?,
+        json: crate::convert::text(json)?,
+    })
+}
+
 /// The base58 public key of an ed25519 seed (32 `bytes` or hex text).
 #[pyfunction]
 pub(crate) fn svm_public_key(seed: BytesOrHex) -> PyResult<String> {
@@ -235,8 +280,10 @@ pub(crate) fn svm_format_pubkey(key: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Registers the Solana items.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SvmVerified>()?;
+    m.add_class::<SvmPayment>()?;
     m.add_function(wrap_pyfunction!(verify_any_payment, m)?)?;
     m.add_function(wrap_pyfunction!(svm_build_transfer, m)?)?;
+    m.add_function(wrap_pyfunction!(svm_payment_header, m)?)?;
     m.add_function(wrap_pyfunction!(svm_public_key, m)?)?;
     m.add_function(wrap_pyfunction!(svm_associated_token_address, m)?)?;
     m.add_function(wrap_pyfunction!(svm_parse_pubkey, m)?)?;

@@ -51,7 +51,7 @@ impl X402Message {
     }
 }
 
-fn encode_header_text(json: &[u8]) -> PyResult<String> {
+pub(crate) fn encode_header_text(json: &[u8]) -> PyResult<String> {
     let out = grow(json.len() * 4 / 3 + 8, |buf| {
         header::encode(json, buf).map(str::len)
     })
@@ -79,7 +79,7 @@ fn header_or_body(header: Option<Text>, body: Option<Text>) -> PyResult<Vec<u8>>
 }
 
 /// Runs a `write_json` closure into a growing buffer and returns the text.
-fn write_json<E: pay402::ErrorCode>(
+pub(crate) fn write_json<E: pay402::ErrorCode>(
     hint: usize,
     f: impl Fn(&mut pay402::writer::Writer<'_>) -> Result<(), E>,
 ) -> Result<Vec<u8>, E> {

@@ -181,3 +181,162 @@ def test_addresses() -> None:
     assert pay402.svm_associated_token_address(zero, usdc, pay402.SVM_TOKEN_2022_PROGRAM_ID) != (
         "HJt8Tjdsc9ms9i4WCZEzhzr4oyf3ANcdzXrNdLPFqm3M"
     )
+
+
+# --- the payment header around a built transaction ---------------------------------------------
+
+EVM_OFFER = {
+    "scheme": "exact",
+    "network": "eip155:84532",
+    "amount": "10000",
+    "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+    "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+    "maxTimeoutSeconds": 60,
+    "extra": {"name": "USDC", "version": "2"},
+}
+RESOURCE = {"url": "https://api.example.com/premium", "description": "", "mimeType": "application/json"}
+# The v1 reference-client case of the peer file: its requirements.
+REQ_V1 = next(c for c in CASES if c["op"] == "x402.verify" and c["input"]["requirements"]["network"] == "solana-devnet")[
+    "input"
+]["requirements"]
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def test_payment_header_round_trip_v2_build_then_verify() -> None:
+    extensions = {"payment-identifier": {"info": {"id": "pay_7f3c2a9e41d84b6c"}}}
+    required = _compact(
+        {"x402Version": 2, "error": "x", "resource": RESOURCE, "accepts": [EVM_OFFER, REQ], "extensions": extensions}
+    )
+    wire = _build()
+    payment = pay402.svm_payment_header(required, wire, accept_index=1)
+    assert payment.header_name == "PAYMENT-SIGNATURE"
+    assert base64.b64decode(payment.header_value).decode() == payment.json
+    # x402.md §3.4: resource, the chosen entry as accepted, the scheme payload, extensions.
+    assert json.loads(payment.json) == {
+        "x402Version": 2,
+        "resource": RESOURCE,
+        "accepted": REQ,
+        "payload": {"transaction": BUILD["expect"]["ok"]["transaction"]},
+        "extensions": extensions,
+    }
+    v = pay402.verify_any_payment(REQ_JSON, payment.header_value, now=0)
+    assert isinstance(v, pay402.SvmVerified)
+    assert (v.payer, v.amount, v.x402_version) == (VERIFY["expect"]["ok"]["payer"], 10_000, 2)
+
+
+def test_payment_header_round_trip_v1_build_then_verify() -> None:
+    required = _compact({"x402Version": 1, "error": "x", "accepts": [REQ_V1]})
+    payment = pay402.svm_payment_header(required, _build())  # accept_index defaults to 0
+    assert payment.header_name == "X-PAYMENT"
+    assert json.loads(payment.json) == {
+        "x402Version": 1,
+        "scheme": "exact",
+        "network": "solana-devnet",
+        "payload": {"transaction": BUILD["expect"]["ok"]["transaction"]},
+    }
+    v = pay402.verify_any_payment(_compact(REQ_V1), payment.header_value, now=0)
+    assert isinstance(v, pay402.SvmVerified) and v.x402_version == 1
+
+
+@pytest.mark.parametrize(
+    "index,transaction,code",
+    [
+        (2, None, "accept_index_out_of_range"),
+        (0, None, "unsupported_network"),  # the EVM entry
+        (1, b"\x00" * 3, "transaction_truncated"),  # not a Solana transaction: nothing is emitted
+    ],
+)
+def test_payment_header_refusals_are_x402_errors(index: int, transaction: Any, code: str) -> None:
+    required = _compact({"x402Version": 2, "resource": RESOURCE, "accepts": [EVM_OFFER, REQ]})
+    with pytest.raises(pay402.X402Error) as info:
+        pay402.svm_payment_header(required, _build() if transaction is None else transaction, accept_index=index)
+    assert info.value.code == code and info.value.message
+    upto = _compact({"x402Version": 2, "resource": RESOURCE, "accepts": [dict(REQ, scheme="upto")]})
+    with pytest.raises(pay402.X402Error) as info:
+        pay402.svm_payment_header(upto, _build())
+    assert info.value.code == "unsupported_scheme"
+    with pytest.raises(TypeError):
+        pay402.svm_payment_header(required, BUILD["expect"]["ok"]["transaction"], accept_index=1)  # type: ignore[arg-type]
+    with pytest.raises(pay402.X402Error) as info:
+        pay402.svm_payment_header("{}", _build())
+    assert info.value.code == "invalid_payload"
+
+
+# --- SvmPayer: an httpx client answering a Solana 402 -------------------------------------------
+
+
+def _solana_server(offers: List[Dict[str, Any]], calls: List[Any]) -> Any:
+    """A 402 server (httpx.MockTransport) that verifies the payment offline as a facilitator."""
+    import httpx
+
+    required = _compact({"x402Version": 2, "resource": RESOURCE, "accepts": offers})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        header = request.headers.get("payment-signature")
+        if header is None:
+            return httpx.Response(402, headers={"PAYMENT-REQUIRED": pay402.encode_header(required)})
+        accepted = json.loads(pay402.decode_header(header))["accepted"]
+        v = pay402.verify_any_payment(_compact(accepted), header, now=0)
+        calls.append(v)
+        return httpx.Response(200, json={"payer": v.payer})
+
+    return httpx.MockTransport(handler)
+
+
+def _svm_payer(per_request: int = 1_000_000, **kw: Any) -> Any:
+    from pay402.client import Budget, SvmPayer
+
+    i = BUILD["input"]
+    blockhashes: List[str] = []
+
+    def recent_blockhash(network: str) -> str:
+        blockhashes.append(network)
+        return str(i["recent_blockhash"])
+
+    kw.setdefault("networks", ["solana-devnet"])
+    kw.setdefault("assets", {i["mint"]: i["decimals"]})
+    payer = SvmPayer(
+        bytes.fromhex(i["payer_seed_hex"]),
+        recent_blockhash=recent_blockhash,
+        budget=Budget(per_request=per_request, total=10_000_000),
+        **kw,
+    )
+    payer.blockhashes = blockhashes  # type: ignore[attr-defined]
+    return payer
+
+
+def test_svm_payer_answers_a_solana_402_through_httpx() -> None:
+    httpx = pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
+    from pay402.client import PaymentAuth
+
+    memo_offer = dict(REQ, extra=dict(REQ["extra"], memo="order-42"))
+    calls: List[Any] = []
+    payer = _svm_payer()
+    with httpx.Client(transport=_solana_server([EVM_OFFER, memo_offer], calls), auth=PaymentAuth(x402=payer)) as c:
+        r = c.get("https://api.example.com/premium")
+    assert r.status_code == 200 and r.json() == {"payer": payer.address}
+    (verified,) = calls  # extra.memo was sent as the memo (the verifier checks it)
+    assert isinstance(verified, pay402.SvmVerified) and verified.amount == 10_000
+    assert payer.budget.spent == 10_000
+    assert payer.blockhashes == [REQ["network"]]  # asked once, for the CAIP-2 network
+
+
+def test_svm_payer_refuses_what_it_cannot_pay() -> None:
+    pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
+    from pay402.errors import BudgetExceeded, ConfigurationError, PaymentError
+
+    payer = _svm_payer(per_request=9_999)
+    with pytest.raises(BudgetExceeded):
+        payer.pay(_compact({"x402Version": 2, "resource": RESOURCE, "accepts": [REQ]}))
+    with pytest.raises(PaymentError) as info:
+        _svm_payer().pay(_compact({"x402Version": 2, "resource": RESOURCE, "accepts": [EVM_OFFER]}))
+    assert info.value.code == "no_acceptable_requirements"
+    assert payer.budget.spent == 0 and payer.blockhashes == []
+    with pytest.raises(ConfigurationError):
+        _svm_payer(networks=["eip155:84532"])
+    with pytest.raises(ConfigurationError) as cfg:
+        _svm_payer(assets={"0OIl": 6})
+    assert cfg.value.code == "pubkey_invalid_character"

@@ -124,6 +124,8 @@ __all__ = [
     "SvmVerified",
     "verify_any_payment",
     "svm_build_transfer",
+    "SvmPayment",
+    "svm_payment_header",
     "svm_public_key",
     "svm_associated_token_address",
     "svm_parse_pubkey",
@@ -991,6 +993,27 @@ def svm_build_transfer(
     compute_unit_limit: int = 20000,
     compute_unit_price: int = 1,
 ) -> bytes: ...
+
+@final
+class SvmPayment:
+    """A Solana payment, ready to send: `header_value` goes in the `header_name` request header."""
+
+    @property
+    def header_name(self) -> str:
+        """`X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2)."""
+    @property
+    def header_value(self) -> str:
+        """Base64 (standard, padded) of `json`."""
+    @property
+    def json(self) -> str:
+        """The `PaymentPayload`: `{"transaction": …}` in the v1 / v2 envelope."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def svm_payment_header(payment_required: _Text, transaction: bytes, *, accept_index: int = 0) -> SvmPayment:
+    """Wraps `svm_build_transfer`'s wire bytes into the payment for `accepts[accept_index]`;
+    raises `X402Error` (`accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network`,
+    `transaction_*`)."""
+
 def svm_public_key(seed: _BytesOrHex) -> str: ...
 def svm_associated_token_address(owner: str, mint: str, token_program: Optional[str] = None) -> str: ...
 def svm_parse_pubkey(text: _Text) -> bytes: ...

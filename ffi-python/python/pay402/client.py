@@ -1,8 +1,8 @@
 """Paying HTTP clients: an ``httpx`` auth (sync and async clients) and a ``requests`` adapter.
 
 On a 402 they pick an offer the caller accepts, check it against the spend :class:`Budget`,
-sign (x402, with a local private key) or pay the invoice (L402, with a caller-supplied invoice
-payer), and retry the request once. A request that already carries a payment is never paid
+sign (x402 on EVM, with a local private key; x402 on Solana, a transfer signed with a local seed)
+or pay the invoice (L402, with a caller-supplied invoice payer), and retry the request once. A request that already carries a payment is never paid
 again; a second 402 is returned to the caller as it is.
 
 .. code-block:: python
@@ -24,12 +24,13 @@ import json
 import os
 import threading
 import time
-from typing import Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import httpx
 
 from ._native import (
     L402Error,
+    SvmError,
     X402Error,
     decode_bolt11,
     decode_payment_required,
@@ -41,12 +42,17 @@ from ._native import (
     resolve_network,
     select_payment,
     sign_payment,
+    svm_build_transfer,
+    svm_parse_pubkey,
+    svm_payment_header,
+    svm_public_key,
 )
 from .errors import BudgetExceeded, ConfigurationError, PaymentError
 
 __all__ = [
     "Budget",
     "X402Payer",
+    "SvmPayer",
     "L402Payer",
     "PaymentAuth",
     "PaymentAdapter",
@@ -142,18 +148,7 @@ class X402Payer:
 
     def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
         """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
-        if status != 402:
-            return None
-        header = headers.get("payment-required")
-        if header:
-            return decode_payment_required(header).json
-        try:
-            parsed = json.loads(body or b"null")
-        except ValueError:
-            return None
-        if isinstance(parsed, dict) and parsed.get("x402Version") == 1 and parsed.get("accepts"):
-            return decode_payment_required(body=body).json
-        return None
+        return _payment_required(status, headers, body)
 
     def pay(self, payment_required: str) -> Tuple[str, str]:
         """Selects, reserves the budget, signs: ``(header name, header value)``.
@@ -180,6 +175,153 @@ class X402Payer:
         )
         return signed.header_name, signed.header_value
 
+
+def _payment_required(status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
+    """The ``PaymentRequired`` JSON of a 402 response (v2 header, else v1 body), or None."""
+    if status != 402:
+        return None
+    header = headers.get("payment-required")
+    if header:
+        return decode_payment_required(header).json
+    try:
+        parsed = json.loads(body or b"null")
+    except ValueError:
+        return None
+    if isinstance(parsed, dict) and parsed.get("x402Version") == 1 and parsed.get("accepts"):
+        return decode_payment_required(body=body).json
+    return None
+
+
+def _offer_amount(offer: Mapping[str, Any]) -> Optional[int]:
+    """The amount of an ``accepts`` entry (v2 ``amount``, v1 ``maxAmountRequired``) if it is a
+    plain decimal."""
+    text = offer.get("amount", offer.get("maxAmountRequired"))
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+RecentBlockhash = Callable[[str], Union[bytes, str]]
+
+
+class SvmPayer:
+    """Answers x402 402s that offer ``exact`` on Solana (x402.md §11): builds and signs, with
+    ``payer_seed``, the transfer the reference client builds, and sends it in the payment header;
+    the facilitator named by the offer's ``extra.feePayer`` adds its signature and settles.
+
+    ``networks``: Solana networks to pay on (v1 names such as ``solana-devnet``, or CAIP-2).
+    ``assets``: the mints to pay with (base58) and their decimals, e.g.
+    ``{"4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU": 6}`` (USDC on devnet).
+    ``recent_blockhash(network)``: a recent blockhash of the CAIP-2 ``network`` (32 bytes or
+    base58 text), from your RPC's ``getLatestBlockhash``; called once per payment, synchronously
+    (also under ``httpx.AsyncClient``). ``token_programs``: mint → its token program, for
+    Token-2022 mints (default SPL Token). ``budget``: in atomic units of those mints.
+
+    The first offer in the server's order that is ``exact``, on one of ``networks``, in one of
+    ``assets``, names an ``extra.feePayer`` and fits the budget is paid; its ``extra.memo`` is
+    sent as the memo, else 16 random bytes in hex (as the reference client).
+    """
+
+    def __init__(
+        self,
+        payer_seed: Union[bytes, str],
+        *,
+        networks: Sequence[str],
+        assets: Mapping[str, int],
+        recent_blockhash: RecentBlockhash,
+        budget: Budget,
+        token_programs: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        self._seed = payer_seed
+        self.address = svm_public_key(payer_seed)  # validates the seed now
+        if not networks:
+            raise ConfigurationError("SvmPayer needs at least one network")
+        self._networks: Set[str] = set()
+        for n in networks:
+            resolved = resolve_network(n)
+            if resolved is None or not resolved[0].startswith("solana:"):
+                raise ConfigurationError(f"{n!r} is not a known Solana network", code="unknown_network")
+            self._networks.add(resolved[0])
+        if not assets:
+            raise ConfigurationError("SvmPayer needs at least one mint in assets")
+        for key in [*assets, *(token_programs or {}).values()]:
+            try:
+                svm_parse_pubkey(key)
+            except SvmError as e:
+                raise ConfigurationError(f"{key!r} is not a Solana address: {e.message}", code=e.code) from e
+        self.networks = list(networks)
+        self.assets = dict(assets)
+        self.token_programs = dict(token_programs or {})
+        self.recent_blockhash = recent_blockhash
+        self.budget = budget
+
+    def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
+        """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
+        return _payment_required(status, headers, body)
+
+    def _payable(self, offer: Any) -> Optional[Tuple[str, int]]:
+        """``(CAIP-2 network, amount)`` of an entry this payer can pay, ignoring the budget."""
+        if not isinstance(offer, dict) or offer.get("scheme") != "exact":
+            return None
+        resolved = resolve_network(offer["network"]) if isinstance(offer.get("network"), str) else None
+        extra = offer.get("extra")
+        amount = _offer_amount(offer)
+        if (
+            resolved is None
+            or resolved[0] not in self._networks
+            or offer.get("asset") not in self.assets
+            or not isinstance(offer.get("payTo"), str)
+            or not isinstance(extra, dict)
+            or not isinstance(extra.get("feePayer"), str)
+            or amount is None
+            or amount >= 1 << 64
+        ):
+            return None
+        return resolved[0], amount
+
+    def pay(self, payment_required: str) -> Tuple[str, str]:
+        """Selects, reserves the budget, builds and signs the transfer: ``(header name, header
+        value)``.
+
+        Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
+        budget allows, :class:`PaymentError` when no offer is acceptable, ``SvmError`` /
+        ``X402Error`` when the core refuses the offer (e.g. ``memo_too_long``)."""
+        allowance = self.budget.allowance()
+        cheapest: Optional[int] = None
+        for index, offer in enumerate(json.loads(payment_required).get("accepts") or []):
+            payable = self._payable(offer)
+            if payable is None:
+                continue
+            network, amount = payable
+            if amount > allowance:
+                cheapest = amount if cheapest is None else min(cheapest, amount)
+                continue
+            self.budget.reserve(amount)
+            extra = offer["extra"]
+            memo = extra.get("memo")
+            blockhash = self.recent_blockhash(network)
+            wire = svm_build_transfer(
+                self._seed,
+                fee_payer=extra["feePayer"],
+                mint=offer["asset"],
+                pay_to=offer["payTo"],
+                amount=amount,
+                decimals=self.assets[offer["asset"]],
+                recent_blockhash=svm_parse_pubkey(blockhash) if isinstance(blockhash, str) else blockhash,
+                token_program=self.token_programs.get(offer["asset"]),
+                memo=memo if isinstance(memo, str) else os.urandom(16).hex(),
+            )
+            payment = svm_payment_header(payment_required, wire, accept_index=index)
+            return payment.header_name, payment.header_value
+        if cheapest is not None:
+            self.budget.reserve(cheapest)  # raises BudgetExceeded with the precise limit
+        raise PaymentError(
+            "no acceptable payment offer: no exact Solana entry on the payer's networks and mints",
+            code="no_acceptable_requirements",
+        )
+
+
+X402Answer = Union[X402Payer, SvmPayer]
 
 InvoicePayer = Callable[[str], Union[bytes, str]]
 AsyncInvoicePayer = Callable[[str], Awaitable[Union[bytes, str]]]
@@ -248,11 +390,12 @@ def _lower_headers(items: Any) -> Dict[str, str]:
 
 class PaymentAuth(httpx.Auth):
     """``httpx`` auth for ``httpx.Client`` and ``httpx.AsyncClient``: pays a 402 with ``x402=``
-    (:class:`X402Payer`) and/or ``l402=`` (:class:`L402Payer`) and retries once."""
+    (:class:`X402Payer` on EVM, :class:`SvmPayer` on Solana) and/or ``l402=``
+    (:class:`L402Payer`) and retries once."""
 
     requires_response_body = True
 
-    def __init__(self, *, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None) -> None:
+    def __init__(self, *, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None) -> None:
         if x402 is None and l402 is None:
             raise ConfigurationError("PaymentAuth needs x402= and/or l402=")
         self.x402 = x402
@@ -358,7 +501,7 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
         session.mount("https://", adapter); session.mount("http://", adapter)
     """
 
-    def __init__(self, *, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None, **kwargs: Any) -> None:
+    def __init__(self, *, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None, **kwargs: Any) -> None:
         if x402 is None and l402 is None:
             raise ConfigurationError("PaymentAdapter needs x402= and/or l402=")
         super().__init__(**kwargs)
@@ -412,7 +555,7 @@ def _split_www_authenticate(raw: Any) -> List[str]:
     return []
 
 
-def requests_session(*, x402: Optional[X402Payer] = None, l402: Optional[L402Payer] = None) -> Any:
+def requests_session(*, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None) -> Any:
     """A ``requests.Session`` with :class:`PaymentAdapter` mounted for http and https."""
     import requests  # type: ignore[import-untyped]
 
