@@ -1,14 +1,20 @@
-//! Solana: the reference client's payment transaction and associated token addresses.
+//! Solana: the reference client's payment transaction, the payment header around it and
+//! associated token addresses.
 //! (Verification goes through `x402Verify`, which routes Solana requirements to the core's
 //! `verify_exact_svm`.)
 
-use crate::convert::{Obj, array, get, opt_string, opt_uint, string, u256};
+use crate::convert::{Obj, array, get, grow, opt_string, opt_uint, string, u256};
 use crate::errors::{JsResult, arg_error, coded, core_error};
+use crate::x402::{accept_index, client_error, decode_required, required_text};
+use js_sys::Uint8Array;
+use pay402::base64::{Base64Policy, decode_into, decoded_len_max};
 use pay402::svm::client::{DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE};
 use pay402::svm::transaction::MAX_TRANSACTION_LEN;
 use pay402::svm::{
     PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, associated_token_address, build_transfer,
 };
+use pay402::x402::client::{payment_header_name, write_svm_payment_header};
+use pay402::x402::header;
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "SvmError";
@@ -47,6 +53,15 @@ export interface SvmTransfer {
   /** The payer's public key (the transfer authority). */
   payer: string;
 }
+/** What `svmPaymentHeader` wraps. */
+export interface SvmPaymentInput {
+  /** The built transaction: `SvmTransfer.transaction` (base64) or the wire bytes. */
+  transaction: string | Uint8Array;
+  /** The `accepts` entry it pays (default 0). */
+  acceptIndex?: number;
+}
+/** The request header to send: `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2). */
+export interface SvmPayment { headerName: string; payment: string }
 "#;
 
 /// A base58 public key.
@@ -111,6 +126,48 @@ pub fn svm_build_transfer(
     Ok(Obj::new()
         .set("transaction", text)
         .set("payer", key.pubkey().to_string())
+        .build())
+}
+
+/// The wire bytes of `transaction`: a `Uint8Array`, or base64 text (standard, padded).
+fn transaction_bytes(v: &JsValue) -> JsResult<Vec<u8>> {
+    if let Some(array) = v.dyn_ref::<Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    let expected = || arg_error("transaction", "base64 text or a Uint8Array");
+    let text = v.as_string().ok_or_else(expected)?;
+    let mut out = vec![0u8; decoded_len_max(text.len())];
+    let n = decode_into(text.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut out)
+        .map_err(|_| expected())?
+        .len();
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Wraps a built transaction into the payment header for `accepts[acceptIndex]` of a 402
+/// (decoded `PaymentRequired`, JSON text or object): `{"transaction": base64}` in the v1 / v2
+/// envelope (x402.md §2.3, §3.4, §11.1), v2 echoing `resource`, the entry as `accepted` and
+/// `extensions`. Throws an `X402Error` (`code`: `accept_index_out_of_range`,
+/// `unsupported_scheme`, `unsupported_network` for an entry that is not on Solana, or the
+/// transaction's decode code such as `transaction_truncated`).
+#[wasm_bindgen(js_name = svmPaymentHeader, unchecked_return_type = "SvmPayment")]
+pub fn svm_payment_header(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SvmPaymentInput")] input: &JsValue,
+) -> JsResult<JsValue> {
+    let json = required_text(payment_required)?;
+    let required = decode_required(&json)?;
+    let transaction = transaction_bytes(&get(input, "transaction"))?;
+    let index = accept_index(input)?;
+    let hint = header::RECOMMENDED_BUFFER_LEN.max(3 * (json.len() + 2 * transaction.len()));
+    let payment = grow(hint, |buf| {
+        let (scratch, out) = buf.split_at_mut(buf.len() / 3);
+        write_svm_payment_header(&required, index, &transaction, scratch, out).map(str::to_owned)
+    })
+    .map_err(|e| client_error(&e))?;
+    Ok(Obj::new()
+        .set("headerName", payment_header_name(required.version()))
+        .set("payment", payment)
         .build())
 }
 

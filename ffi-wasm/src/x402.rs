@@ -164,7 +164,7 @@ fn verify_error(e: &VerifyError) -> JsValue {
     core_error(NAME, e, detail)
 }
 
-fn client_error(e: &ClientError) -> JsValue {
+pub(crate) fn client_error(e: &ClientError) -> JsValue {
     core_error(NAME, e, None)
 }
 
@@ -459,11 +459,11 @@ fn verify_header(
     })
 }
 
-fn required_text(v: &JsValue) -> JsResult<String> {
+pub(crate) fn required_text(v: &JsValue) -> JsResult<String> {
     json_text(v, "paymentRequired")
 }
 
-fn decode_required(json: &str) -> JsResult<PaymentRequired<'_>> {
+pub(crate) fn decode_required(json: &str) -> JsResult<PaymentRequired<'_>> {
     PaymentRequired::from_json(json.as_bytes()).map_err(|e| decode_error(&e))
 }
 
@@ -500,7 +500,7 @@ pub fn x402_select(
         .build())
 }
 
-fn accept_index(input: &JsValue) -> JsResult<usize> {
+pub(crate) fn accept_index(input: &JsValue) -> JsResult<usize> {
     let index = opt_uint(&get(input, "acceptIndex"), "acceptIndex")?.unwrap_or(0);
     usize::try_from(index).map_err(|_| arg_error("acceptIndex", "an index"))
 }

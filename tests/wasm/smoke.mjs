@@ -89,6 +89,33 @@ export async function smoke(p) {
       tokenProgram: feePayer, amount: 1n, decimals: 6, recentBlockhash: feePayer }), "SvmError", "unsupported_token_program");
     throwsCode(() => p.svmAssociatedTokenAddress("0OIl", sol.asset), "SvmError", "pubkey_invalid_character");
   });
+  await t("Solana: svmBuildTransfer → svmPaymentHeader (v2, v1) → x402Verify; refusals are X402Errors", () => {
+    const feePayer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
+    const sol = { scheme: "exact", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", amount: "10000",
+      asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2",
+      maxTimeoutSeconds: 60, extra: { feePayer } };
+    const tx = p.svmBuildTransfer({ payerSeed: new Uint8Array(32).fill(5), feePayer, mint: sol.asset, payTo: sol.payTo,
+      amount: 10000n, decimals: 6, memo: "nonce-2", recentBlockhash: "FGo9e4ecUBCHZhcmEP3MQ4nRzvrQwpKAfpH7zViMresy" });
+    const resource = { url: "https://api.example.com/x", description: "", mimeType: "application/json" };
+    const required = { x402Version: 2, resource, accepts: [offer, sol] };
+    const paid = p.svmPaymentHeader(required, { transaction: tx.transaction, acceptIndex: 1 });
+    eq(paid.headerName, "PAYMENT-SIGNATURE", "headerName");
+    // x402.md §3.4: resource, the chosen entry as accepted, the scheme payload.
+    eq(atob(paid.payment), JSON.stringify({ x402Version: 2, resource, accepted: sol, payload: { transaction: tx.transaction } }), "json");
+    const v = p.x402Verify(sol, paid.payment, 0);
+    eq(v.kind, "exact_svm", "kind"); eq(v.payer, tx.payer, "payer"); eq(v.amount, 10000n, "amount");
+    // Wire bytes work as well as base64; v1 goes in X-PAYMENT.
+    const wire = Uint8Array.from(atob(tx.transaction), (c) => c.charCodeAt(0));
+    const solV1 = { scheme: "exact", network: "solana-devnet", maxAmountRequired: "10000", resource: resource.url,
+      description: "", mimeType: "application/json", payTo: sol.payTo, maxTimeoutSeconds: 60, asset: sol.asset, extra: { feePayer } };
+    const paidV1 = p.svmPaymentHeader(JSON.stringify({ x402Version: 1, accepts: [solV1] }), { transaction: wire });
+    eq(paidV1.headerName, "X-PAYMENT", "v1 headerName");
+    eq(p.x402Verify(solV1, paidV1.payment, 0).payer, tx.payer, "v1 payer");
+    throwsCode(() => p.svmPaymentHeader(required, { transaction: tx.transaction, acceptIndex: 2 }), "X402Error", "accept_index_out_of_range");
+    throwsCode(() => p.svmPaymentHeader(required, { transaction: tx.transaction }), "X402Error", "unsupported_network");
+    throwsCode(() => p.svmPaymentHeader(required, { transaction: new Uint8Array(3), acceptIndex: 1 }), "X402Error", "transaction_truncated");
+    throwsCode(() => p.svmPaymentHeader(required, { transaction: "not base64!", acceptIndex: 1 }), "TypeError", "invalid_argument");
+  });
   await t("macaroon mint → verify → MacaroonError", () => {
     const root = new Uint8Array(32).fill(1);
     const m = p.macaroonMint(root, new Uint8Array([1, 2, 3]), "loc", ["a = 1"]);
