@@ -15,11 +15,11 @@ use pay402::x402::client::{
 };
 use pay402::x402::{Network, PaymentRequired, header};
 
-fn decode(json: &str) -> Result<PaymentRequired<'_>, Pay402Error> {
+pub(crate) fn decode(json: &str) -> Result<PaymentRequired<'_>, Pay402Error> {
     Ok(PaymentRequired::from_json(json.as_bytes())?)
 }
 
-fn index(accept_index: u32) -> Result<usize, Pay402Error> {
+pub(crate) fn index(accept_index: u32) -> Result<usize, Pay402Error> {
     usize::try_from(accept_index).map_err(|_| Pay402Error::argument("accept_index: too large"))
 }
 

@@ -11,7 +11,7 @@
 //! | x402 client | [`client::select_payment`], [`client::sign_payment`], [`client::PaymentDraft`] (wallet path), [`client::read_settle_receipt`] |
 //! | x402 codecs | [`x402::x402_decode_json`], [`x402::x402_decode_header`], [`x402::header_to_json`], [`x402::json_to_header`] |
 //! | x402 verify | [`x402::verify_payment`] (EVM and Solana: [`x402::VerifiedPayment`]) |
-//! | Solana | [`svm::svm_build_transfer`], [`svm::svm_payer_address`], [`svm::svm_associated_token_address`] |
+//! | Solana | [`svm::svm_build_transfer`], [`svm::svm_payment_header`], [`svm::svm_payer_address`], [`svm::svm_associated_token_address`] |
 //! | EVM | [`evm::eip3009_hashes`], [`evm::eip3009_sign`], [`evm::permit2_hashes`], [`evm::recover_address`], [`evm::private_key_address`] |
 //! | L402 | [`l402::l402_parse_challenges`], [`l402::l402_check_challenge`], [`l402::l402_authorization`], [`l402::l402_parse_authorization`], [`l402::l402_verify`], [`l402::l402_mint`], [`l402::l402_encode_challenges`] |
 //! | macaroons | [`macaroon::macaroon_decode`], [`macaroon::macaroon_mint`], [`macaroon::macaroon_verify`], [`macaroon::macaroon_bind`] |

@@ -1,11 +1,15 @@
 //! Solana, the paying side: the reference client's partially signed `exact` payment
-//! transaction (x402.md §11.1) and the address derivations it needs. Keys are base58 text,
-//! seeds and blockhashes raw bytes, amounts decimal text.
+//! transaction (x402.md §11.1), the payment header around it and the address derivations it
+//! needs. Keys are base58 text, seeds, blockhashes and transactions raw bytes, amounts decimal
+//! text.
 
 use crate::Pay402Error;
+use crate::client::{decode, index};
 use crate::convert::{array, pubkey};
 use pay402::svm::transaction::MAX_TRANSACTION_LEN;
 use pay402::svm::{BuildError, PayerKey, TransferParams, associated_token_address, build_transfer};
+use pay402::x402::client::{payment_header_name, write_svm_payment_header};
+use pay402::x402::header;
 
 /// An atomic token amount: decimal text that fits a `u64`.
 fn parse_amount(text: &str) -> Result<u64, Pay402Error> {
@@ -73,6 +77,49 @@ pub fn svm_build_transfer(
     let n = build_transfer(&params, &PayerKey::from_seed(&seed), &mut out)?.len();
     out.truncate(n);
     Ok(out)
+}
+
+/// A Solana payment, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SvmPaymentHeader {
+    /// `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2).
+    pub name: String,
+    /// The base64 header value.
+    pub value: String,
+}
+
+/// Wraps a transaction built by [`svm_build_transfer`] (its wire bytes) into the payment header
+/// for `accepts[accept_index]` of a 402 (JSON text, as for [`crate::client::sign_payment`]):
+/// `{"transaction": base64}` in the v1 / v2 envelope (x402.md §2.3, §3.4, §11.1), v2 echoing
+/// `resource`, the entry as `accepted` and `extensions`.
+///
+/// Errors: `Client` (`accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network`
+/// for an entry that is not on Solana, or the transaction's decode code such as
+/// `transaction_truncated`: nothing is emitted for bytes a facilitator could not parse); `X402`
+/// for an undecodable 402.
+#[uniffi::export]
+pub fn svm_payment_header(
+    payment_required_json: String,
+    accept_index: u32,
+    transaction: Vec<u8>,
+) -> Result<SvmPaymentHeader, Pay402Error> {
+    let required = decode(&payment_required_json)?;
+    // The JSON echoes parts of the 402 around the base64 transaction; the header is base64 of it.
+    let json_len = header::RECOMMENDED_BUFFER_LEN
+        .max(payment_required_json.len() + 2 * transaction.len() + 256);
+    let mut scratch = vec![0u8; json_len];
+    let mut out = vec![0u8; json_len / 3 * 4 + 4];
+    let value = write_svm_payment_header(
+        &required,
+        index(accept_index)?,
+        &transaction,
+        &mut scratch,
+        &mut out,
+    )?;
+    Ok(SvmPaymentHeader {
+        name: payment_header_name(required.version()).to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 /// The Solana address (base58) of a 32-byte ed25519 seed: the payer that

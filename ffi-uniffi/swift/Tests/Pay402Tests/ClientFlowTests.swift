@@ -47,10 +47,18 @@ final class ClientFlowTests: XCTestCase {
             payerSeed: seed("payer"), feePayer: feePayer, mint: mint, payTo: payTo,
             tokenProgram: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", amount: "10000", decimals: 6,
             recentBlockhash: seed("blockhash"), memo: "0123456789abcdef0123456789abcdef")
-        let header = try jsonToHeader(json: """
-            {"x402Version":2,"resource":{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"},"accepted":\(offer),"payload":{"transaction":"\(wire.base64EncodedString())"}}
-            """)
-        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header, now: 0, options: VerifyOptions(feePayers: [feePayer]))
+        let required = """
+            {"x402Version":2,"resource":{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"},"accepts":[\(offer)]}
+            """
+        let header = try svmPaymentHeader(paymentRequiredJson: required, acceptIndex: 0, transaction: wire)
+        XCTAssertEqual(header.name, "PAYMENT-SIGNATURE")
+        XCTAssertThrowsError(try svmPaymentHeader(paymentRequiredJson: required, acceptIndex: 1, transaction: wire)) { error in
+            guard case let Pay402Error.Client(code, _) = error else {
+                return XCTFail("expected Pay402Error.Client, got \(error)")
+            }
+            XCTAssertEqual(code, "accept_index_out_of_range")
+        }
+        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header.value, now: 0, options: VerifyOptions(feePayers: [feePayer]))
         guard case let .svm(payment) = verified else {
             return XCTFail("expected a Solana payment, got \(verified)")
         }

@@ -27,9 +27,19 @@ class SolanaFlowTest {
     private val offer =
         """{"scheme":"exact","network":"$devnet","amount":"10000","asset":"$usdcDevnet","payTo":"$payTo","maxTimeoutSeconds":60,"extra":{"feePayer":"$feePayer"}}"""
 
+    private val resource = """{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"}"""
+    private val evmOffer =
+        """{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"""
+
+    /** The 402 offering an EVM entry, then [offer]. */
+    private val paymentRequired = """{"x402Version":2,"resource":$resource,"accepts":[$evmOffer,$offer]}"""
+
     /** The client: the transfer for [offer], carried in a v2 PAYMENT-SIGNATURE header. */
-    private fun pay(amount: String = "10000", memo: String? = "0123456789abcdef0123456789abcdef"): String {
-        val wire = svmBuildTransfer(
+    private fun pay(amount: String = "10000", memo: String? = "0123456789abcdef0123456789abcdef"): String =
+        svmPaymentHeader(paymentRequired, 1u, transfer(amount, memo)).value
+
+    private fun transfer(amount: String = "10000", memo: String? = "0123456789abcdef0123456789abcdef"): ByteArray =
+        svmBuildTransfer(
             payerSeed = payerSeed,
             feePayer = feePayer,
             mint = usdcDevnet,
@@ -40,10 +50,43 @@ class SolanaFlowTest {
             recentBlockhash = blockhash,
             memo = memo,
         )
+
+    @Test
+    fun `the payment header wraps the built transfer in the v2 and v1 envelopes`() {
+        val wire = transfer()
         val transaction = Base64.getEncoder().encodeToString(wire)
-        return jsonToHeader(
-            """{"x402Version":2,"resource":{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"},"accepted":$offer,"payload":{"transaction":"$transaction"}}""",
+        val v2 = svmPaymentHeader(paymentRequired, 1u, wire)
+        assertEquals("PAYMENT-SIGNATURE", v2.name)
+        // x402.md §3.4: resource, the chosen entry as accepted, the scheme payload.
+        assertEquals(
+            """{"x402Version":2,"resource":$resource,"accepted":$offer,"payload":{"transaction":"$transaction"}}""",
+            String(Base64.getDecoder().decode(v2.value)),
         )
+        assertInstanceOf(VerifiedPayment.Svm::class.java, verifyPayment(offer, v2.value, 0uL, VerifyOptions()))
+
+        val offerV1 =
+            """{"scheme":"exact","network":"solana-devnet","maxAmountRequired":"10000","resource":"https://api.example.com/premium","description":"","mimeType":"application/json","payTo":"$payTo","maxTimeoutSeconds":60,"asset":"$usdcDevnet","extra":{"feePayer":"$feePayer"}}"""
+        val v1 = svmPaymentHeader("""{"x402Version":1,"accepts":[$offerV1]}""", 0u, wire)
+        assertEquals("X-PAYMENT", v1.name)
+        assertEquals(
+            """{"x402Version":1,"scheme":"exact","network":"solana-devnet","payload":{"transaction":"$transaction"}}""",
+            String(Base64.getDecoder().decode(v1.value)),
+        )
+        val verified = verifyPayment(offerV1, v1.value, 0uL, VerifyOptions())
+        assertEquals(svmPayerAddress(payerSeed), verified.payer)
+    }
+
+    @Test
+    fun `the payment header refuses what it cannot carry`() {
+        val out = assertThrows<Pay402Exception.Client> { svmPaymentHeader(paymentRequired, 2u, transfer()) }
+        assertEquals("accept_index_out_of_range", out.code)
+        val evm = assertThrows<Pay402Exception.Client> { svmPaymentHeader(paymentRequired, 0u, transfer()) }
+        assertEquals("unsupported_network", evm.code)
+        val garbage = assertThrows<Pay402Exception.Client> { svmPaymentHeader(paymentRequired, 1u, ByteArray(3)) }
+        assertEquals("transaction_truncated", garbage.code)
+        assertTrue(garbage.reason.isNotEmpty())
+        val notA402 = assertThrows<Pay402Exception.X402> { svmPaymentHeader("{}", 0u, transfer()) }
+        assertTrue(notA402.code.isNotEmpty())
     }
 
     @Test
