@@ -190,6 +190,17 @@ def svm_build(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"transaction": pay402.base64_encode(wire)}
 
 
+def x402_svm_payment(i: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        transaction = pay402.base64_decode(i["transaction"], policy="standard")
+    except pay402.Error:
+        raise BadInput("transaction") from None
+    payment = pay402.svm_payment_header(
+        _raw(i, "payment_required"), transaction, accept_index=i.get("accept_index", 0)
+    )
+    return {"payment": payment.header_value}
+
+
 # --- EVM ------------------------------------------------------------------------------------
 
 
@@ -459,6 +470,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.typed_data": x402_typed_data,
     "x402.wallet_sign": x402_wallet_sign,
     "svm.build": svm_build,
+    "x402.svm_payment": x402_svm_payment,
     "evm.eip3009.digest": evm_eip3009_digest,
     "evm.eip3009.sign": evm_eip3009_sign,
     "evm.recover": evm_recover,

@@ -112,6 +112,12 @@ export function ops(p) {
       });
       return { transaction: t.transaction };
     },
+    "x402.svm_payment": (i) => {
+      if (typeof i.transaction !== "string") bad("transaction");
+      return {
+        payment: p.svmPaymentHeader(raw(i.payment_required), { transaction: i.transaction, acceptIndex: i.accept_index }).payment,
+      };
+    },
     "x402.sign": (i) => ({
       payment: p.x402Sign(raw(i.payment_required), {
         acceptIndex: i.accept_index, privateKey: i.private_key_hex, now: i.now, nonce: i.nonce,

@@ -2,7 +2,9 @@
 // @solana/kit and @solana-program/* exactly as the reference client builds them (x402.md §11.1),
 // with deterministic keys, plus one mutation per check with the expected code (VECTORS.md
 // "x402 on Solana"). Every transaction is also decoded with @solana/web3.js and its present
-// signatures checked with tweetnacl (a second, independent implementation).
+// signatures checked with tweetnacl (a second, independent implementation). The client's payment
+// headers around those transactions (x402.svm_payment) are `JSON.stringify` + base64 of the spec's
+// envelope.
 // Usage: node gen.mjs OUT_DIR
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -224,9 +226,63 @@ cases.push({
   expect: { ok: { transaction: t22 } },
 });
 
+// The client's payment header around a built transaction (x402.svm_payment): the envelope of
+// x402.md §2.3 (v1) / §3.4 (v2) with the Solana scheme payload of §11.1, as the reference client
+// writes it: `JSON.stringify`, then standard padded base64 (§4). v2 echoes the 402's `resource`,
+// the chosen entry as `accepted` and `extensions` when present; the 402's `error` is not echoed.
+const RESOURCE = { url: "https://api.example.com/premium", description: "Premium data", mimeType: "application/json" };
+const EVM_OFFER = {
+  scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+  payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" },
+};
+const EXTENSIONS = {
+  "payment-identifier": { info: { id: "pay_7f3c2a9e41d84b6c" }, schema: { type: "object", properties: { id: { type: "string" } } } },
+};
+const required2 = (accepts, more = {}) => ({ x402Version: 2, error: "PAYMENT-SIGNATURE header is required", resource: RESOURCE, accepts, ...more });
+const required1 = (accepts) => ({ x402Version: 1, error: "X-PAYMENT header is required", accepts });
+function envelope(required, index, transaction) {
+  const accepted = required.accepts[index];
+  if (required.x402Version === 1) {
+    return { x402Version: 1, scheme: accepted.scheme, network: accepted.network, payload: { transaction } };
+  }
+  const v2 = { x402Version: 2, resource: required.resource, accepted, payload: { transaction } };
+  if (required.extensions !== undefined) v2.extensions = required.extensions;
+  return v2;
+}
+const svmPayment = (name, paymentRequired, acceptIndex, transaction, expect) =>
+  cases.push({
+    name, op: "x402.svm_payment",
+    input: { payment_required: paymentRequired, ...(acceptIndex === undefined ? {} : { accept_index: acceptIndex }), transaction },
+    expect,
+  });
+const okPayment = (paymentRequired, index, transaction) => {
+  const payment = header(envelope(paymentRequired, index, transaction));
+  // The header carries the very transaction web3.js decoded and tweetnacl checked above.
+  const back = JSON.parse(Buffer.from(payment, "base64").toString("utf8"));
+  checkWithWeb3(back.payload.transaction, 1);
+  return { ok: { payment } };
+};
+
+const single2 = required2([reqV2()]);
+svmPayment("v2 PAYMENT-SIGNATURE around the reference client's transaction", single2, 0, standard, okPayment(single2, 0, standard));
+const single1 = required1([reqV1()]);
+svmPayment("v1 X-PAYMENT around the reference client's transaction (accept_index defaults to 0)", single1, undefined, standard, okPayment(single1, 0, standard));
+const mixed = required2([EVM_OFFER, memoReq], { extensions: EXTENSIONS });
+svmPayment("v2 second entry after an EVM one: accepted and extensions echoed", mixed, 1, withMemo, okPayment(mixed, 1, withMemo));
+const single22 = required2([reqV2()]);
+svmPayment("v2 around a Token-2022 transaction", single22, 0, t22, okPayment(single22, 0, t22));
+add("the x402.svm_payment v2 header with extensions verifies", memoReq, okPayment(mixed, 1, withMemo).ok.payment, { ok: okPayer });
+svmPayment("accept_index beyond accepts", mixed, 2, standard, err("accept_index_out_of_range"));
+svmPayment("the chosen entry is on EVM", mixed, 0, standard, err("unsupported_network"));
+const upto = required2([reqV2({ top: { scheme: "upto" } })]);
+svmPayment("the chosen entry's scheme is not exact", upto, 0, standard, err("unsupported_scheme"));
+const v1Caip2 = required1([reqV1({ top: { network: DEVNET } })]);
+svmPayment("a v1 entry naming its network in CAIP-2 (v1 uses names)", v1Caip2, 0, standard, err("unsupported_network"));
+svmPayment("bytes that are not a transaction (three zero bytes)", single2, 0, "AAAA", err("transaction_truncated"));
+
 const file = {
   suite: "x402-exact-svm-verify",
-  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402.md §11.1); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from x402.md §11.3 / VECTORS.md",
+  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402.md §11.1); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from x402.md §11.3 / VECTORS.md; x402.svm_payment headers are JSON.stringify + base64 of the x402.md §2.3 / §3.4 envelope around those transactions",
   cases,
 };
 writeFileSync(`${out}/x402-verify-svm.peers.json`, JSON.stringify(file, null, 2) + "\n");

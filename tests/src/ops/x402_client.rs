@@ -1,4 +1,5 @@
-//! `x402.sign`, `x402.select`, `x402.typed_data` and `x402.wallet_sign` ops (the paying side).
+//! `x402.sign`, `x402.select`, `x402.typed_data`, `x402.wallet_sign` and `x402.svm_payment` ops
+//! (the paying side).
 
 use super::{Outcome, code};
 use crate::input;
@@ -6,7 +7,9 @@ use pay402::U256;
 use pay402::evm::{Address, PrivateKey};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
-use pay402::x402::client::{AssetTransferMethod, PayerPolicy, PaymentDraft, select, sign_payment};
+use pay402::x402::client::{
+    AssetTransferMethod, PayerPolicy, PaymentDraft, select, sign_payment, write_svm_payment_header,
+};
 use pay402::x402::{Network, PaymentRequired, header};
 use serde_json::{Value, json};
 
@@ -47,6 +50,31 @@ pub(crate) fn sign(input: &Value) -> Outcome {
         &key,
         input::u64(input, "now")?,
         &nonce(input)?,
+        &mut scratch,
+        &mut out,
+    )
+    .map_err(|e| code(&e))?;
+    Ok(json!({ "payment": payment }))
+}
+
+/// `x402.svm_payment`: the payment header around a built Solana transaction (base64 input).
+pub(crate) fn svm_payment(input: &Value) -> Outcome {
+    let json = required_json(input)?;
+    let required = decode(&json)?;
+    let text = input::str(input, "transaction")?;
+    let mut wire = vec![0u8; pay402::base64::decoded_len_max(text.len())];
+    let transaction = pay402::base64::decode_into(
+        text.as_bytes(),
+        &pay402::base64::Base64Policy::STANDARD_PADDED,
+        &mut wire,
+    )
+    .map_err(|_| input::bad("transaction"))?;
+    let mut scratch = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(json.len() + text.len() * 2)];
+    let mut out = vec![0u8; scratch.len() * 4 / 3 + 4];
+    let payment = write_svm_payment_header(
+        &required,
+        accept_index(input)?,
+        transaction,
         &mut scratch,
         &mut out,
     )

@@ -79,6 +79,7 @@ object VectorOps {
         "x402.typed_data" -> x402TypedData(input)
         "x402.wallet_sign" -> x402WalletSign(input)
         "svm.build" -> svmBuild(input)
+        "x402.svm_payment" -> x402SvmPayment(input)
         "evm.eip3009.digest" -> eip3009Digest(input)
         "evm.eip3009.sign" -> eip3009SignOp(input)
         "evm.recover" -> evmRecover(input)
@@ -192,6 +193,16 @@ object VectorOps {
 
     private fun acceptIndex(input: JsonObject): UInt =
         if (input.containsKey("accept_index")) input.u64("accept_index").toUInt() else 0u
+
+    private fun x402SvmPayment(input: JsonObject): JsonObject {
+        val transaction = try {
+            Base64.getDecoder().decode(input.str("transaction"))
+        } catch (e: IllegalArgumentException) {
+            throw BadInput("transaction")
+        }
+        val header = svmPaymentHeader(required(input), acceptIndex(input), transaction)
+        return buildJsonObject { put("payment", header.value) }
+    }
 
     private fun x402Sign(input: JsonObject): JsonObject {
         val header = signPayment(required(input), acceptIndex(input), input.hex("private_key_hex"), input.u64("now"), input.hex("nonce"))
