@@ -7,7 +7,7 @@ use crate::convert::{Obj, array, get, grow, opt_string, opt_uint, string, u256};
 use crate::errors::{JsResult, arg_error, coded, core_error};
 use crate::x402::{accept_index, client_error, decode_required, required_text};
 use js_sys::Uint8Array;
-use pay402::base64::{Base64Policy, decode_into, decoded_len_max};
+use pay402::base64::{Base64Policy, decode_public_into, decoded_len_max};
 use pay402::svm::client::{DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE};
 use pay402::svm::transaction::MAX_TRANSACTION_LEN;
 use pay402::svm::{
@@ -137,7 +137,7 @@ fn transaction_bytes(v: &JsValue) -> JsResult<Vec<u8>> {
     let expected = || arg_error("transaction", "base64 text or a Uint8Array");
     let text = v.as_string().ok_or_else(expected)?;
     let mut out = vec![0u8; decoded_len_max(text.len())];
-    let n = decode_into(text.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut out)
+    let n = decode_public_into(text.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut out)
         .map_err(|_| expected())?
         .len();
     out.truncate(n);
