@@ -2,8 +2,8 @@
 // strict, against the published .d.ts): the main entry pays and serves, `pay402/verify`
 // serves; every annotation here is a claim about the published types.
 import {
-  x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner,
-  type Budget, type X402Payment, type X402Verified, type X402SvmVerified,
+  x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner, svmBuildTransfer, svmPaymentHeader,
+  type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
 } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
@@ -26,6 +26,14 @@ if (verified.kind !== "exact_svm") {
   const replayKey: Uint8Array = verified.replayKey;
   void amount; void chainId; void replayKey;
 }
+
+// main entry: Solana, the transfer wrapped in the payment header (base64 text or wire bytes)
+const feePayer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
+const transfer: SvmTransfer = svmBuildTransfer({ payerSeed: key, feePayer, mint: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU",
+  payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2", amount: 10_000n, decimals: 6, recentBlockhash: feePayer });
+const solana: SvmPayment = svmPaymentHeader(required, { transaction: transfer.transaction, acceptIndex: 0 });
+const solanaHeader: [string, string] = [solana.headerName, svmPaymentHeader(required, { transaction: new Uint8Array(0) }).payment];
+void solanaHeader;
 
 // main entry: the paying fetch and the middleware
 const budget: Budget = { networks: ["eip155:84532"], assets: [USDC], maxAmount: 10_000n, total: 100_000n };
@@ -50,6 +58,8 @@ const checksummed: string = verify.checksumAddress(recovered.toLowerCase());
 verify.x402Sign(required, { privateKey: key, now, nonce: new Uint8Array(32) });
 // @ts-expect-error neither is Solana
 verify.svmBuildTransfer;
+// @ts-expect-error nor the Solana payment header
+verify.svmPaymentHeader;
 void serverMiddleware; void checksummed;
 
 // edge handler: on failure `response` is always there
