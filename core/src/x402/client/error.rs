@@ -27,7 +27,8 @@ pub enum ClientError {
     },
     /// The entry's scheme is not `exact` (`unsupported_scheme`).
     UnsupportedScheme,
-    /// The entry's network is not a known EVM network (`unsupported_network`).
+    /// The entry's network is not one this payment kind can use: not a known EVM network for an
+    /// EVM payment, not a Solana cluster for a Solana one (`unsupported_network`).
     UnsupportedNetwork,
     /// The entry asks for Permit2 (`extra.assetTransferMethod: "permit2"`); this client signs
     /// EIP-3009 only (`permit2_not_supported`).
@@ -112,7 +113,9 @@ impl fmt::Display for ClientError {
                 )
             }
             Self::UnsupportedScheme => f.write_str("scheme is not `exact`"),
-            Self::UnsupportedNetwork => f.write_str("network is not a known EVM network"),
+            Self::UnsupportedNetwork => {
+                f.write_str("network is not a known EVM network (EVM payment) or Solana cluster (Solana payment)")
+            }
             Self::Permit2NotSupported => f.write_str(
                 "extra.assetTransferMethod is `permit2`; this client signs EIP-3009 only",
             ),
