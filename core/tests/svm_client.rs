@@ -8,10 +8,13 @@
 )]
 
 use pay402::ErrorCode;
+use pay402::base64::encode_into;
 use pay402::svm::{PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, build_transfer};
 use pay402::x402::client::write_svm_payment_header;
+use pay402::x402::verify_svm::TransactionDecodeFailure;
 use pay402::x402::{
-    AnyVerified, PaymentPayload, PaymentRequired, SvmPolicy, VerifyInput, verify_any_payment_header,
+    AnyVerified, PaymentPayload, PaymentRequired, SvmCheck, SvmPolicy, VerifyError, VerifyInput,
+    verify_any_payment_header,
 };
 
 const FEE_PAYER: &str = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
@@ -125,4 +128,69 @@ fn refuses_what_a_facilitator_would_refuse_to_parse() {
         header(&body, 0, &transaction(10_000)),
         Err("unsupported_network")
     );
+}
+
+/// The transaction text is decoded by the variable-time public base64 decoder: every malformed
+/// text is refused with the facilitator's verdict and the exact base64 detail.
+#[test]
+fn transaction_base64_catalogue() {
+    let entry = entry("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1");
+    let mut text = vec![0u8; 2048];
+    let good = encode_into(&transaction(10_000), &mut text)
+        .unwrap()
+        .to_owned();
+    let rows = [
+        (
+            "url-safe alphabet",
+            good.replace('+', "-").replace('/', "_"),
+            "base64_invalid_character",
+        ),
+        (
+            "space inside",
+            format!("{} {}", &good[..40], &good[40..]),
+            "base64_invalid_character",
+        ),
+        (
+            "truncated to 4n+1",
+            good[..=good.trim_end_matches('=').len() / 4 * 4].to_owned(),
+            "base64_invalid_length",
+        ),
+        (
+            "padding in the middle",
+            format!("{}=={}", &good[..40], &good[40..]),
+            "base64_invalid_padding",
+        ),
+        (
+            "non-canonical trailing bits",
+            "AR==".to_owned(),
+            "base64_non_canonical",
+        ),
+    ];
+    for (what, transaction, detail) in rows {
+        let json = format!(
+            r#"{{"x402Version":2,"resource":{{"url":"https://x"}},"accepted":{entry},"payload":{{"transaction":"{transaction}"}}}}"#
+        );
+        let mut header = vec![0u8; 8192];
+        let header = encode_into(json.as_bytes(), &mut header).unwrap();
+        let mut buf = vec![0u8; 8192];
+        let err = verify_any_payment_header(
+            entry.as_bytes(),
+            header.as_bytes(),
+            &mut buf,
+            &VerifyInput::at(0),
+            &SvmPolicy::default(),
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{what}: accepted"));
+        assert_eq!(
+            err.code(),
+            "invalid_exact_svm_payload_transaction_could_not_be_decoded",
+            "{what}"
+        );
+        let VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(e))) = err
+        else {
+            panic!("{what}: {err:?}")
+        };
+        assert_eq!(e.code(), detail, "{what}");
+    }
 }
