@@ -293,6 +293,24 @@ fn check_length_and_padding(scan: &Scan, padding: Padding) -> Result<(), Base64E
     }
 }
 
+/// The policy checks both decoders run before writing anything: characters, length and
+/// padding under `policy`, then room for the decoded bytes in an output of `out_len` bytes.
+/// Returns the unpadded body, whether it uses the URL-safe alphabet, and the decoded length.
+fn admit(
+    input: &[u8],
+    policy: Base64Policy,
+    out_len: usize,
+) -> Result<(&[u8], bool, usize), Base64Error> {
+    let scan = scan(input, policy.alphabets)?;
+    check_length_and_padding(&scan, policy.padding)?;
+    let decoded_len = decoded_len_max(scan.body_len);
+    if out_len < decoded_len {
+        return Err(Base64Error::BufferTooSmall);
+    }
+    let body = input.get(..scan.body_len).unwrap_or_default();
+    Ok((body, scan.url_safe, decoded_len))
+}
+
 /// Decodes `input` under `policy` into `out` and returns the decoded prefix of `out`.
 ///
 /// Guarantees:
@@ -323,17 +341,11 @@ pub fn decode_into<'o>(
     policy: &Base64Policy,
     out: &'o mut [u8],
 ) -> Result<&'o [u8], Base64Error> {
-    let scan = scan(input, policy.alphabets)?;
-    check_length_and_padding(&scan, policy.padding)?;
-    let decoded_len = decoded_len_max(scan.body_len);
-    if out.len() < decoded_len {
-        return Err(Base64Error::BufferTooSmall);
-    }
-    let body = input.get(..scan.body_len).unwrap_or_default();
+    let (body, url_safe, decoded_len) = admit(input, *policy, out.len())?;
 
     // Characters, length and padding are valid at this point, and `out` is large enough: the
     // only thing base64ct can still reject is a non-canonical last character.
-    let ok = if scan.url_safe {
+    let ok = if url_safe {
         Base64UrlUnpadded::decode(body, out).is_ok()
     } else {
         Base64Unpadded::decode(body, out).is_ok()
@@ -368,13 +380,10 @@ pub fn decode_public_into<'o>(
     policy: &Base64Policy,
     out: &'o mut [u8],
 ) -> Result<&'o [u8], Base64Error> {
-    let scan = scan(input, policy.alphabets)?;
-    check_length_and_padding(&scan, policy.padding)?;
-    let decoded_len = decoded_len_max(scan.body_len);
-    let (Some(body), Some(target)) = (input.get(..scan.body_len), out.get_mut(..decoded_len))
-    else {
-        return Err(Base64Error::BufferTooSmall);
-    };
+    let (body, _, decoded_len) = admit(input, *policy, out.len())?;
+    let target = out
+        .get_mut(..decoded_len)
+        .ok_or(Base64Error::BufferTooSmall)?;
     // `scan` admitted only alphabet characters, so every lookup below is a sextet, and the
     // body length is not ≡ 1 (mod 4), so the tail has 0, 2 or 3 characters.
     let sextets = |chars: &[u8]| {
