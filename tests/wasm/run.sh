@@ -88,7 +88,7 @@ browser() {
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || return 1
   fi
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
-  cp "$HERE"/smoke.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/"
+  cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/"
   cp "$ROOT"/tests/vectors/*.json "$PROJECT/vectors/"
   (cd "$ROOT/tests/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json"
   local port=$((20000 + RANDOM % 20000))

@@ -1,24 +1,12 @@
 // The smoke suite run in Node (CJS and ESM) and in headless Chromium (./web build): every
 // module answers, errors carry name/code, and the client and server helpers pay each other.
 // `smoke(p)` takes the package's exports and resolves to { passed, failed, lines }.
+import { harness } from "./harness.mjs";
 const HELPERS = ["privateKeySigner", "eip1193Signer", "readPaymentRequired", "createPayment", "wrapFetch",
   "wrapFetchL402", "paymentRequired", "verifyPayment", "verifyRequest", "x402Middleware", "memoryReplayStore", "verifyL402"];
 
 export async function smoke(p) {
-  const lines = [];
-  let passed = 0, failed = 0;
-  async function t(name, fn) {
-    try { await fn(); passed++; lines.push(`ok   ${name}`); }
-    catch (e) { failed++; lines.push(`FAIL ${name}: ${e && e.stack || e}`); }
-  }
-  const eq = (a, b, what) => { if (a !== b) throw new Error(`${what}: expected ${String(b)}, got ${String(a)}`); };
-  const throwsCode = (fn, name, code) => {
-    try { fn(); } catch (e) {
-      if (!(e instanceof Error)) throw new Error("not an Error");
-      eq(e.name, name, "name"); eq(e.code, code, "code"); return e;
-    }
-    throw new Error("did not throw");
-  };
+  const { t, eq, throwsCode, result } = harness();
   const key = new Uint8Array(32).fill(0x11);
   const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
   const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: USDC,
@@ -139,5 +127,5 @@ export async function smoke(p) {
     const out = again.onEvent(1002500, "close");
     eq(out.state, "ended", "state"); eq(out.end.refund, 275n, "refund");
   });
-  return { passed, failed, lines };
+  return result();
 }

@@ -2,6 +2,7 @@
 // only it), run by node-verify.cjs (require) and node-verify.mjs (import, and `pay402/verify/web`).
 // `verifySmoke(v, p)` takes the verify entry's exports and the main entry's (which signs the
 // payments), and resolves to { passed, failed, lines }.
+import { harness } from "./harness.mjs";
 
 /** Everything `pay402/verify` exports: its wasm functions, then its helpers. */
 export const VERIFY_EXPORTS = ["checksumAddress", "eip3009Digest", "keccak256", "permit2Digest", "recoverAddress",
@@ -14,20 +15,7 @@ const ABSENT = ["x402Sign", "x402Select", "x402TypedData", "x402WalletSign", "pe
   "offersDecode", "Ws402Meter"];
 
 export async function verifySmoke(v, p) {
-  const lines = [];
-  let passed = 0, failed = 0;
-  async function t(name, fn) {
-    try { await fn(); passed++; lines.push(`ok   ${name}`); }
-    catch (e) { failed++; lines.push(`FAIL ${name}: ${e && e.stack || e}`); }
-  }
-  const eq = (a, b, what) => { if (a !== b) throw new Error(`${what}: expected ${String(b)}, got ${String(a)}`); };
-  const throwsCode = (fn, name, code) => {
-    try { fn(); } catch (e) {
-      if (!(e instanceof Error)) throw new Error("not an Error");
-      eq(e.name, name, "name"); eq(e.code, code, "code"); return e;
-    }
-    throw new Error("did not throw");
-  };
+  const { t, eq, throwsCode, result } = harness();
   const fakeRes = () => ({ headers: {}, setHeader(k, val) { this.headers[k] = val; }, end(b) { this.body = b; } });
   const key = new Uint8Array(32).fill(0x11);
   const payer = p.privateKeyToAddress(key);
@@ -124,5 +112,5 @@ export async function verifySmoke(v, p) {
     const settlement = v.x402DecodeHeader("settle_response", res.headers["PAYMENT-RESPONSE"]);
     eq(JSON.parse(settlement.json).transaction, "0xabc", "PAYMENT-RESPONSE");
   });
-  return { passed, failed, lines };
+  return result();
 }
