@@ -46,6 +46,18 @@ def _build(**overrides: Any) -> bytes:
     return pay402.svm_build_transfer(bytes.fromhex(i["payer_seed_hex"]), **kwargs)
 
 
+# An EVM offer (x402.md §3.3), for the tests that mix networks.
+EVM_OFFER = {
+    "scheme": "exact",
+    "network": "eip155:84532",
+    "amount": "10000",
+    "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+    "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+    "maxTimeoutSeconds": 60,
+    "extra": {"name": "USDC", "version": "2"},
+}
+
+
 def test_peer_vector_round_trip_build_then_verify() -> None:
     wire = _build()
     b64 = pay402.base64_encode(wire)
@@ -121,19 +133,10 @@ def test_verify_payment_stays_evm_only_and_verify_any_payment_covers_evm() -> No
     with pytest.raises(pay402.X402Error) as info:
         pay402.verify_payment(REQ_JSON, VERIFY["input"]["payment"], now=0)
     assert info.value.code == "invalid_network"
-    evm_req = {
-        "scheme": "exact",
-        "network": "eip155:84532",
-        "amount": "10000",
-        "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-        "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
-        "maxTimeoutSeconds": 60,
-        "extra": {"name": "USDC", "version": "2"},
-    }
-    required = json.dumps({"x402Version": 2, "resource": {"url": "https://x"}, "accepts": [evm_req]})
+    required = json.dumps({"x402Version": 2, "resource": {"url": "https://x"}, "accepts": [EVM_OFFER]})
     now, nonce = 1_740_672_100, bytes([0x42] * 32)
     signed = pay402.sign_payment(required, bytes([0x11] * 32), now=now, nonce=nonce)
-    req_json = json.dumps(evm_req)
+    req_json = json.dumps(EVM_OFFER)
     v = pay402.verify_any_payment(req_json, signed.header_value, now=now)
     assert isinstance(v, pay402.Verified)
     assert v == pay402.verify_payment(req_json, signed.header_value, now=now)
@@ -185,15 +188,6 @@ def test_addresses() -> None:
 
 # --- the payment header around a built transaction ---------------------------------------------
 
-EVM_OFFER = {
-    "scheme": "exact",
-    "network": "eip155:84532",
-    "amount": "10000",
-    "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-    "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
-    "maxTimeoutSeconds": 60,
-    "extra": {"name": "USDC", "version": "2"},
-}
 RESOURCE = {"url": "https://api.example.com/premium", "description": "", "mimeType": "application/json"}
 # The v1 reference-client case of the peer file: its requirements.
 REQ_V1 = next(c for c in CASES if c["op"] == "x402.verify" and c["input"]["requirements"]["network"] == "solana-devnet")[
