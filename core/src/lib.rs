@@ -10,7 +10,6 @@ pub mod error;
 pub mod hex;
 pub mod http_auth;
 pub mod json;
-pub(crate) mod members;
 pub mod u256;
 pub mod writer;
 

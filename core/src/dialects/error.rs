@@ -2,22 +2,19 @@
 
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::http_auth::AuthError;
-use crate::json::JsonError;
-use crate::members::FieldIssue;
+use crate::json::{FieldIssue, JsonError};
 
 /// Why a sandbox body, a `PayPer402` challenge, an amount or a single-use proof was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DialectError {
     /// The text is not valid JSON.
     Json(JsonError),
     /// The body is not a JSON object.
     NotAnObject,
-    /// A required member is absent.
-    MissingField(&'static str),
-    /// A member has the wrong JSON type.
-    WrongType(&'static str),
-    /// A member has an unusable value (fractional amount, malformed date).
-    InvalidValue(&'static str),
+    /// A member is missing, of the wrong JSON type or has an unusable value; the code is the
+    /// issue's (`missing_field`, `wrong_type`, `invalid_value`).
+    Field(FieldIssue),
     /// The `WWW-Authenticate` value does not parse (RFC 9110).
     Challenge(AuthError),
     /// No `Bearer` challenge with an `amount` parameter.
@@ -38,11 +35,7 @@ pub enum DialectError {
 
 impl From<FieldIssue> for DialectError {
     fn from(issue: FieldIssue) -> Self {
-        match issue {
-            FieldIssue::Missing(f) => Self::MissingField(f),
-            FieldIssue::WrongType(f) => Self::WrongType(f),
-            FieldIssue::Invalid(f) => Self::InvalidValue(f),
-        }
+        Self::Field(issue)
     }
 }
 
@@ -63,9 +56,7 @@ impl core::fmt::Display for DialectError {
         match self {
             Self::Json(e) => write!(f, "body is not valid JSON: {e}"),
             Self::NotAnObject => f.write_str("body is not a JSON object"),
-            Self::MissingField(k) => write!(f, "body lacks `{k}`"),
-            Self::WrongType(k) => write!(f, "member `{k}` has the wrong type"),
-            Self::InvalidValue(k) => write!(f, "member `{k}` has an invalid value"),
+            Self::Field(issue) => write!(f, "body member {issue}"),
             Self::Challenge(e) => write!(f, "WWW-Authenticate does not parse: {e}"),
             Self::NoPaymentChallenge => f.write_str("no Bearer challenge with an amount parameter"),
             Self::InvalidAmount => f.write_str("decimal amount is malformed or too large"),
@@ -85,9 +76,7 @@ impl ErrorCode for DialectError {
         match self {
             Self::Json(_) => "invalid_json",
             Self::NotAnObject => "not_an_object",
-            Self::MissingField(_) => "missing_field",
-            Self::WrongType(_) => "wrong_type",
-            Self::InvalidValue(_) => "invalid_value",
+            Self::Field(issue) => issue.code(),
             Self::Challenge(_) => "invalid_challenge",
             Self::NoPaymentChallenge => "no_payment_challenge",
             Self::InvalidAmount => "invalid_amount",

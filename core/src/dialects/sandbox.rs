@@ -1,8 +1,7 @@
 //! The x402 developer sandbox's 402 body and `X-PAYMENT` token (ws402-and-seeds.md §5).
 
 use super::error::DialectError;
-use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, FieldIssue, member, member_any};
+use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
@@ -48,31 +47,29 @@ impl<'a> SandboxRequirements<'a> {
     /// `payment_requirements` object).
     pub fn decode(body: &'a [u8]) -> Result<Self, DialectError> {
         let root = RawValue::parse(body)?;
-        if root.kind() != Kind::Object {
-            return Err(DialectError::NotAnObject);
-        }
-        let o = match member(&root, "payment_requirements") {
-            Some(inner) => members::object(inner, "payment_requirements")?,
-            None => root,
+        let o = match root.field("payment_requirements").value() {
+            Some(inner) => Object::from_value(inner, "payment_requirements")?,
+            None => Object::new(root).ok_or(DialectError::NotAnObject)?,
         };
-        let s = |k: &'static str| members::req_str(&o, &[k], false);
-        let amount = member(&o, "amount").ok_or(FieldIssue::Missing("amount"))?;
+        let s = |k: &'static str| o.field(k).str();
+        let amount = o.field("amount");
+        amount.required()?;
         let expires_at = s("expires_at")?;
         let mut buf = [0u8; 64];
         let text = expires_at
             .unescape_into(&mut buf)
-            .map_err(|_| DialectError::InvalidValue("expires_at"))?;
+            .map_err(|_| FieldIssue::invalid_value("expires_at"))?;
         Ok(Self {
             id: s("id")?,
             product: s("product")?,
-            amount: members::amount("amount", &amount)?,
+            amount: amount.amount()?,
             currency: s("currency")?,
             chain: s("chain")?,
             facilitator: s("facilitator")?,
             expires_at,
             expires_at_unix: crate::offers::rfc3339_unix(text)
-                .ok_or(DialectError::InvalidValue("expires_at"))?,
-            recipient: members::opt_str(member_any(&o, &["recipient"]), false)?,
+                .ok_or(FieldIssue::invalid_value("expires_at"))?,
+            recipient: o.field("recipient").opt_str()?,
         })
     }
 

@@ -59,6 +59,7 @@ mod cursor;
 mod equal;
 mod error;
 mod number;
+mod object;
 mod parse;
 mod string;
 mod value;
@@ -74,6 +75,7 @@ mod tests;
 
 pub use equal::values_equal;
 pub use error::{JsonError, JsonErrorKind};
+pub use object::{Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object};
 pub use string::{Chars, JsonStr};
 pub use value::{Elements, Kind, Members, RawValue};
 pub use write::{

@@ -61,6 +61,27 @@ impl<'a> JsonStr<'a> {
         core::str::from_utf8(written).map_err(|_| BufferTooSmall)
     }
 
+    /// The decoded text when it is at most `buf.len()` bytes long: borrowed from the source
+    /// when it has no escapes, otherwise unescaped into `buf`. `None` when it is longer, so
+    /// `buf`'s length is also a cap on what the caller parses further.
+    ///
+    /// ```
+    /// use pay402::json::JsonStr;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(JsonStr::Escaped(r"\u0041B").text_in(&mut buf), Some("AB"));
+    /// assert_eq!(JsonStr::Escaped("ABCDE").text_in(&mut buf), None);
+    /// ```
+    pub fn text_in<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str>
+    where
+        'a: 'b,
+    {
+        match self.as_plain() {
+            Some(text) if text.len() <= buf.len() => Some(text),
+            Some(_) => None,
+            None => self.unescape_into(buf).ok(),
+        }
+    }
+
     /// `true` when the decoded text equals `s`. Needs no buffer.
     pub fn eq_str(&self, s: &str) -> bool {
         match self.as_plain() {

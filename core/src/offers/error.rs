@@ -1,22 +1,19 @@
 //! The one error enum of the offers module.
 
 use crate::error::{BufferTooSmall, ErrorCode};
-use crate::json::JsonError;
-use crate::members::FieldIssue;
+use crate::json::{FieldIssue, JsonError};
 
 /// Why a Fewsats offers document, webhook or entitlement record was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OffersError {
     /// The text is not valid JSON (RFC 8259, no duplicate keys).
     Json(JsonError),
     /// The document (or an offer) is not a JSON object.
     NotAnObject,
-    /// A required member is absent, `null`, or a Go zero value (`""`, `0`).
-    MissingField(&'static str),
-    /// A member has the wrong JSON type.
-    WrongType(&'static str),
-    /// A member has an unusable value (a fractional amount, a malformed date).
-    InvalidValue(&'static str),
+    /// A member is missing, of the wrong JSON type or has an unusable value; the code is the
+    /// issue's (`missing_field`, `wrong_type`, `invalid_value`).
+    Field(FieldIssue),
     /// An offer `type` other than `one-time`/`one-off`/`top-up`/`subscription`.
     UnknownOfferType,
     /// More offers or payment methods than the fixed capacity.
@@ -41,11 +38,7 @@ pub enum OffersError {
 
 impl From<FieldIssue> for OffersError {
     fn from(issue: FieldIssue) -> Self {
-        match issue {
-            FieldIssue::Missing(f) => Self::MissingField(f),
-            FieldIssue::WrongType(f) => Self::WrongType(f),
-            FieldIssue::Invalid(f) => Self::InvalidValue(f),
-        }
+        Self::Field(issue)
     }
 }
 
@@ -66,9 +59,7 @@ impl core::fmt::Display for OffersError {
         match self {
             Self::Json(e) => write!(f, "offers document is not valid JSON: {e}"),
             Self::NotAnObject => f.write_str("offers document or offer is not a JSON object"),
-            Self::MissingField(k) => write!(f, "offers document lacks `{k}`"),
-            Self::WrongType(k) => write!(f, "offers member `{k}` has the wrong type"),
-            Self::InvalidValue(k) => write!(f, "offers member `{k}` has an invalid value"),
+            Self::Field(issue) => write!(f, "offers document member {issue}"),
             Self::UnknownOfferType => f.write_str("offer `type` is not a known offer type"),
             Self::TooMany(k) => write!(f, "too many `{k}` for the fixed capacity"),
             Self::NoOffers => f.write_str("the 402 body holds no offer"),
@@ -92,9 +83,7 @@ impl ErrorCode for OffersError {
         match self {
             Self::Json(_) => "invalid_json",
             Self::NotAnObject => "not_an_object",
-            Self::MissingField(_) => "missing_field",
-            Self::WrongType(_) => "wrong_type",
-            Self::InvalidValue(_) => "invalid_value",
+            Self::Field(issue) => issue.code(),
             Self::UnknownOfferType => "unknown_offer_type",
             Self::TooMany(_) => "too_many",
             Self::NoOffers => "no_offers",

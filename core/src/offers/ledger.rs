@@ -8,6 +8,7 @@
 
 use super::error::OffersError;
 use super::offer::{Offer, OfferType};
+use crate::json::FieldIssue;
 use sha2::{Digest, Sha256};
 
 /// What one paid offer grants.
@@ -35,19 +36,17 @@ impl Grant {
         match offer.offer_type {
             OfferType::OneTime => Ok(Self::OneTime),
             OfferType::TopUp => Ok(Self::TopUp {
-                credits: offer.balance.ok_or(OffersError::MissingField("balance"))?,
+                credits: offer.balance.ok_or(FieldIssue::missing("balance"))?,
             }),
             OfferType::Subscription => {
-                let text = offer
-                    .duration
-                    .ok_or(OffersError::MissingField("duration"))?;
+                let text = offer.duration.ok_or(FieldIssue::missing("duration"))?;
                 let mut buf = [0u8; 64];
                 let s = text
                     .unescape_into(&mut buf)
-                    .map_err(|_| OffersError::InvalidValue("duration"))?;
+                    .map_err(|_| FieldIssue::invalid_value("duration"))?;
                 Ok(Self::Subscription {
                     duration_seconds: super::duration_seconds(s)
-                        .ok_or(OffersError::InvalidValue("duration"))?,
+                        .ok_or(FieldIssue::invalid_value("duration"))?,
                 })
             }
         }

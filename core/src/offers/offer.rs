@@ -1,8 +1,7 @@
 //! One offer of the Fewsats 402 body (l402.md §16.2, §16.3).
 
 use super::error::OffersError;
-use crate::json::{ArrayWriter, JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, member_any};
+use crate::json::{ArrayWriter, Field, FieldIssue, JsonStr, Kind, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 use heapless::Vec;
@@ -77,35 +76,26 @@ pub struct Offer<'a> {
 impl<'a> Offer<'a> {
     /// Reads one offer object, tolerating every dialect of l402.md §16.3.
     pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
-        if v.kind() != Kind::Object {
-            return Err(OffersError::NotAnObject);
-        }
-        let o = &v;
-        let ty = members::req_str(o, &["type"], true)?;
+        let o = Object::new(v).ok_or(OffersError::NotAnObject)?;
+        let ty = o.field("type").nonempty_str()?;
         let offer_type = OfferType::parse(&ty).ok_or(OffersError::UnknownOfferType)?;
-        let amount = match member_any(o, &["amount"]) {
-            Some((k, a)) => members::amount(k, &a)?,
-            None => U256::ZERO,
-        };
+        let amount = o.field("amount").opt_amount()?.unwrap_or(U256::ZERO);
         if amount.is_zero() {
-            return Err(OffersError::MissingField("amount"));
+            return Err(FieldIssue::missing("amount").into());
         }
-        let balance = match member_any(o, &["balance", "credits"]) {
-            Some((k, b)) => Some(members::uint(k, &b)?).filter(|b| *b != 0),
-            None => None,
-        };
+        let balance = o
+            .field_any(&["balance", "credits"])
+            .optional(Field::u64_or_string)?
+            .filter(|b| *b != 0);
         let mut payment_methods = Vec::new();
-        if let Some((_, list)) = member_any(o, &["payment_methods"]) {
-            let elements = list
-                .elements()
-                .ok_or(OffersError::WrongType("payment_methods"))?;
+        if let Some(elements) = o.field("payment_methods").opt_array()? {
             for e in elements {
                 let name = match e.kind() {
                     Kind::String => e.as_str(),
-                    Kind::Object => members::member(&e, "payment_type").and_then(|t| t.as_str()),
+                    Kind::Object => e.field("payment_type").value().and_then(|t| t.as_str()),
                     _ => None,
                 }
-                .ok_or(OffersError::WrongType("payment_methods"))?;
+                .ok_or(FieldIssue::wrong_type("payment_methods"))?;
                 if name.is_empty() {
                     continue;
                 }
@@ -115,14 +105,14 @@ impl<'a> Offer<'a> {
             }
         }
         Ok(Self {
-            id: members::req_str(o, &["id", "offer_id"], true)?,
-            title: members::opt_str(member_any(o, &["title"]), true)?,
-            description: members::opt_str(member_any(o, &["description"]), true)?,
+            id: o.field_any(&["id", "offer_id"]).nonempty_str()?,
+            title: o.field("title").opt_nonempty_str()?,
+            description: o.field("description").opt_nonempty_str()?,
             offer_type,
             amount,
-            currency: members::req_str(o, &["currency"], true)?,
+            currency: o.field("currency").nonempty_str()?,
             balance,
-            duration: members::opt_str(member_any(o, &["duration"]), true)?,
+            duration: o.field("duration").opt_nonempty_str()?,
             payment_methods,
         })
     }

@@ -2,8 +2,7 @@
 
 use super::error::OffersError;
 use super::offer::Offer;
-use crate::json::{ArrayWriter, JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, member_any};
+use crate::json::{ArrayWriter, JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 use heapless::Vec;
 
@@ -52,13 +51,11 @@ pub struct OffersBody<'a> {
 impl<'a> OffersBody<'a> {
     /// Decodes a 402 response body.
     pub fn decode(text: &'a [u8]) -> Result<Self, OffersError> {
-        let root = RawValue::parse(text)?;
-        if root.kind() != Kind::Object {
-            return Err(OffersError::NotAnObject);
-        }
-        let o = &root;
-        let (key, list) = member_any(o, &["offers", "offer"]).ok_or(OffersError::NoOffers)?;
-        let elements = list.elements().ok_or(OffersError::WrongType(key))?;
+        let o = Object::new(RawValue::parse(text)?).ok_or(OffersError::NotAnObject)?;
+        let elements = o
+            .field_any(&["offers", "offer"])
+            .opt_array()?
+            .ok_or(OffersError::NoOffers)?;
         let mut offers = Vec::new();
         for e in elements {
             offers
@@ -69,11 +66,11 @@ impl<'a> OffersBody<'a> {
             return Err(OffersError::NoOffers);
         }
         Ok(Self {
-            version: members::req_str(o, &["version"], true)?,
-            payment_request_url: members::req_str(o, &["payment_request_url"], true)?,
-            payment_context_token: members::req_str(o, &["payment_context_token"], true)?,
+            version: o.field("version").nonempty_str()?,
+            payment_request_url: o.field("payment_request_url").nonempty_str()?,
+            payment_context_token: o.field("payment_context_token").nonempty_str()?,
             offers,
-            terms_url: members::opt_str(member_any(o, &["terms_url"]), true)?,
+            terms_url: o.field("terms_url").opt_nonempty_str()?,
         })
     }
 

@@ -1,8 +1,7 @@
 //! Step 2 of the offers flow: the payment request and its response (l402.md §16.4).
 
 use super::error::OffersError;
-use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, member_any};
+use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 
 /// The body `POST`ed to `payment_request_url`.
@@ -42,17 +41,13 @@ pub struct PaymentRequest<'a> {
 impl<'a> PaymentRequest<'a> {
     /// Decodes a payment request body (Go zero values as absent).
     pub fn decode(text: &'a [u8]) -> Result<Self, OffersError> {
-        let root = RawValue::parse(text)?;
-        if root.kind() != Kind::Object {
-            return Err(OffersError::NotAnObject);
-        }
-        let o = &root;
+        let o = Object::new(RawValue::parse(text)?).ok_or(OffersError::NotAnObject)?;
         Ok(Self {
-            offer_id: members::req_str(o, &["offer_id"], true)?,
-            payment_method: members::req_str(o, &["payment_method"], true)?,
-            payment_context_token: members::req_str(o, &["payment_context_token"], true)?,
-            chain: members::opt_str(member_any(o, &["chain"]), true)?,
-            asset: members::opt_str(member_any(o, &["asset"]), true)?,
+            offer_id: o.field("offer_id").nonempty_str()?,
+            payment_method: o.field("payment_method").nonempty_str()?,
+            payment_context_token: o.field("payment_context_token").nonempty_str()?,
+            chain: o.field("chain").opt_nonempty_str()?,
+            asset: o.field("asset").opt_nonempty_str()?,
         })
     }
 
@@ -111,26 +106,22 @@ pub struct PaymentRequestResponse<'a> {
 impl<'a> PaymentRequestResponse<'a> {
     /// Decodes the response body.
     pub fn decode(text: &'a [u8]) -> Result<Self, OffersError> {
-        let root = RawValue::parse(text)?;
-        if root.kind() != Kind::Object {
-            return Err(OffersError::NotAnObject);
-        }
-        let o = &root;
-        let pr = members::req_object(o, &["payment_request"])?;
-        let s = |k: &'static [&'static str]| members::opt_str(member_any(&pr, k), true);
+        let o = Object::new(RawValue::parse(text)?).ok_or(OffersError::NotAnObject)?;
+        let pr = o.field("payment_request").object()?;
+        let s = |k: &'static [&'static str]| pr.field_any(k).opt_nonempty_str();
         let resp = Self {
-            version: members::opt_str(member_any(o, &["version"]), true)?,
-            offer_id: members::opt_str(member_any(o, &["offer_id"]), true)?,
+            version: o.field("version").opt_nonempty_str()?,
+            offer_id: o.field("offer_id").opt_nonempty_str()?,
             lightning_invoice: s(&["lightning_invoice", "invoice"])?,
             checkout_url: s(&["checkout_url", "check_url"])?,
             address: s(&["address"])?,
             asset: s(&["asset"])?,
             chain: s(&["chain"])?,
-            expires_at: members::opt_str(member_any(o, &["expires_at"]), true)?,
+            expires_at: o.field("expires_at").opt_nonempty_str()?,
         };
         if resp.address.is_some() {
-            resp.asset.ok_or(OffersError::MissingField("asset"))?;
-            resp.chain.ok_or(OffersError::MissingField("chain"))?;
+            resp.asset.ok_or(FieldIssue::missing("asset"))?;
+            resp.chain.ok_or(FieldIssue::missing("chain"))?;
         }
         if resp.lightning_invoice.is_none() && resp.checkout_url.is_none() && resp.address.is_none()
         {
@@ -148,10 +139,10 @@ impl<'a> PaymentRequestResponse<'a> {
         let mut buf = [0u8; 64];
         let s = text
             .unescape_into(&mut buf)
-            .map_err(|_| OffersError::InvalidValue("expires_at"))?;
+            .map_err(|_| FieldIssue::invalid_value("expires_at"))?;
         rfc3339_unix(s)
             .map(Some)
-            .ok_or(OffersError::InvalidValue("expires_at"))
+            .ok_or(OffersError::Field(FieldIssue::invalid_value("expires_at")))
     }
 
     /// Writes the canonical compact JSON: `version`?, `offer_id`?, `payment_request`

@@ -1,23 +1,20 @@
 //! The one error enum of the WS402 module.
 
 use crate::error::{BufferTooSmall, ErrorCode};
-use crate::json::JsonError;
-use crate::members::FieldIssue;
+use crate::json::{FieldIssue, JsonError};
 use crate::x402::VerifyError;
 
 /// Why a WS402 message, schema, session record or prepayment was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Ws402Error {
     /// The text is not valid JSON (RFC 8259, no duplicate keys).
     Json(JsonError),
     /// The message or schema is not a JSON object.
     NotAnObject,
-    /// A required member is absent.
-    MissingField(&'static str),
-    /// A member has the wrong JSON type.
-    WrongType(&'static str),
-    /// A member has an unusable value (fractional or negative amount, wrong protocol name).
-    InvalidValue(&'static str),
+    /// A member is missing, of the wrong JSON type or has an unusable value; the code is the
+    /// issue's (`missing_field`, `wrong_type`, `invalid_value`).
+    Field(FieldIssue),
     /// `type` names no WS402 message.
     UnknownMessageType,
     /// A session record does not have [`super::SESSION_RECORD_LEN`] bytes.
@@ -39,11 +36,7 @@ pub enum Ws402Error {
 
 impl From<FieldIssue> for Ws402Error {
     fn from(issue: FieldIssue) -> Self {
-        match issue {
-            FieldIssue::Missing(f) => Self::MissingField(f),
-            FieldIssue::WrongType(f) => Self::WrongType(f),
-            FieldIssue::Invalid(f) => Self::InvalidValue(f),
-        }
+        Self::Field(issue)
     }
 }
 
@@ -64,9 +57,7 @@ impl core::fmt::Display for Ws402Error {
         match self {
             Self::Json(e) => write!(f, "WS402 message is not valid JSON: {e}"),
             Self::NotAnObject => f.write_str("WS402 message is not a JSON object"),
-            Self::MissingField(k) => write!(f, "WS402 message lacks `{k}`"),
-            Self::WrongType(k) => write!(f, "WS402 member `{k}` has the wrong type"),
-            Self::InvalidValue(k) => write!(f, "WS402 member `{k}` has an invalid value"),
+            Self::Field(issue) => write!(f, "WS402 message member {issue}"),
             Self::UnknownMessageType => f.write_str("WS402 message `type` is unknown"),
             Self::RecordLength => f.write_str("WS402 session record has the wrong length"),
             Self::RecordVersion => f.write_str("WS402 session record version is not supported"),
@@ -88,9 +79,7 @@ impl ErrorCode for Ws402Error {
         match self {
             Self::Json(_) => "invalid_json",
             Self::NotAnObject => "not_an_object",
-            Self::MissingField(_) => "missing_field",
-            Self::WrongType(_) => "wrong_type",
-            Self::InvalidValue(_) => "invalid_value",
+            Self::Field(issue) => issue.code(),
             Self::UnknownMessageType => "unknown_message_type",
             Self::RecordLength => "invalid_record_length",
             Self::RecordVersion => "unsupported_record_version",

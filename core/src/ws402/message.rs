@@ -4,8 +4,7 @@
 use super::error::Ws402Error;
 use super::meter::Meter;
 use super::schema::quoted_amount;
-use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, FieldIssue, member};
+use crate::json::{FieldIssue, JsonStr, Kind, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
@@ -114,18 +113,6 @@ pub enum Message<'a> {
     },
 }
 
-fn req<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<RawValue<'a>, FieldIssue> {
-    member(obj, key).ok_or(FieldIssue::Missing(key))
-}
-
-fn text<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<JsonStr<'a>, FieldIssue> {
-    members::req_str(obj, &[key], false)
-}
-
-fn opt_text<'a>(obj: &RawValue<'a>, key: &'static str) -> Result<Option<JsonStr<'a>>, FieldIssue> {
-    members::opt_str(members::member_any(obj, &[key]), false)
-}
-
 impl<'a> Message<'a> {
     /// The `type` name.
     pub fn type_name(&self) -> &'static str {
@@ -142,54 +129,50 @@ impl<'a> Message<'a> {
 
     /// Decodes one text frame.
     pub fn decode(frame: &'a [u8]) -> Result<Self, Ws402Error> {
-        let obj = RawValue::parse(frame)?;
-        if obj.kind() != Kind::Object {
-            return Err(Ws402Error::NotAnObject);
-        }
-        let ty = text(&obj, "type")?;
-        let o = &obj;
+        let o = Object::new(RawValue::parse(frame)?).ok_or(Ws402Error::NotAnObject)?;
+        let ty = o.field("type").str()?;
         Ok(if ty.eq_str("payment_proof") {
-            let proof = req(o, "proof")?;
+            let proof = o.field("proof").required()?;
             match proof.kind() {
                 Kind::String => Self::PaymentProof(PaymentProof::X402(
-                    proof.as_str().ok_or(FieldIssue::WrongType("proof"))?,
+                    proof.as_str().ok_or(FieldIssue::wrong_type("proof"))?,
                 )),
                 Kind::Object => Self::PaymentProof(PaymentProof::Legacy(proof)),
-                _ => return Err(Ws402Error::WrongType("proof")),
+                _ => return Err(FieldIssue::wrong_type("proof").into()),
             }
         } else if ty.eq_str("payment_rejected") {
             Self::PaymentRejected {
-                reason: text(o, "reason")?,
+                reason: o.field("reason").str()?,
             }
         } else if ty.eq_str("session_started") {
             Self::SessionStarted {
-                session_id: text(o, "sessionId")?,
-                balance: members::amount("balance", &req(o, "balance")?)?,
-                price_per_second: members::amount("pricePerSecond", &req(o, "pricePerSecond")?)?,
+                session_id: o.field("sessionId").str()?,
+                balance: o.field("balance").amount()?,
+                price_per_second: o.field("pricePerSecond").amount()?,
             }
         } else if ty.eq_str("usage_update") {
             Self::UsageUpdate(UsageUpdate {
-                session_id: text(o, "sessionId")?,
-                elapsed_seconds: members::uint("elapsedSeconds", &req(o, "elapsedSeconds")?)?,
-                consumed: members::amount("consumedAmount", &req(o, "consumedAmount")?)?,
-                remaining: members::amount("remainingBalance", &req(o, "remainingBalance")?)?,
-                bytes_transferred: members::uint("bytesTransferred", &req(o, "bytesTransferred")?)?,
-                message_count: members::uint("messageCount", &req(o, "messageCount")?)?,
+                session_id: o.field("sessionId").str()?,
+                elapsed_seconds: o.field("elapsedSeconds").u64_or_string()?,
+                consumed: o.field("consumedAmount").amount()?,
+                remaining: o.field("remainingBalance").amount()?,
+                bytes_transferred: o.field("bytesTransferred").u64_or_string()?,
+                message_count: o.field("messageCount").u64_or_string()?,
             })
         } else if ty.eq_str("balance_exhausted") {
             Self::BalanceExhausted {
-                message: opt_text(o, "message")?,
+                message: o.field("message").opt_str()?,
             }
         } else if ty.eq_str("max_duration_reached") {
             Self::MaxDurationReached {
-                message: opt_text(o, "message")?,
+                message: o.field("message").opt_str()?,
             }
         } else if ty.eq_str("http_access_granted") {
             Self::HttpAccessGranted {
-                session_id: text(o, "sessionId")?,
-                http_token: text(o, "httpToken")?,
-                resource_url: text(o, "resourceUrl")?,
-                message: opt_text(o, "message")?,
+                session_id: o.field("sessionId").str()?,
+                http_token: o.field("httpToken").str()?,
+                resource_url: o.field("resourceUrl").str()?,
+                message: o.field("message").opt_str()?,
             }
         } else {
             return Err(Ws402Error::UnknownMessageType);

@@ -1,8 +1,7 @@
 //! The WS402 pricing schema served over HTTP before a session (ws402-and-seeds.md §2.2).
 
 use super::error::Ws402Error;
-use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};
-use crate::members::{self, FieldIssue, member, member_any};
+use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
@@ -72,49 +71,41 @@ impl<'a> Schema<'a> {
     /// Decodes a schema document (bare or wrapped).
     pub fn decode(text: &'a [u8]) -> Result<Self, Ws402Error> {
         let root = RawValue::parse(text)?;
-        if root.kind() != Kind::Object {
-            return Err(Ws402Error::NotAnObject);
-        }
-        let obj = match member(&root, "ws402Schema") {
-            Some(inner) => members::object(inner, "ws402Schema")?,
-            None => root,
+        let obj = match root.field("ws402Schema").value() {
+            Some(inner) => Object::from_value(inner, "ws402Schema")?,
+            None => Object::new(root).ok_or(Ws402Error::NotAnObject)?,
         };
-        Self::from_value(&obj)
+        Self::read(&obj)
     }
 
-    /// Decodes a schema from an already parsed object.
+    /// Decodes a schema from an already parsed object (`not_an_object` for any other value).
     pub fn from_value(obj: &RawValue<'a>) -> Result<Self, Ws402Error> {
-        let protocol = members::req_str(obj, &["protocol"], false)?;
+        Self::read(&Object::new(*obj).ok_or(Ws402Error::NotAnObject)?)
+    }
+
+    fn read(obj: &Object<'a>) -> Result<Self, Ws402Error> {
+        let protocol = obj.field("protocol").str()?;
         if !protocol.eq_str("ws402") {
-            return Err(Ws402Error::InvalidValue("protocol"));
+            return Err(FieldIssue::invalid_value("protocol").into());
         }
-        let p = members::req_object(obj, &["pricing"])?;
-        let req = |o: &RawValue<'a>, k: &'static str| member(o, k).ok_or(FieldIssue::Missing(k));
+        let p = obj.field("pricing").object()?;
         let pricing = Pricing {
-            price_per_second: members::amount("pricePerSecond", &req(&p, "pricePerSecond")?)?,
-            currency: members::req_str(&p, &["currency"], false)?,
-            estimated_duration: members::uint("estimatedDuration", &req(&p, "estimatedDuration")?)?,
-            total_price: members::amount("totalPrice", &req(&p, "totalPrice")?)?,
+            price_per_second: p.field("pricePerSecond").amount()?,
+            currency: p.field("currency").str()?,
+            estimated_duration: p.field("estimatedDuration").u64_or_string()?,
+            total_price: p.field("totalPrice").amount()?,
         };
         if pricing.computed_total() != Some(pricing.total_price) {
-            return Err(Ws402Error::InvalidValue("totalPrice"));
+            return Err(FieldIssue::invalid_value("totalPrice").into());
         }
-        let raw_object = |k: &'static str| -> Result<Option<RawValue<'a>>, FieldIssue> {
-            member_any(obj, &[k])
-                .map(|(k, v)| members::object(v, k))
-                .transpose()
-        };
         Ok(Self {
-            version: members::req_str(obj, &["version"], false)?,
-            resource_id: members::req_str(obj, &["resourceId"], false)?,
-            websocket_endpoint: members::req_str(obj, &["websocketEndpoint"], false)?,
+            version: obj.field("version").str()?,
+            resource_id: obj.field("resourceId").str()?,
+            websocket_endpoint: obj.field("websocketEndpoint").str()?,
             pricing,
-            payment_details: raw_object("paymentDetails")?,
-            max_session_duration: members::uint(
-                "maxSessionDuration",
-                &req(obj, "maxSessionDuration")?,
-            )?,
-            resource_info: raw_object("resourceInfo")?,
+            payment_details: obj.field("paymentDetails").opt_raw_object()?,
+            max_session_duration: obj.field("maxSessionDuration").u64_or_string()?,
+            resource_info: obj.field("resourceInfo").opt_raw_object()?,
         })
     }
 

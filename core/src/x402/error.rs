@@ -10,7 +10,7 @@ use crate::base64::Base64Error;
 use crate::error::ErrorCode;
 use crate::evm::{Address, AddressError, SignatureError};
 use crate::hex::HexError;
-use crate::json::JsonError;
+use crate::json::{FieldIssue, FieldIssueKind, JsonError};
 use crate::u256::U256Error;
 use core::fmt;
 
@@ -88,6 +88,24 @@ impl DecodeError {
             field: self.field,
             reason: self.reason,
         }
+    }
+}
+
+/// A field reader's issue, at the top level of the object read (the decoder of a parent
+/// places it with `within`). A string too long to parse further is `invalid_value`.
+impl From<FieldIssue> for DecodeError {
+    fn from(issue: FieldIssue) -> Self {
+        let reason = match issue.kind() {
+            FieldIssueKind::Missing => DecodeReason::MissingField,
+            FieldIssueKind::WrongType => DecodeReason::WrongType,
+            FieldIssueKind::InvalidValue | FieldIssueKind::TooLong { .. } => {
+                DecodeReason::InvalidValue
+            }
+            FieldIssueKind::Amount(e) => DecodeReason::Amount(e),
+            FieldIssueKind::Address(e) => DecodeReason::Address(e),
+            FieldIssueKind::Hex(e) => DecodeReason::Hex(e),
+        };
+        Self::new(issue.key(), reason)
     }
 }
 

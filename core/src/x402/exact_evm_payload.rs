@@ -2,9 +2,8 @@
 //! `{signature, authorization: {from, to, value, validAfter, validBefore, nonce}}`.
 
 use super::error::{DecodeError, DecodeReason};
-use super::field;
 use crate::evm::{Address, TransferWithAuthorization};
-use crate::json::RawValue;
+use crate::json::{Object, RawValue};
 
 /// Longest signature accepted, in bytes. EOA signatures are 65 (or 64, ERC-2098) bytes; smart
 /// wallet signatures (EIP-1271, ERC-6492 wrappers) are longer and are carried through so the host
@@ -24,10 +23,10 @@ impl<'a> ExactEvmPayload<'a> {
     /// Decodes an EIP-3009 `payload` object. Use [`PayloadKind::of`] first to tell it from a
     /// Permit2 or Solana payload.
     pub fn from_json_value(payload: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(payload, "payload")?;
-        let signature = field::required_str(&obj, "signature")?;
+        let obj = Object::from_value(payload, "payload")?;
+        let signature = obj.field("signature").str()?;
         let signature_hex = signature_hex(signature.as_plain())?;
-        let auth = field::required_object(&obj, "authorization")?;
+        let auth = obj.field("authorization").raw_object()?;
         let authorization =
             decode_authorization(&auth).map_err(|e| e.within("payload.authorization"))?;
         Ok(Self {
@@ -45,12 +44,12 @@ impl<'a> ExactEvmPayload<'a> {
 
 fn decode_authorization(auth: &RawValue<'_>) -> Result<TransferWithAuthorization, DecodeError> {
     Ok(TransferWithAuthorization {
-        from: field::required_address(auth, "from")?,
-        to: field::required_address(auth, "to")?,
-        value: field::required_amount(auth, "value")?,
-        valid_after: field::required_amount(auth, "validAfter")?,
-        valid_before: field::required_amount(auth, "validBefore")?,
-        nonce: field::required_bytes32(auth, "nonce")?,
+        from: auth.field("from").address()?,
+        to: auth.field("to").address()?,
+        value: auth.field("value").amount()?,
+        valid_after: auth.field("validAfter").amount()?,
+        valid_before: auth.field("validBefore").amount()?,
+        nonce: auth.field("nonce").bytes32()?,
     })
 }
 
@@ -93,11 +92,11 @@ pub enum PayloadKind {
 impl PayloadKind {
     /// Classifies a scheme payload by its keys.
     pub fn of(payload: &RawValue<'_>) -> Self {
-        if field::member(payload, "authorization").is_some() {
+        if payload.field("authorization").value().is_some() {
             Self::Eip3009
-        } else if field::member(payload, "permit2Authorization").is_some() {
+        } else if payload.field("permit2Authorization").value().is_some() {
             Self::Permit2
-        } else if field::member(payload, "transaction").is_some() {
+        } else if payload.field("transaction").value().is_some() {
             Self::SolanaTransaction
         } else {
             Self::Unknown

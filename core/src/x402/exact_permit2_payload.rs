@@ -34,8 +34,6 @@
 
 use super::error::{DecodeError, DecodeReason};
 use super::exact_evm_payload::signature_hex;
-use super::field;
-use super::field::str_text;
 use super::network::Network;
 use super::payment_requirements::{PaymentRequirements, write_amount};
 use crate::error::{BufferTooSmall, ErrorCode};
@@ -44,7 +42,7 @@ use crate::evm::permit2::{
     X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY, permit2_domain,
 };
 use crate::evm::{Address, PrivateKey};
-use crate::json::{ObjectWriter, RawValue, write_string};
+use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue, write_string};
 use crate::u256::U256;
 use crate::writer::Writer;
 use core::fmt;
@@ -76,10 +74,10 @@ impl<'a> ExactPermit2Payload<'a> {
     /// Decodes a Permit2 `payload` object. Use [`super::PayloadKind::of`] first to tell it from
     /// an EIP-3009 or Solana payload.
     pub fn from_json_value(payload: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(payload, "payload")?;
-        let signature = field::required_str(&obj, "signature")?;
+        let obj = Object::from_value(payload, "payload")?;
+        let signature = obj.field("signature").str()?;
         let signature_hex = signature_hex(signature.as_plain())?;
-        let auth = field::required_object(&obj, "permit2Authorization")?;
+        let auth = obj.field("permit2Authorization").raw_object()?;
         let authorization = decode_authorization(&auth)?;
         Ok(Self {
             signature_hex,
@@ -110,27 +108,31 @@ impl<'a> ExactPermit2Payload<'a> {
 const AUTH: &str = "payload.permit2Authorization";
 
 fn decode_authorization(auth: &RawValue<'_>) -> Result<Permit2Authorization, DecodeError> {
-    let within = |e: DecodeError| e.within(AUTH);
-    let from = field::required_address(auth, "from").map_err(within)?;
-    let permitted = field::required_object(auth, "permitted").map_err(within)?;
-    let permitted = TokenPermissions {
-        token: field::required_address(&permitted, "token")
-            .map_err(|e| e.within("payload.permit2Authorization.permitted"))?,
-        amount: field::required_amount(&permitted, "amount")
-            .map_err(|e| e.within("payload.permit2Authorization.permitted"))?,
-    };
-    let spender = field::required_address(auth, "spender").map_err(within)?;
-    let nonce = field::required_uint256_dec_or_hex(auth, "nonce").map_err(within)?;
-    let deadline = field::required_amount(auth, "deadline").map_err(within)?;
-    let witness = field::required_object(auth, "witness").map_err(within)?;
-    let in_witness = |e: DecodeError| e.within("payload.permit2Authorization.witness");
-    let to = field::required_address(&witness, "to").map_err(in_witness)?;
-    let valid_after = field::required_amount(&witness, "validAfter").map_err(in_witness)?;
-    let witness = match field::member(&witness, "facilitator") {
+    let within = |e: FieldIssue| DecodeError::from(e).within(AUTH);
+    let from = auth.field("from").address().map_err(within)?;
+    let permitted = auth.field("permitted").raw_object().map_err(within)?;
+    let permitted =
+        TokenPermissions {
+            token: permitted.field("token").address().map_err(|e| {
+                DecodeError::from(e).within("payload.permit2Authorization.permitted")
+            })?,
+            amount: permitted.field("amount").amount().map_err(|e| {
+                DecodeError::from(e).within("payload.permit2Authorization.permitted")
+            })?,
+        };
+    let spender = auth.field("spender").address().map_err(within)?;
+    let nonce = auth.field("nonce").uint256().map_err(within)?;
+    let deadline = auth.field("deadline").amount().map_err(within)?;
+    let witness = auth.field("witness").raw_object().map_err(within)?;
+    let in_witness =
+        |e: FieldIssue| DecodeError::from(e).within("payload.permit2Authorization.witness");
+    let to = witness.field("to").address().map_err(in_witness)?;
+    let valid_after = witness.field("validAfter").amount().map_err(in_witness)?;
+    let witness = match witness.field("facilitator").value() {
         None => Permit2Witness::Exact { to, valid_after },
         Some(_) => Permit2Witness::Upto {
             to,
-            facilitator: field::required_address(&witness, "facilitator").map_err(in_witness)?,
+            facilitator: witness.field("facilitator").address().map_err(in_witness)?,
             valid_after,
         },
     };
@@ -185,13 +187,13 @@ impl Permit2Authorization {
         };
         let mut net = [0u8; 128];
         let Some(Network::Eip155 { chain_id }) =
-            str_text(&r.network, &mut net).and_then(Network::from_caip2)
+            r.network.text_in(&mut net).and_then(Network::from_caip2)
         else {
             return Err(Permit2SignError::InvalidNetwork);
         };
-        let address = |key: &'static str, text| -> Result<Address, Permit2SignError> {
+        let address = |key: &'static str, text: JsonStr<'_>| -> Result<Address, Permit2SignError> {
             let mut buf = [0u8; 64];
-            str_text(&text, &mut buf)
+            text.text_in(&mut buf)
                 .and_then(|t| Address::parse(t.as_bytes()).ok())
                 .ok_or(Permit2SignError::InvalidRequirements(DecodeError::new(
                     key,
@@ -212,7 +214,7 @@ impl Permit2Authorization {
             let facilitator = r
                 .extra
                 .as_ref()
-                .and_then(|extra| field::member(extra, "facilitatorAddress"))
+                .and_then(|extra| extra.field("facilitatorAddress").value())
                 .and_then(|v| v.as_str())
                 .ok_or(Permit2SignError::MissingFacilitatorAddress)?;
             let facilitator = address("facilitatorAddress", facilitator)?;

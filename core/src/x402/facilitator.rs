@@ -1,12 +1,12 @@
 //! Facilitator HTTP API bodies (x402.md §12): `POST /verify` and `POST /settle` requests,
 //! the `/verify` response, and `GET /supported`. The `/settle` response is [`super::SettleResponse`].
 
+use super::X402Version;
 use super::error::{DecodeError, DecodeReason};
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::PaymentRequirements;
-use super::{X402Version, field};
 use crate::error::BufferTooSmall;
-use crate::json::{ArrayWriter, JsonStr, ObjectWriter, RawValue};
+use crate::json::{ArrayWriter, JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 use heapless::Vec;
 
@@ -32,13 +32,13 @@ pub type SettleRequest<'a> = VerifyRequest<'a>;
 impl<'a> VerifyRequest<'a> {
     /// Decodes a request body.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let obj = field::object(parse(json)?, "body")?;
-        let x402_version = field::x402_version(&obj)?;
+        let obj = Object::from_value(parse(json)?, "body")?;
+        let x402_version = X402Version::read(&obj)?;
         let payment_payload =
-            PaymentPayload::from_json_value(field::required(&obj, "paymentPayload")?)
+            PaymentPayload::from_json_value(obj.field("paymentPayload").required()?)
                 .map_err(|e| e.within("paymentPayload"))?;
         let payment_requirements = PaymentRequirements::from_json_value_versioned(
-            field::required(&obj, "paymentRequirements")?,
+            obj.field("paymentRequirements").required()?,
             x402_version,
         )
         .map_err(|e| e.within("paymentRequirements"))?;
@@ -79,13 +79,13 @@ pub struct VerifyResponse<'a> {
 impl<'a> VerifyResponse<'a> {
     /// Decodes a `/verify` response body.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let obj = field::object(parse(json)?, "body")?;
+        let obj = Object::from_value(parse(json)?, "body")?;
         Ok(Self {
-            is_valid: field::required_bool(&obj, "isValid")?,
-            invalid_reason: field::optional_str(&obj, "invalidReason")?,
-            invalid_message: field::optional_str(&obj, "invalidMessage")?,
-            payer: field::optional_str(&obj, "payer")?,
-            extensions: field::optional_object(&obj, "extensions")?,
+            is_valid: obj.field("isValid").bool()?,
+            invalid_reason: obj.field("invalidReason").opt_str()?,
+            invalid_message: obj.field("invalidMessage").opt_str()?,
+            payer: obj.field("payer").opt_str()?,
+            extensions: obj.field("extensions").opt_raw_object()?,
         })
     }
 
@@ -139,8 +139,10 @@ pub struct SupportedResponse<'a> {
 impl<'a> SupportedResponse<'a> {
     /// Decodes a `/supported` body.
     pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
-        let obj = field::object(parse(json)?, "body")?;
-        let elements = field::required(&obj, "kinds")?
+        let obj = Object::from_value(parse(json)?, "body")?;
+        let elements = obj
+            .field("kinds")
+            .required()?
             .elements()
             .ok_or(DecodeError::new("kinds", DecodeReason::WrongType))?;
         let mut kinds = Vec::new();
@@ -155,14 +157,14 @@ impl<'a> SupportedResponse<'a> {
                 )
             })?;
         }
-        let extensions = field::member(&obj, "extensions");
+        let extensions = obj.field("extensions").value();
         if extensions.is_some_and(|e| e.elements().is_none()) {
             return Err(DecodeError::new("extensions", DecodeReason::WrongType));
         }
         Ok(Self {
             kinds,
             extensions,
-            signers: field::optional_object(&obj, "signers")?,
+            signers: obj.field("signers").opt_raw_object()?,
         })
     }
 
@@ -196,11 +198,11 @@ impl<'a> SupportedResponse<'a> {
 }
 
 fn decode_kind(value: RawValue<'_>) -> Result<SupportedKind<'_>, DecodeError> {
-    let obj = field::object(value, "kinds[]")?;
+    let obj = Object::from_value(value, "kinds[]")?;
     Ok(SupportedKind {
-        x402_version: field::x402_version(&obj)?,
-        scheme: field::required_str(&obj, "scheme")?,
-        network: field::required_str(&obj, "network")?,
-        extra: field::optional_object(&obj, "extra")?,
+        x402_version: X402Version::read(&obj)?,
+        scheme: obj.field("scheme").str()?,
+        network: obj.field("network").str()?,
+        extra: obj.field("extra").opt_raw_object()?,
     })
 }

@@ -27,7 +27,6 @@ pub mod error;
 pub mod exact_evm_payload;
 pub mod exact_permit2_payload;
 pub mod facilitator;
-mod field;
 pub mod header;
 pub mod network;
 pub mod payment_payload;
@@ -71,6 +70,21 @@ pub enum X402Version {
 }
 
 impl X402Version {
+    /// Reads the `x402Version` member: a JSON integer, 1 or 2 (`invalid_x402_version`
+    /// otherwise, `missing_field` or `wrong_type` when absent or not a number).
+    pub(crate) fn read(obj: &crate::json::Object<'_>) -> Result<Self, DecodeError> {
+        const KEY: &str = "x402Version";
+        let value = obj.field(KEY).required()?;
+        if value.kind() != crate::json::Kind::Number {
+            return Err(DecodeError::new(KEY, DecodeReason::WrongType));
+        }
+        match value.as_u64() {
+            Some(1) => Ok(Self::V1),
+            Some(2) => Ok(Self::V2),
+            _ => Err(DecodeError::new(KEY, DecodeReason::UnsupportedVersion)),
+        }
+    }
+
     /// The number written in `x402Version`.
     pub const fn number(self) -> u64 {
         match self {

@@ -3,9 +3,9 @@
 use super::error::{DecodeError, DecodeReason};
 use super::payment_requirements::PaymentRequirementsV2;
 use super::resource_info::ResourceInfo;
-use super::{X402Version, field, header};
+use super::{X402Version, header};
 use crate::error::BufferTooSmall;
-use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::json::{JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 
 /// v1 `{x402Version: 1, scheme, network, payload}`.
@@ -69,24 +69,24 @@ impl<'a> PaymentPayload<'a> {
 
     /// Decodes an already parsed JSON value.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "body")?;
-        match field::x402_version(&obj)? {
+        let obj = Object::from_value(value, "body")?;
+        match X402Version::read(&obj)? {
             X402Version::V1 => Ok(Self::V1(PaymentPayloadV1 {
-                scheme: field::required_str(&obj, "scheme")?,
-                network: field::required_str(&obj, "network")?,
-                payload: field::required_object(&obj, "payload")?,
+                scheme: obj.field("scheme").str()?,
+                network: obj.field("network").str()?,
+                payload: obj.field("payload").raw_object()?,
             })),
             X402Version::V2 => Ok(Self::V2(PaymentPayloadV2 {
-                resource: field::member(&obj, "resource")
+                resource: obj
+                    .field("resource")
+                    .value()
                     .map(ResourceInfo::from_json_value)
                     .transpose()
                     .map_err(|e| e.within("resource"))?,
-                accepted: PaymentRequirementsV2::from_json_value(field::required(
-                    &obj, "accepted",
-                )?)
-                .map_err(|e| e.within("accepted"))?,
-                payload: field::required_object(&obj, "payload")?,
-                extensions: field::optional_object(&obj, "extensions")?,
+                accepted: PaymentRequirementsV2::from_json_value(obj.field("accepted").required()?)
+                    .map_err(|e| e.within("accepted"))?,
+                payload: obj.field("payload").raw_object()?,
+                extensions: obj.field("extensions").opt_raw_object()?,
             })),
         }
     }

@@ -5,9 +5,9 @@ use super::payment_requirements::{
     PaymentRequirements, PaymentRequirementsV1, PaymentRequirementsV2,
 };
 use super::resource_info::ResourceInfo;
-use super::{X402Version, field, header};
+use super::{X402Version, header};
 use crate::error::BufferTooSmall;
-use crate::json::{ArrayWriter, JsonStr, ObjectWriter, RawValue};
+use crate::json::{ArrayWriter, JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 use heapless::Vec;
 
@@ -68,18 +68,18 @@ impl<'a> PaymentRequired<'a> {
 
     /// Decodes an already parsed JSON value.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "body")?;
-        match field::x402_version(&obj)? {
+        let obj = Object::from_value(value, "body")?;
+        match X402Version::read(&obj)? {
             X402Version::V1 => Ok(Self::V1(PaymentRequiredV1 {
-                error: field::optional_str(&obj, "error")?,
+                error: obj.field("error").opt_str()?,
                 accepts: accepts(&obj, PaymentRequirementsV1::from_json_value)?,
             })),
             X402Version::V2 => Ok(Self::V2(PaymentRequiredV2 {
-                error: field::optional_str(&obj, "error")?,
-                resource: ResourceInfo::from_json_value(field::required(&obj, "resource")?)
+                error: obj.field("error").opt_str()?,
+                resource: ResourceInfo::from_json_value(obj.field("resource").required()?)
                     .map_err(|e| e.within("resource"))?,
                 accepts: accepts(&obj, PaymentRequirementsV2::from_json_value)?,
-                extensions: field::optional_object(&obj, "extensions")?,
+                extensions: obj.field("extensions").opt_raw_object()?,
             })),
         }
     }
@@ -149,11 +149,13 @@ impl<'a> PaymentRequired<'a> {
 
 /// Decodes the `accepts` array with `decode` for each entry.
 fn accepts<'a, T>(
-    obj: &impl field::Members<'a>,
+    obj: &Object<'a>,
     decode: impl Fn(RawValue<'a>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T, MAX_ACCEPTS>, DecodeError> {
     const KEY: &str = "accepts";
-    let elements = field::required(obj, KEY)?
+    let elements = obj
+        .field(KEY)
+        .required()?
         .elements()
         .ok_or(DecodeError::new(KEY, DecodeReason::WrongType))?;
     let mut out = Vec::new();

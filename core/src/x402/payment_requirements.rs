@@ -1,10 +1,9 @@
 //! `PaymentRequirements`: one way to pay, as offered in a 402 (x402.md §2.2 v1, §3.3 v2).
 
 use super::X402Version;
-use super::error::DecodeError;
-use super::field;
+use super::error::{DecodeError, DecodeReason};
 use crate::error::BufferTooSmall;
-use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::json::{JsonStr, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
@@ -71,19 +70,19 @@ pub enum PaymentRequirements<'a> {
 impl<'a> PaymentRequirementsV1<'a> {
     /// Decodes a v1 requirements object.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "paymentRequirements")?;
+        let obj = Object::from_value(value, "paymentRequirements")?;
         Ok(Self {
-            scheme: field::required_str(&obj, "scheme")?,
-            network: field::required_str(&obj, "network")?,
-            max_amount_required: field::required_amount(&obj, "maxAmountRequired")?,
-            asset: field::required_str(&obj, "asset")?,
-            pay_to: field::required_str(&obj, "payTo")?,
-            resource: field::required_str(&obj, "resource")?,
-            description: field::required_str(&obj, "description")?,
-            mime_type: field::optional_str(&obj, "mimeType")?,
-            output_schema: field::member(&obj, "outputSchema"),
-            max_timeout_seconds: field::required_positive_u64(&obj, "maxTimeoutSeconds")?,
-            extra: field::optional_object(&obj, "extra")?,
+            scheme: obj.field("scheme").str()?,
+            network: obj.field("network").str()?,
+            max_amount_required: obj.field("maxAmountRequired").amount()?,
+            asset: obj.field("asset").str()?,
+            pay_to: obj.field("payTo").str()?,
+            resource: obj.field("resource").str()?,
+            description: obj.field("description").str()?,
+            mime_type: obj.field("mimeType").opt_str()?,
+            output_schema: obj.field("outputSchema").value(),
+            max_timeout_seconds: obj.field("maxTimeoutSeconds").positive_u64()?,
+            extra: obj.field("extra").opt_raw_object()?,
         })
     }
 
@@ -116,15 +115,15 @@ impl<'a> PaymentRequirementsV1<'a> {
 impl<'a> PaymentRequirementsV2<'a> {
     /// Decodes a v2 requirements object, keeping its source text.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "paymentRequirements")?;
+        let obj = Object::from_value(value, "paymentRequirements")?;
         Ok(Self {
-            scheme: field::required_str(&obj, "scheme")?,
-            network: field::required_str(&obj, "network")?,
-            amount: field::required_amount(&obj, "amount")?,
-            asset: field::required_str(&obj, "asset")?,
-            pay_to: field::required_str(&obj, "payTo")?,
-            max_timeout_seconds: field::required_positive_u64(&obj, "maxTimeoutSeconds")?,
-            extra: field::optional_object(&obj, "extra")?,
+            scheme: obj.field("scheme").str()?,
+            network: obj.field("network").str()?,
+            amount: obj.field("amount").amount()?,
+            asset: obj.field("asset").str()?,
+            pay_to: obj.field("payTo").str()?,
+            max_timeout_seconds: obj.field("maxTimeoutSeconds").positive_u64()?,
+            extra: obj.field("extra").opt_raw_object()?,
             raw: Some(obj.raw()),
         })
     }
@@ -155,11 +154,29 @@ impl<'a> PaymentRequirementsV2<'a> {
 }
 
 impl<'a> PaymentRequirements<'a> {
+    /// Decodes the JSON text of one requirements object (v1 or v2, told apart as
+    /// [`PaymentRequirements::from_json_value`] does). Text that is not JSON fails at `body`.
+    ///
+    /// ```
+    /// use pay402::x402::{PaymentRequirements, X402Version};
+    /// let json = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60}"#;
+    /// let requirements = PaymentRequirements::from_json(json)?;
+    /// assert_eq!(requirements.version(), X402Version::V2);
+    /// let err = PaymentRequirements::from_json(b"{").unwrap_err();
+    /// assert_eq!((err.field(), pay402::ErrorCode::code(&err)), ("body", "json_unexpected_end"));
+    /// # Ok::<(), pay402::x402::DecodeError>(())
+    /// ```
+    pub fn from_json(json: &'a [u8]) -> Result<Self, DecodeError> {
+        let value =
+            RawValue::parse(json).map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))?;
+        Self::from_json_value(value)
+    }
+
     /// Decodes a requirements object; the version is told by its amount field (`amount` for v2,
     /// `maxAmountRequired` for v1).
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "paymentRequirements")?;
-        if field::member(&obj, "amount").is_some() {
+        let obj = Object::from_value(value, "paymentRequirements")?;
+        if obj.field("amount").is_present() {
             PaymentRequirementsV2::from_json_value(obj.raw()).map(Self::V2)
         } else {
             PaymentRequirementsV1::from_json_value(obj.raw()).map(Self::V1)

@@ -1,9 +1,8 @@
 //! v2 `ResourceInfo`: the protected resource, top-level in `PaymentRequired` (x402.md §3.3).
 
 use super::error::{DecodeError, DecodeReason};
-use super::field;
 use crate::error::BufferTooSmall;
-use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::json::{JsonStr, Object, ObjectWriter, RawValue};
 use crate::writer::Writer;
 
 /// `{url, description?, mimeType?}`, borrowed from the decoded JSON.
@@ -23,15 +22,15 @@ pub struct ResourceInfo<'a> {
 impl<'a> ResourceInfo<'a> {
     /// Decodes a `resource` object.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "resource")?;
-        let url = field::required_str(&obj, "url")?;
+        let obj = Object::from_value(value, "resource")?;
+        let url = obj.field("url").str()?;
         if url.is_empty() {
             return Err(DecodeError::new("url", DecodeReason::InvalidValue));
         }
         Ok(Self {
             url,
-            description: field::optional_str(&obj, "description")?,
-            mime_type: field::optional_str(&obj, "mimeType")?,
+            description: obj.field("description").opt_str()?,
+            mime_type: obj.field("mimeType").opt_str()?,
             raw: Some(obj.raw()),
         })
     }

@@ -2,10 +2,10 @@
 //! `PAYMENT-RESPONSE`, and the facilitator's `/settle` answer, §12).
 
 use super::error::{DecodeError, DecodeReason};
+use super::header;
 use super::payment_requirements::write_amount;
-use super::{field, header};
 use crate::error::BufferTooSmall;
-use crate::json::{JsonStr, ObjectWriter, RawValue};
+use crate::json::{JsonStr, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
@@ -48,16 +48,16 @@ impl<'a> SettleResponse<'a> {
 
     /// Decodes an already parsed JSON value.
     pub fn from_json_value(value: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = field::object(value, "body")?;
+        let obj = Object::from_value(value, "body")?;
         Ok(Self {
-            success: field::required_bool(&obj, "success")?,
-            error_reason: field::optional_str(&obj, "errorReason")?,
-            error_message: field::optional_str(&obj, "errorMessage")?,
-            transaction: field::optional_str(&obj, "transaction")?,
-            network: field::required_str(&obj, "network")?,
-            payer: field::optional_str(&obj, "payer")?,
-            amount: field::optional_amount(&obj, "amount")?,
-            extensions: field::optional_object(&obj, "extensions")?,
+            success: obj.field("success").bool()?,
+            error_reason: obj.field("errorReason").opt_str()?,
+            error_message: obj.field("errorMessage").opt_str()?,
+            transaction: obj.field("transaction").opt_str()?,
+            network: obj.field("network").str()?,
+            payer: obj.field("payer").opt_str()?,
+            amount: obj.field("amount").opt_amount()?,
+            extensions: obj.field("extensions").opt_raw_object()?,
         })
     }
 

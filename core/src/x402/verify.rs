@@ -30,6 +30,7 @@
 //!
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
 
+use super::X402Version;
 use super::error::{DecodeError, DecodeReason, SignatureFailure, VerifyError};
 use super::exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 use super::network::Network;
@@ -38,7 +39,6 @@ use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 use super::verify_permit2::verify_permit2;
 use super::verify_svm::{SvmPolicy, SvmVerified, verify_exact_svm};
-use super::{X402Version, field};
 use crate::evm::{Address, Eip712Domain, recover_address};
 use crate::json::{JsonStr, RawValue, values_equal};
 use crate::u256::U256;
@@ -194,9 +194,7 @@ pub fn verify_any_payment_header(
     input: &VerifyInput,
     svm: &SvmPolicy<'_>,
 ) -> Result<AnyVerified, VerifyError> {
-    let requirements = RawValue::parse(requirements_json)
-        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
-        .and_then(PaymentRequirements::from_json_value)
+    let requirements = PaymentRequirements::from_json(requirements_json)
         .map_err(VerifyError::InvalidPaymentRequirements)?;
     let payment =
         PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
@@ -214,9 +212,7 @@ pub fn verify_payment_header_with(
     buf: &mut [u8],
     input: &VerifyInput,
 ) -> Result<Verified, VerifyError> {
-    let requirements = RawValue::parse(requirements_json)
-        .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
-        .and_then(PaymentRequirements::from_json_value)
+    let requirements = PaymentRequirements::from_json(requirements_json)
         .map_err(VerifyError::InvalidPaymentRequirements)?;
     let payment =
         PaymentPayload::from_header(payment_header, buf).map_err(VerifyError::from_payload)?;
@@ -374,7 +370,7 @@ pub fn verify_payment_header(
 
 pub(crate) fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
     let mut buf = [0u8; 128];
-    let text = field::str_text(&network, &mut buf)?;
+    let text = network.text_in(&mut buf)?;
     match version {
         X402Version::V1 => Network::from_v1_name(text),
         X402Version::V2 => Network::from_caip2(text),
@@ -402,10 +398,12 @@ fn domain_text<'a: 'b, 'b>(
     key: &'static str,
     buf: &'b mut [u8],
 ) -> Result<&'b str, VerifyError> {
-    let text = field::member(extra, key)
+    let text = extra
+        .field(key)
+        .value()
         .and_then(|v| v.as_str())
         .ok_or(VerifyError::MissingEip712Domain)?;
-    match field::str_text(&text, buf) {
+    match text.text_in(buf) {
         Some("") => Err(VerifyError::MissingEip712Domain),
         Some(text) => Ok(text),
         None => Err(VerifyError::InvalidPaymentRequirements(
@@ -416,7 +414,7 @@ fn domain_text<'a: 'b, 'b>(
 
 pub(crate) fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     let mut buf = [0u8; 64];
-    let text = field::str_text(&text, &mut buf)?;
+    let text = text.text_in(&mut buf)?;
     Address::parse(text.as_bytes()).ok()
 }
 

@@ -44,6 +44,7 @@
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
 //! [`AcceptedMatch`]: super::policy::AcceptedMatch
 
+use super::X402Version;
 use super::error::{DecodeError, DecodeReason, VerifyError};
 use super::exact_evm_payload::ReplayKey;
 use super::exact_permit2_payload::ExactPermit2Payload;
@@ -55,7 +56,6 @@ use super::verify::{
     PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
     parse_address, resolve_network,
 };
-use super::{X402Version, field};
 use crate::evm::Address;
 use crate::evm::permit2::{
     PERMIT2_ADDRESS, WitnessShape, X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY,
@@ -181,7 +181,7 @@ fn scheme_of(
         let method = offered
             .extra
             .as_ref()
-            .and_then(|extra| field::member(extra, "assetTransferMethod"))
+            .and_then(|extra| extra.field("assetTransferMethod").value())
             .and_then(|v| v.as_str());
         if method.is_some_and(|m| m.eq_str("permit2")) {
             Ok((

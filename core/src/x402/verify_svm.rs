@@ -29,13 +29,13 @@
 //! MUSTs it leaves to simulation; 13 uses the legacy/x402-rs string). What remains for the
 //! facilitator with RPC is listed in [`SvmVerified::still_to_check`].
 
+use super::X402Version;
 use super::error::{DecodeError, DecodeReason, VerifyError};
 use super::network::{Network, SolanaCluster};
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::PaymentRequirements;
 use super::policy::AcceptedMatch;
 use super::verify::{accepted_matches, resolve_network};
-use super::{X402Version, field};
 use crate::base64::{self, Base64Error, Base64Policy};
 use crate::error::ErrorCode;
 use crate::json::JsonStr;
@@ -403,7 +403,7 @@ pub fn verify_exact_svm(
     let extra = requirements.extra();
     let fee_payer_text = extra
         .as_ref()
-        .and_then(|e| field::member(e, "feePayer"))
+        .and_then(|e| e.field("feePayer").value())
         .and_then(|v| v.as_str())
         .ok_or(svm(SvmCheck::MissingFeePayer))?;
     let fee_payer = pubkey_field(fee_payer_text, "feePayer");
@@ -425,19 +425,23 @@ pub fn verify_exact_svm(
     let mut memo_buf = [0u8; MAX_MEMO_LEN];
     let memo = extra
         .as_ref()
-        .map(|e| field::optional_str(e, "memo"))
+        .map(|e| e.field("memo").opt_str())
         .transpose()
-        .map_err(|e| VerifyError::InvalidPaymentRequirements(e.within("extra")))?
+        .map_err(|e| VerifyError::InvalidPaymentRequirements(DecodeError::from(e).within("extra")))?
         .flatten()
         .map(|m| {
-            field::str_text(&m, &mut memo_buf).ok_or(VerifyError::InvalidPaymentRequirements(
-                DecodeError::new("memo", DecodeReason::InvalidValue).within("extra"),
-            ))
+            m.text_in(&mut memo_buf)
+                .ok_or(VerifyError::InvalidPaymentRequirements(
+                    DecodeError::new("memo", DecodeReason::InvalidValue).within("extra"),
+                ))
         })
         .transpose()?;
     // 7. decode
-    let transaction_text = field::required_str(&payment.payload(), "transaction")
-        .map_err(|e| VerifyError::InvalidPayload(e.within("payload")))?;
+    let transaction_text = payment
+        .payload()
+        .field("transaction")
+        .str()
+        .map_err(|e| VerifyError::InvalidPayload(DecodeError::from(e).within("payload")))?;
     let mut wire = [0u8; MAX_TRANSACTION_LEN];
     let undecodable = |f| svm(SvmCheck::Undecodable(f));
     let text = transaction_text
@@ -583,7 +587,7 @@ fn check_signatures(tx: &Transaction<'_>) -> Result<(), VerifyError> {
 
 fn pubkey_field(text: JsonStr<'_>, name: &'static str) -> Result<Pubkey, VerifyError> {
     let mut buf = [0u8; 64];
-    field::str_text(&text, &mut buf)
+    text.text_in(&mut buf)
         .and_then(|t| Pubkey::parse(t.as_bytes()).ok())
         .ok_or(VerifyError::InvalidPaymentRequirements(DecodeError::new(
             name,

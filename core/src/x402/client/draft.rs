@@ -9,10 +9,10 @@ use crate::evm::{Address, Eip712Domain, PrivateKey, TransferWithAuthorization};
 use crate::json::{JsonStr, ObjectWriter, RawValue, write_json_str};
 use crate::u256::U256;
 use crate::writer::Writer;
+use crate::x402::X402Version;
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
 use crate::x402::resource_info::ResourceInfo;
-use crate::x402::{X402Version, field};
 
 /// The `types` member of the `eth_signTypedData_v4` request: the 4-field domain and
 /// `TransferWithAuthorization` (x402.md §5.2), in viem's field order.
@@ -150,8 +150,8 @@ impl<'a> PaymentDraft<'a> {
         let mut version = [0u8; DOMAIN_TEXT_CAP];
         // Selection bounded both texts by DOMAIN_TEXT_CAP, so they always decode.
         let domain = Eip712Domain {
-            name: field::str_text(&self.domain_name, &mut name),
-            version: field::str_text(&self.domain_version, &mut version),
+            name: self.domain_name.text_in(&mut name),
+            version: self.domain_version.text_in(&mut version),
             chain_id: Some(self.chain_id),
             verifying_contract: Some(self.asset),
         };

@@ -22,10 +22,10 @@ use super::DOMAIN_TEXT_CAP;
 use crate::evm::Address;
 use crate::json::{JsonStr, RawValue};
 use crate::u256::U256;
+use crate::x402::X402Version;
 use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::PaymentRequirements;
-use crate::x402::{X402Version, field};
 
 /// How the payer moves the tokens (x402.md §5.1, `extra.assetTransferMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,7 +194,7 @@ impl<'a> Offer<'a> {
 
 fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
     let mut buf = [0u8; 128];
-    let text = field::str_text(&network, &mut buf)?;
+    let text = network.text_in(&mut buf)?;
     match version {
         X402Version::V1 => Network::from_v1_name(text),
         X402Version::V2 => Network::from_caip2(text),
@@ -202,7 +202,7 @@ fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network
 }
 
 fn transfer_method(extra: Option<&RawValue<'_>>) -> Result<AssetTransferMethod, ClientError> {
-    let Some(method) = extra.and_then(|e| field::member(e, "assetTransferMethod")) else {
+    let Some(method) = extra.and_then(|e| e.field("assetTransferMethod").value()) else {
         return Ok(AssetTransferMethod::Eip3009);
     };
     match method.as_str() {
@@ -214,9 +214,9 @@ fn transfer_method(extra: Option<&RawValue<'_>>) -> Result<AssetTransferMethod, 
 
 /// `extra.name` and `extra.version`: non-empty strings of at most [`DOMAIN_TEXT_CAP`] bytes.
 fn domain<'a>(extra: Option<&RawValue<'a>>) -> Result<(JsonStr<'a>, JsonStr<'a>), ClientError> {
-    let text = |key: &str| {
+    let text = |key: &'static str| {
         extra
-            .and_then(|e| field::member(e, key))
+            .and_then(|e| e.field(key).value())
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty() && s.decoded_len() <= DOMAIN_TEXT_CAP)
             .ok_or(ClientError::MissingEip712Domain)
@@ -227,7 +227,7 @@ fn domain<'a>(extra: Option<&RawValue<'a>>) -> Result<(JsonStr<'a>, JsonStr<'a>)
 /// `asset` / `payTo` as an address; mixed case must be the EIP-55 checksum (viem `getAddress`).
 fn address(text: JsonStr<'_>, field_name: &'static str) -> Result<Address, ClientError> {
     let mut buf = [0u8; 64];
-    field::str_text(&text, &mut buf)
+    text.text_in(&mut buf)
         .and_then(|t| Address::parse_checksummed(t.as_bytes()).ok())
         .ok_or(ClientError::InvalidRequirements { field: field_name })
 }
