@@ -1,5 +1,6 @@
 //! Deep equality of JSON values, as the x402 reference server compares `accepted` with its
-//! offer (spec x402 §3.4, `deepEqual`).
+//! offer (`deepEqual` of the reference TypeScript SDK; the x402 v2 `PaymentPayload.accepted`,
+//! <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>).
 
 use super::MAX_DEPTH_CEILING;
 use super::number::numbers_equal;

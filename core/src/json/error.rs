@@ -6,6 +6,7 @@ use crate::error::ErrorCode;
 ///
 /// Every kind has a stable `snake_case` code (see [`JsonErrorKind::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JsonErrorKind {
     /// The input holds no value at all (empty, or only whitespace). Code `json_empty`.
     Empty,

@@ -1,13 +1,17 @@
-//! A small, strict, borrowing JSON layer (RFC 8259): validation, raw value views, deep
-//! equality and `JSON.stringify`-compatible output, without allocation.
+//! A small, strict, borrowing JSON layer (RFC 8259, <https://www.rfc-editor.org/rfc/rfc8259>):
+//! validation, raw value views, typed reading of object members, deep equality and
+//! `JSON.stringify`-compatible output, without allocation.
 //!
 //! # Why hand-written
 //!
-//! x402 carries JSON inside HTTP headers and bodies (spec x402 §4) and needs three things a
-//! general `no_std` deserializer does not give:
+//! x402 carries JSON inside HTTP headers (base64 of the JSON text) and bodies (the x402 v2 HTTP
+//! transport, <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>) and
+//! needs three things a general `no_std` deserializer does not give:
 //!
 //! - **Byte-exact raw slices of nested values.** `extra`, `extensions`, v2 `accepted` and the
-//!   scheme `payload` must be echoed or compared as they were received (spec §3.4, §17).
+//!   scheme `payload` must be echoed or compared as they were received (a v2 client echoes the
+//!   requirement it chose as `accepted`, and the reference server matches it by deep equality;
+//!   <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>, `PaymentPayload`).
 //!   `serde-json-core` 0.7 cannot hand back the raw text of a nested value and has no
 //!   `deserialize_any`.
 //! - **Strict validation.** `serde-json-core` skips ignored values with a scanner that
@@ -21,7 +25,9 @@
 //!
 //! bytes → [`RawValue::parse`] (validates once) → borrowed accessors and infallible
 //! iterators ([`RawValue::get`], [`RawValue::members`], [`RawValue::elements`],
-//! [`JsonStr`]) → [`values_equal`] for the x402 matching rule; and typed values →
+//! [`JsonStr`]) → [`Object`] and [`Field`], the typed member readers every protocol decoder
+//! uses, failing with one error, [`FieldIssue`] → [`values_equal`] for the x402 matching
+//! rule; and typed values →
 //! [`ObjectWriter`] / [`ArrayWriter`] / [`write_minified`] → the caller's [`Writer`].
 //!
 //! Validation is iterative: nothing in this module recurses on the input except

@@ -6,7 +6,9 @@ use super::*;
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::writer::{Writer, write_all};
 
-/// Spec x402 §3.4: the v2 `PaymentPayload` example, decoded from the §14.2 header.
+/// The v2 `PaymentPayload` example of the x402 v2 HTTP transport spec
+/// (<https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>), decoded from its
+/// `PAYMENT-SIGNATURE` header.
 const SPEC_V2_PAYMENT_PAYLOAD: &str = r#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}"#;
 
 fn parse(text: &str) -> Result<RawValue<'_>, JsonError> {
@@ -391,7 +393,8 @@ fn spec_v2_payment_payload_round_trips_byte_for_byte() {
     assert_eq!(v.as_text(), SPEC_V2_PAYMENT_PAYLOAD);
     let mut buf = [0u8; 1024];
     assert_eq!(minify(&mut buf, &v), SPEC_V2_PAYMENT_PAYLOAD);
-    assert_eq!(SPEC_V2_PAYMENT_PAYLOAD.len(), 815); // spec §14.2
+    // The decoded `PAYMENT-SIGNATURE` example of the x402 v2 HTTP transport spec.
+    assert_eq!(SPEC_V2_PAYMENT_PAYLOAD.len(), 815);
     let accepted = v.get("accepted").unwrap();
     assert_eq!(
         accepted.get("maxTimeoutSeconds").unwrap().as_u64(),
