@@ -1,5 +1,5 @@
 //! The checks an L402 client makes on the invoice of a challenge before paying it
-//! (l402 spec §15.5): pure functions of the decoded invoice, the macaroon's payment hash, the
+//! (aperture's L402 client checks): pure functions of the decoded invoice, the macaroon's payment hash, the
 //! user's budget and the clock.
 
 use super::hrp::Network;
@@ -73,7 +73,7 @@ impl ErrorCode for InvoiceCheckError {
     }
 }
 
-/// Runs the §15.5 checks in order: payment hash, network, amount present and within budget,
+/// Runs aperture's L402 client checks in order: payment hash, network, amount present and within budget,
 /// not expired.
 pub fn check_l402_invoice(
     invoice: &Bolt11Invoice<'_>,

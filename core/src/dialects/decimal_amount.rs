@@ -1,4 +1,4 @@
-//! Decimal amount strings converted exactly to atomic units (ws402-and-seeds.md §10: "price
+//! Decimal amount strings converted exactly to atomic units (pay402's amount rules: "price
 //! strings are parsed with exact decimals and an explicit rounding mode").
 
 use super::error::DialectError;

@@ -6,7 +6,7 @@ use super::{AuthError, AuthParams};
 /// A parsed credential: the scheme and the rest of the field value.
 ///
 /// RFC 9110 §11.4 allows `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`, but some schemes
-/// send neither: L402's `<macaroons>:<preimage>` (l402.md §3, §5) has `:` and `,`. So the rest
+/// send neither: L402's `<macaroons>:<preimage>` (L402 protocol specification, Authorization) has `:` and `,`. So the rest
 /// is kept raw, and [`Credentials::token68`] and [`Credentials::params`] interpret it on
 /// request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl<'a> Credentials<'a> {
 ///
 /// Leading and trailing whitespace is ignored. The scheme must be a token followed by
 /// whitespace or the end; control characters (other than HTAB) anywhere are rejected
-/// ([`AuthError::InvalidCharacter`], as l402.md §5 requires of L402 credentials). Offsets in
+/// ([`AuthError::InvalidCharacter`], as L402 protocol specification, Authorization requires of L402 credentials). Offsets in
 /// errors are byte offsets into `field_value`.
 ///
 /// ```

@@ -1,4 +1,4 @@
-//! One offer of the Fewsats 402 body (l402.md §16.2, §16.3).
+//! One offer of the Fewsats 402 body (l402-protocol/l402 README, 402 body, Fewsats offers field names).
 
 use super::error::OffersError;
 use crate::json::{ArrayWriter, JsonStr, Kind, ObjectWriter, RawValue};
@@ -75,7 +75,7 @@ pub struct Offer<'a> {
 }
 
 impl<'a> Offer<'a> {
-    /// Reads one offer object, tolerating every dialect of l402.md §16.3.
+    /// Reads one offer object, tolerating every dialect of Fewsats offers field names.
     pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
         if v.kind() != Kind::Object {
             return Err(OffersError::NotAnObject);

@@ -1,4 +1,4 @@
-//! The WS402 prepayment as an x402 `exact` payment verified by the core (ws402-and-seeds.md §3:
+//! The WS402 prepayment as an x402 `exact` payment verified by the core (pay402's WS402 rules:
 //! "refund recipient derived from the verified payment, never from client fields").
 
 use super::error::Ws402Error;

@@ -1,4 +1,4 @@
-//! The WS402 pricing schema served over HTTP before a session (ws402-and-seeds.md §2.2).
+//! The WS402 pricing schema served over HTTP before a session (WS402 `generateSchema`).
 
 use super::error::Ws402Error;
 use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};
@@ -118,7 +118,7 @@ impl<'a> Schema<'a> {
         })
     }
 
-    /// Writes the canonical compact JSON (key order as in ws402-and-seeds.md §2.2).
+    /// Writes the canonical compact JSON (key order as in WS402 `generateSchema`).
     pub fn encode(&self, w: &mut Writer<'_>) -> Result<(), Ws402Error> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_str("protocol", "ws402")?;
