@@ -1,4 +1,4 @@
-"""Issue 10: pay402's x402 `exact` EIP-3009 payments settle for real on a local EVM chain.
+"""pay402's x402 `exact` EIP-3009 payments settle for real on a local EVM chain.
 
 pay402 (the Python package on the Rust core) is the client (`sign_payment`) and the verifier
 (`verify_payment`, strict signature policy). Settlement goes (a) through the reference TypeScript

@@ -5,7 +5,7 @@
 //! `v ∈ {27, 28}` and `s ≤ n/2`, while viem's `recoverAddress` and go-ethereum's `SigToPub`
 //! accept more (USDC FiatTokenV2 `ECRecover` rules). [`SignaturePolicy::Strict`] accepts exactly what the contract
 //! accepts; [`SignaturePolicy::Lenient`] also accepts `v ∈ {0, 1}`, high `s` (normalized to
-//! `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures (VECTORS.md).
+//! `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures (tests/vectors/README.md).
 //!
 //! Checks run in this order: length → `v` → high `s` → range of `r` and `s` → recovery.
 //!

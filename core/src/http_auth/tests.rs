@@ -1,5 +1,5 @@
 //! Behaviour of the RFC 9110 §11 challenge and credential codecs, with inputs from the RFCs
-//! and the specs under `shared/spec`.
+//! and the public specifications each test names.
 //
 // Test-only: the parent module declares it under `#[cfg(test)]`.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
