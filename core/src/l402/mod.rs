@@ -26,7 +26,7 @@
 //! use pay402::l402::*;
 //! use pay402::writer::Writer;
 //!
-//! // Server: mint (vector B (aperture `authenticator_test.go` inputs) inputs).
+//! // Server: mint (vector B: the inputs of aperture's `authenticator_test.go`).
 //! let mut root_key = [0u8; 32];
 //! for (i, b) in root_key.iter_mut().enumerate() { *b = i as u8; }
 //! let preimage: [u8; 32] = pay402::hex::decode_array(b"49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39")?;
