@@ -38,7 +38,7 @@ async function measure(library, op, f, isAsync, extra = {}) {
 const e = fixtures.eip3009;
 const only = process.env.BENCH_ONLY ?? '';
 
-// --- viem: recoverTypedDataAddress on the x402.md §14.1 typed data
+// --- viem: recoverTypedDataAddress on the x402 spec's EIP-3009 example typed data
 if (!only || only === 'viem') {
   const { recoverTypedDataAddress, hashTypedData } = from('.')('viem');
   const typedData = {

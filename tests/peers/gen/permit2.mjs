@@ -168,7 +168,7 @@ async function refVerify(req, header, now, facilitator, settleAmount) {
     const r = await withClock(now, () => fac.verify(payload, req));
     if (!r.isValid) return r.invalidReason;
     if (settleAmount !== undefined) {
-      // settle with the charge as requirements.amount (x402.md §12); only the refusal is reached offline
+      // settle with the charge as requirements.amount (x402 facilitator API `httpFacilitatorClient.ts`); only the refusal is reached offline
       if (BigInt(settleAmount) > BigInt(payload.payload.permit2Authorization.permitted.amount)) {
         const s = await withClock(now, () => fac.settle(payload, { ...req, amount: settleAmount }));
         return s.success ? "settled" : s.errorReason;
@@ -346,7 +346,7 @@ for (let i = 100; i < 116; i++) {
   }
 }
 
-// ---------------- the spec's placeholder example (x402.md §9.1, §14.3) ----------------
+// ---------------- the spec's placeholder example (x402 `exact` EVM scheme, Permit2: a placeholder signature) ----------------
 {
   const req = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
     payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { assetTransferMethod: "permit2" } };

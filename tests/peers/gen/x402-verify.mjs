@@ -32,7 +32,7 @@ const TWA = { TransferWithAuthorization: [
   { name: "from", type: "address" }, { name: "to", type: "address" }, { name: "value", type: "uint256" },
   { name: "validAfter", type: "uint256" }, { name: "validBefore", type: "uint256" }, { name: "nonce", type: "bytes32" }] };
 
-// v1 names present both in x402.md §6.2 and in the @x402/evm table
+// v1 names present both in x402 v1 network table `EVM_NETWORK_CHAIN_ID_MAP` and in the @x402/evm table
 const V1_NETWORKS = { "base-sepolia": 84532, base: 8453, polygon: 137, "polygon-amoy": 80002, "avalanche-fuji": 43113,
   avalanche: 43114, ethereum: 1, sepolia: 11155111, iotex: 4689, sei: 1329, "sei-testnet": 1328, peaq: 3338,
   story: 1514, educhain: 41923, abstract: 2741, "abstract-testnet": 11124, "skale-base-sepolia": 324705682,

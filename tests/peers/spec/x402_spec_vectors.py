@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-# §14.2 header strings (copied verbatim)
+# the x402 spec's header strings (copied verbatim)
 H_V1_PAYMENT = "eyJ4NDAyVmVyc2lvbiI6MSwic2NoZW1lIjoiZXhhY3QiLCJuZXR3b3JrIjoiYmFzZS1zZXBvbGlhIiwicGF5bG9hZCI6eyJzaWduYXR1cmUiOiIweDJkNmE3NTg4ZDZhY2NhNTA1Y2JmMGQ5YTRhMjI3ZTBjNTJjNmMzNDAwOGM4ZTg5ODZhMTI4MzI1OTc2NDE3MzYwOGEyY2U2NDk2NjQyZTM3N2Q2ZGE4ZGJiZjU4MzZlOWJkMTUwOTJmOWVjYWIwNWRlZDNkNjI5M2FmMTQ4YjU3MWMiLCJhdXRob3JpemF0aW9uIjp7ImZyb20iOiIweDg1N2IwNjUxOUU5MWUzQTU0NTM4NzkxYkRiYjBFMjIzNzNlMzZiNjYiLCJ0byI6IjB4MjA5NjkzQmM2YWZjMEM1MzI4YkEzNkZhRjAzQzUxNEVGMzEyMjg3QyIsInZhbHVlIjoiMTAwMDAiLCJ2YWxpZEFmdGVyIjoiMTc0MDY3MjA4OSIsInZhbGlkQmVmb3JlIjoiMTc0MDY3MjE1NCIsIm5vbmNlIjoiMHhmMzc0NjYxM2MyZDkyMGI1ZmRhYmMwODU2ZjJhZWIyZDRmODhlZTYwMzdiOGNjNWQwNGE3MWE0NDYyZjEzNDgwIn19fQ=="
 H_V1_RESP_OK = "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IjB4MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3ODkwYWJjZGVmMTIzNDU2Nzg5MGFiY2RlZiIsIm5ldHdvcmsiOiJiYXNlLXNlcG9saWEiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9"
 H_V1_RESP_FAIL = "eyJzdWNjZXNzIjpmYWxzZSwiZXJyb3JSZWFzb24iOiJpbnN1ZmZpY2llbnRfZnVuZHMiLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJiYXNlLXNlcG9saWEiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9"
@@ -18,20 +18,20 @@ H_V2_SIGNATURE = "eyJ4NDAyVmVyc2lvbiI6MiwicmVzb3VyY2UiOnsidXJsIjoiaHR0cHM6Ly9hcG
 H_V2_RESP_OK = "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IjB4MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3ODkwYWJjZGVmMTIzNDU2Nzg5MGFiY2RlZiIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9"
 H_V2_RESP_FAIL = "eyJzdWNjZXNzIjpmYWxzZSwiZXJyb3JSZWFzb24iOiJpbnN1ZmZpY2llbnRfZnVuZHMiLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9"
 
-# decoded JSON texts (§2.3, §2.4, §3.3, §3.4, §14.2 table)
+# decoded JSON texts (x402 v1 HTTP transport, `X-PAYMENT`, x402 v1 HTTP transport, `X-PAYMENT-RESPONSE`, x402 v2 HTTP transport, `PAYMENT-REQUIRED`, x402 v2 HTTP transport, `PAYMENT-SIGNATURE`, the x402 spec's header examples table)
 J_V1_PAYMENT = r'''{"x402Version":1,"scheme":"exact","network":"base-sepolia","payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}'''
 J_V1_RESP_OK = r'''{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"base-sepolia","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}'''
 J_V1_RESP_FAIL = r'''{"success":false,"errorReason":"insufficient_funds","transaction":"","network":"base-sepolia","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}'''
 J_V2_REQUIRED = r'''{"x402Version":2,"error":"PAYMENT-SIGNATURE header is required","resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepts":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]}'''
 J_V2_SIGNATURE = r'''{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}'''
 J_V2_RESP_OK = r'''{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"eip155:84532","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}'''
-# §14.2 table: the 104-char revision of the v2 failure PAYMENT-RESPONSE (JSON given, base64 not)
+# the x402 spec's header examples table: the 104-char revision of the v2 failure PAYMENT-RESPONSE (JSON given, base64 not)
 J_V2_RESP_FAIL_SHORT = '{"success":false,"errorReason":"insufficient_funds","network":"eip155:84532"}'
-# the 196-char v2 failure header: §2.4 line 2 with network eip155:84532 (as §14.2 lists it)
+# the 196-char v2 failure header: x402 v1 HTTP transport, `X-PAYMENT-RESPONSE` line 2 with network eip155:84532 (as the x402 spec's header examples lists it)
 J_V2_RESP_FAIL = ('{"success":false,"errorReason":"insufficient_funds","transaction":"","network":"eip155:84532",'
                   '"payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}')
 
-# §2.2 PaymentRequirementsResponse body, exactly as printed (pretty)
+# x402 v1 HTTP transport: the PaymentRequirementsResponse body, exactly as printed (pretty)
 V1_BODY = '''{
   "x402Version": 1,
   "error": "X-PAYMENT header is required",
@@ -55,19 +55,19 @@ V1_REQ_OBJ = {"scheme": "exact", "network": "base-sepolia", "maxAmountRequired":
               "resource": "https://api.example.com/premium-data", "description": "Access to premium market data",
               "mimeType": "application/json", "outputSchema": None, "maxTimeoutSeconds": 60,
               "extra": {"name": "USDC", "version": "2"}}
-# canonical re-encoding: optional nulls omitted (x402.md §17 "accept null … always emit" the present fields)
+# canonical re-encoding: optional nulls omitted (pay402's x402 contract "accept null … always emit" the present fields)
 V1_REQ_CANON = ('{"scheme":"exact","network":"base-sepolia","maxAmountRequired":"10000",'
                 '"asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C",'
                 '"resource":"https://api.example.com/premium-data","description":"Access to premium market data",'
                 '"mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}')
 V1_BODY_CANON = '{"x402Version":1,"error":"X-PAYMENT header is required","accepts":[' + V1_REQ_CANON + ']}'
-# §3.3 accepts[0]
+# x402 v2 HTTP transport, `PAYMENT-REQUIRED` accepts[0]
 V2_REQ_OBJ = {"scheme": "exact", "network": "eip155:84532", "amount": "10000",
               "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
               "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", "maxTimeoutSeconds": 60,
               "extra": {"name": "USDC", "version": "2"}}
 
-# §14.1
+# the x402 spec's EIP-3009 example
 FROM = "0x857b06519E91e3A54538791bDbb0E22373e36b66"
 TO = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
 NONCE = "0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"
@@ -95,7 +95,7 @@ def case(name, op, inp, expect):
     cases.append({"name": name, "op": op, "input": inp, "expect": expect})
 
 
-# ---- §14.2 round trips ----
+# ---- the x402 spec's header examples round trips ----
 for name, kind, h in [
     ("spec v1 X-PAYMENT", "payment_payload", H_V1_PAYMENT),
     ("spec v1 X-PAYMENT-RESPONSE success", "settle_response", H_V1_RESP_OK),
@@ -130,7 +130,7 @@ case("decode spec v1 X-PAYMENT with padding stripped (§4: missing padding toler
 case("roundtrip spec v1 X-PAYMENT with padding stripped re-encodes padded", "x402.roundtrip",
      {"kind": "payment_payload", "header": H_V1_PAYMENT.rstrip("=")}, {"ok": {"header": H_V1_PAYMENT}})
 
-# ---- §13 x402-rs interop inputs → canonical output ----
+# ---- x402-rs interop inputs → canonical output ----
 V2_REQUIRED_EXTRA_NULL = J_V2_REQUIRED.replace('"extra":{"name":"USDC","version":"2"}', '"extra":null')
 V2_REQUIRED_NO_EXTRA = J_V2_REQUIRED.replace(',"extra":{"name":"USDC","version":"2"}', '')
 assert V2_REQUIRED_EXTRA_NULL != J_V2_REQUIRED and V2_REQUIRED_NO_EXTRA != J_V2_REQUIRED
@@ -185,7 +185,7 @@ for name, kind, h, err in [
 case("decode rejects a v1 body that is not JSON", "x402.decode", {"kind": "payment_required", "body": "<html>402</html>"},
      {"error": "invalid_payload"})
 
-# ---- §14.1 EIP-3009 ----
+# ---- the x402 spec's EIP-3009 example ----
 case("spec §14.1 digest (Base Sepolia USDC)", "evm.eip3009.digest",
      {"domain": dom("USDC", 84532, BASE_SEPOLIA_USDC), "message": MESSAGE},
      {"ok": {"domain_separator": "0x71f17a3b2ff373b803d70a5a07c046c1a2bc8e89c09ef722fcb047abe94c9818",
@@ -214,7 +214,7 @@ for label, d, digest, rec in [
     case(f"spec §14.1 negative domain {label}: recovers another address", "evm.recover",
          {"digest": digest, "signature": SIG}, {"ok": {"address": rec}})
 
-# ---- §14.1 payments through x402.verify ----
+# ---- the x402 spec's EIP-3009 example payments through x402.verify ----
 for ver, req, h in [(1, V1_REQ_OBJ, H_V1_PAYMENT), (2, V2_REQ_OBJ, H_V2_SIGNATURE)]:
     hdr = "X-PAYMENT" if ver == 1 else "PAYMENT-SIGNATURE"
     for now in (1740672100, 1740672089, 1740672148):

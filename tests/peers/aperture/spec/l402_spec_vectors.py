@@ -5,7 +5,7 @@ Usage: l402_spec_vectors.py OUT_DIR"""
 import json
 import sys
 
-# §14.6 vector B
+# vector B (aperture's `authenticator_test.go` inputs)
 B_ROOT = bytes(range(32)).hex()
 B_PREIMAGE = "49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39"
 B_HASH = "60aae3f3299441b06b61b5aaa4db89c4b5c8627de0cc2e5535882d8f42175265"
@@ -14,15 +14,15 @@ B_MAC = ("AgEEbHNhdAJCAABgquPzKZRBsGthtaqk24nEtchifeDMLlU1iC2PQhdSZQEBAQEBAQEBAQ
          "c2VydmljZXM9c3ZjOjAAAhFzdmNfY2FwYWJpbGl0aWVzPQACGnN2Y192YWxpZF91bnRpbD0xNzAwMDAwMDAwAAAGIEPcqILbajwoNqZI"
          "ZvcAQ4MCXctl1W2CHbduFXGCyiS5")
 B_SIG = "43dca882db6a3c2836a64866f7004383025dcb65d56d821db76e157182ca24b9"
-# §14.6 vector A (identifier "AA==", caveat preimage=…)
+# vector A (aperture's `authenticator_test.go` inputs) (identifier "AA==", caveat preimage=…)
 A_MAC = ("AgEIYXBlcnR1cmUCBEFBPT0AAklwcmVpbWFnZT00OTM0OWRmZWE0YWJlZDNjZDE0ZjZkMzU2YWZhODNkZTk3ODdiNjA5ZjA4OGM4ZGYw"
          "OWJhY2M3YjRiZDIxYjM5AAAGIKMp8NcUmtVBYudEjYaIJemlCNTelfuG1dAGAAJJPKa1")
 A_ROOT = b"aabbccddeeff00112233445566778899".hex()
-# §15.6 invoice of the L402 spec
+# the example invoice of the L402 protocol specification
 INVOICE = ("lnbc1500n1pw5kjhmpp5fu6xhthlt2vucmzkx6c7wtlh2r625r30cyjsfqhu8rsx4xpz5lwqdpa2fjkzep6yptksct5yp5hxgrrv96hx6tw"
            "vusycn3qv9jx7ur5d9hkugr5dusx6cqzpgxqr23s79ruapxc4j5uskt4htly2salw4drq979d7rcela9wz02elhypmdzmzlnxuknpgfyfm8"
            "6pntt8vvkvffma5qc9n50h4mvqhngadqy3ngqjcym5a")
-# §14.7 Fewsats triple
+# the Fewsats triple (fewsats-python README)
 F_MAC = ("AgELZmV3c2F0cy5jb20CQgAADkZv2VQjgOG+iwoFB5CXg5yInkncy5xEGQZKrkphETmU9+MjeNM4bsj1j5l5KKvildd2pHdtrW+ChXQO"
          "Q/fZzgACLGZpbGVfaWQ9MmU1NGFjMjktNTk0NS00YjVmLTkzZGItOTk4YTUzNWE1YTQ5AAIfZXhwaXJlc19hdD0yMDI1LTA4LTIzVDE0"
          "OjQ3OjI1WgAABiBIoB5sUXEXijxuyL2cjn0WIgLpOCtt8UcGaGn9N/8n0Q==")
