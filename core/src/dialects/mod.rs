@@ -1,5 +1,5 @@
 //! Other 402 dialects met in the wild — the x402 developer sandbox
-//! (<https://github.com/gajarajVish/x402-dev-sandbox>), PayPer402
+//! (<https://github.com/gajarajVish/x402-dev-sandbox>), `PayPer402`
 //! (<https://github.com/Russioo/PayPer402>) and single-use tokens — as typed codecs
 //! with pay402's rules applied:
 //!

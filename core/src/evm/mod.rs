@@ -5,7 +5,7 @@
 //! Sources: the x402 `exact` EVM scheme
 //! (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>), EIP-712
 //! (<https://eips.ethereum.org/EIPS/eip-712>), EIP-3009 (<https://eips.ethereum.org/EIPS/eip-3009>),
-//! Permit2 (<https://github.com/Uniswap/permit2>) and the signature rules of USDC's FiatTokenV2
+//! Permit2 (<https://github.com/Uniswap/permit2>) and the signature rules of USDC's `FiatTokenV2`
 //! `ECRecover` (<https://github.com/circlefin/stablecoin-evm>). "The x402 spec's EIP-3009 example"
 //! is the signed authorization printed in the x402 v1 specification §5.2.1
 //! (<https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>).

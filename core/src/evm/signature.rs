@@ -3,7 +3,7 @@
 //!
 //! USDC's `ECRecover` (`FiatToken` v2) reverts unless the signature is 65 bytes `r ‖ s ‖ v` with
 //! `v ∈ {27, 28}` and `s ≤ n/2`, while viem's `recoverAddress` and go-ethereum's `SigToPub`
-//! accept more (USDC FiatTokenV2 `ECRecover` rules). [`SignaturePolicy::Strict`] accepts exactly what the contract
+//! accept more (USDC `FiatTokenV2` `ECRecover` rules). [`SignaturePolicy::Strict`] accepts exactly what the contract
 //! accepts; [`SignaturePolicy::Lenient`] also accepts `v ∈ {0, 1}`, high `s` (normalized to
 //! `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures (tests/vectors/README.md).
 //!
@@ -35,7 +35,7 @@ pub const SECP256K1_N: [u8; 32] = [
 ];
 
 /// `⌊n/2⌋`, the largest `s` USDC's `ECRecover` accepts:
-/// `0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0` (USDC FiatTokenV2 `ECRecover` rules).
+/// `0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0` (USDC `FiatTokenV2` `ECRecover` rules).
 pub const SECP256K1_HALF_N: [u8; 32] = [
     0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
