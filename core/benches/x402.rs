@@ -1,6 +1,7 @@
-//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify and signing, on the
-//! x402 spec's published examples (the v2 `PAYMENT-REQUIRED` and `PAYMENT-SIGNATURE` examples of the x402 v2 HTTP transport, the
-//! EIP-3009 example of the x402 v1 specification §5.2.1 and the header strings that carry it).
+//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify and signing, on the x402
+//! spec's published examples (the v2 `PAYMENT-REQUIRED` and `PAYMENT-SIGNATURE` examples of the
+//! x402 v2 HTTP transport, the EIP-3009 example of the x402 v1 specification §5.2.1 and the header
+//! strings that carry it).
 //!
 //! `cargo bench -p pay402 --bench x402`. Numbers and the comparison with peer libraries are in
 //! `tests/bench/REPORT.md` (`tests/bench/run.sh`).

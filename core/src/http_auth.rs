@@ -17,7 +17,7 @@
 //! ```
 //! use pay402::http_auth::challenges;
 //!
-//! // aperture's two challenge lines, folded by the HTTP stack (aperture `auth/authenticator.go` `FreshChallengeHeader`, RFC 9110 §11.6.1 challenge lists).
+//! // aperture's two challenge lines, folded by the HTTP stack (aperture `FreshChallengeHeader`; RFC 9110 §5.3).
 //! let value = r#"LSAT macaroon="AgEEbHNhdA==", invoice="lnbc1", L402 macaroon="AgEEbHNhdA==", invoice="lnbc1""#;
 //! let l402 = challenges(value)
 //!     .filter_map(Result::ok)

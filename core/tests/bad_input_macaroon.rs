@@ -200,7 +200,7 @@ fn base64_token_catalogue() {
         token(format!(" {SER1}").as_bytes()),
         Malformed::Base64(Base64Error::InvalidCharacter { index: 0 }),
     );
-    // The L402 spec's placeholder (aperture `auth/authenticator_test.go` fixture) is over-padded; without the padding it decodes to
+    // The L402 spec's placeholder macaroon is over-padded; without the padding it decodes to
     // 21 bytes starting 0x00, which is no macaroon format.
     malformed(
         token(b"AGIAJEemVQUTEyNCR0exk7ek90Cg=="),

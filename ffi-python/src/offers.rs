@@ -164,7 +164,8 @@ impl OffersBody {
     }
 }
 
-/// Decodes a Fewsats 402 offers body (every dialect of Fewsats offers field names). Raises `OffersError`.
+/// Decodes a Fewsats 402 offers body (every dialect of Fewsats offers field names). Raises
+/// `OffersError`.
 #[pyfunction]
 pub(crate) fn decode_offers(body: Text) -> PyResult<OffersBody> {
     let b = CoreBody::decode(&body.0).py()?;

@@ -262,7 +262,7 @@ def v_parity(signed: pay402.SignedPayment, chain: Chain, req: dict) -> str:
 
 
 # The reference facilitator (@x402/evm 2.27.0) recovers high-s and v 0/1 signatures off-chain (viem does not
-# enforce low s or v 27/28) and only its eth_call simulation catches them (USDC FiatTokenV2 `ECRecover` rules); pay402 refuses them up front.
+# enforce low s or v 27/28) and only its eth_call simulation catches them (USDC FiatTokenV2 `ECRecover`); pay402 refuses them up front.
 SIM = "invalid_exact_evm_transaction_simulation_failed"
 NEGATIVE = {
     # name: (mutation, pay402 code, pay402 detail code, chain revert reason, lenient accepts, reference verdict)
@@ -317,7 +317,7 @@ def test_strict_rejections_revert_on_chain(case: str, chain: Chain, deployment: 
 
 
 def test_time_window_is_strict_on_chain(chain: Chain, deployment: dict, payer: Party, payee: Party) -> None:
-    """FiatToken's window: validAfter < block.timestamp < validBefore, both strict (USDC FiatTokenV2 `ECRecover` rules); pay402's
+    """FiatToken's window: validAfter < block.timestamp < validBefore, both strict (USDC FiatTokenV2 `ECRecover`); pay402's
     verdict for the same authorization at that second, side by side."""
     req = requirements_for(deployment, payee.address)
     domain = {"name": deployment["name"], "version": deployment["version"], "chainId": 31337,

@@ -574,7 +574,7 @@ def test_concurrent_verification_is_consistent() -> None:
 
 
 def test_folded_challenges_parse_in_order() -> None:
-    # aperture's two challenge lines folded into one value (aperture `auth/authenticator.go` `FreshChallengeHeader`, RFC 9110 §11.6.1 challenge lists)
+    # aperture's two challenge lines folded into one value (aperture `FreshChallengeHeader`; RFC 9110 §5.3)
     value = 'LSAT macaroon="AgEEbHNhdA==", invoice="lnbc1", L402 macaroon="AgEEbHNhdA==", invoice="lnbc1"'
     cs = pay402.parse_challenges(value)
     assert [c.scheme for c in cs] == ["LSAT", "L402"]

@@ -279,7 +279,7 @@ def test_check_challenge_then_authorization() -> None:
 
 
 def test_full_client_round_trip_with_a_published_preimage() -> None:
-    # the Fewsats L402 triple (fewsats-python README): Fewsats' published invoice (17 sat, issued 1724856445, expiry 86400) and
+    # the Fewsats triple (fewsats-python README): Fewsats' published invoice (17 sat, issued 1724856445, expiry 86400) and
     # its preimage. Server mints for its payment hash; the client checks, "pays", answers.
     invoice = (
         "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hx"

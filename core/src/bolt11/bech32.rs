@@ -1,10 +1,10 @@
 //! Bech32 (BIP-173) over a borrowed invoice string, without allocation.
 //!
-//! BOLT11 uses bech32 — not bech32m — without BIP-173's 90-character limit (BOLT 11 § Human-Readable Part).
-//! This module is hand-written rather than taken from the `bech32` crate: that crate's no-alloc
-//! `CheckedHrpstring` caps the `Bech32` checksum at 1023 characters, so BOLT11 would need a
-//! custom checksum type anyway (as LDK defines one), and what pay402 needs — case folding, the
-//! checksum and a 5-bit cursor over the text — is about thirty lines.
+//! BOLT11 uses bech32 — not bech32m — without BIP-173's 90-character limit (BOLT 11 §
+//! Human-Readable Part). This module is hand-written rather than taken from the `bech32` crate:
+//! that crate's no-alloc `CheckedHrpstring` caps the `Bech32` checksum at 1023 characters, so
+//! BOLT11 would need a custom checksum type anyway (as LDK defines one), and what pay402 needs —
+//! case folding, the checksum and a 5-bit cursor over the text — is about thirty lines.
 
 /// The bech32 data-part alphabet: the character for word `w` is `CHARSET[w]`.
 pub const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";

@@ -32,7 +32,7 @@ const CHECKSUM_WORDS: usize = 6;
 pub struct DecodePolicy {
     /// Reject invoices without a valid `s` field (default `true`: the spec's "Missing required
     /// `s` field" example is invalid). Set `false` to read pre-2021 invoices such as the L402
-    /// spec's example (the L402 protocol specification's invoice).
+    /// spec's example (the L402 protocol specification's example invoice).
     pub require_payment_secret: bool,
     /// Even feature bits this reader understands; any other even bit set fails the decode
     /// (default [`KNOWN_INVOICE_FEATURES`]). Odd bits are always ignored.

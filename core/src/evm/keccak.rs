@@ -1,7 +1,7 @@
 //! Keccak-256, the hash of the EVM (the original Keccak padding, not NIST SHA3-256).
 //!
-//! Used for EIP-712 type hashes and struct hashes (EIP-3009 and Permit2 typed data, x402 `exact` EVM scheme), EIP-55 checksums and
-//! deriving addresses from public keys.
+//! Used for EIP-712 type hashes and struct hashes (EIP-712: EIP-3009 and Permit2 messages), EIP-55
+//! checksums and deriving addresses from public keys.
 //!
 //! ```
 //! use pay402::evm::keccak256;

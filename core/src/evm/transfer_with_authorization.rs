@@ -1,5 +1,5 @@
 //! EIP-3009 `TransferWithAuthorization`, the message an x402 `exact` EVM payment signs
-//! (EIP-3009 typed data, x402 `exact` EVM scheme).
+//! (EIP-3009; x402 `exact` EVM scheme).
 //!
 //! ```
 //! use pay402::evm::{Address, Eip712Domain, TransferWithAuthorization};
@@ -36,7 +36,8 @@ use crate::u256::U256;
 pub const TRANSFER_WITH_AUTHORIZATION_TYPE: &str = "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)";
 
 /// Keccak-256 of [`TRANSFER_WITH_AUTHORIZATION_TYPE`]:
-/// `0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267` (EIP-3009 typed data, x402 `exact` EVM scheme).
+/// `0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267` (EIP-3009; x402 `exact` EVM
+/// scheme).
 pub const TRANSFER_WITH_AUTHORIZATION_TYPEHASH: [u8; 32] = [
     0x7c, 0x7c, 0x6c, 0xdb, 0x67, 0xa1, 0x87, 0x43, 0xf4, 0x9e, 0xc6, 0xfa, 0x9b, 0x35, 0xf5, 0x0d,
     0x52, 0xed, 0x05, 0xcb, 0xed, 0x4c, 0xc5, 0x92, 0xe1, 0x3b, 0x44, 0x50, 0x1c, 0x1a, 0x22, 0x67,
@@ -62,7 +63,7 @@ pub struct TransferWithAuthorization {
 
 impl TransferWithAuthorization {
     /// `hashStruct(message)`: `keccak256(TYPEHASH ‖ pad32(from) ‖ pad32(to) ‖ u256(value) ‖
-    /// u256(validAfter) ‖ u256(validBefore) ‖ nonce)` (EIP-3009 typed data, x402 `exact` EVM scheme).
+    /// u256(validAfter) ‖ u256(validBefore) ‖ nonce)` (EIP-3009; x402 `exact` EVM scheme).
     pub fn struct_hash(&self) -> [u8; 32] {
         let mut hasher = Keccak256::new();
         hasher.update(TRANSFER_WITH_AUTHORIZATION_TYPEHASH);

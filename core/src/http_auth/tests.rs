@@ -8,12 +8,12 @@ use super::*;
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::writer::Writer;
 
-/// Vector B macaroon (aperture `auth/authenticator_test.go` fixture): std base64, no padding needed.
+/// Vector B macaroon (aperture `authenticator_test.go` inputs): std base64, no padding needed.
 const MACAROON_B: &str = "AgEEbHNhdAJCAABgquPzKZRBsGthtaqk24nEtchifeDMLlU1iC2PQhdSZQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAIOc2VydmljZXM9c3ZjOjAAAhFzdmNfY2FwYWJpbGl0aWVzPQACGnN2Y192YWxpZF91bnRpbD0xNzAwMDAwMDAwAAAGIEPcqILbajwoNqZIZvcAQ4MCXctl1W2CHbduFXGCyiS5";
-/// Fewsats real-world macaroon (the Fewsats L402 triple (fewsats-python README)): std base64 with `+`, `/` and `==`.
+/// Fewsats real-world macaroon (fewsats-python README): std base64 with `+`, `/` and `==`.
 const MACAROON_FEWSATS: &str = "AgELZmV3c2F0cy5jb20CQgAADkZv2VQjgOG+iwoFB5CXg5yInkncy5xEGQZKrkphETmU9+MjeNM4bsj1j5l5KKvildd2pHdtrW+ChXQOQ/fZzgACLGZpbGVfaWQ9MmU1NGFjMjktNTk0NS00YjVmLTkzZGItOTk4YTUzNWE1YTQ5AAIfZXhwaXJlc19hdD0yMDI1LTA4LTIzVDE0OjQ3OjI1WgAABiBIoB5sUXEXijxuyL2cjn0WIgLpOCtt8UcGaGn9N/8n0Q==";
 const INVOICE_FEWSATS: &str = "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hxegcqzzsxqyz5vqsp54ceypjapjxntxrtnhkyfrds7m5u9stn8x6gkmf5dx6z56ksy6l3q9qxpqysgqnkxdtwqxhkvrav3d3wv83yxn45yrdywxu2mnyh4p7ecncuqsv4gn0xrfl6w57hd9lnc5eghdf536dqy5gf2uuly04nrtdjcwvezkt6cqtttnzj";
-/// Preimage of the Fewsats triple (the Fewsats L402 triple (fewsats-python README)).
+/// Preimage of the Fewsats triple (fewsats-python README).
 const PREIMAGE_FEWSATS: &str = "b184b87e7a4f802bf41cd26c82d9d883b9cf7bb86f8dcfc4f394634ff711f628";
 
 fn all(value: &str) -> Result<heapless::Vec<Challenge<'_>, 8>, AuthError> {
@@ -87,7 +87,7 @@ fn parses_invoice_before_macaroon() {
 
 #[test]
 fn parses_folded_lsat_l402_and_payment_challenges() {
-    // RFC 9110 §11.6.1 challenge lists: what HTTP stacks make of aperture's three `WWW-Authenticate` lines.
+    // RFC 9110 §5.3: what HTTP stacks make of aperture's three `WWW-Authenticate` lines.
     let value = format_args_str(&[
         "LSAT macaroon=\"",
         MACAROON_B,
@@ -120,7 +120,8 @@ fn parses_payment_challenge_before_l402() {
 
 #[test]
 fn accepts_unquoted_token68_shaped_values() {
-    // l402_middleware emits `L402 macaroon=<b64>, invoice=<bolt11>` unquoted (the challenge parsers of aperture, lnget and lsat-js).
+    // l402_middleware emits `L402 macaroon=<b64>, invoice=<bolt11>` unquoted (as lnget and lsat-js
+    // parse them).
     let value = format_args_str(&[
         "L402 macaroon=",
         MACAROON_FEWSATS,
@@ -459,7 +460,7 @@ fn parses_l402_credential() {
 
 #[test]
 fn parses_l402_credential_with_padded_macaroon() {
-    // the Fewsats L402 triple (fewsats-python README).
+    // the Fewsats triple (fewsats-python README).
     let value = format_args_str(&["L402 ", MACAROON_FEWSATS, ":", PREIMAGE_FEWSATS]);
     let cred = credentials(&value).unwrap();
     assert_eq!(
@@ -571,7 +572,7 @@ fn rejects_malformed_credentials() {
         credentials("token=abc"),
         Err(AuthError::InvalidScheme { offset: 0 })
     );
-    // L402 protocol specification, Authorization: control characters make an L402 credential invalid.
+    // L402 protocol specification: control characters make an L402 credential invalid.
     assert_eq!(
         credentials("L402 m\r\n:p"),
         Err(AuthError::InvalidCharacter { offset: 6 })

@@ -1,4 +1,5 @@
-//! Minting an L402 token on the server (aperture `l402/identifier.go`, aperture `mint.go` `caveatsForServices`; aperture `mint.MintL402`):
+//! Minting an L402 token on the server (aperture `mint.MintL402`, with the
+//! identifier of `l402/identifier.go` and the caveats of `caveatsForServices`):
 //! `macaroon.New(root_key, identifier, location, V2)` plus first-party caveats, with the token
 //! id supplied by the caller (aperture draws 32 random bytes) and the caveat texts written by
 //! [`services_caveat`], [`capabilities_caveat`] and [`valid_until_caveat`].
@@ -13,9 +14,9 @@ use crate::writer::Writer;
 /// The location aperture gives its macaroons.
 pub const APERTURE_LOCATION: &str = "lsat";
 
-/// Mints the V2 macaroon of an L402 token into `buf` and returns its bytes: identifier
-/// `0 ‖ payment_hash ‖ token_id`, signed with `root_key` (derived, macaroon crypto, go-macaroon `crypto.go`), then `caveats` in
-/// order. Store `root_key` under [`Identifier::root_key_id`].
+/// Mints the V2 macaroon of an L402 token into `buf` and returns its bytes: identifier `0 ‖
+/// payment_hash ‖ token_id`, signed with `root_key` (derived as in go-macaroon's `crypto.go`), then
+/// `caveats` in order. Store `root_key` under [`Identifier::root_key_id`].
 ///
 /// ```
 /// use pay402::l402::{mint_token, Identifier, APERTURE_LOCATION};

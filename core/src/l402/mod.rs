@@ -83,8 +83,8 @@ pub use verify::{
     ROOT_KEY_LEN, RootKeyStore, Target, verify_authorization, verify_credential, verify_token,
 };
 
-/// The two names of the scheme (L402 protocol specification): `L402`, and `LSAT` which servers and clients must
-/// still accept.
+/// The two names of the scheme (L402 protocol specification): `L402`, and `LSAT` which servers and
+/// clients must still accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// `L402`.
@@ -94,7 +94,8 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    /// The order in which aperture sends its two challenges: `LSAT`, then `L402` (aperture `auth/authenticator.go` `FreshChallengeHeader`).
+    /// The order in which aperture sends its two challenges: `LSAT`, then `L402` (aperture
+    /// `FreshChallengeHeader`).
     pub const APERTURE_ORDER: [Self; 2] = [Self::Lsat, Self::L402];
 
     /// The scheme as written on the wire (exact case).

@@ -1,5 +1,5 @@
-//! Server-side verification in aperture's order (aperture `mint/mint.go` `VerifyL402`, pay402's L402 contract "Verification";
-//! `lightninglabs/aperture:mint/mint.go` `VerifyL402`):
+//! Server-side verification in aperture's order (`lightninglabs/aperture:mint/mint.go`
+//! `VerifyL402`):
 //!
 //! 1. the identifier is 66 bytes with version 0 → `unknown_identifier_version`;
 //! 2. `sha256(preimage) == payment_hash`, in constant time, **before** any key lookup →
@@ -11,8 +11,8 @@
 //!    the caller's own → `service_not_allowed`, `capability_not_allowed`, `token_expired`,
 //!    `caveat_widened`, or what a caller satisfier returns.
 //!
-//! aperture then asks lnd whether the invoice is settled (aperture `VerifyL402` step 7): that is state, and the
-//! host's job with the returned [`Identifier::payment_hash`].
+//! aperture then asks lnd whether the invoice is settled (the last step of `VerifyL402`): that is
+//! state, and the host's job with the returned [`Identifier::payment_hash`].
 //!
 //! As in aperture, a condition that does not occur restricts nothing: a token without a
 //! `services` caveat is valid for every service.

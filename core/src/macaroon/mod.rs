@@ -36,7 +36,7 @@
 //!
 //! let mac = Macaroon::parse_binary(bytes)?;
 //! let mut sig = [0u8; 64];
-//! // libmacaroons test/unit vector (libmacaroons `test/unit`).
+//! // A libmacaroons `test/unit` vector.
 //! assert_eq!(pay402::hex::encode_lower_into(mac.signature(), &mut sig).unwrap(),
 //!            "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87");
 //!
@@ -88,8 +88,8 @@ pub enum Version {
 /// V2 (V1 may carry a `cl` without a `vid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caveat<'a> {
-    /// Caveat identifier: the condition text of a first-party caveat (aperture `l402/caveat.go`), the id the
-    /// third party knows for a third-party one.
+    /// Caveat identifier: the condition text of a first-party caveat (`condition=value` text in
+    /// L402), the id the third party knows for a third-party one.
     pub id: &'a [u8],
     /// Verification id of a third-party caveat ([`VID_LEN`] bytes when minted by any known
     /// peer); empty for first-party caveats.
@@ -114,7 +114,7 @@ enum Body {
 
 /// A validated macaroon, borrowed from its binary form.
 ///
-/// Construction validates the whole structure once (Go's rules, macaroon formats, libmacaroons `doc/format.txt`); the accessors and the
+/// Construction validates the whole structure once (go-macaroon's rules); the accessors and the
 /// caveat iterator never fail afterwards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Macaroon<'a> {
@@ -196,14 +196,14 @@ impl<'a> Macaroon<'a> {
     /// - `{`: a V2 JSON or V1 JSON object ([`json`]);
     /// - `"`: a JSON string holding base64 of the binary (Go's `UnmarshalJSON`);
     /// - otherwise: base64 of V1 or V2 binary, standard or URL-safe, padded or not, never mixed
-    ///   ([`Base64Policy::ANY`], the base64 forms macaroon libraries accept).
+    ///   ([`Base64Policy::ANY`], as the macaroon libraries together accept).
     ///
     /// The binary form is written into `scratch` and the view borrows from it. A scratch buffer
     /// of `token.len()` bytes always suffices.
     ///
     /// ```
     /// use pay402::macaroon::{Macaroon, Version};
-    /// // libmacaroons README, V1, no caveats (libmacaroons README)
+    /// // libmacaroons README, V1, no caveats
     /// let token = b"MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkKMDAyZnNpZ25hdHVyZSDj2eApCFJsTAA5rhURQRXZf91ovyujebNCqvD2F9BVLwo";
     /// let mut scratch = [0u8; 256];
     /// let mac = Macaroon::decode(token, &mut scratch)?;

@@ -1,4 +1,5 @@
-//! Unit tests of the view, builder and verifier against published vectors (published macaroon vectors).
+//! Unit tests of the view, builder and verifier against published vectors (libmacaroons,
+//! go-macaroon, pymacaroons).
 //
 // Test-only: the parent module declares it under `#[cfg(test)]`.
 

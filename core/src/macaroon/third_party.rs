@@ -1,5 +1,5 @@
-//! Third-party caveats (third-party caveats, go-macaroon `crypto.go`): the verification id `vid` that carries the caveat
-//! key to the verifier, sealed under the running signature.
+//! Third-party caveats (go-macaroon `crypto.go`, libmacaroons): the verification id `vid` that
+//! carries the caveat key to the verifier, sealed under the running signature.
 //!
 //! ```text
 //! vid = nonce[24] ‖ crypto_secretbox(msg = derive(caveat_key), nonce, key = sig)   → 72 bytes

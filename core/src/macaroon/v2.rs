@@ -1,4 +1,4 @@
-//! The V2 binary format (macaroon V2 format, libmacaroons `doc/format.txt`; `rescrv/libmacaroons:doc/format.txt`,
+//! The V2 binary format (`rescrv/libmacaroons:doc/format.txt`,
 //! `go-macaroon/macaroon:marshal-v2.go`, `packet-v2.go`).
 //!
 //! ```text

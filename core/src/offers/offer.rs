@@ -1,4 +1,5 @@
-//! One offer of the Fewsats 402 body (l402-protocol/l402 README, 402 body, Fewsats offers field names).
+//! One offer of the Fewsats 402 body (l402-protocol/l402 README; the field names
+//! of go-example, stock.l402.org and the Fewsats API).
 
 use super::error::OffersError;
 use crate::json::{ArrayWriter, JsonStr, Kind, ObjectWriter, RawValue};
@@ -75,7 +76,7 @@ pub struct Offer<'a> {
 }
 
 impl<'a> Offer<'a> {
-    /// Reads one offer object, tolerating every dialect of Fewsats offers field names.
+    /// Reads one offer object, tolerating the field names of every server in use.
     pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
         if v.kind() != Kind::Object {
             return Err(OffersError::NotAnObject);

@@ -1,6 +1,6 @@
-//! Builds the x402 `exact` payment transaction the reference client builds (x402 `exact` SVM scheme):
-//! a v0 message whose fee payer is the facilitator's `extra.feePayer` (left unsigned), with
-//! `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` from the payer's associated
+//! Builds the x402 `exact` payment transaction the reference client builds (x402 `exact` SVM
+//! scheme): a v0 message whose fee payer is the facilitator's `extra.feePayer` (left unsigned),
+//! with `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` from the payer's associated
 //! token account to `payTo`'s, and a Memo; partially signed by the payer.
 //!
 //! The recent blockhash, the mint's decimals and token program (which need RPC) and the memo

@@ -1,4 +1,5 @@
-//! The WS402 pricing schema served over HTTP before a session (WS402 `generateSchema`).
+//! The WS402 pricing schema served over HTTP before a session (WS402 `src/WS402.ts`
+//! `generateSchema`).
 
 use super::error::Ws402Error;
 use crate::json::{JsonStr, Kind, ObjectWriter, RawValue};

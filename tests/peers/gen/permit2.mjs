@@ -168,7 +168,7 @@ async function refVerify(req, header, now, facilitator, settleAmount) {
     const r = await withClock(now, () => fac.verify(payload, req));
     if (!r.isValid) return r.invalidReason;
     if (settleAmount !== undefined) {
-      // settle with the charge as requirements.amount (x402 facilitator API `httpFacilitatorClient.ts`); only the refusal is reached offline
+      // settle with the charge as requirements.amount (x402 facilitator API, reference `core/src/http/httpFacilitatorClient.ts`); only the refusal is reached offline
       if (BigInt(settleAmount) > BigInt(payload.payload.permit2Authorization.permitted.amount)) {
         const s = await withClock(now, () => fac.settle(payload, { ...req, amount: settleAmount }));
         return s.success ? "settled" : s.errorReason;

@@ -27,7 +27,7 @@ const TOKEN_2022 = address("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 const LIGHTHOUSE = address("L2TExMFKdjpN9kozasaurPirfHy9P8sbXoAN1qA3S95");
 const SYSTEM = address("11111111111111111111111111111111");
 const USDC_DEVNET = address("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU");
-// The reference client and facilitator use SPL Memo v2 (Solana transaction wire format); @solana-program/memo
+// The reference client and facilitator use SPL Memo v2 (Solana transaction format); @solana-program/memo
 // 0.15 defaults to a newer program id, so the id is passed explicitly.
 const MEMO = address("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
 const getAddMemoInstruction = (input) => memoIx(input, { programAddress: MEMO });
@@ -228,7 +228,7 @@ cases.push({
 
 // The client's payment header around a built transaction (x402.svm_payment): the envelope of
 // x402 v1 HTTP transport, `X-PAYMENT` (v1) / x402 v2 HTTP transport, `PAYMENT-SIGNATURE` (v2) with the Solana scheme payload of x402 `exact` SVM scheme, as the reference client
-// writes it: `JSON.stringify`, then standard padded base64 (x402 header encoding, reference SDK `core/src/http`). v2 echoes the 402's `resource`,
+// writes it: `JSON.stringify`, then standard padded base64 (x402 reference SDK, `core/src/http`). v2 echoes the 402's `resource`,
 // the chosen entry as `accepted` and `extensions` when present; the 402's `error` is not echoed.
 const RESOURCE = { url: "https://api.example.com/premium", description: "Premium data", mimeType: "application/json" };
 const EVM_OFFER = {
