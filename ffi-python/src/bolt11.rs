@@ -138,11 +138,10 @@ impl Bolt11Invoice {
         Ok(inv.description_hash_matches(description))
     }
 
-    /// The L402 client's checks before paying (aperture's client checks,
-    /// `l402/client_interceptor.go`): payment hash, network, amount present and within
-    /// `budget_msat`, not expired. Raises `Bolt11Error` `invoice_payment_hash_mismatch`,
-    /// `invoice_network_mismatch`, `invoice_amount_missing`, `invoice_over_budget`,
-    /// `invoice_expired`.
+    /// The L402 client's checks before paying (as aperture's client): payment hash, network, amount
+    /// present and within `budget_msat`, not expired. Raises `Bolt11Error`
+    /// `invoice_payment_hash_mismatch`, `invoice_network_mismatch`, `invoice_amount_missing`,
+    /// `invoice_over_budget`, `invoice_expired`.
     #[pyo3(signature = (*, payment_hash, network, budget_msat, now))]
     fn check_l402(
         &self,

@@ -570,11 +570,11 @@ impl L402PayableChallenge {
     }
 }
 
-/// The client's checks before paying (aperture's client checks, `l402/client_interceptor.go`):
-/// decodes the challenge's macaroon and identifier and its invoice, then checks invoice payment
-/// hash == identifier payment hash, `network` (BOLT11 prefix `bc`, `tb`, `tbs`, `bcrt`, `sb`),
-/// amount present and at most `budget_msat`, not expired at `now`. Raises `L402Error` (the invoice
-/// check's code, e.g. `invoice_over_budget`).
+/// The client's checks before paying (as aperture's client): decodes the challenge's macaroon and
+/// identifier and its invoice, then checks invoice payment hash == identifier payment hash,
+/// `network` (BOLT11 prefix `bc`, `tb`, `tbs`, `bcrt`, `sb`), amount present and at most
+/// `budget_msat`, not expired at `now`. Raises `L402Error` (the invoice check's code, e.g.
+/// `invoice_over_budget`).
 #[pyfunction]
 #[pyo3(signature = (challenge, *, network, budget_msat, now))]
 fn l402_check_challenge(

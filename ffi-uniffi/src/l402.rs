@@ -99,9 +99,9 @@ pub struct L402PayableChallenge {
     pub invoice: Bolt11Info,
 }
 
-/// Checks a challenge before paying (aperture's client checks, `l402/client_interceptor.go`): the
-/// macaroon decodes, its identifier's payment hash is the invoice's, the invoice is on `network`,
-/// has an amount within `budget_msat` and has not expired at `now`.
+/// Checks a challenge before paying (as aperture's client): the macaroon decodes, its identifier's
+/// payment hash is the invoice's, the invoice is on `network`, has an amount within
+/// `budget_msat` and has not expired at `now`.
 ///
 /// Errors: `L402` (invoice checks, macaroon and identifier failures).
 #[uniffi::export]

@@ -1,6 +1,7 @@
-//! Solana, the paying side: the reference client's partially signed `exact` payment transaction
-//! (x402 `exact` SVM scheme), the payment header around it and the address derivations it needs.
-//! Keys are base58 text, seeds, blockhashes and transactions raw bytes, amounts decimal text.
+//! Solana, the paying side: the reference client's partially signed `exact` payment
+//! transaction (x402 `exact` SVM), the payment header around it and the address derivations it
+//! needs. Keys are base58 text, seeds, blockhashes and transactions raw bytes, amounts decimal
+//! text.
 
 use crate::Pay402Error;
 use crate::client::{decode, index};
@@ -87,11 +88,10 @@ pub struct SvmPaymentHeader {
     pub value: String,
 }
 
-/// Wraps a transaction built by [`svm_build_transfer`] (its wire bytes) into the payment header for
-/// `accepts[accept_index]` of a 402 (JSON text, as for [`crate::client::sign_payment`]):
-/// `{"transaction": base64}` in the v1 / v2 envelope (x402 v1 HTTP transport, `X-PAYMENT`, x402 v2
-/// HTTP transport, `PAYMENT-SIGNATURE`, x402 `exact` SVM scheme), v2 echoing `resource`, the entry
-/// as `accepted` and `extensions`.
+/// Wraps a transaction built by [`svm_build_transfer`] (its wire bytes) into the payment header
+/// for `accepts[accept_index]` of a 402 (JSON text, as for [`crate::client::sign_payment`]):
+/// `{"transaction": base64}` in the v1 / v2 envelope (x402 `exact` SVM), v2 echoing
+/// `resource`, the entry as `accepted` and `extensions`.
 ///
 /// Errors: `Client` (`accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network`
 /// for an entry that is not on Solana, or the transaction's decode code such as

@@ -224,9 +224,8 @@ fn challenge_in<'a>(
     })
 }
 
-/// The client's check before paying (aperture's client checks, `l402/client_interceptor.go`): the
-/// invoice pays for the macaroon's payment hash, on the policy's network, within budget, not
-/// expired.
+/// The client's check before paying (as aperture's client): the invoice pays for the macaroon's
+/// payment hash, on the policy's network, within budget, not expired.
 #[wasm_bindgen(js_name = l402CheckChallenge, unchecked_return_type = "L402Payable")]
 pub fn l402_check_challenge(
     #[wasm_bindgen(unchecked_param_type = "L402Challenge")] challenge: &JsValue,

@@ -21,7 +21,7 @@ const NAME: &str = "SvmError";
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &str = r#"
-/** The payer's side of a Solana `exact` payment (x402 `exact` SVM scheme). Keys are base58 text. */
+/** The payer's side of a Solana `exact` payment (x402 `exact` SVM). Keys are base58 text. */
 export interface SvmTransferInput {
   /** The payer's 32-byte ed25519 seed (`Uint8Array` or hex). */
   payerSeed: Uint8Array | string;
@@ -144,12 +144,12 @@ fn transaction_bytes(v: &JsValue) -> JsResult<Vec<u8>> {
     Ok(out)
 }
 
-/// Wraps a built transaction into the payment header for `accepts[acceptIndex]` of a 402 (decoded
-/// `PaymentRequired`, JSON text or object): `{"transaction": base64}` in the v1 / v2 envelope (x402
-/// v1 HTTP transport, `X-PAYMENT`, x402 v2 HTTP transport, `PAYMENT-SIGNATURE`, x402 `exact` SVM
-/// scheme), v2 echoing `resource`, the entry as `accepted` and `extensions`. Throws an `X402Error`
-/// (`code`: `accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network` for an entry
-/// that is not on Solana, or the transaction's decode code such as `transaction_truncated`).
+/// Wraps a built transaction into the payment header for `accepts[acceptIndex]` of a 402
+/// (decoded `PaymentRequired`, JSON text or object): `{"transaction": base64}` in the v1 / v2
+/// envelope (x402 `exact` SVM), v2 echoing `resource`, the entry as `accepted` and
+/// `extensions`. Throws an `X402Error` (`code`: `accept_index_out_of_range`,
+/// `unsupported_scheme`, `unsupported_network` for an entry that is not on Solana, or the
+/// transaction's decode code such as `transaction_truncated`).
 #[wasm_bindgen(js_name = svmPaymentHeader, unchecked_return_type = "SvmPayment")]
 pub fn svm_payment_header(
     #[wasm_bindgen(unchecked_param_type = "string | object")] payment_required: &JsValue,

@@ -1,6 +1,6 @@
 """Idiomatic tests of the Python API: exceptions and codes, no panic on garbage, round trips,
 uint256 boundaries as Python ints, thread safety. Expected values come from the specs (x402.md
-x402 v2 HTTP transport, `PAYMENT-REQUIRED` and the x402 spec's EIP-3009 example, the libmacaroons README) or from one pay402 operation checked by another (sign
+the x402 v2 `PAYMENT-REQUIRED` example and the x402 spec's EIP-3009 example, the libmacaroons README) or from one pay402 operation checked by another (sign
 then verify), never from printing the code under test."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import pytest
 import pay402
 
 KEY = bytes([0x11] * 32)
-# Known vector (a k256 known vector): the address of the key 0x11…11.
+# A known vector (k256): the address of the key 0x11…11.
 KEY_ADDRESS = "0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a"
 NOW = 1_740_672_100
 NONCE = bytes([0x42] * 32)
 
-# x402 v2 HTTP transport, `PAYMENT-REQUIRED`
+# The x402 v2 `PAYMENT-REQUIRED` example.
 REQUIREMENTS: Dict[str, Any] = {
     "scheme": "exact",
     "network": "eip155:84532",
@@ -294,7 +294,7 @@ def test_facilitator_bodies_decode() -> None:
 
 
 def test_spec_eip3009_example_hashes_and_recovery() -> None:
-    # the x402 spec's EIP-3009 example
+    # The x402 spec's EIP-3009 example.
     domain = {"name": "USDC", "version": "2", "chainId": 84532, "verifyingContract": "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}
     message = {
         "from": "0x857b06519E91e3A54538791bDbb0E22373e36b66",
@@ -323,7 +323,7 @@ def test_keccak_sign_and_recover_known_vector() -> None:
 
 
 def test_macaroon_mint_attenuate_verify() -> None:
-    # libmacaroons test/unit vector (libmacaroons `test/unit`)
+    # A libmacaroons `test/unit` vector
     m = pay402.Macaroon.mint(b"this is the key", "keyid", "http://example.org/", ["account = 3735928559"])
     assert m.signature.hex() == "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87"
     again = pay402.Macaroon.decode(m.serialize(urlsafe=True))

@@ -88,7 +88,7 @@ export async function smoke(p) {
     const required = { x402Version: 2, resource, accepts: [offer, sol] };
     const paid = p.svmPaymentHeader(required, { transaction: tx.transaction, acceptIndex: 1 });
     eq(paid.headerName, "PAYMENT-SIGNATURE", "headerName");
-    // x402 v2 HTTP transport, `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
+    // x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
     eq(atob(paid.payment), JSON.stringify({ x402Version: 2, resource, accepted: sol, payload: { transaction: tx.transaction } }), "json");
     const v = p.x402Verify(sol, paid.payment, 0);
     eq(v.kind, "exact_svm", "kind"); eq(v.payer, tx.payer, "payer"); eq(v.amount, 10000n, "amount");

@@ -57,7 +57,7 @@ class SolanaFlowTest {
         val transaction = Base64.getEncoder().encodeToString(wire)
         val v2 = svmPaymentHeader(paymentRequired, 1u, wire)
         assertEquals("PAYMENT-SIGNATURE", v2.name)
-        // x402 v2 HTTP transport, `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
+        // x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
         assertEquals(
             """{"x402Version":2,"resource":$resource,"accepted":$offer,"payload":{"transaction":"$transaction"}}""",
             String(Base64.getDecoder().decode(v2.value)),
