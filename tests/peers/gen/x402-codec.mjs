@@ -12,7 +12,7 @@ import { Det, writeVectors, peerVersion } from "./lib/det.mjs";
 const det = new Det("pay402/peers/x402/codec/v1");
 const SOURCE = `@x402/core ${peerVersion("@x402/core")}: encodePaymentRequiredHeader / encodePaymentSignatureHeader / ` +
   `encodePaymentResponseHeader (base64 of JSON.stringify) and the matching decoders; objects built in the key ` +
-  `order of x402.md §2.2–§2.4, §3.3, §3.4; v1 PaymentRequired as a JSON body (JSON.stringify with 2-space indent ` +
+  `order of the x402 v1/v2 HTTP transport examples; v1 PaymentRequired as a JSON body (JSON.stringify with 2-space indent ` +
   `as input, compact JSON.stringify as expected); inputs from sha256 seed "pay402/peers/x402/codec/v1"`;
 
 const V1_NETS = ["base-sepolia", "base", "polygon", "avalanche-fuji", "avalanche", "sei", "iotex", "solana-devnet", "solana"];

@@ -1,6 +1,6 @@
 // Generates tests/vectors/x402-verify-svm.peers.json: x402 `exact` Solana payments built with
 // @solana/kit and @solana-program/* exactly as the reference client builds them (x402 `exact` SVM scheme),
-// with deterministic keys, plus one mutation per check with the expected code (VECTORS.md
+// with deterministic keys, plus one mutation per check with the expected code (tests/vectors/README.md
 // "x402 on Solana"). Every transaction is also decoded with @solana/web3.js and its present
 // signatures checked with tweetnacl (a second, independent implementation). The client's payment
 // headers around those transactions (x402.svm_payment) are `JSON.stringify` + base64 of the spec's
@@ -282,7 +282,7 @@ svmPayment("bytes that are not a transaction (three zero bytes)", single2, 0, "A
 
 const file = {
   suite: "x402-exact-svm-verify",
-  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402.md §11.1); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from x402.md §11.3 / VECTORS.md; x402.svm_payment headers are JSON.stringify + base64 of the x402.md §2.3 / §3.4 envelope around those transactions",
+  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402 exact SVM scheme); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from the x402 exact SVM scheme's facilitator checks / tests/vectors/README.md; x402.svm_payment headers are JSON.stringify + base64 of the x402 v1 / v2 envelope around those transactions",
   cases,
 };
 writeFileSync(`${out}/x402-verify-svm.peers.json`, JSON.stringify(file, null, 2) + "\n");

@@ -1,4 +1,6 @@
-"""Hand-written vectors from /work/shared/spec/x402.md (§14.1, §14.2, §2.2–§2.4, §3.3, §3.4, §13).
+"""Hand-written vectors from the x402 specifications (https://github.com/coinbase/x402, specs/): the
+EIP-3009 example of x402-specification-v1.md §5.2.1, the header examples of transports-v1/http.md and
+transports-v2/http.md, and x402-rs interop inputs.
 
 Every expected value below is copied from the spec text; nothing is computed except the base64
 encoding of a few *inputs* (the x402-rs interop and failure-without-transaction bodies, which the spec
@@ -111,21 +113,21 @@ for name, kind, h in [
 
 # ---- decodes ----
 for name, kind, h, ver, js in [
-    ("spec v1 X-PAYMENT (§2.3)", "payment_payload", H_V1_PAYMENT, 1, J_V1_PAYMENT),
-    ("spec v1 X-PAYMENT-RESPONSE success (§2.4)", "settle_response", H_V1_RESP_OK, None, J_V1_RESP_OK),
-    ("spec v1 X-PAYMENT-RESPONSE failure (§2.4)", "settle_response", H_V1_RESP_FAIL, None, J_V1_RESP_FAIL),
-    ("spec v2 PAYMENT-REQUIRED (§3.3)", "payment_required", H_V2_REQUIRED, 2, J_V2_REQUIRED),
-    ("spec v2 PAYMENT-SIGNATURE (§3.4)", "payment_payload", H_V2_SIGNATURE, 2, J_V2_SIGNATURE),
-    ("spec v2 PAYMENT-RESPONSE success (§14.2)", "settle_response", H_V2_RESP_OK, None, J_V2_RESP_OK),
-    ("spec v2 PAYMENT-RESPONSE failure (§14.2)", "settle_response", H_V2_RESP_FAIL, None, J_V2_RESP_FAIL),
+    ("spec v1 X-PAYMENT", "payment_payload", H_V1_PAYMENT, 1, J_V1_PAYMENT),
+    ("spec v1 X-PAYMENT-RESPONSE success", "settle_response", H_V1_RESP_OK, None, J_V1_RESP_OK),
+    ("spec v1 X-PAYMENT-RESPONSE failure", "settle_response", H_V1_RESP_FAIL, None, J_V1_RESP_FAIL),
+    ("spec v2 PAYMENT-REQUIRED", "payment_required", H_V2_REQUIRED, 2, J_V2_REQUIRED),
+    ("spec v2 PAYMENT-SIGNATURE", "payment_payload", H_V2_SIGNATURE, 2, J_V2_SIGNATURE),
+    ("spec v2 PAYMENT-RESPONSE success", "settle_response", H_V2_RESP_OK, None, J_V2_RESP_OK),
+    ("spec v2 PAYMENT-RESPONSE failure", "settle_response", H_V2_RESP_FAIL, None, J_V2_RESP_FAIL),
     ("spec v2 PAYMENT-RESPONSE failure, 104-char revision", "settle_response", b64(J_V2_RESP_FAIL_SHORT), None,
      J_V2_RESP_FAIL_SHORT),
 ]:
     ok = {"json": js} if ver is None else {"x402Version": ver, "json": js}
     case(f"decode {name}", "x402.decode", {"kind": kind, "header": h}, {"ok": ok})
-case("decode spec v1 PaymentRequirementsResponse body (§2.2), outputSchema null omitted", "x402.decode",
+case("decode spec v1 PaymentRequirementsResponse body, outputSchema null omitted", "x402.decode",
      {"kind": "payment_required", "body": V1_BODY}, {"ok": {"x402Version": 1, "json": V1_BODY_CANON}})
-case("decode spec v1 X-PAYMENT with padding stripped (§4: missing padding tolerated)", "x402.decode",
+case("decode spec v1 X-PAYMENT with padding stripped (missing padding tolerated)", "x402.decode",
      {"kind": "payment_payload", "header": H_V1_PAYMENT.rstrip("=")}, {"ok": {"x402Version": 1, "json": J_V1_PAYMENT}})
 case("roundtrip spec v1 X-PAYMENT with padding stripped re-encodes padded", "x402.roundtrip",
      {"kind": "payment_payload", "header": H_V1_PAYMENT.rstrip("=")}, {"ok": {"header": H_V1_PAYMENT}})
@@ -134,16 +136,16 @@ case("roundtrip spec v1 X-PAYMENT with padding stripped re-encodes padded", "x40
 V2_REQUIRED_EXTRA_NULL = J_V2_REQUIRED.replace('"extra":{"name":"USDC","version":"2"}', '"extra":null')
 V2_REQUIRED_NO_EXTRA = J_V2_REQUIRED.replace(',"extra":{"name":"USDC","version":"2"}', '')
 assert V2_REQUIRED_EXTRA_NULL != J_V2_REQUIRED and V2_REQUIRED_NO_EXTRA != J_V2_REQUIRED
-case("decode x402-rs v2 PAYMENT-REQUIRED with extra null (§13) omits extra", "x402.decode",
+case("decode x402-rs v2 PAYMENT-REQUIRED with extra null omits extra", "x402.decode",
      {"kind": "payment_required", "header": b64(V2_REQUIRED_EXTRA_NULL)},
      {"ok": {"x402Version": 2, "json": V2_REQUIRED_NO_EXTRA}})
-case("roundtrip x402-rs v2 PAYMENT-REQUIRED with extra null (§13) omits extra", "x402.roundtrip",
+case("roundtrip x402-rs v2 PAYMENT-REQUIRED with extra null omits extra", "x402.roundtrip",
      {"kind": "payment_required", "header": b64(V2_REQUIRED_EXTRA_NULL)}, {"ok": {"header": b64(V2_REQUIRED_NO_EXTRA)}})
 V2_REQUIRED_INT_AMOUNT = J_V2_REQUIRED.replace('"amount":"10000"', '"amount":10000')
 assert V2_REQUIRED_INT_AMOUNT != J_V2_REQUIRED
-case("decode x402-rs v2 PAYMENT-REQUIRED with integer amount (§13) writes a string", "x402.decode",
+case("decode x402-rs v2 PAYMENT-REQUIRED with integer amount writes a string", "x402.decode",
      {"kind": "payment_required", "header": b64(V2_REQUIRED_INT_AMOUNT)}, {"ok": {"x402Version": 2, "json": J_V2_REQUIRED}})
-case("roundtrip x402-rs v2 PAYMENT-REQUIRED with integer amount (§13) writes a string", "x402.roundtrip",
+case("roundtrip x402-rs v2 PAYMENT-REQUIRED with integer amount writes a string", "x402.roundtrip",
      {"kind": "payment_required", "header": b64(V2_REQUIRED_INT_AMOUNT)}, {"ok": {"header": H_V2_REQUIRED}})
 V1_BODY_RS = ('{"x402Version":1,"error":"X-PAYMENT header is required","accepts":[{"scheme":"exact","network":"base-sepolia",'
               '"maxAmountRequired":10000,"asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",'
@@ -154,7 +156,7 @@ V1_BODY_RS_CANON = ('{"x402Version":1,"error":"X-PAYMENT header is required","ac
                     '"maxAmountRequired":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",'
                     '"payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","resource":"https://api.example.com/premium-data",'
                     '"description":"Access to premium market data","maxTimeoutSeconds":60}]}')
-case("decode x402-rs v1 body: integer maxAmountRequired, mimeType/outputSchema/extra null (§13)", "x402.decode",
+case("decode x402-rs v1 body: integer maxAmountRequired, mimeType/outputSchema/extra null", "x402.decode",
      {"kind": "payment_required", "body": V1_BODY_RS}, {"ok": {"x402Version": 1, "json": V1_BODY_RS_CANON}})
 # v1 body with keys in another order decodes to spec key order
 V1_BODY_REORDERED = ('{"accepts":[{"extra":{"name":"USDC","version":"2"},"maxTimeoutSeconds":60,"mimeType":"application/json",'
@@ -186,7 +188,7 @@ case("decode rejects a v1 body that is not JSON", "x402.decode", {"kind": "payme
      {"error": "invalid_payload"})
 
 # ---- the x402 spec's EIP-3009 example ----
-case("spec §14.1 digest (Base Sepolia USDC)", "evm.eip3009.digest",
+case("spec EIP-3009 example digest (Base Sepolia USDC)", "evm.eip3009.digest",
      {"domain": dom("USDC", 84532, BASE_SEPOLIA_USDC), "message": MESSAGE},
      {"ok": {"domain_separator": "0x71f17a3b2ff373b803d70a5a07c046c1a2bc8e89c09ef722fcb047abe94c9818",
              "struct_hash": "0x49ad644555c7bdf3ea4fc022a4940ae5589b230b1dde0065c5504fa19bbe39a4",
@@ -195,8 +197,8 @@ for pol in (None, "strict", "lenient"):
     inp = {"digest": "0xf256992871671abcb27ff92885a7afa46218724e5fc0bac35d050115aa1d22e6", "signature": SIG}
     if pol:
         inp["policy"] = pol
-    case(f"spec §14.1 signature recovers the payer ({pol or 'default'} policy)", "evm.recover", inp, {"ok": {"address": PAYER}})
-case("spec §6.1/§14.1 Base mainnet USDC domain separator", "evm.eip3009.digest",
+    case(f"spec EIP-3009 example signature recovers the payer ({pol or 'default'} policy)", "evm.recover", inp, {"ok": {"address": PAYER}})
+case("spec Base mainnet USDC domain separator", "evm.eip3009.digest",
      {"domain": dom("USD Coin", 8453, BASE_USDC), "message": MESSAGE},
      {"ok": {"domain_separator": "0x02fa7265e7c5d81118673727957699e4d68f74cd74b7db77da710fe8a2c7834f"}})
 for label, d, digest, rec in [
@@ -209,9 +211,9 @@ for label, d, digest, rec in [
     ('"USDC", 8453, Base Sepolia USDC', dom("USDC", 8453, BASE_SEPOLIA_USDC),
      "0xf0f69531529c84ef4fc51b1865c50302f489f7f42f849161b2a957c97aeb7cc3", "0x46e5af7a18131f1bc0947cf44151ee84b58c92a9"),
 ]:
-    case(f"spec §14.1 negative domain {label}: digest", "evm.eip3009.digest", {"domain": d, "message": MESSAGE},
+    case(f"spec EIP-3009 example negative domain {label}: digest", "evm.eip3009.digest", {"domain": d, "message": MESSAGE},
          {"ok": {"digest": digest}})
-    case(f"spec §14.1 negative domain {label}: recovers another address", "evm.recover",
+    case(f"spec EIP-3009 example negative domain {label}: recovers another address", "evm.recover",
          {"digest": digest, "signature": SIG}, {"ok": {"address": rec}})
 
 # ---- the x402 spec's EIP-3009 example payments through x402.verify ----
@@ -240,9 +242,10 @@ out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "x402-spec.json"), "w", encoding="utf-8", newline="\n") as f:
     json.dump({"suite": "x402-spec",
-               "source": "hand-written from /work/shared/spec/x402.md: §14.1 (EIP-3009 vector, negative domains, Base "
-                         "mainnet domain separator), §14.2 (header strings), §2.2–§2.4, §3.3, §3.4 (decoded JSON), §13 "
-                         "(x402-rs interop inputs), §7.1 (check order); canonical output omits optional nulls and "
+               "source": "hand-written from the x402 specifications (coinbase/x402 specs/): the EIP-3009 example of "
+                         "x402-specification-v1.md §5.2.1 (with negative domains and the Base mainnet domain separator), "
+                         "the header strings and decoded JSON of transports-v1/http.md and transports-v2/http.md, x402-rs "
+                         "interop inputs, the reference facilitator's check order; canonical output omits optional nulls and "
                          "writes integer amounts as decimal strings",
                "cases": cases}, f, indent=2, ensure_ascii=False)
     f.write("\n")

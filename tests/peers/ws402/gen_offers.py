@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/vectors/offers.json: op `offers.decode` (VECTORS.md) over every dialect of
-l402.md §16.2-§16.3 and the go-example's shapes (ws402-and-seeds.md §7).
+"""Writes tests/vectors/offers.json: op `offers.decode` (tests/vectors/README.md) over every dialect of
+the Fewsats offers spec (https://github.com/l402-protocol/l402 README) and the go-example's shapes.
 
 The expected values are typed by hand from the spec text (not computed by any decoder): the
 body text and its expectation sit side by side in each case. Error codes are pay402's
@@ -208,8 +208,8 @@ err("trailing garbage", body('{"id":"o","type":"one-time","amount":1,"currency":
 def main():
     doc = {
         "suite": "offers",
-        "source": "l402.md §16.2-§16.3 (spec README body, go-example, stock.l402.org, Fewsats API dialects) and "
-                  "ws402-and-seeds.md §7; expected values typed by hand from the spec text in "
+        "source": "the l402-protocol/l402 README body and the go-example, stock.l402.org and Fewsats API dialects; "
+                  "expected values typed by hand from the spec text in "
                   "tests/peers/ws402/gen_offers.py; error codes are pay402's",
         "cases": CASES,
     }

@@ -1,8 +1,9 @@
-"""Hand-written vectors from /work/shared/spec/l402.md §14.1–§14.6 (published macaroon vectors).
+"""Hand-written published macaroon vectors: libmacaroons (README, test/unit), go-macaroon v2.1.0 tests,
+pymacaroons functional tests, macarooncompat, and L402 vectors A/B on aperture's test inputs.
 
 Every expected signature, token and byte string below is copied from the spec text. The only
 computation is mechanical re-encoding of spec values: hex of ASCII inputs, assembling the V2 bytes
-that §14.3 lays out field by field, and base64 variants (std/url, padded/unpadded) of spec bytes.
+that go-macaroon's marshal_test.go lays out field by field, and base64 variants (std/url, padded/unpadded) of spec bytes.
 Run: python3 macaroon_published_vectors.py [OUTDIR]  → macaroon-published.json
 """
 import base64
@@ -191,15 +192,15 @@ case("L402 vector B: verifies with unknown caveats skipped (L402 mode)", "macaro
      {"token": VB_B64, "root_key_hex": bytes(range(32)).hex(), "mode": "l402"}, ok())
 case("L402 vector B: strict mode needs every caveat accepted", "macaroon.verify",
      {"token": VB_B64, "root_key_hex": bytes(range(32)).hex(), "accept": VB_CAVS[:2]}, err("caveat_not_satisfied"))
-case("L402 spec: the literal sig_0 = HMAC(root_key, id) reading (erratum §13) does not verify", "macaroon.verify",
+case("L402 spec: the literal sig_0 = HMAC(root_key, id) reading (the macaroon-spec.md erratum) does not verify", "macaroon.verify",
      {"token": b64std(unb64(VB_B64)[:-32] + bytes.fromhex("97dae93a1983da10c620c2c74d6df4ebdfbbc8e988c853ceeeec51f84d7d3f83")),
       "root_key_hex": bytes(range(32)).hex(), "mode": "l402"}, err("signature_mismatch"))
 case("L402 spec placeholder macaroon is not a macaroon", "macaroon.decode", {"token": "AGIAJEemVQUTEyNCR0exk7ek90Cg=="}, err("malformed"))
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..", "vectors")
 doc = {"suite": "macaroon-published",
-       "source": "shared/spec/l402.md §14.1-§14.6: libmacaroons README and unit files, go-macaroon/macaroon v2.1.0 tests, "
-                 "pymacaroons functional tests, macarooncompat, L402 vectors A/B (computed in the spec, confirmed by macaroon-peers.json)",
+       "source": "libmacaroons README and unit files, go-macaroon/macaroon v2.1.0 tests, "
+                 "pymacaroons functional tests, macarooncompat, L402 vectors A/B (computed, confirmed by macaroon-peers.json)",
        "cases": cases}
 with open(os.path.join(out, "macaroon-published.json"), "w") as f:
     json.dump(doc, f, indent=1, ensure_ascii=False)
