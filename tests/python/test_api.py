@@ -1,7 +1,8 @@
 """Idiomatic tests of the Python API: exceptions and codes, no panic on garbage, round trips,
-uint256 boundaries as Python ints, thread safety. Expected values come from the specs (x402.md
-the x402 v2 `PAYMENT-REQUIRED` example and the x402 spec's EIP-3009 example, the libmacaroons README) or from one pay402 operation checked by another (sign
-then verify), never from printing the code under test."""
+uint256 boundaries as Python ints, thread safety. Expected values come from the specs (the
+x402 v2 `PAYMENT-REQUIRED` example, the x402 spec's EIP-3009 example, the libmacaroons README) or
+from one pay402 operation checked by another (sign then verify), never from printing the code
+under test."""
 
 from __future__ import annotations
 

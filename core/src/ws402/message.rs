@@ -1,5 +1,5 @@
-//! The WS402 WebSocket messages, JSON text frames with a `type` member (ws402-and-seeds.md
-//! `ws402/ws402`, `src/WS402.ts`).
+//! The WS402 WebSocket messages, JSON text frames with a `type` member (`ws402/ws402`,
+//! `src/WS402.ts`).
 
 use super::error::Ws402Error;
 use super::meter::Meter;
