@@ -6,7 +6,7 @@
 #                   recovery) and the helpers that need only those     → verify/{nodejs,esm,bundler,web}/
 # Each: cargo (wasm32, profile `wasm`: release-smaller with the secp256k1 crates at opt-level 3)
 # → wasm-bindgen 0.2.130 (nodejs, experimental-nodejs-module, bundler, web) → wasm-opt -Oz
-# (npm binaryen 132, never Debian's: toolchain.md trap 2) → package.
+# (npm binaryen 132, never Debian's: tests/TOOLCHAIN.md) → package.
 # Prints the raw and gzip size of both .wasm files and writes them ("raw gzip") to
 # pay402.size and pay402-verify.size next to the package directory (read by tests/wasm).
 # Needs: wasm-bindgen 0.2.130 on PATH, WASM_OPT (default tests/wasm/node_modules/.bin/wasm-opt).

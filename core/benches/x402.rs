@@ -1,5 +1,7 @@
-//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify and signing, on the
-//! x402 spec's published examples (x402.md §3.3, §3.4, §14.1, §14.2).
+//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify and signing, on the x402
+//! spec's published examples (the v2 `PAYMENT-REQUIRED` and `PAYMENT-SIGNATURE` examples of the
+//! x402 v2 HTTP transport, the EIP-3009 example of the x402 v1 specification §5.2.1 and the header
+//! strings that carry it).
 //!
 //! `cargo bench -p pay402 --bench x402`. Numbers and the comparison with peer libraries are in
 //! `tests/bench/REPORT.md` (`tests/bench/run.sh`).
@@ -32,7 +34,7 @@ use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
 use pay402::x402::{PaymentPayload, PaymentRequired, VerifyPolicy, verify_payment_header};
 
-/// The §14.1 authorization.
+/// The authorization of the x402 spec's EIP-3009 example.
 fn authorization() -> TransferWithAuthorization {
     TransferWithAuthorization {
         from: Address::parse(FROM).unwrap(),

@@ -1,13 +1,13 @@
 //! Base64 (RFC 4648 §4 and §5) with an explicit acceptance policy.
 //!
-//! The protocols of pay402 disagree about which base64 they accept: x402 headers use the
-//! standard alphabet and tolerate missing padding (`coinbase/x402`, spec x402.md §4), aperture
+//! The protocols of pay402 disagree about which base64 they accept: x402 headers use the standard
+//! alphabet and tolerate missing padding (`coinbase/x402`, reference SDK `core/src/http`), aperture
 //! insists on padded standard base64 while other L402 peers emit URL-safe unpadded macaroons
-//! (spec l402.md §12). A [`Base64Policy`] names the choice; [`decode_into`] enforces it and then
-//! hands the bit shuffling to [`base64ct`], whose decoder runs in constant time with respect to
-//! the encoded data. The policy pass before it is not constant-time: its timing can reveal
-//! which alphabet and how much padding an input uses, and where the first invalid byte is —
-//! never the decoded bytes' values beyond that.
+//! (go-macaroon, pymacaroons, js-macaroon, libmacaroons). A [`Base64Policy`] names the choice;
+//! [`decode_into`] enforces it and then hands the bit shuffling to [`base64ct`], whose decoder runs
+//! in constant time with respect to the encoded data. The policy pass before it is not
+//! constant-time: its timing can reveal which alphabet and how much padding an input uses, and
+//! where the first invalid byte is — never the decoded bytes' values beyond that.
 //!
 //! What is always rejected, whatever the policy:
 //! - whitespace and line breaks, and every byte outside the chosen alphabet
@@ -49,7 +49,7 @@ pub enum Alphabets {
     /// The URL- and filename-safe alphabet: `A–Z a–z 0–9 - _` (RFC 4648 §5).
     UrlSafe,
     /// Either alphabet, but one input never mixes `+`/`/` with `-`/`_`
-    /// ([`Base64Error::MixedAlphabets`]), as in go-macaroon's `Base64Decode` (spec l402.md §12).
+    /// ([`Base64Error::MixedAlphabets`]), as in go-macaroon's `Base64Decode`.
     Either,
 }
 
@@ -77,22 +77,22 @@ pub struct Base64Policy {
 
 impl Base64Policy {
     /// Strict RFC 4648 §4: standard alphabet, padding required. What aperture and lnget accept
-    /// (Go `base64.StdEncoding`, spec l402.md §12).
+    /// (Go `base64.StdEncoding`).
     pub const STANDARD_PADDED: Self = Self {
         alphabets: Alphabets::Standard,
         padding: Padding::Required,
     };
 
-    /// x402 headers (spec x402.md §4): standard alphabet, padding optional — the reference
-    /// decoder's `^[A-Za-z0-9+/]*={0,2}$` check followed by `atob`. URL-safe characters are
-    /// rejected.
+    /// x402 headers (reference SDK `coinbase/x402`, `core/src/http`): standard alphabet, padding
+    /// optional — the reference decoder's `^[A-Za-z0-9+/]*={0,2}$` check followed by `atob`.
+    /// URL-safe characters are rejected.
     pub const X402: Self = Self {
         alphabets: Alphabets::Standard,
         padding: Padding::Optional,
     };
 
-    /// Every variant L402 peers emit (spec l402.md §12): either alphabet, never both mixed in
-    /// one input, padding optional.
+    /// Every variant L402 peers emit (go-macaroon, pymacaroons, js-macaroon, Fewsats): either
+    /// alphabet, never both mixed in one input, padding optional.
     pub const ANY: Self = Self {
         alphabets: Alphabets::Either,
         padding: Padding::Optional,
@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn decodes_go_macaroon_vectors_in_every_variant_under_any() {
-        // go-macaroon `base64DecodeTests` (spec l402.md §12): all decode to `go~!`.
+        // go-macaroon `base64DecodeTests`: all decode to `go~!`.
         let mut out = [0u8; 8];
         for encoded in ["Z29+IQ==", "Z29-IQ==", "Z29+IQ", "Z29-IQ"] {
             assert_eq!(
@@ -778,7 +778,8 @@ mod tests {
 
     #[test]
     fn decodes_the_x402_v1_spec_payment_header() {
-        // x402.md §14.2, `X-PAYMENT` of coinbase/x402 specs/transports-v1/http.md (648 chars, 484 bytes).
+        // The `X-PAYMENT` example of coinbase/x402 specs/transports-v1/http.md (648 chars, 484
+        // bytes).
         const X_PAYMENT: &str = "eyJ4NDAyVmVyc2lvbiI6MSwic2NoZW1lIjoiZXhhY3QiLCJuZXR3b3JrIjoiYmFzZS1zZXBvbGlhIiwicGF5bG9hZCI6eyJzaWduYXR1cmUiOiIweDJkNmE3NTg4ZDZhY2NhNTA1Y2JmMGQ5YTRhMjI3ZTBjNTJjNmMzNDAwOGM4ZTg5ODZhMTI4MzI1OTc2NDE3MzYwOGEyY2U2NDk2NjQyZTM3N2Q2ZGE4ZGJiZjU4MzZlOWJkMTUwOTJmOWVjYWIwNWRlZDNkNjI5M2FmMTQ4YjU3MWMiLCJhdXRob3JpemF0aW9uIjp7ImZyb20iOiIweDg1N2IwNjUxOUU5MWUzQTU0NTM4NzkxYkRiYjBFMjIzNzNlMzZiNjYiLCJ0byI6IjB4MjA5NjkzQmM2YWZjMEM1MzI4YkEzNkZhRjAzQzUxNEVGMzEyMjg3QyIsInZhbHVlIjoiMTAwMDAiLCJ2YWxpZEFmdGVyIjoiMTc0MDY3MjA4OSIsInZhbGlkQmVmb3JlIjoiMTc0MDY3MjE1NCIsIm5vbmNlIjoiMHhmMzc0NjYxM2MyZDkyMGI1ZmRhYmMwODU2ZjJhZWIyZDRmODhlZTYwMzdiOGNjNWQwNGE3MWE0NDYyZjEzNDgwIn19fQ==";
         assert_eq!(X_PAYMENT.len(), 648);
         let mut out = [0u8; 486];
@@ -787,14 +788,14 @@ mod tests {
         assert!(json.starts_with(br#"{"x402Version":1"#));
         assert!(json.ends_with(b"}}}"));
 
-        // Re-encoding is byte-identical (x402.md §14.2).
+        // Re-encoding is byte-identical (the x402 spec's header strings).
         let mut again = [0u8; 648];
         assert_eq!(encode_into(json, &mut again), Ok(X_PAYMENT));
     }
 
     #[test]
     fn decodes_x402_header_with_padding_stripped() {
-        // x402.md §4: the reference decoder tolerates missing padding.
+        // The reference decoder (`coinbase/x402`, `core/src/http`) tolerates missing padding.
         let mut out = [0u8; 8];
         assert_eq!(decode("eyJhIjoxfQ", X402, &mut out), Ok(&br#"{"a":1}"#[..]));
     }

@@ -1,9 +1,9 @@
 //! Base16 ("hex") decoding and lowercase encoding, without allocation.
 //!
 //! Decoding accepts upper- and lowercase digits and requires an even number of digits. x402 writes
-//! addresses, nonces, hashes and signatures as `0x` + hex (x402 spec §5.2, §5.3); [`strip_0x`]
-//! removes that prefix, which must be spelled with a lowercase `x` as in the x402 schema regexes.
-//! Encoding always produces lowercase digits.
+//! addresses, nonces, hashes and signatures as `0x` + hex (EIP-3009 typed data; x402 reference
+//! client `exact/client/eip3009.ts`); [`strip_0x`] removes that prefix, which must be spelled with
+//! a lowercase `x` as in the x402 schema regexes. Encoding always produces lowercase digits.
 //!
 //! ```
 //! use pay402::hex;

@@ -3,8 +3,7 @@
 //! Parses `WWW-Authenticate` / `Proxy-Authenticate` challenge lists ([`challenges`]) and
 //! `Authorization` / `Proxy-Authorization` credentials ([`credentials`]), and writes challenges
 //! ([`write_challenge`]). Parsing borrows from the field value, never allocates and never
-//! recurses; the L402, WS402 and `PayPer402` modules build on it (l402.md §4.3,
-//! ws402-and-seeds.md §6).
+//! recurses; the L402, WS402 and `PayPer402` modules build on it (RFC 9110 §11.6.1).
 //!
 //! The grammar (RFC 9110 §11.3, §11.4, §5.6):
 //! ```text
@@ -18,7 +17,7 @@
 //! ```
 //! use pay402::http_auth::challenges;
 //!
-//! // aperture's two challenge lines, folded by the HTTP stack (l402.md §4.1, §4.3).
+//! // aperture's two challenge lines, folded by the HTTP stack (aperture `FreshChallengeHeader`; RFC 9110 §5.3).
 //! let value = r#"LSAT macaroon="AgEEbHNhdA==", invoice="lnbc1", L402 macaroon="AgEEbHNhdA==", invoice="lnbc1""#;
 //! let l402 = challenges(value)
 //!     .filter_map(Result::ok)

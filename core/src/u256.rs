@@ -1,9 +1,10 @@
 //! [`U256`]: the 256-bit unsigned integer of EVM amounts, timestamps and nonces.
 //!
-//! x402 carries `value`, `validAfter`, `validBefore` (x402 spec §5.2) and the Permit2 `nonce` and
-//! `deadline` (§9.1) as decimal strings of Solidity `uint256` values. [`U256::parse_decimal`]
-//! accepts exactly ASCII digits (no sign, space, `.`, exponent or `_`), so that a value that
-//! parses here means the same number on chain. Arithmetic is checked: nothing wraps or panics.
+//! x402 carries `value`, `validAfter`, `validBefore` (EIP-3009; x402 `exact` EVM scheme) and the
+//! Permit2 `nonce` and `deadline` (x402 `exact` EVM scheme, Permit2) as decimal strings of Solidity
+//! `uint256` values. [`U256::parse_decimal`] accepts exactly ASCII digits (no sign, space, `.`,
+//! exponent or `_`), so that a value that parses here means the same number on chain. Arithmetic is
+//! checked: nothing wraps or panics.
 //!
 //! ```
 //! use pay402::u256::{LeadingZeros, U256};

@@ -363,7 +363,7 @@ fn the_payee_field_must_match_the_signer() {
 
 #[test]
 fn a_missing_secret_is_accepted_when_the_policy_allows_it() {
-    // l402 spec §15.6: the L402 spec's example invoice predates the `s` field.
+    // The L402 protocol specification's example invoice predates the `s` field.
     let l402 = "lnbc1500n1pw5kjhmpp5fu6xhthlt2vucmzkx6c7wtlh2r625r30cyjsfqhu8rsx4xpz5lwqdpa2fjkzep6yptksct5yp5hxgrrv96hx6twvusycn3qv9jx7ur5d9hkugr5dusx6cqzpgxqr23s79ruapxc4j5uskt4htly2salw4drq979d7rcela9wz02elhypmdzmzlnxuknpgfyfm86pntt8vvkvffma5qc9n50h4mvqhngadqy3ngqjcym5a";
     assert_eq!(code(l402), "bolt11_missing_payment_secret");
     let policy = DecodePolicy {

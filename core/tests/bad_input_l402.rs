@@ -1,5 +1,6 @@
-//! Bad-input catalogue for L402 (spec l402.md §4–§8): every entry must fail with the exact error
-//! code, never panic. Valid values are the spec's vector B (§14.6) and Fewsats triple (§14.7).
+//! Bad-input catalogue for L402 (aperture's challenge, credential, identifier and caveat
+//! rules): every entry must fail with the exact error code, never panic. Valid values are vector B
+//! (aperture's `auth/authenticator_test.go` inputs) and the Fewsats triple (fewsats-python README).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,7 +19,7 @@ const B_MAC: &str = "AgEEbHNhdAJCAABgquPzKZRBsGthtaqk24nEtchifeDMLlU1iC2PQhdSZQE
 const B_PRE: &str = "49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39";
 const F_MAC: &str = "AgELZmV3c2F0cy5jb20CQgAADkZv2VQjgOG+iwoFB5CXg5yInkncy5xEGQZKrkphETmU9+MjeNM4bsj1j5l5KKvildd2pHdtrW+ChXQOQ/fZzgACLGZpbGVfaWQ9MmU1NGFjMjktNTk0NS00YjVmLTkzZGItOTk4YTUzNWE1YTQ5AAIfZXhwaXJlc19hdD0yMDI1LTA4LTIzVDE0OjQ3OjI1WgAABiBIoB5sUXEXijxuyL2cjn0WIgLpOCtt8UcGaGn9N/8n0Q==";
 const F_PRE: &str = "b184b87e7a4f802bf41cd26c82d9d883b9cf7bb86f8dcfc4f394634ff711f628";
-/// aperture `authenticator_test.go` fixture = spec §14.6 vector A (id "AA==", caveat preimage=…).
+/// Vector A: aperture's `authenticator_test.go` fixture (id "AA==", caveat preimage=…).
 const A_HEX: &str = "0201086170657274757265020441413d3d000249707265696d6167653d3439333439646665613461626564336364313466366433353661666138336465393738376236303966303838633864663039626163633762346264323162333900000620a329f0d7149ad54162e7448d868825e9a508d4de95fb86d5d0060002493ca6b5";
 
 fn b_root() -> [u8; 32] {

@@ -1,5 +1,6 @@
 //! Bad-input catalogue for the macaroon decoders: every entry must fail with the exact error
-//! code (and malformed kind), never panic. Structures follow spec l402.md §11–§12.
+//! code (and malformed kind), never panic. Structures follow libmacaroons
+//! `doc/format.txt` and go-macaroon; base64 forms as the macaroon libraries accept them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,10 +15,10 @@ use pay402::json::JsonErrorKind;
 use pay402::macaroon::verify::{Verdict, VerifyPolicy, verify};
 use pay402::macaroon::{MAX_DISCHARGES, Macaroon, MacaroonError, Malformed};
 
-/// libmacaroons `serialization_1` (spec §14.2): V2, location, id `keyid`, no caveats.
+/// libmacaroons `serialization_1` (libmacaroons `test/unit`): V2, location, id `keyid`, no caveats.
 const SER1: &str =
     "AgETaHR0cDovL2V4YW1wbGUub3JnLwIFa2V5aWQAAAYgfN7nklEcW8b1KEhYBd_psk54XijiqZMB-dcRxgnjjvc";
-/// The V1 README token (spec §14.1).
+/// The V1 README token (libmacaroons README).
 const README_V1: &str = "MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkKMDAyZnNpZ25hdHVyZSDj2eApCFJsTAA5rhURQRXZf91ovyujebNCqvD2F9BVLwo";
 
 fn v2(parts: &[&[u8]]) -> Vec<u8> {
@@ -199,7 +200,7 @@ fn base64_token_catalogue() {
         token(format!(" {SER1}").as_bytes()),
         Malformed::Base64(Base64Error::InvalidCharacter { index: 0 }),
     );
-    // The L402 spec's placeholder (§14.6) is over-padded; without the padding it decodes to
+    // The L402 spec's placeholder macaroon is over-padded; without the padding it decodes to
     // 21 bytes starting 0x00, which is no macaroon format.
     malformed(
         token(b"AGIAJEemVQUTEyNCR0exk7ek90Cg=="),

@@ -1,7 +1,8 @@
 //! The bad-input catalogue of the Fewsats offers, WS402 and other-dialect codecs: each broken
 //! input and the exact error code it must produce — never a panic, never a different code —
 //! plus the behaviours the specs require of the ledger, the webhook, the session record and the
-//! x402 prepayment. Expected values come from l402.md §16, ws402-and-seeds.md §3-§7 and hand
+//! x402 prepayment. Expected values come from the l402-protocol/l402 README and go-example,
+//! the WS402 rules of `crate::ws402` (the core's docs) and hand
 //! derivation from the formulas.
 #![allow(
     clippy::unwrap_used,

@@ -1,6 +1,6 @@
-//! The bad-input catalogue for the Permit2 scheme payload (x402.md §9.1): every broken input
-//! must give exactly the code listed — never a panic, never a different code. The codes are the
-//! contract bindings map to exception classes; changing one is a breaking change.
+//! The bad-input catalogue for the Permit2 scheme payload (x402 `exact` EVM scheme, Permit2): every
+//! broken input must give exactly the code listed — never a panic, never a different code. The
+//! codes are the contract bindings map to exception classes; changing one is a breaking change.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,8 +15,8 @@ use pay402::x402::{
     ExactPermit2Payload, PaymentPayload, PaymentRequirements, VerifyInput, verify_payment,
 };
 
-/// The spec's Permit2 payload (x402.md §9.1); its signature is the EIP-3009 example's, a
-/// placeholder that does not verify (§14.3).
+/// The Permit2 payload example of the x402 `exact` EVM scheme; its signature is the EIP-3009
+/// example's, a placeholder that does not verify.
 const PAYLOAD: &str = r#"{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"33247007178036348590600198031289925668252061821958005840077069883511451257277","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"1740672089"}}}"#;
 
 const REQUIREMENTS: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
@@ -414,7 +414,7 @@ fn undecodable_permit2_payloads_are_invalid_payload_at_verify() {
 
 #[test]
 fn the_spec_example_fails_only_on_its_placeholder_signature() {
-    // x402.md §9.1 / §14.3: every check before the signature passes at the spec's time.
+    // The scheme's Permit2 example: every check before the signature passes at the spec's time.
     assert_eq!(verify_code(PAYLOAD), "invalid_permit2_signature");
 }
 

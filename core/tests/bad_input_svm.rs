@@ -1,5 +1,5 @@
 //! Bad-input catalogue for the Solana transaction decoder: each malformed input with the exact
-//! error code (wire format of x402.md §11.2).
+//! error code (Solana wire format).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use pay402::ErrorCode;

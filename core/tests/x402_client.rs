@@ -23,7 +23,8 @@ const BASE_USDC: &str = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
 const NOW: u64 = 1_740_672_100;
 const NONCE: [u8; 32] = [0xab; 32];
 
-/// The spec's v2 offer (x402.md §3.3) with the given network, amount, asset and `extra`.
+/// The v2 offer of the x402 v2 HTTP transport's example, with the given network, amount, asset and
+/// `extra`.
 fn v2_entry(network: &str, amount: &str, asset: &str, extra: &str) -> String {
     format!(
         r#"{{"scheme":"exact","network":"{network}","amount":"{amount}","asset":"{asset}","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{extra}}}"#
@@ -422,7 +423,7 @@ fn header_that_does_not_fit_leaves_nothing_behind() {
 
 #[test]
 fn reads_payment_response_before_x_payment_response() {
-    // x402.md §14.2 receipts: v2 success, v1 failure.
+    // The receipts of the x402 spec's header examples: v2 success, v1 failure.
     let v2 = "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IjB4MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3ODkwYWJjZGVmMTIzNDU2Nzg5MGFiY2RlZiIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9";
     let v1 = "eyJzdWNjZXNzIjpmYWxzZSwiZXJyb3JSZWFzb24iOiJpbnN1ZmZpY2llbnRfZnVuZHMiLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJiYXNlLXNlcG9saWEiLCJwYXllciI6IjB4ODU3YjA2NTE5RTkxZTNBNTQ1Mzg3OTFiRGJiMEUyMjM3M2UzNmI2NiJ9";
     let mut buf = [0u8; 1024];

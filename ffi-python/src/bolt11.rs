@@ -138,7 +138,7 @@ impl Bolt11Invoice {
         Ok(inv.description_hash_matches(description))
     }
 
-    /// The L402 client's checks before paying (l402 spec §15.5): payment hash, network, amount
+    /// The L402 client's checks before paying (as aperture's client): payment hash, network, amount
     /// present and within `budget_msat`, not expired. Raises `Bolt11Error`
     /// `invoice_payment_hash_mismatch`, `invoice_network_mismatch`, `invoice_amount_missing`,
     /// `invoice_over_budget`, `invoice_expired`.

@@ -570,7 +570,7 @@ impl L402PayableChallenge {
     }
 }
 
-/// The client's checks before paying (l402 spec §15.5): decodes the challenge's macaroon and
+/// The client's checks before paying (as aperture's client): decodes the challenge's macaroon and
 /// identifier and its invoice, then checks invoice payment hash == identifier payment hash,
 /// `network` (BOLT11 prefix `bc`, `tb`, `tbs`, `bcrt`, `sb`), amount present and at most
 /// `budget_msat`, not expired at `now`. Raises `L402Error` (the invoice check's code, e.g.

@@ -1,6 +1,6 @@
 //! `pay402._native`: the pyo3 extension module of the `pay402` Python package.
 //!
-//! Thin by design (STYLE.md): every protocol rule lives in the core; this crate converts types
+//! Thin by design: every protocol rule lives in the core; this crate converts types
 //! (Python `bytes`, `int` for uint256, `str`), owns the buffers the core writes into (growing
 //! them when the core reports `buffer_too_small`) and maps core errors to the exception classes
 //! of [`errors`]. The stubs are hand-written in `python/pay402/_native.pyi` and checked with

@@ -164,7 +164,7 @@ impl OffersBody {
     }
 }
 
-/// Decodes a Fewsats 402 offers body (every dialect of l402.md §16.3). Raises `OffersError`.
+/// Decodes a Fewsats 402 offers body (every field-name dialect in use). Raises `OffersError`.
 #[pyfunction]
 pub(crate) fn decode_offers(body: Text) -> PyResult<OffersBody> {
     let b = CoreBody::decode(&body.0).py()?;

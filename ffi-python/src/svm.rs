@@ -41,7 +41,7 @@ fn raw32(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<[u8; 32]> {
         .map_err(|_| PyValueError::new_err(format!("{what} must be 32 bytes")))
 }
 
-/// A Solana payment that passed every offline check (x402.md §11.3); the facilitator still
+/// A Solana payment that passed every offline check (x402 `exact` SVM); the facilitator still
 /// has to make the RPC checks of `still_to_check` before settling.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +156,7 @@ pub(crate) fn verify_any_payment(
     })
 }
 
-/// Builds and partially signs the reference client's payment transaction (x402.md §11.1):
+/// Builds and partially signs the reference client's payment transaction (x402 `exact` SVM):
 /// `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` to `pay_to`'s associated
 /// token account, then the Memo when `memo` is not empty. Returns the wire bytes (base64 them
 /// for `payload.transaction`); the fee payer's signature slot is left zero.
@@ -215,7 +215,7 @@ impl SvmPayment {
 }
 
 /// Wraps a built transaction (`svm_build_transfer`'s wire bytes) into the payment for
-/// `accepts[accept_index]` of a 402 (x402.md §2.3, §3.4, §11.1): `{"transaction": base64}` in the
+/// `accepts[accept_index]` of a 402 (x402 `exact` SVM, v1/v2): `{"transaction": base64}` in the
 /// v1 / v2 envelope, v2 echoing `resource`, the entry as `accepted` and `extensions`. Raises
 /// `X402Error` `accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network` (not a
 /// Solana entry) or the transaction's decode code (`transaction_truncated`, …).

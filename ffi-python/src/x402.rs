@@ -377,7 +377,7 @@ fn signed(s: &CoreSigned<'_>) -> PyResult<SignedPayment> {
     })
 }
 
-/// Builds, signs and encodes the payment for `accepts[accept_index]` of a 402 (VECTORS.md
+/// Builds, signs and encodes the payment for `accepts[accept_index]` of a 402 (op
 /// `x402.sign`): `validAfter = now − 600`, `validBefore = now + maxTimeoutSeconds`.
 #[pyfunction]
 #[pyo3(signature = (payment_required, private_key, *, now, nonce, accept_index=0))]

@@ -58,7 +58,7 @@ pub struct PaymentSelection {
 }
 
 /// Chooses the `accepts` entry to pay under `policy`: the first acceptable one, in the
-/// server's order (x402.md §5).
+/// server's order (x402 `exact` EVM).
 ///
 /// Errors: `Client` with `no_acceptable_requirements`, `amount_exceeds_budget`, …;
 /// `X402` for an undecodable 402; `InvalidArgument` for a policy that does not parse.

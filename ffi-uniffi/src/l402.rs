@@ -99,7 +99,7 @@ pub struct L402PayableChallenge {
     pub invoice: Bolt11Info,
 }
 
-/// Checks a challenge before paying (l402.md §15.5): the macaroon decodes, its identifier's
+/// Checks a challenge before paying (as aperture's client): the macaroon decodes, its identifier's
 /// payment hash is the invoice's, the invoice is on `network`, has an amount within
 /// `budget_msat` and has not expired at `now`.
 ///

@@ -1,4 +1,4 @@
-//! Fewsats L402 offers (l402.md §16): the 402 body that lists what can be bought.
+//! Fewsats L402 offers (l402-protocol/l402): the 402 body that lists what can be bought.
 
 use crate::Pay402Error;
 use crate::convert::utf8;

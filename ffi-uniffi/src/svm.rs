@@ -1,5 +1,5 @@
 //! Solana, the paying side: the reference client's partially signed `exact` payment
-//! transaction (x402.md §11.1), the payment header around it and the address derivations it
+//! transaction (x402 `exact` SVM), the payment header around it and the address derivations it
 //! needs. Keys are base58 text, seeds, blockhashes and transactions raw bytes, amounts decimal
 //! text.
 
@@ -90,7 +90,7 @@ pub struct SvmPaymentHeader {
 
 /// Wraps a transaction built by [`svm_build_transfer`] (its wire bytes) into the payment header
 /// for `accepts[accept_index]` of a 402 (JSON text, as for [`crate::client::sign_payment`]):
-/// `{"transaction": base64}` in the v1 / v2 envelope (x402.md §2.3, §3.4, §11.1), v2 echoing
+/// `{"transaction": base64}` in the v1 / v2 envelope (x402 `exact` SVM), v2 echoing
 /// `resource`, the entry as `accepted` and `extensions`.
 ///
 /// Errors: `Client` (`accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network`

@@ -187,7 +187,7 @@ pub struct EvmPayment {
     pub valid_before: String,
 }
 
-/// What a Solana facilitator must still check with RPC before settling (x402.md §11.4).
+/// What a Solana facilitator must still check with RPC before settling (x402 `exact` SVM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum SvmHostCheck {
     /// The recent blockhash is still valid.
@@ -284,7 +284,7 @@ impl From<SvmVerified> for SvmPayment {
 
 /// Verifies a payment header value (`X-PAYMENT` / `PAYMENT-SIGNATURE`) against one offered
 /// `PaymentRequirements` JSON object: everything a facilitator checks without a chain
-/// (x402.md §6 for EVM at unix time `now`; §11.3 for Solana, where `now` is unused and the
+/// (x402 `exact` EVM at unix time `now`; `exact` SVM for Solana, where `now` is unused and the
 /// Solana fields of `options` apply).
 ///
 /// Errors: `X402` with the facilitator's `invalidReason` (`invalid_exact_evm_signature`,

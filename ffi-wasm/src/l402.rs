@@ -224,7 +224,7 @@ fn challenge_in<'a>(
     })
 }
 
-/// The client's check before paying (l402.md §15.5): the invoice pays for the macaroon's
+/// The client's check before paying (as aperture's client): the invoice pays for the macaroon's
 /// payment hash, on the policy's network, within budget, not expired.
 #[wasm_bindgen(js_name = l402CheckChallenge, unchecked_return_type = "L402Payable")]
 pub fn l402_check_challenge(

@@ -21,7 +21,7 @@ const NAME: &str = "SvmError";
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &str = r#"
-/** The payer's side of a Solana `exact` payment (x402.md §11.1). Keys are base58 text. */
+/** The payer's side of a Solana `exact` payment (x402 `exact` SVM). Keys are base58 text. */
 export interface SvmTransferInput {
   /** The payer's 32-byte ed25519 seed (`Uint8Array` or hex). */
   payerSeed: Uint8Array | string;
@@ -146,7 +146,7 @@ fn transaction_bytes(v: &JsValue) -> JsResult<Vec<u8>> {
 
 /// Wraps a built transaction into the payment header for `accepts[acceptIndex]` of a 402
 /// (decoded `PaymentRequired`, JSON text or object): `{"transaction": base64}` in the v1 / v2
-/// envelope (x402.md §2.3, §3.4, §11.1), v2 echoing `resource`, the entry as `accepted` and
+/// envelope (x402 `exact` SVM), v2 echoing `resource`, the entry as `accepted` and
 /// `extensions`. Throws an `X402Error` (`code`: `accept_index_out_of_range`,
 /// `unsupported_scheme`, `unsupported_network` for an entry that is not on Solana, or the
 /// transaction's decode code such as `transaction_truncated`).

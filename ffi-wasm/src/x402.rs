@@ -76,7 +76,7 @@ export interface X402Verified {
   /** 80 bytes (chain ‖ asset ‖ payer ‖ nonce): record it once (insert-if-absent) before serving. */
   replayKey: Uint8Array;
 }
-/** A Solana `exact` payment that passed every offline check (x402.md §11.3). */
+/** A Solana `exact` payment that passed every offline check (x402 `exact` SVM). */
 export interface X402SvmVerified {
   x402Version: 1 | 2;
   kind: "exact_svm";

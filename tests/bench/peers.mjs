@@ -38,7 +38,7 @@ async function measure(library, op, f, isAsync, extra = {}) {
 const e = fixtures.eip3009;
 const only = process.env.BENCH_ONLY ?? '';
 
-// --- viem: recoverTypedDataAddress on the x402.md §14.1 typed data
+// --- viem: recoverTypedDataAddress on the x402 spec's EIP-3009 example typed data
 if (!only || only === 'viem') {
   const { recoverTypedDataAddress, hashTypedData } = from('.')('viem');
   const typedData = {
@@ -49,7 +49,7 @@ if (!only || only === 'viem') {
     primaryType: 'TransferWithAuthorization',
     message: { from: e.from, to: e.to, value: BigInt(e.value), validAfter: BigInt(e.validAfter), validBefore: BigInt(e.validBefore), nonce: e.nonce },
   };
-  if (hashTypedData(typedData) !== e.digest) throw new Error('viem digest differs from x402.md §14.1');
+  if (hashTypedData(typedData) !== e.digest) throw new Error('viem digest differs from the x402 spec EIP-3009 example');
   const recovered = await recoverTypedDataAddress({ ...typedData, signature: e.signature });
   if (recovered.toLowerCase() !== e.from.toLowerCase()) throw new Error(`viem recovered ${recovered}`);
   await measure('viem', 'evm.recover_typed_data', () => recoverTypedDataAddress({ ...typedData, signature: e.signature }), true,

@@ -4,9 +4,9 @@ calibrated batches, median of the per-operation sample times); one JSON object p
     python peers.py GROUP [samples] [sample_ms] [warmup_ms]
 
 GROUP picks what the interpreter's venv holds (run.sh calls each venv once):
-  eth-account  eth-account's Account.recover_message(encode_typed_data(...)) on x402.md §14.1;
+  eth-account  eth-account's Account.recover_message(encode_typed_data(...)) on the x402 spec's EIP-3009 example;
                reports which eth-keys backend is active (pure Python, or coincurve if installed)
-  coincurve    PublicKey.from_signature_and_message(sig, digest, hasher=None) on the §14.1 digest
+  coincurve    PublicKey.from_signature_and_message(sig, digest, hasher=None) on that example's digest
   pymacaroons  Macaroon.deserialize + Verifier.verify (satisfy_exact × 5) on fixtures.json
 """
 

@@ -275,10 +275,10 @@ generated = f"""## Results
 
 {ops_table}
 
-### x402 on EVM: the x402 spec's EIP-3009 vector (x402.md §14.1)
+### x402 on EVM: the x402 spec's EIP-3009 vector (x402-specification-v1.md §5.2.1)
 
 Digest `0xf256…22e6`, signature `0x2d6a…571c`, payer `0x857b…6b66`; the pay402 full-verify rows decode
-the spec's §14.2 header carrying that signature. Ratios > 1: the row is slower than pay402's full verify.
+the spec's example header carrying that signature. Ratios > 1: the row is slower than pay402's full verify.
 
 {x402_table}
 

@@ -1,5 +1,5 @@
 // Compiles contracts/*.sol with the npm `solc` package (the self-contained solc-js; Hardhat's own compile task
-// downloads compilers and fails offline, toolchain.md §13) into build/<Contract>.json {abi, bytecode, deployedBytecode}.
+// downloads compilers and fails offline, tests/TOOLCHAIN.md) into build/<Contract>.json {abi, bytecode, deployedBytecode}.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

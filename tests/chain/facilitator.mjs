@@ -1,6 +1,6 @@
 // The reference TypeScript facilitator (@x402/core x402Facilitator + @x402/evm ExactEvmScheme) served over HTTP on
 // loopback, settling for real on the local node with Hardhat account #1 as the gas-paying facilitator wallet.
-// Same API as the hosted facilitators (x402.md §12): POST /verify, POST /settle, GET /supported.
+// Same API as the hosted facilitators (the x402 facilitator API): POST /verify, POST /settle, GET /supported.
 //   PAY402_CHAIN_RPC=http://127.0.0.1:8545 PAY402_FACILITATOR_PORT=4021 node facilitator.mjs
 // Prints "facilitator listening on http://127.0.0.1:PORT" once ready.
 import http from "node:http";

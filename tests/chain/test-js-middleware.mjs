@@ -1,4 +1,4 @@
-// Issue 10 item 4 (JS half): the npm package pay402's `x402Middleware` settles for real on the local chain.
+// JS half of the middleware settlement test: the npm package pay402's `x402Middleware` settles for real on the local chain.
 //
 // A `node:http` server on loopback, protected by pay402's `x402Middleware` (Express-style `(req, res, next)`, used
 // on plain node:http as its docs allow: it reads `req.headers`/`req.url` and writes `res.statusCode`,

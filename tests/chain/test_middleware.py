@@ -1,4 +1,4 @@
-"""Issue 10 item 4 (Python half): pay402's web middleware settles for real on the local chain.
+"""Python half of the middleware settlement test: pay402's web middleware settles for real on the local chain.
 
 A FastAPI app behind `pay402.asgi.PaymentMiddleware` (uvicorn on a loopback socket) and a Flask app
 behind `pay402.wsgi.PaymentMiddleware` (werkzeug on a loopback socket) share one `X402Paywall`: the

@@ -1,4 +1,4 @@
-"""Issue 10: pay402's x402 `exact` EIP-3009 payments settle for real on a local EVM chain.
+"""pay402's x402 `exact` EIP-3009 payments settle for real on a local EVM chain.
 
 pay402 (the Python package on the Rust core) is the client (`sign_payment`) and the verifier
 (`verify_payment`, strict signature policy). Settlement goes (a) through the reference TypeScript
@@ -171,7 +171,7 @@ def test_token_domain_matches_pay402(chain: Chain, deployment: dict) -> None:
     assert chain.read_string("version()") == deployment["version"]
     assert int(chain.rpc("eth_chainId"), 16) == 31337
     typehash = chain.call("0x" + pay402.keccak256(b"TRANSFER_WITH_AUTHORIZATION_TYPEHASH()")[:4].hex())
-    assert typehash == "0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267"  # x402.md §5.2
+    assert typehash == "0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267"  # EIP-3009
     domain = {"name": deployment["name"], "version": deployment["version"], "chainId": 31337,
               "verifyingContract": deployment["token"]}
     message = {"from": FACILITATOR, "to": SUBMITTER, "value": 1, "validAfter": 0, "validBefore": 1, "nonce": "0x" + "00" * 32}
@@ -262,7 +262,7 @@ def v_parity(signed: pay402.SignedPayment, chain: Chain, req: dict) -> str:
 
 
 # The reference facilitator (@x402/evm 2.27.0) recovers high-s and v 0/1 signatures off-chain (viem does not
-# enforce low s or v 27/28) and only its eth_call simulation catches them (x402.md §8); pay402 refuses them up front.
+# enforce low s or v 27/28) and only its eth_call simulation catches them (FiatTokenV2's `ECRecover`); pay402 refuses them up front.
 SIM = "invalid_exact_evm_transaction_simulation_failed"
 NEGATIVE = {
     # name: (mutation, pay402 code, pay402 detail code, chain revert reason, lenient accepts, reference verdict)
@@ -317,7 +317,7 @@ def test_strict_rejections_revert_on_chain(case: str, chain: Chain, deployment: 
 
 
 def test_time_window_is_strict_on_chain(chain: Chain, deployment: dict, payer: Party, payee: Party) -> None:
-    """FiatToken's window: validAfter < block.timestamp < validBefore, both strict (x402.md §8); pay402's
+    """FiatToken's window: validAfter < block.timestamp < validBefore, both strict (FiatTokenV2); pay402's
     verdict for the same authorization at that second, side by side."""
     req = requirements_for(deployment, payee.address)
     domain = {"name": deployment["name"], "version": deployment["version"], "chainId": 31337,
@@ -341,13 +341,13 @@ def test_time_window_is_strict_on_chain(chain: Chain, deployment: dict, payer: P
 
     before = balances(chain, payer, payee)
     # validBefore == block.timestamp: the chain reverts, pay402 refuses it; pay402 also refuses anything that
-    # expires within its 6 s settlement slack (`validBefore < now + 6`, x402.md §7.1 step 6) though the chain
+    # expires within its 6 s settlement slack (`validBefore < now + 6`, as the reference facilitator) though the chain
     # would still take it in this block
     assert attempt(-600, 0) == ("invalid_exact_evm_payload_authorization_valid_before", 0)
     assert attempt(-600, 5) == ("invalid_exact_evm_payload_authorization_valid_before", 1)
     assert attempt(-600, 6) == (None, 1)
     # validAfter == block.timestamp: the chain reverts; pay402, like every x402 facilitator (`validAfter > now`
-    # fails, x402.md §7.1 step 7), accepts it at that very second — one second looser than the chain. Harmless
+    # fails, as the reference facilitator), accepts it at that very second — one second looser than the chain. Harmless
     # in practice (clients sign with validAfter = now − 600, and settlement lands in a later block), shown here.
     assert attempt(0, 300) == (None, 0)
     assert attempt(-1, 1) == ("invalid_exact_evm_payload_authorization_valid_before", 1)  # tightest window on chain

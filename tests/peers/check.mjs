@@ -22,7 +22,7 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     names.add(c.name);
     const k = Object.keys(c.expect);
     if (k.length !== 1 || !["ok", "error"].includes(k[0])) fail(f, `expect of ${c.name}`);
-    // Solana payers are base58 public keys, not 0x hex (VECTORS.md, "x402 on Solana").
+    // Solana payers are base58 public keys, not 0x hex (tests/vectors/README.md, "x402 on Solana").
     const solana = /^solana/.test(String(c.input?.requirements?.network ?? ""));
     for (const [key, v] of Object.entries(c.expect.ok ?? {})) {
       if (solana && key === "payer") {

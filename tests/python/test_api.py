@@ -1,7 +1,8 @@
 """Idiomatic tests of the Python API: exceptions and codes, no panic on garbage, round trips,
-uint256 boundaries as Python ints, thread safety. Expected values come from the specs (x402.md
-§3.3 and §14.1, the libmacaroons README) or from one pay402 operation checked by another (sign
-then verify), never from printing the code under test."""
+uint256 boundaries as Python ints, thread safety. Expected values come from the specs (the
+x402 v2 `PAYMENT-REQUIRED` example, the x402 spec's EIP-3009 example, the libmacaroons README) or
+from one pay402 operation checked by another (sign then verify), never from printing the code
+under test."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ import pytest
 import pay402
 
 KEY = bytes([0x11] * 32)
-# Known vector (toolchain.md §5): the address of the key 0x11…11.
+# A known vector (k256): the address of the key 0x11…11.
 KEY_ADDRESS = "0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a"
 NOW = 1_740_672_100
 NONCE = bytes([0x42] * 32)
 
-# x402.md §3.3
+# The x402 v2 `PAYMENT-REQUIRED` example.
 REQUIREMENTS: Dict[str, Any] = {
     "scheme": "exact",
     "network": "eip155:84532",
@@ -294,7 +295,7 @@ def test_facilitator_bodies_decode() -> None:
 
 
 def test_spec_eip3009_example_hashes_and_recovery() -> None:
-    # x402.md §14.1
+    # The x402 spec's EIP-3009 example.
     domain = {"name": "USDC", "version": "2", "chainId": 84532, "verifyingContract": "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}
     message = {
         "from": "0x857b06519E91e3A54538791bDbb0E22373e36b66",
@@ -323,7 +324,7 @@ def test_keccak_sign_and_recover_known_vector() -> None:
 
 
 def test_macaroon_mint_attenuate_verify() -> None:
-    # libmacaroons test/unit vector (l402.md §14.2)
+    # A libmacaroons `test/unit` vector
     m = pay402.Macaroon.mint(b"this is the key", "keyid", "http://example.org/", ["account = 3735928559"])
     assert m.signature.hex() == "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87"
     again = pay402.Macaroon.decode(m.serialize(urlsafe=True))
@@ -574,7 +575,7 @@ def test_concurrent_verification_is_consistent() -> None:
 
 
 def test_folded_challenges_parse_in_order() -> None:
-    # aperture's two challenge lines folded into one value (l402.md §4.1, §4.3)
+    # aperture's two challenge lines folded into one value (aperture `FreshChallengeHeader`; RFC 9110 §5.3)
     value = 'LSAT macaroon="AgEEbHNhdA==", invoice="lnbc1", L402 macaroon="AgEEbHNhdA==", invoice="lnbc1"'
     cs = pay402.parse_challenges(value)
     assert [c.scheme for c in cs] == ["LSAT", "L402"]

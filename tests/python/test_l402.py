@@ -1,6 +1,6 @@
 """Tests of the L402 bindings: exceptions and codes, no panic on garbage, the server/client round
 trip mint → challenge → credential → verify, the hex `Macaroon` header, the client's invoice
-checks. Expected values come from the L402 spec (l402.md §14.6 vector B, aperture's formats) and
+checks. Expected values come from the L402 spec (vector B on aperture's `authenticator_test.go` inputs, aperture's formats) and
 the BOLT11 spec invoices, or from one pay402 operation checked by another."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 import pay402
 
-# l402.md §14.6 vector B.
+# Vector B (aperture's `authenticator_test.go` inputs).
 ROOT_KEY = bytes(range(32))
 PREIMAGE = bytes.fromhex("49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39")
 PAYMENT_HASH = bytes.fromhex("60aae3f3299441b06b61b5aaa4db89c4b5c8627de0cc2e5535882d8f42175265")
@@ -279,7 +279,7 @@ def test_check_challenge_then_authorization() -> None:
 
 
 def test_full_client_round_trip_with_a_published_preimage() -> None:
-    # l402.md §14.7: Fewsats' published invoice (17 sat, issued 1724856445, expiry 86400) and
+    # Fewsats' published invoice (fewsats-python README: 17 sat, issued 1724856445, expiry 86400) and
     # its preimage. Server mints for its payment hash; the client checks, "pays", answers.
     invoice = (
         "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hx"

@@ -46,7 +46,7 @@ def _build(**overrides: Any) -> bytes:
     return pay402.svm_build_transfer(bytes.fromhex(i["payer_seed_hex"]), **kwargs)
 
 
-# An EVM offer (x402.md §3.3), for the tests that mix networks.
+# An EVM offer (the x402 v2 `PAYMENT-REQUIRED` example), for the tests that mix networks.
 EVM_OFFER = {
     "scheme": "exact",
     "network": "eip155:84532",
@@ -208,7 +208,7 @@ def test_payment_header_round_trip_v2_build_then_verify() -> None:
     payment = pay402.svm_payment_header(required, wire, accept_index=1)
     assert payment.header_name == "PAYMENT-SIGNATURE"
     assert base64.b64decode(payment.header_value).decode() == payment.json
-    # x402.md §3.4: resource, the chosen entry as accepted, the scheme payload, extensions.
+    # x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload, extensions.
     assert json.loads(payment.json) == {
         "x402Version": 2,
         "resource": RESOURCE,

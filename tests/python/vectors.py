@@ -1,4 +1,4 @@
-"""Runs the shared JSON vectors (tests/vectors/*.json, format: shared VECTORS.md) through the
+"""Runs the shared JSON vectors (tests/vectors/*.json, format: tests/vectors/README.md) through the
 Python API of pay402.
 
 Each op maps to Python calls exactly as the Rust conformance runner (tests/src/ops/*.rs) maps it

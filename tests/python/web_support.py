@@ -21,7 +21,7 @@ PAYER = pay402.private_key_to_address(KEY)
 PAY_TO = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
 USDC_BASE_SEPOLIA = "0x036CbD53842c5426634e7929541eC2318f3dCF7e"
 
-# l402.md §14.7: Fewsats' published invoice (17 000 msat) and its preimage.
+# Fewsats' published invoice (fewsats-python README; 17 000 msat) and its preimage.
 FEWSATS_INVOICE = (
     "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hx"
     "egcqzzsxqyz5vqsp54ceypjapjxntxrtnhkyfrds7m5u9stn8x6gkmf5dx6z56ksy6l3q9qxpqysgqnkxdtwqx"

@@ -34,7 +34,7 @@ pub(crate) fn check(expect: &Value, got: &Outcome) -> Result<(), String> {
 }
 
 /// Exact JSON equality, except that EVM addresses (`0x` + 40 hex digits) compare
-/// case-insensitively (VECTORS.md).
+/// case-insensitively (tests/vectors/README.md).
 fn values_match(want: &Value, have: &Value) -> bool {
     match (want, have) {
         (Value::String(a), Value::String(b)) if is_address(a) && is_address(b) => {

@@ -1,4 +1,4 @@
-//! `pay402-vectors`: runs the shared JSON test vectors (`shared/VECTORS.md`) through the pay402 core.
+//! `pay402-vectors`: runs the shared JSON test vectors (`tests/vectors`) through the pay402 core.
 //!
 //! ```text
 //! cargo run -q -p pay402-vectors -- tests/vectors/*.json

@@ -13,7 +13,7 @@ export async function smoke(p) {
     payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } };
 
   await t("every helper is exported", () => { for (const h of HELPERS) eq(typeof p[h], "function", h); });
-  await t("privateKeyToAddress (toolchain.md §5 vector)", () =>
+  await t("privateKeyToAddress (key 0x11…11 → 0x19e7…ff2a, a k256 known vector)", () =>
     eq(p.privateKeyToAddress(key).toLowerCase(), "0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a", "address"));
   await t("keccak256('') ", () => {
     const h = Array.from(p.keccak256(new Uint8Array()), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -88,7 +88,7 @@ export async function smoke(p) {
     const required = { x402Version: 2, resource, accepts: [offer, sol] };
     const paid = p.svmPaymentHeader(required, { transaction: tx.transaction, acceptIndex: 1 });
     eq(paid.headerName, "PAYMENT-SIGNATURE", "headerName");
-    // x402.md §3.4: resource, the chosen entry as accepted, the scheme payload.
+    // x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
     eq(atob(paid.payment), JSON.stringify({ x402Version: 2, resource, accepted: sol, payload: { transaction: tx.transaction } }), "json");
     const v = p.x402Verify(sol, paid.payment, 0);
     eq(v.kind, "exact_svm", "kind"); eq(v.payer, tx.payer, "payer"); eq(v.amount, 10000n, "amount");

@@ -1,4 +1,4 @@
-// Runs every case of the shared vector files (shared/VECTORS.md) through the JS API of the
+// Runs every case of the shared vector files (tests/vectors/README.md) through the JS API of the
 // installed npm package `pay402`, as the Rust runner (tests/src) does through the core.
 //
 //   node vectors.mjs <package specifier or path> FILE...

@@ -2,10 +2,10 @@
 //! checks the invoice against the token before paying, and server-side verification.
 //!
 //! PAYMENT IS A LOCAL STAND-IN: no Lightning node is contacted. The invoice is a real, signed
-//! BOLT11 invoice whose preimage is public — the Fewsats example of spec l402.md §14.7 — so the
-//! server mints its token for that payment hash, and the "wallet" below simply hands back the
-//! known preimage instead of paying. Because that invoice was issued in 2024, the demo's clock
-//! is pinned one minute after the invoice's timestamp so that it is not expired.
+//! BOLT11 invoice whose preimage is public — the Fewsats example published in the fewsats-python
+//! README — so the server mints its token for that payment hash, and the "wallet" below simply
+//! hands back the known preimage instead of paying. Because that invoice was issued in 2024, the
+//! demo's clock is pinned one minute after the invoice's timestamp so that it is not expired.
 
 use crate::{http, show};
 use pay402::ErrorCode;
@@ -19,7 +19,8 @@ use pay402::writer::Writer;
 
 /// Fewsats' published invoice (17 sat, `p` = 0e466fd9…611139, timestamp 1724856445, x 86400).
 const INVOICE: &str = "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hxegcqzzsxqyz5vqsp54ceypjapjxntxrtnhkyfrds7m5u9stn8x6gkmf5dx6z56ksy6l3q9qxpqysgqnkxdtwqxhkvrav3d3wv83yxn45yrdywxu2mnyh4p7ecncuqsv4gn0xrfl6w57hd9lnc5eghdf536dqy5gf2uuly04nrtdjcwvezkt6cqtttnzj";
-/// Its preimage, published alongside (spec §14.7): what the stand-in wallet "learns" by paying.
+/// Its preimage, published alongside (fewsats-python README): what the stand-in wallet "learns" by
+/// paying.
 const PREIMAGE: &str = "b184b87e7a4f802bf41cd26c82d9d883b9cf7bb86f8dcfc4f394634ff711f628";
 /// The demo clock: the invoice's timestamp + 60 s.
 const DEMO_NOW: u64 = 1_724_856_445 + 60;
@@ -84,7 +85,8 @@ impl Server {
                 b"{\"forecast\":\"sunny, 402 degrees\"}".to_vec(),
             ),
             Err(e) => {
-                // aperture answers an invalid credential with a fresh 402 (spec §4.1).
+                // aperture answers an invalid credential with a fresh 402 (its
+                // `FreshChallengeHeader`).
                 let mut headers = self.challenge_headers();
                 headers.push(("X-L402-Error".to_owned(), e.code().to_owned()));
                 (402, headers, b"payment required\n".to_vec())

@@ -21,7 +21,8 @@ use pay402::{ErrorCode, U256};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-/// Base Sepolia USDC and its EIP-712 domain (x402.md §6.1).
+/// Base Sepolia USDC and its EIP-712 domain (x402 reference SDK,
+/// `evm/src/shared/defaultAssets.ts`).
 pub(crate) const ASSET: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const EXTRA: &[u8] = br#"{"name":"USDC","version":"2"}"#;
 /// The merchant.

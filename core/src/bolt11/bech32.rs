@@ -1,10 +1,10 @@
 //! Bech32 (BIP-173) over a borrowed invoice string, without allocation.
 //!
-//! BOLT11 uses bech32 — not bech32m — without BIP-173's 90-character limit (l402 spec §15.1).
-//! This module is hand-written rather than taken from the `bech32` crate: that crate's no-alloc
-//! `CheckedHrpstring` caps the `Bech32` checksum at 1023 characters, so BOLT11 would need a
-//! custom checksum type anyway (as LDK defines one), and what pay402 needs — case folding, the
-//! checksum and a 5-bit cursor over the text — is about thirty lines.
+//! BOLT11 uses bech32 — not bech32m — without BIP-173's 90-character limit (BOLT 11 §
+//! Human-Readable Part). This module is hand-written rather than taken from the `bech32` crate:
+//! that crate's no-alloc `CheckedHrpstring` caps the `Bech32` checksum at 1023 characters, so
+//! BOLT11 would need a custom checksum type anyway (as LDK defines one), and what pay402 needs —
+//! case folding, the checksum and a 5-bit cursor over the text — is about thirty lines.
 
 /// The bech32 data-part alphabet: the character for word `w` is `CHARSET[w]`.
 pub const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
@@ -188,7 +188,7 @@ impl Iterator for Bytes<'_> {
 impl ExactSizeIterator for Bytes<'_> {}
 
 /// Packs 5-bit words into bytes MSB-first, zero-padding the last byte, and hands each byte to
-/// `sink`: the BOLT11 signing pre-image's data part (spec "Data Part": "with 0 bits appended to
+/// `sink`: the BOLT11 signing pre-image's data part ("Data Part": "with 0 bits appended to
 /// pad the data to the next byte boundary").
 pub(crate) fn pack_padded(words: Words<'_>, mut sink: impl FnMut(u8)) {
     let mut acc: u16 = 0;

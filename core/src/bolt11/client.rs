@@ -1,6 +1,6 @@
-//! The checks an L402 client makes on the invoice of a challenge before paying it
-//! (l402 spec §15.5): pure functions of the decoded invoice, the macaroon's payment hash, the
-//! user's budget and the clock.
+//! The checks an L402 client makes on the invoice of a challenge before paying it (aperture's
+//! client checks, `l402/client_interceptor.go`): pure functions of the decoded invoice, the
+//! macaroon's payment hash, the user's budget and the clock.
 
 use super::hrp::Network;
 use super::invoice::Bolt11Invoice;
@@ -73,7 +73,7 @@ impl ErrorCode for InvoiceCheckError {
     }
 }
 
-/// Runs the §15.5 checks in order: payment hash, network, amount present and within budget,
+/// Runs aperture's client checks in order: payment hash, network, amount present and within budget,
 /// not expired.
 pub fn check_l402_invoice(
     invoice: &Bolt11Invoice<'_>,

@@ -1,5 +1,5 @@
 //! The human-readable part: `ln` + currency prefix + optional amount and multiplier
-//! (BOLT11 "Human-Readable Part"; l402 spec §15.1).
+//! (BOLT 11 § Human-Readable Part).
 
 use super::error::Bolt11Error;
 
@@ -114,8 +114,8 @@ mod tests {
 
     #[test]
     fn multipliers_convert_to_millisatoshis_as_the_spec_examples_do() {
-        // BOLT11 examples: 2500u = 250 000 000 msat, 20m = 2 000 000 000 msat,
-        // 9678785340p = 967 878 534 msat; l402 §15.6: 1500n = 150 000 msat.
+        // BOLT11 examples: 2500u = 250 000 000 msat, 20m = 2 000 000 000 msat, 9678785340p = 967
+        // 878 534 msat; the L402 protocol specification's example invoice: 1500n = 150 000 msat.
         assert_eq!(
             parse(b"lnbc2500u"),
             Ok((Network::Bitcoin, Some(250_000_000)))

@@ -1,4 +1,4 @@
-//! The decoded invoice: a borrowed view over the invoice text (BOLT11; l402 spec §15).
+//! The decoded invoice: a borrowed view over the invoice text (BOLT 11).
 
 use sha2::{Digest as _, Sha256};
 
@@ -32,7 +32,7 @@ const CHECKSUM_WORDS: usize = 6;
 pub struct DecodePolicy {
     /// Reject invoices without a valid `s` field (default `true`: the spec's "Missing required
     /// `s` field" example is invalid). Set `false` to read pre-2021 invoices such as the L402
-    /// spec's example (l402 spec §15.6).
+    /// spec's example (the L402 protocol specification's example invoice).
     pub require_payment_secret: bool,
     /// Even feature bits this reader understands; any other even bit set fails the decode
     /// (default [`KNOWN_INVOICE_FEATURES`]). Odd bits are always ignored.

@@ -1,5 +1,6 @@
 //! BOLT11 Lightning invoices: allocation-free decoding and the checks an L402 client makes
-//! before paying (l402 spec §15; `lightning/bolts:11-payment-encoding.md`).
+//! before paying (BOLT 11,
+//! <https://github.com/lightning/bolts/blob/master/11-payment-encoding.md>).
 //!
 //! [`Bolt11Invoice::decode`] reads the bech32 text in place: the checksum, the 5-bit words and
 //! the signing pre-image are computed by streaming over the borrowed `&str`. Variable-length

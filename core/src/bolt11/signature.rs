@@ -1,5 +1,5 @@
 //! The invoice signature: `r[32] ‖ s[32] ‖ recovery_id[1]`, ECDSA/secp256k1 over
-//! `sha256(hrp ‖ data words packed into bytes)` (BOLT11 "Data Part"; l402 spec §15.3).
+//! `sha256(hrp ‖ data words packed into bytes)` (BOLT 11 § Data Part).
 //!
 //! With an `n` field the signature is verified against it and a high `s` is rejected (k256's
 //! verifier enforces low-S, as libsecp256k1's does). Without `n` the payee key is recovered

@@ -1,5 +1,5 @@
 //! Tagged fields: `type` (5 bits) ‖ `data_length` (10 bits) ‖ data (BOLT11 "Tagged Fields";
-//! l402 spec §15.2), and the typed views of the variable-length ones.
+//! BOLT 11 § Tagged Fields), and the typed views of the variable-length ones.
 
 use super::bech32::{Bytes, Words};
 

@@ -1,5 +1,5 @@
-//! Decimal amount strings converted exactly to atomic units (ws402-and-seeds.md §10: "price
-//! strings are parsed with exact decimals and an explicit rounding mode").
+//! Decimal amount strings converted exactly to atomic units. pay402's rule for every dialect:
+//! price strings are parsed with exact decimals and an explicit rounding mode, never as floats.
 
 use super::error::DialectError;
 use crate::u256::U256;

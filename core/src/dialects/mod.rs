@@ -1,4 +1,6 @@
-//! The other 402 dialects of the seed systems (ws402-and-seeds.md §5, §6, §10), as typed codecs
+//! Other 402 dialects met in the wild — the x402 developer sandbox
+//! (<https://github.com/gajarajVish/x402-dev-sandbox>), `PayPer402`
+//! (<https://github.com/Russioo/PayPer402>) and single-use tokens — as typed codecs
 //! with pay402's rules applied:
 //!
 //! - [`SandboxRequirements`] / [`SandboxToken`]: the x402 developer sandbox's

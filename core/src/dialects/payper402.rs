@@ -1,5 +1,5 @@
 //! `PayPer402`'s challenge: `WWW-Authenticate: Bearer realm="PayPer402", amount="<price>",
-//! currency="USDC", network="Solana"` (ws402-and-seeds.md §6).
+//! currency="USDC", network="Solana"` (`PayPer402`, <https://github.com/Russioo/PayPer402>).
 
 use super::decimal_amount::{decimal_to_atomic, write_decimal_amount};
 use super::error::DialectError;

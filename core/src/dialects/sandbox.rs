@@ -1,4 +1,5 @@
-//! The x402 developer sandbox's 402 body and `X-PAYMENT` token (ws402-and-seeds.md §5).
+//! The x402 developer sandbox's 402 body and `X-PAYMENT` token
+//! (<https://github.com/gajarajVish/x402-dev-sandbox>, `src/mock-seller`, `src/mock-facilitator`).
 
 use super::error::DialectError;
 use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};
@@ -105,7 +106,7 @@ impl<'a> SandboxRequirements<'a> {
 }
 
 /// The sandbox's `X-PAYMENT` token, typed by mode so a mock token can never pass for a real
-/// one (ws402-and-seeds.md §3: "mock/demo mode is an explicit typed mode").
+/// one: pay402 makes a mock or demo mode an explicit type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SandboxToken<'a> {
     /// `mock-sig:<id>`: issued by the mock facilitator; proves nothing.

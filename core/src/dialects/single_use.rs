@@ -18,7 +18,7 @@ pub trait SingleUseStore {
 /// and `proof_store_unavailable` when the store fails — fail closed, the proof is refused.
 ///
 /// Key the store with everything the proof is bound to (scheme, network, asset, payer,
-/// tx id or nonce — ws402-and-seeds.md §10), not the raw header text.
+/// tx id or nonce), not the raw header text.
 ///
 /// ```
 /// use pay402::dialects::{SingleUseStore, accept_once};

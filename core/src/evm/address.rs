@@ -1,8 +1,10 @@
 //! EVM addresses: 20 bytes, written `0x` + 40 hex digits, with the EIP-55 mixed-case checksum.
 //!
-//! x402 compares addresses case-insensitively (x402 spec §7), so [`Address::parse`] accepts any
-//! case and does not enforce the checksum; [`Address::parse_checksummed`] does. Output is EIP-55
-//! checksummed, as the reference client's `getAddress` produces it (§5.3).
+//! x402 compares addresses case-insensitively (x402 reference facilitator,
+//! `mechanisms/evm/src/exact/facilitator/eip3009.ts`), so [`Address::parse`] accepts any case and
+//! does not enforce the checksum; [`Address::parse_checksummed`] does. Output is EIP-55
+//! checksummed, as the reference client's `getAddress` produces it (x402 reference client,
+//! `mechanisms/evm/src/exact/client/eip3009.ts`).
 //!
 //! ```
 //! use pay402::evm::Address;
@@ -120,7 +122,7 @@ impl Address {
     }
 
     /// The ABI encoding of the address: 12 zero bytes, then the 20 address bytes (EIP-712
-    /// `address` member, x402 spec §5.2 `pad32`).
+    /// `address` member; `pad32` of the EIP-3009 struct hash).
     pub fn to_word(&self) -> [u8; 32] {
         let mut word = [0u8; 32];
         if let Some((_, tail)) = word.split_at_mut_checked(12) {

@@ -1,9 +1,10 @@
 //! EIP-712 typed-data hashing: the domain separator and the final `0x19 0x01` digest.
 //!
-//! x402 signs `TransferWithAuthorization` under the token's domain
-//! `{name, version, chainId, verifyingContract}` (x402 spec §5.2) and Permit2 messages under
-//! `{name, chainId, verifyingContract}` without `version` (§9.2). [`Eip712Domain`] covers both:
-//! the `EIP712Domain` type string lists exactly the fields present, in EIP-712 order.
+//! x402 signs `TransferWithAuthorization` under the token's domain `{name, version, chainId,
+//! verifyingContract}` (EIP-3009; x402 `exact` EVM scheme) and Permit2 messages under `{name,
+//! chainId, verifyingContract}` without `version` (x402 `exact` EVM scheme, Permit2).
+//! [`Eip712Domain`] covers both: the `EIP712Domain` type string lists exactly the fields present,
+//! in EIP-712 order.
 //!
 //! ```
 //! use pay402::evm::{Address, Eip712Domain};
@@ -14,7 +15,7 @@
 //!     verifying_contract: Some(Address::parse(b"0x036CbD53842c5426634e7929541eC2318f3dCF7e")?),
 //! };
 //! let separator = base_sepolia_usdc.separator();
-//! assert_eq!(separator[..4], [0x71, 0xf1, 0x7a, 0x3b]); // x402 spec §14.1
+//! assert_eq!(separator[..4], [0x71, 0xf1, 0x7a, 0x3b]); // the x402 spec's EIP-3009 example
 //! # Ok::<(), pay402::evm::AddressError>(())
 //! ```
 
@@ -28,19 +29,22 @@ use crate::u256::U256;
 pub const EIP712_DOMAIN_TYPE: &str =
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 
-/// The type string of the three-field domain (no `version`) that Permit2 uses (x402 spec §9.2).
+/// The type string of the three-field domain (no `version`) that Permit2 uses (x402 `exact` EVM
+/// scheme, Permit2).
 pub const EIP712_DOMAIN_TYPE_NO_VERSION: &str =
     "EIP712Domain(string name,uint256 chainId,address verifyingContract)";
 
 /// Keccak-256 of [`EIP712_DOMAIN_TYPE`]:
-/// `0x8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f` (x402 spec §5.2).
+/// `0x8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f` (EIP-3009; x402 `exact` EVM
+/// scheme).
 pub const EIP712_DOMAIN_TYPEHASH: [u8; 32] = [
     0x8b, 0x73, 0xc3, 0xc6, 0x9b, 0xb8, 0xfe, 0x3d, 0x51, 0x2e, 0xcc, 0x4c, 0xf7, 0x59, 0xcc, 0x79,
     0x23, 0x9f, 0x7b, 0x17, 0x9b, 0x0f, 0xfa, 0xca, 0xa9, 0xa7, 0x5d, 0x52, 0x2b, 0x39, 0x40, 0x0f,
 ];
 
 /// Keccak-256 of [`EIP712_DOMAIN_TYPE_NO_VERSION`]:
-/// `0x8cad95687ba82c2ce50e74f7b754645e5117c3a5bec8151c0726d5857980a866` (x402 spec §9.2).
+/// `0x8cad95687ba82c2ce50e74f7b754645e5117c3a5bec8151c0726d5857980a866` (x402 `exact` EVM scheme,
+/// Permit2).
 pub const EIP712_DOMAIN_TYPEHASH_NO_VERSION: [u8; 32] = [
     0x8c, 0xad, 0x95, 0x68, 0x7b, 0xa8, 0x2c, 0x2c, 0xe5, 0x0e, 0x74, 0xf7, 0xb7, 0x54, 0x64, 0x5e,
     0x51, 0x17, 0xc3, 0xa5, 0xbe, 0xc8, 0x15, 0x1c, 0x07, 0x26, 0xd5, 0x85, 0x79, 0x80, 0xa8, 0x66,
@@ -102,7 +106,7 @@ impl Eip712Domain<'_> {
 
     /// The domain separator: `keccak256(typeHash ‖ keccak256(name) ‖ keccak256(version) ‖
     /// u256(chainId) ‖ pad32(verifyingContract))`, with absent fields left out (EIP-712
-    /// `hashStruct(domain)`, x402 spec §5.2).
+    /// `hashStruct(domain)`, EIP-712).
     pub fn separator(&self) -> [u8; 32] {
         let mut hasher = Keccak256::new();
         hasher.update(self.type_hash());
@@ -217,7 +221,7 @@ mod tests {
 
     #[test]
     fn base_sepolia_usdc_separator_matches_the_spec() {
-        // x402 spec §14.1.
+        // The x402 spec's EIP-3009 example.
         let domain = Eip712Domain {
             name: Some("USDC"),
             version: Some("2"),
@@ -232,7 +236,7 @@ mod tests {
 
     #[test]
     fn base_mainnet_usdc_separator_matches_the_spec() {
-        // x402 spec §14.1, "Base-mainnet USDC domain separator".
+        // The x402 spec's EIP-3009 example, "Base-mainnet USDC domain separator".
         let domain = Eip712Domain {
             name: Some("USD Coin"),
             version: Some("2"),
@@ -247,7 +251,7 @@ mod tests {
 
     #[test]
     fn digest_prefixes_0x1901() {
-        // x402 spec §14.1: digest from the published separator and struct hash.
+        // The x402 spec's EIP-3009 example: digest from the published separator and struct hash.
         let separator = h32("0x71f17a3b2ff373b803d70a5a07c046c1a2bc8e89c09ef722fcb047abe94c9818");
         let struct_hash = h32("0x49ad644555c7bdf3ea4fc022a4940ae5589b230b1dde0065c5504fa19bbe39a4");
         let expected = h32("0xf256992871671abcb27ff92885a7afa46218724e5fc0bac35d050115aa1d22e6");

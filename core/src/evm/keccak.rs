@@ -1,7 +1,7 @@
 //! Keccak-256, the hash of the EVM (the original Keccak padding, not NIST SHA3-256).
 //!
-//! Used for EIP-712 type hashes and struct hashes (x402 spec §5.2, §9.2), EIP-55 checksums and
-//! deriving addresses from public keys.
+//! Used for EIP-712 type hashes and struct hashes (EIP-712: EIP-3009 and Permit2 messages), EIP-55
+//! checksums and deriving addresses from public keys.
 //!
 //! ```
 //! use pay402::evm::keccak256;
@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn hashes_hello_as_in_the_toolchain_vector() {
-        // toolchain.md §5.
+        // A k256 known vector (key 0x11…11).
         assert_eq!(
             keccak256(b"hello"),
             decode_array::<32>(b"1c8aff950685c2ed4bc3174f3472287b56d9517b9c948127319a09a7a36deac8")

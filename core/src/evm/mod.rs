@@ -1,13 +1,22 @@
 //! The EVM building blocks of x402 `exact` payments: Keccak-256, addresses, EIP-712 hashing,
 //! EIP-3009 `TransferWithAuthorization`, Permit2 `PermitWitnessTransferFrom`, signature recovery under an explicit policy, and
-//! RFC 6979 signing (x402 spec §5, §8, §9.2).
+//! RFC 6979 signing.
+//!
+//! Sources: the x402 `exact` EVM scheme
+//! (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>), EIP-712
+//! (<https://eips.ethereum.org/EIPS/eip-712>), EIP-3009
+//! (<https://eips.ethereum.org/EIPS/eip-3009>), Permit2 (<https://github.com/Uniswap/permit2>) and
+//! the signature rules of USDC's `FiatTokenV2` `ECRecover`
+//! (<https://github.com/circlefin/stablecoin-evm>). "The x402 spec's EIP-3009 example" is the
+//! signed authorization printed in the x402 v1 specification §5.2.1
+//! (<https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>).
 //!
 //! One file per concept: [`keccak`] (Keccak-256), [`address`] ([`Address`], EIP-55),
 //! [`eip712`] ([`Eip712Domain`], [`typed_data_digest`]), [`transfer_with_authorization`]
 //! ([`TransferWithAuthorization`]), [`permit2`] ([`PermitWitnessTransferFrom`]), [`signature`] ([`RecoverableSignature`],
 //! [`SignaturePolicy`], [`recover_address`]) and [`signer`] ([`PrivateKey`]).
 //!
-//! Verifying the published x402 example (x402 spec §14.1):
+//! Verifying the x402 spec's EIP-3009 example:
 //!
 //! ```
 //! use pay402::evm::{
@@ -66,7 +75,7 @@ pub use transfer_with_authorization::{
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    //! The published x402 EIP-3009 example (x402 spec §14.1), end to end.
+    //! The published x402 EIP-3009 example , end to end.
 
     use super::*;
     use crate::hex;
@@ -145,7 +154,7 @@ mod tests {
 
     #[test]
     fn negative_domains_give_other_digests_and_other_signers() {
-        // x402 spec §14.1, "Negative domain variants".
+        // The x402 spec's EIP-3009 example, "Negative domain variants".
         let cases = [
             (
                 domain("USD Coin", 84532, BASE_SEPOLIA_USDC),

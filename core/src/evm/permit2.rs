@@ -1,5 +1,5 @@
 //! Uniswap Permit2 `PermitWitnessTransferFrom`, the message an x402 `exact` payment with
-//! `assetTransferMethod: "permit2"` and an `upto` payment sign (x402 spec §9.2).
+//! `assetTransferMethod: "permit2"` and an `upto` payment sign (x402 `exact` EVM scheme, Permit2).
 //!
 //! The payer signs, under the Permit2 domain `{name: "Permit2", chainId, verifyingContract:
 //! PERMIT2}` (no `version`), a transfer of `permitted.amount` of `permitted.token` that only
@@ -15,7 +15,7 @@
 //! use pay402::evm::Address;
 //! use pay402::U256;
 //!
-//! // The x402 spec's Permit2 example (x402.md §9.1) on Base Sepolia.
+//! // The x402 spec's Permit2 example (x402 `exact` EVM scheme, Permit2) on Base Sepolia.
 //! let permit = PermitWitnessTransferFrom {
 //!     permitted: TokenPermissions {
 //!         token: Address::parse(b"0x036CbD53842c5426634e7929541eC2318f3dCF7e")?,
@@ -43,22 +43,22 @@ use super::address::Address;
 use super::eip712::{Eip712Domain, TypedDataHashes};
 use crate::u256::U256;
 
-/// The canonical Permit2 contract, the same address on every chain (x402 spec §9.2):
-/// `0x000000000022D473030F116dDEE9F6B43aC78BA3`.
+/// The canonical Permit2 contract, the same address on every chain (x402 `exact` EVM scheme,
+/// Permit2): `0x000000000022D473030F116dDEE9F6B43aC78BA3`.
 pub const PERMIT2_ADDRESS: Address = Address([
     0x00, 0x00, 0x00, 0x00, 0x00, 0x22, 0xd4, 0x73, 0x03, 0x0f, 0x11, 0x6d, 0xde, 0xe9, 0xf6, 0xb4,
     0x3a, 0xc7, 0x8b, 0xa3,
 ]);
 
 /// `x402ExactPermit2Proxy` (CREATE2, the same on every chain), the spender of an `exact` Permit2
-/// payment: `0x402085c248EeA27D92E8b30b2C58ed07f9E20001` (x402 spec §9.2).
+/// payment: `0x402085c248EeA27D92E8b30b2C58ed07f9E20001` (x402 `exact` EVM scheme, Permit2).
 pub const X402_EXACT_PERMIT2_PROXY: Address = Address([
     0x40, 0x20, 0x85, 0xc2, 0x48, 0xee, 0xa2, 0x7d, 0x92, 0xe8, 0xb3, 0x0b, 0x2c, 0x58, 0xed, 0x07,
     0xf9, 0xe2, 0x00, 0x01,
 ]);
 
 /// `x402UptoPermit2Proxy`, the spender of an `upto` payment:
-/// `0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002` (x402 spec §9.2).
+/// `0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002` (x402 `exact` EVM scheme, Permit2).
 pub const X402_UPTO_PERMIT2_PROXY: Address = Address([
     0x40, 0x20, 0xa4, 0xf3, 0xb7, 0xb9, 0x0c, 0xca, 0x42, 0x3b, 0x9f, 0xab, 0xcc, 0x0c, 0xe5, 0x7c,
     0x6c, 0x24, 0x00, 0x02,
@@ -96,7 +96,8 @@ pub const UPTO_WITNESS_TYPEHASH: [u8; 32] = [
 pub const PERMIT_WITNESS_TRANSFER_FROM_EXACT_TYPE: &str = "PermitWitnessTransferFrom(TokenPermissions permitted,address spender,uint256 nonce,uint256 deadline,Witness witness)TokenPermissions(address token,uint256 amount)Witness(address to,uint256 validAfter)";
 
 /// Keccak-256 of [`PERMIT_WITNESS_TRANSFER_FROM_EXACT_TYPE`]:
-/// `0xebc156cd23678a74c94df13d772ef5478420637f0c94bd10d509e1dc98f521c7` (x402 spec §9.2).
+/// `0xebc156cd23678a74c94df13d772ef5478420637f0c94bd10d509e1dc98f521c7` (x402 `exact` EVM scheme,
+/// Permit2).
 pub const PERMIT_WITNESS_TRANSFER_FROM_EXACT_TYPEHASH: [u8; 32] = [
     0xeb, 0xc1, 0x56, 0xcd, 0x23, 0x67, 0x8a, 0x74, 0xc9, 0x4d, 0xf1, 0x3d, 0x77, 0x2e, 0xf5, 0x47,
     0x84, 0x20, 0x63, 0x7f, 0x0c, 0x94, 0xbd, 0x10, 0xd5, 0x09, 0xe1, 0xdc, 0x98, 0xf5, 0x21, 0xc7,
@@ -106,14 +107,15 @@ pub const PERMIT_WITNESS_TRANSFER_FROM_EXACT_TYPEHASH: [u8; 32] = [
 pub const PERMIT_WITNESS_TRANSFER_FROM_UPTO_TYPE: &str = "PermitWitnessTransferFrom(TokenPermissions permitted,address spender,uint256 nonce,uint256 deadline,Witness witness)TokenPermissions(address token,uint256 amount)Witness(address to,address facilitator,uint256 validAfter)";
 
 /// Keccak-256 of [`PERMIT_WITNESS_TRANSFER_FROM_UPTO_TYPE`]:
-/// `0x51dff6974ad4388c499e7fcfe838d2bd767162553a144098ce20ea661d70c2ee` (x402 spec §9.2).
+/// `0x51dff6974ad4388c499e7fcfe838d2bd767162553a144098ce20ea661d70c2ee` (x402 `exact` EVM scheme,
+/// Permit2).
 pub const PERMIT_WITNESS_TRANSFER_FROM_UPTO_TYPEHASH: [u8; 32] = [
     0x51, 0xdf, 0xf6, 0x97, 0x4a, 0xd4, 0x38, 0x8c, 0x49, 0x9e, 0x7f, 0xcf, 0xe8, 0x38, 0xd2, 0xbd,
     0x76, 0x71, 0x62, 0x55, 0x3a, 0x14, 0x40, 0x98, 0xce, 0x20, 0xea, 0x66, 0x1d, 0x70, 0xc2, 0xee,
 ];
 
 /// The Permit2 EIP-712 domain on `chain_id`: `{name: "Permit2", chainId, verifyingContract:
-/// PERMIT2_ADDRESS}`, without `version` (x402 spec §9.2).
+/// PERMIT2_ADDRESS}`, without `version` (x402 `exact` EVM scheme, Permit2).
 pub const fn permit2_domain(chain_id: u64) -> Eip712Domain<'static> {
     Eip712Domain {
         name: Some("Permit2"),
@@ -294,7 +296,7 @@ mod tests {
 
     #[test]
     fn outer_typehashes_match_the_spec_and_their_type_strings() {
-        // x402 spec §9.2.
+        // x402 `exact` EVM scheme, Permit2.
         let exact = h32("0xebc156cd23678a74c94df13d772ef5478420637f0c94bd10d509e1dc98f521c7");
         let upto = h32("0x51dff6974ad4388c499e7fcfe838d2bd767162553a144098ce20ea661d70c2ee");
         assert_eq!(
@@ -375,8 +377,8 @@ mod tests {
 
     #[test]
     fn exact_example_hashes_match_viem() {
-        // viem 2.57.20 hashDomain / hashStruct / hashTypedData of the x402 §9.1 example on
-        // chain 84532.
+        // viem 2.57.20 hashDomain / hashStruct / hashTypedData of the Permit2 example of the x402
+        // `exact` EVM scheme on chain 84532.
         let permit = example(
             Permit2Witness::Exact {
                 to: addr("0x209693Bc6afc0C5328bA36FaF03C514EF312287C"),

@@ -1,11 +1,12 @@
 //! Recoverable secp256k1 signatures as EVM wallets produce them, and the policy that decides
 //! which encodings to accept.
 //!
-//! USDC's `ECRecover` (`FiatToken` v2) reverts unless the signature is 65 bytes `r ‖ s ‖ v` with
-//! `v ∈ {27, 28}` and `s ≤ n/2`, while viem's `recoverAddress` and go-ethereum's `SigToPub`
-//! accept more (x402 spec §8). [`SignaturePolicy::Strict`] accepts exactly what the contract
-//! accepts; [`SignaturePolicy::Lenient`] also accepts `v ∈ {0, 1}`, high `s` (normalized to
-//! `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures (VECTORS.md).
+//! USDC's `ECRecover` (`FiatToken` v2) reverts unless the signature is 65 bytes `r ‖ s ‖ v` with `v
+//! ∈ {27, 28}` and `s ≤ n/2`, while viem's `recoverAddress` and go-ethereum's `SigToPub` accept
+//! more (USDC `FiatTokenV2` `ECRecover`). [`SignaturePolicy::Strict`] accepts exactly what the
+//! contract accepts; [`SignaturePolicy::Lenient`] also accepts `v ∈ {0, 1}`, high `s` (normalized
+//! to `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures
+//! (tests/vectors/README.md).
 //!
 //! Checks run in this order: length → `v` → high `s` → range of `r` and `s` → recovery.
 //!
@@ -35,7 +36,8 @@ pub const SECP256K1_N: [u8; 32] = [
 ];
 
 /// `⌊n/2⌋`, the largest `s` USDC's `ECRecover` accepts:
-/// `0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0` (x402 spec §8).
+/// `0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0` (USDC `FiatTokenV2`
+/// `ECRecover`).
 pub const SECP256K1_HALF_N: [u8; 32] = [
     0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
@@ -249,7 +251,7 @@ mod tests {
     use super::*;
     use crate::hex::decode_array;
 
-    /// x402 spec §14.1.
+    /// The x402 spec's EIP-3009 example.
     const DIGEST: &[u8] = b"f256992871671abcb27ff92885a7afa46218724e5fc0bac35d050115aa1d22e6";
     const SIGNATURE: &[u8] = b"2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c";
     const PAYER: &[u8] = b"0x857b06519e91e3a54538791bdbb0e22373e36b66";

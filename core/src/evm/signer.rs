@@ -1,8 +1,9 @@
 //! Signing EVM digests with a secp256k1 private key, as viem and eth-account do.
 //!
-//! Signatures are deterministic (RFC 6979 with HMAC-SHA-256, no extra entropy), low-`s` and
-//! encoded `r ‖ s ‖ v` with `v ∈ {27, 28}` (x402 spec §5.3), so the same key and digest give
-//! byte-identical signatures here and in viem (`signTypedData`) or eth-account.
+//! Signatures are deterministic (RFC 6979 with HMAC-SHA-256, no extra entropy), low-`s` and encoded
+//! `r ‖ s ‖ v` with `v ∈ {27, 28}` (x402 reference client,
+//! `mechanisms/evm/src/exact/client/eip3009.ts`), so the same key and digest give byte-identical
+//! signatures here and in viem (`signTypedData`) or eth-account.
 //!
 //! ```
 //! use pay402::evm::{recover_address, PrivateKey, SignaturePolicy};
@@ -122,7 +123,7 @@ mod tests {
 
     #[test]
     fn derives_the_toolchain_vector_address() {
-        // toolchain.md §5: key 0x11…11 → 0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a.
+        // A k256 known vector: key 0x11…11 → 0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a.
         assert_eq!(
             key_11().address(),
             Address::parse(b"0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a").unwrap()
@@ -141,7 +142,8 @@ mod tests {
 
     #[test]
     fn signs_the_published_digest_low_s_deterministically() {
-        // x402 spec §14.1 digest; no published signature exists for key 0x11…11.
+        // The digest of the x402 spec's EIP-3009 example; no published signature exists for key
+        // 0x11…11.
         let digest: [u8; 32] =
             decode_array(b"f256992871671abcb27ff92885a7afa46218724e5fc0bac35d050115aa1d22e6")
                 .unwrap();

@@ -1,5 +1,5 @@
 //! EIP-3009 `TransferWithAuthorization`, the message an x402 `exact` EVM payment signs
-//! (x402 spec §5.2).
+//! (EIP-3009; x402 `exact` EVM scheme).
 //!
 //! ```
 //! use pay402::evm::{Address, Eip712Domain, TransferWithAuthorization};
@@ -22,7 +22,7 @@
 //!     verifying_contract: Some(Address::parse(b"0x036CbD53842c5426634e7929541eC2318f3dCF7e")?),
 //! };
 //! let hashes = authorization.digests(&domain);
-//! assert_eq!(hashes.digest[..4], [0xf2, 0x56, 0x99, 0x28]); // x402 spec §14.1
+//! assert_eq!(hashes.digest[..4], [0xf2, 0x56, 0x99, 0x28]); // the x402 spec's EIP-3009 example
 //! # Ok::<(), pay402::evm::AddressError>(())
 //! ```
 
@@ -32,11 +32,12 @@ use super::address::Address;
 use super::eip712::{Eip712Domain, TypedDataHashes};
 use crate::u256::U256;
 
-/// The EIP-712 type string of the message (EIP-3009; x402 spec §5.2).
+/// The EIP-712 type string of the message (EIP-3009; x402 `exact` EVM scheme).
 pub const TRANSFER_WITH_AUTHORIZATION_TYPE: &str = "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)";
 
 /// Keccak-256 of [`TRANSFER_WITH_AUTHORIZATION_TYPE`]:
-/// `0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267` (x402 spec §5.2).
+/// `0x7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a2267` (EIP-3009; x402 `exact` EVM
+/// scheme).
 pub const TRANSFER_WITH_AUTHORIZATION_TYPEHASH: [u8; 32] = [
     0x7c, 0x7c, 0x6c, 0xdb, 0x67, 0xa1, 0x87, 0x43, 0xf4, 0x9e, 0xc6, 0xfa, 0x9b, 0x35, 0xf5, 0x0d,
     0x52, 0xed, 0x05, 0xcb, 0xed, 0x4c, 0xc5, 0x92, 0xe1, 0x3b, 0x44, 0x50, 0x1c, 0x1a, 0x22, 0x67,
@@ -62,7 +63,7 @@ pub struct TransferWithAuthorization {
 
 impl TransferWithAuthorization {
     /// `hashStruct(message)`: `keccak256(TYPEHASH ‖ pad32(from) ‖ pad32(to) ‖ u256(value) ‖
-    /// u256(validAfter) ‖ u256(validBefore) ‖ nonce)` (x402 spec §5.2).
+    /// u256(validAfter) ‖ u256(validBefore) ‖ nonce)` (EIP-3009; x402 `exact` EVM scheme).
     pub fn struct_hash(&self) -> [u8; 32] {
         let mut hasher = Keccak256::new();
         hasher.update(TRANSFER_WITH_AUTHORIZATION_TYPEHASH);

@@ -5,9 +5,9 @@ use super::{AuthError, AuthParams};
 
 /// A parsed credential: the scheme and the rest of the field value.
 ///
-/// RFC 9110 §11.4 allows `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`, but some schemes
-/// send neither: L402's `<macaroons>:<preimage>` (l402.md §3, §5) has `:` and `,`. So the rest
-/// is kept raw, and [`Credentials::token68`] and [`Credentials::params`] interpret it on
+/// RFC 9110 §11.4 allows `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`, but some schemes send
+/// neither: L402's `<macaroons>:<preimage>` (L402 protocol specification) has `:` and `,`. So the
+/// rest is kept raw, and [`Credentials::token68`] and [`Credentials::params`] interpret it on
 /// request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Credentials<'a> {
@@ -43,10 +43,10 @@ impl<'a> Credentials<'a> {
 
 /// Parses an `Authorization` or `Proxy-Authorization` field value: the scheme, then the rest.
 ///
-/// Leading and trailing whitespace is ignored. The scheme must be a token followed by
-/// whitespace or the end; control characters (other than HTAB) anywhere are rejected
-/// ([`AuthError::InvalidCharacter`], as l402.md §5 requires of L402 credentials). Offsets in
-/// errors are byte offsets into `field_value`.
+/// Leading and trailing whitespace is ignored. The scheme must be a token followed by whitespace or
+/// the end; control characters (other than HTAB) anywhere are rejected
+/// ([`AuthError::InvalidCharacter`], as the L402 protocol specification requires of credentials).
+/// Offsets in errors are byte offsets into `field_value`.
 ///
 /// ```
 /// use pay402::http_auth::credentials;

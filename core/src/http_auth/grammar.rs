@@ -17,8 +17,9 @@ pub(super) const fn is_token68_char(b: u8) -> bool {
     matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z')
 }
 
-/// A character allowed in the body of an unquoted parameter value: `tchar`, plus `/` so that
-/// the token68-shaped values some L402 servers send unquoted are accepted (l402.md §4.2).
+/// A character allowed in the body of an unquoted parameter value: `tchar`, plus `/` so that the
+/// token68-shaped values some L402 servers send unquoted are accepted (as lnget and lsat-js parse
+/// them).
 const fn is_unquoted_value_char(b: u8) -> bool {
     is_tchar(b) || b == b'/'
 }
@@ -117,7 +118,8 @@ impl<'a> Cursor<'a> {
 
     /// Parses one `auth-param = token BWS "=" BWS ( token / quoted-string )` (RFC 9110 §11.2).
     ///
-    /// Unquoted values may also contain `/` and end in `=` (token68-shaped; l402.md §4.2).
+    /// Unquoted values may also contain `/` and end in `=` (token68-shaped; lnget and lsat-js parse
+    /// them).
     pub(super) fn auth_param(&mut self) -> Result<AuthParam<'a>, AuthError> {
         let name = self.take_while(is_tchar);
         if name.is_empty() {

@@ -104,7 +104,7 @@ pub struct AuthParam<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamValue<'a> {
     /// An unquoted value. Besides RFC 9110 `tchar` it may contain `/` and end in `=`
-    /// (token68-shaped values, sent unquoted by some L402 servers; l402.md §4.2).
+    /// (token68-shaped values, sent unquoted by some L402 servers; lnget and lsat-js parse them).
     Token(&'a str),
     /// The text between the quotes of a quoted-string, with `\` quoted-pairs as written.
     Quoted(&'a str),

@@ -1,5 +1,5 @@
 //! Behaviour of the RFC 9110 §11 challenge and credential codecs, with inputs from the RFCs
-//! and the specs under `shared/spec`.
+//! and the public specifications each test names.
 //
 // Test-only: the parent module declares it under `#[cfg(test)]`.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -8,12 +8,12 @@ use super::*;
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::writer::Writer;
 
-/// Vector B macaroon (l402.md §14.6): std base64, no padding needed.
+/// Vector B macaroon (aperture `authenticator_test.go` inputs): std base64, no padding needed.
 const MACAROON_B: &str = "AgEEbHNhdAJCAABgquPzKZRBsGthtaqk24nEtchifeDMLlU1iC2PQhdSZQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAIOc2VydmljZXM9c3ZjOjAAAhFzdmNfY2FwYWJpbGl0aWVzPQACGnN2Y192YWxpZF91bnRpbD0xNzAwMDAwMDAwAAAGIEPcqILbajwoNqZIZvcAQ4MCXctl1W2CHbduFXGCyiS5";
-/// Fewsats real-world macaroon (l402.md §14.7): std base64 with `+`, `/` and `==`.
+/// Fewsats real-world macaroon (fewsats-python README): std base64 with `+`, `/` and `==`.
 const MACAROON_FEWSATS: &str = "AgELZmV3c2F0cy5jb20CQgAADkZv2VQjgOG+iwoFB5CXg5yInkncy5xEGQZKrkphETmU9+MjeNM4bsj1j5l5KKvildd2pHdtrW+ChXQOQ/fZzgACLGZpbGVfaWQ9MmU1NGFjMjktNTk0NS00YjVmLTkzZGItOTk4YTUzNWE1YTQ5AAIfZXhwaXJlc19hdD0yMDI1LTA4LTIzVDE0OjQ3OjI1WgAABiBIoB5sUXEXijxuyL2cjn0WIgLpOCtt8UcGaGn9N/8n0Q==";
 const INVOICE_FEWSATS: &str = "lnbc170n1pnv7wrapp5perxlk25ywqwr05tpgzs0yyhswwg38jfmn9ec3qeqe92ujnpzyusdq024f5kgzgda6hxegcqzzsxqyz5vqsp54ceypjapjxntxrtnhkyfrds7m5u9stn8x6gkmf5dx6z56ksy6l3q9qxpqysgqnkxdtwqxhkvrav3d3wv83yxn45yrdywxu2mnyh4p7ecncuqsv4gn0xrfl6w57hd9lnc5eghdf536dqy5gf2uuly04nrtdjcwvezkt6cqtttnzj";
-/// Preimage of the Fewsats triple (l402.md §14.7).
+/// Preimage of the Fewsats triple (fewsats-python README).
 const PREIMAGE_FEWSATS: &str = "b184b87e7a4f802bf41cd26c82d9d883b9cf7bb86f8dcfc4f394634ff711f628";
 
 fn all(value: &str) -> Result<heapless::Vec<Challenge<'_>, 8>, AuthError> {
@@ -42,7 +42,7 @@ fn first_error(value: &str) -> AuthError {
     challenges(value).find_map(Result::err).unwrap()
 }
 
-// ---- challenges: L402 / LSAT (l402.md §3, §4) ----
+// ---- challenges: L402 / LSAT (L402 protocol specification, aperture `auth/authenticator.go`) ----
 
 #[test]
 fn parses_aperture_l402_challenge() {
@@ -87,7 +87,7 @@ fn parses_invoice_before_macaroon() {
 
 #[test]
 fn parses_folded_lsat_l402_and_payment_challenges() {
-    // l402.md §4.3: what HTTP stacks make of aperture's three `WWW-Authenticate` lines.
+    // RFC 9110 §5.3: what HTTP stacks make of aperture's three `WWW-Authenticate` lines.
     let value = format_args_str(&[
         "LSAT macaroon=\"",
         MACAROON_B,
@@ -120,7 +120,8 @@ fn parses_payment_challenge_before_l402() {
 
 #[test]
 fn accepts_unquoted_token68_shaped_values() {
-    // l402_middleware emits `L402 macaroon=<b64>, invoice=<bolt11>` unquoted (l402.md §4.2).
+    // l402_middleware emits `L402 macaroon=<b64>, invoice=<bolt11>` unquoted (as lnget and lsat-js
+    // parse them).
     let value = format_args_str(&[
         "L402 macaroon=",
         MACAROON_FEWSATS,
@@ -142,7 +143,7 @@ fn accepts_unquoted_token68_shaped_values() {
 
 #[test]
 fn parses_payper402_bearer_challenge() {
-    // ws402-and-seeds.md §6.
+    // PayPer402.
     let c = only(r#"Bearer realm="PayPer402", amount="0.042", currency="USDC", network="Solana""#);
     assert!(c.scheme_is("bearer"));
     assert_eq!(plain(&c, "realm"), Some("PayPer402"));
@@ -439,7 +440,7 @@ fn never_panics_and_always_terminates_on_arbitrary_input() {
 
 #[test]
 fn parses_l402_credential() {
-    // l402.md §14.6 vector B.
+    // vector B (aperture `authenticator_test.go` inputs).
     let value = format_args_str(&[
         "L402 ",
         MACAROON_B,
@@ -459,7 +460,7 @@ fn parses_l402_credential() {
 
 #[test]
 fn parses_l402_credential_with_padded_macaroon() {
-    // l402.md §14.7.
+    // the Fewsats triple (fewsats-python README).
     let value = format_args_str(&["L402 ", MACAROON_FEWSATS, ":", PREIMAGE_FEWSATS]);
     let cred = credentials(&value).unwrap();
     assert_eq!(
@@ -470,7 +471,7 @@ fn parses_l402_credential_with_padded_macaroon() {
 
 #[test]
 fn parses_lsat_credential_with_several_macaroons() {
-    // l402.md §3: `macaroons = base64 *("," base64)`.
+    // L402 protocol specification: `macaroons = base64 *("," base64)`.
     let cred = credentials("LSAT a,b:c").unwrap();
     assert!(cred.scheme_is("lsat"));
     assert_eq!(cred.rest, "a,b:c");
@@ -571,7 +572,7 @@ fn rejects_malformed_credentials() {
         credentials("token=abc"),
         Err(AuthError::InvalidScheme { offset: 0 })
     );
-    // l402.md §5: control characters make an L402 credential invalid.
+    // L402 protocol specification: control characters make an L402 credential invalid.
     assert_eq!(
         credentials("L402 m\r\n:p"),
         Err(AuthError::InvalidCharacter { offset: 6 })

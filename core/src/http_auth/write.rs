@@ -7,8 +7,9 @@ use crate::writer::Writer;
 /// Appends the challenge `scheme name1="value1", name2="value2"` to `w`.
 ///
 /// Every value is written as a quoted-string (RFC 9110 §5.6.4) with `"` and `\` escaped as
-/// quoted-pairs; the parameter separator is `", "`, as aperture emits (l402.md §4.1). To send
-/// several challenges in one field value, separate them with `", "`.
+/// quoted-pairs; the parameter separator is `", "`, as aperture emits (aperture
+/// `FreshChallengeHeader`). To send several challenges in one field value, separate them with `",
+/// "`.
 ///
 /// Everything is checked before anything is written, so either the whole challenge is
 /// appended or nothing is:

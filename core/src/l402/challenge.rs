@@ -1,13 +1,13 @@
-//! The `WWW-Authenticate` challenge (spec l402.md §4): parsing on [`crate::http_auth`] and
-//! writing exactly what aperture emits.
+//! The `WWW-Authenticate` challenge (aperture `auth/authenticator.go`): parsing on
+//! [`crate::http_auth`] and writing exactly what aperture emits.
 //!
-//! Accepted (§4.2, §4.3): schemes `L402` and `LSAT` in any case; `macaroon=` or `token=` (the
-//! 2026-03 revision) and `invoice=`, in any order, quoted or not, with other parameters
-//! (`version=`) ignored; challenges of other schemes (`Payment`, `Bearer`, …) in the same
-//! comma-folded value are skipped.
+//! Accepted (the challenge forms aperture, lnget, lsat-js and `l402_middleware` handle): schemes
+//! `L402` and `LSAT` in any case; `macaroon=` or `token=` (the 2026-03 revision) and `invoice=`, in
+//! any order, quoted or not, with other parameters (`version=`) ignored; challenges of other
+//! schemes (`Payment`, `Bearer`, …) in the same comma-folded value are skipped.
 //!
-//! Written (§4.1): `LSAT macaroon="<std base64>", invoice="<bolt11>"` then the same with `L402`,
-//! as two `WWW-Authenticate` fields.
+//! Written (aperture `FreshChallengeHeader`): `LSAT macaroon="<std base64>", invoice="<bolt11>"`
+//! then the same with `L402`, as two `WWW-Authenticate` fields.
 
 use super::{L402Error, Scheme};
 use crate::http_auth::{AuthParams, Challenges, ParamValue};
@@ -95,7 +95,7 @@ impl<'a> Iterator for L402Challenges<'a> {
 }
 
 /// Picks the challenge a client should answer from all `WWW-Authenticate` values: the first
-/// valid `L402` one, else the first valid `LSAT` one (they carry the same values, §4.3).
+/// valid `L402` one, else the first valid `LSAT` one (aperture puts the same values in both).
 ///
 /// When there is none, the first error met is returned, or [`L402Error::NoChallenge`].
 ///
@@ -125,8 +125,8 @@ pub fn select_challenge<'a>(field_values: &[&'a str]) -> Result<L402Challenge<'a
 }
 
 /// Appends one challenge as aperture writes it: `<scheme> macaroon="<std padded base64 of
-/// macaroon>", invoice="<invoice>"` (§4.1). Send [`Scheme::APERTURE_ORDER`] — `LSAT`, then
-/// `L402` — as two `WWW-Authenticate` fields.
+/// macaroon>", invoice="<invoice>"` (aperture `FreshChallengeHeader`). Send
+/// [`Scheme::APERTURE_ORDER`] — `LSAT`, then `L402` — as two `WWW-Authenticate` fields.
 ///
 /// `macaroon` is the binary (V2) macaroon. The invoice must not contain `"`, `\` or control
 /// characters ([`L402Error::ChallengeParam`]). All or nothing is written.
@@ -149,8 +149,8 @@ pub fn write_challenge(
 }
 
 /// Appends the 2026-03 revision's form `L402 version="0", token="<std base64>",
-/// invoice="<invoice>"` (§3). aperture's client and lnget do not parse it; prefer
-/// [`write_challenge`].
+/// invoice="<invoice>"` (L402 protocol specification). aperture's client and lnget do not parse it;
+/// prefer [`write_challenge`].
 pub fn write_token_challenge(
     w: &mut Writer<'_>,
     macaroon: &[u8],

@@ -1,5 +1,5 @@
-//! The client side (spec l402.md §15.5, §18 "Client side"): check the challenge's invoice
-//! against its token before paying, then build the credential from the preimage.
+//! The client side (as aperture's client, `l402/client_interceptor.go`): check the challenge's
+//! invoice against its token before paying, then build the credential from the preimage.
 
 use super::challenge::L402Challenge;
 use super::credential::{PREIMAGE_LEN, write_authorization};
@@ -34,7 +34,7 @@ pub struct PayableChallenge<'a, 's> {
 }
 
 /// Decodes the challenge's macaroon (into `scratch`; the macaroon text length suffices), its
-/// identifier and its invoice, and runs the §15.5 checks through
+/// identifier and its invoice, and runs aperture's client checks through
 /// [`crate::bolt11::check_l402_invoice`]: invoice payment hash == identifier payment hash,
 /// network, amount present and within budget, not expired at `now`.
 pub fn check_challenge<'a, 's>(

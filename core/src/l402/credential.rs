@@ -1,5 +1,5 @@
-//! The L402 credential (spec l402.md §5): `Authorization: L402 <macaroons>:<preimage>` and the
-//! hex forms `Grpc-Metadata-Macaroon` / `Macaroon`.
+//! The L402 credential (L402 protocol specification): `Authorization: L402 <macaroons>:<preimage>`
+//! and the hex forms `Grpc-Metadata-Macaroon` / `Macaroon`.
 //!
 //! Accepted: scheme `L402` or `LSAT` in any case, then whitespace; the value is split at the
 //! **last** `:`; the macaroons are a comma-separated list (no spaces), each base64 standard or
@@ -19,7 +19,8 @@ use super::error::CredentialFault;
 pub const MAX_CREDENTIAL_MACAROONS: usize = 8;
 /// Length of a payment preimage.
 pub const PREIMAGE_LEN: usize = 32;
-/// The caveat condition under which aperture's gRPC client puts the preimage (§5).
+/// The caveat condition under which aperture's gRPC client puts the preimage (L402 protocol
+/// specification).
 pub const PREIMAGE_CONDITION: &str = "preimage";
 
 /// A parsed `Authorization: L402 …` (or `LSAT …`) credential, borrowed from the field value.
@@ -146,8 +147,8 @@ fn same_base64(a: &str, b: &str) -> bool {
 /// Picks the credential from all `Authorization` field values: values of other schemes are
 /// skipped; the first valid `L402` value wins over `LSAT`; when both an `L402` and an `LSAT`
 /// value are valid they must carry the same token ([`CredentialFault::SchemesDisagree`]) —
-/// aperture's client sends both (§5), and reading only the last one is aperture's bug (§2
-/// trap 6), not a rule.
+/// aperture's client sends both, and reading only the last one is aperture's bug (its
+/// `l402/header.go` loop has no `break`), not a rule.
 ///
 /// ```
 /// use pay402::l402::{select_credential, Scheme};
@@ -191,7 +192,9 @@ pub fn select_credential<'a>(field_values: &[&'a str]) -> Result<Credential<'a>,
     }
 }
 
-/// Appends `<scheme> <std padded base64 of macaroon>:<lowercase hex preimage>` (§5, §18). Send
+/// Appends `<scheme> <std padded base64 of macaroon>:<lowercase hex preimage>` (L402 protocol
+/// specification, "Authorization"; standard padded base64 and lowercase hex are what aperture
+/// reads). Send
 /// the **unmodified** base macaroon. All or nothing is written.
 ///
 /// ```
@@ -223,8 +226,8 @@ pub fn write_authorization(
     Ok(())
 }
 
-/// Parses a `Grpc-Metadata-Macaroon` or `Macaroon` value (§5 rows 2–3): hex of a binary
-/// macaroon whose **last** `preimage=<64 hex>` first-party caveat carries the preimage.
+/// Parses a `Grpc-Metadata-Macaroon` or `Macaroon` value (aperture's gRPC metadata forms): hex of a
+/// binary macaroon whose **last** `preimage=<64 hex>` first-party caveat carries the preimage.
 ///
 /// The macaroon is decoded into `scratch` (`value.len() / 2` bytes suffice).
 pub fn parse_macaroon_header<'s>(
@@ -252,9 +255,9 @@ pub fn parse_macaroon_header<'s>(
     Ok((mac, preimage))
 }
 
-/// Appends the value aperture's gRPC client sends as `macaroon` metadata (§5): lowercase hex of
-/// `mac` attenuated with the caveat `preimage=<64 lowercase hex>`. `scratch` holds the
-/// attenuated binary (`mac.v2_len() + 76` bytes suffice).
+/// Appends the value aperture's gRPC client sends as `macaroon` metadata (L402 protocol
+/// specification): lowercase hex of `mac` attenuated with the caveat `preimage=<64 lowercase hex>`.
+/// `scratch` holds the attenuated binary (`mac.v2_len() + 76` bytes suffice).
 pub fn write_macaroon_header(
     w: &mut Writer<'_>,
     mac: &Macaroon<'_>,

@@ -5,9 +5,9 @@ use crate::error::{BufferTooSmall, ErrorCode};
 use crate::http_auth::AuthError;
 use crate::macaroon::MacaroonError;
 
-/// Why an `Authorization` value (or a `Grpc-Metadata-Macaroon` / `Macaroon` value) is not an
-/// L402 credential (spec l402.md §5). Every kind has the one code `invalid_credential`; the kind
-/// has a finer [`CredentialFault::reason`] for logs and tests.
+/// Why an `Authorization` value (or a `Grpc-Metadata-Macaroon` / `Macaroon` value) is not an L402
+/// credential (L402 protocol specification). Every kind has the one code `invalid_credential`; the
+/// kind has a finer [`CredentialFault::reason`] for logs and tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CredentialFault {
@@ -85,15 +85,17 @@ pub enum L402Error {
     ChallengeParam,
     /// No `L402` or `LSAT` challenge among the values. Code `no_l402_challenge`.
     NoChallenge,
-    /// The credential is malformed (spec §5). Code `invalid_credential`.
+    /// The credential is malformed (L402 protocol specification). Code `invalid_credential`.
     InvalidCredential(CredentialFault),
-    /// The macaroon identifier's version is not 0 (spec §7). Code `unknown_identifier_version`.
+    /// The macaroon identifier's version is not 0 (aperture `l402/identifier.go`). Code
+    /// `unknown_identifier_version`.
     UnknownIdentifierVersion {
         /// The version read from the first two bytes.
         version: u16,
     },
-    /// The identifier is not exactly 66 bytes (spec §7; aperture ignores trailing bytes, pay402
-    /// does not). Code `unknown_identifier_version`, as spec §18 asks.
+    /// The identifier is not exactly 66 bytes (aperture `l402/identifier.go`; aperture ignores
+    /// trailing bytes, pay402 does not). Code `unknown_identifier_version`, as for a wrong
+    /// version.
     IdentifierLength {
         /// The length given.
         len: usize,
@@ -115,8 +117,8 @@ pub enum L402Error {
     /// `now` is not before the `<service>_valid_until` time, or that value is not a decimal
     /// integer. Code `token_expired`.
     TokenExpired,
-    /// A later caveat of a condition grants more than an earlier one (a new service or
-    /// capability, a later `valid_until`): attenuation may only narrow (spec §8.3). Code
+    /// A later caveat of a condition grants more than an earlier one (a new service or capability,
+    /// a later `valid_until`): attenuation may only narrow (aperture `l402/satisfier.go`). Code
     /// `caveat_widened`.
     CaveatWidened,
     /// A caller-defined satisfier refused a caveat. Code `caveat_not_satisfied`.
@@ -126,8 +128,8 @@ pub enum L402Error {
     Macaroon(MacaroonError),
     /// The challenge's invoice is not a valid BOLT11 invoice. Code: the inner [`Bolt11Error`]'s.
     Invoice(Bolt11Error),
-    /// The invoice fails the client's checks (spec §15.5). Code: the inner
-    /// [`InvoiceCheckError`]'s.
+    /// The invoice fails the client's checks (aperture's client checks,
+    /// `l402/client_interceptor.go`). Code: the inner [`InvoiceCheckError`]'s.
     InvoiceCheck(InvoiceCheckError),
     /// The caller's output or scratch buffer is too small. Code `buffer_too_small`.
     BufferTooSmall,

@@ -1,4 +1,4 @@
-//! The 66-byte L402 macaroon identifier (spec l402.md §7, `lightninglabs/aperture:l402/identifier.go`).
+//! The 66-byte L402 macaroon identifier (`lightninglabs/aperture:l402/identifier.go`).
 //!
 //! ```text
 //! offset 0   2 bytes   version        u16 big-endian, 0
@@ -94,7 +94,8 @@ impl Identifier {
     }
 }
 
-/// `sha256(identifier)` of raw identifier bytes, the root-key lookup key (spec §6 step 3).
+/// `sha256(identifier)` of raw identifier bytes, the key under which aperture's `VerifyL402` looks
+/// up the root key.
 pub fn root_key_id(identifier: &[u8]) -> [u8; 32] {
     Sha256::digest(identifier).into()
 }

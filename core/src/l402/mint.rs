@@ -1,4 +1,5 @@
-//! Minting an L402 token on the server (spec l402.md §7, §8.2; aperture `mint.MintL402`):
+//! Minting an L402 token on the server (aperture `mint.MintL402`, with the
+//! identifier of `l402/identifier.go` and the caveats of `caveatsForServices`):
 //! `macaroon.New(root_key, identifier, location, V2)` plus first-party caveats, with the token
 //! id supplied by the caller (aperture draws 32 random bytes) and the caveat texts written by
 //! [`services_caveat`], [`capabilities_caveat`] and [`valid_until_caveat`].
@@ -13,9 +14,9 @@ use crate::writer::Writer;
 /// The location aperture gives its macaroons.
 pub const APERTURE_LOCATION: &str = "lsat";
 
-/// Mints the V2 macaroon of an L402 token into `buf` and returns its bytes: identifier
-/// `0 ‖ payment_hash ‖ token_id`, signed with `root_key` (derived, §10.1), then `caveats` in
-/// order. Store `root_key` under [`Identifier::root_key_id`].
+/// Mints the V2 macaroon of an L402 token into `buf` and returns its bytes: identifier `0 ‖
+/// payment_hash ‖ token_id`, signed with `root_key` (derived as in go-macaroon's `crypto.go`), then
+/// `caveats` in order. Store `root_key` under [`Identifier::root_key_id`].
 ///
 /// ```
 /// use pay402::l402::{mint_token, Identifier, APERTURE_LOCATION};
@@ -26,7 +27,7 @@ pub const APERTURE_LOCATION: &str = "lsat";
 /// let mut buf = [0u8; 256];
 /// let bytes = mint_token(&mut buf, &root_key, &id, APERTURE_LOCATION,
 ///     &[b"services=svc:0", b"svc_capabilities=", b"svc_valid_until=1700000000"])?;
-/// // spec l402.md §14.6 vector B: 177 bytes, final signature 43dca882…24b9.
+/// // vector B (aperture `authenticator_test.go` inputs): 177 bytes, final signature 43dca882…24b9.
 /// assert_eq!(bytes.len(), 177);
 /// assert_eq!(&bytes[145..], pay402::hex::decode_array::<32>(b"43dca882db6a3c2836a64866f7004383025dcb65d56d821db76e157182ca24b9")?);
 /// # Ok::<(), Box<dyn core::error::Error>>(())

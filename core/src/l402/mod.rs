@@ -1,6 +1,12 @@
-//! L402 (formerly LSAT), Lightning Labs' HTTP 402 scheme (spec l402.md §2–§9, §18): the
+//! L402 (formerly LSAT), Lightning Labs' HTTP 402 scheme: the
 //! 66-byte identifier, the `WWW-Authenticate` challenge, the `Authorization` credential,
 //! aperture-compatible verification with satisfiers, client checks and minting.
+//!
+//! Sources: the L402 protocol specification
+//! (<https://github.com/lightninglabs/L402/blob/master/protocol-specification.md>), bLIP-0026
+//! (<https://github.com/lightning/blips/pull/26>) and aperture, the reference server
+//! (<https://github.com/lightninglabs/aperture>: `auth/authenticator.go`, `mint/mint.go`,
+//! `l402/identifier.go`, `l402/caveat.go`, `l402/satisfier.go`), whose files the item docs name.
 //!
 //! # Shape
 //!
@@ -20,7 +26,7 @@
 //! use pay402::l402::*;
 //! use pay402::writer::Writer;
 //!
-//! // Server: mint (spec l402.md §14.6 vector B inputs).
+//! // Server: mint (vector B: the inputs of aperture's `authenticator_test.go`).
 //! let mut root_key = [0u8; 32];
 //! for (i, b) in root_key.iter_mut().enumerate() { *b = i as u8; }
 //! let preimage: [u8; 32] = pay402::hex::decode_array(b"49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39")?;
@@ -77,8 +83,8 @@ pub use verify::{
     ROOT_KEY_LEN, RootKeyStore, Target, verify_authorization, verify_credential, verify_token,
 };
 
-/// The two names of the scheme (spec §3): `L402`, and `LSAT` which servers and clients must
-/// still accept.
+/// The two names of the scheme (L402 protocol specification): `L402`, and `LSAT` which servers and
+/// clients must still accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// `L402`.
@@ -88,7 +94,8 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    /// The order in which aperture sends its two challenges: `LSAT`, then `L402` (§4.1).
+    /// The order in which aperture sends its two challenges: `LSAT`, then `L402` (aperture
+    /// `FreshChallengeHeader`).
     pub const APERTURE_ORDER: [Self; 2] = [Self::Lsat, Self::L402];
 
     /// The scheme as written on the wire (exact case).

@@ -1,11 +1,12 @@
-//! Caveats and satisfiers (spec l402.md §8; `lightninglabs/aperture:l402/satisfier.go`).
+//! Caveats and satisfiers (aperture `l402/caveat.go`; `lightninglabs/aperture:l402/satisfier.go`).
 //!
-//! A caveat is `condition=value`, split at the **first** `=`, never trimmed; a caveat without
-//! `=` has no condition and is skipped (§8.1, §2 trap 8). For each [`Satisfier`], the caveats
-//! whose condition it [`Satisfier::applies_to`] are taken in macaroon order; each is checked
-//! against the one before it ([`Satisfier::satisfy_previous`] — attenuation may only narrow),
-//! then the last one decides ([`Satisfier::satisfy_final`]). A condition no satisfier claims is
-//! ignored, which is what lets third parties add caveats of their own.
+//! A caveat is `condition=value`, split at the **first** `=`, never trimmed; a caveat without `=`
+//! has no condition and is skipped (aperture `l402/caveat.go`; aperture skips unknown caveats). For
+//! each [`Satisfier`], the caveats whose condition it [`Satisfier::applies_to`] are taken in
+//! macaroon order; each is checked against the one before it ([`Satisfier::satisfy_previous`] —
+//! attenuation may only narrow), then the last one decides ([`Satisfier::satisfy_final`]). A
+//! condition no satisfier claims is ignored, which is what lets third parties add caveats of their
+//! own.
 //!
 //! Unlike aperture (whose satisfier map has Go's random iteration order), satisfiers run in the
 //! order given, so the error reported for a token that fails several is deterministic.
@@ -174,7 +175,7 @@ impl Satisfier for ServicesSatisfier<'_> {
 /// aperture's `NewCapabilitiesSatisfier` for `<service>_capabilities=<cap>[,<cap>…]`: a later
 /// caveat may only list capabilities an earlier one listed → [`L402Error::CaveatWidened`]; the
 /// last one must list `capability` → [`L402Error::CapabilityNotAllowed`]. (aperture defines it
-/// but does not wire it into `VerifyL402`, §6 step 6; pay402 runs it when a capability is
+/// but does not wire it into `VerifyL402`; pay402 runs it when a capability is
 /// requested.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapabilitiesSatisfier<'t> {

@@ -1,4 +1,4 @@
-//! Behaviour of the satisfiers (spec l402.md §8.3, aperture `l402/satisfier.go`) and of the
+//! Behaviour of the satisfiers (aperture `l402/satisfier.go`) and of the
 //! writers, with expected values from the spec text.
 //
 // Test-only: the parent module declares it under `#[cfg(test)]`.
@@ -156,7 +156,7 @@ fn challenge_writer_refuses_values_that_would_break_the_header() {
 
 #[test]
 fn macaroon_header_round_trips_the_preimage_caveat() {
-    // spec §14.6 vector B's macaroon, sent the gRPC way.
+    // The macaroon of vector B (aperture `authenticator_test.go` inputs), sent the gRPC way.
     let mut root_key = [0u8; 32];
     for (i, b) in root_key.iter_mut().enumerate() {
         *b = u8::try_from(i).unwrap();

@@ -1,5 +1,5 @@
-//! Server-side verification in aperture's order (spec l402.md §6, §18 "Verification";
-//! `lightninglabs/aperture:mint/mint.go` `VerifyL402`):
+//! Server-side verification in aperture's order (`lightninglabs/aperture:mint/mint.go`
+//! `VerifyL402`):
 //!
 //! 1. the identifier is 66 bytes with version 0 → `unknown_identifier_version`;
 //! 2. `sha256(preimage) == payment_hash`, in constant time, **before** any key lookup →
@@ -11,8 +11,8 @@
 //!    the caller's own → `service_not_allowed`, `capability_not_allowed`, `token_expired`,
 //!    `caveat_widened`, or what a caller satisfier returns.
 //!
-//! aperture then asks lnd whether the invoice is settled (§6 step 7): that is state, and the
-//! host's job with the returned [`Identifier::payment_hash`].
+//! aperture then asks lnd whether the invoice is settled (the last step of `VerifyL402`): that is
+//! state, and the host's job with the returned [`Identifier::payment_hash`].
 //!
 //! As in aperture, a condition that does not occur restricts nothing: a token without a
 //! `services` caveat is valid for every service.
@@ -154,7 +154,7 @@ pub fn verify_credential(
 ///
 /// ```
 /// use pay402::l402::{verify_authorization, Target};
-/// // spec l402.md §14.6 vector B: root key 00 01 … 1f, target "svc", valid until 1700000000.
+/// // vector B (aperture `authenticator_test.go` inputs): root key 00 01 … 1f, target "svc", valid until 1700000000.
 /// let header = "L402 AgEEbHNhdAJCAABgquPzKZRBsGthtaqk24nEtchifeDMLlU1iC2PQhdSZQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAIOc2VydmljZXM9c3ZjOjAAAhFzdmNfY2FwYWJpbGl0aWVzPQACGnN2Y192YWxpZF91bnRpbD0xNzAwMDAwMDAwAAAGIEPcqILbajwoNqZIZvcAQ4MCXctl1W2CHbduFXGCyiS5:49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39";
 /// let mut root_key = [0u8; 32];
 /// for (i, b) in root_key.iter_mut().enumerate() { *b = i as u8; }

@@ -1,5 +1,5 @@
-//! Minting and attenuation into a caller buffer, in V2 binary (spec l402.md §10, §11.2, §18
-//! "Client side").
+//! Minting and attenuation into a caller buffer, in V2 binary (go-macaroon `crypto.go`,
+//! libmacaroons `doc/format.txt`).
 //!
 //! [`V2Builder`] writes the header and caveat sections as it goes and keeps the running
 //! signature; [`V2Builder::finish`] appends the terminating `EOS` and the signature. The output
@@ -23,8 +23,8 @@ pub struct V2Builder<'b> {
 }
 
 impl<'b> V2Builder<'b> {
-    /// Starts a macaroon: `sig_0 = HMAC(derive(root_key), id)` (key derivation is not
-    /// optional, spec §2 trap 1). The root key may have any length.
+    /// Starts a macaroon: `sig_0 = HMAC(derive(root_key), id)` (key derivation is not optional:
+    /// go-macaroon, libmacaroons and pymacaroons all derive). The root key may have any length.
     ///
     /// A discharge macaroon is minted the same way with the third-party caveat's key as
     /// `root_key` and its caveat id as `id`.
@@ -35,7 +35,7 @@ impl<'b> V2Builder<'b> {
     /// let b = V2Builder::mint(&mut buf, b"this is our super secret key; only we should know it",
     ///                         b"we used our secret key", b"http://mybank/")?;
     /// let mut hex = [0u8; 64];
-    /// // libmacaroons README (spec l402.md §14.1)
+    /// // libmacaroons README
     /// assert_eq!(pay402::hex::encode_lower_into(&b.signature(), &mut hex).unwrap(),
     ///            "e3d9e02908526c4c0039ae15114115d97fdd68bf2ba379b342aaf0f617d0552f");
     /// # Ok::<(), pay402::macaroon::MacaroonError>(())
@@ -68,7 +68,7 @@ impl<'b> V2Builder<'b> {
     }
 
     /// Appends a first-party caveat: `sig = HMAC(sig, condition)`. The bytes are signed as
-    /// given, never trimmed (spec §8.1).
+    /// given, never trimmed (as aperture's `l402/caveat.go` encodes caveats).
     pub fn add_first_party(&mut self, condition: &[u8]) -> Result<(), MacaroonError> {
         v2::write_caveat(
             &mut self.w,
@@ -82,9 +82,10 @@ impl<'b> V2Builder<'b> {
         Ok(())
     }
 
-    /// Appends a third-party caveat (spec §10.2): `vid = nonce ‖ secretbox(derive(caveat_key),
-    /// nonce, key = sig)`, `sig = hash2(sig, vid, caveat_id)`. `nonce` must be 24 fresh random
-    /// bytes from the caller; `location` is the third party's location hint (may be empty).
+    /// Appends a third-party caveat (go-macaroon `crypto.go`): `vid = nonce ‖
+    /// secretbox(derive(caveat_key), nonce, key = sig)`, `sig = hash2(sig, vid, caveat_id)`.
+    /// `nonce` must be 24 fresh random bytes from the caller; `location` is the third party's
+    /// location hint (may be empty).
     pub fn add_third_party(
         &mut self,
         caveat_key: &[u8],
@@ -117,7 +118,7 @@ impl<'b> V2Builder<'b> {
     }
 
     /// Finishes a discharge macaroon bound to the root macaroon it will be sent with:
-    /// the signature written is `bind_for_request(root_signature, sig)` (spec §10.2).
+    /// the signature written is `bind_for_request(root_signature, sig)` (go-macaroon `crypto.go`).
     pub fn finish_bound(
         self,
         root_signature: &[u8; SIGNATURE_LEN],

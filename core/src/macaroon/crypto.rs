@@ -1,5 +1,5 @@
-//! Macaroon cryptography (spec l402.md §10): key derivation, the HMAC-SHA256 chain, `hash2`
-//! and discharge binding.
+//! Macaroon cryptography (go-macaroon `crypto.go`, libmacaroons): key derivation, the HMAC-SHA256
+//! chain, `hash2` and discharge binding.
 //!
 //! ```text
 //! derive(k) = HMAC-SHA256(key = "macaroons-key-generator", msg = k)
@@ -8,8 +8,8 @@
 //! hash2(k, a, b) = HMAC(k, HMAC(k, a) ‖ HMAC(k, b))                      third-party caveat, binding
 //! bind(root_sig, discharge_sig) = hash2(0³², root_sig, discharge_sig)
 //! ```
-//! Key derivation is not optional (trap 1 of §2): every peer that interoperates derives, and
-//! `lightninglabs/L402:macaroon-spec.md`'s `sig_0 = HMAC(root_key, id)` is an erratum (§13).
+//! Key derivation is not optional: every peer that interoperates derives, and
+//! `lightninglabs/L402:macaroon-spec.md`'s `sig_0 = HMAC(root_key, id)` is an erratum.
 
 use super::{KEY_LEN, SIGNATURE_LEN};
 use hmac::{Hmac, KeyInit, Mac};
@@ -52,7 +52,7 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; SIGNATURE_LEN] {
 ///
 /// ```
 /// use pay402::macaroon::crypto::derive_key;
-/// // spec l402.md §14.1: derive("4; guaranteed random by a fair toss of the dice")
+/// // libmacaroons README: derive("4; guaranteed random by a fair toss of the dice")
 /// let key = derive_key(b"4; guaranteed random by a fair toss of the dice");
 /// assert_eq!(pay402::hex::encode_lower_into(&*key, &mut [0u8; 64]).unwrap(),
 ///            "7b46b7aec0ea6cf4eaf4ed0b9855ab698837c6be0ba6883ec526f1c7b997afa8");
@@ -82,7 +82,7 @@ pub fn hash2(key: &[u8; SIGNATURE_LEN], a: &[u8], b: &[u8]) -> [u8; SIGNATURE_LE
 /// ```
 /// use pay402::macaroon::crypto::bind_for_request;
 /// use pay402::hex::decode_array;
-/// // libmacaroons README (spec l402.md §14.1)
+/// // libmacaroons README
 /// let root = decode_array::<32>(b"d27db2fd1f22760e4c3dae8137e2d8fc1df6c0741c18aed4b97256bf78d1f55c").unwrap();
 /// let discharge = decode_array::<32>(b"2ed1049876e9d5840950274b579b0770317df54d338d9d3039c7c67d0d91d63c").unwrap();
 /// let bound = decode_array::<32>(b"d115ef1c133b1126978d5ab27f69d99ba9d0468cd6c1b7e47b8c1c59019cb019").unwrap();

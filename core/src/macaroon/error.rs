@@ -4,7 +4,8 @@ use crate::base64::Base64Error;
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::json::JsonErrorKind;
 
-/// Why a token, a binary macaroon or a JSON macaroon was refused (spec l402.md §11, §12).
+/// Why a token, a binary macaroon or a JSON macaroon was refused (libmacaroons `doc/format.txt`,
+/// go-macaroon's marshalling and base64 rules).
 ///
 /// Every kind maps to the one stable code `malformed` ([`MacaroonError::Malformed`]); the kind
 /// itself has a finer code of its own ([`Malformed::reason`]) for logs and tests.
@@ -63,7 +64,8 @@ pub enum Malformed {
     JsonUnknownFormat,
     /// A `*64` field is not base64, or a `*H` / V1 `signature` field is not hex.
     JsonBinaryField,
-    /// A `vid` does not have the 72 bytes `nonce[24] ‖ secretbox(key[32])` (spec §10.2).
+    /// A `vid` does not have the 72 bytes `nonce[24] ‖ secretbox(key[32])` (go-macaroon
+    /// `crypto.go`).
     VidLength,
 }
 

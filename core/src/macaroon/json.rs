@@ -1,4 +1,4 @@
-//! JSON macaroons (spec l402.md §11.3; `go-macaroon/macaroon:marshal.go`, `marshal-v1.go`,
+//! JSON macaroons (`go-macaroon/macaroon:marshal.go`, `marshal-v1.go`,
 //! `marshal-v2.go`), decoded by transcoding into binary in a caller scratch buffer.
 //!
 //! **V2 JSON** `{"c":[{"i"|"iH"|"i64", "v"|"vH"|"v64", "l"}], "l", "i"|"iH"|"i64", "s"|"sH"|"s64"}`

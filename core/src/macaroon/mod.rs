@@ -1,5 +1,12 @@
-//! Macaroons (spec l402.md §10–§13): decode V1, V2 binary and V2/V1 JSON into a borrowed view,
+//! Macaroons: decode V1, V2 binary and V2/V1 JSON into a borrowed view,
 //! encode V2, mint and attenuate, third-party caveats and discharges, and verification.
+//!
+//! Sources: libmacaroons (<https://github.com/rescrv/libmacaroons>, `doc/format.txt`, the README
+//! and `test/unit`), go-macaroon v2 (<https://github.com/go-macaroon/macaroon>: `crypto.go`,
+//! `packet-v1.go`, `marshal-v2.go`, `marshal_test.go`), the version aperture uses, and pymacaroons
+//! (<https://github.com/ecordell/pymacaroons>). `macaroon-spec.md` of
+//! <https://github.com/lightninglabs/L402> writes `sig_0 = HMAC(root_key, id)` without the key
+//! derivation every implementation applies; that reading is an erratum.
 //!
 //! # Shape
 //!
@@ -29,7 +36,7 @@
 //!
 //! let mac = Macaroon::parse_binary(bytes)?;
 //! let mut sig = [0u8; 64];
-//! // libmacaroons test/unit vector (spec l402.md §14.2).
+//! // A libmacaroons `test/unit` vector.
 //! assert_eq!(pay402::hex::encode_lower_into(mac.signature(), &mut sig).unwrap(),
 //!            "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87");
 //!
@@ -81,8 +88,8 @@ pub enum Version {
 /// V2 (V1 may carry a `cl` without a `vid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caveat<'a> {
-    /// Caveat identifier: the condition text of a first-party caveat (spec §8.1), the id the
-    /// third party knows for a third-party one.
+    /// Caveat identifier: the condition text of a first-party caveat (`condition=value` text in
+    /// L402), the id the third party knows for a third-party one.
     pub id: &'a [u8],
     /// Verification id of a third-party caveat ([`VID_LEN`] bytes when minted by any known
     /// peer); empty for first-party caveats.
@@ -107,7 +114,7 @@ enum Body {
 
 /// A validated macaroon, borrowed from its binary form.
 ///
-/// Construction validates the whole structure once (Go's rules, spec §11); the accessors and the
+/// Construction validates the whole structure once (go-macaroon's rules); the accessors and the
 /// caveat iterator never fail afterwards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Macaroon<'a> {
@@ -189,14 +196,14 @@ impl<'a> Macaroon<'a> {
     /// - `{`: a V2 JSON or V1 JSON object ([`json`]);
     /// - `"`: a JSON string holding base64 of the binary (Go's `UnmarshalJSON`);
     /// - otherwise: base64 of V1 or V2 binary, standard or URL-safe, padded or not, never mixed
-    ///   ([`Base64Policy::ANY`], spec §12).
+    ///   ([`Base64Policy::ANY`], as the macaroon libraries together accept).
     ///
     /// The binary form is written into `scratch` and the view borrows from it. A scratch buffer
     /// of `token.len()` bytes always suffices.
     ///
     /// ```
     /// use pay402::macaroon::{Macaroon, Version};
-    /// // libmacaroons README, V1, no caveats (spec l402.md §14.1)
+    /// // libmacaroons README, V1, no caveats
     /// let token = b"MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkKMDAyZnNpZ25hdHVyZSDj2eApCFJsTAA5rhURQRXZf91ovyujebNCqvD2F9BVLwo";
     /// let mut scratch = [0u8; 256];
     /// let mac = Macaroon::decode(token, &mut scratch)?;

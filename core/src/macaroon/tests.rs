@@ -1,4 +1,5 @@
-//! Unit tests of the view, builder and verifier against published vectors (spec l402.md §14).
+//! Unit tests of the view, builder and verifier against published vectors (libmacaroons,
+//! go-macaroon, pymacaroons).
 //
 // Test-only: the parent module declares it under `#[cfg(test)]`.
 

@@ -1,5 +1,5 @@
-//! Third-party caveats (spec l402.md §10.2): the verification id `vid` that carries the caveat
-//! key to the verifier, sealed under the running signature.
+//! Third-party caveats (go-macaroon `crypto.go`, libmacaroons): the verification id `vid` that
+//! carries the caveat key to the verifier, sealed under the running signature.
 //!
 //! ```text
 //! vid = nonce[24] ‖ crypto_secretbox(msg = derive(caveat_key), nonce, key = sig)   → 72 bytes
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn opens_the_libmacaroons_readme_vid() {
-        // spec l402.md §14.1: zero nonce, key = sig after `account = 3735928559`.
+        // libmacaroons README: zero nonce, key = sig after `account = 3735928559`.
         let mut buf = [0u8; 80];
         let vid = decode_into(
             b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD_w_dedwv4Jjw7UorCREw5rXbRqIKhr",

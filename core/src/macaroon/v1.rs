@@ -1,4 +1,4 @@
-//! The V1 "libmacaroons packet" format (spec l402.md §11.1; `go-macaroon/macaroon:packet-v1.go`,
+//! The V1 "libmacaroons packet" format (`go-macaroon/macaroon:packet-v1.go`,
 //! `marshal-v1.go`, `rescrv/libmacaroons:packet.c`).
 //!
 //! Packets are `HHHH name SP data LF`, where `HHHH` is four lowercase hex digits giving the whole

@@ -1,4 +1,4 @@
-//! The V2 binary format (spec l402.md §11.2; `rescrv/libmacaroons:doc/format.txt`,
+//! The V2 binary format (`rescrv/libmacaroons:doc/format.txt`,
 //! `go-macaroon/macaroon:marshal-v2.go`, `packet-v2.go`).
 //!
 //! ```text

@@ -1,4 +1,5 @@
-//! Verification of a macaroon and its discharges (spec l402.md §10, §8.3, §18).
+//! Verification of a macaroon and its discharges (go-macaroon `crypto.go` and `macaroon.go`
+//! `Verify`; caveat semantics as aperture's `l402/satisfier.go`).
 //!
 //! Two passes, so that a forged token never reaches the caller's caveat logic:
 //!
@@ -9,10 +10,9 @@
 //!    time. Every discharge must be used exactly once ([`MacaroonError::DischargeUnused`]),
 //!    nesting is limited ([`VerifyPolicy::max_depth`]).
 //! 2. **Caveats.** Hand every first-party caveat, root first then each discharge in the order
-//!    given, to a [`CaveatChecker`]. In [`Mode::Strict`] every caveat must be
-//!    [`Verdict::Accept`]ed (Go `Verify`, pymacaroons `Verifier`); in [`Mode::L402`] a
-//!    [`Verdict::Unknown`] caveat is skipped (aperture, spec §2 trap 8) and only
-//!    [`Verdict::Reject`] fails.
+//!    given, to a [`CaveatChecker`]. In [`Mode::Strict`] every caveat must be [`Verdict::Accept`]ed
+//!    (Go `Verify`, pymacaroons `Verifier`); in [`Mode::L402`] a [`Verdict::Unknown`] caveat is
+//!    skipped (aperture's rule, not generic macaroon behaviour) and only [`Verdict::Reject`] fails.
 //!
 //! Error precedence therefore is: malformed vid / signature / discharge errors first, then
 //! caveats.
@@ -104,7 +104,7 @@ impl VerifyPolicy {
 /// ```
 /// use pay402::macaroon::{Macaroon, MacaroonError, verify::{verify, Verdict, VerifyPolicy}};
 /// let mut scratch = [0u8; 256];
-/// // libmacaroons test/unit (spec l402.md §14.2), caveat "account = 3735928559"
+/// // libmacaroons `test/unit`, caveat "account = 3735928559"
 /// let mac = Macaroon::decode(b"AgETaHR0cDovL2V4YW1wbGUub3JnLwIFa2V5aWQAAhRhY2NvdW50ID0gMzczNTkyODU1OQAABiD1SAf23G7fiL8PcwazgiVio2JTPb9zObphdl2kvSWdhw", &mut scratch)?;
 /// let mut unknown = |_: &[u8]| Verdict::Unknown;
 /// assert!(verify(&mac, b"this is the key", &[], &mut unknown, &VerifyPolicy::L402).is_ok());

@@ -1,5 +1,5 @@
 //! The entitlement ledger: what a paid offer grants and whether a call may proceed
-//! (l402.md §16.5; ws402-and-seeds.md §7 — the go-example kept one global `bool`).
+//! (<https://github.com/l402-protocol/l402> README; the go-example kept one global `bool`).
 //!
 //! A pure state machine over one [`Entitlement`] record. The host keys records by account and,
 //! for one-time offers, by resource (a one-time purchase grants *that* resource only), persists

@@ -1,8 +1,9 @@
-//! Fewsats "L402 offers" (v0.2.x, l402.md §16): the JSON-offers flow — not Lightning Labs'
+//! Fewsats "L402 offers" (v0.2.x, <https://github.com/l402-protocol/l402> README;
+//! <https://github.com/l402-protocol/go-example>): the JSON-offers flow — not Lightning Labs'
 //! macaroon L402 (`crate::l402`).
 //!
 //! 1. [`OffersBody`]: the 402 body with its offers, decoded tolerating every dialect of
-//!    l402.md §16.3 and encoded in the v0.2.2 spec form.
+//!    field names the servers in use emit, and encoded in the v0.2.2 spec form.
 //! 2. [`PaymentRequest`] / [`PaymentRequestResponse`]: the payment request and its answer
 //!    (lightning invoice, checkout URL, on-chain address + asset + chain, `expires_at`).
 //! 3. [`verify_webhook`]: the `Fewsats-Signature` HMAC, constant time, with a timestamp

@@ -1,4 +1,5 @@
-//! One offer of the Fewsats 402 body (l402.md §16.2, §16.3).
+//! One offer of the Fewsats 402 body (l402-protocol/l402 README; the field names
+//! of go-example, stock.l402.org and the Fewsats API).
 
 use super::error::OffersError;
 use crate::json::{ArrayWriter, Field, FieldIssue, JsonStr, Kind, Object, ObjectWriter, RawValue};
@@ -74,7 +75,7 @@ pub struct Offer<'a> {
 }
 
 impl<'a> Offer<'a> {
-    /// Reads one offer object, tolerating every dialect of l402.md §16.3.
+    /// Reads one offer object, tolerating the field names of every server in use.
     pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
         let o = Object::new(v).ok_or(OffersError::NotAnObject)?;
         let ty = o.field("type").nonempty_str()?;

@@ -1,4 +1,4 @@
-//! The Fewsats 402 body, step 1 of the offers flow (l402.md §16.2).
+//! The Fewsats 402 body, step 1 of the offers flow (l402-protocol/l402 README).
 
 use super::error::OffersError;
 use super::offer::Offer;
@@ -11,7 +11,7 @@ pub const MAX_OFFERS: usize = 16;
 
 /// `{version, payment_request_url, payment_context_token, offers, terms_url}`.
 ///
-/// Decoding tolerates every dialect of l402.md §16.3: `offers` or `offer` (go-example),
+/// Decoding tolerates every dialect in use: `offers` or `offer` (go-example),
 /// `id` or `offer_id`, `one-time` or `one-off`, Go zero values (`""`, `0`) as absent; unknown
 /// members (`metadata`, `expiry`) are ignored. Encoding writes the v0.2.2 spec form.
 ///

@@ -1,4 +1,4 @@
-//! Step 2 of the offers flow: the payment request and its response (l402.md §16.4).
+//! Step 2 of the offers flow: the payment request and its response (l402-protocol/l402 README).
 
 use super::error::OffersError;
 use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};

@@ -1,5 +1,5 @@
 //! The Fewsats webhook signature, `Fewsats-Signature: t=<unix>,v1=<hex>` with
-//! `hex = HMAC-SHA256(webhook_secret, "<t>.<raw body>")` (l402.md §16.5).
+//! `hex = HMAC-SHA256(webhook_secret, "<t>.<raw body>")` (l402-protocol/l402 README).
 
 use super::error::OffersError;
 use crate::macaroon::crypto::hmac_sha256;

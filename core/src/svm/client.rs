@@ -1,6 +1,6 @@
-//! Builds the x402 `exact` payment transaction the reference client builds (x402.md §11.1):
-//! a v0 message whose fee payer is the facilitator's `extra.feePayer` (left unsigned), with
-//! `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` from the payer's associated
+//! Builds the x402 `exact` payment transaction the reference client builds (x402 `exact` SVM
+//! scheme): a v0 message whose fee payer is the facilitator's `extra.feePayer` (left unsigned),
+//! with `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` from the payer's associated
 //! token account to `payTo`'s, and a Memo; partially signed by the payer.
 //!
 //! The recent blockhash, the mint's decimals and token program (which need RPC) and the memo
@@ -22,7 +22,7 @@ use ed25519_dalek::{Signer, SigningKey};
 pub const DEFAULT_COMPUTE_UNIT_LIMIT: u32 = 20_000;
 /// The reference client's compute-unit price, µlamports.
 pub const DEFAULT_COMPUTE_UNIT_PRICE: u64 = 1;
-/// Longest memo, in bytes (x402.md §11.1, `extra.memo`).
+/// Longest memo, in bytes (x402 `exact` SVM scheme, `extra.memo`).
 pub const MAX_MEMO_LEN: usize = 256;
 
 /// A payer's ed25519 key (the 32-byte seed), zeroized on drop.

@@ -1,5 +1,5 @@
 //! Solana's compact-u16 ("shortvec") length prefix: 1 to 3 bytes, 7 bits per byte, low bits
-//! first, the high bit set on every byte but the last (x402.md §11.2).
+//! first, the high bit set on every byte but the last (Solana transaction format).
 //!
 //! Decoding is canonical, as the Solana runtime's `decode_shortu16_len` is: the shortest
 //! encoding only (no trailing `0x00` continuation byte), and at most `0xffff`.

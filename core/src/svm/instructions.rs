@@ -1,5 +1,5 @@
-//! The instructions of an x402 `exact` Solana payment, their program ids and data layouts
-//! (x402.md §11.2): `ComputeBudget` `SetComputeUnitLimit` / `SetComputeUnitPrice`, SPL Token /
+//! The instructions of an x402 `exact` Solana payment, their program ids and data layouts (Solana
+//! transaction format): `ComputeBudget` `SetComputeUnitLimit` / `SetComputeUnitPrice`, SPL Token /
 //! Token-2022 `TransferChecked`, Memo, Lighthouse.
 
 use super::pubkey::Pubkey;

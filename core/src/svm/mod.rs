@@ -1,4 +1,5 @@
-//! Solana (SVM) building blocks for x402 `exact` on Solana (x402.md §11): the wire
+//! Solana (SVM) building blocks for x402 `exact` on Solana (x402 `exact` SVM scheme,
+//! <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>): the wire
 //! transaction codec, addresses, program-derived addresses, the instructions of a payment, and
 //! the client-side transaction builder. The x402 checks themselves are
 //! [`crate::x402::verify_svm`].

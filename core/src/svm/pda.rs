@@ -1,4 +1,4 @@
-//! Program-derived addresses and associated token accounts (x402.md §11.2).
+//! Program-derived addresses and associated token accounts (Solana transaction format).
 //!
 //! `PDA = sha256(seeds… ‖ bump ‖ program_id ‖ "ProgramDerivedAddress")` for the first bump
 //! from 255 down whose hash is **not** an ed25519 point (decompressed as an Edwards Y

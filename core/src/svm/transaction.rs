@@ -1,4 +1,4 @@
-//! The Solana wire transaction, decoded as a borrowed view (x402.md §11.2):
+//! The Solana wire transaction, decoded as a borrowed view (Solana transaction format):
 //!
 //! ```text
 //! transaction = compact-u16 n ‖ n × 64-byte signature ‖ message

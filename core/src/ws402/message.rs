@@ -1,5 +1,5 @@
-//! The WS402 WebSocket messages, JSON text frames with a `type` member (ws402-and-seeds.md
-//! §2.3).
+//! The WS402 WebSocket messages, JSON text frames with a `type` member (`ws402/ws402`,
+//! `src/WS402.ts`).
 
 use super::error::Ws402Error;
 use super::meter::Meter;
@@ -55,7 +55,7 @@ impl<'a> UsageUpdate<'a> {
 ///
 /// Decoding ignores unknown members and accepts amounts as JSON integers or decimal strings
 /// (fractions are refused). Encoding is canonical: `type` first, then the fields in the order
-/// of ws402-and-seeds.md §2.3, amounts as decimal strings.
+/// of the WS402 messages (`src/WS402.ts`), amounts as decimal strings.
 ///
 /// ```
 /// use pay402::ws402::{Message, PaymentProof};

@@ -1,5 +1,5 @@
-//! The WS402 prepayment as an x402 `exact` payment verified by the core (ws402-and-seeds.md §3:
-//! "refund recipient derived from the verified payment, never from client fields").
+//! The WS402 prepayment as an x402 `exact` payment verified by the core (pay402's WS402 rule:
+//! the refund recipient is derived from the verified payment, never from client fields).
 
 use super::error::Ws402Error;
 use super::meter::{Meter, MeterConfig};

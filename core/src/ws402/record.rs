@@ -1,5 +1,5 @@
-//! The session state as a fixed-size byte record (ws402-and-seeds.md §3: "session state is a
-//! serialisable value; resumption is a state machine over it").
+//! The session state as a fixed-size byte record (pay402's WS402 rule: the session
+//! state is a serialisable value, and resumption is a state machine over it).
 //!
 //! Layout, [`SESSION_RECORD_LEN`] = 188 bytes, integers big-endian:
 //!

@@ -1,4 +1,5 @@
-//! The WS402 pricing schema served over HTTP before a session (ws402-and-seeds.md §2.2).
+//! The WS402 pricing schema served over HTTP before a session (WS402 `src/WS402.ts`
+//! `generateSchema`).
 
 use super::error::Ws402Error;
 use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue};
@@ -109,7 +110,7 @@ impl<'a> Schema<'a> {
         })
     }
 
-    /// Writes the canonical compact JSON (key order as in ws402-and-seeds.md §2.2).
+    /// Writes the canonical compact JSON (key order as in WS402 `generateSchema`).
     pub fn encode(&self, w: &mut Writer<'_>) -> Result<(), Ws402Error> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_str("protocol", "ws402")?;

@@ -924,7 +924,7 @@ _HostCheck = Literal["recent_blockhash", "token_accounts", "mint", "simulation",
 
 @final
 class SvmVerified:
-    """A Solana `exact` payment that passed every offline check (x402.md §11.3)."""
+    """A Solana `exact` payment that passed every offline check (the facilitator checks of the x402 `exact` SVM scheme)."""
 
     @property
     def x402_version(self) -> int: ...

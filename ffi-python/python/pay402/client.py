@@ -205,7 +205,7 @@ RecentBlockhash = Callable[[str], Union[bytes, str]]
 
 
 class SvmPayer:
-    """Answers x402 402s that offer ``exact`` on Solana (x402.md §11): builds and signs, with
+    """Answers x402 402s that offer ``exact`` on Solana (x402 `exact` SVM scheme): builds and signs, with
     ``payer_seed``, the transfer the reference client builds, and sends it in the payment header;
     the facilitator named by the offer's ``extra.feePayer`` adds its signature and settles.
 

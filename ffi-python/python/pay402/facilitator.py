@@ -1,5 +1,5 @@
 """HTTP client of an x402 facilitator: ``POST /verify``, ``POST /settle``, ``GET /supported``
-(x402.md §12), sync and async, on ``httpx``.
+(the x402 facilitator API: ``/verify``, ``/settle``, ``/supported``), sync and async, on ``httpx``.
 
 Request bodies are ``{x402Version, paymentPayload, paymentRequirements}`` with ``x402Version``
 copied from the payload. Responses are checked with the core's decoders before they are used.

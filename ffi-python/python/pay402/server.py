@@ -88,7 +88,7 @@ log = logging.getLogger("pay402.server")
 
 Headers = List[Tuple[str, str]]
 
-# x402.md §6.2: v1 network names (EVM). Only names the core resolves are used.
+# x402 v1 network names (EVM; the reference SDK's `EVM_NETWORK_CHAIN_ID_MAP`). Only names the core resolves are used.
 _V1_NAMES = (
     "ethereum", "sepolia", "abstract", "abstract-testnet", "base-sepolia", "base", "peaq",
     "avalanche-fuji", "avalanche", "iotex", "sei", "sei-testnet", "polygon", "polygon-amoy",

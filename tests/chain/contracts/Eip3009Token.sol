@@ -3,7 +3,7 @@ pragma solidity 0.8.26;
 
 /// @title Eip3009Token — pay402's test token for settlement on a local chain.
 /// @notice A minimal ERC-20 with EIP-3009 `transferWithAuthorization`, written for pay402's tests from the
-///         rules USDC's FiatToken enforces (x402.md §5.2, §8), not from Circle's source:
+///         rules USDC's FiatToken enforces (EIP-3009; FiatTokenV2's low-s and v ∈ {27, 28} checks), not from Circle's source:
 ///         - EIP-712 domain {name, version, chainId, verifyingContract};
 ///         - signature: v must be 27 or 28, s must be in the lower half of the secp256k1 order, the
 ///           recovered address must be non-zero and equal `from`;

@@ -97,7 +97,7 @@ func must[V any](v V, err error) V {
 	return v
 }
 
-// code maps an aperture error to pay402's code (shared/VECTORS.md).
+// code maps an aperture error to pay402's code (tests/vectors/README.md).
 func code(err error) string {
 	if err == nil {
 		return ""

@@ -1,5 +1,5 @@
 // The BOLT11 spec's examples, copied verbatim from lightning/bolts:11-payment-encoding.md
-// (§ Examples, § Examples of Invalid Invoices; l402 spec §14.8), with the values each
+// (BOLT 11 § Examples, § Examples of Invalid Invoices), with the values each
 // example's heading and breakdown state. Hand-written: nothing here is computed.
 export const SPEC_KEY = 'e126f68f7eafcc8b74f54d269fe206be715000f94dac067d1c04a8ca3b2db734';
 export const SPEC_PAYEE = '03e7156ae33b0a208d0744199163177e909e80176e55d97a2f221ede0f934dd9ad';

@@ -225,6 +225,6 @@ for (let i = 0; i < 40; i++) {
 writeVectors("evm-recover.viem.json", "evm-recover-viem",
   `${VIEM}: sign({hash, privateKey}) for signatures, recoverAddress for every ok address (64-byte forms via ` +
   `signatureToCompactSignature/serializeCompactSignature and compactSignatureToSignature); high-s twin = (r, n−s, ` +
-  `v flipped); strict-policy rejections per VECTORS.md (length → signature_length, v → signature_v, s > n/2 → ` +
+  `v flipped); strict-policy rejections per tests/vectors/README.md (length → signature_length, v → signature_v, s > n/2 → ` +
   `signature_high_s, r = 0, r ≥ n, s = 0, no curve point → signature_invalid); inputs from sha256 seed ` +
   `"pay402/peers/viem/evm/v1"`, recoverCases);

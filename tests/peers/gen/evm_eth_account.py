@@ -202,5 +202,5 @@ for i in range(40):
 write_vectors("evm-recover.eth-account.json", "evm-recover-eth-account",
               f"{PEER}: Account.unsafe_sign_hash for signatures, Account._recover_hash(hash, signature=… | "
               f"vrs=(v, r, s)) for every ok address (64-byte ERC-2098 forms expanded to (v, r, s) in the "
-              f"generator; v 0/1 passed as vrs); strict rejections per VECTORS.md; inputs from sha256 seed "
+              f"generator; v 0/1 passed as vrs); strict rejections per tests/vectors/README.md; inputs from sha256 seed "
               f"\"{SEED}\"", cases)

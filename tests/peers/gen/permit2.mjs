@@ -9,8 +9,8 @@
 // as the reference client builds them and re-signed with viem signTypedData. Every case is
 // cross-checked against the reference facilitator (@x402/evm ExactEvmScheme / UptoEvmScheme verify
 // with Date.now injected and a stub RPC that reports the asset as a contract and lets simulation
-// pass; settle-amount cases against UptoEvmScheme settle). Where pay402's contract (VECTORS.md)
-// deliberately differs, the expected value follows VECTORS.md and the difference is counted in the
+// pass; settle-amount cases against UptoEvmScheme settle). Where pay402's contract (tests/vectors/README.md)
+// deliberately differs, the expected value follows tests/vectors/README.md and the difference is counted in the
 // divergence log.
 import { getAddress, hashDomain, hashStruct, hashTypedData, parseSignature, verifyTypedData } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -72,7 +72,7 @@ const V2_CHAINS = [1, 10, 137, 8453, 84532, 42161, 421614, 43113, 11155111, 3247
     cases.push({ name: `${shape} #${i} chain ${chainId}`, op: "evm.permit2.digest", input: { chainId, permit }, expect: { ok } });
   }
   writeVectors("evm-permit2-digest.viem.json", "evm-permit2-digest-viem",
-    `viem ${peerVersion("viem")} hashDomain / hashStruct / hashTypedData (PermitWitnessTransferFrom, x402.md §9.2, ` +
+    `viem ${peerVersion("viem")} hashDomain / hashStruct / hashTypedData (PermitWitnessTransferFrom, ` +
     `exact and upto witnesses); inputs from sha256 seed "pay402/peers/evm/permit2/digest/v1"`, cases);
 }
 
@@ -81,8 +81,8 @@ const det = new Det("pay402/peers/x402/verify-permit2/v1");
 const SOURCE = `@x402/evm ${peerVersion("@x402/evm")} (x402Client + ExactEvmScheme with assetTransferMethod "permit2" ` +
   `and UptoEvmScheme → createPaymentPayload; facilitator ExactEvmScheme / UptoEvmScheme verify and settle as ` +
   `cross-check), @x402/core ${peerVersion("@x402/core")} (encodePaymentSignatureHeader, deepEqual), viem ` +
-  `${peerVersion("viem")} (signTypedData for re-signed mutations); error codes and order per VECTORS.md ` +
-  `"x402 with Permit2" / x402.md §9.3; inputs from sha256 seed "pay402/peers/x402/verify-permit2/v1"`;
+  `${peerVersion("viem")} (signTypedData for re-signed mutations); error codes and order per tests/vectors/README.md ` +
+  `"x402 with Permit2"; inputs from sha256 seed "pay402/peers/x402/verify-permit2/v1"`;
 
 const addr = (i, label) => getAddress(det.hex(i, label, 20));
 const maybeLower = (i, label, a) => (det.below(i, label, 3) === 0 ? a.toLowerCase() : a);
@@ -168,7 +168,7 @@ async function refVerify(req, header, now, facilitator, settleAmount) {
     const r = await withClock(now, () => fac.verify(payload, req));
     if (!r.isValid) return r.invalidReason;
     if (settleAmount !== undefined) {
-      // settle with the charge as requirements.amount (x402.md §12); only the refusal is reached offline
+      // settle with the charge as requirements.amount (x402 facilitator API, reference `core/src/http/httpFacilitatorClient.ts`); only the refusal is reached offline
       if (BigInt(settleAmount) > BigInt(payload.payload.permit2Authorization.permitted.amount)) {
         const s = await withClock(now, () => fac.settle(payload, { ...req, amount: settleAmount }));
         return s.success ? "settled" : s.errorReason;
@@ -346,7 +346,7 @@ for (let i = 100; i < 116; i++) {
   }
 }
 
-// ---------------- the spec's placeholder example (x402.md §9.1, §14.3) ----------------
+// ---------------- the spec's placeholder example (x402 `exact` EVM scheme, Permit2: a placeholder signature) ----------------
 {
   const req = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
     payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { assetTransferMethod: "permit2" } };
@@ -359,5 +359,5 @@ for (let i = 100; i < 116; i++) {
 }
 
 writeVectors("x402-verify-permit2.peers.json", "x402-verify-permit2-peers", SOURCE, cases);
-console.log("divergences from the reference facilitator (expected values follow VECTORS.md):");
+console.log("divergences from the reference facilitator (expected values follow tests/vectors/README.md):");
 for (const [k, c] of [...divergences].sort()) console.log(`  ${c} × ${k}`);

@@ -1,6 +1,6 @@
 // @x402/core → x402-codec.peers.json (ops x402.roundtrip and x402.decode)
 //
-// Random well-formed v1/v2 objects are built in the spec's key order (x402.md §2.2–§2.4, §3.3, §3.4)
+// Random well-formed v1/v2 objects are built in the spec's key order (the examples of the x402 v1 and v2 HTTP transports)
 // and encoded with @x402/core's header encoders (base64 of JSON.stringify). The expected `json` of a
 // decode case is JSON.stringify of the object; the expected header of a roundtrip case is the input.
 // Every header is also decoded back with @x402/core's decoders and compared.
@@ -12,7 +12,7 @@ import { Det, writeVectors, peerVersion } from "./lib/det.mjs";
 const det = new Det("pay402/peers/x402/codec/v1");
 const SOURCE = `@x402/core ${peerVersion("@x402/core")}: encodePaymentRequiredHeader / encodePaymentSignatureHeader / ` +
   `encodePaymentResponseHeader (base64 of JSON.stringify) and the matching decoders; objects built in the key ` +
-  `order of x402.md §2.2–§2.4, §3.3, §3.4; v1 PaymentRequired as a JSON body (JSON.stringify with 2-space indent ` +
+  `order of the x402 v1/v2 HTTP transport examples; v1 PaymentRequired as a JSON body (JSON.stringify with 2-space indent ` +
   `as input, compact JSON.stringify as expected); inputs from sha256 seed "pay402/peers/x402/codec/v1"`;
 
 const V1_NETS = ["base-sepolia", "base", "polygon", "avalanche-fuji", "avalanche", "sei", "iotex", "solana-devnet", "solana"];

@@ -1,7 +1,7 @@
 // viem + @x402/core + @x402/evm → x402-sign.viem.json (ops x402.sign, x402.typed_data, x402.wallet_sign,
 // x402.verify) and x402-select.json (op x402.select, hand-derived).
 //
-// Expected `x402.sign` headers are built here as VECTORS.md `x402.sign` specifies: the authorization
+// Expected `x402.sign` headers are built here as tests/vectors/README.md `x402.sign` specifies: the authorization
 // {from: signer (EIP-55), to: getAddress(payTo), value: required amount, validAfter: max(now − 600, 0),
 // validBefore: now + maxTimeoutSeconds, nonce}, signed with viem privateKeyToAccount(k).signTypedData,
 // the payload in the spec's key order ({x402Version, scheme, network, payload} / {x402Version, resource,
@@ -23,7 +23,7 @@ import { withClock } from "./lib/clock.mjs";
 const SEED = "pay402/peers/x402/sign/v1";
 const det = new Det(SEED);
 const SOURCE = `viem ${peerVersion("viem")} (privateKeyToAccount(k).signTypedData, serializeTypedData, hashTypedData, ` +
-  `verifyTypedData); header JSON per VECTORS.md x402.sign (spec key order, JSON.stringify, base64 standard padded); ` +
+  `verifyTypedData); header JSON per tests/vectors/README.md x402.sign (spec key order, JSON.stringify, base64 standard padded); ` +
   `ok payments cross-checked with @x402/evm ${peerVersion("@x402/evm")} facilitator verify and @x402/core ` +
   `${peerVersion("@x402/core")} deepEqual; inputs from sha256 seed "${SEED}"`;
 
@@ -108,7 +108,7 @@ function offer(i, version) {
   return { paymentRequired, index };
 }
 
-/** The authorization and typed data VECTORS.md x402.sign prescribes. */
+/** The authorization and typed data tests/vectors/README.md x402.sign prescribes. */
 function build(from, paymentRequired, index, now, nonce) {
   const req = paymentRequired.accepts[index];
   const authorization = { from: getAddress(from), to: getAddress(req.payTo), value: req.amount ?? req.maxAmountRequired,
@@ -258,7 +258,7 @@ for (let i = 0; i < 40; i++) {
 
 writeVectors("x402-sign.viem.json", "x402-sign-viem", SOURCE, cases);
 
-// ---------------- x402.select (hand-derived from the selection rules, VECTORS.md) ----------------
+// ---------------- x402.select (hand-derived from the selection rules, tests/vectors/README.md) ----------------
 const SEL_SOURCE = "hand-derived from the selection rules in tests/vectors/README.md (x402.select): first acceptable " +
   "entry in offer order; exact + known EVM network + EIP-3009 (permit2 only when allowed) + extra.name/version + " +
   "address-valued asset/payTo + network and asset in the payer's lists + amount ≤ max_amount";

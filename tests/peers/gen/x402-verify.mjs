@@ -2,13 +2,13 @@
 //
 // Positive payments are built by the reference client (x402Client + registerExactEvmScheme →
 // createPaymentPayload, encoded with @x402/core's encodePaymentSignatureHeader), with its clock and
-// nonce RNG injected. Payments that need a signed field changed are built as VECTORS.md `x402.sign`
+// nonce RNG injected. Payments that need a signed field changed are built as tests/vectors/README.md `x402.sign`
 // describes (spec key order, validAfter = now − 600) and signed with viem signTypedData.
 // Every case is cross-checked against the reference facilitator (@x402/evm ExactEvmScheme /
 // ExactEvmSchemeV1 verify, with Date.now injected and a stub RPC that reports the asset as a
 // contract and lets simulation pass) and, for v2, against @x402/core deepEqual for `accepted`.
-// Where pay402's contract (VECTORS.md) deliberately differs from the reference, the case's
-// expected value follows VECTORS.md and the difference is listed in KNOWN_DIVERGENCES.
+// Where pay402's contract (tests/vectors/README.md) deliberately differs from the reference, the case's
+// expected value follows tests/vectors/README.md and the difference is listed in KNOWN_DIVERGENCES.
 import { getAddress, parseSignature, serializeCompactSignature, signatureToCompactSignature,
   verifyTypedData } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -25,14 +25,14 @@ const det = new Det("pay402/peers/x402/verify/v1");
 const SOURCE = `@x402/evm ${peerVersion("@x402/evm")} (x402Client + registerExactEvmScheme → createPaymentPayload; ` +
   `facilitator ExactEvmScheme/ExactEvmSchemeV1 verify as cross-check), @x402/core ${peerVersion("@x402/core")} ` +
   `(encodePaymentSignatureHeader, deepEqual), viem ${peerVersion("viem")} (signTypedData for re-signed ` +
-  `mutations); error codes and check order per VECTORS.md / x402.md §7.1; inputs from sha256 seed ` +
+  `mutations); error codes and check order per tests/vectors/README.md; inputs from sha256 seed ` +
   `"pay402/peers/x402/verify/v1"`;
 
 const TWA = { TransferWithAuthorization: [
   { name: "from", type: "address" }, { name: "to", type: "address" }, { name: "value", type: "uint256" },
   { name: "validAfter", type: "uint256" }, { name: "validBefore", type: "uint256" }, { name: "nonce", type: "bytes32" }] };
 
-// v1 names present both in x402.md §6.2 and in the @x402/evm table
+// v1 names present both in x402 v1 network table `EVM_NETWORK_CHAIN_ID_MAP` and in the @x402/evm table
 const V1_NETWORKS = { "base-sepolia": 84532, base: 8453, polygon: 137, "polygon-amoy": 80002, "avalanche-fuji": 43113,
   avalanche: 43114, ethereum: 1, sepolia: 11155111, iotex: 4689, sei: 1329, "sei-testnet": 1328, peaq: 3338,
   story: 1514, educhain: 41923, abstract: 2741, "abstract-testnet": 11124, "skale-base-sepolia": 324705682,
@@ -103,7 +103,7 @@ async function refPay(pk, paymentRequired, t0, nonce) {
 }
 
 /**
- * VECTORS.md `x402.sign` construction (spec key order, validAfter = t0 − 600), with optional changes to
+ * tests/vectors/README.md `x402.sign` construction (spec key order, validAfter = t0 − 600), with optional changes to
  * what is signed (`auth`, `domain`) or what is sent (`sentAuth`).
  */
 async function specPay(pk, paymentRequired, req, t0, nonce, { auth = {}, domain = {}, version } = {}) {
@@ -377,5 +377,5 @@ for (let i = 200; i < 206; i++) {
 }
 
 writeVectors("x402-verify.peers.json", "x402-verify-peers", SOURCE, cases);
-console.log("divergences from the reference facilitator (expected values follow VECTORS.md):");
+console.log("divergences from the reference facilitator (expected values follow tests/vectors/README.md):");
 for (const [k, c] of [...divergences].sort()) console.log(`  ${c} × ${k}`);

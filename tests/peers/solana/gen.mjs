@@ -1,6 +1,6 @@
 // Generates tests/vectors/x402-verify-svm.peers.json: x402 `exact` Solana payments built with
-// @solana/kit and @solana-program/* exactly as the reference client builds them (x402.md §11.1),
-// with deterministic keys, plus one mutation per check with the expected code (VECTORS.md
+// @solana/kit and @solana-program/* exactly as the reference client builds them (x402 `exact` SVM scheme),
+// with deterministic keys, plus one mutation per check with the expected code (tests/vectors/README.md
 // "x402 on Solana"). Every transaction is also decoded with @solana/web3.js and its present
 // signatures checked with tweetnacl (a second, independent implementation). The client's payment
 // headers around those transactions (x402.svm_payment) are `JSON.stringify` + base64 of the spec's
@@ -27,7 +27,7 @@ const TOKEN_2022 = address("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 const LIGHTHOUSE = address("L2TExMFKdjpN9kozasaurPirfHy9P8sbXoAN1qA3S95");
 const SYSTEM = address("11111111111111111111111111111111");
 const USDC_DEVNET = address("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU");
-// The reference client and facilitator use SPL Memo v2 (x402.md §11.2); @solana-program/memo
+// The reference client and facilitator use SPL Memo v2 (Solana transaction format); @solana-program/memo
 // 0.15 defaults to a newer program id, so the id is passed explicitly.
 const MEMO = address("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
 const getAddMemoInstruction = (input) => memoIx(input, { programAddress: MEMO });
@@ -227,8 +227,8 @@ cases.push({
 });
 
 // The client's payment header around a built transaction (x402.svm_payment): the envelope of
-// x402.md §2.3 (v1) / §3.4 (v2) with the Solana scheme payload of §11.1, as the reference client
-// writes it: `JSON.stringify`, then standard padded base64 (§4). v2 echoes the 402's `resource`,
+// x402 v1 HTTP transport, `X-PAYMENT` (v1) / x402 v2 HTTP transport, `PAYMENT-SIGNATURE` (v2) with the Solana scheme payload of x402 `exact` SVM scheme, as the reference client
+// writes it: `JSON.stringify`, then standard padded base64 (x402 reference SDK, `core/src/http`). v2 echoes the 402's `resource`,
 // the chosen entry as `accepted` and `extensions` when present; the 402's `error` is not echoed.
 const RESOURCE = { url: "https://api.example.com/premium", description: "Premium data", mimeType: "application/json" };
 const EVM_OFFER = {
@@ -282,7 +282,7 @@ svmPayment("bytes that are not a transaction (three zero bytes)", single2, 0, "A
 
 const file = {
   suite: "x402-exact-svm-verify",
-  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402.md §11.1); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from x402.md §11.3 / VECTORS.md; x402.svm_payment headers are JSON.stringify + base64 of the x402.md §2.3 / §3.4 envelope around those transactions",
+  source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402 exact SVM scheme); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from the x402 exact SVM scheme's facilitator checks / tests/vectors/README.md; x402.svm_payment headers are JSON.stringify + base64 of the x402 v1 / v2 envelope around those transactions",
   cases,
 };
 writeFileSync(`${out}/x402-verify-svm.peers.json`, JSON.stringify(file, null, 2) + "\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent second implementation of VECTORS.md op `ws402.meter`, in Python's exact integers.
+"""Independent second implementation of tests/vectors/README.md op `ws402.meter`, in Python's exact integers.
 
-Written from the rules of VECTORS.md and ws402-and-seeds.md §3, not from the Rust code:
+Written from the rules in tests/vectors/README.md (op ws402.meter), not from the Rust code:
 
     elapsed_ms = min(now_ms - start_ms, max_session_seconds * 1000)
     consumed   = min(paid, floor(price_per_second * elapsed_ms / 1000))
@@ -221,7 +221,7 @@ def main():
     cases = fixed_cases() + random_cases(40)
     doc = {
         "suite": "ws402-meter",
-        "source": "VECTORS.md op ws402.meter and ws402-and-seeds.md §3; expected values from "
+        "source": "op ws402.meter of tests/vectors/README.md; expected values from "
                   "tests/peers/ws402/gen_meter.py, an independent Python implementation with exact integers",
         "cases": cases,
     }

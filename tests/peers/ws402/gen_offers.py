@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/vectors/offers.json: op `offers.decode` (VECTORS.md) over every dialect of
-l402.md §16.2-§16.3 and the go-example's shapes (ws402-and-seeds.md §7).
+"""Writes tests/vectors/offers.json: op `offers.decode` (tests/vectors/README.md) over every dialect of
+the Fewsats offers spec (https://github.com/l402-protocol/l402 README) and the go-example's shapes.
 
 The expected values are typed by hand from the spec text (not computed by any decoder): the
 body text and its expectation sit side by side in each case. Error codes are pay402's
@@ -31,7 +31,7 @@ def offer(id, title, desc, amount, currency, type, methods, balance=None, durati
     return o
 
 
-# --- l402.md §16.2: the spec README body (v0.2.2) ---
+# --- l402-protocol/l402 README, 402 body: the spec README body (v0.2.2) ---
 ok("spec README body with top-up and subscription offers", """{
   "version": "0.2.2",
   "payment_request_url": "https://api.example.com/l402/payment-request",
@@ -59,7 +59,7 @@ ok("spec README body with top-up and subscription offers", """{
     "terms_url": "https://example.com/terms",
 })
 
-# --- ws402-and-seeds.md §7 / l402.md §16.6: the go-example gateway's L402Response ---
+# --- l402-protocol/go-example: the go-example gateway's L402Response ---
 GO_BODY = """{"version":"0.2.2","payment_request_url":"http://localhost:8081/payment-request","payment_context_token":"demo-token-123","offer":[{"id":"offer_0001","title":"Pro","description":"10 credits for all the datasets","type":"top-up","balance":0,"amount":10,"currency":"USD","payment_methods":["lightning","fake-pay"]},{"id":"offer_0002","title":"Dataset purchase","description":"Unlimited access to a specific dataset","type":"one-time","balance":0,"amount":100,"currency":"USD","payment_methods":["lightning","onchain","fake-pay"]},{"id":"offer_0003","title":"Unlimited","description":"Unlimited access to all the datasets","type":"subscription","balance":0,"amount":500,"currency":"USD","payment_methods":["lightning","onchain","credit_card","fake-pay"]}],"terms_url":""}"""
 GO_EXPECT = {
     "version": "0.2.2",
@@ -76,7 +76,7 @@ GO_EXPECT = {
 }
 ok("go-example body: key offer, Go zero values balance 0 and terms_url empty are absent", GO_BODY, GO_EXPECT)
 
-# --- l402.md §16.3: stock.l402.org / Fewsats API dialect ---
+# --- Fewsats offers field names: stock.l402.org / Fewsats API dialect ---
 ok("stock.l402.org dialect: offer_id and version 0.2.1", """{"version":"0.2.1",
  "payment_request_url":"https://stock.l402.org/l402/payment-request","payment_context_token":"5a3b1c",
  "offers":[{"offer_id":"offer_c668e0c0","title":"1 Credit Package","description":"Purchase 1 credit for API access",
@@ -208,8 +208,8 @@ err("trailing garbage", body('{"id":"o","type":"one-time","amount":1,"currency":
 def main():
     doc = {
         "suite": "offers",
-        "source": "l402.md §16.2-§16.3 (spec README body, go-example, stock.l402.org, Fewsats API dialects) and "
-                  "ws402-and-seeds.md §7; expected values typed by hand from the spec text in "
+        "source": "the l402-protocol/l402 README body and the go-example, stock.l402.org and Fewsats API dialects; "
+                  "expected values typed by hand from the spec text in "
                   "tests/peers/ws402/gen_offers.py; error codes are pay402's",
         "cases": CASES,
     }

@@ -1,4 +1,4 @@
-//! One function per op of `shared/VECTORS.md`. Each takes the case's `input` and returns the
+//! One function per op of `tests/vectors/README.md`. Each takes the case's `input` and returns the
 //! result object, or the core's error code.
 
 mod bolt11;

@@ -1,4 +1,4 @@
-//! `offers.*` ops (Fewsats L402 offers, l402.md §16).
+//! `offers.*` ops (Fewsats L402 offers, l402-protocol/l402).
 
 use super::{Outcome, code};
 use crate::input;

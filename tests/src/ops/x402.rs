@@ -196,7 +196,7 @@ fn policy(value: Option<&Value>) -> Result<VerifyPolicy, String> {
     Ok(policy)
 }
 
-/// `svm.build`: the reference client's partially signed payment transaction (x402.md §11.1).
+/// `svm.build`: the reference client's partially signed payment transaction (x402 `exact` SVM).
 pub(crate) fn svm_build(input: &Value) -> Outcome {
     use pay402::svm::{PayerKey, TransferParams, build_transfer};
     let key = |name: &str| {

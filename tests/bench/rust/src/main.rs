@@ -155,7 +155,7 @@ fn main() {
     let policy = VerifyPolicy::default();
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
 
-    // --- x402 / EVM: the §14.1 message
+    // --- x402 / EVM: the x402 spec's EIP-3009 example message
     assert_eq!(
         recover_address(&digest, &signature, SignaturePolicy::default()).unwrap(),
         payer

@@ -97,7 +97,7 @@ for i in range(8):
          "discharge_signature_hex": d.signature.decode() if isinstance(d.signature, bytes) else d.signature},
         {"ok": {"signature_hex": bound.signature.decode() if isinstance(bound.signature, bytes) else bound.signature}})
 
-# L402 vectors A and B of spec §14.6 ([computed] there), recomputed by pymacaroons.
+# L402 vectors A and B (aperture's `authenticator_test.go` inputs; outputs computed), recomputed by pymacaroons.
 va = Macaroon(location="aperture", identifier="AA==", key=b"aabbccddeeff00112233445566778899", version=MACAROON_V2)
 va.add_first_party_caveat("preimage=49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39")
 add("L402 vector A recomputed by pymacaroons", "macaroon.mint",

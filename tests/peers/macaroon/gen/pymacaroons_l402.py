@@ -1,8 +1,9 @@
 """tests/vectors/l402-peers.pymacaroons.json: L402-shaped tokens minted by pymacaroons 0.13.0.
 
-Identifiers are the 66-byte L402 layout (u16be 0 ‖ sha256(preimage) ‖ token id, spec l402.md §7);
-caveats are aperture's (§8.2). pymacaroons' own Verifier confirms each signature (and refuses it
-under a wrong key) before a case is written; the satisfier outcomes follow §8.3.
+Identifiers are the 66-byte L402 layout (u16be 0 ‖ sha256(preimage) ‖ token id, as aperture's
+l402/identifier.go); caveats are aperture's (mint.go caveatsForServices). pymacaroons' own Verifier confirms each signature (and refuses it
+under a wrong key) before a case is written; the satisfier outcomes follow aperture's
+l402/satisfier.go.
 Deterministic inputs. Run: python3 gen/pymacaroons_l402.py OUTDIR
 """
 import base64, hashlib, json, struct, sys

@@ -1,8 +1,9 @@
-"""Hand-written vectors from /work/shared/spec/l402.md §14.1–§14.6 (published macaroon vectors).
+"""Hand-written published macaroon vectors: libmacaroons (README, test/unit), go-macaroon v2.1.0 tests,
+pymacaroons functional tests, macarooncompat, and L402 vectors A/B on aperture's test inputs.
 
 Every expected signature, token and byte string below is copied from the spec text. The only
 computation is mechanical re-encoding of spec values: hex of ASCII inputs, assembling the V2 bytes
-that §14.3 lays out field by field, and base64 variants (std/url, padded/unpadded) of spec bytes.
+that go-macaroon's marshal_test.go lays out field by field, and base64 variants (std/url, padded/unpadded) of spec bytes.
 Run: python3 macaroon_published_vectors.py [OUTDIR]  → macaroon-published.json
 """
 import base64
@@ -24,7 +25,7 @@ def case(name, op, inp, expect): cases.append({"name": name, "op": op, "input": 
 def ok(**kw): return {"ok": kw}
 def err(code): return {"error": code}
 
-# ---- §14.1 libmacaroons README ----
+# ---- libmacaroons README ----
 K1 = "this is our super secret key; only we should know it"
 ID1 = "we used our secret key"
 readme = [
@@ -61,7 +62,7 @@ raw = unb64(README_V1)
 tampered = raw[:-33] + bytes([raw[-33] ^ 1]) + raw[-32:]
 case("libmacaroons README: tampered signature byte fails", "macaroon.verify", {"token": b64url(tampered), "root_key_hex": hx(K1)}, err("signature_mismatch"))
 
-# ---- §14.3 Go TestMarshalBinaryRoundTrip: the README third-party macaroon, V2 bytes ----
+# ---- go-macaroon `marshal_test.go` TestMarshalBinaryRoundTrip: the README third-party macaroon, V2 bytes ----
 VID = unb64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD_w_dedwv4Jjw7UorCREw5rXbRqIKhr")
 assert len(VID) == 72
 CID = "this was how we remind auth of key/pred"
@@ -93,7 +94,7 @@ case("README third-party: discharge caveat not accepted", "macaroon.verify",
      {"token": b64std(TP), "root_key_hex": hx(K2), "discharges": [b64std(DIS)], "accept": ACC[:1]}, err("caveat_not_satisfied"))
 case("README third-party: wrong root key", "macaroon.verify",
      {"token": b64std(TP), "root_key_hex": hx(K1), "discharges": [b64std(DIS)], "accept": ACC}, err("signature_mismatch"))
-# §14.3 jsonRoundTripTests shapes for the same macaroon
+# go-macaroon `marshal_test.go` jsonRoundTripTests shapes for the same macaroon
 def tp_json(sig_field, sig_value):
     return json.dumps({"c": [{"i": "account = 3735928559"}, {"i": CID, "v64": b64url(VID), "l": "http://auth.mybank/"}],
                        "l": "http://mybank/", "i": ID2, sig_field: sig_value}, separators=(",", ":"))
@@ -110,7 +111,7 @@ case("go jsonDecodeErrorTests: 31-byte signature", "macaroon.decode",
 case("go jsonDecodeErrorTests: 33-byte signature", "macaroon.decode",
      {"token": '{"i":"id","s64":"' + b64url(SIG_TP + b"\x00") + '"}'}, err("malformed"))
 
-# ---- §14.2 libmacaroons unit files ----
+# ---- libmacaroons `test/unit` files ----
 K3 = "this is the key"
 unit = [([], "7cdee792511c5bc6f528485805dfe9b24e785e28e2a99301f9d711c609e38ef7"),
         (["account = 3735928559"], "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87"),
@@ -135,12 +136,12 @@ case("libmacaroons: V2 JSON verifies when the caveat is accepted", "macaroon.ver
      {"token": J, "root_key_hex": hx(K3), "accept": ["account = 3735928559"]}, ok())
 case("libmacaroons caveat_v1_6-style: incomplete verifier is unauthorized", "macaroon.verify",
      {"token": SER2, "root_key_hex": hx(K3), "accept": []}, err("caveat_not_satisfied"))
-# A token mixing the standard and URL-safe alphabets (Go Base64Decode fails, §12).
+# A token mixing the standard and URL-safe alphabets (Go Base64Decode fails, the base64 forms macaroon libraries accept).
 mix = SER1.replace("-", "+", 1)
 assert mix != SER1 and "_" in mix
 case("base64: mixed alphabets are refused", "macaroon.decode", {"token": mix}, err("malformed"))
 
-# ---- §14.4 pymacaroons functional tests ----
+# ---- pymacaroons functional tests ----
 PY_V1 = "MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkKMDAxNmNpZCB0ZXN0ID0gY2F2ZWF0CjAwMmZzaWduYXR1cmUgGXusegRK8zMyhluSZuJtSTvdZopmDkTYjOGpmMI9vWcK"
 case("pymacaroons: first-party caveat signature", "macaroon.mint",
      {"root_key_hex": hx(K1), "identifier_hex": hx(ID1), "location": "http://mybank/", "caveats": ["test = caveat"]},
@@ -153,7 +154,7 @@ case("pymacaroons: V1 token verifies with satisfy_exact", "macaroon.verify",
 case("pymacaroons: unsatisfied caveat", "macaroon.verify",
      {"token": PY_V1, "root_key_hex": hx(K1), "accept": ["test = acaveat"]}, err("caveat_not_satisfied"))
 
-# ---- §14.5 macarooncompat (location http://mybank without slash) ----
+# ---- macarooncompat (location http://mybank without slash) ----
 case("macarooncompat: two caveats", "macaroon.mint",
      {"root_key_hex": hx(K1), "identifier_hex": hx(ID1), "location": "http://mybank",
       "caveats": ["account = 3735928559", "time < 2015-01-01T00:00"]},
@@ -163,7 +164,7 @@ case("macarooncompat: three caveats", "macaroon.mint",
       "caveats": ["account = 3735928559", "time < 2015-01-01T00:00", "email = alice@example.org"]},
      ok(signature_hex="882e6d59496ed5245edb7ab5b8839ecd63e5d504e54839804f164070d8eed952"))
 
-# ---- §14.6 L402-shaped vectors ([computed] in the spec; confirmed by the peers file) ----
+# ---- L402-shaped vectors on aperture's `authenticator_test.go` inputs (computed; confirmed by the peers file) ----
 VA_HEX = ("0201086170657274757265020441413d3d000249707265696d6167653d343933343964666561346162656433636431346636643335366166613833646539373837623630396630383863386466303962616363376234626432316233390000"
           "0620" "a329f0d7149ad54162e7448d868825e9a508d4de95fb86d5d0060002493ca6b5")
 VA_B64 = "AgEIYXBlcnR1cmUCBEFBPT0AAklwcmVpbWFnZT00OTM0OWRmZWE0YWJlZDNjZDE0ZjZkMzU2YWZhODNkZTk3ODdiNjA5ZjA4OGM4ZGYwOWJhY2M3YjRiZDIxYjM5AAAGIKMp8NcUmtVBYudEjYaIJemlCNTelfuG1dAGAAJJPKa1"
@@ -191,15 +192,15 @@ case("L402 vector B: verifies with unknown caveats skipped (L402 mode)", "macaro
      {"token": VB_B64, "root_key_hex": bytes(range(32)).hex(), "mode": "l402"}, ok())
 case("L402 vector B: strict mode needs every caveat accepted", "macaroon.verify",
      {"token": VB_B64, "root_key_hex": bytes(range(32)).hex(), "accept": VB_CAVS[:2]}, err("caveat_not_satisfied"))
-case("L402 spec: the literal sig_0 = HMAC(root_key, id) reading (erratum §13) does not verify", "macaroon.verify",
+case("L402 spec: the literal sig_0 = HMAC(root_key, id) reading (the macaroon-spec.md erratum) does not verify", "macaroon.verify",
      {"token": b64std(unb64(VB_B64)[:-32] + bytes.fromhex("97dae93a1983da10c620c2c74d6df4ebdfbbc8e988c853ceeeec51f84d7d3f83")),
       "root_key_hex": bytes(range(32)).hex(), "mode": "l402"}, err("signature_mismatch"))
 case("L402 spec placeholder macaroon is not a macaroon", "macaroon.decode", {"token": "AGIAJEemVQUTEyNCR0exk7ek90Cg=="}, err("malformed"))
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..", "vectors")
 doc = {"suite": "macaroon-published",
-       "source": "shared/spec/l402.md §14.1-§14.6: libmacaroons README and unit files, go-macaroon/macaroon v2.1.0 tests, "
-                 "pymacaroons functional tests, macarooncompat, L402 vectors A/B (computed in the spec, confirmed by macaroon-peers.json)",
+       "source": "libmacaroons README and unit files, go-macaroon/macaroon v2.1.0 tests, "
+                 "pymacaroons functional tests, macarooncompat, L402 vectors A/B (computed, confirmed by macaroon-peers.json)",
        "cases": cases}
 with open(os.path.join(out, "macaroon-published.json"), "w") as f:
     json.dump(doc, f, indent=1, ensure_ascii=False)

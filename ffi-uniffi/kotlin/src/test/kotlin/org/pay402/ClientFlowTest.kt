@@ -1,6 +1,6 @@
 // The paying side as an Android or JVM app would write it: a 402 arrives, the wallet picks an
 // offer, signs, sends the header, reads the receipt; and an L402 challenge is checked and
-// answered. Expected values come from the x402 spec example (x402.md §3.3) and BOLT11's
+// answered. Expected values come from the x402 v2 `PAYMENT-REQUIRED` example and BOLT11's
 // examples, not from the code under test.
 package org.pay402
 

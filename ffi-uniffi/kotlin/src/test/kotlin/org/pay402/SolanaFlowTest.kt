@@ -2,7 +2,7 @@
 // builds and partially signs the `exact` transfer for a 402 offer, sends it as the payment
 // header, and the facilitator verifies it offline against its fee-payer keys. Independent
 // values: the associated token account from @solana-program/token (the core's doc example),
-// the reference client's defaults (x402.md §11.1).
+// the reference client's defaults (x402 `exact` SVM scheme).
 package org.pay402
 
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -57,7 +57,7 @@ class SolanaFlowTest {
         val transaction = Base64.getEncoder().encodeToString(wire)
         val v2 = svmPaymentHeader(paymentRequired, 1u, wire)
         assertEquals("PAYMENT-SIGNATURE", v2.name)
-        // x402.md §3.4: resource, the chosen entry as accepted, the scheme payload.
+        // x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
         assertEquals(
             """{"x402Version":2,"resource":$resource,"accepted":$offer,"payload":{"transaction":"$transaction"}}""",
             String(Base64.getDecoder().decode(v2.value)),

@@ -1,4 +1,4 @@
-// One function per op of shared/VECTORS.md, through the Kotlin API only: each reads the
+// One function per op of tests/vectors/README.md, through the Kotlin API only: each reads the
 // case's `input`, calls the bindings, and returns the result fields the way the Rust runner
 // (tests/src/ops) names them. A core failure surfaces as the Pay402Exception's code.
 package org.pay402

@@ -1,4 +1,4 @@
-// Every shared vector file (tests/vectors/*.json, shared/VECTORS.md) through the Kotlin API:
+// Every shared vector file (tests/vectors/*.json, tests/vectors/README.md) through the Kotlin API:
 // one dynamic test per case, grouped per file. An unknown op fails; nothing is skipped.
 package org.pay402
 
