@@ -14,6 +14,9 @@
 //! `Authorization` → [`verify_authorization`] (= [`select_credential`] + [`verify_credential`]
 //! → [`verify_token`]) → [`Identifier`] (then the host checks that the invoice is settled).
 //!
+//! A complete sans-I/O server (stateless root keys, invoice checks, admission with revocation)
+//! is [`server::L402Server`].
+//!
 //! Client: [`select_challenge`] → [`check_challenge`] (invoice hash, budget, expiry) → pay →
 //! [`PayableChallenge::write_authorization`].
 //!
@@ -57,6 +60,7 @@ mod error;
 mod identifier;
 mod mint;
 mod satisfier;
+pub mod server;
 mod verify;
 
 pub use challenge::{
