@@ -24,6 +24,9 @@ pub mod svm;
 pub mod ws402;
 pub mod x402;
 
+// Client policy shared by every scheme.
+pub mod budget;
+
 pub use error::{BufferTooSmall, ErrorCode};
 pub use u256::U256;
 
