@@ -299,3 +299,78 @@ fn a_reservation_of_another_budget_is_refused() {
     assert_eq!(b.release(r), Err(BudgetError::ForeignReservation));
     assert_eq!(b.allowance(&usdc(), NOW), Ok(u(100)));
 }
+
+/// A deterministic xorshift64 sequence, so the property test needs no dependency.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn no_sequence_of_operations_spends_beyond_a_limit() {
+    const PER_REQUEST: u64 = 50;
+    const TOTAL: u64 = 2_000;
+    const WINDOW: u64 = 120;
+    const SECONDS: u64 = 30;
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut b = Budget::new();
+    b.add(
+        usdc(),
+        Limits {
+            per_request: u(PER_REQUEST),
+            total: u(TOTAL),
+            window: Some(Window {
+                seconds: SECONDS,
+                amount: u(WINDOW),
+            }),
+        },
+    )
+    .unwrap();
+    let mut open: std::vec::Vec<Reservation> = std::vec::Vec::new();
+    let mut now = NOW;
+    // Independent bookkeeping: what was committed, per window and in total.
+    let mut spent = 0u64;
+    let mut window_committed = std::collections::BTreeMap::<u64, u64>::new();
+    for _ in 0..20_000 {
+        now += rng.next() % 4;
+        match rng.next() % 4 {
+            0 | 1 => {
+                let amount = rng.next() % (PER_REQUEST + 10);
+                let allowance = b.allowance(&usdc(), now).unwrap();
+                match b.reserve(&usdc(), u(amount), now) {
+                    Ok(r) => {
+                        assert!(u(amount) <= allowance);
+                        open.push(r);
+                    }
+                    Err(e) => {
+                        assert!(u(amount) > allowance, "{e}");
+                    }
+                }
+            }
+            2 if !open.is_empty() => {
+                let r = open.swap_remove(usize::try_from(rng.next()).unwrap() % open.len());
+                let paid = r.amount().to_u64().unwrap() / 2;
+                let window = r.window_start;
+                b.commit_partial(r, u(paid)).unwrap();
+                spent += paid;
+                *window_committed.entry(window).or_default() += paid;
+            }
+            _ if !open.is_empty() => {
+                let r = open.swap_remove(usize::try_from(rng.next()).unwrap() % open.len());
+                b.release(r).unwrap();
+            }
+            _ => {}
+        }
+        let outstanding: u64 = open.iter().map(|r| r.amount().to_u64().unwrap()).sum();
+        assert_eq!(b.spent(&usdc()), Ok(u(spent)));
+        assert!(spent + outstanding <= TOTAL);
+        assert!(window_committed.values().all(|&w| w <= WINDOW));
+    }
+    assert!(spent > 0);
+}
