@@ -10,8 +10,8 @@
 use pay402::ErrorCode;
 use pay402::base64::encode_into;
 use pay402::svm::{PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, build_transfer};
+use pay402::x402::TransactionDecodeFailure;
 use pay402::x402::client::write_svm_payment_header;
-use pay402::x402::verify_svm::TransactionDecodeFailure;
 use pay402::x402::{
     AnyVerified, PaymentPayload, PaymentRequired, SvmCheck, SvmPolicy, VerifyError, VerifyInput,
     verify_any_payment_header,

@@ -212,8 +212,8 @@ impl IntoCore for pay402::x402::DecodeError {
 
 impl IntoCore for pay402::x402::VerifyError {
     fn into_core(self) -> CoreError {
-        use pay402::x402::verify_svm::{SvmCheck, TransactionDecodeFailure};
         use pay402::x402::{ReasonDialect, SignatureFailure, VerifyError};
+        use pay402::x402::{SvmCheck, TransactionDecodeFailure};
         let detail = match &self {
             VerifyError::InvalidPayload(e) | VerifyError::InvalidPaymentRequirements(e) => {
                 Some(e.code())
@@ -244,7 +244,7 @@ impl IntoCore for pay402::x402::VerifyError {
     }
 }
 
-impl IntoCore for pay402::x402::verify_svm::SvmCheck {
+impl IntoCore for pay402::x402::SvmCheck {
     /// A failed Solana check is a verification verdict, as inside `VerifyError::Svm`.
     fn into_core(self) -> CoreError {
         pay402::x402::VerifyError::Svm(self).into_core()

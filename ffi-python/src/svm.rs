@@ -10,8 +10,8 @@ use pay402::svm::{
     MEMO_PROGRAM_ID, PayerKey, Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferParams,
 };
 use pay402::x402::client::{payment_header_name, write_svm_payment_json};
-use pay402::x402::verify_svm::{HostCheck, SvmPolicy, SvmVerified as CoreSvmVerified};
 use pay402::x402::{AnyVerified, Network, PaymentRequired, VerifyInput, header};
+use pay402::x402::{HostCheck, SvmPolicy, SvmVerified as CoreSvmVerified};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};

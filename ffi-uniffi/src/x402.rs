@@ -5,7 +5,7 @@ use crate::Pay402Error;
 use crate::convert::{address, pubkey, u256, utf8};
 use pay402::evm::SignaturePolicy as CoreSignaturePolicy;
 use pay402::writer::write_all;
-use pay402::x402::verify_svm::HostCheck;
+use pay402::x402::HostCheck;
 use pay402::x402::{
     AmountRule as CoreAmountRule, AnyVerified, DecodeError, PaymentKind as CorePaymentKind,
     PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, Verified, VerifyError,

@@ -13,11 +13,9 @@ use pay402::writer::{Writer, write_all};
 use pay402::x402::client::{
     AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
-use pay402::x402::exact_permit2_payload::sign_permit2_payload;
+use pay402::x402::sign_permit2_payload;
 #[cfg(not(feature = "svm"))]
 use pay402::x402::verify_payment_header_with;
-#[cfg(feature = "svm")]
-use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
     PaymentRequirements, SettleResponse, SignatureFailure, Verified, VerifyError, VerifyInput,
@@ -25,6 +23,8 @@ use pay402::x402::{
 };
 #[cfg(feature = "svm")]
 use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified, verify_any_payment_header};
+#[cfg(feature = "svm")]
+use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -646,9 +646,7 @@ pub fn permit2_sign_payload(
         let (_, signature) = sign_permit2_payload(&mut w, &requirements, &key, nonce, now)?;
         Ok((w.written().to_vec(), signature))
     })
-    .map_err(|e: pay402::x402::exact_permit2_payload::Permit2SignError| {
-        core_error(NAME, &e, None)
-    })?;
+    .map_err(|e: pay402::x402::Permit2SignError| core_error(NAME, &e, None))?;
     Ok(Obj::new()
         .set("payload", utf8(payload)?)
         .set("signature", u8a(&signature))

@@ -201,9 +201,9 @@ pub enum VerifyError {
     /// `upto`: the settle amount exceeds the signed maximum
     /// (`invalid_upto_evm_payload_settlement_exceeds_amount`).
     UptoSettlementExceedsAmount,
-    /// Solana `exact`: a check of [`super::verify_svm`] failed; the code is the check's
+    /// Solana `exact`: a check of [`super::scheme::exact_svm::verify`] failed; the code is the check's
     /// (`invalid_exact_svm_*`).
-    Svm(super::verify_svm::SvmCheck),
+    Svm(super::SvmCheck),
 }
 
 /// Whose error strings [`VerifyError::reason`] speaks (x402.md §10). The strings are not

@@ -46,19 +46,16 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-mod draft;
 mod error;
-mod selection;
+pub(crate) mod selection;
 mod settlement;
-mod signed;
-mod svm_payment;
 
-pub use draft::PaymentDraft;
+pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
+pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
+pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
 pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
-pub use signed::{SignedPayment, payment_header_name};
-pub use svm_payment::{write_svm_payment_header, write_svm_payment_json};
 
 use crate::evm::PrivateKey;
 use crate::x402::payment_required::PaymentRequired;

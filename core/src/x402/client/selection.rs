@@ -156,19 +156,19 @@ pub fn select<'a>(
 
 /// An entry that passed the protocol checks (steps 1–2): what signing it needs.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Offer<'a> {
-    pub(super) network: Network,
-    pub(super) chain_id: u64,
-    pub(super) method: AssetTransferMethod,
-    pub(super) asset: Address,
-    pub(super) pay_to: Address,
+pub(crate) struct Offer<'a> {
+    pub(crate) network: Network,
+    pub(crate) chain_id: u64,
+    pub(crate) method: AssetTransferMethod,
+    pub(crate) asset: Address,
+    pub(crate) pay_to: Address,
     /// `extra.name` and `extra.version`; `None` for Permit2, whose domain is Permit2's own.
-    pub(super) domain: Option<(JsonStr<'a>, JsonStr<'a>)>,
+    pub(crate) domain: Option<(JsonStr<'a>, JsonStr<'a>)>,
 }
 
 impl<'a> Offer<'a> {
     /// Steps 1–2 of the module documentation, failing with the first unmet one.
-    pub(super) fn assess(requirements: &PaymentRequirements<'a>) -> Result<Self, ClientError> {
+    pub(crate) fn assess(requirements: &PaymentRequirements<'a>) -> Result<Self, ClientError> {
         if !requirements.scheme().eq_str("exact") {
             return Err(ClientError::UnsupportedScheme);
         }

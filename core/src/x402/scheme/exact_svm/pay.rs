@@ -3,16 +3,16 @@
 //! `{"transaction":"<base64 wire transaction>"}` in `X-PAYMENT` / `PAYMENT-SIGNATURE`
 //! (x402.md §11.1). The facilitator adds the fee payer's signature and submits it.
 
-use super::ClientError;
-use super::draft::quoted;
-use super::signed::write_envelope;
 use crate::json::ObjectWriter;
 use crate::svm::Transaction;
 use crate::writer::{Writer, write_all};
+use crate::x402::client::ClientError;
 use crate::x402::header;
 use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
-use crate::x402::verify::resolve_network;
+use crate::x402::scheme::exact_eip3009::draft::quoted;
+use crate::x402::scheme::exact_eip3009::signed::write_envelope;
+use crate::x402::scheme::exact_eip3009::verify::resolve_network;
 
 /// Writes the payment header for `accepts[index]` of `required` with the built transaction into
 /// `out`, and returns it; `scratch` receives the JSON on the way (neither is left half-written on

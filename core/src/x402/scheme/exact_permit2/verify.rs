@@ -1,6 +1,6 @@
 //! Verification of an EVM payment with Permit2 — `exact` with `extra.assetTransferMethod:
 //! "permit2"`, and `upto` — against one `PaymentRequirements` (x402.md §9.3, §12), offline and
-//! pure. [`super::verify::verify_payment`] dispatches here when the scheme payload carries
+//! pure. [`crate::x402::verify_payment`] dispatches here when the scheme payload carries
 //! `permit2Authorization`.
 //!
 //! Checks, in order (the first failure is the verdict):
@@ -44,24 +44,24 @@
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
 //! [`AcceptedMatch`]: super::policy::AcceptedMatch
 
-use super::error::{DecodeError, DecodeReason, VerifyError};
-use super::exact_evm_payload::ReplayKey;
-use super::exact_permit2_payload::ExactPermit2Payload;
-use super::network::Network;
-use super::payment_payload::PaymentPayload;
-use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
-use super::policy::{AmountRule, VerifyPolicy};
-use super::verify::{
-    PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
-    parse_address, resolve_network,
-};
-use super::{X402Version, field};
+use super::payload::ExactPermit2Payload;
 use crate::evm::Address;
 use crate::evm::permit2::{
     PERMIT2_ADDRESS, WitnessShape, X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY,
     permit2_domain,
 };
 use crate::u256::U256;
+use crate::x402::error::{DecodeError, DecodeReason, VerifyError};
+use crate::x402::network::Network;
+use crate::x402::payment_payload::PaymentPayload;
+use crate::x402::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
+use crate::x402::policy::{AmountRule, VerifyPolicy};
+use crate::x402::scheme::exact_eip3009::payload::ReplayKey;
+use crate::x402::scheme::exact_eip3009::verify::{
+    PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
+    parse_address, resolve_network,
+};
+use crate::x402::{X402Version, field};
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
 pub(crate) fn verify_permit2(

@@ -1,10 +1,10 @@
 //! The `exact` EVM scheme payload with EIP-3009 (x402.md §2.3, §5):
 //! `{signature, authorization: {from, to, value, validAfter, validBefore, nonce}}`.
 
-use super::error::{DecodeError, DecodeReason};
-use super::field;
 use crate::evm::{Address, TransferWithAuthorization};
 use crate::json::RawValue;
+use crate::x402::error::{DecodeError, DecodeReason};
+use crate::x402::field;
 
 /// Longest signature accepted, in bytes. EOA signatures are 65 (or 64, ERC-2098) bytes; smart
 /// wallet signatures (EIP-1271, ERC-6492 wrappers) are longer and are carried through so the host

@@ -29,13 +29,6 @@
 //! MUSTs it leaves to simulation; 13 uses the legacy/x402-rs string). What remains for the
 //! facilitator with RPC is listed in [`SvmVerified::still_to_check`].
 
-use super::error::{DecodeError, DecodeReason, VerifyError};
-use super::network::{Network, SolanaCluster};
-use super::payment_payload::PaymentPayload;
-use super::payment_requirements::PaymentRequirements;
-use super::policy::AcceptedMatch;
-use super::verify::{accepted_matches, resolve_network};
-use super::{X402Version, field};
 use crate::base64::{self, Base64Error, Base64Policy};
 use crate::error::ErrorCode;
 use crate::json::JsonStr;
@@ -49,6 +42,13 @@ use crate::svm::transaction::{
     Instruction, MAX_TRANSACTION_LEN, Message, Transaction, TransactionError,
 };
 use crate::u256::U256;
+use crate::x402::error::{DecodeError, DecodeReason, VerifyError};
+use crate::x402::network::{Network, SolanaCluster};
+use crate::x402::payment_payload::PaymentPayload;
+use crate::x402::payment_requirements::PaymentRequirements;
+use crate::x402::policy::AcceptedMatch;
+use crate::x402::scheme::exact_eip3009::verify::{accepted_matches, resolve_network};
+use crate::x402::{X402Version, field};
 use core::fmt;
 
 /// The extra programs the reference facilitator allows after the transfer.
@@ -58,7 +58,7 @@ pub const DEFAULT_EXTRA_PROGRAMS: [Pubkey; 2] = [LIGHTHOUSE_PROGRAM_ID, MEMO_PRO
 ///
 /// ```
 /// use pay402::svm::Pubkey;
-/// use pay402::x402::verify_svm::SvmPolicy;
+/// use pay402::x402::SvmPolicy;
 /// // A facilitator with two fee-payer keys that also accepts a 7th instruction.
 /// let signers = [Pubkey([1; 32]), Pubkey([2; 32])];
 /// let policy = SvmPolicy { fee_payers: &signers, max_instructions: 7, ..SvmPolicy::default() };
@@ -339,7 +339,7 @@ impl fmt::Display for SvmCheck {
 /// ```
 /// use pay402::svm::{build_transfer, PayerKey, Pubkey, TransferParams, TOKEN_PROGRAM_ID};
 /// use pay402::x402::{PaymentPayload, PaymentRequirements};
-/// use pay402::x402::verify_svm::{verify_exact_svm, SvmPolicy};
+/// use pay402::x402::{verify_exact_svm, SvmPolicy};
 /// use pay402::json::RawValue;
 ///
 /// let payer = PayerKey::from_seed(&[1; 32]);

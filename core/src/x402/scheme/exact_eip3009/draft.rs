@@ -1,14 +1,14 @@
 //! Building the EIP-3009 authorization a payment signs (x402.md §5.3) and presenting it to a
 //! signer: its EIP-712 digest, or the `eth_signTypedData_v4` JSON for an external wallet.
 
-use super::selection::{AssetTransferMethod, Offer};
 use super::signed::SignedPayment;
-use super::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE};
 use crate::error::BufferTooSmall;
 use crate::evm::{Address, Eip712Domain, PrivateKey, TransferWithAuthorization};
 use crate::json::{JsonStr, ObjectWriter, RawValue, write_json_str};
 use crate::u256::U256;
 use crate::writer::Writer;
+use crate::x402::client::selection::{AssetTransferMethod, Offer};
+use crate::x402::client::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE};
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
 use crate::x402::resource_info::ResourceInfo;
@@ -72,7 +72,7 @@ impl<'a> PaymentDraft<'a> {
     /// | `nonce` | `nonce` |
     ///
     /// The EIP-712 domain is `{extra.name, extra.version, chainId of the network, asset}`.
-    /// The entry is used as given (no payer policy: see [`super::select`]) but must be
+    /// The entry is used as given (no payer policy: see [`crate::x402::client::select`]) but must be
     /// signable: `exact`, a known EVM network, EIP-3009, a domain in `extra`, address-valued
     /// `asset` and `payTo`; otherwise the first unmet condition is the error.
     pub fn new(
@@ -210,7 +210,7 @@ impl<'a> PaymentDraft<'a> {
 }
 
 /// Writes `"` + what `inner` writes + `"`.
-pub(super) fn quoted(
+pub(crate) fn quoted(
     w: &mut Writer<'_>,
     inner: impl FnOnce(&mut Writer<'_>) -> Result<(), BufferTooSmall>,
 ) -> Result<(), BufferTooSmall> {

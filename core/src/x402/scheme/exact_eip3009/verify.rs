@@ -3,7 +3,7 @@
 //!
 //! [`verify_payment`] dispatches on the payload shape, as the reference facilitator does
 //! (x402.md §5.1): `permit2Authorization` → Permit2 (`exact` with `assetTransferMethod:
-//! "permit2"`, or `upto`; checks in [`super::verify_permit2`]); anything else → `exact` with
+//! "permit2"`, or `upto`; checks in [`crate::x402::scheme::exact_permit2::verify`]); anything else → `exact` with
 //! EIP-3009 (x402.md §7.1), below. [`verify_exact_evm`] and [`verify_payment_header`] are
 //! [`verify_payment`] / [`verify_payment_header_with`] without the `upto` inputs.
 //!
@@ -30,18 +30,18 @@
 //!
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
 
-use super::error::{DecodeError, DecodeReason, SignatureFailure, VerifyError};
-use super::exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
-use super::network::Network;
-use super::payment_payload::PaymentPayload;
-use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
-use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
-use super::verify_permit2::verify_permit2;
-use super::verify_svm::{SvmPolicy, SvmVerified, verify_exact_svm};
-use super::{X402Version, field};
+use super::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 use crate::evm::{Address, Eip712Domain, recover_address};
 use crate::json::{JsonStr, RawValue, values_equal};
 use crate::u256::U256;
+use crate::x402::error::{DecodeError, DecodeReason, SignatureFailure, VerifyError};
+use crate::x402::network::Network;
+use crate::x402::payment_payload::PaymentPayload;
+use crate::x402::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
+use crate::x402::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
+use crate::x402::scheme::exact_permit2::verify::verify_permit2;
+use crate::x402::scheme::exact_svm::verify::{SvmPolicy, SvmVerified, verify_exact_svm};
+use crate::x402::{X402Version, field};
 
 /// Longest EIP-712 domain `name`/`version` the verifier decodes, in bytes.
 const DOMAIN_TEXT_CAP: usize = 256;
@@ -126,7 +126,7 @@ impl VerifyInput {
 }
 
 /// Verifies a decoded EVM payment (EIP-3009 or Permit2, `exact` or `upto`) against one
-/// requirement; see the module documentation for the dispatch and [`super::verify_permit2`] for
+/// requirement; see the module documentation for the dispatch and [`crate::x402::scheme::exact_permit2::verify`] for
 /// the Permit2 checks.
 ///
 /// ```
@@ -184,7 +184,7 @@ pub fn verify_any_payment(
 
 /// Decodes the requirements JSON and the payment header, then runs [`verify_any_payment`].
 ///
-/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// `buf` receives the decoded header JSON ([`crate::x402::header::RECOMMENDED_BUFFER_LEN`] is plenty).
 /// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
 /// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
 pub fn verify_any_payment_header(
@@ -205,7 +205,7 @@ pub fn verify_any_payment_header(
 
 /// Decodes the requirements JSON and the payment header, then runs [`verify_payment`].
 ///
-/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// `buf` receives the decoded header JSON ([`crate::x402::header::RECOMMENDED_BUFFER_LEN`] is plenty).
 /// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
 /// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
 pub fn verify_payment_header_with(
@@ -355,7 +355,7 @@ fn verify_eip3009(
 /// Decodes the requirements JSON and the payment header, then runs [`verify_exact_evm`]
 /// ([`verify_payment_header_with`] takes the `upto` inputs).
 ///
-/// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
+/// `buf` receives the decoded header JSON ([`crate::x402::header::RECOMMENDED_BUFFER_LEN`] is plenty).
 /// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
 /// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
 pub fn verify_payment_header(
