@@ -8,8 +8,8 @@ use pay402::writer::write_all;
 use pay402::x402::HostCheck;
 use pay402::x402::{
     AmountRule as CoreAmountRule, AnyVerified, DecodeError, PaymentKind as CorePaymentKind,
-    PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, Verified, VerifyError,
-    VerifyInput, VerifyPolicy, header, verify_any_payment_header,
+    PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, UptoOptions, Verified,
+    Verifier, VerifyError, VerifyPolicy, header,
 };
 
 /// Which x402 wire object a JSON text or header holds.
@@ -305,9 +305,7 @@ pub fn verify_payment(
     if options.amount == Some(AmountRule::AtLeast) {
         policy.amount = CoreAmountRule::AtLeast;
     }
-    let input = VerifyInput {
-        now,
-        policy,
+    let upto = UptoOptions {
         settle_amount: options
             .settle_amount
             .as_deref()
@@ -332,12 +330,16 @@ pub fn verify_payment(
         ..SvmPolicy::default()
     };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment_header.len())];
-    let verified = verify_any_payment_header(
+    let verified = Verifier {
+        policy,
+        svm: Some(svm),
+        upto,
+    }
+    .verify_header(
         requirements_json.as_bytes(),
         payment_header.as_bytes(),
         &mut buf,
-        &input,
-        &svm,
+        now,
     )?;
     Ok(match verified {
         AnyVerified::Evm(verified) => VerifiedPayment::Evm {

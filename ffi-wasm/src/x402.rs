@@ -14,15 +14,13 @@ use pay402::x402::client::{
     AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
 use pay402::x402::sign_permit2_payload;
-#[cfg(not(feature = "svm"))]
-use pay402::x402::verify_payment_header_with;
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
-    PaymentRequirements, SettleResponse, SignatureFailure, Verified, VerifyError, VerifyInput,
-    VerifyPolicy, header,
+    PaymentRequirements, SettleResponse, SignatureFailure, UptoOptions, Verified, Verifier,
+    VerifyError, VerifyPolicy, header,
 };
 #[cfg(feature = "svm")]
-use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified, verify_any_payment_header};
+use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified};
 #[cfg(feature = "svm")]
 use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
 use wasm_bindgen::prelude::*;
@@ -246,7 +244,8 @@ pub fn x402_encode_header(json: &str) -> JsResult<String> {
     .map_err(|e| core_error(NAME, &e, None))
 }
 
-fn verify_policy(options: &JsValue) -> JsResult<VerifyInput> {
+/// The EVM policy and the `upto` options of `options` (no Solana policy).
+fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
     let mut policy = VerifyPolicy::default();
     match opt_string(&get(options, "amount"), "amount")?.as_deref() {
         None | Some("exact") => {}
@@ -264,15 +263,17 @@ fn verify_policy(options: &JsValue) -> JsResult<VerifyInput> {
     policy.accepted = accepted_match(options)?;
     let settle = get(options, "settleAmount");
     let facilitator = get(options, "facilitator");
-    Ok(VerifyInput {
-        now: 0,
+    Ok(Verifier {
         policy,
-        settle_amount: present(&settle)
-            .map(|v| u256(v, "settleAmount"))
-            .transpose()?,
-        facilitator: present(&facilitator)
-            .map(|v| address(v, "facilitator"))
-            .transpose()?,
+        svm: None,
+        upto: UptoOptions {
+            settle_amount: present(&settle)
+                .map(|v| u256(v, "settleAmount"))
+                .transpose()?,
+            facilitator: present(&facilitator)
+                .map(|v| address(v, "facilitator"))
+                .transpose()?,
+        },
     })
 }
 
@@ -408,9 +409,9 @@ pub fn x402_verify(
 ) -> JsResult<JsValue> {
     let requirements = json_text(requirements, "requirements")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
-    let mut input = verify_policy(&options)?;
-    input.now = uint(now, "now")?;
-    verify_header(&requirements, payment, &input, &options)
+    let verifier = verify_policy(&options)?;
+    let now = uint(now, "now")?;
+    verify_header(&requirements, payment, &verifier, now, &options)
 }
 
 /// Without the `svm` feature, Solana requirements are refused by the core's EVM verifier.
@@ -418,11 +419,13 @@ pub fn x402_verify(
 fn verify_header(
     requirements: &str,
     payment: &str,
-    input: &VerifyInput,
+    base: &Verifier<'_>,
+    now: u64,
     _options: &JsValue,
 ) -> JsResult<JsValue> {
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
-        verify_payment_header_with(requirements.as_bytes(), payment.as_bytes(), buf, input)
+        base.verify_header(requirements.as_bytes(), payment.as_bytes(), buf, now)
+            .and_then(|v| v.evm().ok_or(VerifyError::InvalidNetwork))
     })
     .map_err(|e| verify_error(&e))?;
     Ok(verified_js(&verified))
@@ -432,7 +435,8 @@ fn verify_header(
 fn verify_header(
     requirements: &str,
     payment: &str,
-    input: &VerifyInput,
+    base: &Verifier<'_>,
+    now: u64,
     options: &JsValue,
 ) -> JsResult<JsValue> {
     let options = options.clone();
@@ -443,14 +447,12 @@ fn verify_header(
         &fee_payers,
         extra_programs.as_deref().unwrap_or(&DEFAULT_EXTRA_PROGRAMS),
     )?;
+    let with_svm = Verifier {
+        svm: Some(svm),
+        ..*base
+    };
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
-        verify_any_payment_header(
-            requirements.as_bytes(),
-            payment.as_bytes(),
-            buf,
-            input,
-            &svm,
-        )
+        with_svm.verify_header(requirements.as_bytes(), payment.as_bytes(), buf, now)
     })
     .map_err(|e| verify_error(&e))?;
     Ok(match verified {

@@ -46,6 +46,7 @@ pub mod policy;
 pub mod resource_info;
 pub mod scheme;
 pub mod settle_response;
+pub mod verifier;
 
 pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
 pub use facilitator::{
@@ -58,17 +59,15 @@ pub use payment_requirements::{PaymentRequirements, PaymentRequirementsV1, Payme
 pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use scheme::exact_eip3009::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
-pub use scheme::exact_eip3009::verify::{
-    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment, verify_any_payment_header,
-    verify_exact_evm, verify_payment, verify_payment_header, verify_payment_header_with,
-};
 pub use scheme::exact_permit2::pay::{Permit2SignError, sign_permit2_payload};
 pub use scheme::exact_permit2::payload::{ExactPermit2Payload, Permit2Authorization};
 pub use scheme::exact_svm::verify::{
     DEFAULT_EXTRA_PROGRAMS, HOST_CHECKS, HostCheck, SvmCheck, SvmPolicy, SvmVerified,
-    TransactionDecodeFailure, verify_exact_svm,
+    TransactionDecodeFailure,
 };
+pub use scheme::upto_permit2::UptoOptions;
 pub use settle_response::SettleResponse;
+pub use verifier::{AnyVerified, PaymentKind, Verified, Verifier};
 
 /// The x402 protocol version, the `x402Version` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -45,13 +45,18 @@ pub struct VerifyPolicy {
     pub accepted: AcceptedMatch,
 }
 
+impl VerifyPolicy {
+    /// The reference facilitator's policy with on-chain-strict signatures.
+    pub const DEFAULT: Self = Self {
+        amount: AmountRule::Exact,
+        signature: SignaturePolicy::Strict,
+        valid_before_slack: 6,
+        accepted: AcceptedMatch::DeepEqual,
+    };
+}
+
 impl Default for VerifyPolicy {
     fn default() -> Self {
-        Self {
-            amount: AmountRule::Exact,
-            signature: SignaturePolicy::Strict,
-            valid_before_slack: 6,
-            accepted: AcceptedMatch::DeepEqual,
-        }
+        Self::DEFAULT
     }
 }

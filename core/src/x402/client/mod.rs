@@ -17,7 +17,7 @@
 //! ```
 //! use pay402::evm::{Address, PrivateKey};
 //! use pay402::x402::client::{select, PayerPolicy, PaymentDraft};
-//! use pay402::x402::{header, verify_payment_header, Network, PaymentRequired, VerifyPolicy};
+//! use pay402::x402::{header, Network, PaymentRequired, Verifier};
 //! use pay402::U256;
 //!
 //! // The 402 of x402.md §3.3 (decoded PAYMENT-REQUIRED).
@@ -41,7 +41,8 @@
 //! // What the server's facilitator will check:
 //! let offer = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
 //! let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
-//! let verified = verify_payment_header(offer, value.as_bytes(), &mut buf, now, &VerifyPolicy::default())?;
+//! let verified = Verifier::default().verify_header(offer, value.as_bytes(), &mut buf, now)?;
+//! let verified = verified.evm().ok_or("not an EVM payment")?;
 //! assert_eq!(verified.payer, key.address());
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```

@@ -1,6 +1,6 @@
 //! Verification of an EVM payment with Permit2 — `exact` with `extra.assetTransferMethod:
 //! "permit2"`, and `upto` — against one `PaymentRequirements` (x402.md §9.3, §12), offline and
-//! pure. [`crate::x402::verify_payment`] dispatches here when the scheme payload carries
+//! pure. [`crate::x402::Verifier`] dispatches here when the scheme payload carries
 //! `permit2Authorization`.
 //!
 //! Checks, in order (the first failure is the verdict):
@@ -32,7 +32,7 @@
 //! **`upto` amounts.** `requirements` are always the *offered* requirements (what `accepted`
 //! echoes): at verify time the signed maximum must match them as for `exact` (the reference
 //! compares `permitted.amount == requirements.amount`). The actual charge at settle time is
-//! [`VerifyInput::settle_amount`], which must not exceed the signed maximum; it becomes
+//! [`UptoOptions::settle_amount`], which must not exceed the signed maximum; it becomes
 //! [`Verified::amount`]. (The reference resource server instead rewrites `requirements.amount`
 //! to the charge and its facilitator then skips the amount check; a host holding such
 //! rewritten requirements passes the offered ones plus the charge as `settle_amount`.)
@@ -57,19 +57,21 @@ use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use crate::x402::policy::{AmountRule, VerifyPolicy};
 use crate::x402::scheme::exact_eip3009::payload::ReplayKey;
-use crate::x402::scheme::exact_eip3009::verify::{
-    PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
-    parse_address, resolve_network,
+use crate::x402::scheme::upto_permit2::UptoOptions;
+use crate::x402::scheme::{
+    SignatureCheck, accepted_matches, check_eoa_signature, parse_address, resolve_network,
 };
+use crate::x402::verifier::{PaymentKind, Verified};
 use crate::x402::{X402Version, field};
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
 pub(crate) fn verify_permit2(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
-    input: &VerifyInput,
+    now: u64,
+    policy: &VerifyPolicy,
+    upto: &UptoOptions,
 ) -> Result<Verified, VerifyError> {
-    let policy = &input.policy;
     // 1. version
     if payment.version() != requirements.version() {
         return Err(VerifyError::InvalidX402Version);
@@ -114,17 +116,17 @@ pub(crate) fn verify_permit2(
     }
     // 10. facilitator (upto)
     if let Some(facilitator) = message.witness.facilitator()
-        && input.facilitator != Some(facilitator)
+        && upto.facilitator != Some(facilitator)
     {
         return Err(VerifyError::UptoFacilitatorMismatch);
     }
     // 11, 12. time window
     let earliest_deadline =
-        U256::from_u128(u128::from(input.now) + u128::from(policy.valid_before_slack));
+        U256::from_u128(u128::from(now) + u128::from(policy.valid_before_slack));
     if message.deadline < earliest_deadline {
         return Err(VerifyError::Permit2DeadlineExpired);
     }
-    if message.witness.valid_after() > U256::from_u64(input.now) {
+    if message.witness.valid_after() > U256::from_u64(now) {
         return Err(VerifyError::Permit2NotYetValid);
     }
     // 13. amount
@@ -146,7 +148,7 @@ pub(crate) fn verify_permit2(
     // 15. signature
     check_signature(&payload, &message.digest(&permit2_domain(chain_id)), policy)?;
     // 16. settle amount (upto)
-    let amount = match (kind, input.settle_amount) {
+    let amount = match (kind, upto.settle_amount) {
         (PaymentKind::UptoPermit2, Some(charge)) if charge > signed => {
             return Err(VerifyError::UptoSettlementExceedsAmount);
         }

@@ -12,7 +12,7 @@ use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::scheme::exact_eip3009::draft::quoted;
 use crate::x402::scheme::exact_eip3009::signed::write_envelope;
-use crate::x402::scheme::exact_eip3009::verify::resolve_network;
+use crate::x402::scheme::resolve_network;
 
 /// Writes the payment header for `accepts[index]` of `required` with the built transaction into
 /// `out`, and returns it; `scratch` receives the JSON on the way (neither is left half-written on
@@ -25,7 +25,7 @@ use crate::x402::scheme::exact_eip3009::verify::resolve_network;
 /// ```
 /// use pay402::svm::{build_transfer, PayerKey, Pubkey, TransferParams, TOKEN_PROGRAM_ID};
 /// use pay402::x402::client::write_svm_payment_header;
-/// use pay402::x402::{verify_any_payment_header, PaymentRequired, SvmPolicy, VerifyInput};
+/// use pay402::x402::{PaymentRequired, Verifier};
 ///
 /// let fee_payer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
 /// let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"; // USDC devnet
@@ -55,7 +55,7 @@ use crate::x402::scheme::exact_eip3009::verify::resolve_network;
 ///
 /// // What the facilitator checks offline:
 /// let mut buf = [0u8; 4096];
-/// let verified = verify_any_payment_header(entry.as_bytes(), header.as_bytes(), &mut buf, &VerifyInput::at(0), &SvmPolicy::default())?;
+/// let verified = Verifier::default().verify_header(entry.as_bytes(), header.as_bytes(), &mut buf, 0)?;
 /// # let _ = verified;
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```

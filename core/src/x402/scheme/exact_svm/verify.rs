@@ -47,7 +47,7 @@ use crate::x402::network::{Network, SolanaCluster};
 use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::PaymentRequirements;
 use crate::x402::policy::AcceptedMatch;
-use crate::x402::scheme::exact_eip3009::verify::{accepted_matches, resolve_network};
+use crate::x402::scheme::{accepted_matches, resolve_network};
 use crate::x402::{X402Version, field};
 use core::fmt;
 
@@ -338,8 +338,7 @@ impl fmt::Display for SvmCheck {
 ///
 /// ```
 /// use pay402::svm::{build_transfer, PayerKey, Pubkey, TransferParams, TOKEN_PROGRAM_ID};
-/// use pay402::x402::{PaymentPayload, PaymentRequirements};
-/// use pay402::x402::{verify_exact_svm, SvmPolicy};
+/// use pay402::x402::{PaymentPayload, PaymentRequirements, Verifier};
 /// use pay402::json::RawValue;
 ///
 /// let payer = PayerKey::from_seed(&[1; 32]);
@@ -360,7 +359,7 @@ impl fmt::Display for SvmCheck {
 /// let payment = format!(r#"{{"x402Version":1,"scheme":"exact","network":"solana","payload":{{"transaction":"{b64}"}}}}"#);
 /// let requirements = PaymentRequirements::from_json_value(RawValue::parse(requirements.as_bytes())?)?;
 /// let payment = PaymentPayload::from_json(payment.as_bytes())?;
-/// let verified = verify_exact_svm(&requirements, &payment, &SvmPolicy::default())?;
+/// let verified = Verifier::default().verify(&requirements, &payment, 0)?.svm().ok_or("not Solana")?;
 /// assert_eq!(verified.payer, payer.pubkey());
 /// assert_eq!(verified.amount, 10_000);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
@@ -369,7 +368,7 @@ impl fmt::Display for SvmCheck {
     clippy::too_many_lines,
     reason = "the checks in the reference order, numbered as in the module table"
 )]
-pub fn verify_exact_svm(
+pub(crate) fn verify_exact_svm(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
     policy: &SvmPolicy<'_>,
