@@ -11,10 +11,10 @@ use pay402::x402::client::{
     AssetTransferMethod, PayerPolicy, PaymentDraft as CoreDraft, SignedPayment as CoreSigned,
 };
 use pay402::x402::{
-    AcceptedMatch, AmountRule, DecodeError, DecodeReason, Network, PaymentKind, PaymentPayload,
-    PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse, UptoOptions,
-    Verified as CoreVerified, Verifier, VerifyError, VerifyPolicy, VerifyRequest, VerifyResponse,
-    X402Version, header,
+    AcceptedMatch, AmountRule, DecodeError, DecodeReason, EnvelopeCheck, Network, PaymentKind,
+    PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse,
+    UptoOptions, Verified as CoreVerified, Verifier, VerifyError, VerifyPolicy, VerifyRequest,
+    VerifyResponse, X402Version, header,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -286,7 +286,7 @@ pub(crate) fn verify_payment(
         let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.0.len() + 4)];
         verifier
             .verify_header(&requirements.0, &payment.0, &mut buf, now)
-            .and_then(|v| v.evm().ok_or(VerifyError::InvalidNetwork))
+            .and_then(|v| v.evm().ok_or(EnvelopeCheck::InvalidNetwork.into()))
     });
     Ok(verified(&result.py()?))
 }

@@ -37,7 +37,13 @@ pub struct X402Decoded {
 fn decode_verdict(error: DecodeError) -> Pay402Error {
     let reason = error.to_string();
     match Pay402Error::from(VerifyError::from_payload(error)) {
-        Pay402Error::X402 { code, .. } => Pay402Error::X402 { code, reason },
+        Pay402Error::X402 {
+            code, detail_code, ..
+        } => Pay402Error::X402 {
+            code,
+            reason,
+            detail_code,
+        },
         other => other,
     }
 }

@@ -10,7 +10,7 @@ pub type JsResult<T> = Result<T, JsValue>;
 
 /// An `Error` named `name` with the core error's message and `code`, and `detailCode` when given.
 pub(crate) fn core_error(name: &str, e: &impl ErrorCode, detail: Option<&str>) -> JsValue {
-    coded(name, &e.to_string(), e.code(), detail)
+    coded(name, &e.to_string(), e.code(), detail.or(e.detail_code()))
 }
 
 /// An `Error` with an explicit name, message, code and optional detail code.

@@ -16,13 +16,13 @@ use pay402::x402::client::{
 use pay402::x402::sign_permit2_payload;
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
-    PaymentRequirements, SettleResponse, SignatureFailure, UptoOptions, Verified, Verifier,
-    VerifyError, VerifyPolicy, header,
+    PaymentRequirements, SettleResponse, UptoOptions, Verified, Verifier, VerifyError,
+    VerifyPolicy, header,
 };
 #[cfg(feature = "svm")]
-use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified};
+use pay402::x402::{AnyVerified, SvmPolicy, SvmVerified};
 #[cfg(feature = "svm")]
-use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
+use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -135,31 +135,9 @@ fn decode_error(e: &DecodeError) -> JsValue {
     crate::errors::coded(NAME, &e.to_string(), verdict.code(), Some(e.code()))
 }
 
-fn signature_detail(f: &SignatureFailure) -> &'static str {
-    match f {
-        SignatureFailure::Malformed(e) => e.code(),
-        SignatureFailure::WrongSigner { .. } => "wrong_signer",
-        SignatureFailure::NotEoa => "not_eoa",
-    }
-}
-
+/// A verdict, with the core's detail code (`detailCode`) of its nested cause.
 fn verify_error(e: &VerifyError) -> JsValue {
-    let detail = match e {
-        VerifyError::InvalidPayload(d) | VerifyError::InvalidPaymentRequirements(d) => {
-            Some(d.code())
-        }
-        VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => Some(signature_detail(f)),
-        #[cfg(feature = "svm")]
-        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(d))) => {
-            Some(d.code())
-        }
-        #[cfg(feature = "svm")]
-        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(d))) => {
-            Some(d.code())
-        }
-        _ => None,
-    };
-    core_error(NAME, e, detail)
+    core_error(NAME, e, None)
 }
 
 pub(crate) fn client_error(e: &ClientError) -> JsValue {
@@ -425,7 +403,10 @@ fn verify_header(
 ) -> JsResult<JsValue> {
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
         base.verify_header(requirements.as_bytes(), payment.as_bytes(), buf, now)
-            .and_then(|v| v.evm().ok_or(VerifyError::InvalidNetwork))
+            .and_then(|v| {
+                v.evm()
+                    .ok_or(pay402::x402::EnvelopeCheck::InvalidNetwork.into())
+            })
     })
     .map_err(|e| verify_error(&e))?;
     Ok(verified_js(&verified))

@@ -48,7 +48,10 @@ pub mod scheme;
 pub mod settle_response;
 pub mod verifier;
 
-pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
+pub use error::{
+    DecodeError, DecodeReason, Eip3009Check, EnvelopeCheck, Permit2Check, ReasonDialect,
+    SignatureFailure, TransferCheck, UptoCheck, VerifyError,
+};
 pub use facilitator::{
     SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse,
 };

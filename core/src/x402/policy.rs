@@ -4,6 +4,7 @@ use crate::evm::SignaturePolicy;
 
 /// How the signed value is compared with the required amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AmountRule {
     /// `value == amount`: the v2 spec and the current reference facilitators (default).
     #[default]
@@ -14,6 +15,7 @@ pub enum AmountRule {
 
 /// How v2 `accepted` is compared with the offered requirements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AcceptedMatch {
     /// JSON value equality, key order irrelevant, strings compared exactly (case-sensitive
     /// addresses): the TypeScript resource server's `deepEqual` (default).

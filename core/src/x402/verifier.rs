@@ -19,7 +19,7 @@
 //! [`scheme::exact_eip3009::verify`]: super::scheme::exact_eip3009::verify
 
 use super::X402Version;
-use super::error::{DecodeError, DecodeReason, VerifyError};
+use super::error::{DecodeError, DecodeReason, EnvelopeCheck, VerifyError};
 use super::network::Network;
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::PaymentRequirements;
@@ -118,7 +118,10 @@ impl Verifier<'_> {
         if let Some(Network::Solana(_)) =
             resolve_network(requirements.network(), requirements.version())
         {
-            let svm = self.svm.as_ref().ok_or(VerifyError::InvalidNetwork)?;
+            let svm = self
+                .svm
+                .as_ref()
+                .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
             return verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm);
         }
         let verified = if PayloadKind::of(&payment.payload()) == PayloadKind::Permit2 {

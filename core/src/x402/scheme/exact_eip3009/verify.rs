@@ -31,7 +31,9 @@ use super::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 use crate::evm::Eip712Domain;
 use crate::json::RawValue;
 use crate::u256::U256;
-use crate::x402::error::{DecodeError, DecodeReason, VerifyError};
+use crate::x402::error::{
+    DecodeError, DecodeReason, Eip3009Check, EnvelopeCheck, TransferCheck, VerifyError,
+};
 use crate::x402::field;
 use crate::x402::network::Network;
 use crate::x402::payment_payload::PaymentPayload;
@@ -45,6 +47,11 @@ use crate::x402::verifier::{PaymentKind, Verified};
 /// Longest EIP-712 domain `name`/`version` the verifier decodes, in bytes.
 const DOMAIN_TEXT_CAP: usize = 256;
 
+/// The verdict of a failed transfer check, in this scheme's codes.
+fn transfer(check: TransferCheck) -> VerifyError {
+    VerifyError::Eip3009(Eip3009Check::Transfer(check))
+}
+
 /// The EIP-3009 checks of the module table.
 pub(crate) fn verify_eip3009(
     requirements: &PaymentRequirements<'_>,
@@ -54,38 +61,40 @@ pub(crate) fn verify_eip3009(
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
-        return Err(VerifyError::InvalidX402Version);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidX402Version));
     }
     // 2. network of the requirements
     let network = resolve_network(requirements.network(), requirements.version())
-        .ok_or(VerifyError::InvalidNetwork)?;
+        .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
     let Network::Eip155 { chain_id } = network else {
-        return Err(VerifyError::InvalidNetwork);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme payload
     let exact = decode_exact_payload(&payment.payload())?;
     let authorization = &exact.authorization;
     // 4. scheme
     if !payment.scheme().eq_str("exact") || !requirements.scheme().eq_str("exact") {
-        return Err(VerifyError::Scheme);
+        return Err(VerifyError::Eip3009(Eip3009Check::Scheme));
     }
     // 5. EIP-712 domain from extra
     let mut name_buf = [0u8; DOMAIN_TEXT_CAP];
     let mut version_buf = [0u8; DOMAIN_TEXT_CAP];
     let extra = requirements
         .extra()
-        .ok_or(VerifyError::MissingEip712Domain)?;
+        .ok_or(VerifyError::Eip3009(Eip3009Check::MissingEip712Domain))?;
     let name = domain_text(&extra, "name", &mut name_buf)?;
     let version = domain_text(&extra, "version", &mut version_buf)?;
     // 6. network equality
     if payment.network() != requirements.network() {
-        return Err(VerifyError::NetworkMismatch);
+        return Err(VerifyError::Envelope(EnvelopeCheck::NetworkMismatch));
     }
     // 7. v2 accepted
     if let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements)
         && !accepted_matches(&p.accepted, r, policy.accepted)
     {
-        return Err(VerifyError::AcceptedRequirementsMismatch);
+        return Err(VerifyError::Envelope(
+            EnvelopeCheck::AcceptedRequirementsMismatch,
+        ));
     }
     // 8. signature
     let asset =
@@ -101,15 +110,15 @@ pub(crate) fn verify_eip3009(
     check_signature(&exact, &authorization.digest(&domain), policy)?;
     // 9. recipient
     if parse_address(requirements.pay_to()) != Some(authorization.to) {
-        return Err(VerifyError::RecipientMismatch);
+        return Err(transfer(TransferCheck::RecipientMismatch));
     }
     // 10, 11. time window
     let earliest_expiry = U256::from_u128(u128::from(now) + u128::from(policy.valid_before_slack));
     if authorization.valid_before < earliest_expiry {
-        return Err(VerifyError::ValidBefore);
+        return Err(transfer(TransferCheck::Expired));
     }
     if authorization.valid_after > U256::from_u64(now) {
-        return Err(VerifyError::ValidAfter);
+        return Err(transfer(TransferCheck::NotYetValid));
     }
     // 12. amount
     let required = requirements.amount();
@@ -118,7 +127,7 @@ pub(crate) fn verify_eip3009(
         AmountRule::AtLeast => authorization.value >= required,
     };
     if !amount_ok {
-        return Err(VerifyError::ValueMismatch);
+        return Err(transfer(TransferCheck::AmountMismatch));
     }
     Ok(Verified {
         x402_version: payment.version(),
@@ -145,7 +154,7 @@ fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a
         }
         // Permit2 payloads never get here (the `Verifier` dispatches them first).
         PayloadKind::Permit2 | PayloadKind::SolanaTransaction => {
-            Err(VerifyError::UnsupportedPayloadType)
+            Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
         }
         PayloadKind::Unknown => Err(VerifyError::InvalidPayload(
             DecodeError::new("authorization", DecodeReason::MissingField).within("payload"),
@@ -161,9 +170,9 @@ fn domain_text<'a: 'b, 'b>(
 ) -> Result<&'b str, VerifyError> {
     let text = field::member(extra, key)
         .and_then(|v| v.as_str())
-        .ok_or(VerifyError::MissingEip712Domain)?;
+        .ok_or(VerifyError::Eip3009(Eip3009Check::MissingEip712Domain))?;
     match field::str_text(&text, buf) {
-        Some("") => Err(VerifyError::MissingEip712Domain),
+        Some("") => Err(VerifyError::Eip3009(Eip3009Check::MissingEip712Domain)),
         Some(text) => Ok(text),
         None => Err(VerifyError::InvalidPaymentRequirements(
             DecodeError::new(key, DecodeReason::InvalidValue).within("extra"),
@@ -184,6 +193,6 @@ fn check_signature(
     )
     .map_err(|e| match e {
         SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
-        SignatureCheck::Failed(f) => VerifyError::Signature(f),
+        SignatureCheck::Failed(f) => transfer(TransferCheck::Signature(f)),
     })
 }

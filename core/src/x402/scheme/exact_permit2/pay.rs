@@ -51,6 +51,7 @@ pub fn sign_permit2_payload(
 
 /// Why a Permit2 payment could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Permit2SignError {
     /// Permit2 payments exist only in x402 v2 (`unsupported_x402_version`).
     UnsupportedVersion,
@@ -76,6 +77,14 @@ impl ErrorCode for Permit2SignError {
             Self::MissingFacilitatorAddress => "missing_facilitator_address",
             Self::InvalidRequirements(_) => "invalid_payment_requirements",
             Self::BufferTooSmall(e) => e.code(),
+        }
+    }
+
+    /// The decoder's code of an invalid requirement field.
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidRequirements(e) => Some(e.code()),
+            _ => None,
         }
     }
 }

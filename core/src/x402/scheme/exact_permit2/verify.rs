@@ -51,7 +51,9 @@ use crate::evm::permit2::{
     permit2_domain,
 };
 use crate::u256::U256;
-use crate::x402::error::{DecodeError, DecodeReason, VerifyError};
+use crate::x402::error::{
+    DecodeError, DecodeReason, EnvelopeCheck, Permit2Check, TransferCheck, UptoCheck, VerifyError,
+};
 use crate::x402::network::Network;
 use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
@@ -64,6 +66,11 @@ use crate::x402::scheme::{
 use crate::x402::verifier::{PaymentKind, Verified};
 use crate::x402::{X402Version, field};
 
+/// The verdict of a failed transfer check, in Permit2's codes.
+fn transfer(check: TransferCheck) -> VerifyError {
+    VerifyError::Permit2(Permit2Check::Transfer(check))
+}
+
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
 pub(crate) fn verify_permit2(
     requirements: &PaymentRequirements<'_>,
@@ -74,13 +81,13 @@ pub(crate) fn verify_permit2(
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
-        return Err(VerifyError::InvalidX402Version);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidX402Version));
     }
     // 2. network of the requirements
     let network = resolve_network(requirements.network(), requirements.version())
-        .ok_or(VerifyError::InvalidNetwork)?;
+        .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
     let Network::Eip155 { chain_id } = network else {
-        return Err(VerifyError::InvalidNetwork);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme payload
     let payload = ExactPermit2Payload::from_json_value(payment.payload())
@@ -88,7 +95,7 @@ pub(crate) fn verify_permit2(
     let authorization = &payload.authorization;
     // 4. scheme (v1 is EIP-3009 only)
     let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements) else {
-        return Err(VerifyError::UnsupportedPayloadType);
+        return Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType));
     };
     let (kind, shape, proxy) = scheme_of(&p.accepted, r)?;
     // 5. the message in the scheme's shape
@@ -100,34 +107,36 @@ pub(crate) fn verify_permit2(
     })?;
     // 6. network equality
     if p.accepted.network != r.network {
-        return Err(VerifyError::NetworkMismatch);
+        return Err(VerifyError::Envelope(EnvelopeCheck::NetworkMismatch));
     }
     // 7. accepted
     if !accepted_matches(&p.accepted, r, policy.accepted) {
-        return Err(VerifyError::AcceptedRequirementsMismatch);
+        return Err(VerifyError::Envelope(
+            EnvelopeCheck::AcceptedRequirementsMismatch,
+        ));
     }
     // 8. spender
     if message.spender != proxy {
-        return Err(VerifyError::Permit2Spender);
+        return Err(VerifyError::Permit2(Permit2Check::Spender));
     }
     // 9. recipient
     if parse_address(r.pay_to) != Some(message.witness.to()) {
-        return Err(VerifyError::Permit2RecipientMismatch);
+        return Err(transfer(TransferCheck::RecipientMismatch));
     }
     // 10. facilitator (upto)
     if let Some(facilitator) = message.witness.facilitator()
         && upto.facilitator != Some(facilitator)
     {
-        return Err(VerifyError::UptoFacilitatorMismatch);
+        return Err(VerifyError::Upto(UptoCheck::FacilitatorMismatch));
     }
     // 11, 12. time window
     let earliest_deadline =
         U256::from_u128(u128::from(now) + u128::from(policy.valid_before_slack));
     if message.deadline < earliest_deadline {
-        return Err(VerifyError::Permit2DeadlineExpired);
+        return Err(transfer(TransferCheck::Expired));
     }
     if message.witness.valid_after() > U256::from_u64(now) {
-        return Err(VerifyError::Permit2NotYetValid);
+        return Err(transfer(TransferCheck::NotYetValid));
     }
     // 13. amount
     let signed = message.permitted.amount;
@@ -136,21 +145,21 @@ pub(crate) fn verify_permit2(
         AmountRule::AtLeast => signed >= r.amount,
     };
     if !amount_ok {
-        return Err(VerifyError::Permit2AmountMismatch);
+        return Err(transfer(TransferCheck::AmountMismatch));
     }
     // 14. token
     let asset = parse_address(r.asset).ok_or(VerifyError::InvalidPaymentRequirements(
         DecodeError::new("asset", DecodeReason::InvalidValue),
     ))?;
     if message.permitted.token != asset {
-        return Err(VerifyError::Permit2TokenMismatch);
+        return Err(VerifyError::Permit2(Permit2Check::TokenMismatch));
     }
     // 15. signature
     check_signature(&payload, &message.digest(&permit2_domain(chain_id)), policy)?;
     // 16. settle amount (upto)
     let amount = match (kind, upto.settle_amount) {
         (PaymentKind::UptoPermit2, Some(charge)) if charge > signed => {
-            return Err(VerifyError::UptoSettlementExceedsAmount);
+            return Err(VerifyError::Upto(UptoCheck::SettlementExceedsAmount));
         }
         (PaymentKind::UptoPermit2, Some(charge)) => charge,
         _ => signed,
@@ -192,7 +201,7 @@ fn scheme_of(
                 X402_EXACT_PERMIT2_PROXY,
             ))
         } else {
-            Err(VerifyError::UnsupportedPayloadType)
+            Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
         }
     } else if offered.scheme.eq_str("upto") && accepted.scheme.eq_str("upto") {
         Ok((
@@ -201,7 +210,7 @@ fn scheme_of(
             X402_UPTO_PERMIT2_PROXY,
         ))
     } else {
-        Err(VerifyError::UnsupportedPayloadType)
+        Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
     }
 }
 
@@ -219,6 +228,6 @@ fn check_signature(
     )
     .map_err(|e| match e {
         SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
-        SignatureCheck::Failed(f) => VerifyError::Permit2Signature(f),
+        SignatureCheck::Failed(f) => transfer(TransferCheck::Signature(f)),
     })
 }

@@ -42,7 +42,7 @@ use crate::svm::transaction::{
     Instruction, MAX_TRANSACTION_LEN, Message, Transaction, TransactionError,
 };
 use crate::u256::U256;
-use crate::x402::error::{DecodeError, DecodeReason, VerifyError};
+use crate::x402::error::{DecodeError, DecodeReason, EnvelopeCheck, VerifyError};
 use crate::x402::network::{Network, SolanaCluster};
 use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::PaymentRequirements;
@@ -151,6 +151,7 @@ pub struct SvmVerified {
 
 /// Why a transaction could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransactionDecodeFailure {
     /// `payload.transaction` is not base64 (or longer than a packet).
     Base64(Base64Error),
@@ -160,6 +161,7 @@ pub enum TransactionDecodeFailure {
 
 /// A failed Solana check; the code is the reference facilitator's string (module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SvmCheck {
     /// Not `exact`.
     UnsupportedScheme,
@@ -376,13 +378,13 @@ pub(crate) fn verify_exact_svm(
     let svm = VerifyError::Svm;
     // 1. version
     if payment.version() != requirements.version() {
-        return Err(VerifyError::InvalidX402Version);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidX402Version));
     }
     // 2. network
     let Some(Network::Solana(cluster)) =
         resolve_network(requirements.network(), requirements.version())
     else {
-        return Err(VerifyError::InvalidNetwork);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme
     if !payment.scheme().eq_str("exact") || !requirements.scheme().eq_str("exact") {
@@ -396,7 +398,9 @@ pub(crate) fn verify_exact_svm(
     if let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements)
         && !accepted_matches(&p.accepted, r, policy.accepted)
     {
-        return Err(VerifyError::AcceptedRequirementsMismatch);
+        return Err(VerifyError::Envelope(
+            EnvelopeCheck::AcceptedRequirementsMismatch,
+        ));
     }
     // 6. fee payer
     let extra = requirements.extra();
@@ -593,6 +597,15 @@ fn pubkey_field(text: JsonStr<'_>, name: &'static str) -> Result<Pubkey, VerifyE
 impl ErrorCode for SvmCheck {
     fn code(&self) -> &'static str {
         SvmCheck::code(self)
+    }
+
+    /// The base64 or transaction code of an undecodable transaction.
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Undecodable(TransactionDecodeFailure::Base64(e)) => Some(e.code()),
+            Self::Undecodable(TransactionDecodeFailure::Transaction(e)) => Some(e.code()),
+            _ => None,
+        }
     }
 }
 
