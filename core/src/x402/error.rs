@@ -3,7 +3,7 @@
 //! [`DecodeError`] says precisely what was wrong with an x402 header or body and in which field;
 //! its code is the code of the underlying problem (`base64_invalid_character`, `json_syntax`,
 //! `missing_field`, `u256_overflow`, …). [`VerifyError`] is the verdict of a check; its codes are
-//! the reference TypeScript facilitator's strings (VECTORS.md), and
+//! the reference TypeScript facilitator's strings, and
 //! [`VerifyError::reason`] maps it to the strings of the other implementations.
 
 use crate::base64::Base64Error;

@@ -26,8 +26,10 @@
 //! | `upto` on EVM with Permit2 | [`scheme::upto_permit2`] (shares the Permit2 code) |
 //! | `exact` on Solana | [`scheme::exact_svm`] |
 //!
-//! The payer's choices (select an offer, sign through the scheme, read the receipt) are
-//! [`client`]; the verifier's choices are [`policy`]; the errors are [`error`].
+//! Verification has one entry point, [`Verifier`] ([`verifier`]): its policy ([`policy`]) and
+//! scheme options, `verify` and `verify_header`. The payer's side (select an offer, sign
+//! through the scheme, read the receipt) is [`client`]. Errors ([`error`]) are nested by
+//! cause: the envelope, then one check enum per scheme.
 //!
 //! Decoding borrows from the input (header values are base64-decoded into a caller buffer);
 //! encoding writes canonical compact JSON in the spec's key order into a caller buffer.

@@ -1,4 +1,5 @@
-//! Verification policy: every choice where x402 implementations differ (x402.md §13).
+//! Verification policy: every choice where x402 implementations differ (the reference SDKs,
+//! <https://github.com/coinbase/x402>, and x402-rs, <https://github.com/x402-rs/x402-rs>).
 
 use crate::evm::SignaturePolicy;
 

@@ -1,4 +1,4 @@
-//! Building the EIP-3009 authorization a payment signs (x402.md §5.3) and presenting it to a
+//! Building the EIP-3009 authorization a payment signs (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>) and presenting it to a
 //! signer: its EIP-712 digest, or the `eth_signTypedData_v4` JSON for an external wallet.
 
 use super::signed::SignedPayment;
@@ -15,7 +15,7 @@ use crate::x402::resource_info::ResourceInfo;
 use crate::x402::{X402Version, field};
 
 /// The `types` member of the `eth_signTypedData_v4` request: the 4-field domain and
-/// `TransferWithAuthorization` (x402.md §5.2), in viem's field order.
+/// `TransferWithAuthorization` (x402 v2 specification §6.1.1), in viem's field order.
 const TYPED_DATA_TYPES: &str = concat!(
     r#"{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},"#,
     r#"{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"#,
@@ -59,7 +59,7 @@ pub struct PaymentDraft<'a> {
 
 impl<'a> PaymentDraft<'a> {
     /// Builds the payment for `accepts[index]` of `required`, paid by `payer` at `now` (unix
-    /// seconds) with the caller's 32 random `nonce` bytes (x402.md §5.3, VECTORS.md
+    /// seconds) with the caller's 32 random `nonce` bytes (the reference client; the vectors'
     /// `x402.sign`):
     ///
     /// | field | value |

@@ -25,6 +25,9 @@
 //! [`Verified`] result carries the [`ReplayKey`] to record.
 //!
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
+//! [`AcceptedMatch`]: crate::x402::AcceptedMatch
+//! [`AmountRule`]: crate::x402::AmountRule
+//! [`ReplayKey`]: crate::x402::ReplayKey
 //! [`Verified`]: crate::x402::Verified
 
 use super::payload::{ExactEvmPayload, PayloadKind, ReplayKey};

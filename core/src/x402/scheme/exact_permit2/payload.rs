@@ -1,4 +1,4 @@
-//! The EVM scheme payload with Permit2 (x402.md §9.1), used by `exact` with
+//! The EVM scheme payload with Permit2 (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>), used by `exact` with
 //! `extra.assetTransferMethod: "permit2"` and by `upto`:
 //! `{signature, permit2Authorization: {from, permitted: {token, amount}, spender, nonce, deadline,
 //! witness: {to, validAfter[, facilitator]}}}`.
@@ -18,7 +18,7 @@
 //! use pay402::json::RawValue;
 //! use pay402::writer::write_all;
 //!
-//! // The x402 spec's Permit2 payload (x402.md §9.1; its signature is a placeholder).
+//! // The Permit2 payload of the `exact` EVM scheme spec (its signature is a placeholder).
 //! let json = br#"{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"33247007178036348590600198031289925668252061821958005840077069883511451257277","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"1740672089"}}}"#;
 //! let payload = ExactPermit2Payload::from_json_value(RawValue::parse(json)?)?;
 //! assert_eq!(payload.authorization.permit.deadline.to_u64(), Some(1_740_672_154));

@@ -1,5 +1,6 @@
 //! Verification of an EVM payment with Permit2 — `exact` with `extra.assetTransferMethod:
-//! "permit2"`, and `upto` — against one `PaymentRequirements` (x402.md §9.3, §12), offline and
+//! "permit2"`, <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>, and `upto`,
+//! <https://github.com/coinbase/x402/blob/main/specs/schemes/upto/scheme_upto_evm.md> — against one `PaymentRequirements`, offline and
 //! pure. [`crate::x402::Verifier`] dispatches here when the scheme payload carries
 //! `permit2Authorization`.
 //!
@@ -42,7 +43,7 @@
 //! Permit2 contract and `(owner, nonce)`, the key Permit2 itself enforces.
 //!
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
-//! [`AcceptedMatch`]: super::policy::AcceptedMatch
+//! [`AcceptedMatch`]: crate::x402::AcceptedMatch
 
 use super::payload::ExactPermit2Payload;
 use crate::evm::Address;

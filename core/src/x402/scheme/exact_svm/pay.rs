@@ -1,7 +1,7 @@
 //! The paying side of x402 `exact` on Solana: the partially signed transaction that
 //! [`crate::svm::build_transfer`] builds, carried as the scheme payload
 //! `{"transaction":"<base64 wire transaction>"}` in `X-PAYMENT` / `PAYMENT-SIGNATURE`
-//! (x402.md §11.1). The facilitator adds the fee payer's signature and submits it.
+//! (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>). The facilitator adds the fee payer's signature and submits it.
 
 use crate::json::ObjectWriter;
 use crate::svm::Transaction;

@@ -1,4 +1,4 @@
-//! Offline verification of an x402 `exact` payment on Solana (x402.md §11.3, §11.4): the
+//! Offline verification of an x402 `exact` payment on Solana (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>): the
 //! reference facilitator's checks in its order, without the ones that need RPC, plus ed25519
 //! verification of every present signature.
 //!
@@ -100,7 +100,7 @@ impl Default for SvmPolicy<'static> {
     }
 }
 
-/// What the facilitator must still check on chain before settling (x402.md §11.4).
+/// What the facilitator must still check on chain before settling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HostCheck {
     /// The recent blockhash is still valid.

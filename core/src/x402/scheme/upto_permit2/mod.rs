@@ -1,5 +1,5 @@
 //! `upto` on EVM with Permit2
-//! (<https://github.com/coinbase/x402/tree/main/specs/schemes/upto>): the
+//! (<https://github.com/coinbase/x402/blob/main/specs/schemes/upto/scheme_upto_evm.md>): the
 //! payer signs a maximum, the facilitator settles the actual charge up to it.
 //!
 //! The scheme payload is the Permit2 payload of [`super::exact_permit2`] with
