@@ -462,25 +462,6 @@ impl TransferCheck {
             _ => None,
         }
     }
-
-    /// What failed, with `what` naming the signed object (`authorization`,
-    /// `permit2Authorization`).
-    fn describe(&self, f: &mut fmt::Formatter<'_>, what: &str) -> fmt::Result {
-        match self {
-            Self::Signature(failure) => write!(f, "{what}: {failure}"),
-            Self::RecipientMismatch => {
-                write!(f, "{what}: the recipient is not the requirements' payTo")
-            }
-            Self::Expired => write!(f, "{what}: expires too soon or has expired"),
-            Self::NotYetValid => write!(f, "{what}: not valid yet (validAfter)"),
-            Self::AmountMismatch => {
-                write!(
-                    f,
-                    "{what}: the signed amount does not match the required amount"
-                )
-            }
-        }
-    }
 }
 
 impl ErrorCode for EnvelopeCheck {
@@ -607,7 +588,32 @@ impl fmt::Display for Eip3009Check {
             Self::MissingEip712Domain => f.write_str(
                 "requirements.extra must carry the token's EIP-712 `name` and `version`",
             ),
-            Self::Transfer(t) => t.describe(f, "authorization"),
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::Malformed(e))) => {
+                write!(f, "signature rejected: {e}")
+            }
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::WrongSigner {
+                recovered,
+            })) => {
+                write!(
+                    f,
+                    "signature was made by {recovered}, not by authorization.from"
+                )
+            }
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::NotEoa)) => f.write_str(
+                "signature is not a 65-byte EOA signature (smart wallets need an on-chain check)",
+            ),
+            Self::Transfer(TransferCheck::RecipientMismatch) => {
+                f.write_str("authorization.to is not the requirements' payTo")
+            }
+            Self::Transfer(TransferCheck::Expired) => {
+                f.write_str("authorization expires too soon (validBefore)")
+            }
+            Self::Transfer(TransferCheck::NotYetValid) => {
+                f.write_str("authorization is not valid yet (validAfter)")
+            }
+            Self::Transfer(TransferCheck::AmountMismatch) => {
+                f.write_str("authorization value does not match the required amount")
+            }
         }
     }
 }
@@ -621,7 +627,30 @@ impl fmt::Display for Permit2Check {
             Self::TokenMismatch => {
                 f.write_str("permit2Authorization.permitted.token is not the requirements' asset")
             }
-            Self::Transfer(t) => t.describe(f, "permit2Authorization"),
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::Malformed(e))) => {
+                write!(f, "Permit2 signature rejected: {e}")
+            }
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::WrongSigner { recovered })) => {
+                write!(
+                    f,
+                    "Permit2 signature was made by {recovered}, not by permit2Authorization.from"
+                )
+            }
+            Self::Transfer(TransferCheck::Signature(SignatureFailure::NotEoa)) => f.write_str(
+                "Permit2 signature is not a 65-byte EOA signature (smart wallets need an on-chain check)",
+            ),
+            Self::Transfer(TransferCheck::RecipientMismatch) => {
+                f.write_str("permit2Authorization.witness.to is not the requirements' payTo")
+            }
+            Self::Transfer(TransferCheck::Expired) => {
+                f.write_str("permit2Authorization.deadline is too soon or past")
+            }
+            Self::Transfer(TransferCheck::NotYetValid) => {
+                f.write_str("permit2Authorization.witness.validAfter is in the future")
+            }
+            Self::Transfer(TransferCheck::AmountMismatch) => f.write_str(
+                "permit2Authorization.permitted.amount does not match the required amount",
+            ),
         }
     }
 }
@@ -688,7 +717,17 @@ impl core::error::Error for TransferCheck {
 
 impl fmt::Display for TransferCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f, "transfer authorization")
+        match self {
+            Self::Signature(failure) => write!(f, "{failure}"),
+            Self::RecipientMismatch => {
+                f.write_str("the signed recipient is not the requirements' payTo")
+            }
+            Self::Expired => f.write_str("the authorization expires too soon or has expired"),
+            Self::NotYetValid => f.write_str("the authorization is not valid yet"),
+            Self::AmountMismatch => {
+                f.write_str("the signed amount does not match the required amount")
+            }
+        }
     }
 }
 
