@@ -32,7 +32,7 @@ use pay402::evm::{
 use pay402::hex::decode_array;
 use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
-use pay402::x402::{PaymentPayload, PaymentRequired, VerifyPolicy, verify_payment_header};
+use pay402::x402::{PaymentPayload, PaymentRequired, Verifier};
 
 /// The authorization of the x402 spec's EIP-3009 example.
 fn authorization() -> TransferWithAuthorization {
@@ -98,7 +98,7 @@ fn recover(c: &mut Criterion) {
 }
 
 fn verify(c: &mut Criterion) {
-    let policy = VerifyPolicy::default();
+    let evm = Verifier::EVM;
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
     for (name, requirements, header) in [
         (
@@ -112,19 +112,17 @@ fn verify(c: &mut Criterion) {
             V2_HEADER,
         ),
     ] {
-        let verified = verify_payment_header(requirements, header, &mut buf, NOW, &policy).unwrap();
+        let verified = evm
+            .verify_header(requirements, header, &mut buf, NOW)
+            .unwrap()
+            .evm()
+            .unwrap();
         assert_eq!(verified.payer.to_string(), PAYER);
         c.bench_function(name, |b| {
             b.iter(|| {
                 black_box(
-                    verify_payment_header(
-                        black_box(requirements),
-                        black_box(header),
-                        &mut buf,
-                        NOW,
-                        &policy,
-                    )
-                    .unwrap(),
+                    evm.verify_header(black_box(requirements), black_box(header), &mut buf, NOW)
+                        .unwrap(),
                 )
             });
         });

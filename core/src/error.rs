@@ -8,6 +8,13 @@
 pub trait ErrorCode: core::fmt::Debug + core::fmt::Display {
     /// The stable `snake_case` identifier of this error, e.g. `"invalid_payload"`.
     fn code(&self) -> &'static str;
+
+    /// The stable code of the precise cause underneath, when the error nests one: e.g.
+    /// `invalid_exact_evm_signature` has `signature_wrong_signer`, `invalid_payload` has the
+    /// decoder's `u256_invalid_digit`. Bindings report it as is (`None` by default).
+    fn detail_code(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The caller's output buffer cannot hold the encoded value.

@@ -13,8 +13,8 @@
 
 use pay402::ErrorCode;
 use pay402::x402::{
-    PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
-    VerifyRequest, VerifyResponse, header, verify_payment_header,
+    PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, Verifier, VerifyRequest,
+    VerifyResponse, header,
 };
 
 /// The spec's v1 `X-PAYMENT` JSON (x402 v1 HTTP transport example) with `{{AUTH}}`-style holes for
@@ -49,12 +49,11 @@ fn required_code(json: &[u8]) -> &'static str {
 /// Verifies `payment_json` (base64-wrapped) against the spec requirements; returns the verdict code.
 fn verify_code(requirements: &str, payment_json: &str) -> &'static str {
     let mut buf = vec![0u8; 16384];
-    match verify_payment_header(
+    match Verifier::EVM.verify_header(
         requirements.as_bytes(),
         b64(payment_json.as_bytes()).as_bytes(),
         &mut buf,
         1_740_672_100,
-        &VerifyPolicy::default(),
     ) {
         Ok(_) => "ok",
         Err(e) => e.code(),
@@ -341,14 +340,14 @@ fn exact_evm_payload_catalogue() {
     // The detailed code underneath `invalid_payload` is kept on the error.
     let plus = replace(p, r#""value":"10000""#, r#""value":"+10000""#);
     let mut buf = vec![0u8; 8192];
-    let err = verify_payment_header(
-        r.as_bytes(),
-        b64(plus.as_bytes()).as_bytes(),
-        &mut buf,
-        1_740_672_100,
-        &VerifyPolicy::default(),
-    )
-    .unwrap_err();
+    let err = Verifier::EVM
+        .verify_header(
+            r.as_bytes(),
+            b64(plus.as_bytes()).as_bytes(),
+            &mut buf,
+            1_740_672_100,
+        )
+        .unwrap_err();
     match err {
         pay402::x402::VerifyError::InvalidPayload(inner) => {
             assert_eq!(inner.code(), "u256_invalid_digit");

@@ -11,9 +11,7 @@
 
 use pay402::ErrorCode;
 use pay402::json::RawValue;
-use pay402::x402::{
-    ExactPermit2Payload, PaymentPayload, PaymentRequirements, VerifyInput, verify_payment,
-};
+use pay402::x402::{ExactPermit2Payload, PaymentPayload, PaymentRequirements, Verifier};
 
 /// The Permit2 payload example of the x402 `exact` EVM scheme; its signature is the EIP-3009
 /// example's, a placeholder that does not verify.
@@ -40,7 +38,7 @@ fn verify_code(payload: &str) -> &'static str {
     let Ok(payment) = PaymentPayload::from_json(payment.as_bytes()) else {
         return "payment_undecodable";
     };
-    match verify_payment(&requirements, &payment, &VerifyInput::at(1_740_672_100)) {
+    match Verifier::default().verify(&requirements, &payment, 1_740_672_100) {
         Ok(_) => "ok",
         Err(e) => e.code(),
     }
@@ -435,6 +433,6 @@ fn an_upto_witness_without_facilitator_is_invalid_payload_for_upto() {
         PaymentRequirements::from_json_value(RawValue::parse(requirements.as_bytes()).unwrap())
             .unwrap();
     let payment = PaymentPayload::from_json(payment.as_bytes()).unwrap();
-    let verdict = verify_payment(&requirements, &payment, &VerifyInput::at(1_740_672_100));
+    let verdict = Verifier::default().verify(&requirements, &payment, 1_740_672_100);
     assert_eq!(verdict.unwrap_err().code(), "invalid_payload");
 }

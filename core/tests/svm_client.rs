@@ -10,12 +10,9 @@
 use pay402::ErrorCode;
 use pay402::base64::encode_into;
 use pay402::svm::{PayerKey, Pubkey, TOKEN_PROGRAM_ID, TransferParams, build_transfer};
+use pay402::x402::TransactionDecodeFailure;
 use pay402::x402::client::write_svm_payment_header;
-use pay402::x402::verify_svm::TransactionDecodeFailure;
-use pay402::x402::{
-    AnyVerified, PaymentPayload, PaymentRequired, SvmCheck, SvmPolicy, VerifyError, VerifyInput,
-    verify_any_payment_header,
-};
+use pay402::x402::{AnyVerified, PaymentPayload, PaymentRequired, SvmCheck, Verifier, VerifyError};
 
 const FEE_PAYER: &str = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
 const MINT: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
@@ -62,14 +59,9 @@ fn header(body: &str, index: usize, tx: &[u8]) -> Result<String, &'static str> {
 
 fn verify(entry: &str, header: &str) -> Result<AnyVerified, &'static str> {
     let mut buf = vec![0u8; 8192];
-    verify_any_payment_header(
-        entry.as_bytes(),
-        header.as_bytes(),
-        &mut buf,
-        &VerifyInput::at(0),
-        &SvmPolicy::default(),
-    )
-    .map_err(|e| e.code())
+    Verifier::default()
+        .verify_header(entry.as_bytes(), header.as_bytes(), &mut buf, 0)
+        .map_err(|e| e.code())
 }
 
 #[test]
@@ -173,15 +165,10 @@ fn transaction_base64_catalogue() {
         let mut header = vec![0u8; 8192];
         let header = encode_into(json.as_bytes(), &mut header).unwrap();
         let mut buf = vec![0u8; 8192];
-        let err = verify_any_payment_header(
-            entry.as_bytes(),
-            header.as_bytes(),
-            &mut buf,
-            &VerifyInput::at(0),
-            &SvmPolicy::default(),
-        )
-        .err()
-        .unwrap_or_else(|| panic!("{what}: accepted"));
+        let err = Verifier::default()
+            .verify_header(entry.as_bytes(), header.as_bytes(), &mut buf, 0)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
         assert_eq!(
             err.code(),
             "invalid_exact_svm_payload_transaction_could_not_be_decoded",

@@ -13,10 +13,7 @@ use pay402::evm::signature::SECP256K1_N;
 use pay402::evm::{Address, PrivateKey};
 use pay402::u256::U256;
 use pay402::x402::client::*;
-use pay402::x402::{
-    Network, PaymentPayload, PaymentRequired, VerifyPolicy, X402Version, header,
-    verify_payment_header,
-};
+use pay402::x402::{Network, PaymentPayload, PaymentRequired, Verifier, X402Version, header};
 
 const SEP_USDC: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const BASE_USDC: &str = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
@@ -209,14 +206,11 @@ fn sign_and_verify(body: &str, index: usize, requirements: &str) {
     )
     .unwrap();
     let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
-    let verified = verify_payment_header(
-        requirements.as_bytes(),
-        value.as_bytes(),
-        &mut buf,
-        NOW,
-        &VerifyPolicy::default(),
-    )
-    .unwrap();
+    let verified = Verifier::EVM
+        .verify_header(requirements.as_bytes(), value.as_bytes(), &mut buf, NOW)
+        .unwrap()
+        .evm()
+        .unwrap();
     assert_eq!(verified.payer, key().address());
     assert_eq!(verified.nonce, NONCE);
 }

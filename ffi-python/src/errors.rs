@@ -97,7 +97,7 @@ impl CoreError {
             kind,
             code: error.code(),
             message: error.to_string(),
-            detail_code: None,
+            detail_code: error.detail_code(),
             reasons: None,
         }
     }
@@ -212,25 +212,8 @@ impl IntoCore for pay402::x402::DecodeError {
 
 impl IntoCore for pay402::x402::VerifyError {
     fn into_core(self) -> CoreError {
-        use pay402::x402::verify_svm::{SvmCheck, TransactionDecodeFailure};
-        use pay402::x402::{ReasonDialect, SignatureFailure, VerifyError};
-        let detail = match &self {
-            VerifyError::InvalidPayload(e) | VerifyError::InvalidPaymentRequirements(e) => {
-                Some(e.code())
-            }
-            VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(e))) => {
-                Some(e.code())
-            }
-            VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(e))) => {
-                Some(e.code())
-            }
-            VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => match f {
-                SignatureFailure::Malformed(e) => Some(e.code()),
-                SignatureFailure::WrongSigner { .. } => Some("signature_wrong_signer"),
-                SignatureFailure::NotEoa => Some("signature_not_eoa"),
-            },
-            _ => None,
-        };
+        use pay402::x402::ReasonDialect;
+        // The detail code (`.detail_code`) is the core's `ErrorCode::detail_code`.
         let reasons = [
             ("typescript", self.reason(ReasonDialect::TypeScript)),
             ("go", self.reason(ReasonDialect::Go)),
@@ -238,13 +221,11 @@ impl IntoCore for pay402::x402::VerifyError {
             ("spec_v1", self.reason(ReasonDialect::SpecV1)),
             ("x402_rs", self.reason(ReasonDialect::X402Rs)),
         ];
-        CoreError::new(Kind::X402, &self)
-            .detail(detail)
-            .with_reasons(reasons)
+        CoreError::new(Kind::X402, &self).with_reasons(reasons)
     }
 }
 
-impl IntoCore for pay402::x402::verify_svm::SvmCheck {
+impl IntoCore for pay402::x402::SvmCheck {
     /// A failed Solana check is a verification verdict, as inside `VerifyError::Svm`.
     fn into_core(self) -> CoreError {
         pay402::x402::VerifyError::Svm(self).into_core()
@@ -253,12 +234,7 @@ impl IntoCore for pay402::x402::verify_svm::SvmCheck {
 
 impl IntoCore for pay402::x402::Permit2SignError {
     fn into_core(self) -> CoreError {
-        use pay402::x402::Permit2SignError as E;
-        let detail = match &self {
-            E::InvalidRequirements(e) => Some(e.code()),
-            _ => None,
-        };
-        CoreError::new(Kind::X402, &self).detail(detail)
+        CoreError::new(Kind::X402, &self)
     }
 }
 

@@ -10,8 +10,8 @@ use pay402::svm::{
     MEMO_PROGRAM_ID, PayerKey, Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferParams,
 };
 use pay402::x402::client::{payment_header_name, write_svm_payment_json};
-use pay402::x402::verify_svm::{HostCheck, SvmPolicy, SvmVerified as CoreSvmVerified};
-use pay402::x402::{AnyVerified, Network, PaymentRequired, VerifyInput, header};
+use pay402::x402::{AnyVerified, Network, PaymentRequired, UptoOptions, Verifier, header};
+use pay402::x402::{HostCheck, SvmPolicy, SvmVerified as CoreSvmVerified};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -131,12 +131,6 @@ pub(crate) fn verify_any_payment(
     max_instructions: usize,
 ) -> PyResult<Py<PyAny>> {
     let policy = verify_policy(amount, signature, valid_before_slack, accepted)?;
-    let input = VerifyInput {
-        now,
-        policy,
-        settle_amount: settle_amount.map(|a| a.0),
-        facilitator: facilitator.map(|a| a.0),
-    };
     let fee_payers: Vec<Pubkey> = fee_payers.unwrap_or_default().iter().map(|k| k.0).collect();
     let svm = SvmPolicy {
         fee_payers: &fee_payers,
@@ -148,7 +142,15 @@ pub(crate) fn verify_any_payment(
     };
     let result = py.detach(|| {
         let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.0.len() + 4)];
-        pay402::x402::verify_any_payment_header(&requirements.0, &payment.0, &mut buf, &input, &svm)
+        let verifier = Verifier {
+            policy,
+            svm: Some(svm),
+            upto: UptoOptions {
+                settle_amount: settle_amount.map(|a| a.0),
+                facilitator: facilitator.map(|a| a.0),
+            },
+        };
+        verifier.verify_header(&requirements.0, &payment.0, &mut buf, now)
     });
     Ok(match result.py()? {
         AnyVerified::Evm(v) => Py::new(py, verified(&v))?.into_any(),

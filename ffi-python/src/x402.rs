@@ -11,10 +11,10 @@ use pay402::x402::client::{
     AssetTransferMethod, PayerPolicy, PaymentDraft as CoreDraft, SignedPayment as CoreSigned,
 };
 use pay402::x402::{
-    AcceptedMatch, AmountRule, DecodeError, DecodeReason, Network, PaymentKind, PaymentPayload,
-    PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse,
-    Verified as CoreVerified, VerifyInput, VerifyPolicy, VerifyRequest, VerifyResponse,
-    X402Version, header,
+    AcceptedMatch, AmountRule, DecodeError, DecodeReason, EnvelopeCheck, Network, PaymentKind,
+    PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse,
+    UptoOptions, Verified as CoreVerified, Verifier, VerifyError, VerifyPolicy, VerifyRequest,
+    VerifyResponse, X402Version, header,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -274,15 +274,19 @@ pub(crate) fn verify_payment(
     settle_amount: Option<PyU256>,
     facilitator: Option<PyAddress>,
 ) -> PyResult<Verified> {
-    let input = VerifyInput {
-        now,
+    let verifier = Verifier {
         policy: verify_policy(amount, signature, valid_before_slack, accepted)?,
-        settle_amount: settle_amount.map(|a| a.0),
-        facilitator: facilitator.map(|a| a.0),
+        svm: None,
+        upto: UptoOptions {
+            settle_amount: settle_amount.map(|a| a.0),
+            facilitator: facilitator.map(|a| a.0),
+        },
     };
     let result = py.detach(|| {
         let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.0.len() + 4)];
-        pay402::x402::verify_payment_header_with(&requirements.0, &payment.0, &mut buf, &input)
+        verifier
+            .verify_header(&requirements.0, &payment.0, &mut buf, now)
+            .and_then(|v| v.evm().ok_or(EnvelopeCheck::InvalidNetwork.into()))
     });
     Ok(verified(&result.py()?))
 }
@@ -552,7 +556,7 @@ pub(crate) fn sign_permit2_payload(
     let value = RawValue::parse(&requirements.0)
         .map_err(|e| DecodeError::new("body", DecodeReason::Json(e)))
         .and_then(PaymentRequirements::from_json_value)
-        .map_err(pay402::x402::VerifyError::InvalidPaymentRequirements)
+        .map_err(VerifyError::InvalidPaymentRequirements)
         .py()?;
     let mut signature = [0u8; 65];
     let json = grow(1024, |buf| {

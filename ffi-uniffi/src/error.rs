@@ -29,6 +29,10 @@ pub enum Pay402Error {
         code: String,
         /// The core's message.
         reason: String,
+        /// The code of the nested cause (`ErrorCode::detail_code`), e.g.
+        /// `signature_wrong_signer` under `invalid_exact_evm_signature`, or the decoder's code
+        /// under `invalid_payload`.
+        detail_code: Option<String>,
     },
     /// The paying side of x402 (`x402::client::ClientError`): `no_acceptable_requirements`,
     /// `amount_exceeds_budget`, `signature_wrong_signer`, …
@@ -163,8 +167,27 @@ macro_rules! from_core {
     )+)+};
 }
 
+macro_rules! from_x402 {
+    ($($ty:ty),+) => {$(
+        impl From<$ty> for Pay402Error {
+            fn from(error: $ty) -> Self {
+                Self::X402 {
+                    code: error.code().to_owned(),
+                    reason: error.to_string(),
+                    detail_code: error.detail_code().map(str::to_owned),
+                }
+            }
+        }
+    )+};
+}
+
+from_x402!(
+    pay402::x402::DecodeError,
+    pay402::x402::VerifyError,
+    pay402::BufferTooSmall
+);
+
 from_core! {
-    X402 <= pay402::x402::DecodeError, pay402::x402::VerifyError, pay402::BufferTooSmall;
     Client <= pay402::x402::client::ClientError;
     Evm <= pay402::evm::SignatureError, pay402::evm::KeyError, pay402::evm::AddressError;
     Svm <= pay402::svm::BuildError;

@@ -5,11 +5,11 @@ use crate::Pay402Error;
 use crate::convert::{address, pubkey, u256, utf8};
 use pay402::evm::SignaturePolicy as CoreSignaturePolicy;
 use pay402::writer::write_all;
-use pay402::x402::verify_svm::HostCheck;
+use pay402::x402::HostCheck;
 use pay402::x402::{
     AmountRule as CoreAmountRule, AnyVerified, DecodeError, PaymentKind as CorePaymentKind,
-    PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, Verified, VerifyError,
-    VerifyInput, VerifyPolicy, header, verify_any_payment_header,
+    PaymentPayload, PaymentRequired, SettleResponse, SvmPolicy, SvmVerified, UptoOptions, Verified,
+    Verifier, VerifyError, VerifyPolicy, header,
 };
 
 /// Which x402 wire object a JSON text or header holds.
@@ -37,7 +37,13 @@ pub struct X402Decoded {
 fn decode_verdict(error: DecodeError) -> Pay402Error {
     let reason = error.to_string();
     match Pay402Error::from(VerifyError::from_payload(error)) {
-        Pay402Error::X402 { code, .. } => Pay402Error::X402 { code, reason },
+        Pay402Error::X402 {
+            code, detail_code, ..
+        } => Pay402Error::X402 {
+            code,
+            reason,
+            detail_code,
+        },
         other => other,
     }
 }
@@ -305,9 +311,7 @@ pub fn verify_payment(
     if options.amount == Some(AmountRule::AtLeast) {
         policy.amount = CoreAmountRule::AtLeast;
     }
-    let input = VerifyInput {
-        now,
-        policy,
+    let upto = UptoOptions {
         settle_amount: options
             .settle_amount
             .as_deref()
@@ -332,12 +336,16 @@ pub fn verify_payment(
         ..SvmPolicy::default()
     };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment_header.len())];
-    let verified = verify_any_payment_header(
+    let verified = Verifier {
+        policy,
+        svm: Some(svm),
+        upto,
+    }
+    .verify_header(
         requirements_json.as_bytes(),
         payment_header.as_bytes(),
         &mut buf,
-        &input,
-        &svm,
+        now,
     )?;
     Ok(match verified {
         AnyVerified::Evm(verified) => VerifiedPayment::Evm {

@@ -8,9 +8,10 @@ use wasm_bindgen::JsValue;
 /// What every exported function returns: the value, or the `Error` to throw.
 pub type JsResult<T> = Result<T, JsValue>;
 
-/// An `Error` named `name` with the core error's message and `code`, and `detailCode` when given.
+/// An `Error` named `name` with the core error's message and `code`, and `detailCode`:
+/// `detail` when given, else the core's `ErrorCode::detail_code`.
 pub(crate) fn core_error(name: &str, e: &impl ErrorCode, detail: Option<&str>) -> JsValue {
-    coded(name, &e.to_string(), e.code(), detail)
+    coded(name, &e.to_string(), e.code(), detail.or(e.detail_code()))
 }
 
 /// An `Error` with an explicit name, message, code and optional detail code.

@@ -13,18 +13,16 @@ use pay402::writer::{Writer, write_all};
 use pay402::x402::client::{
     AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
-use pay402::x402::exact_permit2_payload::sign_permit2_payload;
-#[cfg(not(feature = "svm"))]
-use pay402::x402::verify_payment_header_with;
-#[cfg(feature = "svm")]
-use pay402::x402::verify_svm::{DEFAULT_EXTRA_PROGRAMS, HostCheck, TransactionDecodeFailure};
+use pay402::x402::sign_permit2_payload;
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
-    PaymentRequirements, SettleResponse, SignatureFailure, Verified, VerifyError, VerifyInput,
+    PaymentRequirements, SettleResponse, UptoOptions, Verified, Verifier, VerifyError,
     VerifyPolicy, header,
 };
 #[cfg(feature = "svm")]
-use pay402::x402::{AnyVerified, SvmCheck, SvmPolicy, SvmVerified, verify_any_payment_header};
+use pay402::x402::{AnyVerified, SvmPolicy, SvmVerified};
+#[cfg(feature = "svm")]
+use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -137,31 +135,9 @@ fn decode_error(e: &DecodeError) -> JsValue {
     crate::errors::coded(NAME, &e.to_string(), verdict.code(), Some(e.code()))
 }
 
-fn signature_detail(f: &SignatureFailure) -> &'static str {
-    match f {
-        SignatureFailure::Malformed(e) => e.code(),
-        SignatureFailure::WrongSigner { .. } => "wrong_signer",
-        SignatureFailure::NotEoa => "not_eoa",
-    }
-}
-
+/// A verdict, with the core's detail code (`detailCode`) of its nested cause.
 fn verify_error(e: &VerifyError) -> JsValue {
-    let detail = match e {
-        VerifyError::InvalidPayload(d) | VerifyError::InvalidPaymentRequirements(d) => {
-            Some(d.code())
-        }
-        VerifyError::Signature(f) | VerifyError::Permit2Signature(f) => Some(signature_detail(f)),
-        #[cfg(feature = "svm")]
-        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Base64(d))) => {
-            Some(d.code())
-        }
-        #[cfg(feature = "svm")]
-        VerifyError::Svm(SvmCheck::Undecodable(TransactionDecodeFailure::Transaction(d))) => {
-            Some(d.code())
-        }
-        _ => None,
-    };
-    core_error(NAME, e, detail)
+    core_error(NAME, e, None)
 }
 
 pub(crate) fn client_error(e: &ClientError) -> JsValue {
@@ -246,7 +222,8 @@ pub fn x402_encode_header(json: &str) -> JsResult<String> {
     .map_err(|e| core_error(NAME, &e, None))
 }
 
-fn verify_policy(options: &JsValue) -> JsResult<VerifyInput> {
+/// The EVM policy and the `upto` options of `options` (no Solana policy).
+fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
     let mut policy = VerifyPolicy::default();
     match opt_string(&get(options, "amount"), "amount")?.as_deref() {
         None | Some("exact") => {}
@@ -264,15 +241,17 @@ fn verify_policy(options: &JsValue) -> JsResult<VerifyInput> {
     policy.accepted = accepted_match(options)?;
     let settle = get(options, "settleAmount");
     let facilitator = get(options, "facilitator");
-    Ok(VerifyInput {
-        now: 0,
+    Ok(Verifier {
         policy,
-        settle_amount: present(&settle)
-            .map(|v| u256(v, "settleAmount"))
-            .transpose()?,
-        facilitator: present(&facilitator)
-            .map(|v| address(v, "facilitator"))
-            .transpose()?,
+        svm: None,
+        upto: UptoOptions {
+            settle_amount: present(&settle)
+                .map(|v| u256(v, "settleAmount"))
+                .transpose()?,
+            facilitator: present(&facilitator)
+                .map(|v| address(v, "facilitator"))
+                .transpose()?,
+        },
     })
 }
 
@@ -408,9 +387,9 @@ pub fn x402_verify(
 ) -> JsResult<JsValue> {
     let requirements = json_text(requirements, "requirements")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
-    let mut input = verify_policy(&options)?;
-    input.now = uint(now, "now")?;
-    verify_header(&requirements, payment, &input, &options)
+    let verifier = verify_policy(&options)?;
+    let now = uint(now, "now")?;
+    verify_header(&requirements, payment, &verifier, now, &options)
 }
 
 /// Without the `svm` feature, Solana requirements are refused by the core's EVM verifier.
@@ -418,11 +397,16 @@ pub fn x402_verify(
 fn verify_header(
     requirements: &str,
     payment: &str,
-    input: &VerifyInput,
+    base: &Verifier<'_>,
+    now: u64,
     _options: &JsValue,
 ) -> JsResult<JsValue> {
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
-        verify_payment_header_with(requirements.as_bytes(), payment.as_bytes(), buf, input)
+        base.verify_header(requirements.as_bytes(), payment.as_bytes(), buf, now)
+            .and_then(|v| {
+                v.evm()
+                    .ok_or(pay402::x402::EnvelopeCheck::InvalidNetwork.into())
+            })
     })
     .map_err(|e| verify_error(&e))?;
     Ok(verified_js(&verified))
@@ -432,7 +416,8 @@ fn verify_header(
 fn verify_header(
     requirements: &str,
     payment: &str,
-    input: &VerifyInput,
+    base: &Verifier<'_>,
+    now: u64,
     options: &JsValue,
 ) -> JsResult<JsValue> {
     let options = options.clone();
@@ -443,14 +428,12 @@ fn verify_header(
         &fee_payers,
         extra_programs.as_deref().unwrap_or(&DEFAULT_EXTRA_PROGRAMS),
     )?;
+    let with_svm = Verifier {
+        svm: Some(svm),
+        ..*base
+    };
     let verified = grow(header::RECOMMENDED_BUFFER_LEN.max(payment.len()), |buf| {
-        verify_any_payment_header(
-            requirements.as_bytes(),
-            payment.as_bytes(),
-            buf,
-            input,
-            &svm,
-        )
+        with_svm.verify_header(requirements.as_bytes(), payment.as_bytes(), buf, now)
     })
     .map_err(|e| verify_error(&e))?;
     Ok(match verified {
@@ -646,9 +629,7 @@ pub fn permit2_sign_payload(
         let (_, signature) = sign_permit2_payload(&mut w, &requirements, &key, nonce, now)?;
         Ok((w.written().to_vec(), signature))
     })
-    .map_err(|e: pay402::x402::exact_permit2_payload::Permit2SignError| {
-        core_error(NAME, &e, None)
-    })?;
+    .map_err(|e: pay402::x402::Permit2SignError| core_error(NAME, &e, None))?;
     Ok(Obj::new()
         .set("payload", utf8(payload)?)
         .set("signature", u8a(&signature))

@@ -1,5 +1,5 @@
 //! The client never panics on an untrusted 402 or wallet signature, and whatever it signs, the
-//! verifier accepts: for every entry it agrees to sign, sign → header → `verify_payment_header`
+//! verifier accepts: for every entry it agrees to sign, sign → header → `Verifier::verify_header`
 //! succeeds (with zero `validBefore` slack, since `maxTimeoutSeconds` may be below 6).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -7,9 +7,7 @@ use pay402::U256;
 use pay402::evm::{Address, PrivateKey};
 use pay402::writer::write_all;
 use pay402::x402::client::{PayerPolicy, PaymentDraft, select};
-use pay402::x402::{
-    Network, PaymentRequired, PaymentRequirements, VerifyPolicy, verify_payment_header,
-};
+use pay402::x402::{Network, PaymentRequired, PaymentRequirements, Verifier, VerifyPolicy};
 
 fuzz_target!(|data: &[u8]| {
     // [0]: accepts index, [1..66]: a wallet signature, rest: the 402 JSON.
@@ -67,12 +65,13 @@ fuzz_target!(|data: &[u8]| {
         valid_before_slack: 0,
         ..VerifyPolicy::default()
     };
-    let verified = verify_payment_header(
-        &requirements[..n],
-        header.as_bytes(),
-        &mut buf,
-        now,
-        &policy,
+    let verifier = Verifier {
+        policy,
+        ..Verifier::EVM
+    };
+    let verified = verifier.verify_header(&requirements[..n], header.as_bytes(), &mut buf, now);
+    assert_eq!(
+        verified.map(|v| v.evm().map(|v| v.payer)),
+        Ok(Some(key.address()))
     );
-    assert_eq!(verified.map(|v| v.payer), Ok(key.address()));
 });

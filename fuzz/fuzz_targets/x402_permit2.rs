@@ -8,8 +8,8 @@ use pay402::evm::{Address, SignaturePolicy};
 use pay402::json::RawValue;
 use pay402::writer::write_all;
 use pay402::x402::{
-    AmountRule, ExactPermit2Payload, PaymentPayload, PaymentRequirements, VerifyInput,
-    VerifyPolicy, verify_payment,
+    AmountRule, ExactPermit2Payload, PaymentPayload, PaymentRequirements, UptoOptions, Verifier,
+    VerifyPolicy,
 };
 
 const EXACT: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
@@ -45,13 +45,15 @@ fuzz_target!(|data: &[u8]| {
             ..VerifyPolicy::default()
         };
         for policy in [VerifyPolicy::default(), lenient] {
-            let input = VerifyInput {
+            let verifier = Verifier {
                 policy,
-                settle_amount: Some(U256::from_u64(5000)),
-                facilitator: Address::parse(b"0x000000000000000000000000000000000000dEaD").ok(),
-                ..VerifyInput::at(1_740_672_100)
+                svm: None,
+                upto: UptoOptions {
+                    settle_amount: Some(U256::from_u64(5000)),
+                    facilitator: Address::parse(b"0x000000000000000000000000000000000000dEaD").ok(),
+                },
             };
-            let _ = verify_payment(&requirements, &payment, &input);
+            let _ = verifier.verify(&requirements, &payment, 1_740_672_100);
         }
     }
 });

@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use pay402::evm::SignaturePolicy;
-use pay402::x402::{AmountRule, VerifyPolicy, verify_payment_header};
+use pay402::x402::{AmountRule, Verifier, VerifyPolicy};
 
 fuzz_target!(|data: &[u8]| {
     let Some(split) = data.iter().position(|&b| b == 0) else {
@@ -17,6 +17,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for policy in [VerifyPolicy::default(), lenient] {
         let mut buf = [0u8; 8192];
-        let _ = verify_payment_header(requirements, header, &mut buf, 1_740_672_100, &policy);
+        let verifier = Verifier {
+            policy,
+            ..Verifier::default()
+        };
+        let _ = verifier.verify_header(requirements, header, &mut buf, 1_740_672_100);
     }
 });

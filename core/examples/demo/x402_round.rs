@@ -13,9 +13,9 @@ use pay402::x402::header::{
     self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, X_PAYMENT, X_PAYMENT_RESPONSE,
 };
 use pay402::x402::{
-    Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2, PaymentRequirementsV1,
-    PaymentRequirementsV2, ResourceInfo, SettleResponse, VerifyPolicy, X402Version,
-    verify_payment_header,
+    AnyVerified, Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2,
+    PaymentRequirementsV1, PaymentRequirementsV2, ResourceInfo, SettleResponse, Verifier,
+    X402Version,
 };
 use pay402::{ErrorCode, U256};
 use std::collections::HashSet;
@@ -155,14 +155,9 @@ fn handle(
     };
     let offer = offered_requirements(&required);
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let verified = match verify_payment_header(
-        &offer,
-        payment.as_bytes(),
-        &mut buf,
-        now(),
-        &VerifyPolicy::default(),
-    ) {
-        Ok(v) => v,
+    let verified = match Verifier::EVM.verify_header(&offer, payment.as_bytes(), &mut buf, now()) {
+        Ok(AnyVerified::Evm(v)) => v,
+        Ok(_) => return challenge("not an EVM payment"),
         Err(e) => return challenge(&format!("verification failed: {} ({e})", e.code())),
     };
     // Replay protection: the (chain, asset, payer, nonce) key may be used once.

@@ -45,6 +45,7 @@ pub const SECP256K1_HALF_N: [u8; 32] = [
 
 /// Which signature encodings to accept. The default is [`SignaturePolicy::Strict`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[non_exhaustive]
 pub enum SignaturePolicy {
     /// Exactly 65 bytes, `v ∈ {27, 28}`, `s ≤ n/2`: what USDC's `ECRecover` accepts, so a
     /// payment that verifies here does not revert on chain for its signature's form.
@@ -59,6 +60,7 @@ pub enum SignaturePolicy {
 
 /// Why a signature was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SignatureError {
     /// The signature is `found` bytes long: not 65 (nor 64 under the lenient policy).
     Length {

@@ -132,20 +132,6 @@ impl FieldIssue {
     pub const fn kind(&self) -> FieldIssueKind {
         self.kind
     }
-
-    /// The code of the parser error behind an `invalid_value` (`u256_overflow`,
-    /// `address_missing_prefix`, `value_too_long`, …); `None` for the other kinds.
-    pub fn detail_code(&self) -> Option<&'static str> {
-        match &self.kind {
-            FieldIssueKind::Missing | FieldIssueKind::WrongType | FieldIssueKind::InvalidValue => {
-                None
-            }
-            FieldIssueKind::TooLong { .. } => Some("value_too_long"),
-            FieldIssueKind::Amount(e) => Some(e.code()),
-            FieldIssueKind::Address(e) => Some(e.code()),
-            FieldIssueKind::Hex(e) => Some(e.code()),
-        }
-    }
 }
 
 impl ErrorCode for FieldIssue {
@@ -158,6 +144,20 @@ impl ErrorCode for FieldIssue {
             | FieldIssueKind::Amount(_)
             | FieldIssueKind::Address(_)
             | FieldIssueKind::Hex(_) => "invalid_value",
+        }
+    }
+
+    /// The code of the parser error behind an `invalid_value` (`u256_overflow`,
+    /// `address_missing_prefix`, `value_too_long`, …); `None` for the other kinds.
+    fn detail_code(&self) -> Option<&'static str> {
+        match &self.kind {
+            FieldIssueKind::Missing | FieldIssueKind::WrongType | FieldIssueKind::InvalidValue => {
+                None
+            }
+            FieldIssueKind::TooLong { .. } => Some("value_too_long"),
+            FieldIssueKind::Amount(e) => Some(e.code()),
+            FieldIssueKind::Address(e) => Some(e.code()),
+            FieldIssueKind::Hex(e) => Some(e.code()),
         }
     }
 }

@@ -96,4 +96,11 @@ impl ErrorCode for OffersError {
             Self::BufferTooSmall => "buffer_too_small",
         }
     }
+
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Field(issue) => issue.detail_code(),
+            _ => None,
+        }
+    }
 }

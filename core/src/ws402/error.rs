@@ -90,4 +90,11 @@ impl ErrorCode for Ws402Error {
             Self::BufferTooSmall => "buffer_too_small",
         }
     }
+
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Field(issue) => issue.detail_code(),
+            _ => None,
+        }
+    }
 }

@@ -5,7 +5,7 @@ use super::error::Ws402Error;
 use super::meter::{Meter, MeterConfig};
 use super::record::SessionRecord;
 use crate::u256::U256;
-use crate::x402::{Verified, VerifyPolicy, verify_payment_header};
+use crate::x402::{EnvelopeCheck, Verified, Verifier, VerifyError, VerifyPolicy};
 
 /// A session started from a verified prepayment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,14 +43,16 @@ pub fn start_with_x402(
     price_per_second: U256,
     max_session_seconds: u64,
 ) -> Result<Prepaid, Ws402Error> {
-    let verified = verify_payment_header(
-        requirements_json,
-        payment_header,
-        buf,
-        now_ms / 1000,
-        policy,
-    )
-    .map_err(Ws402Error::Prepayment)?;
+    let verified = Verifier {
+        policy: *policy,
+        ..Verifier::EVM
+    }
+    .verify_header(requirements_json, payment_header, buf, now_ms / 1000)
+    .map_err(Ws402Error::Prepayment)?
+    .evm()
+    .ok_or(Ws402Error::Prepayment(VerifyError::Envelope(
+        EnvelopeCheck::InvalidNetwork,
+    )))?;
     if verified.amount.is_zero() {
         return Err(Ws402Error::PrepaymentTooSmall);
     }

@@ -1,4 +1,5 @@
-//! Default tokens per chain and their EIP-712 domains (x402.md §6.1).
+//! Default tokens per chain and their EIP-712 domains (the reference SDKs' tables, <https://github.com/coinbase/x402>,
+//! and x402-rs's).
 //!
 //! These are **hints** for building requirements and for diagnosing a failed signature. During
 //! verification the domain comes only from `requirements.extra` (`name`, `version`): `extra`
@@ -33,7 +34,7 @@ pub struct DefaultAsset {
     pub decimals: u8,
     /// How the token is transferred.
     pub transfer_method: AssetTransferMethod,
-    /// `true` when implementations disagree on the domain (x402.md §13); the token's on-chain
+    /// `true` when implementations disagree on the domain; the token's on-chain
     /// `name()`/`version()` decide.
     pub disputed: bool,
 }
@@ -59,7 +60,7 @@ const fn usdc(
 
 const V2: Option<&str> = Some("2");
 
-/// The default asset table, keyed by chain id (x402.md §6.1).
+/// The default asset table, keyed by chain id.
 pub const DEFAULT_ASSETS: &[DefaultAsset] = &[
     usdc(
         8453,

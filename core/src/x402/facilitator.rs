@@ -1,4 +1,5 @@
-//! Facilitator HTTP API bodies (x402.md §12): `POST /verify` and `POST /settle` requests,
+//! Facilitator HTTP API bodies (x402 v2 specification §7, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>): `POST /verify` and
+//! `POST /settle` requests,
 //! the `/verify` response, and `GET /supported`. The `/settle` response is [`super::SettleResponse`].
 
 use super::X402Version;
@@ -66,7 +67,8 @@ impl<'a> VerifyRequest<'a> {
 pub struct VerifyResponse<'a> {
     /// `isValid`.
     pub is_valid: bool,
-    /// `invalidReason`: a reason code (opaque: implementations differ, x402.md §10).
+    /// `invalidReason`: a reason code (opaque: implementations differ, see
+    /// [`super::VerifyError::reason`]).
     pub invalid_reason: Option<JsonStr<'a>>,
     /// `invalidMessage`: free text.
     pub invalid_message: Option<JsonStr<'a>>,

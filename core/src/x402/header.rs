@@ -1,4 +1,5 @@
-//! x402 HTTP header names and the header value encoding: `base64(UTF-8(JSON))` (x402.md §4).
+//! x402 HTTP header names and the header value encoding: `base64(UTF-8(JSON))` (the HTTP
+//! transports, <https://github.com/coinbase/x402/blob/main/specs/transports-v1/http.md> and <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>).
 
 use super::error::{DecodeError, DecodeReason};
 use crate::base64::{self, Base64Error, Base64Policy};

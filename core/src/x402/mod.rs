@@ -1,7 +1,9 @@
-//! x402 v1 and v2 (Coinbase / x402 Foundation): wire formats, the `exact` EVM scheme and its
-//! verification. See `shared/spec/x402.md`.
+//! x402 v1 and v2 (Coinbase / x402 Foundation): the wire formats, the payment schemes and their
+//! verification. Specification: <https://github.com/coinbase/x402/tree/main/specs>
+//! (`x402-specification-v1.md`, `x402-specification-v2.md`, the HTTP transports under
+//! `transports-v1/` and `transports-v2/`, the schemes under `schemes/`).
 //!
-//! One file per wire structure, named as the spec names it:
+//! Wire codecs, one file per wire structure, named as the spec names it:
 //!
 //! | wire structure | file |
 //! |---|---|
@@ -9,14 +11,25 @@
 //! | `PaymentRequired` (v1 body, v2 `PAYMENT-REQUIRED`) | [`payment_required`] |
 //! | `ResourceInfo` (v2) | [`resource_info`] |
 //! | `PaymentPayload` (`X-PAYMENT`, `PAYMENT-SIGNATURE`) | [`payment_payload`] |
-//! | `exact` EVM payload (EIP-3009) | [`exact_evm_payload`] |
-//! | EVM payload with Permit2 (`exact`, `upto`) | [`exact_permit2_payload`] |
 //! | `SettleResponse` (`X-PAYMENT-RESPONSE`, `PAYMENT-RESPONSE`, `/settle`) | [`settle_response`] |
 //! | `/verify` `/settle` requests, `/verify` response, `/supported` | [`facilitator`] |
 //! | header names and the base64 header encoding | [`header`] |
 //! | network names and CAIP-2 ids | [`network`] |
 //!
-//! The paying side (select an offer, sign, emit the header, read the receipt) is [`client`].
+//! Schemes, one folder each with its scheme payload, its checks and its paying side
+//! ([`scheme`]):
+//!
+//! | scheme | folder |
+//! |---|---|
+//! | `exact` on EVM with EIP-3009 | [`scheme::exact_eip3009`] |
+//! | `exact` on EVM with Permit2 | [`scheme::exact_permit2`] |
+//! | `upto` on EVM with Permit2 | [`scheme::upto_permit2`] (shares the Permit2 code) |
+//! | `exact` on Solana | [`scheme::exact_svm`] |
+//!
+//! Verification has one entry point, [`Verifier`] ([`verifier`]): its policy ([`policy`]) and
+//! scheme options, `verify` and `verify_header`. The payer's side (select an offer, sign
+//! through the scheme, read the receipt) is [`client`]. Errors ([`error`]) are nested by
+//! cause: the envelope, then one check enum per scheme.
 //!
 //! Decoding borrows from the input (header values are base64-decoded into a caller buffer);
 //! encoding writes canonical compact JSON in the spec's key order into a caller buffer.
@@ -24,8 +37,6 @@
 pub mod client;
 pub mod default_assets;
 pub mod error;
-pub mod exact_evm_payload;
-pub mod exact_permit2_payload;
 pub mod facilitator;
 pub mod header;
 pub mod network;
@@ -34,15 +45,13 @@ pub mod payment_required;
 pub mod payment_requirements;
 pub mod policy;
 pub mod resource_info;
+pub mod scheme;
 pub mod settle_response;
-pub mod verify;
-pub mod verify_permit2;
-pub mod verify_svm;
+pub mod verifier;
 
-pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
-pub use exact_evm_payload::{ExactEvmPayload, PayloadKind, ReplayKey};
-pub use exact_permit2_payload::{
-    ExactPermit2Payload, Permit2Authorization, Permit2SignError, sign_permit2_payload,
+pub use error::{
+    DecodeError, DecodeReason, Eip3009Check, EnvelopeCheck, Permit2Check, ReasonDialect,
+    SignatureFailure, TransferCheck, UptoCheck, VerifyError,
 };
 pub use facilitator::{
     SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse,
@@ -53,12 +62,16 @@ pub use payment_required::{MAX_ACCEPTS, PaymentRequired, PaymentRequiredV1, Paym
 pub use payment_requirements::{PaymentRequirements, PaymentRequirementsV1, PaymentRequirementsV2};
 pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
-pub use settle_response::SettleResponse;
-pub use verify::{
-    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment, verify_any_payment_header,
-    verify_exact_evm, verify_payment, verify_payment_header, verify_payment_header_with,
+pub use scheme::exact_eip3009::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
+pub use scheme::exact_permit2::pay::{Permit2SignError, sign_permit2_payload};
+pub use scheme::exact_permit2::payload::{ExactPermit2Payload, Permit2Authorization};
+pub use scheme::exact_svm::verify::{
+    DEFAULT_EXTRA_PROGRAMS, HOST_CHECKS, HostCheck, SvmCheck, SvmPolicy, SvmVerified,
+    TransactionDecodeFailure,
 };
-pub use verify_svm::{SvmCheck, SvmPolicy, SvmVerified, verify_exact_svm};
+pub use scheme::upto_permit2::UptoOptions;
+pub use settle_response::SettleResponse;
+pub use verifier::{AnyVerified, PaymentKind, Verified, Verifier};
 
 /// The x402 protocol version, the `x402Version` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,4 +1,5 @@
-//! x402 network identifiers: v1 names and v2 CAIP-2 ids (x402.md §3.1, §6.2).
+//! x402 network identifiers: v1 names and v2 CAIP-2 ids (x402 v2 specification §11.1,
+//! <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>; the v1 names are the reference SDKs' tables, <https://github.com/coinbase/x402>).
 //!
 //! v1 payloads name networks (`base-sepolia`); v2 uses CAIP-2 (`eip155:84532`,
 //! `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`). [`Network::parse`] accepts either form and
@@ -16,7 +17,8 @@ pub enum Network {
     Solana(SolanaCluster),
 }
 
-/// The Solana clusters x402 knows by name (x402.md §6.2).
+/// The Solana clusters x402 knows by name (v1 names and the CAIP-2 ids of the x402 v2
+/// specification §11.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SolanaCluster {
     /// `solana`, `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`.
@@ -50,7 +52,7 @@ impl SolanaCluster {
 }
 
 /// v1 EVM network names and their chain ids: the reference SDKs' table
-/// (`EVM_NETWORK_CHAIN_ID_MAP`) followed by the names x402-rs adds (x402.md §6.2).
+/// (`EVM_NETWORK_CHAIN_ID_MAP`) followed by the names x402-rs adds.
 pub const V1_EVM_NETWORKS: &[(&str, u64)] = &[
     ("ethereum", 1),
     ("sepolia", 11_155_111),

@@ -1,4 +1,5 @@
-//! `PaymentPayload`: the client's payment (x402.md §2.3 v1 `X-PAYMENT`, §3.4 v2 `PAYMENT-SIGNATURE`).
+//! `PaymentPayload`: the client's payment (v1 `X-PAYMENT`, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>; v2 `PAYMENT-SIGNATURE`,
+//! x402 v2 specification §5.2, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>).
 
 use super::error::{DecodeError, DecodeReason};
 use super::payment_requirements::PaymentRequirementsV2;

@@ -1,4 +1,5 @@
-//! `PaymentRequired`: the 402 answer (x402.md §2.2 v1 JSON body, §3.3 v2 `PAYMENT-REQUIRED` header).
+//! `PaymentRequired`: the 402 answer (v1 JSON body, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>; v2 `PAYMENT-REQUIRED`
+//! header, x402 v2 specification §5.1, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>).
 
 use super::error::{DecodeError, DecodeReason};
 use super::payment_requirements::{

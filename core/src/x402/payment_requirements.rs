@@ -1,4 +1,5 @@
-//! `PaymentRequirements`: one way to pay, as offered in a 402 (x402.md §2.2 v1, §3.3 v2).
+//! `PaymentRequirements`: one way to pay, as offered in a 402 (v1: <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>; v2: x402 v2
+//! specification §5.1.2, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>).
 
 use super::X402Version;
 use super::error::{DecodeError, DecodeReason};
@@ -7,7 +8,7 @@ use crate::json::{JsonStr, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::Writer;
 
-/// A v1 `accepts[]` entry (x402.md §2.2), borrowed from the decoded JSON.
+/// A v1 `accepts[]` entry, borrowed from the decoded JSON.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentRequirementsV1<'a> {
     /// `scheme`, e.g. `exact`.
@@ -34,7 +35,7 @@ pub struct PaymentRequirementsV1<'a> {
     pub extra: Option<RawValue<'a>>,
 }
 
-/// A v2 `accepts[]` entry (x402.md §3.3), borrowed from the decoded JSON.
+/// A v2 `accepts[]` entry (x402 v2 specification §5.1.2), borrowed from the decoded JSON.
 ///
 /// Keeps the source text of the whole object in [`PaymentRequirementsV2::raw`]: a v2 client echoes
 /// it verbatim as `accepted`, and a verifier compares `accepted` with the offer by value.

@@ -1,9 +1,11 @@
-//! Verification policy: every choice where x402 implementations differ (x402.md §13).
+//! Verification policy: every choice where x402 implementations differ (the reference SDKs,
+//! <https://github.com/coinbase/x402>, and x402-rs, <https://github.com/x402-rs/x402-rs>).
 
 use crate::evm::SignaturePolicy;
 
 /// How the signed value is compared with the required amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AmountRule {
     /// `value == amount`: the v2 spec and the current reference facilitators (default).
     #[default]
@@ -14,6 +16,7 @@ pub enum AmountRule {
 
 /// How v2 `accepted` is compared with the offered requirements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AcceptedMatch {
     /// JSON value equality, key order irrelevant, strings compared exactly (case-sensitive
     /// addresses): the TypeScript resource server's `deepEqual` (default).
@@ -45,13 +48,18 @@ pub struct VerifyPolicy {
     pub accepted: AcceptedMatch,
 }
 
+impl VerifyPolicy {
+    /// The reference facilitator's policy with on-chain-strict signatures.
+    pub const DEFAULT: Self = Self {
+        amount: AmountRule::Exact,
+        signature: SignaturePolicy::Strict,
+        valid_before_slack: 6,
+        accepted: AcceptedMatch::DeepEqual,
+    };
+}
+
 impl Default for VerifyPolicy {
     fn default() -> Self {
-        Self {
-            amount: AmountRule::Exact,
-            signature: SignaturePolicy::Strict,
-            valid_before_slack: 6,
-            accepted: AcceptedMatch::DeepEqual,
-        }
+        Self::DEFAULT
     }
 }

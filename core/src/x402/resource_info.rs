@@ -1,4 +1,5 @@
-//! v2 `ResourceInfo`: the protected resource, top-level in `PaymentRequired` (x402.md §3.3).
+//! v2 `ResourceInfo`: the protected resource, top-level in `PaymentRequired` (x402 v2
+//! specification §5.1.2, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>).
 
 use super::error::{DecodeError, DecodeReason};
 use crate::error::BufferTooSmall;

@@ -1,5 +1,6 @@
-//! `SettleResponse`: the settlement receipt (x402.md §2.4; v1 `X-PAYMENT-RESPONSE`, v2
-//! `PAYMENT-RESPONSE`, and the facilitator's `/settle` answer, §12).
+//! `SettleResponse`: the settlement receipt (v1 `X-PAYMENT-RESPONSE`, v2 `PAYMENT-RESPONSE`, and
+//! the facilitator's `/settle` answer): x402 v2 specification §5.3 and §7.2
+//! (<https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>), v1 in <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v1.md>.
 
 use super::error::{DecodeError, DecodeReason};
 use super::header;

@@ -17,8 +17,8 @@ use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::client::{self, PayerPolicy, PaymentDraft};
 use pay402::x402::{
-    Network, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, VerifyPolicy,
-    VerifyRequest, VerifyResponse, header, verify_payment_header,
+    Network, PaymentPayload, PaymentRequired, SettleResponse, SupportedResponse, Verifier,
+    VerifyRequest, VerifyResponse, header,
 };
 use pay402::{U256, hex, http_auth};
 
@@ -117,14 +117,9 @@ pub extern "C" fn canary_x402(
 ) -> usize {
     let mut buf = [0u8; 8192];
     let mut total = usize::from(
-        verify_payment_header(
-            requirements,
-            payment,
-            &mut buf,
-            now,
-            &VerifyPolicy::default(),
-        )
-        .is_ok(),
+        Verifier::EVM
+            .verify_header(requirements, payment, &mut buf, now)
+            .is_ok(),
     );
     let mut json = [0u8; 8192];
     if let Ok(p) = PaymentPayload::from_header(payment, &mut json) {
@@ -158,16 +153,10 @@ pub extern "C" fn canary_x402_svm(
     out: &mut [u8; 1232],
 ) -> usize {
     use pay402::svm::{PayerKey, Pubkey, TransferParams, build_transfer};
-    use pay402::x402::{SvmPolicy, VerifyInput, verify_any_payment_header};
     let mut buf = [0u8; 8192];
-    let verified = verify_any_payment_header(
-        requirements,
-        payment,
-        &mut buf,
-        &VerifyInput::at(0),
-        &SvmPolicy::default(),
-    )
-    .is_ok();
+    let verified = Verifier::default()
+        .verify_header(requirements, payment, &mut buf, 0)
+        .is_ok();
     let params = TransferParams {
         fee_payer: Pubkey(*seed),
         mint: Pubkey([1; 32]),
@@ -243,17 +232,21 @@ pub extern "C" fn canary_permit2(
 ) -> usize {
     use pay402::evm::permit2_domain;
     use pay402::x402::{
-        ExactPermit2Payload, PaymentRequirements, VerifyInput, sign_permit2_payload,
-        verify_payment_header_with,
+        ExactPermit2Payload, PaymentRequirements, UptoOptions, sign_permit2_payload,
     };
     let mut buf = [0u8; 8192];
-    let input = VerifyInput {
-        settle_amount: Some(U256::from_u64(now)),
-        facilitator: Address::parse(&requirements[..42]).ok(),
-        ..VerifyInput::at(now)
+    let verifier = Verifier {
+        upto: UptoOptions {
+            settle_amount: Some(U256::from_u64(now)),
+            facilitator: Address::parse(&requirements[..42]).ok(),
+        },
+        ..Verifier::EVM
     };
-    let mut total =
-        usize::from(verify_payment_header_with(requirements, payment, &mut buf, &input).is_ok());
+    let mut total = usize::from(
+        verifier
+            .verify_header(requirements, payment, &mut buf, now)
+            .is_ok(),
+    );
     if let Ok(Ok(payload)) = RawValue::parse(payment).map(ExactPermit2Payload::from_json_value) {
         total += write_all(out, |w| payload.write_json(w)).unwrap_or(0);
         total += usize::from(payload.authorization.permit.digest(&permit2_domain(now))[0]);
@@ -452,7 +445,7 @@ pub extern "C" fn canary_ws402(
     }
     .encode()
     .len();
-    let policy = VerifyPolicy::default();
+    let policy = pay402::x402::VerifyPolicy::default();
     if let Ok(p) = start_with_x402(requirements, payment, out, now_ms, &policy, U256::ONE, 3600) {
         total += p.session.encode().len();
     }

@@ -9,7 +9,7 @@ use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::{
     AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
-    SvmPolicy, VerifyError, VerifyInput, VerifyPolicy, header, verify_any_payment_header,
+    SvmPolicy, UptoOptions, Verifier, VerifyError, VerifyPolicy, header,
 };
 use serde_json::{Value, json};
 
@@ -95,12 +95,6 @@ pub(crate) fn verify(input: &Value) -> Outcome {
     let facilitator = input::opt_str(input, "facilitator")
         .map(|s| Address::parse(s.as_bytes()).map_err(|_| input::bad("facilitator")))
         .transpose()?;
-    let verify_input = VerifyInput {
-        now,
-        policy,
-        settle_amount,
-        facilitator,
-    };
     let fee_payers = input
         .get("fee_payers")
         .map(|v| {
@@ -118,14 +112,17 @@ pub(crate) fn verify(input: &Value) -> Outcome {
         .unwrap_or_default();
     let svm = svm_policy(input.get("policy"), &fee_payers)?;
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
-    let verified = verify_any_payment_header(
-        requirements.as_bytes(),
-        payment.as_bytes(),
-        &mut buf,
-        &verify_input,
-        &svm,
-    )
-    .map_err(|e| code(&e))?;
+    let checker = Verifier {
+        policy,
+        svm: Some(svm),
+        upto: UptoOptions {
+            settle_amount,
+            facilitator,
+        },
+    };
+    let verified = checker
+        .verify_header(requirements.as_bytes(), payment.as_bytes(), &mut buf, now)
+        .map_err(|e| code(&e))?;
     Ok(match verified {
         AnyVerified::Evm(verified) => json!({
             "payer": verified.payer.to_string(),

@@ -53,17 +53,6 @@ pub enum L402ServerError {
     BufferTooSmall,
 }
 
-impl L402ServerError {
-    /// A finer stable code where one exists: the credential fault of `invalid_credential`
-    /// (e.g. `preimage_hex`), else `None`.
-    pub fn detail_code(&self) -> Option<&'static str> {
-        match self {
-            Self::Credential(L402Error::InvalidCredential(fault)) => Some(fault.reason()),
-            _ => None,
-        }
-    }
-}
-
 impl core::fmt::Display for L402ServerError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
@@ -119,6 +108,15 @@ impl ErrorCode for L402ServerError {
             Self::Revoked => "token_revoked",
             Self::Credential(e) => e.code(),
             Self::BufferTooSmall => "buffer_too_small",
+        }
+    }
+
+    /// A finer stable code where one exists: the credential fault of `invalid_credential`
+    /// (e.g. `preimage_hex`), else `None`.
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Credential(L402Error::InvalidCredential(fault)) => Some(fault.reason()),
+            _ => None,
         }
     }
 }

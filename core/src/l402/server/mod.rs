@@ -311,11 +311,6 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         self.error.code()
     }
-
-    /// The finer stable code, where one exists ([`L402ServerError::detail_code`]).
-    pub fn detail_code(&self) -> Option<&'static str> {
-        self.error.detail_code()
-    }
 }
 
 impl core::fmt::Display for Refusal {
@@ -329,6 +324,10 @@ impl core::error::Error for Refusal {}
 impl ErrorCode for Refusal {
     fn code(&self) -> &'static str {
         self.error.code()
+    }
+
+    fn detail_code(&self) -> Option<&'static str> {
+        self.error.detail_code()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The paying side of x402 `exact` on EVM with EIP-3009: choose an offer, build and sign the
 //! authorization, emit the `X-PAYMENT` / `PAYMENT-SIGNATURE` header, read the receipt
-//! (x402.md §2–§5; VECTORS.md `x402.sign`, `x402.select`).
+//! (x402 v2 specification §5 and §6.1, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>; the conformance vectors `x402.sign` and
+//! `x402.select` in `tests/vectors/`).
 //!
 //! | step | item | file |
 //! |---|---|---|
@@ -17,10 +18,10 @@
 //! ```
 //! use pay402::evm::{Address, PrivateKey};
 //! use pay402::x402::client::{select, PayerPolicy, PaymentDraft};
-//! use pay402::x402::{header, verify_payment_header, Network, PaymentRequired, VerifyPolicy};
+//! use pay402::x402::{header, Network, PaymentRequired, Verifier};
 //! use pay402::U256;
 //!
-//! // The 402 of x402.md §3.3 (decoded PAYMENT-REQUIRED).
+//! // The 402 of the x402 v2 specification §5.1.1 (decoded PAYMENT-REQUIRED).
 //! let body = br#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepts":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]}"#;
 //! let required = PaymentRequired::from_json(body)?;
 //!
@@ -41,24 +42,22 @@
 //! // What the server's facilitator will check:
 //! let offer = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
 //! let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
-//! let verified = verify_payment_header(offer, value.as_bytes(), &mut buf, now, &VerifyPolicy::default())?;
+//! let verified = Verifier::default().verify_header(offer, value.as_bytes(), &mut buf, now)?;
+//! let verified = verified.evm().ok_or("not an EVM payment")?;
 //! assert_eq!(verified.payer, key.address());
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-mod draft;
 mod error;
-mod selection;
+pub(crate) mod selection;
 mod settlement;
-mod signed;
-mod svm_payment;
 
-pub use draft::PaymentDraft;
+pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
+pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
+pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
 pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
-pub use signed::{SignedPayment, payment_header_name};
-pub use svm_payment::{write_svm_payment_header, write_svm_payment_json};
 
 use crate::evm::PrivateKey;
 use crate::x402::payment_required::PaymentRequired;
@@ -68,10 +67,10 @@ use crate::x402::payment_required::PaymentRequired;
 pub const DOMAIN_TEXT_CAP: usize = 256;
 
 /// How far `validAfter` lies before `now`, in seconds: the reference client's 10 minutes of
-/// clock-skew tolerance (x402.md §5.3).
+/// clock-skew tolerance.
 pub const VALID_AFTER_BACKDATE: u64 = 600;
 
-/// Builds, signs and encodes the payment for `accepts[index]` in one call: VECTORS.md
+/// Builds, signs and encodes the payment for `accepts[index]` in one call: the vectors'
 /// `x402.sign`. The payer is `key`'s address; `scratch` receives the JSON, `out` the header
 /// value, which is returned.
 ///

@@ -27,7 +27,7 @@ use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::PaymentRequirements;
 
-/// How the payer moves the tokens (x402.md §5.1, `extra.assetTransferMethod`).
+/// How the payer moves the tokens (`extra.assetTransferMethod`, <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssetTransferMethod {
     /// EIP-3009 `transferWithAuthorization` (the default when `extra` does not say).
@@ -98,7 +98,7 @@ pub struct Selection<'a> {
 /// use pay402::x402::{Network, PaymentRequired};
 /// use pay402::{ErrorCode, U256};
 ///
-/// // x402.md §3.3
+/// // The x402 v2 specification §5.1.1.
 /// let body = br#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data"},"accepts":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]}"#;
 /// let required = PaymentRequired::from_json(body)?;
 /// let networks = [Network::Eip155 { chain_id: 84532 }];
@@ -156,19 +156,19 @@ pub fn select<'a>(
 
 /// An entry that passed the protocol checks (steps 1–2): what signing it needs.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Offer<'a> {
-    pub(super) network: Network,
-    pub(super) chain_id: u64,
-    pub(super) method: AssetTransferMethod,
-    pub(super) asset: Address,
-    pub(super) pay_to: Address,
+pub(crate) struct Offer<'a> {
+    pub(crate) network: Network,
+    pub(crate) chain_id: u64,
+    pub(crate) method: AssetTransferMethod,
+    pub(crate) asset: Address,
+    pub(crate) pay_to: Address,
     /// `extra.name` and `extra.version`; `None` for Permit2, whose domain is Permit2's own.
-    pub(super) domain: Option<(JsonStr<'a>, JsonStr<'a>)>,
+    pub(crate) domain: Option<(JsonStr<'a>, JsonStr<'a>)>,
 }
 
 impl<'a> Offer<'a> {
     /// Steps 1–2 of the module documentation, failing with the first unmet one.
-    pub(super) fn assess(requirements: &PaymentRequirements<'a>) -> Result<Self, ClientError> {
+    pub(crate) fn assess(requirements: &PaymentRequirements<'a>) -> Result<Self, ClientError> {
         if !requirements.scheme().eq_str("exact") {
             return Err(ClientError::UnsupportedScheme);
         }

@@ -1,4 +1,5 @@
-//! Reading the settlement receipt a paid response carries (x402.md §2.4, §3.2): header names
+//! Reading the settlement receipt a paid response carries (the HTTP transports, <https://github.com/coinbase/x402/blob/main/specs/transports-v1/http.md>,
+//! <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>): header names
 //! only, no HTTP.
 
 use crate::x402::error::DecodeError;

@@ -35,7 +35,7 @@ use pay402::macaroon::verify::{AcceptList, VerifyPolicy as MacaroonPolicy, verif
 use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
 use pay402::x402::{PaymentPayload, PaymentRequired};
-use pay402::x402::{VerifyPolicy, verify_payment_header};
+use pay402::x402::Verifier;
 use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
 use secp256k1::{Message, Secp256k1};
 use std::hint::black_box;
@@ -152,7 +152,7 @@ fn main() {
     let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
     let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
     let payer = Address::parse(PAYER.as_bytes()).unwrap();
-    let policy = VerifyPolicy::default();
+    let evm = Verifier::EVM;
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
 
     // --- x402 / EVM: the x402 spec's EIP-3009 example message
@@ -174,17 +174,19 @@ fn main() {
         ("x402.verify_header.v1", V1_REQUIREMENTS, V1_HEADER),
         ("x402.verify_header.v2", V2_REQUIREMENTS, V2_HEADER),
     ] {
-        let verified = verify_payment_header(requirements, header, &mut buf, NOW, &policy).unwrap();
+        let verified = evm
+            .verify_header(requirements, header, &mut buf, NOW)
+            .unwrap()
+            .evm()
+            .unwrap();
         assert_eq!(verified.payer, payer);
         method.measure("pay402", op, || {
             black_box(
-                verify_payment_header(
+                evm.verify_header(
                     black_box(requirements),
                     black_box(header),
                     &mut buf,
-                    NOW,
-                    &policy,
-                )
+                    NOW)
                 .unwrap(),
             );
         });
@@ -200,13 +202,11 @@ fn main() {
             name,
             || {
                 black_box(
-                    verify_payment_header(
+                    evm.verify_header(
                         black_box(requirements),
                         black_box(header),
                         &mut buf_a,
-                        NOW,
-                        &policy,
-                    )
+                        NOW)
                     .unwrap(),
                 );
             },
@@ -350,7 +350,7 @@ fn main() {
 fn repeat(op: &str, n: u64) {
     let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
     let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
-    let policy = VerifyPolicy::default();
+    let evm = Verifier::EVM;
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
     for _ in 0..n {
         match op {
@@ -366,25 +366,21 @@ fn repeat(op: &str, n: u64) {
             }
             "x402.verify_header.v1" => {
                 black_box(
-                    verify_payment_header(
+                    evm.verify_header(
                         black_box(V1_REQUIREMENTS),
                         black_box(V1_HEADER),
                         &mut buf,
-                        NOW,
-                        &policy,
-                    )
+                        NOW)
                     .unwrap(),
                 );
             }
             "x402.verify_header.v2" => {
                 black_box(
-                    verify_payment_header(
+                    evm.verify_header(
                         black_box(V2_REQUIREMENTS),
                         black_box(V2_HEADER),
                         &mut buf,
-                        NOW,
-                        &policy,
-                    )
+                        NOW)
                     .unwrap(),
                 );
             }

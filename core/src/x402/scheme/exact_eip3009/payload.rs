@@ -1,9 +1,10 @@
-//! The `exact` EVM scheme payload with EIP-3009 (x402.md §2.3, §5):
+//! The `exact` EVM scheme payload with EIP-3009 (x402 v2 specification §5.2.2, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>;
+//! <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>):
 //! `{signature, authorization: {from, to, value, validAfter, validBefore, nonce}}`.
 
-use super::error::{DecodeError, DecodeReason};
 use crate::evm::{Address, TransferWithAuthorization};
 use crate::json::{Object, RawValue};
+use crate::x402::error::{DecodeError, DecodeReason};
 
 /// Longest signature accepted, in bytes. EOA signatures are 65 (or 64, ERC-2098) bytes; smart
 /// wallet signatures (EIP-1271, ERC-6492 wrappers) are longer and are carried through so the host
@@ -76,7 +77,7 @@ pub(crate) fn signature_hex(text: Option<&str>) -> Result<&str, DecodeError> {
 }
 
 /// Which EVM `exact` payload a `payload` object carries; the reference facilitator dispatches on
-/// the key that is present (x402.md §5.1).
+/// the key that is present (`extra.assetTransferMethod`, <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayloadKind {
     /// `authorization`: EIP-3009.

@@ -1,21 +1,21 @@
-//! Building the EIP-3009 authorization a payment signs (x402.md §5.3) and presenting it to a
+//! Building the EIP-3009 authorization a payment signs (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>) and presenting it to a
 //! signer: its EIP-712 digest, or the `eth_signTypedData_v4` JSON for an external wallet.
 
-use super::selection::{AssetTransferMethod, Offer};
 use super::signed::SignedPayment;
-use super::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE};
 use crate::error::BufferTooSmall;
 use crate::evm::{Address, Eip712Domain, PrivateKey, TransferWithAuthorization};
 use crate::json::{JsonStr, ObjectWriter, RawValue, write_json_str};
 use crate::u256::U256;
 use crate::writer::Writer;
 use crate::x402::X402Version;
+use crate::x402::client::selection::{AssetTransferMethod, Offer};
+use crate::x402::client::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE};
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
 use crate::x402::resource_info::ResourceInfo;
 
 /// The `types` member of the `eth_signTypedData_v4` request: the 4-field domain and
-/// `TransferWithAuthorization` (x402.md §5.2), in viem's field order.
+/// `TransferWithAuthorization` (x402 v2 specification §6.1.1), in viem's field order.
 const TYPED_DATA_TYPES: &str = concat!(
     r#"{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},"#,
     r#"{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"#,
@@ -59,7 +59,7 @@ pub struct PaymentDraft<'a> {
 
 impl<'a> PaymentDraft<'a> {
     /// Builds the payment for `accepts[index]` of `required`, paid by `payer` at `now` (unix
-    /// seconds) with the caller's 32 random `nonce` bytes (x402.md §5.3, VECTORS.md
+    /// seconds) with the caller's 32 random `nonce` bytes (the reference client; the vectors'
     /// `x402.sign`):
     ///
     /// | field | value |
@@ -72,7 +72,7 @@ impl<'a> PaymentDraft<'a> {
     /// | `nonce` | `nonce` |
     ///
     /// The EIP-712 domain is `{extra.name, extra.version, chainId of the network, asset}`.
-    /// The entry is used as given (no payer policy: see [`super::select`]) but must be
+    /// The entry is used as given (no payer policy: see [`crate::x402::client::select`]) but must be
     /// signable: `exact`, a known EVM network, EIP-3009, a domain in `extra`, address-valued
     /// `asset` and `payTo`; otherwise the first unmet condition is the error.
     pub fn new(
@@ -210,7 +210,7 @@ impl<'a> PaymentDraft<'a> {
 }
 
 /// Writes `"` + what `inner` writes + `"`.
-pub(super) fn quoted(
+pub(crate) fn quoted(
     w: &mut Writer<'_>,
     inner: impl FnOnce(&mut Writer<'_>) -> Result<(), BufferTooSmall>,
 ) -> Result<(), BufferTooSmall> {

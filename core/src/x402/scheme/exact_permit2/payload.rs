@@ -1,9 +1,9 @@
-//! The EVM scheme payload with Permit2 (x402.md §9.1), used by `exact` with
+//! The EVM scheme payload with Permit2 (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>), used by `exact` with
 //! `extra.assetTransferMethod: "permit2"` and by `upto`:
 //! `{signature, permit2Authorization: {from, permitted: {token, amount}, spender, nonce, deadline,
 //! witness: {to, validAfter[, facilitator]}}}`.
 //!
-//! Input is read with the same rules as the EIP-3009 payload ([`super::exact_evm_payload`]):
+//! Input is read with the same rules as the EIP-3009 payload ([`crate::x402::scheme::exact_eip3009::payload`]):
 //! `null` members count as absent, unknown members are ignored, amounts are decimal strings (or
 //! JSON integers); addresses are `0x` + 40 hex digits in any case. `nonce` is a decimal string as
 //! the reference client writes it, or `0x` hex as in the `upto` spec example.
@@ -14,11 +14,11 @@
 //! signs (`validAfter = 0`, `deadline = now + maxTimeoutSeconds`).
 //!
 //! ```
-//! use pay402::x402::exact_permit2_payload::{ExactPermit2Payload, write_payload};
+//! use pay402::x402::scheme::exact_permit2::payload::{ExactPermit2Payload, write_payload};
 //! use pay402::json::RawValue;
 //! use pay402::writer::write_all;
 //!
-//! // The x402 spec's Permit2 payload (x402.md §9.1; its signature is a placeholder).
+//! // The Permit2 payload of the `exact` EVM scheme spec (its signature is a placeholder).
 //! let json = br#"{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"33247007178036348590600198031289925668252061821958005840077069883511451257277","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"1740672089"}}}"#;
 //! let payload = ExactPermit2Payload::from_json_value(RawValue::parse(json)?)?;
 //! assert_eq!(payload.authorization.permit.deadline.to_u64(), Some(1_740_672_154));
@@ -32,11 +32,8 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-use super::error::{DecodeError, DecodeReason};
-use super::exact_evm_payload::signature_hex;
-use super::network::Network;
-use super::payment_requirements::{PaymentRequirements, write_amount};
-use crate::error::{BufferTooSmall, ErrorCode};
+use super::pay::Permit2SignError;
+use crate::error::BufferTooSmall;
 use crate::evm::permit2::{
     Permit2Witness, PermitWitnessTransferFrom, TokenPermissions, WitnessShape,
     X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY, permit2_domain,
@@ -45,7 +42,10 @@ use crate::evm::{Address, PrivateKey};
 use crate::json::{FieldIssue, JsonStr, Object, ObjectWriter, RawValue, write_string};
 use crate::u256::U256;
 use crate::writer::Writer;
-use core::fmt;
+use crate::x402::error::{DecodeError, DecodeReason};
+use crate::x402::network::Network;
+use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
+use crate::x402::scheme::exact_eip3009::payload::signature_hex;
 
 /// A decoded Permit2 scheme payload.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +71,7 @@ pub struct Permit2Authorization {
 }
 
 impl<'a> ExactPermit2Payload<'a> {
-    /// Decodes a Permit2 `payload` object. Use [`super::PayloadKind::of`] first to tell it from
+    /// Decodes a Permit2 `payload` object. Use [`crate::x402::PayloadKind::of`] first to tell it from
     /// an EIP-3009 or Solana payload.
     pub fn from_json_value(payload: RawValue<'a>) -> Result<Self, DecodeError> {
         let obj = Object::from_value(payload, "payload")?;
@@ -86,7 +86,7 @@ impl<'a> ExactPermit2Payload<'a> {
     }
 
     /// The signature bytes, decoded into `buf` (at least
-    /// [`super::exact_evm_payload::MAX_SIGNATURE_LEN`] bytes for any payload; 65 for an EOA).
+    /// [`crate::x402::scheme::exact_eip3009::payload::MAX_SIGNATURE_LEN`] bytes for any payload; 65 for an EOA).
     pub fn signature_bytes<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], DecodeError> {
         crate::hex::decode_into(self.signature_hex.as_bytes(), buf)
             .map_err(|e| DecodeError::new("signature", DecodeReason::Hex(e)).within("payload"))
@@ -298,101 +298,6 @@ pub fn write_payload(
     obj.end()
 }
 
-/// Builds, signs and writes the Permit2 scheme payload for `requirements` (v2, scheme `exact`
-/// or `upto`) into `w`: [`Permit2Authorization::for_requirements`] with `key`'s address, then
-/// [`Permit2Authorization::sign`] and [`write_payload`]. Returns the authorization and the
-/// signature.
-///
-/// ```
-/// use pay402::evm::{recover_address, permit2_domain, PrivateKey, SignaturePolicy};
-/// use pay402::json::RawValue;
-/// use pay402::writer::Writer;
-/// use pay402::x402::exact_permit2_payload::sign_permit2_payload;
-/// use pay402::x402::PaymentRequirements;
-/// use pay402::U256;
-///
-/// let requirements = br#"{"scheme":"upto","network":"eip155:84532","amount":"50000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":300,"extra":{"facilitatorAddress":"0x000000000000000000000000000000000000dEaD"}}"#;
-/// let requirements = PaymentRequirements::from_json_value(RawValue::parse(requirements)?)?;
-/// let key = PrivateKey::from_bytes(&[0x11; 32])?;
-/// let mut buf = [0u8; 1024];
-/// let mut w = Writer::new(&mut buf);
-/// let (authorization, signature) =
-///     sign_permit2_payload(&mut w, &requirements, &key, U256::from_u64(7), 1_740_672_000)?;
-/// let digest = authorization.permit.digest(&permit2_domain(84532));
-/// assert_eq!(recover_address(&digest, &signature, SignaturePolicy::Strict), Ok(key.address()));
-/// assert!(w.written().starts_with(br#"{"signature":"0x"#));
-/// # Ok::<(), Box<dyn core::error::Error>>(())
-/// ```
-pub fn sign_permit2_payload(
-    w: &mut Writer<'_>,
-    requirements: &PaymentRequirements<'_>,
-    key: &PrivateKey,
-    nonce: U256,
-    now: u64,
-) -> Result<(Permit2Authorization, [u8; 65]), Permit2SignError> {
-    let (authorization, chain_id) =
-        Permit2Authorization::for_requirements(requirements, key.address(), nonce, now)?;
-    let signature = authorization.sign(key, chain_id);
-    write_payload(w, &signature, &authorization).map_err(Permit2SignError::BufferTooSmall)?;
-    Ok((authorization, signature))
-}
-
-/// Why a Permit2 payment could not be built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permit2SignError {
-    /// Permit2 payments exist only in x402 v2 (`unsupported_x402_version`).
-    UnsupportedVersion,
-    /// The network is not an `eip155:<chainId>` network (`invalid_network`).
-    InvalidNetwork,
-    /// The scheme is neither `exact` nor `upto` (`unsupported_scheme`).
-    UnsupportedScheme,
-    /// An `upto` requirement lacks `extra.facilitatorAddress` (`missing_facilitator_address`).
-    MissingFacilitatorAddress,
-    /// `asset`, `payTo` or `extra.facilitatorAddress` is not an address
-    /// (`invalid_payment_requirements`).
-    InvalidRequirements(DecodeError),
-    /// The output buffer is too small (`buffer_too_small`).
-    BufferTooSmall(BufferTooSmall),
-}
-
-impl ErrorCode for Permit2SignError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::UnsupportedVersion => "unsupported_x402_version",
-            Self::InvalidNetwork => "invalid_network",
-            Self::UnsupportedScheme => "unsupported_scheme",
-            Self::MissingFacilitatorAddress => "missing_facilitator_address",
-            Self::InvalidRequirements(_) => "invalid_payment_requirements",
-            Self::BufferTooSmall(e) => e.code(),
-        }
-    }
-}
-
-impl fmt::Display for Permit2SignError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnsupportedVersion => f.write_str("Permit2 payments need x402 version 2"),
-            Self::InvalidNetwork => f.write_str("the network is not an eip155 chain"),
-            Self::UnsupportedScheme => f.write_str("Permit2 payments exist for `exact` and `upto`"),
-            Self::MissingFacilitatorAddress => {
-                f.write_str("`upto` requirements must carry extra.facilitatorAddress")
-            }
-            Self::InvalidRequirements(e) => write!(f, "payment requirements are invalid: {e}"),
-            Self::BufferTooSmall(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl core::error::Error for Permit2SignError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Self::InvalidRequirements(e) => Some(e),
-            Self::BufferTooSmall(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
 fn write_address(w: &mut Writer<'_>, address: &Address) -> Result<(), BufferTooSmall> {
     let mut buf = [0u8; 42];
     write_string(w, address.to_checksum(&mut buf))
@@ -402,7 +307,9 @@ fn write_address(w: &mut Writer<'_>, address: &Address) -> Result<(), BufferTooS
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use crate::writer::write_all;
+    use crate::x402::scheme::exact_permit2::pay::sign_permit2_payload;
 
     const UPTO_REQ: &str = r#"{"scheme":"upto","network":"eip155:84532","amount":"50000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":300,"extra":{"facilitatorAddress":"0x000000000000000000000000000000000000dEaD"}}"#;
     const EXACT_REQ: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"50000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":300,"extra":{"assetTransferMethod":"permit2"}}"#;

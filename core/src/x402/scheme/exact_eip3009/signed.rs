@@ -1,12 +1,12 @@
 //! A signed payment and its wire form: the `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2) header
-//! (x402.md §2.3, §3.4, §4).
+//! (the HTTP transports, <https://github.com/coinbase/x402/blob/main/specs/transports-v1/http.md>, <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>).
 
-use super::ClientError;
 use super::draft::{AddressCase, PaymentDraft, quoted, write_authorization};
 use crate::error::BufferTooSmall;
 use crate::evm::{RecoverableSignature, SignatureError, SignaturePolicy};
 use crate::json::{ObjectWriter, RawValue};
 use crate::writer::{Writer, write_all};
+use crate::x402::client::ClientError;
 use crate::x402::payment_requirements::PaymentRequirements;
 use crate::x402::resource_info::ResourceInfo;
 use crate::x402::{X402Version, header};
@@ -127,7 +127,7 @@ impl<'a> SignedPayment<'a> {
         p.end()
     }
 
-    /// Writes the header value, `base64(JSON)` standard and padded (x402.md §4), into `out` and
+    /// Writes the header value, `base64(JSON)` standard and padded, into `out` and
     /// returns it; `scratch` receives the JSON on the way. Neither buffer is left half-written
     /// on error. [`header::RECOMMENDED_BUFFER_LEN`] is ample for both.
     pub fn write_header<'o>(
@@ -142,7 +142,7 @@ impl<'a> SignedPayment<'a> {
 }
 
 /// The request header a payment of `version` is sent in: `X-PAYMENT` (v1) or
-/// `PAYMENT-SIGNATURE` (v2), as the reference client retries (x402.md §3.2).
+/// `PAYMENT-SIGNATURE` (v2), as the reference client retries.
 ///
 /// ```
 /// use pay402::x402::{client::payment_header_name, X402Version};
@@ -159,7 +159,7 @@ pub fn payment_header_name(version: X402Version) -> &'static str {
 /// `{"x402Version":1,"scheme","network","payload"}`, v2
 /// `{"x402Version":2,"resource","accepted","payload","extensions"}` with `resource`, `accepted`
 /// and `extensions` echoed from the 402 (minified). Shared by every scheme the client pays.
-pub(super) fn write_envelope(
+pub(crate) fn write_envelope(
     w: &mut Writer<'_>,
     requirements: &PaymentRequirements<'_>,
     resource: Option<&ResourceInfo<'_>>,

@@ -1,18 +1,18 @@
 //! The paying side of x402 `exact` on Solana: the partially signed transaction that
 //! [`crate::svm::build_transfer`] builds, carried as the scheme payload
 //! `{"transaction":"<base64 wire transaction>"}` in `X-PAYMENT` / `PAYMENT-SIGNATURE`
-//! (x402.md §11.1). The facilitator adds the fee payer's signature and submits it.
+//! (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>). The facilitator adds the fee payer's signature and submits it.
 
-use super::ClientError;
-use super::draft::quoted;
-use super::signed::write_envelope;
 use crate::json::ObjectWriter;
 use crate::svm::Transaction;
 use crate::writer::{Writer, write_all};
+use crate::x402::client::ClientError;
 use crate::x402::header;
 use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
-use crate::x402::verify::resolve_network;
+use crate::x402::scheme::exact_eip3009::draft::quoted;
+use crate::x402::scheme::exact_eip3009::signed::write_envelope;
+use crate::x402::scheme::resolve_network;
 
 /// Writes the payment header for `accepts[index]` of `required` with the built transaction into
 /// `out`, and returns it; `scratch` receives the JSON on the way (neither is left half-written on
@@ -25,7 +25,7 @@ use crate::x402::verify::resolve_network;
 /// ```
 /// use pay402::svm::{build_transfer, PayerKey, Pubkey, TransferParams, TOKEN_PROGRAM_ID};
 /// use pay402::x402::client::write_svm_payment_header;
-/// use pay402::x402::{verify_any_payment_header, PaymentRequired, SvmPolicy, VerifyInput};
+/// use pay402::x402::{PaymentRequired, Verifier};
 ///
 /// let fee_payer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
 /// let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"; // USDC devnet
@@ -55,7 +55,7 @@ use crate::x402::verify::resolve_network;
 ///
 /// // What the facilitator checks offline:
 /// let mut buf = [0u8; 4096];
-/// let verified = verify_any_payment_header(entry.as_bytes(), header.as_bytes(), &mut buf, &VerifyInput::at(0), &SvmPolicy::default())?;
+/// let verified = Verifier::default().verify_header(entry.as_bytes(), header.as_bytes(), &mut buf, 0)?;
 /// # let _ = verified;
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```

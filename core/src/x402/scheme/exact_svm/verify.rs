@@ -1,4 +1,4 @@
-//! Offline verification of an x402 `exact` payment on Solana (x402.md §11.3, §11.4): the
+//! Offline verification of an x402 `exact` payment on Solana (<https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>): the
 //! reference facilitator's checks in its order, without the ones that need RPC, plus ed25519
 //! verification of every present signature.
 //!
@@ -29,13 +29,6 @@
 //! MUSTs it leaves to simulation; 13 uses the legacy/x402-rs string). What remains for the
 //! facilitator with RPC is listed in [`SvmVerified::still_to_check`].
 
-use super::X402Version;
-use super::error::{DecodeError, DecodeReason, VerifyError};
-use super::network::{Network, SolanaCluster};
-use super::payment_payload::PaymentPayload;
-use super::payment_requirements::PaymentRequirements;
-use super::policy::AcceptedMatch;
-use super::verify::{accepted_matches, resolve_network};
 use crate::base64::{self, Base64Error, Base64Policy};
 use crate::error::ErrorCode;
 use crate::json::JsonStr;
@@ -49,6 +42,13 @@ use crate::svm::transaction::{
     Instruction, MAX_TRANSACTION_LEN, Message, Transaction, TransactionError,
 };
 use crate::u256::U256;
+use crate::x402::X402Version;
+use crate::x402::error::{DecodeError, DecodeReason, EnvelopeCheck, VerifyError};
+use crate::x402::network::{Network, SolanaCluster};
+use crate::x402::payment_payload::PaymentPayload;
+use crate::x402::payment_requirements::PaymentRequirements;
+use crate::x402::policy::AcceptedMatch;
+use crate::x402::scheme::{accepted_matches, resolve_network};
 use core::fmt;
 
 /// The extra programs the reference facilitator allows after the transfer.
@@ -58,7 +58,7 @@ pub const DEFAULT_EXTRA_PROGRAMS: [Pubkey; 2] = [LIGHTHOUSE_PROGRAM_ID, MEMO_PRO
 ///
 /// ```
 /// use pay402::svm::Pubkey;
-/// use pay402::x402::verify_svm::SvmPolicy;
+/// use pay402::x402::SvmPolicy;
 /// // A facilitator with two fee-payer keys that also accepts a 7th instruction.
 /// let signers = [Pubkey([1; 32]), Pubkey([2; 32])];
 /// let policy = SvmPolicy { fee_payers: &signers, max_instructions: 7, ..SvmPolicy::default() };
@@ -100,7 +100,7 @@ impl Default for SvmPolicy<'static> {
     }
 }
 
-/// What the facilitator must still check on chain before settling (x402.md §11.4).
+/// What the facilitator must still check on chain before settling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HostCheck {
     /// The recent blockhash is still valid.
@@ -151,6 +151,7 @@ pub struct SvmVerified {
 
 /// Why a transaction could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransactionDecodeFailure {
     /// `payload.transaction` is not base64 (or longer than a packet).
     Base64(Base64Error),
@@ -160,6 +161,7 @@ pub enum TransactionDecodeFailure {
 
 /// A failed Solana check; the code is the reference facilitator's string (module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SvmCheck {
     /// Not `exact`.
     UnsupportedScheme,
@@ -338,8 +340,7 @@ impl fmt::Display for SvmCheck {
 ///
 /// ```
 /// use pay402::svm::{build_transfer, PayerKey, Pubkey, TransferParams, TOKEN_PROGRAM_ID};
-/// use pay402::x402::{PaymentPayload, PaymentRequirements};
-/// use pay402::x402::verify_svm::{verify_exact_svm, SvmPolicy};
+/// use pay402::x402::{PaymentPayload, PaymentRequirements, Verifier};
 /// use pay402::json::RawValue;
 ///
 /// let payer = PayerKey::from_seed(&[1; 32]);
@@ -360,7 +361,7 @@ impl fmt::Display for SvmCheck {
 /// let payment = format!(r#"{{"x402Version":1,"scheme":"exact","network":"solana","payload":{{"transaction":"{b64}"}}}}"#);
 /// let requirements = PaymentRequirements::from_json_value(RawValue::parse(requirements.as_bytes())?)?;
 /// let payment = PaymentPayload::from_json(payment.as_bytes())?;
-/// let verified = verify_exact_svm(&requirements, &payment, &SvmPolicy::default())?;
+/// let verified = Verifier::default().verify(&requirements, &payment, 0)?.svm().ok_or("not Solana")?;
 /// assert_eq!(verified.payer, payer.pubkey());
 /// assert_eq!(verified.amount, 10_000);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
@@ -369,7 +370,7 @@ impl fmt::Display for SvmCheck {
     clippy::too_many_lines,
     reason = "the checks in the reference order, numbered as in the module table"
 )]
-pub fn verify_exact_svm(
+pub(crate) fn verify_exact_svm(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
     policy: &SvmPolicy<'_>,
@@ -377,13 +378,13 @@ pub fn verify_exact_svm(
     let svm = VerifyError::Svm;
     // 1. version
     if payment.version() != requirements.version() {
-        return Err(VerifyError::InvalidX402Version);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidX402Version));
     }
     // 2. network
     let Some(Network::Solana(cluster)) =
         resolve_network(requirements.network(), requirements.version())
     else {
-        return Err(VerifyError::InvalidNetwork);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme
     if !payment.scheme().eq_str("exact") || !requirements.scheme().eq_str("exact") {
@@ -397,7 +398,9 @@ pub fn verify_exact_svm(
     if let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements)
         && !accepted_matches(&p.accepted, r, policy.accepted)
     {
-        return Err(VerifyError::AcceptedRequirementsMismatch);
+        return Err(VerifyError::Envelope(
+            EnvelopeCheck::AcceptedRequirementsMismatch,
+        ));
     }
     // 6. fee payer
     let extra = requirements.extra();
@@ -598,6 +601,15 @@ fn pubkey_field(text: JsonStr<'_>, name: &'static str) -> Result<Pubkey, VerifyE
 impl ErrorCode for SvmCheck {
     fn code(&self) -> &'static str {
         SvmCheck::code(self)
+    }
+
+    /// The base64 or transaction code of an undecodable transaction.
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Undecodable(TransactionDecodeFailure::Base64(e)) => Some(e.code()),
+            Self::Undecodable(TransactionDecodeFailure::Transaction(e)) => Some(e.code()),
+            _ => None,
+        }
     }
 }
 

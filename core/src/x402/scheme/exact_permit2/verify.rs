@@ -1,6 +1,7 @@
 //! Verification of an EVM payment with Permit2 — `exact` with `extra.assetTransferMethod:
-//! "permit2"`, and `upto` — against one `PaymentRequirements` (x402.md §9.3, §12), offline and
-//! pure. [`super::verify::verify_payment`] dispatches here when the scheme payload carries
+//! "permit2"`, <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>, and `upto`,
+//! <https://github.com/coinbase/x402/blob/main/specs/schemes/upto/scheme_upto_evm.md> — against one `PaymentRequirements`, offline and
+//! pure. [`crate::x402::Verifier`] dispatches here when the scheme payload carries
 //! `permit2Authorization`.
 //!
 //! Checks, in order (the first failure is the verdict):
@@ -32,7 +33,7 @@
 //! **`upto` amounts.** `requirements` are always the *offered* requirements (what `accepted`
 //! echoes): at verify time the signed maximum must match them as for `exact` (the reference
 //! compares `permitted.amount == requirements.amount`). The actual charge at settle time is
-//! [`VerifyInput::settle_amount`], which must not exceed the signed maximum; it becomes
+//! [`UptoOptions::settle_amount`], which must not exceed the signed maximum; it becomes
 //! [`Verified::amount`]. (The reference resource server instead rewrites `requirements.amount`
 //! to the charge and its facilitator then skips the amount check; a host holding such
 //! rewritten requirements passes the offered ones plus the charge as `settle_amount`.)
@@ -42,43 +43,52 @@
 //! Permit2 contract and `(owner, nonce)`, the key Permit2 itself enforces.
 //!
 //! [`SignaturePolicy`]: crate::evm::SignaturePolicy
-//! [`AcceptedMatch`]: super::policy::AcceptedMatch
+//! [`AcceptedMatch`]: crate::x402::AcceptedMatch
 
-use super::X402Version;
-use super::error::{DecodeError, DecodeReason, VerifyError};
-use super::exact_evm_payload::ReplayKey;
-use super::exact_permit2_payload::ExactPermit2Payload;
-use super::network::Network;
-use super::payment_payload::PaymentPayload;
-use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
-use super::policy::{AmountRule, VerifyPolicy};
-use super::verify::{
-    PaymentKind, SignatureCheck, Verified, VerifyInput, accepted_matches, check_eoa_signature,
-    parse_address, resolve_network,
-};
+use super::payload::ExactPermit2Payload;
 use crate::evm::Address;
 use crate::evm::permit2::{
     PERMIT2_ADDRESS, WitnessShape, X402_EXACT_PERMIT2_PROXY, X402_UPTO_PERMIT2_PROXY,
     permit2_domain,
 };
 use crate::u256::U256;
+use crate::x402::X402Version;
+use crate::x402::error::{
+    DecodeError, DecodeReason, EnvelopeCheck, Permit2Check, TransferCheck, UptoCheck, VerifyError,
+};
+use crate::x402::network::Network;
+use crate::x402::payment_payload::PaymentPayload;
+use crate::x402::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
+use crate::x402::policy::{AmountRule, VerifyPolicy};
+use crate::x402::scheme::exact_eip3009::payload::ReplayKey;
+use crate::x402::scheme::upto_permit2::UptoOptions;
+use crate::x402::scheme::{
+    SignatureCheck, accepted_matches, check_eoa_signature, parse_address, resolve_network,
+};
+use crate::x402::verifier::{PaymentKind, Verified};
+
+/// The verdict of a failed transfer check, in Permit2's codes.
+fn transfer(check: TransferCheck) -> VerifyError {
+    VerifyError::Permit2(Permit2Check::Transfer(check))
+}
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
 pub(crate) fn verify_permit2(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
-    input: &VerifyInput,
+    now: u64,
+    policy: &VerifyPolicy,
+    upto: &UptoOptions,
 ) -> Result<Verified, VerifyError> {
-    let policy = &input.policy;
     // 1. version
     if payment.version() != requirements.version() {
-        return Err(VerifyError::InvalidX402Version);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidX402Version));
     }
     // 2. network of the requirements
     let network = resolve_network(requirements.network(), requirements.version())
-        .ok_or(VerifyError::InvalidNetwork)?;
+        .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
     let Network::Eip155 { chain_id } = network else {
-        return Err(VerifyError::InvalidNetwork);
+        return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme payload
     let payload = ExactPermit2Payload::from_json_value(payment.payload())
@@ -86,7 +96,7 @@ pub(crate) fn verify_permit2(
     let authorization = &payload.authorization;
     // 4. scheme (v1 is EIP-3009 only)
     let (PaymentPayload::V2(p), PaymentRequirements::V2(r)) = (payment, requirements) else {
-        return Err(VerifyError::UnsupportedPayloadType);
+        return Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType));
     };
     let (kind, shape, proxy) = scheme_of(&p.accepted, r)?;
     // 5. the message in the scheme's shape
@@ -98,34 +108,36 @@ pub(crate) fn verify_permit2(
     })?;
     // 6. network equality
     if p.accepted.network != r.network {
-        return Err(VerifyError::NetworkMismatch);
+        return Err(VerifyError::Envelope(EnvelopeCheck::NetworkMismatch));
     }
     // 7. accepted
     if !accepted_matches(&p.accepted, r, policy.accepted) {
-        return Err(VerifyError::AcceptedRequirementsMismatch);
+        return Err(VerifyError::Envelope(
+            EnvelopeCheck::AcceptedRequirementsMismatch,
+        ));
     }
     // 8. spender
     if message.spender != proxy {
-        return Err(VerifyError::Permit2Spender);
+        return Err(VerifyError::Permit2(Permit2Check::Spender));
     }
     // 9. recipient
     if parse_address(r.pay_to) != Some(message.witness.to()) {
-        return Err(VerifyError::Permit2RecipientMismatch);
+        return Err(transfer(TransferCheck::RecipientMismatch));
     }
     // 10. facilitator (upto)
     if let Some(facilitator) = message.witness.facilitator()
-        && input.facilitator != Some(facilitator)
+        && upto.facilitator != Some(facilitator)
     {
-        return Err(VerifyError::UptoFacilitatorMismatch);
+        return Err(VerifyError::Upto(UptoCheck::FacilitatorMismatch));
     }
     // 11, 12. time window
     let earliest_deadline =
-        U256::from_u128(u128::from(input.now) + u128::from(policy.valid_before_slack));
+        U256::from_u128(u128::from(now) + u128::from(policy.valid_before_slack));
     if message.deadline < earliest_deadline {
-        return Err(VerifyError::Permit2DeadlineExpired);
+        return Err(transfer(TransferCheck::Expired));
     }
-    if message.witness.valid_after() > U256::from_u64(input.now) {
-        return Err(VerifyError::Permit2NotYetValid);
+    if message.witness.valid_after() > U256::from_u64(now) {
+        return Err(transfer(TransferCheck::NotYetValid));
     }
     // 13. amount
     let signed = message.permitted.amount;
@@ -134,21 +146,21 @@ pub(crate) fn verify_permit2(
         AmountRule::AtLeast => signed >= r.amount,
     };
     if !amount_ok {
-        return Err(VerifyError::Permit2AmountMismatch);
+        return Err(transfer(TransferCheck::AmountMismatch));
     }
     // 14. token
     let asset = parse_address(r.asset).ok_or(VerifyError::InvalidPaymentRequirements(
         DecodeError::new("asset", DecodeReason::InvalidValue),
     ))?;
     if message.permitted.token != asset {
-        return Err(VerifyError::Permit2TokenMismatch);
+        return Err(VerifyError::Permit2(Permit2Check::TokenMismatch));
     }
     // 15. signature
     check_signature(&payload, &message.digest(&permit2_domain(chain_id)), policy)?;
     // 16. settle amount (upto)
-    let amount = match (kind, input.settle_amount) {
+    let amount = match (kind, upto.settle_amount) {
         (PaymentKind::UptoPermit2, Some(charge)) if charge > signed => {
-            return Err(VerifyError::UptoSettlementExceedsAmount);
+            return Err(VerifyError::Upto(UptoCheck::SettlementExceedsAmount));
         }
         (PaymentKind::UptoPermit2, Some(charge)) => charge,
         _ => signed,
@@ -190,7 +202,7 @@ fn scheme_of(
                 X402_EXACT_PERMIT2_PROXY,
             ))
         } else {
-            Err(VerifyError::UnsupportedPayloadType)
+            Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
         }
     } else if offered.scheme.eq_str("upto") && accepted.scheme.eq_str("upto") {
         Ok((
@@ -199,7 +211,7 @@ fn scheme_of(
             X402_UPTO_PERMIT2_PROXY,
         ))
     } else {
-        Err(VerifyError::UnsupportedPayloadType)
+        Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
     }
 }
 
@@ -217,6 +229,6 @@ fn check_signature(
     )
     .map_err(|e| match e {
         SignatureCheck::Undecodable(e) => VerifyError::InvalidPayload(e),
-        SignatureCheck::Failed(f) => VerifyError::Permit2Signature(f),
+        SignatureCheck::Failed(f) => transfer(TransferCheck::Signature(f)),
     })
 }
