@@ -70,7 +70,7 @@ impl<'a> SandboxRequirements<'a> {
             chain: s("chain")?,
             facilitator: s("facilitator")?,
             expires_at,
-            expires_at_unix: crate::offers::rfc3339_unix(text)
+            expires_at_unix: crate::rfc3339::unix_seconds(text)
                 .ok_or(DialectError::InvalidValue("expires_at"))?,
             recipient: members::opt_str(member_any(&o, &["recipient"]), false)?,
         })

@@ -2,7 +2,7 @@
 //! `hex = HMAC-SHA256(webhook_secret, "<t>.<raw body>")` (l402.md §16.5).
 
 use super::error::OffersError;
-use crate::macaroon::crypto::hmac_sha256;
+use crate::hmac_sha256::hmac_sha256;
 use crate::writer::Writer;
 use subtle::ConstantTimeEq;
 

@@ -203,6 +203,7 @@ pub enum VerifyError {
     UptoSettlementExceedsAmount,
     /// Solana `exact`: a check of [`super::verify_svm`] failed; the code is the check's
     /// (`invalid_exact_svm_*`).
+    #[cfg(feature = "svm")]
     Svm(super::verify_svm::SvmCheck),
 }
 
@@ -311,6 +312,7 @@ impl VerifyError {
             | Self::UptoSettlementExceedsAmount => "invalid_payment_amount",
             Self::Permit2TokenMismatch => "asset_mismatch",
             Self::Permit2Spender | Self::UptoFacilitatorMismatch => self.code(),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => check.x402_rs_reason(),
         }
     }
@@ -329,6 +331,7 @@ impl ErrorCode for VerifyError {
             Self::NetworkMismatch => "invalid_exact_evm_network_mismatch",
             Self::AcceptedRequirementsMismatch => "accepted_requirements_mismatch",
             Self::Signature(_) => "invalid_exact_evm_signature",
+            #[cfg(feature = "svm")]
             Self::Svm(check) => check.code(),
             Self::RecipientMismatch => "invalid_exact_evm_recipient_mismatch",
             Self::ValidBefore => "invalid_exact_evm_payload_authorization_valid_before",
@@ -425,6 +428,7 @@ impl fmt::Display for VerifyError {
             Self::UptoSettlementExceedsAmount => {
                 f.write_str("the settle amount exceeds the signed permitted.amount")
             }
+            #[cfg(feature = "svm")]
             Self::Svm(check) => write!(f, "{check}"),
         }
     }
@@ -449,6 +453,7 @@ impl core::error::Error for VerifyError {
             Self::InvalidPayload(e) | Self::InvalidPaymentRequirements(e) => Some(e),
             Self::Signature(SignatureFailure::Malformed(e))
             | Self::Permit2Signature(SignatureFailure::Malformed(e)) => Some(e),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => Some(check),
             _ => None,
         }

@@ -38,6 +38,7 @@ pub mod resource_info;
 pub mod settle_response;
 pub mod verify;
 pub mod verify_permit2;
+#[cfg(feature = "svm")]
 pub mod verify_svm;
 
 pub use error::{DecodeError, DecodeReason, ReasonDialect, SignatureFailure, VerifyError};
@@ -55,10 +56,13 @@ pub use payment_requirements::{PaymentRequirements, PaymentRequirementsV1, Payme
 pub use policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 pub use resource_info::ResourceInfo;
 pub use settle_response::SettleResponse;
+#[cfg(feature = "svm")]
+pub use verify::{AnyVerified, verify_any_payment, verify_any_payment_header};
 pub use verify::{
-    AnyVerified, PaymentKind, Verified, VerifyInput, verify_any_payment, verify_any_payment_header,
-    verify_exact_evm, verify_payment, verify_payment_header, verify_payment_header_with,
+    PaymentKind, Verified, VerifyInput, verify_exact_evm, verify_payment, verify_payment_header,
+    verify_payment_header_with,
 };
+#[cfg(feature = "svm")]
 pub use verify_svm::{SvmCheck, SvmPolicy, SvmVerified, verify_exact_svm};
 
 /// The x402 protocol version, the `x402Version` field.

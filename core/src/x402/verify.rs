@@ -37,6 +37,7 @@ use super::payment_payload::PaymentPayload;
 use super::payment_requirements::{PaymentRequirements, PaymentRequirementsV2};
 use super::policy::{AcceptedMatch, AmountRule, VerifyPolicy};
 use super::verify_permit2::verify_permit2;
+#[cfg(feature = "svm")]
 use super::verify_svm::{SvmPolicy, SvmVerified, verify_exact_svm};
 use super::{X402Version, field};
 use crate::evm::{Address, Eip712Domain, recover_address};
@@ -157,6 +158,7 @@ pub fn verify_payment(
 }
 
 /// A payment that passed every offline check, on either chain family.
+#[cfg(feature = "svm")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnyVerified {
     /// An EVM payment ([`verify_payment`]).
@@ -165,6 +167,7 @@ pub enum AnyVerified {
     Svm(SvmVerified),
 }
 
+#[cfg(feature = "svm")]
 /// Verifies a payment on any supported network: requirements on a Solana cluster go to
 /// [`verify_exact_svm`] with `svm`, everything else to [`verify_payment`] with `input`.
 /// ([`verify_payment`] itself is EVM-only: a Solana network gives `invalid_network` there.)
@@ -182,6 +185,7 @@ pub fn verify_any_payment(
     }
 }
 
+#[cfg(feature = "svm")]
 /// Decodes the requirements JSON and the payment header, then runs [`verify_any_payment`].
 ///
 /// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).

@@ -51,6 +51,7 @@ mod error;
 mod selection;
 mod settlement;
 mod signed;
+#[cfg(feature = "svm")]
 mod svm_payment;
 
 pub use draft::PaymentDraft;
@@ -58,6 +59,7 @@ pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 pub use signed::{SignedPayment, payment_header_name};
+#[cfg(feature = "svm")]
 pub use svm_payment::{write_svm_payment_header, write_svm_payment_json};
 
 use crate::evm::PrivateKey;
