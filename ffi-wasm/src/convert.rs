@@ -1,16 +1,36 @@
 //! Conversions between JS values and core types.
 
-use crate::errors::{JsResult, arg_error, core_error};
-use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
+#[cfg(feature = "x402")]
+use crate::errors::core_error;
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
+use crate::errors::{JsResult, arg_error};
+#[cfg(any(
+    feature = "client",
+    feature = "svm",
+    feature = "l402",
+    feature = "offers"
+))]
+use js_sys::Array;
+#[cfg(any(feature = "x402", feature = "l402"))]
+use js_sys::Uint8Array;
+use js_sys::{BigInt, Object, Reflect};
+#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 use pay402::U256;
+#[cfg(feature = "x402")]
 use pay402::evm::Address;
+#[cfg(any(feature = "x402", feature = "ws402"))]
 use pay402::u256::LeadingZeros;
+#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 use pay402::{BufferTooSmall, ErrorCode};
-use wasm_bindgen::{JsCast, JsValue};
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 
 /// Largest integer a JS `number` holds exactly.
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// `obj[key]` (`undefined` when `obj` is not an object).
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_object() {
@@ -20,6 +40,7 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     }
 }
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// `null` and `undefined` both mean "absent".
 pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
     if v.is_undefined() || v.is_null() {
@@ -29,21 +50,25 @@ pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
     }
 }
 
+#[cfg(any(feature = "x402", feature = "l402"))]
 /// A required string.
 pub(crate) fn string(v: &JsValue, field: &str) -> JsResult<String> {
     v.as_string().ok_or_else(|| arg_error(field, "a string"))
 }
 
+#[cfg(any(feature = "x402", feature = "l402"))]
 /// An optional string.
 pub(crate) fn opt_string(v: &JsValue, field: &str) -> JsResult<Option<String>> {
     present(v).map(|v| string(v, field)).transpose()
 }
 
+#[cfg(feature = "l402")]
 /// A required string field of an object.
 pub(crate) fn field_string(obj: &JsValue, key: &str) -> JsResult<String> {
     string(&get(obj, key), key)
 }
 
+#[cfg(any(feature = "client", feature = "l402"))]
 /// An optional boolean.
 pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
     present(v)
@@ -51,6 +76,7 @@ pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
         .transpose()
 }
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// A non-negative integer given as a `number` (exact) or a `bigint`.
 pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
     if let Some(n) = v.as_f64() {
@@ -68,17 +94,20 @@ pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
     ))
 }
 
+#[cfg(any(feature = "x402", feature = "ws402"))]
 /// An optional non-negative integer.
 pub(crate) fn opt_uint(v: &JsValue, field: &str) -> JsResult<Option<u64>> {
     present(v).map(|v| uint(v, field)).transpose()
 }
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 fn bigint_text(v: &JsValue) -> Option<String> {
     v.dyn_ref::<BigInt>()
         .and_then(|b| b.to_string(10).ok())
         .map(String::from)
 }
 
+#[cfg(any(feature = "x402", feature = "ws402"))]
 /// A U256 amount given as a `bigint`, a safe-integer `number` or a decimal string.
 pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
     let text = if v.is_bigint() {
@@ -92,6 +121,7 @@ pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
         .ok_or_else(|| arg_error(field, "a non-negative bigint below 2^256"))
 }
 
+#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 /// A U256 as a JS `bigint`.
 pub(crate) fn bigint(value: &U256) -> JsValue {
     let mut buf = [0u8; 78];
@@ -99,6 +129,7 @@ pub(crate) fn bigint(value: &U256) -> JsValue {
         .map_or(JsValue::UNDEFINED, Into::into)
 }
 
+#[cfg(any(feature = "svm", feature = "l402", feature = "ws402"))]
 /// A u64 as a JS `bigint`.
 pub(crate) fn bigint_u64(value: u64) -> JsValue {
     BigInt::from(value).into()
@@ -110,6 +141,7 @@ pub(crate) fn number(value: u64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
+#[cfg(feature = "ws402")]
 /// A u64 as a JS `number` when exact (≤ 2^53 − 1), else as a `bigint`.
 pub(crate) fn exact(value: u64) -> JsValue {
     if value <= 9_007_199_254_740_991 {
@@ -119,6 +151,7 @@ pub(crate) fn exact(value: u64) -> JsValue {
     }
 }
 
+#[cfg(any(feature = "x402", feature = "l402"))]
 /// Bytes given as a `Uint8Array` or as hex text (`0x` optional).
 pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     if let Some(array) = v.dyn_ref::<Uint8Array>() {
@@ -134,6 +167,7 @@ pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     Err(arg_error(field, "a Uint8Array (or hex text)"))
 }
 
+#[cfg(any(feature = "x402", feature = "l402"))]
 /// Exactly `N` bytes.
 pub(crate) fn array<const N: usize>(v: &JsValue, field: &str) -> JsResult<[u8; N]> {
     bytes(v, field)?
@@ -141,23 +175,27 @@ pub(crate) fn array<const N: usize>(v: &JsValue, field: &str) -> JsResult<[u8; N
         .map_err(|_| arg_error(field, &format!("{N} bytes")))
 }
 
+#[cfg(any(feature = "x402", feature = "l402"))]
 /// Bytes as a fresh `Uint8Array`.
 pub(crate) fn u8a(data: &[u8]) -> JsValue {
     Uint8Array::from(data).into()
 }
 
 /// An EVM address (`0x` + 40 hex digits, any case).
+#[cfg(feature = "x402")]
 pub(crate) fn address(v: &JsValue, field: &str) -> JsResult<Address> {
     let text = string(v, field)?;
     Address::parse(text.as_bytes()).map_err(|e| core_error("EvmError", &e, None))
 }
 
 /// An address as EIP-55 text.
+#[cfg(feature = "x402")]
 pub(crate) fn address_js(a: &Address) -> JsValue {
     let mut buf = [0u8; 42];
     JsValue::from_str(a.to_checksum(&mut buf))
 }
 
+#[cfg(feature = "x402")]
 /// JSON text given as a string, or any other value serialized with `JSON.stringify`.
 pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
     if let Some(s) = v.as_string() {
@@ -171,6 +209,7 @@ pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
     Err(arg_error(field, "JSON text or a plain object"))
 }
 
+#[cfg(any(feature = "client", feature = "svm", feature = "l402"))]
 /// Strings given as one string or an array of strings.
 pub(crate) fn strings(v: &JsValue, field: &str) -> JsResult<Vec<String>> {
     if let Some(s) = v.as_string() {
@@ -206,11 +245,13 @@ impl Obj {
     }
 }
 
+#[cfg(any(feature = "svm", feature = "l402", feature = "offers"))]
 /// An array of values.
 pub(crate) fn array_of(items: impl IntoIterator<Item = JsValue>) -> JsValue {
     items.into_iter().collect::<Array>().into()
 }
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 /// Runs `f` with a buffer of `initial` bytes, doubling it while `f` reports
 /// `buffer_too_small` (up to 16 MiB).
 pub(crate) fn grow<T, E: ErrorCode>(
