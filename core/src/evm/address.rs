@@ -25,6 +25,7 @@ pub struct Address(pub [u8; 20]);
 
 /// Why a string is not an EVM address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AddressError {
     /// The input does not start with `0x`.
     MissingPrefix,

@@ -32,6 +32,7 @@ pub use crate::secp256k1::{SECP256K1_HALF_N, SECP256K1_N};
 
 /// Which signature encodings to accept. The default is [`SignaturePolicy::Strict`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[non_exhaustive]
 pub enum SignaturePolicy {
     /// Exactly 65 bytes, `v ∈ {27, 28}`, `s ≤ n/2`: what USDC's `ECRecover` accepts, so a
     /// payment that verifies here does not revert on chain for its signature's form.
@@ -46,6 +47,7 @@ pub enum SignaturePolicy {
 
 /// Why a signature was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SignatureError {
     /// The signature is `found` bytes long: not 65 (nor 64 under the lenient policy).
     Length {

@@ -78,6 +78,7 @@ pub struct Instruction<'a> {
 
 /// Why bytes are not a transaction pay402 can verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransactionError {
     /// Longer than [`MAX_TRANSACTION_LEN`] (`transaction_too_long`).
     TooLong,
