@@ -1,7 +1,7 @@
 //! Solana (SVM) building blocks for x402 `exact` on Solana (x402.md §11): the wire
 //! transaction codec, addresses, program-derived addresses, the instructions of a payment, and
 //! the client-side transaction builder. The x402 checks themselves are
-//! [`crate::x402::verify_svm`].
+//! `x402::verify_svm` (with the `x402` feature).
 //!
 //! | concept | file |
 //! |---|---|
