@@ -149,6 +149,7 @@ pub enum SignatureFailure {
 
 /// The verdict of a failed `exact` verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The payment header or its scheme payload could not be decoded (`invalid_payload`).
     InvalidPayload(DecodeError),

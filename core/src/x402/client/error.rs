@@ -8,6 +8,7 @@ use core::fmt;
 
 /// Why the client could not choose, build, sign or emit a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientError {
     /// No `accepts` entry is payable under the payer's policy (`no_acceptable_requirements`).
     NoAcceptableRequirements,
