@@ -75,14 +75,14 @@ pub(crate) fn amount(key: &'static str, v: &RawValue<'_>) -> Result<U256, FieldI
         .map_err(|_| FieldIssue::Invalid(key))
 }
 
-#[cfg(any(feature = "offers", feature = "ws402"))]
 /// A `u64` integer (JSON integer or decimal string).
+#[cfg(any(feature = "offers", feature = "ws402"))]
 pub(crate) fn uint(key: &'static str, v: &RawValue<'_>) -> Result<u64, FieldIssue> {
     amount(key, v)?.to_u64().ok_or(FieldIssue::Invalid(key))
 }
 
-#[cfg(any(feature = "offers", feature = "ws402"))]
 /// A required object.
+#[cfg(any(feature = "offers", feature = "ws402"))]
 pub(crate) fn req_object<'a>(
     obj: &RawValue<'a>,
     keys: &[&'static str],
@@ -96,8 +96,8 @@ pub(crate) fn req_object<'a>(
     }
 }
 
-#[cfg(any(feature = "dialects", feature = "ws402"))]
 /// The value must be an object (the document root, an array element).
+#[cfg(any(feature = "dialects", feature = "ws402"))]
 pub(crate) fn object<'a>(v: RawValue<'a>, key: &'static str) -> Result<RawValue<'a>, FieldIssue> {
     if v.kind() == Kind::Object {
         Ok(v)

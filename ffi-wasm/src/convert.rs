@@ -30,8 +30,8 @@ use wasm_bindgen::JsValue;
 #[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// `obj[key]` (`undefined` when `obj` is not an object).
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_object() {
         Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -40,8 +40,8 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     }
 }
 
-#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// `null` and `undefined` both mean "absent".
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
     if v.is_undefined() || v.is_null() {
         None
@@ -50,34 +50,34 @@ pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
     }
 }
 
-#[cfg(any(feature = "x402", feature = "l402"))]
 /// A required string.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn string(v: &JsValue, field: &str) -> JsResult<String> {
     v.as_string().ok_or_else(|| arg_error(field, "a string"))
 }
 
-#[cfg(any(feature = "x402", feature = "l402"))]
 /// An optional string.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn opt_string(v: &JsValue, field: &str) -> JsResult<Option<String>> {
     present(v).map(|v| string(v, field)).transpose()
 }
 
-#[cfg(feature = "l402")]
 /// A required string field of an object.
+#[cfg(feature = "l402")]
 pub(crate) fn field_string(obj: &JsValue, key: &str) -> JsResult<String> {
     string(&get(obj, key), key)
 }
 
-#[cfg(any(feature = "client", feature = "l402"))]
 /// An optional boolean.
+#[cfg(any(feature = "client", feature = "l402"))]
 pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
     present(v)
         .map(|v| v.as_bool().ok_or_else(|| arg_error(field, "a boolean")))
         .transpose()
 }
 
-#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 /// A non-negative integer given as a `number` (exact) or a `bigint`.
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
     if let Some(n) = v.as_f64() {
         if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 {
@@ -94,8 +94,8 @@ pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
     ))
 }
 
-#[cfg(any(feature = "x402", feature = "ws402"))]
 /// An optional non-negative integer.
+#[cfg(any(feature = "x402", feature = "ws402"))]
 pub(crate) fn opt_uint(v: &JsValue, field: &str) -> JsResult<Option<u64>> {
     present(v).map(|v| uint(v, field)).transpose()
 }
@@ -107,8 +107,8 @@ fn bigint_text(v: &JsValue) -> Option<String> {
         .map(String::from)
 }
 
-#[cfg(any(feature = "x402", feature = "ws402"))]
 /// A U256 amount given as a `bigint`, a safe-integer `number` or a decimal string.
+#[cfg(any(feature = "x402", feature = "ws402"))]
 pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
     let text = if v.is_bigint() {
         bigint_text(v)
@@ -121,16 +121,16 @@ pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
         .ok_or_else(|| arg_error(field, "a non-negative bigint below 2^256"))
 }
 
-#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 /// A U256 as a JS `bigint`.
+#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 pub(crate) fn bigint(value: &U256) -> JsValue {
     let mut buf = [0u8; 78];
     BigInt::new(&JsValue::from_str(value.to_decimal(&mut buf)))
         .map_or(JsValue::UNDEFINED, Into::into)
 }
 
-#[cfg(any(feature = "svm", feature = "l402", feature = "ws402"))]
 /// A u64 as a JS `bigint`.
+#[cfg(any(feature = "svm", feature = "l402", feature = "ws402"))]
 pub(crate) fn bigint_u64(value: u64) -> JsValue {
     BigInt::from(value).into()
 }
@@ -141,8 +141,8 @@ pub(crate) fn number(value: u64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
-#[cfg(feature = "ws402")]
 /// A u64 as a JS `number` when exact (≤ 2^53 − 1), else as a `bigint`.
+#[cfg(feature = "ws402")]
 pub(crate) fn exact(value: u64) -> JsValue {
     if value <= 9_007_199_254_740_991 {
         number(value)
@@ -151,8 +151,8 @@ pub(crate) fn exact(value: u64) -> JsValue {
     }
 }
 
-#[cfg(any(feature = "x402", feature = "l402"))]
 /// Bytes given as a `Uint8Array` or as hex text (`0x` optional).
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     if let Some(array) = v.dyn_ref::<Uint8Array>() {
         return Ok(array.to_vec());
@@ -167,16 +167,16 @@ pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     Err(arg_error(field, "a Uint8Array (or hex text)"))
 }
 
-#[cfg(any(feature = "x402", feature = "l402"))]
 /// Exactly `N` bytes.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn array<const N: usize>(v: &JsValue, field: &str) -> JsResult<[u8; N]> {
     bytes(v, field)?
         .try_into()
         .map_err(|_| arg_error(field, &format!("{N} bytes")))
 }
 
-#[cfg(any(feature = "x402", feature = "l402"))]
 /// Bytes as a fresh `Uint8Array`.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn u8a(data: &[u8]) -> JsValue {
     Uint8Array::from(data).into()
 }
@@ -195,8 +195,8 @@ pub(crate) fn address_js(a: &Address) -> JsValue {
     JsValue::from_str(a.to_checksum(&mut buf))
 }
 
-#[cfg(feature = "x402")]
 /// JSON text given as a string, or any other value serialized with `JSON.stringify`.
+#[cfg(feature = "x402")]
 pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
     if let Some(s) = v.as_string() {
         return Ok(s);
@@ -209,8 +209,8 @@ pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
     Err(arg_error(field, "JSON text or a plain object"))
 }
 
-#[cfg(any(feature = "client", feature = "svm", feature = "l402"))]
 /// Strings given as one string or an array of strings.
+#[cfg(any(feature = "client", feature = "svm", feature = "l402"))]
 pub(crate) fn strings(v: &JsValue, field: &str) -> JsResult<Vec<String>> {
     if let Some(s) = v.as_string() {
         return Ok(vec![s]);
@@ -245,15 +245,15 @@ impl Obj {
     }
 }
 
-#[cfg(any(feature = "svm", feature = "l402", feature = "offers"))]
 /// An array of values.
+#[cfg(any(feature = "svm", feature = "l402", feature = "offers"))]
 pub(crate) fn array_of(items: impl IntoIterator<Item = JsValue>) -> JsValue {
     items.into_iter().collect::<Array>().into()
 }
 
-#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 /// Runs `f` with a buffer of `initial` bytes, doubling it while `f` reports
 /// `buffer_too_small` (up to 16 MiB).
+#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 pub(crate) fn grow<T, E: ErrorCode>(
     initial: usize,
     mut f: impl FnMut(&mut [u8]) -> Result<T, E>,

@@ -167,10 +167,10 @@ pub enum AnyVerified {
     Svm(SvmVerified),
 }
 
-#[cfg(feature = "svm")]
 /// Verifies a payment on any supported network: requirements on a Solana cluster go to
 /// [`verify_exact_svm`] with `svm`, everything else to [`verify_payment`] with `input`.
 /// ([`verify_payment`] itself is EVM-only: a Solana network gives `invalid_network` there.)
+#[cfg(feature = "svm")]
 pub fn verify_any_payment(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
@@ -185,12 +185,12 @@ pub fn verify_any_payment(
     }
 }
 
-#[cfg(feature = "svm")]
 /// Decodes the requirements JSON and the payment header, then runs [`verify_any_payment`].
 ///
 /// `buf` receives the decoded header JSON ([`super::header::RECOMMENDED_BUFFER_LEN`] is plenty).
 /// Requirements that cannot be decoded give `invalid_payment_requirements`; a header that cannot
 /// be decoded gives `invalid_payload`, or `invalid_x402_version` for an unknown version.
+#[cfg(feature = "svm")]
 pub fn verify_any_payment_header(
     requirements_json: &[u8],
     payment_header: &[u8],
