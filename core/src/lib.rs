@@ -1,7 +1,32 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
-#![doc = include_str!("../README.md")]
+// The README's examples use every protocol, so it is the crate's front page (and its examples
+// run as doctests) with the default features; a narrower build gets a one-line summary.
+#![cfg_attr(
+    all(
+        feature = "evm",
+        feature = "svm",
+        feature = "x402",
+        feature = "l402",
+        feature = "ws402",
+        feature = "offers",
+        feature = "dialects"
+    ),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(
+        feature = "evm",
+        feature = "svm",
+        feature = "x402",
+        feature = "l402",
+        feature = "ws402",
+        feature = "offers",
+        feature = "dialects"
+    )),
+    doc = "`no_std`, allocation-free protocol core for HTTP 402 payments (see `README.md`)."
+)]
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -46,7 +71,16 @@ pub mod x402;
 pub use error::{BufferTooSmall, ErrorCode};
 pub use u256::U256;
 
-/// The examples of the project README, compiled and run as doctests.
-#[cfg(doctest)]
+/// The examples of the project README, compiled and run as doctests (with the default features).
+#[cfg(all(
+    doctest,
+    feature = "evm",
+    feature = "svm",
+    feature = "x402",
+    feature = "l402",
+    feature = "ws402",
+    feature = "offers",
+    feature = "dialects"
+))]
 #[doc = include_str!("../../README.md")]
 pub struct ProjectReadmeDoctests;
