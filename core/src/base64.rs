@@ -43,6 +43,7 @@ use crate::writer::Writer;
 
 /// Which base64 alphabets a decoder accepts (RFC 4648 §4 and §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Alphabets {
     /// The standard alphabet: `A–Z a–z 0–9 + /` (RFC 4648 §4).
     Standard,
@@ -55,6 +56,7 @@ pub enum Alphabets {
 
 /// Whether a decoder requires, tolerates or refuses the trailing `=` padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Padding {
     /// The encoded length must be a multiple of 4, padded with exactly the `=` it needs.
     Required,
@@ -101,6 +103,7 @@ impl Base64Policy {
 
 /// Why [`decode_into`] (or an encoder) refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Base64Error {
     /// The byte at `index` of the input is not in the accepted alphabet (this includes
     /// whitespace, line breaks and the other alphabet's `+/` or `-_`).

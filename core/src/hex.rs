@@ -22,6 +22,7 @@ const LOWER_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Why hex input was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HexError {
     /// The byte at `index` (counted in the input given to the function) is not a hex digit.
     InvalidCharacter {

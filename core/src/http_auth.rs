@@ -47,6 +47,7 @@ use crate::error::{BufferTooSmall, ErrorCode};
 /// Offsets are byte offsets into the field value (for [`write_challenge`], into the challenge
 /// as it would have been written).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthError {
     /// The field value holds no challenge or credential at all.
     Empty,

@@ -28,6 +28,7 @@ pub struct U256([u64; 4]);
 ///
 /// `"0"` itself is always accepted.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[non_exhaustive]
 pub enum LeadingZeros {
     /// Accept `"007"` as 7 (what `BigInt("007")` and Solidity tooling do).
     #[default]
@@ -38,6 +39,7 @@ pub enum LeadingZeros {
 
 /// Why a string is not a `uint256`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum U256Error {
     /// The input has no digits.
     Empty,

@@ -1,17 +1,37 @@
 //! Conversions between JS values and core types.
 
-use crate::errors::{JsResult, arg_error, core_error};
-use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
+#[cfg(feature = "x402")]
+use crate::errors::core_error;
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
+use crate::errors::{JsResult, arg_error};
+#[cfg(any(
+    feature = "client",
+    feature = "svm",
+    feature = "l402",
+    feature = "offers"
+))]
+use js_sys::Array;
+#[cfg(any(feature = "x402", feature = "l402"))]
+use js_sys::Uint8Array;
+use js_sys::{BigInt, Object, Reflect};
+#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 use pay402::U256;
+#[cfg(feature = "x402")]
 use pay402::evm::Address;
+#[cfg(any(feature = "x402", feature = "ws402"))]
 use pay402::u256::LeadingZeros;
+#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 use pay402::{BufferTooSmall, ErrorCode};
-use wasm_bindgen::{JsCast, JsValue};
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 
 /// Largest integer a JS `number` holds exactly.
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// `obj[key]` (`undefined` when `obj` is not an object).
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_object() {
         Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -21,6 +41,7 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// `null` and `undefined` both mean "absent".
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
     if v.is_undefined() || v.is_null() {
         None
@@ -30,21 +51,25 @@ pub(crate) fn present(v: &JsValue) -> Option<&JsValue> {
 }
 
 /// A required string.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn string(v: &JsValue, field: &str) -> JsResult<String> {
     v.as_string().ok_or_else(|| arg_error(field, "a string"))
 }
 
 /// An optional string.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn opt_string(v: &JsValue, field: &str) -> JsResult<Option<String>> {
     present(v).map(|v| string(v, field)).transpose()
 }
 
 /// A required string field of an object.
+#[cfg(feature = "l402")]
 pub(crate) fn field_string(obj: &JsValue, key: &str) -> JsResult<String> {
     string(&get(obj, key), key)
 }
 
 /// An optional boolean.
+#[cfg(any(feature = "client", feature = "l402"))]
 pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
     present(v)
         .map(|v| v.as_bool().ok_or_else(|| arg_error(field, "a boolean")))
@@ -52,6 +77,7 @@ pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
 }
 
 /// A non-negative integer given as a `number` (exact) or a `bigint`.
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
     if let Some(n) = v.as_f64() {
         if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 {
@@ -69,10 +95,12 @@ pub(crate) fn uint(v: &JsValue, field: &str) -> JsResult<u64> {
 }
 
 /// An optional non-negative integer.
+#[cfg(any(feature = "x402", feature = "ws402"))]
 pub(crate) fn opt_uint(v: &JsValue, field: &str) -> JsResult<Option<u64>> {
     present(v).map(|v| uint(v, field)).transpose()
 }
 
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 fn bigint_text(v: &JsValue) -> Option<String> {
     v.dyn_ref::<BigInt>()
         .and_then(|b| b.to_string(10).ok())
@@ -80,6 +108,7 @@ fn bigint_text(v: &JsValue) -> Option<String> {
 }
 
 /// A U256 amount given as a `bigint`, a safe-integer `number` or a decimal string.
+#[cfg(any(feature = "x402", feature = "ws402"))]
 pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
     let text = if v.is_bigint() {
         bigint_text(v)
@@ -93,6 +122,7 @@ pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
 }
 
 /// A U256 as a JS `bigint`.
+#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
 pub(crate) fn bigint(value: &U256) -> JsValue {
     let mut buf = [0u8; 78];
     BigInt::new(&JsValue::from_str(value.to_decimal(&mut buf)))
@@ -100,6 +130,7 @@ pub(crate) fn bigint(value: &U256) -> JsValue {
 }
 
 /// A u64 as a JS `bigint`.
+#[cfg(any(feature = "svm", feature = "l402", feature = "ws402"))]
 pub(crate) fn bigint_u64(value: u64) -> JsValue {
     BigInt::from(value).into()
 }
@@ -111,6 +142,7 @@ pub(crate) fn number(value: u64) -> JsValue {
 }
 
 /// A u64 as a JS `number` when exact (≤ 2^53 − 1), else as a `bigint`.
+#[cfg(feature = "ws402")]
 pub(crate) fn exact(value: u64) -> JsValue {
     if value <= 9_007_199_254_740_991 {
         number(value)
@@ -120,6 +152,7 @@ pub(crate) fn exact(value: u64) -> JsValue {
 }
 
 /// Bytes given as a `Uint8Array` or as hex text (`0x` optional).
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
     if let Some(array) = v.dyn_ref::<Uint8Array>() {
         return Ok(array.to_vec());
@@ -135,6 +168,7 @@ pub(crate) fn bytes(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
 }
 
 /// Exactly `N` bytes.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn array<const N: usize>(v: &JsValue, field: &str) -> JsResult<[u8; N]> {
     bytes(v, field)?
         .try_into()
@@ -142,23 +176,27 @@ pub(crate) fn array<const N: usize>(v: &JsValue, field: &str) -> JsResult<[u8; N
 }
 
 /// Bytes as a fresh `Uint8Array`.
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn u8a(data: &[u8]) -> JsValue {
     Uint8Array::from(data).into()
 }
 
 /// An EVM address (`0x` + 40 hex digits, any case).
+#[cfg(feature = "x402")]
 pub(crate) fn address(v: &JsValue, field: &str) -> JsResult<Address> {
     let text = string(v, field)?;
     Address::parse(text.as_bytes()).map_err(|e| core_error("EvmError", &e, None))
 }
 
 /// An address as EIP-55 text.
+#[cfg(feature = "x402")]
 pub(crate) fn address_js(a: &Address) -> JsValue {
     let mut buf = [0u8; 42];
     JsValue::from_str(a.to_checksum(&mut buf))
 }
 
 /// JSON text given as a string, or any other value serialized with `JSON.stringify`.
+#[cfg(feature = "x402")]
 pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
     if let Some(s) = v.as_string() {
         return Ok(s);
@@ -172,6 +210,7 @@ pub(crate) fn json_text(v: &JsValue, field: &str) -> JsResult<String> {
 }
 
 /// Strings given as one string or an array of strings.
+#[cfg(any(feature = "client", feature = "svm", feature = "l402"))]
 pub(crate) fn strings(v: &JsValue, field: &str) -> JsResult<Vec<String>> {
     if let Some(s) = v.as_string() {
         return Ok(vec![s]);
@@ -207,12 +246,14 @@ impl Obj {
 }
 
 /// An array of values.
+#[cfg(any(feature = "svm", feature = "l402", feature = "offers"))]
 pub(crate) fn array_of(items: impl IntoIterator<Item = JsValue>) -> JsValue {
     items.into_iter().collect::<Array>().into()
 }
 
 /// Runs `f` with a buffer of `initial` bytes, doubling it while `f` reports
 /// `buffer_too_small` (up to 16 MiB).
+#[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 pub(crate) fn grow<T, E: ErrorCode>(
     initial: usize,
     mut f: impl FnMut(&mut [u8]) -> Result<T, E>,

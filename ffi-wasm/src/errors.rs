@@ -28,6 +28,7 @@ pub(crate) fn coded(name: &str, message: &str, code: &str, detail: Option<&str>)
 
 /// A caller mistake in the JS arguments (wrong type, missing field): a `TypeError` with
 /// code `invalid_argument` naming the argument.
+#[cfg(any(feature = "x402", feature = "l402", feature = "ws402"))]
 pub(crate) fn arg_error(field: &str, expected: &str) -> JsValue {
     let error: JsValue = js_sys::TypeError::new(&format!("`{field}`: expected {expected}")).into();
     let _ = Reflect::set(&error, &"code".into(), &"invalid_argument".into());

@@ -4,6 +4,7 @@ use crate::convert::{
     Obj, address, address_js, array, bytes, get, opt_string, present, u8a, u256, uint,
 };
 use crate::errors::{JsResult, arg_error, core_error};
+#[cfg(feature = "client")]
 use crate::x402::private_key;
 use pay402::evm::{
     Eip712Domain, Permit2Witness, PermitWitnessTransferFrom, SignaturePolicy, TokenPermissions,

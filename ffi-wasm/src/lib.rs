@@ -10,18 +10,6 @@
 //!
 //! No protocol logic lives here: see the `pay402` crate for what each function guarantees.
 
-#![cfg_attr(
-    not(all(
-        feature = "x402",
-        feature = "client",
-        feature = "svm",
-        feature = "l402",
-        feature = "ws402",
-        feature = "offers"
-    )),
-    allow(dead_code, unused_imports)
-)]
-
 #[cfg(feature = "l402")]
 pub mod bolt11;
 mod convert;

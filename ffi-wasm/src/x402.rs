@@ -1,28 +1,39 @@
 //! x402: codecs, verification (EIP-3009, Permit2, `upto`) and the paying client.
 
+#[cfg(any(feature = "client", feature = "svm"))]
+use crate::convert::strings;
 use crate::convert::{
-    Obj, address, address_js, array, bigint, bytes, get, grow, json_text, opt_bool, opt_string,
-    opt_uint, present, strings, u8a, u256, uint,
+    Obj, address, address_js, bigint, get, grow, json_text, opt_string, opt_uint, present, u8a,
+    u256, uint,
 };
+#[cfg(feature = "client")]
+use crate::convert::{array, bytes, opt_bool};
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
-use pay402::evm::{Address, PrivateKey, SignaturePolicy};
+use pay402::evm::SignaturePolicy;
+#[cfg(feature = "client")]
+use pay402::evm::{Address, PrivateKey};
 #[cfg(feature = "svm")]
 use pay402::svm::Pubkey;
-use pay402::writer::{Writer, write_all};
+#[cfg(feature = "client")]
+use pay402::writer::Writer;
+use pay402::writer::write_all;
+#[cfg(any(feature = "client", feature = "svm"))]
+use pay402::x402::client::ClientError;
+#[cfg(feature = "client")]
 use pay402::x402::client::{
-    AssetTransferMethod, ClientError, PayerPolicy, PaymentDraft, payment_header_name, select,
+    AssetTransferMethod, PayerPolicy, PaymentDraft, payment_header_name, select,
 };
-use pay402::x402::sign_permit2_payload;
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
-    PaymentRequirements, SettleResponse, UptoOptions, Verified, Verifier, VerifyError,
-    VerifyPolicy, header,
+    SettleResponse, UptoOptions, Verified, Verifier, VerifyError, VerifyPolicy, header,
 };
 #[cfg(feature = "svm")]
 use pay402::x402::{AnyVerified, SvmPolicy, SvmVerified};
 #[cfg(feature = "svm")]
 use pay402::x402::{DEFAULT_EXTRA_PROGRAMS, HostCheck};
+#[cfg(feature = "client")]
+use pay402::x402::{PaymentRequirements, sign_permit2_payload};
 use wasm_bindgen::prelude::*;
 
 const NAME: &str = "X402Error";
@@ -140,6 +151,7 @@ fn verify_error(e: &VerifyError) -> JsValue {
     core_error(NAME, e, None)
 }
 
+#[cfg(any(feature = "client", feature = "svm"))]
 pub(crate) fn client_error(e: &ClientError) -> JsValue {
     core_error(NAME, e, None)
 }
@@ -442,10 +454,12 @@ fn verify_header(
     })
 }
 
+#[cfg(any(feature = "client", feature = "svm"))]
 pub(crate) fn required_text(v: &JsValue) -> JsResult<String> {
     json_text(v, "paymentRequired")
 }
 
+#[cfg(any(feature = "client", feature = "svm"))]
 pub(crate) fn decode_required(json: &str) -> JsResult<PaymentRequired<'_>> {
     PaymentRequired::from_json(json.as_bytes()).map_err(|e| decode_error(&e))
 }
@@ -483,19 +497,23 @@ pub fn x402_select(
         .build())
 }
 
+#[cfg(any(feature = "client", feature = "svm"))]
 pub(crate) fn accept_index(input: &JsValue) -> JsResult<usize> {
     let index = opt_uint(&get(input, "acceptIndex"), "acceptIndex")?.unwrap_or(0);
     usize::try_from(index).map_err(|_| arg_error("acceptIndex", "an index"))
 }
 
+#[cfg(feature = "client")]
 fn nonce(input: &JsValue) -> JsResult<[u8; 32]> {
     array::<32>(&get(input, "nonce"), "nonce")
 }
 
+#[cfg(feature = "client")]
 fn now(input: &JsValue) -> JsResult<u64> {
     uint(&get(input, "now"), "now")
 }
 
+#[cfg(feature = "client")]
 fn payment_js(signed: &pay402::x402::client::SignedPayment<'_>) -> JsResult<JsValue> {
     let payment = grow(header::RECOMMENDED_BUFFER_LEN, |buf| {
         let (scratch, out) = buf.split_at_mut(buf.len() / 3);
@@ -532,11 +550,13 @@ pub fn x402_sign(
     payment_js(&signed)
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn private_key(v: &JsValue) -> JsResult<PrivateKey> {
     let bytes = array::<32>(v, "privateKey")?;
     PrivateKey::from_bytes(&bytes).map_err(|e| core_error("EvmError", &e, None))
 }
 
+#[cfg(feature = "client")]
 fn with_draft<T>(
     payment_required: &JsValue,
     input: &JsValue,

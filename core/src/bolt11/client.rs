@@ -21,6 +21,7 @@ pub struct L402InvoiceExpectation {
 
 /// Why an invoice is not one the L402 client should pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceCheckError {
     /// The invoice's payment hash differs from the macaroon's.
     PaymentHashMismatch,

@@ -6,6 +6,7 @@ use crate::error::ErrorCode;
 /// variants are listed: text shape, checksum, human-readable part, tagged fields, required
 /// fields, signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Bolt11Error {
     /// The invoice has `len` characters, more than [`super::MAX_INVOICE_LEN`] (7089).
     TooLong {

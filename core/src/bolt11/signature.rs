@@ -9,7 +9,7 @@
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey, signature::hazmat::PrehashVerifier};
 
 use super::error::Bolt11Error;
-use crate::evm::signature::SECP256K1_HALF_N;
+use crate::secp256k1::SECP256K1_HALF_N;
 
 /// Verifies `sig` over `digest` against the 33-byte compressed key `payee`.
 pub(crate) fn verify(

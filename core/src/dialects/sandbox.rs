@@ -68,7 +68,7 @@ impl<'a> SandboxRequirements<'a> {
             chain: s("chain")?,
             facilitator: s("facilitator")?,
             expires_at,
-            expires_at_unix: crate::offers::rfc3339_unix(text)
+            expires_at_unix: crate::rfc3339::unix_seconds(text)
                 .ok_or(FieldIssue::invalid_value("expires_at"))?,
             recipient: o.field("recipient").opt_str()?,
         })

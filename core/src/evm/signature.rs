@@ -29,19 +29,7 @@ use super::address::Address;
 use crate::error::ErrorCode;
 use crate::u256::U256;
 
-/// The order `n` of the secp256k1 group.
-pub const SECP256K1_N: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
-    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
-];
-
-/// `⌊n/2⌋`, the largest `s` USDC's `ECRecover` accepts:
-/// `0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0` (USDC `FiatTokenV2`
-/// `ECRecover`).
-pub const SECP256K1_HALF_N: [u8; 32] = [
-    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
-];
+pub use crate::secp256k1::{SECP256K1_HALF_N, SECP256K1_N};
 
 /// Which signature encodings to accept. The default is [`SignaturePolicy::Strict`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
@@ -279,13 +267,6 @@ mod tests {
         twin[32..64].copy_from_slice(&twin_s.to_be_bytes());
         twin[64] = if sig[64] == 27 { 28 } else { 27 };
         twin
-    }
-
-    #[test]
-    fn half_n_is_n_shifted_right() {
-        let (half, rem) = U256::from_be_bytes(SECP256K1_N).div_rem_u64(2).unwrap();
-        assert_eq!(half.to_be_bytes(), SECP256K1_HALF_N);
-        assert_eq!(rem, 1);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::hex::{self, HexError};
 
 /// Why bytes are not a usable private key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The scalar is zero or not below the group order `n`.
     OutOfRange,

@@ -44,6 +44,7 @@
 
 use super::{Elements, JsonStr, Kind, RawValue};
 use crate::error::ErrorCode;
+#[cfg(feature = "evm")]
 use crate::evm::{Address, AddressError};
 use crate::hex::HexError;
 use crate::u256::{LeadingZeros, U256, U256Error};
@@ -97,6 +98,7 @@ pub enum FieldIssueKind {
     /// Code `invalid_value`, detail the [`U256Error`] code (`u256_overflow`, …).
     Amount(U256Error),
     /// An EVM address is malformed. Code `invalid_value`, detail the [`AddressError`] code.
+    #[cfg(feature = "evm")]
     Address(AddressError),
     /// A hex value is malformed. Code `invalid_value`, detail the [`HexError`] code.
     Hex(HexError),
@@ -142,8 +144,9 @@ impl ErrorCode for FieldIssue {
             FieldIssueKind::InvalidValue
             | FieldIssueKind::TooLong { .. }
             | FieldIssueKind::Amount(_)
-            | FieldIssueKind::Address(_)
             | FieldIssueKind::Hex(_) => "invalid_value",
+            #[cfg(feature = "evm")]
+            FieldIssueKind::Address(_) => "invalid_value",
         }
     }
 
@@ -156,6 +159,7 @@ impl ErrorCode for FieldIssue {
             }
             FieldIssueKind::TooLong { .. } => Some("value_too_long"),
             FieldIssueKind::Amount(e) => Some(e.code()),
+            #[cfg(feature = "evm")]
             FieldIssueKind::Address(e) => Some(e.code()),
             FieldIssueKind::Hex(e) => Some(e.code()),
         }
@@ -171,6 +175,7 @@ impl fmt::Display for FieldIssue {
             FieldIssueKind::InvalidValue => f.write_str("value is not allowed"),
             FieldIssueKind::TooLong { limit } => write!(f, "longer than {limit} bytes"),
             FieldIssueKind::Amount(e) => write!(f, "{e}"),
+            #[cfg(feature = "evm")]
             FieldIssueKind::Address(e) => write!(f, "{e}"),
             FieldIssueKind::Hex(e) => write!(f, "{e}"),
         }
@@ -181,6 +186,7 @@ impl core::error::Error for FieldIssue {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match &self.kind {
             FieldIssueKind::Amount(e) => Some(e),
+            #[cfg(feature = "evm")]
             FieldIssueKind::Address(e) => Some(e),
             FieldIssueKind::Hex(e) => Some(e),
             _ => None,
@@ -445,6 +451,7 @@ impl<'a> Field<'a> {
 
     /// A required EVM address string: `0x` + 40 hex digits, any case (the EIP-55 checksum is
     /// not checked).
+    #[cfg(feature = "evm")]
     pub fn address(self) -> Result<Address, FieldIssue> {
         let mut buf = [0u8; MAX_PARSED_TEXT];
         let text = self.parsed_text(&mut buf)?;

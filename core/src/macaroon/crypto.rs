@@ -12,8 +12,6 @@
 //! `lightninglabs/L402:macaroon-spec.md`'s `sig_0 = HMAC(root_key, id)` is an erratum.
 
 use super::{KEY_LEN, SIGNATURE_LEN};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -21,30 +19,12 @@ use zeroize::{Zeroize, Zeroizing};
 /// HMAC does anyway).
 pub const KEYGEN: &[u8] = b"macaroons-key-generator";
 
-/// SHA-256's block size: HMAC keys up to this length are zero-padded, longer ones hashed.
-const BLOCK_LEN: usize = 64;
-
 /// HMAC-SHA256 of the concatenation of `parts` under `key` (RFC 2104), for keys of any length.
 ///
-/// The key block is built here (hashing keys longer than 64 bytes, zero-padding the rest), so
-/// the HMAC is constructed from a full-size block and no fallible constructor is involved. The
-/// key block is zeroized afterwards.
+/// The key block is built from the key (hashing keys longer than 64 bytes, zero-padding the
+/// rest), so no fallible constructor is involved; it is zeroized afterwards.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; SIGNATURE_LEN] {
-    let mut block = Zeroizing::new([0u8; BLOCK_LEN]);
-    if key.len() > BLOCK_LEN {
-        let mut digest: [u8; 32] = Sha256::digest(key).into();
-        if let Some(head) = block.get_mut(..32) {
-            head.copy_from_slice(&digest);
-        }
-        digest.zeroize();
-    } else if let Some(head) = block.get_mut(..key.len()) {
-        head.copy_from_slice(key);
-    }
-    let mut mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
+    crate::hmac_sha256::hmac_sha256(key, parts)
 }
 
 /// `derive(k) = HMAC-SHA256("macaroons-key-generator", k)`: the key that starts the chain of a

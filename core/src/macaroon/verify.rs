@@ -68,6 +68,7 @@ impl CaveatChecker for AcceptList<'_> {
 
 /// How unknown first-party caveats are treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// Every first-party caveat must be accepted (Go `Verify`, pymacaroons `Verifier`).
     Strict,

@@ -24,5 +24,3 @@ pub use offer::{MAX_PAYMENT_METHODS, Offer, OfferType, PaymentMethod, duration_s
 pub use offers_body::{MAX_OFFERS, OffersBody};
 pub use payment_request::{PaymentRequest, PaymentRequestResponse};
 pub use webhook::{sign_webhook, verify_webhook};
-
-pub(crate) use payment_request::rfc3339_unix;

@@ -140,7 +140,7 @@ impl<'a> PaymentRequestResponse<'a> {
         let s = text
             .unescape_into(&mut buf)
             .map_err(|_| FieldIssue::invalid_value("expires_at"))?;
-        rfc3339_unix(s)
+        crate::rfc3339::unix_seconds(s)
             .map(Some)
             .ok_or(OffersError::Field(FieldIssue::invalid_value("expires_at")))
     }
@@ -176,76 +176,4 @@ impl<'a> PaymentRequestResponse<'a> {
         o.end()?;
         Ok(())
     }
-}
-
-fn digits(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    s.iter().try_fold(0u64, |acc, d| {
-        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })
-}
-
-/// RFC 3339 `date-time` (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, `T`/`t`/space separator) as
-/// unix seconds; `None` when malformed or before 1970.
-pub(crate) fn rfc3339_unix(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    let field = |from: usize, to: usize| b.get(from..to).and_then(digits);
-    let sep = |at: usize, c: &[u8]| b.get(at).is_some_and(|x| c.contains(x));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
-        return None;
-    }
-    let (year, month, day) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
-    let (hour, minute, second) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
-    let mut rest = b.get(19..)?;
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return None;
-        }
-        rest = frac.get(n..)?;
-    }
-    let offset: i64 = match rest {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let h = i64::try_from(digits(&[*h1, *h2])?).ok()?;
-            let m = i64::try_from(digits(&[*m1, *m2])?).ok()?;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let off = h * 3600 + m * 60;
-            if *sign == b'+' { off } else { -off }
-        }
-        _ => return None,
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let max_day = *month_days.get(usize::try_from(month.checked_sub(1)?).ok()?)?;
-    if day == 0 || day > max_day || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // days_from_civil (H. Hinnant), all in i64: year ≤ 9999 keeps every product small.
-    let y = i64::try_from(year).ok()? - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::try_from(month).ok()?;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::try_from(day).ok()? - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + i64::try_from(hour * 3600 + minute * 60 + second).ok()? - offset;
-    u64::try_from(secs).ok()
 }

@@ -2,7 +2,7 @@
 //! `hex = HMAC-SHA256(webhook_secret, "<t>.<raw body>")` (l402-protocol/l402 README).
 
 use super::error::OffersError;
-use crate::macaroon::crypto::hmac_sha256;
+use crate::hmac_sha256::hmac_sha256;
 use crate::writer::Writer;
 use subtle::ConstantTimeEq;
 
@@ -19,7 +19,8 @@ const MAX_SIGNATURES: usize = 4;
 /// (`webhook_signature_mismatch`).
 ///
 /// Replay inside the tolerance window is the host's concern: record the event's
-/// `payment_context_token` + `offer_id` with a single-use store ([`crate::dialects::accept_once`]).
+/// `payment_context_token` + `offer_id` with a single-use store (`dialects::accept_once`, with
+/// the `dialects` feature).
 ///
 /// ```
 /// use pay402::offers::{sign_webhook, verify_webhook};

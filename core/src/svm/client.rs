@@ -78,6 +78,7 @@ pub struct TransferParams<'a> {
 
 /// Why a payment transaction could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BuildError {
     /// The token program is neither SPL Token nor Token-2022 (`unsupported_token_program`).
     UnsupportedTokenProgram,

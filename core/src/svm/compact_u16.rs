@@ -9,6 +9,7 @@ use crate::writer::Writer;
 
 /// Why a compact-u16 could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CompactU16Error {
     /// The input ended inside the value.
     Truncated,

@@ -2,7 +2,7 @@
 //! <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_svm.md>): the wire
 //! transaction codec, addresses, program-derived addresses, the instructions of a payment, and
 //! the client-side transaction builder. The x402 checks themselves are
-//! [`crate::x402::scheme::exact_svm::verify`].
+//! `x402::scheme::exact_svm` (with the `x402` feature).
 //!
 //! | concept | file |
 //! |---|---|

@@ -13,6 +13,7 @@ pub struct Pubkey(pub [u8; 32]);
 
 /// Why a text is not a Solana address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PubkeyError {
     /// A character outside the base58 alphabet (`pubkey_invalid_character`).
     InvalidCharacter {

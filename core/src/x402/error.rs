@@ -12,6 +12,7 @@ use crate::evm::{Address, AddressError, SignatureError};
 use crate::hex::HexError;
 use crate::json::{FieldIssue, FieldIssueKind, JsonError};
 use crate::u256::U256Error;
+#[cfg(feature = "svm")]
 use crate::x402::scheme::exact_svm::verify::SvmCheck;
 use core::fmt;
 
@@ -220,6 +221,7 @@ pub enum VerifyError {
     Upto(UptoCheck),
     /// A check of `exact` on Solana failed ([`crate::x402::scheme::exact_svm`]); the code is the
     /// check's (`invalid_exact_svm_*`).
+    #[cfg(feature = "svm")]
     Svm(SvmCheck),
 }
 
@@ -327,6 +329,7 @@ impl From<UptoCheck> for VerifyError {
     }
 }
 
+#[cfg(feature = "svm")]
 impl From<SvmCheck> for VerifyError {
     fn from(check: SvmCheck) -> Self {
         Self::Svm(check)
@@ -457,6 +460,7 @@ impl VerifyError {
             Self::Permit2(Permit2Check::Spender) | Self::Upto(UptoCheck::FacilitatorMismatch) => {
                 self.code()
             }
+            #[cfg(feature = "svm")]
             Self::Svm(check) => check.x402_rs_reason(),
         }
     }
@@ -564,6 +568,7 @@ impl ErrorCode for VerifyError {
             Self::Eip3009(check) => check.code(),
             Self::Permit2(check) => check.code(),
             Self::Upto(check) => check.code(),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => check.code(),
         }
     }
@@ -578,6 +583,7 @@ impl ErrorCode for VerifyError {
             Self::Eip3009(check) => check.detail_code(),
             Self::Permit2(check) => check.detail_code(),
             Self::Upto(check) => check.detail_code(),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => check.detail_code(),
         }
     }
@@ -695,6 +701,7 @@ impl fmt::Display for VerifyError {
             Self::Eip3009(check) => write!(f, "{check}"),
             Self::Permit2(check) => write!(f, "{check}"),
             Self::Upto(check) => write!(f, "{check}"),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => write!(f, "{check}"),
         }
     }
@@ -777,6 +784,7 @@ impl core::error::Error for VerifyError {
             Self::Eip3009(check) => Some(check),
             Self::Permit2(check) => Some(check),
             Self::Upto(check) => Some(check),
+            #[cfg(feature = "svm")]
             Self::Svm(check) => Some(check),
         }
     }

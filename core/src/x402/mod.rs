@@ -65,6 +65,7 @@ pub use resource_info::ResourceInfo;
 pub use scheme::exact_eip3009::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 pub use scheme::exact_permit2::pay::{Permit2SignError, sign_permit2_payload};
 pub use scheme::exact_permit2::payload::{ExactPermit2Payload, Permit2Authorization};
+#[cfg(feature = "svm")]
 pub use scheme::exact_svm::verify::{
     DEFAULT_EXTRA_PROGRAMS, HOST_CHECKS, HostCheck, SvmCheck, SvmPolicy, SvmVerified,
     TransactionDecodeFailure,

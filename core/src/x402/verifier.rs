@@ -27,6 +27,7 @@ use super::policy::VerifyPolicy;
 use super::scheme::exact_eip3009::payload::{PayloadKind, ReplayKey};
 use super::scheme::exact_eip3009::verify::verify_eip3009;
 use super::scheme::exact_permit2::verify::verify_permit2;
+#[cfg(feature = "svm")]
 use super::scheme::exact_svm::verify::{SvmPolicy, SvmVerified, verify_exact_svm};
 use super::scheme::resolve_network;
 use super::scheme::upto_permit2::UptoOptions;
@@ -62,7 +63,12 @@ pub struct Verifier<'p> {
     /// The EVM policy (amount rule, signature policy, `validBefore` slack, `accepted` match).
     pub policy: VerifyPolicy,
     /// The Solana policy; `None` refuses every Solana requirement with `invalid_network`.
+    #[cfg(feature = "svm")]
     pub svm: Option<SvmPolicy<'p>>,
+    /// Built without the `svm` feature: always `None`, and every Solana requirement is refused
+    /// with `invalid_network`.
+    #[cfg(not(feature = "svm"))]
+    pub svm: Option<&'p core::convert::Infallible>,
     /// The `upto` inputs: this facilitator's address and the charge at settle time.
     pub upto: UptoOptions,
 }
@@ -71,7 +77,10 @@ impl Verifier<'static> {
     /// The reference facilitator on every scheme.
     pub const DEFAULT: Self = Self {
         policy: VerifyPolicy::DEFAULT,
+        #[cfg(feature = "svm")]
         svm: Some(SvmPolicy::DEFAULT),
+        #[cfg(not(feature = "svm"))]
+        svm: None,
         upto: UptoOptions::NONE,
     };
 
@@ -117,11 +126,16 @@ impl Verifier<'_> {
         if let Some(Network::Solana(_)) =
             resolve_network(requirements.network(), requirements.version())
         {
-            let svm = self
-                .svm
-                .as_ref()
-                .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
-            return verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm);
+            #[cfg(feature = "svm")]
+            {
+                let svm = self
+                    .svm
+                    .as_ref()
+                    .ok_or(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork))?;
+                return verify_exact_svm(requirements, payment, svm).map(AnyVerified::Svm);
+            }
+            #[cfg(not(feature = "svm"))]
+            return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
         }
         let verified = if PayloadKind::of(&payment.payload()) == PayloadKind::Permit2 {
             verify_permit2(requirements, payment, now, &self.policy, &self.upto)
@@ -158,6 +172,7 @@ pub enum AnyVerified {
     /// An EVM payment (EIP-3009 or Permit2, `exact` or `upto`).
     Evm(Verified),
     /// A Solana payment.
+    #[cfg(feature = "svm")]
     Svm(SvmVerified),
 }
 
@@ -166,11 +181,13 @@ impl AnyVerified {
     pub fn evm(self) -> Option<Verified> {
         match self {
             Self::Evm(v) => Some(v),
+            #[cfg(feature = "svm")]
             Self::Svm(_) => None,
         }
     }
 
     /// The Solana payment, if it is one.
+    #[cfg(feature = "svm")]
     pub fn svm(self) -> Option<SvmVerified> {
         match self {
             Self::Svm(v) => Some(v),

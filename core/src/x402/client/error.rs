@@ -48,6 +48,7 @@ pub enum ClientError {
     },
     /// The Solana transaction to send does not decode; the code is the transaction's own
     /// (`transaction_truncated`, …).
+    #[cfg(feature = "svm")]
     Transaction(crate::svm::TransactionError),
     /// The wallet's signature is malformed or rejected by the strict policy; the code is the
     /// signature's own (`signature_length`, `signature_v`, `signature_high_s`,
@@ -90,6 +91,7 @@ impl ErrorCode for ClientError {
             Self::MissingEip712Domain => "missing_eip712_domain",
             Self::InvalidRequirements { .. } => "invalid_payment_requirements",
             Self::Signature(e) => e.code(),
+            #[cfg(feature = "svm")]
             Self::Transaction(e) => e.code(),
             Self::WrongSigner { .. } => "signature_wrong_signer",
             Self::BufferTooSmall => "buffer_too_small",
@@ -130,6 +132,7 @@ impl fmt::Display for ClientError {
                 write!(f, "`{field}` is not a valid EVM address")
             }
             Self::Signature(e) => write!(f, "wallet signature rejected: {e}"),
+            #[cfg(feature = "svm")]
             Self::Transaction(e) => write!(f, "the Solana transaction does not decode: {e}"),
             Self::WrongSigner { expected, found } => {
                 write!(
@@ -146,6 +149,7 @@ impl core::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Signature(e) => Some(e),
+            #[cfg(feature = "svm")]
             Self::Transaction(e) => Some(e),
             _ => None,
         }

@@ -54,6 +54,7 @@ mod settlement;
 
 pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
 pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
+#[cfg(feature = "svm")]
 pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
 pub use error::ClientError;
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};

@@ -10,6 +10,7 @@
 
 pub mod exact_eip3009;
 pub mod exact_permit2;
+#[cfg(feature = "svm")]
 pub mod exact_svm;
 pub mod upto_permit2;
 
