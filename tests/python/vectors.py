@@ -412,7 +412,7 @@ def offers_decode(i: Dict[str, Any]) -> Dict[str, Any]:
             "id": o.id,
             "title": o.title,
             "description": o.description,
-            "amount": str(o.amount),
+            "amount": o.amount,
             "currency": o.currency,
             "type": o.type,
         }

@@ -17,7 +17,9 @@ pub enum OffersError {
     WrongType(&'static str),
     /// A member has an unusable value (a fractional amount, a malformed date).
     InvalidValue(&'static str),
-    /// An offer `type` other than `one-time`/`one-off`/`top-up`/`subscription`.
+    /// [`super::Grant::of`] was asked what an offer of a `type` other than
+    /// `one-time`/`one-off`/`one-time-payment`/`top-up`/`subscription` grants (decoding keeps
+    /// such offers).
     UnknownOfferType,
     /// More offers or payment methods than the fixed capacity.
     TooMany(&'static str),

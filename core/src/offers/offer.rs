@@ -10,7 +10,9 @@ use heapless::Vec;
 /// The most payment methods one offer may list.
 pub const MAX_PAYMENT_METHODS: usize = 8;
 
-/// The offer type.
+/// The kinds of offer pay402 knows how to grant (see [`Offer::offer_type`]); the `type` of an
+/// [`Offer`] itself is kept as the body gives it, so an offer of a kind added later still
+/// decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OfferType {
     /// `one-time` (spec, go-example); also read from `one-off` (Fewsats `create_offers`) and
@@ -32,7 +34,9 @@ impl OfferType {
         }
     }
 
-    fn parse(s: &JsonStr<'_>) -> Option<Self> {
+    /// The kind an offer `type` names: the canonical name or a dialect's alias
+    /// (`one-off`, `one-time-payment`); `None` for any other type.
+    pub fn parse(s: &JsonStr<'_>) -> Option<Self> {
         if s.eq_str("one-time") || s.eq_str("one-off") || s.eq_str("one-time-payment") {
             Some(Self::OneTime)
         } else if s.eq_str("top-up") {
@@ -58,8 +62,10 @@ pub struct Offer<'a> {
     pub title: Option<JsonStr<'a>>,
     /// `description`; `None` when absent or `""`.
     pub description: Option<JsonStr<'a>>,
-    /// The offer type.
-    pub offer_type: OfferType,
+    /// `type` as the body gives it (`one-time`, `one-off`, `top-up`, `pay-per-call`, …): the
+    /// set is open, so a type pay402 does not know is kept, never refused.
+    /// [`Offer::offer_type`] reads the known kinds.
+    pub type_name: JsonStr<'a>,
     /// The price in the currency's smallest unit (USD cents). A JSON integer or a decimal string;
     /// `0` (Go's zero value) counts as absent and is refused.
     pub amount: U256,
@@ -81,8 +87,7 @@ impl<'a> Offer<'a> {
             return Err(OffersError::NotAnObject);
         }
         let o = &v;
-        let ty = members::req_str(o, &["type"], true)?;
-        let offer_type = OfferType::parse(&ty).ok_or(OffersError::UnknownOfferType)?;
+        let type_name = members::req_str(o, &["type"], true)?;
         let amount = match member_any(o, &["amount"]) {
             Some((k, a)) => members::amount(k, &a)?,
             None => U256::ZERO,
@@ -118,7 +123,7 @@ impl<'a> Offer<'a> {
             id: members::req_str(o, &["id", "offer_id"], true)?,
             title: members::opt_str(member_any(o, &["title"]), true)?,
             description: members::opt_str(member_any(o, &["description"]), true)?,
-            offer_type,
+            type_name,
             amount,
             currency: members::req_str(o, &["currency"], true)?,
             balance,
@@ -127,7 +132,13 @@ impl<'a> Offer<'a> {
         })
     }
 
-    /// Writes the canonical (v0.2.2 spec) form: `id`, `title`, `description`, `type`,
+    /// The kind of this offer, when its `type` is one pay402 knows (aliases included);
+    /// `None` for any other type.
+    pub fn offer_type(&self) -> Option<OfferType> {
+        OfferType::parse(&self.type_name)
+    }
+
+    /// Writes the canonical (v0.2.2 spec) form: `id`, `title`, `description`, `type` (as given),
     /// `balance`?, `duration`?, `amount` (a JSON integer), `currency`, `payment_methods`.
     pub fn encode(&self, w: &mut Writer<'_>) -> Result<(), OffersError> {
         let mut o = ObjectWriter::begin(w)?;
@@ -138,7 +149,7 @@ impl<'a> Offer<'a> {
         if let Some(d) = &self.description {
             o.field_json_str("description", d)?;
         }
-        o.field_str("type", self.offer_type.as_str())?;
+        o.field_json_str("type", &self.type_name)?;
         if let Some(b) = self.balance {
             o.field_u64("balance", b)?;
         }

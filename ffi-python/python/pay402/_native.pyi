@@ -628,7 +628,9 @@ class Offer:
     @property
     def currency(self) -> str: ...
     @property
-    def type(self) -> Literal["one-time", "top-up", "subscription"]: ...
+    def type(self) -> str:
+        """As the body gives it (`one-time`, `top-up`, `subscription`, `one-off`, or a type
+        pay402 does not know, such as `pay-per-call`)."""
     @property
     def balance(self) -> Optional[int]: ...
     @property

@@ -388,12 +388,6 @@ object VectorOps {
     }
 
     // ------------------------------------------------------------------ offers
-    private fun offerType(t: OfferType): String = when (t) {
-        OfferType.ONE_TIME -> "one-time"
-        OfferType.TOP_UP -> "top-up"
-        OfferType.SUBSCRIPTION -> "subscription"
-    }
-
     private fun offersDecodeOp(input: JsonObject): JsonObject {
         val body = offersDecode(input.str("body"))
         // The canonical re-encoding must decode to the same value (as the Rust runner checks).
@@ -408,9 +402,9 @@ object VectorOps {
                     put("id", o.id)
                     put("title", o.title)
                     put("description", o.description)
-                    put("amount", o.amount)
+                    put("amount", JsonPrimitive(o.amount.toBigInteger()))
                     put("currency", o.currency)
-                    put("type", offerType(o.offerType))
+                    put("type", o.offerType)
                     o.balance?.let { put("balance", JsonPrimitive(it.toString().toBigInteger())) }
                     o.duration?.let { put("duration", it) }
                     putJsonArray("payment_methods") { o.paymentMethods.forEach { add(JsonPrimitive(it)) } }
