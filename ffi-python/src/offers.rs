@@ -167,6 +167,7 @@ impl OffersBody {
 
 /// Decodes a Fewsats 402 offers body (every dialect of l402.md §16.3). Raises `OffersError`.
 #[pyfunction]
+#[pyo3(name = "offers_decode")]
 pub(crate) fn decode_offers(body: Text) -> PyResult<OffersBody> {
     let b = CoreBody::decode(&body.0).py()?;
     let json = grow(body.0.len() * 2 + 256, |buf| {

@@ -61,7 +61,11 @@ export interface SvmPaymentInput {
   acceptIndex?: number;
 }
 /** The request header to send: `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2). */
-export interface SvmPayment { headerName: string; payment: string }
+export interface SvmPayment {
+  headerName: string; headerValue: string;
+  /** @deprecated The same text as `headerValue`. */
+  payment: string;
+}
 "#;
 
 /// A base58 public key.
@@ -167,6 +171,7 @@ pub fn svm_payment_header(
     .map_err(|e| client_error(&e))?;
     Ok(Obj::new()
         .set("headerName", payment_header_name(required.version()))
+        .set("headerValue", payment.as_str())
         .set("payment", payment)
         .build())
 }

@@ -45,12 +45,18 @@ pub struct VerifyPolicy {
     pub accepted: AcceptedMatch,
 }
 
+impl VerifyPolicy {
+    /// The default [`VerifyPolicy::valid_before_slack`]: 6 seconds, as every reference
+    /// facilitator. Bindings take their default from here.
+    pub const DEFAULT_VALID_BEFORE_SLACK: u64 = 6;
+}
+
 impl Default for VerifyPolicy {
     fn default() -> Self {
         Self {
             amount: AmountRule::Exact,
             signature: SignaturePolicy::Strict,
-            valid_before_slack: 6,
+            valid_before_slack: Self::DEFAULT_VALID_BEFORE_SLACK,
             accepted: AcceptedMatch::DeepEqual,
         }
     }
