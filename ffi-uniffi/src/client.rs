@@ -281,7 +281,9 @@ pub struct SettleReceipt {
 ///
 /// Errors: `X402` with `invalid_payload` for an undecodable receipt.
 #[uniffi::export]
-pub fn read_settle_response(headers: Vec<HttpHeader>) -> Result<Option<SettleReceipt>, Pay402Error> {
+pub fn read_settle_response(
+    headers: Vec<HttpHeader>,
+) -> Result<Option<SettleReceipt>, Pay402Error> {
     let pairs: Vec<(&str, &[u8])> = headers
         .iter()
         .map(|h| (h.name.as_str(), h.value.as_bytes()))

@@ -176,6 +176,16 @@ pub fn svm_payment_header(
         .build())
 }
 
+/// The Solana address (base58) of a 32-byte ed25519 seed: the payer `svmBuildTransfer` signs
+/// as.
+#[wasm_bindgen(js_name = svmPublicKey)]
+pub fn svm_public_key(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] seed: &JsValue,
+) -> JsResult<String> {
+    let seed: [u8; 32] = array(seed, "seed")?;
+    Ok(PayerKey::from_seed(&seed).pubkey().to_string())
+}
+
 /// The associated token account of `owner` for `mint` under `tokenProgram` (default SPL
 /// Token), as base58. Throws an `SvmError` (`no_associated_token_account` when no off-curve
 /// address exists, or a key's parse code).

@@ -15,6 +15,8 @@ Pure-Python layers on top (import them explicitly; their third-party dependencie
 * :mod:`pay402.cli` — the ``pay402`` command.
 """
 
+from typing import Callable as _Callable, Union as _Union
+
 from ._native import *  # noqa: F401,F403
 from ._native import __all__ as _native_all
 from ._native import __version__  # noqa: F401
@@ -63,7 +65,7 @@ _X402_DECODERS = {
 }
 
 
-def _x402_decoder(kind: str):
+def _x402_decoder(kind: str) -> _Callable[..., X402Message]:
     try:
         return _X402_DECODERS[kind]
     except KeyError:
@@ -72,18 +74,18 @@ def _x402_decoder(kind: str):
         ) from None
 
 
-def x402_decode_header(kind: str, header: "str | bytes") -> X402Message:
+def x402_decode_header(kind: str, header: _Union[str, bytes]) -> X402Message:
     """Decodes the base64 header value of an x402 ``kind`` (``payment_required``,
     ``payment_payload``, ``settle_response``) and re-encodes it canonically."""
     return _x402_decoder(kind)(header)
 
 
-def x402_decode_json(kind: str, json: "str | bytes") -> X402Message:
+def x402_decode_json(kind: str, json: _Union[str, bytes]) -> X402Message:
     """Decodes the JSON text of an x402 ``kind`` and re-encodes it canonically."""
     return _x402_decoder(kind)(body=json)
 
 
-def x402_header_to_json(header: "str | bytes") -> str:
+def x402_header_to_json(header: _Union[str, bytes]) -> str:
     """The JSON text inside a base64 x402 header value."""
     return decode_header(header).decode("utf-8")
 

@@ -52,6 +52,10 @@ class ClientFlowTest {
         val evm = assertInstanceOf(VerifiedPayment.Evm::class.java, verified).payment
         assertEquals(PaymentKind.EXACT_EIP3009, evm.kind)
         assertArrayEquals(nonce, evm.nonce)
+        // What a server records before settling: chain ‖ asset ‖ payer ‖ nonce, 80 bytes.
+        assertEquals(80, evm.replayKey.size)
+        assertArrayEquals(nonce, evm.replayKey.copyOfRange(48, 80))
+        assertEquals(evm.chainId?.let { "eip155:$it" }, evm.network)
     }
 
     @Test
