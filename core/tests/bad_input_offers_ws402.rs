@@ -181,7 +181,8 @@ fn offers_body_lookup_by_id_and_grant() {
         {"id":"a","type":"top-up","balance":10,"amount":10,"currency":"USD"},
         {"id":"b","type":"subscription","duration":"1 month","amount":500,"currency":"USD"},
         {"id":"c","type":"subscription","duration":"until further notice","amount":500,"currency":"USD"},
-        {"id":"d","type":"top-up","amount":10,"currency":"USD"}]}"#,
+        {"id":"d","type":"top-up","amount":10,"currency":"USD"},
+        {"id":"e","type":"pay-per-call","amount":1,"currency":"USD"}]}"#,
     )
     .unwrap();
     assert_eq!(
@@ -196,6 +197,11 @@ fn offers_body_lookup_by_id_and_grant() {
     );
     assert_eq!(code(Grant::of(body.offer("c").unwrap())), "invalid_value");
     assert_eq!(code(Grant::of(body.offer("d").unwrap())), "missing_field");
+    // A type pay402 does not know decodes (kept as given) but grants nothing it could meter.
+    let unknown = body.offer("e").unwrap();
+    assert!(unknown.type_name.eq_str("pay-per-call"));
+    assert_eq!(unknown.offer_type(), None);
+    assert_eq!(code(Grant::of(unknown)), "unknown_offer_type");
     assert!(body.offer("zzz").is_none());
 }
 

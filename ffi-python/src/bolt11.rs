@@ -202,7 +202,7 @@ pub(crate) fn network_from_prefix(network: &str) -> PyResult<pay402::bolt11::Net
 
 /// Decodes a BOLT11 invoice (`Bolt11Invoice.decode`).
 #[pyfunction]
-#[pyo3(signature = (invoice, *, require_payment_secret=true))]
+#[pyo3(name = "bolt11_decode", signature = (invoice, *, require_payment_secret=true))]
 pub(crate) fn decode_bolt11(
     invoice: &str,
     require_payment_secret: bool,

@@ -116,6 +116,7 @@ fn authorization(m: &Bound<'_, PyAny>) -> PyResult<TransferWithAuthorization> {
 /// EIP-712 hashes of an EIP-3009 `TransferWithAuthorization` (`domain` and `message` as in
 /// `eth_signTypedData_v4`; uint256 fields as `int` or decimal `str`, `nonce` 32 bytes or hex).
 #[pyfunction]
+#[pyo3(name = "eip3009_digest")]
 pub(crate) fn eip3009_digests(
     domain: &Bound<'_, PyAny>,
     message: &Bound<'_, PyAny>,
@@ -142,6 +143,7 @@ pub(crate) fn eip3009_sign<'py>(
 /// {`permitted` {`token`, `amount`}, `spender`, `nonce`, `deadline`, `witness` {`to`,
 /// `validAfter`, and `facilitator` for `upto`}}.
 #[pyfunction]
+#[pyo3(name = "permit2_digest")]
 pub(crate) fn permit2_digests(
     chain_id: u64,
     permit: &Bound<'_, PyAny>,
@@ -214,6 +216,7 @@ pub(crate) fn private_key_to_address(private_key: BytesOrHex) -> PyResult<String
 
 /// The EIP-55 checksummed form of an address (any case accepted).
 #[pyfunction]
+#[pyo3(name = "checksum_address")]
 pub(crate) fn to_checksum_address(address: PyAddress) -> String {
     crate::convert::address(&address.0)
 }

@@ -254,6 +254,7 @@ fn l402_write_challenge(macaroon: MacaroonBytes, invoice: &str, scheme: &str) ->
 
 /// The two `WWW-Authenticate` values aperture sends, in its order: `LSAT`, then `L402`.
 #[pyfunction]
+#[pyo3(name = "l402_encode_challenges")]
 fn l402_challenge_headers(macaroon: MacaroonBytes, invoice: &str) -> PyResult<Vec<String>> {
     Scheme::APERTURE_ORDER
         .into_iter()
@@ -386,7 +387,7 @@ fn l402_write_macaroon_header(macaroon: MacaroonBytes, preimage: BytesOrHex) -> 
 /// then `caveats` in order (see `l402_services_caveat` & co.). Store `root_key` under
 /// `identifier.root_key_id`.
 #[pyfunction]
-#[pyo3(signature = (root_key, identifier, *, caveats=None, location="lsat"))]
+#[pyo3(name = "l402_mint", signature = (root_key, identifier, *, caveats=None, location="lsat"))]
 fn l402_mint_token(
     root_key: &[u8],
     identifier: PyRef<'_, L402Identifier>,
@@ -479,7 +480,7 @@ fn lookup(store: &Bound<'_, PyAny>, root_key_id: &[u8; 32]) -> PyResult<Option<[
 /// `{root_key_id: root_key}`, keyed by `sha256(identifier)`. An exception raised by the callable
 /// propagates unchanged.
 #[pyfunction]
-#[pyo3(signature = (headers, root_keys, *, service, now, capability=None))]
+#[pyo3(name = "l402_verify", signature = (headers, root_keys, *, service, now, capability=None))]
 fn l402_verify_authorization(
     headers: Values,
     root_keys: Bound<'_, PyAny>,

@@ -381,6 +381,7 @@ impl Macaroon {
 /// `bind_for_request(root_signature, discharge_signature)`: the signature a discharge carries
 /// when sent with its root macaroon.
 #[pyfunction]
+#[pyo3(name = "macaroon_bind")]
 pub(crate) fn bind_for_request(
     py: Python<'_>,
     root_signature: BytesOrHex,

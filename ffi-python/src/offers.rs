@@ -83,8 +83,8 @@ impl Grant {
     }
 }
 
-/// One offer of a 402 body (`type` is the canonical spec name: `one-time`, `top-up`,
-/// `subscription`).
+/// One offer of a 402 body (`type` as the body gives it: `one-time`, `top-up`, `subscription`,
+/// or any other type a server lists — such offers are kept, and `grant()` refuses them).
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Offer {
@@ -93,7 +93,7 @@ pub(crate) struct Offer {
     description: Option<String>,
     amount: Uint,
     currency: String,
-    r#type: &'static str,
+    r#type: String,
     balance: Option<u64>,
     duration: Option<String>,
     payment_methods: Vec<String>,
@@ -110,7 +110,7 @@ impl Offer {
             description: o.description.map(|t| t.to_string()),
             amount: Uint(o.amount),
             currency: o.currency.to_string(),
-            r#type: o.offer_type.as_str(),
+            r#type: o.type_name.to_string(),
             balance: o.balance,
             duration: o.duration.map(|d| d.to_string()),
             payment_methods: o.payment_methods.iter().map(ToString::to_string).collect(),
@@ -122,7 +122,8 @@ impl Offer {
 #[pymethods]
 impl Offer {
     /// What paying this offer grants. Raises `OffersError` (`missing_field` for a top-up
-    /// without `balance`, `invalid_value` for an unreadable `duration`).
+    /// without `balance`, `invalid_value` for an unreadable `duration`, `unknown_offer_type`
+    /// for a type pay402 does not know).
     fn grant(&self) -> PyResult<Grant> {
         let value = RawValue::parse(self.json.as_bytes())
             .map_err(pay402::offers::OffersError::from)
@@ -166,6 +167,7 @@ impl OffersBody {
 
 /// Decodes a Fewsats 402 offers body (every field-name dialect in use). Raises `OffersError`.
 #[pyfunction]
+#[pyo3(name = "offers_decode")]
 pub(crate) fn decode_offers(body: Text) -> PyResult<OffersBody> {
     let b = CoreBody::decode(&body.0).py()?;
     let json = grow(body.0.len() * 2 + 256, |buf| {

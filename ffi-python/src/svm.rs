@@ -109,7 +109,7 @@ fn svm_verified(v: &CoreSvmVerified) -> SvmVerified {
 /// `verify_payment`. Returns `Verified` (EVM) or `SvmVerified` (Solana); raises `X402Error`
 /// with the reference facilitator's code.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(name = "x402_verify", signature = (
     requirements, payment, *, now, amount="exact", signature="strict", valid_before_slack=6,
     accepted="deep_equal", settle_amount=None, facilitator=None, fee_payers=None,
     max_compute_unit_price=5_000_000, max_compute_unit_limit=None, max_instructions=6

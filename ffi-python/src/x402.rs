@@ -171,6 +171,7 @@ pub(crate) fn decode_supported_response(body: Text) -> PyResult<X402Message> {
 
 /// Base64-encodes JSON text as an x402 header value (standard alphabet, padded).
 #[pyfunction]
+#[pyo3(name = "x402_encode_header")]
 pub(crate) fn encode_header(json: Text) -> PyResult<String> {
     encode_header_text(&json.0)
 }
@@ -293,6 +294,7 @@ pub(crate) fn verify_payment(
 
 /// The header a payment of x402 `version` is sent in (`X-PAYMENT` or `PAYMENT-SIGNATURE`).
 #[pyfunction]
+#[pyo3(name = "x402_payment_header_name")]
 pub(crate) fn payment_header_name(version: u64) -> PyResult<&'static str> {
     match version {
         1 => Ok(pay402::x402::client::payment_header_name(X402Version::V1)),
@@ -325,7 +327,7 @@ fn parse_network(text: &str) -> PyResult<Network> {
 /// Chooses the first `accepts` entry of a 402 that the payer can pay (networks as v1 names or
 /// CAIP-2 ids, assets as addresses, `max_amount` in atomic units).
 #[pyfunction]
-#[pyo3(signature = (payment_required, *, networks, assets, max_amount, allow_permit2=false))]
+#[pyo3(name = "x402_select", signature = (payment_required, *, networks, assets, max_amount, allow_permit2=false))]
 pub(crate) fn select_payment(
     payment_required: Text,
     networks: Vec<String>,
@@ -384,7 +386,7 @@ fn signed(s: &CoreSigned<'_>) -> PyResult<SignedPayment> {
 /// Builds, signs and encodes the payment for `accepts[accept_index]` of a 402 (op
 /// `x402.sign`): `validAfter = now − 600`, `validBefore = now + maxTimeoutSeconds`.
 #[pyfunction]
-#[pyo3(signature = (payment_required, private_key, *, now, nonce, accept_index=0))]
+#[pyo3(name = "x402_sign", signature = (payment_required, private_key, *, now, nonce, accept_index=0))]
 pub(crate) fn sign_payment(
     payment_required: Text,
     private_key: BytesOrHex,
@@ -545,7 +547,7 @@ pub(crate) struct Permit2Payload {
 /// Builds and signs the Permit2 scheme payload for one v2 `PaymentRequirements` (`exact` with
 /// `assetTransferMethod: "permit2"`, or `upto`); `nonce` is the Permit2 uint256 nonce.
 #[pyfunction]
-#[pyo3(signature = (requirements, private_key, *, nonce, now))]
+#[pyo3(name = "permit2_sign_payload", signature = (requirements, private_key, *, nonce, now))]
 pub(crate) fn sign_permit2_payload(
     requirements: Text,
     private_key: BytesOrHex,

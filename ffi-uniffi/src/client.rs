@@ -11,7 +11,7 @@ use pay402::evm::{Address, PrivateKey};
 use pay402::writer::write_all;
 use pay402::x402::client::{
     self, AssetTransferMethod as CoreMethod, PayerPolicy as CorePayerPolicy,
-    PaymentDraft as CoreDraft, SignedPayment, read_settle_response,
+    PaymentDraft as CoreDraft, SignedPayment, read_settle_response as core_read_settle_response,
 };
 use pay402::x402::{Network, PaymentRequired, header};
 
@@ -63,7 +63,7 @@ pub struct PaymentSelection {
 /// Errors: `Client` with `no_acceptable_requirements`, `amount_exceeds_budget`, …;
 /// `X402` for an undecodable 402; `InvalidArgument` for a policy that does not parse.
 #[uniffi::export]
-pub fn select_payment(
+pub fn x402_select(
     payment_required_json: String,
     policy: PayerPolicy,
 ) -> Result<PaymentSelection, Pay402Error> {
@@ -93,13 +93,27 @@ pub fn select_payment(
     })
 }
 
+/// The request header a payment of x402 `version` is sent in: `X-PAYMENT` (1) or
+/// `PAYMENT-SIGNATURE` (2).
+///
+/// Errors: `InvalidArgument` for any other version.
+#[uniffi::export]
+pub fn x402_payment_header_name(version: u32) -> Result<String, Pay402Error> {
+    let version = match version {
+        1 => pay402::x402::X402Version::V1,
+        2 => pay402::x402::X402Version::V2,
+        _ => return Err(Pay402Error::argument("version: 1 or 2")),
+    };
+    Ok(client::payment_header_name(version).to_owned())
+}
+
 /// A signed payment, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaymentHeader {
     /// `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2).
-    pub name: String,
+    pub header_name: String,
     /// The base64 header value.
-    pub value: String,
+    pub header_value: String,
     /// The 65-byte signature (v = 27/28).
     pub signature: Vec<u8>,
 }
@@ -109,8 +123,8 @@ fn header_of(signed: &SignedPayment<'_>) -> Result<PaymentHeader, Pay402Error> {
     let mut out = vec![0u8; header::RECOMMENDED_BUFFER_LEN * 2];
     let value = signed.write_header(&mut scratch, &mut out)?;
     Ok(PaymentHeader {
-        name: signed.header_name().to_owned(),
-        value: value.to_owned(),
+        header_name: signed.header_name().to_owned(),
+        header_value: value.to_owned(),
         signature: signed.signature().to_vec(),
     })
 }
@@ -123,7 +137,7 @@ fn header_of(signed: &SignedPayment<'_>) -> Result<PaymentHeader, Pay402Error> {
 /// `missing_eip712_domain`, …), `X402` for an undecodable 402, `InvalidArgument` for a key or
 /// nonce of the wrong length.
 #[uniffi::export]
-pub fn sign_payment(
+pub fn x402_sign(
     payment_required_json: String,
     accept_index: u32,
     private_key: Vec<u8>,
@@ -166,7 +180,7 @@ impl PaymentDraft {
 #[uniffi::export]
 impl PaymentDraft {
     /// Builds the authorization for `accepts[accept_index]`, paid by `from` (the wallet's
-    /// address), as [`sign_payment`] does.
+    /// address), as [`x402_sign`] does.
     #[uniffi::constructor]
     pub fn new(
         payment_required_json: String,
@@ -267,13 +281,15 @@ pub struct SettleReceipt {
 ///
 /// Errors: `X402` with `invalid_payload` for an undecodable receipt.
 #[uniffi::export]
-pub fn read_settle_receipt(headers: Vec<HttpHeader>) -> Result<Option<SettleReceipt>, Pay402Error> {
+pub fn read_settle_response(
+    headers: Vec<HttpHeader>,
+) -> Result<Option<SettleReceipt>, Pay402Error> {
     let pairs: Vec<(&str, &[u8])> = headers
         .iter()
         .map(|h| (h.name.as_str(), h.value.as_bytes()))
         .collect();
     let mut buf = vec![0u8; headers.iter().map(|h| h.value.len()).max().unwrap_or(0)];
-    let Some(receipt) = read_settle_response(&pairs, &mut buf)? else {
+    let Some(receipt) = core_read_settle_response(&pairs, &mut buf)? else {
         return Ok(None);
     };
     let text = |s: Option<pay402::json::JsonStr<'_>>| s.map(|s| s.to_string());

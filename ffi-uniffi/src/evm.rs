@@ -98,7 +98,7 @@ impl Eip3009 {
 
 /// The EIP-712 hashes of an EIP-3009 `TransferWithAuthorization` under `domain`.
 #[uniffi::export]
-pub fn eip3009_hashes(
+pub fn eip3009_digest(
     domain: Eip712Domain,
     message: TransferWithAuthorization,
 ) -> Result<TypedDataHashes, Pay402Error> {
@@ -123,9 +123,31 @@ pub fn eip3009_sign(
 
 /// The EVM address (EIP-55 checksummed) of a 32-byte secp256k1 private key.
 #[uniffi::export]
-pub fn private_key_address(private_key: Vec<u8>) -> Result<String, Pay402Error> {
+pub fn private_key_to_address(private_key: Vec<u8>) -> Result<String, Pay402Error> {
     let key = PrivateKey::from_bytes(&array::<32>(&private_key, "private_key")?)?;
     Ok(key.address().to_string())
+}
+
+/// Signs a 32-byte digest with a 32-byte secp256k1 key: 65 bytes `r ‖ s ‖ v`, v = 27/28,
+/// RFC 6979 deterministic, low s.
+#[uniffi::export]
+pub fn sign_digest(private_key: Vec<u8>, digest: Vec<u8>) -> Result<Vec<u8>, Pay402Error> {
+    let key = PrivateKey::from_bytes(&array::<32>(&private_key, "private_key")?)?;
+    Ok(key.sign_prehash(&array::<32>(&digest, "digest")?).to_vec())
+}
+
+/// Keccak-256.
+#[uniffi::export]
+pub fn keccak256(data: Vec<u8>) -> Vec<u8> {
+    pay402::evm::keccak256(&data).to_vec()
+}
+
+/// The EIP-55 checksummed form of an address (`0x` + 40 hex digits, any case).
+///
+/// Errors: `InvalidArgument` for text that is not an address.
+#[uniffi::export]
+pub fn checksum_address(address: String) -> Result<String, Pay402Error> {
+    Ok(crate::convert::address(&address, "address")?.to_string())
 }
 
 /// The address (EIP-55 checksummed) that signed a 32-byte `digest`.
@@ -167,7 +189,7 @@ pub struct Permit2Transfer {
 
 /// The EIP-712 hashes of a Permit2 witness transfer on `chain_id`.
 #[uniffi::export]
-pub fn permit2_hashes(
+pub fn permit2_digest(
     chain_id: u64,
     permit: Permit2Transfer,
 ) -> Result<TypedDataHashes, Pay402Error> {

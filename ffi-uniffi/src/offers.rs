@@ -2,19 +2,8 @@
 
 use crate::Pay402Error;
 use crate::convert::utf8;
-use pay402::offers::{OfferType as CoreOfferType, OffersBody};
+use pay402::offers::OffersBody;
 use pay402::writer::Writer;
-
-/// What an offer sells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum OfferType {
-    /// `one-time` (also read: `one-off`, `one-time-payment`).
-    OneTime,
-    /// `top-up`: credits.
-    TopUp,
-    /// `subscription`: access for a duration.
-    Subscription,
-}
 
 /// One offer.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -29,8 +18,9 @@ pub struct Offer {
     pub amount: String,
     /// `currency`.
     pub currency: String,
-    /// `type`.
-    pub offer_type: OfferType,
+    /// `type` as the body gives it (`one-time`, `one-off`, `top-up`, `subscription`, or a
+    /// type pay402 does not know, such as `pay-per-call`: such offers are kept).
+    pub offer_type: String,
     /// `balance` (credits granted).
     pub balance: Option<u64>,
     /// `duration` text (subscriptions).
@@ -52,7 +42,7 @@ pub struct OffersInfo {
     pub offers: Vec<Offer>,
     /// `terms_url`.
     pub terms_url: Option<String>,
-    /// The body re-encoded canonically (compact JSON, canonical `type` names).
+    /// The body re-encoded canonically (compact JSON, v0.2.2 key names).
     pub canonical_json: String,
 }
 
@@ -80,11 +70,7 @@ pub fn offers_decode(body: String) -> Result<OffersInfo, Pay402Error> {
                 description: text(o.description),
                 amount: o.amount.to_string(),
                 currency: o.currency.to_string(),
-                offer_type: match o.offer_type {
-                    CoreOfferType::OneTime => OfferType::OneTime,
-                    CoreOfferType::TopUp => OfferType::TopUp,
-                    CoreOfferType::Subscription => OfferType::Subscription,
-                },
+                offer_type: o.type_name.to_string(),
                 balance: o.balance,
                 duration: text(o.duration),
                 payment_methods: o.payment_methods.iter().map(ToString::to_string).collect(),

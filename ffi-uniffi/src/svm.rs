@@ -83,9 +83,9 @@ pub fn svm_build_transfer(
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SvmPaymentHeader {
     /// `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2).
-    pub name: String,
+    pub header_name: String,
     /// The base64 header value.
-    pub value: String,
+    pub header_value: String,
 }
 
 /// Wraps a transaction built by [`svm_build_transfer`] (its wire bytes) into the payment header
@@ -117,8 +117,8 @@ pub fn svm_payment_header(
         &mut out,
     )?;
     Ok(SvmPaymentHeader {
-        name: payment_header_name(required.version()).to_owned(),
-        value: value.to_owned(),
+        header_name: payment_header_name(required.version()).to_owned(),
+        header_value: value.to_owned(),
     })
 }
 
@@ -127,7 +127,7 @@ pub fn svm_payment_header(
 ///
 /// Errors: `InvalidArgument` for a seed that is not 32 bytes.
 #[uniffi::export]
-pub fn svm_payer_address(payer_seed: Vec<u8>) -> Result<String, Pay402Error> {
+pub fn svm_public_key(payer_seed: Vec<u8>) -> Result<String, Pay402Error> {
     let seed: [u8; 32] = array(&payer_seed, "payer_seed")?;
     Ok(PayerKey::from_seed(&seed).pubkey().to_string())
 }

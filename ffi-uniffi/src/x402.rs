@@ -83,14 +83,14 @@ pub fn x402_decode_json(kind: X402Kind, json: String) -> Result<X402Decoded, Pay
 /// [`x402_decode_json`] does.
 #[uniffi::export]
 pub fn x402_decode_header(kind: X402Kind, header: String) -> Result<X402Decoded, Pay402Error> {
-    x402_decode_json(kind, header_to_json(header)?)
+    x402_decode_json(kind, x402_header_to_json(header)?)
 }
 
 /// The JSON text inside a base64 x402 header value (standard or URL-safe alphabet).
 ///
 /// Errors: `X402` with `invalid_payload`.
 #[uniffi::export]
-pub fn header_to_json(header: String) -> Result<String, Pay402Error> {
+pub fn x402_header_to_json(header: String) -> Result<String, Pay402Error> {
     let mut buf = vec![0u8; header.len()];
     let json = header::decode(header.as_bytes(), &mut buf).map_err(decode_verdict)?;
     Ok(utf8(json))
@@ -98,7 +98,7 @@ pub fn header_to_json(header: String) -> Result<String, Pay402Error> {
 
 /// The base64 header value (standard alphabet, padded) carrying `json`.
 #[uniffi::export]
-pub fn json_to_header(json: String) -> Result<String, Pay402Error> {
+pub fn x402_encode_header(json: String) -> Result<String, Pay402Error> {
     let mut out = vec![0u8; json.len() * 4 / 3 + 8];
     Ok(header::encode(json.as_bytes(), &mut out)?.to_owned())
 }
@@ -179,6 +179,12 @@ pub enum PaymentKind {
 /// An EVM payment that passed every offline check.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EvmPayment {
+    /// The protocol version of the payment (1 or 2).
+    pub x402_version: u64,
+    /// The network, CAIP-2 (`eip155:8453`).
+    pub network: String,
+    /// The EIP-155 chain id.
+    pub chain_id: Option<u64>,
     /// The settlement call it needs.
     pub kind: PaymentKind,
     /// The payer (EIP-55 checksummed).
@@ -191,6 +197,9 @@ pub struct EvmPayment {
     pub nonce: Vec<u8>,
     /// `validBefore` of the authorization (decimal unix seconds).
     pub valid_before: String,
+    /// 80 bytes (chain ‖ asset ‖ payer ‖ nonce): record it once (insert-if-absent) before
+    /// serving or settling, so the same authorization is never accepted twice.
+    pub replay_key: Vec<u8>,
 }
 
 /// What a Solana facilitator must still check with RPC before settling (x402 `exact` SVM).
@@ -256,6 +265,12 @@ pub enum VerifiedPayment {
 impl From<Verified> for EvmPayment {
     fn from(verified: Verified) -> Self {
         Self {
+            x402_version: verified.x402_version.number(),
+            network: match verified.network {
+                pay402::x402::Network::Eip155 { chain_id } => format!("eip155:{chain_id}"),
+                pay402::x402::Network::Solana(cluster) => cluster.caip2().to_owned(),
+            },
+            chain_id: verified.network.chain_id(),
             kind: match verified.kind {
                 CorePaymentKind::ExactEip3009 => PaymentKind::ExactEip3009,
                 CorePaymentKind::ExactPermit2 => PaymentKind::ExactPermit2,
@@ -266,6 +281,7 @@ impl From<Verified> for EvmPayment {
             authorized_amount: verified.authorized_amount.to_string(),
             nonce: verified.nonce.to_vec(),
             valid_before: verified.valid_before.to_string(),
+            replay_key: verified.replay_key.to_bytes().to_vec(),
         }
     }
 }
@@ -297,7 +313,7 @@ impl From<SvmVerified> for SvmPayment {
 /// `permit2_deadline_expired`, `invalid_exact_svm_payload_amount_mismatch`, …);
 /// `InvalidArgument` for a malformed `settle_amount`, `facilitator` or fee-payer key.
 #[uniffi::export]
-pub fn verify_payment(
+pub fn x402_verify(
     requirements_json: String,
     payment_header: String,
     now: u64,

@@ -335,7 +335,7 @@ export function createHelpers(core) {
           throw codedError("X402Error", "budget_exhausted", "the total budget does not cover this payment");
         }
         spent += payment.amount;
-        retry.headers.set(payment.headerName, payment.payment);
+        retry.headers.set(payment.headerName, payment.headerValue);
         if (payment.headerName === "PAYMENT-SIGNATURE") {
           retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
         }

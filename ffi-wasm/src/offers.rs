@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 const TS: &str = r#"
 export interface Offer {
   id: string; title: string | null; description: string | null; amount: bigint; currency: string;
+  /** As the body gives it, known to pay402 or not (`one-time`, `top-up`, `pay-per-call`, …). */
   type: string; balance?: number; duration?: string; paymentMethods: string[];
 }
 export interface OffersBody {
@@ -43,7 +44,7 @@ pub fn offers_decode(body: &str) -> JsResult<JsValue> {
             )
             .set("amount", bigint(&o.amount))
             .set("currency", o.currency.to_string())
-            .set("type", o.offer_type.as_str());
+            .set("type", o.type_name.to_string());
         if let Some(b) = o.balance {
             m = m.set("balance", number(b));
         }

@@ -61,7 +61,11 @@ export interface SvmPaymentInput {
   acceptIndex?: number;
 }
 /** The request header to send: `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2). */
-export interface SvmPayment { headerName: string; payment: string }
+export interface SvmPayment {
+  headerName: string; headerValue: string;
+  /** @deprecated The same text as `headerValue`. */
+  payment: string;
+}
 "#;
 
 /// A base58 public key.
@@ -167,8 +171,19 @@ pub fn svm_payment_header(
     .map_err(|e| client_error(&e))?;
     Ok(Obj::new()
         .set("headerName", payment_header_name(required.version()))
+        .set("headerValue", payment.as_str())
         .set("payment", payment)
         .build())
+}
+
+/// The Solana address (base58) of a 32-byte ed25519 seed: the payer `svmBuildTransfer` signs
+/// as.
+#[wasm_bindgen(js_name = svmPublicKey)]
+pub fn svm_public_key(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] seed: &JsValue,
+) -> JsResult<String> {
+    let seed: [u8; 32] = array(seed, "seed")?;
+    Ok(PayerKey::from_seed(&seed).pubkey().to_string())
 }
 
 /// The associated token account of `owner` for `mint` under `tokenProgram` (default SPL

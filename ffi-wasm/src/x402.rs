@@ -72,6 +72,8 @@ export interface X402VerifyOptions {
 /** A payment that passed every offline check. */
 export interface X402Verified {
   x402Version: 1 | 2;
+  /** CAIP-2 network id (`eip155:8453`). */
+  network: string;
   /** EIP-155 chain id (EVM payments). */
   chainId?: number;
   kind: "exact_eip3009" | "exact_permit2" | "upto_permit2" | "other";
@@ -133,7 +135,11 @@ export interface X402DraftInput {
 export interface X402SignInput extends X402DraftInput { privateKey: Uint8Array }
 export interface X402WalletSignInput extends X402DraftInput { from: string; signature: Uint8Array | string }
 /** The request header to send: `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2). */
-export interface X402Payment { headerName: string; payment: string; signature: Uint8Array }
+export interface X402Payment {
+  headerName: string; headerValue: string; signature: Uint8Array;
+  /** @deprecated The same text as `headerValue`. */
+  payment: string;
+}
 /** EIP-712 typed data for `eth_signTypedData_v4`, and its digest. */
 export interface X402TypedData { digest: Uint8Array; typedData: any; typedDataJson: string; chainId: number; headerName: string }
 export interface Permit2Payload { payload: string; signature: Uint8Array }
@@ -234,6 +240,12 @@ pub fn x402_encode_header(json: &str) -> JsResult<String> {
     .map_err(|e| core_error(NAME, &e, None))
 }
 
+/// The JSON text inside a base64 x402 header value (standard or URL-safe alphabet).
+#[wasm_bindgen(js_name = x402HeaderToJson)]
+pub fn x402_header_to_json(header: &str) -> JsResult<String> {
+    utf8(header_json(header)?)
+}
+
 /// The EVM policy and the `upto` options of `options` (no Solana policy).
 fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
     let mut policy = VerifyPolicy::default();
@@ -267,6 +279,14 @@ fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
     })
 }
 
+/// The CAIP-2 text of a network (`eip155:8453`, `solana:5eykt4…`).
+fn network_text(n: Network) -> String {
+    match n {
+        Network::Eip155 { chain_id } => format!("eip155:{chain_id}"),
+        Network::Solana(cluster) => cluster.caip2().to_owned(),
+    }
+}
+
 fn verified_js(v: &Verified) -> JsValue {
     let kind = match v.kind {
         PaymentKind::ExactEip3009 => "exact_eip3009",
@@ -278,6 +298,7 @@ fn verified_js(v: &Verified) -> JsValue {
             "x402Version",
             crate::convert::number(v.x402_version.number()),
         )
+        .set("network", network_text(v.network))
         .set("kind", kind)
         .set("payer", address_js(&v.payer))
         .set("amount", bigint(&v.amount))
@@ -522,6 +543,7 @@ fn payment_js(signed: &pay402::x402::client::SignedPayment<'_>) -> JsResult<JsVa
     .map_err(|e| client_error(&e))?;
     Ok(Obj::new()
         .set("headerName", signed.header_name())
+        .set("headerValue", payment.as_str())
         .set("payment", payment)
         .set("signature", u8a(&signed.signature()))
         .build())

@@ -85,7 +85,7 @@ def test_user_raised_errors_have_default_attributes() -> None:
 
 
 def test_verify_error_carries_code_message_and_other_dialects() -> None:
-    header = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE).header_value
+    header = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE).header_value
     with pytest.raises(pay402.X402Error) as info:
         pay402.verify_payment(REQ_JSON, header, now=NOW + 3600)
     e = info.value
@@ -105,11 +105,11 @@ def test_decode_error_exposes_the_nested_code() -> None:
 
 def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
     other = bytes([0x22] * 32)
-    signed = pay402.sign_payment(REQUIRED_JSON, other, now=NOW, nonce=NONCE)
+    signed = pay402.x402_sign(REQUIRED_JSON, other, now=NOW, nonce=NONCE)
     # Swap the payer in the payload: the signature no longer matches authorization.from.
     payload = json.loads(signed.json)
     payload["payload"]["authorization"]["from"] = KEY_ADDRESS
-    header = pay402.encode_header(json.dumps(payload, separators=(",", ":")))
+    header = pay402.x402_encode_header(json.dumps(payload, separators=(",", ":")))
     with pytest.raises(pay402.X402Error) as info:
         pay402.verify_payment(REQ_JSON, header, now=NOW)
     assert info.value.code == "invalid_exact_evm_signature"
@@ -120,16 +120,16 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
     "call,cls,code",
     [
         (lambda: pay402.recover_address(b"\0" * 32, b"\0" * 64), pay402.EvmError, "signature_length"),
-        (lambda: pay402.to_checksum_address("0x12"), pay402.EvmError, "address_wrong_length"),
+        (lambda: pay402.checksum_address("0x12"), pay402.EvmError, "address_wrong_length"),
         (lambda: pay402.Macaroon.decode(""), pay402.MacaroonError, "malformed"),
-        (lambda: pay402.decode_bolt11("lnbc1"), pay402.Bolt11Error, "bolt11_too_short"),
+        (lambda: pay402.bolt11_decode("lnbc1"), pay402.Bolt11Error, "bolt11_too_short"),
         (lambda: pay402.l402_parse_authorization("Bearer x"), pay402.L402Error, "invalid_credential"),
-        (lambda: pay402.decode_offers("[]"), pay402.OffersError, "not_an_object"),
+        (lambda: pay402.offers_decode("[]"), pay402.OffersError, "not_an_object"),
         (lambda: pay402.Meter.from_bytes(b"x"), pay402.Ws402Error, "invalid_record_length"),
         (lambda: pay402.parse_u256("01"), pay402.CodecError, "u256_leading_zero"),
         (lambda: pay402.base64_decode("a-b+"), pay402.CodecError, "base64_mixed_alphabets"),
         (lambda: pay402.parse_sandbox_token("sig:1"), pay402.DialectError, "invalid_token"),
-        (lambda: pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE, accept_index=3), pay402.X402Error, "accept_index_out_of_range"),
+        (lambda: pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE, accept_index=3), pay402.X402Error, "accept_index_out_of_range"),
     ],
 )
 def test_each_area_raises_its_class_with_the_core_code(
@@ -186,7 +186,7 @@ def test_meter_handles_the_largest_amounts() -> None:
 
 
 def test_sign_then_verify_round_trip_v2() -> None:
-    signed = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
+    signed = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
     assert signed.header_name == "PAYMENT-SIGNATURE"
     assert signed.payer.lower() == KEY_ADDRESS
     v = pay402.verify_payment(REQ_JSON, signed.header_value, now=NOW)
@@ -199,7 +199,7 @@ def test_sign_then_verify_round_trip_v2() -> None:
 
 
 def test_decoded_payment_re_encodes_to_the_same_header() -> None:
-    signed = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
+    signed = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
     msg = pay402.decode_payment_payload(signed.header_value)
     assert msg.kind == "payment_payload" and msg.x402_version == 2
     assert msg.to_header() == signed.header_value
@@ -226,16 +226,16 @@ def test_wallet_path_matches_the_local_key_path() -> None:
 
 
 def test_select_resolves_v1_names_and_budget() -> None:
-    chosen = pay402.select_payment(
+    chosen = pay402.x402_select(
         REQUIRED_JSON, networks=["base-sepolia"], assets=[REQUIREMENTS["asset"].lower()], max_amount=10_000
     )
     assert (chosen.index, chosen.method, chosen.chain_id) == (0, "eip3009", 84532)
     assert json.loads(chosen.requirements) == REQUIREMENTS
     with pytest.raises(pay402.X402Error) as info:
-        pay402.select_payment(REQUIRED_JSON, networks=["base-sepolia"], assets=[REQUIREMENTS["asset"]], max_amount=9_999)
+        pay402.x402_select(REQUIRED_JSON, networks=["base-sepolia"], assets=[REQUIREMENTS["asset"]], max_amount=9_999)
     assert info.value.code == "amount_exceeds_budget"
     with pytest.raises(pay402.X402Error) as info:
-        pay402.select_payment(REQUIRED_JSON, networks=["no-such-chain"], assets=[], max_amount=1)
+        pay402.x402_select(REQUIRED_JSON, networks=["no-such-chain"], assets=[], max_amount=1)
     assert info.value.code == "invalid_network"
 
 
@@ -251,7 +251,7 @@ def test_permit2_upto_sign_then_verify_with_settle_amount() -> None:
         "extra": {"facilitatorAddress": facilitator},
     }
     upto_json = json.dumps(upto, separators=(",", ":"))
-    p = pay402.sign_permit2_payload(upto_json, KEY, nonce=7, now=NOW)
+    p = pay402.permit2_sign_payload(upto_json, KEY, nonce=7, now=NOW)
     assert p.chain_id == 84532 and p.payer.lower() == KEY_ADDRESS
     payload = {
         "x402Version": 2,
@@ -259,7 +259,7 @@ def test_permit2_upto_sign_then_verify_with_settle_amount() -> None:
         "accepted": upto,
         "payload": json.loads(p.json),
     }
-    header = pay402.encode_header(json.dumps(payload, separators=(",", ":")))
+    header = pay402.x402_encode_header(json.dumps(payload, separators=(",", ":")))
     v = pay402.verify_payment(upto_json, header, now=NOW, settle_amount=1234, facilitator=facilitator)
     assert (v.kind, v.amount, v.authorized_amount) == ("upto_permit2", 1234, 50_000)
     with pytest.raises(pay402.X402Error) as info:
@@ -272,7 +272,7 @@ def test_permit2_upto_sign_then_verify_with_settle_amount() -> None:
 
 def test_settle_response_is_read_from_response_headers() -> None:
     receipt = {"success": True, "transaction": "0x" + "ab" * 32, "network": "eip155:84532", "payer": KEY_ADDRESS}
-    value = pay402.encode_header(json.dumps(receipt))
+    value = pay402.x402_encode_header(json.dumps(receipt))
     headers = [("content-type", "application/json"), ("Payment-Response", value)]
     assert pay402.settle_response_header(headers) == value
     assert pay402.settle_response_header({"X-PAYMENT-RESPONSE": value}) == value
@@ -282,7 +282,7 @@ def test_settle_response_is_read_from_response_headers() -> None:
 
 
 def test_facilitator_bodies_decode() -> None:
-    signed = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
+    signed = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
     body = {"x402Version": 2, "paymentPayload": json.loads(signed.json), "paymentRequirements": REQUIREMENTS}
     assert pay402.decode_verify_request(json.dumps(body)).kind == "verify_request"
     r = pay402.decode_verify_response('{"isValid":false,"invalidReason":"invalid_payload"}')
@@ -305,7 +305,7 @@ def test_spec_eip3009_example_hashes_and_recovery() -> None:
         "validBefore": 1740672154,
         "nonce": "0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480",
     }
-    h = pay402.eip3009_digests(domain, message)
+    h = pay402.eip3009_digest(domain, message)
     assert h.domain_separator.hex() == "71f17a3b2ff373b803d70a5a07c046c1a2bc8e89c09ef722fcb047abe94c9818"
     assert h.struct_hash.hex() == "49ad644555c7bdf3ea4fc022a4940ae5589b230b1dde0065c5504fa19bbe39a4"
     assert h.digest.hex() == "f256992871671abcb27ff92885a7afa46218724e5fc0bac35d050115aa1d22e6"
@@ -317,7 +317,7 @@ def test_keccak_sign_and_recover_known_vector() -> None:
     digest = pay402.keccak256(b"hello")
     assert digest.hex() == "1c8aff950685c2ed4bc3174f3472287b56d9517b9c948127319a09a7a36deac8"
     assert pay402.recover_address(digest, pay402.sign_digest(KEY, digest)).lower() == KEY_ADDRESS
-    assert pay402.private_key_to_address("0x" + KEY.hex()) == pay402.to_checksum_address(KEY_ADDRESS)
+    assert pay402.private_key_to_address("0x" + KEY.hex()) == pay402.checksum_address(KEY_ADDRESS)
 
 
 # --- macaroons ------------------------------------------------------------------------------
@@ -390,9 +390,9 @@ OFFERS = {
 
 
 def test_offers_round_trip_and_entitlement() -> None:
-    body = pay402.decode_offers(json.dumps(OFFERS))
+    body = pay402.offers_decode(json.dumps(OFFERS))
     assert [o.type for o in body.offers] == ["top-up", "subscription"]
-    assert pay402.decode_offers(body.json) == body
+    assert pay402.offers_decode(body.json) == body
     assert pay402.encode_offers(json.dumps(OFFERS)) == body.json
     offer = body.offer("a")
     assert offer is not None and offer.amount == 100
@@ -436,7 +436,7 @@ def test_meter_module_example_and_record_resume() -> None:
 
 
 def test_start_with_x402_binds_refund_to_the_verified_payer() -> None:
-    header = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE).header_value
+    header = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE).header_value
     meter, verified = pay402.start_with_x402(
         REQ_JSON, header, now_ms=NOW * 1000, price_per_second=1, max_session_seconds=60
     )
@@ -500,13 +500,13 @@ DECODERS: List[Callable[[Any], Any]] = [
     pay402.decode_header,
     lambda x: pay402.verify_payment(x, x, now=NOW),
     lambda x: pay402.verify_payment(REQ_JSON, x, now=NOW, signature="lenient"),
-    lambda x: pay402.sign_payment(x, KEY, now=NOW, nonce=NONCE),
+    lambda x: pay402.x402_sign(x, KEY, now=NOW, nonce=NONCE),
     lambda x: pay402.PaymentDraft(x, payer=KEY_ADDRESS, now=NOW, nonce=NONCE),
-    lambda x: pay402.sign_permit2_payload(x, KEY, nonce=1, now=NOW),
+    lambda x: pay402.permit2_sign_payload(x, KEY, nonce=1, now=NOW),
     pay402.Macaroon.decode,
     lambda x: pay402.Macaroon.from_bytes(x.encode("utf-8", "surrogatepass") if isinstance(x, str) else x),
-    lambda x: pay402.decode_bolt11(x if isinstance(x, str) else x.decode("latin-1")),
-    pay402.decode_offers,
+    lambda x: pay402.bolt11_decode(x if isinstance(x, str) else x.decode("latin-1")),
+    pay402.offers_decode,
     pay402.encode_payment_request,
     pay402.decode_payment_request_response,
     pay402.decode_ws402_message,
@@ -522,7 +522,7 @@ DECODERS: List[Callable[[Any], Any]] = [
 
 
 def _garbage(rng: random.Random) -> List[Any]:
-    signed = pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
+    signed = pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=NONCE)
     seeds = [REQUIRED_JSON, REQ_JSON, signed.header_value, signed.json, json.dumps(OFFERS), "{}", "[]", "", "null", '{"x402Version":2}']
     out: List[Any] = []
     for seed in seeds:
@@ -559,7 +559,7 @@ def test_decoders_never_panic_on_garbage(decoder: Callable[[Any], Any]) -> None:
 
 def test_concurrent_verification_is_consistent() -> None:
     headers = [
-        pay402.sign_payment(REQUIRED_JSON, KEY, now=NOW, nonce=bytes([n]) * 32).header_value
+        pay402.x402_sign(REQUIRED_JSON, KEY, now=NOW, nonce=bytes([n]) * 32).header_value
         for n in range(16)
     ]
 

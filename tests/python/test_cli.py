@@ -40,12 +40,12 @@ def run(argv: List[str], capsys: Any) -> Any:
 
 
 def signed() -> pay402.SignedPayment:
-    return pay402.sign_payment(REQUIRED, KEY, now=NOW, nonce=bytes([9] * 32))
+    return pay402.x402_sign(REQUIRED, KEY, now=NOW, nonce=bytes([9] * 32))
 
 
 def test_decode_x402_headers_and_bodies(capsys: Any) -> None:
     s = signed()
-    code, out = run(["decode", pay402.encode_header(REQUIRED)], capsys)
+    code, out = run(["decode", pay402.x402_encode_header(REQUIRED)], capsys)
     assert code == 0 and out["type"] == "x402_payment_required" and out["value"]["accepts"][0]["amount"] == "10000"
     code, out = run(["decode", "PAYMENT-SIGNATURE: " + s.header_value], capsys)
     assert out["type"] == "x402_payment_payload" and out["encoding"] == "header"
@@ -53,21 +53,21 @@ def test_decode_x402_headers_and_bodies(capsys: Any) -> None:
     code, out = run(["decode", REQUIRED], capsys)
     assert out["type"] == "x402_payment_required" and out["encoding"] == "json"
     receipt = json.dumps({"success": True, "transaction": "0x" + "ab" * 32, "network": "eip155:84532", "payer": s.payer})
-    code, out = run(["decode", "PAYMENT-RESPONSE: " + pay402.encode_header(receipt)], capsys)
+    code, out = run(["decode", "PAYMENT-RESPONSE: " + pay402.x402_encode_header(receipt)], capsys)
     assert out["type"] == "x402_settle_response" and out["value"]["success"] is True
 
 
 def test_decode_lightning_and_macaroons(capsys: Any) -> None:
     code, out = run(["decode", INVOICE], capsys)
     assert code == 0 and out["type"] == "bolt11_invoice" and out["amount_msat"] == 17_000
-    ident = pay402.L402Identifier(pay402.decode_bolt11(INVOICE).payment_hash, bytes(32))
-    token = pay402.l402_mint_token(bytes(32), ident, caveats=[pay402.l402_services_caveat([("weather", 0)])])
+    ident = pay402.L402Identifier(pay402.bolt11_decode(INVOICE).payment_hash, bytes(32))
+    token = pay402.l402_mint(bytes(32), ident, caveats=[pay402.l402_services_caveat([("weather", 0)])])
     code, out = run(["decode", token.serialize()], capsys)
     assert out["type"] == "macaroon" and out["caveats"] == [{"id": "services=weather:0"}]
     assert out["l402_identifier"]["payment_hash"] == ident.payment_hash.hex()
     code, out = run(["decode", token.to_bytes().hex()], capsys)
     assert out["type"] == "macaroon"
-    challenge = pay402.l402_challenge_headers(token, INVOICE)[1]
+    challenge = pay402.l402_encode_challenges(token, INVOICE)[1]
     code, out = run(["decode", "WWW-Authenticate: " + challenge], capsys)
     assert out["type"] == "l402_challenge" and out["challenges"][0]["invoice"]["amount_msat"] == 17_000
     code, out = run(["decode", pay402.l402_write_authorization(token, PREIMAGE)], capsys)
@@ -91,7 +91,7 @@ def test_decode_garbage_fails(capsys: Any) -> None:
 
 def test_sign_then_verify(capsys: Any, monkeypatch: Any) -> None:
     monkeypatch.setenv("PAY402_PRIVATE_KEY", KEY.hex())
-    code, out = run(["sign", "--payment-required", pay402.encode_header(REQUIRED), "--now", str(NOW)], capsys)
+    code, out = run(["sign", "--payment-required", pay402.x402_encode_header(REQUIRED), "--now", str(NOW)], capsys)
     assert code == 0 and out["header_name"] == "PAYMENT-SIGNATURE" and out["payer"] == pay402.private_key_to_address(KEY)
     code, v = run(["verify", "--requirements", json.dumps(REQUIREMENTS), "--payment", out["header_value"], "--now", str(NOW)], capsys)
     assert code == 0 and v["valid"] is True and v["amount"] == "10000" and len(bytes.fromhex(v["replay_key"])) == 80
@@ -113,7 +113,7 @@ def test_mint_verifies(capsys: Any, monkeypatch: Any) -> None:
                      "--invoice", INVOICE], capsys)
     assert code == 0 and len(out["www_authenticate"]) == 2
     ident = pay402.L402Identifier(payment_hash, out["token_id"])
-    got = pay402.l402_verify_authorization([f"L402 {out['macaroon']}:{PREIMAGE}"], {ident.root_key_id: root_key},
+    got = pay402.l402_verify([f"L402 {out['macaroon']}:{PREIMAGE}"], {ident.root_key_id: root_key},
                                            service="weather", now=NOW)
     assert got == ident
 

@@ -70,7 +70,7 @@ def facilitator():  # type: ignore[no-untyped-def]
 def signed_payment() -> Any:
     paywall = x402_paywall()
     required = '{"x402Version":2,"resource":{"url":"http://api.test/premium"},"accepts":[' + paywall.routes[0].v2_json + "]}"
-    signed = pay402.sign_payment(required, bytes([0x11] * 32), now=1_740_672_100, nonce=bytes([1] * 32))
+    signed = pay402.x402_sign(required, bytes([0x11] * 32), now=1_740_672_100, nonce=bytes([1] * 32))
     return json.loads(signed.json), paywall.routes[0].v2
 
 

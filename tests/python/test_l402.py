@@ -35,7 +35,7 @@ INVOICE_TIME = 1_496_314_658
 
 def _mint(payment_hash: bytes = PAYMENT_HASH, caveats: Optional[List[str]] = None) -> pay402.Macaroon:
     ident = pay402.L402Identifier(payment_hash, TOKEN_ID)
-    return pay402.l402_mint_token(ROOT_KEY, ident, caveats=CAVEATS_B if caveats is None else caveats)
+    return pay402.l402_mint(ROOT_KEY, ident, caveats=CAVEATS_B if caveats is None else caveats)
 
 
 def _code(fn: Callable[[], Any]) -> pay402.L402Error:
@@ -100,7 +100,7 @@ def test_mint_challenge_credential_verify_round_trip() -> None:
     ident = pay402.L402Identifier.from_bytes(mac.identifier)
 
     # Server → client: aperture's two WWW-Authenticate values, LSAT then L402.
-    headers = pay402.l402_challenge_headers(mac, INVOICE)
+    headers = pay402.l402_encode_challenges(mac, INVOICE)
     assert headers == [
         f'LSAT macaroon="{mac.serialize()}", invoice="{INVOICE}"',
         f'L402 macaroon="{mac.serialize()}", invoice="{INVOICE}"',
@@ -126,7 +126,7 @@ def test_mint_challenge_credential_verify_round_trip() -> None:
     assert cred.macaroon == mac
 
     store: Dict[bytes, bytes] = {ident.root_key_id: ROOT_KEY}
-    got = pay402.l402_verify_authorization(auth, store, service="svc", now=VALID_UNTIL - 1)
+    got = pay402.l402_verify(auth, store, service="svc", now=VALID_UNTIL - 1)
     assert got == ident
     # A callable store, both schemes sent (as aperture's client does), other schemes skipped.
     lsat = pay402.l402_write_authorization(mac, PREIMAGE.hex(), scheme="LSAT")
@@ -136,7 +136,7 @@ def test_mint_challenge_credential_verify_round_trip() -> None:
         seen.append(root_key_id)
         return store.get(root_key_id)
 
-    assert pay402.l402_verify_authorization(["Bearer x", lsat, auth], lookup, service="svc", now=0) == ident
+    assert pay402.l402_verify(["Bearer x", lsat, auth], lookup, service="svc", now=0) == ident
     assert seen == [ident.root_key_id]
     assert pay402.l402_select_authorization(["Bearer x", lsat, auth]).scheme == "L402"
 
@@ -149,7 +149,7 @@ def test_verification_verdicts_and_codes() -> None:
     def verdict(headers: Any = auth, store: Any = keys, **kw: Any) -> str:
         args: Dict[str, Any] = {"service": "svc", "now": VALID_UNTIL - 1}
         args.update(kw)
-        return _code(lambda: pay402.l402_verify_authorization(headers, store, **args)).code
+        return _code(lambda: pay402.l402_verify(headers, store, **args)).code
 
     assert verdict(now=VALID_UNTIL) == "token_expired"
     assert verdict(service="other") == "service_not_allowed"
@@ -161,7 +161,7 @@ def test_verification_verdicts_and_codes() -> None:
     assert verdict(headers=[]) == "invalid_credential"
     assert verdict(headers="Bearer abc") == "invalid_credential"
     other = pay402.l402_write_authorization(_mint(payment_hash=bytes(32)), PREIMAGE, scheme="LSAT")
-    e = _code(lambda: pay402.l402_verify_authorization([auth, other], keys, service="svc", now=0))
+    e = _code(lambda: pay402.l402_verify([auth, other], keys, service="svc", now=0))
     assert (e.code, e.detail_code) == ("invalid_credential", "schemes_disagree")
     wider = pay402.l402_write_authorization(mac.attenuate(["services=svc:0,pro:0"]), PREIMAGE)
     assert verdict(headers=wider) == "caveat_widened"
@@ -174,13 +174,13 @@ def test_root_key_lookup_errors_propagate() -> None:
         raise RuntimeError("store down")
 
     with pytest.raises(RuntimeError, match="store down"):
-        pay402.l402_verify_authorization(auth, boom, service="svc", now=0)
+        pay402.l402_verify(auth, boom, service="svc", now=0)
     with pytest.raises(ValueError):
-        pay402.l402_verify_authorization(auth, lambda _: b"short", service="svc", now=0)
+        pay402.l402_verify(auth, lambda _: b"short", service="svc", now=0)
     with pytest.raises(TypeError):
-        pay402.l402_verify_authorization(auth, lambda _: 42, service="svc", now=0)  # type: ignore[arg-type,return-value]
+        pay402.l402_verify(auth, lambda _: 42, service="svc", now=0)  # type: ignore[arg-type,return-value]
     with pytest.raises(TypeError):
-        pay402.l402_verify_authorization(auth, 42, service="svc", now=0)  # type: ignore[arg-type]
+        pay402.l402_verify(auth, 42, service="svc", now=0)  # type: ignore[arg-type]
 
 
 def test_credential_faults_are_the_detail_code() -> None:
@@ -236,7 +236,7 @@ def test_macaroon_header_round_trips_the_preimage() -> None:
     assert attenuated.identifier == mac.identifier
     # The preimage caveat is legal attenuation: the token still verifies.
     auth = pay402.l402_write_authorization(attenuated, preimage)
-    ident = pay402.l402_verify_authorization(auth, lambda _: ROOT_KEY, service="svc", now=0)
+    ident = pay402.l402_verify(auth, lambda _: ROOT_KEY, service="svc", now=0)
     assert ident.payment_hash == PAYMENT_HASH
     assert _code(lambda: pay402.l402_parse_macaroon_header("zz")).detail_code == "macaroon_hex"
     no_caveat = mac.to_bytes().hex()
@@ -248,7 +248,7 @@ def test_macaroon_header_round_trips_the_preimage() -> None:
 
 def test_check_challenge_then_authorization() -> None:
     mac = _mint(payment_hash=INVOICE_HASH)
-    challenge = pay402.l402_select_challenge(pay402.l402_challenge_headers(mac, INVOICE))
+    challenge = pay402.l402_select_challenge(pay402.l402_encode_challenges(mac, INVOICE))
     now = INVOICE_TIME + 10
     payable = pay402.l402_check_challenge(challenge, network="bc", budget_msat=250_000_000, now=now)
     assert payable.scheme == "L402"
@@ -269,11 +269,11 @@ def test_check_challenge_then_authorization() -> None:
     assert check(network="tb") == "invoice_network_mismatch"
     with pytest.raises(pay402.Bolt11Error):
         check(network="xx")
-    other = pay402.l402_select_challenge(pay402.l402_challenge_headers(_mint(), INVOICE))
+    other = pay402.l402_select_challenge(pay402.l402_encode_challenges(_mint(), INVOICE))
     assert _code(
         lambda: pay402.l402_check_challenge(other, network="bc", budget_msat=10**12, now=now)
     ).code == "invoice_payment_hash_mismatch"
-    bad_invoice = pay402.l402_select_challenge(pay402.l402_challenge_headers(mac, "lnbc1garbage"))
+    bad_invoice = pay402.l402_select_challenge(pay402.l402_encode_challenges(mac, "lnbc1garbage"))
     e = _code(lambda: pay402.l402_check_challenge(bad_invoice, network="bc", budget_msat=1, now=now))
     assert e.code.startswith("bolt11_")
 
@@ -295,10 +295,10 @@ def test_full_client_round_trip_with_a_published_preimage() -> None:
         pay402.l402_capabilities_caveat("demo", ["read"]),
         pay402.l402_valid_until_caveat("demo", now + 3600),
     ]
-    mac = pay402.l402_mint_token(ROOT_KEY, ident, caveats=caveats)
+    mac = pay402.l402_mint(ROOT_KEY, ident, caveats=caveats)
     keys = {ident.root_key_id: ROOT_KEY}
 
-    headers = pay402.l402_challenge_headers(mac, invoice)
+    headers = pay402.l402_encode_challenges(mac, invoice)
     payable = pay402.l402_check_challenge(
         pay402.l402_select_challenge(headers), network="bc", budget_msat=20_000, now=now
     )
@@ -307,10 +307,10 @@ def test_full_client_round_trip_with_a_published_preimage() -> None:
     for scheme in ("L402", "LSAT"):
         auth = payable.authorization(preimage.hex(), scheme=scheme)
         assert auth == pay402.l402_write_authorization(mac, preimage, scheme=scheme)
-        got = pay402.l402_verify_authorization(auth, keys, service="demo", capability="read", now=now)
+        got = pay402.l402_verify(auth, keys, service="demo", capability="read", now=now)
         assert got == ident
     assert _code(
-        lambda: pay402.l402_verify_authorization(auth, keys, service="demo", capability="write", now=now)
+        lambda: pay402.l402_verify(auth, keys, service="demo", capability="write", now=now)
     ).code == "capability_not_allowed"
 
 
@@ -348,8 +348,8 @@ GARBAGE_TARGETS: List[Callable[[str], Any]] = [
     pay402.l402_parse_authorization,
     pay402.l402_select_authorization,
     pay402.l402_parse_macaroon_header,
-    lambda x: pay402.l402_verify_authorization(x, lambda _: ROOT_KEY, service="svc", now=0),
-    lambda x: pay402.l402_verify_authorization([x, x], {}, service="svc", now=0, capability="c"),
+    lambda x: pay402.l402_verify(x, lambda _: ROOT_KEY, service="svc", now=0),
+    lambda x: pay402.l402_verify([x, x], {}, service="svc", now=0, capability="c"),
     lambda x: pay402.l402_write_challenge(x, INVOICE),
     lambda x: pay402.l402_write_authorization(x, PREIMAGE),
     lambda x: pay402.l402_write_macaroon_header(x, PREIMAGE),

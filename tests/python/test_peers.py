@@ -61,7 +61,7 @@ def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
     route = x402_paywall().routes[0]
     required = '{"x402Version":2,"resource":{"url":"http://api.test/premium"},"accepts":[' + route.v2_json + "]}"
     parse_payment_required(required.encode())
-    signed = pay402.sign_payment(required, KEY, now=int(time.time()), nonce=os.urandom(32))
+    signed = pay402.x402_sign(required, KEY, now=int(time.time()), nonce=os.urandom(32))
     model = parse_payment_payload(signed.json.encode())
     assert model.accepted.amount == "10000"
     a = json.loads(signed.json)["payload"]["authorization"]
@@ -77,7 +77,7 @@ def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
     assert verify_eoa_signature(digest(a["value"]), signature, PAYER) is True
     assert verify_eoa_signature(digest("10001"), signature, PAYER) is False
     # and the digests agree with the core's
-    hashes = pay402.eip3009_digests(
+    hashes = pay402.eip3009_digest(
         {"name": "USDC", "version": "2", "chainId": 84532, "verifyingContract": route.asset},
         {**a, "value": int(a["value"]), "validAfter": int(a["validAfter"]), "validBefore": int(a["validBefore"])},
     )
@@ -104,18 +104,18 @@ def test_pymacaroons_minted_l402_token_verifies_with_pay402() -> None:
     m.add_first_party_caveat("services=weather:0")
     m.add_first_party_caveat(f"weather_valid_until={NOW + 60}")
     authorization = f"L402 {m.serialize()}:{PREIMAGE.hex()}"
-    assert pay402.l402_verify_authorization([authorization], {ident.root_key_id: root_key}, service="weather", now=NOW) == ident
+    assert pay402.l402_verify([authorization], {ident.root_key_id: root_key}, service="weather", now=NOW) == ident
     with pytest.raises(pay402.L402Error):
-        pay402.l402_verify_authorization([authorization], {ident.root_key_id: os.urandom(32)}, service="weather", now=NOW)
+        pay402.l402_verify([authorization], {ident.root_key_id: os.urandom(32)}, service="weather", now=NOW)
     with pytest.raises(pay402.L402Error):
-        pay402.l402_verify_authorization([authorization], {ident.root_key_id: root_key}, service="weather", now=NOW + 61)
+        pay402.l402_verify([authorization], {ident.root_key_id: root_key}, service="weather", now=NOW + 61)
 
 
 def test_pay402_minted_l402_token_verifies_with_pymacaroons() -> None:
     ident = _l402_ident()
     root_key = os.urandom(32)
     caveats = [pay402.l402_services_caveat([("weather", 0)]), pay402.l402_valid_until_caveat("weather", NOW + 60)]
-    token = pay402.l402_mint_token(root_key, ident, caveats=caveats)
+    token = pay402.l402_mint(root_key, ident, caveats=caveats)
     m = pymacaroons.Macaroon.deserialize(token.serialize())
     assert m.identifier_bytes == ident.to_bytes() and m.location == "lsat"
     v = pymacaroons.Verifier()

@@ -25,8 +25,8 @@ def _is_web(block: str) -> bool:
 def test_readme_has_verify_sign_and_l402_examples() -> None:
     assert len(BLOCKS) >= 2
     assert any("verify_payment" in b for b in BLOCKS)
-    assert any("sign_payment" in b and "with_wallet_signature" in b for b in BLOCKS)
-    assert any("l402_verify_authorization" in b and "l402_check_challenge" in b for b in BLOCKS)
+    assert any("x402_sign" in b and "with_wallet_signature" in b for b in BLOCKS)
+    assert any("l402_verify" in b and "l402_check_challenge" in b for b in BLOCKS)
     assert any("PaymentMiddleware" in b and "FastAPI" in b for b in BLOCKS)
     assert any("PaymentAuth" in b and "Budget" in b for b in BLOCKS)
 

@@ -104,7 +104,7 @@ def test_one_payment_submitted_by_many_processes_is_accepted_once(redis_port: in
     paywall = x402_paywall()
     route = paywall.routes[0]
     required = '{"x402Version":2,"resource":{"url":"http://api.test/premium"},"accepts":[' + route.v2_json + "]}"
-    header = pay402.sign_payment(required, KEY, now=int(time.time()), nonce=bytes([0x5A] * 32)).header_value
+    header = pay402.x402_sign(required, KEY, now=int(time.time()), nonce=bytes([0x5A] * 32)).header_value
     n = 12
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:

@@ -27,7 +27,7 @@ PAYMENT = json.loads(base64.b64decode(VERIFY["input"]["payment"]))
 
 def _header(transaction: str) -> str:
     payment = dict(PAYMENT, payload={"transaction": transaction})
-    return pay402.encode_header(json.dumps(payment, separators=(",", ":")))
+    return pay402.x402_encode_header(json.dumps(payment, separators=(",", ":")))
 
 
 def _build(**overrides: Any) -> bytes:
@@ -63,7 +63,7 @@ def test_peer_vector_round_trip_build_then_verify() -> None:
     b64 = pay402.base64_encode(wire)
     assert b64 == BUILD["expect"]["ok"]["transaction"]  # byte-identical to @solana/kit
     assert b64 == PAYMENT["payload"]["transaction"]
-    v = pay402.verify_any_payment(REQ_JSON, _header(b64), now=0)
+    v = pay402.x402_verify(REQ_JSON, _header(b64), now=0)
     assert isinstance(v, pay402.SvmVerified)
     assert v.payer == VERIFY["expect"]["ok"]["payer"] == pay402.svm_public_key(BUILD["input"]["payer_seed_hex"])
     assert v.amount == int(VERIFY["expect"]["ok"]["amount"]) == 10_000
@@ -82,7 +82,7 @@ def test_peer_vector_round_trip_build_then_verify() -> None:
         "duplicate_settlement",
     ]
     # The policy keywords reach the core.
-    v2 = pay402.verify_any_payment(REQ_JSON, _header(b64), now=0, fee_payers=[REQ["extra"]["feePayer"]])
+    v2 = pay402.x402_verify(REQ_JSON, _header(b64), now=0, fee_payers=[REQ["extra"]["feePayer"]])
     assert v2 == v
     for kwargs, code in [
         ({"fee_payers": [pay402.SVM_MEMO_PROGRAM_ID]}, "invalid_exact_svm_fee_payer_not_managed_by_facilitator"),
@@ -91,7 +91,7 @@ def test_peer_vector_round_trip_build_then_verify() -> None:
         ({"max_instructions": 3}, "invalid_exact_svm_payload_transaction_instructions_length"),
     ]:
         with pytest.raises(pay402.X402Error) as info:
-            pay402.verify_any_payment(REQ_JSON, _header(b64), now=0, **kwargs)
+            pay402.x402_verify(REQ_JSON, _header(b64), now=0, **kwargs)
         assert info.value.code == code, kwargs
 
 
@@ -108,7 +108,7 @@ def test_peer_vector_round_trip_build_then_verify() -> None:
 )
 def test_garbage_transaction_is_a_typed_verdict(transaction: str, detail: Any) -> None:
     with pytest.raises(pay402.X402Error) as info:
-        pay402.verify_any_payment(REQ_JSON, _header(transaction), now=0)
+        pay402.x402_verify(REQ_JSON, _header(transaction), now=0)
     e = info.value
     assert e.code == "invalid_exact_svm_payload_transaction_could_not_be_decoded"
     assert isinstance(e.detail_code, str) and e.detail_code
@@ -121,8 +121,8 @@ def test_garbage_transaction_is_a_typed_verdict(transaction: str, detail: Any) -
 def test_garbage_everywhere_raises_pay402_errors_only() -> None:
     for garbage in ["", "x", "{}", "0OIl", "\u00e9" * 50, "1" * 100]:
         for call in (
-            lambda: pay402.verify_any_payment(REQ_JSON, garbage, now=0),
-            lambda: pay402.verify_any_payment(garbage, VERIFY["input"]["payment"], now=0),
+            lambda: pay402.x402_verify(REQ_JSON, garbage, now=0),
+            lambda: pay402.x402_verify(garbage, VERIFY["input"]["payment"], now=0),
             lambda: pay402.svm_parse_pubkey(garbage),
         ):
             with pytest.raises(pay402.Error):
@@ -135,9 +135,9 @@ def test_verify_payment_stays_evm_only_and_verify_any_payment_covers_evm() -> No
     assert info.value.code == "invalid_network"
     required = json.dumps({"x402Version": 2, "resource": {"url": "https://x"}, "accepts": [EVM_OFFER]})
     now, nonce = 1_740_672_100, bytes([0x42] * 32)
-    signed = pay402.sign_payment(required, bytes([0x11] * 32), now=now, nonce=nonce)
+    signed = pay402.x402_sign(required, bytes([0x11] * 32), now=now, nonce=nonce)
     req_json = json.dumps(EVM_OFFER)
-    v = pay402.verify_any_payment(req_json, signed.header_value, now=now)
+    v = pay402.x402_verify(req_json, signed.header_value, now=now)
     assert isinstance(v, pay402.Verified)
     assert v == pay402.verify_payment(req_json, signed.header_value, now=now)
 
@@ -150,7 +150,7 @@ def test_svm_errors_carry_codes() -> None:
         pay402.svm_parse_pubkey("111")
     assert info.value.code == "pubkey_length"
     with pytest.raises(pay402.SvmError) as info:
-        pay402.verify_any_payment(REQ_JSON, VERIFY["input"]["payment"], now=0, fee_payers=["nope0"])
+        pay402.x402_verify(REQ_JSON, VERIFY["input"]["payment"], now=0, fee_payers=["nope0"])
     assert info.value.code == "pubkey_invalid_character"
     payer = pay402.svm_public_key(BUILD["input"]["payer_seed_hex"])
     with pytest.raises(pay402.SvmError) as info:
@@ -216,7 +216,7 @@ def test_payment_header_round_trip_v2_build_then_verify() -> None:
         "payload": {"transaction": BUILD["expect"]["ok"]["transaction"]},
         "extensions": extensions,
     }
-    v = pay402.verify_any_payment(REQ_JSON, payment.header_value, now=0)
+    v = pay402.x402_verify(REQ_JSON, payment.header_value, now=0)
     assert isinstance(v, pay402.SvmVerified)
     assert (v.payer, v.amount, v.x402_version) == (VERIFY["expect"]["ok"]["payer"], 10_000, 2)
 
@@ -231,7 +231,7 @@ def test_payment_header_round_trip_v1_build_then_verify() -> None:
         "network": "solana-devnet",
         "payload": {"transaction": BUILD["expect"]["ok"]["transaction"]},
     }
-    v = pay402.verify_any_payment(_compact(REQ_V1), payment.header_value, now=0)
+    v = pay402.x402_verify(_compact(REQ_V1), payment.header_value, now=0)
     assert isinstance(v, pay402.SvmVerified) and v.x402_version == 1
 
 
@@ -271,9 +271,9 @@ def _solana_server(offers: List[Dict[str, Any]], calls: List[Any]) -> Any:
     def handler(request: httpx.Request) -> httpx.Response:
         header = request.headers.get("payment-signature")
         if header is None:
-            return httpx.Response(402, headers={"PAYMENT-REQUIRED": pay402.encode_header(required)})
+            return httpx.Response(402, headers={"PAYMENT-REQUIRED": pay402.x402_encode_header(required)})
         accepted = json.loads(pay402.decode_header(header))["accepted"]
-        v = pay402.verify_any_payment(_compact(accepted), header, now=0)
+        v = pay402.x402_verify(_compact(accepted), header, now=0)
         calls.append(v)
         return httpx.Response(200, json={"payer": v.payer})
 

@@ -155,7 +155,7 @@ def test_v1_only_server_is_paid_with_x_payment() -> None:
 def test_a_payment_is_accepted_once() -> None:
     client = TestClient(fastapi_app(x402=x402_paywall()))
     required = pay402.decode_payment_required(client.get("/premium").headers["payment-required"]).json
-    signed = pay402.sign_payment(required, KEY, now=int(__import__("time").time()), nonce=bytes([7] * 32))
+    signed = pay402.x402_sign(required, KEY, now=int(__import__("time").time()), nonce=bytes([7] * 32))
     first = client.get("/premium", headers={signed.header_name: signed.header_value})
     second = client.get("/premium", headers={signed.header_name: signed.header_value})
     assert first.status_code == 200
@@ -169,7 +169,7 @@ def test_invalid_payments_are_refused_with_the_core_code() -> None:
     # A payment for another (cheaper) route does not buy this one.
     cheap = TestClient(fastapi_app(x402=x402_paywall({"GET /premium": "$0.001"})))
     required = pay402.decode_payment_required(cheap.get("/premium").headers["payment-required"]).json
-    signed = pay402.sign_payment(required, KEY, now=int(__import__("time").time()), nonce=bytes([8] * 32))
+    signed = pay402.x402_sign(required, KEY, now=int(__import__("time").time()), nonce=bytes([8] * 32))
     r = client.get("/premium", headers={signed.header_name: signed.header_value})
     assert r.status_code == 402 and r.json()["error"] == "accepted_requirements_mismatch"
 

@@ -109,14 +109,14 @@ def x402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
             if not isinstance(policy[key], int) or isinstance(policy[key], bool) or policy[key] < 0:
                 raise BadInput(f"policy.{key}")
             kwargs[key] = policy[key]
-    v = pay402.verify_any_payment(_raw(i, "requirements"), i["payment"], **kwargs)
+    v = pay402.x402_verify(_raw(i, "requirements"), i["payment"], **kwargs)
     if isinstance(v, pay402.SvmVerified):
         return {"payer": v.payer, "amount": str(v.amount)}
     return {"payer": v.payer, "nonce": v.nonce, "amount": str(v.amount)}
 
 
 def x402_sign(i: Dict[str, Any]) -> Dict[str, Any]:
-    signed = pay402.sign_payment(
+    signed = pay402.x402_sign(
         _raw(i, "payment_required"),
         i["private_key_hex"],
         now=i["now"],
@@ -127,7 +127,7 @@ def x402_sign(i: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def x402_select(i: Dict[str, Any]) -> Dict[str, Any]:
-    chosen = pay402.select_payment(
+    chosen = pay402.x402_select(
         _raw(i, "payment_required"),
         networks=i["networks"],
         assets=i["assets"],
@@ -209,7 +209,7 @@ def _typed(i: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
 
 
 def evm_eip3009_digest(i: Dict[str, Any]) -> Dict[str, Any]:
-    h = pay402.eip3009_digests(*_typed(i))
+    h = pay402.eip3009_digest(*_typed(i))
     return {
         "domain_separator": _0x(h.domain_separator),
         "struct_hash": _0x(h.struct_hash),
@@ -229,7 +229,7 @@ def evm_recover(i: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def evm_permit2_digest(i: Dict[str, Any]) -> Dict[str, Any]:
-    h = pay402.permit2_digests(i["chainId"], i["permit"])
+    h = pay402.permit2_digest(i["chainId"], i["permit"])
     return {
         "domain_separator": _0x(h.domain_separator),
         "struct_hash": _0x(h.struct_hash),
@@ -295,7 +295,7 @@ def macaroon_bind(i: Dict[str, Any]) -> Dict[str, Any]:
 
 def bolt11_decode(i: Dict[str, Any]) -> Dict[str, Any]:
     policy = i.get("policy") or {}
-    inv = pay402.decode_bolt11(
+    inv = pay402.bolt11_decode(
         i["invoice"], require_payment_secret=policy.get("require_payment_secret", True)
     )
     out: Dict[str, Any] = {
@@ -359,7 +359,7 @@ def l402_challenge_parse(i: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def l402_challenge_encode(i: Dict[str, Any]) -> Dict[str, Any]:
-    return {"headers": pay402.l402_challenge_headers(i["macaroon"], i["invoice"])}
+    return {"headers": pay402.l402_encode_challenges(i["macaroon"], i["invoice"])}
 
 
 def l402_authorization_parse(i: Dict[str, Any]) -> Dict[str, Any]:
@@ -376,7 +376,7 @@ def l402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
     if len(root_key) != 32:
         raise BadInput("root_key_hex")
     # The Rust runner's store answers every lookup with the one root key.
-    ident = pay402.l402_verify_authorization(
+    ident = pay402.l402_verify(
         _strings(i, "authorization"),
         lambda _root_key_id: root_key,
         service=i["service"],
@@ -388,7 +388,7 @@ def l402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
 
 def l402_mint(i: Dict[str, Any]) -> Dict[str, Any]:
     caveats = _strings(i, "caveats") if "caveats" in i else []
-    mac = pay402.l402_mint_token(
+    mac = pay402.l402_mint(
         bytes.fromhex(i["root_key_hex"]),
         pay402.L402Identifier(i["payment_hash_hex"], i["token_id_hex"]),
         caveats=caveats,
@@ -401,9 +401,9 @@ def l402_mint(i: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def offers_decode(i: Dict[str, Any]) -> Dict[str, Any]:
-    body = pay402.decode_offers(i["body"])
+    body = pay402.offers_decode(i["body"])
     # The canonical re-encoding must decode to the same value (as the Rust runner checks).
-    again = pay402.decode_offers(body.json)
+    again = pay402.offers_decode(body.json)
     if again != body:
         raise AssertionError("canonical re-encoding decodes differently")
     offers = []
@@ -412,7 +412,7 @@ def offers_decode(i: Dict[str, Any]) -> Dict[str, Any]:
             "id": o.id,
             "title": o.title,
             "description": o.description,
-            "amount": str(o.amount),
+            "amount": o.amount,
             "currency": o.currency,
             "type": o.type,
         }

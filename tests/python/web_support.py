@@ -65,7 +65,7 @@ def x402_payer(per_request: int = 1_000_000, total: int = 10_000_000, **kw: Any)
 
 def fewsats_invoices(amount_msat: int, request: Any) -> Any:
     assert amount_msat == 17_000
-    return FEWSATS_INVOICE, pay402.decode_bolt11(FEWSATS_INVOICE).payment_hash
+    return FEWSATS_INVOICE, pay402.bolt11_decode(FEWSATS_INVOICE).payment_hash
 
 
 def free_port() -> int:

@@ -11,6 +11,8 @@
 mod compare;
 mod input;
 mod ops;
+#[cfg(test)]
+mod surface;
 
 use serde_json::Value;
 use std::process::ExitCode;

@@ -58,6 +58,8 @@ step "npm pack, install the tarball into a fresh project" pack_install
 step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
 step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
 step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/vectors/*.json"
+step "the binding surface: exports, parameters and result fields as tests/binding-surface.json lists" \
+  bash -c "cd '$PROJECT' && node surface.mjs '$ROOT/tests/binding-surface.json'"
 step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
 step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -c "cd '$PROJECT' && node node-verify.mjs"
 # The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).

@@ -205,7 +205,7 @@ export function ops(p) {
       return {
         version: b.version, payment_request_url: b.paymentRequestUrl, payment_context_token: b.paymentContextToken,
         offers: b.offers.map((o) => ({
-          id: o.id, title: o.title, description: o.description, amount: o.amount.toString(), currency: o.currency,
+          id: o.id, title: o.title, description: o.description, amount: o.amount <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(o.amount) : o.amount, currency: o.currency,
           type: o.type, ...(o.balance !== undefined ? { balance: o.balance } : {}),
           ...(o.duration !== undefined ? { duration: o.duration } : {}), payment_methods: o.paymentMethods,
         })),

@@ -14,7 +14,9 @@ pub enum OffersError {
     /// A member is missing, of the wrong JSON type or has an unusable value; the code is the
     /// issue's (`missing_field`, `wrong_type`, `invalid_value`).
     Field(FieldIssue),
-    /// An offer `type` other than `one-time`/`one-off`/`top-up`/`subscription`.
+    /// [`super::Grant::of`] was asked what an offer of a `type` other than
+    /// `one-time`/`one-off`/`one-time-payment`/`top-up`/`subscription` grants (decoding keeps
+    /// such offers).
     UnknownOfferType,
     /// More offers or payment methods than the fixed capacity.
     TooMany(&'static str),

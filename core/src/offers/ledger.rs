@@ -31,9 +31,10 @@ pub enum Grant {
 impl Grant {
     /// The grant of `offer`: `top-up` needs `balance` (missing → `missing_field`),
     /// `subscription` a `duration` that [`super::duration_seconds`] reads (else
-    /// `invalid_value`).
+    /// `invalid_value`); an offer whose `type` pay402 does not know grants nothing it could
+    /// meter (`unknown_offer_type`).
     pub fn of(offer: &Offer<'_>) -> Result<Self, OffersError> {
-        match offer.offer_type {
+        match offer.offer_type().ok_or(OffersError::UnknownOfferType)? {
             OfferType::OneTime => Ok(Self::OneTime),
             OfferType::TopUp => Ok(Self::TopUp {
                 credits: offer.balance.ok_or(FieldIssue::missing("balance"))?,

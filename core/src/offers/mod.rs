@@ -23,4 +23,4 @@ pub use ledger::{Access, ENTITLEMENT_RECORD_LEN, Entitlement, Grant};
 pub use offer::{MAX_PAYMENT_METHODS, Offer, OfferType, PaymentMethod, duration_seconds};
 pub use offers_body::{MAX_OFFERS, OffersBody};
 pub use payment_request::{PaymentRequest, PaymentRequestResponse};
-pub use webhook::{sign_webhook, verify_webhook};
+pub use webhook::{DEFAULT_WEBHOOK_TOLERANCE_SECONDS, sign_webhook, verify_webhook};

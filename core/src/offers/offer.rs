@@ -10,7 +10,9 @@ use heapless::Vec;
 /// The most payment methods one offer may list.
 pub const MAX_PAYMENT_METHODS: usize = 8;
 
-/// The offer type.
+/// The kinds of offer pay402 knows how to grant (see [`Offer::offer_type`]); the `type` of an
+/// [`Offer`] itself is kept as the body gives it, so an offer of a kind added later still
+/// decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OfferType {
     /// `one-time` (spec, go-example); also read from `one-off` (Fewsats `create_offers`) and
@@ -32,7 +34,9 @@ impl OfferType {
         }
     }
 
-    fn parse(s: &JsonStr<'_>) -> Option<Self> {
+    /// The kind an offer `type` names: the canonical name or a dialect's alias
+    /// (`one-off`, `one-time-payment`); `None` for any other type.
+    pub fn parse(s: &JsonStr<'_>) -> Option<Self> {
         if s.eq_str("one-time") || s.eq_str("one-off") || s.eq_str("one-time-payment") {
             Some(Self::OneTime)
         } else if s.eq_str("top-up") {
@@ -58,8 +62,10 @@ pub struct Offer<'a> {
     pub title: Option<JsonStr<'a>>,
     /// `description`; `None` when absent or `""`.
     pub description: Option<JsonStr<'a>>,
-    /// The offer type.
-    pub offer_type: OfferType,
+    /// `type` as the body gives it (`one-time`, `one-off`, `top-up`, `pay-per-call`, …): the
+    /// set is open, so a type pay402 does not know is kept, never refused.
+    /// [`Offer::offer_type`] reads the known kinds.
+    pub type_name: JsonStr<'a>,
     /// The price in the currency's smallest unit (USD cents). A JSON integer or a decimal string;
     /// `0` (Go's zero value) counts as absent and is refused.
     pub amount: U256,
@@ -78,8 +84,7 @@ impl<'a> Offer<'a> {
     /// Reads one offer object, tolerating the field names of every server in use.
     pub fn from_value(v: RawValue<'a>) -> Result<Self, OffersError> {
         let o = Object::new(v).ok_or(OffersError::NotAnObject)?;
-        let ty = o.field("type").nonempty_str()?;
-        let offer_type = OfferType::parse(&ty).ok_or(OffersError::UnknownOfferType)?;
+        let type_name = o.field("type").nonempty_str()?;
         let amount = o.field("amount").opt_amount()?.unwrap_or(U256::ZERO);
         if amount.is_zero() {
             return Err(FieldIssue::missing("amount").into());
@@ -109,7 +114,7 @@ impl<'a> Offer<'a> {
             id: o.field_any(&["id", "offer_id"]).nonempty_str()?,
             title: o.field("title").opt_nonempty_str()?,
             description: o.field("description").opt_nonempty_str()?,
-            offer_type,
+            type_name,
             amount,
             currency: o.field("currency").nonempty_str()?,
             balance,
@@ -118,7 +123,13 @@ impl<'a> Offer<'a> {
         })
     }
 
-    /// Writes the canonical (v0.2.2 spec) form: `id`, `title`, `description`, `type`,
+    /// The kind of this offer, when its `type` is one pay402 knows (aliases included);
+    /// `None` for any other type.
+    pub fn offer_type(&self) -> Option<OfferType> {
+        OfferType::parse(&self.type_name)
+    }
+
+    /// Writes the canonical (v0.2.2 spec) form: `id`, `title`, `description`, `type` (as given),
     /// `balance`?, `duration`?, `amount` (a JSON integer), `currency`, `payment_methods`.
     pub fn encode(&self, w: &mut Writer<'_>) -> Result<(), OffersError> {
         let mut o = ObjectWriter::begin(w)?;
@@ -129,7 +140,7 @@ impl<'a> Offer<'a> {
         if let Some(d) = &self.description {
             o.field_json_str("description", d)?;
         }
-        o.field_str("type", self.offer_type.as_str())?;
+        o.field_json_str("type", &self.type_name)?;
         if let Some(b) = self.balance {
             o.field_u64("balance", b)?;
         }

@@ -12,8 +12,9 @@ pub const MAX_OFFERS: usize = 16;
 /// `{version, payment_request_url, payment_context_token, offers, terms_url}`.
 ///
 /// Decoding tolerates every dialect in use: `offers` or `offer` (go-example),
-/// `id` or `offer_id`, `one-time` or `one-off`, Go zero values (`""`, `0`) as absent; unknown
-/// members (`metadata`, `expiry`) are ignored. Encoding writes the v0.2.2 spec form.
+/// `id` or `offer_id`, any offer `type` (kept as given: `one-off` stays `one-off`, a type added
+/// later stays readable), Go zero values (`""`, `0`) as absent; unknown members (`metadata`,
+/// `expiry`) are ignored. Encoding writes the v0.2.2 spec form.
 ///
 /// ```
 /// use pay402::offers::{OfferType, OffersBody};
@@ -25,7 +26,8 @@ pub const MAX_OFFERS: usize = 16;
 ///   "currency":"USD","payment_methods":["lightning","fake-pay"]}],"terms_url":""}"#;
 /// let body = OffersBody::decode(text)?;
 /// assert_eq!(body.offers.len(), 1);
-/// assert_eq!(body.offers[0].offer_type, OfferType::TopUp);
+/// assert!(body.offers[0].type_name.eq_str("top-up"));
+/// assert_eq!(body.offers[0].offer_type(), Some(OfferType::TopUp));
 /// assert_eq!(body.offers[0].balance, None);
 /// assert!(body.terms_url.is_none());
 /// let mut buf = [0u8; 512];

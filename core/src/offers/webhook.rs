@@ -9,6 +9,10 @@ use subtle::ConstantTimeEq;
 /// The most `v1=` signatures one header may carry (secret rotation sends two).
 const MAX_SIGNATURES: usize = 4;
 
+/// A common `tolerance_seconds` for [`verify_webhook`]: five minutes, as Stripe-style webhook
+/// signatures use. Bindings take their default from here.
+pub const DEFAULT_WEBHOOK_TOLERANCE_SECONDS: u64 = 300;
+
 /// Verifies a webhook delivery and returns its timestamp.
 ///
 /// `header` is the `Fewsats-Signature` value: comma-separated `key=value` items with exactly

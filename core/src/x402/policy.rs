@@ -49,11 +49,15 @@ pub struct VerifyPolicy {
 }
 
 impl VerifyPolicy {
+    /// The default [`VerifyPolicy::valid_before_slack`]: 6 seconds, as every reference
+    /// facilitator. Bindings take their default from here.
+    pub const DEFAULT_VALID_BEFORE_SLACK: u64 = 6;
+
     /// The reference facilitator's policy with on-chain-strict signatures.
     pub const DEFAULT: Self = Self {
         amount: AmountRule::Exact,
         signature: SignaturePolicy::Strict,
-        valid_before_slack: 6,
+        valid_before_slack: Self::DEFAULT_VALID_BEFORE_SLACK,
         accepted: AcceptedMatch::DeepEqual,
     };
 }

@@ -29,35 +29,35 @@ __all__ = [
     "decode_verify_request",
     "decode_verify_response",
     "decode_supported_response",
-    "encode_header",
+    "x402_encode_header",
     "decode_header",
     "verify_payment",
-    "payment_header_name",
-    "select_payment",
-    "sign_payment",
-    "sign_permit2_payload",
+    "x402_payment_header_name",
+    "x402_select",
+    "x402_sign",
+    "permit2_sign_payload",
     "settle_response_header",
     "read_settle_response",
     "RECOMMENDED_BUFFER_LEN",
     "TypedDataHashes",
-    "eip3009_digests",
+    "eip3009_digest",
     "eip3009_sign",
-    "permit2_digests",
+    "permit2_digest",
     "recover_address",
     "sign_digest",
     "private_key_to_address",
-    "to_checksum_address",
+    "checksum_address",
     "keccak256",
     "PERMIT2_ADDRESS",
     "X402_EXACT_PERMIT2_PROXY",
     "X402_UPTO_PERMIT2_PROXY",
     "Macaroon",
     "Caveat",
-    "bind_for_request",
+    "macaroon_bind",
     "Bolt11Invoice",
     "RouteHintHop",
     "Fallback",
-    "decode_bolt11",
+    "bolt11_decode",
     "L402Identifier",
     "L402Challenge",
     "L402Credential",
@@ -68,17 +68,17 @@ __all__ = [
     "l402_parse_challenges",
     "l402_select_challenge",
     "l402_write_challenge",
-    "l402_challenge_headers",
+    "l402_encode_challenges",
     "l402_parse_authorization",
     "l402_select_authorization",
     "l402_write_authorization",
     "l402_parse_macaroon_header",
     "l402_write_macaroon_header",
-    "l402_mint_token",
+    "l402_mint",
     "l402_services_caveat",
     "l402_capabilities_caveat",
     "l402_valid_until_caveat",
-    "l402_verify_authorization",
+    "l402_verify",
     "l402_check_challenge",
     "base64_encode",
     "base64_decode",
@@ -90,7 +90,7 @@ __all__ = [
     "PaymentRequestResponse",
     "Access",
     "Entitlement",
-    "decode_offers",
+    "offers_decode",
     "encode_offers",
     "encode_payment_request",
     "decode_payment_request_response",
@@ -122,7 +122,7 @@ __all__ = [
     "resolve_network",
     "default_asset",
     "SvmVerified",
-    "verify_any_payment",
+    "x402_verify",
     "svm_build_transfer",
     "SvmPayment",
     "svm_payment_header",
@@ -201,7 +201,7 @@ def decode_payment_requirements(body: _Text) -> X402Message: ...
 def decode_verify_request(body: _Text) -> X402Message: ...
 def decode_verify_response(body: _Text) -> X402Message: ...
 def decode_supported_response(body: _Text) -> X402Message: ...
-def encode_header(json: _Text) -> str: ...
+def x402_encode_header(json: _Text) -> str: ...
 def decode_header(value: _Text) -> bytes: ...
 
 @final
@@ -245,7 +245,7 @@ def verify_payment(
     settle_amount: Optional[int] = None,
     facilitator: Optional[str] = None,
 ) -> Verified: ...
-def payment_header_name(version: int) -> str: ...
+def x402_payment_header_name(version: int) -> str: ...
 
 @final
 class Selection:
@@ -260,7 +260,7 @@ class Selection:
         """The chosen entry's canonical JSON."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def select_payment(
+def x402_select(
     payment_required: _Text,
     *,
     networks: Sequence[str],
@@ -284,7 +284,7 @@ class SignedPayment:
     def payer(self) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def sign_payment(
+def x402_sign(
     payment_required: _Text,
     private_key: _BytesOrHex,
     *,
@@ -331,7 +331,7 @@ class Permit2Payload:
     def chain_id(self) -> Optional[int]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def sign_permit2_payload(requirements: _Text, private_key: _BytesOrHex, *, nonce: int, now: int) -> Permit2Payload: ...
+def permit2_sign_payload(requirements: _Text, private_key: _BytesOrHex, *, nonce: int, now: int) -> Permit2Payload: ...
 def settle_response_header(headers: _Headers) -> Optional[str]: ...
 def read_settle_response(headers: _Headers) -> Optional[X402Message]: ...
 
@@ -351,13 +351,13 @@ class TypedDataHashes:
     def digest(self) -> bytes: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def eip3009_digests(domain: Mapping[str, Any], message: Mapping[str, Any]) -> TypedDataHashes: ...
+def eip3009_digest(domain: Mapping[str, Any], message: Mapping[str, Any]) -> TypedDataHashes: ...
 def eip3009_sign(private_key: _BytesOrHex, domain: Mapping[str, Any], message: Mapping[str, Any]) -> bytes: ...
-def permit2_digests(chain_id: int, permit: Mapping[str, Any]) -> TypedDataHashes: ...
+def permit2_digest(chain_id: int, permit: Mapping[str, Any]) -> TypedDataHashes: ...
 def recover_address(digest: _BytesOrHex, signature: _BytesOrHex, *, policy: _SignaturePolicy = "strict") -> str: ...
 def sign_digest(private_key: _BytesOrHex, digest: _BytesOrHex) -> bytes: ...
 def private_key_to_address(private_key: _BytesOrHex) -> str: ...
-def to_checksum_address(address: str) -> str: ...
+def checksum_address(address: str) -> str: ...
 def keccak256(data: bytes) -> bytes: ...
 
 # --- macaroons ------------------------------------------------------------------------------
@@ -417,7 +417,7 @@ class Macaroon:
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-def bind_for_request(root_signature: _BytesOrHex, discharge_signature: _BytesOrHex) -> bytes: ...
+def macaroon_bind(root_signature: _BytesOrHex, discharge_signature: _BytesOrHex) -> bytes: ...
 
 # --- BOLT11 ---------------------------------------------------------------------------------
 
@@ -490,7 +490,7 @@ class Bolt11Invoice:
     def check_l402(self, *, payment_hash: _BytesOrHex, network: str, budget_msat: int, now: int) -> None: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_bolt11(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice: ...
+def bolt11_decode(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice: ...
 
 # --- L402 (Lightning Labs) ------------------------------------------------------------------
 
@@ -565,7 +565,7 @@ def l402_root_key_id(identifier: bytes) -> bytes: ...
 def l402_parse_challenges(headers: _HeaderValues) -> list[L402Challenge]: ...
 def l402_select_challenge(headers: _HeaderValues) -> L402Challenge: ...
 def l402_write_challenge(macaroon: _MacaroonArg, invoice: str, *, scheme: _L402Scheme = "L402") -> str: ...
-def l402_challenge_headers(macaroon: _MacaroonArg, invoice: str) -> list[str]: ...
+def l402_encode_challenges(macaroon: _MacaroonArg, invoice: str) -> list[str]: ...
 def l402_parse_authorization(value: str) -> L402Credential: ...
 def l402_select_authorization(values: _HeaderValues) -> L402Credential: ...
 def l402_write_authorization(
@@ -573,7 +573,7 @@ def l402_write_authorization(
 ) -> str: ...
 def l402_parse_macaroon_header(value: str) -> Tuple[Macaroon, bytes]: ...
 def l402_write_macaroon_header(macaroon: _MacaroonArg, preimage: _BytesOrHex) -> str: ...
-def l402_mint_token(
+def l402_mint(
     root_key: bytes,
     identifier: L402Identifier,
     *,
@@ -583,7 +583,7 @@ def l402_mint_token(
 def l402_services_caveat(services: Sequence[Tuple[str, int]]) -> str: ...
 def l402_capabilities_caveat(service: str, capabilities: Sequence[str]) -> str: ...
 def l402_valid_until_caveat(service: str, valid_until: int) -> str: ...
-def l402_verify_authorization(
+def l402_verify(
     headers: _HeaderValues,
     root_keys: _RootKeys,
     *,
@@ -628,7 +628,9 @@ class Offer:
     @property
     def currency(self) -> str: ...
     @property
-    def type(self) -> Literal["one-time", "top-up", "subscription"]: ...
+    def type(self) -> str:
+        """As the body gives it (`one-time`, `top-up`, `subscription`, `one-off`, or a type
+        pay402 does not know, such as `pay-per-call`)."""
     @property
     def balance(self) -> Optional[int]: ...
     @property
@@ -657,7 +659,7 @@ class OffersBody:
     def offer(self, id: str) -> Optional[Offer]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_offers(body: _Text) -> OffersBody: ...
+def offers_decode(body: _Text) -> OffersBody: ...
 def encode_offers(body: _Text) -> str: ...
 def encode_payment_request(body: _Text) -> str: ...
 
@@ -963,7 +965,7 @@ class SvmVerified:
         """What the facilitator must still check with RPC before settling, in order."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def verify_any_payment(
+def x402_verify(
     requirements: _Text,
     payment: _Text,
     *,

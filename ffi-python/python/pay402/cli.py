@@ -93,12 +93,12 @@ def decode_artifact(text: str) -> Dict[str, Any]:
         hint, text = name.strip().lower(), rest.strip()
     lower = text.lower()
     if lower.startswith(("lnbc", "lntb", "lnsb", "lnbcrt", "lightning:")):
-        return _bolt11(p.decode_bolt11(text[len("lightning:"):] if lower.startswith("lightning:") else text))
+        return _bolt11(p.bolt11_decode(text[len("lightning:"):] if lower.startswith("lightning:") else text))
     scheme = text.split(" ", 1)[0].upper()
     if scheme in ("L402", "LSAT"):
         if "macaroon=" in text or "invoice=" in text:
             return {"type": "l402_challenge", "challenges": [
-                {"scheme": c.scheme, "macaroon": _macaroon(p.Macaroon.decode(c.macaroon)), "invoice": _bolt11(p.decode_bolt11(c.invoice)), "version": c.version}
+                {"scheme": c.scheme, "macaroon": _macaroon(p.Macaroon.decode(c.macaroon)), "invoice": _bolt11(p.bolt11_decode(c.invoice)), "version": c.version}
                 for c in p.l402_parse_challenges(text)
             ]}
         cred = p.l402_parse_authorization(text)
@@ -112,7 +112,7 @@ def decode_artifact(text: str) -> Dict[str, Any]:
     if text.startswith("{"):
         body = json.loads(text)
         if isinstance(body, dict) and "offers" in body:
-            candidates.append(lambda: {"type": "offers", "value": json.loads(p.decode_offers(text).json)})
+            candidates.append(lambda: {"type": "offers", "value": json.loads(p.offers_decode(text).json)})
         if isinstance(body, dict) and "isValid" in body:
             candidates.append(lambda: _x402(p.decode_verify_response(text), "json"))
         if isinstance(body, dict) and "kinds" in body:
@@ -176,7 +176,7 @@ def _cmd_verify(a: argparse.Namespace) -> Dict[str, Any]:
 def _cmd_sign(a: argparse.Namespace) -> Dict[str, Any]:
     text = _read(a.payment_required).strip()
     required = p.decode_payment_required(body=text) if text.startswith("{") else p.decode_payment_required(text)
-    signed = p.sign_payment(required.json, _env_key(a.key_env), now=a.now if a.now is not None else int(time.time()),
+    signed = p.x402_sign(required.json, _env_key(a.key_env), now=a.now if a.now is not None else int(time.time()),
                             nonce=os.urandom(32), accept_index=a.accept_index)
     return {"header_name": signed.header_name, "header_value": signed.header_value, "payer": signed.payer,
             "payload": json.loads(signed.json)}
@@ -188,11 +188,11 @@ def _cmd_mint(a: argparse.Namespace) -> Dict[str, Any]:
     caveats = [p.l402_services_caveat([(a.service, a.tier)])]
     if a.valid_until is not None:
         caveats.append(p.l402_valid_until_caveat(a.service, a.valid_until))
-    token = p.l402_mint_token(root_key, ident, caveats=caveats)
+    token = p.l402_mint(root_key, ident, caveats=caveats)
     out: Dict[str, Any] = {"macaroon": token.serialize(), "root_key_id": ident.root_key_id.hex(),
                            "token_id": ident.token_id.hex(), "caveats": caveats}
     if a.invoice:
-        out["www_authenticate"] = p.l402_challenge_headers(token, a.invoice)
+        out["www_authenticate"] = p.l402_encode_challenges(token, a.invoice)
     return out
 
 

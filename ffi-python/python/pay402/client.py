@@ -32,7 +32,7 @@ from ._native import (
     L402Error,
     SvmError,
     X402Error,
-    decode_bolt11,
+    bolt11_decode,
     decode_payment_required,
     default_asset,
     l402_check_challenge,
@@ -40,8 +40,8 @@ from ._native import (
     private_key_to_address,
     read_settle_response,
     resolve_network,
-    select_payment,
-    sign_payment,
+    x402_select,
+    x402_sign,
     svm_build_transfer,
     svm_parse_pubkey,
     svm_payment_header,
@@ -157,10 +157,10 @@ class X402Payer:
         budget allows, :class:`PaymentError` when no offer is acceptable."""
         allowance = self.budget.allowance()
         try:
-            selection = select_payment(payment_required, networks=self.networks, assets=self.assets, max_amount=allowance)
+            selection = x402_select(payment_required, networks=self.networks, assets=self.assets, max_amount=allowance)
         except X402Error as first:
             try:
-                dearer = select_payment(payment_required, networks=self.networks, assets=self.assets, max_amount=U256_MAX)
+                dearer = x402_select(payment_required, networks=self.networks, assets=self.assets, max_amount=U256_MAX)
             except X402Error:
                 raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
             req = json.loads(dearer.requirements)
@@ -170,7 +170,7 @@ class X402Payer:
         req = json.loads(selection.requirements)
         amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
         self.budget.reserve(amount)
-        signed = sign_payment(
+        signed = x402_sign(
             payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32), accept_index=selection.index
         )
         return signed.header_name, signed.header_value
@@ -368,7 +368,7 @@ class L402Payer:
         if not challenges:
             return None
         challenge = next((c for c in challenges if c.scheme == "L402"), challenges[0])
-        amount = decode_bolt11(challenge.invoice).amount_msat
+        amount = bolt11_decode(challenge.invoice).amount_msat
         if amount is None:
             raise PaymentError("L402 invoice has no amount; refusing to pay an open amount", code="invoice_without_amount")
         allowance = self.budget.allowance()

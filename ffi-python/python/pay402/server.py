@@ -49,17 +49,17 @@ from ._native import (
     L402Identifier,
     Verified,
     X402Error,
-    decode_bolt11,
+    bolt11_decode,
     decode_payment_payload,
     default_asset,
-    encode_header,
-    l402_challenge_headers,
-    l402_mint_token,
+    x402_encode_header,
+    l402_encode_challenges,
+    l402_mint,
     l402_services_caveat,
     l402_valid_until_caveat,
-    l402_verify_authorization,
+    l402_verify,
     resolve_network,
-    to_checksum_address,
+    checksum_address,
     verify_payment,
 )
 from .errors import ConfigurationError, FacilitatorError, PriceError, SettleError
@@ -249,7 +249,7 @@ class _X402Compiled:
         chain_id: int = resolved[1]
         self.chain_id = chain_id
         try:
-            self.pay_to = to_checksum_address(pay_to)
+            self.pay_to = checksum_address(pay_to)
         except (EvmError, ValueError, TypeError) as e:
             raise ConfigurationError(f"route {route.pattern!r}: pay_to {pay_to!r}: {e}", code="invalid_pay_to") from e
         asset = pick("asset")
@@ -269,7 +269,7 @@ class _X402Compiled:
                 )
             asset = known.address
         try:
-            self.asset = to_checksum_address(asset)
+            self.asset = checksum_address(asset)
         except (EvmError, ValueError, TypeError) as e:
             raise ConfigurationError(f"route {route.pattern!r}: asset {asset!r}: {e}", code="invalid_asset") from e
         if known is not None and known.address.lower() == self.asset.lower():
@@ -488,7 +488,7 @@ class X402Paywall:
                 "resource": {"url": request.url, "description": route.description, "mimeType": route.mime_type},
                 "accepts": [route.v2],
             }
-            headers.append(("PAYMENT-REQUIRED", encode_header(_json(required))))
+            headers.append(("PAYMENT-REQUIRED", x402_encode_header(_json(required))))
         if 1 in route.versions:
             body = {"x402Version": 1, "error": error, "accepts": [route.v1(request.url)]}
         return headers, body
@@ -632,7 +632,7 @@ class L402Paywall:
 
     def challenge(self, route: L402Route, request: Request) -> Headers:
         invoice, payment_hash = self.invoice_provider(route.price_msat, request)
-        decoded = decode_bolt11(invoice)
+        decoded = bolt11_decode(invoice)
         if decoded.payment_hash != bytes(payment_hash):
             raise ConfigurationError("invoice_provider returned a payment hash that is not the invoice's")
         if decoded.amount_msat is not None and decoded.amount_msat != route.price_msat:
@@ -645,8 +645,8 @@ class L402Paywall:
             l402_services_caveat([(self.service, self.tier)]),
             l402_valid_until_caveat(self.service, int(self.clock()) + self.token_lifetime),
         ]
-        token = l402_mint_token(root_key, ident, caveats=caveats)
-        return [("WWW-Authenticate", v) for v in l402_challenge_headers(token, invoice)]
+        token = l402_mint(root_key, ident, caveats=caveats)
+        return [("WWW-Authenticate", v) for v in l402_encode_challenges(token, invoice)]
 
     def has_credential(self, request: Request) -> bool:
         for v in request.header_values("authorization"):
@@ -659,7 +659,7 @@ class L402Paywall:
         values = [v for v in request.header_values("authorization")
                   if v.strip().split(" ", 1)[0].upper() in ("L402", "LSAT")]
         try:
-            ident = l402_verify_authorization(
+            ident = l402_verify(
                 values, self.root_keys.get, service=self.service, now=int(self.clock()), capability=route.capability
             )
         except (L402Error, Bolt11Error) as e:
@@ -724,7 +724,7 @@ class Gate:
 
     def _receipt(self, admission: Admission, response: Mapping[str, Any]) -> Headers:
         name = "PAYMENT-RESPONSE" if admission.x402_version == 2 else "X-PAYMENT-RESPONSE"
-        return [(name, encode_header(_json(dict(response))))]
+        return [(name, x402_encode_header(_json(dict(response))))]
 
     def _settle_failed(self, admission: Admission, e: BaseException) -> Reply:
         requirements = admission.requirements or {}

@@ -51,9 +51,9 @@ ok("spec README body with top-up and subscription offers", """{
     "payment_request_url": "https://api.example.com/l402/payment-request",
     "payment_context_token": "pct_abc123xyz",
     "offers": [
-        offer("offer_12345", "1 Credit Package", "Purchase 1 credit for API access", "100", "USD", "top-up",
+        offer("offer_12345", "1 Credit Package", "Purchase 1 credit for API access", 100, "USD", "top-up",
               ["lightning", "onchain"], balance=1),
-        offer("offer_67890", "Monthly subscription", "Unlimited access for a month", "1500", "EUR",
+        offer("offer_67890", "Monthly subscription", "Unlimited access for a month", 1500, "EUR",
               "subscription", ["credit_card", "lightning", "onchain"], duration="1 month"),
     ],
     "terms_url": "https://example.com/terms",
@@ -66,10 +66,10 @@ GO_EXPECT = {
     "payment_request_url": "http://localhost:8081/payment-request",
     "payment_context_token": "demo-token-123",
     "offers": [
-        offer("offer_0001", "Pro", "10 credits for all the datasets", "10", "USD", "top-up", ["lightning", "fake-pay"]),
-        offer("offer_0002", "Dataset purchase", "Unlimited access to a specific dataset", "100", "USD", "one-time",
+        offer("offer_0001", "Pro", "10 credits for all the datasets", 10, "USD", "top-up", ["lightning", "fake-pay"]),
+        offer("offer_0002", "Dataset purchase", "Unlimited access to a specific dataset", 100, "USD", "one-time",
               ["lightning", "onchain", "fake-pay"]),
-        offer("offer_0003", "Unlimited", "Unlimited access to all the datasets", "500", "USD", "subscription",
+        offer("offer_0003", "Unlimited", "Unlimited access to all the datasets", 500, "USD", "subscription",
               ["lightning", "onchain", "credit_card", "fake-pay"]),
     ],
     "terms_url": None,
@@ -83,24 +83,24 @@ ok("stock.l402.org dialect: offer_id and version 0.2.1", """{"version":"0.2.1",
  "type":"top-up","balance":1,"amount":1,"currency":"USD","payment_methods":["lightning"]}]}""", {
     "version": "0.2.1", "payment_request_url": "https://stock.l402.org/l402/payment-request",
     "payment_context_token": "5a3b1c",
-    "offers": [offer("offer_c668e0c0", "1 Credit Package", "Purchase 1 credit for API access", "1", "USD", "top-up",
+    "offers": [offer("offer_c668e0c0", "1 Credit Package", "Purchase 1 credit for API access", 1, "USD", "top-up",
                      ["lightning"], balance=1)],
     "terms_url": None,
 })
-ok("Fewsats create_offers default type one-off reads as one-time", """{"version":"0.2.2",
+ok("Fewsats create_offers default type one-off is kept as given", """{"version":"0.2.2",
  "payment_request_url":"https://api.fewsats.com/v0/l402/payment-request","payment_context_token":"pct_1",
  "offers":[{"offer_id":"ofr_1","title":"Report","description":"One report","type":"one-off","amount":99,
  "currency":"USD","payment_methods":["lightning","stripe"]}]}""", {
     "version": "0.2.2", "payment_request_url": "https://api.fewsats.com/v0/l402/payment-request",
     "payment_context_token": "pct_1",
-    "offers": [offer("ofr_1", "Report", "One report", "99", "USD", "one-time", ["lightning", "stripe"])],
+    "offers": [offer("ofr_1", "Report", "One report", 99, "USD", "one-off", ["lightning", "stripe"])],
     "terms_url": None,
 })
-ok("v0.2 dialect: type one-time-payment and credits", """{"version":"0.2","payment_request_url":"https://x/pr",
+ok("v0.2 dialect: type one-time-payment (kept as given) and credits", """{"version":"0.2","payment_request_url":"https://x/pr",
  "payment_context_token":"u1","offers":[{"offer_id":"o1","title":"Credits","description":"5 credits",
  "type":"one-time-payment","credits":5,"amount":500,"currency":"USD","payment_methods":["lightning"]}]}""", {
     "version": "0.2", "payment_request_url": "https://x/pr", "payment_context_token": "u1",
-    "offers": [offer("o1", "Credits", "5 credits", "500", "USD", "one-time", ["lightning"], balance=5)],
+    "offers": [offer("o1", "Credits", "5 credits", 500, "USD", "one-time-payment", ["lightning"], balance=5)],
     "terms_url": None,
 })
 ok("v1.0 draft payment_methods objects give their payment_type", """{"version":"1.0",
@@ -109,7 +109,7 @@ ok("v1.0 draft payment_methods objects give their payment_type", """{"version":"
  "payment_details":{"invoice":"lnbc1","qr_code_url":"https://x/qr"}},{"payment_type":"credit_card",
  "payment_details":{"payment_link":"https://x/pay"}}]}],"expiry":"2024-11-20T00:00:00Z"}""", {
     "version": "1.0", "payment_request_url": "https://x/pr", "payment_context_token": "t",
-    "offers": [offer("o", "T", "D", "1", "USD", "one-time", ["lightning", "credit_card"])],
+    "offers": [offer("o", "T", "D", 1, "USD", "one-time", ["lightning", "credit_card"])],
     "terms_url": None,
 })
 
@@ -130,45 +130,60 @@ def one(o, terms=None):
 
 O = '"id":"o1","title":"T","description":"D","type":"one-time","currency":"USD","payment_methods":["lightning"]'
 ok("amount as a decimal string", body("{" + O + ',"amount":"250"}'),
-   one(offer("o1", "T", "D", "250", "USD", "one-time", ["lightning"])))
+   one(offer("o1", "T", "D", 250, "USD", "one-time", ["lightning"])))
 ok("amount above 2^64 stays exact", body("{" + O + ',"amount":123456789012345678901234567890}'),
-   one(offer("o1", "T", "D", "123456789012345678901234567890", "USD", "one-time", ["lightning"])))
+   one(offer("o1", "T", "D", 123456789012345678901234567890, "USD", "one-time", ["lightning"])))
 ok("null members count as absent", body('{"id":"o1","title":null,"description":null,"type":"one-time","amount":5,'
                                         '"currency":"USD","balance":null,"duration":null,"payment_methods":["lightning"]}',
                                         ',"terms_url":null'),
-   one(offer("o1", None, None, "5", "USD", "one-time", ["lightning"])))
+   one(offer("o1", None, None, 5, "USD", "one-time", ["lightning"])))
 ok("empty title and description are absent (Go zero values)",
    body('{"id":"o1","title":"","description":"","type":"top-up","amount":5,"currency":"USD","balance":3,"payment_methods":[]}'),
-   one(offer("o1", None, None, "5", "USD", "top-up", [], balance=3)))
+   one(offer("o1", None, None, 5, "USD", "top-up", [], balance=3)))
 ok("missing payment_methods reads as an empty list",
    body('{"id":"o1","title":"T","description":"D","type":"subscription","duration":"30 days","amount":5,"currency":"USD"}'),
-   one(offer("o1", "T", "D", "5", "USD", "subscription", [], duration="30 days")))
+   one(offer("o1", "T", "D", 5, "USD", "subscription", [], duration="30 days")))
 ok("empty payment method names are skipped (Go zero values)",
    body('{"id":"o1","title":"T","description":"D","type":"one-time","amount":5,"currency":"USD","payment_methods":["","onchain"]}'),
-   one(offer("o1", "T", "D", "5", "USD", "one-time", ["onchain"])))
+   one(offer("o1", "T", "D", 5, "USD", "one-time", ["onchain"])))
 ok("unknown members at every level are ignored",
    body('{"id":"o1","title":"T","description":"D","type":"one-time","amount":5,"currency":"USD","payment_methods":["lightning"],"x":{"y":[1,2]}}',
         ',"metadata":{"resource_id":"r"},"expiry":"2025-01-01T00:00:00Z","terms_url":"https://x/terms"'),
-   one(offer("o1", "T", "D", "5", "USD", "one-time", ["lightning"]), "https://x/terms"))
+   one(offer("o1", "T", "D", 5, "USD", "one-time", ["lightning"]), "https://x/terms"))
 ok("offers wins over offer when both are present",
    "{" + BASE + ',"offers":[{' + O + ',"amount":1}],"offer":[{"id":"other","type":"one-time","amount":2,"currency":"USD"}]}',
-   one(offer("o1", "T", "D", "1", "USD", "one-time", ["lightning"])))
+   one(offer("o1", "T", "D", 1, "USD", "one-time", ["lightning"])))
 ok("id wins over offer_id when both are present",
    body('{"id":"a","offer_id":"b","type":"one-time","amount":1,"currency":"USD","title":"T","description":"D","payment_methods":["lightning"]}'),
-   one(offer("a", "T", "D", "1", "USD", "one-time", ["lightning"])))
+   one(offer("a", "T", "D", 1, "USD", "one-time", ["lightning"])))
 ok("escaped strings are decoded",
    body('{"id":"o\\u0031","title":"Caf\\u00e9 \\"Pro\\"","description":"line\\nbreak","type":"one-time","amount":1,"currency":"EUR","payment_methods":["lightning"]}'),
-   one(offer("o1", 'Café "Pro"', "line\nbreak", "1", "EUR", "one-time", ["lightning"])))
+   one(offer("o1", 'Café "Pro"', "line\nbreak", 1, "EUR", "one-time", ["lightning"])))
 ok("sixteen offers fit", body(",".join('{"id":"o%d","type":"top-up","balance":1,"amount":%d,"currency":"USD"}' % (i, i + 1)
                                        for i in range(16))),
-   dict(BASE_EXPECT, offers=[offer("o%d" % i, None, None, str(i + 1), "USD", "top-up", [], balance=1) for i in range(16)],
+   dict(BASE_EXPECT, offers=[offer("o%d" % i, None, None, i + 1, "USD", "top-up", [], balance=1) for i in range(16)],
         terms_url=None))
 ok("a zero balance on a one-time offer is absent",
    body('{"id":"o1","title":"T","description":"D","type":"one-time","balance":0,"amount":5,"currency":"USD","payment_methods":["lightning"]}'),
-   one(offer("o1", "T", "D", "5", "USD", "one-time", ["lightning"])))
+   one(offer("o1", "T", "D", 5, "USD", "one-time", ["lightning"])))
+
+# An offer type the decoder does not know is kept as given, never an error: a client must still
+# read a 402 whose server added a new kind of offer (it may pick another offer, or show this one).
+ok("unknown offer type is kept as given",
+   body('{"id":"o1","type":"lifetime","amount":1,"currency":"USD"}'),
+   one(offer("o1", None, None, 1, "USD", "lifetime", [])))
+ok("unknown offer type pay-per-call beside a known one keeps both offers",
+   body('{"id":"call","title":"One call","type":"pay-per-call","amount":2,"currency":"USD","payment_methods":["lightning"]},'
+        '{"id":"pack","title":"Ten calls","type":"top-up","balance":10,"amount":15,"currency":"USD","payment_methods":["lightning"]}'),
+   dict(BASE_EXPECT, offers=[offer("call", "One call", None, 2, "USD", "pay-per-call", ["lightning"]),
+                             offer("pack", "Ten calls", None, 15, "USD", "top-up", ["lightning"], balance=10)],
+        terms_url=None))
+ok("offer type case and spelling are kept as given",
+   body('{"id":"o1","type":"Top-Up","balance":2,"amount":3,"currency":"USD"}'),
+   one(offer("o1", None, None, 3, "USD", "Top-Up", [], balance=2)))
 
 # --- refusals ---
-err("unknown offer type", body('{"id":"o1","type":"lifetime","amount":1,"currency":"USD"}'), "unknown_offer_type")
+err("offer type is a number", body('{"id":"o1","type":1,"amount":1,"currency":"USD"}'), "wrong_type")
 err("offer type missing", body('{"id":"o1","amount":1,"currency":"USD"}'), "missing_field")
 err("offer type empty (Go zero value)", body('{"id":"o1","type":"","amount":1,"currency":"USD"}'), "missing_field")
 err("no offers member", "{" + BASE + "}", "no_offers")

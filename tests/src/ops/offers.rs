@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 /// `offers.decode`: `body` (the 402 JSON text) → `version`, `payment_request_url`,
 /// `payment_context_token`, `offers` [{`id`, `title`, `description`, `amount`, `currency`,
 /// `type`, `balance`?, `duration`?, `payment_methods`}], `terms_url` (null when absent).
-/// Absent `title`/`description` are null; `type` is the canonical spec name.
+/// Absent `title`/`description` are null; `amount` and `balance` are JSON integers (exact at any
+/// size); `type` is the string as the body gives it, known to pay402 or not.
 ///
 /// The decoded body is also re-encoded and decoded again: the canonical form must decode to
 /// the same value.
@@ -25,7 +26,7 @@ pub(crate) fn decode(input: &Value) -> Outcome {
     let offers: Vec<Value> = body
         .offers
         .iter()
-        .map(|o| {
+        .map(|o| -> Result<Value, String> {
             let mut m = Map::new();
             m.insert("id".into(), json!(o.id.to_string()));
             m.insert("title".into(), json!(o.title.map(|t| t.to_string())));
@@ -33,9 +34,9 @@ pub(crate) fn decode(input: &Value) -> Outcome {
                 "description".into(),
                 json!(o.description.map(|t| t.to_string())),
             );
-            m.insert("amount".into(), json!(o.amount.to_string()));
+            m.insert("amount".into(), integer(&o.amount.to_string())?);
             m.insert("currency".into(), json!(o.currency.to_string()));
-            m.insert("type".into(), json!(o.offer_type.as_str()));
+            m.insert("type".into(), json!(o.type_name.to_string()));
             if let Some(b) = o.balance {
                 m.insert("balance".into(), json!(b));
             }
@@ -44,9 +45,9 @@ pub(crate) fn decode(input: &Value) -> Outcome {
             }
             let methods: Vec<String> = o.payment_methods.iter().map(ToString::to_string).collect();
             m.insert("payment_methods".into(), json!(methods));
-            Value::Object(m)
+            Ok(Value::Object(m))
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     Ok(json!({
         "version": body.version.to_string(),
         "payment_request_url": body.payment_request_url.to_string(),
@@ -54,4 +55,12 @@ pub(crate) fn decode(input: &Value) -> Outcome {
         "offers": offers,
         "terms_url": body.terms_url.map(|t| t.to_string()),
     }))
+}
+
+/// A decimal string as a JSON integer (`serde_json` keeps any size with `arbitrary_precision`).
+fn integer(decimal: &str) -> Result<Value, String> {
+    decimal
+        .parse::<serde_json::Number>()
+        .map(Value::Number)
+        .map_err(|e| format!("amount {decimal}: {e}"))
 }

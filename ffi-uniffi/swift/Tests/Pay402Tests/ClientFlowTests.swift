@@ -19,18 +19,18 @@ final class ClientFlowTests: XCTestCase {
     let now: UInt64 = 1_740_672_100
 
     func testSelectSignVerify() throws {
-        let json = try headerToJson(header: try jsonToHeader(json: body))
+        let json = try x402HeaderToJson(header: try x402EncodeHeader(json: body))
         let policy = PayerPolicy(networks: ["eip155:84532"], assets: [usdc], maxAmount: "20000", allowPermit2: false)
-        let chosen = try selectPayment(paymentRequiredJson: json, policy: policy)
+        let chosen = try x402Select(paymentRequiredJson: json, policy: policy)
         XCTAssertEqual(chosen.index, 0)
         XCTAssertEqual(chosen.chainId, 84532)
-        let header = try signPayment(paymentRequiredJson: json, acceptIndex: chosen.index, privateKey: key, now: now, nonce: nonce)
-        XCTAssertEqual(header.name, "PAYMENT-SIGNATURE")
-        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header.value, now: now, options: VerifyOptions())
+        let header = try x402Sign(paymentRequiredJson: json, acceptIndex: chosen.index, privateKey: key, now: now, nonce: nonce)
+        XCTAssertEqual(header.headerName, "PAYMENT-SIGNATURE")
+        let verified = try x402Verify(requirementsJson: offer, paymentHeader: header.headerValue, now: now, options: VerifyOptions())
         guard case let .evm(payment) = verified else {
             return XCTFail("expected an EVM payment, got \(verified)")
         }
-        XCTAssertEqual(payment.payer, try privateKeyAddress(privateKey: key))
+        XCTAssertEqual(payment.payer, try privateKeyToAddress(privateKey: key))
         XCTAssertEqual(payment.amount, "10000")
         XCTAssertEqual(payment.kind, .exactEip3009)
     }
@@ -38,8 +38,8 @@ final class ClientFlowTests: XCTestCase {
     func testSolanaBuildThenVerifyWithFeePayers() throws {
         let seed = { (label: String) in Data(SHA256.hash(data: Data("pay402 swift \(label)".utf8))) }
         let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"
-        let feePayer = try svmPayerAddress(payerSeed: seed("fee payer"))
-        let payTo = try svmPayerAddress(payerSeed: seed("merchant"))
+        let feePayer = try svmPublicKey(payerSeed: seed("fee payer"))
+        let payTo = try svmPublicKey(payerSeed: seed("merchant"))
         let offer = """
             {"scheme":"exact","network":"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1","amount":"10000","asset":"\(mint)","payTo":"\(payTo)","maxTimeoutSeconds":60,"extra":{"feePayer":"\(feePayer)"}}
             """
@@ -51,18 +51,18 @@ final class ClientFlowTests: XCTestCase {
             {"x402Version":2,"resource":{"url":"https://api.example.com/premium","description":"","mimeType":"application/json"},"accepts":[\(offer)]}
             """
         let header = try svmPaymentHeader(paymentRequiredJson: required, acceptIndex: 0, transaction: wire)
-        XCTAssertEqual(header.name, "PAYMENT-SIGNATURE")
+        XCTAssertEqual(header.headerName, "PAYMENT-SIGNATURE")
         XCTAssertThrowsError(try svmPaymentHeader(paymentRequiredJson: required, acceptIndex: 1, transaction: wire)) { error in
             guard case let Pay402Error.Client(code, _) = error else {
                 return XCTFail("expected Pay402Error.Client, got \(error)")
             }
             XCTAssertEqual(code, "accept_index_out_of_range")
         }
-        let verified = try verifyPayment(requirementsJson: offer, paymentHeader: header.value, now: 0, options: VerifyOptions(feePayers: [feePayer]))
+        let verified = try x402Verify(requirementsJson: offer, paymentHeader: header.headerValue, now: 0, options: VerifyOptions(feePayers: [feePayer]))
         guard case let .svm(payment) = verified else {
             return XCTFail("expected a Solana payment, got \(verified)")
         }
-        XCTAssertEqual(payment.payer, try svmPayerAddress(payerSeed: seed("payer")))
+        XCTAssertEqual(payment.payer, try svmPublicKey(payerSeed: seed("payer")))
         XCTAssertEqual(payment.amount, "10000")
         XCTAssertEqual(payment.feePayer, feePayer)
         XCTAssertEqual(payment.stillToCheck.first, .recentBlockhash)
@@ -70,7 +70,7 @@ final class ClientFlowTests: XCTestCase {
 
     func testErrorsCarryTheCoreCode() {
         let policy = PayerPolicy(networks: ["eip155:84532"], assets: [usdc], maxAmount: "9999", allowPermit2: false)
-        XCTAssertThrowsError(try selectPayment(paymentRequiredJson: body, policy: policy)) { error in
+        XCTAssertThrowsError(try x402Select(paymentRequiredJson: body, policy: policy)) { error in
             guard case let Pay402Error.Client(code, reason) = error else {
                 return XCTFail("expected Pay402Error.Client, got \(error)")
             }

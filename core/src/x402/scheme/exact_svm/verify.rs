@@ -83,12 +83,17 @@ pub struct SvmPolicy<'p> {
 }
 
 impl SvmPolicy<'static> {
+    /// The reference facilitator's highest `SetComputeUnitPrice`, µlamports.
+    pub const DEFAULT_MAX_COMPUTE_UNIT_PRICE: u64 = 5_000_000;
+    /// The reference facilitator's most instructions in a payment transaction.
+    pub const DEFAULT_MAX_INSTRUCTIONS: usize = 6;
+
     /// The reference facilitator's policy.
     pub const DEFAULT: Self = Self {
         fee_payers: &[],
-        max_compute_unit_price: 5_000_000,
+        max_compute_unit_price: Self::DEFAULT_MAX_COMPUTE_UNIT_PRICE,
         max_compute_unit_limit: None,
-        max_instructions: 6,
+        max_instructions: Self::DEFAULT_MAX_INSTRUCTIONS,
         extra_programs: &DEFAULT_EXTRA_PROGRAMS,
         accepted: AcceptedMatch::DeepEqual,
     };

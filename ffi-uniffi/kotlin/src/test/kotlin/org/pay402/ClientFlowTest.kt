@@ -29,34 +29,38 @@ class ClientFlowTest {
     @Test
     fun `402 header to select to sign to payment header, which the facilitator accepts`() {
         // The server's PAYMENT-REQUIRED header, as the HTTP client hands it over.
-        val paymentRequired = jsonToHeader(body)
+        val paymentRequired = x402EncodeHeader(body)
 
-        val json = headerToJson(paymentRequired)
-        val chosen = selectPayment(json, wallet)
+        val json = x402HeaderToJson(paymentRequired)
+        val chosen = x402Select(json, wallet)
         assertEquals(PaymentSelection(index = 0u, method = AssetTransferMethod.EIP3009, chainId = 84532uL), chosen)
 
-        val header = signPayment(json, chosen.index, key, now, nonce)
-        assertEquals("PAYMENT-SIGNATURE", header.name)
+        val header = x402Sign(json, chosen.index, key, now, nonce)
+        assertEquals("PAYMENT-SIGNATURE", header.headerName)
         assertEquals(65, header.signature.size)
 
         // What the payment carries, decoded back through the codec.
-        val payload = x402DecodeHeader(X402Kind.PAYMENT_PAYLOAD, header.value)
+        val payload = x402DecodeHeader(X402Kind.PAYMENT_PAYLOAD, header.headerValue)
         assertEquals(2uL, payload.x402Version)
         assertTrue(payload.json.contains(""""accepted":$offer"""), payload.json)
         assertTrue(payload.json.contains(""""validAfter":"${now - 600uL}","validBefore":"${now + 60uL}""""), payload.json)
 
         // The verifying side accepts it and names the payer.
-        val verified = verifyPayment(offer, header.value, now, VerifyOptions())
-        assertEquals(privateKeyAddress(key), verified.payer)
+        val verified = x402Verify(offer, header.headerValue, now, VerifyOptions())
+        assertEquals(privateKeyToAddress(key), verified.payer)
         assertEquals("10000", verified.amount)
         val evm = assertInstanceOf(VerifiedPayment.Evm::class.java, verified).payment
         assertEquals(PaymentKind.EXACT_EIP3009, evm.kind)
         assertArrayEquals(nonce, evm.nonce)
+        // What a server records before settling: chain ‖ asset ‖ payer ‖ nonce, 80 bytes.
+        assertEquals(80, evm.replayKey.size)
+        assertArrayEquals(nonce, evm.replayKey.copyOfRange(48, 80))
+        assertEquals(evm.chainId?.let { "eip155:$it" }, evm.network)
     }
 
     @Test
     fun `a wallet signs the typed data and the draft turns its answer into the same header`() {
-        val from = privateKeyAddress(key)
+        val from = privateKeyToAddress(key)
         PaymentDraft(body, 0u, from, now, nonce).use { draft ->
             assertEquals(84532uL, draft.chainId())
             assertTrue(draft.typedDataJson().contains(""""primaryType":"TransferWithAuthorization""""))
@@ -64,7 +68,7 @@ class ClientFlowTest {
             // The wallet's JSON-RPC answer: 0x + 130 hex digits.
             val fromWallet = draft.withWalletSignature("0x" + direct.signature.toHex())
             // Records holding ByteArray compare arrays by reference: compare the fields.
-            assertEquals(direct.value, fromWallet.value)
+            assertEquals(direct.headerValue, fromWallet.headerValue)
             assertArrayEquals(direct.signature, fromWallet.signature)
 
             val other = ByteArray(32) { 0x22 }
@@ -78,27 +82,27 @@ class ClientFlowTest {
     @Test
     fun `errors are Pay402Exception subclasses with the core's code`() {
         val poor = wallet.copy(maxAmount = "9999")
-        val budget = assertThrows<Pay402Exception.Client> { selectPayment(body, poor) }
+        val budget = assertThrows<Pay402Exception.Client> { x402Select(body, poor) }
         assertEquals("amount_exceeds_budget", budget.code)
         assertTrue(budget.reason.isNotEmpty())
 
-        val tampered = signPayment(body, 0u, key, now, nonce).value
-        val late = assertThrows<Pay402Exception.X402> { verifyPayment(offer, tampered, now + 3600uL, VerifyOptions()) }
+        val tampered = x402Sign(body, 0u, key, now, nonce).headerValue
+        val late = assertThrows<Pay402Exception.X402> { x402Verify(offer, tampered, now + 3600uL, VerifyOptions()) }
         assertEquals("invalid_exact_evm_payload_authorization_valid_before", late.code)
 
-        val shortKey = assertThrows<Pay402Exception> { signPayment(body, 0u, ByteArray(31), now, nonce) }
+        val shortKey = assertThrows<Pay402Exception> { x402Sign(body, 0u, ByteArray(31), now, nonce) }
         assertTrue(shortKey is Pay402Exception.InvalidArgument)
         assertEquals("invalid_argument", shortKey.code)
     }
 
     @Test
     fun `the settlement receipt is read from the response headers`() {
-        val receipt = jsonToHeader("""{"success":true,"transaction":"0xabc","network":"eip155:84532","payer":"${privateKeyAddress(key)}"}""")
-        val read = readSettleReceipt(listOf(HttpHeader("Content-Type", "application/json"), HttpHeader("payment-response", receipt)))
+        val receipt = x402EncodeHeader("""{"success":true,"transaction":"0xabc","network":"eip155:84532","payer":"${privateKeyToAddress(key)}"}""")
+        val read = readSettleResponse(listOf(HttpHeader("Content-Type", "application/json"), HttpHeader("payment-response", receipt)))
         assertEquals(true, read?.success)
         assertEquals("0xabc", read?.transaction)
         assertEquals("eip155:84532", read?.network)
-        assertNull(readSettleReceipt(listOf(HttpHeader("Content-Type", "text/plain"))))
+        assertNull(readSettleResponse(listOf(HttpHeader("Content-Type", "text/plain"))))
     }
 
     @Test

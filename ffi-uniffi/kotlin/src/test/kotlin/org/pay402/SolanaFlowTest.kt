@@ -20,9 +20,9 @@ class SolanaFlowTest {
     private val usdcDevnet = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"
     private val splToken = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
     private val payerSeed = seed("payer")
-    private val feePayer = svmPayerAddress(seed("fee payer"))
-    private val otherFeePayer = svmPayerAddress(seed("second fee payer"))
-    private val payTo = svmPayerAddress(seed("merchant"))
+    private val feePayer = svmPublicKey(seed("fee payer"))
+    private val otherFeePayer = svmPublicKey(seed("second fee payer"))
+    private val payTo = svmPublicKey(seed("merchant"))
     private val blockhash = seed("blockhash")
     private val offer =
         """{"scheme":"exact","network":"$devnet","amount":"10000","asset":"$usdcDevnet","payTo":"$payTo","maxTimeoutSeconds":60,"extra":{"feePayer":"$feePayer"}}"""
@@ -36,7 +36,7 @@ class SolanaFlowTest {
 
     /** The client: the transfer for [offer], carried in a v2 PAYMENT-SIGNATURE header. */
     private fun pay(amount: String = "10000", memo: String? = "0123456789abcdef0123456789abcdef"): String =
-        svmPaymentHeader(paymentRequired, 1u, transfer(amount, memo)).value
+        svmPaymentHeader(paymentRequired, 1u, transfer(amount, memo)).headerValue
 
     private fun transfer(amount: String = "10000", memo: String? = "0123456789abcdef0123456789abcdef"): ByteArray =
         svmBuildTransfer(
@@ -56,24 +56,24 @@ class SolanaFlowTest {
         val wire = transfer()
         val transaction = Base64.getEncoder().encodeToString(wire)
         val v2 = svmPaymentHeader(paymentRequired, 1u, wire)
-        assertEquals("PAYMENT-SIGNATURE", v2.name)
+        assertEquals("PAYMENT-SIGNATURE", v2.headerName)
         // x402 v2 `PAYMENT-SIGNATURE`: resource, the chosen entry as accepted, the scheme payload.
         assertEquals(
             """{"x402Version":2,"resource":$resource,"accepted":$offer,"payload":{"transaction":"$transaction"}}""",
-            String(Base64.getDecoder().decode(v2.value)),
+            String(Base64.getDecoder().decode(v2.headerValue)),
         )
-        assertInstanceOf(VerifiedPayment.Svm::class.java, verifyPayment(offer, v2.value, 0uL, VerifyOptions()))
+        assertInstanceOf(VerifiedPayment.Svm::class.java, x402Verify(offer, v2.headerValue, 0uL, VerifyOptions()))
 
         val offerV1 =
             """{"scheme":"exact","network":"solana-devnet","maxAmountRequired":"10000","resource":"https://api.example.com/premium","description":"","mimeType":"application/json","payTo":"$payTo","maxTimeoutSeconds":60,"asset":"$usdcDevnet","extra":{"feePayer":"$feePayer"}}"""
         val v1 = svmPaymentHeader("""{"x402Version":1,"accepts":[$offerV1]}""", 0u, wire)
-        assertEquals("X-PAYMENT", v1.name)
+        assertEquals("X-PAYMENT", v1.headerName)
         assertEquals(
             """{"x402Version":1,"scheme":"exact","network":"solana-devnet","payload":{"transaction":"$transaction"}}""",
-            String(Base64.getDecoder().decode(v1.value)),
+            String(Base64.getDecoder().decode(v1.headerValue)),
         )
-        val verified = verifyPayment(offerV1, v1.value, 0uL, VerifyOptions())
-        assertEquals(svmPayerAddress(payerSeed), verified.payer)
+        val verified = x402Verify(offerV1, v1.headerValue, 0uL, VerifyOptions())
+        assertEquals(svmPublicKey(payerSeed), verified.payer)
     }
 
     @Test
@@ -92,9 +92,9 @@ class SolanaFlowTest {
     @Test
     fun `a built transfer verifies against the facilitator's fee payers`() {
         val header = pay()
-        val verified = verifyPayment(offer, header, 0uL, VerifyOptions(feePayers = listOf(otherFeePayer, feePayer)))
+        val verified = x402Verify(offer, header, 0uL, VerifyOptions(feePayers = listOf(otherFeePayer, feePayer)))
         val svm = assertInstanceOf(VerifiedPayment.Svm::class.java, verified).payment
-        assertEquals(svmPayerAddress(payerSeed), svm.payer)
+        assertEquals(svmPublicKey(payerSeed), svm.payer)
         assertEquals(svm.payer, verified.payer)
         assertEquals("10000", verified.amount)
         assertEquals(feePayer, svm.feePayer)
@@ -108,7 +108,7 @@ class SolanaFlowTest {
             svm.stillToCheck,
         )
         // Without a list the facilitator manages exactly extra.feePayer; no memo is fine too.
-        assertInstanceOf(VerifiedPayment.Svm::class.java, verifyPayment(offer, pay(memo = null), 0uL, VerifyOptions()))
+        assertInstanceOf(VerifiedPayment.Svm::class.java, x402Verify(offer, pay(memo = null), 0uL, VerifyOptions()))
     }
 
     @Test
@@ -127,22 +127,22 @@ class SolanaFlowTest {
 
     @Test
     fun `refusals carry the facilitator's code`() {
-        val notOurs = assertThrows<Pay402Exception.X402> { verifyPayment(offer, pay(), 0uL, VerifyOptions(feePayers = listOf(otherFeePayer))) }
+        val notOurs = assertThrows<Pay402Exception.X402> { x402Verify(offer, pay(), 0uL, VerifyOptions(feePayers = listOf(otherFeePayer))) }
         assertEquals("invalid_exact_svm_fee_payer_not_managed_by_facilitator", notOurs.code)
 
-        val short = assertThrows<Pay402Exception.X402> { verifyPayment(offer, pay(amount = "9999"), 0uL, VerifyOptions()) }
+        val short = assertThrows<Pay402Exception.X402> { x402Verify(offer, pay(amount = "9999"), 0uL, VerifyOptions()) }
         assertEquals("invalid_exact_svm_payload_amount_mismatch", short.code)
 
-        val pricey = assertThrows<Pay402Exception.X402> { verifyPayment(offer, pay(), 0uL, VerifyOptions(maxComputeUnitLimit = 10_000u)) }
+        val pricey = assertThrows<Pay402Exception.X402> { x402Verify(offer, pay(), 0uL, VerifyOptions(maxComputeUnitLimit = 10_000u)) }
         assertEquals("invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction_too_high", pricey.code)
 
         val self = assertThrows<Pay402Exception.Svm> {
-            svmBuildTransfer(payerSeed, svmPayerAddress(payerSeed), usdcDevnet, payTo, splToken, "10000", 6u, blockhash)
+            svmBuildTransfer(payerSeed, svmPublicKey(payerSeed), usdcDevnet, payTo, splToken, "10000", 6u, blockhash)
         }
         assertEquals("payer_is_fee_payer", self.code)
         assertTrue(self.reason.isNotEmpty())
 
-        val badKey = assertThrows<Pay402Exception.InvalidArgument> { verifyPayment(offer, pay(), 0uL, VerifyOptions(feePayers = listOf("0OIl"))) }
+        val badKey = assertThrows<Pay402Exception.InvalidArgument> { x402Verify(offer, pay(), 0uL, VerifyOptions(feePayers = listOf("0OIl"))) }
         assertEquals("pubkey_invalid_character", badKey.code)
         val badHash = assertThrows<Pay402Exception.InvalidArgument> {
             svmBuildTransfer(payerSeed, feePayer, usdcDevnet, payTo, splToken, "10000", 6u, ByteArray(31))

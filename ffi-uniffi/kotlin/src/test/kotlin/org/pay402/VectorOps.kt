@@ -109,7 +109,7 @@ object VectorOps {
 
     private fun x402Roundtrip(input: JsonObject): JsonObject {
         val decoded = x402DecodeHeader(kind(input), input.str("header"))
-        return buildJsonObject { put("header", jsonToHeader(decoded.json)) }
+        return buildJsonObject { put("header", x402EncodeHeader(decoded.json)) }
     }
 
     private fun x402Decode(input: JsonObject): JsonObject {
@@ -151,7 +151,7 @@ object VectorOps {
             maxInstructions = if (policy?.containsKey("max_instructions") == true)
                 policy.u32("max_instructions") else defaults.maxInstructions,
         )
-        return when (val verified = verifyPayment(input.obj("requirements").toString(), input.str("payment"), input.u64("now"), options)) {
+        return when (val verified = x402Verify(input.obj("requirements").toString(), input.str("payment"), input.u64("now"), options)) {
             is VerifiedPayment.Evm -> buildJsonObject {
                 put("payer", verified.payment.payer)
                 put("nonce", verified.payment.nonce.to0x())
@@ -201,12 +201,12 @@ object VectorOps {
             throw BadInput("transaction")
         }
         val header = svmPaymentHeader(required(input), acceptIndex(input), transaction)
-        return buildJsonObject { put("payment", header.value) }
+        return buildJsonObject { put("payment", header.headerValue) }
     }
 
     private fun x402Sign(input: JsonObject): JsonObject {
-        val header = signPayment(required(input), acceptIndex(input), input.hex("private_key_hex"), input.u64("now"), input.hex("nonce"))
-        return buildJsonObject { put("payment", header.value) }
+        val header = x402Sign(required(input), acceptIndex(input), input.hex("private_key_hex"), input.u64("now"), input.hex("nonce"))
+        return buildJsonObject { put("payment", header.headerValue) }
     }
 
     private fun x402Select(input: JsonObject): JsonObject {
@@ -216,7 +216,7 @@ object VectorOps {
             maxAmount = input.str("max_amount"),
             allowPermit2 = (input["allow_permit2"] as? JsonPrimitive)?.booleanOrNull ?: false,
         )
-        val chosen = selectPayment(required(input), policy)
+        val chosen = x402Select(required(input), policy)
         return buildJsonObject {
             put("index", chosen.index.toLong())
             put("method", if (chosen.method == AssetTransferMethod.EIP3009) "eip3009" else "permit2")
@@ -239,7 +239,7 @@ object VectorOps {
         return draft(input).use { d ->
             val header = d.withWalletSignature(signature)
             buildJsonObject {
-                put("payment", header.value)
+                put("payment", header.headerValue)
                 put("signature", header.signature.to0x())
             }
         }
@@ -262,14 +262,14 @@ object VectorOps {
         put("digest", h.digest.to0x())
     }
 
-    private fun eip3009Digest(input: JsonObject): JsonObject = hashes(eip3009Hashes(domain(input), message(input)))
+    private fun eip3009Digest(input: JsonObject): JsonObject = hashes(eip3009Digest(domain(input), message(input)))
 
     private fun eip3009SignOp(input: JsonObject): JsonObject {
         val key = input.hex("private_key_hex")
         val signature = eip3009Sign(key, domain(input), message(input))
         return buildJsonObject {
             put("signature", signature.to0x())
-            put("address", privateKeyAddress(key))
+            put("address", privateKeyToAddress(key))
         }
     }
 
@@ -292,7 +292,7 @@ object VectorOps {
             validAfter = witness.str("validAfter"),
             facilitator = witness.optStr("facilitator"),
         )
-        return hashes(permit2Hashes(input.u64("chainId"), transfer))
+        return hashes(permit2Digest(input.u64("chainId"), transfer))
     }
 
     // ------------------------------------------------------------------ macaroons
@@ -388,12 +388,6 @@ object VectorOps {
     }
 
     // ------------------------------------------------------------------ offers
-    private fun offerType(t: OfferType): String = when (t) {
-        OfferType.ONE_TIME -> "one-time"
-        OfferType.TOP_UP -> "top-up"
-        OfferType.SUBSCRIPTION -> "subscription"
-    }
-
     private fun offersDecodeOp(input: JsonObject): JsonObject {
         val body = offersDecode(input.str("body"))
         // The canonical re-encoding must decode to the same value (as the Rust runner checks).
@@ -408,9 +402,9 @@ object VectorOps {
                     put("id", o.id)
                     put("title", o.title)
                     put("description", o.description)
-                    put("amount", o.amount)
+                    put("amount", JsonPrimitive(o.amount.toBigInteger()))
                     put("currency", o.currency)
-                    put("type", offerType(o.offerType))
+                    put("type", o.offerType)
                     o.balance?.let { put("balance", JsonPrimitive(it.toString().toBigInteger())) }
                     o.duration?.let { put("duration", it) }
                     putJsonArray("payment_methods") { o.paymentMethods.forEach { add(JsonPrimitive(it)) } }
