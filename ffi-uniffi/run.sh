@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8 check: builds the uniffi library, regenerates the Kotlin and Swift bindings from that
+# Builds the uniffi library, regenerates the Kotlin and Swift bindings from that
 # very .so with the generator crate, runs the Kotlin tests under Maven (every shared vector file
 # plus the client flow), checks the Swift artifacts, and builds the mobile-size library and
 # reports its size (also into tests/bench/REPORT.md). Exits non-zero when any part fails.
@@ -7,14 +7,14 @@
 #   ffi-uniffi/run.sh                 # everything
 #   SKIP_SIZE=1 ffi-uniffi/run.sh     # no release-smaller build (dev loop)
 #
-# Needs: cargo, a JDK (>= 17) and Maven (apt: default-jdk-headless maven). Maven downloads
+# Needs rustup; installs a JDK (>= 17), Maven and binutils with apt when missing (tests/tools.sh). Maven downloads
 # from Maven Central into ~/.m2 (cached between runs). Swift cannot be compiled on Linux:
 # build and test it on macOS with ffi-uniffi/swift/build-xcframework.sh + `swift test`.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 cd "$ROOT"
-export PATH="$HOME/.cargo/bin:$PATH"
+. "$ROOT/tests/tools.sh"
 
 LIB_NAME=libpay402_uniffi.so
 LIB_DIR="$ROOT/target/debug"          # unwind profile: a Rust panic becomes InternalException
@@ -27,14 +27,11 @@ section() { echo; echo "---- uniffi: $*"; }
 fail() { echo "FAIL uniffi: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ prerequisites
-if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
-  section "installing a JDK and Maven (apt)"
-  if command -v apt-get >/dev/null; then
-    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq default-jdk-headless maven >/dev/null
-  fi
-  command -v mvn >/dev/null || fail "Maven is required (apt-get install maven)"
-fi
+need_apt java default-jdk-headless || fail "a JDK is required (apt-get install default-jdk-headless)"
+need_apt javac default-jdk-headless || fail "a JDK is required (apt-get install default-jdk-headless)"
+need_apt mvn maven || fail "Maven is required (apt-get install maven)"
+need_apt nm binutils || fail "nm and strip are required (apt-get install binutils)"
+need_apt strip binutils || fail "nm and strip are required (apt-get install binutils)"
 
 # ------------------------------------------------------------------ build + generate
 section "cargo build -p pay402-uniffi (dev, unwind) and the generator crate"

@@ -16,7 +16,8 @@ ROUNDS=${ROUNDS:-3}
 SAMPLES=${SAMPLES:-31}
 SAMPLE_MS=${SAMPLE_MS:-20}
 WARMUP_MS=${WARMUP_MS:-1000}
-export PATH="$HOME/.cargo/bin:$PATH"
+. "$root/tests/tools.sh"
+need_node
 
 sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
 peers="$root/tests/peers"

@@ -23,6 +23,7 @@ WHEELS="$CACHE/wheels"
 PIP_FLAGS=(--disable-pip-version-check --no-input -q)
 mkdir -p "$CACHE"
 cd "$ROOT"
+. "$ROOT/tests/tools.sh"
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -72,7 +73,7 @@ if [ ! -x "$CACHE/venv/bin/maturin" ]; then
 fi
 log "maturin build --release (one abi3 wheel)"
 rm -rf "$WHEELS"
-# No --zig/manylinux2014 here: the wheel is for this machine's tests (see toolchain.md §7.2).
+# No --zig/manylinux2014 here: the wheel is for this machine's tests (tests/TOOLCHAIN.md).
 if ! "$CACHE/venv/bin/maturin" build --release -m ffi-python/Cargo.toml --out "$WHEELS"; then
     echo "maturin build failed" >&2
     exit 1
@@ -85,15 +86,7 @@ fi
 log "wheel: $(basename "$WHEEL")"
 
 # --- redis-server for the replay-store tests -------------------------------------------------
-if ! command -v redis-server >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "apt-get install redis-server"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null 2>&1 \
-            || echo "warning: could not install redis-server; the Redis tests will skip" >&2
-    else
-        echo "warning: redis-server not found; the Redis tests will skip" >&2
-    fi
-fi
+need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2
 WEB_VERSIONS="${PAY402_WEB_VERSIONS:-3.9 3.11}"
 WEB_REQS="$ROOT/tests/python/requirements-web.txt"
 

@@ -6,14 +6,14 @@
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
 # `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status
-# reflects only the functional steps. Installs what it needs on a fresh machine (wasm-bindgen-cli 0.2.130, the
-# wasm32 target, npm tooling, chromium).
+# reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
+# wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node and chromium from apt).
 #   tests/wasm/run.sh            # everything
 #   SKIP_BROWSER=1 tests/wasm/run.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$ROOT/tests/wasm"
-export PATH="$HOME/.cargo/bin:$PATH"
+. "$ROOT/tests/tools.sh"
 GZIP_LIMIT=${GZIP_LIMIT:-61440}
 FAILED=()
 step() {
@@ -23,12 +23,7 @@ step() {
 }
 
 install_tools() {
-  if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0.2.130'; then
-    # no --locked: the registry proxy lags crates.io (toolchain.md trap 9)
-    cargo install wasm-bindgen-cli --version 0.2.130 || return 1
-  fi
-  rustup target add wasm32-unknown-unknown >/dev/null &&
-    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+  need_npm_build
 }
 step "install wasm-bindgen-cli 0.2.130, wasm32 target, npm tooling" install_tools || true
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
@@ -84,9 +79,7 @@ step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong c
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
 
 browser() {
-  if ! command -v chromium >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || return 1
-  fi
+  need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
   cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/"
   cp "$ROOT"/tests/vectors/*.json "$PROJECT/vectors/"

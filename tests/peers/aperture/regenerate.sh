@@ -11,6 +11,8 @@
 # python3 and cargo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../tools.sh" # need_* installers
+need_apt go golang-go
 root="$(cd "$here/../../.." && pwd)"
 vectors="$root/tests/vectors"
 cd "$here"

@@ -5,6 +5,8 @@
 # peers locally (tests/peers/bolt11/node_modules) and skips the install when it matches the lock.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../tools.sh" # need_* installers
+need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
 

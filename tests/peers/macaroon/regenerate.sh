@@ -6,6 +6,8 @@
 # installs when they already match the lock files.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../tools.sh" # need_* installers
+need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
 

@@ -4,6 +4,8 @@
 # the committed file. Exits non-zero naming any file that differs or is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../tools.sh" # need_* installers
+need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
 want="$(sha256sum package.json package-lock.json | sha256sum | cut -c1-64)"

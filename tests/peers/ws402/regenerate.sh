@@ -4,6 +4,8 @@
 # is missing. Same contract as tests/peers/regenerate.sh; needs only python3 (standard library).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../../tools.sh" # need_* installers
+need_apt python3 python3
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
 
