@@ -8,6 +8,7 @@
 #   tests/run.sh                 # everything
 #   FUZZ_SECONDS=60 tests/run.sh # longer fuzz smoke per target (default 10 s)
 #   SKIP_PEERS=1 tests/run.sh    # do not reinstall peers and regenerate their vectors (offline dev loop)
+#   ONLY="install vectors" tests/run.sh  # only the steps with these ids (the words after `step`)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,10 +23,12 @@ declare -a SUMMARY=()
 PASSED=0
 FAILED=0
 
-# step NAME COMMAND...: runs one check, records PASS/FAIL and its duration.
+# step ID NAME COMMAND...: runs one check, records PASS/FAIL and its duration (all steps, or those
+# whose ID is in $ONLY).
 step() {
-  local name=$1
-  shift
+  local id=$1 name=$2
+  shift 2
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $id "* ]]; then return 0; fi
   local start=$SECONDS
   echo
   echo "================ $name"
@@ -163,30 +166,31 @@ doc_tests() {
   RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q
 }
 
-step "install rust components, targets and cargo-fuzz" install_rust_parts
-step "cargo fmt --check" fmt_check
-step "cargo clippy -D warnings" clippy_check
-step "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
-step "rustdoc -D warnings" doc_tests
-step "conformance runner over tests/vectors" vector_runner
-step "peers regenerate the vectors identically (viem, eth-account, @x402, js-macaroon, pymacaroons, aperture, bolt11, ws402)" peer_vectors
-step "demo: 402 round trips over localhost HTTP" demo
+step install "install rust components, targets and cargo-fuzz" install_rust_parts
+step fmt "cargo fmt --check" fmt_check
+step clippy "cargo clippy -D warnings" clippy_check
+step test "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
+step doc "rustdoc -D warnings" doc_tests
+step vectors "conformance runner over tests/vectors" vector_runner
+step peers "peers regenerate the vectors identically (viem, eth-account, @x402, js-macaroon, pymacaroons, aperture, bolt11, ws402)" peer_vectors
+step demo "demo: 402 round trips over localhost HTTP" demo
 if [ -f tests/no_std.sh ]; then
-  step "core builds per feature for thumbv7em-none-eabihf and wasm32 without alloc/std (tests/no_std.sh)" bash tests/no_std.sh
+  step no_std "core builds per feature for thumbv7em-none-eabihf and wasm32 without alloc/std (tests/no_std.sh)" bash tests/no_std.sh
 else
-  step "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
-  step "core builds for wasm32-unknown-unknown" wasm_build
+  step bare_metal "core builds for thumbv7em-none-eabihf without alloc/std" bare_metal_build
+  step wasm_build "core builds for wasm32-unknown-unknown" wasm_build
 fi
-step "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
-step "python wheel (abi3): every vector on each CPython, stubtest, source install" python_package
-step "npm package (wasm): require/import/web, every vector in Node and Chromium, @x402 interop, size report" bash tests/wasm/run.sh
-step "chain: x402 settlement on a local Hardhat node (reference facilitator, direct transferWithAuthorization, reverts)" chain_settlement
-step "uniffi: Kotlin (mvn test, every vector) and generated Swift checked" bash ffi-uniffi/run.sh
-step "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
-step "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
+step canary "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
+step python "python wheel (abi3): every vector on each CPython, stubtest, source install" python_package
+step npm "npm package (wasm): require/import/web, every vector in Node and Chromium, @x402 interop, size report" bash tests/wasm/run.sh
+step chain "chain: x402 settlement on a local Hardhat node (reference facilitator, direct transferWithAuthorization, reverts)" chain_settlement
+step uniffi "uniffi: Kotlin (mvn test, every vector) and generated Swift checked" bash ffi-uniffi/run.sh
+step bench "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402
+step fuzz "fuzz smoke (${FUZZ_SECONDS}s per target)" fuzz_smoke
 
 echo
 echo "================ summary"
 printf '%s\n' "${SUMMARY[@]}"
 echo "steps: $PASSED passed, $FAILED failed"
+[ $((PASSED + FAILED)) -gt 0 ] || { echo "no step matched ONLY=\"${ONLY:-}\""; exit 1; }
 [ "$FAILED" -eq 0 ]
