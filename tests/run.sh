@@ -74,7 +74,7 @@ unit_tests() {
 }
 
 vector_runner() {
-  cargo run -q --release -p pay402-vectors -- tests/vectors/*.json
+  cargo run -q --release -p pay402-vectors -- tests/conformance/vectors/*.json
 }
 
 peer_vectors() {
@@ -86,9 +86,9 @@ peer_vectors() {
   need_node
   need_apt go golang-go # the aperture peer
   local status=0 script
-  bash tests/peers/regenerate.sh || status=1
+  bash tests/conformance/peers/regenerate.sh || status=1
   # Each protocol's peers live in a directory of their own with the same contract.
-  for script in tests/peers/*/regenerate.sh; do
+  for script in tests/conformance/peers/*/regenerate.sh; do
     echo "--- $script"
     bash "$script" || status=1
   done
@@ -150,7 +150,7 @@ fuzz_smoke() {
 }
 
 python_package() {
-  bash tests/python/run.sh
+  bash ffi-python/tests/run.sh
 }
 
 chain_settlement() {
@@ -171,7 +171,7 @@ step fmt "cargo fmt --check" fmt_check
 step clippy "cargo clippy -D warnings" clippy_check
 step test "cargo test (unit, integration, doctests, bad-input catalogue)" unit_tests
 step doc "rustdoc -D warnings" doc_tests
-step vectors "conformance runner over tests/vectors" vector_runner
+step vectors "conformance runner over tests/conformance/vectors" vector_runner
 step peers "peers regenerate the vectors identically (viem, eth-account, @x402, js-macaroon, pymacaroons, aperture, bolt11, ws402)" peer_vectors
 step demo "demo: 402 round trips over localhost HTTP" demo
 if [ -f tests/no_std.sh ]; then
@@ -182,7 +182,7 @@ else
 fi
 step canary "no-allocator canary links for thumbv7em-none-eabihf" no_alloc_canary
 step python "python wheel (abi3): every vector on each CPython, stubtest, source install" python_package
-step npm "npm package (wasm): require/import/web, every vector in Node and Chromium, @x402 interop, size report" bash tests/wasm/run.sh
+step npm "npm package (wasm): require/import/web, every vector in Node and Chromium, @x402 interop, size report" bash ffi-wasm/tests/run.sh
 step chain "chain: x402 settlement on a local Hardhat node (reference facilitator, direct transferWithAuthorization, reverts)" chain_settlement
 step uniffi "uniffi: Kotlin (mvn test, every vector) and generated Swift checked" bash ffi-uniffi/run.sh
 step bench "benches compile (timing is measured by tests/bench/run.sh, never here)" cargo bench --no-run -p pay402

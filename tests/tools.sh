@@ -118,7 +118,7 @@ need_npm_ci() {
 # The npm package's build tooling: wasm-opt (npm binaryen, never Debian's), tsc, and the peers
 # of its interop and speed tests, pinned by ffi-wasm/tests/package-lock.json.
 need_wasm_opt() {
-  need_npm_ci "$PAY402_ROOT/tests/wasm"
+  need_npm_ci "$PAY402_ROOT/ffi-wasm/tests"
 }
 
 # Everything ffi-wasm/build.sh needs.

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Builds ONE abi3 wheel of the pay402 Python package and tests it on every CPython ≥ 3.9 found
-# (pyenv versions and python3.X on PATH): pytest over tests/python (every shared vector, the API
+# (pyenv versions and python3.X on PATH): pytest over ffi-python/tests (every shared vector, the API
 # tests, the README examples) and `mypy.stubtest pay402._native`. Also proves that a source
 # install (`pip install ./ffi-python`) works in a fresh venv. Ends with a per-version summary;
 # exits non-zero on any failure.
 #
-#   tests/python/run.sh                 # all versions found
-#   PAY402_PY_VERSIONS="3.9 3.11" tests/python/run.sh
-#   PAY402_SKIP_SOURCE_BUILD=1 tests/python/run.sh
-#   PAY402_WEB_VERSIONS="3.11" tests/python/run.sh   # where the web/Redis/peer tests run (default 3.9 3.11)
+#   ffi-python/tests/run.sh                 # all versions found
+#   PAY402_PY_VERSIONS="3.9 3.11" ffi-python/tests/run.sh
+#   PAY402_SKIP_SOURCE_BUILD=1 ffi-python/tests/run.sh
+#   PAY402_WEB_VERSIONS="3.11" ffi-python/tests/run.sh   # where the web/Redis/peer tests run (default 3.9 3.11)
 #
-# The web, Redis and peer tests need tests/python/requirements-web.txt (installed into the venvs
+# The web, Redis and peer tests need ffi-python/tests/requirements-web.txt (installed into the venvs
 # of PAY402_WEB_VERSIONS) and redis-server (installed with apt-get when missing and possible);
 # on the other versions those tests skip with an explicit reason and the vector/API suite runs.
 #
@@ -88,7 +88,7 @@ log "wheel: $(basename "$WHEEL")"
 # --- redis-server for the replay-store tests -------------------------------------------------
 need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2
 WEB_VERSIONS="${PAY402_WEB_VERSIONS:-3.9 3.11}"
-WEB_REQS="$ROOT/tests/python/requirements-web.txt"
+WEB_REQS="$ROOT/ffi-python/tests/requirements-web.txt"
 
 # --- per-version tests --------------------------------------------------------------------
 declare -A RESULT=()
@@ -96,7 +96,7 @@ FAILED=0
 
 run_suite() { # $1 label, $2 venv python
     local label="$1" py="$2" out pytest_line stub_ok=FAIL rc=0
-    out="$(cd "$ROOT" && "$py" -m pytest tests/python -q -p no:cacheprovider 2>&1)" || rc=1
+    out="$(cd "$ROOT" && "$py" -m pytest ffi-python/tests -q -p no:cacheprovider 2>&1)" || rc=1
     pytest_line="$(printf '%s\n' "$out" | tail -n1)"
     if [ "$rc" -ne 0 ]; then
         printf '%s\n' "$out" | grep -E '^(FAILED|ERROR)|Error' | head -n 30

@@ -10,8 +10,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
-flask = pytest.importorskip("flask", reason="flask not installed (tests/python/requirements-web.txt)")
+pytest.importorskip("httpx", reason="httpx not installed (ffi-python/tests/requirements-web.txt)")
+flask = pytest.importorskip("flask", reason="flask not installed (ffi-python/tests/requirements-web.txt)")
 
 from starlette.testclient import TestClient  # noqa: E402
 

@@ -19,7 +19,7 @@ X402_REASON = "the PyPI x402 package (2.25.0) requires Python >= 3.10; its cross
 def _x402() -> None:
     if sys.version_info < (3, 10):
         pytest.skip(X402_REASON)
-    pytest.importorskip("x402", reason="x402[evm] not installed (tests/python/requirements-web.txt)")
+    pytest.importorskip("x402", reason="x402[evm] not installed (ffi-python/tests/requirements-web.txt)")
 
 
 # --- x402 -------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
 
 # --- pymacaroons ------------------------------------------------------------------------------
 
-pymacaroons = pytest.importorskip("pymacaroons", reason="pymacaroons not installed (tests/python/requirements-web.txt)")
+pymacaroons = pytest.importorskip("pymacaroons", reason="pymacaroons not installed (ffi-python/tests/requirements-web.txt)")
 
 PREIMAGE = bytes([0x33] * 32)
 NOW = 1_750_000_000

@@ -1,7 +1,7 @@
 """Runs every ```python block of ffi-python/README.md, in order.
 
 Blocks that use the web stack (fastapi, httpx, …) run in one shared namespace, so the client
-example pays the FastAPI example; they need tests/python/requirements-web.txt and settle through a
+example pays the FastAPI example; they need ffi-python/tests/requirements-web.txt and settle through a
 fake facilitator on a loopback socket (FACILITATOR_URL). The other blocks run on every version.
 """
 
@@ -40,7 +40,7 @@ def test_readme_examples_run() -> None:
 
 def test_readme_web_examples_run(monkeypatch: Any) -> None:
     for m in ("fastapi", "httpx", "redis", "flask"):
-        pytest.importorskip(m, reason=f"{m} not installed (tests/python/requirements-web.txt)")
+        pytest.importorskip(m, reason=f"{m} not installed (ffi-python/tests/requirements-web.txt)")
     from test_facilitator import fake_facilitator
     from web_support import wsgi_server
 

@@ -62,7 +62,7 @@ def test_ttl_lasts_until_valid_before_plus_slack() -> None:
 
 # --- Redis ------------------------------------------------------------------------------------
 
-redis = pytest.importorskip("redis", reason="redis (Python client) not installed (tests/python/requirements-web.txt)")
+redis = pytest.importorskip("redis", reason="redis (Python client) not installed (ffi-python/tests/requirements-web.txt)")
 from web_support import KEY, admit_in_process, redis_server, x402_paywall  # noqa: E402
 
 

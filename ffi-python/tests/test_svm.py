@@ -1,6 +1,6 @@
 """Solana (x402 `exact` on SVM) through the Python API: typed errors on garbage, the peer
 vectors' reference-client transaction rebuilt and verified end to end, addresses. Expected
-values come from tests/vectors/x402-verify-svm.peers.json (built with @solana/kit) or from the
+values come from tests/conformance/vectors/x402-verify-svm.peers.json (built with @solana/kit) or from the
 core's documented examples, never from printing the code under test."""
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def _svm_payer(per_request: int = 1_000_000, **kw: Any) -> Any:
 
 
 def test_svm_payer_answers_a_solana_402_through_httpx() -> None:
-    httpx = pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
+    httpx = pytest.importorskip("httpx", reason="httpx not installed (ffi-python/tests/requirements-web.txt)")
     from pay402.client import PaymentAuth
 
     memo_offer = dict(REQ, extra=dict(REQ["extra"], memo="order-42"))
@@ -319,7 +319,7 @@ def test_svm_payer_answers_a_solana_402_through_httpx() -> None:
 
 
 def test_svm_payer_refuses_what_it_cannot_pay() -> None:
-    pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
+    pytest.importorskip("httpx", reason="httpx not installed (ffi-python/tests/requirements-web.txt)")
     from pay402.errors import BudgetExceeded, ConfigurationError, PaymentError
 
     payer = _svm_payer(per_request=9_999)

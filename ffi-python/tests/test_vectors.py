@@ -1,4 +1,4 @@
-"""Every case of every shared vector file (tests/vectors/*.json) through the Python API."""
+"""Every case of every shared vector file (tests/conformance/vectors/*.json) through the Python API."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("httpx", reason="httpx not installed (tests/python/requirements-web.txt)")
-fastapi = pytest.importorskip("fastapi", reason="fastapi not installed (tests/python/requirements-web.txt)")
-flask = pytest.importorskip("flask", reason="flask not installed (tests/python/requirements-web.txt)")
-requests = pytest.importorskip("requests", reason="requests not installed (tests/python/requirements-web.txt)")
+pytest.importorskip("httpx", reason="httpx not installed (ffi-python/tests/requirements-web.txt)")
+fastapi = pytest.importorskip("fastapi", reason="fastapi not installed (ffi-python/tests/requirements-web.txt)")
+flask = pytest.importorskip("flask", reason="flask not installed (ffi-python/tests/requirements-web.txt)")
+requests = pytest.importorskip("requests", reason="requests not installed (ffi-python/tests/requirements-web.txt)")
 
 import httpx  # noqa: E402
 from fastapi import FastAPI, HTTPException  # noqa: E402
@@ -314,7 +314,7 @@ def test_flask_with_requests_over_a_real_socket() -> None:
 
 
 def test_django_through_wsgi_with_httpx_and_requests() -> None:
-    pytest.importorskip("django", reason="django not installed (tests/python/requirements-web.txt)")
+    pytest.importorskip("django", reason="django not installed (ffi-python/tests/requirements-web.txt)")
     import django_app
 
     settlement = CountingSettlement()

@@ -1,7 +1,7 @@
-"""Runs the shared JSON vectors (tests/vectors/*.json, format: shared VECTORS.md) through the
+"""Runs the shared JSON vectors (tests/conformance/vectors/*.json, format: shared VECTORS.md) through the
 Python API of pay402.
 
-Each op maps to Python calls exactly as the Rust conformance runner (tests/src/ops/*.rs) maps it
+Each op maps to Python calls exactly as the Rust conformance runner (tests/conformance/runner/src/ops/*.rs) maps it
 to the core; the result fields and error codes must be the same. An unknown op fails; nothing
 is skipped.
 """
@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import pay402
 
-VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "vectors"
 
 Outcome = Tuple[bool, Any]  # (True, result dict) or (False, error code)
 

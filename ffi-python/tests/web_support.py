@@ -14,7 +14,7 @@ import pytest
 
 import pay402
 
-WEB_REASON = "web test requirements (tests/python/requirements-web.txt) are not installed in this venv; run.sh installs them on CPython 3.9 and 3.11"
+WEB_REASON = "web test requirements (ffi-python/tests/requirements-web.txt) are not installed in this venv; run.sh installs them on CPython 3.9 and 3.11"
 
 KEY = bytes([0x11] * 32)
 PAYER = pay402.private_key_to_address(KEY)
@@ -126,7 +126,7 @@ def redis_server() -> Iterator[int]:
 
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (tests/python/run.sh installs it with apt-get)")
+        pytest.skip("redis-server is not installed (ffi-python/tests/run.sh installs it with apt-get)")
     port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],

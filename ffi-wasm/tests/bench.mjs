@@ -59,7 +59,7 @@ const rows = modules.map(([entry, what, file, [raw, gz]]) =>
 const section = `<!-- wasm:begin -->
 ## npm package \`pay402\` (wasm): size and verify speed
 
-Measured by \`tests/wasm/run.sh\` (\`tests/wasm/bench.mjs\`) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
+Measured by \`ffi-wasm/tests/run.sh\` (\`ffi-wasm/tests/bench.mjs\`) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
 both modules built by \`ffi-wasm/build.sh\` with profile \`wasm\` (opt-level z, LTO, panic abort; the secp256k1, Keccak
 and base64 crates at opt-level 3), \`--cfg cpubits="32"\`, wasm-bindgen 0.2.130, wasm-opt 132 \`-Oz\`.
 

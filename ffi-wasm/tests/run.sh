@@ -8,11 +8,11 @@
 # reported (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
 # wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node and chromium from apt).
-#   tests/wasm/run.sh            # everything
-#   SKIP_BROWSER=1 tests/wasm/run.sh
+#   ffi-wasm/tests/run.sh            # everything
+#   SKIP_BROWSER=1 ffi-wasm/tests/run.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HERE="$ROOT/tests/wasm"
+HERE="$ROOT/ffi-wasm/tests"
 . "$ROOT/tests/tools.sh"
 GZIP_LIMIT=${GZIP_LIMIT:-61440}
 FAILED=()
@@ -41,7 +41,7 @@ pack_install() {
   tarball=$(ls "$ROOT"/target/npm/pay402-*.tgz) || return 1
   ls -l "$tarball"
   cd "$PROJECT" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$tarball" || return 1
-  # the peers (interop, speed) come from tests/wasm's lock file, linked rather than installed twice
+  # the peers (interop, speed) come from ffi-wasm/tests's lock file, linked rather than installed twice
   for dep in "$HERE"/node_modules/* "$HERE"/node_modules/@*; do
     [ -e "$PROJECT/node_modules/$(basename "$dep")" ] || ln -s "$dep" "$PROJECT/node_modules/$(basename "$dep")"
   done
@@ -52,13 +52,13 @@ step "npm pack, install the tarball into a fresh project" pack_install
 
 step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
 step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
-step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/vectors/*.json"
+step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json"
 step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
 step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -c "cd '$PROJECT' && node node-verify.mjs"
 # The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).
 VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover
 step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
-  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/vectors/*.json"
+  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json"
 
 # The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
 # one wrong call must fail with exactly that error, so the check is known to be able to fail.
@@ -82,8 +82,8 @@ browser() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
   cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/"
-  cp "$ROOT"/tests/vectors/*.json "$PROJECT/vectors/"
-  (cd "$ROOT/tests/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json"
+  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/"
+  (cd "$ROOT/tests/conformance/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json"
   local port=$((20000 + RANDOM % 20000))
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
   local server=$!
@@ -125,4 +125,4 @@ fi
 
 echo
 printf '%s\n' "${SIZE_LINES[@]}"
-if [ ${#FAILED[@]} -eq 0 ]; then echo "tests/wasm: all functional steps passed"; else printf 'tests/wasm: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
+if [ ${#FAILED[@]} -eq 0 ]; then echo "ffi-wasm/tests: all functional steps passed"; else printf 'ffi-wasm/tests: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi

@@ -1,5 +1,5 @@
 // Runs every case of the shared vector files (shared/VECTORS.md) through the JS API of the
-// installed npm package `pay402`, as the Rust runner (tests/src) does through the core.
+// installed npm package `pay402`, as the Rust runner (tests/conformance/runner/src) does through the core.
 //
 //   node vectors.mjs <package specifier or path> FILE...
 //   node vectors.mjs --ops=OP,OP... --skip-solana <specifier> FILE...   (a narrower build)
@@ -70,7 +70,7 @@ function verifyOptions(input) {
   if (p.valid_before_slack !== undefined) o.validBeforeSlack = p.valid_before_slack;
   if (input.settle_amount !== undefined) o.settleAmount = big(input.settle_amount);
   if (input.facilitator !== undefined) o.facilitator = input.facilitator;
-  // Solana (tests/vectors/README.md "Solana ops")
+  // Solana (tests/conformance/vectors/README.md "Solana ops")
   if (input.fee_payers !== undefined) {
     if (!Array.isArray(input.fee_payers)) bad("fee_payers");
     o.feePayers = input.fee_payers;
@@ -250,7 +250,7 @@ export function ops(p) {
   };
 }
 
-// ---------------------------------------------------------------- comparison (tests/src/compare.rs)
+// ---------------------------------------------------------------- comparison (tests/conformance/runner/src/compare.rs)
 const isAddress = (s) => typeof s === "string" && /^0x[0-9a-fA-F]{40}$/.test(s);
 function matches(want, have) {
   if (isAddress(want) && isAddress(have)) return want.toLowerCase() === have.toLowerCase();

@@ -7,7 +7,7 @@
 #
 # A report, not a test: it never fails because of a number, only when a peer or the build
 # breaks or a peer's result is wrong (every script checks its answer before timing).
-# Needs cargo, node/npm and python3. Peers come from the pinned installs of tests/peers (made by
+# Needs cargo, node/npm and python3. Peers come from the pinned installs of tests/conformance/peers (made by
 # their regenerate.sh scripts when missing); coincurve comes from tests/bench/requirements.txt.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ WARMUP_MS=${WARMUP_MS:-1000}
 need_node
 
 sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
-peers="$root/tests/peers"
+peers="$root/tests/conformance/peers"
 
 # --- installs (skipped when they already match their lock files)
 if [[ ! -f "$peers/node_modules/.pay402-lock" || ! -f "$peers/.venv/.pay402-lock" ]]; then

@@ -3,7 +3,7 @@
 #
 # On a fresh machine: installs the pinned npm packages (npm ci: hardhat@2, solc, viem, @x402/core, @x402/evm),
 # a venv with pytest, the pinned web test packages (requirements.txt: fastapi, starlette, uvicorn, httpx, flask,
-# werkzeug; the pins of tests/python/requirements-web.txt) and the pay402 wheel (built from ffi-python with
+# werkzeug; the pins of ffi-python/tests/requirements-web.txt) and the pay402 wheel (built from ffi-python with
 # maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
 # id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
 # 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
@@ -108,9 +108,9 @@ log "python venv with pytest and the pay402 wheel"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV" || fail "python venv"
 fi
-# the web pins are tests/python's (requirements-web.txt): every pinned line here must be one of its lines
-drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/tests/python/requirements-web.txt")"
-[ -z "$drift" ] || { echo "not in tests/python/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
+# the web pins are ffi-python/tests's (requirements-web.txt): every pinned line here must be one of its lines
+drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/ffi-python/tests/requirements-web.txt")"
+[ -z "$drift" ] || { echo "not in ffi-python/tests/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
 timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" -r requirements.txt \
   || fail "pip install pytest maturin + requirements.txt"
 if [ -z "$WHEEL" ]; then
@@ -165,7 +165,7 @@ line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest.log" | tail -n1
 if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: ${line:-exit $rc}"; fi
 
 # --- the npm package's middleware ---------------------------------------------------------------
-# The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one tests/wasm/run.sh leaves in target/npm/, else built
+# The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).
 log "pay402 npm package (x402Middleware) against the chain"
 TGZ="${PAY402_NPM_TGZ:-}"

@@ -1,4 +1,4 @@
-// A typed ESM consumer of the installed package (tests/wasm/run.sh compiles it with tsc,
+// A typed ESM consumer of the installed package (ffi-wasm/tests/run.sh compiles it with tsc,
 // strict, against the published .d.ts): the main entry pays and serves, `pay402/verify`
 // serves; every annotation here is a claim about the published types.
 import {

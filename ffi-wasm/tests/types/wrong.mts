@@ -1,4 +1,4 @@
-// Must NOT compile (tests/wasm/run.sh asserts tsc fails here, and only here): x402Verify takes
+// Must NOT compile (ffi-wasm/tests/run.sh asserts tsc fails here, and only here): x402Verify takes
 // the header value (`signed.payment`, a string), not the whole X402Payment.
 import { x402Sign } from "pay402";
 import { x402Verify } from "pay402/verify";

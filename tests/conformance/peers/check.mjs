@@ -1,4 +1,4 @@
-// Sanity checks over tests/vectors/*.json (run by regenerate.sh):
+// Sanity checks over tests/conformance/vectors/*.json (run by regenerate.sh):
 //  - format: suite, source, cases; each case has name, op, input, expect with exactly one of ok/error;
 //    names unique per file; hex fields lowercase;
 //  - cross-check of the hand-written spec file with the peers (viem, @x402/core decoders), so a typo

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates every peer vector file into a temporary directory and diffs it against tests/vectors/.
+# Regenerates every peer vector file into a temporary directory and diffs it against tests/conformance/vectors/.
 # Exits non-zero (naming the file) when any generated file differs or is missing.
-# Needs only node/npm and python3; installs the pinned peers locally (tests/peers/node_modules,
-# tests/peers/.venv) and skips the installs when they already match the lock files.
+# Needs only node/npm and python3; installs the pinned peers locally (tests/conformance/peers/node_modules,
+# tests/conformance/peers/.venv) and skips the installs when they already match the lock files.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$here/../tools.sh" # need_* installers
+. "$here/../../tools.sh" # need_* installers
 need_node
 vectors="$(cd "$here/../vectors" && pwd)"
 cd "$here"
@@ -42,9 +42,9 @@ status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"
   if [[ ! -f "$vectors/$name" ]]; then
-    echo "MISSING tests/vectors/$name (generated but not committed)"; status=1
+    echo "MISSING tests/conformance/vectors/$name (generated but not committed)"; status=1
   elif ! cmp -s "$f" "$vectors/$name"; then
-    echo "DIFFERS tests/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
+    echo "DIFFERS tests/conformance/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
   fi
 done
 node check.mjs "$vectors" || status=1

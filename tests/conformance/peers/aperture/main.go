@@ -330,7 +330,7 @@ func gen(outDir string) {
 
 	doc := obj{
 		"suite":  "l402-peers-aperture",
-		"source": "github.com/lightninglabs/aperture " + apertureVersion + " (l402.EncodeIdentifier, l402.AddFirstPartyCaveats, l402.SetHeader, l402.FromHeader, mint.VerifyL402) and gopkg.in/macaroon.v2 v2.1.0 via tests/peers/aperture/main.go; deterministic inputs",
+		"source": "github.com/lightninglabs/aperture " + apertureVersion + " (l402.EncodeIdentifier, l402.AddFirstPartyCaveats, l402.SetHeader, l402.FromHeader, mint.VerifyL402) and gopkg.in/macaroon.v2 v2.1.0 via tests/conformance/peers/aperture/main.go; deterministic inputs",
 		"cases":  cases,
 	}
 	writeJSON(outDir+"/l402-peers.aperture.json", doc)

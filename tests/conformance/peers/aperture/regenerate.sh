@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Regenerates tests/vectors/l402-*.json into a temporary directory and diffs them against
-# tests/vectors/. Exits non-zero (naming the file) when a generated file differs or is missing.
-# Same contract as the other tests/peers/*/regenerate.sh scripts, plus two live checks:
+# Regenerates tests/conformance/vectors/l402-*.json into a temporary directory and diffs them against
+# tests/conformance/vectors/. Exits non-zero (naming the file) when a generated file differs or is missing.
+# Same contract as the other tests/conformance/peers/*/regenerate.sh scripts, plus two live checks:
 #   - aperture → pay402: tokens minted by aperture's own mint.MintL402 (random token ids) are
 #     verified by the pay402 runner with aperture's verdicts;
-#   - pay402 → aperture: credentials minted by pay402 (tests/src/bin/l402_aperture_tokens.rs)
+#   - pay402 → aperture: credentials minted by pay402 (tests/conformance/runner/src/bin/l402_aperture_tokens.rs)
 #     are parsed and verified by aperture's l402.FromHeader + mint.VerifyL402, which must give
 #     pay402's verdicts.
 # Needs go (aperture v0.3.8-beta and its deps come from the Go module proxy, pinned by go.sum),
 # python3 and cargo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$here/../../tools.sh" # need_* installers
+. "$here/../../../tools.sh" # need_* installers
 need_apt go golang-go
-root="$(cd "$here/../../.." && pwd)"
-vectors="$root/tests/vectors"
+root="$(cd "$here/../../../.." && pwd)"
+vectors="$root/tests/conformance/vectors"
 cd "$here"
 
 out="$(mktemp -d)"
@@ -28,9 +28,9 @@ status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"
   if [[ ! -f "$vectors/$name" ]]; then
-    echo "MISSING tests/vectors/$name (generated but not committed)"; status=1
+    echo "MISSING tests/conformance/vectors/$name (generated but not committed)"; status=1
   elif ! cmp -s "$f" "$vectors/$name"; then
-    echo "DIFFERS tests/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
+    echo "DIFFERS tests/conformance/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
   fi
 done
 

@@ -1,4 +1,4 @@
-// Writes tests/vectors/bolt11-spec.json and tests/vectors/bolt11-peers.json into the directory
+// Writes tests/conformance/vectors/bolt11-spec.json and tests/conformance/vectors/bolt11-peers.json into the directory
 // given as the first argument.
 //
 // bolt11-spec.json: every example of the BOLT11 spec (spec-examples.mjs, hand-copied), with the
@@ -412,7 +412,7 @@ function rebuildWithFeatures(data, fw) {
 
 write('bolt11-spec.json', {
   suite: 'bolt11-spec',
-  source: `lightning/bolts:11-payment-encoding.md § Examples and § Examples of Invalid Invoices (l402 spec §14.8), hand-copied in tests/peers/bolt11/spec-examples.mjs; fallback programs decoded from the named addresses (bitcoinjs-lib); valid examples cross-checked against bolt11 ${V_BOLT11} and light-bolt11-decoder ${V_LIGHT}; error codes are pay402's (VECTORS.md)`,
+  source: `lightning/bolts:11-payment-encoding.md § Examples and § Examples of Invalid Invoices (l402 spec §14.8), hand-copied in tests/conformance/peers/bolt11/spec-examples.mjs; fallback programs decoded from the named addresses (bitcoinjs-lib); valid examples cross-checked against bolt11 ${V_BOLT11} and light-bolt11-decoder ${V_LIGHT}; error codes are pay402's (VECTORS.md)`,
   cases: specCases(),
 });
 write('bolt11-peers.json', {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates tests/vectors/bolt11-spec.json and bolt11-peers.json into a temporary directory and
-# diffs them against tests/vectors/. Exits non-zero (naming the file) when a file differs or is
-# missing. Same contract as tests/peers/regenerate.sh: needs only node/npm; installs the pinned
-# peers locally (tests/peers/bolt11/node_modules) and skips the install when it matches the lock.
+# Regenerates tests/conformance/vectors/bolt11-spec.json and bolt11-peers.json into a temporary directory and
+# diffs them against tests/conformance/vectors/. Exits non-zero (naming the file) when a file differs or is
+# missing. Same contract as tests/conformance/peers/regenerate.sh: needs only node/npm; installs the pinned
+# peers locally (tests/conformance/peers/bolt11/node_modules) and skips the install when it matches the lock.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$here/../../tools.sh" # need_* installers
+. "$here/../../../tools.sh" # need_* installers
 need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
@@ -25,9 +25,9 @@ status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"
   if [[ ! -f "$vectors/$name" ]]; then
-    echo "MISSING tests/vectors/$name (generated but not committed)"; status=1
+    echo "MISSING tests/conformance/vectors/$name (generated but not committed)"; status=1
   elif ! cmp -s "$f" "$vectors/$name"; then
-    echo "DIFFERS tests/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
+    echo "DIFFERS tests/conformance/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
   fi
 done
 if [[ $status -eq 0 ]]; then echo "bolt11 peer vector files reproduce byte for byte"; fi

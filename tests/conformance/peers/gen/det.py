@@ -10,7 +10,7 @@ import sys
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = SECP256K1_N >> 1
 U256_MAX = (1 << 256) - 1
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
 
 class Det:
@@ -52,7 +52,7 @@ class Det:
 
 
 def out_dir():
-    return os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(REPO, "tests", "vectors")
+    return os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(REPO, "tests", "conformance", "vectors")
 
 
 def write_vectors(file, suite, source, cases):

@@ -259,7 +259,7 @@ for (let i = 0; i < 40; i++) {
 writeVectors("x402-sign.viem.json", "x402-sign-viem", SOURCE, cases);
 
 // ---------------- x402.select (hand-derived from the selection rules, VECTORS.md) ----------------
-const SEL_SOURCE = "hand-derived from the selection rules in tests/vectors/README.md (x402.select): first acceptable " +
+const SEL_SOURCE = "hand-derived from the selection rules in tests/conformance/vectors/README.md (x402.select): first acceptable " +
   "entry in offer order; exact + known EVM network + EIP-3009 (permit2 only when allowed) + extra.name/version + " +
   "address-valued asset/payTo + network and asset in the payer's lists + amount ≤ max_amount";
 const BASE_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates tests/vectors/macaroon-*.json into a temporary directory and diffs them against
-# tests/vectors/. Exits non-zero (naming the file) when a generated file differs or is missing.
-# Same contract as tests/peers/regenerate.sh: needs node/npm and python3, installs the pinned
-# peers locally (tests/peers/macaroon/node_modules, tests/peers/macaroon/.venv) and skips the
+# Regenerates tests/conformance/vectors/macaroon-*.json into a temporary directory and diffs them against
+# tests/conformance/vectors/. Exits non-zero (naming the file) when a generated file differs or is missing.
+# Same contract as tests/conformance/peers/regenerate.sh: needs node/npm and python3, installs the pinned
+# peers locally (tests/conformance/peers/macaroon/node_modules, tests/conformance/peers/macaroon/.venv) and skips the
 # installs when they already match the lock files.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$here/../../tools.sh" # need_* installers
+. "$here/../../../tools.sh" # need_* installers
 need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
@@ -38,9 +38,9 @@ status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"
   if [[ ! -f "$vectors/$name" ]]; then
-    echo "MISSING tests/vectors/$name (generated but not committed)"; status=1
+    echo "MISSING tests/conformance/vectors/$name (generated but not committed)"; status=1
   elif ! cmp -s "$f" "$vectors/$name"; then
-    echo "DIFFERS tests/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
+    echo "DIFFERS tests/conformance/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
   fi
 done
 if [[ $status -eq 0 ]]; then echo "all macaroon vector files reproduce byte for byte"; fi

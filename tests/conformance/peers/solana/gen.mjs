@@ -1,4 +1,4 @@
-// Generates tests/vectors/x402-verify-svm.peers.json: x402 `exact` Solana payments built with
+// Generates tests/conformance/vectors/x402-verify-svm.peers.json: x402 `exact` Solana payments built with
 // @solana/kit and @solana-program/* exactly as the reference client builds them (x402.md §11.1),
 // with deterministic keys, plus one mutation per check with the expected code (VECTORS.md
 // "x402 on Solana"). Every transaction is also decoded with @solana/web3.js and its present

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates tests/vectors/x402-verify-svm.peers.json into a temporary directory with the pinned
+# Regenerates tests/conformance/vectors/x402-verify-svm.peers.json into a temporary directory with the pinned
 # Solana peers (@solana/kit, @solana-program/*, @solana/web3.js, tweetnacl) and diffs it against
 # the committed file. Exits non-zero naming any file that differs or is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$here/../../tools.sh" # need_* installers
+. "$here/../../../tools.sh" # need_* installers
 need_node
 vectors="$(cd "$here/../../vectors" && pwd)"
 cd "$here"
@@ -20,9 +20,9 @@ status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"
   if [[ ! -f "$vectors/$name" ]]; then
-    echo "MISSING tests/vectors/$name (generated but not committed)"; status=1
+    echo "MISSING tests/conformance/vectors/$name (generated but not committed)"; status=1
   elif ! cmp -s "$f" "$vectors/$name"; then
-    echo "DIFFERS tests/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
+    echo "DIFFERS tests/conformance/vectors/$name"; diff -u "$vectors/$name" "$f" | head -20 || true; status=1
   fi
 done
 if [[ $status -eq 0 ]]; then echo "Solana peer vectors reproduce byte for byte"; fi

@@ -222,7 +222,7 @@ def main():
     doc = {
         "suite": "ws402-meter",
         "source": "VECTORS.md op ws402.meter and ws402-and-seeds.md §3; expected values from "
-                  "tests/peers/ws402/gen_meter.py, an independent Python implementation with exact integers",
+                  "tests/conformance/peers/ws402/gen_meter.py, an independent Python implementation with exact integers",
         "cases": cases,
     }
     with open(os.path.join(outdir, "ws402-meter.json"), "w", encoding="utf-8") as f:

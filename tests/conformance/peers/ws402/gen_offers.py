@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/vectors/offers.json: op `offers.decode` (VECTORS.md) over every dialect of
+"""Writes tests/conformance/vectors/offers.json: op `offers.decode` (VECTORS.md) over every dialect of
 l402.md §16.2-§16.3 and the go-example's shapes (ws402-and-seeds.md §7).
 
 The expected values are typed by hand from the spec text (not computed by any decoder): the
@@ -210,7 +210,7 @@ def main():
         "suite": "offers",
         "source": "l402.md §16.2-§16.3 (spec README body, go-example, stock.l402.org, Fewsats API dialects) and "
                   "ws402-and-seeds.md §7; expected values typed by hand from the spec text in "
-                  "tests/peers/ws402/gen_offers.py; error codes are pay402's",
+                  "tests/conformance/peers/ws402/gen_offers.py; error codes are pay402's",
         "cases": CASES,
     }
     with open(os.path.join(sys.argv[1], "offers.json"), "w", encoding="utf-8") as f:

@@ -1,7 +1,7 @@
 //! `pay402-vectors`: runs the shared JSON test vectors (`shared/VECTORS.md`) through the pay402 core.
 //!
 //! ```text
-//! cargo run -q -p pay402-vectors -- tests/vectors/*.json
+//! cargo run -q -p pay402-vectors -- tests/conformance/vectors/*.json
 //! ```
 //!
 //! Prints `FAIL <suite>/<case>: expected …, got …` for every failing case and, last,

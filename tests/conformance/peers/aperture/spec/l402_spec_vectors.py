@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/vectors/l402-spec.json: the L402 values of shared/spec/l402.md, copied from the spec
+"""Writes tests/conformance/vectors/l402-spec.json: the L402 values of shared/spec/l402.md, copied from the spec
 text (§4 header forms, §5 credential forms, §14.6 vectors A and B, §14.7 Fewsats triple, §15.6 invoice).
 Usage: l402_spec_vectors.py OUT_DIR"""
 import json
@@ -158,7 +158,7 @@ def main(out_dir: str) -> None:
     doc = {
         "suite": "l402-spec",
         "source": "shared/spec/l402.md §3-§5 header forms, §14.6 vectors A and B (computed there), §14.7 Fewsats triple, "
-                  "§15.6 invoice; via tests/peers/aperture/spec/l402_spec_vectors.py",
+                  "§15.6 invoice; via tests/conformance/peers/aperture/spec/l402_spec_vectors.py",
         "cases": cases,
     }
     with open(f"{out_dir}/l402-spec.json", "w") as f:

@@ -69,15 +69,15 @@ export class Det {
   }
 }
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../..");
 
-/** Output directory: argv[2] if given, else tests/vectors. */
+/** Output directory: argv[2] if given, else tests/conformance/vectors. */
 export function outDir() {
-  return process.argv[2] ? resolve(process.argv[2]) : join(repoRoot, "tests/vectors");
+  return process.argv[2] ? resolve(process.argv[2]) : join(repoRoot, "tests/conformance/vectors");
 }
 
 export function peerVersion(pkg) {
-  const p = join(repoRoot, "tests/peers/node_modules", pkg, "package.json");
+  const p = join(repoRoot, "tests/conformance/peers/node_modules", pkg, "package.json");
   return JSON.parse(readFileSync(p, "utf8")).version;
 }
 

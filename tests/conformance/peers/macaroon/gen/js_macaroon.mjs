@@ -1,4 +1,4 @@
-// tests/vectors/macaroon-peers.js-macaroon.json from npm `macaroon` (js-macaroon) 3.0.4.
+// tests/conformance/vectors/macaroon-peers.js-macaroon.json from npm `macaroon` (js-macaroon) 3.0.4.
 // Deterministic: every random input is sha256(seed ‖ case ‖ label); tweetnacl's PRNG (used for
 // third-party caveat nonces) is replaced by the same construction. Run: node gen/js_macaroon.mjs OUTDIR
 import { createRequire } from 'node:module';
@@ -117,6 +117,6 @@ for (let i = 0; i < 10; i++) {
 const out = process.argv[2];
 writeFileSync(join(out, 'macaroon-peers.js-macaroon.json'), JSON.stringify({
   suite: 'macaroon-peers-js-macaroon',
-  source: 'npm macaroon (js-macaroon) 3.0.4 via tests/peers/macaroon/gen/js_macaroon.mjs; deterministic inputs and nonces',
+  source: 'npm macaroon (js-macaroon) 3.0.4 via tests/conformance/peers/macaroon/gen/js_macaroon.mjs; deterministic inputs and nonces',
   cases,
 }, null, 1) + '\n');

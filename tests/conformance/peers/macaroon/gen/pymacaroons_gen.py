@@ -1,4 +1,4 @@
-"""tests/vectors/macaroon-peers.pymacaroons.json from pymacaroons 0.13.0 (PyNaCl 1.5.0).
+"""tests/conformance/vectors/macaroon-peers.pymacaroons.json from pymacaroons 0.13.0 (PyNaCl 1.5.0).
 
 Deterministic: inputs are sha256(seed ‖ case ‖ label); third-party nonces are passed explicitly
 (pymacaroons' `nonce=` keyword). Covers V1 (pymacaroons' default, URL-safe unpadded), V2 binary
@@ -115,6 +115,6 @@ add("L402 vector B recomputed by pymacaroons", "macaroon.mint",
 out = sys.argv[1]
 with open(os.path.join(out, "macaroon-peers.pymacaroons.json"), "w") as f:
     json.dump({"suite": "macaroon-peers-pymacaroons",
-               "source": "pymacaroons 0.13.0 (PyNaCl 1.5.0) via tests/peers/macaroon/gen/pymacaroons_gen.py; deterministic inputs and nonces",
+               "source": "pymacaroons 0.13.0 (PyNaCl 1.5.0) via tests/conformance/peers/macaroon/gen/pymacaroons_gen.py; deterministic inputs and nonces",
                "cases": cases}, f, indent=1, ensure_ascii=False)
     f.write("\n")

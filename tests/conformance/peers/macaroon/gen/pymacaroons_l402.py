@@ -1,4 +1,4 @@
-"""tests/vectors/l402-peers.pymacaroons.json: L402-shaped tokens minted by pymacaroons 0.13.0.
+"""tests/conformance/vectors/l402-peers.pymacaroons.json: L402-shaped tokens minted by pymacaroons 0.13.0.
 
 Identifiers are the 66-byte L402 layout (u16be 0 ‖ sha256(preimage) ‖ token id, spec l402.md §7);
 caveats are aperture's (§8.2). pymacaroons' own Verifier confirms each signature (and refuses it
@@ -66,7 +66,7 @@ for i, (location, caveats) in enumerate(SHAPES):
             {"error": "service_not_allowed"})
 
 doc = {"suite": "l402-peers-pymacaroons",
-       "source": "pymacaroons 0.13.0 (PyNaCl 1.5.0) via tests/peers/macaroon/gen/pymacaroons_l402.py; deterministic inputs",
+       "source": "pymacaroons 0.13.0 (PyNaCl 1.5.0) via tests/conformance/peers/macaroon/gen/pymacaroons_l402.py; deterministic inputs",
        "cases": cases}
 with open(f"{sys.argv[1]}/l402-peers.pymacaroons.json", "w") as f:
     json.dump(doc, f, indent=1); f.write("\n")

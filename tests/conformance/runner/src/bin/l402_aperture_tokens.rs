@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 //! Writes (to stdout) L402 credentials minted by pay402, with pay402's verdict for each, for
-//! `tests/peers/aperture/regenerate.sh` to check against aperture's `l402.FromHeader` and
+//! `tests/conformance/peers/aperture/regenerate.sh` to check against aperture's `l402.FromHeader` and
 //! `mint.VerifyL402` (the pay402 → aperture direction).
 
 use pay402::l402::{
