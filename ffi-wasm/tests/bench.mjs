@@ -1,8 +1,9 @@
 // Speed: pay402's wasm x402Verify (decode + EIP-712 digest + ECDSA recovery + all checks) vs
 // viem's recoverTypedDataAddress on the same authorization, same process, same run; medians of
-// batches. Writes the "npm package (wasm)" section of tests/bench/REPORT.md, with the size table
+// batches. Writes the "npm package (wasm)" section (between wasm:begin/end markers) into the file
+// given (run.sh: target/reports/npm.md, which tests/bench/run.sh copies into REPORT.md), with the size table
 // of both modules (`pay402`, `pay402/verify`) against the 60 KB gzip budget.
-//   node bench.mjs <REPORT.md> <pay402.size> <pay402-verify.size> [--size-only]
+//   node bench.mjs <report.md> <pay402.size> <pay402-verify.size> [--size-only]
 //   (in a project with pay402 and viem; a size file holds "raw gzip" in bytes)
 // --size-only records the sizes and leaves the speed rows unmeasured (SKIP_BENCH, or a failed bench).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";

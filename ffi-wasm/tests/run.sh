@@ -5,7 +5,8 @@
 # TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
 # `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
-# reported (printed and written to tests/bench/REPORT.md), never pass/fail: the exit status
+# reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
+# tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
 # wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node and chromium from apt).
 #   ffi-wasm/tests/run.sh            # everything
@@ -111,16 +112,19 @@ for module in pay402:pay402.size pay402/verify:pay402-verify.size; do
 done
 printf '%s\n' "${SIZE_LINES[@]}"
 
-# Speed comparison: a report, never part of pass/fail. Both write the wasm section of REPORT.md.
-REPORT="$ROOT/tests/bench/REPORT.md"
+# Speed comparison: a report, never part of pass/fail. Both write the wasm section into
+# target/reports/npm.md; only tests/bench/run.sh updates the committed tests/bench/REPORT.md.
+mkdir -p "$ROOT/target/reports"
+REPORT="$ROOT/target/reports/npm.md"
+rm -f "$REPORT"
 SIZES=("$ROOT/target/npm/pay402.size" "$ROOT/target/npm/pay402-verify.size")
 if [ -z "${SKIP_BENCH:-}" ]; then
-  echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes tests/bench/REPORT.md)"
+  echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes target/reports/npm.md)"
   (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}") ||
     { echo "(bench failed; not a test failure; recording the sizes only)"
-      (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"; }
+      (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not write $REPORT)"; }
 else
-  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not update REPORT.md)"
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not write $REPORT)"
 fi
 
 echo
