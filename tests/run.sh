@@ -134,6 +134,7 @@ no_alloc_canary() {
 
 fuzz_smoke() {
   need_cargo_fuzz
+  need_apt c++ g++ # libfuzzer-sys compiles libFuzzer
   local targets t
   targets=$(cd fuzz && cargo fuzz list) || return 1
   [ -n "$targets" ] || { echo "no fuzz targets"; return 1; }
@@ -162,6 +163,16 @@ chain_settlement() {
   PAY402_WHEEL="$wheel" PAY402_NPM_TGZ="$tgz" bash tests/chain/run.sh
 }
 
+# The declared rust-version (workspace Cargo.toml) builds the core, for the host and bare metal, and
+# checks every workspace crate.
+msrv_build() {
+  need_rust_target thumbv7em-none-eabihf "$PAY402_MSRV"
+  echo "rust-version $PAY402_MSRV: $(cargo "+$PAY402_MSRV" --version)"
+  cargo "+$PAY402_MSRV" build -p pay402
+  cargo "+$PAY402_MSRV" build -p pay402 --target thumbv7em-none-eabihf
+  cargo "+$PAY402_MSRV" check --workspace --all-targets
+}
+
 doc_tests() {
   RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q
 }
@@ -173,6 +184,7 @@ step test "cargo test (unit, integration, doctests, bad-input catalogue)" unit_t
 step doc "rustdoc -D warnings" doc_tests
 step vectors "conformance runner over tests/conformance/vectors" vector_runner
 step peers "peers regenerate the vectors identically (viem, eth-account, @x402, js-macaroon, pymacaroons, aperture, bolt11, ws402)" peer_vectors
+step msrv "MSRV: the core and every workspace crate build with the declared rust-version" msrv_build
 step demo "demo: 402 round trips over localhost HTTP" demo
 if [ -f tests/no_std.sh ]; then
   step no_std "core builds per feature for thumbv7em-none-eabihf and wasm32 without alloc/std (tests/no_std.sh)" bash tests/no_std.sh

@@ -14,7 +14,8 @@
 PAY402_ROOT=${PAY402_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 PAY402_WASM_BINDGEN_VERSION=0.2.130 # = the wasm-bindgen pin of ffi-wasm/Cargo.toml
 PAY402_CARGO_FUZZ_VERSION=0.13.2
-PAY402_MSRV=1.88 # = rust-version of the workspace Cargo.toml
+# the declared MSRV: rust-version of the workspace Cargo.toml
+PAY402_MSRV=$(sed -n 's/^rust-version = "\([0-9.]*\)".*/\1/p' "$PAY402_ROOT/Cargo.toml")
 
 # The bin directory `cargo install` writes to, first on PATH; rustup's own bin directory after it
 # when cargo is not reachable otherwise (a shell that never sourced ~/.cargo/env).
@@ -82,7 +83,7 @@ need_rust_components() {
 
 # need_cargo_tool CRATE VERSION BINARY: `cargo install CRATE --version VERSION` unless BINARY
 # --version already prints VERSION. No --locked: the registry mirror can lag the newest releases
-# that the tools' lock files name (tests/TOOLCHAIN.md).
+# that the tools' lock files name (tests/TOOLCHAIN.md, trap 8).
 need_cargo_tool() {
   local crate=$1 version=$2 bin=$3
   if "$bin" --version 2>/dev/null | grep -qF " $version"; then return 0; fi

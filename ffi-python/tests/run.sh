@@ -73,7 +73,7 @@ if [ ! -x "$CACHE/venv/bin/maturin" ]; then
 fi
 log "maturin build --release (one abi3 wheel)"
 rm -rf "$WHEELS"
-# No --zig/manylinux2014 here: the wheel is for this machine's tests (tests/TOOLCHAIN.md).
+# No --zig/manylinux2014 here: the wheel is for this machine's tests (tests/TOOLCHAIN.md, trap 11).
 if ! "$CACHE/venv/bin/maturin" build --release -m ffi-python/Cargo.toml --out "$WHEELS"; then
     echo "maturin build failed" >&2
     exit 1
