@@ -170,7 +170,7 @@ msrv_build() {
   echo "rust-version $PAY402_MSRV: $(cargo "+$PAY402_MSRV" --version)"
   cargo "+$PAY402_MSRV" build -p pay402
   cargo "+$PAY402_MSRV" build -p pay402 --target thumbv7em-none-eabihf
-  cargo "+$PAY402_MSRV" check --workspace --all-targets
+  cargo "+$PAY402_MSRV" check --workspace # the libraries; dev targets (benches, demo) are not held to it
 }
 
 doc_tests() {

@@ -46,7 +46,7 @@ pack_install() {
   for dep in "$HERE"/node_modules/* "$HERE"/node_modules/@*; do
     [ -e "$PROJECT/node_modules/$(basename "$dep")" ] || ln -s "$dep" "$PROJECT/node_modules/$(basename "$dep")"
   done
-  cp "$HERE"/*.mjs "$HERE"/*.cjs "$PROJECT/"
+  cp "$HERE"/*.mjs "$HERE"/*.cjs "$PROJECT/" || return 1
   cp -r "$HERE/types" "$PROJECT/"
 }
 step "npm pack, install the tarball into a fresh project" pack_install
@@ -82,9 +82,9 @@ step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node int
 browser() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
-  cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/"
-  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/"
-  (cd "$ROOT/tests/conformance/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json"
+  cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/" || return 1
+  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/" || return 1
+  (cd "$ROOT/tests/conformance/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
   local port=$((20000 + RANDOM % 20000))
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
   local server=$!
