@@ -8,12 +8,12 @@
 # → wasm-bindgen 0.2.130 (nodejs, experimental-nodejs-module, bundler, web) → wasm-opt -Oz
 # (npm binaryen 132, never Debian's: tests/TOOLCHAIN.md) → package.
 # Prints the raw and gzip size of both .wasm files and writes them ("raw gzip") to
-# pay402.size and pay402-verify.size next to the package directory (read by tests/wasm).
-# Needs: wasm-bindgen 0.2.130 on PATH, WASM_OPT (default tests/wasm/node_modules/.bin/wasm-opt).
+# pay402.size and pay402-verify.size next to the package directory (read by ffi-wasm/tests).
+# Needs: wasm-bindgen 0.2.130 on PATH, WASM_OPT (default ffi-wasm/tests/node_modules/.bin/wasm-opt).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/target/npm/pay402}
-WASM_OPT=${WASM_OPT:-$ROOT/tests/wasm/node_modules/.bin/wasm-opt}
+WASM_OPT=${WASM_OPT:-$ROOT/ffi-wasm/tests/node_modules/.bin/wasm-opt}
 cd "$ROOT"
 
 # k256's field arithmetic with 32-bit limbs: wasm32 has no 64×64→128 multiply, so the 64-bit
@@ -23,7 +23,7 @@ WASM=target/wasm32-unknown-unknown/wasm/pay402_wasm.wasm
 
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 not on PATH"; exit 1; }
 wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.130 (crate pin)"; exit 1; }
-[ -x "$WASM_OPT" ] || { echo "wasm-opt not found at $WASM_OPT (npm ci in tests/wasm)"; exit 1; }
+[ -x "$WASM_OPT" ] || { echo "wasm-opt not found at $WASM_OPT (npm ci in ffi-wasm/tests)"; exit 1; }
 
 # build_module <dir> [cargo feature flags…]: one .wasm for the four wasm-bindgen targets, in
 # <dir>/{nodejs,esm,bundler,web}/pay402{.js,.d.ts,_bg.wasm}.
@@ -70,7 +70,7 @@ cp "$OUT/verify/nodejs/pay402.d.ts" "$OUT/verify/core.d.ts"
 
 # entries <dir> <factory> <helper names> <path from dir to helpers.*>: index.cjs (Node require),
 # index.mjs (Node import), bundler.mjs, web.mjs (with `init`) and their .d.ts in <dir>.
-# ESM needs the helper names statically; tests/wasm checks each list is complete.
+# ESM needs the helper names statically; ffi-wasm/tests checks each list is complete.
 entries() {
   local dir=$1 factory=$2 names=$3 up=$4 entry file
   for entry in esm bundler web; do

@@ -12,8 +12,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tests/tools.sh
+source tests/tools.sh
 
 TARGETS=(thumbv7em-none-eabihf wasm32-unknown-unknown)
+for target in "${TARGETS[@]}"; do need_rust_target "$target"; done
 # Every protocol feature of core/Cargo.toml; each must build alone.
 FEATURES=(evm svm x402 l402 ws402 offers dialects)
 

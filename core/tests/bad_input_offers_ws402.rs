@@ -774,7 +774,7 @@ fn session_record_with_a_valid_checksum_but_inconsistent_numbers_is_refused() {
 /// The first accepted case of the x402 peer vectors (reference client, verified by the
 /// reference facilitator): requirements, header and time.
 fn x402_case() -> (String, String, u64, String) {
-    let file = include_str!("../../tests/vectors/x402-verify.peers.json");
+    let file = include_str!("../../tests/conformance/vectors/x402-verify.peers.json");
     let doc = RawValue::parse(file.as_bytes()).unwrap();
     let case = doc
         .get("cases")

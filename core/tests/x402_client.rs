@@ -1,5 +1,5 @@
 //! Behaviour of the x402 client: selection, the wallet path, and sign → verify round trips.
-//! Byte-exact agreement with viem is checked by the vectors (`tests/vectors/x402-sign.viem.json`).
+//! Byte-exact agreement with viem is checked by the vectors (`tests/conformance/vectors/x402-sign.viem.json`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

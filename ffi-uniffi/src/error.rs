@@ -2,7 +2,7 @@
 //! `Pay402Exception` in Kotlin (uniffi turns the `…Error` suffix into `…Exception`).
 //!
 //! Each variant names the core module the failure comes from and carries the core's stable
-//! snake-case `code` (`ErrorCode::code`, the codes in `tests/vectors`) and its `Display`
+//! snake-case `code` (`ErrorCode::code`, the codes in `tests/conformance/vectors`) and its `Display`
 //! text as `reason`. The field is not called `message`: Kotlin's `Throwable.message` would
 //! clash with it, so uniffi's generated `message` reads `code=…, reason=…`.
 

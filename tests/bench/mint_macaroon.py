@@ -3,7 +3,7 @@
 One identifier and five first-party caveats, V2 binary, the serialization L402 uses. Run once;
 the output is pasted into fixtures.json and core/benches/l402.rs:
 
-    tests/peers/macaroon/.venv/bin/python tests/bench/mint_macaroon.py
+    tests/conformance/peers/macaroon/.venv/bin/python tests/bench/mint_macaroon.py
 """
 
 import json

@@ -1,7 +1,7 @@
 // Times the Node peers on the inputs tests/bench/rust times, with the same method (warm-up,
 // calibrated batches, median of the per-operation sample times); one JSON object per line.
-// Uses the installs of tests/peers (viem), tests/peers/macaroon (macaroon = js-macaroon) and
-// tests/peers/bolt11 (bolt11); run by tests/bench/run.sh:
+// Uses the installs of tests/conformance/peers (viem), tests/conformance/peers/macaroon (macaroon = js-macaroon) and
+// tests/conformance/peers/bolt11 (bolt11); run by tests/bench/run.sh:
 //   node tests/bench/peers.mjs [samples] [sample_ms] [warmup_ms]
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';

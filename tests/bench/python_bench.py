@@ -3,7 +3,7 @@
     python tests/bench/python_bench.py [--write]      # --write: (re)writes the "Python binding" section of REPORT.md
 
 Needs the pay402 wheel, eth-account, pymacaroons and the PyPI x402 package (the venv that
-tests/python/run.sh makes for CPython 3.11 has all of them). A report, not a test: every pair
+ffi-python/tests/run.sh makes for CPython 3.11 has all of them). A report, not a test: every pair
 checks that both sides give the same answer before timing. Per operation: ``timeit`` autorange,
 best of 7 repeats, in microseconds per call.
 """

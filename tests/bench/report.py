@@ -48,7 +48,7 @@ ROWS_X402 = [
     ("libsecp256k1 recover → public key (Rust `secp256k1`)", ("libsecp256k1", "evm.recover_pubkey"), "recover only"),
     ("coincurve recover → public key (Python)", ("coincurve", "evm.recover_pubkey"), "`from_signature_and_message(hasher=None)`"),
     ("viem `recoverTypedDataAddress` (Node)", ("viem", "evm.recover_typed_data"), "typed data → digest → address"),
-    ("eth-account, pure-Python eth-keys backend (as pinned in tests/peers)", ("eth-account", "evm.recover_typed_data"),
+    ("eth-account, pure-Python eth-keys backend (as pinned in tests/conformance/peers)", ("eth-account", "evm.recover_typed_data"),
      "`recover_message(encode_typed_data(...))`"),
     ("eth-account with coincurve installed (eth-keys coincurve backend)", ("eth-account+coincurve", "evm.recover_typed_data"),
      "same call, C backend"),
@@ -214,15 +214,15 @@ machine = [
     f"hmac {lock_version(ROOT / 'Cargo.lock', 'hmac')}; release profile, `lto = true`, `codegen-units = 1`",
     f"- libsecp256k1 {libsecp} (vendored by `secp256k1-sys` {lock_version(HERE / 'rust/Cargo.lock', 'secp256k1-sys')}, "
     f"Rust `secp256k1` {lock_version(HERE / 'rust/Cargo.lock', 'secp256k1')}; tests/bench/rust/Cargo.lock)",
-    f"- viem {version_of(('viem', 'evm.recover_typed_data'))} (tests/peers/package-lock.json); "
-    f"macaroon (js-macaroon) {version_of(('js-macaroon', 'macaroon.decode_verify'))} (tests/peers/macaroon/package-lock.json); "
+    f"- viem {version_of(('viem', 'evm.recover_typed_data'))} (tests/conformance/peers/package-lock.json); "
+    f"macaroon (js-macaroon) {version_of(('js-macaroon', 'macaroon.decode_verify'))} (tests/conformance/peers/macaroon/package-lock.json); "
     f"bolt11 {bolt11_meta.get('version', '?')} with npm secp256k1 {bolt11_meta.get('secp256k1_version', '?')}, "
-    f"{bolt11_meta.get('secp256k1_backend', '?')} (tests/peers/bolt11/package-lock.json)",
+    f"{bolt11_meta.get('secp256k1_backend', '?')} (tests/conformance/peers/bolt11/package-lock.json)",
     f"- eth-account {version_of(('eth-account', 'evm.recover_typed_data'))} "
-    f"(backend {version_of(('eth-account', 'evm.recover_typed_data'), 'eth_keys_backend')}; tests/peers/requirements.txt) and "
+    f"(backend {version_of(('eth-account', 'evm.recover_typed_data'), 'eth_keys_backend')}; tests/conformance/peers/requirements.txt) and "
     f"with coincurve (backend {version_of(('eth-account+coincurve', 'evm.recover_typed_data'), 'eth_keys_backend')}; "
     f"tests/bench/requirements.txt); coincurve {version_of(('coincurve', 'evm.recover_pubkey'))}; "
-    f"pymacaroons {version_of(('pymacaroons', 'macaroon.decode_verify'))} (tests/peers/macaroon/requirements.txt)",
+    f"pymacaroons {version_of(('pymacaroons', 'macaroon.decode_verify'))} (tests/conformance/peers/macaroon/requirements.txt)",
 ]
 sample = next(iter(meta.values()), {})
 method = (f"Every measurement: a warm-up (1 s by default, `WARMUP_MS`), a batch sized to last one sample time, "

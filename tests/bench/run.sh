@@ -7,7 +7,7 @@
 #
 # A report, not a test: it never fails because of a number, only when a peer or the build
 # breaks or a peer's result is wrong (every script checks its answer before timing).
-# Needs cargo, node/npm and python3. Peers come from the pinned installs of tests/peers (made by
+# Needs cargo, node/npm and python3. Peers come from the pinned installs of tests/conformance/peers (made by
 # their regenerate.sh scripts when missing); coincurve comes from tests/bench/requirements.txt.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,10 +16,11 @@ ROUNDS=${ROUNDS:-3}
 SAMPLES=${SAMPLES:-31}
 SAMPLE_MS=${SAMPLE_MS:-20}
 WARMUP_MS=${WARMUP_MS:-1000}
-export PATH="$HOME/.cargo/bin:$PATH"
+. "$root/tests/tools.sh"
+need_node
 
 sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
-peers="$root/tests/peers"
+peers="$root/tests/conformance/peers"
 
 # --- installs (skipped when they already match their lock files)
 if [[ ! -f "$peers/node_modules/.pay402-lock" || ! -f "$peers/.venv/.pay402-lock" ]]; then
@@ -73,5 +74,39 @@ if [[ -z "${NO_CALLGRIND:-}" ]] && command -v valgrind >/dev/null; then
   done | tee "$out/callgrind.jsonl" >&2
 fi
 
+cp "$here/REPORT.md" "$out/REPORT.before.md" 2>/dev/null || true
 python3 "$here/report.py" "$out" "$here/REPORT.md" \
   "ROUNDS=$ROUNDS SAMPLES=$SAMPLES SAMPLE_MS=$SAMPLE_MS WARMUP_MS=$WARMUP_MS tests/bench/run.sh"
+
+# --- sections measured by the test scripts: ffi-wasm/tests/run.sh (npm size and speed) and
+# ffi-uniffi/run.sh (mobile library size) write them under target/reports/ and never touch the
+# committed REPORT.md; this script alone copies them in (run those scripts first to refresh them).
+# Marked sections that report.py does not write (npm, uniffi, python-bench) are kept as they were.
+python3 - "$here/REPORT.md" "$root/target/reports" "$out/REPORT.before.md" <<'PY'
+import re, sys
+from pathlib import Path
+report, reports, before = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+text = report.read_text(encoding="utf-8")
+marked = re.compile(r"<!-- ([\w-]+):begin[^>]*-->.*?<!-- \1:end -->", re.S)
+if before.exists():
+    for m in marked.finditer(before.read_text(encoding="utf-8")):
+        if f"<!-- {m.group(1)}:begin" not in text:
+            text = text.rstrip("\n") + "\n\n" + m.group(0) + "\n"
+parts = sorted(reports.glob("*.md")) if reports.is_dir() else []
+if not parts:
+    print(f"no reports in {reports}: the npm and uniffi sections of REPORT.md are unchanged")
+for part in parts:
+    section = part.read_text(encoding="utf-8").strip()
+    m = re.match(r"<!-- ([\w-]+):begin[^>]*-->", section)
+    if not m:
+        print(f"{part}: no <!-- name:begin --> marker, not copied")
+        continue
+    name = re.escape(m.group(1))
+    old = re.compile(rf"<!-- {name}:begin[^>]*-->.*?<!-- {name}:end -->", re.S)
+    if old.search(text):
+        text = old.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    print(f"REPORT.md: section {m.group(1)} from {part}")
+report.write_text(text, encoding="utf-8")
+PY

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Issue 10: pay402 settles x402 `exact` (EIP-3009) payments for real on a local EVM chain.
+# pay402 settles x402 `exact` (EIP-3009) payments for real on a local EVM chain.
 #
 # On a fresh machine: installs the pinned npm packages (npm ci: hardhat@2, solc, viem, @x402/core, @x402/evm),
 # a venv with pytest, the pinned web test packages (requirements.txt: fastapi, starlette, uvicorn, httpx, flask,
-# werkzeug; the pins of tests/python/requirements-web.txt) and the pay402 wheel (built from ffi-python with
+# werkzeug; the pins of ffi-python/tests/requirements-web.txt) and the pay402 wheel (built from ffi-python with
 # maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
 # id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
 # 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
 # behind pay402's middleware, served from threads of the pytest process on loopback), then test-js-middleware.mjs
 # (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http server behind its
-# x402Middleware, in the test process), and stops the node and the facilitator on every exit path. Ends with a summary; exits non-zero on any failure. Needs node ≥ 18, npm,
-# python3 ≥ 3.9 and a Rust toolchain (for the wheel).
+# x402Middleware, in the test process), and stops the node and the facilitator on every exit path. Ends with a
+# summary; exits non-zero on any failure. Needs python3 ≥ 3.9 and rustup; installs node/npm and curl (apt) and,
+# when it builds the npm package itself, wasm-bindgen-cli and the npm build tooling (tests/tools.sh).
 #
 #   tests/chain/run.sh
 #   PAY402_WHEEL=target/py-build/wheels/pay402-….whl tests/chain/run.sh   # reuse a wheel instead of building one
@@ -23,6 +24,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 RUN="$HERE/.run"
 VENV="$HERE/.venv"
 PIP_FLAGS=(--disable-pip-version-check --no-input -q)
+. "$ROOT/tests/tools.sh"
 export HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 export NO_COLOR=1
 
@@ -92,6 +94,8 @@ mkdir -p "$RUN"
 cd "$HERE"
 
 # --- installs -----------------------------------------------------------------------------------
+need_node || fail "node and npm"
+need_apt curl curl || fail "curl"
 log "npm ci (pinned by package-lock.json)"
 want_npm="$(cat package.json package-lock.json | sha256sum | cut -c1-64)"
 if [[ ! -f node_modules/.pay402-lock || "$(cat node_modules/.pay402-lock)" != "$want_npm" ]]; then
@@ -104,9 +108,9 @@ log "python venv with pytest and the pay402 wheel"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV" || fail "python venv"
 fi
-# the web pins are tests/python's (requirements-web.txt): every pinned line here must be one of its lines
-drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/tests/python/requirements-web.txt")"
-[ -z "$drift" ] || { echo "not in tests/python/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
+# the web pins are ffi-python/tests's (requirements-web.txt): every pinned line here must be one of its lines
+drift="$(grep -vE '^\s*(#|$)' requirements.txt | grep -vxFf "$ROOT/ffi-python/tests/requirements-web.txt")"
+[ -z "$drift" ] || { echo "not in ffi-python/tests/requirements-web.txt: $drift"; fail "requirements.txt pins"; }
 timeout 600 "$VENV/bin/pip" install "${PIP_FLAGS[@]}" "pytest>=7,<10" "maturin>=1.9,<2" -r requirements.txt \
   || fail "pip install pytest maturin + requirements.txt"
 if [ -z "$WHEEL" ]; then
@@ -160,19 +164,17 @@ rc=${PIPESTATUS[0]}
 line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
 if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: ${line:-exit $rc}"; fi
 
-# --- the npm package's middleware (issue 10 item 4, JS half) ----------------------------------------
-# The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one tests/wasm/run.sh leaves in target/npm/, else built
-# here (ffi-wasm/build.sh + npm pack; needs wasm-bindgen 0.2.130 and tests/wasm's npm wasm-opt, as tests/wasm does).
+# --- the npm package's middleware ---------------------------------------------------------------
+# The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
+# here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).
 log "pay402 npm package (x402Middleware) against the chain"
 TGZ="${PAY402_NPM_TGZ:-}"
 if [ -n "$TGZ" ]; then TGZ="$(realpath "$TGZ")" || fail "PAY402_NPM_TGZ"; fi
 if [ -z "$TGZ" ]; then TGZ="$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)"; fi
 if [ -z "$TGZ" ]; then
-  ( set -e
-    export PATH="$HOME/.cargo/bin:$PATH"
-    [ -x "$ROOT/tests/wasm/node_modules/.bin/wasm-opt" ] \
-      || (cd "$ROOT/tests/wasm" && timeout 600 npm ci --no-audit --no-fund --loglevel=error)
-    timeout 1200 "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402"
+  # `&&` throughout: `set -e` does not apply inside a `( … ) || …` list
+  ( need_npm_build &&
+    timeout 1200 "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402" &&
     cd "$ROOT/target/npm/pay402" && timeout 120 npm pack --silent --pack-destination "$ROOT/target/npm"
   ) >"$RUN/npm-build.log" 2>&1 || { tail -n 30 "$RUN/npm-build.log"; fail "build the pay402 npm package"; }
   TGZ="$(ls "$ROOT"/target/npm/pay402-*.tgz | head -n1)"

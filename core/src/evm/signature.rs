@@ -6,7 +6,7 @@
 //! more (USDC `FiatTokenV2` `ECRecover`). [`SignaturePolicy::Strict`] accepts exactly what the
 //! contract accepts; [`SignaturePolicy::Lenient`] also accepts `v ∈ {0, 1}`, high `s` (normalized
 //! to `n − s` with the parity flipped) and 64-byte ERC-2098 compact signatures
-//! (tests/vectors/README.md).
+//! (tests/conformance/vectors/README.md).
 //!
 //! Checks run in this order: length → `v` → high `s` → range of `r` and `s` → recovery.
 //!

@@ -1,5 +1,5 @@
 //! The WS402 metering engine (exact integer metering; op `ws402.meter`
-//! of `tests/vectors/README.md`).
+//! of `tests/conformance/vectors/README.md`).
 //!
 //! A pure state machine over host-reported events. The host owns the clock, the timers and the
 //! socket; it reports each event with its timestamp in milliseconds and acts on the returned

@@ -2,7 +2,7 @@
 //! (WS402, <https://github.com/ws402/ws402>: `src/WS402.ts`, `generateSchema`, the message types).
 //! pay402 fixes the original's defects with its own rules ("pay402's WS402 rules" below):
 //! integer atomic units, millisecond accrual, one end per session, an explicit mock mode; the
-//! `ws402.meter` op of `tests/vectors/README.md` pins the arithmetic.
+//! `ws402.meter` op of `tests/conformance/vectors/README.md` pins the arithmetic.
 //!
 //! - [`Meter`]: the metering engine — millisecond accrual in integer atomic units, exact dating
 //!   of balance exhaustion and maximum duration, a session that ends exactly once.

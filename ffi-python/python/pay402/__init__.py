@@ -56,7 +56,7 @@ from ._native import (
     x402_verify,
 )
 
-# The binding surface (tests/binding-surface.json) names every operation once per language; these
+# The binding surface (tests/conformance/binding-surface.json) names every operation once per language; these
 # three complete Python's x402 codec set with the names JS and Kotlin use.
 _X402_DECODERS = {
     "payment_required": decode_payment_required,

@@ -1,7 +1,7 @@
 //! The paying side of x402 `exact` on EVM with EIP-3009: choose an offer, build and sign the
 //! authorization, emit the `X-PAYMENT` / `PAYMENT-SIGNATURE` header, read the receipt
 //! (x402 v2 specification §5 and §6.1, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>; the conformance vectors `x402.sign` and
-//! `x402.select` in `tests/vectors/`).
+//! `x402.select` in `tests/conformance/vectors/`).
 //!
 //! | step | item | file |
 //! |---|---|---|

@@ -1,4 +1,4 @@
-// The Kotlin binding against the one written-down binding surface (tests/binding-surface.json),
+// The Kotlin binding against the one written-down binding surface (tests/conformance/binding-surface.json),
 // by reflection on the generated package: every operation exists under its Kotlin name with the
 // listed number of parameters, every record it returns has the listed fields (camelCase), the
 // record defaults are the core's constants, and nothing public beyond the list is exported.
@@ -20,7 +20,7 @@ import java.lang.reflect.Modifier
 
 class SurfaceTest {
     private val surface = Json.parseToJsonElement(
-        File(System.getProperty("pay402.surface") ?: "../../tests/binding-surface.json").readText()
+        File(System.getProperty("pay402.surface") ?: "../../tests/conformance/binding-surface.json").readText()
     ).jsonObject
     private val operations = surface["operations"]!!.jsonArray.map { it.jsonObject }
     private val types = surface["types"]!!.jsonObject
@@ -96,7 +96,7 @@ class SurfaceTest {
                 g.jsonObject["names"]!!.jsonArray.map { it.jsonPrimitive.content }
             }
         val extra = functions.keys - documented
-        assertTrue(extra.isEmpty(), "exported but not in tests/binding-surface.json: $extra")
+        assertTrue(extra.isEmpty(), "exported but not in tests/conformance/binding-surface.json: $extra")
         assertTrue(surface["kotlin_defaults"] !is JsonNull)
     }
 }

@@ -1,6 +1,6 @@
-// One function per op of tests/vectors/README.md, through the Kotlin API only: each reads the
+// One function per op of tests/conformance/vectors/README.md, through the Kotlin API only: each reads the
 // case's `input`, calls the bindings, and returns the result fields the way the Rust runner
-// (tests/src/ops) names them. A core failure surfaces as the Pay402Exception's code.
+// (tests/conformance/runner/src/ops) names them. A core failure surfaces as the Pay402Exception's code.
 package org.pay402
 
 import kotlinx.serialization.json.JsonArray
@@ -140,7 +140,7 @@ object VectorOps {
             validBeforeSlack = if (policy?.containsKey("valid_before_slack") == true) policy.u64("valid_before_slack") else 6uL,
             settleAmount = input.optStr("settle_amount"),
             facilitator = input.optStr("facilitator"),
-            // Solana (tests/src/ops/x402.rs `svm_policy`); absent fields keep the core's defaults.
+            // Solana (tests/conformance/runner/src/ops/x402.rs `svm_policy`); absent fields keep the core's defaults.
             feePayers = if (input.containsKey("fee_payers")) input.arr("fee_payers").map {
                 (it as? JsonPrimitive)?.takeIf { p -> p.isString }?.content ?: throw BadInput("fee_payers")
             } else emptyList(),

@@ -1,4 +1,4 @@
-// Every shared vector file (tests/vectors/*.json, tests/vectors/README.md) through the Kotlin API:
+// Every shared vector file (tests/conformance/vectors/*.json, tests/conformance/vectors/README.md) through the Kotlin API:
 // one dynamic test per case, grouped per file. An unknown op fails; nothing is skipped.
 package org.pay402
 
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.fail
 import java.io.File
 
 class VectorsTest {
-    private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/vectors")
+    private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
 
     private fun files(): List<File> =
         (dir.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }

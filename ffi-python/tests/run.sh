@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Builds ONE abi3 wheel of the pay402 Python package and tests it on every CPython ≥ 3.9 found
+# (pyenv versions and python3.X on PATH): pytest over ffi-python/tests (every shared vector, the API
+# tests, the README examples) and `mypy.stubtest pay402._native`. Also proves that a source
+# install (`pip install ./ffi-python`) works in a fresh venv. Ends with a per-version summary;
+# exits non-zero on any failure.
+#
+#   ffi-python/tests/run.sh                 # all versions found
+#   PAY402_PY_VERSIONS="3.9 3.11" ffi-python/tests/run.sh
+#   PAY402_SKIP_SOURCE_BUILD=1 ffi-python/tests/run.sh
+#   PAY402_WEB_VERSIONS="3.11" ffi-python/tests/run.sh   # where the web/Redis/peer tests run (default 3.9 3.11)
+#
+# The web, Redis and peer tests need ffi-python/tests/requirements-web.txt (installed into the venvs
+# of PAY402_WEB_VERSIONS) and redis-server (installed with apt-get when missing and possible);
+# on the other versions those tests skip with an explicit reason and the vector/API suite runs.
+#
+# Caches: the build venv (maturin) and per-version test venvs live under target/py-build/.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE="$ROOT/target/py-build"
+WHEELS="$CACHE/wheels"
+PIP_FLAGS=(--disable-pip-version-check --no-input -q)
+mkdir -p "$CACHE"
+cd "$ROOT"
+. "$ROOT/tests/tools.sh"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# --- interpreters ---------------------------------------------------------------------------
+declare -A PYTHONS=()
+find_pythons() {
+    local v bin
+    for bin in "$HOME"/.pyenv/versions/3.*/bin/python3; do
+        [ -x "$bin" ] || continue
+        v="$("$bin" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || continue
+        [ -n "${PYTHONS[$v]:-}" ] || PYTHONS[$v]="$bin"
+    done
+    for minor in 9 10 11 12 13 14; do
+        bin="$(command -v "python3.$minor" 2>/dev/null)" || continue
+        v="$("$bin" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || continue
+        [ -n "${PYTHONS[$v]:-}" ] || PYTHONS[$v]="$bin"
+    done
+}
+find_pythons
+VERSIONS=()
+for v in $(printf '%s\n' "${!PYTHONS[@]}" | sort -t. -k1,1n -k2,2n); do
+    minor="${v#3.}"
+    [ "$minor" -ge 9 ] 2>/dev/null || continue   # abi3-py39: 3.8 and older cannot load the wheel
+    if [ -n "${PAY402_PY_VERSIONS:-}" ] && [[ " $PAY402_PY_VERSIONS " != *" $v "* ]]; then
+        continue
+    fi
+    VERSIONS+=("$v")
+done
+if [ "${#VERSIONS[@]}" -eq 0 ]; then
+    echo "no CPython >= 3.9 found (pyenv or python3.X on PATH)" >&2
+    exit 1
+fi
+for required in 3.9 3.11; do
+    if [ -z "${PAY402_PY_VERSIONS:-}" ] && [[ " ${VERSIONS[*]} " != *" $required "* ]]; then
+        echo "warning: CPython $required not found; the abi3 claim is tested on ${VERSIONS[*]} only" >&2
+    fi
+done
+log "CPython versions: ${VERSIONS[*]}"
+
+# --- one wheel --------------------------------------------------------------------------------
+BUILD_PY="${PYTHONS[3.11]:-${PYTHONS[${VERSIONS[-1]}]}}"
+if [ ! -x "$CACHE/venv/bin/maturin" ]; then
+    log "build venv ($BUILD_PY)"
+    rm -rf "$CACHE/venv"
+    "$BUILD_PY" -m venv "$CACHE/venv" && "$CACHE/venv/bin/pip" install "${PIP_FLAGS[@]}" "maturin>=1.9,<2" \
+        || { echo "cannot create the build venv" >&2; exit 1; }
+fi
+log "maturin build --release (one abi3 wheel)"
+rm -rf "$WHEELS"
+# No --zig/manylinux2014 here: the wheel is for this machine's tests (tests/TOOLCHAIN.md, trap 11).
+if ! "$CACHE/venv/bin/maturin" build --release -m ffi-python/Cargo.toml --out "$WHEELS"; then
+    echo "maturin build failed" >&2
+    exit 1
+fi
+WHEEL="$(ls "$WHEELS"/pay402-*-cp39-abi3-*.whl 2>/dev/null | head -n1)"
+if [ -z "$WHEEL" ]; then
+    echo "no cp39-abi3 wheel in $WHEELS" >&2
+    exit 1
+fi
+log "wheel: $(basename "$WHEEL")"
+
+# --- redis-server for the replay-store tests -------------------------------------------------
+need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2
+WEB_VERSIONS="${PAY402_WEB_VERSIONS:-3.9 3.11}"
+WEB_REQS="$ROOT/ffi-python/tests/requirements-web.txt"
+
+# --- per-version tests --------------------------------------------------------------------
+declare -A RESULT=()
+FAILED=0
+
+run_suite() { # $1 label, $2 venv python
+    local label="$1" py="$2" out pytest_line stub_ok=FAIL rc=0
+    out="$(cd "$ROOT" && "$py" -m pytest ffi-python/tests -q -p no:cacheprovider 2>&1)" || rc=1
+    pytest_line="$(printf '%s\n' "$out" | tail -n1)"
+    if [ "$rc" -ne 0 ]; then
+        printf '%s\n' "$out" | grep -E '^(FAILED|ERROR)|Error' | head -n 30
+    fi
+    if (cd /tmp && "$py" -m mypy.stubtest pay402._native >"$CACHE/stubtest-$label.log" 2>&1); then
+        stub_ok=ok
+    else
+        rc=1
+        tail -n 20 "$CACHE/stubtest-$label.log"
+    fi
+    local mypy_ok=FAIL
+    if (cd /tmp && "$py" -m mypy --strict --ignore-missing-imports --allow-subclassing-any --no-warn-unused-ignores --follow-imports=silent -p pay402 >"$CACHE/mypy-$label.log" 2>&1); then
+        mypy_ok=ok
+    else
+        rc=1
+        tail -n 20 "$CACHE/mypy-$label.log"
+    fi
+    RESULT[$label]="pytest: $pytest_line | stubtest: $stub_ok | mypy: $mypy_ok"
+    [ "$rc" -eq 0 ] || FAILED=1
+}
+
+for v in "${VERSIONS[@]}"; do
+    venv="$CACHE/venvs/$v"
+    log "CPython $v (${PYTHONS[$v]})"
+    if [ ! -x "$venv/bin/python" ]; then
+        "${PYTHONS[$v]}" -m venv "$venv" || { RESULT[$v]="venv creation failed"; FAILED=1; continue; }
+    fi
+    if ! "$venv/bin/pip" install "${PIP_FLAGS[@]}" pytest mypy; then
+        RESULT[$v]="pip install pytest mypy failed"; FAILED=1; continue
+    fi
+    if [[ " $WEB_VERSIONS " == *" $v "* ]]; then
+        if ! "$venv/bin/pip" install "${PIP_FLAGS[@]}" -r "$WEB_REQS"; then
+            RESULT[$v]="pip install -r requirements-web.txt failed"; FAILED=1; continue
+        fi
+    fi
+    if ! "$venv/bin/pip" install "${PIP_FLAGS[@]}" --force-reinstall --no-deps "$WHEEL"; then
+        RESULT[$v]="wheel install failed"; FAILED=1; continue
+    fi
+    run_suite "$v" "$venv/bin/python"
+done
+
+# --- source install in a fresh venv ---------------------------------------------------------
+if [ -z "${PAY402_SKIP_SOURCE_BUILD:-}" ]; then
+    label="source ($(basename "$(dirname "$(dirname "$BUILD_PY")")"))"
+    log "pip install ./ffi-python in a fresh venv ($BUILD_PY)"
+    venv="$CACHE/source-venv"
+    rm -rf "$venv"
+    if "$BUILD_PY" -m venv "$venv" \
+        && "$venv/bin/pip" install "${PIP_FLAGS[@]}" pytest mypy \
+        && "$venv/bin/pip" install "${PIP_FLAGS[@]}" ./ffi-python; then
+        run_suite "$label" "$venv/bin/python"
+        VERSIONS+=("$label")
+    else
+        RESULT[$label]="pip install ./ffi-python failed"
+        VERSIONS+=("$label")
+        FAILED=1
+    fi
+fi
+
+# --- summary ----------------------------------------------------------------------------------
+log "summary ($(basename "$WHEEL"))"
+for v in "${VERSIONS[@]}"; do
+    printf '  %-22s %s\n' "$v" "${RESULT[$v]:-not run}"
+done
+if [ "$FAILED" -ne 0 ]; then
+    echo "python: FAILED"
+    exit 1
+fi
+echo "python: all passed"

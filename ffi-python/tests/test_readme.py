@@ -1,0 +1,55 @@
+"""Runs every ```python block of ffi-python/README.md, in order.
+
+Blocks that use the web stack (fastapi, httpx, …) run in one shared namespace, so the client
+example pays the FastAPI example; they need ffi-python/tests/requirements-web.txt and settle through a
+fake facilitator on a loopback socket (FACILITATOR_URL). The other blocks run on every version.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "ffi-python" / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+WEB_MODULES = ("fastapi", "httpx", "redis", "requests", "flask", "django")
+
+
+def _is_web(block: str) -> bool:
+    return any(re.search(rf"^\s*(from|import) {m}\b", block, flags=re.M) for m in WEB_MODULES) or "pay402.replay" in block
+
+
+def test_readme_has_verify_sign_and_l402_examples() -> None:
+    assert len(BLOCKS) >= 2
+    assert any("verify_payment" in b for b in BLOCKS)
+    assert any("x402_sign" in b and "with_wallet_signature" in b for b in BLOCKS)
+    assert any("l402_verify" in b and "l402_check_challenge" in b for b in BLOCKS)
+    assert any("PaymentMiddleware" in b and "FastAPI" in b for b in BLOCKS)
+    assert any("PaymentAuth" in b and "Budget" in b for b in BLOCKS)
+
+
+def test_readme_examples_run() -> None:
+    for n, block in enumerate(BLOCKS):
+        if _is_web(block):
+            continue
+        exec(compile(block, f"README.md[python block {n}]", "exec"), {"__name__": f"readme_{n}"})
+
+
+def test_readme_web_examples_run(monkeypatch: Any) -> None:
+    for m in ("fastapi", "httpx", "redis", "flask"):
+        pytest.importorskip(m, reason=f"{m} not installed (ffi-python/tests/requirements-web.txt)")
+    from test_facilitator import fake_facilitator
+    from web_support import wsgi_server
+
+    seen: list = []
+    namespace: Dict[str, Any] = {"__name__": "readme_web"}
+    with wsgi_server(fake_facilitator({}, seen)) as base:
+        monkeypatch.setenv("FACILITATOR_URL", base)
+        for n, block in enumerate(BLOCKS):
+            if _is_web(block):
+                exec(compile(block, f"README.md[python block {n}]", "exec"), namespace)
+    assert [s["path"] for s in seen] == ["/settle"]
+    assert seen[0]["paymentRequirements"]["amount"] == "10000"

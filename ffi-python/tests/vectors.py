@@ -1,0 +1,562 @@
+"""Runs the shared JSON vectors (tests/conformance/vectors/*.json, format: tests/conformance/vectors/README.md) through the
+Python API of pay402.
+
+Each op maps to Python calls exactly as the Rust conformance runner (tests/conformance/runner/src/ops/*.rs) maps it
+to the core; the result fields and error codes must be the same. An unknown op fails; nothing
+is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+import pay402
+
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "vectors"
+
+Outcome = Tuple[bool, Any]  # (True, result dict) or (False, error code)
+
+
+class BadInput(Exception):
+    """A malformed vector (a defect in the file, not a core verdict)."""
+
+
+def _hex(b: bytes) -> str:
+    return b.hex()
+
+
+def _0x(b: bytes) -> str:
+    return "0x" + b.hex()
+
+
+class RawNumber(str):
+    """A JSON number kept as its source text (the Rust runner's serde_json keeps it too)."""
+
+
+def _load_raw(text: str) -> Any:
+    return json.loads(text, parse_int=RawNumber, parse_float=RawNumber)
+
+
+def _compact(value: Any) -> str:
+    """Compact JSON as serde_json (preserve_order, arbitrary_precision) writes it: key order
+    kept, no spaces, non-ASCII unescaped, number text as in the source."""
+    if isinstance(value, RawNumber):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(_compact(k) + ":" + _compact(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_compact(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _raw(i: Dict[str, Any], key: str) -> str:
+    """The compact JSON of input field `key`, number text preserved."""
+    return _compact(i["__raw__"][key])
+
+
+def _int(text: str) -> int:
+    return pay402.parse_u256(text)
+
+
+# --- x402 -----------------------------------------------------------------------------------
+
+_DECODERS = {
+    "payment_required": pay402.decode_payment_required,
+    "payment_payload": pay402.decode_payment_payload,
+    "settle_response": pay402.decode_settle_response,
+}
+
+
+def x402_roundtrip(i: Dict[str, Any]) -> Dict[str, Any]:
+    msg = _DECODERS[i["kind"]](i["header"])
+    return {"header": msg.to_header()}
+
+
+def x402_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    decoder = _DECODERS[i["kind"]]
+    if "header" in i:
+        msg = decoder(i["header"])
+    else:
+        msg = decoder(body=i["body"])
+    out: Dict[str, Any] = {"json": msg.json}
+    if msg.x402_version is not None:
+        out["x402Version"] = msg.x402_version
+    return out
+
+
+def x402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    policy = i.get("policy") or {}
+    kwargs: Dict[str, Any] = {
+        "now": i["now"],
+        "amount": policy.get("amount", "exact"),
+        "signature": policy.get("signature", "strict"),
+        "valid_before_slack": policy.get("valid_before_slack", 6),
+    }
+    if "settle_amount" in i:
+        kwargs["settle_amount"] = _int(i["settle_amount"])
+    if "facilitator" in i:
+        kwargs["facilitator"] = i["facilitator"]
+    # Solana: the managed fee payers and the SVM policy fields (defaults as the Rust runner's).
+    if "fee_payers" in i:
+        fee_payers = i["fee_payers"]
+        if not isinstance(fee_payers, list) or not all(isinstance(k, str) for k in fee_payers):
+            raise BadInput("fee_payers")
+        kwargs["fee_payers"] = fee_payers
+    for key in ("max_compute_unit_price", "max_compute_unit_limit", "max_instructions"):
+        if key in policy:
+            if not isinstance(policy[key], int) or isinstance(policy[key], bool) or policy[key] < 0:
+                raise BadInput(f"policy.{key}")
+            kwargs[key] = policy[key]
+    v = pay402.x402_verify(_raw(i, "requirements"), i["payment"], **kwargs)
+    if isinstance(v, pay402.SvmVerified):
+        return {"payer": v.payer, "amount": str(v.amount)}
+    return {"payer": v.payer, "nonce": v.nonce, "amount": str(v.amount)}
+
+
+def x402_sign(i: Dict[str, Any]) -> Dict[str, Any]:
+    signed = pay402.x402_sign(
+        _raw(i, "payment_required"),
+        i["private_key_hex"],
+        now=i["now"],
+        nonce=i["nonce"],
+        accept_index=i.get("accept_index", 0),
+    )
+    return {"payment": signed.header_value}
+
+
+def x402_select(i: Dict[str, Any]) -> Dict[str, Any]:
+    chosen = pay402.x402_select(
+        _raw(i, "payment_required"),
+        networks=i["networks"],
+        assets=i["assets"],
+        max_amount=_int(i["max_amount"]),
+        allow_permit2=i.get("allow_permit2", False),
+    )
+    return {"index": chosen.index, "method": chosen.method, "chainId": chosen.chain_id}
+
+
+def _draft(i: Dict[str, Any]) -> pay402.PaymentDraft:
+    return pay402.PaymentDraft(
+        _raw(i, "payment_required"),
+        payer=i["from"],
+        now=i["now"],
+        nonce=i["nonce"],
+        accept_index=i.get("accept_index", 0),
+    )
+
+
+def x402_typed_data(i: Dict[str, Any]) -> Dict[str, Any]:
+    d = _draft(i)
+    return {"digest": _0x(d.digest()), "typed_data": json.loads(d.typed_data())}
+
+
+def x402_wallet_sign(i: Dict[str, Any]) -> Dict[str, Any]:
+    signed = _draft(i).with_wallet_signature(i["signature"])
+    return {"payment": signed.header_value, "signature": signed.signature}
+
+
+def _svm_key(i: Dict[str, Any], key: str) -> str:
+    """A base58 key input; one the core cannot parse is a defect of the file (Rust: bad input)."""
+    try:
+        pay402.svm_parse_pubkey(i[key])
+    except pay402.SvmError:
+        raise BadInput(key) from None
+    return str(i[key])
+
+
+def svm_build(i: Dict[str, Any]) -> Dict[str, Any]:
+    seed = bytes.fromhex(i["payer_seed_hex"])
+    if len(seed) != 32:
+        raise BadInput("payer_seed_hex")
+    amount = i["amount"]
+    if not isinstance(amount, str) or not amount.isdigit() or int(amount) >= 1 << 64:
+        raise BadInput("amount")
+    decimals = i["decimals"]
+    if not isinstance(decimals, int) or not 0 <= decimals <= 255:
+        raise BadInput("decimals")
+    wire = pay402.svm_build_transfer(
+        seed,
+        fee_payer=_svm_key(i, "fee_payer"),
+        mint=_svm_key(i, "mint"),
+        pay_to=_svm_key(i, "pay_to"),
+        token_program=_svm_key(i, "token_program"),
+        amount=int(amount),
+        decimals=decimals,
+        memo=i.get("memo") or "",
+        recent_blockhash=pay402.svm_parse_pubkey(_svm_key(i, "recent_blockhash")),
+    )
+    return {"transaction": pay402.base64_encode(wire)}
+
+
+def x402_svm_payment(i: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        transaction = pay402.base64_decode(i["transaction"], policy="standard")
+    except pay402.Error:
+        raise BadInput("transaction") from None
+    payment = pay402.svm_payment_header(
+        _raw(i, "payment_required"), transaction, accept_index=i.get("accept_index", 0)
+    )
+    return {"payment": payment.header_value}
+
+
+# --- EVM ------------------------------------------------------------------------------------
+
+
+def _typed(i: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    return i["domain"], i["message"]
+
+
+def evm_eip3009_digest(i: Dict[str, Any]) -> Dict[str, Any]:
+    h = pay402.eip3009_digest(*_typed(i))
+    return {
+        "domain_separator": _0x(h.domain_separator),
+        "struct_hash": _0x(h.struct_hash),
+        "digest": _0x(h.digest),
+    }
+
+
+def evm_eip3009_sign(i: Dict[str, Any]) -> Dict[str, Any]:
+    key = i["private_key_hex"]
+    sig = pay402.eip3009_sign(key, *_typed(i))
+    return {"signature": _0x(sig), "address": pay402.private_key_to_address(key)}
+
+
+def evm_recover(i: Dict[str, Any]) -> Dict[str, Any]:
+    policy = i.get("policy", "strict")
+    return {"address": pay402.recover_address(i["digest"], i["signature"], policy=policy)}
+
+
+def evm_permit2_digest(i: Dict[str, Any]) -> Dict[str, Any]:
+    h = pay402.permit2_digest(i["chainId"], i["permit"])
+    return {
+        "domain_separator": _0x(h.domain_separator),
+        "struct_hash": _0x(h.struct_hash),
+        "digest": _0x(h.digest),
+    }
+
+
+# --- macaroons ------------------------------------------------------------------------------
+
+
+def _text(b: bytes) -> str:
+    return b.decode("utf-8", errors="replace")
+
+
+def macaroon_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    m = pay402.Macaroon.decode(i["token"])
+    caveats: List[Dict[str, Any]] = []
+    for c in m.caveats:
+        o: Dict[str, Any] = {"id_hex": _hex(c.id)}
+        if c.vid is not None:
+            o["vid_hex"] = _hex(c.vid)
+        if c.location is not None:
+            o["location"] = _text(c.location)
+        caveats.append(o)
+    return {
+        "version": m.version,
+        "location": m.location,
+        "identifier_hex": _hex(m.identifier),
+        "caveats": caveats,
+        "signature_hex": _hex(m.signature),
+    }
+
+
+def macaroon_mint(i: Dict[str, Any]) -> Dict[str, Any]:
+    m = pay402.Macaroon.mint(
+        bytes.fromhex(i["root_key_hex"]),
+        bytes.fromhex(i["identifier_hex"]),
+        i["location"],
+        i["caveats"],
+    )
+    return {"signature_hex": _hex(m.signature), "v2_base64": m.serialize()}
+
+
+def macaroon_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    m = pay402.Macaroon.decode(i["token"])
+    discharges = [pay402.Macaroon.decode(t) for t in i.get("discharges", [])]
+    m.verify(
+        bytes.fromhex(i["root_key_hex"]),
+        discharges=discharges,
+        accept=i.get("accept", []),
+        mode=i.get("mode", "strict"),
+    )
+    return {}
+
+
+def macaroon_bind(i: Dict[str, Any]) -> Dict[str, Any]:
+    sig = pay402.bind_for_request(i["root_signature_hex"], i["discharge_signature_hex"])
+    return {"signature_hex": _hex(sig)}
+
+
+# --- BOLT11 ---------------------------------------------------------------------------------
+
+
+def bolt11_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    policy = i.get("policy") or {}
+    inv = pay402.bolt11_decode(
+        i["invoice"], require_payment_secret=policy.get("require_payment_secret", True)
+    )
+    out: Dict[str, Any] = {
+        "network": inv.network,
+        "amount_msat": inv.amount_msat,
+        "timestamp": inv.timestamp,
+        "payment_hash_hex": _hex(inv.payment_hash),
+    }
+    if inv.payment_secret is not None:
+        out["payment_secret_hex"] = _hex(inv.payment_secret)
+    if inv.description is not None:
+        out["description"] = inv.description
+    if inv.description_hash is not None:
+        out["description_hash_hex"] = _hex(inv.description_hash)
+    out["expiry"] = inv.expiry
+    out["min_final_cltv_expiry"] = inv.min_final_cltv_expiry
+    out["payee_hex"] = _hex(inv.payee)
+    if inv.features is not None:
+        out["features_hex"] = _hex(inv.features)
+    if inv.metadata is not None:
+        out["metadata_hex"] = _hex(inv.metadata)
+    out["fallbacks"] = [
+        {"version": f.version, "program_hex": _hex(f.program)} for f in inv.fallbacks
+    ]
+    out["route_hints"] = [
+        [
+            {
+                "src_node_id_hex": _hex(h.src_node_id),
+                "short_channel_id_hex": h.short_channel_id.to_bytes(8, "big").hex(),
+                "fee_base_msat": h.fee_base_msat,
+                "fee_proportional_millionths": h.fee_proportional_millionths,
+                "cltv_expiry_delta": h.cltv_expiry_delta,
+            }
+            for h in hint
+        ]
+        for hint in inv.route_hints
+    ]
+    return out
+
+
+# --- L402 -----------------------------------------------------------------------------------
+
+
+def _strings(i: Dict[str, Any], key: str) -> List[str]:
+    """A string or an array of strings (the Rust runner's `strings`)."""
+    v = i.get(key)
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return list(v)
+    raise BadInput(key)
+
+
+def l402_challenge_parse(i: Dict[str, Any]) -> Dict[str, Any]:
+    found = pay402.l402_parse_challenges(_strings(i, "headers"))
+    return {
+        "challenges": [
+            {"scheme": c.scheme, "macaroon": c.macaroon, "invoice": c.invoice} for c in found
+        ]
+    }
+
+
+def l402_challenge_encode(i: Dict[str, Any]) -> Dict[str, Any]:
+    return {"headers": pay402.l402_encode_challenges(i["macaroon"], i["invoice"])}
+
+
+def l402_authorization_parse(i: Dict[str, Any]) -> Dict[str, Any]:
+    cred = pay402.l402_parse_authorization(i["header"])
+    return {
+        "scheme": cred.scheme,
+        "macaroons": cred.macaroons,
+        "preimage_hex": cred.preimage_hex,
+    }
+
+
+def l402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    root_key = bytes.fromhex(i["root_key_hex"])
+    if len(root_key) != 32:
+        raise BadInput("root_key_hex")
+    # The Rust runner's store answers every lookup with the one root key.
+    ident = pay402.l402_verify(
+        _strings(i, "authorization"),
+        lambda _root_key_id: root_key,
+        service=i["service"],
+        capability=i.get("capability"),
+        now=i["now"],
+    )
+    return {"payment_hash_hex": _hex(ident.payment_hash), "token_id_hex": _hex(ident.token_id)}
+
+
+def l402_mint(i: Dict[str, Any]) -> Dict[str, Any]:
+    caveats = _strings(i, "caveats") if "caveats" in i else []
+    mac = pay402.l402_mint(
+        bytes.fromhex(i["root_key_hex"]),
+        pay402.L402Identifier(i["payment_hash_hex"], i["token_id_hex"]),
+        caveats=caveats,
+        location=i.get("location") or "lsat",
+    )
+    return {"token": mac.serialize(), "signature_hex": _hex(mac.signature)}
+
+
+# --- offers ---------------------------------------------------------------------------------
+
+
+def offers_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    body = pay402.offers_decode(i["body"])
+    # The canonical re-encoding must decode to the same value (as the Rust runner checks).
+    again = pay402.offers_decode(body.json)
+    if again != body:
+        raise AssertionError("canonical re-encoding decodes differently")
+    offers = []
+    for o in body.offers:
+        d: Dict[str, Any] = {
+            "id": o.id,
+            "title": o.title,
+            "description": o.description,
+            "amount": o.amount,
+            "currency": o.currency,
+            "type": o.type,
+        }
+        if o.balance is not None:
+            d["balance"] = o.balance
+        if o.duration is not None:
+            d["duration"] = o.duration
+        d["payment_methods"] = list(o.payment_methods)
+        offers.append(d)
+    return {
+        "version": body.version,
+        "payment_request_url": body.payment_request_url,
+        "payment_context_token": body.payment_context_token,
+        "offers": offers,
+        "terms_url": body.terms_url,
+    }
+
+
+# --- WS402 ----------------------------------------------------------------------------------
+
+
+def ws402_meter(i: Dict[str, Any]) -> Dict[str, Any]:
+    meter = pay402.Meter(
+        price_per_second=_int(i["price_per_second"]),
+        paid=_int(i["paid"]),
+        max_session_seconds=i["max_session_seconds"],
+        start_ms=i["start_ms"],
+    )
+    for e in i["events"]:
+        kind = e["kind"]
+        if kind in ("bytes_in", "bytes_out") and "n" not in e:
+            raise BadInput("n")
+        meter.on_event(e["at_ms"], kind, e.get("n"))
+        # Persist and resume between events: a resumed session must meter identically.
+        meter = pay402.Meter.from_bytes(meter.to_bytes())
+    end = meter.end
+    return {
+        "consumed": str(meter.consumed),
+        "refund": str(meter.remaining),
+        "ended_by": end.reason if end else None,
+        "ended_at_ms": end.at_ms if end else None,
+        "close_code": end.close_code if end else None,
+        "bytes_in": meter.bytes_in,
+        "bytes_out": meter.bytes_out,
+        "messages": meter.messages,
+    }
+
+
+OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
+    "x402.roundtrip": x402_roundtrip,
+    "x402.decode": x402_decode,
+    "x402.verify": x402_verify,
+    "x402.sign": x402_sign,
+    "x402.select": x402_select,
+    "x402.typed_data": x402_typed_data,
+    "x402.wallet_sign": x402_wallet_sign,
+    "svm.build": svm_build,
+    "x402.svm_payment": x402_svm_payment,
+    "evm.eip3009.digest": evm_eip3009_digest,
+    "evm.eip3009.sign": evm_eip3009_sign,
+    "evm.recover": evm_recover,
+    "evm.permit2.digest": evm_permit2_digest,
+    "macaroon.decode": macaroon_decode,
+    "macaroon.mint": macaroon_mint,
+    "macaroon.verify": macaroon_verify,
+    "macaroon.bind": macaroon_bind,
+    "bolt11.decode": bolt11_decode,
+    "l402.challenge.parse": l402_challenge_parse,
+    "l402.challenge.encode": l402_challenge_encode,
+    "l402.authorization.parse": l402_authorization_parse,
+    "l402.verify": l402_verify,
+    "l402.mint": l402_mint,
+    "offers.decode": offers_decode,
+    "ws402.meter": ws402_meter,
+}
+
+
+def run(op: str, input: Dict[str, Any], raw_input: Any = None) -> Outcome:
+    """Runs one op; a pay402 error becomes its code, an unknown op `unsupported op`.
+    `raw_input` is the same input loaded with number text preserved."""
+    fn = OPS.get(op)
+    if fn is None:
+        return (False, "unsupported op")
+    try:
+        return (True, fn(dict(input, __raw__=raw_input if raw_input is not None else input)))
+    except pay402.Error as e:
+        return (False, e.code)
+
+
+def _is_address(v: Any) -> bool:
+    return (
+        isinstance(v, str)
+        and len(v) == 42
+        and v.startswith("0x")
+        and all(c in "0123456789abcdefABCDEF" for c in v[2:])
+    )
+
+
+def values_match(want: Any, have: Any) -> bool:
+    """Exact JSON equality, except that EVM addresses compare case-insensitively."""
+    if _is_address(want) and _is_address(have):
+        return bool(want.lower() == have.lower())
+    if isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) and all(values_match(a, b) for a, b in zip(want, have))
+    if isinstance(want, dict) and isinstance(have, dict):
+        return len(want) == len(have) and all(
+            k in have and values_match(v, have[k]) for k, v in want.items()
+        )
+    if isinstance(want, bool) or isinstance(have, bool):
+        return want is have
+    return bool(want == have)
+
+
+def check(expect: Dict[str, Any], got: Outcome) -> None:
+    """Raises AssertionError with the Rust runner's wording when `got` misses `expect`."""
+    ok, value = got
+    if "ok" in expect and "error" not in expect:
+        if not ok:
+            raise AssertionError(f"expected ok {_compact(expect['ok'])}, got error {value}")
+        for key, want in expect["ok"].items():
+            if key not in value:
+                raise AssertionError(f"expected {key} = {_compact(want)}, got no {key}")
+            if not values_match(want, value[key]):
+                raise AssertionError(
+                    f"expected {key} = {_compact(want)}, got {_compact(value[key])}"
+                )
+    elif "error" in expect and "ok" not in expect:
+        want = expect["error"]
+        if ok:
+            raise AssertionError(f"expected error {want}, got ok {_compact(value)}")
+        if want != "*" and want != value:
+            raise AssertionError(f"expected error {want}, got error {value}")
+    else:
+        raise AssertionError("expected exactly one of `expect.ok` / `expect.error`")
+
+
+def load_cases() -> List[Tuple[str, str, Dict[str, Any], Any]]:
+    """(file name, case id, case, raw input) for every case of every vector file."""
+    cases = []
+    for path in sorted(VECTOR_DIR.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        doc = json.loads(text)
+        raw = _load_raw(text)
+        suite = doc["suite"]
+        for n, (case, raw_case) in enumerate(zip(doc["cases"], raw["cases"])):
+            cases.append((path.name, f"{suite}/{n:04d}", case, raw_case.get("input")))
+    return cases

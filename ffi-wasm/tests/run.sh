@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Builds the npm package `pay402` and tests it like a user would: npm pack → install into a
+# fresh project → require / import / ./web in Node, the verify-only entry `pay402/verify`
+# (require, import, ./verify/web, its vector ops), every vector file in Node, the published
+# TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
+# @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
+# `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
+# reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
+# tests/bench/REPORT.md), never pass/fail: the exit status
+# reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
+# wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node and chromium from apt).
+#   ffi-wasm/tests/run.sh            # everything
+#   SKIP_BROWSER=1 ffi-wasm/tests/run.sh
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE="$ROOT/ffi-wasm/tests"
+. "$ROOT/tests/tools.sh"
+GZIP_LIMIT=${GZIP_LIMIT:-61440}
+FAILED=()
+step() {
+  local name=$1; shift
+  echo "---- $name"
+  if "$@"; then echo "PASS $name"; else echo "FAIL $name"; FAILED+=("$name"); fi
+}
+
+install_tools() {
+  need_npm_build
+}
+step "install wasm-bindgen-cli 0.2.130, wasm32 target, npm tooling" install_tools || true
+[ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
+
+build() { "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402"; }
+step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen ×4 → wasm-opt" build
+[ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
+
+PROJECT=$(mktemp -d /tmp/pay402-npm-XXXXXX)
+trap 'rm -rf "$PROJECT"' EXIT
+pack_install() {
+  rm -f "$ROOT"/target/npm/pay402-*.tgz
+  (cd "$ROOT/target/npm/pay402" && npm pack --silent --pack-destination "$ROOT/target/npm") || return 1
+  local tarball
+  tarball=$(ls "$ROOT"/target/npm/pay402-*.tgz) || return 1
+  ls -l "$tarball"
+  cd "$PROJECT" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$tarball" || return 1
+  # the peers (interop, speed) come from ffi-wasm/tests's lock file, linked rather than installed twice
+  for dep in "$HERE"/node_modules/* "$HERE"/node_modules/@*; do
+    [ -e "$PROJECT/node_modules/$(basename "$dep")" ] || ln -s "$dep" "$PROJECT/node_modules/$(basename "$dep")"
+  done
+  cp "$HERE"/*.mjs "$HERE"/*.cjs "$PROJECT/" || return 1
+  cp -r "$HERE/types" "$PROJECT/"
+}
+step "npm pack, install the tarball into a fresh project" pack_install
+
+step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
+step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
+step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json"
+step "the binding surface: exports, parameters and result fields as tests/conformance/binding-surface.json lists" \
+  bash -c "cd '$PROJECT' && node surface.mjs '$ROOT/tests/conformance/binding-surface.json'"
+step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
+step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -c "cd '$PROJECT' && node node-verify.mjs"
+# The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).
+VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover
+step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
+  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json"
+
+# The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
+# one wrong call must fail with exactly that error, so the check is known to be able to fail.
+typescript() (
+  tsc="$HERE/node_modules/.bin/tsc"
+  cd "$PROJECT" || return 1
+  "$tsc" --version || return 1
+  "$tsc" -p types/tsconfig.json || return 1
+  "$tsc" -p types/tsconfig.bundler.json || return 1
+  if out=$("$tsc" -p types/tsconfig.wrong.json 2>&1); then
+    echo "types/wrong.mts compiled, so the type check cannot fail"
+    return 1
+  fi
+  echo "$out"
+  [ "$(grep -c 'error TS' <<<"$out")" -eq 1 ] && grep -qE '^types/wrong\.mts\([0-9]+,[0-9]+\): error TS2345' <<<"$out"
+)
+step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
+step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+
+browser() {
+  need_apt chromium chromium || return 1
+  mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
+  cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/" || return 1
+  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/" || return 1
+  (cd "$ROOT/tests/conformance/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
+  local port=$((20000 + RANDOM % 20000))
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
+  local server=$!
+  sleep 1
+  local dom
+  dom=$(timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=120000 \
+    --dump-dom "http://127.0.0.1:$port/tests/index.html" 2>/dev/null)
+  kill "$server" 2>/dev/null
+  grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
+  grep -qE 'RESULT smoke [0-9]+ passed 0 failed; vectors [1-9][0-9]* passed 0 failed' <<<"$dom"
+}
+if [ -z "${SKIP_BROWSER:-}" ]; then
+  step "headless Chromium: ./web smoke suite and every vector file" browser
+fi
+
+# Size budget: reported, never part of pass/fail.
+echo "---- size (report): .wasm raw and gzip -9 of both modules"
+SIZE_LINES=()
+for module in pay402:pay402.size pay402/verify:pay402-verify.size; do
+  read -r raw gz <"$ROOT/target/npm/${module#*:}"
+  echo "${module%%:*}: raw $raw B ($((raw / 1024)) KiB), gzip -9 $gz B ($((gz / 1024)) KiB)"
+  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+  SIZE_LINES+=("size budget 60 KB gzipped, ${module%%:*}: $verdict ($gz B)")
+done
+printf '%s\n' "${SIZE_LINES[@]}"
+
+# Speed comparison: a report, never part of pass/fail. Both write the wasm section into
+# target/reports/npm.md; only tests/bench/run.sh updates the committed tests/bench/REPORT.md.
+mkdir -p "$ROOT/target/reports"
+REPORT="$ROOT/target/reports/npm.md"
+rm -f "$REPORT"
+SIZES=("$ROOT/target/npm/pay402.size" "$ROOT/target/npm/pay402-verify.size")
+if [ -z "${SKIP_BENCH:-}" ]; then
+  echo "---- speed (report): wasm x402Verify vs viem recoverTypedDataAddress (writes target/reports/npm.md)"
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}") ||
+    { echo "(bench failed; not a test failure; recording the sizes only)"
+      (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not write $REPORT)"; }
+else
+  (cd "$PROJECT" && node bench.mjs "$REPORT" "${SIZES[@]}" --size-only) || echo "(could not write $REPORT)"
+fi
+
+echo
+printf '%s\n' "${SIZE_LINES[@]}"
+if [ ${#FAILED[@]} -eq 0 ]; then echo "ffi-wasm/tests: all functional steps passed"; else printf 'ffi-wasm/tests: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi

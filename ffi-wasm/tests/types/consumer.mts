@@ -1,0 +1,80 @@
+// A typed ESM consumer of the installed package (ffi-wasm/tests/run.sh compiles it with tsc,
+// strict, against the published .d.ts): the main entry pays and serves, `pay402/verify`
+// serves; every annotation here is a claim about the published types.
+import {
+  x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner, svmBuildTransfer, svmPaymentHeader,
+  type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
+} from "pay402";
+import * as verify from "pay402/verify";
+import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
+import initVerify, { initSync, x402Verify as verifyOnWeb } from "pay402/verify/web";
+
+const key = new Uint8Array(32).fill(0x11);
+const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: USDC,
+  payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } };
+const required = { x402Version: 2, resource: { url: "https://api.example.com/x" }, accepts: [offer] };
+const now = 1740672100;
+
+// main entry: sign, verify (options optional), narrow on kind
+const signed: X402Payment = x402Sign(required, { privateKey: key, now, nonce: new Uint8Array(32) });
+const header: string = signed.payment;
+const verified: X402Verified | X402SvmVerified = x402Verify(offer, header, now);
+if (verified.kind !== "exact_svm") {
+  const amount: bigint = verified.amount;
+  const chainId: number | undefined = verified.chainId;
+  const replayKey: Uint8Array = verified.replayKey;
+  void amount; void chainId; void replayKey;
+}
+
+// main entry: Solana, the transfer wrapped in the payment header (base64 text or wire bytes)
+const feePayer = "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y";
+const transfer: SvmTransfer = svmBuildTransfer({ payerSeed: key, feePayer, mint: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU",
+  payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2", amount: 10_000n, decimals: 6, recentBlockhash: feePayer });
+const solana: SvmPayment = svmPaymentHeader(required, { transaction: transfer.transaction, acceptIndex: 0 });
+const solanaHeader: [string, string] = [solana.headerName, svmPaymentHeader(required, { transaction: new Uint8Array(0) }).payment];
+void solanaHeader;
+
+// main entry: the paying fetch and the middleware
+const budget: Budget = { networks: ["eip155:84532"], assets: [USDC], maxAmount: 10_000n, total: 100_000n };
+const pay = wrapFetch(fetch, privateKeySigner(key), budget);
+const response: Promise<Response> = pay("https://api.example.com/x", { method: "POST" });
+const middleware = x402Middleware([offer], {
+  settle: async (v) => ({ success: true, payer: v.payer }),
+  onError: (e) => console.error(e),
+});
+void response; void middleware;
+
+// pay402/verify: the same verification from the verify-only module
+const payer: string = verify.x402Verify(offer, header, BigInt(now), { amount: "at_least", signature: "lenient" }).payer;
+const store: ReplayStore = verify.memoryReplayStore();
+const serverMiddleware = verify.x402Middleware(async () => [offer], { replayStore: store, x402Version: 1 });
+const recovered: string = verify.recoverAddress(verify.eip3009Digest(
+  { name: "USDC", version: "2", chainId: 84532, verifyingContract: USDC },
+  { from: payer, to: offer.payTo, value: 1n, validAfter: 0n, validBefore: 2n, nonce: new Uint8Array(32) },
+).digest, signed.signature);
+const checksummed: string = verify.checksumAddress(recovered.toLowerCase());
+// @ts-expect-error the paying client is not part of pay402/verify
+verify.x402Sign(required, { privateKey: key, now, nonce: new Uint8Array(32) });
+// @ts-expect-error neither is Solana
+verify.svmBuildTransfer;
+// @ts-expect-error nor the Solana payment header
+verify.svmPaymentHeader;
+void serverMiddleware; void checksummed;
+
+// edge handler: on failure `response` is always there
+export async function handle(request: Request): Promise<Response> {
+  const result = await verifyRequest(request, [offer], { resource: { url: request.url } });
+  if (!result.ok) return result.response;
+  return new Response(result.verified.payer);
+}
+const checked: VerifyResult = verifyPayment({ "payment-signature": header }, [offer], { now: () => now });
+const answer = paymentRequired([offer], { resourceUrl: "/x" });
+const status: 402 = answer.status;
+void checked; void status;
+
+// pay402/verify/web: init (async) or initSync, then the same functions
+await initVerify();
+initSync({ module: new Uint8Array(0) });
+const webPayer: string = verifyOnWeb(offer, header, now).payer;
+void webPayer;

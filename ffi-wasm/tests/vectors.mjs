@@ -1,0 +1,330 @@
+// Runs every case of the shared vector files (tests/conformance/vectors/README.md) through the JS API of the
+// installed npm package `pay402`, as the Rust runner (tests/conformance/runner/src) does through the core.
+//
+//   node vectors.mjs <package specifier or path> FILE...
+//   node vectors.mjs --ops=OP,OP... --skip-solana <specifier> FILE...   (a narrower build)
+//
+// Prints `FAIL <suite>/<case>: …` per failing case and `N passed, M failed` last; exits 1
+// when a case fails or no case ran. An unknown op fails (`got unsupported op`), never skipped.
+// For a build with fewer exports (`pay402/verify`), `--ops` runs only the listed ops and
+// `--skip-solana` skips `x402.verify` cases with Solana requirements; both print what they skipped.
+
+// ---------------------------------------------------------------- a JSON reader keeping raw text
+// Objects and arrays carry their exact source text (key order, number text) in a symbol, so
+// that `requirements` / `payment_required` reach the core byte for byte as in the file.
+export const RAW = Symbol("raw");
+export function parseWithRaw(text) {
+  let i = 0;
+  const ws = () => { while (i < text.length && " \t\r\n".includes(text[i])) i++; };
+  function value() {
+    ws();
+    const start = i;
+    const c = text[i];
+    if (c === "{") {
+      i++; const obj = {}; ws();
+      if (text[i] === "}") { i++; } else {
+        for (;;) { ws(); const k = str(); ws(); i++; /* : */ obj[k] = value(); ws();
+          if (text[i] === ",") { i++; continue; } i++; break; }
+      }
+      Object.defineProperty(obj, RAW, { value: text.slice(start, i) });
+      return obj;
+    }
+    if (c === "[") {
+      i++; const arr = []; ws();
+      if (text[i] === "]") { i++; } else {
+        for (;;) { arr.push(value()); ws(); if (text[i] === ",") { i++; continue; } i++; break; }
+      }
+      Object.defineProperty(arr, RAW, { value: text.slice(start, i) });
+      return arr;
+    }
+    if (c === '"') return str();
+    const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    i += m[0].length;
+    const n = JSON.parse(m[0]);
+    // integers beyond 2^53 stay exact as bigint (u64 times in the WS402 vectors)
+    return typeof n === "number" && Number.isInteger(n) && !Number.isSafeInteger(n) && /^-?\d+$/.test(m[0]) ? BigInt(m[0]) : n;
+  }
+  function str() {
+    const start = i; i++;
+    while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i));
+  }
+  return value();
+}
+
+// ---------------------------------------------------------------- conversions
+const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const hex0x = (b) => "0x" + hex(b);
+const raw = (v) => (typeof v === "string" ? v : v[RAW] ?? JSON.stringify(v));
+const big = (s) => BigInt(s);
+const opt = (o, k, f) => (o[k] === undefined ? {} : { [k]: f(o[k]) });
+
+function bad(field) { const e = new Error(`bad_vector_input:${field}`); e.code = `bad_vector_input:${field}`; throw e; }
+
+function verifyOptions(input) {
+  const p = input.policy ?? {};
+  const o = {};
+  if (p.amount !== undefined) o.amount = p.amount;
+  if (p.signature !== undefined) o.signature = p.signature;
+  if (p.valid_before_slack !== undefined) o.validBeforeSlack = p.valid_before_slack;
+  if (input.settle_amount !== undefined) o.settleAmount = big(input.settle_amount);
+  if (input.facilitator !== undefined) o.facilitator = input.facilitator;
+  // Solana (tests/conformance/vectors/README.md "Solana ops")
+  if (input.fee_payers !== undefined) {
+    if (!Array.isArray(input.fee_payers)) bad("fee_payers");
+    o.feePayers = input.fee_payers;
+  }
+  if (p.max_compute_unit_price !== undefined) o.maxComputeUnitPrice = p.max_compute_unit_price;
+  if (p.max_compute_unit_limit !== undefined) o.maxComputeUnitLimit = p.max_compute_unit_limit;
+  if (p.max_instructions !== undefined) o.maxInstructions = p.max_instructions;
+  return o;
+}
+
+const domain = (d) => ({ ...d });
+const message = (m) => ({
+  from: m.from, to: m.to, value: big(m.value), validAfter: big(m.validAfter),
+  validBefore: big(m.validBefore), nonce: m.nonce,
+});
+
+function decodeOp(p, input) {
+  if (input.header !== undefined && input.body === undefined) return p.x402DecodeHeader(input.kind, input.header);
+  if (input.body !== undefined && input.header === undefined) return p.x402DecodeJson(input.kind, input.body);
+  bad("header|body");
+}
+
+export function ops(p) {
+  return {
+    "x402.roundtrip": (i) => ({ header: p.x402EncodeHeader(p.x402DecodeHeader(i.kind, i.header).json) }),
+    "x402.decode": (i) => decodeOp(p, i),
+    "x402.verify": (i) => {
+      const v = p.x402Verify(raw(i.requirements), i.payment, i.now, verifyOptions(i));
+      if (v.kind === "exact_svm") return { payer: v.payer, amount: v.amount.toString() };
+      return { payer: v.payer, nonce: hex0x(v.nonce), amount: v.amount.toString() };
+    },
+    "svm.build": (i) => {
+      if (!/^\d+$/.test(i.amount)) bad("amount");
+      if (i.token_program === undefined) bad("token_program");
+      const t = p.svmBuildTransfer({
+        payerSeed: i.payer_seed_hex, feePayer: i.fee_payer, mint: i.mint, payTo: i.pay_to,
+        tokenProgram: i.token_program, amount: big(i.amount), decimals: i.decimals, memo: i.memo,
+        recentBlockhash: i.recent_blockhash,
+      });
+      return { transaction: t.transaction };
+    },
+    "x402.svm_payment": (i) => {
+      if (typeof i.transaction !== "string") bad("transaction");
+      return {
+        payment: p.svmPaymentHeader(raw(i.payment_required), { transaction: i.transaction, acceptIndex: i.accept_index }).payment,
+      };
+    },
+    "x402.sign": (i) => ({
+      payment: p.x402Sign(raw(i.payment_required), {
+        acceptIndex: i.accept_index, privateKey: i.private_key_hex, now: i.now, nonce: i.nonce,
+      }).payment,
+    }),
+    "x402.select": (i) => {
+      const s = p.x402Select(raw(i.payment_required), {
+        networks: i.networks, assets: i.assets, maxAmount: big(i.max_amount), allowPermit2: i.allow_permit2,
+      });
+      return { index: s.index, method: s.method, chainId: s.chainId };
+    },
+    "x402.typed_data": (i) => {
+      const t = p.x402TypedData(raw(i.payment_required), { acceptIndex: i.accept_index, from: i.from, now: i.now, nonce: i.nonce });
+      return { digest: hex0x(t.digest), typed_data: JSON.parse(t.typedDataJson) };
+    },
+    "x402.wallet_sign": (i) => {
+      const s = p.x402WalletSign(raw(i.payment_required), {
+        acceptIndex: i.accept_index, from: i.from, now: i.now, nonce: i.nonce, signature: i.signature,
+      });
+      return { payment: s.payment, signature: hex0x(s.signature) };
+    },
+    "evm.eip3009.digest": (i) => {
+      const h = p.eip3009Digest(domain(i.domain), message(i.message));
+      return { domain_separator: hex0x(h.domainSeparator), struct_hash: hex0x(h.structHash), digest: hex0x(h.digest) };
+    },
+    "evm.eip3009.sign": (i) => {
+      const s = p.eip3009Sign(i.private_key_hex, domain(i.domain), message(i.message));
+      return { signature: hex0x(s.signature), address: s.address };
+    },
+    "evm.recover": (i) => {
+      if (i.signature.replace(/^0x/, "").length % 2) bad("signature");
+      return { address: p.recoverAddress(i.digest, i.signature, i.policy) };
+    },
+    "evm.permit2.digest": (i) => {
+      const w = i.permit.witness;
+      const h = p.permit2Digest(i.chainId, {
+        permitted: { token: i.permit.permitted.token, amount: big(i.permit.permitted.amount) },
+        spender: i.permit.spender, nonce: big(i.permit.nonce), deadline: big(i.permit.deadline),
+        witness: { to: w.to, validAfter: big(w.validAfter), ...opt(w, "facilitator", (x) => x) },
+      });
+      return { domain_separator: hex0x(h.domainSeparator), struct_hash: hex0x(h.structHash), digest: hex0x(h.digest) };
+    },
+    "macaroon.decode": (i) => {
+      const m = p.macaroonDecode(i.token);
+      return {
+        version: m.version, location: m.location, identifier_hex: hex(m.identifier),
+        caveats: m.caveats.map((c) => ({
+          id_hex: hex(c.id), ...(c.vid ? { vid_hex: hex(c.vid) } : {}), ...(c.location !== undefined ? { location: c.location } : {}),
+        })),
+        signature_hex: hex(m.signature),
+      };
+    },
+    "macaroon.mint": (i) => {
+      const m = p.macaroonMint(i.root_key_hex, i.identifier_hex, i.location, i.caveats);
+      return { signature_hex: hex(m.signature), v2_base64: m.token };
+    },
+    "macaroon.verify": (i) => {
+      p.macaroonVerify(i.token, i.root_key_hex, { discharges: i.discharges, accept: i.accept, mode: i.mode });
+      return {};
+    },
+    "macaroon.bind": (i) => ({ signature_hex: hex(p.macaroonBind(i.root_signature_hex, i.discharge_signature_hex)) }),
+    "bolt11.decode": (i) => {
+      const d = p.bolt11Decode(i.invoice, { requirePaymentSecret: i.policy?.require_payment_secret });
+      const o = {
+        network: d.network, amount_msat: d.amountMsat === null ? null : d.amountMsat <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d.amountMsat) : d.amountMsat,
+        timestamp: d.timestamp, payment_hash_hex: hex(d.paymentHash),
+      };
+      if (d.paymentSecret) o.payment_secret_hex = hex(d.paymentSecret);
+      if (d.description !== undefined) o.description = d.description;
+      if (d.descriptionHash) o.description_hash_hex = hex(d.descriptionHash);
+      o.expiry = d.expiry; o.min_final_cltv_expiry = d.minFinalCltvExpiry; o.payee_hex = hex(d.payee);
+      if (d.features) o.features_hex = hex(d.features);
+      if (d.metadata) o.metadata_hex = hex(d.metadata);
+      o.fallbacks = d.fallbacks.map((f) => ({ version: f.version, program_hex: hex(f.program) }));
+      o.route_hints = d.routeHints.map((r) => r.map((h) => ({
+        src_node_id_hex: hex(h.srcNodeId), short_channel_id_hex: hex(h.shortChannelId), fee_base_msat: h.feeBaseMsat,
+        fee_proportional_millionths: h.feeProportionalMillionths, cltv_expiry_delta: h.cltvExpiryDelta,
+      })));
+      return o;
+    },
+    "offers.decode": (i) => {
+      const b = p.offersDecode(i.body);
+      const again = p.offersDecode(b.json);
+      if (again.json !== b.json) throw Object.assign(new Error("reencode"), { code: "canonical re-encoding decodes differently" });
+      return {
+        version: b.version, payment_request_url: b.paymentRequestUrl, payment_context_token: b.paymentContextToken,
+        offers: b.offers.map((o) => ({
+          id: o.id, title: o.title, description: o.description, amount: o.amount <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(o.amount) : o.amount, currency: o.currency,
+          type: o.type, ...(o.balance !== undefined ? { balance: o.balance } : {}),
+          ...(o.duration !== undefined ? { duration: o.duration } : {}), payment_methods: o.paymentMethods,
+        })),
+        terms_url: b.termsUrl,
+      };
+    },
+    "ws402.meter": (i) => {
+      let m = new p.Ws402Meter({ pricePerSecond: big(i.price_per_second), paid: big(i.paid), maxSessionSeconds: i.max_session_seconds }, i.start_ms);
+      for (const e of i.events) {
+        if (!["tick", "close", "bytes_in", "bytes_out", "message"].includes(e.kind)) bad("kind");
+        m.onEvent(e.at_ms, e.kind, e.n);
+        const record = m.toRecord();
+        m.free();
+        m = p.Ws402Meter.fromRecord(record); // persisted and resumed between events, as the Rust runner does
+      }
+      const end = m.end;
+      const out = {
+        consumed: m.consumed.toString(), refund: m.remaining.toString(), ended_by: end ? end.reason : null,
+        ended_at_ms: end ? end.atMs : null, close_code: end ? end.closeCode : null,
+        bytes_in: m.bytesIn, bytes_out: m.bytesOut, messages: m.messages,
+      };
+      m.free();
+      return out;
+    },
+    "l402.challenge.parse": (i) => ({
+      challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
+    }),
+    "l402.challenge.encode": (i) => ({ headers: p.l402EncodeChallenges(i.macaroon, i.invoice) }),
+    "l402.authorization.parse": (i) => {
+      const a = p.l402ParseAuthorization(i.header);
+      return { scheme: a.scheme, macaroons: a.macaroons, preimage_hex: hex(a.preimage) };
+    },
+    "l402.verify": (i) => {
+      const v = p.l402Verify(i.authorization, i.root_key_hex, { now: i.now, service: i.service, capability: i.capability });
+      return { payment_hash_hex: hex(v.paymentHash), token_id_hex: hex(v.tokenId) };
+    },
+    "l402.mint": (i) => {
+      const caveats = typeof i.caveats === "string" ? [i.caveats] : Array.isArray(i.caveats) ? i.caveats : [];
+      const m = p.l402Mint(i.root_key_hex, i.payment_hash_hex, i.token_id_hex, { location: i.location, caveats });
+      return { token: m.token, signature_hex: hex(m.signature) };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- comparison (tests/conformance/runner/src/compare.rs)
+const isAddress = (s) => typeof s === "string" && /^0x[0-9a-fA-F]{40}$/.test(s);
+function matches(want, have) {
+  if (isAddress(want) && isAddress(have)) return want.toLowerCase() === have.toLowerCase();
+  if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, k) => matches(w, have[k]));
+  if (want !== null && typeof want === "object") {
+    if (have === null || typeof have !== "object" || Array.isArray(have)) return false;
+    const keys = Object.keys(want);
+    return keys.length === Object.keys(have).length && keys.every((k) => k in have && matches(want[k], have[k]));
+  }
+  return want === have;
+}
+
+function check(expect, outcome) {
+  const show = (v) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
+  if (expect.ok !== undefined && outcome.ok !== undefined) {
+    for (const [k, want] of Object.entries(expect.ok)) {
+      const have = outcome.ok[k];
+      if (have === undefined) return `expected ${k} = ${show(want)}, got no ${k}`;
+      if (!matches(want, have)) return `expected ${k} = ${show(want)}, got ${show(have)}`;
+    }
+    return null;
+  }
+  if (expect.ok !== undefined) return `expected ok ${show(expect.ok)}, got error ${outcome.error}`;
+  if (expect.error !== undefined && outcome.ok !== undefined) return `expected error ${expect.error}, got ok ${show(outcome.ok)}`;
+  if (expect.error === "*" || expect.error === outcome.error) return null;
+  return `expected error ${expect.error}, got error ${outcome.error}`;
+}
+
+const solanaNetwork = (r) => /^solana/.test((typeof r === "string" ? JSON.parse(r) : r)?.network ?? "");
+
+/**
+ * Runs vector files given as texts (Node and the browser page). `only` (an array of ops) and
+ * `skipSolana` narrow the run for a build with fewer exports; the skipped cases are counted.
+ */
+export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {
+  const table = ops(p);
+  let passed = 0, failed = 0;
+  const perOp = {};
+  const skipped = { otherOps: 0, solana: 0 };
+  for (const text of texts) {
+    const doc = parseWithRaw(text);
+    for (const c of doc.cases) {
+      if (only && !only.includes(c.op)) { skipped.otherOps++; continue; }
+      if (skipSolana && c.op === "x402.verify" && solanaNetwork(c.input.requirements)) { skipped.solana++; continue; }
+      const fn = table[c.op];
+      let outcome;
+      if (!fn) outcome = { error: "unsupported op" };
+      else {
+        try { outcome = { ok: fn(c.input) }; }
+        catch (e) {
+          if (typeof e?.code !== "string") outcome = { error: `threw ${e?.name}: ${e?.message}` };
+          else outcome = { error: e.code };
+        }
+      }
+      const problem = check(c.expect, outcome);
+      perOp[c.op] = (perOp[c.op] ?? 0) + 1;
+      if (problem === null) passed++;
+      else { failed++; log(`FAIL ${doc.suite}/${c.name}: ${problem}`); }
+    }
+  }
+  return { passed, failed, perOp, skipped };
+}
+
+if (typeof process !== "undefined" && import.meta.url === `file://${process.argv[1]}`) {
+  const { readFileSync } = await import("node:fs");
+  const args = process.argv.slice(2);
+  const only = args.find((a) => a.startsWith("--ops="))?.slice(6).split(",");
+  const skipSolana = args.includes("--skip-solana");
+  const [spec, ...files] = args.filter((a) => !a.startsWith("--"));
+  const p = await import(spec);
+  const { passed, failed, perOp, skipped } = runTexts(p, files.map((f) => readFileSync(f, "utf8")), console.log, { only, skipSolana });
+  console.log(`ops: ${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  if (only) console.log(`skipped: ${skipped.otherOps} cases of ops outside --ops`);
+  if (skipSolana) console.log(`skipped: ${skipped.solana} x402.verify cases with Solana requirements`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}

@@ -1,0 +1,53 @@
+//! One function per op of `tests/conformance/vectors/README.md`. Each takes the case's `input` and returns the
+//! result object, or the core's error code.
+
+mod bolt11;
+mod evm;
+mod l402;
+mod macaroon;
+mod offers;
+mod ws402;
+mod x402;
+mod x402_client;
+
+use serde_json::Value;
+
+/// The outcome of an op: the result fields, or an error code.
+pub(crate) type Outcome = Result<Value, String>;
+
+/// Runs `op` on `input`.
+pub(crate) fn run(op: &str, input: &Value) -> Outcome {
+    match op {
+        "x402.roundtrip" => x402::roundtrip(input),
+        "x402.decode" => x402::decode(input),
+        "x402.verify" => x402::verify(input),
+        "svm.build" => x402::svm_build(input),
+        "x402.sign" => x402_client::sign(input),
+        "x402.select" => x402_client::select_op(input),
+        "x402.typed_data" => x402_client::typed_data(input),
+        "x402.wallet_sign" => x402_client::wallet_sign(input),
+        "x402.svm_payment" => x402_client::svm_payment(input),
+        "evm.eip3009.digest" => evm::eip3009_digest(input),
+        "evm.eip3009.sign" => evm::eip3009_sign(input),
+        "evm.recover" => evm::recover(input),
+        "evm.permit2.digest" => evm::permit2_digest(input),
+        "macaroon.decode" => macaroon::decode(input),
+        "macaroon.mint" => macaroon::mint(input),
+        "macaroon.verify" => macaroon::verify(input),
+        "macaroon.bind" => macaroon::bind(input),
+        "bolt11.decode" => bolt11::decode(input),
+        "offers.decode" => offers::decode(input),
+        "ws402.meter" => ws402::meter(input),
+        "l402.challenge.parse" => l402::challenge_parse(input),
+        "l402.challenge.encode" => l402::challenge_encode(input),
+        "l402.authorization.parse" => l402::authorization_parse(input),
+        "l402.verify" => l402::verify(input),
+        "l402.mint" => l402::mint(input),
+        _ => Err("unsupported op".into()),
+    }
+}
+
+/// The stable code of a core error.
+pub(crate) fn code(error: &impl pay402::ErrorCode) -> String {
+    error.code().to_owned()
+}
