@@ -48,13 +48,13 @@ fn authorization() -> TransferWithAuthorization {
 
 fn decode(c: &mut Criterion) {
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
-    c.bench_function("x402/decode_header/v1 (648 B, §14.2)", |b| {
+    c.bench_function("x402/decode_header/v1 (648 B, spec example)", |b| {
         b.iter(|| {
             let payment = PaymentPayload::from_header(black_box(V1_HEADER), &mut buf).unwrap();
             black_box(payment.version());
         });
     });
-    c.bench_function("x402/decode_header/v2 (1088 B, §14.2)", |b| {
+    c.bench_function("x402/decode_header/v2 (1088 B, spec example)", |b| {
         b.iter(|| {
             let payment = PaymentPayload::from_header(black_box(V2_HEADER), &mut buf).unwrap();
             black_box(payment.version());
@@ -72,8 +72,12 @@ fn digest(c: &mut Criterion) {
         chain_id: Some(84_532),
         verifying_contract: Some(asset),
     };
-    assert_eq!(authorization.digest(&domain), expected, "§14.1 digest");
-    c.bench_function("evm/eip712_digest/eip3009 (§14.1)", |b| {
+    assert_eq!(
+        authorization.digest(&domain),
+        expected,
+        "EIP-3009 spec-example digest"
+    );
+    c.bench_function("evm/eip712_digest/eip3009 (spec example)", |b| {
         b.iter(|| black_box(black_box(&authorization).digest(black_box(&domain))));
     });
 }
@@ -82,8 +86,8 @@ fn recover(c: &mut Criterion) {
     let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
     let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
     let payer = recover_address(&digest, &signature, SignaturePolicy::default()).unwrap();
-    assert_eq!(payer.to_string(), PAYER, "§14.1 payer");
-    c.bench_function("evm/recover_address (k256, §14.1)", |b| {
+    assert_eq!(payer.to_string(), PAYER, "spec-example payer");
+    c.bench_function("evm/recover_address (k256, spec example)", |b| {
         b.iter(|| {
             black_box(
                 recover_address(
@@ -102,12 +106,12 @@ fn verify(c: &mut Criterion) {
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
     for (name, requirements, header) in [
         (
-            "x402/verify_payment_header/v1 (§14.2)",
+            "x402/verify_payment_header/v1 (spec example)",
             V1_REQUIREMENTS,
             V1_HEADER,
         ),
         (
-            "x402/verify_payment_header/v2 (§14.2)",
+            "x402/verify_payment_header/v2 (spec example)",
             V2_REQUIREMENTS,
             V2_HEADER,
         ),

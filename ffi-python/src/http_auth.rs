@@ -114,7 +114,6 @@ pub(crate) struct DefaultAsset {
 /// The default token of an EIP-155 chain, or `None`.
 #[pyfunction]
 pub(crate) fn default_asset(chain_id: u64) -> Option<DefaultAsset> {
-    use pay402::x402::default_assets::AssetTransferMethod as M;
     pay402::x402::default_assets::default_asset(chain_id).map(|a| DefaultAsset {
         chain_id: a.chain_id,
         address: a.address,
@@ -122,10 +121,7 @@ pub(crate) fn default_asset(chain_id: u64) -> Option<DefaultAsset> {
         eip712_name: a.eip712_name,
         eip712_version: a.eip712_version,
         decimals: a.decimals,
-        transfer_method: match a.transfer_method {
-            M::Eip3009 => "eip3009",
-            M::Permit2 => "permit2",
-        },
+        transfer_method: a.transfer_method.as_str(),
         disputed: a.disputed,
     })
 }

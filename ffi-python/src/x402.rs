@@ -7,9 +7,7 @@ use crate::errors::{CoreError, CoreResult, Kind};
 use pay402::evm::{Address, SignaturePolicy};
 use pay402::json::RawValue;
 use pay402::writer::write_all;
-use pay402::x402::client::{
-    AssetTransferMethod, PayerPolicy, PaymentDraft as CoreDraft, SignedPayment as CoreSigned,
-};
+use pay402::x402::client::{PayerPolicy, PaymentDraft as CoreDraft, SignedPayment as CoreSigned};
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, DecodeReason, EnvelopeCheck, Network, PaymentKind,
     PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse, SupportedResponse,
@@ -350,11 +348,7 @@ pub(crate) fn select_payment(
     .py()?;
     Ok(Selection {
         index: chosen.index,
-        method: match chosen.method {
-            AssetTransferMethod::Eip3009 => "eip3009",
-            AssetTransferMethod::Permit2 => "permit2",
-        }
-        .to_owned(),
+        method: chosen.method.as_str().to_owned(),
         chain_id: chosen.chain_id,
         requirements: text(json)?,
     })

@@ -21,9 +21,7 @@ use pay402::writer::write_all;
 #[cfg(any(feature = "client", feature = "svm"))]
 use pay402::x402::client::ClientError;
 #[cfg(feature = "client")]
-use pay402::x402::client::{
-    AssetTransferMethod, PayerPolicy, PaymentDraft, payment_header_name, select,
-};
+use pay402::x402::client::{PayerPolicy, PaymentDraft, payment_header_name, select};
 use pay402::x402::{
     AcceptedMatch, AmountRule, DecodeError, Network, PaymentKind, PaymentPayload, PaymentRequired,
     SettleResponse, UptoOptions, Verified, Verifier, VerifyError, VerifyPolicy, header,
@@ -507,10 +505,7 @@ pub fn x402_select(
     let mut payer = PayerPolicy::new(&networks, &assets, max_amount);
     payer.allow_permit2 = opt_bool(&get(policy, "allowPermit2"), "allowPermit2")?.unwrap_or(false);
     let chosen = select(&required, &payer).map_err(|e| client_error(&e))?;
-    let method = match chosen.method {
-        AssetTransferMethod::Eip3009 => "eip3009",
-        AssetTransferMethod::Permit2 => "permit2",
-    };
+    let method = chosen.method.as_str();
     Ok(Obj::new()
         .set("index", crate::convert::number(chosen.index as u64))
         .set("method", method)

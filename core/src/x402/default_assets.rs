@@ -8,13 +8,27 @@
 //! The EIP-712 `name` is not uniform across chains (Base "USD Coin" vs Base Sepolia "USDC"); where
 //! implementations disagree the entry is flagged with [`DefaultAsset::disputed`].
 
-/// How a default asset is transferred under the `exact` scheme.
+/// How the payer moves the tokens under the `exact` scheme (`extra.assetTransferMethod`,
+/// <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>): for a
+/// default asset, and for an offer the client selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssetTransferMethod {
-    /// EIP-3009 `transferWithAuthorization` (the default).
+    /// EIP-3009 `transferWithAuthorization` (the default when `extra` does not say).
     Eip3009,
-    /// A Permit2 witness transfer through the x402 exact proxy.
+    /// A Permit2 witness transfer through the x402 exact proxy. Client selection returns such
+    /// entries only when [`crate::x402::client::PayerPolicy::allow_permit2`] is set.
     Permit2,
+}
+
+impl AssetTransferMethod {
+    /// The name bindings and vectors use: `eip3009` or `permit2` (the wire value of
+    /// `extra.assetTransferMethod` for Permit2 is `permit2` too).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Eip3009 => "eip3009",
+            Self::Permit2 => "permit2",
+        }
+    }
 }
 
 /// One chain's default payment token.

@@ -27,15 +27,7 @@ use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::PaymentRequirements;
 
-/// How the payer moves the tokens (`extra.assetTransferMethod`, <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AssetTransferMethod {
-    /// EIP-3009 `transferWithAuthorization` (the default when `extra` does not say).
-    Eip3009,
-    /// A Permit2 witness transfer. Selection returns such entries only when
-    /// [`PayerPolicy::allow_permit2`] is set; signing them is the Permit2 module's job.
-    Permit2,
-}
+pub use crate::x402::default_assets::AssetTransferMethod;
 
 /// What the payer can and will pay.
 ///

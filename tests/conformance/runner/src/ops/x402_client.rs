@@ -8,7 +8,7 @@ use pay402::evm::{Address, PrivateKey};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::client::{
-    AssetTransferMethod, PayerPolicy, PaymentDraft, select, sign_payment, write_svm_payment_header,
+    PayerPolicy, PaymentDraft, select, sign_payment, write_svm_payment_header,
 };
 use pay402::x402::{Network, PaymentRequired, header};
 use serde_json::{Value, json};
@@ -116,10 +116,7 @@ pub(crate) fn select_op(input: &Value) -> Outcome {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let chosen = select(&required, &policy).map_err(|e| code(&e))?;
-    let method = match chosen.method {
-        AssetTransferMethod::Eip3009 => "eip3009",
-        AssetTransferMethod::Permit2 => "permit2",
-    };
+    let method = chosen.method.as_str();
     Ok(json!({ "index": chosen.index, "method": method, "chainId": chosen.chain_id }))
 }
 
