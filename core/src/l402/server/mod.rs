@@ -590,11 +590,6 @@ impl<'c> L402Server<'c> {
         let (capabilities, rest) = rest
             .split_at_mut_checked(n)
             .ok_or(L402ServerError::TokenTooLarge)?;
-        let push = |caveats: &mut heapless::Vec<_, _>, caveat| {
-            caveats
-                .push(caveat)
-                .map_err(|_| L402ServerError::TokenTooLarge)
-        };
         push(&mut caveats, &*services)?;
         push(&mut caveats, &*capabilities)?;
         for constraint in c.constraints {
@@ -607,6 +602,17 @@ impl<'c> L402Server<'c> {
         let root_key = self.keys.root_key(identifier);
         mint_token(buf, &*root_key, identifier, c.location, &caveats).map_err(too_large)
     }
+}
+
+/// Adds one caveat to the token being minted (a function rather than a closure: a closure
+/// cannot name the caveats' lifetime on the MSRV, Rust 1.88).
+fn push<'a, const N: usize>(
+    caveats: &mut heapless::Vec<&'a [u8], N>,
+    caveat: &'a [u8],
+) -> Result<(), L402ServerError> {
+    caveats
+        .push(caveat)
+        .map_err(|_| L402ServerError::TokenTooLarge)
 }
 
 #[cfg(test)]
