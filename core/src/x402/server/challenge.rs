@@ -105,20 +105,17 @@ pub fn write_challenge<'h, 'b, const N: usize>(
     if let Some(scratch) = body_buf.get_mut(..json_len) {
         scratch.fill(0);
     }
-    let header_len = match encoded {
-        Some(Ok(len)) => len,
-        _ => return Err(ServerError::BufferTooSmall),
+    let Some(Ok(header_len)) = encoded else {
+        return Err(ServerError::BufferTooSmall);
     };
     let body_len = if offers.iter().any(|o| o.sold_in(X402Version::V1)) {
-        match write_all(body_buf, |w| write_v1(w, offers, resource, error)) {
-            Ok(len) => Some(len),
-            Err(BufferTooSmall) => {
-                if let Some(written) = header_buf.get_mut(..header_len) {
-                    written.fill(0);
-                }
-                return Err(ServerError::BufferTooSmall);
+        let Ok(len) = write_all(body_buf, |w| write_v1(w, offers, resource, error)) else {
+            if let Some(written) = header_buf.get_mut(..header_len) {
+                written.fill(0);
             }
-        }
+            return Err(ServerError::BufferTooSmall);
+        };
+        Some(len)
     } else {
         None
     };

@@ -156,18 +156,15 @@ impl<'a> Offer<'a> {
         if self.max_timeout_seconds == 0 {
             return Err(ServerError::ZeroTimeout);
         }
-        let domain_separator = match chain_id {
-            Some(chain_id) => {
-                let asset = Address::parse(self.asset.as_bytes())
-                    .map_err(|e| ServerError::Asset(KeyIssue::Address(e)))?;
-                Address::parse(self.pay_to.as_bytes())
-                    .map_err(|e| ServerError::PayTo(KeyIssue::Address(e)))?;
-                Some(self.evm_separator(chain_id, asset)?)
-            }
-            None => {
-                self.check_svm()?;
-                None
-            }
+        let domain_separator = if let Some(chain_id) = chain_id {
+            let asset = Address::parse(self.asset.as_bytes())
+                .map_err(|e| ServerError::Asset(KeyIssue::Address(e)))?;
+            Address::parse(self.pay_to.as_bytes())
+                .map_err(|e| ServerError::PayTo(KeyIssue::Address(e)))?;
+            Some(self.evm_separator(chain_id, asset)?)
+        } else {
+            self.check_svm()?;
+            None
         };
         Ok(PreparedOffer {
             offer: self,
