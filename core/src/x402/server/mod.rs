@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | prepared offers | every scheme's configuration validated once, EIP-712 domain separators precomputed, fixed capacity | [`offer`] |
 //! | challenge | status 402, the v2 `PAYMENT-REQUIRED` header and the v1 body, both from one offer set | [`challenge`] |
+//! | admission | a payment header verified against the offer it names; the most specific refusal; replay key and lifetime | [`admission`] |
 //! | errors | one error type, stable codes, nested detail codes | [`error`] |
 //!
 //! Specifications: <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>,
@@ -33,10 +34,12 @@
 //! # Ok::<(), pay402::x402::server::ServerError>(())
 //! ```
 
+pub mod admission;
 pub mod challenge;
 pub mod error;
 pub mod offer;
 
+pub use admission::{Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit};
 pub use challenge::{Challenge, Resource, write_challenge};
 pub use error::{KeyIssue, ServerError};
 pub use offer::{MAX_DOMAIN_TEXT, Offer, OfferScheme, OfferSet, PreparedOffer};

@@ -8,7 +8,7 @@ extern crate std;
 use super::*;
 use crate::ErrorCode;
 use crate::u256::U256;
-use crate::x402::{PaymentRequired, header};
+use crate::x402::{PaymentRequired, X402Version, header};
 use std::borrow::ToOwned;
 use std::string::String;
 use std::vec;
@@ -359,4 +359,183 @@ fn offer_set_is_unchanged_when_an_offer_is_refused() {
         ("invalid_pay_to", Some("address_wrong_length"))
     );
     assert_eq!(offers.len(), 1);
+}
+
+// ---- admission ----------------------------------------------------------------------------
+
+/// The x402 v2 specification's `PAYMENT-SIGNATURE` example payload (EIP-3009 on Base Sepolia,
+/// payer 0x857b…6b66, valid from 1740672089 to 1740672154).
+const SPEC_V2_PAYMENT: &str = r#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data","description":"Access to premium market data","mimeType":"application/json"},"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}"#;
+
+/// The x402 v1 HTTP transport's `X-PAYMENT` example (same authorization, v1 envelope).
+const SPEC_V1_PAYMENT: &str = r#"{"x402Version":1,"scheme":"exact","network":"base-sepolia","payload":{"signature":"0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}"#;
+
+const SPEC_NOW: u64 = 1_740_672_100;
+
+fn b64(json: &str) -> String {
+    let mut out = vec![0u8; json.len() * 2 + 8];
+    header::encode(json.as_bytes(), &mut out)
+        .unwrap()
+        .to_owned()
+}
+
+fn admit_with<const N: usize>(
+    offers: &OfferSet<'_, N>,
+    name: &str,
+    json: &str,
+    now: u64,
+) -> Result<(usize, X402Version, String, U256, Replay), Refusal> {
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let value = b64(json);
+    let a = admit(
+        offers,
+        name,
+        value.as_bytes(),
+        now,
+        &crate::x402::Verifier::EVM,
+        &mut buf,
+    )?;
+    let payer = a.verified.evm().unwrap().payer;
+    let mut text = [0u8; 42];
+    Ok((
+        a.offer_index,
+        a.version,
+        payer.to_checksum(&mut text).to_owned(),
+        a.max_amount,
+        a.replay,
+    ))
+}
+
+/// chain id (8 bytes, big-endian) ‖ asset ‖ payer ‖ nonce, from the spec example's values.
+fn spec_replay_bytes() -> [u8; 80] {
+    let mut out = [0u8; 80];
+    out[..8].copy_from_slice(&84_532u64.to_be_bytes());
+    out[8..28].copy_from_slice(
+        &crate::hex::decode_array::<20>(b"036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),
+    );
+    out[28..48].copy_from_slice(
+        &crate::hex::decode_array::<20>(b"857b06519E91e3A54538791bDbb0E22373e36b66").unwrap(),
+    );
+    out[48..].copy_from_slice(&h32(
+        "0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480",
+    ));
+    out
+}
+
+#[test]
+fn spec_v2_payment_is_admitted_with_its_replay_key_until_valid_before_plus_slack_plus_one() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let (index, version, payer, max, replay) =
+        admit_with(&offers, "Payment-Signature", SPEC_V2_PAYMENT, SPEC_NOW).unwrap();
+    assert_eq!((index, version), (0, X402Version::V2));
+    assert_eq!(payer, "0x857b06519E91e3A54538791bDbb0E22373e36b66");
+    assert_eq!(max, U256::from_u64(10_000));
+    // validBefore 1740672154 + slack 6 + 1; ttl from now 1740672100.
+    assert_eq!((replay.until, replay.ttl), (1_740_672_161, 61));
+    let mut bytes = [0u8; 80];
+    assert_eq!(replay.key.write_bytes(&mut bytes), &spec_replay_bytes()[..]);
+}
+
+#[test]
+fn spec_v1_payment_is_admitted_from_x_payment() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("base-sepolia")).unwrap();
+    let (index, version, payer, _, replay) =
+        admit_with(&offers, "X-PAYMENT", SPEC_V1_PAYMENT, SPEC_NOW).unwrap();
+    assert_eq!((index, version), (0, X402Version::V1));
+    assert_eq!(payer, "0x857b06519E91e3A54538791bDbb0E22373e36b66");
+    assert_eq!(replay.until, 1_740_672_161);
+}
+
+#[test]
+fn payment_version_must_match_its_header() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("base-sepolia")).unwrap();
+    let refusal = admit_with(&offers, "X-PAYMENT", SPEC_V2_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(
+        (refusal.status, refusal.code),
+        (402, "invalid_x402_version")
+    );
+    let refusal = admit_with(&offers, "PAYMENT-SIGNATURE", SPEC_V1_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(refusal.code, "invalid_x402_version");
+    let refusal = admit_with(&offers, "Authorization", SPEC_V1_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(refusal, Refusal::NO_PAYMENT);
+}
+
+#[test]
+fn the_offer_the_payment_names_is_found_among_several() {
+    let mut offers = OfferSet::<3>::new();
+    offers.push(upto()).unwrap();
+    offers.push(permit2()).unwrap();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let (index, ..) = admit_with(&offers, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, SPEC_NOW).unwrap();
+    assert_eq!(index, 2);
+}
+
+#[test]
+fn a_later_check_of_a_matching_offer_beats_an_accepted_mismatch() {
+    let mut offers = OfferSet::<2>::new();
+    offers
+        .push(Offer {
+            amount: U256::from_u64(20_000),
+            ..eip3009("eip155:84532")
+        })
+        .unwrap();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    // 3 s before validBefore: inside the verifier's 6 s slack.
+    let refusal =
+        admit_with(&offers, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, 1_740_672_151).unwrap_err();
+    assert_eq!(
+        (refusal.status, refusal.code),
+        (402, "invalid_exact_evm_payload_authorization_valid_before")
+    );
+    let mut only_other = OfferSet::<1>::new();
+    only_other
+        .push(Offer {
+            amount: U256::from_u64(20_000),
+            ..eip3009("eip155:84532")
+        })
+        .unwrap();
+    let refusal =
+        admit_with(&only_other, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(refusal.code, "accepted_requirements_mismatch");
+}
+
+#[test]
+fn no_offer_on_the_scheme_or_network_is_no_matching_offer_with_the_reason() {
+    let mut base = OfferSet::<1>::new();
+    base.push(eip3009("eip155:8453")).unwrap();
+    let refusal = admit_with(&base, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(
+        (refusal.status, refusal.code, refusal.detail_code),
+        (402, "no_matching_offer", Some("invalid_network"))
+    );
+    let mut upto_only = OfferSet::<1>::new();
+    upto_only.push(upto()).unwrap();
+    let refusal =
+        admit_with(&upto_only, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(refusal.detail_code, Some("unsupported_scheme"));
+    // A v2-only offer does not take a v1 payment.
+    let mut permit2_only = OfferSet::<1>::new();
+    permit2_only.push(permit2()).unwrap();
+    let refusal = admit_with(&permit2_only, "X-PAYMENT", SPEC_V1_PAYMENT, SPEC_NOW).unwrap_err();
+    assert_eq!(refusal.code, "no_matching_offer");
+}
+
+#[test]
+fn undecodable_header_is_invalid_payload() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 256];
+    let refusal = admit(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        b"not base64!",
+        SPEC_NOW,
+        &crate::x402::Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap_err();
+    assert_eq!((refusal.status, refusal.code), (402, "invalid_payload"));
 }
