@@ -246,9 +246,9 @@ fn verify_against(
     };
     let len = match (version, offer.v1_network()) {
         (X402Version::V2, _) => write_all(scratch, |w| offer.write_requirements_v2(w)),
-        (X402Version::V1, Some(network)) => {
-            write_all(scratch, |w| offer.write_v1_entry(w, network, &no_resource))
-        }
+        (X402Version::V1, Some(network)) => write_all(scratch, |w| {
+            offer.write_v1_entry(w, network, &no_resource, &offer.offer().amount)
+        }),
         (X402Version::V1, None) => return Err(Refusal::SCRATCH_TOO_SMALL),
     }
     .map_err(|_| Refusal::SCRATCH_TOO_SMALL)?;

@@ -182,7 +182,9 @@ fn write_v1<const N: usize>(
         let mut a = ArrayWriter::begin(w)?;
         for offer in offers {
             if let Some(network) = offer.v1_network() {
-                a.element_with(|w| offer.write_v1_entry(w, network, resource))?;
+                a.element_with(|w| {
+                    offer.write_v1_entry(w, network, resource, &offer.offer().amount)
+                })?;
             }
         }
         a.end()

@@ -44,6 +44,12 @@ pub enum ServerError {
     NoOffers,
     /// The resource URL is empty (v2 `ResourceInfo.url` must not be). Code `invalid_resource`.
     ResourceUrl,
+    /// The `upto` charge the handler reports is above the signed maximum. Code
+    /// `settle_amount_exceeds_maximum`.
+    SettleAmountAboveMaximum,
+    /// A settle amount was reported for an `exact` offer, which charges its amount. Code
+    /// `settle_amount_not_allowed`.
+    SettleAmountNotAllowed,
     /// A caller buffer is too small; nothing was left written in it. Code `buffer_too_small`.
     BufferTooSmall,
 }
@@ -94,6 +100,12 @@ impl core::fmt::Display for ServerError {
             }
             Self::NoOffers => f.write_str("a challenge needs at least one offer"),
             Self::ResourceUrl => f.write_str("the resource URL is empty"),
+            Self::SettleAmountAboveMaximum => {
+                f.write_str("the settle amount is above the signed maximum")
+            }
+            Self::SettleAmountNotAllowed => {
+                f.write_str("an exact offer charges its amount; no settle amount may be given")
+            }
             Self::BufferTooSmall => f.write_str("output buffer too small"),
         }
     }
@@ -117,6 +129,8 @@ impl ErrorCode for ServerError {
             Self::TooManyOffers { .. } => "too_many_offers",
             Self::NoOffers => "no_offers",
             Self::ResourceUrl => "invalid_resource",
+            Self::SettleAmountAboveMaximum => "settle_amount_exceeds_maximum",
+            Self::SettleAmountNotAllowed => "settle_amount_not_allowed",
             Self::BufferTooSmall => "buffer_too_small",
         }
     }

@@ -7,6 +7,8 @@
 //! | prepared offers | every scheme's configuration validated once, EIP-712 domain separators precomputed, fixed capacity | [`offer`] |
 //! | challenge | status 402, the v2 `PAYMENT-REQUIRED` header and the v1 body, both from one offer set | [`challenge`] |
 //! | admission | a payment header verified against the offer it names; the most specific refusal; replay key and lifetime | [`admission`] |
+//! | settlement | the `/settle` body, `upto` charges never above the signed maximum, the verdict of a result, the receipt header | [`settlement`] |
+//! | exchange | the exactly-once rules of one paid request, states as types | [`exchange`] |
 //! | errors | one error type, stable codes, nested detail codes | [`error`] |
 //!
 //! Specifications: <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>,
@@ -37,12 +39,22 @@
 pub mod admission;
 pub mod challenge;
 pub mod error;
+pub mod exchange;
 pub mod offer;
+pub mod settlement;
 
 pub use admission::{Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit};
 pub use challenge::{Challenge, Resource, write_challenge};
 pub use error::{KeyIssue, ServerError};
+pub use exchange::{
+    Action, ExchangeOptions, HandlerOutcome, Handling, Next, Receipt, Reserving, SettleOutcome,
+    Settling, begin,
+};
 pub use offer::{MAX_DOMAIN_TEXT, Offer, OfferScheme, OfferSet, PreparedOffer};
+pub use settlement::{
+    SETTLEMENT_PENDING, SettleVerdict, receipt_header_name, settle_amount, write_receipt,
+    write_settle_request,
+};
 
 #[cfg(test)]
 mod tests;

@@ -286,10 +286,19 @@ impl<'a> PreparedOffer<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_requirements_v2(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        self.write_v2_entry(w, &self.offer.amount)
+    }
+
+    /// The v2 entry with `amount` in place of the offer's (an `upto` settlement's charge).
+    pub(super) fn write_v2_entry(
+        &self,
+        w: &mut Writer<'_>,
+        amount: &U256,
+    ) -> Result<(), BufferTooSmall> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_str("scheme", self.offer.scheme.name())?;
         o.field_with("network", |w| self.write_caip2(w))?;
-        o.field_with("amount", |w| write_amount(w, &self.offer.amount))?;
+        o.field_with("amount", |w| write_amount(w, amount))?;
         o.field_str("asset", self.offer.asset)?;
         o.field_str("payTo", self.offer.pay_to)?;
         o.field_u64("maxTimeoutSeconds", self.offer.max_timeout_seconds)?;
@@ -311,7 +320,7 @@ impl<'a> PreparedOffer<'a> {
         let network = self
             .v1_network()
             .ok_or(ServerError::SchemeNetworkMismatch)?;
-        Ok(self.write_v1_entry(w, network, resource)?)
+        Ok(self.write_v1_entry(w, network, resource, &self.offer.amount)?)
     }
 
     /// The v1 network name when the offer is sold in v1.
@@ -323,17 +332,18 @@ impl<'a> PreparedOffer<'a> {
         }
     }
 
-    /// The v1 entry under the v1 name `network`.
+    /// The v1 entry under the v1 name `network`, charging `amount`.
     pub(super) fn write_v1_entry(
         &self,
         w: &mut Writer<'_>,
         network: &str,
         resource: &super::Resource<'_>,
+        amount: &U256,
     ) -> Result<(), BufferTooSmall> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_str("scheme", self.offer.scheme.name())?;
         o.field_str("network", network)?;
-        o.field_with("maxAmountRequired", |w| write_amount(w, &self.offer.amount))?;
+        o.field_with("maxAmountRequired", |w| write_amount(w, amount))?;
         o.field_str("asset", self.offer.asset)?;
         o.field_str("payTo", self.offer.pay_to)?;
         o.field_str("resource", resource.url)?;

@@ -1,7 +1,12 @@
 //! Specifications of the prepared offers and the challenge. Expected values are the x402
 //! specifications' examples (<https://github.com/coinbase/x402/tree/main/specs>) or written by
 //! hand from the wire shapes they define, never the output of the code under test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 extern crate std;
 
@@ -10,6 +15,7 @@ use crate::ErrorCode;
 use crate::u256::U256;
 use crate::x402::{PaymentRequired, X402Version, header};
 use std::borrow::ToOwned;
+use std::format;
 use std::string::String;
 use std::vec;
 use std::vec::Vec;
@@ -538,4 +544,318 @@ fn undecodable_header_is_invalid_payload() {
     )
     .unwrap_err();
     assert_eq!((refusal.status, refusal.code), (402, "invalid_payload"));
+}
+
+// ---- settlement and the exchange ------------------------------------------------------------
+
+/// The facilitator `/settle` success example (x402 v2 specification, `SettleResponse`).
+const SPEC_SETTLED: &str = r#"{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"base-sepolia","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}"#;
+const REFUSED: &str = r#"{"success":false,"errorReason":"invalid_exact_evm_nonce_already_used","transaction":"","network":"eip155:84532","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}"#;
+const PENDING: &str = r#"{"success":false,"errorReason":"settlement_pending","transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"eip155:84532","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}"#;
+
+fn settle_body<const N: usize>(
+    offers: &OfferSet<'_, N>,
+    name: &str,
+    json: &str,
+    reported: Option<U256>,
+) -> Result<String, ServerError> {
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let value = b64(json);
+    let a = admit(
+        offers,
+        name,
+        value.as_bytes(),
+        SPEC_NOW,
+        &crate::x402::Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap();
+    let mut out = [0u8; 4096];
+    let n = write_settle_request(offers, &a, &SPEC_RESOURCE, reported, &mut out)?;
+    Ok(String::from_utf8(out[..n].to_vec()).unwrap())
+}
+
+#[test]
+fn settle_body_carries_the_payment_and_the_offer_it_paid() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let body = settle_body(&offers, "PAYMENT-SIGNATURE", SPEC_V2_PAYMENT, None).unwrap();
+    // v2: paymentRequirements equals `accepted` of the spec payment.
+    let accepted = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
+    assert!(
+        body.starts_with(r#"{"x402Version":2,"paymentPayload":{"x402Version":2,"#),
+        "{body}"
+    );
+    assert!(body.ends_with(&format!(r#","paymentRequirements":{accepted}}}"#)));
+    let request = crate::x402::SettleRequest::from_json(body.as_bytes()).unwrap();
+    assert_eq!(
+        request.payment_requirements.amount(),
+        U256::from_u64(10_000)
+    );
+    // An exact offer charges its amount; no other may be reported.
+    let err = settle_body(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        SPEC_V2_PAYMENT,
+        Some(U256::from_u64(1)),
+    );
+    assert_eq!(err.unwrap_err().code(), "settle_amount_not_allowed");
+}
+
+#[test]
+fn v1_settle_body_has_the_spec_v1_requirements() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("base-sepolia")).unwrap();
+    let body = settle_body(&offers, "X-PAYMENT", SPEC_V1_PAYMENT, None).unwrap();
+    let spec_entry = &SPEC_V1_BODY[SPEC_V1_BODY.find("[{").unwrap() + 1..SPEC_V1_BODY.len() - 2];
+    assert!(body.starts_with(r#"{"x402Version":1,"paymentPayload":{"x402Version":1,"#));
+    assert!(
+        body.ends_with(&format!(r#""paymentRequirements":{spec_entry}}}"#)),
+        "{body}"
+    );
+}
+
+#[test]
+fn receipt_is_the_base64_of_the_settle_response_under_the_version_header() {
+    let response = crate::x402::SettleResponse::from_json(SPEC_SETTLED.as_bytes()).unwrap();
+    let (mut scratch, mut out) = ([0u8; 512], [0u8; 512]);
+    let value = write_receipt(&response, &mut scratch, &mut out).unwrap();
+    let mut json = [0u8; 512];
+    assert_eq!(
+        header::decode(value.as_bytes(), &mut json).unwrap(),
+        SPEC_SETTLED.as_bytes()
+    );
+    assert_eq!(receipt_header_name(X402Version::V2), "PAYMENT-RESPONSE");
+    assert_eq!(receipt_header_name(X402Version::V1), "X-PAYMENT-RESPONSE");
+}
+
+fn response(json: &str) -> SettleOutcome<'_> {
+    SettleOutcome::Response(crate::x402::SettleResponse::from_json(json.as_bytes()).unwrap())
+}
+
+fn spec_admission<'b>(offers: &OfferSet<'_, 1>, buf: &'b mut [u8]) -> Admission<'b> {
+    let value = b64(SPEC_V2_PAYMENT);
+    admit(
+        offers,
+        "PAYMENT-SIGNATURE",
+        value.as_bytes(),
+        SPEC_NOW,
+        &crate::x402::Verifier::EVM,
+        buf,
+    )
+    .unwrap()
+}
+
+fn handler_first(options: ExchangeOptions, admission: &Admission<'_>) -> Handling {
+    let (reserving, action) = begin(admission, options);
+    let Action::ReserveReplayKey { ttl, .. } = action else {
+        panic!("{action:?}")
+    };
+    assert_eq!(ttl, 61);
+    let Next::Handle(handling) = reserving.reserved(true) else {
+        panic!()
+    };
+    handling
+}
+
+#[test]
+fn handler_ok_then_settled_serves_once_with_the_receipt() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let handling = handler_first(ExchangeOptions::default(), &a);
+    let Next::Settle(settling, Action::Settle { attempt: 1 }) =
+        handling.handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Done(Action::Serve {
+        status: 200,
+        receipt: Some(r),
+    }) = settling.settled(response(SPEC_SETTLED))
+    else {
+        panic!()
+    };
+    assert_eq!(r.header_name, "PAYMENT-RESPONSE");
+}
+
+#[test]
+fn handler_failure_releases_the_reservation_and_settles_nothing() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    for status in [400, 404, 500] {
+        let handling = handler_first(ExchangeOptions::default(), &a);
+        let next = handling.handled(HandlerOutcome::from_status(status));
+        assert!(
+            matches!(next, Next::Done(Action::ReleaseReservation { status: s }) if s == status)
+        );
+    }
+}
+
+#[test]
+fn refused_settlement_withholds_with_the_failure_receipt() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let Next::Settle(settling, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Done(Action::Withhold {
+        status: 402,
+        receipt,
+    }) = settling.settled(response(REFUSED))
+    else {
+        panic!()
+    };
+    assert!(
+        receipt
+            .response
+            .error_reason
+            .unwrap()
+            .eq_str("invalid_exact_evm_nonce_already_used")
+    );
+}
+
+#[test]
+fn settlement_pending_is_retried_once_then_kept_pending() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let Next::Settle(first, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Settle(second, Action::Settle { attempt: 2 }) = first.settled(response(PENDING))
+    else {
+        panic!()
+    };
+    assert_eq!(second.attempt(), 2);
+    let Next::Done(Action::KeepReservationPending {
+        status: 402,
+        receipt: Some(_),
+    }) = second.settled(response(PENDING))
+    else {
+        panic!()
+    };
+    // The retry may settle.
+    let Next::Settle(first, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Settle(second, _) = first.settled(response(PENDING)) else {
+        panic!()
+    };
+    assert!(matches!(
+        second.settled(response(SPEC_SETTLED)),
+        Next::Done(Action::Serve { status: 200, .. })
+    ));
+}
+
+#[test]
+fn unavailable_facilitator_is_not_retried_and_keeps_the_reservation() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let Next::Settle(first, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        first.settled(SettleOutcome::Unavailable),
+        Next::Done(Action::KeepReservationPending {
+            status: 502,
+            receipt: None
+        })
+    ));
+}
+
+#[test]
+fn replay_key_already_held_is_refused() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let (reserving, _) = begin(&a, ExchangeOptions::default());
+    assert!(matches!(
+        reserving.reserved(false),
+        Next::Done(Action::RefuseReplay)
+    ));
+    assert_eq!(Refusal::ALREADY_USED.code, "payment_already_used");
+}
+
+#[test]
+fn settle_before_handler_runs_the_handler_only_after_settlement() {
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let options = ExchangeOptions {
+        settle_before_handler: true,
+    };
+    let (reserving, _) = begin(&a, options);
+    let Next::Settle(settling, Action::Settle { attempt: 1 }) = reserving.reserved(true) else {
+        panic!()
+    };
+    let Next::Handle(handling) = settling.settled(response(SPEC_SETTLED)) else {
+        panic!()
+    };
+    assert!(handling.receipt());
+    // Paid: even a failing handler's response is served (nothing is released).
+    assert!(matches!(
+        handling.handled(HandlerOutcome::from_status(500)),
+        Next::Done(Action::Serve { status: 500, .. })
+    ));
+    let (reserving, _) = begin(&a, options);
+    let Next::Settle(settling, _) = reserving.reserved(true) else {
+        panic!()
+    };
+    assert!(matches!(
+        settling.settled(response(REFUSED)),
+        Next::Done(Action::Withhold { .. })
+    ));
+}
+
+#[test]
+fn upto_charge_is_the_reported_usage_never_above_the_signed_maximum() {
+    // Admission of an `upto` payment needs a signed Permit2 payload; the charge rule is checked
+    // on an admission whose maximum is the spec example's 10000.
+    let mut offers = OfferSet::<1>::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::UptoPermit2 {
+                facilitator: "0x000000000000000000000000000000000000dEaD",
+            },
+            ..eip3009("eip155:84532")
+        })
+        .unwrap();
+    let mut exact = OfferSet::<1>::new();
+    exact.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&exact, &mut buf);
+    assert_eq!(
+        settle_amount(&offers, &a, Some(U256::from_u64(500))),
+        Ok(U256::from_u64(500))
+    );
+    assert_eq!(
+        settle_amount(&offers, &a, Some(U256::from_u64(10_000))),
+        Ok(U256::from_u64(10_000))
+    );
+    assert_eq!(settle_amount(&offers, &a, None), Ok(U256::from_u64(10_000)));
+    assert_eq!(
+        settle_amount(&offers, &a, Some(U256::from_u64(10_001)))
+            .unwrap_err()
+            .code(),
+        "settle_amount_exceeds_maximum"
+    );
 }
