@@ -93,7 +93,7 @@ pub enum Action<'r> {
         /// Seconds.
         ttl: u64,
     },
-    /// Run the handler and report with `handled`.
+    /// Run the handler and report with [`Handling::handled`] (what [`Next::Handle`] asks).
     RunHandler,
     /// Write the `/settle` body ([`super::write_settle_request`]), post it, report with
     /// [`Settling::settled`]. `attempt` is 1, or 2 for the one retry.
@@ -142,11 +142,12 @@ pub struct Reserving {
     options: ExchangeOptions,
 }
 
-/// The handler is running.
+/// The handler is running ([`Action::RunHandler`]); after a settlement that came first, it
+/// holds the receipt to serve with the handler's response.
 #[derive(Debug, Clone, Copy)]
-pub struct Handling {
+pub struct Handling<'r> {
     version: X402Version,
-    settled: Option<SettledReceipt>,
+    settled: Option<Receipt<'r>>,
     options: ExchangeOptions,
 }
 
@@ -159,15 +160,11 @@ pub struct Settling {
     options: ExchangeOptions,
 }
 
-/// Marker that settlement succeeded before the handler ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct SettledReceipt;
-
 /// The next state after a step, with what the host does.
 #[derive(Debug)]
 pub enum Next<'r> {
     /// Run the handler ([`Action::RunHandler`]).
-    Handle(Handling),
+    Handle(Handling<'r>),
     /// Settle ([`Action::Settle`]).
     Settle(Settling, Action<'r>),
     /// The exchange is over; the action is final.
@@ -226,21 +223,20 @@ impl Reserving {
     }
 }
 
-impl Handling {
+impl<'r> Handling<'r> {
     /// The handler finished.
     ///
     /// Handler first: a failure releases the reservation (nothing settled); success settles.
-    /// Settled first: the response is served with the receipt whatever its status (the
-    /// payment is taken), so this returns [`Action::Serve`] without a receipt here and the host
-    /// attaches the receipt it got from [`Settling::settled`] (see [`Handling::receipt`]).
-    pub fn handled<'r>(self, outcome: HandlerOutcome) -> Next<'r> {
+    /// Settled first: the response is served with the settlement's receipt whatever its status
+    /// (the payment is taken; nothing can be released).
+    pub fn handled(self, outcome: HandlerOutcome) -> Next<'r> {
         let status = match outcome {
             HandlerOutcome::Ok { status } | HandlerOutcome::Failed { status } => status,
         };
-        if self.settled.is_some() {
+        if let Some(receipt) = self.settled {
             return Next::Done(Action::Serve {
                 status,
-                receipt: None,
+                receipt: Some(receipt),
             });
         }
         match outcome {
@@ -257,10 +253,9 @@ impl Handling {
         }
     }
 
-    /// Whether settlement already succeeded (settle-before-handler): the host then sends the
-    /// receipt it received with the handler's response.
-    pub fn receipt(&self) -> bool {
-        self.settled.is_some()
+    /// The receipt of a settlement that came before the handler, if any.
+    pub fn receipt(&self) -> Option<&Receipt<'r>> {
+        self.settled.as_ref()
     }
 }
 
@@ -280,7 +275,10 @@ impl Settling {
                     }),
                     None => Next::Handle(Handling {
                         version: self.version,
-                        settled: Some(SettledReceipt),
+                        settled: Some(Receipt {
+                            header_name,
+                            response,
+                        }),
                         options: self.options,
                     }),
                 },

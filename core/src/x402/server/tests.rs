@@ -646,7 +646,7 @@ fn spec_admission<'b>(offers: &OfferSet<'_, 1>, buf: &'b mut [u8]) -> Admission<
     .unwrap()
 }
 
-fn handler_first(options: ExchangeOptions, admission: &Admission<'_>) -> Handling {
+fn handler_first(options: ExchangeOptions, admission: &Admission<'_>) -> Handling<'static> {
     let (reserving, action) = begin(admission, options);
     let Action::ReserveReplayKey { ttl, .. } = action else {
         panic!("{action:?}")
@@ -810,11 +810,17 @@ fn settle_before_handler_runs_the_handler_only_after_settlement() {
     let Next::Handle(handling) = settling.settled(response(SPEC_SETTLED)) else {
         panic!()
     };
-    assert!(handling.receipt());
+    assert_eq!(
+        handling.receipt().map(|r| r.header_name),
+        Some("PAYMENT-RESPONSE")
+    );
     // Paid: even a failing handler's response is served (nothing is released).
     assert!(matches!(
         handling.handled(HandlerOutcome::from_status(500)),
-        Next::Done(Action::Serve { status: 500, .. })
+        Next::Done(Action::Serve {
+            status: 500,
+            receipt: Some(_)
+        })
     ));
     let (reserving, _) = begin(&a, options);
     let Next::Settle(settling, _) = reserving.reserved(true) else {
