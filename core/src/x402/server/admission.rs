@@ -263,7 +263,13 @@ fn verify_against(
         OfferScheme::UptoPermit2 { facilitator } => Address::parse(facilitator.as_bytes()).ok(),
         _ => None,
     };
-    Ok(verifier.verify(&requirements, payment, now))
+    // The offer's precomputed EIP-712 separator signs the EIP-3009 digest (Permit2 payloads
+    // sign under the Permit2 domain, which the Permit2 checks derive themselves).
+    let separator = match offer.offer().scheme {
+        OfferScheme::ExactEip3009 { .. } => offer.domain_separator(),
+        _ => None,
+    };
+    Ok(verifier.verify_prepared(&requirements, payment, now, separator.as_ref()))
 }
 
 fn admission<'b>(

@@ -235,9 +235,8 @@ impl<'a> PreparedOffer<'a> {
     /// The EIP-712 domain separator the payer signs under: the token's domain for `exact`
     /// EIP-3009, the Permit2 domain for `exact`/`upto` Permit2, `None` on Solana.
     ///
-    /// Verification still derives the domain from the payment's requirements (the
-    /// [`crate::x402::Verifier`] is unchanged); this value lets a server compare or skip that
-    /// work without re-hashing.
+    /// Admission ([`super::admit`]) signs the EIP-3009 digest with it instead of hashing the
+    /// domain again; the Permit2 checks still derive the Permit2 domain themselves.
     pub const fn domain_separator(&self) -> Option<[u8; 32]> {
         self.domain_separator
     }
