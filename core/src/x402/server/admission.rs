@@ -51,6 +51,12 @@ pub struct Refusal {
 impl Refusal {
     /// The authorization's replay key is already reserved or used.
     pub const ALREADY_USED: Self = Self::payment("payment_already_used", None);
+    /// The replay store could not answer: refuse rather than risk a replay (status 503).
+    pub const REPLAY_STORE_UNAVAILABLE: Self = Self {
+        status: 503,
+        code: "replay_store_unavailable",
+        detail_code: None,
+    };
     /// The header name is neither `X-PAYMENT` nor `PAYMENT-SIGNATURE`.
     pub const NO_PAYMENT: Self = Self::payment("payment_required", None);
     /// The scratch buffer cannot hold an offer's requirements (a server fault: status 500).

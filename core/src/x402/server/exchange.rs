@@ -86,7 +86,8 @@ pub struct Receipt<'r> {
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'r> {
     /// Reserve the replay key for `ttl` seconds (insert if absent) and report whether it was
-    /// free with [`Reserving::reserved`].
+    /// free with [`Reserving::reserved`]. A store that cannot answer ends the exchange with
+    /// [`super::Refusal::REPLAY_STORE_UNAVAILABLE`] (503): never admit without a reservation.
     ReserveReplayKey {
         /// The key's bytes are [`super::ReplayId::write_bytes`].
         key: super::ReplayId,

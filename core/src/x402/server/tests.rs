@@ -865,3 +865,54 @@ fn upto_charge_is_the_reported_usage_never_above_the_signed_maximum() {
         "settle_amount_exceeds_maximum"
     );
 }
+
+/// `upto reference client #3 ok` of tests/conformance/vectors/x402-verify-permit2.peers.json: an
+/// `upto` payment made by the @x402/evm 2.27.0 reference client, maximum 1075246299675.
+const PEER_UPTO_HEADER: &str = "eyJ4NDAyVmVyc2lvbiI6MiwicGF5bG9hZCI6eyJzaWduYXR1cmUiOiIweDk1NWFhOTZiNDhiYmJkMjAzZmFmOTUxYTRlOWIwYzY0ZjUyMzE0MjhjYzcxMmJhNDJhMGUzOWI0MzU2NWM4NzE3NzVhMThlMzQyNGI2ZjdmYmRjYjA3ZGJhZmZhMmI4YTdlM2NhMTdiYjdmNmM4ODM1ZDQzOWM4MjY2M2U2MjRjMWIiLCJwZXJtaXQyQXV0aG9yaXphdGlvbiI6eyJmcm9tIjoiMHg3MDY4Mzg4NTMyNGE5ODgyMmU1MWU3ZDlDRTRGODAzY0E1N2NCMUExIiwicGVybWl0dGVkIjp7InRva2VuIjoiMHg0NTgwMEIwQWVDZjU5ODlCMTYwMTA1NGFEOTBBYjBmMzdCMGUyN0ZlIiwiYW1vdW50IjoiMTA3NTI0NjI5OTY3NSJ9LCJzcGVuZGVyIjoiMHg0MDIwQTRmM2I3YjkwY2NBNDIzQjlmYWJDYzBDRTU3QzZDMjQwMDAyIiwibm9uY2UiOiI0MjA3NTA4MTkyODEwMzM5NTUwMTc3MDI1Mjc5NTAxNzg4MzgyNTA5NzY0NDAwNDU0MzAzMDgyNzg1NzY0OTIxMTk5ODE4MTk1NTk3MiIsImRlYWRsaW5lIjoiMTc2MDIwMDkxNiIsIndpdG5lc3MiOnsidG8iOiIweDdiY2Y3ZTIzMjk0ODlhZjM1MzUzZDU1Q0E0M0MwMGVDNDc1YTI4ZTkiLCJmYWNpbGl0YXRvciI6IjB4RTg3OTllODdDOTJkOTcwYjU3MDZGZkI0NzgwZEVCN0E3OTA4NkQyOCIsInZhbGlkQWZ0ZXIiOiIwIn19fSwicmVzb3VyY2UiOnsidXJsIjoiaHR0cHM6Ly9hcGkuZXhhbXBsZS5jb20vdjIvYTE5ZTY5MDAiLCJkZXNjcmlwdGlvbiI6Im1ldGVyZWQiLCJtaW1lVHlwZSI6ImFwcGxpY2F0aW9uL2pzb24ifSwiYWNjZXB0ZWQiOnsic2NoZW1lIjoidXB0byIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJhbW91bnQiOiIxMDc1MjQ2Mjk5Njc1IiwiYXNzZXQiOiIweDQ1ODAwYjBhZWNmNTk4OWIxNjAxMDU0YWQ5MGFiMGYzN2IwZTI3ZmUiLCJwYXlUbyI6IjB4N2JjZjdlMjMyOTQ4OWFmMzUzNTNkNTVDQTQzQzAwZUM0NzVhMjhlOSIsIm1heFRpbWVvdXRTZWNvbmRzIjozMDAsImV4dHJhIjp7ImZhY2lsaXRhdG9yQWRkcmVzcyI6IjB4RTg3OTllODdDOTJkOTcwYjU3MDZGZkI0NzgwZEVCN0E3OTA4NkQyOCJ9fX0=";
+
+#[test]
+fn upto_settle_body_charges_the_reported_usage_and_refuses_more_than_the_maximum() {
+    let mut offers = OfferSet::<1>::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::UptoPermit2 {
+                facilitator: "0xE8799e87C92d970b5706FfB4780dEB7A79086D28",
+            },
+            network: "eip155:84532",
+            asset: "0x45800b0aecf5989b1601054ad90ab0f37b0e27fe",
+            amount: U256::from_u64(1_075_246_299_675),
+            pay_to: "0x7bcf7e2329489af35353d55CA43C00eC475a28e9",
+            max_timeout_seconds: 300,
+        })
+        .unwrap();
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let a = admit(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        PEER_UPTO_HEADER.as_bytes(),
+        1_760_200_616,
+        &crate::x402::Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap();
+    assert_eq!(a.max_amount, U256::from_u64(1_075_246_299_675));
+    // deadline 1760200916 + 6 + 1 - now 1760200616.
+    assert_eq!(a.replay.ttl, 307);
+    let mut out = [0u8; 4096];
+    let n = write_settle_request(
+        &offers,
+        &a,
+        &SPEC_RESOURCE,
+        Some(U256::from_u64(500)),
+        &mut out,
+    )
+    .unwrap();
+    let request = crate::x402::SettleRequest::from_json(&out[..n]).unwrap();
+    assert_eq!(request.payment_requirements.amount(), U256::from_u64(500));
+    assert!(request.payment_requirements.scheme().eq_str("upto"));
+    let over = U256::from_u64(1_075_246_299_676);
+    let mut out = [0u8; 4096];
+    let err = write_settle_request(&offers, &a, &SPEC_RESOURCE, Some(over), &mut out).unwrap_err();
+    assert_eq!(err.code(), "settle_amount_exceeds_maximum");
+    assert!(out.iter().all(|&b| b == 0));
+}
