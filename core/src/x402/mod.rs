@@ -28,7 +28,8 @@
 //!
 //! Verification has one entry point, [`Verifier`] ([`verifier`]): its policy ([`policy`]) and
 //! scheme options, `verify` and `verify_header`. The payer's side (select an offer, sign
-//! through the scheme, read the receipt) is [`client`]. Errors ([`error`]) are nested by
+//! through the scheme, read the receipt) is [`client`]; the resource server's side (prepared
+//! offers, the challenge) is [`server`]. Errors ([`error`]) are nested by
 //! cause: the envelope, then one check enum per scheme.
 //!
 //! Decoding borrows from the input (header values are base64-decoded into a caller buffer);
@@ -46,6 +47,7 @@ pub mod payment_requirements;
 pub mod policy;
 pub mod resource_info;
 pub mod scheme;
+pub mod server;
 pub mod settle_response;
 pub mod verifier;
 

@@ -123,6 +123,19 @@ impl Verifier<'_> {
         payment: &PaymentPayload<'_>,
         now: u64,
     ) -> Result<AnyVerified, VerifyError> {
+        self.verify_prepared(requirements, payment, now, None)
+    }
+
+    /// [`Verifier::verify`] with the EIP-3009 domain separator of `requirements` computed
+    /// beforehand (the x402 server's prepared offers); the caller guarantees it is the
+    /// separator of these requirements.
+    pub(crate) fn verify_prepared(
+        &self,
+        requirements: &PaymentRequirements<'_>,
+        payment: &PaymentPayload<'_>,
+        now: u64,
+        eip3009_separator: Option<&[u8; 32]>,
+    ) -> Result<AnyVerified, VerifyError> {
         if let Some(Network::Solana(_)) =
             resolve_network(requirements.network(), requirements.version())
         {
@@ -140,7 +153,7 @@ impl Verifier<'_> {
         let verified = if PayloadKind::of(&payment.payload()) == PayloadKind::Permit2 {
             verify_permit2(requirements, payment, now, &self.policy, &self.upto)
         } else {
-            verify_eip3009(requirements, payment, now, &self.policy)
+            verify_eip3009(requirements, payment, now, &self.policy, eip3009_separator)
         };
         verified.map(AnyVerified::Evm)
     }

@@ -32,6 +32,7 @@
 
 use super::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 use crate::evm::Eip712Domain;
+use crate::evm::eip712::typed_data_digest;
 use crate::json::RawValue;
 use crate::u256::U256;
 use crate::x402::error::{
@@ -55,11 +56,16 @@ fn transfer(check: TransferCheck) -> VerifyError {
 }
 
 /// The EIP-3009 checks of the module table.
+///
+/// `separator`: the EIP-712 domain separator of `requirements` when the caller computed it
+/// already (a server's prepared offer, whose requirements it wrote itself); `None` derives it
+/// from `extra`, `chainId` and `asset`. Either way `extra.name`/`extra.version` are checked.
 pub(crate) fn verify_eip3009(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'_>,
     now: u64,
     policy: &VerifyPolicy,
+    separator: Option<&[u8; 32]>,
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
@@ -109,7 +115,11 @@ pub(crate) fn verify_eip3009(
         chain_id: Some(chain_id),
         verifying_contract: Some(asset),
     };
-    check_signature(&exact, &authorization.digest(&domain), policy)?;
+    let digest = match separator {
+        Some(separator) => typed_data_digest(separator, &authorization.struct_hash()),
+        None => authorization.digest(&domain),
+    };
+    check_signature(&exact, &digest, policy)?;
     // 9. recipient
     if parse_address(requirements.pay_to()) != Some(authorization.to) {
         return Err(transfer(TransferCheck::RecipientMismatch));

@@ -6,6 +6,7 @@ mod evm;
 mod l402;
 mod macaroon;
 mod offers;
+mod server;
 mod ws402;
 mod x402;
 mod x402_client;
@@ -38,6 +39,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "bolt11.decode" => bolt11::decode(input),
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
+        "server.admit" => server::admit_op(input),
         "l402.challenge.parse" => l402::challenge_parse(input),
         "l402.challenge.encode" => l402::challenge_encode(input),
         "l402.authorization.parse" => l402::authorization_parse(input),
