@@ -74,7 +74,8 @@ unit_tests() {
 }
 
 vector_runner() {
-  cargo run -q --release -p pay402-vectors -- tests/conformance/vectors/*.json
+  # vectors/server/ holds the ops no binding runs yet (the sans-I/O server's `server.admit`).
+  cargo run -q --release -p pay402-vectors -- tests/conformance/vectors/*.json tests/conformance/vectors/server/*.json
 }
 
 peer_vectors() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds tests/conformance/vectors/server-admit.json from peer-generated x402.verify vectors.
+"""Builds tests/conformance/vectors/server/server-admit.json from peer-generated x402.verify vectors.
 
 Each case turns a peer case (requirements, payment header, now, the peer's verdict) into a
 server: one offer configured from the requirements, the payment sent as a real client sends it
@@ -12,13 +12,18 @@ x402 specifications and the peers' verdicts, not from pay402:
 - refused: status 402, the peer's error code, and the challenge with that code as `error`:
   `PAYMENT-REQUIRED` = base64 of the v2 PaymentRequired JSON and the v1 body (x402 v1/v2 HTTP
   transports), written here with json.dumps.
-Run from the repository root: python3 tests/conformance/peers/gen/server_admit.py
+Usage: python3 tests/conformance/peers/gen/server_admit.py [OUT_DIR]
+(default OUT_DIR: tests/conformance/vectors/server; tests/conformance/peers/regenerate.sh passes a
+temporary folder and compares).
 """
 import base64
 import hashlib
 import json
+import os
+import sys
 
-V = "tests/conformance/vectors/"
+V = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "vectors") + "/"
+OUT = sys.argv[1] if len(sys.argv) > 1 else V + "server"
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 SLACK = 6
 # The reference SDKs' EVM_NETWORK_CHAIN_ID_MAP (coinbase/x402 typescript/packages/mechanisms/evm/src/v1/index.ts)
@@ -307,7 +312,7 @@ def main():
                   "tests/conformance/vectors/README.md",
         "cases": cases,
     }
-    with open(V + "server-admit.json", "w") as f:
+    with open(os.path.join(OUT, "server-admit.json"), "w") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
     print(len(cases), "cases")
