@@ -141,8 +141,8 @@ chain_settlement() {
   # Reuse the wheel the Python step and the npm tarball the npm step just built, so the chain
   # tests run the same artifacts; tests/chain/run.sh builds either when it is missing.
   local wheel tgz
-  wheel=$(ls target/py-build/wheels/pay402-*-cp39-abi3-*.whl 2>/dev/null | head -n 1 || true)
-  tgz=$(ls target/npm/pay402-*.tgz 2>/dev/null | head -n 1 || true)
+  wheel=$(ls "$ROOT"/target/py-build/wheels/pay402-*-cp39-abi3-*.whl 2>/dev/null | head -n 1 || true)
+  tgz=$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n 1 || true)
   PAY402_WHEEL="$wheel" PAY402_NPM_TGZ="$tgz" bash tests/chain/run.sh
 }
 

@@ -87,8 +87,11 @@ wait_for() { # $1 what, $2 seconds, $3 pid, rest: command that succeeds when rea
   return 1
 }
 
+# Both artifact paths may be relative to the caller's directory: resolve them before `cd`.
 WHEEL="${PAY402_WHEEL:-}"
 if [ -n "$WHEEL" ]; then WHEEL="$(realpath "$WHEEL")" || exit 1; fi
+TGZ="${PAY402_NPM_TGZ:-}"
+if [ -n "$TGZ" ]; then TGZ="$(realpath "$TGZ")" || { echo "PAY402_NPM_TGZ: no such file: $TGZ"; exit 1; }; fi
 rm -rf "$RUN"
 mkdir -p "$RUN"
 cd "$HERE"
@@ -168,8 +171,6 @@ if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: 
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).
 log "pay402 npm package (x402Middleware) against the chain"
-TGZ="${PAY402_NPM_TGZ:-}"
-if [ -n "$TGZ" ]; then TGZ="$(realpath "$TGZ")" || fail "PAY402_NPM_TGZ"; fi
 if [ -z "$TGZ" ]; then TGZ="$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)"; fi
 if [ -z "$TGZ" ]; then
   # `&&` throughout: `set -e` does not apply inside a `( … ) || …` list
