@@ -158,6 +158,12 @@ msrv_build() {
 
 doc_tests() {
   RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q
+  # every feature alone too: a doc link into a module another feature gates is a broken link there
+  local feature
+  for feature in evm svm x402 l402 ws402 offers dialects; do
+    echo "--- rustdoc --no-default-features --features $feature"
+    RUSTDOCFLAGS="-D warnings" cargo doc -p pay402 --no-deps -q --no-default-features --features "$feature"
+  done
 }
 
 step install "install rust components, targets and cargo-fuzz" install_rust_parts

@@ -239,7 +239,7 @@ pub enum EnvelopeCheck {
     /// (`unsupported_payload_type`).
     UnsupportedPayloadType,
     /// The payment's EVM network differs from the requirements'
-    /// (`invalid_exact_evm_network_mismatch`; Solana has [`SvmCheck::NetworkMismatch`]).
+    /// (`invalid_exact_evm_network_mismatch`; Solana has `SvmCheck::NetworkMismatch`).
     NetworkMismatch,
     /// v2 `accepted` is not equal to the offered requirements (`accepted_requirements_mismatch`).
     AcceptedRequirementsMismatch,

@@ -24,7 +24,7 @@
 //! | `exact` on EVM with EIP-3009 | [`scheme::exact_eip3009`] |
 //! | `exact` on EVM with Permit2 | [`scheme::exact_permit2`] |
 //! | `upto` on EVM with Permit2 | [`scheme::upto_permit2`] (shares the Permit2 code) |
-//! | `exact` on Solana | [`scheme::exact_svm`] |
+//! | `exact` on Solana | `scheme::exact_svm` (feature `svm`) |
 //!
 //! Verification has one entry point, [`Verifier`] ([`verifier`]): its policy ([`policy`]) and
 //! scheme options, `verify` and `verify_header`. The payer's side (select an offer, sign

@@ -6,15 +6,14 @@
 //!
 //! | requirements' network | payload | scheme module (check table in its docs) |
 //! |---|---|---|
-//! | a Solana cluster | `{"transaction"}` | [`scheme::exact_svm::verify`] (needs [`Verifier::svm`]) |
+//! | a Solana cluster | `{"transaction"}` | `scheme::exact_svm::verify` (feature `svm`; needs [`Verifier::svm`]) |
 //! | anything else | `permit2Authorization` | [`scheme::exact_permit2::verify`] (`exact` with Permit2, `upto`) |
 //! | anything else | anything else | [`scheme::exact_eip3009::verify`] |
 //!
 //! What needs the chain (balances, nonce state, smart wallets, simulation) is left to the host;
-//! an EVM [`Verified`] carries the [`ReplayKey`] to record, a Solana [`SvmVerified`] lists what
-//! is [`SvmVerified::still_to_check`].
+//! an EVM [`Verified`] carries the [`ReplayKey`] to record, a Solana `SvmVerified` lists what
+//! is `SvmVerified::still_to_check`.
 //!
-//! [`scheme::exact_svm::verify`]: super::scheme::exact_svm::verify
 //! [`scheme::exact_permit2::verify`]: super::scheme::exact_permit2::verify
 //! [`scheme::exact_eip3009::verify`]: super::scheme::exact_eip3009::verify
 

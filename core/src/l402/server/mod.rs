@@ -2,7 +2,7 @@
 //!
 //! The host owns the HTTP framework, the clock, the randomness and the Lightning node; this
 //! module makes every decision and writes every header value into caller buffers, as
-//! [`crate::ws402`]'s meter and [`crate::offers`]'s ledger do for their protocols.
+//! `crate::ws402`'s meter and `crate::offers`'s ledger do for their protocols.
 //!
 //! # The flow (L402 protocol specification,
 //! <https://github.com/lightninglabs/L402/blob/master/protocol-specification.md>; aperture,

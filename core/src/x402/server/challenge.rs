@@ -8,7 +8,7 @@
 //! `{"x402Version":1,"error"?,"accepts":[…]}`, each entry carrying the resource.
 //!
 //! Guarantees: the status is always 402; the header lists every offer in the set's order; the
-//! body lists the offers sold in v1 ([`PreparedOffer::sold_in`]) and is `None` when there is
+//! body lists the offers sold in v1 ([`super::PreparedOffer::sold_in`]) and is `None` when there is
 //! none (Permit2, `upto`, or networks without a v1 name only); on any error both caller buffers
 //! are left as they were given, zeroed where written.
 
