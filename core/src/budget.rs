@@ -199,6 +199,12 @@ pub struct Reservation {
 }
 
 impl Reservation {
+    /// The start (unix seconds) of the time window the reservation counts against; `0` when
+    /// the asset has no window limit.
+    pub fn window_start(&self) -> u64 {
+        self.window_start
+    }
+
     /// The amount reserved.
     pub fn amount(&self) -> U256 {
         self.amount
@@ -461,6 +467,3 @@ impl ErrorCode for BudgetError {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -614,6 +614,3 @@ fn push<'a, const N: usize>(
         .push(caveat)
         .map_err(|_| L402ServerError::TokenTooLarge)
 }
-
-#[cfg(test)]
-mod tests;

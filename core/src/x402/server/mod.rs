@@ -55,6 +55,3 @@ pub use settlement::{
     SETTLEMENT_PENDING, SettleVerdict, receipt_header_name, settle_amount, write_receipt,
     write_settle_request,
 };
-
-#[cfg(test)]
-mod tests;

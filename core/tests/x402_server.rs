@@ -8,12 +8,10 @@
     clippy::panic
 )]
 
-extern crate std;
-
-use super::*;
-use crate::ErrorCode;
-use crate::u256::U256;
-use crate::x402::{PaymentRequired, X402Version, header};
+use pay402::ErrorCode;
+use pay402::u256::U256;
+use pay402::x402::server::*;
+use pay402::x402::{PaymentRequired, X402Version, header};
 use std::borrow::ToOwned;
 use std::format;
 use std::string::String;
@@ -37,7 +35,7 @@ const SPEC_RESOURCE: Resource<'static> = Resource {
 };
 
 fn h32(hex: &str) -> [u8; 32] {
-    crate::hex::decode_array::<32>(hex.trim_start_matches("0x").as_bytes()).unwrap()
+    pay402::hex::decode_array::<32>(hex.trim_start_matches("0x").as_bytes()).unwrap()
 }
 
 fn eip3009(network: &'static str) -> Offer<'static> {
@@ -89,7 +87,7 @@ fn svm() -> Offer<'static> {
 fn v2_entry(offer: Offer<'_>) -> String {
     let prepared = offer.prepare().unwrap();
     let mut buf = [0u8; 1024];
-    let n = crate::writer::write_all(&mut buf, |w| prepared.write_requirements_v2(w)).unwrap();
+    let n = pay402::writer::write_all(&mut buf, |w| prepared.write_requirements_v2(w)).unwrap();
     String::from_utf8(buf[..n].to_vec()).unwrap()
 }
 
@@ -184,7 +182,7 @@ fn eip3009_domain_separator_is_the_spec_example_separator() {
 
 #[test]
 fn permit2_offers_sign_under_the_permit2_domain_of_their_chain() {
-    let expected = crate::evm::permit2::permit2_domain(84_532).separator();
+    let expected = pay402::evm::permit2::permit2_domain(84_532).separator();
     assert_eq!(
         permit2().prepare().unwrap().domain_separator(),
         Some(expected)
@@ -398,7 +396,7 @@ fn admit_with<const N: usize>(
         name,
         value.as_bytes(),
         now,
-        &crate::x402::Verifier::EVM,
+        &pay402::x402::Verifier::EVM,
         &mut buf,
     )?;
     let payer = a.verified.evm().unwrap().payer;
@@ -417,10 +415,10 @@ fn spec_replay_bytes() -> [u8; 80] {
     let mut out = [0u8; 80];
     out[..8].copy_from_slice(&84_532u64.to_be_bytes());
     out[8..28].copy_from_slice(
-        &crate::hex::decode_array::<20>(b"036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),
+        &pay402::hex::decode_array::<20>(b"036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),
     );
     out[28..48].copy_from_slice(
-        &crate::hex::decode_array::<20>(b"857b06519E91e3A54538791bDbb0E22373e36b66").unwrap(),
+        &pay402::hex::decode_array::<20>(b"857b06519E91e3A54538791bDbb0E22373e36b66").unwrap(),
     );
     out[48..].copy_from_slice(&h32(
         "0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480",
@@ -539,7 +537,7 @@ fn undecodable_header_is_invalid_payload() {
         "PAYMENT-SIGNATURE",
         b"not base64!",
         SPEC_NOW,
-        &crate::x402::Verifier::EVM,
+        &pay402::x402::Verifier::EVM,
         &mut buf,
     )
     .unwrap_err();
@@ -566,7 +564,7 @@ fn settle_body<const N: usize>(
         name,
         value.as_bytes(),
         SPEC_NOW,
-        &crate::x402::Verifier::EVM,
+        &pay402::x402::Verifier::EVM,
         &mut buf,
     )
     .unwrap();
@@ -587,7 +585,7 @@ fn settle_body_carries_the_payment_and_the_offer_it_paid() {
         "{body}"
     );
     assert!(body.ends_with(&format!(r#","paymentRequirements":{accepted}}}"#)));
-    let request = crate::x402::SettleRequest::from_json(body.as_bytes()).unwrap();
+    let request = pay402::x402::SettleRequest::from_json(body.as_bytes()).unwrap();
     assert_eq!(
         request.payment_requirements.amount(),
         U256::from_u64(10_000)
@@ -617,7 +615,7 @@ fn v1_settle_body_has_the_spec_v1_requirements() {
 
 #[test]
 fn receipt_is_the_base64_of_the_settle_response_under_the_version_header() {
-    let response = crate::x402::SettleResponse::from_json(SPEC_SETTLED.as_bytes()).unwrap();
+    let response = pay402::x402::SettleResponse::from_json(SPEC_SETTLED.as_bytes()).unwrap();
     let (mut scratch, mut out) = ([0u8; 512], [0u8; 512]);
     let value = write_receipt(&response, &mut scratch, &mut out).unwrap();
     let mut json = [0u8; 512];
@@ -630,7 +628,7 @@ fn receipt_is_the_base64_of_the_settle_response_under_the_version_header() {
 }
 
 fn response(json: &str) -> SettleOutcome<'_> {
-    SettleOutcome::Response(crate::x402::SettleResponse::from_json(json.as_bytes()).unwrap())
+    SettleOutcome::Response(pay402::x402::SettleResponse::from_json(json.as_bytes()).unwrap())
 }
 
 fn spec_admission<'b>(offers: &OfferSet<'_, 1>, buf: &'b mut [u8]) -> Admission<'b> {
@@ -640,7 +638,7 @@ fn spec_admission<'b>(offers: &OfferSet<'_, 1>, buf: &'b mut [u8]) -> Admission<
         "PAYMENT-SIGNATURE",
         value.as_bytes(),
         SPEC_NOW,
-        &crate::x402::Verifier::EVM,
+        &pay402::x402::Verifier::EVM,
         buf,
     )
     .unwrap()
@@ -891,7 +889,7 @@ fn upto_settle_body_charges_the_reported_usage_and_refuses_more_than_the_maximum
         "PAYMENT-SIGNATURE",
         PEER_UPTO_HEADER.as_bytes(),
         1_760_200_616,
-        &crate::x402::Verifier::EVM,
+        &pay402::x402::Verifier::EVM,
         &mut buf,
     )
     .unwrap();
@@ -907,7 +905,7 @@ fn upto_settle_body_charges_the_reported_usage_and_refuses_more_than_the_maximum
         &mut out,
     )
     .unwrap();
-    let request = crate::x402::SettleRequest::from_json(&out[..n]).unwrap();
+    let request = pay402::x402::SettleRequest::from_json(&out[..n]).unwrap();
     assert_eq!(request.payment_requirements.amount(), U256::from_u64(500));
     assert!(request.payment_requirements.scheme().eq_str("upto"));
     let over = U256::from_u64(1_075_246_299_676);

@@ -1,9 +1,15 @@
 //! The budget's rules, stated as specifications. Expected codes and texts are those of the
 //! Python client (`ffi-python/python/pay402/client.py`, `Budget.reserve`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail loudly on purpose"
+)]
 
-extern crate std;
-
-use super::*;
+use pay402::budget::*;
+use pay402::{ErrorCode, U256};
 use std::string::ToString;
 
 const NOW: u64 = 1_700_000_000;
@@ -332,7 +338,7 @@ fn no_sequence_of_operations_spends_beyond_a_limit() {
         },
     )
     .unwrap();
-    let mut open: std::vec::Vec<Reservation> = std::vec::Vec::new();
+    let mut open: Vec<Reservation> = Vec::new();
     let mut now = NOW;
     // Independent bookkeeping: what was committed, per window and in total.
     let mut spent = 0u64;
@@ -356,7 +362,7 @@ fn no_sequence_of_operations_spends_beyond_a_limit() {
             2 if !open.is_empty() => {
                 let r = open.swap_remove(usize::try_from(rng.next()).unwrap() % open.len());
                 let paid = r.amount().to_u64().unwrap() / 2;
-                let window = r.window_start;
+                let window = r.window_start();
                 b.commit_partial(r, u(paid)).unwrap();
                 spent += paid;
                 *window_committed.entry(window).or_default() += paid;
