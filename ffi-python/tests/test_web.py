@@ -23,7 +23,7 @@ from starlette.testclient import TestClient  # noqa: E402
 import pay402  # noqa: E402
 from pay402 import asgi, wsgi  # noqa: E402
 from pay402.client import Budget, L402Payer, PaymentAdapter, PaymentAuth, payment_receipt, requests_session  # noqa: E402
-from pay402.server import L402Paywall, L402Route, X402Paywall, X402Route  # noqa: E402
+from pay402.server import Gate, L402Paywall, L402Route, Request, X402Paywall, X402Route  # noqa: E402
 from web_support import (  # noqa: E402
     FEWSATS_NOW,
     FEWSATS_PREIMAGE,
@@ -89,7 +89,7 @@ def test_unpaid_request_gets_v2_header_and_v1_body() -> None:
         "payTo": PAY_TO, "maxTimeoutSeconds": 60, "extra": {"name": "USDC", "version": "2"},
     }]
     body = r.json()
-    assert body["x402Version"] == 1 and body["error"] == "PAYMENT-SIGNATURE header is required"
+    assert body["x402Version"] == 1 and body["error"] == "payment_required"
     (v1,) = body["accepts"]
     assert v1["network"] == "base-sepolia" and v1["maxAmountRequired"] == "10000"
     assert v1["resource"] == "http://testserver/premium"
@@ -140,12 +140,14 @@ def test_fastapi_async_httpx_client_pays() -> None:
     assert payment_receipt(r)["payer"] == PAYER  # type: ignore[index]
 
 
-def test_v1_only_server_is_paid_with_x_payment() -> None:
+def test_v1_client_pays_with_x_payment() -> None:
     settlement = CountingSettlement()
-    client = TestClient(fastapi_app(x402=x402_paywall(versions=(1,), settlement=settlement)))
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=settlement)))
     r402 = client.get("/premium")
-    assert r402.status_code == 402 and "payment-required" not in r402.headers
-    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    assert r402.status_code == 402 and r402.json()["x402Version"] == 1
+    signed = pay402.x402_sign(r402.text, KEY, now=int(__import__("time").time()), nonce=bytes([9] * 32))
+    assert signed.header_name == "X-PAYMENT"
+    r = client.get("/premium", headers={signed.header_name: signed.header_value})
     assert r.status_code == 200
     assert "x-payment-response" in r.headers and "payment-response" not in r.headers
     assert settlement.calls[0].x402_version == 1
@@ -186,7 +188,7 @@ def test_refused_settlement_withholds_content_with_402() -> None:
     settlement = CountingSettlement(fail=pay402.SettleError("no funds", code="insufficient_funds"))
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=settlement)))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
-    assert r.status_code == 402 and b"premium" not in r.content
+    assert r.status_code == 402 and b'"data"' not in r.content
     failure = payment_receipt(r)
     assert failure is not None and failure["success"] is False and failure["errorReason"] == "insufficient_funds"
 
@@ -201,12 +203,15 @@ def test_unavailable_settlement_withholds_content_with_502() -> None:
 def test_a_settlement_hook_returning_failure_is_not_success() -> None:
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False, "errorReason": "x"})))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
-    assert r.status_code == 402 and b"premium" not in r.content
+    assert r.status_code == 402 and b'"data"' not in r.content
 
 
 def test_failing_replay_store_refuses_payments() -> None:
     class Broken:
         def insert_if_absent(self, key: bytes, ttl_seconds: int) -> bool:
+            raise ConnectionError("redis down")
+
+        def release(self, key: bytes) -> None:
             raise ConnectionError("redis down")
 
     client = TestClient(fastapi_app(x402=x402_paywall(replay_store=Broken())))
@@ -255,7 +260,13 @@ def test_client_refuses_offers_on_other_networks() -> None:
         (dict(pay_to=None), "missing_pay_to"),
         (dict(network=None), "missing_network"),
         (dict(network="eip155:999999"), "missing_asset"),
-        (dict(network="solana"), "unknown_network"),
+        (dict(network="not-a-network"), "unknown_network"),
+        (dict(network="solana-devnet"), "missing_asset"),
+        (dict(network="solana-devnet", asset="4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", decimals=6), "missing_fee_payer"),
+        (dict(scheme="upto"), "missing_facilitator"),
+        (dict(scheme="stream"), "unsupported_scheme"),
+        (dict(transfer_method="magic"), "invalid_transfer_method"),
+        (dict(colour="blue"), "unknown_option"),
         (dict(pay_to="0x1234"), "invalid_pay_to"),
         (dict(settlement=None), "missing_settlement"),
         (dict(asset="0x0000000000000000000000000000000000000001"), "missing_asset"),
@@ -282,11 +293,19 @@ def test_per_route_prices_and_custom_assets() -> None:
         X402Route("regex:/t/[0-9]+", "1.5", asset="0x0000000000000000000000000000000000000001", decimals=18,
                   eip712_name="Token", eip712_version="1"),
     ])
-    cheap, api, token = paywall.routes
-    assert cheap.v2["amount"] == "1000" and api.v2["amount"] == "123" and api.caip2 == "eip155:8453"
-    assert token.v2["amount"] == str(15 * 10**17) and token.v2["extra"] == {"name": "Token", "version": "1"}
-    assert paywall.match("GET", "/api/v1/x") is api and paywall.match("GET", "/t/12") is token
-    assert paywall.match("POST", "/cheap") is None and paywall.match("GET", "/t/x") is None
+    def accepts(method: str, path: str) -> Any:
+        reply = Gate(paywall).start(Request(method, path, "http://api.test" + path, []))
+        if reply is None:
+            return None
+        header = dict((k.lower(), v) for k, v in reply.headers)["payment-required"]
+        return json.loads(pay402.decode_payment_required(header).json)["accepts"]
+
+    [cheap] = accepts("GET", "/cheap")
+    [api] = accepts("GET", "/api/v1/x")
+    [token] = accepts("GET", "/t/12")
+    assert cheap["amount"] == "1000" and api["amount"] == "123" and api["network"] == "eip155:8453"
+    assert token["amount"] == str(15 * 10**17) and token["extra"] == {"name": "Token", "version": "1"}
+    assert accepts("POST", "/cheap") is None and accepts("GET", "/t/x") is None
 
 
 # --- Flask and Django (WSGI) ------------------------------------------------------------------

@@ -82,6 +82,11 @@ class MemoryReplayStore:
             heapq.heappush(self._heap, (at, key))
             return True
 
+    def release(self, key: bytes) -> None:
+        """Forgets ``key`` (a reservation whose handler failed), so it can be used again."""
+        with self._lock:
+            self._expiry.pop(key, None)
+
     def __contains__(self, key: object) -> bool:
         with self._lock:
             self._purge(self._clock())
@@ -123,6 +128,10 @@ class RedisReplayStore:
         if ttl_seconds < 1:
             raise ValueError("ttl_seconds must be >= 1")
         return bool(self._client.set(self.redis_key(key), b"1", nx=True, px=ttl_seconds * 1000))
+
+    def release(self, key: bytes) -> None:
+        """Deletes the record of ``key`` (a reservation whose handler failed)."""
+        self._client.delete(self.redis_key(key))
 
     def close(self) -> None:
         self._client.close()
