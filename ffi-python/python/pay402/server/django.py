@@ -45,8 +45,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 def paywall_from_settings(config: Any) -> X402Paywall:
     if not isinstance(config, dict):
         raise ConfigurationError("settings.PAY402 must be a dict", code="missing_settings")
-    plain = {k: v for k, v in config.items() if str(k).lower() in KEYS}
-    objects = {str(k).lower(): v for k, v in config.items() if str(k).lower() not in KEYS}
+    def is_plain(k: Any, v: Any) -> bool:  # a setting, or an object (hooks, a settlement hook, a store)
+        return str(k).lower() in KEYS and (isinstance(v, (str, int, dict)) or v is None)
+
+    plain = {k: v for k, v in config.items() if is_plain(k, v)}
+    objects = {str(k).lower(): v for k, v in config.items() if not is_plain(k, v)}
     kwargs = paywall_kwargs(plain, require_routes=False)
     return X402Paywall(**{**kwargs, **objects})
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict
 
+from starlette.requests import Request as StarletteRequest
+
 from ..errors import ConfigurationError
 from .asgi import PaymentRequired
 from .gate import Admission
@@ -38,8 +40,6 @@ def offers(*routes: X402Route) -> Callable[..., Awaitable[Admission]]:
     if not routes:
         raise ConfigurationError("offers() needs at least one X402Route", code="no_routes")
     groups: Dict[int, Any] = {}
-
-    from starlette.requests import Request as StarletteRequest
 
     async def dependency(request: StarletteRequest) -> Admission:
         slot = request.scope.get("pay402.slot")
