@@ -659,6 +659,7 @@ fn owned_admission(admission: &Admission<'_>) -> Result<Admitted, HostError> {
         .map_err(|_| HostError::config("invalid_payload", "payment JSON is not UTF-8"))?;
     let payer = match admission.verified {
         AnyVerified::Evm(v) => v.payer.to_string(),
+        #[cfg(feature = "svm")]
         AnyVerified::Svm(v) => v.payer.to_string(),
     };
     let mut key = [0u8; 80];
@@ -694,9 +695,17 @@ fn offer(config: &OfferConfig) -> Result<Offer<'_>, HostError> {
     }
     let scheme = match (config.scheme.as_str(), config.transfer_method.as_deref()) {
         ("exact", Some("permit2")) => OfferScheme::ExactPermit2,
+        #[cfg(feature = "svm")]
         ("exact", _) if config.fee_payer.is_some() => OfferScheme::ExactSvm {
             fee_payer: need(config, config.fee_payer.as_ref(), "fee_payer")?,
         },
+        #[cfg(not(feature = "svm"))]
+        ("exact", _) if config.fee_payer.is_some() => {
+            return Err(HostError::config(
+                "unsupported_scheme",
+                "Solana offers need a build with the `svm` feature",
+            ));
+        }
         ("exact", None | Some("eip3009")) => OfferScheme::ExactEip3009 {
             name: need(config, config.eip712_name.as_ref(), "eip712_name")?,
             version: need(config, config.eip712_version.as_ref(), "eip712_version")?,
