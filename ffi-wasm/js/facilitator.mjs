@@ -130,13 +130,13 @@ export class FacilitatorClient {
   // One HTTP attempt, classified: { body } | { error, verdict?, notSent?, transient?, retryAfter? }
   async _send(i, endpoint, body) {
     const f = this.facilitators[i];
+    const headers = { ...(await this._headers(f, endpoint.slice(1))) }; // a throwing headers function: nothing sent
+    if (body !== undefined) headers["content-type"] = "application/json";
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, f.timeoutMs ?? this.timeoutMs);
     let response, text;
     try {
-      const headers = { ...(await this._headers(f, endpoint.slice(1))) };
-      if (body !== undefined) headers["content-type"] = "application/json";
       response = await this._fetch(f.url + endpoint, {
         method: body === undefined ? "GET" : "POST", headers,
         body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal,
@@ -152,7 +152,6 @@ export class FacilitatorClient {
         return { error: new FacilitatorError(`${endpoint}: cannot connect (${codes.join(", ")})`,
           { code: "facilitator_unreachable" }), notSent: true, transient: true };
       }
-      if (e instanceof TypeError && codes.length === 0 && !("cause" in e)) throw e; // a bug, not the network
       return { error: new FacilitatorError(`${endpoint}: connection failed: ${e.message}${codes.length ? ` (${codes.join(", ")})` : ""}`,
         { code: "facilitator_connection_error" }), transient: true };
     } finally {
