@@ -12,7 +12,8 @@ facilitator's JSON. Failures are typed, each with a stable ``.code``:
 - :class:`~pay402.errors.FacilitatorError` with ``.code``:
 
   ``facilitator_unreachable``
-      no connection could be made (refused, DNS, connect timeout): the request was never sent;
+      no connection could be made (refused, DNS, TLS handshake, connect or pool timeout): the
+      request was never sent;
   ``facilitator_timeout``
       connected, but no answer within the facilitator's ``timeout``;
   ``facilitator_connection_error``
@@ -284,7 +285,7 @@ class FacilitatorClient:
 
     @staticmethod
     def _exception(endpoint: str, e: Exception) -> _Outcome:
-        if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout)):
+        if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             err = FacilitatorError(f"{endpoint}: cannot connect: {type(e).__name__}: {e}", code="facilitator_unreachable")
             return _Outcome(error=err, not_sent=True, transient=True)
         if isinstance(e, httpx.TimeoutException):
