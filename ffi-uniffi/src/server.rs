@@ -158,7 +158,7 @@ impl X402Admitted {
         self.inner.x402_version
     }
 
-    /// The payer: a lowercase `0x` address (EVM) or a base58 key (Solana).
+    /// The payer: an EIP-55 checksummed `0x` address (EVM) or a base58 key (Solana).
     pub fn payer(&self) -> String {
         self.inner.payer.clone()
     }
