@@ -385,8 +385,8 @@ impl X402Exchange {
     }
 
     /// The facilitator answered `/settle` with `response` (its JSON body), or did not answer
-    /// (`None`: timeout, connection error, 5xx). An unreadable body counts as no answer.
-    #[uniffi::method(default(response = None))]
+    /// (`None`: timeout, connection error, 5xx). An unreadable body counts as no answer. No
+    /// default: "no answer" keeps the reservation and answers 502, so the host says it.
     pub fn settled(&self, response: Option<Vec<u8>>) -> Result<X402Step, Pay402Error> {
         self.with(|ex| ex.settled(response.as_deref()))
             .map(X402Step::from)
