@@ -19,9 +19,13 @@ pub mod evm;
 #[cfg(feature = "l402")]
 pub mod l402;
 #[cfg(feature = "l402")]
+pub mod l402_server;
+#[cfg(feature = "l402")]
 pub mod macaroon;
 #[cfg(feature = "offers")]
 pub mod offers;
+#[cfg(feature = "x402")]
+pub mod server;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]
