@@ -46,7 +46,14 @@ def broken(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"data": "django recovered", "payer": request.META["pay402"].payer})
 
 
-urlpatterns = [path("premium", premium), path("free", free), path("report", report), path("broken", broken)]
+def item(request: HttpRequest) -> JsonResponse:
+    admission = request.pay402  # type: ignore[attr-defined]
+    if "charge" in request.GET:
+        admission.charge(int(request.GET["charge"]))
+    return JsonResponse({"payer": admission.payer, "amount": admission.amount, "offer": admission.offer_index})
+
+
+urlpatterns = [path("item", item), path("premium", premium), path("free", free), path("report", report), path("broken", broken)]
 
 
 def application() -> object:

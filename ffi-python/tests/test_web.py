@@ -201,9 +201,14 @@ def test_unavailable_settlement_withholds_content_with_502() -> None:
 
 
 def test_a_settlement_hook_returning_failure_is_not_success() -> None:
-    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False, "errorReason": "x"})))
+    refusal = {"success": False, "errorReason": "x", "transaction": "", "network": "eip155:84532"}
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: refusal)))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
     assert r.status_code == 402 and b'"data"' not in r.content
+    # An answer that is not a SettleResponse is no answer: withheld too (502).
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False})))
+    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    assert r.status_code == 502 and b'"data"' not in r.content
 
 
 def test_failing_replay_store_refuses_payments() -> None:

@@ -487,9 +487,7 @@ class X402Paywall:
             return cache[key]
         try:
             server = engine.X402Server(offers, resource)
-        except (ValueError, TypeError) as e:
-            raise ConfigurationError(f"route {group.route.pattern!r}: {e}", code=getattr(e, "code", "invalid_offer")) from e
-        except Exception as e:  # the core's typed configuration errors
+        except Exception as e:  # the core's typed configuration errors (X402Error .code)
             raise ConfigurationError(f"route {group.route.pattern!r}: {e}", code=getattr(e, "code", "invalid_offer")) from e
         if cache is not None:
             with self._lock:
@@ -538,7 +536,11 @@ class Pending:
             if hook_reply is not None:
                 self._release()
                 return hook_reply
-            body = bytes(self.exchange.settle_request(self.admission.charged))
+            try:
+                body = bytes(self.exchange.settle_request(self.admission.charged))
+            except BaseException:  # e.g. an upto charge above the signed maximum: nothing is settled
+                self._release()
+                raise
             parsed = json.loads(body)
             response = yield SettlementRequest(
                 int(parsed.get("x402Version", self.admission.x402_version or 2)),
@@ -737,10 +739,11 @@ class Gate:
         admitted = server.admit(list(request.headers), int(x.clock()))
         if not hasattr(admitted, "replay_key"):
             return self._refusal(request, server, xr, lr, admitted)
+        verify_body = json.loads(bytes(server.verify_request(admitted)))
         admission = Admission(
             kind="x402", route=xr.route, payer=admitted.payer, amount=int(admitted.amount),
             x402_version=int(admitted.x402_version), payment_payload=json.loads(admitted.payment),
-            requirements=json.loads(admitted.requirements), offer_index=int(admitted.offer_index),
+            requirements=verify_body.get("paymentRequirements"), offer_index=int(admitted.offer_index),
         )
         ctx.admission = admission
         early = _call(hooks.after_verify, ctx)
@@ -775,9 +778,7 @@ class Gate:
         return out
 
     def _store_unavailable(self, request: Request, server: Any, xr: _RouteOffers) -> Reply:
-        reply = _as_reply(server.challenge("replay_store_unavailable"))
-        reply.status = 503
-        return reply
+        return _as_reply(server.replay_store_unavailable())
 
     def _refusal(self, request: Request, server: Any, xr: _RouteOffers, lr: Optional[L402Route], refused: Any) -> Reply:
         assert self.x402 is not None
