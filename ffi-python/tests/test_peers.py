@@ -48,6 +48,37 @@ def test_x402_sdk_client_pays_a_pay402_server() -> None:
     assert call.amount == 10_000
 
 
+@pytest.mark.parametrize("scheme", ["exact-permit2", "upto-permit2"])
+def test_x402_sdk_client_pays_pay402_permit2_routes(scheme: str) -> None:
+    """The PyPI x402 client (its exact Permit2 and upto clients) pays a pay402 FastAPI server."""
+    _x402()
+    from eth_account import Account
+    from x402 import x402ClientSync
+    from x402.http.clients import x402_requests
+    from x402.mechanisms.evm.exact import register_exact_evm_client
+    from x402.mechanisms.evm.signers import EthAccountSigner
+    from x402.mechanisms.evm.upto import UptoEvmClientScheme
+
+    from pay402.server import X402Route
+    from test_web import fastapi_app
+    from web_support import KEY, PAYER, CountingSettlement, uvicorn_server, x402_paywall
+
+    signer = EthAccountSigner(Account.from_key(KEY))
+    client = x402ClientSync()
+    register_exact_evm_client(client, signer)
+    client.register("eip155:*", UptoEvmClientScheme(signer))
+    route = (X402Route("GET /premium", "$0.01", transfer_method="permit2") if scheme == "exact-permit2" else
+             X402Route("GET /premium", "$0.01", scheme="upto", facilitator="0x000000000000000000000000000000000000dEaD"))
+    settlement = CountingSettlement()
+    with uvicorn_server(fastapi_app(x402=x402_paywall([route], settlement=settlement))) as base:
+        r = x402_requests(client).get(base + "/premium")
+    assert r.status_code == 200, r.text
+    assert r.json()["payer"] == PAYER
+    (call,) = settlement.calls
+    assert call.payer == PAYER and call.amount == 10_000
+    assert call.requirements["scheme"] == scheme.split("-")[0]
+
+
 def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
     _x402()
     from x402.mechanisms.evm.eip712 import hash_eip3009_authorization
