@@ -733,7 +733,7 @@ class Gate:
             outcome = self.l402.admit(lr, request) if self.l402.has_credential(request) else (402, "payment_required")
             if isinstance(outcome, L402Identifier):
                 return Pending(self, request, Admission(kind="l402", route=lr, identifier=outcome))
-            return self._l402_refusal(request, xr, lr, outcome[1])
+            return self._l402_refusal(request, xr, lr, outcome[0], outcome[1])
         assert x is not None and xr is not None
         server = x._server(xr, request)
         admitted = server.admit(list(request.headers), int(x.clock()))
@@ -791,16 +791,21 @@ class Gate:
             self.x402.hooks.on_failure(HookContext(request, reply=reply))
         return reply
 
-    def _l402_refusal(self, request: Request, xr: Optional[_RouteOffers], lr: L402Route, error: str) -> Reply:
+    def _l402_refusal(self, request: Request, xr: Optional[_RouteOffers], lr: L402Route, status: int, error: str) -> Reply:
+        """The core's L402 refusal (status, fresh ``WWW-Authenticate`` challenges), with the x402
+        challenge too when the route sells both."""
         assert self.l402 is not None
         headers: Headers = []
-        body: bytes = json.dumps({"error": error}).encode()
+        body = b""
         if xr is not None and self.x402 is not None:
             c = _as_reply(self.x402._server(xr, request).challenge(error))
-            headers += [(k, v) for k, v in c.headers if k.lower() != "content-type"]
-            body = c.body or body
+            headers += c.headers
+            body = c.body
         headers += self.l402.challenge(lr, request)
-        return Reply(402, headers + [("Content-Type", "application/json")], body, error)
+        reply = Reply(status, headers, body, error)
+        if self.x402 is not None and self.x402.hooks.on_failure is not None and error != "payment_required":
+            self.x402.hooks.on_failure(HookContext(request, reply=reply))
+        return reply
 
 
 def make_gate(x402: Optional[X402Paywall], l402: Optional[L402Paywall], gate: Optional[Gate]) -> Gate:

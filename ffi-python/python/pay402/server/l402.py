@@ -1,23 +1,14 @@
-"""L402 (Lightning Labs / aperture) protection: the invoice challenge and the credential check."""
+"""L402 (Lightning Labs / aperture) protection on the core's L402 server (``pay402.L402Server``):
+the invoice challenge and the credential check, with root keys derived from one server secret,
+so an unpaid request stores nothing."""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Dict, Mapping, Optional, Protocol, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
-from .._native import (
-    Bolt11Error,
-    Error,
-    L402Error,
-    L402Identifier,
-    bolt11_decode,
-    l402_encode_challenges,
-    l402_mint,
-    l402_services_caveat,
-    l402_valid_until_caveat,
-    l402_verify,
-)
+from .._native import Error, L402Admitted, L402Identifier, L402Server
 from ..errors import ConfigurationError
 from .http import Headers, Request
 from .routes import L402Route, Matcher
@@ -68,12 +59,16 @@ InvoiceProvider = Callable[[int, Request], Tuple[str, bytes]]
 class L402Paywall:
     """L402 (Lightning Labs / aperture) protection of routes.
 
-    On a request without a valid credential the middleware answers 402 with
-    ``WWW-Authenticate: LSAT …`` and ``L402 …`` challenges: a fresh invoice from
-    ``invoice_provider`` and a macaroon minted for its payment hash, restricted to ``service``
-    (tier ``tier``) and valid for ``token_lifetime`` seconds. A request with
-    ``Authorization: L402 <macaroon>:<preimage>`` is verified by the core against
-    ``root_keys``. The preimage proves payment (its hash is the invoice's payment hash).
+    A request without a valid credential gets the core's 402 with ``WWW-Authenticate: LSAT …``
+    and ``L402 …`` challenges: a fresh invoice from ``invoice_provider`` and a macaroon for its
+    payment hash, restricted to ``service`` (tier ``tier``), valid for ``token_lifetime``
+    seconds, whose root key is derived from ``secret`` (32 to 64 bytes; default: random per
+    process — give every worker the same secret) and the token's id: **nothing is stored per
+    token**. ``previous_secret`` keeps tokens of a rotated secret valid. ``revoked(root_key_id)
+    -> bool`` (optional) is asked for every authentic token; an error in it refuses (fail
+    closed). ``network``: the Lightning network of the invoices (``"bitcoin"``, ``"testnet"``,
+    ``"signet"``, ``"regtest"``). ``Authorization: L402 <macaroon>:<preimage>`` is verified by
+    the core; the preimage proves payment (its hash is the invoice's payment hash).
     """
 
     def __init__(
@@ -82,55 +77,62 @@ class L402Paywall:
         *,
         service: str,
         invoice_provider: InvoiceProvider,
-        root_keys: Optional[RootKeyStore] = None,
+        secret: Optional[bytes] = None,
+        previous_secret: Optional[bytes] = None,
+        network: str = "bitcoin",
+        revoked: Optional[Callable[[bytes], bool]] = None,
         token_lifetime: int = 3600,
         tier: int = 0,
         clock: Callable[[], float] = time.time,
+        root_keys: Optional[RootKeyStore] = None,
     ) -> None:
+        if root_keys is not None:
+            raise ConfigurationError(
+                "L402 root keys are derived from secret= (nothing is stored per token); root_keys= is not used",
+                code="root_keys_unsupported",
+            )
         if isinstance(routes, Mapping):
             route_list = [L402Route(p, price) for p, price in routes.items()]
         else:
             route_list = list(routes)
         if not route_list:
             raise ConfigurationError("no routes to protect", code="no_routes")
+        if not callable(invoice_provider):
+            raise ConfigurationError("L402 needs an invoice_provider callable", code="missing_invoice_provider")
+        self.secret = os.urandom(32) if secret is None else bytes(secret)
+        self.routes: List[Tuple[Matcher, L402Route, L402Server]] = []
         for r in route_list:
             if isinstance(r.price_msat, bool) or not isinstance(r.price_msat, int) or r.price_msat <= 0:
                 raise ConfigurationError(f"route {r.pattern!r}: price_msat must be a positive int", code="invalid_price")
-        if not service or not callable(invoice_provider):
-            raise ConfigurationError("L402 needs a service name and an invoice_provider callable")
-        if token_lifetime <= 0:
-            raise ConfigurationError("token_lifetime must be positive")
-        self.routes = [(Matcher(r.pattern, r.methods), r) for r in route_list]
+            try:
+                server = L402Server(service, r.price_msat, network, self.secret, previous_secret=previous_secret,
+                                    tier=tier, token_lifetime=token_lifetime)
+            except Error as e:
+                raise ConfigurationError(f"route {r.pattern!r}: {e}", code=e.code) from e
+            self.routes.append((Matcher(r.pattern, r.methods), r, server))
         self.service = service
         self.invoice_provider = invoice_provider
-        self.root_keys: RootKeyStore = root_keys if root_keys is not None else MemoryRootKeyStore()
-        self.token_lifetime = token_lifetime
-        self.tier = tier
+        self.revoked = revoked
         self.clock = clock
 
     def match(self, method: str, path: str) -> Optional[L402Route]:
-        for m, r in self.routes:
+        for m, r, _ in self.routes:
             if m(method, path):
                 return r
         return None
 
+    def _server(self, route: L402Route) -> L402Server:
+        return next(s for _, r, s in self.routes if r is route)
+
     def challenge(self, route: L402Route, request: Request) -> Headers:
+        """The ``WWW-Authenticate`` challenges for a fresh invoice (the core checks the invoice
+        against the price and the payment hash)."""
         invoice, payment_hash = self.invoice_provider(route.price_msat, request)
-        decoded = bolt11_decode(invoice)
-        if decoded.payment_hash != bytes(payment_hash):
-            raise ConfigurationError("invoice_provider returned a payment hash that is not the invoice's")
-        if decoded.amount_msat is not None and decoded.amount_msat != route.price_msat:
-            raise ConfigurationError(
-                f"invoice_provider returned an invoice for {decoded.amount_msat} msat, route price is {route.price_msat}"
-            )
-        ident = L402Identifier(payment_hash, os.urandom(32))
-        root_key = self.root_keys.new_key(ident.root_key_id)
-        caveats = [
-            l402_services_caveat([(self.service, self.tier)]),
-            l402_valid_until_caveat(self.service, int(self.clock()) + self.token_lifetime),
-        ]
-        token = l402_mint(root_key, ident, caveats=caveats)
-        return [("WWW-Authenticate", v) for v in l402_encode_challenges(token, invoice)]
+        try:
+            c = self._server(route).challenge(invoice, bytes(payment_hash), os.urandom(32), int(self.clock()))
+        except Error as e:
+            raise ConfigurationError(f"invoice_provider returned an unusable invoice: {e}", code=e.code) from e
+        return list(c.headers)
 
     def has_credential(self, request: Request) -> bool:
         for v in request.header_values("authorization"):
@@ -140,15 +142,11 @@ class L402Paywall:
         return False
 
     def admit(self, route: L402Route, request: Request) -> Union[L402Identifier, Tuple[int, str]]:
-        """The verified token's identifier, or ``(402, error code)``."""
-        values = [v for v in request.header_values("authorization")
-                  if v.strip().split(" ", 1)[0].upper() in ("L402", "LSAT")]
-        try:
-            ident = l402_verify(
-                values, self.root_keys.get, service=self.service, now=int(self.clock()), capability=route.capability
-            )
-        except (L402Error, Bolt11Error) as e:
-            return 402, e.code
-        except Error as e:
-            return 402, e.code
-        return ident
+        """The verified token's identifier, or ``(status, error code)`` (the core's)."""
+        outcome = self._server(route).admit(
+            list(request.header_values("authorization")), int(self.clock()), capability=route.capability,
+            revoked=self.revoked,
+        )
+        if isinstance(outcome, L402Admitted):
+            return L402Identifier(outcome.payment_hash, outcome.token_id)
+        return int(outcome.status), str(outcome.code)
