@@ -2,6 +2,7 @@
 // conditions (index.d.ts / verify/index.d.ts).
 import pay402 = require("pay402");
 import verify = require("pay402/verify");
+import replay = require("pay402/replay");
 
 const key = new Uint8Array(32).fill(0x11);
 const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
@@ -10,4 +11,5 @@ const signed = pay402.x402Sign({ x402Version: 2, resource: { url: "https://api.e
   { privateKey: key, now: 1740672100, nonce: new Uint8Array(32) });
 const payer: string = verify.x402Verify(offer, signed.payment, 1740672100).payer;
 const middleware: (req: any, res: any, next: (err?: unknown) => void) => Promise<void> = verify.x402Middleware([offer]);
-export = { payer, middleware };
+const reserved: boolean = new replay.MemoryReplayStore().reserve("k", 60);
+export = { payer, middleware, reserved };
