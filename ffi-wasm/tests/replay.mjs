@@ -98,6 +98,11 @@ async function main() {
     eq(s.reserve(new Uint8Array([1, 2]), 10), true, "free at 10 s");
     eq(s.size, 1, "size");
     eq(s.insertIfAbsent("other", 1), true, "insertIfAbsent");
+    eq(s.reserve("bigint ttl", 5n), true, "a bigint ttl (the core's u64) is seconds too");
+    now += 4_999;
+    eq(s.has("bigint ttl"), true, "held at 4.999 s");
+    now += 1;
+    eq(s.has("bigint ttl"), false, "expired at 5 s");
   });
   await t("memory store: release frees a key; a released key's old expiry spares a new reservation", () => {
     let now = 0;
