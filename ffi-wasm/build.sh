@@ -70,6 +70,11 @@ sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
 echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
 sed -e 's/^export function /function /' "$JS/helpers.mjs" >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
+# pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
+cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"
+cp "$JS/replay.d.ts" "$OUT/replay.d.mts"
+{ echo '"use strict";'; sed -e 's/^export class /class /' "$JS/replay.mjs"
+  echo 'module.exports = { ReplayStoreError, MemoryReplayStore, RedisReplayStore };'; } >"$OUT/replay.cjs"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"
 cp "$OUT/verify/nodejs/pay402.d.ts" "$OUT/verify/core.d.ts"
 
