@@ -505,6 +505,19 @@ impl<'a> OffersServer<'a> {
         self.check_token(text)
     }
 
+    /// The account an `Authorization` value presents: `Ok(None)` without a bearer token
+    /// (absent, or another scheme), the checked token otherwise
+    /// (`invalid_payment_context_token`, a 401 at [`Step::Request`]). The host reads the
+    /// account's record with it before [`OffersServer::request`].
+    pub fn account(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Option<ContextToken>, OffersError> {
+        bearer(authorization)
+            .map(|t| self.check_token(t))
+            .transpose()
+    }
+
     /// Writes the 402 offers body carrying `token`; status 402 with [`JSON_HEADERS`] (the spec
     /// sends no `WWW-Authenticate`).
     pub fn write_challenge(
