@@ -63,6 +63,7 @@ build_module "$OUT/verify" --no-default-features --features x402
 
 JS=ffi-wasm/js
 cp "$JS/helpers.mjs" "$JS/helpers.d.ts" "$JS/verify-helpers.d.ts" "$JS/README.md" "$OUT/"
+cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 sed -e 's/^export function /function /' "$JS/helpers.mjs" >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"

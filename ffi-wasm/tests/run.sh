@@ -80,6 +80,8 @@ typescript() (
 )
 step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
+  bash -c "cd '$PROJECT' && node offers-server.mjs"
 
 browser() {
   need_apt chromium chromium || return 1
