@@ -68,6 +68,7 @@ cp "$JS/facilitator.mjs" "$JS/facilitator.d.ts" "$OUT/"
 cp "$JS/facilitator.d.ts" "$OUT/facilitator.d.mts"
 sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
 echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
+cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 sed -e 's/^export function /function /' "$JS/helpers.mjs" >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 # pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.

@@ -85,6 +85,8 @@ step "pay402/facilitator: routing, retries, failover, no double settle, against 
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
+  bash -c "cd '$PROJECT' && node offers-server.mjs"
 
 # pay402/replay against a real redis-server on a free 127.0.0.1 port (stopped on exit): node-redis
 # 6 and 4 and ioredis, several processes racing on one key, the README's replay examples.
