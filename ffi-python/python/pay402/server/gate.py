@@ -46,7 +46,7 @@ from .._native import L402Identifier, checksum_address, default_asset, resolve_n
 from ..errors import ConfigurationError, FacilitatorError, PriceError, SettleError
 from ..facilitator import FacilitatorClient
 from ..prices import price_to_atomic
-from ..replay import MemoryReplayStore, ReplayStore
+from ..replay import MemoryReplayStore, ReplayStore, as_replay_store
 from . import engine
 from .http import Headers, Reply, Request, with_body
 from .l402 import L402Paywall
@@ -393,7 +393,7 @@ class X402Paywall:
     optionally ``asettle``), or a callable ``request -> SettleResponse dict``; or
     ``facilitator_url``. One of them is required.
 
-    ``replay_store``: a :class:`~pay402.replay.ReplayStore` with ``release`` (default: a
+    ``replay_store``: a :class:`~pay402.replay.ReplayStore` (``reserve``/``release``; default: a
     :class:`~pay402.replay.MemoryReplayStore`, one worker process only). ``hooks``:
     :class:`Hooks`. ``settle_before_handler``: settle first, run the handler only on a settled
     payment. ``unpaid_body`` / ``failure_body``: the body of the 402 without a payment / of every
@@ -437,10 +437,15 @@ class X402Paywall:
             if all(o.static for o in group.offers):
                 self._server(group, Request("GET", "/", "http://localhost/", []))
         self.settlement = _settlement(settlement, facilitator_url)
-        self.replay_store: ReplayStore = replay_store if replay_store is not None else MemoryReplayStore()
-        for method in ("insert_if_absent", "release"):
-            if not callable(getattr(self.replay_store, method, None)):
-                raise ConfigurationError(f"replay_store has no {method}()", code="invalid_replay_store")
+        if replay_store is not None and inspect.iscoroutinefunction(getattr(replay_store, "reserve", None)):
+            raise ConfigurationError(
+                "an asyncio replay store cannot serve the paywall (it reserves from worker threads); "
+                "use RedisReplayStore", code="invalid_replay_store",
+            )
+        try:
+            self.replay_store: ReplayStore = as_replay_store(replay_store) if replay_store is not None else MemoryReplayStore()
+        except TypeError as e:
+            raise ConfigurationError(str(e), code="invalid_replay_store") from None
         self.hooks = hooks or Hooks()
         self.settle_before_handler = bool(settle_before_handler)
         self.unpaid_body, self.failure_body = unpaid_body, failure_body
@@ -582,7 +587,7 @@ class Pending:
         x = self.gate.x402
         assert x is not None
         try:
-            x.replay_store.release(self.exchange.replay_key)  # type: ignore[attr-defined]
+            x.replay_store.release(bytes(self.exchange.replay_key))
         except Exception:  # the record then expires with its lifetime; the payment stays refused until then
             log.exception("pay402: replay store could not release a reservation")
 
@@ -752,7 +757,7 @@ class Gate:
         exchange = server.exchange(admitted, x.settle_before_handler)
         pending = Pending(self, request, admission, exchange)
         try:
-            fresh = bool(x.replay_store.insert_if_absent(bytes(admitted.replay_key), int(admitted.ttl)))
+            fresh = bool(x.replay_store.reserve(bytes(admitted.replay_key), int(admitted.ttl)))
         except Exception:  # a store that cannot answer must not let replays through
             log.exception("pay402: replay store failed; refusing the payment")
             return self._store_unavailable(request, server, xr)
