@@ -131,11 +131,16 @@ pub enum L402Admission {
 }
 
 /// The host's revocation list, asked for every authentic token.
+///
+/// The question is put so that every failure refuses: the answer is whether the token is still
+/// active (not revoked), so `false`, an exception, and a JVM `Error` that the generated glue cannot
+/// catch (it returns the zero value, `false`) all count as revoked.
 #[uniffi::export(with_foreign)]
 pub trait L402Revocations: Send + Sync {
-    /// Whether the token with `root_key_id` (32 bytes, [`L402ServerChallenge::root_key_id`]) is
-    /// revoked. Throwing (the list cannot be read) counts as revoked: fail closed.
-    fn is_revoked(&self, root_key_id: Vec<u8>) -> Result<bool, Pay402Error>;
+    /// Whether the token with `root_key_id` (32 bytes, [`L402ServerChallenge::root_key_id`])
+    /// is still active: `true` admits it, `false` refuses it (`token_revoked`). Throwing (the
+    /// list cannot be read) counts as revoked: fail closed.
+    fn is_active(&self, root_key_id: Vec<u8>) -> Result<bool, Pay402Error>;
 }
 
 /// The L402 server of one service: mints challenges for the host's invoices and admits
@@ -196,20 +201,20 @@ impl L402Server {
     }
 
     /// Admits the credential among `authorization` (every `Authorization` value of the
-    /// request) at `now` (unix seconds), needing `capability` when given. `revoked`, when given,
-    /// is asked for every authentic token; a throw counts as revoked.
-    #[uniffi::method(default(capability = None, revoked = None))]
+    /// request) at `now` (unix seconds), needing `capability` when given. `revocations`, when
+    /// given, is asked for every authentic token; anything but `true` counts as revoked.
+    #[uniffi::method(default(capability = None, revocations = None))]
     pub fn admit(
         &self,
         authorization: Vec<String>,
         now: u64,
         capability: Option<String>,
-        revoked: Option<Arc<dyn L402Revocations>>,
+        revocations: Option<Arc<dyn L402Revocations>>,
     ) -> L402Admission {
         let values: Vec<&str> = authorization.iter().map(String::as_str).collect();
-        let is_revoked = |id: &[u8; 32]| match &revoked {
+        let is_revoked = |id: &[u8; 32]| match &revocations {
             None => false,
-            Some(list) => list.is_revoked(id.to_vec()).unwrap_or(true),
+            Some(list) => !matches!(list.is_active(id.to_vec()), Ok(true)),
         };
         match self
             .inner
