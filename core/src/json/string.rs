@@ -90,6 +90,21 @@ impl<'a> JsonStr<'a> {
         }
     }
 
+    /// [`JsonStr::eq_str`] for content the parser validated (object keys, string values): a
+    /// valid escape decodes to fewer bytes than it is written with, so escaped text as long as
+    /// `s` equals it only when the bytes match and there is no escape, and shorter text never
+    /// does; most mismatches cost one length comparison.
+    pub(crate) fn eq_str_validated(&self, s: &str) -> bool {
+        match *self {
+            Self::Plain(plain) => plain == s,
+            Self::Escaped(text) => match text.len().cmp(&s.len()) {
+                core::cmp::Ordering::Less => false,
+                core::cmp::Ordering::Equal => text == s && !self.has_escapes(),
+                core::cmp::Ordering::Greater => self.has_escapes() && self.chars().eq(s.chars()),
+            },
+        }
+    }
+
     /// The decoded characters, in order.
     pub fn chars(&self) -> Chars<'a> {
         match *self {
