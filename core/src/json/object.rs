@@ -267,7 +267,11 @@ impl<'a> Object<'a> {
     /// The value of the member whose decoded key equals `key` (compared as [`JsonStr`]s, so a
     /// key as the parser hands it out, escapes and all); `None` when there is none.
     pub(crate) fn get_key(&self, key: &JsonStr<'_>) -> Option<RawValue<'a>> {
-        match self.members.iter().find(|(k, _)| k == key) {
+        let found = match key.as_plain() {
+            Some(plain) => self.members.iter().find(|(k, _)| k.eq_str_validated(plain)),
+            None => self.members.iter().find(|(k, _)| k == key),
+        };
+        match found {
             Some((_, value)) => Some(*value),
             None if self.complete => None,
             None => self.raw.members()?.find(|(k, _)| k == key).map(|(_, v)| v),

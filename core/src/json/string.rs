@@ -1,6 +1,7 @@
 //! JSON strings: validation of the escaped form (RFC 8259 §7) and [`JsonStr`], a string's
 //! content that decodes lazily, without a buffer.
 
+use super::cursor::find_special;
 use super::error::{JsonError, JsonErrorKind};
 use crate::error::BufferTooSmall;
 
@@ -259,6 +260,7 @@ pub(crate) fn scan_string(bytes: &[u8], open: usize) -> Result<usize, JsonError>
     let error = JsonError::new;
     let mut i = open.saturating_add(1);
     loop {
+        i = find_special(bytes, i);
         let Some(&b) = bytes.get(i) else {
             return Err(error(JsonErrorKind::UnexpectedEnd, i));
         };
