@@ -40,7 +40,9 @@ def inclusive(path):
         m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*?)(?: \[.*\])?$", line)
         if not m:
             continue
-        name = m.group(2).rsplit(":", 1)[-1]
+        # "file:function": the first single colon (functions are paths with `::`)
+        parts = re.split(r"(?<!:):(?!:)", m.group(2), maxsplit=1)
+        name = parts[-1]
         costs[name] = max(costs.get(name, 0), int(m.group(1).replace(",", "")))
     return costs
 

@@ -430,3 +430,58 @@ mod tests {
         assert!(s.decoded_len() > 0);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod fast_path_tests {
+    use super::super::RawValue;
+    use super::super::cursor::find_special;
+
+    /// `eq_str_validated` answers as `eq_str` on parser-validated strings.
+    #[test]
+    fn validated_comparison_agrees_with_eq_str() {
+        let docs: [&str; 8] = [
+            r#""a""#,
+            r#""\u0061""#,
+            r#""ab""#,
+            r#""a\"b""#,
+            r#""\ud83d\ude00""#,
+            r#""""#,
+            r#""\\""#,
+            r#""é\n""#,
+        ];
+        let others = [
+            "a", "ab", "a\"b", "😀", "", "\\", "é\n", "\\u0061", "b", "aa",
+        ];
+        for doc in docs {
+            let s = RawValue::parse(doc.as_bytes()).unwrap().as_str().unwrap();
+            for other in others {
+                assert_eq!(
+                    s.eq_str_validated(other),
+                    s.eq_str(other),
+                    "{doc:?} {other}"
+                );
+            }
+        }
+    }
+
+    /// `find_special` finds the first `"`, `\` or control byte at every position of a word.
+    #[test]
+    fn find_special_finds_the_first_special_byte() {
+        for special in [b'"', b'\\', 0x00, 0x1f] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    let mut bytes = [b'x'; 40];
+                    // Bytes at and above 0x80 and just above the specials are plain.
+                    for (i, b) in bytes.iter_mut().enumerate().take(len) {
+                        *b = [b'x', 0x80, 0xff, b'#', b']', b' '][i % 6];
+                    }
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    assert_eq!(find_special(&bytes[..len], 0), at, "{special} {len} {at}");
+                }
+            }
+        }
+    }
+}

@@ -551,3 +551,60 @@ impl<'s, 'a, const N: usize> IntoIterator for &'s OfferSet<'a, N> {
         self.offers.iter()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod tests {
+    use super::*;
+    use crate::x402::payment_requirements::PaymentRequirementsV2;
+
+    /// The requirements admission reads back unparsed are the ones parsing the written entry
+    /// gives, for every scheme (escapes in the EIP-712 name included).
+    #[test]
+    fn requirements_read_back_equal_the_parsed_entry() {
+        let base = Offer {
+            scheme: OfferScheme::ExactPermit2,
+            network: "base-sepolia",
+            asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+            amount: U256::from_u64(10_000),
+            pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+            max_timeout_seconds: 60,
+        };
+        let schemes = [
+            OfferScheme::ExactEip3009 {
+                name: "USD \"Coin\"\\\u{1}é",
+                version: "2",
+            },
+            OfferScheme::ExactPermit2,
+            OfferScheme::UptoPermit2 {
+                facilitator: "0x4020a4f3b7b90cca423b9fabcc0ce57c6c240002",
+            },
+        ];
+        for scheme in schemes {
+            let prepared = Offer { scheme, ..base }.prepare().unwrap();
+            let mut written = [0u8; 1024];
+            let len = write_all(&mut written, |w| prepared.write_requirements_v2(w)).unwrap();
+            let parsed =
+                PaymentRequirementsV2::from_json_value(RawValue::parse(&written[..len]).unwrap())
+                    .unwrap();
+            let mut scratch = [0u8; 1024];
+            let read = prepared.requirements_v2(&mut scratch).unwrap();
+            assert_eq!(read.scheme, parsed.scheme);
+            assert_eq!(read.network, parsed.network);
+            assert_eq!(read.amount, parsed.amount);
+            assert_eq!(read.asset, parsed.asset);
+            assert_eq!(read.pay_to, parsed.pay_to);
+            assert_eq!(read.max_timeout_seconds, parsed.max_timeout_seconds);
+            assert_eq!(
+                read.extra.map(|v| v.as_text()),
+                parsed.extra.map(|v| v.as_text())
+            );
+            assert_eq!(
+                read.raw.map(|v| v.as_text()),
+                parsed.raw.map(|v| v.as_text())
+            );
+            // Too small a scratch buffer is `None`, never a partial entry.
+            assert!(prepared.requirements_v2(&mut scratch[..len - 1]).is_none());
+        }
+    }
+}
