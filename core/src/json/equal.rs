@@ -34,6 +34,10 @@ pub fn values_equal(a: &RawValue<'_>, b: &RawValue<'_>) -> bool {
 }
 
 fn equal_within(a: &RawValue<'_>, b: &RawValue<'_>, depth_left: usize) -> bool {
+    // The same text is the same value (an x402 client echoes the offer it accepts verbatim).
+    if a.as_text() == b.as_text() {
+        return true;
+    }
     let kind = a.kind();
     if kind != b.kind() {
         return false;
@@ -44,8 +48,7 @@ fn equal_within(a: &RawValue<'_>, b: &RawValue<'_>, depth_left: usize) -> bool {
             (Some(x), Some(y)) => numbers_equal(x, y),
             _ => false,
         },
-        // The same escaped text decodes to the same text; different text may still decode alike.
-        Kind::String => a.as_text() == b.as_text() || a.as_str() == b.as_str(),
+        Kind::String => a.as_str() == b.as_str(),
         Kind::Array => {
             let Some(inner) = depth_left.checked_sub(1) else {
                 return false; // deeper than validation allows: cannot happen
