@@ -47,8 +47,8 @@ const KEY_DEPTH: usize = 16;
 
 /// The keys of the open objects, innermost last (see the module documentation).
 struct Keys<'t> {
-    keys: [&'t str; KEY_STACK],
-    /// Bit `i`: `keys[i]` contains a backslash escape.
+    seen: [&'t str; KEY_STACK],
+    /// Bit `i`: `seen[i]` contains a backslash escape.
     escaped: u32,
     len: usize,
     /// Per nesting depth: where the keys of the object open at that depth start in `keys`,
@@ -63,7 +63,7 @@ struct Keys<'t> {
 impl<'t> Keys<'t> {
     fn new() -> Self {
         Self {
-            keys: [""; KEY_STACK],
+            seen: [""; KEY_STACK],
             escaped: 0,
             len: 0,
             starts: [(0, 0); KEY_DEPTH],
@@ -97,7 +97,7 @@ impl<'t> Keys<'t> {
             return;
         };
         let escaped = key.as_bytes().contains(&b'\\');
-        let earlier = self.keys.get(start..self.len).unwrap_or_default();
+        let earlier = self.seen.get(start..self.len).unwrap_or_default();
         let repeated = earlier.iter().enumerate().any(|(i, previous)| {
             let previous_escaped = self.escaped & (1u32 << (start.saturating_add(i) % 32)) != 0;
             if escaped || previous_escaped {
@@ -109,7 +109,7 @@ impl<'t> Keys<'t> {
         if repeated && self.first_duplicate.is_none_or(|(first, _)| open < first) {
             self.first_duplicate = Some((open, at));
         }
-        match self.keys.get_mut(self.len) {
+        match self.seen.get_mut(self.len) {
             Some(slot) => {
                 *slot = key;
                 let bit = 1u32 << (self.len % 32);
