@@ -29,7 +29,8 @@ callgrind() {
   need_apt valgrind valgrind >&2
   cargo build --release --quiet --manifest-path "$here/rust/Cargo.toml"
   echo "--- callgrind instruction counts" >&2
-  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2 x402.server_admit.v2; do
+  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2 \
+      x402.server_admit.v2 x402.server_admit.v2.respaced; do
     for n in 1 11; do
       valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$op.$n" "$timing" --repeat "$op" "$n" 2>&1 |
         sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d , |

@@ -69,16 +69,37 @@ const TO_MIXED: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
 /// One server admission of the spec's v2 `PAYMENT-SIGNATURE` header against the prepared offer:
 /// base64 + JSON decode, offer match, EIP-712 digest, k256 recovery, checks, replay key.
 fn admit_v2(offers: &OfferSet<'static, 1>, buf: &mut [u8]) -> [u8; 20] {
+    admit_header(offers, V2_HEADER, buf)
+}
+
+/// [`admit_v2`] of any header value.
+fn admit_header(offers: &OfferSet<'static, 1>, header: &[u8], buf: &mut [u8]) -> [u8; 20] {
     let admission = admit(
         offers,
         "PAYMENT-SIGNATURE",
-        black_box(V2_HEADER),
+        black_box(header),
         NOW,
         &Verifier::EVM,
         buf,
     )
     .unwrap();
     admission.verified.evm().unwrap().payer.0
+}
+
+/// The spec's v2 header with one space added inside `accepted` (`{ "scheme"`): the same payment,
+/// but its `accepted` is no longer the offer's text byte for byte, so admission takes the full
+/// deep-equal comparison (as for a client that re-serializes the offer differently).
+fn respaced_v2_header() -> Vec<u8> {
+    let mut json = [0u8; RECOMMENDED_BUFFER_LEN];
+    let json = pay402::x402::header::decode(V2_HEADER, &mut json).unwrap();
+    let text = std::str::from_utf8(json).unwrap();
+    let respaced = text.replacen(r#""accepted":{"scheme""#, r#""accepted":{ "scheme""#, 1);
+    assert_ne!(respaced, text);
+    let mut out = [0u8; RECOMMENDED_BUFFER_LEN];
+    pay402::x402::header::encode(respaced.as_bytes(), &mut out)
+        .unwrap()
+        .as_bytes()
+        .to_vec()
 }
 
 /// The measurement method shared with the Node and Python scripts.
@@ -417,6 +438,8 @@ fn repeat(op: &str, n: u64) {
     let offers = spec_offers();
     let payer = recover_address(&digest, &signature, SignaturePolicy::default()).unwrap();
     assert_eq!(admit_v2(&offers, &mut buf), payer.0);
+    let respaced = respaced_v2_header();
+    assert_eq!(admit_header(&offers, &respaced, &mut buf), payer.0);
     for _ in 0..n {
         match op {
             "evm.recover" => {
@@ -451,6 +474,9 @@ fn repeat(op: &str, n: u64) {
             }
             "x402.server_admit.v2" => {
                 black_box(admit_v2(&offers, &mut buf));
+            }
+            "x402.server_admit.v2.respaced" => {
+                black_box(admit_header(&offers, &respaced, &mut buf));
             }
             "x402.decode_header.v2" => {
                 black_box(PaymentPayload::from_header(black_box(V2_HEADER), &mut buf).unwrap());
