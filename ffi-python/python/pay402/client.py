@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 U256_MAX = 2**256 - 1
+U64_MAX = 2**64 - 1
 _PAYMENT_HEADERS = ("payment-signature", "x-payment")
 
 
@@ -432,7 +433,7 @@ class L402Payer:
             # Raises BudgetExceeded with the precise limit (else the budget grew: pay on).
             self.budget.reserve(amount, network=LIGHTNING_NETWORK, asset=MSAT).release()
             allowance = amount
-        return l402_check_challenge(challenge, network=self.network, budget_msat=allowance, now=int(self.clock()))
+        return l402_check_challenge(challenge, network=self.network, budget_msat=min(allowance, U64_MAX), now=int(self.clock()))
 
     def reserve(self, payable: Any) -> BudgetReservation:
         """Reserves the invoice's amount (msat) before it is paid; commit it once ``pay_invoice``
