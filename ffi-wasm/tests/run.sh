@@ -84,6 +84,8 @@ step "pay402/facilitator: routing, retries, failover, no double settle, against 
   bash -c "cd '$PROJECT' && node facilitator.mjs"
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
+step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, over loopback HTTP" \
+  bash -c "cd '$PROJECT' && node budget.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
