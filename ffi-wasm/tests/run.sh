@@ -4,7 +4,8 @@
 # (require, import, ./verify/web, its vector ops), every vector file in Node, the published
 # TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
+# `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs). The size
+# budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
@@ -84,6 +85,8 @@ step "pay402/facilitator: routing, retries, failover, no double settle, against 
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+step "peer clients: @x402/fetch + @x402/evm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto; facilitator double, replay refused)" \
+  bash -c "cd '$PROJECT' && node peer-clients.mjs"
 
 browser() {
   need_apt chromium chromium || return 1
