@@ -68,9 +68,10 @@ class Scheme:
     scheme: str
     transfer_method: Optional[str]  # extra.assetTransferMethod
     upto: bool = False
+    v1_network: Optional[str] = None  # its x402 v1 network name, when x402 v1 has the scheme
 
     def matches(self, requirements: Any) -> bool:
-        if requirements.network != self.offer["network"]:
+        if requirements.network not in (self.offer["network"], self.v1_network):
             return False
         if self.upto:  # upto is Permit2 only; its transfer method is implied
             return bool(requirements.scheme == "upto")
@@ -89,6 +90,7 @@ EXACT_EIP3009 = Scheme(
     },
     "exact",
     None,
+    v1_network="base-sepolia",
 )
 EXACT_PERMIT2 = Scheme(
     "exact-permit2",
@@ -121,6 +123,7 @@ EXACT_SVM = Scheme(
     },
     "exact",
     None,
+    v1_network="solana-devnet",
 )
 ALL_SCHEMES = EVM_SCHEMES + (EXACT_SVM,)
 SOLANA_SEED = bytes([0x5A] * 32)  # a throwaway Solana key (never funded)
@@ -364,12 +367,15 @@ Handler = Callable[[Any], Tuple[int, bytes, Optional[int]]]
 class MinimalServer:
     """One paid resource on loopback, sold by ``pay402.X402Server`` with no framework: the host
     I/O an adapter does around ``admit`` and ``exchange`` (an in-memory replay store, the
-    handler, ``/settle`` through ``facilitator_url``), nothing decided here."""
+    handler, ``/settle`` through ``facilitator_url``), nothing decided here. ``v1_only`` drops
+    the v2 ``PAYMENT-REQUIRED`` header from its 402s, so a client sees the x402 v1 body alone
+    (a v1 server)."""
 
     offers: List[Dict[str, Any]]
     facilitator_url: str
     handler: Handler
     path: str = "/paid"
+    v1_only: bool = False
     admitted: List[Any] = field(default_factory=list)
     handled: List[Any] = field(default_factory=list)
     payments: List[Tuple[str, str]] = field(default_factory=list)  # (header name, value) admitted
@@ -445,6 +451,8 @@ class MinimalServer:
                     status, headers, body = 500, [], b""
                 self.send_response(status)
                 for name, value in headers:
+                    if site.v1_only and status == 402 and name.lower() == "payment-required":
+                        continue
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()

@@ -155,3 +155,67 @@ def test_x402_sdk_upto_charge_above_the_signed_maximum_is_never_settled() -> Non
         assert facilitator.settles == []
         (error,) = server.errors
         assert isinstance(error, pay402.X402Error), error
+
+
+V1_SCHEMES = [s for s in ALL_SCHEMES if s.v1_network]
+
+
+@pytest.mark.parametrize("scheme", V1_SCHEMES, ids=[s.name for s in V1_SCHEMES])
+def test_x402_sdk_pays_over_x402_v1(scheme: Scheme) -> None:
+    """A v1 server (the 402 body alone): the peer pays with ``X-PAYMENT``."""
+    solana = scheme.offer["network"].startswith("solana:")
+    if solana:
+        require_solana()
+    else:
+        require_x402()
+    import httpx
+
+    calls: List[Any] = []
+    offers = [s.offer for s in ALL_SCHEMES]
+    with ExitStack() as stack:
+        peer_solana = None
+        if solana:
+            signer = solana_signer()
+            rpc = stack.enter_context(SolanaRpcStub().running())
+            peer_solana = (signer, rpc.url)
+            payer = signer.address
+        else:
+            payer = payer_address()
+        facilitator = stack.enter_context(FacilitatorDouble(payer).running())
+        server = stack.enter_context(
+            MinimalServer(offers, facilitator.url, _handler(calls, None), v1_only=True).running()
+        )
+        unpaid = httpx.get(server.url)
+        assert unpaid.status_code == 402 and "PAYMENT-REQUIRED" not in unpaid.headers
+        challenge = unpaid.json()
+        assert challenge["x402Version"] == 1
+        (requirements,) = [r for r in challenge["accepts"] if r["network"] == scheme.v1_network]
+
+        response = pay_with_x402(server.url, scheme, solana=peer_solana)
+        assert response.status_code == 200, response.text
+        assert response.content == CONTENT
+        (admitted,) = server.admitted
+        assert admitted.offer_index == ALL_SCHEMES.index(scheme)
+        assert admitted.x402_version == 1 and admitted.payer == payer
+        assert len(calls) == 1
+
+        ((name, header),) = server.payments
+        assert name.lower() == "x-payment"
+        decode_payment(header)
+        payment = b64json(header)
+        assert payment["x402Version"] == 1 and payment["network"] == scheme.v1_network
+        (settle,) = facilitator.settles
+        assert settle["x402Version"] == 1
+        assert settle["paymentPayload"] == payment
+        assert settle["paymentRequirements"] == requirements
+
+        receipt = decode_receipt(response.headers["X-PAYMENT-RESPONSE"])
+        assert receipt.success is True
+        assert receipt.transaction == facilitator.answers[0]["transaction"]
+        assert receipt.payer == payer
+
+        again = httpx.get(server.url, headers={name: header})
+        assert again.status_code == 402
+        assert again.json()["error"] == "payment_already_used"
+        assert len(calls) == 1 and len(facilitator.settles) == 1
+        assert not server.errors

@@ -19,6 +19,7 @@ import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePayment
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { UptoEvmScheme } from "@x402/evm/upto/client";
 import { ExactSvmScheme } from "@x402/svm/exact/client";
+import { ExactSvmSchemeV1 } from "@x402/svm/exact/v1/client";
 import { createKeyPairSignerFromPrivateKeyBytes, getBase58Decoder } from "@solana/kit";
 import { wrapFetchWithPayment } from "@x402/fetch";
 
@@ -35,7 +36,8 @@ const base = { network: NETWORK, asset: USDC_BASE_SEPOLIA, payTo: PAY_TO, maxTim
  * a 402's requirements (scheme, `extra.assetTransferMethod`, per the x402 spec). */
 export const EXACT_EIP3009 = {
   name: "exact-eip3009", offer: { ...base, scheme: "exact", amount: 10_000n, eip712Name: "USDC", eip712Version: "2" },
-  matches: (r) => r.network === NETWORK && r.scheme === "exact" && r.extra?.assetTransferMethod === undefined,
+  v1Network: "base-sepolia",
+  matches: (r) => [NETWORK, "base-sepolia"].includes(r.network) && r.scheme === "exact" && r.extra?.assetTransferMethod === undefined,
 };
 export const EXACT_PERMIT2 = {
   name: "exact-permit2", offer: { ...base, scheme: "exact", amount: 20_000n, transferMethod: "permit2" },
@@ -54,7 +56,8 @@ export const EXACT_SVM = {
     scheme: "exact", network: SOLANA_DEVNET, asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", amount: 10_000n,
     payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2", maxTimeoutSeconds: 60, feePayer: "J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y",
   },
-  matches: (r) => r.network === SOLANA_DEVNET && r.scheme === "exact",
+  v1Network: "solana-devnet",
+  matches: (r) => [SOLANA_DEVNET, "solana-devnet"].includes(r.network) && r.scheme === "exact",
 };
 /** A throwaway Solana key (never funded), as @solana/kit makes its signer. */
 export const solanaSigner = (seed = new Uint8Array(32).fill(0x5a)) => createKeyPairSignerFromPrivateKeyBytes(seed);
@@ -63,7 +66,7 @@ export const solanaSigner = (seed = new Uint8Array(32).fill(0x5a)) => createKeyP
 export const payerAddress = (key = KEY) => privateKeyToAccount(key).address;
 
 /** An x402Client with @x402/evm's exact (EIP-3009 + Permit2, v1 + v2) and upto clients (and,
- * given `solana: { signer, rpcUrl }`, @x402/svm's exact client), whose selector takes only
+ * given `solana: { signer, rpcUrl }`, @x402/svm's exact clients, v2 and v1 devnet), whose selector takes only
  * `scheme`'s requirements. */
 export function peerClient(scheme, { key = KEY, solana } = {}) {
   const account = privateKeyToAccount(key);
@@ -74,7 +77,10 @@ export function peerClient(scheme, { key = KEY, solana } = {}) {
   });
   registerExactEvmScheme(client, { signer: account });
   client.register("eip155:*", new UptoEvmScheme(account));
-  if (solana) client.register("solana:*", new ExactSvmScheme(solana.signer, { rpcUrl: solana.rpcUrl }));
+  if (solana) {
+    client.register("solana:*", new ExactSvmScheme(solana.signer, { rpcUrl: solana.rpcUrl }));
+    client.registerV1("solana-devnet", new ExactSvmSchemeV1(solana.signer, { rpcUrl: solana.rpcUrl }));
+  }
   return client;
 }
 
@@ -169,8 +175,9 @@ export async function postSettle(facilitatorUrl, body, timeoutMs = 10_000) {
 /** One paid resource on loopback, sold by pay402's X402Server with no framework: the host I/O an
  * adapter does around admit and exchange (an in-memory replay store, the handler, /settle
  * through `facilitatorUrl`), nothing decided here. `handler(admitted)` answers
- * { status, body, charge } (charge: the upto amount, a bigint, or undefined). */
-export async function minimalServer({ offers, facilitatorUrl, handler, path = "/paid" }) {
+ * { status, body, charge } (charge: the upto amount, a bigint, or undefined). `v1Only` drops the
+ * v2 PAYMENT-REQUIRED header from its 402s, so a client sees the x402 v1 body alone (a v1 server). */
+export async function minimalServer({ offers, facilitatorUrl, handler, path = "/paid", v1Only = false }) {
   const self = { admitted: [], handled: [], payments: [], errors: [], url: "" };
   const reserved = new Map(); // hex replay key → unix ms until
   const reserve = (key, ttl) => {
@@ -219,7 +226,8 @@ export async function minimalServer({ offers, facilitatorUrl, handler, path = "/
       self.errors.push(e);
       answer = { status: 500, headers: [], body: new Uint8Array() };
     }
-    res.writeHead(answer.status, answer.headers.flat()).end(Buffer.from(answer.body));
+    const sent = v1Only && answer.status === 402 ? answer.headers.filter(([n]) => n.toLowerCase() !== "payment-required") : answer.headers;
+    res.writeHead(answer.status, sent.flat()).end(Buffer.from(answer.body));
   });
   self.url = (await listen(server)) + path;
   x402 = new X402Server(offers, { url: self.url, description: "peer test", mimeType: "application/json" });
@@ -231,11 +239,11 @@ export async function minimalServer({ offers, facilitatorUrl, handler, path = "/
 
 const CONTENT = JSON.stringify({ report: "paid content" });
 
-async function withServers(offers, charge, run, payer = payerAddress()) {
+async function withServers(offers, charge, run, payer = payerAddress(), v1Only = false) {
   const calls = [];
   const facilitator = await facilitatorDouble(payer);
   const server = await minimalServer({
-    offers, facilitatorUrl: facilitator.url,
+    offers, facilitatorUrl: facilitator.url, v1Only,
     handler: async (admitted) => { calls.push(admitted); return { status: 200, body: new TextEncoder().encode(CONTENT), charge }; },
   });
   try {
@@ -313,6 +321,54 @@ async function main() {
       assert.deepEqual(server.errors, []);
     }, payer);
     ok(`@x402/fetch pays ${scheme.name}: admitted for offer ${index}, handler once, /settle carries its payload, receipt decodes, replay refused`);
+  }
+
+  // x402 v1 (X-PAYMENT, the 402 body alone): the schemes v1 has, exact EIP-3009 and Solana exact
+  for (const scheme of schemes.filter((s) => s.v1Network)) {
+    const index = schemes.indexOf(scheme);
+    const payer = scheme.solana ? solana.signer.address : payerAddress();
+    await withServers(schemes.map((s) => s.offer), undefined, async ({ facilitator, server, calls }) => {
+      const unpaid = await fetch(server.url);
+      assert.equal(unpaid.status, 402);
+      const challenge = await unpaid.json();
+      assert.equal(challenge.x402Version, 1);
+      const accepts = challenge.accepts.filter((r) => r.network === scheme.v1Network);
+      assert.equal(accepts.length, 1);
+
+      const response = await payWithX402Fetch(server.url, scheme, { solana });
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.equal(await response.text(), CONTENT);
+      assert.equal(server.admitted.length, 1);
+      assert.equal(server.admitted[0].offerIndex, index);
+      assert.equal(server.admitted[0].x402Version, 1);
+      assert.equal(server.admitted[0].payer, payer);
+      assert.equal(calls.length, 1);
+
+      const [name, header] = server.payments[0];
+      assert.equal(name.toLowerCase(), "x-payment");
+      decodePayment(header);
+      const payment = b64json(header);
+      assert.equal(payment.x402Version, 1);
+      assert.equal(payment.network, scheme.v1Network);
+      const settle = facilitator.settles[0];
+      assert.equal(facilitator.settles.length, 1);
+      assert.equal(settle.x402Version, 1);
+      assert.deepEqual(settle.paymentPayload, payment);
+      assert.deepEqual(settle.paymentRequirements, accepts[0]);
+
+      const receipt = decodeReceipt(response.headers.get("X-PAYMENT-RESPONSE"));
+      assert.equal(receipt.success, true);
+      assert.equal(receipt.transaction, facilitator.answers[0].transaction);
+      assert.equal(receipt.payer, payer);
+
+      const again = await fetch(server.url, { headers: { [name]: header } });
+      assert.equal(again.status, 402);
+      assert.equal((await again.json()).error, "payment_already_used");
+      assert.equal(calls.length, 1);
+      assert.equal(facilitator.settles.length, 1);
+      assert.deepEqual(server.errors, []);
+    }, payer, true);
+    ok(`@x402/fetch pays ${scheme.name} over x402 v1 (X-PAYMENT): admitted for offer ${index}, /settle carries its payload and the v1 requirements, X-PAYMENT-RESPONSE decodes, replay refused`);
   }
 
   const maximum = UPTO.offer.amount;

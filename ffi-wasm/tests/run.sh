@@ -85,7 +85,7 @@ step "pay402/facilitator: routing, retries, failover, no double settle, against 
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
-step "peer clients: @x402/fetch + @x402/evm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto; facilitator double, replay refused)" \
+step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto, Solana exact; v2 and v1; facilitator double, replay refused)" \
   bash -c "cd '$PROJECT' && node peer-clients.mjs"
 
 browser() {
