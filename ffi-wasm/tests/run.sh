@@ -4,7 +4,8 @@
 # (require, import, ./verify/web, its vector ops), every vector file in Node, the published
 # TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
+# `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs). The size
+# budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
@@ -97,6 +98,8 @@ replay() {
   (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node replay.mjs)
 }
 step "pay402/replay: memory and Redis stores (node-redis, ioredis), processes racing on one key" replay
+step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto, Solana exact; v2 and v1; facilitator double, replay refused)" \
+  bash -c "cd '$PROJECT' && node peer-clients.mjs"
 
 browser() {
   need_apt chromium chromium || return 1
