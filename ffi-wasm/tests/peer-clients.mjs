@@ -8,11 +8,13 @@
 //                                   X402Server, driving the exactly-once exchange itself
 // Run directly (`node peer-clients.mjs`, inside a project where `pay402` is installed) it tests
 // them: expected values come from the peer (its payload, its decoders) and the x402 specs.
+// `node peer-clients.mjs pay <url> <scheme name>` is a one-shot client for servers written in
+// another language (the Python framework matrix): it pays `url` and prints one JSON line. This
+// mode needs only the peers (package.json), not `pay402`.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { X402Server } from "pay402";
 import { privateKeyToAccount } from "viem/accounts";
 import { x402Client } from "@x402/core/client";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
@@ -178,6 +180,7 @@ export async function postSettle(facilitatorUrl, body, timeoutMs = 10_000) {
  * { status, body, charge } (charge: the upto amount, a bigint, or undefined). `v1Only` drops the
  * v2 PAYMENT-REQUIRED header from its 402s, so a client sees the x402 v1 body alone (a v1 server). */
 export async function minimalServer({ offers, facilitatorUrl, handler, path = "/paid", v1Only = false }) {
+  const { X402Server } = await import("pay402"); // loaded here: the `pay` CLI runs without it
   const self = { admitted: [], handled: [], payments: [], errors: [], url: "" };
   const reserved = new Map(); // hex replay key → unix ms until
   const reserve = (key, ttl) => {
@@ -395,6 +398,36 @@ async function main() {
   console.log(`peer-clients: ${passed} passed`);
 }
 
+/** The `pay` CLI: @x402/fetch pays `url` for the scheme named `name` (Solana: against a
+ * solanaRpcStub of its own) and prints { status, body, payment: [header name, value] as the peer
+ * sent it, receiptHeader, receipt (the peer's decoder), payer }. */
+async function payCli(url, name) {
+  const scheme = [...EVM_SCHEMES, EXACT_SVM].find((s) => s.name === name);
+  assert.ok(scheme, `unknown scheme ${name}`);
+  const rpc = scheme.solana ? await solanaRpcStub() : undefined;
+  try {
+    const solana = rpc && { signer: await solanaSigner(), rpcUrl: rpc.url };
+    const sent = [];
+    const recording = (input, init) => {
+      const request = new Request(input, init);
+      for (const [n, v] of request.headers) if (["payment-signature", "x-payment"].includes(n)) sent.push([n, v]);
+      return fetch(request);
+    };
+    const response = await wrapFetchWithPayment(recording, peerClient(scheme, { solana }))(url);
+    const receiptHeader = ["PAYMENT-RESPONSE", "X-PAYMENT-RESPONSE"].find((h) => response.headers.has(h)) ?? null;
+    const receipt = receiptHeader ? decodeReceipt(response.headers.get(receiptHeader)) : null;
+    const payment = sent.at(-1) ?? null;
+    if (payment) decodePayment(payment[1]); // the peer reads its own header back
+    console.log(JSON.stringify({
+      status: response.status, body: await response.text(), payment, payments: sent.length, receiptHeader, receipt,
+      payer: scheme.solana ? solana.signer.address : payerAddress(), rpcCalls: rpc ? rpc.calls : [],
+    }));
+  } finally {
+    if (rpc) await rpc.close();
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  if (process.argv[2] === "pay") await payCli(process.argv[3], process.argv[4]);
+  else await main();
 }
