@@ -63,7 +63,10 @@ build_module "$OUT/verify" --no-default-features --features x402
 
 JS=ffi-wasm/js
 cp "$JS/helpers.mjs" "$JS/helpers.d.ts" "$JS/verify-helpers.d.ts" "$JS/README.md" "$OUT/"
-sed -e 's/^export function /function /' "$JS/helpers.mjs" >"$OUT/helpers.cjs"
+cp -r "$JS/server" "$OUT/server"
+# CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
+cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |
+  sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"
 cp "$OUT/verify/nodejs/pay402.d.ts" "$OUT/verify/core.d.ts"
@@ -90,9 +93,9 @@ module.exports = Object.assign({}, core, require("$up/helpers.cjs").$factory(cor
 JSEOF
 }
 entries "$OUT" createHelpers \
-  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402 .
+  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall .
 entries "$OUT/verify" createVerifyHelpers \
-  readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore ..
+  readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall ..
 # Types: .d.mts for `import` and bundlers (ES module declarations; relative specifiers carry
 # `.js`), index.d.ts for `require` (CommonJS declarations, as the package has no "type"), and
 # web.d.ts for TypeScript's pre-`exports` resolution (`moduleResolution: node`).

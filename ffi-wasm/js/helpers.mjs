@@ -4,6 +4,11 @@
 //   createVerifyHelpers(core)  the helpers that call only the `x402` feature set (x402Verify,
 //                              x402EncodeHeader, x402Decode*): the whole of `pay402/verify`;
 //   createHelpers(core)        those plus the paying client and L402: the main entry `pay402`.
+// The x402 server adapters (Express, Fetch API / Hono / Next.js / edge) are in ./server/.
+import { configFromEnv, serverConfig } from "./server/config.mjs";
+import { createGate, memoryReplayStore } from "./server/gate.mjs";
+import { createExpressAdapters } from "./server/express.mjs";
+import { createFetchAdapters, paymentOf } from "./server/fetch.mjs";
 
 const PAYMENT_HEADERS = ["PAYMENT-SIGNATURE", "X-PAYMENT"];
 
@@ -70,6 +75,8 @@ export function createVerifyHelpers(core) {
   function paymentRequired(accepts, options = {}) {
     const x402Version = options.x402Version ?? 2;
     const body = { x402Version, error: options.error ?? "payment required" };
+    if (options.detailCode !== undefined) body.detailCode = options.detailCode;
+    if (options.message !== undefined) body.message = options.message;
     // v2 names the resource; the request's URL when the caller gave none
     if (x402Version === 2) body.resource = options.resource ?? { url: options.resourceUrl || "/" };
     body.accepts = accepts;
@@ -89,11 +96,12 @@ export function createVerifyHelpers(core) {
       payment = headerValue(headers, name);
       if (payment) break;
     }
-    const fail = (code, message) => ({
+    const fail = (code, message, detailCode = null) => ({
       ok: false,
       code,
+      detailCode,
       message,
-      ...paymentRequired(accepts, { ...options, error: code }),
+      ...paymentRequired(accepts, { ...options, error: code, detailCode, message }),
     });
     if (!payment) return fail("payment_required", "no payment header");
     const now = (options.now ?? unixNow)();
@@ -108,33 +116,31 @@ export function createVerifyHelpers(core) {
         if (first === null || (first.mismatch && !mismatch)) first = { e, mismatch };
       }
     }
-    return fail(first.e.code, first.e.message);
-  }
-
-  /** Edge runtimes: verifies a Fetch `Request`; on failure `response` is the 402 to return. */
-  async function verifyRequest(request, accepts, options = {}) {
-    const result = verifyPayment(request.headers, accepts, { resourceUrl: request.url, ...options });
-    if (result.ok) return result;
-    return { ...result, response: new Response(result.body, { status: 402, headers: result.headers }) };
+    return fail(first.e.code, first.e.message, first.e.detailCode ?? null);
   }
 
   /**
-   * An in-memory replay store with expiry: `insertIfAbsent(key, ttlSeconds)` is `true` the first
-   * time a key is seen while it is alive. One process only; use a shared store (Redis `SET NX PX`)
-   * behind several processes.
+   * Edge runtimes: verifies a Fetch `Request` and reserves its replay key in
+   * `options.replayStore` (default: one in-memory store per package instance); a payment seen
+   * before is refused with `payment_already_used`. On success `release()` frees the key again
+   * (call it when the request is not served); on failure `response` is the 402 to return.
    */
-  function memoryReplayStore() {
-    const seen = new Map();
-    return {
-      insertIfAbsent(key, ttlSeconds) {
-        const id = typeof key === "string" ? key : Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("");
-        const now = Date.now();
-        for (const [k, expiry] of seen) if (expiry <= now) seen.delete(k);
-        if (seen.has(id)) return false;
-        seen.set(id, now + Math.max(1, ttlSeconds) * 1000);
-        return true;
-      },
-    };
+  const defaultStore = memoryReplayStore();
+  async function verifyRequest(request, accepts, options = {}) {
+    const result = verifyPayment(request.headers, accepts, { resourceUrl: request.url, ...options });
+    const refuse = (r) => ({ ...r, response: new Response(r.body, { status: 402, headers: r.headers }) });
+    if (!result.ok) return refuse(result);
+    const store = options.replayStore ?? defaultStore;
+    const { verified } = result;
+    const now = (options.now ?? unixNow)();
+    const key = verified.replayKey ?? new TextEncoder().encode(`svm:${request.headers.get("PAYMENT-SIGNATURE") ?? request.headers.get("X-PAYMENT")}`);
+    const ttl = verified.validBefore !== undefined ? Math.max(1, Number(verified.validBefore) + 7 - now) : 127;
+    if (!(await store.reserve(key, ttl))) {
+      const message = "this payment was already used";
+      return refuse({ ok: false, code: "payment_already_used", detailCode: null, message,
+        ...paymentRequired(accepts, { resourceUrl: request.url, x402Version: verified.x402Version, ...options, error: "payment_already_used", message }) });
+    }
+    return { ...result, release: () => store.release(key) };
   }
 
   /**
@@ -166,7 +172,7 @@ export function createVerifyHelpers(core) {
         const ttl = verified.validBefore !== undefined ? Number(verified.validBefore) - unixNow() + 60 : 120;
         let fresh;
         try {
-          fresh = await store.insertIfAbsent(key, Math.max(1, ttl));
+          fresh = await (store.reserve ?? store.insertIfAbsent).call(store, key, Math.max(1, ttl));
         } catch {
           res.statusCode = 503;
           res.setHeader("Content-Type", "application/json");
@@ -249,6 +255,7 @@ export function createVerifyHelpers(core) {
     };
   }
 
+  const { paymentGate } = createGate(core);
   return {
     readPaymentRequired,
     paymentRequired,
@@ -256,6 +263,12 @@ export function createVerifyHelpers(core) {
     verifyRequest,
     x402Middleware,
     memoryReplayStore,
+    paymentGate,
+    serverConfig,
+    configFromEnv,
+    paymentOf,
+    ...createExpressAdapters(paymentGate),
+    ...createFetchAdapters(paymentGate),
   };
 }
 
