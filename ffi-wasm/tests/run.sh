@@ -80,6 +80,11 @@ typescript() (
 )
 step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+# The server adapters: Express (supertest and HTTP), Hono (app.request and HTTP), a Next.js-style
+# route handler, and the edge suite on pay402/web; every scheme paid by @x402/fetch or pay402.
+step "server: Express pay()/paywall() — every scheme, exactly once, hooks, config" bash -c "cd '$PROJECT' && node server-express.mjs"
+step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
+step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
 
 browser() {
   need_apt chromium chromium || return 1
@@ -99,8 +104,26 @@ browser() {
   grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
   grep -qE 'RESULT smoke [0-9]+ passed 0 failed; vectors [1-9][0-9]* passed 0 failed' <<<"$dom"
 }
+# The edge suite of the server adapters in Chromium (no Node API there).
+browser_server() {
+  need_apt chromium chromium || return 1
+  mkdir -p "$PROJECT/tests"
+  cp "$HERE"/server-edge.mjs "$HERE"/harness.mjs "$HERE"/browser/server.html "$PROJECT/tests/" || return 1
+  local port=$((20000 + RANDOM % 20000))
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
+  local server=$!
+  sleep 1
+  local dom
+  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=60000 \
+    --dump-dom "http://127.0.0.1:$port/tests/server.html" 2>/dev/null)
+  kill "$server" 2>/dev/null
+  grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
+  grep -qE 'RESULT server-edge [1-9][0-9]* passed 0 failed; process=undefined' <<<"$dom"
+}
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser
+  step "headless Chromium: the server adapters' edge suite on ./web" browser_server
 fi
 
 # Size budget: reported, never part of pass/fail.
