@@ -26,6 +26,7 @@ mod http_auth;
 mod l402;
 mod macaroon;
 mod offers;
+mod server;
 mod svm;
 mod ws402;
 mod x402;
@@ -44,6 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     l402::register(m)?;
     codec::register(m)?;
     offers::register(m)?;
+    server::register(m)?;
     ws402::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;

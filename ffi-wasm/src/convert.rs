@@ -69,7 +69,7 @@ pub(crate) fn field_string(obj: &JsValue, key: &str) -> JsResult<String> {
 }
 
 /// An optional boolean.
-#[cfg(any(feature = "client", feature = "l402"))]
+#[cfg(any(feature = "x402", feature = "l402"))]
 pub(crate) fn opt_bool(v: &JsValue, field: &str) -> JsResult<Option<bool>> {
     present(v)
         .map(|v| v.as_bool().ok_or_else(|| arg_error(field, "a boolean")))

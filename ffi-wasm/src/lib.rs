@@ -22,6 +22,8 @@ pub mod l402;
 pub mod macaroon;
 #[cfg(feature = "offers")]
 pub mod offers;
+#[cfg(feature = "x402")]
+pub mod server;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

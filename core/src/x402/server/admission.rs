@@ -142,6 +142,31 @@ pub struct Admission<'b> {
     pub max_amount: U256,
 }
 
+/// The payment header a request carries, among its `headers` (name, value): `PAYMENT-SIGNATURE`
+/// (x402 v2) when present, else `X-PAYMENT` (x402 v1), names compared case-insensitively; the
+/// first occurrence of a name wins. `None` when the request carries neither: answer it with the
+/// challenge ([`Refusal::NO_PAYMENT`]).
+///
+/// ```
+/// use pay402::x402::server::payment_header;
+/// let headers = [("accept", "*/*"), ("x-payment", "v1"), ("Payment-Signature", "v2")];
+/// assert_eq!(payment_header(headers), Some(("Payment-Signature", "v2")));
+/// assert_eq!(payment_header([("accept", "*/*")]), None);
+/// ```
+pub fn payment_header<'h, I>(headers: I) -> Option<(&'h str, &'h str)>
+where
+    I: IntoIterator<Item = (&'h str, &'h str)>,
+    I::IntoIter: Clone,
+{
+    let headers = headers.into_iter();
+    let find = |wanted: &str| {
+        headers
+            .clone()
+            .find(|(name, _)| header::name_is(name, wanted))
+    };
+    find(header::PAYMENT_SIGNATURE).or_else(|| find(header::X_PAYMENT))
+}
+
 /// Admits the payment in header `header_name: header_value` against `offers` at time `now`
 /// (unix seconds), verified with `policy`'s checks (its `upto.facilitator` is replaced by the
 /// offer's facilitator; `upto.settle_amount` is ignored).

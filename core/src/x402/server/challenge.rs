@@ -46,9 +46,19 @@ pub struct Challenge<'h, 'b> {
     pub body: Option<&'b [u8]>,
 }
 
-impl Challenge<'_, '_> {
+impl<'b> Challenge<'_, 'b> {
     /// The body's content type.
     pub const CONTENT_TYPE: &'static str = "application/json";
+
+    /// The body a server without v1 offers sends with its challenge: `{}`, the default of the
+    /// x402 v2 HTTP transport (the 402 signal is the header; "the body is a server concern",
+    /// <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>).
+    pub const EMPTY_BODY: &'static [u8] = b"{}";
+
+    /// The body to send: the v1 body, or [`Self::EMPTY_BODY`] when no offer is sold in v1.
+    pub fn body_or_empty(&self) -> &'b [u8] {
+        self.body.unwrap_or(Self::EMPTY_BODY)
+    }
 }
 
 /// Writes the challenge for `offers` and `resource` into the caller's buffers.

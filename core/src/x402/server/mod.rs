@@ -43,7 +43,9 @@ pub mod exchange;
 pub mod offer;
 pub mod settlement;
 
-pub use admission::{Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit};
+pub use admission::{
+    Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit, payment_header,
+};
 pub use challenge::{Challenge, Resource, write_challenge};
 pub use error::{KeyIssue, ServerError};
 pub use exchange::{

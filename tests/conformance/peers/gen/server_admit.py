@@ -128,7 +128,8 @@ def challenge(offers, resource, code):
                         "asset": o["asset"], "payTo": o["pay_to"], "resource": resource["url"],
                         "description": resource["description"], "mimeType": resource["mime_type"],
                         "maxTimeoutSeconds": o["max_timeout_seconds"], "extra": e["extra"]})
-    body = {"x402Version": 1, "error": code, "accepts": accepts} if accepts else None
+    # Without v1 offers the body is the v2 transport's default, `{}` (the header is the signal).
+    body = {"x402Version": 1, "error": code, "accepts": accepts} if accepts else {}
     return [["PAYMENT-REQUIRED", b64(dumps(required))]], body
 
 

@@ -8,7 +8,7 @@ use pay402::u256::LeadingZeros;
 use pay402::x402::header;
 use pay402::x402::server::{
     Admission, ExchangeOptions, Next, Offer, OfferScheme, OfferSet, Refusal, Resource, admit,
-    begin, write_challenge,
+    begin, payment_header, write_challenge,
 };
 use pay402::x402::{AnyVerified, Verifier};
 use serde_json::{Value, json};
@@ -52,10 +52,8 @@ fn refused(
     let (mut h, mut b) = (vec![0u8; 16_384], vec![0u8; 16_384]);
     let challenge = write_challenge(offers, resource, Some(refusal.code), &mut h, &mut b)
         .map_err(|e| super::code(&e))?;
-    let body = match challenge.body {
-        Some(bytes) => serde_json::from_slice(bytes).map_err(|_| "body is not JSON".to_owned())?,
-        None => Value::Null,
-    };
+    let body: Value = serde_json::from_slice(challenge.body_or_empty())
+        .map_err(|_| "body is not JSON".to_owned())?;
     Ok(json!({
         "admitted": false,
         "status": refusal.status,
@@ -107,16 +105,11 @@ pub(crate) fn admit_op(input: &Value) -> Outcome {
     let headers = input::get(input, "headers")?
         .as_array()
         .ok_or_else(|| input::bad("headers"))?;
-    // The payment header the host hands over: PAYMENT-SIGNATURE first, then X-PAYMENT.
-    let pick = |wanted: &str| {
-        headers.iter().find_map(|pair| {
-            let name = pair.get(0)?.as_str()?;
-            let value = pair.get(1)?.as_str()?;
-            header::name_is(name, wanted).then_some((name, value))
-        })
-    };
-    let Some((name, value)) = pick(header::PAYMENT_SIGNATURE).or_else(|| pick(header::X_PAYMENT))
-    else {
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|pair| Some((pair.get(0)?.as_str()?, pair.get(1)?.as_str()?)))
+        .collect();
+    let Some((name, value)) = payment_header(pairs.iter().copied()) else {
         return refused(&offers, &resource, Refusal::NO_PAYMENT);
     };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(value.len() * 2)];

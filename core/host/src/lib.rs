@@ -1,0 +1,17 @@
+//! `pay402-host`: the std side every pay402 binding shares.
+//!
+//! The core (`pay402`) borrows its inputs and writes into caller buffers; a binding (Python,
+//! JavaScript, Kotlin/Swift) needs owned values it can hand across a language boundary and keep
+//! between calls. This crate does that ownership once, for all of them, and nothing else: every
+//! decision (status, headers, body, replay key and lifetime, settle body, receipt, verdict) is
+//! the core's. It grows its buffers when the core reports `buffer_too_small`.
+//!
+//! | part | what it owns | file |
+//! |---|---|---|
+//! | x402 resource server | the configured offers (prepared once), admission results, the exactly-once exchange between calls | [`x402_server`] |
+//! | errors | one owned error with the core's stable codes | [`error`] |
+
+pub mod error;
+pub mod x402_server;
+
+pub use error::HostError;

@@ -1,0 +1,357 @@
+//! The x402 resource server: `X402Server`, `Admitted`, `Reply`, `Exchange`, `Step`.
+//!
+//! Conversion only: offers and the resource from dicts, headers from `(name, value)` pairs,
+//! results to Python objects. The server itself, and every decision it makes, is
+//! `pay402_host::x402_server` over the core's `pay402::x402::server`.
+
+use crate::convert::{Bytes, PyU256, Uint};
+use crate::errors::{CoreError, Kind};
+use pay402_host::HostError;
+use pay402_host::x402_server::{
+    self as host, Admitted as HostAdmitted, OfferConfig, ResourceConfig, Step as HostStep,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyMapping};
+use std::sync::Mutex;
+
+fn error(e: &HostError) -> PyErr {
+    CoreError::custom(Kind::X402, e.code, e.message.clone())
+        .detail(e.detail_code)
+        .into()
+}
+
+const OFFER_KEYS: &[&str] = &[
+    "scheme",
+    "network",
+    "asset",
+    "amount",
+    "pay_to",
+    "max_timeout_seconds",
+    "eip712_name",
+    "eip712_version",
+    "transfer_method",
+    "facilitator",
+    "fee_payer",
+];
+
+fn text(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<Option<String>> {
+    match map.get_item(key) {
+        Ok(v) if v.is_none() => Ok(None),
+        Ok(v) => v
+            .extract::<String>()
+            .map(Some)
+            .map_err(|_| PyTypeError::new_err(format!("`{key}` must be a str"))),
+        Err(_) => Ok(None),
+    }
+}
+
+fn required(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<String> {
+    text(map, key)?.ok_or_else(|| {
+        CoreError::custom(
+            Kind::X402,
+            "missing_offer_parameter",
+            format!("`{key}` is required"),
+        )
+        .into()
+    })
+}
+
+fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
+    let map = value
+        .cast::<PyMapping>()
+        .map_err(|_| PyTypeError::new_err("each offer must be a mapping"))?;
+    for key in map.keys()?.iter() {
+        let key: String = key.extract()?;
+        if !OFFER_KEYS.contains(&key.as_str()) {
+            return Err(CoreError::custom(
+                Kind::X402,
+                "unknown_offer_parameter",
+                format!("offers take {OFFER_KEYS:?}, not `{key}`"),
+            )
+            .into());
+        }
+    }
+    let amount = map.get_item("amount").map_err(|_| {
+        PyErr::from(CoreError::custom(
+            Kind::X402,
+            "missing_offer_parameter",
+            "`amount` is required",
+        ))
+    })?;
+    let amount = if amount.is_instance_of::<PyInt>() {
+        amount.extract::<PyU256>()?.0.to_string()
+    } else {
+        amount
+            .extract::<String>()
+            .map_err(|_| PyTypeError::new_err("`amount` must be an int or a decimal str"))?
+    };
+    let timeout = map
+        .get_item("max_timeout_seconds")
+        .map_err(|_| PyValueError::new_err("`max_timeout_seconds` is required"))?
+        .extract::<u64>()
+        .map_err(|_| PyTypeError::new_err("`max_timeout_seconds` must be a non-negative int"))?;
+    Ok(OfferConfig {
+        scheme: required(map, "scheme")?,
+        network: required(map, "network")?,
+        asset: required(map, "asset")?,
+        amount,
+        pay_to: required(map, "pay_to")?,
+        max_timeout_seconds: timeout,
+        eip712_name: text(map, "eip712_name")?,
+        eip712_version: text(map, "eip712_version")?,
+        transfer_method: text(map, "transfer_method")?,
+        facilitator: text(map, "facilitator")?,
+        fee_payer: text(map, "fee_payer")?,
+    })
+}
+
+/// The x402 resource server of one resource: its offers prepared once (validated, EIP-712
+/// domain separators computed). `offers` are dicts with `scheme`, `network`, `asset`, `amount`
+/// (int or decimal str, atomic units), `pay_to`, `max_timeout_seconds` and, per scheme,
+/// `eip712_name` + `eip712_version` (EIP-3009), `transfer_method="permit2"`, `facilitator`
+/// (`upto`) or `fee_payer` (Solana); `resource` has `url`, `description`, `mime_type`.
+/// Raises `X402Error` (`.code`) on anything missing or invalid.
+#[pyclass(module = "pay402._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct X402Server {
+    inner: host::X402Server,
+}
+
+/// A refusal or a challenge, to send as is.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    code: &'static str,
+    detail_code: Option<&'static str>,
+    headers: Vec<(String, String)>,
+    body: Option<Bytes>,
+}
+
+impl From<host::Reply> for Reply {
+    fn from(r: host::Reply) -> Self {
+        Self {
+            status: r.status,
+            code: r.code,
+            detail_code: r.detail_code,
+            headers: r.headers,
+            body: r.body.map(Bytes),
+        }
+    }
+}
+
+/// An admitted payment: reserve `replay_key` for `ttl` seconds through `X402Server.exchange`.
+#[pyclass(module = "pay402._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    inner: HostAdmitted,
+}
+
+#[pymethods]
+impl Admitted {
+    /// Index of the offer paid, in configuration order.
+    #[getter]
+    fn offer_index(&self) -> usize {
+        self.inner.offer_index
+    }
+    /// 1 or 2.
+    #[getter]
+    fn x402_version(&self) -> u64 {
+        self.inner.x402_version
+    }
+    /// The payer (EVM lowercase `0x` address, or a Solana base58 key).
+    #[getter]
+    fn payer(&self) -> &str {
+        &self.inner.payer
+    }
+    /// The signed amount in atomic units (`upto`: the maximum).
+    #[getter]
+    fn amount(&self) -> Uint {
+        Uint(self.inner.max_amount())
+    }
+    /// The bytes to reserve in the replay store.
+    #[getter]
+    fn replay_key(&self) -> Bytes {
+        Bytes(self.inner.replay_key.clone())
+    }
+    /// Seconds to keep the reservation.
+    #[getter]
+    fn ttl(&self) -> u64 {
+        self.inner.ttl
+    }
+    /// Unix seconds until which the reservation is kept.
+    #[getter]
+    fn until(&self) -> u64 {
+        self.inner.until
+    }
+    /// The decoded payment payload as JSON text.
+    #[getter]
+    fn payment(&self) -> &str {
+        &self.inner.payment_json
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Admitted(offer_index={}, x402_version={}, payer={:?}, amount={})",
+            self.inner.offer_index, self.inner.x402_version, self.inner.payer, self.inner.amount
+        )
+    }
+}
+
+#[pymethods]
+impl X402Server {
+    #[new]
+    fn new(offers: Vec<Bound<'_, PyAny>>, resource: Bound<'_, PyMapping>) -> PyResult<Self> {
+        let offers = offers.iter().map(offer).collect::<PyResult<Vec<_>>>()?;
+        let resource = ResourceConfig {
+            url: required(&resource, "url")
+                .map_err(|_| error(&HostError::config("invalid_resource", "`url` is required")))?,
+            description: text(&resource, "description")?.unwrap_or_default(),
+            mime_type: text(&resource, "mime_type")?,
+        };
+        Ok(Self {
+            inner: host::X402Server::new(offers, resource).map_err(|e| error(&e))?,
+        })
+    }
+
+    /// The 402 challenge, with `error` as its human-readable `error`.
+    #[pyo3(signature = (error=None))]
+    fn challenge(&self, error: Option<&str>) -> PyResult<Reply> {
+        self.inner
+            .challenge(error)
+            .map(Reply::from)
+            .map_err(|e| self::error(&e))
+    }
+
+    /// Admits the payment among `headers` (`(name, value)` pairs) at `now` (unix seconds):
+    /// an `Admitted`, or the `Reply` refusing it (402 with the challenge, the code and the
+    /// detail code; 503/500 for server faults).
+    fn admit(
+        &self,
+        py: Python<'_>,
+        headers: Vec<(String, String)>,
+        now: u64,
+    ) -> PyResult<Py<PyAny>> {
+        let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        match self.inner.admit(pairs, now) {
+            Ok(admitted) => Ok(Py::new(py, Admitted { inner: admitted })?.into_any()),
+            Err(reply) => Ok(Py::new(py, Reply::from(reply))?.into_any()),
+        }
+    }
+
+    /// The refusal answered when the replay store cannot answer (503, fail closed).
+    fn replay_store_unavailable(&self) -> Reply {
+        self.inner
+            .refusal(pay402::x402::server::Refusal::REPLAY_STORE_UNAVAILABLE)
+            .into()
+    }
+
+    /// Starts the exactly-once exchange of `admitted`.
+    #[pyo3(signature = (admitted, settle_before_handler=false))]
+    fn exchange(&self, admitted: &Admitted, settle_before_handler: bool) -> PyResult<Exchange> {
+        let inner = self
+            .inner
+            .exchange(&admitted.inner, settle_before_handler)
+            .map_err(|e| error(&e))?;
+        Ok(Exchange {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// The facilitator `/verify` body for `admitted`.
+    fn verify_request(&self, admitted: &Admitted) -> PyResult<Bytes> {
+        self.inner
+            .verify_request(&admitted.inner)
+            .map(Bytes)
+            .map_err(|e| error(&e))
+    }
+}
+
+/// One step of an exchange: `action` says what the host does next (`run_handler`, `settle`)
+/// or how it ends (`serve`, `release_reservation`, `withhold`, `keep_reservation`,
+/// `refuse_replay`), with the status, headers and body to send when it ends.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct Step {
+    action: &'static str,
+    attempt: u8,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Option<Bytes>,
+    is_final: bool,
+}
+
+impl From<HostStep> for Step {
+    fn from(s: HostStep) -> Self {
+        Self {
+            action: s.action.as_str(),
+            attempt: s.attempt,
+            status: s.status,
+            headers: s.headers,
+            body: s.body.map(Bytes),
+            is_final: s.action.is_final(),
+        }
+    }
+}
+
+/// The exactly-once exchange of one admitted payment. Calls out of order raise `X402Error`
+/// `exchange_out_of_order` and change nothing.
+#[pyclass(module = "pay402._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    inner: Mutex<host::Exchange>,
+}
+
+impl Exchange {
+    fn with<T>(&self, f: impl FnOnce(&mut host::Exchange) -> Result<T, HostError>) -> PyResult<T> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("exchange poisoned"))?;
+        f(&mut guard).map_err(|e| error(&e))
+    }
+}
+
+#[pymethods]
+impl Exchange {
+    /// The replay key to reserve.
+    #[getter]
+    fn replay_key(&self) -> PyResult<Bytes> {
+        self.with(|ex| Ok(Bytes(ex.admitted().replay_key.clone())))
+    }
+    /// Seconds to keep it.
+    #[getter]
+    fn ttl(&self) -> PyResult<u64> {
+        self.with(|ex| Ok(ex.admitted().ttl))
+    }
+    /// The store answered: `fresh` is True when the key was free and is now reserved.
+    fn reserved(&self, fresh: bool) -> PyResult<Step> {
+        self.with(|ex| ex.reserved(fresh)).map(Step::from)
+    }
+    /// The handler answered with `status` (500 for an exception).
+    fn handled(&self, status: u16) -> PyResult<Step> {
+        self.with(|ex| ex.handled(status)).map(Step::from)
+    }
+    /// The `/settle` body (identical bytes for the retry). `amount`: the `upto` charge.
+    #[pyo3(signature = (amount=None))]
+    fn settle_request(&self, amount: Option<PyU256>) -> PyResult<Bytes> {
+        let amount = amount.map(|a| a.0.to_string());
+        self.with(|ex| ex.settle_request(amount.as_deref()))
+            .map(Bytes)
+    }
+    /// The facilitator's `/settle` answer (its JSON body), or None for no answer (timeout,
+    /// connection error, 5xx).
+    fn settled(&self, response: Option<Vec<u8>>) -> PyResult<Step> {
+        self.with(|ex| ex.settled(response.as_deref()))
+            .map(Step::from)
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<X402Server>()?;
+    m.add_class::<Admitted>()?;
+    m.add_class::<Reply>()?;
+    m.add_class::<Exchange>()?;
+    m.add_class::<Step>()?;
+    Ok(())
+}
