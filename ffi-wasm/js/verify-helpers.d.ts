@@ -1,6 +1,7 @@
 // Types of the helpers of `pay402/verify` (`createVerifyHelpers`): reading a 402 and the x402
 // server. The main entry `pay402` re-exports them (helpers.d.ts).
-import type { X402Verified, X402SvmVerified, X402VerifyOptions } from "./verify/core";
+// Every server answer (status, headers, body, replay key and lifetime) is the core's
+// `X402Server` (exported too, with `X402Offer`, `X402Reply`, `X402Step`).
 
 /** Request headers: a Fetch `Headers`, a Node `IncomingHttpHeaders` or a plain object (names in any case). */
 export type HeadersLike = Headers | Record<string, string | string[] | undefined>;
@@ -9,31 +10,39 @@ export type HeadersLike = Headers | Record<string, string | string[] | undefined
 export declare function readPaymentRequired(response: Response): Promise<string | null>;
 
 export interface PaymentRequiredOptions {
-  /** The core's detail code, written to the body as `detailCode`. */
-  detailCode?: string | null;
-  /** The human-readable reason, written to the body as `message`. */
-  message?: string;
-  /** Default 2 (`PAYMENT-REQUIRED` header and body); 1 answers with the body only. */
+  /** Default 2 (the core's `PAYMENT-REQUIRED` header and body); 1 leaves the v2 header out. */
   x402Version?: 1 | 2;
   /** v2: the resource named in the answer (default `{ url: resourceUrl }`). */
   resource?: { url: string; description?: string; mimeType?: string };
   /** v2: the resource URL when `resource` is absent (default `"/"`; the request's URL in the server helpers). */
   resourceUrl?: string;
-  /** The `error` text of the body (default `"payment required"`). */
+  /** The `error` of the challenge (default none). */
   error?: string;
 }
 export interface ServerOptions extends PaymentRequiredOptions {
-  /** Verification policy passed to `x402Verify`. */
-  policy?: X402VerifyOptions;
   /** Unix seconds (default: the clock). */
   now?: () => number;
 }
-/** A 402 answer: status, headers (`Content-Type`, v2 `PAYMENT-REQUIRED`) and JSON body. */
+/** A 402 answer: status, headers (v2 `PAYMENT-REQUIRED`, `Content-Type`) and the JSON body. */
 export interface PaymentRequiredAnswer { status: 402; headers: Record<string, string>; body: string }
+/** A payment the core admitted. */
+export interface AdmittedPayment {
+  x402Version: 1 | 2;
+  payer: string;
+  /** The signed amount (`upto`: the maximum). */
+  amount: bigint;
+  /** Index of the offer paid in `accepts`. */
+  offerIndex: number;
+  /** The key to reserve in the replay store, and for how long (seconds). */
+  replayKey: Uint8Array;
+  ttl: number;
+  /** The decoded payment payload. */
+  payload: Record<string, unknown>;
+}
 /** A payment that verified against one of the offered requirements. */
-export interface VerifySuccess { ok: true; verified: X402Verified | X402SvmVerified; requirements: object }
-/** No payment, or none that verified: the reason (code, the core's detail code, message) and the 402 to answer with (its body carries all three). */
-export interface VerifyFailure extends PaymentRequiredAnswer { ok: false; code: string; detailCode: string | null; message: string }
+export interface VerifySuccess { ok: true; verified: AdmittedPayment; requirements: object }
+/** No payment, or none that verified: the core's code and detail code, and its answer (402; 503 when the replay store failed). */
+export interface VerifyFailure { ok: false; code: string; detailCode: string | null; status: number; headers: Record<string, string>; body: string }
 export type VerifyResult = VerifySuccess | VerifyFailure;
 
 /** The 402 answer for `accepts` (v2: `PAYMENT-REQUIRED` header and JSON body). */
@@ -72,11 +81,11 @@ export interface MemoryReplayStore extends ReplayStore {
 /** An in-memory replay store with expiry (one process; use a shared store behind several). */
 export declare function memoryReplayStore(): MemoryReplayStore;
 export interface MiddlewareOptions extends ServerOptions {
-  /** Called after the handler answered below 400; must return the settlement with `success: true`, else the client gets 402. */
-  settle?: (verified: X402Verified | X402SvmVerified, req: any) => Promise<object | undefined> | object | undefined;
+  /** Settles after the handler answered below 400: resolves to the facilitator's `SettleResponse` (the core decides what it means), `undefined` or a throw for no answer. Without it the middleware only admits and reserves. */
+  settle?: (payment: Payment, req: any) => Promise<object | undefined> | object | undefined;
   /** Default: an in-memory store (one process). */
   replayStore?: ReplayStore;
-  /** Called with the error when sending the answer failed after the handler ran (the client got 500); a failed settlement is a 402 instead. */
+  /** @deprecated unused: a handler error goes to `next(error)`. */
   onError?: (e: unknown) => void;
 }
 /**

@@ -42,13 +42,15 @@ export async function edgeSuite(p) {
     return { [pay.headerName]: pay.headerValue };
   };
 
-  await t("edge: unpaid 402 with PAYMENT-REQUIRED and a body with code and message", async () => {
+  await t("edge: unpaid 402 with PAYMENT-REQUIRED (both offers) and the v1 body (the offers with a v1 network name)", async () => {
     const r = await worker.fetch(new Request("https://edge.example/x"));
     eq(r.status, 402, "status");
+    const required = JSON.parse(atob(r.headers.get("PAYMENT-REQUIRED")));
+    eq(required.error, "payment_required", "code");
+    eq(required.accepts.length, 2, "offers");
     const body = await r.json();
-    eq(body.error, "payment_required", "code");
-    eq(typeof body.message, "string", "message");
-    eq(JSON.parse(atob(r.headers.get("PAYMENT-REQUIRED"))).accepts.length, 2, "offers");
+    eq(body.x402Version, 1, "v1 body");
+    eq(body.accepts.map((a) => a.network).join(), "base-sepolia,solana-devnet", "v1 networks");
   });
   await t("edge: pay402 wrapFetch pays EIP-3009; the settle hook gets the offer and the decoded payload", async () => {
     const r = await p.wrapFetch(async (i, init) => worker.fetch(new Request(i, init)), p.privateKeySigner(KEY), budget)("https://edge.example/x");

@@ -82,9 +82,11 @@ app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
   const required = JSON.parse(atob(unpaid.headers["payment-required"]));
   assert.deepEqual(required.accepts, [{ scheme: "exact", network: "eip155:84532", amount: "10000", asset: OFFERS.eip3009.asset,
     payTo: PAY_TO, maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } }]);
+  assert.equal(required.error, "payment_required");
+  // the core's v1 body: the same offer under its v1 network name, the code as `error`
+  assert.equal(unpaid.body.x402Version, 1);
   assert.equal(unpaid.body.error, "payment_required");
-  assert.equal(typeof unpaid.body.message, "string");
-  assert.ok("detailCode" in unpaid.body);
+  assert.equal(unpaid.body.accepts[0].network, "base-sepolia");
   const [name, value] = await paymentFor(p, unpaid);
   const paid = await request(app).get("/eip3009").set(name, value);
   assert.equal(paid.status, 200, paid.text);
@@ -94,16 +96,16 @@ app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
   const again = await request(app).get("/eip3009").set(name, value);
   assert.equal(again.status, 402);
   assert.equal(again.body.error, "payment_already_used");
-  t.ok("supertest: unpaid 402 (PAYMENT-REQUIRED and body with code, detailCode, message), pay402 payment 200 with receipt, replay 402");
+  t.ok("supertest: unpaid 402 (PAYMENT-REQUIRED and the v1 body, code payment_required), pay402 payment 200 with receipt, replay 402");
 }
 {
   const unpaid = await request(app).get("/eip3009");
   const [name, value] = await paymentFor(p, unpaid);
   const wrong = await request(app).get("/permit2").set(name, value);
   assert.equal(wrong.status, 402);
-  assert.ok(wrong.body.error && wrong.body.error !== "payment_required", wrong.text);
-  assert.ok(wrong.body.message.length > 0);
-  t.ok(`supertest: a payment for another offer is refused with code ${wrong.body.error} and its message`);
+  const code = JSON.parse(atob(wrong.headers["payment-required"])).error;
+  assert.equal(code, "invalid_exact_evm_missing_eip712_domain");
+  t.ok(`supertest: an EIP-3009 payment on a Permit2 route is refused with the core's code (${code})`);
 }
 
 // ---------------------------------------------------------------- real HTTP on 127.0.0.1
@@ -285,14 +287,27 @@ for (const route of ["/eip3009", "/permit2"]) {
 
 // ---------------------------------------------------------------- config
 {
+  // refused by the core when the offers are built (its code as detailCode) …
+  const badOffers = [
+    { ...OFFERS.eip3009, payTo: undefined },
+    { ...OFFERS.eip3009, network: "no-such-chain" },
+    { ...OFFERS.eip3009, amount: "$0.01" },
+    { ...OFFERS.eip3009, eip712Name: undefined },
+    { ...OFFERS.upto, facilitator: undefined },
+    { ...OFFERS.solana, feePayer: undefined },
+    { ...OFFERS.eip3009, payTo: "0x123" },
+  ];
+  const details = [];
+  for (const offer of badOffers) {
+    assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, offers: [offer] }), (e) => {
+      details.push(e.detailCode);
+      return e.code === "invalid_config" && typeof e.detailCode === "string" && e.detailCode === e.cause?.code;
+    });
+  }
+  // … and by the adapter's own options
   const bad = [
     [{ offers: [] }, /offers/],
-    [{ offers: [{ ...OFFERS.eip3009, payTo: undefined }] }, /payTo: required/],
-    [{ offers: [{ ...OFFERS.eip3009, network: "base-sepolia" }] }, /CAIP-2/],
-    [{ offers: [{ ...OFFERS.eip3009, amount: "$0.01" }] }, /atomic units/],
-    [{ offers: [{ ...OFFERS.eip3009, eip712Name: undefined }] }, /eip712Name/],
-    [{ offers: [{ ...OFFERS.upto, facilitator: undefined }] }, /facilitator/],
-    [{ offers: [{ ...OFFERS.solana, feePayer: undefined }] }, /feePayer/],
+    [{ offers: [{ ...OFFERS.eip3009, price: "1" }] }, /amount or price/],
     [{ offers: [OFFERS.eip3009], facilitatorUrl: undefined }, /facilitatorUrl/],
     [{ offers: [OFFERS.eip3009], facilitatorUrl: "ftp://x" }, /facilitatorUrl/],
     [{ offers: [OFFERS.eip3009], hooks: { onSuccess() {} } }, /unknown hook/],
@@ -303,7 +318,7 @@ for (const route of ["/eip3009", "/permit2"]) {
     assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, ...config }), (e) => e.code === "invalid_config" && message.test(e.message));
   }
   assert.throws(() => p.pay({ price: "10000", env: {} }), (e) => e.code === "invalid_config");
-  t.ok(`config: ${bad.length + 1} missing or invalid configs throw invalid_config when the middleware is created`);
+  t.ok(`config: ${badOffers.length + bad.length + 1} missing or invalid configs throw invalid_config when the middleware is created (core: ${[...new Set(details)].join(", ")})`);
   const env = { PAY402_NETWORK: "eip155:84532", PAY402_ASSET: OFFERS.eip3009.asset, PAY402_PAY_TO: PAY_TO, PAY402_AMOUNT: "10000",
     PAY402_EIP712_NAME: "USDC", PAY402_EIP712_VERSION: "2", PAY402_FACILITATOR_URL: fac.url, PAY402_MAX_TIMEOUT_SECONDS: "120" };
   assert.deepEqual(p.configFromEnv(env).offers, [{ network: "eip155:84532", asset: OFFERS.eip3009.asset, payTo: PAY_TO, amount: "10000",

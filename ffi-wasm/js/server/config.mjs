@@ -67,63 +67,22 @@ function envInteger(name, value) {
   return Number(value);
 }
 
-const OFFER_FIELDS = new Set(["scheme", "network", "asset", "amount", "price", "payTo", "maxTimeoutSeconds",
-  "eip712Name", "eip712Version", "transferMethod", "facilitator", "feePayer"]);
-
-/** An amount in atomic units: a bigint, a safe integer or a decimal string (never a price like `$0.01`). */
-function atomicAmount(where, value) {
-  if (typeof value === "bigint" && value >= 0n) return value.toString();
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
-  if (typeof value === "string" && /^[0-9]+$/.test(value)) return value.replace(/^0+(?=.)/, "");
-  throw configError(`${where}: expected an amount in atomic units (bigint, integer or decimal string), got ${JSON.stringify(String(value))}`);
-}
-
 /**
- * Checks one offer (after dynamic fields were resolved) and returns it with the amount as a
- * decimal string. Offer fields: `scheme` (`exact`, default, or `upto`), `network` (CAIP-2),
- * `asset`, `amount` (or `price`; atomic units), `payTo`, `maxTimeoutSeconds` (default 60), and
- * per scheme `eip712Name` + `eip712Version` (EIP-3009), `transferMethod: "permit2"` (`exact`
- * Permit2), `facilitator` (`upto`: the facilitator's address), `feePayer` (Solana).
+ * One offer as the core's `X402Server` takes it, after dynamic fields were resolved: `price`
+ * is another name for `amount`, `scheme` defaults to `exact` and `maxTimeoutSeconds` to 60 (as
+ * the reference middleware's route config). Everything else is checked by the core when the
+ * server is built (see `paymentGate`): `network` (CAIP-2 or a v1 name), `asset`, `amount`
+ * (atomic units), `payTo`, and per scheme `eip712Name` + `eip712Version` (EIP-3009),
+ * `transferMethod: "permit2"` (`exact` Permit2), `facilitator` (`upto`), `feePayer` (Solana).
  */
-export function checkOffer(offer, where = "offer") {
-  if (offer === null || typeof offer !== "object") throw configError(`${where}: expected an object`);
-  for (const key of Object.keys(offer)) if (!OFFER_FIELDS.has(key)) throw configError(`${where}.${key}: unknown field`);
-  const out = { scheme: offer.scheme ?? "exact" };
-  if (out.scheme !== "exact" && out.scheme !== "upto") throw configError(`${where}.scheme: expected exact or upto`);
-  for (const field of ["network", "asset", "payTo"]) {
-    if (typeof offer[field] !== "string" || offer[field] === "") throw configError(`${where}.${field}: required`);
-    out[field] = offer[field];
-  }
-  if (!/^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/.test(out.network)) {
-    throw configError(`${where}.network: expected a CAIP-2 id (eip155:8453, solana:…), got ${JSON.stringify(out.network)}`);
-  }
-  const amount = offer.amount ?? offer.price;
-  if (amount === undefined) throw configError(`${where}.amount: required`);
-  out.amount = atomicAmount(`${where}.amount`, amount);
-  out.maxTimeoutSeconds = offer.maxTimeoutSeconds ?? 60;
-  if (!Number.isSafeInteger(out.maxTimeoutSeconds) || out.maxTimeoutSeconds <= 0) {
-    throw configError(`${where}.maxTimeoutSeconds: expected a positive integer`);
-  }
-  const solana = out.network.startsWith("solana:");
-  if (solana) {
-    if (out.scheme !== "exact") throw configError(`${where}.scheme: Solana sells exact only`);
-    if (typeof offer.feePayer !== "string" || !offer.feePayer) throw configError(`${where}.feePayer: required on Solana`);
-    out.feePayer = offer.feePayer;
-  } else if (out.scheme === "upto") {
-    if (typeof offer.facilitator !== "string" || !offer.facilitator) throw configError(`${where}.facilitator: required for upto (the facilitator's address)`);
-    out.facilitator = offer.facilitator;
-  } else if (offer.transferMethod === "permit2") {
-    out.transferMethod = "permit2";
-  } else if (offer.transferMethod !== undefined && offer.transferMethod !== "eip3009") {
-    throw configError(`${where}.transferMethod: expected eip3009 or permit2`);
-  } else {
-    for (const field of ["eip712Name", "eip712Version"]) {
-      if (typeof offer[field] !== "string" || offer[field] === "") {
-        throw configError(`${where}.${field}: required for exact EIP-3009 (the token's EIP-712 domain)`);
-      }
-      out[field] = offer[field];
-    }
-  }
+export function offerConfig(offer, where = "offer") {
+  if (offer === null || typeof offer !== "object" || Array.isArray(offer)) throw configError(`${where}: expected an object`);
+  const { price, ...rest } = offer;
+  if (price !== undefined && offer.amount !== undefined) throw configError(`${where}: give amount or price, not both`);
+  const out = { scheme: "exact", maxTimeoutSeconds: 60 };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
+  if (price !== undefined) out.amount = price;
+  if (typeof out.amount === "bigint") out.amount = out.amount.toString();
   return out;
 }
 
@@ -152,14 +111,7 @@ export function serverConfig(options = {}, env) {
   if (typeof config.offers === "function") {
     // resolved per request; checked then
   } else if (Array.isArray(config.offers) && config.offers.length > 0) {
-    config.offers.forEach((offer, i) => {
-      const fixed = {};
-      for (const [k, v] of Object.entries(offer ?? {})) if (typeof v !== "function") fixed[k] = v;
-      // function-valued fields are checked per request; a placeholder keeps the rest checkable
-      if (typeof offer?.amount === "function" || typeof offer?.price === "function") fixed.amount = "0";
-      if (typeof offer?.payTo === "function") fixed.payTo = "placeholder";
-      checkOffer(fixed, `offers[${i}]`);
-    });
+    config.offers.forEach((offer, i) => offerConfig(offer, `offers[${i}]`));
   } else {
     throw configError("config.offers: required (a non-empty array, a function of the request, or PAY402_* variables)");
   }

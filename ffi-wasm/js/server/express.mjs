@@ -45,7 +45,7 @@ export function createExpressAdapters(paymentGate) {
 
   function send(res, decision) {
     if (decision.type === "reply") {
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      if (typeof res.getHeaderNames === "function") for (const name of res.getHeaderNames()) res.removeHeader(name);
       res.statusCode = decision.status;
       for (const [k, v] of decision.headers) res.setHeader(k, v);
       res.end(decision.body ?? "");
@@ -54,7 +54,6 @@ export function createExpressAdapters(paymentGate) {
     const { result } = decision;
     res.statusCode = decision.status;
     for (const [k, v] of decision.headers) res.setHeader(k, v);
-    if (decision.headers.length) res.setHeader("Access-Control-Expose-Headers", "PAYMENT-RESPONSE, X-PAYMENT-RESPONSE");
     res.end(result.body, result.callback);
   }
 

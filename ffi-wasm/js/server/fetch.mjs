@@ -19,7 +19,6 @@ export function createFetchAdapters(paymentGate) {
     if (decision.headers.length === 0) return response;
     const headers = new Headers(response.headers);
     for (const [k, v] of decision.headers) headers.set(k, v);
-    headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE, X-PAYMENT-RESPONSE");
     return new Response(response.body, { status: decision.status, statusText: response.statusText, headers });
   }
 
