@@ -160,13 +160,22 @@ for (const route of ["/eip3009", "/permit2"]) {
   assert.equal((await retry.json()).secret, "gold");
   assert.equal(settles(), before + 1);
   t.ok("crash after verify: 500, nothing settled, reservation released; the same payment retried gets 200 and settles once");
+  const unpaid3 = await fetch(url("/eip3009"));
+  const [n3, v3] = await paymentFor(p, unpaid3);
+  const settledBefore = settles();
+  const racing = await Promise.all(Array.from({ length: 6 }, () => fetch(url("/eip3009"), { headers: { [n3]: v3 } })));
+  const statuses = racing.map((r) => r.status).sort();
+  assert.deepEqual(statuses, [200, 402, 402, 402, 402, 402]);
+  assert.equal(settles(), settledBefore + 1);
+  t.ok("six concurrent requests with one payment: one served and settled, five payment_already_used");
   const unpaid2 = await fetch(url("/fails"));
   const [n2, v2] = await paymentFor(p, unpaid2);
+  const beforeFails = settles();
   const failed = await fetch(url("/fails"), { headers: { [n2]: v2 } });
   assert.equal(failed.status, 503);
   const failedAgain = await fetch(url("/fails"), { headers: { [n2]: v2 } });
   assert.equal(failedAgain.status, 503, "released, so the handler ran again");
-  assert.equal(settles(), before + 1);
+  assert.equal(settles(), beforeFails);
   t.ok("handler status >= 400: its response is passed on, nothing settled, reservation released");
 }
 {
