@@ -63,6 +63,11 @@ build_module "$OUT/verify" --no-default-features --features x402
 
 JS=ffi-wasm/js
 cp "$JS/helpers.mjs" "$JS/helpers.d.ts" "$JS/verify-helpers.d.ts" "$JS/README.md" "$OUT/"
+# pay402/facilitator: plain JS (no .wasm), ESM and a CommonJS copy, one declaration file for both.
+cp "$JS/facilitator.mjs" "$JS/facilitator.d.ts" "$OUT/"
+cp "$JS/facilitator.d.ts" "$OUT/facilitator.d.mts"
+sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
+echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
 cp -r "$JS/server" "$OUT/server"
 # CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
 cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |

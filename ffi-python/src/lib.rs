@@ -24,6 +24,7 @@ mod errors;
 mod evm;
 mod http_auth;
 mod l402;
+mod l402_server;
 mod macaroon;
 mod offers;
 mod server;
@@ -43,6 +44,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macaroon::register(m)?;
     bolt11::register(m)?;
     l402::register(m)?;
+    l402_server::register(m)?;
     codec::register(m)?;
     offers::register(m)?;
     server::register(m)?;

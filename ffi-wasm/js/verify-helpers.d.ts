@@ -181,7 +181,9 @@ export interface ServerConfig<Req = unknown> {
   asset?: string;
   /** v2 `resource` (default: the request's URL). */
   resource?: { url?: string; description?: string; mimeType?: string };
-  /** The facilitator (`POST {url}/settle`); required unless `settle` is given. */
+  /** A facilitator client (`new FacilitatorClient(…)` from `pay402/facilitator`: several facilitators, routing, retries); its `SettleError` verdicts are answers, other errors no answer. */
+  facilitator?: { settle(paymentPayload: Record<string, unknown>, requirements: Record<string, unknown>): Promise<object> };
+  /** The facilitator (`POST {url}/settle`); required unless `facilitator` or `settle` is given. */
   facilitatorUrl?: string;
   /** Default 10000. */
   facilitatorTimeoutMs?: number;

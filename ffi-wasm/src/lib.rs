@@ -19,6 +19,8 @@ pub mod evm;
 #[cfg(feature = "l402")]
 pub mod l402;
 #[cfg(feature = "l402")]
+pub mod l402_server;
+#[cfg(feature = "l402")]
 pub mod macaroon;
 #[cfg(feature = "offers")]
 pub mod offers;

@@ -79,6 +79,10 @@ typescript() (
   [ "$(grep -c 'error TS' <<<"$out")" -eq 1 ] && grep -qE '^types/wrong\.mts\([0-9]+,[0-9]+\): error TS2345' <<<"$out"
 )
 step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
+step "pay402/facilitator: routing, retries, failover, no double settle, against node:http facilitators" \
+  bash -c "cd '$PROJECT' && node facilitator.mjs"
+step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
+  bash -c "cd '$PROJECT' && node peer-servers.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
 # The server adapters: Express (supertest and HTTP), Hono (app.request and HTTP), a Next.js-style
 # route handler, and the edge suite on pay402/web; every scheme paid by @x402/fetch or pay402.

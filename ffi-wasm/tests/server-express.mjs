@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import express from "express";
 import request from "supertest";
 import * as p from "pay402";
+import { FacilitatorClient } from "pay402/facilitator";
 import { OFFERS, PAY_TO, PAYER, startFacilitator, x402Fetch, pay402Fetch, payWithSolana, paymentFor, receipt, counter } from "./server-fixtures.mjs";
 
 const t = counter();
@@ -28,6 +29,9 @@ app.get("/upto-over", p.pay({ ...base, offers: [OFFERS.upto] }), (req, res) => {
   res.json({ used: "too much" });
 });
 app.get("/solana", p.pay({ ...base, offers: [OFFERS.solana] }), (req, res) => res.json({ payer: req.x402.payer }));
+app.get("/client", p.pay({ env: false, offers: [OFFERS.permit2],
+  facilitator: new FacilitatorClient([fac.url], { retry: { attempts: 1 }, timeoutMs: 2000 }) }),
+(req, res) => res.json({ secret: "gold" }));
 let crashes = 0;
 app.get("/flaky", p.pay({ ...base, offers: [OFFERS.eip3009] }), (req, res) => {
   if (crashes-- > 0) throw new Error("handler crashed");
@@ -226,6 +230,19 @@ for (const route of ["/eip3009", "/permit2"]) {
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal(settles(), before + 2);
   t.ok("settlement_pending: settled once more, then served");
+}
+
+{
+  const before = settles();
+  const r = await x402(url("/client"));
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.equal(settles(), before + 1);
+  fac.mode = "refuse";
+  const refused = await x402(url("/client"));
+  fac.mode = "ok";
+  assert.equal(refused.status, 402);
+  assert.equal(receipt(refused).errorReason, "insufficient_funds");
+  t.ok("facilitator: with a pay402/facilitator FacilitatorClient the payment settles, and its SettleError verdict withholds (402, failure receipt)");
 }
 
 // ---------------------------------------------------------------- options

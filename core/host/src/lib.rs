@@ -9,9 +9,12 @@
 //! | part | what it owns | file |
 //! |---|---|---|
 //! | x402 resource server | the configured offers (prepared once), admission results, the exactly-once exchange between calls | [`x402_server`] |
+//! | L402 resource server | the configuration and the server secrets (zeroized); nothing per token or per request | [`l402_server`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod error;
+#[cfg(feature = "l402")]
+pub mod l402_server;
 pub mod x402_server;
 
 pub use error::HostError;

@@ -2,6 +2,8 @@
 //! EIP-3009 payment (from the peer-generated server vectors) admitted, then each outcome of the
 //! handler and of `/settle`. Receipts are checked by decoding them, not against this crate.
 
+#![allow(clippy::unwrap_used)] // a specification: a failed unwrap is a failed test
+
 use base64::Engine;
 use pay402_host::x402_server::{Admitted, OfferConfig, ResourceConfig, StepAction, X402Server};
 use serde_json::{Value, json};

@@ -5,6 +5,10 @@ from typing import Any, Callable, List, Literal, Mapping, Optional, Protocol, Se
 
 __version__: str
 __all__ = [
+    "L402Server",
+    "L402ServerChallenge",
+    "L402Admitted",
+    "L402Refusal",
     "X402Server",
     "Admitted",
     "Reply",
@@ -1106,3 +1110,71 @@ class X402Server:
     def replay_store_unavailable(self) -> Reply: ...
     def exchange(self, admitted: Admitted, settle_before_handler: bool = False) -> Exchange: ...
     def verify_request(self, admitted: Admitted) -> bytes: ...
+
+# --- L402 resource server (stateless root keys) -------------------------------------------------
+
+@final
+class L402ServerChallenge:
+    """A minted challenge: send ``status`` with ``headers`` (``WWW-Authenticate``)."""
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> List[Tuple[str, str]]: ...
+    @property
+    def identifier(self) -> bytes: ...
+    @property
+    def root_key_id(self) -> bytes: ...
+    @property
+    def valid_until(self) -> Optional[int]: ...
+
+@final
+class L402Admitted:
+    """An admitted L402 credential."""
+    @property
+    def payment_hash(self) -> bytes: ...
+    @property
+    def token_id(self) -> bytes: ...
+    @property
+    def root_key_id(self) -> bytes: ...
+    @property
+    def scheme(self) -> Literal["L402", "LSAT"]: ...
+    @property
+    def previous_secret(self) -> bool: ...
+
+@final
+class L402Refusal:
+    """A refused request: answer ``status`` with a fresh challenge."""
+    @property
+    def status(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def detail_code(self) -> Optional[str]: ...
+
+@final
+class L402Server:
+    """The L402 server of one service; root keys derived from ``secret`` (nothing stored per token)."""
+    def __new__(
+        cls,
+        service: str,
+        price_msat: int,
+        network: str,
+        secret: _BytesOrHex,
+        *,
+        previous_secret: Optional[_BytesOrHex] = None,
+        tier: int = 0,
+        capabilities: Sequence[str] = ...,
+        token_lifetime: int = 86400,
+        location: str = ...,
+        l402_only: bool = False,
+        unauthorized_for_bad_credentials: bool = False,
+    ) -> L402Server: ...
+    def challenge(self, bolt11: str, payment_hash: _BytesOrHex, token_id: _BytesOrHex, now: int) -> L402ServerChallenge: ...
+    def admit(
+        self,
+        authorization: Sequence[str],
+        now: int,
+        *,
+        capability: Optional[str] = None,
+        revoked: Optional[Callable[[bytes], bool]] = None,
+    ) -> Union[L402Admitted, L402Refusal]: ...

@@ -44,9 +44,13 @@ class PriceError(_CodedError, ValueError):
 
 
 class FacilitatorError(_CodedError):
-    """A facilitator call failed: unreachable (``facilitator_unreachable``), a non-2xx status
-    (``facilitator_http_error``) or a body that is not the documented shape
-    (``facilitator_malformed_response``). ``.status_code`` and ``.body`` hold what came back."""
+    """A facilitator call failed: no connection (``facilitator_unreachable``: nothing was sent),
+    no answer in time (``facilitator_timeout``), a connection lost once made
+    (``facilitator_connection_error``), a non-2xx status (``facilitator_http_error``), a body that
+    is not the documented shape (``facilitator_malformed_response``), a payment kind no configured
+    facilitator supports (``facilitator_unsupported_kind``), or a ``/settle`` whose outcome is
+    unknown (``facilitator_unavailable``, the underlying code in ``.detail_code``; see
+    :mod:`pay402.facilitator`). ``.status_code`` and ``.body`` hold what came back."""
 
     def __init__(
         self,

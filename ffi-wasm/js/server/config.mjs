@@ -86,7 +86,7 @@ export function offerConfig(offer, where = "offer") {
   return out;
 }
 
-const CONFIG_FIELDS = new Set(["offers", "resource", "facilitatorUrl", "facilitatorTimeoutMs", "facilitatorHeaders", "settle",
+const CONFIG_FIELDS = new Set(["offers", "resource", "facilitator", "facilitatorUrl", "facilitatorTimeoutMs", "facilitatorHeaders", "settle",
   "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy"]);
 const HOOKS = new Set(["beforeVerify", "afterVerify", "beforeSettle", "afterSettle", "onFailure", "grantAccess"]);
 
@@ -116,9 +116,12 @@ export function serverConfig(options = {}, env) {
     throw configError("config.offers: required (a non-empty array, a function of the request, or PAY402_* variables)");
   }
   if (config.settle !== undefined && typeof config.settle !== "function") throw configError("config.settle: expected a function");
-  if (config.settle === undefined) {
+  if (config.facilitator !== undefined && typeof config.facilitator?.settle !== "function") {
+    throw configError("config.facilitator: expected a facilitator client (settle(paymentPayload, requirements))");
+  }
+  if (config.settle === undefined && config.facilitator === undefined) {
     if (typeof config.facilitatorUrl !== "string") {
-      throw configError("config.facilitatorUrl: required unless `settle` is given (PAY402_FACILITATOR_URL)");
+      throw configError("config.facilitatorUrl: required unless `facilitator` or `settle` is given (PAY402_FACILITATOR_URL)");
     }
     try {
       const url = new URL(config.facilitatorUrl);

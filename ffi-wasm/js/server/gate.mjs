@@ -163,6 +163,17 @@ export function createGate(core) {
 
     async function settleOnce(bodyBytes, ctx) {
       let answer;
+      if (config.facilitator) {
+        // a facilitator client (`pay402/facilitator`): its verdict, or no answer
+        const { paymentPayload, paymentRequirements } = JSON.parse(decoder.decode(bodyBytes));
+        try {
+          answer = await config.facilitator.settle(paymentPayload, paymentRequirements);
+        } catch (e) {
+          if (e?.body && typeof e.body === "object" && "success" in e.body) answer = e.body;
+          else return null;
+        }
+        return encoder.encode(JSON.stringify(answer));
+      }
       if (config.settle) {
         try {
           answer = await config.settle(bodyBytes, ctx);

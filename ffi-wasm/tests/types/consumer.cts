@@ -2,6 +2,7 @@
 // conditions (index.d.ts / verify/index.d.ts).
 import pay402 = require("pay402");
 import verify = require("pay402/verify");
+import facilitator = require("pay402/facilitator");
 
 const key = new Uint8Array(32).fill(0x11);
 const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
@@ -11,3 +12,8 @@ const signed = pay402.x402Sign({ x402Version: 2, resource: { url: "https://api.e
 const payer: string = verify.x402Verify(offer, signed.payment, 1740672100).payer;
 const middleware: (req: any, res: any, next: (err?: unknown) => void) => Promise<void> = verify.x402Middleware([offer]);
 export = { payer, middleware };
+
+const facilitators = new facilitator.FacilitatorClient("https://a.example", { timeoutMs: 1000 });
+const isVerifyError = (e: unknown): boolean => e instanceof facilitator.VerifyError && typeof e.code === "string";
+void facilitators;
+void isVerifyError;

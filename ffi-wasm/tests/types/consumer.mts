@@ -8,6 +8,7 @@ import {
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
 import initVerify, { initSync, x402Verify as verifyOnWeb } from "pay402/verify/web";
+import { FacilitatorClient, FacilitatorError, type SettleResponse } from "pay402/facilitator";
 
 const key = new Uint8Array(32).fill(0x11);
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
@@ -78,6 +79,19 @@ await initVerify();
 initSync({ module: new Uint8Array(0) });
 const webPayer: string = verifyOnWeb(offer, header, now).payer;
 void webPayer;
+
+// pay402/facilitator: several facilitators, per-facilitator headers, typed results and errors
+const facilitators = new FacilitatorClient(["https://a.example", { url: "https://b.example", timeoutMs: 5000,
+  headers: async (endpoint) => ({ authorization: `Bearer ${endpoint}` }) }], { retry: { attempts: 2 } });
+export async function settleOnce(payload: Record<string, unknown>): Promise<string> {
+  try {
+    const settled: SettleResponse = await facilitators.settle(payload, offer);
+    return settled.transaction;
+  } catch (e) {
+    if (e instanceof FacilitatorError && e.code === "facilitator_unavailable") return "";
+    throw e;
+  }
+}
 
 // server adapters: Express-style per route and paywall, Fetch wrapper, hooks, upto charge
 import { pay as payRoute, paywall, withPayment, paymentOf, honoPaywall, configFromEnv, type ServerConfig, type Payment } from "pay402";
