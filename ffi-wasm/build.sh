@@ -73,6 +73,11 @@ cp -r "$JS/server" "$OUT/server"
 cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |
   sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
+# pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
+cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"
+cp "$JS/replay.d.ts" "$OUT/replay.d.mts"
+{ echo '"use strict";'; sed -e 's/^export class /class /' "$JS/replay.mjs"
+  echo 'module.exports = { ReplayStoreError, MemoryReplayStore, RedisReplayStore };'; } >"$OUT/replay.cjs"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"
 cp "$OUT/verify/nodejs/pay402.d.ts" "$OUT/verify/core.d.ts"
 

@@ -126,3 +126,47 @@ need_wasm_opt() {
 need_npm_build() {
   need_rust_target wasm32-unknown-unknown && need_wasm_bindgen && need_wasm_opt
 }
+
+# need_redis: redis-server (and redis-cli) from apt when missing.
+need_redis() {
+  need_apt redis-server redis-server && need_apt redis-cli redis-tools
+}
+
+# start_redis: a throwaway redis-server on a free 127.0.0.1 port, without persistence; sets
+# PAY402_REDIS_PORT and PAY402_REDIS_PID. Pair it with `trap stop_redis EXIT` (or call stop_redis).
+PAY402_REDIS_PORT=
+PAY402_REDIS_PID=
+start_redis() {
+  need_redis || return 1
+  [ -z "$PAY402_REDIS_PID" ] || return 0
+  local port pid try wait
+  for try in 1 2 3 4 5 6 7 8; do
+    port=$((20000 + RANDOM % 40000))
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+      --logfile '' >/dev/null 2>&1 &
+    pid=$!
+    for wait in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break # it exited: the port was taken
+      # ours, not another server that holds the port
+      if redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | grep -q "^process_id:$pid"; then
+        PAY402_REDIS_PORT=$port
+        PAY402_REDIS_PID=$pid
+        echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$port (pid $pid)"
+        return 0
+      fi
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  echo "could not start redis-server on a free 127.0.0.1 port" >&2
+  return 1
+}
+
+stop_redis() {
+  [ -n "$PAY402_REDIS_PID" ] || return 0
+  kill "$PAY402_REDIS_PID" 2>/dev/null
+  wait "$PAY402_REDIS_PID" 2>/dev/null
+  PAY402_REDIS_PID=
+  PAY402_REDIS_PORT=
+}

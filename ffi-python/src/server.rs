@@ -160,7 +160,7 @@ impl Admitted {
     fn x402_version(&self) -> u64 {
         self.inner.x402_version
     }
-    /// The payer (EVM lowercase `0x` address, or a Solana base58 key).
+    /// The payer (an EIP-55 `0x` address, or a Solana base58 key).
     #[getter]
     fn payer(&self) -> &str {
         &self.inner.payer

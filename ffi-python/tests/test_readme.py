@@ -44,12 +44,13 @@ def test_readme_web_examples_run(monkeypatch: Any) -> None:
     for m in ("fastapi", "httpx", "redis", "flask"):
         pytest.importorskip(m, reason=f"{m} not installed (ffi-python/tests/requirements-web.txt)")
     from test_facilitator import fake_facilitator
-    from web_support import wsgi_server
+    from web_support import redis_server, wsgi_server
 
     seen: list = []
     namespace: Dict[str, Any] = {"__name__": "readme_web"}
-    with wsgi_server(fake_facilitator({}, seen)) as base:
+    with wsgi_server(fake_facilitator({}, seen)) as base, redis_server() as redis_port:
         monkeypatch.setenv("FACILITATOR_URL", base)
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
         for n, block in enumerate(BLOCKS):
             if _is_web(block):
                 exec(compile(block, f"README.md[python block {n}]", "exec"), namespace)

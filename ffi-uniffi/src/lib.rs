@@ -10,6 +10,7 @@
 //! |---|---|
 //! | x402 client | [`client::select_payment`], [`client::sign_payment`], [`client::PaymentDraft`] (wallet path), [`client::read_settle_receipt`] |
 //! | x402 codecs | [`x402::x402_decode_json`], [`x402::x402_decode_header`], [`x402::header_to_json`], [`x402::json_to_header`] |
+//! | x402 server | [`server::X402Server`] (challenge, admit, [`server::X402Exchange`]: the exactly-once exchange), through `pay402-host` |
 //! | x402 verify | [`x402::verify_payment`] (EVM and Solana: [`x402::VerifiedPayment`]) |
 //! | Solana | [`svm::svm_build_transfer`], [`svm::svm_payment_header`], [`svm::svm_payer_address`], [`svm::svm_associated_token_address`] |
 //! | EVM | [`evm::eip3009_hashes`], [`evm::eip3009_sign`], [`evm::permit2_hashes`], [`evm::recover_address`], [`evm::private_key_address`] |
@@ -29,6 +30,7 @@ pub mod evm;
 pub mod l402;
 pub mod macaroon;
 pub mod offers;
+pub mod server;
 pub mod svm;
 pub mod ws402;
 pub mod x402;

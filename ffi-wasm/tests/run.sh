@@ -8,7 +8,8 @@
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
-# wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node and chromium from apt).
+# wasm-bindgen-cli 0.2.130, the wasm32 target, npm tooling, node, chromium and redis-server from
+# apt); the replay step starts its own redis-server on 127.0.0.1 and stops it on exit.
 #   ffi-wasm/tests/run.sh            # everything
 #   SKIP_BROWSER=1 ffi-wasm/tests/run.sh
 set -uo pipefail
@@ -34,7 +35,7 @@ step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 PROJECT=$(mktemp -d /tmp/pay402-npm-XXXXXX)
-trap 'rm -rf "$PROJECT"' EXIT
+trap 'rm -rf "$PROJECT"; stop_redis' EXIT
 pack_install() {
   rm -f "$ROOT"/target/npm/pay402-*.tgz
   (cd "$ROOT/target/npm/pay402" && npm pack --silent --pack-destination "$ROOT/target/npm") || return 1
@@ -90,6 +91,19 @@ step "server: Express pay()/paywall() — every scheme, exactly once, hooks, con
 step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
 step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
+
+# pay402/replay against a real redis-server on a free 127.0.0.1 port (stopped on exit): node-redis
+# 6 and 4 and ioredis, several processes racing on one key, the README's replay examples.
+replay() {
+  start_redis || return 1
+  (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node replay.mjs)
+}
+step "pay402/replay: memory and Redis stores (node-redis, ioredis), processes racing on one key" replay
+server_redis() {
+  start_redis || return 1
+  (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node server-redis.mjs)
+}
+step "server: Express pay() in 3 processes on one Redis — one payment served once, a crash releases it" server_redis
 
 browser() {
   need_apt chromium chromium || return 1

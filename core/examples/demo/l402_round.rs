@@ -10,11 +10,10 @@
 use crate::{http, show};
 use pay402::ErrorCode;
 use pay402::bolt11::Network;
-use pay402::l402::{
-    APERTURE_LOCATION, ClientPolicy, Identifier, Scheme, Target, capabilities_caveat,
-    check_challenge, mint_token, root_key_id, select_challenge, services_caveat,
-    valid_until_caveat, verify_authorization, write_authorization, write_challenge,
+use pay402::l402::server::{
+    CREDENTIAL_HEADER, Invoice, L402Server, NoRevocation, Request, RootKeys, ServerConfig,
 };
+use pay402::l402::{ClientPolicy, Scheme, check_challenge, select_challenge, write_authorization};
 use pay402::writer::Writer;
 
 /// Fewsats' published invoice (17 sat, `p` = 0e466fd9…611139, timestamp 1724856445, x 86400).
@@ -34,63 +33,63 @@ fn random32() -> std::io::Result<[u8; 32]> {
     Ok(out)
 }
 
+/// The protected resource: the core's L402 server, root keys derived from one secret, so the
+/// server keeps nothing per token or per unpaid request.
 struct Server {
-    root_key: [u8; 32],
-    root_key_id: [u8; 32],
-    macaroon: Vec<u8>,
+    l402: L402Server<'static>,
+    invoice_hash: [u8; 32],
 }
 
 impl Server {
-    fn challenge_headers(&self) -> Vec<(String, String)> {
+    /// 402 with a fresh challenge (a new token id; the stand-in invoice as the host's invoice).
+    fn challenge(&self, error: Option<&str>) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let invoice = Invoice {
+            bolt11: INVOICE,
+            payment_hash: self.invoice_hash,
+        };
+        let mut out = vec![0u8; 4096];
+        let token_id = random32().unwrap_or([0; 32]);
+        let Ok(c) = self
+            .l402
+            .write_challenge(&invoice, token_id, DEMO_NOW, &mut out)
+        else {
+            return (500, vec![], b"challenge failed\n".to_vec());
+        };
         let mut headers = vec![("Cache-Control".to_owned(), "no-store".to_owned())];
-        for scheme in Scheme::APERTURE_ORDER {
-            let mut buf = vec![0u8; 2 * self.macaroon.len() + INVOICE.len() + 64];
-            let mut w = Writer::new(&mut buf);
-            write_challenge(&mut w, scheme, &self.macaroon, INVOICE).expect("sized buffer");
-            headers.push((
-                "WWW-Authenticate".to_owned(),
-                String::from_utf8_lossy(w.written()).into_owned(),
-            ));
+        headers.extend(
+            c.values()
+                .iter()
+                .map(|v| (c.header_name.to_owned(), (*v).to_owned())),
+        );
+        if let Some(code) = error {
+            headers.push(("X-L402-Error".to_owned(), code.to_owned()));
         }
-        headers
+        (c.status, headers, b"payment required\n".to_vec())
     }
 
     fn handle(&self, request: &http::Message) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let values: Vec<&str> = request
             .headers
             .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("Authorization"))
+            .filter(|(n, _)| n.eq_ignore_ascii_case(CREDENTIAL_HEADER))
             .map(|(_, v)| v.as_str())
             .collect();
-        if values.is_empty() {
-            return (
-                402,
-                self.challenge_headers(),
-                b"payment required\n".to_vec(),
-            );
-        }
-        // The secrets store: one key, found by sha256(identifier).
-        let keys = |id: &[u8; 32]| (*id == self.root_key_id).then_some(self.root_key);
-        let mut scratch = vec![0u8; values.iter().map(|v| v.len()).sum()];
-        let target = Target {
-            service: SERVICE,
-            capability: None,
-            now: DEMO_NOW,
-        };
-        match verify_authorization(&values, &mut scratch, &keys, &target, &[]) {
+        let mut scratch = vec![0u8; values.iter().map(|v| v.len()).sum::<usize>() + 64];
+        match self.l402.admit(
+            &Request::new(&values, DEMO_NOW),
+            &NoRevocation,
+            &mut scratch,
+        ) {
             // aperture would now ask lnd whether the invoice is settled; the stand-in "is".
             Ok(_) => (
                 200,
                 Vec::new(),
                 b"{\"forecast\":\"sunny, 402 degrees\"}".to_vec(),
             ),
-            Err(e) => {
-                // aperture answers an invalid credential with a fresh 402 (its
-                // `FreshChallengeHeader`).
-                let mut headers = self.challenge_headers();
-                headers.push(("X-L402-Error".to_owned(), e.code().to_owned()));
-                (402, headers, b"payment required\n".to_vec())
-            }
+            // No credential: the challenge; a bad one: a fresh challenge with the reason
+            // (aperture's `FreshChallengeHeader`).
+            Err(refusal) if refusal.code() == "payment_required" => self.challenge(None),
+            Err(refusal) => self.challenge(Some(refusal.code())),
         }
     }
 }
@@ -108,23 +107,17 @@ pub(crate) fn run() -> Result<(), String> {
         .payment_hash()
         .to_owned();
 
-    // Server: mint a token for the invoice's payment hash, aperture-style caveats.
-    let root_key = random32().map_err(|e| e.to_string())?;
-    let id = Identifier::new(invoice_hash, random32().map_err(|e| e.to_string())?);
-    let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
-    let caveats = [
-        services_caveat(&mut a, &[(SERVICE, 0)]).map_err(|e| e.to_string())?,
-        capabilities_caveat(&mut b, SERVICE, &[]).map_err(|e| e.to_string())?,
-        valid_until_caveat(&mut c, SERVICE, DEMO_NOW + 3600).map_err(|e| e.to_string())?,
-    ];
-    let mut buf = [0u8; 512];
-    let macaroon = mint_token(&mut buf, &root_key, &id, APERTURE_LOCATION, &caveats)
-        .map_err(|e| e.to_string())?
-        .to_vec();
+    // Server: the core's L402 server, aperture's defaults (services, capabilities, valid_until
+    // caveats), root keys derived from a random secret.
+    let secret = random32().map_err(|e| e.to_string())?;
+    let keys = RootKeys::new(&secret).map_err(|e| e.to_string())?;
+    let config = ServerConfig {
+        token_lifetime: 3600,
+        ..ServerConfig::new(SERVICE, 17_000, Network::Bitcoin)
+    };
     let server = Server {
-        root_key,
-        root_key_id: root_key_id(&id.to_bytes()),
-        macaroon,
+        l402: L402Server::new(config, keys).map_err(|e| e.to_string())?,
+        invoice_hash,
     };
     let port = http::serve(move |r| server.handle(r)).map_err(|e| e.to_string())?;
     println!("  server listening on http://127.0.0.1:{port}{PATH}  (service \"{SERVICE}\")");

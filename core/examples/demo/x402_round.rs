@@ -1,10 +1,15 @@
 //! The x402 round trip: a protected resource, a paying client, v1 and v2.
 //!
-//! SETTLEMENT IS A LOCAL STAND-IN: the server verifies the payment with pay402 exactly as a
-//! facilitator would, records its replay key, and then — instead of sending
-//! `transferWithAuthorization` to a chain — makes up a transaction hash. No chain is contacted.
+//! The server is the core's sans-I/O x402 server (`pay402::x402::server`): one offer set answers
+//! both versions, admission verifies and names the replay key, the exactly-once exchange orders
+//! reservation, handler and settlement.
+//!
+//! SETTLEMENT IS A LOCAL STAND-IN: where a facilitator would receive the `/settle` body and
+//! send `transferWithAuthorization` to a chain, the demo makes up a transaction hash. No chain
+//! is contacted.
 
 use crate::{http, show};
+use pay402::U256;
 use pay402::evm::{Address, PrivateKey, keccak256};
 use pay402::json::{JsonStr, RawValue};
 use pay402::writer::write_all;
@@ -12,12 +17,16 @@ use pay402::x402::client::{PayerPolicy, PaymentDraft, read_settle_response, sele
 use pay402::x402::header::{
     self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, X_PAYMENT, X_PAYMENT_RESPONSE,
 };
+use pay402::x402::server::{
+    Action, Challenge, ExchangeOptions, HandlerOutcome, Next, Offer, OfferScheme, OfferSet,
+    Refusal, Resource, SettleOutcome, admit, begin, payment_header, write_challenge, write_receipt,
+    write_settle_request,
+};
 use pay402::x402::{
     AnyVerified, Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2,
     PaymentRequirementsV1, PaymentRequirementsV2, ResourceInfo, SettleResponse, Verifier,
     X402Version,
 };
-use pay402::{ErrorCode, U256};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -46,13 +55,6 @@ pub(crate) fn random_nonce() -> std::io::Result<[u8; 32]> {
     let mut nonce = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut nonce)?;
     Ok(nonce)
-}
-
-fn b64(json: &[u8]) -> String {
-    let mut out = vec![0u8; json.len() * 4 / 3 + 8];
-    header::encode(json, &mut out)
-        .map(str::to_owned)
-        .unwrap_or_default()
 }
 
 /// What the server offers on `path`, as a `PaymentRequired` JSON document.
@@ -122,63 +124,117 @@ pub(crate) fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The protected server: 402 without payment, 200 with a verified, fresh payment.
+/// The offer sold on both paths: 0.01 USDC on Base Sepolia (EIP-3009), in x402 v1 and v2.
+fn offers() -> OfferSet<'static, 1> {
+    let mut offers = OfferSet::new();
+    let pushed = offers.push(Offer {
+        scheme: OfferScheme::ExactEip3009 {
+            name: "USDC",
+            version: "2",
+        },
+        network: "eip155:84532",
+        asset: ASSET,
+        amount: U256::from_u64(PRICE),
+        pay_to: PAY_TO,
+        max_timeout_seconds: 60,
+    });
+    debug_assert!(pushed.is_ok(), "the demo's offer is valid");
+    offers
+}
+
+/// The challenge (402, `PAYMENT-REQUIRED` and the v1 body) with `error`, plus `extra` headers.
+fn challenge(
+    offers: &OfferSet<'_, 1>,
+    resource: &Resource<'_>,
+    error: &str,
+    extra: Vec<(String, String)>,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    println!("    [server] 402: {error}");
+    let (mut head, mut body) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let Ok(c) = write_challenge(offers, resource, Some(error), &mut head, &mut body) else {
+        return (500, vec![], b"challenge too large".to_vec());
+    };
+    let mut headers = vec![
+        (c.header_name.to_owned(), c.header_value.to_owned()),
+        (
+            "Content-Type".to_owned(),
+            Challenge::CONTENT_TYPE.to_owned(),
+        ),
+    ];
+    headers.extend(extra);
+    (c.status, headers, c.body_or_empty().to_vec())
+}
+
+/// The protected server, every decision by `pay402::x402::server`: the challenge, the admission
+/// (which header, the verdict, the replay key), the exactly-once exchange and the receipt. The
+/// host does only I/O: a replay set, the handler, and the settlement stand-in.
 fn handle(
     request: &http::Message,
-    seen: &Mutex<HashSet<[u8; 80]>>,
+    seen: &Mutex<HashSet<Vec<u8>>>,
     port: u16,
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let (version, payment_header, response_header) = match request.path() {
-        "/v1/premium-data" => (X402Version::V1, X_PAYMENT, X_PAYMENT_RESPONSE),
-        "/v2/premium-data" => (X402Version::V2, PAYMENT_SIGNATURE, PAYMENT_RESPONSE),
-        _ => return (404, vec![], b"not found".to_vec()),
-    };
-    let url = format!("http://127.0.0.1:{port}{}", request.path());
-    let required = payment_required_json(version, &url, PRICE);
-    let challenge = |error: &str| {
-        println!("    [server] 402: {error}");
-        match version {
-            X402Version::V1 => (
-                402,
-                vec![("Content-Type".into(), "application/json".into())],
-                required.clone(),
-            ),
-            X402Version::V2 => (
-                402,
-                vec![(PAYMENT_REQUIRED.into(), b64(&required))],
-                b"{}".to_vec(),
-            ),
-        }
-    };
-    let Some(payment) = request.header(payment_header) else {
-        return challenge(&format!("no {payment_header} header"));
-    };
-    let offer = offered_requirements(&required);
-    let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let verified = match Verifier::EVM.verify_header(&offer, payment.as_bytes(), &mut buf, now()) {
-        Ok(AnyVerified::Evm(v)) => v,
-        Ok(_) => return challenge("not an EVM payment"),
-        Err(e) => return challenge(&format!("verification failed: {} ({e})", e.code())),
-    };
-    // Replay protection: the (chain, asset, payer, nonce) key may be used once.
-    let key = verified.replay_key.to_bytes();
-    if !seen.lock().is_ok_and(|mut s| s.insert(key)) {
-        return challenge("replayed authorization: this nonce was already used");
+    if !matches!(request.path(), "/v1/premium-data" | "/v2/premium-data") {
+        return (404, vec![], b"not found".to_vec());
     }
+    let url = format!("http://127.0.0.1:{port}{}", request.path());
+    let resource = Resource {
+        url: &url,
+        description: "Premium market data",
+        mime_type: Some("application/json"),
+    };
+    let offers = offers();
+    let headers = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    let Some((name, value)) = payment_header(headers) else {
+        return challenge(&offers, &resource, "payment_required", vec![]);
+    };
+    let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
+    let admission = match admit(
+        &offers,
+        name,
+        value.as_bytes(),
+        now(),
+        &Verifier::EVM,
+        &mut buf,
+    ) {
+        Ok(admission) => admission,
+        Err(refusal) => return challenge(&offers, &resource, refusal.code, vec![]),
+    };
+    let AnyVerified::Evm(verified) = admission.verified else {
+        return challenge(&offers, &resource, "unsupported_scheme", vec![]);
+    };
+    // The exchange: reserve the replay key (a set here; Redis in production), run the handler,
+    // settle, serve with the receipt.
+    let (reserving, _reserve) = begin(&admission, ExchangeOptions::default());
+    let mut key = [0u8; 80];
+    let key = admission.replay.key.write_bytes(&mut key);
+    let fresh = seen.lock().is_ok_and(|mut s| s.insert(key.to_vec()));
+    let Next::Handle(handling) = reserving.reserved(fresh) else {
+        return challenge(&offers, &resource, Refusal::ALREADY_USED.code, vec![]);
+    };
     println!(
         "    [server] verified: payer {} paid {} atomic units",
         verified.payer, verified.amount
     );
+    let body = br#"{"btc_usd":"97234.10","eth_usd":"3620.55"}"#.to_vec();
+    let Next::Settle(settling, _) = handling.handled(HandlerOutcome::from_status(200)) else {
+        return (500, vec![], b"unexpected exchange state".to_vec());
+    };
+    let mut settle_body = vec![0u8; 4096];
+    let n =
+        write_settle_request(&offers, &admission, &resource, None, &mut settle_body).unwrap_or(0);
     println!(
-        "    [server] LOCAL SETTLEMENT STAND-IN: no chain is contacted; the transaction hash is made up"
+        "    [server] /settle body ready ({n} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up"
     );
-    let transaction = format!("0x{}", hex(&keccak256(&key)));
-    let network = match version {
+    let transaction = format!("0x{}", hex(&keccak256(key)));
+    let payer = verified.payer.to_string();
+    let network = match admission.version {
         X402Version::V1 => "base-sepolia",
         X402Version::V2 => "eip155:84532",
     };
-    let payer = verified.payer.to_string();
-    let receipt = SettleResponse {
+    let settled = SettleResponse {
         success: true,
         error_reason: None,
         error_message: None,
@@ -188,17 +244,26 @@ fn handle(
         amount: None,
         extensions: None,
     };
-    let mut json = vec![0u8; 1024];
-    let n = write_all(&mut json, |w| receipt.write_json(w)).unwrap_or(0);
-    let body = br#"{"btc_usd":"97234.10","eth_usd":"3620.55"}"#.to_vec();
-    (
-        200,
-        vec![
-            (response_header.into(), b64(&json[..n])),
-            ("Content-Type".into(), "application/json".into()),
-        ],
-        body,
-    )
+    match settling.settled(SettleOutcome::Response(settled)) {
+        Next::Done(Action::Serve {
+            status,
+            receipt: Some(receipt),
+        }) => {
+            let (mut scratch, mut out) = (vec![0u8; 2048], vec![0u8; 4096]);
+            let Ok(value) = write_receipt(&receipt.response, &mut scratch, &mut out) else {
+                return (500, vec![], b"receipt too large".to_vec());
+            };
+            (
+                status,
+                vec![
+                    (receipt.header_name.to_owned(), value.to_owned()),
+                    ("Content-Type".into(), "application/json".into()),
+                ],
+                body,
+            )
+        }
+        _ => (502, vec![], b"settlement failed".to_vec()),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

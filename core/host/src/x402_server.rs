@@ -139,7 +139,7 @@ pub struct Admitted {
     pub offer_index: usize,
     /// 1 or 2.
     pub x402_version: u64,
-    /// The payer: a checksum-free lowercase `0x` address (EVM) or a base58 key (Solana).
+    /// The payer: an EIP-55 `0x` address (EVM) or a base58 public key (Solana).
     pub payer: String,
     /// The signed amount in atomic units (`upto`: the maximum a settlement may charge).
     pub amount: String,

@@ -65,7 +65,7 @@ from ._native import (
 from .errors import ConfigurationError, FacilitatorError, PriceError, SettleError
 from .facilitator import FacilitatorClient
 from .prices import Price, price_to_atomic
-from .replay import MemoryReplayStore, ReplayStore, replay_ttl
+from .replay import MemoryReplayStore, ReplayStore, as_replay_store, replay_ttl
 
 __all__ = [
     "Request",
@@ -464,9 +464,10 @@ class X402Paywall:
             self.settlement = _CallableSettlement(settlement)
         else:
             raise ConfigurationError(f"settlement {settlement!r} is not usable")
-        self.replay_store: ReplayStore = replay_store if replay_store is not None else MemoryReplayStore()
-        if not hasattr(self.replay_store, "insert_if_absent"):
-            raise ConfigurationError("replay_store has no insert_if_absent(key, ttl_seconds)")
+        try:
+            self.replay_store: ReplayStore = as_replay_store(replay_store) if replay_store is not None else MemoryReplayStore()
+        except TypeError as e:
+            raise ConfigurationError(str(e)) from None
         self.clock = clock
         self._policy = dict(amount=amount, signature=signature, valid_before_slack=valid_before_slack)
         self._slack = valid_before_slack
@@ -515,7 +516,7 @@ class X402Paywall:
         if verified.x402_version != version:
             return 402, "invalid_x402_version"
         try:
-            fresh = self.replay_store.insert_if_absent(verified.replay_key, replay_ttl(verified.valid_before, now, self._slack))
+            fresh = self.replay_store.reserve(verified.replay_key, replay_ttl(verified.valid_before, now, self._slack))
         except Exception:  # a store that cannot answer must not let replays through
             log.exception("pay402: replay store failed; refusing the payment")
             return 503, "replay_store_unavailable"

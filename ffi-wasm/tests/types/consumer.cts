@@ -3,6 +3,7 @@
 import pay402 = require("pay402");
 import verify = require("pay402/verify");
 import facilitator = require("pay402/facilitator");
+import replay = require("pay402/replay");
 
 const key = new Uint8Array(32).fill(0x11);
 const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
@@ -17,3 +18,5 @@ const facilitators = new facilitator.FacilitatorClient("https://a.example", { ti
 const isVerifyError = (e: unknown): boolean => e instanceof facilitator.VerifyError && typeof e.code === "string";
 void facilitators;
 void isVerifyError;
+const reserved: boolean = new replay.MemoryReplayStore().reserve("k", 60);
+export = { payer, middleware, reserved };

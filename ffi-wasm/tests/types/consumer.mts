@@ -9,6 +9,7 @@ import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
 import initVerify, { initSync, x402Verify as verifyOnWeb } from "pay402/verify/web";
 import { FacilitatorClient, FacilitatorError, type SettleResponse } from "pay402/facilitator";
+import { MemoryReplayStore, RedisReplayStore, ReplayStoreError, type ReplayStore as ReservingStore } from "pay402/replay";
 
 const key = new Uint8Array(32).fill(0x11);
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
@@ -92,6 +93,18 @@ export async function settleOnce(payload: Record<string, unknown>): Promise<stri
     throw e;
   }
 }
+// pay402/replay: reserve / release; both stores also fit x402Middleware's replayStore
+const memory = new MemoryReplayStore({ maxEntries: 10, now: () => 0 });
+const fresh: boolean = memory.reserve(new Uint8Array(80), 60);
+memory.release("k");
+const shared: Promise<RedisReplayStore> = RedisReplayStore.fromUrl("redis://127.0.0.1:6379/0", { client: "ioredis", timeoutMs: 500 });
+const reserved: Promise<boolean> = shared.then((s) => s.reserve("k", 1));
+const reserving: ReservingStore = memory;
+const middlewareStore: ReplayStore = memory;
+x402Middleware([offer], { replayStore: memory });
+const unavailable: "replay_store_unavailable" = new ReplayStoreError("down").code;
+void fresh; void reserved; void reserving; void middlewareStore; void unavailable;
+
 
 // server adapters: Express-style per route and paywall, Fetch wrapper, hooks, upto charge
 import { pay as payRoute, paywall, withPayment, paymentOf, honoPaywall, configFromEnv, type ServerConfig, type Payment } from "pay402";

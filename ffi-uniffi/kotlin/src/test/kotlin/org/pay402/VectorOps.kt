@@ -96,6 +96,7 @@ object VectorOps {
         "l402.authorization.parse" -> l402AuthorizationParse(input)
         "l402.verify" -> l402VerifyOp(input)
         "l402.mint" -> l402MintOp(input)
+        "server.admit" -> serverAdmit(input)
         else -> throw UnsupportedOp(op)
     }
 
@@ -450,6 +451,79 @@ object VectorOps {
             put("bytes_in", JsonPrimitive(state.bytesIn.toString().toBigInteger()))
             put("bytes_out", JsonPrimitive(state.bytesOut.toString().toBigInteger()))
             put("messages", JsonPrimitive(state.messages.toString().toBigInteger()))
+        }
+    }
+
+    // ------------------------------------------------------------------ x402 resource server
+    private fun x402Offer(o: JsonObject): X402Offer = X402Offer(
+        scheme = o.str("scheme"),
+        network = o.str("network"),
+        asset = o.str("asset"),
+        amount = o.str("amount"),
+        payTo = o.str("pay_to"),
+        maxTimeoutSeconds = o.u64("max_timeout_seconds"),
+        eip712Name = o.optStr("eip712_name"),
+        eip712Version = o.optStr("eip712_version"),
+        transferMethod = o.optStr("transfer_method"),
+        facilitator = o.optStr("facilitator"),
+        feePayer = o.optStr("fee_payer"),
+    )
+
+    /** A refusal as the Rust runner reports it: the challenge header (Content-Type, which goes
+     *  with the body, is left out) and the body parsed as JSON. `detailCode` is left out when
+     *  the binding does not report one (a step refusing a replay carries no codes). */
+    private fun refused(status: UShort, code: String, detailCode: JsonElement?, headers: List<HttpHeader>, body: ByteArray?): JsonObject {
+        val (contentType, sent) = headers.partition { it.name.equals("Content-Type", ignoreCase = true) }
+        check(body == null || contentType.singleOrNull()?.value == "application/json") { "a body without its Content-Type: $headers" }
+        return buildJsonObject {
+            put("admitted", false)
+            put("status", status.toLong())
+            put("code", code)
+            detailCode?.let { put("detail_code", it) }
+            putJsonArray("headers") { for (h in sent) add(JsonArray(listOf(JsonPrimitive(h.name), JsonPrimitive(h.value)))) }
+            put("body", body?.let { Json.parseToJsonElement(it.decodeToString()) } ?: JsonNull)
+        }
+    }
+
+    /** Admission, then the exchange's first step with the replay state of `reserved`: a held
+     *  key ends it (`refuse_replay`), a fresh one lets the handler run. */
+    private fun serverAdmit(input: JsonObject): JsonObject {
+        val offers = input.arr("offers").map { x402Offer(it as? JsonObject ?: throw BadInput("offers")) }
+        val r = input.obj("resource")
+        val resource = X402Resource(r.str("url"), r.optStr("description") ?: "", r.optStr("mime_type"))
+        val headers = input.arr("headers").map { h ->
+            val pair = (h as? JsonArray)?.map { (it as? JsonPrimitive)?.takeIf { p -> p.isString }?.content }
+            HttpHeader(pair?.getOrNull(0) ?: throw BadInput("headers"), pair.getOrNull(1) ?: throw BadInput("headers"))
+        }
+        val reserved = if (input.containsKey("reserved")) input.strings("reserved").map { it.lowercase() } else emptyList()
+        return X402Server(offers, resource).use { server ->
+            when (val admission = server.admit(headers, input.u64("now"))) {
+                is X402Admission.Refused -> admission.reply.let { refused(it.status, it.code, JsonPrimitive(it.detailCode), it.headers, it.body) }
+                is X402Admission.Admitted -> admission.payment.use { payment ->
+                    val key = payment.replayKey().to0x()
+                    server.exchange(payment).use { exchange ->
+                        val step = exchange.reserved(key !in reserved)
+                        when (step.action) {
+                            X402StepAction.RUN_HANDLER -> buildJsonObject {
+                                put("admitted", true)
+                                put("offer_index", payment.offerIndex().toLong())
+                                put("x402Version", payment.x402Version().toLong())
+                                put("payer", payment.payer())
+                                put("amount", payment.amount())
+                                put("replay_key", key)
+                                put("ttl", JsonPrimitive(payment.ttl().toString().toBigInteger()))
+                            }
+                            // The step carries the challenge; the refusal's code is its `error`.
+                            X402StepAction.REFUSE_REPLAY -> {
+                                val challenge = step.headers.single { it.name == "PAYMENT-REQUIRED" }.value
+                                val code = (Json.parseToJsonElement(x402HeaderToJson(challenge)) as JsonObject).str("error")
+                                refused(step.status, code, null, step.headers, step.body)
+                            }
+                            else -> error("reserved() answered ${step.action}")
+                        }
+                    }
+                }
+            }
         }
     }
 

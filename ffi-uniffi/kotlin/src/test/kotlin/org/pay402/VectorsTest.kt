@@ -1,4 +1,4 @@
-// Every shared vector file (tests/conformance/vectors/*.json, tests/conformance/vectors/README.md) through the Kotlin API:
+// Every shared vector file (tests/conformance/vectors/*.json and server/*.json, tests/conformance/vectors/README.md) through the Kotlin API:
 // one dynamic test per case, grouped per file. An unknown op fails; nothing is skipped.
 package org.pay402
 
@@ -17,8 +17,10 @@ import java.io.File
 class VectorsTest {
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
 
-    private fun files(): List<File> =
-        (dir.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }
+    // The files of the vector directory and of its `server` directory (the resource server's `server.admit`).
+    private fun files(): List<File> = listOf(dir, File(dir, "server")).flatMap { d ->
+        (d.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }
+    }
 
     @TestFactory
     fun vectors(): List<DynamicContainer> {
@@ -29,7 +31,7 @@ class VectorsTest {
             val suite = (root["suite"] as JsonPrimitive).content
             val cases = root["cases"] as JsonArray
             assertTrue(cases.isNotEmpty(), "${file.name} has no cases")
-            dynamicContainer(file.name, cases.mapIndexed { i, element ->
+            dynamicContainer(file.relativeTo(dir).path, cases.mapIndexed { i, element ->
                 val case = element as JsonObject
                 val name = (case["name"] as? JsonPrimitive)?.content ?: "#$i"
                 dynamicTest("$suite/$name") { check(case) }
