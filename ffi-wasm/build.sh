@@ -72,6 +72,7 @@ cp -r "$JS/server" "$OUT/server"
 # CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
 cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |
   sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
+cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 # pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
 cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"

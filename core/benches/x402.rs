@@ -1,4 +1,5 @@
-//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify and signing, on the x402
+//! x402 on EVM: header decode, EIP-712 digest, k256 recovery, full verify, a server's admission
+//! with prepared offers and signing, on the x402
 //! spec's published examples (the v2 `PAYMENT-REQUIRED` and `PAYMENT-SIGNATURE` examples of the
 //! x402 v2 HTTP transport, the EIP-3009 example of the x402 v1 specification §5.2.1 and the header
 //! strings that carry it).
@@ -32,6 +33,7 @@ use pay402::evm::{
 use pay402::hex::decode_array;
 use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
+use pay402::x402::server::{Offer, OfferScheme, OfferSet, admit};
 use pay402::x402::{PaymentPayload, PaymentRequired, Verifier};
 
 /// The authorization of the x402 spec's EIP-3009 example.
@@ -133,6 +135,50 @@ fn verify(c: &mut Criterion) {
     }
 }
 
+/// A server's admission of the spec's v2 header against the prepared offer of its `accepts[0]`
+/// (`V2_REQUIREMENTS`): what `tests/bench/run.sh` compares with the bare recovery in instructions.
+fn server_admit(c: &mut Criterion) {
+    let mut offers = OfferSet::<1>::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::ExactEip3009 {
+                name: "USDC",
+                version: "2",
+            },
+            network: "eip155:84532",
+            asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+            amount: U256::from_u64(10_000),
+            pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+            max_timeout_seconds: 60,
+        })
+        .unwrap();
+    let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
+    let admitted = admit(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        V2_HEADER,
+        NOW,
+        &Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap();
+    assert_eq!(admitted.verified.evm().unwrap().payer.to_string(), PAYER);
+    c.bench_function("x402/server_admit/v2 (prepared offer, spec example)", |b| {
+        b.iter(|| {
+            let admission = admit(
+                &offers,
+                "PAYMENT-SIGNATURE",
+                black_box(V2_HEADER),
+                NOW,
+                &Verifier::EVM,
+                &mut buf,
+            )
+            .unwrap();
+            black_box(admission.replay.ttl)
+        });
+    });
+}
+
 fn sign(c: &mut Criterion) {
     let key = PrivateKey::from_hex(ANVIL_KEY_HEX).unwrap();
     let digest: [u8; 32] = decode_array(DIGEST_HEX).unwrap();
@@ -161,5 +207,5 @@ fn sign(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decode, digest, recover, verify, sign);
+criterion_group!(benches, decode, digest, recover, verify, server_admit, sign);
 criterion_main!(benches);

@@ -72,3 +72,65 @@ pub(crate) fn unix_seconds(s: &str) -> Option<u64> {
     let secs = days * 86_400 + i64::try_from(hour * 3600 + minute * 60 + second).ok()? - offset;
     u64::try_from(secs).ok()
 }
+
+/// Writes `unix` seconds as an RFC 3339 §5.6 `date-time` in UTC, `YYYY-MM-DDTHH:MM:SSZ` (the
+/// form Go's `time.RFC3339` prints); `None` for years past 9999.
+#[cfg(feature = "offers")]
+pub(crate) fn write_utc(w: &mut crate::writer::Writer<'_>, unix: u64) -> Option<()> {
+    // civil_from_days (H. Hinnant), all in u64: days since 1970-01-01 are non-negative.
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    let z = days.checked_add(719_468)?;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    if year > 9999 {
+        return None;
+    }
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, secs / 3600);
+    put(14, 2, secs % 3600 / 60);
+    put(17, 2, secs % 60);
+    w.push(&out).ok()
+}
+
+#[cfg(all(test, feature = "offers"))]
+mod tests {
+    use super::{unix_seconds, write_utc};
+    use crate::writer::Writer;
+
+    #[test]
+    fn write_utc_round_trips_through_the_parser() {
+        // 2025-12-31T23:59:59Z is the go-example's hard-coded expiry (1 767 225 599).
+        for (unix, text) in [
+            (0u64, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_767_225_599, "2025-12-31T23:59:59Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+        ] {
+            let mut buf = [0u8; 20];
+            let mut w = Writer::new(&mut buf);
+            assert_eq!(write_utc(&mut w, unix), Some(()));
+            assert_eq!(w.written(), text.as_bytes());
+            assert_eq!(unix_seconds(text), Some(unix));
+        }
+        let mut buf = [0u8; 20];
+        assert_eq!(write_utc(&mut Writer::new(&mut buf), 253_402_300_800), None);
+    }
+}

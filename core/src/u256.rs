@@ -254,11 +254,20 @@ impl U256 {
         if leading_zeros == LeadingZeros::Reject && s.len() > 1 && s.first() == Some(&b'0') {
             return Err(U256Error::LeadingZero);
         }
+        // Up to 19 digits at a time (10¹⁹ − 1 < 2⁶⁴): value = value · 10^k + chunk. Every
+        // intermediate value is a prefix of the number, so one overflows only if the number does.
         let mut value = Self::ZERO;
-        for &c in s {
+        for chunk in s.chunks(19) {
+            let (digits, scale) = chunk.iter().fold((0u64, 1u64), |(n, scale), &c| {
+                (
+                    n.wrapping_mul(10)
+                        .wrapping_add(u64::from(c.wrapping_sub(b'0'))),
+                    scale.wrapping_mul(10),
+                )
+            });
             value = value
-                .checked_mul_u64(10)
-                .and_then(|v| v.checked_add(Self::from_u64(u64::from(c - b'0'))))
+                .checked_mul_u64(scale)
+                .and_then(|v| v.checked_add(Self::from_u64(digits)))
                 .ok_or(U256Error::Overflow)?;
         }
         Ok(value)

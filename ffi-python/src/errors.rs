@@ -65,6 +65,15 @@ pyo3::create_exception!(
     "Other 402 dialects (PayPer402, the x402 sandbox, single-use proofs)."
 );
 
+pyo3::create_exception!(
+    pay402,
+    BudgetError,
+    Error,
+    "Client budgets: configuration (`invalid_budget_window`, `duplicate_budget_asset`, …) and \
+     reservations ended twice (`unknown_reservation`). A refused payment is \
+     `pay402.BudgetExceeded`."
+);
+
 /// Which exception class an error maps to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
@@ -78,6 +87,7 @@ pub(crate) enum Kind {
     Svm,
     Codec,
     Dialect,
+    Budget,
 }
 
 /// An error on its way to Python: class, code, text, optional nested code and extra attributes.
@@ -146,6 +156,7 @@ impl From<CoreError> for PyErr {
             Kind::Svm => SvmError::new_err(message.clone()),
             Kind::Codec => CodecError::new_err(message.clone()),
             Kind::Dialect => DialectError::new_err(message.clone()),
+            Kind::Budget => BudgetError::new_err(message.clone()),
         };
         Python::attach(|py| {
             let value = err.value(py);
@@ -302,5 +313,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SvmError", py.get_type::<SvmError>())?;
     m.add("CodecError", py.get_type::<CodecError>())?;
     m.add("DialectError", py.get_type::<DialectError>())?;
+    m.add("BudgetError", py.get_type::<BudgetError>())?;
     Ok(())
 }

@@ -17,6 +17,7 @@
 #![allow(clippy::needless_pass_by_value, clippy::too_many_arguments)]
 
 mod bolt11;
+mod budget;
 mod codec;
 mod convert;
 mod dialects;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bolt11::register(m)?;
     l402::register(m)?;
     l402_server::register(m)?;
+    budget::register(m)?;
     codec::register(m)?;
     offers::register(m)?;
     server::register(m)?;

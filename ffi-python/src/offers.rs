@@ -372,6 +372,477 @@ impl Entitlement {
     }
 }
 
+// ------------------------------------------------------------------------------ the server
+
+/// An answer of the offers server, decided by the core: `status`, `headers`, `body` (JSON
+/// bytes); `error` is the refusal's code (`None` for a challenge, a payment-request answer or
+/// a webhook acknowledgement); `token` the `payment_context_token` a challenge carries.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct OffersReply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Py<PyBytes>,
+    error: Option<&'static str>,
+    token: Option<String>,
+    expires_at: Option<u64>,
+}
+
+#[pymethods]
+impl OffersReply {
+    fn __repr__(&self) -> String {
+        format!(
+            "OffersReply(status={}, error={:?})",
+            self.status, self.error
+        )
+    }
+}
+
+/// A resource request to serve: the caller's `token` (account), how it was allowed
+/// (`access`), and the `record` to persist before serving when a credit was spent.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct OffersServe {
+    token: String,
+    access: Access,
+    record: Option<Py<PyBytes>>,
+}
+
+#[pymethods]
+impl OffersServe {
+    fn __repr__(&self) -> String {
+        format!("OffersServe(access={:?})", self.access.kind)
+    }
+}
+
+/// A checked payment request: what the provider must supply (`kind`: `lightning` → an
+/// invoice, `onchain` → an address, `checkout` → a checkout URL) for which offer.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug, Clone)]
+pub(crate) struct OffersPaymentAsk {
+    token: String,
+    offer_id: String,
+    amount: Uint,
+    currency: String,
+    method: String,
+    kind: &'static str,
+    chain: Option<String>,
+    asset: Option<String>,
+}
+
+#[pymethods]
+impl OffersPaymentAsk {
+    fn __repr__(&self) -> String {
+        format!(
+            "OffersPaymentAsk(offer_id={:?}, kind={:?})",
+            self.offer_id, self.kind
+        )
+    }
+}
+
+/// A verified, paid webhook: credit `grant` to `token` once — insert `replay_key` into a
+/// single-use store (kept until `replay_expires_at`) atomically with the credit.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug, Clone)]
+pub(crate) struct OffersWebhookPaid {
+    token: String,
+    offer_id: String,
+    grant: Grant,
+    paid_at: u64,
+    replay_key: String,
+    replay_expires_at: u64,
+}
+
+#[pymethods]
+impl OffersWebhookPaid {
+    fn __repr__(&self) -> String {
+        format!(
+            "OffersWebhookPaid(offer_id={:?}, paid_at={})",
+            self.offer_id, self.paid_at
+        )
+    }
+}
+
+fn reply(
+    py: Python<'_>,
+    r: pay402::offers::Reply,
+    body: &[u8],
+    error: Option<&'static str>,
+    token: Option<String>,
+    expires_at: Option<u64>,
+) -> OffersReply {
+    OffersReply {
+        status: r.status,
+        headers: r
+            .headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        body: PyBytes::new(py, body).unbind(),
+        error,
+        token,
+        expires_at,
+    }
+}
+
+fn refusal(
+    py: Python<'_>,
+    step: pay402::offers::Step,
+    e: &pay402::offers::OffersError,
+) -> PyResult<OffersReply> {
+    use pay402::ErrorCode;
+    let mut r = None;
+    let body = grow(512, |buf| {
+        write_all(buf, |w| {
+            r = Some(pay402::offers::write_refusal(step, e, w)?);
+            Ok::<(), pay402::offers::OffersError>(())
+        })
+    })
+    .py()?;
+    let r = r.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no refusal written"))?;
+    Ok(reply(py, r, &body, Some(e.code()), None, None))
+}
+
+const _: () = assert!(
+    pay402::offers::DEFAULT_WEBHOOK_TOLERANCE_SECONDS == 300
+        && pay402::offers::DEFAULT_PAYMENT_REQUEST_LIFETIME_SECONDS == 600
+);
+
+/// The selling side of the Fewsats offers flow; every status, header, body, verdict and
+/// expiry comes from the core. The host stores the entitlement records (keyed by `token`) and
+/// the webhook replay keys, asks its provider for payment details, and does HTTP.
+#[pyclass(module = "pay402._native", frozen)]
+pub(crate) struct OffersServer {
+    offers: Vec<u8>,
+    payment_request_url: String,
+    terms_url: Option<String>,
+    webhook_secret: Vec<u8>,
+    secret: Vec<u8>,
+    webhook_tolerance_seconds: u64,
+    payment_request_lifetime_seconds: u64,
+}
+
+impl OffersServer {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&pay402::offers::OffersServer<'_>) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let mut config = pay402::offers::OffersConfig::new(
+            &self.offers,
+            &self.payment_request_url,
+            &self.webhook_secret,
+        );
+        config.terms_url = self.terms_url.as_deref();
+        config.webhook_tolerance_seconds = self.webhook_tolerance_seconds;
+        config.payment_request_lifetime_seconds = self.payment_request_lifetime_seconds;
+        let server = pay402::offers::OffersServer::new(config, &self.secret).py()?;
+        f(&server)
+    }
+}
+
+#[pymethods]
+impl OffersServer {
+    /// `offers`: a JSON array of offers (str or bytes); `secret`: 32 to 64 random bytes that
+    /// tag the context tokens; `webhook_secret`: the webhook sender's shared secret. The
+    /// defaults are the core's `DEFAULT_WEBHOOK_TOLERANCE_SECONDS` and
+    /// `DEFAULT_PAYMENT_REQUEST_LIFETIME_SECONDS` (checked at compile time). Raises
+    /// `OffersError` for anything the core refuses (fail closed).
+    #[new]
+    #[pyo3(signature = (offers, *, payment_request_url, webhook_secret, secret, terms_url=None,
+        webhook_tolerance_seconds=300, payment_request_lifetime_seconds=600))]
+    fn new(
+        offers: Text,
+        payment_request_url: String,
+        webhook_secret: Vec<u8>,
+        secret: Vec<u8>,
+        terms_url: Option<String>,
+        webhook_tolerance_seconds: u64,
+        payment_request_lifetime_seconds: u64,
+    ) -> PyResult<Self> {
+        let s = Self {
+            offers: offers.0,
+            payment_request_url,
+            terms_url,
+            webhook_secret,
+            secret,
+            webhook_tolerance_seconds,
+            payment_request_lifetime_seconds,
+        };
+        s.with(|_| Ok(()))?;
+        Ok(s)
+    }
+
+    /// The offers sold, as the 402 body lists them.
+    #[getter]
+    fn offers(&self) -> PyResult<Vec<Offer>> {
+        self.with(|s| s.offers().iter().map(Offer::from_core).collect())
+    }
+
+    /// The account (`payment_context_token`) an `Authorization` header presents: `None`
+    /// without a bearer token, the token, or a 401 `OffersReply` for a token this server did
+    /// not mint.
+    fn account(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<Py<PyAny>> {
+        self.with(|s| match s.account(authorization) {
+            Ok(None) => Ok(py.None()),
+            Ok(Some(t)) => Ok(t.as_str().into_pyobject(py)?.into_any().unbind()),
+            Err(e) => Ok(refusal(py, pay402::offers::Step::Request, &e)?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+        })
+    }
+
+    /// Decides a resource request: `authorization` is the `Authorization` header (or
+    /// `None`), `record` the stored entitlement of the bearer's token (or `None`), `random` 16
+    /// fresh random bytes. Returns `OffersServe` or an `OffersReply` (the 402 challenge, or a
+    /// refusal).
+    #[pyo3(signature = (authorization, record, *, now, random))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        authorization: Option<&str>,
+        record: Option<&[u8]>,
+        now: u64,
+        random: &[u8],
+    ) -> PyResult<Py<PyAny>> {
+        let random: [u8; 16] = random
+            .try_into()
+            .map_err(|_| pyo3::exceptions::PyValueError::new_err("random must be 16 bytes"))?;
+        self.with(|s| {
+            let mut outcome = None;
+            let mut failure = None;
+            let body = grow(2048, |buf| {
+                write_all(buf, |w| {
+                    match s.request(authorization, record, now, &random, w) {
+                        Ok(o) => {
+                            outcome = Some(o);
+                            Ok(())
+                        }
+                        Err(pay402::offers::OffersError::BufferTooSmall) => {
+                            Err(pay402::offers::OffersError::BufferTooSmall)
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            Ok(())
+                        }
+                    }
+                })
+            })
+            .py()?;
+            if let Some(e) = failure {
+                return Ok(refusal(py, pay402::offers::Step::Request, &e)?
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind());
+            }
+            match outcome {
+                Some(pay402::offers::RequestOutcome::Serve {
+                    token,
+                    access,
+                    record,
+                }) => Ok(OffersServe {
+                    token: token.as_str().to_owned(),
+                    access: access_of(access),
+                    record: record.map(|r| PyBytes::new(py, &r).unbind()),
+                }
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+                Some(pay402::offers::RequestOutcome::Challenge { token, reply: r }) => {
+                    Ok(
+                        reply(py, r, &body, None, Some(token.as_str().to_owned()), None)
+                            .into_pyobject(py)?
+                            .into_any()
+                            .unbind(),
+                    )
+                }
+                None => Err(pyo3::exceptions::PyRuntimeError::new_err("no decision")),
+            }
+        })
+    }
+
+    /// Checks a payment-request body. Returns `OffersPaymentAsk` or a 400 `OffersReply`.
+    fn payment_request(&self, py: Python<'_>, body: Text) -> PyResult<Py<PyAny>> {
+        self.with(|s| match s.payment_request(&body.0) {
+            Ok(ask) => Ok(OffersPaymentAsk {
+                token: ask.token.as_str().to_owned(),
+                offer_id: ask.offer.id.to_string(),
+                amount: Uint(ask.offer.amount),
+                currency: ask.offer.currency.to_string(),
+                method: ask.method.to_string(),
+                kind: ask.kind.as_str(),
+                chain: ask.chain.map(|c| c.to_string()),
+                asset: ask.asset.map(|a| a.to_string()),
+            }
+            .into_pyobject(py)?
+            .into_any()
+            .unbind()),
+            Err(e) => Ok(refusal(py, pay402::offers::Step::PaymentRequest, &e)?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+        })
+    }
+
+    /// The answer to a payment-request `body` with the provider's details (`expires_at`:
+    /// the provider's expiry, unix seconds): 200 with `expires_at` set, or a 400 refusal.
+    #[pyo3(signature = (body, *, now, lightning_invoice=None, checkout_url=None, address=None,
+        expires_at=None))]
+    fn payment_request_reply(
+        &self,
+        py: Python<'_>,
+        body: Text,
+        now: u64,
+        lightning_invoice: Option<&str>,
+        checkout_url: Option<&str>,
+        address: Option<&str>,
+        expires_at: Option<u64>,
+    ) -> PyResult<OffersReply> {
+        let details = pay402::offers::PaymentDetails {
+            lightning_invoice,
+            checkout_url,
+            address,
+            expires_at,
+        };
+        self.with(|s| {
+            let mut done = None;
+            let mut failure = None;
+            let out = grow(1024, |buf| {
+                write_all(buf, |w| {
+                    match s.payment_request_reply(&body.0, &details, now, w) {
+                        Ok(d) => {
+                            done = Some(d);
+                            Ok(())
+                        }
+                        Err(pay402::offers::OffersError::BufferTooSmall) => {
+                            Err(pay402::offers::OffersError::BufferTooSmall)
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            Ok(())
+                        }
+                    }
+                })
+            })
+            .py()?;
+            match (done, failure) {
+                (Some((r, exp)), _) => Ok(reply(py, r, &out, None, None, Some(exp))),
+                (None, Some(e)) => refusal(py, pay402::offers::Step::PaymentRequest, &e),
+                (None, None) => Err(pyo3::exceptions::PyRuntimeError::new_err("no answer")),
+            }
+        })
+    }
+
+    /// Verifies and reads a webhook (`signature`: the `Fewsats-Signature` value or `None`).
+    /// Returns `OffersWebhookPaid`, or an `OffersReply`: the 200 acknowledgement of an event
+    /// that grants nothing, or a refusal (401 signature, 400 event).
+    #[pyo3(signature = (signature, body, *, now))]
+    fn webhook(
+        &self,
+        py: Python<'_>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: u64,
+    ) -> PyResult<Py<PyAny>> {
+        self.with(|s| match s.webhook(signature, body, now) {
+            Ok(pay402::offers::WebhookOutcome::Paid(g)) => {
+                let offer = s.offers().get(g.offer_index).ok_or_else(|| {
+                    pyo3::exceptions::PyRuntimeError::new_err("offer index out of range")
+                })?;
+                Ok(OffersWebhookPaid {
+                    token: g.token.as_str().to_owned(),
+                    offer_id: offer.id.to_string(),
+                    grant: Grant::from_core(g.grant),
+                    paid_at: g.paid_at,
+                    replay_key: crate::convert::to_0x(&g.replay_key),
+                    replay_expires_at: g.replay_expires_at,
+                }
+                .into_pyobject(py)?
+                .into_any()
+                .unbind())
+            }
+            Ok(pay402::offers::WebhookOutcome::NotPaid) => Ok(webhook_ack(py, "ignored")?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+            Err(e) => Ok(refusal(py, pay402::offers::Step::Webhook, &e)?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+        })
+    }
+
+    /// Applies a verified grant to a stored record (`None`: none yet) and returns the record
+    /// to store, or a 500 `OffersReply` (corrupt record, overflow).
+    #[staticmethod]
+    fn credit(
+        py: Python<'_>,
+        record: Option<&[u8]>,
+        grant: &Grant,
+        paid_at: u64,
+    ) -> PyResult<Py<PyAny>> {
+        match pay402::offers::credit_record(record, grant.core(), paid_at) {
+            Ok(r) => Ok(PyBytes::new(py, &r).into_any().unbind()),
+            Err(e) => Ok(refusal(py, pay402::offers::Step::Webhook, &e)?
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+        }
+    }
+
+    /// The 200 acknowledgement of a verified webhook: `result` is `granted`, `duplicate` or
+    /// `ignored`.
+    #[staticmethod]
+    fn webhook_ack(py: Python<'_>, result: &str) -> PyResult<OffersReply> {
+        webhook_ack(py, result)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "OffersServer(payment_request_url={:?})",
+            self.payment_request_url
+        )
+    }
+}
+
+fn webhook_ack(py: Python<'_>, result: &str) -> PyResult<OffersReply> {
+    use pay402::offers::WebhookAck;
+    let ack = match result {
+        "granted" => WebhookAck::Granted,
+        "duplicate" => WebhookAck::Duplicate,
+        "ignored" => WebhookAck::Ignored,
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "result must be granted, duplicate or ignored, not {other:?}"
+            )));
+        }
+    };
+    let mut r = None;
+    let body = grow(128, |buf| {
+        write_all(buf, |w| {
+            r = Some(pay402::offers::write_webhook_ack(ack, w)?);
+            Ok::<(), pay402::offers::OffersError>(())
+        })
+    })
+    .py()?;
+    let r = r.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no ack written"))?;
+    Ok(reply(py, r, &body, None, None, None))
+}
+
+fn access_of(a: CoreAccess) -> Access {
+    let (kind, until, remaining) = match a {
+        CoreAccess::OneTime => ("one_time", None, None),
+        CoreAccess::Subscription { until } => ("subscription", Some(until), None),
+        CoreAccess::Credit { remaining } => ("credit", None, Some(remaining)),
+        CoreAccess::PaymentRequired => ("payment_required", None, None),
+    };
+    Access {
+        kind,
+        until,
+        remaining,
+    }
+}
+
 /// Registers the offers items.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Grant>()?;
@@ -380,6 +851,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PaymentRequestResponse>()?;
     m.add_class::<Access>()?;
     m.add_class::<Entitlement>()?;
+    m.add_class::<OffersServer>()?;
+    m.add_class::<OffersReply>()?;
+    m.add_class::<OffersServe>()?;
+    m.add_class::<OffersPaymentAsk>()?;
+    m.add_class::<OffersWebhookPaid>()?;
     m.add_function(wrap_pyfunction!(decode_offers, m)?)?;
     m.add_function(wrap_pyfunction!(encode_offers, m)?)?;
     m.add_function(wrap_pyfunction!(encode_payment_request, m)?)?;

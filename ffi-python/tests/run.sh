@@ -13,6 +13,9 @@
 # The web, Redis and peer tests need ffi-python/tests/requirements-web.txt (installed into the venvs
 # of PAY402_WEB_VERSIONS) and redis-server (installed with apt-get when missing and possible);
 # on the other versions those tests skip with an explicit reason and the vector/API suite runs.
+# The @x402/fetch half of test_server_peer_matrix.py runs node against the npm test project
+# ffi-wasm/tests/node_modules (`npm ci` from its package-lock.json, done here when node is
+# available, cached by the lock's hash); without it that half skips with its reason.
 #
 # Caches: the build venv (maturin) and per-version test venvs live under target/py-build/.
 set -uo pipefail
@@ -88,6 +91,9 @@ log "wheel: $(basename "$WHEEL")"
 # --- redis-server for the replay-store tests -------------------------------------------------
 need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2
 WEB_VERSIONS="${PAY402_WEB_VERSIONS:-3.9 3.11}"
+# --- the npm peer (@x402/fetch) for the framework matrix --------------------------------------
+need_npm_ci "$ROOT/ffi-wasm/tests" \
+    || echo "warning: no npm test project in ffi-wasm/tests; the @x402/fetch peer tests will skip" >&2
 WEB_REQS="$ROOT/ffi-python/tests/requirements-web.txt"
 
 # --- per-version tests --------------------------------------------------------------------

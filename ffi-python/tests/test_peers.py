@@ -25,8 +25,7 @@ def _x402() -> None:
 # --- x402 -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("versions", [(1, 2), (1,)])
-def test_x402_sdk_client_pays_a_pay402_server(versions: tuple) -> None:
+def test_x402_sdk_client_pays_a_pay402_server() -> None:
     _x402()
     from eth_account import Account
     from x402 import x402ClientSync
@@ -40,13 +39,44 @@ def test_x402_sdk_client_pays_a_pay402_server(versions: tuple) -> None:
     client = x402ClientSync()
     register_exact_evm_client(client, EthAccountSigner(Account.from_key(KEY)))
     settlement = CountingSettlement()
-    with uvicorn_server(fastapi_app(x402=x402_paywall(settlement=settlement, versions=versions))) as base:
+    with uvicorn_server(fastapi_app(x402=x402_paywall(settlement=settlement))) as base:
         r = x402_requests(client).get(base + "/premium")
     assert r.status_code == 200, r.text
     assert r.json()["payer"] == PAYER
     (call,) = settlement.calls
-    assert call.x402_version == max(versions) and call.verified.payer == PAYER
-    assert call.verified.amount == 10_000
+    assert call.x402_version == 2 and call.payer == PAYER
+    assert call.amount == 10_000
+
+
+@pytest.mark.parametrize("scheme", ["exact-permit2", "upto-permit2"])
+def test_x402_sdk_client_pays_pay402_permit2_routes(scheme: str) -> None:
+    """The PyPI x402 client (its exact Permit2 and upto clients) pays a pay402 FastAPI server."""
+    _x402()
+    from eth_account import Account
+    from x402 import x402ClientSync
+    from x402.http.clients import x402_requests
+    from x402.mechanisms.evm.exact import register_exact_evm_client
+    from x402.mechanisms.evm.signers import EthAccountSigner
+    from x402.mechanisms.evm.upto import UptoEvmClientScheme
+
+    from pay402.server import X402Route
+    from test_web import fastapi_app
+    from web_support import KEY, PAYER, CountingSettlement, uvicorn_server, x402_paywall
+
+    signer = EthAccountSigner(Account.from_key(KEY))
+    client = x402ClientSync()
+    register_exact_evm_client(client, signer)
+    client.register("eip155:*", UptoEvmClientScheme(signer))
+    route = (X402Route("GET /premium", "$0.01", transfer_method="permit2") if scheme == "exact-permit2" else
+             X402Route("GET /premium", "$0.01", scheme="upto", facilitator="0x000000000000000000000000000000000000dEaD"))
+    settlement = CountingSettlement()
+    with uvicorn_server(fastapi_app(x402=x402_paywall([route], settlement=settlement))) as base:
+        r = x402_requests(client).get(base + "/premium")
+    assert r.status_code == 200, r.text
+    assert r.json()["payer"] == PAYER
+    (call,) = settlement.calls
+    assert call.payer == PAYER and call.amount == 10_000
+    assert call.requirements["scheme"] == scheme.split("-")[0]
 
 
 def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
@@ -58,8 +88,11 @@ def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
 
     from web_support import KEY, PAYER, x402_paywall
 
-    route = x402_paywall().routes[0]
-    required = '{"x402Version":2,"resource":{"url":"http://api.test/premium"},"accepts":[' + route.v2_json + "]}"
+    from pay402.server import Gate, Request
+
+    challenge = Gate(x402_paywall()).start(Request("GET", "/premium", "http://api.test/premium", []))
+    required = pay402.decode_payment_required(dict(challenge.headers)["PAYMENT-REQUIRED"]).json  # type: ignore[union-attr]
+    asset = json.loads(required)["accepts"][0]["asset"]
     parse_payment_required(required.encode())
     signed = pay402.x402_sign(required, KEY, now=int(time.time()), nonce=os.urandom(32))
     model = parse_payment_payload(signed.json.encode())
@@ -71,14 +104,14 @@ def test_pay402_payment_passes_x402_sdk_schema_and_eoa_check() -> None:
             from_address=a["from"], to=a["to"], value=value, valid_after=a["validAfter"],
             valid_before=a["validBefore"], nonce=a["nonce"],
         )
-        return hash_eip3009_authorization(auth, 84532, route.asset, "USDC", "2")
+        return hash_eip3009_authorization(auth, 84532, asset, "USDC", "2")
 
     signature = bytes.fromhex(signed.signature[2:])
     assert verify_eoa_signature(digest(a["value"]), signature, PAYER) is True
     assert verify_eoa_signature(digest("10001"), signature, PAYER) is False
     # and the digests agree with the core's
     hashes = pay402.eip3009_digest(
-        {"name": "USDC", "version": "2", "chainId": 84532, "verifyingContract": route.asset},
+        {"name": "USDC", "version": "2", "chainId": 84532, "verifyingContract": asset},
         {**a, "value": int(a["value"]), "validAfter": int(a["validAfter"]), "validBefore": int(a["validBefore"])},
     )
     assert hashes.digest == digest(a["value"])

@@ -56,3 +56,29 @@ def test_readme_web_examples_run(monkeypatch: Any) -> None:
                 exec(compile(block, f"README.md[python block {n}]", "exec"), namespace)
     assert [s["path"] for s in seen] == ["/settle"]
     assert seen[0]["paymentRequirements"]["amount"] == "10000"
+    _django_example_is_enforced(namespace)
+
+
+def _django_example_is_enforced(namespace: Dict[str, Any]) -> None:
+    """The README's Django settings and view, loaded by Django and requested with its test client."""
+    pytest.importorskip("django", reason="django not installed (ffi-python/tests/requirements-web.txt)")
+    import json
+    import sys
+    import types
+
+    import django_app  # noqa: F401  (configures Django)
+    from django.test import Client, override_settings
+    from django.urls import path
+
+    import pay402
+
+    urls = types.ModuleType("readme_django_urls")
+    urls.urlpatterns = [path("report", namespace["django_report"])]  # type: ignore[attr-defined]
+    sys.modules[urls.__name__] = urls
+    with override_settings(MIDDLEWARE=namespace["MIDDLEWARE"], PAY402=namespace["PAY402"], ROOT_URLCONF=urls.__name__):
+        client = Client()
+        for route, amount in (("/premium", "10000"), ("/report", "50000")):
+            r = client.get(route)
+            assert r.status_code == 402, route
+            required = json.loads(pay402.decode_payment_required(r.headers["PAYMENT-REQUIRED"]).json)
+            assert required["accepts"][0]["amount"] == amount

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient  # noqa: E402
 import pay402  # noqa: E402
 from pay402 import asgi, wsgi  # noqa: E402
 from pay402.client import Budget, L402Payer, PaymentAdapter, PaymentAuth, payment_receipt, requests_session  # noqa: E402
-from pay402.server import L402Paywall, L402Route, X402Paywall, X402Route  # noqa: E402
+from pay402.server import Gate, L402Paywall, L402Route, Request, X402Paywall, X402Route  # noqa: E402
 from web_support import (  # noqa: E402
     FEWSATS_NOW,
     FEWSATS_PREIMAGE,
@@ -89,7 +89,7 @@ def test_unpaid_request_gets_v2_header_and_v1_body() -> None:
         "payTo": PAY_TO, "maxTimeoutSeconds": 60, "extra": {"name": "USDC", "version": "2"},
     }]
     body = r.json()
-    assert body["x402Version"] == 1 and body["error"] == "PAYMENT-SIGNATURE header is required"
+    assert body["x402Version"] == 1 and body["error"] == "payment_required"
     (v1,) = body["accepts"]
     assert v1["network"] == "base-sepolia" and v1["maxAmountRequired"] == "10000"
     assert v1["resource"] == "http://testserver/premium"
@@ -140,12 +140,14 @@ def test_fastapi_async_httpx_client_pays() -> None:
     assert payment_receipt(r)["payer"] == PAYER  # type: ignore[index]
 
 
-def test_v1_only_server_is_paid_with_x_payment() -> None:
+def test_v1_client_pays_with_x_payment() -> None:
     settlement = CountingSettlement()
-    client = TestClient(fastapi_app(x402=x402_paywall(versions=(1,), settlement=settlement)))
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=settlement)))
     r402 = client.get("/premium")
-    assert r402.status_code == 402 and "payment-required" not in r402.headers
-    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    assert r402.status_code == 402 and r402.json()["x402Version"] == 1
+    signed = pay402.x402_sign(r402.text, KEY, now=int(__import__("time").time()), nonce=bytes([9] * 32))
+    assert signed.header_name == "X-PAYMENT"
+    r = client.get("/premium", headers={signed.header_name: signed.header_value})
     assert r.status_code == 200
     assert "x-payment-response" in r.headers and "payment-response" not in r.headers
     assert settlement.calls[0].x402_version == 1
@@ -186,7 +188,7 @@ def test_refused_settlement_withholds_content_with_402() -> None:
     settlement = CountingSettlement(fail=pay402.SettleError("no funds", code="insufficient_funds"))
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=settlement)))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
-    assert r.status_code == 402 and b"premium" not in r.content
+    assert r.status_code == 402 and b'"data"' not in r.content
     failure = payment_receipt(r)
     assert failure is not None and failure["success"] is False and failure["errorReason"] == "insufficient_funds"
 
@@ -199,14 +201,22 @@ def test_unavailable_settlement_withholds_content_with_502() -> None:
 
 
 def test_a_settlement_hook_returning_failure_is_not_success() -> None:
-    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False, "errorReason": "x"})))
+    refusal = {"success": False, "errorReason": "x", "transaction": "", "network": "eip155:84532"}
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: refusal)))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
-    assert r.status_code == 402 and b"premium" not in r.content
+    assert r.status_code == 402 and b'"data"' not in r.content
+    # An answer that is not a SettleResponse is no answer: withheld too (502).
+    client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False})))
+    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    assert r.status_code == 502 and b'"data"' not in r.content
 
 
 def test_failing_replay_store_refuses_payments() -> None:
     class Broken:
         def insert_if_absent(self, key: bytes, ttl_seconds: int) -> bool:
+            raise ConnectionError("redis down")
+
+        def release(self, key: bytes) -> None:
             raise ConnectionError("redis down")
 
     client = TestClient(fastapi_app(x402=x402_paywall(replay_store=Broken())))
@@ -255,7 +265,13 @@ def test_client_refuses_offers_on_other_networks() -> None:
         (dict(pay_to=None), "missing_pay_to"),
         (dict(network=None), "missing_network"),
         (dict(network="eip155:999999"), "missing_asset"),
-        (dict(network="solana"), "unknown_network"),
+        (dict(network="not-a-network"), "unknown_network"),
+        (dict(network="solana-devnet"), "missing_asset"),
+        (dict(network="solana-devnet", asset="4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", decimals=6), "missing_fee_payer"),
+        (dict(scheme="upto"), "missing_facilitator"),
+        (dict(scheme="stream"), "unsupported_scheme"),
+        (dict(transfer_method="magic"), "invalid_transfer_method"),
+        (dict(colour="blue"), "unknown_option"),
         (dict(pay_to="0x1234"), "invalid_pay_to"),
         (dict(settlement=None), "missing_settlement"),
         (dict(asset="0x0000000000000000000000000000000000000001"), "missing_asset"),
@@ -282,11 +298,19 @@ def test_per_route_prices_and_custom_assets() -> None:
         X402Route("regex:/t/[0-9]+", "1.5", asset="0x0000000000000000000000000000000000000001", decimals=18,
                   eip712_name="Token", eip712_version="1"),
     ])
-    cheap, api, token = paywall.routes
-    assert cheap.v2["amount"] == "1000" and api.v2["amount"] == "123" and api.caip2 == "eip155:8453"
-    assert token.v2["amount"] == str(15 * 10**17) and token.v2["extra"] == {"name": "Token", "version": "1"}
-    assert paywall.match("GET", "/api/v1/x") is api and paywall.match("GET", "/t/12") is token
-    assert paywall.match("POST", "/cheap") is None and paywall.match("GET", "/t/x") is None
+    def accepts(method: str, path: str) -> Any:
+        reply = Gate(paywall).start(Request(method, path, "http://api.test" + path, []))
+        if reply is None:
+            return None
+        header = dict((k.lower(), v) for k, v in reply.headers)["payment-required"]
+        return json.loads(pay402.decode_payment_required(header).json)["accepts"]
+
+    [cheap] = accepts("GET", "/cheap")
+    [api] = accepts("GET", "/api/v1/x")
+    [token] = accepts("GET", "/t/12")
+    assert cheap["amount"] == "1000" and api["amount"] == "123" and api["network"] == "eip155:8453"
+    assert token["amount"] == str(15 * 10**17) and token["extra"] == {"name": "Token", "version": "1"}
+    assert accepts("POST", "/cheap") is None and accepts("GET", "/t/x") is None
 
 
 # --- Flask and Django (WSGI) ------------------------------------------------------------------
@@ -379,14 +403,14 @@ def test_l402_budget_and_bad_credentials() -> None:
     with pytest.raises(pay402.BudgetExceeded):
         client.get("/premium", auth=PaymentAuth(l402=fewsats_payer([], per_request=16_999)))
     r = client.get("/premium", headers={"Authorization": "L402 AGIAJEemVQUTEyNCR0exk7ek90Cg==:" + "00" * 32})
-    assert r.status_code == 402 and r.json()["error"]
+    assert r.status_code == 402 and len(r.headers.get_list("www-authenticate")) == 2  # a fresh challenge
 
 
 def test_l402_token_from_another_server_is_refused() -> None:
     calls: list = []
     auth = PaymentAuth(l402=fewsats_payer(calls))
     assert TestClient(fastapi_app(l402=l402_paywall())).get("/premium", auth=auth).status_code == 200
-    # A second server has its own root keys: the cached token is refused, the client pays again.
+    # A second server has its own secret: the cached token is refused, the client pays again.
     r = TestClient(fastapi_app(l402=l402_paywall())).get("/premium", auth=auth)
     assert r.status_code == 200 and len(calls) == 2
 
@@ -415,3 +439,27 @@ def test_l402_invoice_provider_must_match_its_hash() -> None:
     client = TestClient(fastapi_app(l402=bad), raise_server_exceptions=True)
     with pytest.raises(pay402.ConfigurationError):
         client.get("/x")
+
+
+def test_l402_unpaid_requests_store_nothing_and_a_shared_secret_serves_every_worker() -> None:
+    import tracemalloc
+
+    secret = bytes([0x42] * 32)
+    gate_a = Gate(l402=l402_paywall(secret=secret))
+    request = Request("GET", "/premium", "http://api.test/premium", [])
+    for _ in range(200):  # warm-up
+        gate_a.start(request)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for _ in range(10_000):
+        assert gate_a.start(request).status == 402  # type: ignore[union-attr]
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    assert grown < 64 * 1024, grown  # flat: a root key per challenge would be >= 10,000 x 32 bytes
+    # A token minted by one worker is admitted by another with the same secret.
+    calls: list = []
+    auth = PaymentAuth(l402=fewsats_payer(calls))
+    assert TestClient(fastapi_app(l402=l402_paywall(secret=secret))).get("/premium", auth=auth).status_code == 200
+    assert TestClient(fastapi_app(l402=l402_paywall(secret=secret))).get("/premium", auth=auth).status_code == 200
+    assert len(calls) == 1

@@ -461,6 +461,53 @@ def ws402_meter(i: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def _json_or_empty(body: Any) -> Any:
+    return json.loads(bytes(body)) if body else {}
+
+
+def _protocol_headers(headers: Any) -> List[List[str]]:
+    """The x402 headers of a reply (the vectors hold those; Content-Type is HTTP framing)."""
+    return [list(h) for h in headers if h[0].lower() != "content-type"]
+
+
+def server_admit(i: Dict[str, Any]) -> Dict[str, Any]:
+    """The resource server's admission, then the exchange's reservation step with the case's
+    replay state (the Rust runner's `ops/server.rs`)."""
+    server = pay402.X402Server(i["offers"], i["resource"])
+    outcome = server.admit([(str(k), str(v)) for k, v in i["headers"]], int(i["now"]))
+    if isinstance(outcome, pay402.Reply):
+        return {
+            "admitted": False,
+            "status": outcome.status,
+            "code": outcome.code,
+            "detail_code": outcome.detail_code,
+            "headers": _protocol_headers(outcome.headers),
+            "body": _json_or_empty(outcome.body),
+        }
+    reserved = {str(k).lower() for k in i.get("reserved", [])}
+    step = server.exchange(outcome).reserved(_0x(outcome.replay_key).lower() not in reserved)
+    if step.action == "refuse_replay":
+        return {
+            "admitted": False,
+            "status": step.status,
+            "code": "payment_already_used",
+            "detail_code": None,
+            "headers": _protocol_headers(step.headers),
+            "body": _json_or_empty(step.body),
+        }
+    assert step.action in ("run_handler", "settle"), step.action
+    return {
+        "admitted": True,
+        "offer_index": outcome.offer_index,
+        "x402Version": outcome.x402_version,
+        "payer": outcome.payer,
+        "kind": "evm" if outcome.payer.startswith("0x") else "svm",
+        "amount": str(outcome.amount),
+        "replay_key": _0x(outcome.replay_key),
+        "ttl": outcome.ttl,
+    }
+
+
 OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.roundtrip": x402_roundtrip,
     "x402.decode": x402_decode,
@@ -487,6 +534,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "l402.mint": l402_mint,
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
+    "server.admit": server_admit,
 }
 
 
@@ -549,10 +597,15 @@ def check(expect: Dict[str, Any], got: Outcome) -> None:
         raise AssertionError("expected exactly one of `expect.ok` / `expect.error`")
 
 
+def vector_files() -> List[Path]:
+    """``vectors/*.json`` and the resource server's ``vectors/server/*.json``."""
+    return sorted(VECTOR_DIR.glob("*.json")) + sorted((VECTOR_DIR / "server").glob("*.json"))
+
+
 def load_cases() -> List[Tuple[str, str, Dict[str, Any], Any]]:
     """(file name, case id, case, raw input) for every case of every vector file."""
     cases = []
-    for path in sorted(VECTOR_DIR.glob("*.json")):
+    for path in sorted(vector_files()):
         text = path.read_text(encoding="utf-8")
         doc = json.loads(text)
         raw = _load_raw(text)

@@ -44,7 +44,7 @@ class CountingSettlement:
         if self.fail is not None:
             raise self.fail
         return {"success": True, "transaction": "0x" + "ab" * 32, "network": request.requirements["network"],
-                "payer": request.verified.payer}
+                "payer": request.payer}
 
 
 def x402_paywall(routes: Any = None, **kw: Any) -> Any:
@@ -152,13 +152,15 @@ def admit_in_process(args: Any) -> str:
     """multiprocessing worker: one submission of a payment header to a Redis-backed paywall."""
     port, header, barrier = args
     from pay402.replay import RedisReplayStore
-    from pay402.server import Admission, Gate, Request
+    from pay402.server import Gate, Pending, Request
 
     store = RedisReplayStore.from_url(f"redis://127.0.0.1:{port}/0")
     gate = Gate(x402_paywall(replay_store=store))
     request = Request("GET", "/premium", "http://api.test/premium", [("PAYMENT-SIGNATURE", header)])
     barrier.wait()
-    outcome = gate.admit(request)
-    if isinstance(outcome, Admission):
-        return "accepted"
+    outcome = gate.start(request)
+    if isinstance(outcome, Pending):
+        # The handler answered 200: the exchange settles (NoSettlement) and serves.
+        result = outcome.finish(200)
+        return "served" if isinstance(result, list) else "withheld"
     return json.loads(outcome.body)["error"] if outcome is not None else "unprotected"

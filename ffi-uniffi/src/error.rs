@@ -156,6 +156,18 @@ impl fmt::Display for Pay402Error {
 
 impl core::error::Error for Pay402Error {}
 
+/// A foreign callback threw something other than a `Pay402Error` (Kotlin: any exception but a
+/// `Pay402Exception`). The callers treat every callback error alike, failing closed
+/// ([`crate::l402_server::L402Revocations`]: revoked).
+impl From<uniffi::UnexpectedUniFFICallbackError> for Pay402Error {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::InvalidArgument {
+            code: "callback_failed".to_owned(),
+            reason: e.reason,
+        }
+    }
+}
+
 /// `From<core error>` for each core error type, into the variant of its module.
 macro_rules! from_core {
     ($($variant:ident <= $($ty:ty),+;)+) => {$($(

@@ -14,6 +14,7 @@
 //! | x402 verify | [`x402::verify_payment`] (EVM and Solana: [`x402::VerifiedPayment`]) |
 //! | Solana | [`svm::svm_build_transfer`], [`svm::svm_payment_header`], [`svm::svm_payer_address`], [`svm::svm_associated_token_address`] |
 //! | EVM | [`evm::eip3009_hashes`], [`evm::eip3009_sign`], [`evm::permit2_hashes`], [`evm::recover_address`], [`evm::private_key_address`] |
+//! | L402 server | [`l402_server::L402Server`] (challenge, admit; root keys derived from one secret), through `pay402-host` |
 //! | L402 | [`l402::l402_parse_challenges`], [`l402::l402_check_challenge`], [`l402::l402_authorization`], [`l402::l402_parse_authorization`], [`l402::l402_verify`], [`l402::l402_mint`], [`l402::l402_encode_challenges`] |
 //! | macaroons | [`macaroon::macaroon_decode`], [`macaroon::macaroon_mint`], [`macaroon::macaroon_verify`], [`macaroon::macaroon_bind`] |
 //! | BOLT11 | [`bolt11::bolt11_decode`] |
@@ -28,6 +29,7 @@ mod convert;
 mod error;
 pub mod evm;
 pub mod l402;
+pub mod l402_server;
 pub mod macaroon;
 pub mod offers;
 pub mod server;

@@ -1,6 +1,6 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
-import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork } from "./core";
+import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation } from "./core";
 import type { HeadersLike } from "./verify-helpers";
 export * from "./verify-helpers";
 
@@ -12,27 +12,46 @@ export interface Signer {
 }
 /** An EIP-1193 provider (`window.ethereum`, viem's transport, …). */
 export interface Eip1193Provider { request(args: { method: string; params?: unknown[] }): Promise<any> }
-/** What `wrapFetch` may spend. */
+/** A limit per fixed window of time (windows aligned on multiples of `seconds` since the epoch). */
+export interface BudgetWindow { seconds: number; amount: bigint | number | string }
+/**
+ * What `wrapFetch` may spend; the limits are a `ClientBudget` (the core's rules). A payment that
+ * does not fit throws an Error named `BudgetExceeded` with the core's `code`
+ * (`per_request_budget_exceeded`, `total_budget_exceeded`, `window_budget_exceeded`).
+ */
 export interface Budget {
   /** Networks, v1 names (`base-sepolia`) or CAIP-2 (`eip155:84532`). */
   networks: string[];
   /** Token contracts. */
   assets: string[];
   /** Most for one request (atomic units). */
-  maxAmount: bigint;
+  maxAmount?: bigint;
   /** Most over the wrapper's lifetime (atomic units). */
   total?: bigint;
+  /** Most within each window of time. */
+  window?: BudgetWindow;
+  /** A budget to reserve in instead (share one between wrappers); the limits above are then unused. */
+  clientBudget?: ClientBudget;
 }
 /** L402 payment through the caller's Lightning node. */
 export interface L402Payer {
   network: LightningNetwork;
-  budgetMsat: bigint | number;
+  /** Most for one invoice (msat). */
+  budgetMsat?: bigint | number;
+  /** Most over the wrapper's lifetime (msat). */
+  totalMsat?: bigint | number;
+  /** Most within each window of time (msat). */
+  window?: BudgetWindow;
+  /** A budget to reserve in instead (asset `lightning`/`msat`, or any-asset); the limits above are then unused. */
+  clientBudget?: ClientBudget;
   /** Pays the invoice; resolves to the 32-byte preimage (bytes or hex). */
   payInvoice(invoice: string, payable: L402Payable): Promise<Uint8Array | string>;
   now?: () => number;
 }
 export interface WrapFetchOptions {
   l402?: L402Payer;
+  /** `createPayment`: the budget to reserve in (default: one made from the `Budget`'s limits). */
+  clientBudget?: ClientBudget;
   /** Unix seconds (default: the clock). */
   now?: () => number;
   /** 32 random bytes (default: `crypto.getRandomValues`). */
@@ -42,7 +61,7 @@ export type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Re
 
 export declare function privateKeySigner(privateKey: Uint8Array | string): Signer;
 export declare function eip1193Signer(provider: Eip1193Provider, address: string): Signer;
-export declare function createPayment(paymentRequired: string | object, signer: Signer, budget: Budget, options?: WrapFetchOptions): Promise<X402Payment & { selection: X402Selection; amount: bigint }>;
+export declare function createPayment(paymentRequired: string | object, signer: Signer, budget: Budget, options?: WrapFetchOptions): Promise<X402Payment & { selection: X402Selection; amount: bigint; reservation: BudgetReservation }>;
 export declare function wrapFetch(fetch: Fetch, signer: Signer | null, budget: Budget | null, options?: WrapFetchOptions): Fetch;
 export declare function wrapFetchL402(fetch: Fetch, l402: L402Payer): Fetch;
 

@@ -252,63 +252,146 @@ export function createHelpers(core) {
     };
   }
 
+  // ------------------------------------------------------------------ budgets
+  // Every limit is the core's ClientBudget (pay402::budget): reserved before anything is signed
+  // or paid, committed when the payment was taken, released when it was not. A refusal throws
+  // an Error named `BudgetExceeded` whose `code` is the core's.
+  const MAX_U256 = (1n << 256n) - 1n;
+  const MAX_U64 = (1n << 64n) - 1n;
+  const LIGHTNING = "lightning";
+  const MSAT = "msat";
+
+  /** `given` (a ClientBudget shared between wrappers), else a new budget with the limits
+   * `perRequest` (required: no limit is never the default), `total` and `window` counting every
+   * payment whatever its asset. */
+  function clientBudgetOf(given, perRequest, total, window, name) {
+    if (given) return given;
+    if (perRequest === undefined || perRequest === null) {
+      throw codedError("TypeError", "invalid_argument", `\`${name}\` (or \`clientBudget\`) is required`);
+    }
+    return core.ClientBudget.anyAsset({ perRequest, total: total ?? MAX_U256, window });
+  }
+
+  /** The allowance to select an offer with: an any-asset budget's; none for a per-asset budget
+   * (reserving the selected offer in its own asset decides). */
+  function allowanceFor(clientBudget, now) {
+    return clientBudget.isAnyAsset ? clientBudget.allowance("", "", now) : undefined;
+  }
+
+  const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+  /** Sends the paid request and ends `reservation` with its outcome: released on a 402 (the
+   * server refused the payment) or when the request never reached the server (no connection);
+   * committed on any other answer; left counted (fail closed) when the server may have
+   * received it but did not answer. */
+  async function sendPaid(reservation, send) {
+    let response;
+    try {
+      response = await send();
+    } catch (e) {
+      if (NOT_SENT.has(e?.cause?.code ?? e?.code)) reservation.release();
+      throw e;
+    }
+    if (response.status === 402) reservation.release();
+    else reservation.commit();
+    return response;
+  }
+
   // ------------------------------------------------------------------ x402 client
-  function offerAmount(paymentRequired, index) {
-    const offer = JSON.parse(paymentRequired).accepts[index];
+  function offerOf(paymentRequired, index) {
+    const parsed = typeof paymentRequired === "string" ? JSON.parse(paymentRequired) : paymentRequired;
+    return parsed.accepts[index];
+  }
+
+  function offerAmount(offer) {
     return BigInt(offer.amount ?? offer.maxAmountRequired);
   }
 
-  /** Selects an offer within `budget`, has `signer` sign it, returns `{headerName, payment, …}`. */
+  /**
+   * Selects an offer within `budget`, reserves its amount, has `signer` sign it, returns
+   * `{headerName, headerValue, selection, amount, reservation}`: commit the reservation when the
+   * payment was taken, release it when it was not (`wrapFetch` does). `options.clientBudget`
+   * (or `budget.clientBudget`) is the budget to reserve in; else `budget.maxAmount`, `total` and
+   * `window` make a new one for this payment.
+   */
   async function createPayment(paymentRequired, signer, budget, options = {}) {
-    const selection = core.x402Select(paymentRequired, {
-      networks: budget.networks,
-      assets: budget.assets,
-      maxAmount: budget.maxAmount,
-    });
-    const draft = {
-      acceptIndex: selection.index,
-      from: signer.address,
-      now: (options.now ?? unixNow)(),
-      nonce: options.nonce ? options.nonce() : randomBytes(32),
-    };
-    const typed = core.x402TypedData(paymentRequired, draft);
-    const signature = await signer.signTypedData(typed.typedData, typed.digest);
-    const payment = core.x402WalletSign(paymentRequired, { ...draft, signature });
-    return { ...payment, selection, amount: offerAmount(paymentRequired, selection.index) };
+    const clientBudget =
+      options.clientBudget ?? clientBudgetOf(budget.clientBudget, budget.maxAmount, budget.total, budget.window, "maxAmount");
+    const now = (options.now ?? unixNow)();
+    const select = (maxAmount) =>
+      core.x402Select(paymentRequired, { networks: budget.networks, assets: budget.assets, maxAmount });
+    const allowance = allowanceFor(clientBudget, now);
+    let selection;
+    try {
+      selection = select(allowance ?? MAX_U256);
+    } catch (first) {
+      if (first?.code !== "amount_exceeds_budget") throw first;
+      // An acceptable offer costs more than the budget allows: the budget says which limit.
+      let dearer;
+      try {
+        dearer = select(MAX_U256);
+      } catch {
+        throw first;
+      }
+      const offer = offerOf(paymentRequired, dearer.index);
+      clientBudget.reserve(offer.network, offer.asset, offerAmount(offer), now).release();
+      throw first;
+    }
+    const offer = offerOf(paymentRequired, selection.index);
+    const amount = offerAmount(offer);
+    const reservation = clientBudget.reserve(offer.network, offer.asset, amount, now);
+    try {
+      const draft = {
+        acceptIndex: selection.index,
+        from: signer.address,
+        now,
+        nonce: options.nonce ? options.nonce() : randomBytes(32),
+      };
+      const typed = core.x402TypedData(paymentRequired, draft);
+      const signature = await signer.signTypedData(typed.typedData, typed.digest);
+      const payment = core.x402WalletSign(paymentRequired, { ...draft, signature });
+      return { ...payment, selection, amount, reservation };
+    } catch (e) {
+      reservation.release(); // nothing was signed
+      throw e;
+    }
   }
 
   /**
    * Wraps `fetch`: a 402 carrying x402 requirements is answered once by selecting an offer
-   * within `budget`, signing it with `signer` and retrying with the payment header. With
-   * `options.l402` a 402 carrying an L402 challenge is paid through `options.l402.payInvoice`.
+   * within `budget`, reserving it, signing it with `signer` and retrying with the payment
+   * header. With `options.l402` a 402 carrying an L402 challenge is paid through
+   * `options.l402.payInvoice`. One budget per wrapper (or the `clientBudget` given).
    */
   function wrapFetch(fetchFn, signer, budget, options = {}) {
-    let spent = 0n;
+    const x402Budget = signer && budget
+      ? clientBudgetOf(budget.clientBudget, budget.maxAmount, budget.total, budget.window, "maxAmount")
+      : null;
+    const l402 = options.l402;
+    const l402Budget = l402
+      ? clientBudgetOf(l402.clientBudget, l402.budgetMsat, l402.totalMsat, l402.window, "budgetMsat")
+      : null;
     return async function fetchWithPayment(input, init) {
       const request = new Request(input, init);
       const retry = request.clone();
       const response = await fetchFn(request);
       if (response.status !== 402) return response;
-      const required = signer ? await readPaymentRequired(response) : null;
+      const required = x402Budget ? await readPaymentRequired(response) : null;
       if (required !== null) {
-        const payment = await createPayment(required, signer, budget, options);
-        if (budget.total !== undefined && spent + payment.amount > BigInt(budget.total)) {
-          throw codedError("X402Error", "budget_exhausted", "the total budget does not cover this payment");
-        }
-        spent += payment.amount;
+        const payment = await createPayment(required, signer, budget, { ...options, clientBudget: x402Budget });
         retry.headers.set(payment.headerName, payment.headerValue);
         if (payment.headerName === "PAYMENT-SIGNATURE") {
           retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
         }
-        return fetchFn(retry);
+        return sendPaid(payment.reservation, () => fetchFn(retry));
       }
-      if (options.l402) return payL402(fetchFn, response, retry, options.l402);
+      if (l402) return payL402(fetchFn, response, retry, l402, l402Budget);
       return response;
     };
   }
 
   // ------------------------------------------------------------------ L402 client
-  async function payL402(fetchFn, response, retry, l402) {
+  async function payL402(fetchFn, response, retry, l402, clientBudget) {
     const values = response.headers.get("WWW-Authenticate");
     if (!values) return response;
     let challenges;
@@ -319,14 +402,28 @@ export function createHelpers(core) {
     }
     const challenge = challenges.find((c) => c.scheme === "L402") ?? challenges[0];
     if (!challenge) return response;
+    const now = (l402.now ?? unixNow)();
+    const allowance = clientBudget.allowance(LIGHTNING, MSAT, now);
     const policy = {
       network: l402.network,
-      budgetMsat: l402.budgetMsat,
-      now: (l402.now ?? unixNow)(),
+      budgetMsat: allowance > MAX_U64 ? MAX_U64 : allowance,
+      now,
       scheme: challenge.scheme,
     };
-    const payable = core.l402CheckChallenge(challenge, policy);
+    let payable;
+    try {
+      payable = core.l402CheckChallenge(challenge, policy);
+    } catch (first) {
+      if (first?.code !== "invoice_over_budget") throw first;
+      // The budget says which limit refuses the invoice.
+      const dear = core.l402CheckChallenge(challenge, { ...policy, budgetMsat: MAX_U64 });
+      clientBudget.reserve(LIGHTNING, MSAT, dear.amountMsat, now).release();
+      throw first;
+    }
+    // Reserved before paying; a failed payInvoice leaves it counted (the node may have paid).
+    const reservation = clientBudget.reserve(LIGHTNING, MSAT, payable.amountMsat, now);
     let preimage = await l402.payInvoice(payable.invoice, payable);
+    reservation.commit(); // the preimage proves the invoice was paid
     if (typeof preimage === "string") preimage = hexToBytes(preimage);
     retry.headers.set("Authorization", core.l402Authorization(challenge, preimage, policy));
     return fetchFn(retry);

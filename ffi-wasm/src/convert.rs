@@ -14,11 +14,16 @@ use js_sys::Array;
 #[cfg(any(feature = "x402", feature = "l402"))]
 use js_sys::Uint8Array;
 use js_sys::{BigInt, Object, Reflect};
-#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
+#[cfg(any(
+    feature = "x402",
+    feature = "ws402",
+    feature = "offers",
+    feature = "l402"
+))]
 use pay402::U256;
 #[cfg(feature = "x402")]
 use pay402::evm::Address;
-#[cfg(any(feature = "x402", feature = "ws402"))]
+#[cfg(any(feature = "x402", feature = "ws402", feature = "l402"))]
 use pay402::u256::LeadingZeros;
 #[cfg(any(feature = "x402", feature = "l402", feature = "offers"))]
 use pay402::{BufferTooSmall, ErrorCode};
@@ -108,7 +113,7 @@ fn bigint_text(v: &JsValue) -> Option<String> {
 }
 
 /// A U256 amount given as a `bigint`, a safe-integer `number` or a decimal string.
-#[cfg(any(feature = "x402", feature = "ws402"))]
+#[cfg(any(feature = "x402", feature = "ws402", feature = "l402"))]
 pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
     let text = if v.is_bigint() {
         bigint_text(v)
@@ -122,7 +127,12 @@ pub(crate) fn u256(v: &JsValue, field: &str) -> JsResult<U256> {
 }
 
 /// A U256 as a JS `bigint`.
-#[cfg(any(feature = "x402", feature = "ws402", feature = "offers"))]
+#[cfg(any(
+    feature = "x402",
+    feature = "ws402",
+    feature = "offers",
+    feature = "l402"
+))]
 pub(crate) fn bigint(value: &U256) -> JsValue {
     let mut buf = [0u8; 78];
     BigInt::new(&JsValue::from_str(value.to_decimal(&mut buf)))

@@ -12,6 +12,8 @@
 
 #[cfg(feature = "l402")]
 pub mod bolt11;
+#[cfg(any(feature = "client", feature = "l402"))]
+pub mod budget;
 mod convert;
 mod errors;
 #[cfg(feature = "x402")]

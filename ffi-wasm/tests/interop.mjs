@@ -91,7 +91,7 @@ for (const [version, offer] of [[2, offerV2], [1, offerV1]]) {
 // Over budget: wrapFetch refuses with the core's code.
 await assert.rejects(
   pay402.wrapFetch(referenceServer(offerV2, 2), pay402.privateKeySigner(PK), { ...budget, maxAmount: 9_999n })(resource.url),
-  (e) => e.name === "X402Error" && e.code === "amount_exceeds_budget",
+  (e) => e.name === "BudgetExceeded" && e.code === "per_request_budget_exceeded" && e.amount === 10_000n,
 );
-ok("wrapFetch refuses an offer above maxAmount (amount_exceeds_budget)");
+ok("wrapFetch refuses an offer above maxAmount (per_request_budget_exceeded)");
 console.log(`interop: ${passed} passed, 0 failed`);

@@ -4,7 +4,8 @@
 # (require, import, ./verify/web, its vector ops), every vector file in Node, the published
 # TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`). The size budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
+# `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs). The size
+# budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
 # reflects only the functional steps. Installs what it needs on a fresh machine (tests/tools.sh:
@@ -84,6 +85,8 @@ step "pay402/facilitator: routing, retries, failover, no double settle, against 
   bash -c "cd '$PROJECT' && node facilitator.mjs"
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
+step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, over loopback HTTP" \
+  bash -c "cd '$PROJECT' && node budget.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
 # The server adapters: Express (supertest and HTTP), Hono (app.request and HTTP), a Next.js-style
 # route handler, and the edge suite on pay402/web; every scheme paid by @x402/fetch or pay402.
@@ -91,6 +94,8 @@ step "server: Express pay()/paywall() — every scheme, exactly once, hooks, con
 step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
 step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
+step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
+  bash -c "cd '$PROJECT' && node offers-server.mjs"
 
 # pay402/replay against a real redis-server on a free 127.0.0.1 port (stopped on exit): node-redis
 # 6 and 4 and ioredis, several processes racing on one key, the README's replay examples.
@@ -104,6 +109,8 @@ server_redis() {
   (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node server-redis.mjs)
 }
 step "server: Express pay() in 3 processes on one Redis — one payment served once, a crash releases it" server_redis
+step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto, Solana exact; v2 and v1; facilitator double, replay refused)" \
+  bash -c "cd '$PROJECT' && node peer-clients.mjs"
 
 browser() {
   need_apt chromium chromium || return 1

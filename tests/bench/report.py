@@ -160,6 +160,16 @@ targets.append(("full verify ≤ 1.10 × bare k256 recover",
                 f"v1 {summary(paired.get('ratio.verify_v1_over_recover', []))}; "
                 f"time, separate medians: v2 {summary(ratio_rounds(VERIFY, RECOVER))}, v1 {summary(ratio_rounds(VERIFY_V1, RECOVER))}"
                 + (f"; instructions: v2 {i_v2:.3f}, v1 {i_v1:.3f}" if i_v2 else ""), verdict(met1)))
+i_admit = instr.get("x402.server_admit.v2", 0) / instr["evm.recover"] if instr.get("evm.recover") else None
+p_admit = paired.get("ratio.admit_v2_over_recover")
+ADMIT = ("pay402", "x402.server_admit.v2")
+met_admit = (statistics.median(p_admit) if p_admit else median_ratio(ADMIT, RECOVER) or 99) <= 1.10 and (
+    i_admit is None or i_admit <= 1.10)
+targets.append(("server admission (prepared offers, v2 EIP-3009) ≤ 1.10 × bare k256 recover",
+                f"time, paired (interleaved batches): {summary(p_admit or [])}; "
+                f"time, separate medians: {summary(ratio_rounds(ADMIT, RECOVER))}"
+                + (f"; instructions: {i_admit:.3f} (breakdown in the server-admission section above)" if i_admit else ""),
+                verdict(met_admit)))
 for peer, need, name in [(("viem", "evm.recover_typed_data"), 20, "≥ 20 × faster than viem"),
                          (("eth-account", "evm.recover_typed_data"), 3.5,
                           "≥ 3.5 × faster than eth-account (pure-Python backend, as pinned)"),
@@ -243,6 +253,7 @@ OPS = [
     ("bare recover (`recover_address`)", RECOVER),
     ("full verify v1 (`verify_payment_header`)", VERIFY_V1),
     ("full verify v2 (`verify_payment_header`)", VERIFY),
+    ("server admission v2 (`server::admit`, prepared `exact` EIP-3009 offer)", ("pay402", "x402.server_admit.v2")),
     ("sign digest (`PrivateKey::sign_prehash`, RFC 6979)", ("pay402", "evm.sign_prehash")),
     ("sign end to end (`sign_payment`: draft + sign + v2 header)", ("pay402", "x402.sign_payment.v2")),
     ("macaroon decode (`Macaroon::decode`, 1 id + 5 caveats)", ("pay402", "macaroon.decode")),
@@ -264,7 +275,8 @@ if instr:
     instr_table = "\n".join(
         ["| operation | instructions per op (callgrind) | × bare recover |", "|---|---:|---:|"]
         + [f"| `{op}` | {instr[op]:,.0f} | {instr[op] / instr['evm.recover']:.3f} |"
-           for op in ("evm.recover", "x402.verify_header.v1", "x402.verify_header.v2", "x402.decode_header.v2")
+           for op in ("evm.recover", "x402.verify_header.v1", "x402.verify_header.v2", "x402.decode_header.v2",
+                      "x402.server_admit.v2")
            if op in instr])
 
 generated = f"""## Results

@@ -3,7 +3,9 @@
 #
 #   tests/bench/run.sh                       # 3 rounds; per measurement 1 s warm-up, 31 samples of ~20 ms
 #   ROUNDS=5 SAMPLES=51 SAMPLE_MS=50 WARMUP_MS=2000 tests/bench/run.sh
-#   NO_CALLGRIND=1 tests/bench/run.sh        # skip the instruction counts (needs valgrind)
+#   NO_CALLGRIND=1 tests/bench/run.sh        # skip the instruction counts (valgrind, installed through tests/tools.sh)
+#   CALLGRIND_ONLY=1 tests/bench/run.sh      # only the instruction counts and the server-admission
+#                                            # section they decide (no peers, no timing rounds)
 #
 # A report, not a test: it never fails because of a number, only when a peer or the build
 # breaks or a peer's result is wrong (every script checks its answer before timing).
@@ -17,6 +19,31 @@ SAMPLES=${SAMPLES:-31}
 SAMPLE_MS=${SAMPLE_MS:-20}
 WARMUP_MS=${WARMUP_MS:-1000}
 . "$root/tests/tools.sh"
+
+out="$root/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+timing="$here/rust/target/release/pay402-bench-timing"
+
+# --- instruction counts: immune to machine load, so they decide the verify/recover ratio
+callgrind() {
+  need_apt valgrind valgrind >&2
+  cargo build --release --quiet --manifest-path "$here/rust/Cargo.toml"
+  echo "--- callgrind instruction counts" >&2
+  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2 \
+      x402.server_admit.v2 x402.server_admit.v2.respaced; do
+    for n in 1 11; do
+      valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$op.$n" "$timing" --repeat "$op" "$n" 2>&1 |
+        sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d , |
+        xargs printf '{"event":"callgrind","op":"%s","repeat":%d,"instructions":%d}\n' "$op" "$n"
+    done
+  done | tee "$out/callgrind.jsonl" >&2
+}
+if [[ -n "${CALLGRIND_ONLY:-}" ]]; then
+  callgrind
+  python3 "$here/admission.py" "$out" "$here/REPORT.md"
+  exit 0
+fi
+
 need_node
 
 sha() { sha256sum "$@" | sha256sum | cut -c1-64; }
@@ -42,10 +69,7 @@ fi
 
 # --- the Rust timing binary (pay402 + libsecp256k1), release profile with LTO
 cargo build --release --quiet --manifest-path "$here/rust/Cargo.toml"
-timing="$here/rust/target/release/pay402-bench-timing"
 
-out="$root/target/bench/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -62,21 +86,16 @@ for round in $(seq 1 "$ROUNDS"); do
   } | tee "$out/round-$round.jsonl" >&2
 done
 
-# --- instruction counts: immune to machine load, so they decide the verify/recover ratio
-if [[ -z "${NO_CALLGRIND:-}" ]] && command -v valgrind >/dev/null; then
-  echo "--- callgrind instruction counts" >&2
-  for op in evm.recover x402.verify_header.v1 x402.verify_header.v2 x402.decode_header.v2; do
-    for n in 1 11; do
-      valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$op.$n" "$timing" --repeat "$op" "$n" 2>&1 |
-        sed -n 's/.*refs: *\([0-9,]*\).*/\1/p' | tr -d , |
-        xargs printf '{"event":"callgrind","op":"%s","repeat":%d,"instructions":%d}\n' "$op" "$n"
-    done
-  done | tee "$out/callgrind.jsonl" >&2
+if [[ -z "${NO_CALLGRIND:-}" ]]; then
+  callgrind
 fi
 
 cp "$here/REPORT.md" "$out/REPORT.before.md" 2>/dev/null || true
 python3 "$here/report.py" "$out" "$here/REPORT.md" \
   "ROUNDS=$ROUNDS SAMPLES=$SAMPLES SAMPLE_MS=$SAMPLE_MS WARMUP_MS=$WARMUP_MS tests/bench/run.sh"
+if [[ -f "$out/callgrind.jsonl" ]]; then
+  python3 "$here/admission.py" "$out" "$here/REPORT.md"
+fi
 
 # --- sections measured by the test scripts: ffi-wasm/tests/run.sh (npm size and speed) and
 # ffi-uniffi/run.sh (mobile library size) write them under target/reports/ and never touch the

@@ -22,7 +22,7 @@
 use sha3::{Digest, Keccak256};
 
 use super::address::Address;
-use super::keccak::keccak256_concat;
+use super::keccak::keccak256;
 use crate::u256::U256;
 
 /// The type string of the four-field domain that USDC and other EIP-3009 tokens use.
@@ -128,7 +128,13 @@ impl Eip712Domain<'_> {
 
 /// The EIP-712 signing digest `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ structHash)`.
 pub fn typed_data_digest(domain_separator: &[u8; 32], struct_hash: &[u8; 32]) -> [u8; 32] {
-    keccak256_concat(&[b"\x19\x01", domain_separator, struct_hash])
+    let mut message = [0u8; 66];
+    let (prefix, rest) = message.split_at_mut(2);
+    let (separator, hash) = rest.split_at_mut(32);
+    prefix.copy_from_slice(b"\x19\x01");
+    separator.copy_from_slice(domain_separator);
+    hash.copy_from_slice(struct_hash);
+    keccak256(&message)
 }
 
 /// The three hashes of one EIP-712 message, for callers that want the intermediate values

@@ -26,7 +26,7 @@
 //! # Ok::<(), pay402::evm::AddressError>(())
 //! ```
 
-use sha3::{Digest, Keccak256};
+use super::keccak::keccak256;
 
 use super::address::Address;
 use super::eip712::{Eip712Domain, TypedDataHashes};
@@ -65,15 +65,17 @@ impl TransferWithAuthorization {
     /// `hashStruct(message)`: `keccak256(TYPEHASH ‖ pad32(from) ‖ pad32(to) ‖ u256(value) ‖
     /// u256(validAfter) ‖ u256(validBefore) ‖ nonce)` (EIP-3009; x402 `exact` EVM scheme).
     pub fn struct_hash(&self) -> [u8; 32] {
-        let mut hasher = Keccak256::new();
-        hasher.update(TRANSFER_WITH_AUTHORIZATION_TYPEHASH);
-        hasher.update(self.from.to_word());
-        hasher.update(self.to.to_word());
-        hasher.update(self.value.to_be_bytes());
-        hasher.update(self.valid_after.to_be_bytes());
-        hasher.update(self.valid_before.to_be_bytes());
-        hasher.update(self.nonce);
-        hasher.finalize().into()
+        // The seven words in one buffer, hashed in one call (cheaper than seven updates).
+        let words: [[u8; 32]; 7] = [
+            TRANSFER_WITH_AUTHORIZATION_TYPEHASH,
+            self.from.to_word(),
+            self.to.to_word(),
+            self.value.to_be_bytes(),
+            self.valid_after.to_be_bytes(),
+            self.valid_before.to_be_bytes(),
+            self.nonce,
+        ];
+        keccak256(words.as_flattened())
     }
 
     /// The digest the payer signs under `domain`.

@@ -14,6 +14,39 @@ pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// The offset of the first byte at or after `from` that is `"`, `\\` or a control character
+/// (below 0x20), the bytes that end a plain run of string content; `bytes.len()` when there is
+/// none. Eight bytes per step: with `x` the little-endian word, `(x - 0x01..01·n) & !x &
+/// 0x80..80` has its lowest set bit in the first byte of `x` below `n` (for `n ≤ 0x80`; borrows
+/// only mark bytes above a true one), and a byte equals `c` when the byte of `x ^ c·0x01..01`
+/// is below 1 (SWAR, "Bit Twiddling Hacks", <https://graphics.stanford.edu/~seander/bithacks.html#HasLessInWord>).
+pub(crate) fn find_special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = 0x2222_2222_2222_2222;
+    const BACKSLASHES: u64 = 0x5C5C_5C5C_5C5C_5C5C;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let below = |x: u64, n: u64| x.wrapping_sub(n) & !x & HIGH;
+    let mut i = from;
+    while let Some(Ok(chunk)) = bytes.get(i..i.saturating_add(8)).map(<[u8; 8]>::try_from) {
+        let x = u64::from_le_bytes(chunk);
+        let hits = below(x ^ QUOTES, ONES) | below(x ^ BACKSLASHES, ONES) | below(x, SPACES);
+        if hits != 0 {
+            // trailing_zeros / 8 < 8: the index of the first special byte in the word.
+            return i
+                .saturating_add(usize::try_from(hits.trailing_zeros() / 8).unwrap_or_default());
+        }
+        i = i.saturating_add(8);
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return i;
+        }
+        i = i.saturating_add(1);
+    }
+    i
+}
+
 impl<'a> Cursor<'a> {
     pub(crate) fn new(text: &'a str, pos: usize) -> Self {
         Self { text, pos }
@@ -49,9 +82,11 @@ impl<'a> Cursor<'a> {
             return None;
         }
         let start = self.pos.saturating_add(1);
+        let bytes = self.text.as_bytes();
         let mut i = start;
         loop {
-            match self.text.as_bytes().get(i)? {
+            i = find_special(bytes, i);
+            match bytes.get(i)? {
                 b'"' => break,
                 b'\\' => i = i.saturating_add(2),
                 _ => i = i.saturating_add(1),

@@ -4,6 +4,7 @@
 
 use super::MAX_DEPTH_CEILING;
 use super::number::numbers_equal;
+use super::object::Object;
 use super::value::{Kind, RawValue};
 
 /// JSON value equality the way JavaScript deep equality of parsed values behaves.
@@ -33,6 +34,10 @@ pub fn values_equal(a: &RawValue<'_>, b: &RawValue<'_>) -> bool {
 }
 
 fn equal_within(a: &RawValue<'_>, b: &RawValue<'_>, depth_left: usize) -> bool {
+    // The same text is the same value (an x402 client echoes the offer it accepts verbatim).
+    if a.as_text() == b.as_text() {
+        return true;
+    }
     let kind = a.kind();
     if kind != b.kind() {
         return false;
@@ -63,22 +68,22 @@ fn equal_within(a: &RawValue<'_>, b: &RawValue<'_>, depth_left: usize) -> bool {
             let Some(inner) = depth_left.checked_sub(1) else {
                 return false;
             };
-            let (Some(members), Some(b_len)) = (a.members(), b.len()) else {
+            // `b`'s members are indexed once (one walk, not one per key of `a`).
+            let (Some(members), Some(b_members)) = (a.members(), Object::new(*b)) else {
                 return false;
             };
             let mut a_len = 0usize;
             for (key, x) in members {
                 a_len = a_len.saturating_add(1);
-                let found = b
-                    .members()
-                    .and_then(|mut ys| ys.find(|(k, _)| *k == key))
-                    .is_some_and(|(_, y)| equal_within(&x, &y, inner));
+                let found = b_members
+                    .get_key(&key)
+                    .is_some_and(|y| equal_within(&x, &y, inner));
                 if !found {
                     return false;
                 }
             }
             // Every key of `a` is in `b` and keys are unique, so equal counts mean equal sets.
-            a_len == b_len
+            Some(a_len) == b_members.len()
         }
     }
 }

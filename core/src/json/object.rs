@@ -251,7 +251,8 @@ impl<'a> Object<'a> {
 
     /// The value of member `key` as written, `null` included; `None` when there is none.
     pub fn get(&self, key: &str) -> Option<RawValue<'a>> {
-        match self.members.iter().find(|(k, _)| k.eq_str(key)) {
+        // Keys come from the parser: validated escapes.
+        match self.members.iter().find(|(k, _)| k.eq_str_validated(key)) {
             Some((_, value)) => Some(*value),
             None if self.complete => None,
             None => self.raw.get(key),
@@ -261,6 +262,29 @@ impl<'a> Object<'a> {
     /// Member `key`, for a typed reader; `null` counts as absent.
     pub fn field(&self, key: &'static str) -> Field<'a> {
         Field::new(key, self.get(key))
+    }
+
+    /// The value of the member whose decoded key equals `key` (compared as [`JsonStr`]s, so a
+    /// key as the parser hands it out, escapes and all); `None` when there is none.
+    pub(crate) fn get_key(&self, key: &JsonStr<'_>) -> Option<RawValue<'a>> {
+        let found = match key.as_plain() {
+            Some(plain) => self.members.iter().find(|(k, _)| k.eq_str_validated(plain)),
+            None => self.members.iter().find(|(k, _)| k == key),
+        };
+        match found {
+            Some((_, value)) => Some(*value),
+            None if self.complete => None,
+            None => self.raw.members()?.find(|(k, _)| k == key).map(|(_, v)| v),
+        }
+    }
+
+    /// The number of members.
+    pub(crate) fn len(&self) -> Option<usize> {
+        if self.complete {
+            Some(self.members.len())
+        } else {
+            self.raw.len()
+        }
     }
 
     /// The first present member among `keys` (names of one field in several dialects,

@@ -1,15 +1,20 @@
 //! Strict validation of a whole JSON document (RFC 8259).
 //!
-//! Two passes, both iterative (no recursion, so no input can exhaust the stack):
+//! Iterative (no recursion, so no input can exhaust the stack):
 //!
 //! 1. **Grammar.** A state machine over the bytes. The kind of every open container (array
 //!    or object) is kept in a fixed bit stack of [`MAX_DEPTH_CEILING`] bits (32 bytes), which
-//!    is why depth is capped at that ceiling whatever [`Limits::max_depth`] says.
-//! 2. **Duplicate keys.** Only for documents that passed 1: every object, at every depth, is
-//!    walked member by member and each key is compared (decoded) with the keys before it.
-//!    O(k²) key comparisons per object with `k` members, no storage at all.
+//!    is why depth is capped at that ceiling whatever [`Limits::max_depth`] says. The same pass
+//!    compares each key (decoded) with the keys before it in its object, for as long as the
+//!    keys of the open objects fit a fixed stack ([`KEY_STACK`] keys, objects nested at most
+//!    [`KEY_DEPTH`] levels): it remembers the first duplicate of the object that opens first.
+//! 2. **Duplicate keys, second pass.** Only for documents that passed 1 and did not fit that
+//!    stack: every object, at every depth, is walked member by member and each key is compared
+//!    with the keys before it. O(k²) key comparisons per object with `k` members.
 //!
-//! Grammar errors are therefore reported before duplicate keys, whatever their offsets.
+//! Either way the verdict is the same: grammar errors are reported before duplicate keys,
+//! whatever their offsets, and of several objects with duplicate keys the one whose `{` comes
+//! first is reported, at its first key that repeats an earlier one.
 
 use super::cursor::{Cursor, is_ws};
 use super::error::{JsonError, JsonErrorKind};
@@ -22,12 +27,102 @@ use super::{Limits, MAX_DEPTH_CEILING};
 pub(crate) fn validate<'a>(input: &'a [u8], limits: &Limits) -> Result<&'a str, JsonError> {
     let text = core::str::from_utf8(input)
         .map_err(|e| JsonError::new(JsonErrorKind::InvalidUtf8, e.valid_up_to()))?;
-    let (start, end) = grammar(text.as_bytes(), limits.max_depth.min(MAX_DEPTH_CEILING))?;
+    let mut keys = Keys::new();
+    let (start, end) = grammar(text, limits.max_depth.min(MAX_DEPTH_CEILING), &mut keys)?;
     let value = text
         .get(start..end)
         .ok_or(JsonError::new(JsonErrorKind::Syntax, start))?;
-    reject_duplicate_keys(value, start)?;
+    if keys.overflow {
+        reject_duplicate_keys(value, start)?;
+    } else if let Some((_, key_at)) = keys.first_duplicate {
+        return Err(JsonError::new(JsonErrorKind::DuplicateKey, key_at));
+    }
     Ok(value)
+}
+
+/// How many keys of the open objects the grammar pass keeps to find duplicates.
+const KEY_STACK: usize = 32;
+/// How deep an object may be nested for the grammar pass to track its keys.
+const KEY_DEPTH: usize = 16;
+
+/// The keys of the open objects, innermost last (see the module documentation).
+struct Keys<'t> {
+    seen: [&'t str; KEY_STACK],
+    /// Bit `i`: `seen[i]` contains a backslash escape.
+    escaped: u32,
+    len: usize,
+    /// Per nesting depth: where the keys of the object open at that depth start in `keys`,
+    /// and the offset of its `{`.
+    starts: [(usize, usize); KEY_DEPTH],
+    /// Set when the keys did not fit: the second pass decides.
+    overflow: bool,
+    /// (offset of the object's `{`, offset of the repeated key's opening quote).
+    first_duplicate: Option<(usize, usize)>,
+}
+
+impl<'t> Keys<'t> {
+    fn new() -> Self {
+        Self {
+            seen: [""; KEY_STACK],
+            escaped: 0,
+            len: 0,
+            starts: [(0, 0); KEY_DEPTH],
+            overflow: false,
+            first_duplicate: None,
+        }
+    }
+
+    /// An object opens at `at`, at nesting depth `depth` (0 for the top level).
+    fn open(&mut self, depth: usize, at: usize) {
+        match self.starts.get_mut(depth) {
+            Some(slot) => *slot = (self.len, at),
+            None => self.overflow = true,
+        }
+    }
+
+    /// The object at nesting depth `depth` closes: its keys are forgotten.
+    fn close(&mut self, depth: usize) {
+        if let Some(&(start, _)) = self.starts.get(depth) {
+            self.len = start;
+        }
+    }
+
+    /// The key `key` (escaped content, its opening quote at `at`) of the object at `depth`.
+    fn key(&mut self, depth: usize, key: &'t str, at: usize) {
+        if self.overflow {
+            return;
+        }
+        let Some(&(start, open)) = self.starts.get(depth) else {
+            self.overflow = true;
+            return;
+        };
+        let escaped = key.as_bytes().contains(&b'\\');
+        let earlier = self.seen.get(start..self.len).unwrap_or_default();
+        let repeated = earlier.iter().enumerate().any(|(i, previous)| {
+            let previous_escaped = self.escaped & (1u32 << (start.saturating_add(i) % 32)) != 0;
+            if escaped || previous_escaped {
+                JsonStr::Escaped(previous) == JsonStr::Escaped(key)
+            } else {
+                *previous == key
+            }
+        });
+        if repeated && self.first_duplicate.is_none_or(|(first, _)| open < first) {
+            self.first_duplicate = Some((open, at));
+        }
+        match self.seen.get_mut(self.len) {
+            Some(slot) => {
+                *slot = key;
+                let bit = 1u32 << (self.len % 32);
+                if escaped {
+                    self.escaped |= bit;
+                } else {
+                    self.escaped &= !bit;
+                }
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.overflow = true,
+        }
+    }
 }
 
 /// The kinds of the open containers, one bit per level (set = object).
@@ -80,8 +175,14 @@ enum Expect {
     AfterValue,
 }
 
-/// Pass 1: returns the start and end offsets of the one top-level value.
-fn grammar(bytes: &[u8], max_depth: usize) -> Result<(usize, usize), JsonError> {
+/// Pass 1: returns the start and end offsets of the one top-level value; `keys` learns the
+/// object keys.
+fn grammar<'t>(
+    text: &'t str,
+    max_depth: usize,
+    keys: &mut Keys<'t>,
+) -> Result<(usize, usize), JsonError> {
+    let bytes = text.as_bytes();
     let error = |kind, at| Err(JsonError::new(kind, at));
     let mut stack = Stack {
         bits: [0; MAX_DEPTH_CEILING / 64],
@@ -114,6 +215,7 @@ fn grammar(bytes: &[u8], max_depth: usize) -> Result<(usize, usize), JsonError> 
                     Expect::ValueOrEnd
                 }
                 b'{' => {
+                    keys.open(stack.depth, i);
                     stack.push(true, max_depth, i)?;
                     i = i.saturating_add(1);
                     Expect::KeyOrEnd
@@ -134,11 +236,18 @@ fn grammar(bytes: &[u8], max_depth: usize) -> Result<(usize, usize), JsonError> 
             Expect::KeyOrEnd | Expect::Key => match b {
                 b'}' if matches!(expect, Expect::KeyOrEnd) => {
                     stack.pop();
+                    keys.close(stack.depth);
                     i = i.saturating_add(1);
                     Expect::AfterValue
                 }
                 b'"' => {
-                    i = skip_ws(bytes, scan_string(bytes, i)?);
+                    let key_at = i;
+                    let after = scan_string(bytes, i)?;
+                    let content = text
+                        .get(key_at.saturating_add(1)..after.saturating_sub(1))
+                        .unwrap_or_default();
+                    keys.key(stack.depth.saturating_sub(1), content, key_at);
+                    i = skip_ws(bytes, after);
                     match bytes.get(i) {
                         Some(b':') => i = i.saturating_add(1),
                         Some(_) => return error(JsonErrorKind::Syntax, i),
@@ -156,7 +265,12 @@ fn grammar(bytes: &[u8], max_depth: usize) -> Result<(usize, usize), JsonError> 
                 match (b, in_object) {
                     (b',', true) => Expect::Key,
                     (b',', false) => Expect::Value,
-                    (b'}', true) | (b']', false) => {
+                    (b'}', true) => {
+                        stack.pop();
+                        keys.close(stack.depth);
+                        Expect::AfterValue
+                    }
+                    (b']', false) => {
                         stack.pop();
                         Expect::AfterValue
                     }
@@ -278,4 +392,185 @@ fn seen_after_cache(text: &str, body: usize, index: usize, key: &str) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod tests {
+    use super::*;
+
+    /// The verdict of the two separate passes (grammar, then the second duplicate-key pass on
+    /// every object), which the one-pass key tracking must reproduce.
+    fn two_pass(input: &[u8]) -> Result<&str, JsonError> {
+        let text = core::str::from_utf8(input)
+            .map_err(|e| JsonError::new(JsonErrorKind::InvalidUtf8, e.valid_up_to()))?;
+        let mut keys = Keys::new();
+        keys.overflow = true;
+        let (start, end) = grammar(text, 32, &mut keys)?;
+        let value = text.get(start..end).unwrap();
+        reject_duplicate_keys(value, start)?;
+        Ok(value)
+    }
+
+    /// A fixed buffer (the crate has no allocator); `full` once something did not fit.
+    struct Doc {
+        bytes: [u8; 16_384],
+        len: usize,
+        full: bool,
+    }
+
+    impl Doc {
+        fn push(&mut self, s: &str) {
+            match self.bytes.get_mut(self.len..self.len + s.len()) {
+                Some(slot) => {
+                    slot.copy_from_slice(s.as_bytes());
+                    self.len += s.len();
+                }
+                None => self.full = true,
+            }
+        }
+    }
+
+    /// A deterministic generator of small documents full of objects whose keys collide,
+    /// directly or through escapes, nested up to past [`KEY_DEPTH`] and wider than
+    /// [`KEY_STACK`].
+    struct Gen(u64);
+
+    const KEYS: [&str; 12] = [
+        "\"a\"",
+        "\"\\u0061\"",
+        "\"b\"",
+        "\"\\u0062\"",
+        "\"k4\"",
+        "\"k5\"",
+        "\"k6\"",
+        "\"k7\"",
+        "\"k8\"",
+        "\"k9\"",
+        "\"k10\"",
+        "\"k11\"",
+    ];
+    const WIDE_KEYS: [&str; 40] = [
+        "\"a\"",
+        "\"\\u0061\"",
+        "\"b\"",
+        "\"\\u0062\"",
+        "\"w4\"",
+        "\"w5\"",
+        "\"w6\"",
+        "\"w7\"",
+        "\"w8\"",
+        "\"w9\"",
+        "\"w10\"",
+        "\"w11\"",
+        "\"w12\"",
+        "\"w13\"",
+        "\"w14\"",
+        "\"w15\"",
+        "\"w16\"",
+        "\"w17\"",
+        "\"w18\"",
+        "\"w19\"",
+        "\"w20\"",
+        "\"w21\"",
+        "\"w22\"",
+        "\"w23\"",
+        "\"w24\"",
+        "\"w25\"",
+        "\"w26\"",
+        "\"w27\"",
+        "\"w28\"",
+        "\"w29\"",
+        "\"w30\"",
+        "\"w31\"",
+        "\"w32\"",
+        "\"w33\"",
+        "\"w34\"",
+        "\"w35\"",
+        "\"w36\"",
+        "\"w37\"",
+        "\"w38\"",
+        "\"w39\"",
+    ];
+
+    impl Gen {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            usize::try_from(self.0 % n as u64).unwrap()
+        }
+
+        fn value(&mut self, out: &mut Doc, depth: usize) {
+            if out.full || out.len > 2_000 {
+                out.push("0");
+                return;
+            }
+            match self.next(if depth > 20 { 2 } else { 5 }) {
+                0 => out.push("1"),
+                1 => out.push("\"v\""),
+                2 | 3 => {
+                    out.push("{");
+                    let wide = self.next(16) == 0;
+                    let members = if wide {
+                        30 + self.next(10)
+                    } else {
+                        self.next(4)
+                    };
+                    for m in 0..members {
+                        if m > 0 {
+                            out.push(",");
+                        }
+                        let key = if wide {
+                            WIDE_KEYS[self.next(WIDE_KEYS.len())]
+                        } else {
+                            KEYS[self.next(KEYS.len())]
+                        };
+                        out.push(key);
+                        out.push(":");
+                        self.value(out, depth + 1);
+                    }
+                    out.push("}");
+                }
+                _ => {
+                    out.push("[");
+                    for e in 0..self.next(3) {
+                        if e > 0 {
+                            out.push(",");
+                        }
+                        self.value(out, depth + 1);
+                    }
+                    out.push("]");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_duplicate_keys_agree_with_two_passes() {
+        let mut generator = Gen(0x9E37_79B9_7F4A_7C15);
+        let mut duplicates = 0;
+        for _ in 0..20_000 {
+            let mut doc = Doc {
+                bytes: [0; 16_384],
+                len: 0,
+                full: false,
+            };
+            generator.value(&mut doc, 0);
+            if doc.full {
+                continue;
+            }
+            let input = &doc.bytes[..doc.len];
+            let one = validate(input, &Limits { max_depth: 32 });
+            assert_eq!(
+                one.map_err(|e| (e.kind(), e.offset())),
+                two_pass(input).map_err(|e| (e.kind(), e.offset())),
+                "{}",
+                core::str::from_utf8(input).unwrap()
+            );
+            duplicates += usize::from(one.is_err());
+        }
+        // The generator must exercise both verdicts.
+        assert!(duplicates > 1_000, "{duplicates}");
+    }
 }

@@ -1,6 +1,7 @@
 //! JSON strings: validation of the escaped form (RFC 8259 §7) and [`JsonStr`], a string's
 //! content that decodes lazily, without a buffer.
 
+use super::cursor::find_special;
 use super::error::{JsonError, JsonErrorKind};
 use crate::error::BufferTooSmall;
 
@@ -87,6 +88,21 @@ impl<'a> JsonStr<'a> {
         match self.as_plain() {
             Some(plain) => plain == s,
             None => self.chars().eq(s.chars()),
+        }
+    }
+
+    /// [`JsonStr::eq_str`] for content the parser validated (object keys, string values): a
+    /// valid escape decodes to fewer bytes than it is written with, so escaped text as long as
+    /// `s` equals it only when the bytes match and there is no escape, and shorter text never
+    /// does; most mismatches cost one length comparison.
+    pub(crate) fn eq_str_validated(&self, s: &str) -> bool {
+        match *self {
+            Self::Plain(plain) => plain == s,
+            Self::Escaped(text) => match text.len().cmp(&s.len()) {
+                core::cmp::Ordering::Less => false,
+                core::cmp::Ordering::Equal => text == s && !self.has_escapes(),
+                core::cmp::Ordering::Greater => self.has_escapes() && self.chars().eq(s.chars()),
+            },
         }
     }
 
@@ -244,6 +260,7 @@ pub(crate) fn scan_string(bytes: &[u8], open: usize) -> Result<usize, JsonError>
     let error = JsonError::new;
     let mut i = open.saturating_add(1);
     loop {
+        i = find_special(bytes, i);
         let Some(&b) = bytes.get(i) else {
             return Err(error(JsonErrorKind::UnexpectedEnd, i));
         };
@@ -411,5 +428,60 @@ mod tests {
                 .all(|c| c == char::REPLACEMENT_CHARACTER || c.is_ascii())
         );
         assert!(s.decoded_len() > 0);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod fast_path_tests {
+    use super::super::RawValue;
+    use super::super::cursor::find_special;
+
+    /// `eq_str_validated` answers as `eq_str` on parser-validated strings.
+    #[test]
+    fn validated_comparison_agrees_with_eq_str() {
+        let docs: [&str; 8] = [
+            r#""a""#,
+            r#""\u0061""#,
+            r#""ab""#,
+            r#""a\"b""#,
+            r#""\ud83d\ude00""#,
+            r#""""#,
+            r#""\\""#,
+            r#""é\n""#,
+        ];
+        let others = [
+            "a", "ab", "a\"b", "😀", "", "\\", "é\n", "\\u0061", "b", "aa",
+        ];
+        for doc in docs {
+            let s = RawValue::parse(doc.as_bytes()).unwrap().as_str().unwrap();
+            for other in others {
+                assert_eq!(
+                    s.eq_str_validated(other),
+                    s.eq_str(other),
+                    "{doc:?} {other}"
+                );
+            }
+        }
+    }
+
+    /// `find_special` finds the first `"`, `\` or control byte at every position of a word.
+    #[test]
+    fn find_special_finds_the_first_special_byte() {
+        for special in [b'"', b'\\', 0x00, 0x1f] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    let mut bytes = [b'x'; 40];
+                    // Bytes at and above 0x80 and just above the specials are plain.
+                    for (i, b) in bytes.iter_mut().enumerate().take(len) {
+                        *b = [b'x', 0x80, 0xff, b'#', b']', b' '][i % 6];
+                    }
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    assert_eq!(find_special(&bytes[..len], 0), at, "{special} {len} {at}");
+                }
+            }
+        }
     }
 }

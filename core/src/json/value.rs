@@ -76,6 +76,14 @@ impl<'a> RawValue<'a> {
         Self { text }
     }
 
+    /// Wraps text that the crate's own JSON writers ([`super::ObjectWriter`]) produced: one
+    /// value, valid by construction (escaped strings, distinct keys), so it is not validated
+    /// again. For the x402 server, which reads back the requirements it writes for its offers.
+    #[cfg(feature = "x402")]
+    pub(crate) fn from_written(text: &'a str) -> Self {
+        Self { text }
+    }
+
     /// The exact source text of the value, without surrounding whitespace.
     pub fn as_text(&self) -> &'a str {
         self.text

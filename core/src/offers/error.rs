@@ -36,6 +36,22 @@ pub enum OffersError {
     Overflow,
     /// The output buffer is too small.
     BufferTooSmall,
+    /// A `payment_context_token` (or `Authorization: Bearer` value) this server did not mint:
+    /// wrong shape or a tag that does not verify.
+    InvalidContextToken,
+    /// The payment request or webhook names an offer this server does not sell.
+    UnknownOffer,
+    /// The payment request asks for a payment method the chosen offer does not list.
+    PaymentMethodNotOffered,
+    /// The paid webhook's `amount` (detail `amount`) or `currency` (detail `currency`) differs
+    /// from the offer's.
+    WebhookMismatch(&'static str),
+    /// Two offers of one server share an id.
+    DuplicateOfferId,
+    /// The server secret is shorter than 32 or longer than 64 bytes.
+    InvalidServerSecret,
+    /// The payment details from the host's provider expired already.
+    PaymentDetailsExpired,
 }
 
 impl From<FieldIssue> for OffersError {
@@ -74,6 +90,17 @@ impl core::fmt::Display for OffersError {
             Self::InvalidRecord => f.write_str("entitlement record is malformed"),
             Self::Overflow => f.write_str("entitlement counter would overflow"),
             Self::BufferTooSmall => f.write_str("the output buffer is too small"),
+            Self::InvalidContextToken => {
+                f.write_str("payment context token was not issued by this server")
+            }
+            Self::UnknownOffer => f.write_str("no offer of this server has that id"),
+            Self::PaymentMethodNotOffered => {
+                f.write_str("the offer does not list that payment method")
+            }
+            Self::WebhookMismatch(k) => write!(f, "webhook `{k}` differs from the offer's"),
+            Self::DuplicateOfferId => f.write_str("two offers share an id"),
+            Self::InvalidServerSecret => f.write_str("server secret must be 32 to 64 bytes"),
+            Self::PaymentDetailsExpired => f.write_str("the payment details expired already"),
         }
     }
 }
@@ -96,12 +123,20 @@ impl ErrorCode for OffersError {
             Self::InvalidRecord => "invalid_entitlement_record",
             Self::Overflow => "entitlement_overflow",
             Self::BufferTooSmall => "buffer_too_small",
+            Self::InvalidContextToken => "invalid_payment_context_token",
+            Self::UnknownOffer => "unknown_offer",
+            Self::PaymentMethodNotOffered => "payment_method_not_offered",
+            Self::WebhookMismatch(_) => "webhook_payment_mismatch",
+            Self::DuplicateOfferId => "duplicate_offer_id",
+            Self::InvalidServerSecret => "invalid_server_secret",
+            Self::PaymentDetailsExpired => "payment_details_expired",
         }
     }
 
     fn detail_code(&self) -> Option<&'static str> {
         match self {
             Self::Field(issue) => issue.detail_code(),
+            Self::WebhookMismatch(k) => Some(k),
             _ => None,
         }
     }

@@ -10,12 +10,15 @@
 //!    tolerance.
 //! 4. [`Entitlement`]: the ledger — one-time, top-up credits, subscription expiry — as a pure
 //!    state machine over a fixed-size record the host persists.
+//! 5. [`OffersServer`]: the selling side — the 402 challenge with a stateless context token,
+//!    the payment-request answer, the webhook's grant and replay key, every reply's status.
 
 mod error;
 mod ledger;
 mod offer;
 mod offers_body;
 mod payment_request;
+mod server;
 mod webhook;
 
 pub use error::OffersError;
@@ -23,4 +26,11 @@ pub use ledger::{Access, ENTITLEMENT_RECORD_LEN, Entitlement, Grant};
 pub use offer::{MAX_PAYMENT_METHODS, Offer, OfferType, PaymentMethod, duration_seconds};
 pub use offers_body::{MAX_OFFERS, OffersBody};
 pub use payment_request::{PaymentRequest, PaymentRequestResponse};
+pub use server::{
+    CONTEXT_TOKEN_LEN, ContextToken, DEFAULT_PAYMENT_REQUEST_LIFETIME_SECONDS, JSON_HEADERS,
+    MethodKind, OFFERS_VERSION, OffersConfig, OffersServer, PAID_STATUSES, PaymentAsk,
+    PaymentDetails, Reply, RequestOutcome, SIGNATURE_HEADER, STATUS_PAYMENT_REQUIRED, Step,
+    WEBHOOK_RETENTION_SECONDS, WebhookAck, WebhookGrant, WebhookOutcome, credit_record,
+    refusal_status, write_refusal, write_webhook_ack,
+};
 pub use webhook::{DEFAULT_WEBHOOK_TOLERANCE_SECONDS, sign_webhook, verify_webhook};

@@ -31,6 +31,7 @@ use super::scheme::exact_svm::verify::{SvmPolicy, SvmVerified, verify_exact_svm}
 use super::scheme::resolve_network;
 use super::scheme::upto_permit2::UptoOptions;
 use crate::evm::Address;
+use crate::json::Object;
 use crate::u256::U256;
 
 /// Verifies x402 payments: the EVM policy, the Solana policy (or none, to refuse Solana) and the
@@ -149,10 +150,23 @@ impl Verifier<'_> {
             #[cfg(not(feature = "svm"))]
             return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
         }
-        let verified = if PayloadKind::of(&payment.payload()) == PayloadKind::Permit2 {
+        // The payload's members are indexed once, for the dispatch and the EIP-3009 decoding.
+        let payload = Object::new(payment.payload());
+        let kind = payload
+            .as_ref()
+            .map_or(PayloadKind::Unknown, PayloadKind::of_object);
+        let verified = if kind == PayloadKind::Permit2 {
             verify_permit2(requirements, payment, now, &self.policy, &self.upto)
         } else {
-            verify_eip3009(requirements, payment, now, &self.policy, eip3009_separator)
+            verify_eip3009(
+                requirements,
+                payment,
+                payload.as_ref(),
+                kind,
+                now,
+                &self.policy,
+                eip3009_separator,
+            )
         };
         verified.map(AnyVerified::Evm)
     }

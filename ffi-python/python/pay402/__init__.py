@@ -9,7 +9,10 @@ Pure-Python layers on top (import them explicitly; their third-party dependencie
 
 * :mod:`pay402.prices` — ``"$0.01"`` → atomic units, exactly;
 * :mod:`pay402.replay` — single-use stores (memory, Redis);
-* :mod:`pay402.server`, :mod:`pay402.asgi`, :mod:`pay402.wsgi` — x402/L402 middleware;
+* :mod:`pay402.server` — x402/L402 paywalls on the core's resource server, with adapters for
+  ASGI/FastAPI (:mod:`pay402.server.asgi`, :mod:`pay402.server.fastapi`), Flask
+  (:mod:`pay402.server.flask`), Django (:mod:`pay402.server.django`) and WSGI
+  (:mod:`pay402.server.wsgi`; :mod:`pay402.asgi` and :mod:`pay402.wsgi` are aliases);
 * :mod:`pay402.client` — paying ``httpx`` auth and ``requests`` adapter (needs ``httpx``);
 * :mod:`pay402.facilitator` — facilitator HTTP client (needs ``httpx``);
 * :mod:`pay402.cli` — the ``pay402`` command.

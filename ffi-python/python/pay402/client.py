@@ -29,6 +29,12 @@ from typing import Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, Li
 import httpx
 
 from ._native import (
+    LIGHTNING_NETWORK,
+    MSAT,
+    BudgetError,
+    BudgetRefusal,
+    BudgetReservation,
+    ClientBudget,
     L402Error,
     SvmError,
     X402Error,
@@ -61,52 +67,74 @@ __all__ = [
 ]
 
 U256_MAX = 2**256 - 1
+U64_MAX = 2**64 - 1
 _PAYMENT_HEADERS = ("payment-signature", "x-payment")
 
 
 class Budget:
-    """A spend limit: at most ``per_request`` per payment and ``total`` over the budget's life
-    (same unit as the amounts it guards). Thread-safe; share one between clients to cap them
-    together."""
+    """A spend limit: at most ``per_request`` per payment, ``total`` over the budget's life and,
+    with ``window=(seconds, limit)``, at most ``limit`` within each fixed window of ``seconds``
+    (windows start at multiples of ``seconds`` since the Unix epoch, by ``clock``). Amounts are
+    integers in the unit of the payments it guards; every payment counts against the same
+    limits, whatever its asset (give x402 and L402 payers separate budgets).
 
-    def __init__(self, *, per_request: int, total: int) -> None:
-        if per_request < 0 or total < 0:
+    The rules are the core's (``pay402::budget`` through ``pay402._native.ClientBudget``): a
+    payment is reserved before anything is signed or paid, committed when it was taken and
+    released when it was not; reserved amounts count against the total and the window at once,
+    so concurrent payments never exceed them. Thread-safe; share one between clients to cap them
+    together. A refused payment raises :class:`~pay402.errors.BudgetExceeded` with the core's code
+    (``per_request_budget_exceeded``, ``total_budget_exceeded``, ``window_budget_exceeded``)."""
+
+    def __init__(
+        self,
+        *,
+        per_request: int,
+        total: int,
+        window: Optional[Tuple[int, int]] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if per_request < 0 or total < 0 or (window is not None and window[1] < 0):
             raise ValueError("budget limits must be >= 0")
+        try:
+            self._native = ClientBudget.any_asset(per_request=per_request, total=total, window=window)
+        except BudgetError as e:
+            raise ConfigurationError(e.message, code=e.code) from e
         self.per_request = per_request
         self.total = total
-        self._spent = 0
-        self._lock = threading.Lock()
+        self.window = window
+        self.clock = clock
+
+    def _now(self) -> int:
+        return max(0, int(self.clock()))
 
     @property
     def spent(self) -> int:
-        with self._lock:
-            return self._spent
+        """What committed payments cost so far (open reservations not included)."""
+        return self._native.spent("", "")
 
     @property
     def remaining(self) -> int:
-        with self._lock:
-            return self.total - self._spent
+        """``total`` minus :attr:`spent`."""
+        return self.total - self.spent
 
-    def allowance(self) -> int:
-        """The most one payment may cost now."""
-        with self._lock:
-            return min(self.per_request, self.total - self._spent)
+    def allowance(self, network: str = "", asset: str = "") -> int:
+        """The most one payment may cost now (per request, total and window, reservations
+        counted)."""
+        return self._native.allowance(network, asset, self._now())
 
-    def reserve(self, amount: int) -> None:
-        """Counts ``amount`` as spent, or raises :class:`BudgetExceeded` and counts nothing."""
-        with self._lock:
-            if amount > self.per_request:
-                raise BudgetExceeded(
-                    f"payment of {amount} exceeds the per-request budget of {self.per_request}",
-                    amount=amount, remaining=min(self.per_request, self.total - self._spent),
-                    code="per_request_budget_exceeded",
-                )
-            if self._spent + amount > self.total:
-                raise BudgetExceeded(
-                    f"payment of {amount} exceeds the remaining total budget of {self.total - self._spent}",
-                    amount=amount, remaining=self.total - self._spent, code="total_budget_exceeded",
-                )
-            self._spent += amount
+    def reserve(self, amount: int, *, network: str = "", asset: str = "") -> BudgetReservation:
+        """Counts ``amount`` against the limits until the returned reservation is committed
+        (``.commit()``, or ``.commit_partial(paid)``) or released (``.release()``), or raises
+        :class:`BudgetExceeded` and counts nothing. A reservation never ended stays counted."""
+        result = self._native.reserve(network, asset, amount, self._now())
+        if isinstance(result, BudgetRefusal):
+            raise BudgetExceeded(
+                result.message,
+                amount=amount if result.amount is None else result.amount,
+                remaining=0 if result.remaining is None else result.remaining,
+                code=result.code,
+            )
+        return result
 
 
 class X402Payer:
@@ -151,10 +179,18 @@ class X402Payer:
         return _payment_required(status, headers, body)
 
     def pay(self, payment_required: str) -> Tuple[str, str]:
-        """Selects, reserves the budget, signs: ``(header name, header value)``.
+        """Selects, reserves the budget, signs: ``(header name, header value)``; the amount is
+        counted as spent (use :meth:`pay_reserved` to end the reservation with the outcome).
 
         Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
         budget allows, :class:`PaymentError` when no offer is acceptable."""
+        name, value, reservation = self.pay_reserved(payment_required)
+        reservation.commit()
+        return name, value
+
+    def pay_reserved(self, payment_required: str) -> Tuple[str, str, BudgetReservation]:
+        """As :meth:`pay`, with the budget's reservation: commit it when the payment was taken,
+        release it when the server refused it or never received it."""
         allowance = self.budget.allowance()
         try:
             selection = x402_select(payment_required, networks=self.networks, assets=self.assets, max_amount=allowance)
@@ -165,15 +201,21 @@ class X402Payer:
                 raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
             req = json.loads(dearer.requirements)
             amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
-            self.budget.reserve(amount)  # raises BudgetExceeded with the precise limit
-            raise PaymentError("unreachable", code="internal")  # pragma: no cover
+            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
+            # the reservation is given back and the offer stays refused.
+            self.budget.reserve(amount, network=req["network"], asset=req["asset"]).release()
+            raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
         req = json.loads(selection.requirements)
         amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
-        self.budget.reserve(amount)
-        signed = x402_sign(
-            payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32), accept_index=selection.index
-        )
-        return signed.header_name, signed.header_value
+        reservation = self.budget.reserve(amount, network=req["network"], asset=req["asset"])
+        try:
+            signed = x402_sign(
+                payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32), accept_index=selection.index
+            )
+        except BaseException:
+            reservation.release()  # nothing was signed
+            raise
+        return signed.header_name, signed.header_value, reservation
 
 
 def _payment_required(status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
@@ -281,40 +323,55 @@ class SvmPayer:
 
     def pay(self, payment_required: str) -> Tuple[str, str]:
         """Selects, reserves the budget, builds and signs the transfer: ``(header name, header
-        value)``.
+        value)``; the amount is counted as spent (use :meth:`pay_reserved` to end the
+        reservation with the outcome).
 
         Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
         budget allows, :class:`PaymentError` when no offer is acceptable, ``SvmError`` /
         ``X402Error`` when the core refuses the offer (e.g. ``memo_too_long``)."""
+        name, value, reservation = self.pay_reserved(payment_required)
+        reservation.commit()
+        return name, value
+
+    def pay_reserved(self, payment_required: str) -> Tuple[str, str, BudgetReservation]:
+        """As :meth:`pay`, with the budget's reservation: commit it when the payment was taken,
+        release it when the server refused it or never received it."""
         allowance = self.budget.allowance()
-        cheapest: Optional[int] = None
+        cheapest: Optional[Tuple[int, str, str]] = None
         for index, offer in enumerate(json.loads(payment_required).get("accepts") or []):
             payable = self._payable(offer)
             if payable is None:
                 continue
             network, amount = payable
             if amount > allowance:
-                cheapest = amount if cheapest is None else min(cheapest, amount)
+                if cheapest is None or amount < cheapest[0]:
+                    cheapest = (amount, network, offer["asset"])
                 continue
-            self.budget.reserve(amount)
-            extra = offer["extra"]
-            memo = extra.get("memo")
-            blockhash = self.recent_blockhash(network)
-            wire = svm_build_transfer(
-                self._seed,
-                fee_payer=extra["feePayer"],
-                mint=offer["asset"],
-                pay_to=offer["payTo"],
-                amount=amount,
-                decimals=self.assets[offer["asset"]],
-                recent_blockhash=svm_parse_pubkey(blockhash) if isinstance(blockhash, str) else blockhash,
-                token_program=self.token_programs.get(offer["asset"]),
-                memo=memo if isinstance(memo, str) else os.urandom(16).hex(),
-            )
-            payment = svm_payment_header(payment_required, wire, accept_index=index)
-            return payment.header_name, payment.header_value
+            reservation = self.budget.reserve(amount, network=network, asset=offer["asset"])
+            try:
+                extra = offer["extra"]
+                memo = extra.get("memo")
+                blockhash = self.recent_blockhash(network)
+                wire = svm_build_transfer(
+                    self._seed,
+                    fee_payer=extra["feePayer"],
+                    mint=offer["asset"],
+                    pay_to=offer["payTo"],
+                    amount=amount,
+                    decimals=self.assets[offer["asset"]],
+                    recent_blockhash=svm_parse_pubkey(blockhash) if isinstance(blockhash, str) else blockhash,
+                    token_program=self.token_programs.get(offer["asset"]),
+                    memo=memo if isinstance(memo, str) else os.urandom(16).hex(),
+                )
+                payment = svm_payment_header(payment_required, wire, accept_index=index)
+            except BaseException:
+                reservation.release()  # nothing was sent
+                raise
+            return payment.header_name, payment.header_value, reservation
         if cheapest is not None:
-            self.budget.reserve(cheapest)  # raises BudgetExceeded with the precise limit
+            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
+            # the reservation is given back and the offer stays refused.
+            self.budget.reserve(cheapest[0], network=cheapest[1], asset=cheapest[2]).release()
         raise PaymentError(
             "no acceptable payment offer: no exact Solana entry on the payer's networks and mints",
             code="no_acceptable_requirements",
@@ -371,10 +428,18 @@ class L402Payer:
         amount = bolt11_decode(challenge.invoice).amount_msat
         if amount is None:
             raise PaymentError("L402 invoice has no amount; refusing to pay an open amount", code="invoice_without_amount")
-        allowance = self.budget.allowance()
+        allowance = self.budget.allowance(LIGHTNING_NETWORK, MSAT)
         if amount > allowance:
-            self.budget.reserve(amount)  # raises BudgetExceeded with the precise limit
-        return l402_check_challenge(challenge, network=self.network, budget_msat=allowance, now=int(self.clock()))
+            # Raises BudgetExceeded with the precise limit (else the budget grew: pay on).
+            self.budget.reserve(amount, network=LIGHTNING_NETWORK, asset=MSAT).release()
+            allowance = amount
+        return l402_check_challenge(challenge, network=self.network, budget_msat=min(allowance, U64_MAX), now=int(self.clock()))
+
+    def reserve(self, payable: Any) -> BudgetReservation:
+        """Reserves the invoice's amount (msat) before it is paid; commit it once ``pay_invoice``
+        returned the preimage. A failed ``pay_invoice`` leaves it counted: the wallet may have
+        paid."""
+        return self.budget.reserve(payable.invoice.amount_msat, network=LIGHTNING_NETWORK, asset=MSAT)
 
     def authorization(self, payable: Any, preimage: Union[bytes, str]) -> str:
         return payable.authorization(preimage)  # type: ignore[no-any-return]
@@ -386,6 +451,40 @@ class L402Payer:
 
 def _lower_headers(items: Any) -> Dict[str, str]:
     return {k.lower(): v for k, v in items}
+
+
+def _end_on_response(reservation: BudgetReservation, status: int) -> None:
+    """The server answered the paid request: a 402 refused the payment (nothing was settled),
+    anything else took it."""
+    if status == 402:
+        reservation.release()
+    else:
+        reservation.commit()
+
+
+def _never_sent(error: Optional[BaseException]) -> bool:
+    """Whether ``error`` means the paid request never reached the server (no connection)."""
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
+        return True
+    try:
+        import requests  # type: ignore[import-untyped]
+        from urllib3.exceptions import MaxRetryError, NewConnectionError
+    except ImportError:  # pragma: no cover - requests is optional
+        return False
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(error, requests.exceptions.ConnectionError) and error.args:
+        cause = error.args[0]
+        reason = cause.reason if isinstance(cause, MaxRetryError) else cause
+        return isinstance(reason, NewConnectionError)
+    return False
+
+
+def _end_on_error(reservation: BudgetReservation, error: Optional[BaseException]) -> None:
+    """The paid request got no answer: released if it never reached the server; otherwise the
+    server may have settled it, and the amount stays counted (fail closed)."""
+    if _never_sent(error) and reservation.is_open:
+        reservation.release()
 
 
 class PaymentAuth(httpx.Auth):
@@ -411,11 +510,11 @@ class PaymentAuth(httpx.Auth):
                 request.headers["Authorization"] = token
         return False
 
-    def _x402_headers(self, response: httpx.Response) -> Optional[Tuple[str, str]]:
+    def _x402_headers(self, response: httpx.Response) -> Optional[Tuple[str, str, BudgetReservation]]:
         if self.x402 is None:
             return None
         required = self.x402.payment_required(response.status_code, _lower_headers(response.headers.items()), response.content)
-        return None if required is None else self.x402.pay(required)
+        return None if required is None else self.x402.pay_reserved(required)
 
     def _l402_challenge(self, request: httpx.Request, response: httpx.Response) -> Optional[Any]:
         if self.l402 is None:
@@ -433,19 +532,28 @@ class PaymentAuth(httpx.Auth):
         if response.status_code != 402:
             return
         response.read()
-        header = self._x402_headers(response)
-        if header is not None:
-            request.headers[header[0]] = header[1]
-            yield request
+        paid = self._x402_headers(response)
+        if paid is not None:
+            name, value, reservation = paid
+            request.headers[name] = value
+            try:
+                response = yield request
+            except GeneratorExit as exit:
+                _end_on_error(reservation, exit.__context__)
+                raise
+            _end_on_response(reservation, response.status_code)
             return
         payable = self._l402_challenge(request, response)
         if payable is None:
             return
         assert self.l402 is not None
-        self.l402.budget.reserve(payable.invoice.amount_msat)
+        reservation = self.l402.reserve(payable)
         preimage = self.l402.pay_invoice(payable.invoice.invoice)
         if inspect.isawaitable(preimage):
+            getattr(preimage, "close", lambda: None)()  # never awaited: nothing was paid
+            reservation.release()
             raise ConfigurationError("an async pay_invoice needs httpx.AsyncClient")
+        reservation.commit()  # the preimage proves the invoice was paid
         authorization = payable.authorization(preimage)
         self.l402.remember(request.url.host, authorization)
         request.headers["Authorization"] = authorization
@@ -459,19 +567,26 @@ class PaymentAuth(httpx.Auth):
         if response.status_code != 402:
             return
         await response.aread()
-        header = self._x402_headers(response)
-        if header is not None:
-            request.headers[header[0]] = header[1]
-            yield request
+        paid = self._x402_headers(response)
+        if paid is not None:
+            name, value, reservation = paid
+            request.headers[name] = value
+            try:
+                response = yield request
+            except GeneratorExit as exit:
+                _end_on_error(reservation, exit.__context__)
+                raise
+            _end_on_response(reservation, response.status_code)
             return
         payable = self._l402_challenge(request, response)
         if payable is None:
             return
         assert self.l402 is not None
-        self.l402.budget.reserve(payable.invoice.amount_msat)
+        reservation = self.l402.reserve(payable)
         preimage = self.l402.pay_invoice(payable.invoice.invoice)
         if inspect.isawaitable(preimage):
             preimage = await preimage
+        reservation.commit()  # the preimage proves the invoice was paid
         authorization = payable.authorization(preimage)
         self.l402.remember(request.url.host, authorization)
         request.headers["Authorization"] = authorization
@@ -521,11 +636,13 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
         if response.status_code != 402 or carries:
             return response
         retry = request.copy()
-        header = None
+        header: Optional[Tuple[str, str]] = None
+        reservation: Optional[BudgetReservation] = None
         if self.x402 is not None:
             required = self.x402.payment_required(402, _lower_headers(response.headers.items()), response.content)
             if required is not None:
-                header = self.x402.pay(required)
+                name, value, reservation = self.x402.pay_reserved(required)
+                header = (name, value)
         if header is None and self.l402 is not None:
             if "Authorization" in retry.headers:
                 self.l402.forget(host)
@@ -533,10 +650,13 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
             values = [v.strip() for v in _split_www_authenticate(response.raw)]
             payable = self.l402.challenge(402, values)
             if payable is not None:
-                self.l402.budget.reserve(payable.invoice.amount_msat)
+                l402_reservation = self.l402.reserve(payable)
                 preimage = self.l402.pay_invoice(payable.invoice.invoice)
                 if inspect.isawaitable(preimage):
+                    getattr(preimage, "close", lambda: None)()  # never awaited: nothing was paid
+                    l402_reservation.release()
                     raise ConfigurationError("requests cannot await an async pay_invoice")
+                l402_reservation.commit()  # the preimage proves the invoice was paid
                 authorization = payable.authorization(preimage)
                 self.l402.remember(host, authorization)
                 header = ("Authorization", authorization)
@@ -544,7 +664,15 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
             return response
         response.close()
         retry.headers[header[0]] = header[1]
-        return super().send(retry, **kwargs)
+        if reservation is None:
+            return super().send(retry, **kwargs)
+        try:
+            paid = super().send(retry, **kwargs)
+        except BaseException as e:
+            _end_on_error(reservation, e)
+            raise
+        _end_on_response(reservation, paid.status_code)
+        return paid
 
 
 def _split_www_authenticate(raw: Any) -> List[str]:

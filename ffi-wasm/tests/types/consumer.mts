@@ -3,7 +3,7 @@
 // serves; every annotation here is a claim about the published types.
 import {
   x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner, svmBuildTransfer, svmPaymentHeader,
-  type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
+  ClientBudget, createPayment, type BudgetReservation, type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
 } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
@@ -41,6 +41,12 @@ void solanaHeader;
 const budget: Budget = { networks: ["eip155:84532"], assets: [USDC], maxAmount: 10_000n, total: 100_000n };
 const pay = wrapFetch(fetch, privateKeySigner(key), budget);
 const response: Promise<Response> = pay("https://api.example.com/x", { method: "POST" });
+// a shared client budget with a window; createPayment hands back the reservation to end
+const shared: ClientBudget = ClientBudget.anyAsset({ perRequest: 10_000n, total: 100_000n, window: { seconds: 3600, amount: 50_000n } });
+const payShared = wrapFetch(fetch, privateKeySigner(key), { networks: ["eip155:84532"], assets: [USDC], clientBudget: shared });
+void payShared;
+const reserved: Promise<BudgetReservation> = createPayment(required, privateKeySigner(key), budget).then((p) => p.reservation);
+void reserved;
 const middleware = x402Middleware([offer], {
   settle: async (v) => ({ success: true, payer: v.payer }),
   onError: (e) => console.error(e),

@@ -275,19 +275,19 @@ fn verify_against(
         description: "",
         mime_type: None,
     };
-    let len = match (version, offer.v1_network()) {
-        (X402Version::V2, _) => write_all(scratch, |w| offer.write_requirements_v2(w)),
+    let requirements = match (version, offer.v1_network()) {
+        // v2: the offer's requirements are read back from what it writes, unparsed.
+        (X402Version::V2, _) => offer.requirements_v2(scratch).map(PaymentRequirements::V2),
         (X402Version::V1, Some(network)) => write_all(scratch, |w| {
             offer.write_v1_entry(w, network, &no_resource, &offer.offer().amount)
-        }),
-        (X402Version::V1, None) => return Err(Refusal::SCRATCH_TOO_SMALL),
-    }
-    .map_err(|_| Refusal::SCRATCH_TOO_SMALL)?;
-    let text = scratch.get(..len).ok_or(Refusal::SCRATCH_TOO_SMALL)?;
-    let requirements = RawValue::parse(text)
+        })
         .ok()
-        .and_then(|v| PaymentRequirements::from_json_value_versioned(v, version).ok())
-        .ok_or(Refusal::SCRATCH_TOO_SMALL)?;
+        .and_then(|len| scratch.get(..len))
+        .and_then(|text| RawValue::parse(text).ok())
+        .and_then(|v| PaymentRequirements::from_json_value_versioned(v, version).ok()),
+        (X402Version::V1, None) => None,
+    }
+    .ok_or(Refusal::SCRATCH_TOO_SMALL)?;
     let mut verifier = *verifier;
     verifier.upto.settle_amount = None;
     verifier.upto.facilitator = match offer.offer().scheme {

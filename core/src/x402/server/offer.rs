@@ -24,13 +24,14 @@ use super::error::{KeyIssue, ServerError};
 use crate::error::BufferTooSmall;
 use crate::evm::permit2::permit2_domain;
 use crate::evm::{Address, Eip712Domain};
-use crate::json::{ObjectWriter, write_string, write_u64};
+use crate::json::{JsonStr, ObjectWriter, RawValue, write_string, write_u64};
 #[cfg(feature = "svm")]
 use crate::svm::Pubkey;
 use crate::u256::U256;
-use crate::writer::Writer;
+use crate::writer::{Writer, write_all};
 use crate::x402::X402Version;
 use crate::x402::network::Network;
+use crate::x402::payment_requirements::PaymentRequirementsV2;
 
 /// Longest EIP-712 `name`/`version` an offer accepts, in bytes: the verifier's own cap.
 pub const MAX_DOMAIN_TEXT: usize = 256;
@@ -294,15 +295,90 @@ impl<'a> PreparedOffer<'a> {
         w: &mut Writer<'_>,
         amount: &U256,
     ) -> Result<(), BufferTooSmall> {
+        self.write_v2_entry_spans(w, amount).map(|_| ())
+    }
+
+    /// [`PreparedOffer::write_v2_entry`], returning where each value it wrote lies in `w`.
+    fn write_v2_entry_spans(
+        &self,
+        w: &mut Writer<'_>,
+        amount: &U256,
+    ) -> Result<EntrySpans, BufferTooSmall> {
+        let mut spans = EntrySpans::default();
+        // Records the span of the value `write` puts into the writer.
+        let span =
+            |w: &mut Writer<'_>,
+             at: &mut (usize, usize),
+             write: &dyn Fn(&mut Writer<'_>) -> Result<(), BufferTooSmall>| {
+                let start = w.len();
+                write(w)?;
+                *at = (start, w.len());
+                Ok(())
+            };
         let mut o = ObjectWriter::begin(w)?;
-        o.field_str("scheme", self.offer.scheme.name())?;
-        o.field_with("network", |w| self.write_caip2(w))?;
+        o.field_with("scheme", |w| {
+            span(w, &mut spans.scheme, &|w| {
+                write_string(w, self.offer.scheme.name())
+            })
+        })?;
+        o.field_with("network", |w| {
+            span(w, &mut spans.network, &|w| self.write_caip2(w))
+        })?;
         o.field_with("amount", |w| write_amount(w, amount))?;
-        o.field_str("asset", self.offer.asset)?;
-        o.field_str("payTo", self.offer.pay_to)?;
+        o.field_with("asset", |w| {
+            span(w, &mut spans.asset, &|w| write_string(w, self.offer.asset))
+        })?;
+        o.field_with("payTo", |w| {
+            span(w, &mut spans.pay_to, &|w| {
+                write_string(w, self.offer.pay_to)
+            })
+        })?;
         o.field_u64("maxTimeoutSeconds", self.offer.max_timeout_seconds)?;
-        o.field_with("extra", |w| self.write_extra(w))?;
-        o.end()
+        o.field_with("extra", |w| {
+            span(w, &mut spans.extra, &|w| self.write_extra(w))
+        })?;
+        o.end()?;
+        Ok(spans)
+    }
+
+    /// The v2 requirements of this offer as the verifier reads them, written into `scratch`
+    /// ([`PreparedOffer::write_requirements_v2`]) and read back without parsing: the fields are
+    /// the offer's own values and the JSON texts (`extra` and the whole entry, which the v2
+    /// `accepted` comparison reads) are the ones written. The same values as
+    /// `PaymentRequirementsV2::from_json_value` of the written text, without validating and
+    /// indexing text this crate wrote itself. `None` when `scratch` is too small.
+    pub(crate) fn requirements_v2<'s>(
+        &self,
+        scratch: &'s mut [u8],
+    ) -> Option<PaymentRequirementsV2<'s>>
+    where
+        'a: 's,
+    {
+        let mut spans = None;
+        let len = write_all(scratch, |w| {
+            spans = Some(self.write_v2_entry_spans(w, &self.offer.amount)?);
+            Ok::<(), BufferTooSmall>(())
+        })
+        .ok()?;
+        let spans = spans?;
+        let text = core::str::from_utf8(scratch.get(..len)?).ok()?;
+        // A string value's content, between its quotes.
+        let content = |(start, end): (usize, usize)| {
+            text.get(start.checked_add(1)?..end.checked_sub(1)?)
+                .map(JsonStr::Escaped)
+        };
+        Some(PaymentRequirementsV2 {
+            scheme: content(spans.scheme)?,
+            network: content(spans.network)?,
+            amount: self.offer.amount,
+            asset: content(spans.asset)?,
+            pay_to: content(spans.pay_to)?,
+            max_timeout_seconds: self.offer.max_timeout_seconds,
+            extra: Some(RawValue::from_written(
+                text.get(spans.extra.0..spans.extra.1)?,
+            )),
+            raw: Some(RawValue::from_written(text)),
+        })
     }
 
     /// Writes the v1 `PaymentRequirements` object for `resource`, in the order the core's v1
@@ -386,6 +462,16 @@ impl<'a> PreparedOffer<'a> {
     }
 }
 
+/// Byte offsets `(start, end)` of the values a v2 entry was written with.
+#[derive(Default)]
+struct EntrySpans {
+    scheme: (usize, usize),
+    network: (usize, usize),
+    asset: (usize, usize),
+    pay_to: (usize, usize),
+    extra: (usize, usize),
+}
+
 /// A uint256 as a JSON string of decimal digits.
 fn write_amount(w: &mut Writer<'_>, amount: &U256) -> Result<(), BufferTooSmall> {
     w.push_byte(b'"')?;
@@ -463,5 +549,62 @@ impl<'s, 'a, const N: usize> IntoIterator for &'s OfferSet<'a, N> {
     type IntoIter = core::slice::Iter<'s, PreparedOffer<'a>>;
     fn into_iter(self) -> Self::IntoIter {
         self.offers.iter()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod tests {
+    use super::*;
+    use crate::x402::payment_requirements::PaymentRequirementsV2;
+
+    /// The requirements admission reads back unparsed are the ones parsing the written entry
+    /// gives, for every scheme (escapes in the EIP-712 name included).
+    #[test]
+    fn requirements_read_back_equal_the_parsed_entry() {
+        let base = Offer {
+            scheme: OfferScheme::ExactPermit2,
+            network: "base-sepolia",
+            asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+            amount: U256::from_u64(10_000),
+            pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+            max_timeout_seconds: 60,
+        };
+        let schemes = [
+            OfferScheme::ExactEip3009 {
+                name: "USD \"Coin\"\\\u{1}é",
+                version: "2",
+            },
+            OfferScheme::ExactPermit2,
+            OfferScheme::UptoPermit2 {
+                facilitator: "0x4020a4f3b7b90cca423b9fabcc0ce57c6c240002",
+            },
+        ];
+        for scheme in schemes {
+            let prepared = Offer { scheme, ..base }.prepare().unwrap();
+            let mut written = [0u8; 1024];
+            let len = write_all(&mut written, |w| prepared.write_requirements_v2(w)).unwrap();
+            let parsed =
+                PaymentRequirementsV2::from_json_value(RawValue::parse(&written[..len]).unwrap())
+                    .unwrap();
+            let mut scratch = [0u8; 1024];
+            let read = prepared.requirements_v2(&mut scratch).unwrap();
+            assert_eq!(read.scheme, parsed.scheme);
+            assert_eq!(read.network, parsed.network);
+            assert_eq!(read.amount, parsed.amount);
+            assert_eq!(read.asset, parsed.asset);
+            assert_eq!(read.pay_to, parsed.pay_to);
+            assert_eq!(read.max_timeout_seconds, parsed.max_timeout_seconds);
+            assert_eq!(
+                read.extra.map(|v| v.as_text()),
+                parsed.extra.map(|v| v.as_text())
+            );
+            assert_eq!(
+                read.raw.map(|v| v.as_text()),
+                parsed.raw.map(|v| v.as_text())
+            );
+            // Too small a scratch buffer is `None`, never a partial entry.
+            assert!(prepared.requirements_v2(&mut scratch[..len - 1]).is_none());
+        }
     }
 }

@@ -36,10 +36,71 @@ use pay402::x402::client::sign_payment;
 use pay402::x402::header::RECOMMENDED_BUFFER_LEN;
 use pay402::x402::{PaymentPayload, PaymentRequired};
 use pay402::x402::Verifier;
+use pay402::x402::server::{Offer, OfferScheme, OfferSet, admit};
 use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
 use secp256k1::{Message, Secp256k1};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+
+/// The offer a server sells for the spec's v2 example (its `accepts[0]`: `V2_REQUIREMENTS`),
+/// prepared once as a server does at start-up (EIP-712 domain separator precomputed).
+fn spec_offers() -> OfferSet<'static, 1> {
+    let mut offers = OfferSet::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::ExactEip3009 {
+                name: "USDC",
+                version: "2",
+            },
+            network: "eip155:84532",
+            asset: USDC_BASE_SEPOLIA_MIXED,
+            amount: pay402::U256::from_u64(10_000),
+            pay_to: TO_MIXED,
+            max_timeout_seconds: 60,
+        })
+        .unwrap();
+    offers
+}
+
+/// The `asset` and `payTo` of `V2_REQUIREMENTS`, as written there (checksum case).
+const USDC_BASE_SEPOLIA_MIXED: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+const TO_MIXED: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+
+/// One server admission of the spec's v2 `PAYMENT-SIGNATURE` header against the prepared offer:
+/// base64 + JSON decode, offer match, EIP-712 digest, k256 recovery, checks, replay key.
+fn admit_v2(offers: &OfferSet<'static, 1>, buf: &mut [u8]) -> [u8; 20] {
+    admit_header(offers, V2_HEADER, buf)
+}
+
+/// [`admit_v2`] of any header value.
+fn admit_header(offers: &OfferSet<'static, 1>, header: &[u8], buf: &mut [u8]) -> [u8; 20] {
+    let admission = admit(
+        offers,
+        "PAYMENT-SIGNATURE",
+        black_box(header),
+        NOW,
+        &Verifier::EVM,
+        buf,
+    )
+    .unwrap();
+    admission.verified.evm().unwrap().payer.0
+}
+
+/// The spec's v2 header with one space added inside `accepted` (`{ "scheme"`): the same payment,
+/// but its `accepted` is no longer the offer's text byte for byte, so admission takes the full
+/// deep-equal comparison (as for a client that re-serializes the offer differently).
+fn respaced_v2_header() -> Vec<u8> {
+    let mut json = [0u8; RECOMMENDED_BUFFER_LEN];
+    let json = pay402::x402::header::decode(V2_HEADER, &mut json).unwrap();
+    let text = std::str::from_utf8(json).unwrap();
+    let respaced = text.replacen(r#""accepted":{"scheme""#, r#""accepted":{ "scheme""#, 1);
+    assert_ne!(respaced, text);
+    let mut out = [0u8; RECOMMENDED_BUFFER_LEN];
+    pay402::x402::header::encode(respaced.as_bytes(), &mut out)
+        .unwrap()
+        .as_bytes()
+        .to_vec()
+}
 
 /// The measurement method shared with the Node and Python scripts.
 struct Method {
@@ -192,8 +253,30 @@ fn main() {
         });
     }
 
+    let offers = spec_offers();
+    assert_eq!(admit_v2(&offers, &mut buf), payer.0);
+    method.measure("pay402", "x402.server_admit.v2", || {
+        black_box(admit_v2(&offers, &mut buf));
+    });
+
     // The verify/recover target as a paired (interleaved) measurement.
     let mut buf_a = [0u8; RECOMMENDED_BUFFER_LEN];
+    method.ratio(
+        "ratio.admit_v2_over_recover",
+        || {
+            black_box(admit_v2(&offers, &mut buf_a));
+        },
+        || {
+            black_box(
+                recover_address(
+                    black_box(&digest),
+                    black_box(&signature),
+                    SignaturePolicy::default(),
+                )
+                .unwrap(),
+            );
+        },
+    );
     for (name, requirements, header) in [
         ("ratio.verify_v1_over_recover", V1_REQUIREMENTS, V1_HEADER),
         ("ratio.verify_v2_over_recover", V2_REQUIREMENTS, V2_HEADER),
@@ -352,6 +435,11 @@ fn repeat(op: &str, n: u64) {
     let signature: [u8; 65] = decode_array(SIGNATURE_HEX).unwrap();
     let evm = Verifier::EVM;
     let mut buf = [0u8; RECOMMENDED_BUFFER_LEN];
+    let offers = spec_offers();
+    let payer = recover_address(&digest, &signature, SignaturePolicy::default()).unwrap();
+    assert_eq!(admit_v2(&offers, &mut buf), payer.0);
+    let respaced = respaced_v2_header();
+    assert_eq!(admit_header(&offers, &respaced, &mut buf), payer.0);
     for _ in 0..n {
         match op {
             "evm.recover" => {
@@ -383,6 +471,12 @@ fn repeat(op: &str, n: u64) {
                         NOW)
                     .unwrap(),
                 );
+            }
+            "x402.server_admit.v2" => {
+                black_box(admit_v2(&offers, &mut buf));
+            }
+            "x402.server_admit.v2.respaced" => {
+                black_box(admit_header(&offers, &respaced, &mut buf));
             }
             "x402.decode_header.v2" => {
                 black_box(PaymentPayload::from_header(black_box(V2_HEADER), &mut buf).unwrap());

@@ -24,10 +24,14 @@ impl<'a> ExactEvmPayload<'a> {
     /// Decodes an EIP-3009 `payload` object. Use [`PayloadKind::of`] first to tell it from a
     /// Permit2 or Solana payload.
     pub fn from_json_value(payload: RawValue<'a>) -> Result<Self, DecodeError> {
-        let obj = Object::from_value(payload, "payload")?;
+        Self::from_object(&Object::from_value(payload, "payload")?)
+    }
+
+    /// [`ExactEvmPayload::from_json_value`] of a `payload` object already indexed.
+    pub(crate) fn from_object(obj: &Object<'a>) -> Result<Self, DecodeError> {
         let signature = obj.field("signature").str()?;
         let signature_hex = signature_hex(signature.as_plain())?;
-        let auth = obj.field("authorization").raw_object()?;
+        let auth = Object::from_value(obj.field("authorization").raw_object()?, "authorization")?;
         let authorization =
             decode_authorization(&auth).map_err(|e| e.within("payload.authorization"))?;
         Ok(Self {
@@ -43,7 +47,9 @@ impl<'a> ExactEvmPayload<'a> {
     }
 }
 
-fn decode_authorization(auth: &RawValue<'_>) -> Result<TransferWithAuthorization, DecodeError> {
+/// The six fields, read from the object's member index (one walk of the object, not one per
+/// field).
+fn decode_authorization(auth: &Object<'_>) -> Result<TransferWithAuthorization, DecodeError> {
     Ok(TransferWithAuthorization {
         from: auth.field("from").address()?,
         to: auth.field("to").address()?,
@@ -93,6 +99,11 @@ pub enum PayloadKind {
 impl PayloadKind {
     /// Classifies a scheme payload by its keys.
     pub fn of(payload: &RawValue<'_>) -> Self {
+        Object::new(*payload).map_or(Self::Unknown, |obj| Self::of_object(&obj))
+    }
+
+    /// [`PayloadKind::of`] a `payload` object already indexed.
+    pub(crate) fn of_object(payload: &Object<'_>) -> Self {
         if payload.field("authorization").value().is_some() {
             Self::Eip3009
         } else if payload.field("permit2Authorization").value().is_some() {

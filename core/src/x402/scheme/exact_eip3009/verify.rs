@@ -33,7 +33,7 @@
 use super::payload::{ExactEvmPayload, PayloadKind, ReplayKey};
 use crate::evm::Eip712Domain;
 use crate::evm::eip712::typed_data_digest;
-use crate::json::RawValue;
+use crate::json::{Object, RawValue};
 use crate::u256::U256;
 use crate::x402::error::{
     DecodeError, DecodeReason, Eip3009Check, EnvelopeCheck, TransferCheck, VerifyError,
@@ -60,9 +60,13 @@ fn transfer(check: TransferCheck) -> VerifyError {
 /// `separator`: the EIP-712 domain separator of `requirements` when the caller computed it
 /// already (a server's prepared offer, whose requirements it wrote itself); `None` derives it
 /// from `extra`, `chainId` and `asset`. Either way `extra.name`/`extra.version` are checked.
-pub(crate) fn verify_eip3009(
+/// `payload` is the payment's `payload` object, indexed (`None` when it is not an object), and
+/// `kind` its [`PayloadKind`], which the caller dispatched on.
+pub(crate) fn verify_eip3009<'p>(
     requirements: &PaymentRequirements<'_>,
-    payment: &PaymentPayload<'_>,
+    payment: &PaymentPayload<'p>,
+    payload: Option<&Object<'p>>,
+    kind: PayloadKind,
     now: u64,
     policy: &VerifyPolicy,
     separator: Option<&[u8; 32]>,
@@ -78,7 +82,7 @@ pub(crate) fn verify_eip3009(
         return Err(VerifyError::Envelope(EnvelopeCheck::InvalidNetwork));
     };
     // 3. scheme payload
-    let exact = decode_exact_payload(&payment.payload())?;
+    let exact = decode_exact_payload(payload, kind)?;
     let authorization = &exact.authorization;
     // 4. scheme
     if !payment.scheme().eq_str("exact") || !requirements.scheme().eq_str("exact") {
@@ -159,16 +163,19 @@ pub(crate) fn verify_eip3009(
     })
 }
 
-fn decode_exact_payload<'a>(payload: &RawValue<'a>) -> Result<ExactEvmPayload<'a>, VerifyError> {
-    match PayloadKind::of(payload) {
-        PayloadKind::Eip3009 => {
-            ExactEvmPayload::from_json_value(*payload).map_err(VerifyError::InvalidPayload)
+fn decode_exact_payload<'a>(
+    payload: Option<&Object<'a>>,
+    kind: PayloadKind,
+) -> Result<ExactEvmPayload<'a>, VerifyError> {
+    match (kind, payload) {
+        (PayloadKind::Eip3009, Some(payload)) => {
+            ExactEvmPayload::from_object(payload).map_err(VerifyError::InvalidPayload)
         }
         // Permit2 payloads never get here (the `Verifier` dispatches them first).
-        PayloadKind::Permit2 | PayloadKind::SolanaTransaction => {
+        (PayloadKind::Permit2 | PayloadKind::SolanaTransaction, _) => {
             Err(VerifyError::Envelope(EnvelopeCheck::UnsupportedPayloadType))
         }
-        PayloadKind::Unknown => Err(VerifyError::InvalidPayload(
+        (PayloadKind::Unknown | PayloadKind::Eip3009, _) => Err(VerifyError::InvalidPayload(
             DecodeError::new("authorization", DecodeReason::MissingField).within("payload"),
         )),
     }
