@@ -68,8 +68,11 @@ cp "$JS/facilitator.mjs" "$JS/facilitator.d.ts" "$OUT/"
 cp "$JS/facilitator.d.ts" "$OUT/facilitator.d.mts"
 sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
 echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
+cp -r "$JS/server" "$OUT/server"
+# CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
+cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |
+  sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
-sed -e 's/^export function /function /' "$JS/helpers.mjs" >"$OUT/helpers.cjs"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 # pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
 cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"
@@ -101,9 +104,9 @@ module.exports = Object.assign({}, core, require("$up/helpers.cjs").$factory(cor
 JSEOF
 }
 entries "$OUT" createHelpers \
-  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402 .
+  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall .
 entries "$OUT/verify" createVerifyHelpers \
-  readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore ..
+  readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall ..
 # Types: .d.mts for `import` and bundlers (ES module declarations; relative specifiers carry
 # `.js`), index.d.ts for `require` (CommonJS declarations, as the package has no "type"), and
 # web.d.ts for TypeScript's pre-`exports` resolution (`moduleResolution: node`).

@@ -4,8 +4,12 @@
 //   createVerifyHelpers(core)  the helpers that call only the `x402` feature set (x402Verify,
 //                              x402EncodeHeader, x402Decode*): the whole of `pay402/verify`;
 //   createHelpers(core)        those plus the paying client and L402: the main entry `pay402`.
+// The x402 server adapters (Express, Fetch API / Hono / Next.js / edge) are in ./server/.
+import { configFromEnv, serverConfig } from "./server/config.mjs";
+import { createGate, memoryReplayStore } from "./server/gate.mjs";
+import { createExpressAdapters } from "./server/express.mjs";
+import { createFetchAdapters, paymentOf } from "./server/fetch.mjs";
 
-const PAYMENT_HEADERS = ["PAYMENT-SIGNATURE", "X-PAYMENT"];
 
 function codedError(name, code, message) {
   const e = new Error(message);
@@ -66,187 +70,138 @@ export function createVerifyHelpers(core) {
   }
 
   // ------------------------------------------------------------------ x402 server
-  /** The 402 answer for `accepts` (v2: `PAYMENT-REQUIRED` header and JSON body). */
+  // These helpers take `accepts` (x402 payment requirements, v2 or v1 JSON objects) and answer
+  // through the core's resource server (`X402Server`): the challenge, the verdict, the replay
+  // key and its lifetime, the refusal's status, headers and body are the core's.
+  const { paymentGate, offersFromAccepts } = createGate(core);
+  const servers = new Map();
+  function serverFor(accepts, resource) {
+    const key = JSON.stringify([accepts, resource]);
+    let server = servers.get(key);
+    if (!server) {
+      if (servers.size >= 256) servers.clear();
+      server = new core.X402Server(offersFromAccepts(accepts), resource);
+      servers.set(key, server);
+    }
+    return server;
+  }
+  const resourceOf = (options, url) => options.resource ?? { url: options.resourceUrl || url || "/" };
+  const decoder = new TextDecoder();
+  /** A core reply as `{ status, headers: {name: value}, body: text }`. */
+  const answer = (r) => ({ status: r.status, headers: Object.fromEntries(r.headers), body: r.body ? decoder.decode(r.body) : "" });
+  const refusal = (r) => ({ ok: false, code: r.code, detailCode: r.detailCode ?? null, ...answer(r) });
+  const pairsOf = (headers) => (typeof headers?.get === "function" ? [...headers.entries()]
+    : Object.entries(headers ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]));
+  /** The admitted payment as plain data (the wasm object is freed by the caller). */
+  const paymentView = (a) => ({ x402Version: a.x402Version, payer: a.payer, amount: a.amount, offerIndex: a.offerIndex,
+    replayKey: a.replayKey, ttl: a.ttl, payload: JSON.parse(a.payment) });
+
+  /**
+   * The 402 answer for `accepts`: the core's challenge (v2 `PAYMENT-REQUIRED` header; the v1
+   * body, or `{}` when no offer has a v1 form). `x402Version: 1` leaves the v2 header out, for
+   * servers that speak v1 only.
+   */
   function paymentRequired(accepts, options = {}) {
-    const x402Version = options.x402Version ?? 2;
-    const body = { x402Version, error: options.error ?? "payment required" };
-    // v2 names the resource; the request's URL when the caller gave none
-    if (x402Version === 2) body.resource = options.resource ?? { url: options.resourceUrl || "/" };
-    body.accepts = accepts;
-    const json = JSON.stringify(body);
-    const headers = { "Content-Type": "application/json" };
-    if (x402Version === 2) headers["PAYMENT-REQUIRED"] = core.x402EncodeHeader(json);
-    return { status: 402, headers, body: json };
+    const r = answer(serverFor(accepts, resourceOf(options)).challenge(options.error ?? null));
+    if (options.x402Version === 1) delete r.headers["PAYMENT-REQUIRED"];
+    return r;
   }
 
   /**
-   * Verifies the payment a request carries against the offered `accepts`. Returns
-   * `{ ok: true, verified, requirements }` or `{ ok: false, code, message, status, headers, body }`.
+   * Verifies the payment a request carries against the offered `accepts` (the core's admission;
+   * no replay check). Returns `{ ok: true, verified, requirements }` or
+   * `{ ok: false, code, detailCode, status, headers, body }`.
    */
   function verifyPayment(headers, accepts, options = {}) {
-    let payment;
-    for (const name of PAYMENT_HEADERS) {
-      payment = headerValue(headers, name);
-      if (payment) break;
+    const a = serverFor(accepts, resourceOf(options)).admit(pairsOf(headers), (options.now ?? unixNow)());
+    if (!a.admitted) return refusal(a);
+    try {
+      return { ok: true, verified: paymentView(a), requirements: accepts[a.offerIndex] };
+    } finally {
+      a.free();
     }
-    const fail = (code, message) => ({
-      ok: false,
-      code,
-      message,
-      ...paymentRequired(accepts, { ...options, error: code }),
-    });
-    if (!payment) return fail("payment_required", "no payment header");
-    const now = (options.now ?? unixNow)();
-    let first = null;
-    for (const requirements of accepts) {
-      try {
-        const verified = core.x402Verify(requirements, payment, now, options.policy);
-        return { ok: true, verified, requirements };
-      } catch (e) {
-        if (typeof e.code !== "string") throw e;
-        const mismatch = /network_mismatch|accepted_requirements_mismatch|scheme/.test(e.code);
-        if (first === null || (first.mismatch && !mismatch)) first = { e, mismatch };
-      }
-    }
-    return fail(first.e.code, first.e.message);
-  }
-
-  /** Edge runtimes: verifies a Fetch `Request`; on failure `response` is the 402 to return. */
-  async function verifyRequest(request, accepts, options = {}) {
-    const result = verifyPayment(request.headers, accepts, { resourceUrl: request.url, ...options });
-    if (result.ok) return result;
-    return { ...result, response: new Response(result.body, { status: 402, headers: result.headers }) };
   }
 
   /**
-   * An in-memory replay store with expiry: `insertIfAbsent(key, ttlSeconds)` is `true` the first
-   * time a key is seen while it is alive. One process only; use a shared store (Redis `SET NX PX`)
-   * behind several processes.
+   * Admits a payment and reserves its replay key (`store`) as the core's exchange says: the
+   * admitted payment, or the refusal (402, 503 when the store cannot answer).
    */
-  function memoryReplayStore() {
-    const seen = new Map();
-    return {
-      insertIfAbsent(key, ttlSeconds) {
-        const id = typeof key === "string" ? key : Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("");
-        const now = Date.now();
-        for (const [k, expiry] of seen) if (expiry <= now) seen.delete(k);
-        if (seen.has(id)) return false;
-        seen.set(id, now + Math.max(1, ttlSeconds) * 1000);
-        return true;
-      },
-    };
+  async function admitAndReserve(server, headers, now, store) {
+    const a = server.admit(pairsOf(headers), now);
+    if (!a.admitted) return { refused: a };
+    const ex = server.exchange(a);
+    try {
+      let fresh;
+      try {
+        fresh = await store.reserve(ex.replayKey, ex.ttl);
+      } catch {
+        return { refused: server.replayStoreUnavailable() };
+      }
+      const step = ex.reserved(fresh === true);
+      if (step.action === "refuse_replay") return { refused: { ...step, code: "payment_already_used", detailCode: null } };
+      const key = ex.replayKey;
+      return { payment: paymentView(a), offerIndex: a.offerIndex, release: () => store.release(key) };
+    } finally {
+      ex.free();
+      a.free();
+    }
   }
 
   /**
-   * Express-style middleware (Node `req`/`res`): answers 402 without a valid payment; records the
-   * payment's replay key once (`options.replayStore`, default in-memory) before the handler runs;
-   * buffers the handler's response and, only when its status is below 400, calls
-   * `options.settle(verified, req)` and attaches `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`. A
-   * settlement that throws or does not report `success: true` is answered with 402 and the
-   * handler's content is never sent (the reference server's behaviour). Without `settle` the
-   * middleware only verifies and records (for hosts that settle elsewhere).
+   * Edge runtimes: verifies a Fetch `Request` and reserves its replay key in
+   * `options.replayStore` (default: one in-memory store per package instance) for the core's
+   * lifetime; a payment seen before is refused with `payment_already_used`. On success
+   * `release()` frees the key (call it when the request is not served); on failure `response`
+   * is the answer to return. Settling is the caller's (`withPayment` does all of it).
+   */
+  const defaultStore = memoryReplayStore();
+  async function verifyRequest(request, accepts, options = {}) {
+    const server = serverFor(accepts, resourceOf(options, request.url));
+    const r = await admitAndReserve(server, request.headers, (options.now ?? unixNow)(), options.replayStore ?? defaultStore);
+    if (r.refused) {
+      const out = refusal(r.refused);
+      return { ...out, response: new Response(out.body, { status: out.status, headers: out.headers }) };
+    }
+    return { ok: true, verified: r.payment, requirements: accepts[r.offerIndex], release: r.release };
+  }
+
+  /**
+   * Express-style middleware over `accepts` (kept for existing users; `pay`/`paywall` are the
+   * full adapters). With `options.settle(verified, req)`: the whole exchange of `pay` (handler
+   * first, the settlement's answer decides; a throw or `undefined` counts as no answer). Without
+   * it: the core's admission and replay reservation, then `next()` with `req.x402` (for hosts
+   * that settle elsewhere).
    */
   function x402Middleware(accepts, options = {}) {
-    const store = options.replayStore ?? memoryReplayStore();
-    return async function pay402Middleware(req, res, next) {
-      let verified;
-      let offered;
-      try {
-        offered = typeof accepts === "function" ? await accepts(req) : accepts;
-        const result = verifyPayment(req.headers, offered, { resourceUrl: req.originalUrl ?? req.url, ...options });
-        if (!result.ok) {
-          res.statusCode = 402;
-          for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
-          res.end(result.body);
-          return;
-        }
-        verified = result.verified;
-        const header = headerValue(req.headers, "PAYMENT-SIGNATURE") ?? headerValue(req.headers, "X-PAYMENT") ?? "";
-        const key = verified.replayKey ?? new TextEncoder().encode(header);
-        const ttl = verified.validBefore !== undefined ? Number(verified.validBefore) - unixNow() + 60 : 120;
-        let fresh;
-        try {
-          fresh = await store.insertIfAbsent(key, Math.max(1, ttl));
-        } catch {
-          res.statusCode = 503;
-          res.setHeader("Content-Type", "application/json");
-          res.end(JSON.stringify({ error: "replay_store_unavailable" }));
-          return;
-        }
-        if (!fresh) {
-          const answer = paymentRequired(offered, { x402Version: verified.x402Version, ...options, error: "payment_already_used" });
-          res.statusCode = 402;
-          for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-          res.end(answer.body);
-          return;
-        }
-        req.x402 = verified;
-      } catch (e) {
-        next(e);
-        return;
-      }
-      if (!options.settle) {
-        next();
-        return;
-      }
-      // Hold the handler's response until it is known whether it succeeded and settled.
-      const chunks = [];
-      const original = { writeHead: res.writeHead, write: res.write, end: res.end };
-      let ended = false;
-      res.writeHead = (status, reasonOrHeaders, maybeHeaders) => {
-        res.statusCode = status;
-        const headers = typeof reasonOrHeaders === "object" ? reasonOrHeaders : maybeHeaders;
-        if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-        return res;
-      };
-      res.write = (chunk, encoding, callback) => {
-        if (chunk != null && typeof chunk !== "function") chunks.push(Buffer.from(chunk, typeof encoding === "string" ? encoding : undefined));
-        if (typeof encoding === "function") encoding();
-        else if (typeof callback === "function") callback();
-        return true;
-      };
-      res.end = (chunk, encoding, callback) => {
-        if (ended) return res;
-        ended = true;
-        if (chunk != null && typeof chunk !== "function") chunks.push(Buffer.from(chunk, typeof encoding === "string" ? encoding : undefined));
-        finish().catch((e) => {
-          res.writeHead = original.writeHead;
-          res.write = original.write;
-          res.end = original.end;
-          if (!res.headersSent) res.statusCode = 500;
-          res.end();
-          if (typeof options.onError === "function") options.onError(e);
-        });
-        return res;
-      };
-      const finish = async () => {
-        res.writeHead = original.writeHead;
-        res.write = original.write;
-        res.end = original.end;
-        const body = Buffer.concat(chunks);
-        if (res.statusCode >= 400) {
-          res.end(body);
-          return;
-        }
-        let settlement;
-        try {
-          settlement = await options.settle(verified, req);
-        } catch (e) {
-          settlement = { success: false, errorReason: e?.code ?? "settlement_failed", errorMessage: String(e?.message ?? e) };
-        }
-        const name = verified.x402Version === 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE";
-        if (settlement) res.setHeader(name, core.x402EncodeHeader(JSON.stringify(settlement)));
-        if (!settlement || settlement.success !== true) {
-          for (const h of res.getHeaderNames()) if (h !== name.toLowerCase()) res.removeHeader(h);
-          res.statusCode = 402;
-          res.setHeader("Content-Type", "application/json");
-          res.end("{}");
-          return;
-        }
-        res.end(body);
-      };
-      next();
+    const legacy = options.replayStore ?? memoryReplayStore();
+    const store = typeof legacy.reserve === "function" ? legacy
+      : { reserve: (k, ttl) => legacy.insertIfAbsent(k, ttl), release: () => {} };
+    const send = (res, reply) => {
+      const r = answer(reply);
+      res.statusCode = r.status;
+      for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+      res.end(r.body);
     };
+    if (!options.settle) {
+      return async function pay402Middleware(req, res, next) {
+        try {
+          const offered = typeof accepts === "function" ? await accepts(req) : accepts;
+          const server = serverFor(offered, resourceOf(options, req.originalUrl ?? req.url));
+          const r = await admitAndReserve(server, req.headers, (options.now ?? unixNow)(), store);
+          if (r.refused) return send(res, r.refused);
+          req.x402 = r.payment;
+        } catch (e) {
+          return next(e);
+        }
+        next();
+      };
+    }
+    const offers = typeof accepts === "function" ? async (req) => offersFromAccepts(await accepts(req)) : offersFromAccepts(accepts);
+    return createExpressAdapters(paymentGate).pay({
+      offers, replayStore: store, env: false, now: options.now,
+      ...(options.resource ? { resource: options.resource } : {}),
+      settle: (body, ctx) => options.settle(ctx.payment, ctx.request),
+    });
   }
 
   return {
@@ -256,6 +211,12 @@ export function createVerifyHelpers(core) {
     verifyRequest,
     x402Middleware,
     memoryReplayStore,
+    paymentGate,
+    serverConfig,
+    configFromEnv,
+    paymentOf,
+    ...createExpressAdapters(paymentGate),
+    ...createFetchAdapters(paymentGate),
   };
 }
 

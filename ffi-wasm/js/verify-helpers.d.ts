@@ -1,6 +1,7 @@
 // Types of the helpers of `pay402/verify` (`createVerifyHelpers`): reading a 402 and the x402
 // server. The main entry `pay402` re-exports them (helpers.d.ts).
-import type { X402Verified, X402SvmVerified, X402VerifyOptions } from "./verify/core";
+// Every server answer (status, headers, body, replay key and lifetime) is the core's
+// `X402Server` (exported too, with `X402Offer`, `X402Reply`, `X402Step`).
 
 /** Request headers: a Fetch `Headers`, a Node `IncomingHttpHeaders` or a plain object (names in any case). */
 export type HeadersLike = Headers | Record<string, string | string[] | undefined>;
@@ -9,50 +10,82 @@ export type HeadersLike = Headers | Record<string, string | string[] | undefined
 export declare function readPaymentRequired(response: Response): Promise<string | null>;
 
 export interface PaymentRequiredOptions {
-  /** Default 2 (`PAYMENT-REQUIRED` header and body); 1 answers with the body only. */
+  /** Default 2 (the core's `PAYMENT-REQUIRED` header and body); 1 leaves the v2 header out. */
   x402Version?: 1 | 2;
   /** v2: the resource named in the answer (default `{ url: resourceUrl }`). */
   resource?: { url: string; description?: string; mimeType?: string };
   /** v2: the resource URL when `resource` is absent (default `"/"`; the request's URL in the server helpers). */
   resourceUrl?: string;
-  /** The `error` text of the body (default `"payment required"`). */
+  /** The `error` of the challenge (default none). */
   error?: string;
 }
 export interface ServerOptions extends PaymentRequiredOptions {
-  /** Verification policy passed to `x402Verify`. */
-  policy?: X402VerifyOptions;
   /** Unix seconds (default: the clock). */
   now?: () => number;
 }
-/** A 402 answer: status, headers (`Content-Type`, v2 `PAYMENT-REQUIRED`) and JSON body. */
+/** A 402 answer: status, headers (v2 `PAYMENT-REQUIRED`, `Content-Type`) and the JSON body. */
 export interface PaymentRequiredAnswer { status: 402; headers: Record<string, string>; body: string }
+/** A payment the core admitted. */
+export interface AdmittedPayment {
+  x402Version: 1 | 2;
+  payer: string;
+  /** The signed amount (`upto`: the maximum). */
+  amount: bigint;
+  /** Index of the offer paid in `accepts`. */
+  offerIndex: number;
+  /** The key to reserve in the replay store, and for how long (seconds). */
+  replayKey: Uint8Array;
+  ttl: number;
+  /** The decoded payment payload. */
+  payload: Record<string, unknown>;
+}
 /** A payment that verified against one of the offered requirements. */
-export interface VerifySuccess { ok: true; verified: X402Verified | X402SvmVerified; requirements: object }
-/** No payment, or none that verified: the facilitator's reason and the 402 to answer with. */
-export interface VerifyFailure extends PaymentRequiredAnswer { ok: false; code: string; message: string }
+export interface VerifySuccess { ok: true; verified: AdmittedPayment; requirements: object }
+/** No payment, or none that verified: the core's code and detail code, and its answer (402; 503 when the replay store failed). */
+export interface VerifyFailure { ok: false; code: string; detailCode: string | null; status: number; headers: Record<string, string>; body: string }
 export type VerifyResult = VerifySuccess | VerifyFailure;
 
 /** The 402 answer for `accepts` (v2: `PAYMENT-REQUIRED` header and JSON body). */
 export declare function paymentRequired(accepts: object[], options?: PaymentRequiredOptions): PaymentRequiredAnswer;
 /** Verifies the payment header (`PAYMENT-SIGNATURE`, else `X-PAYMENT`) against each of `accepts`. */
 export declare function verifyPayment(headers: HeadersLike, accepts: object[], options?: ServerOptions): VerifyResult;
-/** Edge runtimes: verifies a Fetch `Request`; on failure `response` is the 402 to return. */
+/**
+ * Edge runtimes: verifies a Fetch `Request` and reserves its replay key (`replayStore`, default
+ * one in-memory store); a payment seen before is `payment_already_used`. On success `release()`
+ * frees the key (when the request is not served); on failure `response` is the 402 to return.
+ */
 export declare function verifyRequest(
   request: Request,
   accepts: object[],
-  options?: ServerOptions,
-): Promise<VerifySuccess | (VerifyFailure & { response: Response })>;
+  options?: ServerOptions & { replayStore?: ReplayStore },
+): Promise<(VerifySuccess & { release(): void | Promise<void> }) | (VerifyFailure & { response: Response })>;
 
-/** Records a key once while it is alive: `true` the first time. */
-export interface ReplayStore { insertIfAbsent(key: Uint8Array | string, ttlSeconds: number): boolean | Promise<boolean> }
+/**
+ * Replay reservations shared by every process that serves one resource: `reserve` inserts the
+ * key if absent for `ttlSeconds` and is `true` when it was free (Redis `SET key 1 NX EX ttl`);
+ * `release` deletes it (Redis `DEL`). A store that throws is answered with 503 (fail closed).
+ */
+export interface ReplayStore {
+  reserve(key: Uint8Array | string, ttlSeconds: number): boolean | Promise<boolean>;
+  release(key: Uint8Array | string): void | Promise<void>;
+}
+/** The in-memory store: one process only (use a shared store behind several). */
+export interface MemoryReplayStore extends ReplayStore {
+  reserve(key: Uint8Array | string, ttlSeconds: number): boolean;
+  release(key: Uint8Array | string): void;
+  /** @deprecated `reserve`. */
+  insertIfAbsent(key: Uint8Array | string, ttlSeconds: number): boolean;
+  /** Keys alive now. */
+  size(): number;
+}
 /** An in-memory replay store with expiry (one process; use a shared store behind several). */
-export declare function memoryReplayStore(): ReplayStore;
+export declare function memoryReplayStore(): MemoryReplayStore;
 export interface MiddlewareOptions extends ServerOptions {
-  /** Called after the handler answered below 400; must return the settlement with `success: true`, else the client gets 402. */
-  settle?: (verified: X402Verified | X402SvmVerified, req: any) => Promise<object | undefined> | object | undefined;
+  /** Settles after the handler answered below 400: resolves to the facilitator's `SettleResponse` (the core decides what it means), `undefined` or a throw for no answer. Without it the middleware only admits and reserves. */
+  settle?: (payment: Payment, req: any) => Promise<object | undefined> | object | undefined;
   /** Default: an in-memory store (one process). */
   replayStore?: ReplayStore;
-  /** Called with the error when sending the answer failed after the handler ran (the client got 500); a failed settlement is a 402 instead. */
+  /** @deprecated unused: a handler error goes to `next(error)`. */
   onError?: (e: unknown) => void;
 }
 /**
@@ -64,3 +97,151 @@ export declare function x402Middleware(
   accepts: object[] | ((req: any) => object[] | Promise<object[]>),
   options?: MiddlewareOptions,
 ): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
+
+// ---------------------------------------------------------------- server adapters (./server)
+
+/**
+ * One offer: `exact` EIP-3009 (`eip712Name` + `eip712Version`), `exact` Permit2
+ * (`transferMethod: "permit2"`), `upto` Permit2 (`facilitator`: its address) or Solana `exact`
+ * (`feePayer`). Amounts are atomic units; `amount`, `price` and `payTo` may be functions of the
+ * request (per-request price and payee).
+ */
+export interface ServerOffer<Req = unknown> {
+  scheme?: "exact" | "upto";
+  /** CAIP-2 (`eip155:8453`, `solana:…`). */
+  network: string;
+  asset: string;
+  amount?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
+  /** Same as `amount`. */
+  price?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
+  payTo: string | ((request: Req) => string | Promise<string>);
+  /** Default 60. */
+  maxTimeoutSeconds?: number;
+  eip712Name?: string;
+  eip712Version?: string;
+  transferMethod?: "eip3009" | "permit2";
+  facilitator?: string;
+  feePayer?: string;
+}
+/** The payment of a paid request: `req.x402` (Express), `paymentOf(request)` / `c.get("x402")` (Fetch, Hono). */
+export interface Payment {
+  payer: string;
+  /** The signed amount (`upto`: the maximum). */
+  amount: bigint;
+  x402Version: 1 | 2;
+  /** The offer paid, as sent in the challenge (requirements JSON). */
+  offer: Record<string, unknown>;
+  offerIndex: number;
+  /** The decoded payment payload. */
+  payload: Record<string, unknown>;
+  /** `upto`: the amount to charge (at most `amount`); default the maximum. */
+  settleAmount: bigint | undefined;
+  /** The facilitator's settlement result, once there is one. */
+  settlement: Record<string, unknown> | null;
+  /** `upto`: charge `amount` (usage-based) instead of the signed maximum. */
+  charge(amount: bigint | number | string): void;
+}
+export interface SettleContext<Req = unknown> {
+  request: Req;
+  /** The offer paid (requirements JSON). */
+  offer: Record<string, unknown>;
+  /** The decoded payment payload. */
+  payload: Record<string, unknown>;
+  payment: Payment;
+  /** The `/settle` request body. */
+  body: Uint8Array;
+}
+export interface ServerHooks<Req = unknown> {
+  /** `true`: serve without payment (API keys, allow lists). */
+  grantAccess?(ctx: { request: Req }): boolean | Promise<boolean>;
+  /** `{ abort: true, reason }` answers the 402 challenge with `reason` as its code. */
+  beforeVerify?(ctx: { request: Req }): void | { abort: true; reason?: string; message?: string } | Promise<void | { abort: true; reason?: string; message?: string }>;
+  afterVerify?(ctx: { request: Req; payment: Payment; offer: Record<string, unknown>; payload: Record<string, unknown> }): void | Promise<void>;
+  /** `{ abort: true, reason }` refuses the settlement (402 with the failure receipt). */
+  beforeSettle?(ctx: SettleContext<Req>): void | { abort: true; reason?: string } | Promise<void | { abort: true; reason?: string }>;
+  afterSettle?(ctx: SettleContext<Req> & { settlement: Record<string, unknown> | null }): void | Promise<void>;
+  onFailure?(ctx: { request: Req; stage: "verify" | "reserve" | "handler" | "settle"; status: number; code: string; error?: unknown; settlement?: Record<string, unknown> | null }): void | Promise<void>;
+}
+/** What a custom unpaid / failure body is made from. */
+export interface RefusalInfo { code: string | undefined; detailCode?: string | null; message?: string; settlement?: Record<string, unknown> | null }
+export type CustomBody<Req = unknown> = string | object | ((info: RefusalInfo, request: Req) => string | object | undefined | Promise<string | object | undefined>);
+/**
+ * Server config (see README "Configuration"). Fields not given are read from `PAY402_*`
+ * environment variables (`env`; `false` reads none); anything missing or invalid throws a
+ * `TypeError` with code `invalid_config` when the middleware is created.
+ */
+export interface ServerConfig<Req = unknown> {
+  offers?: ServerOffer<Req>[] | ((request: Req) => ServerOffer<Req>[] | Promise<ServerOffer<Req>[]>);
+  /** Shorthand for one offer from the environment with this price (atomic units). */
+  price?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
+  amount?: ServerConfig<Req>["price"];
+  payTo?: string | ((request: Req) => string | Promise<string>);
+  scheme?: "exact" | "upto";
+  network?: string;
+  asset?: string;
+  /** v2 `resource` (default: the request's URL). */
+  resource?: { url?: string; description?: string; mimeType?: string };
+  /** A facilitator client (`new FacilitatorClient(…)` from `pay402/facilitator`: several facilitators, routing, retries); its `SettleError` verdicts are answers, other errors no answer. */
+  facilitator?: { settle(paymentPayload: Record<string, unknown>, requirements: Record<string, unknown>): Promise<object> };
+  /** The facilitator (`POST {url}/settle`); required unless `facilitator` or `settle` is given. */
+  facilitatorUrl?: string;
+  /** Default 10000. */
+  facilitatorTimeoutMs?: number;
+  facilitatorHeaders?: Record<string, string>;
+  /** Settles instead of the facilitator URL: resolves to the facilitator's answer, or null when there is none. */
+  settle?(body: Uint8Array, ctx: SettleContext<Req>): string | Uint8Array | object | null | undefined | Promise<string | Uint8Array | object | null | undefined>;
+  /** Default: an in-memory store (one process). */
+  replayStore?: ReplayStore;
+  /** Settle before the handler runs (default: after it succeeded). */
+  settleBeforeHandler?: boolean;
+  hooks?: ServerHooks<Req>;
+  unpaidBody?: CustomBody<Req>;
+  failureBody?: CustomBody<Req>;
+  /** Unix seconds (default: the clock). */
+  now?: () => number;
+  /** `PAY402_*` variables (default `process.env` where there is one); `false` reads none. */
+  env?: Record<string, string | undefined> | false;
+}
+/** The `PAY402_*` variables as a config (see README "Configuration"). */
+export declare function configFromEnv(env?: Record<string, string | undefined>): ServerConfig;
+/** Checks a config (over `PAY402_*` unless `env` is false); throws `invalid_config`. */
+export declare function serverConfig<Req = unknown>(options: ServerConfig<Req>, env?: Record<string, string | undefined> | false): ServerConfig<Req>;
+
+/** The request shape the Express adapter reads (Express, Connect, `node:http`). */
+export interface NodeRequestLike { method?: string; url?: string; originalUrl?: string; path?: string; headers: Record<string, string | string[] | undefined>; x402?: Payment | null }
+export interface NodeResponseLike {
+  statusCode: number;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  removeHeader(name: string): void;
+  getHeaderNames(): string[];
+  end(...args: any[]): unknown;
+}
+export type NodeMiddleware = (req: any, res: any, next: (err?: unknown) => void) => unknown;
+/** `app.use(paywall(config))`; with `routes` (`{ "GET /premium": { price: "10000" } }`) only those routes pay. */
+export declare function paywall(config?: ServerConfig<NodeRequestLike> & { routes?: Record<string, ServerConfig<NodeRequestLike>> }): NodeMiddleware;
+/** Per route: `app.get("/x", pay({ price: "10000" }), handler)`; the handler reads `req.x402`. */
+export declare function pay(config?: ServerConfig<NodeRequestLike>): NodeMiddleware;
+
+/** The payment of a request inside a `withPayment` / `honoPaywall` handler, or null. */
+export declare function paymentOf(request: Request): Payment | null;
+/** Wraps a Fetch handler (Next.js route handlers, Workers, Hono `(c) => paid(c.req.raw)`). */
+export declare function withPayment<Rest extends unknown[]>(
+  handler: (request: Request, ...rest: Rest) => Response | Promise<Response>,
+  config?: ServerConfig<Request>,
+): (request: Request, ...rest: Rest) => Promise<Response>;
+/** Hono middleware: `app.use("/premium/*", honoPaywall(config))`; handlers read `c.get("x402")`. */
+export declare function honoPaywall(config?: ServerConfig<Request>): (c: any, next: () => Promise<void>) => Promise<void>;
+
+/** The exchange driver under the adapters, for other frameworks. */
+export interface PaymentGate {
+  handle(
+    request: { url: string; headers: HeadersLike; raw: unknown },
+    run: (payment: Payment | null) => Promise<{ status: number }>,
+  ): Promise<
+    | { type: "serve"; status: number; headers: [string, string][]; result: any }
+    | { type: "reply"; status: number; headers: [string, string][]; body: string | Uint8Array | null }
+  >;
+  config: ServerConfig;
+  store: ReplayStore;
+}
+export declare function paymentGate<Req = unknown>(config: ServerConfig<Req>): PaymentGate;

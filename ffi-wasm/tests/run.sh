@@ -55,15 +55,15 @@ step "npm pack, install the tarball into a fresh project" pack_install
 
 step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
 step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
-step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json"
+step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json '$ROOT'/tests/conformance/vectors/server/*.json"
 step "the binding surface: exports, parameters and result fields as tests/conformance/binding-surface.json lists" \
   bash -c "cd '$PROJECT' && node surface.mjs '$ROOT/tests/conformance/binding-surface.json'"
 step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
 step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -c "cd '$PROJECT' && node node-verify.mjs"
 # The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).
-VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover
+VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover,server.admit
 step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
-  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json"
+  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json '$ROOT'/tests/conformance/vectors/server/*.json"
 
 # The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
 # one wrong call must fail with exactly that error, so the check is known to be able to fail.
@@ -88,6 +88,12 @@ step "peer server: pay402's wrapFetch pays the @x402/express middleware (referen
 step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, over loopback HTTP" \
   bash -c "cd '$PROJECT' && node budget.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+# The server adapters: Express (supertest and HTTP), Hono (app.request and HTTP), a Next.js-style
+# route handler, and the edge suite on pay402/web; every scheme paid by @x402/fetch or pay402.
+step "server: Express pay()/paywall() — every scheme, exactly once, hooks, config" bash -c "cd '$PROJECT' && node server-express.mjs"
+step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
+step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
+step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 
@@ -98,6 +104,11 @@ replay() {
   (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node replay.mjs)
 }
 step "pay402/replay: memory and Redis stores (node-redis, ioredis), processes racing on one key" replay
+server_redis() {
+  start_redis || return 1
+  (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node server-redis.mjs)
+}
+step "server: Express pay() in 3 processes on one Redis — one payment served once, a crash releases it" server_redis
 step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto, Solana exact; v2 and v1; facilitator double, replay refused)" \
   bash -c "cd '$PROJECT' && node peer-clients.mjs"
 
@@ -105,8 +116,8 @@ browser() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
   cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/" || return 1
-  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/" || return 1
-  (cd "$ROOT/tests/conformance/vectors" && ls *.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
+  cp "$ROOT"/tests/conformance/vectors/*.json "$ROOT"/tests/conformance/vectors/server/*.json "$PROJECT/vectors/" || return 1
+  (cd "$PROJECT/vectors" && ls *.json | grep -vx index.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
   local port=$((20000 + RANDOM % 20000))
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
   local server=$!
@@ -119,8 +130,26 @@ browser() {
   grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
   grep -qE 'RESULT smoke [0-9]+ passed 0 failed; vectors [1-9][0-9]* passed 0 failed' <<<"$dom"
 }
+# The edge suite of the server adapters in Chromium (no Node API there).
+browser_server() {
+  need_apt chromium chromium || return 1
+  mkdir -p "$PROJECT/tests"
+  cp "$HERE"/server-edge.mjs "$HERE"/harness.mjs "$HERE"/browser/server.html "$PROJECT/tests/" || return 1
+  local port=$((20000 + RANDOM % 20000))
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
+  local server=$!
+  sleep 1
+  local dom
+  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=60000 \
+    --dump-dom "http://127.0.0.1:$port/tests/server.html" 2>/dev/null)
+  kill "$server" 2>/dev/null
+  grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
+  grep -qE 'RESULT server-edge [1-9][0-9]* passed 0 failed; process=undefined' <<<"$dom"
+}
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser
+  step "headless Chromium: the server adapters' edge suite on ./web" browser_server
 fi
 
 # Size budget: reported, never part of pass/fail.

@@ -7,7 +7,8 @@
 // Prints `FAIL <suite>/<case>: …` per failing case and `N passed, M failed` last; exits 1
 // when a case fails or no case ran. An unknown op fails (`got unsupported op`), never skipped.
 // For a build with fewer exports (`pay402/verify`), `--ops` runs only the listed ops and
-// `--skip-solana` skips `x402.verify` cases with Solana requirements; both print what they skipped.
+// `--skip-solana` skips `x402.verify` cases with Solana requirements and `server.admit` cases with
+// Solana offers; both print what they skipped.
 
 // ---------------------------------------------------------------- a JSON reader keeping raw text
 // Objects and arrays carry their exact source text (key order, number text) in a symbol, so
@@ -212,6 +213,34 @@ export function ops(p) {
         terms_url: b.termsUrl,
       };
     },
+    // The core's resource server (X402Server): offers + request headers + now + held replay keys
+    // in; the admitted payment or the refusal (status, code, detail code, challenge, body) out.
+    "server.admit": (i) => {
+      const renamed = { pay_to: "payTo", max_timeout_seconds: "maxTimeoutSeconds", eip712_name: "eip712Name",
+        eip712_version: "eip712Version", transfer_method: "transferMethod", fee_payer: "feePayer", mime_type: "mimeType" };
+      const camelCase = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [renamed[k] ?? k, v]));
+      const server = new p.X402Server(i.offers.map(camelCase), camelCase(i.resource));
+      const refused = (reply, code, detailCode) => ({
+        admitted: false, status: reply.status, code, detail_code: detailCode,
+        headers: reply.headers.filter(([name]) => name.toLowerCase() !== "content-type"),
+        body: reply.body === null ? null : JSON.parse(new TextDecoder().decode(reply.body)),
+      });
+      try {
+        const a = server.admit(i.headers, i.now);
+        if (!a.admitted) return refused(a, a.code, a.detailCode);
+        const ex = server.exchange(a);
+        const step = ex.reserved(!(i.reserved ?? []).includes(hex0x(ex.replayKey)));
+        const out = step.action === "refuse_replay" ? refused(step, "payment_already_used", null) : {
+          admitted: true, offer_index: a.offerIndex, x402Version: a.x402Version, payer: a.payer,
+          amount: a.amount.toString(), replay_key: hex0x(a.replayKey), ttl: a.ttl,
+        };
+        ex.free();
+        a.free();
+        return out;
+      } finally {
+        server.free();
+      }
+    },
     "ws402.meter": (i) => {
       let m = new p.Ws402Meter({ pricePerSecond: big(i.price_per_second), paid: big(i.paid), maxSessionSeconds: i.max_session_seconds }, i.start_ms);
       for (const e of i.events) {
@@ -280,6 +309,8 @@ function check(expect, outcome) {
 }
 
 const solanaNetwork = (r) => /^solana/.test((typeof r === "string" ? JSON.parse(r) : r)?.network ?? "");
+const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requirements)) ||
+  (c.op === "server.admit" && c.input.offers.some((o) => o.fee_payer !== undefined || /^solana/.test(o.network)));
 
 /**
  * Runs vector files given as texts (Node and the browser page). `only` (an array of ops) and
@@ -294,7 +325,7 @@ export function runTexts(p, texts, log = console.log, { only, skipSolana = false
     const doc = parseWithRaw(text);
     for (const c of doc.cases) {
       if (only && !only.includes(c.op)) { skipped.otherOps++; continue; }
-      if (skipSolana && c.op === "x402.verify" && solanaNetwork(c.input.requirements)) { skipped.solana++; continue; }
+      if (skipSolana && solanaCase(c)) { skipped.solana++; continue; }
       const fn = table[c.op];
       let outcome;
       if (!fn) outcome = { error: "unsupported op" };
@@ -324,7 +355,7 @@ if (typeof process !== "undefined" && import.meta.url === `file://${process.argv
   const { passed, failed, perOp, skipped } = runTexts(p, files.map((f) => readFileSync(f, "utf8")), console.log, { only, skipSolana });
   console.log(`ops: ${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   if (only) console.log(`skipped: ${skipped.otherOps} cases of ops outside --ops`);
-  if (skipSolana) console.log(`skipped: ${skipped.solana} x402.verify cases with Solana requirements`);
+  if (skipSolana) console.log(`skipped: ${skipped.solana} x402.verify / server.admit cases with Solana requirements or offers`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }

@@ -8,6 +8,7 @@ import { harness } from "./harness.mjs";
 export const VERIFY_EXPORTS = ["checksumAddress", "eip3009Digest", "keccak256", "permit2Digest", "recoverAddress",
   "x402DecodeHeader", "x402DecodeJson", "x402EncodeHeader", "x402HeaderToJson", "x402PaymentHeaderName", "x402Verify",
   "readPaymentRequired", "paymentRequired", "verifyPayment", "verifyRequest", "x402Middleware", "memoryReplayStore",
+  "paymentGate", "serverConfig", "configFromEnv", "paymentOf", "paywall", "pay", "withPayment", "honoPaywall",
   "X402Server", "X402Admitted", "X402Exchange"];
 /** Main-entry exports that need the client, Solana, L402, WS402 or offers features: absent here. */
 const ABSENT = ["x402Sign", "x402Select", "x402TypedData", "x402WalletSign", "permit2SignPayload", "eip3009Sign", "signDigest",

@@ -12,7 +12,6 @@ const signed = pay402.x402Sign({ x402Version: 2, resource: { url: "https://api.e
   { privateKey: key, now: 1740672100, nonce: new Uint8Array(32) });
 const payer: string = verify.x402Verify(offer, signed.payment, 1740672100).payer;
 const middleware: (req: any, res: any, next: (err?: unknown) => void) => Promise<void> = verify.x402Middleware([offer]);
-export = { payer, middleware };
 
 const facilitators = new facilitator.FacilitatorClient("https://a.example", { timeoutMs: 1000 });
 const isVerifyError = (e: unknown): boolean => e instanceof facilitator.VerifyError && typeof e.code === "string";

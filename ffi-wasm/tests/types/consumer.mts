@@ -110,3 +110,23 @@ const middlewareStore: ReplayStore = memory;
 x402Middleware([offer], { replayStore: memory });
 const unavailable: "replay_store_unavailable" = new ReplayStoreError("down").code;
 void fresh; void reserved; void reserving; void middlewareStore; void unavailable;
+
+
+// server adapters: Express-style per route and paywall, Fetch wrapper, hooks, upto charge
+import { pay as payRoute, paywall, withPayment, paymentOf, honoPaywall, configFromEnv, type ServerConfig, type Payment } from "pay402";
+const sold: ServerConfig<Request> = {
+  offers: [{ scheme: "upto", network: "eip155:84532", asset: USDC, amount: 50_000n, payTo: offer.payTo, facilitator: offer.payTo }],
+  facilitatorUrl: "https://facilitator.example",
+  hooks: { afterSettle: ({ settlement }) => void settlement, grantAccess: ({ request }) => request.headers.has("x-key") },
+  unpaidBody: ({ code }) => ({ code }),
+};
+export const GET = withPayment(async (request: Request, context: { params: Promise<{ id: string }> }) => {
+  const paid: Payment | null = paymentOf(request);
+  paid?.charge(8_400n);
+  return Response.json({ id: (await context.params).id });
+}, sold);
+const perRoute = payRoute({ price: "10000", env: { PAY402_NETWORK: "eip155:84532" } });
+const wall = paywall({ routes: { "GET /premium": { price: 10_000 } } });
+const hono = honoPaywall(sold);
+const fromEnv: ServerConfig = configFromEnv({ PAY402_AMOUNT: "1" });
+void perRoute; void wall; void hono; void fromEnv;

@@ -1,0 +1,160 @@
+// Server configuration of the npm package `pay402`: from an object and from `PAY402_*`
+// environment variables. Configuration is checked when a middleware is created, never on the
+// first paid request: anything missing or invalid throws a `TypeError` with code
+// `invalid_config` (fail closed). No Node API: `env` defaults to `process.env` only where one
+// exists (edge runtimes pass their bindings).
+
+function configError(message) {
+  const e = new TypeError(message);
+  e.code = "invalid_config";
+  return e;
+}
+
+/** The environment variables `configFromEnv` reads, and the config field each fills. */
+const PAY402_ENV = {
+  PAY402_SCHEME: "scheme",
+  PAY402_NETWORK: "network",
+  PAY402_ASSET: "asset",
+  PAY402_AMOUNT: "amount",
+  PAY402_PAY_TO: "payTo",
+  PAY402_MAX_TIMEOUT_SECONDS: "maxTimeoutSeconds",
+  PAY402_EIP712_NAME: "eip712Name",
+  PAY402_EIP712_VERSION: "eip712Version",
+  PAY402_TRANSFER_METHOD: "transferMethod",
+  PAY402_FACILITATOR_ADDRESS: "facilitator",
+  PAY402_FEE_PAYER: "feePayer",
+};
+
+/**
+ * The server config from `PAY402_*` variables: one offer (`PAY402_SCHEME`, `_NETWORK`, `_ASSET`,
+ * `_AMOUNT`, `_PAY_TO`, `_MAX_TIMEOUT_SECONDS`, `_EIP712_NAME`, `_EIP712_VERSION`,
+ * `_TRANSFER_METHOD`, `_FACILITATOR_ADDRESS`, `_FEE_PAYER`), the facilitator
+ * (`PAY402_FACILITATOR_URL`, `PAY402_FACILITATOR_TIMEOUT_MS`), the resource
+ * (`PAY402_RESOURCE_URL`, `_DESCRIPTION`, `_MIME_TYPE`) and `PAY402_SETTLE_BEFORE_HANDLER`
+ * (`true`/`false`). Unset variables are left out; `serverConfig` then says what is missing.
+ */
+export function configFromEnv(env) {
+  const vars = env ?? globalThis.process?.env ?? {};
+  const offer = {};
+  for (const [name, field] of Object.entries(PAY402_ENV)) {
+    const value = vars[name];
+    if (value === undefined || value === "") continue;
+    offer[field] = field === "maxTimeoutSeconds" ? envInteger(name, value) : value;
+  }
+  const config = {};
+  if (Object.keys(offer).length) config.offers = [offer];
+  if (vars.PAY402_FACILITATOR_URL) config.facilitatorUrl = vars.PAY402_FACILITATOR_URL;
+  if (vars.PAY402_FACILITATOR_TIMEOUT_MS) {
+    config.facilitatorTimeoutMs = envInteger("PAY402_FACILITATOR_TIMEOUT_MS", vars.PAY402_FACILITATOR_TIMEOUT_MS);
+  }
+  const resource = {};
+  if (vars.PAY402_RESOURCE_URL) resource.url = vars.PAY402_RESOURCE_URL;
+  if (vars.PAY402_RESOURCE_DESCRIPTION) resource.description = vars.PAY402_RESOURCE_DESCRIPTION;
+  if (vars.PAY402_RESOURCE_MIME_TYPE) resource.mimeType = vars.PAY402_RESOURCE_MIME_TYPE;
+  if (Object.keys(resource).length) config.resource = resource;
+  const before = vars.PAY402_SETTLE_BEFORE_HANDLER;
+  if (before !== undefined && before !== "") {
+    if (before !== "true" && before !== "false") {
+      throw configError(`PAY402_SETTLE_BEFORE_HANDLER: expected true or false, got ${JSON.stringify(before)}`);
+    }
+    config.settleBeforeHandler = before === "true";
+  }
+  return config;
+}
+
+function envInteger(name, value) {
+  if (!/^[0-9]+$/.test(value)) throw configError(`${name}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/**
+ * One offer as the core's `X402Server` takes it, after dynamic fields were resolved: `price`
+ * is another name for `amount`, `scheme` defaults to `exact` and `maxTimeoutSeconds` to 60 (as
+ * the reference middleware's route config). Everything else is checked by the core when the
+ * server is built (see `paymentGate`): `network` (CAIP-2 or a v1 name), `asset`, `amount`
+ * (atomic units), `payTo`, and per scheme `eip712Name` + `eip712Version` (EIP-3009),
+ * `transferMethod: "permit2"` (`exact` Permit2), `facilitator` (`upto`), `feePayer` (Solana).
+ */
+export function offerConfig(offer, where = "offer") {
+  if (offer === null || typeof offer !== "object" || Array.isArray(offer)) throw configError(`${where}: expected an object`);
+  const { price, ...rest } = offer;
+  if (price !== undefined && offer.amount !== undefined) throw configError(`${where}: give amount or price, not both`);
+  const out = { scheme: "exact", maxTimeoutSeconds: 60 };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
+  if (price !== undefined) out.amount = price;
+  if (typeof out.amount === "bigint") out.amount = out.amount.toString();
+  return out;
+}
+
+const CONFIG_FIELDS = new Set(["offers", "resource", "facilitator", "facilitatorUrl", "facilitatorTimeoutMs", "facilitatorHeaders", "settle",
+  "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy"]);
+const HOOKS = new Set(["beforeVerify", "afterVerify", "beforeSettle", "afterSettle", "onFailure", "grantAccess"]);
+
+/**
+ * A server config from an object, over `PAY402_*` from the environment for anything it does
+ * not give (`env: false` reads none). Throws `invalid_config` for a missing or invalid field.
+ * `offers` may be an array whose entries have function-valued `amount`/`price`/`payTo`
+ * (per request), or a function of the request returning the offers.
+ */
+export function serverConfig(options = {}, env) {
+  if (options === null || typeof options !== "object") throw configError("config: expected an object");
+  const base = env === false ? {} : configFromEnv(env);
+  const config = { ...base, ...options };
+  if (options.offers === undefined && (options.price !== undefined || options.amount !== undefined || options.payTo !== undefined)) {
+    // `pay({ price })`: the environment's offer with this route's price / payee
+    const [offer = {}] = base.offers ?? [];
+    config.offers = [{ ...offer, ...configPick(options, ["price", "amount", "payTo", "scheme", "network", "asset"]) }];
+    if (options.price !== undefined) delete config.offers[0].amount;
+    for (const k of ["price", "amount", "payTo", "scheme", "network", "asset"]) delete config[k];
+  }
+  for (const key of Object.keys(config)) if (!CONFIG_FIELDS.has(key)) throw configError(`config.${key}: unknown field`);
+  if (typeof config.offers === "function") {
+    // resolved per request; checked then
+  } else if (Array.isArray(config.offers) && config.offers.length > 0) {
+    config.offers.forEach((offer, i) => offerConfig(offer, `offers[${i}]`));
+  } else {
+    throw configError("config.offers: required (a non-empty array, a function of the request, or PAY402_* variables)");
+  }
+  if (config.settle !== undefined && typeof config.settle !== "function") throw configError("config.settle: expected a function");
+  if (config.facilitator !== undefined && typeof config.facilitator?.settle !== "function") {
+    throw configError("config.facilitator: expected a facilitator client (settle(paymentPayload, requirements))");
+  }
+  if (config.settle === undefined && config.facilitator === undefined) {
+    if (typeof config.facilitatorUrl !== "string") {
+      throw configError("config.facilitatorUrl: required unless `facilitator` or `settle` is given (PAY402_FACILITATOR_URL)");
+    }
+    try {
+      const url = new URL(config.facilitatorUrl);
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error();
+    } catch {
+      throw configError(`config.facilitatorUrl: not an http(s) URL: ${JSON.stringify(config.facilitatorUrl)}`);
+    }
+  }
+  if (config.facilitatorTimeoutMs !== undefined && !(Number.isSafeInteger(config.facilitatorTimeoutMs) && config.facilitatorTimeoutMs > 0)) {
+    throw configError("config.facilitatorTimeoutMs: expected a positive integer");
+  }
+  for (const name of Object.keys(config.hooks ?? {})) {
+    if (!HOOKS.has(name)) throw configError(`config.hooks.${name}: unknown hook`);
+    if (typeof config.hooks[name] !== "function") throw configError(`config.hooks.${name}: expected a function`);
+  }
+  for (const name of ["unpaidBody", "failureBody"]) {
+    const v = config[name];
+    if (v !== undefined && typeof v !== "function" && typeof v !== "string" && (v === null || typeof v !== "object")) {
+      throw configError(`config.${name}: expected a function, a string or an object`);
+    }
+  }
+  const store = config.replayStore;
+  if (store !== undefined && (typeof store?.reserve !== "function" || typeof store?.release !== "function")) {
+    throw configError("config.replayStore: expected reserve(key, ttlSeconds) and release(key)");
+  }
+  if (config.settleBeforeHandler !== undefined && typeof config.settleBeforeHandler !== "boolean") {
+    throw configError("config.settleBeforeHandler: expected a boolean");
+  }
+  return config;
+}
+
+function configPick(obj, keys) {
+  const out = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
