@@ -74,8 +74,7 @@ unit_tests() {
 }
 
 vector_runner() {
-  # vectors/server/ holds the ops no binding runs yet (the sans-I/O server's `server.admit`).
-  cargo run -q --release -p pay402-vectors -- tests/conformance/vectors/*.json tests/conformance/vectors/server/*.json
+  cargo run -q --release -p pay402-vectors -- tests/conformance/vectors/*.json
 }
 
 peer_vectors() {

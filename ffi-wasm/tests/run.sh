@@ -55,7 +55,7 @@ step "npm pack, install the tarball into a fresh project" pack_install
 
 step "require('pay402') (CJS)" bash -c "cd '$PROJECT' && node node-smoke.cjs"
 step "import 'pay402' (ESM) and 'pay402/web' with initSync" bash -c "cd '$PROJECT' && node node-smoke.mjs"
-step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json '$ROOT'/tests/conformance/vectors/server/*.json"
+step "every vector file through the JS API in Node" bash -c "cd '$PROJECT' && node vectors.mjs pay402 '$ROOT'/tests/conformance/vectors/*.json"
 step "the binding surface: exports, parameters and result fields as tests/conformance/binding-surface.json lists" \
   bash -c "cd '$PROJECT' && node surface.mjs '$ROOT/tests/conformance/binding-surface.json'"
 step "require('pay402/verify') (CJS): exports, verifies the main entry's payments, middleware" bash -c "cd '$PROJECT' && node node-verify.cjs"
@@ -63,7 +63,7 @@ step "import 'pay402/verify' (ESM) and 'pay402/verify/web' with initSync" bash -
 # The ops pay402/verify exports; Solana x402.verify cases need the svm feature (skipped, counted).
 VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2.digest,evm.recover,server.admit
 step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
-  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json '$ROOT'/tests/conformance/vectors/server/*.json"
+  "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json"
 
 # The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
 # one wrong call must fail with exactly that error, so the check is known to be able to fail.
@@ -116,7 +116,7 @@ browser() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
   cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/" || return 1
-  cp "$ROOT"/tests/conformance/vectors/*.json "$ROOT"/tests/conformance/vectors/server/*.json "$PROJECT/vectors/" || return 1
+  cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/" || return 1
   (cd "$PROJECT/vectors" && ls *.json | grep -vx index.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
   local port=$((20000 + RANDOM % 20000))
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &

@@ -18,7 +18,7 @@ struct Case {
 fn v2_case() -> Case {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/conformance/vectors/server/server-admit.json"
+        "/../../tests/conformance/vectors/server-admit.json"
     );
     let suite: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let case = suite["cases"]

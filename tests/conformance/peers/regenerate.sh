@@ -37,6 +37,7 @@ node gen/x402-sign.mjs "$out"
 node gen/permit2.mjs "$out" > "$out/.permit2.log" || { cat "$out/.permit2.log"; exit 1; }
 .venv/bin/python gen/evm_eth_account.py "$out"
 python3 spec/x402_spec_vectors.py "$out"
+python3 gen/server_admit.py "$out" # reads the committed peer files above, writes server-admit.json
 
 status=0
 for f in "$out"/*.json; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds tests/conformance/vectors/server/server-admit.json from peer-generated x402.verify vectors.
+"""Builds tests/conformance/vectors/server-admit.json from peer-generated x402.verify vectors.
 
 Each case turns a peer case (requirements, payment header, now, the peer's verdict) into a
 server: one offer configured from the requirements, the payment sent as a real client sends it
@@ -13,7 +13,7 @@ x402 specifications and the peers' verdicts, not from pay402:
   `PAYMENT-REQUIRED` = base64 of the v2 PaymentRequired JSON and the v1 body (x402 v1/v2 HTTP
   transports), written here with json.dumps.
 Usage: python3 tests/conformance/peers/gen/server_admit.py [OUT_DIR]
-(default OUT_DIR: tests/conformance/vectors/server; tests/conformance/peers/regenerate.sh passes a
+(default OUT_DIR: tests/conformance/vectors; tests/conformance/peers/regenerate.sh passes a
 temporary folder and compares).
 """
 import base64
@@ -23,7 +23,7 @@ import os
 import sys
 
 V = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "vectors") + "/"
-OUT = sys.argv[1] if len(sys.argv) > 1 else V + "server"
+OUT = sys.argv[1] if len(sys.argv) > 1 else V.rstrip("/")
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 SLACK = 6
 # The reference SDKs' EVM_NETWORK_CHAIN_ID_MAP (coinbase/x402 typescript/packages/mechanisms/evm/src/v1/index.ts)
@@ -242,7 +242,7 @@ def spec_cases():
             e["detail_code"] = detail
         return e
 
-    ok = {"admitted": True, "payer": payer, "amount": "10000", "replay_key": key, "ttl": ttl}
+    ok = {"admitted": True, "payer": payer.lower(), "amount": "10000", "replay_key": key, "ttl": ttl}
     out.append(case("v2 example admitted", [SPEC_OFFER], [["Payment-Signature", v2]],
                     dict(ok, offer_index=0, x402Version=2)))
     out.append(case("v1 example admitted", [dict(SPEC_OFFER, network="base-sepolia")], [["X-PAYMENT", v1]],

@@ -1,6 +1,6 @@
 // The exactly-once rules of one paid request, as a Kotlin server drives them through X402Server
 // and X402Exchange: a real x402 v2 EIP-3009 payment (the first admitted v2 EIP-3009 case of the
-// shared vectors, tests/conformance/vectors/server/server-admit.json, signed by the reference
+// shared vectors, tests/conformance/vectors/server-admit.json, signed by the reference
 // client) admitted, then each outcome of the handler and of the facilitator's `/settle`.
 // Receipts and challenges are checked by decoding them with the codec, against the facilitator
 // answers the test sends (x402 v2 HTTP transport: PAYMENT-REQUIRED, PAYMENT-RESPONSE).
@@ -28,7 +28,7 @@ import java.io.File
 
 class ServerExchangeTest {
     private val case: JsonObject = run {
-        val file = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors", "server/server-admit.json")
+        val file = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors", "server-admit.json")
         val cases = Json.parseToJsonElement(file.readText()).jsonObject["cases"]!!.jsonArray.map { it.jsonObject }
         cases.first { c ->
             val ok = c["expect"]!!.jsonObject["ok"]!!.jsonObject

@@ -17,10 +17,9 @@ import java.io.File
 class VectorsTest {
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
 
-    // The files of the vector directory and of its `server` directory (the resource server's `server.admit`).
-    private fun files(): List<File> = listOf(dir, File(dir, "server")).flatMap { d ->
-        (d.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }
-    }
+    // Every file of the vector directory.
+    private fun files(): List<File> =
+        (dir.listFiles { f -> f.name.endsWith(".json") } ?: emptyArray()).sortedBy { it.name }
 
     @TestFactory
     fun vectors(): List<DynamicContainer> {
