@@ -469,3 +469,74 @@ class MinimalServer:
 def b64json(value: str) -> Any:
     """A base64 JSON header value, decoded with the standard library."""
     return json.loads(base64.b64decode(value))
+
+
+# --- a one-shot client for servers written in another language ------------------------------
+
+
+def pay_cli(url: str, name: str) -> Dict[str, Any]:
+    """The SDK's httpx transport pays ``url`` for the scheme named ``name`` (Solana: against a
+    :class:`SolanaRpcStub` of its own); what the peer saw, as ``peer-clients.mjs pay`` prints it:
+    status, body, payment (the header name and value the SDK sent last), payments (how many it
+    sent), receiptHeader, receipt (through the SDK's decoder), payer, rpcCalls."""
+    import asyncio
+    from contextlib import ExitStack
+
+    import httpx
+    from x402.http.clients import x402_httpx_transport
+
+    scheme = next((s for s in ALL_SCHEMES if s.name == name), None)
+    if scheme is None:
+        raise SystemExit(f"unknown scheme {name}")
+    sent: List[Tuple[str, str]] = []
+
+    class Recording(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.extend((n, request.headers[n]) for n in ("payment-signature", "x-payment") if n in request.headers)
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    with ExitStack() as stack:
+        solana = None
+        payer = payer_address()
+        rpc: Optional[SolanaRpcStub] = None
+        if scheme is EXACT_SVM:
+            signer = solana_signer()
+            rpc = stack.enter_context(SolanaRpcStub().running())
+            solana = (signer, rpc.url)
+            payer = str(signer.address)
+
+        async def go() -> httpx.Response:
+            transport = x402_httpx_transport(x402_client(scheme, solana=solana), Recording())
+            async with httpx.AsyncClient(transport=transport, timeout=30) as http:
+                response = await http.get(url)
+                await response.aread()
+                return response
+
+        response = asyncio.run(go())
+        receipt_header = next((h for h in ("PAYMENT-RESPONSE", "X-PAYMENT-RESPONSE") if h in response.headers), None)
+        receipt = None
+        if receipt_header is not None:
+            r = decode_receipt(response.headers[receipt_header])
+            receipt = {"success": r.success, "transaction": r.transaction, "network": r.network, "payer": r.payer,
+                       "amount": r.amount}
+        payment = list(sent[-1]) if sent else None
+        if payment:
+            decode_payment(payment[1])  # the SDK reads its own header back
+        return {
+            "status": response.status_code, "body": response.text, "payment": payment, "payments": len(sent),
+            "receiptHeader": receipt_header, "receipt": receipt, "payer": payer,
+            "rpcCalls": list(rpc.calls) if rpc is not None else [],
+        }
+
+
+if __name__ == "__main__":
+    # python -m peer_clients pay <url> <scheme name>   (cwd ffi-python/tests): one JSON line
+    if len(sys.argv) != 4 or sys.argv[1] != "pay":
+        raise SystemExit("usage: python -m peer_clients pay <url> <exact-eip3009|exact-permit2|upto-permit2|exact-svm>")
+    print(json.dumps(pay_cli(sys.argv[2], sys.argv[3])))

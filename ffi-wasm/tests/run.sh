@@ -4,7 +4,9 @@
 # (require, import, ./verify/web, its vector ops), every vector file in Node, the published
 # TypeScript types (tsc on typed consumers, and on a wrong call that must fail), interop with
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
-# `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs). The size
+# `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs), and every
+# Node integration selling every scheme to @x402/fetch and the PyPI x402 SDK
+# (server-peer-matrix.mjs; PAY402_PEER_PYTHON, default: a venv of ffi-python/tests/run.sh). The size
 # budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
@@ -111,6 +113,21 @@ server_redis() {
 step "server: Express pay() in 3 processes on one Redis — one payment served once, a crash releases it" server_redis
 step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server (exact EIP-3009, exact Permit2, upto, Solana exact; v2 and v1; facilitator double, replay refused)" \
   bash -c "cd '$PROJECT' && node peer-clients.mjs"
+
+# The Node framework × scheme × peer matrix: Express, Hono, a Next.js-style route and the edge
+# build sell each scheme; @x402/fetch and the PyPI x402 SDK (python -m peer_clients pay, with the
+# Python in PAY402_PEER_PYTHON: by default the newest venv of ffi-python/tests/run.sh that has the
+# SDK; none: that half is skipped with its reason) pay each cell.
+peer_python() {
+  local py
+  for py in $(ls -d "$ROOT"/target/py-build/venvs/*/bin/python 2>/dev/null | sort -rV); do
+    (cd "$ROOT/ffi-python/tests" && "$py" -c "import x402, peer_clients" >/dev/null 2>&1) && { echo "$py"; return; }
+  done
+}
+PAY402_PEER_PYTHON=${PAY402_PEER_PYTHON:-$(peer_python)}
+echo "PyPI x402 peer: ${PAY402_PEER_PYTHON:-none (run ffi-python/tests/run.sh first to make its venvs)}"
+step "server peer matrix: Express, Hono, Next.js-style route, edge build × exact EIP-3009, exact Permit2, upto, Solana exact × @x402/fetch, PyPI x402" \
+  bash -c "cd '$PROJECT' && PAY402_PEER_PYTHON='$PAY402_PEER_PYTHON' node server-peer-matrix.mjs '$ROOT'"
 
 browser() {
   need_apt chromium chromium || return 1
