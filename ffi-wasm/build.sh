@@ -70,7 +70,7 @@ sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
 echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
 cp -r "$JS/server" "$OUT/server"
 # CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
-cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS/helpers.mjs" |
+cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS"/server/l402.mjs "$JS/helpers.mjs" |
   sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
@@ -104,7 +104,7 @@ module.exports = Object.assign({}, core, require("$up/helpers.cjs").$factory(cor
 JSEOF
 }
 entries "$OUT" createHelpers \
-  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall .
+  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,l402Paywall,withL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall .
 entries "$OUT/verify" createVerifyHelpers \
   readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall ..
 # Types: .d.mts for `import` and bundlers (ES module declarations; relative specifiers carry

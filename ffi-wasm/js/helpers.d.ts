@@ -1,6 +1,6 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
-import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation } from "./core";
+import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission } from "./core";
 import type { HeadersLike } from "./verify-helpers";
 export * from "./verify-helpers";
 
@@ -67,3 +67,24 @@ export declare function wrapFetchL402(fetch: Fetch, l402: L402Payer): Fetch;
 
 /** Verifies the `Authorization` of a request for `target` (`now` defaults to the clock). */
 export declare function verifyL402(headers: HeadersLike, rootKey: Uint8Array, target: Omit<L402VerifyTarget, "now"> & { now?: number }): L402Verified;
+
+/** The L402 selling options: the core's `L402ServerOptions` plus the host's invoice, clock and checks. */
+export interface L402PaywallOptions extends L402ServerOptions {
+  /** Your Lightning node: an invoice for `priceMsat` and the payment hash it reported. */
+  invoiceProvider: (priceMsat: number | bigint, request: unknown) => Promise<{ bolt11: string; paymentHash: Uint8Array | string }> | { bolt11: string; paymentHash: Uint8Array | string };
+  /** A capability the token must grant. */
+  capability?: string;
+  /** Synchronous revocation check by root key id; a throw counts as revoked. */
+  revoked?: (rootKeyId: Uint8Array) => boolean;
+  /** Unix seconds (default: the clock). */
+  now?: () => number;
+  /** `n` random bytes for token ids (default: `crypto.getRandomValues`). */
+  randomBytes?: (n: number) => Uint8Array;
+}
+/** Express / Connect / node:http middleware selling access with L402; `req.l402` is the admitted token. */
+export declare function l402Paywall(options: L402PaywallOptions): (req: any, res: any, next?: (error?: unknown) => void) => Promise<void>;
+/** Wraps a Fetch-API handler with L402; the handler's `context.l402` is the admitted token. */
+export declare function withL402<C extends object>(
+  handler: (request: Request, context: C & { l402: Extract<L402Admission, { admitted: true }> }) => Response | Promise<Response>,
+  options: L402PaywallOptions,
+): (request: Request, context?: C) => Promise<Response>;

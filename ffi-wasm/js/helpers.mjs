@@ -9,6 +9,7 @@ import { configFromEnv, serverConfig } from "./server/config.mjs";
 import { createGate, memoryReplayStore } from "./server/gate.mjs";
 import { createExpressAdapters } from "./server/express.mjs";
 import { createFetchAdapters, paymentOf } from "./server/fetch.mjs";
+import { createL402Adapters } from "./server/l402.mjs";
 
 
 function codedError(name, code, message) {
@@ -450,5 +451,6 @@ export function createHelpers(core) {
     wrapFetchL402,
     ...verifyHelpers,
     verifyL402,
+    ...createL402Adapters(core),
   };
 }

@@ -95,6 +95,7 @@ step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node int
 step "server: Express pay()/paywall() — every scheme, exactly once, hooks, config" bash -c "cd '$PROJECT' && node server-express.mjs"
 step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
 step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
+step "server: L402 selling (l402Paywall on node:http, withL402 on Hono), stateless root keys, 10,000 unpaid requests" bash -c "cd '$PROJECT' && node server-l402.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"

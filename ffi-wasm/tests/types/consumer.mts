@@ -103,13 +103,13 @@ export async function settleOnce(payload: Record<string, unknown>): Promise<stri
 const memory = new MemoryReplayStore({ maxEntries: 10, now: () => 0 });
 const fresh: boolean = memory.reserve(new Uint8Array(80), 60);
 memory.release("k");
-const shared: Promise<RedisReplayStore> = RedisReplayStore.fromUrl("redis://127.0.0.1:6379/0", { client: "ioredis", timeoutMs: 500 });
-const reserved: Promise<boolean> = shared.then((s) => s.reserve("k", 1));
+const redisShared: Promise<RedisReplayStore> = RedisReplayStore.fromUrl("redis://127.0.0.1:6379/0", { client: "ioredis", timeoutMs: 500 });
+const redisReserved: Promise<boolean> = redisShared.then((s) => s.reserve("k", 1));
 const reserving: ReservingStore = memory;
 const middlewareStore: ReplayStore = memory;
 x402Middleware([offer], { replayStore: memory });
 const unavailable: "replay_store_unavailable" = new ReplayStoreError("down").code;
-void fresh; void reserved; void reserving; void middlewareStore; void unavailable;
+void fresh; void redisReserved; void reserving; void middlewareStore; void unavailable;
 
 
 // server adapters: Express-style per route and paywall, Fetch wrapper, hooks, upto charge
