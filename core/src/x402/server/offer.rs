@@ -283,7 +283,7 @@ impl<'a> PreparedOffer<'a> {
     ///     core::str::from_utf8(&buf[..n]).unwrap_or(""),
     ///     r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#
     /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), pay402::x402::server::ServerError>(())
     /// ```
     pub fn write_requirements_v2(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
         self.write_v2_entry(w, &self.offer.amount)
