@@ -2,6 +2,7 @@
 
 use crate::convert::{Text, Uint, grow, text};
 use crate::errors::CoreResult;
+use crate::errors::{CoreError, Kind};
 use pay402::json::RawValue;
 use pay402::offers::{
     Access as CoreAccess, ENTITLEMENT_RECORD_LEN, Entitlement as CoreEntitlement,
@@ -513,13 +514,7 @@ const _: () = assert!(
 /// the webhook replay keys, asks its provider for payment details, and does HTTP.
 #[pyclass(module = "pay402._native", frozen)]
 pub(crate) struct OffersServer {
-    offers: Vec<u8>,
-    payment_request_url: String,
-    terms_url: Option<String>,
-    webhook_secret: Vec<u8>,
-    secret: Vec<u8>,
-    webhook_tolerance_seconds: u64,
-    payment_request_lifetime_seconds: u64,
+    host: pay402_host::offers_server::OffersHost,
 }
 
 impl OffersServer {
@@ -527,16 +522,8 @@ impl OffersServer {
         &self,
         f: impl FnOnce(&pay402::offers::OffersServer<'_>) -> PyResult<R>,
     ) -> PyResult<R> {
-        let mut config = pay402::offers::OffersConfig::new(
-            &self.offers,
-            &self.payment_request_url,
-            &self.webhook_secret,
-        );
-        config.terms_url = self.terms_url.as_deref();
-        config.webhook_tolerance_seconds = self.webhook_tolerance_seconds;
-        config.payment_request_lifetime_seconds = self.payment_request_lifetime_seconds;
-        let server = pay402::offers::OffersServer::new(config, &self.secret).py()?;
-        f(&server)
+        self.host
+            .with(|e| PyErr::from(CoreError::new(Kind::Offers, e)), f)
     }
 }
 
@@ -559,17 +546,17 @@ impl OffersServer {
         webhook_tolerance_seconds: u64,
         payment_request_lifetime_seconds: u64,
     ) -> PyResult<Self> {
-        let s = Self {
-            offers: offers.0,
+        let host = pay402_host::offers_server::OffersHost::new(
+            offers.0,
             payment_request_url,
             terms_url,
             webhook_secret,
             secret,
             webhook_tolerance_seconds,
             payment_request_lifetime_seconds,
-        };
-        s.with(|_| Ok(()))?;
-        Ok(s)
+        )
+        .map_err(|e| PyErr::from(CoreError::new(Kind::Offers, &e)))?;
+        Ok(Self { host })
     }
 
     /// The offers sold, as the 402 body lists them.
@@ -800,7 +787,7 @@ impl OffersServer {
     fn __repr__(&self) -> String {
         format!(
             "OffersServer(payment_request_url={:?})",
-            self.payment_request_url
+            self.host.payment_request_url()
         )
     }
 }

@@ -254,13 +254,7 @@ fn ack_js(ack: pay402::offers::WebhookAck) -> JsResult<JsValue> {
 #[wasm_bindgen(js_name = OffersServer)]
 #[derive(Debug)]
 pub struct OffersServer {
-    offers: Vec<u8>,
-    payment_request_url: String,
-    terms_url: Option<String>,
-    webhook_secret: Vec<u8>,
-    secret: Vec<u8>,
-    webhook_tolerance_seconds: u64,
-    payment_request_lifetime_seconds: u64,
+    host: pay402_host::offers_server::OffersHost,
 }
 
 impl OffersServer {
@@ -268,17 +262,7 @@ impl OffersServer {
         &self,
         f: impl FnOnce(&pay402::offers::OffersServer<'_>) -> JsResult<R>,
     ) -> JsResult<R> {
-        let mut config = pay402::offers::OffersConfig::new(
-            &self.offers,
-            &self.payment_request_url,
-            &self.webhook_secret,
-        );
-        config.terms_url = self.terms_url.as_deref();
-        config.webhook_tolerance_seconds = self.webhook_tolerance_seconds;
-        config.payment_request_lifetime_seconds = self.payment_request_lifetime_seconds;
-        let server =
-            pay402::offers::OffersServer::new(config, &self.secret).map_err(|e| offers_err(&e))?;
-        f(&server)
+        self.host.with(offers_err, f)
     }
 }
 
@@ -299,19 +283,19 @@ impl OffersServer {
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| type_error("offers", "JSON text or an array of offers"))?,
         };
-        let s = Self {
-            offers: offers.into_bytes(),
-            payment_request_url: opt_text(config, "paymentRequestUrl")?.unwrap_or_default(),
-            terms_url: opt_text(config, "termsUrl")?,
-            webhook_secret: key_bytes(&js_get(config, "webhookSecret"), "webhookSecret")?,
-            secret: key_bytes(&js_get(config, "secret"), "secret")?,
-            webhook_tolerance_seconds: opt_secs(config, "webhookToleranceSeconds")?
+        let host = pay402_host::offers_server::OffersHost::new(
+            offers.into_bytes(),
+            opt_text(config, "paymentRequestUrl")?.unwrap_or_default(),
+            opt_text(config, "termsUrl")?,
+            key_bytes(&js_get(config, "webhookSecret"), "webhookSecret")?,
+            key_bytes(&js_get(config, "secret"), "secret")?,
+            opt_secs(config, "webhookToleranceSeconds")?
                 .unwrap_or(pay402::offers::DEFAULT_WEBHOOK_TOLERANCE_SECONDS),
-            payment_request_lifetime_seconds: opt_secs(config, "paymentRequestLifetimeSeconds")?
+            opt_secs(config, "paymentRequestLifetimeSeconds")?
                 .unwrap_or(pay402::offers::DEFAULT_PAYMENT_REQUEST_LIFETIME_SECONDS),
-        };
-        s.with(|_| Ok(()))?;
-        Ok(s)
+        )
+        .map_err(|e| offers_err(&e))?;
+        Ok(Self { host })
     }
 
     /// The account an `Authorization` value presents: `null` without a bearer token, the

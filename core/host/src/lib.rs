@@ -11,12 +11,15 @@
 //! | x402 resource server | the configured offers (prepared once), admission results, the exactly-once exchange between calls | [`x402_server`] |
 //! | L402 resource server | the configuration and the server secrets (zeroized); nothing per token or per request | [`l402_server`] |
 //! | client budget | one budget per client (x402 and L402), shared between threads; reservations as owned handles | [`budget`] |
+//! | offers server | the Fewsats offers configuration and its secrets (zeroized) | [`offers_server`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod budget;
 pub mod error;
 #[cfg(feature = "l402")]
 pub mod l402_server;
+#[cfg(feature = "offers")]
+pub mod offers_server;
 pub mod x402_server;
 
 pub use error::HostError;
