@@ -474,6 +474,25 @@ def b64json(value: str) -> Any:
 # --- a one-shot client for servers written in another language ------------------------------
 
 
+def recording_transport(sent: List[Tuple[str, str]]) -> Any:
+    """An httpx async transport that appends to ``sent`` the payment headers each request
+    carries (the SDK retries inside its transport, so ``response.request`` does not show them)."""
+    import httpx
+
+    class Recording(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.extend((n, request.headers[n]) for n in ("payment-signature", "x-payment") if n in request.headers)
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    return Recording()
+
+
 def pay_cli(url: str, name: str) -> Dict[str, Any]:
     """The SDK's httpx transport pays ``url`` for the scheme named ``name`` (Solana: against a
     :class:`SolanaRpcStub` of its own); what the peer saw, as ``peer-clients.mjs pay`` prints it:
@@ -490,17 +509,6 @@ def pay_cli(url: str, name: str) -> Dict[str, Any]:
         raise SystemExit(f"unknown scheme {name}")
     sent: List[Tuple[str, str]] = []
 
-    class Recording(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.AsyncHTTPTransport()
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            sent.extend((n, request.headers[n]) for n in ("payment-signature", "x-payment") if n in request.headers)
-            return await self.inner.handle_async_request(request)
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
     with ExitStack() as stack:
         solana = None
         payer = payer_address()
@@ -512,7 +520,7 @@ def pay_cli(url: str, name: str) -> Dict[str, Any]:
             payer = str(signer.address)
 
         async def go() -> httpx.Response:
-            transport = x402_httpx_transport(x402_client(scheme, solana=solana), Recording())
+            transport = x402_httpx_transport(x402_client(scheme, solana=solana), recording_transport(sent))
             async with httpx.AsyncClient(transport=transport, timeout=30) as http:
                 response = await http.get(url)
                 await response.aread()

@@ -49,6 +49,7 @@ from peer_clients import (  # noqa: E402
     Scheme,
     SolanaRpcStub,
     b64json,
+    recording_transport,
     require_solana,
     require_x402,
 )
@@ -203,19 +204,8 @@ def pay_with_pypi_x402(url: str, scheme: Scheme, stack: ExitStack) -> Paid:
         payer = str(signer.address)
     sent: List[Tuple[str, str]] = []
 
-    class Recording(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.AsyncHTTPTransport()
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            sent.extend((n, request.headers[n]) for n in ("payment-signature", "x-payment") if n in request.headers)
-            return await self.inner.handle_async_request(request)
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
     async def go() -> httpx.Response:
-        transport = x402_httpx_transport(x402_client(scheme, solana=solana), Recording())
+        transport = x402_httpx_transport(x402_client(scheme, solana=solana), recording_transport(sent))
         async with httpx.AsyncClient(transport=transport, timeout=30) as http:
             response = await http.get(url)
             await response.aread()
