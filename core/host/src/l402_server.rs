@@ -35,7 +35,7 @@ pub struct L402Config {
     pub capabilities: Vec<String>,
     /// The price of one token, in millisatoshis.
     pub price_msat: u64,
-    /// `bitcoin`, `testnet`, `signet` or `regtest`: the network invoices must be for.
+    /// The network invoices must be for, by name ([`pay402::bolt11::Network::from_name`]).
     pub network: String,
     /// Seconds a token stays valid (0: no expiry caveat).
     pub token_lifetime: u64,
@@ -67,17 +67,11 @@ impl L402Config {
 }
 
 fn network(name: &str) -> Result<Network, HostError> {
-    Ok(match name {
-        "bitcoin" | "mainnet" => Network::Bitcoin,
-        "testnet" => Network::Testnet,
-        "signet" => Network::Signet,
-        "regtest" => Network::Regtest,
-        _ => {
-            return Err(HostError::config(
-                "unknown_network",
-                "the Lightning network is bitcoin, testnet, signet or regtest",
-            ));
-        }
+    Network::from_name(name).ok_or_else(|| {
+        HostError::config(
+            "unknown_network",
+            "the Lightning network is bitcoin, testnet, signet, regtest or simnet",
+        )
     })
 }
 

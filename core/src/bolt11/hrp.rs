@@ -38,6 +38,27 @@ impl Network {
             Self::Simnet => "sb",
         }
     }
+
+    /// The network a configuration names, as lnd's and Bitcoin Core's `--network`/`-chain`
+    /// options spell them: `bitcoin` (also `mainnet`, lnd's alias), `testnet`, `signet`,
+    /// `regtest`, `simnet`; exact, lower case. `None` for any other name.
+    ///
+    /// ```
+    /// use pay402::bolt11::Network;
+    /// assert_eq!(Network::from_name("regtest"), Some(Network::Regtest));
+    /// assert_eq!(Network::from_name("mainnet"), Some(Network::Bitcoin));
+    /// assert_eq!(Network::from_name("Regtest"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "bitcoin" | "mainnet" => Self::Bitcoin,
+            "testnet" => Self::Testnet,
+            "signet" => Self::Signet,
+            "regtest" => Self::Regtest,
+            "simnet" => Self::Simnet,
+            _ => return None,
+        })
+    }
 }
 
 impl core::fmt::Display for Network {
