@@ -17,8 +17,8 @@
 use hmac::{Hmac, KeyInit, Mac};
 use pay402::ErrorCode;
 use pay402::offers::{
-    OffersConfig, OffersError, OffersServer, PaymentDetails, RequestOutcome, Step, WebhookAck,
-    WebhookOutcome, credit_record, refusal_status, write_refusal, write_webhook_ack,
+    MAX_BODY_BYTES, OffersConfig, OffersError, OffersServer, PaymentDetails, RequestOutcome, Step,
+    WebhookAck, WebhookOutcome, credit_record, refusal_status, write_refusal, write_webhook_ack,
 };
 use pay402::writer::Writer;
 use sha2::Sha256;
@@ -185,6 +185,38 @@ fn bearer_token_catalogue() {
         refusal_status(Step::Request, &OffersError::InvalidRecord),
         500
     );
+}
+
+#[test]
+fn a_body_longer_than_the_limit_is_refused_unread_with_413_at_every_step() {
+    let s = server();
+    let t = s.mint(&[2; 16]);
+    let pad = " ".repeat(MAX_BODY_BYTES);
+    let body = format!(
+        r#"{{"offer_id":"offer_0001","payment_method":"lightning","payment_context_token":"{}"}}{pad}"#,
+        t.as_str()
+    );
+    assert_eq!(
+        code(s.payment_request(body.as_bytes())),
+        "request_body_too_large"
+    );
+    assert_eq!(
+        code(s.webhook(Some("t=1,v1=00"), body.as_bytes(), NOW)),
+        "request_body_too_large"
+    );
+    // One byte under the limit is read (and then judged on its content).
+    let fits = &body.as_bytes()[..MAX_BODY_BYTES];
+    assert_eq!(code(s.payment_request(fits)), "ok");
+    for step in [Step::Request, Step::PaymentRequest, Step::Webhook] {
+        let mut buf = [0u8; 256];
+        let mut w = Writer::new(&mut buf);
+        let reply = write_refusal(step, &OffersError::BodyTooLarge, &mut w).unwrap();
+        assert_eq!(reply.status, 413);
+        assert!(
+            w.written()
+                .starts_with(br#"{"error":"request_body_too_large","message":"#)
+        );
+    }
 }
 
 #[test]

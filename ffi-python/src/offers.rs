@@ -850,5 +850,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add("ENTITLEMENT_RECORD_LEN", ENTITLEMENT_RECORD_LEN)?;
+    m.add("OFFERS_MAX_BODY_BYTES", pay402::offers::MAX_BODY_BYTES)?;
     Ok(())
 }

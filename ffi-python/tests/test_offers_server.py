@@ -269,6 +269,28 @@ def test_refusals_are_typed(served: Any) -> None:
     assert client.get("/elsewhere").status_code == 404
 
 
+def test_a_body_over_the_cores_limit_is_refused_with_413_and_nothing_is_credited(served: Any) -> None:
+    from pay402._native import OFFERS_MAX_BODY_BYTES
+
+    client, _, _, paywall = served
+    token = challenge(client)["payment_context_token"]
+    request = json.dumps({"offer_id": "offer_0001", "payment_method": "lightning",
+                          "payment_context_token": token}).encode()
+    event = json.dumps(paid_event(token, OFFERS[0])).encode()
+    for path, raw in (("/payment-request", request), ("/offers/webhook", event)):
+        # Valid JSON padded with whitespace: only its length is wrong.
+        big = raw + b" " * (OFFERS_MAX_BODY_BYTES + 1 - len(raw))
+        headers = {"Content-Type": "application/json", "Fewsats-Signature": sign(big, NOW)}
+        r = client.post(path, content=big, headers=headers)
+        assert r.status_code == 413, (path, r.text)
+        assert r.json()["error"] == "request_body_too_large"
+        # At the limit the body is read and judged on its content.
+        fits = big[:OFFERS_MAX_BODY_BYTES]
+        headers["Fewsats-Signature"] = sign(fits, NOW)
+        assert client.post(path, content=fits, headers=headers).status_code == 200, path
+    assert paywall.store.get(token) is not None  # credited once, by the body that fits
+
+
 def test_concurrent_replays_grant_once(served: Any) -> None:
     """Eight simultaneous deliveries of one webhook: one grant, seven duplicates, two credits."""
     import concurrent.futures

@@ -49,5 +49,4 @@ export declare function createOffersPaywall(options: OffersPaywallOptions): Offe
 export declare function offersListener<Req extends object, Res>(
   paywall: OffersPaywall,
   handler: (req: Req & { pay402Offers?: { token: string; access: OffersAccess } }, res: Res) => void,
-  options?: { maxBody?: number },
 ): (req: Req, res: Res) => void;

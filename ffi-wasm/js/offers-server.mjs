@@ -121,9 +121,12 @@ export function createOffersPaywall(options) {
 /**
  * A `node:http` request listener: the paywall's routes, then `handler(req, res)` for served and
  * unprotected requests (a served request carries `req.pay402Offers = {token, access}`).
- * Bodies of the paywall's POST routes are read up to `maxBody` bytes.
+ * Bodies of the paywall's POST routes are read up to one byte past the core's limit
+ * (`OffersServer.maxBodyBytes()`); the server refuses a longer one (413). An exception of the
+ * store or the provider is a 500 without detail (its text stays in the server's log).
  */
-export function offersListener(paywall, handler, { maxBody = 64 * 1024 } = {}) {
+export function offersListener(paywall, handler) {
+  const limit = OffersServer.maxBodyBytes();
   return (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const send = (r) => {
@@ -141,9 +144,10 @@ export function offersListener(paywall, handler, { maxBody = 64 * 1024 } = {}) {
       send(decision);
     };
     const fail = (e) => {
+      console.error("pay402 offers:", e);
       if (!res.headersSent) {
-        res.writeHead(500, { "Content-Type": "text/plain" });
-        res.end(String(e?.message ?? e));
+        res.writeHead(500);
+        res.end();
       }
     };
     if (!paywall.wantsBody(req.method ?? "GET", path)) {
@@ -152,16 +156,21 @@ export function offersListener(paywall, handler, { maxBody = 64 * 1024 } = {}) {
     }
     const chunks = [];
     let size = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      go(Buffer.concat(chunks)).catch(fail);
+    };
     req.on("data", (c) => {
+      if (done) return;
+      chunks.push(c.subarray(0, limit + 1 - size));
       size += c.length;
-      if (size > maxBody) {
-        res.writeHead(413, { "Content-Type": "text/plain" });
-        res.end("request body too large");
-        req.destroy();
-      } else chunks.push(c);
+      if (size > limit) {
+        req.pause();
+        finish();
+      }
     });
-    req.on("end", () => {
-      if (size <= maxBody) go(Buffer.concat(chunks)).catch(fail);
-    });
+    req.on("end", finish);
   };
 }

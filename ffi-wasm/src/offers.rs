@@ -298,6 +298,13 @@ impl OffersServer {
         Ok(Self { host })
     }
 
+    /// The longest payment-request or webhook body the server reads (the core's limit): a
+    /// host reads one byte more at most and hands it over, and the server refuses it (413).
+    #[wasm_bindgen(js_name = maxBodyBytes)]
+    pub fn max_body_bytes() -> u32 {
+        u32::try_from(pay402::offers::MAX_BODY_BYTES).unwrap_or(u32::MAX)
+    }
+
     /// The account an `Authorization` value presents: `null` without a bearer token, the
     /// token, or a 401 reply for a token this server did not mint.
     #[wasm_bindgen(unchecked_return_type = "string | null | OffersReply")]

@@ -188,6 +188,32 @@ await test("refusals are typed", async () => {
   } finally { s.close(); }
 });
 
+await test("a body over the core's limit is refused with 413 and nothing is credited", async () => {
+  const { OffersServer } = await import("pay402");
+  const limit = OffersServer.maxBodyBytes();
+  assert.equal(limit, 64 * 1024);
+  const s = await serve();
+  try {
+    const token = (await s.challenge()).payment_context_token;
+    const request = JSON.stringify({ offer_id: "offer_0001", payment_method: "lightning", payment_context_token: token });
+    const event = JSON.stringify(paidEvent(token, OFFERS[0]));
+    for (const [path, raw] of [["/payment-request", request], ["/offers/webhook", event]]) {
+      // Valid JSON padded with whitespace: only its length is wrong.
+      const big = raw + " ".repeat(limit + 1 - raw.length);
+      let r = await s.post(path, big, { "Fewsats-Signature": sign(big, NOW) });
+      assert.deepEqual([r.status, (await r.json()).error], [413, "request_body_too_large"], path);
+      assert.equal(await s.paywall.store.get(token), null);
+      // At the limit the body is read and judged on its content.
+      const fits = big.slice(0, limit);
+      r = await s.post(path, fits, { "Fewsats-Signature": sign(fits, NOW) });
+      assert.equal(r.status, 200, path);
+    }
+    assert.notEqual(await s.paywall.store.get(token), null); // credited once, by the body that fits
+  } finally {
+    s.close();
+  }
+});
+
 await test("concurrent replays of one webhook grant once", async () => {
   const s = await serve();
   try {

@@ -52,6 +52,9 @@ pub enum OffersError {
     InvalidServerSecret,
     /// The payment details from the host's provider expired already.
     PaymentDetailsExpired,
+    /// A payment-request or webhook body is longer than [`super::MAX_BODY_BYTES`]; the host
+    /// stops reading it and answers with this refusal (status 413).
+    BodyTooLarge,
 }
 
 impl From<FieldIssue> for OffersError {
@@ -101,6 +104,7 @@ impl core::fmt::Display for OffersError {
             Self::DuplicateOfferId => f.write_str("two offers share an id"),
             Self::InvalidServerSecret => f.write_str("server secret must be 32 to 64 bytes"),
             Self::PaymentDetailsExpired => f.write_str("the payment details expired already"),
+            Self::BodyTooLarge => f.write_str("the request body is longer than the server reads"),
         }
     }
 }
@@ -130,6 +134,7 @@ impl ErrorCode for OffersError {
             Self::DuplicateOfferId => "duplicate_offer_id",
             Self::InvalidServerSecret => "invalid_server_secret",
             Self::PaymentDetailsExpired => "payment_details_expired",
+            Self::BodyTooLarge => "request_body_too_large",
         }
     }
 

@@ -28,9 +28,9 @@ pub use offers_body::{MAX_OFFERS, OffersBody};
 pub use payment_request::{PaymentRequest, PaymentRequestResponse};
 pub use server::{
     CONTEXT_TOKEN_LEN, ContextToken, DEFAULT_PAYMENT_REQUEST_LIFETIME_SECONDS, JSON_HEADERS,
-    MethodKind, OFFERS_VERSION, OffersConfig, OffersServer, PAID_STATUSES, PaymentAsk,
-    PaymentDetails, Reply, RequestOutcome, SIGNATURE_HEADER, STATUS_PAYMENT_REQUIRED, Step,
-    WEBHOOK_RETENTION_SECONDS, WebhookAck, WebhookGrant, WebhookOutcome, credit_record,
+    MAX_BODY_BYTES, MethodKind, OFFERS_VERSION, OffersConfig, OffersServer, PAID_STATUSES,
+    PaymentAsk, PaymentDetails, Reply, RequestOutcome, SIGNATURE_HEADER, STATUS_PAYMENT_REQUIRED,
+    Step, WEBHOOK_RETENTION_SECONDS, WebhookAck, WebhookGrant, WebhookOutcome, credit_record,
     refusal_status, write_refusal, write_webhook_ack,
 };
 pub use webhook::{DEFAULT_WEBHOOK_TOLERANCE_SECONDS, sign_webhook, verify_webhook};

@@ -290,9 +290,19 @@ pub enum Step {
     Webhook,
 }
 
-/// The status of a refusal at `step`.
+/// The longest payment-request or webhook body the server reads: 64 KiB. Both are small JSON
+/// objects (an offer id, a method, a token; an event of six members); a host reads at most this
+/// many bytes and answers a longer body with [`OffersError::BodyTooLarge`] through
+/// [`write_refusal`] (413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The status of a refusal at `step`: 413 for [`OffersError::BodyTooLarge`] at any step,
+/// otherwise as [`Step`] says.
 pub fn refusal_status(step: Step, error: &OffersError) -> u16 {
     use OffersError as E;
+    if matches!(error, E::BodyTooLarge) {
+        return 413;
+    }
     let unauthenticated = match step {
         Step::Request => matches!(error, E::InvalidContextToken),
         Step::PaymentRequest => false,
@@ -581,11 +591,15 @@ impl<'a> OffersServer<'a> {
     /// Checks a payment request body: a token minted here, an offer sold here, a method the
     /// offer lists, and `chain` + `asset` for `onchain`. Errors (all 400): the codec's,
     /// `invalid_payment_context_token`, `unknown_offer`, `payment_method_not_offered`,
-    /// `missing_field` (`chain`, `asset`).
+    /// `missing_field` (`chain`, `asset`); a body longer than [`MAX_BODY_BYTES`]:
+    /// `request_body_too_large` (413).
     pub fn payment_request<'s, 'r>(
         &'s self,
         body: &'r [u8],
     ) -> Result<PaymentAsk<'s, 'a, 'r>, OffersError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(OffersError::BodyTooLarge);
+        }
         let req = PaymentRequest::decode(body)?;
         let token = self.check_json_token(&req.payment_context_token)?;
         let index = self
@@ -670,13 +684,17 @@ impl<'a> OffersServer<'a> {
     /// timestamp?}` must name a token minted here and an offer sold here; a paid status must
     /// carry the offer's amount and currency. `timestamp` (unix seconds, or RFC 3339) is the
     /// payment time; it must lie within [`WEBHOOK_RETENTION_SECONDS`] before `now` and the
-    /// tolerance after it.
+    /// tolerance after it. A body longer than [`MAX_BODY_BYTES`] is refused unread
+    /// (`request_body_too_large`, 413).
     pub fn webhook(
         &self,
         signature: Option<&str>,
         body: &[u8],
         now: u64,
     ) -> Result<WebhookOutcome, OffersError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(OffersError::BodyTooLarge);
+        }
         let tolerance = self.config.webhook_tolerance_seconds;
         let signed_at = verify_webhook(
             signature.unwrap_or_default(),

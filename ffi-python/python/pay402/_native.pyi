@@ -117,6 +117,7 @@ __all__ = [
     "verify_webhook",
     "sign_webhook",
     "ENTITLEMENT_RECORD_LEN",
+    "OFFERS_MAX_BODY_BYTES",
     "Meter",
     "MeterOutcome",
     "SessionEnd",
@@ -619,6 +620,9 @@ def l402_check_challenge(
 # --- Fewsats offers -------------------------------------------------------------------------
 
 ENTITLEMENT_RECORD_LEN: int
+OFFERS_MAX_BODY_BYTES: int
+"""The longest payment-request or webhook body the offers server reads (the core's limit);
+adapters read one byte more at most and let the server refuse it (413)."""
 
 @final
 class Grant:

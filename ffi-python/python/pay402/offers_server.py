@@ -59,6 +59,7 @@ from ._native import (
     OffersServe,
     OffersServer,
     OffersWebhookPaid,
+    OFFERS_MAX_BODY_BYTES,
 )
 
 __all__ = [
@@ -288,10 +289,9 @@ class OffersMiddleware:
     """ASGI middleware (Starlette, FastAPI, any ASGI 3 app). A served request carries its
     :class:`OffersAccess` in ``scope["pay402_offers"]``."""
 
-    def __init__(self, app: Any, paywall: OffersPaywall, *, max_body: int = 64 * 1024) -> None:
+    def __init__(self, app: Any, paywall: OffersPaywall) -> None:
         self.app = app
         self.paywall = paywall
-        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Callable[[], Any], send: Callable[[Message], Any]) -> None:
         if scope["type"] != "http":
@@ -302,17 +302,15 @@ class OffersMiddleware:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
         body = b""
         if self.paywall.wants_body(method, path):
+            # Read one byte past the core's limit at most: the server refuses a longer body (413).
             chunks: List[bytes] = []
             size = 0
             more = True
-            while more:
+            while more and size <= OFFERS_MAX_BODY_BYTES:
                 message = await receive()
                 chunk = bytes(message.get("body", b""))
+                chunks.append(chunk[: OFFERS_MAX_BODY_BYTES + 1 - size])
                 size += len(chunk)
-                if size > self.max_body:
-                    await _send(send, Response(413, [("Content-Type", "text/plain")], b"request body too large"))
-                    return
-                chunks.append(chunk)
                 more = bool(message.get("more_body", False))
             body = b"".join(chunks)
         # The store and the provider may block: keep them off the event loop.
@@ -336,10 +334,9 @@ class OffersWSGIMiddleware:
     """WSGI middleware (Flask, Django's WSGI handler, any WSGI app). A served request carries
     its :class:`OffersAccess` in ``environ["pay402_offers"]``."""
 
-    def __init__(self, app: Any, paywall: OffersPaywall, *, max_body: int = 64 * 1024) -> None:
+    def __init__(self, app: Any, paywall: OffersPaywall) -> None:
         self.app = app
         self.paywall = paywall
-        self.max_body = max_body
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
@@ -350,11 +347,11 @@ class OffersWSGIMiddleware:
         body = b""
         if self.paywall.wants_body(method, path):
             try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
+                length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
             except ValueError:
-                length = -1
-            if length < 0 or length > self.max_body:
-                return self._reply(start_response, Response(413, [("Content-Type", "text/plain")], b"request body too large"))
+                length = 0  # PEP 3333: no usable length, nothing to read
+            # One byte past the core's limit at most: the server refuses a longer body (413).
+            length = min(length, OFFERS_MAX_BODY_BYTES + 1)
             body = environ["wsgi.input"].read(length) if length else b""
         decision = self.paywall.handle(method, path, headers, body)
         if decision is None:
