@@ -10,6 +10,7 @@ use pay402::offers::{
     PaymentRequestResponse as CoreResponse,
 };
 use pay402::writer::write_all;
+use pay402_host::offers_server::write_grown;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -596,38 +597,22 @@ impl OffersServer {
             .try_into()
             .map_err(|_| pyo3::exceptions::PyValueError::new_err("random must be 16 bytes"))?;
         self.with(|s| {
-            let mut outcome = None;
-            let mut failure = None;
-            let body = grow(2048, |buf| {
-                write_all(buf, |w| {
-                    match s.request(authorization, record, now, &random, w) {
-                        Ok(o) => {
-                            outcome = Some(o);
-                            Ok(())
-                        }
-                        Err(pay402::offers::OffersError::BufferTooSmall) => {
-                            Err(pay402::offers::OffersError::BufferTooSmall)
-                        }
-                        Err(e) => {
-                            failure = Some(e);
-                            Ok(())
-                        }
+            let (outcome, body) =
+                match write_grown(2048, |w| s.request(authorization, record, now, &random, w)) {
+                    Ok(done) => done,
+                    Err(e) => {
+                        return Ok(refusal(py, pay402::offers::Step::Request, &e)?
+                            .into_pyobject(py)?
+                            .into_any()
+                            .unbind());
                     }
-                })
-            })
-            .py()?;
-            if let Some(e) = failure {
-                return Ok(refusal(py, pay402::offers::Step::Request, &e)?
-                    .into_pyobject(py)?
-                    .into_any()
-                    .unbind());
-            }
+                };
             match outcome {
-                Some(pay402::offers::RequestOutcome::Serve {
+                pay402::offers::RequestOutcome::Serve {
                     token,
                     access,
                     record,
-                }) => Ok(OffersServe {
+                } => Ok(OffersServe {
                     token: token.as_str().to_owned(),
                     access: access_of(access),
                     record: record.map(|r| PyBytes::new(py, &r).unbind()),
@@ -635,7 +620,7 @@ impl OffersServer {
                 .into_pyobject(py)?
                 .into_any()
                 .unbind()),
-                Some(pay402::offers::RequestOutcome::Challenge { token, reply: r }) => {
+                pay402::offers::RequestOutcome::Challenge { token, reply: r } => {
                     Ok(
                         reply(py, r, &body, None, Some(token.as_str().to_owned()), None)
                             .into_pyobject(py)?
@@ -643,7 +628,6 @@ impl OffersServer {
                             .unbind(),
                     )
                 }
-                None => Err(pyo3::exceptions::PyRuntimeError::new_err("no decision")),
             }
         })
     }
@@ -692,30 +676,9 @@ impl OffersServer {
             expires_at,
         };
         self.with(|s| {
-            let mut done = None;
-            let mut failure = None;
-            let out = grow(1024, |buf| {
-                write_all(buf, |w| {
-                    match s.payment_request_reply(&body.0, &details, now, w) {
-                        Ok(d) => {
-                            done = Some(d);
-                            Ok(())
-                        }
-                        Err(pay402::offers::OffersError::BufferTooSmall) => {
-                            Err(pay402::offers::OffersError::BufferTooSmall)
-                        }
-                        Err(e) => {
-                            failure = Some(e);
-                            Ok(())
-                        }
-                    }
-                })
-            })
-            .py()?;
-            match (done, failure) {
-                (Some((r, exp)), _) => Ok(reply(py, r, &out, None, None, Some(exp))),
-                (None, Some(e)) => refusal(py, pay402::offers::Step::PaymentRequest, &e),
-                (None, None) => Err(pyo3::exceptions::PyRuntimeError::new_err("no answer")),
+            match write_grown(1024, |w| s.payment_request_reply(&body.0, &details, now, w)) {
+                Ok(((r, exp), out)) => Ok(reply(py, r, &out, None, None, Some(exp))),
+                Err(e) => refusal(py, pay402::offers::Step::PaymentRequest, &e),
             }
         })
     }

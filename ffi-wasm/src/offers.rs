@@ -3,6 +3,7 @@
 use crate::convert::{Obj, array_of, bigint, number};
 use crate::errors::{JsResult, core_error};
 use pay402::offers::OffersBody;
+use pay402_host::offers_server::write_grown;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -331,35 +332,19 @@ impl OffersServer {
             .try_into()
             .map_err(|_| type_error("random", "16 bytes"))?;
         self.with(|s| {
-            let mut outcome = None;
-            let mut failure = None;
-            let body = crate::convert::grow(2048, |buf| {
-                let mut w = pay402::writer::Writer::new(buf);
-                match s.request(
-                    authorization.as_deref(),
-                    record.as_deref(),
-                    now,
-                    &random,
-                    &mut w,
-                ) {
-                    Ok(o) => outcome = Some(o),
-                    Err(pay402::offers::OffersError::BufferTooSmall) => {
-                        return Err(pay402::offers::OffersError::BufferTooSmall);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-                Ok(w.written().to_vec())
-            })
-            .map_err(|e| offers_err(&e))?;
-            if let Some(e) = failure {
-                return refusal_js(pay402::offers::Step::Request, &e);
-            }
+            let result = write_grown(2048, |w| {
+                s.request(authorization.as_deref(), record.as_deref(), now, &random, w)
+            });
+            let (outcome, body) = match result {
+                Ok(done) => done,
+                Err(e) => return refusal_js(pay402::offers::Step::Request, &e),
+            };
             match outcome {
-                Some(pay402::offers::RequestOutcome::Serve {
+                pay402::offers::RequestOutcome::Serve {
                     token,
                     access,
                     record,
-                }) => {
+                } => {
                     use pay402::offers::Access as A;
                     let access = match access {
                         A::OneTime => Obj::new().set("kind", "one_time"),
@@ -383,10 +368,9 @@ impl OffersServer {
                         )
                         .build())
                 }
-                Some(pay402::offers::RequestOutcome::Challenge { token, reply }) => {
+                pay402::offers::RequestOutcome::Challenge { token, reply } => {
                     Ok(reply_js(reply, &body, None, Some(token.as_str()), None))
                 }
-                None => Err(JsValue::from_str("no decision")),
             }
         })
     }
@@ -436,24 +420,11 @@ impl OffersServer {
             expires_at: opt_secs(details, "expiresAt")?,
         };
         self.with(|s| {
-            let mut done = None;
-            let mut failure = None;
-            let out = crate::convert::grow(1024, |buf| {
-                let mut w = pay402::writer::Writer::new(buf);
-                match s.payment_request_reply(body.as_bytes(), &details, now, &mut w) {
-                    Ok(d) => done = Some(d),
-                    Err(pay402::offers::OffersError::BufferTooSmall) => {
-                        return Err(pay402::offers::OffersError::BufferTooSmall);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-                Ok(w.written().to_vec())
-            })
-            .map_err(|e| offers_err(&e))?;
-            match (done, failure) {
-                (Some((r, exp)), _) => Ok(reply_js(r, &out, None, None, Some(exp))),
-                (None, Some(e)) => refusal_js(pay402::offers::Step::PaymentRequest, &e),
-                (None, None) => Err(JsValue::from_str("no answer")),
+            match write_grown(1024, |w| {
+                s.payment_request_reply(body.as_bytes(), &details, now, w)
+            }) {
+                Ok(((r, exp), out)) => Ok(reply_js(r, &out, None, None, Some(exp))),
+                Err(e) => refusal_js(pay402::offers::Step::PaymentRequest, &e),
             }
         })
     }

@@ -130,21 +130,26 @@ echo "PyPI x402 peer: ${PAY402_PEER_PYTHON:-none (run ffi-python/tests/run.sh fi
 step "server peer matrix: Express, Hono, Next.js-style route, edge build × exact EIP-3009, exact Permit2, upto, Solana exact × @x402/fetch, PyPI x402" \
   bash -c "cd '$PROJECT' && PAY402_PEER_PYTHON='$PAY402_PEER_PYTHON' node server-peer-matrix.mjs '$ROOT'"
 
+# chromium_dom PAGE SECONDS: serves $PROJECT on a free 127.0.0.1 port, loads PAGE (a path under it)
+# in headless Chromium with a virtual time budget of SECONDS, prints the DOM and stops the server.
+chromium_dom() {
+  local page=$1 seconds=$2 port=$((20000 + RANDOM % 20000)) server
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
+  server=$!
+  sleep 1
+  timeout $((seconds + 60)) chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=$((seconds * 1000)) \
+    --dump-dom "http://127.0.0.1:$port/$page" 2>/dev/null
+  kill "$server" 2>/dev/null
+}
 browser() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests" "$PROJECT/vectors"
   cp "$HERE"/smoke.mjs "$HERE"/harness.mjs "$HERE"/vectors.mjs "$HERE"/browser/index.html "$PROJECT/tests/" || return 1
   cp "$ROOT"/tests/conformance/vectors/*.json "$PROJECT/vectors/" || return 1
   (cd "$PROJECT/vectors" && ls *.json | grep -vx index.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.trim().split("\n"))))') >"$PROJECT/vectors/index.json" || return 1
-  local port=$((20000 + RANDOM % 20000))
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
-  local server=$!
-  sleep 1
   local dom
-  dom=$(timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=120000 \
-    --dump-dom "http://127.0.0.1:$port/tests/index.html" 2>/dev/null)
-  kill "$server" 2>/dev/null
+  dom=$(chromium_dom tests/index.html 120)
   grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
   grep -qE 'RESULT smoke [0-9]+ passed 0 failed; vectors [1-9][0-9]* passed 0 failed' <<<"$dom"
 }
@@ -153,15 +158,8 @@ browser_server() {
   need_apt chromium chromium || return 1
   mkdir -p "$PROJECT/tests"
   cp "$HERE"/server-edge.mjs "$HERE"/harness.mjs "$HERE"/browser/server.html "$PROJECT/tests/" || return 1
-  local port=$((20000 + RANDOM % 20000))
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$PROJECT" >/dev/null 2>&1 &
-  local server=$!
-  sleep 1
   local dom
-  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" --virtual-time-budget=60000 \
-    --dump-dom "http://127.0.0.1:$port/tests/server.html" 2>/dev/null)
-  kill "$server" 2>/dev/null
+  dom=$(chromium_dom tests/server.html 60)
   grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
   grep -qE 'RESULT server-edge [1-9][0-9]* passed 0 failed; process=undefined' <<<"$dom"
 }

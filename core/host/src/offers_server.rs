@@ -3,7 +3,46 @@
 //! `pay402::offers::OffersServer` over them for each call. Every decision is the core's.
 
 use pay402::offers::{OffersConfig, OffersError, OffersServer};
+use pay402::writer::Writer;
 use zeroize::Zeroizing;
+
+/// The largest answer grown for one call (the core's answers are a few KiB).
+const MAX_ANSWER: usize = 1 << 20;
+
+/// Runs `write` (one of the core server's calls that write an answer) into a buffer that starts
+/// at `initial` bytes and doubles on `buffer_too_small`, up to 1 MiB: the call's value and the
+/// bytes it wrote, or its error (any other error at once; `buffer_too_small` past the limit).
+/// A failed attempt's bytes are dropped, so nothing half written escapes.
+///
+/// ```
+/// use pay402::offers::OffersError;
+/// use pay402_host::offers_server::write_grown;
+/// let (value, bytes) = write_grown(4, |w| {
+///     w.push_str("a longer answer").map_err(|_| OffersError::BufferTooSmall)?;
+///     Ok(7)
+/// })?;
+/// assert_eq!((value, bytes.as_slice()), (7, b"a longer answer".as_slice()));
+/// # Ok::<(), OffersError>(())
+/// ```
+pub fn write_grown<T>(
+    initial: usize,
+    mut write: impl FnMut(&mut Writer<'_>) -> Result<T, OffersError>,
+) -> Result<(T, Vec<u8>), OffersError> {
+    let mut size = initial.max(64);
+    loop {
+        let mut buf = vec![0u8; size];
+        let mut w = Writer::new(&mut buf);
+        match write(&mut w) {
+            Ok(value) => {
+                let len = w.written().len();
+                buf.truncate(len);
+                return Ok((value, buf));
+            }
+            Err(OffersError::BufferTooSmall) if size < MAX_ANSWER => size = size.saturating_mul(2),
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 /// The owned configuration of an offers server.
 pub struct OffersHost {
