@@ -5,7 +5,7 @@
 use crate::u256::U256;
 
 /// The most decimals an asset may have here (10⁷⁷ < 2²⁵⁶ < 10⁷⁸).
-pub const MAX_DECIMALS: u8 = 77;
+pub(crate) const MAX_DECIMALS: u8 = 77;
 
 /// Why a decimal amount text was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! specification's `PaymentRequirements` example
 //! (<https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md> §5.1.2: USDC on
 //! Base Sepolia, `0x036CbD…CF7e`, 6 decimals, `extra: {name: "USDC", version: "2"}`, `$0.01` =
-//! `10000`) and the reference SDKs' default-asset tables (Base `USD Coin`, MegaUSD's Permit2 with
+//! `10000`) and the reference SDKs' default-asset tables (Base `USD Coin`, `MegaUSD`'s Permit2 with
 //! 18 decimals), never from running the code under test.
 #![cfg(all(feature = "x402", feature = "svm"))]
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]

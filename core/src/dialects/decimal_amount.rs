@@ -6,7 +6,8 @@ use crate::decimal::{DecimalIssue, to_atomic};
 use crate::u256::U256;
 use crate::writer::Writer;
 
-pub use crate::decimal::MAX_DECIMALS;
+/// The most decimals an asset may have here (10⁷⁷ < 2²⁵⁶ < 10⁷⁸).
+pub const MAX_DECIMALS: u8 = crate::decimal::MAX_DECIMALS;
 
 /// Converts `"<digits>[.<digits>]"` to atomic units of an asset with `decimals` decimals,
 /// exactly. Sub-unit amounts are refused, never rounded: `"0.0000001"` with 6 decimals is

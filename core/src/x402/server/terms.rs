@@ -276,16 +276,7 @@ impl<'a> PaymentOption<'a> {
         if self.pay_to.is_empty() {
             return Err(TermsError::MissingPayTo);
         }
-        let amount = match self.price {
-            Price::Atomic(amount) => amount,
-            Price::Display(text) => {
-                let decimals = decimals.ok_or(TermsError::MissingDecimals)?;
-                display_to_atomic(text, decimals)?
-            }
-        };
-        if amount == U256::ZERO {
-            return Err(TermsError::ZeroPrice);
-        }
+        let amount = self.price.to_atomic(decimals)?;
         let max_timeout_seconds = match self.max_timeout_seconds {
             None => DEFAULT_MAX_TIMEOUT_SECONDS,
             Some(0) => return Err(TermsError::ZeroTimeout),
@@ -395,12 +386,36 @@ impl<'a> PaymentOption<'a> {
     }
 }
 
-/// A display price in atomic units: one optional leading `$`, then the exact decimal
-/// conversion (no rounding).
-fn display_to_atomic(text: &str, decimals: u8) -> Result<U256, TermsError> {
-    let digits = text.strip_prefix('$').unwrap_or(text);
-    to_atomic(digits, decimals).map_err(|issue| match issue {
-        DecimalIssue::Malformed => TermsError::InvalidPrice,
-        DecimalIssue::SubUnit => TermsError::SubUnitPrice,
-    })
+impl Price<'_> {
+    /// The price in atomic units of an asset with `decimals` decimals (needed only for a
+    /// [`Price::Display`]): exact, never rounded, never zero.
+    ///
+    /// ```
+    /// use pay402::x402::server::Price;
+    /// use pay402::U256;
+    /// assert_eq!(Price::Display("$0.01").to_atomic(Some(6)), Ok(U256::from_u64(10_000)));
+    /// assert_eq!(Price::Display("1.5").to_atomic(Some(0)).map_err(|e| pay402::ErrorCode::code(&e)), Err("sub_unit_amount"));
+    /// assert_eq!(Price::Atomic(U256::from_u64(7)).to_atomic(None), Ok(U256::from_u64(7)));
+    /// ```
+    pub fn to_atomic(&self, decimals: Option<u8>) -> Result<U256, TermsError> {
+        let amount = match *self {
+            Price::Atomic(amount) => amount,
+            Price::Display(text) => {
+                let decimals = decimals.ok_or(TermsError::MissingDecimals)?;
+                if decimals > MAX_DECIMALS {
+                    return Err(TermsError::Decimals);
+                }
+                // One optional leading `$`, then the exact decimal conversion.
+                let digits = text.strip_prefix('$').unwrap_or(text);
+                to_atomic(digits, decimals).map_err(|issue| match issue {
+                    DecimalIssue::Malformed => TermsError::InvalidPrice,
+                    DecimalIssue::SubUnit => TermsError::SubUnitPrice,
+                })?
+            }
+        };
+        if amount == U256::ZERO {
+            return Err(TermsError::ZeroPrice);
+        }
+        Ok(amount)
+    }
 }
