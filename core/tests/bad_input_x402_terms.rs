@@ -57,15 +57,6 @@ fn every_broken_option_has_its_code() {
             None,
         ),
         (
-            "no scheme",
-            PaymentOption {
-                scheme: "",
-                ..option("$0.01")
-            },
-            "unsupported_scheme",
-            None,
-        ),
-        (
             "no network",
             PaymentOption {
                 network: "",

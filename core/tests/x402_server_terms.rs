@@ -216,6 +216,14 @@ fn options_resolve_to_the_offers_the_spec_and_default_tables_give() {
             },
         ),
         (
+            "no scheme is exact",
+            PaymentOption {
+                scheme: "",
+                ..option("$0.01")
+            },
+            usdc_offer(10_000),
+        ),
+        (
             "parameters of another scheme are ignored (shared seller defaults)",
             PaymentOption {
                 fee_payer: Some(FEE_PAYER),

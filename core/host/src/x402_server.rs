@@ -63,7 +63,7 @@ const MAX_BUFFER: usize = 1 << 20;
 /// [`pay402::x402::server::DEFAULT_MAX_TIMEOUT_SECONDS`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OfferConfig {
-    /// `exact` or `upto`.
+    /// `exact` or `upto`; empty: `exact`.
     pub scheme: String,
     /// A v1 network name or a CAIP-2 id.
     pub network: String,
@@ -696,7 +696,7 @@ fn offer(config: &OfferConfig) -> Result<Offer<'_>, HostError> {
         (Some(_), false) => {
             return Err(HostError::config(
                 "invalid_price",
-                "give the offer an `amount` or a `price`, not both",
+                "an offer takes amount or price, not both",
             ));
         }
         (Some(text), true) => Price::Display(text),

@@ -9,6 +9,7 @@
 //!
 //! | decision | rule |
 //! |---|---|
+//! | scheme | `exact` (also when not given) or `upto`; anything else is `unsupported_scheme` |
 //! | network | a v1 name or a CAIP-2 id ([`Network::parse`]); empty is `missing_network`, unknown `unknown_network` |
 //! | asset | EVM: the chain's default asset ([`default_asset`]) when none is given; else `missing_asset`. Solana: the mint is required |
 //! | token details | a default asset (matched by address, any case) fills `decimals`, the EIP-712 `name`/`version` and the transfer method; a given value wins |
@@ -80,7 +81,7 @@ pub enum Price<'a> {
 /// defaults (see the [module documentation](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentOption<'a> {
-    /// `exact` or `upto`.
+    /// `exact` or `upto`; empty: `exact` (the reference v1 middlewares sell `exact` only).
     pub scheme: &'a str,
     /// A v1 network name or a CAIP-2 id (empty: not given).
     pub network: &'a str,
@@ -255,7 +256,7 @@ impl<'a> PaymentOption<'a> {
     /// `maxTimeoutSeconds`. The first failure is returned; see [`TermsError`] for the codes.
     pub fn resolve(&self) -> Result<Offer<'a>, TermsError> {
         let upto = match self.scheme {
-            "exact" => false,
+            "exact" | "" => false,
             "upto" => true,
             _ => return Err(TermsError::UnsupportedScheme),
         };

@@ -51,6 +51,7 @@ ok = [
  ("a lifetime given", base(max_timeout_seconds=120), req(maxTimeoutSeconds=120)),
  ("Solana exact: mint, decimals, fee payer", base(network="solana-devnet", asset=MINT, decimals=6, fee_payer=FEE, pay_to=SOL_TO),
   req(network="solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", asset=MINT, payTo=SOL_TO, extra={"feePayer": FEE})),
+ ("no scheme is exact", base(scheme=None), req()),
  ("parameters of another scheme are ignored", base(fee_payer=FEE, facilitator=FAC), req()),
 ]
 err = [
