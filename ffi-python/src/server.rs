@@ -6,14 +6,14 @@
 
 use crate::convert::{Bytes, PyU256, Uint};
 use crate::errors::{CoreError, Kind};
+use pay402::x402::server::Price;
 use pay402_host::HostError;
 use pay402_host::x402_server::{
     self as host, Admitted as HostAdmitted, OfferConfig, ResourceConfig, Step as HostStep,
 };
+use pyo3::conversion::FromPyObjectOwned;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pay402::x402::server::Price;
-use pyo3::conversion::FromPyObjectOwned;
 use pyo3::types::{PyBool, PyInt, PyMapping};
 use std::sync::Mutex;
 

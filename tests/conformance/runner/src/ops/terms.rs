@@ -53,9 +53,9 @@ pub(crate) fn offer_terms(input: &Value) -> Outcome {
     set.push(offer).map_err(|e| super::code(&e))?;
     let prepared = set.get(0).ok_or("no offer")?;
     let mut buf = [0u8; 2048];
-    let len = write_all(&mut buf, |w| prepared.write_requirements_v2(w))
-        .map_err(|e| super::code(&e))?;
-    let requirements: Value = serde_json::from_slice(&buf[..len])
-        .map_err(|_| "requirements are not JSON".to_owned())?;
+    let len =
+        write_all(&mut buf, |w| prepared.write_requirements_v2(w)).map_err(|e| super::code(&e))?;
+    let requirements: Value =
+        serde_json::from_slice(&buf[..len]).map_err(|_| "requirements are not JSON".to_owned())?;
     Ok(json!({ "requirements": requirements }))
 }
