@@ -288,6 +288,13 @@ def test_misconfiguration_raises_at_construction(kwargs: Any, code: str) -> None
     assert e.value.code == code
 
 
+@pytest.mark.parametrize("kwargs, code", [(dict(network="not-a-network"), "unknown_network"), (dict(scheme="upto"), "missing_facilitator")])
+def test_a_route_with_a_dynamic_price_is_checked_at_construction(kwargs: Any, code: str) -> None:
+    with pytest.raises(pay402.ConfigurationError) as e:
+        x402_paywall({"/x": lambda request: "$0.01"}, **kwargs)
+    assert e.value.code == code
+
+
 @pytest.mark.parametrize("price, code", [(0.01, "float_price"), ("$0.0000001", "sub_unit_amount"), ("-1", "invalid_price"),
                                          ("$0", "zero_price"), ("ten", "invalid_price"), (0, "zero_price")])
 def test_bad_prices_raise_at_construction(price: Any, code: str) -> None:
