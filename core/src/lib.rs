@@ -41,6 +41,8 @@ pub mod u256;
 pub mod writer;
 
 // Shared by several protocols, built when one of them is.
+#[cfg(any(feature = "dialects", feature = "x402"))]
+mod decimal;
 #[cfg(any(feature = "l402", feature = "offers"))]
 mod hmac_sha256;
 #[cfg(any(feature = "dialects", feature = "offers"))]

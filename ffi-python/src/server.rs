@@ -6,13 +6,15 @@
 
 use crate::convert::{Bytes, PyU256, Uint};
 use crate::errors::{CoreError, Kind};
+use pay402::x402::server::Price;
 use pay402_host::HostError;
 use pay402_host::x402_server::{
     self as host, Admitted as HostAdmitted, OfferConfig, ResourceConfig, Step as HostStep,
 };
+use pyo3::conversion::FromPyObjectOwned;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyInt, PyMapping};
+use pyo3::types::{PyBool, PyInt, PyMapping};
 use std::sync::Mutex;
 
 fn error(e: &HostError) -> PyErr {
@@ -26,6 +28,8 @@ const OFFER_KEYS: &[&str] = &[
     "network",
     "asset",
     "amount",
+    "price",
+    "decimals",
     "pay_to",
     "max_timeout_seconds",
     "eip712_name",
@@ -57,6 +61,23 @@ fn required(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<String> {
     })
 }
 
+/// An optional non-negative int field; `None` when absent or `None`.
+fn int<'py, T: FromPyObjectOwned<'py>>(
+    map: &Bound<'py, PyMapping>,
+    key: &str,
+    what: &str,
+) -> PyResult<Option<T>> {
+    match map.get_item(key) {
+        Ok(v) if v.is_none() => Ok(None),
+        Ok(v) if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() => v
+            .extract::<T>()
+            .map(Some)
+            .map_err(|_| PyValueError::new_err(format!("`{key}` must be {what}"))),
+        Ok(_) => Err(PyTypeError::new_err(format!("`{key}` must be an int"))),
+        Err(_) => Ok(None),
+    }
+}
+
 fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
     let map = value
         .cast::<PyMapping>()
@@ -72,32 +93,36 @@ fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
             .into());
         }
     }
-    let amount = map.get_item("amount").map_err(|_| {
-        PyErr::from(CoreError::custom(
-            Kind::X402,
-            "missing_offer_parameter",
-            "`amount` is required",
-        ))
-    })?;
-    let amount = if amount.is_instance_of::<PyInt>() {
-        amount.extract::<PyU256>()?.0.to_string()
-    } else {
-        amount
+    let amount = match map.get_item("amount") {
+        Ok(a) if a.is_none() => String::new(),
+        Ok(a) if a.is_instance_of::<PyInt>() => a.extract::<PyU256>()?.0.to_string(),
+        Ok(a) => a
             .extract::<String>()
-            .map_err(|_| PyTypeError::new_err("`amount` must be an int or a decimal str"))?
+            .map_err(|_| PyTypeError::new_err("`amount` must be an int or a decimal str"))?,
+        Err(_) => String::new(),
     };
-    let timeout = map
-        .get_item("max_timeout_seconds")
-        .map_err(|_| PyValueError::new_err("`max_timeout_seconds` is required"))?
-        .extract::<u64>()
-        .map_err(|_| PyTypeError::new_err("`max_timeout_seconds` must be a non-negative int"))?;
+    let max_timeout_seconds = int::<u64>(map, "max_timeout_seconds", "a non-negative int")
+        .map_err(|e| {
+            if e.is_instance_of::<PyValueError>(map.py()) {
+                CoreError::custom(
+                    Kind::X402,
+                    "invalid_max_timeout_seconds",
+                    "`max_timeout_seconds` must be a positive int",
+                )
+                .into()
+            } else {
+                e
+            }
+        })?;
     Ok(OfferConfig {
-        scheme: required(map, "scheme")?,
-        network: required(map, "network")?,
-        asset: required(map, "asset")?,
+        scheme: text(map, "scheme")?.unwrap_or_default(),
+        network: text(map, "network")?.unwrap_or_default(),
+        asset: text(map, "asset")?.unwrap_or_default(),
         amount,
-        pay_to: required(map, "pay_to")?,
-        max_timeout_seconds: timeout,
+        price: text(map, "price")?,
+        decimals: int::<u8>(map, "decimals", "an int from 0 to 77")?,
+        pay_to: text(map, "pay_to")?.unwrap_or_default(),
+        max_timeout_seconds,
         eip712_name: text(map, "eip712_name")?,
         eip712_version: text(map, "eip712_version")?,
         transfer_method: text(map, "transfer_method")?,
@@ -106,11 +131,24 @@ fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
     })
 }
 
+/// A display price (`"$0.01"`, `"0.01"`) in atomic units of an asset with `decimals` decimals:
+/// the core's rule (`pay402::x402::server::Price`), exact, never zero. Raises `X402Error`
+/// (`invalid_price`, `sub_unit_amount`, `zero_price`, `invalid_decimals`).
+#[pyfunction]
+pub(crate) fn display_price_to_atomic(text: &str, decimals: u8) -> PyResult<Uint> {
+    Price::Display(text)
+        .to_atomic(Some(decimals))
+        .map(Uint)
+        .map_err(|e| error(&HostError::of(&e)))
+}
+
 /// The x402 resource server of one resource: its offers prepared once (validated, EIP-712
-/// domain separators computed). `offers` are dicts with `scheme`, `network`, `asset`, `amount`
-/// (int or decimal str, atomic units), `pay_to`, `max_timeout_seconds` and, per scheme,
-/// `eip712_name` + `eip712_version` (EIP-3009), `transfer_method="permit2"`, `facilitator`
-/// (`upto`) or `fee_payer` (Solana); `resource` has `url`, `description`, `mime_type`.
+/// domain separators computed). `offers` are dicts of a seller's terms, resolved by the core:
+/// `scheme`, `network`, `pay_to`, `amount` (int or decimal str, atomic units) or `price` (a
+/// display price, `"$0.01"`), and optionally `asset` (default: the network's default asset),
+/// `decimals`, `max_timeout_seconds` (default 60), `eip712_name` + `eip712_version`
+/// (EIP-3009), `transfer_method`, `facilitator` (`upto`), `fee_payer` (Solana); `resource` has
+/// `url`, `description`, `mime_type`.
 /// Raises `X402Error` (`.code`) on anything missing or invalid.
 #[pyclass(module = "pay402._native", frozen)]
 #[derive(Debug)]
@@ -349,6 +387,7 @@ impl Exchange {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<X402Server>()?;
+    m.add_function(wrap_pyfunction!(display_price_to_atomic, m)?)?;
     m.add_class::<Admitted>()?;
     m.add_class::<Reply>()?;
     m.add_class::<Exchange>()?;

@@ -275,11 +275,23 @@ def test_client_refuses_offers_on_other_networks() -> None:
         (dict(pay_to="0x1234"), "invalid_pay_to"),
         (dict(settlement=None), "missing_settlement"),
         (dict(asset="0x0000000000000000000000000000000000000001"), "missing_asset"),
+        # The core's payment-option rules, stricter than the former Python gate: a zero lifetime is
+        # refused (it used to become 60) and `upto` with EIP-3009 is refused (it used to become Permit2).
+        (dict(max_timeout_seconds=0), "invalid_max_timeout_seconds"),
+        (dict(scheme="upto", facilitator="0x4020a4f3b7b90cca423b9fabcc0ce57c6c240002", transfer_method="eip3009"),
+         "invalid_transfer_method"),
     ],
 )
 def test_misconfiguration_raises_at_construction(kwargs: Any, code: str) -> None:
     with pytest.raises(pay402.ConfigurationError) as e:
         x402_paywall(**kwargs)
+    assert e.value.code == code
+
+
+@pytest.mark.parametrize("kwargs, code", [(dict(network="not-a-network"), "unknown_network"), (dict(scheme="upto"), "missing_facilitator")])
+def test_a_route_with_a_dynamic_price_is_checked_at_construction(kwargs: Any, code: str) -> None:
+    with pytest.raises(pay402.ConfigurationError) as e:
+        x402_paywall({"/x": lambda request: "$0.01"}, **kwargs)
     assert e.value.code == code
 
 

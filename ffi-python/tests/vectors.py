@@ -8,6 +8,7 @@ is skipped.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
@@ -508,6 +509,14 @@ def server_admit(i: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def x402_offer_terms(i: Dict[str, Any]) -> Dict[str, Any]:
+    """A seller's payment option resolved by the core through ``X402Server``: the v2 requirements
+    entry of its challenge (the Rust runner's ``ops/terms.rs``)."""
+    server = pay402.X402Server([i["option"]], {"url": "https://api.example.com/resource"})
+    header = dict(server.challenge(None).headers)["PAYMENT-REQUIRED"]
+    return {"requirements": json.loads(base64.b64decode(header))["accepts"][0]}
+
+
 OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.roundtrip": x402_roundtrip,
     "x402.decode": x402_decode,
@@ -535,6 +544,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
     "server.admit": server_admit,
+    "x402.offer_terms": x402_offer_terms,
 }
 
 

@@ -21,33 +21,44 @@ impl From<HostError> for Pay402Error {
     }
 }
 
-/// One offer a resource is sold for.
+/// A seller's terms, resolved by the core when the server is built.
 ///
-/// `scheme` is `exact` or `upto`. `exact` is EIP-3009 (needs `eip712_name` and
-/// `eip712_version`), Permit2 (`transfer_method = "permit2"`) or Solana (`fee_payer`); `upto`
-/// is Permit2 bound to `facilitator`. `amount` is a decimal number of atomic units (`upto`: the
-/// signed maximum).
+/// `scheme` is `exact` or `upto` (empty: `exact`); `network` a v1 name or a CAIP-2 id. The price
+/// is `amount` (decimal atomic units; `upto`: the signed maximum) or `price` (a display price,
+/// `"$0.01"`), not both. An empty `asset` is the network's default asset, which also gives the
+/// decimals, the EIP-712 `name`/`version` and the transfer method. `exact` is EIP-3009 (the
+/// token's EIP-712 domain), Permit2 (`transfer_method = "permit2"`) or Solana (`fee_payer`);
+/// `upto` is Permit2 bound to `facilitator`. `max_timeout_seconds` defaults to 60.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct X402Offer {
     /// `exact` or `upto`.
     pub scheme: String,
     /// A v1 network name or a CAIP-2 id.
     pub network: String,
-    /// Token contract or SPL mint.
+    /// Token contract or SPL mint; empty: the network's default asset.
+    #[uniffi(default = "")]
     pub asset: String,
-    /// Decimal atomic units.
+    /// Decimal atomic units; empty when `price` is given.
+    #[uniffi(default = "")]
     pub amount: String,
     /// The recipient.
     pub pay_to: String,
-    /// `maxTimeoutSeconds`.
-    pub max_timeout_seconds: u64,
+    /// `maxTimeoutSeconds`; `None`: 60.
+    #[uniffi(default = None)]
+    pub max_timeout_seconds: Option<u64>,
+    /// A display price (`"$0.01"`), instead of `amount`.
+    #[uniffi(default = None)]
+    pub price: Option<String>,
+    /// The asset's decimals, for a display price of a non-default asset.
+    #[uniffi(default = None)]
+    pub decimals: Option<u8>,
     /// EIP-3009: the token's EIP-712 domain name.
     #[uniffi(default = None)]
     pub eip712_name: Option<String>,
     /// EIP-3009: the token's EIP-712 domain version.
     #[uniffi(default = None)]
     pub eip712_version: Option<String>,
-    /// `permit2` for `exact` with Permit2; `eip3009` or absent otherwise.
+    /// `permit2` or `eip3009`; absent: the default asset's, else EIP-3009 (`exact`).
     #[uniffi(default = None)]
     pub transfer_method: Option<String>,
     /// `upto`: the facilitator's address the payer binds the permit to.
@@ -65,6 +76,8 @@ impl From<X402Offer> for OfferConfig {
             network: o.network,
             asset: o.asset,
             amount: o.amount,
+            price: o.price,
+            decimals: o.decimals,
             pay_to: o.pay_to,
             max_timeout_seconds: o.max_timeout_seconds,
             eip712_name: o.eip712_name,

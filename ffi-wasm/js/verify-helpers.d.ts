@@ -101,21 +101,26 @@ export declare function x402Middleware(
 // ---------------------------------------------------------------- server adapters (./server)
 
 /**
- * One offer: `exact` EIP-3009 (`eip712Name` + `eip712Version`), `exact` Permit2
+ * One offer, as the seller's terms the core resolves: `exact` EIP-3009 (`eip712Name` +
+ * `eip712Version`; filled for the network's default asset), `exact` Permit2
  * (`transferMethod: "permit2"`), `upto` Permit2 (`facilitator`: its address) or Solana `exact`
- * (`feePayer`). Amounts are atomic units; `amount`, `price` and `payTo` may be functions of the
- * request (per-request price and payee).
+ * (`feePayer`). Amounts are atomic units (`price` is another name for `amount`); `amount`,
+ * `price` and `payTo` may be functions of the request (per-request price and payee).
  */
 export interface ServerOffer<Req = unknown> {
+  /** Default `exact`. */
   scheme?: "exact" | "upto";
-  /** CAIP-2 (`eip155:8453`, `solana:…`). */
+  /** CAIP-2 (`eip155:8453`, `solana:…`) or a v1 name. */
   network: string;
-  asset: string;
+  /** Default: the network's default asset (EVM; required on Solana). */
+  asset?: string;
+  /** The asset's decimals (needed by no atomic amount; accepted for completeness). */
+  decimals?: number;
   amount?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
   /** Same as `amount`. */
   price?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
   payTo: string | ((request: Req) => string | Promise<string>);
-  /** Default 60. */
+  /** Default 60 (the core's). */
   maxTimeoutSeconds?: number;
   eip712Name?: string;
   eip712Version?: string;

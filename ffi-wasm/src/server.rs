@@ -16,12 +16,15 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &str = r#"
-/** One offer: `exact` EIP-3009 (eip712Name + eip712Version), `exact` Permit2 (transferMethod "permit2"),
- * `upto` Permit2 (facilitator) or Solana `exact` (feePayer). `amount` in atomic units (upto: the maximum). */
+/** One offer, as a seller's terms the core resolves: `scheme` (`exact` when absent), `network`, `payTo`,
+ * `amount` (atomic units; upto: the maximum) or `price` (a display price, `"$0.01"`), and optionally `asset`
+ * (absent: the network's default asset, which also gives `decimals`, the EIP-712 name/version and the transfer
+ * method), `decimals`, `maxTimeoutSeconds` (absent: 60), `eip712Name` + `eip712Version` (EIP-3009),
+ * `transferMethod`, `facilitator` (upto), `feePayer` (Solana). */
 export interface X402Offer {
-  scheme: "exact" | "upto"; network: string; asset: string; amount: bigint | number | string; payTo: string;
-  maxTimeoutSeconds: number; eip712Name?: string; eip712Version?: string; transferMethod?: "eip3009" | "permit2";
-  facilitator?: string; feePayer?: string;
+  scheme?: "exact" | "upto"; network: string; asset?: string; amount?: bigint | number | string; price?: string;
+  decimals?: number; payTo: string; maxTimeoutSeconds?: number; eip712Name?: string; eip712Version?: string;
+  transferMethod?: "eip3009" | "permit2"; facilitator?: string; feePayer?: string;
 }
 export interface X402Resource { url: string; description?: string; mimeType?: string }
 /** An answer to send as is: a refusal (402 challenge with the reason; 503/500 for server faults). */
@@ -48,6 +51,8 @@ const OFFER_KEYS: &[&str] = &[
     "network",
     "asset",
     "amount",
+    "price",
+    "decimals",
     "payTo",
     "maxTimeoutSeconds",
     "eip712Name",
@@ -57,15 +62,9 @@ const OFFER_KEYS: &[&str] = &[
     "feePayer",
 ];
 
-fn field(obj: &JsValue, key: &str) -> JsResult<String> {
-    let value = get(obj, key);
-    if present(&value).is_none() {
-        return Err(error(&HostError::config(
-            "missing_offer_parameter",
-            format!("`{key}` is required"),
-        )));
-    }
-    string(&value, key)
+/// An optional string field; absent is empty (the core names what is missing).
+fn text(obj: &JsValue, key: &str) -> JsResult<String> {
+    Ok(opt_string(&get(obj, key), key)?.unwrap_or_default())
 }
 
 fn offer(value: &JsValue) -> JsResult<OfferConfig> {
@@ -82,19 +81,28 @@ fn offer(value: &JsValue) -> JsResult<OfferConfig> {
         }
     }
     let amount = get(value, "amount");
-    if present(&amount).is_none() {
-        return Err(error(&HostError::config(
-            "missing_offer_parameter",
-            "`amount` is required",
-        )));
-    }
+    let decimals = present(&get(value, "decimals"))
+        .map(|d| {
+            uint(d, "decimals")
+                .ok()
+                .and_then(|d| u8::try_from(d).ok())
+                .ok_or_else(|| arg_error("decimals", "an integer from 0 to 77"))
+        })
+        .transpose()?;
     Ok(OfferConfig {
-        scheme: field(value, "scheme")?,
-        network: field(value, "network")?,
-        asset: field(value, "asset")?,
-        amount: u256(&amount, "amount")?.to_string(),
-        pay_to: field(value, "payTo")?,
-        max_timeout_seconds: uint(&get(value, "maxTimeoutSeconds"), "maxTimeoutSeconds")?,
+        scheme: text(value, "scheme")?,
+        network: text(value, "network")?,
+        asset: text(value, "asset")?,
+        amount: present(&amount)
+            .map(|a| u256(a, "amount").map(|a| a.to_string()))
+            .transpose()?
+            .unwrap_or_default(),
+        price: opt_string(&get(value, "price"), "price")?,
+        decimals,
+        pay_to: text(value, "payTo")?,
+        max_timeout_seconds: present(&get(value, "maxTimeoutSeconds"))
+            .map(|t| uint(t, "maxTimeoutSeconds"))
+            .transpose()?,
         eip712_name: opt_string(&get(value, "eip712Name"), "eip712Name")?,
         eip712_version: opt_string(&get(value, "eip712Version"), "eip712Version")?,
         transfer_method: opt_string(&get(value, "transferMethod"), "transferMethod")?,

@@ -318,7 +318,7 @@ for (const route of ["/eip3009", "/permit2"]) {
     { ...OFFERS.eip3009, payTo: undefined },
     { ...OFFERS.eip3009, network: "no-such-chain" },
     { ...OFFERS.eip3009, amount: "$0.01" },
-    { ...OFFERS.eip3009, eip712Name: undefined },
+    { ...OFFERS.eip3009, asset: "0x0000000000000000000000000000000000000001", eip712Name: undefined },
     { ...OFFERS.upto, facilitator: undefined },
     { ...OFFERS.solana, feePayer: undefined },
     { ...OFFERS.eip3009, payTo: "0x123" },

@@ -241,6 +241,21 @@ export function ops(p) {
         server.free();
       }
     },
+    // A seller's payment option resolved by the core (X402Server): the v2 requirements entry of
+    // its challenge (the Rust runner's ops/terms.rs).
+    "x402.offer_terms": (i) => {
+      const renamed = { pay_to: "payTo", max_timeout_seconds: "maxTimeoutSeconds", eip712_name: "eip712Name",
+        eip712_version: "eip712Version", transfer_method: "transferMethod", fee_payer: "feePayer" };
+      const option = Object.fromEntries(Object.entries(i.option).map(([k, v]) => [renamed[k] ?? k, v]));
+      const server = new p.X402Server([option], { url: "https://api.example.com/resource" });
+      try {
+        const [, header] = server.challenge(null).headers.find(([name]) => name === "PAYMENT-REQUIRED");
+        const json = new TextDecoder().decode(Uint8Array.from(atob(header), (c) => c.charCodeAt(0)));
+        return { requirements: JSON.parse(json).accepts[0] };
+      } finally {
+        server.free();
+      }
+    },
     "ws402.meter": (i) => {
       let m = new p.Ws402Meter({ pricePerSecond: big(i.price_per_second), paid: big(i.paid), maxSessionSeconds: i.max_session_seconds }, i.start_ms);
       for (const e of i.events) {

@@ -16,7 +16,7 @@
 //!         asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e".into(),
 //!         amount: "10000".into(),
 //!         pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
-//!         max_timeout_seconds: 60,
+//!         max_timeout_seconds: Some(60),
 //!         eip712_name: Some("USDC".into()),
 //!         eip712_version: Some("2".into()),
 //!         ..OfferConfig::default()
@@ -36,8 +36,8 @@ use pay402::U256;
 use pay402::u256::LeadingZeros;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::server::{
-    Action, Admission, Challenge, ExchangeOptions, HandlerOutcome, Handling, Next, Offer,
-    OfferScheme, OfferSet, Receipt, Refusal, Replay, Reserving, Resource, SettleOutcome, Settling,
+    Action, Admission, Challenge, ExchangeOptions, HandlerOutcome, Handling, Next, Offer, OfferSet,
+    PaymentOption, Price, Receipt, Refusal, Replay, Reserving, Resource, SettleOutcome, Settling,
     admit, begin, payment_header, write_challenge, write_receipt, write_settle_request,
 };
 use pay402::x402::{AnyVerified, PaymentPayload, SettleResponse, Verifier, X402Version, header};
@@ -50,31 +50,40 @@ pub const MAX_OFFERS: usize = 16;
 /// The largest buffer grown for one answer (a challenge, a receipt, a settle body).
 const MAX_BUFFER: usize = 1 << 20;
 
-/// One offer, as configured: which scheme, and the parameters only that scheme has.
+/// One offer, as configured: a seller's terms, resolved by the core
+/// ([`pay402::x402::server::PaymentOption`]) when the server is built.
 ///
-/// `scheme` is `exact` or `upto`. `exact` is EIP-3009 (needs `eip712_name` and
-/// `eip712_version`), Permit2 (`transfer_method = "permit2"`) or Solana (`fee_payer`); `upto`
-/// is Permit2 bound to `facilitator`. `amount` is a decimal number of atomic units (`upto`:
-/// the signed maximum).
+/// `scheme` is `exact` or `upto`; `network` a v1 name or a CAIP-2 id. The price is either
+/// `amount` (a decimal number of atomic units; `upto`: the signed maximum) or `price` (a display
+/// price such as `"$0.01"`, converted exactly with the asset's decimals), not both. An empty
+/// `asset` is the network's default asset, which also gives `decimals`, the EIP-712
+/// `name`/`version` and the transfer method. `exact` is EIP-3009 (the token's EIP-712 domain),
+/// Permit2 (`transfer_method = "permit2"`) or Solana (`fee_payer`); `upto` is Permit2 bound to
+/// `facilitator`. `max_timeout_seconds` defaults to
+/// [`pay402::x402::server::DEFAULT_MAX_TIMEOUT_SECONDS`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OfferConfig {
-    /// `exact` or `upto`.
+    /// `exact` or `upto`; empty: `exact`.
     pub scheme: String,
     /// A v1 network name or a CAIP-2 id.
     pub network: String,
-    /// Token contract or SPL mint.
+    /// Token contract or SPL mint; empty: the network's default asset.
     pub asset: String,
-    /// Decimal atomic units.
+    /// Decimal atomic units; empty when `price` is given.
     pub amount: String,
+    /// A display price (`"$0.01"`, `"0.01"`), instead of `amount`.
+    pub price: Option<String>,
+    /// The asset's decimals, for a display price of a non-default asset.
+    pub decimals: Option<u8>,
     /// The recipient.
     pub pay_to: String,
-    /// `maxTimeoutSeconds`.
-    pub max_timeout_seconds: u64,
+    /// `maxTimeoutSeconds`; `None`: the core's default.
+    pub max_timeout_seconds: Option<u64>,
     /// EIP-3009: the token's EIP-712 domain name.
     pub eip712_name: Option<String>,
     /// EIP-3009: the token's EIP-712 domain version.
     pub eip712_version: Option<String>,
-    /// `permit2` for `exact` with Permit2; `eip3009` or absent otherwise.
+    /// `permit2` or `eip3009`; absent: the default asset's, else EIP-3009 (`exact`).
     pub transfer_method: Option<String>,
     /// `upto`: the facilitator's address the payer binds the permit to.
     pub facilitator: Option<String>,
@@ -181,11 +190,13 @@ impl Admitted {
 impl X402Server {
     /// Prepares `offers` for `resource`.
     ///
-    /// Errors: the core's offer codes (`unknown_network`, `scheme_network_mismatch`,
-    /// `invalid_asset`, `invalid_pay_to`, `invalid_amount`, `invalid_eip712_domain`,
-    /// `invalid_max_timeout_seconds`, `too_many_offers`, …), `no_offers`, `invalid_resource`,
-    /// and for an offer whose scheme cannot be told: `unsupported_scheme`,
-    /// `missing_offer_parameter`.
+    /// Errors: the core's payment-option codes (`unsupported_scheme`, `missing_network`,
+    /// `unknown_network`, `missing_asset`, `invalid_transfer_method`, `missing_facilitator`,
+    /// `missing_fee_payer`, `missing_pay_to`, `invalid_price`, `sub_unit_amount`, `zero_price`,
+    /// `invalid_max_timeout_seconds`, …), its offer codes (`invalid_asset`, `invalid_pay_to`,
+    /// `invalid_eip712_domain`, `too_many_offers`, …), `no_offers`, `invalid_resource`, and
+    /// `invalid_amount` (an `amount` that is not decimal atomic units) or `invalid_price`
+    /// (both `amount` and `price` given).
     pub fn new(offers: Vec<OfferConfig>, resource: ResourceConfig) -> Result<Self, HostError> {
         if offers.is_empty() {
             return Err(HostError::of(&pay402::x402::server::ServerError::NoOffers));
@@ -681,61 +692,37 @@ fn owned_admission(admission: &Admission<'_>) -> Result<Admitted, HostError> {
 
 /// The core offer a configuration describes.
 fn offer(config: &OfferConfig) -> Result<Offer<'_>, HostError> {
-    fn need<'c>(
-        config: &OfferConfig,
-        value: Option<&'c String>,
-        name: &str,
-    ) -> Result<&'c str, HostError> {
-        value.map(String::as_str).ok_or_else(|| {
-            HostError::config(
-                "missing_offer_parameter",
-                format!("the {} offer needs `{name}`", config.scheme),
-            )
-        })
-    }
-    let scheme = match (config.scheme.as_str(), config.transfer_method.as_deref()) {
-        ("exact", Some("permit2")) => OfferScheme::ExactPermit2,
-        #[cfg(feature = "svm")]
-        ("exact", _) if config.fee_payer.is_some() => OfferScheme::ExactSvm {
-            fee_payer: need(config, config.fee_payer.as_ref(), "fee_payer")?,
-        },
-        #[cfg(not(feature = "svm"))]
-        ("exact", _) if config.fee_payer.is_some() => {
+    let price = match (config.price.as_deref(), config.amount.is_empty()) {
+        (Some(_), false) => {
             return Err(HostError::config(
-                "unsupported_scheme",
-                "Solana offers need a build with the `svm` feature",
+                "invalid_price",
+                "an offer takes amount or price, not both",
             ));
         }
-        ("exact", None | Some("eip3009")) => OfferScheme::ExactEip3009 {
-            name: need(config, config.eip712_name.as_ref(), "eip712_name")?,
-            version: need(config, config.eip712_version.as_ref(), "eip712_version")?,
-        },
-        ("upto", None | Some("permit2")) => OfferScheme::UptoPermit2 {
-            facilitator: need(config, config.facilitator.as_ref(), "facilitator")?,
-        },
-        _ => {
-            return Err(HostError::config(
-                "unsupported_scheme",
-                format!(
-                    "no offer of scheme `{}` with transfer method {:?}",
-                    config.scheme, config.transfer_method
-                ),
-            ));
-        }
+        (Some(text), true) => Price::Display(text),
+        (None, _) => Price::Atomic(
+            U256::parse_decimal(config.amount.as_bytes(), LeadingZeros::Reject).map_err(|_| {
+                HostError::config(
+                    "invalid_amount",
+                    "the amount is not a decimal number of atomic units",
+                )
+            })?,
+        ),
     };
-    let amount =
-        U256::parse_decimal(config.amount.as_bytes(), LeadingZeros::Reject).map_err(|_| {
-            HostError::config(
-                "invalid_amount",
-                "the amount is not a decimal number of atomic units",
-            )
-        })?;
-    Ok(Offer {
-        scheme,
+    PaymentOption {
+        scheme: &config.scheme,
         network: &config.network,
-        asset: &config.asset,
-        amount,
+        asset: Some(config.asset.as_str()).filter(|a| !a.is_empty()),
+        price,
         pay_to: &config.pay_to,
+        decimals: config.decimals,
+        eip712_name: config.eip712_name.as_deref(),
+        eip712_version: config.eip712_version.as_deref(),
+        transfer_method: config.transfer_method.as_deref(),
+        facilitator: config.facilitator.as_deref(),
+        fee_payer: config.fee_payer.as_deref(),
         max_timeout_seconds: config.max_timeout_seconds,
-    })
+    }
+    .resolve()
+    .map_err(|e| HostError::of(&e))
 }

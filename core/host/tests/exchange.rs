@@ -43,7 +43,7 @@ fn v2_case() -> Case {
             asset: text(o, "asset").unwrap(),
             amount: text(o, "amount").unwrap(),
             pay_to: text(o, "pay_to").unwrap(),
-            max_timeout_seconds: o["max_timeout_seconds"].as_u64().unwrap(),
+            max_timeout_seconds: o["max_timeout_seconds"].as_u64(),
             eip712_name: text(o, "eip712_name"),
             eip712_version: text(o, "eip712_version"),
             ..OfferConfig::default()
@@ -253,7 +253,7 @@ fn configuration_fails_closed_with_codes() {
         asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e".into(),
         amount: "10000".into(),
         pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
-        max_timeout_seconds: 60,
+        max_timeout_seconds: Some(60),
         ..OfferConfig::default()
     };
     let resource = ResourceConfig {
@@ -265,7 +265,38 @@ fn configuration_fails_closed_with_codes() {
             .unwrap_err()
             .code
     };
-    assert_eq!(code(base.clone()), "missing_offer_parameter");
+    // Base Sepolia's default asset fills the EIP-712 domain; a custom token must give it.
+    assert!(X402Server::new(vec![base.clone()], resource.clone()).is_ok());
+    assert_eq!(
+        code(OfferConfig {
+            asset: "0x0000000000000000000000000000000000000001".into(),
+            ..base.clone()
+        }),
+        "missing_asset"
+    );
+    // A display price instead of the amount, not both.
+    let priced = OfferConfig {
+        asset: String::new(),
+        amount: String::new(),
+        price: Some("$0.01".into()),
+        max_timeout_seconds: None,
+        ..base.clone()
+    };
+    assert!(X402Server::new(vec![priced.clone()], resource.clone()).is_ok());
+    assert_eq!(
+        code(OfferConfig {
+            amount: "10000".into(),
+            ..priced.clone()
+        }),
+        "invalid_price"
+    );
+    assert_eq!(
+        code(OfferConfig {
+            price: Some("$0.0000001".into()),
+            ..priced
+        }),
+        "sub_unit_amount"
+    );
     assert_eq!(
         code(OfferConfig {
             scheme: "stream".into(),
@@ -278,7 +309,7 @@ fn configuration_fails_closed_with_codes() {
             scheme: "upto".into(),
             ..base.clone()
         }),
-        "missing_offer_parameter"
+        "missing_facilitator"
     );
     let permit2 = OfferConfig {
         transfer_method: Some("permit2".into()),

@@ -2,17 +2,12 @@
 //! price strings are parsed with exact decimals and an explicit rounding mode, never as floats.
 
 use super::error::DialectError;
+use crate::decimal::{DecimalIssue, to_atomic};
 use crate::u256::U256;
 use crate::writer::Writer;
 
 /// The most decimals an asset may have here (10⁷⁷ < 2²⁵⁶ < 10⁷⁸).
-pub const MAX_DECIMALS: u8 = 77;
-
-fn push_digit(acc: U256, d: u8) -> Result<U256, DialectError> {
-    acc.checked_mul(U256::from_u64(10))
-        .and_then(|v| v.checked_add(U256::from_u64(u64::from(d))))
-        .ok_or(DialectError::InvalidAmount)
-}
+pub const MAX_DECIMALS: u8 = crate::decimal::MAX_DECIMALS;
 
 /// Converts `"<digits>[.<digits>]"` to atomic units of an asset with `decimals` decimals,
 /// exactly. Sub-unit amounts are refused, never rounded: `"0.0000001"` with 6 decimals is
@@ -28,36 +23,10 @@ fn push_digit(acc: U256, d: u8) -> Result<U256, DialectError> {
 /// assert!(decimal_to_atomic("0.0000001", 6).is_err());
 /// ```
 pub fn decimal_to_atomic(text: &str, decimals: u8) -> Result<U256, DialectError> {
-    if decimals > MAX_DECIMALS {
-        return Err(DialectError::InvalidAmount);
-    }
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text, None),
-    };
-    let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !is_digits(int) || frac.is_some_and(|f| !is_digits(f)) {
-        return Err(DialectError::InvalidAmount);
-    }
-    let mut acc = U256::ZERO;
-    for d in int.bytes() {
-        acc = push_digit(acc, d - b'0')?;
-    }
-    let frac = frac.unwrap_or("").as_bytes();
-    let mut used = 0u8;
-    for &d in frac {
-        if used < decimals {
-            acc = push_digit(acc, d - b'0')?;
-            used += 1;
-        } else if d != b'0' {
-            return Err(DialectError::SubUnitAmount);
-        }
-    }
-    while used < decimals {
-        acc = push_digit(acc, 0)?;
-        used += 1;
-    }
-    Ok(acc)
+    to_atomic(text, decimals).map_err(|issue| match issue {
+        DecimalIssue::Malformed => DialectError::InvalidAmount,
+        DecimalIssue::SubUnit => DialectError::SubUnitAmount,
+    })
 }
 
 /// Writes `atomic` as a decimal string with `decimals` decimals, trailing fractional zeros

@@ -129,6 +129,7 @@ __all__ = [
     "PayPer402Challenge",
     "SandboxRequirements",
     "decimal_to_atomic",
+    "display_price_to_atomic",
     "atomic_to_decimal",
     "parse_payper402_challenge",
     "payper402_challenge",
@@ -948,6 +949,7 @@ class _SingleUseStore(Protocol):
     def insert_if_absent(self, key: bytes) -> bool: ...
 
 def decimal_to_atomic(text: str, decimals: int) -> int: ...
+def display_price_to_atomic(text: str, decimals: int) -> int: ...
 def atomic_to_decimal(amount: int, decimals: int) -> str: ...
 
 @final

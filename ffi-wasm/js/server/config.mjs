@@ -68,18 +68,20 @@ function envInteger(name, value) {
 }
 
 /**
- * One offer as the core's `X402Server` takes it, after dynamic fields were resolved: `price`
- * is another name for `amount`, `scheme` defaults to `exact` and `maxTimeoutSeconds` to 60 (as
- * the reference middleware's route config). Everything else is checked by the core when the
- * server is built (see `paymentGate`): `network` (CAIP-2 or a v1 name), `asset`, `amount`
- * (atomic units), `payTo`, and per scheme `eip712Name` + `eip712Version` (EIP-3009),
- * `transferMethod: "permit2"` (`exact` Permit2), `facilitator` (`upto`), `feePayer` (Solana).
+ * One offer as the core's `X402Server` takes it, after dynamic fields were resolved: `price` is
+ * this package's other name for `amount` (atomic units, as it always was here; the core's display
+ * price `"$0.01"` is not what `price` means in this package). Nothing is defaulted or decided here:
+ * the core resolves the seller's terms when the server is built (see `paymentGate`) — `scheme`
+ * (`exact` when absent), `network` (CAIP-2 or a v1 name), `asset` (absent: the network's default
+ * asset with its EIP-712 domain and decimals), `amount`, `payTo`, `maxTimeoutSeconds` (absent:
+ * the core's 60) and per scheme `eip712Name` + `eip712Version` (EIP-3009), `transferMethod`,
+ * `facilitator` (`upto`), `feePayer` (Solana) — and refuses a bad one with its code.
  */
 export function offerConfig(offer, where = "offer") {
   if (offer === null || typeof offer !== "object" || Array.isArray(offer)) throw configError(`${where}: expected an object`);
   const { price, ...rest } = offer;
   if (price !== undefined && offer.amount !== undefined) throw configError(`${where}: give amount or price, not both`);
-  const out = { scheme: "exact", maxTimeoutSeconds: 60 };
+  const out = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
   if (price !== undefined) out.amount = price;
   if (typeof out.amount === "bigint") out.amount = out.amount.toString();

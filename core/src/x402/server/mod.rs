@@ -7,6 +7,7 @@
 //! | prepared offers | every scheme's configuration validated once, EIP-712 domain separators precomputed, fixed capacity | [`offer`] |
 //! | challenge | status 402, the v2 `PAYMENT-REQUIRED` header and the v1 body, both from one offer set | [`challenge`] |
 //! | admission | a payment header verified against the offer it names; the most specific refusal; replay key and lifetime | [`admission`] |
+//! | payment options | a seller's loose terms (`$0.01`, default asset, default lifetime) resolved into an offer | [`terms`] |
 //! | settlement | the `/settle` body, `upto` charges never above the signed maximum, the verdict of a result, the receipt header | [`settlement`] |
 //! | exchange | the exactly-once rules of one paid request, states as types | [`exchange`] |
 //! | errors | one error type, stable codes, nested detail codes | [`error`] |
@@ -42,6 +43,7 @@ pub mod error;
 pub mod exchange;
 pub mod offer;
 pub mod settlement;
+pub mod terms;
 
 pub use admission::{
     Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit, payment_header,
@@ -57,3 +59,4 @@ pub use settlement::{
     SETTLEMENT_PENDING, SettleVerdict, receipt_header_name, settle_amount, write_receipt,
     write_settle_request,
 };
+pub use terms::{DEFAULT_MAX_TIMEOUT_SECONDS, PaymentOption, Price, TermsError};

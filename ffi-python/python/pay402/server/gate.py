@@ -42,10 +42,10 @@ from typing import (
     Union,
 )
 
-from .._native import L402Identifier, checksum_address, default_asset, resolve_network
+from .._native import L402Identifier
 from ..errors import ConfigurationError, FacilitatorError, PriceError, SettleError
 from ..facilitator import FacilitatorClient
-from ..prices import price_to_atomic
+from ..prices import price_terms
 from ..replay import MemoryReplayStore, ReplayStore, as_replay_store
 from . import engine
 from .http import Headers, Reply, Request, with_body
@@ -219,121 +219,57 @@ _DEFAULT_FIELDS = (
     "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
     "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
 )
-_SCHEMES = ("exact", "upto")
-_TRANSFER_METHODS = ("eip3009", "permit2")
+# The seller's terms the core resolves into an offer (pay402::x402::server::PaymentOption): the
+# default asset and its details, `upto` => Permit2 + facilitator, Solana => exact + mint + fee
+# payer, the display price in atomic units, the default lifetime, and every refusal's code.
+_TERMS = (
+    "network", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method", "fee_payer",
+    "facilitator", "max_timeout_seconds",
+)
+# A stand-in price for checking a route whose price is only known per request.
+_PROBE_PRICE = {"amount": 1}
 
 
 class _Offer:
-    """One route offer with everything but a dynamic price or payee resolved at construction."""
+    """One route offer: the seller's terms, passed to the core as given; a dynamic price or payee
+    is resolved per request through the same core path."""
 
     def __init__(self, route: X402Route, defaults: Dict[str, Any]) -> None:
         def pick(name: str) -> Any:
             value = getattr(route, name)
             return defaults.get(name) if value is None else value
 
-        where = f"route {route.pattern!r}"
         self.route = route
-        if route.scheme not in _SCHEMES:
-            raise ConfigurationError(f"{where}: scheme {route.scheme!r} is not one of {_SCHEMES}", code="unsupported_scheme")
-        network = pick("network")
-        if not network:
-            raise ConfigurationError(f"{where}: no network", code="missing_network")
-        resolved = resolve_network(str(network))
-        if resolved is None:
-            raise ConfigurationError(f"{where}: {network!r} is not a known network", code="unknown_network")
-        self.network, chain_id = resolved[0], resolved[1]
-        self.evm = chain_id is not None
-        asset, decimals = pick("asset"), pick("decimals")
-        name, version = pick("eip712_name"), pick("eip712_version")
-        method = pick("transfer_method")
-        if method is not None and method not in _TRANSFER_METHODS:
-            raise ConfigurationError(f"{where}: transfer_method {method!r} is not one of {_TRANSFER_METHODS}", code="invalid_transfer_method")
-        self.fee_payer = pick("fee_payer")
-        self.facilitator = pick("facilitator")
-        if self.evm:
-            assert chain_id is not None
-            known = default_asset(chain_id)
-            if asset is None:
-                if known is None:
-                    raise ConfigurationError(f"{where}: no default asset on {network}; set asset and decimals", code="missing_asset")
-                asset = known.address
-            try:
-                asset = checksum_address(str(asset))
-            except Exception as e:
-                raise ConfigurationError(f"{where}: asset {asset!r}: {e}", code="invalid_asset") from e
-            if known is not None and known.address.lower() == asset.lower():
-                decimals = known.decimals if decimals is None else decimals
-                name = known.eip712_name if name is None else name
-                version = known.eip712_version if version is None else version
-                method = method or known.transfer_method
-            if route.scheme == "upto":
-                method = "permit2"
-                if not self.facilitator:
-                    raise ConfigurationError(f"{where}: an upto offer names its facilitator address (facilitator=)", code="missing_facilitator")
-            method = method or "eip3009"
-            if method == "eip3009" and (name is None or version is None):
-                raise ConfigurationError(
-                    f"{where}: asset {asset} is not a default asset; set eip712_name and eip712_version", code="missing_asset"
-                )
-        else:
-            if route.scheme != "exact":
-                raise ConfigurationError(f"{where}: Solana offers are exact only", code="unsupported_scheme")
-            if not asset:
-                raise ConfigurationError(f"{where}: a Solana offer needs asset= (the mint)", code="missing_asset")
-            if not self.fee_payer:
-                raise ConfigurationError(f"{where}: a Solana offer needs fee_payer= (the facilitator's fee payer)", code="missing_fee_payer")
-        if decimals is None:
-            raise ConfigurationError(f"{where}: asset {asset} is not a default asset; set decimals", code="missing_asset")
-        self.asset, self.decimals = asset, int(decimals)
-        self.method = method
-        self.eip712 = (name, version)
+        self.terms: Dict[str, Any] = {"scheme": route.scheme}
+        for name in _TERMS:
+            value = pick(name)
+            if value is not None:
+                self.terms[name] = value
         self.description = pick("description") or ""
         self.mime_type = pick("mime_type") or "application/json"
-        self.max_timeout_seconds = int(pick("max_timeout_seconds") or 60)
-        self.price = route.price
         self.pay_to = pick("pay_to")
-        if not self.pay_to:
-            raise ConfigurationError(f"{where}: no pay_to address", code="missing_pay_to")
-        # Static parts are checked now, dynamic ones per request (a bad value there fails closed).
-        if not callable(self.pay_to):
-            self.pay_to = self._payee(self.pay_to)
+        self.price: Any = route.price
+        # Static prices are converted now (a bad one fails at construction), dynamic ones per request.
         if not callable(self.price):
-            self.price = self._amount(self.price)
+            self.price = self._price(self.price)
 
-    def _payee(self, pay_to: Any) -> str:
-        if not self.evm:
-            return str(pay_to)
+    def _price(self, price: Any) -> Dict[str, Any]:
         try:
-            return checksum_address(str(pay_to))
-        except Exception as e:
-            raise ConfigurationError(f"route {self.route.pattern!r}: pay_to {pay_to!r}: {e}", code="invalid_pay_to") from e
-
-    def _amount(self, price: Any) -> int:
-        try:
-            return price_to_atomic(price, self.decimals)
+            return price_terms(price)
         except PriceError as e:
             raise ConfigurationError(f"route {self.route.pattern!r}: {e.message}", code=e.code) from e
 
-    def resolve(self, request: Request) -> Dict[str, Any]:
-        amount = self._amount(self.price(request)) if callable(self.price) else self.price
-        pay_to = self._payee(self.pay_to(request)) if callable(self.pay_to) else self.pay_to
-        offer: Dict[str, Any] = {
-            "scheme": self.route.scheme,
-            "network": self.network,
-            "asset": self.asset,
-            "amount": str(amount),
-            "pay_to": pay_to,
-            "max_timeout_seconds": self.max_timeout_seconds,
-        }
-        if self.evm:
-            if self.method == "permit2" and self.route.scheme == "exact":
-                offer["transfer_method"] = "permit2"
-            if self.method == "eip3009":
-                offer["eip712_name"], offer["eip712_version"] = self.eip712
-            if self.route.scheme == "upto":
-                offer["facilitator"] = self.facilitator
+    def resolve(self, request: Optional[Request]) -> Dict[str, Any]:
+        """The terms for the core; ``request`` None: a check at construction (a dynamic price is
+        then a stand-in, a dynamic payee absent)."""
+        if callable(self.price):
+            price = _PROBE_PRICE if request is None else self._price(self.price(request))
         else:
-            offer["fee_payer"] = self.fee_payer
+            price = self.price
+        pay_to = self.pay_to(request) if callable(self.pay_to) and request is not None else self.pay_to
+        offer = {**self.terms, **price}
+        if pay_to is not None and not callable(pay_to):
+            offer["pay_to"] = str(pay_to)
         return offer
 
     @property
@@ -433,9 +369,8 @@ class X402Paywall:
             else:
                 groups[m.key] = _RouteOffers(m, [offer])
         self.routes = list(groups.values())
-        for group in self.routes:  # the core checks every static offer set once, now
-            if all(o.static for o in group.offers):
-                self._server(group, Request("GET", "/", "http://localhost/", []))
+        for group in self.routes:  # the core checks every offer set once, now
+            self._check(group)
         self.settlement = _settlement(settlement, facilitator_url)
         if replay_store is not None and inspect.iscoroutinefunction(getattr(replay_store, "reserve", None)):
             raise ConfigurationError(
@@ -479,9 +414,17 @@ class X402Paywall:
             raise ConfigurationError("no offers for the route", code="no_routes")
         offers = [_Offer(r, self._defaults) for r in prices]
         group = _RouteOffers(Matcher(prices[0].pattern, prices[0].methods), offers)
-        if all(o.static for o in offers):
-            self._server(group, Request("GET", "/", "http://localhost/", []))
+        self._check(group)
         return group
+
+    def _check(self, group: _RouteOffers) -> None:
+        """Builds the core's server for a route once: a static offer set is then cached; one with a
+        dynamic price is checked with a stand-in price (a dynamic payee is checked per request)."""
+        request = Request("GET", "/", "http://localhost/", [])
+        if all(o.static for o in group.offers):
+            self._server(group, request)
+        elif not any(callable(o.pay_to) for o in group.offers):
+            self._engine(group, [o.resolve(None) for o in group.offers], group.resource(request))
 
     def _server(self, group: _RouteOffers, request: Request) -> Any:
         offers = [o.resolve(request) for o in group.offers]
@@ -490,16 +433,21 @@ class X402Paywall:
         cache = getattr(self, "_cache", None)
         if cache is not None and key in cache:
             return cache[key]
-        try:
-            server = engine.X402Server(offers, resource)
-        except Exception as e:  # the core's typed configuration errors (X402Error .code)
-            raise ConfigurationError(f"route {group.route.pattern!r}: {e}", code=getattr(e, "code", "invalid_offer")) from e
+        server = self._engine(group, offers, resource)
         if cache is not None:
             with self._lock:
                 if len(cache) > 4096:
                     cache.clear()
                 cache[key] = server
         return server
+
+
+    @staticmethod
+    def _engine(group: _RouteOffers, offers: List[Dict[str, Any]], resource: Dict[str, Any]) -> Any:
+        try:
+            return engine.X402Server(offers, resource)
+        except Exception as e:  # the core's typed configuration errors (X402Error .code)
+            raise ConfigurationError(f"route {group.route.pattern!r}: {e}", code=getattr(e, "code", "invalid_offer")) from e
 
 
 # --- the gate -----------------------------------------------------------------------------------

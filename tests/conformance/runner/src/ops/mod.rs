@@ -7,6 +7,7 @@ mod l402;
 mod macaroon;
 mod offers;
 mod server;
+mod terms;
 mod ws402;
 mod x402;
 mod x402_client;
@@ -40,6 +41,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
         "server.admit" => server::admit_op(input),
+        "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),
         "l402.challenge.encode" => l402::challenge_encode(input),
         "l402.authorization.parse" => l402::authorization_parse(input),

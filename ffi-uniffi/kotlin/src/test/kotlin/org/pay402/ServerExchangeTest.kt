@@ -216,7 +216,10 @@ class ServerExchangeTest {
         val resource = X402Resource("https://x.example/a")
         fun code(offers: List<X402Offer>, r: X402Resource = resource) =
             assertThrows<Pay402Exception.X402> { X402Server(offers, r) }.code
-        assertEquals("missing_offer_parameter", code(listOf(base)))
+        // The default asset of Base Sepolia fills the EIP-712 domain; a custom token must give it.
+        X402Server(listOf(base), resource).close()
+        assertEquals("missing_asset", code(listOf(base.copy(asset = "0x0000000000000000000000000000000000000001"))))
+        assertEquals("sub_unit_amount", code(listOf(base.copy(amount = "", price = "\$0.0000001"))))
         assertEquals("unsupported_scheme", code(listOf(base.copy(scheme = "stream"))))
         val permit2 = base.copy(transferMethod = "permit2")
         assertEquals("invalid_amount", code(listOf(permit2.copy(amount = "1.5"))))

@@ -97,6 +97,7 @@ object VectorOps {
         "l402.verify" -> l402VerifyOp(input)
         "l402.mint" -> l402MintOp(input)
         "server.admit" -> serverAdmit(input)
+        "x402.offer_terms" -> offerTerms(input)
         else -> throw UnsupportedOp(op)
     }
 
@@ -524,6 +525,33 @@ object VectorOps {
                     }
                 }
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ payment options
+    /** A seller's payment option resolved by the core through `X402Server`: the v2 requirements
+     *  entry of its challenge (the Rust runner's `ops/terms.rs`). */
+    private fun offerTerms(input: JsonObject): JsonObject {
+        val o = input.obj("option")
+        val offer = X402Offer(
+            scheme = o.optStr("scheme") ?: "",
+            network = o.optStr("network") ?: "",
+            asset = o.optStr("asset") ?: "",
+            amount = o.optStr("amount") ?: "",
+            payTo = o.optStr("pay_to") ?: "",
+            maxTimeoutSeconds = if (o.containsKey("max_timeout_seconds")) o.u64("max_timeout_seconds") else null,
+            price = o.optStr("price"),
+            decimals = if (o.containsKey("decimals")) o.u64("decimals").takeIf { it <= 255u }?.toUByte() ?: throw BadInput("decimals") else null,
+            eip712Name = o.optStr("eip712_name"),
+            eip712Version = o.optStr("eip712_version"),
+            transferMethod = o.optStr("transfer_method"),
+            facilitator = o.optStr("facilitator"),
+            feePayer = o.optStr("fee_payer"),
+        )
+        return X402Server(listOf(offer), X402Resource("https://api.example.com/resource", "", null)).use { server ->
+            val header = server.challenge(null).headers.single { it.name == "PAYMENT-REQUIRED" }.value
+            val accepts = (Json.parseToJsonElement(x402HeaderToJson(header)) as JsonObject).arr("accepts")
+            buildJsonObject { put("requirements", accepts[0]) }
         }
     }
 
