@@ -10,7 +10,10 @@
 // @x402/fetch pays EIP-3009, Permit2 and upto; pay402's client pays Solana (and EIP-3009 for the
 // replay); a facilitator on 127.0.0.1 (server-fixtures.mjs) checks each /settle with @x402/evm's
 // verify and counts them: one per payment. The server is stopped on exit.
-//   node nextjs.mjs <README.md>   (run inside a project where `pay402`, `next`, `react` are installed)
+//   app/api/peer{,-edge}/route.js  Node and Edge runtime, every scheme of peer-clients.mjs (`?scheme=`)
+// Both peer clients pay the peer routes, as server-peer-matrix.mjs does for the other integrations:
+// @x402/fetch, and the PyPI x402 SDK when PAY402_PEER_PYTHON is set (else skipped, with the reason).
+//   node nextjs.mjs <repository root>   (run inside a project where `pay402`, `next`, `react` are installed)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -18,9 +21,16 @@ import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import * as p from "pay402";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { wrapFetchWithPayment } from "@x402/fetch";
 import { OFFERS, PAY_TO, PAYER, startFacilitator, x402Fetch, payWithSolana, paymentFor, receipt, counter } from "./server-fixtures.mjs";
+import {
+  EVM_SCHEMES, EXACT_SVM, b64json, decodePayment, decodeReceipt, facilitatorDouble, payerAddress, peerClient, solanaRpcStub, solanaSigner,
+} from "./peer-clients.mjs";
 
-const readme = readFileSync(process.argv[2], "utf8");
+const ROOT = resolve(process.argv[2] ?? "..");
+const readme = readFileSync(join(ROOT, "ffi-wasm", "js", "README.md"), "utf8");
 const example = (marker) => {
   const m = readme.match(new RegExp(`<!-- ${marker.replace(/[()/.]/g, "\\$&")}[^>]*-->\n\`\`\`js\n([\\s\\S]*?)\`\`\``));
   assert.ok(m, `README: no \`<!-- ${marker} -->\` block`);
@@ -31,6 +41,11 @@ const edgeExample = example("nextjs example: edge (app/api/edge/route.js");
 
 const t = counter();
 const fac = await startFacilitator();
+// the peers' routes settle through peer-clients.mjs's double (it answers success, and the payer below)
+const REPORTED_PAYER = "facilitator-reported-payer";
+const peerFac = await facilitatorDouble(REPORTED_PAYER);
+const PEER_SCHEMES = [...EVM_SCHEMES, EXACT_SVM];
+const CHARGE = 12_345n; // what the upto handler reports, below the signed 50000
 const APP = resolve("next-app");
 const NEXT = join(dirname(createRequire(import.meta.url).resolve("next/package.json")), "dist", "bin", "next");
 
@@ -78,6 +93,26 @@ export const GET = withPayment((request) => {
   env: { PAY402_FACILITATOR_URL: process.env.PAY402_FACILITATOR_URL },
 });
 `;
+// every scheme for the peers (peer-clients.mjs's offers, chosen by ?scheme=; upto charges ?charge=),
+// on the Node runtime and on the Edge runtime
+const peerOffers = JSON.stringify(Object.fromEntries(PEER_SCHEMES.map((s) => [s.name, s.offer])), (k, v) => (typeof v === "bigint" ? String(v) : v));
+const peerRoute = (imports) => `${imports}
+const OFFERS = ${peerOffers};
+export const GET = withPayment((request) => {
+  const payment = paymentOf(request);
+  const charge = new URL(request.url).searchParams.get("charge");
+  if (charge !== null) payment.charge(BigInt(charge));
+  return Response.json({ content: "paid", payer: payment.payer, amount: String(payment.amount) });
+}, {
+  offers: (request) => [OFFERS[new URL(request.url).searchParams.get("scheme")]],
+  facilitatorUrl: process.env.PEER_FACILITATOR_URL, env: false,
+});
+`;
+files["app/api/peer/route.js"] = peerRoute(`import { withPayment, paymentOf } from "pay402";`);
+files["app/api/peer-edge/route.js"] = peerRoute(`import init, { withPayment, paymentOf } from "pay402/web";
+import wasm from "../../../node_modules/pay402/web/pay402_bg.wasm?module";
+await init({ module_or_path: wasm });
+export const runtime = "edge";`);
 for (const [name, text] of Object.entries(files)) {
   mkdirSync(dirname(join(APP, name)), { recursive: true });
   writeFileSync(join(APP, name), text);
@@ -90,6 +125,7 @@ const env = {
   NEXT_TELEMETRY_DISABLED: "1",
   PAY402_NETWORK: "eip155:84532", PAY402_ASSET: OFFERS.eip3009.asset, PAY402_PAY_TO: PAY_TO,
   PAY402_EIP712_NAME: "USDC", PAY402_EIP712_VERSION: "2", PAY402_FACILITATOR_URL: fac.url,
+  PEER_FACILITATOR_URL: peerFac.url,
 };
 
 function run(args, { timeoutMs }) {
@@ -115,6 +151,79 @@ async function freePort() {
   return port;
 }
 
+// ---------------------------------------------------------------- the peers
+// @x402/fetch (in process) and the PyPI x402 SDK (`python -m peer_clients pay` of
+// ffi-python/tests/peer_clients.py with PAY402_PEER_PYTHON; unset: skipped with the reason). Each
+// resolves to what the peer saw: status, body, the payment header it sent, how many, its decoded receipt.
+const run2 = promisify(execFile);
+async function payWithX402Fetch(target, scheme) {
+  const rpc = scheme.solana ? await solanaRpcStub() : undefined;
+  try {
+    const solana = rpc && { signer: await solanaSigner(), rpcUrl: rpc.url };
+    const sent = [];
+    const recording = (input, init) => {
+      const request = new Request(input, init);
+      for (const [n, v] of request.headers) if (["payment-signature", "x-payment"].includes(n)) sent.push([n, v]);
+      return fetch(request);
+    };
+    const response = await wrapFetchWithPayment(recording, peerClient(scheme, { solana }))(target);
+    assert.ok(sent.length > 0, `@x402/fetch sent no payment: ${response.status} ${await response.clone().text()}`);
+    decodePayment(sent.at(-1)[1]);
+    const header = response.headers.get("PAYMENT-RESPONSE");
+    return { status: response.status, body: await response.text(), payment: sent.at(-1), payments: sent.length,
+      receipt: header ? decodeReceipt(header) : {}, payer: scheme.solana ? solana.signer.address : payerAddress() };
+  } finally {
+    if (rpc) await rpc.close();
+  }
+}
+const PEER_PYTHON = process.env.PAY402_PEER_PYTHON || "";
+const PY_TESTS = join(ROOT, "ffi-python", "tests");
+async function payWithPypiX402(target, scheme) {
+  const { stdout } = await run2(PEER_PYTHON, ["-m", "peer_clients", "pay", target, scheme.name], { cwd: PY_TESTS, timeout: 120_000, maxBuffer: 1 << 20 });
+  const out = JSON.parse(stdout.trim().split("\n").at(-1));
+  assert.ok(out.payment, `the PyPI x402 SDK sent no payment: ${JSON.stringify(out)}`);
+  return { ...out, receipt: out.receipt ?? {} };
+}
+const PEERS = { "x402-fetch": payWithX402Fetch, "pypi-x402": payWithPypiX402 };
+const skipped = {};
+async function probePython() {
+  if (!PEER_PYTHON) {
+    skipped["pypi-x402"] = "PAY402_PEER_PYTHON is not set (a Python with the PyPI x402 SDK, e.g. a venv of ffi-python/tests/run.sh)";
+    return;
+  }
+  // set but unable to import the SDK: a broken setup, not a skip
+  const probe = "import json, importlib.util as u, x402, peer_clients; print(json.dumps(u.find_spec('solders') is not None))";
+  const { stdout } = await run2(PEER_PYTHON, ["-c", probe], { cwd: PY_TESTS, timeout: 60_000 });
+  if (!JSON.parse(stdout.trim())) skipped["pypi-x402 exact-svm"] = "x402[svm] (solders) is not installed in PAY402_PEER_PYTHON";
+}
+/** One peer pays one route: 200 with the handler's body for the peer's payer and the signed
+ * amount; one /settle carrying the peer's payload (upto: the charge); the receipt, through the
+ * peer's decoder, is the facilitator's answer; the same payment again gets 402
+ * payment_already_used and settles nothing. */
+async function peerCell(target, scheme, pay) {
+  const before = peerFac.settles.length;
+  const paid = await pay(target, scheme);
+  assert.equal(paid.status, 200, `${target}: ${paid.body}`);
+  assert.deepEqual(JSON.parse(paid.body), { content: "paid", payer: paid.payer, amount: String(scheme.offer.amount) });
+  assert.equal(paid.payments, 1);
+  const [name, value] = paid.payment;
+  assert.equal(name.toLowerCase(), "payment-signature");
+  const payment = b64json(value);
+  assert.equal(payment.accepted.scheme, scheme.offer.scheme);
+  assert.equal(peerFac.settles.length, before + 1, `${target}: one /settle`);
+  const settle = peerFac.settles.at(-1);
+  assert.deepEqual(settle.paymentPayload, payment);
+  assert.deepEqual(settle.paymentRequirements, scheme.upto ? { ...payment.accepted, amount: String(CHARGE) } : payment.accepted);
+  const answer = peerFac.answers.at(-1);
+  assert.equal(paid.receipt.success, true);
+  assert.equal(paid.receipt.transaction, answer.transaction);
+  assert.equal(paid.receipt.payer, REPORTED_PAYER);
+  const again = await fetch(target, { headers: { [name]: value } });
+  assert.equal(again.status, 402, await again.clone().text());
+  assert.equal(b64json(again.headers.get("PAYMENT-REQUIRED")).error, "payment_already_used");
+  assert.equal(peerFac.settles.length, before + 1);
+}
+
 let server;
 const stop = () => {
   if (!server || server.exitCode !== null) return;
@@ -129,10 +238,10 @@ try {
   const buildSeconds = (Date.now() - started) / 1000;
   console.log(build.split("\n").filter((l) => /Route|api\/|Next\.js|ƒ|○/.test(l)).join("\n"));
   // every paid route is dynamic (ƒ): nothing prerendered at build time, no 402 cached
-  for (const route of ["premium", "eip3009", "permit2", "upto", "solana", "edge", "edge-schemes"]) {
+  for (const route of ["premium", "eip3009", "permit2", "upto", "solana", "edge", "edge-schemes", "peer", "peer-edge"]) {
     assert.match(build, new RegExp(`ƒ /api/${route}\\b`), `/api/${route} is not a dynamic route`);
   }
-  t.ok(`next build (${buildSeconds.toFixed(1)} s): seven route handlers, all dynamic`);
+  t.ok(`next build (${buildSeconds.toFixed(1)} s): nine route handlers, all dynamic`);
 
   const port = await freePort();
   // its own process group, so that stop() ends `next start` and whatever it forks
@@ -251,9 +360,26 @@ try {
     assert.equal(fac.calls.length, before + 1);
     t.ok("edge route: a replayed payment is refused payment_already_used, settled once");
   }
+  // ------------------------------------------------------------ both peer clients, Node and Edge
+  await probePython();
+  const cells = { pass: 0, skip: [] };
+  for (const route of ["peer", "peer-edge"]) {
+    for (const scheme of PEER_SCHEMES) {
+      for (const [peer, pay] of Object.entries(PEERS)) {
+        const reason = skipped[peer] ?? skipped[`${peer} ${scheme.name}`];
+        if (reason) { cells.skip.push(`${route} × ${scheme.name} × ${peer}: ${reason}`); continue; }
+        await peerCell(url(`/api/${route}?scheme=${scheme.name}${scheme.upto ? `&charge=${CHARGE}` : ""}`), scheme, pay);
+        cells.pass++;
+      }
+    }
+  }
+  for (const line of new Set(cells.skip.map((l) => l.replace(/^.*?: /, "")))) console.log(`skip  (${cells.skip.filter((l) => l.endsWith(line)).length} cells) ${line}`);
+  assert.ok(cells.pass >= 8);
+  t.ok(`peers × {Node, Edge} route × every scheme: ${cells.pass} cells paid (200 + body, one /settle with the peer's payload, receipt through the peer's decoder, replay refused), ${cells.skip.length} skipped`);
   assert.ok(!/Error|⨯/.test(log), `next start logged an error:\n${log}`);
 } finally {
   stop();
   fac.close();
+  await peerFac.close();
 }
 console.log(`nextjs: ${t.passed} passed, 0 failed`);
