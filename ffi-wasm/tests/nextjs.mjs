@@ -67,17 +67,19 @@ const files = {
   "app/api/premium/route.js": nextExample,
   "app/api/edge/route.js": edgeExample,
 };
-const schemeRoute = (offer, body) => `import { withPayment, paymentOf } from "pay402";
+const schemeRoute = (offer, body, more = "") => `import { withPayment, paymentOf } from "pay402";
 
 export const GET = withPayment(async (request) => {
   const payment = paymentOf(request);
 ${body}
-}, { offers: [${JSON.stringify(offer)}] });
+}, { offers: [${JSON.stringify(offer)}]${more} });
 `;
 files["app/api/eip3009/route.js"] = schemeRoute(OFFERS.eip3009, "  return Response.json({ payer: payment.payer, scheme: \"exact\" });");
 files["app/api/permit2/route.js"] = schemeRoute(OFFERS.permit2, "  return Response.json({ payer: payment.payer, scheme: \"permit2\" });");
 files["app/api/upto/route.js"] = schemeRoute(OFFERS.upto, "  payment.charge(8400n);\n  return Response.json({ payer: payment.payer, charged: \"8400\" });");
-files["app/api/solana/route.js"] = schemeRoute(OFFERS.solana, "  return Response.json({ payer: payment.payer, scheme: \"solana\" });");
+// the resource URL as a deployment sets it (Next's request.url names its own host)
+files["app/api/solana/route.js"] = schemeRoute(OFFERS.solana, "  return Response.json({ payer: payment.payer, scheme: \"solana\" });",
+  ', resource: { url: "https://shop.example/api/solana" }');
 files["app/api/edge-schemes/route.js"] = `import init, { withPayment, paymentOf } from "pay402/web";
 import wasm from "../../../node_modules/pay402/web/pay402_bg.wasm?module";
 await init({ module_or_path: wasm });
@@ -128,9 +130,9 @@ const env = {
   PEER_FACILITATOR_URL: peerFac.url,
 };
 
-function run(args, { timeoutMs }) {
+function run(args, { timeoutMs, environment = env }) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [NEXT, ...args], { cwd: APP, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [NEXT, ...args], { cwd: APP, env: environment, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -233,6 +235,16 @@ process.on("exit", stop);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { stop(); process.exit(1); });
 
 try {
+  // `next build` evaluates the route modules: without the facilitator's URL the configuration is
+  // refused when the handler is created (invalid_config), so the build fails, closed
+  const { PAY402_FACILITATOR_URL: _, ...noFacilitator } = env;
+  const firstBuild = Date.now();
+  const refused = await run(["build"], { timeoutMs: 600_000, environment: noFacilitator }).then(
+    (out) => assert.fail(`next build passed without PAY402_FACILITATOR_URL:\n${out}`), (e) => e.message);
+  assert.match(refused, /config\.facilitatorUrl: required/);
+  assert.match(refused, /invalid_config/);
+  t.ok(`next build without PAY402_FACILITATOR_URL fails (${((Date.now() - firstBuild) / 1000).toFixed(1)} s): invalid_config when a route module is evaluated`);
+
   const started = Date.now();
   const build = await run(["build"], { timeoutMs: 600_000 });
   const buildSeconds = (Date.now() - started) / 1000;
@@ -274,7 +286,10 @@ try {
     );
     assert.deepEqual(required.accepts[0].extra, { name: "USDC", version: "2" });
     assert.equal(fac.calls.length, 0);
-    t.ok("unpaid GET /api/premium (README route, PAY402_* + price): 402, PAYMENT-REQUIRED offers exact EIP-3009 10000 on eip155:84532, nothing settled");
+    const solana = await fetch(url("/api/solana"));
+    assert.equal(solana.status, 402);
+    assert.equal(JSON.parse(atob(solana.headers.get("PAYMENT-REQUIRED"))).resource.url, "https://shop.example/api/solana");
+    t.ok("unpaid GET /api/premium (README route, PAY402_* + price): 402, PAYMENT-REQUIRED offers exact EIP-3009 10000 on eip155:84532, nothing settled; resource: { url } names the resource");
   }
 
   // ------------------------------------------------------------ every scheme, paid over HTTP
