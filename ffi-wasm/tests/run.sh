@@ -6,7 +6,9 @@
 # @x402/fetch + @x402/evm, the smoke suite and every vector file in headless Chromium (Debian
 # `chromium`), @x402/fetch paying pay402's X402Server per scheme (peer-clients.mjs), and every
 # Node integration selling every scheme to @x402/fetch and the PyPI x402 SDK
-# (server-peer-matrix.mjs; PAY402_PEER_PYTHON, default: a venv of ffi-python/tests/run.sh). The size
+# (server-peer-matrix.mjs; PAY402_PEER_PYTHON, default: a venv of ffi-python/tests/run.sh), and
+# Next.js itself (nextjs.mjs: an App Router project with Node and Edge route handlers, `next build`
+# + `next start` on 127.0.0.1, paid over HTTP; next/react from this directory's lock). The size
 # budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
@@ -90,11 +92,28 @@ step "peer server: pay402's wrapFetch pays the @x402/express middleware (referen
 step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, over loopback HTTP" \
   bash -c "cd '$PROJECT' && node budget.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
+# The PyPI x402 SDK as a peer client (server-peer-matrix.mjs, nextjs.mjs): python -m peer_clients
+# pay, with the Python in PAY402_PEER_PYTHON (by default the newest venv of ffi-python/tests/run.sh
+# that has the SDK; none: that half is skipped with its reason).
+peer_python() {
+  local py
+  for py in $(ls -d "$ROOT"/target/py-build/venvs/*/bin/python 2>/dev/null | sort -rV); do
+    (cd "$ROOT/ffi-python/tests" && "$py" -c "import x402, peer_clients" >/dev/null 2>&1) && { echo "$py"; return; }
+  done
+}
+PAY402_PEER_PYTHON=${PAY402_PEER_PYTHON:-$(peer_python)}
+echo "PyPI x402 peer: ${PAY402_PEER_PYTHON:-none (run ffi-python/tests/run.sh first to make its venvs)}"
 # The server adapters: Express (supertest and HTTP), Hono (app.request and HTTP), a Next.js-style
-# route handler, and the edge suite on pay402/web; every scheme paid by @x402/fetch or pay402.
+# route handler, the edge suite on pay402/web, and Next.js itself; every scheme paid by @x402/fetch
+# or pay402.
 step "server: Express pay()/paywall() — every scheme, exactly once, hooks, config" bash -c "cd '$PROJECT' && node server-express.mjs"
 step "server: withPayment/honoPaywall — Hono, Next.js-style route handler" bash -c "cd '$PROJECT' && node server-fetch.mjs"
 step "server: the edge suite on pay402/web in Node" bash -c "cd '$PROJECT' && node server-edge-node.mjs"
+# Next.js itself (pinned here): a generated App Router project — the README's route handlers as
+# written, Node- and Edge-runtime routes (pay402/web) selling every scheme — built with
+# `next build` (Turbopack), served by `next start` on 127.0.0.1 (stopped on exit), paid over HTTP.
+step "Next.js 16: next build + next start on 127.0.0.1; README routes, Node and Edge route handlers × every scheme × @x402/fetch, pay402, PyPI x402; replay refused; one /settle per payment" \
+  bash -c "cd '$PROJECT' && PAY402_PEER_PYTHON='$PAY402_PEER_PYTHON' node nextjs.mjs '$ROOT'"
 step "server: L402 selling (l402Paywall on node:http, withL402 on Hono), stateless root keys, 10,000 unpaid requests" bash -c "cd '$PROJECT' && node server-l402.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
@@ -119,14 +138,6 @@ step "peer clients: @x402/fetch + @x402/evm + @x402/svm pay a minimal X402Server
 # build sell each scheme; @x402/fetch and the PyPI x402 SDK (python -m peer_clients pay, with the
 # Python in PAY402_PEER_PYTHON: by default the newest venv of ffi-python/tests/run.sh that has the
 # SDK; none: that half is skipped with its reason) pay each cell.
-peer_python() {
-  local py
-  for py in $(ls -d "$ROOT"/target/py-build/venvs/*/bin/python 2>/dev/null | sort -rV); do
-    (cd "$ROOT/ffi-python/tests" && "$py" -c "import x402, peer_clients" >/dev/null 2>&1) && { echo "$py"; return; }
-  done
-}
-PAY402_PEER_PYTHON=${PAY402_PEER_PYTHON:-$(peer_python)}
-echo "PyPI x402 peer: ${PAY402_PEER_PYTHON:-none (run ffi-python/tests/run.sh first to make its venvs)}"
 step "server peer matrix: Express, Hono, Next.js-style route, edge build × exact EIP-3009, exact Permit2, upto, Solana exact × @x402/fetch, PyPI x402" \
   bash -c "cd '$PROJECT' && PAY402_PEER_PYTHON='$PAY402_PEER_PYTHON' node server-peer-matrix.mjs '$ROOT'"
 
