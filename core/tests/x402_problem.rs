@@ -115,7 +115,9 @@ fn json_string(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if u32::from(c) < 0x20 => {
+                fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", u32::from(c))).unwrap();
+            }
             c => out.push(c),
         }
     }

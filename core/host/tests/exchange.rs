@@ -101,7 +101,7 @@ fn body_without_message(body: Option<&Vec<u8>>) -> (Value, String) {
         .unwrap()
         .remove("errorMessage")
         .and_then(|m| m.as_str().map(str::to_owned))
-        .expect("a string errorMessage");
+        .unwrap(); // a string errorMessage
     assert!(!message.is_empty());
     (body, message)
 }
