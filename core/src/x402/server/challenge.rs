@@ -112,8 +112,8 @@ impl<'a> Problem<'a> {
     /// ```
     pub fn of_settlement(response: &'a SettleResponse<'a>) -> Option<Self> {
         const REFUSED: &str =
-            "the facilitator refused to settle the payment; the content is withheld";
-        const PENDING: &str = "the payment is broadcast but not confirmed yet; the content is withheld and this authorization cannot be used again";
+            "the facilitator refused to settle the payment, so the resource is not served";
+        const PENDING: &str = "the payment is broadcast but not confirmed yet: the resource is not served, and this authorization cannot be used again";
         let (code, sentence): (&'a str, &'static dyn fmt::Display) =
             match SettleVerdict::of(response) {
                 SettleVerdict::Settled => return None,
