@@ -194,9 +194,9 @@ impl<'b> Challenge<'_, 'b> {
     /// The body's content type.
     pub const CONTENT_TYPE: &'static str = "application/json";
 
-    /// The body a server without v1 offers sends with a challenge that reports no problem: `{}`, the default of the
-    /// x402 v2 HTTP transport (the 402 signal is the header; "the body is a server concern",
-    /// <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>).
+    /// The body a server without v1 offers sends with a challenge that reports no problem:
+    /// `{}`, the default of the x402 v2 HTTP transport (the 402 signal is the header; "the body
+    /// is a server concern", <https://github.com/coinbase/x402/blob/main/specs/transports-v2/http.md>).
     pub const EMPTY_BODY: &'static [u8] = b"{}";
 
     /// The body to send: [`Self::body`], or [`Self::EMPTY_BODY`] when there is none.
