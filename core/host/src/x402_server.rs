@@ -220,9 +220,10 @@ impl X402Server {
         }
     }
 
-    /// The 402 challenge (v2 `PAYMENT-REQUIRED` header, v1 body or `{}`). `code`, when given, is
-    /// the `error` of both versions, and the body carries `message` as its `errorMessage`
-    /// (see `pay402::x402::server::Problem`). The reply's own code is `payment_required`.
+    /// The 402 challenge: the v2 `PAYMENT-REQUIRED` header and the body the core writes (the v1
+    /// body; without v1 offers `{"error",…}` when there is a code, else `{}`). `code`, when
+    /// given, is the `error` of both, and the body carries `message` as its `errorMessage` (see
+    /// `pay402::x402::server::Problem`). The reply's own code is `payment_required`.
     ///
     /// Errors: `message_without_code` (a message needs a code), and the challenge's
     /// (`buffer_too_small` beyond 1 MiB).
