@@ -96,10 +96,11 @@ fn challenge_of<const N: usize>(
     error: Option<&str>,
 ) -> (String, String, Option<String>) {
     let (mut header_buf, mut body_buf) = ([0u8; 4096], [0u8; 4096]);
+    let problem = error.map(Problem::new);
     let c = write_challenge(
         offers,
         &SPEC_RESOURCE,
-        error,
+        problem.as_ref(),
         &mut header_buf,
         &mut body_buf,
     )
@@ -292,7 +293,14 @@ fn texts_are_escaped_as_json() {
         mime_type: None,
     };
     let (mut h, mut b) = ([0u8; 2048], [0u8; 2048]);
-    let c = write_challenge(&offers, &resource, Some("\u{1}"), &mut h, &mut b).unwrap();
+    let c = write_challenge(
+        &offers,
+        &resource,
+        Some(&Problem::new("\u{1}")),
+        &mut h,
+        &mut b,
+    )
+    .unwrap();
     let body = core::str::from_utf8(c.body.unwrap()).unwrap();
     assert!(body.contains(r#""error":"\u0001""#), "{body}");
     assert!(body.contains(r#""description":"line\nbreak""#));
@@ -326,7 +334,7 @@ fn small_buffers_fail_with_buffer_too_small_and_leave_both_buffers_zeroed() {
         let err = write_challenge(
             &offers,
             &SPEC_RESOURCE,
-            Some("PAYMENT-SIGNATURE header is required"),
+            Some(&Problem::new("PAYMENT-SIGNATURE header is required")),
             &mut h,
             &mut b,
         )
@@ -338,7 +346,7 @@ fn small_buffers_fail_with_buffer_too_small_and_leave_both_buffers_zeroed() {
     let c = write_challenge(
         &offers,
         &SPEC_RESOURCE,
-        Some("PAYMENT-SIGNATURE header is required"),
+        Some(&Problem::new("PAYMENT-SIGNATURE header is required")),
         &mut h,
         &mut b,
     )

@@ -252,11 +252,13 @@ impl X402Server {
         })
     }
 
-    /// The 402 challenge, with `error` as its human-readable `error`.
-    #[pyo3(signature = (error=None))]
-    fn challenge(&self, error: Option<&str>) -> PyResult<Reply> {
+    /// The 402 challenge. `error`, when given, is the code the challenge reports (the
+    /// `error` of the `PAYMENT-REQUIRED` JSON and of the body); `message` a sentence for people,
+    /// the body's `errorMessage` (it needs a code: `message_without_code`).
+    #[pyo3(signature = (error=None, message=None))]
+    fn challenge(&self, error: Option<&str>, message: Option<&str>) -> PyResult<Reply> {
         self.inner
-            .challenge(error)
+            .challenge(error, message)
             .map(Reply::from)
             .map_err(|e| self::error(&e))
     }

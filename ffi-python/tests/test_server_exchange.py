@@ -163,6 +163,9 @@ def facilitator(mode: Dict[str, Any], seen: List[Dict[str, Any]]) -> Any:
         if m == "refuse":
             return {"success": False, "errorReason": "insufficient_funds", "transaction": "", "network": network,
                     "payer": PAYER}
+        if m == "refuse with message":
+            return {"success": False, "errorReason": "insufficient_funds", "errorMessage": "balance \"0\"\n< 10000 ✓",
+                    "transaction": "", "network": network, "payer": PAYER}
         if m == "pending":
             return {"success": False, "errorReason": "settlement_pending", "transaction": "0x" + "cd" * 32,
                     "network": network, "payer": PAYER}
@@ -200,6 +203,52 @@ def test_refused_settlement_withholds_content_with_the_failure_receipt_and_relea
         again = client.get("/item", headers=headers)            # funds arrived: the same payment settles
         assert again.status_code == 200 and again.json() == {"data": "the content"}
     assert len(seen) == 2 and seen[0] == seen[1]
+
+
+def test_the_402_body_says_why_with_the_code_the_detail_code_and_a_message() -> None:
+    """The core's body: ``error`` (the code, also the ``PAYMENT-REQUIRED`` JSON's), ``errorDetail``
+    when there is one, ``errorMessage``; inside the x402 v1 body, as this offer has a v1 form."""
+    seen: List[Dict[str, Any]] = []
+    with wsgi_server(facilitator({"settle": ["refuse with message", "refuse"]}, seen)) as url:
+        client = TestClient(fastapi_app(paywall(FacilitatorClient(url))))
+        unpaid = client.get("/item")
+        body = unpaid.json()
+        assert unpaid.status_code == 402 and list(body) == ["x402Version", "error", "errorMessage", "accepts"]
+        assert body["error"] == "payment_required" and isinstance(body["errorMessage"], str) and body["errorMessage"]
+        challenge = json.loads(pay402.decode_payment_required(unpaid.headers["payment-required"]).json)
+        assert challenge["error"] == "payment_required" and "errorMessage" not in challenge
+
+        bad = client.get("/item", headers={"PAYMENT-SIGNATURE": "eyJ4NDAyVmVyc2lvbiI6Mn0="})  # {"x402Version":2}
+        body = bad.json()
+        assert bad.status_code == 402 and (body["error"], body["errorDetail"]) == ("invalid_payload", "missing_field")
+        assert isinstance(body["errorMessage"], str) and body["errorMessage"]
+
+        headers = sign(unpaid.headers)
+        refused = client.get("/item", headers=headers)           # the facilitator's own message
+        body = refused.json()
+        assert refused.status_code == 402 and b"the content" not in refused.content
+        assert (body["error"], body["errorMessage"]) == ("insufficient_funds", 'balance "0"\n< 10000 ✓')
+        refused = client.get("/item", headers=headers)           # none: the core's sentence
+        body = refused.json()
+        assert body["error"] == "insufficient_funds" and isinstance(body["errorMessage"], str) and body["errorMessage"]
+    assert len(seen) == 2
+
+
+def test_challenge_takes_a_code_and_an_optional_message() -> None:
+    server = pay402.X402Server(
+        [{"scheme": "upto", "network": "eip155:84532", "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+          "amount": "50000", "pay_to": PAY_TO, "max_timeout_seconds": 300,
+          "facilitator": "0x000000000000000000000000000000000000dEaD"}],
+        {"url": "https://api.example.com/llm"},
+    )
+    # x402 v2 only: without a problem the transport's default body, with one the problem alone.
+    assert server.challenge().body == b"{}"
+    assert json.loads(server.challenge("aborted", 'quota "0"\n€').body or b"") == {
+        "error": "aborted", "errorMessage": 'quota "0"\n€'}
+    assert json.loads(server.challenge("aborted").body or b"") == {"error": "aborted"}
+    with pytest.raises(pay402.Error) as e:
+        server.challenge(message="why")
+    assert e.value.code == "message_without_code"
 
 
 def test_facilitator_timeout_keeps_the_reservation_and_serves_nothing() -> None:

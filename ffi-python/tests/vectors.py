@@ -466,6 +466,17 @@ def _json_or_empty(body: Any) -> Any:
     return json.loads(bytes(body)) if body else {}
 
 
+def _refused_body(body: Any) -> Dict[str, Any]:
+    """A refusal's body without its ``errorMessage`` (free text, not pinned by the vectors) and
+    ``body_message``: whether that was a non-empty string (tests/conformance/vectors/README.md)."""
+    parsed = _json_or_empty(body)
+    message = parsed.get("errorMessage") if isinstance(parsed, dict) else None
+    present = isinstance(message, str) and message != ""
+    if present:
+        del parsed["errorMessage"]
+    return {"body": parsed, "body_message": present}
+
+
 def _protocol_headers(headers: Any) -> List[List[str]]:
     """The x402 headers of a reply (the vectors hold those; Content-Type is HTTP framing)."""
     return [list(h) for h in headers if h[0].lower() != "content-type"]
@@ -483,7 +494,7 @@ def server_admit(i: Dict[str, Any]) -> Dict[str, Any]:
             "code": outcome.code,
             "detail_code": outcome.detail_code,
             "headers": _protocol_headers(outcome.headers),
-            "body": _json_or_empty(outcome.body),
+            **_refused_body(outcome.body),
         }
     reserved = {str(k).lower() for k in i.get("reserved", [])}
     step = server.exchange(outcome).reserved(_0x(outcome.replay_key).lower() not in reserved)
@@ -494,7 +505,7 @@ def server_admit(i: Dict[str, Any]) -> Dict[str, Any]:
             "code": "payment_already_used",
             "detail_code": None,
             "headers": _protocol_headers(step.headers),
-            "body": _json_or_empty(step.body),
+            **_refused_body(step.body),
         }
     assert step.action in ("run_handler", "settle"), step.action
     return {

@@ -229,11 +229,19 @@ impl X402Server {
         })
     }
 
-    /// The 402 challenge (v2 `PAYMENT-REQUIRED` header, v1 body), with `error` as its
-    /// human-readable `error`.
-    #[uniffi::method(default(error = None))]
-    pub fn challenge(&self, error: Option<String>) -> Result<X402Reply, Pay402Error> {
-        Ok(self.inner.challenge(error.as_deref())?.into())
+    /// The 402 challenge (v2 `PAYMENT-REQUIRED` header, v1 body). `error`, when given, is the
+    /// code it reports (the `error` of the header and of the body); `message` a sentence for
+    /// people, the body's `errorMessage` (it needs a code: `message_without_code`).
+    #[uniffi::method(default(error = None, message = None))]
+    pub fn challenge(
+        &self,
+        error: Option<String>,
+        message: Option<String>,
+    ) -> Result<X402Reply, Pay402Error> {
+        Ok(self
+            .inner
+            .challenge(error.as_deref(), message.as_deref())?
+            .into())
     }
 
     /// Admits the payment among a request's `headers` at `now` (unix seconds), or answers with

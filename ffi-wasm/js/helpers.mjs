@@ -99,11 +99,11 @@ export function createVerifyHelpers(core) {
 
   /**
    * The 402 answer for `accepts`: the core's challenge (v2 `PAYMENT-REQUIRED` header; the v1
-   * body, or `{}` when no offer has a v1 form). `x402Version: 1` leaves the v2 header out, for
+   * body, or `{}` when no offer has a v1 form and no `error` is given). `x402Version: 1` leaves the v2 header out, for
    * servers that speak v1 only.
    */
   function paymentRequired(accepts, options = {}) {
-    const r = answer(serverFor(accepts, resourceOf(options)).challenge(options.error ?? null));
+    const r = answer(serverFor(accepts, resourceOf(options)).challenge(options.error ?? null, options.message ?? null));
     if (options.x402Version === 1) delete r.headers["PAYMENT-REQUIRED"];
     return r;
   }

@@ -16,8 +16,10 @@ export interface PaymentRequiredOptions {
   resource?: { url: string; description?: string; mimeType?: string };
   /** v2: the resource URL when `resource` is absent (default `"/"`; the request's URL in the server helpers). */
   resourceUrl?: string;
-  /** The `error` of the challenge (default none). */
+  /** The code the challenge reports: the `error` of the header and the body (default none). */
   error?: string;
+  /** A sentence for people: the body's `errorMessage` (needs `error`). */
+  message?: string;
 }
 export interface ServerOptions extends PaymentRequiredOptions {
   /** Unix seconds (default: the clock). */
@@ -159,11 +161,11 @@ export interface SettleContext<Req = unknown> {
 export interface ServerHooks<Req = unknown> {
   /** `true`: serve without payment (API keys, allow lists). */
   grantAccess?(ctx: { request: Req }): boolean | Promise<boolean>;
-  /** `{ abort: true, reason }` answers the 402 challenge with `reason` as its code. */
+  /** `{ abort: true, reason, message }` answers the 402 challenge with `reason` as its code (default `aborted`) and `message` as the body's `errorMessage`. */
   beforeVerify?(ctx: { request: Req }): void | { abort: true; reason?: string; message?: string } | Promise<void | { abort: true; reason?: string; message?: string }>;
   afterVerify?(ctx: { request: Req; payment: Payment; offer: Record<string, unknown>; payload: Record<string, unknown> }): void | Promise<void>;
-  /** `{ abort: true, reason }` refuses the settlement (402 with the failure receipt). */
-  beforeSettle?(ctx: SettleContext<Req>): void | { abort: true; reason?: string } | Promise<void | { abort: true; reason?: string }>;
+  /** `{ abort: true, reason, message }` refuses the settlement (402 with the failure receipt; `reason` its `errorReason` and the body's `error`, `message` its `errorMessage`). */
+  beforeSettle?(ctx: SettleContext<Req>): void | { abort: true; reason?: string; message?: string } | Promise<void | { abort: true; reason?: string; message?: string }>;
   afterSettle?(ctx: SettleContext<Req> & { settlement: Record<string, unknown> | null }): void | Promise<void>;
   onFailure?(ctx: { request: Req; stage: "verify" | "reserve" | "handler" | "settle"; status: number; code: string; error?: unknown; settlement?: Record<string, unknown> | null }): void | Promise<void>;
 }

@@ -263,11 +263,13 @@ impl X402Server {
         })
     }
 
-    /// The 402 challenge, with `error` as its human-readable `error`.
+    /// The 402 challenge. `code`, when given, is the code it reports (the `error` of the
+    /// `PAYMENT-REQUIRED` JSON and of the body); `message` a sentence for people, the body's
+    /// `errorMessage` (it needs a code: `message_without_code`).
     #[wasm_bindgen(unchecked_return_type = "X402Reply")]
-    pub fn challenge(&self, error_text: Option<String>) -> JsResult<JsValue> {
+    pub fn challenge(&self, code: Option<String>, message: Option<String>) -> JsResult<JsValue> {
         self.inner
-            .challenge(error_text.as_deref())
+            .challenge(code.as_deref(), message.as_deref())
             .map(|r| reply_js(&r))
             .map_err(|e| error(&e))
     }

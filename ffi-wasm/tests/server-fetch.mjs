@@ -121,5 +121,49 @@ const route = {
   server.close();
 }
 
+// ---------------------------------------------------------------- the 402 body says why
+// The core writes the body: `error` (the code, also the PAYMENT-REQUIRED JSON's `error`),
+// `errorDetail` when there is one, and `errorMessage`, inside the x402 v1 body (this offer has a
+// v1 form). A hook's abort gives the code (`reason`) and the message.
+{
+  const why = p.withPayment(payerOf, { ...base, offers: [OFFERS.eip3009], hooks: {
+    beforeVerify: ({ request }) => (request.headers.get("x-quota") === "0"
+      ? { abort: true, reason: "quota_exceeded", message: "daily quota \"0\" left\n— retry tomorrow" } : undefined),
+    beforeSettle: ({ request }) => (request.headers.get("x-stock") === "0"
+      ? { abort: true, reason: "out_of_stock", message: "sold out; nothing was charged" } : undefined),
+  } });
+  const header = (r) => JSON.parse(atob(r.headers.get("PAYMENT-REQUIRED")));
+  const unpaid = await why(new Request("http://localhost/why"));
+  const body = await unpaid.json();
+  assert.equal(unpaid.status, 402);
+  assert.deepEqual(Object.keys(body), ["x402Version", "error", "errorMessage", "accepts"]);
+  assert.equal(body.error, "payment_required");
+  assert.ok(typeof body.errorMessage === "string" && body.errorMessage.length > 0);
+  assert.equal(header(unpaid).error, "payment_required");
+  assert.equal(header(unpaid).errorMessage, undefined);
+
+  const aborted = await why(new Request("http://localhost/why", { headers: { "x-quota": "0" } }));
+  const abortedBody = await aborted.json();
+  assert.equal(aborted.status, 402);
+  assert.deepEqual([abortedBody.error, abortedBody.errorMessage], ["quota_exceeded", "daily quota \"0\" left\n— retry tomorrow"]);
+  assert.equal(header(aborted).error, "quota_exceeded");
+
+  const [name, value] = await paymentFor(p, unpaid);
+  const bad = await why(new Request("http://localhost/why", { headers: { [name]: value.slice(0, -8) + "AAAAAAA=" } }));
+  const badBody = await bad.json();
+  assert.equal(bad.status, 402);
+  assert.ok(typeof badBody.errorMessage === "string" && badBody.errorMessage.length > 0);
+  assert.equal(header(bad).error, badBody.error);
+
+  const before = fac.calls.length;
+  const withheld = await why(new Request("http://localhost/why", { headers: { [name]: value, "x-stock": "0" } }));
+  const withheldBody = await withheld.json();
+  assert.equal(withheld.status, 402);
+  assert.equal(fac.calls.length, before, "the hook refused before the facilitator");
+  assert.deepEqual([withheldBody.error, withheldBody.errorMessage], ["out_of_stock", "sold out; nothing was charged"]);
+  assert.equal(receipt(withheld).errorMessage, "sold out; nothing was charged");
+  t.ok("the 402 body says why: payment_required with a message; a hook's abort reason and message; a bad payment's code and message; a withheld settlement's reason and message");
+}
+
 fac.close();
 console.log(`server-fetch: ${t.passed} passed, 0 failed`);

@@ -220,11 +220,18 @@ export function ops(p) {
         eip712_version: "eip712Version", transfer_method: "transferMethod", fee_payer: "feePayer", mime_type: "mimeType" };
       const camelCase = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [renamed[k] ?? k, v]));
       const server = new p.X402Server(i.offers.map(camelCase), camelCase(i.resource));
-      const refused = (reply, code, detailCode) => ({
-        admitted: false, status: reply.status, code, detail_code: detailCode,
-        headers: reply.headers.filter(([name]) => name.toLowerCase() !== "content-type"),
-        body: reply.body === null ? null : JSON.parse(new TextDecoder().decode(reply.body)),
-      });
+      // The body's errorMessage is free text: removed, and `body_message` says it was a
+      // non-empty string (tests/conformance/vectors/README.md); the rest is compared exactly.
+      const refused = (reply, code, detailCode) => {
+        const body = reply.body === null ? null : JSON.parse(new TextDecoder().decode(reply.body));
+        const bodyMessage = typeof body?.errorMessage === "string" && body.errorMessage !== "";
+        if (bodyMessage) delete body.errorMessage;
+        return {
+          admitted: false, status: reply.status, code, detail_code: detailCode,
+          headers: reply.headers.filter(([name]) => name.toLowerCase() !== "content-type"),
+          body, body_message: bodyMessage,
+        };
+      };
       try {
         const a = server.admit(i.headers, i.now);
         if (!a.admitted) return refused(a, a.code, a.detailCode);

@@ -19,8 +19,8 @@ use pay402::x402::header::{
 };
 use pay402::x402::server::{
     Action, Challenge, ExchangeOptions, HandlerOutcome, Next, Offer, OfferScheme, OfferSet,
-    Refusal, Resource, SettleOutcome, admit, begin, payment_header, write_challenge, write_receipt,
-    write_settle_request,
+    Problem, Refusal, Resource, SettleOutcome, admit, begin, payment_header, write_challenge,
+    write_receipt, write_settle_request,
 };
 use pay402::x402::{
     AnyVerified, Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2,
@@ -142,16 +142,17 @@ fn offers() -> OfferSet<'static, 1> {
     offers
 }
 
-/// The challenge (402, `PAYMENT-REQUIRED` and the v1 body) with `error`, plus `extra` headers.
+/// The challenge (402, `PAYMENT-REQUIRED` and the v1 body) reporting `problem`, plus `extra`
+/// headers.
 fn challenge(
     offers: &OfferSet<'_, 1>,
     resource: &Resource<'_>,
-    error: &str,
+    problem: &Problem<'_>,
     extra: Vec<(String, String)>,
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    println!("    [server] 402: {error}");
+    println!("    [server] 402: {}", problem.code);
     let (mut head, mut body) = (vec![0u8; 4096], vec![0u8; 4096]);
-    let Ok(c) = write_challenge(offers, resource, Some(error), &mut head, &mut body) else {
+    let Ok(c) = write_challenge(offers, resource, Some(problem), &mut head, &mut body) else {
         return (500, vec![], b"challenge too large".to_vec());
     };
     let mut headers = vec![
@@ -188,7 +189,7 @@ fn handle(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()));
     let Some((name, value)) = payment_header(headers) else {
-        return challenge(&offers, &resource, "payment_required", vec![]);
+        return challenge(&offers, &resource, &Refusal::NO_PAYMENT.problem(), vec![]);
     };
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
     let admission = match admit(
@@ -200,10 +201,11 @@ fn handle(
         &mut buf,
     ) {
         Ok(admission) => admission,
-        Err(refusal) => return challenge(&offers, &resource, refusal.code, vec![]),
+        Err(refusal) => return challenge(&offers, &resource, &refusal.problem(), vec![]),
     };
     let AnyVerified::Evm(verified) = admission.verified else {
-        return challenge(&offers, &resource, "unsupported_scheme", vec![]);
+        let problem = Problem::new("unsupported_scheme").with_message(&"the demo sells EVM only");
+        return challenge(&offers, &resource, &problem, vec![]);
     };
     // The exchange: reserve the replay key (a set here; Redis in production), run the handler,
     // settle, serve with the receipt.
@@ -212,7 +214,7 @@ fn handle(
     let key = admission.replay.key.write_bytes(&mut key);
     let fresh = seen.lock().is_ok_and(|mut s| s.insert(key.to_vec()));
     let Next::Handle(handling) = reserving.reserved(fresh) else {
-        return challenge(&offers, &resource, Refusal::ALREADY_USED.code, vec![]);
+        return challenge(&offers, &resource, &Refusal::ALREADY_USED.problem(), vec![]);
     };
     println!(
         "    [server] verified: payer {} paid {} atomic units",

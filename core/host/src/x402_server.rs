@@ -37,8 +37,8 @@ use pay402::u256::LeadingZeros;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::server::{
     Action, Admission, Challenge, ExchangeOptions, HandlerOutcome, Handling, Next, Offer, OfferSet,
-    PaymentOption, Price, Receipt, Refusal, Replay, Reserving, Resource, SettleOutcome, Settling,
-    admit, begin, payment_header, write_challenge, write_receipt, write_settle_request,
+    PaymentOption, Price, Problem, Receipt, Refusal, Replay, Reserving, Resource, SettleOutcome,
+    Settling, admit, begin, payment_header, write_challenge, write_receipt, write_settle_request,
 };
 use pay402::x402::{AnyVerified, PaymentPayload, SettleResponse, Verifier, X402Version, header};
 
@@ -231,14 +231,46 @@ impl X402Server {
         }
     }
 
-    /// The 402 challenge (v2 `PAYMENT-REQUIRED` header, v1 body or `{}`), with `error` as the
-    /// human-readable `error` of both versions.
-    pub fn challenge(&self, error: Option<&str>) -> Result<Reply, HostError> {
+    /// The 402 challenge: the v2 `PAYMENT-REQUIRED` header and the body the core writes (the v1
+    /// body; without v1 offers `{"error",…}` when there is a code, else `{}`). `code`, when
+    /// given, is the `error` of both, and the body carries `message` as its `errorMessage` (see
+    /// `pay402::x402::server::Problem`). The reply's own code is `payment_required`.
+    ///
+    /// Errors: `message_without_code` (a message needs a code), and the challenge's
+    /// (`buffer_too_small` beyond 1 MiB).
+    pub fn challenge(&self, code: Option<&str>, message: Option<&str>) -> Result<Reply, HostError> {
+        let problem = match (code, &message) {
+            (Some(code), Some(message)) => Some(Problem::new(code).with_message(message)),
+            (Some(code), None) => Some(Problem::new(code)),
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(HostError::config(
+                    "message_without_code",
+                    "a challenge's message needs a code",
+                ));
+            }
+        };
+        self.challenge_with(problem.as_ref(), "payment_required", None)
+    }
+
+    /// The challenge reporting `problem`, as a reply with `code` and `detail_code`.
+    fn challenge_with(
+        &self,
+        problem: Option<&Problem<'_>>,
+        code: &'static str,
+        detail_code: Option<&'static str>,
+    ) -> Result<Reply, HostError> {
         let mut size = header::RECOMMENDED_BUFFER_LEN;
         loop {
             let (mut head, mut body) = (vec![0u8; size], vec![0u8; size]);
-            match write_challenge(self.offers(), &self.resource(), error, &mut head, &mut body) {
-                Ok(challenge) => return Ok(reply_of(&challenge, "payment_required", None)),
+            match write_challenge(
+                self.offers(),
+                &self.resource(),
+                problem,
+                &mut head,
+                &mut body,
+            ) {
+                Ok(challenge) => return Ok(reply_of(&challenge, code, detail_code)),
                 Err(pay402::x402::server::ServerError::BufferTooSmall) if size < MAX_BUFFER => {
                     size *= 2;
                 }
@@ -277,13 +309,12 @@ impl X402Server {
         }
     }
 
-    /// The answer to a refusal: its status and codes, the challenge with the code as `error`.
+    /// The answer to a refusal: its status and codes, the challenge reporting its problem (the
+    /// code as `error`, the detail code and the refusal's message in the body).
     pub fn refusal(&self, refusal: Refusal) -> Reply {
-        match self.challenge(Some(refusal.code)) {
+        match self.challenge_with(Some(&refusal.problem()), refusal.code, refusal.detail_code) {
             Ok(challenge) => Reply {
                 status: refusal.status,
-                code: refusal.code,
-                detail_code: refusal.detail_code,
                 ..challenge
             },
             Err(e) => Self::fault(&e),
@@ -569,20 +600,18 @@ impl Exchange {
                 step(StepAction::ReleaseReservation, status, Vec::new(), None)
             }
             Action::Withhold { status, receipt } => {
-                let mut reason = [0u8; 256];
-                let error = receipt
-                    .response
-                    .error_reason
-                    .and_then(|r| r.text_in(&mut reason));
-                let challenge = server.challenge(error)?;
+                let problem = Problem::of_settlement(&receipt.response);
+                let challenge =
+                    server.challenge_with(problem.as_ref(), "payment_required", None)?;
                 let mut headers = challenge.headers;
                 headers.push(receipt_header(&receipt)?);
                 step(StepAction::Withhold, status, headers, challenge.body)
             }
             Action::KeepReservationPending { status, receipt } => match receipt {
                 Some(receipt) => {
+                    let problem = Problem::of_settlement(&receipt.response);
                     let challenge =
-                        server.challenge(Some(pay402::x402::server::SETTLEMENT_PENDING))?;
+                        server.challenge_with(problem.as_ref(), "payment_required", None)?;
                     let mut headers = challenge.headers;
                     headers.push(receipt_header(&receipt)?);
                     step(StepAction::KeepReservation, status, headers, challenge.body)

@@ -92,6 +92,28 @@ fn decode_header(headers: &[(String, String)], name: &str) -> Value {
     .unwrap()
 }
 
+/// The 402 body as JSON, its `errorMessage` checked to be a non-empty string and removed (a
+/// message is free text; the rest is compared exactly).
+fn body_without_message(body: Option<&Vec<u8>>) -> (Value, String) {
+    let mut body: Value = serde_json::from_slice(body.unwrap()).unwrap();
+    let message = body
+        .as_object_mut()
+        .unwrap()
+        .remove("errorMessage")
+        .and_then(|m| m.as_str().map(str::to_owned))
+        .unwrap(); // a string errorMessage
+    assert!(!message.is_empty());
+    (body, message)
+}
+
+/// The v1 body's members besides `accepts`.
+fn problem_of(body: &Value) -> Value {
+    let mut body = body.clone();
+    let accepts = body.as_object_mut().unwrap().remove("accepts").unwrap();
+    assert_eq!(accepts.as_array().unwrap().len(), 1, "the one v1 offer");
+    body
+}
+
 fn settled_ok(network: &str) -> Value {
     json!({"success": true, "transaction": format!("0x{}", "ab".repeat(32)), "network": network, "payer": "0x8f888f783dbdc7344cc5e69d21df6a1b4e885427"})
 }
@@ -146,6 +168,11 @@ fn a_held_key_is_refused_as_already_used() {
         decode_header(&step.headers, "PAYMENT-REQUIRED")["error"],
         "payment_already_used"
     );
+    let (body, _) = body_without_message(step.body.as_ref());
+    assert_eq!(
+        problem_of(&body),
+        json!({"x402Version": 1, "error": "payment_already_used"})
+    );
 }
 
 #[test]
@@ -161,6 +188,30 @@ fn a_refused_settlement_withholds_the_content_with_the_failure_receipt() {
     assert_eq!(
         decode_header(&step.headers, "PAYMENT-REQUIRED")["error"],
         "insufficient_funds"
+    );
+    // No `errorMessage` from the facilitator: the core's sentence.
+    let (body, message) = body_without_message(step.body.as_ref());
+    assert_eq!(
+        problem_of(&body),
+        json!({"x402Version": 1, "error": "insufficient_funds"})
+    );
+    assert!(message.contains("settle"), "{message}");
+}
+
+#[test]
+fn a_refused_settlement_body_carries_the_facilitators_message() {
+    let case = v2_case();
+    let mut ex = case.server.exchange(&admitted(&case), false).unwrap();
+    ex.reserved(true).unwrap();
+    ex.handled(200).unwrap();
+    let refusal = json!({"success": false, "errorReason": "insufficient_funds", "errorMessage": "balance \"0\"\nneeds 10000 ✓", "transaction": "", "network": "eip155:11155111"});
+    let step = ex.settled(Some(refusal.to_string().as_bytes())).unwrap();
+    assert_eq!((step.action, step.status), (StepAction::Withhold, 402));
+    let (body, message) = body_without_message(step.body.as_ref());
+    assert_eq!(message, "balance \"0\"\nneeds 10000 ✓");
+    assert_eq!(
+        problem_of(&body),
+        json!({"x402Version": 1, "error": "insufficient_funds"})
     );
 }
 
@@ -181,6 +232,15 @@ fn pending_is_retried_once_with_the_identical_body_then_kept() {
         (StepAction::KeepReservation, 402)
     );
     assert_eq!(decode_header(&step.headers, "PAYMENT-RESPONSE"), pending);
+    assert_eq!(
+        decode_header(&step.headers, "PAYMENT-REQUIRED")["error"],
+        "settlement_pending"
+    );
+    let (body, _) = body_without_message(step.body.as_ref());
+    assert_eq!(
+        problem_of(&body),
+        json!({"x402Version": 1, "error": "settlement_pending"})
+    );
 }
 
 #[test]

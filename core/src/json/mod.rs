@@ -85,7 +85,8 @@ pub use object::{Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object};
 pub use string::{Chars, JsonStr};
 pub use value::{Elements, Kind, Members, RawValue};
 pub use write::{
-    ArrayWriter, ObjectWriter, write_json_str, write_minified, write_string, write_u64,
+    ArrayWriter, ObjectWriter, write_display, write_json_str, write_minified, write_string,
+    write_u64,
 };
 
 /// The hard upper bound on nesting depth, whatever [`Limits::max_depth`] asks for.

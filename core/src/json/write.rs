@@ -31,6 +31,43 @@ pub fn write_string(w: &mut Writer<'_>, s: &str) -> Result<(), BufferTooSmall> {
     w.push_byte(b'"')
 }
 
+/// Writes the text `value` displays as a JSON string, escaped as [`write_string`] does,
+/// straight into `w` through a [`core::fmt::Write`] adapter: no intermediate buffer, no
+/// allocation. For free text the caller does not hold as a `&str` (an error's message).
+///
+/// Errors: [`BufferTooSmall`] when the text does not fit, and also when `value`'s `Display`
+/// implementation fails on its own (it cannot say more); either way run it under
+/// [`crate::writer::write_all`] to have the prefix zeroed.
+///
+/// ```
+/// use pay402::json::write_display;
+/// use pay402::writer::Writer;
+/// let mut buf = [0u8; 32];
+/// let mut w = Writer::new(&mut buf);
+/// write_display(&mut w, &format_args!("{} \"{}\"\n", 402, "é"))?;
+/// assert_eq!(w.written(), r#""402 \"é\"\n""#.as_bytes());
+/// # Ok::<(), pay402::BufferTooSmall>(())
+/// ```
+pub fn write_display(
+    w: &mut Writer<'_>,
+    value: &dyn core::fmt::Display,
+) -> Result<(), BufferTooSmall> {
+    w.push_byte(b'"')?;
+    core::fmt::write(&mut Escaping { w }, format_args!("{value}")).map_err(|_| BufferTooSmall)?;
+    w.push_byte(b'"')
+}
+
+/// A [`core::fmt::Write`] that escapes what it is given as JSON string content.
+struct Escaping<'w, 'b> {
+    w: &'w mut Writer<'b>,
+}
+
+impl core::fmt::Write for Escaping<'_, '_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write_escaped_content(self.w, s).map_err(|_| core::fmt::Error)
+    }
+}
+
 /// Writes the escaped content of `s` (no quotes), in runs of bytes that need no escape.
 fn write_escaped_content(w: &mut Writer<'_>, s: &str) -> Result<(), BufferTooSmall> {
     let bytes = s.as_bytes();
@@ -201,6 +238,15 @@ impl<'w, 'b> ObjectWriter<'w, 'b> {
     /// Writes a member with a [`JsonStr`] value, decoded and re-escaped canonically.
     pub fn field_json_str(&mut self, key: &str, value: &JsonStr<'_>) -> Result<(), BufferTooSmall> {
         self.field_with(key, |w| write_json_str(w, value))
+    }
+
+    /// Writes a member with the text `value` displays, escaped as [`write_display`] does.
+    pub fn field_display(
+        &mut self,
+        key: &str,
+        value: &dyn core::fmt::Display,
+    ) -> Result<(), BufferTooSmall> {
+        self.field_with(key, |w| write_display(w, value))
     }
 
     /// Writes a member with an integer value.

@@ -209,9 +209,11 @@ export function createGate(core) {
       if (hooks.beforeVerify) {
         const verdict = await hooks.beforeVerify({ request: raw });
         if (verdict?.abort) {
-          const r = server.challenge(verdict.reason ?? "aborted");
-          await fail("verify", r.status, verdict.reason ?? "aborted");
-          return reply(await body(config.unpaidBody, { code: verdict.reason ?? "aborted", detailCode: null }, raw, r));
+          // The hook's reason is the code the challenge reports, its message the body's errorMessage.
+          const code = verdict.reason ?? "aborted";
+          const r = server.challenge(code, verdict.message ?? null);
+          await fail("verify", r.status, code);
+          return reply(await body(config.unpaidBody, { code, detailCode: null }, raw, r));
         }
       }
       const admitted = server.admit(headerPairs(request.headers), clock());
@@ -276,7 +278,8 @@ export function createGate(core) {
             let answer;
             const verdict = hooks.beforeSettle ? await hooks.beforeSettle(ctx) : undefined;
             if (verdict?.abort) {
-              answer = encoder.encode(JSON.stringify({ success: false, errorReason: verdict.reason ?? "aborted", transaction: "", network: offer.network }));
+              answer = encoder.encode(JSON.stringify({ success: false, errorReason: verdict.reason ?? "aborted",
+                ...(verdict.message ? { errorMessage: verdict.message } : {}), transaction: "", network: offer.network }));
             } else {
               answer = await settleOnce(settleBody, ctx);
             }

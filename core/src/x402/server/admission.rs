@@ -19,6 +19,7 @@
 //!   ([`Refusal::ALREADY_USED`]).
 
 use super::Resource;
+use super::challenge::Problem;
 use super::offer::{OfferScheme, OfferSet, PreparedOffer};
 use crate::ErrorCode;
 use crate::evm::Address;
@@ -37,45 +38,123 @@ use crate::x402::{
 /// pessimistic 0.8 s each is 120 s.
 pub const SVM_BLOCKHASH_LIFETIME_SECS: u64 = 120;
 
-/// Why a payment was not admitted: the HTTP status and the codes a 402 reports.
+/// Why a payment was not admitted: the HTTP status, the codes and the message a 402 reports.
+///
+/// [`Refusal::problem`] is what the challenge says: the code, the detail code and the message
+/// (its `Display`: the verifier's sentence, or a fixed one for the refusals that are not a
+/// verifier's). Codes never change; messages may improve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
-    /// 402 (500 for [`Refusal::SCRATCH_TOO_SMALL`]).
+    /// 402 (500 for [`Refusal::SCRATCH_TOO_SMALL`], 503 for
+    /// [`Refusal::REPLAY_STORE_UNAVAILABLE`]).
     pub status: u16,
     /// The stable code, e.g. `invalid_exact_evm_payload_signature`.
     pub code: &'static str,
     /// The precise cause underneath, when there is one.
     pub detail_code: Option<&'static str>,
+    cause: Cause,
+}
+
+/// What a refusal's message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    /// A fixed sentence.
+    Text(&'static str),
+    /// The verifier's error.
+    Verify(VerifyError),
 }
 
 impl Refusal {
     /// The authorization's replay key is already reserved or used.
-    pub const ALREADY_USED: Self = Self::payment("payment_already_used", None);
+    pub const ALREADY_USED: Self = Self::fixed(
+        header::STATUS_PAYMENT_REQUIRED,
+        "payment_already_used",
+        None,
+        "this payment authorization has already been used; sign a new one",
+    );
     /// The replay store could not answer: refuse rather than risk a replay (status 503).
-    pub const REPLAY_STORE_UNAVAILABLE: Self = Self {
-        status: 503,
-        code: "replay_store_unavailable",
-        detail_code: None,
-    };
+    pub const REPLAY_STORE_UNAVAILABLE: Self = Self::fixed(
+        503,
+        "replay_store_unavailable",
+        None,
+        "the server cannot check payments for replay right now; retry later",
+    );
     /// The header name is neither `X-PAYMENT` nor `PAYMENT-SIGNATURE`.
-    pub const NO_PAYMENT: Self = Self::payment("payment_required", None);
+    pub const NO_PAYMENT: Self = Self::fixed(
+        header::STATUS_PAYMENT_REQUIRED,
+        "payment_required",
+        None,
+        "this resource requires payment: pay one of the offers in the PAYMENT-REQUIRED header \
+         and send it in PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (x402 v1)",
+    );
     /// The scratch buffer cannot hold an offer's requirements (a server fault: status 500).
-    pub const SCRATCH_TOO_SMALL: Self = Self {
-        status: 500,
-        code: "buffer_too_small",
-        detail_code: None,
-    };
+    pub const SCRATCH_TOO_SMALL: Self = Self::fixed(
+        500,
+        "buffer_too_small",
+        None,
+        "the server's buffer cannot hold an offer's payment requirements",
+    );
+    /// No offer is sold in the payment's scheme (and the payment's x402 version).
+    const UNSUPPORTED_SCHEME: Self = Self::fixed(
+        header::STATUS_PAYMENT_REQUIRED,
+        "no_matching_offer",
+        Some("unsupported_scheme"),
+        "no offer is sold in the payment's scheme",
+    );
+    /// Offers of the payment's scheme exist, none on its network.
+    const OTHER_NETWORK: Self = Self::fixed(
+        header::STATUS_PAYMENT_REQUIRED,
+        "no_matching_offer",
+        Some("invalid_network"),
+        "no offer of the payment's scheme is sold on the payment's network",
+    );
 
-    const fn payment(code: &'static str, detail_code: Option<&'static str>) -> Self {
+    const fn fixed(
+        status: u16,
+        code: &'static str,
+        detail_code: Option<&'static str>,
+        message: &'static str,
+    ) -> Self {
         Self {
-            status: header::STATUS_PAYMENT_REQUIRED,
+            status,
             code,
             detail_code,
+            cause: Cause::Text(message),
         }
     }
 
-    fn of(error: &impl ErrorCode) -> Self {
-        Self::payment(error.code(), error.detail_code())
+    fn of(error: VerifyError) -> Self {
+        Self {
+            status: header::STATUS_PAYMENT_REQUIRED,
+            code: error.code(),
+            detail_code: error.detail_code(),
+            cause: Cause::Verify(error),
+        }
+    }
+
+    /// What the challenge answering this refusal reports: the code, the detail code and this
+    /// refusal as the message.
+    ///
+    /// ```
+    /// use pay402::x402::server::Refusal;
+    /// let problem = Refusal::ALREADY_USED.problem();
+    /// assert_eq!((problem.code, problem.detail_code), ("payment_already_used", None));
+    /// assert!(problem.message.is_some_and(|m| m.to_string().contains("already been used")));
+    /// ```
+    pub fn problem(&self) -> Problem<'_> {
+        Problem::new(self.code)
+            .with_detail(self.detail_code)
+            .with_message(self)
+    }
+}
+
+impl core::fmt::Display for Refusal {
+    /// The refusal in one sentence, for people.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.cause {
+            Cause::Text(text) => f.write_str(text),
+            Cause::Verify(error) => core::fmt::Display::fmt(error, f),
+        }
     }
 }
 
@@ -213,9 +292,9 @@ pub fn admit<'b, const N: usize>(
         .min(buf.len());
     let (json_buf, scratch) = buf.split_at_mut(decoded_cap);
     let payment = PaymentPayload::from_header(header_value, json_buf)
-        .map_err(|e| Refusal::of(&VerifyError::from_payload(e)))?;
+        .map_err(|e| Refusal::of(VerifyError::from_payload(e)))?;
     if payment.version() != version {
-        return Err(Refusal::of(&VerifyError::Envelope(
+        return Err(Refusal::of(VerifyError::Envelope(
             EnvelopeCheck::InvalidX402Version,
         )));
     }
@@ -254,9 +333,9 @@ pub fn admit<'b, const N: usize>(
         }
     }
     Err(match best {
-        Some((_, error)) => Refusal::of(&error),
-        None if any_scheme => Refusal::payment("no_matching_offer", Some("invalid_network")),
-        None => Refusal::payment("no_matching_offer", Some("unsupported_scheme")),
+        Some((_, error)) => Refusal::of(error),
+        None if any_scheme => Refusal::OTHER_NETWORK,
+        None => Refusal::UNSUPPORTED_SCHEME,
     })
 }
 

@@ -5,7 +5,7 @@
 //! | part | what it guarantees | file |
 //! |---|---|---|
 //! | prepared offers | every scheme's configuration validated once, EIP-712 domain separators precomputed, fixed capacity | [`offer`] |
-//! | challenge | status 402, the v2 `PAYMENT-REQUIRED` header and the v1 body, both from one offer set | [`challenge`] |
+//! | challenge | status 402, the v2 `PAYMENT-REQUIRED` header and the v1 body, both from one offer set; the body says why (code, detail code, message) | [`challenge`] |
 //! | admission | a payment header verified against the offer it names; the most specific refusal; replay key and lifetime | [`admission`] |
 //! | payment options | a seller's loose terms (`$0.01`, default asset, default lifetime) resolved into an offer | [`terms`] |
 //! | settlement | the `/settle` body, `upto` charges never above the signed maximum, the verdict of a result, the receipt header | [`settlement`] |
@@ -18,7 +18,7 @@
 //! <https://github.com/coinbase/x402/tree/main/specs/transports-v1>.
 //!
 //! ```
-//! use pay402::x402::server::{Offer, OfferScheme, OfferSet, Resource, write_challenge};
+//! use pay402::x402::server::{Offer, OfferScheme, OfferSet, Problem, Resource, write_challenge};
 //! use pay402::U256;
 //! let mut offers = OfferSet::<4>::new();
 //! offers.push(Offer {
@@ -31,9 +31,12 @@
 //! })?;
 //! let resource = Resource { url: "https://api.example.com/llm", description: "", mime_type: None };
 //! let (mut header, mut body) = ([0u8; 1024], [0u8; 1024]);
-//! let challenge = write_challenge(&offers, &resource, Some("payment required"), &mut header, &mut body)?;
+//! let challenge = write_challenge(&offers, &resource, None, &mut header, &mut body)?;
 //! assert_eq!(challenge.status, 402);
-//! assert_eq!(challenge.body, None); // `upto` is sold in x402 v2 only
+//! assert_eq!(challenge.body, None); // `upto` is sold in x402 v2 only: send `{}`
+//! let why = Problem::new("payment_required").with_message(&"pay to read on");
+//! let challenge = write_challenge(&offers, &resource, Some(&why), &mut header, &mut body)?;
+//! assert_eq!(challenge.body, Some(&br#"{"error":"payment_required","errorMessage":"pay to read on"}"#[..]));
 //! # Ok::<(), pay402::x402::server::ServerError>(())
 //! ```
 
@@ -48,7 +51,7 @@ pub mod terms;
 pub use admission::{
     Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit, payment_header,
 };
-pub use challenge::{Challenge, Resource, write_challenge};
+pub use challenge::{Challenge, Problem, Resource, write_challenge};
 pub use error::{KeyIssue, ServerError};
 pub use exchange::{
     Action, ExchangeOptions, HandlerOutcome, Handling, Next, Receipt, Reserving, SettleOutcome,

@@ -11,7 +11,11 @@ x402 specifications and the peers' verdicts, not from pay402:
   ttl = max(maxTimeoutSeconds, 120) + 6 + 1;
 - refused: status 402, the peer's error code, and the challenge with that code as `error`:
   `PAYMENT-REQUIRED` = base64 of the v2 PaymentRequired JSON and the v1 body (x402 v1/v2 HTTP
-  transports), written here with json.dumps.
+  transports), written here with json.dumps. The body also says why: `error` (the code),
+  `errorDetail` (the detail code, where the case knows one) and `errorMessage`, free text that
+  is not pinned: `"body_message": true` asks that the body carry a non-empty string
+  `errorMessage`, which runners remove before comparing the rest of the body exactly. Without
+  v1 offers the body is that problem alone, `{"error", "errorDetail"?}`.
 Usage: python3 tests/conformance/peers/gen/server_admit.py [OUT_DIR]
 (default OUT_DIR: tests/conformance/vectors; tests/conformance/peers/regenerate.sh passes a
 temporary folder and compares).
@@ -113,7 +117,7 @@ def v1_name(o):
     return None
 
 
-def challenge(offers, resource, code):
+def challenge(offers, resource, code, detail=None):
     required = {"x402Version": 2, "error": code,
                 "resource": {"url": resource["url"], "description": resource["description"],
                              "mimeType": resource["mime_type"]},
@@ -128,9 +132,22 @@ def challenge(offers, resource, code):
                         "asset": o["asset"], "payTo": o["pay_to"], "resource": resource["url"],
                         "description": resource["description"], "mimeType": resource["mime_type"],
                         "maxTimeoutSeconds": o["max_timeout_seconds"], "extra": e["extra"]})
-    # Without v1 offers the body is the v2 transport's default, `{}` (the header is the signal).
-    body = {"x402Version": 1, "error": code, "accepts": accepts} if accepts else {}
+    # The problem: the code, the detail code when there is one (errorMessage is checked apart).
+    problem = {"error": code}
+    if detail:
+        problem["errorDetail"] = detail
+    # Without v1 offers the body is the problem alone (the header is the 402 signal).
+    body = dict({"x402Version": 1}, **problem, accepts=accepts) if accepts else problem
     return [["PAYMENT-REQUIRED", b64(dumps(required))]], body
+
+
+def refusal(offers, resource, code, detail=None):
+    """The expected outcome of a refused request."""
+    headers, body = challenge(offers, resource, code, detail)
+    e = {"admitted": False, "status": 402, "code": code, "headers": headers, "body": body, "body_message": True}
+    if detail:
+        e["detail_code"] = detail
+    return e
 
 
 def replay(payment, o, now):
@@ -159,6 +176,78 @@ def signed_amount(payment, peer_ok):
     if "authorization" in p:
         return p["authorization"]["value"]
     return peer_ok["amount"]
+
+
+# secp256k1's group order n (SEC 2 v2 §2.4.1); EIP-2 allows s up to n/2 only.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def evm_signature_detail(signature):
+    """Why an EIP-3009 signature the peer refused is bad, read off its bytes: not 65 bytes
+    (r || s || v), v not 27/28, s above n/2 (EIP-2), else well formed yet refused, so it
+    recovers another signer than `from`."""
+    sig = bytes.fromhex(signature[2:])
+    if len(sig) != 65:
+        return "signature_length"
+    if sig[64] not in (27, 28):
+        return "signature_v"
+    if int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
+        return "signature_high_s"
+    return "signature_wrong_signer"
+
+
+def svm_decode_detail(transaction):
+    """Why a Solana wire transaction does not decode (Solana docs, "Transactions": compact-u16
+    signature count, signatures, message: optional version prefix, 3-byte header, account keys,
+    recent blockhash, instructions of program index, account indexes and data): it ends early,
+    or an instruction names an account beyond the static keys (lookup tables cannot be resolved
+    offline). None when it decodes."""
+    wire = base64.b64decode(transaction)
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(wire):
+            raise EOFError
+        pos += n
+        return wire[pos - n:pos]
+
+    def compact_u16():
+        value = 0
+        for i in range(3):
+            byte = take(1)[0]
+            value |= (byte & 0x7F) << (7 * i)
+            if byte < 0x80:
+                return value
+        return value
+
+    try:
+        take(64 * compact_u16())
+        if take(1)[0] & 0x80 == 0:
+            pos -= 1  # legacy message: that byte was the header's first
+        take(3)
+        keys = compact_u16()
+        take(32 * keys)
+        take(32)
+        for _ in range(compact_u16()):
+            program = take(1)[0]
+            accounts = take(compact_u16())
+            take(compact_u16())
+            if program >= keys or any(a >= keys for a in accounts):
+                return "transaction_index_out_of_range"
+    except EOFError:
+        return "transaction_truncated"
+    return None
+
+
+def detail_of(code, payment):
+    """The detail code of a refusal, where the payment itself shows the cause."""
+    p = payment.get("payload") or {}
+    if code == "invalid_exact_evm_signature" and isinstance(p.get("signature"), str):
+        return evm_signature_detail(p["signature"])
+    if code == "invalid_exact_svm_payload_transaction_could_not_be_decoded":
+        return svm_decode_detail(p["transaction"])
+    return None
 
 
 def convert(case, source):
@@ -204,8 +293,7 @@ def convert(case, source):
     code = case["expect"]["error"]
     if code == "*":
         return None
-    headers, body = challenge([o], resource, code)
-    out["expect"] = {"ok": {"admitted": False, "status": 402, "code": code, "headers": headers, "body": body}}
+    out["expect"] = {"ok": refusal([o], resource, code, detail_of(code, payment))}
     return out, None
 
 
@@ -236,11 +324,7 @@ def spec_cases():
                 "expect": {"ok": expect}}
 
     def refused(offers, code, detail=None):
-        headers, body = challenge(offers, RESOURCE, code)
-        e = {"admitted": False, "status": 402, "code": code, "headers": headers, "body": body}
-        if detail:
-            e["detail_code"] = detail
-        return e
+        return refusal(offers, RESOURCE, code, detail)
 
     ok = {"admitted": True, "payer": payer.lower(), "amount": "10000", "replay_key": key, "ttl": ttl}
     out.append(case("v2 example admitted", [SPEC_OFFER], [["Payment-Signature", v2]],
@@ -297,9 +381,7 @@ def main():
         again["name"] += " (replay key already reserved)"
         again["input"]["reserved"] = [key]
         o = again["input"]["offers"]
-        headers, body = challenge(o, again["input"]["resource"], "payment_already_used")
-        again["expect"] = {"ok": {"admitted": False, "status": 402, "code": "payment_already_used",
-                                  "headers": headers, "body": body}}
+        again["expect"] = {"ok": refusal(o, again["input"]["resource"], "payment_already_used")}
         cases.append(again)
     cases += spec_cases()
     doc = {

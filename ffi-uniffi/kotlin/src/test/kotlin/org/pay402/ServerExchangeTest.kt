@@ -199,6 +199,12 @@ class ServerExchangeTest {
         assertEquals(JsonPrimitive(network), (challenge["accepts"] as JsonArray)[0].jsonObject["network"])
         assertEquals(JsonPrimitive("payment_required"), challenge["error"])
         assertEquals(JsonPrimitive("custom"), json(x402HeaderToJson(server.challenge("custom").headers[0].value)).jsonObject["error"])
+        // The body says why: the code and, when given, the message (escaped as JSON).
+        val said = json(server.challenge("custom", "why \"so\"\n€").body!!.decodeToString()).jsonObject
+        assertEquals(JsonPrimitive("custom") to JsonPrimitive("why \"so\"\n€"), said["error"] to said["errorMessage"])
+        val unpaidBody = json(unpaid.body!!.decodeToString()).jsonObject
+        assertEquals(JsonPrimitive("payment_required"), unpaidBody["error"])
+        assertTrue((unpaidBody["errorMessage"] as JsonPrimitive).content.isNotEmpty())
         assertEquals(503.toUShort(), server.replayStoreUnavailable().status)
         val ex = server.exchange(admit())
         assertEquals("exchange_out_of_order", assertThrows<Pay402Exception.X402> { ex.handled(200u) }.code)
