@@ -17,7 +17,7 @@ fn eip3009() -> OfferConfig {
         asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e".into(),
         amount: "10000".into(),
         pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
-        max_timeout_seconds: 60,
+        max_timeout_seconds: Some(60),
         eip712_name: Some("USDC".into()),
         eip712_version: Some("2".into()),
         ..OfferConfig::default()
