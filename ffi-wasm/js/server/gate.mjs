@@ -13,7 +13,8 @@ import { serverConfig, offerConfig } from "./config.mjs";
 
 
 function gateError(name, code, message) {
-  const e = new Error(message);
+  // a config error is a real `TypeError` (`instanceof`), as the README promises
+  const e = name === "TypeError" ? new TypeError(message) : new Error(message);
   e.name = name;
   e.code = code;
   return e;
