@@ -439,7 +439,13 @@ for (const route of ["/eip3009", "/permit2"]) {
   assert.equal(inexact.r.headers["payment-required"], undefined);
   const finer = await challenge({ offers: [{ ...sepolia, price: async () => "$0.0000001" }] });
   assert.deepEqual([finer.r.status, finer.r.body.detailCode], [500, "sub_unit_amount"]);
-  t.ok("price: a per-request price function follows the same rule (display, atomic; float_price and sub_unit_amount fail closed)");
+  // the rest of a per-request-priced offer is checked when the middleware is created (a stand-in price)
+  for (const [offer, detailCode] of [[{ ...sepolia, network: "no-such-chain" }, "unknown_network"], [{ network: "eip155:84532" }, "missing_pay_to"],
+    [{ ...sepolia, asset: "0x0000000000000000000000000000000000000001" }, "missing_asset"]]) {
+    assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, offers: [{ ...offer, price: () => "$0.01" }] }),
+      (e) => e.code === "invalid_config" && e.detailCode === detailCode, detailCode);
+  }
+  t.ok("price: a per-request price function follows the same rule (display, atomic; float_price and sub_unit_amount fail closed); the offer's other terms fail at construction");
 }
 
 // ---------------------------------------------------------------- the resource's MIME type
