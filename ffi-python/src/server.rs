@@ -148,7 +148,7 @@ pub(crate) fn display_price_to_atomic(text: &str, decimals: u8) -> PyResult<Uint
 /// display price, `"$0.01"`), and optionally `asset` (default: the network's default asset),
 /// `decimals`, `max_timeout_seconds` (default 60), `eip712_name` + `eip712_version`
 /// (EIP-3009), `transfer_method`, `facilitator` (`upto`), `fee_payer` (Solana); `resource` has
-/// `url`, `description`, `mime_type`.
+/// `url`, `description`, `mime_type` (default `application/json`, the core's).
 /// Raises `X402Error` (`.code`) on anything missing or invalid.
 #[pyclass(module = "pay402._native", frozen)]
 #[derive(Debug)]

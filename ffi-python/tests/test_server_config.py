@@ -68,6 +68,22 @@ def test_config_from_a_dict() -> None:
                      "payTo": PAY_TO, "maxTimeoutSeconds": 120, "extra": {"name": "USDC", "version": "2"}}
 
 
+def test_the_resource_mime_type_defaults_to_json_as_in_every_binding() -> None:
+    # none given: application/json (the core's default, the npm adapters' too), in the v2 resource
+    # and in each v1 entry; a given one is announced as given
+    def challenge(**extra: Any) -> Any:
+        pw = X402Paywall.from_config({"ROUTES": {"GET /item": "$0.01"}, "NETWORK": "base-sepolia", "PAY_TO": PAY_TO,
+                                      "SETTLEMENT": "none", **extra})
+        response = app_with(pw).get("/item")
+        required = json.loads(pay402.decode_payment_required(response.headers["payment-required"]).json)
+        return required["resource"], response.json()["accepts"][0]
+
+    resource, v1 = challenge()
+    assert (resource["mimeType"], v1["mimeType"]) == ("application/json", "application/json")
+    resource, v1 = challenge(MIME_TYPE="text/csv")
+    assert (resource["mimeType"], v1["mimeType"]) == ("text/csv", "text/csv")
+
+
 def test_config_from_environment_variables() -> None:
     env = {
         "PAY402_ROUTES": "GET /item=$0.03; /other/*=5000",

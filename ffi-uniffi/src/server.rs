@@ -97,7 +97,7 @@ pub struct X402Resource {
     /// What is sold.
     #[uniffi(default = "")]
     pub description: String,
-    /// The response's MIME type.
+    /// The response's MIME type; absent: `application/json` (the core's default).
     #[uniffi(default = None)]
     pub mime_type: Option<String>,
 }

@@ -102,12 +102,15 @@ export declare function x402Middleware(
 
 // ---------------------------------------------------------------- server adapters (./server)
 
+/** A price: a string in display units of the asset (`"$0.01"`), or atomic units (`bigint`, integer). */
+export type OfferPrice = string | bigint | number;
 /**
  * One offer, as the seller's terms the core resolves: `exact` EIP-3009 (`eip712Name` +
  * `eip712Version`; filled for the network's default asset), `exact` Permit2
  * (`transferMethod: "permit2"`), `upto` Permit2 (`facilitator`: its address) or Solana `exact`
- * (`feePayer`). Amounts are atomic units (`price` is another name for `amount`); `amount`,
- * `price` and `payTo` may be functions of the request (per-request price and payee).
+ * (`feePayer`). `price` is a display price (a string: `"$0.01"`, converted exactly by the core
+ * with the asset's decimals) or atomic units (a `bigint` or an integer); `amount` is atomic units.
+ * `amount`, `price` and `payTo` may be functions of the request (per-request price and payee).
  */
 export interface ServerOffer<Req = unknown> {
   /** Default `exact`. */
@@ -116,11 +119,17 @@ export interface ServerOffer<Req = unknown> {
   network: string;
   /** Default: the network's default asset (EVM; required on Solana). */
   asset?: string;
-  /** The asset's decimals (needed by no atomic amount; accepted for completeness). */
+  /** The asset's decimals, for a display `price` of an asset that is not the network's default. */
   decimals?: number;
+  /** Atomic units (upto: the maximum): a `bigint`, an integer or a decimal string (`"10000"`). */
   amount?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
-  /** Same as `amount`. */
-  price?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
+  /**
+   * Instead of `amount`: a string is display units of the asset (`"$0.01"`, `"0.01"`: 10000 of
+   * USDC's 6 decimals); a `bigint` or a safe integer is atomic units; a fractional number is
+   * refused (`invalid_config`, `detailCode: "float_price"`), as are, by the core, digits below
+   * the smallest unit (`sub_unit_amount`) and zero (`zero_price`).
+   */
+  price?: OfferPrice | ((request: Req) => OfferPrice | Promise<OfferPrice>);
   payTo: string | ((request: Req) => string | Promise<string>);
   /** Default 60 (the core's). */
   maxTimeoutSeconds?: number;
@@ -179,14 +188,15 @@ export type CustomBody<Req = unknown> = string | object | ((info: RefusalInfo, r
  */
 export interface ServerConfig<Req = unknown> {
   offers?: ServerOffer<Req>[] | ((request: Req) => ServerOffer<Req>[] | Promise<ServerOffer<Req>[]>);
-  /** Shorthand for one offer from the environment with this price (atomic units). */
-  price?: bigint | number | string | ((request: Req) => bigint | number | string | Promise<bigint | number | string>);
-  amount?: ServerConfig<Req>["price"];
+  /** Shorthand for one offer from the environment with this price (see `ServerOffer.price`). */
+  price?: ServerOffer<Req>["price"];
+  /** Shorthand for one offer from the environment with this amount (atomic units). */
+  amount?: ServerOffer<Req>["amount"];
   payTo?: string | ((request: Req) => string | Promise<string>);
   scheme?: "exact" | "upto";
   network?: string;
   asset?: string;
-  /** v2 `resource` (default: the request's URL). */
+  /** v2 `resource` (default: the request's URL; `mimeType` default `application/json`, the core's). */
   resource?: { url?: string; description?: string; mimeType?: string };
   /** A facilitator client (`new FacilitatorClient(…)` from `pay402/facilitator`: several facilitators, routing, retries); its `SettleError` verdicts are answers, other errors no answer. */
   facilitator?: { settle(paymentPayload: Record<string, unknown>, requirements: Record<string, unknown>): Promise<object> };
@@ -224,9 +234,9 @@ export interface NodeResponseLike {
   end(...args: any[]): unknown;
 }
 export type NodeMiddleware = (req: any, res: any, next: (err?: unknown) => void) => unknown;
-/** `app.use(paywall(config))`; with `routes` (`{ "GET /premium": { price: "10000" } }`) only those routes pay. */
+/** `app.use(paywall(config))`; with `routes` (`{ "GET /premium": { price: "$0.01" } }`) only those routes pay. */
 export declare function paywall(config?: ServerConfig<NodeRequestLike> & { routes?: Record<string, ServerConfig<NodeRequestLike>> }): NodeMiddleware;
-/** Per route: `app.get("/x", pay({ price: "10000" }), handler)`; the handler reads `req.x402`. */
+/** Per route: `app.get("/x", pay({ price: "$0.01" }), handler)`; the handler reads `req.x402`. */
 export declare function pay(config?: ServerConfig<NodeRequestLike>): NodeMiddleware;
 
 /** The payment of a request inside a `withPayment` / `honoPaywall` handler, or null. */

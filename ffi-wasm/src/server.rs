@@ -26,6 +26,7 @@ export interface X402Offer {
   decimals?: number; payTo: string; maxTimeoutSeconds?: number; eip712Name?: string; eip712Version?: string;
   transferMethod?: "eip3009" | "permit2"; facilitator?: string; feePayer?: string;
 }
+/** The resource sold: `mimeType` absent is `application/json` (the core's default, every binding's). */
 export interface X402Resource { url: string; description?: string; mimeType?: string }
 /** An answer to send as is: a refusal (402 challenge with the reason; 503/500 for server faults). */
 export interface X402Reply {

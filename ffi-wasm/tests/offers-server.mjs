@@ -239,4 +239,4 @@ await test("the README's offers-server example runs", async () => {
 });
 
 console.log(`offers-server: ${passed} passed`);
-if (passed !== 5) process.exitCode = 1;
+if (passed !== 6) process.exitCode = 1;

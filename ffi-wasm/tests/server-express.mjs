@@ -10,7 +10,7 @@ import express from "express";
 import request from "supertest";
 import * as p from "pay402";
 import { FacilitatorClient } from "pay402/facilitator";
-import { OFFERS, PAY_TO, PAYER, startFacilitator, x402Fetch, pay402Fetch, payWithSolana, paymentFor, receipt, counter } from "./server-fixtures.mjs";
+import { OFFERS, PAY_TO, PAYER, USDC, startFacilitator, x402Fetch, pay402Fetch, payWithSolana, paymentFor, receipt, counter } from "./server-fixtures.mjs";
 
 const t = counter();
 const fac = await startFacilitator();
@@ -352,7 +352,7 @@ for (const route of ["/eip3009", "/permit2"]) {
   assert.throws(() => p.configFromEnv({ ...env, PAY402_MAX_TIMEOUT_SECONDS: "2m" }), (e) => e.code === "invalid_config");
   Object.assign(process.env, env);
   const fromEnv = express();
-  fromEnv.get("/x", p.pay({ price: "7000" }), (req, res) => res.json({ paid: req.x402.offer.amount }));
+  fromEnv.get("/x", p.pay({ price: "$0.007" }), (req, res) => res.json({ paid: req.x402.offer.amount }));
   for (const k of Object.keys(env)) delete process.env[k];
   const unpaid = await request(fromEnv).get("/x");
   const offer = JSON.parse(atob(unpaid.headers["payment-required"])).accepts[0];
@@ -362,6 +362,106 @@ for (const route of ["/eip3009", "/permit2"]) {
   const paid = await request(fromEnv).get("/x").set(name, value);
   assert.equal(paid.status, 200, paid.text);
   t.ok("config from PAY402_* (process.env) with a per-route price: challenge and payment");
+}
+
+// ---------------------------------------------------------------- price: display or atomic units
+// The rule of the Python package (and of @x402/express's `price: "$0.001"`): a string is display
+// units of the asset, a bigint or a safe integer atomic units, a fractional number is refused.
+// Expected amounts by hand: Base Sepolia's USDC (0x036C…CF7e, the network's default asset) has
+// 6 decimals, so $0.01 = 0.01 × 10^6 = 10000 atomic units.
+{
+  const sepolia = { network: "eip155:84532", payTo: PAY_TO };
+  const challenge = async (config) => {
+    const a = express();
+    a.get("/x", p.pay({ facilitatorUrl: fac.url, env: false, ...config }), (req, res) => res.json({ paid: req.x402.offer.amount }));
+    a.use((err, req, res, next) => res.status(500).json({ error: err.message, code: err.code, detailCode: err.detailCode }));
+    const r = await request(a).get("/x?tier=gold");
+    return { a, r, required: r.status === 402 ? JSON.parse(atob(r.headers["payment-required"])) : null };
+  };
+  const cases = [["$0.01", "10000"], ["0.01", "10000"], [10000n, "10000"], [10000, "10000"], ["$1.5", "1500000"],
+    ["0.000001", "1"], ["25", "25000000"]];
+  for (const [price, amount] of cases) {
+    const { r, required } = await challenge({ offers: [{ ...sepolia, price }] });
+    assert.equal(r.status, 402);
+    assert.equal(required.accepts[0].amount, amount, `price ${typeof price} ${price}`);
+    assert.equal(required.accepts[0].asset, USDC);
+    assert.equal(r.body.accepts[0].maxAmountRequired, amount); // the v1 body too
+  }
+  t.ok(`price: ${cases.length} display prices ("$0.01", "0.01") and atomic units (10000n, 10000) become the challenge's amount`);
+
+  // paid end to end: the facilitator is asked for 10000 atomic units
+  const { a, r } = await challenge({ offers: [{ ...sepolia, price: "$0.01" }] });
+  const [name, value] = await paymentFor(p, r);
+  const paid = await request(a).get("/x").set(name, value);
+  assert.equal(paid.status, 200, paid.text);
+  assert.equal(paid.body.paid, "10000");
+  assert.equal(fac.calls.at(-1).paymentRequirements.amount, "10000");
+  t.ok("price: \"$0.01\" sold and paid; the facilitator settles 10000");
+
+  // refused when the middleware is created: by the adapter (what JavaScript cannot hand over
+  // exactly) and by the core (the same codes as the Python package)
+  const refusals = [[0.01, "float_price"], [1e21, "float_price"], [Number.NaN, "float_price"], [-1, "invalid_price"],
+    [-1n, "invalid_price"], [null, "invalid_price"], ["0.0000001", "sub_unit_amount"], ["$0", "zero_price"], [0n, "zero_price"],
+    ["1e-2", "invalid_price"], ["-0.01", "invalid_price"], ["0,01", "invalid_price"]];
+  for (const [price, detailCode] of refusals) {
+    assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, offers: [{ ...sepolia, price }] }),
+      (e) => e instanceof TypeError && e.code === "invalid_config" && e.detailCode === detailCode, `price ${typeof price} ${price}`);
+  }
+  // the shorthand over the environment's offer, and a display price of an asset the core does not know
+  const env = { PAY402_NETWORK: "eip155:84532", PAY402_PAY_TO: PAY_TO, PAY402_FACILITATOR_URL: fac.url };
+  assert.throws(() => p.pay({ price: 0.01, env }), (e) => e.code === "invalid_config" && e.detailCode === "float_price");
+  const other = { ...sepolia, asset: "0x0000000000000000000000000000000000000001", eip712Name: "T", eip712Version: "1" };
+  assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, offers: [{ ...other, price: "$0.01" }] }),
+    (e) => e.code === "invalid_config" && e.detailCode === "missing_asset" && e.cause.detailCode === "missing_decimals");
+  assert.equal((await challenge({ offers: [{ ...other, price: "$0.01", decimals: 18 }] })).required.accepts[0].amount, "10000000000000000");
+  t.ok(`price: ${refusals.length + 2} bad prices refused at construction (float_price, invalid_price, sub_unit_amount, zero_price, missing_decimals)`);
+
+  // PAY402_PRICE (display) and PAY402_AMOUNT (atomic); a route's price replaces either
+  const fromEnv = async (vars, route) => {
+    const app2 = express();
+    app2.get("/x", p.pay({ ...route, env: { ...env, ...vars } }), (req, res) => res.json({}));
+    return JSON.parse(atob((await request(app2).get("/x")).headers["payment-required"])).accepts[0].amount;
+  };
+  assert.equal(await fromEnv({ PAY402_PRICE: "$0.02" }, {}), "20000");
+  assert.equal(await fromEnv({ PAY402_AMOUNT: "20000" }, {}), "20000");
+  assert.equal(await fromEnv({ PAY402_AMOUNT: "20000" }, { price: "$0.03" }), "30000");
+  assert.equal(await fromEnv({ PAY402_PRICE: "$0.02" }, { amount: 30000n }), "30000");
+  assert.throws(() => p.pay({ env: { ...env, PAY402_PRICE: "$0.02", PAY402_AMOUNT: "20000" } }), (e) => e.code === "invalid_config");
+  t.ok("price: PAY402_PRICE is display units, PAY402_AMOUNT atomic units; a route's price or amount replaces the environment's");
+
+  // per request: the same rule, checked when the price is known
+  const dynamic = await challenge({ offers: [{ ...sepolia, price: (req) => (req.query.tier === "gold" ? "$0.02" : 10000n) }] });
+  assert.equal(dynamic.required.accepts[0].amount, "20000");
+  assert.equal(JSON.parse(atob((await request(dynamic.a).get("/x")).headers["payment-required"])).accepts[0].amount, "10000");
+  const inexact = await challenge({ offers: [{ ...sepolia, price: () => 0.02 }] });
+  assert.equal(inexact.r.status, 500);
+  assert.deepEqual([inexact.r.body.code, inexact.r.body.detailCode], ["invalid_config", "float_price"]);
+  assert.equal(inexact.r.headers["payment-required"], undefined);
+  const finer = await challenge({ offers: [{ ...sepolia, price: async () => "$0.0000001" }] });
+  assert.deepEqual([finer.r.status, finer.r.body.detailCode], [500, "sub_unit_amount"]);
+  // the rest of a per-request-priced offer is checked when the middleware is created (a stand-in price)
+  for (const [offer, detailCode] of [[{ ...sepolia, network: "no-such-chain" }, "unknown_network"], [{ network: "eip155:84532" }, "missing_pay_to"],
+    [{ ...sepolia, asset: "0x0000000000000000000000000000000000000001" }, "missing_asset"]]) {
+    assert.throws(() => p.pay({ facilitatorUrl: fac.url, env: false, offers: [{ ...offer, price: () => "$0.01" }] }),
+      (e) => e.code === "invalid_config" && e.detailCode === detailCode, detailCode);
+  }
+  t.ok("price: a per-request price function follows the same rule (display, atomic; float_price and sub_unit_amount fail closed); the offer's other terms fail at construction");
+}
+
+// ---------------------------------------------------------------- the resource's MIME type
+{
+  // none given: application/json, the default of the core (the Python package's too); given: as given
+  const a = express();
+  a.get("/x", p.pay({ ...base, offers: [OFFERS.eip3009] }), (req, res) => res.json({}));
+  a.get("/csv", p.pay({ ...base, offers: [OFFERS.eip3009], resource: { mimeType: "text/csv", description: "a table" } }), (req, res) => res.json({}));
+  const plain = await request(a).get("/x");
+  const { resource } = JSON.parse(atob(plain.headers["payment-required"]));
+  assert.deepEqual([new URL(resource.url).pathname, resource.description, resource.mimeType], ["/x", "", "application/json"]);
+  assert.equal(plain.body.accepts[0].mimeType, "application/json");
+  const csv = await request(a).get("/csv");
+  assert.equal(JSON.parse(atob(csv.headers["payment-required"])).resource.mimeType, "text/csv");
+  assert.equal(csv.body.accepts[0].mimeType, "text/csv");
+  t.ok("resource mimeType: application/json when none is given (v2 resource and v1 entries), the configured one otherwise");
 }
 
 // ---------------------------------------------------------------- verifyRequest replay

@@ -98,7 +98,7 @@ pub struct ResourceConfig {
     pub url: String,
     /// What is sold.
     pub description: String,
-    /// The response's MIME type.
+    /// The response's MIME type; `None`: [`Resource::DEFAULT_MIME_TYPE`] (`application/json`).
     pub mime_type: Option<String>,
 }
 
@@ -227,7 +227,11 @@ impl X402Server {
         Resource {
             url: &r.url,
             description: &r.description,
-            mime_type: r.mime_type.as_deref(),
+            mime_type: Some(
+                r.mime_type
+                    .as_deref()
+                    .unwrap_or(Resource::DEFAULT_MIME_TYPE),
+            ),
         }
     }
 

@@ -401,3 +401,39 @@ fn configuration_fails_closed_with_codes() {
         "invalid_resource"
     );
 }
+
+/// A resource without a MIME type is announced as `application/json` (the default every binding
+/// shares), in the v2 `resource` and in each v1 entry; a given one is kept.
+#[test]
+fn a_resource_without_mime_type_is_announced_as_json() {
+    let offer = OfferConfig {
+        network: "base-sepolia".into(),
+        price: Some("$0.01".into()),
+        pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
+        ..OfferConfig::default()
+    };
+    let challenge = |mime_type: Option<&str>| {
+        let resource = ResourceConfig {
+            url: "https://api.example.com/premium-data".into(),
+            description: String::new(),
+            mime_type: mime_type.map(str::to_owned),
+        };
+        let reply = X402Server::new(vec![offer.clone()], resource)
+            .unwrap()
+            .challenge(None)
+            .unwrap();
+        let v1: Value = serde_json::from_slice(reply.body.as_deref().unwrap()).unwrap();
+        (decode_header(&reply.headers, "PAYMENT-REQUIRED"), v1)
+    };
+    let (v2, v1) = challenge(None);
+    assert_eq!(
+        v2["resource"],
+        json!({"url": "https://api.example.com/premium-data", "description": "", "mimeType": "application/json"})
+    );
+    assert_eq!(v1["accepts"][0]["mimeType"], "application/json");
+    // USDC on Base Sepolia has 6 decimals: $0.01 is 10000 atomic units
+    assert_eq!(v2["accepts"][0]["amount"], "10000");
+    let (v2, v1) = challenge(Some("text/csv"));
+    assert_eq!(v2["resource"]["mimeType"], "text/csv");
+    assert_eq!(v1["accepts"][0]["mimeType"], "text/csv");
+}

@@ -16,6 +16,8 @@ const PAY402_ENV = {
   PAY402_NETWORK: "network",
   PAY402_ASSET: "asset",
   PAY402_AMOUNT: "amount",
+  PAY402_PRICE: "price",
+  PAY402_DECIMALS: "decimals",
   PAY402_PAY_TO: "payTo",
   PAY402_MAX_TIMEOUT_SECONDS: "maxTimeoutSeconds",
   PAY402_EIP712_NAME: "eip712Name",
@@ -27,7 +29,7 @@ const PAY402_ENV = {
 
 /**
  * The server config from `PAY402_*` variables: one offer (`PAY402_SCHEME`, `_NETWORK`, `_ASSET`,
- * `_AMOUNT`, `_PAY_TO`, `_MAX_TIMEOUT_SECONDS`, `_EIP712_NAME`, `_EIP712_VERSION`,
+ * `_AMOUNT` (atomic units) or `_PRICE` (display units, `$0.01`), `_DECIMALS`, `_PAY_TO`, `_MAX_TIMEOUT_SECONDS`, `_EIP712_NAME`, `_EIP712_VERSION`,
  * `_TRANSFER_METHOD`, `_FACILITATOR_ADDRESS`, `_FEE_PAYER`), the facilitator
  * (`PAY402_FACILITATOR_URL`, `PAY402_FACILITATOR_TIMEOUT_MS`), the resource
  * (`PAY402_RESOURCE_URL`, `_DESCRIPTION`, `_MIME_TYPE`) and `PAY402_SETTLE_BEFORE_HANDLER`
@@ -39,7 +41,7 @@ export function configFromEnv(env) {
   for (const [name, field] of Object.entries(PAY402_ENV)) {
     const value = vars[name];
     if (value === undefined || value === "") continue;
-    offer[field] = field === "maxTimeoutSeconds" ? envInteger(name, value) : value;
+    offer[field] = field === "maxTimeoutSeconds" || field === "decimals" ? envInteger(name, value) : value;
   }
   const config = {};
   if (Object.keys(offer).length) config.offers = [offer];
@@ -67,15 +69,49 @@ function envInteger(name, value) {
   return Number(value);
 }
 
+/** A price JavaScript cannot hand over exactly or at all: `invalid_config`, the cause as `detailCode`. */
+function priceError(where, detailCode, message) {
+  const e = configError(`${where}.price: ${message}`);
+  e.detailCode = detailCode;
+  return e;
+}
+
 /**
- * One offer as the core's `X402Server` takes it, after dynamic fields were resolved: `price` is
- * this package's other name for `amount` (atomic units, as it always was here; the core's display
- * price `"$0.01"` is not what `price` means in this package). Nothing is defaulted or decided here:
- * the core resolves the seller's terms when the server is built (see `paymentGate`) — `scheme`
- * (`exact` when absent), `network` (CAIP-2 or a v1 name), `asset` (absent: the network's default
- * asset with its EIP-712 domain and decimals), `amount`, `payTo`, `maxTimeoutSeconds` (absent:
- * the core's 60) and per scheme `eip712Name` + `eip712Version` (EIP-3009), `transferMethod`,
- * `facilitator` (`upto`), `feePayer` (Solana) — and refuses a bad one with its code.
+ * A `price` as the core's offer terms take it (the rule of the Python package's `price_terms`):
+ * a `bigint` or a safe integer `number` is atomic units (`{ amount }`); a `string` is a display
+ * price in the asset's unit, `"$0.01"` or `"0.01"` (`{ price }`, converted exactly by the core
+ * with the asset's decimals: `"$0.01"` of USDC is 10000). A `number` that is not a safe integer
+ * is refused as inexact (`float_price`): write `"0.01"`. No arithmetic here: zero, digits below
+ * the asset's smallest unit and malformed text are the core's to refuse (`zero_price`,
+ * `sub_unit_amount`, `invalid_price`).
+ */
+function priceTerms(price, where) {
+  if (typeof price === "string") return { price };
+  if (typeof price === "bigint") {
+    if (price < 0n) throw priceError(where, "invalid_price", `${price} must be a positive number of atomic units`);
+    return { amount: price.toString() };
+  }
+  if (typeof price === "number") {
+    if (!Number.isSafeInteger(price)) {
+      throw priceError(where, "float_price", `the number ${price} is inexact; write a display price as a string ("$0.01") or atomic units as a bigint`);
+    }
+    if (price < 0) throw priceError(where, "invalid_price", `${price} must be a positive number of atomic units`);
+    return { amount: String(price) };
+  }
+  throw priceError(where, "invalid_price", `expected a string (display units), a bigint or an integer (atomic units), not ${price === null ? "null" : typeof price}`);
+}
+
+/**
+ * One offer as the core's `X402Server` takes it, after dynamic fields were resolved. `price` is
+ * what it is in the Python package: a string is display units of the asset (`"$0.01"`), a
+ * `bigint` or safe integer atomic units, any other number refused (`float_price`); `amount` is
+ * atomic units (a `bigint`, an integer or a decimal string). Nothing is defaulted or decided
+ * here: the core resolves the seller's terms when the server is built (see `paymentGate`) —
+ * `scheme` (`exact` when absent), `network` (CAIP-2 or a v1 name), `asset` (absent: the
+ * network's default asset with its EIP-712 domain and decimals), `decimals` (for a display price
+ * of another asset), the price, `payTo`, `maxTimeoutSeconds` (absent: the core's 60) and per
+ * scheme `eip712Name` + `eip712Version` (EIP-3009), `transferMethod`, `facilitator` (`upto`),
+ * `feePayer` (Solana) — and refuses a bad one with its code.
  */
 export function offerConfig(offer, where = "offer") {
   if (offer === null || typeof offer !== "object" || Array.isArray(offer)) throw configError(`${where}: expected an object`);
@@ -83,7 +119,8 @@ export function offerConfig(offer, where = "offer") {
   if (price !== undefined && offer.amount !== undefined) throw configError(`${where}: give amount or price, not both`);
   const out = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
-  if (price !== undefined) out.amount = price;
+  if (typeof price === "function") out.price = price; // per request: converted once resolved
+  else if (price !== undefined) Object.assign(out, priceTerms(price, where));
   if (typeof out.amount === "bigint") out.amount = out.amount.toString();
   return out;
 }
@@ -106,7 +143,9 @@ export function serverConfig(options = {}, env) {
     // `pay({ price })`: the environment's offer with this route's price / payee
     const [offer = {}] = base.offers ?? [];
     config.offers = [{ ...offer, ...configPick(options, ["price", "amount", "payTo", "scheme", "network", "asset"]) }];
+    // the route's price replaces the environment's, whichever of amount / price each gives
     if (options.price !== undefined) delete config.offers[0].amount;
+    if (options.amount !== undefined) delete config.offers[0].price;
     for (const k of ["price", "amount", "payTo", "scheme", "network", "asset"]) delete config[k];
   }
   for (const key of Object.keys(config)) if (!CONFIG_FIELDS.has(key)) throw configError(`config.${key}: unknown field`);

@@ -1,6 +1,6 @@
 // Express (and Connect / plain Node `http`) adapters of the x402 server: `paywall(config)` for
 // `app.use(...)`, optionally limited to `routes`, and `pay(route)` per route
-// (`app.get("/x", pay({ price: "10000" }), handler)`). The handler's response is held until the
+// (`app.get("/x", pay({ price: "$0.01" }), handler)`). The handler's response is held until the
 // exchange says what to send (gate.mjs); `req.x402` is the payment (`payer`, `amount`, `offer`,
 // `payload`, `charge(amount)` for `upto`).
 
@@ -82,7 +82,7 @@ export function createExpressAdapters(paymentGate) {
 
   /**
    * `app.use(paywall(config))`: every request pays, or with `config.routes`
-   * (`{ "GET /premium": { price: "10000" }, "/reports/*": {…} }`, each merged over the rest of
+   * (`{ "GET /premium": { price: "$0.01" }, "/reports/*": {…} }`, each merged over the rest of
    * the config) only those routes do. Config: see `serverConfig`.
    */
   function paywall(options = {}) {
@@ -96,7 +96,7 @@ export function createExpressAdapters(paymentGate) {
     };
   }
 
-  /** Per-route middleware: `app.get("/x", pay({ price: "10000" }), handler)`. */
+  /** Per-route middleware: `app.get("/x", pay({ price: "$0.01" }), handler)`. */
   function pay(options = {}) {
     return middleware(paymentGate(options));
   }

@@ -13,7 +13,8 @@ import { serverConfig, offerConfig } from "./config.mjs";
 
 
 function gateError(name, code, message) {
-  const e = new Error(message);
+  // a config error is a real `TypeError` (`instanceof`), as the README promises
+  const e = name === "TypeError" ? new TypeError(message) : new Error(message);
   e.name = name;
   e.code = code;
   return e;
@@ -127,7 +128,17 @@ export function createGate(core) {
       config.offers.some((o) => ["amount", "price", "payTo"].some((k) => typeof o[k] === "function"));
     // static offers are built now (for a stand-in URL: the request's is known per request), so
     // a bad offer or resource fails when the middleware is created
-    if (!dynamic) engine(config.offers.map((o, i) => offerConfig(o, `offers[${i}]`)), { url: "http://localhost/", ...config.resource }).server.free();
+    const standIn = { url: "http://localhost/", ...config.resource };
+    if (!dynamic) engine(config.offers.map((o, i) => offerConfig(o, `offers[${i}]`)), standIn).server.free();
+    else if (Array.isArray(config.offers) && !config.offers.some((o) => typeof o.payTo === "function")) {
+      // a per-request price: the rest of the terms are checked now with a stand-in price of one
+      // atomic unit (as the Python package does); a per-request payee is checked per request
+      const probe = config.offers.map(({ price, amount, ...rest }, i) => {
+        const perRequest = typeof price === "function" || typeof amount === "function";
+        return offerConfig({ ...rest, ...(perRequest ? { amount: "1" } : { price, amount }) }, `offers[${i}]`);
+      });
+      engine(probe, standIn).server.free();
+    }
 
     async function engineFor(raw, url) {
       let offers = typeof config.offers === "function" ? await config.offers(raw) : config.offers;

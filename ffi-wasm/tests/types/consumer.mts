@@ -113,7 +113,7 @@ void fresh; void redisReserved; void reserving; void middlewareStore; void unava
 
 
 // server adapters: Express-style per route and paywall, Fetch wrapper, hooks, upto charge
-import { pay as payRoute, paywall, withPayment, paymentOf, honoPaywall, configFromEnv, type ServerConfig, type Payment } from "pay402";
+import { pay as payRoute, paywall, withPayment, paymentOf, honoPaywall, configFromEnv, type ServerConfig, type Payment, type OfferPrice } from "pay402";
 const sold: ServerConfig<Request> = {
   offers: [{ scheme: "upto", network: "eip155:84532", asset: USDC, amount: 50_000n, payTo: offer.payTo, facilitator: offer.payTo }],
   facilitatorUrl: "https://facilitator.example",
@@ -125,8 +125,9 @@ export const GET = withPayment(async (request: Request, context: { params: Promi
   paid?.charge(8_400n);
   return Response.json({ id: (await context.params).id });
 }, sold);
-const perRoute = payRoute({ price: "10000", env: { PAY402_NETWORK: "eip155:84532" } });
-const wall = paywall({ routes: { "GET /premium": { price: 10_000 } } });
+const perRoute = payRoute({ price: "$0.01", env: { PAY402_NETWORK: "eip155:84532" } });
+const wall = paywall({ routes: { "GET /premium": { price: 10_000 }, "GET /gold": { price: 20_000n }, "GET /tiered": { price: (req) => (req.url === "/gold" ? "$0.02" : 10_000n) } } });
 const hono = honoPaywall(sold);
 const fromEnv: ServerConfig = configFromEnv({ PAY402_AMOUNT: "1" });
-void perRoute; void wall; void hono; void fromEnv;
+const display: OfferPrice = "$0.01";
+void perRoute; void wall; void hono; void fromEnv; void display;

@@ -41,8 +41,17 @@ pub struct Resource<'a> {
     pub url: &'a str,
     /// What is sold, possibly empty (always written, as the reference servers do).
     pub description: &'a str,
-    /// The MIME type of the response, when known.
+    /// The MIME type of the response, when known (a host without one from its seller uses
+    /// [`Resource::DEFAULT_MIME_TYPE`]).
     pub mime_type: Option<&'a str>,
+}
+
+impl Resource<'_> {
+    /// The MIME type the bindings announce for a resource whose seller named none: a paid API
+    /// answers JSON. Every v1 entry then carries a `mimeType`, which older v1 clients require
+    /// (<https://github.com/coinbase/x402/blob/main/specs/transports-v1/http.md>), and one
+    /// default here keeps every binding's challenge identical.
+    pub const DEFAULT_MIME_TYPE: &'static str = "application/json";
 }
 
 /// Why a 402 is sent: what a challenge reports besides the offers.

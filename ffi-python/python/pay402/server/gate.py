@@ -246,7 +246,8 @@ class _Offer:
             if value is not None:
                 self.terms[name] = value
         self.description = pick("description") or ""
-        self.mime_type = pick("mime_type") or "application/json"
+        # absent: the core's default (application/json), the same in every binding
+        self.mime_type = pick("mime_type") or None
         self.pay_to = pick("pay_to")
         self.price: Any = route.price
         # Static prices are converted now (a bad one fails at construction), dynamic ones per request.
