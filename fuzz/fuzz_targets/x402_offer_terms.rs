@@ -3,9 +3,9 @@
 //! many whole units: `n` × 10^decimals.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use pay402::ErrorCode;
 use pay402::U256;
 use pay402::u256::LeadingZeros;
-use pay402::ErrorCode;
 use pay402::x402::server::{PaymentOption, Price};
 
 fuzz_target!(|data: &[u8]| {
