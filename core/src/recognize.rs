@@ -236,7 +236,9 @@ fn split_header(input: &str) -> (Option<&str>, &str) {
 fn strip_lightning(value: &str) -> &str {
     const URI: &str = "lightning:";
     match value.get(..URI.len()) {
-        Some(head) if head.eq_ignore_ascii_case(URI) => value.get(URI.len()..).unwrap_or(value),
+        Some(head) if head.eq_ignore_ascii_case(URI) => {
+            value.get(URI.len()..).unwrap_or(value).trim()
+        }
         _ => value,
     }
 }
@@ -598,6 +600,7 @@ mod tests {
             );
         }
         assert_eq!(recognize("lightning:LNBC1abc").value, "LNBC1abc");
+        assert_eq!(recognize("lightning: lnbc1abc ").value, "lnbc1abc");
         assert_eq!(recognize("lnbc").artifact, Artifact::Unknown);
     }
 
