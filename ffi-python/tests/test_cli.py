@@ -463,3 +463,36 @@ def test_readme_console_examples_run_as_written() -> None:
             proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, env=env)
             assert matches(expected, proc.stdout.splitlines()), f"$ {command}\n{proc.stdout}"
     assert len(settlement.calls) == 1 and served == ["/premium"]   # only the last example pays
+
+
+def test_pay_on_solana_with_a_caller_supplied_blockhash() -> None:
+    import vectors
+    from pay402.server import X402Route
+    from web_support import CountingSettlement
+
+    # The payer, mint, payee, fee payer and blockhash of the @solana/kit peer vector.
+    svm = json.loads((vectors.VECTOR_DIR / "x402-verify-svm.peers.json").read_text(encoding="utf-8"))
+    build = next(c for c in svm["cases"] if c["op"] == "svm.build")["input"]
+    route = X402Route("/premium", 10_000, network="solana-devnet", asset=build["mint"], decimals=6,
+                      pay_to=build["pay_to"], fee_payer=build["fee_payer"])
+    settlement, served = CountingSettlement(), []
+    with paid_server(settlement, served, routes=[route]) as base:
+        def solana(*args: str) -> Any:
+            proc = cli("pay", base + "/premium", "--network", "solana-devnet", "--asset", build["mint"], *args,
+                       env={"PAY402_PRIVATE_KEY": build["payer_seed_hex"]})
+            assert proc.stderr == "", proc.stderr
+            return proc.returncode, json.loads(proc.stdout)
+
+        missing_code, missing = solana("--max", "0.05")
+        small_code, small = solana("--decimals", "6", "--recent-blockhash", build["recent_blockhash"], "--max", "0.001")
+        dry_code, dry = solana("--decimals", "6", "--recent-blockhash", build["recent_blockhash"], "--max", "0.05", "--dry-run")
+        assert settlement.calls == [] and served == []
+        code, out = solana("--decimals", "6", "--recent-blockhash", build["recent_blockhash"], "--max", "0.05")
+    assert missing_code == 2 and missing["error"] == "missing_solana_option"
+    assert small_code == 1 and small["error"] == "per_request_budget_exceeded"
+    assert dry_code == 0 and dry["would_pay"]["amount"] == "10000" and dry["would_pay"]["pay_to"] == build["pay_to"]
+    payer = pay402.svm_public_key(bytes.fromhex(build["payer_seed_hex"]))
+    assert code == 0, out
+    assert (out["paid"]["amount"], out["paid"]["amount_display"], out["paid"]["payer"]) == ("10000", "0.01", payer)
+    assert out["paid"]["network"].startswith("solana:") and out["receipt"]["success"] is True
+    assert len(settlement.calls) == 1 and settlement.calls[0].payer == payer and served == ["/premium"]

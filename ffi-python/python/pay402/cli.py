@@ -326,8 +326,9 @@ def _asset_of(network: str, asset: Optional[str]) -> Tuple[str, Optional[int]]:
     """The asset to pay with on an EVM ``network`` and its decimals (None when unknown)."""
     resolved = p.resolve_network(network)
     if resolved is None or resolved[1] is None:
-        raise UsageError(f"--network {network!r} is not an EVM network this command can pay on "
-                         "(x402 on EVM: a v1 name such as base-sepolia or CAIP-2 eip155:<chain id>)", code="unknown_network")
+        raise UsageError(f"--network {network!r} is not a network this command can pay on (EVM: a v1 name such as "
+                         "base-sepolia or CAIP-2 eip155:<chain id>; Solana: solana-devnet, solana:<genesis hash>)",
+                         code="unknown_network")
     default = p.default_asset(resolved[1])
     if asset is None:
         if default is None:
@@ -354,7 +355,7 @@ def _max_atomic(text: str, atomic: bool, decimals: Optional[int]) -> int:
         raise UsageError(f"--max {text!r}: {e.message}", code=e.code) from e
 
 
-def _payment_sent(request_headers: Any, decimals: Optional[int]) -> Optional[Dict[str, Any]]:
+def _payment_sent(request_headers: Any, decimals: Optional[int], payer: str) -> Optional[Dict[str, Any]]:
     """What the signed payment header of a request pays (read back from the header itself)."""
     for name in ("payment-signature", "x-payment"):
         value = request_headers.get(name)
@@ -372,7 +373,7 @@ def _payment_sent(request_headers: Any, decimals: Optional[int]) -> Optional[Dic
         "asset": accepted.get("asset"),
         "amount": amount,
         "pay_to": accepted.get("payTo", authorization.get("to")),
-        "payer": authorization.get("from"),
+        "payer": authorization.get("from", payer),
     }
     if decimals is not None and isinstance(amount, str) and amount.isdigit():
         from .prices import format_price
@@ -415,12 +416,20 @@ def _problem(response: Any) -> Dict[str, Any]:
 def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
     try:
         import httpx
-        from .client import Budget, PaymentAuth, X402Payer, payment_receipt
+        from .client import Budget, PaymentAuth, SvmPayer, X402Payer, payment_receipt
     except ImportError as e:
         raise UsageError(f"pay402 pay needs httpx ({e})", code="missing_dependency") from e
     from .errors import BudgetExceeded, PaymentError
 
-    asset, decimals = _asset_of(a.network, a.asset)
+    resolved = p.resolve_network(a.network)
+    solana = resolved is not None and resolved[0].startswith("solana:")
+    if solana:
+        if a.asset is None or a.decimals is None or a.recent_blockhash is None:
+            raise UsageError("paying on Solana needs --asset MINT, --decimals N and --recent-blockhash HASH",
+                             code="missing_solana_option")
+        asset, decimals = a.asset, a.decimals
+    else:
+        asset, decimals = _asset_of(a.network, a.asset)
     limit = _max_atomic(a.max, a.atomic, decimals)
     key = _env_key(a.key_env)
     headers = []
@@ -430,7 +439,13 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
             raise UsageError(f"--header {h!r} is not 'Name: value'", code="invalid_header")
         headers.append((name.strip(), value.strip()))
     budget = Budget(per_request=limit, total=limit)
-    payer = X402Payer(key, networks=[a.network], assets=[asset], budget=budget)
+    payer: Any
+    if solana:
+        blockhash = a.recent_blockhash
+        payer = SvmPayer(key, networks=[a.network], assets={asset: decimals}, budget=budget,
+                         recent_blockhash=lambda network: blockhash)
+    else:
+        payer = X402Payer(key, networks=[a.network], assets=[asset], budget=budget)
     try:
         with httpx.Client(timeout=a.timeout) as client:
             if a.dry_run:
@@ -447,7 +462,7 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
                 # header is read back, never sent, and the reservation is given back.
                 name, value, reservation = payer.pay_reserved(required)
                 reservation.release()
-                return {"status": 402, "dry_run": True, "would_pay": _payment_sent({name.lower(): value}, decimals),
+                return {"status": 402, "dry_run": True, "would_pay": _payment_sent({name.lower(): value}, decimals, payer.address),
                         "max": str(limit)}
             client.auth = PaymentAuth(x402=payer)
             response = client.request(a.method, a.url, headers=headers)
@@ -456,7 +471,7 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
                        "max": str(limit)}) from e
     except httpx.HTTPError as e:
         raise Refused({"error": "http_error", "detail_code": type(e).__name__, "field": None, "message": str(e)}) from e
-    paid = _payment_sent(response.request.headers, decimals)
+    paid = _payment_sent(response.request.headers, decimals, payer.address)
     if response.status_code == 402:
         if paid is None:
             raise Refused(_lightning_refusal(response) or {**_problem(response), "error": "not_x402",
@@ -525,17 +540,21 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--invoice", help="BOLT11 invoice: also print the WWW-Authenticate challenges")
     m.set_defaults(run=_cmd_mint)
     y = sub.add_parser("pay", help="request URL and pay its x402 402 within a budget (key from the environment)",
-                       description="Requests URL; on an x402 402 pays once (EIP-3009 on EVM) within --max and "
+                       description="Requests URL; on an x402 402 pays once (EIP-3009 on EVM, a transfer on Solana) within --max and "
                                    "retries, then prints the payment, the receipt and the body. L402 needs a "
                                    "Lightning node, which this command does not have: it says so and exits 1.",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     y.add_argument("url")
-    y.add_argument("--network", required=True, help="EVM network to pay on: base-sepolia, eip155:84532, …")
+    y.add_argument("--network", required=True, help="network to pay on: base-sepolia, eip155:84532, solana-devnet, …")
     y.add_argument("--max", required=True,
                    help="the most to pay: display units of the asset ('0.05', '$0.05'), or atomic units with --atomic")
     y.add_argument("--atomic", action="store_true", help="--max is in atomic units of the asset")
-    y.add_argument("--asset", help="token address to pay with (default: the network's default asset, e.g. USDC)")
-    y.add_argument("--key-env", default="PAY402_PRIVATE_KEY", help="variable holding the hex private key")
+    y.add_argument("--asset", help="token to pay with (EVM default: the network's default asset, e.g. USDC; "
+                                   "Solana: the mint, required)")
+    y.add_argument("--decimals", type=int, help="Solana: the mint's decimals (required)")
+    y.add_argument("--recent-blockhash", help="Solana: a recent blockhash (base58), e.g. from your RPC's getLatestBlockhash")
+    y.add_argument("--key-env", default="PAY402_PRIVATE_KEY",
+                   help="variable holding the hex key: the secp256k1 private key (EVM) or the ed25519 seed (Solana)")
     y.add_argument("--dry-run", action="store_true", help="show what would be paid (offer, amount, payee, network); pay nothing")
     y.add_argument("-X", "--method", default="GET")
     y.add_argument("-H", "--header", action="append", default=[], help="'Name: value', repeatable")
