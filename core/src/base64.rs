@@ -238,6 +238,15 @@ fn class(b: u8) -> u8 {
     CLASSES.get(usize::from(b)).copied().unwrap_or(INVALID)
 }
 
+/// The 6-bit value of a base64 digit of either alphabet (`A–Z a–z 0–9 + / - _`), or `None` for
+/// `=` and every other byte. For shape checks that read base64 without decoding it whole.
+pub(crate) fn sextet(b: u8) -> Option<u8> {
+    match class(b) {
+        PAD | INVALID => None,
+        c => Some(c & SEXTET),
+    }
+}
+
 fn scan(input: &[u8], alphabets: Alphabets) -> Result<Scan, Base64Error> {
     let pad_len = input.iter().rev().take_while(|&&b| b == b'=').count();
     let body_len = input.len().saturating_sub(pad_len);

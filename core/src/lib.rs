@@ -36,6 +36,7 @@ pub mod error;
 pub mod hex;
 pub mod http_auth;
 pub mod json;
+pub mod recognize;
 pub mod secp256k1;
 pub mod u256;
 pub mod writer;

@@ -3,7 +3,9 @@
 //! Every core error enum has a stable `snake_case` code and a `Display` text
 //! ([`pay402::ErrorCode`]). Each becomes an instance of one exception class per protocol, with
 //! `.code` (the stable code), `.message` (the text, also `str(e)`) and `.detail_code` (the code
-//! of the wrapped error where the core nests one, e.g. `invalid_payload` → `u256_invalid_digit`).
+//! of the wrapped error where the core nests one, e.g. `invalid_payload` → `u256_invalid_digit`)
+//! and `.field` (the path of the offending field where the core reports one, e.g.
+//! `payload.authorization.value`).
 
 use pay402::ErrorCode;
 use pyo3::exceptions::PyException;
@@ -15,7 +17,8 @@ pyo3::create_exception!(
     Error,
     PyException,
     "Base class of every pay402 error. `.code` is the core's stable snake_case code, \
-     `.message` its text, `.detail_code` the code of a nested cause (or None)."
+     `.message` its text, `.detail_code` the code of a nested cause (or None), `.field` the \
+     path of the offending field where the core reports one (or None)."
 );
 pyo3::create_exception!(
     pay402,
@@ -97,6 +100,7 @@ pub(crate) struct CoreError {
     code: &'static str,
     message: String,
     detail_code: Option<&'static str>,
+    field: Option<String>,
     reasons: Option<[(&'static str, &'static str); 5]>,
 }
 
@@ -108,6 +112,7 @@ impl CoreError {
             code: error.code(),
             message: error.to_string(),
             detail_code: error.detail_code(),
+            field: None,
             reasons: None,
         }
     }
@@ -119,6 +124,7 @@ impl CoreError {
             code,
             message: message.into(),
             detail_code: None,
+            field: None,
             reasons: None,
         }
     }
@@ -126,6 +132,12 @@ impl CoreError {
     /// Adds the nested cause's code.
     pub(crate) fn detail(mut self, detail: Option<&'static str>) -> Self {
         self.detail_code = detail;
+        self
+    }
+
+    /// Adds the path of the offending field.
+    pub(crate) fn at(mut self, field: Option<String>) -> Self {
+        self.field = field;
         self
     }
 
@@ -143,6 +155,7 @@ impl From<CoreError> for PyErr {
             code,
             message,
             detail_code,
+            field,
             reasons,
         } = e;
         let err = match kind {
@@ -165,6 +178,7 @@ impl From<CoreError> for PyErr {
             let _ = value.setattr("code", code);
             let _ = value.setattr("message", message);
             let _ = value.setattr("detail_code", detail_code);
+            let _ = value.setattr("field", field);
             if let Some(reasons) = reasons {
                 let dict = PyDict::new(py);
                 for (dialect, reason) in reasons {
@@ -205,7 +219,6 @@ simple!(
     pay402::evm::KeyError => Evm,
     pay402::bolt11::Bolt11Error => Bolt11,
     pay402::bolt11::InvoiceCheckError => Bolt11,
-    pay402::offers::OffersError => Offers,
     pay402::dialects::DialectError => Dialect,
     pay402::x402::client::ClientError => X402,
     pay402::svm::PubkeyError => Svm,
@@ -213,11 +226,43 @@ simple!(
     pay402::svm::BuildError => Svm,
 );
 
+/// The path of a decode error's field: `accepts[].amount`, `x402Version`, `header`.
+fn decode_path(e: &pay402::x402::DecodeError) -> String {
+    if e.object().is_empty() {
+        e.field().to_owned()
+    } else {
+        format!("{}.{}", e.object(), e.field())
+    }
+}
+
+/// The path of the field a verdict blames, where it blames one.
+fn verify_path(e: &pay402::x402::VerifyError) -> Option<String> {
+    use pay402::x402::VerifyError as V;
+    match e {
+        V::InvalidPayload(d) | V::InvalidPaymentRequirements(d) => Some(decode_path(d)),
+        _ => None,
+    }
+}
+
 impl IntoCore for pay402::x402::DecodeError {
     /// A decode failure is reported as the verdict a verifier gives it (`invalid_payload` or
-    /// `invalid_x402_version`), the precise problem as `.detail_code`.
+    /// `invalid_x402_version`), the precise problem as `.detail_code`, the field as `.field`.
     fn into_core(self) -> CoreError {
-        pay402::x402::VerifyError::from_payload(self).into_core()
+        let field = decode_path(&self);
+        pay402::x402::VerifyError::from_payload(self)
+            .into_core()
+            .at(Some(field))
+    }
+}
+
+impl IntoCore for pay402::offers::OffersError {
+    /// A member's issue names the member as `.field`.
+    fn into_core(self) -> CoreError {
+        let field = match &self {
+            Self::Field(issue) => Some(issue.key().to_owned()),
+            _ => None,
+        };
+        CoreError::new(Kind::Offers, &self).at(field)
     }
 }
 
@@ -232,7 +277,9 @@ impl IntoCore for pay402::x402::VerifyError {
             ("spec_v1", self.reason(ReasonDialect::SpecV1)),
             ("x402_rs", self.reason(ReasonDialect::X402Rs)),
         ];
-        CoreError::new(Kind::X402, &self).with_reasons(reasons)
+        CoreError::new(Kind::X402, &self)
+            .with_reasons(reasons)
+            .at(verify_path(&self))
     }
 }
 
@@ -275,8 +322,14 @@ impl IntoCore for pay402::l402::L402Error {
 }
 
 impl IntoCore for pay402::ws402::Ws402Error {
+    /// A member's issue names the member as `.field`; a refused prepayment the x402 field.
     fn into_core(self) -> CoreError {
-        CoreError::new(Kind::Ws402, &self)
+        let field = match &self {
+            Self::Field(issue) => Some(issue.key().to_owned()),
+            Self::Prepayment(v) => verify_path(v),
+            _ => None,
+        };
+        CoreError::new(Kind::Ws402, &self).at(field)
     }
 }
 
@@ -300,6 +353,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("code", "error")?;
     base.setattr("message", "")?;
     base.setattr("detail_code", py.None())?;
+    base.setattr("field", py.None())?;
     m.add("Error", base)?;
     m.add("X402Error", py.get_type::<X402Error>())?;
     py.get_type::<X402Error>()

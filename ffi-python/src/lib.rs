@@ -28,6 +28,7 @@ mod l402;
 mod l402_server;
 mod macaroon;
 mod offers;
+mod recognize;
 mod server;
 mod svm;
 mod ws402;
@@ -54,6 +55,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dialects::register(m)?;
     svm::register(m)?;
     http_auth::register(m)?;
+    recognize::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -97,6 +97,8 @@ __all__ = [
     "l402_check_challenge",
     "base64_encode",
     "base64_decode",
+    "recognize",
+    "Recognized",
     "parse_u256",
     "format_u256",
     "Grant",
@@ -181,6 +183,9 @@ class Error(Exception):
     """The core's text (also `str(e)`)."""
     detail_code: Optional[str]
     """The code of the nested cause, where the core has one."""
+    field: Optional[str]
+    """The path of the offending field (`accepts[].amount`, `payload.authorization.value`,
+    `header`), where the core reports one."""
 
 class X402Error(Error):
     reasons: dict[str, str]
@@ -1148,6 +1153,40 @@ def base64_encode(data: bytes) -> str: ...
 def base64_decode(text: _Text, *, policy: Literal["any", "x402", "standard"] = "any") -> bytes: ...
 def parse_u256(text: str, *, allow_leading_zeros: bool = False) -> int: ...
 def format_u256(value: int) -> str: ...
+
+# --- which artifact a text is ----------------------------------------------------------------
+
+@final
+class Recognized:
+    """The core's guess of which 402 artifact a text is (`recognize`)."""
+
+    @property
+    def artifact(self) -> Literal[
+        "x402_payment_required", "x402_payment_payload", "x402_settle_response",
+        "x402_payment_requirements", "x402_verify_request", "x402_verify_response",
+        "x402_supported_response", "l402_challenge", "l402_authorization", "l402_macaroon_header",
+        "macaroon", "bolt11_invoice", "offers", "ws402_message", "unknown",
+    ]:
+        """The kind the text looks like (`unknown` when nothing matched)."""
+    @property
+    def encoding(self) -> Literal["json", "base64_json", "base64_binary", "hex", "text", "unknown"]:
+        """How the value is written."""
+    @property
+    def evidence(self) -> Literal["header_name", "prefix", "json_keys", "macaroon_bytes", "nothing"]:
+        """What the guess rests on: the header name, a prefix (`L402`, `lnbc`), the top-level
+        JSON keys (also inside base64), or a macaroon's first bytes."""
+    @property
+    def header(self) -> Optional[str]:
+        """The header name given in front of the value (`PAYMENT-SIGNATURE`), or None."""
+    @property
+    def value(self) -> str:
+        """The value to decode: without the header name, whitespace and `lightning:`."""
+
+def recognize(text: str) -> Recognized:
+    """Guesses which 402 artifact `text` is from cheap shape checks: a known header name in
+    front (`PAYMENT-SIGNATURE: …`), a BOLT11 prefix, an `L402`/`LSAT` scheme, the top-level keys
+    of JSON or of base64 JSON, or a binary macaroon's first bytes. Never raises; the decoder of
+    the guessed kind has the last word."""
 
 # --- x402 resource server (the core's sans-I/O server) -------------------------------------------
 
