@@ -183,7 +183,10 @@ ALWAYS = ["pay402", "pay402.client", "pay402.facilitator", "pay402.replay", "pay
 
 def installed(dist: str) -> bool:
     """Whether the distribution's module imports (every extra's distribution has its own name)."""
-    return importlib.util.find_spec(dist) is not None
+    try:
+        return importlib.util.find_spec(dist) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def check_missing_extras() -> List[str]:
