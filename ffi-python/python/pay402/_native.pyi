@@ -224,11 +224,14 @@ class X402Message:
     """A decoded x402 value as the core's canonical compact JSON."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """What was decoded (`payment_required`, `payment_payload`, `settle_response`, …)."""
     @property
-    def x402_version(self) -> Optional[int]: ...
+    def x402_version(self) -> Optional[int]:
+        """The message's `x402Version` (1 or 2), or None where the message has none."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The core's canonical compact JSON text (`json.loads` it for a dict)."""
     def to_header(self) -> str:
         """The header value carrying this message: base64 (standard, padded) of `json`."""
     def __eq__(self, value: object, /) -> bool: ...
@@ -294,14 +297,17 @@ class Verified:
     """The result of a successful verification."""
 
     @property
-    def x402_version(self) -> int: ...
+    def x402_version(self) -> int:
+        """1 or 2."""
     @property
     def network(self) -> str:
         """CAIP-2 id (`eip155:84532`)."""
     @property
-    def chain_id(self) -> Optional[int]: ...
+    def chain_id(self) -> Optional[int]:
+        """The EIP-155 chain id, when the network has one."""
     @property
-    def kind(self) -> Literal["exact_eip3009", "exact_permit2", "upto_permit2"]: ...
+    def kind(self) -> Literal["exact_eip3009", "exact_permit2", "upto_permit2"]:
+        """Which payment was verified: EIP-3009 `exact`, Permit2 `exact` or Permit2 `upto`."""
     @property
     def payer(self) -> str:
         """EIP-55 address."""
@@ -309,12 +315,14 @@ class Verified:
     def amount(self) -> int:
         """The amount to settle (for `upto`, the settle amount when given)."""
     @property
-    def authorized_amount(self) -> int: ...
+    def authorized_amount(self) -> int:
+        """The amount the payer signed (for `upto`, the maximum)."""
     @property
     def nonce(self) -> str:
         """`0x` + 64 hex digits."""
     @property
-    def valid_before(self) -> int: ...
+    def valid_before(self) -> int:
+        """Unix seconds after which the authorization is no longer valid."""
     @property
     def replay_key(self) -> bytes:
         """80 bytes: chain id ‖ asset ‖ payer ‖ nonce."""
@@ -348,11 +356,14 @@ class Selection:
     """The chosen `accepts` entry."""
 
     @property
-    def index(self) -> int: ...
+    def index(self) -> int:
+        """Index of the chosen entry in `accepts` (pass it as `accept_index`)."""
     @property
-    def method(self) -> Literal["eip3009", "permit2"]: ...
+    def method(self) -> Literal["eip3009", "permit2"]:
+        """How it is paid: EIP-3009 or Permit2."""
     @property
-    def chain_id(self) -> int: ...
+    def chain_id(self) -> int:
+        """The EIP-155 chain id of the entry."""
     @property
     def requirements(self) -> str:
         """The chosen entry's canonical JSON."""
@@ -378,16 +389,20 @@ class SignedPayment:
     """A signed payment, ready to send."""
 
     @property
-    def header_name(self) -> str: ...
+    def header_name(self) -> str:
+        """`PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1)."""
     @property
-    def header_value(self) -> str: ...
+    def header_value(self) -> str:
+        """The base64 header value to send."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The `PaymentPayload` JSON text."""
     @property
     def signature(self) -> str:
         """`0x` + 130 hex digits, v 27/28."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The signer's EIP-55 address."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def x402_sign(
@@ -454,13 +469,17 @@ class Permit2Payload:
     """A Permit2 scheme payload (`PaymentPayload.payload` for `exact` with Permit2 or `upto`)."""
 
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The scheme payload JSON text (`PaymentPayload.payload`)."""
     @property
-    def signature(self) -> str: ...
+    def signature(self) -> str:
+        """`0x` + 130 hex digits."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The signer's EIP-55 address."""
     @property
-    def chain_id(self) -> Optional[int]: ...
+    def chain_id(self) -> Optional[int]:
+        """The EIP-155 chain id, when known."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def permit2_sign_payload(requirements: _Text, private_key: _BytesOrHex, *, nonce: int, now: int) -> Permit2Payload:
@@ -495,11 +514,14 @@ class TypedDataHashes:
     """The three hashes of an EIP-712 message."""
 
     @property
-    def domain_separator(self) -> bytes: ...
+    def domain_separator(self) -> bytes:
+        """The EIP-712 domain separator (32 bytes)."""
     @property
-    def struct_hash(self) -> bytes: ...
+    def struct_hash(self) -> bytes:
+        """The EIP-712 hash of the message struct (32 bytes)."""
     @property
-    def digest(self) -> bytes: ...
+    def digest(self) -> bytes:
+        """`keccak256(0x1901 ‖ domain_separator ‖ struct_hash)`: what is signed (32 bytes)."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def eip3009_digest(domain: Mapping[str, Any], message: Mapping[str, Any]) -> TypedDataHashes:
@@ -696,29 +718,41 @@ class Bolt11Invoice:
         bits). `require_payment_secret=False` reads pre-2021 invoices. Raises `Bolt11Error`.
         """
     @property
-    def invoice(self) -> str: ...
+    def invoice(self) -> str:
+        """The invoice text, as given."""
     @property
-    def network(self) -> Literal["bc", "tb", "tbs", "bcrt", "sb"]: ...
+    def network(self) -> Literal["bc", "tb", "tbs", "bcrt", "sb"]:
+        """The network prefix (`bc`, `tb`, `bcrt`, …)."""
     @property
-    def amount_msat(self) -> Optional[int]: ...
+    def amount_msat(self) -> Optional[int]:
+        """The amount in millisatoshis, or None for an open amount."""
     @property
-    def timestamp(self) -> int: ...
+    def timestamp(self) -> int:
+        """Creation time, Unix seconds."""
     @property
-    def payment_hash(self) -> bytes: ...
+    def payment_hash(self) -> bytes:
+        """The payment hash (32 bytes)."""
     @property
-    def payment_secret(self) -> Optional[bytes]: ...
+    def payment_secret(self) -> Optional[bytes]:
+        """The payment secret (32 bytes), when present."""
     @property
-    def description(self) -> Optional[str]: ...
+    def description(self) -> Optional[str]:
+        """The description, when present."""
     @property
-    def description_hash(self) -> Optional[bytes]: ...
+    def description_hash(self) -> Optional[bytes]:
+        """The description hash (32 bytes), when present."""
     @property
-    def expiry(self) -> int: ...
+    def expiry(self) -> int:
+        """Seconds after `timestamp` until it expires."""
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """`timestamp + expiry`, Unix seconds."""
     @property
     def min_final_cltv_expiry(self) -> int: ...
     @property
-    def payee(self) -> bytes: ...
+    def payee(self) -> bytes:
+        """The payee's node public key (33 bytes, compressed): given in the invoice or recovered
+        from its signature (`payee_source`)."""
     @property
     def payee_source(self) -> Literal["field", "recovered"]: ...
     @property
@@ -730,7 +764,8 @@ class Bolt11Invoice:
     @property
     def route_hints(self) -> list[list[RouteHintHop]]: ...
     @property
-    def signature(self) -> bytes: ...
+    def signature(self) -> bytes:
+        """The invoice's signature bytes."""
     @property
     def require_payment_secret(self) -> bool: ...
     def is_expired(self, now: int) -> bool:
@@ -775,11 +810,14 @@ class L402Identifier:
     def to_bytes(self) -> bytes:
         """The 66 bytes."""
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The identifier version (0)."""
     @property
-    def payment_hash(self) -> bytes: ...
+    def payment_hash(self) -> bytes:
+        """The invoice's payment hash (32 bytes)."""
     @property
-    def token_id(self) -> bytes: ...
+    def token_id(self) -> bytes:
+        """The token id (32 bytes)."""
     @property
     def root_key_id(self) -> bytes:
         """`sha256(identifier)`: the key under which the token's root key is stored."""
@@ -792,13 +830,17 @@ class L402Challenge:
     """
 
     @property
-    def scheme(self) -> _L402Scheme: ...
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`."""
     @property
-    def macaroon(self) -> str: ...
+    def macaroon(self) -> str:
+        """The macaroon as sent (base64)."""
     @property
-    def invoice(self) -> str: ...
+    def invoice(self) -> str:
+        """The BOLT11 invoice."""
     @property
-    def version(self) -> Optional[str]: ...
+    def version(self) -> Optional[str]:
+        """The challenge's `version` parameter, when present."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -808,11 +850,14 @@ class L402Credential:
     """
 
     @property
-    def scheme(self) -> _L402Scheme: ...
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`, as sent."""
     @property
-    def macaroons(self) -> list[str]: ...
+    def macaroons(self) -> list[str]:
+        """The macaroons as sent (base64), root first."""
     @property
-    def preimage(self) -> bytes: ...
+    def preimage(self) -> bytes:
+        """The preimage (32 bytes)."""
     @property
     def preimage_hex(self) -> str:
         """The preimage as 64 lowercase hex digits."""
@@ -828,13 +873,17 @@ class L402PayableChallenge:
     """
 
     @property
-    def scheme(self) -> _L402Scheme: ...
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`."""
     @property
-    def macaroon(self) -> Macaroon: ...
+    def macaroon(self) -> Macaroon:
+        """The token, decoded."""
     @property
-    def identifier(self) -> L402Identifier: ...
+    def identifier(self) -> L402Identifier:
+        """The token's identifier."""
     @property
-    def invoice(self) -> Bolt11Invoice: ...
+    def invoice(self) -> Bolt11Invoice:
+        """The invoice to pay, decoded."""
     @property
     def payment_hash(self) -> bytes:
         """The invoice's payment hash (= the identifier's)."""
@@ -1756,15 +1805,20 @@ def format_u256(value: int) -> str:
 class Reply:
     """A refusal or challenge to send as is."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status to answer with."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """The refusal's stable snake_case code."""
     @property
-    def detail_code(self) -> Optional[str]: ...
+    def detail_code(self) -> Optional[str]:
+        """The finer reason, where the core has one."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The headers to send, in order."""
     @property
-    def body(self) -> Optional[bytes]: ...
+    def body(self) -> Optional[bytes]:
+        """The body to send, if any."""
 
 @final
 class Admitted:
@@ -1798,17 +1852,23 @@ class Admitted:
 class Step:
     """One step of an exchange: what to do next, or how it ends (status, headers, body)."""
     @property
-    def action(self) -> Literal["run_handler", "settle", "serve", "release_reservation", "withhold", "keep_reservation", "refuse_replay"]: ...
+    def action(self) -> Literal["run_handler", "settle", "serve", "release_reservation", "withhold", "keep_reservation", "refuse_replay"]:
+        """What the host does next."""
     @property
-    def attempt(self) -> int: ...
+    def attempt(self) -> int:
+        """`settle` steps: 1, or 2 for the one retry (post the identical body again); 0 otherwise."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """Final steps: the HTTP status to send (0 otherwise)."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The headers to send, in order."""
     @property
-    def body(self) -> Optional[bytes]: ...
+    def body(self) -> Optional[bytes]:
+        """The body to send, if any."""
     @property
-    def is_final(self) -> bool: ...
+    def is_final(self) -> bool:
+        """True when the exchange is over (every action but `run_handler` and `settle`)."""
 
 @final
 class Exchange:
@@ -1955,13 +2015,17 @@ class BudgetReservation:
 class BudgetRefusal:
     """A refused reservation (nothing counted)."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """`per_request_budget_exceeded`, `total_budget_exceeded` or `window_budget_exceeded`."""
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """The core's text."""
     @property
-    def amount(self) -> Optional[int]: ...
+    def amount(self) -> Optional[int]:
+        """The amount asked, when known."""
     @property
-    def remaining(self) -> Optional[int]: ...
+    def remaining(self) -> Optional[int]:
+        """What the budget still allows, when known."""
 
 @final
 class ClientBudget:
