@@ -272,7 +272,8 @@ def main(argv: List[str]) -> int:
     finally:
         if redis_url:
             next(redis_gen, None)
-    print(f"pay402[{','.join(sorted(wanted)) or ''}]: {len(ran)} README blocks ran ({len(mine)} needing the extras: {mine}); "
+    name = f"pay402[{','.join(sorted(wanted))}]" if wanted else "pay402 (no extra)"
+    print(f"{name}: {len(ran)} README blocks ran ({len(mine)} needing extras: {mine}); "
           f"{len(checked)} missing-extra messages checked")
     return 0
 
