@@ -71,6 +71,8 @@ def test_readme_web_examples_run(monkeypatch: Any) -> None:
     assert ran == [b.index for b in BLOCKS]
     # The FastAPI example settled once, through the local facilitator, for $0.01 of USDC.
     assert namespace["settled"] == ["10000"]
+    import django_app  # noqa: F401  (configures Django for the whole test session, as the other tests expect)
+
     django_example_is_enforced(namespace)
 
 
