@@ -39,9 +39,7 @@ else:
         import httpx
 
         _AuthBase = httpx.Auth
-    except ModuleNotFoundError as _e:  # optional: the requests adapter and the payers work without it
-        if _e.name != "httpx":
-            raise
+    except ImportError:  # optional: the requests adapter and the payers work without it
         httpx = None
         _AuthBase = object
 
@@ -623,9 +621,7 @@ def payment_receipt(response: Any) -> Optional[Dict[str, Any]]:
 
 try:
     from requests.adapters import HTTPAdapter as _HTTPAdapter  # type: ignore[import-untyped]
-except ModuleNotFoundError as _e:  # optional: the httpx auth and the payers work without it
-    if _e.name not in ("requests", "requests.adapters"):
-        raise
+except ImportError:  # optional: the httpx auth and the payers work without it
     _HTTPAdapter = object  # type: ignore[misc,assignment]
 
 

@@ -63,9 +63,7 @@ from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Opt
 
 try:
     import httpx
-except ModuleNotFoundError as _e:  # optional: FacilitatorClient raises MissingExtra without it
-    if _e.name != "httpx":
-        raise
+except ImportError:  # optional: FacilitatorClient raises MissingExtra without it
     httpx = None  # type: ignore[assignment]
 
 from ._native import Error, decode_settle_response, decode_supported_response, decode_verify_response
