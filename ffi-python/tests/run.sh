@@ -165,10 +165,10 @@ if [ -z "${PAY402_SKIP_EXTRAS:-}" ]; then
     for extra in $EXTRAS; do
         label="extra $extra"
         venv="$CACHE/extras/$extra"
+        t0=$SECONDS
         rm -rf "$venv"
         spec="$WHEEL"
         [ "$extra" = none ] || spec="$WHEEL[$extra]"
-        t0=$SECONDS
         out=""
         if "$BUILD_PY" -m venv "$venv" \
             && env PATH="$NO_RUST_PATH" "$venv/bin/pip" install "${PIP_FLAGS[@]}" --only-binary :all: -c "$CONSTRAINTS" "$spec" \
