@@ -2,12 +2,15 @@
 # Builds ONE abi3 wheel of the pay402 Python package and tests it on every CPython ≥ 3.9 found
 # (pyenv versions and python3.X on PATH): pytest over ffi-python/tests (every shared vector, the API
 # tests, the README examples) and `mypy.stubtest pay402._native`. Also proves that a source
-# install (`pip install ./ffi-python`) works in a fresh venv. Ends with a per-version summary;
-# exits non-zero on any failure.
+# install (`pip install ./ffi-python`) works in a fresh venv, and that each extra of
+# ffi-python/pyproject.toml installs from the wheel alone in a fresh venv and runs its README
+# examples. Ends with a per-version summary; exits non-zero on any failure.
 #
 #   ffi-python/tests/run.sh                 # all versions found
 #   PAY402_PY_VERSIONS="3.9 3.11" ffi-python/tests/run.sh
 #   PAY402_SKIP_SOURCE_BUILD=1 ffi-python/tests/run.sh
+#   PAY402_SKIP_EXTRAS=1 ffi-python/tests/run.sh         # without the fresh venv per extra
+#   PAY402_EXTRAS="none fastapi" ffi-python/tests/run.sh # only these ("none": the bare wheel)
 #   PAY402_WEB_VERSIONS="3.11" ffi-python/tests/run.sh   # where the web/Redis/peer tests run (default 3.9 3.11)
 #
 # The web, Redis and peer tests need ffi-python/tests/requirements-web.txt (installed into the venvs
@@ -143,6 +146,43 @@ for v in "${VERSIONS[@]}"; do
     fi
     run_suite "$v" "$venv/bin/python"
 done
+
+# --- each extra in a fresh venv, from the wheel alone -----------------------------------------
+# For the bare wheel and every extra of pyproject.toml: a fresh venv, then
+# `pip install --only-binary :all: "<wheel>[<extra>]"` with a PATH without cargo or rustc (binaries
+# only: nothing is compiled, no Rust toolchain is involved; versions held to the pins of
+# requirements-web.txt as constraints; pip's cache reused), then readme_blocks.py runs the README
+# examples that this install can run (those of the extra included) and checks that every optional
+# feature whose extra is missing fails with a message naming it.
+if [ -z "${PAY402_SKIP_EXTRAS:-}" ]; then
+    EXTRAS="${PAY402_EXTRAS:-none $(sed -n '/^\[project.optional-dependencies\]/,/^\[/p' ffi-python/pyproject.toml \
+        | grep -oE '^[a-z0-9_-]+ *=' | tr -d ' =' | tr '\n' ' ')}"
+    CONSTRAINTS="$CACHE/extras-constraints.txt"
+    grep -vE '^[[:space:]]*(#|$)|\[' "$WEB_REQS" >"$CONSTRAINTS"   # constraints cannot name extras
+    NO_RUST_PATH="$(dirname "$BUILD_PY"):/usr/local/bin:/usr/bin:/bin"
+    extras_start=$SECONDS
+    log "fresh venv per extra: $EXTRAS"
+    for extra in $EXTRAS; do
+        label="extra $extra"
+        venv="$CACHE/extras/$extra"
+        t0=$SECONDS
+        rm -rf "$venv"
+        spec="$WHEEL"
+        [ "$extra" = none ] || spec="$WHEEL[$extra]"
+        out=""
+        if "$BUILD_PY" -m venv "$venv" \
+            && env PATH="$NO_RUST_PATH" "$venv/bin/pip" install "${PIP_FLAGS[@]}" --only-binary :all: -c "$CONSTRAINTS" "$spec" \
+            && out="$(cd "$ROOT" && env -u FACILITATOR_URL -u REDIS_URL "$venv/bin/python" ffi-python/tests/readme_blocks.py "$extra" 2>&1)"; then
+            RESULT[$label]="$out ($((SECONDS - t0)) s)"
+        else
+            printf '%s\n' "$out" | tail -n 20
+            RESULT[$label]="FAILED ($((SECONDS - t0)) s): $(printf '%s' "${out:-venv creation or pip install failed}" | tail -n1)"
+            FAILED=1
+        fi
+        VERSIONS+=("$label")
+    done
+    log "extras: $((SECONDS - extras_start)) s for $(wc -w <<<"$EXTRAS") fresh venvs"
+fi
 
 # --- source install in a fresh venv ---------------------------------------------------------
 if [ -z "${PAY402_SKIP_SOURCE_BUILD:-}" ]; then

@@ -474,7 +474,7 @@ def test_readme_several_facilitators_example_runs(peers: Any, monkeypatch: Any) 
 
     a, ua, _, b, ub, _ = peers
     readme = (Path(__file__).resolve().parents[2] / "ffi-python" / "README.md").read_text(encoding="utf-8")
-    blocks = [x for x in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if x.startswith("# Several facilitators")]
+    blocks = [x for x in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "# Several facilitators" in x]
     assert len(blocks) == 1
     monkeypatch.setenv("FACILITATOR_A", ua)
     monkeypatch.setenv("FACILITATOR_B", ub)

@@ -1,84 +1,82 @@
-"""Runs every ```python block of ffi-python/README.md, in order.
+"""Runs every ```python block of ffi-python/README.md, in order, exactly as written.
 
-Blocks that use the web stack (fastapi, httpx, …) run in one shared namespace, so the client
-example pays the FastAPI example; they need ffi-python/tests/requirements-web.txt and settle through a
-fake facilitator on a loopback socket (FACILITATOR_URL). The other blocks run on every version.
+Blocks that need no extra run on every version. Blocks that need one (their first line says
+``# needs: pip install "pay402[<extra>]"``) run in one shared namespace where every extra's
+packages are installed (ffi-python/tests/requirements-web.txt), so the client examples pay the
+server examples, which settle through the README's own local facilitator. ffi-python/tests/run.sh
+also runs each extra's blocks in a fresh venv with only that extra (readme_blocks.py).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "ffi-python" / "README.md"
-# The several-facilitators example needs facilitators to talk to: test_facilitator.py runs it.
-BLOCKS = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-          if not b.startswith("# Several facilitators")]
-WEB_MODULES = ("fastapi", "httpx", "redis", "requests", "flask", "django")
+from readme_blocks import USES, blocks, distributions, django_example_is_enforced, extras, run, used_distributions
 
-
-def _is_web(block: str) -> bool:
-    return any(re.search(rf"^\s*(from|import) {m}\b", block, flags=re.M) for m in WEB_MODULES) or "pay402.replay" in block
+BLOCKS = blocks()
 
 
 def test_readme_has_verify_sign_and_l402_examples() -> None:
-    assert len(BLOCKS) >= 2
-    assert any("verify_payment" in b for b in BLOCKS)
-    assert any("x402_sign" in b and "with_wallet_signature" in b for b in BLOCKS)
-    assert any("l402_verify" in b and "l402_check_challenge" in b for b in BLOCKS)
-    assert any("PaymentMiddleware" in b and "FastAPI" in b for b in BLOCKS)
-    assert any("PaymentAuth" in b and "Budget" in b for b in BLOCKS)
+    codes = [b.code for b in BLOCKS]
+    assert len(codes) >= 2
+    assert any("verify_payment" in c for c in codes)
+    assert any("x402_sign" in c and "with_wallet_signature" in c for c in codes)
+    assert any("l402_verify" in c and "l402_check_challenge" in c for c in codes)
+    assert any("PaymentMiddleware" in c and "FastAPI" in c for c in codes)
+    assert any("PaymentAuth" in c and "Budget" in c for c in codes)
+    assert any("requests_session" in c for c in codes)
+
+
+def test_each_block_declares_the_extras_it_uses() -> None:
+    table = extras()
+    for b in BLOCKS:
+        assert b.needs <= set(table), (b.index, b.needs)
+        missing = used_distributions(b.code) - distributions(b.needs)
+        assert not missing, f"README python block {b.index} uses {sorted(missing)} without a '# needs:' line naming its extra"
+
+
+def test_every_framework_client_and_store_extra_has_an_example() -> None:
+    table = extras()
+    assert {"fastapi", "flask", "django", "httpx", "requests", "redis"} <= set(table)
+    for extra in ("fastapi", "flask", "django", "httpx", "requests", "redis"):
+        assert any(extra in b.needs for b in BLOCKS), f"no README example says it needs pay402[{extra}]"
+    # the README's extras table lists every extra of pyproject.toml
+    from readme_blocks import README
+
+    text = README.read_text("utf-8")
+    for extra in table:
+        assert re.search(rf"^\| `{extra}` \|", text, flags=re.M), f"extra {extra!r} is not in the README's table"
 
 
 def test_readme_examples_run() -> None:
-    for n, block in enumerate(BLOCKS):
-        if _is_web(block):
-            continue
-        exec(compile(block, f"README.md[python block {n}]", "exec"), {"__name__": f"readme_{n}"})
+    namespace: Dict[str, Any] = {"__name__": "readme"}
+    ran = run(frozenset(), namespace)
+    assert ran == [b.index for b in BLOCKS if not b.needs]
 
 
 def test_readme_web_examples_run(monkeypatch: Any) -> None:
-    for m in ("fastapi", "httpx", "redis", "flask"):
+    everything = distributions(frozenset(extras()))
+    for m in sorted(everything):
         pytest.importorskip(m, reason=f"{m} not installed (ffi-python/tests/requirements-web.txt)")
-    from test_facilitator import fake_facilitator
-    from web_support import redis_server, wsgi_server
+    from web_support import redis_server
 
-    seen: list = []
     namespace: Dict[str, Any] = {"__name__": "readme_web"}
-    with wsgi_server(fake_facilitator({}, seen)) as base, redis_server() as redis_port:
-        monkeypatch.setenv("FACILITATOR_URL", base)
+    monkeypatch.delenv("FACILITATOR_URL", raising=False)
+    with redis_server() as redis_port:
         monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
-        for n, block in enumerate(BLOCKS):
-            if _is_web(block):
-                exec(compile(block, f"README.md[python block {n}]", "exec"), namespace)
-    assert [s["path"] for s in seen] == ["/settle"]
-    assert seen[0]["paymentRequirements"]["amount"] == "10000"
-    _django_example_is_enforced(namespace)
+        ran = run(everything, namespace)
+    assert ran == [b.index for b in BLOCKS]
+    # The FastAPI example settled once, through the local facilitator, for $0.01 of USDC.
+    assert namespace["settled"] == ["10000"]
+    import django_app  # noqa: F401  (configures Django for the whole test session, as the other tests expect)
+
+    django_example_is_enforced(namespace)
 
 
-def _django_example_is_enforced(namespace: Dict[str, Any]) -> None:
-    """The README's Django settings and view, loaded by Django and requested with its test client."""
-    pytest.importorskip("django", reason="django not installed (ffi-python/tests/requirements-web.txt)")
-    import json
-    import sys
-    import types
-
-    import django_app  # noqa: F401  (configures Django)
-    from django.test import Client, override_settings
-    from django.urls import path
-
-    import pay402
-
-    urls = types.ModuleType("readme_django_urls")
-    urls.urlpatterns = [path("report", namespace["django_report"])]  # type: ignore[attr-defined]
-    sys.modules[urls.__name__] = urls
-    with override_settings(MIDDLEWARE=namespace["MIDDLEWARE"], PAY402=namespace["PAY402"], ROOT_URLCONF=urls.__name__):
-        client = Client()
-        for route, amount in (("/premium", "10000"), ("/report", "50000")):
-            r = client.get(route)
-            assert r.status_code == 402, route
-            required = json.loads(pay402.decode_payment_required(r.headers["PAYMENT-REQUIRED"]).json)
-            assert required["accepts"][0]["amount"] == amount
+def test_uses_patterns_compile() -> None:
+    for pattern, dist in USES:
+        re.compile(pattern)
+        assert dist in distributions(frozenset(extras()))

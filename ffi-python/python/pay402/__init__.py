@@ -5,7 +5,10 @@ The protocol API is implemented by the core and exposed by the extension module
 subclasses of :class:`pay402.Error` carrying ``.code`` (the core's stable snake_case code),
 ``.message`` and ``.detail_code``.
 
-Pure-Python layers on top (import them explicitly; their third-party dependencies are optional):
+Pure-Python layers on top (import them explicitly). Their third-party dependencies are pip extras
+(``pip install "pay402[fastapi]"``, ``[flask]``, ``[django]``, ``[httpx]``, ``[requests]``,
+``[redis]``, ``[all]``); without its extra, a feature raises :class:`pay402.errors.MissingExtra`
+naming it, and the rest keeps working:
 
 * :mod:`pay402.prices` — ``"$0.01"`` → atomic units, exactly;
 * :mod:`pay402.replay` — single-use stores (memory, Redis);
@@ -13,8 +16,9 @@ Pure-Python layers on top (import them explicitly; their third-party dependencie
   ASGI/FastAPI (:mod:`pay402.server.asgi`, :mod:`pay402.server.fastapi`), Flask
   (:mod:`pay402.server.flask`), Django (:mod:`pay402.server.django`) and WSGI
   (:mod:`pay402.server.wsgi`; :mod:`pay402.asgi` and :mod:`pay402.wsgi` are aliases);
-* :mod:`pay402.client` — paying ``httpx`` auth and ``requests`` adapter (needs ``httpx``);
-* :mod:`pay402.facilitator` — facilitator HTTP client (needs ``httpx``);
+* :mod:`pay402.client` — paying ``httpx`` auth (extra ``httpx``) and ``requests`` adapter (extra
+  ``requests``);
+* :mod:`pay402.facilitator` — facilitator HTTP client (extra ``httpx``);
 * :mod:`pay402.cli` — the ``pay402`` command.
 """
 

@@ -188,19 +188,34 @@ class Error(Exception):
     `header`), where the core reports one."""
 
 class X402Error(Error):
+    """x402: codecs, verification (codes of the reference facilitator) and the paying client."""
+
     reasons: dict[str, str]
     """For verification verdicts: the reason string of each implementation
     (`typescript`, `go`, `python`, `spec_v1`, `x402_rs`)."""
 
-class EvmError(Error): ...
-class MacaroonError(Error): ...
-class Bolt11Error(Error): ...
-class L402Error(Error): ...
-class OffersError(Error): ...
-class Ws402Error(Error): ...
-class CodecError(Error): ...
-class DialectError(Error): ...
-class BudgetError(Error): ...
+class EvmError(Error):
+    """EVM: signatures, keys, addresses."""
+class MacaroonError(Error):
+    """Macaroons."""
+class Bolt11Error(Error):
+    """BOLT11 invoices."""
+class L402Error(Error):
+    """L402 (Lightning Labs): challenges, credentials, tokens, verification, client checks.
+    `.detail_code` is the finer reason of `invalid_credential` (e.g. `preimage_hex`).
+    """
+class OffersError(Error):
+    """Fewsats L402 offers, webhooks, entitlements."""
+class Ws402Error(Error):
+    """WS402 messages, schemas, session records."""
+class CodecError(Error):
+    """Shared codecs: base64, hex, JSON, U256, HTTP auth-params."""
+class DialectError(Error):
+    """Other 402 dialects (PayPer402, the x402 sandbox, single-use proofs)."""
+class BudgetError(Error):
+    """Client budgets: configuration (`invalid_budget_window`, `duplicate_budget_asset`, …) and
+    reservations ended twice (`unknown_reservation`). A refused payment is `pay402.BudgetExceeded`.
+    """
 class SvmError(Error):
     """Solana: addresses (`pubkey_*`), wire transactions (`transaction_*`), building the payment
     transaction. Verification verdicts are `X402Error`."""
@@ -214,35 +229,90 @@ class X402Message:
     """A decoded x402 value as the core's canonical compact JSON."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """What was decoded (`payment_required`, `payment_payload`, `settle_response`, …)."""
     @property
-    def x402_version(self) -> Optional[int]: ...
+    def x402_version(self) -> Optional[int]:
+        """The message's `x402Version` (1 or 2), or None where the message has none."""
     @property
-    def json(self) -> str: ...
-    def to_header(self) -> str: ...
+    def json(self) -> str:
+        """The core's canonical compact JSON text (`json.loads` it for a dict)."""
+    def to_header(self) -> str:
+        """The header value carrying this message: base64 (standard, padded) of `json`."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_payment_required(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message: ...
-def decode_payment_payload(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message: ...
-def decode_settle_response(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message: ...
-def decode_payment_requirements(body: _Text) -> X402Message: ...
-def decode_verify_request(body: _Text) -> X402Message: ...
-def decode_verify_response(body: _Text) -> X402Message: ...
-def decode_supported_response(body: _Text) -> X402Message: ...
-def x402_encode_header(json: _Text) -> str: ...
-def decode_header(value: _Text) -> bytes: ...
+def decode_payment_required(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message:
+    """Decodes a `PaymentRequired` (v1 body or v2 `PAYMENT-REQUIRED` header value).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_payment_payload(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message:
+    """Decodes a `PaymentPayload` (`X-PAYMENT` / `PAYMENT-SIGNATURE` header value, or its JSON).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_settle_response(header: Optional[_Text] = None, *, body: Optional[_Text] = None) -> X402Message:
+    """Decodes a `SettleResponse` (`X-PAYMENT-RESPONSE` / `PAYMENT-RESPONSE` value, or the
+    facilitator's `/settle` answer).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_payment_requirements(body: _Text) -> X402Message:
+    """Decodes one `PaymentRequirements` object (v1 or v2, told apart by its fields).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_verify_request(body: _Text) -> X402Message:
+    """Decodes a facilitator `POST /verify` or `POST /settle` request body.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_verify_response(body: _Text) -> X402Message:
+    """Decodes a facilitator `/verify` response body.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_supported_response(body: _Text) -> X402Message:
+    """Decodes a facilitator `GET /supported` response body.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def x402_encode_header(json: _Text) -> str:
+    """Base64-encodes JSON text as an x402 header value (standard alphabet, padded).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def decode_header(value: _Text) -> bytes:
+    """Decodes an x402 header value (base64; missing padding accepted) into its JSON bytes.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class Verified:
+    """The result of a successful verification."""
+
     @property
-    def x402_version(self) -> int: ...
+    def x402_version(self) -> int:
+        """1 or 2."""
     @property
     def network(self) -> str:
         """CAIP-2 id (`eip155:84532`)."""
     @property
-    def chain_id(self) -> Optional[int]: ...
+    def chain_id(self) -> Optional[int]:
+        """The EIP-155 chain id, when the network has one."""
     @property
-    def kind(self) -> Literal["exact_eip3009", "exact_permit2", "upto_permit2"]: ...
+    def kind(self) -> Literal["exact_eip3009", "exact_permit2", "upto_permit2"]:
+        """Which payment was verified: EIP-3009 `exact`, Permit2 `exact` or Permit2 `upto`."""
     @property
     def payer(self) -> str:
         """EIP-55 address."""
@@ -250,12 +320,14 @@ class Verified:
     def amount(self) -> int:
         """The amount to settle (for `upto`, the settle amount when given)."""
     @property
-    def authorized_amount(self) -> int: ...
+    def authorized_amount(self) -> int:
+        """The amount the payer signed (for `upto`, the maximum)."""
     @property
     def nonce(self) -> str:
         """`0x` + 64 hex digits."""
     @property
-    def valid_before(self) -> int: ...
+    def valid_before(self) -> int:
+        """Unix seconds after which the authorization is no longer valid."""
     @property
     def replay_key(self) -> bytes:
         """80 bytes: chain id ‖ asset ‖ payer ‖ nonce."""
@@ -272,17 +344,31 @@ def verify_payment(
     accepted: _AcceptedMatch = "deep_equal",
     settle_amount: Optional[int] = None,
     facilitator: Optional[str] = None,
-) -> Verified: ...
-def x402_payment_header_name(version: int) -> str: ...
+) -> Verified:
+    """Verifies an x402 payment header against one offered `PaymentRequirements` (JSON text):
+    EIP-3009 `exact`, Permit2 `exact` and `upto`. Raises `X402Error` with the reference
+    facilitator's code.
+    """
+def x402_payment_header_name(version: int) -> str:
+    """The header a payment of x402 `version` is sent in (`X-PAYMENT` or `PAYMENT-SIGNATURE`).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class Selection:
+    """The chosen `accepts` entry."""
+
     @property
-    def index(self) -> int: ...
+    def index(self) -> int:
+        """Index of the chosen entry in `accepts` (pass it as `accept_index`)."""
     @property
-    def method(self) -> Literal["eip3009", "permit2"]: ...
+    def method(self) -> Literal["eip3009", "permit2"]:
+        """How it is paid: EIP-3009 or Permit2."""
     @property
-    def chain_id(self) -> int: ...
+    def chain_id(self) -> int:
+        """The EIP-155 chain id of the entry."""
     @property
     def requirements(self) -> str:
         """The chosen entry's canonical JSON."""
@@ -295,21 +381,33 @@ def x402_select(
     assets: Sequence[str],
     max_amount: int,
     allow_permit2: bool = False,
-) -> Selection: ...
+) -> Selection:
+    """Chooses the first `accepts` entry of a 402 that the payer can pay (networks as v1 names or
+    CAIP-2 ids, assets as addresses, `max_amount` in atomic units).
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class SignedPayment:
+    """A signed payment, ready to send."""
+
     @property
-    def header_name(self) -> str: ...
+    def header_name(self) -> str:
+        """`PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1)."""
     @property
-    def header_value(self) -> str: ...
+    def header_value(self) -> str:
+        """The base64 header value to send."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The `PaymentPayload` JSON text."""
     @property
     def signature(self) -> str:
         """`0x` + 130 hex digits, v 27/28."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The signer's EIP-55 address."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def x402_sign(
@@ -319,10 +417,20 @@ def x402_sign(
     now: int,
     nonce: _BytesOrHex,
     accept_index: int = 0,
-) -> SignedPayment: ...
+) -> SignedPayment:
+    """Builds, signs and encodes the payment for `accepts[accept_index]` of a 402 (op
+    `x402.sign`): `validAfter = now − 600`, `validBefore = now + maxTimeoutSeconds`.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class PaymentDraft:
+    """A payment before signing, for an external wallet: hand `digest()` or `typed_data()` to the
+    wallet, then assemble with `with_wallet_signature()`.
+    """
+
     def __new__(
         cls,
         payment_required: _Text,
@@ -333,35 +441,72 @@ class PaymentDraft:
         accept_index: int = 0,
     ) -> PaymentDraft: ...
     @property
-    def x402_version(self) -> int: ...
+    def x402_version(self) -> int:
+        """x402 version of the 402 and of the payment."""
     @property
-    def chain_id(self) -> int: ...
+    def chain_id(self) -> int:
+        """EIP-155 chain id of the chosen entry."""
     @property
-    def asset(self) -> str: ...
+    def asset(self) -> str:
+        """The token contract (EIP-55)."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The payer (`authorization.from`, EIP-55)."""
     @property
-    def header_name(self) -> str: ...
-    def digest(self) -> bytes: ...
-    def typed_data(self) -> str: ...
-    def sign(self, private_key: _BytesOrHex) -> SignedPayment: ...
-    def with_wallet_signature(self, signature: _BytesOrHex) -> SignedPayment: ...
+    def header_name(self) -> str:
+        """The header the payment goes in."""
+    def digest(self) -> bytes:
+        """The EIP-712 digest the wallet signs."""
+    def typed_data(self) -> str:
+        """The `eth_signTypedData_v4` parameter (JSON text; addresses lowercase, uint256 as
+        decimal strings, `chainId` a number).
+        """
+    def sign(self, private_key: _BytesOrHex) -> SignedPayment:
+        """Signs with a local key (which must be the payer's)."""
+    def with_wallet_signature(self, signature: _BytesOrHex) -> SignedPayment:
+        """Assembles the payment from a wallet's signature (65 bytes or hex; v 0/1 normalized).
+        Raises `X402Error` `signature_length`, `signature_v`, `signature_high_s`,
+        `signature_invalid` or `signature_wrong_signer`.
+        """
 
 @final
 class Permit2Payload:
+    """A Permit2 scheme payload (`PaymentPayload.payload` for `exact` with Permit2 or `upto`)."""
+
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The scheme payload JSON text (`PaymentPayload.payload`)."""
     @property
-    def signature(self) -> str: ...
+    def signature(self) -> str:
+        """`0x` + 130 hex digits."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The signer's EIP-55 address."""
     @property
-    def chain_id(self) -> Optional[int]: ...
+    def chain_id(self) -> Optional[int]:
+        """The EIP-155 chain id, when known."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def permit2_sign_payload(requirements: _Text, private_key: _BytesOrHex, *, nonce: int, now: int) -> Permit2Payload: ...
-def settle_response_header(headers: _Headers) -> Optional[str]: ...
-def read_settle_response(headers: _Headers) -> Optional[X402Message]: ...
+def permit2_sign_payload(requirements: _Text, private_key: _BytesOrHex, *, nonce: int, now: int) -> Permit2Payload:
+    """Builds and signs the Permit2 scheme payload for one v2 `PaymentRequirements` (`exact` with
+    `assetTransferMethod: "permit2"`, or `upto`); `nonce` is the Permit2 uint256 nonce.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def settle_response_header(headers: _Headers) -> Optional[str]:
+    """The receipt header's value among a response's headers (`PAYMENT-RESPONSE` first, then
+    `X-PAYMENT-RESPONSE`; names case-insensitive), or `None`.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def read_settle_response(headers: _Headers) -> Optional[X402Message]:
+    """Finds and decodes the receipt of a paid response; `None` when there is none.
+
+    Raises a `pay402.Error` subclass (mostly `X402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- EVM ------------------------------------------------------------------------------------
 
@@ -371,27 +516,78 @@ X402_UPTO_PERMIT2_PROXY: str
 
 @final
 class TypedDataHashes:
+    """The three hashes of an EIP-712 message."""
+
     @property
-    def domain_separator(self) -> bytes: ...
+    def domain_separator(self) -> bytes:
+        """The EIP-712 domain separator (32 bytes)."""
     @property
-    def struct_hash(self) -> bytes: ...
+    def struct_hash(self) -> bytes:
+        """The EIP-712 hash of the message struct (32 bytes)."""
     @property
-    def digest(self) -> bytes: ...
+    def digest(self) -> bytes:
+        """`keccak256(0x1901 ‖ domain_separator ‖ struct_hash)`: what is signed (32 bytes)."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def eip3009_digest(domain: Mapping[str, Any], message: Mapping[str, Any]) -> TypedDataHashes: ...
-def eip3009_sign(private_key: _BytesOrHex, domain: Mapping[str, Any], message: Mapping[str, Any]) -> bytes: ...
-def permit2_digest(chain_id: int, permit: Mapping[str, Any]) -> TypedDataHashes: ...
-def recover_address(digest: _BytesOrHex, signature: _BytesOrHex, *, policy: _SignaturePolicy = "strict") -> str: ...
-def sign_digest(private_key: _BytesOrHex, digest: _BytesOrHex) -> bytes: ...
-def private_key_to_address(private_key: _BytesOrHex) -> str: ...
-def checksum_address(address: str) -> str: ...
-def keccak256(data: bytes) -> bytes: ...
+def eip3009_digest(domain: Mapping[str, Any], message: Mapping[str, Any]) -> TypedDataHashes:
+    """EIP-712 hashes of an EIP-3009 `TransferWithAuthorization` (`domain` and `message` as in
+    `eth_signTypedData_v4`; uint256 fields as `int` or decimal `str`, `nonce` 32 bytes or hex).
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def eip3009_sign(private_key: _BytesOrHex, domain: Mapping[str, Any], message: Mapping[str, Any]) -> bytes:
+    """Signs an EIP-3009 authorization: 65 bytes `r ‖ s ‖ v`, v 27/28, RFC 6979.
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def permit2_digest(chain_id: int, permit: Mapping[str, Any]) -> TypedDataHashes:
+    """EIP-712 hashes of a Permit2 `PermitWitnessTransferFrom` with the x402 witness: `permit`
+    {`permitted` {`token`, `amount`}, `spender`, `nonce`, `deadline`, `witness` {`to`,
+    `validAfter`, and `facilitator` for `upto`}}.
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def recover_address(digest: _BytesOrHex, signature: _BytesOrHex, *, policy: _SignaturePolicy = "strict") -> str:
+    """Recovers the signer of a 32-byte digest. `policy="strict"`: 65 bytes, v 27/28, low s;
+    `"lenient"`: also v 0/1, high s, 64-byte ERC-2098. Raises `EvmError` `signature_length`,
+    `signature_v`, `signature_high_s`, `signature_invalid`.
+    """
+def sign_digest(private_key: _BytesOrHex, digest: _BytesOrHex) -> bytes:
+    """Signs a 32-byte digest (no prefix): 65 bytes `r ‖ s ‖ v`, v 27/28, low s, RFC 6979.
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def private_key_to_address(private_key: _BytesOrHex) -> str:
+    """The EIP-55 address of a private key.
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def checksum_address(address: str) -> str:
+    """The EIP-55 checksummed form of an address (any case accepted).
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256.
+
+    Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- macaroons ------------------------------------------------------------------------------
 
 @final
 class Caveat:
+    """A caveat: `id` (the condition of a first-party caveat), and for a third-party caveat its
+    `vid` and `location` (`None` when absent).
+    """
+
     @property
     def id(self) -> bytes: ...
     @property
@@ -399,27 +595,46 @@ class Caveat:
     @property
     def location(self) -> Optional[bytes]: ...
     @property
-    def is_third_party(self) -> bool: ...
+    def is_third_party(self) -> bool:
+        """`True` when the caveat has a vid."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class Macaroon:
+    """A validated macaroon. Immutable: `attenuate()` and `add_third_party_caveat()` return new
+    macaroons (always V2).
+    """
+
     @staticmethod
-    def decode(token: _Text) -> Macaroon: ...
+    def decode(token: _Text) -> Macaroon:
+        """Decodes a token: base64 (any alphabet, padding optional) of V1 or V2 binary, or V2/V1
+        JSON text.
+        """
     @staticmethod
-    def from_bytes(data: bytes) -> Macaroon: ...
+    def from_bytes(data: bytes) -> Macaroon:
+        """Parses one binary macaroon (V1 packets or V2)."""
     @staticmethod
     def mint(
         root_key: bytes,
         identifier: _Text,
         location: str = "",
         caveats: Optional[Sequence[_Text]] = None,
-    ) -> Macaroon: ...
-    def attenuate(self, caveats: Sequence[_Text]) -> Macaroon: ...
+    ) -> Macaroon:
+        """Mints a V2 macaroon: `sig0 = HMAC(derive(root_key), identifier)`, then one first-party
+        caveat per condition.
+        """
+    def attenuate(self, caveats: Sequence[_Text]) -> Macaroon:
+        """A copy with more first-party caveats (the signature chain continues)."""
     def add_third_party_caveat(
         self, caveat_key: bytes, caveat_id: _Text, location: str, *, nonce: _BytesOrHex
-    ) -> Macaroon: ...
-    def bind_for_request(self, root: Macaroon) -> Macaroon: ...
+    ) -> Macaroon:
+        """A copy with a third-party caveat: `caveat_key` is shared with the third party,
+        `caveat_id` is what it knows the caveat by, `nonce` 24 fresh random bytes.
+        """
+    def bind_for_request(self, root: Macaroon) -> Macaroon:
+        """Binds this discharge macaroon to the root macaroon it is sent with: a copy whose
+        signature is `bind_for_request(root.signature, self.signature)`.
+        """
     def verify(
         self,
         root_key: bytes,
@@ -429,28 +644,51 @@ class Macaroon:
         checker: Optional[Callable[[bytes], Optional[bool]]] = None,
         mode: Literal["strict", "l402"] = "strict",
         max_depth: int = 4,
-    ) -> None: ...
+    ) -> None:
+        """Verifies the signature chain under `root_key` with its `discharges` (each used exactly
+        once), then every first-party caveat: accepted when it is in `accept` (exact bytes) or
+        when `checker(caveat)` returns `True`; `False` rejects; `None` is unknown. In
+        `mode="strict"` unknown caveats fail (`caveat_not_satisfied`); in `mode="l402"` they
+        are skipped. Raises `MacaroonError`.
+        """
     @property
-    def version(self) -> Literal[1, 2]: ...
+    def version(self) -> Literal[1, 2]:
+        """`1` (libmacaroons packets / V1 JSON) or `2`."""
     @property
-    def location(self) -> str: ...
+    def location(self) -> str:
+        """The location hint (not signed)."""
     @property
-    def identifier(self) -> bytes: ...
+    def identifier(self) -> bytes:
+        """The identifier."""
     @property
-    def signature(self) -> bytes: ...
+    def signature(self) -> bytes:
+        """The 32-byte signature."""
     @property
-    def caveats(self) -> list[Caveat]: ...
-    def to_bytes(self) -> bytes: ...
-    def serialize(self, *, urlsafe: bool = False) -> str: ...
+    def caveats(self) -> list[Caveat]:
+        """The caveats in order."""
+    def to_bytes(self) -> bytes:
+        """The V2 binary form."""
+    def serialize(self, *, urlsafe: bool = False) -> str:
+        """Base64 of the V2 binary form: standard alphabet with padding by default, URL-safe
+        without padding (as Go and aperture write tokens) with `urlsafe=True`.
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-def macaroon_bind(root_signature: _BytesOrHex, discharge_signature: _BytesOrHex) -> bytes: ...
+def macaroon_bind(root_signature: _BytesOrHex, discharge_signature: _BytesOrHex) -> bytes:
+    """`bind_for_request(root_signature, discharge_signature)`: the signature a discharge carries
+    when sent with its root macaroon.
+
+    Raises a `pay402.Error` subclass (mostly `MacaroonError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- BOLT11 ---------------------------------------------------------------------------------
 
 @final
 class RouteHintHop:
+    """One hop of a route hint."""
+
     @property
     def src_node_id(self) -> bytes: ...
     @property
@@ -465,6 +703,10 @@ class RouteHintHop:
 
 @final
 class Fallback:
+    """A fallback on-chain address: `version` (0–16 witness version, 17 P2PKH, 18 P2SH) and the
+    raw `program`.
+    """
+
     @property
     def version(self) -> int: ...
     @property
@@ -473,32 +715,49 @@ class Fallback:
 
 @final
 class Bolt11Invoice:
+    """A decoded BOLT11 invoice (signature checked, payee known)."""
+
     @staticmethod
-    def decode(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice: ...
+    def decode(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice:
+        """Decodes and checks an invoice (checksum, signature, required fields, known feature
+        bits). `require_payment_secret=False` reads pre-2021 invoices. Raises `Bolt11Error`.
+        """
     @property
-    def invoice(self) -> str: ...
+    def invoice(self) -> str:
+        """The invoice text, as given."""
     @property
-    def network(self) -> Literal["bc", "tb", "tbs", "bcrt", "sb"]: ...
+    def network(self) -> Literal["bc", "tb", "tbs", "bcrt", "sb"]:
+        """The network prefix (`bc`, `tb`, `bcrt`, …)."""
     @property
-    def amount_msat(self) -> Optional[int]: ...
+    def amount_msat(self) -> Optional[int]:
+        """The amount in millisatoshis, or None for an open amount."""
     @property
-    def timestamp(self) -> int: ...
+    def timestamp(self) -> int:
+        """Creation time, Unix seconds."""
     @property
-    def payment_hash(self) -> bytes: ...
+    def payment_hash(self) -> bytes:
+        """The payment hash (32 bytes)."""
     @property
-    def payment_secret(self) -> Optional[bytes]: ...
+    def payment_secret(self) -> Optional[bytes]:
+        """The payment secret (32 bytes), when present."""
     @property
-    def description(self) -> Optional[str]: ...
+    def description(self) -> Optional[str]:
+        """The description, when present."""
     @property
-    def description_hash(self) -> Optional[bytes]: ...
+    def description_hash(self) -> Optional[bytes]:
+        """The description hash (32 bytes), when present."""
     @property
-    def expiry(self) -> int: ...
+    def expiry(self) -> int:
+        """Seconds after `timestamp` until it expires."""
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """`timestamp + expiry`, Unix seconds."""
     @property
     def min_final_cltv_expiry(self) -> int: ...
     @property
-    def payee(self) -> bytes: ...
+    def payee(self) -> bytes:
+        """The payee's node public key (33 bytes, compressed): given in the invoice or recovered
+        from its signature (`payee_source`)."""
     @property
     def payee_source(self) -> Literal["field", "recovered"]: ...
     @property
@@ -510,15 +769,28 @@ class Bolt11Invoice:
     @property
     def route_hints(self) -> list[list[RouteHintHop]]: ...
     @property
-    def signature(self) -> bytes: ...
+    def signature(self) -> bytes:
+        """The invoice's signature bytes."""
     @property
     def require_payment_secret(self) -> bool: ...
-    def is_expired(self, now: int) -> bool: ...
-    def description_hash_matches(self, description: bytes) -> bool: ...
-    def check_l402(self, *, payment_hash: _BytesOrHex, network: str, budget_msat: int, now: int) -> None: ...
+    def is_expired(self, now: int) -> bool:
+        """`True` once `now` (unix seconds) reaches `timestamp + expiry`."""
+    def description_hash_matches(self, description: bytes) -> bool:
+        """`True` when the description hash commits to `description`."""
+    def check_l402(self, *, payment_hash: _BytesOrHex, network: str, budget_msat: int, now: int) -> None:
+        """The L402 client's checks before paying (as aperture's client): payment hash, network, amount
+        present and within `budget_msat`, not expired. Raises `Bolt11Error`
+        `invoice_payment_hash_mismatch`, `invoice_network_mismatch`, `invoice_amount_missing`,
+        `invoice_over_budget`, `invoice_expired`.
+        """
     def __eq__(self, value: object, /) -> bool: ...
 
-def bolt11_decode(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice: ...
+def bolt11_decode(invoice: str, *, require_payment_secret: bool = True) -> Bolt11Invoice:
+    """Decodes a BOLT11 invoice (`Bolt11Invoice.decode`).
+
+    Raises a `pay402.Error` subclass (mostly `Bolt11Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- L402 (Lightning Labs) ------------------------------------------------------------------
 
@@ -534,83 +806,197 @@ L402_APERTURE_LOCATION: str
 
 @final
 class L402Identifier:
+    """The 66-byte L402 macaroon identifier: `version (0) ‖ payment_hash ‖ token_id`."""
+
     def __new__(cls, payment_hash: _BytesOrHex, token_id: _BytesOrHex) -> L402Identifier: ...
     @staticmethod
-    def from_bytes(data: bytes) -> L402Identifier: ...
-    def to_bytes(self) -> bytes: ...
+    def from_bytes(data: bytes) -> L402Identifier:
+        """Parses exactly 66 bytes of version 0 (`unknown_identifier_version` otherwise)."""
+    def to_bytes(self) -> bytes:
+        """The 66 bytes."""
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The identifier version (0)."""
     @property
-    def payment_hash(self) -> bytes: ...
+    def payment_hash(self) -> bytes:
+        """The invoice's payment hash (32 bytes)."""
     @property
-    def token_id(self) -> bytes: ...
+    def token_id(self) -> bytes:
+        """The token id (32 bytes)."""
     @property
-    def root_key_id(self) -> bytes: ...
+    def root_key_id(self) -> bytes:
+        """`sha256(identifier)`: the key under which the token's root key is stored."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class L402Challenge:
+    """One `L402` or `LSAT` challenge of a `WWW-Authenticate` value: the macaroon as sent (base64
+    of any variant), the BOLT11 invoice text, and the `version=` of the 2026-03 revision.
+    """
+
     @property
-    def scheme(self) -> _L402Scheme: ...
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`."""
     @property
-    def macaroon(self) -> str: ...
+    def macaroon(self) -> str:
+        """The macaroon as sent (base64)."""
     @property
-    def invoice(self) -> str: ...
+    def invoice(self) -> str:
+        """The BOLT11 invoice."""
     @property
-    def version(self) -> Optional[str]: ...
+    def version(self) -> Optional[str]:
+        """The challenge's `version` parameter, when present."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class L402Credential:
+    """A parsed `Authorization: L402 …` credential: the scheme sent, the macaroons (root first) as
+    standard padded base64 whatever variant was sent, and the 32-byte preimage.
+    """
+
     @property
-    def scheme(self) -> _L402Scheme: ...
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`, as sent."""
     @property
-    def macaroons(self) -> list[str]: ...
+    def macaroons(self) -> list[str]:
+        """The macaroons as sent (base64), root first."""
     @property
-    def preimage(self) -> bytes: ...
+    def preimage(self) -> bytes:
+        """The preimage (32 bytes)."""
     @property
-    def preimage_hex(self) -> str: ...
+    def preimage_hex(self) -> str:
+        """The preimage as 64 lowercase hex digits."""
     @property
-    def macaroon(self) -> Macaroon: ...
+    def macaroon(self) -> Macaroon:
+        """The root macaroon, decoded."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class L402PayableChallenge:
-    @property
-    def scheme(self) -> _L402Scheme: ...
-    @property
-    def macaroon(self) -> Macaroon: ...
-    @property
-    def identifier(self) -> L402Identifier: ...
-    @property
-    def invoice(self) -> Bolt11Invoice: ...
-    @property
-    def payment_hash(self) -> bytes: ...
-    def authorization(self, preimage: _BytesOrHex, *, scheme: _L402Scheme = "L402") -> str: ...
+    """A challenge whose invoice passed the client's checks: pay `invoice`, then send
+    `authorization(preimage)`.
+    """
 
-def l402_payment_hash(preimage: _BytesOrHex) -> bytes: ...
-def l402_root_key_id(identifier: bytes) -> bytes: ...
-def l402_parse_challenges(headers: _HeaderValues) -> list[L402Challenge]: ...
-def l402_select_challenge(headers: _HeaderValues) -> L402Challenge: ...
-def l402_write_challenge(macaroon: _MacaroonArg, invoice: str, *, scheme: _L402Scheme = "L402") -> str: ...
-def l402_encode_challenges(macaroon: _MacaroonArg, invoice: str) -> list[str]: ...
-def l402_parse_authorization(value: str) -> L402Credential: ...
-def l402_select_authorization(values: _HeaderValues) -> L402Credential: ...
+    @property
+    def scheme(self) -> _L402Scheme:
+        """`L402` or `LSAT`."""
+    @property
+    def macaroon(self) -> Macaroon:
+        """The token, decoded."""
+    @property
+    def identifier(self) -> L402Identifier:
+        """The token's identifier."""
+    @property
+    def invoice(self) -> Bolt11Invoice:
+        """The invoice to pay, decoded."""
+    @property
+    def payment_hash(self) -> bytes:
+        """The invoice's payment hash (= the identifier's)."""
+    def authorization(self, preimage: _BytesOrHex, *, scheme: _L402Scheme = "L402") -> str:
+        """After payment: checks `sha256(preimage) == payment_hash` (`invalid_preimage`) and writes
+        the `Authorization` value with the unmodified macaroon.
+        """
+
+def l402_payment_hash(preimage: _BytesOrHex) -> bytes:
+    """`sha256(preimage)`: the payment hash a preimage pays.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_root_key_id(identifier: bytes) -> bytes:
+    """`sha256(identifier)` of raw identifier bytes: the root-key lookup key.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_parse_challenges(headers: _HeaderValues) -> list[L402Challenge]:
+    """The `L402`/`LSAT` challenges of one or more `WWW-Authenticate` values, in order; challenges
+    of other schemes are skipped. Raises `L402Error` at the first malformed one
+    (`missing_macaroon`, `missing_invoice`, `invalid_challenge_param`, `auth_*`).
+    """
+def l402_select_challenge(headers: _HeaderValues) -> L402Challenge:
+    """The challenge a client answers: the first valid `L402` one, else the first valid `LSAT` one.
+    Raises the first error met, or `no_l402_challenge`.
+    """
+def l402_write_challenge(macaroon: _MacaroonArg, invoice: str, *, scheme: _L402Scheme = "L402") -> str:
+    """One challenge as aperture writes it: `<scheme> macaroon="<std base64>", invoice="<bolt11>"`.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_encode_challenges(macaroon: _MacaroonArg, invoice: str) -> list[str]:
+    """The two `WWW-Authenticate` values aperture sends, in its order: `LSAT`, then `L402`.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_parse_authorization(value: str) -> L402Credential:
+    """Parses one `Authorization` value (`L402`/`LSAT`, any case; macaroons in any base64 variant;
+    64 hex digits of preimage). Raises `L402Error` `invalid_credential` with the fault as
+    `.detail_code`.
+    """
+def l402_select_authorization(values: _HeaderValues) -> L402Credential:
+    """Picks the credential among all `Authorization` values: other schemes are skipped, `L402`
+    wins over `LSAT`, and both must carry the same token when both are sent.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 def l402_write_authorization(
     macaroon: _MacaroonArg, preimage: _BytesOrHex, *, scheme: _L402Scheme = "L402"
-) -> str: ...
-def l402_parse_macaroon_header(value: str) -> Tuple[Macaroon, bytes]: ...
-def l402_write_macaroon_header(macaroon: _MacaroonArg, preimage: _BytesOrHex) -> str: ...
+) -> str:
+    """`<scheme> <std padded base64 of the macaroon>:<lowercase hex preimage>`. Send the
+    unmodified macaroon of the challenge.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_parse_macaroon_header(value: str) -> Tuple[Macaroon, bytes]:
+    """Parses a `Grpc-Metadata-Macaroon` / `Macaroon` value: hex of a binary macaroon whose last
+    `preimage=` caveat carries the preimage. Returns `(macaroon, preimage)`.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_write_macaroon_header(macaroon: _MacaroonArg, preimage: _BytesOrHex) -> str:
+    """The hex value aperture's gRPC client sends as `macaroon` metadata: the macaroon attenuated
+    with `preimage=<hex>`.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 def l402_mint(
     root_key: bytes,
     identifier: L402Identifier,
     *,
     caveats: Optional[Sequence[_Text]] = None,
     location: str = "lsat",
-) -> Macaroon: ...
-def l402_services_caveat(services: Sequence[Tuple[str, int]]) -> str: ...
-def l402_capabilities_caveat(service: str, capabilities: Sequence[str]) -> str: ...
-def l402_valid_until_caveat(service: str, valid_until: int) -> str: ...
+) -> Macaroon:
+    """Mints the V2 macaroon of a token: identifier `identifier.to_bytes()`, signed with `root_key`,
+    then `caveats` in order (see `l402_services_caveat` & co.). Store `root_key` under
+    `identifier.root_key_id`.
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_services_caveat(services: Sequence[Tuple[str, int]]) -> str:
+    """`services=<name>:<tier>[,…]` (aperture `NewServicesCaveat`).
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_capabilities_caveat(service: str, capabilities: Sequence[str]) -> str:
+    """`<service>_capabilities=<cap>[,…]` (aperture emits it even empty).
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def l402_valid_until_caveat(service: str, valid_until: int) -> str:
+    """`<service>_valid_until=<unix seconds>` (aperture `NewTimeoutCaveat`).
+
+    Raises a `pay402.Error` subclass (mostly `L402Error`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 def l402_verify(
     headers: _HeaderValues,
     root_keys: _RootKeys,
@@ -618,10 +1004,25 @@ def l402_verify(
     service: str,
     now: int,
     capability: Optional[str] = None,
-) -> L402Identifier: ...
+) -> L402Identifier:
+    """Verifies the request's `Authorization` values in aperture's order (identifier version,
+    preimage, root key, signature chain, services / capabilities / valid-until caveats) and
+    returns the token's identifier; the host then checks that the invoice of
+    `identifier.payment_hash` is settled.
+
+    `root_keys` is a callable `(root_key_id) -> root_key | None` or a mapping
+    `{root_key_id: root_key}`, keyed by `sha256(identifier)`. An exception raised by the callable
+    propagates unchanged.
+    """
 def l402_check_challenge(
     challenge: L402Challenge, *, network: str, budget_msat: int, now: int
-) -> L402PayableChallenge: ...
+) -> L402PayableChallenge:
+    """The client's checks before paying (as aperture's client): decodes the challenge's macaroon and
+    identifier and its invoice, then checks invoice payment hash == identifier payment hash,
+    `network` (BOLT11 prefix `bc`, `tb`, `tbs`, `bcrt`, `sb`), amount present and at most
+    `budget_msat`, not expired at `now`. Raises `L402Error` (the invoice check's code, e.g.
+    `invoice_over_budget`).
+    """
 
 # --- Fewsats offers -------------------------------------------------------------------------
 
@@ -632,12 +1033,19 @@ adapters read one byte more at most and let the server refuse it (413)."""
 
 @final
 class Grant:
+    """What one paid offer grants: `kind` is `one_time`, `top_up` (`credits`) or `subscription`
+    (`duration_seconds`).
+    """
+
     @staticmethod
-    def one_time() -> Grant: ...
+    def one_time() -> Grant:
+        """Unlimited access to the resource."""
     @staticmethod
-    def top_up(credits: int) -> Grant: ...
+    def top_up(credits: int) -> Grant:
+        """`credits` calls."""
     @staticmethod
-    def subscription(duration_seconds: int) -> Grant: ...
+    def subscription(duration_seconds: int) -> Grant:
+        """Access for `duration_seconds` from the payment time."""
     @property
     def kind(self) -> Literal["one_time", "top_up", "subscription"]: ...
     @property
@@ -648,6 +1056,10 @@ class Grant:
 
 @final
 class Offer:
+    """One offer of a 402 body (`type` as the body gives it: `one-time`, `top-up`, `subscription`,
+    or any other type a server lists — such offers are kept, and `grant()` refuses them).
+    """
+
     @property
     def id(self) -> str: ...
     @property
@@ -669,12 +1081,19 @@ class Offer:
     @property
     def payment_methods(self) -> list[str]: ...
     @property
-    def json(self) -> str: ...
-    def grant(self) -> Grant: ...
+    def json(self) -> str:
+        """The offer's canonical JSON."""
+    def grant(self) -> Grant:
+        """What paying this offer grants. Raises `OffersError` (`missing_field` for a top-up
+        without `balance`, `invalid_value` for an unreadable `duration`, `unknown_offer_type`
+        for a type pay402 does not know).
+        """
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class OffersBody:
+    """A decoded 402 offers body; `json` is its canonical (v0.2.2 spec form) encoding."""
+
     @property
     def version(self) -> str: ...
     @property
@@ -687,15 +1106,31 @@ class OffersBody:
     def terms_url(self) -> Optional[str]: ...
     @property
     def json(self) -> str: ...
-    def offer(self, id: str) -> Optional[Offer]: ...
+    def offer(self, id: str) -> Optional[Offer]:
+        """The offer with this id, or `None`."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def offers_decode(body: _Text) -> OffersBody: ...
-def encode_offers(body: _Text) -> str: ...
-def encode_payment_request(body: _Text) -> str: ...
+def offers_decode(body: _Text) -> OffersBody:
+    """Decodes a Fewsats 402 offers body (every field-name dialect in use). Raises `OffersError`."""
+def encode_offers(body: _Text) -> str:
+    """The canonical encoding of an offers body given as JSON text (any accepted dialect): what a
+    server sends.
+
+    Raises a `pay402.Error` subclass (mostly `OffersError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def encode_payment_request(body: _Text) -> str:
+    """A payment request (`offer_id`, `payment_method`, `payment_context_token`, `chain`?,
+    `asset`?), as canonical JSON.
+
+    Raises a `pay402.Error` subclass (mostly `OffersError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class PaymentRequestResponse:
+    """The answer to a payment request."""
+
     @property
     def version(self) -> Optional[str]: ...
     @property
@@ -718,12 +1153,30 @@ class PaymentRequestResponse:
     def json(self) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_payment_request_response(body: _Text) -> PaymentRequestResponse: ...
-def verify_webhook(header: str, body: bytes, secret: bytes, *, now: int, tolerance_seconds: int = 300) -> int: ...
-def sign_webhook(secret: bytes, timestamp: int, body: bytes) -> str: ...
+def decode_payment_request_response(body: _Text) -> PaymentRequestResponse:
+    """Decodes the answer to a payment request (invoice, checkout URL or on-chain address).
+
+    Raises a `pay402.Error` subclass (mostly `OffersError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def verify_webhook(header: str, body: bytes, secret: bytes, *, now: int, tolerance_seconds: int = 300) -> int:
+    """Verifies a `Fewsats-Signature` header (`t=…,v1=…`) over the raw body with the webhook
+    secret; returns the signed timestamp. Raises `OffersError` `webhook_header_malformed`,
+    `webhook_timestamp_out_of_tolerance`, `webhook_signature_mismatch`.
+    """
+def sign_webhook(secret: bytes, timestamp: int, body: bytes) -> str:
+    """The `Fewsats-Signature` header value for `body` at `timestamp`.
+
+    Raises a `pay402.Error` subclass (mostly `OffersError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class Access:
+    """How a call was decided: `kind` is `one_time`, `subscription` (`until`), `credit`
+    (`remaining`) or `payment_required`.
+    """
+
     @property
     def kind(self) -> Literal["one_time", "subscription", "credit", "payment_required"]: ...
     @property
@@ -731,26 +1184,44 @@ class Access:
     @property
     def remaining(self) -> Optional[int]: ...
     @property
-    def allowed(self) -> bool: ...
+    def allowed(self) -> bool:
+        """`True` unless payment is required."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class Entitlement:
+    """The entitlement ledger of one (customer, resource): a pure state machine over a 26-byte
+    record the host persists (`to_bytes()` / `Entitlement.from_bytes()`).
+    """
+
     def __new__(cls) -> Entitlement: ...
     @staticmethod
-    def from_bytes(data: bytes) -> Entitlement: ...
-    def to_bytes(self) -> bytes: ...
-    def credit(self, grant: Grant, paid_at: int) -> None: ...
-    def authorize(self, now: int) -> Access: ...
+    def from_bytes(data: bytes) -> Entitlement:
+        """Restores a record. Raises `OffersError` `invalid_entitlement_record`."""
+    def to_bytes(self) -> bytes:
+        """The record to persist."""
+    def credit(self, grant: Grant, paid_at: int) -> None:
+        """Applies a paid grant at `paid_at` (unix seconds, from the verified webhook)."""
+    def authorize(self, now: int) -> Access:
+        """Decides one call at `now`; a `credit` answer spent one credit (persist before serving).
+        """
     @property
-    def one_time(self) -> bool: ...
+    def one_time(self) -> bool:
+        """Whether a one-time purchase was made."""
     @property
-    def credits(self) -> int: ...
+    def credits(self) -> int:
+        """Credits left."""
     @property
-    def subscription_until(self) -> int: ...
+    def subscription_until(self) -> int:
+        """End of the subscription (unix seconds, exclusive; 0 = none)."""
 
 @final
 class OffersReply:
+    """An answer of the offers server, decided by the core: `status`, `headers`, `body` (JSON
+    bytes); `error` is the refusal's code (`None` for a challenge, a payment-request answer or
+    a webhook acknowledgement); `token` the `payment_context_token` a challenge carries.
+    """
+
     @property
     def status(self) -> int: ...
     @property
@@ -766,6 +1237,10 @@ class OffersReply:
 
 @final
 class OffersServe:
+    """A resource request to serve: the caller's `token` (account), how it was allowed
+    (`access`), and the `record` to persist before serving when a credit was spent.
+    """
+
     @property
     def token(self) -> str: ...
     @property
@@ -775,6 +1250,10 @@ class OffersServe:
 
 @final
 class OffersPaymentAsk:
+    """A checked payment request: what the provider must supply (`kind`: `lightning` → an
+    invoice, `onchain` → an address, `checkout` → a checkout URL) for which offer.
+    """
+
     @property
     def token(self) -> str: ...
     @property
@@ -794,6 +1273,10 @@ class OffersPaymentAsk:
 
 @final
 class OffersWebhookPaid:
+    """A verified, paid webhook: credit `grant` to `token` once — insert `replay_key` into a
+    single-use store (kept until `replay_expires_at`) atomically with the credit.
+    """
+
     @property
     def token(self) -> str: ...
     @property
@@ -809,6 +1292,11 @@ class OffersWebhookPaid:
 
 @final
 class OffersServer:
+    """The selling side of the Fewsats offers flow; every status, header, body, verdict and
+    expiry comes from the core. The host stores the entitlement records (keyed by `token`) and
+    the webhook replay keys, asks its provider for payment details, and does HTTP.
+    """
+
     def __new__(
         cls,
         offers: _Text,
@@ -821,12 +1309,23 @@ class OffersServer:
         payment_request_lifetime_seconds: int = 600,
     ) -> OffersServer: ...
     @property
-    def offers(self) -> list[Offer]: ...
-    def account(self, authorization: Optional[str]) -> Union[str, None, OffersReply]: ...
+    def offers(self) -> list[Offer]:
+        """The offers sold, as the 402 body lists them."""
+    def account(self, authorization: Optional[str]) -> Union[str, None, OffersReply]:
+        """The account (`payment_context_token`) an `Authorization` header presents: `None`
+        without a bearer token, the token, or a 401 `OffersReply` for a token this server did
+        not mint.
+        """
     def request(
         self, authorization: Optional[str], record: Optional[bytes], *, now: int, random: bytes
-    ) -> Union[OffersServe, OffersReply]: ...
-    def payment_request(self, body: _Text) -> Union[OffersPaymentAsk, OffersReply]: ...
+    ) -> Union[OffersServe, OffersReply]:
+        """Decides a resource request: `authorization` is the `Authorization` header (or
+        `None`), `record` the stored entitlement of the bearer's token (or `None`), `random` 16
+        fresh random bytes. Returns `OffersServe` or an `OffersReply` (the 402 challenge, or a
+        refusal).
+        """
+    def payment_request(self, body: _Text) -> Union[OffersPaymentAsk, OffersReply]:
+        """Checks a payment-request body. Returns `OffersPaymentAsk` or a 400 `OffersReply`."""
     def payment_request_reply(
         self,
         body: _Text,
@@ -836,12 +1335,25 @@ class OffersServer:
         checkout_url: Optional[str] = None,
         address: Optional[str] = None,
         expires_at: Optional[int] = None,
-    ) -> OffersReply: ...
-    def webhook(self, signature: Optional[str], body: bytes, *, now: int) -> Union[OffersWebhookPaid, OffersReply]: ...
+    ) -> OffersReply:
+        """The answer to a payment-request `body` with the provider's details (`expires_at`:
+        the provider's expiry, unix seconds): 200 with `expires_at` set, or a 400 refusal.
+        """
+    def webhook(self, signature: Optional[str], body: bytes, *, now: int) -> Union[OffersWebhookPaid, OffersReply]:
+        """Verifies and reads a webhook (`signature`: the `Fewsats-Signature` value or `None`).
+        Returns `OffersWebhookPaid`, or an `OffersReply`: the 200 acknowledgement of an event
+        that grants nothing, or a refusal (401 signature, 400 event).
+        """
     @staticmethod
-    def credit(record: Optional[bytes], grant: Grant, paid_at: int) -> Union[bytes, OffersReply]: ...
+    def credit(record: Optional[bytes], grant: Grant, paid_at: int) -> Union[bytes, OffersReply]:
+        """Applies a verified grant to a stored record (`None`: none yet) and returns the record
+        to store, or a 500 `OffersReply` (corrupt record, overflow).
+        """
     @staticmethod
-    def webhook_ack(result: Literal["granted", "duplicate", "ignored"]) -> OffersReply: ...
+    def webhook_ack(result: Literal["granted", "duplicate", "ignored"]) -> OffersReply:
+        """The 200 acknowledgement of a verified webhook: `result` is `granted`, `duplicate` or
+        `ignored`.
+        """
 
 # --- WS402 ----------------------------------------------------------------------------------
 
@@ -849,6 +1361,10 @@ SESSION_RECORD_LEN: int
 
 @final
 class SessionEnd:
+    """How and when a session ended: `reason` is `client_close`, `balance_exhausted` or
+    `max_duration`; `consumed` is what to settle, `refund` what to return to the payer.
+    """
+
     @property
     def reason(self) -> Literal["client_close", "balance_exhausted", "max_duration"]: ...
     @property
@@ -863,6 +1379,11 @@ class SessionEnd:
 
 @final
 class MeterOutcome:
+    """What the host must do after an event: `status` is `running` (`consumed` so far), `ended`
+    (this event ended the session: send `end.close_code`, settle, refund; returned once) or
+    `already_ended` (nothing to do).
+    """
+
     @property
     def status(self) -> Literal["running", "ended", "already_ended"]: ...
     @property
@@ -873,6 +1394,13 @@ class MeterOutcome:
 
 @final
 class Meter:
+    """One metered WS402 session: exact integer metering of `price_per_second` against `paid`,
+    capped at `max_session_seconds`; the session ends exactly once.
+
+    Not thread-safe by itself (a mutable state machine): guard it with a lock if several
+    threads report events for one session.
+    """
+
     def __new__(
         cls,
         *,
@@ -883,20 +1411,33 @@ class Meter:
         refund_to: Optional[str] = None,
     ) -> Meter: ...
     @staticmethod
-    def from_bytes(data: bytes) -> Meter: ...
-    def to_bytes(self) -> bytes: ...
+    def from_bytes(data: bytes) -> Meter:
+        """Restores a session from its record. Raises `Ws402Error` (`invalid_record_length`,
+        `unsupported_record_version`, `record_checksum_mismatch`, `inconsistent_record`).
+        """
+    def to_bytes(self) -> bytes:
+        """The session record to persist (`SESSION_RECORD_LEN` bytes)."""
     def on_event(
         self,
         at_ms: int,
         kind: Literal["tick", "close", "bytes_in", "bytes_out", "message"],
         n: Optional[int] = None,
-    ) -> MeterOutcome: ...
-    def tick(self, at_ms: int) -> MeterOutcome: ...
-    def close(self, at_ms: int) -> MeterOutcome: ...
-    def on_bytes_in(self, at_ms: int, n: int) -> MeterOutcome: ...
-    def on_bytes_out(self, at_ms: int, n: int) -> MeterOutcome: ...
-    def on_message(self, at_ms: int, n: int = 1) -> MeterOutcome: ...
-    def usage_update(self, session_id: str) -> str: ...
+    ) -> MeterOutcome:
+        """Reports an event by name: `tick`, `close`, `bytes_in`/`bytes_out` (`n` bytes) or
+        `message` (`n` messages, default 1).
+        """
+    def tick(self, at_ms: int) -> MeterOutcome:
+        """A timer tick: accrue and check the limits."""
+    def close(self, at_ms: int) -> MeterOutcome:
+        """The socket closed (or failed)."""
+    def on_bytes_in(self, at_ms: int, n: int) -> MeterOutcome:
+        """`n` bytes received."""
+    def on_bytes_out(self, at_ms: int, n: int) -> MeterOutcome:
+        """`n` bytes sent."""
+    def on_message(self, at_ms: int, n: int = 1) -> MeterOutcome:
+        """`n` messages exchanged."""
+    def usage_update(self, session_id: str) -> str:
+        """The `usage_update` message for this session (JSON text)."""
     @property
     def consumed(self) -> int: ...
     @property
@@ -920,9 +1461,11 @@ class Meter:
     @property
     def messages(self) -> int: ...
     @property
-    def end(self) -> Optional[SessionEnd]: ...
+    def end(self) -> Optional[SessionEnd]:
+        """How the session ended, or `None` while it runs."""
     @property
-    def refund_to(self) -> Optional[str]: ...
+    def refund_to(self) -> Optional[str]:
+        """Where the refund goes (EIP-55), if known."""
 
 def start_with_x402(
     requirements: _Text,
@@ -935,30 +1478,52 @@ def start_with_x402(
     signature: _SignaturePolicy = "strict",
     valid_before_slack: int = 6,
     accepted: _AcceptedMatch = "deep_equal",
-) -> Tuple[Meter, Verified]: ...
+) -> Tuple[Meter, Verified]:
+    """Verifies an x402 prepayment and starts a session with the verified amount as `paid` and
+    the verified payer as `refund_to`; returns `(meter, verified)`. Raises `Ws402Error` with
+    the x402 code, or `prepayment_too_small`.
+    """
 
 @final
 class Ws402Message:
+    """A decoded WS402 message: its `type` and canonical JSON."""
+
     @property
     def type(self) -> str: ...
     @property
     def json(self) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_ws402_message(frame: _Text) -> Ws402Message: ...
-def decode_ws402_schema(body: _Text) -> str: ...
+def decode_ws402_message(frame: _Text) -> Ws402Message:
+    """Decodes a WS402 text frame. Raises `Ws402Error`."""
+def decode_ws402_schema(body: _Text) -> str:
+    """Decodes a WS402 schema (the 402 body) and returns its canonical JSON. Raises `Ws402Error`."""
 
 # --- dialects -------------------------------------------------------------------------------
 
 class _SingleUseStore(Protocol):
     def insert_if_absent(self, key: bytes) -> bool: ...
 
-def decimal_to_atomic(text: str, decimals: int) -> int: ...
-def display_price_to_atomic(text: str, decimals: int) -> int: ...
-def atomic_to_decimal(amount: int, decimals: int) -> str: ...
+def decimal_to_atomic(text: str, decimals: int) -> int:
+    """Converts a decimal amount (`"0.36"`) to atomic units with `decimals` (USDC: 6), exactly;
+    sub-unit amounts are refused. Raises `DialectError` `invalid_amount`, `sub_unit_amount`.
+    """
+def display_price_to_atomic(text: str, decimals: int) -> int:
+    """A display price (`"$0.01"`, `"0.01"`) in atomic units of an asset with `decimals` decimals:
+    the core's rule (`pay402::x402::server::Price`), exact, never zero. Raises `X402Error`
+    (`invalid_price`, `sub_unit_amount`, `zero_price`, `invalid_decimals`).
+    """
+def atomic_to_decimal(amount: int, decimals: int) -> str:
+    """Renders atomic units as a decimal amount with `decimals`.
+
+    Raises a `pay402.Error` subclass (mostly `DialectError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class PayPer402Challenge:
+    """A `PayPer402` `Bearer` challenge; `amount` in atomic units."""
+
     @property
     def realm(self) -> Optional[str]: ...
     @property
@@ -969,11 +1534,22 @@ class PayPer402Challenge:
     def network(self) -> Optional[str]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def parse_payper402_challenge(value: str, decimals: int) -> PayPer402Challenge: ...
-def payper402_challenge(*, realm: str, amount: int, decimals: int, currency: str, network: str) -> str: ...
+def parse_payper402_challenge(value: str, decimals: int) -> PayPer402Challenge:
+    """Finds the first `Bearer` challenge with an `amount` in a `WWW-Authenticate` value.
+    Raises `DialectError` `invalid_challenge`, `no_payment_challenge`, `invalid_amount`,
+    `sub_unit_amount`.
+    """
+def payper402_challenge(*, realm: str, amount: int, decimals: int, currency: str, network: str) -> str:
+    """Writes `Bearer realm="…", amount="…", currency="…", network="…"`.
+
+    Raises a `pay402.Error` subclass (mostly `DialectError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class SandboxRequirements:
+    """The x402 developer sandbox's `payment_requirements` body."""
+
     @property
     def id(self) -> str: ...
     @property
@@ -992,33 +1568,59 @@ class SandboxRequirements:
     def expires_at_unix(self) -> int: ...
     @property
     def recipient(self) -> Optional[str]: ...
-    def is_expired(self, now: int) -> bool: ...
+    def is_expired(self, now: int) -> bool:
+        """`True` once `now` passes `expires_at`."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def decode_sandbox_requirements(body: _Text) -> SandboxRequirements: ...
-def parse_sandbox_token(header: str) -> Tuple[Literal["mock", "devnet"], str]: ...
-def accept_once(store: _SingleUseStore, proof_id: bytes) -> None: ...
+def decode_sandbox_requirements(body: _Text) -> SandboxRequirements:
+    """Decodes a sandbox 402 body. Raises `DialectError`."""
+def parse_sandbox_token(header: str) -> Tuple[Literal["mock", "devnet"], str]:
+    """Classifies a sandbox `X-PAYMENT` token: `("mock", id)` or `("devnet", id)`. Raises
+    `DialectError` `invalid_token`.
+    """
+def accept_once(store: _SingleUseStore, proof_id: bytes) -> None:
+    """Accepts `proof_id` once through a host store (`store.insert_if_absent(key) -> bool`,
+    atomic). Raises `DialectError` `proof_already_used`, or `proof_store_unavailable` when the
+    store raises (fail closed; the store's exception is the `__cause__`).
+    """
 
 # --- HTTP auth fields, networks, default assets ---------------------------------------------
 
 @final
 class AuthChallenge:
+    """One challenge of a `WWW-Authenticate` value: the scheme as written, its auth-params in order
+    (names as written, values unescaped) or its token68.
+    """
+
     @property
     def scheme(self) -> str: ...
     @property
     def params(self) -> list[Tuple[str, str]]: ...
     @property
     def token68(self) -> Optional[str]: ...
-    def param(self, name: str) -> Optional[str]: ...
+    def param(self, name: str) -> Optional[str]:
+        """The value of the first param named `name` (ASCII case-insensitive), or `None`."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def parse_challenges(value: str) -> list[AuthChallenge]: ...
-def parse_credentials(value: str) -> Tuple[str, str]: ...
-def write_challenge(scheme: str, params: Sequence[Tuple[str, str]]) -> str: ...
-def resolve_network(network: str) -> Optional[Tuple[str, Optional[int]]]: ...
+def parse_challenges(value: str) -> list[AuthChallenge]:
+    """Parses a `WWW-Authenticate` / `Proxy-Authenticate` value into its challenges (several may be
+    folded into one value). Raises `CodecError` (`auth_*`) on the first malformed challenge.
+    """
+def parse_credentials(value: str) -> Tuple[str, str]:
+    """Splits an `Authorization` value into `(scheme, rest)`. Raises `CodecError`."""
+def write_challenge(scheme: str, params: Sequence[Tuple[str, str]]) -> str:
+    """Writes one challenge: `scheme name="value", …` (values quoted and escaped as needed)."""
+def resolve_network(network: str) -> Optional[Tuple[str, Optional[int]]]:
+    """Resolves an x402 network (v1 name or CAIP-2 id) to `(caip2, chain_id)`; `chain_id` is
+    `None` for Solana; `None` for an unknown network.
+    """
 
 @final
 class DefaultAsset:
+    """A chain's default payment token (a hint for building requirements; verification takes the
+    EIP-712 domain only from `extra`).
+    """
+
     @property
     def chain_id(self) -> int: ...
     @property
@@ -1037,7 +1639,8 @@ class DefaultAsset:
     def disputed(self) -> bool: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def default_asset(chain_id: int) -> Optional[DefaultAsset]: ...
+def default_asset(chain_id: int) -> Optional[DefaultAsset]:
+    """The default token of an EIP-155 chain, or `None`."""
 
 # --- Solana (SVM) ---------------------------------------------------------------------------
 
@@ -1106,7 +1709,12 @@ def x402_verify(
     max_compute_unit_price: int = 5000000,
     max_compute_unit_limit: Optional[int] = None,
     max_instructions: int = 6,
-) -> Union[Verified, SvmVerified]: ...
+) -> Union[Verified, SvmVerified]:
+    """Verifies an x402 payment header on any supported network: Solana requirements run the
+    `exact` SVM checks under the Solana policy keywords, everything else the EVM checks of
+    `verify_payment`. Returns `Verified` (EVM) or `SvmVerified` (Solana); raises `X402Error`
+    with the reference facilitator's code.
+    """
 def svm_build_transfer(
     payer_seed: _BytesOrHex,
     *,
@@ -1120,7 +1728,15 @@ def svm_build_transfer(
     memo: Optional[_Text] = None,
     compute_unit_limit: int = 20000,
     compute_unit_price: int = 1,
-) -> bytes: ...
+) -> bytes:
+    """Builds and partially signs the reference client's payment transaction (x402 `exact` SVM):
+    `SetComputeUnitLimit`, `SetComputeUnitPrice`, `TransferChecked` to `pay_to`'s associated
+    token account, then the Memo when `memo` is not empty. Returns the wire bytes (base64 them
+    for `payload.transaction`); the fee payer's signature slot is left zero.
+
+    Raises a `pay402.Error` subclass (mostly `SvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 @final
 class SvmPayment:
@@ -1142,17 +1758,51 @@ def svm_payment_header(payment_required: _Text, transaction: bytes, *, accept_in
     raises `X402Error` (`accept_index_out_of_range`, `unsupported_scheme`, `unsupported_network`,
     `transaction_*`)."""
 
-def svm_public_key(seed: _BytesOrHex) -> str: ...
-def svm_associated_token_address(owner: str, mint: str, token_program: Optional[str] = None) -> str: ...
-def svm_parse_pubkey(text: _Text) -> bytes: ...
-def svm_format_pubkey(key: bytes) -> str: ...
+def svm_public_key(seed: _BytesOrHex) -> str:
+    """The base58 public key of an ed25519 seed (32 `bytes` or hex text).
+
+    Raises a `pay402.Error` subclass (mostly `SvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def svm_associated_token_address(owner: str, mint: str, token_program: Optional[str] = None) -> str:
+    """The associated token account of `owner` for `mint` under `token_program` (default SPL
+    Token), as `@solana-program/token`'s `findAssociatedTokenPda` derives it.
+
+    Raises a `pay402.Error` subclass (mostly `SvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def svm_parse_pubkey(text: _Text) -> bytes:
+    """The 32 bytes of a base58 Solana address (raises `SvmError` `pubkey_*`)."""
+def svm_format_pubkey(key: bytes) -> str:
+    """The base58 text of 32 address bytes.
+
+    Raises a `pay402.Error` subclass (mostly `SvmError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- codecs ---------------------------------------------------------------------------------
 
-def base64_encode(data: bytes) -> str: ...
-def base64_decode(text: _Text, *, policy: Literal["any", "x402", "standard"] = "any") -> bytes: ...
-def parse_u256(text: str, *, allow_leading_zeros: bool = False) -> int: ...
-def format_u256(value: int) -> str: ...
+def base64_encode(data: bytes) -> str:
+    """Base64-encodes `data` (standard alphabet, padded).
+
+    Raises a `pay402.Error` subclass (mostly `CodecError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+def base64_decode(text: _Text, *, policy: Literal["any", "x402", "standard"] = "any") -> bytes:
+    """Base64-decodes under a policy: `"any"` (either alphabet, never mixed, padding optional:
+    what L402 peers emit), `"x402"` (standard alphabet, padding optional) or `"standard"`
+    (standard alphabet, padding required). Raises `CodecError` `base64_*`.
+    """
+def parse_u256(text: str, *, allow_leading_zeros: bool = False) -> int:
+    """Parses a uint256 written in decimal as the protocols write amounts (no sign, no leading
+    zeros unless `allow_leading_zeros`). Raises `CodecError` `u256_*`.
+    """
+def format_u256(value: int) -> str:
+    """The canonical decimal text of a uint256.
+
+    Raises a `pay402.Error` subclass (mostly `CodecError`) with the core's `.code` when the core
+    refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
 
 # --- which artifact a text is ----------------------------------------------------------------
 
@@ -1194,73 +1844,111 @@ def recognize(text: str) -> Recognized:
 class Reply:
     """A refusal or challenge to send as is."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status to answer with."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """The refusal's stable snake_case code."""
     @property
-    def detail_code(self) -> Optional[str]: ...
+    def detail_code(self) -> Optional[str]:
+        """The finer reason, where the core has one."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The headers to send, in order."""
     @property
-    def body(self) -> Optional[bytes]: ...
+    def body(self) -> Optional[bytes]:
+        """The body to send, if any."""
 
 @final
 class Admitted:
     """An admitted payment; reserve ``replay_key`` for ``ttl`` seconds via ``X402Server.exchange``."""
     @property
-    def offer_index(self) -> int: ...
+    def offer_index(self) -> int:
+        """Index of the offer paid, in configuration order."""
     @property
-    def x402_version(self) -> int: ...
+    def x402_version(self) -> int:
+        """1 or 2."""
     @property
-    def payer(self) -> str: ...
+    def payer(self) -> str:
+        """The payer (an EIP-55 `0x` address, or a Solana base58 key)."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The signed amount in atomic units (`upto`: the maximum)."""
     @property
-    def replay_key(self) -> bytes: ...
+    def replay_key(self) -> bytes:
+        """The bytes to reserve in the replay store."""
     @property
-    def ttl(self) -> int: ...
+    def ttl(self) -> int:
+        """Seconds to keep the reservation."""
     @property
-    def until(self) -> int: ...
+    def until(self) -> int:
+        """Unix seconds until which the reservation is kept."""
     @property
-    def payment(self) -> str: ...
+    def payment(self) -> str:
+        """The decoded payment payload as JSON text."""
 
 @final
 class Step:
     """One step of an exchange: what to do next, or how it ends (status, headers, body)."""
     @property
-    def action(self) -> Literal["run_handler", "settle", "serve", "release_reservation", "withhold", "keep_reservation", "refuse_replay"]: ...
+    def action(self) -> Literal["run_handler", "settle", "serve", "release_reservation", "withhold", "keep_reservation", "refuse_replay"]:
+        """What the host does next."""
     @property
-    def attempt(self) -> int: ...
+    def attempt(self) -> int:
+        """`settle` steps: 1, or 2 for the one retry (post the identical body again); 0 otherwise."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """Final steps: the HTTP status to send (0 otherwise)."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The headers to send, in order."""
     @property
-    def body(self) -> Optional[bytes]: ...
+    def body(self) -> Optional[bytes]:
+        """The body to send, if any."""
     @property
-    def is_final(self) -> bool: ...
+    def is_final(self) -> bool:
+        """True when the exchange is over (every action but `run_handler` and `settle`)."""
 
 @final
 class Exchange:
     """The exactly-once exchange of one admitted payment."""
     @property
-    def replay_key(self) -> bytes: ...
+    def replay_key(self) -> bytes:
+        """The replay key to reserve."""
     @property
-    def ttl(self) -> int: ...
-    def reserved(self, fresh: bool) -> Step: ...
-    def handled(self, status: int) -> Step: ...
-    def settle_request(self, amount: Optional[int] = None) -> bytes: ...
-    def settled(self, response: Optional[bytes]) -> Step: ...
+    def ttl(self) -> int:
+        """Seconds to keep it."""
+    def reserved(self, fresh: bool) -> Step:
+        """The store answered: `fresh` is True when the key was free and is now reserved."""
+    def handled(self, status: int) -> Step:
+        """The handler answered with `status` (500 for an exception)."""
+    def settle_request(self, amount: Optional[int] = None) -> bytes:
+        """The `/settle` body (identical bytes for the retry). `amount`: the `upto` charge."""
+    def settled(self, response: Optional[bytes]) -> Step:
+        """The facilitator's `/settle` answer (its JSON body), or None for no answer (timeout,
+        connection error, 5xx).
+        """
 
 @final
 class X402Server:
     """The x402 resource server of one resource, its offers prepared once."""
     def __new__(cls, offers: Sequence[Mapping[str, Any]], resource: Mapping[str, Any]) -> X402Server: ...
-    def challenge(self, error: Optional[str] = None, message: Optional[str] = None) -> Reply: ...
-    def admit(self, headers: Sequence[Tuple[str, str]], now: int) -> Union[Admitted, Reply]: ...
-    def replay_store_unavailable(self) -> Reply: ...
-    def exchange(self, admitted: Admitted, settle_before_handler: bool = False) -> Exchange: ...
-    def verify_request(self, admitted: Admitted) -> bytes: ...
+    def challenge(self, error: Optional[str] = None, message: Optional[str] = None) -> Reply:
+        """The 402 challenge. `error`, when given, is the code the challenge reports (the
+        `error` of the `PAYMENT-REQUIRED` JSON and of the body); `message` a sentence for people,
+        the body's `errorMessage` (it needs a code: `message_without_code`).
+        """
+    def admit(self, headers: Sequence[Tuple[str, str]], now: int) -> Union[Admitted, Reply]:
+        """Admits the payment among `headers` (`(name, value)` pairs) at `now` (unix seconds):
+        an `Admitted`, or the `Reply` refusing it (402 with the challenge, the code and the
+        detail code; 503/500 for server faults).
+        """
+    def replay_store_unavailable(self) -> Reply:
+        """The refusal answered when the replay store cannot answer (503, fail closed)."""
+    def exchange(self, admitted: Admitted, settle_before_handler: bool = False) -> Exchange:
+        """Starts the exactly-once exchange of `admitted`."""
+    def verify_request(self, admitted: Admitted) -> bytes:
+        """The facilitator `/verify` body for `admitted`."""
 
 # --- L402 resource server (stateless root keys) -------------------------------------------------
 
@@ -1320,7 +2008,10 @@ class L402Server:
         l402_only: bool = False,
         unauthorized_for_bad_credentials: bool = False,
     ) -> L402Server: ...
-    def challenge(self, bolt11: str, payment_hash: _BytesOrHex, token_id: _BytesOrHex, now: int) -> L402ServerChallenge: ...
+    def challenge(self, bolt11: str, payment_hash: _BytesOrHex, token_id: _BytesOrHex, now: int) -> L402ServerChallenge:
+        """The challenge for your invoice (`bolt11` and the payment hash your node reported) with a
+        fresh random `token_id` (32 bytes), at `now` (unix seconds).
+        """
     def admit(
         self,
         authorization: Sequence[str],
@@ -1328,7 +2019,11 @@ class L402Server:
         *,
         capability: Optional[str] = None,
         revoked: Optional[Callable[[bytes], bool]] = None,
-    ) -> Union[L402Admitted, L402Refusal]: ...
+    ) -> Union[L402Admitted, L402Refusal]:
+        """Admits the credential among `authorization` (every `Authorization` value) at `now`,
+        needing `capability` when given. `revoked(root_key_id) -> bool`, when given, is asked for
+        every authentic token; an exception in it counts as revoked (fail closed).
+        """
 
 # --- client budget ---------------------------------------------------------------------------
 
@@ -1340,38 +2035,55 @@ class BudgetReservation:
     """An amount counted against a budget until ``commit()``, ``commit_partial(paid)`` or
     ``release()``, exactly once."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The amount reserved."""
     @property
-    def window_start(self) -> int: ...
+    def window_start(self) -> int:
+        """The start (Unix seconds) of the window the amount counts against; 0 without a window."""
     @property
-    def is_open(self) -> bool: ...
-    def commit(self) -> None: ...
-    def commit_partial(self, paid: int) -> None: ...
-    def release(self) -> None: ...
+    def is_open(self) -> bool:
+        """Whether it is neither committed nor released yet."""
+    def commit(self) -> None:
+        """The payment was made: the amount is spent."""
+    def commit_partial(self, paid: int) -> None:
+        """The payment was made for `paid` (at most the amount): the rest comes back."""
+    def release(self) -> None:
+        """The payment was not taken: the amount comes back."""
 
 @final
 class BudgetRefusal:
     """A refused reservation (nothing counted)."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """`per_request_budget_exceeded`, `total_budget_exceeded` or `window_budget_exceeded`."""
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """The core's text."""
     @property
-    def amount(self) -> Optional[int]: ...
+    def amount(self) -> Optional[int]:
+        """The amount asked, when known."""
     @property
-    def remaining(self) -> Optional[int]: ...
+    def remaining(self) -> Optional[int]:
+        """What the budget still allows, when known."""
 
 @final
 class ClientBudget:
     """A client's spending budget over assets named ``(network, asset)``; thread-safe."""
     def __new__(cls) -> ClientBudget: ...
     @staticmethod
-    def any_asset(*, per_request: int, total: int, window: Optional[Tuple[int, int]] = None) -> ClientBudget: ...
+    def any_asset(*, per_request: int, total: int, window: Optional[Tuple[int, int]] = None) -> ClientBudget:
+        """A budget whose limits count every payment, whatever its asset."""
     def add(
         self, network: str, asset: str, *, per_request: int, total: int, window: Optional[Tuple[int, int]] = None
-    ) -> None: ...
+    ) -> None:
+        """Lists an asset with its limits."""
     @property
-    def is_any_asset(self) -> bool: ...
-    def allowance(self, network: str, asset: str, now: int) -> int: ...
-    def spent(self, network: str, asset: str) -> int: ...
-    def reserve(self, network: str, asset: str, amount: int, now: int) -> Union[BudgetReservation, BudgetRefusal]: ...
+    def is_any_asset(self) -> bool:
+        """Whether the limits count every asset together."""
+    def allowance(self, network: str, asset: str, now: int) -> int:
+        """The most one payment in the asset may cost at `now`."""
+    def spent(self, network: str, asset: str) -> int:
+        """What was committed in the asset so far."""
+    def reserve(self, network: str, asset: str, amount: int, now: int) -> Union[BudgetReservation, BudgetRefusal]:
+        """Reserves `amount` at `now`: a `BudgetReservation`, or a `BudgetRefusal` (nothing counted).
+        """

@@ -15,6 +15,11 @@ again; a second 402 is returned to the caller as it is.
 Budgets are in atomic units of the asset (x402) or millisatoshis (L402) and are never exceeded:
 the amount is reserved before anything is signed or paid, and a payment that would not fit
 raises :class:`~pay402.errors.BudgetExceeded`.
+
+Optional dependencies: :class:`PaymentAuth` needs ``httpx`` (``pip install "pay402[httpx]"``),
+:class:`PaymentAdapter` and :func:`requests_session` need ``requests``
+(``pip install "pay402[requests]"``). This module imports without either; using a class whose
+package is missing raises :class:`~pay402.errors.MissingExtra` naming the extra.
 """
 
 from __future__ import annotations
@@ -24,9 +29,19 @@ import json
 import os
 import threading
 import time
-from typing import Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+    from httpx import Auth as _AuthBase
+else:
+    try:
+        import httpx
+
+        _AuthBase = httpx.Auth
+    except ImportError:  # optional: the requests adapter and the payers work without it
+        httpx = None
+        _AuthBase = object
 
 from ._native import (
     LIGHTNING_NETWORK,
@@ -53,7 +68,7 @@ from ._native import (
     svm_payment_header,
     svm_public_key,
 )
-from .errors import BudgetExceeded, ConfigurationError, PaymentError
+from .errors import BudgetExceeded, ConfigurationError, MissingExtra, PaymentError, require_extra
 
 __all__ = [
     "Budget",
@@ -464,7 +479,7 @@ def _end_on_response(reservation: BudgetReservation, status: int) -> None:
 
 def _never_sent(error: Optional[BaseException]) -> bool:
     """Whether ``error`` means the paid request never reached the server (no connection)."""
-    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
+    if httpx is not None and isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
         return True
     try:
         import requests  # type: ignore[import-untyped]
@@ -487,7 +502,7 @@ def _end_on_error(reservation: BudgetReservation, error: Optional[BaseException]
         reservation.release()
 
 
-class PaymentAuth(httpx.Auth):
+class PaymentAuth(_AuthBase):
     """``httpx`` auth for ``httpx.Client`` and ``httpx.AsyncClient``: pays a 402 with ``x402=``
     (:class:`X402Payer` on EVM, :class:`SvmPayer` on Solana) and/or ``l402=``
     (:class:`L402Payer`) and retries once."""
@@ -495,6 +510,8 @@ class PaymentAuth(httpx.Auth):
     requires_response_body = True
 
     def __init__(self, *, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None) -> None:
+        if httpx is None:
+            raise MissingExtra("pay402.client.PaymentAuth", "httpx", "httpx")
         if x402 is None and l402 is None:
             raise ConfigurationError("PaymentAuth needs x402= and/or l402=")
         self.x402 = x402
@@ -604,7 +621,7 @@ def payment_receipt(response: Any) -> Optional[Dict[str, Any]]:
 
 try:
     from requests.adapters import HTTPAdapter as _HTTPAdapter  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - requests is optional
+except ImportError:  # optional: the httpx auth and the payers work without it
     _HTTPAdapter = object  # type: ignore[misc,assignment]
 
 
@@ -617,6 +634,8 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
     """
 
     def __init__(self, *, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None, **kwargs: Any) -> None:
+        if _HTTPAdapter is object:
+            raise MissingExtra("pay402.client.PaymentAdapter", "requests", "requests")
         if x402 is None and l402 is None:
             raise ConfigurationError("PaymentAdapter needs x402= and/or l402=")
         super().__init__(**kwargs)
@@ -685,7 +704,7 @@ def _split_www_authenticate(raw: Any) -> List[str]:
 
 def requests_session(*, x402: Optional[X402Answer] = None, l402: Optional[L402Payer] = None) -> Any:
     """A ``requests.Session`` with :class:`PaymentAdapter` mounted for http and https."""
-    import requests  # type: ignore[import-untyped]
+    requests = require_extra("requests", "requests", "pay402.client.requests_session")
 
     session = requests.Session()
     adapter = PaymentAdapter(x402=x402, l402=l402)

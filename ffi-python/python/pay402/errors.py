@@ -7,6 +7,8 @@ these alike; each instance has ``.code`` (a stable snake_case code), ``.message`
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any, Mapping, Optional
 
 from ._native import Error
@@ -19,6 +21,7 @@ __all__ = [
     "SettleError",
     "PaymentError",
     "BudgetExceeded",
+    "MissingExtra",
 ]
 
 
@@ -86,3 +89,29 @@ class BudgetExceeded(PaymentError):
         super().__init__(message, code=code)
         self.amount = amount
         self.remaining = remaining
+
+
+class MissingExtra(_CodedError, ModuleNotFoundError):
+    """An optional dependency of one feature is not installed. The message names the feature,
+    the missing package and the pip extra that installs it (``pip install "pay402[httpx]"``);
+    ``.extra`` is that extra, ``.name`` the missing module, ``.code`` ``missing_extra``. It is an
+    ``ImportError`` (``ModuleNotFoundError``), so ``except ImportError`` catches it."""
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        super().__init__(
+            f'{feature} needs the {module!r} package, which is not installed: pip install "pay402[{extra}]"',
+            code="missing_extra",
+        )
+        self.name = module
+        self.extra = extra
+
+
+def require_extra(module: str, extra: str, feature: str) -> ModuleType:
+    """Imports ``module`` for ``feature``, or raises :class:`MissingExtra` naming ``extra``."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name is None or not (module == e.name or module.startswith(e.name + ".")):
+            raise  # the package is there, something it needs is not: its own error says what
+        missing = MissingExtra(feature, e.name, extra)
+        raise missing from e

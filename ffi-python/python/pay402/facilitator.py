@@ -63,11 +63,11 @@ from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Opt
 
 try:
     import httpx
-except ImportError:  # pragma: no cover - optional dependency
+except ImportError:  # optional: FacilitatorClient raises MissingExtra without it
     httpx = None  # type: ignore[assignment]
 
 from ._native import Error, decode_settle_response, decode_supported_response, decode_verify_response
-from .errors import ConfigurationError, FacilitatorError, SettleError, VerifyError
+from .errors import ConfigurationError, FacilitatorError, MissingExtra, SettleError, VerifyError
 
 __all__ = ["FacilitatorClient", "Facilitator", "Retry", "DEFAULT_FACILITATOR_URL"]
 
@@ -191,7 +191,7 @@ class FacilitatorClient:
         async_transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
         if httpx is None:
-            raise ConfigurationError("FacilitatorClient needs httpx (pip install httpx)", code="missing_dependency")
+            raise MissingExtra("pay402.facilitator.FacilitatorClient", "httpx", "httpx")
         entries = [url] if isinstance(url, (str, Facilitator)) else list(url)
         if not entries:
             raise ConfigurationError("FacilitatorClient needs at least one facilitator", code="missing_facilitator")

@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from .errors import _CodedError
+from .errors import _CodedError, require_extra
 
 try:  # Protocol and runtime_checkable are in typing from 3.8
     from typing import Protocol, runtime_checkable
@@ -205,9 +205,9 @@ class RedisReplayStore:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "pay402:replay:", **kwargs: Any) -> "RedisReplayStore":
-        """Connects with ``redis.Redis.from_url(url, **kwargs)`` (needs the ``redis`` package)."""
-        import redis  # optional dependency
-
+        """Connects with ``redis.Redis.from_url(url, **kwargs)`` (needs the ``redis`` package:
+        ``pip install "pay402[redis]"``; without it raises :class:`~pay402.errors.MissingExtra`)."""
+        redis = require_extra("redis", "redis", "pay402.replay.RedisReplayStore.from_url")
         return cls(redis.Redis.from_url(url, **kwargs), prefix=prefix)
 
     def redis_key(self, key: bytes) -> str:
@@ -250,10 +250,10 @@ class AsyncRedisReplayStore:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "pay402:replay:", **kwargs: Any) -> "AsyncRedisReplayStore":
-        """Connects with ``redis.asyncio.Redis.from_url(url, **kwargs)`` (needs ``redis``)."""
-        import redis.asyncio  # optional dependency
-
-        return cls(redis.asyncio.Redis.from_url(url, **kwargs), prefix=prefix)
+        """Connects with ``redis.asyncio.Redis.from_url(url, **kwargs)`` (needs the ``redis``
+        package: ``pip install "pay402[redis]"``)."""
+        redis_asyncio = require_extra("redis.asyncio", "redis", "pay402.replay.AsyncRedisReplayStore.from_url")
+        return cls(redis_asyncio.Redis.from_url(url, **kwargs), prefix=prefix)
 
     def redis_key(self, key: bytes) -> str:
         """The Redis key used for a replay key."""

@@ -24,18 +24,23 @@ arguments; ``routes`` may be empty when every price is on a view. A missing or i
 raises :class:`~pay402.errors.ConfigurationError` when Django loads the middleware. The
 admission is ``request.pay402`` (and ``request.META["pay402"]``). ``django.test.Client`` goes
 through it like any request.
+
+Needs Django: ``pip install "pay402[django]"`` (without it, importing this module raises
+:class:`~pay402.errors.MissingExtra` naming the extra).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional, TypeVar
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, require_extra
 from .config import KEYS, paywall_kwargs
 from .gate import Gate, Pending, X402Paywall
 from .http import Reply
 from .routes import PriceArg, X402Route
 from .wsgi import request_from_environ
+
+require_extra("django", "django", "pay402.server.django")
 
 __all__ = ["PaymentMiddleware", "price", "offers", "paywall_from_settings"]
 

@@ -18,15 +18,20 @@ The dependency verifies the payment and reserves it before the handler runs; the
 settles after the handler (or before it, with ``settle_before_handler``) and adds the receipt.
 Without the middleware the dependency raises :class:`~pay402.errors.ConfigurationError`: a
 priced route never runs unprotected.
+
+Needs FastAPI (Starlette): ``pip install "pay402[fastapi]"`` (without it, importing this module
+raises :class:`~pay402.errors.MissingExtra` naming the extra). The ASGI middleware itself,
+:mod:`pay402.server.asgi`, needs no extra.
 """
 
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict
 
-from starlette.requests import Request as StarletteRequest
+from ..errors import ConfigurationError, require_extra
 
-from ..errors import ConfigurationError
+require_extra("starlette", "fastapi", "pay402.server.fastapi")
+from starlette.requests import Request as StarletteRequest  # noqa: E402
 from .asgi import PaymentRequired
 from .gate import Admission
 from .routes import PriceArg, X402Route

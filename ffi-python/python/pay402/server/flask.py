@@ -15,6 +15,9 @@
 Routes in the paywall's table are guarded for every view; decorated views carry their own
 price. The admission is ``flask.g.pay402`` (and ``request.environ["pay402"]``). Flask's test
 client goes through both.
+
+Needs Flask: ``pip install "pay402[flask]"`` (without it, importing this module raises
+:class:`~pay402.errors.MissingExtra` naming the extra).
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Optional, TypeVar, cast
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, require_extra
 from .gate import Gate, Pending, X402Paywall, make_gate
 from .http import Reply
 from .l402 import L402Paywall
 from .routes import PriceArg, X402Route
 from .wsgi import request_from_environ
+
+require_extra("flask", "flask", "pay402.server.flask")
 
 __all__ = ["Pay402"]
 
