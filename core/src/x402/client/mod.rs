@@ -48,7 +48,9 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod answer;
 mod error;
+mod pay;
 pub(crate) mod selection;
 mod settlement;
 
@@ -56,7 +58,14 @@ pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
 pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
 #[cfg(feature = "svm")]
 pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
+pub use answer::{PAYMENT_REFUSED, PaidRefusal, PaidResponse, read_paid_response};
 pub use error::ClientError;
+pub use pay::{
+    AssetId, Choice, ClientPolicy, PayKind, Permit2Approval, Permit2Draft, Schemes, assess,
+    check_permit2_allowance, choose, pay_evm,
+};
+#[cfg(feature = "svm")]
+pub use pay::{SvmChainState, known_mint, pay_svm};
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 
