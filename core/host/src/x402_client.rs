@@ -27,7 +27,7 @@
 //! // The 402 of the x402 v2 specification §5.1.1, as a v1-style JSON body.
 //! let body = br#"{"x402Version":2,"resource":{"url":"https://api.example.com/premium-data"},"accepts":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}]}"#;
 //! let now = 1_740_672_100;
-//! let chosen = client.choose(&[("content-type", "application/json")], body, now)?;
+//! let chosen = client.choose(&[("content-type", "application/json")], body, now).map_err(|r| r.error)?;
 //! assert_eq!((chosen.kind, chosen.amount), ("exact_eip3009", U256::from_u64(10_000)));
 //! let key = PrivateKey::from_bytes(&[0x11; 32])?;
 //! let payment = client.pay_evm(&chosen, &key, now, &[0x42; 32], None)?;
@@ -52,7 +52,7 @@ use pay402::x402::{Network, PaymentRequired};
 use pay402::{ErrorCode, json::JsonStr};
 
 use crate::HostError;
-use crate::budget::{Budget, Reservation};
+use crate::budget::{Budget, Refusal, Reservation};
 
 /// The largest 402 (decoded) the client reads.
 const MAX_REQUIRED: usize = 64 * 1024;
@@ -267,7 +267,14 @@ impl X402Client {
         headers: &[(N, V)],
         body: &[u8],
         now: u64,
-    ) -> Result<Chosen, HostError> {
+    ) -> Result<Chosen, Box<Refusal>> {
+        let plain = |error: HostError| {
+            Box::new(Refusal {
+                error,
+                amount: None,
+                remaining: None,
+            })
+        };
         let required = match headers
             .iter()
             .find(|(name, _)| name_is(name.as_ref(), PAYMENT_REQUIRED))
@@ -275,12 +282,12 @@ impl X402Client {
             Some((_, value)) => {
                 let mut buf = vec![0u8; (value.as_ref().len() / 4 * 3 + 3).min(MAX_REQUIRED)];
                 let json = pay402::x402::header::decode(value.as_ref(), &mut buf)
-                    .map_err(|e| HostError::of(&e))?;
+                    .map_err(|e| plain(HostError::of(&e)))?;
                 json.to_vec()
             }
             None => body.to_vec(),
         };
-        let parsed = PaymentRequired::from_json(&required).map_err(|e| HostError::of(&e))?;
+        let parsed = PaymentRequired::from_json(&required).map_err(|e| plain(HostError::of(&e)))?;
         let allowance = |network: &Network, asset: &AssetId| {
             self.budget
                 .allowance(&network_key(*network), &asset.to_string(), now)
@@ -291,9 +298,9 @@ impl X402Client {
             Err(e @ ClientError::AmountExceedsBudget { .. }) => {
                 return Err(self
                     .budget_refusal(&parsed, now)
-                    .unwrap_or_else(|| HostError::of(&e)));
+                    .unwrap_or_else(|| plain(HostError::of(&e))));
             }
-            Err(e) => return Err(HostError::of(&e)),
+            Err(e) => return Err(plain(HostError::of(&e))),
         };
         let approval = choice.permit2_approval().map(|a| Approval {
             chain_id: a.chain_id,
@@ -327,7 +334,7 @@ impl X402Client {
     }
 
     /// Which limit refuses the cheapest otherwise payable offer: the budget's own error.
-    fn budget_refusal(&self, parsed: &PaymentRequired<'_>, now: u64) -> Option<HostError> {
+    fn budget_refusal(&self, parsed: &PaymentRequired<'_>, now: u64) -> Option<Box<Refusal>> {
         let listed = |network: &Network, asset: &AssetId| {
             self.budget
                 .allowance(&network_key(*network), &asset.to_string(), now)
@@ -341,7 +348,7 @@ impl X402Client {
             dearer.amount,
             now,
         ) {
-            Err(refusal) => Some(refusal.error),
+            Err(refusal) => Some(refusal),
             Ok(reservation) => {
                 let _ = reservation.release();
                 None
@@ -350,10 +357,9 @@ impl X402Client {
     }
 
     /// Reserves the chosen amount in the budget at `now` (before anything is signed).
-    pub fn reserve(&self, chosen: &Chosen, now: u64) -> Result<Reservation, HostError> {
+    pub fn reserve(&self, chosen: &Chosen, now: u64) -> Result<Reservation, Box<Refusal>> {
         self.budget
             .reserve(&chosen.network, &chosen.asset, chosen.amount, now)
-            .map_err(|r| r.error)
     }
 
     /// For a Permit2 offer: `permit2_allowance_required` (its message names the approval to
@@ -383,21 +389,24 @@ impl X402Client {
         if let Some(allowance) = permit2_allowance {
             self.check_allowance(chosen, allowance)?;
         }
-        let reservation = self.reserve(chosen, now)?;
-        let built = chosen.required().and_then(|required| {
-            with_buffers(|scratch, out| {
-                pay402::x402::client::pay_evm(
-                    &required,
-                    chosen.index,
-                    key,
-                    now,
-                    nonce,
-                    scratch,
-                    out,
-                )
-            })
-        });
+        let reservation = self.reserve(chosen, now).map_err(|r| r.error)?;
+        let built = self.build_evm(chosen, key, now, nonce);
         self.payment(chosen, reservation, built)
+    }
+
+    /// The EVM payment header for the chosen offer, signed with `key` (no reservation: see
+    /// [`X402Client::pay_evm`]).
+    pub fn build_evm(
+        &self,
+        chosen: &Chosen,
+        key: &PrivateKey,
+        now: u64,
+        nonce: &[u8; 32],
+    ) -> Result<String, HostError> {
+        let required = chosen.required()?;
+        with_buffers(|scratch, out| {
+            pay402::x402::client::pay_evm(&required, chosen.index, key, now, nonce, scratch, out)
+        })
     }
 
     /// The `eth_signTypedData_v4` parameter (JSON) and the digest an external wallet signs for
@@ -469,23 +478,44 @@ impl X402Client {
         memo_nonce: &[u8; 16],
         now: u64,
     ) -> Result<Payment, HostError> {
-        let reservation = self.reserve(chosen, now)?;
-        let built = chosen.required().and_then(|required| {
-            let mut wire = vec![0u8; 1232];
-            with_buffers(|scratch, out| {
-                pay402::x402::client::pay_svm(
-                    &required,
-                    chosen.index,
-                    key,
-                    chain,
-                    memo_nonce,
-                    &mut wire,
-                    scratch,
-                    out,
-                )
-            })
-        });
+        let reservation = self.reserve(chosen, now).map_err(|r| r.error)?;
+        let built = self.build_svm(chosen, key, chain, memo_nonce);
         self.payment(chosen, reservation, built)
+    }
+
+    /// The Solana payment header for the chosen offer (no reservation: see
+    /// [`X402Client::pay_svm`]).
+    #[cfg(feature = "svm")]
+    pub fn build_svm(
+        &self,
+        chosen: &Chosen,
+        key: &pay402::svm::PayerKey,
+        chain: &pay402::x402::client::SvmChainState,
+        memo_nonce: &[u8; 16],
+    ) -> Result<String, HostError> {
+        let required = chosen.required()?;
+        let mut wire = vec![0u8; 1232];
+        with_buffers(|scratch, out| {
+            pay402::x402::client::pay_svm(
+                &required,
+                chosen.index,
+                key,
+                chain,
+                memo_nonce,
+                &mut wire,
+                scratch,
+                out,
+            )
+        })
+    }
+
+    /// The request header the payment goes in: `PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1).
+    pub fn header_name(chosen: &Chosen) -> &'static str {
+        payment_header_name(if chosen.x402_version == 1 {
+            pay402::x402::X402Version::V1
+        } else {
+            pay402::x402::X402Version::V2
+        })
     }
 
     /// A payment around `header_value`, or the error after releasing `reservation`.
@@ -497,11 +527,7 @@ impl X402Client {
     ) -> Result<Payment, HostError> {
         match header_value {
             Ok(header_value) => Ok(Payment {
-                header_name: payment_header_name(if chosen.x402_version == 1 {
-                    pay402::x402::X402Version::V1
-                } else {
-                    pay402::x402::X402Version::V2
-                }),
+                header_name: Self::header_name(chosen),
                 header_value,
                 reservation,
                 kind: chosen.kind,
@@ -523,15 +549,25 @@ impl X402Client {
         headers: &[(N, V)],
         body: &[u8],
     ) -> PaidOutcome {
+        Self::complete_reservation(&payment.reservation, payment.kind, status, headers, body)
+    }
+
+    /// [`X402Client::complete`] for a reservation the binding holds itself, of a payment of
+    /// `kind`.
+    pub fn complete_reservation<N: AsRef<str>, V: AsRef<[u8]>>(
+        reservation: &Reservation,
+        kind: &str,
+        status: u16,
+        headers: &[(N, V)],
+        body: &[u8],
+    ) -> PaidOutcome {
         let mut buf = vec![0u8; RECOMMENDED_BUFFER_LEN * 2];
         match read_paid_response(status, headers, body, &mut buf) {
             PaidResponse::Served { receipt } => {
                 let settled_amount = receipt.and_then(|r| r.amount);
                 let ended = match settled_amount {
-                    Some(paid) if payment.kind == "upto_permit2" => {
-                        payment.reservation.commit_partial(paid)
-                    }
-                    _ => payment.reservation.commit(),
+                    Some(paid) if kind == "upto_permit2" => reservation.commit_partial(paid),
+                    _ => reservation.commit(),
                 };
                 let _ = ended; // an already ended reservation stays as it was
                 PaidOutcome::Served {
@@ -544,7 +580,7 @@ impl X402Client {
             }
             PaidResponse::Refused(r) => {
                 if r.definitive {
-                    let _ = payment.reservation.release();
+                    let _ = reservation.release();
                 }
                 PaidOutcome::Refused(PaidRefusal {
                     status: r.status,

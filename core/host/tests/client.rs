@@ -343,7 +343,11 @@ fn an_offer_over_the_budget_names_the_limit() {
     let client = client("exact_eip3009", &budget);
     let (headers, body) = challenge(&server);
     let e = client.choose(&headers, &body, NOW).unwrap_err();
-    assert_eq!(e.code, "per_request_budget_exceeded");
+    assert_eq!(e.error.code, "per_request_budget_exceeded");
+    assert_eq!(
+        (e.amount, e.remaining),
+        (Some(U256::from_u64(10_000)), Some(U256::from_u64(5_000)))
+    );
     // An asset the budget does not list is not payable at all.
     let none = X402Client::new(
         &ClientConfig {
@@ -355,7 +359,7 @@ fn an_offer_over_the_budget_names_the_limit() {
     )
     .unwrap();
     assert_eq!(
-        none.choose(&headers, &body, NOW).unwrap_err().code,
+        none.choose(&headers, &body, NOW).unwrap_err().error.code,
         "no_acceptable_requirements"
     );
 }
