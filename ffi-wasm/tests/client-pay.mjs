@@ -16,6 +16,7 @@ import { Hono } from "hono";
 import { serve } from "@hono/node-server";
 import express from "express";
 import { verifyTypedData } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { ExactEvmScheme as ExactFacilitator } from "@x402/evm/exact/facilitator";
@@ -108,6 +109,27 @@ try {
     assert.equal(fac.calls.length, before + 1, "settled once");
     assert.equal(cb.spent(NETWORK, USDC), spent);
     t.ok(`pay402 server: wrapFetch pays ${kind} (200, receipt; budget spent ${spent})`);
+  }
+
+  {
+    // An EIP-1193 wallet signs the typed data the core writes (viem's signTypedData over the JSON
+    // parameter, as a browser wallet would): the server admits each EVM kind.
+    const account = privateKeyToAccount(PK);
+    const provider = {
+      async request({ method, params }) {
+        assert.equal(method, "eth_signTypedData_v4");
+        const typed = JSON.parse(params[1]);
+        const { EIP712Domain, ...types } = typed.types;
+        assert.ok(EIP712Domain, "the domain's types are listed");
+        return account.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message: typed.message });
+      },
+    };
+    for (const [route, kind] of [["/eip3009", "exact_eip3009"], ["/permit2", "exact_permit2"], ["/upto", "upto_permit2"]]) {
+      const r = await p.wrapFetch(recording, p.eip1193Signer(provider, PAYER),
+        { networks: [NETWORK], assets: [USDC], clientBudget: budget(), schemes: [kind] }, { allowance: async () => 1n << 128n })(ownUrl + route);
+      assert.equal(r.status, 200, `${route}: ${await r.clone().text()}`);
+    }
+    t.ok("an EIP-1193 wallet (viem signTypedData over the core's typed data) pays EIP-3009, Permit2 and upto");
   }
 
   {
