@@ -52,8 +52,8 @@ pub struct PayerPolicy<'p> {
     pub assets: &'p [Address],
     /// The most the payer pays for one request, in the token's atomic units. Never exceeded.
     pub max_amount: U256,
-    /// Whether Permit2 entries are acceptable. Default `false`: the hook for the Permit2 signer
-    /// (`crate::evm::permit2`), which is not part of this client yet.
+    /// Whether Permit2 entries are acceptable. Default `false`. [`super::choose`] with
+    /// [`super::Schemes`] selects and [`super::pay_evm`] signs Permit2 (and `upto`) payments.
     pub allow_permit2: bool,
 }
 
