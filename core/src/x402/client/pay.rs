@@ -4,7 +4,7 @@
 //!
 //! [`choose`] picks one `accepts` entry; the payload for it is built by [`pay_evm`] (a key in
 //! hand), [`Permit2Draft`] / [`crate::x402::client::PaymentDraft`] (an external wallet) or
-//! [`pay_svm`] (Solana, with the chain state the host fetched: [`SvmChainState`]).
+//! `pay_svm` (Solana, feature `svm`, with the chain state the host fetched: `SvmChainState`).
 //!
 //! An entry is acceptable when, in this order:
 //!
@@ -17,7 +17,7 @@
 //!    valid EIP-55 checksum when mixed case, as viem's `getAddress` requires);
 //! 3. its kind is one of [`ClientPolicy::schemes`], its network one of
 //!    [`ClientPolicy::networks`], its asset one of [`ClientPolicy::evm_assets`] (EVM) or
-//!    [`ClientPolicy::svm_assets`] (Solana), and the caller's limit for `(network, asset)` is
+//!    `ClientPolicy::svm_assets` (Solana, feature `svm`), and the caller's limit for `(network, asset)` is
 //!    known (a budget that lists the asset);
 //! 4. the amount (the maximum, for `upto`) is at most that limit.
 //!
