@@ -18,6 +18,7 @@
 
 mod bolt11;
 mod budget;
+mod client_pay;
 mod codec;
 mod convert;
 mod dialects;
@@ -54,6 +55,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ws402::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;
+    client_pay::register(m)?;
     http_auth::register(m)?;
     recognize::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

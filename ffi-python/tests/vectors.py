@@ -202,6 +202,59 @@ def x402_svm_payment(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"payment": payment.header_value}
 
 
+def x402_client_pay(i: Dict[str, Any]) -> Dict[str, Any]:
+    policy = i["policy"]
+    allowance = i.get("permit2_allowance")
+    chosen = pay402.x402_choose(
+        _raw(i, "payment_required"),
+        networks=policy["networks"],
+        evm_assets=policy.get("evm_assets", []),
+        svm_assets=policy.get("svm_assets", []),
+        schemes=policy.get("schemes"),
+        max_amount=int(policy["max_amount"]),
+        permit2_allowance=None if allowance is None else int(allowance),
+    )
+    if chosen.kind == "exact_svm":
+        chain = i["svm_chain"]
+        paid = pay402.x402_pay_svm(
+            _raw(i, "payment_required"),
+            i["svm_seed_hex"],
+            recent_blockhash=chain["recent_blockhash"],
+            decimals=chain["decimals"],
+            token_program=chain["token_program"],
+            memo_nonce=i["memo_nonce_hex"],
+            accept_index=chosen.index,
+        )
+    else:
+        paid = pay402.x402_pay_evm(
+            _raw(i, "payment_required"), i["private_key_hex"], now=i["now"], nonce=i["nonce"], accept_index=chosen.index
+        )
+    return {
+        "index": chosen.index,
+        "kind": chosen.kind,
+        "asset": chosen.asset,
+        "amount": str(chosen.amount),
+        "payment": paid.header_value,
+    }
+
+
+def x402_paid_response(i: Dict[str, Any]) -> Dict[str, Any]:
+    headers = [(n, v) for n, v in i.get("headers", [])]
+    a = pay402.x402_paid_response(i["status"], headers, i.get("body", "").encode())
+    if a.verdict == "served":
+        amount = None if a.settled_amount is None else str(a.settled_amount)
+        return {"verdict": a.verdict, "settled_amount": amount, "transaction": a.transaction}
+    if a.verdict == "refused":
+        return {
+            "verdict": a.verdict,
+            "code": a.code,
+            "detail_code": a.detail_code,
+            "message": a.message,
+            "definitive": a.definitive,
+        }
+    return {"verdict": a.verdict}
+
+
 # --- EVM ------------------------------------------------------------------------------------
 
 
@@ -538,6 +591,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.wallet_sign": x402_wallet_sign,
     "svm.build": svm_build,
     "x402.svm_payment": x402_svm_payment,
+    "x402.client_pay": x402_client_pay,
+    "x402.paid_response": x402_paid_response,
     "evm.eip3009.digest": evm_eip3009_digest,
     "evm.eip3009.sign": evm_eip3009_sign,
     "evm.recover": evm_recover,

@@ -25,6 +25,7 @@
 
 pub mod bolt11;
 pub mod client;
+pub mod client_pay;
 mod convert;
 mod error;
 pub mod evm;

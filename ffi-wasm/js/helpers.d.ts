@@ -1,6 +1,6 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
-import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission } from "./core";
+import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind } from "./core";
 import type { HeadersLike } from "./verify-helpers";
 export * from "./verify-helpers";
 
@@ -20,10 +20,14 @@ export interface BudgetWindow { seconds: number; amount: bigint | number | strin
  * (`per_request_budget_exceeded`, `total_budget_exceeded`, `window_budget_exceeded`).
  */
 export interface Budget {
-  /** Networks, v1 names (`base-sepolia`) or CAIP-2 (`eip155:84532`). */
+  /** Networks, v1 names (`base-sepolia`) or CAIP-2 (`eip155:84532`, `solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1`), EVM and Solana together. */
   networks: string[];
-  /** Token contracts. */
+  /** Assets: ERC-20 contracts (`0x…`) and SPL mints (base58) together. */
   assets: string[];
+  /** More SPL mints (they may also be listed in `assets`). */
+  svmAssets?: string[];
+  /** The kinds paid (default all: `exact_eip3009`, `exact_permit2`, `upto_permit2`, `exact_svm`). */
+  schemes?: X402PayKind[];
   /** Most for one request (atomic units). */
   maxAmount?: bigint;
   /** Most over the wrapper's lifetime (atomic units). */
@@ -48,8 +52,40 @@ export interface L402Payer {
   payInvoice(invoice: string, payable: L402Payable): Promise<Uint8Array | string>;
   now?: () => number;
 }
+/** Solana payments: the payer's key and where the chain state comes from. */
+export interface SolanaPayer {
+  /** The payer's 32-byte ed25519 seed (the first half of a Solana keypair file), bytes or hex. */
+  seed: Uint8Array | string;
+  /** A recent blockhash (base58) for `network`; default: `getLatestBlockhash` over `rpcUrl`. */
+  recentBlockhash?: (network: string) => Promise<string> | string;
+  /** The mint's decimals and token program; default: the mints the core knows (USDC), else the mint account over `rpcUrl`. */
+  mint?: (mint: string) => Promise<{ decimals: number; tokenProgram: string }> | { decimals: number; tokenProgram: string };
+  /** A Solana JSON-RPC URL. */
+  rpcUrl?: string;
+}
+/** The payer's ERC-20 allowance to the Permit2 contract, read by the caller. */
+export type AllowanceReader = (query: Permit2Approval & { owner: string }) => Promise<bigint | number | string> | bigint | number | string;
+/** A refused paid retry: the server's code (`code`), detail code and message. */
+export interface X402PaymentRefused extends Error {
+  name: "X402PaymentRefused";
+  code: string;
+  detailCode: string | null;
+  serverMessage: string | null;
+  status: number;
+  /** Whether the payment is definitively not taken (the budget got the amount back). */
+  definitive: boolean;
+  response: Response;
+}
 export interface WrapFetchOptions {
   l402?: L402Payer;
+  /** Solana payments (`exact_svm`). */
+  solana?: SolanaPayer;
+  /** Permit2: the payer's allowance to Permit2; a short one throws `X402Error` `permit2_allowance_required` with `approval`. */
+  allowance?: AllowanceReader;
+  /** Permit2: a JSON-RPC URL (or URLs by chain id) to read the allowance with `eth_call`. */
+  evmRpcUrl?: string | Record<number, string>;
+  /** The `fetch` used for JSON-RPC (default: the global one). */
+  rpcFetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** `createPayment`: the budget to reserve in (default: one made from the `Budget`'s limits). */
   clientBudget?: ClientBudget;
   /** Unix seconds (default: the clock). */

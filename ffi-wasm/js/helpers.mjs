@@ -281,23 +281,6 @@ export function createHelpers(core) {
 
   const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
-  /** Sends the paid request and ends `reservation` with its outcome: released on a 402 (the
-   * server refused the payment) or when the request never reached the server (no connection);
-   * committed on any other answer; left counted (fail closed) when the server may have
-   * received it but did not answer. */
-  async function sendPaid(reservation, send) {
-    let response;
-    try {
-      response = await send();
-    } catch (e) {
-      if (NOT_SENT.has(e?.cause?.code ?? e?.code)) reservation.release();
-      throw e;
-    }
-    if (response.status === 402) reservation.release();
-    else reservation.commit();
-    return response;
-  }
-
   // ------------------------------------------------------------------ x402 client
   function offerOf(paymentRequired, index) {
     const parsed = typeof paymentRequired === "string" ? JSON.parse(paymentRequired) : paymentRequired;
@@ -358,16 +341,147 @@ export function createHelpers(core) {
     }
   }
 
+  // Paying every scheme through the core's client (pay402-host X402Client): the choice, the
+  // payload, the Permit2 approval and the verdict on the paid answer are the core's; this part
+  // does the I/O (the allowance read, the Solana chain state, the HTTP requests) and throws.
+
+  /** The error a refused paid retry throws: the server's code, detail code and message. */
+  function refusedError(outcome, response) {
+    const e = codedError("X402PaymentRefused", outcome.code,
+      `the server refused the payment (${outcome.status}): ${outcome.code}` +
+      (outcome.detailCode ? ` (${outcome.detailCode})` : "") + (outcome.message ? `: ${outcome.message}` : ""));
+    Object.assign(e, { detailCode: outcome.detailCode, serverMessage: outcome.message, status: outcome.status,
+      definitive: outcome.definitive, response });
+    return e;
+  }
+
+  const rpcFetch = (options) => options.rpcFetch ?? globalThis.fetch;
+  async function rpc(options, url, method, params) {
+    const r = await rpcFetch(options)(url, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const body = await r.json();
+    if (body.error || body.result === undefined) {
+      throw codedError("X402Error", "rpc_failed", `${method} failed: ${JSON.stringify(body.error ?? body)}`);
+    }
+    return body.result;
+  }
+
+  /** The payer's ERC-20 allowance to Permit2: `options.allowance(…)`, else `allowance(owner,
+   * spender)` over `options.evmRpcUrl` (a URL, or URLs by chain id); `undefined` when neither. */
+  async function permit2Allowance(approval, owner, options) {
+    if (options.allowance) return BigInt(await options.allowance({ ...approval, owner }));
+    const url = typeof options.evmRpcUrl === "object" ? options.evmRpcUrl?.[approval.chainId] : options.evmRpcUrl;
+    if (!url) return undefined;
+    const word = (a) => a.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+    const data = "0xdd62ed3e" + word(owner) + word(approval.spender);
+    return BigInt(await rpc(options, url, "eth_call", [{ to: approval.token, data }, "latest"]));
+  }
+
+  /** The Solana chain state: the recent blockhash from `solana.recentBlockhash(network)` or
+   * `getLatestBlockhash` over `solana.rpcUrl`; the mint's decimals and program from
+   * `solana.mint(mint)`, the mints the core knows, or the mint account over `solana.rpcUrl`. */
+  async function svmChain(chosen, solana, options) {
+    const url = solana.rpcUrl;
+    const need = (what) => codedError("X402Error", "solana_rpc_required", `a Solana payment needs ${what}: give solana.rpcUrl`);
+    let recentBlockhash;
+    if (solana.recentBlockhash) recentBlockhash = await solana.recentBlockhash(chosen.network);
+    else if (url) recentBlockhash = (await rpc(options, url, "getLatestBlockhash", [{ commitment: "confirmed" }])).value.blockhash;
+    else throw need("a recent blockhash");
+    let mint = solana.mint ? await solana.mint(chosen.asset) : core.svmKnownMint(chosen.asset);
+    if (!mint) {
+      if (!url) throw need(`the decimals and token program of mint ${chosen.asset}`);
+      const account = (await rpc(options, url, "getAccountInfo", [chosen.asset, { encoding: "base64" }])).value;
+      if (!account) throw codedError("X402Error", "unknown_mint", `mint ${chosen.asset} does not exist`);
+      const data = Uint8Array.from(atob(account.data[0]), (c) => c.charCodeAt(0));
+      mint = { decimals: data[44], tokenProgram: account.owner };
+    }
+    return { recentBlockhash, decimals: mint.decimals, tokenProgram: mint.tokenProgram };
+  }
+
+  /** The x402 client of a `wrapFetch`: assets written `0x…` are EVM tokens, others Solana mints;
+   * the payer pays only the kinds it has a key for (EVM: `signer`; Solana: `options.solana`). */
+  function x402ClientOf(budget, clientBudget, signer, options) {
+    const assets = budget.assets ?? [];
+    return new core.X402Client({
+      networks: budget.networks ?? [],
+      evmAssets: signer ? assets.filter((a) => /^0x/i.test(a)) : [],
+      svmAssets: options.solana ? [...assets.filter((a) => !/^0x/i.test(a)), ...(budget.svmAssets ?? [])] : [],
+      ...(budget.schemes ? { schemes: budget.schemes } : {}),
+    }, clientBudget);
+  }
+
+  /** Pays the 402 `response` (x402) and sends `retry`; returns the paid answer or throws. */
+  async function payX402(fetchFn, client, response, retry, signer, options) {
+    const now = (options.now ?? unixNow)();
+    const headers = [...response.headers.entries()];
+    const chosen = client.choose(headers, await response.clone().text(), now);
+    try {
+      const approval = chosen.approval;
+      if (approval && signer) {
+        const allowance = await permit2Allowance(approval, signer.address, options);
+        if (allowance !== undefined) {
+          try {
+            client.checkAllowance(chosen, allowance);
+          } catch (e) {
+            e.approval = approval;
+            throw e;
+          }
+        }
+      }
+      const reservation = client.reserve(chosen, now);
+      let value;
+      try {
+        if (chosen.kind === "exact_svm") {
+          const solana = options.solana;
+          if (!solana?.seed) throw codedError("X402Error", "no_solana_signer", "a Solana offer was chosen but options.solana.seed is missing");
+          const seed = typeof solana.seed === "string" ? hexToBytes(solana.seed) : solana.seed;
+          value = client.buildSvm(chosen, seed, await svmChain(chosen, solana, options), randomBytes(16));
+        } else {
+          if (!signer) throw codedError("X402Error", "no_evm_signer", "an EVM offer was chosen but no signer was given");
+          const nonce = options.nonce ? options.nonce() : randomBytes(32);
+          const typed = client.typedData(chosen, signer.address, now, nonce);
+          const signature = await signer.signTypedData(typed.typedData, typed.digest);
+          value = client.finishEvm(chosen, signer.address, now, nonce, signature);
+        }
+      } catch (e) {
+        reservation.release(); // nothing was sent
+        throw e;
+      }
+      retry.headers.set(chosen.headerName, value);
+      if (chosen.headerName === "PAYMENT-SIGNATURE") {
+        retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
+      }
+      let paid;
+      try {
+        paid = await fetchFn(retry);
+      } catch (e) {
+        if (NOT_SENT.has(e?.cause?.code ?? e?.code)) reservation.release(); // it never reached the server
+        throw e; // else it may have: the amount stays counted
+      }
+      // Error answers are read for the server's words; a served body is left to the caller.
+      const text = paid.status >= 400 ? await paid.clone().text() : "";
+      const outcome = client.complete(chosen, reservation, paid.status, [...paid.headers.entries()], text);
+      if (outcome.verdict === "refused") throw refusedError(outcome, paid);
+      return paid;
+    } finally {
+      chosen.free();
+    }
+  }
+
   /**
-   * Wraps `fetch`: a 402 carrying x402 requirements is answered once by selecting an offer
-   * within `budget`, reserving it, signing it with `signer` and retrying with the payment
-   * header. With `options.l402` a 402 carrying an L402 challenge is paid through
-   * `options.l402.payInvoice`. One budget per wrapper (or the `clientBudget` given).
+   * Wraps `fetch`: a 402 carrying x402 requirements is answered once — the core chooses an
+   * offer of any scheme it sells (EIP-3009, Permit2 `exact`, `upto`, Solana) within `budget`,
+   * reserves it, `signer` signs EVM payments (`options.solana.seed` Solana ones), and the
+   * request is retried with the payment. A refused paid retry throws `X402PaymentRefused`
+   * (`code`, `detailCode`, `serverMessage`, `status`, `definitive`, `response`); a definitive
+   * refusal gives the amount back to the budget. With `options.l402` a 402 carrying an L402
+   * challenge is paid through `options.l402.payInvoice`.
    */
   function wrapFetch(fetchFn, signer, budget, options = {}) {
-    const x402Budget = signer && budget
+    const x402Budget = budget && (signer || options.solana)
       ? clientBudgetOf(budget.clientBudget, budget.maxAmount, budget.total, budget.window, "maxAmount")
       : null;
+    const client = x402Budget ? x402ClientOf(budget, x402Budget, signer, options) : null;
     const l402 = options.l402;
     const l402Budget = l402
       ? clientBudgetOf(l402.clientBudget, l402.budgetMsat, l402.totalMsat, l402.window, "budgetMsat")
@@ -377,14 +491,8 @@ export function createHelpers(core) {
       const retry = request.clone();
       const response = await fetchFn(request);
       if (response.status !== 402) return response;
-      const required = x402Budget ? await readPaymentRequired(response) : null;
-      if (required !== null) {
-        const payment = await createPayment(required, signer, budget, { ...options, clientBudget: x402Budget });
-        retry.headers.set(payment.headerName, payment.headerValue);
-        if (payment.headerName === "PAYMENT-SIGNATURE") {
-          retry.headers.set("Access-Control-Expose-Headers", "PAYMENT-RESPONSE,X-PAYMENT-RESPONSE");
-        }
-        return sendPaid(payment.reservation, () => fetchFn(retry));
+      if (client && (await readPaymentRequired(response)) !== null) {
+        return payX402(fetchFn, client, response, retry, signer, options);
       }
       if (l402) return payL402(fetchFn, response, retry, l402, l402Budget);
       return response;

@@ -164,6 +164,28 @@ impl ClientBudget {
     }
 }
 
+impl ClientBudget {
+    /// The host budget (shared with the x402 client).
+    #[cfg(feature = "client")]
+    pub(crate) fn host(&self) -> &host::Budget {
+        &self.inner
+    }
+}
+
+impl BudgetReservation {
+    /// Wraps a host reservation (made by the x402 client).
+    #[cfg(feature = "client")]
+    pub(crate) fn from_host(inner: host::Reservation) -> Self {
+        Self { inner }
+    }
+
+    /// The host reservation.
+    #[cfg(feature = "client")]
+    pub(crate) fn host(&self) -> &host::Reservation {
+        &self.inner
+    }
+}
+
 #[wasm_bindgen(js_class = BudgetReservation)]
 impl BudgetReservation {
     /// The amount reserved.

@@ -34,5 +34,7 @@ pub mod svm;
 pub mod ws402;
 #[cfg(feature = "x402")]
 pub mod x402;
+#[cfg(feature = "client")]
+pub mod x402_client;
 
 pub use errors::JsResult;

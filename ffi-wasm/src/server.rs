@@ -155,7 +155,7 @@ fn step_js(s: &host::Step) -> JsValue {
 }
 
 /// The `[name, value]` pairs of `headers` (an array of pairs).
-fn pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
+pub(crate) fn pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
     let array = headers
         .dyn_ref::<Array>()
         .ok_or_else(|| arg_error("headers", "an array of [name, value] pairs"))?;

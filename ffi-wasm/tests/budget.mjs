@@ -131,11 +131,12 @@ try {
     eq(e.amount, 10_000n, "amount");
   });
 
-  await t("a 402 refusal of the paid request releases", async () => {
+  await t("a 402 refusal of the paid request throws X402PaymentRefused and releases", async () => {
     paidAnswer = 402;
     const cb = p.ClientBudget.anyAsset({ perRequest: 10_000n, total: 15_000n }); // an unreleased 10 000 would leave 5 000
     const pay = p.wrapFetch(fetch, p.privateKeySigner(KEY), budget({ clientBudget: cb }), options);
-    eq((await pay(url)).status, 402, "status");
+    const e = await rejects(pay(url), "X402PaymentRefused", "payment_refused"); // the server named no code
+    eq(e.status, 402, "status"); eq(e.definitive, true, "definitive"); eq(e.response.status, 402, "response");
     eq(cb.spent("", ""), 0n, "spent"); eq(cb.allowance("", "", NOW), 10_000n, "allowance");
     paidAnswer = 200;
   });

@@ -78,7 +78,16 @@ try {
   passed++; console.log("ok  @x402/express answers an unpaid request with a v2 402");
 
   const pay = pay402.wrapFetch(fetch, pay402.privateKeySigner(PK), { networks: [NETWORK], assets: [USDC], maxAmount: 10_000n });
-  const response = await pay(base + "/premium");
+  let refusal;
+  try {
+    await pay(base + "/premium");
+  } catch (e) {
+    refusal = e;
+  }
+  assert.equal(refusal?.name, "X402PaymentRefused", String(refusal));
+  assert.equal(refusal.code, NOT_SETTLED, "the peer's code");
+  assert.equal(refusal.definitive, true);
+  const response = refusal.response;
   const verifies = received.filter((r) => r.path === "/verify");
   const settles = received.filter((r) => r.path === "/settle");
   assert.equal(verifies.length, 1, JSON.stringify(received));
@@ -98,7 +107,7 @@ try {
   const decoded = JSON.parse(Buffer.from(receipt, "base64").toString("utf8"));
   assert.equal(decoded.success, false);
   assert.equal(decoded.errorReason, NOT_SETTLED);
-  passed++; console.log("ok  no chain: the peer withholds the content with its failure receipt (402, PAYMENT-RESPONSE)");
+  passed++; console.log("ok  no chain: the peer withholds the content with its failure receipt (402, PAYMENT-RESPONSE); wrapFetch throws X402PaymentRefused with its code");
 } finally {
   await close(peer);
   await close(facilitatorServer);

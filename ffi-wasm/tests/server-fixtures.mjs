@@ -75,7 +75,9 @@ export async function startFacilitator() {
         state.mode = "ok";
         return reply({ success: false, errorReason: "settlement_pending", transaction: "0x" + "cd".repeat(32), network: req2.network });
       }
-      reply({ success: true, transaction: "0x" + "ab".repeat(32), network: req2.network, payer: verdict.payer || PAYER });
+      // x402 v2: an `upto` settlement reports the amount settled (the charge)
+      reply({ success: true, transaction: "0x" + "ab".repeat(32), network: req2.network, payer: verdict.payer || PAYER,
+        ...(req2.scheme === "upto" ? { amount: req2.amount } : {}) });
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));

@@ -124,6 +124,24 @@ export function ops(p) {
         acceptIndex: i.accept_index, privateKey: i.private_key_hex, now: i.now, nonce: i.nonce,
       }).payment,
     }),
+    "x402.client_pay": (i) => {
+      const pol = i.policy;
+      const c = p.x402Choose(raw(i.payment_required), {
+        networks: pol.networks, evmAssets: pol.evm_assets ?? [], svmAssets: pol.svm_assets ?? [], schemes: pol.schemes,
+        maxAmount: big(pol.max_amount), ...(i.permit2_allowance === undefined ? {} : { permit2Allowance: big(i.permit2_allowance) }),
+      });
+      const paid = c.kind === "exact_svm"
+        ? p.x402PaySvm(raw(i.payment_required), { acceptIndex: c.index, seed: i.svm_seed_hex, memoNonce: i.memo_nonce_hex,
+          chain: { recentBlockhash: i.svm_chain.recent_blockhash, decimals: i.svm_chain.decimals, tokenProgram: i.svm_chain.token_program } })
+        : p.x402PayEvm(raw(i.payment_required), { acceptIndex: c.index, privateKey: i.private_key_hex, now: i.now, nonce: i.nonce });
+      return { index: c.index, kind: c.kind, asset: c.asset, amount: c.amount.toString(), payment: paid.payment };
+    },
+    "x402.paid_response": (i) => {
+      const o = p.x402PaidResponse(i.status, i.headers ?? [], i.body ?? "");
+      if (o.verdict === "served") return { verdict: o.verdict, settled_amount: o.settledAmount === null ? null : o.settledAmount.toString(), transaction: o.transaction };
+      if (o.verdict === "refused") return { verdict: o.verdict, code: o.code, detail_code: o.detailCode, message: o.message, definitive: o.definitive };
+      return { verdict: o.verdict };
+    },
     "x402.select": (i) => {
       const s = p.x402Select(raw(i.payment_required), {
         networks: i.networks, assets: i.assets, maxAmount: big(i.max_amount), allowPermit2: i.allow_permit2,

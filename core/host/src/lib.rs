@@ -20,6 +20,7 @@ pub mod error;
 pub mod l402_server;
 #[cfg(feature = "offers")]
 pub mod offers_server;
+pub mod x402_client;
 pub mod x402_server;
 
 pub use error::HostError;

@@ -420,7 +420,7 @@ fn a_resource_without_mime_type_is_announced_as_json() {
         };
         let reply = X402Server::new(vec![offer.clone()], resource)
             .unwrap()
-            .challenge(None)
+            .challenge(None, None)
             .unwrap();
         let v1: Value = serde_json::from_slice(reply.body.as_deref().unwrap()).unwrap();
         (decode_header(&reply.headers, "PAYMENT-REQUIRED"), v1)

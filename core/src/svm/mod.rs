@@ -22,7 +22,10 @@ pub mod pda;
 pub mod pubkey;
 pub mod transaction;
 
-pub use client::{BuildError, PayerKey, TransferParams, build_transfer};
+pub use client::{
+    BuildError, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, MAX_MEMO_LEN, PayerKey,
+    TransferParams, build_transfer,
+};
 pub use instructions::{
     ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID,
     TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, TransferChecked,

@@ -49,6 +49,13 @@ __all__ = [
     "verify_payment",
     "x402_payment_header_name",
     "x402_select",
+    "x402_choose",
+    "x402_pay_evm",
+    "x402_pay_svm",
+    "x402_paid_response",
+    "Choice",
+    "ClientPayment",
+    "PaidAnswer",
     "x402_sign",
     "permit2_sign_payload",
     "settle_response_header",
@@ -2087,3 +2094,84 @@ class ClientBudget:
     def reserve(self, network: str, asset: str, amount: int, now: int) -> Union[BudgetReservation, BudgetRefusal]:
         """Reserves `amount` at `now`: a `BudgetReservation`, or a `BudgetRefusal` (nothing counted).
         """
+
+# --- the paying client of every scheme (pay402::x402::client), call by call -----------------
+
+@final
+class Choice:
+    """The offer of a 402 the payer pays: its index, kind and asset, and the amount (the maximum for ``upto``)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def kind(self) -> str:
+        """``exact_eip3009``, ``exact_permit2``, ``upto_permit2`` or ``exact_svm``."""
+    @property
+    def asset(self) -> str:
+        """The ERC-20 contract (lowercase hex) or the SPL mint (base58)."""
+    @property
+    def amount(self) -> int: ...
+
+@final
+class ClientPayment:
+    """A payment header, ready to send: ``header_value`` goes in the ``header_name`` request header."""
+
+    @property
+    def header_name(self) -> str: ...
+    @property
+    def header_value(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class PaidAnswer:
+    """The core's verdict on the answer to a paid retry: ``served``, ``refused`` or ``undetermined``."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def code(self) -> Optional[str]:
+        """A refusal's code: the server's ``error`` (header, then body), the receipt's ``errorReason``, else ``payment_refused``."""
+    @property
+    def detail_code(self) -> Optional[str]: ...
+    @property
+    def message(self) -> Optional[str]: ...
+    @property
+    def definitive(self) -> Optional[bool]:
+        """Whether a refused payment is definitively not taken (give the budget back)."""
+    @property
+    def transaction(self) -> Optional[str]: ...
+    @property
+    def settled_amount(self) -> Optional[int]:
+        """The settled amount a served ``upto`` payment's receipt reports."""
+
+def x402_choose(
+    payment_required: _Text,
+    *,
+    networks: Sequence[str],
+    evm_assets: Sequence[str],
+    svm_assets: Sequence[str],
+    max_amount: int,
+    schemes: Optional[Sequence[str]] = None,
+    permit2_allowance: Optional[int] = None,
+) -> Choice:
+    """The first offer of a listed kind, network and asset within ``max_amount``; raises ``X402Error``."""
+
+def x402_pay_evm(
+    payment_required: _Text, private_key: _BytesOrHex, *, now: int, nonce: _BytesOrHex, accept_index: int = 0
+) -> ClientPayment:
+    """The EVM payment (EIP-3009, Permit2 ``exact`` or ``upto``, by the entry), signed with the key."""
+
+def x402_pay_svm(
+    payment_required: _Text,
+    seed: _BytesOrHex,
+    *,
+    recent_blockhash: str,
+    decimals: int,
+    token_program: str,
+    memo_nonce: _BytesOrHex,
+    accept_index: int = 0,
+) -> ClientPayment:
+    """The Solana payment: the transfer built and partially signed with the payer's seed and the chain state."""
+
+def x402_paid_response(status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None) -> PaidAnswer:
+    """The core's verdict on the answer to a paid retry; ends nothing."""

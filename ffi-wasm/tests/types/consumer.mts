@@ -3,7 +3,8 @@
 // serves; every annotation here is a claim about the published types.
 import {
   x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner, svmBuildTransfer, svmPaymentHeader,
-  ClientBudget, createPayment, type BudgetReservation, type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
+  ClientBudget, createPayment, X402Client, type X402ChosenOffer, type X402PayKind, type Permit2Approval, type X402PaidOutcome,
+  type X402PaymentRefused, type BudgetReservation, type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
 } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
@@ -46,6 +47,27 @@ const shared: ClientBudget = ClientBudget.anyAsset({ perRequest: 10_000n, total:
 const payShared = wrapFetch(fetch, privateKeySigner(key), { networks: ["eip155:84532"], assets: [USDC], clientBudget: shared });
 void payShared;
 const reserved: Promise<BudgetReservation> = createPayment(required, privateKeySigner(key), budget).then((p) => p.reservation);
+// every scheme, one budget across EVM and Solana, the chain state and the Permit2 allowance
+const both = new ClientBudget();
+both.add("eip155:84532", USDC, { perRequest: 10_000n, total: 100_000n });
+const payAll = wrapFetch(fetch, privateKeySigner(key), {
+  networks: ["eip155:84532", "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"],
+  assets: [USDC, "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"], clientBudget: both, schemes: ["exact_eip3009", "exact_svm", "upto_permit2"],
+}, {
+  solana: { seed: key, recentBlockhash: async (network: string) => network, rpcUrl: "http://127.0.0.1:8899" },
+  allowance: async (q: Permit2Approval & { owner: string }) => (q.amount > 0n ? q.amount : 0n),
+  evmRpcUrl: { 84532: "http://127.0.0.1:8545" },
+});
+const refusedCode: Promise<string | null> = payAll("https://api.example.com/x").then(() => null, (e: X402PaymentRefused) => e.detailCode);
+void refusedCode;
+const client = new X402Client({ networks: ["eip155:84532"], evmAssets: [USDC] }, both);
+const chosen: X402ChosenOffer = client.choose([["PAYMENT-REQUIRED", "e30="]], "", now);
+const kind: X402PayKind = chosen.kind;
+const approval: Permit2Approval | null = chosen.approval;
+const outcome: X402PaidOutcome = client.complete(chosen, client.reserve(chosen, now), 402, [], "{}");
+if (outcome.verdict === "refused") { const definitive: boolean = outcome.definitive; void definitive; }
+void kind; void approval;
+
 void reserved;
 const middleware = x402Middleware([offer], {
   settle: async (v) => ({ success: true, payer: v.payer }),

@@ -35,6 +35,8 @@ node gen/x402-verify.mjs "$out" > "$out/.x402-verify.log" || { cat "$out/.x402-v
 node gen/x402-codec.mjs "$out"
 node gen/x402-sign.mjs "$out"
 node gen/permit2.mjs "$out" > "$out/.permit2.log" || { cat "$out/.permit2.log"; exit 1; }
+node gen/x402-client-pay.mjs "$out" > "$out/.client-pay.log" || { cat "$out/.client-pay.log"; exit 1; }
+node gen/x402-paid-response.mjs "$out"
 .venv/bin/python gen/evm_eth_account.py "$out"
 python3 spec/x402_spec_vectors.py "$out"
 python3 gen/server_admit.py "$out" # reads the committed peer files above, writes server-admit.json

@@ -64,6 +64,21 @@ pub enum ClientError {
     },
     /// A caller buffer is too small (`buffer_too_small`).
     BufferTooSmall,
+    /// An `upto` entry lacks `extra.facilitatorAddress` (`missing_facilitator_address`).
+    MissingFacilitatorAddress,
+    /// A Solana entry lacks `extra.feePayer` (`missing_fee_payer`).
+    MissingFeePayer,
+    /// A Solana amount does not fit a `u64` (`amount_too_large`).
+    AmountTooLarge,
+    /// The payer's ERC-20 allowance to the Permit2 contract is below the payment: the approval
+    /// to make first (`permit2_allowance_required`, the reference facilitator's code).
+    Permit2AllowanceRequired(crate::x402::client::Permit2Approval),
+    /// The Permit2 authorization cannot be built; the code is its own.
+    Permit2(crate::x402::Permit2SignError),
+    /// The Solana transaction cannot be built; the code is the builder's
+    /// (`unsupported_token_program`, `payer_is_fee_payer`, …).
+    #[cfg(feature = "svm")]
+    Build(crate::svm::BuildError),
 }
 
 impl From<BufferTooSmall> for ClientError {
@@ -95,6 +110,13 @@ impl ErrorCode for ClientError {
             Self::Transaction(e) => e.code(),
             Self::WrongSigner { .. } => "signature_wrong_signer",
             Self::BufferTooSmall => "buffer_too_small",
+            Self::MissingFacilitatorAddress => "missing_facilitator_address",
+            Self::MissingFeePayer => "missing_fee_payer",
+            Self::AmountTooLarge => "amount_too_large",
+            Self::Permit2AllowanceRequired(_) => "permit2_allowance_required",
+            Self::Permit2(e) => e.code(),
+            #[cfg(feature = "svm")]
+            Self::Build(e) => e.code(),
         }
     }
 }
@@ -141,6 +163,19 @@ impl fmt::Display for ClientError {
                 )
             }
             Self::BufferTooSmall => f.write_str("a caller buffer is too small for the payment"),
+            Self::MissingFacilitatorAddress => {
+                f.write_str("the `upto` offer lacks extra.facilitatorAddress")
+            }
+            Self::MissingFeePayer => f.write_str("the Solana offer lacks extra.feePayer"),
+            Self::AmountTooLarge => f.write_str("the Solana amount does not fit 64 bits"),
+            Self::Permit2AllowanceRequired(a) => write!(
+                f,
+                "the Permit2 contract may not move enough of token {} on chain {}: approve {} to spend at least {} (ERC-20 approve) first",
+                a.token, a.chain_id, a.spender, a.amount
+            ),
+            Self::Permit2(e) => write!(f, "the Permit2 authorization cannot be built: {e}"),
+            #[cfg(feature = "svm")]
+            Self::Build(e) => write!(f, "the Solana transaction cannot be built: {e}"),
         }
     }
 }
@@ -151,6 +186,9 @@ impl core::error::Error for ClientError {
             Self::Signature(e) => Some(e),
             #[cfg(feature = "svm")]
             Self::Transaction(e) => Some(e),
+            Self::Permit2(e) => Some(e),
+            #[cfg(feature = "svm")]
+            Self::Build(e) => Some(e),
             _ => None,
         }
     }

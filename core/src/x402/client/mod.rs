@@ -11,9 +11,20 @@
 //! | emit the header | [`SignedPayment::write_header`] | `signed.rs` |
 //! | read the receipt | [`read_settle_response`] | `settlement.rs` |
 //!
+//! Every scheme a server sells, under one policy listing EVM and Solana assets together
+//! (`pay.rs`, `answer.rs`):
+//!
+//! | step | item |
+//! |---|---|
+//! | choose among `exact` EIP-3009, `exact` Permit2, `upto` and Solana `exact` offers, with a limit per asset | [`choose`] under a [`ClientPolicy`] |
+//! | the ERC-20 approval a Permit2 payment needs, and the check of the allowance the host read | [`Choice::permit2_approval`], [`check_permit2_allowance`] |
+//! | build and sign the EVM payment with a key, or hand the typed data to a wallet | [`pay_evm`], [`Permit2Draft`] |
+//! | build and partially sign the Solana payment with the chain state the host fetched | `pay_svm`, `SvmChainState` (feature `svm`) |
+//! | read the answer to the paid retry: served, refused (code, detail, message, definitive) or undetermined | [`read_paid_response`] |
+//!
 //! Randomness (the nonce) and time (`now`) come from the caller; output goes into caller
-//! buffers. Permit2 entries (`extra.assetTransferMethod: "permit2"`) are recognized and skipped
-//! by default ([`PayerPolicy::allow_permit2`] is the hook for the Permit2 signer).
+//! buffers. [`select`] keeps its EIP-3009-first rules: Permit2 entries
+//! (`extra.assetTransferMethod: "permit2"`) are skipped unless [`PayerPolicy::allow_permit2`].
 //!
 //! ```
 //! use pay402::evm::{Address, PrivateKey};
@@ -48,7 +59,9 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod answer;
 mod error;
+mod pay;
 pub(crate) mod selection;
 mod settlement;
 
@@ -56,7 +69,14 @@ pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
 pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
 #[cfg(feature = "svm")]
 pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
+pub use answer::{PAYMENT_REFUSED, PaidRefusal, PaidResponse, read_paid_response};
 pub use error::ClientError;
+pub use pay::{
+    AssetId, Choice, ClientPolicy, PayKind, Permit2Approval, Permit2Draft, Schemes, assess,
+    check_permit2_allowance, choose, pay_evm,
+};
+#[cfg(feature = "svm")]
+pub use pay::{SvmChainState, known_mint, pay_svm};
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 

@@ -52,8 +52,8 @@ pub struct PayerPolicy<'p> {
     pub assets: &'p [Address],
     /// The most the payer pays for one request, in the token's atomic units. Never exceeded.
     pub max_amount: U256,
-    /// Whether Permit2 entries are acceptable. Default `false`: the hook for the Permit2 signer
-    /// (`crate::evm::permit2`), which is not part of this client yet.
+    /// Whether Permit2 entries are acceptable. Default `false`. [`super::choose`] with
+    /// [`super::Schemes`] selects and [`super::pay_evm`] signs Permit2 (and `upto`) payments.
     pub allow_permit2: bool,
 }
 
@@ -184,7 +184,7 @@ impl<'a> Offer<'a> {
     }
 }
 
-fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
+pub(crate) fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network> {
     let mut buf = [0u8; 128];
     let text = network.text_in(&mut buf)?;
     match version {
@@ -193,7 +193,9 @@ fn resolve_network(network: JsonStr<'_>, version: X402Version) -> Option<Network
     }
 }
 
-fn transfer_method(extra: Option<&RawValue<'_>>) -> Result<AssetTransferMethod, ClientError> {
+pub(crate) fn transfer_method(
+    extra: Option<&RawValue<'_>>,
+) -> Result<AssetTransferMethod, ClientError> {
     let Some(method) = extra.and_then(|e| e.field("assetTransferMethod").value()) else {
         return Ok(AssetTransferMethod::Eip3009);
     };
@@ -205,7 +207,9 @@ fn transfer_method(extra: Option<&RawValue<'_>>) -> Result<AssetTransferMethod, 
 }
 
 /// `extra.name` and `extra.version`: non-empty strings of at most [`DOMAIN_TEXT_CAP`] bytes.
-fn domain<'a>(extra: Option<&RawValue<'a>>) -> Result<(JsonStr<'a>, JsonStr<'a>), ClientError> {
+pub(crate) fn domain<'a>(
+    extra: Option<&RawValue<'a>>,
+) -> Result<(JsonStr<'a>, JsonStr<'a>), ClientError> {
     let text = |key: &'static str| {
         extra
             .and_then(|e| e.field(key).value())
@@ -217,7 +221,7 @@ fn domain<'a>(extra: Option<&RawValue<'a>>) -> Result<(JsonStr<'a>, JsonStr<'a>)
 }
 
 /// `asset` / `payTo` as an address; mixed case must be the EIP-55 checksum (viem `getAddress`).
-fn address(text: JsonStr<'_>, field_name: &'static str) -> Result<Address, ClientError> {
+pub(crate) fn address(text: JsonStr<'_>, field_name: &'static str) -> Result<Address, ClientError> {
     let mut buf = [0u8; 64];
     text.text_in(&mut buf)
         .and_then(|t| Address::parse_checksummed(t.as_bytes()).ok())

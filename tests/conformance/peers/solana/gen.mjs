@@ -280,6 +280,34 @@ const v1Caip2 = required1([reqV1({ top: { network: DEVNET } })]);
 svmPayment("a v1 entry naming its network in CAIP-2 (v1 uses names)", v1Caip2, 0, standard, err("unsupported_network"));
 svmPayment("bytes that are not a transaction (three zero bytes)", single2, 0, "AAAA", err("transaction_truncated"));
 
+// The whole paying client (x402.client_pay): a 402 mixing EVM and Solana offers, a policy listing both, the
+// chain state the host fetched (recent blockhash, the mint's decimals and program) and the memo nonce →
+// the chosen Solana entry and the header around the reference client's transaction.
+const clientPay = (name, paymentRequired, policy, expect, memoNonce = NONCE) =>
+  cases.push({
+    name, op: "x402.client_pay",
+    input: {
+      payment_required: paymentRequired, policy, now: 0, svm_seed_hex: Buffer.from(seed("payer")).toString("hex"),
+      svm_chain: { recent_blockhash: blockhash, decimals: 6, token_program: TOKEN_PROGRAM_ADDRESS }, memo_nonce_hex: memoNonce,
+    },
+    expect,
+  });
+const bothPolicy = (more = {}) => ({ networks: ["eip155:84532", DEVNET], evm_assets: [EVM_OFFER.asset.toLowerCase()],
+  svm_assets: [USDC_DEVNET], max_amount: "10000", ...more });
+const withOk = (paymentRequired, index, transaction) =>
+  ({ ok: { index, kind: "exact_svm", amount: "10000", payment: okPayment(paymentRequired, index, transaction).ok.payment } });
+const evmThenSvm = required2([EVM_OFFER, reqV2()]);
+clientPay("client pays the Solana entry after an EVM one it does not sign", evmThenSvm, bothPolicy({ schemes: ["exact_svm"] }),
+  withOk(evmThenSvm, 1, standard));
+clientPay("client pays the Solana entry when the EVM one is over the maximum", required2([{ ...EVM_OFFER, amount: "10001" }, reqV2()]),
+  bothPolicy(), withOk(required2([{ ...EVM_OFFER, amount: "10001" }, reqV2()]), 1, standard));
+clientPay("client writes extra.memo, not the nonce", mixed, bothPolicy({ schemes: ["exact_svm"] }), withOk(mixed, 1, withMemo));
+clientPay("client: a mint the policy does not list", evmThenSvm, bothPolicy({ schemes: ["exact_svm"], svm_assets: [payTo] }),
+  err("no_acceptable_requirements"));
+clientPay("client: a Solana entry without extra.feePayer is not payable", required2([reqV2({ top: { extra: {} } })]),
+  bothPolicy(), err("no_acceptable_requirements"));
+clientPay("client: over the maximum", required2([reqV2({ top: { amount: "10001" } })]), bothPolicy(), err("amount_exceeds_budget"));
+
 const file = {
   suite: "x402-exact-svm-verify",
   source: "transactions built with @solana/kit 8.4.0, @solana-program/compute-budget 0.18.1, @solana-program/token 0.16.1, @solana-program/memo 0.15.0 as the reference client builds them (x402 exact SVM scheme); decoded with @solana/web3.js 1.98.4 and signatures checked with tweetnacl; expected codes from the x402 exact SVM scheme's facilitator checks / tests/conformance/vectors/README.md; x402.svm_payment headers are JSON.stringify + base64 of the x402 v1 / v2 envelope around those transactions",

@@ -29,6 +29,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.typed_data" => x402_client::typed_data(input),
         "x402.wallet_sign" => x402_client::wallet_sign(input),
         "x402.svm_payment" => x402_client::svm_payment(input),
+        "x402.client_pay" => x402_client::client_pay(input),
+        "x402.paid_response" => x402_client::paid_response(input),
         "evm.eip3009.digest" => evm::eip3009_digest(input),
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),

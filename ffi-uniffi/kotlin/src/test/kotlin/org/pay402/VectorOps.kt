@@ -80,6 +80,8 @@ object VectorOps {
         "x402.wallet_sign" -> x402WalletSign(input)
         "svm.build" -> svmBuild(input)
         "x402.svm_payment" -> x402SvmPayment(input)
+        "x402.client_pay" -> x402ClientPay(input)
+        "x402.paid_response" -> x402PaidResponseOp(input)
         "evm.eip3009.digest" -> eip3009Digest(input)
         "evm.eip3009.sign" -> eip3009SignOp(input)
         "evm.recover" -> evmRecover(input)
@@ -204,6 +206,55 @@ object VectorOps {
         }
         val header = svmPaymentHeader(required(input), acceptIndex(input), transaction)
         return buildJsonObject { put("payment", header.headerValue) }
+    }
+
+    private fun x402ClientPay(input: JsonObject): JsonObject {
+        val p = input.obj("policy")
+        val chosen = x402Choose(
+            required(input),
+            ChoosePolicy(
+                networks = p.strings("networks"),
+                evmAssets = if (p.containsKey("evm_assets")) p.strings("evm_assets") else emptyList(),
+                svmAssets = if (p.containsKey("svm_assets")) p.strings("svm_assets") else emptyList(),
+                schemes = if (p.containsKey("schemes")) p.strings("schemes") else null,
+                maxAmount = p.str("max_amount"),
+                permit2Allowance = input.optStr("permit2_allowance"),
+            ),
+        )
+        val payment = if (chosen.kind == "exact_svm") {
+            val chain = input.obj("svm_chain")
+            x402PaySvm(
+                required(input), chosen.index, input.hex("svm_seed_hex"), chain.str("recent_blockhash"),
+                chain.u64("decimals").toUByte(), chain.str("token_program"), input.hex("memo_nonce_hex"),
+            )
+        } else {
+            x402PayEvm(required(input), chosen.index, input.hex("private_key_hex"), input.u64("now"), input.hex("nonce"))
+        }
+        return buildJsonObject {
+            put("index", chosen.index.toLong())
+            put("kind", chosen.kind)
+            put("asset", chosen.asset)
+            put("amount", chosen.amount)
+            put("payment", payment)
+        }
+    }
+
+    private fun x402PaidResponseOp(input: JsonObject): JsonObject {
+        val headers = (input["headers"] as? JsonArray ?: JsonArray(emptyList())).map { pair ->
+            val a = pair as? JsonArray ?: throw BadInput("headers")
+            HttpHeader((a[0] as JsonPrimitive).content, (a[1] as JsonPrimitive).content)
+        }
+        val body = (input.optStr("body") ?: "").toByteArray()
+        val a = x402PaidResponse(input.u64("status").toUShort(), headers, body)
+        return buildJsonObject {
+            put("verdict", a.verdict)
+            when (a.verdict) {
+                "served" -> { put("settled_amount", a.settledAmount); put("transaction", a.transaction) }
+                "refused" -> {
+                    put("code", a.code); put("detail_code", a.detailCode); put("message", a.message); put("definitive", a.definitive)
+                }
+            }
+        }
     }
 
     private fun x402Sign(input: JsonObject): JsonObject {
