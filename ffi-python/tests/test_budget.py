@@ -150,7 +150,7 @@ def test_native_budget_names_assets_by_network_and_asset() -> None:
 
 httpx = pytest.importorskip("httpx", reason="httpx not installed (ffi-python/tests/requirements-web.txt)")
 
-from pay402.client import L402Payer, PaymentAuth, X402Payer  # noqa: E402
+from pay402.client import L402Payer, PaymentAuth, X402Payer, X402PaymentRefused  # noqa: E402
 from web_support import KEY, PAY_TO, USDC_BASE_SEPOLIA  # noqa: E402
 
 OFFER = {
@@ -198,8 +198,10 @@ def test_paid_response_commits() -> None:
 
 def test_refusal_402_releases() -> None:
     payer = _payer(total=15_000)  # an unreleased 10 000 would leave 5 000
-    r = _get(payer, lambda r: httpx.Response(402, json={"error": "insufficient_funds"}))
-    assert r.status_code == 402
+    with pytest.raises(X402PaymentRefused) as refused:
+        _get(payer, lambda r: httpx.Response(402, json={"error": "insufficient_funds"}))
+    assert refused.value.code == "insufficient_funds" and refused.value.definitive
+    assert refused.value.status == 402 and refused.value.response.status_code == 402
     assert payer.budget.spent == 0 and payer.budget.allowance() == 10_000
 
 
@@ -234,7 +236,9 @@ def test_async_client_commits_and_releases() -> None:
             return (await client.get("https://api.example.com/premium")).status_code
 
     payer = _payer(total=15_000)  # an unreleased 10 000 would leave 5 000
-    assert asyncio.run(run(lambda r: httpx.Response(402), payer)) == 402
+    with pytest.raises(X402PaymentRefused) as refused:
+        asyncio.run(run(lambda r: httpx.Response(402), payer))
+    assert refused.value.code == "payment_refused" and refused.value.definitive
     assert payer.budget.allowance() == 10_000
     assert asyncio.run(run(lambda r: httpx.Response(200), payer)) == 200
     assert payer.budget.spent == 10_000

@@ -16,7 +16,7 @@ flask = pytest.importorskip("flask", reason="flask not installed (ffi-python/tes
 from starlette.testclient import TestClient  # noqa: E402
 
 import pay402  # noqa: E402
-from pay402.client import PaymentAuth, payment_receipt  # noqa: E402
+from pay402.client import PaymentAuth, X402PaymentRefused, payment_receipt  # noqa: E402
 from pay402.facilitator import FacilitatorClient  # noqa: E402
 from web_support import PAYER, wsgi_server, x402_paywall, x402_payer  # noqa: E402
 
@@ -141,8 +141,11 @@ def test_middleware_settles_through_the_facilitator(facilitator: Any) -> None:
     mode["settle"] = "fail"
     fapp = flask_app(x402=x402_paywall(settlement=FacilitatorClient(base)))
     with httpx.Client(transport=httpx.WSGITransport(app=fapp), base_url="http://f.test") as c:
-        r = c.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+        with pytest.raises(X402PaymentRefused) as refused:
+            c.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    r = refused.value.response
     assert r.status_code == 402 and b"flask premium" not in r.content
+    assert refused.value.code == "insufficient_funds" and refused.value.status == 402
     # Facilitator erroring: 502, and the settlement's outcome is unknown (never sent again).
     mode["settle"] = "500"
     before = len([s for s in seen if s["path"] == "/settle"])

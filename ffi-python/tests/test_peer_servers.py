@@ -28,7 +28,7 @@ pytest.importorskip("fastapi", reason="fastapi not installed (ffi-python/tests/r
 import httpx  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 
-from pay402.client import PaymentAuth, payment_receipt  # noqa: E402
+from pay402.client import PaymentAuth, X402PaymentRefused, payment_receipt  # noqa: E402
 from web_support import PAY_TO, PAYER, USDC_BASE_SEPOLIA, uvicorn_server, x402_payer  # noqa: E402
 
 NETWORK = "eip155:84532"
@@ -129,7 +129,9 @@ def test_pay402_client_pays_the_x402_fastapi_middleware() -> None:
             unpaid = httpx.get(base + "/premium")
             assert unpaid.status_code == 402 and "payment-required" in unpaid.headers
             with httpx.Client(auth=PaymentAuth(x402=x402_payer())) as client:
-                outcome = client.get(base + "/premium")
+                with pytest.raises(X402PaymentRefused) as refused:
+                    client.get(base + "/premium")
+    outcome = refused.value.response
     verifies = [x for x in received if x["path"] == "/verify"]
     settles = [x for x in received if x["path"] == "/settle"]
     # The peer's facilitator code verified pay402's payment: signature, payee, amount, window.
@@ -141,7 +143,8 @@ def test_pay402_client_pays_the_x402_fastapi_middleware() -> None:
     # So the peer ran the handler, then settled once; no chain: the content is withheld.
     assert served == ["premium"] and len(settles) == 1
     assert settles[0]["body"]["paymentPayload"] == sent["paymentPayload"]
-    # pay402's client hands back the peer's second 402 with the peer's failure receipt.
+    # pay402's client raises on the peer's second 402, carrying it with the peer's failure receipt.
+    assert refused.value.code == NOT_SETTLED and refused.value.status == 402
     assert outcome.status_code == 402 and b"premium" not in outcome.content
     receipt = payment_receipt(outcome)
     assert receipt is not None and receipt["success"] is False and receipt["errorReason"] == NOT_SETTLED

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 import pay402  # noqa: E402
 from pay402 import asgi, wsgi  # noqa: E402
-from pay402.client import Budget, L402Payer, PaymentAdapter, PaymentAuth, payment_receipt, requests_session  # noqa: E402
+from pay402.client import Budget, L402Payer, PaymentAdapter, PaymentAuth, X402PaymentRefused, payment_receipt, requests_session  # noqa: E402
 from pay402.server import Gate, L402Paywall, L402Route, Request, X402Paywall, X402Route  # noqa: E402
 from web_support import (  # noqa: E402
     FEWSATS_NOW,
@@ -187,7 +187,10 @@ def test_no_settlement_when_the_handler_fails() -> None:
 def test_refused_settlement_withholds_content_with_402() -> None:
     settlement = CountingSettlement(fail=pay402.SettleError("no funds", code="insufficient_funds"))
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=settlement)))
-    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    with pytest.raises(X402PaymentRefused) as refused:
+        client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    assert refused.value.code == "insufficient_funds" and refused.value.status == 402
+    r = refused.value.response
     assert r.status_code == 402 and b'"data"' not in r.content
     failure = payment_receipt(r)
     assert failure is not None and failure["success"] is False and failure["errorReason"] == "insufficient_funds"
@@ -203,8 +206,10 @@ def test_unavailable_settlement_withholds_content_with_502() -> None:
 def test_a_settlement_hook_returning_failure_is_not_success() -> None:
     refusal = {"success": False, "errorReason": "x", "transaction": "", "network": "eip155:84532"}
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: refusal)))
-    r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
-    assert r.status_code == 402 and b'"data"' not in r.content
+    with pytest.raises(X402PaymentRefused) as refused:
+        client.get("/premium", auth=PaymentAuth(x402=x402_payer()))
+    r = refused.value.response
+    assert r.status_code == 402 and b'"data"' not in r.content and refused.value.code == "x"
     # An answer that is not a SettleResponse is no answer: withheld too (502).
     client = TestClient(fastapi_app(x402=x402_paywall(settlement=lambda req: {"success": False})))
     r = client.get("/premium", auth=PaymentAuth(x402=x402_payer()))

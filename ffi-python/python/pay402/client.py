@@ -61,18 +61,23 @@ from ._native import (
     private_key_to_address,
     read_settle_response,
     resolve_network,
-    x402_select,
-    x402_sign,
-    svm_build_transfer,
     svm_parse_pubkey,
-    svm_payment_header,
     svm_public_key,
+    x402_choose,
+    x402_paid_response,
+    x402_pay_evm,
+    x402_pay_svm,
 )
 from .errors import BudgetExceeded, ConfigurationError, MissingExtra, PaymentError, require_extra
 
 __all__ = [
     "Budget",
     "X402Payer",
+    "PreparedPayment",
+    "Permit2Approval",
+    "Permit2ApprovalRequired",
+    "X402PaymentRefused",
+    "PERMIT2_ADDRESS",
     "SvmPayer",
     "L402Payer",
     "PaymentAuth",
@@ -118,13 +123,51 @@ class Budget:
         self.total = total
         self.window = window
         self.clock = clock
+        self._assets: List[Tuple[str, str]] = []
+
+    @classmethod
+    def per_asset(
+        cls,
+        limits: Mapping[Tuple[str, str], Tuple[int, int]],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> "Budget":
+        """A budget listing assets of several networks, each with its own ``(per_request,
+        total)`` limits in its atomic units, e.g. ``{("eip155:84532", USDC): (10_000, 1_000_000),
+        ("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", DEVNET_USDC): (10_000, 1_000_000)}``
+        (networks as v1 names or CAIP-2). A payment in an asset it does not list is refused.
+        :attr:`spent` and :meth:`allowance` then take the asset: ``spent_in(network, asset)``."""
+        budget = cls.__new__(cls)
+        budget._native = ClientBudget()
+        for (network, asset), (per_request, total) in limits.items():
+            if per_request < 0 or total < 0:
+                raise ValueError("budget limits must be >= 0")
+            resolved = resolve_network(network)
+            try:
+                budget._native.add(resolved[0] if resolved else network, asset, per_request=per_request, total=total)
+            except BudgetError as e:
+                raise ConfigurationError(e.message, code=e.code) from e
+        budget.per_request = max((p for p, _ in limits.values()), default=0)
+        budget.total = sum(t for _, t in limits.values())
+        budget.window = None
+        budget.clock = clock
+        budget._assets = [((resolve_network(n) or (n, None))[0], a) for n, a in limits]
+        return budget
+
+    def spent_in(self, network: str, asset: str) -> int:
+        """What committed payments in one asset cost so far (a per-asset budget)."""
+        resolved = resolve_network(network)
+        return self._native.spent(resolved[0] if resolved else network, asset)
 
     def _now(self) -> int:
         return max(0, int(self.clock()))
 
     @property
     def spent(self) -> int:
-        """What committed payments cost so far (open reservations not included)."""
+        """What committed payments cost so far (open reservations not included; a per-asset
+        budget: summed over its assets, in their own units)."""
+        if self._assets:
+            return sum(self._native.spent(n, a) for n, a in self._assets)
         return self._native.spent("", "")
 
     @property
@@ -152,87 +195,6 @@ class Budget:
         return result
 
 
-class X402Payer:
-    """Answers x402 402s (v2 ``PAYMENT-REQUIRED`` header, or a v1 JSON body) with a signed
-    EIP-3009 authorization.
-
-    ``networks``: networks to pay on (v1 names or CAIP-2). ``assets``: token addresses to pay
-    with (default: each network's default asset, e.g. USDC). ``budget``: in atomic units of
-    those assets. ``clock``: seconds since the epoch.
-    """
-
-    def __init__(
-        self,
-        private_key: Union[bytes, str],
-        *,
-        networks: Sequence[str],
-        budget: Budget,
-        assets: Optional[Sequence[str]] = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._key = private_key
-        self.address = private_key_to_address(private_key)  # validates the key now
-        if not networks:
-            raise ConfigurationError("X402Payer needs at least one network")
-        if assets is None:
-            found = []
-            for n in networks:
-                resolved = resolve_network(n)
-                chain = resolved[1] if resolved else None
-                asset = default_asset(chain) if chain is not None else None
-                if asset is None:
-                    raise ConfigurationError(f"no default asset for {n!r}; pass assets=")
-                found.append(asset.address)
-            assets = found
-        self.networks = list(networks)
-        self.assets = list(assets)
-        self.budget = budget
-        self.clock = clock
-
-    def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
-        """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
-        return _payment_required(status, headers, body)
-
-    def pay(self, payment_required: str) -> Tuple[str, str]:
-        """Selects, reserves the budget, signs: ``(header name, header value)``; the amount is
-        counted as spent (use :meth:`pay_reserved` to end the reservation with the outcome).
-
-        Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
-        budget allows, :class:`PaymentError` when no offer is acceptable."""
-        name, value, reservation = self.pay_reserved(payment_required)
-        reservation.commit()
-        return name, value
-
-    def pay_reserved(self, payment_required: str) -> Tuple[str, str, BudgetReservation]:
-        """As :meth:`pay`, with the budget's reservation: commit it when the payment was taken,
-        release it when the server refused it or never received it."""
-        allowance = self.budget.allowance()
-        try:
-            selection = x402_select(payment_required, networks=self.networks, assets=self.assets, max_amount=allowance)
-        except X402Error as first:
-            try:
-                dearer = x402_select(payment_required, networks=self.networks, assets=self.assets, max_amount=U256_MAX)
-            except X402Error:
-                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
-            req = json.loads(dearer.requirements)
-            amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
-            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
-            # the reservation is given back and the offer stays refused.
-            self.budget.reserve(amount, network=req["network"], asset=req["asset"]).release()
-            raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
-        req = json.loads(selection.requirements)
-        amount = int(req.get("amount", req.get("maxAmountRequired", "0")))
-        reservation = self.budget.reserve(amount, network=req["network"], asset=req["asset"])
-        try:
-            signed = x402_sign(
-                payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32), accept_index=selection.index
-            )
-        except BaseException:
-            reservation.release()  # nothing was signed
-            raise
-        return signed.header_name, signed.header_value, reservation
-
-
 def _payment_required(status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
     """The ``PaymentRequired`` JSON of a 402 response (v2 header, else v1 body), or None."""
     if status != 402:
@@ -249,35 +211,357 @@ def _payment_required(status: int, headers: Mapping[str, str], body: bytes) -> O
     return None
 
 
-def _offer_amount(offer: Mapping[str, Any]) -> Optional[int]:
-    """The amount of an ``accepts`` entry (v2 ``amount``, v1 ``maxAmountRequired``) if it is a
-    plain decimal."""
-    text = offer.get("amount", offer.get("maxAmountRequired"))
-    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
-        return None
-    return int(text)
+PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
+"""The canonical Permit2 contract (the same address on every EVM chain): the spender a payer
+approves before paying a Permit2 offer."""
+SPL_TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+_EVM_KINDS = ("exact_eip3009", "exact_permit2", "upto_permit2")
+_PERMIT2_KINDS = ("exact_permit2", "upto_permit2")
 
 
-RecentBlockhash = Callable[[str], Union[bytes, str]]
+class Permit2Approval:
+    """The ERC-20 approval a Permit2 payment needs: ``owner`` lets ``spender`` (Permit2) move at
+    least ``amount`` of ``token`` on ``network`` (CAIP-2; ``chain_id`` its EVM chain id)."""
+
+    def __init__(self, *, network: str, chain_id: int, token: str, owner: str, amount: int) -> None:
+        self.network = network
+        self.chain_id = chain_id
+        self.token = token
+        self.owner = owner
+        self.spender = PERMIT2_ADDRESS
+        self.amount = amount
+
+    def __repr__(self) -> str:
+        return (f"Permit2Approval(network={self.network!r}, token={self.token!r}, owner={self.owner!r}, "
+                f"spender={self.spender!r}, amount={self.amount})")
 
 
-class SvmPayer:
-    """Answers x402 402s that offer ``exact`` on Solana (x402 `exact` SVM scheme): builds and signs, with
-    ``payer_seed``, the transfer the reference client builds, and sends it in the payment header;
-    the facilitator named by the offer's ``extra.feePayer`` adds its signature and settles.
+class Permit2ApprovalRequired(PaymentError):
+    """The chosen offer is a Permit2 one and the payer's ERC-20 allowance to Permit2 is below its
+    amount: nothing was signed or counted. ``.approval`` is the approval to make (call the
+    token's ``approve(spender, amount)`` from ``owner``), then retry."""
 
-    ``networks``: Solana networks to pay on (v1 names such as ``solana-devnet``, or CAIP-2).
-    ``assets``: the mints to pay with (base58) and their decimals, e.g.
-    ``{"4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU": 6}`` (USDC on devnet).
-    ``recent_blockhash(network)``: a recent blockhash of the CAIP-2 ``network`` (32 bytes or
-    base58 text), from your RPC's ``getLatestBlockhash``; called once per payment, synchronously
-    (also under ``httpx.AsyncClient``). ``token_programs``: mint → its token program, for
-    Token-2022 mints (default SPL Token). ``budget``: in atomic units of those mints.
+    def __init__(self, message: str, *, code: str, approval: Permit2Approval) -> None:
+        super().__init__(message, code=code)
+        self.approval = approval
 
-    The first offer in the server's order that is ``exact``, on one of ``networks``, in one of
-    ``assets``, names an ``extra.feePayer`` and fits the budget is paid; its ``extra.memo`` is
-    sent as the memo, else 16 random bytes in hex (as the reference client).
-    """
+
+class X402PaymentRefused(PaymentError):
+    """The server refused the paid retry. ``.code``, ``.detail_code`` and ``.server_message`` are
+    the server's words (the 402 body's ``error``, ``errorDetail`` and ``errorMessage``, or the
+    ``PAYMENT-RESPONSE``'s ``errorReason``), ``.status`` its HTTP status, ``.response`` the
+    response itself. ``.definitive`` says the payment cannot have been settled: the budget got
+    the amount back; otherwise it stays counted (the server may have settled)."""
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        detail_code: Optional[str],
+        server_message: Optional[str],
+        status: int,
+        definitive: bool,
+        response: Any,
+    ) -> None:
+        text = f"the server refused the payment ({status}): {code}"
+        if detail_code:
+            text += f" ({detail_code})"
+        if server_message:
+            text += f": {server_message}"
+        super().__init__(text, code=code, detail_code=detail_code)
+        self.server_message = server_message
+        self.status = status
+        self.definitive = definitive
+        self.response = response
+
+
+AllowanceSource = Union[Callable[[Permit2Approval], int], str, Mapping[int, str]]
+BlockhashSource = Union[Callable[[str], Union[bytes, str]], str]
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58(raw: bytes) -> str:
+    n = int.from_bytes(raw, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def _abi_word(address: str) -> str:
+    """An address as one 32-byte ABI word (hex, no prefix)."""
+    return address.lower()[2:].rjust(64, "0")
+
+
+def _json_rpc(url: str, method: str, params: List[Any], timeout: float) -> Any:
+    """One JSON-RPC call over HTTP POST (standard library; blocking)."""
+    from urllib.request import Request, urlopen
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = Request(url, data=body, headers={"content-type": "application/json"}, method="POST")
+    try:
+        with urlopen(request, timeout=timeout) as answer:  # noqa: S310 - the caller's RPC URL
+            reply = json.loads(answer.read())
+    except (OSError, ValueError) as e:
+        raise PaymentError(f"{method} over {url} failed: {e}", code="rpc_failed") from e
+    if not isinstance(reply, dict) or reply.get("error") is not None or "result" not in reply:
+        raise PaymentError(f"{method} over {url} failed: {reply!r}", code="rpc_failed")
+    return reply["result"]
+
+
+class PreparedPayment:
+    """A signed payment not yet sent: the header, the budget's reservation and the chosen offer's
+    ``kind`` (``exact_eip3009``, ``exact_permit2``, ``upto_permit2``, ``exact_svm``), ``network``
+    (CAIP-2), ``asset`` and ``amount`` (the maximum for ``upto``)."""
+
+    def __init__(self, header_name: str, header_value: str, reservation: BudgetReservation, *, kind: str,
+                 network: str, asset: str, amount: int) -> None:
+        self.header_name = header_name
+        self.header_value = header_value
+        self.reservation = reservation
+        self.kind = kind
+        self.network = network
+        self.asset = asset
+        self.amount = amount
+
+    def complete(self, status: int, headers: Sequence[Tuple[str, str]], body: bytes, response: Any = None) -> None:
+        """Ends the reservation by the core's verdict on the answer to the paid retry: served →
+        committed (``upto``: the receipt's settled amount, the rest given back); refused →
+        raises :class:`X402PaymentRefused`, with the amount given back when the refusal is
+        definitive and kept counted otherwise; undetermined → kept counted."""
+        answer = x402_paid_response(status, list(headers), bytes(body or b""))
+        if answer.verdict == "served":
+            if self.kind == "upto_permit2" and answer.settled_amount is not None:
+                self.reservation.commit_partial(answer.settled_amount)
+            elif self.reservation.is_open:
+                self.reservation.commit()
+            return
+        if answer.verdict == "refused":
+            if answer.definitive and self.reservation.is_open:
+                self.reservation.release()
+            raise X402PaymentRefused(
+                code=answer.code or "payment_refused",
+                detail_code=answer.detail_code,
+                server_message=answer.message,
+                status=status,
+                definitive=bool(answer.definitive),
+                response=response,
+            )
+        # undetermined: the server may have settled; the reservation stays counted.
+
+
+class X402Payer:
+    """Answers x402 402s (v2 ``PAYMENT-REQUIRED`` header, or a v1 JSON body) on the core's
+    paying client (``pay402::x402::client``): ``exact`` EIP-3009, ``exact`` Permit2 and
+    ``upto`` Permit2 on EVM with ``private_key``, and ``exact`` on Solana with ``svm_seed``. The
+    first offer in the server's order that the payer can pay (a listed network, asset and kind,
+    within the budget) is paid.
+
+    ``networks``: networks to pay on (v1 names or CAIP-2; EVM and Solana may be mixed).
+    ``assets``: EVM token addresses (default: each EVM network's default asset, e.g. USDC).
+    ``schemes``: the kinds to pay (default all). ``budget``: one :class:`Budget`, any-asset or
+    per asset (:meth:`Budget.per_asset`, EVM and Solana assets together).
+
+    ``permit2_allowance``: where the payer's ERC-20 allowance to Permit2 is read before a Permit2
+    offer is paid: a callable ``(Permit2Approval) -> int``, an EVM JSON-RPC URL (``eth_call`` of
+    ``allowance(owner, spender)``), or URLs by chain id; if it is below the amount,
+    :class:`Permit2ApprovalRequired` carries the approval to make. Without it, Permit2 offers are
+    paid unchecked (the server refuses them if the allowance is missing).
+
+    Solana: ``svm_seed`` (32 bytes), ``svm_assets`` (mint → decimals), ``recent_blockhash`` (a
+    callable ``(CAIP-2 network) -> blockhash`` (32 bytes or base58), or a Solana JSON-RPC URL read
+    with ``getLatestBlockhash``), ``token_programs`` (mint → token program, for Token-2022 mints;
+    default SPL Token). RPC reads block (also under ``httpx.AsyncClient``)."""
+
+    def __init__(
+        self,
+        private_key: Optional[Union[bytes, str]] = None,
+        *,
+        networks: Sequence[str],
+        budget: Budget,
+        assets: Optional[Sequence[str]] = None,
+        schemes: Optional[Sequence[str]] = None,
+        permit2_allowance: Optional[AllowanceSource] = None,
+        svm_seed: Optional[Union[bytes, str]] = None,
+        svm_assets: Optional[Mapping[str, int]] = None,
+        recent_blockhash: Optional[BlockhashSource] = None,
+        token_programs: Optional[Mapping[str, str]] = None,
+        rpc_timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not networks:
+            raise ConfigurationError("X402Payer needs at least one network")
+        if private_key is None and svm_seed is None:
+            raise ConfigurationError("X402Payer needs private_key= (EVM) and/or svm_seed= (Solana)")
+        resolved = []
+        for n in networks:
+            r = resolve_network(n)
+            if r is None:
+                raise ConfigurationError(f"{n!r} is not a known network", code="unknown_network")
+            resolved.append(r)
+        self._key = private_key
+        self.address: Optional[str] = None if private_key is None else private_key_to_address(private_key)
+        self._seed = svm_seed
+        self.svm_address: Optional[str] = None if svm_seed is None else svm_public_key(svm_seed)
+        if assets is None:
+            found = []
+            if private_key is not None:
+                for n, (caip2, chain) in zip(networks, resolved):
+                    if chain is None:
+                        continue  # a Solana network: its mints are svm_assets
+                    asset = default_asset(chain)
+                    if asset is None:
+                        raise ConfigurationError(f"no default asset for {n!r}; pass assets=")
+                    found.append(asset.address)
+            assets = found
+        self.svm_assets = dict(svm_assets or {})
+        self.token_programs = dict(token_programs or {})
+        if svm_seed is not None:
+            if not self.svm_assets:
+                raise ConfigurationError("a Solana payer needs at least one mint in svm_assets")
+            if recent_blockhash is None:
+                raise ConfigurationError("a Solana payer needs recent_blockhash= (a callable or an RPC URL)")
+            for key in [*self.svm_assets, *self.token_programs.values()]:
+                try:
+                    svm_parse_pubkey(key)
+                except SvmError as e:
+                    raise ConfigurationError(f"{key!r} is not a Solana address: {e.message}", code=e.code) from e
+        self.networks = list(networks)
+        self.assets = list(assets)
+        self.schemes = None if schemes is None else list(schemes)
+        self.permit2_allowance = permit2_allowance
+        self.recent_blockhash = recent_blockhash
+        self.rpc_timeout = rpc_timeout
+        self.budget = budget
+        self.clock = clock
+
+    def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
+        """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
+        return _payment_required(status, headers, body)
+
+    def _choose(self, payment_required: str, max_amount: int, permit2_allowance: Optional[int] = None) -> Any:
+        return x402_choose(
+            payment_required,
+            networks=self.networks,
+            evm_assets=self.assets if self._key is not None else [],
+            svm_assets=list(self.svm_assets) if self._seed is not None else [],
+            max_amount=max_amount,
+            schemes=self.schemes,
+            permit2_allowance=permit2_allowance,
+        )
+
+    def pay(self, payment_required: str) -> Tuple[str, str]:
+        """Chooses, reserves the budget, signs: ``(header name, header value)``; the amount is
+        counted as spent (the clients use :meth:`prepare` and end the reservation by the answer).
+
+        Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
+        budget allows, :class:`Permit2ApprovalRequired` when a Permit2 allowance is missing,
+        :class:`PaymentError` when no offer is acceptable."""
+        prepared = self.prepare(payment_required)
+        prepared.reservation.commit()
+        return prepared.header_name, prepared.header_value
+
+    def pay_reserved(self, payment_required: str) -> Tuple[str, str, BudgetReservation]:
+        """As :meth:`pay`, with the budget's reservation: commit it when the payment was taken,
+        release it when the server refused it or never received it."""
+        prepared = self.prepare(payment_required)
+        return prepared.header_name, prepared.header_value, prepared.reservation
+
+    def prepare(self, payment_required: str) -> PreparedPayment:
+        """Chooses an offer, reads the chain state it needs (Permit2 allowance, Solana
+        blockhash), reserves its amount in the budget and signs it. The reservation is released
+        if anything fails before the payment exists."""
+        per_asset = not self.budget._native.is_any_asset
+        allowance = U256_MAX if per_asset else self.budget.allowance()
+        try:
+            choice = self._choose(payment_required, allowance)
+        except X402Error as first:
+            if per_asset:
+                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
+            try:
+                dearer = self._choose(payment_required, U256_MAX)
+            except X402Error:
+                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
+            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
+            # the reservation is given back and the offer stays refused.
+            self.budget.reserve(dearer.amount, network=self._network_of(payment_required, dearer.index),
+                                asset=dearer.asset).release()
+            raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
+        network = self._network_of(payment_required, choice.index)
+        if choice.kind in _PERMIT2_KINDS and self.permit2_allowance is not None:
+            self._check_permit2(payment_required, choice, network, allowance)
+        blockhash = self._blockhash(network) if choice.kind == "exact_svm" else None
+        reservation = self.budget.reserve(choice.amount, network=network, asset=choice.asset)
+        try:
+            if choice.kind == "exact_svm":
+                assert self._seed is not None and blockhash is not None
+                signed = x402_pay_svm(
+                    payment_required, self._seed, recent_blockhash=blockhash,
+                    decimals=self.svm_assets[choice.asset],
+                    token_program=self.token_programs.get(choice.asset, SPL_TOKEN_PROGRAM),
+                    memo_nonce=os.urandom(16), accept_index=choice.index,
+                )
+            else:
+                assert self._key is not None
+                signed = x402_pay_evm(payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32),
+                                      accept_index=choice.index)
+        except BaseException:
+            reservation.release()  # nothing was signed
+            raise
+        return PreparedPayment(signed.header_name, signed.header_value, reservation, kind=choice.kind,
+                               network=network, asset=choice.asset, amount=choice.amount)
+
+    @staticmethod
+    def _network_of(payment_required: str, index: int) -> str:
+        """The CAIP-2 network of ``accepts[index]`` (budgets are keyed by CAIP-2)."""
+        name = json.loads(payment_required)["accepts"][index]["network"]
+        resolved = resolve_network(name)
+        return resolved[0] if resolved else name
+
+    def _check_permit2(self, payment_required: str, choice: Any, network: str, max_amount: int) -> None:
+        resolved = resolve_network(network)
+        assert self.address is not None and resolved is not None and resolved[1] is not None
+        approval = Permit2Approval(network=network, chain_id=resolved[1], token=choice.asset, owner=self.address,
+                                   amount=choice.amount)
+        source = self.permit2_allowance
+        if callable(source):
+            allowance = int(source(approval))
+        else:
+            url = source.get(approval.chain_id) if isinstance(source, Mapping) else source
+            if url is None:
+                return  # no RPC for this chain: the server checks the allowance
+            data = "0xdd62ed3e" + _abi_word(approval.owner) + _abi_word(approval.spender)
+            allowance = int(_json_rpc(url, "eth_call", [{"to": approval.token, "data": data}, "latest"], self.rpc_timeout), 16)
+        try:
+            again = self._choose(payment_required, max_amount, permit2_allowance=allowance)
+        except X402Error as e:
+            if e.code == "permit2_allowance_required":
+                raise Permit2ApprovalRequired(
+                    f"{e.message}: approve {approval.spender} for {approval.amount} of {approval.token} on {network} "
+                    f"(allowance now {allowance})", code=e.code, approval=approval) from e
+            raise
+        if again.index != choice.index:  # the core chose another offer: pay the one checked
+            raise PaymentError("the offer changed while the allowance was read", code="no_acceptable_requirements")
+
+    def _blockhash(self, network: str) -> str:
+        source = self.recent_blockhash
+        if source is None:
+            raise PaymentError("a Solana offer was chosen but no recent_blockhash source is set",
+                               code="solana_rpc_required")
+        if callable(source):
+            value = source(network)
+        else:
+            value = _json_rpc(source, "getLatestBlockhash", [{"commitment": "confirmed"}], self.rpc_timeout)["value"]["blockhash"]
+        return _base58(value) if isinstance(value, bytes) else value
+
+
+class SvmPayer(X402Payer):
+    """An :class:`X402Payer` that pays only Solana ``exact`` offers (kept for existing code):
+    ``SvmPayer(seed, networks=…, assets={mint: decimals}, recent_blockhash=…, budget=…)`` is
+    ``X402Payer(svm_seed=seed, networks=…, svm_assets={mint: decimals}, recent_blockhash=…,
+    budget=…)``. ``recent_blockhash`` may also be a Solana JSON-RPC URL."""
 
     def __init__(
         self,
@@ -285,112 +569,21 @@ class SvmPayer:
         *,
         networks: Sequence[str],
         assets: Mapping[str, int],
-        recent_blockhash: RecentBlockhash,
+        recent_blockhash: BlockhashSource,
         budget: Budget,
         token_programs: Optional[Mapping[str, str]] = None,
     ) -> None:
-        self._seed = payer_seed
-        self.address = svm_public_key(payer_seed)  # validates the seed now
         if not networks:
             raise ConfigurationError("SvmPayer needs at least one network")
-        self._networks: Set[str] = set()
         for n in networks:
-            resolved = resolve_network(n)
-            if resolved is None or not resolved[0].startswith("solana:"):
+            r = resolve_network(n)
+            if r is None or not r[0].startswith("solana:"):
                 raise ConfigurationError(f"{n!r} is not a known Solana network", code="unknown_network")
-            self._networks.add(resolved[0])
         if not assets:
             raise ConfigurationError("SvmPayer needs at least one mint in assets")
-        for key in [*assets, *(token_programs or {}).values()]:
-            try:
-                svm_parse_pubkey(key)
-            except SvmError as e:
-                raise ConfigurationError(f"{key!r} is not a Solana address: {e.message}", code=e.code) from e
-        self.networks = list(networks)
-        self.assets = dict(assets)
-        self.token_programs = dict(token_programs or {})
-        self.recent_blockhash = recent_blockhash
-        self.budget = budget
-
-    def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
-        """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
-        return _payment_required(status, headers, body)
-
-    def _payable(self, offer: Any) -> Optional[Tuple[str, int]]:
-        """``(CAIP-2 network, amount)`` of an entry this payer can pay, ignoring the budget."""
-        if not isinstance(offer, dict) or offer.get("scheme") != "exact":
-            return None
-        resolved = resolve_network(offer["network"]) if isinstance(offer.get("network"), str) else None
-        extra = offer.get("extra")
-        amount = _offer_amount(offer)
-        if (
-            resolved is None
-            or resolved[0] not in self._networks
-            or offer.get("asset") not in self.assets
-            or not isinstance(offer.get("payTo"), str)
-            or not isinstance(extra, dict)
-            or not isinstance(extra.get("feePayer"), str)
-            or amount is None
-            or amount >= 1 << 64
-        ):
-            return None
-        return resolved[0], amount
-
-    def pay(self, payment_required: str) -> Tuple[str, str]:
-        """Selects, reserves the budget, builds and signs the transfer: ``(header name, header
-        value)``; the amount is counted as spent (use :meth:`pay_reserved` to end the
-        reservation with the outcome).
-
-        Raises :class:`BudgetExceeded` when an acceptable offer exists but costs more than the
-        budget allows, :class:`PaymentError` when no offer is acceptable, ``SvmError`` /
-        ``X402Error`` when the core refuses the offer (e.g. ``memo_too_long``)."""
-        name, value, reservation = self.pay_reserved(payment_required)
-        reservation.commit()
-        return name, value
-
-    def pay_reserved(self, payment_required: str) -> Tuple[str, str, BudgetReservation]:
-        """As :meth:`pay`, with the budget's reservation: commit it when the payment was taken,
-        release it when the server refused it or never received it."""
-        allowance = self.budget.allowance()
-        cheapest: Optional[Tuple[int, str, str]] = None
-        for index, offer in enumerate(json.loads(payment_required).get("accepts") or []):
-            payable = self._payable(offer)
-            if payable is None:
-                continue
-            network, amount = payable
-            if amount > allowance:
-                if cheapest is None or amount < cheapest[0]:
-                    cheapest = (amount, network, offer["asset"])
-                continue
-            reservation = self.budget.reserve(amount, network=network, asset=offer["asset"])
-            try:
-                extra = offer["extra"]
-                memo = extra.get("memo")
-                blockhash = self.recent_blockhash(network)
-                wire = svm_build_transfer(
-                    self._seed,
-                    fee_payer=extra["feePayer"],
-                    mint=offer["asset"],
-                    pay_to=offer["payTo"],
-                    amount=amount,
-                    decimals=self.assets[offer["asset"]],
-                    recent_blockhash=svm_parse_pubkey(blockhash) if isinstance(blockhash, str) else blockhash,
-                    token_program=self.token_programs.get(offer["asset"]),
-                    memo=memo if isinstance(memo, str) else os.urandom(16).hex(),
-                )
-                payment = svm_payment_header(payment_required, wire, accept_index=index)
-            except BaseException:
-                reservation.release()  # nothing was sent
-                raise
-            return payment.header_name, payment.header_value, reservation
-        if cheapest is not None:
-            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
-            # the reservation is given back and the offer stays refused.
-            self.budget.reserve(cheapest[0], network=cheapest[1], asset=cheapest[2]).release()
-        raise PaymentError(
-            "no acceptable payment offer: no exact Solana entry on the payer's networks and mints",
-            code="no_acceptable_requirements",
-        )
+        super().__init__(None, networks=networks, budget=budget, assets=[], svm_seed=payer_seed, svm_assets=assets,
+                         recent_blockhash=recent_blockhash, token_programs=token_programs)
+        self.address = self.svm_address
 
 
 X402Answer = Union[X402Payer, SvmPayer]
@@ -468,15 +661,6 @@ def _lower_headers(items: Any) -> Dict[str, str]:
     return {k.lower(): v for k, v in items}
 
 
-def _end_on_response(reservation: BudgetReservation, status: int) -> None:
-    """The server answered the paid request: a 402 refused the payment (nothing was settled),
-    anything else took it."""
-    if status == 402:
-        reservation.release()
-    else:
-        reservation.commit()
-
-
 def _never_sent(error: Optional[BaseException]) -> bool:
     """Whether ``error`` means the paid request never reached the server (no connection)."""
     if httpx is not None and isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
@@ -527,11 +711,11 @@ class PaymentAuth(_AuthBase):
                 request.headers["Authorization"] = token
         return False
 
-    def _x402_headers(self, response: httpx.Response) -> Optional[Tuple[str, str, BudgetReservation]]:
+    def _x402_prepare(self, response: httpx.Response) -> Optional[PreparedPayment]:
         if self.x402 is None:
             return None
         required = self.x402.payment_required(response.status_code, _lower_headers(response.headers.items()), response.content)
-        return None if required is None else self.x402.pay_reserved(required)
+        return None if required is None else self.x402.prepare(required)
 
     def _l402_challenge(self, request: httpx.Request, response: httpx.Response) -> Optional[Any]:
         if self.l402 is None:
@@ -549,16 +733,16 @@ class PaymentAuth(_AuthBase):
         if response.status_code != 402:
             return
         response.read()
-        paid = self._x402_headers(response)
-        if paid is not None:
-            name, value, reservation = paid
-            request.headers[name] = value
+        prepared = self._x402_prepare(response)
+        if prepared is not None:
+            request.headers[prepared.header_name] = prepared.header_value
             try:
                 response = yield request
             except GeneratorExit as exit:
-                _end_on_error(reservation, exit.__context__)
+                _end_on_error(prepared.reservation, exit.__context__)
                 raise
-            _end_on_response(reservation, response.status_code)
+            response.read()
+            prepared.complete(response.status_code, response.headers.multi_items(), response.content, response)
             return
         payable = self._l402_challenge(request, response)
         if payable is None:
@@ -584,16 +768,16 @@ class PaymentAuth(_AuthBase):
         if response.status_code != 402:
             return
         await response.aread()
-        paid = self._x402_headers(response)
-        if paid is not None:
-            name, value, reservation = paid
-            request.headers[name] = value
+        prepared = self._x402_prepare(response)
+        if prepared is not None:
+            request.headers[prepared.header_name] = prepared.header_value
             try:
                 response = yield request
             except GeneratorExit as exit:
-                _end_on_error(reservation, exit.__context__)
+                _end_on_error(prepared.reservation, exit.__context__)
                 raise
-            _end_on_response(reservation, response.status_code)
+            await response.aread()
+            prepared.complete(response.status_code, response.headers.multi_items(), response.content, response)
             return
         payable = self._l402_challenge(request, response)
         if payable is None:
@@ -656,12 +840,12 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
             return response
         retry = request.copy()
         header: Optional[Tuple[str, str]] = None
-        reservation: Optional[BudgetReservation] = None
+        prepared: Optional[PreparedPayment] = None
         if self.x402 is not None:
             required = self.x402.payment_required(402, _lower_headers(response.headers.items()), response.content)
             if required is not None:
-                name, value, reservation = self.x402.pay_reserved(required)
-                header = (name, value)
+                prepared = self.x402.prepare(required)
+                header = (prepared.header_name, prepared.header_value)
         if header is None and self.l402 is not None:
             if "Authorization" in retry.headers:
                 self.l402.forget(host)
@@ -683,14 +867,20 @@ class PaymentAdapter(_HTTPAdapter):  # type: ignore[misc,valid-type]
             return response
         response.close()
         retry.headers[header[0]] = header[1]
-        if reservation is None:
+        if prepared is None:
             return super().send(retry, **kwargs)
         try:
             paid = super().send(retry, **kwargs)
         except BaseException as e:
-            _end_on_error(reservation, e)
+            _end_on_error(prepared.reservation, e)
             raise
-        _end_on_response(reservation, paid.status_code)
+        try:
+            # Error answers are read for the server's words; a served body is left streaming.
+            body = paid.content if paid.status_code >= 400 else b""
+            prepared.complete(paid.status_code, list(paid.headers.items()), body, paid)
+        except BaseException:
+            paid.close()
+            raise
         return paid
 
 
