@@ -523,7 +523,9 @@ class X402Payer:
     def _check_permit2(self, payment_required: str, choice: Any, network: str, max_amount: int) -> None:
         resolved = resolve_network(network)
         assert self.address is not None and resolved is not None and resolved[1] is not None
-        approval = Permit2Approval(network=network, chain_id=resolved[1], token=choice.asset, owner=self.address,
+        offer = json.loads(payment_required)["accepts"][choice.index]
+        token = offer["asset"] if str(offer.get("asset", "")).lower() == choice.asset.lower() else choice.asset
+        approval = Permit2Approval(network=network, chain_id=resolved[1], token=token, owner=self.address,
                                    amount=choice.amount)
         source = self.permit2_allowance
         if callable(source):
