@@ -1,9 +1,13 @@
 """Paying HTTP clients: an ``httpx`` auth (sync and async clients) and a ``requests`` adapter.
 
-On a 402 they pick an offer the caller accepts, check it against the spend :class:`Budget`,
-sign (x402 on EVM, with a local private key; x402 on Solana, a transfer signed with a local seed)
-or pay the invoice (L402, with a caller-supplied invoice payer), and retry the request once. A request that already carries a payment is never paid
-again; a second 402 is returned to the caller as it is.
+On a 402 they pick an offer the caller accepts (x402: the core's client, ``pay402::x402::client``,
+chooses among ``exact`` EIP-3009, ``exact`` Permit2, ``upto`` Permit2 and Solana ``exact``), check it
+against the spend :class:`Budget`, sign (EVM with a local private key, Solana with a local seed)
+or pay the invoice (L402, with a caller-supplied invoice payer), and retry the request once. A
+request that already carries a payment is never paid again. The core reads the answer to an x402
+paid retry: a refusal raises :class:`X402PaymentRefused` with the server's code, detail code and
+message (the budget gets the amount back when the refusal is definitive); a second L402 402 is
+returned as it is.
 
 .. code-block:: python
 
