@@ -205,6 +205,17 @@ def test_refusal_402_releases() -> None:
     assert payer.budget.spent == 0 and payer.budget.allowance() == 10_000
 
 
+def test_a_pending_settlement_refusal_stays_counted() -> None:
+    payer = _payer(total=15_000)
+    body = {"error": "settlement_pending", "errorMessage": "the payment may still land"}
+    with pytest.raises(X402PaymentRefused) as refused:
+        _get(payer, lambda r: httpx.Response(402, json=body))
+    e = refused.value
+    assert (e.code, e.server_message, e.definitive) == ("settlement_pending", "the payment may still land", False)
+    # Not definitive: the payment may still settle, so the 10 000 stay counted.
+    assert payer.budget.allowance() == 5_000
+
+
 def test_connection_failure_before_the_server_answered_releases() -> None:
     payer = _payer(total=15_000)  # an unreleased 10 000 would leave 5 000
 
