@@ -42,7 +42,7 @@ pub(crate) struct ClientBudget {
 #[pyclass(module = "pay402._native", frozen)]
 #[derive(Debug)]
 pub(crate) struct BudgetReservation {
-    inner: host::Reservation,
+    pub(crate) inner: host::Reservation,
 }
 
 /// A refused reservation: the core's `code` (`per_request_budget_exceeded`,

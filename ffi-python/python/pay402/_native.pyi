@@ -53,6 +53,7 @@ __all__ = [
     "x402_pay_evm",
     "x402_pay_svm",
     "x402_paid_response",
+    "x402_complete",
     "Choice",
     "ClientPayment",
     "PaidAnswer",
@@ -2175,3 +2176,9 @@ def x402_pay_svm(
 
 def x402_paid_response(status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None) -> PaidAnswer:
     """The core's verdict on the answer to a paid retry; ends nothing."""
+def x402_complete(
+    reservation: BudgetReservation, kind: str, status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None
+) -> PaidAnswer:
+    """The core's verdict on the answer to a paid retry, ending ``reservation`` (of a payment of
+    ``kind``) by it: served → committed (``upto_permit2``: the receipt's settled amount, the rest
+    back); a definitive refusal → released; otherwise kept counted."""

@@ -68,7 +68,7 @@ from ._native import (
     svm_parse_pubkey,
     svm_public_key,
     x402_choose,
-    x402_paid_response,
+    x402_complete,
     x402_pay_evm,
     x402_pay_svm,
 )
@@ -335,16 +335,8 @@ class PreparedPayment:
         committed (``upto``: the receipt's settled amount, the rest given back); refused →
         raises :class:`X402PaymentRefused`, with the amount given back when the refusal is
         definitive and kept counted otherwise; undetermined → kept counted."""
-        answer = x402_paid_response(status, list(headers), bytes(body or b""))
-        if answer.verdict == "served":
-            if self.kind == "upto_permit2" and answer.settled_amount is not None:
-                self.reservation.commit_partial(answer.settled_amount)
-            elif self.reservation.is_open:
-                self.reservation.commit()
-            return
+        answer = x402_complete(self.reservation, self.kind, status, list(headers), bytes(body or b""))
         if answer.verdict == "refused":
-            if answer.definitive and self.reservation.is_open:
-                self.reservation.release()
             raise X402PaymentRefused(
                 code=answer.code or "payment_refused",
                 detail_code=answer.detail_code,
