@@ -409,6 +409,7 @@ def test_pay_an_l402_only_server_says_no_lightning_node() -> None:
 
 
 def test_pay_usage_errors_exit_2() -> None:
+    pytest.importorskip("httpx", reason="pay402 pay needs the httpx extra (its absence is test_extras.py's)")
     env = {k: v for k, v in os.environ.items() if k != "PAY402_PRIVATE_KEY"}
     nokey = subprocess.run([str(console_script()), "pay", "http://127.0.0.1:9/", "--network", "eip155:84532", "--max", "1"],
                            capture_output=True, text=True, timeout=60, env=env)

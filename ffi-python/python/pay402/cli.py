@@ -414,12 +414,13 @@ def _problem(response: Any) -> Dict[str, Any]:
 
 
 def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
+    from .errors import BudgetExceeded, MissingExtra, PaymentError, require_extra
+
     try:
-        import httpx
-        from .client import Budget, PaymentAuth, SvmPayer, X402Payer, payment_receipt
-    except ImportError as e:
-        raise UsageError(f"pay402 pay needs httpx ({e})", code="missing_dependency") from e
-    from .errors import BudgetExceeded, PaymentError
+        httpx = require_extra("httpx", "httpx", "pay402 pay")
+    except MissingExtra as e:
+        raise UsageError(e.message, code=e.code) from e
+    from .client import Budget, PaymentAuth, SvmPayer, X402Payer, payment_receipt
 
     resolved = p.resolve_network(a.network)
     solana = resolved is not None and resolved[0].startswith("solana:")
