@@ -83,6 +83,20 @@ pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_respo
 use crate::evm::PrivateKey;
 use crate::x402::payment_required::PaymentRequired;
 
+/// `accepts[index]` of `required`, or `accept_index_out_of_range` naming how many there are:
+/// the first step of every payment the client builds.
+pub(crate) fn accepted_entry<'a>(
+    required: &PaymentRequired<'a>,
+    index: usize,
+) -> Result<crate::x402::PaymentRequirements<'a>, ClientError> {
+    required
+        .accept(index)
+        .ok_or(ClientError::AcceptIndexOutOfRange {
+            index,
+            len: required.accepts_len(),
+        })
+}
+
 /// Longest EIP-712 domain `name` or `version` the client signs for, in bytes (decoded). The
 /// verifier decodes the same length.
 pub const DOMAIN_TEXT_CAP: usize = 256;

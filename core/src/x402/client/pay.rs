@@ -32,8 +32,8 @@
 //! reference facilitator answers (x402 `exact` EVM scheme, Permit2,
 //! <https://github.com/coinbase/x402/blob/main/specs/schemes/exact/scheme_exact_evm.md>).
 
-use super::ClientError;
 use super::selection::{address, domain, resolve_network, transfer_method};
+use super::{ClientError, accepted_entry};
 use crate::evm::permit2::PERMIT2_ADDRESS;
 use crate::evm::{Address, PrivateKey, SignaturePolicy, recover_address};
 use crate::json::ObjectWriter;
@@ -400,12 +400,7 @@ impl<'a> Permit2Draft<'a> {
         now: u64,
         nonce: &[u8; 32],
     ) -> Result<Self, ClientError> {
-        let requirements = required
-            .accept(index)
-            .ok_or(ClientError::AcceptIndexOutOfRange {
-                index,
-                len: required.accepts_len(),
-            })?;
+        let requirements = accepted_entry(required, index)?;
         let choice = assess(index, requirements)?;
         if !choice.kind.is_permit2() {
             return Err(ClientError::UnsupportedAssetTransferMethod);
@@ -583,12 +578,7 @@ pub fn pay_evm<'o>(
     scratch: &mut [u8],
     out: &'o mut [u8],
 ) -> Result<&'o str, ClientError> {
-    let requirements = required
-        .accept(index)
-        .ok_or(ClientError::AcceptIndexOutOfRange {
-            index,
-            len: required.accepts_len(),
-        })?;
+    let requirements = accepted_entry(required, index)?;
     match assess(index, requirements)?.kind {
         PayKind::ExactEip3009 => PaymentDraft::new(required, index, key.address(), now, nonce)?
             .sign(key)?
@@ -649,12 +639,7 @@ pub fn pay_svm<'o>(
     use crate::svm::{
         DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, TransferParams, build_transfer,
     };
-    let requirements = required
-        .accept(index)
-        .ok_or(ClientError::AcceptIndexOutOfRange {
-            index,
-            len: required.accepts_len(),
-        })?;
+    let requirements = accepted_entry(required, index)?;
     let choice = assess(index, requirements)?;
     let (PayKind::ExactSvm { fee_payer }, AssetId::Svm(mint)) = (choice.kind, choice.asset) else {
         return Err(ClientError::UnsupportedNetwork);

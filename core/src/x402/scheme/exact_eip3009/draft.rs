@@ -9,7 +9,7 @@ use crate::u256::U256;
 use crate::writer::Writer;
 use crate::x402::X402Version;
 use crate::x402::client::selection::{AssetTransferMethod, Offer};
-use crate::x402::client::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE};
+use crate::x402::client::{ClientError, DOMAIN_TEXT_CAP, VALID_AFTER_BACKDATE, accepted_entry};
 use crate::x402::payment_required::PaymentRequired;
 use crate::x402::payment_requirements::{PaymentRequirements, write_amount};
 use crate::x402::resource_info::ResourceInfo;
@@ -82,12 +82,7 @@ impl<'a> PaymentDraft<'a> {
         now: u64,
         nonce: &[u8; 32],
     ) -> Result<Self, ClientError> {
-        let requirements = required
-            .accept(index)
-            .ok_or(ClientError::AcceptIndexOutOfRange {
-                index,
-                len: required.accepts_len(),
-            })?;
+        let requirements = accepted_entry(required, index)?;
         let offer = Offer::assess(&requirements)?;
         let (domain_name, domain_version) = match (offer.method, offer.domain) {
             (AssetTransferMethod::Eip3009, Some(domain)) => domain,

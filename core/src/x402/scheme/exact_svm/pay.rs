@@ -6,7 +6,7 @@
 use crate::json::ObjectWriter;
 use crate::svm::Transaction;
 use crate::writer::{Writer, write_all};
-use crate::x402::client::ClientError;
+use crate::x402::client::{ClientError, accepted_entry};
 use crate::x402::header;
 use crate::x402::network::Network;
 use crate::x402::payment_required::PaymentRequired;
@@ -80,12 +80,7 @@ pub fn write_svm_payment_json(
     index: usize,
     transaction: &[u8],
 ) -> Result<(), ClientError> {
-    let requirements = required
-        .accept(index)
-        .ok_or(ClientError::AcceptIndexOutOfRange {
-            index,
-            len: required.accepts_len(),
-        })?;
+    let requirements = accepted_entry(required, index)?;
     if !requirements.scheme().eq_str("exact") {
         return Err(ClientError::UnsupportedScheme);
     }
