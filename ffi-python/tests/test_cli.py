@@ -391,6 +391,26 @@ def test_pay_a_refused_payment_exits_1_with_the_servers_code() -> None:
     assert settlement.calls == [] and served == []
 
 
+def test_pay_a_refused_settlement_exits_1_with_the_servers_words() -> None:
+    from web_support import CountingSettlement
+
+    class Refusing(CountingSettlement):
+        """A facilitator that refuses: the x402 SettleResponse of a failed settlement."""
+
+        def settle(self, request: Any) -> Any:
+            self.calls.append(request)
+            return {"success": False, "errorReason": "insufficient_funds", "errorMessage": "the payer holds 0 USDC",
+                    "transaction": "", "network": request.requirements["network"]}
+
+    settlement, served = Refusing(), []
+    with paid_server(settlement, served, settle_before_handler=True) as base:
+        code, out = pay(base, "--max", "0.05")
+    assert code == 1, out
+    assert (out["error"], out["message"], out["status"]) == ("insufficient_funds", "the payer holds 0 USDC", 402)
+    assert out["definitive"] is True and out["paid"]["amount"] == "10000"
+    assert len(settlement.calls) == 1 and served == []
+
+
 def test_pay_an_l402_only_server_says_no_lightning_node() -> None:
     pytest.importorskip("uvicorn", reason="uvicorn not installed (ffi-python/tests/requirements-web.txt)")
     from pay402.server import L402Paywall

@@ -402,15 +402,10 @@ def _lightning_refusal(response: Any) -> Optional[Dict[str, Any]]:
             "invoice": invoice, "amount_msat": amount}
 
 
-def _problem(response: Any) -> Dict[str, Any]:
-    """The server's 402 problem (``error``, ``errorDetail``, ``errorMessage``), as far as it has one."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    return {"error": body.get("error") or "payment_refused", "detail_code": body.get("errorDetail"), "field": None,
-            "message": body.get("errorMessage") or f"the server answered {response.status_code} to the paid request"}
+def _not_x402(response: Any) -> Dict[str, Any]:
+    """A 402 this command cannot pay: an L402-only challenge, or no payment offer at all."""
+    return _lightning_refusal(response) or {"error": "not_x402", "detail_code": None, "field": None,
+                                            "message": "the 402 carries no x402 payment offer"}
 
 
 def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
@@ -420,7 +415,7 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
         httpx = require_extra("httpx", "httpx", "pay402 pay")
     except MissingExtra as e:
         raise UsageError(e.message, code=e.code) from e
-    from .client import Budget, PaymentAuth, SvmPayer, X402Payer, payment_receipt
+    from .client import Budget, PaymentAuth, SvmPayer, X402Payer, X402PaymentRefused, payment_receipt
 
     resolved = p.resolve_network(a.network)
     solana = resolved is not None and resolved[0].startswith("solana:")
@@ -457,8 +452,7 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
                 required = payer.payment_required(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                                                   response.content)
                 if required is None:
-                    raise Refused(_lightning_refusal(response) or {**_problem(response), "error": "not_x402",
-                                  "message": "the 402 carries no x402 payment offer"})
+                    raise Refused(_not_x402(response))
                 # The payer selects, reserves and signs exactly as it would for real; the signed
                 # header is read back, never sent, and the reservation is given back.
                 name, value, reservation = payer.pay_reserved(required)
@@ -467,17 +461,19 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
                         "max": str(limit)}
             client.auth = PaymentAuth(x402=payer)
             response = client.request(a.method, a.url, headers=headers)
+    except X402PaymentRefused as e:
+        # The client read the server's answer to the paid retry through the core: its words.
+        raise Refused({"error": e.code, "detail_code": e.detail_code, "field": None,
+                       "message": e.server_message or e.message, "status": e.status, "definitive": e.definitive,
+                       "paid": _payment_sent(e.response.request.headers, decimals, payer.address)}) from e
     except (BudgetExceeded, PaymentError) as e:
         raise Refused({"error": e.code, "detail_code": e.detail_code, "field": None, "message": e.message,
                        "max": str(limit)}) from e
     except httpx.HTTPError as e:
         raise Refused({"error": "http_error", "detail_code": type(e).__name__, "field": None, "message": str(e)}) from e
     paid = _payment_sent(response.request.headers, decimals, payer.address)
-    if response.status_code == 402:
-        if paid is None:
-            raise Refused(_lightning_refusal(response) or {**_problem(response), "error": "not_x402",
-                          "message": "the 402 carries no x402 payment offer"})
-        raise Refused({**_problem(response), "status": 402, "paid": paid})
+    if response.status_code == 402:  # unpaid: a paid retry refused raises X402PaymentRefused above
+        raise Refused(_not_x402(response))
     out: Dict[str, Any] = {"status": response.status_code, "paid": paid, "receipt": payment_receipt(response),
                            "spent": str(budget.spent)}
     if a.output:
