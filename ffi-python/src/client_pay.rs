@@ -36,7 +36,7 @@ pub(crate) struct ClientPayment {
 
 /// The verdict on the answer to a paid retry: `served`, `refused` or `undetermined`.
 #[pyclass(module = "pay402._native", frozen, get_all)]
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct PaidAnswer {
     verdict: String,
     code: Option<String>,
@@ -206,15 +206,7 @@ pub(crate) fn x402_paid_response(
     let body = body.unwrap_or_default();
     let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN * 2];
     let text = |s: &pay402::json::JsonStr<'_>| s.chars().collect::<String>();
-    let none = PaidAnswer {
-        verdict: String::new(),
-        code: None,
-        detail_code: None,
-        message: None,
-        definitive: None,
-        transaction: None,
-        settled_amount: None,
-    };
+    let none = PaidAnswer::default();
     Ok(
         match read_paid_response(status, &headers, &body, &mut buf) {
             PaidResponse::Served { receipt } => PaidAnswer {
@@ -257,15 +249,7 @@ pub(crate) fn x402_complete(
     body: Option<Vec<u8>>,
 ) -> PyResult<PaidAnswer> {
     let body = body.unwrap_or_default();
-    let none = PaidAnswer {
-        verdict: String::new(),
-        code: None,
-        detail_code: None,
-        message: None,
-        definitive: None,
-        transaction: None,
-        settled_amount: None,
-    };
+    let none = PaidAnswer::default();
     Ok(
         match X402Client::complete_reservation(&reservation.inner, kind, status, &headers, &body) {
             PaidOutcome::Served {
