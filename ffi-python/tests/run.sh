@@ -2,9 +2,9 @@
 # Builds ONE abi3 wheel of the pay402 Python package and tests it on every CPython ≥ 3.9 found
 # (pyenv versions and python3.X on PATH): pytest over ffi-python/tests (every shared vector, the API
 # tests, the README examples) and `mypy.stubtest pay402._native`. Also proves that a source
-# install (`pip install ./ffi-python`) works in a fresh venv, and that each extra of
-# ffi-python/pyproject.toml installs from the wheel alone in a fresh venv and runs its README
-# examples. Ends with a per-version summary; exits non-zero on any failure.
+# install (`pip install ./ffi-python`) works in a fresh venv, builds the portable manylinux2014
+# wheel (zig; checked by auditwheel), and that each extra of ffi-python/pyproject.toml installs from
+# that wheel alone, without a Rust toolchain, in a fresh venv and runs its README examples. Ends with a per-version summary; exits non-zero on any failure.
 #
 #   ffi-python/tests/run.sh                 # all versions found
 #   PAY402_PY_VERSIONS="3.9 3.11" ffi-python/tests/run.sh
@@ -147,9 +147,39 @@ for v in "${VERSIONS[@]}"; do
     run_suite "$v" "$venv/bin/python"
 done
 
+# --- the portable wheel: manylinux2014 (glibc 2.17), built with zig -----------------------------
+# The wheel above is tagged for this machine's glibc (tests/TOOLCHAIN.md, trap 11). What a user on
+# an older Linux installs is the manylinux2014 wheel: maturin links it against glibc 2.17 through
+# zig (PyPI `ziglang`), in its own target directory; `auditwheel show` (PyPA's checker, not maturin)
+# must agree on the tag. The extras below install this wheel, so the fresh venvs prove it installs
+# and runs without a Rust toolchain.
+PORTABLE_WHEEL=""
+if [ -z "${PAY402_SKIP_EXTRAS:-}" ]; then
+    log "maturin build --release --zig --compatibility manylinux2014 (the portable wheel)"
+    PORTABLE="$CACHE/wheels-portable"
+    rm -rf "$PORTABLE"
+    if "$CACHE/venv/bin/pip" install "${PIP_FLAGS[@]}" "ziglang==0.17.1" "auditwheel==6.8.2" \
+        && env PATH="$CACHE/venv/bin:$PATH" CARGO_TARGET_DIR="$CACHE/zig-target" \
+            "$CACHE/venv/bin/maturin" build --release --zig --compatibility manylinux2014 \
+            -m ffi-python/Cargo.toml --out "$PORTABLE"; then
+        PORTABLE_WHEEL="$(ls "$PORTABLE"/pay402-*-cp39-abi3-manylinux2014_x86_64*.whl 2>/dev/null | head -n1)"
+    fi
+    audit=""
+    # auditwheel wraps its sentence; join the lines before matching it
+    [ -n "$PORTABLE_WHEEL" ] && audit="$("$CACHE/venv/bin/auditwheel" show "$PORTABLE_WHEEL" 2>&1 | tr -s '\n ' '  ')"
+    if [ -n "$PORTABLE_WHEEL" ] && grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' <<<"$audit"; then
+        RESULT[portable wheel]="$(basename "$PORTABLE_WHEEL"): auditwheel agrees (manylinux_2_17_x86_64)"
+    else
+        printf '%s\n' "$audit" | tail -n 5
+        RESULT[portable wheel]="FAILED: no manylinux2014 wheel, or auditwheel disagrees"
+        FAILED=1
+    fi
+    VERSIONS+=("portable wheel")
+fi
+
 # --- each extra in a fresh venv, from the wheel alone -----------------------------------------
 # For the bare wheel and every extra of pyproject.toml: a fresh venv, then
-# `pip install --only-binary :all: "<wheel>[<extra>]"` with a PATH without cargo or rustc (binaries
+# `pip install --only-binary :all: "<portable wheel>[<extra>]"` with a PATH without cargo or rustc (binaries
 # only: nothing is compiled, no Rust toolchain is involved; versions held to the pins of
 # requirements-web.txt as constraints; pip's cache reused), then readme_blocks.py runs the README
 # examples that this install can run (those of the extra included) and checks that every optional
@@ -167,8 +197,8 @@ if [ -z "${PAY402_SKIP_EXTRAS:-}" ]; then
         venv="$CACHE/extras/$extra"
         t0=$SECONDS
         rm -rf "$venv"
-        spec="$WHEEL"
-        [ "$extra" = none ] || spec="$WHEEL[$extra]"
+        spec="${PORTABLE_WHEEL:-$WHEEL}"
+        [ "$extra" = none ] || spec="$spec[$extra]"
         out=""
         if "$BUILD_PY" -m venv "$venv" \
             && env PATH="$NO_RUST_PATH" "$venv/bin/pip" install "${PIP_FLAGS[@]}" --only-binary :all: -c "$CONSTRAINTS" "$spec" \
