@@ -140,9 +140,9 @@ pub fn is_valid_signature_calldata(
 }
 
 /// Whether the return data of a successful `isValidSignature` call means "valid": one ABI word,
-/// `0x1626ba7e` followed by 28 zero bytes, as Solidity decodes a `bytes4` return (OpenZeppelin
-/// `SignatureChecker`, Permit2 `SignatureVerification`). Anything else, including a short or
-/// empty return, is "not valid".
+/// `0x1626ba7e` followed by 28 zero bytes, as Solidity decodes a `bytes4` return
+/// (`SignatureChecker` of <https://github.com/OpenZeppelin/openzeppelin-contracts>, Permit2's
+/// `SignatureVerification`). Anything else, including a short or empty return, is "not valid".
 ///
 /// ```
 /// use pay402::evm::is_valid_signature_result;

@@ -158,7 +158,7 @@ fn uint_len_u256(v: &U256) -> usize {
 }
 
 impl Eip1559Transaction<'_> {
-    fn to_bytes(&self) -> &[u8] {
+    fn callee(&self) -> &[u8] {
         match &self.to {
             Some(address) => &address.0,
             None => &[],
@@ -184,7 +184,7 @@ impl Eip1559Transaction<'_> {
             uint_len_u256(&self.max_priority_fee_per_gas),
             uint_len_u256(&self.max_fee_per_gas),
             uint_len_u64(self.gas_limit),
-            rlp::string_len(self.to_bytes()),
+            rlp::string_len(self.callee()),
             uint_len_u256(&self.value),
             rlp::string_len(self.data),
             rlp::list_len(self.access_list_payload_len()),
@@ -199,7 +199,7 @@ impl Eip1559Transaction<'_> {
         rlp::write_uint(sink, &self.max_priority_fee_per_gas.to_be_bytes())?;
         rlp::write_uint(sink, &self.max_fee_per_gas.to_be_bytes())?;
         rlp::write_uint(sink, &self.gas_limit.to_be_bytes())?;
-        rlp::write_string(sink, self.to_bytes())?;
+        rlp::write_string(sink, self.callee())?;
         rlp::write_uint(sink, &self.value.to_be_bytes())?;
         rlp::write_string(sink, self.data)?;
         rlp::write_list_header(sink, self.access_list_payload_len())?;

@@ -208,16 +208,13 @@ pub fn write_transfer_with_authorization(
     abi::write_uint(w, &authorization.valid_after)?;
     abi::write_uint(w, &authorization.valid_before)?;
     abi::write_word(w, &authorization.nonce)?;
-    match vrs {
-        Some((v, r, s)) => {
-            abi::write_usize(w, usize::from(v))?;
-            w.push(r)?;
-            w.push(s)?;
-        }
-        None => {
-            abi::write_usize(w, 7 * 32)?;
-            abi::write_bytes_tail(w, signature)?;
-        }
+    if let Some((v, r, s)) = vrs {
+        abi::write_usize(w, usize::from(v))?;
+        w.push(r)?;
+        w.push(s)?;
+    } else {
+        abi::write_usize(w, 7 * 32)?;
+        abi::write_bytes_tail(w, signature)?;
     }
     Ok(())
 }
