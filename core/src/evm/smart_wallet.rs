@@ -89,6 +89,12 @@ impl ErrorCode for Erc6492Error {
 }
 
 /// `true` when `signature` ends with [`ERC6492_MAGIC_SUFFIX`].
+///
+/// ```
+/// use pay402::evm::{is_erc6492, ERC6492_MAGIC_SUFFIX};
+/// assert!(is_erc6492(&ERC6492_MAGIC_SUFFIX));
+/// assert!(!is_erc6492(&[0x64, 0x92]));
+/// ```
 pub fn is_erc6492(signature: &[u8]) -> bool {
     signature.ends_with(&ERC6492_MAGIC_SUFFIX)
 }
@@ -111,6 +117,13 @@ pub fn unwrap_erc6492(signature: &[u8]) -> Result<Option<Erc6492Signature<'_>>, 
 
 /// The signature to give a token or Permit2: the inner signature of an ERC-6492 wrapper, else
 /// `signature` itself.
+///
+/// ```
+/// use pay402::evm::strip_erc6492;
+/// let eoa = [0x1b; 65];
+/// assert_eq!(strip_erc6492(&eoa)?, &eoa[..]);
+/// # Ok::<(), pay402::evm::Erc6492Error>(())
+/// ```
 pub fn strip_erc6492(signature: &[u8]) -> Result<&[u8], Erc6492Error> {
     Ok(unwrap_erc6492(signature)?.map_or(signature, |wrapped| wrapped.signature))
 }

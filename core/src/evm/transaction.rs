@@ -269,6 +269,29 @@ impl Eip1559Transaction<'_> {
     }
 
     /// `keccak256(0x02 ‖ rlp([nine fields]))`, the digest the sender signs.
+    ///
+    /// ```
+    /// use pay402::evm::{Address, Eip1559Transaction};
+    /// use pay402::writer::write_all;
+    /// use pay402::U256;
+    /// let tx = Eip1559Transaction {
+    ///     chain_id: 1,
+    ///     nonce: 0,
+    ///     max_priority_fee_per_gas: U256::ZERO,
+    ///     max_fee_per_gas: U256::ZERO,
+    ///     gas_limit: 21_000,
+    ///     to: Some(Address([0xaa; 20])),
+    ///     value: U256::ZERO,
+    ///     data: &[],
+    ///     access_list: &[],
+    /// };
+    /// // The streamed hash equals the hash of the written encoding.
+    /// let mut buf = [0u8; 64];
+    /// let n = write_all(&mut buf, |w| tx.encode_unsigned(w))?;
+    /// assert_eq!(n, tx.unsigned_len());
+    /// assert_eq!(tx.signing_hash(), pay402::evm::keccak256(&buf[..n]));
+    /// # Ok::<(), pay402::BufferTooSmall>(())
+    /// ```
     pub fn signing_hash(&self) -> [u8; 32] {
         let mut hasher = Hasher(Keccak256::new());
         // The hasher never fails.

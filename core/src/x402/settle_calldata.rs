@@ -177,6 +177,30 @@ impl From<BufferTooSmall> for SettleCalldataError {
 /// The token's `transferWithAuthorization` for `authorization` signed with `signature` (already
 /// stripped of any ERC-6492 wrapper): the `v, r, s` overload for exactly 65 bytes, the `bytes`
 /// overload otherwise.
+///
+/// ```
+/// use pay402::evm::{Address, TransferWithAuthorization};
+/// use pay402::writer::write_all;
+/// use pay402::x402::settle_calldata::write_transfer_with_authorization;
+/// use pay402::U256;
+///
+/// let authorization = TransferWithAuthorization {
+///     from: Address([0x85; 20]),
+///     to: Address([0x20; 20]),
+///     value: U256::from_u64(10_000),
+///     valid_after: U256::ZERO,
+///     valid_before: U256::from_u64(1_740_672_154),
+///     nonce: [0xf3; 32],
+/// };
+/// // A 100-byte EIP-1271 signature: the `bytes` overload, padded to 128 bytes.
+/// let mut data = [0u8; 512];
+/// let n = write_all(&mut data, |w| write_transfer_with_authorization(w, &authorization, &[0x5a; 100]))?;
+/// assert_eq!(&data[..4], &[0xcf, 0x09, 0x29, 0x95]);
+/// assert_eq!(n, 4 + 6 * 32 + 32 + 32 + 128);
+/// assert_eq!(data[4 + 7 * 32 - 1], 0xe0); // the offset of the signature
+/// assert_eq!(data[4 + 8 * 32 - 1], 100); // its length
+/// # Ok::<(), pay402::x402::SettleCalldataError>(())
+/// ```
 pub fn write_transfer_with_authorization(
     w: &mut Writer<'_>,
     authorization: &TransferWithAuthorization,
@@ -222,6 +246,38 @@ pub fn write_transfer_with_authorization(
 /// `x402ExactPermit2Proxy.settle` (`upto_amount: None`) or `x402UptoPermit2Proxy.settle`
 /// (`Some(charge)`, with the witness's facilitator; an `exact` witness has none and gives
 /// `invalid_payload`) for `authorization` signed with `signature`.
+///
+/// ```
+/// use pay402::evm::{Address, Permit2Witness, PermitWitnessTransferFrom, TokenPermissions};
+/// use pay402::writer::write_all;
+/// use pay402::x402::settle_calldata::write_permit2_settle;
+/// use pay402::x402::Permit2Authorization;
+/// use pay402::U256;
+///
+/// let authorization = Permit2Authorization {
+///     from: Address([0x85; 20]),
+///     permit: PermitWitnessTransferFrom {
+///         permitted: TokenPermissions { token: Address([0x03; 20]), amount: U256::from_u64(10_000) },
+///         spender: pay402::evm::X402_UPTO_PERMIT2_PROXY,
+///         nonce: U256::ONE,
+///         deadline: U256::from_u64(1_740_672_154),
+///         witness: Permit2Witness::Upto {
+///             to: Address([0x20; 20]),
+///             facilitator: Address([0xde; 20]),
+///             valid_after: U256::ZERO,
+///         },
+///     },
+/// };
+/// // upto: charge 500 of the 10000 signed; 452 bytes with a 65-byte signature.
+/// let mut data = [0u8; 512];
+/// let charge = U256::from_u64(500);
+/// let n = write_all(&mut data, |w| write_permit2_settle(w, &authorization, Some(&charge), &[0x11; 65]))?;
+/// assert_eq!(n, 452);
+/// assert_eq!(&data[..4], &[0xff, 0x11, 0xe7, 0xb4]);
+/// assert_eq!(&data[4 + 4 * 32 + 30..4 + 5 * 32], &[0x01, 0xf4]); // the charge
+/// assert_eq!(data[4 + 10 * 32 - 1], 0x40); // offset of the signature: 10 words
+/// # Ok::<(), pay402::x402::SettleCalldataError>(())
+/// ```
 pub fn write_permit2_settle(
     w: &mut Writer<'_>,
     authorization: &Permit2Authorization,
