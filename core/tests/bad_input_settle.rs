@@ -195,6 +195,18 @@ const PAY_UPTO: &str = r#"{"x402Version":2,"accepted":{"scheme":"upto","network"
 
 const REQ_PERMIT2_EXACT: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
 
+/// (what is broken, requirements, payment with `SIG`, signature, settle amount, output length,
+/// expected code).
+type Row<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    String,
+    Option<u64>,
+    usize,
+    &'a str,
+);
+
 /// The settle-calldata verdict of `payment` (with `SIG` replaced by `signature`) against
 /// `requirements`; the output buffer must stay untouched on error.
 fn calldata_code(
@@ -249,7 +261,7 @@ fn settlement_calldata_defects_have_exact_codes() {
         r#""from":"0x857b06519E91e3A54538791bDbb0E22373e36b66""#,
         r#""from":"0x857b""#,
     );
-    let rows: Vec<(&str, &str, String, String, Option<u64>, usize, &str)> = vec![
+    let rows: Vec<Row<'_>> = vec![
         (
             "the well-formed base",
             REQ_3009,

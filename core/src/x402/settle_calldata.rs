@@ -17,7 +17,11 @@
 //! parity (0/1); the `upto` amount is the charge (the caller's settle amount, else the
 //! requirements' `amount`), at least 1 and at most the signed maximum.
 //!
-//! This encodes; it does not verify. Run [`crate::x402::Verifier`] first.
+//! This encodes; it does not verify. Run [`crate::x402::Verifier`] first. Not built here: the
+//! reference's gas-sponsoring branches for Permit2 (`settleWithPermit` with an EIP-2612 permit
+//! from the `eip2612GasSponsoring` extension, `0xfa340378` / `0x016c1748`, and the ERC-20
+//! approval bundle); a payment carrying those extensions gets the plain `settle`, which succeeds
+//! only when the payer has already approved Permit2.
 //!
 //! ```
 //! use pay402::x402::{settle_calldata, PaymentPayload, PaymentRequirements};

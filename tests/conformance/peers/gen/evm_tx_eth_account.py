@@ -49,6 +49,21 @@ def add(name, tx, pk):
                   "expect": {"ok": sign(tx, pk)}})
 
 
+# The published ethereumjs vectors (packages/tx/test/json/eip1559.json, entries 0 and 1), checked
+# against eth-account's bytes before they are written.
+EJS_KEY = "8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63"
+EJS = [
+    ("819", "75853", "121212", "35552", "43203529",
+     "0x02f870821e8e8203338301284d8301d97c828ae094000000000000000000000000000000000000aaaa8402933bc980c080a0d067f2167008c59219652f91cbf8788dbca5f771f6e91e2b7657e85b78b472e0a01d305af9fe81fdba43f0dfcd400ed24dcace0a7e30d4e85701dcaaf484cd079e"),
+    ("353", "38850", "136295", "32593", "61901619",
+     "0x02f86f821e8e8201618297c283021467827f5194000000000000000000000000000000000000aaaa8403b08b3380c001a004205678f13fc1d7b10feea6513dfa76e24418b6e08097d95c6f93a3b64e536da01d45ad61bfece43862de2cce7d2575a8c1d08c26c87f3cb5f26d7b0be54a91b2"),
+]
+for k, (nonce, tip, fee, gas, value, published) in enumerate(EJS):
+    add(f"ethereumjs eip1559.json entry {k}", {
+        "chainId": 7822, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": fee, "gas": gas,
+        "to": "0x000000000000000000000000000000000000aaaa", "value": value, "data": "0x"}, EJS_KEY)
+    assert cases[-1]["expect"]["ok"]["raw"] == published, f"eth-account differs from the published vector {k}"
+
 KEY = det.private_key(0, "edge/key")
 TO = "0x857b06519e91e3a54538791bdbb0e22373e36b66"
 base = {"chainId": 8453, "nonce": "0", "maxPriorityFeePerGas": "1", "maxFeePerGas": "10", "gas": "21000",
@@ -91,4 +106,5 @@ for i in range(64):
 
 write_vectors("evm-tx-sign.eth-account.json", "evm-tx-sign-eth-account",
               f"{PEER}: Account.sign_transaction (type 2) → raw_transaction, hash; Account.from_key(key).address; "
+              "the ethereumjs eip1559.json entries 0 and 1 checked byte for byte; "
               f'inputs from sha256 seed "{SEED}"', cases)
