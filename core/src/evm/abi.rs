@@ -53,7 +53,7 @@ pub fn write_usize(w: &mut Writer<'_>, value: usize) -> Result<(), BufferTooSmal
 pub fn write_bytes_tail(w: &mut Writer<'_>, data: &[u8]) -> Result<(), BufferTooSmall> {
     write_usize(w, data.len())?;
     w.push(data)?;
-    let pad = padded_len(data.len()) - data.len();
+    let pad = padded_len(data.len()).saturating_sub(data.len());
     w.reserve(pad)?.fill(0);
     Ok(())
 }
