@@ -37,6 +37,7 @@ pub mod hex;
 pub mod http_auth;
 pub mod json;
 pub mod recognize;
+pub mod rlp;
 pub mod secp256k1;
 pub mod u256;
 pub mod writer;

@@ -2,8 +2,9 @@
 Python API of pay402.
 
 Each op maps to Python calls exactly as the Rust conformance runner (tests/conformance/runner/src/ops/*.rs) maps it
-to the core; the result fields and error codes must be the same. An unknown op fails; nothing
-is skipped.
+to the core; the result fields and error codes must be the same. An unknown op fails; the only
+cases skipped are those of the ops named in ``NOT_EXPOSED`` (core ops the Python binding does not
+export yet), each with its reason.
 """
 
 from __future__ import annotations
@@ -611,6 +612,15 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.meter": ws402_meter,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
+}
+
+
+# Core ops the Python binding does not export yet: their cases are skipped by name, with this
+# reason, and run by the Rust conformance runner (tests/conformance/runner). An op leaves this
+# table when the binding exposes it (test_vectors.py refuses an op that is in both tables).
+NOT_EXPOSED: Dict[str, str] = {
+    "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Python binding yet",
+    "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Python binding yet",
 }
 
 

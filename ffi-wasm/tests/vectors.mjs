@@ -356,16 +356,28 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
  * Runs vector files given as texts (Node and the browser page). `only` (an array of ops) and
  * `skipSolana` narrow the run for a build with fewer exports; the skipped cases are counted.
  */
+// Core ops the npm package does not export yet: their cases are skipped by name, counted and
+// reported with this reason; the Rust conformance runner (tests/conformance/runner) runs them. An op
+// leaves this table when the package exposes it (an op in both tables throws).
+export const NOT_EXPOSED = {
+  "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the npm package yet",
+  "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the npm package yet",
+};
+
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {
   const table = ops(p);
+  for (const op of Object.keys(NOT_EXPOSED)) {
+    if (table[op]) throw new Error(`${op} is mapped and also listed in NOT_EXPOSED`);
+  }
   let passed = 0, failed = 0;
   const perOp = {};
-  const skipped = { otherOps: 0, solana: 0 };
+  const skipped = { otherOps: 0, solana: 0, notExposed: {} };
   for (const text of texts) {
     const doc = parseWithRaw(text);
     for (const c of doc.cases) {
       if (only && !only.includes(c.op)) { skipped.otherOps++; continue; }
       if (skipSolana && solanaCase(c)) { skipped.solana++; continue; }
+      if (NOT_EXPOSED[c.op]) { skipped.notExposed[c.op] = (skipped.notExposed[c.op] ?? 0) + 1; continue; }
       const fn = table[c.op];
       let outcome;
       if (!fn) outcome = { error: "unsupported op" };
@@ -396,6 +408,7 @@ if (typeof process !== "undefined" && import.meta.url === `file://${process.argv
   console.log(`ops: ${Object.entries(perOp).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   if (only) console.log(`skipped: ${skipped.otherOps} cases of ops outside --ops`);
   if (skipSolana) console.log(`skipped: ${skipped.solana} x402.verify / server.admit cases with Solana requirements or offers`);
+  for (const [op, n] of Object.entries(skipped.notExposed)) console.log(`skipped: ${n} ${op} cases: ${NOT_EXPOSED[op]}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }

@@ -14,7 +14,9 @@
 //! One file per concept: [`keccak`] (Keccak-256), [`address`] ([`Address`], EIP-55),
 //! [`eip712`] ([`Eip712Domain`], [`typed_data_digest`]), [`transfer_with_authorization`]
 //! ([`TransferWithAuthorization`]), [`permit2`] ([`PermitWitnessTransferFrom`]), [`signature`] ([`RecoverableSignature`],
-//! [`SignaturePolicy`], [`recover_address`]) and [`signer`] ([`PrivateKey`]).
+//! [`SignaturePolicy`], [`recover_address`]), [`signer`] ([`PrivateKey`]), [`transaction`]
+//! ([`Eip1559Transaction`], signed type-2 transactions), [`abi`] (contract call encoding) and
+//! [`smart_wallet`] (ERC-6492 wrappers, EIP-1271 `isValidSignature`).
 //!
 //! Verifying the x402 spec's EIP-3009 example:
 //!
@@ -48,12 +50,15 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+pub mod abi;
 pub mod address;
 pub mod eip712;
 pub mod keccak;
 pub mod permit2;
 pub mod signature;
 pub mod signer;
+pub mod smart_wallet;
+pub mod transaction;
 pub mod transfer_with_authorization;
 
 pub use address::{Address, AddressError};
@@ -68,6 +73,13 @@ pub use permit2::{
 };
 pub use signature::{RecoverableSignature, SignatureError, SignaturePolicy, recover_address};
 pub use signer::{KeyError, PrivateKey};
+pub use smart_wallet::{
+    EIP1271_MAGIC_VALUE, ERC6492_MAGIC_SUFFIX, Erc6492Error, Erc6492Signature, is_erc6492,
+    is_valid_signature_calldata, is_valid_signature_result, strip_erc6492, unwrap_erc6492,
+};
+pub use transaction::{
+    AccessListItem, EIP1559_TX_TYPE, Eip1559Transaction, SignedTransaction, TransactionError,
+};
 pub use transfer_with_authorization::{
     TRANSFER_WITH_AUTHORIZATION_TYPEHASH, TransferWithAuthorization,
 };

@@ -48,6 +48,7 @@ pub mod policy;
 pub mod resource_info;
 pub mod scheme;
 pub mod server;
+pub mod settle_calldata;
 pub mod settle_response;
 pub mod verifier;
 
@@ -73,6 +74,7 @@ pub use scheme::exact_svm::verify::{
     TransactionDecodeFailure,
 };
 pub use scheme::upto_permit2::UptoOptions;
+pub use settle_calldata::{SettleCall, SettleCalldataError, settle_calldata};
 pub use settle_response::SettleResponse;
 pub use verifier::{AnyVerified, PaymentKind, Verified, Verifier};
 

@@ -4,8 +4,9 @@ use super::{Outcome, code};
 use crate::input;
 use pay402::U256;
 use pay402::evm::{
-    Address, Eip712Domain, Permit2Witness, PermitWitnessTransferFrom, PrivateKey, SignaturePolicy,
-    TokenPermissions, TransferWithAuthorization, permit2_domain, recover_address,
+    AccessListItem, Address, Eip712Domain, Eip1559Transaction, Permit2Witness,
+    PermitWitnessTransferFrom, PrivateKey, SignaturePolicy, TokenPermissions,
+    TransferWithAuthorization, permit2_domain, recover_address,
 };
 use pay402::u256::LeadingZeros;
 use serde_json::{Value, json};
@@ -120,5 +121,65 @@ pub(crate) fn permit2_digest(input: &Value) -> Outcome {
         "domain_separator": input::to_0x(&hashes.domain_separator),
         "struct_hash": input::to_0x(&hashes.struct_hash),
         "digest": input::to_0x(&hashes.digest),
+    }))
+}
+
+/// A decimal string that fits in a `u64` (nonce, gas).
+fn dec_u64(value: &Value, key: &str) -> Result<u64, String> {
+    input::str(value, key)?
+        .parse::<u64>()
+        .map_err(|_| input::bad(key))
+}
+
+/// `evm.tx.sign`: an EIP-1559 transaction signed with `private_key_hex` → `raw`, `hash`, `from`.
+pub(crate) fn tx_sign(input: &Value) -> Outcome {
+    let tx = input::get(input, "tx")?;
+    let data = input::hex_bytes(input::str(tx, "data")?, "tx.data")?;
+    let mut items = Vec::new();
+    for item in tx
+        .get("accessList")
+        .map(|v| v.as_array().ok_or_else(|| input::bad("tx.accessList")))
+        .transpose()?
+        .into_iter()
+        .flatten()
+    {
+        let keys = input::get(item, "storageKeys")?
+            .as_array()
+            .ok_or_else(|| input::bad("storageKeys"))?
+            .iter()
+            .map(|k| {
+                k.as_str()
+                    .ok_or_else(|| input::bad("storageKeys"))
+                    .and_then(|k| input::hex_array::<32>(k, "storageKeys"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        items.push((address(item, "address")?, keys));
+    }
+    let access_list: Vec<AccessListItem<'_>> = items
+        .iter()
+        .map(|(address, keys)| AccessListItem {
+            address: *address,
+            storage_keys: keys,
+        })
+        .collect();
+    let transaction = Eip1559Transaction {
+        chain_id: input::u64(tx, "chainId")?,
+        nonce: dec_u64(tx, "nonce")?,
+        max_priority_fee_per_gas: u256(tx, "maxPriorityFeePerGas")?,
+        max_fee_per_gas: u256(tx, "maxFeePerGas")?,
+        gas_limit: dec_u64(tx, "gas")?,
+        to: Some(address(tx, "to")?),
+        value: u256(tx, "value")?,
+        data: &data,
+        access_list: &access_list,
+    };
+    let key = PrivateKey::from_hex(input::str(input, "private_key_hex")?.as_bytes())
+        .map_err(|e| code(&e))?;
+    let mut out = vec![0u8; transaction.max_signed_len()];
+    let signed = transaction.sign(&key, &mut out).map_err(|e| code(&e))?;
+    Ok(json!({
+        "raw": input::to_0x(signed.raw),
+        "hash": input::to_0x(&signed.hash),
+        "from": signed.from.to_string(),
     }))
 }

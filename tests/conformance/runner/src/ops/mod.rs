@@ -35,6 +35,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.eip3009.sign" => evm::eip3009_sign(input),
         "evm.recover" => evm::recover(input),
         "evm.permit2.digest" => evm::permit2_digest(input),
+        "evm.tx.sign" => evm::tx_sign(input),
+        "x402.settle.calldata" => x402::settle_calldata_op(input),
         "macaroon.decode" => macaroon::decode(input),
         "macaroon.mint" => macaroon::mint(input),
         "macaroon.verify" => macaroon::verify(input),

