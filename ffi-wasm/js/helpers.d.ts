@@ -99,7 +99,7 @@ export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promi
 export declare function privateKeySigner(privateKey: Uint8Array | string): Signer;
 export declare function eip1193Signer(provider: Eip1193Provider, address: string): Signer;
 /** A 402's `PaymentRequired`: JSON text, or the parsed object (`{ x402Version, accepts, … }`). */
-export type PaymentRequiredInput = string | { x402Version: number; accepts: readonly object[] } | Record<string, unknown>;
+export type PaymentRequiredInput = string | object;
 /** `paymentRequired`: the 402's `PaymentRequired` (see `readPaymentRequired`), as JSON text or the parsed object. */
 export declare function createPayment(paymentRequired: PaymentRequiredInput, signer: Signer, budget: Budget, options?: WrapFetchOptions): Promise<X402Payment & { selection: X402Selection; amount: bigint; reservation: BudgetReservation }>;
 export declare function wrapFetch(fetch: Fetch, signer: Signer | null, budget: Budget | null, options?: WrapFetchOptions): Fetch;

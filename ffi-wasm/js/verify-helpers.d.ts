@@ -82,9 +82,9 @@ export interface MemoryReplayStore extends ReplayStore {
 }
 /** An in-memory replay store with expiry (one process; use a shared store behind several). */
 export declare function memoryReplayStore(): MemoryReplayStore;
-export interface MiddlewareOptions extends ServerOptions {
+export interface MiddlewareOptions<Req = NodeRequestLike> extends ServerOptions {
   /** Settles after the handler answered below 400: resolves to the facilitator's `SettleResponse` (the core decides what it means), `undefined` or a throw for no answer. Without it the middleware only admits and reserves. */
-  settle?: (payment: Payment, req: NodeRequestLike) => Promise<object | undefined> | object | undefined;
+  settle?: (payment: Payment, req: Req) => Promise<object | undefined> | object | undefined;
   /** Default: an in-memory store (one process). */
   replayStore?: ReplayStore;
   /** @deprecated unused: a handler error goes to `next(error)`. */
@@ -97,7 +97,7 @@ export interface MiddlewareOptions extends ServerOptions {
  */
 export declare function x402Middleware<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
   accepts: object[] | ((req: Req) => object[] | Promise<object[]>),
-  options?: MiddlewareOptions,
+  options?: MiddlewareOptions<Req>,
 ): NodeMiddleware<Req, Res>;
 
 // ---------------------------------------------------------------- server adapters (./server)

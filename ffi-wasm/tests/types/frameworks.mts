@@ -1,9 +1,11 @@
-// The adapters against a framework's own types (Hono ships its own), with no `any` anywhere:
-// the middleware fits `app.use`, the handlers read typed payments. DOM and Node-only libs.
+// The adapters against a framework's own types (Hono and viem ship their own), with no `any`
+// anywhere: the middleware fits `app.use`, the handlers read typed payments, a viem account is a
+// Signer. DOM lib (Hono's own declarations need it).
 import { Hono } from "hono";
 import { honoPaywall, withPayment, withL402, paymentOf, pay, paywall, x402Middleware, l402Paywall,
   type Payment, type NodeMiddleware, type NodeRequestLike, type PaymentGate, type Signer, type Eip712TypedData } from "pay402";
 import { FacilitatorClient } from "pay402/facilitator";
+import { privateKeyToAccount } from "viem/accounts";
 
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const payTo = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
@@ -15,6 +17,10 @@ app.get("/raw", (c) => withPayment(async (request: Request) => Response.json({ p
   { price: "$0.01", payTo, network: "eip155:84532", facilitatorUrl: "https://f.example", env: false })(c.req.raw));
 app.get("/l402", (c) => withL402(async (_request, context) => Response.json({ id: context.l402.tokenId }),
   { service: "svc", priceMsat: 1000, network: "bitcoin", secret: new Uint8Array(32), invoiceProvider: () => ({ bolt11: "lnbc", paymentHash: "00" }) })(c.req.raw));
+
+// viem's account signs the typed data as given (no cast): Eip712TypedData fits its parameter
+const account = privateKeyToAccount("0x1111111111111111111111111111111111111111111111111111111111111111");
+export const viemSigner: Signer = { address: account.address, signTypedData: (typedData) => account.signTypedData(typedData) };
 
 // `any` would make each of these `true`.
 type IsAny<T> = 0 extends 1 & T ? true : false;

@@ -12,7 +12,8 @@ const middleware = pay({ price: "$0.01", payTo, network: "eip155:84532", env: fa
 const routes = paywall<IncomingMessage, ServerResponse>({ routes: { "GET /x": { price: 10_000n } }, payTo, network: "eip155:84532", env: false });
 const l402 = l402Paywall({ service: "svc", priceMsat: 1000, network: "bitcoin", secret: new Uint8Array(32),
   invoiceProvider: () => ({ bolt11: "lnbc", paymentHash: new Uint8Array(32) }) });
-const legacy = x402Middleware([{ scheme: "exact" }]);
+// the request type is inferred from the settle hook's own annotation
+const legacy = x402Middleware([{ scheme: "exact" }], { settle: (payment, req: IncomingMessage) => ({ payer: payment.payer, url: req.url }) });
 export const server = createServer((req, res) => {
   void middleware(req, res, (err) => {
     if (err) { res.statusCode = 500; res.end(); return; }
