@@ -12,6 +12,8 @@ const payTo = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
 const app = new Hono<{ Variables: { x402: Payment } }>();
 app.use("/premium/*", honoPaywall({ offers: [{ network: "eip155:84532", asset: USDC, price: "$0.01", payTo }], env: false,
   facilitator: new FacilitatorClient("https://facilitator.example") }));
+// an app that declares no variables takes the middleware too
+new Hono().use("/plain/*", honoPaywall({ price: "$0.01", payTo, network: "eip155:84532", facilitatorUrl: "https://f.example", env: false }));
 app.get("/premium/a", (c) => c.json({ payer: c.get("x402").payer, amount: String(c.get("x402").amount) }));
 app.get("/raw", (c) => withPayment(async (request: Request) => Response.json({ payer: paymentOf(request)?.payer ?? null }),
   { price: "$0.01", payTo, network: "eip155:84532", facilitatorUrl: "https://f.example", env: false })(c.req.raw));
