@@ -118,6 +118,11 @@ types() {
   printf 'export * from "./core.js";\nexport * from "%s.js";\n' "$helpers" >"$dir/index.d.mts"
   printf 'export * from "./web/pay402.js";\nexport { default } from "./web/pay402.js";\nexport * from "%s.js";\n' \
     "$helpers" >"$dir/web.d.mts"
+  # wasm-bindgen types the raw wasm exports' externref values `any`; they are opaque: `unknown`.
+  local f
+  for f in "$dir"/*/pay402_bg.wasm.d.ts "$dir"/*/pay402.d.ts; do
+    if [ -f "$f" ]; then sed -i -E '/^ *(export const|readonly) [A-Za-z0-9_]+: \(/s/\bany\b/unknown/g' "$f"; fi
+  done
 }
 types "$OUT" ./helpers
 types "$OUT/verify" ../verify-helpers

@@ -1,17 +1,17 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
-import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind } from "./core";
-import type { HeadersLike } from "./verify-helpers";
+import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind, Eip712TypedData } from "./core";
+import type { HeadersLike, NodeRequestLike, NodeResponseLike } from "./verify-helpers";
 export * from "./verify-helpers";
 
 /** Signs x402 EIP-712 typed data. */
 export interface Signer {
   address: string;
-  /** Returns the 65-byte signature (bytes or `0x` hex). */
-  signTypedData(typedData: any, digest: Uint8Array): Promise<Uint8Array | string>;
+  /** Returns the 65-byte signature (bytes or `0x` hex) over `typedData` (whose EIP-712 hash is `digest`). */
+  signTypedData(typedData: Eip712TypedData, digest: Uint8Array): Promise<Uint8Array | string>;
 }
 /** An EIP-1193 provider (`window.ethereum`, viem's transport, …). */
-export interface Eip1193Provider { request(args: { method: string; params?: unknown[] }): Promise<any> }
+export interface Eip1193Provider { request(args: { method: string; params?: unknown[] }): Promise<unknown> }
 /** A limit per fixed window of time (windows aligned on multiples of `seconds` since the epoch). */
 export interface BudgetWindow { seconds: number; amount: bigint | number | string }
 /**
@@ -93,11 +93,15 @@ export interface WrapFetchOptions {
   /** 32 random bytes (default: `crypto.getRandomValues`). */
   nonce?: () => Uint8Array;
 }
-export type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+/** A `fetch` (the input types are spelled out: `RequestInfo` exists only in the DOM lib). */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export declare function privateKeySigner(privateKey: Uint8Array | string): Signer;
 export declare function eip1193Signer(provider: Eip1193Provider, address: string): Signer;
-export declare function createPayment(paymentRequired: string | object, signer: Signer, budget: Budget, options?: WrapFetchOptions): Promise<X402Payment & { selection: X402Selection; amount: bigint; reservation: BudgetReservation }>;
+/** A 402's `PaymentRequired`: JSON text, or the parsed object (`{ x402Version, accepts, … }`). */
+export type PaymentRequiredInput = string | object;
+/** `paymentRequired`: the 402's `PaymentRequired` (see `readPaymentRequired`), as JSON text or the parsed object. */
+export declare function createPayment(paymentRequired: PaymentRequiredInput, signer: Signer, budget: Budget, options?: WrapFetchOptions): Promise<X402Payment & { selection: X402Selection; amount: bigint; reservation: BudgetReservation }>;
 export declare function wrapFetch(fetch: Fetch, signer: Signer | null, budget: Budget | null, options?: WrapFetchOptions): Fetch;
 export declare function wrapFetchL402(fetch: Fetch, l402: L402Payer): Fetch;
 
@@ -118,7 +122,9 @@ export interface L402PaywallOptions extends L402ServerOptions {
   randomBytes?: (n: number) => Uint8Array;
 }
 /** Express / Connect / node:http middleware selling access with L402; `req.l402` is the admitted token. */
-export declare function l402Paywall(options: L402PaywallOptions): (req: any, res: any, next?: (error?: unknown) => void) => Promise<void>;
+export declare function l402Paywall<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  options: L402PaywallOptions,
+): (req: Req & { l402?: L402Admission }, res: Res, next?: (error?: unknown) => void) => Promise<void>;
 /** Wraps a Fetch-API handler with L402; the handler's `context.l402` is the admitted token. */
 export declare function withL402<C extends object>(
   handler: (request: Request, context: C & { l402: Extract<L402Admission, { admitted: true }> }) => Response | Promise<Response>,

@@ -52,11 +52,65 @@ function headerValue(headers, name) {
 }
 
 /**
+ * Use after `free()`: a wasm-bindgen object keeps its Rust value's address in `__wbg_ptr`, and
+ * `free()` (or `[Symbol.dispose]`, or a method that consumes the object) sets it to 0; any later
+ * use would hand Rust a null pointer (an uncoded `Error`, "null pointer passed to rust"). For
+ * every class the core exports (each class with a `free`, so a new one cannot be missed), the
+ * address is kept behind an accessor that throws a `TypeError` with code `object_freed` once it
+ * is 0 — as `this` of a method or getter, and as an argument of a function, method or
+ * constructor — and a second `free()` does nothing.
+ */
+const FREED_GUARD = Symbol.for("pay402.objectFreedGuard");
+function guardFreed(core) {
+  for (const [name, cls] of Object.entries(core)) {
+    const proto = typeof cls === "function" ? cls.prototype : undefined;
+    if (!proto || typeof proto.free !== "function" || Object.prototype.hasOwnProperty.call(proto, FREED_GUARD)) continue;
+    const addresses = new WeakMap();
+    const freed = () => {
+      const e = new TypeError(`${name} was used after free() (or after a call that consumed it)`);
+      e.code = "object_freed";
+      return e;
+    };
+    // `this` first: a method converts its arguments before it reads the address.
+    const live = (f) => f && function (...args) {
+      if (!addresses.get(this)) throw freed();
+      return f.apply(this, args);
+    };
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === "constructor" || key === "free" || key === "__destroy_into_raw") continue;
+      const d = Object.getOwnPropertyDescriptor(proto, key);
+      if (typeof d.value === "function") d.value = Object.defineProperty(live(d.value), "name", { value: key });
+      else { d.get = live(d.get); d.set = live(d.set); }
+      Object.defineProperty(proto, key, d);
+    }
+    Object.defineProperty(proto, "__wbg_ptr", {
+      configurable: true,
+      get() {
+        const ptr = addresses.get(this);
+        if (!ptr) throw freed();
+        return ptr;
+      },
+      set(ptr) {
+        addresses.set(this, ptr);
+      },
+    });
+    const freeNow = proto.free;
+    const freeOnce = function free() {
+      if (addresses.get(this)) freeNow.call(this);
+    };
+    proto.free = freeOnce;
+    if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose]) proto[Symbol.dispose] = freeOnce;
+    Object.defineProperty(proto, FREED_GUARD, { value: true });
+  }
+}
+
+/**
  * The helpers that need only the `x402` feature set of the core (`x402Verify`,
  * `x402EncodeHeader`, `x402DecodeHeader`, `x402DecodeJson`): reading a 402 and the x402 server.
  * `pay402/verify` is exactly these on top of its wasm exports; `createHelpers` includes them.
  */
 export function createVerifyHelpers(core) {
+  guardFreed(core);
   // ------------------------------------------------------------------ x402: reading a 402
   /** The decoded PaymentRequired JSON of a 402 response (v2 header, else v1 body), or null. */
   async function readPaymentRequired(response) {
@@ -359,9 +413,14 @@ export function createHelpers(core) {
   async function rpc(options, url, method, params) {
     const r = await rpcFetch(options)(url, { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-    const body = await r.json();
-    if (body.error || body.result === undefined) {
-      throw codedError("X402Error", "rpc_failed", `${method} failed: ${JSON.stringify(body.error ?? body)}`);
+    let body;
+    try {
+      body = await r.json();
+    } catch {
+      throw codedError("X402Error", "rpc_failed", `${method} failed: the answer (${r.status}) is not JSON`);
+    }
+    if (body === null || typeof body !== "object" || body.error || body.result === undefined) {
+      throw codedError("X402Error", "rpc_failed", `${method} failed: ${JSON.stringify(body?.error ?? body)}`);
     }
     return body.result;
   }
@@ -369,12 +428,24 @@ export function createHelpers(core) {
   /** The payer's ERC-20 allowance to Permit2: `options.allowance(…)`, else `allowance(owner,
    * spender)` over `options.evmRpcUrl` (a URL, or URLs by chain id); `undefined` when neither. */
   async function permit2Allowance(approval, owner, options) {
-    if (options.allowance) return BigInt(await options.allowance({ ...approval, owner }));
+    if (options.allowance) {
+      const given = await options.allowance({ ...approval, owner });
+      try {
+        return BigInt(given);
+      } catch {
+        throw codedError("TypeError", "invalid_argument", `\`allowance\`: expected an integer (bigint, number or decimal text), got ${String(given)}`);
+      }
+    }
     const url = typeof options.evmRpcUrl === "object" ? options.evmRpcUrl?.[approval.chainId] : options.evmRpcUrl;
     if (!url) return undefined;
     const word = (a) => a.toLowerCase().replace(/^0x/, "").padStart(64, "0");
     const data = "0xdd62ed3e" + word(owner) + word(approval.spender);
-    return BigInt(await rpc(options, url, "eth_call", [{ to: approval.token, data }, "latest"]));
+    const word256 = await rpc(options, url, "eth_call", [{ to: approval.token, data }, "latest"]);
+    try {
+      return BigInt(word256);
+    } catch {
+      throw codedError("X402Error", "rpc_failed", `eth_call allowance failed: ${JSON.stringify(word256)} is not a number`);
+    }
   }
 
   /** The Solana chain state: the recent blockhash from `solana.recentBlockhash(network)` or
@@ -385,14 +456,19 @@ export function createHelpers(core) {
     const need = (what) => codedError("X402Error", "solana_rpc_required", `a Solana payment needs ${what}: give solana.rpcUrl`);
     let recentBlockhash;
     if (solana.recentBlockhash) recentBlockhash = await solana.recentBlockhash(chosen.network);
-    else if (url) recentBlockhash = (await rpc(options, url, "getLatestBlockhash", [{ commitment: "confirmed" }])).value.blockhash;
+    else if (url) recentBlockhash = (await rpc(options, url, "getLatestBlockhash", [{ commitment: "confirmed" }]))?.value?.blockhash;
     else throw need("a recent blockhash");
     let mint = solana.mint ? await solana.mint(chosen.asset) : core.svmKnownMint(chosen.asset);
     if (!mint) {
       if (!url) throw need(`the decimals and token program of mint ${chosen.asset}`);
-      const account = (await rpc(options, url, "getAccountInfo", [chosen.asset, { encoding: "base64" }])).value;
+      const account = (await rpc(options, url, "getAccountInfo", [chosen.asset, { encoding: "base64" }]))?.value;
       if (!account) throw codedError("X402Error", "unknown_mint", `mint ${chosen.asset} does not exist`);
-      const data = Uint8Array.from(atob(account.data[0]), (c) => c.charCodeAt(0));
+      let data;
+      try {
+        data = Uint8Array.from(atob(account.data[0]), (c) => c.charCodeAt(0));
+      } catch {
+        throw codedError("X402Error", "rpc_failed", `getAccountInfo failed: mint ${chosen.asset}'s data is not base64`);
+      }
       mint = { decimals: data[44], tokenProgram: account.owner };
     }
     return { recentBlockhash, decimals: mint.decimals, tokenProgram: mint.tokenProgram };

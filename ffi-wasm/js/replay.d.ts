@@ -55,13 +55,13 @@ export interface RedisReplayStoreUrlOptions extends Omit<RedisReplayStoreOptions
   /** The package to connect with (default: `redis` if installed, else `ioredis`). */
   client?: "redis" | "ioredis";
   /** Passed to `createClient` (redis) or `new Redis` (ioredis). */
-  clientOptions?: Record<string, any>;
+  clientOptions?: Record<string, unknown>;
 }
 
 /** Structural view of the two supported clients (node-redis v4+ and ioredis). */
 export interface RedisLikeClient {
-  set(...args: any[]): Promise<unknown>;
-  del(...args: any[]): Promise<unknown>;
+  set(...args: never[]): Promise<unknown>;
+  del(...args: never[]): Promise<unknown>;
 }
 
 /** `SET <prefix><hex key> 1 EX <ttl> NX` / `DEL` over a node-redis or ioredis client. */

@@ -82,9 +82,9 @@ export interface MemoryReplayStore extends ReplayStore {
 }
 /** An in-memory replay store with expiry (one process; use a shared store behind several). */
 export declare function memoryReplayStore(): MemoryReplayStore;
-export interface MiddlewareOptions extends ServerOptions {
+export interface MiddlewareOptions<Req = NodeRequestLike> extends ServerOptions {
   /** Settles after the handler answered below 400: resolves to the facilitator's `SettleResponse` (the core decides what it means), `undefined` or a throw for no answer. Without it the middleware only admits and reserves. */
-  settle?: (payment: Payment, req: any) => Promise<object | undefined> | object | undefined;
+  settle?: (payment: Payment, req: Req) => Promise<object | undefined> | object | undefined;
   /** Default: an in-memory store (one process). */
   replayStore?: ReplayStore;
   /** @deprecated unused: a handler error goes to `next(error)`. */
@@ -95,10 +95,10 @@ export interface MiddlewareOptions extends ServerOptions {
  * key once; sets `req.x402` to the verified payment and calls `next()`; with `settle`, settles
  * after the handler succeeded and attaches `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`.
  */
-export declare function x402Middleware(
-  accepts: object[] | ((req: any) => object[] | Promise<object[]>),
-  options?: MiddlewareOptions,
-): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
+export declare function x402Middleware<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  accepts: object[] | ((req: Req) => object[] | Promise<object[]>),
+  options?: MiddlewareOptions<Req>,
+): NodeMiddleware<Req, Res>;
 
 // ---------------------------------------------------------------- server adapters (./server)
 
@@ -224,20 +224,52 @@ export declare function configFromEnv(env?: Record<string, string | undefined>):
 /** Checks a config (over `PAY402_*` unless `env` is false); throws `invalid_config`. */
 export declare function serverConfig<Req = unknown>(options: ServerConfig<Req>, env?: Record<string, string | undefined> | false): ServerConfig<Req>;
 
-/** The request shape the Express adapter reads (Express, Connect, `node:http`). */
-export interface NodeRequestLike { method?: string; url?: string; originalUrl?: string; path?: string; headers: Record<string, string | string[] | undefined>; x402?: Payment | null }
+/**
+ * The request the Node adapters read: `node:http`'s `IncomingMessage`, Express's and Connect's
+ * `req` fit it (typed structurally, so neither `@types/node` nor `@types/express` is needed).
+ */
+export interface NodeRequestLike {
+  method?: string | undefined;
+  url?: string | undefined;
+  originalUrl?: string | undefined;
+  path?: string | undefined;
+  protocol?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  /** Set by the x402 adapters: the payment of a paid request. */
+  x402?: Payment | null | undefined;
+}
+/** The response the Node adapters write: `node:http`'s `ServerResponse` and Express's `res` fit it. */
 export interface NodeResponseLike {
   statusCode: number;
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   removeHeader(name: string): void;
   getHeaderNames(): string[];
-  end(...args: any[]): unknown;
+  writeHead(statusCode: number): unknown;
+  write(chunk: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(chunk?: string | Uint8Array, callback?: () => void): unknown;
 }
-export type NodeMiddleware = (req: any, res: any, next: (err?: unknown) => void) => unknown;
+/** Express / Connect / `node:http` middleware over `Req` and `Res` (default: the structural shapes). */
+export type NodeMiddleware<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike> =
+  (req: Req, res: Res, next: (err?: unknown) => void) => Promise<void>;
 /** `app.use(paywall(config))`; with `routes` (`{ "GET /premium": { price: "$0.01" } }`) only those routes pay. */
-export declare function paywall(config?: ServerConfig<NodeRequestLike> & { routes?: Record<string, ServerConfig<NodeRequestLike>> }): NodeMiddleware;
+export declare function paywall<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  config?: ServerConfig<Req> & { routes?: Record<string, ServerConfig<Req>> },
+): NodeMiddleware<Req, Res>;
 /** Per route: `app.get("/x", pay({ price: "$0.01" }), handler)`; the handler reads `req.x402`. */
-export declare function pay(config?: ServerConfig<NodeRequestLike>): NodeMiddleware;
+export declare function pay<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  config?: ServerConfig<Req>,
+): NodeMiddleware<Req, Res>;
+declare global {
+  /**
+   * Express's request (`@types/express` merges its `Request` with this interface when it is
+   * installed; without it this declares only an empty namespace): `req.x402` is the payment.
+   */
+  namespace Express {
+    interface Request {
+      x402?: Payment | null | undefined;
+    }
+  }
+}
 
 /** The payment of a request inside a `withPayment` / `honoPaywall` handler, or null. */
 export declare function paymentOf(request: Request): Payment | null;
@@ -247,7 +279,13 @@ export declare function withPayment<Rest extends unknown[]>(
   config?: ServerConfig<Request>,
 ): (request: Request, ...rest: Rest) => Promise<Response>;
 /** Hono middleware: `app.use("/premium/*", honoPaywall(config))`; handlers read `c.get("x402")`. */
-export declare function honoPaywall(config?: ServerConfig<Request>): (c: any, next: () => Promise<void>) => Promise<void>;
+/** The parts of a Hono `Context` the middleware uses (typed structurally: `hono` is not needed). */
+export interface HonoContextLike {
+  req: { raw: Request };
+  res: Response | undefined;
+  set(key: "x402", value: Payment): void;
+}
+export declare function honoPaywall(config?: ServerConfig<Request>): (c: HonoContextLike, next: () => Promise<void>) => Promise<void>;
 
 /** The exchange driver under the adapters, for other frameworks. */
 export interface PaymentGate {
@@ -255,7 +293,7 @@ export interface PaymentGate {
     request: { url: string; headers: HeadersLike; raw: unknown },
     run: (payment: Payment | null) => Promise<{ status: number }>,
   ): Promise<
-    | { type: "serve"; status: number; headers: [string, string][]; result: any }
+    | { type: "serve"; status: number; headers: [string, string][]; result: unknown }
     | { type: "reply"; status: number; headers: [string, string][]; body: string | Uint8Array | null }
   >;
   config: ServerConfig;

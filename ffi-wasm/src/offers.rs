@@ -111,7 +111,7 @@ export interface OffersWebhookPaid {
   /** Insert into a single-use store (until `replayExpiresAt`) atomically with the credit. */
   replayKey: string; replayExpiresAt: number;
 }
-export interface OffersPaymentDetails { lightningInvoice?: string; checkoutUrl?: string; address?: string; expiresAt?: number }
+export interface OffersPaymentDetails { lightningInvoice?: string | undefined; checkoutUrl?: string | undefined; address?: string | undefined; expiresAt?: number | undefined }
 "#;
 
 fn js_get(obj: &JsValue, key: &str) -> JsValue {

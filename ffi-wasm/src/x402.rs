@@ -138,8 +138,18 @@ export interface X402Payment {
   /** @deprecated The same text as `headerValue`. */
   payment: string;
 }
+/**
+ * An EIP-712 typed-data document, as `eth_signTypedData_v4` takes it
+ * (https://eips.ethereum.org/EIPS/eip-712, "Specification of the eth_signTypedData JSON RPC").
+ */
+export interface Eip712TypedData {
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType: string;
+  domain: Record<string, unknown>;
+  message: Record<string, unknown>;
+}
 /** EIP-712 typed data for `eth_signTypedData_v4`, and its digest. */
-export interface X402TypedData { digest: Uint8Array; typedData: any; typedDataJson: string; chainId: number; headerName: string }
+export interface X402TypedData { digest: Uint8Array; typedData: Eip712TypedData; typedDataJson: string; chainId: number; headerName: string }
 export interface Permit2Payload { payload: string; signature: Uint8Array }
 "#;
 

@@ -197,7 +197,7 @@ impl X402Client {
 
     /// The `eth_signTypedData_v4` parameter and the digest a wallet signs for an EVM offer paid
     /// by `from` at `now` with 32 random `nonce` bytes.
-    #[wasm_bindgen(js_name = typedData, unchecked_return_type = "{ typedData: unknown; digest: Uint8Array }")]
+    #[wasm_bindgen(js_name = typedData, unchecked_return_type = "{ typedData: Eip712TypedData; digest: Uint8Array }")]
     pub fn typed_data(
         &self,
         chosen: &X402ChosenOffer,

@@ -69,22 +69,36 @@ VERIFY_OPS=x402.decode,x402.roundtrip,x402.verify,evm.eip3009.digest,evm.permit2
 step "the vector files' x402 and EVM verification ops through pay402/verify" bash -c \
   "cd '$PROJECT' && node vectors.mjs --ops=$VERIFY_OPS --skip-solana pay402/verify '$ROOT'/tests/conformance/vectors/*.json"
 
-# The published types: typed consumers compile (strict; node16 ESM + CJS, bundler); a file with
-# one wrong call must fail with exactly that error, so the check is known to be able to fail.
+# The published types: typed consumers compile under strict, noUncheckedIndexedAccess,
+# exactOptionalPropertyTypes and skipLibCheck off, with a DOM lib and a Node-only one (es2022 +
+# @types/node), each under nodenext and bundler (TypeScript 7) and commonjs/node10 (TypeScript
+# 5.9, the last with node10), the nodenext/bundler ones under 5.9 too; no `any` is left in any
+# shipped declaration file; a file with one wrong call must fail with exactly that error, so the
+# check is known to be able to fail.
 typescript() (
-  tsc="$HERE/node_modules/.bin/tsc"
+  tsc7=(node "$HERE/node_modules/typescript/bin/tsc") tsc5=(node "$HERE/node_modules/typescript5/bin/tsc")
   cd "$PROJECT" || return 1
-  "$tsc" --version || return 1
-  "$tsc" -p types/tsconfig.json || return 1
-  "$tsc" -p types/tsconfig.bundler.json || return 1
-  if out=$("$tsc" -p types/tsconfig.wrong.json 2>&1); then
+  "${tsc7[@]}" --version && "${tsc5[@]}" --version || return 1
+  local config
+  for config in tsconfig tsconfig.bundler tsconfig.node tsconfig.node.bundler; do
+    echo "tsc 7 and 5.9 -p types/$config.json"
+    "${tsc7[@]}" -p "types/$config.json" && "${tsc5[@]}" -p "types/$config.json" || return 1
+  done
+  for config in tsconfig.node10 tsconfig.node.node10; do
+    echo "tsc 5.9 -p types/$config.json"
+    "${tsc5[@]}" -p "types/$config.json" || return 1
+  done
+  node types/no-any.mjs || return 1
+  if out=$("${tsc7[@]}" -p types/tsconfig.wrong.json 2>&1); then
     echo "types/wrong.mts compiled, so the type check cannot fail"
     return 1
   fi
   echo "$out"
   [ "$(grep -c 'error TS' <<<"$out")" -eq 1 ] && grep -qE '^types/wrong\.mts\([0-9]+,[0-9]+\): error TS2345' <<<"$out"
 )
-step "TypeScript: typed consumers of pay402 and pay402/verify compile; a wrong call does not" typescript
+step "TypeScript: typed consumers compile (DOM and Node-only lib × nodenext, bundler, node10; strict); no \`any\` shipped; a wrong call does not" typescript
+step "API safety: every class after free() throws object_freed; wrong but type-valid calls work or throw a coded error" \
+  bash -c "cd '$PROJECT' && node api-safety.mjs"
 step "pay402/facilitator: routing, retries, failover, no double settle, against node:http facilitators" \
   bash -c "cd '$PROJECT' && node facilitator.mjs"
 step "peer server: pay402's wrapFetch pays the @x402/express middleware (reference facilitator verifying, no chain)" \

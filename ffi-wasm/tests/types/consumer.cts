@@ -11,7 +11,7 @@ const offer = { scheme: "exact", network: "eip155:84532", amount: "10000", asset
 const signed = pay402.x402Sign({ x402Version: 2, resource: { url: "https://api.example.com/x" }, accepts: [offer] },
   { privateKey: key, now: 1740672100, nonce: new Uint8Array(32) });
 const payer: string = verify.x402Verify(offer, signed.payment, 1740672100).payer;
-const middleware: (req: any, res: any, next: (err?: unknown) => void) => Promise<void> = verify.x402Middleware([offer]);
+const middleware: verify.NodeMiddleware = verify.x402Middleware([offer]);
 
 const facilitators = new facilitator.FacilitatorClient("https://a.example", { timeoutMs: 1000 });
 const isVerifyError = (e: unknown): boolean => e instanceof facilitator.VerifyError && typeof e.code === "string";

@@ -1,6 +1,7 @@
 // A typed ESM consumer of the installed package (ffi-wasm/tests/run.sh compiles it with tsc,
-// strict, against the published .d.ts): the main entry pays and serves, `pay402/verify`
-// serves; every annotation here is a claim about the published types.
+// strict, against the published .d.ts, under a DOM and a Node-only lib): the main entry pays
+// and serves, `pay402/verify` serves; every annotation here is a claim about the published
+// types. The browser entries are in consumer-web.mts (DOM lib only).
 import {
   x402Sign, x402Verify, wrapFetch, x402Middleware, privateKeySigner, svmBuildTransfer, svmPaymentHeader,
   ClientBudget, createPayment, X402Client, type X402ChosenOffer, type X402PayKind, type Permit2Approval, type X402PaidOutcome,
@@ -8,7 +9,6 @@ import {
 } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
-import initVerify, { initSync, x402Verify as verifyOnWeb } from "pay402/verify/web";
 import { FacilitatorClient, FacilitatorError, type SettleResponse } from "pay402/facilitator";
 import { MemoryReplayStore, RedisReplayStore, ReplayStoreError, type ReplayStore as ReservingStore } from "pay402/replay";
 
@@ -102,12 +102,6 @@ const checked: VerifyResult = verifyPayment({ "payment-signature": header }, [of
 const answer = paymentRequired([offer], { resourceUrl: "/x" });
 const status: 402 = answer.status;
 void checked; void status;
-
-// pay402/verify/web: init (async) or initSync, then the same functions
-await initVerify();
-initSync({ module: new Uint8Array(0) });
-const webPayer: string = verifyOnWeb(offer, header, now).payer;
-void webPayer;
 
 // pay402/facilitator: several facilitators, per-facilitator headers, typed results and errors
 const facilitators = new FacilitatorClient(["https://a.example", { url: "https://b.example", timeoutMs: 5000,
