@@ -27,8 +27,8 @@ wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.
 
 # build_module <dir> [cargo feature flags…]: ONE .wasm per module, <dir>/web/pay402_bg.wasm (the
 # path `pay402/web/pay402_bg.wasm` has always had), and what loads it:
-#   <dir>/web/pay402.js       wasm-bindgen `web` glue (ESM; `init`, `initSync`): pay402/web, and
-#                             the `import` and bundler entries, which call initSync themselves
+#   <dir>/web/pay402.js       wasm-bindgen `web` glue (ESM; `init`, `initSync`): pay402/web
+#   <dir>/web/pay402.sync.js  the same, for the `import` and bundler entries (initSync only)
 #   <dir>/nodejs/pay402.js    wasm-bindgen `nodejs` glue (CommonJS), reading ../web/pay402_bg.wasm
 #   <dir>/pay402_bg.inline.mjs  the same bytes as base64, for bundlers (see entries below)
 # wasm-bindgen emits byte-identical .wasm for both targets (checked here), so one copy serves both.
@@ -53,6 +53,14 @@ build_module() {
   grep -q '^const wasmPath = `${__dirname}/pay402_bg.wasm`;$' "$base/nodejs/pay402.js" ||
     { echo "nodejs glue: wasmPath line not found (wasm-bindgen changed?)"; exit 1; }
   sed -i 's|^const wasmPath = `${__dirname}/pay402_bg.wasm`;$|const wasmPath = `${__dirname}/../web/pay402_bg.wasm`;|' "$base/nodejs/pay402.js"
+  # web/pay402.sync.js: the web glue without init()'s default `new URL("pay402_bg.wasm",
+  # import.meta.url)`, for the entries that call initSync themselves: a bundler that sees that
+  # URL would emit the .wasm a second time, next to the inlined copy, and esbuild warns about
+  # import.meta in iife output.
+  local url="        module_or_path = new URL('pay402_bg.wasm', import.meta.url);"
+  [ "$(grep -c 'import\.meta' "$base/web/pay402.js")" = 1 ] && grep -qxF "$url" "$base/web/pay402.js" ||
+    { echo "web glue: default .wasm URL line not found (wasm-bindgen changed?)"; exit 1; }
+  grep -vxF "$url" "$base/web/pay402.js" >"$base/web/pay402.sync.js"
   node "$ROOT/ffi-wasm/js/entries/inline-wasm.mjs" "$base/web/pay402_bg.wasm" "$base/pay402_bg.inline.mjs"
   # wasm-bindgen declares `[Symbol.dispose]` on classes: make the declarations carry their lib
   # so strict consumers on an older `lib` still type-check (as @types/node does).
@@ -108,18 +116,18 @@ entries() {
     { echo "$dir/web/pay402.js: unexpected export form (wasm-bindgen changed?)"; exit 1; }
   {
     echo 'import { readFileSync } from "node:fs";'
-    echo 'import * as core from "./web/pay402.js";'
+    echo 'import * as core from "./web/pay402.sync.js";'
     echo "import { $factory } from \"$up/helpers.mjs\";"
     echo 'core.initSync({ module: readFileSync(new URL("./web/pay402_bg.wasm", import.meta.url)) });'
-    echo "export { $core } from \"./web/pay402.js\";"
+    echo "export { $core } from \"./web/pay402.sync.js\";"
     echo "export const { ${names//,/, } } = $factory(core);"
   } >"$dir/index.mjs"
   {
-    echo 'import * as core from "./web/pay402.js";'
+    echo 'import * as core from "./web/pay402.sync.js";'
     echo 'import wasm from "./pay402_bg.inline.mjs";'
     echo "import { $factory } from \"$up/helpers.mjs\";"
     echo 'core.initSync({ module: wasm });'
-    echo "export { $core } from \"./web/pay402.js\";"
+    echo "export { $core } from \"./web/pay402.sync.js\";"
     echo "export const { ${names//,/, } } = $factory(core);"
   } >"$dir/bundler.mjs"
   {
