@@ -1,8 +1,9 @@
 // The package as bundlers see it: one small app imports `pay402` and `pay402/verify` and is
 // bundled with NO configuration beyond its entry and output by
 //   esbuild  --bundle (browser, iife: its default)   esbuild --bundle --platform=node (cjs)
-//   vite build (index.html → dist/)                    webpack (webpack-cli, --entry / --output-path)
-//   rollup with @rollup/plugin-node-resolve (-p, the standard way Rollup finds packages)
+//   vite build (index.html → dist/)                    webpack (webpack-cli: --entry, --output-path;
+//   rollup with @rollup/plugin-node-resolve            and --target node)
+//   (--plugin: the standard way Rollup finds packages)
 // (esbuild reporting any warning fails too). Every bundle is copied ALONE into an empty directory
 // (no node_modules, no .wasm beside it) and run by node; the browser bundles are also loaded in
 // headless Chromium from a node:http server on 127.0.0.1 (skipped with SKIP_BROWSER=1). Each run
@@ -11,13 +12,13 @@
 // nonce), the same authorization signed by another key refused, the header decoded, a keccak256.
 // Reported, not pass/fail: each bundle's size raw and gzip -9, and the cost of each loading
 // strategy (the .wasm file vs the inlined base64: gzip size, Node import time).
-//   node bundlers.mjs      (inside a project where pay402, the bundlers and viem are installed)
+//   node bundlers.mjs <README.md>  (inside a project where pay402, the bundlers and viem are installed)
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { keccak256, toBytes } from "viem";
@@ -61,9 +62,16 @@ const EXPECT = {
   keccak: keccak256(toBytes(CASE.text)),
 };
 
-// ------------------------------------------------ the app
-const APP_SOURCE = `import { x402Verify, x402DecodeHeader, keccak256 } from "pay402";
-import { x402Verify as verifyOnly } from "pay402/verify";
+// ------------------------------------------------ the apps
+// app.mjs: `pay402` and `pay402/verify`, as a user imports them; web.mjs (vite only): the
+// README's `pay402/web` example with the .wasm as a file (`?url`) before the same checks
+const README = readFileSync(process.argv[2], "utf8");
+const block = (marker, lang) => {
+  const m = README.match(new RegExp(`<!-- ${marker}[^>]*-->\n\`\`\`${lang}\n([\\s\\S]*?)\`\`\``));
+  assert.ok(m, `README: no \`<!-- ${marker} -->\` block`);
+  return m[1];
+};
+const CHECKS = (imports) => `${imports}
 import CASE from "./case.mjs";
 
 const hex = (bytes) => "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -85,31 +93,56 @@ try {
 if (typeof document !== "undefined") document.getElementById("out").textContent = line;
 else console.log(line);
 `;
+const APPS = {
+  ".": CHECKS(`import { x402Verify, x402DecodeHeader, keccak256 } from "pay402";
+import { x402Verify as verifyOnly } from "pay402/verify";`),
+  "vite-web": CHECKS(`${block("vite example", "js")}import { x402Verify, x402Verify as verifyOnly, x402DecodeHeader, keccak256 } from "pay402/web";`),
+};
 rmSync(APP, { recursive: true, force: true });
-mkdirSync(APP, { recursive: true });
-writeFileSync(join(APP, "package.json"), JSON.stringify({ name: "pay402-bundler-app", private: true, type: "module" }, null, 2));
-writeFileSync(join(APP, "app.mjs"), APP_SOURCE);
-writeFileSync(join(APP, "case.mjs"), `export default ${JSON.stringify(CASE)};\n`);
-writeFileSync(join(APP, "index.html"), '<!doctype html>\n<pre id="out">pending</pre>\n<script type="module" src="./app.mjs"></script>\n');
-symlinkSync(join("..", "node_modules"), join(APP, "node_modules"));
+for (const [sub, source] of Object.entries(APPS)) {
+  const dir = join(APP, sub);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "pay402-bundler-app", private: true, type: "module" }, null, 2));
+  writeFileSync(join(dir, "app.mjs"), source);
+  writeFileSync(join(dir, "case.mjs"), `export default ${JSON.stringify(CASE)};\n`);
+  writeFileSync(join(dir, "index.html"), '<!doctype html>\n<pre id="out">pending</pre>\n<script type="module" src="./app.mjs"></script>\n');
+  symlinkSync(relative(dir, resolve("node_modules")), join(dir, "node_modules"));
+}
 
 // ------------------------------------------------ the bundlers, as their CLIs come
 const pkgDir = (pkg) => resolve("node_modules", pkg); // the project's (some packages do not export ./package.json)
-const bin = (pkg, path) => join(pkgDir(pkg), path);
 const node = process.execPath;
+const CLI = {
+  esbuild: [join(pkgDir("esbuild"), "bin", "esbuild")],
+  vite: [node, join(pkgDir("vite"), "bin", "vite.js")],
+  webpack: [node, join(pkgDir("webpack-cli"), "bin", "cli.js")],
+  rollup: [node, join(pkgDir("rollup"), "dist", "bin", "rollup")],
+};
+// line: the command as the README shows it (after `npx `); expect: [.wasm files emitted, .wasm inlined]
 const builds = [
-  { name: "esbuild (browser, iife)", out: "dist/esbuild-browser.js", page: "classic", node: true,
-    cmd: [bin("esbuild", "bin/esbuild"), ["app.mjs", "--bundle", "--outfile=dist/esbuild-browser.js"]], noWarnings: true },
-  { name: "esbuild --platform=node (cjs)", out: "dist/esbuild-node.cjs", page: null, node: true,
-    cmd: [bin("esbuild", "bin/esbuild"), ["app.mjs", "--bundle", "--platform=node", "--outfile=dist/esbuild-node.cjs"]], noWarnings: true },
+  { name: "esbuild (browser, iife)", line: "esbuild app.mjs --bundle --outfile=dist/esbuild-browser.js",
+    out: "dist/esbuild-browser.js", page: "classic", node: true, expect: [0, 2], noWarnings: true },
+  { name: "esbuild --platform=node (cjs)", line: "esbuild app.mjs --bundle --platform=node --outfile=dist/esbuild-node.cjs",
+    out: "dist/esbuild-node.cjs", page: null, node: true, expect: [0, 2], noWarnings: true },
   // vite's output is for browsers (its modulepreload polyfill reads `document`): Chromium only
-  { name: "vite build", out: "dist/vite", page: "vite", node: false,
-    cmd: [node, [bin("vite", "bin/vite.js"), "build", "--outDir", "dist/vite"]] },
-  { name: "webpack 5 (webpack-cli)", out: "dist/webpack/main.js", page: "classic", node: true,
-    cmd: [node, [bin("webpack-cli", "bin/cli.js"), "--entry", "./app.mjs", "--output-path", "dist/webpack"]] },
-  { name: "rollup + @rollup/plugin-node-resolve (es)", out: "dist/rollup.mjs", page: "module", node: true,
-    cmd: [node, [bin("rollup", "dist/bin/rollup"), "app.mjs", "--file", "dist/rollup.mjs", "--plugin", "@rollup/plugin-node-resolve"]] },
+  { name: "vite build", line: "vite build --outDir dist/vite", out: "dist/vite", page: "vite", node: false, expect: [0, 2] },
+  // webpack for browsers gets the .wasm as a file (webpack.mjs: new URL + top-level await), which
+  // its web runtime finds from the page's <script> (no `document` in node: Chromium only)
+  { name: "webpack 5 (webpack-cli)", line: "webpack --entry ./app.mjs --output-path dist/webpack",
+    out: "dist/webpack/main.js", page: "classic", node: false, expect: [2, 0] },
+  { name: "webpack 5 --target node", line: "webpack --entry ./app.mjs --output-path dist/webpack-node --target node",
+    out: "dist/webpack-node/main.js", page: null, node: true, expect: [0, 2] },
+  { name: "rollup + @rollup/plugin-node-resolve (es)", line: "rollup app.mjs --file dist/rollup.mjs --plugin @rollup/plugin-node-resolve",
+    out: "dist/rollup.mjs", page: "module", node: true, expect: [0, 2] },
+  { name: "vite build, README's pay402/web + ?url example", dir: "vite-web", line: "vite build --outDir dist/vite",
+    out: "vite-web/dist/vite", page: "vite", node: false, expect: [1, 0] },
 ];
+const commands = block("bundler commands", "sh").trim().split("\n");
+assert.deepEqual(commands, builds.filter((b) => !b.dir).map((b) => `npx ${b.line}`), "the README's bundler commands are the ones tested");
+for (const b of builds) {
+  const [tool, ...args] = b.line.split(" ");
+  b.cmd = [CLI[tool][0], [...CLI[tool].slice(1), ...args]];
+}
 const versions = {};
 for (const pkg of ["esbuild", "vite", "webpack", "webpack-cli", "rollup", "@rollup/plugin-node-resolve"]) {
   versions[pkg] = JSON.parse(readFileSync(join(pkgDir(pkg), "package.json"), "utf8")).version;
@@ -146,15 +179,21 @@ const sizes = [];
 for (const b of builds) {
   try {
     const [cmd, args] = b.cmd;
-    const { stdout, stderr } = await run(cmd, args, { cwd: APP, timeout: 300_000, env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout, stderr } = await run(cmd, args, { cwd: join(APP, b.dir ?? "."), timeout: 300_000, env: { ...process.env, NO_COLOR: "1" } });
     if (b.noWarnings) assert.ok(!/warning/i.test(stderr), `${b.name} warned:\n${stderr}`);
     const file = mainFile(b);
     assert.ok(existsSync(file), `${b.name}: no ${file}\n${stdout}\n${stderr}`);
-    // the bundle carries the .wasm inside it: nothing else was emitted next to it
+    // each .wasm the app uses is either inside the bundle (base64 of "\0asm" is AGFzbQ) or emitted
+    // next to it, never both
     const emitted = readdirSync(dirname(file)).filter((f) => f.endsWith(".wasm"));
-    assert.deepEqual(emitted, [], `${b.name} emitted ${emitted.join(", ")}`);
     const raw = readFileSync(file);
-    sizes.push(`${b.name}: ${raw.length} B, gzip -9 ${gzipSync(raw, { level: 9 }).length} B`);
+    const inlined = (raw.toString("latin1").match(/["'`]AGFzbQ/g) ?? []).length;
+    assert.deepEqual([emitted.length, inlined], b.expect, `${b.name}: emitted ${emitted.join(", ") || "no .wasm"}, ${inlined} inlined`);
+    const wasmBytes = emitted.map((f) => readFileSync(join(dirname(file), f)));
+    b.assets = new Map(emitted.map((f, i) => [f, wasmBytes[i]]));
+    const gzWasm = wasmBytes.reduce((n, w) => n + gzipSync(w, { level: 9 }).length, 0);
+    sizes.push(`${b.name}: ${raw.length} B, gzip -9 ${gzipSync(raw, { level: 9 }).length} B` +
+      (emitted.length ? ` + ${emitted.length} .wasm ${wasmBytes.reduce((n, w) => n + w.length, 0)} B, gzip -9 ${gzWasm} B` : " (both .wasm inlined)"));
     ok(`${b.name}: built with no configuration${b.noWarnings ? ", no warning" : ""}`);
     b.file = file;
   } catch (e) {
@@ -192,7 +231,7 @@ async function chromium(url) {
 if (process.env.SKIP_BROWSER) {
   console.log("skipped: Chromium (SKIP_BROWSER)");
 } else {
-  const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html" };
+  const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm" };
   // each browser bundle's own page: the bundle and nothing else is served
   const pages = new Map();
   for (const b of builds.filter((x) => x.page && x.file)) {
@@ -202,21 +241,25 @@ if (process.env.SKIP_BROWSER) {
       const root = join(APP, b.out);
       files.set("/index.html", readFileSync(join(root, "index.html")));
       files.set(`/assets/${b.file.split("/").pop()}`, readFileSync(b.file));
+      for (const [f, bytes] of b.assets) files.set(`/assets/${f}`, bytes);
     } else {
       const script = b.page === "module" ? '<script type="module" src="bundle.js"></script>' : '<script src="bundle.js"></script>';
       // a classic script runs before the <pre> exists unless it comes after it
       files.set("/index.html", Buffer.from(`<!doctype html>\n<pre id="out">pending</pre>\n${script}\n`));
       files.set("/bundle.js", readFileSync(b.file));
+      for (const [f, bytes] of b.assets) files.set(`/${f}`, bytes);
     }
     pages.set(slug, { b, files });
   }
   const server = createServer((req, res) => {
-    // vite's page names its script /assets/… (its default base is "/")
     const path = new URL(req.url, "http://x").pathname;
-    const [, slug, ...rest] = (path.startsWith("/assets/") ? `/dist-vite${path}` : path).split("/");
-    const body = pages.get(slug)?.files.get(`/${rest.join("/")}`);
+    const [, slug, ...rest] = path.split("/");
+    // vite's pages name their files /assets/<name>-<hash>.<ext> (its default base is "/")
+    const body = path.startsWith("/assets/")
+      ? [...pages.values()].map((pg) => pg.files.get(path)).find((f) => f !== undefined)
+      : pages.get(slug)?.files.get(`/${rest.join("/")}`);
     if (!body) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": TYPES[extname(rest.at(-1))] ?? "application/octet-stream" }).end(body);
+    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${server.address().port}`;
