@@ -159,12 +159,16 @@ function mainFile(b) {
 }
 
 // runs a bundle alone: copied into an empty directory, nothing to resolve next to it
-async function runAlone(file, ext) {
+// (bare: without Buffer and Uint8Array.fromBase64, so the inlined bytes are decoded by atob, as
+// in a browser that lacks fromBase64)
+const BARE = "delete globalThis.Buffer; delete Uint8Array.fromBase64;";
+async function runAlone(file, ext, { bare = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "pay402-bundle-"));
   try {
     const copy = join(dir, `bundle${ext}`);
     cpSync(file, copy);
-    const { stdout } = await run(node, [copy], { cwd: dir, timeout: 60_000 });
+    const args = bare ? ["-e", `${BARE} require(${JSON.stringify(copy)});`] : [copy];
+    const { stdout } = await run(node, args, { cwd: dir, timeout: 60_000 });
     return stdout.trim().split("\n").pop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -207,6 +211,13 @@ for (const b of builds) {
     ok(`${b.name}: the bundle alone in node computes viem's answers (payer, amount, nonce, forged refused, decode, keccak256)`);
   } catch (e) {
     fail(`${b.name}: in node`, e);
+  }
+  if (b.page !== "classic") continue;
+  try {
+    expectLine(await runAlone(b.file, ".cjs", { bare: true }), `${b.name} in node without Buffer`);
+    ok(`${b.name}: the same without Buffer and Uint8Array.fromBase64 (the inlined .wasm decoded by atob)`);
+  } catch (e) {
+    fail(`${b.name}: in node without Buffer`, e);
   }
 }
 

@@ -38,7 +38,7 @@ step "install wasm-bindgen-cli 0.2.130, wasm32 target, npm tooling" install_tool
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 build() { "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402"; }
-step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen ×4 → wasm-opt" build
+step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen (web, nodejs) → wasm-opt, one .wasm per entry" build
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 PROJECT=$(mktemp -d /tmp/pay402-npm-XXXXXX)
