@@ -72,7 +72,6 @@ const block = (marker, lang) => {
   return m[1];
 };
 const CHECKS = (imports) => `${imports}
-import CASE from "./case.mjs";
 
 const hex = (bytes) => "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 let line;
@@ -95,16 +94,23 @@ else console.log(line);
 `;
 const APPS = {
   ".": CHECKS(`import { x402Verify, x402DecodeHeader, keccak256 } from "pay402";
-import { x402Verify as verifyOnly } from "pay402/verify";`),
-  "vite-web": CHECKS(`${block("vite example", "js")}import { x402Verify, x402Verify as verifyOnly, x402DecodeHeader, keccak256 } from "pay402/web";`),
+import { x402Verify as verifyOnly } from "pay402/verify";
+import CASE from "./case.mjs";`),
+  "vite-web": CHECKS(`${block("vite example", "js")}import { x402Verify, x402Verify as verifyOnly, x402DecodeHeader, keccak256 } from "pay402/web";
+import CASE from "./case.mjs";`),
+  // CommonJS: require() cannot wait for a top-level await, so webpack gets bundler.mjs here
+  "cjs": CHECKS(`const { x402Verify, x402DecodeHeader, keccak256 } = require("pay402");
+const { x402Verify: verifyOnly } = require("pay402/verify");
+const CASE = require("./case.cjs");`),
 };
 rmSync(APP, { recursive: true, force: true });
 for (const [sub, source] of Object.entries(APPS)) {
   const dir = join(APP, sub);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "pay402-bundler-app", private: true, type: "module" }, null, 2));
-  writeFileSync(join(dir, "app.mjs"), source);
+  writeFileSync(join(dir, sub === "cjs" ? "app.cjs" : "app.mjs"), source);
   writeFileSync(join(dir, "case.mjs"), `export default ${JSON.stringify(CASE)};\n`);
+  writeFileSync(join(dir, "case.cjs"), `module.exports = ${JSON.stringify(CASE)};\n`);
   writeFileSync(join(dir, "index.html"), '<!doctype html>\n<pre id="out">pending</pre>\n<script type="module" src="./app.mjs"></script>\n');
   symlinkSync(relative(dir, resolve("node_modules")), join(dir, "node_modules"));
 }
@@ -134,6 +140,8 @@ const builds = [
     out: "dist/webpack-node/main.js", page: null, node: true, expect: [0, 2] },
   { name: "rollup + @rollup/plugin-node-resolve (es)", line: "rollup app.mjs --file dist/rollup.mjs --plugin @rollup/plugin-node-resolve",
     out: "dist/rollup.mjs", page: "module", node: true, expect: [0, 2] },
+  { name: "webpack 5, a CommonJS app (require)", dir: "cjs", line: "webpack --entry ./app.cjs --output-path dist/webpack",
+    out: "cjs/dist/webpack/main.js", page: "classic", node: false, expect: [0, 2] },
   { name: "vite build, README's pay402/web + ?url example", dir: "vite-web", line: "vite build --outDir dist/vite",
     out: "vite-web/dist/vite", page: "vite", node: false, expect: [1, 0] },
 ];
@@ -308,7 +316,21 @@ async function importMs(file) {
   }
   return times.sort((a, b) => a - b)[3].toFixed(1);
 }
+// and the bytes alone: loading + decoding the base64 module vs reading the file
+async function bytesMs(dir) {
+  const code = `import { readFileSync } from "node:fs";
+const t0 = performance.now(); await import(${JSON.stringify(join(dir, "pay402_bg.inline.mjs"))}); const t1 = performance.now();
+readFileSync(${JSON.stringify(join(dir, "web", "pay402_bg.wasm"))}); console.log(t1 - t0, performance.now() - t1);`;
+  const inline = [], file = [];
+  for (let i = 0; i < 7; i++) {
+    const [a, b] = (await run(node, ["--input-type=module", "-e", code])).stdout.trim().split(" ").map(Number);
+    inline.push(a); file.push(b);
+  }
+  const med = (xs) => xs.sort((a, b) => a - b)[3].toFixed(1);
+  return `the bytes: base64 module loaded and decoded ${med(inline)} ms, file read ${med(file)} ms`;
+}
 for (const [entry, dir] of [["pay402", PAY402], ["pay402/verify", join(PAY402, "verify")]]) {
+  console.log(`${entry}: ${await bytesMs(dir)}`);
   console.log(`${entry}: Node ${process.version} import, median of 7: .wasm file (index.mjs) ${await importMs(join(dir, "index.mjs"))} ms, inlined (bundler.mjs) ${await importMs(join(dir, "bundler.mjs"))} ms`);
 }
 console.log("---- bundles (report)");
