@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the npm package `pay402` into target/npm/pay402 (or $1), with two .wasm modules:
-#   pay402          the whole API (cargo default features)            → nodejs/ esm/ bundler/ web/
+#   pay402          the whole API (cargo default features)            → web/pay402_bg.wasm
 #   pay402/verify   servers and edge runtimes: `--no-default-features
 #                   --features x402` (codecs, x402Verify, EIP-712 digests,
-#                   recovery) and the helpers that need only those     → verify/{nodejs,esm,bundler,web}/
+#                   recovery) and the helpers that need only those     → verify/web/pay402_bg.wasm
 # Each: cargo (wasm32, profile `wasm`: release-smaller with the secp256k1 crates at opt-level 3)
-# → wasm-bindgen 0.2.130 (nodejs, experimental-nodejs-module, bundler, web) → wasm-opt -Oz
+# → wasm-bindgen 0.2.130 (web and nodejs glue around one .wasm) → wasm-opt -Oz
 # (npm binaryen 132, never Debian's: tests/TOOLCHAIN.md) → package.
 # Prints the raw and gzip size of both .wasm files and writes them ("raw gzip") to
 # pay402.size and pay402-verify.size next to the package directory (read by ffi-wasm/tests).
@@ -25,34 +25,51 @@ command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 not on PATH";
 wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.130 (crate pin)"; exit 1; }
 [ -x "$WASM_OPT" ] || { echo "wasm-opt not found at $WASM_OPT (npm ci in ffi-wasm/tests)"; exit 1; }
 
-# build_module <dir> [cargo feature flags…]: one .wasm for the four wasm-bindgen targets, in
-# <dir>/{nodejs,esm,bundler,web}/pay402{.js,.d.ts,_bg.wasm}.
+# build_module <dir> [cargo feature flags…]: ONE .wasm per module, <dir>/web/pay402_bg.wasm (the
+# path `pay402/web/pay402_bg.wasm` has always had), and what loads it:
+#   <dir>/web/pay402.js       wasm-bindgen `web` glue (ESM; `init`, `initSync`): pay402/web
+#   <dir>/web/pay402.sync.js  the same, for the `import` and bundler entries (initSync only)
+#   <dir>/nodejs/pay402.js    wasm-bindgen `nodejs` glue (CommonJS), reading ../web/pay402_bg.wasm
+#   <dir>/pay402_bg.inline.mjs  the same bytes as base64, for bundlers (see entries below)
+# wasm-bindgen emits byte-identical .wasm for both targets (checked here), so one copy serves both.
 build_module() {
   local base=$1; shift
   cargo build -q -p pay402-wasm --lib --target wasm32-unknown-unknown --profile wasm "$@"
   echo "cargo ${*:-(default features)}: $(stat -c %s "$WASM") B"
-  local -A dirs=([nodejs]=nodejs [experimental-nodejs-module]=esm [bundler]=bundler [web]=web)
-  local target dir
-  for target in "${!dirs[@]}"; do
-    dir="$base/${dirs[$target]}"
-    wasm-bindgen "$WASM" --target "$target" --out-dir "$dir" --out-name pay402 \
+  local target
+  for target in web nodejs; do
+    wasm-bindgen "$WASM" --target "$target" --out-dir "$base/$target" --out-name pay402 \
       --remove-name-section --remove-producers-section
-    "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      "$dir/pay402_bg.wasm" -o "$dir/pay402_bg.wasm.opt"
-    mv "$dir/pay402_bg.wasm.opt" "$dir/pay402_bg.wasm"
-    rm -f "$dir/.gitignore"
+    rm -f "$base/$target/.gitignore"
   done
+  cmp -s "$base/web/pay402_bg.wasm" "$base/nodejs/pay402_bg.wasm" ||
+    { echo "wasm-bindgen's web and nodejs .wasm differ: one copy cannot serve both"; exit 1; }
+  rm "$base/nodejs/pay402_bg.wasm" "$base/nodejs/pay402_bg.wasm.d.ts"
+  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$base/web/pay402_bg.wasm" -o "$base/web/pay402_bg.wasm.opt"
+  mv "$base/web/pay402_bg.wasm.opt" "$base/web/pay402_bg.wasm"
+  # the CommonJS glue reads the one copy
+  grep -q '^const wasmPath = `${__dirname}/pay402_bg.wasm`;$' "$base/nodejs/pay402.js" ||
+    { echo "nodejs glue: wasmPath line not found (wasm-bindgen changed?)"; exit 1; }
+  sed -i 's|^const wasmPath = `${__dirname}/pay402_bg.wasm`;$|const wasmPath = `${__dirname}/../web/pay402_bg.wasm`;|' "$base/nodejs/pay402.js"
+  # web/pay402.sync.js: the web glue without init()'s default `new URL("pay402_bg.wasm",
+  # import.meta.url)`, for the entries that call initSync themselves: a bundler that sees that
+  # URL would emit the .wasm a second time, next to the inlined copy, and esbuild warns about
+  # import.meta in iife output.
+  local url="        module_or_path = new URL('pay402_bg.wasm', import.meta.url);"
+  [ "$(grep -c 'import\.meta' "$base/web/pay402.js")" = 1 ] && grep -qxF "$url" "$base/web/pay402.js" ||
+    { echo "web glue: default .wasm URL line not found (wasm-bindgen changed?)"; exit 1; }
+  grep -vxF "$url" "$base/web/pay402.js" >"$base/web/pay402.sync.js"
+  node "$ROOT/ffi-wasm/js/entries/inline-wasm.mjs" "$base/web/pay402_bg.wasm" "$base/pay402_bg.inline.mjs"
   # wasm-bindgen declares `[Symbol.dispose]` on classes: make the declarations carry their lib
   # so strict consumers on an older `lib` still type-check (as @types/node does).
-  for dir in "$base"/{nodejs,esm,bundler,web}; do
+  for dir in "$base"/{nodejs,web}; do
     if grep -q 'Symbol.dispose' "$dir/pay402.d.ts"; then
       sed -i '1i /// <reference lib="esnext.disposable" />' "$dir/pay402.d.ts"
     fi
   done
   echo '{"type":"commonjs"}' >"$base/nodejs/package.json"
-  echo '{"type":"module"}' >"$base/esm/package.json"
-  echo '{"type":"module"}' >"$base/bundler/package.json"
   echo '{"type":"module"}' >"$base/web/package.json"
 }
 
@@ -82,21 +99,55 @@ cp "$JS/replay.d.ts" "$OUT/replay.d.mts"
 cp "$OUT/nodejs/pay402.d.ts" "$OUT/core.d.ts"
 cp "$OUT/verify/nodejs/pay402.d.ts" "$OUT/verify/core.d.ts"
 
-# entries <dir> <factory> <helper names> <path from dir to helpers.*>: index.cjs (Node require),
-# index.mjs (Node import), bundler.mjs, web.mjs (with `init`) and their .d.ts in <dir>.
+# entries <dir> <factory> <helper names> <path from dir to helpers.*>: in <dir>,
+#   index.cjs    Node `require`: the nodejs glue (reads web/pay402_bg.wasm)
+#   index.mjs    Node `import`: the web glue, initSync with web/pay402_bg.wasm read from disk
+#   bundler.mjs  bundlers (`module` and `default` conditions): the web glue, initSync with the
+#                inlined bytes (pay402_bg.inline.mjs), so no bundler needs a .wasm loader, an
+#                asset rule or top-level await, and the bundle runs wherever it is copied
+#   webpack.mjs  webpack for browsers (`browser` + `webpack` conditions): the web glue, `await init`
+#                of the .wasm by `new URL(…, import.meta.url)`, which webpack ships as a file
+#                (30 % smaller gzipped than the base64, compiled while it downloads)
+#   web.mjs      pay402/web: the web glue with `init` / `initSync`, the .wasm given by the caller
+# The core's names are listed (not `export *`) so the entries do not also export initSync.
 # ESM needs the helper names statically; ffi-wasm/tests checks each list is complete.
 entries() {
-  local dir=$1 factory=$2 names=$3 up=$4 entry file
-  for entry in esm bundler web; do
-    file=$([ "$entry" = esm ] && echo index.mjs || echo "$entry.mjs")
-    {
-      echo "import * as core from \"./$entry/pay402.js\";"
-      echo "import { $factory } from \"$up/helpers.mjs\";"
-      echo "export * from \"./$entry/pay402.js\";"
-      [ "$entry" = web ] && echo 'export { default } from "./web/pay402.js";'
-      echo "export const { ${names//,/, } } = $factory(core);"
-    } >"$dir/$file"
-  done
+  local dir=$1 factory=$2 names=$3 up=$4 core
+  core=$(grep -oP '^export (class|function) \K\w+' "$dir/web/pay402.js" | paste -sd, | sed 's/,/, /g')
+  [ "$(grep -cP '^export (?!class |function )' "$dir/web/pay402.js")" = 1 ] &&
+    grep -qx 'export { initSync, __wbg_init as default };' "$dir/web/pay402.js" ||
+    { echo "$dir/web/pay402.js: unexpected export form (wasm-bindgen changed?)"; exit 1; }
+  {
+    echo 'import { readFileSync } from "node:fs";'
+    echo 'import * as core from "./web/pay402.sync.js";'
+    echo "import { $factory } from \"$up/helpers.mjs\";"
+    echo 'core.initSync({ module: readFileSync(new URL("./web/pay402_bg.wasm", import.meta.url)) });'
+    echo "export { $core } from \"./web/pay402.sync.js\";"
+    echo "export const { ${names//,/, } } = $factory(core);"
+  } >"$dir/index.mjs"
+  {
+    echo 'import * as core from "./web/pay402.sync.js";'
+    echo 'import wasm from "./pay402_bg.inline.mjs";'
+    echo "import { $factory } from \"$up/helpers.mjs\";"
+    echo 'core.initSync({ module: wasm });'
+    echo "export { $core } from \"./web/pay402.sync.js\";"
+    echo "export const { ${names//,/, } } = $factory(core);"
+  } >"$dir/bundler.mjs"
+  {
+    echo 'import * as core from "./web/pay402.js";'
+    echo "import { $factory } from \"$up/helpers.mjs\";"
+    echo '// webpack 5 emits the .wasm of this URL as an asset, and supports top-level await (both by default)'
+    echo 'await core.default({ module_or_path: new URL("./web/pay402_bg.wasm", import.meta.url) });'
+    echo "export { $core } from \"./web/pay402.js\";"
+    echo "export const { ${names//,/, } } = $factory(core);"
+  } >"$dir/webpack.mjs"
+  {
+    echo 'import * as core from "./web/pay402.js";'
+    echo "import { $factory } from \"$up/helpers.mjs\";"
+    echo 'export * from "./web/pay402.js";'
+    echo 'export { default } from "./web/pay402.js";'
+    echo "export const { ${names//,/, } } = $factory(core);"
+  } >"$dir/web.mjs"
   cat >"$dir/index.cjs" <<JSEOF
 "use strict";
 const core = require("./nodejs/pay402.js");
@@ -137,5 +188,5 @@ size() {
   echo "$1: raw $raw B, gzip -9 $gz B"
   echo "$raw $gz" >"$3"
 }
-size "pay402 (esm/pay402_bg.wasm)" "$OUT/esm/pay402_bg.wasm" "$OUT/../pay402.size"
-size "pay402/verify (verify/esm/pay402_bg.wasm)" "$OUT/verify/esm/pay402_bg.wasm" "$OUT/../pay402-verify.size"
+size "pay402 (web/pay402_bg.wasm)" "$OUT/web/pay402_bg.wasm" "$OUT/../pay402.size"
+size "pay402/verify (verify/web/pay402_bg.wasm)" "$OUT/verify/web/pay402_bg.wasm" "$OUT/../pay402-verify.size"

@@ -50,8 +50,8 @@ const sizes = (file) => (existsSync(file) ? readFileSync(file, "utf8").trim().sp
 const kb = (n) => (n / 1024).toFixed(1);
 const us = (n) => (Number.isNaN(n) ? "not measured in this run" : n.toFixed(1));
 const modules = [
-  ["`pay402`", "the whole API (default features)", "esm/pay402_bg.wasm", sizes(sizeFile)],
-  ["`pay402/verify`", "x402 verification only (`--no-default-features --features x402`)", "verify/esm/pay402_bg.wasm", sizes(verifySizeFile)],
+  ["`pay402`", "the whole API (default features)", "web/pay402_bg.wasm", sizes(sizeFile)],
+  ["`pay402/verify`", "x402 verification only (`--no-default-features --features x402`)", "verify/web/pay402_bg.wasm", sizes(verifySizeFile)],
 ];
 const verdict = (gz) => (Number.isNaN(gz) ? "not measured" : gz <= LIMIT ? "MET" : "NOT MET");
 const budgets = modules.map(([entry, , , [, gz]]) => `size budget 60 KB gzipped, ${entry.replaceAll("`", "")}: ${verdict(gz)} (${gz} B)`);

@@ -8,7 +8,9 @@
 # Node integration selling every scheme to @x402/fetch and the PyPI x402 SDK
 # (server-peer-matrix.mjs; PAY402_PEER_PYTHON, default: a venv of ffi-python/tests/run.sh), and
 # Next.js itself (nextjs.mjs: an App Router project with Node and Edge route handlers, `next build`
-# + `next start` on 127.0.0.1, paid over HTTP; next/react from this directory's lock). The size
+# + `next start` on 127.0.0.1, paid over HTTP; next/react from this directory's lock), and the
+# bundlers (bundlers.mjs: esbuild, vite, webpack, rollup build an app with no configuration; each
+# bundle runs alone in node and in headless Chromium). The size
 # budget (each .wasm ≤ 60 KB gzipped) and the speed comparison are
 # reported (printed and written to target/reports/npm.md, which tests/bench/run.sh copies into
 # tests/bench/REPORT.md), never pass/fail: the exit status
@@ -36,7 +38,7 @@ step "install wasm-bindgen-cli 0.2.130, wasm32 target, npm tooling" install_tool
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 build() { "$ROOT/ffi-wasm/build.sh" "$ROOT/target/npm/pay402"; }
-step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen ×4 → wasm-opt" build
+step "build the package: two .wasm (whole API, x402 verify), each cargo → wasm-bindgen (web, nodejs) → wasm-opt, one .wasm per entry" build
 [ ${#FAILED[@]} -eq 0 ] || { echo "cannot continue"; exit 1; }
 
 PROJECT=$(mktemp -d /tmp/pay402-npm-XXXXXX)
@@ -54,6 +56,7 @@ pack_install() {
   done
   cp "$HERE"/*.mjs "$HERE"/*.cjs "$PROJECT/" || return 1
   cp -r "$HERE/types" "$PROJECT/"
+  echo "installed size of pay402: $(du -sb "$PROJECT/node_modules/pay402" | cut -f1) B"
 }
 step "npm pack, install the tarball into a fresh project" pack_install
 
@@ -190,6 +193,15 @@ browser_server() {
   grep -E 'FAIL|RESULT' <<<"$dom" | sed 's/<[^>]*>//g'
   grep -qE 'RESULT server-edge [1-9][0-9]* passed 0 failed; process=undefined' <<<"$dom"
 }
+# Bundlers (pinned here): an app of pay402 + pay402/verify bundled with no configuration by
+# esbuild (browser, node), vite, webpack (web, node) and rollup + node-resolve, each bundle run
+# alone in node and (unless SKIP_BROWSER) in headless Chromium; its commands are the README's.
+bundlers() {
+  [ -n "${SKIP_BROWSER:-}" ] || need_apt chromium chromium || return 1
+  (cd "$PROJECT" && node bundlers.mjs "$ROOT/ffi-wasm/js/README.md")
+}
+step "bundlers: esbuild, vite, webpack, rollup bundle pay402 + pay402/verify with no configuration; each bundle alone in node and (unless SKIP_BROWSER) headless Chromium computes viem's answers" bundlers
+
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser
   step "headless Chromium: the server adapters' edge suite on ./web" browser_server
