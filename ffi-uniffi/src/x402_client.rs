@@ -35,6 +35,7 @@ fn client_error(e: HostError) -> Pay402Error {
 }
 
 /// A budget's refusal, with the amount asked and what the refusing limit still allows.
+#[allow(clippy::boxed_local, reason = "the host's refusals come boxed")]
 fn refusal(r: Box<Refusal>) -> Pay402Error {
     let Refusal {
         error,

@@ -1,0 +1,64 @@
+// X402HttpClient pays a server no one here wrote: the reference @x402/express middleware that
+// ffi-uniffi/run.sh starts on 127.0.0.1 (ffi-uniffi/kotlin/peer/peer-server.mjs), selling exact
+// EIP-3009, exact Permit2 and upto. Its facilitator runs the reference's own verification
+// (@x402/core x402Facilitator, @x402/evm's schemes, viem's EIP-712 check) on what the Kotlin
+// client signed, and settles only what passes. Expected values: the peer's offers (its 402, read
+// with the peer's field names) and the payer of key 0x11…11.
+package org.pay402
+
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.Test
+import java.math.BigInteger
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+
+class PeerServerTest {
+    private val base: String? = System.getProperty("pay402.peer.url")
+    private val facilitator: String? = System.getProperty("pay402.peer.facilitator")
+    private val http = HttpClient.newHttpClient()
+
+    private fun get(url: String): HttpRequest = HttpRequest.newBuilder(URI(url)).GET().build()
+
+    @Test
+    fun `pays the reference express server for exact EIP-3009, exact Permit2 and upto`() {
+        assumeTrue(base != null && facilitator != null, "no peer server: run ffi-uniffi/run.sh, which starts it")
+        for (path in listOf("/exact", "/permit2", "/upto")) {
+            // What the peer asks, read from its own 402.
+            val unpaid = http.send(get(base + path), HttpResponse.BodyHandlers.ofByteArray())
+            assertEquals(402, unpaid.statusCode())
+            val offer = json(x402HeaderToJson(unpaid.headers().firstValue("PAYMENT-REQUIRED").orElseThrow()))["accepts"]!!
+                .jsonArray.single().jsonObject
+            val price = offer["amount"]!!.jsonPrimitive.content
+
+            val budget = ClientBudget().apply { add(NETWORK, USDC, BudgetLimits("100000", "1000000")) }
+            val client = X402HttpClient(
+                http, budget, listOf(NETWORK),
+                evm = EvmPayer(EVM_KEY, listOf(USDC), allowance = { _, _ -> BigInteger.TEN.pow(24) }),
+            )
+            val response = client.send(get(base + path))
+            assertEquals(200, response.statusCode(), "$path: ${response.body().decodeToString()}")
+            assertEquals("""{"data":"premium","path":"$path"}""", response.body().decodeToString())
+            val receipt = json(x402HeaderToJson(response.headers().firstValue("PAYMENT-RESPONSE").orElseThrow()))
+            assertEquals(JsonPrimitive(true), receipt["success"], "$path")
+            assertEquals(price, budget.spent(NETWORK, USDC), "$path: the settled amount is spent")
+        }
+        // The reference facilitator verified each payment (on /verify, then again on /settle)
+        // and named the Kotlin client's payer.
+        val received = Json.parseToJsonElement(
+            http.send(get("$facilitator/received"), HttpResponse.BodyHandlers.ofString()).body(),
+        ).jsonArray.map { it.jsonObject }
+        assertEquals(listOf("/verify", "/settle").let { it + it + it }, received.map { it["path"]!!.jsonPrimitive.content })
+        for (r in received) {
+            assertEquals(JsonPrimitive(true), r["isValid"], r.toString())
+            assertEquals(EVM_PAYER.lowercase(), r["payer"]!!.jsonPrimitive.content.lowercase())
+        }
+    }
+}
