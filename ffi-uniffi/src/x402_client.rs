@@ -190,6 +190,16 @@ pub struct Permit2Approval {
     pub amount: String,
 }
 
+/// What an external wallet signs for an EVM offer: `eth_signTypedData_v4`'s parameter, or its
+/// EIP-712 digest for a signer that signs digests.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct X402TypedData {
+    /// The typed data JSON (`types`, `primaryType`, `domain`, `message`).
+    pub typed_data_json: String,
+    /// The EIP-712 digest (32 bytes).
+    pub digest: Vec<u8>,
+}
+
 /// The Solana chain state a payment needs, which the app reads over RPC.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SvmChainState {
@@ -436,6 +446,50 @@ impl X402Client {
         }
         let reservation = self.inner.reserve(&chosen.inner, now).map_err(refusal)?;
         let built = self.inner.build_evm(&chosen.inner, &key, now, &nonce);
+        self.inner
+            .payment(&chosen.inner, reservation, built)
+            .map(|inner| Arc::new(X402Payment { inner }))
+            .map_err(client_error)
+    }
+
+    /// What a wallet holding `from`'s key signs for an EVM offer (EIP-3009 or Permit2, by the
+    /// offer) paid at `now` with 32 random `nonce` bytes; then [`X402Client::pay_evm_signed`]
+    /// with the same `from`, `now` and `nonce`.
+    pub fn typed_data(
+        &self,
+        chosen: Arc<X402ChosenOffer>,
+        from: String,
+        now: u64,
+        nonce: Vec<u8>,
+    ) -> Result<X402TypedData, Pay402Error> {
+        let (typed_data_json, digest) = self
+            .inner
+            .typed_data(&chosen.inner, &from, now, &array::<32>(&nonce, "nonce")?)
+            .map_err(client_error)?;
+        Ok(X402TypedData {
+            typed_data_json,
+            digest: digest.to_vec(),
+        })
+    }
+
+    /// Reserves the amount at `now` and encodes the EVM payment with the wallet's 65-byte
+    /// `signature` over [`X402Client::typed_data`] (same `from`, `now`, `nonce`), which must
+    /// recover `from`. Nothing stays reserved when it does not.
+    ///
+    /// Errors: `Budget`, `Client` (`signature_wrong_signer`, …), `InvalidArgument`.
+    pub fn pay_evm_signed(
+        &self,
+        chosen: Arc<X402ChosenOffer>,
+        from: String,
+        now: u64,
+        nonce: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Arc<X402Payment>, Pay402Error> {
+        let nonce = array::<32>(&nonce, "nonce")?;
+        let reservation = self.inner.reserve(&chosen.inner, now).map_err(refusal)?;
+        let built = self
+            .inner
+            .finish_evm(&chosen.inner, &from, now, &nonce, &signature);
         self.inner
             .payment(&chosen.inner, reservation, built)
             .map(|inner| Arc::new(X402Payment { inner }))

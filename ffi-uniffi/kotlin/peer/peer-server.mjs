@@ -7,7 +7,8 @@
 // EIP-712 signature with viem); /settle answers success with a made-up transaction only when
 // that verification passes (there is no chain). The chain reads answer as a node would for a
 // funded payer of a deployed USDC that approved Permit2 (ffi-wasm/tests/peer-servers.mjs does
-// the same for EIP-3009).
+// the same for EIP-3009). GET /unsettled sells `exact` EIP-3009 for $0.02, whose /settle answers
+// honestly that nothing was settled, after the same verification.
 //
 // Prints one JSON line, {"url": …, "facilitator": …}, then serves until it is killed. GET <facilitator>/received lists what the facilitator got (path, payer, verdict).
 //   node peer-server.mjs        (in a directory whose node_modules are ffi-wasm/tests's)
@@ -25,6 +26,7 @@ import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const PAY_TO = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
 const NETWORK = "eip155:84532";
+const UNSETTLED = "20000"; // the amount of GET /unsettled ($0.02 of 6-decimal USDC)
 
 const listen = (server) => new Promise((res) => server.listen(0, "127.0.0.1", () => res(`http://127.0.0.1:${server.address().port}`)));
 
@@ -52,6 +54,10 @@ const facilitatorServer = createServer((req, res) => {
     received.push({ path, payer: verdict.payer ?? null, isValid: verdict.isValid, amount: body.paymentRequirements.amount });
     if (path === "/verify") return reply(verdict);
     const network = body.paymentRequirements.network;
+    if (verdict.isValid && body.paymentRequirements.amount === UNSETTLED) {
+      return reply({ success: false, errorReason: "settlement_not_attempted", errorMessage: "test facilitator: no chain",
+        transaction: "", network });
+    }
     reply(verdict.isValid
       ? { success: true, transaction: "0x" + "ef".repeat(32), network, payer: verdict.payer, amount: body.paymentRequirements.amount }
       : { success: false, errorReason: verdict.invalidReason, errorMessage: verdict.invalidMessage ?? "invalid", transaction: "", network });
@@ -68,8 +74,9 @@ app.use(paymentMiddleware({
   "GET /exact": { accepts: { scheme: "exact", payTo: PAY_TO, price: "$0.01", network: NETWORK } },
   "GET /permit2": { accepts: { scheme: "exact", payTo: PAY_TO, price: permit2Price, network: NETWORK } },
   "GET /upto": { accepts: { scheme: "upto", payTo: PAY_TO, price: "$0.05", network: NETWORK } },
+  "GET /unsettled": { accepts: { scheme: "exact", payTo: PAY_TO, price: "$0.02", network: NETWORK } },
 }, resourceServer));
-for (const path of ["/exact", "/permit2", "/upto"]) app.get(path, (req, res) => res.json({ data: "premium", path }));
+for (const path of ["/exact", "/permit2", "/upto", "/unsettled"]) app.get(path, (req, res) => res.json({ data: "premium", path }));
 const base = await listen(createServer(app));
 
 console.log(JSON.stringify({ url: base, facilitator: facilitatorUrl }));

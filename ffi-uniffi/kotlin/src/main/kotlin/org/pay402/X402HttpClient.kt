@@ -72,19 +72,46 @@ class SolanaPayer(
 }
 
 /**
- * The EVM payer: its 32-byte secp256k1 [privateKey], the ERC-20 [assets] it pays with, and where
- * its ERC-20 allowance to Permit2 comes from (for Permit2 offers): [allowance] (given the approval
- * needed and the owner) or `eth_call allowance(owner, spender)` on [rpcUrl]. With neither, the
- * allowance is not read and a missing approval shows as the facilitator's refusal.
+ * An external wallet (a hardware key, a wallet app) that signs EIP-712 typed data: the
+ * `eth_signTypedData_v4` parameter and its 32-byte digest, answering the 65-byte signature
+ * `r ‖ s ‖ v`.
  */
-class EvmPayer(
-    val privateKey: ByteArray,
+fun interface EvmSigner {
+    fun signTypedData(typedDataJson: String, digest: ByteArray): ByteArray
+}
+
+/**
+ * The EVM payer: its 32-byte secp256k1 private key, or its [address] and an [EvmSigner]; the
+ * ERC-20 [assets] it pays with; and where its ERC-20 allowance to Permit2 comes from (for Permit2
+ * offers): [allowance] (given the approval needed and the owner) or `eth_call allowance(owner,
+ * spender)` on [rpcUrl]. With neither, the allowance is not read and a missing approval shows as
+ * the facilitator's refusal.
+ */
+class EvmPayer private constructor(
+    /** The payer's address. */
+    val address: String,
+    internal val privateKey: ByteArray?,
+    internal val signer: EvmSigner?,
     val assets: List<String>,
-    val rpcUrl: URI? = null,
-    val allowance: ((approval: Permit2Approval, owner: String) -> BigInteger)? = null,
+    val rpcUrl: URI?,
+    val allowance: ((approval: Permit2Approval, owner: String) -> BigInteger)?,
 ) {
-    /** The payer's address (EIP-55). */
-    val address: String = privateKeyToAddress(privateKey)
+    /** A payer whose key the app holds. */
+    @JvmOverloads constructor(
+        privateKey: ByteArray,
+        assets: List<String>,
+        rpcUrl: URI? = null,
+        allowance: ((approval: Permit2Approval, owner: String) -> BigInteger)? = null,
+    ) : this(privateKeyToAddress(privateKey), privateKey.copyOf(), null, assets, rpcUrl, allowance)
+
+    /** A payer whose wallet signs: the signature must recover [address]. */
+    @JvmOverloads constructor(
+        address: String,
+        signer: EvmSigner,
+        assets: List<String>,
+        rpcUrl: URI? = null,
+        allowance: ((approval: Permit2Approval, owner: String) -> BigInteger)? = null,
+    ) : this(address, null, signer, assets, rpcUrl, allowance)
 }
 
 /**
@@ -136,7 +163,14 @@ class X402HttpClient @JvmOverloads constructor(
                 else -> {
                     val payer = evm ?: throw IllegalStateException("an EVM offer was chosen but no EvmPayer was given")
                     chosen.approval()?.let { checkAllowance(chosen, it, payer) }
-                    client.payEvm(chosen, payer.privateKey, now, bytes(32))
+                    val nonce = bytes(32)
+                    if (payer.privateKey != null) {
+                        client.payEvm(chosen, payer.privateKey, now, nonce)
+                    } else {
+                        val typed = client.typedData(chosen, payer.address, now, nonce)
+                        val signature = payer.signer!!.signTypedData(typed.typedDataJson, typed.digest)
+                        client.payEvmSigned(chosen, payer.address, now, nonce, signature)
+                    }
                 }
             }
             payment.use { return retry(request, it) }

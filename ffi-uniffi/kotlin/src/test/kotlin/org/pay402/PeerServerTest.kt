@@ -1,6 +1,7 @@
 // X402HttpClient pays a server no one here wrote: the reference @x402/express middleware that
 // ffi-uniffi/run.sh starts on 127.0.0.1 (ffi-uniffi/kotlin/peer/peer-server.mjs), selling exact
-// EIP-3009, exact Permit2 and upto. Its facilitator runs the reference's own verification
+// EIP-3009, exact Permit2 and upto, and a route whose settlement fails (its facilitator answers
+// that nothing was settled). Its facilitator runs the reference's own verification
 // (@x402/core x402Facilitator, @x402/evm's schemes, viem's EIP-712 check) on what the Kotlin
 // client signed, and settles only what passes. Expected values: the peer's offers (its 402, read
 // with the peer's field names) and the payer of key 0x11…11.
@@ -13,7 +14,9 @@ import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 import java.math.BigInteger
 import java.net.URI
 import java.net.http.HttpClient
@@ -27,6 +30,15 @@ class PeerServerTest {
 
     private fun get(url: String): HttpRequest = HttpRequest.newBuilder(URI(url)).GET().build()
 
+    private fun client(budget: ClientBudget) = X402HttpClient(
+        http, budget, listOf(NETWORK),
+        evm = EvmPayer(EVM_KEY, listOf(USDC), allowance = { _, _ -> BigInteger.TEN.pow(24) }),
+    )
+
+    private fun received() = Json.parseToJsonElement(
+        http.send(get("$facilitator/received"), HttpResponse.BodyHandlers.ofString()).body(),
+    ).jsonArray.map { it.jsonObject }
+
     @Test
     fun `pays the reference express server for exact EIP-3009, exact Permit2 and upto`() {
         assumeTrue(base != null && facilitator != null, "no peer server: run ffi-uniffi/run.sh, which starts it")
@@ -39,11 +51,7 @@ class PeerServerTest {
             val price = offer["amount"]!!.jsonPrimitive.content
 
             val budget = ClientBudget().apply { add(NETWORK, USDC, BudgetLimits("100000", "1000000")) }
-            val client = X402HttpClient(
-                http, budget, listOf(NETWORK),
-                evm = EvmPayer(EVM_KEY, listOf(USDC), allowance = { _, _ -> BigInteger.TEN.pow(24) }),
-            )
-            val response = client.send(get(base + path))
+            val response = client(budget).send(get(base + path))
             assertEquals(200, response.statusCode(), "$path: ${response.body().decodeToString()}")
             assertEquals("""{"data":"premium","path":"$path"}""", response.body().decodeToString())
             val receipt = json(x402HeaderToJson(response.headers().firstValue("PAYMENT-RESPONSE").orElseThrow()))
@@ -52,13 +60,30 @@ class PeerServerTest {
         }
         // The reference facilitator verified each payment (on /verify, then again on /settle)
         // and named the Kotlin client's payer.
-        val received = Json.parseToJsonElement(
-            http.send(get("$facilitator/received"), HttpResponse.BodyHandlers.ofString()).body(),
-        ).jsonArray.map { it.jsonObject }
+        val received = received().filter { it["amount"]!!.jsonPrimitive.content != "20000" }
         assertEquals(listOf("/verify", "/settle").let { it + it + it }, received.map { it["path"]!!.jsonPrimitive.content })
         for (r in received) {
             assertEquals(JsonPrimitive(true), r["isValid"], r.toString())
             assertEquals(EVM_PAYER.lowercase(), r["payer"]!!.jsonPrimitive.content.lowercase())
         }
+    }
+
+    @Test
+    fun `the reference server's refused settlement raises X402PaymentRefused with its code, and the budget is back`() {
+        assumeTrue(base != null && facilitator != null, "no peer server: run ffi-uniffi/run.sh, which starts it")
+        val budget = ClientBudget().apply { add(NETWORK, USDC, BudgetLimits("100000", "30000")) }
+        val refused = assertThrows<X402PaymentRefused> { client(budget).send(get("$base/unsettled")) }
+        assertEquals(402, refused.status)
+        assertEquals("settlement_not_attempted", refused.code, "the facilitator's reason, as the peer reports it")
+        assertTrue(refused.definitive)
+        // The peer's failure receipt, read with the codec.
+        val receipt = json(x402HeaderToJson(refused.response.headers().firstValue("PAYMENT-RESPONSE").orElseThrow()))
+        assertEquals(JsonPrimitive(false), receipt["success"])
+        assertEquals(JsonPrimitive(refused.code), receipt["errorReason"])
+        assertEquals("0", budget.spent(NETWORK, USDC))
+        assertEquals("30000", budget.allowance(NETWORK, USDC, System.currentTimeMillis().toULong() / 1000uL))
+        val settles = received().filter { it["amount"]!!.jsonPrimitive.content == "20000" && it["path"]!!.jsonPrimitive.content == "/settle" }
+        assertEquals(1, settles.size)
+        assertEquals(JsonPrimitive(true), settles[0]["isValid"], "the reference verified the payment before refusing to settle")
     }
 }

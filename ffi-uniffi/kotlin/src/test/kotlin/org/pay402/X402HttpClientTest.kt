@@ -333,6 +333,36 @@ class X402HttpClientTest {
     }
 
     @Test
+    fun `a wallet that signs typed data pays every EVM scheme`() {
+        for (scheme in listOf(Scheme.EXACT_EIP3009, Scheme.EXACT_PERMIT2, Scheme.UPTO)) {
+            val facilitator = Facilitator().closed()
+            val shop = Shop(listOf(scheme.offer), facilitator.url, charge = if (scheme == Scheme.UPTO) scheme.charged else null).closed()
+            val budget = budget()
+            val shown = mutableListOf<String>()
+            // The wallet signs the digest of what it was shown (the EIP-712 primary type names the scheme).
+            val wallet = EvmSigner { typedData, digest -> shown += json(typedData)["primaryType"]!!.jsonPrimitive.content; signDigest(EVM_KEY, digest) }
+            val client = X402HttpClient(http, budget, listOf(NETWORK), evm = EvmPayer(EVM_PAYER, wallet, listOf(USDC), allowance = plenty))
+            val response = client.send(get(shop.url))
+            assertEquals(200, response.statusCode(), "$scheme: ${response.body().decodeToString()}")
+            assertEquals("""{"payer":"$EVM_PAYER"}""", response.body().decodeToString())
+            val primaryType = if (scheme == Scheme.EXACT_EIP3009) "TransferWithAuthorization" else "PermitWitnessTransferFrom"
+            assertEquals(listOf(primaryType), shown)
+            assertEquals(scheme.charged.toString(), budget.spent(NETWORK, USDC))
+        }
+        // A wallet answering for another key: refused before anything is sent, nothing counted.
+        val facilitator = Facilitator().closed()
+        val shop = Shop(listOf(Scheme.EXACT_EIP3009.offer), facilitator.url).closed()
+        val budget = budget()
+        val other = EvmSigner { _, digest -> signDigest(ByteArray(32) { 0x22 }, digest) }
+        val e = assertThrows<Pay402Exception.Client> {
+            X402HttpClient(http, budget, listOf(NETWORK), evm = EvmPayer(EVM_PAYER, other, listOf(USDC))).send(get(shop.url))
+        }
+        assertEquals("signature_wrong_signer", e.code)
+        assertEquals(1, shop.requests.size)
+        assertEquals("100000", budget.allowance(NETWORK, USDC, System.currentTimeMillis().toULong() / 1000uL))
+    }
+
+    @Test
     fun `one budget lists an EVM and a Solana asset and pays both`() {
         val facilitator = Facilitator().closed()
         val evm = Shop(listOf(Scheme.EXACT_EIP3009.offer), facilitator.url).closed()
