@@ -100,8 +100,8 @@ check_swift() {
 check_swift || fail "Swift artifacts"
 
 # ------------------------------------------------------------------ peer server
-# The reference @x402/express middleware selling exact EIP-3009, exact Permit2 and upto on
-# 127.0.0.1 (ffi-uniffi/kotlin/peer/peer-server.mjs, on ffi-wasm/tests's pinned peers), for
+# The reference @x402/express middleware selling exact EIP-3009, exact Permit2, upto and Solana
+# exact on 127.0.0.1 (ffi-uniffi/kotlin/peer/peer-server.mjs, on ffi-wasm/tests's pinned peers), for
 # PeerServerTest: the Kotlin client pays a server no one here wrote.
 section "peer server: @x402/express on 127.0.0.1 (ffi-wasm/tests/package-lock.json)"
 need_npm_ci "$ROOT/ffi-wasm/tests" || fail "npm ci in ffi-wasm/tests"

@@ -1,10 +1,11 @@
 // X402HttpClient pays a server no one here wrote: the reference @x402/express middleware that
 // ffi-uniffi/run.sh starts on 127.0.0.1 (ffi-uniffi/kotlin/peer/peer-server.mjs), selling exact
-// EIP-3009, exact Permit2 and upto, and a route whose settlement fails (its facilitator answers
-// that nothing was settled). Its facilitator runs the reference's own verification
-// (@x402/core x402Facilitator, @x402/evm's schemes, viem's EIP-712 check) on what the Kotlin
-// client signed, and settles only what passes. Expected values: the peer's offers (its 402, read
-// with the peer's field names) and the payer of key 0x11…11.
+// EIP-3009, exact Permit2, upto and Solana exact, and a route whose settlement fails (its
+// facilitator answers that nothing was settled). Its facilitator runs the reference's own
+// verification (@x402/core x402Facilitator, @x402/evm's and @x402/svm's schemes, viem's EIP-712
+// check) on what the Kotlin client signed, and settles only what passes. Expected values: the
+// peer's offers (its 402, read with the peer's field names), the payer of key 0x11…11 and the
+// Solana payer of the shared vectors' seed.
 package org.pay402
 
 import kotlinx.serialization.json.Json
@@ -31,8 +32,9 @@ class PeerServerTest {
     private fun get(url: String): HttpRequest = HttpRequest.newBuilder(URI(url)).GET().build()
 
     private fun client(budget: ClientBudget) = X402HttpClient(
-        http, budget, listOf(NETWORK),
+        http, budget, listOf(NETWORK, SOLANA_DEVNET),
         evm = EvmPayer(EVM_KEY, listOf(USDC), allowance = { _, _ -> BigInteger.TEN.pow(24) }),
+        solana = SolanaPayer(SvmVector.seed, listOf(SvmVector.mint), recentBlockhash = { SvmVector.blockhash }),
     )
 
     private fun received() = Json.parseToJsonElement(
@@ -40,9 +42,15 @@ class PeerServerTest {
     ).jsonArray.map { it.jsonObject }
 
     @Test
-    fun `pays the reference express server for exact EIP-3009, exact Permit2 and upto`() {
+    fun `pays the reference express server for exact EIP-3009, exact Permit2, upto and Solana exact`() {
         assumeTrue(base != null && facilitator != null, "no peer server: run ffi-uniffi/run.sh, which starts it")
-        for (path in listOf("/exact", "/permit2", "/upto")) {
+        // One budget for every route: USDC on Base Sepolia and on Solana devnet.
+        val budget = ClientBudget().apply {
+            add(NETWORK, USDC, BudgetLimits("100000", "1000000"))
+            add(SOLANA_DEVNET, SvmVector.mint, BudgetLimits("100000", "1000000"))
+        }
+        var spentEvm = 0L
+        for (path in listOf("/exact", "/permit2", "/upto", "/svm")) {
             // What the peer asks, read from its own 402.
             val unpaid = http.send(get(base + path), HttpResponse.BodyHandlers.ofByteArray())
             assertEquals(402, unpaid.statusCode())
@@ -50,21 +58,27 @@ class PeerServerTest {
                 .jsonArray.single().jsonObject
             val price = offer["amount"]!!.jsonPrimitive.content
 
-            val budget = ClientBudget().apply { add(NETWORK, USDC, BudgetLimits("100000", "1000000")) }
             val response = client(budget).send(get(base + path))
             assertEquals(200, response.statusCode(), "$path: ${response.body().decodeToString()}")
             assertEquals("""{"data":"premium","path":"$path"}""", response.body().decodeToString())
             val receipt = json(x402HeaderToJson(response.headers().firstValue("PAYMENT-RESPONSE").orElseThrow()))
             assertEquals(JsonPrimitive(true), receipt["success"], "$path")
-            assertEquals(price, budget.spent(NETWORK, USDC), "$path: the settled amount is spent")
+            if (path == "/svm") {
+                assertEquals(SvmVector.mint, offer["asset"]!!.jsonPrimitive.content)
+                assertEquals(price, budget.spent(SOLANA_DEVNET, SvmVector.mint), "$path: the settled amount is spent")
+            } else {
+                spentEvm += price.toLong()
+                assertEquals(spentEvm.toString(), budget.spent(NETWORK, USDC), "$path: the settled amount is spent")
+            }
         }
         // The reference facilitator verified each payment (on /verify, then again on /settle)
         // and named the Kotlin client's payer.
         val received = received().filter { it["amount"]!!.jsonPrimitive.content != "20000" }
-        assertEquals(listOf("/verify", "/settle").let { it + it + it }, received.map { it["path"]!!.jsonPrimitive.content })
-        for (r in received) {
+        assertEquals(List(4) { listOf("/verify", "/settle") }.flatten(), received.map { it["path"]!!.jsonPrimitive.content })
+        for ((i, r) in received.withIndex()) {
             assertEquals(JsonPrimitive(true), r["isValid"], r.toString())
-            assertEquals(EVM_PAYER.lowercase(), r["payer"]!!.jsonPrimitive.content.lowercase())
+            val payer = if (i >= 6) svmPublicKey(SvmVector.seed) else EVM_PAYER.lowercase()
+            assertEquals(payer, r["payer"]!!.jsonPrimitive.content.let { if (i >= 6) it else it.lowercase() })
         }
     }
 
