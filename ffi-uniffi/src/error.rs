@@ -42,6 +42,19 @@ pub enum Pay402Error {
         /// The core's message.
         reason: String,
     },
+    /// A client budget's refusal (`per_request_budget_exceeded`, `total_budget_exceeded`,
+    /// `window_budget_exceeded`, `budget_asset_not_listed`) or configuration error
+    /// (`invalid_budget_asset`, `duplicate_budget_asset`, …): nothing was signed or sent.
+    Budget {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+        /// The amount asked (decimal), for the three limits.
+        amount: Option<String>,
+        /// What the refusing limit still allows (decimal), for the three limits.
+        remaining: Option<String>,
+    },
     /// EVM keys, addresses and signatures: `signature_length`, `signature_v`,
     /// `signature_high_s`, `signature_invalid`, `invalid_private_key`, …
     Evm {
@@ -104,6 +117,7 @@ impl Pay402Error {
             Self::InvalidArgument { code, .. }
             | Self::X402 { code, .. }
             | Self::Client { code, .. }
+            | Self::Budget { code, .. }
             | Self::Evm { code, .. }
             | Self::Svm { code, .. }
             | Self::Macaroon { code, .. }
@@ -120,6 +134,7 @@ impl Pay402Error {
             Self::InvalidArgument { reason, .. }
             | Self::X402 { reason, .. }
             | Self::Client { reason, .. }
+            | Self::Budget { reason, .. }
             | Self::Evm { reason, .. }
             | Self::Svm { reason, .. }
             | Self::Macaroon { reason, .. }

@@ -9,6 +9,7 @@
 //! | area | exports |
 //! |---|---|
 //! | x402 client | [`client::select_payment`], [`client::sign_payment`], [`client::PaymentDraft`] (wallet path), [`client::read_settle_receipt`] |
+//! | x402 paying client | [`x402_client::X402Client`] (every scheme, EVM and Solana) with a [`x402_client::ClientBudget`]: choose, pay, complete; the Kotlin `X402HttpClient` does its I/O |
 //! | x402 codecs | [`x402::x402_decode_json`], [`x402::x402_decode_header`], [`x402::header_to_json`], [`x402::json_to_header`] |
 //! | x402 server | [`server::X402Server`] (challenge, admit, [`server::X402Exchange`]: the exactly-once exchange), through `pay402-host` |
 //! | x402 verify | [`x402::verify_payment`] (EVM and Solana: [`x402::VerifiedPayment`]) |
@@ -37,6 +38,7 @@ pub mod server;
 pub mod svm;
 pub mod ws402;
 pub mod x402;
+pub mod x402_client;
 
 pub use error::Pay402Error;
 

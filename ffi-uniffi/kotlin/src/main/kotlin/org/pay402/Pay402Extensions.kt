@@ -9,6 +9,7 @@ val Pay402Exception.code: String
         is Pay402Exception.InvalidArgument -> code
         is Pay402Exception.X402 -> code
         is Pay402Exception.Client -> code
+        is Pay402Exception.Budget -> code
         is Pay402Exception.Evm -> code
         is Pay402Exception.Svm -> code
         is Pay402Exception.Macaroon -> code
@@ -24,6 +25,7 @@ val Pay402Exception.reason: String
         is Pay402Exception.InvalidArgument -> reason
         is Pay402Exception.X402 -> reason
         is Pay402Exception.Client -> reason
+        is Pay402Exception.Budget -> reason
         is Pay402Exception.Evm -> reason
         is Pay402Exception.Svm -> reason
         is Pay402Exception.Macaroon -> reason
