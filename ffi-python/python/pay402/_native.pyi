@@ -53,7 +53,10 @@ __all__ = [
     "x402_pay_evm",
     "x402_pay_svm",
     "x402_paid_response",
-    "x402_complete",
+    "X402Client",
+    "X402ChosenOffer",
+    "X402Permit2Approval",
+    "X402Payment",
     "Choice",
     "ClientPayment",
     "PaidAnswer",
@@ -2176,9 +2179,127 @@ def x402_pay_svm(
 
 def x402_paid_response(status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None) -> PaidAnswer:
     """The core's verdict on the answer to a paid retry; ends nothing."""
-def x402_complete(
-    reservation: BudgetReservation, kind: str, status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None
-) -> PaidAnswer:
-    """The core's verdict on the answer to a paid retry, ending ``reservation`` (of a payment of
-    ``kind``) by it: served → committed (``upto_permit2``: the receipt's settled amount, the rest
-    back); a definitive refusal → released; otherwise kept counted."""
+
+# --- the paying client with a budget (pay402-host X402Client) -------------------------------
+
+@final
+class X402Permit2Approval:
+    """The ERC-20 approval a Permit2 payment needs: ``token.approve(spender, amount)`` on ``chain_id``."""
+
+    @property
+    def chain_id(self) -> int:
+        """The EIP-155 chain id."""
+    @property
+    def token(self) -> str:
+        """The ERC-20 token (EIP-55 checksummed hex)."""
+    @property
+    def spender(self) -> str:
+        """The canonical Permit2 contract (EIP-55), the spender to approve."""
+    @property
+    def amount(self) -> int:
+        """The least allowance the payment needs, in the token's atomic units."""
+
+@final
+class X402ChosenOffer:
+    """The offer chosen from a 402 (with the 402 it came from), by ``X402Client.choose``."""
+
+    @property
+    def index(self) -> int:
+        """Its index in ``accepts``."""
+    @property
+    def kind(self) -> str:
+        """How it is paid: ``exact_eip3009``, ``exact_permit2``, ``upto_permit2`` or ``exact_svm``."""
+    @property
+    def x402_version(self) -> int:
+        """The x402 version of the 402 (1 or 2)."""
+    @property
+    def network(self) -> str:
+        """The network, as its CAIP-2 id."""
+    @property
+    def chain_id(self) -> Optional[int]:
+        """The EVM chain id, for EVM offers; None on Solana."""
+    @property
+    def asset(self) -> str:
+        """The asset: an ERC-20 contract (lowercase ``0x`` hex) or an SPL mint (base58)."""
+    @property
+    def amount(self) -> int:
+        """The amount reserved, in atomic units: the price, or an ``upto`` offer's maximum."""
+    @property
+    def header_name(self) -> str:
+        """The request header the payment goes in: ``PAYMENT-SIGNATURE`` (v2) or ``X-PAYMENT`` (v1)."""
+    @property
+    def approval(self) -> Optional[X402Permit2Approval]:
+        """The Permit2 approval the payment needs (Permit2 kinds), else None."""
+
+@final
+class X402Payment:
+    """A signed payment ready to send, with the budget's reservation of its amount."""
+
+    @property
+    def header_name(self) -> str:
+        """``PAYMENT-SIGNATURE`` (v2) or ``X-PAYMENT`` (v1)."""
+    @property
+    def header_value(self) -> str:
+        """The header value (base64 JSON)."""
+    @property
+    def kind(self) -> str:
+        """The kind paid (``upto_permit2`` commits what the receipt says was settled)."""
+    @property
+    def reservation(self) -> BudgetReservation:
+        """The amount reserved in the budget until ``X402Client.complete`` ends it."""
+
+@final
+class X402Client:
+    """The paying x402 client: a policy (networks, EVM and Solana assets, kinds) and the
+    ``ClientBudget`` it reserves in. Every choice and verdict is the core's."""
+
+    def __new__(
+        cls,
+        *,
+        networks: Sequence[str],
+        budget: ClientBudget,
+        evm_assets: Sequence[str] = ...,
+        svm_assets: Sequence[str] = ...,
+        schemes: Optional[Sequence[str]] = None,
+    ) -> X402Client: ...
+    def choose(
+        self, headers: Sequence[Tuple[str, str]], body: _Text, now: int
+    ) -> Union[X402ChosenOffer, BudgetRefusal]:
+        """Reads a 402 (the v2 ``PAYMENT-REQUIRED`` header, else the JSON body) and chooses the
+        offer to pay at ``now``: the first the policy signs whose amount the budget allows, or the
+        ``BudgetRefusal`` of the limit that refuses the cheapest; raises ``X402Error``."""
+    def check_allowance(self, chosen: X402ChosenOffer, allowance: int) -> None:
+        """Raises ``X402Error`` ``permit2_allowance_required`` when ``allowance`` (the payer's
+        ERC-20 allowance to Permit2) is below a Permit2 offer's amount."""
+    def pay_evm(
+        self,
+        chosen: X402ChosenOffer,
+        private_key: _BytesOrHex,
+        *,
+        now: int,
+        nonce: _BytesOrHex,
+        permit2_allowance: Optional[int] = None,
+        budget_now: Optional[int] = None,
+    ) -> Union[X402Payment, BudgetRefusal]:
+        """Reserves the amount (at ``budget_now``, default ``now``), then signs the EVM payment at
+        ``now`` with 32 random ``nonce`` bytes; the reservation is released when nothing could be
+        signed."""
+    def pay_svm(
+        self,
+        chosen: X402ChosenOffer,
+        seed: _BytesOrHex,
+        *,
+        recent_blockhash: str,
+        decimals: int,
+        token_program: str,
+        memo_nonce: _BytesOrHex,
+        now: int,
+    ) -> Union[X402Payment, BudgetRefusal]:
+        """Reserves the amount, then builds and partially signs the Solana payment with the
+        payer's 32-byte seed, the chain state and 16 random ``memo_nonce`` bytes."""
+    def complete(
+        self, payment: X402Payment, status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None
+    ) -> PaidAnswer:
+        """Reads the answer to the paid retry and ends the payment's reservation by the core's
+        verdict: served → committed (``upto``: the receipt's settled amount, the rest back); a
+        definitive refusal → released; otherwise kept counted."""
