@@ -33,7 +33,7 @@ import json
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     import httpx
