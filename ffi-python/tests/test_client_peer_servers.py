@@ -13,7 +13,8 @@ and mines every settlement transaction (a receipt with status 1). So the expecte
 peer's: verified, served, settled once, and a ``PAYMENT-RESPONSE`` naming the transaction; the
 budget counts the price. A facilitator that answers ``/settle`` with ``success: false`` makes the
 peer withhold the content, and the client raises :class:`X402PaymentRefused` with the peer's
-reason. Expected values come from the route configuration (price ``$0.01`` of USDC: 10 000
+reason; a Permit2 allowance below the price stops the client before anything is sent, with the
+approval to make. Expected values come from the route configuration (price ``$0.01`` of USDC: 10 000
 atomic units), the payer's key and the peer's documented behaviour, never from the client code.
 """
 
@@ -259,3 +260,31 @@ def test_a_settlement_the_peer_reports_failed_raises_with_its_reason(framework: 
     assert len([x for x in received if x["path"] == "/settle"]) == 1
     # The peer said it did not settle: definitive, the amount is given back.
     assert e.definitive is True and budget.spent == 0 and budget.allowance() == 100_000
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+@pytest.mark.parametrize("scheme", ["exact-permit2", "upto-permit2"])
+def test_a_missing_permit2_allowance_is_reported_before_paying_the_peer(scheme: str, framework: str, client: str) -> None:
+    from x402.mechanisms.evm.constants import PERMIT2_ADDRESS  # the peer's own constant
+
+    from pay402.client import Permit2ApprovalRequired
+
+    received: List[Dict[str, Any]] = []
+    served: List[str] = []
+    asked: List[Any] = []
+    budget = Budget(per_request=100_000, total=1_000_000)
+
+    def allowance(approval: Any) -> int:
+        asked.append(approval)
+        return PRICE - 1
+
+    payer = X402Payer(KEY, networks=[NETWORK], budget=budget, permit2_allowance=allowance)
+    with peer(framework, scheme, received, served) as base:
+        with pytest.raises(Permit2ApprovalRequired) as missing:
+            get(client, payer, base + "/premium")
+    a = missing.value.approval
+    assert asked == [a] and missing.value.code == "permit2_allowance_required"
+    # The canonical Permit2 contract, as the peer names it, is the spender to approve.
+    assert (a.token, a.owner, a.spender, a.amount, a.chain_id) == (USDC_BASE_SEPOLIA, PAYER, PERMIT2_ADDRESS, PRICE, 84532)
+    assert received == [] and served == [] and budget.spent == 0 and budget.allowance() == 100_000
