@@ -1,15 +1,17 @@
 """pay402's paying clients (httpx, httpx async, requests) pay servers no one here wrote: the PyPI
 ``x402`` package's FastAPI middleware (``PaymentMiddlewareASGI``) and Flask middleware
-(``PaymentMiddleware``), selling ``exact`` EIP-3009, ``exact`` Permit2 and ``upto`` Permit2,
-served on 127.0.0.1 (uvicorn, wsgiref).
+(``PaymentMiddleware``), selling ``exact`` EIP-3009, ``exact`` Permit2, ``upto`` Permit2 and
+Solana ``exact`` (devnet USDC), served on 127.0.0.1 (uvicorn, wsgiref).
 
 Each server's facilitator is a local HTTP server built on the same package's own facilitator
-(``x402FacilitatorSync`` with its ``exact`` and ``upto`` EVM schemes): ``/supported``,
+(``x402FacilitatorSync`` with its ``exact`` and ``upto`` EVM schemes and its ``exact`` Solana
+scheme, whose ``FacilitatorKeypairSigner`` checks and co-signs as the fee payer): ``/supported``,
 ``/verify`` and ``/settle`` are the peer's code — payload parsing, EIP-712 signature recovery,
 Permit2 witness, recipient, amount, validity window, the settlement call and its receipt. There is
 no chain: the facilitator's signer answers as a node would for a funded EOA paying a deployed USDC
 that approved Permit2 (code at the asset, balance and allowance large, simulations not reverting)
-and mines every settlement transaction (a receipt with status 1). So the expected outcome is the
+and mines every settlement transaction (a receipt with status 1); the Solana signer's RPC calls
+(simulate, send, confirm) are answered as a cluster would for a valid transfer. So the expected outcome is the
 peer's: verified, served, settled once, and a ``PAYMENT-RESPONSE`` naming the transaction; the
 budget counts the price. A facilitator that answers ``/settle`` with ``success: false`` makes the
 peer withhold the content, and the client raises :class:`X402PaymentRefused` with the peer's
@@ -38,13 +40,20 @@ import httpx  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 
 from pay402.client import Budget, PaymentAuth, X402Payer, X402PaymentRefused, payment_receipt, requests_session  # noqa: E402
+from test_server_schemes import SVM_BUILD, SVM_PAYER  # noqa: E402
 from web_support import KEY, PAY_TO, PAYER, USDC_BASE_SEPOLIA, uvicorn_server, wsgi_server  # noqa: E402
 
 NETWORK = "eip155:84532"
 PRICE = 10_000  # "$0.01" of USDC (6 decimals)
 TX = "0x" + "5e" * 32
 NOT_SETTLED = "settlement_not_attempted"
+SOLANA_DEVNET = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
+FEE_PAYER_SEED = bytes([7] * 32)
+SVM_SEED = bytes.fromhex(SVM_BUILD["payer_seed_hex"])
+SVM_PAY_TO = SVM_BUILD["pay_to"]
+USDC_DEVNET = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"  # Circle's devnet USDC mint (6 decimals)
 SCHEMES = {
+    "exact-svm": {"scheme": "exact", "network": SOLANA_DEVNET},
     "exact-eip3009": {"scheme": "exact"},
     "exact-permit2": {"scheme": "exact", "extra": {"assetTransferMethod": "permit2"}},
     "upto-permit2": {"scheme": "upto"},
@@ -97,6 +106,31 @@ class OfflineChain:
         return TransactionReceipt(status=1, block_number=1, tx_hash=tx_hash, logs=None)
 
 
+def offline_svm_signer(sent: List[str]) -> Any:
+    """The peer's own Solana facilitator signer (``FacilitatorKeypairSigner``: it checks and
+    co-signs as the fee payer) whose three RPC calls are answered as a cluster would for a valid
+    transfer: the simulation succeeds, the transaction is accepted under its first signature and
+    confirmed."""
+    from solders.keypair import Keypair
+    from solders.transaction import VersionedTransaction
+    from x402.mechanisms.svm.signers import FacilitatorKeypairSigner
+
+    class OfflineSvmSigner(FacilitatorKeypairSigner):
+        def simulate_transaction(self, tx_base64: str, network: str) -> None:
+            sent.append("simulate")
+
+        def send_transaction(self, tx_base64: str, network: str) -> str:
+            import base64
+
+            sent.append("send")
+            return str(VersionedTransaction.from_bytes(base64.b64decode(tx_base64)).signatures[0])
+
+        def confirm_transaction(self, signature: str, network: str, *args: Any, **kw: Any) -> None:
+            sent.append("confirm")
+
+    return OfflineSvmSigner(Keypair.from_seed(FEE_PAYER_SEED))
+
+
 def local_facilitator(received: List[Dict[str, Any]], chain: OfflineChain, settles: bool) -> FastAPI:
     from x402 import x402FacilitatorSync
     from x402.mechanisms.evm.exact import register_exact_evm_facilitator
@@ -106,6 +140,9 @@ def local_facilitator(received: List[Dict[str, Any]], chain: OfflineChain, settl
     facilitator = x402FacilitatorSync()
     register_exact_evm_facilitator(facilitator, chain, NETWORK)  # type: ignore[arg-type]
     facilitator.register([NETWORK], UptoEvmScheme(chain))  # type: ignore[arg-type]
+    from x402.mechanisms.svm.exact.register import register_exact_svm_facilitator
+
+    register_exact_svm_facilitator(facilitator, offline_svm_signer(chain.writes), SOLANA_DEVNET)
     app = FastAPI()
 
     @app.get("/supported")
@@ -138,7 +175,8 @@ def local_facilitator(received: List[Dict[str, Any]], chain: OfflineChain, settl
 
 
 def route(scheme: str) -> Dict[str, Any]:
-    return {"GET /premium": {"accepts": {"payTo": PAY_TO, "price": "$0.01", "network": NETWORK, **SCHEMES[scheme]}}}
+    pay_to = SVM_PAY_TO if scheme == "exact-svm" else PAY_TO
+    return {"GET /premium": {"accepts": {"payTo": pay_to, "price": "$0.01", "network": NETWORK, **SCHEMES[scheme]}}}
 
 
 def fastapi_server(facilitator_url: str, scheme: str, served: List[str]) -> Any:
@@ -147,10 +185,12 @@ def fastapi_server(facilitator_url: str, scheme: str, served: List[str]) -> Any:
     from x402.http.middleware.fastapi import PaymentMiddlewareASGI
     from x402.mechanisms.evm.exact import register_exact_evm_server
     from x402.mechanisms.evm.upto.server import UptoEvmScheme
+    from x402.mechanisms.svm.exact.register import register_exact_svm_server
 
     server = x402ResourceServer(HTTPFacilitatorClient(FacilitatorConfig(url=facilitator_url)))
     register_exact_evm_server(server, NETWORK)
     server.register(NETWORK, UptoEvmScheme())
+    register_exact_svm_server(server, SOLANA_DEVNET)
     app = FastAPI()
 
     @app.get("/premium")
@@ -169,10 +209,12 @@ def flask_server(facilitator_url: str, scheme: str, served: List[str]) -> Any:
     from x402.http.middleware.flask import PaymentMiddleware
     from x402.mechanisms.evm.exact import register_exact_evm_server
     from x402.mechanisms.evm.upto.server import UptoEvmScheme
+    from x402.mechanisms.svm.exact.register import register_exact_svm_server
 
     server = x402ResourceServerSync(HTTPFacilitatorClientSync(FacilitatorConfig(url=facilitator_url)))
     register_exact_evm_server(server, NETWORK)
     server.register(NETWORK, UptoEvmScheme())
+    register_exact_svm_server(server, SOLANA_DEVNET)
     app = Flask(__name__)
 
     @app.get("/premium")
@@ -213,6 +255,13 @@ def get(client: str, payer: X402Payer, url: str) -> Any:
 CLIENTS = ["httpx", "httpx-async", "requests"]
 
 
+def payer_for(scheme: str, budget: Budget, **kw: Any) -> X402Payer:
+    if scheme == "exact-svm":
+        return X402Payer(svm_seed=SVM_SEED, networks=["solana-devnet"], svm_assets={USDC_DEVNET: 6},
+                         recent_blockhash=lambda network: SVM_BUILD["recent_blockhash"], budget=budget, **kw)
+    return X402Payer(KEY, networks=[NETWORK], budget=budget, **kw)
+
+
 @pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("framework", ["fastapi", "flask"])
 @pytest.mark.parametrize("scheme", list(SCHEMES))
@@ -220,27 +269,31 @@ def test_each_client_pays_the_peer_middleware_for_each_scheme(scheme: str, frame
     received: List[Dict[str, Any]] = []
     served: List[str] = []
     budget = Budget(per_request=100_000, total=1_000_000)
-    payer = X402Payer(KEY, networks=[NETWORK], budget=budget)
     with peer(framework, scheme, received, served) as base:
         assert httpx.get(base + "/premium").status_code == 402
-        r = get(client, payer, base + "/premium")
+        r = get(client, payer_for(scheme, budget), base + "/premium")
     assert r.status_code == 200, r.content
     assert r.json() == {"data": "premium"} and served == ["premium"]
     verifies = [x for x in received if x["path"] == "/verify"]
     settles = [x for x in received if x["path"] == "/settle"]
     # The peer's facilitator verified pay402's payment (signature, payee, amount, window) and settled it.
     assert len(verifies) == 1 and verifies[0]["verdict"]["isValid"] is True, verifies
-    assert verifies[0]["verdict"]["payer"].lower() == PAYER.lower()
+    solana = scheme == "exact-svm"
+    assert verifies[0]["verdict"]["payer"].lower() == (SVM_PAYER if solana else PAYER).lower()
     sent = verifies[0]["body"]
     assert sent["paymentPayload"]["x402Version"] == 2
-    assert sent["paymentRequirements"]["payTo"].lower() == PAY_TO.lower()
+    assert sent["paymentRequirements"]["payTo"].lower() == (SVM_PAY_TO if solana else PAY_TO).lower()
     assert int(sent["paymentRequirements"]["amount"]) == PRICE
-    kind = "authorization" if scheme == "exact-eip3009" else "permit2Authorization"
+    kind = {"exact-eip3009": "authorization", "exact-svm": "transaction"}.get(scheme, "permit2Authorization")
     assert kind in sent["paymentPayload"]["payload"], sent["paymentPayload"]["payload"]
     assert len(settles) == 1 and settles[0]["answer"]["success"] is True
     receipt = payment_receipt(r)
-    assert receipt is not None and receipt["success"] is True and receipt["transaction"] == TX
-    assert budget.spent == PRICE and budget.allowance() == 100_000
+    assert receipt is not None and receipt["success"] is True
+    assert receipt["transaction"] == (settles[0]["answer"]["transaction"] if solana else TX) != ""
+    if solana:
+        assert sent["paymentRequirements"]["asset"] == USDC_DEVNET
+    asset = (SOLANA_DEVNET, USDC_DEVNET) if solana else (NETWORK, USDC_BASE_SEPOLIA)
+    assert budget.spent == PRICE and budget.allowance(*asset) == 100_000
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -249,7 +302,7 @@ def test_a_settlement_the_peer_reports_failed_raises_with_its_reason(framework: 
     received: List[Dict[str, Any]] = []
     served: List[str] = []
     budget = Budget(per_request=100_000, total=1_000_000)
-    payer = X402Payer(KEY, networks=[NETWORK], budget=budget)
+    payer = payer_for("exact-eip3009", budget)
     with peer(framework, "exact-eip3009", received, served, settles=False) as base:
         with pytest.raises(X402PaymentRefused) as refused:
             get(client, payer, base + "/premium")
@@ -279,7 +332,7 @@ def test_a_missing_permit2_allowance_is_reported_before_paying_the_peer(scheme: 
         asked.append(approval)
         return PRICE - 1
 
-    payer = X402Payer(KEY, networks=[NETWORK], budget=budget, permit2_allowance=allowance)
+    payer = payer_for(scheme, budget, permit2_allowance=allowance)
     with peer(framework, scheme, received, served) as base:
         with pytest.raises(Permit2ApprovalRequired) as missing:
             get(client, payer, base + "/premium")
