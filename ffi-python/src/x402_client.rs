@@ -255,16 +255,9 @@ impl X402Client {
                 .check_allowance(&chosen.inner, allowance.0)
                 .map_err(|e| error(&e))?;
         }
-        let reservation = match self.inner.reserve(&chosen.inner, budget_now.unwrap_or(now)) {
-            Ok(r) => r,
-            Err(r) => return refusal(py, *r),
-        };
-        let built = self.inner.build_evm(&chosen.inner, &key, now, &nonce);
-        let paid = self
-            .inner
-            .payment(&chosen.inner, reservation, built)
-            .map_err(|e| error(&e))?;
-        payment(py, paid)
+        self.reserve_and_build(py, &chosen, budget_now.unwrap_or(now), || {
+            self.inner.build_evm(&chosen.inner, &key, now, &nonce)
+        })
     }
 
     /// Reserves the amount at `now`, then builds and partially signs the Solana payment with the
@@ -291,18 +284,10 @@ impl X402Client {
             decimals,
             token_program: token_program.0,
         };
-        let reservation = match self.inner.reserve(&chosen.inner, now) {
-            Ok(r) => r,
-            Err(r) => return refusal(py, *r),
-        };
-        let built = self
-            .inner
-            .build_svm(&chosen.inner, &key, &chain, &memo_nonce);
-        let paid = self
-            .inner
-            .payment(&chosen.inner, reservation, built)
-            .map_err(|e| error(&e))?;
-        payment(py, paid)
+        self.reserve_and_build(py, &chosen, now, || {
+            self.inner
+                .build_svm(&chosen.inner, &key, &chain, &memo_nonce)
+        })
     }
 
     /// Reads the answer to the paid retry (`status`, `(name, value)` headers, body) and ends the
@@ -331,6 +316,29 @@ impl X402Client {
             &body,
         );
         PaidAnswer::of(py, outcome)
+    }
+}
+
+impl X402Client {
+    /// Reserves the chosen amount at `now`, then builds the header: the payment, the budget's
+    /// `BudgetRefusal`, or the build's error after the reservation was released
+    /// (`pay402_host::x402_client::X402Client::payment`).
+    fn reserve_and_build(
+        &self,
+        py: Python<'_>,
+        chosen: &X402ChosenOffer,
+        now: u64,
+        build: impl FnOnce() -> Result<String, HostError>,
+    ) -> PyResult<Py<PyAny>> {
+        let reservation = match self.inner.reserve(&chosen.inner, now) {
+            Ok(r) => r,
+            Err(r) => return refusal(py, *r),
+        };
+        let paid = self
+            .inner
+            .payment(&chosen.inner, reservation, build())
+            .map_err(|e| error(&e))?;
+        payment(py, paid)
     }
 }
 

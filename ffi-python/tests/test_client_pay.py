@@ -10,12 +10,11 @@ client code."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import json
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -25,22 +24,18 @@ pytest.importorskip("flask", reason="flask not installed (ffi-python/tests/requi
 pytest.importorskip("requests", reason="requests not installed (ffi-python/tests/requirements-web.txt)")
 pytest.importorskip("django", reason="django not installed (ffi-python/tests/requirements-web.txt)")
 
-import httpx  # noqa: E402
-
 import pay402  # noqa: E402
 from pay402.client import (  # noqa: E402
     Budget,
-    PaymentAuth,
     Permit2ApprovalRequired,
     SvmPayer,
     X402Payer,
     X402PaymentRefused,
     payment_receipt,
-    requests_session,
 )
 from pay402.errors import BudgetExceeded  # noqa: E402
 from test_server_schemes import ROUTES, SIGNED, SVM_BUILD, SVM_PAYER, fastapi_app, flask_app, paywall, wsgi_app  # noqa: E402
-from web_support import KEY, PAYER, USDC_BASE_SEPOLIA, CountingSettlement, uvicorn_server, wsgi_server  # noqa: E402
+from web_support import KEY, PAYER, USDC_BASE_SEPOLIA, CountingSettlement, paid_get, uvicorn_server, wsgi_server  # noqa: E402
 
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"  # Uniswap's Permit2, the same on every chain
 SOLANA_DEVNET = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
@@ -76,18 +71,7 @@ def server(scheme: str, settlement: Any, framework: str) -> Iterator[str]:
 
 
 def get(client: str, x402: X402Payer, url: str) -> Any:
-    """One GET through the named paying client; the response (httpx or requests)."""
-    if client == "httpx":
-        with httpx.Client(auth=PaymentAuth(x402=x402)) as c:
-            return c.get(url)
-    if client == "httpx-async":
-        async def run() -> Any:
-            async with httpx.AsyncClient(auth=PaymentAuth(x402=x402)) as c:
-                return await c.get(url)
-
-        return asyncio.run(run())
-    with requests_session(x402=x402) as s:
-        return s.get(url)
+    return paid_get(client, x402, url)
 
 
 CLIENTS = {"httpx": "wsgi", "httpx-async": "fastapi", "requests": "flask"}

@@ -22,7 +22,6 @@ atomic units), the payer's key and the peer's documented behaviour, never from t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from typing import Any, Dict, Iterator, List
@@ -39,9 +38,10 @@ pytest.importorskip("requests", reason="requests not installed (ffi-python/tests
 import httpx  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 
-from pay402.client import Budget, PaymentAuth, X402Payer, X402PaymentRefused, payment_receipt, requests_session  # noqa: E402
+from pay402.client import Budget, X402Payer, X402PaymentRefused, payment_receipt  # noqa: E402
+from test_peer_servers import OfflineChain as PeerOfflineChain  # noqa: E402
 from test_server_schemes import SVM_BUILD, SVM_PAYER  # noqa: E402
-from web_support import KEY, PAY_TO, PAYER, USDC_BASE_SEPOLIA, uvicorn_server, wsgi_server  # noqa: E402
+from web_support import KEY, PAY_TO, PAYER, PAYING_CLIENTS, USDC_BASE_SEPOLIA, paid_get, uvicorn_server, wsgi_server  # noqa: E402
 
 NETWORK = "eip155:84532"
 PRICE = 10_000  # "$0.01" of USDC (6 decimals)
@@ -60,37 +60,20 @@ SCHEMES = {
 }
 
 
-class OfflineChain:
-    """The facilitator signer's chain side, answered as a node would for a funded EOA that
-    approved Permit2, paying a deployed token; every transaction is mined with status 1. The
-    signature check is the peer's own ``FacilitatorWeb3Signer.verify_typed_data``."""
+class OfflineChain(PeerOfflineChain):
+    """The chain of ``test_peer_servers`` (a funded EOA paying a deployed token; the signature
+    check is the peer's own), where the EOA also approved Permit2 and every transaction is mined
+    with status 1."""
 
     def __init__(self) -> None:
-        self.reads: List[str] = []
+        super().__init__()
         self.writes: List[str] = []
-
-    def get_addresses(self) -> List[str]:
-        return ["0x000000000000000000000000000000000000dEaD"]
-
-    def get_code(self, address: str) -> bytes:
-        return b"\x60\x80\x60\x40\x52" if address.lower() == USDC_BASE_SEPOLIA.lower() else b""
 
     def read_contract(self, address: str, abi: Any, function_name: str, *args: Any) -> Any:
         self.reads.append(function_name)
         if function_name in ("allowance", "balanceOf"):
             return 10**18
         return None  # a simulation that does not revert
-
-    def get_balance(self, address: str, token_address: str) -> int:
-        return 10**12
-
-    def get_chain_id(self) -> int:
-        return 84532
-
-    def verify_typed_data(self, *args: Any, **kw: Any) -> bool:
-        from x402.mechanisms.evm.signers import FacilitatorWeb3Signer
-
-        return bool(FacilitatorWeb3Signer.verify_typed_data(self, *args, **kw))  # type: ignore[arg-type]
 
     def write_contract(self, address: str, abi: Any, function_name: str, *args: Any, **kw: Any) -> str:
         self.writes.append(function_name)
@@ -238,21 +221,8 @@ def peer(framework: str, scheme: str, received: List[Dict[str, Any]], served: Li
                 yield base
 
 
-def get(client: str, payer: X402Payer, url: str) -> Any:
-    if client == "httpx":
-        with httpx.Client(auth=PaymentAuth(x402=payer)) as c:
-            return c.get(url)
-    if client == "httpx-async":
-        async def run() -> Any:
-            async with httpx.AsyncClient(auth=PaymentAuth(x402=payer)) as c:
-                return await c.get(url)
-
-        return asyncio.run(run())
-    with requests_session(x402=payer) as s:
-        return s.get(url)
-
-
-CLIENTS = ["httpx", "httpx-async", "requests"]
+get = paid_get
+CLIENTS = list(PAYING_CLIENTS)
 
 
 def payer_for(scheme: str, budget: Budget, **kw: Any) -> X402Payer:
