@@ -33,7 +33,7 @@ fn limits(per_request: PyU256, total: PyU256, window: Option<(u64, PyU256)>) -> 
 #[pyclass(module = "pay402._native", frozen)]
 #[derive(Debug)]
 pub(crate) struct ClientBudget {
-    inner: host::Budget,
+    pub(crate) inner: host::Budget,
 }
 
 /// An amount counted against a budget until `commit()`, `commit_partial(paid)` or `release()`,
@@ -56,6 +56,23 @@ pub(crate) struct BudgetRefusal {
     message: String,
     amount: Option<Uint>,
     remaining: Option<Uint>,
+}
+
+impl BudgetRefusal {
+    /// The record of the host's refusal.
+    pub(crate) fn from_host(refusal: host::Refusal) -> Self {
+        let host::Refusal {
+            error,
+            amount,
+            remaining,
+        } = refusal;
+        Self {
+            code: error.code,
+            message: error.message,
+            amount: amount.map(Uint),
+            remaining: remaining.map(Uint),
+        }
+    }
 }
 
 #[pymethods]
@@ -129,23 +146,7 @@ impl ClientBudget {
     ) -> PyResult<Py<PyAny>> {
         match self.inner.reserve(network, asset, amount.0, now) {
             Ok(inner) => Ok(Py::new(py, BudgetReservation { inner })?.into_any()),
-            Err(refusal) => {
-                let host::Refusal {
-                    error,
-                    amount,
-                    remaining,
-                } = *refusal;
-                Ok(Py::new(
-                    py,
-                    BudgetRefusal {
-                        code: error.code,
-                        message: error.message,
-                        amount: amount.map(Uint),
-                        remaining: remaining.map(Uint),
-                    },
-                )?
-                .into_any())
-            }
+            Err(refusal) => Ok(Py::new(py, BudgetRefusal::from_host(*refusal))?.into_any()),
         }
     }
 }

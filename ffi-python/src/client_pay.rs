@@ -1,8 +1,8 @@
 //! The core's paying client of every scheme, call by call (`pay402::x402::client`): the choice
 //! among `exact` EIP-3009, `exact` Permit2, `upto` and Solana offers, the payment of each, and the
-//! verdict on a paid answer. Conversion only.
+//! verdict on a paid answer, for callers that hold no budget (the conformance vectors); the
+//! paying client with a budget is `X402Client` (`crate::x402_client`). Conversion only.
 
-use crate::budget::BudgetReservation;
 use crate::convert::{BytesOrHex, PyU256, Text, int, private_key as parse_private_key};
 use crate::errors::CoreResult;
 use crate::svm::PyPubkey;
@@ -12,7 +12,7 @@ use pay402::x402::client::{
     pay_svm, payment_header_name, read_paid_response,
 };
 use pay402::x402::{Network, PaymentRequired, header};
-use pay402_host::x402_client::{PaidOutcome, X402Client};
+use pay402_host::x402_client::PaidOutcome;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -45,6 +45,38 @@ pub(crate) struct PaidAnswer {
     definitive: Option<bool>,
     transaction: Option<String>,
     settled_amount: Option<Py<PyAny>>,
+}
+
+impl PaidAnswer {
+    /// The record of the host's outcome of a paid retry (`X402Client.complete`).
+    pub(crate) fn of(py: Python<'_>, outcome: PaidOutcome) -> PyResult<Self> {
+        let none = Self::default();
+        Ok(match outcome {
+            PaidOutcome::Served {
+                transaction,
+                settled_amount,
+            } => Self {
+                verdict: "served".into(),
+                transaction,
+                settled_amount: settled_amount
+                    .map(|a| int(py, &a).map(Bound::unbind))
+                    .transpose()?,
+                ..none
+            },
+            PaidOutcome::Refused(r) => Self {
+                verdict: "refused".into(),
+                code: Some(r.code),
+                detail_code: r.detail_code,
+                message: r.message,
+                definitive: Some(r.definitive),
+                ..none
+            },
+            PaidOutcome::Undetermined => Self {
+                verdict: "undetermined".into(),
+                ..none
+            },
+        })
+    }
 }
 
 fn network(text: &str) -> PyResult<Network> {
@@ -234,51 +266,6 @@ pub(crate) fn x402_paid_response(
     )
 }
 
-/// Reads the answer to a paid retry and ends `reservation` (of a payment of `kind`) by the
-/// core's verdict (`pay402_host::x402_client::X402Client::complete_reservation`): served →
-/// committed (`upto_permit2`: the receipt's settled amount, the rest back); a definitive refusal →
-/// released; otherwise kept counted.
-#[pyfunction]
-#[pyo3(signature = (reservation, kind, status, headers, body=None))]
-pub(crate) fn x402_complete(
-    py: Python<'_>,
-    reservation: PyRef<'_, BudgetReservation>,
-    kind: &str,
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
-) -> PyResult<PaidAnswer> {
-    let body = body.unwrap_or_default();
-    let none = PaidAnswer::default();
-    Ok(
-        match X402Client::complete_reservation(&reservation.inner, kind, status, &headers, &body) {
-            PaidOutcome::Served {
-                transaction,
-                settled_amount,
-            } => PaidAnswer {
-                verdict: "served".into(),
-                transaction,
-                settled_amount: settled_amount
-                    .map(|a| int(py, &a).map(Bound::unbind))
-                    .transpose()?,
-                ..none
-            },
-            PaidOutcome::Refused(r) => PaidAnswer {
-                verdict: "refused".into(),
-                code: Some(r.code),
-                detail_code: r.detail_code,
-                message: r.message,
-                definitive: Some(r.definitive),
-                ..none
-            },
-            PaidOutcome::Undetermined => PaidAnswer {
-                verdict: "undetermined".into(),
-                ..none
-            },
-        },
-    )
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Choice>()?;
     m.add_class::<ClientPayment>()?;
@@ -287,6 +274,5 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(x402_pay_evm, m)?)?;
     m.add_function(wrap_pyfunction!(x402_pay_svm, m)?)?;
     m.add_function(wrap_pyfunction!(x402_paid_response, m)?)?;
-    m.add_function(wrap_pyfunction!(x402_complete, m)?)?;
     Ok(())
 }

@@ -34,6 +34,7 @@ mod server;
 mod svm;
 mod ws402;
 mod x402;
+mod x402_client;
 
 use pyo3::prelude::*;
 
@@ -56,6 +57,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dialects::register(m)?;
     svm::register(m)?;
     client_pay::register(m)?;
+    x402_client::register(m)?;
     http_auth::register(m)?;
     recognize::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -596,3 +596,21 @@ def test_networks_and_default_assets() -> None:
     assert asset is not None and asset.symbol == "USDC" and asset.decimals == 6
     assert asset.address.lower() == REQUIREMENTS["asset"].lower()
     assert pay402.default_asset(999_999_999) is None
+
+
+def test_every_stub_class_member_has_a_docstring():
+    """IDEs show the stubs' docstrings: every class, and every property and method of a class
+    in pay402/_native.pyi (dunders aside), says what it is."""
+    import ast
+    from pathlib import Path
+
+    stub = Path(pay402.__file__).with_name("_native.pyi")
+    tree = ast.parse(stub.read_text("utf-8"))
+    bare = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_")):
+        if ast.get_docstring(cls) is None:
+            bare.append(cls.name)
+        for member in cls.body:
+            if isinstance(member, ast.FunctionDef) and not member.name.startswith("__") and ast.get_docstring(member) is None:
+                bare.append(f"{cls.name}.{member.name}")
+    assert not bare, f"{len(bare)} stub members without a docstring: {bare}"

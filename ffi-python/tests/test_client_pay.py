@@ -10,12 +10,11 @@ client code."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import json
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -25,22 +24,18 @@ pytest.importorskip("flask", reason="flask not installed (ffi-python/tests/requi
 pytest.importorskip("requests", reason="requests not installed (ffi-python/tests/requirements-web.txt)")
 pytest.importorskip("django", reason="django not installed (ffi-python/tests/requirements-web.txt)")
 
-import httpx  # noqa: E402
-
 import pay402  # noqa: E402
 from pay402.client import (  # noqa: E402
     Budget,
-    PaymentAuth,
     Permit2ApprovalRequired,
     SvmPayer,
     X402Payer,
     X402PaymentRefused,
     payment_receipt,
-    requests_session,
 )
 from pay402.errors import BudgetExceeded  # noqa: E402
 from test_server_schemes import ROUTES, SIGNED, SVM_BUILD, SVM_PAYER, fastapi_app, flask_app, paywall, wsgi_app  # noqa: E402
-from web_support import KEY, PAYER, USDC_BASE_SEPOLIA, CountingSettlement, uvicorn_server, wsgi_server  # noqa: E402
+from web_support import KEY, PAYER, USDC_BASE_SEPOLIA, CountingSettlement, paid_get, uvicorn_server, wsgi_server  # noqa: E402
 
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"  # Uniswap's Permit2, the same on every chain
 SOLANA_DEVNET = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
@@ -76,18 +71,7 @@ def server(scheme: str, settlement: Any, framework: str) -> Iterator[str]:
 
 
 def get(client: str, x402: X402Payer, url: str) -> Any:
-    """One GET through the named paying client; the response (httpx or requests)."""
-    if client == "httpx":
-        with httpx.Client(auth=PaymentAuth(x402=x402)) as c:
-            return c.get(url)
-    if client == "httpx-async":
-        async def run() -> Any:
-            async with httpx.AsyncClient(auth=PaymentAuth(x402=x402)) as c:
-                return await c.get(url)
-
-        return asyncio.run(run())
-    with requests_session(x402=x402) as s:
-        return s.get(url)
+    return paid_get(client, x402, url)
 
 
 CLIENTS = {"httpx": "wsgi", "httpx-async": "fastapi", "requests": "flask"}
@@ -132,11 +116,33 @@ def test_a_refused_paid_retry_raises_and_the_budget_is_back(client: str) -> None
     assert budget.spent == 0 and budget.allowance() == 15_000
 
 
-def test_an_unknown_outcome_keeps_the_amount_counted() -> None:
+@pytest.mark.parametrize("client", list(CLIENTS))
+@pytest.mark.parametrize("scheme", ["exact-eip3009", "exact-permit2", "upto-permit2"])
+def test_a_payment_the_server_refuses_on_admission_raises_and_the_budget_is_back(scheme: str, client: str) -> None:
+    """The payer's clock is a day late: the server's verification refuses the expired
+    authorization (before any settlement), and says so in its 402."""
+    import time
+
+    settlement = CountingSettlement()
+    budget = Budget(per_request=100_000, total=100_000)
+    late = payer(scheme, budget, clock=lambda: time.time() - 86_400)
+    with server(scheme, settlement, CLIENTS[client]) as base:
+        with pytest.raises(X402PaymentRefused) as refused:
+            get(client, late, base + "/item")
+    e = refused.value
+    assert e.status == 402 and e.definitive is True and settlement.calls == []
+    body = e.response.json()
+    assert (e.code, e.detail_code, e.server_message) == (body["error"], body.get("errorDetail"), body["errorMessage"])
+    assert "expire" in e.code or "valid_before" in e.code or "deadline" in e.code, e.code
+    assert budget.spent == 0 and budget.allowance() == 100_000
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_an_unknown_outcome_keeps_the_amount_counted(client: str) -> None:
     settlement = CountingSettlement(fail=ConnectionError("facilitator down"))
     budget = Budget(per_request=100_000, total=15_000)
-    with server("exact-eip3009", settlement, "wsgi") as base:
-        r = get("httpx", payer("exact-eip3009", budget), base + "/item")
+    with server("exact-eip3009", settlement, CLIENTS[client]) as base:
+        r = get(client, payer("exact-eip3009", budget), base + "/item")
     # 502: the settlement may have happened; the client returns the answer and keeps 10 000 counted.
     assert r.status_code == 502 and len(settlement.calls) == 1
     assert budget.allowance() == 5_000
@@ -186,21 +192,25 @@ def _word(address: str) -> str:
     return address.lower()[2:].rjust(64, "0")
 
 
+@pytest.mark.parametrize("client", list(CLIENTS))
 @pytest.mark.parametrize("scheme", ["exact-permit2", "upto-permit2"])
-def test_permit2_allowance_from_an_rpc_url(scheme: str) -> None:
+def test_permit2_allowance_from_an_rpc_url(scheme: str, client: str) -> None:
     settlement = CountingSettlement()
     budget = Budget(per_request=100_000, total=1_000_000)
     low, enough = Rpc(SIGNED[scheme] - 1), Rpc(SIGNED[scheme])
-    with server(scheme, settlement, "wsgi") as base, low.serve() as low_url, enough.serve() as ok_url:
+    with server(scheme, settlement, CLIENTS[client]) as base, low.serve() as low_url, enough.serve() as ok_url:
         with pytest.raises(Permit2ApprovalRequired) as missing:
-            get("httpx", payer(scheme, budget, permit2_allowance=low_url), base + "/item")
-        r = get("requests", payer(scheme, budget, permit2_allowance=ok_url), base + "/item")
+            get(client, payer(scheme, budget, permit2_allowance=low_url), base + "/item")
+        assert settlement.calls == [] and budget.allowance() == 100_000  # nothing signed, nothing counted
+        r = get(client, payer(scheme, budget, permit2_allowance={84532: ok_url}), base + "/item")
     a = missing.value.approval
     assert missing.value.code == "permit2_allowance_required"
     assert (a.token, a.spender, a.owner, a.amount, a.chain_id) == (USDC_BASE_SEPOLIA, PERMIT2, PAYER, SIGNED[scheme], 84532)
+    assert a.network == "eip155:84532"
     (call,) = low.calls
     assert call["method"] == "eth_call" and call["params"][1] == "latest"
     assert call["params"][0] == {"to": USDC_BASE_SEPOLIA, "data": "0xdd62ed3e" + _word(PAYER) + _word(PERMIT2)}
+    assert [c["method"] for c in enough.calls] == ["eth_call"]
     assert r.status_code == 200 and len(settlement.calls) == 1  # nothing reached the server the first time
     assert budget.spent == SIGNED[scheme]  # no settled amount in the receipt: the signed maximum stays counted
 
@@ -221,19 +231,21 @@ def test_permit2_allowance_from_a_callable() -> None:
     assert settlement.calls == [] and budget.spent == 0 and budget.allowance() == 100_000
 
 
-def test_solana_blockhash_from_an_rpc_url_and_the_legacy_svm_payer() -> None:
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_solana_blockhash_from_an_rpc_url_and_the_legacy_svm_payer(client: str) -> None:
     settlement = CountingSettlement()
     budget = Budget(per_request=100_000, total=1_000_000)
     rpc = Rpc(0)
-    with server("exact-svm", settlement, "flask") as base, rpc.serve() as url:
-        r = get("requests", SvmPayer(SVM_SEED, networks=["solana-devnet"], assets={MINT: 6}, recent_blockhash=url,
-                                     budget=budget), base + "/item")
+    with server("exact-svm", settlement, CLIENTS[client]) as base, rpc.serve() as url:
+        r = get(client, SvmPayer(SVM_SEED, networks=["solana-devnet"], assets={MINT: 6}, recent_blockhash=url,
+                                 budget=budget), base + "/item")
     assert r.status_code == 200 and r.json()["payer"] == SVM_PAYER
     assert [c["method"] for c in rpc.calls] == ["getLatestBlockhash"]
     assert budget.spent == SIGNED["exact-svm"]
 
 
-def test_one_budget_lists_evm_and_solana_assets() -> None:
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_one_budget_lists_evm_and_solana_assets(client: str) -> None:
     budget = Budget.per_asset({
         ("base-sepolia", USDC_BASE_SEPOLIA): (10_000, 20_000),
         (SOLANA_DEVNET, MINT): (10_000, 10_000),
@@ -242,15 +254,25 @@ def test_one_budget_lists_evm_and_solana_assets() -> None:
                      recent_blockhash=lambda network: SVM_BUILD["recent_blockhash"], budget=budget)
     evm, svm = CountingSettlement(), CountingSettlement()
     with server("exact-eip3009", evm, "wsgi") as evm_base, server("exact-svm", svm, "fastapi") as svm_base:
-        with httpx.Client(auth=PaymentAuth(x402=both)) as c:
-            assert c.get(evm_base + "/item").json()["payer"] == PAYER
-            assert c.get(svm_base + "/item").json()["payer"] == SVM_PAYER
-            with pytest.raises(BudgetExceeded) as over:  # the Solana total is spent; EVM is not
-                c.get(svm_base + "/item")
-            assert c.get(evm_base + "/item").status_code == 200
-    assert over.value.code == "total_budget_exceeded"
+        assert get(client, both, evm_base + "/item").json()["payer"] == PAYER
+        assert get(client, both, svm_base + "/item").json()["payer"] == SVM_PAYER
+        with pytest.raises(BudgetExceeded) as over:  # the Solana total is spent; EVM is not
+            get(client, both, svm_base + "/item")
+        assert get(client, both, evm_base + "/item").status_code == 200
+        with pytest.raises(BudgetExceeded) as evm_over:  # now the EVM total is spent too
+            get(client, both, evm_base + "/item")
+    assert (over.value.code, over.value.amount, over.value.remaining) == ("total_budget_exceeded", SIGNED["exact-svm"], 0)
+    assert evm_over.value.code == "total_budget_exceeded"
     assert budget.spent_in("eip155:84532", USDC_BASE_SEPOLIA) == 20_000
     assert budget.spent_in(SOLANA_DEVNET, MINT) == 10_000
     assert len(evm.calls) == 2 and len(svm.calls) == 1
 
 
+def test_an_asset_the_budget_does_not_list_is_not_paid() -> None:
+    budget = Budget.per_asset({(SOLANA_DEVNET, MINT): (10_000, 10_000)})  # no EVM asset listed
+    evm_payer = X402Payer(KEY, networks=["eip155:84532"], budget=budget)
+    settlement = CountingSettlement()
+    with server("exact-eip3009", settlement, "wsgi") as base:
+        with pytest.raises(pay402.errors.PaymentError) as refused:
+            get("httpx", evm_payer, base + "/item")
+    assert refused.value.code == "no_acceptable_requirements" and settlement.calls == []

@@ -164,3 +164,32 @@ def admit_in_process(args: Any) -> str:
         result = outcome.finish(200)
         return "served" if isinstance(result, list) else "withheld"
     return json.loads(outcome.body)["error"] if outcome is not None else "unprotected"
+
+
+PAYING_CLIENTS = ("httpx", "httpx-async", "requests")
+
+
+def paid_get(client: str, x402: Any, url: str) -> Any:
+    """One GET through the named paying client of ``pay402.client`` (``httpx``: ``httpx.Client``
+    with ``PaymentAuth``; ``httpx-async``: ``httpx.AsyncClient`` with it; ``requests``:
+    ``requests_session``) paying with ``x402``; the response (httpx or requests)."""
+    from pay402.client import PaymentAuth, requests_session
+
+    if client == "httpx":
+        import httpx
+
+        with httpx.Client(auth=PaymentAuth(x402=x402)) as c:
+            return c.get(url)
+    if client == "httpx-async":
+        import asyncio
+
+        import httpx
+
+        async def run() -> Any:
+            async with httpx.AsyncClient(auth=PaymentAuth(x402=x402)) as c:
+                return await c.get(url)
+
+        return asyncio.run(run())
+    assert client == "requests", client
+    with requests_session(x402=x402) as s:
+        return s.get(url)

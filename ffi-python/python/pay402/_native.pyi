@@ -53,7 +53,10 @@ __all__ = [
     "x402_pay_evm",
     "x402_pay_svm",
     "x402_paid_response",
-    "x402_complete",
+    "X402Client",
+    "X402ChosenOffer",
+    "X402Permit2Approval",
+    "X402Payment",
     "Choice",
     "ClientPayment",
     "PaidAnswer",
@@ -597,11 +600,14 @@ class Caveat:
     """
 
     @property
-    def id(self) -> bytes: ...
+    def id(self) -> bytes:
+        """The caveat identifier (raw bytes): a first-party caveat's condition text (`condition=value` in L402), or the id the third party knows."""
     @property
-    def vid(self) -> Optional[bytes]: ...
+    def vid(self) -> Optional[bytes]:
+        """A third-party caveat's verification id (raw bytes); None for a first-party caveat."""
     @property
-    def location(self) -> Optional[bytes]: ...
+    def location(self) -> Optional[bytes]:
+        """A third-party caveat's location hint (raw bytes); None when absent."""
     @property
     def is_third_party(self) -> bool:
         """`True` when the caveat has a vid."""
@@ -698,15 +704,20 @@ class RouteHintHop:
     """One hop of a route hint."""
 
     @property
-    def src_node_id(self) -> bytes: ...
+    def src_node_id(self) -> bytes:
+        """The node id at the start of the channel (33-byte compressed public key, not checked)."""
     @property
-    def short_channel_id(self) -> int: ...
+    def short_channel_id(self) -> int:
+        """The channel's short channel id (`block << 40 | tx << 16 | output`)."""
     @property
-    def fee_base_msat(self) -> int: ...
+    def fee_base_msat(self) -> int:
+        """The channel's base fee, in millisatoshis."""
     @property
-    def fee_proportional_millionths(self) -> int: ...
+    def fee_proportional_millionths(self) -> int:
+        """The channel's proportional fee, in millionths of the amount."""
     @property
-    def cltv_expiry_delta(self) -> int: ...
+    def cltv_expiry_delta(self) -> int:
+        """The channel's CLTV expiry delta, in blocks."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -716,9 +727,11 @@ class Fallback:
     """
 
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The fallback address version (0–18: a segwit witness version, 17 P2PKH, 18 P2SH)."""
     @property
-    def program(self) -> bytes: ...
+    def program(self) -> bytes:
+        """The witness program, or the 20-byte hash (raw bytes)."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -761,26 +774,33 @@ class Bolt11Invoice:
     def expires_at(self) -> int:
         """`timestamp + expiry`, Unix seconds."""
     @property
-    def min_final_cltv_expiry(self) -> int: ...
+    def min_final_cltv_expiry(self) -> int:
+        """`min_final_cltv_expiry_delta` in blocks: the `c` field, else 18."""
     @property
     def payee(self) -> bytes:
         """The payee's node public key (33 bytes, compressed): given in the invoice or recovered
         from its signature (`payee_source`)."""
     @property
-    def payee_source(self) -> Literal["field", "recovered"]: ...
+    def payee_source(self) -> Literal["field", "recovered"]:
+        """Whether `payee` came from the `n` field (`field`) or was recovered from the signature (`recovered`)."""
     @property
-    def features(self) -> Optional[bytes]: ...
+    def features(self) -> Optional[bytes]:
+        """The first `9` field: the feature bits as a minimal big-endian byte string (bit b is bit b % 8 of byte len-1-b/8); None when absent."""
     @property
-    def metadata(self) -> Optional[bytes]: ...
+    def metadata(self) -> Optional[bytes]:
+        """The first `m` field (payment metadata, raw bytes); None when absent."""
     @property
-    def fallbacks(self) -> list[Fallback]: ...
+    def fallbacks(self) -> list[Fallback]:
+        """The `f` fields with a known version (0–18), in order; unknown versions are skipped."""
     @property
-    def route_hints(self) -> list[list[RouteHintHop]]: ...
+    def route_hints(self) -> list[list[RouteHintHop]]:
+        """The `r` fields in order (the payee's preference), each a list of hops."""
     @property
     def signature(self) -> bytes:
         """The invoice's signature bytes."""
     @property
-    def require_payment_secret(self) -> bool: ...
+    def require_payment_secret(self) -> bool:
+        """Whether this invoice was decoded requiring a valid `s` (payment secret) field."""
     def is_expired(self, now: int) -> bool:
         """`True` once `now` (unix seconds) reaches `timestamp + expiry`."""
     def description_hash_matches(self, description: bytes) -> bool:
@@ -1055,11 +1075,14 @@ class Grant:
     def subscription(duration_seconds: int) -> Grant:
         """Access for `duration_seconds` from the payment time."""
     @property
-    def kind(self) -> Literal["one_time", "top_up", "subscription"]: ...
+    def kind(self) -> Literal["one_time", "top_up", "subscription"]:
+        """What paying grants: `one_time` (this resource), `top_up` (credits) or `subscription` (time)."""
     @property
-    def credits(self) -> Optional[int]: ...
+    def credits(self) -> Optional[int]:
+        """The credits a `top_up` adds; None for the other kinds."""
     @property
-    def duration_seconds(self) -> Optional[int]: ...
+    def duration_seconds(self) -> Optional[int]:
+        """The length of a `subscription`, in seconds; None for the other kinds."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -1069,25 +1092,33 @@ class Offer:
     """
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The offer id (`id`, or `offer_id` in the stock.l402.org and Fewsats dialects)."""
     @property
-    def title(self) -> Optional[str]: ...
+    def title(self) -> Optional[str]:
+        """`title`; None when absent or empty."""
     @property
-    def description(self) -> Optional[str]: ...
+    def description(self) -> Optional[str]:
+        """`description`; None when absent or empty."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The price in the currency's smallest unit (USD cents), never 0."""
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The ISO currency code as written (`USD`, `EUR`)."""
     @property
     def type(self) -> str:
         """As the body gives it (`one-time`, `top-up`, `subscription`, `one-off`, or a type
         pay402 does not know, such as `pay-per-call`)."""
     @property
-    def balance(self) -> Optional[int]: ...
+    def balance(self) -> Optional[int]:
+        """The credits a `top-up` buys (`balance`, or v0.2's `credits`); None when absent or 0."""
     @property
-    def duration(self) -> Optional[str]: ...
+    def duration(self) -> Optional[str]:
+        """The free-text subscription length (`"1 month"`); None when absent or empty."""
     @property
-    def payment_methods(self) -> list[str]: ...
+    def payment_methods(self) -> list[str]:
+        """The accepted payment methods as written (`lightning`, `credit_card`, `onchain`, …)."""
     @property
     def json(self) -> str:
         """The offer's canonical JSON."""
@@ -1103,17 +1134,23 @@ class OffersBody:
     """A decoded 402 offers body; `json` is its canonical (v0.2.2 spec form) encoding."""
 
     @property
-    def version(self) -> str: ...
+    def version(self) -> str:
+        """The protocol `version`, as written (`0.2.2`)."""
     @property
-    def payment_request_url(self) -> str: ...
+    def payment_request_url(self) -> str:
+        """Where to POST the payment request (absolute URL)."""
     @property
-    def payment_context_token(self) -> str: ...
+    def payment_context_token(self) -> str:
+        """The context token to echo in the payment request."""
     @property
-    def offers(self) -> list[Offer]: ...
+    def offers(self) -> list[Offer]:
+        """The offers, in document order (at least one)."""
     @property
-    def terms_url(self) -> Optional[str]: ...
+    def terms_url(self) -> Optional[str]:
+        """`terms_url`; None when absent or empty."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The body re-encoded as canonical JSON text."""
     def offer(self, id: str) -> Optional[Offer]:
         """The offer with this id, or `None`."""
     def __eq__(self, value: object, /) -> bool: ...
@@ -1140,25 +1177,35 @@ class PaymentRequestResponse:
     """The answer to a payment request."""
 
     @property
-    def version(self) -> Optional[str]: ...
+    def version(self) -> Optional[str]:
+        """The protocol `version`, when given."""
     @property
-    def offer_id(self) -> Optional[str]: ...
+    def offer_id(self) -> Optional[str]:
+        """The offer paid (`offer_id`), when given (stock.l402.org, Fewsats)."""
     @property
-    def lightning_invoice(self) -> Optional[str]: ...
+    def lightning_invoice(self) -> Optional[str]:
+        """A BOLT11 invoice to pay (`lightning`), when given."""
     @property
-    def checkout_url(self) -> Optional[str]: ...
+    def checkout_url(self) -> Optional[str]:
+        """A checkout page URL (card and other methods), when given."""
     @property
-    def address(self) -> Optional[str]: ...
+    def address(self) -> Optional[str]:
+        """An on-chain address to pay (`onchain`), when given."""
     @property
-    def asset(self) -> Optional[str]: ...
+    def asset(self) -> Optional[str]:
+        """The on-chain asset (`USDC`), when given."""
     @property
-    def chain(self) -> Optional[str]: ...
+    def chain(self) -> Optional[str]:
+        """The chain of `address` (`base-mainnet`), when given."""
     @property
-    def expires_at(self) -> Optional[str]: ...
+    def expires_at(self) -> Optional[str]:
+        """`expires_at` as written (RFC 3339 text), when given."""
     @property
-    def expires_at_unix(self) -> Optional[int]: ...
+    def expires_at_unix(self) -> Optional[int]:
+        """`expires_at` in Unix seconds (fractions truncated); None when absent."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The response re-encoded as canonical JSON text."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def decode_payment_request_response(body: _Text) -> PaymentRequestResponse:
@@ -1186,11 +1233,14 @@ class Access:
     """
 
     @property
-    def kind(self) -> Literal["one_time", "subscription", "credit", "payment_required"]: ...
+    def kind(self) -> Literal["one_time", "subscription", "credit", "payment_required"]:
+        """How the call was decided: `one_time`, `subscription`, `credit` or `payment_required`."""
     @property
-    def until(self) -> Optional[int]: ...
+    def until(self) -> Optional[int]:
+        """For `subscription`: when it ends (Unix seconds, exclusive); else None."""
     @property
-    def remaining(self) -> Optional[int]: ...
+    def remaining(self) -> Optional[int]:
+        """For `credit`: the credits left after this call; else None."""
     @property
     def allowed(self) -> bool:
         """`True` unless payment is required."""
@@ -1231,17 +1281,23 @@ class OffersReply:
     """
 
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status to send."""
     @property
-    def headers(self) -> list[tuple[str, str]]: ...
+    def headers(self) -> list[tuple[str, str]]:
+        """The response headers, as `(name, value)` pairs in order (`Content-Type` included)."""
     @property
-    def body(self) -> bytes: ...
+    def body(self) -> bytes:
+        """The response body (JSON bytes)."""
     @property
-    def error(self) -> Optional[str]: ...
+    def error(self) -> Optional[str]:
+        """The refusal's code; None for a challenge, a payment-request answer or a webhook acknowledgement."""
     @property
-    def token(self) -> Optional[str]: ...
+    def token(self) -> Optional[str]:
+        """The `payment_context_token` a challenge carries (the caller's account); else None."""
     @property
-    def expires_at(self) -> Optional[int]: ...
+    def expires_at(self) -> Optional[int]:
+        """When the payment details of a payment-request answer expire (Unix seconds); else None."""
 
 @final
 class OffersServe:
@@ -1250,11 +1306,14 @@ class OffersServe:
     """
 
     @property
-    def token(self) -> str: ...
+    def token(self) -> str:
+        """The caller's account (its `payment_context_token`)."""
     @property
-    def access(self) -> Access: ...
+    def access(self) -> Access:
+        """How the call was allowed."""
     @property
-    def record(self) -> Optional[bytes]: ...
+    def record(self) -> Optional[bytes]:
+        """The entitlement record (bytes) to persist before serving when a credit was spent; else None."""
 
 @final
 class OffersPaymentAsk:
@@ -1263,21 +1322,29 @@ class OffersPaymentAsk:
     """
 
     @property
-    def token(self) -> str: ...
+    def token(self) -> str:
+        """The caller's account (the `payment_context_token` it echoed)."""
     @property
-    def offer_id(self) -> str: ...
+    def offer_id(self) -> str:
+        """The offer chosen."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The offer's price in the currency's smallest unit (USD cents)."""
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The offer's ISO currency code (`USD`)."""
     @property
-    def method(self) -> str: ...
+    def method(self) -> str:
+        """The payment method chosen, as requested (`lightning`, `onchain`, `credit_card`, …)."""
     @property
-    def kind(self) -> Literal["lightning", "onchain", "checkout"]: ...
+    def kind(self) -> Literal["lightning", "onchain", "checkout"]:
+        """What the provider must return: a BOLT11 invoice (`lightning`), an address (`onchain`) or a checkout URL (`checkout`)."""
     @property
-    def chain(self) -> Optional[str]: ...
+    def chain(self) -> Optional[str]:
+        """For `onchain`: the chain requested (`base-mainnet`); else None."""
     @property
-    def asset(self) -> Optional[str]: ...
+    def asset(self) -> Optional[str]:
+        """For `onchain`: the asset requested (`USDC`); else None."""
 
 @final
 class OffersWebhookPaid:
@@ -1286,17 +1353,23 @@ class OffersWebhookPaid:
     """
 
     @property
-    def token(self) -> str: ...
+    def token(self) -> str:
+        """The account to credit."""
     @property
-    def offer_id(self) -> str: ...
+    def offer_id(self) -> str:
+        """The offer paid."""
     @property
-    def grant(self) -> Grant: ...
+    def grant(self) -> Grant:
+        """What the payment grants."""
     @property
-    def paid_at(self) -> int: ...
+    def paid_at(self) -> int:
+        """When it was paid (Unix seconds: the event's `timestamp`, else the signature's `t`)."""
     @property
-    def replay_key(self) -> str: ...
+    def replay_key(self) -> str:
+        """The payment's single-use key: insert it (if absent) atomically with the credit."""
     @property
-    def replay_expires_at(self) -> int: ...
+    def replay_expires_at(self) -> int:
+        """Keep the replay key until this Unix time; after it, the event itself is refused."""
 
 @final
 class OffersServer:
@@ -1374,15 +1447,20 @@ class SessionEnd:
     """
 
     @property
-    def reason(self) -> Literal["client_close", "balance_exhausted", "max_duration"]: ...
+    def reason(self) -> Literal["client_close", "balance_exhausted", "max_duration"]:
+        """Why the session ended: `client_close`, `balance_exhausted` or `max_duration`."""
     @property
-    def at_ms(self) -> int: ...
+    def at_ms(self) -> int:
+        """When it ended (Unix milliseconds): the limit's exact instant, or the close event's time."""
     @property
-    def consumed(self) -> int: ...
+    def consumed(self) -> int:
+        """What the session consumed, in atomic units: `min(paid, floor(price × elapsed_ms / 1000))`."""
     @property
-    def refund(self) -> int: ...
+    def refund(self) -> int:
+        """`paid − consumed` in atomic units, to return to the verified payer."""
     @property
-    def close_code(self) -> int: ...
+    def close_code(self) -> int:
+        """The WebSocket close code to send (RFC 6455 §7.4.1; 1000 for every reason)."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -1393,11 +1471,14 @@ class MeterOutcome:
     """
 
     @property
-    def status(self) -> Literal["running", "ended", "already_ended"]: ...
+    def status(self) -> Literal["running", "ended", "already_ended"]:
+        """`running`, `ended` (this event ended the session; returned once) or `already_ended`."""
     @property
-    def consumed(self) -> int: ...
+    def consumed(self) -> int:
+        """Consumed so far, in atomic units."""
     @property
-    def end(self) -> Optional[SessionEnd]: ...
+    def end(self) -> Optional[SessionEnd]:
+        """The end, when this event ended the session; else None."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -1447,27 +1528,38 @@ class Meter:
     def usage_update(self, session_id: str) -> str:
         """The `usage_update` message for this session (JSON text)."""
     @property
-    def consumed(self) -> int: ...
+    def consumed(self) -> int:
+        """Consumed as of the latest event (or the end), in atomic units."""
     @property
-    def remaining(self) -> int: ...
+    def remaining(self) -> int:
+        """`paid − consumed` as of the latest event, in atomic units: the refund if it ended now."""
     @property
-    def paid(self) -> int: ...
+    def paid(self) -> int:
+        """The verified prepaid amount, in atomic units."""
     @property
-    def price_per_second(self) -> int: ...
+    def price_per_second(self) -> int:
+        """The price per second, in atomic units (0: free, never exhausts)."""
     @property
-    def max_session_seconds(self) -> int: ...
+    def max_session_seconds(self) -> int:
+        """The longest the session may last, in seconds."""
     @property
-    def start_ms(self) -> int: ...
+    def start_ms(self) -> int:
+        """When the session started (Unix milliseconds)."""
     @property
-    def last_ms(self) -> int: ...
+    def last_ms(self) -> int:
+        """The latest event time seen (Unix milliseconds; never earlier than `start_ms`)."""
     @property
-    def elapsed_seconds(self) -> int: ...
+    def elapsed_seconds(self) -> int:
+        """Whole seconds elapsed as of the latest event, capped at the maximum duration."""
     @property
-    def bytes_in(self) -> int: ...
+    def bytes_in(self) -> int:
+        """Bytes received from the client before the end."""
     @property
-    def bytes_out(self) -> int: ...
+    def bytes_out(self) -> int:
+        """Bytes sent to the client before the end."""
     @property
-    def messages(self) -> int: ...
+    def messages(self) -> int:
+        """Messages counted before the end."""
     @property
     def end(self) -> Optional[SessionEnd]:
         """How the session ended, or `None` while it runs."""
@@ -1497,9 +1589,11 @@ class Ws402Message:
     """A decoded WS402 message: its `type` and canonical JSON."""
 
     @property
-    def type(self) -> str: ...
+    def type(self) -> str:
+        """The message's `type` (`payment_proof`, `session_started`, `usage_update`, `balance_exhausted`, …)."""
     @property
-    def json(self) -> str: ...
+    def json(self) -> str:
+        """The message as canonical JSON text."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def decode_ws402_message(frame: _Text) -> Ws402Message:
@@ -1510,7 +1604,8 @@ def decode_ws402_schema(body: _Text) -> str:
 # --- dialects -------------------------------------------------------------------------------
 
 class _SingleUseStore(Protocol):
-    def insert_if_absent(self, key: bytes) -> bool: ...
+    def insert_if_absent(self, key: bytes) -> bool:
+        """Inserts `key` if it is absent, atomically: True if it was inserted, False if it was already there."""
 
 def decimal_to_atomic(text: str, decimals: int) -> int:
     """Converts a decimal amount (`"0.36"`) to atomic units with `decimals` (USDC: 6), exactly;
@@ -1533,13 +1628,17 @@ class PayPer402Challenge:
     """A `PayPer402` `Bearer` challenge; `amount` in atomic units."""
 
     @property
-    def realm(self) -> Optional[str]: ...
+    def realm(self) -> Optional[str]:
+        """`realm`, when given."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """`amount` converted exactly to atomic units."""
     @property
-    def currency(self) -> Optional[str]: ...
+    def currency(self) -> Optional[str]:
+        """`currency` as written (`USDC`), when given."""
     @property
-    def network(self) -> Optional[str]: ...
+    def network(self) -> Optional[str]:
+        """`network` as written, when given."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def parse_payper402_challenge(value: str, decimals: int) -> PayPer402Challenge:
@@ -1559,23 +1658,32 @@ class SandboxRequirements:
     """The x402 developer sandbox's `payment_requirements` body."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The challenge id a proof must be bound to (`req_` + 16 hex digits)."""
     @property
-    def product(self) -> str: ...
+    def product(self) -> str:
+        """The product sold."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The price in minor units of `currency` (USDC: 6 decimals)."""
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The currency (`USDC`)."""
     @property
-    def chain(self) -> str: ...
+    def chain(self) -> str:
+        """The chain (`solana`)."""
     @property
-    def facilitator(self) -> str: ...
+    def facilitator(self) -> str:
+        """The facilitator URL the server names (do not trust it blindly)."""
     @property
-    def expires_at(self) -> str: ...
+    def expires_at(self) -> str:
+        """`expires_at` as written (RFC 3339 text)."""
     @property
-    def expires_at_unix(self) -> int: ...
+    def expires_at_unix(self) -> int:
+        """`expires_at` in Unix seconds."""
     @property
-    def recipient(self) -> Optional[str]: ...
+    def recipient(self) -> Optional[str]:
+        """The seller's wallet address, when given."""
     def is_expired(self, now: int) -> bool:
         """`True` once `now` passes `expires_at`."""
     def __eq__(self, value: object, /) -> bool: ...
@@ -1601,11 +1709,14 @@ class AuthChallenge:
     """
 
     @property
-    def scheme(self) -> str: ...
+    def scheme(self) -> str:
+        """The auth-scheme as written (compare case-insensitively)."""
     @property
-    def params(self) -> list[Tuple[str, str]]: ...
+    def params(self) -> list[Tuple[str, str]]:
+        """The auth-params as `(name, value)` pairs, values unquoted (empty for a token68 challenge or a bare scheme)."""
     @property
-    def token68(self) -> Optional[str]: ...
+    def token68(self) -> Optional[str]:
+        """The token68, for a challenge of that form (`Negotiate abc==`); else None."""
     def param(self, name: str) -> Optional[str]:
         """The value of the first param named `name` (ASCII case-insensitive), or `None`."""
     def __eq__(self, value: object, /) -> bool: ...
@@ -1630,21 +1741,29 @@ class DefaultAsset:
     """
 
     @property
-    def chain_id(self) -> int: ...
+    def chain_id(self) -> int:
+        """The EIP-155 chain id."""
     @property
-    def address(self) -> str: ...
+    def address(self) -> str:
+        """The token contract address as the reference SDKs write it (EIP-55 or lowercase hex)."""
     @property
-    def symbol(self) -> str: ...
+    def symbol(self) -> str:
+        """The token symbol (`USDC`)."""
     @property
-    def eip712_name(self) -> str: ...
+    def eip712_name(self) -> str:
+        """The token's EIP-712 domain `name`."""
     @property
-    def eip712_version(self) -> Optional[str]: ...
+    def eip712_version(self) -> Optional[str]:
+        """The token's EIP-712 domain `version`, when known."""
     @property
-    def decimals(self) -> int: ...
+    def decimals(self) -> int:
+        """The token's decimals (USDC: 6)."""
     @property
-    def transfer_method(self) -> Literal["eip3009", "permit2"]: ...
+    def transfer_method(self) -> Literal["eip3009", "permit2"]:
+        """How the token is transferred: `eip3009` (transferWithAuthorization) or `permit2`."""
     @property
-    def disputed(self) -> bool: ...
+    def disputed(self) -> bool:
+        """True when implementations disagree on the EIP-712 domain; the token's on-chain `name()`/`version()` decide."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def default_asset(chain_id: int) -> Optional[DefaultAsset]:
@@ -1666,37 +1785,47 @@ class SvmVerified:
     """A Solana `exact` payment that passed every offline check (the facilitator checks of the x402 `exact` SVM scheme)."""
 
     @property
-    def x402_version(self) -> int: ...
+    def x402_version(self) -> int:
+        """The protocol version of the payment (1 or 2)."""
     @property
     def network(self) -> str:
         """CAIP-2 id (`solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1`)."""
     @property
-    def kind(self) -> Literal["exact_svm"]: ...
+    def kind(self) -> Literal["exact_svm"]:
+        """Always `exact_svm`."""
     @property
     def payer(self) -> str:
         """Base58: the transfer's authority, proven by its signature."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The amount transferred, in atomic units of the mint."""
     @property
     def fee_payer(self) -> str:
         """Base58 `extra.feePayer`, whose signature the facilitator adds."""
     @property
-    def mint(self) -> str: ...
+    def mint(self) -> str:
+        """The SPL mint (base58)."""
     @property
-    def source(self) -> str: ...
+    def source(self) -> str:
+        """The source token account (base58)."""
     @property
-    def destination(self) -> str: ...
+    def destination(self) -> str:
+        """The destination token account (base58)."""
     @property
-    def token_program(self) -> str: ...
+    def token_program(self) -> str:
+        """The token program (base58): SPL Token or Token-2022."""
     @property
-    def decimals(self) -> int: ...
+    def decimals(self) -> int:
+        """The mint's decimals, as the `TransferChecked` instruction states them."""
     @property
-    def compute_unit_limit(self) -> int: ...
+    def compute_unit_limit(self) -> int:
+        """The `SetComputeUnitLimit` instruction's compute units."""
     @property
     def compute_unit_price(self) -> int:
         """Micro-lamports per compute unit."""
     @property
-    def recent_blockhash(self) -> bytes: ...
+    def recent_blockhash(self) -> bytes:
+        """The transaction's recent blockhash (32 raw bytes)."""
     @property
     def still_to_check(self) -> list[_HostCheck]:
         """What the facilitator must still check with RPC before settling, in order."""
@@ -1964,39 +2093,52 @@ class X402Server:
 class L402ServerChallenge:
     """A minted challenge: send ``status`` with ``headers`` (``WWW-Authenticate``)."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status to send (402)."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The `("WWW-Authenticate", value)` headers, in the order to send them."""
     @property
-    def identifier(self) -> bytes: ...
+    def identifier(self) -> bytes:
+        """The minted token's identifier (raw bytes; its payment hash is the invoice's)."""
     @property
-    def root_key_id(self) -> bytes: ...
+    def root_key_id(self) -> bytes:
+        """`sha256(identifier)` (32 raw bytes): the key of a revocation list."""
     @property
-    def valid_until(self) -> Optional[int]: ...
+    def valid_until(self) -> Optional[int]:
+        """The token's expiry (Unix seconds), when the configuration sets a lifetime; else None."""
 
 @final
 class L402Admitted:
     """An admitted L402 credential."""
     @property
-    def payment_hash(self) -> bytes: ...
+    def payment_hash(self) -> bytes:
+        """The SHA-256 payment hash the token's identifier commits to (32 raw bytes; paid, as the preimage proves)."""
     @property
-    def token_id(self) -> bytes: ...
+    def token_id(self) -> bytes:
+        """The token id (32 raw bytes; aperture's "user id", kept across re-mints)."""
     @property
-    def root_key_id(self) -> bytes: ...
+    def root_key_id(self) -> bytes:
+        """`sha256(identifier)` (32 raw bytes): the key of a revocation list."""
     @property
-    def scheme(self) -> Literal["L402", "LSAT"]: ...
+    def scheme(self) -> Literal["L402", "LSAT"]:
+        """The auth-scheme the credential used: `L402` or `LSAT`."""
     @property
-    def previous_secret(self) -> bool: ...
+    def previous_secret(self) -> bool:
+        """Whether the previous secret of a rotation verified the token (re-mint it soon)."""
 
 @final
 class L402Refusal:
     """A refused request: answer ``status`` with a fresh challenge."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status to send: 402, or 401 for a bad credential when so configured."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """The refusal's stable snake_case code."""
     @property
-    def detail_code(self) -> Optional[str]: ...
+    def detail_code(self) -> Optional[str]:
+        """The precise cause underneath, when there is one."""
 
 @final
 class L402Server:
@@ -2103,7 +2245,8 @@ class Choice:
     """The offer of a 402 the payer pays: its index, kind and asset, and the amount (the maximum for ``upto``)."""
 
     @property
-    def index(self) -> int: ...
+    def index(self) -> int:
+        """Its index in `accepts`."""
     @property
     def kind(self) -> str:
         """``exact_eip3009``, ``exact_permit2``, ``upto_permit2`` or ``exact_svm``."""
@@ -2111,16 +2254,19 @@ class Choice:
     def asset(self) -> str:
         """The ERC-20 contract (lowercase hex) or the SPL mint (base58)."""
     @property
-    def amount(self) -> int: ...
+    def amount(self) -> int:
+        """The amount to pay in atomic units of the asset (the maximum, for `upto`)."""
 
 @final
 class ClientPayment:
     """A payment header, ready to send: ``header_value`` goes in the ``header_name`` request header."""
 
     @property
-    def header_name(self) -> str: ...
+    def header_name(self) -> str:
+        """The request header the payment goes in: `PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1)."""
     @property
-    def header_value(self) -> str: ...
+    def header_value(self) -> str:
+        """The header value (base64 of the payment payload JSON)."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -2128,19 +2274,23 @@ class PaidAnswer:
     """The core's verdict on the answer to a paid retry: ``served``, ``refused`` or ``undetermined``."""
 
     @property
-    def verdict(self) -> str: ...
+    def verdict(self) -> str:
+        """`served`, `refused` or `undetermined` (the server may have settled)."""
     @property
     def code(self) -> Optional[str]:
         """A refusal's code: the server's ``error`` (header, then body), the receipt's ``errorReason``, else ``payment_refused``."""
     @property
-    def detail_code(self) -> Optional[str]: ...
+    def detail_code(self) -> Optional[str]:
+        """A refusal's detail code (the body's `errorDetail`), when given."""
     @property
-    def message(self) -> Optional[str]: ...
+    def message(self) -> Optional[str]:
+        """A refusal's message (the body's `errorMessage`), when given."""
     @property
     def definitive(self) -> Optional[bool]:
         """Whether a refused payment is definitively not taken (give the budget back)."""
     @property
-    def transaction(self) -> Optional[str]: ...
+    def transaction(self) -> Optional[str]:
+        """A served payment's receipt `transaction` (EVM hash or Solana signature), when given."""
     @property
     def settled_amount(self) -> Optional[int]:
         """The settled amount a served ``upto`` payment's receipt reports."""
@@ -2176,9 +2326,127 @@ def x402_pay_svm(
 
 def x402_paid_response(status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None) -> PaidAnswer:
     """The core's verdict on the answer to a paid retry; ends nothing."""
-def x402_complete(
-    reservation: BudgetReservation, kind: str, status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None
-) -> PaidAnswer:
-    """The core's verdict on the answer to a paid retry, ending ``reservation`` (of a payment of
-    ``kind``) by it: served → committed (``upto_permit2``: the receipt's settled amount, the rest
-    back); a definitive refusal → released; otherwise kept counted."""
+
+# --- the paying client with a budget (pay402-host X402Client) -------------------------------
+
+@final
+class X402Permit2Approval:
+    """The ERC-20 approval a Permit2 payment needs: ``token.approve(spender, amount)`` on ``chain_id``."""
+
+    @property
+    def chain_id(self) -> int:
+        """The EIP-155 chain id."""
+    @property
+    def token(self) -> str:
+        """The ERC-20 token (EIP-55 checksummed hex)."""
+    @property
+    def spender(self) -> str:
+        """The canonical Permit2 contract (EIP-55), the spender to approve."""
+    @property
+    def amount(self) -> int:
+        """The least allowance the payment needs, in the token's atomic units."""
+
+@final
+class X402ChosenOffer:
+    """The offer chosen from a 402 (with the 402 it came from), by ``X402Client.choose``."""
+
+    @property
+    def index(self) -> int:
+        """Its index in ``accepts``."""
+    @property
+    def kind(self) -> str:
+        """How it is paid: ``exact_eip3009``, ``exact_permit2``, ``upto_permit2`` or ``exact_svm``."""
+    @property
+    def x402_version(self) -> int:
+        """The x402 version of the 402 (1 or 2)."""
+    @property
+    def network(self) -> str:
+        """The network, as its CAIP-2 id."""
+    @property
+    def chain_id(self) -> Optional[int]:
+        """The EVM chain id, for EVM offers; None on Solana."""
+    @property
+    def asset(self) -> str:
+        """The asset: an ERC-20 contract (lowercase ``0x`` hex) or an SPL mint (base58)."""
+    @property
+    def amount(self) -> int:
+        """The amount reserved, in atomic units: the price, or an ``upto`` offer's maximum."""
+    @property
+    def header_name(self) -> str:
+        """The request header the payment goes in: ``PAYMENT-SIGNATURE`` (v2) or ``X-PAYMENT`` (v1)."""
+    @property
+    def approval(self) -> Optional[X402Permit2Approval]:
+        """The Permit2 approval the payment needs (Permit2 kinds), else None."""
+
+@final
+class X402Payment:
+    """A signed payment ready to send, with the budget's reservation of its amount."""
+
+    @property
+    def header_name(self) -> str:
+        """``PAYMENT-SIGNATURE`` (v2) or ``X-PAYMENT`` (v1)."""
+    @property
+    def header_value(self) -> str:
+        """The header value (base64 JSON)."""
+    @property
+    def kind(self) -> str:
+        """The kind paid (``upto_permit2`` commits what the receipt says was settled)."""
+    @property
+    def reservation(self) -> BudgetReservation:
+        """The amount reserved in the budget until ``X402Client.complete`` ends it."""
+
+@final
+class X402Client:
+    """The paying x402 client: a policy (networks, EVM and Solana assets, kinds) and the
+    ``ClientBudget`` it reserves in. Every choice and verdict is the core's."""
+
+    def __new__(
+        cls,
+        *,
+        networks: Sequence[str],
+        budget: ClientBudget,
+        evm_assets: Sequence[str] = ...,
+        svm_assets: Sequence[str] = ...,
+        schemes: Optional[Sequence[str]] = None,
+    ) -> X402Client: ...
+    def choose(
+        self, headers: Sequence[Tuple[str, str]], body: _Text, now: int
+    ) -> Union[X402ChosenOffer, BudgetRefusal]:
+        """Reads a 402 (the v2 ``PAYMENT-REQUIRED`` header, else the JSON body) and chooses the
+        offer to pay at ``now``: the first the policy signs whose amount the budget allows, or the
+        ``BudgetRefusal`` of the limit that refuses the cheapest; raises ``X402Error``."""
+    def check_allowance(self, chosen: X402ChosenOffer, allowance: int) -> None:
+        """Raises ``X402Error`` ``permit2_allowance_required`` when ``allowance`` (the payer's
+        ERC-20 allowance to Permit2) is below a Permit2 offer's amount."""
+    def pay_evm(
+        self,
+        chosen: X402ChosenOffer,
+        private_key: _BytesOrHex,
+        *,
+        now: int,
+        nonce: _BytesOrHex,
+        permit2_allowance: Optional[int] = None,
+        budget_now: Optional[int] = None,
+    ) -> Union[X402Payment, BudgetRefusal]:
+        """Reserves the amount (at ``budget_now``, default ``now``), then signs the EVM payment at
+        ``now`` with 32 random ``nonce`` bytes; the reservation is released when nothing could be
+        signed."""
+    def pay_svm(
+        self,
+        chosen: X402ChosenOffer,
+        seed: _BytesOrHex,
+        *,
+        recent_blockhash: str,
+        decimals: int,
+        token_program: str,
+        memo_nonce: _BytesOrHex,
+        now: int,
+    ) -> Union[X402Payment, BudgetRefusal]:
+        """Reserves the amount, then builds and partially signs the Solana payment with the
+        payer's 32-byte seed, the chain state and 16 random ``memo_nonce`` bytes."""
+    def complete(
+        self, payment: X402Payment, status: int, headers: Sequence[Tuple[str, str]], body: Optional[bytes] = None
+    ) -> PaidAnswer:
+        """Reads the answer to the paid retry and ends the payment's reservation by the core's
+        verdict: served → committed (``upto``: the receipt's settled amount, the rest back); a
+        definitive refusal → released; otherwise kept counted."""

@@ -33,7 +33,7 @@ import json
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Generator, AsyncGenerator, List, Mapping, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     import httpx
@@ -56,7 +56,10 @@ from ._native import (
     ClientBudget,
     L402Error,
     SvmError,
+    X402ChosenOffer,
+    X402Client,
     X402Error,
+    X402Payment,
     bolt11_decode,
     decode_payment_required,
     default_asset,
@@ -67,10 +70,6 @@ from ._native import (
     resolve_network,
     svm_parse_pubkey,
     svm_public_key,
-    x402_choose,
-    x402_complete,
-    x402_pay_evm,
-    x402_pay_svm,
 )
 from .errors import BudgetExceeded, ConfigurationError, MissingExtra, PaymentError, require_extra
 
@@ -90,7 +89,6 @@ __all__ = [
     "requests_session",
 ]
 
-U256_MAX = 2**256 - 1
 U64_MAX = 2**64 - 1
 _PAYMENT_HEADERS = ("payment-signature", "x-payment")
 
@@ -219,20 +217,19 @@ PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 """The canonical Permit2 contract (the same address on every EVM chain): the spender a payer
 approves before paying a Permit2 offer."""
 SPL_TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
-_EVM_KINDS = ("exact_eip3009", "exact_permit2", "upto_permit2")
-_PERMIT2_KINDS = ("exact_permit2", "upto_permit2")
 
 
 class Permit2Approval:
     """The ERC-20 approval a Permit2 payment needs: ``owner`` lets ``spender`` (Permit2) move at
     least ``amount`` of ``token`` on ``network`` (CAIP-2; ``chain_id`` its EVM chain id)."""
 
-    def __init__(self, *, network: str, chain_id: int, token: str, owner: str, amount: int) -> None:
+    def __init__(self, *, network: str, chain_id: int, token: str, owner: str, amount: int,
+                 spender: str = PERMIT2_ADDRESS) -> None:
         self.network = network
         self.chain_id = chain_id
         self.token = token
         self.owner = owner
-        self.spender = PERMIT2_ADDRESS
+        self.spender = spender
         self.amount = amount
 
     def __repr__(self) -> str:
@@ -315,27 +312,38 @@ def _json_rpc(url: str, method: str, params: List[Any], timeout: float) -> Any:
     return reply["result"]
 
 
+def _budget_exceeded(refusal: BudgetRefusal, amount: int) -> BudgetExceeded:
+    return BudgetExceeded(
+        refusal.message,
+        amount=amount if refusal.amount is None else refusal.amount,
+        remaining=0 if refusal.remaining is None else refusal.remaining,
+        code=refusal.code,
+    )
+
+
 class PreparedPayment:
     """A signed payment not yet sent: the header, the budget's reservation and the chosen offer's
     ``kind`` (``exact_eip3009``, ``exact_permit2``, ``upto_permit2``, ``exact_svm``), ``network``
-    (CAIP-2), ``asset`` and ``amount`` (the maximum for ``upto``)."""
+    (CAIP-2), ``asset`` and ``amount`` (the maximum for ``upto``). Made by
+    :meth:`X402Payer.prepare` from the native client's payment."""
 
-    def __init__(self, header_name: str, header_value: str, reservation: BudgetReservation, *, kind: str,
-                 network: str, asset: str, amount: int) -> None:
-        self.header_name = header_name
-        self.header_value = header_value
-        self.reservation = reservation
-        self.kind = kind
-        self.network = network
-        self.asset = asset
-        self.amount = amount
+    def __init__(self, client: X402Client, payment: X402Payment, chosen: X402ChosenOffer) -> None:
+        self._client = client
+        self._payment = payment
+        self.header_name = payment.header_name
+        self.header_value = payment.header_value
+        self.reservation = payment.reservation
+        self.kind = chosen.kind
+        self.network = chosen.network
+        self.asset = chosen.asset
+        self.amount = chosen.amount
 
     def complete(self, status: int, headers: Sequence[Tuple[str, str]], body: bytes, response: Any = None) -> None:
         """Ends the reservation by the core's verdict on the answer to the paid retry: served →
         committed (``upto``: the receipt's settled amount, the rest given back); refused →
         raises :class:`X402PaymentRefused`, with the amount given back when the refusal is
         definitive and kept counted otherwise; undetermined → kept counted."""
-        answer = x402_complete(self.reservation, self.kind, status, list(headers), bytes(body or b""))
+        answer = self._client.complete(self._payment, status, list(headers), bytes(body or b""))
         if answer.verdict == "refused":
             raise X402PaymentRefused(
                 code=answer.code or "payment_refused",
@@ -427,26 +435,27 @@ class X402Payer:
         self.networks = list(networks)
         self.assets = list(assets)
         self.schemes = None if schemes is None else list(schemes)
+        if self.schemes == []:
+            raise ConfigurationError("schemes= lists no kind to pay (None: all)")
         self.permit2_allowance = permit2_allowance
         self.recent_blockhash = recent_blockhash
         self.rpc_timeout = rpc_timeout
         self.budget = budget
         self.clock = clock
+        try:
+            self._client = X402Client(
+                networks=self.networks,
+                budget=budget._native,
+                evm_assets=self.assets if private_key is not None else [],
+                svm_assets=list(self.svm_assets) if svm_seed is not None else [],
+                schemes=self.schemes,
+            )
+        except X402Error as e:
+            raise ConfigurationError(e.message, code=e.code) from e
 
     def payment_required(self, status: int, headers: Mapping[str, str], body: bytes) -> Optional[str]:
         """The ``PaymentRequired`` JSON of a 402 response, or None if it is not an x402 402."""
         return _payment_required(status, headers, body)
-
-    def _choose(self, payment_required: str, max_amount: int, permit2_allowance: Optional[int] = None) -> Any:
-        return x402_choose(
-            payment_required,
-            networks=self.networks,
-            evm_assets=self.assets if self._key is not None else [],
-            svm_assets=list(self.svm_assets) if self._seed is not None else [],
-            max_amount=max_amount,
-            schemes=self.schemes,
-            permit2_allowance=permit2_allowance,
-        )
 
     def pay(self, payment_required: str) -> Tuple[str, str]:
         """Chooses, reserves the budget, signs: ``(header name, header value)``; the amount is
@@ -466,63 +475,41 @@ class X402Payer:
         return prepared.header_name, prepared.header_value, prepared.reservation
 
     def prepare(self, payment_required: str) -> PreparedPayment:
-        """Chooses an offer, reads the chain state it needs (Permit2 allowance, Solana
-        blockhash), reserves its amount in the budget and signs it. The reservation is released
-        if anything fails before the payment exists."""
-        per_asset = not self.budget._native.is_any_asset
-        allowance = U256_MAX if per_asset else self.budget.allowance()
+        """Chooses an offer within the budget, reads the chain state it needs (Permit2 allowance,
+        Solana blockhash), reserves its amount in the budget and signs it (the native
+        :class:`~pay402._native.X402Client`, which releases the reservation if nothing could be
+        signed)."""
+        now, budget_now = max(0, int(self.clock())), self.budget._now()
         try:
-            choice = self._choose(payment_required, allowance)
-        except X402Error as first:
-            if per_asset:
-                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
-            try:
-                dearer = self._choose(payment_required, U256_MAX)
-            except X402Error:
-                raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
-            # Raises BudgetExceeded with the precise limit; should the budget have grown since,
-            # the reservation is given back and the offer stays refused.
-            self.budget.reserve(dearer.amount, network=self._network_of(payment_required, dearer.index),
-                                asset=dearer.asset).release()
-            raise PaymentError(f"no acceptable payment offer: {first.message}", code=first.code) from first
-        network = self._network_of(payment_required, choice.index)
-        if choice.kind in _PERMIT2_KINDS and self.permit2_allowance is not None:
-            self._check_permit2(payment_required, choice, network, allowance)
-        blockhash = self._blockhash(network) if choice.kind == "exact_svm" else None
-        reservation = self.budget.reserve(choice.amount, network=network, asset=choice.asset)
-        try:
-            if choice.kind == "exact_svm":
-                assert self._seed is not None and blockhash is not None
-                signed = x402_pay_svm(
-                    payment_required, self._seed, recent_blockhash=blockhash,
-                    decimals=self.svm_assets[choice.asset],
-                    token_program=self.token_programs.get(choice.asset, SPL_TOKEN_PROGRAM),
-                    memo_nonce=os.urandom(16), accept_index=choice.index,
-                )
-            else:
-                assert self._key is not None
-                signed = x402_pay_evm(payment_required, self._key, now=int(self.clock()), nonce=os.urandom(32),
-                                      accept_index=choice.index)
-        except BaseException:
-            reservation.release()  # nothing was signed
-            raise
-        return PreparedPayment(signed.header_name, signed.header_value, reservation, kind=choice.kind,
-                               network=network, asset=choice.asset, amount=choice.amount)
+            chosen = self._client.choose([], payment_required, budget_now)
+        except X402Error as e:
+            raise PaymentError(f"no acceptable payment offer: {e.message}", code=e.code, detail_code=e.detail_code) from e
+        if isinstance(chosen, BudgetRefusal):
+            raise _budget_exceeded(chosen, 0)
+        if chosen.approval is not None and self.permit2_allowance is not None:
+            self._check_permit2(chosen)
+        if chosen.kind == "exact_svm":
+            assert self._seed is not None
+            paid = self._client.pay_svm(
+                chosen, self._seed, recent_blockhash=self._blockhash(chosen.network),
+                decimals=self.svm_assets[chosen.asset],
+                token_program=self.token_programs.get(chosen.asset, SPL_TOKEN_PROGRAM),
+                memo_nonce=os.urandom(16), now=budget_now,
+            )
+        else:
+            assert self._key is not None
+            paid = self._client.pay_evm(chosen, self._key, now=now, nonce=os.urandom(32), budget_now=budget_now)
+        if isinstance(paid, BudgetRefusal):
+            raise _budget_exceeded(paid, chosen.amount)
+        return PreparedPayment(self._client, paid, chosen)
 
-    @staticmethod
-    def _network_of(payment_required: str, index: int) -> str:
-        """The CAIP-2 network of ``accepts[index]`` (budgets are keyed by CAIP-2)."""
-        name = json.loads(payment_required)["accepts"][index]["network"]
-        resolved = resolve_network(name)
-        return resolved[0] if resolved else name
-
-    def _check_permit2(self, payment_required: str, choice: Any, network: str, max_amount: int) -> None:
-        resolved = resolve_network(network)
-        assert self.address is not None and resolved is not None and resolved[1] is not None
-        offer = json.loads(payment_required)["accepts"][choice.index]
-        token = offer["asset"] if str(offer.get("asset", "")).lower() == choice.asset.lower() else choice.asset
-        approval = Permit2Approval(network=network, chain_id=resolved[1], token=token, owner=self.address,
-                                   amount=choice.amount)
+    def _check_permit2(self, chosen: X402ChosenOffer) -> None:
+        """Reads the payer's ERC-20 allowance to Permit2 (the caller's callable or RPC) and
+        raises :class:`Permit2ApprovalRequired` when the core finds it short."""
+        needed = chosen.approval
+        assert needed is not None and self.address is not None
+        approval = Permit2Approval(network=chosen.network, chain_id=needed.chain_id, token=needed.token,
+                                   owner=self.address, amount=needed.amount, spender=needed.spender)
         source = self.permit2_allowance
         if callable(source):
             allowance = int(source(approval))
@@ -533,15 +520,13 @@ class X402Payer:
             data = "0xdd62ed3e" + _abi_word(approval.owner) + _abi_word(approval.spender)
             allowance = int(_json_rpc(url, "eth_call", [{"to": approval.token, "data": data}, "latest"], self.rpc_timeout), 16)
         try:
-            again = self._choose(payment_required, max_amount, permit2_allowance=allowance)
+            self._client.check_allowance(chosen, allowance)
         except X402Error as e:
             if e.code == "permit2_allowance_required":
                 raise Permit2ApprovalRequired(
-                    f"{e.message}: approve {approval.spender} for {approval.amount} of {approval.token} on {network} "
-                    f"(allowance now {allowance})", code=e.code, approval=approval) from e
+                    f"{e.message}: approve {approval.spender} for {approval.amount} of {approval.token} on "
+                    f"{approval.network} (allowance now {allowance})", code=e.code, approval=approval) from e
             raise
-        if again.index != choice.index:  # the core chose another offer: pay the one checked
-            raise PaymentError("the offer changed while the allowance was read", code="no_acceptable_requirements")
 
     def _blockhash(self, network: str) -> str:
         source = self.recent_blockhash
