@@ -116,6 +116,38 @@ def test_a_refused_paid_retry_raises_and_the_budget_is_back(client: str) -> None
     assert budget.spent == 0 and budget.allowance() == 15_000
 
 
+REFUSAL = {"error": "invalid_payment", "errorDetail": "insufficient_funds",
+           "errorMessage": "the payer's balance is below the price"}
+
+
+def refusing_on_payment(app: Any) -> Any:
+    """The paywall's app, except that a request carrying a payment gets a 402 refusing it with a
+    detail code, as a server whose facilitator found the payer's balance short answers."""
+
+    def wrapped(environ: Dict[str, Any], start_response: Any) -> Any:
+        if "HTTP_PAYMENT_SIGNATURE" not in environ:
+            return app(environ, start_response)
+        body = json.dumps({"x402Version": 2, **REFUSAL}).encode()
+        start_response("402 Payment Required", [("Content-Type", "application/json"),
+                                                 ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wrapped
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_a_refusal_carries_the_servers_code_detail_code_and_message(client: str) -> None:
+    budget = Budget(per_request=100_000, total=100_000)
+    app = refusing_on_payment(wsgi_app(paywall("exact-eip3009", CountingSettlement())))
+    with wsgi_server(app) as base:
+        with pytest.raises(X402PaymentRefused) as refused:
+            get(client, payer("exact-eip3009", budget), base + "/item")
+    e = refused.value
+    assert (e.status, e.code, e.detail_code, e.server_message) == (
+        402, REFUSAL["error"], REFUSAL["errorDetail"], REFUSAL["errorMessage"])
+    assert e.definitive is True and budget.spent == 0 and budget.allowance() == 100_000
+
+
 @pytest.mark.parametrize("client", list(CLIENTS))
 @pytest.mark.parametrize("scheme", ["exact-eip3009", "exact-permit2", "upto-permit2"])
 def test_a_payment_the_server_refuses_on_admission_raises_and_the_budget_is_back(scheme: str, client: str) -> None:
