@@ -126,15 +126,29 @@ rm -rf "$HERE/kotlin/target/surefire-reports"
 cmp -s "$GEN_DIR/kotlin/${KOTLIN_PACKAGE//.//}/pay402_uniffi.kt" \
   "$HERE/kotlin/target/generated-sources/uniffi/${KOTLIN_PACKAGE//.//}/pay402_uniffi.kt" ||
   fail "the Kotlin bindings Maven compiled differ from those generated from $LIB"
-python3 - "$HERE/kotlin/target/surefire-reports" <<'PY' || fail "surefire reports"
-import glob, sys, xml.etree.ElementTree as ET
-total = bad = 0
+python3 - "$HERE/kotlin/target/surefire-reports" "$HERE/kotlin/src/test/kotlin/org/pay402/VectorsTest.kt" <<'PY' || fail "surefire reports"
+# Every test must pass, except the vector cases of the ops VectorsTest.NOT_EXPOSED names (core ops
+# the Kotlin binding does not export yet): those are skipped by name, counted and listed here.
+import glob, re, sys, xml.etree.ElementTree as ET
+not_exposed = set(re.findall(r'^\s*"([a-z0-9_.]+)" to "', open(sys.argv[2]).read(), re.M))
+total = bad = named = 0
+skipped_ops = set()
 for path in sorted(glob.glob(sys.argv[1] + "/TEST-*.xml")):
     s = ET.parse(path).getroot()
     t, f, e, k = (int(s.get(a, 0)) for a in ("tests", "failures", "errors", "skipped"))
-    total += t; bad += f + e + k
+    total += t; bad += f + e
+    for case in s.iter("testcase"):
+        skip = case.find("skipped")
+        if skip is None:
+            continue
+        m = re.search(r"Assumption failed: ([a-z0-9_.]+): ", skip.text or "")
+        if m and m.group(1) in not_exposed and s.get("name") == "org.pay402.VectorsTest":
+            named += 1; skipped_ops.add(m.group(1))
+        else:
+            bad += 1
     print(f"{s.get('name')}: {t} tests, {f} failures, {e} errors, {k} skipped")
-print(f"Kotlin: {total} tests, {bad} not passed")
+print(f"Kotlin: {total} tests, {bad} not passed, {named} vector cases skipped by name "
+      f"(ops not exposed yet: {', '.join(sorted(skipped_ops)) or 'none'})")
 sys.exit(1 if bad or total == 0 else 0)
 PY
 
