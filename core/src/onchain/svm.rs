@@ -1,0 +1,357 @@
+//! Solana: a payment proven by a transaction signature, checked from the `getTransaction`
+//! result fetched with `encoding: "jsonParsed"`
+//! (<https://solana.com/docs/rpc/http/gettransaction>) and the commitment it was fetched at.
+//!
+//! # What counts as paid
+//!
+//! - **SPL tokens**: parsed `transferChecked` instructions of the expected token program whose
+//!   `mint` is the expected mint and whose `destination` is the payee's associated token account
+//!   (derived here, [`crate::svm::associated_token_address`]); `tokenAmount.amount` is summed
+//!   over every such instruction, top level and inner (`meta.innerInstructions`), for the same
+//!   reason as on EVM ([`super::evm`]): what reached the payee in this transaction is what was
+//!   paid. Plain `transfer` (no mint named, so the asset is not stated by the instruction) does
+//!   not count. The token program refuses a `transferChecked` whose mint or decimals are wrong,
+//!   so a successful transaction's instruction is what moved.
+//! - **SOL**: parsed System program `transfer` instructions to the payee, `lamports` summed.
+//!
+//! # Reference
+//!
+//! Solana Pay (<https://docs.solanapay.com/spec>, "reference") has the payer add each reference
+//! as a read-only, non-signer account key of the transfer instruction, so the transaction can be
+//! found with `getSignaturesForAddress` and is bound to the request. A `jsonParsed` instruction
+//! lists only the accounts its parser names, so the check here is on the message's account keys
+//! (`transaction.message.accountKeys`, objects with `signer` and `writable` in `jsonParsed`): the
+//! reference must be there, not a signer and not writable.
+//!
+//! # Finality
+//!
+//! The host says at which [`Commitment`] it fetched the transaction (`getTransaction` accepts
+//! `confirmed` and `finalized`); the offer says which it needs.
+
+use super::{Accepted, Payer, ProofError, TxId, add, too_old};
+use crate::json::{Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object, RawValue};
+use crate::svm::{Pubkey, associated_token_address};
+use crate::u256::U256;
+
+/// The System program, `11111111111111111111111111111111`.
+pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey([0; 32]);
+
+/// A Solana commitment level (<https://solana.com/docs/rpc#configuring-state-commitment>),
+/// ordered weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Commitment {
+    /// `processed`.
+    Processed,
+    /// `confirmed`: voted on by a supermajority.
+    Confirmed,
+    /// `finalized`: rooted.
+    Finalized,
+}
+
+impl Commitment {
+    /// The level named `name` (`processed`, `confirmed`, `finalized`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "processed" => Some(Self::Processed),
+            "confirmed" => Some(Self::Confirmed),
+            "finalized" => Some(Self::Finalized),
+            _ => None,
+        }
+    }
+}
+
+/// The asset a payment must move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SvmAsset {
+    /// An SPL token: its mint and the program that owns it (SPL Token or Token-2022).
+    Token {
+        /// The mint.
+        mint: Pubkey,
+        /// The token program.
+        token_program: Pubkey,
+    },
+    /// SOL, in lamports.
+    Native,
+}
+
+/// What the server expects of the transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SvmExpected {
+    /// The signature the client named ([`parse_signature`]).
+    pub signature: [u8; 64],
+    /// The asset.
+    pub asset: SvmAsset,
+    /// The payee's wallet (its associated token account receives tokens).
+    pub pay_to: Pubkey,
+    /// The price in atomic units: the payee must receive at least this.
+    pub min_amount: U256,
+    /// The Solana Pay reference the server issued, if it issued one.
+    pub reference: Option<Pubkey>,
+    /// The oldest block time accepted, as seconds before `now`; `None` accepts any age.
+    pub max_age_secs: Option<u64>,
+    /// The commitment needed.
+    pub min_commitment: Commitment,
+    /// The current unix time in seconds.
+    pub now: u64,
+}
+
+/// A transaction signature in base58 (64 bytes). Errors: `invalid_transaction_signature`.
+pub fn parse_signature(text: &[u8]) -> Result<[u8; 64], ProofError> {
+    if text.len() > 88 {
+        return Err(ProofError::InvalidSignature);
+    }
+    let mut out = [0u8; 64];
+    match bs58::decode(text).onto(&mut out[..]) {
+        Ok(64) => Ok(out),
+        _ => Err(ProofError::InvalidSignature),
+    }
+}
+
+/// Decides a Solana transaction proof from the `getTransaction` `jsonParsed` result (`null`
+/// included) fetched at `fetched_at`: [`Accepted`] or the first refusal (order in [`super`]).
+/// Errors: `invalid_rpc_result`, `transaction_not_found`, `transaction_mismatch`,
+/// `transaction_reverted`, `wrong_asset`, `wrong_payee`, `amount_too_low`,
+/// `reference_missing`, `transaction_too_old`, `block_time_unknown`, `transaction_not_final`.
+pub fn verify_svm_transaction(
+    result: &[u8],
+    fetched_at: Commitment,
+    expected: &SvmExpected,
+) -> Result<Accepted, ProofError> {
+    let value = RawValue::parse(result)?;
+    if value.is_null() {
+        return Err(ProofError::NotFound);
+    }
+    let tx = Object::from_value(value, "result")?;
+    let transaction = tx.field("transaction").object()?;
+    let first = transaction
+        .field("signatures")
+        .array()?
+        .next()
+        .ok_or(FieldIssue::missing("signatures"))?;
+    let first = Field::new("signatures", Some(first));
+    let mut buf = [0u8; MAX_PARSED_TEXT];
+    if parse_signature(first.parsed_text(&mut buf)?.as_bytes()) != Ok(expected.signature) {
+        return Err(ProofError::Mismatch("transaction"));
+    }
+    let meta = tx.field("meta").object()?;
+    if meta.field("err").is_present() {
+        return Err(ProofError::Reverted);
+    }
+    let block_time = tx.field("blockTime").optional(Field::u64)?;
+    let message = transaction.field("message").object()?;
+
+    let mut tally = Tally::new(expected)?;
+    for ix in message.field("instructions").array()? {
+        tally.instruction(ix)?;
+    }
+    if let Some(inner) = meta.field("innerInstructions").opt_array()? {
+        for group in inner {
+            let group = Object::from_value(group, "innerInstructions")?;
+            for ix in group.field("instructions").array()? {
+                tally.instruction(ix)?;
+            }
+        }
+    }
+    let (payer, amount) = match tally.payer {
+        Some(payer) => (payer, tally.total),
+        None if tally.any_of_asset => return Err(ProofError::WrongPayee),
+        None => return Err(ProofError::WrongAsset),
+    };
+    if amount < expected.min_amount {
+        return Err(ProofError::AmountTooLow);
+    }
+    if let Some(reference) = expected.reference {
+        if !carries_reference(&message, &reference)? {
+            return Err(ProofError::ReferenceMissing);
+        }
+    }
+    if expected.max_age_secs.is_some() {
+        let time = block_time.ok_or(ProofError::BlockTimeUnknown)?;
+        if too_old(time, expected.now, expected.max_age_secs) {
+            return Err(ProofError::TooOld);
+        }
+    }
+    if fetched_at < expected.min_commitment {
+        return Err(ProofError::NotFinal);
+    }
+    Ok(Accepted {
+        tx: TxId::Svm(expected.signature),
+        payer: Payer::Svm(payer),
+        amount,
+    })
+}
+
+/// The running sum of the transfers that count.
+struct Tally<'e> {
+    expected: &'e SvmExpected,
+    /// The payee's associated token account (tokens) or the payee (SOL).
+    destination: Pubkey,
+    any_of_asset: bool,
+    payer: Option<Pubkey>,
+    total: U256,
+}
+
+impl<'e> Tally<'e> {
+    fn new(expected: &'e SvmExpected) -> Result<Self, ProofError> {
+        let destination = match expected.asset {
+            SvmAsset::Token {
+                mint,
+                token_program,
+            } => associated_token_address(&expected.pay_to, &mint, &token_program)
+                .ok_or(ProofError::WrongPayee)?,
+            SvmAsset::Native => expected.pay_to,
+        };
+        Ok(Self {
+            expected,
+            destination,
+            any_of_asset: false,
+            payer: None,
+            total: U256::ZERO,
+        })
+    }
+
+    fn instruction(&mut self, ix: RawValue<'_>) -> Result<(), ProofError> {
+        let ix = Object::from_value(ix, "instructions")?;
+        // Instructions without a parser are `{programId, accounts, data}`; the Memo parser
+        // writes `parsed` as a string. Neither moves value.
+        let Some(parsed) = ix.get("parsed").filter(|p| p.get("type").is_some()) else {
+            return Ok(());
+        };
+        let program = pubkey(ix.field("programId"))?;
+        let parsed = Object::from_value(parsed, "parsed")?;
+        let kind = parsed.field("type").str()?;
+        let (source_key, amount, payer) = match self.expected.asset {
+            SvmAsset::Token {
+                mint,
+                token_program,
+            } => {
+                if program != token_program || !kind.eq_str("transferChecked") {
+                    return Ok(());
+                }
+                let info = parsed.field("info").object()?;
+                if pubkey(info.field("mint"))? != mint {
+                    return Ok(());
+                }
+                let amount = info.field("tokenAmount").object()?.field("amount").amount()?;
+                let multisig = info.field("multisigAuthority");
+                let authority = if multisig.is_present() {
+                    multisig
+                } else {
+                    info.field("authority")
+                };
+                (info.field("destination"), amount, pubkey(authority)?)
+            }
+            SvmAsset::Native => {
+                if program != SYSTEM_PROGRAM_ID || !kind.eq_str("transfer") {
+                    return Ok(());
+                }
+                let info = parsed.field("info").object()?;
+                let amount = info.field("lamports").amount()?;
+                (info.field("destination"), amount, pubkey(info.field("source"))?)
+            }
+        };
+        self.any_of_asset = true;
+        if pubkey(source_key)? != self.destination {
+            return Ok(());
+        }
+        self.payer.get_or_insert(payer);
+        self.total = add(self.total, amount, "instructions")?;
+        Ok(())
+    }
+}
+
+/// `true` when `reference` is a read-only, non-signer account key of the message.
+fn carries_reference(message: &Object<'_>, reference: &Pubkey) -> Result<bool, ProofError> {
+    for key in message.field("accountKeys").array()? {
+        let key = Object::from_value(key, "accountKeys")?;
+        if pubkey(key.field("pubkey"))? == *reference {
+            return Ok(!key.field("signer").bool()? && !key.field("writable").bool()?);
+        }
+    }
+    Ok(false)
+}
+
+/// A base58 address member.
+fn pubkey(field: Field<'_>) -> Result<Pubkey, ProofError> {
+    let key = field.key();
+    let mut buf = [0u8; MAX_PARSED_TEXT];
+    let text = field.parsed_text(&mut buf)?;
+    Pubkey::parse(text.as_bytes())
+        .map_err(|_| FieldIssue::new(key, FieldIssueKind::InvalidValue).into())
+}
+
+/// `PayPer402`'s check (<https://github.com/Russioo/PayPer402>): the client paid the challenge's
+/// amount on Solana and retried with the transaction signature (`paymentSignature` in the JSON
+/// body). The challenge names no payee, mint or reference: those are the server's own terms.
+#[cfg(feature = "dialects")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PayPer402Terms {
+    /// The token mint `currency` stands for (USDC: `EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v`).
+    pub mint: Pubkey,
+    /// The mint's token program.
+    pub token_program: Pubkey,
+    /// The server's wallet.
+    pub pay_to: Pubkey,
+    /// The Solana Pay reference the server issued with the challenge, if any.
+    pub reference: Option<Pubkey>,
+    /// The oldest block time accepted, seconds before `now`.
+    pub max_age_secs: Option<u64>,
+    /// The commitment needed.
+    pub min_commitment: Commitment,
+    /// The current unix time in seconds.
+    pub now: u64,
+}
+
+/// Decides a `PayPer402` payment: the challenge the server issued (its `amount` is the price;
+/// its `network`, when given, must be `Solana`), the signature the client sent, and the
+/// `getTransaction` `jsonParsed` result fetched at `fetched_at`. Errors: those of
+/// [`verify_svm_transaction`], `unsupported_network`, `invalid_transaction_signature`.
+///
+/// ```
+/// use pay402::dialects::PayPer402Challenge;
+/// use pay402::onchain::svm::{Commitment, PayPer402Terms, verify_payper402};
+/// use pay402::svm::{Pubkey, TOKEN_PROGRAM_ID};
+/// use pay402::ErrorCode;
+///
+/// let challenge = PayPer402Challenge::parse(
+///     r#"Bearer realm="PayPer402", amount="0.042", currency="USDC", network="Solana""#, 6)?;
+/// let terms = PayPer402Terms {
+///     mint: Pubkey::parse(b"EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v").unwrap(),
+///     token_program: TOKEN_PROGRAM_ID,
+///     pay_to: Pubkey([7; 32]),
+///     reference: None,
+///     max_age_secs: Some(600),
+///     min_commitment: Commitment::Confirmed,
+///     now: 1_700_000_000,
+/// };
+/// let sig = "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW";
+/// let err = verify_payper402(&challenge, sig.as_bytes(), b"null", Commitment::Confirmed, &terms).unwrap_err();
+/// assert_eq!(err.code(), "transaction_not_found");
+/// # Ok::<(), pay402::dialects::DialectError>(())
+/// ```
+#[cfg(feature = "dialects")]
+pub fn verify_payper402(
+    challenge: &crate::dialects::PayPer402Challenge<'_>,
+    signature: &[u8],
+    result: &[u8],
+    fetched_at: Commitment,
+    terms: &PayPer402Terms,
+) -> Result<Accepted, ProofError> {
+    if challenge.network.is_some_and(|n| !n.eq_str("Solana")) {
+        return Err(ProofError::UnsupportedNetwork);
+    }
+    let expected = SvmExpected {
+        signature: parse_signature(signature)?,
+        asset: SvmAsset::Token {
+            mint: terms.mint,
+            token_program: terms.token_program,
+        },
+        pay_to: terms.pay_to,
+        min_amount: challenge.amount,
+        reference: terms.reference,
+        max_age_secs: terms.max_age_secs,
+        min_commitment: terms.min_commitment,
+        now: terms.now,
+    };
+    verify_svm_transaction(result, fetched_at, &expected)
+}
