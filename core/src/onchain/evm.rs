@@ -196,7 +196,9 @@ pub fn verify_evm_transaction(
     if too_old(timestamp, expected.now, expected.max_age_secs) {
         return Err(ProofError::TooOld);
     }
-    let confirmations = head.checked_sub(block_number).map_or(0, |d| d.saturating_add(1));
+    let confirmations = head
+        .checked_sub(block_number)
+        .map_or(0, |d| d.saturating_add(1));
     if confirmations < expected.min_confirmations {
         return Err(ProofError::NotFinal);
     }
@@ -296,7 +298,8 @@ fn quantity(field: Field<'_>) -> Result<u64, ProofError> {
     let key = field.key();
     let mut buf = [0u8; MAX_PARSED_TEXT];
     let text = field.parsed_text(&mut buf)?;
-    let invalid = || ProofError::InvalidRpcResult(FieldIssue::new(key, FieldIssueKind::InvalidValue));
+    let invalid =
+        || ProofError::InvalidRpcResult(FieldIssue::new(key, FieldIssueKind::InvalidValue));
     let digits = text.strip_prefix("0x").ok_or_else(invalid)?;
     if digits.is_empty()
         || digits.len() > 16
@@ -326,7 +329,14 @@ mod tests {
         assert_eq!(q(br#""0x0""#), Ok(0));
         assert_eq!(q(br#""0x41""#), Ok(65));
         assert_eq!(q(br#""0xffffffffffffffff""#), Ok(u64::MAX));
-        for bad in [&br#""0x""#[..], br#""0x041""#, br#""41""#, br#""0x1ffffffffffffffff""#, br#""0x+1""#, b"65"] {
+        for bad in [
+            &br#""0x""#[..],
+            br#""0x041""#,
+            br#""41""#,
+            br#""0x1ffffffffffffffff""#,
+            br#""0x+1""#,
+            b"65",
+        ] {
             assert_eq!(q(bad).unwrap_err().code(), "invalid_rpc_result", "{bad:?}");
         }
     }

@@ -232,7 +232,11 @@ impl<'e> Tally<'e> {
                 if pubkey(info.field("mint"))? != mint {
                     return Ok(());
                 }
-                let amount = info.field("tokenAmount").object()?.field("amount").amount()?;
+                let amount = info
+                    .field("tokenAmount")
+                    .object()?
+                    .field("amount")
+                    .amount()?;
                 let multisig = info.field("multisigAuthority");
                 let authority = if multisig.is_present() {
                     multisig
@@ -247,7 +251,11 @@ impl<'e> Tally<'e> {
                 }
                 let info = parsed.field("info").object()?;
                 let amount = info.field("lamports").amount()?;
-                (info.field("destination"), amount, pubkey(info.field("source"))?)
+                (
+                    info.field("destination"),
+                    amount,
+                    pubkey(info.field("source"))?,
+                )
             }
         };
         self.any_of_asset = true;

@@ -109,9 +109,10 @@ pub(crate) fn svm_verify(input: &Value) -> Outcome {
 }
 
 pub(crate) fn payper402_verify(input: &Value) -> Outcome {
-    let decimals = u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
-    let challenge =
-        PayPer402Challenge::parse(input::str(input, "challenge")?, decimals).map_err(|e| code(&e))?;
+    let decimals =
+        u8::try_from(input::u64(input, "decimals")?).map_err(|_| input::bad("decimals"))?;
+    let challenge = PayPer402Challenge::parse(input::str(input, "challenge")?, decimals)
+        .map_err(|e| code(&e))?;
     let terms = PayPer402Terms {
         mint: pubkey(input, "mint")?,
         token_program: pubkey(input, "token_program")?,
