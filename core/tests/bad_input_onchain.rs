@@ -21,6 +21,12 @@ const TO: &str = "0x000000000000000000000000000000000000000000000000000000000000
 const ONE_THOUSAND: &str = "0x00000000000000000000000000000000000000000000000000000000000003e8";
 const MAX: &str = "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 
+/// An error code and its detail code.
+type Code = (&'static str, Option<&'static str>);
+
+/// A bad EVM input: name, receipt, block, head, expected codes.
+type EvmRow<'a> = (&'a str, String, String, &'a str, Code);
+
 fn log(topics: &str, data: &str) -> String {
     format!(
         r#"{{"address":"0x00000000000000000000000000000000000000cc","topics":{topics},"data":"{data}"}}"#
@@ -81,11 +87,12 @@ fn a_well_formed_evm_proof_is_accepted() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines, reason = "one row per bad input")]
 fn rejects_each_malformed_evm_result_with_its_code() {
     let good = receipt(&transfer(ONE_THOUSAND));
     let bad = "invalid_rpc_result";
     let deep = "[".repeat(40);
-    let cases: Vec<(&str, String, String, &str, (&str, Option<&str>))> = vec![
+    let cases: Vec<EvmRow<'_>> = vec![
         (
             "empty receipt",
             String::new(),
@@ -283,7 +290,7 @@ fn bs58_of(bytes: &[u8; 64]) -> String {
     String::from_utf8(w.written()[4..].to_vec()).unwrap()
 }
 
-fn svm(result: &str) -> Result<U256, (&'static str, Option<&'static str>)> {
+fn svm(result: &str) -> Result<U256, Code> {
     verify_svm_transaction(result.as_bytes(), Commitment::Confirmed, &svm_expected())
         .map(|ok| ok.amount)
         .map_err(|e| (e.code(), e.detail_code()))
@@ -295,10 +302,11 @@ fn a_well_formed_svm_proof_is_accepted() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines, reason = "one row per bad input")]
 fn rejects_each_malformed_svm_result_with_its_code() {
     let good = svm_result(r#""1000""#);
     let bad = "invalid_rpc_result";
-    let cases: Vec<(&str, String, (&str, Option<&str>))> = vec![
+    let cases: Vec<(&str, String, Code)> = vec![
         ("empty", String::new(), (bad, Some("json_empty"))),
         (
             "a byte-order mark",

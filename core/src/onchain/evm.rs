@@ -230,18 +230,18 @@ fn token_transfers(
         if log.field("removed").optional(Field::bool)? == Some(true) {
             continue;
         }
-        let mut topics = log.field("topics").array()?;
+        let mut log_topics = log.field("topics").array()?;
         let mut words = [[0u8; 32]; 3];
         let mut count = 0usize;
-        for topic in topics.by_ref() {
+        for topic in log_topics.by_ref() {
             let word = Field::new("topics", Some(topic)).bytes32()?;
             if let Some(slot) = words.get_mut(count) {
                 *slot = word;
             }
             count = count.saturating_add(1);
         }
-        let [topic0, from, to] = words;
-        if count != 3 || topic0 != TRANSFER_TOPIC {
+        let [signature, from, to] = words;
+        if count != 3 || signature != TRANSFER_TOPIC {
             continue;
         }
         let (Some(from), Some(to)) = (word_address(&from), word_address(&to)) else {

@@ -160,10 +160,10 @@ pub fn verify_svm_transaction(
     if amount < expected.min_amount {
         return Err(ProofError::AmountTooLow);
     }
-    if let Some(reference) = expected.reference {
-        if !carries_reference(&message, &reference)? {
-            return Err(ProofError::ReferenceMissing);
-        }
+    if let Some(reference) = expected.reference
+        && !carries_reference(&message, &reference)?
+    {
+        return Err(ProofError::ReferenceMissing);
     }
     if expected.max_age_secs.is_some() {
         let time = block_time.ok_or(ProofError::BlockTimeUnknown)?;
