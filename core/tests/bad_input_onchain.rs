@@ -7,9 +7,12 @@
 use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::Address;
-use pay402::onchain::evm::{EvmAsset, EvmExpected, EvmRpcResults, verify_evm_transaction};
+use pay402::onchain::evm::{
+    EvmAsset, EvmBlock, EvmExpected, EvmProof, EvmReceipt, parse_block_number,
+    verify_evm_transaction,
+};
 use pay402::onchain::svm::{
-    Commitment, SvmAsset, SvmExpected, parse_signature, verify_svm_transaction,
+    Commitment, SvmAsset, SvmExpected, SvmTransaction, parse_signature, verify_svm_transaction,
 };
 use pay402::svm::{Pubkey, TOKEN_PROGRAM_ID, associated_token_address};
 
@@ -67,15 +70,16 @@ fn evm(
     block: &str,
     head: &str,
 ) -> Result<U256, (&'static str, Option<&'static str>)> {
-    let rpc = EvmRpcResults {
-        receipt: receipt.as_bytes(),
-        block: block.as_bytes(),
-        head: head.as_bytes(),
+    let code = |e: pay402::onchain::ProofError| (e.code(), e.detail_code());
+    let proof = EvmProof {
+        receipt: EvmReceipt::parse(receipt.as_bytes()).map_err(code)?,
+        block: EvmBlock::parse(block.as_bytes()).map_err(code)?,
+        head: parse_block_number(head.as_bytes()).map_err(code)?,
         transaction: None,
     };
-    verify_evm_transaction(&rpc, &expected())
+    verify_evm_transaction(&proof, &expected())
         .map(|ok| ok.amount)
-        .map_err(|e| (e.code(), e.detail_code()))
+        .map_err(code)
 }
 
 #[test]
@@ -291,9 +295,11 @@ fn bs58_of(bytes: &[u8; 64]) -> String {
 }
 
 fn svm(result: &str) -> Result<U256, Code> {
-    verify_svm_transaction(result.as_bytes(), Commitment::Confirmed, &svm_expected())
+    let code = |e: pay402::onchain::ProofError| (e.code(), e.detail_code());
+    let tx = SvmTransaction::parse(result.as_bytes()).map_err(code)?;
+    verify_svm_transaction(&tx, Commitment::Confirmed, &svm_expected())
         .map(|ok| ok.amount)
-        .map_err(|e| (e.code(), e.detail_code()))
+        .map_err(code)
 }
 
 #[test]

@@ -7,7 +7,10 @@
 use libfuzzer_sys::fuzz_target;
 use pay402::U256;
 use pay402::evm::Address;
-use pay402::onchain::evm::{EvmAsset, EvmExpected, EvmRpcResults, verify_evm_transaction};
+use pay402::onchain::evm::{
+    EvmAsset, EvmBlock, EvmExpected, EvmProof, EvmReceipt, EvmTransaction, parse_block_number,
+    verify_evm_transaction,
+};
 use pay402::onchain::{MAX_KEY_LEN, TxId};
 use pay402::writer::Writer;
 
@@ -27,11 +30,25 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let rpc = EvmRpcResults {
+    let (Ok(receipt), Ok(block), Ok(head)) = (
+        EvmReceipt::parse(receipt),
+        EvmBlock::parse(block),
+        parse_block_number(head_json),
+    ) else {
+        return;
+    };
+    // Every well-formed log decodes again without error.
+    let _ = receipt.transfers().count();
+    let transaction = match parts.next().map(EvmTransaction::parse) {
+        Some(Ok(tx)) => Some(tx),
+        Some(Err(_)) => return,
+        None => None,
+    };
+    let proof = EvmProof {
         receipt,
         block,
-        head: head_json,
-        transaction: parts.next(),
+        head,
+        transaction,
     };
     let expected = EvmExpected {
         chain_id: 8453,
@@ -47,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
         min_confirmations: 6,
         now: 1_760_000_000,
     };
-    if let Ok(ok) = verify_evm_transaction(&rpc, &expected) {
+    if let Ok(ok) = verify_evm_transaction(&proof, &expected) {
         assert!(ok.amount >= expected.min_amount);
         assert!(matches!(ok.tx, TxId::Evm { hash, .. } if hash == tx_hash));
         let mut buf = [0u8; MAX_KEY_LEN];

@@ -8,7 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use pay402::U256;
 use pay402::dialects::PayPer402Challenge;
 use pay402::onchain::svm::{
-    Commitment, PayPer402Terms, SvmAsset, SvmExpected, verify_payper402, verify_svm_transaction,
+    Commitment, PayPer402Terms, SvmAsset, SvmExpected, SvmTransaction, verify_payper402,
+    verify_svm_transaction,
 };
 use pay402::onchain::{MAX_KEY_LEN, TxId};
 use pay402::svm::{Pubkey, TOKEN_PROGRAM_ID};
@@ -55,11 +56,16 @@ fuzz_target!(|data: &[u8]| {
         min_commitment: Commitment::Confirmed,
         now: 1_760_000_000,
     };
-    if let Ok(ok) = verify_svm_transaction(result, fetched_at, &expected) {
-        assert!(ok.amount >= expected.min_amount);
-        assert!(matches!(ok.tx, TxId::Svm(s) if s == signature));
-        let mut buf = [0u8; MAX_KEY_LEN];
-        assert!(ok.tx.write_key(&mut Writer::new(&mut buf)).is_ok());
+    if let Ok(tx) = SvmTransaction::parse(result) {
+        // Everything well-formed decodes again without error.
+        let _ = tx.transfers().count();
+        let _ = tx.has_read_only_key(&reference);
+        if let Ok(ok) = verify_svm_transaction(&tx, fetched_at, &expected) {
+            assert!(ok.amount >= expected.min_amount);
+            assert!(matches!(ok.tx, TxId::Svm(s) if s == signature));
+            let mut buf = [0u8; MAX_KEY_LEN];
+            assert!(ok.tx.write_key(&mut Writer::new(&mut buf)).is_ok());
+        }
     }
     let challenge =
         r#"Bearer realm="PayPer402", amount="0.001", currency="USDC", network="Solana""#;

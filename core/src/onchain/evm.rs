@@ -28,10 +28,17 @@
 //!
 //! Confirmations are `head - blockNumber + 1` (the receipt's block counts as one); the offer
 //! sets how many it needs.
+//!
+//! # Flow
+//!
+//! Each RPC result is parsed on its own ([`EvmReceipt::parse`], [`EvmBlock::parse`],
+//! [`parse_block_number`], [`EvmTransaction::parse`]): the receipt names the block the host
+//! fetches next. [`verify_evm_transaction`] then decides over the parsed views and parses nothing
+//! again.
 
 use super::{Accepted, Payer, ProofError, TxId, add, too_old};
 use crate::evm::Address;
-use crate::json::{Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object, RawValue};
+use crate::json::{Elements, Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object, RawValue};
 use crate::u256::U256;
 
 /// `keccak256("Transfer(address,address,uint256)")`, topic 0 of the EIP-20 `Transfer` event.
@@ -70,26 +77,158 @@ pub struct EvmExpected {
     pub now: u64,
 }
 
-/// The JSON-RPC `result`s, as received (the `result` member's value, `null` included).
-#[derive(Clone, Copy, Debug)]
-pub struct EvmRpcResults<'a> {
-    /// `eth_getTransactionReceipt(tx_hash)`.
-    pub receipt: &'a [u8],
-    /// `eth_getBlockByNumber(receipt.blockNumber, false)`.
-    pub block: &'a [u8],
-    /// `eth_blockNumber`.
-    pub head: &'a [u8],
-    /// `eth_getTransactionByHash(tx_hash)`: required for [`EvmAsset::Native`], checked when given.
-    pub transaction: Option<&'a [u8]>,
+/// One EIP-20 `Transfer` event of a receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Erc20Transfer {
+    /// The contract that emitted it (the token).
+    pub token: Address,
+    /// `from`, topic 1.
+    pub from: Address,
+    /// `to`, topic 2.
+    pub to: Address,
+    /// `value`, the data word.
+    pub value: U256,
 }
 
-/// Decides an EVM transaction proof: [`Accepted`] or the first refusal (order in
-/// [`super`]). Errors: `invalid_rpc_result`, `transaction_not_found`, `transaction_mismatch`,
-/// `transaction_reverted`, `wrong_asset`, `wrong_payee`, `amount_too_low`,
-/// `transaction_too_old`, `transaction_not_final`.
+/// An `eth_getTransactionReceipt` result, validated: every log is well-formed.
+#[derive(Clone, Debug)]
+pub struct EvmReceipt<'a> {
+    /// `transactionHash`.
+    pub transaction_hash: [u8; 32],
+    /// `blockNumber`: the block whose time and hash the host fetches next.
+    pub block_number: u64,
+    /// `blockHash`.
+    pub block_hash: [u8; 32],
+    /// `status`: 1 success, 0 failure (EIP-658). A pre-Byzantium receipt (a `root` and no
+    /// `status`) is refused.
+    pub status: u64,
+    logs: Elements<'a>,
+}
+
+impl<'a> EvmReceipt<'a> {
+    /// Parses the receipt JSON-RPC `result`. Errors: `transaction_not_found` for `null` (unknown
+    /// or pending), `invalid_rpc_result` for malformed JSON, a missing or malformed field, or a
+    /// malformed log (address, topics of 32 bytes, data, `removed`).
+    pub fn parse(result: &'a [u8]) -> Result<Self, ProofError> {
+        let value = RawValue::parse(result)?;
+        if value.is_null() {
+            return Err(ProofError::NotFound);
+        }
+        let receipt = Object::from_value(value, "receipt")?;
+        let logs = receipt.field("logs").array()?;
+        for log in logs.clone() {
+            decode_log(log)?;
+        }
+        Ok(Self {
+            transaction_hash: receipt.field("transactionHash").bytes32()?,
+            block_number: quantity(receipt.field("blockNumber"))?,
+            block_hash: receipt.field("blockHash").bytes32()?,
+            status: quantity(receipt.field("status"))?,
+            logs,
+        })
+    }
+
+    /// The EIP-20 `Transfer` events of the receipt (three topics, one data word, not
+    /// `removed`), in log order; other logs are skipped.
+    pub fn transfers(&self) -> impl Iterator<Item = Erc20Transfer> + 'a {
+        // Every log was decoded once by `parse`, so no error can appear here.
+        self.logs
+            .clone()
+            .filter_map(|log| decode_log(log).ok().flatten())
+    }
+}
+
+/// An `eth_getBlockByNumber` result: the fields the check reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EvmBlock {
+    /// `number`.
+    pub number: u64,
+    /// `hash`.
+    pub hash: [u8; 32],
+    /// `timestamp`, unix seconds.
+    pub timestamp: u64,
+}
+
+impl EvmBlock {
+    /// Parses the block JSON-RPC `result`. Errors: `invalid_rpc_result` (`null` included: the
+    /// block of a mined receipt exists).
+    pub fn parse(result: &[u8]) -> Result<Self, ProofError> {
+        let block = Object::from_value(RawValue::parse(result)?, "block")?;
+        Ok(Self {
+            number: quantity(block.field("number"))?,
+            hash: block.field("hash").bytes32()?,
+            timestamp: quantity(block.field("timestamp"))?,
+        })
+    }
+}
+
+/// An `eth_getTransactionByHash` result: the fields the check reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EvmTransaction {
+    /// `hash`.
+    pub hash: [u8; 32],
+    /// `chainId`; legacy pre-EIP-155 transactions carry none.
+    pub chain_id: Option<u64>,
+    /// `from`.
+    pub from: Address,
+    /// `to`; `None` for a contract creation.
+    pub to: Option<Address>,
+    /// `value` in wei.
+    pub value: U256,
+}
+
+impl EvmTransaction {
+    /// Parses the transaction JSON-RPC `result`. Errors: `transaction_not_found` for `null`,
+    /// `invalid_rpc_result`.
+    pub fn parse(result: &[u8]) -> Result<Self, ProofError> {
+        let value = RawValue::parse(result)?;
+        if value.is_null() {
+            return Err(ProofError::NotFound);
+        }
+        let tx = Object::from_value(value, "transaction")?;
+        let chain = tx.field("chainId");
+        Ok(Self {
+            hash: tx.field("hash").bytes32()?,
+            chain_id: if chain.is_present() {
+                Some(quantity(chain)?)
+            } else {
+                None
+            },
+            from: tx.field("from").address()?,
+            to: tx.field("to").optional(Field::address)?,
+            value: quantity_u256(tx.field("value"))?,
+        })
+    }
+}
+
+/// Parses the `eth_blockNumber` result (a quantity, e.g. `"0x1b4"`). Errors: `invalid_rpc_result`.
+pub fn parse_block_number(result: &[u8]) -> Result<u64, ProofError> {
+    quantity(Field::new("head", Some(RawValue::parse(result)?)))
+}
+
+/// The parsed RPC results for one claimed transaction.
+#[derive(Clone, Debug)]
+pub struct EvmProof<'a> {
+    /// The receipt.
+    pub receipt: EvmReceipt<'a>,
+    /// The receipt's block.
+    pub block: EvmBlock,
+    /// The latest block number.
+    pub head: u64,
+    /// The transaction: required for [`EvmAsset::Native`], checked when given.
+    pub transaction: Option<EvmTransaction>,
+}
+
+/// Decides an EVM transaction proof: [`Accepted`] or the first refusal (order in [`super`]).
+/// Errors: `transaction_mismatch` (another hash, block or chain), `invalid_rpc_result` (native
+/// value without the transaction), `transaction_reverted`, `wrong_asset`, `wrong_payee`,
+/// `amount_too_low`, `transaction_too_old`, `transaction_not_final`.
 ///
 /// ```
-/// use pay402::onchain::evm::{EvmAsset, EvmExpected, EvmRpcResults, verify_evm_transaction};
+/// use pay402::onchain::evm::{
+///     EvmAsset, EvmBlock, EvmExpected, EvmProof, EvmReceipt, parse_block_number,
+///     verify_evm_transaction,
+/// };
 /// use pay402::evm::Address;
 /// use pay402::{ErrorCode, U256};
 ///
@@ -101,103 +240,77 @@ pub struct EvmRpcResults<'a> {
 ///       "0x00000000000000000000000000000000000000000000000000000000000000aa",
 ///       "0x00000000000000000000000000000000000000000000000000000000000000bb"],
 ///     "data":"0x00000000000000000000000000000000000000000000000000000000000003e8"}]}"#;
-/// let block = br#"{"number":"0x10","hash":"0x2222222222222222222222222222222222222222222222222222222222222222","timestamp":"0x64"}"#;
+/// let receipt = EvmReceipt::parse(receipt)?;
+/// assert_eq!(receipt.block_number, 16); // the host fetches this block next
+/// let block = EvmBlock::parse(br#"{"number":"0x10","hash":"0x2222222222222222222222222222222222222222222222222222222222222222","timestamp":"0x64"}"#)?;
+/// let proof = EvmProof { receipt, block, head: parse_block_number(br#""0x11""#)?, transaction: None };
 /// let mut expected = EvmExpected {
 ///     chain_id: 8453,
 ///     tx_hash: [0x11; 32],
-///     asset: EvmAsset::Token(Address::parse(b"0x00000000000000000000000000000000000000cc")?),
-///     pay_to: Address::parse(b"0x00000000000000000000000000000000000000bb")?,
+///     asset: EvmAsset::Token(Address::parse(b"0x00000000000000000000000000000000000000cc").unwrap()),
+///     pay_to: Address::parse(b"0x00000000000000000000000000000000000000bb").unwrap(),
 ///     min_amount: U256::from_u64(1000),
 ///     max_age_secs: Some(600),
 ///     min_confirmations: 2,
 ///     now: 160,
 /// };
-/// let rpc = EvmRpcResults { receipt, block, head: br#""0x11""#, transaction: None };
-/// let ok = verify_evm_transaction(&rpc, &expected).unwrap();
-/// assert_eq!(ok.amount, U256::from_u64(1000));
+/// assert_eq!(verify_evm_transaction(&proof, &expected)?.amount, U256::from_u64(1000));
 ///
 /// expected.min_amount = U256::from_u64(1001);
-/// assert_eq!(verify_evm_transaction(&rpc, &expected).unwrap_err().code(), "amount_too_low");
-/// # Ok::<(), pay402::evm::AddressError>(())
+/// assert_eq!(verify_evm_transaction(&proof, &expected).unwrap_err().code(), "amount_too_low");
+/// # Ok::<(), pay402::onchain::ProofError>(())
 /// ```
 pub fn verify_evm_transaction(
-    rpc: &EvmRpcResults<'_>,
+    proof: &EvmProof<'_>,
     expected: &EvmExpected,
 ) -> Result<Accepted, ProofError> {
-    let receipt = RawValue::parse(rpc.receipt)?;
-    if receipt.is_null() {
-        return Err(ProofError::NotFound);
-    }
-    let receipt = Object::from_value(receipt, "receipt")?;
-    if receipt.field("transactionHash").bytes32()? != expected.tx_hash {
+    let EvmProof {
+        receipt,
+        block,
+        head,
+        transaction,
+    } = proof;
+    if receipt.transaction_hash != expected.tx_hash {
         return Err(ProofError::Mismatch("transaction"));
     }
-    let block_number = quantity(receipt.field("blockNumber"))?;
-    let block_hash = receipt.field("blockHash").bytes32()?;
-    let status = quantity(receipt.field("status"))?;
-
-    let transaction = match rpc.transaction {
-        Some(text) => {
-            let value = RawValue::parse(text)?;
-            if value.is_null() {
-                return Err(ProofError::NotFound);
-            }
-            let tx = Object::from_value(value, "transaction")?;
-            if tx.field("hash").bytes32()? != expected.tx_hash {
-                return Err(ProofError::Mismatch("transaction"));
-            }
-            // Legacy pre-EIP-155 transactions carry no chain id.
-            let chain = tx.field("chainId");
-            if chain.is_present() && quantity(chain)? != expected.chain_id {
-                return Err(ProofError::Mismatch("chain"));
-            }
-            Some(tx)
+    if let Some(tx) = transaction {
+        if tx.hash != expected.tx_hash {
+            return Err(ProofError::Mismatch("transaction"));
         }
-        None => None,
-    };
-
-    let block = Object::from_value(RawValue::parse(rpc.block)?, "block")?;
-    if quantity(block.field("number"))? != block_number
-        || block.field("hash").bytes32()? != block_hash
-    {
+        if tx.chain_id.is_some_and(|id| id != expected.chain_id) {
+            return Err(ProofError::Mismatch("chain"));
+        }
+    }
+    if block.number != receipt.block_number || block.hash != receipt.block_hash {
         return Err(ProofError::Mismatch("block"));
     }
-    let timestamp = quantity(block.field("timestamp"))?;
-    let head = quantity(Field::new("head", Some(RawValue::parse(rpc.head)?)))?;
-
-    if status != 1 {
+    if receipt.status != 1 {
         return Err(ProofError::Reverted);
     }
-
     let (payer, amount) = match expected.asset {
-        EvmAsset::Token(token) => token_transfers(&receipt, &token, &expected.pay_to)?,
+        EvmAsset::Token(token) => token_transfers(receipt, &token, &expected.pay_to)?,
         EvmAsset::Native => {
             let tx = transaction.ok_or(ProofError::InvalidRpcResult(FieldIssue::missing(
                 "transaction",
             )))?;
-            let to = tx.field("to");
-            if !to.is_present() {
-                // A contract creation pays no one.
-                return Err(ProofError::WrongPayee);
-            }
-            let value = tx.field("value").uint256()?;
-            if value.is_zero() {
+            if tx.value.is_zero() {
                 return Err(ProofError::WrongAsset);
             }
-            if to.address()? != expected.pay_to {
+            // A contract creation (no `to`) pays no one.
+            if tx.to != Some(expected.pay_to) {
                 return Err(ProofError::WrongPayee);
             }
-            (tx.field("from").address()?, value)
+            (tx.from, tx.value)
         }
     };
     if amount < expected.min_amount {
         return Err(ProofError::AmountTooLow);
     }
-    if too_old(timestamp, expected.now, expected.max_age_secs) {
+    if too_old(block.timestamp, expected.now, expected.max_age_secs) {
         return Err(ProofError::TooOld);
     }
     let confirmations = head
-        .checked_sub(block_number)
+        .checked_sub(receipt.block_number)
         .map_or(0, |d| d.saturating_add(1));
     if confirmations < expected.min_confirmations {
         return Err(ProofError::NotFinal);
@@ -212,56 +325,61 @@ pub fn verify_evm_transaction(
     })
 }
 
-/// Sums the EIP-20 `Transfer` logs of `token` to `pay_to`; the payer is the `from` of the
+/// Sums the EIP-20 `Transfer` events of `token` to `pay_to`; the payer is the `from` of the
 /// first one counted.
 fn token_transfers(
-    receipt: &Object<'_>,
+    receipt: &EvmReceipt<'_>,
     token: &Address,
     pay_to: &Address,
 ) -> Result<(Address, U256), ProofError> {
     let mut any_of_token = false;
     let mut payer = None;
     let mut total = U256::ZERO;
-    for log in receipt.field("logs").array()? {
-        let log = Object::from_value(log, "logs")?;
-        if log.field("address").address()? != *token {
-            continue;
-        }
-        if log.field("removed").optional(Field::bool)? == Some(true) {
-            continue;
-        }
-        let mut log_topics = log.field("topics").array()?;
-        let mut words = [[0u8; 32]; 3];
-        let mut count = 0usize;
-        for topic in log_topics.by_ref() {
-            let word = Field::new("topics", Some(topic)).bytes32()?;
-            if let Some(slot) = words.get_mut(count) {
-                *slot = word;
-            }
-            count = count.saturating_add(1);
-        }
-        let [signature, from, to] = words;
-        if count != 3 || signature != TRANSFER_TOPIC {
-            continue;
-        }
-        let (Some(from), Some(to)) = (word_address(&from), word_address(&to)) else {
-            continue;
-        };
-        let Some(value) = data_word(log.field("data"))? else {
-            continue;
-        };
+    for t in receipt.transfers().filter(|t| t.token == *token) {
         any_of_token = true;
-        if to != *pay_to {
+        if t.to != *pay_to {
             continue;
         }
-        payer.get_or_insert(from);
-        total = add(total, value, "logs")?;
+        payer.get_or_insert(t.from);
+        total = add(total, t.value, "logs")?;
     }
     match payer {
         Some(payer) => Ok((payer, total)),
         None if any_of_token => Err(ProofError::WrongPayee),
         None => Err(ProofError::WrongAsset),
     }
+}
+
+/// Decodes one receipt log: `Some` for an EIP-20 `Transfer`, `None` for any other well-formed
+/// log (another event, ERC-721's four-topic `Transfer`, an address topic with high bytes set,
+/// data other than one word) or a `removed` one.
+fn decode_log(log: RawValue<'_>) -> Result<Option<Erc20Transfer>, ProofError> {
+    let log = Object::from_value(log, "logs")?;
+    let token = log.field("address").address()?;
+    let removed = log.field("removed").optional(Field::bool)? == Some(true);
+    let mut words = [[0u8; 32]; 3];
+    let mut count = 0usize;
+    for topic in log.field("topics").array()? {
+        let word = Field::new("topics", Some(topic)).bytes32()?;
+        if let Some(slot) = words.get_mut(count) {
+            *slot = word;
+        }
+        count = count.saturating_add(1);
+    }
+    let data = data_word(log.field("data"))?;
+    let [signature, from, to] = words;
+    if removed || count != 3 || signature != TRANSFER_TOPIC {
+        return Ok(None);
+    }
+    let (Some(from), Some(to), Some(value)) = (word_address(&from), word_address(&to), data) else {
+        return Ok(None);
+    };
+    Ok(Some(Erc20Transfer {
+        token,
+        from,
+        to,
+        value,
+    }))
 }
 
 /// An address in an ABI word: 12 zero bytes, then the 20 address bytes.
@@ -290,6 +408,20 @@ fn data_word(field: Field<'_>) -> Result<Option<U256>, ProofError> {
     crate::hex::decode_array::<32>(hex)
         .map(|word| Some(U256::from_be_bytes(word)))
         .map_err(|e| FieldIssue::new(key, FieldIssueKind::Hex(e)).into())
+}
+
+/// A JSON-RPC quantity of up to 256 bits (`value`): `0x` and 1 to 64 hex digits, no leading
+/// zero.
+fn quantity_u256(field: Field<'_>) -> Result<U256, ProofError> {
+    let key = field.key();
+    let mut buf = [0u8; MAX_PARSED_TEXT];
+    let text = field.parsed_text(&mut buf)?;
+    let digits = text.strip_prefix("0x").unwrap_or_default();
+    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+        return Err(FieldIssue::new(key, FieldIssueKind::InvalidValue).into());
+    }
+    U256::parse_hex_prefixed(text.as_bytes())
+        .map_err(|e| FieldIssue::new(key, FieldIssueKind::Amount(e)).into())
 }
 
 /// A JSON-RPC quantity: `0x` and 1 to 16 hex digits, no leading zero (Ethereum JSON-RPC

@@ -27,10 +27,17 @@
 //!
 //! The host says at which [`Commitment`] it fetched the transaction (`getTransaction` accepts
 //! `confirmed` and `finalized`); the offer says which it needs.
+//!
+//! # Flow
+//!
+//! [`SvmTransaction::parse`] validates the result once; [`verify_svm_transaction`] decides over
+//! the parsed view and parses nothing again.
 
 use super::{Accepted, Payer, ProofError, TxId, add, too_old};
-use crate::json::{Field, FieldIssue, FieldIssueKind, MAX_PARSED_TEXT, Object, RawValue};
-use crate::svm::{Pubkey, associated_token_address};
+use crate::json::{
+    Elements, Field, FieldIssue, FieldIssueKind, Kind, MAX_PARSED_TEXT, Object, RawValue,
+};
+use crate::svm::{Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, associated_token_address};
 use crate::u256::U256;
 
 /// The System program, `11111111111111111111111111111111`.
@@ -107,66 +114,165 @@ pub fn parse_signature(text: &[u8]) -> Result<[u8; 64], ProofError> {
     }
 }
 
-/// Decides a Solana transaction proof from the `getTransaction` `jsonParsed` result (`null`
-/// included) fetched at `fetched_at`: [`Accepted`] or the first refusal (order in [`super`]).
-/// Errors: `invalid_rpc_result`, `transaction_not_found`, `transaction_mismatch`,
-/// `transaction_reverted`, `wrong_asset`, `wrong_payee`, `amount_too_low`,
-/// `reference_missing`, `transaction_too_old`, `block_time_unknown`, `transaction_not_final`.
+/// A `getTransaction` result fetched with `encoding: "jsonParsed"`, validated: the signature,
+/// every instruction (top level and inner) and every account key are well-formed.
+#[derive(Clone, Debug)]
+pub struct SvmTransaction<'a> {
+    /// The transaction's first signature (its id).
+    pub signature: [u8; 64],
+    /// `meta.err` is set: the transaction failed.
+    pub failed: bool,
+    /// `blockTime`, unix seconds; `None` when the node does not know it.
+    pub block_time: Option<u64>,
+    instructions: Elements<'a>,
+    inner: Option<Elements<'a>>,
+    account_keys: Elements<'a>,
+}
+
+/// One transfer instruction of a transaction, as its parser shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SvmTransfer {
+    /// The program that ran it: SPL Token, Token-2022 or System.
+    pub program: Pubkey,
+    /// The mint of a token `transferChecked`; `None` for a System `transfer` of SOL.
+    pub mint: Option<Pubkey>,
+    /// The account credited: a token account, or a wallet for SOL.
+    pub destination: Pubkey,
+    /// Who paid: the token `authority` (`multisigAuthority` when given), or the SOL `source`.
+    pub payer: Pubkey,
+    /// Atomic units: `tokenAmount.amount`, or `lamports`.
+    pub amount: U256,
+}
+
+impl<'a> SvmTransaction<'a> {
+    /// Parses the `getTransaction` result. Errors: `transaction_not_found` for `null` (unknown,
+    /// or not yet at the commitment asked for), `invalid_rpc_result` for malformed JSON, a
+    /// missing or malformed field, a malformed transfer instruction or account key.
+    pub fn parse(result: &'a [u8]) -> Result<Self, ProofError> {
+        let value = RawValue::parse(result)?;
+        if value.is_null() {
+            return Err(ProofError::NotFound);
+        }
+        let tx = Object::from_value(value, "result")?;
+        let transaction = tx.field("transaction").object()?;
+        let first = transaction
+            .field("signatures")
+            .array()?
+            .next()
+            .ok_or(FieldIssue::missing("signatures"))?;
+        let first = Field::new("signatures", Some(first));
+        let mut buf = [0u8; MAX_PARSED_TEXT];
+        let signature = parse_signature(first.parsed_text(&mut buf)?.as_bytes())
+            .map_err(|_| FieldIssue::new("signatures", FieldIssueKind::InvalidValue))?;
+        let meta = tx.field("meta").object()?;
+        let message = transaction.field("message").object()?;
+        let parsed = Self {
+            signature,
+            failed: meta.field("err").is_present(),
+            block_time: tx.field("blockTime").optional(Field::u64)?,
+            instructions: message.field("instructions").array()?,
+            inner: meta.field("innerInstructions").opt_array()?,
+            account_keys: message.field("accountKeys").array()?,
+        };
+        for ix in parsed.instructions.clone() {
+            decode_instruction(ix)?;
+        }
+        for group in parsed.inner.clone().into_iter().flatten() {
+            let group = Object::from_value(group, "innerInstructions")?;
+            for ix in group.field("instructions").array()? {
+                decode_instruction(ix)?;
+            }
+        }
+        for key in parsed.account_keys.clone() {
+            decode_account_key(key)?;
+        }
+        Ok(parsed)
+    }
+
+    /// The transfers of the transaction, top level then inner, in order: SPL Token and
+    /// Token-2022 `transferChecked` and System `transfer`. Other instructions are skipped.
+    pub fn transfers(&self) -> impl Iterator<Item = SvmTransfer> + 'a {
+        // Everything was decoded once by `parse`, so no error can appear here.
+        let inner = self.inner.clone().into_iter().flatten().flat_map(|group| {
+            Object::from_value(group, "innerInstructions")
+                .ok()
+                .and_then(|g| g.field("instructions").array().ok())
+                .into_iter()
+                .flatten()
+        });
+        self.instructions
+            .clone()
+            .chain(inner)
+            .filter_map(|ix| decode_instruction(ix).ok().flatten())
+    }
+
+    /// `true` when `key` is an account key of the message, read-only and not a signer (a
+    /// Solana Pay reference).
+    pub fn has_read_only_key(&self, key: &Pubkey) -> bool {
+        self.account_keys
+            .clone()
+            .filter_map(|k| decode_account_key(k).ok())
+            .any(|(pubkey, signer, writable)| pubkey == *key && !signer && !writable)
+    }
+}
+
+/// Decides a Solana transaction proof from the parsed `getTransaction` result, fetched at
+/// `fetched_at`: [`Accepted`] or the first refusal (order in [`super`]). Errors:
+/// `transaction_mismatch`, `transaction_reverted`, `wrong_asset`, `wrong_payee`,
+/// `amount_too_low`, `reference_missing`, `transaction_too_old`, `block_time_unknown`,
+/// `transaction_not_final`.
 pub fn verify_svm_transaction(
-    result: &[u8],
+    tx: &SvmTransaction<'_>,
     fetched_at: Commitment,
     expected: &SvmExpected,
 ) -> Result<Accepted, ProofError> {
-    let value = RawValue::parse(result)?;
-    if value.is_null() {
-        return Err(ProofError::NotFound);
-    }
-    let tx = Object::from_value(value, "result")?;
-    let transaction = tx.field("transaction").object()?;
-    let first = transaction
-        .field("signatures")
-        .array()?
-        .next()
-        .ok_or(FieldIssue::missing("signatures"))?;
-    let first = Field::new("signatures", Some(first));
-    let mut buf = [0u8; MAX_PARSED_TEXT];
-    if parse_signature(first.parsed_text(&mut buf)?.as_bytes()) != Ok(expected.signature) {
+    if tx.signature != expected.signature {
         return Err(ProofError::Mismatch("transaction"));
     }
-    let meta = tx.field("meta").object()?;
-    if meta.field("err").is_present() {
+    if tx.failed {
         return Err(ProofError::Reverted);
     }
-    let block_time = tx.field("blockTime").optional(Field::u64)?;
-    let message = transaction.field("message").object()?;
-
-    let mut tally = Tally::new(expected)?;
-    for ix in message.field("instructions").array()? {
-        tally.instruction(ix)?;
-    }
-    if let Some(inner) = meta.field("innerInstructions").opt_array()? {
-        for group in inner {
-            let group = Object::from_value(group, "innerInstructions")?;
-            for ix in group.field("instructions").array()? {
-                tally.instruction(ix)?;
-            }
+    let (program, mint, destination) = match expected.asset {
+        SvmAsset::Token {
+            mint,
+            token_program,
+        } => (
+            token_program,
+            Some(mint),
+            associated_token_address(&expected.pay_to, &mint, &token_program)
+                .ok_or(ProofError::WrongPayee)?,
+        ),
+        SvmAsset::Native => (SYSTEM_PROGRAM_ID, None, expected.pay_to),
+    };
+    let mut any_of_asset = false;
+    let mut payer = None;
+    let mut total = U256::ZERO;
+    for t in tx
+        .transfers()
+        .filter(|t| t.program == program && t.mint == mint)
+    {
+        any_of_asset = true;
+        if t.destination != destination {
+            continue;
         }
+        payer.get_or_insert(t.payer);
+        total = add(total, t.amount, "instructions")?;
     }
-    let (payer, amount) = match tally.payer {
-        Some(payer) => (payer, tally.total),
-        None if tally.any_of_asset => return Err(ProofError::WrongPayee),
+    let payer = match payer {
+        Some(payer) => payer,
+        None if any_of_asset => return Err(ProofError::WrongPayee),
         None => return Err(ProofError::WrongAsset),
     };
-    if amount < expected.min_amount {
+    if total < expected.min_amount {
         return Err(ProofError::AmountTooLow);
     }
     if let Some(reference) = expected.reference
-        && !carries_reference(&message, &reference)?
+        && !tx.has_read_only_key(&reference)
     {
         return Err(ProofError::ReferenceMissing);
     }
     if expected.max_age_secs.is_some() {
-        let time = block_time.ok_or(ProofError::BlockTimeUnknown)?;
+        let time = tx.block_time.ok_or(ProofError::BlockTimeUnknown)?;
         if too_old(time, expected.now, expected.max_age_secs) {
             return Err(ProofError::TooOld);
         }
@@ -177,106 +283,63 @@ pub fn verify_svm_transaction(
     Ok(Accepted {
         tx: TxId::Svm(expected.signature),
         payer: Payer::Svm(payer),
-        amount,
+        amount: total,
     })
 }
 
-/// The running sum of the transfers that count.
-struct Tally<'e> {
-    expected: &'e SvmExpected,
-    /// The payee's associated token account (tokens) or the payee (SOL).
-    destination: Pubkey,
-    any_of_asset: bool,
-    payer: Option<Pubkey>,
-    total: U256,
+/// Decodes one instruction: `Some` for a token `transferChecked` or a System `transfer`,
+/// `None` for any other (no parser: `{programId, accounts, data}`; the Memo parser's string;
+/// other parsed types, including a token `transfer`, which names no mint).
+fn decode_instruction(ix: RawValue<'_>) -> Result<Option<SvmTransfer>, ProofError> {
+    let ix = Object::from_value(ix, "instructions")?;
+    let program = pubkey(ix.field("programId"))?;
+    let Some(parsed) = ix.get("parsed").filter(|p| p.kind() == Kind::Object) else {
+        return Ok(None);
+    };
+    let parsed = Object::from_value(parsed, "parsed")?;
+    let kind = parsed.field("type").str()?;
+    let token = program == TOKEN_PROGRAM_ID || program == TOKEN_2022_PROGRAM_ID;
+    if token && kind.eq_str("transferChecked") {
+        let info = parsed.field("info").object()?;
+        let multisig = info.field("multisigAuthority");
+        let authority = if multisig.is_present() {
+            multisig
+        } else {
+            info.field("authority")
+        };
+        return Ok(Some(SvmTransfer {
+            program,
+            mint: Some(pubkey(info.field("mint"))?),
+            destination: pubkey(info.field("destination"))?,
+            payer: pubkey(authority)?,
+            amount: info
+                .field("tokenAmount")
+                .object()?
+                .field("amount")
+                .amount()?,
+        }));
+    }
+    if program == SYSTEM_PROGRAM_ID && kind.eq_str("transfer") {
+        let info = parsed.field("info").object()?;
+        return Ok(Some(SvmTransfer {
+            program,
+            mint: None,
+            destination: pubkey(info.field("destination"))?,
+            payer: pubkey(info.field("source"))?,
+            amount: info.field("lamports").amount()?,
+        }));
+    }
+    Ok(None)
 }
 
-impl<'e> Tally<'e> {
-    fn new(expected: &'e SvmExpected) -> Result<Self, ProofError> {
-        let destination = match expected.asset {
-            SvmAsset::Token {
-                mint,
-                token_program,
-            } => associated_token_address(&expected.pay_to, &mint, &token_program)
-                .ok_or(ProofError::WrongPayee)?,
-            SvmAsset::Native => expected.pay_to,
-        };
-        Ok(Self {
-            expected,
-            destination,
-            any_of_asset: false,
-            payer: None,
-            total: U256::ZERO,
-        })
-    }
-
-    fn instruction(&mut self, ix: RawValue<'_>) -> Result<(), ProofError> {
-        let ix = Object::from_value(ix, "instructions")?;
-        // Instructions without a parser are `{programId, accounts, data}`; the Memo parser
-        // writes `parsed` as a string. Neither moves value.
-        let Some(parsed) = ix.get("parsed").filter(|p| p.get("type").is_some()) else {
-            return Ok(());
-        };
-        let program = pubkey(ix.field("programId"))?;
-        let parsed = Object::from_value(parsed, "parsed")?;
-        let kind = parsed.field("type").str()?;
-        let (source_key, amount, payer) = match self.expected.asset {
-            SvmAsset::Token {
-                mint,
-                token_program,
-            } => {
-                if program != token_program || !kind.eq_str("transferChecked") {
-                    return Ok(());
-                }
-                let info = parsed.field("info").object()?;
-                if pubkey(info.field("mint"))? != mint {
-                    return Ok(());
-                }
-                let amount = info
-                    .field("tokenAmount")
-                    .object()?
-                    .field("amount")
-                    .amount()?;
-                let multisig = info.field("multisigAuthority");
-                let authority = if multisig.is_present() {
-                    multisig
-                } else {
-                    info.field("authority")
-                };
-                (info.field("destination"), amount, pubkey(authority)?)
-            }
-            SvmAsset::Native => {
-                if program != SYSTEM_PROGRAM_ID || !kind.eq_str("transfer") {
-                    return Ok(());
-                }
-                let info = parsed.field("info").object()?;
-                let amount = info.field("lamports").amount()?;
-                (
-                    info.field("destination"),
-                    amount,
-                    pubkey(info.field("source"))?,
-                )
-            }
-        };
-        self.any_of_asset = true;
-        if pubkey(source_key)? != self.destination {
-            return Ok(());
-        }
-        self.payer.get_or_insert(payer);
-        self.total = add(self.total, amount, "instructions")?;
-        Ok(())
-    }
-}
-
-/// `true` when `reference` is a read-only, non-signer account key of the message.
-fn carries_reference(message: &Object<'_>, reference: &Pubkey) -> Result<bool, ProofError> {
-    for key in message.field("accountKeys").array()? {
-        let key = Object::from_value(key, "accountKeys")?;
-        if pubkey(key.field("pubkey"))? == *reference {
-            return Ok(!key.field("signer").bool()? && !key.field("writable").bool()?);
-        }
-    }
-    Ok(false)
+/// One `jsonParsed` account key: `{pubkey, signer, writable}`.
+fn decode_account_key(key: RawValue<'_>) -> Result<(Pubkey, bool, bool), ProofError> {
+    let key = Object::from_value(key, "accountKeys")?;
+    Ok((
+        pubkey(key.field("pubkey"))?,
+        key.field("signer").bool()?,
+        key.field("writable").bool()?,
+    ))
 }
 
 /// A base58 address member.
@@ -361,5 +424,5 @@ pub fn verify_payper402(
         min_commitment: terms.min_commitment,
         now: terms.now,
     };
-    verify_svm_transaction(result, fetched_at, &expected)
+    verify_svm_transaction(&SvmTransaction::parse(result)?, fetched_at, &expected)
 }

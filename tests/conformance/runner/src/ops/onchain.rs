@@ -5,10 +5,13 @@ use crate::input;
 use pay402::U256;
 use pay402::dialects::PayPer402Challenge;
 use pay402::evm::Address;
-use pay402::onchain::evm::{EvmAsset, EvmExpected, EvmRpcResults, verify_evm_transaction};
+use pay402::onchain::evm::{
+    EvmAsset, EvmBlock, EvmExpected, EvmProof, EvmReceipt, EvmTransaction, parse_block_number,
+    verify_evm_transaction,
+};
 use pay402::onchain::svm::{
-    Commitment, PayPer402Terms, SvmAsset, SvmExpected, parse_signature, verify_payper402,
-    verify_svm_transaction,
+    Commitment, PayPer402Terms, SvmAsset, SvmExpected, SvmTransaction, parse_signature,
+    verify_payper402, verify_svm_transaction,
 };
 use pay402::onchain::{Accepted, MAX_KEY_LEN, Payer};
 use pay402::svm::Pubkey;
@@ -69,13 +72,25 @@ pub(crate) fn evm_verify(input: &Value) -> Outcome {
         min_confirmations: input::u64(input, "min_confirmations")?,
         now: input::u64(input, "now")?,
     };
-    let rpc = EvmRpcResults {
-        receipt: input::str(input, "receipt_json")?.as_bytes(),
-        block: input::str(input, "block_json")?.as_bytes(),
-        head: input::str(input, "head_json")?.as_bytes(),
-        transaction: input::opt_str(input, "transaction_json").map(str::as_bytes),
+    // As a host does it: the receipt first (it names the block), then the block, the head and
+    // the transaction.
+    let receipt =
+        EvmReceipt::parse(input::str(input, "receipt_json")?.as_bytes()).map_err(|e| code(&e))?;
+    let block =
+        EvmBlock::parse(input::str(input, "block_json")?.as_bytes()).map_err(|e| code(&e))?;
+    let head =
+        parse_block_number(input::str(input, "head_json")?.as_bytes()).map_err(|e| code(&e))?;
+    let transaction = match input::opt_str(input, "transaction_json") {
+        Some(text) => Some(EvmTransaction::parse(text.as_bytes()).map_err(|e| code(&e))?),
+        None => None,
     };
-    accepted(&verify_evm_transaction(&rpc, &expected).map_err(|e| code(&e))?)
+    let proof = EvmProof {
+        receipt,
+        block,
+        head,
+        transaction,
+    };
+    accepted(&verify_evm_transaction(&proof, &expected).map_err(|e| code(&e))?)
 }
 
 pub(crate) fn svm_verify(input: &Value) -> Outcome {
@@ -103,9 +118,10 @@ pub(crate) fn svm_verify(input: &Value) -> Outcome {
         min_commitment: commitment(input, "min_commitment")?,
         now: input::u64(input, "now")?,
     };
-    let result = input::str(input, "result_json")?.as_bytes();
     let fetched_at = commitment(input, "fetched_at")?;
-    accepted(&verify_svm_transaction(result, fetched_at, &expected).map_err(|e| code(&e))?)
+    let tx = SvmTransaction::parse(input::str(input, "result_json")?.as_bytes())
+        .map_err(|e| code(&e))?;
+    accepted(&verify_svm_transaction(&tx, fetched_at, &expected).map_err(|e| code(&e))?)
 }
 
 pub(crate) fn payper402_verify(input: &Value) -> Outcome {
