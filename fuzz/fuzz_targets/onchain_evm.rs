@@ -18,13 +18,13 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 73 {
         return;
     }
-    let (head, rest) = data.split_at(73);
+    let (prefix, rest) = data.split_at(73);
     let mut tx_hash = [0u8; 32];
-    tx_hash.copy_from_slice(&head[..32]);
+    tx_hash.copy_from_slice(&prefix[..32]);
     let mut token = [0u8; 20];
-    token.copy_from_slice(&head[33..53]);
+    token.copy_from_slice(&prefix[33..53]);
     let mut pay_to = [0u8; 20];
-    pay_to.copy_from_slice(&head[53..73]);
+    pay_to.copy_from_slice(&prefix[53..73]);
     let mut parts = rest.split(|&b| b == 0);
     let (Some(receipt), Some(block), Some(head_json)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     let expected = EvmExpected {
         chain_id: 8453,
         tx_hash,
-        asset: if head[32] % 2 == 0 {
+        asset: if prefix[32] % 2 == 0 {
             EvmAsset::Token(Address(token))
         } else {
             EvmAsset::Native
