@@ -8,18 +8,18 @@
 //!
 //! | chain | RPC results | module |
 //! |---|---|---|
-//! | EVM | `eth_getTransactionReceipt`, `eth_getBlockByNumber` (its block), `eth_blockNumber`, and for native value `eth_getTransactionByHash` | [`evm`] |
-//! | Solana | `getTransaction` with `encoding: "jsonParsed"`, and the commitment it was fetched at | [`svm`] |
+//! | EVM | `eth_getTransactionReceipt`, `eth_getBlockByNumber` (its block), `eth_blockNumber`, and for native value `eth_getTransactionByHash` | `onchain::evm` |
+//! | Solana | `getTransaction` with `encoding: "jsonParsed"`, and the commitment it was fetched at | `onchain::svm` |
 //!
 //! A proof is accepted when the transaction is the one claimed, succeeded, moved at least the
 //! price of the right asset to the payee, carries the server's reference when one was issued
-//! (Solana only, see [`svm`]), is not older than the offer allows, and is final enough. The
+//! (Solana only, see `onchain::svm`), is not older than the offer allows, and is final enough. The
 //! checks run in that order: the refusals that can never turn into an acceptance come first,
 //! so a client is not told to wait for finality on a transaction that will be refused anyway;
 //! `transaction_not_found` and `transaction_not_final` are the two worth retrying.
 //!
 //! An accepted proof is spent once: the host inserts [`TxId::write_key`] into its replay store
-//! (insert-if-absent, e.g. [`crate::dialects::accept_once`] or Redis `SET NX`) and refuses the
+//! (insert-if-absent, e.g. `dialects::accept_once` or Redis `SET NX`) and refuses the
 //! proof when the key was already there or the store cannot answer. Key the store for as long
 //! as a proof can be accepted: the offer's maximum age plus the finality wait, or for ever.
 

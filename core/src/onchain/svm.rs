@@ -8,7 +8,7 @@
 //!   `mint` is the expected mint and whose `destination` is the payee's associated token account
 //!   (derived here, [`crate::svm::associated_token_address`]); `tokenAmount.amount` is summed
 //!   over every such instruction, top level and inner (`meta.innerInstructions`), for the same
-//!   reason as on EVM ([`super::evm`]): what reached the payee in this transaction is what was
+//!   reason as on EVM (`onchain::evm`): what reached the payee in this transaction is what was
 //!   paid. Plain `transfer` (no mint named, so the asset is not stated by the instruction) does
 //!   not count. The token program refuses a `transferChecked` whose mint or decimals are wrong,
 //!   so a successful transaction's instruction is what moved.
@@ -221,6 +221,43 @@ impl<'a> SvmTransaction<'a> {
 /// `transaction_mismatch`, `transaction_reverted`, `wrong_asset`, `wrong_payee`,
 /// `amount_too_low`, `reference_missing`, `transaction_too_old`, `block_time_unknown`,
 /// `transaction_not_final`.
+///
+/// ```
+/// use pay402::onchain::svm::{Commitment, SvmAsset, SvmExpected, SvmTransaction, verify_svm_transaction};
+/// use pay402::onchain::{MAX_KEY_LEN, Payer};
+/// use pay402::svm::Pubkey;
+/// use pay402::writer::Writer;
+/// use pay402::{ErrorCode, U256};
+///
+/// let (payer, payee) = (Pubkey([9; 32]), Pubkey([5; 32]));
+/// let sig = "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW";
+/// let result = format!(r#"{{"blockTime":1700000000,"slot":7,"meta":{{"err":null}},
+///   "transaction":{{"signatures":["{sig}"],"message":{{"accountKeys":[],"instructions":[
+///     {{"programId":"11111111111111111111111111111111","program":"system",
+///       "parsed":{{"type":"transfer","info":{{"source":"{payer}","destination":"{payee}","lamports":5000}}}}}}]}}}}}}"#);
+/// let tx = SvmTransaction::parse(result.as_bytes())?;
+/// let mut expected = SvmExpected {
+///     signature: tx.signature,
+///     asset: SvmAsset::Native,
+///     pay_to: payee,
+///     min_amount: U256::from_u64(5000),
+///     reference: None,
+///     max_age_secs: Some(600),
+///     min_commitment: Commitment::Finalized,
+///     now: 1_700_000_060,
+/// };
+/// let ok = verify_svm_transaction(&tx, Commitment::Finalized, &expected)?;
+/// assert_eq!((ok.payer, ok.amount), (Payer::Svm(payer), U256::from_u64(5000)));
+/// let mut key = [0u8; MAX_KEY_LEN];
+/// let mut w = Writer::new(&mut key);
+/// ok.tx.write_key(&mut w).unwrap();
+/// assert_eq!(w.written(), format!("svm:{sig}").as_bytes());
+///
+/// // Fetched at `confirmed` while the offer asks for `finalized`: retry later.
+/// let err = verify_svm_transaction(&tx, Commitment::Confirmed, &expected).unwrap_err();
+/// assert_eq!(err.code(), "transaction_not_final");
+/// # Ok::<(), pay402::onchain::ProofError>(())
+/// ```
 pub fn verify_svm_transaction(
     tx: &SvmTransaction<'_>,
     fetched_at: Commitment,
