@@ -63,6 +63,8 @@ pub mod l402;
 pub mod macaroon;
 #[cfg(feature = "offers")]
 pub mod offers;
+#[cfg(any(feature = "evm", feature = "svm"))]
+pub mod onchain;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

@@ -621,6 +621,9 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 NOT_EXPOSED: Dict[str, str] = {
     "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Python binding yet",
     "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Python binding yet",
+    "onchain.evm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
+    "onchain.svm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
+    "onchain.payper402.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
 }
 
 

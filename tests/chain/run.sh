@@ -150,6 +150,15 @@ timeout 60 node deploy.mjs || fail "deploy Eip3009Token"
 export PAY402_CHAIN_DEPLOYMENT="$HERE/build/deployment.json"
 record PASS "deployed $(node -p 'require("./build/deployment.json").token')"
 
+# --- on-chain proofs ----------------------------------------------------------------------------
+log "on-chain proofs: real transactions' JSON-RPC results decided by the core (pay402-vectors)"
+if timeout 120 node onchain-proof.mjs "$RUN/onchain-proof.local-chain.json" &&
+  (cd "$ROOT" && cargo run -q -p pay402-vectors -- "$RUN/onchain-proof.local-chain.json") 2>&1 | tee "$RUN/onchain-proof.log"; then
+  record PASS "on-chain proofs: $(tail -n 1 "$RUN/onchain-proof.log")"
+else
+  record FAIL "on-chain proofs (log: $RUN/onchain-proof.log)"
+fi
+
 # --- facilitator --------------------------------------------------------------------------------
 FAC_PORT="$(free_port)"
 export PAY402_FACILITATOR_URL="http://127.0.0.1:$FAC_PORT"

@@ -24,7 +24,8 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     if (k.length !== 1 || !["ok", "error"].includes(k[0])) fail(f, `expect of ${c.name}`);
     // Solana payers are base58 public keys, not 0x hex (tests/conformance/vectors/README.md, "x402 on Solana").
     const solana = /^solana/.test(String(c.input?.requirements?.network ?? ""))
-      || (c.op === "server.admit" && /^solana/.test(String(c.input?.offers?.[c.expect.ok?.offer_index ?? 0]?.network ?? "")));
+      || (c.op === "server.admit" && /^solana/.test(String(c.input?.offers?.[c.expect.ok?.offer_index ?? 0]?.network ?? "")))
+      || c.op === "onchain.svm.verify" || c.op === "onchain.payper402.verify";
     for (const [key, v] of Object.entries(c.expect.ok ?? {})) {
       if (solana && key === "payer") {
         if (typeof v !== "string" || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(v)) fail(f, `${c.name}: payer not base58`);

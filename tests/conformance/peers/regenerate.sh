@@ -38,6 +38,7 @@ node gen/permit2.mjs "$out" > "$out/.permit2.log" || { cat "$out/.permit2.log"; 
 node gen/x402-client-pay.mjs "$out" > "$out/.client-pay.log" || { cat "$out/.client-pay.log"; exit 1; }
 node gen/x402-paid-response.mjs "$out"
 node gen/evm-tx.mjs "$out"
+node gen/onchain-proof-evm.mjs "$out"
 node gen/x402-settle-calldata.mjs "$out" # reads the committed x402-verify*.peers.json
 .venv/bin/python gen/evm_eth_account.py "$out"
 .venv/bin/python gen/evm_tx_eth_account.py "$out"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates tests/conformance/vectors/x402-verify-svm.peers.json into a temporary directory with the pinned
+# Regenerates tests/conformance/vectors/x402-verify-svm.peers.json and onchain-proof-svm.peers.json into a temporary directory with the pinned
 # Solana peers (@solana/kit, @solana-program/*, @solana/web3.js, tweetnacl) and diffs it against
 # the committed file. Exits non-zero naming any file that differs or is missing.
 set -euo pipefail
@@ -16,6 +16,7 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node gen.mjs "$out"
+node onchain-proof.mjs "$out"
 status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"

@@ -6,6 +6,7 @@ mod evm;
 mod l402;
 mod macaroon;
 mod offers;
+mod onchain;
 mod server;
 mod terms;
 mod ws402;
@@ -51,6 +52,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "l402.authorization.parse" => l402::authorization_parse(input),
         "l402.verify" => l402::verify(input),
         "l402.mint" => l402::mint(input),
+        "onchain.evm.verify" => onchain::evm_verify(input),
+        "onchain.svm.verify" => onchain::svm_verify(input),
+        "onchain.payper402.verify" => onchain::payper402_verify(input),
         _ => Err("unsupported op".into()),
     }
 }
