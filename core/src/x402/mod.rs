@@ -50,6 +50,7 @@ pub mod scheme;
 pub mod server;
 pub mod settle_calldata;
 pub mod settle_response;
+pub mod smart_wallet;
 pub mod verifier;
 
 pub use error::{

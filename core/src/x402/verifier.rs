@@ -156,7 +156,7 @@ impl Verifier<'_> {
             .as_ref()
             .map_or(PayloadKind::Unknown, PayloadKind::of_object);
         let verified = if kind == PayloadKind::Permit2 {
-            verify_permit2(requirements, payment, now, &self.policy, &self.upto)
+            verify_permit2(requirements, payment, now, &self.policy, &self.upto, None)
         } else {
             verify_eip3009(
                 requirements,
@@ -166,6 +166,7 @@ impl Verifier<'_> {
                 now,
                 &self.policy,
                 eip3009_separator,
+                None,
             )
         };
         verified.map(AnyVerified::Evm)

@@ -43,7 +43,8 @@ use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::PaymentRequirements;
 use crate::x402::policy::{AmountRule, VerifyPolicy};
 use crate::x402::scheme::{
-    SignatureCheck, accepted_matches, check_eoa_signature, parse_address, resolve_network,
+    DeferredSignature, SignatureCheck, accepted_matches, check_eoa_signature, parse_address,
+    resolve_network,
 };
 use crate::x402::verifier::{PaymentKind, Verified};
 
@@ -70,6 +71,7 @@ pub(crate) fn verify_eip3009<'p>(
     now: u64,
     policy: &VerifyPolicy,
     separator: Option<&[u8; 32]>,
+    defer: Option<&mut Option<DeferredSignature<'p>>>,
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
@@ -123,7 +125,16 @@ pub(crate) fn verify_eip3009<'p>(
         Some(separator) => typed_data_digest(separator, &authorization.struct_hash()),
         None => authorization.digest(&domain),
     };
-    check_signature(&exact, &digest, policy)?;
+    match defer {
+        None => check_signature(&exact, &digest, policy)?,
+        Some(slot) => {
+            *slot = Some(DeferredSignature {
+                digest,
+                signature_hex: exact.signature_hex,
+                eip3009: Some(exact.authorization),
+            });
+        }
+    }
     // 9. recipient
     if parse_address(requirements.pay_to()) != Some(authorization.to) {
         return Err(transfer(TransferCheck::RecipientMismatch));
