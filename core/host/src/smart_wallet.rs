@@ -60,9 +60,9 @@ pub fn verify_with_rpc(
         .with_code(&code, allowed_factories, &mut calldata)
         .map_err(|e| HostError::of(&e))?
     {
-        AfterCode::Verified(verified) => {
+        AfterCode::Verified(eoa) => {
             return Ok(ChainVerified {
-                verified,
+                verified: eoa,
                 route: None,
             });
         }
@@ -74,11 +74,11 @@ pub fn verify_with_rpc(
         EthCall::Returned(data) => CallOutcome::Returned(data),
         EthCall::Reverted => CallOutcome::Reverted,
     };
-    let verified = call
+    let payment_ok = call
         .with_call_result(outcome)
         .map_err(|e| HostError::of(&e))?;
     Ok(ChainVerified {
-        verified,
+        verified: payment_ok,
         route: Some(route),
     })
 }
@@ -90,8 +90,10 @@ mod tests {
     //! constants (EIP-1271's magic value, Multicall3's `Result[]` encoding). Real contract
     //! behaviour is tested on a chain (tests/chain).
     use super::*;
+    use core::cell::RefCell;
+    use core::fmt::Write as _;
+    use pay402::ErrorCode;
     use pay402::x402::smart_wallet::{MULTICALL3_ADDRESS, TRY_AGGREGATE_SELECTOR};
-    use std::cell::RefCell;
 
     const REQUIREMENTS: &[u8] = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}"#;
     /// The x402 v2 specification's EIP-3009 example signature (an EOA's).
@@ -155,7 +157,10 @@ mod tests {
     }
 
     fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        bytes.iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
     }
 
     /// `abi.encode(factory, calldata, inner) ‖ 0x6492…` (EIP-6492's wrapper).
@@ -313,7 +318,6 @@ mod tests {
         let e = Verifier::default()
             .verify(&requirements, &payment, NOW)
             .unwrap_err();
-        use pay402::ErrorCode;
         assert_eq!(e.detail_code(), Some("smart_wallet_needs_rpc"));
     }
 }

@@ -52,7 +52,8 @@
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::evm::abi;
 use crate::evm::smart_wallet::{
-    Erc6492Error, is_valid_signature_calldata, is_valid_signature_result, unwrap_erc6492,
+    Erc6492Error, Erc6492Signature, is_valid_signature_calldata, is_valid_signature_result,
+    unwrap_erc6492,
 };
 use crate::evm::{Address, SignaturePolicy, TransferWithAuthorization, recover_address};
 use crate::json::Object;
@@ -145,7 +146,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The snake_case code.
+    /// The `snake_case` code.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Eip1271Rejected => "eip1271_rejected",
@@ -301,7 +302,7 @@ impl<'s> SignatureCheck<'s> {
             .as_ref()
             .map_or(PayloadKind::Unknown, PayloadKind::of_object);
         let mut deferred: Option<DeferredSignature<'_>> = None;
-        let verified = if kind == PayloadKind::Permit2 {
+        let offline = if kind == PayloadKind::Permit2 {
             verify_permit2(
                 requirements,
                 payment,
@@ -330,7 +331,7 @@ impl<'s> SignatureCheck<'s> {
         let signature = crate::hex::decode_into(deferred.signature_hex.as_bytes(), signature_buf)
             .map_err(|_| SmartWalletError::SignatureTooLong)?;
         Ok(Self {
-            verified,
+            verified: offline,
             digest: deferred.digest,
             signature,
             eip3009: deferred.eip3009,
@@ -365,7 +366,7 @@ impl<'s> SignatureCheck<'s> {
     ) -> Result<AfterCode<'b>, SmartWalletError> {
         let wrapper = unwrap_erc6492(self.signature).map_err(SmartWalletError::Erc6492)?;
         let inner = wrapper.map_or(self.signature, |w| w.signature);
-        let deployment = wrapper.filter(|w| w.has_deployment_info());
+        let deployment = wrapper.filter(Erc6492Signature::has_deployment_info);
         let payer = self.verified.payer;
         if !code.is_empty() {
             let calldata = write_all(calldata_buf, |w| {

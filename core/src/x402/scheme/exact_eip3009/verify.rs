@@ -63,6 +63,8 @@ fn transfer(check: TransferCheck) -> VerifyError {
 /// from `extra`, `chainId` and `asset`. Either way `extra.name`/`extra.version` are checked.
 /// `payload` is the payment's `payload` object, indexed (`None` when it is not an object), and
 /// `kind` its [`PayloadKind`], which the caller dispatched on.
+// The inputs are the verifier's plus the two optional shortcuts of its callers.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_eip3009<'p>(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'p>,
