@@ -194,3 +194,17 @@ if [ "$rc" -eq 0 ] && [ "$(js_count pass)" -gt 0 ] 2>/dev/null; then record PASS
 if [ "$(js_count todo)" != 0 ]; then
   SUMMARY+=("GAP   $(js_count todo) todo tests (see the README)")
 fi
+
+# --- smart-wallet payers (pay402-host's verify_with_rpc over JSON-RPC) --------------------------
+log "smart-wallet payers: EIP-1271 wallet and counterfactual ERC-6492 wallet (cargo test chain_smart_wallet)"
+if timeout 120 node smart-wallet.mjs >"$RUN/smart-wallet-deploy.log" 2>&1; then
+  export PAY402_SMART_WALLET_DEPLOYMENT="$HERE/build/smart-wallet.json"
+  (cd "$ROOT" && timeout 1800 cargo test -p pay402-host --test chain_smart_wallet -- --ignored) 2>&1 \
+    | tee "$RUN/smart-wallet.log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '^test result:' "$RUN/smart-wallet.log" | tail -n1)"
+  if [ "$rc" -eq 0 ]; then record PASS "smart wallets: ${line}"; else record FAIL "smart wallets: ${line:-exit $rc}"; fi
+else
+  tail -n 20 "$RUN/smart-wallet-deploy.log"
+  record FAIL "deploy contracts/SmartWallet.sol (smart-wallet.mjs)"
+fi
