@@ -517,8 +517,9 @@ impl CallCheck<'_> {
 ///     write_try_aggregate(w, &Address([0x11; 20]), &[0xde, 0xad, 0xbe, 0xef], &Address([0x03; 20]), &authorization, &[0x77; 65])
 /// })?;
 /// assert_eq!(&data[..4], &[0xbc, 0xe3, 0x8b, 0xd7]);
-/// // head (2 words), array length and two offsets, call 1 (4 words), call 2 (3 words + 13 words of calldata)
-/// assert_eq!(n, 4 + 32 * (2 + 3 + 4 + 3 + 13));
+/// // head (2 words), array length and two offsets, call 1 (4 words), call 2 (3 words, then the
+/// // transfer: selector, 6 words, offset, length, 3 words of signature, padded to 12 words)
+/// assert_eq!(n, 4 + 32 * (2 + 3 + 4 + 3 + 12));
 /// # Ok::<(), pay402::BufferTooSmall>(())
 /// ```
 pub fn write_try_aggregate(
