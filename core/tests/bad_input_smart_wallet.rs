@@ -6,7 +6,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::format_collect,  // test inputs in hex
+    clippy::type_complexity, // catalogues: one tuple per row
 )]
 
 use pay402::ErrorCode;
@@ -227,7 +229,8 @@ fn begin_defects_have_exact_codes() {
         "invalid_exact_evm_payload_authorization_valid_before"
     );
     // A network that is not an EVM one the verifier knows.
-    let unknown = EIP3009_REQUIREMENTS.replace("eip155:84532", "bip122:000000000019d6689c085ae165831e93");
+    let unknown =
+        EIP3009_REQUIREMENTS.replace("eip155:84532", "bip122:000000000019d6689c085ae165831e93");
     let requirements = PaymentRequirements::from_json(unknown.as_bytes()).unwrap();
     let e = SignatureCheck::begin(&Verifier::default(), &requirements, &payment, NOW, &mut buf)
         .unwrap_err();

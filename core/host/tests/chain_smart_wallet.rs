@@ -6,7 +6,13 @@
 //!
 //! Needs `PAY402_SMART_WALLET_DEPLOYMENT` (the `build/smart-wallet.json` the script writes); run
 //! by `tests/chain/run.sh` as `cargo test -p pay402-host --test chain_smart_wallet -- --ignored`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_pass_by_value, // test helpers
+    clippy::format_push_string,
+    clippy::unused_self
+)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -364,60 +364,53 @@ impl<'s> SignatureCheck<'s> {
         allowed_factories: &[Address],
         calldata_buf: &'b mut [u8],
     ) -> Result<AfterCode<'b>, SmartWalletError> {
-        let wrapper = unwrap_erc6492(self.signature).map_err(SmartWalletError::Erc6492)?;
-        let inner = wrapper.map_or(self.signature, |w| w.signature);
-        let deployment = wrapper.filter(Erc6492Signature::has_deployment_info);
         let payer = self.verified.payer;
-        if !code.is_empty() {
-            let calldata = write_all(calldata_buf, |w| {
-                is_valid_signature_calldata(&self.digest, inner, w)
-            })?;
-            let calldata = written(calldata_buf, calldata);
-            return Ok(AfterCode::NeedsCall(CallCheck {
-                to: payer,
-                calldata,
-                route: Route::Eip1271 {
-                    delegation: eip7702_delegate(code),
-                },
-                verified: self.verified,
-            }));
+        match route_signature(self.signature, code, allowed_factories)? {
+            SignatureRoute::Ecdsa { signature } => self.recover(signature).map(AfterCode::Verified),
+            SignatureRoute::Eip1271 {
+                signature,
+                delegation,
+            } => {
+                let n = write_all(calldata_buf, |w| {
+                    is_valid_signature_calldata(&self.digest, signature, w)
+                })?;
+                Ok(AfterCode::NeedsCall(CallCheck {
+                    to: payer,
+                    calldata: written(calldata_buf, n),
+                    route: Route::Eip1271 { delegation },
+                    verified: self.verified,
+                }))
+            }
+            SignatureRoute::Counterfactual {
+                factory,
+                factory_calldata,
+                signature,
+            } => {
+                let Some(authorization) = self.eip3009 else {
+                    return Err(SmartWalletError::CounterfactualPermit2);
+                };
+                let token = self.verified.replay_key.asset;
+                let n = write_all(calldata_buf, |w| {
+                    write_try_aggregate(
+                        w,
+                        &factory,
+                        factory_calldata,
+                        &token,
+                        &authorization,
+                        signature,
+                    )
+                })?;
+                Ok(AfterCode::NeedsCall(CallCheck {
+                    to: MULTICALL3_ADDRESS,
+                    calldata: written(calldata_buf, n),
+                    route: Route::Counterfactual { factory },
+                    verified: self.verified,
+                }))
+            }
         }
-        let Some(deployment) = deployment else {
-            return self.recover(inner).map(AfterCode::Verified);
-        };
-        if !allowed_factories.contains(&deployment.factory) {
-            return Err(SmartWalletError::FactoryNotAllowed {
-                factory: deployment.factory,
-            });
-        }
-        let Some(authorization) = self.eip3009 else {
-            return Err(SmartWalletError::CounterfactualPermit2);
-        };
-        let token = self.verified.replay_key.asset;
-        let n = write_all(calldata_buf, |w| {
-            write_try_aggregate(
-                w,
-                &deployment.factory,
-                deployment.factory_calldata,
-                &token,
-                &authorization,
-                inner,
-            )
-        })?;
-        Ok(AfterCode::NeedsCall(CallCheck {
-            to: MULTICALL3_ADDRESS,
-            calldata: written(calldata_buf, n),
-            route: Route::Counterfactual {
-                factory: deployment.factory,
-            },
-            verified: self.verified,
-        }))
     }
 
     fn recover(&self, inner: &[u8]) -> Result<Verified, SmartWalletError> {
-        if inner.len() > 65 {
-            return Err(SmartWalletError::UndeployedSmartWallet);
-        }
         let failure = match recover_address(&self.digest, inner, self.policy) {
             Ok(recovered) if recovered == self.verified.payer => return Ok(self.verified),
             Ok(recovered) => SignatureFailure::WrongSigner { recovered },
@@ -430,6 +423,72 @@ impl<'s> SignatureCheck<'s> {
                 VerifyError::Permit2(Permit2Check::Transfer(check))
             }
         }))
+    }
+}
+
+/// How a signature is checked once the payer's code is known: the pure routing decision of
+/// [`SignatureCheck::with_code`], without a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureRoute<'s> {
+    /// The payer has no code: ECDSA recovery of `signature` (the inner one of a wrapper without
+    /// deployment information), at most 65 bytes.
+    Ecdsa {
+        /// The signature to recover.
+        signature: &'s [u8],
+    },
+    /// The payer has code: `isValidSignature(digest, signature)`.
+    Eip1271 {
+        /// The (inner) signature to pass.
+        signature: &'s [u8],
+        /// The EIP-7702 delegate, when the code is a delegation designator.
+        delegation: Option<Address>,
+    },
+    /// The payer has no code and the ERC-6492 wrapper names an allow-listed factory.
+    Counterfactual {
+        /// The factory.
+        factory: Address,
+        /// The call that deploys the wallet.
+        factory_calldata: &'s [u8],
+        /// The inner signature.
+        signature: &'s [u8],
+    },
+}
+
+/// Routes `signature` on the payer's `code` (empty for `0x`) as the reference's
+/// `classifyErc6492Payer` and `verifySignature` do (see the module table); a counterfactual
+/// wallet's factory must be in `allowed_factories`.
+///
+/// ```
+/// use pay402::x402::smart_wallet::{route_signature, SignatureRoute};
+/// use pay402::ErrorCode;
+/// let eoa = [0x1b; 65];
+/// assert_eq!(route_signature(&eoa, &[], &[]), Ok(SignatureRoute::Ecdsa { signature: &eoa[..] }));
+/// let e = route_signature(&[0x1b; 66], &[], &[]).unwrap_err();
+/// assert_eq!(e.code(), "invalid_exact_evm_payload_undeployed_smart_wallet");
+/// assert!(matches!(route_signature(&eoa, &[0x60], &[]), Ok(SignatureRoute::Eip1271 { delegation: None, .. })));
+/// ```
+pub fn route_signature<'s>(
+    signature: &'s [u8],
+    code: &[u8],
+    allowed_factories: &[Address],
+) -> Result<SignatureRoute<'s>, SmartWalletError> {
+    let wrapper = unwrap_erc6492(signature).map_err(SmartWalletError::Erc6492)?;
+    let inner = wrapper.map_or(signature, |w| w.signature);
+    if !code.is_empty() {
+        return Ok(SignatureRoute::Eip1271 {
+            signature: inner,
+            delegation: eip7702_delegate(code),
+        });
+    }
+    match wrapper.filter(Erc6492Signature::has_deployment_info) {
+        None if inner.len() > 65 => Err(SmartWalletError::UndeployedSmartWallet),
+        None => Ok(SignatureRoute::Ecdsa { signature: inner }),
+        Some(w) if allowed_factories.contains(&w.factory) => Ok(SignatureRoute::Counterfactual {
+            factory: w.factory,
+            factory_calldata: w.factory_calldata,
+            signature: inner,
+        }),
+        Some(w) => Err(SmartWalletError::FactoryNotAllowed { factory: w.factory }),
     }
 }
 
