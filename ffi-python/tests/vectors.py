@@ -621,6 +621,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 NOT_EXPOSED: Dict[str, str] = {
     "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Python binding yet",
     "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Python binding yet",
+    "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Python binding yet",
 }
 
 

@@ -362,6 +362,7 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 export const NOT_EXPOSED = {
   "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the npm package yet",
   "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the npm package yet",
+  "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the npm package yet",
 };
 
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {
