@@ -589,15 +589,15 @@ pub fn write_try_aggregate(
     authorization: &TransferWithAuthorization,
     signature: &[u8],
 ) -> Result<(), BufferTooSmall> {
-    let first_len = 3 * 32 + abi::padded_len(factory_calldata.len());
+    let first_len = abi::padded_len(factory_calldata.len()).saturating_add(3 * 32);
     // transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)
-    let transfer_len = 4 + 8 * 32 + abi::padded_len(signature.len());
+    let transfer_len = abi::padded_len(signature.len()).saturating_add(4 + 8 * 32);
     w.push(&TRY_AGGREGATE_SELECTOR)?;
     abi::write_usize(w, 0)?; // requireSuccess = false
     abi::write_usize(w, 0x40)?;
     abi::write_usize(w, 2)?;
     abi::write_usize(w, 0x40)?;
-    abi::write_usize(w, 0x40 + first_len)?;
+    abi::write_usize(w, first_len.saturating_add(0x40))?;
     abi::write_address(w, factory)?;
     abi::write_usize(w, 0x40)?;
     abi::write_bytes_tail(w, factory_calldata)?;
@@ -629,7 +629,11 @@ fn second_call_succeeded(data: &[u8]) -> bool {
     let Some(items) = array.checked_add(32) else {
         return false;
     };
-    let Some(second) = abi::usize_at(data, items + 32).and_then(|o| o.checked_add(items)) else {
+    let Some(second) = items
+        .checked_add(32)
+        .and_then(|head| abi::usize_at(data, head))
+        .and_then(|o| o.checked_add(items))
+    else {
         return false;
     };
     abi::usize_at(data, second) == Some(1)

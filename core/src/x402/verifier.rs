@@ -223,6 +223,17 @@ impl AnyVerified {
     }
 }
 
+impl Verified {
+    /// The address whose code decides whether this offline verdict stands. An ECDSA signature
+    /// proves the payment only when the payer has no code: a deployed wallet or an EIP-7702
+    /// delegated EOA is checked on chain by its `isValidSignature` (the tokens' and Permit2's
+    /// `SignatureChecker`), which may refuse what the key signed. A host with an RPC confirms
+    /// `eth_getCode(payer) == 0x`, or runs [`crate::x402::smart_wallet`], which does both.
+    pub fn needs_code_check(&self) -> Address {
+        self.payer
+    }
+}
+
 /// Which kind of EVM payment passed verification: it decides the settlement call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaymentKind {
