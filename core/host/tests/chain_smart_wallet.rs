@@ -144,7 +144,7 @@ impl Chain {
             from,
             to: Address::parse(PAY_TO.as_bytes()).unwrap(),
             value: U256::from_u64(10_000),
-            valid_after: U256::from_u64(now - 600),
+            valid_after: U256::from_u64(now - 60),
             valid_before: U256::from_u64(now + 600),
             nonce: [nonce; 32],
         };
@@ -251,6 +251,9 @@ fn deployed_eip1271_wallet_verifies_and_a_wrong_signature_is_refused() {
 #[ignore = "needs the Hardhat node and contracts of tests/chain/run.sh"]
 fn counterfactual_wallet_verifies_through_multicall3_with_an_allowed_factory() {
     let c = chain();
+    // The simulation runs at the latest block's timestamp, which must be past `validAfter`: mine
+    // a block now (an idle Hardhat node's latest block can be minutes old).
+    c.rpc.request("evm_mine", json!([])).unwrap();
     let wallet = addr(&c.d["counterfactual"]);
     let factory = addr(&c.d["factory"]);
     assert!(c.rpc.get_code(&wallet).unwrap().is_empty());
@@ -290,4 +293,40 @@ fn counterfactual_wallet_verifies_through_multicall3_with_an_allowed_factory() {
         .verify(&requirements, &payment, c.now())
         .unwrap_err();
     assert_eq!(e.detail_code(), Some("smart_wallet_needs_rpc"));
+}
+
+#[test]
+#[ignore = "needs the Hardhat node and contracts of tests/chain/run.sh"]
+fn eip7702_delegated_eoa_takes_the_1271_route_without_ecdsa_fallback() {
+    let c = chain();
+    // An EOA with a known key, delegated (EIP-7702 designator `0xef0100 ‖ delegate`, set with
+    // hardhat_setCode) to the deployed OwnerWallet, whose isValidSignature accepts only its owner.
+    let key = PrivateKey::from_bytes(&[0x43; 32]).unwrap();
+    let eoa = key.address();
+    let delegate = addr(&c.d["wallet"]);
+    let designator = format!("0xef0100{}", &hex(&delegate.0)[2..]);
+    let answer = c
+        .rpc
+        .request("hardhat_setCode", json!([eoa.to_string(), designator]))
+        .unwrap();
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert_eq!(c.rpc.get_code(&eoa).unwrap().len(), 23);
+    let (authorization, digest) = c.authorization(eoa, 4);
+
+    // The EOA's own valid ECDSA signature: the delegate refuses it, and so does verification.
+    let own = key.sign_prehash(&digest);
+    let e = c.verify(&authorization, &own, &[]).unwrap_err();
+    assert_eq!(e.code, "invalid_exact_evm_signature");
+    assert_eq!(e.detail_code, Some("eip1271_rejected"));
+
+    // The delegate's owner's signature: accepted through the delegate, reported as EIP-7702.
+    let ok = c
+        .verify(&authorization, &c.owner().sign_prehash(&digest), &[])
+        .unwrap();
+    assert_eq!(
+        ok.route,
+        Some(Route::Eip1271 {
+            delegation: Some(delegate)
+        })
+    );
 }
