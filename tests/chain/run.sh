@@ -9,7 +9,8 @@
 # 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
 # behind pay402's middleware, served from threads of the pytest process on loopback), then test-js-middleware.mjs
 # (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http server behind its
-# x402Middleware, in the test process), and stops the node and the facilitator on every exit path. Ends with a
+# x402Middleware, in the test process), then smart-wallet.mjs (an EIP-1271 wallet, its factory, a `bytes`-overload
+# EIP-3009 token) and `cargo test -p pay402-host --test chain_smart_wallet -- --ignored`, and stops the node and the facilitator on every exit path. Ends with a
 # summary; exits non-zero on any failure. Needs python3 ≥ 3.9 and rustup; installs node/npm and curl (apt) and,
 # when it builds the npm package itself, wasm-bindgen-cli and the npm build tooling (tests/tools.sh).
 #
