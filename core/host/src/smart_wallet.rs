@@ -284,6 +284,35 @@ mod tests {
     }
 
     #[test]
+    fn permit2_contract_payer_signs_the_permit2_digest() {
+        // The x402 v2 specification's Permit2 example with a 100-byte contract signature.
+        let requirements = br#"{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"assetTransferMethod":"permit2"}}"#;
+        let payment = format!(
+            r#"{{"x402Version":2,"accepted":{},"payload":{{"signature":"0x{}","permit2Authorization":{{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"}},"spender":"0x402085c248EeA27D92E8b30b2C58ed07f9E20001","nonce":"33247007178036348590600198031289925668252061821958005840077069883511451257277","deadline":"1740672154","witness":{{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","validAfter":"1740672089"}}}}}}}}"#,
+            core::str::from_utf8(requirements).unwrap(),
+            "cd".repeat(100)
+        );
+        let requirements = PaymentRequirements::from_json(requirements).unwrap();
+        let payment = PaymentPayload::from_json(payment.as_bytes()).unwrap();
+        let verify = |rpc: &FakeRpc| {
+            verify_with_rpc(&Verifier::default(), &requirements, &payment, NOW, rpc, &[])
+        };
+        let rpc = FakeRpc::new(vec![0x60], EthCall::Returned(magic_word()));
+        let ok = verify(&rpc).unwrap();
+        assert_eq!(ok.verified.kind, pay402::x402::PaymentKind::ExactPermit2);
+        // isValidSignature over the Permit2 digest: the one the offline check would recover.
+        let mut sig = vec![0u8; SIGNATURE_CAP];
+        let check =
+            SignatureCheck::begin(&Verifier::default(), &requirements, &payment, NOW, &mut sig)
+                .unwrap();
+        assert_eq!(&rpc.calls.borrow()[0].1[4..36], &check.digest()[..]);
+        let rpc = FakeRpc::new(vec![0x60], EthCall::Reverted);
+        let e = verify(&rpc).unwrap_err();
+        assert_eq!(e.code, "invalid_permit2_signature");
+        assert_eq!(e.detail_code, Some("eip1271_reverted"));
+    }
+
+    #[test]
     fn rpc_failure_fails_closed() {
         let rpc = FakeRpc {
             code: Err(HostError::config("rpc_unavailable", "connection refused")),
