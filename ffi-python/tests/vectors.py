@@ -624,6 +624,7 @@ NOT_EXPOSED: Dict[str, str] = {
     "onchain.evm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
     "onchain.svm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
     "onchain.payper402.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
+    "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Python binding yet",
 }
 
 

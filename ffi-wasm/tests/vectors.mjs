@@ -365,6 +365,7 @@ export const NOT_EXPOSED = {
   "onchain.evm.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
   "onchain.svm.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
   "onchain.payper402.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
+  "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the npm package yet",
 };
 
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {

@@ -9,7 +9,8 @@
 # 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
 # behind pay402's middleware, served from threads of the pytest process on loopback), then test-js-middleware.mjs
 # (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http server behind its
-# x402Middleware, in the test process), and stops the node and the facilitator on every exit path. Ends with a
+# x402Middleware, in the test process), then smart-wallet.mjs (an EIP-1271 wallet, its factory, a `bytes`-overload
+# EIP-3009 token) and `cargo test -p pay402-host --test chain_smart_wallet -- --ignored`, and stops the node and the facilitator on every exit path. Ends with a
 # summary; exits non-zero on any failure. Needs python3 ≥ 3.9 and rustup; installs node/npm and curl (apt) and,
 # when it builds the npm package itself, wasm-bindgen-cli and the npm build tooling (tests/tools.sh).
 #
@@ -202,4 +203,18 @@ line="node --test: $(js_count pass) passed, $(js_count fail) failed, $(js_count 
 if [ "$rc" -eq 0 ] && [ "$(js_count pass)" -gt 0 ] 2>/dev/null; then record PASS "$line"; else record FAIL "${line} (exit $rc)"; fi
 if [ "$(js_count todo)" != 0 ]; then
   SUMMARY+=("GAP   $(js_count todo) todo tests (see the README)")
+fi
+
+# --- smart-wallet payers (pay402-host's verify_with_rpc over JSON-RPC) --------------------------
+log "smart-wallet payers: EIP-1271 wallet and counterfactual ERC-6492 wallet (cargo test chain_smart_wallet)"
+if timeout 120 node smart-wallet.mjs >"$RUN/smart-wallet-deploy.log" 2>&1; then
+  export PAY402_SMART_WALLET_DEPLOYMENT="$HERE/build/smart-wallet.json"
+  (cd "$ROOT" && timeout 1800 cargo test -p pay402-host --test chain_smart_wallet -- --ignored) 2>&1 \
+    | tee "$RUN/smart-wallet.log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '^test result:' "$RUN/smart-wallet.log" | tail -n1)"
+  if [ "$rc" -eq 0 ]; then record PASS "smart wallets: ${line}"; else record FAIL "smart wallets: ${line:-exit $rc}"; fi
+else
+  tail -n 20 "$RUN/smart-wallet-deploy.log"
+  record FAIL "deploy contracts/SmartWallet.sol (smart-wallet.mjs)"
 fi

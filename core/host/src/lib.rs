@@ -12,6 +12,7 @@
 //! | L402 resource server | the configuration and the server secrets (zeroized); nothing per token or per request | [`l402_server`] |
 //! | client budget | one budget per client (x402 and L402), shared between threads; reservations as owned handles | [`budget`] |
 //! | offers server | the Fewsats offers configuration and its secrets (zeroized) | [`offers_server`] |
+//! | smart-wallet payers | nothing: drives the core's code-routed signature check through the binding's [`smart_wallet::EvmRpc`] | [`smart_wallet`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod budget;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod l402_server;
 #[cfg(feature = "offers")]
 pub mod offers_server;
+pub mod smart_wallet;
 pub mod x402_client;
 pub mod x402_server;
 

@@ -1,7 +1,8 @@
 //! Smart-wallet signatures: the ERC-6492 wrapper of a not-yet-deployed wallet
 //! (<https://eips.ethereum.org/EIPS/eip-6492>) and the EIP-1271 `isValidSignature` call
 //! (<https://eips.ethereum.org/EIPS/eip-1271>). Both are pure byte work; whether the payer has
-//! code, and what its `isValidSignature` answers, needs the chain and is the host's.
+//! code, and what its `isValidSignature` answers, needs the chain and is the host's
+//! (`pay402::x402::smart_wallet` routes an x402 payment's signature and asks for both).
 //!
 //! An ERC-6492 signature is `abi.encode(address factory, bytes factoryCalldata, bytes
 //! innerSignature) ‖ 0x6492…6492` (32 bytes of magic). The x402 reference facilitator strips it

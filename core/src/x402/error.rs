@@ -165,19 +165,20 @@ pub enum SignatureFailure {
         recovered: Address,
     },
     /// The signature is longer than an EOA signature (a smart-wallet EIP-1271 / ERC-6492
-    /// signature); it needs an on-chain check the core cannot make.
+    /// signature); it needs an on-chain check the core cannot make offline
+    /// (`smart_wallet_needs_rpc`; [`crate::x402::smart_wallet`] makes it with the host's RPC).
     NotEoa,
 }
 
 impl SignatureFailure {
     /// The precise failure: the signature error's code (`signature_high_s`, …),
-    /// `signature_wrong_signer` or `signature_not_eoa`. It is the [`ErrorCode::detail_code`] of
+    /// `signature_wrong_signer` or `smart_wallet_needs_rpc`. It is the [`ErrorCode::detail_code`] of
     /// a signature verdict.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Malformed(e) => e.code(),
             Self::WrongSigner { .. } => "signature_wrong_signer",
-            Self::NotEoa => "signature_not_eoa",
+            Self::NotEoa => "smart_wallet_needs_rpc",
         }
     }
 }
@@ -574,7 +575,7 @@ impl ErrorCode for VerifyError {
     }
 
     /// The decoder's code under `invalid_payload` / `invalid_payment_requirements`, a signature
-    /// failure's code (`signature_wrong_signer`, `signature_not_eoa`, `signature_high_s`, …), or
+    /// failure's code (`signature_wrong_signer`, `smart_wallet_needs_rpc`, `signature_high_s`, …), or
     /// the base64 / transaction code of an undecodable Solana transaction.
     fn detail_code(&self) -> Option<&'static str> {
         match self {
@@ -1027,7 +1028,7 @@ mod tests {
             ),
             (
                 Permit2Check::Transfer(TransferCheck::Signature(SignatureFailure::NotEoa)).into(),
-                Some("signature_not_eoa"),
+                Some("smart_wallet_needs_rpc"),
             ),
             (
                 VerifyError::InvalidPayload(DecodeError::new("x", DecodeReason::MissingField)),

@@ -27,7 +27,9 @@
 //! | `exact` on Solana | `scheme::exact_svm` (feature `svm`) |
 //!
 //! Verification has one entry point, [`Verifier`] ([`verifier`]): its policy ([`policy`]) and
-//! scheme options, `verify` and `verify_header`. The payer's side (select an offer, sign
+//! scheme options, `verify` and `verify_header`; it is offline and accepts EOA signatures only.
+//! Smart-wallet payers (EIP-1271, ERC-6492, EIP-7702) are verified by [`smart_wallet`], which
+//! asks the host for `eth_getCode` and one `eth_call`. The payer's side (select an offer, sign
 //! through the scheme, read the receipt) is [`client`]; the resource server's side (prepared
 //! offers, the challenge) is [`server`]. Errors ([`error`]) are nested by
 //! cause: the envelope, then one check enum per scheme.
@@ -50,6 +52,7 @@ pub mod scheme;
 pub mod server;
 pub mod settle_calldata;
 pub mod settle_response;
+pub mod smart_wallet;
 pub mod verifier;
 
 pub use error::{

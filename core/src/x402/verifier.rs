@@ -156,7 +156,7 @@ impl Verifier<'_> {
             .as_ref()
             .map_or(PayloadKind::Unknown, PayloadKind::of_object);
         let verified = if kind == PayloadKind::Permit2 {
-            verify_permit2(requirements, payment, now, &self.policy, &self.upto)
+            verify_permit2(requirements, payment, now, &self.policy, &self.upto, None)
         } else {
             verify_eip3009(
                 requirements,
@@ -166,6 +166,7 @@ impl Verifier<'_> {
                 now,
                 &self.policy,
                 eip3009_separator,
+                None,
             )
         };
         verified.map(AnyVerified::Evm)
@@ -219,6 +220,17 @@ impl AnyVerified {
             Self::Svm(v) => Some(v),
             Self::Evm(_) => None,
         }
+    }
+}
+
+impl Verified {
+    /// The address whose code decides whether this offline verdict stands. An ECDSA signature
+    /// proves the payment only when the payer has no code: a deployed wallet or an EIP-7702
+    /// delegated EOA is checked on chain by its `isValidSignature` (the tokens' and Permit2's
+    /// `SignatureChecker`), which may refuse what the key signed. A host with an RPC confirms
+    /// `eth_getCode(payer) == 0x`, or runs [`crate::x402::smart_wallet`], which does both.
+    pub fn needs_code_check(&self) -> Address {
+        self.payer
     }
 }
 

@@ -40,6 +40,16 @@ pub(crate) fn parse_address(text: JsonStr<'_>) -> Option<Address> {
     Address::parse(text.as_bytes()).ok()
 }
 
+/// A signature check handed back to the caller instead of made offline (the smart-wallet flow
+/// of [`crate::x402::smart_wallet`]): the EIP-712 digest, the signature as sent and, for
+/// EIP-3009, the authorization the counterfactual simulation replays.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeferredSignature<'p> {
+    pub(crate) digest: [u8; 32],
+    pub(crate) signature_hex: &'p str,
+    pub(crate) eip3009: Option<crate::evm::TransferWithAuthorization>,
+}
+
 /// Why an EOA signature check failed: the hex did not decode, or the signature does not
 /// authorize (the callers wrap the latter in their own `VerifyError` variant).
 pub(crate) enum SignatureCheck {

@@ -43,7 +43,8 @@ use crate::x402::payment_payload::PaymentPayload;
 use crate::x402::payment_requirements::PaymentRequirements;
 use crate::x402::policy::{AmountRule, VerifyPolicy};
 use crate::x402::scheme::{
-    SignatureCheck, accepted_matches, check_eoa_signature, parse_address, resolve_network,
+    DeferredSignature, SignatureCheck, accepted_matches, check_eoa_signature, parse_address,
+    resolve_network,
 };
 use crate::x402::verifier::{PaymentKind, Verified};
 
@@ -62,6 +63,8 @@ fn transfer(check: TransferCheck) -> VerifyError {
 /// from `extra`, `chainId` and `asset`. Either way `extra.name`/`extra.version` are checked.
 /// `payload` is the payment's `payload` object, indexed (`None` when it is not an object), and
 /// `kind` its [`PayloadKind`], which the caller dispatched on.
+// The inputs are the verifier's plus the two optional shortcuts of its callers.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_eip3009<'p>(
     requirements: &PaymentRequirements<'_>,
     payment: &PaymentPayload<'p>,
@@ -70,6 +73,7 @@ pub(crate) fn verify_eip3009<'p>(
     now: u64,
     policy: &VerifyPolicy,
     separator: Option<&[u8; 32]>,
+    defer: Option<&mut Option<DeferredSignature<'p>>>,
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
@@ -123,7 +127,16 @@ pub(crate) fn verify_eip3009<'p>(
         Some(separator) => typed_data_digest(separator, &authorization.struct_hash()),
         None => authorization.digest(&domain),
     };
-    check_signature(&exact, &digest, policy)?;
+    match defer {
+        None => check_signature(&exact, &digest, policy)?,
+        Some(slot) => {
+            *slot = Some(DeferredSignature {
+                digest,
+                signature_hex: exact.signature_hex,
+                eip3009: Some(exact.authorization),
+            });
+        }
+    }
     // 9. recipient
     if parse_address(requirements.pay_to()) != Some(authorization.to) {
         return Err(transfer(TransferCheck::RecipientMismatch));

@@ -63,7 +63,8 @@ use crate::x402::policy::{AmountRule, VerifyPolicy};
 use crate::x402::scheme::exact_eip3009::payload::ReplayKey;
 use crate::x402::scheme::upto_permit2::UptoOptions;
 use crate::x402::scheme::{
-    SignatureCheck, accepted_matches, check_eoa_signature, parse_address, resolve_network,
+    DeferredSignature, SignatureCheck, accepted_matches, check_eoa_signature, parse_address,
+    resolve_network,
 };
 use crate::x402::verifier::{PaymentKind, Verified};
 
@@ -73,12 +74,13 @@ fn transfer(check: TransferCheck) -> VerifyError {
 }
 
 /// Verifies a payment whose scheme payload is Permit2 (see the module table).
-pub(crate) fn verify_permit2(
+pub(crate) fn verify_permit2<'p>(
     requirements: &PaymentRequirements<'_>,
-    payment: &PaymentPayload<'_>,
+    payment: &PaymentPayload<'p>,
     now: u64,
     policy: &VerifyPolicy,
     upto: &UptoOptions,
+    defer: Option<&mut Option<DeferredSignature<'p>>>,
 ) -> Result<Verified, VerifyError> {
     // 1. version
     if payment.version() != requirements.version() {
@@ -156,7 +158,17 @@ pub(crate) fn verify_permit2(
         return Err(VerifyError::Permit2(Permit2Check::TokenMismatch));
     }
     // 15. signature
-    check_signature(&payload, &message.digest(&permit2_domain(chain_id)), policy)?;
+    let digest = message.digest(&permit2_domain(chain_id));
+    match defer {
+        None => check_signature(&payload, &digest, policy)?,
+        Some(slot) => {
+            *slot = Some(DeferredSignature {
+                digest,
+                signature_hex: payload.signature_hex,
+                eip3009: None,
+            });
+        }
+    }
     // 16. settle amount (upto)
     let amount = match (kind, upto.settle_amount) {
         (PaymentKind::UptoPermit2, Some(charge)) if charge > signed => {

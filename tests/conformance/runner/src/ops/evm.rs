@@ -183,3 +183,48 @@ pub(crate) fn tx_sign(input: &Value) -> Outcome {
         "from": signed.from.to_string(),
     }))
 }
+
+/// `evm.signature.route`: how a payer's signature is checked once its code is known →
+/// `route` (`ecdsa`, `eip1271`, `eip7702_eip1271`, `erc6492_counterfactual`), the (inner)
+/// `signature`, and `delegate` / `factory` + `factory_calldata` where they apply.
+pub(crate) fn signature_route(input: &Value) -> Outcome {
+    use pay402::x402::smart_wallet::{SignatureRoute, route_signature};
+    let signature = input::hex_bytes(input::str(input, "signature")?, "signature")?;
+    let code_bytes = input::hex_bytes(input::str(input, "code")?, "code")?;
+    let factories = input::get(input, "allowed_factories")?
+        .as_array()
+        .ok_or_else(|| input::bad("allowed_factories"))?
+        .iter()
+        .map(|f| {
+            f.as_str()
+                .and_then(|s| Address::parse(s.as_bytes()).ok())
+                .ok_or_else(|| input::bad("allowed_factories"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let lower = |a: &Address| {
+        let mut buf = [0u8; 42];
+        a.to_checksum(&mut buf).to_ascii_lowercase()
+    };
+    Ok(
+        match route_signature(&signature, &code_bytes, &factories).map_err(|e| code(&e))? {
+            SignatureRoute::Ecdsa { signature } => {
+                json!({"route": "ecdsa", "signature": input::to_0x(signature)})
+            }
+            SignatureRoute::Eip1271 {
+                signature,
+                delegation: None,
+            } => json!({"route": "eip1271", "signature": input::to_0x(signature)}),
+            SignatureRoute::Eip1271 {
+                signature,
+                delegation: Some(delegate),
+            } => json!({"route": "eip7702_eip1271", "signature": input::to_0x(signature),
+                "delegate": lower(&delegate)}),
+            SignatureRoute::Counterfactual {
+                factory,
+                factory_calldata,
+                signature,
+            } => json!({"route": "erc6492_counterfactual", "signature": input::to_0x(signature),
+                "factory": lower(&factory), "factory_calldata": input::to_0x(factory_calldata)}),
+        },
+    )
+}

@@ -37,6 +37,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.recover" => evm::recover(input),
         "evm.permit2.digest" => evm::permit2_digest(input),
         "evm.tx.sign" => evm::tx_sign(input),
+        "evm.signature.route" => evm::signature_route(input),
         "x402.settle.calldata" => x402::settle_calldata_op(input),
         "macaroon.decode" => macaroon::decode(input),
         "macaroon.mint" => macaroon::mint(input),

@@ -26,6 +26,7 @@ class VectorsTest {
             "onchain.evm.verify" to "on-chain proofs (pay402::onchain) are not exposed by the Kotlin binding yet",
             "onchain.svm.verify" to "on-chain proofs (pay402::onchain) are not exposed by the Kotlin binding yet",
             "onchain.payper402.verify" to "on-chain proofs (pay402::onchain) are not exposed by the Kotlin binding yet",
+            "evm.signature.route" to "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Kotlin binding yet",
         )
     }
 
