@@ -77,6 +77,15 @@ pyo3::create_exception!(
      `pay402.BudgetExceeded`."
 );
 
+pyo3::create_exception!(
+    pay402,
+    OnchainError,
+    Error,
+    "Payments proven by an on-chain transaction: the RPC results do not prove the payment \
+     (`transaction_not_found` and `transaction_not_final` are worth retrying). `.detail_code` is \
+     the malformed field's or the JSON error's code for `invalid_rpc_result`."
+);
+
 /// Which exception class an error maps to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
@@ -91,6 +100,7 @@ pub(crate) enum Kind {
     Codec,
     Dialect,
     Budget,
+    Onchain,
 }
 
 /// An error on its way to Python: class, code, text, optional nested code and extra attributes.
@@ -170,6 +180,7 @@ impl From<CoreError> for PyErr {
             Kind::Codec => CodecError::new_err(message.clone()),
             Kind::Dialect => DialectError::new_err(message.clone()),
             Kind::Budget => BudgetError::new_err(message.clone()),
+            Kind::Onchain => OnchainError::new_err(message.clone()),
         };
         Python::attach(|py| {
             let value = err.value(py);
@@ -368,5 +379,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CodecError", py.get_type::<CodecError>())?;
     m.add("DialectError", py.get_type::<DialectError>())?;
     m.add("BudgetError", py.get_type::<BudgetError>())?;
+    m.add("OnchainError", py.get_type::<OnchainError>())?;
     Ok(())
 }

@@ -29,6 +29,7 @@ mod l402;
 mod l402_server;
 mod macaroon;
 mod offers;
+mod onchain;
 mod recognize;
 mod server;
 mod svm;
@@ -60,6 +61,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     x402_client::register(m)?;
     http_auth::register(m)?;
     recognize::register(m)?;
+    onchain::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

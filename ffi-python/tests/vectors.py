@@ -582,6 +582,71 @@ def x402_offer_terms(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"requirements": json.loads(base64.b64decode(header))["accepts"][0]}
 
 
+# --- on-chain proofs ----------------------------------------------------------------------------
+
+
+def _onchain(p: "pay402.OnchainPayment") -> Dict[str, Any]:
+    return {"tx_key": p.tx_key, "payer": p.payer, "amount": str(p.amount)}
+
+
+def onchain_evm_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    return _onchain(
+        pay402.verify_evm_transaction(
+            i["receipt_json"],
+            i["block_json"],
+            i["head_json"],
+            i.get("transaction_json"),
+            chain_id=i["chain_id"],
+            tx_hash=i["tx_hash"],
+            asset=i["asset"],
+            pay_to=i["pay_to"],
+            min_amount=_int(i["min_amount"]),
+            max_age_secs=i.get("max_age_secs"),
+            min_confirmations=i["min_confirmations"],
+            now=i["now"],
+        )
+    )
+
+
+def onchain_svm_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    asset = i["asset"]
+    token = asset != "native"
+    return _onchain(
+        pay402.verify_svm_transaction(
+            i["result_json"],
+            fetched_at=i["fetched_at"],
+            signature=i["signature"],
+            mint=asset["mint"] if token else None,
+            token_program=asset["token_program"] if token else None,
+            pay_to=i["pay_to"],
+            min_amount=_int(i["min_amount"]),
+            reference=i.get("reference"),
+            max_age_secs=i.get("max_age_secs"),
+            min_commitment=i["min_commitment"],
+            now=i["now"],
+        )
+    )
+
+
+def onchain_payper402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    return _onchain(
+        pay402.verify_payper402(
+            i["challenge"],
+            i["decimals"],
+            i["signature"],
+            i["result_json"],
+            fetched_at=i["fetched_at"],
+            mint=i["mint"],
+            token_program=i["token_program"],
+            pay_to=i["pay_to"],
+            reference=i.get("reference"),
+            max_age_secs=i.get("max_age_secs"),
+            min_commitment=i["min_commitment"],
+            now=i["now"],
+        )
+    )
+
+
 OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.roundtrip": x402_roundtrip,
     "x402.decode": x402_decode,
@@ -612,6 +677,9 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.meter": ws402_meter,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
+    "onchain.evm.verify": onchain_evm_verify,
+    "onchain.svm.verify": onchain_svm_verify,
+    "onchain.payper402.verify": onchain_payper402_verify,
 }
 
 
@@ -621,9 +689,6 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 NOT_EXPOSED: Dict[str, str] = {
     "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Python binding yet",
     "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Python binding yet",
-    "onchain.evm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
-    "onchain.svm.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
-    "onchain.payper402.verify": "on-chain proofs (pay402::onchain) are not exposed by the Python binding yet",
     "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Python binding yet",
 }
 

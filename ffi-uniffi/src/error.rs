@@ -108,6 +108,17 @@ pub enum Pay402Error {
         /// The core's message.
         reason: String,
     },
+    /// Payments proven by an on-chain transaction (`onchain::ProofError`):
+    /// `transaction_not_found` and `transaction_not_final` (worth retrying), `amount_too_low`,
+    /// `wrong_payee`, `invalid_rpc_result`, …
+    Onchain {
+        /// Stable snake-case code.
+        code: String,
+        /// The core's message.
+        reason: String,
+        /// The malformed field's or the JSON error's code under `invalid_rpc_result`.
+        detail_code: Option<String>,
+    },
 }
 
 impl Pay402Error {
@@ -124,7 +135,8 @@ impl Pay402Error {
             | Self::L402 { code, .. }
             | Self::Bolt11 { code, .. }
             | Self::Offers { code, .. }
-            | Self::Ws402 { code, .. } => code,
+            | Self::Ws402 { code, .. }
+            | Self::Onchain { code, .. } => code,
         }
     }
 
@@ -141,7 +153,8 @@ impl Pay402Error {
             | Self::L402 { reason, .. }
             | Self::Bolt11 { reason, .. }
             | Self::Offers { reason, .. }
-            | Self::Ws402 { reason, .. } => reason,
+            | Self::Ws402 { reason, .. }
+            | Self::Onchain { reason, .. } => reason,
         }
     }
 
@@ -223,4 +236,14 @@ from_core! {
     Bolt11 <= pay402::bolt11::Bolt11Error;
     Offers <= pay402::offers::OffersError;
     Ws402 <= pay402::ws402::Ws402Error;
+}
+
+impl From<pay402::onchain::ProofError> for Pay402Error {
+    fn from(error: pay402::onchain::ProofError) -> Self {
+        Self::Onchain {
+            code: error.code().to_owned(),
+            reason: error.to_string(),
+            detail_code: error.detail_code().map(str::to_owned),
+        }
+    }
 }

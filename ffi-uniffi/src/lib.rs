@@ -21,6 +21,7 @@
 //! | BOLT11 | [`bolt11::bolt11_decode`] |
 //! | offers | [`offers::offers_decode`] |
 //! | WS402 | [`ws402::Ws402Meter`] |
+//! | on-chain proofs | [`onchain::verify_evm_transaction`], [`onchain::verify_svm_transaction`], [`onchain::verify_payper402`] |
 // uniffi passes every argument across the FFI as an owned value: `String`, `Vec<u8>`, records.
 #![allow(clippy::needless_pass_by_value)]
 
@@ -34,6 +35,7 @@ pub mod l402;
 pub mod l402_server;
 pub mod macaroon;
 pub mod offers;
+pub mod onchain;
 pub mod server;
 pub mod svm;
 pub mod ws402;

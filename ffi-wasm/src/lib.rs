@@ -26,6 +26,8 @@ pub mod l402_server;
 pub mod macaroon;
 #[cfg(feature = "offers")]
 pub mod offers;
+#[cfg(feature = "onchain")]
+pub mod onchain;
 #[cfg(feature = "x402")]
 pub mod server;
 #[cfg(feature = "svm")]

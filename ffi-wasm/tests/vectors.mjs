@@ -88,6 +88,8 @@ const message = (m) => ({
   validBefore: big(m.validBefore), nonce: m.nonce,
 });
 
+const onchainPayment = (v) => ({ tx_key: v.txKey, payer: v.payer, amount: v.amount.toString() });
+
 function decodeOp(p, input) {
   if (input.header !== undefined && input.body === undefined) return p.x402DecodeHeader(input.kind, input.header);
   if (input.body !== undefined && input.header === undefined) return p.x402DecodeJson(input.kind, input.body);
@@ -103,6 +105,23 @@ export function ops(p) {
       if (v.kind === "exact_svm") return { payer: v.payer, amount: v.amount.toString() };
       return { payer: v.payer, nonce: hex0x(v.nonce), amount: v.amount.toString() };
     },
+    "onchain.evm.verify": (i) => onchainPayment(p.verifyEvmTransaction({
+      receipt: i.receipt_json, block: i.block_json, head: i.head_json, transaction: i.transaction_json,
+      chainId: i.chain_id, txHash: i.tx_hash, asset: i.asset, payTo: i.pay_to, minAmount: big(i.min_amount),
+      maxAgeSecs: i.max_age_secs, minConfirmations: i.min_confirmations, now: i.now,
+    })),
+    "onchain.svm.verify": (i) => onchainPayment(p.verifySvmTransaction({
+      result: i.result_json, fetchedAt: i.fetched_at, signature: i.signature,
+      mint: i.asset === "native" ? undefined : i.asset.mint,
+      tokenProgram: i.asset === "native" ? undefined : i.asset.token_program,
+      payTo: i.pay_to, minAmount: big(i.min_amount), reference: i.reference, maxAgeSecs: i.max_age_secs,
+      minCommitment: i.min_commitment, now: i.now,
+    })),
+    "onchain.payper402.verify": (i) => onchainPayment(p.verifyPayper402({
+      challenge: i.challenge, decimals: i.decimals, signature: i.signature, result: i.result_json,
+      fetchedAt: i.fetched_at, mint: i.mint, tokenProgram: i.token_program, payTo: i.pay_to,
+      reference: i.reference, maxAgeSecs: i.max_age_secs, minCommitment: i.min_commitment, now: i.now,
+    })),
     "svm.build": (i) => {
       if (!/^\d+$/.test(i.amount)) bad("amount");
       if (i.token_program === undefined) bad("token_program");
@@ -362,9 +381,6 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 export const NOT_EXPOSED = {
   "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the npm package yet",
   "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the npm package yet",
-  "onchain.evm.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
-  "onchain.svm.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
-  "onchain.payper402.verify": "on-chain proofs (pay402::onchain) are not exposed by the npm package yet",
   "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the npm package yet",
 };
 

@@ -9,6 +9,11 @@ __all__ = [
     "BudgetReservation",
     "BudgetRefusal",
     "BudgetError",
+    "OnchainError",
+    "OnchainPayment",
+    "verify_evm_transaction",
+    "verify_svm_transaction",
+    "verify_payper402",
     "LIGHTNING_NETWORK",
     "MSAT",
     "L402Server",
@@ -227,6 +232,10 @@ class BudgetError(Error):
     """Client budgets: configuration (`invalid_budget_window`, `duplicate_budget_asset`, …) and
     reservations ended twice (`unknown_reservation`). A refused payment is `pay402.BudgetExceeded`.
     """
+class OnchainError(Error):
+    """Payments proven by an on-chain transaction: the RPC results do not prove the payment
+    (`transaction_not_found` and `transaction_not_final` are worth retrying). `.detail_code` is
+    the malformed field's or the JSON error's code for `invalid_rpc_result`."""
 class SvmError(Error):
     """Solana: addresses (`pubkey_*`), wire transactions (`transaction_*`), building the payment
     transaction. Verification verdicts are `X402Error`."""
@@ -2450,3 +2459,84 @@ class X402Client:
         """Reads the answer to the paid retry and ends the payment's reservation by the core's
         verdict: served → committed (``upto``: the receipt's settled amount, the rest back); a
         definitive refusal → released; otherwise kept counted."""
+
+# --- on-chain proofs ------------------------------------------------------------------------
+
+_Commitment = Literal["processed", "confirmed", "finalized"]
+
+@final
+class OnchainPayment:
+    """An accepted on-chain payment."""
+
+    @property
+    def tx_key(self) -> str:
+        """The replay-store key, `evm:<chain id>:0x<hash>` or `svm:<signature>`: insert it
+        if absent (``accept_once``) so the transaction is accepted once."""
+    @property
+    def payer(self) -> str:
+        """Who paid: an EIP-55 address or a base58 Solana address."""
+    @property
+    def amount(self) -> int:
+        """What the payee received, in atomic units (at least the price)."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def verify_evm_transaction(
+    receipt: _Text,
+    block: _Text,
+    head: _Text,
+    transaction: Optional[_Text] = None,
+    *,
+    chain_id: int,
+    tx_hash: _BytesOrHex,
+    asset: str,
+    pay_to: str,
+    min_amount: int,
+    max_age_secs: Optional[int] = None,
+    min_confirmations: int,
+    now: int,
+) -> OnchainPayment:
+    """Decides an EVM payment proof from the JSON-RPC results as received (``null`` included):
+    `receipt` (``eth_getTransactionReceipt``), `block` (``eth_getBlockByNumber`` of the
+    receipt's block), `head` (``eth_blockNumber``) and, for native value, `transaction`
+    (``eth_getTransactionByHash``). `asset` is the token address or ``"native"``. Raises
+    `OnchainError` (``transaction_not_found``, ``transaction_not_final``, ``amount_too_low``, …).
+    """
+def verify_svm_transaction(
+    result: _Text,
+    *,
+    fetched_at: _Commitment,
+    signature: str,
+    mint: Optional[str],
+    token_program: Optional[str],
+    pay_to: str,
+    min_amount: int,
+    reference: Optional[str] = None,
+    max_age_secs: Optional[int] = None,
+    min_commitment: _Commitment,
+    now: int,
+) -> OnchainPayment:
+    """Decides a Solana payment proof from a ``getTransaction`` result fetched with
+    ``encoding: "jsonParsed"`` at commitment `fetched_at`. `mint` and `token_program` name the
+    SPL token (both None: SOL in lamports); `pay_to` is the payee's wallet. Raises `OnchainError`.
+    """
+def verify_payper402(
+    challenge: str,
+    decimals: int,
+    signature: str,
+    result: _Text,
+    *,
+    fetched_at: _Commitment,
+    mint: str,
+    token_program: str,
+    pay_to: str,
+    reference: Optional[str] = None,
+    max_age_secs: Optional[int] = None,
+    min_commitment: _Commitment,
+    now: int,
+) -> OnchainPayment:
+    """Decides a `PayPer402` payment: the ``WWW-Authenticate`` value the server issued
+    (`challenge`, its amount in `decimals`), the transaction signature the client sent and the
+    ``getTransaction`` ``jsonParsed`` result fetched at `fetched_at`. The payee, mint and
+    reference are the server's own terms. Raises `DialectError` for a malformed challenge, else
+    `OnchainError` (``unsupported_network``, ``invalid_transaction_signature``, …).
+    """

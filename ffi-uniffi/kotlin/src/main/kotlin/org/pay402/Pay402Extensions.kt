@@ -17,6 +17,7 @@ val Pay402Exception.code: String
         is Pay402Exception.Bolt11 -> code
         is Pay402Exception.Offers -> code
         is Pay402Exception.Ws402 -> code
+        is Pay402Exception.Onchain -> code
     }
 
 /** The core's readable message (its `Display` text). */
@@ -33,6 +34,7 @@ val Pay402Exception.reason: String
         is Pay402Exception.Bolt11 -> reason
         is Pay402Exception.Offers -> reason
         is Pay402Exception.Ws402 -> reason
+        is Pay402Exception.Onchain -> reason
     }
 
 /** The payer: an EIP-55 address (EVM) or a base58 key (Solana). */

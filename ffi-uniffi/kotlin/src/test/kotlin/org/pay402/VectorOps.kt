@@ -34,6 +34,42 @@ private fun JsonObject.u64(key: String): ULong =
 private fun JsonObject.u32(key: String): UInt =
     u64(key).takeIf { it <= UInt.MAX_VALUE.toULong() }?.toUInt() ?: throw BadInput(key)
 
+private fun JsonObject.optU64(key: String): ULong? = if (this[key] == null) null else u64(key)
+
+private fun onchainPayment(p: OnchainPayment): JsonObject = buildJsonObject {
+    put("tx_key", p.txKey)
+    put("payer", p.payer)
+    put("amount", p.amount)
+}
+
+private fun onchainEvmVerify(i: JsonObject): JsonObject = onchainPayment(
+    verifyEvmTransaction(
+        i.str("receipt_json"), i.str("block_json"), i.str("head_json"), i.optStr("transaction_json"),
+        i.u64("chain_id"), i.str("tx_hash"), i.str("asset"), i.str("pay_to"), i.str("min_amount"),
+        i.optU64("max_age_secs"), i.u64("min_confirmations"), i.u64("now"),
+    )
+)
+
+private fun onchainSvmVerify(i: JsonObject): JsonObject {
+    val asset = i["asset"] as? JsonObject
+    if (asset == null && i.optStr("asset") != "native") throw BadInput("asset")
+    return onchainPayment(
+        verifySvmTransaction(
+            i.str("result_json"), i.str("fetched_at"), i.str("signature"),
+            asset?.str("mint"), asset?.str("token_program"), i.str("pay_to"), i.str("min_amount"),
+            i.optStr("reference"), i.optU64("max_age_secs"), i.str("min_commitment"), i.u64("now"),
+        )
+    )
+}
+
+private fun onchainPayper402Verify(i: JsonObject): JsonObject = onchainPayment(
+    verifyPayper402(
+        i.str("challenge"), i.u64("decimals").takeIf { it <= 255UL }?.toUByte() ?: throw BadInput("decimals"),
+        i.str("signature"), i.str("result_json"), i.str("fetched_at"), i.str("mint"), i.str("token_program"),
+        i.str("pay_to"), i.optStr("reference"), i.optU64("max_age_secs"), i.str("min_commitment"), i.u64("now"),
+    )
+)
+
 private fun JsonObject.obj(key: String): JsonObject = this[key] as? JsonObject ?: throw BadInput(key)
 
 private fun JsonObject.arr(key: String): JsonArray = this[key] as? JsonArray ?: throw BadInput(key)
@@ -78,6 +114,9 @@ object VectorOps {
         "x402.select" -> x402Select(input)
         "x402.typed_data" -> x402TypedData(input)
         "x402.wallet_sign" -> x402WalletSign(input)
+        "onchain.evm.verify" -> onchainEvmVerify(input)
+        "onchain.svm.verify" -> onchainSvmVerify(input)
+        "onchain.payper402.verify" -> onchainPayper402Verify(input)
         "svm.build" -> svmBuild(input)
         "x402.svm_payment" -> x402SvmPayment(input)
         "x402.client_pay" -> x402ClientPay(input)
