@@ -31,6 +31,7 @@ mod macaroon;
 mod offers;
 mod recognize;
 mod server;
+mod settle;
 mod svm;
 mod ws402;
 mod x402;
@@ -52,6 +53,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codec::register(m)?;
     offers::register(m)?;
     server::register(m)?;
+    settle::register(m)?;
     ws402::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;

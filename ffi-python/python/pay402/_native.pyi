@@ -74,6 +74,10 @@ __all__ = [
     "PERMIT2_ADDRESS",
     "X402_EXACT_PERMIT2_PROXY",
     "X402_UPTO_PERMIT2_PROXY",
+    "SignedTransaction",
+    "SettleCall",
+    "sign_eip1559_transaction",
+    "x402_settle_calldata",
     "Macaroon",
     "Caveat",
     "macaroon_bind",
@@ -586,6 +590,56 @@ def keccak256(data: bytes) -> bytes:
 
     Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
     refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
+    """
+
+# --- settlement -------------------------------------------------------------------------------
+
+@final
+class SignedTransaction:
+    """A signed EIP-1559 (type 2) transaction."""
+
+    @property
+    def raw(self) -> bytes:
+        """`0x02 ‖ rlp([…, yParity, r, s])`: what `eth_sendRawTransaction` takes."""
+    @property
+    def hash(self) -> bytes:
+        """Keccak-256 of `raw`: the transaction hash (32 bytes)."""
+    @property
+    def from_(self) -> str:
+        """The sender: the signing key's EIP-55 address."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class SettleCall:
+    """The call a facilitator sends to settle a payment."""
+
+    @property
+    def to(self) -> str:
+        """The contract called: the token (EIP-3009) or the Permit2 proxy (EIP-55)."""
+    @property
+    def data(self) -> bytes:
+        """The ABI-encoded calldata."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) -> SignedTransaction:
+    """Signs an EIP-1559 (type 2) transaction. `tx` has the keys eth-account and viem use:
+    `chainId`, `nonce`, `maxPriorityFeePerGas`, `maxFeePerGas`, `gas`, `to` (absent or None:
+    contract creation), `value`, `data` (bytes or hex) and `accessList` ([{`address`,
+    `storageKeys`}]); quantities as `int` or decimal `str`; `value`, `data` and `accessList`
+    default to empty.
+
+    Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
+    transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
+    """
+def x402_settle_calldata(requirements: _Text, payment: _Text, settle_amount: Optional[int] = None) -> SettleCall:
+    """The reference facilitator's settlement call for `payment` (the payment header, base64)
+    against one `PaymentRequirements` (JSON): `transferWithAuthorization` on the token (v, r, s
+    for a 65-byte signature, `bytes` otherwise; an ERC-6492 wrapper unwrapped), or the Permit2
+    proxy's `settle` (`exact`, or `upto` charging `settle_amount`, default the requirements'
+    amount).
+
+    Raises `X402Error` (`upto_settle_amount_zero`,
+    `invalid_upto_evm_payload_settlement_exceeds_amount`, `unsupported_payload_type`, …).
     """
 
 # --- macaroons ------------------------------------------------------------------------------
