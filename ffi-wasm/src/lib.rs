@@ -28,6 +28,8 @@ pub mod macaroon;
 pub mod offers;
 #[cfg(feature = "x402")]
 pub mod server;
+#[cfg(feature = "settle")]
+pub mod settle;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

@@ -1,0 +1,146 @@
+//! Settling a payment ourselves: EIP-1559 transactions signed by the core
+//! (`pay402::evm::transaction`) and the reference facilitator's settlement call
+//! (`pay402::x402::settle_calldata`). Conversion only.
+
+use crate::convert::{Obj, address, address_js, array, bytes, get, json_text, present, u8a, u256, uint};
+use crate::errors::{JsResult, core_error};
+use pay402::ErrorCode;
+use pay402::U256;
+use pay402::evm::{AccessListItem, Address, Eip1559Transaction, PrivateKey};
+use pay402::x402::{
+    DecodeError, PaymentPayload, PaymentRequirements, VerifyError, header, settle_calldata,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** One EIP-2930 access-list entry. */
+export interface AccessListEntry { address: string; storageKeys: (Uint8Array | string)[] }
+/** An EIP-1559 (type 2) transaction, keyed as viem's `TransactionSerializableEIP1559`;
+ * `to` absent creates a contract, `value`, `data` and `accessList` default to empty. */
+export interface Eip1559TransactionRequest {
+  chainId: number | bigint; nonce: number | bigint; maxPriorityFeePerGas: bigint; maxFeePerGas: bigint;
+  gas: number | bigint; to?: string | null; value?: bigint; data?: Uint8Array | string;
+  accessList?: AccessListEntry[];
+}
+/** A signed transaction: `raw` for `eth_sendRawTransaction`, its `hash`, the sender `from` (EIP-55). */
+export interface SignedEip1559Transaction { raw: Uint8Array; hash: Uint8Array; from: string }
+/** The call a facilitator sends to settle: the contract `to` (EIP-55) and the calldata. */
+export interface X402SettleCall { to: string; data: Uint8Array }
+"#;
+
+fn private_key(v: &JsValue) -> JsResult<PrivateKey> {
+    PrivateKey::from_bytes(&array::<32>(v, "privateKey")?)
+        .map_err(|e| core_error("EvmError", &e, None))
+}
+
+/// The `code` of a decode failure is the verdict a facilitator gives, as `x402Verify` throws it.
+fn decode_error(e: &DecodeError) -> JsValue {
+    let verdict = VerifyError::from_payload(*e);
+    crate::errors::coded("X402Error", &e.to_string(), verdict.code(), Some(e.code()))
+}
+
+fn access_list(v: &JsValue) -> JsResult<Vec<(Address, Vec<[u8; 32]>)>> {
+    let Some(v) = present(v) else {
+        return Ok(Vec::new());
+    };
+    let list = v
+        .dyn_ref::<js_sys::Array>()
+        .ok_or_else(|| crate::errors::arg_error("accessList", "an array"))?;
+    let mut items = Vec::new();
+    for item in list.iter() {
+        let keys = match present(&get(&item, "storageKeys")) {
+            None => Vec::new(),
+            Some(keys) => keys
+                .dyn_ref::<js_sys::Array>()
+                .ok_or_else(|| crate::errors::arg_error("accessList.storageKeys", "an array"))?
+                .iter()
+                .map(|k| array::<32>(&k, "accessList.storageKeys"))
+                .collect::<JsResult<Vec<_>>>()?,
+        };
+        items.push((address(&get(&item, "address"), "accessList.address")?, keys));
+    }
+    Ok(items)
+}
+
+/// Signs an EIP-1559 (type 2) transaction with a 32-byte private key: `raw` (what
+/// `eth_sendRawTransaction` takes), its `hash` and the sender `from`. Throws an `EvmError`
+/// (`tip_above_fee_cap`, …).
+#[wasm_bindgen(js_name = signEip1559Transaction, unchecked_return_type = "SignedEip1559Transaction")]
+pub fn sign_eip1559_transaction(
+    #[wasm_bindgen(unchecked_param_type = "Eip1559TransactionRequest")] tx: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
+) -> JsResult<JsValue> {
+    let data = present(&get(tx, "data"))
+        .map(|d| bytes(d, "data"))
+        .transpose()?
+        .unwrap_or_default();
+    let items = access_list(&get(tx, "accessList"))?;
+    let access_list: Vec<AccessListItem<'_>> = items
+        .iter()
+        .map(|(address, keys)| AccessListItem {
+            address: *address,
+            storage_keys: keys,
+        })
+        .collect();
+    let transaction = Eip1559Transaction {
+        chain_id: uint(&get(tx, "chainId"), "chainId")?,
+        nonce: uint(&get(tx, "nonce"), "nonce")?,
+        max_priority_fee_per_gas: u256(&get(tx, "maxPriorityFeePerGas"), "maxPriorityFeePerGas")?,
+        max_fee_per_gas: u256(&get(tx, "maxFeePerGas"), "maxFeePerGas")?,
+        gas_limit: uint(&get(tx, "gas"), "gas")?,
+        to: present(&get(tx, "to"))
+            .map(|t| address(t, "to"))
+            .transpose()?,
+        value: present(&get(tx, "value"))
+            .map(|v| u256(v, "value"))
+            .transpose()?
+            .unwrap_or(U256::ZERO),
+        data: &data,
+        access_list: &access_list,
+    };
+    let key = private_key(private_key_bytes)?;
+    let mut out = vec![0u8; transaction.max_signed_len()];
+    let signed = transaction
+        .sign(&key, &mut out)
+        .map_err(|e| core_error("EvmError", &e, None))?;
+    Ok(Obj::new()
+        .set("raw", u8a(signed.raw))
+        .set("hash", u8a(&signed.hash))
+        .set("from", address_js(&signed.from))
+        .build())
+}
+
+/// The reference facilitator's settlement call for `payment` (the payment header, base64)
+/// against `requirements` (JSON text or a plain object): `transferWithAuthorization` on the
+/// token (v,r,s for a 65-byte signature, `bytes` otherwise), or the Permit2 proxy's `settle`
+/// (`exact`, or `upto` charging `settleAmount`, default the requirements' amount). Throws an
+/// `X402Error` (`upto_settle_amount_zero`, …).
+#[wasm_bindgen(js_name = x402SettleCalldata, unchecked_return_type = "X402SettleCall")]
+pub fn x402_settle_calldata(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
+    payment: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "bigint")] settle_amount: Option<JsValue>,
+) -> JsResult<JsValue> {
+    let requirements = json_text(requirements, "requirements")?;
+    let requirements =
+        PaymentRequirements::from_json(requirements.as_bytes()).map_err(|e| decode_error(&e))?;
+    let settle_amount = settle_amount
+        .as_ref()
+        .and_then(|a| present(a))
+        .map(|a| u256(a, "settleAmount"))
+        .transpose()?;
+    let len = header::RECOMMENDED_BUFFER_LEN.max(payment.len());
+    let mut buf = vec![0u8; len];
+    let payment =
+        PaymentPayload::from_header(payment.as_bytes(), &mut buf).map_err(|e| decode_error(&e))?;
+    // The calldata is at most 12 words and the signature, which is shorter than the header.
+    let mut out = vec![0u8; 1024 + len];
+    let call = settle_calldata(&requirements, &payment, settle_amount, &mut out)
+        .map_err(|e| core_error("X402Error", &e, None))?;
+    Ok(Obj::new()
+        .set("to", address_js(&call.to))
+        .set("data", u8a(call.data))
+        .build())
+}
