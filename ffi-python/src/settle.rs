@@ -7,9 +7,12 @@ use crate::errors::{CoreError, CoreResult, IntoCore, Kind};
 use pay402::U256;
 use pay402::evm::{AccessListItem, Address, Eip1559Transaction, TransactionError};
 use pay402::u256::LeadingZeros;
+use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
     PaymentPayload, PaymentRequirements, SettleCalldataError, header, settle_calldata,
 };
+use pay402_host::HostError;
+use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyMapping, PySequence, PyString};
@@ -213,9 +216,149 @@ pub(crate) fn x402_settle_calldata(
     })
 }
 
+fn host_error(e: &HostError) -> PyErr {
+    CoreError::custom(Kind::X402, e.code, e.message.clone())
+        .detail(e.detail_code)
+        .into()
+}
+
+/// The facilitator's `SettleResponse` at the end of a settlement, and what the resource server
+/// does with it (`verdict`: `settled`, `refused`, or `pending`: settle once more).
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct SettlementResult {
+    success: bool,
+    error_reason: Option<String>,
+    error_message: Option<String>,
+    transaction: String,
+    network: String,
+    payer: String,
+    amount: Option<Py<PyAny>>,
+    verdict: &'static str,
+    json: String,
+}
+
+#[pymethods]
+impl SettlementResult {
+    fn __repr__(&self) -> String {
+        format!("SettlementResult({})", self.json)
+    }
+}
+
+fn settlement_result(py: Python<'_>, r: HostSettleResult) -> PyResult<SettlementResult> {
+    Ok(SettlementResult {
+        success: r.success,
+        error_reason: r.error_reason,
+        error_message: r.error_message,
+        transaction: r.transaction,
+        network: r.network,
+        payer: r.payer,
+        amount: r
+            .amount
+            .map(|a| crate::convert::int(py, &a).map(Bound::unbind))
+            .transpose()?,
+        verdict: r.verdict,
+        json: r.json,
+    })
+}
+
+/// One EVM settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, transfer reverted, submitted, confirmed, reverted, receipt unavailable) and gets
+/// the `SettleResponse` of the end. Steps out of order raise `X402Error`
+/// (`settlement_step_out_of_order`, `settlement_ended`).
+#[pyclass(module = "pay402._native")]
+#[derive(Debug)]
+pub(crate) struct EvmSettlement(HostSettlement);
+
+#[pymethods]
+impl EvmSettlement {
+    #[new]
+    #[pyo3(signature = (network, payer, method, amount=None))]
+    fn new(network: &str, payer: &str, method: &str, amount: Option<PyU256>) -> PyResult<Self> {
+        HostSettlement::new(network, payer, method, amount.map(|a| a.0))
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `built`, `submitted` or `ended`.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.0.phase()
+    }
+
+    /// The broadcast hash, once submitted.
+    #[getter]
+    fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    #[pyo3(signature = (reason, message=None))]
+    fn refused(
+        &mut self,
+        py: Python<'_>,
+        reason: &str,
+        message: Option<&str>,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .refused(reason, message)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn transfer_reverted(
+        &mut self,
+        py: Python<'_>,
+        revert_text: &str,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .transfer_reverted(revert_text)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn submitted(&mut self, py: Python<'_>, hash: &str) -> PyResult<Option<SettlementResult>> {
+        let r = self.0.submitted(hash).map_err(|e| host_error(&e))?;
+        r.map(|r| settlement_result(py, r)).transpose()
+    }
+
+    fn confirmed(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.confirmed().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn reverted(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.reverted().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn receipt_unavailable(&mut self, py: Python<'_>, error: &str) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .receipt_unavailable(error)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("EvmSettlement(phase={})", self.0.phase())
+    }
+}
+
+/// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
+/// (the reference facilitator's `parseEip3009TransferError`).
+#[pyfunction]
+pub(crate) fn x402_settle_revert_reason(revert_text: &str) -> &'static str {
+    eip3009_transfer_error_reason(revert_text)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SignedTransaction>()?;
     m.add_class::<SettleCall>()?;
+    m.add_class::<SettlementResult>()?;
+    m.add_class::<EvmSettlement>()?;
+    m.add_function(wrap_pyfunction!(x402_settle_revert_reason, m)?)?;
     m.add_function(wrap_pyfunction!(sign_eip1559_transaction, m)?)?;
     m.add_function(wrap_pyfunction!(x402_settle_calldata, m)?)?;
     Ok(())

@@ -305,6 +305,28 @@ def x402_settle_calldata(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"to": call.to, "data": _0x(call.data)}
 
 
+def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
+    amount = i.get("amount")
+    s = pay402.EvmSettlement(i["network"], i["payer"], i["method"], None if amount is None else _int(amount))
+    end = None
+    for step in i["steps"]:
+        ((name, value),) = step.items()
+        if name == "refused":
+            end = s.refused(value["reason"], value.get("message"))
+        elif name == "submitted":
+            end = s.submitted(value)
+        elif name in ("confirmed", "reverted"):
+            end = getattr(s, name)()
+        else:
+            end = getattr(s, name)(value)
+    assert end is not None and s.phase == "ended", "bad_vector_input:steps"
+    return {"response": json.loads(end.json), "verdict": end.verdict}
+
+
+def x402_settle_revert_reason(i: Dict[str, Any]) -> Dict[str, Any]:
+    return {"reason": pay402.x402_settle_revert_reason(i["revert"])}
+
+
 # --- macaroons ------------------------------------------------------------------------------
 
 
@@ -613,6 +635,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "evm.permit2.digest": evm_permit2_digest,
     "evm.tx.sign": evm_tx_sign,
     "x402.settle.calldata": x402_settle_calldata,
+    "x402.settle.outcome": x402_settle_outcome,
+    "x402.settle.revert_reason": x402_settle_revert_reason,
     "macaroon.decode": macaroon_decode,
     "macaroon.mint": macaroon_mint,
     "macaroon.verify": macaroon_verify,

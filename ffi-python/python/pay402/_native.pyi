@@ -78,6 +78,9 @@ __all__ = [
     "SettleCall",
     "sign_eip1559_transaction",
     "x402_settle_calldata",
+    "SettlementResult",
+    "EvmSettlement",
+    "x402_settle_revert_reason",
     "Macaroon",
     "Caveat",
     "macaroon_bind",
@@ -641,6 +644,75 @@ def x402_settle_calldata(requirements: _Text, payment: _Text, settle_amount: Opt
     Raises `X402Error` (`upto_settle_amount_zero`,
     `invalid_upto_evm_payload_settlement_exceeds_amount`, `unsupported_payload_type`, …).
     """
+
+@final
+class SettlementResult:
+    """The facilitator's `SettleResponse` at the end of a settlement."""
+
+    @property
+    def success(self) -> bool:
+        """`success`."""
+    @property
+    def error_reason(self) -> Optional[str]:
+        """`errorReason` (`settlement_pending`, `invalid_exact_evm_transaction_failed`, …)."""
+    @property
+    def error_message(self) -> Optional[str]:
+        """`errorMessage` (at most 500 UTF-16 code units of the host's text)."""
+    @property
+    def transaction(self) -> str:
+        """The transaction hash, or `""` when nothing was broadcast."""
+    @property
+    def network(self) -> str:
+        """`network`, as given."""
+    @property
+    def payer(self) -> str:
+        """`payer`, as given."""
+    @property
+    def amount(self) -> Optional[int]:
+        """The settled `upto` amount, on success."""
+    @property
+    def verdict(self) -> Literal["settled", "refused", "pending"]:
+        """What the resource server does: serve, withhold, or call `/settle` once more."""
+    @property
+    def json(self) -> str:
+        """The `SettleResponse` JSON to answer `/settle` with."""
+
+@final
+class EvmSettlement:
+    """One EVM settlement by the facilitator, from built to its end. The host signs and sends
+    the transaction and waits for its receipt, reporting each step; every step that ends the
+    settlement returns the `SettleResponse`. A step out of order raises `X402Error`
+    (`settlement_step_out_of_order`, `settlement_ended`)."""
+
+    def __new__(
+        cls, network: str, payer: str, method: Literal["eip3009", "permit2"], amount: Optional[int] = None
+    ) -> EvmSettlement:
+        """A built settlement of `payer`'s payment on `network` by `method`; `amount` is the
+        `upto` charge. Raises `X402Error` `invalid_settle_method`."""
+    @property
+    def phase(self) -> Literal["built", "submitted", "ended"]:
+        """Where the settlement stands."""
+    @property
+    def hash(self) -> Optional[str]:
+        """The broadcast hash, once submitted."""
+    def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
+        """Refused before broadcast (a verification verdict as `reason`): `transaction` `""`."""
+    def transfer_reverted(self, revert_text: str) -> SettlementResult:
+        """Sending reverted: EIP-3009 takes the reason from the text
+        (`x402_settle_revert_reason`), Permit2 reports `invalid_transaction_state`."""
+    def submitted(self, hash: str) -> Optional[SettlementResult]:
+        """Sent with `hash`: None when the hash is valid (`0x` + 64 hex digits, not all zero),
+        else the terminal result."""
+    def confirmed(self) -> SettlementResult:
+        """The receipt succeeded: settled (with `amount` for `upto`)."""
+    def reverted(self) -> SettlementResult:
+        """The receipt has status 0: terminal failure, the hash kept."""
+    def receipt_unavailable(self, error: str) -> SettlementResult:
+        """No receipt (timeout, RPC error): `settlement_pending` with the hash."""
+
+def x402_settle_revert_reason(revert_text: str) -> str:
+    """The `errorReason` of a `transferWithAuthorization` whose send reverted with
+    `revert_text` (the reference facilitator's `parseEip3009TransferError`)."""
 
 # --- macaroons ------------------------------------------------------------------------------
 

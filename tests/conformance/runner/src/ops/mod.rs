@@ -7,6 +7,7 @@ mod l402;
 mod macaroon;
 mod offers;
 mod server;
+mod settle;
 mod terms;
 mod ws402;
 mod x402;
@@ -37,6 +38,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.permit2.digest" => evm::permit2_digest(input),
         "evm.tx.sign" => evm::tx_sign(input),
         "x402.settle.calldata" => x402::settle_calldata_op(input),
+        "x402.settle.outcome" => settle::outcome(input),
+        "x402.settle.revert_reason" => settle::revert_reason(input),
         "macaroon.decode" => macaroon::decode(input),
         "macaroon.mint" => macaroon::mint(input),
         "macaroon.verify" => macaroon::verify(input),
