@@ -2,14 +2,19 @@
 //! (`pay402::evm::transaction`) and the reference facilitator's settlement call
 //! (`pay402::x402::settle_calldata`). Conversion only.
 
-use crate::convert::{Obj, address, address_js, array, bytes, get, json_text, present, u8a, u256, uint};
+use crate::convert::{
+    Obj, address, address_js, array, bigint, bytes, get, json_text, present, u8a, u256, uint,
+};
 use crate::errors::{JsResult, core_error};
 use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::{AccessListItem, Address, Eip1559Transaction, PrivateKey};
+use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
     DecodeError, PaymentPayload, PaymentRequirements, VerifyError, header, settle_calldata,
 };
+use pay402_host::HostError;
+use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -143,4 +148,145 @@ pub fn x402_settle_calldata(
         .set("to", address_js(&call.to))
         .set("data", u8a(call.data))
         .build())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SETTLEMENT: &str = r#"
+/** The facilitator's `SettleResponse` at the end of a settlement; `verdict` is what the
+ * resource server does (`pending`: call `/settle` once more with the identical body). */
+export interface X402SettlementResult {
+  success: boolean; errorReason?: string; errorMessage?: string; transaction: string; network: string;
+  payer: string; amount?: bigint; verdict: "settled" | "refused" | "pending"; json: string;
+}
+"#;
+
+fn host_error(e: &HostError) -> JsValue {
+    crate::errors::coded("X402Error", &e.message, e.code, e.detail_code)
+}
+
+fn settlement_result(r: HostSettleResult) -> JsValue {
+    let mut o = Obj::new()
+        .set("success", r.success)
+        .set("transaction", r.transaction)
+        .set("network", r.network)
+        .set("payer", r.payer)
+        .set("verdict", r.verdict)
+        .set("json", r.json);
+    if let Some(reason) = r.error_reason {
+        o = o.set("errorReason", reason);
+    }
+    if let Some(message) = r.error_message {
+        o = o.set("errorMessage", message);
+    }
+    if let Some(amount) = r.amount {
+        o = o.set("amount", bigint(&amount));
+    }
+    o.build()
+}
+
+/// One EVM settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, transfer reverted, submitted, confirmed, reverted, receipt unavailable) and gets
+/// the `SettleResponse` of the end. Steps out of order throw an `X402Error`
+/// (`settlement_step_out_of_order`, `settlement_ended`).
+#[wasm_bindgen(js_name = EvmSettlement)]
+#[derive(Debug)]
+pub struct EvmSettlement(HostSettlement);
+
+#[wasm_bindgen(js_class = EvmSettlement)]
+impl EvmSettlement {
+    /// A built settlement of `payer`'s payment on `network` by `method` (`"eip3009"` or
+    /// `"permit2"`); `amount` is the `upto` charge.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        network: &str,
+        payer: &str,
+        #[wasm_bindgen(unchecked_param_type = "\"eip3009\" | \"permit2\"")] method: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "bigint")] amount: Option<JsValue>,
+    ) -> JsResult<EvmSettlement> {
+        let amount = amount
+            .as_ref()
+            .and_then(|a| present(a))
+            .map(|a| u256(a, "amount"))
+            .transpose()?;
+        HostSettlement::new(network, payer, method, amount)
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `"built"`, `"submitted"` or `"ended"`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"built\" | \"submitted\" | \"ended\""
+    )]
+    pub fn phase(&self) -> JsValue {
+        JsValue::from_str(self.0.phase())
+    }
+
+    /// The broadcast hash, once submitted.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    /// Refused before broadcast (a verification verdict as `reason`): `transaction` is `""`.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn refused(&mut self, reason: &str, message: Option<String>) -> JsResult<JsValue> {
+        self.0
+            .refused(reason, message.as_deref())
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sending reverted: EIP-3009 takes the reason from the text, Permit2 reports
+    /// `invalid_transaction_state`.
+    #[wasm_bindgen(js_name = transferReverted, unchecked_return_type = "X402SettlementResult")]
+    pub fn transfer_reverted(&mut self, revert_text: &str) -> JsResult<JsValue> {
+        self.0
+            .transfer_reverted(revert_text)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sent with `hash`: `undefined` when the hash is valid, else the terminal result.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult | undefined")]
+    pub fn submitted(&mut self, hash: &str) -> JsResult<JsValue> {
+        self.0
+            .submitted(hash)
+            .map(|r| r.map_or(JsValue::UNDEFINED, settlement_result))
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The receipt succeeded: settled (with `amount` for `upto`).
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn confirmed(&mut self) -> JsResult<JsValue> {
+        self.0
+            .confirmed()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The receipt has status 0: terminal failure, the hash kept.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn reverted(&mut self) -> JsResult<JsValue> {
+        self.0
+            .reverted()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// No receipt (timeout, RPC error): `settlement_pending` with the hash.
+    #[wasm_bindgen(js_name = receiptUnavailable, unchecked_return_type = "X402SettlementResult")]
+    pub fn receipt_unavailable(&mut self, error: &str) -> JsResult<JsValue> {
+        self.0
+            .receipt_unavailable(error)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+}
+
+/// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
+/// (the reference facilitator's `parseEip3009TransferError`).
+#[wasm_bindgen(js_name = x402SettleRevertReason)]
+pub fn x402_settle_revert_reason(revert_text: &str) -> String {
+    eip3009_transfer_error_reason(revert_text).to_owned()
 }

@@ -192,6 +192,26 @@ export function ops(p) {
       const c = p.x402SettleCalldata(raw(i.requirements), i.payment, i.settle_amount === undefined ? undefined : big(i.settle_amount));
       return { to: c.to, data: hex0x(c.data) };
     },
+    "x402.settle.outcome": (i) => {
+      const s = new p.EvmSettlement(i.network, i.payer, i.method, i.amount === undefined ? undefined : big(i.amount));
+      try {
+        let end;
+        for (const step of i.steps) {
+          const [[name, value]] = Object.entries(step);
+          if (name === "refused") end = s.refused(value.reason, value.message);
+          else if (name === "transfer_reverted") end = s.transferReverted(value);
+          else if (name === "submitted") end = s.submitted(value);
+          else if (name === "confirmed" || name === "reverted") end = s[name]();
+          else if (name === "receipt_unavailable") end = s.receiptUnavailable(value);
+          else bad("steps");
+        }
+        if (end === undefined || s.phase !== "ended") bad("steps");
+        return { response: JSON.parse(end.json), verdict: end.verdict };
+      } finally {
+        s.free();
+      }
+    },
+    "x402.settle.revert_reason": (i) => ({ reason: p.x402SettleRevertReason(i.revert) }),
     "macaroon.decode": (i) => {
       const m = p.macaroonDecode(i.token);
       return {
