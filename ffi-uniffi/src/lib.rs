@@ -34,6 +34,7 @@ pub mod l402_server;
 pub mod macaroon;
 pub mod offers;
 pub mod server;
+pub mod settle;
 pub mod svm;
 pub mod ws402;
 pub mod x402;

@@ -20,10 +20,7 @@ class VectorsTest {
     companion object {
         // Run by the Rust conformance runner (tests/conformance/runner); an op leaves this table
         // when the binding exposes it.
-        val NOT_EXPOSED = mapOf(
-            "evm.tx.sign" to "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Kotlin binding yet",
-            "x402.settle.calldata" to "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Kotlin binding yet",
-        )
+        val NOT_EXPOSED = mapOf<String, String>()
     }
 
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
