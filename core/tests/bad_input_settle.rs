@@ -454,3 +454,132 @@ fn settlement_calldata_defects_have_exact_codes() {
     assert_eq!(calldata_code(REQ_3009, PAY_3009, SIG, None, 292), "ok");
     assert_eq!(calldata_code(REQ_UPTO, PAY_UPTO, SIG, Some(1), 452), "ok");
 }
+
+// ---------------------------------------------------------------- the settlement machine
+
+#[test]
+fn settlement_steps_out_of_order_have_exact_codes_and_keep_the_phase() {
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    const HASH: &str = "0x00000000000000000000000000000000000000000000000000000000000000ff";
+    let new = || {
+        EvmSettlement::at(
+            "eip155:8453",
+            "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+            SettleMethod::Eip3009,
+            None,
+            Phase::Built,
+        )
+    };
+    type Step = fn(&mut EvmSettlement<'static>) -> Result<(), &'static str>;
+    fn code<T>(
+        r: Result<T, pay402::x402::evm_settlement::SettlementStepError>,
+    ) -> Result<(), &'static str> {
+        r.map(|_| ()).map_err(|e| e.code())
+    }
+    let receipts: &[(&str, Step)] = &[
+        ("confirmed", |s| code(s.confirmed())),
+        ("reverted", |s| code(s.reverted())),
+        ("receipt_unavailable", |s| {
+            code(s.receipt_unavailable("timeout"))
+        }),
+    ];
+    let broadcasts: &[(&str, Step)] = &[
+        ("refused", |s| {
+            code(s.refused("invalid_exact_evm_signature", None))
+        }),
+        ("transfer_reverted", |s| {
+            code(s.transfer_reverted("reverted"))
+        }),
+        ("submitted", |s| code(s.submitted(HASH))),
+    ];
+    for (what, step) in receipts {
+        let mut s = new();
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} before submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Built,
+            "{what} before submitted leaves the phase"
+        );
+    }
+    for (what, step) in broadcasts {
+        let mut s = new();
+        assert_eq!(s.submitted(HASH), Ok(None));
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} after submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Submitted { hash: HASH },
+            "{what} after submitted leaves the phase"
+        );
+    }
+    for (what, step) in receipts.iter().chain(broadcasts) {
+        let mut ended = new();
+        assert!(ended.refused("invalid_exact_evm_signature", None).is_ok());
+        assert_eq!(
+            step(&mut ended),
+            Err("settlement_ended"),
+            "{what} after the end"
+        );
+        assert_eq!(ended.phase(), Phase::Ended);
+    }
+}
+
+#[test]
+fn invalid_broadcast_hashes_end_the_settlement_without_a_transaction() {
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    let rows: &[(&str, &str)] = &[
+        ("empty", ""),
+        (
+            "no 0x",
+            "00000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "0X prefix",
+            "0X00000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "63 digits",
+            "0x0000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "65 digits",
+            "0x00000000000000000000000000000000000000000000000000000000000000fff",
+        ),
+        (
+            "non-hex digit",
+            "0x00000000000000000000000000000000000000000000000000000000000000fg",
+        ),
+        (
+            "all zero",
+            "0x0000000000000000000000000000000000000000000000000000000000000000",
+        ),
+        (
+            "space inside",
+            "0x00000000000000000000000000000000 0000000000000000000000000000000f",
+        ),
+        (
+            "non-ASCII digit",
+            "0x00000000000000000000000000000000000000000000000000000000000000f٣",
+        ),
+    ];
+    for (what, hash) in rows {
+        let mut s = EvmSettlement::at(
+            "base",
+            "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+            SettleMethod::Permit2,
+            None,
+            Phase::Built,
+        );
+        let r = s.submitted(hash).expect(what).expect(what);
+        assert_eq!(r.transaction, "", "{what}");
+        assert_eq!(r.error_reason, Some("invalid_transaction_state"), "{what}");
+        assert_eq!(s.phase(), Phase::Ended, "{what}");
+    }
+}
