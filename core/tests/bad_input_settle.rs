@@ -460,6 +460,12 @@ fn settlement_calldata_defects_have_exact_codes() {
 #[test]
 fn settlement_steps_out_of_order_have_exact_codes_and_keep_the_phase() {
     use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    type Step = fn(&mut EvmSettlement<'static>) -> Result<(), &'static str>;
+    fn code<T>(
+        r: Result<T, pay402::x402::evm_settlement::SettlementStepError>,
+    ) -> Result<(), &'static str> {
+        r.map(|_| ()).map_err(|e| e.code())
+    }
     const HASH: &str = "0x00000000000000000000000000000000000000000000000000000000000000ff";
     let new = || {
         EvmSettlement::at(
@@ -470,12 +476,6 @@ fn settlement_steps_out_of_order_have_exact_codes_and_keep_the_phase() {
             Phase::Built,
         )
     };
-    type Step = fn(&mut EvmSettlement<'static>) -> Result<(), &'static str>;
-    fn code<T>(
-        r: Result<T, pay402::x402::evm_settlement::SettlementStepError>,
-    ) -> Result<(), &'static str> {
-        r.map(|_| ()).map_err(|e| e.code())
-    }
     let receipts: &[(&str, Step)] = &[
         ("confirmed", |s| code(s.confirmed())),
         ("reverted", |s| code(s.reverted())),

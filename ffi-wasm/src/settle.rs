@@ -2,6 +2,9 @@
 //! (`pay402::evm::transaction`) and the reference facilitator's settlement call
 //! (`pay402::x402::settle_calldata`). Conversion only.
 
+// wasm-bindgen hands JS values over owned; reading them by reference is the norm here.
+#![allow(clippy::needless_pass_by_value)]
+
 use crate::convert::{
     Obj, address, address_js, array, bigint, bytes, get, json_text, present, u8a, u256, uint,
 };

@@ -379,20 +379,30 @@ impl<'a> Built<'a> {
     /// The transaction was sent and the node answered `hash`. A hash that is not
     /// [`is_valid_tx_hash`] reconciles to nothing: terminal failure with
     /// [`SettleMethod::failed_reason`] and `transaction` `""`.
-    pub fn submitted(self, hash: &'a str) -> Result<Submitted<'a>, SettlementResult<'a>> {
+    pub fn submitted(self, hash: &'a str) -> Broadcast<'a> {
         if is_valid_tx_hash(hash) {
-            Ok(Submitted {
+            Broadcast::Submitted(Submitted {
                 settlement: self.0,
                 hash,
             })
         } else {
-            Err(self.0.failure(
+            Broadcast::Ended(self.0.failure(
                 self.0.method.failed_reason(),
                 Some(ErrorMessage::InvalidHash(hash)),
                 "",
             ))
         }
     }
+}
+
+/// What [`Built::submitted`] leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a settlement ends with a SettlementResult"]
+pub enum Broadcast<'a> {
+    /// The hash is valid: wait for the receipt.
+    Submitted(Submitted<'a>),
+    /// The hash reconciles to nothing: the terminal result.
+    Ended(SettlementResult<'a>),
 }
 
 /// A settlement whose transaction was broadcast with a valid hash, waiting for its receipt.
@@ -571,13 +581,13 @@ impl<'a> EvmSettlement<'a> {
         hash: &'a str,
     ) -> Result<Option<SettlementResult<'a>>, SettlementStepError> {
         match self.built()?.submitted(hash) {
-            Ok(submitted) => {
+            Broadcast::Submitted(submitted) => {
                 self.phase = Phase::Submitted {
                     hash: submitted.hash,
                 };
                 Ok(None)
             }
-            Err(result) => Ok(Some(self.end(result))),
+            Broadcast::Ended(result) => Ok(Some(self.end(result))),
         }
     }
 
@@ -611,6 +621,13 @@ mod tests {
     const HASH: &str = "0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef";
     const PAYER: &str = "0x857b06519E91e3A54538791bDbb0E22373e36b66";
 
+    fn submit<'a>(s: Built<'a>, hash: &'a str) -> Option<Submitted<'a>> {
+        match s.submitted(hash) {
+            Broadcast::Submitted(s) => Some(s),
+            Broadcast::Ended(_) => None,
+        }
+    }
+
     fn json<'b>(r: &SettlementResult<'_>, buf: &'b mut [u8]) -> &'b str {
         let n = write_all(buf, |w| r.write_json(w)).unwrap_or(0);
         core::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default()
@@ -619,26 +636,24 @@ mod tests {
     #[test]
     fn confirmed_is_the_specifications_success_example() {
         let s = Built::new("eip155:8453", PAYER, SettleMethod::Eip3009, None);
-        let r = s.submitted(HASH).map(Submitted::confirmed);
+        let r = submit(s, HASH).map(Submitted::confirmed);
         let mut buf = [0u8; 512];
         assert_eq!(
-            r.as_ref().map(|r| json(r, &mut buf)).ok(),
+            r.as_ref().map(|r| json(r, &mut buf)),
             Some(
                 r#"{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"eip155:8453","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66"}"#
             )
         );
-        assert_eq!(r.map(|r| r.verdict()), Ok(SettleVerdict::Settled));
+        assert_eq!(r.map(|r| r.verdict()), Some(SettleVerdict::Settled));
     }
 
     #[test]
     fn a_receipt_wait_error_is_pending_with_the_hash() {
         let s = Built::new("eip155:8453", PAYER, SettleMethod::Permit2, None);
-        let r = s
-            .submitted(HASH)
-            .map(|s| s.receipt_unavailable("timed out"));
+        let r = submit(s, HASH).map(|s| s.receipt_unavailable("timed out"));
         assert_eq!(
             r.map(|r| (r.verdict(), r.transaction)),
-            Ok((SettleVerdict::Pending, HASH))
+            Some((SettleVerdict::Pending, HASH))
         );
     }
 
@@ -646,7 +661,10 @@ mod tests {
     fn an_all_zero_hash_is_terminal_without_a_transaction() {
         let zero = "0x0000000000000000000000000000000000000000000000000000000000000000";
         let s = Built::new("eip155:8453", PAYER, SettleMethod::Permit2, None);
-        let r = s.submitted(zero).err();
+        let r = match s.submitted(zero) {
+            Broadcast::Ended(r) => Some(r),
+            Broadcast::Submitted(_) => None,
+        };
         assert_eq!(r.map(|r| r.transaction), Some(""));
         assert_eq!(
             r.and_then(|r| r.error_reason),
