@@ -4,8 +4,11 @@
 
 use crate::convert::{BytesOrHex, PyU256, Text, private_key as parse_private_key};
 use crate::errors::{CoreError, CoreResult, IntoCore, Kind};
+use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::{AccessListItem, Address, Eip1559Transaction, TransactionError};
+use pay402::svm::PayerKey;
+use pay402::svm::cosign::{CosignError, SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
 use pay402::u256::LeadingZeros;
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
@@ -20,6 +23,12 @@ use pyo3::types::{PyInt, PyMapping, PySequence, PyString};
 impl IntoCore for TransactionError {
     fn into_core(self) -> CoreError {
         CoreError::new(Kind::Evm, &self)
+    }
+}
+
+impl IntoCore for CosignError {
+    fn into_core(self) -> CoreError {
+        CoreError::new(Kind::Svm, &self).detail(self.detail_code())
     }
 }
 
@@ -353,7 +362,37 @@ pub(crate) fn x402_settle_revert_reason(revert_text: &str) -> &'static str {
     eip3009_transfer_error_reason(revert_text)
 }
 
+/// A transaction co-signed by its fee payer: the wire `transaction` to send and the fee
+/// payer's `signature` in base58 (the transaction id).
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SvmCosigned {
+    transaction: crate::convert::Bytes,
+    signature: String,
+}
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 `fee_payer_seed`): the signature over the message goes into slot 0, nothing
+/// else changes. Run it after the offline checks accepted the payment. Raises `SvmError`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[pyfunction]
+pub(crate) fn svm_cosign(
+    transaction: BytesOrHex,
+    fee_payer_seed: BytesOrHex,
+) -> PyResult<SvmCosigned> {
+    let key = PayerKey::from_seed(&fee_payer_seed.array::<32>("fee_payer_seed")?);
+    let mut out = vec![0u8; transaction.0.len()];
+    let cosigned = cosign_fee_payer(&transaction.0, &key, &mut out).py()?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(SvmCosigned {
+        transaction: crate::convert::Bytes(cosigned.transaction.to_vec()),
+        signature: cosigned.signature_base58(&mut sig).to_owned(),
+    })
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<SvmCosigned>()?;
+    m.add_function(wrap_pyfunction!(svm_cosign, m)?)?;
     m.add_class::<SignedTransaction>()?;
     m.add_class::<SettleCall>()?;
     m.add_class::<SettlementResult>()?;

@@ -323,6 +323,11 @@ def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"response": json.loads(end.json), "verdict": end.verdict}
 
 
+def svm_cosign(i: Dict[str, Any]) -> Dict[str, Any]:
+    c = pay402.svm_cosign(base64.b64decode(i["transaction"]), i["fee_payer_seed_hex"])
+    return {"transaction": base64.b64encode(c.transaction).decode(), "signature": c.signature}
+
+
 def x402_settle_revert_reason(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"reason": pay402.x402_settle_revert_reason(i["revert"])}
 
@@ -637,6 +642,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.settle.calldata": x402_settle_calldata,
     "x402.settle.outcome": x402_settle_outcome,
     "x402.settle.revert_reason": x402_settle_revert_reason,
+    "svm.cosign": svm_cosign,
     "macaroon.decode": macaroon_decode,
     "macaroon.mint": macaroon_mint,
     "macaroon.verify": macaroon_verify,

@@ -81,6 +81,8 @@ __all__ = [
     "SettlementResult",
     "EvmSettlement",
     "x402_settle_revert_reason",
+    "SvmCosigned",
+    "svm_cosign",
     "Macaroon",
     "Caveat",
     "macaroon_bind",
@@ -709,6 +711,24 @@ class EvmSettlement:
         """The receipt has status 0: terminal failure, the hash kept."""
     def receipt_unavailable(self, error: str) -> SettlementResult:
         """No receipt (timeout, RPC error): `settlement_pending` with the hash."""
+
+@final
+class SvmCosigned:
+    """A Solana transaction co-signed by its fee payer."""
+
+    @property
+    def transaction(self) -> bytes:
+        """The wire transaction to send (base64 it for `sendTransaction`)."""
+    @property
+    def signature(self) -> str:
+        """The fee payer's signature in base58: the transaction id."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def svm_cosign(transaction: _BytesOrHex, fee_payer_seed: _BytesOrHex) -> SvmCosigned:
+    """Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer
+    (32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+    changes. Run it after the offline checks accepted the payment. Raises `SvmError`
+    (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`)."""
 
 def x402_settle_revert_reason(revert_text: str) -> str:
     """The `errorReason` of a `transferWithAuthorization` whose send reverted with

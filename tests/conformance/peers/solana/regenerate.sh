@@ -16,6 +16,7 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node gen.mjs "$out"
+node gen-cosign.mjs "$out"
 status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"

@@ -84,3 +84,26 @@ pub(crate) fn outcome(input: &Value) -> Outcome {
 pub(crate) fn revert_reason(input: &Value) -> Outcome {
     Ok(json!({ "reason": eip3009_transfer_error_reason(input::str(input, "revert")?) }))
 }
+
+/// `svm.cosign`: the client's partially signed `transaction` (base64) co-signed by the fee payer
+/// of `fee_payer_seed_hex` → the `transaction` to send (base64) and its `signature` (base58).
+pub(crate) fn svm_cosign(input: &Value) -> Outcome {
+    use pay402::base64::{Base64Policy, decode_into, encode_into};
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::{SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+    let text = input::str(input, "transaction")?;
+    let mut wire = vec![0u8; text.len()];
+    let wire = decode_into(text.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut wire)
+        .map_err(|_| input::bad("transaction"))?;
+    let seed = input::hex_array::<32>(
+        input::str(input, "fee_payer_seed_hex")?,
+        "fee_payer_seed_hex",
+    )?;
+    let mut out = vec![0u8; wire.len()];
+    let cosigned =
+        cosign_fee_payer(wire, &PayerKey::from_seed(&seed), &mut out).map_err(|e| code(&e))?;
+    let mut b64 = vec![0u8; wire.len() * 4 / 3 + 4];
+    let transaction = encode_into(cosigned.transaction, &mut b64).map_err(|e| code(&e))?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(json!({ "transaction": transaction, "signature": cosigned.signature_base58(&mut sig) }))
+}
