@@ -293,3 +293,34 @@ impl EvmSettlement {
 pub fn x402_settle_revert_reason(revert_text: &str) -> String {
     eip3009_transfer_error_reason(revert_text).to_owned()
 }
+
+#[cfg(feature = "svm")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_COSIGN: &str = r#"
+/** A Solana transaction co-signed by its fee payer: the wire bytes to send and the fee payer's
+ * signature in base58 (the transaction id). */
+export interface SvmCosigned { transaction: Uint8Array; signature: string }
+"#;
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+/// changes. Run it after the offline checks accepted the payment. Throws an `SvmError`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[cfg(feature = "svm")]
+#[wasm_bindgen(js_name = svmCosign, unchecked_return_type = "SvmCosigned")]
+pub fn svm_cosign(
+    transaction: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] fee_payer_seed: &JsValue,
+) -> JsResult<JsValue> {
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::{SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+    let key = PayerKey::from_seed(&array::<32>(fee_payer_seed, "feePayerSeed")?);
+    let mut out = vec![0u8; transaction.len()];
+    let cosigned = cosign_fee_payer(transaction, &key, &mut out)
+        .map_err(|e| crate::errors::coded("SvmError", &e.to_string(), e.code(), e.detail_code()))?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(Obj::new()
+        .set("transaction", u8a(cosigned.transaction))
+        .set("signature", cosigned.signature_base58(&mut sig))
+        .build())
+}

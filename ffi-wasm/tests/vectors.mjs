@@ -212,6 +212,10 @@ export function ops(p) {
       }
     },
     "x402.settle.revert_reason": (i) => ({ reason: p.x402SettleRevertReason(i.revert) }),
+    "svm.cosign": (i) => {
+      const c = p.svmCosign(Buffer.from(i.transaction, "base64"), i.fee_payer_seed_hex);
+      return { transaction: Buffer.from(c.transaction).toString("base64"), signature: c.signature };
+    },
     "macaroon.decode": (i) => {
       const m = p.macaroonDecode(i.token);
       return {
