@@ -583,3 +583,79 @@ fn invalid_broadcast_hashes_end_the_settlement_without_a_transaction() {
         assert_eq!(s.phase(), Phase::Ended, "{what}");
     }
 }
+
+// ---------------------------------------------------------------- Solana co-signing
+
+#[test]
+fn cosigning_defects_have_exact_codes_and_write_nothing() {
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::cosign_fee_payer;
+    let key = PayerKey::from_seed(&[5; 32]);
+    // One signer (the fee payer), one key, a blockhash, no instructions.
+    let mut tx = vec![1u8];
+    tx.extend([0u8; 64]);
+    tx.extend([1, 0, 0, 1]);
+    tx.extend(key.pubkey().0);
+    tx.extend([9u8; 32]);
+    tx.push(0);
+    let mut other = tx.clone();
+    other[70] ^= 1; // key 0 is another key
+    let mut trailing = tx.clone();
+    trailing.push(0);
+    let too_long = vec![0u8; 1233];
+    let rows: &[(&str, &[u8], usize, &str, Option<&str>)] = &[
+        (
+            "empty",
+            b"",
+            64,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_truncated"),
+        ),
+        (
+            "cut in the message",
+            &tx[..80],
+            200,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_truncated"),
+        ),
+        (
+            "a byte after the message",
+            &trailing,
+            200,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_trailing_bytes"),
+        ),
+        (
+            "longer than a packet",
+            &too_long,
+            2000,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_too_long"),
+        ),
+        (
+            "another fee payer",
+            &other,
+            200,
+            "invalid_exact_svm_fee_payer_mismatch",
+            None,
+        ),
+        (
+            "output one byte short",
+            &tx,
+            tx.len() - 1,
+            "buffer_too_small",
+            None,
+        ),
+    ];
+    for (what, input, out_len, code, detail) in rows {
+        let mut out = vec![0u8; *out_len];
+        let e = cosign_fee_payer(input, &key, &mut out).expect_err(what);
+        assert_eq!((e.code(), e.detail_code()), (*code, *detail), "{what}");
+        assert!(out.iter().all(|b| *b == 0), "{what}: output untouched");
+    }
+    let mut out = vec![0u8; tx.len()];
+    assert!(
+        cosign_fee_payer(&tx, &key, &mut out).is_ok(),
+        "the exact size fits"
+    );
+}
