@@ -588,6 +588,8 @@ fn invalid_broadcast_hashes_end_the_settlement_without_a_transaction() {
 
 #[test]
 fn cosigning_defects_have_exact_codes_and_write_nothing() {
+    // (what is broken, input, output length, code, detail code)
+    type Row<'a> = (&'a str, &'a [u8], usize, &'a str, Option<&'a str>);
     use pay402::svm::PayerKey;
     use pay402::svm::cosign::cosign_fee_payer;
     let key = PayerKey::from_seed(&[5; 32]);
@@ -603,7 +605,7 @@ fn cosigning_defects_have_exact_codes_and_write_nothing() {
     let mut trailing = tx.clone();
     trailing.push(0);
     let too_long = vec![0u8; 1233];
-    let rows: &[(&str, &[u8], usize, &str, Option<&str>)] = &[
+    let rows: &[Row<'_>] = &[
         (
             "empty",
             b"",
