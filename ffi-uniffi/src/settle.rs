@@ -307,3 +307,42 @@ impl EvmSettlement {
 pub fn x402_settle_revert_reason(revert_text: String) -> String {
     eip3009_transfer_error_reason(&revert_text).to_owned()
 }
+
+/// A Solana transaction co-signed by its fee payer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SvmCosigned {
+    /// The wire transaction to send.
+    pub transaction: Vec<u8>,
+    /// The fee payer's signature in base58: the transaction id.
+    pub signature: String,
+}
+
+impl From<pay402::svm::cosign::CosignError> for Pay402Error {
+    fn from(error: pay402::svm::cosign::CosignError) -> Self {
+        Self::Svm {
+            code: error.code().to_owned(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+/// changes. Run it after the offline checks accepted the payment. Errors: `Svm`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[uniffi::export]
+pub fn svm_cosign(
+    transaction: Vec<u8>,
+    fee_payer_seed: Vec<u8>,
+) -> Result<SvmCosigned, Pay402Error> {
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::{SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+    let key = PayerKey::from_seed(&array::<32>(&fee_payer_seed, "fee_payer_seed")?);
+    let mut out = vec![0u8; transaction.len()];
+    let cosigned = cosign_fee_payer(&transaction, &key, &mut out)?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(SvmCosigned {
+        transaction: cosigned.transaction.to_vec(),
+        signature: cosigned.signature_base58(&mut sig).to_owned(),
+    })
+}

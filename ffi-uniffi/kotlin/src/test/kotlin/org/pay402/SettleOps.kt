@@ -101,4 +101,15 @@ internal object SettleOps {
 
     fun revertReason(input: JsonObject): JsonObject =
         buildJsonObject { put("reason", x402SettleRevertReason(input.text("revert"))) }
+
+    fun cosign(input: JsonObject): JsonObject {
+        val c = svmCosign(
+            java.util.Base64.getDecoder().decode(input.text("transaction")),
+            hex(input.text("fee_payer_seed_hex"), "fee_payer_seed_hex"),
+        )
+        return buildJsonObject {
+            put("transaction", java.util.Base64.getEncoder().encodeToString(c.transaction))
+            put("signature", c.signature)
+        }
+    }
 }

@@ -90,6 +90,7 @@ object VectorOps {
         "x402.settle.calldata" -> SettleOps.settleCalldata(input)
         "x402.settle.outcome" -> SettleOps.outcome(input)
         "x402.settle.revert_reason" -> SettleOps.revertReason(input)
+        "svm.cosign" -> SettleOps.cosign(input)
         "macaroon.decode" -> macaroonDecodeOp(input)
         "macaroon.mint" -> macaroonMintOp(input)
         "macaroon.verify" -> macaroonVerifyOp(input)
