@@ -454,3 +454,210 @@ fn settlement_calldata_defects_have_exact_codes() {
     assert_eq!(calldata_code(REQ_3009, PAY_3009, SIG, None, 292), "ok");
     assert_eq!(calldata_code(REQ_UPTO, PAY_UPTO, SIG, Some(1), 452), "ok");
 }
+
+// ---------------------------------------------------------------- the settlement machine
+
+#[test]
+fn settlement_steps_out_of_order_have_exact_codes_and_keep_the_phase() {
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    type Step = fn(&mut EvmSettlement<'static>) -> Result<(), &'static str>;
+    fn code<T>(
+        r: Result<T, pay402::x402::evm_settlement::SettlementStepError>,
+    ) -> Result<(), &'static str> {
+        r.map(|_| ()).map_err(|e| e.code())
+    }
+    const HASH: &str = "0x00000000000000000000000000000000000000000000000000000000000000ff";
+    let new = || {
+        EvmSettlement::at(
+            "eip155:8453",
+            "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+            SettleMethod::Eip3009,
+            None,
+            Phase::Built,
+        )
+    };
+    let receipts: &[(&str, Step)] = &[
+        ("confirmed", |s| code(s.confirmed())),
+        ("reverted", |s| code(s.reverted())),
+        ("receipt_unavailable", |s| {
+            code(s.receipt_unavailable("timeout"))
+        }),
+    ];
+    let broadcasts: &[(&str, Step)] = &[
+        ("refused", |s| {
+            code(s.refused("invalid_exact_evm_signature", None))
+        }),
+        ("transfer_reverted", |s| {
+            code(s.transfer_reverted("reverted"))
+        }),
+        ("submitted", |s| code(s.submitted(HASH))),
+    ];
+    for (what, step) in receipts {
+        let mut s = new();
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} before submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Built,
+            "{what} before submitted leaves the phase"
+        );
+    }
+    for (what, step) in broadcasts {
+        let mut s = new();
+        assert_eq!(s.submitted(HASH), Ok(None));
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} after submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Submitted { hash: HASH },
+            "{what} after submitted leaves the phase"
+        );
+    }
+    for (what, step) in receipts.iter().chain(broadcasts) {
+        let mut ended = new();
+        assert!(ended.refused("invalid_exact_evm_signature", None).is_ok());
+        assert_eq!(
+            step(&mut ended),
+            Err("settlement_ended"),
+            "{what} after the end"
+        );
+        assert_eq!(ended.phase(), Phase::Ended);
+    }
+}
+
+#[test]
+fn invalid_broadcast_hashes_end_the_settlement_without_a_transaction() {
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    let rows: &[(&str, &str)] = &[
+        ("empty", ""),
+        (
+            "no 0x",
+            "00000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "0X prefix",
+            "0X00000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "63 digits",
+            "0x0000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "65 digits",
+            "0x00000000000000000000000000000000000000000000000000000000000000fff",
+        ),
+        (
+            "non-hex digit",
+            "0x00000000000000000000000000000000000000000000000000000000000000fg",
+        ),
+        (
+            "all zero",
+            "0x0000000000000000000000000000000000000000000000000000000000000000",
+        ),
+        (
+            "space inside",
+            "0x00000000000000000000000000000000 0000000000000000000000000000000f",
+        ),
+        (
+            "non-ASCII digit",
+            "0x00000000000000000000000000000000000000000000000000000000000000f٣",
+        ),
+    ];
+    for (what, hash) in rows {
+        let mut s = EvmSettlement::at(
+            "base",
+            "0x857b06519E91e3A54538791bDbb0E22373e36b66",
+            SettleMethod::Permit2,
+            None,
+            Phase::Built,
+        );
+        let r = s.submitted(hash).expect(what).expect(what);
+        assert_eq!(r.transaction, "", "{what}");
+        assert_eq!(r.error_reason, Some("invalid_transaction_state"), "{what}");
+        assert_eq!(s.phase(), Phase::Ended, "{what}");
+    }
+}
+
+// ---------------------------------------------------------------- Solana co-signing
+
+#[test]
+fn cosigning_defects_have_exact_codes_and_write_nothing() {
+    // (what is broken, input, output length, code, detail code)
+    type Row<'a> = (&'a str, &'a [u8], usize, &'a str, Option<&'a str>);
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::cosign_fee_payer;
+    let key = PayerKey::from_seed(&[5; 32]);
+    // One signer (the fee payer), one key, a blockhash, no instructions.
+    let mut tx = vec![1u8];
+    tx.extend([0u8; 64]);
+    tx.extend([1, 0, 0, 1]);
+    tx.extend(key.pubkey().0);
+    tx.extend([9u8; 32]);
+    tx.push(0);
+    let mut other = tx.clone();
+    other[70] ^= 1; // key 0 is another key
+    let mut trailing = tx.clone();
+    trailing.push(0);
+    let too_long = vec![0u8; 1233];
+    let rows: &[Row<'_>] = &[
+        (
+            "empty",
+            b"",
+            64,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_truncated"),
+        ),
+        (
+            "cut in the message",
+            &tx[..80],
+            200,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_truncated"),
+        ),
+        (
+            "a byte after the message",
+            &trailing,
+            200,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_trailing_bytes"),
+        ),
+        (
+            "longer than a packet",
+            &too_long,
+            2000,
+            "invalid_exact_svm_payload_transaction",
+            Some("transaction_too_long"),
+        ),
+        (
+            "another fee payer",
+            &other,
+            200,
+            "invalid_exact_svm_fee_payer_mismatch",
+            None,
+        ),
+        (
+            "output one byte short",
+            &tx,
+            tx.len() - 1,
+            "buffer_too_small",
+            None,
+        ),
+    ];
+    for (what, input, out_len, code, detail) in rows {
+        let mut out = vec![0u8; *out_len];
+        let e = cosign_fee_payer(input, &key, &mut out).expect_err(what);
+        assert_eq!((e.code(), e.detail_code()), (*code, *detail), "{what}");
+        assert!(out.iter().all(|b| *b == 0), "{what}: output untouched");
+    }
+    let mut out = vec![0u8; tx.len()];
+    assert!(
+        cosign_fee_payer(&tx, &key, &mut out).is_ok(),
+        "the exact size fits"
+    );
+}

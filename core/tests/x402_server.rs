@@ -922,3 +922,70 @@ fn upto_settle_body_charges_the_reported_usage_and_refuses_more_than_the_maximum
     assert_eq!(err.code(), "settle_amount_exceeds_maximum");
     assert!(out.iter().all(|&b| b == 0));
 }
+
+/// The facilitator's settlement machine and the resource server's exchange agree: a
+/// `settlement_pending` the machine writes is retried exactly once with the same body, an
+/// invalid broadcast hash (terminal, no transaction) is not retried at all.
+#[test]
+fn the_settlement_machines_pending_result_is_retried_once_and_its_invalid_hash_never() {
+    use pay402::writer::write_all;
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    const HASH: &str = "0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef";
+    let payer = "0x857b06519E91e3A54538791bDbb0E22373e36b66";
+    let written = |steps: &dyn Fn(
+        &mut EvmSettlement<'static>,
+    )
+        -> pay402::x402::evm_settlement::SettlementResult<'static>| {
+        let mut s = EvmSettlement::at(
+            "eip155:84532",
+            payer,
+            SettleMethod::Eip3009,
+            None,
+            Phase::Built,
+        );
+        let result = steps(&mut s);
+        let mut out = vec![0u8; 1024];
+        let n = write_all(&mut out, |w| result.write_json(w)).unwrap();
+        out.truncate(n);
+        String::from_utf8(out).unwrap()
+    };
+    let pending = written(&|s| {
+        assert_eq!(s.submitted(HASH), Ok(None));
+        s.receipt_unavailable("timed out").unwrap()
+    });
+    let invalid = written(&|s| s.submitted("0x").unwrap().unwrap());
+
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009("eip155:84532")).unwrap();
+    let mut buf = [0u8; 4096];
+    let a = spec_admission(&offers, &mut buf);
+    let Next::Settle(first, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Settle(second, Action::Settle { attempt: 2 }) = first.settled(response(&pending))
+    else {
+        panic!("pending is settled once more")
+    };
+    assert!(
+        matches!(
+            second.settled(response(&pending)),
+            Next::Done(Action::KeepReservationPending { status: 402, .. })
+        ),
+        "never a third call"
+    );
+
+    let Next::Settle(first, _) =
+        handler_first(ExchangeOptions::default(), &a).handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    assert!(
+        matches!(
+            first.settled(response(&invalid)),
+            Next::Done(Action::Withhold { .. })
+        ),
+        "an invalid hash is terminal: no retry"
+    );
+}

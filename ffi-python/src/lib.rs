@@ -32,6 +32,7 @@ mod offers;
 mod onchain;
 mod recognize;
 mod server;
+mod settle;
 mod svm;
 mod ws402;
 mod x402;
@@ -54,6 +55,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codec::register(m)?;
     offers::register(m)?;
     server::register(m)?;
+    settle::register(m)?;
     ws402::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;

@@ -37,6 +37,7 @@ pub mod macaroon;
 pub mod offers;
 pub mod onchain;
 pub mod server;
+pub mod settle;
 pub mod svm;
 pub mod ws402;
 pub mod x402;

@@ -30,6 +30,8 @@ pub mod offers;
 pub mod onchain;
 #[cfg(feature = "x402")]
 pub mod server;
+#[cfg(feature = "settle")]
+pub mod settle;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

@@ -198,6 +198,43 @@ export function ops(p) {
       });
       return { domain_separator: hex0x(h.domainSeparator), struct_hash: hex0x(h.structHash), digest: hex0x(h.digest) };
     },
+    "evm.tx.sign": (i) => {
+      const t = i.tx;
+      const s = p.signEip1559Transaction({
+        chainId: t.chainId, nonce: big(t.nonce), maxPriorityFeePerGas: big(t.maxPriorityFeePerGas),
+        maxFeePerGas: big(t.maxFeePerGas), gas: big(t.gas), to: t.to, value: big(t.value), data: t.data,
+        ...opt(t, "accessList", (l) => l.map((e) => ({ address: e.address, storageKeys: e.storageKeys }))),
+      }, i.private_key_hex);
+      return { raw: hex0x(s.raw), hash: hex0x(s.hash), from: s.from };
+    },
+    "x402.settle.calldata": (i) => {
+      const c = p.x402SettleCalldata(raw(i.requirements), i.payment, i.settle_amount === undefined ? undefined : big(i.settle_amount));
+      return { to: c.to, data: hex0x(c.data) };
+    },
+    "x402.settle.outcome": (i) => {
+      const s = new p.EvmSettlement(i.network, i.payer, i.method, i.amount === undefined ? undefined : big(i.amount));
+      try {
+        let end;
+        for (const step of i.steps) {
+          const [[name, value]] = Object.entries(step);
+          if (name === "refused") end = s.refused(value.reason, value.message);
+          else if (name === "transfer_reverted") end = s.transferReverted(value);
+          else if (name === "submitted") end = s.submitted(value);
+          else if (name === "confirmed" || name === "reverted") end = s[name]();
+          else if (name === "receipt_unavailable") end = s.receiptUnavailable(value);
+          else bad("steps");
+        }
+        if (end === undefined || s.phase !== "ended") bad("steps");
+        return { response: JSON.parse(end.json), verdict: end.verdict };
+      } finally {
+        s.free();
+      }
+    },
+    "x402.settle.revert_reason": (i) => ({ reason: p.x402SettleRevertReason(i.revert) }),
+    "svm.cosign": (i) => {
+      const c = p.svmCosign(Buffer.from(i.transaction, "base64"), i.fee_payer_seed_hex);
+      return { transaction: Buffer.from(c.transaction).toString("base64"), signature: c.signature };
+    },
     "macaroon.decode": (i) => {
       const m = p.macaroonDecode(i.token);
       return {
@@ -379,8 +416,6 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 // reported with this reason; the Rust conformance runner (tests/conformance/runner) runs them. An op
 // leaves this table when the package exposes it (an op in both tables throws).
 export const NOT_EXPOSED = {
-  "evm.tx.sign": "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the npm package yet",
-  "x402.settle.calldata": "settlement calldata (pay402::x402::settle_calldata) is not exposed by the npm package yet",
   "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the npm package yet",
 };
 

@@ -13,10 +13,12 @@
 //! | client budget | one budget per client (x402 and L402), shared between threads; reservations as owned handles | [`budget`] |
 //! | offers server | the Fewsats offers configuration and its secrets (zeroized) | [`offers_server`] |
 //! | smart-wallet payers | nothing: drives the core's code-routed signature check through the binding's [`smart_wallet::EvmRpc`] | [`smart_wallet`] |
+//! | EVM settlement | one facilitator settlement between the host's steps (send, receipt), its `SettleResponse` | [`evm_settlement`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod budget;
 pub mod error;
+pub mod evm_settlement;
 #[cfg(feature = "l402")]
 pub mod l402_server;
 #[cfg(feature = "offers")]

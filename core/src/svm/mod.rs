@@ -12,11 +12,13 @@
 //! | PDA and associated token account | [`pda`] |
 //! | `ComputeBudget`, `TransferChecked`, Memo, Lighthouse | [`instructions`] |
 //! | building the payment transaction | [`client`] |
+//! | the facilitator's fee-payer co-signature | [`cosign`] |
 //!
 //! Everything borrows from the input and writes into caller buffers; nothing allocates.
 
 pub mod client;
 pub mod compact_u16;
+pub mod cosign;
 pub mod instructions;
 pub mod pda;
 pub mod pubkey;

@@ -31,7 +31,9 @@
 //! Smart-wallet payers (EIP-1271, ERC-6492, EIP-7702) are verified by [`smart_wallet`], which
 //! asks the host for `eth_getCode` and one `eth_call`. The payer's side (select an offer, sign
 //! through the scheme, read the receipt) is [`client`]; the resource server's side (prepared
-//! offers, the challenge) is [`server`]. Errors ([`error`]) are nested by
+//! offers, the challenge) is [`server`]. A facilitator that settles on EVM itself writes the
+//! settlement call with [`settle_calldata`] and follows the transaction to its `SettleResponse`
+//! with [`evm_settlement`]. Errors ([`error`]) are nested by
 //! cause: the envelope, then one check enum per scheme.
 //!
 //! Decoding borrows from the input (header values are base64-decoded into a caller buffer);
@@ -40,6 +42,7 @@
 pub mod client;
 pub mod default_assets;
 pub mod error;
+pub mod evm_settlement;
 pub mod facilitator;
 pub mod header;
 pub mod network;

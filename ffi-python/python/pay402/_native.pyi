@@ -82,6 +82,15 @@ __all__ = [
     "PERMIT2_ADDRESS",
     "X402_EXACT_PERMIT2_PROXY",
     "X402_UPTO_PERMIT2_PROXY",
+    "SignedTransaction",
+    "SettleCall",
+    "sign_eip1559_transaction",
+    "x402_settle_calldata",
+    "SettlementResult",
+    "EvmSettlement",
+    "x402_settle_revert_reason",
+    "SvmCosigned",
+    "svm_cosign",
     "Macaroon",
     "Caveat",
     "macaroon_bind",
@@ -599,6 +608,143 @@ def keccak256(data: bytes) -> bytes:
     Raises a `pay402.Error` subclass (mostly `EvmError`) with the core's `.code` when the core
     refuses the input; `TypeError`/`ValueError` for an argument of the wrong type or size.
     """
+
+# --- settlement -------------------------------------------------------------------------------
+
+@final
+class SignedTransaction:
+    """A signed EIP-1559 (type 2) transaction."""
+
+    @property
+    def raw(self) -> bytes:
+        """`0x02 ‖ rlp([…, yParity, r, s])`: what `eth_sendRawTransaction` takes."""
+    @property
+    def hash(self) -> bytes:
+        """Keccak-256 of `raw`: the transaction hash (32 bytes)."""
+    @property
+    def from_(self) -> str:
+        """The sender: the signing key's EIP-55 address."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class SettleCall:
+    """The call a facilitator sends to settle a payment."""
+
+    @property
+    def to(self) -> str:
+        """The contract called: the token (EIP-3009) or the Permit2 proxy (EIP-55)."""
+    @property
+    def data(self) -> bytes:
+        """The ABI-encoded calldata."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) -> SignedTransaction:
+    """Signs an EIP-1559 (type 2) transaction. `tx` has the keys eth-account and viem use:
+    `chainId`, `nonce`, `maxPriorityFeePerGas`, `maxFeePerGas`, `gas`, `to` (absent or None:
+    contract creation), `value`, `data` (bytes or hex) and `accessList` ([{`address`,
+    `storageKeys`}]); quantities as `int` or decimal `str`; `value`, `data` and `accessList`
+    default to empty.
+
+    Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
+    transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
+    """
+def x402_settle_calldata(requirements: _Text, payment: _Text, settle_amount: Optional[int] = None) -> SettleCall:
+    """The reference facilitator's settlement call for `payment` (the payment header, base64)
+    against one `PaymentRequirements` (JSON): `transferWithAuthorization` on the token (v, r, s
+    for a 65-byte signature, `bytes` otherwise; an ERC-6492 wrapper unwrapped), or the Permit2
+    proxy's `settle` (`exact`, or `upto` charging `settle_amount`, default the requirements'
+    amount).
+
+    Raises `X402Error` (`upto_settle_amount_zero`,
+    `invalid_upto_evm_payload_settlement_exceeds_amount`, `unsupported_payload_type`, …).
+    """
+
+@final
+class SettlementResult:
+    """The facilitator's `SettleResponse` at the end of a settlement."""
+
+    @property
+    def success(self) -> bool:
+        """`success`."""
+    @property
+    def error_reason(self) -> Optional[str]:
+        """`errorReason` (`settlement_pending`, `invalid_exact_evm_transaction_failed`, …)."""
+    @property
+    def error_message(self) -> Optional[str]:
+        """`errorMessage` (at most 500 UTF-16 code units of the host's text)."""
+    @property
+    def transaction(self) -> str:
+        """The transaction hash, or `""` when nothing was broadcast."""
+    @property
+    def network(self) -> str:
+        """`network`, as given."""
+    @property
+    def payer(self) -> str:
+        """`payer`, as given."""
+    @property
+    def amount(self) -> Optional[int]:
+        """The settled `upto` amount, on success."""
+    @property
+    def verdict(self) -> Literal["settled", "refused", "pending"]:
+        """What the resource server does: serve, withhold, or call `/settle` once more."""
+    @property
+    def json(self) -> str:
+        """The `SettleResponse` JSON to answer `/settle` with."""
+
+@final
+class EvmSettlement:
+    """One EVM settlement by the facilitator, from built to its end. The host signs and sends
+    the transaction and waits for its receipt, reporting each step; every step that ends the
+    settlement returns the `SettleResponse`. A step out of order raises `X402Error`
+    (`settlement_step_out_of_order`, `settlement_ended`)."""
+
+    def __new__(
+        cls, network: str, payer: str, method: Literal["eip3009", "permit2"], amount: Optional[int] = None
+    ) -> EvmSettlement:
+        """A built settlement of `payer`'s payment on `network` by `method`; `amount` is the
+        `upto` charge. Raises `X402Error` `invalid_settle_method`."""
+    @property
+    def phase(self) -> Literal["built", "submitted", "ended"]:
+        """Where the settlement stands."""
+    @property
+    def hash(self) -> Optional[str]:
+        """The broadcast hash, once submitted."""
+    def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
+        """Refused before broadcast (a verification verdict as `reason`): `transaction` `""`."""
+    def transfer_reverted(self, revert_text: str) -> SettlementResult:
+        """Sending reverted: EIP-3009 takes the reason from the text
+        (`x402_settle_revert_reason`), Permit2 reports `invalid_transaction_state`."""
+    def submitted(self, hash: str) -> Optional[SettlementResult]:
+        """Sent with `hash`: None when the hash is valid (`0x` + 64 hex digits, not all zero),
+        else the terminal result."""
+    def confirmed(self) -> SettlementResult:
+        """The receipt succeeded: settled (with `amount` for `upto`)."""
+    def reverted(self) -> SettlementResult:
+        """The receipt has status 0: terminal failure, the hash kept."""
+    def receipt_unavailable(self, error: str) -> SettlementResult:
+        """No receipt (timeout, RPC error): `settlement_pending` with the hash."""
+
+@final
+class SvmCosigned:
+    """A Solana transaction co-signed by its fee payer."""
+
+    @property
+    def transaction(self) -> bytes:
+        """The wire transaction to send (base64 it for `sendTransaction`)."""
+    @property
+    def signature(self) -> str:
+        """The fee payer's signature in base58: the transaction id."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def svm_cosign(transaction: _BytesOrHex, fee_payer_seed: _BytesOrHex) -> SvmCosigned:
+    """Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer
+    (32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+    changes. Run it after the offline checks accepted the payment. Raises `SvmError`
+    (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`)."""
+
+def x402_settle_revert_reason(revert_text: str) -> str:
+    """The `errorReason` of a `transferWithAuthorization` whose send reverted with
+    `revert_text` (the reference facilitator's `parseEip3009TransferError`)."""
 
 # --- macaroons ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node gen.mjs "$out"
 node onchain-proof.mjs "$out"
+node gen-cosign.mjs "$out"
 status=0
 for f in "$out"/*.json; do
   name="$(basename "$f")"

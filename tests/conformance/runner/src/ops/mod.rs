@@ -8,6 +8,7 @@ mod macaroon;
 mod offers;
 mod onchain;
 mod server;
+mod settle;
 mod terms;
 mod ws402;
 mod x402;
@@ -39,6 +40,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "evm.tx.sign" => evm::tx_sign(input),
         "evm.signature.route" => evm::signature_route(input),
         "x402.settle.calldata" => x402::settle_calldata_op(input),
+        "x402.settle.outcome" => settle::outcome(input),
+        "x402.settle.revert_reason" => settle::revert_reason(input),
+        "svm.cosign" => settle::svm_cosign(input),
         "macaroon.decode" => macaroon::decode(input),
         "macaroon.mint" => macaroon::mint(input),
         "macaroon.verify" => macaroon::verify(input),

@@ -1,0 +1,404 @@
+//! Settling a payment ourselves: EIP-1559 transactions signed by the core
+//! (`pay402::evm::transaction`) and the reference facilitator's settlement call
+//! (`pay402::x402::settle_calldata`). Conversion only.
+
+use crate::convert::{BytesOrHex, PyU256, Text, private_key as parse_private_key};
+use crate::errors::{CoreError, CoreResult, IntoCore, Kind};
+use pay402::ErrorCode;
+use pay402::U256;
+use pay402::evm::{AccessListItem, Address, Eip1559Transaction, TransactionError};
+use pay402::svm::PayerKey;
+use pay402::svm::cosign::{CosignError, SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+use pay402::u256::LeadingZeros;
+use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
+use pay402::x402::{
+    PaymentPayload, PaymentRequirements, SettleCalldataError, header, settle_calldata,
+};
+use pay402_host::HostError;
+use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyMapping, PySequence, PyString};
+
+impl IntoCore for TransactionError {
+    fn into_core(self) -> CoreError {
+        CoreError::new(Kind::Evm, &self)
+    }
+}
+
+impl IntoCore for CosignError {
+    fn into_core(self) -> CoreError {
+        CoreError::new(Kind::Svm, &self).detail(self.detail_code())
+    }
+}
+
+impl IntoCore for SettleCalldataError {
+    fn into_core(self) -> CoreError {
+        CoreError::new(Kind::X402, &self)
+    }
+}
+
+/// A signed EIP-1559 transaction: `raw` (what `eth_sendRawTransaction` takes), its `hash` and
+/// the sender `from_` (EIP-55).
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignedTransaction {
+    raw: crate::convert::Bytes,
+    hash: crate::convert::Bytes,
+    from_: String,
+}
+
+#[pymethods]
+impl SignedTransaction {
+    fn __repr__(&self) -> String {
+        format!(
+            "SignedTransaction(hash={}, from_={})",
+            crate::convert::to_0x(&self.hash.0),
+            self.from_
+        )
+    }
+}
+
+/// The call a facilitator sends to settle: the contract `to` (EIP-55) and the calldata `data`.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SettleCall {
+    to: String,
+    data: crate::convert::Bytes,
+}
+
+#[pymethods]
+impl SettleCall {
+    fn __repr__(&self) -> String {
+        format!(
+            "SettleCall(to={}, data={})",
+            self.to,
+            crate::convert::to_0x(&self.data.0)
+        )
+    }
+}
+
+fn field<'py>(m: &Bound<'py, PyMapping>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if m.contains(key)? {
+        let v = m.get_item(key)?;
+        Ok((!v.is_none()).then_some(v))
+    } else {
+        Ok(None)
+    }
+}
+
+fn required<'py>(m: &Bound<'py, PyMapping>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    field(m, key)?.ok_or_else(|| PyKeyError::new_err(format!("missing {key:?}")))
+}
+
+/// A quantity: an `int`, or decimal text as JSON carries it.
+fn uint(v: &Bound<'_, PyAny>, key: &str) -> PyResult<U256> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return U256::parse_decimal(s.to_cow()?.as_bytes(), LeadingZeros::Reject).py();
+    }
+    if v.cast::<PyInt>().is_ok() {
+        return Ok(v.extract::<PyU256>()?.0);
+    }
+    Err(PyTypeError::new_err(format!(
+        "{key}: expected an int or a decimal str"
+    )))
+}
+
+/// A quantity that must fit in 64 bits (chain id, nonce, gas).
+fn uint64(v: &Bound<'_, PyAny>, key: &str) -> PyResult<u64> {
+    uint(v, key)?
+        .to_u64()
+        .ok_or_else(|| PyValueError::new_err(format!("{key} does not fit in 64 bits")))
+}
+
+fn address(v: &Bound<'_, PyAny>) -> PyResult<Address> {
+    Ok(v.extract::<crate::convert::PyAddress>()?.0)
+}
+
+/// The access list: `[{"address": …, "storageKeys": [32-byte keys]}]`.
+fn access_list(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(Address, Vec<[u8; 32]>)>> {
+    let Some(v) = v else {
+        return Ok(Vec::new());
+    };
+    let list = v
+        .cast::<PySequence>()
+        .map_err(|_| PyTypeError::new_err("accessList: expected a list"))?;
+    let mut items = Vec::new();
+    for item in list.try_iter()? {
+        let item = item?;
+        let m = item
+            .cast::<PyMapping>()
+            .map_err(|_| PyTypeError::new_err("accessList: expected mappings"))?;
+        let keys = match field(m, "storageKeys")? {
+            None => Vec::new(),
+            Some(keys) => keys
+                .try_iter()?
+                .map(|k| k?.extract::<BytesOrHex>()?.array::<32>("storage key"))
+                .collect::<PyResult<Vec<_>>>()?,
+        };
+        items.push((address(&required(m, "address")?)?, keys));
+    }
+    Ok(items)
+}
+
+/// Signs an EIP-1559 (type 2) transaction with `private_key`. `tx` is a mapping with the keys
+/// eth-account and viem use: `chainId`, `nonce`, `maxPriorityFeePerGas`, `maxFeePerGas`, `gas`,
+/// `to` (absent or None: contract creation), `value`, `data` and `accessList` (quantities as
+/// `int` or decimal `str`; `value`, `data` and `accessList` default to empty).
+#[pyfunction]
+pub(crate) fn sign_eip1559_transaction(
+    py: Python<'_>,
+    tx: &Bound<'_, PyMapping>,
+    private_key: BytesOrHex,
+) -> PyResult<SignedTransaction> {
+    let data = field(tx, "data")?
+        .map(|d| d.extract::<BytesOrHex>())
+        .transpose()?
+        .map_or_else(Vec::new, |d| d.0);
+    let items = access_list(field(tx, "accessList")?)?;
+    let access_list: Vec<AccessListItem<'_>> = items
+        .iter()
+        .map(|(address, keys)| AccessListItem {
+            address: *address,
+            storage_keys: keys,
+        })
+        .collect();
+    let transaction = Eip1559Transaction {
+        chain_id: uint64(&required(tx, "chainId")?, "chainId")?,
+        nonce: uint64(&required(tx, "nonce")?, "nonce")?,
+        max_priority_fee_per_gas: uint(
+            &required(tx, "maxPriorityFeePerGas")?,
+            "maxPriorityFeePerGas",
+        )?,
+        max_fee_per_gas: uint(&required(tx, "maxFeePerGas")?, "maxFeePerGas")?,
+        gas_limit: uint64(&required(tx, "gas")?, "gas")?,
+        to: field(tx, "to")?.map(|t| address(&t)).transpose()?,
+        value: field(tx, "value")?
+            .map(|v| uint(&v, "value"))
+            .transpose()?
+            .unwrap_or(U256::ZERO),
+        data: &data,
+        access_list: &access_list,
+    };
+    let key = parse_private_key(&private_key)?;
+    let signed = py.detach(|| {
+        let mut out = vec![0u8; transaction.max_signed_len()];
+        transaction
+            .sign(&key, &mut out)
+            .map(|s| (s.raw.to_vec(), s.hash, s.from))
+    });
+    let (raw, hash, from) = signed.py()?;
+    Ok(SignedTransaction {
+        raw: crate::convert::Bytes(raw),
+        hash: crate::convert::Bytes(hash.to_vec()),
+        from_: from.to_string(),
+    })
+}
+
+/// The reference facilitator's settlement call for `payment` (the payment header, base64)
+/// against `requirements` (JSON): `transferWithAuthorization` on the token (v,r,s for a
+/// 65-byte signature, `bytes` otherwise), or the Permit2 proxy's `settle` (`exact`, or `upto`
+/// charging `settle_amount`, default the requirements' amount).
+#[pyfunction]
+#[pyo3(signature = (requirements, payment, settle_amount=None))]
+pub(crate) fn x402_settle_calldata(
+    requirements: Text,
+    payment: Text,
+    settle_amount: Option<PyU256>,
+) -> PyResult<SettleCall> {
+    let requirements = PaymentRequirements::from_json(&requirements.0).py()?;
+    let len = header::RECOMMENDED_BUFFER_LEN.max(payment.0.len());
+    let mut buf = vec![0u8; len];
+    let payment = PaymentPayload::from_header(&payment.0, &mut buf).py()?;
+    // The calldata is at most 12 words and the signature, which is shorter than the header.
+    let mut out = vec![0u8; 1024 + len];
+    let call = settle_calldata(
+        &requirements,
+        &payment,
+        settle_amount.map(|a| a.0),
+        &mut out,
+    )
+    .py()?;
+    Ok(SettleCall {
+        to: call.to.to_string(),
+        data: crate::convert::Bytes(call.data.to_vec()),
+    })
+}
+
+fn host_error(e: &HostError) -> PyErr {
+    CoreError::custom(Kind::X402, e.code, e.message.clone())
+        .detail(e.detail_code)
+        .into()
+}
+
+/// The facilitator's `SettleResponse` at the end of a settlement, and what the resource server
+/// does with it (`verdict`: `settled`, `refused`, or `pending`: settle once more).
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct SettlementResult {
+    success: bool,
+    error_reason: Option<String>,
+    error_message: Option<String>,
+    transaction: String,
+    network: String,
+    payer: String,
+    amount: Option<Py<PyAny>>,
+    verdict: &'static str,
+    json: String,
+}
+
+#[pymethods]
+impl SettlementResult {
+    fn __repr__(&self) -> String {
+        format!("SettlementResult({})", self.json)
+    }
+}
+
+fn settlement_result(py: Python<'_>, r: HostSettleResult) -> PyResult<SettlementResult> {
+    Ok(SettlementResult {
+        success: r.success,
+        error_reason: r.error_reason,
+        error_message: r.error_message,
+        transaction: r.transaction,
+        network: r.network,
+        payer: r.payer,
+        amount: r
+            .amount
+            .map(|a| crate::convert::int(py, &a).map(Bound::unbind))
+            .transpose()?,
+        verdict: r.verdict,
+        json: r.json,
+    })
+}
+
+/// One EVM settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, transfer reverted, submitted, confirmed, reverted, receipt unavailable) and gets
+/// the `SettleResponse` of the end. Steps out of order raise `X402Error`
+/// (`settlement_step_out_of_order`, `settlement_ended`).
+#[pyclass(module = "pay402._native")]
+#[derive(Debug)]
+pub(crate) struct EvmSettlement(HostSettlement);
+
+#[pymethods]
+impl EvmSettlement {
+    #[new]
+    #[pyo3(signature = (network, payer, method, amount=None))]
+    fn new(network: &str, payer: &str, method: &str, amount: Option<PyU256>) -> PyResult<Self> {
+        HostSettlement::new(network, payer, method, amount.map(|a| a.0))
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `built`, `submitted` or `ended`.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.0.phase()
+    }
+
+    /// The broadcast hash, once submitted.
+    #[getter]
+    fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    #[pyo3(signature = (reason, message=None))]
+    fn refused(
+        &mut self,
+        py: Python<'_>,
+        reason: &str,
+        message: Option<&str>,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .refused(reason, message)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn transfer_reverted(
+        &mut self,
+        py: Python<'_>,
+        revert_text: &str,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .transfer_reverted(revert_text)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn submitted(&mut self, py: Python<'_>, hash: &str) -> PyResult<Option<SettlementResult>> {
+        let r = self.0.submitted(hash).map_err(|e| host_error(&e))?;
+        r.map(|r| settlement_result(py, r)).transpose()
+    }
+
+    fn confirmed(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.confirmed().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn reverted(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.reverted().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn receipt_unavailable(&mut self, py: Python<'_>, error: &str) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .receipt_unavailable(error)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("EvmSettlement(phase={})", self.0.phase())
+    }
+}
+
+/// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
+/// (the reference facilitator's `parseEip3009TransferError`).
+#[pyfunction]
+pub(crate) fn x402_settle_revert_reason(revert_text: &str) -> &'static str {
+    eip3009_transfer_error_reason(revert_text)
+}
+
+/// A transaction co-signed by its fee payer: the wire `transaction` to send and the fee
+/// payer's `signature` in base58 (the transaction id).
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SvmCosigned {
+    transaction: crate::convert::Bytes,
+    signature: String,
+}
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 `fee_payer_seed`): the signature over the message goes into slot 0, nothing
+/// else changes. Run it after the offline checks accepted the payment. Raises `SvmError`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[pyfunction]
+pub(crate) fn svm_cosign(
+    transaction: BytesOrHex,
+    fee_payer_seed: BytesOrHex,
+) -> PyResult<SvmCosigned> {
+    let key = PayerKey::from_seed(&fee_payer_seed.array::<32>("fee_payer_seed")?);
+    let mut out = vec![0u8; transaction.0.len()];
+    let cosigned = cosign_fee_payer(&transaction.0, &key, &mut out).py()?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(SvmCosigned {
+        transaction: crate::convert::Bytes(cosigned.transaction.to_vec()),
+        signature: cosigned.signature_base58(&mut sig).to_owned(),
+    })
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<SvmCosigned>()?;
+    m.add_function(wrap_pyfunction!(svm_cosign, m)?)?;
+    m.add_class::<SignedTransaction>()?;
+    m.add_class::<SettleCall>()?;
+    m.add_class::<SettlementResult>()?;
+    m.add_class::<EvmSettlement>()?;
+    m.add_function(wrap_pyfunction!(x402_settle_revert_reason, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_eip1559_transaction, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_settle_calldata, m)?)?;
+    Ok(())
+}

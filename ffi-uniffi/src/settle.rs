@@ -1,0 +1,348 @@
+//! Settling a payment ourselves: EIP-1559 transactions signed by the core
+//! (`pay402::evm::transaction`) and the reference facilitator's settlement call
+//! (`pay402::x402::settle_calldata`). Conversion only.
+
+use crate::Pay402Error;
+use crate::convert::{address, array, u256};
+use pay402::ErrorCode;
+use pay402::U256;
+use pay402::evm::{AccessListItem, Eip1559Transaction as CoreTransaction, PrivateKey};
+use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
+use pay402::x402::{
+    PaymentPayload, PaymentRequirements, SettleCalldataError, header, settle_calldata,
+};
+use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
+use std::sync::{Mutex, PoisonError};
+
+impl From<pay402::evm::TransactionError> for Pay402Error {
+    fn from(error: pay402::evm::TransactionError) -> Self {
+        Self::Evm {
+            code: error.code().to_owned(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+impl From<SettleCalldataError> for Pay402Error {
+    fn from(error: SettleCalldataError) -> Self {
+        Self::X402 {
+            code: error.code().to_owned(),
+            reason: error.to_string(),
+            detail_code: error.detail_code().map(str::to_owned),
+        }
+    }
+}
+
+/// One EIP-2930 access-list entry: a contract and the storage slots (32 bytes each) touched.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccessListEntry {
+    /// The contract.
+    pub address: String,
+    /// Its storage slots, 32 bytes each.
+    pub storage_keys: Vec<Vec<u8>>,
+}
+
+/// An EIP-1559 (type 2) transaction. Fees and value are decimal strings (wei).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Eip1559Transaction {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The sender's nonce.
+    pub nonce: u64,
+    /// The tip per gas.
+    pub max_priority_fee_per_gas: String,
+    /// The fee cap per gas.
+    pub max_fee_per_gas: String,
+    /// The gas limit.
+    pub gas: u64,
+    /// The callee; `None` creates a contract.
+    pub to: Option<String>,
+    /// The wei sent along.
+    pub value: String,
+    /// The calldata.
+    pub data: Vec<u8>,
+    /// The access list.
+    pub access_list: Vec<AccessListEntry>,
+}
+
+/// A signed transaction.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SignedTransaction {
+    /// `0x02 ‖ rlp(…)`: what `eth_sendRawTransaction` takes.
+    pub raw: Vec<u8>,
+    /// Keccak-256 of `raw`: the transaction hash.
+    pub hash: Vec<u8>,
+    /// The sender (EIP-55).
+    pub from: String,
+}
+
+/// The call a facilitator sends to settle.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SettleCall {
+    /// The token (EIP-3009) or the Permit2 proxy (EIP-55).
+    pub to: String,
+    /// The ABI-encoded call.
+    pub data: Vec<u8>,
+}
+
+/// Signs an EIP-1559 transaction with a 32-byte secp256k1 key. Errors: `Evm`
+/// (`tip_above_fee_cap`, `invalid_private_key`, …).
+#[uniffi::export]
+pub fn sign_eip1559_transaction(
+    tx: Eip1559Transaction,
+    private_key: Vec<u8>,
+) -> Result<SignedTransaction, Pay402Error> {
+    let items = tx
+        .access_list
+        .iter()
+        .map(|item| {
+            let keys = item
+                .storage_keys
+                .iter()
+                .map(|k| array::<32>(k, "storage_keys"))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((address(&item.address, "access_list.address")?, keys))
+        })
+        .collect::<Result<Vec<_>, Pay402Error>>()?;
+    let access_list: Vec<AccessListItem<'_>> = items
+        .iter()
+        .map(|(address, keys)| AccessListItem {
+            address: *address,
+            storage_keys: keys,
+        })
+        .collect();
+    let transaction = CoreTransaction {
+        chain_id: tx.chain_id,
+        nonce: tx.nonce,
+        max_priority_fee_per_gas: u256(&tx.max_priority_fee_per_gas, "max_priority_fee_per_gas")?,
+        max_fee_per_gas: u256(&tx.max_fee_per_gas, "max_fee_per_gas")?,
+        gas_limit: tx.gas,
+        to: tx.to.as_deref().map(|t| address(t, "to")).transpose()?,
+        value: if tx.value.is_empty() {
+            U256::ZERO
+        } else {
+            u256(&tx.value, "value")?
+        },
+        data: &tx.data,
+        access_list: &access_list,
+    };
+    let key = PrivateKey::from_bytes(&array::<32>(&private_key, "private_key")?)?;
+    let mut out = vec![0u8; transaction.max_signed_len()];
+    let signed = transaction.sign(&key, &mut out)?;
+    Ok(SignedTransaction {
+        raw: signed.raw.to_vec(),
+        hash: signed.hash.to_vec(),
+        from: signed.from.to_string(),
+    })
+}
+
+/// The reference facilitator's settlement call for a payment header (base64) against one
+/// `PaymentRequirements` (JSON): `transferWithAuthorization` on the token, or the Permit2
+/// proxy's `settle` (`upto` charging `settle_amount`, a decimal string; `None`: the
+/// requirements' amount). Errors: `X402` (`upto_settle_amount_zero`, …).
+#[uniffi::export(default(settle_amount = None))]
+pub fn x402_settle_calldata(
+    requirements_json: String,
+    payment_header: String,
+    settle_amount: Option<String>,
+) -> Result<SettleCall, Pay402Error> {
+    let requirements = PaymentRequirements::from_json(requirements_json.as_bytes())?;
+    let settle_amount = settle_amount
+        .as_deref()
+        .map(|a| u256(a, "settle_amount"))
+        .transpose()?;
+    let len = header::RECOMMENDED_BUFFER_LEN.max(payment_header.len());
+    let mut buf = vec![0u8; len];
+    let payment = PaymentPayload::from_header(payment_header.as_bytes(), &mut buf)?;
+    // The calldata is at most 12 words and the signature, which is shorter than the header.
+    let mut out = vec![0u8; 1024 + len];
+    let call = settle_calldata(&requirements, &payment, settle_amount, &mut out)?;
+    Ok(SettleCall {
+        to: call.to.to_string(),
+        data: call.data.to_vec(),
+    })
+}
+
+/// How a payment is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SettleMethod {
+    /// `transferWithAuthorization` on the token.
+    Eip3009,
+    /// `settle` on the x402 Permit2 proxy (`exact` or `upto`).
+    Permit2,
+}
+
+/// The facilitator's `SettleResponse` at the end of a settlement.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SettlementResult {
+    /// `success`.
+    pub success: bool,
+    /// `errorReason` (`settlement_pending`, `invalid_exact_evm_transaction_failed`, …).
+    pub error_reason: Option<String>,
+    /// `errorMessage` (at most 500 UTF-16 code units of the host's text).
+    pub error_message: Option<String>,
+    /// The transaction hash, or `""` when nothing was broadcast.
+    pub transaction: String,
+    /// `network`, as given.
+    pub network: String,
+    /// `payer`, as given.
+    pub payer: String,
+    /// The settled `upto` amount (decimal), on success.
+    pub amount: Option<String>,
+    /// What the resource server does: `settled`, `refused` or `pending` (settle once more).
+    pub verdict: String,
+    /// The `SettleResponse` JSON.
+    pub json: String,
+}
+
+fn settlement_result(r: HostSettleResult) -> SettlementResult {
+    SettlementResult {
+        success: r.success,
+        error_reason: r.error_reason,
+        error_message: r.error_message,
+        transaction: r.transaction,
+        network: r.network,
+        payer: r.payer,
+        amount: r.amount.map(|a| a.to_string()),
+        verdict: r.verdict.to_owned(),
+        json: r.json,
+    }
+}
+
+/// One EVM settlement by the facilitator, from built to its end: the host reports each step
+/// and gets the `SettleResponse` of the end. Steps out of order: `X402`
+/// (`settlement_step_out_of_order`, `settlement_ended`). Thread-safe.
+#[derive(Debug, uniffi::Object)]
+pub struct EvmSettlement {
+    inner: Mutex<HostSettlement>,
+}
+
+impl EvmSettlement {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut HostSettlement) -> Result<T, pay402_host::HostError>,
+    ) -> Result<T, Pay402Error> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(f(&mut guard)?)
+    }
+}
+
+#[uniffi::export]
+impl EvmSettlement {
+    /// A built settlement of `payer`'s payment on `network` by `method`; `amount` is the `upto`
+    /// charge (decimal).
+    #[uniffi::constructor(default(amount = None))]
+    pub fn new(
+        network: String,
+        payer: String,
+        method: SettleMethod,
+        amount: Option<String>,
+    ) -> Result<Self, Pay402Error> {
+        let method = match method {
+            SettleMethod::Eip3009 => "eip3009",
+            SettleMethod::Permit2 => "permit2",
+        };
+        let amount = amount.as_deref().map(|a| u256(a, "amount")).transpose()?;
+        Ok(Self {
+            inner: Mutex::new(HostSettlement::new(&network, &payer, method, amount)?),
+        })
+    }
+
+    /// `built`, `submitted` or `ended`.
+    pub fn phase(&self) -> String {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.phase().to_owned()
+    }
+
+    /// The broadcast hash, once submitted.
+    pub fn hash(&self) -> Option<String> {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.hash().map(str::to_owned)
+    }
+
+    /// Refused before broadcast (a verification verdict as `reason`): `transaction` is `""`.
+    #[uniffi::method(default(message = None))]
+    pub fn refused(
+        &self,
+        reason: String,
+        message: Option<String>,
+    ) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.refused(&reason, message.as_deref()))
+            .map(settlement_result)
+    }
+
+    /// Sending reverted: EIP-3009 takes the reason from the text, Permit2 reports
+    /// `invalid_transaction_state`.
+    pub fn transfer_reverted(&self, revert_text: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.transfer_reverted(&revert_text))
+            .map(settlement_result)
+    }
+
+    /// Sent with `hash`: `None` when the hash is valid, else the terminal result.
+    pub fn submitted(&self, hash: String) -> Result<Option<SettlementResult>, Pay402Error> {
+        self.with(|s| s.submitted(&hash))
+            .map(|r| r.map(settlement_result))
+    }
+
+    /// The receipt succeeded: settled (with `amount` for `upto`).
+    pub fn confirmed(&self) -> Result<SettlementResult, Pay402Error> {
+        self.with(HostSettlement::confirmed).map(settlement_result)
+    }
+
+    /// The receipt has status 0: terminal failure, the hash kept.
+    pub fn reverted(&self) -> Result<SettlementResult, Pay402Error> {
+        self.with(HostSettlement::reverted).map(settlement_result)
+    }
+
+    /// No receipt (timeout, RPC error): `settlement_pending` with the hash.
+    pub fn receipt_unavailable(&self, error: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.receipt_unavailable(&error))
+            .map(settlement_result)
+    }
+}
+
+/// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
+/// (the reference facilitator's `parseEip3009TransferError`).
+#[uniffi::export]
+pub fn x402_settle_revert_reason(revert_text: String) -> String {
+    eip3009_transfer_error_reason(&revert_text).to_owned()
+}
+
+/// A Solana transaction co-signed by its fee payer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SvmCosigned {
+    /// The wire transaction to send.
+    pub transaction: Vec<u8>,
+    /// The fee payer's signature in base58: the transaction id.
+    pub signature: String,
+}
+
+impl From<pay402::svm::cosign::CosignError> for Pay402Error {
+    fn from(error: pay402::svm::cosign::CosignError) -> Self {
+        Self::Svm {
+            code: error.code().to_owned(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+/// changes. Run it after the offline checks accepted the payment. Errors: `Svm`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[uniffi::export]
+pub fn svm_cosign(
+    transaction: Vec<u8>,
+    fee_payer_seed: Vec<u8>,
+) -> Result<SvmCosigned, Pay402Error> {
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::{SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+    let key = PayerKey::from_seed(&array::<32>(&fee_payer_seed, "fee_payer_seed")?);
+    let mut out = vec![0u8; transaction.len()];
+    let cosigned = cosign_fee_payer(&transaction, &key, &mut out)?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(SvmCosigned {
+        transaction: cosigned.transaction.to_vec(),
+        signature: cosigned.signature_base58(&mut sig).to_owned(),
+    })
+}

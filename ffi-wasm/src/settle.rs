@@ -1,0 +1,326 @@
+//! Settling a payment ourselves: EIP-1559 transactions signed by the core
+//! (`pay402::evm::transaction`) and the reference facilitator's settlement call
+//! (`pay402::x402::settle_calldata`). Conversion only.
+
+// wasm-bindgen hands JS values over owned; reading them by reference is the norm here.
+#![allow(clippy::needless_pass_by_value)]
+
+use crate::convert::{
+    Obj, address, address_js, array, bigint, bytes, get, json_text, present, u8a, u256, uint,
+};
+use crate::errors::{JsResult, core_error};
+use pay402::ErrorCode;
+use pay402::U256;
+use pay402::evm::{AccessListItem, Address, Eip1559Transaction, PrivateKey};
+use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
+use pay402::x402::{
+    DecodeError, PaymentPayload, PaymentRequirements, VerifyError, header, settle_calldata,
+};
+use pay402_host::HostError;
+use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** One EIP-2930 access-list entry. */
+export interface AccessListEntry { address: string; storageKeys: (Uint8Array | string)[] }
+/** An EIP-1559 (type 2) transaction, keyed as viem's `TransactionSerializableEIP1559`;
+ * `to` absent creates a contract, `value`, `data` and `accessList` default to empty. */
+export interface Eip1559TransactionRequest {
+  chainId: number | bigint; nonce: number | bigint; maxPriorityFeePerGas: bigint; maxFeePerGas: bigint;
+  gas: number | bigint; to?: string | null; value?: bigint; data?: Uint8Array | string;
+  accessList?: AccessListEntry[];
+}
+/** A signed transaction: `raw` for `eth_sendRawTransaction`, its `hash`, the sender `from` (EIP-55). */
+export interface SignedEip1559Transaction { raw: Uint8Array; hash: Uint8Array; from: string }
+/** The call a facilitator sends to settle: the contract `to` (EIP-55) and the calldata. */
+export interface X402SettleCall { to: string; data: Uint8Array }
+"#;
+
+fn private_key(v: &JsValue) -> JsResult<PrivateKey> {
+    PrivateKey::from_bytes(&array::<32>(v, "privateKey")?)
+        .map_err(|e| core_error("EvmError", &e, None))
+}
+
+/// The `code` of a decode failure is the verdict a facilitator gives, as `x402Verify` throws it.
+fn decode_error(e: &DecodeError) -> JsValue {
+    let verdict = VerifyError::from_payload(*e);
+    crate::errors::coded("X402Error", &e.to_string(), verdict.code(), Some(e.code()))
+}
+
+fn access_list(v: &JsValue) -> JsResult<Vec<(Address, Vec<[u8; 32]>)>> {
+    let Some(v) = present(v) else {
+        return Ok(Vec::new());
+    };
+    let list = v
+        .dyn_ref::<js_sys::Array>()
+        .ok_or_else(|| crate::errors::arg_error("accessList", "an array"))?;
+    let mut items = Vec::new();
+    for item in list.iter() {
+        let keys = match present(&get(&item, "storageKeys")) {
+            None => Vec::new(),
+            Some(keys) => keys
+                .dyn_ref::<js_sys::Array>()
+                .ok_or_else(|| crate::errors::arg_error("accessList.storageKeys", "an array"))?
+                .iter()
+                .map(|k| array::<32>(&k, "accessList.storageKeys"))
+                .collect::<JsResult<Vec<_>>>()?,
+        };
+        items.push((address(&get(&item, "address"), "accessList.address")?, keys));
+    }
+    Ok(items)
+}
+
+/// Signs an EIP-1559 (type 2) transaction with a 32-byte private key: `raw` (what
+/// `eth_sendRawTransaction` takes), its `hash` and the sender `from`. Throws an `EvmError`
+/// (`tip_above_fee_cap`, …).
+#[wasm_bindgen(js_name = signEip1559Transaction, unchecked_return_type = "SignedEip1559Transaction")]
+pub fn sign_eip1559_transaction(
+    #[wasm_bindgen(unchecked_param_type = "Eip1559TransactionRequest")] tx: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] private_key_bytes: &JsValue,
+) -> JsResult<JsValue> {
+    let data = present(&get(tx, "data"))
+        .map(|d| bytes(d, "data"))
+        .transpose()?
+        .unwrap_or_default();
+    let items = access_list(&get(tx, "accessList"))?;
+    let access_list: Vec<AccessListItem<'_>> = items
+        .iter()
+        .map(|(address, keys)| AccessListItem {
+            address: *address,
+            storage_keys: keys,
+        })
+        .collect();
+    let transaction = Eip1559Transaction {
+        chain_id: uint(&get(tx, "chainId"), "chainId")?,
+        nonce: uint(&get(tx, "nonce"), "nonce")?,
+        max_priority_fee_per_gas: u256(&get(tx, "maxPriorityFeePerGas"), "maxPriorityFeePerGas")?,
+        max_fee_per_gas: u256(&get(tx, "maxFeePerGas"), "maxFeePerGas")?,
+        gas_limit: uint(&get(tx, "gas"), "gas")?,
+        to: present(&get(tx, "to"))
+            .map(|t| address(t, "to"))
+            .transpose()?,
+        value: present(&get(tx, "value"))
+            .map(|v| u256(v, "value"))
+            .transpose()?
+            .unwrap_or(U256::ZERO),
+        data: &data,
+        access_list: &access_list,
+    };
+    let key = private_key(private_key_bytes)?;
+    let mut out = vec![0u8; transaction.max_signed_len()];
+    let signed = transaction
+        .sign(&key, &mut out)
+        .map_err(|e| core_error("EvmError", &e, None))?;
+    Ok(Obj::new()
+        .set("raw", u8a(signed.raw))
+        .set("hash", u8a(&signed.hash))
+        .set("from", address_js(&signed.from))
+        .build())
+}
+
+/// The reference facilitator's settlement call for `payment` (the payment header, base64)
+/// against `requirements` (JSON text or a plain object): `transferWithAuthorization` on the
+/// token (v,r,s for a 65-byte signature, `bytes` otherwise), or the Permit2 proxy's `settle`
+/// (`exact`, or `upto` charging `settleAmount`, default the requirements' amount). Throws an
+/// `X402Error` (`upto_settle_amount_zero`, …).
+#[wasm_bindgen(js_name = x402SettleCalldata, unchecked_return_type = "X402SettleCall")]
+pub fn x402_settle_calldata(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
+    payment: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "bigint")] settle_amount: Option<JsValue>,
+) -> JsResult<JsValue> {
+    let requirements = json_text(requirements, "requirements")?;
+    let requirements =
+        PaymentRequirements::from_json(requirements.as_bytes()).map_err(|e| decode_error(&e))?;
+    let settle_amount = settle_amount
+        .as_ref()
+        .and_then(|a| present(a))
+        .map(|a| u256(a, "settleAmount"))
+        .transpose()?;
+    let len = header::RECOMMENDED_BUFFER_LEN.max(payment.len());
+    let mut buf = vec![0u8; len];
+    let payment =
+        PaymentPayload::from_header(payment.as_bytes(), &mut buf).map_err(|e| decode_error(&e))?;
+    // The calldata is at most 12 words and the signature, which is shorter than the header.
+    let mut out = vec![0u8; 1024 + len];
+    let call = settle_calldata(&requirements, &payment, settle_amount, &mut out)
+        .map_err(|e| core_error("X402Error", &e, None))?;
+    Ok(Obj::new()
+        .set("to", address_js(&call.to))
+        .set("data", u8a(call.data))
+        .build())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SETTLEMENT: &str = r#"
+/** The facilitator's `SettleResponse` at the end of a settlement; `verdict` is what the
+ * resource server does (`pending`: call `/settle` once more with the identical body). */
+export interface X402SettlementResult {
+  success: boolean; errorReason?: string; errorMessage?: string; transaction: string; network: string;
+  payer: string; amount?: bigint; verdict: "settled" | "refused" | "pending"; json: string;
+}
+"#;
+
+fn host_error(e: &HostError) -> JsValue {
+    crate::errors::coded("X402Error", &e.message, e.code, e.detail_code)
+}
+
+fn settlement_result(r: HostSettleResult) -> JsValue {
+    let mut o = Obj::new()
+        .set("success", r.success)
+        .set("transaction", r.transaction)
+        .set("network", r.network)
+        .set("payer", r.payer)
+        .set("verdict", r.verdict)
+        .set("json", r.json);
+    if let Some(reason) = r.error_reason {
+        o = o.set("errorReason", reason);
+    }
+    if let Some(message) = r.error_message {
+        o = o.set("errorMessage", message);
+    }
+    if let Some(amount) = r.amount {
+        o = o.set("amount", bigint(&amount));
+    }
+    o.build()
+}
+
+/// One EVM settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, transfer reverted, submitted, confirmed, reverted, receipt unavailable) and gets
+/// the `SettleResponse` of the end. Steps out of order throw an `X402Error`
+/// (`settlement_step_out_of_order`, `settlement_ended`).
+#[wasm_bindgen(js_name = EvmSettlement)]
+#[derive(Debug)]
+pub struct EvmSettlement(HostSettlement);
+
+#[wasm_bindgen(js_class = EvmSettlement)]
+impl EvmSettlement {
+    /// A built settlement of `payer`'s payment on `network` by `method` (`"eip3009"` or
+    /// `"permit2"`); `amount` is the `upto` charge.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        network: &str,
+        payer: &str,
+        #[wasm_bindgen(unchecked_param_type = "\"eip3009\" | \"permit2\"")] method: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "bigint")] amount: Option<JsValue>,
+    ) -> JsResult<EvmSettlement> {
+        let amount = amount
+            .as_ref()
+            .and_then(|a| present(a))
+            .map(|a| u256(a, "amount"))
+            .transpose()?;
+        HostSettlement::new(network, payer, method, amount)
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `"built"`, `"submitted"` or `"ended"`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"built\" | \"submitted\" | \"ended\""
+    )]
+    pub fn phase(&self) -> JsValue {
+        JsValue::from_str(self.0.phase())
+    }
+
+    /// The broadcast hash, once submitted.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    /// Refused before broadcast (a verification verdict as `reason`): `transaction` is `""`.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn refused(&mut self, reason: &str, message: Option<String>) -> JsResult<JsValue> {
+        self.0
+            .refused(reason, message.as_deref())
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sending reverted: EIP-3009 takes the reason from the text, Permit2 reports
+    /// `invalid_transaction_state`.
+    #[wasm_bindgen(js_name = transferReverted, unchecked_return_type = "X402SettlementResult")]
+    pub fn transfer_reverted(&mut self, revert_text: &str) -> JsResult<JsValue> {
+        self.0
+            .transfer_reverted(revert_text)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sent with `hash`: `undefined` when the hash is valid, else the terminal result.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult | undefined")]
+    pub fn submitted(&mut self, hash: &str) -> JsResult<JsValue> {
+        self.0
+            .submitted(hash)
+            .map(|r| r.map_or(JsValue::UNDEFINED, settlement_result))
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The receipt succeeded: settled (with `amount` for `upto`).
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn confirmed(&mut self) -> JsResult<JsValue> {
+        self.0
+            .confirmed()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The receipt has status 0: terminal failure, the hash kept.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn reverted(&mut self) -> JsResult<JsValue> {
+        self.0
+            .reverted()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// No receipt (timeout, RPC error): `settlement_pending` with the hash.
+    #[wasm_bindgen(js_name = receiptUnavailable, unchecked_return_type = "X402SettlementResult")]
+    pub fn receipt_unavailable(&mut self, error: &str) -> JsResult<JsValue> {
+        self.0
+            .receipt_unavailable(error)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+}
+
+/// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
+/// (the reference facilitator's `parseEip3009TransferError`).
+#[wasm_bindgen(js_name = x402SettleRevertReason)]
+pub fn x402_settle_revert_reason(revert_text: &str) -> String {
+    eip3009_transfer_error_reason(revert_text).to_owned()
+}
+
+#[cfg(feature = "svm")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_COSIGN: &str = r#"
+/** A Solana transaction co-signed by its fee payer: the wire bytes to send and the fee payer's
+ * signature in base58 (the transaction id). */
+export interface SvmCosigned { transaction: Uint8Array; signature: string }
+"#;
+
+/// Co-signs a client's partially signed Solana transaction (wire bytes) as its fee payer (the
+/// 32-byte ed25519 seed): the signature over the message goes into slot 0, nothing else
+/// changes. Run it after the offline checks accepted the payment. Throws an `SvmError`
+/// (`invalid_exact_svm_fee_payer_mismatch`, `invalid_exact_svm_payload_transaction`).
+#[cfg(feature = "svm")]
+#[wasm_bindgen(js_name = svmCosign, unchecked_return_type = "SvmCosigned")]
+pub fn svm_cosign(
+    transaction: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] fee_payer_seed: &JsValue,
+) -> JsResult<JsValue> {
+    use pay402::svm::PayerKey;
+    use pay402::svm::cosign::{SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
+    let key = PayerKey::from_seed(&array::<32>(fee_payer_seed, "feePayerSeed")?);
+    let mut out = vec![0u8; transaction.len()];
+    let cosigned = cosign_fee_payer(transaction, &key, &mut out)
+        .map_err(|e| crate::errors::coded("SvmError", &e.to_string(), e.code(), e.detail_code()))?;
+    let mut sig = [0u8; SIGNATURE_BASE58_MAX_LEN];
+    Ok(Obj::new()
+        .set("transaction", u8a(cosigned.transaction))
+        .set("signature", cosigned.signature_base58(&mut sig))
+        .build())
+}
