@@ -57,6 +57,7 @@ const makers = {
     balance: 2, amount: 10, currency: "USD", payment_methods: ["lightning"] }], paymentRequestUrl: "https://a.example/pr",
     webhookSecret: "whsec", secret: new Uint8Array(32).fill(9) }),
   Ws402Meter: (p) => new p.Ws402Meter({ pricePerSecond: 10n, paid: 300n, maxSessionSeconds: 3600 }, 1_000_000),
+  EvmSettlement: (p) => new p.EvmSettlement("eip155:84532", PAY_TO, "eip3009"),
 };
 // A method or class taking an instance of another class, to pass a freed one to.
 const takers = {

@@ -14,7 +14,7 @@
 //!
 //! Each step consumes the state, so a settlement cannot be confirmed before it was submitted
 //! or ended twice. The host does the I/O: it signs the transaction
-//! ([`crate::evm::Eip1559Transaction`]) over the calldata of [`super::settle_calldata`],
+//! ([`crate::evm::Eip1559Transaction`]) over the calldata of [`super::settle_calldata()`],
 //! sends it, waits for the receipt, and reports each step here.
 //!
 //! The reference (`@x402/evm`, <https://github.com/x402-foundation/x402>):
@@ -25,7 +25,7 @@
 //! (`isValidTxHash`: `0x` + 64 hex digits, not all zero; `truncateErrorMessage`: 500
 //! characters) and `typescript/packages/mechanisms/evm/src/exact/facilitator/eip3009.ts`
 //! (`parseEip3009TransferError`: revert text → reason). The resource server's one retry on
-//! `settlement_pending` is [`super::server::Exchange`]'s (see [`super::server::SettleVerdict`]).
+//! `settlement_pending` is the exchange's ([`super::server::Settling`]; see [`super::server::SettleVerdict`]).
 
 use super::server::{SETTLEMENT_PENDING, SettleVerdict};
 use crate::error::BufferTooSmall;

@@ -32,7 +32,7 @@
 //! asks the host for `eth_getCode` and one `eth_call`. The payer's side (select an offer, sign
 //! through the scheme, read the receipt) is [`client`]; the resource server's side (prepared
 //! offers, the challenge) is [`server`]. A facilitator that settles on EVM itself writes the
-//! settlement call with [`settle_calldata`] and follows the transaction to its `SettleResponse`
+//! settlement call with [`settle_calldata()`] and follows the transaction to its `SettleResponse`
 //! with [`evm_settlement`]. Errors ([`error`]) are nested by
 //! cause: the envelope, then one check enum per scheme.
 //!
