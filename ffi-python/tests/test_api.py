@@ -55,6 +55,7 @@ ERROR_CLASSES = [
     pay402.DialectError,
     pay402.SvmError,
     pay402.BudgetError,
+    pay402.OnchainError,
 ]
 
 
@@ -67,7 +68,7 @@ def test_error_hierarchy_is_one_base_class_per_area() -> None:
         v for v in vars(pay402._native).values()
         if isinstance(v, type) and issubclass(v, pay402.Error) and v is not pay402.Error
     }
-    assert exported == set(ERROR_CLASSES) and len(ERROR_CLASSES) == 11
+    assert exported == set(ERROR_CLASSES) and len(ERROR_CLASSES) == 12
     # The pure-Python layers (pay402.errors) add their own subclasses of the same base.
     python_layer = {
         v for v in vars(pay402).values()
