@@ -32,6 +32,7 @@ mod offers;
 mod onchain;
 mod recognize;
 mod server;
+mod smart_wallet;
 mod svm;
 mod ws402;
 mod x402;
@@ -62,6 +63,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http_auth::register(m)?;
     recognize::register(m)?;
     onchain::register(m)?;
+    smart_wallet::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
