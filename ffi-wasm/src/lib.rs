@@ -30,6 +30,8 @@ pub mod offers;
 pub mod onchain;
 #[cfg(feature = "x402")]
 pub mod server;
+#[cfg(feature = "onchain")]
+pub mod smart_wallet;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]
