@@ -23,7 +23,6 @@ class VectorsTest {
         val NOT_EXPOSED = mapOf(
             "evm.tx.sign" to "EIP-1559 signing (pay402::evm::Eip1559Transaction) is not exposed by the Kotlin binding yet",
             "x402.settle.calldata" to "settlement calldata (pay402::x402::settle_calldata) is not exposed by the Kotlin binding yet",
-            "evm.signature.route" to "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Kotlin binding yet",
         )
     }
 
