@@ -33,6 +33,7 @@ mod onchain;
 mod recognize;
 mod server;
 mod settle;
+mod smart_wallet;
 mod svm;
 mod ws402;
 mod x402;
@@ -64,6 +65,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http_auth::register(m)?;
     recognize::register(m)?;
     onchain::register(m)?;
+    smart_wallet::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -687,6 +687,21 @@ def onchain_payper402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
     )
 
 
+# --- smart-wallet payers ------------------------------------------------------------------------
+
+
+def evm_signature_route(i: Dict[str, Any]) -> Dict[str, Any]:
+    r = pay402.route_signature(i["signature"], i["code"], allowed_factories=i["allowed_factories"])
+    out: Dict[str, Any] = {"route": r.route, "signature": _0x(r.signature)}
+    if r.delegate is not None:
+        out["delegate"] = r.delegate
+    if r.factory is not None:
+        out["factory"] = r.factory
+    if r.factory_calldata is not None:
+        out["factory_calldata"] = _0x(r.factory_calldata)
+    return out
+
+
 OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.roundtrip": x402_roundtrip,
     "x402.decode": x402_decode,
@@ -725,6 +740,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "onchain.evm.verify": onchain_evm_verify,
     "onchain.svm.verify": onchain_svm_verify,
     "onchain.payper402.verify": onchain_payper402_verify,
+    "evm.signature.route": evm_signature_route,
 }
 
 
@@ -732,7 +748,6 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 # reason, and run by the Rust conformance runner (tests/conformance/runner). An op leaves this
 # table when the binding exposes it (test_vectors.py refuses an op that is in both tables).
 NOT_EXPOSED: Dict[str, str] = {
-    "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Python binding yet",
 }
 
 

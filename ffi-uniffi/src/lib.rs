@@ -22,6 +22,7 @@
 //! | offers | [`offers::offers_decode`] |
 //! | WS402 | [`ws402::Ws402Meter`] |
 //! | on-chain proofs | [`onchain::verify_evm_transaction`], [`onchain::verify_svm_transaction`], [`onchain::verify_payper402`] |
+//! | smart-wallet payers | [`smart_wallet::route_signature`] (how a signature is checked once the payer's code is known) |
 // uniffi passes every argument across the FFI as an owned value: `String`, `Vec<u8>`, records.
 #![allow(clippy::needless_pass_by_value)]
 
@@ -38,6 +39,7 @@ pub mod offers;
 pub mod onchain;
 pub mod server;
 pub mod settle;
+pub mod smart_wallet;
 pub mod svm;
 pub mod ws402;
 pub mod x402;

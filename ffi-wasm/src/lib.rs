@@ -32,6 +32,8 @@ pub mod onchain;
 pub mod server;
 #[cfg(feature = "settle")]
 pub mod settle;
+#[cfg(feature = "onchain")]
+pub mod smart_wallet;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

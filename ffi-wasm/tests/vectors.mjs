@@ -90,6 +90,13 @@ const message = (m) => ({
 
 const onchainPayment = (v) => ({ tx_key: v.txKey, payer: v.payer, amount: v.amount.toString() });
 
+const signatureRoute = (r) => ({
+  route: r.route, signature: hex0x(r.signature),
+  ...(r.delegate !== undefined && { delegate: r.delegate }),
+  ...(r.factory !== undefined && { factory: r.factory }),
+  ...(r.factoryCalldata !== undefined && { factory_calldata: hex0x(r.factoryCalldata) }),
+});
+
 function decodeOp(p, input) {
   if (input.header !== undefined && input.body === undefined) return p.x402DecodeHeader(input.kind, input.header);
   if (input.body !== undefined && input.header === undefined) return p.x402DecodeJson(input.kind, input.body);
@@ -122,6 +129,7 @@ export function ops(p) {
       fetchedAt: i.fetched_at, mint: i.mint, tokenProgram: i.token_program, payTo: i.pay_to,
       reference: i.reference, maxAgeSecs: i.max_age_secs, minCommitment: i.min_commitment, now: i.now,
     })),
+    "evm.signature.route": (i) => signatureRoute(p.routeSignature(i.signature, i.code, i.allowed_factories)),
     "svm.build": (i) => {
       if (!/^\d+$/.test(i.amount)) bad("amount");
       if (i.token_program === undefined) bad("token_program");
@@ -416,7 +424,6 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 // reported with this reason; the Rust conformance runner (tests/conformance/runner) runs them. An op
 // leaves this table when the package exposes it (an op in both tables throws).
 export const NOT_EXPOSED = {
-  "evm.signature.route": "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the npm package yet",
 };
 
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {

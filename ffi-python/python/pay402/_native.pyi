@@ -14,6 +14,10 @@ __all__ = [
     "verify_evm_transaction",
     "verify_svm_transaction",
     "verify_payper402",
+    "SignatureRoute",
+    "route_signature",
+    "RpcVerified",
+    "verify_payment_with_rpc",
     "LIGHTNING_NETWORK",
     "MSAT",
     "L402Server",
@@ -2685,4 +2689,89 @@ def verify_payper402(
     ``getTransaction`` ``jsonParsed`` result fetched at `fetched_at`. The payee, mint and
     reference are the server's own terms. Raises `DialectError` for a malformed challenge, else
     `OnchainError` (``unsupported_network``, ``invalid_transaction_signature``, …).
+    """
+
+# --- smart-wallet payers --------------------------------------------------------------------
+
+@final
+class SignatureRoute:
+    """How a payer's signature is checked once its code (``eth_getCode``) is known."""
+
+    @property
+    def route(self) -> Literal["ecdsa", "eip1271", "eip7702_eip1271", "erc6492_counterfactual"]:
+        """``ecdsa`` (no code: recover the signer), ``eip1271`` (``isValidSignature`` on the
+        payer), ``eip7702_eip1271`` (the same, on an EIP-7702 delegated EOA) or
+        ``erc6492_counterfactual`` (deploy through the factory and simulate the transfer)."""
+    @property
+    def signature(self) -> bytes:
+        """The signature to check: an ERC-6492 wrapper's inner signature, else as sent."""
+    @property
+    def delegate(self) -> Optional[str]:
+        """The EIP-7702 delegate (EIP-55) for ``eip7702_eip1271``; else None."""
+    @property
+    def factory(self) -> Optional[str]:
+        """The allow-listed ERC-6492 factory (EIP-55) for ``erc6492_counterfactual``; else None."""
+    @property
+    def factory_calldata(self) -> Optional[bytes]:
+        """The call that deploys the wallet, for ``erc6492_counterfactual``; else None."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def route_signature(
+    signature: _BytesOrHex,
+    code: _BytesOrHex,
+    *,
+    allowed_factories: Sequence[str],
+) -> SignatureRoute:
+    """Routes `signature` (as the payment carries it) on the payer's `code` (``eth_getCode``,
+    empty for ``0x``) as the x402 reference facilitator does: code → EIP-1271 (an EIP-7702
+    designator is reported), no code and an ERC-6492 wrapper naming an allow-listed factory →
+    counterfactual, no code otherwise → ECDSA. `allowed_factories` is the ERC-6492 factory
+    allow-list (empty denies every counterfactual payer). Raises `X402Error`
+    (``invalid_exact_evm_payload_undeployed_smart_wallet``, ``eip6492_factory_not_allowed``,
+    ``invalid_payload``).
+    """
+
+class _EvmRpc(Protocol):
+    """The RPC `verify_payment_with_rpc` reads the chain through (any object with these two
+    methods, e.g. over ``eth_getCode`` and ``eth_call`` at the latest block)."""
+
+    def get_code(self, address: str, /) -> bytes:
+        """The code at `address` (EIP-55 text); ``b""`` when there is none (``0x``)."""
+    def call(self, to: str, data: bytes, /) -> Optional[bytes]:
+        """What ``eth_call`` to `to` with `data` returned, or None when the call reverted. A
+        transport failure raises (the verification then fails closed)."""
+
+@final
+class RpcVerified:
+    """A payment verified with the payer's code known."""
+
+    @property
+    def verified(self) -> Verified:
+        """The verified payment."""
+    @property
+    def route(self) -> Optional[Literal["eip1271", "eip7702_eip1271", "erc6492_counterfactual"]]:
+        """None for a payer without code (ECDSA recovery), else how its signature was checked."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def verify_payment_with_rpc(
+    requirements: _Text,
+    payment: _Text,
+    rpc: _EvmRpc,
+    *,
+    now: int,
+    allowed_factories: Sequence[str],
+    amount: _AmountRule = "exact",
+    valid_before_slack: int = 6,
+    accepted: _AcceptedMatch = "deep_equal",
+    settle_amount: Optional[int] = None,
+    facilitator: Optional[str] = None,
+) -> RpcVerified:
+    """Verifies an x402 EVM payment header against one offered `PaymentRequirements` (JSON
+    text) as `verify_payment` does, except that the signature is checked with the payer's code
+    known: ``rpc.get_code(payer)`` first, then, for a smart wallet, one ``rpc.call(to, data)``
+    (EIP-1271 ``isValidSignature``, or the ERC-6492 deploy-and-transfer simulation through
+    Multicall3 for a factory of `allowed_factories`; empty denies every counterfactual payer).
+    Raises `X402Error` with the core's code; an RPC that raises is ``rpc_unavailable`` (its
+    exception as ``__cause__``), one that returns something else than bytes
+    ``invalid_rpc_result``: never a pass.
     """

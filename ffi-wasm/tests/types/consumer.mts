@@ -147,3 +147,11 @@ const hono = honoPaywall(sold);
 const fromEnv: ServerConfig = configFromEnv({ PAY402_AMOUNT: "1" });
 const display: OfferPrice = "$0.01";
 void perRoute; void wall; void hono; void fromEnv; void display;
+
+// smart-wallet payers: the route on the payer's code; the route names are a closed union
+import { routeSignature, type SignatureRoute } from "pay402";
+const routed: SignatureRoute = routeSignature(new Uint8Array(65), "0x", [offer.payTo]);
+const routedSignature: Uint8Array = routed.signature;
+if (routed.route === "eip7702_eip1271") { const delegate: string | undefined = routed.delegate; void delegate; }
+if (routed.route === "erc6492_counterfactual") { const calldata: Uint8Array | undefined = routed.factoryCalldata; void calldata; }
+void routedSignature;

@@ -70,6 +70,17 @@ private fun onchainPayper402Verify(i: JsonObject): JsonObject = onchainPayment(
     )
 )
 
+private fun evmSignatureRoute(i: JsonObject): JsonObject {
+    val r = routeSignature(i.hex("signature"), i.hex("code"), i.strings("allowed_factories"))
+    return buildJsonObject {
+        put("route", r.route)
+        put("signature", r.signature.to0x())
+        r.delegate?.let { put("delegate", it) }
+        r.factory?.let { put("factory", it) }
+        r.factoryCalldata?.let { put("factory_calldata", it.to0x()) }
+    }
+}
+
 private fun JsonObject.obj(key: String): JsonObject = this[key] as? JsonObject ?: throw BadInput(key)
 
 private fun JsonObject.arr(key: String): JsonArray = this[key] as? JsonArray ?: throw BadInput(key)
@@ -117,6 +128,7 @@ object VectorOps {
         "onchain.evm.verify" -> onchainEvmVerify(input)
         "onchain.svm.verify" -> onchainSvmVerify(input)
         "onchain.payper402.verify" -> onchainPayper402Verify(input)
+        "evm.signature.route" -> evmSignatureRoute(input)
         "svm.build" -> svmBuild(input)
         "x402.svm_payment" -> x402SvmPayment(input)
         "x402.client_pay" -> x402ClientPay(input)

@@ -20,9 +20,7 @@ class VectorsTest {
     companion object {
         // Run by the Rust conformance runner (tests/conformance/runner); an op leaves this table
         // when the binding exposes it.
-        val NOT_EXPOSED = mapOf(
-            "evm.signature.route" to "smart-wallet routing (pay402::x402::smart_wallet) is not exposed by the Kotlin binding yet",
-        )
+        val NOT_EXPOSED = mapOf<String, String>()
     }
 
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")
