@@ -240,8 +240,9 @@ export function ops(p) {
     },
     "x402.settle.revert_reason": (i) => ({ reason: p.x402SettleRevertReason(i.revert) }),
     "svm.cosign": (i) => {
-      const c = p.svmCosign(Buffer.from(i.transaction, "base64"), i.fee_payer_seed_hex);
-      return { transaction: Buffer.from(c.transaction).toString("base64"), signature: c.signature };
+      // atob/btoa, not Buffer: this runner also runs in Chromium
+      const c = p.svmCosign(Uint8Array.from(atob(i.transaction), (ch) => ch.charCodeAt(0)), i.fee_payer_seed_hex);
+      return { transaction: btoa(String.fromCharCode(...c.transaction)), signature: c.signature };
     },
     "macaroon.decode": (i) => {
       const m = p.macaroonDecode(i.token);
