@@ -31,6 +31,11 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
         if (typeof v !== "string" || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(v)) fail(f, `${c.name}: payer not base58`);
         continue;
       }
+      // A Solana transaction signature (svm.cosign) is base58 too: 64 bytes, 64 to 88 characters.
+      if (c.op === "svm.cosign" && key === "signature") {
+        if (typeof v !== "string" || !/^[1-9A-HJ-NP-Za-km-z]{64,88}$/.test(v)) fail(f, `${c.name}: signature not base58`);
+        continue;
+      }
       if (HEXFIELD.test(key) && (typeof v !== "string" || !/^0x[0-9a-f]*$/.test(v))) fail(f, `${c.name}: ${key} not 0x-lowercase`);
     }
     if (c.input.private_key_hex !== undefined && !/^[0-9a-f]{64}$/.test(c.input.private_key_hex)) fail(f, `${c.name}: key hex`);
