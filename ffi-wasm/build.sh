@@ -155,7 +155,7 @@ module.exports = Object.assign({}, core, require("$up/helpers.cjs").$factory(cor
 JSEOF
 }
 entries "$OUT" createHelpers \
-  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,l402Paywall,withL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall .
+  privateKeySigner,eip1193Signer,readPaymentRequired,createPayment,wrapFetch,wrapFetchL402,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,verifyL402,l402Paywall,withL402,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall,verifyPaymentWithRpc .
 entries "$OUT/verify" createVerifyHelpers \
   readPaymentRequired,paymentRequired,verifyPayment,verifyRequest,x402Middleware,memoryReplayStore,paymentGate,serverConfig,configFromEnv,paymentOf,paywall,pay,withPayment,honoPaywall ..
 # Types: .d.mts for `import` and bundlers (ES module declarations; relative specifiers carry

@@ -1,6 +1,6 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
-import type { X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind, Eip712TypedData } from "./core";
+import type { X402RpcVerified, X402VerifyOptions, X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind, Eip712TypedData } from "./core";
 import type { HeadersLike, NodeRequestLike, NodeResponseLike } from "./verify-helpers";
 export * from "./verify-helpers";
 
@@ -130,3 +130,21 @@ export declare function withL402<C extends object>(
   handler: (request: Request, context: C & { l402: Extract<L402Admission, { admitted: true }> }) => Response | Promise<Response>,
   options: L402PaywallOptions,
 ): (request: Request, context?: C) => Promise<Response>;
+
+/** The two chain reads smart-wallet verification needs, at the latest block. */
+export interface EvmRpc {
+  /** `eth_getCode(address, "latest")`: the code (`0x` / empty for none). */
+  getCode(address: string): Promise<Uint8Array | string>;
+  /** `eth_call({to, data}, "latest")`: the return data, or `null` when the call reverted. A transport failure must throw. */
+  call(to: string, data: string): Promise<Uint8Array | string | null>;
+}
+/** `x402Verify`'s EVM options, `now` (default: the clock) and the ERC-6492 factory allow-list (absent or empty denies every counterfactual payer). */
+export type VerifyWithRpcOptions = Omit<X402VerifyOptions, "signature"> & { now?: number | bigint; allowedFactories?: readonly string[] };
+/**
+ * Verifies an x402 EVM payment header against one `PaymentRequirements`, with the signature
+ * checked the way its payer's code requires: EOA (ECDSA), EIP-1271 `isValidSignature` on a
+ * contract or EIP-7702 delegated payer, or an undeployed ERC-6492 wallet of an allow-listed
+ * factory (Multicall3 simulation). Rejects with an `X402Error` carrying the core's `code`; an
+ * RPC that throws is `rpc_unavailable` (its error as `cause`), a non-bytes answer `invalid_rpc_result`.
+ */
+export declare function verifyPaymentWithRpc(requirements: string | object, paymentHeader: string, rpc: EvmRpc, options?: VerifyWithRpcOptions): Promise<X402RpcVerified>;

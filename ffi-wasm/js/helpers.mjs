@@ -619,6 +619,37 @@ export function createHelpers(core) {
     return wrapFetch(fetchFn, null, null, { l402 });
   }
 
+  // ------------------------------------------------------------------ smart-wallet payers
+  /**
+   * Verifies an x402 EVM payment like `verifyPayment`, with the signature checked the way its
+   * payer's code requires, through `rpc.getCode(address)` and at most one `rpc.call(to, data)`
+   * (`null`: reverted). The core decides each step (`x402SmartWalletStep`); an RPC that throws
+   * is `rpc_unavailable` (the error as `cause`), never a pass.
+   */
+  async function verifyPaymentWithRpc(requirements, paymentHeader, rpc, options = {}) {
+    const { now = unixNow(), ...policy } = options;
+    const ask = async (method, ...args) => {
+      try {
+        return await rpc[method](...args);
+      } catch (cause) {
+        const e = codedError("X402Error", "rpc_unavailable", `rpc.${method} failed: ${cause?.message ?? cause}`);
+        e.cause = cause;
+        throw e;
+      }
+    };
+    const answers = {};
+    for (;;) {
+      const step = core.x402SmartWalletStep(requirements, paymentHeader, now, policy, answers);
+      if (step.step === "done") return step.result;
+      // `undefined` means "not asked yet" to the step: an RPC answering it is `null` (not bytes).
+      if (step.step === "getCode" && !("code" in answers)) answers.code = (await ask("getCode", step.address)) ?? null;
+      else if (step.step === "call" && !answers.called) {
+        answers.callResult = await ask("call", step.to, step.data);
+        answers.called = true;
+      } else throw codedError("X402Error", "invalid_rpc_result", `unexpected step ${step.step}`);
+    }
+  }
+
   // ------------------------------------------------------------------ L402 server
   /** Verifies the `Authorization` of a request for `target` ({service, capability?, now?}). */
   function verifyL402(headers, rootKey, target) {
@@ -635,6 +666,7 @@ export function createHelpers(core) {
     wrapFetchL402,
     ...verifyHelpers,
     verifyL402,
+    verifyPaymentWithRpc,
     ...createL402Adapters(core),
   };
 }

@@ -255,7 +255,7 @@ pub fn x402_header_to_json(header: &str) -> JsResult<String> {
 }
 
 /// The EVM policy and the `upto` options of `options` (no Solana policy).
-fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
+pub(crate) fn verify_policy(options: &JsValue) -> JsResult<Verifier<'static>> {
     let mut policy = VerifyPolicy::default();
     match opt_string(&get(options, "amount"), "amount")?.as_deref() {
         None | Some("exact") => {}
@@ -295,7 +295,7 @@ fn network_text(n: Network) -> String {
     }
 }
 
-fn verified_js(v: &Verified) -> JsValue {
+pub(crate) fn verified_js(v: &Verified) -> JsValue {
     let kind = match v.kind {
         PaymentKind::ExactEip3009 => "exact_eip3009",
         PaymentKind::ExactPermit2 => "exact_permit2",

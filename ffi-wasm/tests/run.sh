@@ -108,6 +108,8 @@ step "peer server: pay402's wrapFetch pays the @x402/express middleware (referen
   bash -c "cd '$PROJECT' && node peer-servers.mjs"
 step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, over loopback HTTP" \
   bash -c "cd '$PROJECT' && node budget.mjs"
+step "smart-wallet payers: verifyPaymentWithRpc (EOA, EIP-1271, EIP-7702, ERC-6492 counterfactual) over an async RPC, failing closed" \
+  bash -c "cd '$PROJECT' && node smart-wallet-rpc.mjs"
 step "client pays every scheme: wrapFetch pays pay402's server and @x402/express (EIP-3009, Permit2, upto, Solana), one budget, typed refusals" \
   bash -c "cd '$PROJECT' && node client-pay.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"
