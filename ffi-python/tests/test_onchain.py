@@ -10,6 +10,7 @@ from typing import Any, Dict, Set
 import pytest
 
 import pay402
+from vectors import payper402_payment
 
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "vectors"
 
@@ -32,32 +33,15 @@ class SetStore:
         return True
 
 
-def _verify(i: Dict[str, Any]) -> pay402.OnchainPayment:
-    return pay402.verify_payper402(
-        i["challenge"],
-        i["decimals"],
-        i["signature"],
-        i["result_json"],
-        fetched_at=i["fetched_at"],
-        mint=i["mint"],
-        token_program=i["token_program"],
-        pay_to=i["pay_to"],
-        reference=i.get("reference"),
-        max_age_secs=i.get("max_age_secs"),
-        min_commitment=i["min_commitment"],
-        now=i["now"],
-    )
-
-
 def test_a_payper402_payment_is_accepted_once() -> None:
     case = _case("PayPer402: paid the challenge's amount")
     want = case["expect"]["ok"]
-    paid = _verify(case["input"])
+    paid = payper402_payment(case["input"])
     assert (paid.tx_key, paid.payer, paid.amount) == (want["tx_key"], want["payer"], int(want["amount"]))
     store = SetStore()
     pay402.accept_once(store, paid.tx_key.encode())
     # The same transaction again: the core still accepts the proof, the store refuses the reuse.
-    again = _verify(case["input"])
+    again = payper402_payment(case["input"])
     with pytest.raises(pay402.DialectError) as refused:
         pay402.accept_once(store, again.tx_key.encode())
     assert refused.value.code == "proof_already_used"
@@ -66,7 +50,7 @@ def test_a_payper402_payment_is_accepted_once() -> None:
 def test_a_refused_proof_is_an_onchain_error_with_the_core_code() -> None:
     case = _case("PayPer402: paid less than the challenge's amount")
     with pytest.raises(pay402.OnchainError) as refused:
-        _verify(case["input"])
+        payper402_payment(case["input"])
     assert refused.value.code == case["expect"]["error"]
 
 
@@ -74,5 +58,5 @@ def test_a_truncated_rpc_result_names_the_json_error() -> None:
     i = dict(_case("PayPer402: paid the challenge's amount")["input"])
     i["result_json"] = i["result_json"][:40]
     with pytest.raises(pay402.OnchainError) as refused:
-        _verify(i)
+        payper402_payment(i)
     assert (refused.value.code, refused.value.detail_code) == ("invalid_rpc_result", "json_unexpected_end")

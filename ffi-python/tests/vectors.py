@@ -668,23 +668,26 @@ def onchain_svm_verify(i: Dict[str, Any]) -> Dict[str, Any]:
     )
 
 
-def onchain_payper402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
-    return _onchain(
-        pay402.verify_payper402(
-            i["challenge"],
-            i["decimals"],
-            i["signature"],
-            i["result_json"],
-            fetched_at=i["fetched_at"],
-            mint=i["mint"],
-            token_program=i["token_program"],
-            pay_to=i["pay_to"],
-            reference=i.get("reference"),
-            max_age_secs=i.get("max_age_secs"),
-            min_commitment=i["min_commitment"],
-            now=i["now"],
-        )
+def payper402_payment(i: Dict[str, Any]) -> "pay402.OnchainPayment":
+    """The `onchain.payper402.verify` case input through ``pay402.verify_payper402``."""
+    return pay402.verify_payper402(
+        i["challenge"],
+        i["decimals"],
+        i["signature"],
+        i["result_json"],
+        fetched_at=i["fetched_at"],
+        mint=i["mint"],
+        token_program=i["token_program"],
+        pay_to=i["pay_to"],
+        reference=i.get("reference"),
+        max_age_secs=i.get("max_age_secs"),
+        min_commitment=i["min_commitment"],
+        now=i["now"],
     )
+
+
+def onchain_payper402_verify(i: Dict[str, Any]) -> Dict[str, Any]:
+    return _onchain(payper402_payment(i))
 
 
 # --- smart-wallet payers ------------------------------------------------------------------------
