@@ -56,18 +56,47 @@ fn read_message(stream: &mut TcpStream) -> std::io::Result<Message> {
             headers.push((name.trim().to_owned(), value.trim().to_owned()));
         }
     }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        read_chunked(&mut reader)?
+    } else {
+        let length = header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        body
+    };
     Ok(Message {
         start: start.trim_end().to_owned(),
         headers,
         body,
     })
+}
+
+/// A `Transfer-Encoding: chunked` body (RFC 9112 §7.1), as JSON-RPC nodes may answer.
+fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size)?;
+        let size = size.trim_end().split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(size.trim(), 16)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad chunk size"))?;
+        if size == 0 {
+            return Ok(body);
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = String::new();
+        reader.read_line(&mut crlf)?;
+    }
 }
 
 fn write_message(
@@ -121,9 +150,30 @@ pub(crate) fn serve(
 
 /// Sends `GET path` with `headers` to 127.0.0.1:`port` and returns the response.
 pub(crate) fn get(port: u16, path: &str, headers: &[(String, String)]) -> std::io::Result<Message> {
+    request(port, "GET", path, headers, b"")
+}
+
+/// Sends `POST path` with a JSON `body` to 127.0.0.1:`port` and returns the response.
+pub(crate) fn post_json(port: u16, path: &str, body: &[u8]) -> std::io::Result<Message> {
+    let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+    request(port, "POST", path, &headers, body)
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<Message> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     let mut all = vec![("Host".to_owned(), format!("127.0.0.1:{port}"))];
     all.extend_from_slice(headers);
-    write_message(&mut stream, &format!("GET {path} HTTP/1.1"), &all, b"")?;
+    write_message(
+        &mut stream,
+        &format!("{method} {path} HTTP/1.1"),
+        &all,
+        body,
+    )?;
     read_message(&mut stream)
 }

@@ -5,8 +5,11 @@
 //! ```
 //!
 //! Exits 0 when every round trip behaves as the protocol says, non-zero otherwise.
-//! The client pays with a built-in, publicly known test key; settlement is a clearly labelled
-//! local stand-in — no chain or Lightning node is ever contacted.
+//! The client pays with a built-in, publicly known test key. When a local development chain
+//! (Hardhat or Anvil, chain id 31337) answers on `PAY402_DEMO_RPC` (default
+//! `http://127.0.0.1:8545`), the x402 v2 payment is settled on it for real (`chain.rs`);
+//! otherwise, and for the other rounds, settlement is a clearly labelled local stand-in and no
+//! chain or Lightning node is contacted.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +17,7 @@
     reason = "a demo program, not the core"
 )]
 
+mod chain;
 mod http;
 mod l402_round;
 mod show;

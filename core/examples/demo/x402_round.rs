@@ -4,10 +4,12 @@
 //! both versions, admission verifies and names the replay key, the exactly-once exchange orders
 //! reservation, handler and settlement.
 //!
-//! SETTLEMENT IS A LOCAL STAND-IN: where a facilitator would receive the `/settle` body and
-//! send `transferWithAuthorization` to a chain, the demo makes up a transaction hash. No chain
-//! is contacted.
+//! Settlement: when a local development chain runs (`chain.rs`), the v2 payment is settled on it
+//! for real; x402 v1 names no local chain, so v1 (and v2 with no chain) use the STAND-IN: where
+//! a facilitator would receive the `/settle` body and send `transferWithAuthorization` to a
+//! chain, the demo makes up a transaction hash, and no chain is contacted.
 
+use crate::chain::{self, LocalChain};
 use crate::{http, show};
 use pay402::U256;
 use pay402::evm::{Address, PrivateKey, keccak256};
@@ -124,22 +126,69 @@ pub(crate) fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The offer sold on both paths: 0.01 USDC on Base Sepolia (EIP-3009), in x402 v1 and v2.
-fn offers() -> OfferSet<'static, 1> {
-    let mut offers = OfferSet::new();
-    let pushed = offers.push(Offer {
-        scheme: OfferScheme::ExactEip3009 {
+/// What a server sells for: an EIP-3009 token on a network, and who settles.
+#[derive(Clone)]
+struct Market {
+    /// The CAIP-2 network (x402 v2) and its x402 v1 name, when v1 has one.
+    network: String,
+    v1_network: Option<&'static str>,
+    chain_id: u64,
+    /// The token and its EIP-712 domain.
+    asset: String,
+    name: &'static str,
+    version: &'static str,
+    /// The chain that settles; `None`: the stand-in.
+    chain: Option<Arc<LocalChain>>,
+}
+
+impl Market {
+    /// 0.01 USDC on Base Sepolia, settled by the stand-in.
+    fn base_sepolia() -> Self {
+        Self {
+            network: "eip155:84532".into(),
+            v1_network: Some("base-sepolia"),
+            chain_id: 84_532,
+            asset: ASSET.into(),
             name: "USDC",
             version: "2",
-        },
-        network: "eip155:84532",
-        asset: ASSET,
-        amount: U256::from_u64(PRICE),
-        pay_to: PAY_TO,
-        max_timeout_seconds: 60,
-    });
-    debug_assert!(pushed.is_ok(), "the demo's offer is valid");
-    offers
+            chain: None,
+        }
+    }
+
+    /// The demo token on the local chain, settled on it.
+    fn local(chain: Arc<LocalChain>) -> Self {
+        Self {
+            network: chain.network.clone(),
+            v1_network: None,
+            chain_id: chain::CHAIN_ID,
+            asset: chain.token.clone(),
+            name: chain::TOKEN_NAME,
+            version: chain::TOKEN_VERSION,
+            chain: Some(chain),
+        }
+    }
+
+    /// The offer sold (EIP-3009), in x402 v1 (when the network has a v1 name) and v2.
+    fn offers(&self, version: X402Version) -> OfferSet<'_, 1> {
+        let network = match (version, self.v1_network) {
+            (X402Version::V1, Some(v1)) => v1,
+            _ => self.network.as_str(),
+        };
+        let mut offers = OfferSet::new();
+        let pushed = offers.push(Offer {
+            scheme: OfferScheme::ExactEip3009 {
+                name: self.name,
+                version: self.version,
+            },
+            network,
+            asset: &self.asset,
+            amount: U256::from_u64(PRICE),
+            pay_to: PAY_TO,
+            max_timeout_seconds: 60,
+        });
+        debug_assert!(pushed.is_ok(), "the demo's offer is valid");
+        offers
+    }
 }
 
 /// The challenge (402, `PAYMENT-REQUIRED` and the v1 body) reporting `problem`, plus `extra`
@@ -168,22 +217,26 @@ fn challenge(
 
 /// The protected server, every decision by `pay402::x402::server`: the challenge, the admission
 /// (which header, the verdict, the replay key), the exactly-once exchange and the receipt. The
-/// host does only I/O: a replay set, the handler, and the settlement stand-in.
+/// host does only I/O: a replay set, the handler, and the settlement (the local chain or the
+/// stand-in).
 fn handle(
     request: &http::Message,
     seen: &Mutex<HashSet<Vec<u8>>>,
     port: u16,
+    market: &Market,
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    if !matches!(request.path(), "/v1/premium-data" | "/v2/premium-data") {
-        return (404, vec![], b"not found".to_vec());
-    }
+    let version = match request.path() {
+        "/v1/premium-data" if market.v1_network.is_some() => X402Version::V1,
+        "/v2/premium-data" => X402Version::V2,
+        _ => return (404, vec![], b"not found".to_vec()),
+    };
     let url = format!("http://127.0.0.1:{port}{}", request.path());
     let resource = Resource {
         url: &url,
         description: "Premium market data",
         mime_type: Some("application/json"),
     };
-    let offers = offers();
+    let offers = market.offers(version);
     let headers = request
         .headers
         .iter()
@@ -227,24 +280,28 @@ fn handle(
     let mut settle_body = vec![0u8; 4096];
     let n =
         write_settle_request(&offers, &admission, &resource, None, &mut settle_body).unwrap_or(0);
-    println!(
-        "    [server] /settle body ready ({n} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up"
-    );
-    let transaction = format!("0x{}", hex(&keccak256(key)));
     let payer = verified.payer.to_string();
-    let network = match admission.version {
-        X402Version::V1 => "base-sepolia",
-        X402Version::V2 => "eip155:84532",
+    let answer = if let Some(chain) = &market.chain {
+        println!("    [server] /settle body ready ({n} bytes): settling ON THE LOCAL CHAIN");
+        match chain.settle(settle_body.get(..n).unwrap_or_default(), &payer) {
+            Ok(answer) => answer,
+            Err(e) => {
+                println!("    [server] settlement failed: {e}");
+                return (502, vec![], b"settlement failed".to_vec());
+            }
+        }
+    } else {
+        println!(
+            "    [server] /settle body ready ({n} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up"
+        );
+        let network = match version {
+            X402Version::V1 => market.v1_network.unwrap_or(&market.network),
+            X402Version::V2 => &market.network,
+        };
+        stand_in_settlement(key, &payer, network)
     };
-    let settled = SettleResponse {
-        success: true,
-        error_reason: None,
-        error_message: None,
-        transaction: Some(JsonStr::from(transaction.as_str())),
-        network: JsonStr::from(network),
-        payer: Some(JsonStr::from(payer.as_str())),
-        amount: None,
-        extensions: None,
+    let Ok(settled) = SettleResponse::from_json(&answer) else {
+        return (502, vec![], b"settlement answer unreadable".to_vec());
     };
     match settling.settled(SettleOutcome::Response(settled)) {
         Next::Done(Action::Serve {
@@ -268,6 +325,25 @@ fn handle(
     }
 }
 
+/// The stand-in's `SettleResponse`: success with a made-up transaction hash.
+fn stand_in_settlement(replay_key: &[u8], payer: &str, network: &str) -> Vec<u8> {
+    let transaction = format!("0x{}", hex(&keccak256(replay_key)));
+    let settled = SettleResponse {
+        success: true,
+        error_reason: None,
+        error_message: None,
+        transaction: Some(JsonStr::from(transaction.as_str())),
+        network: JsonStr::from(network),
+        payer: Some(JsonStr::from(payer)),
+        amount: None,
+        extensions: None,
+    };
+    let mut out = vec![0u8; 1024];
+    let n = write_all(&mut out, |w| settled.write_json(w)).unwrap_or(0);
+    out.truncate(n);
+    out
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut out = vec![0u8; bytes.len() * 2];
     pay402::hex::encode_lower_into(bytes, &mut out)
@@ -275,28 +351,70 @@ fn hex(bytes: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-/// Runs the v1 and v2 round trips; returns an error describing the first thing that went wrong.
-pub(crate) fn run() -> Result<PrivateKey, String> {
+/// Serves `market` on a free loopback port; returns the port.
+fn serve(market: Market) -> Result<u16, String> {
     let seen = Arc::new(Mutex::new(HashSet::new()));
     let port_cell = Arc::new(Mutex::new(0u16));
-    let (seen_s, port_s) = (Arc::clone(&seen), Arc::clone(&port_cell));
-    let port = http::serve(move |r| handle(r, &seen_s, port_s.lock().map_or(0, |p| *p)))
+    let port_s = Arc::clone(&port_cell);
+    let port = http::serve(move |r| handle(r, &seen, port_s.lock().map_or(0, |p| *p), &market))
         .map_err(|e| e.to_string())?;
     if let Ok(mut p) = port_cell.lock() {
         *p = port;
     }
+    Ok(port)
+}
+
+/// Runs the v1 and v2 round trips (v2 settled on a local chain when one runs); returns an error
+/// describing the first thing that went wrong.
+pub(crate) fn run() -> Result<PrivateKey, String> {
+    let key = PrivateKey::from_hex(TEST_KEY.as_bytes()).map_err(|e| e.to_string())?;
+    let chain = chain::detect()?.map(Arc::new);
+    let stand_in = Market::base_sepolia();
+    let port = serve(stand_in.clone())?;
     println!(
         "  server listening on http://127.0.0.1:{port}  (payTo {PAY_TO}, price {PRICE} = 0.01 USDC)"
     );
-    let key = PrivateKey::from_hex(TEST_KEY.as_bytes()).map_err(|e| e.to_string())?;
     println!("  client key: built-in TEST key, address {}", key.address());
-    for version in [X402Version::V1, X402Version::V2] {
-        round_trip(port, version, &key)?;
+    round_trip(port, X402Version::V1, &key, &stand_in)?;
+    match chain {
+        None => round_trip(port, X402Version::V2, &key, &stand_in)?,
+        Some(chain) => on_chain_round_trip(&chain, &key)?,
     }
     Ok(key)
 }
 
-fn round_trip(port: u16, version: X402Version, key: &PrivateKey) -> Result<(), String> {
+/// The v2 round trip settled on the local chain: the payer gets the price minted, and the
+/// balances must move by exactly the price.
+fn on_chain_round_trip(chain: &Arc<LocalChain>, key: &PrivateKey) -> Result<(), String> {
+    let market = Market::local(Arc::clone(chain));
+    let port = serve(market.clone())?;
+    println!(
+        "\n  server listening on http://127.0.0.1:{port}, selling for {} on {} (settled on the local chain)",
+        market.asset, market.network
+    );
+    let payer = key.address().to_string();
+    chain.mint(&key.address(), PRICE)?;
+    let before = (chain.balance_of(&payer)?, chain.balance_of(PAY_TO)?);
+    round_trip(port, X402Version::V2, key, &market)?;
+    let after = (chain.balance_of(&payer)?, chain.balance_of(PAY_TO)?);
+    println!(
+        "  on chain: payer {} -> {}, payTo {} -> {} (token atomic units)",
+        before.0, after.0, before.1, after.1
+    );
+    if before.0.checked_sub(after.0) != Some(PRICE) || after.1.checked_sub(before.1) != Some(PRICE)
+    {
+        return Err("the balances did not move by exactly the price".into());
+    }
+    println!("  SETTLED ON THE LOCAL CHAIN: the balances moved by exactly the price");
+    Ok(())
+}
+
+fn round_trip(
+    port: u16,
+    version: X402Version,
+    key: &PrivateKey,
+    market: &Market,
+) -> Result<(), String> {
     let (path, payment_header) = match version {
         X402Version::V1 => ("/v1/premium-data", X_PAYMENT),
         X402Version::V2 => ("/v2/premium-data", PAYMENT_SIGNATURE),
@@ -333,8 +451,10 @@ fn round_trip(port: u16, version: X402Version, key: &PrivateKey) -> Result<(), S
     );
 
     let required = PaymentRequired::from_json(&required_json).map_err(|e| e.to_string())?;
-    let networks = [Network::Eip155 { chain_id: 84_532 }];
-    let assets = [Address::parse(ASSET.as_bytes()).map_err(|e| e.to_string())?];
+    let networks = [Network::Eip155 {
+        chain_id: market.chain_id,
+    }];
+    let assets = [Address::parse(market.asset.as_bytes()).map_err(|e| e.to_string())?];
     let budget = U256::from_u64(50_000);
     let chosen = select(&required, &PayerPolicy::new(&networks, &assets, budget))
         .map_err(|e| e.to_string())?;
