@@ -216,6 +216,9 @@ def test_settles_through_the_reference_facilitator(chain: Chain, deployment: dic
     tx = chain.rpc("eth_getTransactionByHash", settled["transaction"])
     assert tx["from"].lower() == FACILITATOR.lower() and tx["to"].lower() == deployment["token"].lower()
     assert tx["input"][:10] == "0xe3ee160e"
+    # the reference facilitator sent, byte for byte, the calldata pay402's core builds for this payment
+    assert tx["input"] == "0x" + pay402.x402_settle_calldata(json.dumps(req), signed.header_value).data.hex()
+    assert pay402.x402_settle_calldata(json.dumps(req), signed.header_value).to.lower() == deployment["token"].lower()
     assert chain.tx_count(FACILITATOR) == gas_wallet_nonce + 1
     assert_transfer_logs(receipt, deployment["token"], payer, payee, verified.nonce)
 
