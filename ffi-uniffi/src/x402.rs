@@ -304,21 +304,10 @@ impl From<SvmVerified> for SvmPayment {
     }
 }
 
-/// Verifies a payment header value (`X-PAYMENT` / `PAYMENT-SIGNATURE`) against one offered
-/// `PaymentRequirements` JSON object: everything a facilitator checks without a chain
-/// (x402 `exact` EVM at unix time `now`; `exact` SVM for Solana, where `now` is unused and the
-/// Solana fields of `options` apply).
-///
-/// Errors: `X402` with the facilitator's `invalidReason` (`invalid_exact_evm_signature`,
-/// `permit2_deadline_expired`, `invalid_exact_svm_payload_amount_mismatch`, …);
-/// `InvalidArgument` for a malformed `settle_amount`, `facilitator` or fee-payer key.
-#[uniffi::export]
-pub fn x402_verify(
-    requirements_json: String,
-    payment_header: String,
-    now: u64,
-    options: VerifyOptions,
-) -> Result<VerifiedPayment, Pay402Error> {
+/// The EVM policy and `upto` inputs of `options`.
+pub(crate) fn evm_policy(
+    options: &VerifyOptions,
+) -> Result<(VerifyPolicy, UptoOptions), Pay402Error> {
     let mut policy = VerifyPolicy {
         signature: options.signature.unwrap_or(SignaturePolicy::Strict).into(),
         valid_before_slack: options.valid_before_slack,
@@ -339,6 +328,25 @@ pub fn x402_verify(
             .map(|s| address(s, "facilitator"))
             .transpose()?,
     };
+    Ok((policy, upto))
+}
+
+/// Verifies a payment header value (`X-PAYMENT` / `PAYMENT-SIGNATURE`) against one offered
+/// `PaymentRequirements` JSON object: everything a facilitator checks without a chain
+/// (x402 `exact` EVM at unix time `now`; `exact` SVM for Solana, where `now` is unused and the
+/// Solana fields of `options` apply).
+///
+/// Errors: `X402` with the facilitator's `invalidReason` (`invalid_exact_evm_signature`,
+/// `permit2_deadline_expired`, `invalid_exact_svm_payload_amount_mismatch`, …);
+/// `InvalidArgument` for a malformed `settle_amount`, `facilitator` or fee-payer key.
+#[uniffi::export]
+pub fn x402_verify(
+    requirements_json: String,
+    payment_header: String,
+    now: u64,
+    options: VerifyOptions,
+) -> Result<VerifiedPayment, Pay402Error> {
+    let (policy, upto) = evm_policy(&options)?;
     let fee_payers = options
         .fee_payers
         .iter()
