@@ -137,6 +137,18 @@ async function newPayer({ funded = true } = {}) {
   const get = (route) => pay(`${BASE}/${route}`).catch((e) => { if (e?.response) return e.response; throw e; });
   return { signer, get, sent };
 }
+/** A PAYMENT-SIGNATURE for the offer, signed by `signer`'s key through pay402's client against a 402 (no server). */
+async function payOnly(signer, sent = []) {
+  const required = { x402Version: 2, resource: { url: `${BASE}/main` }, accepts };
+  const challenge = async (request) => {
+    const h = request.headers.get("PAYMENT-SIGNATURE");
+    if (h) { sent.push(h); return new Response("{}", { status: 200 }); }
+    return new Response("{}", { status: 402, headers: { "PAYMENT-REQUIRED": Buffer.from(JSON.stringify(required)).toString("base64") } });
+  };
+  const pay = wrapFetch(challenge, signer, { networks: [NETWORK], assets: [TOKEN], maxAmount: PRICE, total: PRICE }, { now });
+  await pay(`${BASE}/main`);
+  return sent.at(-1);
+}
 const paymentOf = (header) => JSON.parse(x402DecodeHeader("payment_payload", header).json);
 const receiptOf = (r) => JSON.parse(x402DecodeHeader("settle_response", r.headers.get("PAYMENT-RESPONSE")).json);
 
@@ -258,6 +270,83 @@ test("first RPC URL dead: reads and the send fail over to the next; the payment 
   const only = evmJsonRpc({ urls: [DEAD] });
   await assert.rejects(only.request("eth_chainId"), (e) => e instanceof RpcError && e.code === "rpc_unreachable");
   await assert.rejects(only.request("eth_sendRawTransaction", ["0x02"]), (e) => e instanceof RpcError && e.code === "rpc_unreachable");
+});
+
+/** A JSON-RPC proxy to the node on loopback: `mode(method)` says "forward", "drop-answer" (forward, then close the
+ * connection without answering) or "503" (answer 503, forward nothing); `seen` counts the methods it got. */
+async function rpcProxy(mode) {
+  const seen = {};
+  const proxy = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks).toString();
+    const { method } = JSON.parse(body);
+    seen[method] = (seen[method] ?? 0) + 1;
+    const what = mode(method);
+    if (what === "503") { res.statusCode = 503; res.end("unavailable"); return; }
+    const upstream = await fetch(RPC, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const text = await upstream.text();
+    if (what === "drop-answer") { req.socket.destroy(); return; }
+    res.setHeader("content-type", "application/json");
+    res.end(text);
+  });
+  await new Promise((ok) => proxy.listen(0, "127.0.0.1", ok));
+  return { url: `http://127.0.0.1:${proxy.address().port}`, seen,
+    close: () => new Promise((ok) => { proxy.closeAllConnections(); proxy.close(ok); }) };
+}
+
+test("a send whose answer is lost: not sent elsewhere, the settlement waits for the hash it computed and settles", async () => {
+  const first = await rpcProxy((m) => (m === "eth_sendRawTransaction" ? "drop-answer" : "forward"));
+  const second = await rpcProxy(() => "forward");
+  try {
+    const local = localSettlement({ network: NETWORK, rpc: [first.url, second.url], signer: settler, now });
+    const { signer, sent } = await newPayer();
+    clock = await chainNow();
+    const before = { payer: await balanceOf(signer.address), nonce: await txCount(settler.address) };
+    const result = await local.settlePayment(paymentOf(await payOnly(signer, sent)), accepts[0]);
+    assert.equal(result.success, true, result.json);
+    assert.equal(first.seen.eth_sendRawTransaction, 1);
+    assert.equal(second.seen.eth_sendRawTransaction, undefined, "a send that may have arrived is not sent elsewhere");
+    const tx = await rpc("eth_getTransactionByHash", result.transaction);
+    assert.equal(lower(tx.from), lower(settler.address));
+    assert.equal(await balanceOf(signer.address), before.payer - PRICE);
+    assert.equal(await txCount(settler.address), before.nonce + 1);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
+test("a send answered 503: reads fail over, the send does not; settlement_pending with the hash, nothing mined, the next settles", async () => {
+  const first = await rpcProxy((m) => (m === "eth_sendRawTransaction" || m === "eth_chainId" ? "503" : "forward"));
+  const second = await rpcProxy(() => "forward");
+  try {
+    const local = localSettlement({ network: NETWORK, rpc: [first.url, second.url], signer: settler, now, receiptTimeoutMs: 500, pollIntervalMs: 100 });
+    const { signer, sent } = await newPayer();
+    clock = await chainNow();
+    const payment = paymentOf(await payOnly(signer, sent));
+    const before = { block: await blockNumber(), payer: await balanceOf(signer.address), nonce: await txCount(settler.address, "pending") };
+    const result = await local.settlePayment(payment, accepts[0]);
+    assert.deepEqual([result.success, result.errorReason, result.verdict], [false, "settlement_pending", "pending"]);
+    assert.match(result.transaction, /^0x[0-9a-f]{64}$/);
+    assert.equal(first.seen.eth_chainId, 1);
+    assert.equal(second.seen.eth_chainId, 1, "a read answered 503 goes to the next URL");
+    assert.equal(first.seen.eth_sendRawTransaction, 1);
+    assert.equal(second.seen.eth_sendRawTransaction, undefined);
+    assert.equal(await rpc("eth_getTransactionByHash", result.transaction), null, "never broadcast");
+    assert.equal(await blockNumber(), before.block);
+    assert.equal(await txCount(settler.address, "pending"), before.nonce);
+    assert.deepEqual(await local.reconcile(), []);
+    // the nonce counter was re-read: the next settlement uses the same nonce and is mined
+    const next = await newPayer();
+    const ok = await settlements.main.settlePayment(paymentOf(await payOnly(next.signer, next.sent)), accepts[0]);
+    assert.equal(ok.success, true, ok.json);
+    assert.equal(Number((await rpc("eth_getTransactionByHash", ok.transaction)).nonce), before.nonce);
+    assert.equal(await balanceOf(signer.address), before.payer, "the pending payment was not taken");
+  } finally {
+    await first.close();
+    await second.close();
+  }
 });
 
 test("every RPC URL dead: 402, the content is not served, the authorization stays unused", async () => {
