@@ -18,7 +18,7 @@ export declare class RpcError extends Error {
 
 /**
  * A settlement could not be attempted. `code`: `invalid_config`, `chain_id_mismatch` (the RPC
- * serves another chain: nothing is sent), `network_not_configured`, `eip1559_unsupported`,
+ * serves another chain: nothing is sent), `network_not_configured`, `eip1559_unsupported`, `invalid_argument`,
  * `signer_key_missing`, `invalid_signer_key`, `invalid_pending_entry`.
  */
 export declare class SettlementError extends Error {

@@ -47,7 +47,6 @@ export class SettlementError extends Error {
 }
 
 const hex = (bytes) => "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const quantity = (n) => "0x" + BigInt(n).toString(16);
 
 // Errors of the connect phase (Node's net/dns and undici): the request was never sent.
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL",
@@ -195,7 +194,7 @@ function nonceManager(chainId, address) {
     m = {
       take(rpc, load) {
         const run = tail.then(async () => {
-          if (next === null) next = BigInt(await rpc.request("eth_getTransactionCount", [address, "pending"]));
+          if (next === null) next = big(await rpc.request("eth_getTransactionCount", [address, "pending"]), "eth_getTransactionCount");
           const nonce = next;
           try {
             const out = await load(nonce);
@@ -234,6 +233,35 @@ function revertText(e) {
   return text;
 }
 
+/** A receipt's outcome: true (status 1), false (status 0), undefined (no receipt, or not one). */
+function statusOf(receipt) {
+  if (!receipt || typeof receipt !== "object") return undefined;
+  if (receipt.status === "0x1") return true;
+  if (receipt.status === "0x0") return false;
+  return undefined;
+}
+
+/** A JSON-RPC quantity as a bigint; anything else is `rpc_malformed_response`. */
+function big(value, method) {
+  if (typeof value === "string" && /^0x[0-9a-fA-F]{1,64}$/.test(value)) return BigInt(value);
+  throw new RpcError(`${method}: the result is not a quantity`, { code: "rpc_malformed_response" });
+}
+
+/** `value` as JSON text or an object; anything else is `invalid_argument`. */
+function jsonOf(value, what) {
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new SettlementError(`${what}: not JSON`, { code: "invalid_argument" });
+    }
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new SettlementError(`${what}: expected a JSON object`, { code: "invalid_argument" });
+  }
+  return value;
+}
+
 function caip2ChainId(network) {
   const m = /^eip155:([1-9][0-9]*)$/.exec(String(network));
   if (!m) throw new SettlementError(`localSettlement: network must be CAIP-2 eip155:<chain id>, got ${network}`, { code: "invalid_config" });
@@ -266,7 +294,7 @@ export function localSettlement(options = {}) {
   function checkChain() {
     if (!chainChecked) {
       chainChecked = (async () => {
-        const got = BigInt(await rpc.request("eth_chainId", []));
+        const got = big(await rpc.request("eth_chainId", []), "eth_chainId");
         if (got !== chainId) {
           throw new SettlementError(`localSettlement: the RPC serves chain ${got}, not ${network}`, { code: "chain_id_mismatch" });
         }
@@ -281,11 +309,11 @@ export function localSettlement(options = {}) {
       rpc.request("eth_getBlockByNumber", ["latest", false]),
       rpc.request("eth_maxPriorityFeePerGas", []),
     ]);
-    if (!block || block.baseFeePerGas === undefined || block.baseFeePerGas === null) {
+    if (!block || typeof block !== "object" || block.baseFeePerGas === undefined || block.baseFeePerGas === null) {
       throw new SettlementError(`localSettlement: ${network} has no EIP-1559 base fee`, { code: "eip1559_unsupported" });
     }
-    const maxPriorityFeePerGas = BigInt(tip);
-    return { maxPriorityFeePerGas, maxFeePerGas: (BigInt(block.baseFeePerGas) * 12n) / 10n + maxPriorityFeePerGas };
+    const maxPriorityFeePerGas = big(tip, "eth_maxPriorityFeePerGas");
+    return { maxPriorityFeePerGas, maxFeePerGas: (big(block.baseFeePerGas, "eth_getBlockByNumber") * 12n) / 10n + maxPriorityFeePerGas };
   }
 
   // The receipt of `hash` within `ms`: the receipt, or null (none yet); RPC failures are thrown.
@@ -309,8 +337,12 @@ export function localSettlement(options = {}) {
       receipt = e;
     }
     if (receipt && !(receipt instanceof Error)) {
-      pending.delete(key);
-      return receipt.status === "0x1" ? settlement.confirmed() : settlement.reverted();
+      const status = statusOf(receipt);
+      if (status !== undefined) {
+        pending.delete(key);
+        return status ? settlement.confirmed() : settlement.reverted();
+      }
+      receipt = new RpcError(`eth_getTransactionReceipt: no status 0x0 or 0x1`, { code: "rpc_malformed_response" });
     }
     const why = receipt instanceof Error ? `receipt unavailable: ${receipt.message}` : `no receipt within ${receiptTimeoutMs} ms`;
     pending.set(key, { ...entry, hash: settlement.hash, at: Date.now() });
@@ -332,9 +364,15 @@ export function localSettlement(options = {}) {
    * under the same payment.
    */
   async function settlePayment(paymentPayload, requirements, settleAmount) {
-    const payload = typeof paymentPayload === "string" ? JSON.parse(paymentPayload) : paymentPayload;
-    const reqs = typeof requirements === "string" ? JSON.parse(requirements) : requirements;
-    if (reqs?.network !== network) {
+    const payload = jsonOf(paymentPayload, "paymentPayload");
+    const reqs = jsonOf(requirements, "requirements");
+    let amount;
+    try {
+      amount = settleAmount === undefined || settleAmount === null ? undefined : BigInt(settleAmount);
+    } catch {
+      throw new SettlementError("settleAmount: expected an integer", { code: "invalid_argument" });
+    }
+    if (reqs.network !== network) {
       throw new SettlementError(`localSettlement for ${network} got a payment on ${reqs?.network}`, { code: "network_not_configured" });
     }
     const key = JSON.stringify(payload?.payload ?? null);
@@ -343,8 +381,8 @@ export function localSettlement(options = {}) {
     if (known) return finish(resume(known), key, known); // settled once more: the same hash, never a second send
 
     const header = x402EncodeHeader(JSON.stringify(payload));
-    const amount = settleAmount === undefined || settleAmount === null ? undefined : BigInt(settleAmount);
-    const claimed = payload?.payload?.authorization?.from ?? payload?.payload?.permit2Authorization?.from ?? "";
+    const claimedFrom = payload.payload?.authorization?.from ?? payload.payload?.permit2Authorization?.from;
+    const claimed = typeof claimedFrom === "string" ? claimedFrom : "";
     let verified;
     try {
       verified = x402Verify(reqs, header, now(), { ...verifyOptions, ...(amount === undefined ? {} : { settleAmount: amount }), facilitator: from });
@@ -383,7 +421,7 @@ export function localSettlement(options = {}) {
     let gas;
     try {
       await rpc.request("eth_call", [tx, "latest"]);
-      gas = BigInt(await rpc.request("eth_estimateGas", [tx]));
+      gas = big(await rpc.request("eth_estimateGas", [tx]), "eth_estimateGas");
     } catch (e) {
       if (e instanceof RpcError && e.code === "rpc_error") return settlement.transferReverted(revertText(e));
       throw e;
@@ -428,10 +466,11 @@ export function localSettlement(options = {}) {
       } catch {
         continue; // still pending
       }
-      if (!receipt || pending.get(key) !== entry) continue;
+      const status = statusOf(receipt);
+      if (status === undefined || pending.get(key) !== entry) continue;
       pending.delete(key);
       const s = resume(entry);
-      out.push({ transaction: entry.hash, result: receipt.status === "0x1" ? s.confirmed() : s.reverted() });
+      out.push({ transaction: entry.hash, result: status ? s.confirmed() : s.reverted() });
     }
     return out;
   }
@@ -444,7 +483,7 @@ export function localSettlement(options = {}) {
   async function settle(body) {
     if (body instanceof Uint8Array || typeof body === "string") {
       const text = typeof body === "string" ? body : new TextDecoder().decode(body);
-      const { paymentPayload, paymentRequirements } = JSON.parse(text);
+      const { paymentPayload, paymentRequirements } = jsonOf(text, "settle body");
       return (await settlePayment(paymentPayload, paymentRequirements)).json;
     }
     if (body && typeof body === "object" && body.payload && body.offer) {
