@@ -215,6 +215,15 @@ function nonceManager(chainId, address) {
 }
 
 // ------------------------------------------------------------------ settlement
+/** `fn(settlement)`'s result, the core's object freed after it (the results are plain objects). */
+async function ended(settlement, fn) {
+  try {
+    return await fn(settlement);
+  } finally {
+    settlement.free();
+  }
+}
+
 const PENDING_TTL_MS = 300_000; // the reference's PENDING_SETTLEMENT_TTL_MS
 const ERROR_STRING = "08c379a0"; // Error(string)
 
@@ -351,8 +360,10 @@ export function localSettlement(options = {}) {
 
   const resume = (entry) => {
     const s = new EvmSettlement(network, entry.payer, entry.method, entry.amount);
-    const ended = s.submitted(entry.hash);
-    if (ended) throw new SettlementError(`stored hash ${entry.hash} is not a transaction hash`, { code: "invalid_pending_entry" });
+    if (s.submitted(entry.hash)) {
+      s.free();
+      throw new SettlementError(`stored hash ${entry.hash} is not a transaction hash`, { code: "invalid_pending_entry" });
+    }
     return s;
   };
 
@@ -378,7 +389,7 @@ export function localSettlement(options = {}) {
     const key = JSON.stringify(payload?.payload ?? null);
     for (const [k, e] of pending) if (Date.now() - e.at > PENDING_TTL_MS) pending.delete(k);
     const known = pending.get(key);
-    if (known) return finish(resume(known), key, known); // settled once more: the same hash, never a second send
+    if (known) return ended(resume(known), (s) => finish(s, key, known)); // settled once more: the same hash, never a second send
 
     const header = x402EncodeHeader(JSON.stringify(payload));
     const claimedFrom = payload.payload?.authorization?.from ?? payload.payload?.permit2Authorization?.from;
@@ -389,21 +400,26 @@ export function localSettlement(options = {}) {
     } catch (e) {
       if (typeof e?.code !== "string") throw e;
       const method = reqs?.extra?.assetTransferMethod === "permit2" || reqs?.scheme === "upto" ? "permit2" : "eip3009";
-      return new EvmSettlement(network, claimed, method).refused(e.code, e.message);
+      return ended(new EvmSettlement(network, claimed, method), (s) => s.refused(e.code, e.message));
     }
     const method = verified.kind === "exact_eip3009" ? "eip3009" : "permit2";
     const charge = verified.kind === "upto_permit2" ? (amount ?? verified.amount) : undefined;
-    const settlement = new EvmSettlement(network, verified.payer, method, charge);
+    return ended(new EvmSettlement(network, verified.payer, method, charge),
+      (settlement) => settleVerified(settlement, verified, reqs, header, key, { payer: verified.payer, method, amount: charge }));
+  }
+
+  // A verified payment: its call, then `send`; an RPC that answered nothing before the send refuses it.
+  async function settleVerified(settlement, verified, reqs, header, key, entry) {
     if (verified.kind === "other") return settlement.refused("unsupported_scheme", `cannot settle a ${reqs.scheme} payment`);
     let call;
     try {
-      call = x402SettleCalldata(reqs, header, charge);
+      call = x402SettleCalldata(reqs, header, entry.amount);
     } catch (e) {
       if (typeof e?.code !== "string") throw e;
       return settlement.refused(e.code, e.message);
     }
     try {
-      return await send(settlement, call, key, { payer: verified.payer, method, amount: charge });
+      return await send(settlement, call, key, entry);
     } catch (e) {
       // no RPC URL answered before anything was sent: refused, the authorization stays unused
       if (e instanceof RpcError && (e.code === "rpc_unreachable" || e.code === "rpc_malformed_response")) {
@@ -448,8 +464,8 @@ export function localSettlement(options = {}) {
       else if (e instanceof RpcError && e.code === "rpc_error") return settlement.transferReverted(revertText(e));
       else throw e; // never sent (rpc_unreachable) or the signer failed
     }
-    const ended = settlement.submitted(hash);
-    if (ended) return ended;
+    const invalid = settlement.submitted(hash);
+    if (invalid) return invalid;
     return finish(settlement, key, entry);
   }
 
@@ -469,8 +485,7 @@ export function localSettlement(options = {}) {
       const status = statusOf(receipt);
       if (status === undefined || pending.get(key) !== entry) continue;
       pending.delete(key);
-      const s = resume(entry);
-      out.push({ transaction: entry.hash, result: status ? s.confirmed() : s.reverted() });
+      out.push({ transaction: entry.hash, result: await ended(resume(entry), (s) => (status ? s.confirmed() : s.reverted())) });
     }
     return out;
   }
