@@ -90,6 +90,8 @@ cp -r "$JS/server" "$OUT/server"
 cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS"/server/l402.mjs "$JS/helpers.mjs" |
   sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
+# pay402/settle: ESM (it imports the core as `pay402`, so each runtime gets its own entry).
+cp -r "$JS/settle" "$OUT/settle"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 # pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
 cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"

@@ -12,6 +12,7 @@ import * as main from "pay402";
 import * as verify from "pay402/verify";
 import * as web from "pay402/web";
 import * as verifyWeb from "pay402/verify/web";
+import * as settle from "pay402/settle";
 import { harness } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
@@ -147,6 +148,12 @@ function seller(terms, paid = () => new Response("{}", { status: 402 })) {
     : new Response(body, { status, headers }));
 }
 const html = async () => new Response("<html>bad gateway</html>", { status: 502 });
+const settleSigner = settle.privateKeySigner("0x" + "11".repeat(32));
+const SIGNED_PAYLOAD = JSON.parse(main.x402HeaderToJson(main.x402Sign(REQUIRED,
+  { privateKey: KEY, now: NOW, nonce: new Uint8Array(32).fill(5) }).headerValue));
+/** A local settlement on eip155:84532 over `fetch` (default: a closed port), verifying at NOW. */
+const settling = (fetchFn) => settle.localSettlement({ network: "eip155:84532", signer: settleSigner, now: () => NOW,
+  rpc: { urls: ["http://127.0.0.1:1/"], timeoutMs: 2_000, ...(fetchFn ? { fetch: fetchFn } : {}) } });
 const calls = {
   // wrapFetch(…)(input): the paying path, each failure coded
   "wrapFetch: a 402 whose PAYMENT-REQUIRED is junk": async () =>
@@ -237,6 +244,21 @@ const calls = {
   "ClientBudget.add(network, asset, { perRequest: -1n })": () => new main.ClientBudget().add("eip155:84532", USDC, { perRequest: -1n }),
   "new X402Server([], resource)": () => new main.X402Server([], { url: "/" }),
   "new L402Server({ secret: 5 bytes })": () => new main.L402Server({ service: "svc", priceMsat: 1, network: "bitcoin", secret: new Uint8Array(5) }),
+  // pay402/settle: wrong settings, wrong payments, an RPC answering junk (nothing listens on port 1)
+  "settle: evmJsonRpc({ urls: [] })": () => settle.evmJsonRpc({ urls: [] }),
+  "settle: privateKeySigner(\"0x12\")": () => settle.privateKeySigner("0x12"),
+  "settle: privateKeySigner({ env: unset })": () => settle.privateKeySigner({ env: "PAY402_API_SAFETY_UNSET" }),
+  "settle: localSettlement({ network: \"base\" })": () => settle.localSettlement({ network: "base", rpc: "http://127.0.0.1:1/", signer: settleSigner }),
+  "settle: settlePayment(\"not json\", offer)": () => settling().settlePayment("not json", OFFER),
+  "settle: settlePayment({}, offer)": () => settling().settlePayment({}, OFFER),
+  "settle: settlePayment(payment, offer, \"lots\")": () => settling().settlePayment(SIGNED_PAYLOAD, OFFER, "lots"),
+  "settle: settlePayment(payment, offer on another network)": () => settling().settlePayment(SIGNED_PAYLOAD, { ...OFFER, network: "eip155:1" }),
+  "settle: settlePayment(payment, offer) over an RPC answering HTML": () => settling(html).settlePayment(SIGNED_PAYLOAD, OFFER),
+  "settle: settlePayment(payment, offer) over an RPC answering \"lots\"": () =>
+    settling(async () => Response.json({ jsonrpc: "2.0", id: 1, result: "lots" })).settlePayment(SIGNED_PAYLOAD, OFFER),
+  "settle: settle(\"junk\")": () => settling().settle("junk"),
+  "settle: settle(3 bytes)": () => settling().settle(new Uint8Array(3)),
+  "settle: checkChain() over a closed port": () => settling().checkChain(),
 };
 const outcomes = [];
 for (const [name, call] of Object.entries(calls)) {

@@ -1,0 +1,27 @@
+// A typed consumer of pay402/settle (strict, node16 ESM): local settlement as the middleware's hook.
+import { paywall } from "pay402";
+import {
+  evmJsonRpc, localSettlement, privateKeySigner, RpcError, SettlementError,
+  type LocalSettlement, type ReconciledSettlement, type TransactionSigner,
+} from "pay402/settle";
+
+const rpc = evmJsonRpc({ urls: ["http://127.0.0.1:8545", "http://127.0.0.1:8546"], timeoutMs: 5_000 });
+const key = privateKeySigner({ env: "PAY402_SETTLER_KEY" });
+// a KMS-backed signer: anything with an address and signTransaction
+const kms: TransactionSigner = {
+  address: key.address,
+  signTransaction: async (tx) => `0x02${tx.chainId.toString(16)}`,
+};
+const local: LocalSettlement = localSettlement({ network: "eip155:8453", rpc, signer: kms, receiptTimeoutMs: 30_000 });
+export const middleware = paywall({ routes: { "GET /x": { amount: "10000" } }, settle: local.settle });
+const result = await local.settlePayment({ x402Version: 2 }, { scheme: "exact" }, 10n);
+const reason: string | undefined = result.errorReason;
+const done: ReconciledSettlement[] = await local.reconcile();
+const hash: string | undefined = done[0]?.transaction;
+try {
+  await rpc.request("eth_chainId");
+} catch (e) {
+  if (e instanceof RpcError) { const code: string = e.code; void code; }
+  if (e instanceof SettlementError) { const code: string = e.code; void code; }
+}
+void reason; void hash;
