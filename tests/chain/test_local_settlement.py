@@ -13,7 +13,8 @@ is refused with the reference reason and nothing is sent; the first RPC URL dead
 RPC URL dead → content withheld and the authorization still unused (settled later); no receipt in
 time (automine off) → `settlement_pending` with the hash, a retry sends nothing new, and
 `reconcile()` reports the confirmation once and never again; a wrong chain id → typed error, nothing
-sent.
+sent; the README's settlement-modes example as written (local with the settler's key, hybrid through
+the reference facilitator), each paywall paid once.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 import httpx
 import pay402
 import pytest
@@ -258,3 +261,51 @@ def test_receipt_timeout_is_pending_then_reconciled_once(chain: Chain, deploymen
                          "payer": payer.address}]
     assert s.reconcile() == []  # exactly once
     assert chain.receipt(tx_hash).status == 1 and chain.balance_of(payee) == PRICE
+
+
+# --- the README's settlement-modes example, run as written -------------------------------------------
+
+
+def readme_block(marker: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "ffi-python" / "README.md").read_text("utf-8")
+    found = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if b.startswith(marker)]
+    assert len(found) == 1, f"README block {marker!r}"
+    return found[0]
+
+
+def test_readme_settlement_modes_example(chain: Chain, deployment: dict, facilitator_url: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from chain import FACILITATOR
+
+    payee = pay402.private_key_to_address(os.urandom(32))
+    for name, value in {
+        "NETWORK": deployment["network"], "TOKEN": deployment["token"], "TOKEN_NAME": deployment["name"],
+        "TOKEN_VERSION": deployment["version"], "RPC_URLS": f"{dead_url()},{chain.url}", "PAY_TO": payee,
+        "FACILITATOR_URL": facilitator_url, "PAY402_SETTLER_KEY": SETTLER_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    namespace: dict = {"__name__": "readme_settlement"}
+    exec(compile(readme_block("# Settlement modes"), "README.md (settlement modes)", "exec"), namespace)
+    assert namespace["settlement"].address == SETTLER
+    price = 10_000  # "$0.01" of a 6-decimal token
+    for paywall, sender in ((namespace["local"], SETTLER), (namespace["hybrid"], FACILITATOR)):
+        payer = Payer(chain)
+        app = FastAPI()
+
+        @app.get("/premium")
+        def premium() -> dict:
+            return {"data": "paid content"}
+
+        app.add_middleware(PaymentMiddleware, x402=paywall)
+        before = chain.balance_of(payee)
+        x402 = X402Payer(payer.key, networks=[deployment["network"]], assets=[deployment["token"]],
+                         budget=Budget(per_request=price, total=price), clock=chain.now)
+        with uvicorn_on_loopback(app) as url, httpx.Client(auth=PaymentAuth(x402=x402), timeout=60) as client:
+            r = client.get(url + "/premium")
+        assert r.status_code == 200 and r.json() == {"data": "paid content"}, r.text
+        body = payment_receipt(r)
+        assert body is not None and body["success"] is True
+        assert chain.receipt(body["transaction"]).status == 1
+        tx = chain.rpc("eth_getTransactionByHash", body["transaction"])
+        assert tx["from"].lower() == sender.lower() and tx["input"][:10] == TWA_SELECTOR
+        assert chain.balance_of(payee) == before + price

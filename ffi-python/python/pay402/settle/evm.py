@@ -14,7 +14,8 @@ the reference facilitator does (the facts: x402 facilitator, ``@x402/evm``
 5. simulation: ``eth_estimateGas`` from the settler; a revert is mapped by the core
    (:meth:`pay402.EvmSettlement.transfer_reverted`) and nothing is sent;
 6. EIP-1559 fees as viem's ``estimateFeesPerGas`` (used by the TypeScript reference):
-   ``maxFeePerGas = baseFee × 1.2 + eth_maxPriorityFeePerGas``;
+   ``maxFeePerGas = baseFee × 1.2 + eth_maxPriorityFeePerGas`` (0.1 gwei when the node lacks
+   that method);
 7. nonce: one lock per (chain, settler address) in the process; seeded from
    ``eth_getTransactionCount(address, "pending")``, then incremented locally; re-read after any
    send that failed, so concurrent settlements from one key never collide;
@@ -64,6 +65,11 @@ except ImportError:  # pragma: no cover
     from typing_extensions import Protocol  # type: ignore[assignment]
 
 __all__ = ["LocalEvmSettlement", "PendingStore", "MemoryPendingStore", "NonceManager"]
+
+
+# The reference client's fallback tip when the node has no eth_maxPriorityFeePerGas (0.1 gwei;
+# coinbase/x402 typescript/packages/mechanisms/evm/src/constants.ts DEFAULT_MAX_PRIORITY_FEE_PER_GAS).
+DEFAULT_MAX_PRIORITY_FEE_PER_GAS = 100_000_000
 
 
 class PendingStore(Protocol):
@@ -298,7 +304,12 @@ class LocalEvmSettlement:
             if e.code == "rpc_error":
                 return _result(settlement.transfer_reverted(e.revert_text or e.message))
             raise
-        tip = self.rpc.max_priority_fee_per_gas()
+        try:
+            tip = self.rpc.max_priority_fee_per_gas()
+        except RpcError as e:
+            if e.code != "rpc_error":
+                raise
+            tip = DEFAULT_MAX_PRIORITY_FEE_PER_GAS  # a node without the method
         base = self.rpc.base_fee_per_gas() or 0
         max_fee = base * 12 // 10 + tip
 
