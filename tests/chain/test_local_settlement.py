@@ -8,7 +8,8 @@ project's EIP-3009 token and no ETH. Every result is read back from the node ove
 `invalid_exact_evm_nonce_already_used`, `settlement_pending`).
 
 Covered: a paid request through `X402Paywall` + FastAPI (uvicorn on loopback) settles with the
-settler's key; 5 concurrent settlements from one key mine with distinct nonces; a simulation revert
+settler's key; 5 concurrent settlements from one key mine with distinct nonces; one payment settled twice at once
+sends one transaction; a simulation revert
 is refused with the reference reason and nothing is sent; the first RPC URL dead → failover; every
 RPC URL dead → content withheld and the authorization still unused (settled later); no receipt in
 time (automine off) → `settlement_pending` with the hash, a retry sends nothing new, and
@@ -191,6 +192,21 @@ def test_concurrent_settles_from_one_key_use_distinct_nonces(chain: Chain, deplo
     assert len({o["transaction"] for o in outs}) == 5
     assert sorted(int(t["nonce"], 16) for t in txs) == list(range(nonce_before, nonce_before + 5))
     assert chain.balance_of(payee) == 5 * PRICE
+
+
+def test_one_payment_settled_twice_at_once_sends_one_transaction(chain: Chain, deployment: dict,
+                                                                 settlement: LocalEvmSettlement) -> None:
+    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    req = requirements(deployment, payee)
+    payment = signed_payment(chain, req, payer)
+    nonce_before = pending_nonce(chain, SETTLER)
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: settlement.settle_payment(payment, req), range(2)))
+    outs.sort(key=lambda o: not o["success"])
+    assert_settled_by_settler(chain, deployment, outs[0], payer.address, payee)
+    assert outs[1]["errorReason"] == "invalid_exact_evm_nonce_already_used" and outs[1]["transaction"] == ""
+    assert pending_nonce(chain, SETTLER) == nonce_before + 1
+    assert chain.balance_of(payee) == PRICE
 
 
 def test_simulation_revert_is_refused_and_nothing_is_sent(chain: Chain, deployment: dict,

@@ -6,8 +6,9 @@ the reference facilitator does (the facts: x402 facilitator, ``@x402/evm``
 
 1. chain id: ``eth_chainId`` must be the configured ``network``'s (checked on first use; a
    mismatch raises ``chain_id_mismatch`` and nothing is sent);
-2. a payment whose previous settlement is still pending (same signature) is not sent again: its
-   stored hash is awaited instead (the reference's pending-settlement recovery);
+2. one settlement of a payment (its signature) at a time in this process; a payment whose
+   previous settlement is still pending is not sent again: its stored hash is awaited instead (the
+   reference's pending-settlement recovery);
 3. verification by the core with the payer's code known (:func:`pay402.verify_payment_with_rpc`,
    so smart-wallet payers settle too); a refusal is the core's reason, nothing sent;
 4. calldata from the core (:func:`pay402.x402_settle_calldata`);
@@ -205,6 +206,8 @@ class LocalEvmSettlement:
         self._clock = clock
         self._chain_checked = False
         self._chain_lock = threading.Lock()
+        self._inflight: Dict[str, List[Any]] = {}  # signature -> [lock, users]
+        self._inflight_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalEvmSettlement(network={self.network!r}, settler={self.signer.address!r}, rpc={self.rpc!r})"
@@ -254,7 +257,25 @@ class LocalEvmSettlement:
         payload = payment_payload.get("payload")
         signature = payload.get("signature") if isinstance(payload, Mapping) else None
         key = signature.lower() if isinstance(signature, str) and signature else None
+        if key is None:
+            return self._settle(payment_payload, requirements, settle_amount, None)
+        with self._inflight_lock:
+            entry = self._inflight.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:  # one settlement of one payment at a time in this process
+                return self._settle(payment_payload, requirements, settle_amount, key)
+        finally:
+            with self._inflight_lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._inflight[key]
 
+    def _settle(
+        self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any], settle_amount: Optional[int],
+        key: Optional[str],
+    ) -> Dict[str, Any]:
+        payload = payment_payload.get("payload")
         if key is not None:
             record = self.pending.get(key)
             if record is not None:
