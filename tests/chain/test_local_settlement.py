@@ -9,7 +9,7 @@ project's EIP-3009 token and no ETH. Every result is read back from the node ove
 
 Covered: a paid request through `X402Paywall` + FastAPI (uvicorn on loopback) settles with the
 settler's key; 5 concurrent settlements from one key mine with distinct nonces; one payment settled twice at once
-sends one transaction; a simulation revert
+sends one transaction; the nonce re-read after the key sent a transaction elsewhere; a simulation revert
 is refused with the reference reason and nothing is sent; the first RPC URL dead → failover; every
 RPC URL dead → content withheld and the authorization still unused (settled later); no receipt in
 time (automine off) → `settlement_pending` with the hash, a retry sends nothing new, and
@@ -38,7 +38,7 @@ from pay402.replay import MemoryReplayStore
 from pay402.server import X402Paywall
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
-from chain import SUBMITTER, Chain
+from chain import SUBMITTER, Chain, call_data
 from test_middleware import uvicorn_on_loopback
 
 # Hardhat account #2 (mnemonic "test test ... junk"), the address chain.SUBMITTER
@@ -207,6 +207,20 @@ def test_one_payment_settled_twice_at_once_sends_one_transaction(chain: Chain, d
     assert outs[1]["errorReason"] == "invalid_exact_evm_nonce_already_used" and outs[1]["transaction"] == ""
     assert pending_nonce(chain, SETTLER) == nonce_before + 1
     assert chain.balance_of(payee) == PRICE
+
+
+def test_nonce_resyncs_after_the_key_sent_elsewhere(chain: Chain, deployment: dict,
+                                                    settlement: LocalEvmSettlement) -> None:
+    payee = pay402.private_key_to_address(os.urandom(32))
+    req = requirements(deployment, payee)
+    first = settlement.settle_payment(signed_payment(chain, req, Payer(chain)), req)
+    assert first["success"] is True
+    # the same key sends a transaction the settlement does not know about (the node signs it)
+    assert chain.send(call_data("balanceOf(address)", SETTLER), sender=SETTLER).status == 1
+    payer = Payer(chain)
+    out = settlement.settle_payment(signed_payment(chain, req, payer), req)  # "nonce too low" → re-read, once
+    assert_settled_by_settler(chain, deployment, out, payer.address, payee)
+    assert chain.balance_of(payee) == 2 * PRICE
 
 
 def test_simulation_revert_is_refused_and_nothing_is_sent(chain: Chain, deployment: dict,
