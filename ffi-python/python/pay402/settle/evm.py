@@ -52,6 +52,7 @@ from .._native import (
     EvmSettlement,
     SettlementResult,
     keccak256,
+    resolve_network,
     verify_payment_with_rpc,
     x402_encode_header,
     x402_settle_calldata,
@@ -289,7 +290,8 @@ class LocalEvmSettlement:
             auth = payload.get("authorization") or payload.get("permit2Authorization")
             if isinstance(auth, Mapping):
                 payer_hint = str(auth.get("from", ""))
-        if network != self.network:
+        resolved = resolve_network(network) if network else None
+        if network != self.network and (resolved is None or resolved[0] != self.network):  # v1 names too
             return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
                 "invalid_network", f"this settler settles {self.network}, not {network}"))
         try:
