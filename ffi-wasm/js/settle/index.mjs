@@ -408,7 +408,10 @@ export function localSettlement(options = {}) {
       (settlement) => settleVerified(settlement, verified, reqs, header, key, { payer: verified.payer, method, amount: charge }));
   }
 
-  // A verified payment: its call, then `send`; an RPC that answered nothing before the send refuses it.
+  // A verified payment: its call, then `send`. An RPC that answered nothing before the send throws
+  // (`rpc_unreachable`): no verdict, as with a facilitator that cannot be reached, so the middleware
+  // answers what the core says of an unavailable settlement and the authorization stays unused
+  // (the Python backend, pay402.settle, does the same).
   async function settleVerified(settlement, verified, reqs, header, key, entry) {
     if (verified.kind === "other") return settlement.refused("unsupported_scheme", `cannot settle a ${reqs.scheme} payment`);
     let call;
@@ -418,15 +421,7 @@ export function localSettlement(options = {}) {
       if (typeof e?.code !== "string") throw e;
       return settlement.refused(e.code, e.message);
     }
-    try {
-      return await send(settlement, call, key, entry);
-    } catch (e) {
-      // no RPC URL answered before anything was sent: refused, the authorization stays unused
-      if (e instanceof RpcError && (e.code === "rpc_unreachable" || e.code === "rpc_malformed_response")) {
-        return settlement.refused("unexpected_settle_error", e.message);
-      }
-      throw e;
-    }
+    return await send(settlement, call, key, entry);
   }
 
   // Chain check, simulation, fees, nonce, signature, broadcast and receipt of one built settlement.
