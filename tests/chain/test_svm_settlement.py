@@ -1,0 +1,201 @@
+"""pay402 settles Solana x402 `exact` payments itself (pay402.settle.svm.LocalSvmSettlement) on
+litesvm, the Solana runtime with the real SPL Token program, behind a JSON-RPC server on loopback
+(svm/rpc.mjs, started by the svm_rpc fixture). The client's transaction is built and partially
+signed by pay402's client code (the reference client's layout), co-signed by our fee payer, and
+executed; token balances are read back from the runtime. Expected values are the payment's own
+terms (amount, payee) and the x402 reference facilitator's behaviour (settlement-cache.ts: one
+settlement per transaction bytes; a fee payer it does not manage is refused), never the code
+under test."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Tuple
+
+import pytest
+
+import pay402
+from pay402.replay import MemoryReplayStore
+from pay402.server.gate import SettlementRequest
+from pay402.settle.svm import LocalSvmSettlement
+from svm.harness import SvmRpc, svm_rpc  # noqa: F401  (the fixture)
+
+NETWORK = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"  # devnet's CAIP-2 id; the runtime is local
+AMOUNT = 10_000
+
+
+class World:
+    def __init__(self, rpc: SvmRpc) -> None:
+        self.rpc = rpc
+        self.payer_seed = os.urandom(32)
+        self.fee_payer_seed = os.urandom(32)
+        self.payer = pay402.svm_public_key(self.payer_seed)
+        self.fee_payer = pay402.svm_public_key(self.fee_payer_seed)
+        self.payee = pay402.svm_public_key(os.urandom(32))
+        setup = rpc.call(
+            "pay402_setup",
+            [{"decimals": 6, "sol": {self.fee_payer: 1_000_000_000}, "tokens": {self.payer: "1000000", self.payee: "0"}}],
+        )
+        self.mint = setup["mint"]
+        self.payer_ata = setup["accounts"][self.payer]
+        self.payee_ata = setup["accounts"][self.payee]
+        # the addresses the runtime made are the associated token accounts pay402 derives
+        assert self.payer_ata == pay402.svm_associated_token_address(self.payer, self.mint)
+        assert self.payee_ata == pay402.svm_associated_token_address(self.payee, self.mint)
+
+    def requirements(self, fee_payer: str = "", amount: int = AMOUNT) -> Dict[str, Any]:
+        return {
+            "scheme": "exact",
+            "network": NETWORK,
+            "amount": str(amount),
+            "asset": self.mint,
+            "payTo": self.payee,
+            "maxTimeoutSeconds": 60,
+            "extra": {"feePayer": fee_payer or self.fee_payer},
+        }
+
+    def payment(self, *, fee_payer: str = "", amount: int = AMOUNT, memo: bytes = b"") -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """A client-signed payment (the payer's signature only) and the requirements it answers."""
+        req = self.requirements(fee_payer, amount)
+        blockhash = self.rpc.call("getLatestBlockhash", [{"commitment": "confirmed"}])["value"]["blockhash"]
+        wire = pay402.svm_build_transfer(
+            self.payer_seed,
+            fee_payer=req["extra"]["feePayer"],
+            mint=self.mint,
+            pay_to=self.payee,
+            amount=amount,
+            decimals=6,
+            recent_blockhash=pay402.svm_parse_pubkey(blockhash),
+            token_program=pay402.SVM_TOKEN_PROGRAM_ID,
+            memo=memo or os.urandom(8).hex().encode(),
+        )
+        required = json.dumps({"x402Version": 2, "error": "", "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]})
+        return json.loads(pay402.svm_payment_header(required, wire).json), req
+
+    def balances(self) -> Tuple[int, int]:
+        return self.rpc.token_balance(self.payer_ata), self.rpc.token_balance(self.payee_ata)
+
+    def stats(self) -> Dict[str, int]:
+        return dict(self.rpc.call("pay402_stats"))
+
+    def settlement(self, **kwargs: Any) -> LocalSvmSettlement:
+        kwargs.setdefault("fee_payer", self.fee_payer_seed)
+        return LocalSvmSettlement(NETWORK, self.rpc.url, **kwargs)
+
+
+@pytest.fixture()
+def world(svm_rpc: SvmRpc) -> World:  # noqa: F811
+    return World(svm_rpc)
+
+
+def test_cosigned_payment_executes_and_moves_exactly_the_amount(world: World) -> None:
+    settlement = world.settlement()
+    payload, req = world.payment()
+    before = world.balances()
+    fee_payer_lamports = world.rpc.call("getBalance", [world.fee_payer])["value"]
+    res = settlement.settle(
+        SettlementRequest(x402_version=2, payment_payload=payload, requirements=req, payer=world.payer, amount=AMOUNT, body=b"")
+    )
+    assert res["success"] is True, res
+    assert (res["network"], res["payer"]) == (NETWORK, world.payer)
+    after = world.balances()
+    assert after == (before[0] - AMOUNT, before[1] + AMOUNT)
+    # our fee payer paid the fees; the transaction id is its signature, which the runtime recorded
+    assert world.rpc.call("getBalance", [world.fee_payer])["value"] < fee_payer_lamports
+    status = world.rpc.call("getSignatureStatuses", [[res["transaction"]]])["value"][0]
+    assert status["err"] is None
+    # the runtime's transaction, read back as jsonParsed, is the payment the core proves on chain
+    tx = world.rpc.call("getTransaction", [res["transaction"], {"encoding": "jsonParsed", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}])
+    assert tx["transaction"]["message"]["accountKeys"][0] == {"pubkey": world.fee_payer, "signer": True, "source": "transaction", "writable": True}
+    proof = pay402.verify_svm_transaction(
+        json.dumps(tx),
+        fetched_at="confirmed",
+        signature=res["transaction"],
+        mint=world.mint,
+        token_program=pay402.SVM_TOKEN_PROGRAM_ID,
+        pay_to=world.payee,
+        min_amount=AMOUNT,
+        max_age_secs=600,
+        min_commitment="confirmed",
+        now=tx["blockTime"],
+    )
+    assert (proof.payer, proof.amount, proof.tx_key) == (world.payer, AMOUNT, "svm:" + res["transaction"])
+
+
+def test_the_same_transaction_is_settled_once_across_settlers_sharing_the_cache(world: World) -> None:
+    # Two settlers (two server processes) share one duplicate-settlement cache. The first sends the
+    # transaction, which has not landed yet (so simulating it again still passes); the second one
+    # gets the same bytes and is refused by the cache without sending anything.
+    cache = MemoryReplayStore()
+    first_settler = world.settlement(cache=cache, max_polls=1)
+    second_settler = world.settlement(cache=cache, max_polls=1)
+    payload, req = world.payment()
+    before = world.balances()
+    world.rpc.call("pay402_deferExecution", [True])
+    try:
+        first = first_settler.settle_payment(payload, req)
+        assert first["errorReason"] == "settlement_pending" and first["transaction"], first
+        stats = world.stats()
+        again = second_settler.settle_payment(payload, req)
+        assert again == {"success": False, "errorReason": "duplicate_settlement", "transaction": "", "network": NETWORK, "payer": world.payer}
+        assert world.stats()["simulateTransaction"] == stats["simulateTransaction"] + 1  # it did pass simulation
+        assert world.stats()["sendTransaction"] == stats["sendTransaction"]  # and was not sent
+    finally:
+        world.rpc.call("pay402_deferExecution", [False])
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)  # moved once
+    # once landed, the same bytes at a settler without the cache entry fail simulation, unsent
+    sent = world.stats()["sendTransaction"]
+    late = world.settlement().settle_payment(payload, req)
+    assert late["success"] is False and late["errorReason"] == "invalid_exact_svm_transaction_simulation_failed"
+    assert world.stats()["sendTransaction"] == sent
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
+
+
+def test_a_fee_payer_we_do_not_hold_is_refused_offline(world: World) -> None:
+    settlement = world.settlement()
+    other = pay402.svm_public_key(os.urandom(32))
+    payload, req = world.payment(fee_payer=other)
+    stats, balances = world.stats(), world.balances()
+    res = settlement.settle_payment(payload, req)
+    assert res["success"] is False
+    assert res["errorReason"] == "invalid_exact_svm_fee_payer_not_managed_by_facilitator"
+    assert res["transaction"] == ""
+    assert world.stats() == stats  # no simulation, no send: refused before any RPC call
+    assert world.balances() == balances
+
+
+def test_a_payment_the_runtime_rejects_fails_simulation_and_is_not_sent(world: World) -> None:
+    settlement = world.settlement()
+    payload, req = world.payment(amount=AMOUNT)
+    # the payer spends its tokens elsewhere first: the same transfer can no longer execute
+    drain, drain_req = world.payment(amount=1_000_000)
+    assert settlement.settle_payment(drain, drain_req)["success"] is True
+    sent = world.stats()["sendTransaction"]
+    res = settlement.settle_payment(payload, req)
+    assert res["success"] is False and res["transaction"] == ""
+    assert res["errorReason"] == "invalid_exact_svm_transaction_simulation_failed"
+    assert "InstructionError" in res["errorMessage"]
+    assert world.stats()["sendTransaction"] == sent
+
+
+def test_unconfirmed_in_time_is_pending_then_settled_once_on_the_retry(world: World) -> None:
+    settlement = world.settlement(max_polls=2, poll_interval=0.01)
+    payload, req = world.payment()
+    before = world.balances()
+    world.rpc.call("pay402_deferExecution", [True])
+    try:
+        pending = settlement.settle_payment(payload, req)
+    finally:
+        landed = world.rpc.call("pay402_deferExecution", [False])
+    assert pending["success"] is False and pending["errorReason"] == "settlement_pending"
+    assert landed == [pending["transaction"]]  # the pending id is the transaction's signature
+    sent = world.stats()["sendTransaction"]
+    # the server retries /settle once with the same payment: its status is looked up, nothing is sent
+    retry = settlement.settle_payment(payload, req)
+    assert retry == {"success": True, "transaction": pending["transaction"], "network": NETWORK, "payer": world.payer}
+    assert world.stats()["sendTransaction"] == sent
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
+    # once settled, the same bytes are refused (the runtime has processed them) and not sent again
+    assert settlement.settle_payment(payload, req)["success"] is False
+    assert world.stats()["sendTransaction"] == sent
