@@ -101,13 +101,15 @@ def test_cosigned_payment_executes_and_moves_exactly_the_amount(world: World) ->
     assert (res["network"], res["payer"]) == (NETWORK, world.payer)
     after = world.balances()
     assert after == (before[0] - AMOUNT, before[1] + AMOUNT)
-    # our fee payer paid the fees; the transaction id is its signature, which the runtime recorded
-    assert world.rpc.call("getBalance", [world.fee_payer])["value"] < fee_payer_lamports
+    fee_payer_spent = fee_payer_lamports - world.rpc.call("getBalance", [world.fee_payer])["value"]
     status = world.rpc.call("getSignatureStatuses", [[res["transaction"]]])["value"][0]
     assert status["err"] is None
     # the runtime's transaction, read back as jsonParsed, is the payment the core proves on chain
     tx = world.rpc.call("getTransaction", [res["transaction"], {"encoding": "jsonParsed", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}])
     assert tx["transaction"]["message"]["accountKeys"][0] == {"pubkey": world.fee_payer, "signer": True, "source": "transaction", "writable": True}
+    # our fee payer paid the fee, and only it: 5000 lamports per signature (2) plus the priority fee,
+    # 1 micro-lamport x 20000 compute units rounded up to 1 lamport (https://solana.com/docs/core/fees)
+    assert fee_payer_spent == tx["meta"]["fee"] == 2 * 5000 + 1
     proof = pay402.verify_svm_transaction(
         json.dumps(tx),
         fetched_at="confirmed",
