@@ -20,11 +20,8 @@ the challenge's terms (0.042 USDC = 42000 atomic units at 6 decimals), never fro
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
-import socket
-import threading
 import time
 from typing import Any, Dict, Iterator, Optional
 
@@ -38,7 +35,7 @@ from starlette.routing import Route
 import pay402
 from pay402.replay import MemoryReplayStore
 from pay402.settle._solana_rpc import SolanaRpc
-from svm.harness import SvmRpc, svm_rpc  # noqa: F401  (the fixture)
+from svm.harness import SvmRpc, svm_rpc, uvicorn_on_loopback  # noqa: F401  (svm_rpc: the fixture)
 
 PRICE = 42_000  # 0.042 USDC
 DECIMALS = 6
@@ -107,28 +104,6 @@ def payper402_app(rpc_url: str, *, mint: str, pay_to: str) -> Starlette:
         return JSONResponse({"success": True, "result": f"generated: {body['prompt']}", "payer": paid.payer, "paid": paid.amount})
 
     return Starlette(routes=[Route("/api/generate", generate, methods=["POST"])])
-
-
-@contextlib.contextmanager
-def uvicorn_on_loopback(app: Any) -> Iterator[str]:
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-payper402", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
 
 
 class Buyer:

@@ -9,17 +9,23 @@ under test."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from typing import Any, Dict, Tuple
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi import Request as FastAPIRequest
 
 import pay402
 from pay402.replay import MemoryReplayStore
+from pay402.server import X402Paywall, X402Route
+from pay402.server.asgi import PaymentMiddleware
 from pay402.server.gate import SettlementRequest
 from pay402.settle.svm import LocalSvmSettlement
-from svm.harness import SvmRpc, svm_rpc  # noqa: F401  (the fixture)
+from svm.harness import SvmRpc, svm_rpc, uvicorn_on_loopback  # noqa: F401  (svm_rpc: the fixture)
 
 NETWORK = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"  # devnet's CAIP-2 id; the runtime is local
 AMOUNT = 10_000
@@ -201,3 +207,52 @@ def test_unconfirmed_in_time_is_pending_then_settled_once_on_the_retry(world: Wo
     # once settled, the same bytes are refused (the runtime has processed them) and not sent again
     assert settlement.settle_payment(payload, req)["success"] is False
     assert world.stats()["sendTransaction"] == sent
+
+
+def test_the_middleware_settles_locally_on_solana(world: World) -> None:
+    """A FastAPI app behind pay402's ASGI middleware with LocalSvmSettlement as its settlement,
+    over real HTTP: the client pays the 402's Solana offer, the content is served with the
+    PAYMENT-RESPONSE of the executed transaction, and the tokens moved."""
+    route = X402Route("/item", AMOUNT, network=NETWORK, asset=world.mint, decimals=6, pay_to=world.payee, fee_payer=world.fee_payer)
+    paywall = X402Paywall([route], network=NETWORK, pay_to=world.payee, settlement=world.settlement())
+    app = FastAPI()
+
+    @app.get("/item")
+    def item(request: FastAPIRequest) -> Dict[str, Any]:
+        admission = request.scope["pay402"]
+        return {"payer": admission.payer, "amount": admission.amount}
+
+    app.add_middleware(PaymentMiddleware, x402=paywall)
+    before = world.balances()
+    with uvicorn_on_loopback(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        first = http.get("/item")
+        assert first.status_code == 402
+        required = pay402.decode_payment_required(first.headers["payment-required"]).json
+        blockhash = world.rpc.call("getLatestBlockhash", [{"commitment": "confirmed"}])["value"]["blockhash"]
+        accepted = json.loads(required)["accepts"][0]
+        assert accepted["extra"]["feePayer"] == world.fee_payer
+        wire = pay402.svm_build_transfer(
+            world.payer_seed,
+            fee_payer=accepted["extra"]["feePayer"],
+            mint=accepted["asset"],
+            pay_to=accepted["payTo"],
+            amount=int(accepted["amount"]),
+            decimals=6,
+            recent_blockhash=pay402.svm_parse_pubkey(blockhash),
+            token_program=pay402.SVM_TOKEN_PROGRAM_ID,
+            memo=os.urandom(8).hex().encode(),
+        )
+        payment = pay402.svm_payment_header(required, wire)
+        paid = http.get("/item", headers={payment.header_name: payment.header_value})
+        assert paid.status_code == 200, paid.text
+        assert paid.json() == {"payer": world.payer, "amount": AMOUNT}
+        receipt = json.loads(base64.b64decode(paid.headers["payment-response"]))
+        assert receipt["success"] is True and receipt["payer"] == world.payer
+        sent = world.stats()["sendTransaction"]
+        # the same payment again is not settled twice
+        again = http.get("/item", headers={payment.header_name: payment.header_value})
+        assert again.status_code == 402
+        assert world.stats()["sendTransaction"] == sent
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
+    status = world.rpc.call("getSignatureStatuses", [[receipt["transaction"]]])["value"][0]
+    assert status is not None and status["err"] is None

@@ -1,12 +1,16 @@
 """pytest side of the litesvm RPC server (rpc.mjs next to this file): a session fixture that starts
-it as a subprocess on a free loopback port and stops it (by its own pid) at the end, and a tiny
-JSON-RPC caller. The server needs `npm ci` in this directory (tests/chain/run.sh does it)."""
+it as a subprocess on a free loopback port and stops it (by its own pid) at the end, a tiny
+JSON-RPC caller, and uvicorn serving an ASGI app on a loopback socket from a thread. The server needs `npm ci` in this directory (tests/chain/run.sh does it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import socket
 import subprocess
+import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
@@ -52,3 +56,25 @@ def svm_rpc() -> Iterator[SvmRpc]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def uvicorn_on_loopback(app: Any) -> Iterator[str]:
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-svm", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
