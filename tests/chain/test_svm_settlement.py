@@ -24,6 +24,7 @@ from pay402.replay import MemoryReplayStore
 from pay402.server import X402Paywall, X402Route
 from pay402.server.asgi import PaymentMiddleware
 from pay402.server.gate import SettlementRequest
+from pay402.settle._solana_rpc import SolanaRpcUnavailable
 from pay402.settle.svm import LocalSvmSettlement
 from svm.harness import SvmRpc, svm_rpc, uvicorn_on_loopback  # noqa: F401  (svm_rpc: the fixture)
 
@@ -256,3 +257,17 @@ def test_the_middleware_settles_locally_on_solana(world: World) -> None:
     assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
     status = world.rpc.call("getSignatureStatuses", [[receipt["transaction"]]])["value"][0]
     assert status is not None and status["err"] is None
+
+
+def test_a_dead_rpc_url_fails_over_and_no_rpc_at_all_settles_nothing(world: World) -> None:
+    dead = "http://127.0.0.1:9"  # discard port on loopback: connection refused
+    payload, req = world.payment()
+    before = world.balances()
+    # every URL down: unavailable before anything was sent (the server answers 5xx, nothing is lost)
+    with pytest.raises(SolanaRpcUnavailable):
+        LocalSvmSettlement(NETWORK, [dead], fee_payer=world.fee_payer_seed).settle_payment(payload, req)
+    assert world.balances() == before
+    # the first URL down, the second up: settled through the second
+    res = LocalSvmSettlement(NETWORK, [dead, world.rpc.url], fee_payer=world.fee_payer_seed).settle_payment(payload, req)
+    assert res["success"] is True, res
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
