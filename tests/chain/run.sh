@@ -193,6 +193,32 @@ else
   echo "$svm_banner"
   record FAIL "litesvm RPC server (tests/chain/svm): npm install or node rpc.mjs failed; the Solana tests will fail"
 fi
+# PayPer402 in Node (svm/test-payper402.mjs): in a fresh project with only the packed pay402 tarball installed
+# (PAY402_NPM_TGZ, else the one in target/npm/; when neither exists yet, the step is reported as a gap, not built here).
+svm_tgz="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
+if [ -n "$svm_tgz" ]; then
+  SVMJS="$RUN/svm-js"
+  mkdir -p "$SVMJS"
+  if ( cd "$SVMJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$svm_tgz" ) \
+    >"$RUN/svm-js-install.log" 2>&1; then
+    cp svm/test-payper402.mjs "$SVMJS/"
+    (cd "$SVMJS" && PAY402_SVM_DIR="$HERE/svm" timeout 300 node --test --test-reporter=spec test-payper402.mjs) 2>&1 \
+      | tee "$RUN/svm-js.log"
+    rc=${PIPESTATUS[0]}
+    svm_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
+    svm_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
+    if [ "$rc" -eq 0 ] && [ "${svm_pass:-0}" -gt 0 ]; then
+      record PASS "PayPer402 in Node (litesvm): ${svm_pass} passed, ${svm_fail:-0} failed"
+    else
+      record FAIL "PayPer402 in Node (litesvm): ${svm_pass:-0} passed, ${svm_fail:-?} failed (exit $rc)"
+    fi
+  else
+    tail -n 20 "$RUN/svm-js-install.log"
+    record FAIL "PayPer402 in Node: install $(basename "$svm_tgz")"
+  fi
+else
+  SUMMARY+=("GAP   PayPer402 in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
+fi
 
 # --- tests --------------------------------------------------------------------------------------
 log "pytest"
