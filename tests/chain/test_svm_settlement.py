@@ -271,3 +271,17 @@ def test_a_dead_rpc_url_fails_over_and_no_rpc_at_all_settles_nothing(world: Worl
     res = LocalSvmSettlement(NETWORK, [dead, world.rpc.url], fee_payer=world.fee_payer_seed).settle_payment(payload, req)
     assert res["success"] is True, res
     assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
+
+
+def test_the_fee_payer_key_comes_from_the_environment_and_is_never_shown(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAY402_SVM_FEE_PAYER", world.fee_payer_seed.hex())
+    settlement = LocalSvmSettlement(NETWORK, world.rpc.url)
+    assert settlement.fee_payer == world.fee_payer
+    assert world.fee_payer_seed.hex() not in repr(settlement) and repr(world.fee_payer_seed) not in repr(settlement)
+    payload, req = world.payment()
+    assert settlement.settle_payment(payload, req)["success"] is True
+    monkeypatch.delenv("PAY402_SVM_FEE_PAYER")
+    with pytest.raises(ValueError, match="PAY402_SVM_FEE_PAYER"):
+        LocalSvmSettlement(NETWORK, world.rpc.url)
+    with pytest.raises(ValueError, match="not a Solana network"):
+        LocalSvmSettlement("eip155:8453", world.rpc.url, fee_payer=world.fee_payer_seed)
