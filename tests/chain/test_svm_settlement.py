@@ -130,6 +130,10 @@ def test_cosigned_payment_executes_and_moves_exactly_the_amount(world: World) ->
         now=tx["blockTime"],
     )
     assert (proof.payer, proof.amount, proof.tx_key) == (world.payer, AMOUNT, "svm:" + res["transaction"])
+    # the unparsed form of the same transaction names the same accounts, by index
+    raw = world.rpc.call("getTransaction", [res["transaction"], {"encoding": "json", "maxSupportedTransactionVersion": 0}])
+    assert raw["transaction"]["message"]["accountKeys"] == [k["pubkey"] for k in tx["transaction"]["message"]["accountKeys"]]
+    assert raw["transaction"]["message"]["header"]["numRequiredSignatures"] == 2
 
 
 def test_the_same_transaction_is_settled_once_across_settlers_sharing_the_cache(world: World) -> None:

@@ -5,7 +5,7 @@
 //
 // Methods (params and results in the shapes of https://solana.com/docs/rpc/http):
 //   getLatestBlockhash, getSlot, getBalance, getAccountInfo (base64), getTokenAccountBalance,
-//   simulateTransaction, sendTransaction, getSignatureStatuses, getTransaction (encoding "json" or "jsonParsed"),
+//   simulateTransaction, sendTransaction, getSignatureStatuses, getTransaction (encoding "json", "jsonParsed" or "base64"),
 //   and, test-only:
 //   pay402_setup        [{decimals, sol: {wallet: lamports}, tokens: {wallet: amount}}] → a new SPL mint (Token
 //                       program) whose mint authority the server holds; `sol` airdropped; each `tokens` wallet gets
@@ -271,8 +271,28 @@ function transactionResult(rec, encoding) {
   };
   if (version !== "legacy") meta.loadedAddresses = { readonly: [], writable: [] };
   const signatures = Object.values(rec.tx.signatures).map((s) => (s ? b58.decode(s) : "1".repeat(64)));
-  if (encoding !== "jsonParsed") {
+  if (encoding === "base64") {
     return { blockTime: rec.blockTime, meta, slot: Number(rec.slot), transaction: [rec.wire, "base64"], version };
+  }
+  if (encoding !== "jsonParsed") {
+    const { numSignerAccounts, numReadonlySignerAccounts, numReadonlyNonSignerAccounts } = rec.message.header;
+    const message = {
+      accountKeys: [...keys],
+      header: {
+        numReadonlySignedAccounts: numReadonlySignerAccounts,
+        numReadonlyUnsignedAccounts: numReadonlyNonSignerAccounts,
+        numRequiredSignatures: numSignerAccounts,
+      },
+      instructions: rec.message.instructions.map((ix) => ({
+        accounts: Array.from(ix.accountIndices ?? []),
+        data: b58.decode(ix.data ?? new Uint8Array()),
+        programIdIndex: ix.programAddressIndex,
+        stackHeight: null,
+      })),
+      recentBlockhash: rec.message.lifetimeToken,
+    };
+    if (version !== "legacy") message.addressTableLookups = [];
+    return { blockTime: rec.blockTime, meta, slot: Number(rec.slot), transaction: { message, signatures }, version };
   }
   const message = {
     accountKeys: accountKeys(rec.message),
