@@ -185,6 +185,56 @@ wait_for "facilitator" 30 "$FAC_PID" curl -sf --max-time 2 "$PAY402_FACILITATOR_
   || { tail -n 20 "$RUN/facilitator.log"; fail "facilitator"; }
 record PASS "reference facilitator (@x402/core x402Facilitator + @x402/evm ExactEvmScheme) on $PAY402_FACILITATOR_URL"
 
+# --- Solana: the litesvm JSON-RPC server (tests/chain/svm) ---------------------------------------
+# test_svm_settlement.py and test_payper402.py start svm/rpc.mjs themselves (svm/harness.py: a subprocess on a
+# free 127.0.0.1 port, stopped by its pid); this installs its own pinned packages (svm/package-lock.json: litesvm
+# 1.5.0, which ships a Linux x64 build, @solana/kit, @solana-program/token and /system) and checks that it starts.
+# Not `npm ci`: litesvm names optional packages for other platforms that are not published, and `npm ci` refuses a
+# lock without them; `npm install --no-save` installs exactly the locked versions and leaves the lock untouched.
+log "Solana: litesvm JSON-RPC server (npm install --no-save in svm/, pinned by its package-lock.json)"
+want_svm="$(cat svm/package.json svm/package-lock.json | sha256sum | cut -c1-64)"
+if [[ ! -f svm/node_modules/.pay402-lock || "$(cat svm/node_modules/.pay402-lock)" != "$want_svm" ]]; then
+  (cd svm && timeout 600 npm install --no-save --no-audit --no-fund --loglevel=error) &&
+    echo "$want_svm" >svm/node_modules/.pay402-lock
+fi
+svm_banner="$(cd svm && timeout 30 node -e '
+const { spawn } = require("node:child_process");
+const p = spawn(process.execPath, ["rpc.mjs", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+p.stdout.once("data", (d) => { console.log(String(d).trim()); p.kill(); });
+p.on("exit", (c, s) => { if (s !== "SIGTERM") process.exit(1); });' 2>&1)"
+if [[ "$svm_banner" == listening* ]]; then
+  record PASS "litesvm RPC server starts ($(node -p 'const l=require("./svm/package-lock.json").packages; ["litesvm","@solana/kit","@solana-program/token"].map(n=>n+"@"+l["node_modules/"+n].version).join(", ")'))"
+else
+  echo "$svm_banner"
+  record FAIL "litesvm RPC server (tests/chain/svm): npm install or node rpc.mjs failed; the Solana tests will fail"
+fi
+# PayPer402 in Node (svm/test-payper402.mjs): in a fresh project with only the packed pay402 tarball installed
+# (PAY402_NPM_TGZ, else the one in target/npm/; when neither exists yet, the step is reported as a gap, not built here).
+svm_tgz="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
+if [ -n "$svm_tgz" ]; then
+  SVMJS="$RUN/svm-js"
+  mkdir -p "$SVMJS"
+  if ( cd "$SVMJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$svm_tgz" ) \
+    >"$RUN/svm-js-install.log" 2>&1; then
+    cp svm/test-payper402.mjs "$SVMJS/"
+    (cd "$SVMJS" && PAY402_SVM_DIR="$HERE/svm" timeout 300 node --test --test-reporter=spec test-payper402.mjs) 2>&1 \
+      | tee "$RUN/svm-js.log"
+    rc=${PIPESTATUS[0]}
+    svm_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
+    svm_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
+    if [ "$rc" -eq 0 ] && [ "${svm_pass:-0}" -gt 0 ]; then
+      record PASS "PayPer402 in Node (litesvm): ${svm_pass} passed, ${svm_fail:-0} failed"
+    else
+      record FAIL "PayPer402 in Node (litesvm): ${svm_pass:-0} passed, ${svm_fail:-?} failed (exit $rc)"
+    fi
+  else
+    tail -n 20 "$RUN/svm-js-install.log"
+    record FAIL "PayPer402 in Node: install $(basename "$svm_tgz")"
+  fi
+else
+  SUMMARY+=("GAP   PayPer402 in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
+fi
+
 # --- tests --------------------------------------------------------------------------------------
 log "pytest"
 timeout 600 "$VENV/bin/python" -m pytest "$HERE" -v -p no:cacheprovider "$@" 2>&1 | tee "$RUN/pytest.log"
