@@ -22,6 +22,8 @@ __all__ = [
     "PaymentError",
     "BudgetExceeded",
     "MissingExtra",
+    "RpcError",
+    "LocalSettlementError",
 ]
 
 
@@ -89,6 +91,39 @@ class BudgetExceeded(PaymentError):
         super().__init__(message, code=code)
         self.amount = amount
         self.remaining = remaining
+
+
+class RpcError(_CodedError):
+    """An Ethereum JSON-RPC call failed (:mod:`pay402.settle`). ``.code``: ``rpc_unreachable`` (no
+    configured URL could be connected to: nothing was sent), ``rpc_unavailable`` (every URL failed
+    after connecting: timeout, lost connection or HTTP 5xx), ``rpc_send_unknown`` (a
+    ``eth_sendRawTransaction`` may have arrived: it is not re-sent elsewhere), ``rpc_http_error``
+    (a non-5xx HTTP status), ``rpc_malformed_response`` (not a JSON-RPC answer) or ``rpc_error``
+    (the node answered with a JSON-RPC error: ``.rpc_code``, ``.data`` and ``.revert_text``).
+    ``.url`` is the last URL tried."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        url: Optional[str] = None,
+        rpc_code: Optional[int] = None,
+        data: Any = None,
+        revert_text: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.url = url
+        self.rpc_code = rpc_code
+        self.data = data
+        self.revert_text = revert_text
+
+
+class LocalSettlementError(_CodedError):
+    """Local settlement (:mod:`pay402.settle`) cannot run as configured; nothing was sent.
+    ``.code``: ``chain_id_mismatch`` (the RPC's ``eth_chainId`` is not the configured network's),
+    ``missing_settler_key`` (no key given and the environment variable is unset or empty),
+    ``invalid_settler_key``, ``unsupported_network`` (not ``eip155:<id>``)."""
 
 
 class MissingExtra(_CodedError, ModuleNotFoundError):

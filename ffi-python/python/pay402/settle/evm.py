@@ -1,0 +1,427 @@
+"""Local EVM settlement: the operator's key and RPC URL(s), no third-party facilitator.
+
+:class:`LocalEvmSettlement` settles x402 ``exact`` (EIP-3009, Permit2) and ``upto`` payments as
+the reference facilitator does (the facts: x402 facilitator, ``@x402/evm``
+``exact/facilitator``), in this order:
+
+1. chain id: ``eth_chainId`` must be the configured ``network``'s (checked on first use; a
+   mismatch raises ``chain_id_mismatch`` and nothing is sent);
+2. a payment whose previous settlement is still pending (same signature) is not sent again: its
+   stored hash is awaited instead (the reference's pending-settlement recovery);
+3. verification by the core with the payer's code known (:func:`pay402.verify_payment_with_rpc`,
+   so smart-wallet payers settle too); a refusal is the core's reason, nothing sent;
+4. calldata from the core (:func:`pay402.x402_settle_calldata`);
+5. simulation: ``eth_estimateGas`` from the settler; a revert is mapped by the core
+   (:meth:`pay402.EvmSettlement.transfer_reverted`) and nothing is sent;
+6. EIP-1559 fees as viem's ``estimateFeesPerGas`` (used by the TypeScript reference):
+   ``maxFeePerGas = baseFee × 1.2 + eth_maxPriorityFeePerGas``;
+7. nonce: one lock per (chain, settler address) in the process; seeded from
+   ``eth_getTransactionCount(address, "pending")``, then incremented locally; re-read after any
+   send that failed, so concurrent settlements from one key never collide;
+8. sign (the :class:`~pay402.settle.signer.EvmSigner`), ``eth_sendRawTransaction``;
+9. receipt polling up to ``receipt_timeout`` seconds.
+
+Every outcome and every ``SettleResponse`` string comes from the core's
+:class:`pay402.EvmSettlement` (built → submitted → confirmed | reverted | pending). A receipt that
+does not come in time gives ``settlement_pending`` with the hash; the settlement is then kept in
+the pending store and :meth:`LocalEvmSettlement.reconcile` reports its final result exactly once.
+
+Pending state lives in memory (this object) unless a ``pending_store`` is given: any object with
+``get(key) -> dict | None``, ``set(key, record)``, ``delete(key) -> bool`` (True only for the
+caller that removed it) and ``keys() -> iterable``; records are JSON-compatible dicts (the signed
+transaction, its hash, the payer, network, method and amount), so a shared store (Redis, a
+database) lets another process reconcile.
+
+RPC failures before sending raise :class:`~pay402.errors.RpcError` (the paywall withholds the
+content; the authorization is unused and can be settled later). A send whose arrival is unknown
+(``rpc_send_unknown``) is treated as submitted with the locally computed hash: the receipt decides,
+and reconciliation re-broadcasts exactly the same signed bytes (same hash) if no node knows it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .._native import (
+    Error,
+    EvmSettlement,
+    SettlementResult,
+    keccak256,
+    verify_payment_with_rpc,
+    x402_encode_header,
+    x402_settle_calldata,
+)
+from ..errors import LocalSettlementError, RpcError
+from .rpc import EvmJsonRpc
+from .signer import EvmSigner, _signer
+
+try:
+    from typing import Protocol
+except ImportError:  # pragma: no cover
+    from typing_extensions import Protocol  # type: ignore[assignment]
+
+__all__ = ["LocalEvmSettlement", "PendingStore", "MemoryPendingStore", "NonceManager"]
+
+
+class PendingStore(Protocol):
+    """Where settlements with an unknown outcome wait for :meth:`LocalEvmSettlement.reconcile`."""
+
+    def get(self, key: str) -> Optional[Dict[str, Any]]: ...
+
+    def set(self, key: str, record: Dict[str, Any]) -> None: ...
+
+    def delete(self, key: str) -> bool: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class MemoryPendingStore:
+    """The default :class:`PendingStore`: a dict in this process, behind a lock."""
+
+    def __init__(self) -> None:
+        self._records: Dict[str, Dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Optional[Dict[str, Any]]:
+        with self._lock:
+            record = self._records.get(key)
+            return None if record is None else dict(record)
+
+    def set(self, key: str, record: Dict[str, Any]) -> None:
+        with self._lock:
+            self._records[key] = dict(record)
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            return self._records.pop(key, None) is not None
+
+    def keys(self) -> List[str]:
+        with self._lock:
+            return list(self._records)
+
+
+class NonceManager:
+    """Nonces of one sender: a lock held from nonce choice to the end of the send, a local
+    counter seeded by ``fetch()`` (``eth_getTransactionCount(address, "pending")``), and a reset
+    after a failed send so the next one re-reads the chain (as x402-rs's pending nonce manager)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._next: Optional[int] = None
+
+    def take(self, fetch: Callable[[], int]) -> int:
+        """The nonce to use now (call with :attr:`lock` held)."""
+        if self._next is None:
+            self._next = fetch()
+        return self._next
+
+    def used(self, nonce: int) -> None:
+        """The transaction with ``nonce`` was sent (or may have been)."""
+        self._next = nonce + 1
+
+    def reset(self) -> None:
+        """A send failed: re-read the chain next time."""
+        self._next = None
+
+
+_NONCES: Dict[Tuple[int, str], NonceManager] = {}
+_NONCES_LOCK = threading.Lock()
+
+
+def _nonce_manager(chain_id: int, address: str) -> NonceManager:
+    key = (chain_id, address.lower())
+    with _NONCES_LOCK:
+        manager = _NONCES.get(key)
+        if manager is None:
+            manager = _NONCES[key] = NonceManager()
+        return manager
+
+
+def _chain_id_of(network: str) -> int:
+    prefix, _, ref = network.partition(":")
+    if prefix != "eip155" or not ref.isdigit() or ref.startswith("0"):
+        raise LocalSettlementError(f"network {network!r} is not eip155:<chain id>", code="unsupported_network")
+    return int(ref)
+
+
+def _result(r: SettlementResult) -> Dict[str, Any]:
+    out = json.loads(r.json)
+    assert isinstance(out, dict)
+    return out
+
+
+def _method(kind: str) -> str:
+    return "eip3009" if kind == "exact_eip3009" else "permit2"
+
+
+class LocalEvmSettlement:
+    """Settles x402 EVM payments with the operator's own key and RPC URLs (see the module
+    docstring). ``network``: ``"eip155:<chain id>"``. ``rpc_urls``: one URL or several (failover,
+    :class:`~pay402.settle.rpc.EvmJsonRpc`), or an ``rpc`` object. ``signer``: an
+    :class:`~pay402.settle.signer.EvmSigner` (default: a
+    :class:`~pay402.settle.signer.PrivateKeySigner` on ``$PAY402_SETTLER_KEY``).
+    ``receipt_timeout``: seconds to wait for the receipt before answering ``settlement_pending``.
+    ``allowed_factories``: ERC-6492 factories a counterfactual payer may deploy through (empty:
+    none). ``clock``: seconds since the epoch, for verification.
+
+    Use it as the paywall's settlement (``X402Paywall(..., settlement=LocalEvmSettlement(...))``)
+    or call :meth:`settle_payment` directly (a facilitator's ``/settle``)."""
+
+    def __init__(
+        self,
+        network: str,
+        rpc_urls: Union[str, Sequence[str], None] = None,
+        signer: Optional[EvmSigner] = None,
+        *,
+        rpc: Optional[EvmJsonRpc] = None,
+        receipt_timeout: float = 30.0,
+        poll_interval: float = 0.2,
+        rpc_timeout: float = 10.0,
+        allowed_factories: Sequence[str] = (),
+        pending_store: Optional[PendingStore] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.network = network
+        self.chain_id = _chain_id_of(network)
+        if rpc is None:
+            if rpc_urls is None:
+                raise LocalSettlementError("pass rpc_urls= (or rpc=)", code="missing_rpc_url")
+            rpc = EvmJsonRpc(rpc_urls, timeout=rpc_timeout)
+        self.rpc = rpc
+        self.signer = _signer(signer)
+        self.receipt_timeout = float(receipt_timeout)
+        self.poll_interval = float(poll_interval)
+        self.allowed_factories = list(allowed_factories)
+        self.pending: PendingStore = pending_store if pending_store is not None else MemoryPendingStore()
+        self._clock = clock
+        self._chain_checked = False
+        self._chain_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"LocalEvmSettlement(network={self.network!r}, settler={self.signer.address!r}, rpc={self.rpc!r})"
+
+    @property
+    def address(self) -> str:
+        """The settler's address (the transactions' sender)."""
+        return self.signer.address
+
+    # --- the paywall's settlement hook -----------------------------------------------------------
+
+    def settle(self, request: Any) -> Dict[str, Any]:
+        """The :class:`pay402.server.gate.Settlement` hook: settles ``request`` (a
+        :class:`~pay402.server.gate.SettlementRequest`) and returns the ``SettleResponse``."""
+        return self.settle_payment(request.payment_payload, request.requirements)
+
+    # --- the facilitator's /settle ---------------------------------------------------------------
+
+    def check_chain(self) -> None:
+        """Checks once that the RPC serves ``network``'s chain; raises
+        :class:`~pay402.errors.LocalSettlementError` ``chain_id_mismatch`` (or an
+        :class:`~pay402.errors.RpcError`)."""
+        if self._chain_checked:
+            return
+        with self._chain_lock:
+            if self._chain_checked:
+                return
+            got = self.rpc.chain_id()
+            if got != self.chain_id:
+                raise LocalSettlementError(
+                    f"the RPC serves chain id {got}, not {self.chain_id} ({self.network}): nothing sent",
+                    code="chain_id_mismatch",
+                )
+            self._chain_checked = True
+
+    def settle_payment(
+        self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any], settle_amount: Optional[int] = None
+    ) -> Dict[str, Any]:
+        """Settles one payment (the ``paymentPayload`` and ``paymentRequirements`` of a
+        facilitator's ``/settle``); ``settle_amount`` is an ``upto`` charge (default: the
+        requirements' ``amount``). Returns the ``SettleResponse`` dict: ``success`` true with the
+        hash, ``success`` false with the core's ``errorReason`` (``transaction`` ``""`` when
+        nothing was sent), or ``settlement_pending`` with the hash. Raises
+        :class:`~pay402.errors.RpcError` when the chain cannot be reached before anything is sent
+        and :class:`~pay402.errors.LocalSettlementError` when misconfigured."""
+        self.check_chain()
+        payload = payment_payload.get("payload")
+        signature = payload.get("signature") if isinstance(payload, Mapping) else None
+        key = signature.lower() if isinstance(signature, str) and signature else None
+
+        if key is not None:
+            record = self.pending.get(key)
+            if record is not None:
+                return self._await_pending(key, record)
+
+        network = str(requirements.get("network", ""))
+        req_json = json.dumps(dict(requirements))
+        header = x402_encode_header(json.dumps(dict(payment_payload)))
+        payer_hint = ""
+        if isinstance(payload, Mapping):
+            auth = payload.get("authorization") or payload.get("permit2Authorization")
+            if isinstance(auth, Mapping):
+                payer_hint = str(auth.get("from", ""))
+        if network != self.network:
+            return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
+                "invalid_network", f"this settler settles {self.network}, not {network}"))
+        try:
+            verified = verify_payment_with_rpc(
+                req_json,
+                header,
+                self.rpc,
+                now=int(self._clock()),
+                allowed_factories=self.allowed_factories,
+                settle_amount=settle_amount,
+                facilitator=self.signer.address,
+            ).verified
+        except Error as e:
+            cause = e.__cause__
+            if getattr(e, "code", None) == "rpc_unavailable" and isinstance(cause, RpcError):
+                raise cause
+            return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
+                str(getattr(e, "code", "invalid_payload")), str(e)))
+        method = _method(verified.kind)
+        amount = settle_amount if verified.kind == "upto_permit2" else None
+        if amount is None and verified.kind == "upto_permit2":
+            amount = int(requirements.get("amount", verified.amount))
+        settlement = EvmSettlement(network, verified.payer, method, amount)  # type: ignore[arg-type]
+        try:
+            call = x402_settle_calldata(req_json, header, settle_amount)
+        except Error as e:
+            return _result(settlement.refused(str(getattr(e, "code", "invalid_payload")), str(e)))
+
+        tx: Dict[str, Any] = {"from": self.signer.address, "to": call.to, "data": "0x" + bytes(call.data).hex()}
+        try:
+            gas = self.rpc.estimate_gas(tx)
+        except RpcError as e:
+            if e.code == "rpc_error":
+                return _result(settlement.transfer_reverted(e.revert_text or e.message))
+            raise
+        tip = self.rpc.max_priority_fee_per_gas()
+        base = self.rpc.base_fee_per_gas() or 0
+        max_fee = base * 12 // 10 + tip
+
+        nonces = _nonce_manager(self.chain_id, self.signer.address)
+        with nonces.lock:
+            for attempt in (0, 1):
+                nonce = nonces.take(lambda: self.rpc.get_transaction_count(self.signer.address, "pending"))
+                raw = self.signer.sign_transaction({
+                    "chainId": self.chain_id, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
+                    "gas": gas, "to": call.to, "value": 0, "data": bytes(call.data),
+                })
+                tx_hash = "0x" + keccak256(raw).hex()
+                try:
+                    sent = self.rpc.send_raw_transaction(raw)
+                except RpcError as e:
+                    if e.code == "rpc_send_unknown":
+                        nonces.used(nonce)  # it may be in a mempool: the receipt decides
+                        sent = tx_hash
+                        break
+                    nonces.reset()
+                    if e.code == "rpc_error" and attempt == 0 and "nonce" in e.message.lower():
+                        continue  # the key was used elsewhere: re-read the nonce once
+                    if e.code == "rpc_error":
+                        return _result(settlement.transfer_reverted(e.revert_text or e.message))
+                    raise  # unreachable or unavailable: nothing was sent, the authorization is unused
+                nonces.used(nonce)
+                break
+        if sent.lower() != tx_hash:
+            # a node answering another hash than the bytes' hash: keep ours, the receipt decides
+            sent = tx_hash
+        ended = settlement.submitted(sent)
+        if ended is not None:
+            return _result(ended)
+        record = {
+            "hash": sent, "raw": "0x" + raw.hex(), "network": network, "payer": verified.payer,
+            "method": method, "amount": amount, "sent_at": int(self._clock()),
+        }
+        return self._wait(settlement, key, record)
+
+    # --- receipts --------------------------------------------------------------------------------
+
+    def _receipt(self, tx_hash: str, timeout: float) -> Tuple[Optional[Dict[str, Any]], str]:
+        deadline = time.monotonic() + timeout
+        error = "no receipt"
+        while True:
+            try:
+                receipt = self.rpc.get_transaction_receipt(tx_hash)
+                if receipt is not None:
+                    return receipt, ""
+                error = f"no receipt for {tx_hash} after {timeout:g} s"
+            except RpcError as e:
+                error = f"{e.code}: {e.message}"
+            if time.monotonic() >= deadline:
+                return None, error
+            time.sleep(self.poll_interval)
+
+    def _end(self, settlement: EvmSettlement, receipt: Mapping[str, Any]) -> Dict[str, Any]:
+        status = receipt.get("status")
+        if status == "0x1":
+            return _result(settlement.confirmed())
+        if status == "0x0":
+            return _result(settlement.reverted())
+        return _result(settlement.receipt_unavailable(f"receipt status {status!r}"))
+
+    def _wait(self, settlement: EvmSettlement, key: Optional[str], record: Dict[str, Any]) -> Dict[str, Any]:
+        receipt, error = self._receipt(record["hash"], self.receipt_timeout)
+        if receipt is None:
+            if key is None:
+                key = record["hash"]
+            self.pending.set(key, record)
+            return _result(settlement.receipt_unavailable(error))
+        out = self._end(settlement, receipt)
+        if out.get("errorReason") == "settlement_pending":
+            self.pending.set(key or record["hash"], record)
+        return out
+
+    @staticmethod
+    def _settlement_of(record: Mapping[str, Any]) -> EvmSettlement:
+        s = EvmSettlement(record["network"], record["payer"], record["method"], record.get("amount"))
+        s.submitted(record["hash"])
+        return s
+
+    def _await_pending(self, key: str, record: Dict[str, Any]) -> Dict[str, Any]:
+        """A settlement already sent for this payment: wait for its hash, never send again."""
+        settlement = self._settlement_of(record)
+        receipt, error = self._receipt(record["hash"], self.receipt_timeout)
+        if receipt is None:
+            self._rebroadcast(record)
+            return _result(settlement.receipt_unavailable(error))
+        out = self._end(settlement, receipt)
+        if out.get("errorReason") != "settlement_pending" and not self.pending.delete(key):
+            pass  # reconciled meanwhile; the result is the same receipt's
+        return out
+
+    def _rebroadcast(self, record: Mapping[str, Any]) -> None:
+        """Re-sends the same signed bytes when no node knows the hash (same hash: harmless)."""
+        try:
+            if self.rpc.get_transaction_by_hash(record["hash"]) is None:
+                self.rpc.send_raw_transaction(record["raw"])
+        except RpcError:
+            pass
+
+    def reconcile(self) -> List[Dict[str, Any]]:
+        """Re-checks every pending settlement's receipt once (no waiting) and returns the
+        ``SettleResponse`` of each that ended since, each exactly once: a settlement reported
+        here (or answered by a later :meth:`settle_payment` of the same payment) is removed from
+        the pending store and never reported again. Still-pending ones stay (their signed bytes
+        are re-broadcast when no node knows the hash)."""
+        ended: List[Dict[str, Any]] = []
+        for key in list(self.pending.keys()):
+            record = self.pending.get(key)
+            if record is None:
+                continue
+            try:
+                receipt = self.rpc.get_transaction_receipt(record["hash"])
+            except RpcError:
+                continue
+            if receipt is None:
+                self._rebroadcast(record)
+                continue
+            out = self._end(self._settlement_of(record), receipt)
+            if out.get("errorReason") == "settlement_pending":
+                continue
+            if self.pending.delete(key):  # only the caller that removed it reports it
+                ended.append(out)
+        return ended
