@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 from .app import FacilitatorApp, Settler
 from .config import FacilitatorConfig, NetworkConfig, env_suffix, load_config, parse_config
 from .metrics import Metrics
-from .records import MemorySettlementRecords, RedisSettlementRecords, SettlementRecords
+from .records import MemorySettlementRecords, RedisPendingStore, RedisSettlementRecords, SettlementRecords
 
 __all__ = [
     "FacilitatorApp",
@@ -28,6 +28,7 @@ __all__ = [
     "NetworkConfig",
     "Metrics",
     "MemorySettlementRecords",
+    "RedisPendingStore",
     "RedisSettlementRecords",
     "SettlementRecords",
     "Settler",
@@ -48,26 +49,35 @@ def create_app(
 ) -> FacilitatorApp:
     """The ASGI app for ``config``. By default each network settles through
     ``pay402.settle.LocalEvmSettlement`` with its RPC URLs and the key its ``signer_key_env``
-    names, and verifies smart-wallet payers through ``pay402.settle.EvmJsonRpc``; records live in
-    Redis when ``redis_url_env`` is set, else in this process."""
-    if settlers is None or (rpcs is None and any(n.smart_wallets for n in config.networks)):
-        from ..settle import EvmJsonRpc, LocalEvmSettlement, PrivateKeySigner
-
-        if rpcs is None:
-            rpcs = {n.network: EvmJsonRpc(list(n.rpc_urls)) for n in config.networks}
-        if settlers is None:
-            settlers = {
-                n.network: LocalEvmSettlement(
-                    network=n.network,
-                    rpc_urls=list(n.rpc_urls),
-                    signer=PrivateKeySigner(config.signer_key(n)),
-                    receipt_timeout=n.receipt_timeout,
-                )
-                for n in config.networks
-            }
+    names, and verifies smart-wallet payers through that backend's RPC; settlement records (and
+    the backends' pending settlements) live in Redis when ``redis_url_env`` is set, else in this
+    process."""
+    pending_store = None
     if records is None:
         url = config.redis_url()
-        records = MemorySettlementRecords() if url is None else RedisSettlementRecords(url, prefix=config.redis_prefix)
+        if url is None:
+            records = MemorySettlementRecords()
+        else:
+            redis_records = RedisSettlementRecords(url, prefix=config.redis_prefix)
+            # the backends' pending settlements live next to the records: any process can await them
+            pending_store = RedisPendingStore(redis_records.client, prefix=config.redis_prefix + "pending:")
+            records = redis_records
+    if settlers is None:
+        from ..settle import LocalEvmSettlement, PrivateKeySigner
+
+        settlers = {
+            n.network: LocalEvmSettlement(
+                n.network,
+                list(n.rpc_urls),
+                PrivateKeySigner(config.signer_key(n)),
+                receipt_timeout=n.receipt_timeout,
+                allowed_factories=list(n.eip6492_allowed_factories),
+                pending_store=pending_store,
+            )
+            for n in config.networks
+        }
+    if rpcs is None:  # smart-wallet payers are verified through the backend's RPC (with its failover)
+        rpcs = {name: getattr(s, "rpc") for name, s in settlers.items() if hasattr(s, "rpc")}
     return FacilitatorApp(config, settlers=settlers, rpcs=rpcs, records=records)
 
 

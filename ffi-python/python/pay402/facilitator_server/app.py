@@ -20,9 +20,10 @@ import json
 import logging
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Literal, Mapping, Optional, Protocol, Set, Tuple
 
 from .. import _native as p
+from ..errors import LocalSettlementError, RpcError
 from .config import FacilitatorConfig, NetworkConfig
 from .metrics import Metrics
 from .records import MemorySettlementRecords, SettlementRecords
@@ -61,7 +62,7 @@ def _payer_of(payload: Mapping[str, Any]) -> str:
     return ""
 
 
-def _method_of(payload: Mapping[str, Any]) -> str:
+def _method_of(payload: Mapping[str, Any]) -> Literal["eip3009", "permit2"]:
     inner = payload.get("payload")
     return "permit2" if isinstance(inner, Mapping) and "permit2Authorization" in inner else "eip3009"
 
@@ -90,6 +91,7 @@ class FacilitatorApp:
         self.clock = clock
         self.poll_interval = poll_interval
         self._keys = config.api_keys()
+        self._pending: Set[str] = set()
         for net in config.networks:
             if net.network not in self.settlers:
                 from ..errors import ConfigurationError
@@ -113,6 +115,10 @@ class FacilitatorApp:
         entry: Dict[str, Any] = {"route": scope.get("path", ""), "method": scope.get("method", "")}
         try:
             status, headers, body = await self._handle(scope, receive, entry)
+        except _NothingSent as e:  # the chain could not be reached: nothing was sent
+            entry["outcome"] = e.code
+            status, headers, body = self._json(500, {"error": e.code, "message": "the chain could not be reached; "
+                                                     "nothing was sent and the authorization is unused"})
         except Exception as e:  # a bug or a store/RPC failure: 500, logged without the payload
             log.exception("facilitator: unexpected error on %s", entry["route"])
             entry["outcome"] = "unexpected_error"
@@ -308,37 +314,92 @@ class FacilitatorApp:
                 held = await self._records(self.records.get, key)
             if held is None:
                 continue  # released (nothing was sent): claim it ourselves
-            if held.get("state") in ("done", "pending"):
+            if held.get("state") == "done":
                 response: Dict[str, Any] = held["response"]
                 return response
+            if held.get("state") == "pending":
+                return await self._recheck_pending(key, held, ttl, payload, requirements, net)
             # still claimed after settle_wait: the first settlement's outcome is not known yet
             return {"success": False, "errorReason": "settlement_pending",
                     "errorMessage": "another request is settling this authorization; its outcome is not known yet",
                     "transaction": "", "network": net.network, "payer": verified.payer}
 
-    async def _settle_claimed(self, key: str, owner: str, ttl: int, payload: Mapping[str, Any],
-                              requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+    async def _call_settler(self, net: NetworkConfig, payload: Mapping[str, Any],
+                            requirements: Mapping[str, Any]) -> Dict[str, Any]:
         settler = self.settlers[net.network]
         self.metrics.add("in_flight", 1)
         try:
             answer = await asyncio.get_running_loop().run_in_executor(None, settler.settle_payment, payload, requirements)
-        except BaseException:
-            # the outcome is unknown (an exception may follow a broadcast): the claim stays until
-            # its TTL, so that no second transaction can follow; the 500 says nothing was decided
-            raise
         finally:
             self.metrics.add("in_flight", -1)
         # the core reads the answer back: a backend answering something else is a failure (500)
         result = p.decode_settle_response(body=json.dumps(answer))
-        answer = json.loads(result.json)
+        decoded: Dict[str, Any] = json.loads(result.json)
+        return decoded
+
+    async def _store(self, key: str, owner: str, ttl: int, answer: Mapping[str, Any]) -> None:
+        """Keeps a settlement's answer: final (success, or a failure with a hash) or pending (a hash,
+        no receipt yet); a refusal before broadcast releases the claim (nothing was sent)."""
         tx = answer.get("transaction") or ""
-        if answer.get("success"):
-            await self._records(self.records.finish, key, owner, "done", answer, ttl)
-        elif answer.get("errorReason") == "settlement_pending" and tx:
-            await self._records(self.records.finish, key, owner, "pending", answer, ttl)
-            self.metrics.add("pending", 1)
-        elif tx:
-            await self._records(self.records.finish, key, owner, "done", answer, ttl)
-        else:  # refused before broadcast: nothing was sent, a later /settle may try again
+        if answer.get("errorReason") == "settlement_pending" and tx:
+            if await self._records(self.records.finish, key, owner, "pending", dict(answer), ttl) and key not in self._pending:
+                self._pending.add(key)
+                self.metrics.add("pending", 1)
+            return
+        if answer.get("success") or tx:
+            await self._records(self.records.finish, key, owner, "done", dict(answer), ttl)
+        else:
             await self._records(self.records.release, key, owner)
+        if key in self._pending:
+            self._pending.discard(key)
+            self.metrics.add("pending", -1)
+
+    async def _settle_claimed(self, key: str, owner: str, ttl: int, payload: Mapping[str, Any],
+                              requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+        try:
+            answer = await self._call_settler(net, payload, requirements)
+        except _SENT_NOTHING as e:
+            # the backend raises these before anything is sent: the authorization stays unused and
+            # a later /settle may settle it. Answered as the reference facilitator answers an
+            # exception (500), so resource servers withhold the content and keep the payment.
+            await self._records(self.records.release, key, owner)
+            raise _NothingSent(getattr(e, "code", "rpc_unavailable")) from e
+        # Any other exception leaves the outcome unknown (it may follow a broadcast): the claim
+        # stays until its TTL, so that no second transaction can follow; the answer is a 500.
+        await self._store(key, owner, ttl, answer)
         return answer
+
+    async def _recheck_pending(self, key: str, held: Mapping[str, Any], ttl: int, payload: Mapping[str, Any],
+                               requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+        """A settlement broadcast earlier whose receipt was not seen: the backend waits for the
+        same hash again (its pending store holds the signed transaction; it never sends another),
+        and a final answer replaces the pending one for everyone. Without that record in the
+        backend's pending store, the pending answer stands (settling anew could send again)."""
+        store = getattr(self.settlers[net.network], "pending", None)
+        inner = payload.get("payload")
+        signature = inner.get("signature") if isinstance(inner, Mapping) else None
+        if store is None or not isinstance(signature, str) or store.get(signature.lower()) is None:
+            kept_: Dict[str, Any] = dict(held["response"])
+            return kept_
+        try:
+            answer = await self._call_settler(net, payload, requirements)
+        except _SENT_NOTHING:
+            stored: Dict[str, Any] = dict(held["response"])
+            return stored
+        if answer.get("transaction") != held["response"].get("transaction"):
+            # not the pending transaction's outcome (the backend lost its pending record): keep
+            # answering the pending hash rather than a verdict about something else
+            kept: Dict[str, Any] = dict(held["response"])
+            return kept
+        await self._store(key, str(held.get("owner", "")), ttl, answer)
+        return answer
+
+
+class _NothingSent(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# what the settlement backend raises before anything is sent (pay402.settle)
+_SENT_NOTHING = (RpcError, LocalSettlementError)

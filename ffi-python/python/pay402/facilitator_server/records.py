@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Dict, Optional, Protocol, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Tuple
 
-__all__ = ["SettlementRecords", "MemorySettlementRecords", "RedisSettlementRecords"]
+__all__ = ["SettlementRecords", "MemorySettlementRecords", "RedisSettlementRecords", "RedisPendingStore"]
 
 Record = Dict[str, Any]
 
@@ -113,6 +113,11 @@ class RedisSettlementRecords:
         self._prefix = prefix
         self._cas = self._r.register_script(_COMPARE_AND_SET)
 
+    @property
+    def client(self) -> Any:
+        """The Redis client (shared with :class:`RedisPendingStore`)."""
+        return self._r
+
     def _k(self, key: str) -> str:
         return self._prefix + key
 
@@ -142,3 +147,32 @@ class RedisSettlementRecords:
 
     def release(self, key: str, owner: str) -> bool:
         return bool(self._cas(keys=[self._k(key)], args=[owner, "", 1]))
+
+
+class RedisPendingStore:
+    """The ``pending_store`` of :class:`pay402.settle.LocalEvmSettlement` in Redis: a settlement
+    answered ``settlement_pending`` by one process (its signed bytes and hash) is awaited, never
+    sent again, by whichever process gets the payment's next ``/settle``. ``delete`` is true only
+    for the caller whose ``DEL`` removed the record."""
+
+    def __init__(self, client: Any, *, prefix: str, ttl: int = 7 * 86400) -> None:
+        self._r = client
+        self._prefix = prefix
+        self._ttl = ttl
+
+    def get(self, key: str) -> Optional[Dict[str, Any]]:
+        raw = self._r.get(self._prefix + key)
+        if raw is None:
+            return None
+        rec: Dict[str, Any] = json.loads(raw)
+        return rec
+
+    def set(self, key: str, record: Dict[str, Any]) -> None:
+        self._r.set(self._prefix + key, json.dumps(record), ex=self._ttl)
+
+    def delete(self, key: str) -> bool:
+        return bool(self._r.delete(self._prefix + key))
+
+    def keys(self) -> List[str]:
+        n = len(self._prefix)
+        return [(k.decode() if isinstance(k, bytes) else str(k))[n:] for k in self._r.scan_iter(match=self._prefix + "*")]
