@@ -118,7 +118,7 @@ class FacilitatorApp:
         except _NothingSent as e:  # the chain could not be reached: nothing was sent
             entry["outcome"] = e.code
             status, headers, body = self._json(500, {"error": e.code, "message": "the chain could not be reached; "
-                                                     "nothing was sent and the authorization is unused"})
+                                                     "nothing was sent"})
         except Exception as e:  # a bug or a store/RPC failure: 500, logged without the payload
             log.exception("facilitator: unexpected error on %s", entry["route"])
             entry["outcome"] = "unexpected_error"
@@ -249,6 +249,38 @@ class FacilitatorApp:
         except p.Error as e:
             raise _Refused(e.code, e.message) from None
 
+    async def _unused(self, verified: "p.Verified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
+                      net: NetworkConfig) -> None:
+        """``/verify`` only: the authorization must still be usable, as the reference facilitator's
+        verify simulation checks. Refused when this facilitator holds a settlement record for it
+        (settled or being settled: a resource server must not serve a second request on it), and
+        when the settlement transaction would revert now (``eth_estimateGas`` from the settler, the
+        revert text mapped by the core's ``x402_settle_revert_reason``: a nonce used on chain is
+        ``invalid_exact_evm_nonce_already_used``)."""
+        held = await self._records(self.records.get, verified.replay_key.hex())
+        if held is not None:
+            raise _Refused("invalid_exact_evm_nonce_already_used",
+                           "this facilitator has settled, or is settling, this authorization")
+        await asyncio.get_running_loop().run_in_executor(None, self._simulate, payload, requirements, net)
+
+    def _simulate(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig) -> None:
+        settler = self.settlers[net.network]
+        rpc, sender = getattr(settler, "rpc", None), getattr(settler, "address", None)
+        if rpc is None or not isinstance(sender, str):
+            return  # a backend without an RPC (tests): the core's verdict stands alone
+        header = p.x402_encode_header(json.dumps(payload, separators=(",", ":")))
+        try:
+            call = p.x402_settle_calldata(json.dumps(requirements, separators=(",", ":")), header)
+        except p.Error as e:
+            raise _Refused(e.code, e.message) from None
+        try:
+            rpc.estimate_gas({"from": sender, "to": call.to, "data": "0x" + bytes(call.data).hex()})
+        except RpcError as e:
+            if e.code != "rpc_error":
+                raise _NothingSent(e.code) from e  # the chain could not be asked: no verdict (500)
+            text = getattr(e, "revert_text", None) or e.message
+            raise _Refused(p.x402_settle_revert_reason(text), text) from None
+
     async def verify(self, raw: bytes, entry: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         """``POST /verify``: the VerifyResponse and its status."""
         try:
@@ -259,6 +291,7 @@ class FacilitatorApp:
         entry["network"] = net.network
         try:
             verified = await self._verified(payload, requirements, net)
+            await self._unused(verified, payload, requirements, net)
         except _Refused as e:
             entry.update(outcome=e.code, payer=_payer_of(payload))
             return 200, {"isValid": False, "invalidReason": e.code, "invalidMessage": e.message, "payer": _payer_of(payload)}
