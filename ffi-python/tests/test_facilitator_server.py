@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -141,6 +142,27 @@ def test_config_file_toml_and_json_and_env_overrides(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as e:
         load_config(str(tmp_path / "absent.toml"), ENV)
     assert e.value.code == "facilitator_config_unreadable"
+
+
+def test_the_readme_configuration_loads(tmp_path: Path) -> None:
+    """The README's facilitator.toml, as written, with its variables set."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## Run a facilitator", 1)[1].split("\n## ", 1)[0]
+    (toml,) = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    if not _has_toml():
+        pytest.skip("no TOML reader (Python < 3.11 without tomli)")
+    path = tmp_path / "facilitator.toml"
+    path.write_text(toml)
+    env = {"FACILITATOR_API_KEY": API_KEY, "SETTLER_KEY": SIGNER_KEY, "FACILITATOR_REDIS_URL": "redis://127.0.0.1:9/0"}
+    cfg = load_config(str(path), env)
+    (net,) = cfg.networks
+    assert (net.network, net.rpc_urls, net.smart_wallets, net.eip6492_allowed_factories, net.receipt_timeout) == (
+        "eip155:84532", ("https://sepolia.base.org",), True, (), 30.0)
+    assert net.assets == ("0x036CbD53842c5426634e7929541eC2318f3dCF7e",) and net.signer_address == SIGNER_ADDRESS
+    assert cfg.redis_url() == "redis://127.0.0.1:9/0" and cfg.settle_wait == 30.0 and cfg.api_keys() == [API_KEY.encode()]
+    with pytest.raises(ConfigurationError) as e:
+        load_config(str(path), {k: v for k, v in env.items() if k != "SETTLER_KEY"})
+    assert e.value.code == "facilitator_env_missing" and "SETTLER_KEY" in e.value.message
 
 
 def _has_toml() -> bool:

@@ -5,7 +5,7 @@ bearer API keys, the Redis URL). A configuration that could not fail closed rais
 :class:`~pay402.errors.ConfigurationError` with a stable ``.code`` at startup:
 
 ``facilitator_config_unreadable``   the file cannot be read or parsed (TOML on Python < 3.11 needs
-                                    ``tomli``: the ``facilitator`` extra installs it)
+                                    ``tomli``; JSON needs nothing)
 ``facilitator_config_invalid``      a key has the wrong type, an unknown key, a bad number
 ``facilitator_no_networks``         no ``[[networks]]``
 ``facilitator_bad_network``         a network that is not an ``eip155:<chain id>`` CAIP-2 id, or twice
@@ -232,8 +232,8 @@ def _read_toml(text: str) -> Dict[str, Any]:
         try:
             import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
         except ModuleNotFoundError:
-            raise ConfigurationError('a TOML configuration on Python < 3.11 needs tomli: pip install '
-                                     '"pay402[facilitator]" (or write the configuration as JSON)',
+            raise ConfigurationError("a TOML configuration on Python < 3.11 needs tomli: pip install tomli "
+                                     "(or write the configuration as JSON, in a file ending in .json)",
                                      code="facilitator_config_unreadable") from None
     result: Dict[str, Any] = tomllib.loads(text)
     return result
