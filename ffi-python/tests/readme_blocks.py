@@ -34,8 +34,9 @@ FFI = Path(__file__).resolve().parents[1]
 README = FFI / "README.md"
 PYPROJECT = FFI / "pyproject.toml"
 NEEDS = re.compile(r'^# needs: pip install "pay402\[([a-z0-9_,-]+)\]"\n')
-# Tested elsewhere (test_facilitator.py): it needs facilitators to talk to.
-SKIPPED = ("# Several facilitators",)
+# Tested elsewhere: they need facilitators to talk to (test_facilitator.py), or a chain
+# (tests/chain/test_local_settlement.py).
+SKIPPED = ("# Several facilitators", "# Settlement modes")
 
 
 @dataclass(frozen=True)

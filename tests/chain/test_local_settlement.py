@@ -8,12 +8,14 @@ project's EIP-3009 token and no ETH. Every result is read back from the node ove
 `invalid_exact_evm_nonce_already_used`, `settlement_pending`).
 
 Covered: a paid request through `X402Paywall` + FastAPI (uvicorn on loopback) settles with the
-settler's key; 5 concurrent settlements from one key mine with distinct nonces; a simulation revert
+settler's key; 5 concurrent settlements from one key mine with distinct nonces; one payment settled twice at once
+sends one transaction; the nonce re-read after the key sent a transaction elsewhere; a simulation revert
 is refused with the reference reason and nothing is sent; the first RPC URL dead → failover; every
 RPC URL dead → content withheld and the authorization still unused (settled later); no receipt in
 time (automine off) → `settlement_pending` with the hash, a retry sends nothing new, and
 `reconcile()` reports the confirmation once and never again; a wrong chain id → typed error, nothing
-sent.
+sent; the README's settlement-modes example as written (local with the settler's key, hybrid through
+the reference facilitator), each paywall paid once.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 import httpx
 import pay402
 import pytest
@@ -34,7 +38,7 @@ from pay402.replay import MemoryReplayStore
 from pay402.server import X402Paywall
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
-from chain import SUBMITTER, Chain
+from chain import SUBMITTER, Chain, call_data
 from test_middleware import uvicorn_on_loopback
 
 # Hardhat account #2 (mnemonic "test test ... junk"), the address chain.SUBMITTER
@@ -190,6 +194,35 @@ def test_concurrent_settles_from_one_key_use_distinct_nonces(chain: Chain, deplo
     assert chain.balance_of(payee) == 5 * PRICE
 
 
+def test_one_payment_settled_twice_at_once_sends_one_transaction(chain: Chain, deployment: dict,
+                                                                 settlement: LocalEvmSettlement) -> None:
+    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    req = requirements(deployment, payee)
+    payment = signed_payment(chain, req, payer)
+    nonce_before = pending_nonce(chain, SETTLER)
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: settlement.settle_payment(payment, req), range(2)))
+    outs.sort(key=lambda o: not o["success"])
+    assert_settled_by_settler(chain, deployment, outs[0], payer.address, payee)
+    assert outs[1]["errorReason"] == "invalid_exact_evm_nonce_already_used" and outs[1]["transaction"] == ""
+    assert pending_nonce(chain, SETTLER) == nonce_before + 1
+    assert chain.balance_of(payee) == PRICE
+
+
+def test_nonce_resyncs_after_the_key_sent_elsewhere(chain: Chain, deployment: dict,
+                                                    settlement: LocalEvmSettlement) -> None:
+    payee = pay402.private_key_to_address(os.urandom(32))
+    req = requirements(deployment, payee)
+    first = settlement.settle_payment(signed_payment(chain, req, Payer(chain)), req)
+    assert first["success"] is True
+    # the same key sends a transaction the settlement does not know about (the node signs it)
+    assert chain.send(call_data("balanceOf(address)", SETTLER), sender=SETTLER).status == 1
+    payer = Payer(chain)
+    out = settlement.settle_payment(signed_payment(chain, req, payer), req)  # "nonce too low" → re-read, once
+    assert_settled_by_settler(chain, deployment, out, payer.address, payee)
+    assert chain.balance_of(payee) == 2 * PRICE
+
+
 def test_simulation_revert_is_refused_and_nothing_is_sent(chain: Chain, deployment: dict,
                                                          settlement: LocalEvmSettlement) -> None:
     payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
@@ -258,3 +291,51 @@ def test_receipt_timeout_is_pending_then_reconciled_once(chain: Chain, deploymen
                          "payer": payer.address}]
     assert s.reconcile() == []  # exactly once
     assert chain.receipt(tx_hash).status == 1 and chain.balance_of(payee) == PRICE
+
+
+# --- the README's settlement-modes example, run as written -------------------------------------------
+
+
+def readme_block(marker: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "ffi-python" / "README.md").read_text("utf-8")
+    found = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if b.startswith(marker)]
+    assert len(found) == 1, f"README block {marker!r}"
+    return found[0]
+
+
+def test_readme_settlement_modes_example(chain: Chain, deployment: dict, facilitator_url: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from chain import FACILITATOR
+
+    payee = pay402.private_key_to_address(os.urandom(32))
+    for name, value in {
+        "NETWORK": deployment["network"], "TOKEN": deployment["token"], "TOKEN_NAME": deployment["name"],
+        "TOKEN_VERSION": deployment["version"], "RPC_URLS": f"{dead_url()},{chain.url}", "PAY_TO": payee,
+        "FACILITATOR_URL": facilitator_url, "PAY402_SETTLER_KEY": SETTLER_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    namespace: dict = {"__name__": "readme_settlement"}
+    exec(compile(readme_block("# Settlement modes"), "README.md (settlement modes)", "exec"), namespace)
+    assert namespace["settlement"].address == SETTLER
+    price = 10_000  # "$0.01" of a 6-decimal token
+    for paywall, sender in ((namespace["local"], SETTLER), (namespace["hybrid"], FACILITATOR)):
+        payer = Payer(chain)
+        app = FastAPI()
+
+        @app.get("/premium")
+        def premium() -> dict:
+            return {"data": "paid content"}
+
+        app.add_middleware(PaymentMiddleware, x402=paywall)
+        before = chain.balance_of(payee)
+        x402 = X402Payer(payer.key, networks=[deployment["network"]], assets=[deployment["token"]],
+                         budget=Budget(per_request=price, total=price), clock=chain.now)
+        with uvicorn_on_loopback(app) as url, httpx.Client(auth=PaymentAuth(x402=x402), timeout=60) as client:
+            r = client.get(url + "/premium")
+        assert r.status_code == 200 and r.json() == {"data": "paid content"}, r.text
+        body = payment_receipt(r)
+        assert body is not None and body["success"] is True
+        assert chain.receipt(body["transaction"]).status == 1
+        tx = chain.rpc("eth_getTransactionByHash", body["transaction"])
+        assert tx["from"].lower() == sender.lower() and tx["input"][:10] == TWA_SELECTOR
+        assert chain.balance_of(payee) == before + price

@@ -19,6 +19,7 @@ naming it, and the rest keeps working:
 * :mod:`pay402.client` — paying ``httpx`` auth (extra ``httpx``) and ``requests`` adapter (extra
   ``requests``);
 * :mod:`pay402.facilitator` — facilitator HTTP client (extra ``httpx``);
+* :mod:`pay402.settle` — settle x402 EVM payments yourself (your key, your RPC URLs);
 * :mod:`pay402.cli` — the ``pay402`` command.
 """
 

@@ -6,15 +6,17 @@ the reference facilitator does (the facts: x402 facilitator, ``@x402/evm``
 
 1. chain id: ``eth_chainId`` must be the configured ``network``'s (checked on first use; a
    mismatch raises ``chain_id_mismatch`` and nothing is sent);
-2. a payment whose previous settlement is still pending (same signature) is not sent again: its
-   stored hash is awaited instead (the reference's pending-settlement recovery);
+2. one settlement of a payment (its signature) at a time in this process; a payment whose
+   previous settlement is still pending is not sent again: its stored hash is awaited instead (the
+   reference's pending-settlement recovery);
 3. verification by the core with the payer's code known (:func:`pay402.verify_payment_with_rpc`,
    so smart-wallet payers settle too); a refusal is the core's reason, nothing sent;
 4. calldata from the core (:func:`pay402.x402_settle_calldata`);
 5. simulation: ``eth_estimateGas`` from the settler; a revert is mapped by the core
    (:meth:`pay402.EvmSettlement.transfer_reverted`) and nothing is sent;
 6. EIP-1559 fees as viem's ``estimateFeesPerGas`` (used by the TypeScript reference):
-   ``maxFeePerGas = baseFee × 1.2 + eth_maxPriorityFeePerGas``;
+   ``maxFeePerGas = baseFee × 1.2 + eth_maxPriorityFeePerGas`` (0.1 gwei when the node lacks
+   that method);
 7. nonce: one lock per (chain, settler address) in the process; seeded from
    ``eth_getTransactionCount(address, "pending")``, then incremented locally; re-read after any
    send that failed, so concurrent settlements from one key never collide;
@@ -50,6 +52,7 @@ from .._native import (
     EvmSettlement,
     SettlementResult,
     keccak256,
+    resolve_network,
     verify_payment_with_rpc,
     x402_encode_header,
     x402_settle_calldata,
@@ -64,6 +67,11 @@ except ImportError:  # pragma: no cover
     from typing_extensions import Protocol  # type: ignore[assignment]
 
 __all__ = ["LocalEvmSettlement", "PendingStore", "MemoryPendingStore", "NonceManager"]
+
+
+# The reference client's fallback tip when the node has no eth_maxPriorityFeePerGas (0.1 gwei;
+# coinbase/x402 typescript/packages/mechanisms/evm/src/constants.ts DEFAULT_MAX_PRIORITY_FEE_PER_GAS).
+DEFAULT_MAX_PRIORITY_FEE_PER_GAS = 100_000_000
 
 
 class PendingStore(Protocol):
@@ -199,6 +207,8 @@ class LocalEvmSettlement:
         self._clock = clock
         self._chain_checked = False
         self._chain_lock = threading.Lock()
+        self._inflight: Dict[str, List[Any]] = {}  # signature -> [lock, users]
+        self._inflight_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalEvmSettlement(network={self.network!r}, settler={self.signer.address!r}, rpc={self.rpc!r})"
@@ -248,7 +258,25 @@ class LocalEvmSettlement:
         payload = payment_payload.get("payload")
         signature = payload.get("signature") if isinstance(payload, Mapping) else None
         key = signature.lower() if isinstance(signature, str) and signature else None
+        if key is None:
+            return self._settle(payment_payload, requirements, settle_amount, None)
+        with self._inflight_lock:
+            entry = self._inflight.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:  # one settlement of one payment at a time in this process
+                return self._settle(payment_payload, requirements, settle_amount, key)
+        finally:
+            with self._inflight_lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._inflight[key]
 
+    def _settle(
+        self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any], settle_amount: Optional[int],
+        key: Optional[str],
+    ) -> Dict[str, Any]:
+        payload = payment_payload.get("payload")
         if key is not None:
             record = self.pending.get(key)
             if record is not None:
@@ -262,7 +290,8 @@ class LocalEvmSettlement:
             auth = payload.get("authorization") or payload.get("permit2Authorization")
             if isinstance(auth, Mapping):
                 payer_hint = str(auth.get("from", ""))
-        if network != self.network:
+        resolved = resolve_network(network) if network else None
+        if network != self.network and (resolved is None or resolved[0] != self.network):  # v1 names too
             return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
                 "invalid_network", f"this settler settles {self.network}, not {network}"))
         try:
@@ -298,7 +327,12 @@ class LocalEvmSettlement:
             if e.code == "rpc_error":
                 return _result(settlement.transfer_reverted(e.revert_text or e.message))
             raise
-        tip = self.rpc.max_priority_fee_per_gas()
+        try:
+            tip = self.rpc.max_priority_fee_per_gas()
+        except RpcError as e:
+            if e.code != "rpc_error":
+                raise
+            tip = DEFAULT_MAX_PRIORITY_FEE_PER_GAS  # a node without the method
         base = self.rpc.base_fee_per_gas() or 0
         max_fee = base * 12 // 10 + tip
 
