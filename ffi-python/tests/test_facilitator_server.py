@@ -294,6 +294,24 @@ def test_verify_refuses_what_it_does_not_serve() -> None:
     assert r.status_code == 413
 
 
+def test_verify_refuses_an_authorization_with_a_settlement_record() -> None:
+    """A payment this facilitator settled (or is settling) is not valid again: a resource server
+    without its own replay store must not serve it twice."""
+    case = next(c for c in VERIFY_CASES if "ok" in c["expect"])
+    net = case["requirements"]["network"]
+    cfg = base_config(networks=[{"network": net, "rpc_urls": ["http://127.0.0.1:9"], "signer_key_env": "FAC_SIGNER"}])
+    records = MemorySettlementRecords()
+    app = make_app(cfg, clock=lambda: float(case["now"]), records=records)
+    body = {"x402Version": 2, "paymentPayload": case["payload"], "paymentRequirements": case["requirements"]}
+    assert request(app, "POST", "/verify", json=body).json()["isValid"] is True
+    header = pay402.x402_encode_header(json.dumps(case["payload"]))
+    key = pay402.verify_payment(json.dumps(case["requirements"]), header, now=case["now"]).replay_key.hex()
+    assert records.claim(key, "another-process", 60) is None
+    answer = request(app, "POST", "/verify", json=body).json()
+    assert (answer["isValid"], answer["invalidReason"]) == (False, "invalid_exact_evm_nonce_already_used")
+    assert answer["payer"].lower() == case["expect"]["ok"]["payer"]
+
+
 def test_settle_refuses_an_invalid_payment_without_settling() -> None:
     case = next(c for c in VERIFY_CASES if c["expect"].get("error") == "invalid_exact_evm_signature")
     net = case["requirements"]["network"]
