@@ -108,4 +108,8 @@ def serve(config_path: str, *, host: str = "127.0.0.1", port: int = 8402) -> Non
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    logger.info(json.dumps({"event": "start", "host": host, "port": port,
+                            "networks": [n.network for n in config.networks],
+                            "signers": sorted({n.signer_address for n in config.networks}),
+                            "records": "memory" if config.redis_url_env is None else "redis"}, separators=(",", ":")))
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
