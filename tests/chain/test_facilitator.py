@@ -13,7 +13,9 @@ it (balances move by exactly the price; a second /settle of the same payment ans
 hash and sends nothing); a bad bearer key → 401 and nothing verified; two processes sharing Redis
 settling one authorization concurrently → exactly one transaction, every answer the same hash;
 RPC down → 500 (pay402's client: `facilitator_unavailable`), nothing sent, the authorization
-unused, then settled by a live facilitator (nothing lost).
+unused, then settled by a live facilitator (nothing lost); no receipt in time (automine off) →
+`settlement_pending` with the hash from one process, then the next /settle on another process waits
+for that same hash (the signed transaction shared in Redis) and answers success: one transaction.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def free_port() -> int:
 class Facilitator:
     """`pay402 facilitator` in a subprocess, stopped (TERM, then KILL) by its fixture."""
 
-    def __init__(self, tmp: Path, name: str, rpc_url: str, prefix: str) -> None:
+    def __init__(self, tmp: Path, name: str, rpc_url: str, prefix: str, receipt_timeout: int = 20) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = tmp / f"{name}.toml"
@@ -74,7 +76,7 @@ class Facilitator:
             'network = "eip155:31337"\n'
             f'rpc_urls = ["{rpc_url}"]\n'
             'signer_key_env = "FAC_SETTLER_KEY"\n'
-            "receipt_timeout_seconds = 20\n"
+            f"receipt_timeout_seconds = {receipt_timeout}\n"
         )
         env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_SETTLER_KEY": SETTLER_KEY, "FAC_REDIS_URL": REDIS_URL}
         self.log = tmp / f"{name}.log"
@@ -302,3 +304,36 @@ def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: 
     assert out["success"] is True
     assert_one_transfer(chain, deployment, out["transaction"], payer.address, payee.address)
     assert nonce_of(chain, SETTLER) == before_nonce + 1
+
+
+def test_pending_on_one_process_is_settled_once_by_another(tmp_path: Path, facilitators: List[Facilitator],
+                                                           chain: Chain, deployment: dict, prefix: str) -> None:
+    quick = Facilitator(tmp_path, "quick", chain.url, prefix, receipt_timeout=2)
+    try:
+        payer, payee = Payer(chain), Payer(chain)
+        req = requirements(deployment, payee.address)
+        payment = signed_payment(chain, req, payer)
+        before_nonce = nonce_of(chain, SETTLER)
+        chain.rpc("evm_setAutomine", False)
+        try:
+            with quick.client() as client:
+                with pytest.raises(SettleError) as e:
+                    client.settle(payment, req)
+        finally:
+            chain.rpc("evm_setAutomine", True)
+        pending = e.value.body
+        assert pending is not None and e.value.code == "settlement_pending"
+        assert pending["success"] is False and len(pending["transaction"]) == 66, pending
+        assert nonce_of(chain, SETTLER) == before_nonce  # sent, not mined
+        chain.rpc("evm_mine")
+    finally:
+        quick.stop()
+    # another process: the record is pending, the signed transaction is in Redis: it waits for that hash
+    with facilitators[1].client() as client:
+        out = client.settle(payment, req)
+    assert out["success"] is True and out["transaction"] == pending["transaction"]
+    assert_one_transfer(chain, deployment, out["transaction"], payer.address, payee.address)
+    with facilitators[0].client() as client:
+        assert client.settle(payment, req) == out  # the record is final now
+    assert nonce_of(chain, SETTLER) == before_nonce + 1
+    assert chain.balance_of(payee.address) == FUNDING + PRICE
