@@ -576,7 +576,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "FILE (TOML, or JSON when it ends in .json) and environment variables; "
                                    "needs the facilitator extra (pip install \"pay402[facilitator]\").",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    f.add_argument("--config", required=True, help="the configuration file")
+    f.add_argument("--config", required=True, metavar="FILE", help="the configuration file (TOML, or JSON: *.json)")
     f.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     f.add_argument("--port", type=int, default=8402, help="port to listen on (default 8402)")
     f.set_defaults(run=_cmd_facilitator)
