@@ -176,10 +176,13 @@ FEATURES: List[Tuple[str, Callable[[], Any], str, str]] = [
     ("RedisReplayStore.from_url()", lambda: importlib.import_module("pay402.replay").RedisReplayStore.from_url("redis://127.0.0.1:9/0"), "redis", "redis"),
     ("AsyncRedisReplayStore.from_url()", lambda: importlib.import_module("pay402.replay").AsyncRedisReplayStore.from_url("redis://127.0.0.1:9/0"), "redis", "redis"),
     ("X402Paywall.from_config(redis_url=)", _paywall_with_redis, "redis", "redis"),
+    ("pay402.facilitator_server.serve()", lambda: importlib.import_module("pay402.facilitator_server").serve("/nonexistent.toml"),
+     "uvicorn", "facilitator"),
 ]
 # Modules every install imports, whatever is missing.
 ALWAYS = ["pay402", "pay402.client", "pay402.facilitator", "pay402.replay", "pay402.prices", "pay402.server",
-          "pay402.server.asgi", "pay402.server.wsgi", "pay402.asgi", "pay402.wsgi", "pay402.offers_server", "pay402.cli"]
+          "pay402.server.asgi", "pay402.server.wsgi", "pay402.asgi", "pay402.wsgi", "pay402.offers_server", "pay402.cli",
+          "pay402.facilitator_server"]
 
 
 def installed(dist: str) -> bool:

@@ -242,6 +242,52 @@ rc=${PIPESTATUS[0]}
 line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
 if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: ${line:-exit $rc}"; fi
 
+# --- pay402 facilitator (pay402.facilitator_server) ----------------------------------------------
+# A real Redis on 127.0.0.1 (tests/tools.sh start_redis), then test_facilitator.py (two `pay402 facilitator`
+# subprocesses sharing that Redis; pay402's FacilitatorClient; the pytest step above skipped it for want of Redis),
+# then reference-paid.mjs: @x402/express + @x402/fetch with one more `pay402 facilitator` as their facilitator.
+# Everything started here is stopped here and, on any exit, by the EXIT trap below (which then runs finish).
+OURFAC_PID=""
+stop_facilitator_part() { stop "$OURFAC_PID"; OURFAC_PID=""; stop_redis; }
+trap 'rc_=$?; stop_facilitator_part; (exit $rc_); finish' EXIT
+log "pay402 facilitator: Redis, test_facilitator.py, then @x402/express + @x402/fetch paying through it"
+if start_redis >"$RUN/redis.log" 2>&1; then
+  record PASS "redis: $(cat "$RUN/redis.log")"
+  export PAY402_FACILITATOR_REDIS_URL="redis://127.0.0.1:$PAY402_REDIS_PORT/0"
+  timeout 600 "$VENV/bin/python" -m pytest "$HERE/test_facilitator.py" -v -p no:cacheprovider 2>&1 | tee "$RUN/pytest-facilitator.log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest-facilitator.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
+  if [ "$rc" -eq 0 ] && ! grep -q skipped <<<"$line"; then record PASS "pay402 facilitator pytest: $line"
+  else record FAIL "pay402 facilitator pytest: ${line:-exit $rc}"; fi
+  OURFAC_PORT="$(free_port)"
+  OURFAC_KEY="run-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  printf '%s\n' 'api_keys_env = ["OURFAC_API_KEY"]' 'redis_url_env = "OURFAC_REDIS_URL"' 'redis_prefix = "pay402:run-sh:"' \
+    '[[networks]]' 'network = "eip155:31337"' "rpc_urls = [\"$PAY402_CHAIN_RPC\"]" 'signer_key_env = "OURFAC_SETTLER_KEY"' \
+    >"$RUN/our-facilitator.toml"
+  # Hardhat account #3 settles (a public test key; local node only)
+  OURFAC_API_KEY="$OURFAC_KEY" OURFAC_REDIS_URL="$PAY402_FACILITATOR_REDIS_URL" \
+    OURFAC_SETTLER_KEY=0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6 \
+    "$VENV/bin/python" -m pay402.cli facilitator --config "$RUN/our-facilitator.toml" --port "$OURFAC_PORT" \
+    >"$RUN/our-facilitator.out" 2>"$RUN/our-facilitator.log" &
+  OURFAC_PID=$!
+  if wait_for "pay402 facilitator" 30 "$OURFAC_PID" curl -sf --max-time 2 "http://127.0.0.1:$OURFAC_PORT/health"; then
+    PAY402_OUR_FACILITATOR_URL="http://127.0.0.1:$OURFAC_PORT" PAY402_OUR_FACILITATOR_KEY="$OURFAC_KEY" \
+      PAY402_OUR_FACILITATOR_SIGNER=0x90F79bf6EB2c4f870365E785982E1f101E93b906 \
+      timeout 300 node reference-paid.mjs 2>&1 | tee "$RUN/reference-paid.log"
+    rc=${PIPESTATUS[0]}
+    line="$(grep -E '^reference-paid: ' "$RUN/reference-paid.log" | tail -n1)"
+    if [ "$rc" -eq 0 ]; then record PASS "@x402/express + @x402/fetch through pay402 facilitator: ${line#reference-paid: }"
+    else record FAIL "@x402/express + @x402/fetch through pay402 facilitator (exit $rc; log: $RUN/reference-paid.log)"; fi
+  else
+    tail -n 20 "$RUN/our-facilitator.log"
+    record FAIL "start pay402 facilitator (log: $RUN/our-facilitator.log)"
+  fi
+  stop_facilitator_part
+else
+  cat "$RUN/redis.log"
+  record FAIL "redis-server for the facilitator tests"
+fi
+
 # --- the npm package's middleware ---------------------------------------------------------------
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).

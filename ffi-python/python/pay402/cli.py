@@ -5,6 +5,7 @@
     pay402 sign --payment-required JSON|HEADER [--key-env PAY402_PRIVATE_KEY] [--now T]
     pay402 mint --payment-hash HEX [--root-key-env PAY402_ROOT_KEY] --service NAME [--invoice BOLT11]
     pay402 pay URL --network NET --max AMOUNT [--atomic] [--asset ADDR] [--dry-run]
+    pay402 facilitator --config FILE [--host 127.0.0.1] [--port 8402]   # an x402 facilitator server
 
 Output is JSON on stdout. Exit status: 0 done; 1 the artifact or payment was refused or invalid
 (``{"error": code, "detail_code": …, "field": …, "message": …}``); 2 usage errors (bad
@@ -488,6 +489,18 @@ def _cmd_pay(a: argparse.Namespace) -> Dict[str, Any]:
     return out
 
 
+# --- facilitator ----------------------------------------------------------------------------------
+
+
+def _cmd_facilitator(a: argparse.Namespace) -> Dict[str, Any]:
+    """Runs the facilitator server until interrupted; a bad configuration is refused before it
+    listens (its ``ConfigurationError`` code on stdout, exit 1)."""
+    from .facilitator_server import serve
+
+    serve(a.config, host=a.host, port=a.port)
+    return {"facilitator": "stopped"}
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 _EPILOG = """\
@@ -558,6 +571,15 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("-o", "--output", help="write the response body to this file instead of the JSON")
     y.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
     y.set_defaults(run=_cmd_pay)
+    f = sub.add_parser("facilitator", help="run an x402 facilitator server (/verify, /settle, /supported) under uvicorn",
+                       description="Serves the x402 facilitator API with your own keys and RPC URLs, configured by "
+                                   "FILE (TOML, or JSON when it ends in .json) and environment variables; "
+                                   "needs the facilitator extra (pip install \"pay402[facilitator]\").",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    f.add_argument("--config", required=True, metavar="FILE", help="the configuration file (TOML, or JSON: *.json)")
+    f.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    f.add_argument("--port", type=int, default=8402, help="port to listen on (default 8402)")
+    f.set_defaults(run=_cmd_facilitator)
     return ap
 
 
