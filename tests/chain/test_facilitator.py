@@ -9,9 +9,10 @@ sender and selector, its receipt and `Transfer` log, balances, `authorizationSta
 nonce. The reference `@x402/express` + `@x402/fetch` half is `reference-paid.mjs`.
 
 Covered: /supported lists the network and the signer; pay402's client verifies and settles through
-it (balances move by exactly the price; a second /settle of the same payment answers the same
-hash and sends nothing); a bad bearer key → 401 and nothing verified; two processes sharing Redis
-settling one authorization concurrently → exactly one transaction, every answer the same hash;
+it (balances move by exactly the price; a second /settle of the same payment sends nothing and is
+refused, `invalid_exact_evm_nonce_already_used`: a success is answered once); a bad bearer key → 401
+and nothing verified; two processes sharing Redis settling one authorization concurrently → exactly
+one transaction and exactly one success, every other answer refused;
 RPC down → 500 (pay402's client: `facilitator_unavailable`), nothing sent, the authorization
 unused, then settled by a live facilitator (nothing lost); no receipt in time (automine off) →
 `settlement_pending` with the hash from one process, then the next /settle on another process waits
@@ -185,13 +186,15 @@ def test_pay402_client_verifies_and_settles(facilitators: List[Facilitator], cha
         assert (chain.balance_of(payer.address), chain.balance_of(payee.address)) == (before[0] - PRICE, before[1] + PRICE)
         nonce = payment["payload"]["authorization"]["nonce"]
         assert chain.authorization_state(payer.address, nonce) is True
-        # the same payment again: /verify refuses it (a resource server serves it once), /settle answers
-        # the record's result and sends no second transaction
+        # the same payment again: /verify refuses it, and so does /settle (its success was answered
+        # once), sending no second transaction: a resource server serves it once
         with pytest.raises(VerifyError) as e:
             client.verify(payment, req)
         assert e.value.code == "invalid_exact_evm_nonce_already_used"
-        again = client.settle(payment, req)
-    assert again == out
+        with pytest.raises(SettleError) as again:
+            client.settle(payment, req)
+    assert again.value.code == "invalid_exact_evm_nonce_already_used"
+    assert again.value.body is not None and again.value.body["transaction"] == ""
     assert nonce_of(chain, SETTLER) == before[2] + 1
     assert pay402.decode_settle_response(body=json.dumps(out)).kind == "settle_response"
     lines = [line for line in facilitators[0].log_lines() if line.get("route") == "/settle"]
@@ -263,16 +266,15 @@ def test_two_processes_one_authorization_one_transaction(facilitators: List[Faci
     for t in threads:
         t.join()
     assert len(answers) == 8
-    hashes = {a[1].get("transaction") for a in answers}
-    assert all(status == 200 and a["success"] is True for status, a in answers), answers
-    assert len(hashes) == 1
-    (tx_hash,) = hashes
+    assert all(status == 200 for status, _ in answers), answers
+    succeeded = [a for _, a in answers if a["success"] is True]
+    assert len(succeeded) == 1, answers  # one success: a replay racing the payment is never served
+    refused = [a for _, a in answers if a["success"] is not True]
+    assert {(a["errorReason"], a["transaction"]) for a in refused} == {("invalid_exact_evm_nonce_already_used", "")}
+    tx_hash = succeeded[0]["transaction"]
     assert_one_transfer(chain, deployment, tx_hash, payer.address, payee.address)
     assert nonce_of(chain, SETTLER) == before_nonce + 1  # exactly one transaction from the settler
     assert chain.balance_of(payee.address) == FUNDING + PRICE and chain.balance_of(payer.address) == FUNDING - PRICE
-    settled_by = [f.url for f in facilitators
-                  if any(line.get("transaction") == tx_hash for line in f.log_lines() if line.get("route") == "/settle")]
-    assert len(settled_by) == 2, "both processes answered the one transaction"
 
 
 def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: List[Facilitator], chain: Chain,
@@ -333,7 +335,9 @@ def test_pending_on_one_process_is_settled_once_by_another(tmp_path: Path, facil
         out = client.settle(payment, req)
     assert out["success"] is True and out["transaction"] == pending["transaction"]
     assert_one_transfer(chain, deployment, out["transaction"], payer.address, payee.address)
-    with facilitators[0].client() as client:
-        assert client.settle(payment, req) == out  # the record is final now
+    with facilitators[0].client() as client:  # the record is final and its success was answered
+        with pytest.raises(SettleError) as again:
+            client.settle(payment, req)
+    assert again.value.code == "invalid_exact_evm_nonce_already_used"
     assert nonce_of(chain, SETTLER) == before_nonce + 1
     assert chain.balance_of(payee.address) == FUNDING + PRICE

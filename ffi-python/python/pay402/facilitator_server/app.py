@@ -334,8 +334,29 @@ class FacilitatorApp:
 
     async def _settle_once(self, verified: "p.Verified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
                            net: NetworkConfig) -> Dict[str, Any]:
+        """One transaction per authorization, and its success answered once.
+
+        Every ``/settle`` of an authorization shares one record (one transaction, whichever process
+        sends it), but only one of them is answered ``success: true``: the first to take the
+        authorization's delivery mark (Redis ``SET NX`` when shared). The others are refused with
+        ``invalid_exact_evm_nonce_already_used``, as the reference facilitator refuses an
+        authorization used on chain, so a resource server relying on the facilitator to catch a
+        replayed payment never serves it twice. The resource server's one retry after
+        ``settlement_pending`` gets the success: the pending answer took no mark."""
         key = verified.replay_key.hex()
         ttl = max(0, verified.valid_before - int(self.clock())) + self.config.record_ttl_margin
+        answer = await self._settle_answer(key, ttl, verified, payload, requirements, net)
+        if not answer.get("success"):
+            return answer
+        if await self._records(self.records.claim, key + ":delivered", secrets.token_hex(16), ttl) is None:
+            return answer
+        refused: Dict[str, Any] = json.loads(p.EvmSettlement(net.network, verified.payer, _method_of(payload)).refused(
+            "invalid_exact_evm_nonce_already_used",
+            "this authorization is settled already, and its success was answered to an earlier /settle").json)
+        return refused
+
+    async def _settle_answer(self, key: str, ttl: int, verified: "p.Verified", payload: Mapping[str, Any],
+                             requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
         owner = secrets.token_hex(16)
         deadline = time.monotonic() + self.config.settle_wait
         while True:
