@@ -118,11 +118,41 @@ def test_config_from_environment_variables() -> None:
       "PAY402_SETTLEMENT": "none"}, "sub_unit_amount"),
     ({"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
       "PAY402_SETTLEMENT": "https://facilitator.example"}, "invalid_settlement"),
+    ({"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
+      "PAY402_SETTLEMENT": "local"}, "missing_rpc_url"),
+    ({"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
+      "PAY402_SETTLEMENT": "local", "PAY402_RPC_URLS": " , "}, "missing_rpc_url"),
+    ({"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
+      "PAY402_FACILITATOR_URL": "https://facilitator.example", "PAY402_RPC_URLS": "http://127.0.0.1:8545"},
+     "invalid_settlement"),
+    ({"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
+      "PAY402_SETTLEMENT": "local", "PAY402_RPC_URLS": "http://127.0.0.1:8545",
+      "PAY402_FACILITATOR_URL": "https://facilitator.example"}, "invalid_settlement"),
 ])
 def test_bad_environment_fails_closed(env: Dict[str, str], code: str) -> None:
     with pytest.raises(pay402.ConfigurationError) as e:
         X402Paywall.from_env(env)
     assert e.value.code == code
+
+
+def test_local_settlement_from_the_environment_reads_the_key_from_the_variable_it_names(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pay402.settle import LocalEvmSettlement
+
+    env = {"PAY402_ROUTES": "/item=$0.01", "PAY402_NETWORK": "eip155:84532", "PAY402_PAY_TO": PAY_TO,
+           "PAY402_SETTLEMENT": "local", "PAY402_RPC_URLS": "http://127.0.0.1:1, http://127.0.0.1:2",
+           "PAY402_SETTLER_KEY_ENV": "MY_SETTLER_KEY"}
+    monkeypatch.delenv("MY_SETTLER_KEY", raising=False)
+    with pytest.raises(pay402.Error) as e:
+        X402Paywall.from_env(env)
+    assert e.value.code == "missing_settler_key"  # fails closed at start, before any request
+    key = bytes(range(1, 33))
+    monkeypatch.setenv("MY_SETTLER_KEY", key.hex())
+    pw = X402Paywall.from_env(env)
+    assert isinstance(pw.settlement, LocalEvmSettlement)
+    assert pw.settlement.network == "eip155:84532"
+    assert pw.settlement.signer.address == pay402.private_key_to_address(key)
+    assert key.hex() not in repr(pw.settlement) and key.hex() not in repr(pw.settlement.signer)
 
 
 def test_unknown_dict_keys_fail_closed() -> None:

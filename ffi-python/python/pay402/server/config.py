@@ -9,8 +9,15 @@ Keys (dict: lower or upper case; environment: ``PAY402_`` + upper case):
                            ``"GET /premium=$0.01; /api/*=5000"`` or a JSON object (required)
 ``network``                v1 name or CAIP-2, e.g. ``eip155:84532``, ``base``, ``solana-devnet``
 ``pay_to``                 the payee address
-``facilitator_url``        settle through this facilitator (or ``settlement``)
-``settlement``             ``none`` (tests and demos only: nothing is settled)
+``facilitator_url``        settle through this facilitator (or ``settlement``): "remote", or
+                           "hybrid" (verified here, settled there) — the same thing here, since
+                           the paywall always verifies before the handler runs
+``settlement``             ``local`` (settle with your own key and RPC: :mod:`pay402.settle`), or
+                           ``none`` (tests and demos only: nothing is settled)
+``rpc_urls``               ``local``: the chain's JSON-RPC URLs, comma-separated (failover order)
+``settler_key_env``        ``local``: the environment variable holding the key (default
+                           ``PAY402_SETTLER_KEY``; Solana: the fee payer's seed, default
+                           ``PAY402_SVM_FEE_PAYER``). The key itself is never a setting.
 ``redis_url``              share the replay store through Redis (else one process, in memory)
 ``scheme``                 ``exact`` (default) or ``upto``
 ``asset``, ``decimals``    the token (default: the network's default asset)
@@ -36,8 +43,9 @@ from ..errors import ConfigurationError
 
 __all__ = ["KEYS", "config_from_env", "paywall_kwargs", "parse_routes"]
 
-_STR = ("network", "pay_to", "facilitator_url", "settlement", "redis_url", "scheme", "asset", "eip712_name",
-        "eip712_version", "transfer_method", "fee_payer", "facilitator", "description", "mime_type")
+_STR = ("network", "pay_to", "facilitator_url", "settlement", "rpc_urls", "settler_key_env", "redis_url", "scheme",
+        "asset", "eip712_name", "eip712_version", "transfer_method", "fee_payer", "facilitator", "description",
+        "mime_type")
 _INT = ("decimals", "max_timeout_seconds")
 _BOOL = ("settle_before_handler",)
 KEYS = ("routes",) + _STR + _INT + _BOOL
@@ -129,4 +137,31 @@ def paywall_kwargs(config: Mapping[str, Any], *, require_routes: bool = True) ->
         from ..replay import RedisReplayStore
 
         kwargs["replay_store"] = RedisReplayStore.from_url(redis_url)
+    _local_settlement(kwargs)
     return kwargs
+
+
+def _local_settlement(kwargs: Dict[str, Any]) -> None:
+    """``settlement = "local"``: the backend of :mod:`pay402.settle` for the network, with its key
+    read from the environment variable ``settler_key_env`` names."""
+    rpc_urls = kwargs.pop("rpc_urls", None)
+    key_env = kwargs.pop("settler_key_env", None)
+    if kwargs.get("settlement") != "local":
+        if rpc_urls is not None or key_env is not None:
+            raise ConfigurationError("rpc_urls and settler_key_env apply to settlement = local only", code="invalid_settlement")
+        return
+    if kwargs.get("facilitator_url") is not None:
+        raise ConfigurationError("settlement = local settles without a facilitator: drop facilitator_url",
+                                 code="invalid_settlement")
+    urls = [u.strip() for u in (rpc_urls or "").split(",") if u.strip()]
+    if not urls:
+        raise ConfigurationError("settlement = local needs rpc_urls (PAY402_RPC_URLS)", code="missing_rpc_url")
+    network = str(kwargs.get("network") or "")
+    if network.startswith("solana"):
+        from ..settle.svm import LocalSvmSettlement
+
+        kwargs["settlement"] = LocalSvmSettlement(network, urls, fee_payer_env=key_env or "PAY402_SVM_FEE_PAYER")
+    else:
+        from ..settle import LocalEvmSettlement, PrivateKeySigner
+
+        kwargs["settlement"] = LocalEvmSettlement(network, urls, PrivateKeySigner(env=key_env or "PAY402_SETTLER_KEY"))
