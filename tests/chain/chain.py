@@ -9,6 +9,7 @@ uses pay402's own `keccak256`. Payment signatures are pay402's (the system under
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -167,3 +168,30 @@ def twa_call_data(authorization: dict, signature: str) -> str:
         "transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)",
         a["from"], a["to"], int(a["value"]), int(a["validAfter"]), int(a["validBefore"]), a["nonce"], v, r, s,
     )
+
+
+# --- payers and payments shared by the settlement tests ---------------------------------------------
+
+
+class Payer:
+    """A fresh payer key, minted `funding` of the token (and no ETH: it only signs)."""
+
+    def __init__(self, chain: Chain, funding: int) -> None:
+        self.key = os.urandom(32)
+        self.address = pay402.private_key_to_address(self.key)
+        chain.mint(self.address, funding)
+
+
+def requirements(deployment: dict, pay_to: str, price: int) -> dict:
+    """The x402 v2 `exact` EIP-3009 requirements for the deployed token."""
+    return {
+        "scheme": "exact", "network": deployment["network"], "amount": str(price), "asset": deployment["token"],
+        "payTo": pay_to, "maxTimeoutSeconds": 300,
+        "extra": {"name": deployment["name"], "version": deployment["version"]},
+    }
+
+
+def signed_payment(chain: Chain, req: dict, payer: Payer) -> dict:
+    """`payer`'s payment for `req`, signed by pay402 at chain time, as the decoded payload."""
+    required = json.dumps({"x402Version": 2, "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]})
+    return json.loads(pay402.sign_payment(required, payer.key, now=chain.now(), nonce=os.urandom(32)).json)

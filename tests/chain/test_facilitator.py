@@ -37,6 +37,7 @@ import pytest
 from pay402.errors import FacilitatorError, SettleError, VerifyError
 from pay402.facilitator import FacilitatorClient
 
+import chain as chain_helpers
 from chain import Chain, twa_call_data
 
 REDIS_URL = os.environ.get("PAY402_FACILITATOR_REDIS_URL", "")
@@ -130,24 +131,15 @@ def facilitators(tmp_path_factory: pytest.TempPathFactory, chain: Chain, prefix:
             f.stop()
 
 
-class Payer:
-    def __init__(self, chain: Chain) -> None:
-        self.key = os.urandom(32)
-        self.address = pay402.private_key_to_address(self.key)
-        chain.mint(self.address, FUNDING)
+def new_payer(chain: Chain) -> chain_helpers.Payer:
+    return chain_helpers.Payer(chain, FUNDING)
 
 
 def requirements(deployment: dict, pay_to: str) -> dict:
-    return {
-        "scheme": "exact", "network": deployment["network"], "amount": str(PRICE), "asset": deployment["token"],
-        "payTo": pay_to, "maxTimeoutSeconds": 300,
-        "extra": {"name": deployment["name"], "version": deployment["version"]},
-    }
+    return chain_helpers.requirements(deployment, pay_to, PRICE)
 
 
-def signed_payment(chain: Chain, req: dict, payer: Payer) -> dict:
-    required = json.dumps({"x402Version": 2, "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]})
-    return json.loads(pay402.sign_payment(required, payer.key, now=chain.now(), nonce=os.urandom(32)).json)
+signed_payment = chain_helpers.signed_payment
 
 
 def nonce_of(chain: Chain, who: str) -> int:
@@ -173,7 +165,7 @@ def test_supported_lists_the_network_and_the_signer(facilitators: List[Facilitat
 
 
 def test_pay402_client_verifies_and_settles(facilitators: List[Facilitator], chain: Chain, deployment: dict) -> None:
-    payer, payee = Payer(chain), Payer(chain)
+    payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
     before = (chain.balance_of(payer.address), chain.balance_of(payee.address), nonce_of(chain, SETTLER))
@@ -209,7 +201,7 @@ def test_verify_refuses_an_authorization_used_on_chain(facilitators: List[Facili
                                                        deployment: dict) -> None:
     """Settled elsewhere (a direct transferWithAuthorization): the core's offline verdict is valid, the
     settlement simulation reverts and the core maps the chain's revert text."""
-    payer, payee = Payer(chain), Payer(chain)
+    payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
     assert pay402.verify_payment(json.dumps(req), pay402.encode_header(json.dumps(payment)), now=chain.now()).payer == payer.address
@@ -228,7 +220,7 @@ def test_verify_refuses_an_authorization_used_on_chain(facilitators: List[Facili
 
 
 def test_bad_bearer_is_401(facilitators: List[Facilitator], chain: Chain, deployment: dict) -> None:
-    payer, payee = Payer(chain), Payer(chain)
+    payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
     body = {"x402Version": 2, "paymentPayload": payment, "paymentRequirements": req}
@@ -247,7 +239,7 @@ def test_bad_bearer_is_401(facilitators: List[Facilitator], chain: Chain, deploy
 
 def test_two_processes_one_authorization_one_transaction(facilitators: List[Facilitator], chain: Chain,
                                                          deployment: dict) -> None:
-    payer, payee = Payer(chain), Payer(chain)
+    payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
     body = {"x402Version": 2, "paymentPayload": payment, "paymentRequirements": req}
@@ -282,7 +274,7 @@ def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: 
     dead = f"http://127.0.0.1:{free_port()}"
     down = Facilitator(tmp_path, "down", dead, prefix)  # same Redis, same records
     try:
-        payer, payee = Payer(chain), Payer(chain)
+        payer, payee = new_payer(chain), new_payer(chain)
         req = requirements(deployment, payee.address)
         payment = signed_payment(chain, req, payer)
         nonce = payment["payload"]["authorization"]["nonce"]
@@ -312,7 +304,7 @@ def test_pending_on_one_process_is_settled_once_by_another(tmp_path: Path, facil
                                                            chain: Chain, deployment: dict, prefix: str) -> None:
     quick = Facilitator(tmp_path, "quick", chain.url, prefix, receipt_timeout=2)
     try:
-        payer, payee = Payer(chain), Payer(chain)
+        payer, payee = new_payer(chain), new_payer(chain)
         req = requirements(deployment, payee.address)
         payment = signed_payment(chain, req, payer)
         before_nonce = nonce_of(chain, SETTLER)

@@ -38,6 +38,7 @@ from pay402.replay import MemoryReplayStore
 from pay402.server import X402Paywall
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
+import chain as chain_helpers
 from chain import SUBMITTER, Chain, call_data
 from test_middleware import uvicorn_on_loopback
 
@@ -65,24 +66,15 @@ def settlement(chain: Chain, deployment: dict) -> LocalEvmSettlement:
     return LocalEvmSettlement(deployment["network"], [chain.url], PrivateKeySigner(SETTLER_KEY), clock=chain.now)
 
 
-class Payer:
-    def __init__(self, chain: Chain) -> None:
-        self.key = os.urandom(32)
-        self.address = pay402.private_key_to_address(self.key)
-        chain.mint(self.address, FUNDING)
+def new_payer(chain: Chain) -> chain_helpers.Payer:
+    return chain_helpers.Payer(chain, FUNDING)
 
 
 def requirements(deployment: dict, pay_to: str) -> dict:
-    return {
-        "scheme": "exact", "network": deployment["network"], "amount": str(PRICE), "asset": deployment["token"],
-        "payTo": pay_to, "maxTimeoutSeconds": 300,
-        "extra": {"name": deployment["name"], "version": deployment["version"]},
-    }
+    return chain_helpers.requirements(deployment, pay_to, PRICE)
 
 
-def signed_payment(chain: Chain, req: dict, payer: Payer) -> dict:
-    required = json.dumps({"x402Version": 2, "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]})
-    return json.loads(pay402.sign_payment(required, payer.key, now=chain.now(), nonce=os.urandom(32)).json)
+signed_payment = chain_helpers.signed_payment
 
 
 def pending_nonce(chain: Chain, who: str) -> int:
@@ -121,13 +113,13 @@ def paywall_app(deployment: dict, payee: str, settlement: LocalEvmSettlement, ch
     return app
 
 
-def x402_payer(chain: Chain, deployment: dict, payer: Payer) -> X402Payer:
+def x402_payer(chain: Chain, deployment: dict, payer: chain_helpers.Payer) -> X402Payer:
     return X402Payer(payer.key, networks=[deployment["network"]], assets=[deployment["token"]],
                      budget=Budget(per_request=PRICE, total=10 * PRICE), clock=chain.now)
 
 
 def test_paywall_settles_by_itself(chain: Chain, deployment: dict, settlement: LocalEvmSettlement) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     nonce_before = pending_nonce(chain, SETTLER)
     before = (chain.balance_of(payer.address), chain.balance_of(payee))
     with uvicorn_on_loopback(paywall_app(deployment, payee, settlement, chain)) as url:
@@ -145,7 +137,7 @@ def test_paywall_settles_by_itself(chain: Chain, deployment: dict, settlement: L
 
 def test_all_rpc_urls_dead_withholds_content_and_loses_nothing(chain: Chain, deployment: dict,
                                                               settlement: LocalEvmSettlement) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     dead = LocalEvmSettlement(deployment["network"], [dead_url(), dead_url()], PrivateKeySigner(SETTLER_KEY),
                               clock=chain.now)
     nonce_before = pending_nonce(chain, SETTLER)
@@ -182,7 +174,7 @@ def test_all_rpc_urls_dead_withholds_content_and_loses_nothing(chain: Chain, dep
 def test_concurrent_settles_from_one_key_use_distinct_nonces(chain: Chain, deployment: dict,
                                                             settlement: LocalEvmSettlement) -> None:
     payee = pay402.private_key_to_address(os.urandom(32))
-    payers = [Payer(chain) for _ in range(5)]
+    payers = [new_payer(chain) for _ in range(5)]
     req = requirements(deployment, payee)
     payments = [signed_payment(chain, req, p) for p in payers]
     nonce_before = pending_nonce(chain, SETTLER)
@@ -196,7 +188,7 @@ def test_concurrent_settles_from_one_key_use_distinct_nonces(chain: Chain, deplo
 
 def test_one_payment_settled_twice_at_once_sends_one_transaction(chain: Chain, deployment: dict,
                                                                  settlement: LocalEvmSettlement) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
     payment = signed_payment(chain, req, payer)
     nonce_before = pending_nonce(chain, SETTLER)
@@ -213,11 +205,11 @@ def test_nonce_resyncs_after_the_key_sent_elsewhere(chain: Chain, deployment: di
                                                     settlement: LocalEvmSettlement) -> None:
     payee = pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
-    first = settlement.settle_payment(signed_payment(chain, req, Payer(chain)), req)
+    first = settlement.settle_payment(signed_payment(chain, req, new_payer(chain)), req)
     assert first["success"] is True
     # the same key sends a transaction the settlement does not know about (the node signs it)
     assert chain.send(call_data("balanceOf(address)", SETTLER), sender=SETTLER).status == 1
-    payer = Payer(chain)
+    payer = new_payer(chain)
     out = settlement.settle_payment(signed_payment(chain, req, payer), req)  # "nonce too low" → re-read, once
     assert_settled_by_settler(chain, deployment, out, payer.address, payee)
     assert chain.balance_of(payee) == 2 * PRICE
@@ -225,7 +217,7 @@ def test_nonce_resyncs_after_the_key_sent_elsewhere(chain: Chain, deployment: di
 
 def test_simulation_revert_is_refused_and_nothing_is_sent(chain: Chain, deployment: dict,
                                                          settlement: LocalEvmSettlement) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
     payment = signed_payment(chain, req, payer)
     assert_settled_by_settler(chain, deployment, settlement.settle_payment(payment, req), payer.address, payee)
@@ -241,7 +233,7 @@ def test_simulation_revert_is_refused_and_nothing_is_sent(chain: Chain, deployme
 
 
 def test_first_rpc_url_dead_fails_over(chain: Chain, deployment: dict) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
     s = LocalEvmSettlement(deployment["network"], [dead_url(), chain.url], PrivateKeySigner(SETTLER_KEY),
                            clock=chain.now)
@@ -250,7 +242,7 @@ def test_first_rpc_url_dead_fails_over(chain: Chain, deployment: dict) -> None:
 
 
 def test_wrong_chain_id_is_a_typed_error_and_nothing_is_sent(chain: Chain, deployment: dict) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
     payment = signed_payment(chain, req, payer)
     s = LocalEvmSettlement("eip155:8453", [chain.url], PrivateKeySigner(SETTLER_KEY), clock=chain.now)
@@ -263,7 +255,7 @@ def test_wrong_chain_id_is_a_typed_error_and_nothing_is_sent(chain: Chain, deplo
 
 
 def test_receipt_timeout_is_pending_then_reconciled_once(chain: Chain, deployment: dict) -> None:
-    payer, payee = Payer(chain), pay402.private_key_to_address(os.urandom(32))
+    payer, payee = new_payer(chain), pay402.private_key_to_address(os.urandom(32))
     req = requirements(deployment, payee)
     payment = signed_payment(chain, req, payer)
     s = LocalEvmSettlement(deployment["network"], [chain.url], PrivateKeySigner(SETTLER_KEY), clock=chain.now,
@@ -319,7 +311,7 @@ def test_readme_settlement_modes_example(chain: Chain, deployment: dict, facilit
     assert namespace["settlement"].address == SETTLER
     price = 10_000  # "$0.01" of a 6-decimal token
     for paywall, sender in ((namespace["local"], SETTLER), (namespace["hybrid"], FACILITATOR)):
-        payer = Payer(chain)
+        payer = new_payer(chain)
         app = FastAPI()
 
         @app.get("/premium")
