@@ -12,7 +12,8 @@ use pay402::svm::cosign::{CosignError, SIGNATURE_BASE58_MAX_LEN, cosign_fee_paye
 use pay402::u256::LeadingZeros;
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
-    PaymentPayload, PaymentRequirements, SettleCalldataError, header, settle_calldata,
+    Payer, PaymentPayload, PaymentRequirements, SettleCalldataError, header,
+    settle_calldata_for_payer,
 };
 use pay402_host::HostError;
 use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
@@ -198,24 +199,32 @@ pub(crate) fn sign_eip1559_transaction(
 /// The reference facilitator's settlement call for `payment` (the payment header, base64)
 /// against `requirements` (JSON): `transferWithAuthorization` on the token (v,r,s for a
 /// 65-byte signature, `bytes` otherwise), or the Permit2 proxy's `settle` (`exact`, or `upto`
-/// charging `settle_amount`, default the requirements' amount).
+/// charging `settle_amount`, default the requirements' amount). `route` is the payer's route
+/// from `verify_payment_with_rpc` (`RpcVerified.route`): a smart-wallet route (`eip1271`,
+/// `eip7702_eip1271`, `erc6492_counterfactual`) always gets the `bytes` overload, with an
+/// ERC-6492 wrapper's inner signature; `None` (an EOA) as above. Another text raises
+/// `ValueError`.
 #[pyfunction]
-#[pyo3(signature = (requirements, payment, settle_amount=None))]
+#[pyo3(signature = (requirements, payment, settle_amount=None, *, route=None))]
 pub(crate) fn x402_settle_calldata(
     requirements: Text,
     payment: Text,
     settle_amount: Option<PyU256>,
+    route: Option<&str>,
 ) -> PyResult<SettleCall> {
+    let payer = Payer::from_route_code(route)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown payer route {route:?}")))?;
     let requirements = PaymentRequirements::from_json(&requirements.0).py()?;
     let len = header::RECOMMENDED_BUFFER_LEN.max(payment.0.len());
     let mut buf = vec![0u8; len];
     let payment = PaymentPayload::from_header(&payment.0, &mut buf).py()?;
     // The calldata is at most 12 words and the signature, which is shorter than the header.
     let mut out = vec![0u8; 1024 + len];
-    let call = settle_calldata(
+    let call = settle_calldata_for_payer(
         &requirements,
         &payment,
         settle_amount.map(|a| a.0),
+        payer,
         &mut out,
     )
     .py()?;

@@ -219,3 +219,40 @@ def test_route_signature_is_the_pure_routing() -> None:
     with pytest.raises(pay402.X402Error) as e:
         pay402.route_signature(SMART_SIGNATURE, b"", allowed_factories=[])
     assert e.value.code == "invalid_exact_evm_payload_undeployed_smart_wallet"
+
+
+# transferWithAuthorization's two overloads: EIP-3009's (v, r, s) and USDC v2.2's (bytes signature)
+VRS_SELECTOR = pay402.keccak256(
+    b"transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)")[:4]
+BYTES_SELECTOR = pay402.keccak256(
+    b"transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)")[:4]
+
+
+def bytes_argument(data: bytes) -> bytes:
+    """The `bytes signature` of a bytes-overload call: its offset is the 7th head word."""
+    offset = int.from_bytes(data[4 + 6 * 32 : 4 + 7 * 32], "big")
+    length = int.from_bytes(data[4 + offset : 4 + offset + 32], "big")
+    return data[4 + offset + 32 : 4 + offset + 32 + length]
+
+
+@pytest.mark.parametrize("route", ["eip1271", "eip7702_eip1271", "erc6492_counterfactual"])
+def test_settle_calldata_of_a_smart_wallet_is_the_bytes_overload_with_the_inner_signature(route: str) -> None:
+    """A wallet owner's 65-byte signature, checked by the wallet: the bytes overload, never v, r, s."""
+    eoa = bytes.fromhex(EOA_SIGNATURE[2:])
+    req = json.dumps(REQUIREMENTS)
+    for sent in (eoa, erc6492(FACTORY, FACTORY_CALLDATA, eoa)):
+        call = pay402.x402_settle_calldata(req, header("0x" + sent.hex()), route=route)
+        data = bytes(call.data)
+        assert data[:4] == BYTES_SELECTOR and bytes_argument(data) == eoa
+        assert call.to == REQUIREMENTS["asset"]
+
+
+def test_settle_calldata_of_an_eoa_keeps_the_vrs_overload() -> None:
+    req = json.dumps(REQUIREMENTS)
+    for route in (None, "ecdsa"):
+        data = bytes(pay402.x402_settle_calldata(req, header(EOA_SIGNATURE), route=route).data)
+        assert data[:4] == VRS_SELECTOR and len(data) == 4 + 9 * 32
+    data = bytes(pay402.x402_settle_calldata(req, header("0x" + SMART_SIGNATURE.hex())).data)
+    assert data[:4] == BYTES_SELECTOR and bytes_argument(data) == SMART_SIGNATURE
+    with pytest.raises(ValueError):
+        pay402.x402_settle_calldata(req, header(EOA_SIGNATURE), route="eip1271 ")

@@ -9,7 +9,8 @@ use pay402::U256;
 use pay402::evm::{AccessListItem, Eip1559Transaction as CoreTransaction, PrivateKey};
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
-    PaymentPayload, PaymentRequirements, SettleCalldataError, header, settle_calldata,
+    Payer, PaymentPayload, PaymentRequirements, SettleCalldataError, header,
+    settle_calldata_for_payer,
 };
 use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
 use std::sync::{Mutex, PoisonError};
@@ -139,13 +140,19 @@ pub fn sign_eip1559_transaction(
 /// The reference facilitator's settlement call for a payment header (base64) against one
 /// `PaymentRequirements` (JSON): `transferWithAuthorization` on the token, or the Permit2
 /// proxy's `settle` (`upto` charging `settle_amount`, a decimal string; `None`: the
-/// requirements' amount). Errors: `X402` (`upto_settle_amount_zero`, …).
-#[uniffi::export(default(settle_amount = None))]
+/// requirements' amount). `route` is the payer's route from `x402VerifyWithRpc`: a smart
+/// wallet's (`eip1271`, `eip7702_eip1271`, `erc6492_counterfactual`) always gets the `bytes`
+/// overload, the one tokens check with EIP-1271; `None` (an EOA): `v, r, s` for 65 bytes.
+/// Errors: `X402` (`upto_settle_amount_zero`, …), `Argument` for another route text.
+#[uniffi::export(default(settle_amount = None, route = None))]
 pub fn x402_settle_calldata(
     requirements_json: String,
     payment_header: String,
     settle_amount: Option<String>,
+    route: Option<String>,
 ) -> Result<SettleCall, Pay402Error> {
+    let payer = Payer::from_route_code(route.as_deref())
+        .ok_or_else(|| Pay402Error::argument(format!("unknown payer route {route:?}")))?;
     let requirements = PaymentRequirements::from_json(requirements_json.as_bytes())?;
     let settle_amount = settle_amount
         .as_deref()
@@ -156,7 +163,7 @@ pub fn x402_settle_calldata(
     let payment = PaymentPayload::from_header(payment_header.as_bytes(), &mut buf)?;
     // The calldata is at most 12 words and the signature, which is shorter than the header.
     let mut out = vec![0u8; 1024 + len];
-    let call = settle_calldata(&requirements, &payment, settle_amount, &mut out)?;
+    let call = settle_calldata_for_payer(&requirements, &payment, settle_amount, payer, &mut out)?;
     Ok(SettleCall {
         to: call.to.to_string(),
         data: call.data.to_vec(),

@@ -14,7 +14,8 @@ use pay402::U256;
 use pay402::evm::{AccessListItem, Address, Eip1559Transaction, PrivateKey};
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
-    DecodeError, PaymentPayload, PaymentRequirements, VerifyError, header, settle_calldata,
+    DecodeError, Payer, PaymentPayload, PaymentRequirements, VerifyError, header,
+    settle_calldata_for_payer,
 };
 use pay402_host::HostError;
 use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
@@ -123,14 +124,37 @@ pub fn sign_eip1559_transaction(
 /// The reference facilitator's settlement call for `payment` (the payment header, base64)
 /// against `requirements` (JSON text or a plain object): `transferWithAuthorization` on the
 /// token (v,r,s for a 65-byte signature, `bytes` otherwise), or the Permit2 proxy's `settle`
-/// (`exact`, or `upto` charging `settleAmount`, default the requirements' amount). Throws an
-/// `X402Error` (`upto_settle_amount_zero`, …).
+/// (`exact`, or `upto` charging `settleAmount`, default the requirements' amount). `route` is
+/// the payer's route from `verifyPaymentWithRpc`: a smart wallet's (`eip1271`,
+/// `eip7702_eip1271`, `erc6492_counterfactual`) always gets the `bytes` overload, the one tokens
+/// check with EIP-1271 and the counterfactual simulation ran; absent or `null` (an EOA) as above.
+/// Throws an `X402Error` (`upto_settle_amount_zero`, `invalid_route`, …).
 #[wasm_bindgen(js_name = x402SettleCalldata, unchecked_return_type = "X402SettleCall")]
 pub fn x402_settle_calldata(
     #[wasm_bindgen(unchecked_param_type = "string | object")] requirements: &JsValue,
     payment: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "bigint")] settle_amount: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "bigint | null")] settle_amount: Option<JsValue>,
+    #[wasm_bindgen(
+        unchecked_optional_param_type = "\"ecdsa\" | \"eip1271\" | \"eip7702_eip1271\" | \"erc6492_counterfactual\" | null"
+    )]
+    route: Option<JsValue>,
 ) -> JsResult<JsValue> {
+    let route_text = route
+        .as_ref()
+        .and_then(|r| present(r))
+        .map(JsValue::as_string);
+    let payer = match route_text {
+        None => Some(Payer::Eoa),
+        Some(text) => text.and_then(|t| Payer::from_route_code(Some(&t))),
+    }
+    .ok_or_else(|| {
+        crate::errors::coded(
+            "X402Error",
+            "route: expected ecdsa, eip1271, eip7702_eip1271 or erc6492_counterfactual",
+            "invalid_route",
+            None,
+        )
+    })?;
     let requirements = json_text(requirements, "requirements")?;
     let requirements =
         PaymentRequirements::from_json(requirements.as_bytes()).map_err(|e| decode_error(&e))?;
@@ -145,7 +169,7 @@ pub fn x402_settle_calldata(
         PaymentPayload::from_header(payment.as_bytes(), &mut buf).map_err(|e| decode_error(&e))?;
     // The calldata is at most 12 words and the signature, which is shorter than the header.
     let mut out = vec![0u8; 1024 + len];
-    let call = settle_calldata(&requirements, &payment, settle_amount, &mut out)
+    let call = settle_calldata_for_payer(&requirements, &payment, settle_amount, payer, &mut out)
         .map_err(|e| core_error("X402Error", &e, None))?;
     Ok(Obj::new()
         .set("to", address_js(&call.to))

@@ -80,7 +80,9 @@ pub use scheme::exact_svm::verify::{
     TransactionDecodeFailure,
 };
 pub use scheme::upto_permit2::UptoOptions;
-pub use settle_calldata::{SettleCall, SettleCalldataError, settle_calldata};
+pub use settle_calldata::{
+    Payer, SettleCall, SettleCalldataError, settle_calldata, settle_calldata_for_payer,
+};
 pub use settle_response::SettleResponse;
 pub use verifier::{AnyVerified, PaymentKind, Verified, Verifier};
 

@@ -17,6 +17,15 @@
 //! parity (0/1); the `upto` amount is the charge (the caller's settle amount, else the
 //! requirements' `amount`), at least 1 and at most the signed maximum.
 //!
+//! A payer with code (an EIP-1271 wallet, an EIP-7702 delegated EOA, or an ERC-6492 wallet
+//! deployed just before the transfer) is settled with [`settle_calldata_for_payer`] and
+//! [`Payer::Contract`]: the `bytes` overload whatever the signature's length. That is the
+//! overload tokens check with EIP-1271 (USDC v2.2's `SignatureChecker`; a token with only the
+//! `v, r, s` overload recovers an address, which is never a contract's), and the one the
+//! counterfactual simulation of [`crate::x402::smart_wallet`] runs, so what was simulated is what
+//! is sent. (The reference sends `v, r, s` for any 65-byte signature; USDC v2.2 re-packs those into
+//! the same bytes, so both reach the wallet's `isValidSignature` identically there.)
+//!
 //! This encodes; it does not verify. Run [`crate::x402::Verifier`] first. Not built here: the
 //! reference's gas-sponsoring branches for Permit2 (`settleWithPermit` with an EIP-2612 permit
 //! from the `eip2612GasSponsoring` extension, `0xfa340378` / `0x016c1748`, and the ERC-20
@@ -74,6 +83,37 @@ pub struct SettleCall<'o> {
     pub to: Address,
     /// The ABI-encoded call.
     pub data: &'o [u8],
+}
+
+/// Who signed the payment, as the code-routed verification found it: it decides the EIP-3009
+/// overload (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Payer {
+    /// No code: ECDSA. `v, r, s` for a 65-byte signature, `bytes` otherwise (the reference).
+    Eoa,
+    /// A contract, or an account that has code by the time the transfer runs: always `bytes`.
+    Contract,
+}
+
+impl Payer {
+    /// The payer for a route code of the code-routed verification
+    /// ([`crate::x402::smart_wallet::Route::code`]): `None` or `ecdsa` is [`Payer::Eoa`];
+    /// `eip1271`, `eip7702_eip1271` and `erc6492_counterfactual` are [`Payer::Contract`]; any
+    /// other text is `None`.
+    ///
+    /// ```
+    /// use pay402::x402::settle_calldata::Payer;
+    /// assert_eq!(Payer::from_route_code(None), Some(Payer::Eoa));
+    /// assert_eq!(Payer::from_route_code(Some("erc6492_counterfactual")), Some(Payer::Contract));
+    /// assert_eq!(Payer::from_route_code(Some("eip1271 ")), None);
+    /// ```
+    pub fn from_route_code(route: Option<&str>) -> Option<Self> {
+        match route {
+            None | Some("ecdsa") => Some(Self::Eoa),
+            Some("eip1271" | "eip7702_eip1271" | "erc6492_counterfactual") => Some(Self::Contract),
+            Some(_) => None,
+        }
+    }
 }
 
 /// Why no settlement call can be built.
@@ -210,8 +250,46 @@ pub fn write_transfer_with_authorization(
     authorization: &TransferWithAuthorization,
     signature: &[u8],
 ) -> Result<(), SettleCalldataError> {
+    write_transfer_with_authorization_for(w, authorization, signature, Payer::Eoa)
+}
+
+/// [`write_transfer_with_authorization`] for `payer`: [`Payer::Contract`] always takes the
+/// `bytes` overload, with the signature as given.
+///
+/// ```
+/// use pay402::evm::{Address, TransferWithAuthorization};
+/// use pay402::writer::write_all;
+/// use pay402::x402::settle_calldata::{Payer, write_transfer_with_authorization_for};
+/// use pay402::U256;
+///
+/// let authorization = TransferWithAuthorization {
+///     from: Address([0x85; 20]),
+///     to: Address([0x20; 20]),
+///     value: U256::from_u64(10_000),
+///     valid_after: U256::ZERO,
+///     valid_before: U256::from_u64(1_740_672_154),
+///     nonce: [0xf3; 32],
+/// };
+/// // A wallet owner's 65-byte ECDSA signature, checked by the wallet (EIP-1271).
+/// let mut signature = [0x11u8; 65];
+/// signature[64] = 27;
+/// let mut data = [0u8; 512];
+/// let n = write_all(&mut data, |w| {
+///     write_transfer_with_authorization_for(w, &authorization, &signature, Payer::Contract)
+/// })?;
+/// assert_eq!(&data[..4], &[0xcf, 0x09, 0x29, 0x95]);
+/// assert_eq!(n, 4 + 6 * 32 + 32 + 32 + 96);
+/// assert_eq!(data[4 + 8 * 32 - 1], 65);
+/// # Ok::<(), pay402::x402::SettleCalldataError>(())
+/// ```
+pub fn write_transfer_with_authorization_for(
+    w: &mut Writer<'_>,
+    authorization: &TransferWithAuthorization,
+    signature: &[u8],
+    payer: Payer,
+) -> Result<(), SettleCalldataError> {
     let vrs = match signature {
-        [rs @ .., v] if rs.len() == 64 => {
+        [rs @ .., v] if rs.len() == 64 && payer == Payer::Eoa => {
             if !matches!(*v, 0 | 1 | 27 | 28) {
                 return Err(SettleCalldataError::SignatureV { found: *v });
             }
@@ -333,6 +411,20 @@ pub fn settle_calldata<'o>(
     settle_amount: Option<U256>,
     out: &'o mut [u8],
 ) -> Result<SettleCall<'o>, SettleCalldataError> {
+    settle_calldata_for_payer(requirements, payment, settle_amount, Payer::Eoa, out)
+}
+
+/// [`settle_calldata`] for a payer whose kind the code-routed verification found
+/// ([`Payer::from_route_code`] of its route): an EIP-3009 payment of a [`Payer::Contract`] takes
+/// the `bytes` overload, with the ERC-6492 wrapper's inner signature. Permit2 calls do not depend
+/// on it.
+pub fn settle_calldata_for_payer<'o>(
+    requirements: &PaymentRequirements<'_>,
+    payment: &PaymentPayload<'_>,
+    settle_amount: Option<U256>,
+    payer: Payer,
+    out: &'o mut [u8],
+) -> Result<SettleCall<'o>, SettleCalldataError> {
     if payment.version() != requirements.version() {
         return Err(SettleCalldataError::VersionMismatch);
     }
@@ -363,7 +455,7 @@ pub fn settle_calldata<'o>(
                 .map_err(SettleCalldataError::InvalidPayload)?;
             let signature = strip_erc6492(signature).map_err(SettleCalldataError::Erc6492)?;
             let n = write_all(out, |w| {
-                write_transfer_with_authorization(w, &payload.authorization, signature)
+                write_transfer_with_authorization_for(w, &payload.authorization, signature, payer)
             })?;
             (token, n)
         }

@@ -652,14 +652,22 @@ def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) ->
     Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
     transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
     """
-def x402_settle_calldata(requirements: _Text, payment: _Text, settle_amount: Optional[int] = None) -> SettleCall:
+def x402_settle_calldata(
+    requirements: _Text,
+    payment: _Text,
+    settle_amount: Optional[int] = None,
+    *,
+    route: Optional[Literal["ecdsa", "eip1271", "eip7702_eip1271", "erc6492_counterfactual"]] = None,
+) -> SettleCall:
     """The reference facilitator's settlement call for `payment` (the payment header, base64)
     against one `PaymentRequirements` (JSON): `transferWithAuthorization` on the token (v, r, s
     for a 65-byte signature, `bytes` otherwise; an ERC-6492 wrapper unwrapped), or the Permit2
     proxy's `settle` (`exact`, or `upto` charging `settle_amount`, default the requirements'
-    amount).
+    amount). `route` is the payer's route from `verify_payment_with_rpc`: a smart wallet's
+    (`eip1271`, `eip7702_eip1271`, `erc6492_counterfactual`) always gets the `bytes` overload,
+    the one tokens check with EIP-1271 and the counterfactual simulation ran.
 
-    Raises `X402Error` (`upto_settle_amount_zero`,
+    Raises `ValueError` for another route text; `X402Error` (`upto_settle_amount_zero`,
     `invalid_upto_evm_payload_settlement_exceeds_amount`, `unsupported_payload_type`, …).
     """
 
