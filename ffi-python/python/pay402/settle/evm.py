@@ -11,7 +11,15 @@ the reference facilitator does (the facts: x402 facilitator, ``@x402/evm``
    reference's pending-settlement recovery);
 3. verification by the core with the payer's code known (:func:`pay402.verify_payment_with_rpc`,
    so smart-wallet payers settle too); a refusal is the core's reason, nothing sent;
-4. calldata from the core (:func:`pay402.x402_settle_calldata`);
+4. calldata from the core (:func:`pay402.x402_settle_calldata` for the payer's route: a smart
+   wallet gets the ``bytes`` overload);
+4a. a counterfactual ERC-6492 payer (route ``erc6492_counterfactual``): its wallet is deployed
+   first, as the reference does: the payer's code is read again and routed by the core
+   (:func:`pay402.route_signature`: already deployed → nothing to deploy; the factory not in
+   ``allowed_factories`` → ``eip6492_factory_not_allowed``, nothing sent); the factory call is
+   simulated (``eth_estimateGas``), sent from the settler with the next nonce, and its receipt
+   awaited (status 0, a revert or no receipt in time: ``smart_wallet_deployment_failed``, the
+   transfer is not sent);
 5. simulation: ``eth_estimateGas`` from the settler; a revert is mapped by the core
    (:meth:`pay402.EvmSettlement.transfer_reverted`) and nothing is sent;
 6. EIP-1559 fees as viem's ``estimateFeesPerGas`` (used by the TypeScript reference):
@@ -53,6 +61,7 @@ from .._native import (
     SettlementResult,
     keccak256,
     resolve_network,
+    route_signature,
     verify_payment_with_rpc,
     x402_encode_header,
     x402_settle_calldata,
@@ -68,6 +77,11 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["LocalEvmSettlement", "PendingStore", "MemoryPendingStore", "NonceManager"]
 
+
+# The reference facilitator's errorReason when the counterfactual wallet's deployment fails
+# (@x402/evm ErrSmartWalletDeploymentFailed, coinbase/x402 typescript/packages/mechanisms/evm/src/
+# exact/facilitator/errors.ts).
+SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed"
 
 # The reference client's fallback tip when the node has no eth_maxPriorityFeePerGas (0.1 gwei;
 # coinbase/x402 typescript/packages/mechanisms/evm/src/constants.ts DEFAULT_MAX_PRIORITY_FEE_PER_GAS).
@@ -295,7 +309,7 @@ class LocalEvmSettlement:
             return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
                 "invalid_network", f"this settler settles {self.network}, not {network}"))
         try:
-            verified = verify_payment_with_rpc(
+            checked = verify_payment_with_rpc(
                 req_json,
                 header,
                 self.rpc,
@@ -303,22 +317,29 @@ class LocalEvmSettlement:
                 allowed_factories=self.allowed_factories,
                 settle_amount=settle_amount,
                 facilitator=self.signer.address,
-            ).verified
+            )
         except Error as e:
             cause = e.__cause__
             if getattr(e, "code", None) == "rpc_unavailable" and isinstance(cause, RpcError):
                 raise cause
             return _result(EvmSettlement(network, payer_hint, "eip3009").refused(
                 str(getattr(e, "code", "invalid_payload")), str(e)))
+        verified, route = checked.verified, checked.route
         method = _method(verified.kind)
         amount = settle_amount if verified.kind == "upto_permit2" else None
         if amount is None and verified.kind == "upto_permit2":
             amount = int(requirements.get("amount", verified.amount))
         settlement = EvmSettlement(network, verified.payer, method, amount)  # type: ignore[arg-type]
         try:
-            call = x402_settle_calldata(req_json, header, settle_amount)
+            call = x402_settle_calldata(req_json, header, settle_amount, route=route)
         except Error as e:
             return _result(settlement.refused(str(getattr(e, "code", "invalid_payload")), str(e)))
+
+        if route == "erc6492_counterfactual":
+            signature = str(payload.get("signature", "")) if isinstance(payload, Mapping) else ""
+            refusal = self._deploy_wallet(settlement, verified.payer, signature)
+            if refusal is not None:
+                return refusal
 
         tx: Dict[str, Any] = {"from": self.signer.address, "to": call.to, "data": "0x" + bytes(call.data).hex()}
         try:
@@ -327,14 +348,7 @@ class LocalEvmSettlement:
             if e.code == "rpc_error":
                 return _result(settlement.transfer_reverted(e.revert_text or e.message))
             raise
-        try:
-            tip = self.rpc.max_priority_fee_per_gas()
-        except RpcError as e:
-            if e.code != "rpc_error":
-                raise
-            tip = DEFAULT_MAX_PRIORITY_FEE_PER_GAS  # a node without the method
-        base = self.rpc.base_fee_per_gas() or 0
-        max_fee = base * 12 // 10 + tip
+        tip, max_fee = self._fees()
 
         nonces = _nonce_manager(self.chain_id, self.signer.address)
         with nonces.lock:
@@ -371,6 +385,65 @@ class LocalEvmSettlement:
             "method": method, "amount": amount, "sent_at": int(self._clock()),
         }
         return self._wait(settlement, key, record)
+
+    def _fees(self) -> Tuple[int, int]:
+        """(maxPriorityFeePerGas, maxFeePerGas) as viem's ``estimateFeesPerGas``."""
+        try:
+            tip = self.rpc.max_priority_fee_per_gas()
+        except RpcError as e:
+            if e.code != "rpc_error":
+                raise
+            tip = DEFAULT_MAX_PRIORITY_FEE_PER_GAS  # a node without the method
+        base = self.rpc.base_fee_per_gas() or 0
+        return tip, base * 12 // 10 + tip
+
+    # --- counterfactual (ERC-6492) payers -------------------------------------------------------
+
+    def _deploy_wallet(self, settlement: EvmSettlement, payer: str, signature: str) -> Optional[Dict[str, Any]]:
+        """Deploys an undeployed ERC-6492 payer's wallet through its factory before the transfer,
+        as the reference facilitator does. None when the wallet has code (deployed now or
+        meanwhile), else the refusal (nothing more is sent). RPC failures before the deployment
+        is sent raise :class:`~pay402.errors.RpcError` (nothing sent)."""
+        code = self.rpc.get_code(payer)
+        try:  # the core routes on the code as it is now
+            routed = route_signature(signature, code, allowed_factories=self.allowed_factories)
+        except Error as e:
+            return _result(settlement.refused(str(getattr(e, "code", "invalid_payload")), str(e)))
+        if routed.route != "erc6492_counterfactual":
+            return None  # deployed meanwhile (or by an earlier attempt): nothing to deploy
+        factory, data = str(routed.factory), bytes(routed.factory_calldata or b"")
+        tx = {"from": self.signer.address, "to": factory, "data": "0x" + data.hex()}
+        try:
+            gas = self.rpc.estimate_gas(tx)
+        except RpcError as e:
+            if e.code == "rpc_error":
+                return _result(settlement.refused(
+                    SMART_WALLET_DEPLOYMENT_FAILED, f"the factory call reverts: {e.revert_text or e.message}"))
+            raise
+        tip, max_fee = self._fees()
+        nonces = _nonce_manager(self.chain_id, self.signer.address)
+        with nonces.lock:
+            nonce = nonces.take(lambda: self.rpc.get_transaction_count(self.signer.address, "pending"))
+            raw = self.signer.sign_transaction({
+                "chainId": self.chain_id, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
+                "gas": gas, "to": factory, "value": 0, "data": data,
+            })
+            tx_hash = "0x" + keccak256(raw).hex()
+            try:
+                self.rpc.send_raw_transaction(raw)
+            except RpcError as e:
+                if e.code != "rpc_send_unknown":
+                    nonces.reset()
+                    if e.code == "rpc_error":
+                        return _result(settlement.refused(
+                            SMART_WALLET_DEPLOYMENT_FAILED, f"the deployment was not accepted: {e.message}"))
+                    raise
+            nonces.used(nonce)
+        receipt, error = self._receipt(tx_hash, self.receipt_timeout)
+        if receipt is None or receipt.get("status") != "0x1":
+            why = error if receipt is None else f"deployment {tx_hash} reverted"
+            return _result(settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, why))
+        return None
 
     # --- receipts --------------------------------------------------------------------------------
 
