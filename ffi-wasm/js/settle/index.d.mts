@@ -74,8 +74,12 @@ export interface LocalSettlementOptions {
   pollIntervalMs?: number;
   /** Unix seconds the payment is verified at. Default: the clock. */
   now?: () => number;
-  /** Passed to the core's `x402Verify` (`signature`, `validBeforeSlack`, …). */
-  verifyOptions?: { amount?: "exact" | "at_least"; signature?: "strict" | "lenient"; validBeforeSlack?: number };
+  /** Passed to the core's code-routed verification (`verifyPaymentWithRpc`: `amount`, `validBeforeSlack`). */
+  verifyOptions?: { amount?: "exact" | "at_least"; validBeforeSlack?: number };
+  /** ERC-6492 factories a counterfactual (undeployed) smart-wallet payer may be deployed through,
+   * by this settler, before its transfer. Default none: such payers are refused
+   * (`eip6492_factory_not_allowed`) and nothing is sent. */
+  allowedFactories?: readonly string[];
 }
 
 /** What `x402Middleware` hands its `settle(payment, request)`: the payment payload, the offer paid, the `upto` charge. */

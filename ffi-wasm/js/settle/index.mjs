@@ -1,8 +1,11 @@
 // pay402/settle — settle x402 EVM payments yourself: your key, your RPC URL(s), no facilitator.
 // Works wherever `fetch` does (Node ≥ 18, Deno, Bun, edge runtimes, browsers).
 //
-// The core decides: the payment's verification (`x402Verify`), the settlement call
-// (`x402SettleCalldata`: `transferWithAuthorization` or the Permit2 proxy's `settle`), the raw
+// The core decides: the payment's verification (`verifyPaymentWithRpc`: the signature checked
+// the way the payer's code requires, so smart-wallet payers settle too), the settlement call
+// (`x402SettleCalldata` for the payer's route: `transferWithAuthorization`, the `bytes` overload for
+// a smart wallet, or the Permit2 proxy's `settle`), whether a counterfactual ERC-6492 wallet must
+// be deployed first and through which factory (`routeSignature` on its code read again), the raw
 // EIP-1559 transaction (`signEip1559Transaction`), the reason of a revert
 // (`x402SettleRevertReason`) and every outcome and `SettleResponse` (`EvmSettlement`:
 // built → submitted → confirmed | reverted | pending). This module does the I/O around them:
@@ -13,6 +16,10 @@
 // - fees: `maxFeePerGas = latest baseFeePerGas × 1.2 + maxPriorityFeePerGas`, the tip from
 //   `eth_maxPriorityFeePerGas` (viem's `estimateFeesPerGas`);
 // - gas: `eth_estimateGas`, after an `eth_call` of the same call (a revert sends nothing);
+// - counterfactual (ERC-6492) payers: the factory call sent first (simulated, the next nonce, its
+//   receipt awaited; status 0 or a revert is `smart_wallet_deployment_failed` and the transfer is
+//   not sent), skipped when the wallet has code by then; only factories in `allowedFactories`
+//   (default none: `eip6492_factory_not_allowed`, nothing sent);
 // - nonces: `eth_getTransactionCount(address, "pending")` once, then counted locally per signer
 //   address and chain, re-read after any failed send (x402-rs's pending nonce manager);
 // - receipt: polled until `receiptTimeoutMs` (default 30 s, x402-rs's default); none by then is
@@ -21,9 +28,14 @@
 //   reference's pending-settlement store, 5 minutes); `reconcile()` later reports each pending
 //   settlement whose receipt arrived, once.
 import {
-  EvmSettlement, keccak256, privateKeyToAddress, signEip1559Transaction, x402EncodeHeader,
-  x402SettleCalldata, x402SettleRevertReason, x402Verify,
+  EvmSettlement, keccak256, privateKeyToAddress, routeSignature, signEip1559Transaction, verifyPaymentWithRpc,
+  x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason,
 } from "pay402";
+
+// The reference facilitator's errorReason when the counterfactual wallet's deployment fails
+// (@x402/evm ErrSmartWalletDeploymentFailed, coinbase/x402
+// typescript/packages/mechanisms/evm/src/exact/facilitator/errors.ts).
+const SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed";
 
 /** A JSON-RPC call failed; `code`: `rpc_unreachable`, `rpc_error`, `rpc_send_unknown`, `rpc_malformed_response`. */
 export class RpcError extends Error {
@@ -284,7 +296,7 @@ function caip2ChainId(network) {
  */
 export function localSettlement(options = {}) {
   const { network, signer, receiptTimeoutMs = 30_000, pollIntervalMs = 250, now = () => Math.floor(Date.now() / 1000),
-    verifyOptions = {} } = options;
+    verifyOptions = {}, allowedFactories = [] } = options;
   const chainId = caip2ChainId(network);
   if (!signer || typeof signer.address !== "string" || typeof signer.signTransaction !== "function") {
     throw new SettlementError("localSettlement: `signer` must be { address, signTransaction(tx) }", { code: "invalid_config" });
@@ -294,8 +306,23 @@ export function localSettlement(options = {}) {
   if (!(receiptTimeoutMs >= 0) || !(pollIntervalMs > 0)) {
     throw new SettlementError("localSettlement: `receiptTimeoutMs` >= 0 and `pollIntervalMs` > 0", { code: "invalid_config" });
   }
+  if (!Array.isArray(allowedFactories) || !allowedFactories.every((f) => typeof f === "string")) {
+    throw new SettlementError("localSettlement: `allowedFactories` must be a list of addresses", { code: "invalid_config" });
+  }
   const from = signer.address;
   const nonces = nonceManager(chainId, from);
+  // the two reads of the code-routed verification, at the latest block
+  const chainReads = {
+    getCode: (address) => rpc.request("eth_getCode", [address, "latest"]),
+    call: async (to, data) => {
+      try {
+        return await rpc.request("eth_call", [{ to, data }, "latest"]);
+      } catch (e) {
+        if (e instanceof RpcError && e.code === "rpc_error") return null; // the node answered: reverted
+        throw e;
+      }
+    },
+  };
   const pending = new Map(); // payment key → { hash, payer, method, amount, at }
   let chainChecked = null;
 
@@ -394,10 +421,14 @@ export function localSettlement(options = {}) {
     const header = x402EncodeHeader(JSON.stringify(payload));
     const claimedFrom = payload.payload?.authorization?.from ?? payload.payload?.permit2Authorization?.from;
     const claimed = typeof claimedFrom === "string" ? claimedFrom : "";
+    await checkChain();
     let verified;
     try {
-      verified = x402Verify(reqs, header, now(), { ...verifyOptions, ...(amount === undefined ? {} : { settleAmount: amount }), facilitator: from });
+      verified = await verifyPaymentWithRpc(reqs, header, chainReads, {
+        ...verifyOptions, ...(amount === undefined ? {} : { settleAmount: amount }), facilitator: from, now: now(), allowedFactories,
+      });
     } catch (e) {
+      if (e?.code === "rpc_unavailable" && e.cause instanceof RpcError) throw e.cause; // nothing sent: no verdict
       if (typeof e?.code !== "string") throw e;
       const method = reqs?.extra?.assetTransferMethod === "permit2" || reqs?.scheme === "upto" ? "permit2" : "eip3009";
       return ended(new EvmSettlement(network, claimed, method), (s) => s.refused(e.code, e.message));
@@ -405,23 +436,86 @@ export function localSettlement(options = {}) {
     const method = verified.kind === "exact_eip3009" ? "eip3009" : "permit2";
     const charge = verified.kind === "upto_permit2" ? (amount ?? verified.amount) : undefined;
     return ended(new EvmSettlement(network, verified.payer, method, charge),
-      (settlement) => settleVerified(settlement, verified, reqs, header, key, { payer: verified.payer, method, amount: charge }));
+      (settlement) => settleVerified(settlement, verified, reqs, header, key, { payer: verified.payer, method, amount: charge },
+        String(payload.payload?.signature ?? "")));
   }
 
   // A verified payment: its call, then `send`. An RPC that answered nothing before the send throws
   // (`rpc_unreachable`): no verdict, as with a facilitator that cannot be reached, so the middleware
   // answers what the core says of an unavailable settlement and the authorization stays unused
   // (the Python backend, pay402.settle, does the same).
-  async function settleVerified(settlement, verified, reqs, header, key, entry) {
+  async function settleVerified(settlement, verified, reqs, header, key, entry, signature) {
     if (verified.kind === "other") return settlement.refused("unsupported_scheme", `cannot settle a ${reqs.scheme} payment`);
     let call;
     try {
-      call = x402SettleCalldata(reqs, header, entry.amount);
+      call = x402SettleCalldata(reqs, header, entry.amount, verified.route);
     } catch (e) {
       if (typeof e?.code !== "string") throw e;
       return settlement.refused(e.code, e.message);
     }
+    if (verified.route === "erc6492_counterfactual") {
+      const refusal = await deployWallet(settlement, verified.payer, signature);
+      if (refusal) return refusal;
+    }
     return await send(settlement, call, key, entry);
+  }
+
+  // A counterfactual ERC-6492 payer's wallet, deployed through its factory before the transfer as
+  // the reference facilitator does. The core routes the payer's code as it is now: deployed
+  // meanwhile → nothing to do (undefined); else the allow-listed factory and its call, simulated,
+  // sent with the next nonce and awaited. A refusal is returned (nothing more is sent); an RPC that
+  // cannot be reached before the deployment is sent throws.
+  async function deployWallet(settlement, payer, signature) {
+    let routed;
+    try {
+      routed = routeSignature(signature, await rpc.request("eth_getCode", [payer, "latest"]), allowedFactories);
+    } catch (e) {
+      if (typeof e?.code !== "string" || e instanceof RpcError) throw e;
+      return settlement.refused(e.code, e.message);
+    }
+    if (routed.route !== "erc6492_counterfactual") return undefined;
+    const tx = { from, to: routed.factory, data: hex(routed.factoryCalldata) };
+    let gas;
+    try {
+      await rpc.request("eth_call", [tx, "latest"]);
+      gas = big(await rpc.request("eth_estimateGas", [tx]), "eth_estimateGas");
+    } catch (e) {
+      if (e instanceof RpcError && e.code === "rpc_error") {
+        return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, `the factory call reverts: ${revertText(e)}`);
+      }
+      throw e;
+    }
+    const { maxFeePerGas, maxPriorityFeePerGas } = await fees();
+    let hash;
+    try {
+      hash = await nonces.take(rpc, async (nonce) => {
+        const raw = await signer.signTransaction({ chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to: routed.factory, value: 0n, data: routed.factoryCalldata });
+        const rawHex = typeof raw === "string" ? raw : hex(raw);
+        const local = hex(keccak256(Uint8Array.from(rawHex.slice(2).match(/../g), (h) => parseInt(h, 16))));
+        try {
+          await rpc.request("eth_sendRawTransaction", [rawHex]);
+        } catch (e) {
+          if (!(e instanceof RpcError && e.code === "rpc_send_unknown")) throw e;
+        }
+        return local;
+      });
+    } catch (e) {
+      if (e instanceof RpcError && e.code === "rpc_error") {
+        return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, `the deployment was not accepted: ${e.message}`);
+      }
+      throw e;
+    }
+    let receipt;
+    try {
+      receipt = await receiptWithin(hash, receiptTimeoutMs);
+    } catch (e) {
+      receipt = e;
+    }
+    if (statusOf(receipt) !== true) {
+      const why = receipt instanceof Error ? receipt.message : receipt ? `deployment ${hash} reverted` : `no receipt for ${hash} within ${receiptTimeoutMs} ms`;
+      return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, why);
+    }
+    return undefined;
   }
 
   // Chain check, simulation, fees, nonce, signature, broadcast and receipt of one built settlement.
