@@ -6,11 +6,12 @@
 # werkzeug; the pins of ffi-python/tests/requirements-web.txt) and the pay402 wheel (built from ffi-python with
 # maturin), compiles contracts/Eip3009Token.sol with npm solc, starts a Hardhat node on 127.0.0.1 (free port, chain
 # id 31337), deploys the token with Hardhat account #0, starts the reference TS facilitator (facilitator.mjs) on
-# 127.0.0.1, runs the pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps
-# behind pay402's middleware, served from threads of the pytest process on loopback), then test-js-middleware.mjs
-# (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http server behind its
-# x402Middleware, in the test process), then smart-wallet.mjs (an EIP-1271 wallet, its factory, a `bytes`-overload
-# EIP-3009 token) and `cargo test -p pay402-host --test chain_smart_wallet -- --ignored`, and stops the node and the facilitator on every exit path. Ends with a
+# 127.0.0.1, deploys smart-wallet.mjs (an EIP-1271 wallet, its factory, a `bytes`-overload EIP-3009 token), runs the
+# pytest suite (test_settlement.py; test_middleware.py: FastAPI/uvicorn and Flask/werkzeug apps behind pay402's
+# middleware, served from threads of the pytest process on loopback; test_smart_wallet_settlement.py), then
+# test-js-middleware.mjs (node --test, in a fresh project with the packed pay402 npm tarball installed: a node:http
+# server behind its x402Middleware, in the test process), then `cargo test -p pay402-host --test chain_smart_wallet --
+# --ignored` and test-js-smart-wallet-settlement.mjs, and stops the node and the facilitator on every exit path. Ends with a
 # summary; exits non-zero on any failure. Needs python3 ≥ 3.9 and rustup; installs node/npm and curl (apt) and,
 # when it builds the npm package itself, wasm-bindgen-cli and the npm build tooling (tests/tools.sh).
 #
@@ -235,6 +236,19 @@ else
   SUMMARY+=("GAP   PayPer402 in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
 fi
 
+# --- smart-wallet payers: the contracts ----------------------------------------------------------
+# smart-wallet.mjs (contracts/SmartWallet.sol: an EIP-1271 wallet, its CREATE2 factory, an EIP-3009 token with the
+# `bytes` overload) deploys before pytest: test_smart_wallet_settlement.py settles payments of wallets it makes through
+# that factory; the wallets named in build/smart-wallet.json stay for chain_smart_wallet.rs (run at the end).
+log "smart-wallet payers: deploy contracts/SmartWallet.sol (smart-wallet.mjs)"
+if timeout 120 node smart-wallet.mjs >"$RUN/smart-wallet-deploy.log" 2>&1; then
+  export PAY402_SMART_WALLET_DEPLOYMENT="$HERE/build/smart-wallet.json"
+  record PASS "smart-wallet contracts: $(tail -n 1 "$RUN/smart-wallet-deploy.log")"
+else
+  tail -n 20 "$RUN/smart-wallet-deploy.log"
+  record FAIL "deploy contracts/SmartWallet.sol (smart-wallet.mjs); the smart-wallet tests will fail"
+fi
+
 # --- tests --------------------------------------------------------------------------------------
 log "pytest"
 # test_facilitator.py needs Redis and runs in the facilitator block below, not here (it would only skip)
@@ -319,16 +333,28 @@ if [ "$(js_count todo)" != 0 ]; then
   SUMMARY+=("GAP   $(js_count todo) todo tests (see the README)")
 fi
 
-# --- smart-wallet payers (pay402-host's verify_with_rpc over JSON-RPC) --------------------------
+# --- smart-wallet payers (pay402-host's verify_with_rpc over JSON-RPC; the npm package settles them) ---------
+# The contracts were deployed before pytest (the smart-wallet block above).
 log "smart-wallet payers: EIP-1271 wallet and counterfactual ERC-6492 wallet (cargo test chain_smart_wallet)"
-if timeout 120 node smart-wallet.mjs >"$RUN/smart-wallet-deploy.log" 2>&1; then
-  export PAY402_SMART_WALLET_DEPLOYMENT="$HERE/build/smart-wallet.json"
+if [ -n "${PAY402_SMART_WALLET_DEPLOYMENT:-}" ]; then
   (cd "$ROOT" && timeout 1800 cargo test -p pay402-host --test chain_smart_wallet -- --ignored) 2>&1 \
     | tee "$RUN/smart-wallet.log"
   rc=${PIPESTATUS[0]}
   line="$(grep -E '^test result:' "$RUN/smart-wallet.log" | tail -n1)"
   if [ "$rc" -eq 0 ]; then record PASS "smart wallets: ${line}"; else record FAIL "smart wallets: ${line:-exit $rc}"; fi
+  # pay402/settle's localSettlement settles them (the JS twin of test_smart_wallet_settlement.py), in the fresh
+  # project of the npm block above, where the packed tarball is installed
+  cp "$HERE/test-js-smart-wallet-settlement.mjs" "$JSPROJ/"
+  (cd "$JSPROJ" && timeout 300 node --test --test-reporter=spec test-js-smart-wallet-settlement.mjs) 2>&1 \
+    | tee "$RUN/js-smart-wallet.log"
+  rc=${PIPESTATUS[0]}
+  sw_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-smart-wallet.log" | awk '{print $3}')"
+  sw_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-smart-wallet.log" | awk '{print $3}')"
+  if [ "$rc" -eq 0 ] && [ "${sw_pass:-0}" -gt 0 ]; then
+    record PASS "smart wallets pay through pay402/settle (node --test): ${sw_pass} passed, ${sw_fail:-0} failed"
+  else
+    record FAIL "smart wallets pay through pay402/settle (node --test): ${sw_pass:-0} passed, ${sw_fail:-?} failed (exit $rc)"
+  fi
 else
-  tail -n 20 "$RUN/smart-wallet-deploy.log"
-  record FAIL "deploy contracts/SmartWallet.sol (smart-wallet.mjs)"
+  record FAIL "smart wallets: contracts/SmartWallet.sol was not deployed (see the smart-wallet block above)"
 fi
