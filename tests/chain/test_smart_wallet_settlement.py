@@ -15,17 +15,26 @@ Covered: a deployed wallet pays (the `bytes` overload `0xcf092995`, one transact
 wallet pays with an ERC-6492 signature (the factory deployment mined first from the settler, the
 wallet then has code, the transfer carries the inner signature); the same wallet deployed meanwhile
 (no deployment sent); the factory not allow-listed (`eip6492_factory_not_allowed`, nothing sent); a
-stranger's signature (`invalid_exact_evm_signature`, the wallet's EIP-1271 answer, nothing sent).
+stranger's signature (`invalid_exact_evm_signature`, the wallet's EIP-1271 answer, nothing sent); and an
+undeployed wallet paying through `pay402 facilitator` (a subprocess configured with `smart_wallets = true` and the
+factory in `eip6492_allowed_factories`; pay402's `FacilitatorClient` calls its `/settle`): deployment, then transfer.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Iterator, Tuple
 
+import httpx
 import pay402
 import pytest
+from pay402.facilitator import FacilitatorClient
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
 from chain import DEPLOYER, SUBMITTER, Chain, call_data
@@ -39,6 +48,7 @@ DEPLOY_SELECTOR = "0x" + pay402.keccak256(b"deploy(address,bytes32)")[:4].hex()
 # ERC-6492 (https://eips.ethereum.org/EIPS/eip-6492): the 32-byte magic suffix
 MAGIC_6492 = bytes.fromhex("64926492" * 8)
 NETWORK = "eip155:31337"
+FAC_API_KEY = "sw-test-" + os.urandom(8).hex()
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +235,80 @@ def test_strangers_signature_is_refused_and_nothing_sent(token: Chain, sw: dict)
         pay402.verify_payment_with_rpc(json.dumps(req), pay402.x402_encode_header(json.dumps(pay)),
                                        settler(token).rpc, now=token.now(), allowed_factories=[])
     assert (e.value.code, e.value.detail_code) == ("invalid_exact_evm_signature", "eip1271_rejected")
+
+
+# --- through `pay402 facilitator` ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def our_facilitator(tmp_path_factory: pytest.TempPathFactory, token: Chain, sw: dict) -> Iterator[Tuple[str, str]]:
+    """`pay402 facilitator` in a subprocess (no Redis: one process), smart wallets on, the factory
+    allow-listed; its signer is a fresh key funded with `hardhat_setBalance` (its nonces are this
+    fixture's alone). Yields (URL, signer address); stopped by its pid (TERM, then KILL)."""
+    tmp = tmp_path_factory.mktemp("sw-facilitator")
+    key = "0x" + os.urandom(32).hex()
+    signer = pay402.private_key_to_address(key)
+    token.rpc("hardhat_setBalance", signer, hex(10**19))
+    port = free_port()
+    config = tmp / "facilitator.toml"
+    config.write_text(
+        'api_keys_env = ["SW_FAC_API_KEY"]\n'
+        "[[networks]]\n"
+        f'network = "{NETWORK}"\n'
+        f'rpc_urls = ["{token.url}"]\n'
+        'signer_key_env = "SW_FAC_SETTLER_KEY"\n'
+        "smart_wallets = true\n"
+        f'eip6492_allowed_factories = ["{sw["factory"]}"]\n'
+    )
+    log = tmp / "facilitator.log"
+    env = {**os.environ, "SW_FAC_API_KEY": FAC_API_KEY, "SW_FAC_SETTLER_KEY": key}
+    proc = subprocess.Popen([sys.executable, "-m", "pay402.cli", "facilitator", "--config", str(config), "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"pay402 facilitator did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield url, signer
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_counterfactual_wallet_pays_through_pay402_facilitator(token: Chain, sw: dict, our_facilitator) -> None:
+    url, signer = our_facilitator
+    wallet = Wallet(token, sw, deploy=False)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    req = requirements(sw, payee)
+    pay, inner = payment(token, sw, req, wallet.address, sw["ownerKey"],
+                         wrap=lambda s: erc6492_wrap(wallet.factory, wallet.deploy_calldata, s))
+    nonce, block = pending_nonce(token, signer), token.block_number() + 1
+    with FacilitatorClient(url, headers={"Authorization": f"Bearer {FAC_API_KEY}"}, timeout=60) as client:
+        out = client.settle(pay, req)
+    txs = [tx for n in range(block, token.block_number() + 1)
+           for tx in token.rpc("eth_getBlockByNumber", hex(n), True)["transactions"] if tx["from"].lower() == signer.lower()]
+    assert len(txs) == 2, (out, txs)
+    deploy, transfer = txs
+    assert deploy["to"].lower() == wallet.factory.lower() and deploy["input"] == "0x" + wallet.deploy_calldata.hex()
+    assert (int(deploy["nonce"], 16), int(transfer["nonce"], 16)) == (nonce, nonce + 1)
+    assert code_of(token, wallet.address) != "0x"
+    assert_paid(token, out, wallet.address, payee, transfer, inner)
