@@ -5,25 +5,30 @@ Routes (the x402 facilitator HTTP API, https://github.com/coinbase/x402/blob/mai
 and ``GET /metrics`` (Prometheus text). Every route but ``/health`` needs ``Authorization: Bearer <key>``
 unless the configuration is ``public``.
 
-Verdicts come from the core: ``verify_payment`` (strict ECDSA) or, on a network with
-``smart_wallets``, ``verify_payment_with_rpc`` (EIP-1271, ERC-6492 with the factory allow-list);
-settlement results from the network's settlement backend, whose answers the core builds
-(``EvmSettlement``). Status codes follow the TypeScript reference facilitator: 200 with
+Verdicts come from the core: on EVM ``verify_payment`` (strict ECDSA) or, on a network with
+``smart_wallets``, ``verify_payment_with_rpc`` (EIP-1271, ERC-6492 with the factory allow-list),
+with this facilitator's address for ``upto``; on Solana ``x402_verify`` with this facilitator's fee
+payer as the only managed one, then the co-signed transaction's simulation, as the reference
+facilitator's ``exact`` SVM scheme does. Settlement results come from the network's settlement
+backend (``LocalEvmSettlement``, ``LocalSvmSettlement``), whose answers the core builds. Status codes follow the TypeScript reference facilitator: 200 with
 ``isValid: false`` / ``success: false`` for a refused payment, 400 for a body the core cannot decode.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import hmac
 import json
 import logging
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Literal, Mapping, Optional, Protocol, Set, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Literal, Mapping, Optional, Protocol, Set, Tuple, Union
 
 from .. import _native as p
 from ..errors import LocalSettlementError, RpcError
+from ..settle._solana_rpc import SolanaRpcError, SolanaRpcUnavailable
 from .config import FacilitatorConfig, NetworkConfig
 from .metrics import Metrics
 from .records import MemorySettlementRecords, SettlementRecords
@@ -37,7 +42,8 @@ log = logging.getLogger("pay402.facilitator")
 
 
 class Settler(Protocol):
-    """A network's settlement backend (``pay402.settle.LocalEvmSettlement``)."""
+    """A network's settlement backend (``pay402.settle.LocalEvmSettlement``, or
+    ``pay402.settle.svm.LocalSvmSettlement``, whose ``settle_payment`` takes no ``settle_amount``)."""
 
     def settle_payment(self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any],
                        settle_amount: Optional[int] = None) -> Dict[str, Any]: ...
@@ -204,10 +210,29 @@ class FacilitatorApp:
     # --- the API ----------------------------------------------------------------------------------
 
     def supported(self) -> Dict[str, Any]:
-        """``GET /supported``: x402 v2 ``exact`` on every configured network; the signers."""
-        kinds = [{"x402Version": 2, "scheme": "exact", "network": n.network} for n in self.config.networks]
-        signers = sorted({n.signer_address for n in self.config.networks})
-        return {"kinds": kinds, "extensions": [], "signers": {"eip155:*": signers}}
+        """``GET /supported`` (x402 v2 §7): every kind served, ``{x402Version, scheme, network,
+        extra?}`` (x402 v2 ``exact`` on every network, ``upto`` with ``extra.facilitatorAddress`` where
+        enabled, Solana ``exact`` with ``extra.feePayer``, then the x402 v1 kinds under their network
+        names), and the signers per CAIP family (``eip155:*``, ``solana:*``). The body is written by
+        the core's ``SupportedResponse`` writer (decoded, then written back)."""
+        kinds: List[Dict[str, Any]] = []
+        signers: Dict[str, List[str]] = {}
+        for n in self.config.networks:
+            extra = {"feePayer": n.signer_address} if n.family == "solana" else None
+            kinds.append({"x402Version": 2, "scheme": "exact", "network": n.network, **({"extra": extra} if extra else {})})
+            if n.upto:
+                kinds.append({"x402Version": 2, "scheme": "upto", "network": n.network,
+                              "extra": {"facilitatorAddress": n.signer_address}})
+            family = signers.setdefault(n.family + ":*", [])
+            if n.signer_address not in family:
+                family.append(n.signer_address)
+        for n in self.config.networks:
+            if self.config.x402_v1 and n.v1_name:
+                extra = {"feePayer": n.signer_address} if n.family == "solana" else None
+                kinds.append({"x402Version": 1, "scheme": "exact", "network": n.v1_name, **({"extra": extra} if extra else {})})
+        body = {"kinds": kinds, "extensions": [], "signers": {k: sorted(v) for k, v in signers.items()}}
+        written: Dict[str, Any] = json.loads(p.decode_supported_response(json.dumps(body, separators=(",", ":"))).json)
+        return written
 
     def _parse(self, raw: bytes) -> Tuple[Dict[str, Any], Dict[str, Any], NetworkConfig]:
         """The request's payload and requirements, once the core decoded the body; the network's
@@ -223,45 +248,92 @@ class FacilitatorApp:
             raise _Refused(e.code, e.message) from None
         body = json.loads(text)
         payload, requirements = body["paymentPayload"], body["paymentRequirements"]
-        network = requirements.get("network")
-        net = self.config.network(network) if isinstance(network, str) else None
-        if net is None:  # the scheme and the version are the core's to judge
-            raise _Refused("unsupported_scheme", f"this facilitator does not serve x402Version {body.get('x402Version')!r}, "
-                                                 f"scheme {requirements.get('scheme')!r}, network {network!r}")
+        network, scheme, version = requirements.get("network"), requirements.get("scheme"), body.get("x402Version")
+        net = self.config.network(network, version) if isinstance(network, str) and version in (1, 2) else None
+        # upto only where /supported lists it (EVM networks with upto, x402 v2); any other scheme
+        # and the payload's own version are the core's to judge
+        served = net is not None and (scheme != "upto" or (net.upto and version == 2))
+        if net is None or not served:
+            raise _Refused("unsupported_scheme", f"this facilitator does not serve x402Version {version!r}, "
+                                                 f"scheme {scheme!r}, network {network!r}")
         asset = requirements.get("asset")
-        if net.assets and not (isinstance(asset, str) and asset.lower() in {a.lower() for a in net.assets}):
+        if net.family == "solana":
+            allowed = isinstance(asset, str) and asset in net.assets  # base58 is case-sensitive
+        else:
+            allowed = isinstance(asset, str) and asset.lower() in {a.lower() for a in net.assets}
+        if net.assets and not allowed:
             raise _Refused("invalid_payment_requirements", f"asset {asset!r} is not allowed on {net.network}")
         return payload, requirements, net
 
-    def _verify_sync(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig) -> "p.Verified":
+    def _verify_sync(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig,
+                     settle_amount: Optional[int] = None) -> "_AnyVerified":
         header = p.x402_encode_header(json.dumps(payload, separators=(",", ":")))
         req = json.dumps(requirements, separators=(",", ":"))
         now = int(self.clock())
+        if net.family == "solana":  # the offline checks, our fee payer the only managed one
+            return p.x402_verify(req, header, now=now, fee_payers=[net.signer_address])
+        facilitator = net.signer_address if net.upto else None
         if net.smart_wallets:
             return p.verify_payment_with_rpc(req, header, self.rpcs[net.network], now=now,
                                              allowed_factories=list(net.eip6492_allowed_factories),
-                                             valid_before_slack=self.config.valid_before_slack).verified
-        return p.verify_payment(req, header, now=now, signature="strict", valid_before_slack=self.config.valid_before_slack)
+                                             valid_before_slack=self.config.valid_before_slack,
+                                             settle_amount=settle_amount, facilitator=facilitator).verified
+        return p.verify_payment(req, header, now=now, signature="strict", valid_before_slack=self.config.valid_before_slack,
+                                settle_amount=settle_amount, facilitator=facilitator)
 
-    async def _verified(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig) -> "p.Verified":
+    async def _verified(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig,
+                        settle_amount: Optional[int] = None) -> "_AnyVerified":
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, self._verify_sync, payload, requirements, net)
+            return await asyncio.get_running_loop().run_in_executor(None, self._verify_sync, payload, requirements, net,
+                                                                    settle_amount)
         except p.Error as e:
             raise _Refused(e.code, e.message) from None
 
-    async def _unused(self, verified: "p.Verified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
+    async def _unused(self, verified: "_AnyVerified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
                       net: NetworkConfig) -> None:
         """``/verify`` only: the authorization must still be usable, as the reference facilitator's
         verify simulation checks. Refused when this facilitator holds a settlement record for it
         (settled or being settled: a resource server must not serve a second request on it), and
         when the settlement transaction would revert now (``eth_estimateGas`` from the settler, the
         revert text mapped by the core's ``x402_settle_revert_reason``: a nonce used on chain is
-        ``invalid_exact_evm_nonce_already_used``)."""
-        held = await self._records(self.records.get, verified.replay_key.hex())
+        ``invalid_exact_evm_nonce_already_used``). On Solana: a transaction this facilitator settled
+        or is settling is ``duplicate_settlement``; else the transaction co-signed by our fee payer is
+        simulated (``simulateTransaction``, ``sigVerify``), as the reference's verify does."""
+        held = await self._records(self.records.get, _record_key(verified, payload))
         if held is not None:
+            if net.family == "solana":
+                raise _Refused("duplicate_settlement", "this facilitator has settled, or is settling, this transaction")
             raise _Refused("invalid_exact_evm_nonce_already_used",
                            "this facilitator has settled, or is settling, this authorization")
-        await asyncio.get_running_loop().run_in_executor(None, self._simulate, payload, requirements, net)
+        simulate = self._simulate_svm if net.family == "solana" else self._simulate
+        await asyncio.get_running_loop().run_in_executor(None, simulate, payload, requirements, net)
+
+    def _simulate_svm(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig) -> None:
+        """The reference verify's last step (x402 ``exact`` SVM, facilitator ``scheme.ts``): the
+        transaction co-signed by our fee payer, simulated with ``sigVerify: true`` and
+        ``replaceRecentBlockhash: false``; an error is ``invalid_exact_svm_transaction_simulation_failed``."""
+        rpc = getattr(self.settlers[net.network], "rpc", None)
+        if rpc is None:
+            return  # a backend without an RPC (tests): the core's verdict stands alone
+        inner = payload.get("payload")
+        transaction = inner.get("transaction") if isinstance(inner, Mapping) else None
+        try:
+            cosigned = p.svm_cosign(base64.b64decode(str(transaction), validate=True), _seed(self.config.signer_key(net)))
+        except (p.Error, ValueError) as e:
+            raise _Refused(getattr(e, "code", "invalid_exact_svm_payload_transaction_could_not_be_decoded"), str(e)) from None
+        wire = base64.b64encode(bytes(cosigned.transaction)).decode()
+        try:
+            sim = rpc.call("simulateTransaction", [wire, {"sigVerify": True, "replaceRecentBlockhash": False,
+                                                          "commitment": "confirmed", "encoding": "base64"}])
+        except SolanaRpcError as e:
+            raise _Refused("invalid_exact_svm_transaction_simulation_failed", e.message) from None
+        except SolanaRpcUnavailable as e:
+            raise _NothingSent("rpc_unavailable") from e  # the chain could not be asked: no verdict (500)
+        value = sim.get("value") if isinstance(sim, dict) else None
+        if not isinstance(value, dict):
+            raise _Refused("invalid_exact_svm_transaction_simulation_failed", "no simulation result")
+        if value.get("err") is not None:
+            raise _Refused("invalid_exact_svm_transaction_simulation_failed", json.dumps(value["err"]))
 
     def _simulate(self, payload: Mapping[str, Any], requirements: Mapping[str, Any], net: NetworkConfig) -> None:
         settler = self.settlers[net.network]
@@ -308,12 +380,17 @@ class FacilitatorApp:
             return 400, {"success": False, "errorReason": e.code, "errorMessage": e.message, "transaction": "",
                          "network": "", "payer": ""}
         entry["network"] = net.network
+        settle_amount: Optional[int] = None
+        if requirements.get("scheme") == "upto":
+            # the reference resource server sends the charge as the requirements' amount; the
+            # payment is verified against the signed maximum, as the reference facilitator does
+            settle_amount, requirements = _upto_charge(payload, requirements)
         try:
-            verified = await self._verified(payload, requirements, net)
+            verified = await self._verified(payload, requirements, net, settle_amount)
         except _Refused as e:
             payer = _payer_of(payload)
             entry.update(outcome=e.code, payer=payer)
-            if payer:
+            if payer and net.family == "eip155":
                 try:
                     answer = json.loads(p.EvmSettlement(net.network, payer, _method_of(payload)).refused(e.code, e.message).json)
                     return 200, answer
@@ -323,7 +400,7 @@ class FacilitatorApp:
                          "network": net.network, "payer": payer}
         entry["payer"] = verified.payer
         started = time.monotonic()
-        answer = await self._settle_once(verified, payload, requirements, net)
+        answer = await self._settle_once(verified, payload, requirements, net, settle_amount)
         self.metrics.settle_latency(time.monotonic() - started)
         entry["outcome"] = "settled" if answer.get("success") else str(answer.get("errorReason", "refused"))
         entry["transaction"] = answer.get("transaction", "")
@@ -332,8 +409,8 @@ class FacilitatorApp:
     async def _records(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
-    async def _settle_once(self, verified: "p.Verified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
-                           net: NetworkConfig) -> Dict[str, Any]:
+    async def _settle_once(self, verified: "_AnyVerified", payload: Mapping[str, Any], requirements: Mapping[str, Any],
+                           net: NetworkConfig, settle_amount: Optional[int] = None) -> Dict[str, Any]:
         """One transaction per authorization, and its success answered once.
 
         Every ``/settle`` of an authorization shares one record (one transaction, whichever process
@@ -342,27 +419,40 @@ class FacilitatorApp:
         ``invalid_exact_evm_nonce_already_used``, as the reference facilitator refuses an
         authorization used on chain, so a resource server relying on the facilitator to catch a
         replayed payment never serves it twice. The resource server's one retry after
-        ``settlement_pending`` gets the success: the pending answer took no mark."""
-        key = verified.replay_key.hex()
-        ttl = max(0, verified.valid_before - int(self.clock())) + self.config.record_ttl_margin
-        answer = await self._settle_answer(key, ttl, verified, payload, requirements, net)
+        ``settlement_pending`` gets the success: the pending answer took no mark.
+        On Solana the record is the transaction's (its base64 bytes, as the reference's duplicate
+        cache keys it) and the refusal ``duplicate_settlement``."""
+        key = _record_key(verified, payload)
+        if isinstance(verified, p.SvmVerified):  # the blockhash expires long before: the reference's window plus the margin
+            ttl = SVM_RECORD_WINDOW + self.config.record_ttl_margin
+        else:
+            ttl = max(0, verified.valid_before - int(self.clock())) + self.config.record_ttl_margin
+        answer = await self._settle_answer(key, ttl, verified, payload, requirements, net, settle_amount)
         if not answer.get("success"):
             return answer
         if await self._records(self.records.claim, key + ":delivered", secrets.token_hex(16), ttl) is None:
             return answer
+        if isinstance(verified, p.SvmVerified):
+            # the reference's answer to a transaction settled already (settlement-cache.ts), read back by the core
+            svm: Dict[str, Any] = json.loads(p.decode_settle_response(body=json.dumps({
+                "success": False, "errorReason": "duplicate_settlement", "errorMessage":
+                "this transaction is settled already, and its success was answered to an earlier /settle",
+                "transaction": "", "network": net.network, "payer": verified.payer})).json)
+            return svm
         refused: Dict[str, Any] = json.loads(p.EvmSettlement(net.network, verified.payer, _method_of(payload)).refused(
             "invalid_exact_evm_nonce_already_used",
             "this authorization is settled already, and its success was answered to an earlier /settle").json)
         return refused
 
-    async def _settle_answer(self, key: str, ttl: int, verified: "p.Verified", payload: Mapping[str, Any],
-                             requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+    async def _settle_answer(self, key: str, ttl: int, verified: "_AnyVerified", payload: Mapping[str, Any],
+                             requirements: Mapping[str, Any], net: NetworkConfig,
+                             settle_amount: Optional[int]) -> Dict[str, Any]:
         owner = secrets.token_hex(16)
         deadline = time.monotonic() + self.config.settle_wait
         while True:
             held = await self._records(self.records.claim, key, owner, ttl)
             if held is None:
-                return await self._settle_claimed(key, owner, ttl, payload, requirements, net)
+                return await self._settle_claimed(key, owner, ttl, payload, requirements, net, settle_amount)
             while held is not None and held.get("state") == "claimed" and time.monotonic() < deadline:
                 await asyncio.sleep(self.poll_interval)
                 held = await self._records(self.records.get, key)
@@ -372,18 +462,19 @@ class FacilitatorApp:
                 response: Dict[str, Any] = held["response"]
                 return response
             if held.get("state") == "pending":
-                return await self._recheck_pending(key, held, ttl, payload, requirements, net)
+                return await self._recheck_pending(key, held, ttl, payload, requirements, net, settle_amount)
             # still claimed after settle_wait: the first settlement's outcome is not known yet
             return {"success": False, "errorReason": "settlement_pending",
                     "errorMessage": "another request is settling this authorization; its outcome is not known yet",
                     "transaction": "", "network": net.network, "payer": verified.payer}
 
     async def _call_settler(self, net: NetworkConfig, payload: Mapping[str, Any],
-                            requirements: Mapping[str, Any]) -> Dict[str, Any]:
+                            requirements: Mapping[str, Any], settle_amount: Optional[int] = None) -> Dict[str, Any]:
         settler = self.settlers[net.network]
         self.metrics.add("in_flight", 1)
+        args: Tuple[Any, ...] = (payload, requirements) if settle_amount is None else (payload, requirements, settle_amount)
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(None, settler.settle_payment, payload, requirements)
+            answer = await asyncio.get_running_loop().run_in_executor(None, settler.settle_payment, *args)
         finally:
             self.metrics.add("in_flight", -1)
         # the core reads the answer back: a backend answering something else is a failure (500)
@@ -409,9 +500,10 @@ class FacilitatorApp:
             self.metrics.add("pending", -1)
 
     async def _settle_claimed(self, key: str, owner: str, ttl: int, payload: Mapping[str, Any],
-                              requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+                              requirements: Mapping[str, Any], net: NetworkConfig,
+                              settle_amount: Optional[int]) -> Dict[str, Any]:
         try:
-            answer = await self._call_settler(net, payload, requirements)
+            answer = await self._call_settler(net, payload, requirements, settle_amount)
         except _SENT_NOTHING as e:
             # the backend raises these before anything is sent: the authorization stays unused and
             # a later /settle may settle it. Answered as the reference facilitator answers an
@@ -424,19 +516,23 @@ class FacilitatorApp:
         return answer
 
     async def _recheck_pending(self, key: str, held: Mapping[str, Any], ttl: int, payload: Mapping[str, Any],
-                               requirements: Mapping[str, Any], net: NetworkConfig) -> Dict[str, Any]:
+                               requirements: Mapping[str, Any], net: NetworkConfig,
+                               settle_amount: Optional[int]) -> Dict[str, Any]:
         """A settlement broadcast earlier whose receipt was not seen: the backend waits for the
         same hash again (its pending store holds the signed transaction; it never sends another),
         and a final answer replaces the pending one for everyone. Without that record in the
-        backend's pending store, the pending answer stands (settling anew could send again)."""
-        store = getattr(self.settlers[net.network], "pending", None)
-        inner = payload.get("payload")
-        signature = inner.get("signature") if isinstance(inner, Mapping) else None
-        if store is None or not isinstance(signature, str) or store.get(signature.lower()) is None:
-            kept_: Dict[str, Any] = dict(held["response"])
-            return kept_
+        backend's pending store, the pending answer stands (settling anew could send again). A
+        Solana backend is asked again as it is: its duplicate cache never lets the same bytes be
+        sent twice, and it looks a pending signature up again."""
+        if net.family != "solana":
+            store = getattr(self.settlers[net.network], "pending", None)
+            inner = payload.get("payload")
+            signature = inner.get("signature") if isinstance(inner, Mapping) else None
+            if store is None or not isinstance(signature, str) or store.get(signature.lower()) is None:
+                kept_: Dict[str, Any] = dict(held["response"])
+                return kept_
         try:
-            answer = await self._call_settler(net, payload, requirements)
+            answer = await self._call_settler(net, payload, requirements, settle_amount)
         except _SENT_NOTHING:
             stored: Dict[str, Any] = dict(held["response"])
             return stored
@@ -455,5 +551,41 @@ class _NothingSent(Exception):
         self.code = code
 
 
-# what the settlement backend raises before anything is sent (pay402.settle)
-_SENT_NOTHING = (RpcError, LocalSettlementError)
+# what the settlement backend raises before anything is sent (pay402.settle; the Solana backend
+# raises SolanaRpcUnavailable only before sendTransaction: a send that may have arrived is pending)
+_SENT_NOTHING = (RpcError, LocalSettlementError, SolanaRpcUnavailable)
+
+_AnyVerified = Union["p.Verified", "p.SvmVerified"]
+
+#: How long a Solana transaction's record lives before the margin: the reference's duplicate
+#: window (settlement-cache.ts, SETTLEMENT_TTL_MS = 120 s), past the blockhash's validity.
+SVM_RECORD_WINDOW = 120
+
+
+def _record_key(verified: Any, payload: Mapping[str, Any]) -> str:
+    """The settlement record's key: the core's replay key (EVM), or the SHA-256 of the base64
+    transaction exactly as received (Solana, the reference's duplicate-cache key)."""
+    if isinstance(verified, p.SvmVerified):
+        inner = payload.get("payload")
+        transaction = inner.get("transaction") if isinstance(inner, Mapping) else ""
+        return "svm:" + hashlib.sha256(str(transaction).encode("utf-8")).hexdigest()
+    return str(verified.replay_key.hex())
+
+
+def _seed(value: str) -> bytes:
+    return bytes.fromhex(value.strip().removeprefix("0x"))
+
+
+def _upto_charge(payload: Mapping[str, Any], requirements: Mapping[str, Any]) -> Tuple[Optional[int], Dict[str, Any]]:
+    """An ``upto`` ``/settle``: the charge is the requirements' ``amount`` (the reference resource
+    server rewrites it to the actual charge; x402 ``upto`` EVM scheme); the payment is verified
+    against the requirements with the signed maximum (``permitted.amount``) as their amount, as
+    the reference facilitator re-verifies. Without a readable maximum, the requirements as sent."""
+    inner = payload.get("payload")
+    auth = inner.get("permit2Authorization") if isinstance(inner, Mapping) else None
+    permitted = auth.get("permitted") if isinstance(auth, Mapping) else None
+    maximum = permitted.get("amount") if isinstance(permitted, Mapping) else None
+    charge = requirements.get("amount")
+    if not isinstance(maximum, str) or not isinstance(charge, str) or not charge.isdigit():
+        return None, dict(requirements)
+    return int(charge), {**requirements, "amount": maximum}

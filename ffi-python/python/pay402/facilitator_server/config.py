@@ -8,11 +8,13 @@ bearer API keys, the Redis URL). A configuration that could not fail closed rais
                                     ``tomli``; JSON needs nothing)
 ``facilitator_config_invalid``      a key has the wrong type, an unknown key, a bad number
 ``facilitator_no_networks``         no ``[[networks]]``
-``facilitator_bad_network``         a network that is not an ``eip155:<chain id>`` CAIP-2 id, or twice
+``facilitator_bad_network``         a network that is not an ``eip155:<chain id>`` or known ``solana:…`` CAIP-2
+                                    id, or twice; a ``v1_name`` that is not this network's x402 v1 name
 ``facilitator_no_rpc``              a network without RPC URLs
-``facilitator_bad_address``         an asset or factory that is not a 20-byte hex address
+``facilitator_bad_address``         an asset or factory that is not a 20-byte hex address (Solana: a
+                                    mint that is not a base58 public key)
 ``facilitator_env_missing``         a variable the file names (signer key, API key, Redis URL) is unset
-``facilitator_bad_signer_key``      a signer key the core refuses
+``facilitator_bad_signer_key``      a signer key the core refuses (Solana: not a 32-byte ed25519 seed)
 ``facilitator_no_api_keys``         no bearer key and ``public`` not set: every caller could settle
 """
 
@@ -30,22 +32,27 @@ from ..errors import ConfigurationError
 __all__ = ["FacilitatorConfig", "NetworkConfig", "load_config", "parse_config", "env_suffix"]
 
 _NETWORK = re.compile(r"^eip155:([1-9][0-9]{0,18})$")
+_SOLANA = re.compile(r"^solana:[1-9A-HJ-NP-Za-km-z]{32}$")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """One EVM network the facilitator verifies and settles on."""
+    """One network the facilitator verifies and settles on: EVM (``eip155:…``, ``exact`` and,
+    with ``upto``, Permit2 ``upto``) or Solana (``solana:…``, ``exact``)."""
 
     network: str
-    chain_id: int
+    chain_id: int  # 0 on Solana
     rpc_urls: Tuple[str, ...]
-    signer_key_env: str
-    assets: Tuple[str, ...]  # EIP-55; empty = every asset
+    signer_key_env: str  # EVM: the settler's key; Solana: the fee payer's ed25519 seed
+    assets: Tuple[str, ...]  # EIP-55 (Solana: base58 mints); empty = every asset
     smart_wallets: bool  # verify through RPC (EIP-1271, ERC-6492) instead of strict ECDSA only
     eip6492_allowed_factories: Tuple[str, ...]  # EIP-55; empty denies every counterfactual payer
     receipt_timeout: float
-    signer_address: str = ""
+    signer_address: str = ""  # EVM: the settler's address; Solana: the fee payer's public key
+    family: str = "eip155"  # "eip155" or "solana"
+    upto: bool = False  # Permit2 `upto` served; `witness.facilitator` must be signer_address
+    v1_name: str = ""  # the x402 v1 name this network is also served under (x402_v1)
 
     def __repr__(self) -> str:  # the variable's name only, never its value
         return (f"NetworkConfig(network={self.network!r}, rpc_urls={len(self.rpc_urls)} URL(s), "
@@ -62,11 +69,16 @@ class FacilitatorConfig:
     settle_wait: float = 30.0  # how long a concurrent /settle waits for the first one's result
     record_ttl_margin: int = 3600  # seconds a settlement record outlives the authorization
     valid_before_slack: int = 6
+    x402_v1: bool = False  # also serve x402 v1 payloads on the networks with a v1_name
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
-    def network(self, name: str) -> Optional[NetworkConfig]:
+    def network(self, name: str, version: int = 2) -> Optional[NetworkConfig]:
+        """The network a payment names: a CAIP-2 id (x402 v2) or, with ``x402_v1``, the v1 name
+        of a network configured with that ``v1_name`` (v1)."""
         for n in self.networks:
-            if n.network == name:
+            if version == 2 and n.network == name:
+                return n
+            if version == 1 and self.x402_v1 and n.v1_name and n.v1_name == name:
                 return n
         return None
 
@@ -123,9 +135,31 @@ def _env_var(env: Mapping[str, str], name: str, what: str) -> str:
 
 
 _TOP = {"networks", "api_keys_env", "public", "redis_url_env", "redis_prefix", "settle_wait_seconds",
-        "record_ttl_margin_seconds", "valid_before_slack"}
+        "record_ttl_margin_seconds", "valid_before_slack", "x402_v1"}
 _NET = {"network", "rpc_urls", "signer_key_env", "assets", "smart_wallets", "eip6492_allowed_factories",
-        "receipt_timeout_seconds"}
+        "receipt_timeout_seconds", "upto", "v1_name"}
+_SOLANA_NET = {"network", "rpc_urls", "fee_payer_key_env", "assets", "v1_name"}
+
+
+def _fee_payer(seed: str, key_env: str, where: str) -> str:
+    """The fee payer's base58 public key from its 32-byte ed25519 seed (hex, ``0x`` optional)."""
+    try:
+        raw = bytes.fromhex(seed.strip().removeprefix("0x"))
+        if len(raw) != 32:
+            raise ValueError
+        return str(p.svm_public_key(raw))
+    except (p.Error, ValueError, TypeError):  # the message names the variable, never the seed
+        raise _bad(f"{where}: the value of {key_env} is not a 32-byte ed25519 seed (64 hex digits)",
+                   "facilitator_bad_signer_key") from None
+
+
+def _v1_name(raw: Mapping[str, Any], name: str, where: str) -> str:
+    v1 = _get(raw, "v1_name", str, where, "")
+    if v1:
+        resolved = p.resolve_network(v1)
+        if v1 == name or resolved is None or resolved[0] != name:
+            raise _bad(f"{where}.v1_name {v1!r} is not the x402 v1 name of {name}", "facilitator_bad_network")
+    return v1
 
 
 def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = None) -> FacilitatorConfig:
@@ -151,16 +185,20 @@ def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = Non
         where = f"networks[{i}]"
         if not isinstance(raw, Mapping):
             raise _bad(f"{where} must be a table")
-        unknown = sorted(set(raw) - _NET)
-        if unknown:
-            raise _bad(f"{where}: unknown key(s): {', '.join(unknown)}")
         name = _get(raw, "network", str, where, "")
         m = _NETWORK.match(name)
-        if not m:
-            raise _bad(f"{where}.network {name!r} is not an eip155:<chain id> CAIP-2 id", "facilitator_bad_network")
+        solana = bool(_SOLANA.match(name))
+        if solana and p.resolve_network(name) != (name, None):
+            raise _bad(f"{where}.network {name!r} is not a Solana cluster pay402 knows", "facilitator_bad_network")
+        if not m and not solana:
+            raise _bad(f"{where}.network {name!r} is not an eip155:<chain id> or solana:<genesis hash> CAIP-2 id",
+                       "facilitator_bad_network")
         if name in seen:
             raise _bad(f"{where}.network {name} is configured twice", "facilitator_bad_network")
         seen.add(name)
+        unknown = sorted(set(raw) - (_SOLANA_NET if solana else _NET))
+        if unknown:
+            raise _bad(f"{where} ({name}): unknown key(s) for this network: {', '.join(unknown)}")
         suffix = env_suffix(name)
         rpc_urls = _strings(raw, "rpc_urls", where)
         override = env.get("PAY402_FACILITATOR_RPC_URLS_" + suffix)
@@ -171,6 +209,24 @@ def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = Non
         for url in rpc_urls:
             if not url.startswith(("http://", "https://")):
                 raise _bad(f"{where} ({name}): an RPC URL must be http(s)", "facilitator_no_rpc")
+        if solana:
+            key_env = env.get("PAY402_FACILITATOR_SIGNER_KEY_ENV_" + suffix) or _get(raw, "fee_payer_key_env", str, where, "")
+            if not key_env:
+                raise _bad(f"{where} ({name}) names no fee_payer_key_env")
+            mints = _strings(raw, "assets", where)
+            for mint in mints:
+                try:
+                    p.svm_parse_pubkey(mint)
+                except (p.Error, ValueError, TypeError):
+                    raise _bad(f"{where}.assets: {mint!r} is not a base58 public key", "facilitator_bad_address") from None
+            networks.append(NetworkConfig(
+                network=name, chain_id=0, rpc_urls=rpc_urls, signer_key_env=key_env, assets=mints,
+                smart_wallets=False, eip6492_allowed_factories=(), receipt_timeout=30.0,
+                signer_address=_fee_payer(_env_var(env, key_env, f"{where} ({name}) fee payer seed"), key_env, where),
+                family="solana", v1_name=_v1_name(raw, name, where),
+            ))
+            continue
+        assert m is not None
         key_env = env.get("PAY402_FACILITATOR_SIGNER_KEY_ENV_" + suffix) or _get(raw, "signer_key_env", str, where, "")
         if not key_env:
             raise _bad(f"{where} ({name}) names no signer_key_env")
@@ -194,7 +250,14 @@ def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = Non
                                             for a in _strings(raw, "eip6492_allowed_factories", where)),
             receipt_timeout=timeout,
             signer_address=signer_address,
+            upto=_get(raw, "upto", bool, where, False),
+            v1_name=_v1_name(raw, name, where),
         ))
+    x402_v1 = _get(data, "x402_v1", bool, "config", False)
+    if x402_v1 and not any(n.v1_name for n in networks):
+        raise _bad("x402_v1 = true but no network has a v1_name: no x402 v1 payment could be served")
+    if not x402_v1 and any(n.v1_name for n in networks):
+        raise _bad("a network has a v1_name but x402_v1 is not true: set x402_v1 = true to serve x402 v1")
     api_keys_env = _strings(data, "api_keys_env", "config")
     for name in api_keys_env:
         _env_var(env, name, "bearer API key")
@@ -220,6 +283,7 @@ def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = Non
         settle_wait=settle_wait,
         record_ttl_margin=margin,
         valid_before_slack=slack,
+        x402_v1=x402_v1,
         env={k: v for k, v in env.items() if k in set(api_keys_env) | {n.signer_key_env for n in networks}
              | ({redis_url_env} if redis_url_env else set())},
     )
