@@ -252,7 +252,7 @@ fi
 # --- tests --------------------------------------------------------------------------------------
 log "pytest"
 # test_facilitator.py needs Redis and runs in the facilitator block below, not here (it would only skip)
-timeout 600 "$VENV/bin/python" -m pytest "$HERE" -v -p no:cacheprovider --ignore="$HERE/test_facilitator.py" "$@" 2>&1 | tee "$RUN/pytest.log"
+timeout 600 "$VENV/bin/python" -m pytest "$HERE" -v -p no:cacheprovider --ignore="$HERE/test_facilitator.py" --ignore="$HERE/test_facilitator_svm.py" "$@" 2>&1 | tee "$RUN/pytest.log"
 rc=${PIPESTATUS[0]}
 line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
 if [ "$rc" -eq 0 ]; then record PASS "pytest: $line"; else record FAIL "pytest: ${line:-exit $rc}"; fi
@@ -301,6 +301,26 @@ if start_redis >"$RUN/redis.log" 2>&1; then
 else
   cat "$RUN/redis.log"
   record FAIL "redis-server for the facilitator tests"
+fi
+
+# --- pay402 facilitator on Solana (test_facilitator_svm.py) --------------------------------------
+# Two `pay402 facilitator` subprocesses with one solana: network settle on the litesvm JSON-RPC server (svm/rpc.mjs,
+# started by the test itself) and share a real Redis on 127.0.0.1 (tests/tools.sh start_redis), stopped here and by
+# the EXIT trap; the plain pytest step above skips this file for want of that Redis.
+trap 'rc_=$?; stop_redis; (exit $rc_); finish' EXIT
+log "pay402 facilitator on Solana: Redis, then test_facilitator_svm.py on litesvm"
+if start_redis >"$RUN/redis-svm.log" 2>&1; then
+  PAY402_FACILITATOR_REDIS_URL="redis://127.0.0.1:$PAY402_REDIS_PORT/0" \
+    timeout 600 "$VENV/bin/python" -m pytest "$HERE/test_facilitator_svm.py" -v -p no:cacheprovider 2>&1 \
+    | tee "$RUN/pytest-facilitator-svm.log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest-facilitator-svm.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
+  if [ "$rc" -eq 0 ] && ! grep -q skipped <<<"$line"; then record PASS "pay402 facilitator on Solana pytest: $line"
+  else record FAIL "pay402 facilitator on Solana pytest: ${line:-exit $rc}"; fi
+  stop_redis
+else
+  cat "$RUN/redis-svm.log"
+  record FAIL "redis-server for the Solana facilitator tests"
 fi
 
 # --- the npm package's middleware ---------------------------------------------------------------
