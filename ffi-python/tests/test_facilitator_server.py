@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -475,3 +475,189 @@ def test_redis_records(redis_url: str) -> None:
 
     ttl = redis.Redis.from_url(redis_url).ttl(f"test:{os.getpid()}:{key}")
     assert 0 < ttl <= 60
+
+
+# --- every kind pay402 settles: Solana exact, Permit2 upto, x402 v1 ----------------------------------
+
+# an ed25519 seed for the Solana fee payer (any 32 bytes; its public key is the core's to derive)
+FEE_PAYER_SEED = "07" * 32
+SOLANA_MAINNET = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"  # x402 v2 §7's Solana network
+
+
+def _solana_net(**kw: Any) -> Dict[str, Any]:
+    return {"network": SOLANA_MAINNET, "rpc_urls": ["http://127.0.0.1:9"], "fee_payer_key_env": "FAC_FEE_PAYER", **kw}
+
+
+SVM_ENV = {**ENV, "FAC_FEE_PAYER": FEE_PAYER_SEED}
+
+
+def test_solana_upto_and_v1_configuration() -> None:
+    cfg = parse_config(base_config(x402_v1=True, networks=[
+        {"network": "eip155:8453", "rpc_urls": ["http://127.0.0.1:9"], "signer_key_env": "FAC_SIGNER", "upto": True,
+         "v1_name": "base"},
+        _solana_net(assets=["EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"], v1_name="solana"),
+    ]), SVM_ENV)
+    evm, svm = cfg.networks
+    assert (evm.family, evm.upto, evm.v1_name, evm.signer_address) == ("eip155", True, "base", SIGNER_ADDRESS)
+    assert (svm.family, svm.chain_id, svm.v1_name, svm.signer_key_env) == ("solana", 0, "solana", "FAC_FEE_PAYER")
+    assert svm.signer_address == pay402.svm_public_key(bytes.fromhex(FEE_PAYER_SEED))
+    assert cfg.network("base", 1) is evm and cfg.network("solana", 1) is svm and cfg.network("base", 2) is None
+    assert FEE_PAYER_SEED not in repr(cfg)
+
+
+@pytest.mark.parametrize(
+    "networks, top, env, code",
+    [
+        # a Solana network takes fee_payer_key_env, not an EVM key or an EVM option
+        ([_solana_net(signer_key_env="FAC_SIGNER")], {}, SVM_ENV, "facilitator_config_invalid"),
+        ([_solana_net(upto=True)], {}, SVM_ENV, "facilitator_config_invalid"),
+        ([_solana_net(smart_wallets=True)], {}, SVM_ENV, "facilitator_config_invalid"),
+        ([{"network": SOLANA_MAINNET, "rpc_urls": ["http://x"]}], {}, SVM_ENV, "facilitator_config_invalid"),
+        ([_solana_net(network="solana:" + "1" * 32)], {}, SVM_ENV, "facilitator_bad_network"),  # no such cluster
+        ([_solana_net(network="solana-devnet")], {}, SVM_ENV, "facilitator_bad_network"),  # a v1 name, not CAIP-2
+        ([_solana_net()], {}, ENV, "facilitator_env_missing"),
+        ([_solana_net()], {}, {**ENV, "FAC_FEE_PAYER": "07" * 31}, "facilitator_bad_signer_key"),
+        ([_solana_net()], {}, {**ENV, "FAC_FEE_PAYER": "not hex"}, "facilitator_bad_signer_key"),
+        ([_solana_net(assets=["0x036CbD53842c5426634e7929541eC2318f3dCF7e"])], {}, SVM_ENV, "facilitator_bad_address"),
+        # a v1 name must be the network's own, and needs x402_v1
+        ([_solana_net(v1_name="solana-devnet")], {"x402_v1": True}, SVM_ENV, "facilitator_bad_network"),
+        ([{"network": "eip155:8453", "rpc_urls": ["http://x"], "signer_key_env": "FAC_SIGNER", "v1_name": "base-sepolia"}],
+         {"x402_v1": True}, ENV, "facilitator_bad_network"),
+        ([_solana_net(v1_name="solana")], {}, SVM_ENV, "facilitator_config_invalid"),
+        ([_solana_net()], {"x402_v1": True}, SVM_ENV, "facilitator_config_invalid"),
+        ([{"network": "eip155:8453", "rpc_urls": ["http://x"], "signer_key_env": "FAC_SIGNER", "upto": "yes"}], {}, ENV,
+         "facilitator_config_invalid"),
+    ],
+)
+def test_bad_solana_upto_v1_configuration(networks: List[Dict[str, Any]], top: Dict[str, Any], env: Dict[str, str],
+                                          code: str) -> None:
+    with pytest.raises(ConfigurationError) as e:
+        parse_config(base_config(networks=networks, **top), env)
+    assert e.value.code == code
+    assert FEE_PAYER_SEED not in e.value.message
+
+
+def test_supported_is_the_reference_example_for_every_kind() -> None:
+    """x402 v2 §7's /supported example for a facilitator doing EVM exact + upto and Solana, with
+    v1 (its batch-settlement kind aside, which pay402 does not settle): the kinds in its order,
+    Solana's extra.feePayer, upto's extra.facilitatorAddress, signers per CAIP family."""
+    cfg = base_config(x402_v1=True, networks=[
+        {"network": "eip155:8453", "rpc_urls": ["http://127.0.0.1:9"], "signer_key_env": "FAC_SIGNER", "upto": True,
+         "v1_name": "base"},
+        _solana_net(),
+    ])
+    fee_payer = pay402.svm_public_key(bytes.fromhex(FEE_PAYER_SEED))
+    example = """{"kinds":[
+      {"x402Version":2,"scheme":"exact","network":"eip155:8453"},
+      {"x402Version":2,"scheme":"upto","network":"eip155:8453","extra":{"facilitatorAddress":"0xF…"}},
+      {"x402Version":2,"scheme":"exact","network":"solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp","extra":{"feePayer":"<base58>"}},
+      {"x402Version":1,"scheme":"exact","network":"base"}],
+     "signers":{"eip155:*":["0xF…"],"solana:*":["<base58>"]}}"""
+    expected = json.loads(example.replace("0xF…", SIGNER_ADDRESS).replace("<base58>", fee_payer))
+    r = request(make_app(cfg, SVM_ENV), "GET", "/supported")
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["kinds"], body["signers"]) == (expected["kinds"], expected["signers"])
+    assert json.loads(pay402.decode_supported_response(r.text).json) == body
+    # without v1 and upto: the v2 exact kinds only
+    r = request(make_app(base_config(networks=[_solana_net()]), SVM_ENV), "GET", "/supported")
+    assert r.json()["kinds"] == [expected["kinds"][2]] and r.json()["signers"] == {"solana:*": [fee_payer]}
+
+
+V1_CASE = next(c for c in json.loads((VECTORS / "x402-verify.peers.json").read_text("utf-8"))["cases"]
+               if c["name"] == "v1 reference client #24 ok")
+
+
+def test_v1_payments_are_served_only_when_enabled() -> None:
+    inp = V1_CASE["input"]  # a v1 payment on base-sepolia (eip155:84532), valid per the reference client
+    payload = json.loads(base64.b64decode(inp["payment"]))
+    body = {"x402Version": 1, "paymentPayload": payload, "paymentRequirements": inp["requirements"]}
+    net = {"network": "eip155:84532", "rpc_urls": ["http://127.0.0.1:9"], "signer_key_env": "FAC_SIGNER"}
+    off = make_app(base_config(networks=[net]), clock=lambda: float(inp["now"]))
+    r = request(off, "POST", "/verify", json=body)
+    assert r.json()["isValid"] is False and r.json()["invalidReason"] == "unsupported_scheme"
+    on = make_app(base_config(x402_v1=True, networks=[{**net, "v1_name": "base-sepolia"}]), clock=lambda: float(inp["now"]))
+    r = request(on, "POST", "/verify", json=body)
+    assert r.json() == {"isValid": True, "payer": r.json()["payer"]}
+    assert r.json()["payer"].lower() == V1_CASE["expect"]["ok"]["payer"]
+
+
+class Records:
+    """A settlement backend that records what it was asked and answers the core's success."""
+
+    def __init__(self) -> None:
+        self.calls: List[Any] = []
+
+    def settle_payment(self, payment_payload: Any, requirements: Any, settle_amount: Optional[int] = None) -> Dict[str, Any]:
+        self.calls.append((dict(requirements), settle_amount))
+        settlement = pay402.EvmSettlement(requirements["network"], payment_payload["payload"]["permit2Authorization"]["from"],
+                                          "permit2", settle_amount)
+        settlement.submitted("0x" + "ab" * 32)
+        return json.loads(settlement.confirmed().json)
+
+
+UPTO_NOW = 1_740_672_100
+PAYER_KEY = bytes([0x11] * 32)
+
+
+def _upto_payment(facilitator: str, maximum: int) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    req = {"scheme": "upto", "network": "eip155:84532", "amount": str(maximum),
+           "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e", "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+           "maxTimeoutSeconds": 60, "extra": {"name": "USDC", "version": "2", "facilitatorAddress": facilitator}}
+    signed = pay402.permit2_sign_payload(json.dumps(req), PAYER_KEY, nonce=int.from_bytes(os.urandom(8), "big"), now=UPTO_NOW)
+    payload = {"x402Version": 2, "resource": {"url": "https://api.example.com/r"}, "accepted": req,
+               "payload": json.loads(signed.json)}
+    return payload, req
+
+
+def test_upto_is_served_where_enabled_and_settles_the_requirements_amount() -> None:
+    net = {"network": "eip155:84532", "rpc_urls": ["http://127.0.0.1:9"], "signer_key_env": "FAC_SIGNER"}
+    payload, req = _upto_payment(SIGNER_ADDRESS, 10_000)
+    body = {"x402Version": 2, "paymentPayload": payload, "paymentRequirements": req}
+    r = request(make_app(base_config(networks=[net]), clock=lambda: float(UPTO_NOW)), "POST", "/verify", json=body)
+    assert r.json()["invalidReason"] == "unsupported_scheme"  # upto not enabled there
+    backend = Records()
+    app = make_app(base_config(networks=[{**net, "upto": True}]), settlers={"eip155:84532": backend},
+                   clock=lambda: float(UPTO_NOW))
+    r = request(app, "POST", "/verify", json=body)
+    assert r.json() == {"isValid": True, "payer": pay402.private_key_to_address(PAYER_KEY)}
+    # the upto EVM scheme: witness.facilitator must be this facilitator's address
+    other, other_req = _upto_payment("0x" + "22" * 20, 10_000)
+    r = request(app, "POST", "/verify", json={"x402Version": 2, "paymentPayload": other, "paymentRequirements": other_req})
+    assert r.json()["invalidReason"] == "upto_facilitator_mismatch"
+    # /settle: the resource server sends the actual charge as the requirements' amount
+    charged = {**req, "amount": "2500"}
+    r = request(app, "POST", "/settle", json={"x402Version": 2, "paymentPayload": payload, "paymentRequirements": charged})
+    assert r.json()["success"] is True, r.json()
+    assert backend.calls == [({**req, "amount": "10000"}, 2500)]
+    # above the signed maximum: refused before the backend
+    payload2, _ = _upto_payment(SIGNER_ADDRESS, 10_000)
+    r = request(app, "POST", "/settle", json={"x402Version": 2, "paymentPayload": payload2,
+                                               "paymentRequirements": {**req, "amount": "10001"}})
+    assert r.json()["errorReason"] == "invalid_upto_evm_payload_settlement_exceeds_amount"
+    assert len(backend.calls) == 1
+
+
+def test_solana_verify_refuses_a_foreign_fee_payer_and_other_schemes() -> None:
+    app = make_app(base_config(networks=[_solana_net()]), SVM_ENV)
+    fee_payer = pay402.svm_public_key(bytes.fromhex(FEE_PAYER_SEED))
+    payer_seed = bytes([5] * 32)
+    mint, pay_to = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", pay402.svm_public_key(bytes([6] * 32))
+
+    def payment(fee: str, scheme: str = "exact") -> Dict[str, Any]:
+        req = {"scheme": scheme, "network": SOLANA_MAINNET, "amount": "1000", "asset": mint, "payTo": pay_to,
+               "maxTimeoutSeconds": 60, "extra": {"feePayer": fee}}
+        wire = pay402.svm_build_transfer(payer_seed, fee_payer=fee, mint=mint, pay_to=pay_to, amount=1000, decimals=6,
+                                         recent_blockhash=bytes(32))
+        required = json.dumps({"x402Version": 2, "resource": {"url": "http://x"}, "accepts": [{**req, "scheme": "exact"}]})
+        return {"x402Version": 2, "paymentPayload": json.loads(pay402.svm_payment_header(required, wire).json),
+                "paymentRequirements": req}
+
+    # x402 exact SVM facilitator: extra.feePayer must be one of the facilitator's keys
+    r = request(app, "POST", "/verify", json=payment(pay402.svm_public_key(bytes([9] * 32))))
+    assert r.json()["invalidReason"] == "invalid_exact_svm_fee_payer_not_managed_by_facilitator"
+    r = request(app, "POST", "/settle", json=payment(pay402.svm_public_key(bytes([9] * 32))))
+    assert r.json()["success"] is False
+    assert r.json()["errorReason"] == "invalid_exact_svm_fee_payer_not_managed_by_facilitator"
+    r = request(app, "POST", "/verify", json=payment(fee_payer, "upto"))
+    assert r.json()["invalidReason"] == "unsupported_scheme"
