@@ -43,10 +43,10 @@ log = logging.getLogger("pay402.facilitator")
 
 class Settler(Protocol):
     """A network's settlement backend (``pay402.settle.LocalEvmSettlement``, or
-    ``pay402.settle.svm.LocalSvmSettlement``, whose ``settle_payment`` takes no ``settle_amount``)."""
+    ``pay402.settle.svm.LocalSvmSettlement``). An ``upto`` payment's charge is passed as a third
+    argument (``settle_amount``, which ``LocalEvmSettlement`` takes)."""
 
-    def settle_payment(self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any],
-                       settle_amount: Optional[int] = None) -> Dict[str, Any]: ...
+    def settle_payment(self, payment_payload: Mapping[str, Any], requirements: Mapping[str, Any], /) -> Dict[str, Any]: ...
 
 
 class _Refused(Exception):

@@ -159,7 +159,7 @@ def _v1_name(raw: Mapping[str, Any], name: str, where: str) -> str:
         resolved = p.resolve_network(v1)
         if v1 == name or resolved is None or resolved[0] != name:
             raise _bad(f"{where}.v1_name {v1!r} is not the x402 v1 name of {name}", "facilitator_bad_network")
-    return v1
+    return str(v1)
 
 
 def parse_config(data: Mapping[str, Any], env: Optional[Mapping[str, str]] = None) -> FacilitatorConfig:
