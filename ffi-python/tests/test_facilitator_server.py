@@ -153,12 +153,18 @@ def test_the_readme_configuration_loads(tmp_path: Path) -> None:
         pytest.skip("no TOML reader (Python < 3.11 without tomli)")
     path = tmp_path / "facilitator.toml"
     path.write_text(toml)
-    env = {"FACILITATOR_API_KEY": API_KEY, "SETTLER_KEY": SIGNER_KEY, "FACILITATOR_REDIS_URL": "redis://127.0.0.1:9/0"}
+    env = {"FACILITATOR_API_KEY": API_KEY, "SETTLER_KEY": SIGNER_KEY, "FACILITATOR_REDIS_URL": "redis://127.0.0.1:9/0",
+           "FEE_PAYER_SEED": "07" * 32}
     cfg = load_config(str(path), env)
-    (net,) = cfg.networks
+    net, svm = cfg.networks
     assert (net.network, net.rpc_urls, net.smart_wallets, net.eip6492_allowed_factories, net.receipt_timeout) == (
         "eip155:84532", ("https://sepolia.base.org",), True, (), 30.0)
     assert net.assets == ("0x036CbD53842c5426634e7929541eC2318f3dCF7e",) and net.signer_address == SIGNER_ADDRESS
+    assert (net.upto, net.v1_name, cfg.x402_v1) == (True, "base-sepolia", True)
+    # Solana devnet and its USDC mint (x402 v2 §11.1 and the scheme's asset table)
+    assert (svm.family, svm.network, svm.v1_name) == ("solana", "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "solana-devnet")
+    assert svm.assets == ("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU",)
+    assert svm.signer_address == pay402.svm_public_key(bytes([7] * 32))
     assert cfg.redis_url() == "redis://127.0.0.1:9/0" and cfg.settle_wait == 30.0 and cfg.api_keys() == [API_KEY.encode()]
     with pytest.raises(ConfigurationError) as e:
         load_config(str(path), {k: v for k, v in env.items() if k != "SETTLER_KEY"})
