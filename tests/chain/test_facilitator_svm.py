@@ -11,11 +11,13 @@ values come from the payment's terms (amount, payee), the runtime (token balance
 statuses, the fee payer in slot 0) and the x402 reference facilitator (x402 v2 §7 /supported with
 `extra.feePayer` and `signers["solana:*"]`; `exact` SVM facilitator: one settlement per
 transaction bytes, `duplicate_settlement`; a fee payer it does not manage is refused), never the
-code under test.
+code under test. Also an x402 v1 payment (network `solana-devnet`), and pay402's own paywall
+(FastAPI + the ASGI middleware) whose facilitator is ours, paid over real HTTP.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -30,9 +32,14 @@ import httpx
 import pay402
 import pytest
 from pay402.errors import SettleError, VerifyError
+from fastapi import FastAPI
+from fastapi import Request as FastAPIRequest
 from pay402.facilitator import FacilitatorClient
+from pay402.server import X402Paywall, X402Route
+from pay402.server.asgi import PaymentMiddleware
+from pay402.server.gate import FacilitatorSettlement
 
-from svm.harness import SvmRpc, svm_rpc  # noqa: F401  (svm_rpc: the fixture)
+from svm.harness import SvmRpc, svm_rpc, uvicorn_on_loopback  # noqa: F401  (svm_rpc: the fixture)
 
 REDIS_URL = os.environ.get("PAY402_FACILITATOR_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -64,10 +71,12 @@ class Facilitator:
             'api_keys_env = ["FAC_API_KEY"]\n'
             'redis_url_env = "FAC_REDIS_URL"\n'
             f'redis_prefix = "{prefix}"\n'
+            "x402_v1 = true\n"
             "[[networks]]\n"
             f'network = "{NETWORK}"\n'
             f'rpc_urls = ["{rpc_url}"]\n'
             'fee_payer_key_env = "FAC_FEE_PAYER"\n'
+            'v1_name = "solana-devnet"\n'
         )
         env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_FEE_PAYER": FEE_PAYER_SEED.hex(), "FAC_REDIS_URL": REDIS_URL}
         self.log = tmp / f"{name}.log"
@@ -113,16 +122,22 @@ class World:
         self.payer_ata = setup["accounts"][self.payer]
         self.payee_ata = setup["accounts"][self.payee]
 
-    def payment(self, fee_payer: str = FEE_PAYER) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        req = {"scheme": "exact", "network": NETWORK, "amount": str(AMOUNT), "asset": self.mint, "payTo": self.payee,
-               "maxTimeoutSeconds": 60, "extra": {"feePayer": fee_payer}}
+    def payment(self, fee_payer: str = FEE_PAYER, version: int = 2) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        if version == 1:  # x402 v1: the network's name and maxAmountRequired
+            req = {"scheme": "exact", "network": "solana-devnet", "maxAmountRequired": str(AMOUNT), "asset": self.mint,
+                   "payTo": self.payee, "resource": "http://127.0.0.1/x", "description": "", "mimeType": "application/json",
+                   "maxTimeoutSeconds": 60, "extra": {"feePayer": fee_payer}}
+        else:
+            req = {"scheme": "exact", "network": NETWORK, "amount": str(AMOUNT), "asset": self.mint, "payTo": self.payee,
+                   "maxTimeoutSeconds": 60, "extra": {"feePayer": fee_payer}}
         blockhash = self.rpc.call("getLatestBlockhash", [{"commitment": "confirmed"}])["value"]["blockhash"]
         wire = pay402.svm_build_transfer(
             self.payer_seed, fee_payer=fee_payer, mint=self.mint, pay_to=self.payee, amount=AMOUNT, decimals=6,
             recent_blockhash=pay402.svm_parse_pubkey(blockhash), token_program=pay402.SVM_TOKEN_PROGRAM_ID,
             memo=os.urandom(8).hex().encode(),
         )
-        required = json.dumps({"x402Version": 2, "error": "", "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]})
+        required = json.dumps({"x402Version": 2, "error": "", "resource": {"url": "http://127.0.0.1/x"}, "accepts": [req]}
+                              if version == 2 else {"x402Version": 1, "error": "", "accepts": [req]})
         return json.loads(pay402.svm_payment_header(required, wire).json), req
 
     def balances(self) -> Tuple[int, int]:
@@ -152,10 +167,12 @@ def world(svm_rpc: SvmRpc) -> World:  # noqa: F811
 
 
 def test_supported_lists_the_solana_kind_with_its_fee_payer(facilitators: List[Facilitator]) -> None:
-    # x402 v2 §7: a Solana kind carries extra.feePayer; signers are grouped per CAIP family
+    # x402 v2 §7: a Solana kind carries extra.feePayer; signers are grouped per CAIP family; v1
+    # kinds are named by the v1 network name
     with facilitators[0].client() as client:
         body = client.supported()
-    assert body["kinds"] == [{"x402Version": 2, "scheme": "exact", "network": NETWORK, "extra": {"feePayer": FEE_PAYER}}]
+    assert body["kinds"] == [{"x402Version": 2, "scheme": "exact", "network": NETWORK, "extra": {"feePayer": FEE_PAYER}},
+                             {"x402Version": 1, "scheme": "exact", "network": "solana-devnet", "extra": {"feePayer": FEE_PAYER}}]
     assert body["signers"] == {"solana:*": [FEE_PAYER]}
 
 
@@ -232,3 +249,57 @@ def test_a_fee_payer_it_does_not_manage_is_refused_before_any_rpc(facilitators: 
     assert v.value.code == s.value.code == "invalid_exact_svm_fee_payer_not_managed_by_facilitator"
     assert int(world.rpc.call("pay402_stats")["simulateTransaction"]) == sims
     assert world.balances() == before
+
+
+def test_an_x402_v1_payment_is_settled_under_its_network_name(facilitators: List[Facilitator], world: World) -> None:
+    payload, req = world.payment(version=1)
+    assert payload["x402Version"] == 1 and payload["network"] == "solana-devnet"
+    before, sends = world.balances(), world.sends()
+    with facilitators[1].client() as client:
+        assert client.verify(payload, req) == {"isValid": True, "payer": world.payer}
+        out = client.settle(payload, req)
+    assert out["success"] is True and out["payer"] == world.payer
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT) and world.sends() == sends + 1
+    status = world.rpc.call("getSignatureStatuses", [[out["transaction"]]])["value"][0]
+    assert status["err"] is None
+
+
+def test_pay402_paywall_settles_through_our_facilitator(facilitators: List[Facilitator], world: World) -> None:
+    """pay402's own server (FastAPI behind the ASGI middleware) whose facilitator is ours, paid by
+    pay402's client code over real HTTP: 402, then 200 with the PAYMENT-RESPONSE of the executed
+    transaction, the tokens moved once; the same payment again is not served."""
+    route = X402Route("/item", AMOUNT, network=NETWORK, asset=world.mint, decimals=6, pay_to=world.payee, fee_payer=FEE_PAYER)
+    paywall = X402Paywall([route], network=NETWORK, pay_to=world.payee,
+                          settlement=FacilitatorSettlement(facilitators[0].client()))
+    app = FastAPI()
+
+    @app.get("/item")
+    def item(request: FastAPIRequest) -> Dict[str, Any]:
+        admission = request.scope["pay402"]
+        return {"payer": admission.payer, "amount": admission.amount}
+
+    app.add_middleware(PaymentMiddleware, x402=paywall)
+    before, sends = world.balances(), world.sends()
+    with uvicorn_on_loopback(app) as url, httpx.Client(base_url=url, timeout=60) as http:
+        first = http.get("/item")
+        assert first.status_code == 402
+        required = pay402.decode_payment_required(first.headers["payment-required"]).json
+        accepted = json.loads(required)["accepts"][0]
+        assert accepted["extra"]["feePayer"] == FEE_PAYER
+        blockhash = world.rpc.call("getLatestBlockhash", [{"commitment": "confirmed"}])["value"]["blockhash"]
+        wire = pay402.svm_build_transfer(
+            world.payer_seed, fee_payer=accepted["extra"]["feePayer"], mint=accepted["asset"], pay_to=accepted["payTo"],
+            amount=int(accepted["amount"]), decimals=6, recent_blockhash=pay402.svm_parse_pubkey(blockhash),
+            token_program=pay402.SVM_TOKEN_PROGRAM_ID, memo=os.urandom(8).hex().encode(),
+        )
+        payment = pay402.svm_payment_header(required, wire)
+        paid = http.get("/item", headers={payment.header_name: payment.header_value})
+        assert paid.status_code == 200, paid.text
+        assert paid.json() == {"payer": world.payer, "amount": AMOUNT}
+        receipt = json.loads(base64.b64decode(paid.headers["payment-response"]))
+        assert receipt["success"] is True and receipt["payer"] == world.payer
+        again = http.get("/item", headers={payment.header_name: payment.header_value})
+        assert again.status_code == 402
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT) and world.sends() == sends + 1
+    status = world.rpc.call("getSignatureStatuses", [[receipt["transaction"]]])["value"][0]
+    assert status is not None and status["err"] is None
