@@ -12,7 +12,8 @@ statuses, the fee payer in slot 0) and the x402 reference facilitator (x402 v2 Â
 `extra.feePayer` and `signers["solana:*"]`; `exact` SVM facilitator: one settlement per
 transaction bytes, `duplicate_settlement`; a fee payer it does not manage is refused), never the
 code under test. Also an x402 v1 payment (network `solana-devnet`), and pay402's own paywall
-(FastAPI + the ASGI middleware) whose facilitator is ours, paid over real HTTP.
+(FastAPI + the ASGI middleware) whose facilitator is ours, paid over real HTTP by pay402's client
+code and by the PyPI x402 SDK's client.
 """
 
 from __future__ import annotations
@@ -303,3 +304,50 @@ def test_pay402_paywall_settles_through_our_facilitator(facilitators: List[Facil
     assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT) and world.sends() == sends + 1
     status = world.rpc.call("getSignatureStatuses", [[receipt["transaction"]]])["value"][0]
     assert status is not None and status["err"] is None
+
+
+def test_the_reference_python_client_pays_through_our_facilitator(facilitators: List[Facilitator], world: World) -> None:
+    """The PyPI x402 SDK's client (x402HttpxClient with its exact SVM scheme, building the
+    transaction from the runtime's blockhash and mint through solana-py) pays pay402's paywall,
+    whose facilitator is ours: the content is served and the tokens moved once."""
+    pytest.importorskip("x402", reason="the PyPI x402 SDK (tests/chain/requirements.txt, Python >= 3.10)")
+    import asyncio
+
+    from solders.keypair import Keypair
+    from x402.client import x402Client
+    from x402.http.clients import x402HttpxClient
+    from x402.mechanisms.svm.exact import register_exact_svm_client
+    from x402.mechanisms.svm.signers import KeypairSigner
+
+    route = X402Route("/ref", AMOUNT, network=NETWORK, asset=world.mint, decimals=6, pay_to=world.payee, fee_payer=FEE_PAYER)
+    paywall = X402Paywall([route], network=NETWORK, pay_to=world.payee,
+                          settlement=FacilitatorSettlement(facilitators[1].client()))
+    app = FastAPI()
+
+    @app.get("/ref")
+    def ref(request: FastAPIRequest) -> Dict[str, Any]:
+        return {"payer": request.scope["pay402"].payer}
+
+    app.add_middleware(PaymentMiddleware, x402=paywall)
+    signer = KeypairSigner(Keypair.from_seed(world.payer_seed))
+    assert signer.address == world.payer
+    client = x402Client()
+    # the runtime's fresh mint is no default asset: allow it, capped at the price (atomic units)
+    client.set_spend_controls({"allowed_assets": [{"network": NETWORK, "asset": world.mint,
+                                                   "max_amount_per_payment": str(AMOUNT)}]})
+    register_exact_svm_client(client, signer, rpc_url=world.rpc.url)
+    before, sends = world.balances(), world.sends()
+
+    async def pay(url: str) -> Any:
+        async with x402HttpxClient(client, timeout=60) as http:
+            response = await http.get(url + "/ref")
+            await response.aread()
+            return response
+
+    with uvicorn_on_loopback(app) as url:
+        paid = asyncio.run(pay(url))
+    assert paid.status_code == 200, paid.text
+    assert paid.json() == {"payer": world.payer}
+    receipt = json.loads(base64.b64decode(paid.headers["payment-response"]))
+    assert receipt["success"] is True and receipt["network"] == NETWORK
+    assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT) and world.sends() == sends + 1

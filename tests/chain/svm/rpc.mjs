@@ -478,7 +478,9 @@ const server = http.createServer((req, res) => {
         ? { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }
         : Array.isArray(body) ? await Promise.all(body.map(handle)) : await handle(body);
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(out));
+      // u64::MAX as a real validator writes it (a JS number would print 18446744073709552000, which
+      // strict u64 parsers such as solders refuse)
+      res.end(JSON.stringify(out).replaceAll('"rentEpoch":18446744073709552000', '"rentEpoch":18446744073709551615'));
     });
   });
 });
