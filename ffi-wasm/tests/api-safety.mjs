@@ -59,6 +59,7 @@ const makers = {
     webhookSecret: "whsec", secret: new Uint8Array(32).fill(9) }),
   Ws402Meter: (p) => new p.Ws402Meter({ pricePerSecond: 10n, paid: 300n, maxSessionSeconds: 3600 }, 1_000_000),
   EvmSettlement: (p) => new p.EvmSettlement("eip155:84532", PAY_TO, "eip3009"),
+  SvmSettlement: (p) => new p.SvmSettlement("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4"),
 };
 // A method or class taking an instance of another class, to pass a freed one to.
 const takers = {
