@@ -112,3 +112,4 @@ export interface LocalSettlement {
 }
 
 export declare function localSettlement(options: LocalSettlementOptions): LocalSettlement;
+export * from "./svm.mjs";
