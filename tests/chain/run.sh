@@ -260,11 +260,12 @@ JSPROJ="$RUN/js"  # a fresh project with only the tarball installed, as a user w
 mkdir -p "$JSPROJ"
 ( cd "$JSPROJ" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$TGZ" ) \
   >"$RUN/npm-install.log" 2>&1 || { tail -n 20 "$RUN/npm-install.log"; fail "install $(basename "$TGZ")"; }
-cp "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$JSPROJ/"
+cp "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$HERE/test-js-svm-settlement.mjs" "$JSPROJ/"
 record PASS "pay402 npm package: $(basename "$TGZ") ($(node -p "require('$JSPROJ/node_modules/pay402/package.json').version"))"
 # one file at a time: test-js-local-settlement.mjs turns automine off for a while (its receipt timeout)
-(cd "$JSPROJ" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" timeout 300 node --test --test-concurrency=1 --test-reporter=spec \
-  test-js-middleware.mjs test-js-local-settlement.mjs) 2>&1 | tee "$RUN/js.log"
+# (test-js-svm-settlement.mjs starts its own litesvm RPC server from svm/, installed above)
+(cd "$JSPROJ" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" PAY402_SVM_DIR="$HERE/svm" timeout 300 node --test --test-concurrency=1 --test-reporter=spec \
+  test-js-middleware.mjs test-js-local-settlement.mjs test-js-svm-settlement.mjs) 2>&1 | tee "$RUN/js.log"
 rc=${PIPESTATUS[0]}
 js_count() { grep -E "^ℹ $1 [0-9]+" "$RUN/js.log" | tail -n1 | awk '{print $3}'; }
 line="node --test: $(js_count pass) passed, $(js_count fail) failed, $(js_count todo) todo"
