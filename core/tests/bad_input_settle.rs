@@ -584,6 +584,126 @@ fn invalid_broadcast_hashes_end_the_settlement_without_a_transaction() {
     }
 }
 
+// ---------------------------------------------------------------- the Solana settlement machine
+
+#[test]
+fn svm_settlement_steps_out_of_order_have_exact_codes_and_keep_the_phase() {
+    use pay402::x402::svm_settlement::{Phase, SvmSettlement};
+    type Step = fn(&mut SvmSettlement<'static>) -> Result<(), &'static str>;
+    fn code<T>(
+        r: Result<T, pay402::x402::evm_settlement::SettlementStepError>,
+    ) -> Result<(), &'static str> {
+        r.map(|_| ()).map_err(|e| e.code())
+    }
+    const SIG: &str =
+        "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW";
+    let new = || {
+        SvmSettlement::at(
+            "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1",
+            "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4",
+            Phase::Built,
+        )
+    };
+    let after_send: &[(&str, Step)] = &[
+        ("confirmed", |s| code(s.confirmed())),
+        ("failed", |s| code(s.failed("{}"))),
+        ("confirmation_timeout", |s| code(s.confirmation_timeout(""))),
+    ];
+    let before_send: &[(&str, Step)] = &[
+        ("refused", |s| {
+            code(s.refused("invalid_exact_svm_payload_amount_mismatch", None))
+        }),
+        ("simulation_failed", |s| code(s.simulation_failed("{}"))),
+        ("simulation_error", |s| code(s.simulation_error("rpc"))),
+        ("duplicate", |s| code(s.duplicate())),
+        ("send_failed", |s| code(s.send_failed("rpc"))),
+        ("submitted", |s| code(s.submitted(SIG))),
+    ];
+    for (what, step) in after_send {
+        let mut s = new();
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} before submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Built,
+            "{what} before submitted leaves the phase"
+        );
+    }
+    for (what, step) in before_send {
+        let mut s = new();
+        assert_eq!(s.submitted(SIG), Ok(None));
+        assert_eq!(
+            step(&mut s),
+            Err("settlement_step_out_of_order"),
+            "{what} after submitted"
+        );
+        assert_eq!(
+            s.phase(),
+            Phase::Submitted { signature: SIG },
+            "{what} after submitted leaves the phase"
+        );
+    }
+    for (what, step) in after_send.iter().chain(before_send) {
+        let mut ended = new();
+        assert!(ended.duplicate().is_ok());
+        assert_eq!(
+            step(&mut ended),
+            Err("settlement_ended"),
+            "{what} after the end"
+        );
+        assert_eq!(ended.phase(), Phase::Ended);
+    }
+}
+
+#[test]
+fn invalid_signatures_end_the_svm_settlement_as_a_failed_send() {
+    use pay402::x402::svm_settlement::{Phase, SvmSettlement};
+    const SIG: &str =
+        "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW";
+    let zeros = "1".repeat(64);
+    let too_long = format!("2{SIG}");
+    let rows: &[(&str, &str)] = &[
+        ("empty", ""),
+        ("63 bytes (two characters short)", &SIG[..86]),
+        ("65 bytes", &too_long),
+        ("64 zero bytes", &zeros),
+        (
+            "0 is not base58",
+            "0VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        ),
+        (
+            "O is not base58",
+            "OVERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        ),
+        (
+            "l is not base58",
+            "lVERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        ),
+        (
+            "space inside",
+            "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjB nbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        ),
+        (
+            "an EVM hash",
+            "0x00000000000000000000000000000000000000000000000000000000000000ff",
+        ),
+        (
+            "non-ASCII",
+            "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQU٣",
+        ),
+    ];
+    for (what, signature) in rows {
+        let mut s = SvmSettlement::at("solana", "payer", Phase::Built);
+        let r = s.submitted(signature).expect(what).expect(what);
+        assert_eq!(r.transaction, "", "{what}");
+        assert_eq!(r.error_reason, Some("transaction_failed"), "{what}");
+        assert_eq!(s.phase(), Phase::Ended, "{what}");
+    }
+}
+
 // ---------------------------------------------------------------- Solana co-signing
 
 #[test]

@@ -364,6 +364,106 @@ impl EvmSettlement {
     }
 }
 
+/// One Solana settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, simulation failed, duplicate, send failed, submitted, confirmed, failed,
+/// confirmation timeout) and gets the `SettleResponse` of the end. Steps out of order raise
+/// `X402Error` (`settlement_step_out_of_order`, `settlement_ended`).
+#[pyclass(module = "pay402._native")]
+#[derive(Debug)]
+pub(crate) struct SvmSettlement(pay402_host::svm_settlement::Settlement);
+
+#[pymethods]
+impl SvmSettlement {
+    #[new]
+    fn new(network: &str, payer: &str) -> Self {
+        Self(pay402_host::svm_settlement::Settlement::new(network, payer))
+    }
+
+    /// `built`, `submitted` or `ended`.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.0.phase()
+    }
+
+    /// The transaction id (base58), once submitted.
+    #[getter]
+    fn signature(&self) -> Option<String> {
+        self.0.signature().map(str::to_owned)
+    }
+
+    #[pyo3(signature = (reason, message=None))]
+    fn refused(
+        &mut self,
+        py: Python<'_>,
+        reason: &str,
+        message: Option<&str>,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .refused(reason, message)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn simulation_failed(&mut self, py: Python<'_>, err_json: &str) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .simulation_failed(err_json)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn simulation_error(&mut self, py: Python<'_>, message: &str) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .simulation_error(message)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn duplicate(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.duplicate().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn send_failed(&mut self, py: Python<'_>, message: &str) -> PyResult<SettlementResult> {
+        let r = self.0.send_failed(message).map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn submitted(&mut self, py: Python<'_>, signature: &str) -> PyResult<Option<SettlementResult>> {
+        let r = self.0.submitted(signature).map_err(|e| host_error(&e))?;
+        r.map(|r| settlement_result(py, r)).transpose()
+    }
+
+    fn confirmed(&mut self, py: Python<'_>) -> PyResult<SettlementResult> {
+        let r = self.0.confirmed().map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn failed(&mut self, py: Python<'_>, err_json: &str) -> PyResult<SettlementResult> {
+        let r = self.0.failed(err_json).map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    #[pyo3(signature = (message=""))]
+    fn confirmation_timeout(
+        &mut self,
+        py: Python<'_>,
+        message: &str,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .confirmation_timeout(message)
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SvmSettlement(phase={})", self.0.phase())
+    }
+}
+
 /// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
 /// (the reference facilitator's `parseEip3009TransferError`).
 #[pyfunction]
@@ -406,6 +506,15 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SettleCall>()?;
     m.add_class::<SettlementResult>()?;
     m.add_class::<EvmSettlement>()?;
+    m.add_class::<SvmSettlement>()?;
+    m.add(
+        "SVM_SETTLEMENT_CACHE_TTL_SECS",
+        pay402::x402::svm_settlement::SETTLEMENT_CACHE_TTL_SECS,
+    )?;
+    m.add(
+        "SVM_CONFIRMATION_MAX_POLLS",
+        pay402::x402::svm_settlement::CONFIRMATION_MAX_POLLS,
+    )?;
     m.add_function(wrap_pyfunction!(x402_settle_revert_reason, m)?)?;
     m.add_function(wrap_pyfunction!(sign_eip1559_transaction, m)?)?;
     m.add_function(wrap_pyfunction!(x402_settle_calldata, m)?)?;

@@ -323,6 +323,23 @@ def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"response": json.loads(end.json), "verdict": end.verdict}
 
 
+def svm_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
+    s = pay402.SvmSettlement(i["network"], i["payer"])
+    end = None
+    for step in i["steps"]:
+        ((name, value),) = step.items()
+        if name == "refused":
+            end = s.refused(value["reason"], value.get("message"))
+        elif name in ("duplicate", "confirmed"):
+            end = getattr(s, name)()
+        elif name in ("simulation_failed", "simulation_error", "send_failed", "submitted", "failed", "confirmation_timeout"):
+            end = getattr(s, name)(value)
+        else:
+            raise AssertionError("bad_vector_input:steps")
+    assert end is not None and s.phase == "ended", "bad_vector_input:steps"
+    return {"response": json.loads(end.json), "verdict": end.verdict}
+
+
 def svm_cosign(i: Dict[str, Any]) -> Dict[str, Any]:
     c = pay402.svm_cosign(base64.b64decode(i["transaction"]), i["fee_payer_seed_hex"])
     return {"transaction": base64.b64encode(c.transaction).decode(), "signature": c.signature}
@@ -726,6 +743,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.settle.outcome": x402_settle_outcome,
     "x402.settle.revert_reason": x402_settle_revert_reason,
     "svm.cosign": svm_cosign,
+    "svm.settle.outcome": svm_settle_outcome,
     "macaroon.decode": macaroon_decode,
     "macaroon.mint": macaroon_mint,
     "macaroon.verify": macaroon_verify,

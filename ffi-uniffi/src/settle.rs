@@ -308,6 +308,113 @@ impl EvmSettlement {
     }
 }
 
+/// One Solana settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, simulation failed, duplicate, send failed, submitted, confirmed, failed,
+/// confirmation timeout) and gets the `SettleResponse` of the end. Steps out of order: `X402`
+/// (`settlement_step_out_of_order`, `settlement_ended`). Thread-safe.
+#[derive(Debug, uniffi::Object)]
+pub struct SvmSettlement {
+    inner: Mutex<pay402_host::svm_settlement::Settlement>,
+}
+
+impl SvmSettlement {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(
+            &mut pay402_host::svm_settlement::Settlement,
+        ) -> Result<T, pay402_host::HostError>,
+    ) -> Result<T, Pay402Error> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(f(&mut guard)?)
+    }
+}
+
+#[uniffi::export]
+impl SvmSettlement {
+    /// A built settlement of `payer`'s payment (the transfer's authority) on `network`.
+    #[uniffi::constructor]
+    pub fn new(network: String, payer: String) -> Self {
+        Self {
+            inner: Mutex::new(pay402_host::svm_settlement::Settlement::new(
+                &network, &payer,
+            )),
+        }
+    }
+
+    /// `built`, `submitted` or `ended`.
+    pub fn phase(&self) -> String {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.phase().to_owned()
+    }
+
+    /// The transaction id (base58), once submitted.
+    pub fn signature(&self) -> Option<String> {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.signature().map(str::to_owned)
+    }
+
+    /// Refused before sending (a verification verdict as `reason`): `transaction` is `""`.
+    #[uniffi::method(default(message = None))]
+    pub fn refused(
+        &self,
+        reason: String,
+        message: Option<String>,
+    ) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.refused(&reason, message.as_deref()))
+            .map(settlement_result)
+    }
+
+    /// `simulateTransaction` answered `value.err` (its JSON):
+    /// `invalid_exact_svm_transaction_simulation_failed`.
+    pub fn simulation_failed(&self, err_json: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.simulation_failed(&err_json))
+            .map(settlement_result)
+    }
+
+    /// `simulateTransaction` itself failed (an RPC error): the same reason, `message` kept.
+    pub fn simulation_error(&self, message: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.simulation_error(&message))
+            .map(settlement_result)
+    }
+
+    /// The duplicate-settlement cache already holds the transaction: `duplicate_settlement`.
+    pub fn duplicate(&self) -> Result<SettlementResult, Pay402Error> {
+        self.with(pay402_host::svm_settlement::Settlement::duplicate)
+            .map(settlement_result)
+    }
+
+    /// `sendTransaction` was refused (nothing broadcast): `transaction_failed`, `transaction` `""`.
+    pub fn send_failed(&self, message: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.send_failed(&message))
+            .map(settlement_result)
+    }
+
+    /// Sent with `signature`: `None` when it is a transaction id (base58 of 64 bytes), else
+    /// the terminal result.
+    pub fn submitted(&self, signature: String) -> Result<Option<SettlementResult>, Pay402Error> {
+        self.with(|s| s.submitted(&signature))
+            .map(|r| r.map(settlement_result))
+    }
+
+    /// Confirmed without an error: settled, `transaction` is the signature.
+    pub fn confirmed(&self) -> Result<SettlementResult, Pay402Error> {
+        self.with(pay402_host::svm_settlement::Settlement::confirmed)
+            .map(settlement_result)
+    }
+
+    /// Landed with an error (the JSON of the status's `err`): `transaction_failed`.
+    pub fn failed(&self, err_json: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.failed(&err_json)).map(settlement_result)
+    }
+
+    /// Not confirmed in time: `settlement_pending` with the signature (`message`: a detail,
+    /// or empty).
+    pub fn confirmation_timeout(&self, message: String) -> Result<SettlementResult, Pay402Error> {
+        self.with(|s| s.confirmation_timeout(&message))
+            .map(settlement_result)
+    }
+}
+
 /// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
 /// (the reference facilitator's `parseEip3009TransferError`).
 #[uniffi::export]

@@ -15,6 +15,8 @@ pub mod bolt11;
 #[cfg(any(feature = "client", feature = "l402"))]
 pub mod budget;
 mod convert;
+#[cfg(feature = "onchain")]
+pub mod dialects;
 mod errors;
 #[cfg(feature = "x402")]
 pub mod evm;

@@ -348,3 +348,133 @@ pub fn svm_cosign(
         .set("signature", cosigned.signature_base58(&mut sig))
         .build())
 }
+
+/// One Solana settlement by the facilitator, from built to its end: the host reports each step
+/// (refused, simulation failed, duplicate, send failed, submitted, confirmed, failed,
+/// confirmation timeout) and gets the `SettleResponse` of the end, with the reference's reasons
+/// and which `transaction` it reports. Steps out of order throw an `X402Error`
+/// (`settlement_step_out_of_order`, `settlement_ended`).
+#[cfg(feature = "svm")]
+#[wasm_bindgen(js_name = SvmSettlement)]
+#[derive(Debug)]
+pub struct SvmSettlement(pay402_host::svm_settlement::Settlement);
+
+#[cfg(feature = "svm")]
+#[wasm_bindgen(js_class = SvmSettlement)]
+impl SvmSettlement {
+    /// A built settlement of `payer`'s payment (the transfer's authority) on `network`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(network: &str, payer: &str) -> SvmSettlement {
+        Self(pay402_host::svm_settlement::Settlement::new(network, payer))
+    }
+
+    /// `"built"`, `"submitted"` or `"ended"`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"built\" | \"submitted\" | \"ended\""
+    )]
+    pub fn phase(&self) -> JsValue {
+        JsValue::from_str(self.0.phase())
+    }
+
+    /// The transaction id (base58), once submitted.
+    #[wasm_bindgen(getter)]
+    pub fn signature(&self) -> Option<String> {
+        self.0.signature().map(str::to_owned)
+    }
+
+    /// Refused before sending (a verification verdict as `reason`): `transaction` is `""`.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn refused(&mut self, reason: &str, message: Option<String>) -> JsResult<JsValue> {
+        self.0
+            .refused(reason, message.as_deref())
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `simulateTransaction` answered `value.err` (`errJson`, its JSON):
+    /// `invalid_exact_svm_transaction_simulation_failed`.
+    #[wasm_bindgen(js_name = simulationFailed, unchecked_return_type = "X402SettlementResult")]
+    pub fn simulation_failed(&mut self, err_json: &str) -> JsResult<JsValue> {
+        self.0
+            .simulation_failed(err_json)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `simulateTransaction` itself failed (an RPC error): the same reason, `message` kept.
+    #[wasm_bindgen(js_name = simulationError, unchecked_return_type = "X402SettlementResult")]
+    pub fn simulation_error(&mut self, message: &str) -> JsResult<JsValue> {
+        self.0
+            .simulation_error(message)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The duplicate-settlement cache already holds the transaction: `duplicate_settlement`.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn duplicate(&mut self) -> JsResult<JsValue> {
+        self.0
+            .duplicate()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// `sendTransaction` was refused (nothing broadcast): `transaction_failed`, `transaction` `""`.
+    #[wasm_bindgen(js_name = sendFailed, unchecked_return_type = "X402SettlementResult")]
+    pub fn send_failed(&mut self, message: &str) -> JsResult<JsValue> {
+        self.0
+            .send_failed(message)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sent with `signature`: `undefined` when it is a transaction id (base58 of 64 bytes),
+    /// else the terminal result.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult | undefined")]
+    pub fn submitted(&mut self, signature: &str) -> JsResult<JsValue> {
+        self.0
+            .submitted(signature)
+            .map(|r| r.map_or(JsValue::UNDEFINED, settlement_result))
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Confirmed without an error: settled, `transaction` is the signature.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn confirmed(&mut self) -> JsResult<JsValue> {
+        self.0
+            .confirmed()
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Landed with an error (`errJson`, the JSON of the status's `err`): `transaction_failed`.
+    #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
+    pub fn failed(&mut self, err_json: &str) -> JsResult<JsValue> {
+        self.0
+            .failed(err_json)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Not confirmed in time: `settlement_pending` with the signature (`message`: a detail, or
+    /// `""`).
+    #[wasm_bindgen(
+        js_name = confirmationTimeout,
+        unchecked_return_type = "X402SettlementResult"
+    )]
+    pub fn confirmation_timeout(&mut self, message: &str) -> JsResult<JsValue> {
+        self.0
+            .confirmation_timeout(message)
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+}
+
+/// How long the duplicate-settlement cache keeps a Solana transaction, in seconds (the
+/// reference's 120 s). The key is the payment's `payload.transaction` text as received.
+#[cfg(feature = "svm")]
+#[wasm_bindgen(js_name = svmSettlementCacheTtlSeconds)]
+pub fn svm_settlement_cache_ttl_seconds() -> u32 {
+    u32::try_from(pay402::x402::svm_settlement::SETTLEMENT_CACHE_TTL_SECS).unwrap_or(u32::MAX)
+}

@@ -59,6 +59,7 @@ const makers = {
     webhookSecret: "whsec", secret: new Uint8Array(32).fill(9) }),
   Ws402Meter: (p) => new p.Ws402Meter({ pricePerSecond: 10n, paid: 300n, maxSessionSeconds: 3600 }, 1_000_000),
   EvmSettlement: (p) => new p.EvmSettlement("eip155:84532", PAY_TO, "eip3009"),
+  SvmSettlement: (p) => new p.SvmSettlement("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4"),
 };
 // A method or class taking an instance of another class, to pass a freed one to.
 const takers = {
@@ -154,6 +155,12 @@ const SIGNED_PAYLOAD = JSON.parse(main.x402HeaderToJson(main.x402Sign(REQUIRED,
 /** A local settlement on eip155:84532 over `fetch` (default: a closed port), verifying at NOW. */
 const settling = (fetchFn) => settle.localSettlement({ network: "eip155:84532", signer: settleSigner, now: () => NOW,
   rpc: { urls: ["http://127.0.0.1:1/"], timeoutMs: 2_000, ...(fetchFn ? { fetch: fetchFn } : {}) } });
+const SOLANA = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
+const SVM_OFFER = { scheme: "exact", network: SOLANA, amount: "10000", asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU",
+  payTo: "AKSQxLCef2dEpkNCBccBzHxnL5NNBJNc3BeTMh5hp2P2", maxTimeoutSeconds: 60, extra: { feePayer: main.svmPublicKey(KEY) } };
+/** A Solana local settlement with KEY as its fee payer, over a closed port. */
+const svmSettling = () => settle.localSvmSettlement({ network: SOLANA, feePayer: KEY, now: () => NOW,
+  rpc: { urls: ["http://127.0.0.1:1/"], timeoutMs: 2_000 } });
 const calls = {
   // wrapFetch(…)(input): the paying path, each failure coded
   "wrapFetch: a 402 whose PAYMENT-REQUIRED is junk": async () =>
@@ -259,6 +266,18 @@ const calls = {
   "settle: settle(\"junk\")": () => settling().settle("junk"),
   "settle: settle(3 bytes)": () => settling().settle(new Uint8Array(3)),
   "settle: checkChain() over a closed port": () => settling().checkChain(),
+  // pay402/settle, Solana: wrong settings and payments (refused offline, before any RPC call)
+  "settle: localSvmSettlement({ network: \"solana\" })": () => settle.localSvmSettlement({ network: "solana", rpc: "http://127.0.0.1:1/", feePayer: KEY }),
+  "settle: localSvmSettlement({ feePayer: \"0x12\" })": () => settle.localSvmSettlement({ network: SOLANA, rpc: "http://127.0.0.1:1/", feePayer: "0x12" }),
+  "settle: solanaJsonRpc({ urls: [\"ftp://x\"] })": () => settle.solanaJsonRpc({ urls: ["ftp://x"] }),
+  "settle: Solana settlePayment(\"not json\", offer)": () => svmSettling().settlePayment("not json", SVM_OFFER),
+  "settle: Solana settlePayment(an EVM payment, Solana offer)": () => svmSettling().settlePayment(SIGNED_PAYLOAD, SVM_OFFER),
+  "settle: Solana settle(3 bytes)": () => svmSettling().settle(new Uint8Array(3)),
+  // PayPer402 challenges
+  "payper402Challenge({ amount: -1n })": () => main.payper402Challenge({ realm: "r", amount: -1n, decimals: 6, currency: "USDC", network: "Solana" }),
+  "payper402Challenge({ decimals: 300 })": () => main.payper402Challenge({ realm: "r", amount: 1n, decimals: 300, currency: "USDC", network: "Solana" }),
+  "parsePayper402Challenge(\"Bearer amount=x\", 6)": () => main.parsePayper402Challenge("Bearer amount=x", 6),
+  "parsePayper402Challenge(challenge, -1)": () => main.parsePayper402Challenge('Bearer amount="1"', -1),
 };
 const outcomes = [];
 for (const [name, call] of Object.entries(calls)) {

@@ -238,6 +238,29 @@ export function ops(p) {
         s.free();
       }
     },
+    "svm.settle.outcome": (i) => {
+      const s = new p.SvmSettlement(i.network, i.payer);
+      try {
+        let end;
+        for (const step of i.steps) {
+          const [[name, value]] = Object.entries(step);
+          if (name === "refused") end = s.refused(value.reason, value.message);
+          else if (name === "simulation_failed") end = s.simulationFailed(value);
+          else if (name === "simulation_error") end = s.simulationError(value);
+          else if (name === "duplicate") end = s.duplicate();
+          else if (name === "send_failed") end = s.sendFailed(value);
+          else if (name === "submitted") end = s.submitted(value);
+          else if (name === "confirmed") end = s.confirmed();
+          else if (name === "failed") end = s.failed(value);
+          else if (name === "confirmation_timeout") end = s.confirmationTimeout(value);
+          else bad("steps");
+        }
+        if (end === undefined || s.phase !== "ended") bad("steps");
+        return { response: JSON.parse(end.json), verdict: end.verdict };
+      } finally {
+        s.free();
+      }
+    },
     "x402.settle.revert_reason": (i) => ({ reason: p.x402SettleRevertReason(i.revert) }),
     "svm.cosign": (i) => {
       // atob/btoa, not Buffer: this runner also runs in Chromium

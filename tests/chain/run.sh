@@ -189,13 +189,14 @@ record PASS "reference facilitator (@x402/core x402Facilitator + @x402/evm Exact
 # --- Solana: the litesvm JSON-RPC server (tests/chain/svm) ---------------------------------------
 # test_svm_settlement.py and test_payper402.py start svm/rpc.mjs themselves (svm/harness.py: a subprocess on a
 # free 127.0.0.1 port, stopped by its pid); this installs its own pinned packages (svm/package-lock.json: litesvm
-# 1.5.0, which ships a Linux x64 build, @solana/kit, @solana-program/token and /system) and checks that it starts.
-# Not `npm ci`: litesvm names optional packages for other platforms that are not published, and `npm ci` refuses a
-# lock without them; `npm install --no-save` installs exactly the locked versions and leaves the lock untouched.
-log "Solana: litesvm JSON-RPC server (npm install --no-save in svm/, pinned by its package-lock.json)"
+# 1.5.0, which ships a Linux x64 build, @solana/kit, @solana-program/token and /system) with `npm ci` and checks
+# that it starts. litesvm names one optional package per platform; `npm ci` wants every one of them in the lock,
+# but the registry we resolve from has only the Linux x64 one, so `npm install` cannot record the others: the lock
+# carries them as hand-written entries (version, `optional`, os/cpu/libc; no tarball), which npm skips on Linux x64.
+log "Solana: litesvm JSON-RPC server (npm ci in svm/, pinned by its package-lock.json)"
 want_svm="$(cat svm/package.json svm/package-lock.json | sha256sum | cut -c1-64)"
 if [[ ! -f svm/node_modules/.pay402-lock || "$(cat svm/node_modules/.pay402-lock)" != "$want_svm" ]]; then
-  (cd svm && timeout 600 npm install --no-save --no-audit --no-fund --loglevel=error) &&
+  (cd svm && timeout 600 npm ci --no-audit --no-fund --loglevel=error) &&
     echo "$want_svm" >svm/node_modules/.pay402-lock
 fi
 svm_banner="$(cd svm && timeout 30 node -e '
@@ -340,11 +341,12 @@ JSPROJ="$RUN/js"  # a fresh project with only the tarball installed, as a user w
 mkdir -p "$JSPROJ"
 ( cd "$JSPROJ" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$TGZ" ) \
   >"$RUN/npm-install.log" 2>&1 || { tail -n 20 "$RUN/npm-install.log"; fail "install $(basename "$TGZ")"; }
-cp "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$JSPROJ/"
+cp "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$HERE/test-js-svm-settlement.mjs" "$JSPROJ/"
 record PASS "pay402 npm package: $(basename "$TGZ") ($(node -p "require('$JSPROJ/node_modules/pay402/package.json').version"))"
 # one file at a time: test-js-local-settlement.mjs turns automine off for a while (its receipt timeout)
-(cd "$JSPROJ" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" timeout 300 node --test --test-concurrency=1 --test-reporter=spec \
-  test-js-middleware.mjs test-js-local-settlement.mjs) 2>&1 | tee "$RUN/js.log"
+# (test-js-svm-settlement.mjs starts its own litesvm RPC server from svm/, installed above)
+(cd "$JSPROJ" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" PAY402_SVM_DIR="$HERE/svm" timeout 300 node --test --test-concurrency=1 --test-reporter=spec \
+  test-js-middleware.mjs test-js-local-settlement.mjs test-js-svm-settlement.mjs) 2>&1 | tee "$RUN/js.log"
 rc=${PIPESTATUS[0]}
 js_count() { grep -E "^ℹ $1 [0-9]+" "$RUN/js.log" | tail -n1 | awk '{print $3}'; }
 line="node --test: $(js_count pass) passed, $(js_count fail) failed, $(js_count todo) todo"

@@ -3,8 +3,9 @@
 //! (sign, send, wait for the receipt), and each end as an owned [`SettleResult`].
 
 use crate::HostError;
+use pay402::BufferTooSmall;
 use pay402::U256;
-use pay402::writer::write_all;
+use pay402::writer::{Writer, write_all};
 use pay402::x402::evm_settlement::{
     EvmSettlement, Phase, SettleMethod, SettlementResult, SettlementStepError,
 };
@@ -35,20 +36,6 @@ pub struct SettleResult {
 
 impl SettleResult {
     fn of(result: &SettlementResult<'_>) -> Result<Self, HostError> {
-        let mut size = 512 + 6 * (result.transaction.len() + result.network.len() + 1024);
-        let json = loop {
-            let mut buf = vec![0u8; size];
-            match write_all(&mut buf, |w| result.write_json(w)) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    break String::from_utf8(buf).map_err(|_| {
-                        HostError::config("invalid_utf8", "the core wrote invalid UTF-8")
-                    })?;
-                }
-                Err(_) if size < 1 << 20 => size *= 2,
-                Err(e) => return Err(HostError::of(&e)),
-            }
-        };
         Ok(Self {
             success: result.success,
             error_reason: result.error_reason.map(str::to_owned),
@@ -57,13 +44,42 @@ impl SettleResult {
             network: result.network.to_owned(),
             payer: result.payer.to_owned(),
             amount: result.amount,
-            verdict: match result.verdict() {
-                SettleVerdict::Settled => "settled",
-                SettleVerdict::Refused => "refused",
-                SettleVerdict::Pending => "pending",
-            },
-            json,
+            verdict: verdict_name(result.verdict()),
+            json: json_of(result.transaction.len() + result.network.len(), |w| {
+                result.write_json(w)
+            })?,
         })
+    }
+}
+
+/// `settled`, `refused` or `pending`.
+pub(crate) const fn verdict_name(verdict: SettleVerdict) -> &'static str {
+    match verdict {
+        SettleVerdict::Settled => "settled",
+        SettleVerdict::Refused => "refused",
+        SettleVerdict::Pending => "pending",
+    }
+}
+
+/// The JSON `write` produces, in a buffer grown until it fits; `hint` is the length of the
+/// longest texts it copies.
+pub(crate) fn json_of(
+    hint: usize,
+    write: impl Fn(&mut Writer<'_>) -> Result<(), BufferTooSmall>,
+) -> Result<String, HostError> {
+    let mut size = 512 + 6 * (hint + 1024);
+    loop {
+        let mut buf = vec![0u8; size];
+        match write_all(&mut buf, |w| write(w)) {
+            Ok(n) => {
+                buf.truncate(n);
+                return String::from_utf8(buf).map_err(|_| {
+                    HostError::config("invalid_utf8", "the core wrote invalid UTF-8")
+                });
+            }
+            Err(_) if size < 1 << 20 => size *= 2,
+            Err(e) => return Err(HostError::of(&e)),
+        }
     }
 }
 

@@ -24,6 +24,8 @@ pub mod l402_server;
 #[cfg(feature = "offers")]
 pub mod offers_server;
 pub mod smart_wallet;
+#[cfg(feature = "svm")]
+pub mod svm_settlement;
 pub mod x402_client;
 pub mod x402_server;
 

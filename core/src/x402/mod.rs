@@ -56,6 +56,8 @@ pub mod server;
 pub mod settle_calldata;
 pub mod settle_response;
 pub mod smart_wallet;
+#[cfg(feature = "svm")]
+pub mod svm_settlement;
 pub mod verifier;
 
 pub use error::{

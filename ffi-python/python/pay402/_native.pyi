@@ -92,6 +92,9 @@ __all__ = [
     "x402_settle_calldata",
     "SettlementResult",
     "EvmSettlement",
+    "SvmSettlement",
+    "SVM_SETTLEMENT_CACHE_TTL_SECS",
+    "SVM_CONFIRMATION_MAX_POLLS",
     "x402_settle_revert_reason",
     "SvmCosigned",
     "svm_cosign",
@@ -735,6 +738,56 @@ class EvmSettlement:
         """The receipt has status 0: terminal failure, the hash kept."""
     def receipt_unavailable(self, error: str) -> SettlementResult:
         """No receipt (timeout, RPC error): `settlement_pending` with the hash."""
+
+SVM_SETTLEMENT_CACHE_TTL_SECS: int
+"""How long the duplicate-settlement cache keeps a Solana transaction, in seconds (the
+reference's 120 s). The key is the payment's `payload.transaction` text exactly as received; it
+is checked and recorded in one atomic step after simulation and before sending, and kept
+whatever happens next."""
+SVM_CONFIRMATION_MAX_POLLS: int
+"""How many times the reference asks `getSignatureStatuses` (once a second) before the
+confirmation times out."""
+
+@final
+class SvmSettlement:
+    """One Solana settlement by the facilitator, from built to its end. The host simulates,
+    checks the duplicate-settlement cache, sends and polls the status, reporting each step;
+    every step that ends the settlement returns the `SettleResponse` with the reference's
+    reason and the `transaction` it reports. A step out of order raises `X402Error`
+    (`settlement_step_out_of_order`, `settlement_ended`)."""
+
+    def __new__(cls, network: str, payer: str) -> SvmSettlement:
+        """A built settlement of `payer`'s payment (the transfer's authority) on `network`."""
+    @property
+    def phase(self) -> Literal["built", "submitted", "ended"]:
+        """Where the settlement stands."""
+    @property
+    def signature(self) -> Optional[str]:
+        """The transaction id (base58), once submitted."""
+    def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
+        """Refused before sending (a verification verdict as `reason`): `transaction` `""`."""
+    def simulation_failed(self, err_json: str) -> SettlementResult:
+        """`simulateTransaction` answered `value.err` (its JSON):
+        `invalid_exact_svm_transaction_simulation_failed`, message `Simulation failed: <err>`."""
+    def simulation_error(self, message: str) -> SettlementResult:
+        """`simulateTransaction` itself failed (an RPC error): the same reason, `message` kept."""
+    def duplicate(self) -> SettlementResult:
+        """The duplicate-settlement cache already holds the transaction: `duplicate_settlement`,
+        `transaction` `""`."""
+    def send_failed(self, message: str) -> SettlementResult:
+        """`sendTransaction` was refused (nothing broadcast): `transaction_failed`,
+        `transaction` `""`."""
+    def submitted(self, signature: str) -> Optional[SettlementResult]:
+        """Sent with `signature`: None when it is a transaction id (base58 of 64 bytes, not all
+        zero), else the terminal result (`transaction_failed`)."""
+    def confirmed(self) -> SettlementResult:
+        """Confirmed without an error: settled, `transaction` is the signature."""
+    def failed(self, err_json: str) -> SettlementResult:
+        """Landed with an error (the JSON of the status's `err`): `transaction_failed`,
+        `transaction` `""`, the signature in the message."""
+    def confirmation_timeout(self, message: str = "") -> SettlementResult:
+        """Not confirmed in time: `settlement_pending` with the signature, message
+        `Transaction confirmation timeout` (then `: <message>`)."""
 
 @final
 class SvmCosigned:

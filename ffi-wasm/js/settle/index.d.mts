@@ -116,3 +116,4 @@ export interface LocalSettlement {
 }
 
 export declare function localSettlement(options: LocalSettlementOptions): LocalSettlement;
+export * from "./svm.mjs";

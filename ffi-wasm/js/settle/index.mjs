@@ -602,3 +602,4 @@ export function localSettlement(options = {}) {
     pending: () => [...pending.values()].map((e) => e.hash),
   };
 }
+export * from "./svm.mjs";

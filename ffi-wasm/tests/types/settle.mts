@@ -25,3 +25,25 @@ try {
   if (e instanceof SettlementError) { const code: string = e.code; void code; }
 }
 void reason; void hash;
+
+// Solana: our own fee payer co-signs and sends; the duplicate-settlement cache can be shared (a replay store).
+import { localSvmSettlement, solanaJsonRpc, SVM_SETTLEMENT_CACHE_TTL_SECS, type LocalSvmSettlement } from "pay402/settle";
+import { MemoryReplayStore } from "pay402/replay";
+import { parsePayper402Challenge, payper402Challenge, type PayPer402Challenge } from "pay402";
+const solana: LocalSvmSettlement = localSvmSettlement({
+  network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1",
+  rpc: solanaJsonRpc({ urls: ["http://127.0.0.1:8899"], timeoutMs: 5_000 }),
+  feePayer: { env: "PAY402_SVM_FEE_PAYER" },
+  cache: new MemoryReplayStore(),
+  cacheTtlSeconds: SVM_SETTLEMENT_CACHE_TTL_SECS,
+});
+export const solanaMiddleware = paywall({ routes: { "GET /s": { amount: "10000" } }, settle: solana.settle });
+const svmResult = await solana.settlePayment({ x402Version: 2 }, { scheme: "exact" });
+const pendingSignatures: string[] = solana.pending();
+const feePayerAddress: string = solana.feePayer;
+// PayPer402: the challenge a server writes, the price a client reads (atomic units)
+const header: string = payper402Challenge({ realm: "PayPer402", amount: 42_000n, decimals: 6, currency: "USDC", network: "Solana" });
+const offer: PayPer402Challenge = parsePayper402Challenge(header, 6);
+const price: bigint = offer.amount;
+const realm: string | null = offer.realm;
+void svmResult.verdict; void pendingSignatures; void feePayerAddress; void price; void realm;

@@ -1,8 +1,9 @@
 // PayPer402 end to end in Node on litesvm, with the packed pay402 npm package: a node:http server answers
 // `POST /api/generate` with 402 and `WWW-Authenticate: Bearer realm="PayPer402", amount="0.042", currency="USDC",
-// network="Solana"` (PayPer402's app/api/generate/route.ts); the client pays a real SPL transferChecked (built by
-// pay402's svmBuildTransfer, fees paid by a second wallet of its own through svmCosign) and retries with the
-// signature in `paymentSignature`; the server fetches getTransaction (jsonParsed), decides with the core's
+// network="Solana"` (PayPer402's app/api/generate/route.ts), written by the core (payper402Challenge); the client
+// reads the price from it with the core (parsePayper402Challenge), pays a real SPL transferChecked of that amount
+// (built by pay402's svmBuildTransfer, fees paid by a second wallet of its own through svmCosign) and retries with
+// the signature in `paymentSignature`; the server fetches getTransaction (jsonParsed), decides with the core's
 // verifyPayper402 and records the transaction in a pay402/replay store so it buys one generation.
 //
 // Run by tests/chain/run.sh from a project with only the pay402 tarball installed; PAY402_SVM_DIR is this
@@ -14,13 +15,18 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
-import { svmBuildTransfer, svmCosign, svmPublicKey, verifyPayper402, svmAssociatedTokenAddress } from "pay402";
+import {
+  parsePayper402Challenge, payper402Challenge, svmAssociatedTokenAddress, svmBuildTransfer, svmCosign, svmPublicKey,
+  verifyPayper402,
+} from "pay402";
 import { MemoryReplayStore } from "pay402/replay";
 
 const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
-// The server's offer, as PayPer402 writes it; 0.042 USDC is 42000 atomic units at 6 decimals.
-const CHALLENGE = 'Bearer realm="PayPer402", amount="0.042", currency="USDC", network="Solana"';
+// The server's offer: 0.042 USDC is 42000 atomic units at 6 decimals. The header is the core's; the text is what
+// PayPer402 itself sends (app/api/generate/route.ts), written here by hand.
 const PRICE = 42000n;
+const CHALLENGE = payper402Challenge({ realm: "PayPer402", amount: PRICE, decimals: 6, currency: "USDC", network: "Solana" });
+const PAYPER402_SENDS = 'Bearer realm="PayPer402", amount="0.042", currency="USDC", network="Solana"';
 
 let rpcProc;
 let rpcUrl;
@@ -140,12 +146,15 @@ after(async () => {
 });
 
 test("402 with the PayPer402 challenge, paid on chain, served once for the signature", async () => {
+  assert.equal(CHALLENGE, PAYPER402_SENDS);
   const first = await ask();
   assert.equal(first.status, 402);
-  assert.equal(first.headers.get("www-authenticate"), CHALLENGE);
+  // the client reads the price from the challenge with the core, and pays that
+  const offer = parsePayper402Challenge(first.headers.get("www-authenticate"), 6);
+  assert.deepEqual(offer, { realm: "PayPer402", amount: PRICE, currency: "USDC", network: "Solana" });
   await first.arrayBuffer();
   const before = await tokenBalance(w.payeeAta);
-  const sig = await pay(w.payee, PRICE);
+  const sig = await pay(w.payee, offer.amount);
   assert.equal(await tokenBalance(w.payeeAta), before + PRICE);
   const paid = await ask(sig);
   assert.equal(paid.status, 200);

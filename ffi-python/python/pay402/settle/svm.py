@@ -16,9 +16,11 @@ facilitator/scheme.ts`` and ``settlement-cache.ts``):
    with its signature. Settling the same transaction again while it is pending (the server's
    one retry) checks its status again instead of sending anything.
 
-The ``SettleResponse`` reasons are the reference facilitator's: a verification code from the
-core, ``invalid_exact_svm_transaction_simulation_failed``, ``duplicate_settlement``,
-``transaction_failed`` and ``settlement_pending``.
+Every ``SettleResponse`` (its reason, message and which ``transaction`` it reports) is the core's
+Solana settlement machine (``SvmSettlement``): this module does the RPC calls and reports each
+step to it — a verification code from the core, ``invalid_exact_svm_transaction_simulation_failed``,
+``duplicate_settlement``, ``transaction_failed`` and ``settlement_pending``, as the reference
+facilitator answers them.
 
 The fee-payer key is a 32-byte ed25519 seed (bytes or hex), given or read from an environment
 variable; it is never logged or shown in ``repr``.
@@ -41,8 +43,8 @@ from ._solana_rpc import SolanaRpc, SolanaRpcError, SolanaRpcUnavailable
 
 __all__ = ["LocalSvmSettlement", "SETTLEMENT_TTL_SECONDS"]
 
-#: The reference's duplicate-settlement window (``SETTLEMENT_TTL_MS = 120_000``).
-SETTLEMENT_TTL_SECONDS = 120
+#: The reference's duplicate-settlement window (``SETTLEMENT_TTL_MS = 120_000``), from the core.
+SETTLEMENT_TTL_SECONDS = _native.SVM_SETTLEMENT_CACHE_TTL_SECS
 
 _RANK = {"processed": 0, "confirmed": 1, "finalized": 2}
 
@@ -73,7 +75,7 @@ class LocalSvmSettlement:
         fee_payer_env: str = "PAY402_SVM_FEE_PAYER",
         commitment: str = "confirmed",
         poll_interval: float = 1.0,
-        max_polls: int = 30,
+        max_polls: int = _native.SVM_CONFIRMATION_MAX_POLLS,
         cache: Optional[Any] = None,
         cache_ttl_seconds: int = SETTLEMENT_TTL_SECONDS,
         max_compute_unit_price: int = 5_000_000,
@@ -128,7 +130,8 @@ class LocalSvmSettlement:
         network = str(requirements.get("network", ""))
         resolved = _native.resolve_network(network)
         if resolved is None or resolved[0] != self.network:
-            return self._fail("unsupported_network", network, "", f"this settlement handles {self.network}")
+            # not ours to settle: the host's routing, before any settlement starts
+            return _end(_native.SvmSettlement(network, "").refused("unsupported_network", f"this settlement handles {self.network}"))
         header = _native.x402_encode_header(json.dumps(payload, separators=(",", ":")))
         try:
             verified = _native.x402_verify(
@@ -139,25 +142,24 @@ class LocalSvmSettlement:
                 max_compute_unit_price=self.max_compute_unit_price,
             )
         except _native.Error as e:
-            return self._fail(e.code, network, "", str(e))
+            return _end(_native.SvmSettlement(network, "").refused(e.code, str(e)))
         if not isinstance(verified, _native.SvmVerified):
-            return self._fail("unsupported_network", network, "", "not a Solana payment")
-        payer = verified.payer
-        transaction = payload.get("payload", {}).get("transaction")
-        if not isinstance(transaction, str):
-            return self._fail("invalid_exact_svm_payload_transaction", network, payer)
+            return _end(_native.SvmSettlement(network, "").refused("unsupported_network", "not a Solana payment"))
+        settlement = _native.SvmSettlement(network, verified.payer)
+        # the verifier decoded payload.transaction, so it is the base64 text the cache is keyed by
+        transaction = str(payload["payload"]["transaction"])
         key = b"svm-settle:" + hashlib.sha256(transaction.encode()).digest()
 
         # a retry of a transaction that was sent and not yet confirmed: look at it again
         with self._lock:
             pending = self._pending.get(key)
         if pending is not None:
-            return self._confirm(key, pending, network, payer)
+            return self._confirm(settlement, key, pending)
 
         try:
-            cosigned = _native.svm_cosign(base64.b64decode(transaction, validate=True), self.__seed)
-        except (_native.Error, ValueError) as e:
-            return self._fail(getattr(e, "code", "invalid_exact_svm_payload_transaction"), network, payer, str(e))
+            cosigned = _native.svm_cosign(_native.base64_decode(transaction, policy="x402"), self.__seed)
+        except _native.Error as e:
+            return _end(settlement.refused(e.code, str(e)))
         wire = base64.b64encode(cosigned.transaction).decode()
         try:
             sim = self.rpc.call(
@@ -165,31 +167,39 @@ class LocalSvmSettlement:
                 [wire, {"sigVerify": True, "replaceRecentBlockhash": False, "commitment": "confirmed", "encoding": "base64"}],
             )
         except SolanaRpcError as e:
-            return self._fail("invalid_exact_svm_transaction_simulation_failed", network, payer, e.message)
+            return _end(settlement.simulation_error(e.message))
         value = sim.get("value") if isinstance(sim, dict) else None
         if not isinstance(value, dict):
-            return self._fail("invalid_exact_svm_transaction_simulation_failed", network, payer, "no simulation result")
+            return _end(settlement.simulation_error("no simulation result"))
         if value.get("err") is not None:
-            return self._fail("invalid_exact_svm_transaction_simulation_failed", network, payer, json.dumps(value["err"]))
+            return _end(settlement.simulation_failed(json.dumps(value["err"], separators=(",", ":"))))
 
         if not self.cache.reserve(key, self.cache_ttl_seconds):
-            return self._fail("duplicate_settlement", network, payer)
+            return _end(settlement.duplicate())
         # the entry is kept whatever happens next: the same bytes are not settled again in the window
         try:
             sent = self.rpc.call("sendTransaction", [wire, {"encoding": "base64"}])
         except SolanaRpcError as e:
-            return self._fail("transaction_failed", network, payer, e.message)
+            return _end(settlement.send_failed(e.message))
         except SolanaRpcUnavailable as e:
             # it may have reached a node: its id is known, so the outcome is pending, not lost
+            ended = settlement.submitted(cosigned.signature)
+            if ended is not None:
+                return _end(ended)
             with self._lock:
                 self._pending[key] = cosigned.signature
-            return self._fail("settlement_pending", network, payer, str(e), transaction=cosigned.signature)
+            return _end(settlement.confirmation_timeout(str(e)))
         if sent != cosigned.signature:
-            return self._fail("transaction_failed", network, payer, f"the node returned another signature: {sent!r}")
-        return self._confirm(key, cosigned.signature, network, payer)
+            return _end(settlement.send_failed(f"the node returned another signature: {sent!r}"))
+        return self._confirm(settlement, key, cosigned.signature)
 
-    def _confirm(self, key: bytes, signature: str, network: str, payer: str) -> Dict[str, Any]:
-        last = "not confirmed"
+    def _confirm(self, settlement: Any, key: bytes, signature: str) -> Dict[str, Any]:
+        ended = settlement.submitted(signature)
+        if ended is not None:
+            with self._lock:
+                self._pending.pop(key, None)
+            return _end(ended)
+        last = ""
         for attempt in range(self.max_polls):
             if attempt:
                 self.sleep(self.poll_interval)
@@ -205,18 +215,17 @@ class LocalSvmSettlement:
             if status.get("err") is not None:
                 with self._lock:
                     self._pending.pop(key, None)
-                return self._fail("transaction_failed", network, payer, f"{signature}: {json.dumps(status['err'])}")
+                return _end(settlement.failed(json.dumps(status["err"], separators=(",", ":"))))
             if _RANK.get(str(status.get("confirmationStatus")), -1) >= _RANK[self.commitment]:
                 with self._lock:
                     self._pending.pop(key, None)
-                return {"success": True, "transaction": signature, "network": network, "payer": payer}
+                return _end(settlement.confirmed())
         with self._lock:
             self._pending[key] = signature
-        return self._fail("settlement_pending", network, payer, f"Transaction confirmation timeout ({last})", transaction=signature)
+        return _end(settlement.confirmation_timeout(last))
 
-    @staticmethod
-    def _fail(reason: str, network: str, payer: str, message: Optional[str] = None, *, transaction: str = "") -> Dict[str, Any]:
-        out: Dict[str, Any] = {"success": False, "errorReason": reason, "transaction": transaction, "network": network, "payer": payer}
-        if message:
-            out["errorMessage"] = message[:500]
-        return out
+
+def _end(result: Any) -> Dict[str, Any]:
+    """The core's ``SettleResponse`` as a dict."""
+    out: Dict[str, Any] = json.loads(result.json)
+    return out

@@ -43,6 +43,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.settle.outcome" => settle::outcome(input),
         "x402.settle.revert_reason" => settle::revert_reason(input),
         "svm.cosign" => settle::svm_cosign(input),
+        "svm.settle.outcome" => settle::svm_outcome(input),
         "macaroon.decode" => macaroon::decode(input),
         "macaroon.mint" => macaroon::mint(input),
         "macaroon.verify" => macaroon::verify(input),

@@ -79,6 +79,64 @@ pub(crate) fn outcome(input: &Value) -> Outcome {
     result_json(&end.ok_or_else(|| input::bad("steps"))?)
 }
 
+/// `svm.settle.outcome`: a Solana settlement by `payer` on `network` taken through `steps`
+/// (objects of one key: `refused` {`reason`, `message`?}, `simulation_failed` err JSON text,
+/// `simulation_error` text, `duplicate`, `send_failed` text, `submitted` signature,
+/// `confirmed`, `failed` err JSON text, `confirmation_timeout` text) → the `SettleResponse` of
+/// its end and the resource server's `verdict`.
+pub(crate) fn svm_outcome(input: &Value) -> Outcome {
+    use pay402::x402::svm_settlement::{Phase as SvmPhase, SvmSettlement};
+    let mut settlement = SvmSettlement::at(
+        input::str(input, "network")?,
+        input::str(input, "payer")?,
+        SvmPhase::Built,
+    );
+    let steps = input::get(input, "steps")?
+        .as_array()
+        .ok_or_else(|| input::bad("steps"))?;
+    let mut end = None;
+    for step in steps {
+        let (name, value) = step
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.iter().next())
+            .ok_or_else(|| input::bad("steps"))?;
+        let text = |key: &str| value.as_str().ok_or_else(|| input::bad(key));
+        let result = match name.as_str() {
+            "refused" => Some(settlement.refused(
+                input::str(value, "reason")?,
+                input::opt_str(value, "message"),
+            )),
+            "simulation_failed" => Some(settlement.simulation_failed(text(name)?)),
+            "simulation_error" => Some(settlement.simulation_error(text(name)?)),
+            "duplicate" => Some(settlement.duplicate()),
+            "send_failed" => Some(settlement.send_failed(text(name)?)),
+            "submitted" => settlement.submitted(text(name)?).transpose(),
+            "confirmed" => Some(settlement.confirmed()),
+            "failed" => Some(settlement.failed(text(name)?)),
+            "confirmation_timeout" => Some(settlement.confirmation_timeout(text(name)?)),
+            _ => return Err(input::bad("steps")),
+        };
+        if let Some(result) = result {
+            end = Some(result.map_err(|e| code(&e))?);
+        }
+    }
+    if settlement.phase() != SvmPhase::Ended {
+        return Err(input::bad("steps"));
+    }
+    let result = end.ok_or_else(|| input::bad("steps"))?;
+    let mut buf = vec![0u8; 4096];
+    let n = write_all(&mut buf, |w| result.write_json(w)).map_err(|e| code(&e))?;
+    let response: Value =
+        serde_json::from_slice(buf.get(..n).unwrap_or_default()).map_err(|e| e.to_string())?;
+    let verdict = match result.verdict() {
+        SettleVerdict::Settled => "settled",
+        SettleVerdict::Refused => "refused",
+        SettleVerdict::Pending => "pending",
+    };
+    Ok(json!({ "response": response, "verdict": verdict }))
+}
+
 /// `x402.settle.revert_reason`: the `errorReason` of a `transferWithAuthorization` whose send
 /// reverted with `revert`.
 pub(crate) fn revert_reason(input: &Value) -> Outcome {

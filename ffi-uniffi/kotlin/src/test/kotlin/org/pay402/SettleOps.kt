@@ -99,6 +99,39 @@ internal object SettleOps {
         }
     }
 
+    fun svmOutcome(input: JsonObject): JsonObject {
+        val steps = input["steps"] as? JsonArray ?: throw BadInput("steps")
+        SvmSettlement(input.text("network"), input.text("payer")).use { s ->
+            var end: SettlementResult? = null
+            for (element in steps) {
+                val step = element as? JsonObject ?: throw BadInput("steps")
+                val (name, value) = step.entries.singleOrNull() ?: throw BadInput("steps")
+                fun text(): String = (value as? JsonPrimitive)?.takeIf { it.isString }?.content ?: throw BadInput(name)
+                end = when (name) {
+                    "refused" -> {
+                        val o = value as? JsonObject ?: throw BadInput(name)
+                        s.refused(o.text("reason"), (o["message"] as? JsonPrimitive)?.content)
+                    }
+                    "simulation_failed" -> s.simulationFailed(text())
+                    "simulation_error" -> s.simulationError(text())
+                    "duplicate" -> s.duplicate()
+                    "send_failed" -> s.sendFailed(text())
+                    "submitted" -> s.submitted(text())
+                    "confirmed" -> s.confirmed()
+                    "failed" -> s.failed(text())
+                    "confirmation_timeout" -> s.confirmationTimeout(text())
+                    else -> throw BadInput("steps")
+                }
+            }
+            val result = end ?: throw BadInput("steps")
+            if (s.phase() != "ended") throw BadInput("steps")
+            return buildJsonObject {
+                put("response", Json.parseToJsonElement(result.json))
+                put("verdict", result.verdict)
+            }
+        }
+    }
+
     fun revertReason(input: JsonObject): JsonObject =
         buildJsonObject { put("reason", x402SettleRevertReason(input.text("revert"))) }
 

@@ -142,6 +142,7 @@ object VectorOps {
         "x402.settle.outcome" -> SettleOps.outcome(input)
         "x402.settle.revert_reason" -> SettleOps.revertReason(input)
         "svm.cosign" -> SettleOps.cosign(input)
+        "svm.settle.outcome" -> SettleOps.svmOutcome(input)
         "macaroon.decode" -> macaroonDecodeOp(input)
         "macaroon.mint" -> macaroonMintOp(input)
         "macaroon.verify" -> macaroonVerifyOp(input)
