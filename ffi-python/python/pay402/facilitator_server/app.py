@@ -390,12 +390,14 @@ class FacilitatorApp:
         except _Refused as e:
             payer = _payer_of(payload)
             entry.update(outcome=e.code, payer=payer)
-            if payer and net.family == "eip155":
-                try:
-                    answer = json.loads(p.EvmSettlement(net.network, payer, _method_of(payload)).refused(e.code, e.message).json)
-                    return 200, answer
-                except p.Error:
-                    pass
+            try:
+                if net.family == "solana":  # the payer is not known before the core's checks pass
+                    refusal = p.SvmSettlement(str(requirements.get("network", net.network)), "").refused(e.code, e.message)
+                    return 200, json.loads(refusal.json)
+                if payer:
+                    return 200, json.loads(p.EvmSettlement(net.network, payer, _method_of(payload)).refused(e.code, e.message).json)
+            except p.Error:
+                pass
             return 200, {"success": False, "errorReason": e.code, "errorMessage": e.message, "transaction": "",
                          "network": net.network, "payer": payer}
         entry["payer"] = verified.payer
@@ -433,11 +435,9 @@ class FacilitatorApp:
         if await self._records(self.records.claim, key + ":delivered", secrets.token_hex(16), ttl) is None:
             return answer
         if isinstance(verified, p.SvmVerified):
-            # the reference's answer to a transaction settled already (settlement-cache.ts), read back by the core
-            svm: Dict[str, Any] = json.loads(p.decode_settle_response(body=json.dumps({
-                "success": False, "errorReason": "duplicate_settlement", "errorMessage":
-                "this transaction is settled already, and its success was answered to an earlier /settle",
-                "transaction": "", "network": net.network, "payer": verified.payer})).json)
+            # the reference's answer to a transaction settled already (settlement-cache.ts), by the core
+            svm: Dict[str, Any] = json.loads(p.SvmSettlement(str(requirements.get("network", net.network)),
+                                                             verified.payer).duplicate().json)
             return svm
         refused: Dict[str, Any] = json.loads(p.EvmSettlement(net.network, verified.payer, _method_of(payload)).refused(
             "invalid_exact_evm_nonce_already_used",
