@@ -323,6 +323,10 @@ pub fn admit<'b, const N: usize>(
 }
 
 /// What [`find`] found.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no_std without alloc: returned once, by value"
+)]
 enum Found<'b> {
     Admitted(Admission<'b>),
     /// Offer `index` (the first to pass or need the chain) waits for a smart-wallet check.
@@ -496,6 +500,10 @@ pub fn admit_with_chain<'b, const N: usize>(
 }
 
 /// The first answer of [`admit_with_chain`].
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no_std without alloc: returned once, by value"
+)]
 #[derive(Debug, Clone, Copy)]
 pub enum ChainAdmission<'b> {
     /// Admitted without the chain (an EOA's signature, or a Solana payment).
@@ -578,6 +586,10 @@ impl<'b> PayerCode<'b> {
 }
 
 /// What [`PayerCode::with_code`] leads to.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no_std without alloc: returned once, by value"
+)]
 #[derive(Debug, Clone, Copy)]
 pub enum AfterPayerCode<'b, 'c> {
     /// The payer has no code and its ECDSA signature is valid.
