@@ -61,7 +61,10 @@ fn b64(json: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| std::format!("{b:02x}")).collect()
+    let mut out = vec![0u8; bytes.len() * 2];
+    pay402::hex::encode_lower_into(bytes, &mut out)
+        .unwrap()
+        .to_owned()
 }
 
 fn word(n: usize) -> [u8; 32] {
@@ -148,16 +151,18 @@ fn offline_admission_still_refuses_a_smart_wallet_saying_it_needs_rpc() {
     );
 }
 
+/// The admission's payer and replay lifetime, or the refusal.
+type Verdict = Result<(Address, u64, u64), Refusal>;
+/// The `eth_call` asked for: `to`, the calldata and the route.
+type Asked = Option<(Address, Vec<u8>, Route)>;
+
 /// Runs a smart-wallet payment through code `code`, and when a call is asked, answers `answer`.
 fn through_chain(
     signature: &[u8],
     code: &[u8],
     factories: &[Address],
     answer: Option<CallOutcome<'_>>,
-) -> (
-    Result<(Address, u64, u64), Refusal>,
-    Option<(Address, Vec<u8>, Route)>,
-) {
+) -> (Verdict, Asked) {
     let offers = offers();
     let value = b64(&payment(&hex(signature)));
     let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
