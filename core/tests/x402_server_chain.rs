@@ -399,3 +399,81 @@ fn a_small_buffer_is_a_server_fault_to_grow_never_a_payer_error() {
     .unwrap_err();
     assert_eq!((r.status, r.code), (500, "buffer_too_small"));
 }
+
+/// The spec example's signature under another `from`: ECDSA recovers someone else, as a smart
+/// wallet's owner signature does.
+fn owner_signed_payment() -> String {
+    payment(EOA_SIGNATURE).replace(PAYER, "0x1111111111111111111111111111111111111111")
+}
+
+#[test]
+fn an_ecdsa_signature_of_another_key_is_decided_by_the_payers_code() {
+    let offers = offers();
+    let value = b64(&owner_signed_payment());
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let r = admit(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        value.as_bytes(),
+        SPEC_NOW,
+        &Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (r.code, r.detail_code),
+        (
+            "invalid_exact_evm_signature",
+            Some("signature_wrong_signer")
+        )
+    );
+    let wallet = Address([0x11; 20]);
+    // A contract at the payer: its EIP-1271 answer decides.
+    let ChainAdmission::NeedsCode(need) = admit_with_chain(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        value.as_bytes(),
+        SPEC_NOW,
+        &Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap() else {
+        panic!("the payer's code decides");
+    };
+    assert_eq!(need.payer(), wallet);
+    let mut calldata = [0u8; 4096];
+    let Ok(AfterPayerCode::NeedsCall(call)) = need.with_code(&[0x60], &[], &mut calldata) else {
+        panic!("a contract answers through EIP-1271");
+    };
+    assert_eq!(
+        (call.to(), &call.calldata()[..4]),
+        (wallet, &ISVALIDSIGNATURE[..])
+    );
+    let answer = magic();
+    assert!(
+        call.with_call_result(CallOutcome::Returned(&answer))
+            .is_ok()
+    );
+    // No code: the ECDSA verdict stands.
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let ChainAdmission::NeedsCode(need) = admit_with_chain(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        value.as_bytes(),
+        SPEC_NOW,
+        &Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap() else {
+        panic!("the payer's code decides");
+    };
+    let r = need.with_code(&[], &[], &mut calldata).unwrap_err();
+    assert_eq!(
+        (r.status, r.code, r.detail_code),
+        (
+            402,
+            "invalid_exact_evm_signature",
+            Some("signature_wrong_signer")
+        )
+    );
+}

@@ -20,8 +20,8 @@
 //!
 //! [`admit`] is offline: a smart-wallet payer (EIP-1271, EIP-7702, ERC-6492) is refused with
 //! the detail code `smart_wallet_needs_rpc`. A host with an RPC calls [`admit_with_chain`]
-//! instead, which admits what [`admit`] admits and, where [`admit`] would say
-//! `smart_wallet_needs_rpc`, asks for the payer's code and at most one `eth_call`
+//! instead, which admits what [`admit`] admits and, where [`admit`] refuses the signature only
+//! (`smart_wallet_needs_rpc`, or an ECDSA signature of another key), asks for the payer's code and at most one `eth_call`
 //! ([`PayerCode`], [`PayerCall`]) through [`crate::x402::smart_wallet`]'s steps. A read the host
 //! could not make is answered with [`Refusal::CHAIN_UNAVAILABLE`]: never admitted.
 
@@ -33,7 +33,7 @@ use crate::evm::Address;
 use crate::json::RawValue;
 use crate::u256::U256;
 use crate::writer::write_all;
-use crate::x402::error::{EnvelopeCheck, SignatureFailure, VerifyError};
+use crate::x402::error::{Eip3009Check, EnvelopeCheck, Permit2Check, TransferCheck, VerifyError};
 use crate::x402::network::Network;
 use crate::x402::scheme::exact_eip3009::payload::MAX_SIGNATURE_LEN;
 use crate::x402::smart_wallet::{
@@ -396,7 +396,7 @@ fn find<'b, const N: usize>(
                     index, offer, version, &payment, &verdict, now, policy,
                 )));
             }
-            Err(error) if chain && error.detail_code() == Some(SignatureFailure::NotEoa.code()) => {
+            Err(error) if chain && signature_only(&error) => {
                 return Ok(Found::NeedsChain {
                     index,
                     version,
@@ -423,11 +423,25 @@ fn find<'b, const N: usize>(
     })
 }
 
+/// True when `error` is a failed signature, the last offline check: every other check passed,
+/// and the payer's code decides (a contract or an EIP-7702 delegated EOA answers through
+/// EIP-1271 whatever the signature's length, as the tokens' on-chain checks do).
+fn signature_only(error: &VerifyError) -> bool {
+    matches!(
+        error,
+        VerifyError::Eip3009(Eip3009Check::Transfer(TransferCheck::Signature(_)))
+            | VerifyError::Permit2(Permit2Check::Transfer(TransferCheck::Signature(_)))
+    )
+}
+
 /// [`admit`] for a host with an EVM RPC: what [`admit`] admits is [`ChainAdmission::Admitted`]
-/// at once; a payment [`admit`] refuses with `smart_wallet_needs_rpc` (an EIP-1271, EIP-7702 or
-/// ERC-6492 payer) is [`ChainAdmission::NeedsCode`]: the host reads the payer's code
-/// (`eth_getCode`) and goes on with [`PayerCode::with_code`]. Every other refusal is
-/// [`admit`]'s. `buf` serves as in [`admit`]; a smart-wallet payment also needs room for its
+/// at once; a payment [`admit`] refuses for its signature only (`smart_wallet_needs_rpc`: longer
+/// than an EOA's; or an ECDSA signature of another key, e.g. a smart wallet's owner) is
+/// [`ChainAdmission::NeedsCode`]: the host reads the payer's code (`eth_getCode`) and goes on
+/// with [`PayerCode::with_code`], which routes as
+/// <https://github.com/coinbase/x402> `typescript/packages/mechanisms/evm/src/shared/verifySignature.ts`
+/// does (code: EIP-1271; no code: ECDSA recovery or the ERC-6492 simulation). Every other
+/// refusal is [`admit`]'s. `buf` serves as in [`admit`]; a smart-wallet payment also needs room for its
 /// decoded signature ([`header::RECOMMENDED_BUFFER_LEN`] is enough; a smaller buffer may give
 /// [`Refusal::SCRATCH_TOO_SMALL`]: grow it and retry).
 ///
