@@ -34,6 +34,15 @@ export interface X402Reply {
   headers: [string, string][]; body: Uint8Array | null;
 }
 export type X402StepAction = "run_handler" | "settle" | "serve" | "release_reservation" | "withhold" | "keep_reservation" | "refuse_replay";
+/** What the RPC answered so far, fed back to `X402Server.admitStep`. */
+export interface X402AdmitAnswers {
+  /** The payer's code (`eth_getCode`), as the RPC gave it; absent before it was asked. */
+  code?: unknown;
+  /** True once the `eth_call` was made. */
+  called?: boolean;
+  /** The `eth_call`'s return data, as the RPC gave it; `null` when it reverted. */
+  callResult?: unknown;
+}
 /** The chain read `X402Server.admitStep` needs next: the payer's code, then at most one `eth_call`. */
 export type X402AdmitRead =
   | { step: "getCode"; address: string }
@@ -312,7 +321,7 @@ impl X402Server {
         #[wasm_bindgen(unchecked_param_type = "[string, string][]")] headers: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "readonly string[]")] allowed_factories: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "X402SmartWalletAnswers")] answers: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "X402AdmitAnswers")] answers: &JsValue,
     ) -> JsResult<JsValue> {
         let headers = pairs(headers)?;
         let now = uint(now, "now")?;

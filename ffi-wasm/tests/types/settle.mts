@@ -25,3 +25,8 @@ try {
   if (e instanceof SettlementError) { const code: string = e.code; void code; }
 }
 void reason; void hash;
+// smart-wallet payers: admitted through the settlement's chain reads (the default), or an explicit rpc
+export const smartWallets = paywall({
+  routes: { "GET /y": { amount: "10000" } }, settle: local.settle, rpc: local.chainReads, allowedFactories: local.allowedFactories,
+});
+export const noChain = paywall({ routes: { "GET /z": { amount: "10000" } }, settle: local.settle, rpc: null });
