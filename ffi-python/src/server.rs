@@ -279,6 +279,33 @@ impl X402Server {
         }
     }
 
+    /// `admit` for a server with an EVM RPC: a smart-wallet payer (EIP-1271, EIP-7702, or an
+    /// undeployed ERC-6492 wallet whose factory is in `allowed_factories`; empty denies them
+    /// all) is admitted when the chain says its signature is valid. `rpc` has
+    /// `get_code(address) -> bytes` and `call(to, data) -> bytes | None` (`None`: reverted);
+    /// an exception from either is the core's 503 `smart_wallet_check_unavailable` reply,
+    /// never an admission.
+    #[pyo3(signature = (headers, now, rpc, *, allowed_factories))]
+    fn admit_with_rpc(
+        &self,
+        py: Python<'_>,
+        headers: Vec<(String, String)>,
+        now: u64,
+        rpc: &Bound<'_, PyAny>,
+        allowed_factories: Vec<crate::convert::PyAddress>,
+    ) -> PyResult<Py<PyAny>> {
+        let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        let factories: Vec<_> = allowed_factories.iter().map(|a| a.0).collect();
+        let rpc = crate::smart_wallet::PyRpc {
+            rpc,
+            raised: core::cell::RefCell::new(None),
+        };
+        match self.inner.admit_with_rpc(pairs, now, &rpc, &factories) {
+            Ok(admitted) => Ok(Py::new(py, Admitted { inner: admitted })?.into_any()),
+            Err(reply) => Ok(Py::new(py, Reply::from(reply))?.into_any()),
+        }
+    }
+
     /// The refusal answered when the replay store cannot answer (503, fail closed).
     fn replay_store_unavailable(&self) -> Reply {
         self.inner

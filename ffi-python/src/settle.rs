@@ -324,6 +324,24 @@ impl EvmSettlement {
         settlement_result(py, r)
     }
 
+    /// The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
+    /// core's reason `smart_wallet_deployment_failed` and `message`.
+    #[pyo3(signature = (message=None))]
+    fn deployment_failed(
+        &mut self,
+        py: Python<'_>,
+        message: Option<&str>,
+    ) -> PyResult<SettlementResult> {
+        let r = self
+            .0
+            .refused(
+                pay402::x402::evm_settlement::REASON_SMART_WALLET_DEPLOYMENT_FAILED,
+                message,
+            )
+            .map_err(|e| host_error(&e))?;
+        settlement_result(py, r)
+    }
+
     fn transfer_reverted(
         &mut self,
         py: Python<'_>,

@@ -113,9 +113,9 @@ pub(crate) struct RpcVerified {
 /// The caller's RPC object: `get_code(address) -> bytes` and `call(to, data) -> bytes | None`
 /// (`None`: the call reverted). An exception, or a result of another type, fails closed; the
 /// first exception is kept to become the raised error's `__cause__`.
-struct PyRpc<'py> {
-    rpc: &'py Bound<'py, PyAny>,
-    raised: RefCell<Option<PyErr>>,
+pub(crate) struct PyRpc<'py> {
+    pub(crate) rpc: &'py Bound<'py, PyAny>,
+    pub(crate) raised: RefCell<Option<PyErr>>,
 }
 
 impl<'py> PyRpc<'py> {

@@ -258,6 +258,38 @@ impl X402Server {
         }
     }
 
+    /// [`X402Server::admit`] for a server with an EVM RPC: a smart-wallet payer (EIP-1271,
+    /// EIP-7702, or an undeployed ERC-6492 wallet whose factory is in `allowed_factories`; empty
+    /// denies them all) is admitted when the chain says its signature is valid; the core asks
+    /// `rpc.get_code(payer)`, then at most one `rpc.call(to, data)`, and decides. An RPC that
+    /// throws is the core's 503 `smart_wallet_check_unavailable` reply, never an admission.
+    ///
+    /// Errors: `InvalidArgument` for a factory that is not an address.
+    pub fn admit_with_rpc(
+        &self,
+        headers: Vec<HttpHeader>,
+        now: u64,
+        rpc: Arc<dyn crate::smart_wallet::EvmRpc>,
+        allowed_factories: Vec<String>,
+    ) -> Result<X402Admission, Pay402Error> {
+        let factories = allowed_factories
+            .iter()
+            .map(|f| crate::convert::address(f, "allowed_factories"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
+        let rpc = crate::smart_wallet::ForeignRpc(rpc);
+        Ok(
+            match self.inner.admit_with_rpc(pairs, now, &rpc, &factories) {
+                Ok(inner) => X402Admission::Admitted {
+                    payment: Arc::new(X402Admitted { inner }),
+                },
+                Err(reply) => X402Admission::Refused {
+                    reply: reply.into(),
+                },
+            },
+        )
+    }
+
     /// The refusal to send when the replay store cannot answer (503, fail closed).
     pub fn replay_store_unavailable(&self) -> X402Reply {
         self.inner

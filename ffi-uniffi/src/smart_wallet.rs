@@ -116,7 +116,7 @@ pub struct RpcVerifiedPayment {
     pub route: Option<String>,
 }
 
-struct ForeignRpc(Arc<dyn EvmRpc>);
+pub(crate) struct ForeignRpc(pub(crate) Arc<dyn EvmRpc>);
 
 fn rpc_failure(method: &str, e: &Pay402Error) -> HostError {
     HostError::config("rpc_unavailable", format!("rpc.{method} threw: {e}"))

@@ -128,7 +128,7 @@ export function createVerifyHelpers(core) {
   // These helpers take `accepts` (x402 payment requirements, v2 or v1 JSON objects) and answer
   // through the core's resource server (`X402Server`): the challenge, the verdict, the replay
   // key and its lifetime, the refusal's status, headers and body are the core's.
-  const { paymentGate, offersFromAccepts } = createGate(core);
+  const { paymentGate, offersFromAccepts, chainOf, admitWithChain } = createGate(core);
   const servers = new Map();
   function serverFor(accepts, resource) {
     const key = JSON.stringify([accepts, resource]);
@@ -181,8 +181,8 @@ export function createVerifyHelpers(core) {
    * Admits a payment and reserves its replay key (`store`) as the core's exchange says: the
    * admitted payment, or the refusal (402, 503 when the store cannot answer).
    */
-  async function admitAndReserve(server, headers, now, store) {
-    const a = server.admit(pairsOf(headers), now);
+  async function admitAndReserve(server, headers, now, store, chain = { rpc: null, allowedFactories: [] }) {
+    const a = await admitWithChain(server, pairsOf(headers), now, chain);
     if (!a.admitted) return { refused: a };
     const ex = server.exchange(a);
     try {
@@ -228,6 +228,8 @@ export function createVerifyHelpers(core) {
    * that settle elsewhere).
    */
   function x402Middleware(accepts, options = {}) {
+    // smart-wallet payers: `options.rpc` / `options.allowedFactories`, else a localSettlement's
+    const chain = chainOf(options);
     const legacy = options.replayStore ?? memoryReplayStore();
     const store = typeof legacy.reserve === "function" ? legacy
       : { reserve: (k, ttl) => legacy.insertIfAbsent(k, ttl), release: () => {} };
@@ -242,7 +244,7 @@ export function createVerifyHelpers(core) {
         try {
           const offered = typeof accepts === "function" ? await accepts(req) : accepts;
           const server = serverFor(offered, resourceOf(options, req.originalUrl ?? req.url));
-          const r = await admitAndReserve(server, req.headers, (options.now ?? unixNow)(), store);
+          const r = await admitAndReserve(server, req.headers, (options.now ?? unixNow)(), store, chain);
           if (r.refused) return send(res, r.refused);
           req.x402 = r.payment;
         } catch (e) {
@@ -253,7 +255,7 @@ export function createVerifyHelpers(core) {
     }
     const offers = typeof accepts === "function" ? async (req) => offersFromAccepts(await accepts(req)) : offersFromAccepts(accepts);
     return createExpressAdapters(paymentGate).pay({
-      offers, replayStore: store, env: false, now: options.now,
+      offers, replayStore: store, env: false, now: options.now, rpc: chain.rpc, allowedFactories: chain.allowedFactories,
       ...(options.resource ? { resource: options.resource } : {}),
       settle: (body, ctx) => options.settle(ctx.payment, ctx.request),
     });

@@ -89,6 +89,16 @@ export interface MiddlewareOptions<Req = NodeRequestLike> extends ServerOptions 
   replayStore?: ReplayStore;
   /** @deprecated unused: a handler error goes to `next(error)`. */
   onError?: (e: unknown) => void;
+  /**
+   * An EVM RPC through which smart-wallet payers (EIP-1271, EIP-7702, undeployed ERC-6492 wallets whose factory is in
+   * `allowedFactories`) are admitted: `getCode(address)`, then at most one `call(to, data)` (`null`: reverted); the core
+   * decides. A read that throws is the core's 503 `smart_wallet_check_unavailable`, never an admission. Default: the
+   * `chainReads` of the `localSettlement` whose `settle` is given (`settle: local.settle`); `null` turns it off. Without
+   * one, smart-wallet payers get 402 (`smart_wallet_needs_rpc`).
+   */
+  rpc?: ServerConfig["rpc"];
+  /** ERC-6492 factories an undeployed payer may be deployed through (default: the `localSettlement`'s; empty denies). */
+  allowedFactories?: readonly string[];
 }
 /**
  * Express-style middleware (Node `req`/`res`): 402 without a valid payment; records the replay
@@ -209,6 +219,16 @@ export interface ServerConfig<Req = unknown> {
   settle?(body: Uint8Array, ctx: SettleContext<Req>): string | Uint8Array | object | null | undefined | Promise<string | Uint8Array | object | null | undefined>;
   /** Default: an in-memory store (one process). */
   replayStore?: ReplayStore;
+  /**
+   * An EVM RPC through which smart-wallet payers (EIP-1271, EIP-7702, undeployed ERC-6492 wallets whose factory is
+   * in `allowedFactories`) are admitted: `getCode(address)` then at most one `call(to, data)` (`null`: reverted); the
+   * core decides. A read that throws is the core's 503 `smart_wallet_check_unavailable`, never an admission. Default:
+   * the `chainReads` of the `localSettlement` whose `settle` is given; without one, smart-wallet payers get 402
+   * (`smart_wallet_needs_rpc`).
+   */
+  rpc?: { getCode(address: string): Promise<Uint8Array | string>; call(to: string, data: string): Promise<Uint8Array | string | null> } | null;
+  /** ERC-6492 factories an undeployed payer may be deployed through (default: the `localSettlement`'s; empty denies). */
+  allowedFactories?: readonly string[];
   /** Settle before the handler runs (default: after it succeeded). */
   settleBeforeHandler?: boolean;
   hooks?: ServerHooks<Req>;

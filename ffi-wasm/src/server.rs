@@ -34,6 +34,19 @@ export interface X402Reply {
   headers: [string, string][]; body: Uint8Array | null;
 }
 export type X402StepAction = "run_handler" | "settle" | "serve" | "release_reservation" | "withhold" | "keep_reservation" | "refuse_replay";
+/** What the RPC answered so far, fed back to `X402Server.admitStep`. */
+export interface X402AdmitAnswers {
+  /** The payer's code (`eth_getCode`), as the RPC gave it; absent before it was asked. */
+  code?: unknown;
+  /** True once the `eth_call` was made. */
+  called?: boolean;
+  /** The `eth_call`'s return data, as the RPC gave it; `null` when it reverted. */
+  callResult?: unknown;
+}
+/** The chain read `X402Server.admitStep` needs next: the payer's code, then at most one `eth_call`. */
+export type X402AdmitRead =
+  | { step: "getCode"; address: string }
+  | { step: "call"; to: string; data: string };
 /** One step of an exchange: what to do next, or how it ends (status, headers, body to send). */
 export interface X402Step {
   action: X402StepAction; attempt: number; status: number; headers: [string, string][];
@@ -290,6 +303,94 @@ impl X402Server {
             Ok(admitted) => X402Admitted { inner: admitted }.into(),
             Err(reply) => reply_js(&reply),
         })
+    }
+
+    /// One step of `admit` for a server with an EVM RPC (the core's admission with the chain,
+    /// replayed on `answers`, the RPC's answers so far): an `X402Admitted`, an `X402Reply`, or
+    /// the read to make next (`{step: "getCode", address}`, then at most one
+    /// `{step: "call", to, data}`). A smart-wallet payer (EIP-1271, EIP-7702, or an undeployed
+    /// ERC-6492 wallet whose factory is in `allowedFactories`; empty denies them) is admitted
+    /// when the chain says its signature is valid. A read that failed is answered with
+    /// `chainUnavailable()`.
+    #[wasm_bindgen(
+        js_name = admitStep,
+        unchecked_return_type = "X402Admitted | X402Reply | X402AdmitRead"
+    )]
+    pub fn admit_step(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "[string, string][]")] headers: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] now: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] allowed_factories: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "X402AdmitAnswers")] answers: &JsValue,
+    ) -> JsResult<JsValue> {
+        let headers = pairs(headers)?;
+        let now = uint(now, "now")?;
+        if !Array::is_array(allowed_factories) {
+            return Err(arg_error("allowedFactories", "an array of addresses"));
+        }
+        let factories = Array::from(allowed_factories)
+            .iter()
+            .map(|f| crate::convert::address(&f, "allowedFactories"))
+            .collect::<JsResult<Vec<_>>>()?;
+        let read = |v: &JsValue, method: &str| {
+            crate::convert::bytes(v, method).map_err(|_| {
+                coded(
+                    NAME,
+                    &format!("rpc.{method} must return a Uint8Array or 0x hex text"),
+                    "invalid_rpc_result",
+                    None,
+                )
+            })
+        };
+        let code = get(answers, "code");
+        let code = if code.is_undefined() {
+            None
+        } else {
+            Some(read(&code, "getCode")?)
+        };
+        let call = if crate::convert::opt_bool(&get(answers, "called"), "called")? == Some(true) {
+            let result = get(answers, "callResult");
+            Some(if result.is_null() || result.is_undefined() {
+                pay402_host::smart_wallet::EthCall::Reverted
+            } else {
+                pay402_host::smart_wallet::EthCall::Returned(read(&result, "call")?)
+            })
+        } else {
+            None
+        };
+        let answers = host::ChainAnswers { code, call };
+        let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        Ok(
+            match self.inner.admit_step(pairs, now, &factories, &answers) {
+                Ok(host::ChainStep::Admitted(admitted)) => X402Admitted { inner: *admitted }.into(),
+                Ok(host::ChainStep::GetCode { address }) => Obj::new()
+                    .set("step", "getCode")
+                    .set("address", crate::convert::address_js(&address))
+                    .build(),
+                Ok(host::ChainStep::Call { to, data }) => {
+                    let mut hex = vec![0u8; 2 * data.len()];
+                    let text = pay402::hex::encode_lower_into(&data, &mut hex)
+                        .map_err(|_| arg_error("data", "too long"))?;
+                    Obj::new()
+                        .set("step", "call")
+                        .set("to", crate::convert::address_js(&to))
+                        .set("data", format!("0x{text}"))
+                        .build()
+                }
+                Err(reply) => reply_js(&reply),
+            },
+        )
+    }
+
+    /// The refusal answered when a read of `admitStep` failed (503
+    /// `smart_wallet_check_unavailable`, fail closed: never an admission).
+    #[wasm_bindgen(js_name = chainUnavailable, unchecked_return_type = "X402Reply")]
+    pub fn chain_unavailable(&self) -> JsValue {
+        reply_js(
+            &self
+                .inner
+                .refusal(pay402::x402::server::Refusal::CHAIN_UNAVAILABLE),
+        )
     }
 
     /// The refusal answered when the replay store cannot answer (503, fail closed).

@@ -264,6 +264,19 @@ impl EvmSettlement {
             .map_err(|e| host_error(&e))
     }
 
+    /// The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
+    /// core's reason `smart_wallet_deployment_failed` and `message`.
+    #[wasm_bindgen(js_name = deploymentFailed, unchecked_return_type = "X402SettlementResult")]
+    pub fn deployment_failed(&mut self, message: Option<String>) -> JsResult<JsValue> {
+        self.0
+            .refused(
+                pay402::x402::evm_settlement::REASON_SMART_WALLET_DEPLOYMENT_FAILED,
+                message.as_deref(),
+            )
+            .map(settlement_result)
+            .map_err(|e| host_error(&e))
+    }
+
     /// Sending reverted: EIP-3009 takes the reason from the text, Permit2 reports
     /// `invalid_transaction_state`.
     #[wasm_bindgen(js_name = transferReverted, unchecked_return_type = "X402SettlementResult")]

@@ -110,6 +110,8 @@ step "client budgets: ClientBudget and the wrapFetch / wrapFetchL402 budgets, ov
   bash -c "cd '$PROJECT' && node budget.mjs"
 step "smart-wallet payers: verifyPaymentWithRpc (EOA, EIP-1271, EIP-7702, ERC-6492 counterfactual) over an async RPC, failing closed" \
   bash -c "cd '$PROJECT' && node smart-wallet-rpc.mjs"
+step "smart-wallet payers at x402Middleware: admitted through an async RPC (the core's admitStep), refused without one, 503 on a failed read" \
+  bash -c "cd '$PROJECT' && node server-smart-wallet.mjs"
 step "client pays every scheme: wrapFetch pays pay402's server and @x402/express (EIP-3009, Permit2, upto, Solana), one budget, typed refusals" \
   bash -c "cd '$PROJECT' && node client-pay.mjs"
 step "interop with @x402/fetch and @x402/evm" bash -c "cd '$PROJECT' && node interop.mjs"

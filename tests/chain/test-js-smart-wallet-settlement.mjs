@@ -4,16 +4,21 @@
 // `bytes` overload of transferWithAuthorization). Each test makes its own wallets through the factory at a random salt
 // and funds them by minting; the owner signs the EIP-3009 authorization (`eip3009Sign`, `from` = the wallet). Every
 // expected value comes from the chain: the settler's transactions, receipts, the wallet's code, balances.
+// Through the middleware: a node:http server behind `x402Middleware` with `settle: local.settle` admits through the
+// settlement's RPC (the core's admission with the chain) a deployed and an undeployed (ERC-6492, factory allow-listed)
+// wallet → 200, balances move; `rpc: null` → 402 (the offline detail); a stranger's signature → 402 `eip1271_rejected`,
+// nothing sent; the RPC down during admission → 503 `smart_wallet_check_unavailable`, nothing sent.
 //   PAY402_CHAIN_RPC=… PAY402_SMART_WALLET_DEPLOYMENT=… node --test test-js-smart-wallet-settlement.mjs
 // (run by run.sh from the fresh project where the packed pay402 tarball is installed)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import * as pay402 from "pay402";
 import { localSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
 
-const { eip3009Sign, keccak256, privateKeySigner, verifyPaymentWithRpc, x402EncodeHeader } = pay402;
+const { eip3009Sign, keccak256, privateKeySigner, verifyPaymentWithRpc, x402EncodeHeader, x402Middleware } = pay402;
 
 const RPC = env("PAY402_CHAIN_RPC");
 const SW = JSON.parse(fs.readFileSync(env("PAY402_SMART_WALLET_DEPLOYMENT"), "utf8"));
@@ -210,4 +215,93 @@ test("a stranger's signature: refused by the wallet (eip1271_rejected), nothing 
   const reads = { getCode: codeOf, call: (to, data) => rpc("eth_call", { to, data }, "latest") };
   await assert.rejects(verifyPaymentWithRpc(req, x402EncodeHeader(JSON.stringify(pay)), reads, { now: await chainNow() }),
     (e) => e.code === "invalid_exact_evm_signature" && e.detailCode === "eip1271_rejected");
+});
+
+// ------------------------------------------------------------------ through x402Middleware
+/** A node:http server behind x402Middleware (settled by `local`), paid once with `pay` in PAYMENT-SIGNATURE. */
+async function payMiddleware(req, local, pay, options = {}) {
+  const served = [];
+  const mw = x402Middleware([req], { now: () => clock, settle: local.settle, ...options });
+  const server = http.createServer((rq, rs) => mw(rq, rs, (err) => {
+    if (err) { rs.statusCode = 500; rs.end(String(err)); return; }
+    served.push(rq.x402?.payer);
+    rs.end("premium");
+  }));
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  try {
+    const r = await fetch(`http://127.0.0.1:${server.address().port}/premium`,
+      { headers: { "PAYMENT-SIGNATURE": x402EncodeHeader(JSON.stringify(pay)) } });
+    const text = await r.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch { /* the handler's text */ }
+    return { status: r.status, body, text, served, receipt: r.headers.get("payment-response") };
+  } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
+}
+const refusalOf = (r) => [r.status, r.body?.error, r.body?.errorDetail];
+
+test("middleware: a deployed wallet pays through x402Middleware (admitted through the settlement's RPC)", async () => {
+  const wallet = await newWallet();
+  const payee = newPayee();
+  const req = requirements(payee);
+  const { pay, inner } = await payment(req, wallet.address, SW.ownerKey);
+  const first = await blockNumber() + 1;
+  const r = await payMiddleware(req, settling(), pay);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.text, "premium");
+  assert.equal(r.served.length, 1);
+  const out = JSON.parse(Buffer.from(r.receipt, "base64").toString());
+  const txs = await settlerTxs(first);
+  assert.equal(txs.length, 1);
+  await assertPaid(out, wallet.address, payee, txs[0], inner);
+});
+
+test("middleware: an undeployed wallet pays (factory allow-listed in the settlement): deployment, then transfer", async () => {
+  const wallet = await newWallet({ deploy: false });
+  const payee = newPayee();
+  const req = requirements(payee);
+  const { pay, inner } = await payment(req, wallet.address, SW.ownerKey, (s) => erc6492Wrap(SW.factory, wallet.deployCalldata, s));
+  const first = await blockNumber() + 1;
+  const r = await payMiddleware(req, settling([SW.factory]), pay);
+  assert.equal(r.status, 200, r.text);
+  const out = JSON.parse(Buffer.from(r.receipt, "base64").toString());
+  const [deploy, transfer, ...rest] = await settlerTxs(first);
+  assert.equal(rest.length, 0);
+  assert.equal(deploy.to.toLowerCase(), SW.factory.toLowerCase());
+  assert.equal(deploy.input, wallet.deployCalldata);
+  await assertPaid(out, wallet.address, payee, transfer, inner);
+});
+
+test("middleware: without an RPC a smart wallet is refused saying why; a stranger's signature is eip1271_rejected; nothing sent", async () => {
+  const wallet = await newWallet({ deploy: false });
+  const payee = newPayee();
+  const req = requirements(payee);
+  const { pay: wrapped } = await payment(req, wallet.address, SW.ownerKey, (s) => erc6492Wrap(SW.factory, wallet.deployCalldata, s));
+  const nonce = await pendingNonce(settler.address);
+  let r = await payMiddleware(req, settling([SW.factory]), wrapped, { rpc: null });
+  assert.deepEqual(refusalOf(r), [402, "invalid_exact_evm_signature", "smart_wallet_needs_rpc"]);
+  assert.equal(r.served.length, 0);
+  const deployed = await newWallet();
+  const { pay: stranger } = await payment(req, deployed.address, hex(randomBytes(32)));
+  r = await payMiddleware(req, settling(), stranger);
+  assert.deepEqual(refusalOf(r), [402, "invalid_exact_evm_signature", "eip1271_rejected"]);
+  assert.equal(r.served.length, 0);
+  assert.equal(await pendingNonce(settler.address), nonce);
+  assert.deepEqual([await balanceOf(wallet.address), await balanceOf(deployed.address), await balanceOf(payee)], [FUNDING, FUNDING, 0n]);
+});
+
+test("middleware: the RPC down during admission is 503, the handler never runs, nothing sent", async () => {
+  const wallet = await newWallet();
+  const payee = newPayee();
+  const req = requirements(payee);
+  const { pay } = await payment(req, wallet.address, SW.ownerKey);
+  const nonce = await pendingNonce(settler.address);
+  const down = { getCode: async () => { throw new Error("connection refused"); }, call: async () => { throw new Error("connection refused"); } };
+  const r = await payMiddleware(req, settling(), pay, { rpc: down });
+  assert.deepEqual(refusalOf(r), [503, "smart_wallet_check_unavailable", undefined]);
+  assert.equal(r.served.length, 0);
+  assert.equal(await pendingNonce(settler.address), nonce);
+  assert.deepEqual([await balanceOf(wallet.address), await balanceOf(payee)], [FUNDING, 0n]);
 });

@@ -18,6 +18,15 @@ wallet then has code, the transfer carries the inner signature); the same wallet
 stranger's signature (`invalid_exact_evm_signature`, the wallet's EIP-1271 answer, nothing sent); and an
 undeployed wallet paying through `pay402 facilitator` (a subprocess configured with `smart_wallets = true` and the
 factory in `eip6492_allowed_factories`; pay402's `FacilitatorClient` calls its `/settle`): deployment, then transfer.
+
+Through the paywall (FastAPI behind `X402Paywall` with `LocalEvmSettlement`, uvicorn on loopback, the
+payment sent by httpx in `PAYMENT-SIGNATURE`): the paywall admits through the settlement's RPC (the
+core's `admit_with_chain`: `eth_getCode`, then `isValidSignature` or the Multicall3 simulation) a
+deployed wallet and an undeployed ERC-6492 wallet (its factory allow-listed) → 200, balances move;
+without an RPC (a settlement hook that is not local) → 402, the offline detail (`smart_wallet_needs_rpc`
+for the ERC-6492 signature, `signature_wrong_signer` for the owner's 65-byte ECDSA signature), the
+handler not run; a stranger's signature → 402 `eip1271_rejected`, handler not run, nothing sent; the
+RPC down during admission → 503 `smart_wallet_check_unavailable`, handler not run, nothing sent.
 """
 
 from __future__ import annotations
@@ -34,10 +43,17 @@ from typing import Iterator, Tuple
 import httpx
 import pay402
 import pytest
+from fastapi import FastAPI, Request
+from pay402.asgi import PaymentMiddleware
+from pay402.client import payment_receipt
+from pay402.replay import MemoryReplayStore
+from pay402.server import X402Paywall
 from pay402.facilitator import FacilitatorClient
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
+from pay402.settle.rpc import EvmJsonRpc
 
 from chain import DEPLOYER, SUBMITTER, Chain, call_data
+from test_middleware import uvicorn_on_loopback
 
 SETTLER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"  # Hardhat #2
 SETTLER = SUBMITTER
@@ -312,3 +328,110 @@ def test_counterfactual_wallet_pays_through_pay402_facilitator(token: Chain, sw:
     assert (int(deploy["nonce"], 16), int(transfer["nonce"], 16)) == (nonce, nonce + 1)
     assert code_of(token, wallet.address) != "0x"
     assert_paid(token, out, wallet.address, payee, transfer, inner)
+
+
+# --- through the paywall (admission with the RPC) ----------------------------------------------------
+
+
+def paywall_app(token: Chain, sw: dict, payee: str, settlement, served: list, **paywall_options):
+    app = FastAPI()
+
+    @app.get("/premium")
+    def premium(request: Request) -> dict:
+        served.append(request.scope["pay402"].payer)
+        return {"data": "paid content", "payer": request.scope["pay402"].payer}
+
+    paywall = X402Paywall(
+        {"GET /premium": PRICE}, network=NETWORK, pay_to=payee, asset=sw["token"], decimals=6,
+        eip712_name=sw["name"], eip712_version=sw["version"], max_timeout_seconds=300,
+        settlement=settlement, replay_store=MemoryReplayStore(), clock=token.now, **paywall_options,
+    )
+    app.add_middleware(PaymentMiddleware, x402=paywall)
+    return app
+
+
+def pay_paywall(app: FastAPI, pay: dict) -> httpx.Response:
+    header = pay402.x402_encode_header(json.dumps(pay))
+    with uvicorn_on_loopback(app) as url:
+        return httpx.get(url + "/premium", headers={"PAYMENT-SIGNATURE": header}, timeout=60)
+
+
+def refusal(r: httpx.Response) -> tuple:
+    body = r.json()
+    return r.status_code, body.get("error"), body.get("errorDetail")
+
+
+def test_deployed_wallet_pays_through_the_paywall(token: Chain, sw: dict) -> None:
+    wallet = Wallet(token, sw)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    pay, inner = payment(token, sw, requirements(sw, payee), wallet.address, sw["ownerKey"])
+    served: list = []
+    nonce, block = pending_nonce(token, SETTLER), token.block_number() + 1
+    r = pay_paywall(paywall_app(token, sw, payee, settler(token), served), pay)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"data": "paid content", "payer": wallet.address} and served == [wallet.address]
+    txs = settler_txs(token, block)
+    assert len(txs) == 1 and int(txs[0]["nonce"], 16) == nonce, txs
+    receipt = payment_receipt(r)
+    assert receipt is not None and receipt["transaction"] == txs[0]["hash"], receipt
+    assert_paid(token, receipt, wallet.address, payee, txs[0], inner)
+
+
+def test_undeployed_wallet_pays_through_the_paywall(token: Chain, sw: dict) -> None:
+    wallet = Wallet(token, sw, deploy=False)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    pay, inner = payment(token, sw, requirements(sw, payee), wallet.address, sw["ownerKey"],
+                         wrap=lambda s: erc6492_wrap(wallet.factory, wallet.deploy_calldata, s))
+    served: list = []
+    block = token.block_number() + 1
+    # the settlement's RPC and factory allow-list are the paywall's defaults
+    r = pay_paywall(paywall_app(token, sw, payee, settler(token, [wallet.factory]), served), pay)
+    assert r.status_code == 200, r.text
+    assert served == [wallet.address]
+    deploy, transfer = settler_txs(token, block)
+    assert deploy["to"].lower() == wallet.factory.lower() and deploy["input"] == "0x" + wallet.deploy_calldata.hex()
+    out = {"success": True, "payer": wallet.address, "network": NETWORK, "transaction": transfer["hash"]}
+    assert_paid(token, out, wallet.address, payee, transfer, inner)
+
+
+def test_without_an_rpc_the_paywall_refuses_smart_wallets_saying_why(token: Chain, sw: dict) -> None:
+    wallet = Wallet(token, sw, deploy=False)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    req = requirements(sw, payee)
+    wrapped, _ = payment(token, sw, req, wallet.address, sw["ownerKey"],
+                         wrap=lambda s: erc6492_wrap(wallet.factory, wallet.deploy_calldata, s))
+    owner_signed, _ = payment(token, sw, req, wallet.address, sw["ownerKey"])
+    settled: list = []
+    served: list = []
+    app = paywall_app(token, sw, payee, lambda request: settled.append(request), served)
+    assert refusal(pay_paywall(app, wrapped)) == (402, "invalid_exact_evm_signature", "smart_wallet_needs_rpc")
+    # offline, the owner's ECDSA signature is simply not the payer's
+    assert refusal(pay_paywall(app, owner_signed)) == (402, "invalid_exact_evm_signature", "signature_wrong_signer")
+    assert settled == [] and served == []
+    assert (token.balance_of(wallet.address), token.balance_of(payee)) == (FUNDING, 0)
+
+
+def test_strangers_signature_is_refused_at_the_paywall_and_nothing_sent(token: Chain, sw: dict) -> None:
+    wallet = Wallet(token, sw)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    pay, _ = payment(token, sw, requirements(sw, payee), wallet.address, "0x" + os.urandom(32).hex())
+    served: list = []
+    nonce = pending_nonce(token, SETTLER)
+    r = pay_paywall(paywall_app(token, sw, payee, settler(token), served), pay)
+    assert refusal(r) == (402, "invalid_exact_evm_signature", "eip1271_rejected"), r.text
+    assert "PAYMENT-REQUIRED" in r.headers or "payment-required" in r.headers
+    assert served == [] and pending_nonce(token, SETTLER) == nonce
+    assert (token.balance_of(wallet.address), token.balance_of(payee)) == (FUNDING, 0)
+
+
+def test_rpc_down_during_admission_is_a_503_and_nothing_runs(token: Chain, sw: dict) -> None:
+    wallet = Wallet(token, sw)
+    payee = pay402.private_key_to_address(os.urandom(32))
+    pay, _ = payment(token, sw, requirements(sw, payee), wallet.address, sw["ownerKey"])
+    served: list = []
+    nonce = pending_nonce(token, SETTLER)
+    dead = EvmJsonRpc([f"http://127.0.0.1:{free_port()}"], timeout=2)
+    r = pay_paywall(paywall_app(token, sw, payee, settler(token), served, rpc=dead), pay)
+    assert refusal(r) == (503, "smart_wallet_check_unavailable", None), r.text
+    assert served == [] and pending_nonce(token, SETTLER) == nonce
+    assert (token.balance_of(wallet.address), token.balance_of(payee)) == (FUNDING, 0)

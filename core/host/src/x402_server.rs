@@ -33,6 +33,7 @@
 use std::sync::Arc;
 
 use pay402::U256;
+use pay402::evm::Address;
 use pay402::u256::LeadingZeros;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::server::{
@@ -40,6 +41,10 @@ use pay402::x402::server::{
     PaymentOption, Price, Problem, Receipt, Refusal, Replay, Reserving, Resource, SettleOutcome,
     Settling, admit, begin, payment_header, write_challenge, write_receipt, write_settle_request,
 };
+use pay402::x402::server::{AfterPayerCode, ChainAdmission, admit_with_chain};
+use pay402::x402::smart_wallet::CallOutcome;
+
+use crate::smart_wallet::{EthCall, EvmRpc};
 use pay402::x402::{AnyVerified, PaymentPayload, SettleResponse, Verifier, X402Version, header};
 
 use crate::HostError;
@@ -305,6 +310,80 @@ impl X402Server {
                 &mut buf,
             ) {
                 Ok(admission) => return owned_admission(&admission).map_err(|e| Self::fault(&e)),
+                Err(refusal) if refusal == Refusal::SCRATCH_TOO_SMALL && size < MAX_BUFFER => {
+                    size *= 2;
+                }
+                Err(refusal) => return Err(self.refusal(refusal)),
+            }
+        }
+    }
+
+    /// [`X402Server::admit`] for a host with an EVM RPC: a smart-wallet payer (EIP-1271,
+    /// EIP-7702, or an undeployed ERC-6492 wallet whose factory is in `allowed_factories`;
+    /// empty denies them all) is admitted when the chain says its signature is valid (the
+    /// core's [`pay402::x402::server::admit_with_chain`]). A failed read (`rpc` returned an
+    /// error) is the core's [`Refusal::CHAIN_UNAVAILABLE`] reply: never an admission.
+    pub fn admit_with_rpc<'h, I>(
+        &self,
+        headers: I,
+        now: u64,
+        rpc: &dyn EvmRpc,
+        allowed_factories: &[Address],
+    ) -> Result<Admitted, Reply>
+    where
+        I: IntoIterator<Item = (&'h str, &'h str)>,
+        I::IntoIter: Clone,
+    {
+        let headers = headers.into_iter();
+        let mut answers = ChainAnswers::default();
+        loop {
+            match self.admit_step(headers.clone(), now, allowed_factories, &answers)? {
+                ChainStep::Admitted(admitted) => return Ok(*admitted),
+                ChainStep::GetCode { address } => match rpc.get_code(&address) {
+                    Ok(code) => answers.code = Some(code),
+                    Err(_) => return Err(self.refusal(Refusal::CHAIN_UNAVAILABLE)),
+                },
+                ChainStep::Call { to, data } => match rpc.call(&to, &data) {
+                    Ok(answer) => answers.call = Some(answer),
+                    Err(_) => return Err(self.refusal(Refusal::CHAIN_UNAVAILABLE)),
+                },
+            }
+        }
+    }
+
+    /// One step of [`X402Server::admit_with_rpc`] for a host whose RPC is asynchronous: the
+    /// admission replayed with the chain's `answers` so far; it asks for the payer's code, then
+    /// for at most one `eth_call`, then admits or refuses. Report a failed read with
+    /// [`X402Server::refusal`]`(`[`Refusal::CHAIN_UNAVAILABLE`]`)`.
+    pub fn admit_step<'h, I>(
+        &self,
+        headers: I,
+        now: u64,
+        allowed_factories: &[Address],
+        answers: &ChainAnswers,
+    ) -> Result<ChainStep, Reply>
+    where
+        I: IntoIterator<Item = (&'h str, &'h str)>,
+        I::IntoIter: Clone,
+    {
+        let Some((name, value)) = payment_header(headers) else {
+            return Err(self.refusal(Refusal::NO_PAYMENT));
+        };
+        let mut size = header::RECOMMENDED_BUFFER_LEN.max(value.len().saturating_mul(2));
+        loop {
+            let mut buf = vec![0u8; size];
+            let mut calldata = vec![0u8; 2 * SIGNATURE_CAP + 1024];
+            match chain_step(
+                self.offers(),
+                name,
+                value.as_bytes(),
+                now,
+                allowed_factories,
+                answers,
+                &mut buf,
+                &mut calldata,
+            ) {
+                Ok(step) => return step.map_err(|e| Self::fault(&e)),
                 Err(refusal) if refusal == Refusal::SCRATCH_TOO_SMALL && size < MAX_BUFFER => {
                     size *= 2;
                 }
@@ -692,6 +771,80 @@ fn grow(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Longest signature decoded (the core's `MAX_SIGNATURE_LEN`).
+const SIGNATURE_CAP: usize = pay402::x402::scheme::exact_eip3009::payload::MAX_SIGNATURE_LEN;
+
+/// What the chain answered so far, for [`X402Server::admit_step`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainAnswers {
+    /// The payer's code (`eth_getCode`), empty for `0x`; `None` before it was read.
+    pub code: Option<Vec<u8>>,
+    /// The `eth_call`'s answer; `None` before it was made.
+    pub call: Option<EthCall>,
+}
+
+/// The next step of an admission through the chain.
+#[derive(Debug, Clone)]
+pub enum ChainStep {
+    /// Admitted.
+    Admitted(Box<Admitted>),
+    /// Read `eth_getCode(address, "latest")` into [`ChainAnswers::code`].
+    GetCode {
+        /// The payer.
+        address: Address,
+    },
+    /// Make `eth_call({to, data}, "latest")` into [`ChainAnswers::call`].
+    Call {
+        /// The payer (EIP-1271) or Multicall3 (ERC-6492 simulation).
+        to: Address,
+        /// The calldata.
+        data: Vec<u8>,
+    },
+}
+
+/// The core's admission replayed with `answers`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the admission's inputs, the answers and the two buffers"
+)]
+fn chain_step(
+    offers: &Offers<'_>,
+    name: &str,
+    value: &[u8],
+    now: u64,
+    allowed_factories: &[Address],
+    answers: &ChainAnswers,
+    buf: &mut [u8],
+    calldata: &mut [u8],
+) -> Result<Result<ChainStep, HostError>, Refusal> {
+    let admitted = |a: &Admission<'_>| owned_admission(a).map(|a| ChainStep::Admitted(Box::new(a)));
+    let need = match admit_with_chain(offers, name, value, now, &Verifier::DEFAULT, buf)? {
+        ChainAdmission::Admitted(a) => return Ok(admitted(&a)),
+        ChainAdmission::NeedsCode(need) => need,
+    };
+    let Some(code) = &answers.code else {
+        return Ok(Ok(ChainStep::GetCode {
+            address: need.payer(),
+        }));
+    };
+    let call = match need.with_code(code, allowed_factories, calldata)? {
+        AfterPayerCode::Admitted(a) => return Ok(admitted(&a)),
+        AfterPayerCode::NeedsCall(call) => call,
+    };
+    let outcome = match &answers.call {
+        None => {
+            return Ok(Ok(ChainStep::Call {
+                to: call.to(),
+                data: call.calldata().to_vec(),
+            }));
+        }
+        Some(EthCall::Returned(data)) => CallOutcome::Returned(data),
+        Some(EthCall::Reverted) => CallOutcome::Reverted,
+    };
+    let admission = call.with_call_result(outcome)?;
+    Ok(admitted(&admission))
 }
 
 fn owned_admission(admission: &Admission<'_>) -> Result<Admitted, HostError> {

@@ -47,6 +47,11 @@ pub const REASON_INVALID_SIGNATURE: &str = "invalid_exact_evm_signature";
 pub const REASON_TRANSACTION_FAILED: &str = "invalid_exact_evm_transaction_failed";
 /// `invalid_transaction_state`: a Permit2 settlement that failed on chain.
 pub const REASON_INVALID_TRANSACTION_STATE: &str = "invalid_transaction_state";
+/// `smart_wallet_deployment_failed`: the factory call deploying an undeployed ERC-6492 payer
+/// before its transfer reverted or failed (the reference facilitator's EIP-3009 settle,
+/// `typescript/packages/mechanisms/evm/src/exact/facilitator/eip3009.ts` of
+/// <https://github.com/coinbase/x402>); nothing else was sent.
+pub const REASON_SMART_WALLET_DEPLOYMENT_FAILED: &str = "smart_wallet_deployment_failed";
 
 /// The longest `errorMessage` the reference sends (`MAX_ERROR_MESSAGE_LENGTH`, in UTF-16 code
 /// units as JavaScript's `String.prototype.slice` counts them).

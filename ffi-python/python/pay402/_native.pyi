@@ -726,6 +726,9 @@ class EvmSettlement:
         """The broadcast hash, once submitted."""
     def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
         """Refused before broadcast (a verification verdict as `reason`): `transaction` `""`."""
+    def deployment_failed(self, message: Optional[str] = None) -> SettlementResult:
+        """The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
+        core's reason `smart_wallet_deployment_failed` and `message`."""
     def transfer_reverted(self, revert_text: str) -> SettlementResult:
         """Sending reverted: EIP-3009 takes the reason from the text
         (`x402_settle_revert_reason`), Permit2 reports `invalid_transaction_state`."""
@@ -2299,6 +2302,16 @@ class X402Server:
         """Admits the payment among `headers` (`(name, value)` pairs) at `now` (unix seconds):
         an `Admitted`, or the `Reply` refusing it (402 with the challenge, the code and the
         detail code; 503/500 for server faults).
+        """
+    def admit_with_rpc(
+        self, headers: Sequence[Tuple[str, str]], now: int, rpc: Any, *, allowed_factories: Sequence[str]
+    ) -> Union[Admitted, Reply]:
+        """`admit` for a server with an EVM RPC: a smart-wallet payer (EIP-1271, EIP-7702, or an
+        undeployed ERC-6492 wallet whose factory is in `allowed_factories`; empty denies them
+        all) is admitted when the chain says its signature is valid. `rpc` has
+        `get_code(address) -> bytes` and `call(to, data) -> bytes | None` (`None`: reverted);
+        an exception from either is the core's 503 `smart_wallet_check_unavailable` reply,
+        never an admission.
         """
     def replay_store_unavailable(self) -> Reply:
         """The refusal answered when the replay store cannot answer (503, fail closed)."""

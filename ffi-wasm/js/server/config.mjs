@@ -126,7 +126,7 @@ export function offerConfig(offer, where = "offer") {
 }
 
 const CONFIG_FIELDS = new Set(["offers", "resource", "facilitator", "facilitatorUrl", "facilitatorTimeoutMs", "facilitatorHeaders", "settle",
-  "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy"]);
+  "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy", "rpc", "allowedFactories"]);
 const HOOKS = new Set(["beforeVerify", "afterVerify", "beforeSettle", "afterSettle", "onFailure", "grantAccess"]);
 
 /**
@@ -157,6 +157,14 @@ export function serverConfig(options = {}, env) {
     throw configError("config.offers: required (a non-empty array, a function of the request, or PAY402_* variables)");
   }
   if (config.settle !== undefined && typeof config.settle !== "function") throw configError("config.settle: expected a function");
+  if (config.rpc !== undefined && config.rpc !== null &&
+    !(typeof config.rpc?.getCode === "function" && typeof config.rpc?.call === "function")) {
+    throw configError("config.rpc: expected { getCode(address), call(to, data) } (async)");
+  }
+  if (config.allowedFactories !== undefined &&
+    !(Array.isArray(config.allowedFactories) && config.allowedFactories.every((f) => typeof f === "string"))) {
+    throw configError("config.allowedFactories: expected an array of addresses");
+  }
   if (config.facilitator !== undefined && typeof config.facilitator?.settle !== "function") {
     throw configError("config.facilitator: expected a facilitator client (settle(paymentPayload, requirements))");
   }

@@ -91,6 +91,48 @@ export function createGate(core) {
     return { server, accepts };
   }
 
+  // ---------------------------------------------------------------- smart-wallet payers
+  // Smart-wallet payers (EIP-1271, EIP-7702, ERC-6492) are admitted through an EVM RPC: the
+  // config's `rpc` (`null` turns the default off), else the `chainReads` of a `localSettlement`
+  // whose `settle` (or which, as `facilitator`) is given; without one the core refuses them
+  // (`smart_wallet_needs_rpc`).
+  function chainOf(config) {
+    const from = config.settle?.chainReads ? config.settle : config.facilitator?.chainReads ? config.facilitator : null;
+    const rpc = config.rpc !== undefined ? config.rpc : from?.chainReads ?? null;
+    if (rpc !== null && !(typeof rpc?.getCode === "function" && typeof rpc?.call === "function")) {
+      throw gateError("TypeError", "invalid_config", "config.rpc: expected { getCode(address), call(to, data) } (async)");
+    }
+    const allowedFactories = [...(config.allowedFactories ?? from?.allowedFactories ?? [])];
+    return { rpc, allowedFactories };
+  }
+
+  // The core's admission, with the chain when there is an RPC: it asks for the payer's code,
+  // then at most one eth_call, and decides; a read that fails (or answers no bytes) is its 503,
+  // never a pass.
+  async function admitWithChain(server, headers, now, { rpc, allowedFactories }) {
+    if (!rpc) return server.admit(headers, now);
+    const answers = {};
+    for (;;) {
+      let step;
+      try {
+        step = server.admitStep(headers, now, allowedFactories, answers);
+      } catch (e) {
+        if (e?.code === "invalid_rpc_result") return server.chainUnavailable();
+        throw e;
+      }
+      if (step.step === undefined) return step; // X402Admitted or X402Reply
+      try {
+        if (step.step === "getCode" && !("code" in answers)) answers.code = (await rpc.getCode(step.address)) ?? null;
+        else if (step.step === "call" && !answers.called) {
+          answers.callResult = await rpc.call(step.to, step.data);
+          answers.called = true;
+        } else return server.chainUnavailable();
+      } catch {
+        return server.chainUnavailable();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- the driver
   async function postSettle(url, body, timeoutMs, extraHeaders) {
     const controller = new AbortController();
@@ -139,6 +181,8 @@ export function createGate(core) {
       });
       engine(probe, standIn).server.free();
     }
+
+    const chain = chainOf(config);
 
     async function engineFor(raw, url) {
       let offers = typeof config.offers === "function" ? await config.offers(raw) : config.offers;
@@ -227,7 +271,7 @@ export function createGate(core) {
           return reply(await body(config.unpaidBody, { code, detailCode: null }, raw, r));
         }
       }
-      const admitted = server.admit(headerPairs(request.headers), clock());
+      const admitted = await admitWithChain(server, headerPairs(request.headers), clock(), chain);
       if (!admitted.admitted) {
         await fail("verify", admitted.status, admitted.code, { detailCode: admitted.detailCode });
         return reply(await body(config.unpaidBody, { code: admitted.code, detailCode: admitted.detailCode }, raw, admitted));
@@ -357,5 +401,5 @@ export function createGate(core) {
     });
   }
 
-  return { paymentGate, headerPairs, offersFromAccepts };
+  return { paymentGate, headerPairs, offersFromAccepts, chainOf, admitWithChain };
 }

@@ -104,7 +104,9 @@ export interface LocalSettlement {
    * The server's `settle` hook: the `/settle` body (`pay`, `paywall`, `withPayment`, `paymentGate`)
    * or the payment `x402Middleware` passes; resolves to the SettleResponse JSON.
    */
-  settle(body: Uint8Array | string | MiddlewarePayment, ctx?: unknown): Promise<string>;
+  settle: ((body: Uint8Array | string | MiddlewarePayment, ctx?: unknown) => Promise<string>) & {
+    readonly chainReads: LocalSettlement["chainReads"]; readonly allowedFactories: readonly string[];
+  };
   /** Settles one payment; the core's result (`json`: the SettleResponse). Throws `RpcError`/`SettlementError` when undecided. */
   settlePayment(paymentPayload: string | object, requirements: string | object, settleAmount?: bigint | number | string): Promise<X402SettlementResult>;
   /** Pending settlements whose receipts arrived since the last call, each reported once. */
@@ -113,6 +115,10 @@ export interface LocalSettlement {
   checkChain(): Promise<void>;
   /** Hashes of the settlements still waiting for their receipt. */
   pending(): string[];
+  /** The two chain reads of smart-wallet admission (`x402Middleware`'s default `rpc` when `settle` is this settlement's). */
+  readonly chainReads: { getCode(address: string): Promise<string>; call(to: string, data: string): Promise<string | null> };
+  /** The ERC-6492 factory allow-list (`x402Middleware`'s default `allowedFactories`). */
+  readonly allowedFactories: readonly string[];
 }
 
 export declare function localSettlement(options: LocalSettlementOptions): LocalSettlement;

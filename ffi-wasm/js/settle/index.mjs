@@ -32,11 +32,6 @@ import {
   x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason,
 } from "pay402";
 
-// The reference facilitator's errorReason when the counterfactual wallet's deployment fails
-// (@x402/evm ErrSmartWalletDeploymentFailed, coinbase/x402
-// typescript/packages/mechanisms/evm/src/exact/facilitator/errors.ts).
-const SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed";
-
 /** A JSON-RPC call failed; `code`: `rpc_unreachable`, `rpc_error`, `rpc_send_unknown`, `rpc_malformed_response`. */
 export class RpcError extends Error {
   constructor(message, { code, url, rpcCode, data, cause } = {}) {
@@ -481,7 +476,7 @@ export function localSettlement(options = {}) {
       gas = big(await rpc.request("eth_estimateGas", [tx]), "eth_estimateGas");
     } catch (e) {
       if (e instanceof RpcError && e.code === "rpc_error") {
-        return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, `the factory call reverts: ${revertText(e)}`);
+        return settlement.deploymentFailed(`the factory call reverts: ${revertText(e)}`);
       }
       throw e;
     }
@@ -501,7 +496,7 @@ export function localSettlement(options = {}) {
       });
     } catch (e) {
       if (e instanceof RpcError && e.code === "rpc_error") {
-        return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, `the deployment was not accepted: ${e.message}`);
+        return settlement.deploymentFailed(`the deployment was not accepted: ${e.message}`);
       }
       throw e;
     }
@@ -513,7 +508,7 @@ export function localSettlement(options = {}) {
     }
     if (statusOf(receipt) !== true) {
       const why = receipt instanceof Error ? receipt.message : receipt ? `deployment ${hash} reverted` : `no receipt for ${hash} within ${receiptTimeoutMs} ms`;
-      return settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, why);
+      return settlement.deploymentFailed(why);
     }
     return undefined;
   }
@@ -596,8 +591,15 @@ export function localSettlement(options = {}) {
     throw new SettlementError("settle: expected the /settle body or the middleware's payment", { code: "invalid_argument" });
   }
 
+  // what x402Middleware admits smart-wallet payers through by default (`settle: local.settle`)
+  settle.chainReads = chainReads;
+  settle.allowedFactories = [...allowedFactories];
   return {
     network, address: from, rpc, settle, settlePayment, reconcile, checkChain,
+    /** The two chain reads of smart-wallet admission (`x402Middleware`'s `rpc`). */
+    chainReads,
+    /** The ERC-6492 factory allow-list. */
+    allowedFactories: [...allowedFactories],
     /** Settlements waiting for their receipt (their hashes). */
     pending: () => [...pending.values()].map((e) => e.hash),
   };

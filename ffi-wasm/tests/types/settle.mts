@@ -47,3 +47,8 @@ const offer: PayPer402Challenge = parsePayper402Challenge(header, 6);
 const price: bigint = offer.amount;
 const realm: string | null = offer.realm;
 void svmResult.verdict; void pendingSignatures; void feePayerAddress; void price; void realm;
+// smart-wallet payers: admitted through the settlement's chain reads (the default), or an explicit rpc
+export const smartWallets = paywall({
+  routes: { "GET /y": { amount: "10000" } }, settle: local.settle, rpc: local.chainReads, allowedFactories: local.allowedFactories,
+});
+export const noChain = paywall({ routes: { "GET /z": { amount: "10000" } }, settle: local.settle, rpc: null });

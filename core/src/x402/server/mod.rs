@@ -49,7 +49,8 @@ pub mod settlement;
 pub mod terms;
 
 pub use admission::{
-    Admission, Refusal, Replay, ReplayId, SVM_BLOCKHASH_LIFETIME_SECS, admit, payment_header,
+    Admission, AfterPayerCode, ChainAdmission, PayerCall, PayerCode, Refusal, Replay, ReplayId,
+    SVM_BLOCKHASH_LIFETIME_SECS, admit, admit_with_chain, payment_header,
 };
 pub use challenge::{Challenge, Problem, Resource, write_challenge};
 pub use error::{KeyIssue, ServerError};

@@ -311,6 +311,29 @@ def _settlement(settlement: SettlementArg, facilitator_url: Optional[str]) -> Se
     raise ConfigurationError(f"settlement {settlement!r} is not usable", code="invalid_settlement")
 
 
+def _chain_reader(settlement: Any, rpc: Any, allowed_factories: Optional[Sequence[str]]) -> Tuple[Any, List[str]]:
+    """The RPC smart-wallet payers are admitted through, and the ERC-6492 factory allow-list:
+    as given, else a :class:`~pay402.settle.LocalEvmSettlement`'s."""
+    local: Any = None
+    try:
+        from ..settle.evm import LocalEvmSettlement
+    except ImportError:  # pragma: no cover - the settle package ships with the wheel
+        LocalEvmSettlement = None  # type: ignore[assignment,misc]
+    if LocalEvmSettlement is not None and isinstance(settlement, LocalEvmSettlement):
+        local = settlement
+    if rpc is None and local is not None:
+        rpc = local.rpc
+    if allowed_factories is None:
+        allowed_factories = list(local.allowed_factories) if local is not None else []
+    if isinstance(allowed_factories, str):
+        raise ConfigurationError("allowed_factories is a list of addresses", code="invalid_allowed_factories")
+    if rpc is not None and not (callable(getattr(rpc, "get_code", None)) and callable(getattr(rpc, "call", None))):
+        raise ConfigurationError(
+            "rpc needs get_code(address) -> bytes and call(to, data) -> bytes | None", code="invalid_rpc",
+        )
+    return rpc, list(allowed_factories)
+
+
 BodyArg = Union[None, bytes, str, Mapping[str, Any], Callable[[Request, Reply], Any]]
 
 
@@ -336,6 +359,15 @@ class X402Paywall:
     payment. ``unpaid_body`` / ``failure_body``: the body of the 402 without a payment / of every
     other refusal (bytes, text, a JSON-able value or a callable ``(request, reply) -> body``);
     the headers (``PAYMENT-REQUIRED``, receipts) are the core's either way.
+
+    ``rpc``: an EVM JSON-RPC (an object with ``get_code(address) -> bytes`` and
+    ``call(to, data) -> bytes | None``, e.g. :class:`~pay402.settle.rpc.EvmJsonRpc`) through which
+    smart-wallet payers (EIP-1271, EIP-7702, and undeployed ERC-6492 wallets whose factory is in
+    ``allowed_factories``; empty denies them) are admitted; the core decides which reads to make
+    and the verdict. A read that fails is the core's 503 ``smart_wallet_check_unavailable``,
+    never an admission. When ``settlement`` is a :class:`~pay402.settle.LocalEvmSettlement`, its
+    ``rpc`` and ``allowed_factories`` are the defaults. Without an RPC a smart-wallet payer is
+    refused (402, detail ``smart_wallet_needs_rpc``).
     """
 
     def __init__(
@@ -350,6 +382,8 @@ class X402Paywall:
         unpaid_body: BodyArg = None,
         failure_body: BodyArg = None,
         clock: Callable[[], float] = time.time,
+        rpc: Any = None,
+        allowed_factories: Optional[Sequence[str]] = None,
         **defaults: Any,
     ) -> None:
         unknown = set(defaults) - set(_DEFAULT_FIELDS) - {"scheme"}
@@ -373,6 +407,7 @@ class X402Paywall:
         for group in self.routes:  # the core checks every offer set once, now
             self._check(group)
         self.settlement = _settlement(settlement, facilitator_url)
+        self.rpc, self.allowed_factories = _chain_reader(self.settlement, rpc, allowed_factories)
         if replay_store is not None and inspect.iscoroutinefunction(getattr(replay_store, "reserve", None)):
             raise ConfigurationError(
                 "an asyncio replay store cannot serve the paywall (it reserves from worker threads); "
@@ -690,7 +725,12 @@ class Gate:
             return self._l402_refusal(request, xr, lr, outcome[0], outcome[1])
         assert x is not None and xr is not None
         server = x._server(xr, request)
-        admitted = server.admit(list(request.headers), int(x.clock()))
+        if getattr(x, "rpc", None) is not None:  # smart-wallet payers: the core asks, the RPC answers
+            admitted = server.admit_with_rpc(
+                list(request.headers), int(x.clock()), x.rpc, allowed_factories=x.allowed_factories,
+            )
+        else:
+            admitted = server.admit(list(request.headers), int(x.clock()))
         if not hasattr(admitted, "replay_key"):
             return self._refusal(request, server, xr, lr, admitted)
         verify_body = json.loads(bytes(server.verify_request(admitted)))

@@ -78,11 +78,6 @@ except ImportError:  # pragma: no cover
 __all__ = ["LocalEvmSettlement", "PendingStore", "MemoryPendingStore", "NonceManager"]
 
 
-# The reference facilitator's errorReason when the counterfactual wallet's deployment fails
-# (@x402/evm ErrSmartWalletDeploymentFailed, coinbase/x402 typescript/packages/mechanisms/evm/src/
-# exact/facilitator/errors.ts).
-SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed"
-
 # The reference client's fallback tip when the node has no eth_maxPriorityFeePerGas (0.1 gwei;
 # coinbase/x402 typescript/packages/mechanisms/evm/src/constants.ts DEFAULT_MAX_PRIORITY_FEE_PER_GAS).
 DEFAULT_MAX_PRIORITY_FEE_PER_GAS = 100_000_000
@@ -417,8 +412,8 @@ class LocalEvmSettlement:
             gas = self.rpc.estimate_gas(tx)
         except RpcError as e:
             if e.code == "rpc_error":
-                return _result(settlement.refused(
-                    SMART_WALLET_DEPLOYMENT_FAILED, f"the factory call reverts: {e.revert_text or e.message}"))
+                return _result(settlement.deployment_failed(
+                    f"the factory call reverts: {e.revert_text or e.message}"))
             raise
         tip, max_fee = self._fees()
         nonces = _nonce_manager(self.chain_id, self.signer.address)
@@ -435,14 +430,14 @@ class LocalEvmSettlement:
                 if e.code != "rpc_send_unknown":
                     nonces.reset()
                     if e.code == "rpc_error":
-                        return _result(settlement.refused(
-                            SMART_WALLET_DEPLOYMENT_FAILED, f"the deployment was not accepted: {e.message}"))
+                        return _result(settlement.deployment_failed(
+                            f"the deployment was not accepted: {e.message}"))
                     raise
             nonces.used(nonce)
         receipt, error = self._receipt(tx_hash, self.receipt_timeout)
         if receipt is None or receipt.get("status") != "0x1":
             why = error if receipt is None else f"deployment {tx_hash} reverted"
-            return _result(settlement.refused(SMART_WALLET_DEPLOYMENT_FAILED, why))
+            return _result(settlement.deployment_failed(why))
         return None
 
     # --- receipts --------------------------------------------------------------------------------
