@@ -118,6 +118,48 @@ class SmartWalletRpcTest {
         }
     }
 
+    // --- the same payer through X402Server: admitWithRpc admits it, admit (no chain) says why not ---
+
+    private val server = X402Server(
+        listOf(
+            X402Offer(
+                scheme = "exact", network = "eip155:84532", asset = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                amount = "10000", payTo = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds = 60uL,
+                eip712Name = "USDC", eip712Version = "2",
+            ),
+        ),
+        X402Resource("https://api.example.com/premium-data", "Access to premium market data", "application/json"),
+    )
+    private val paid = listOf(HttpHeader("PAYMENT-SIGNATURE", header(smartSignature)))
+
+    private fun refusal(admission: X402Admission): X402Reply =
+        (admission as? X402Admission.Refused ?: error("admitted: $admission")).reply
+
+    @Test
+    fun `the server admits a smart-wallet payer through the chain, and says why without one`() {
+        val rpc = FakeRpc(code = contractCode, answer = magic)
+        val admitted = server.admitWithRpc(paid, now, rpc, emptyList())
+        val payment = (admitted as? X402Admission.Admitted ?: error("refused: $admitted")).payment
+        assertEquals(payer, payment.payer())
+        assertEquals(listOf(payer), rpc.asked)
+        assertEquals(1, rpc.calls.size)
+
+        val offline = refusal(server.admit(paid, now))
+        assertEquals(402.toUShort(), offline.status)
+        assertEquals("smart_wallet_needs_rpc", offline.detailCode)
+    }
+
+    @Test
+    fun `the server refuses a wallet that does not vouch for the signature, and fails closed when the chain cannot be read`() {
+        val rejected = refusal(server.admitWithRpc(paid, now, FakeRpc(code = contractCode, answer = ByteArray(32)), emptyList()))
+        assertEquals(402.toUShort(), rejected.status)
+        assertEquals("eip1271_rejected", rejected.detailCode)
+
+        val down = refusal(server.admitWithRpc(paid, now, FakeRpc(code = contractCode, answer = magic, throws = "getCode"), emptyList()))
+        assertEquals(503.toUShort(), down.status)
+        assertEquals("smart_wallet_check_unavailable", down.code)
+    }
+
     @Test
     fun `a counterfactual wallet is refused while its factory is not allow-listed`() {
         val factory = "0x" + "fa".repeat(20)
