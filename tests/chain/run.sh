@@ -341,7 +341,7 @@ JSPROJ="$RUN/js"  # a fresh project with only the tarball installed, as a user w
 mkdir -p "$JSPROJ"
 ( cd "$JSPROJ" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$TGZ" ) \
   >"$RUN/npm-install.log" 2>&1 || { tail -n 20 "$RUN/npm-install.log"; fail "install $(basename "$TGZ")"; }
-cp "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$HERE/test-js-svm-settlement.mjs" "$JSPROJ/"
+cp "$HERE/chain-rpc.mjs" "$HERE/test-js-middleware.mjs" "$HERE/test-js-local-settlement.mjs" "$HERE/test-js-svm-settlement.mjs" "$JSPROJ/"
 record PASS "pay402 npm package: $(basename "$TGZ") ($(node -p "require('$JSPROJ/node_modules/pay402/package.json').version"))"
 # one file at a time: test-js-local-settlement.mjs turns automine off for a while (its receipt timeout)
 # (test-js-svm-settlement.mjs starts its own litesvm RPC server from svm/, installed above)

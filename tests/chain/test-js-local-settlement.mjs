@@ -15,11 +15,11 @@ import util from "node:util";
 import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import * as pay402 from "pay402";
+import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
 import { localSettlement, privateKeySigner as settlerSigner, evmJsonRpc, RpcError, SettlementError } from "pay402/settle";
 
 const { x402Middleware, wrapFetch, privateKeySigner, x402DecodeHeader, keccak256 } = pay402;
 
-const RPC = env("PAY402_CHAIN_RPC");
 const DEPLOYMENT = JSON.parse(fs.readFileSync(env("PAY402_CHAIN_DEPLOYMENT"), "utf8"));
 const README = fs.readFileSync(env("PAY402_JS_README"), "utf8");
 const TOKEN = DEPLOYMENT.token;
@@ -28,45 +28,16 @@ const PRICE = 12_345n;
 const FUNDING = 1_000_000n;
 const MINTER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // Hardhat account #0 (unlocked on the node): mints
 const TWA_SELECTOR = "0xe3ee160e"; // transferWithAuthorization(…,uint8,bytes32,bytes32)
-const hex = (bytes) => "0x" + Buffer.from(bytes).toString("hex");
 const TRANSFER_TOPIC = hex(keccak256(new TextEncoder().encode("Transfer(address,address,uint256)")));
 
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (run tests/chain/run.sh)`);
-  return v;
-}
 
-// ------------------------------------------------------------------ JSON-RPC (no web3 library)
-let rpcId = 0;
-async function rpc(method, ...params) {
-  const r = await fetch(RPC, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcId, method, params }),
-  });
-  const out = await r.json();
-  if (out.error) throw new Error(`${method}: ${JSON.stringify(out.error)}`);
-  return out.result;
-}
-const word = (v) => (typeof v === "string" ? v.slice(2).toLowerCase() : v.toString(16)).padStart(64, "0");
+// ------------------------------------------------------------------ reads of the node (JSON-RPC: ./chain-rpc.mjs)
 const call = (data) => rpc("eth_call", { to: TOKEN, data }, "latest");
 const balanceOf = async (who) => BigInt(await call("0x70a08231" + word(who)));
 const authorizationState = async (who, nonce) => BigInt(await call("0xe94a0102" + word(who) + word(nonce))) === 1n;
 const blockNumber = async () => Number(await rpc("eth_blockNumber"));
 const txCount = async (who, tag = "latest") => Number(await rpc("eth_getTransactionCount", who, tag));
 const lower = (a) => a.toLowerCase();
-async function chainNow() {
-  const block = await rpc("eth_getBlockByNumber", "latest", false);
-  return Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000));
-}
-async function receipt(hash) {
-  for (let i = 0; i < 300; i++) {
-    const r = await rpc("eth_getTransactionReceipt", hash);
-    if (r) return r;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`no receipt for ${hash}`);
-}
 async function mint(to, value) {
   const hash = await rpc("eth_sendTransaction", { from: MINTER, to: TOKEN, data: "0x40c10f19" + word(to) + word(value), gas: "0x493e0" });
   assert.equal((await receipt(hash)).status, "0x1", "mint");

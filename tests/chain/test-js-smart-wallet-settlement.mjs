@@ -16,11 +16,11 @@ import fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import * as pay402 from "pay402";
+import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
 import { localSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
 
 const { eip3009Sign, keccak256, privateKeySigner, verifyPaymentWithRpc, x402EncodeHeader, x402Middleware } = pay402;
 
-const RPC = env("PAY402_CHAIN_RPC");
 const SW = JSON.parse(fs.readFileSync(env("PAY402_SMART_WALLET_DEPLOYMENT"), "utf8"));
 const NETWORK = "eip155:31337";
 const PRICE = 10_000n;
@@ -28,43 +28,14 @@ const FUNDING = 1_000_000n;
 const MINTER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // Hardhat account #0 (unlocked on the node)
 const BYTES_SELECTOR = "0xcf092995"; // transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)
 const MAGIC_6492 = "64926492".repeat(8); // ERC-6492's 32-byte suffix (https://eips.ethereum.org/EIPS/eip-6492)
-const hex = (bytes) => "0x" + Buffer.from(bytes).toString("hex");
 const sel = (signature) => hex(keccak256(new TextEncoder().encode(signature)).slice(0, 4));
 
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (run tests/chain/run.sh)`);
-  return v;
-}
 
-// ------------------------------------------------------------------ JSON-RPC (no web3 library)
-let rpcId = 0;
-async function rpc(method, ...params) {
-  const r = await fetch(RPC, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcId, method, params }),
-  });
-  const out = await r.json();
-  if (out.error) throw new Error(`${method}: ${JSON.stringify(out.error)}`);
-  return out.result;
-}
-const word = (v) => (typeof v === "string" ? v.slice(2).toLowerCase() : v.toString(16)).padStart(64, "0");
+// ------------------------------------------------------------------ reads of the node (JSON-RPC: ./chain-rpc.mjs)
 const balanceOf = async (who) => BigInt(await rpc("eth_call", { to: SW.token, data: sel("balanceOf(address)") + word(who) }, "latest"));
 const codeOf = (who) => rpc("eth_getCode", who, "latest");
 const pendingNonce = async (who) => Number(await rpc("eth_getTransactionCount", who, "pending"));
 const blockNumber = async () => Number(await rpc("eth_blockNumber"));
-async function chainNow() {
-  const block = await rpc("eth_getBlockByNumber", "latest", false);
-  return Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000));
-}
-async function receipt(hash) {
-  for (let i = 0; i < 300; i++) {
-    const r = await rpc("eth_getTransactionReceipt", hash);
-    if (r) return r;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`no receipt for ${hash}`);
-}
 async function sendFrom(from, to, data) {
   const hash = await rpc("eth_sendTransaction", { from, to, data, gas: "0xf4240" });
   assert.equal((await receipt(hash)).status, "0x1", `transaction to ${to}`);
