@@ -23,21 +23,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Iterator, List
 
 import httpx
 import pay402
 import pytest
 from pay402.errors import FacilitatorError, SettleError, VerifyError
-from pay402.facilitator import FacilitatorClient
 
 import chain as chain_helpers
+from facilitator_process import FacilitatorProcess, free_port
 from chain import Chain, twa_call_data
 
 REDIS_URL = os.environ.get("PAY402_FACILITATOR_REDIS_URL", "")
@@ -54,63 +50,21 @@ TWA_SELECTOR = "0xe3ee160e"
 TRANSFER_TOPIC = "0x" + pay402.keccak256(b"Transfer(address,address,uint256)").hex()
 
 
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Facilitator:
-    """`pay402 facilitator` in a subprocess, stopped (TERM, then KILL) by its fixture."""
-
-    def __init__(self, tmp: Path, name: str, rpc_url: str, prefix: str, receipt_timeout: int = 20) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = tmp / f"{name}.toml"
-        config.write_text(
-            'api_keys_env = ["FAC_API_KEY"]\n'
-            'redis_url_env = "FAC_REDIS_URL"\n'
-            f'redis_prefix = "{prefix}"\n'
-            "settle_wait_seconds = 30\n"
-            "[[networks]]\n"
-            'network = "eip155:31337"\n'
-            f'rpc_urls = ["{rpc_url}"]\n'
-            'signer_key_env = "FAC_SETTLER_KEY"\n'
-            f"receipt_timeout_seconds = {receipt_timeout}\n"
-        )
-        env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_SETTLER_KEY": SETTLER_KEY, "FAC_REDIS_URL": REDIS_URL}
-        self.log = tmp / f"{name}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pay402.cli", "facilitator", "--config", str(config), "--port", str(self.port)],
-            env=env, stdout=subprocess.PIPE, stderr=self.log.open("wb"),
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"facilitator {name} did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def client(self, key: str = API_KEY) -> FacilitatorClient:
-        return FacilitatorClient(self.url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-
-    def log_lines(self) -> List[Dict[str, Any]]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+def start_facilitator(tmp: Path, name: str, rpc_url: str, prefix: str, receipt_timeout: int = 20) -> FacilitatorProcess:
+    """`pay402 facilitator` for eip155:31337 on `rpc_url`, records in the shared Redis under `prefix`."""
+    config = (
+        'api_keys_env = ["FAC_API_KEY"]\n'
+        'redis_url_env = "FAC_REDIS_URL"\n'
+        f'redis_prefix = "{prefix}"\n'
+        "settle_wait_seconds = 30\n"
+        "[[networks]]\n"
+        'network = "eip155:31337"\n'
+        f'rpc_urls = ["{rpc_url}"]\n'
+        'signer_key_env = "FAC_SETTLER_KEY"\n'
+        f"receipt_timeout_seconds = {receipt_timeout}\n"
+    )
+    env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_SETTLER_KEY": SETTLER_KEY, "FAC_REDIS_URL": REDIS_URL}
+    return FacilitatorProcess(tmp, name, config, env, API_KEY)
 
 
 @pytest.fixture(scope="module")
@@ -119,12 +73,12 @@ def prefix() -> str:
 
 
 @pytest.fixture(scope="module")
-def facilitators(tmp_path_factory: pytest.TempPathFactory, chain: Chain, prefix: str) -> Iterator[List[Facilitator]]:
+def facilitators(tmp_path_factory: pytest.TempPathFactory, chain: Chain, prefix: str) -> Iterator[List[FacilitatorProcess]]:
     tmp = tmp_path_factory.mktemp("facilitator")
-    started: List[Facilitator] = []
+    started: List[FacilitatorProcess] = []
     try:
         for name in ("a", "b"):
-            started.append(Facilitator(tmp, name, chain.url, prefix))
+            started.append(start_facilitator(tmp, name, chain.url, prefix))
         yield started
     finally:
         for f in started:
@@ -157,14 +111,14 @@ def assert_one_transfer(chain: Chain, deployment: dict, tx_hash: str, payer: str
     assert [int(t, 16) for t in moved[0]["topics"][1:]] == [int(payer, 16), int(payee, 16)]
 
 
-def test_supported_lists_the_network_and_the_signer(facilitators: List[Facilitator]) -> None:
+def test_supported_lists_the_network_and_the_signer(facilitators: List[FacilitatorProcess]) -> None:
     with facilitators[0].client() as client:
         supported = client.supported()
     assert supported["kinds"] == [{"x402Version": 2, "scheme": "exact", "network": "eip155:31337"}]
     assert supported["signers"] == {"eip155:*": [SETTLER]}
 
 
-def test_pay402_client_verifies_and_settles(facilitators: List[Facilitator], chain: Chain, deployment: dict) -> None:
+def test_pay402_client_verifies_and_settles(facilitators: List[FacilitatorProcess], chain: Chain, deployment: dict) -> None:
     payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
@@ -197,7 +151,7 @@ def test_pay402_client_verifies_and_settles(facilitators: List[Facilitator], cha
     assert payment["payload"]["signature"][2:] not in text
 
 
-def test_verify_refuses_an_authorization_used_on_chain(facilitators: List[Facilitator], chain: Chain,
+def test_verify_refuses_an_authorization_used_on_chain(facilitators: List[FacilitatorProcess], chain: Chain,
                                                        deployment: dict) -> None:
     """Settled elsewhere (a direct transferWithAuthorization): the core's offline verdict is valid, the
     settlement simulation reverts and the core maps the chain's revert text."""
@@ -219,7 +173,7 @@ def test_verify_refuses_an_authorization_used_on_chain(facilitators: List[Facili
     assert nonce_of(chain, SETTLER) == before_nonce
 
 
-def test_bad_bearer_is_401(facilitators: List[Facilitator], chain: Chain, deployment: dict) -> None:
+def test_bad_bearer_is_401(facilitators: List[FacilitatorProcess], chain: Chain, deployment: dict) -> None:
     payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
     payment = signed_payment(chain, req, payer)
@@ -237,7 +191,7 @@ def test_bad_bearer_is_401(facilitators: List[Facilitator], chain: Chain, deploy
     assert chain.balance_of(payee.address) == FUNDING
 
 
-def test_two_processes_one_authorization_one_transaction(facilitators: List[Facilitator], chain: Chain,
+def test_two_processes_one_authorization_one_transaction(facilitators: List[FacilitatorProcess], chain: Chain,
                                                          deployment: dict) -> None:
     payer, payee = new_payer(chain), new_payer(chain)
     req = requirements(deployment, payee.address)
@@ -269,10 +223,10 @@ def test_two_processes_one_authorization_one_transaction(facilitators: List[Faci
     assert chain.balance_of(payee.address) == FUNDING + PRICE and chain.balance_of(payer.address) == FUNDING - PRICE
 
 
-def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: List[Facilitator], chain: Chain,
+def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: List[FacilitatorProcess], chain: Chain,
                                                    deployment: dict, prefix: str) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    down = Facilitator(tmp_path, "down", dead, prefix)  # same Redis, same records
+    down = start_facilitator(tmp_path, "down", dead, prefix)  # same Redis, same records
     try:
         payer, payee = new_payer(chain), new_payer(chain)
         req = requirements(deployment, payee.address)
@@ -300,9 +254,9 @@ def test_rpc_down_sends_nothing_and_loses_nothing(tmp_path: Path, facilitators: 
     assert nonce_of(chain, SETTLER) == before_nonce + 1
 
 
-def test_pending_on_one_process_is_settled_once_by_another(tmp_path: Path, facilitators: List[Facilitator],
+def test_pending_on_one_process_is_settled_once_by_another(tmp_path: Path, facilitators: List[FacilitatorProcess],
                                                            chain: Chain, deployment: dict, prefix: str) -> None:
-    quick = Facilitator(tmp_path, "quick", chain.url, prefix, receipt_timeout=2)
+    quick = start_facilitator(tmp_path, "quick", chain.url, prefix, receipt_timeout=2)
     try:
         payer, payee = new_payer(chain), new_payer(chain)
         req = requirements(deployment, payee.address)

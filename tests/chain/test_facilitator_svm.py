@@ -21,11 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -35,11 +31,11 @@ import pytest
 from pay402.errors import SettleError, VerifyError
 from fastapi import FastAPI
 from fastapi import Request as FastAPIRequest
-from pay402.facilitator import FacilitatorClient
 from pay402.server import X402Paywall, X402Route
 from pay402.server.asgi import PaymentMiddleware
 from pay402.server.gate import FacilitatorSettlement
 
+from facilitator_process import FacilitatorProcess
 from svm.harness import SvmRpc, svm_rpc, uvicorn_on_loopback  # noqa: F401  (svm_rpc: the fixture)
 
 REDIS_URL = os.environ.get("PAY402_FACILITATOR_REDIS_URL", "")
@@ -53,60 +49,22 @@ FEE_PAYER_SEED = os.urandom(32)
 FEE_PAYER = pay402.svm_public_key(FEE_PAYER_SEED)
 
 
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Facilitator:
-    """`pay402 facilitator` in a subprocess, stopped (TERM, then KILL) by its fixture."""
-
-    def __init__(self, tmp: Path, name: str, rpc_url: str, prefix: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = tmp / f"{name}.toml"
-        config.write_text(
-            'api_keys_env = ["FAC_API_KEY"]\n'
-            'redis_url_env = "FAC_REDIS_URL"\n'
-            f'redis_prefix = "{prefix}"\n'
-            "x402_v1 = true\n"
-            "[[networks]]\n"
-            f'network = "{NETWORK}"\n'
-            f'rpc_urls = ["{rpc_url}"]\n'
-            'fee_payer_key_env = "FAC_FEE_PAYER"\n'
-            'v1_name = "solana-devnet"\n'
-        )
-        env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_FEE_PAYER": FEE_PAYER_SEED.hex(), "FAC_REDIS_URL": REDIS_URL}
-        self.log = tmp / f"{name}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pay402.cli", "facilitator", "--config", str(config), "--port", str(self.port)],
-            env=env, stdout=subprocess.PIPE, stderr=self.log.open("wb"),
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"facilitator {name} did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def client(self) -> FacilitatorClient:
-        return FacilitatorClient(self.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+def start_facilitator(tmp: Path, name: str, rpc_url: str, prefix: str) -> FacilitatorProcess:
+    """`pay402 facilitator` for the Solana network on `rpc_url` (and its v1 name), records in the shared
+    Redis under `prefix`."""
+    config = (
+        'api_keys_env = ["FAC_API_KEY"]\n'
+        'redis_url_env = "FAC_REDIS_URL"\n'
+        f'redis_prefix = "{prefix}"\n'
+        "x402_v1 = true\n"
+        "[[networks]]\n"
+        f'network = "{NETWORK}"\n'
+        f'rpc_urls = ["{rpc_url}"]\n'
+        'fee_payer_key_env = "FAC_FEE_PAYER"\n'
+        'v1_name = "solana-devnet"\n'
+    )
+    env = {**os.environ, "FAC_API_KEY": API_KEY, "FAC_FEE_PAYER": FEE_PAYER_SEED.hex(), "FAC_REDIS_URL": REDIS_URL}
+    return FacilitatorProcess(tmp, name, config, env, API_KEY)
 
 
 class World:
@@ -149,13 +107,13 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def facilitators(tmp_path_factory: pytest.TempPathFactory, svm_rpc: SvmRpc) -> Iterator[List[Facilitator]]:  # noqa: F811
+def facilitators(tmp_path_factory: pytest.TempPathFactory, svm_rpc: SvmRpc) -> Iterator[List[FacilitatorProcess]]:  # noqa: F811
     tmp = tmp_path_factory.mktemp("facilitator-svm")
     prefix = f"pay402:svm-chain-test:{os.getpid()}:"
-    started: List[Facilitator] = []
+    started: List[FacilitatorProcess] = []
     try:
         for name in ("a", "b"):
-            started.append(Facilitator(tmp, name, svm_rpc.url, prefix))
+            started.append(start_facilitator(tmp, name, svm_rpc.url, prefix))
         yield started
     finally:
         for f in started:
@@ -167,7 +125,7 @@ def world(svm_rpc: SvmRpc) -> World:  # noqa: F811
     return World(svm_rpc)
 
 
-def test_supported_lists_the_solana_kind_with_its_fee_payer(facilitators: List[Facilitator]) -> None:
+def test_supported_lists_the_solana_kind_with_its_fee_payer(facilitators: List[FacilitatorProcess]) -> None:
     # x402 v2 §7: a Solana kind carries extra.feePayer; signers are grouped per CAIP family; v1
     # kinds are named by the v1 network name
     with facilitators[0].client() as client:
@@ -177,7 +135,7 @@ def test_supported_lists_the_solana_kind_with_its_fee_payer(facilitators: List[F
     assert body["signers"] == {"solana:*": [FEE_PAYER]}
 
 
-def test_verified_then_settled_once_balances_move(facilitators: List[Facilitator], world: World) -> None:
+def test_verified_then_settled_once_balances_move(facilitators: List[FacilitatorProcess], world: World) -> None:
     payload, req = world.payment()
     before, sends = world.balances(), world.sends()
     with facilitators[0].client() as client:
@@ -209,13 +167,13 @@ def test_verified_then_settled_once_balances_move(facilitators: List[Facilitator
     assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
 
 
-def test_two_processes_one_transaction_one_success(facilitators: List[Facilitator], world: World) -> None:
+def test_two_processes_one_transaction_one_success(facilitators: List[FacilitatorProcess], world: World) -> None:
     payload, req = world.payment()
     before, sends = world.balances(), world.sends()
     answers: List[Any] = []
     barrier = threading.Barrier(4)
 
-    def settle(f: Facilitator) -> None:
+    def settle(f: FacilitatorProcess) -> None:
         with f.client() as client:
             barrier.wait()
             try:
@@ -236,7 +194,7 @@ def test_two_processes_one_transaction_one_success(facilitators: List[Facilitato
     assert world.balances() == (before[0] - AMOUNT, before[1] + AMOUNT)
 
 
-def test_a_fee_payer_it_does_not_manage_is_refused_before_any_rpc(facilitators: List[Facilitator], world: World) -> None:
+def test_a_fee_payer_it_does_not_manage_is_refused_before_any_rpc(facilitators: List[FacilitatorProcess], world: World) -> None:
     other = pay402.svm_public_key(os.urandom(32))
     payload, req = world.payment(fee_payer=other)
     before = world.balances()
@@ -252,7 +210,7 @@ def test_a_fee_payer_it_does_not_manage_is_refused_before_any_rpc(facilitators: 
     assert world.balances() == before
 
 
-def test_an_x402_v1_payment_is_settled_under_its_network_name(facilitators: List[Facilitator], world: World) -> None:
+def test_an_x402_v1_payment_is_settled_under_its_network_name(facilitators: List[FacilitatorProcess], world: World) -> None:
     payload, req = world.payment(version=1)
     assert payload["x402Version"] == 1 and payload["network"] == "solana-devnet"
     before, sends = world.balances(), world.sends()
@@ -265,7 +223,7 @@ def test_an_x402_v1_payment_is_settled_under_its_network_name(facilitators: List
     assert status["err"] is None
 
 
-def test_pay402_paywall_settles_through_our_facilitator(facilitators: List[Facilitator], world: World) -> None:
+def test_pay402_paywall_settles_through_our_facilitator(facilitators: List[FacilitatorProcess], world: World) -> None:
     """pay402's own server (FastAPI behind the ASGI middleware) whose facilitator is ours, paid by
     pay402's client code over real HTTP: 402, then 200 with the PAYMENT-RESPONSE of the executed
     transaction, the tokens moved once; the same payment again is not served."""
@@ -306,7 +264,7 @@ def test_pay402_paywall_settles_through_our_facilitator(facilitators: List[Facil
     assert status is not None and status["err"] is None
 
 
-def test_the_reference_python_client_pays_through_our_facilitator(facilitators: List[Facilitator], world: World) -> None:
+def test_the_reference_python_client_pays_through_our_facilitator(facilitators: List[FacilitatorProcess], world: World) -> None:
     """The PyPI x402 SDK's client (x402HttpxClient with its exact SVM scheme, building the
     transaction from the runtime's blockhash and mint through solana-py) pays pay402's paywall,
     whose facilitator is ours: the content is served and the tokens moved once."""

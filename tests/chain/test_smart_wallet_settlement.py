@@ -33,10 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator, Tuple
 
@@ -52,6 +48,7 @@ from pay402.facilitator import FacilitatorClient
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 from pay402.settle.rpc import EvmJsonRpc
 
+from facilitator_process import FacilitatorProcess, free_port
 from chain import DEPLOYER, SUBMITTER, Chain, call_data
 from test_middleware import uvicorn_on_loopback
 
@@ -256,26 +253,16 @@ def test_strangers_signature_is_refused_and_nothing_sent(token: Chain, sw: dict)
 # --- through `pay402 facilitator` ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.fixture(scope="module")
 def our_facilitator(tmp_path_factory: pytest.TempPathFactory, token: Chain, sw: dict) -> Iterator[Tuple[str, str]]:
     """`pay402 facilitator` in a subprocess (no Redis: one process), smart wallets on, the factory
     allow-listed; its signer is a fresh key funded with `hardhat_setBalance` (its nonces are this
-    fixture's alone). Yields (URL, signer address); stopped by its pid (TERM, then KILL)."""
+    fixture's alone). Yields (URL, signer address); stopped at the end (TERM, then KILL)."""
     tmp = tmp_path_factory.mktemp("sw-facilitator")
     key = "0x" + os.urandom(32).hex()
     signer = pay402.private_key_to_address(key)
     token.rpc("hardhat_setBalance", signer, hex(10**19))
-    port = free_port()
-    config = tmp / "facilitator.toml"
-    config.write_text(
+    config = (
         'api_keys_env = ["SW_FAC_API_KEY"]\n'
         "[[networks]]\n"
         f'network = "{NETWORK}"\n'
@@ -284,30 +271,12 @@ def our_facilitator(tmp_path_factory: pytest.TempPathFactory, token: Chain, sw: 
         "smart_wallets = true\n"
         f'eip6492_allowed_factories = ["{sw["factory"]}"]\n'
     )
-    log = tmp / "facilitator.log"
     env = {**os.environ, "SW_FAC_API_KEY": FAC_API_KEY, "SW_FAC_SETTLER_KEY": key}
-    proc = subprocess.Popen([sys.executable, "-m", "pay402.cli", "facilitator", "--config", str(config), "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-    url = f"http://127.0.0.1:{port}"
+    facilitator = FacilitatorProcess(tmp, "facilitator", config, env, FAC_API_KEY)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"pay402 facilitator did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield url, signer
+        yield facilitator.url, signer
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        facilitator.stop()
 
 
 def test_counterfactual_wallet_pays_through_pay402_facilitator(token: Chain, sw: dict, our_facilitator) -> None:

@@ -27,6 +27,8 @@
 //   payment, which waits for the same hash again instead of sending a second transaction (the
 //   reference's pending-settlement store, 5 minutes); `reconcile()` later reports each pending
 //   settlement whose receipt arrived, once.
+import { postJsonRpc, rpcUrls } from "./jsonrpc.mjs";
+import { jsonOf } from "./json-object.mjs";
 import {
   EvmSettlement, keccak256, privateKeyToAddress, routeSignature, signEip1559Transaction, verifyPaymentWithRpc,
   x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason,
@@ -55,18 +57,6 @@ export class SettlementError extends Error {
 
 const hex = (bytes) => "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-// Errors of the connect phase (Node's net/dns and undici): the request was never sent.
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL",
-  "UND_ERR_CONNECT_TIMEOUT"]);
-function causeCodes(e) {
-  const codes = [];
-  for (let c = e, depth = 0; c && depth < 5; c = c.cause, depth++) {
-    if (typeof c.code === "string") codes.push(c.code);
-    if (Array.isArray(c.errors)) for (const x of c.errors) if (x && typeof x.code === "string") codes.push(x.code);
-  }
-  return codes;
-}
-
 /**
  * JSON-RPC over `fetch` with failover across `urls`, in order. Reads go to the next URL on a
  * connection error, a timeout, an HTTP 429/5xx or a malformed answer. `eth_sendRawTransaction`
@@ -77,51 +67,23 @@ function causeCodes(e) {
  * answered: no failover), with `rpcCode` and `data`.
  */
 export function evmJsonRpc({ urls, timeoutMs = 10_000, fetch: fetchFn } = {}) {
-  const list = typeof urls === "string" ? [urls] : urls;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === "string" && /^https?:\/\//.test(u))) {
-    throw new SettlementError("evmJsonRpc: `urls` must be a non-empty list of http(s) URLs", { code: "invalid_config" });
-  }
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new SettlementError("evmJsonRpc: `timeoutMs` must be a positive number", { code: "invalid_config" });
-  }
+  const list = rpcUrls("evmJsonRpc", urls, timeoutMs);
   const doFetch = fetchFn ?? ((...a) => globalThis.fetch(...a));
   let id = 0;
 
   // One attempt at one URL: { result } | { error, failover }
   async function attempt(url, method, params, send) {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
-    let response, text;
-    try {
-      response = await doFetch(url, {
-        method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }), signal: controller.signal,
-      });
-      text = await response.text();
-    } catch (e) {
-      const codes = causeCodes(e);
-      const notSent = !timedOut && codes.some((c) => NOT_SENT.has(c));
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : `${notSent ? "cannot connect" : "connection failed"}: ${e?.message ?? e}${codes.length ? ` (${codes.join(", ")})` : ""}`;
-      if (send && !notSent) {
-        return { error: new RpcError(`${method} at ${url}: ${why}; it may have been sent`, { code: "rpc_send_unknown", url, cause: e }), failover: false };
-      }
-      return { error: new RpcError(`${method} at ${url}: ${why}`, { code: "rpc_unreachable", url, cause: e }), failover: true };
-    } finally {
-      clearTimeout(timer);
-    }
-    let json;
-    try { json = JSON.parse(text); } catch { json = undefined; }
-    const bad = (why) => (send
-      ? { error: new RpcError(`${method} at ${url}: ${why}; it may have been sent`, { code: "rpc_send_unknown", url }), failover: false }
-      : { error: new RpcError(`${method} at ${url}: ${why}`, { code: response.ok ? "rpc_malformed_response" : "rpc_unreachable", url }), failover: true });
-    if (json && typeof json === "object" && json.error && typeof json.error === "object") {
-      const { code, message, data } = json.error;
+    const out = await postJsonRpc(doFetch, url, { jsonrpc: "2.0", id: ++id, method, params }, timeoutMs);
+    if (out.rpcError) {
+      const { code, message, data } = out.rpcError;
       return { error: new RpcError(`${method}: ${message ?? "JSON-RPC error"}`, { code: "rpc_error", url, rpcCode: code, data }), failover: false };
     }
-    if (!response.ok) return bad(`HTTP ${response.status}`);
-    if (!json || typeof json !== "object" || !("result" in json)) return bad("answer is not a JSON-RPC result");
-    return { result: json.result };
+    if (out.failure === undefined) return { result: out.result };
+    const { why, code, notSent, cause } = out.failure;
+    if (send && !notSent) {
+      return { error: new RpcError(`${method} at ${url}: ${why}; it may have been sent`, { code: "rpc_send_unknown", url, cause }), failover: false };
+    }
+    return { error: new RpcError(`${method} at ${url}: ${why}`, { code, url, cause }), failover: true };
   }
 
   async function request(method, params = []) {
@@ -261,21 +223,6 @@ function statusOf(receipt) {
 function big(value, method) {
   if (typeof value === "string" && /^0x[0-9a-fA-F]{1,64}$/.test(value)) return BigInt(value);
   throw new RpcError(`${method}: the result is not a quantity`, { code: "rpc_malformed_response" });
-}
-
-/** `value` as JSON text or an object; anything else is `invalid_argument`. */
-function jsonOf(value, what) {
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new SettlementError(`${what}: not JSON`, { code: "invalid_argument" });
-    }
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new SettlementError(`${what}: expected a JSON object`, { code: "invalid_argument" });
-  }
-  return value;
 }
 
 function caip2ChainId(network) {

@@ -19,6 +19,8 @@
 import { SvmSettlement, svmCosign, svmPublicKey, svmSettlementCacheTtlSeconds, x402EncodeHeader, x402Verify } from "pay402";
 import { MemoryReplayStore } from "pay402/replay";
 import { RpcError, SettlementError } from "./index.mjs";
+import { postJsonRpc, rpcUrls } from "./jsonrpc.mjs";
+import { jsonOf } from "./json-object.mjs";
 
 /** The duplicate-settlement window, in seconds: the core's (the reference's 120 s). */
 export const SVM_SETTLEMENT_CACHE_TTL_SECS = svmSettlementCacheTtlSeconds();
@@ -26,19 +28,6 @@ export const SVM_SETTLEMENT_CACHE_TTL_SECS = svmSettlementCacheTtlSeconds();
 const RANK = { processed: 0, confirmed: 1, finalized: 2 };
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const SEED_TEXT = /^(0x)?[0-9a-fA-F]{64}$/;
-// Errors of the connect phase (Node's net/dns and undici): the request was never sent.
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL",
-  "UND_ERR_CONNECT_TIMEOUT"]);
-
-function causeCodes(e) {
-  const codes = [];
-  for (let c = e, depth = 0; c && depth < 5; c = c.cause, depth++) {
-    if (typeof c.code === "string") codes.push(c.code);
-    if (Array.isArray(c.errors)) for (const x of c.errors) if (x && typeof x.code === "string") codes.push(x.code);
-  }
-  return codes;
-}
-
 /**
  * Solana JSON-RPC (https://solana.com/docs/rpc/http) over `fetch`, with failover across `urls`
  * in order: a connection error, a timeout, an HTTP 429/5xx or an answer that is not JSON-RPC moves
@@ -51,47 +40,20 @@ function causeCodes(e) {
  * sent: `rpc_unreachable`).
  */
 export function solanaJsonRpc({ urls, timeoutMs = 10_000, fetch: fetchFn } = {}) {
-  const list = typeof urls === "string" ? [urls] : urls;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === "string" && /^https?:\/\//.test(u))) {
-    throw new SettlementError("solanaJsonRpc: `urls` must be a non-empty list of http(s) URLs", { code: "invalid_config" });
-  }
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new SettlementError("solanaJsonRpc: `timeoutMs` must be a positive number", { code: "invalid_config" });
-  }
+  const list = rpcUrls("solanaJsonRpc", urls, timeoutMs);
   const doFetch = fetchFn ?? ((...a) => globalThis.fetch(...a));
   let id = 0;
 
-  // One attempt at one URL: { result } | { error, notSent }
+  // One attempt at one URL: { result } | { fatal } | { error, notSent }
   async function attempt(url, method, params) {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
-    let response, text;
-    try {
-      response = await doFetch(url, {
-        method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }), signal: controller.signal,
-      });
-      text = await response.text();
-    } catch (e) {
-      const codes = causeCodes(e);
-      const notSent = !timedOut && codes.some((c) => NOT_SENT.has(c));
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : `${notSent ? "cannot connect" : "connection failed"}: ${e?.message ?? e}${codes.length ? ` (${codes.join(", ")})` : ""}`;
-      return { error: new RpcError(`${method} at ${url}: ${why}`, { code: "rpc_unreachable", url, cause: e }), notSent };
-    } finally {
-      clearTimeout(timer);
-    }
-    let json;
-    try { json = JSON.parse(text); } catch { json = undefined; }
-    if (json && typeof json === "object" && json.error && typeof json.error === "object") {
-      const { code, message, data } = json.error;
+    const out = await postJsonRpc(doFetch, url, { jsonrpc: "2.0", id: ++id, method, params }, timeoutMs);
+    if (out.rpcError) {
+      const { code, message, data } = out.rpcError;
       return { fatal: new RpcError(`${method}: ${message ?? "JSON-RPC error"}`, { code: "rpc_error", url, rpcCode: code, data }) };
     }
-    if (!response.ok) return { error: new RpcError(`${method} at ${url}: HTTP ${response.status}`, { code: "rpc_unreachable", url }) };
-    if (!json || typeof json !== "object" || !("result" in json)) {
-      return { error: new RpcError(`${method} at ${url}: answer is not a JSON-RPC result`, { code: "rpc_malformed_response", url }) };
-    }
-    return { result: json.result };
+    if (out.failure === undefined) return { result: out.result };
+    const { why, code, notSent, cause } = out.failure;
+    return { error: new RpcError(`${method} at ${url}: ${why}`, { code, url, cause }), notSent };
   }
 
   async function request(method, params = []) {
@@ -137,21 +99,6 @@ function feePayerSeed(source) {
   if (!SEED_TEXT.test(text)) throw new SettlementError("localSvmSettlement: the fee payer seed is not 32 bytes of hex", { code: "invalid_signer_key" });
   const digits = text.startsWith("0x") ? text.slice(2) : text;
   return Uint8Array.from({ length: 32 }, (_, i) => parseInt(digits.slice(2 * i, 2 * i + 2), 16));
-}
-
-/** `value` as JSON text or an object; anything else is `invalid_argument`. */
-function jsonOf(value, what) {
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new SettlementError(`${what}: not JSON`, { code: "invalid_argument" });
-    }
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new SettlementError(`${what}: expected a JSON object`, { code: "invalid_argument" });
-  }
-  return value;
 }
 
 function base64Bytes(text) {
