@@ -136,3 +136,19 @@ def test_an_unreachable_redis_raises_rather_than_answering() -> None:
         with pytest.raises(SessionStoreError) as info:
             run(call)
         assert info.value.code == "session_store_unavailable"
+
+
+def test_the_redis_layout_is_base64_record_decimal_generation_and_an_open_set(redis_port: int) -> None:
+    import base64
+
+    import redis
+
+    async def go() -> None:
+        store = redis_store(redis_port, "lay:")
+        await store.create("s", RECORD, 7, 60)
+    run(go())
+    raw = redis.Redis(host="127.0.0.1", port=redis_port)
+    assert base64.b64decode(raw.get("lay:s:s")) == RECORD
+    assert raw.get("lay:g:s") == b"7"
+    assert raw.smembers("lay:open") == {b"s"}
+    assert 59_000 < raw.pttl("lay:s:s") <= 60_000 and 59_000 < raw.pttl("lay:g:s") <= 60_000

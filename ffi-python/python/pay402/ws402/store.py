@@ -14,6 +14,8 @@ cannot keep).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 import time
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type
@@ -140,6 +142,10 @@ class MemorySessionStore:
             return True
 
 
+def _b64(record: bytes) -> str:
+    return base64.b64encode(bytes(record)).decode("ascii")
+
+
 def _redis_errors() -> Tuple[Type[BaseException], ...]:
     try:
         import redis
@@ -173,9 +179,10 @@ return 1
 
 
 class RedisSessionStore:
-    """Redis-backed store over a ``redis.asyncio.Redis`` client: the record under
-    ``<prefix>s:<id>``, its generation under ``<prefix>g:<id>`` (both expiring together) and the
-    open ids in the set ``<prefix>open``. ``create``, ``swap`` and ``delete`` are Lua scripts,
+    """Redis-backed store over a ``redis.asyncio.Redis`` client: the record (standard base64
+    text, so any client in any language reads the same layout) under ``<prefix>s:<id>``, its
+    generation (decimal) under ``<prefix>g:<id>`` (both expiring together) and the open ids in
+    the set ``<prefix>open``. ``create``, ``swap`` and ``delete`` are Lua scripts,
     so each compare-and-set is atomic for every process using the same Redis. ``open_ids``
     drops ids whose record expired. Give the client a ``socket_timeout`` so a stalled Redis
     cannot hold a session."""
@@ -202,7 +209,7 @@ class RedisSessionStore:
 
     async def create(self, session_id: str, record: bytes, generation: int, ttl_seconds: int) -> bool:
         _check(session_id, ttl_seconds, generation)
-        return bool(await self._eval(_CREATE, self._keys(session_id), session_id, bytes(record), str(generation), ttl_seconds * 1000))
+        return bool(await self._eval(_CREATE, self._keys(session_id), session_id, _b64(record), str(generation), ttl_seconds * 1000))
 
     async def load(self, session_id: str) -> Optional[StoredSession]:
         _check(session_id)
@@ -212,11 +219,14 @@ class RedisSessionStore:
             raise SessionStoreError(f"redis: {e}") from e
         if record is None or generation is None:
             return None
-        return StoredSession(bytes(record), int(generation))
+        try:
+            return StoredSession(base64.b64decode(record, validate=True), int(generation))
+        except (binascii.Error, ValueError) as e:
+            raise SessionStoreError(f"redis: the stored record of {session_id!r} is not base64 with a decimal generation") from e
 
     async def swap(self, session_id: str, record: bytes, generation: int, expect: int, ttl_seconds: int) -> bool:
         _check(session_id, ttl_seconds, generation, expect)
-        return bool(await self._eval(_SWAP, self._keys(session_id)[:2], bytes(record), str(generation), str(expect), ttl_seconds * 1000))
+        return bool(await self._eval(_SWAP, self._keys(session_id)[:2], _b64(record), str(generation), str(expect), ttl_seconds * 1000))
 
     async def open_ids(self) -> List[str]:
         try:
