@@ -9,6 +9,10 @@ A paid x402 response is buffered until the exchange is over (the receipt goes in
 response head); L402 and unprotected routes stream as usual. The admission is in
 ``scope["pay402"]``. The middleware also carries the per-route prices of
 :func:`pay402.server.fastapi.price` dependencies.
+
+A WebSocket handshake on a route the paywall sells is refused with the paywall's answer to an
+unpaid GET (the 402 challenge) and never reaches the app; unprotected WebSocket routes pass
+through.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ class PaymentRequired(Exception):
 class _Slot:
     def __init__(self, gate: Gate, request: Request, pending: Optional[Pending]) -> None:
         self.gate, self.request, self.pending = gate, request, pending
+
+
+# x402 payment headers: a WebSocket handshake never pays (see PaymentMiddleware._websocket).
+_X402_PAYMENT_HEADERS = (b"payment-signature", b"x-payment")
 
 
 def request_from_scope(scope: Scope) -> Request:
@@ -78,6 +86,9 @@ class PaymentMiddleware:
         self.gate = make_gate(x402, l402, gate)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -139,3 +150,40 @@ class PaymentMiddleware:
         await send({"type": "http.response.body", "body": body})
         for message in others:
             await send(message)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake on a protected route is refused with the gate's answer to it as
+        an unpaid GET (the x402 challenge, or L402's), so a paid route is never open over a
+        WebSocket by accident. An x402 payment header on a handshake is not taken: there is no
+        response to settle against and nothing to deliver the receipt on (pay402.ws402 sells
+        metered WebSocket sessions). An L402 credential or a ``grant`` hook admits it as on HTTP.
+        Unprotected routes pass through untouched."""
+        unpaid = dict(scope)
+        unpaid["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() not in _X402_PAYMENT_HEADERS]
+        request = request_from_scope(unpaid)
+        decision = await self.gate.astart(request)
+        if decision is None:
+            await self.app(scope, receive, send)
+            return
+        if isinstance(decision, Reply):
+            await _deny_websocket(scope, receive, send, decision)
+            return
+        scope = dict(scope)
+        scope["pay402"] = decision.admission
+        await self.app(scope, receive, send)
+
+
+async def _deny_websocket(scope: Scope, receive: Receive, send: Send, reply: Reply) -> None:
+    """Answers a WebSocket handshake with ``reply`` as an HTTP response when the server offers
+    the ASGI ``websocket.http.response`` extension (uvicorn, Starlette's test client), else closes
+    it before accepting (the server then answers 403)."""
+    message = await receive()
+    if message.get("type") != "websocket.connect":
+        return
+    if "websocket.http.response" in (scope.get("extensions") or {}):
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+        headers.append((b"content-length", str(len(reply.body)).encode()))
+        await send({"type": "websocket.http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": reply.body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})
