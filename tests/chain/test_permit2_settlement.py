@@ -376,13 +376,29 @@ def test_pay402_facilitator_settles_exact_permit2_and_upto(chain: Chain, deploym
         with pytest.raises(SettleError):
             client.settle(payment, {**req, "amount": str(PRICE)})
         assert pending_nonce(chain, FAC_SIGNER) == sent and chain.balance_of(payee) == PRICE
-        # a charge above the maximum: refused before sending
+        # a zero charge (the core's answer), a charge above the maximum, another facilitator's payment: refused
+        # before sending
         payer, payee = Payer(chain), new_payee()
-        payment = pay402_payment(chain, upto_requirements(deployment, payee, FAC_SIGNER), payer)
-        with pytest.raises(SettleError) as e:
-            client.settle(payment, {**upto_requirements(deployment, payee, FAC_SIGNER), "amount": str(MAXIMUM + 1)})
-        assert e.value.body is not None and e.value.body["transaction"] == "", e.value.body
+        req = upto_requirements(deployment, payee, FAC_SIGNER)
+        payment = pay402_payment(chain, req, payer)
+        foreign = upto_requirements(deployment, payee, FACILITATOR)
+        for pay, charged, reason in (
+            (payment, {**req, "amount": "0"}, "upto_settle_amount_zero"),
+            (payment, {**req, "amount": str(MAXIMUM + 1)}, "invalid_upto_evm_payload_settlement_exceeds_amount"),
+            (pay402_payment(chain, foreign, payer), {**foreign, "amount": str(PRICE)}, "upto_facilitator_mismatch"),
+        ):
+            with pytest.raises(SettleError) as e:
+                client.settle(pay, charged)
+            assert e.value.body is not None and e.value.body["transaction"] == "", e.value.body
+            assert e.value.body["errorReason"] == reason, e.value.body
         assert pending_nonce(chain, FAC_SIGNER) == sent and chain.balance_of(payee) == 0
+        assert not nonce_used(chain, payer.address, permit_nonce(payment))
+        # the charge equal to the maximum, with the same (unused) permit
+        out = client.settle(payment, {**req, "amount": str(MAXIMUM)})
+        assert out["success"] is True and out["amount"] == str(MAXIMUM), out
+        assert_settled(chain, out["transaction"], sender=FAC_SIGNER, proxy=UPTO_PROXY, payer=payer.address,
+                       payee=payee, amount=MAXIMUM)
+        assert (chain.balance_of(payer.address), chain.balance_of(payee)) == (FUNDING - MAXIMUM, MAXIMUM)
 
 
 # --- the reference facilitator against the Lite contracts: the byte-for-byte cross-check -------------
