@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterator, Optional
 
 import pay402
 import pytest
-from pay402.errors import SettleError
+from pay402.errors import SettleError, VerifyError
 from pay402.facilitator import FacilitatorClient
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
@@ -474,3 +474,29 @@ def test_zero_upto_charge_sends_nothing_either_way(chain: Chain, deployment: dic
                    "amount": "0"}, out
     assert (pending_nonce(chain, FACILITATOR), chain.block_number()) == (sent, block)
     assert not nonce_used(chain, payer.address, permit_nonce(payment))
+
+
+def test_without_the_permit2_approval_nothing_is_sent(chain: Chain, deployment: dict, reference: FacilitatorClient,
+                                                      settlement: LocalEvmSettlement) -> None:
+    """A payer who never approved Permit2: Permit2's token transfer fails (`TRANSFER_FROM_FAILED`), so pay402's
+    simulation refuses and the reference reports the missing allowance; once approved, the same payment settles."""
+    payer, payee = chain_helpers.Payer(chain, FUNDING), new_payee()
+    assert allowance(chain, payer.address, PERMIT2) == 0
+    req = exact_requirements(deployment, payee)
+    payment = pay402_payment(chain, req, payer)
+    sent, ref_sent = pending_nonce(chain, SETTLER), pending_nonce(chain, FACILITATOR)
+    out = settlement.settle_payment(payment, req)
+    assert out["success"] is False and out["transaction"] == "" and out["errorMessage"] == "TRANSFER_FROM_FAILED", out
+    with pytest.raises(VerifyError) as e:
+        reference.verify(payment, req)
+    assert e.value.body is not None and e.value.body["invalidReason"] == "permit2_allowance_required", e.value.body
+    with pytest.raises(SettleError) as s:
+        reference.settle(payment, req)
+    assert s.value.body is not None and "TRANSFER_FROM_FAILED" in s.value.body["errorReason"], s.value.body
+    assert (pending_nonce(chain, SETTLER), pending_nonce(chain, FACILITATOR)) == (sent, ref_sent)
+    assert chain.balance_of(payee) == 0 and not nonce_used(chain, payer.address, permit_nonce(payment))
+    approve = call_data("approve(address,uint256)", PERMIT2, UINT256_MAX)
+    assert send_as(chain, payer.address, chain.token, approve).status == 1
+    out = settlement.settle_payment(payment, req)
+    assert_settled(chain, out["transaction"], sender=SETTLER, proxy=EXACT_PROXY, payer=payer.address, payee=payee,
+                   amount=PRICE)
