@@ -1,7 +1,9 @@
 // The reference x402 client (@x402/evm `ExactEvmScheme` with Permit2, `UptoEvmScheme`) signs one Permit2 payment:
-//   node permit2-sign.mjs '<requirements JSON>' <private key hex>
+//   node permit2-sign.mjs '<requirements JSON>' <private key hex> [<now: chain time, seconds>]
 // prints the x402 v2 PaymentPayload JSON ({x402Version, accepted, payload}) on stdout. The Permit2 nonce and the
-// deadline (now + maxTimeoutSeconds) are the reference's own choices. Shared by the Python and JS Permit2 tests.
+// deadline (now + maxTimeoutSeconds) are the reference's own choices; its clock is `Date.now()`, which this script
+// sets to the chain's time when given (a Hardhat node runs ahead of the wall clock once it has mined many blocks in
+// a second). Shared by the Python and JS Permit2 tests.
 import { privateKeyToAccount } from "viem/accounts";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { UptoEvmScheme } from "@x402/evm/upto/client";
@@ -15,6 +17,11 @@ export async function referencePermit2Payment(requirements, privateKey) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [requirements, key] = process.argv.slice(2);
+  const [requirements, key, now] = process.argv.slice(2);
+  if (now) {
+    const offset = Number(now) * 1000 - Date.now();
+    const wall = Date.now;
+    Date.now = () => wall() + offset;
+  }
   console.log(JSON.stringify(await referencePermit2Payment(JSON.parse(requirements), key)));
 }

@@ -100,9 +100,10 @@ async function pay402Payment(req, payer, nonce = randomNonce()) {
   const signed = permit2SignPayload(req, payer.key, nonce, await chainNow());
   return { x402Version: 2, accepted: req, payload: JSON.parse(signed.payload) };
 }
-/** `payer`'s Permit2 payment for `req`, signed by the reference client (@x402/evm). */
-function referencePayment(req, payer) {
-  return JSON.parse(execFileSync("node", [SIGN_SCRIPT, JSON.stringify(req), payer.key], { encoding: "utf8", timeout: 60_000 }));
+/** `payer`'s Permit2 payment for `req`, signed by the reference client (@x402/evm) at chain time. */
+async function referencePayment(req, payer) {
+  const now = String(await chainNow());
+  return JSON.parse(execFileSync("node", [SIGN_SCRIPT, JSON.stringify(req), payer.key, now], { encoding: "utf8", timeout: 60_000 }));
 }
 const nonceOf = (payment) => BigInt(payment.payload.permit2Authorization.nonce);
 const calldata = (req, payment, charge) =>
@@ -143,7 +144,7 @@ for (const signer of ["pay402", "reference"]) {
     const payer = await newPayer();
     const payee = newPayee();
     const req = exactRequirements(payee);
-    const payment = signer === "pay402" ? await pay402Payment(req, payer) : referencePayment(req, payer);
+    const payment = signer === "pay402" ? await pay402Payment(req, payer) : await referencePayment(req, payer);
     assert.equal(await nonceUsed(payer.address, nonceOf(payment)), false);
     const out = await settleLocally(payment, req);
     assert.equal(out.success, true, JSON.stringify(out));
@@ -179,7 +180,7 @@ for (const [signer, charge] of [["pay402", PRICE], ["reference", PRICE], ["pay40
     const payer = await newPayer();
     const payee = newPayee();
     const req = uptoRequirements(payee, settler.address);
-    const payment = signer === "pay402" ? await pay402Payment(req, payer) : referencePayment(req, payer);
+    const payment = signer === "pay402" ? await pay402Payment(req, payer) : await referencePayment(req, payer);
     const out = await settleLocally(payment, req, charge);
     assert.deepEqual(out, { success: true, transaction: out.transaction, network: NETWORK, payer: payer.address, amount: charge.toString() });
     const tx = await assertSettled(out.transaction, { from: settler.address, proxy: UPTO_PROXY, payer: payer.address, payee, amount: charge });

@@ -134,9 +134,9 @@ def pay402_payment(chain: Chain, req: dict, payer: Payer, nonce: Optional[int] =
     return {"x402Version": 2, "accepted": req, "payload": json.loads(signed.json)}
 
 
-def reference_payment(req: dict, payer: Payer) -> dict:
-    """`payer`'s Permit2 payment for `req`, signed by the reference client (@x402/evm, permit2-sign.mjs)."""
-    out = subprocess.run(["node", str(HERE / "permit2-sign.mjs"), json.dumps(req), "0x" + payer.key.hex()],
+def reference_payment(chain: Chain, req: dict, payer: Payer) -> dict:
+    """`payer`'s Permit2 payment for `req`, signed by the reference client (@x402/evm, permit2-sign.mjs) at chain time."""
+    out = subprocess.run(["node", str(HERE / "permit2-sign.mjs"), json.dumps(req), "0x" + payer.key.hex(), str(chain.now())],
                          cwd=HERE, capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)
 
@@ -200,7 +200,7 @@ def test_exact_permit2_settles_locally(chain: Chain, deployment: dict, settlemen
                                        signer: str) -> None:
     payer, payee = Payer(chain), new_payee()
     req = exact_requirements(deployment, payee)
-    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(req, payer)
+    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(chain, req, payer)
     nonce = permit_nonce(payment)
     before = chain.balance_of(payer.address)
     assert not nonce_used(chain, payer.address, nonce)
@@ -258,7 +258,7 @@ def test_upto_settles_the_charge_locally(chain: Chain, deployment: dict, settlem
                                          signer: str, charge: int) -> None:
     payer, payee = Payer(chain), new_payee()
     req = upto_requirements(deployment, payee, SETTLER)
-    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(req, payer)
+    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(chain, req, payer)
     out = settlement.settle_payment(payment, req, settle_amount=charge)
     assert out == {"success": True, "transaction": out["transaction"], "network": deployment["network"],
                    "payer": payer.address, "amount": str(charge)}, out
@@ -364,7 +364,7 @@ def test_pay402_facilitator_settles_exact_permit2_and_upto(chain: Chain, deploym
         # upto: the resource server sends the charge as the requirements' amount (the signed maximum stays in the payment)
         payer, payee = Payer(chain), new_payee()
         req = upto_requirements(deployment, payee, FAC_SIGNER)
-        payment = reference_payment(req, payer)
+        payment = reference_payment(chain, req, payer)
         out = client.settle(payment, {**req, "amount": str(PRICE)})
         assert out["success"] is True and out["amount"] == str(PRICE), out
         tx = assert_settled(chain, out["transaction"], sender=FAC_SIGNER, proxy=UPTO_PROXY, payer=payer.address,
@@ -415,7 +415,7 @@ def test_reference_facilitator_settles_exact_permit2_as_pay402_encodes_it(
         chain: Chain, deployment: dict, reference: FacilitatorClient, signer: str) -> None:
     payer, payee = Payer(chain), new_payee()
     req = exact_requirements(deployment, payee)
-    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(req, payer)
+    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(chain, req, payer)
     assert reference.verify(payment, req)["isValid"] is True
     out = reference.settle(payment, req)
     tx = assert_settled(chain, out["transaction"], sender=FACILITATOR, proxy=EXACT_PROXY, payer=payer.address,
@@ -437,7 +437,7 @@ def test_reference_facilitator_settles_upto_as_pay402_encodes_it(
         chain: Chain, deployment: dict, reference: FacilitatorClient, signer: str) -> None:
     payer, payee = Payer(chain), new_payee()
     req = upto_requirements(deployment, payee, FACILITATOR)
-    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(req, payer)
+    payment = pay402_payment(chain, req, payer) if signer == "pay402" else reference_payment(chain, req, payer)
     assert reference.verify(payment, req)["isValid"] is True
     out = reference.settle(payment, {**req, "amount": str(PRICE)})
     assert out["success"] is True and out["amount"] == str(PRICE), out
