@@ -24,8 +24,14 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
+import httpx
 import pay402
 import pytest
+from fastapi import FastAPI, Request
+from pay402.asgi import PaymentMiddleware
+from pay402.client import Budget, PaymentAuth, X402Payer, X402PaymentRefused, payment_receipt
+from pay402.replay import MemoryReplayStore
+from pay402.server import X402Paywall, X402Route
 from pay402.errors import SettleError, VerifyError
 from pay402.facilitator import FacilitatorClient
 from pay402.settle import LocalEvmSettlement, PrivateKeySigner
@@ -33,6 +39,7 @@ from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 import chain as chain_helpers
 from chain import FACILITATOR, Chain, RpcError, call_data
 from facilitator_process import FacilitatorProcess
+from test_middleware import uvicorn_on_loopback
 
 HERE = Path(__file__).parent
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
@@ -323,6 +330,59 @@ def test_upto_wrong_witness_facilitator_is_refused(chain: Chain, deployment: dic
     data = settle_calldata(req, payment, PRICE)
     assert revert_selector(chain, UPTO_PROXY, data, SETTLER) == UNAUTHORIZED_FACILITATOR
     assert chain.balance_of(payee) == 0 and not nonce_used(chain, payer.address, permit_nonce(payment))
+
+
+# --- pay402's own client and paywall ------------------------------------------------------------------
+
+
+def test_paywall_sells_permit2_and_upto_settling_locally(chain: Chain, deployment: dict,
+                                                         settlement: LocalEvmSettlement) -> None:
+    """pay402's `X402Payer` (its Permit2 allowance read from the chain) pays an `exact` Permit2 route and an `upto`
+    route of `X402Paywall` + FastAPI (uvicorn on loopback) whose settlement is `LocalEvmSettlement`; the `upto`
+    handler charges its usage (`charge()`), and exactly that moves."""
+    payer, payee = Payer(chain), new_payee()
+    charges = [PRICE, MAXIMUM, 0]
+    app = FastAPI()
+
+    @app.get("/item")
+    def item() -> dict:
+        return {"data": "item"}
+
+    @app.get("/metered")
+    def metered(request: Request) -> dict:
+        request.scope["pay402"].charge(charges.pop(0))
+        return {"data": "metered"}
+
+    app.add_middleware(PaymentMiddleware, x402=X402Paywall(
+        [X402Route("GET /item", PRICE, transfer_method="permit2"),
+         X402Route("GET /metered", MAXIMUM, scheme="upto", facilitator=SETTLER)],
+        network=deployment["network"], pay_to=payee, asset=deployment["token"], decimals=6,
+        eip712_name=deployment["name"], eip712_version=deployment["version"], max_timeout_seconds=300,
+        settlement=settlement, replay_store=MemoryReplayStore(), clock=chain.now,
+    ))
+    client_payer = X402Payer(payer.key, networks=[deployment["network"]], assets=[deployment["token"]],
+                             budget=Budget(per_request=MAXIMUM, total=10 * MAXIMUM), clock=chain.now,
+                             permit2_allowance=chain.url)
+    paid = 0
+    with uvicorn_on_loopback(app) as url, httpx.Client(auth=PaymentAuth(x402=client_payer), timeout=60) as client:
+        for path, proxy, amount in (("/item", EXACT_PROXY, PRICE), ("/metered", UPTO_PROXY, PRICE),
+                                    ("/metered", UPTO_PROXY, MAXIMUM)):
+            r = client.get(url + path)
+            assert r.status_code == 200, r.text
+            receipt = payment_receipt(r)
+            assert receipt is not None and receipt["success"] is True, receipt
+            assert_settled(chain, receipt["transaction"], sender=SETTLER, proxy=proxy, payer=payer.address,
+                           payee=payee, amount=amount)
+            paid += amount
+            assert (chain.balance_of(payer.address), chain.balance_of(payee)) == (FUNDING - paid, paid)
+        # a zero charge: the core's `upto_settle_amount_zero` withholds the content, nothing is sent
+        sent = pending_nonce(chain, SETTLER)
+        with pytest.raises(X402PaymentRefused) as refused:
+            client.get(url + "/metered")
+        assert refused.value.code == "upto_settle_amount_zero"
+        assert pending_nonce(chain, SETTLER) == sent
+    assert (chain.balance_of(payer.address), chain.balance_of(payee)) == (FUNDING - paid, paid)
+    assert client_payer.budget.spent == paid
 
 
 # --- pay402 facilitator (a subprocess) ---------------------------------------------------------------
