@@ -14,13 +14,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as pay402 from "pay402";
 import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
 import { localSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
 
-const { privateKeySigner, permit2SignPayload, x402EncodeHeader, x402SettleCalldata, keccak256 } = pay402;
+const { paywall, privateKeySigner, permit2SignPayload, wrapFetch, x402EncodeHeader, x402SettleCalldata, keccak256 } = pay402;
 
 const DEPLOYMENT = JSON.parse(fs.readFileSync(env("PAY402_CHAIN_DEPLOYMENT"), "utf8"));
 const REFERENCE = env("PAY402_FACILITATOR_URL").replace(/\/$/, "");
@@ -249,4 +250,51 @@ test("the reference facilitator settles pay402's upto payment with pay402's call
   const tx = await assertSettled(out.transaction, { from: REFERENCE_SIGNER, proxy: UPTO_PROXY, payer: payer.address, payee, amount: PRICE });
   assert.equal(tx.input, calldata(req, payment, PRICE));
   assert.deepEqual([await balanceOf(payer.address), await balanceOf(payee)], [FUNDING - PRICE, PRICE]);
+});
+
+// ------------------------------------------------------------------ pay402's own client and server
+test("pay402's wrapFetch pays paywall's exact Permit2 and upto routes, settled by localSettlement", async () => {
+  const payer = await newPayer();
+  const payee = newPayee();
+  const charges = [PRICE, MAXIMUM, 0n];
+  const pay = paywall({
+    env: false, settle: local.settle, now: () => Math.floor(Date.now() / 1000),
+    routes: {
+      "GET /item": { offers: [{ network: NETWORK, asset: TOKEN, amount: PRICE.toString(), payTo: payee, decimals: 6,
+        eip712Name: DEPLOYMENT.name, eip712Version: DEPLOYMENT.version, transferMethod: "permit2", maxTimeoutSeconds: 300 }] },
+      "GET /metered": { offers: [{ scheme: "upto", network: NETWORK, asset: TOKEN, amount: MAXIMUM.toString(), payTo: payee,
+        decimals: 6, eip712Name: DEPLOYMENT.name, eip712Version: DEPLOYMENT.version, facilitator: settler.address, maxTimeoutSeconds: 300 }] },
+    },
+  });
+  const server = http.createServer((req, res) => pay(req, res, (err) => {
+    if (err) { res.statusCode = 500; res.end(String(err?.message ?? err)); return; }
+    if (req.url === "/metered") req.x402.charge(charges.shift());
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ data: req.url }));
+  }));
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const client = wrapFetch(fetch, privateKeySigner(payer.key),
+      { networks: [NETWORK], assets: [TOKEN], maxAmount: MAXIMUM, total: 10n * MAXIMUM }, { evmRpcUrl: RPC });
+    let paid = 0n;
+    for (const [route, proxy, amount] of [["/item", EXACT_PROXY, PRICE], ["/metered", UPTO_PROXY, PRICE], ["/metered", UPTO_PROXY, MAXIMUM]]) {
+      const r = await client(base + route);
+      assert.equal(r.status, 200, await r.clone().text());
+      const receiptHeader = JSON.parse(Buffer.from(r.headers.get("payment-response"), "base64").toString("utf8"));
+      assert.equal(receiptHeader.success, true, JSON.stringify(receiptHeader));
+      await assertSettled(receiptHeader.transaction, { from: settler.address, proxy, payer: payer.address, payee, amount });
+      paid += amount;
+      assert.deepEqual([await balanceOf(payer.address), await balanceOf(payee)], [FUNDING - paid, paid]);
+    }
+    // a zero charge: the core's upto_settle_amount_zero withholds the content, nothing is sent
+    const sent = await pendingNonce(settler.address);
+    const refused = await client(base + "/metered").then((r) => r, (e) => e);
+    assert.equal(refused?.code, "upto_settle_amount_zero", String(refused));
+    assert.equal(await pendingNonce(settler.address), sent);
+    assert.deepEqual([await balanceOf(payer.address), await balanceOf(payee)], [FUNDING - paid, paid]);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
 });
