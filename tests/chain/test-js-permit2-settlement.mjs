@@ -257,8 +257,10 @@ test("pay402's wrapFetch pays paywall's exact Permit2 and upto routes, settled b
   const payer = await newPayer();
   const payee = newPayee();
   const charges = [PRICE, MAXIMUM, 0n];
+  let clock = await chainNow(); // the chain's time for both sides, refreshed before each request (the node runs ahead)
+  const now = () => clock;
   const pay = paywall({
-    env: false, settle: local.settle, now: () => Math.floor(Date.now() / 1000),
+    env: false, settle: local.settle, now,
     routes: {
       "GET /item": { offers: [{ network: NETWORK, asset: TOKEN, amount: PRICE.toString(), payTo: payee, decimals: 6,
         eip712Name: DEPLOYMENT.name, eip712Version: DEPLOYMENT.version, transferMethod: "permit2", maxTimeoutSeconds: 300 }] },
@@ -276,9 +278,10 @@ test("pay402's wrapFetch pays paywall's exact Permit2 and upto routes, settled b
   const base = `http://127.0.0.1:${server.address().port}`;
   try {
     const client = wrapFetch(fetch, privateKeySigner(payer.key),
-      { networks: [NETWORK], assets: [TOKEN], maxAmount: MAXIMUM, total: 10n * MAXIMUM }, { evmRpcUrl: RPC });
+      { networks: [NETWORK], assets: [TOKEN], maxAmount: MAXIMUM, total: 10n * MAXIMUM }, { evmRpcUrl: RPC, now });
     let paid = 0n;
     for (const [route, proxy, amount] of [["/item", EXACT_PROXY, PRICE], ["/metered", UPTO_PROXY, PRICE], ["/metered", UPTO_PROXY, MAXIMUM]]) {
+      clock = await chainNow();
       const r = await client(base + route);
       assert.equal(r.status, 200, await r.clone().text());
       const receiptHeader = JSON.parse(Buffer.from(r.headers.get("payment-response"), "base64").toString("utf8"));
@@ -289,6 +292,7 @@ test("pay402's wrapFetch pays paywall's exact Permit2 and upto routes, settled b
     }
     // a zero charge: the core's upto_settle_amount_zero withholds the content, nothing is sent
     const sent = await pendingNonce(settler.address);
+    clock = await chainNow();
     const refused = await client(base + "/metered").then((r) => r, (e) => e);
     assert.equal(refused?.code, "upto_settle_amount_zero", String(refused));
     assert.equal(await pendingNonce(settler.address), sent);

@@ -13,7 +13,10 @@ Permit2's public ABIs).
 
 The cross-check that Permit2Lite behaves as Permit2 where the reference relies on it: the reference
 facilitator settles pay402- and reference-signed payments against these contracts, and its mined input
-equals `pay402.x402_settle_calldata` for that payment byte for byte.
+equals `pay402.x402_settle_calldata` for that payment byte for byte. pay402's own client (`X402Payer`) pays
+`X402Paywall` routes of both kinds settled locally. One difference from the reference is asserted as
+found: for an `upto` charge of 0 the reference answers success with `amount: "0"`, pay402's core
+`upto_settle_amount_zero`; neither sends anything.
 """
 
 from __future__ import annotations
