@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import solc from "solc";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const files = ["Eip3009Token.sol", "Multicall3Lite.sol"];
+const files = ["Eip3009Token.sol", "Multicall3Lite.sol", "Permit2Lite.sol", "X402ExactPermit2ProxyLite.sol", "X402UptoPermit2ProxyLite.sol"];
 const input = {
   language: "Solidity",
   sources: Object.fromEntries(files.map((f) => [f, { content: fs.readFileSync(path.join(here, "contracts", f), "utf8") }])),

@@ -1,5 +1,6 @@
-// Deploys build/Eip3009Token.json to the local node with Hardhat account #0, installs Multicall3Lite's runtime code
-// at the canonical Multicall3 address, and writes build/deployment.json.
+// Deploys build/Eip3009Token.json to the local node with Hardhat account #0, installs the runtime code of Multicall3Lite,
+// Permit2Lite and the x402 Permit2 proxies (X402{Exact,Upto}Permit2ProxyLite) at their canonical addresses, and writes
+// build/deployment.json.
 //   PAY402_CHAIN_RPC=http://127.0.0.1:PORT node deploy.mjs
 import fs from "node:fs";
 import path from "node:path";
@@ -33,7 +34,21 @@ const multicall = JSON.parse(fs.readFileSync(path.join(here, "build", "Multicall
 await pub.request({ method: "hardhat_setCode", params: [MULTICALL3, multicall.deployedBytecode] });
 if ((await pub.getCode({ address: MULTICALL3 })) !== multicall.deployedBytecode) throw new Error("Multicall3 not installed");
 
+// Permit2 (its SignatureTransfer part) and the x402 `exact` / `upto` Permit2 proxies at their canonical addresses
+// (public chains have them); the proxies reach Permit2 at its canonical address, a constant in their code.
+const PERMIT2 = {
+  Permit2Lite: "0x000000000022D473030F116dDEE9F6B43aC78BA3",
+  X402ExactPermit2ProxyLite: "0x402085c248EeA27D92E8b30b2C58ed07f9E20001",
+  X402UptoPermit2ProxyLite: "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002",
+};
+for (const [contract, address] of Object.entries(PERMIT2)) {
+  const { deployedBytecode } = JSON.parse(fs.readFileSync(path.join(here, "build", `${contract}.json`), "utf8"));
+  await pub.request({ method: "hardhat_setCode", params: [address, deployedBytecode] });
+  if ((await pub.getCode({ address })) !== deployedBytecode) throw new Error(`${contract} not installed at ${address}`);
+}
+
 const deployment = { rpc: url, chainId: CHAIN_ID, network: NETWORK, token, name, version, decimals: 6, compiler,
-  deployer: account.address, deployTx: hash, facilitator: privateKeyToAccount(KEYS.facilitator).address, multicall3: MULTICALL3 };
+  deployer: account.address, deployTx: hash, facilitator: privateKeyToAccount(KEYS.facilitator).address, multicall3: MULTICALL3,
+  permit2: PERMIT2.Permit2Lite, exactPermit2Proxy: PERMIT2.X402ExactPermit2ProxyLite, uptoPermit2Proxy: PERMIT2.X402UptoPermit2ProxyLite };
 fs.writeFileSync(path.join(here, "build", "deployment.json"), JSON.stringify(deployment, null, 1));
 console.log(`deployed Eip3009Token "${name}" v${version} at ${token} (tx ${hash})`);

@@ -9,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
+import { UptoEvmScheme } from "@x402/evm/upto/facilitator";
 import { KEYS, NETWORK, localChain, rpcUrl } from "./lib.mjs";
 
 const url = rpcUrl();
@@ -21,6 +22,8 @@ const signer = toFacilitatorEvmSigner({ ...client, address: account.address }, {
 // each request's paymentRequirements (`asset`, `extra`), exactly as for USDC on a public chain.
 const facilitator = new x402Facilitator();
 facilitator.register(NETWORK, new ExactEvmScheme(signer));
+// `upto` (Permit2) too: it settles against the Permit2 proxies deploy.mjs installs (witness.facilitator: this signer)
+facilitator.register(NETWORK, new UptoEvmScheme(signer));
 
 function send(res, status, body) {
   const text = JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v));

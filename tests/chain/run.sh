@@ -324,6 +324,48 @@ else
   record FAIL "redis-server for the Solana facilitator tests"
 fi
 
+# --- Permit2 and upto ---------------------------------------------------------------------------
+# deploy.mjs installed Permit2Lite (Permit2's SignatureTransfer) and the x402 exact/upto Permit2 proxies at their
+# canonical addresses. The Python half, test_permit2_settlement.py (LocalEvmSettlement, a `pay402 facilitator`
+# subprocess without Redis, the reference facilitator above), ran in the pytest step; its count is reported here. The
+# JS half, test-js-permit2-settlement.mjs (pay402/settle's localSettlement; the reference facilitator), runs in a
+# fresh project with only the packed pay402 tarball installed (PAY402_NPM_TGZ, else the one in target/npm/; when
+# neither exists yet, a gap), the reference client's payments signed by permit2-sign.mjs here (@x402/evm).
+log "Permit2 and upto: exact via Permit2 and upto settled on Permit2Lite and the x402 proxies"
+p2_pass="$(grep -cE '^test_permit2_settlement\.py::.* PASSED' "$RUN/pytest.log")"
+p2_fail="$(grep -cE '^test_permit2_settlement\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
+if [ "${p2_pass:-0}" -eq 0 ] && [ "${p2_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
+  SUMMARY+=("GAP   Permit2 and upto (pytest): deselected by the extra pytest arguments ($*)")
+elif [ "${p2_pass:-0}" -gt 0 ] && [ "${p2_fail:-0}" -eq 0 ]; then
+  record PASS "Permit2 and upto (pytest test_permit2_settlement.py): ${p2_pass} passed"
+else
+  record FAIL "Permit2 and upto (pytest test_permit2_settlement.py): ${p2_pass:-0} passed, ${p2_fail:-?} failed (log: $RUN/pytest.log)"
+fi
+p2_tgz="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
+if [ -n "$p2_tgz" ]; then
+  P2JS="$RUN/permit2-js"
+  mkdir -p "$P2JS"
+  if ( cd "$P2JS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$p2_tgz" ) \
+    >"$RUN/permit2-js-install.log" 2>&1; then
+    cp chain-rpc.mjs test-js-permit2-settlement.mjs "$P2JS/"
+    (cd "$P2JS" && PAY402_CHAIN_DIR="$HERE" timeout 300 node --test --test-reporter=spec test-js-permit2-settlement.mjs) 2>&1 \
+      | tee "$RUN/permit2-js.log"
+    rc=${PIPESTATUS[0]}
+    p2_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/permit2-js.log" | awk '{print $3}')"
+    p2_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/permit2-js.log" | awk '{print $3}')"
+    if [ "$rc" -eq 0 ] && [ "${p2_pass:-0}" -gt 0 ]; then
+      record PASS "Permit2 and upto in Node (test-js-permit2-settlement.mjs): ${p2_pass} passed, ${p2_fail:-0} failed"
+    else
+      record FAIL "Permit2 and upto in Node (test-js-permit2-settlement.mjs): ${p2_pass:-0} passed, ${p2_fail:-?} failed (exit $rc)"
+    fi
+  else
+    tail -n 20 "$RUN/permit2-js-install.log"
+    record FAIL "Permit2 and upto in Node: install $(basename "$p2_tgz")"
+  fi
+else
+  SUMMARY+=("GAP   Permit2 and upto in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
+fi
+
 # --- the npm package's middleware ---------------------------------------------------------------
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).

@@ -530,6 +530,14 @@ export function localSettlement(options = {}) {
     if (body instanceof Uint8Array || typeof body === "string") {
       const text = typeof body === "string" ? body : new TextDecoder().decode(body);
       const { paymentPayload, paymentRequirements } = jsonOf(text, "settle body");
+      // An `upto` body carries the charge as the requirements' `amount` (as the reference resource
+      // server sends it to /settle): the payment is verified against the requirements with the signed
+      // maximum and settles that charge, as the reference facilitator re-verifies.
+      const maximum = paymentPayload?.payload?.permit2Authorization?.permitted?.amount;
+      const charge = paymentRequirements?.amount;
+      if (paymentRequirements?.scheme === "upto" && typeof maximum === "string" && typeof charge === "string" && /^\d+$/.test(charge)) {
+        return (await settlePayment(paymentPayload, { ...paymentRequirements, amount: maximum }, BigInt(charge))).json;
+      }
       return (await settlePayment(paymentPayload, paymentRequirements)).json;
     }
     if (body && typeof body === "object" && body.payload && body.offer) {

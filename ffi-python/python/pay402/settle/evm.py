@@ -231,8 +231,19 @@ class LocalEvmSettlement:
 
     def settle(self, request: Any) -> Dict[str, Any]:
         """The :class:`pay402.server.gate.Settlement` hook: settles ``request`` (a
-        :class:`~pay402.server.gate.SettlementRequest`) and returns the ``SettleResponse``."""
-        return self.settle_payment(request.payment_payload, request.requirements)
+        :class:`~pay402.server.gate.SettlementRequest`) and returns the ``SettleResponse``.
+
+        An ``upto`` body carries the charge as the requirements' ``amount`` (as the reference
+        resource server sends it to ``/settle``); the payment is verified against the requirements
+        with the signed maximum (``request.amount``) and settles that charge, as the reference
+        facilitator re-verifies."""
+        requirements = request.requirements
+        charge = requirements.get("amount")
+        if requirements.get("scheme") == "upto" and request.amount is not None and isinstance(charge, str) \
+                and charge.isdigit():
+            return self.settle_payment(request.payment_payload, {**requirements, "amount": str(request.amount)},
+                                       int(charge))
+        return self.settle_payment(request.payment_payload, requirements)
 
     # --- the facilitator's /settle ---------------------------------------------------------------
 
