@@ -1,0 +1,40 @@
+// The page's view of the paywall wasm (DESIGN19 §2: eleven exports, JSON text in and out, errors
+// thrown with a `code`). Everything about what is paid and how it is encoded comes from here; this
+// wrapper only parses the JSON answers and keeps the call sites in one place.
+//
+// The exports, as the page calls them (`required` is the PAYMENT-REQUIRED value of the page data):
+//   offers(pageDataJson) → [{index, kind: "evm_eip3009"|"svm_exact"|"unpayable", reason?, network,
+//     chainIdHex?, walletChain?, amount, amountDisplay, symbol, asset, payTo}]
+//   evmTypedData(required, index, from, now, nonceHex) → EIP-712 JSON (eth_signTypedData_v4 form)
+//   evmPaymentHeader(required, index, from, now, nonceHex, signatureHex) → {name, value}
+//   evmBalanceCall(asset, owner) → {to, data};  balanceCovers(resultHex, amount) → boolean
+//   svmMint(accountInfoBase64Data, owner) → {decimals, tokenProgram}
+//   svmUnsignedTransfer(required, index, payer, blockhash, decimals, tokenProgram, memoHex) → Uint8Array
+//   svmPaymentHeader(required, index, signedTx) → {name, value}
+//   l402Authorization(macaroonB64, preimageHex) → the Authorization value
+//   readRefusal(status, headersJson, body) → {code, detailCode, message}
+//   readReceipt(header) → {success, transaction, network, payer, …}
+const json = (v) => (typeof v === "string" ? JSON.parse(v) : v);
+
+/** Wraps the initialized module `m` (the wasm-bindgen glue's exports). */
+export function wrapCore(m) {
+  return {
+    offers: (pageData) => json(m.offers(JSON.stringify(pageData))),
+    evmTypedData: (required, index, from, now, nonceHex) => {
+      const t = m.evmTypedData(required, index, from, now, nonceHex);
+      return typeof t === "string" ? t : JSON.stringify(t);
+    },
+    evmPaymentHeader: (required, index, from, now, nonceHex, sig) => json(m.evmPaymentHeader(required, index, from, now, nonceHex, sig)),
+    evmBalanceCall: (asset, owner) => json(m.evmBalanceCall(asset, owner)),
+    balanceCovers: (resultHex, amount) => m.balanceCovers(resultHex, amount) === true,
+    svmMint: (data, owner) => json(m.svmMint(data, owner)),
+    svmUnsignedTransfer: (...a) => m.svmUnsignedTransfer(...a),
+    svmPaymentHeader: (required, index, signed) => json(m.svmPaymentHeader(required, index, signed)),
+    l402Authorization: (mac, preimage) => {
+      const v = json(m.l402Authorization(mac, preimage));
+      return typeof v === "string" ? v : v.value;
+    },
+    readRefusal: (status, headers, body) => json(m.readRefusal(status, JSON.stringify(headers), body)),
+    readReceipt: (header) => json(m.readReceipt(header)),
+  };
+}
