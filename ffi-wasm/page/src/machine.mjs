@@ -60,7 +60,8 @@ const RESUME = {
 };
 
 function fail(s, { code, message, detail }) {
-  const resumeScreen = RESUME[s.screen] ?? null;
+  // A failed L402 payment returns to its invoice, an x402 one to review.
+  const resumeScreen = s.selected?.kind === "l402" && s.screen === "paying" ? "invoice" : (RESUME[s.screen] ?? null);
   const t = { ...s, resume: resumeScreen, switching: false };
   return { ...t, screen: "error", error: { code, message: message ?? "", detail: detail ?? null, actions: errorActions(t, code) } };
 }
