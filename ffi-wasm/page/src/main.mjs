@@ -27,6 +27,14 @@ export async function start({ win, doc, loadCore }) {
   let evmWallets = [];
   let svmWallets = [];
 
+  // The page data first: its `messages` override the sentences the view writes into the screens.
+  let dataError = null;
+  try {
+    data = readPageData(doc);
+    overrides = data.messages;
+  } catch (err) {
+    dataError = err;
+  }
   const view = createView(doc, t, {
     choose: (index, kind) => dispatch({ type: "choose", index, kind }),
     action: (name, ds) => {
@@ -152,12 +160,8 @@ export async function start({ win, doc, loadCore }) {
     dispatch({ type: "preimage" });
   }
 
-  try {
-    data = readPageData(doc);
-    overrides = data.messages;
-  } catch (err) {
-    view.render(state);
-    dispatch({ type: "failed", code: err.code ?? "page_data_invalid" });
+  if (dataError) {
+    dispatch({ type: "failed", code: dataError.code ?? "page_data_invalid" });
     return;
   }
   try {

@@ -133,6 +133,9 @@ export function createView(doc, t, on) {
       invoice(s);
       $('[data-action="webln"]').hidden = !extra.webln;
     }
+    // "Back" where there is somewhere to go back to: not to the offers when only one is payable.
+    const several = s.offers.filter((o) => o.kind !== "unpayable").length > 1;
+    for (const b of doc.querySelectorAll('[data-screen="wallets"] [data-action="back"], [data-screen="invoice"] [data-action="back"]')) b.hidden = !several;
     if (s.screen === "error") errorScreen(s);
     if (s.screen === "paid") paidScreen(s, extra);
     const status = s.screen === "network" && s.switching ? "switching" : STATUS[s.screen];

@@ -1,0 +1,237 @@
+// Keyboard-only smoke in Debian's chromium (playwright-core, no browser download): the page built
+// against the TEST STUB core, served with a 402 by a node:http server on 127.0.0.1, an injected test
+// EIP-1193 provider announced through EIP-6963; Tab/Enter/Space only (any mouse call fails the run)
+// from the offers to "Pay" and the paid content; focus on each screen's heading; no horizontal
+// scroll at 360 px; a wallet name and a message override carrying markup stay text; a refusal
+// (4001) shows its message; the L402 invoice screen's QR. Screenshots: <out dir>/<nn>-<state>-<width>.png.
+//   node ffi-wasm/page/test/browser-smoke.mjs target/paywall-shots
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildPage } from "../build.mjs";
+import { fillTemplate } from "./fill-template.mjs";
+
+const shots = resolve(process.argv[2] ?? "target/paywall-shots");
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+const build = mkdtempSync(join(tmpdir(), "pay402-page-smoke-"));
+await buildPage(new URL("./stub-core.mjs", import.meta.url).pathname, build);
+const template = readFileSync(join(build, "page.html"), "utf8");
+rmSync(build, { recursive: true, force: true });
+
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64");
+const SIGNATURE = `0x${"1b".repeat(65)}`;
+const EVIL = `<img src=x onerror="window.__pwned=1">`;
+const required = {
+  x402Version: 2,
+  resource: { url: "http://127.0.0.1/article", description: "An article", mimeType: "text/plain" },
+  accepts: [
+    { scheme: "exact", network: "eip155:84532", amount: "10000", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e", payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } },
+    { scheme: "exact", network: "eip155:8453", amount: "10000", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USD Coin", version: "2", assetTransferMethod: "permit2" } },
+    { scheme: "exact", network: "eip155:8453", amount: "20000", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", maxTimeoutSeconds: 60, extra: { name: "USD Coin", version: "2" } },
+  ],
+};
+const PAYMENT_REQUIRED = b64(required);
+const pageFor = (data) => fillTemplate(template, {
+  title: "The article <b>not bold</b>", summary: { description: "A long read about HTTP 402 & paying with a wallet", price: "0.01 USDC" },
+  colors: { background: "#fdfdf8", text: "#1b1b1b", accent: "#0b5394", accentText: "#ffffff" }, data,
+});
+const x402Page = pageFor({ v: 1, resource: { url: "/article", description: "An article" }, paymentRequired: PAYMENT_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }, { decimals: 6, symbol: "USDC" }, { decimals: 6, symbol: "USDC" }], rpc: {}, messages: { wallets: `Choose a wallet ${EVIL}` } });
+const l402Page = pageFor({ v: 1, resource: { url: "/l402" }, l402: { macaroon: "AgELbHNhdC50ZXN0", invoice: "lnbcrt10u1pjq0000qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq", amountMsat: 10000000 } });
+
+const paid = [];
+const server = createServer((req, res) => {
+  const sig = req.headers["payment-signature"];
+  if (req.url === "/article" && sig) {
+    paid.push(JSON.parse(Buffer.from(sig, "base64").toString()));
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "payment-response": b64({ success: true, transaction: "0xfeed", network: "eip155:84532", payer: "0x00000000000000000000000000000000000000a1" }) });
+    res.end("The paid article text.");
+    return;
+  }
+  const page = req.url === "/l402" ? l402Page : x402Page;
+  res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": PAYMENT_REQUIRED, "cache-control": "no-store" });
+  res.end(page);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+// The injected wallet: EIP-6963 announcements, EIP-1193 request(); `mode` "ok" or "reject".
+const injectWallet = ({ mode, evilName }) => {
+  const calls = [];
+  window.__calls = calls;
+  const provider = {
+    async request({ method, params }) {
+      calls.push({ method, params });
+      if (method === "eth_requestAccounts") return ["0x00000000000000000000000000000000000000a1"];
+      if (method === "eth_chainId") return "0x14a34";
+      if (method === "eth_signTypedData_v4") {
+        if (mode === "reject") throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+        return window.__SIG ?? "SIGNATURE";
+      }
+      throw Object.assign(new Error("unsupported"), { code: 4200 });
+    },
+    on() {}, removeListener() {},
+  };
+  const wallets = [{ uuid: "6f1e0e4e-1d7a-4a45-9a43-3e2f0c1b5a01", name: "pay402 test wallet", rdns: "dev.pay402.test" }, { uuid: "6f1e0e4e-1d7a-4a45-9a43-3e2f0c1b5a02", name: evilName, rdns: "dev.pay402.evil" }];
+  const announce = () => {
+    for (const info of wallets) {
+      window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info: { ...info, icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxIDEiPjxyZWN0IHdpZHRoPSIxIiBoZWlnaHQ9IjEiIGZpbGw9IiMwYjUzOTQiLz48L3N2Zz4=" }, provider }) }));
+    }
+  };
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+};
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+let failures = 0;
+let n = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`PASS ${name}`);
+  } catch (err) {
+    failures++;
+    console.log(`FAIL ${name}\n${err.stack}`);
+  }
+}
+async function newPage(width, mode) {
+  const context = await browser.newContext({ viewport: { width, height: 740 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(injectWallet, { mode, evilName: EVIL });
+  await page.addInitScript((sig) => { window.__SIG = sig; }, SIGNATURE);
+  // keyboard only: any mouse call fails the run
+  for (const m of ["click", "dblclick", "down", "up", "move", "wheel"]) page.mouse[m] = () => { throw new Error(`mouse.${m} used`); };
+  return { page, context, errors };
+}
+const active = (page) => page.evaluate(() => {
+  const a = document.activeElement;
+  return { tag: a.tagName, text: a.textContent.trim(), screen: a.closest("[data-screen]")?.dataset.screen ?? null };
+});
+const screen = (page) => page.evaluate(() => document.querySelector("[data-screen].active").dataset.screen);
+async function waitScreen(page, name) {
+  await page.waitForFunction((s) => document.querySelector("[data-screen].active")?.dataset.screen === s, name, { timeout: 5000 });
+  const a = await active(page);
+  assert.equal(a.tag, "H2", `focus on ${name}'s heading (is on ${a.tag} "${a.text}")`);
+  assert.equal(a.screen, name);
+}
+async function shot(page, state, width) {
+  n++;
+  await page.screenshot({ path: join(shots, `${String(n).padStart(2, "0")}-${state}-${width}.png`), fullPage: true });
+}
+async function noHorizontalScroll(page) {
+  const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(sw <= cw, `horizontal scroll: ${sw} > ${cw}`);
+}
+async function tabTo(page, text, max = 12) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const a = await active(page);
+    if (a.text === text || a.text.endsWith(text)) return a;
+  }
+  throw new Error(`Tab never reached "${text}"`);
+}
+
+for (const width of [360, 1280]) {
+  await step(`EVM offer paid with the keyboard only at ${width} px`, async () => {
+    const { page, context, errors } = await newPage(width, "ok");
+    const before = paid.length;
+    await page.goto(`${base}/article`);
+    await waitScreen(page, "offers");
+    assert.equal(await page.title(), "The article <b>not bold</b>");
+    await noHorizontalScroll(page);
+    await shot(page, "offers", width);
+    const box = () => page.evaluate(() => { const r = document.querySelector(".screens").getBoundingClientRect(); return [r.top, r.height]; });
+    const offersBox = await box();
+    // the offers: a radio group; the permit2 offer is disabled ("pay with an agent")
+    await page.keyboard.press("Tab");
+    let a = await active(page);
+    assert.equal(a.tag, "INPUT");
+    const radios = await page.$$eval('input[name="offer"]', (rs) => rs.map((r) => [r.value, r.disabled, r.checked]));
+    assert.deepEqual(radios, [["0", false, true], ["1", true, false], ["2", false, false]]);
+    await tabTo(page, "Continue");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "wallets");
+    const walletTexts = await page.$$eval('[data-list="wallets"] button', (bs) => bs.map((b) => b.textContent));
+    assert.deepEqual(walletTexts, ["pay402 test wallet", EVIL], "the wallet name with markup is shown as text");
+    assert.equal(await page.textContent('[data-screen="wallets"] h2'), `Choose a wallet ${EVIL}`);
+    await noHorizontalScroll(page);
+    await shot(page, "wallets", width);
+    assert.deepEqual(await box(), offersBox, "no layout shift from offers to wallets");
+    await tabTo(page, "pay402 test wallet");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "review");
+    const facts = await page.$$eval('[data-list="review"] dd', (dd) => dd.map((d) => d.textContent));
+    assert.deepEqual(facts, ["0.01 USDC", "eip155:84532", "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", "pay402 test wallet", "0x00000000000000000000000000000000000000a1"]);
+    await noHorizontalScroll(page);
+    await shot(page, "review", width);
+    assert.deepEqual(await box(), offersBox, "no layout shift when the wallet answers (review)");
+    a = await tabTo(page, "Pay");
+    const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.equal(ring, "solid", "the focus ring is visible");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "paid");
+    assert.equal(await page.textContent('[data-field="content"] pre'), "The paid article text.");
+    const receipt = await page.$$eval('[data-list="receipt"] dd', (dd) => dd.map((d) => d.textContent));
+    assert.deepEqual(receipt, ["0xfeed", "eip155:84532", "0x00000000000000000000000000000000000000a1"]);
+    await noHorizontalScroll(page);
+    await shot(page, "paid", width);
+    assert.equal(paid.length, before + 1, "one paid request");
+    assert.equal(paid.at(-1).payload.signature, SIGNATURE, "the header carries the wallet's signature");
+    const calls = await page.evaluate(() => window.__calls.map((c) => c.method));
+    assert.deepEqual(calls, ["eth_requestAccounts", "eth_chainId", "eth_signTypedData_v4"]);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, "no markup ran");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+await step("a wallet refusal (4001) shows its message and sends no payment", async () => {
+  const { page, context, errors } = await newPage(360, "reject");
+  const before = paid.length;
+  await page.goto(`${base}/article`);
+  await waitScreen(page, "offers");
+  await tabTo(page, "Continue");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  await tabTo(page, "Pay");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "error");
+  assert.equal(await page.textContent('[role="alert"]'), "You declined the request in your wallet. Nothing was paid.");
+  assert.deepEqual(await page.$$eval('[data-list="actions"] button', (bs) => bs.map((b) => b.textContent)), ["Try again", "Choose another offer"]);
+  await shot(page, "error", 360);
+  await tabTo(page, "Try again");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  assert.equal(paid.length, before);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await step("L402: the invoice as text and a labelled QR code", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  await page.goto(`${base}/l402`);
+  await waitScreen(page, "invoice");
+  assert.equal(await page.inputValue("#pay402-invoice"), "lnbcrt10u1pjq0000qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq");
+  assert.equal(await page.getAttribute("[data-qr]", "aria-label"), "QR code of the Lightning invoice");
+  assert.ok((await page.getAttribute("[data-qr] path", "d")).length > 100);
+  await noHorizontalScroll(page);
+  await shot(page, "invoice", 360);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await browser.close();
+server.close();
+console.log(`screenshots: ${shots} (${n})`);
+if (failures) {
+  console.log(`FAIL ${failures} browser smoke step(s)`);
+  process.exit(1);
+}
