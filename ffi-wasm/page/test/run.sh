@@ -3,7 +3,7 @@
 # directory's lock: esbuild, lean-qr, jsqr, @wallet-standard/wallet, playwright-core), runs the Node
 # tests (`node --test ffi-wasm/page/test/`: the screens' reducer, the wallets, the QR code read back,
 # the page data, the payment effects over loopback HTTP, the build and its sizes), then, unless
-# SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium (test/browser-smoke.mjs, screenshots
+# SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium (browser/smoke.mjs, screenshots
 # under target/paywall-shots/). Until the paywall wasm exists, every build here uses
 # test/stub-core.mjs, a test stub of its exports.
 #   ffi-wasm/page/test/run.sh
@@ -19,7 +19,7 @@ echo "---- paywall page: node --test ffi-wasm/page/test/"
 if [ -z "${SKIP_BROWSER:-}" ]; then
   echo "---- paywall page: keyboard-only smoke in chromium"
   if need_apt chromium chromium; then
-    (cd "$ROOT" && node ffi-wasm/page/test/browser-smoke.mjs "$ROOT/target/paywall-shots") || status=1
+    (cd "$ROOT" && node ffi-wasm/page/browser/smoke.mjs "$ROOT/target/paywall-shots") || status=1
   else
     status=1
   fi

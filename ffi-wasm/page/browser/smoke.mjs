@@ -4,7 +4,7 @@
 // from the offers to "Pay" and the paid content; focus on each screen's heading; no horizontal
 // scroll at 360 px; a wallet name and a message override carrying markup stay text; a refusal
 // (4001) shows its message; the L402 invoice screen's QR. Screenshots: <out dir>/<nn>-<state>-<width>.png.
-//   node ffi-wasm/page/test/browser-smoke.mjs target/paywall-shots
+//   node ffi-wasm/page/browser/smoke.mjs target/paywall-shots
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -18,7 +18,7 @@ const shots = resolve(process.argv[2] ?? "target/paywall-shots");
 rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 const build = mkdtempSync(join(tmpdir(), "pay402-page-smoke-"));
-await buildPage(new URL("./stub-core.mjs", import.meta.url).pathname, build);
+await buildPage(new URL("../test/stub-core.mjs", import.meta.url).pathname, build);
 const template = readFileSync(join(build, "page.html"), "utf8");
 rmSync(build, { recursive: true, force: true });
 
