@@ -42,9 +42,49 @@ const pageFor = (data) => fillTemplate(template, {
 const x402Page = pageFor({ v: 1, resource: { url: "/article", description: "An article" }, paymentRequired: PAYMENT_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }, { decimals: 6, symbol: "USDC" }, { decimals: 6, symbol: "USDC" }], rpc: {}, messages: { wallets: `Choose a wallet ${EVIL}` } });
 const l402Page = pageFor({ v: 1, resource: { url: "/l402" }, l402: { macaroon: "AgELbHNhdC50ZXN0", invoice: "lnbcrt10u1pjq0000qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq", amountMsat: 10000000 } });
 
+const SVM_REQUIRED = b64({
+  x402Version: 2, resource: { url: "http://127.0.0.1/sol", description: "A Solana-paid article", mimeType: "text/plain" },
+  accepts: [{ scheme: "exact", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", amount: "10000", asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", payTo: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4", maxTimeoutSeconds: 60, extra: { feePayer: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4" } }],
+});
+const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" } });
+const htmlPage = pageFor({ v: 1, resource: { url: "/html" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {} });
+const rpcCalls = [];
+const mint = Buffer.alloc(82);
+mint[44] = 6; // decimals (SPL Token Mint layout)
+
 const paid = [];
 const server = createServer((req, res) => {
   const sig = req.headers["payment-signature"];
+  if (req.url === "/rpc") {
+    let body = "";
+    req.on("data", (c) => { body += c; });
+    req.on("end", () => {
+      const { id, method, params } = JSON.parse(body);
+      rpcCalls.push({ method, params });
+      const result = method === "getLatestBlockhash"
+        ? { context: { slot: 1 }, value: { blockhash: "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", lastValidBlockHeight: 100 } }
+        : { context: { slot: 1 }, value: { data: [mint.toString("base64"), "base64"], owner: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", lamports: 1, executable: false, rentEpoch: 0 } };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+    });
+    return;
+  }
+  if ((req.url === "/sol" || req.url === "/html") && sig) {
+    paid.push(JSON.parse(Buffer.from(sig, "base64").toString()));
+    if (req.url === "/html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end("<!doctype html><title>Paid page</title><h1 id=paid>Paid HTML content</h1><a href=next>relative link</a>");
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "payment-response": b64({ success: true, transaction: "5VERYsoLANAsig", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", payer: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" }) });
+    res.end("Paid with Solana.");
+    return;
+  }
+  if (req.url === "/sol" || req.url === "/html") {
+    res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": req.url === "/sol" ? SVM_REQUIRED : PAYMENT_REQUIRED });
+    res.end(req.url === "/sol" ? svmPage : htmlPage);
+    return;
+  }
   if (req.url === "/article" && sig) {
     paid.push(JSON.parse(Buffer.from(sig, "base64").toString()));
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "payment-response": b64({ success: true, transaction: "0xfeed", network: "eip155:84532", payer: "0x00000000000000000000000000000000000000a1" }) });
@@ -62,11 +102,16 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const injectWallet = ({ mode, evilName }) => {
   const calls = [];
   window.__calls = calls;
+  let chain = mode === "wrong-chain" ? "0x1" : "0x14a34";
   const provider = {
     async request({ method, params }) {
       calls.push({ method, params });
       if (method === "eth_requestAccounts") return ["0x00000000000000000000000000000000000000a1"];
-      if (method === "eth_chainId") return "0x14a34";
+      if (method === "eth_chainId") return chain;
+      if (method === "wallet_switchEthereumChain") {
+        chain = params[0].chainId;
+        return null;
+      }
       if (method === "eth_signTypedData_v4") {
         if (mode === "reject") throw Object.assign(new Error("User rejected the request."), { code: 4001 });
         return window.__SIG ?? "SIGNATURE";
@@ -83,6 +128,29 @@ const injectWallet = ({ mode, evilName }) => {
   };
   window.addEventListener("eip6963:requestProvider", announce);
   announce();
+};
+
+// A Wallet-Standard wallet as wallets register themselves (the protocol of @wallet-standard/wallet's
+// registerWallet): dispatch register-wallet, and listen for app-ready. Signs by appending 0xee.
+const injectSolanaWallet = () => {
+  const account = { address: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin", publicKey: new Uint8Array(32), chains: ["solana:devnet"], features: ["solana:signTransaction"] };
+  window.__signed = [];
+  const wallet = {
+    version: "1.0.0", name: "pay402 test Solana wallet", icon: "data:image/svg+xml;base64,PHN2Zy8+", chains: ["solana:devnet"], accounts: [account],
+    features: {
+      "standard:connect": { version: "1.0.0", connect: async () => ({ accounts: [account] }) },
+      "solana:signTransaction": {
+        version: "1.0.0", supportedTransactionVersions: ["legacy", 0],
+        signTransaction: async (...inputs) => inputs.map((i) => {
+          window.__signed.push({ chain: i.chain, account: i.account.address, length: i.transaction.length });
+          return { signedTransaction: Uint8Array.from([...i.transaction, 0xee]) };
+        }),
+      },
+    },
+  };
+  const callback = ({ register }) => register(wallet);
+  window.dispatchEvent(Object.assign(new Event("wallet-standard:register-wallet"), { detail: callback }));
+  window.addEventListener("wallet-standard:app-ready", ({ detail }) => callback(detail));
 };
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -103,6 +171,7 @@ async function newPage(width, mode) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.addInitScript(injectWallet, { mode, evilName: EVIL });
+  await page.addInitScript(injectSolanaWallet);
   await page.addInitScript((sig) => { window.__SIG = sig; }, SIGNATURE);
   // keyboard only: any mouse call fails the run
   for (const m of ["click", "dblclick", "down", "up", "move", "wheel"]) page.mouse[m] = () => { throw new Error(`mouse.${m} used`); };
@@ -215,6 +284,23 @@ await step("a wallet refusal (4001) shows its message and sends no payment", asy
   await context.close();
 });
 
+await step("a wallet on another network: the network screen switches it (EIP-3326), then review", async () => {
+  const { page, context, errors } = await newPage(360, "wrong-chain");
+  await page.goto(`${base}/html`);
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "network");
+  await shot(page, "network", 360);
+  await tabTo(page, "Switch network");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  const calls = await page.evaluate(() => window.__calls);
+  assert.deepEqual(calls.find((c) => c.method === "wallet_switchEthereumChain").params, [{ chainId: "0x14a34" }]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 await step("L402: the invoice as text and a labelled QR code", async () => {
   const { page, context, errors } = await newPage(360, "ok");
   await page.goto(`${base}/l402`);
@@ -224,6 +310,51 @@ await step("L402: the invoice as text and a labelled QR code", async () => {
   assert.ok((await page.getAttribute("[data-qr] path", "d")).length > 100);
   await noHorizontalScroll(page);
   await shot(page, "invoice", 360);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await step("Solana offer paid with the keyboard only through a Wallet-Standard wallet", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  const before = paid.length;
+  await page.goto(`${base}/sol`);
+  await waitScreen(page, "wallets");
+  assert.deepEqual(await page.$$eval('[data-list="wallets"] button', (bs) => bs.map((b) => b.textContent)), ["pay402 test Solana wallet"], "only the Solana wallet for a Solana offer");
+  await tabTo(page, "pay402 test Solana wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  await shot(page, "review-solana", 360);
+  await tabTo(page, "Pay");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "paid");
+  assert.equal(await page.textContent('[data-field="content"] pre'), "Paid with Solana.");
+  assert.deepEqual(rpcCalls.slice(-2).map((c) => c.method), ["getLatestBlockhash", "getAccountInfo"]);
+  const signed = await page.evaluate(() => window.__signed);
+  assert.equal(signed.length, 1);
+  assert.equal(signed[0].chain, "solana:devnet");
+  assert.equal(paid.length, before + 1);
+  const tx = Buffer.from(paid.at(-1).payload.transaction, "base64");
+  assert.equal(tx.length, signed[0].length + 1);
+  assert.equal(tx.at(-1), 0xee, "the header carries what the wallet signed");
+  await shot(page, "paid-solana", 360);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await step("paid HTML replaces the document at the same URL", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  await page.goto(`${base}/html`);
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  await tabTo(page, "Pay");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#paid", { timeout: 5000 });
+  assert.equal(await page.title(), "Paid page");
+  assert.equal(page.url(), `${base}/html`);
+  assert.equal(await page.evaluate(() => new URL(document.querySelector("a").href).pathname), "/next", "relative links resolve against the paid URL");
+  await shot(page, "paid-html", 360);
   assert.deepEqual(errors, []);
   await context.close();
 });
