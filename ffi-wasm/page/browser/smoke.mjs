@@ -48,6 +48,7 @@ const SVM_REQUIRED = b64({
 });
 const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" } });
 const htmlPage = pageFor({ v: 1, resource: { url: "/html" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {} });
+const lowPage = pageFor({ v: 1, resource: { url: "/low" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: { "eip155:84532": "/rpc" } });
 const rpcCalls = [];
 const mint = Buffer.alloc(82);
 mint[44] = 6; // decimals (SPL Token Mint layout)
@@ -61,7 +62,8 @@ const server = createServer((req, res) => {
     req.on("end", () => {
       const { id, method, params } = JSON.parse(body);
       rpcCalls.push({ method, params });
-      const result = method === "getLatestBlockhash"
+      // eth_call (balanceOf): 5000 atomic units, below the 10000 asked
+      const result = method === "eth_call" ? `0x${(5000).toString(16).padStart(64, "0")}` : method === "getLatestBlockhash"
         ? { context: { slot: 1 }, value: { blockhash: "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", lastValidBlockHeight: 100 } }
         : { context: { slot: 1 }, value: { data: [mint.toString("base64"), "base64"], owner: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", lamports: 1, executable: false, rentEpoch: 0 } };
       res.writeHead(200, { "content-type": "application/json" });
@@ -78,6 +80,11 @@ const server = createServer((req, res) => {
     }
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "payment-response": b64({ success: true, transaction: "5VERYsoLANAsig", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", payer: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" }) });
     res.end("Paid with Solana.");
+    return;
+  }
+  if (req.url === "/low") {
+    res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": PAYMENT_REQUIRED });
+    res.end(lowPage);
     return;
   }
   if (req.url === "/sol" || req.url === "/html") {
@@ -297,6 +304,27 @@ await step("a wallet on another network: the network screen switches it (EIP-332
   await waitScreen(page, "review");
   const calls = await page.evaluate(() => window.__calls);
   assert.deepEqual(calls.find((c) => c.method === "wallet_switchEthereumChain").params, [{ chainId: "0x14a34" }]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await step("insufficient balance (RPC configured): the message, Pay never offered, no payment", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  const before = paid.length;
+  await page.goto(`${base}/low`);
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "error");
+  assert.equal(await page.textContent('[role="alert"]'), "The balance of this account is below the price.");
+  assert.equal(await page.textContent('[data-screen="error"] [data-field="detail"]'), "Price: 0.01 USDC");
+  const call = rpcCalls.filter((c) => c.method === "eth_call").at(-1);
+  assert.equal(call.params[0].to, required.accepts[0].asset);
+  assert.deepEqual(await page.$$eval('[data-list="actions"] button', (bs) => bs.map((b) => b.textContent)), ["Try again"]);
+  await shot(page, "insufficient-balance", 360);
+  const calls = await page.evaluate(() => window.__calls.map((c) => c.method));
+  assert.ok(!calls.includes("eth_signTypedData_v4"));
+  assert.equal(paid.length, before);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -155,8 +155,9 @@ function chainEvents(s, e) {
   if (!isEvm(s.selected)) return s;
   if (e.type === "accounts_changed") {
     if (!e.account) return { ...s, screen: "wallets", wallet: null, account: null, chainId: null };
+    if (e.account === s.account) return s;
     return afterConnect({ ...s, account: e.account });
   }
-  if (e.type === "chain_changed") return afterConnect({ ...s, chainId: e.chainId });
+  if (e.type === "chain_changed") return e.chainId === s.chainId ? s : afterConnect({ ...s, chainId: e.chainId });
   return s;
 }

@@ -3,7 +3,7 @@
 import { readPageData } from "./data.mjs";
 import { wrapCore } from "./core.mjs";
 import { initial, next } from "./machine.mjs";
-import { message } from "./messages.mjs";
+import { MESSAGES, message } from "./messages.mjs";
 import { createView } from "./view.mjs";
 import { evmBalanceCovers, evmHeader, PayError, randomHex, sendPaid, svmHeader } from "./pay.mjs";
 import { evmWallet, watchEvmWallets } from "./wallets/eip1193.mjs";
@@ -66,7 +66,16 @@ export async function start({ win, doc, loadCore }) {
     const mine = epoch;
     return (e) => { if (mine === epoch) fn(e); };
   };
-  const failWith = (err) => ({ type: "failed", code: err?.code ?? "wallet_error", message: err instanceof PayError && err.fromServer ? err.message : "", detail: err?.detail ?? null });
+  // A failure as a machine event: the page's own codes keep theirs; a code only the core knows
+  // (its error thrown while building) is `core_error` with that code as detail.
+  const failWith = (err) => {
+    const known = typeof err?.code === "string" && Object.prototype.hasOwnProperty.call(MESSAGES, err.code);
+    return {
+      type: "failed", code: known ? err.code : "core_error",
+      message: err instanceof PayError && err.fromServer ? err.message : "",
+      detail: known ? (err?.detail ?? null) : String(err?.code ?? err?.message ?? ""),
+    };
+  };
 
   function publishWallets() {
     const svm = svmWallets.filter((w) => ["solana:mainnet", "solana:devnet", "solana:testnet"].some((c) => canPay(w, c)))

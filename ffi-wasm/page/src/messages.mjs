@@ -34,6 +34,7 @@ export const MESSAGES = Object.freeze({
   offer_expired: "This offer expired. Get a fresh offer.",
   payment_already_used: "This payment was already used. Get a fresh offer.",
   refused: "The server refused the payment.",
+  core_error: "The payment could not be prepared for this offer.",
   invalid_preimage: "A preimage is 64 hexadecimal characters.",
   retry: "Try again",
   offers_action: "Choose another offer",

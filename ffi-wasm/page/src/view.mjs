@@ -98,7 +98,8 @@ export function createView(doc, t, on) {
     const server = e.message && e.code !== "page_data_invalid" ? e.message : "";
     $('[data-field="message"]').textContent = server || t(e.code);
     const detail = e.detail && typeof e.detail === "object"
-      ? `${t("balance")}: ${e.detail.balance ?? "?"} · ${t("amount")}: ${e.detail.amount}` : (e.detail ?? "");
+      ? [e.detail.balance ? `${t("balance")}: ${e.detail.balance}` : "", `${t("amount")}: ${e.detail.amount} ${s.selected?.symbol ?? ""}`].filter(Boolean).join(" · ")
+      : (e.detail ?? "");
     $('[data-screen="error"] [data-field="detail"]').textContent = detail;
     $('[data-list="actions"]').replaceChildren(...e.actions.map((a, i) =>
       el("button", { type: "button", "data-action": a, class: i ? "secondary" : "", text: t(a === "offers" ? "offers_action" : a) })));

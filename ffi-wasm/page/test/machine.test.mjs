@@ -134,6 +134,13 @@ test("review: accountsChanged / chainChanged reset to checking, network or walle
   assert.equal(next(r, { type: "back" }).screen, "wallets");
 });
 
+test("the same account or chain announced again changes nothing (no second balance check)", () => {
+  const c = next(toReview(evmRpc), { type: "balance_ok" });
+  assert.equal(c.screen, "review");
+  assert.equal(next(c, { type: "chain_changed", chainId: evmRpc.chainIdHex }), c);
+  assert.equal(next(c, { type: "accounts_changed", account: "0xabc" }), c);
+});
+
 test("review → signing → paying → paid", () => {
   const r = toReview(evm);
   const s = next(r, { type: "pay" });
