@@ -82,6 +82,12 @@ const server = createServer((req, res) => {
     res.end("Paid with Solana.");
     return;
   }
+  if (req.url === "/l402" && req.headers.authorization) {
+    paid.push({ authorization: req.headers.authorization });
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Paid with Lightning.");
+    return;
+  }
   if (req.url === "/low") {
     res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": PAYMENT_REQUIRED });
     res.end(lowPage);
@@ -177,6 +183,7 @@ async function newPage(width, mode) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
   await page.addInitScript(injectWallet, { mode, evilName: EVIL });
   await page.addInitScript(injectSolanaWallet);
   await page.addInitScript((sig) => { window.__SIG = sig; }, SIGNATURE);
@@ -190,7 +197,12 @@ const active = (page) => page.evaluate(() => {
 });
 const screen = (page) => page.evaluate(() => document.querySelector("[data-screen].active").dataset.screen);
 async function waitScreen(page, name) {
-  await page.waitForFunction((s) => document.querySelector("[data-screen].active")?.dataset.screen === s, name, { timeout: 5000 });
+  try {
+    await page.waitForFunction((s) => document.querySelector("[data-screen].active")?.dataset.screen === s, name, { timeout: 5000 });
+  } catch (err) {
+    const [now, alert, detail] = await page.evaluate(() => [document.querySelector("[data-screen].active")?.dataset.screen, document.querySelector('[role="alert"]')?.textContent, document.querySelector('[data-screen="error"] [data-field="detail"]')?.textContent]);
+    throw new Error(`waited for ${name}, the page is on ${now} (${alert ?? ""} ${detail ?? ""})`, { cause: err });
+  }
   const a = await active(page);
   assert.equal(a.tag, "H2", `focus on ${name}'s heading (is on ${a.tag} "${a.text}")`);
   assert.equal(a.screen, name);
@@ -383,6 +395,57 @@ await step("paid HTML replaces the document at the same URL", async () => {
   assert.equal(page.url(), `${base}/html`);
   assert.equal(await page.evaluate(() => new URL(document.querySelector("a").href).pathname), "/next", "relative links resolve against the paid URL");
   await shot(page, "paid-html", 360);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+const PREIMAGE = "0001020304050607080900010203040506070809000102030405060708090102";
+await step("L402 through WebLN: one button, the preimage in the Authorization header, the content", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  await page.addInitScript((preimage) => {
+    window.__webln = [];
+    window.webln = { enable: async () => { window.__webln.push("enable"); }, sendPayment: async (inv) => { window.__webln.push(inv); return { preimage }; } };
+  }, PREIMAGE);
+  const before = paid.length;
+  await page.goto(`${base}/l402`);
+  await waitScreen(page, "invoice");
+  await tabTo(page, "Pay with a WebLN wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "paid");
+  assert.equal(await page.textContent('[data-field="content"] pre'), "Paid with Lightning.");
+  assert.deepEqual(await page.evaluate(() => window.__webln), ["enable", "lnbcrt10u1pjq0000qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq"]);
+  assert.equal(paid.length, before + 1);
+  assert.ok(paid.at(-1).authorization.includes(PREIMAGE));
+  assert.ok(paid.at(-1).authorization.includes("AgELbHNhdC50ZXN0"));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+await step("L402 without WebLN: a pasted preimage, typed with the keyboard; a malformed one is refused first", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  const before = paid.length;
+  await page.goto(`${base}/l402`);
+  await waitScreen(page, "invoice");
+  assert.equal(await page.isVisible('[data-action="webln"]'), false);
+  await tabTo(page, "Copy invoice");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("not a preimage");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "error");
+  assert.equal(await page.textContent('[role="alert"]'), "A preimage is 64 hexadecimal characters.");
+  assert.equal(paid.length, before);
+  await tabTo(page, "Try again");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "invoice");
+  await page.fill("#pay402-preimage", "");
+  await tabTo(page, "Copy invoice");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PREIMAGE.toUpperCase());
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "paid");
+  assert.equal(paid.length, before + 1);
+  assert.ok(paid.at(-1).authorization.includes(PREIMAGE), "normalized to lower case");
+  await shot(page, "paid-l402", 360);
   assert.deepEqual(errors, []);
   await context.close();
 });

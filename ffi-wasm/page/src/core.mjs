@@ -31,8 +31,9 @@ export function wrapCore(m) {
     svmUnsignedTransfer: (...a) => m.svmUnsignedTransfer(...a),
     svmPaymentHeader: (required, index, signed) => json(m.svmPaymentHeader(required, index, signed)),
     l402Authorization: (mac, preimage) => {
-      const v = json(m.l402Authorization(mac, preimage));
-      return typeof v === "string" ? v : v.value;
+      // the Authorization value itself (`L402 <macaroon>:<preimage>`), or `{name, value}` JSON
+      const v = m.l402Authorization(mac, preimage);
+      return typeof v === "string" && !v.startsWith("{") ? v : json(v).value;
     },
     readRefusal: (status, headers, body) => json(m.readRefusal(status, JSON.stringify(headers), body)),
     readReceipt: (header) => json(m.readReceipt(header)),

@@ -46,11 +46,14 @@ export async function start({ win, doc, loadCore }) {
       else dispatch({ type: name });
     },
     preimage: (text) => {
+      let preimage;
       try {
-        payL402(preimageOf(text));
+        preimage = preimageOf(text);
       } catch (err) {
-        dispatch({ type: "failed", code: err.code ?? "invalid_preimage" });
+        dispatch({ type: "failed", code: err.code });
+        return;
       }
+      payL402(preimage);
     },
   });
 
@@ -100,18 +103,20 @@ export async function start({ win, doc, loadCore }) {
           });
         }
         d({ type: "connected", ...r });
-      }, (err) => d(failWith(err)));
+      }).catch((err) => d(failWith(err)));
     }
     if (s.screen === "network" && e.type === "switch") {
       const rpc = data.rpc[s.selected.network];
       const add = rpc ? { chainName: s.selected.networkName ?? s.selected.network, rpcUrls: [rpc], nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 } } : undefined;
       session.api.switchChain(s.selected.chainIdHex, add)
         .then(() => session.api.connect())
-        .then((r) => d({ type: "chain_changed", chainId: r.chainId }), (err) => d(failWith(err)));
+        .then((r) => d({ type: "chain_changed", chainId: r.chainId }))
+        .catch((err) => d(failWith(err)));
     }
     if (s.screen === "checking" && prev.screen !== "checking") {
       evmBalanceCovers({ core, fetchImpl: win.fetch.bind(win), rpcUrl: data.rpc[s.selected.network], offer: s.selected, account: s.account })
-        .then((ok) => d(ok ? { type: "balance_ok" } : { type: "balance_low" }), (err) => d(failWith(err)));
+        .then((ok) => d(ok ? { type: "balance_ok" } : { type: "balance_low" }))
+        .catch((err) => d(failWith(err)));
     }
     if (s.screen === "signing") {
       const required = data.paymentRequired;
@@ -119,7 +124,7 @@ export async function start({ win, doc, loadCore }) {
       const p = s.selected.kind === "evm_eip3009"
         ? evmHeader({ core, wallet: session.api, required, offer: s.selected, account: s.account, now, nonceHex: `0x${randomHex(win.crypto, 32)}` })
         : svmHeader({ core, wallet: session.api, fetchImpl: win.fetch.bind(win), rpcUrl: data.rpc[s.selected.network], required, offer: s.selected, account: s.account, memoHex: randomHex(win.crypto, 16) });
-      p.then((h) => { header = h; d({ type: "signed" }); }, (err) => d(failWith(err)));
+      p.then((h) => { header = h; d({ type: "signed" }); }).catch((err) => d(failWith(err)));
     }
     if (s.screen === "paying" && prev.screen !== "paying") {
       const h = header;
@@ -129,7 +134,8 @@ export async function start({ win, doc, loadCore }) {
           extra = await contentOf(result);
           d({ type: "paid", result });
           if (extra.htmlPending && !data.showReceipt) openHtml();
-        }, (err) => d(failWith(err)));
+        })
+        .catch((err) => d(failWith(err)));
     }
   }
 
@@ -160,14 +166,20 @@ export async function start({ win, doc, loadCore }) {
   }
 
   function webln() {
-    payWithWebln(win, state.selected.invoice).then(payL402, (err) => dispatch(failWith(err)));
+    payWithWebln(win, state.selected.invoice).then(payL402).catch((err) => dispatch(failWith(err)));
   }
 
   function payL402(preimage) {
     if (state.screen !== "invoice") return;
-    header = { name: "Authorization", value: core.l402Authorization(data.l402.macaroon, preimage) };
+    try {
+      header = { name: "Authorization", value: core.l402Authorization(data.l402.macaroon, preimage) };
+    } catch (err) {
+      dispatch(failWith(err));
+      return;
+    }
     dispatch({ type: "preimage" });
   }
+
 
   if (dataError) {
     dispatch({ type: "failed", code: dataError.code ?? "page_data_invalid" });
