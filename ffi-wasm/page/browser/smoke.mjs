@@ -1,11 +1,16 @@
 // Keyboard-only smoke in Debian's chromium (playwright-core, no browser download): the page built
-// against the TEST STUB core, served with a 402 by a node:http server on 127.0.0.1, an injected test
-// EIP-1193 provider announced through EIP-6963; Tab/Enter/Space only (any mouse call fails the run)
-// from the offers to "Pay" and the paid content; focus on each screen's heading; no horizontal
-// scroll at 360 px; a wallet name and a message override carrying markup stay text; a refusal
-// (4001) shows its message; the L402 invoice screen's QR. Screenshots: <out dir>/<nn>-<state>-<width>.png.
+// against the TEST STUB core (test/stub-core.mjs, until the paywall wasm exists), served with a 402
+// by a node:http server on 127.0.0.1, with injected test wallets: an EIP-1193 provider announced
+// through EIP-6963, a Wallet-Standard Solana wallet, WebLN. Tab/Enter/typing only (any mouse call
+// fails the run): EVM at 360 and 1280 px, Solana, L402 by WebLN and by a typed preimage, paid HTML
+// replacing the document; refusals (4001, another network switched, insufficient balance, a bad
+// preimage); focus on each screen's heading; visible focus ring; no horizontal scroll; no layout
+// shift when the wallet answers late; markup in a wallet name or message stays text; axe-core
+// (WCAG 2.x A/AA) finds no violation on any screenshotted state.
+// Screenshots: <out dir>/<nn>-<state>-<width>.png (the directory is emptied first).
 //   node ffi-wasm/page/browser/smoke.mjs target/paywall-shots
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -119,7 +124,10 @@ const injectWallet = ({ mode, evilName }) => {
   const provider = {
     async request({ method, params }) {
       calls.push({ method, params });
-      if (method === "eth_requestAccounts") return ["0x00000000000000000000000000000000000000a1"];
+      if (method === "eth_requestAccounts") {
+        if (mode === "slow") await new Promise((r) => setTimeout(r, 700));
+        return ["0x00000000000000000000000000000000000000a1"];
+      }
       if (method === "eth_chainId") return chain;
       if (method === "wallet_switchEthereumChain") {
         chain = params[0].chainId;
@@ -207,7 +215,18 @@ async function waitScreen(page, name) {
   assert.equal(a.tag, "H2", `focus on ${name}'s heading (is on ${a.tag} "${a.text}")`);
   assert.equal(a.screen, name);
 }
-async function shot(page, state, width) {
+// axe-core on the page as it is (WCAG 2.0/2.1/2.2 A and AA rules): no violation.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const axeChecked = [];
+async function axe(page, state) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
+  const v = await page.evaluate(async () => (await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }))
+    .violations.map((x) => `${x.id}: ${x.nodes.map((nd) => nd.target.join(" ")).join(", ")}`));
+  assert.deepEqual(v, [], `axe violations on ${state}`);
+  axeChecked.push(state);
+}
+async function shot(page, state, width, { checkAxe = true } = {}) {
+  if (checkAxe) await axe(page, `${state}-${width}`);
   n++;
   await page.screenshot({ path: join(shots, `${String(n).padStart(2, "0")}-${state}-${width}.png`), fullPage: true });
 }
@@ -223,6 +242,15 @@ async function tabTo(page, text, max = 12) {
   }
   throw new Error(`Tab never reached "${text}"`);
 }
+
+await step("axe-core finds violations where there are some (the check can fail)", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.setContent('<html><body><input type="text"><img src="data:image/png;base64,iVBORw0KGgo="></body></html>');
+  await assert.rejects(axe(page, "known-bad"), /axe violations/);
+  axeChecked.pop();
+  await context.close();
+});
 
 for (const width of [360, 1280]) {
   await step(`EVM offer paid with the keyboard only at ${width} px`, async () => {
@@ -277,6 +305,48 @@ for (const width of [360, 1280]) {
     await context.close();
   });
 }
+
+// No layout shift: the card's screen box keeps its size from first paint through the wallet's
+// late answer (the box check), and Chrome's layout-shift entries stay empty (CLS = 0). The box
+// check is shown able to fail on a layout with inactive screens `display:none`.
+for (const broken of [true, false]) await step(broken
+  ? "the layout check can fail: with inactive screens display:none the box changes"
+  : "no layout shift when the wallet answers 700 ms later (same box, CLS = 0)", async () => {
+  const { page, context, errors } = await newPage(360, "slow");
+  if (broken) await page.addInitScript(() => document.addEventListener("DOMContentLoaded", () => {
+    const st = document.createElement("style");
+    st.textContent = ".screens>section:not(.active){display:none}";
+    document.head.append(st);
+  }));
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__shifts.push(e.value); }).observe({ type: "layout-shift", buffered: true });
+  });
+  const box = () => page.evaluate(() => { const r = document.querySelector(".screens").getBoundingClientRect(); return [r.top, r.height]; });
+  await page.goto(`${base}/article`);
+  await waitScreen(page, "offers");
+  const first = await box();
+  await tabTo(page, "Continue");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "connecting");
+  const connecting = await box();
+  if (!broken) await shot(page, "connecting", 360);
+  await waitScreen(page, "review");
+  await page.waitForTimeout(200);
+  const review = await box();
+  const shifts = await page.evaluate(() => window.__shifts);
+  if (broken) {
+    assert.notDeepEqual(connecting, review, "the broken layout changes size when the wallet answers");
+  } else {
+    assert.deepEqual([connecting, review], [first, first], "the screen box never changes");
+    assert.deepEqual(shifts, [], "layout-shift entries");
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 await step("a wallet refusal (4001) shows its message and sends no payment", async () => {
   const { page, context, errors } = await newPage(360, "reject");
@@ -394,7 +464,7 @@ await step("paid HTML replaces the document at the same URL", async () => {
   assert.equal(await page.title(), "Paid page");
   assert.equal(page.url(), `${base}/html`);
   assert.equal(await page.evaluate(() => new URL(document.querySelector("a").href).pathname), "/next", "relative links resolve against the paid URL");
-  await shot(page, "paid-html", 360);
+  await shot(page, "paid-html", 360, { checkAxe: false }); // the seller's HTML, not the page
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -452,7 +522,7 @@ await step("L402 without WebLN: a pasted preimage, typed with the keyboard; a ma
 
 await browser.close();
 server.close();
-console.log(`screenshots: ${shots} (${n})`);
+console.log(`screenshots: ${shots} (${n}); axe-core: 0 violations required on ${axeChecked.length} states`);
 if (failures) {
   console.log(`FAIL ${failures} browser smoke step(s)`);
   process.exit(1);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the paywall page (ffi-wasm/page): installs its pinned tooling (`npm ci` from this
-# directory's lock: esbuild, lean-qr, jsqr, @wallet-standard/wallet, playwright-core), runs the Node
+# directory's lock: esbuild, lean-qr, jsqr, @wallet-standard/wallet, playwright-core, axe-core), runs the Node
 # tests (`node --test ffi-wasm/page/test/`: the screens' reducer, the wallets, the QR code read back,
 # the page data, the payment effects over loopback HTTP, the build and its sizes), then, unless
-# SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium (browser/smoke.mjs, screenshots
-# under target/paywall-shots/). Until the paywall wasm exists, every build here uses
+# SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium (browser/smoke.mjs: every flow and
+# refusal by keyboard, axe-core, no layout shift; screenshots under target/paywall-shots/). Until the paywall wasm exists, every build here uses
 # test/stub-core.mjs, a test stub of its exports.
 #   ffi-wasm/page/test/run.sh
 #   SKIP_BROWSER=1 ffi-wasm/page/test/run.sh
