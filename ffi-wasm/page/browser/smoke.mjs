@@ -58,8 +58,33 @@ const rpcCalls = [];
 const mint = Buffer.alloc(82);
 mint[44] = 6; // decimals (SPL Token Mint layout)
 
+// With PAY402_WASM_WEB_DIR (a wasm-bindgen --target web output, e.g. target/npm/pay402/web): the
+// page is also built against that real glue and wasm, to prove both loading paths (inline base64,
+// hosted beside paywall.js) instantiate it; a module that is not the paywall's ends on
+// core_mismatch, which is only reached after the wasm was instantiated.
+const WEB_DIR = process.env.PAY402_WASM_WEB_DIR;
+const glue = {};
+if (WEB_DIR) {
+  const out = mkdtempSync(join(tmpdir(), "pay402-page-glue-"));
+  await buildPage(WEB_DIR, out);
+  const filled = fillTemplate(readFileSync(join(out, "page.html"), "utf8"), { title: "Glue", summary: { description: "", price: "" }, data: { v: 1, resource: { url: "/glue" }, paymentRequired: PAYMENT_REQUIRED } });
+  glue.inline = filled;
+  glue.hosted = filled.replace(/<script type="module">[\s\S]*<\/script>/, '<script type="module" src="/h/paywall.js"></script>');
+  glue.js = readFileSync(join(out, "paywall.js"));
+  glue.wasm = readFileSync(join(out, "paywall_bg.wasm"));
+  rmSync(out, { recursive: true, force: true });
+}
+const served = [];
+
 const paid = [];
 const server = createServer((req, res) => {
+  served.push(req.url);
+  if (WEB_DIR && ["/glue", "/hosted", "/h/paywall.js", "/h/paywall_bg.wasm"].includes(req.url)) {
+    const [type, body] = { "/glue": ["text/html", glue.inline], "/hosted": ["text/html", glue.hosted], "/h/paywall.js": ["text/javascript", glue.js], "/h/paywall_bg.wasm": ["application/wasm", glue.wasm] }[req.url];
+    res.writeHead(req.url.startsWith("/h/") ? 200 : 402, { "content-type": type });
+    res.end(body);
+    return;
+  }
   const sig = req.headers["payment-signature"];
   if (req.url === "/rpc") {
     let body = "";
@@ -519,6 +544,21 @@ await step("L402 without WebLN: a pasted preimage, typed with the keyboard; a ma
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+if (WEB_DIR) {
+  for (const path of ["/glue", "/hosted"]) {
+    await step(`real wasm-bindgen glue (${WEB_DIR}) instantiates ${path === "/glue" ? "inline (base64)" : "hosted (paywall_bg.wasm beside paywall.js)"}`, async () => {
+      const { page, context, errors } = await newPage(360, "ok");
+      const before = served.length;
+      await page.goto(`${base}${path}`);
+      await waitScreen(page, "error");
+      assert.equal(await page.textContent('[data-screen="error"] [data-field="detail"]'), "core_mismatch", "the wasm was instantiated, then its exports checked");
+      assert.equal(served.slice(before).includes("/h/paywall_bg.wasm"), path === "/hosted");
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+}
 
 await browser.close();
 server.close();

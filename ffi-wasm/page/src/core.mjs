@@ -16,8 +16,19 @@
 //   readReceipt(header) → {success, transaction, network, payer, …}
 const json = (v) => (typeof v === "string" ? JSON.parse(v) : v);
 
-/** Wraps the initialized module `m` (the wasm-bindgen glue's exports). */
+/** The exports the page needs. */
+export const CORE_EXPORTS = Object.freeze([
+  "offers", "evmTypedData", "evmPaymentHeader", "evmBalanceCall", "balanceCovers", "svmMint",
+  "svmUnsignedTransfer", "svmPaymentHeader", "l402Authorization", "readRefusal", "readReceipt",
+]);
+
+/**
+ * Wraps the initialized module `m` (the wasm-bindgen glue's exports); a module without one of
+ * `CORE_EXPORTS` (another wasm than the paywall's) throws code `core_mismatch`.
+ */
 export function wrapCore(m) {
+  const missing = CORE_EXPORTS.filter((name) => typeof m[name] !== "function");
+  if (missing.length) throw Object.assign(new Error(`the module lacks ${missing.join(", ")}`), { code: "core_mismatch" });
   return {
     offers: (pageData) => json(m.offers(JSON.stringify(pageData))),
     evmTypedData: (required, index, from, now, nonceHex) => {

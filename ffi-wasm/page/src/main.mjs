@@ -185,10 +185,17 @@ export async function start({ win, doc, loadCore }) {
     dispatch({ type: "failed", code: dataError.code ?? "page_data_invalid" });
     return;
   }
+  let module_;
   try {
-    core = wrapCore(await loadCore());
+    module_ = await loadCore();
   } catch {
     dispatch({ type: "failed", code: "core_unavailable" });
+    return;
+  }
+  try {
+    core = wrapCore(module_);
+  } catch (err) {
+    dispatch({ type: "failed", code: "core_unavailable", detail: err.code });
     return;
   }
   let offers;

@@ -2,11 +2,11 @@
 // are parsed, arguments passed through unchanged, typed data stays JSON text for the wallet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { wrapCore } from "../src/core.mjs";
+import { CORE_EXPORTS, wrapCore } from "../src/core.mjs";
 
 function module_(answers) {
   const calls = [];
-  const m = {};
+  const m = Object.fromEntries(CORE_EXPORTS.map((name) => [name, () => { throw new Error(`${name} not expected`); }]));
   for (const [name, out] of Object.entries(answers)) m[name] = (...a) => { calls.push([name, ...a]); return out; };
   return { m, calls };
 }
@@ -39,6 +39,14 @@ test("balanceCovers is true only for true; bytes pass through", () => {
 });
 
 test("errors thrown by the module keep their code", () => {
-  const core = wrapCore({ evmPaymentHeader: () => { throw Object.assign(new Error("bad signature length"), { code: "signature_length" }); } });
+  const core = wrapCore(module_({}).m);
+  core.evmPaymentHeader = wrapCore({ ...module_({}).m, evmPaymentHeader: () => { throw Object.assign(new Error("bad signature length"), { code: "signature_length" }); } }).evmPaymentHeader;
   assert.throws(() => core.evmPaymentHeader("r", 0, "f", 1, "n", "0x"), { code: "signature_length" });
+});
+
+test("a module without the paywall exports is refused (core_mismatch), naming what is missing", () => {
+  assert.equal(CORE_EXPORTS.length, 11, "DESIGN19 §2 lists eleven exports");
+  const { offers, ...rest } = module_({}).m;
+  assert.throws(() => wrapCore(rest), { code: "core_mismatch", message: "the module lacks offers" });
+  assert.throws(() => wrapCore({ x402Verify() {} }), { code: "core_mismatch" });
 });

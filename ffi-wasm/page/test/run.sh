@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Tests of the paywall page (ffi-wasm/page): installs its pinned tooling (`npm ci` from this
-# directory's lock: esbuild, lean-qr, jsqr, @wallet-standard/wallet, playwright-core, axe-core), runs the Node
-# tests (`node --test ffi-wasm/page/test/`: the screens' reducer, the wallets, the QR code read back,
-# the page data, the payment effects over loopback HTTP, the build and its sizes), then, unless
-# SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium (browser/smoke.mjs: every flow and
-# refusal by keyboard, axe-core, no layout shift; screenshots under target/paywall-shots/). Until the paywall wasm exists, every build here uses
-# test/stub-core.mjs, a test stub of its exports.
+# directory's lock: esbuild, lean-qr, jsqr, @wallet-standard/wallet, playwright-core, axe-core),
+# runs the Node tests (`node --test ffi-wasm/page/test/`: the screens' reducer, the wallets, the QR
+# code read back, the page data, the core wrapper, the payment effects over loopback HTTP, the
+# build and its sizes), then, unless SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium
+# (browser/smoke.mjs: every flow and refusal by keyboard, axe-core, no layout shift; screenshots
+# under target/paywall-shots/). Until the paywall wasm exists, the page is built against
+# test/stub-core.mjs, a test stub of its exports; PAY402_WASM_WEB_DIR=<wasm-bindgen web dir> adds
+# the smoke's check that a real module instantiates inline and hosted.
 #   ffi-wasm/page/test/run.sh
 #   SKIP_BROWSER=1 ffi-wasm/page/test/run.sh
+#   PAY402_WASM_WEB_DIR=target/npm/pay402/web ffi-wasm/page/test/run.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 PAGE="$ROOT/ffi-wasm/page"
