@@ -53,6 +53,7 @@ const SVM_REQUIRED = b64({
 });
 const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" } });
 const htmlPage = pageFor({ v: 1, resource: { url: "/html" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {} });
+const plainPage = fillTemplate(template, { title: "Plain", summary: { description: "No theme", price: "0.01 USDC" }, data: { v: 1, resource: { url: "/plain" }, paymentRequired: PAYMENT_REQUIRED, rpc: {} } });
 const lowPage = pageFor({ v: 1, resource: { url: "/low" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: { "eip155:84532": "/rpc" } });
 const rpcCalls = [];
 const mint = Buffer.alloc(82);
@@ -116,6 +117,11 @@ const server = createServer((req, res) => {
     paid.push({ authorization: req.headers.authorization });
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
     res.end("Paid with Lightning.");
+    return;
+  }
+  if (req.url === "/plain") {
+    res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": PAYMENT_REQUIRED });
+    res.end(plainPage);
     return;
   }
   if (req.url === "/low") {
@@ -211,8 +217,8 @@ async function step(name, fn) {
     console.log(`FAIL ${name}\n${err.stack}`);
   }
 }
-async function newPage(width, mode) {
-  const context = await browser.newContext({ viewport: { width, height: 740 } });
+async function newPage(width, mode, { colorScheme = "light" } = {}) {
+  const context = await browser.newContext({ viewport: { width, height: 740 }, colorScheme });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -372,6 +378,29 @@ for (const broken of [true, false]) await step(broken
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+for (const [path, themed] of [["/article", true], ["/plain", false]]) {
+  await step(`dark colour scheme${themed ? " with the server's light theme" : ", default theme"}: axe (contrast included) passes on offers, wallets, error`, async () => {
+    const { page, context, errors } = await newPage(360, "reject", { colorScheme: "dark" });
+    await page.goto(`${base}${path}`);
+    await waitScreen(page, "offers");
+    await shot(page, `offers-dark${themed ? "-themed" : ""}`, 360);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), themed ? "light" : "dark", "native controls follow the theme's background");
+    await tabTo(page, "Continue");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "wallets");
+    await shot(page, `wallets-dark${themed ? "-themed" : ""}`, 360);
+    await tabTo(page, "pay402 test wallet");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "review");
+    await tabTo(page, "Pay");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "error");
+    await shot(page, `error-dark${themed ? "-themed" : ""}`, 360);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
 
 await step("a wallet refusal (4001) shows its message and sends no payment", async () => {
   const { page, context, errors } = await newPage(360, "reject");

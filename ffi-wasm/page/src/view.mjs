@@ -26,6 +26,13 @@ export function createView(doc, t, on) {
     for (const kid of kids) if (kid) e.append(kid);
     return e;
   };
+  // Native controls (radios, text fields) follow the theme's background, light or dark: the
+  // server's theme sets colours only, so the scheme is read off the background's luminance.
+  const bg = doc.defaultView?.getComputedStyle(doc.documentElement).getPropertyValue("--pay402-background").trim() ?? "";
+  if (/^#[0-9a-f]{6}$/i.test(bg)) {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(bg.slice(i, i + 2), 16));
+    doc.documentElement.style.colorScheme = 299 * r + 587 * g + 114 * b >= 128000 ? "light" : "dark";
+  }
   for (const n of doc.querySelectorAll("[data-text]")) n.textContent = t(n.dataset.text);
   for (const [name, s] of screens) $("h2", s).textContent = t(name);
   for (const b of doc.querySelectorAll('[data-action="back"]')) b.textContent = t("back");
