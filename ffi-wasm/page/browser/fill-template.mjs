@@ -1,6 +1,7 @@
-// TEST HELPER — fills the page template's five slots the way the core's `write_page` is specified to
-// (DESIGN19 §3.2: HTML-escaped text and attributes, validated theme, base64 page data), so the
-// browser smoke can serve a page before the core page server is merged. Not shipped.
+// TEST HELPER — fills the page template's five slots as the core's page writer is to (README.md
+// of this directory, "Slots": HTML-escaped text and attributes, a theme of validated colours,
+// base64 page data), so the browser smoke can serve a page before the core page server is merged.
+// Not shipped.
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 /** `{lang, title, colors?, summary: {description, price}, data}` → the page's HTML. */

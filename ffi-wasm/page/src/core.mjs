@@ -1,6 +1,6 @@
-// The page's view of the paywall wasm (DESIGN19 §2: eleven exports, JSON text in and out, errors
-// thrown with a `code`). Everything about what is paid and how it is encoded comes from here; this
-// wrapper only parses the JSON answers and keeps the call sites in one place.
+// The page's view of the paywall wasm: eleven exports, JSON text in and out, errors thrown with a
+// `code`. Everything about what is paid and how it is encoded comes from there; this wrapper only
+// checks the exports are there, parses the JSON answers and keeps the call sites in one place.
 //
 // The exports, as the page calls them (`required` is the PAYMENT-REQUIRED value of the page data):
 //   offers(pageDataJson) → [{index, kind: "evm_eip3009"|"svm_exact"|"unpayable", reason?, network,

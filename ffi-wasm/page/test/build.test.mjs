@@ -48,6 +48,6 @@ test("size of the minified, gzipped (-9) page script (reported)", (t) => {
   t.diagnostic(`paywall.js (page script, with the TEST STUB core glue): ${sizes.script.raw} B raw, ${sizes.script.gzip} B gzip -9`);
   t.diagnostic(`page.html (template, script and styles inline, stub wasm): ${sizes.page.raw} B raw, ${sizes.page.gzip} B gzip -9`);
   console.log(`SIZE paywall.js ${sizes.script.gzip} B gzip -9 (${sizes.script.raw} B raw); page.html ${sizes.page.gzip} B gzip -9`);
-  // The design's share for the script is 10–14 KB gzip of a 60 KB total with the wasm (DESIGN19 §2).
+  // The script's share of the page's 60 KB gzip budget (script + wasm) is planned at 10–14 KB.
   assert.ok(sizes.script.gzip < 16 * 1024, `the page script is ${sizes.script.gzip} B gzip`);
 });

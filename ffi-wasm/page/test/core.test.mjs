@@ -1,4 +1,4 @@
-// The page's wrapper of the paywall wasm's exports (DESIGN19 §2: JSON text in and out): answers
+// The page's wrapper of the paywall wasm's exports (the contract listed in src/core.mjs: JSON text in and out): answers
 // are parsed, arguments passed through unchanged, typed data stays JSON text for the wallet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -45,7 +45,7 @@ test("errors thrown by the module keep their code", () => {
 });
 
 test("a module without the paywall exports is refused (core_mismatch), naming what is missing", () => {
-  assert.equal(CORE_EXPORTS.length, 11, "DESIGN19 §2 lists eleven exports");
+  assert.equal(CORE_EXPORTS.length, 11, "src/core.mjs lists eleven exports");
   const { offers, ...rest } = module_({}).m;
   assert.throws(() => wrapCore(rest), { code: "core_mismatch", message: "the module lacks offers" });
   assert.throws(() => wrapCore({ x402Verify() {} }), { code: "core_mismatch" });

@@ -1,4 +1,4 @@
-// The screens' reducer, transition by transition, against the flow DESIGN19 §3.1 specifies:
+// The screens' reducer, transition by transition, against the flow src/machine.mjs states:
 // loading → offers → wallets → connecting → [network] → [checking] → review → signing → paying →
 // paid; L402: offers → invoice → paying → paid; any step → error {code, message, actions}.
 import { test } from "node:test";

@@ -1,9 +1,10 @@
-// TEST STUB — NOT THE PAYWALL WASM. A JavaScript stand-in for the paywall wasm's exports
-// (DESIGN19 §2) so the page can be built and its flows exercised before the wasm exists. It is used
-// ONLY by this directory's tests (`node build.mjs test/stub-core.mjs <out>` builds a page that says
-// so in its console). It is deliberately simple: no protocol decision here is the core's, and no
-// test takes an expected value from it — tests check that the page passes the core's answers
-// through (what the wallet signs, what the request carries), not what those answers are.
+// TEST STUB — NOT THE PAYWALL WASM. A JavaScript stand-in for the paywall wasm's exports (the
+// contract listed in src/core.mjs), so the page can be built and its flows exercised before the
+// wasm exists. It is used ONLY by this directory's tests and the browser smoke (`node build.mjs
+// test/stub-core.mjs <out>`; the build line and sizes.json then say "TEST STUB"). It is
+// deliberately simple: no protocol decision here is the core's, and no test takes an expected value
+// from it — tests check that the page passes the core's answers through (what the wallet signs,
+// what the request carries), not what those answers are.
 export const IS_TEST_STUB = true;
 
 const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
