@@ -53,6 +53,7 @@ const SVM_REQUIRED = b64({
 });
 const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" } });
 const htmlPage = pageFor({ v: 1, resource: { url: "/html" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {} });
+const receiptPage = pageFor({ v: 1, resource: { url: "/html-receipt" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {}, showReceipt: true });
 const plainPage = fillTemplate(template, { title: "Plain", summary: { description: "No theme", price: "0.01 USDC" }, data: { v: 1, resource: { url: "/plain" }, paymentRequired: PAYMENT_REQUIRED, rpc: {} } });
 const lowPage = pageFor({ v: 1, resource: { url: "/low" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: { "eip155:84532": "/rpc" } });
 const rpcCalls = [];
@@ -100,6 +101,17 @@ const server = createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
     });
+    return;
+  }
+  if (req.url === "/html-receipt") {
+    if (sig) {
+      paid.push(JSON.parse(Buffer.from(sig, "base64").toString()));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "payment-response": b64({ success: true, transaction: "0xbeef", network: "eip155:84532", payer: "0x00000000000000000000000000000000000000a1" }) });
+      res.end("<!doctype html><title>Paid page</title><h1 id=paid>Paid HTML content</h1>");
+    } else {
+      res.writeHead(402, { "content-type": "text/html; charset=utf-8", "payment-required": PAYMENT_REQUIRED });
+      res.end(receiptPage);
+    }
     return;
   }
   if ((req.url === "/sol" || req.url === "/html") && sig) {
@@ -524,6 +536,26 @@ await step("paid HTML replaces the document at the same URL", async () => {
 });
 
 const PREIMAGE = "0001020304050607080900010203040506070809000102030405060708090102";
+await step("showReceipt: paid HTML waits behind the receipt and an 'Open the content' button", async () => {
+  const { page, context, errors } = await newPage(360, "ok");
+  await page.goto(`${base}/html-receipt`);
+  await waitScreen(page, "wallets");
+  await tabTo(page, "pay402 test wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  await tabTo(page, "Pay");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "paid");
+  assert.deepEqual(await page.$$eval('[data-list="receipt"] dd', (dd) => dd.map((d) => d.textContent)), ["0xbeef", "eip155:84532", "0x00000000000000000000000000000000000000a1"]);
+  await shot(page, "paid-receipt", 360);
+  await tabTo(page, "Open the content");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#paid", { timeout: 5000 });
+  assert.equal(page.url(), `${base}/html-receipt`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 await step("L402 through WebLN: one button, the preimage in the Authorization header, the content", async () => {
   const { page, context, errors } = await newPage(360, "ok");
   await page.addInitScript((preimage) => {
