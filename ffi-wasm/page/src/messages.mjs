@@ -48,6 +48,12 @@ export const MESSAGES = Object.freeze({
   preimage_label: "Or paste the preimage your wallet shows after paying",
   submit_preimage: "Unlock",
   receipt: "Receipt",
+  // headings of the screens whose status line already says what is going on
+  title_loading: "Payment options",
+  title_connecting: "Connect your wallet",
+  title_checking: "Balance",
+  title_signing: "Sign the payment",
+  title_paying: "Payment",
   continue: "Continue",
   offers_legend: "Offers",
   invoice_label: "Lightning invoice",

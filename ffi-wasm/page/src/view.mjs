@@ -2,6 +2,7 @@
 // `textContent` and attributes this file names; nothing from the page data or a wallet is parsed as
 // markup. On each screen change the screen's <h2 tabindex="-1"> takes the focus; every screen sits
 // in the same grid cell, so switching screens never moves the layout.
+import { MESSAGES } from "./messages.mjs";
 import { invoiceUri, qrMatrix, qrPath } from "./qr.mjs";
 
 const STATUS = {
@@ -34,7 +35,7 @@ export function createView(doc, t, on) {
     doc.documentElement.style.colorScheme = 299 * r + 587 * g + 114 * b >= 128000 ? "light" : "dark";
   }
   for (const n of doc.querySelectorAll("[data-text]")) n.textContent = t(n.dataset.text);
-  for (const [name, s] of screens) $("h2", s).textContent = t(name);
+  for (const [name, s] of screens) $("h2", s).textContent = t(Object.prototype.hasOwnProperty.call(MESSAGES, `title_${name}`) ? `title_${name}` : name);
   for (const b of doc.querySelectorAll('[data-action="back"]')) b.textContent = t("back");
 
   doc.addEventListener("click", (ev) => {
