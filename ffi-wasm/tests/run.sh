@@ -206,6 +206,14 @@ bundlers() {
 }
 step "bundlers: esbuild, vite, webpack, rollup bundle pay402 + pay402/verify with no configuration; each bundle alone in node and (unless SKIP_BROWSER) headless Chromium computes viem's answers" bundlers
 
+# The paywall page (ffi-wasm/page): its own pinned tooling and tests; built against its test stub of
+# the paywall wasm until that module exists; the keyboard-only Chromium smoke unless SKIP_BROWSER.
+paywall_page() {
+  [ -n "${SKIP_BROWSER:-}" ] || need_apt chromium chromium || return 1
+  PAY402_WASM_WEB_DIR="$ROOT/target/npm/pay402/web" "$ROOT/ffi-wasm/page/test/run.sh"
+}
+step "paywall page: screens' reducer, EIP-6963/1193, Wallet Standard, WebLN, QR read back, build; keyboard-only Chromium smoke with axe-core (stub core)" paywall_page
+
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser
   step "headless Chromium: the server adapters' edge suite on ./web" browser_server
