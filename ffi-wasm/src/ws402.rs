@@ -183,7 +183,7 @@ fn tariff_end_js(e: &SessionEnd) -> JsValue {
         .set("atMs", crate::convert::exact(e.at_ms))
         .set(
             "closeCode",
-            e.close_code.map_or(JsValue::NULL, |c| JsValue::from(c)),
+            e.close_code.map_or(JsValue::NULL, JsValue::from),
         )
         .set("consumed", bigint(&e.consumed))
         .set("refund", bigint(&e.refund))
