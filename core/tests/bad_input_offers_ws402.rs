@@ -24,7 +24,8 @@ use pay402::offers::{
 use pay402::writer::Writer;
 use pay402::ws402::{
     EndReason, Event, Message, Meter, MeterConfig, Outcome, SESSION_RECORD_LEN, Schema,
-    SessionRecord, start_with_x402,
+    SessionEvent, SessionOutcome, SessionRecord, Tariff, TariffConfig, TariffMeter,
+    start_with_x402,
 };
 use pay402::x402::VerifyPolicy;
 use pay402::{ErrorCode, U256};
@@ -658,6 +659,94 @@ fn session_ends_exactly_once_whatever_the_host_reports() {
         assert_eq!(m.on_event(t, e), Outcome::AlreadyEnded(end));
     }
     assert_eq!(m.bytes_in(), 0);
+}
+
+/// The tariff meter's refusals: each event the state does not allow, its exact code, and no
+/// change to the meter.
+#[test]
+fn tariff_meter_catalogue() {
+    let config = TariffConfig {
+        tariff: Tariff {
+            per_byte_in: U256::from_u64(1),
+            ..Tariff::per_second(U256::from_u64(10))
+        },
+        paid: U256::from_u64(1_000),
+        max_session_seconds: 60,
+        deadline_ms: None,
+    };
+    let mut running = TariffMeter::start(config, 0);
+    running.on_event(1_000, SessionEvent::Tick).unwrap();
+    let mut suspended = running;
+    suspended.on_event(2_000, SessionEvent::Suspend).unwrap();
+    let cases: [(&str, TariffMeter, Option<SessionEvent>, &str); 7] = [
+        (
+            "resume while running",
+            running,
+            Some(SessionEvent::Resume),
+            "session_not_suspended",
+        ),
+        (
+            "grace expiry while running",
+            running,
+            Some(SessionEvent::GraceExpired),
+            "session_not_suspended",
+        ),
+        (
+            "suspend twice",
+            suspended,
+            Some(SessionEvent::Suspend),
+            "session_suspended",
+        ),
+        (
+            "bytes in while suspended",
+            suspended,
+            Some(SessionEvent::BytesIn(1)),
+            "session_suspended",
+        ),
+        (
+            "bytes out while suspended",
+            suspended,
+            Some(SessionEvent::BytesOut(1)),
+            "session_suspended",
+        ),
+        (
+            "a message while suspended",
+            suspended,
+            Some(SessionEvent::Message(1)),
+            "session_suspended",
+        ),
+        (
+            "may_send while suspended",
+            suspended,
+            None,
+            "session_suspended",
+        ),
+    ];
+    for (name, mut meter, event, code) in cases {
+        let before = meter;
+        let got = match event {
+            Some(e) => meter.on_event(5_000, e),
+            None => meter.may_send(5_000, 0, 0),
+        };
+        assert_eq!(got.map_err(|e| e.code()), Err(code), "{name}");
+        assert_eq!(meter, before, "{name}: unchanged");
+    }
+    // After the end nothing is an error: every event is AlreadyEnded.
+    let mut m = running;
+    let SessionOutcome::Ended(end) = m.on_event(3_000, SessionEvent::ServerError).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (end.close_code, end.consumed),
+        (Some(1011), U256::from_u64(30))
+    );
+    for e in [
+        SessionEvent::Resume,
+        SessionEvent::Suspend,
+        SessionEvent::GraceExpired,
+    ] {
+        assert_eq!(m.on_event(4_000, e), Ok(SessionOutcome::AlreadyEnded(end)));
+    }
 }
 
 #[test]

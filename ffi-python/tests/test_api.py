@@ -128,6 +128,7 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
         (lambda: pay402.l402_parse_authorization("Bearer x"), pay402.L402Error, "invalid_credential"),
         (lambda: pay402.offers_decode("[]"), pay402.OffersError, "not_an_object"),
         (lambda: pay402.Meter.from_bytes(b"x"), pay402.Ws402Error, "invalid_record_length"),
+        (lambda: pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "resume"), pay402.Ws402Error, "session_not_suspended"),
         (lambda: pay402.parse_u256("01"), pay402.CodecError, "u256_leading_zero"),
         (lambda: pay402.base64_decode("a-b+"), pay402.CodecError, "base64_mixed_alphabets"),
         (lambda: pay402.parse_sandbox_token("sig:1"), pay402.DialectError, "invalid_token"),
@@ -435,6 +436,54 @@ def test_meter_module_example_and_record_resume() -> None:
     update = json.loads(resumed.usage_update("ws402_1"))
     assert update["type"] == "usage_update" and update["consumedAmount"] == "25"
     assert pay402.decode_ws402_message(json.dumps(update)).type == "usage_update"
+
+
+def test_tariff_meter_module_example() -> None:
+    # The core's documented TariffMeter example: 10/s and 1 per byte sent, 1000 paid.
+    m = pay402.TariffMeter(per_second=10, per_byte_out=1, paid=1_000, max_session_seconds=3600, start_ms=0)
+    assert (m.per_second, m.per_byte_in, m.per_byte_out, m.per_message, m.deadline_ms) == (10, 0, 1, 0, None)
+    assert m.on_event(2_000, "bytes_out", 100).consumed == 120  # 10 × 2 s + 100 bytes
+    assert m.on_event(3_000, "suspend").consumed == 130  # the drop is not billed
+    assert m.suspended and m.on_event(60_000, "resume").status == "running"
+    with pytest.raises(pay402.Ws402Error) as info:
+        m.on_event(60_100, "resume")
+    assert info.value.code == "session_not_suspended"
+    # 3.5 s active + 100 bytes = 135; a 900-byte frame would make 1035 > 1000: refused.
+    out = m.may_send(60_500, 900)
+    assert out.status == "ended" and out.end is not None
+    assert (out.end.reason, out.end.at_ms, out.end.close_code) == ("balance_exhausted", 60_500, 1000)
+    assert (out.end.consumed, out.end.refund, m.active_ms, m.bytes_out) == (135, 865, 3_500, 100)
+    assert m.on_event(61_000, "server_error").status == "already_ended"
+    assert m.end == out.end
+
+
+def test_tariff_meter_ends_and_amounts() -> None:
+    # connection_lost has no socket, so no close code; it is dated at the suspend instant.
+    m = pay402.TariffMeter(per_second=U256_MAX, paid=U256_MAX, max_session_seconds=10, start_ms=0)
+    m.on_event(0, "suspend")
+    with pytest.raises(pay402.Ws402Error) as info:
+        m.may_send(5, 1)
+    assert info.value.code == "session_suspended"
+    end = m.on_event(9_000, "grace_expired").end
+    assert end is not None and (end.reason, end.at_ms, end.close_code, end.consumed, end.refund) == (
+        "connection_lost", 0, None, 0, U256_MAX
+    )
+    # server_error closes with 1011; a price above 2^64 stays exact.
+    m = pay402.TariffMeter(per_message=2**200, paid=2**201 + 7, max_session_seconds=10, start_ms=0)
+    assert m.on_event(1, "message", 2).consumed == 2**201
+    end = m.on_event(2, "server_error").end
+    assert end is not None and (end.reason, end.close_code, end.refund) == ("server_close", 1011, 7)
+    # the deadline ends the session at its instant
+    m = pay402.TariffMeter(per_second=1_000, paid=10**9, max_session_seconds=3600, start_ms=0, deadline_ms=2_500)
+    end = m.on_event(4_000, "tick").end
+    assert end is not None and (end.reason, end.at_ms, end.consumed) == ("deadline", 2_500, 2_500)
+    with pytest.raises(ValueError):
+        m.on_event(0, "close")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "bytes_in")
+    for bad in (-1, 2**256):
+        with pytest.raises(ValueError):
+            pay402.TariffMeter(paid=bad, max_session_seconds=1, start_ms=0)
 
 
 def test_start_with_x402_binds_refund_to_the_verified_payer() -> None:

@@ -573,6 +573,63 @@ def ws402_meter(i: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+_SESSION_EVENTS = (
+    "tick",
+    "client_close",
+    "server_close",
+    "server_error",
+    "suspend",
+    "resume",
+    "grace_expired",
+    "bytes_in",
+    "bytes_out",
+    "message",
+)
+
+
+def ws402_session(i: Dict[str, Any]) -> Dict[str, Any]:
+    """The tariff meter (the Rust runner's `ops/ws402.rs` `session`): one step per event, a
+    refused event's error code as its step."""
+    t = i["tariff"]
+    prices = {k: _int(t[k]) for k in ("per_second", "per_byte_in", "per_byte_out", "per_message") if k in t}
+    meter = pay402.TariffMeter(
+        paid=_int(i["paid"]),
+        max_session_seconds=i["max_session_seconds"],
+        start_ms=i["start_ms"],
+        deadline_ms=i.get("deadline_ms"),
+        **prices,
+    )
+    steps: List[str] = []
+    for e in i["events"]:
+        kind = e["kind"]
+        if kind not in _SESSION_EVENTS + ("may_send",):
+            raise BadInput("kind")
+        if kind in ("bytes_in", "bytes_out", "may_send") and "n" not in e:
+            raise BadInput("n")
+        try:
+            if kind == "may_send":
+                out = meter.may_send(e["at_ms"], e["n"], e.get("messages", 1))
+                steps.append("send" if out.status == "running" else out.status)
+            else:
+                steps.append(meter.on_event(e["at_ms"], kind, e.get("n")).status)
+        except pay402.Ws402Error as err:
+            steps.append(err.code)
+    end = meter.end
+    return {
+        "consumed": str(meter.consumed),
+        "refund": str(meter.remaining),
+        "ended_by": end.reason if end else None,
+        "ended_at_ms": end.at_ms if end else None,
+        "close_code": end.close_code if end else None,
+        "active_ms": meter.active_ms,
+        "suspended": meter.suspended,
+        "bytes_in": meter.bytes_in,
+        "bytes_out": meter.bytes_out,
+        "messages": meter.messages,
+        "steps": steps,
+    }
+
+
 def _json_or_empty(body: Any) -> Any:
     return json.loads(bytes(body)) if body else {}
 
@@ -756,6 +813,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "l402.mint": l402_mint,
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
+    "ws402.session": ws402_session,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
     "onchain.evm.verify": onchain_evm_verify,

@@ -127,5 +127,24 @@ export async function smoke(p) {
     const out = again.onEvent(1002500, "close");
     eq(out.state, "ended", "state"); eq(out.end.refund, 275n, "refund");
   });
+  await t("Ws402TariffMeter: the core's documented example (suspend, resume, an unaffordable frame)", () => {
+    const m = new p.Ws402TariffMeter({ perSecond: 10n, perByteOut: 1n, paid: 1000n, maxSessionSeconds: 3600 }, 0);
+    eq(m.onEvent(2000, "bytes_out", 100).consumed, 120n, "10 × 2 s + 100 bytes");
+    eq(m.onEvent(3000, "suspend").consumed, 130n, "suspended at 3 s");
+    throwsCode(() => m.onEvent(3500, "bytes_in", 1), "Ws402Error", "session_suspended");
+    eq(m.onEvent(60000, "resume").state, "running", "resumed; the drop is not billed");
+    const out = m.maySend(60500, 900); // 35 + 100 + 900 > 1000: refused
+    eq(out.state, "ended", "state"); eq(out.end.reason, "balance_exhausted", "reason"); eq(out.end.closeCode, 1000, "close code");
+    eq(out.end.consumed, 135n, "consumed"); eq(out.end.refund, 865n, "refund"); eq(m.activeMs, 3500, "active ms");
+    eq(m.onEvent(61000, "server_error").state, "already_ended", "ended once");
+    m.free();
+    const lost = new p.Ws402TariffMeter({ perMessage: 2n ** 200n, paid: 2n ** 201n + 7n, maxSessionSeconds: 10 }, 0);
+    eq(lost.onEvent(1, "message", 2).consumed, 2n ** 201n, "a price above 2^64 stays exact");
+    lost.onEvent(2, "suspend");
+    const end = lost.onEvent(9000, "grace_expired").end;
+    eq(end.reason, "connection_lost", "reason"); eq(end.atMs, 2, "dated at the suspend"); eq(end.closeCode, null, "no socket, no close code");
+    eq(end.refund, 7n, "refund");
+    lost.free();
+  });
   return result();
 }

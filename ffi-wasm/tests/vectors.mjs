@@ -387,6 +387,40 @@ export function ops(p) {
       m.free();
       return out;
     },
+    // The tariff meter (the Rust runner's ops/ws402.rs `session`): one step per event, a refused
+    // event's error code as its step.
+    "ws402.session": (i) => {
+      const t = i.tariff, price = (k) => (t[k] === undefined ? {} : { [k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())]: big(t[k]) });
+      const m = new p.Ws402TariffMeter({
+        ...price("per_second"), ...price("per_byte_in"), ...price("per_byte_out"), ...price("per_message"),
+        paid: big(i.paid), maxSessionSeconds: i.max_session_seconds, ...(i.deadline_ms === undefined ? {} : { deadlineMs: i.deadline_ms }),
+      }, i.start_ms);
+      try {
+        const steps = [];
+        const kinds = ["tick", "client_close", "server_close", "server_error", "suspend", "resume", "grace_expired", "bytes_in", "bytes_out", "message"];
+        for (const e of i.events) {
+          if (e.kind !== "may_send" && !kinds.includes(e.kind)) bad("kind");
+          if (["bytes_in", "bytes_out", "may_send"].includes(e.kind) && e.n === undefined) bad("n");
+          try {
+            if (e.kind === "may_send") {
+              const o = m.maySend(e.at_ms, e.n, e.messages);
+              steps.push(o.state === "running" ? "send" : o.state);
+            } else steps.push(m.onEvent(e.at_ms, e.kind, e.n).state);
+          } catch (err) {
+            if (err.name !== "Ws402Error") throw err;
+            steps.push(err.code);
+          }
+        }
+        const end = m.end;
+        return {
+          consumed: m.consumed.toString(), refund: m.remaining.toString(), ended_by: end ? end.reason : null,
+          ended_at_ms: end ? end.atMs : null, close_code: end ? end.closeCode : null, active_ms: m.activeMs,
+          suspended: m.suspended, bytes_in: m.bytesIn, bytes_out: m.bytesOut, messages: m.messages, steps,
+        };
+      } finally {
+        m.free();
+      }
+    },
     "l402.challenge.parse": (i) => ({
       challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
     }),

@@ -14,7 +14,7 @@ export const VERIFY_EXPORTS = ["checksumAddress", "eip3009Digest", "keccak256", 
 const ABSENT = ["x402Sign", "x402Select", "x402TypedData", "x402WalletSign", "permit2SignPayload", "eip3009Sign", "signDigest",
   "privateKeyToAddress", "privateKeySigner", "eip1193Signer", "createPayment", "wrapFetch", "wrapFetchL402",
   "svmBuildTransfer", "svmAssociatedTokenAddress", "macaroonVerify", "l402Verify", "verifyL402", "bolt11Decode",
-  "offersDecode", "Ws402Meter", "ClientBudget", "BudgetReservation"];
+  "offersDecode", "Ws402Meter", "Ws402TariffMeter", "ClientBudget", "BudgetReservation"];
 
 export async function verifySmoke(v, p) {
   const { t, eq, throwsCode, result } = harness();

@@ -32,6 +32,11 @@ pub enum Ws402Error {
     PrepaymentTooSmall,
     /// The output buffer is too small.
     BufferTooSmall,
+    /// The metered session is suspended: bytes, messages, a frame to send or a second suspend
+    /// cannot be reported until it resumes.
+    SessionSuspended,
+    /// The metered session is not suspended: there is nothing to resume and no grace period.
+    SessionNotSuspended,
 }
 
 impl From<FieldIssue> for Ws402Error {
@@ -68,6 +73,8 @@ impl core::fmt::Display for Ws402Error {
                 f.write_str("WS402 prepayment is below the price the schema asks for")
             }
             Self::BufferTooSmall => f.write_str("the output buffer is too small"),
+            Self::SessionSuspended => f.write_str("WS402 session is suspended"),
+            Self::SessionNotSuspended => f.write_str("WS402 session is not suspended"),
         }
     }
 }
@@ -88,6 +95,8 @@ impl ErrorCode for Ws402Error {
             Self::Prepayment(e) => e.code(),
             Self::PrepaymentTooSmall => "prepayment_too_small",
             Self::BufferTooSmall => "buffer_too_small",
+            Self::SessionSuspended => "session_suspended",
+            Self::SessionNotSuspended => "session_not_suspended",
         }
     }
 

@@ -25,6 +25,7 @@
 //!   counts as the last one (time never runs backwards inside a session).
 //! - Byte and message counters saturate at `u64::MAX`; they are informational, never priced.
 
+use super::error::Ws402Error;
 use crate::u256::U256;
 
 /// Why a session ended.
@@ -349,5 +350,814 @@ impl Meter {
             None => self.last_ms.saturating_sub(self.start_ms),
         };
         self.config.cap(elapsed) / 1000
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tariff meter (v2): prices per second, per byte and per message; suspend/resume; a deadline.
+// ---------------------------------------------------------------------------------------------
+
+/// RFC 6455 close code 1011, internal error: sent when the application ended the session with an
+/// error ([`SessionEvent::ServerError`]).
+pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
+
+/// The prices of a [`TariffMeter`] session, in atomic units. A price that is not charged is 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Tariff {
+    /// Price per second of active (not suspended) time.
+    pub per_second: U256,
+    /// Price per byte received from the client ([`SessionEvent::BytesIn`]).
+    pub per_byte_in: U256,
+    /// Price per byte sent to the client ([`SessionEvent::BytesOut`]).
+    pub per_byte_out: U256,
+    /// Price per application message ([`SessionEvent::Message`]).
+    pub per_message: U256,
+}
+
+impl Tariff {
+    /// No price at all: the session never exhausts its balance.
+    pub const FREE: Self = Self {
+        per_second: U256::ZERO,
+        per_byte_in: U256::ZERO,
+        per_byte_out: U256::ZERO,
+        per_message: U256::ZERO,
+    };
+
+    /// A time-only tariff (the [`MeterConfig`] one): `per_second`, every other price 0.
+    pub const fn per_second(per_second: U256) -> Self {
+        Self {
+            per_second,
+            ..Self::FREE
+        }
+    }
+}
+
+/// Prices and limits of one [`TariffMeter`] session, fixed when it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TariffConfig {
+    /// The prices.
+    pub tariff: Tariff,
+    /// The verified prepaid amount in atomic units.
+    pub paid: U256,
+    /// The longest *active* time a session may have, in seconds (suspended time does not count).
+    pub max_session_seconds: u64,
+    /// A wall-clock bound, on the same clock as the events (for example the authorization's expiry
+    /// minus a settlement margin): the session ends with [`SessionEndReason::Deadline`] at this
+    /// instant. `None`: no bound.
+    pub deadline_ms: Option<u64>,
+}
+
+impl From<MeterConfig> for TariffConfig {
+    /// The same session as a [`Meter`]: a time-only tariff and no deadline.
+    fn from(c: MeterConfig) -> Self {
+        Self {
+            tariff: Tariff::per_second(c.price_per_second),
+            paid: c.paid,
+            max_session_seconds: c.max_session_seconds,
+            deadline_ms: None,
+        }
+    }
+}
+
+/// `floor(price × n / 1000)` exactly, `None` when it exceeds 2²⁵⁶ − 1 (see
+/// [`MeterConfig::consumed_at`] for why dividing first is exact).
+fn per_mille(price: U256, n: u64) -> Option<U256> {
+    let (q, r) = price.div_rem_u64(1000)?;
+    let part = u128::from(r) * u128::from(n) / 1000;
+    q.checked_mul(U256::from_u64(n))?
+        .checked_add(U256::from_u128(part))
+}
+
+/// `price × n`, `None` on overflow.
+fn times(price: U256, n: u64) -> Option<U256> {
+    price.checked_mul(U256::from_u64(n))
+}
+
+/// Usage counted so far (or counted with a frame about to be sent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Usage {
+    bytes_in: u64,
+    bytes_out: u64,
+    messages: u64,
+}
+
+impl TariffConfig {
+    /// `max_session_seconds × 1000`, exactly.
+    pub fn max_active_ms(&self) -> u128 {
+        u128::from(self.max_session_seconds) * 1000
+    }
+
+    /// The charge before the `paid` cap: `floor(per_second × active_ms / 1000) + bytes_in ×
+    /// per_byte_in + bytes_out × per_byte_out + messages × per_message`; `None` when it exceeds
+    /// 2²⁵⁶ − 1 (then it exceeds `paid` too).
+    pub fn charge(
+        &self,
+        active_ms: u64,
+        bytes_in: u64,
+        bytes_out: u64,
+        messages: u64,
+    ) -> Option<U256> {
+        let t = &self.tariff;
+        per_mille(t.per_second, active_ms)?
+            .checked_add(times(t.per_byte_in, bytes_in)?)?
+            .checked_add(times(t.per_byte_out, bytes_out)?)?
+            .checked_add(times(t.per_message, messages)?)
+    }
+
+    /// `min(paid, charge(…))`: what a session with this usage has consumed.
+    ///
+    /// ```
+    /// use pay402::U256;
+    /// use pay402::ws402::{Tariff, TariffConfig};
+    /// let config = TariffConfig {
+    ///     tariff: Tariff { per_byte_out: U256::from_u64(2), ..Tariff::per_second(U256::from_u64(7)) },
+    ///     paid: U256::from_u64(1_000),
+    ///     max_session_seconds: 3600,
+    ///     deadline_ms: None,
+    /// };
+    /// // floor(7 × 1500 / 1000) + 2 × 100 = 10 + 200
+    /// assert_eq!(config.consumed(1_500, 0, 100, 0), U256::from_u64(210));
+    /// assert_eq!(config.consumed(1_500, 0, 1_000, 0), U256::from_u64(1_000));
+    /// ```
+    pub fn consumed(&self, active_ms: u64, bytes_in: u64, bytes_out: u64, messages: u64) -> U256 {
+        match self.charge(active_ms, bytes_in, bytes_out, messages) {
+            Some(c) if c < self.paid => c,
+            _ => self.paid,
+        }
+    }
+
+    fn usage_consumed(&self, active_ms: u64, u: Usage) -> U256 {
+        self.consumed(active_ms, u.bytes_in, u.bytes_out, u.messages)
+    }
+
+    /// The smallest active millisecond `a ≤ limit` at which `usage` plus time reaches `paid`.
+    fn exhausted_within(&self, limit: u64, u: Usage) -> Option<u64> {
+        if self.usage_consumed(limit, u) < self.paid {
+            return None;
+        }
+        let (mut lo, mut hi) = (0u64, limit);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.usage_consumed(mid, u) < self.paid {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(hi)
+    }
+}
+
+/// An event the host reports to a [`TariffMeter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionEvent {
+    /// A timer tick: accrue, check the limits.
+    Tick,
+    /// The client closed the socket.
+    ClientClose,
+    /// The application ended the session normally (close code 1000).
+    ServerClose,
+    /// The application ended the session with an error (close code 1011; reason `server_close`).
+    ServerError,
+    /// The connection dropped without a close: time stops accruing until [`Self::Resume`].
+    Suspend,
+    /// The client resumed a suspended session on a new connection: time accrues again.
+    Resume,
+    /// The grace period of a suspended session expired without a resume: the session ends
+    /// `connection_lost`, dated at the suspend instant.
+    GraceExpired,
+    /// `n` bytes received from the client.
+    BytesIn(u64),
+    /// `n` bytes sent to the client.
+    BytesOut(u64),
+    /// `n` application messages (frames) exchanged.
+    Message(u64),
+}
+
+/// Why a [`TariffMeter`] session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionEndReason {
+    /// The client closed the socket.
+    ClientClose,
+    /// `consumed` reached `paid`, or the next frame could not be paid ([`TariffMeter::may_send`]).
+    BalanceExhausted,
+    /// The active time reached `max_session_seconds`.
+    MaxDuration,
+    /// The wall clock reached `deadline_ms`.
+    Deadline,
+    /// The application ended the session (normally or with an error).
+    ServerClose,
+    /// The session was suspended and its grace period expired.
+    ConnectionLost,
+}
+
+impl SessionEndReason {
+    /// The stable name (`client_close`, `balance_exhausted`, `max_duration`, `deadline`,
+    /// `server_close`, `connection_lost`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientClose => "client_close",
+            Self::BalanceExhausted => "balance_exhausted",
+            Self::MaxDuration => "max_duration",
+            Self::Deadline => "deadline",
+            Self::ServerClose => "server_close",
+            Self::ConnectionLost => "connection_lost",
+        }
+    }
+
+    /// The rank when several ends fall on the same millisecond: the lowest wins
+    /// (balance > max duration > deadline > the event's own reason).
+    const fn rank(self) -> u8 {
+        match self {
+            Self::BalanceExhausted => 0,
+            Self::MaxDuration => 1,
+            Self::Deadline => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// How and when a [`TariffMeter`] session ended, and the money it settles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionEnd {
+    /// Why it ended.
+    pub reason: SessionEndReason,
+    /// When it ended (a limit's exact instant; the event's time for a close; the suspend instant
+    /// for `connection_lost`).
+    pub at_ms: u64,
+    /// The WebSocket close code to send (RFC 6455 §7.4.1): 1000, or 1011 after
+    /// [`SessionEvent::ServerError`]; `None` for `connection_lost` (there is no socket).
+    pub close_code: Option<u16>,
+    /// What the session consumed at `at_ms`.
+    pub consumed: U256,
+    /// `paid − consumed`.
+    pub refund: U256,
+}
+
+/// What the host must do after reporting an event to a [`TariffMeter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionOutcome {
+    /// The session goes on (running or suspended); `consumed` so far. From
+    /// [`TariffMeter::may_send`]: the frame may be sent.
+    Running {
+        /// Consumed so far, at this event's time.
+        consumed: U256,
+    },
+    /// This event ended the session: close with the code, settle `consumed`, refund the rest.
+    /// Returned exactly once per session. From [`TariffMeter::may_send`]: do not send the frame.
+    Ended(SessionEnd),
+    /// The session had already ended; nothing to do.
+    AlreadyEnded(SessionEnd),
+}
+
+/// One metered session with a [`Tariff`], suspension and a deadline (the `ws402.session` op of
+/// `tests/conformance/vectors/README.md`).
+///
+/// ```text
+/// consumed = min(paid, floor(per_second × active_ms / 1000)
+///                      + bytes_in × per_byte_in + bytes_out × per_byte_out + messages × per_message)
+/// ```
+///
+/// - `active_ms` is the time not suspended, capped at `max_session_seconds × 1000`: a dropped
+///   connection ([`SessionEvent::Suspend`]) is not billed until [`SessionEvent::Resume`].
+/// - Accrual is recomputed at every event from its own timestamp. Timestamps before the start or
+///   before the previous event count as that instant.
+/// - The limits are dated exactly: the balance at the first active millisecond where time plus
+///   usage reaches `paid`; the maximum duration when the active time reaches it; the deadline at
+///   `deadline_ms` (no earlier than the start). A byte or message event that reaches `paid` ends
+///   the session at that event; its units are counted.
+/// - The earliest end wins; on the same millisecond the precedence is balance > max duration >
+///   deadline > the event's own end (a close at its time; `connection_lost` at the suspend
+///   instant). An event after a limit ends the session at the limit and is not counted.
+/// - The session ends exactly once; every later event returns [`SessionOutcome::AlreadyEnded`].
+/// - An event the state does not allow changes nothing and is a typed error:
+///   `session_suspended` (bytes, messages, a frame or a second suspend while suspended) and
+///   `session_not_suspended` (a resume or a grace expiry while running). Counters saturate at
+///   `u64::MAX`. Nothing allocates or panics.
+///
+/// ```
+/// use pay402::U256;
+/// use pay402::ws402::{SessionEndReason, SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter};
+///
+/// let config = TariffConfig {
+///     tariff: Tariff { per_byte_out: U256::from_u64(1), ..Tariff::per_second(U256::from_u64(10)) },
+///     paid: U256::from_u64(1_000),
+///     max_session_seconds: 3600,
+///     deadline_ms: None,
+/// };
+/// let mut meter = TariffMeter::start(config, 0);
+/// meter.on_event(2_000, SessionEvent::BytesOut(100))?; // 20 + 100
+/// meter.on_event(3_000, SessionEvent::Suspend)?; // 30 + 100; the drop is not billed
+/// meter.on_event(60_000, SessionEvent::Resume)?;
+/// // 900 left at most: a 900-byte frame at 60.5 s (5 + 900 more) cannot be paid.
+/// let SessionOutcome::Ended(end) = meter.may_send(60_500, 900, 0)? else { panic!() };
+/// assert_eq!(end.reason, SessionEndReason::BalanceExhausted);
+/// assert_eq!((end.consumed, end.refund), (U256::from_u64(135), U256::from_u64(865)));
+/// assert!(matches!(meter.on_event(61_000, SessionEvent::ServerError)?, SessionOutcome::AlreadyEnded(_)));
+/// # Ok::<(), pay402::ws402::Ws402Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TariffMeter {
+    config: TariffConfig,
+    start_ms: u64,
+    last_ms: u64,
+    /// Active time accrued before the current run.
+    active_ms: u64,
+    /// `Some(t)`: running since `t`; `None`: suspended since `suspended_at`.
+    run_start: Option<u64>,
+    suspended_at: u64,
+    usage: Usage,
+    consumed: U256,
+    /// The active time at the end (meaningful once ended).
+    ended_active: u64,
+    end: Option<SessionEnd>,
+}
+
+impl TariffMeter {
+    /// Starts a session at `start_ms` (the time the prepayment was verified), running.
+    pub fn start(config: TariffConfig, start_ms: u64) -> Self {
+        Self {
+            config,
+            start_ms,
+            last_ms: start_ms,
+            active_ms: 0,
+            run_start: Some(start_ms),
+            suspended_at: 0,
+            usage: Usage {
+                bytes_in: 0,
+                bytes_out: 0,
+                messages: 0,
+            },
+            consumed: U256::ZERO,
+            ended_active: 0,
+            end: None,
+        }
+    }
+
+    /// The active time at wall instant `t ≥ last_ms` (uncapped).
+    fn active_at(&self, t: u64) -> u64 {
+        match self.run_start {
+            Some(run) => self.active_ms.saturating_add(t.saturating_sub(run)),
+            None => self.active_ms,
+        }
+    }
+
+    /// `min(active, max)`.
+    fn cap(&self, active: u64) -> u64 {
+        u64::try_from(self.config.max_active_ms()).map_or(active, |max| active.min(max))
+    }
+
+    /// The wall instant at which the active time reaches `a ≥ active_ms` (running only).
+    fn wall_of(&self, run: u64, a: u64) -> u64 {
+        run.saturating_add(a.saturating_sub(self.active_ms))
+    }
+
+    /// The earliest limit reached at or before `now`, as (instant, reason, active time then).
+    fn limit_by(&self, now: u64) -> Option<(u64, SessionEndReason, u64)> {
+        let mut best: Option<(u64, SessionEndReason, u64)> = None;
+        let mut offer = |c: (u64, SessionEndReason, u64)| {
+            if best.is_none_or(|b| (c.0, c.1.rank()) < (b.0, b.1.rank())) {
+                best = Some(c);
+            }
+        };
+        if let Some(run) = self.run_start {
+            let raw = self.active_at(now);
+            let capped = self.cap(raw);
+            if let Some(a) = self.config.exhausted_within(capped, self.usage) {
+                offer((self.wall_of(run, a), SessionEndReason::BalanceExhausted, a));
+            }
+            if u128::from(raw) >= self.config.max_active_ms() {
+                offer((
+                    self.wall_of(run, capped),
+                    SessionEndReason::MaxDuration,
+                    capped,
+                ));
+            }
+        }
+        if let Some(d) = self.config.deadline_ms {
+            let d = d.max(self.start_ms);
+            if d <= now {
+                offer((d, SessionEndReason::Deadline, self.cap(self.active_at(d))));
+            }
+        }
+        best
+    }
+
+    fn finish(
+        &mut self,
+        at_ms: u64,
+        reason: SessionEndReason,
+        active: u64,
+        code: Option<u16>,
+    ) -> SessionOutcome {
+        // For `balance_exhausted` this is `paid`: the limit is dated where the charge reaches it.
+        let consumed = self.config.usage_consumed(active, self.usage);
+        let end = SessionEnd {
+            reason,
+            at_ms,
+            close_code: code,
+            consumed,
+            refund: self.config.paid.checked_sub(consumed).unwrap_or_default(),
+        };
+        self.consumed = consumed;
+        self.ended_active = active;
+        self.end = Some(end);
+        SessionOutcome::Ended(end)
+    }
+
+    /// Reports `event` at `at_ms` and says what to do (the rules are on [`TariffMeter`]).
+    ///
+    /// # Errors
+    /// [`Ws402Error::SessionSuspended`] and [`Ws402Error::SessionNotSuspended`] when the event
+    /// does not fit the state; the meter is unchanged.
+    pub fn on_event(
+        &mut self,
+        at_ms: u64,
+        event: SessionEvent,
+    ) -> Result<SessionOutcome, Ws402Error> {
+        use SessionEvent as E;
+        if let Some(end) = self.end {
+            return Ok(SessionOutcome::AlreadyEnded(end));
+        }
+        let suspended = self.run_start.is_none();
+        match event {
+            E::Suspend | E::BytesIn(_) | E::BytesOut(_) | E::Message(_) if suspended => {
+                return Err(Ws402Error::SessionSuspended);
+            }
+            E::Resume | E::GraceExpired if !suspended => {
+                return Err(Ws402Error::SessionNotSuspended);
+            }
+            _ => {}
+        }
+        let now = at_ms.max(self.last_ms);
+        // The event's own end, if it has one: (instant, reason, close code).
+        let own = match event {
+            E::ClientClose => Some((now, SessionEndReason::ClientClose, Some(CLOSE_NORMAL))),
+            E::ServerClose => Some((now, SessionEndReason::ServerClose, Some(CLOSE_NORMAL))),
+            E::ServerError => Some((
+                now,
+                SessionEndReason::ServerClose,
+                Some(CLOSE_INTERNAL_ERROR),
+            )),
+            E::GraceExpired => Some((self.suspended_at, SessionEndReason::ConnectionLost, None)),
+            _ => None,
+        };
+        let limit = self.limit_by(now);
+        self.last_ms = now;
+        match (limit, own) {
+            (Some((t, reason, active)), Some((o, _, _))) if (t, reason.rank()) <= (o, 3) => {
+                return Ok(self.finish(t, reason, active, Some(CLOSE_NORMAL)));
+            }
+            (Some((t, reason, active)), None) => {
+                return Ok(self.finish(t, reason, active, Some(CLOSE_NORMAL)));
+            }
+            (_, Some((o, reason, code))) => {
+                // Running: `o` is `now`; suspended: the active time froze at the suspend instant.
+                let active = self.cap(self.active_at(o));
+                return Ok(self.finish(o, reason, active, code));
+            }
+            (None, None) => {}
+        }
+        let active = self.cap(self.active_at(now));
+        let u = &mut self.usage;
+        match event {
+            E::BytesIn(n) => u.bytes_in = u.bytes_in.saturating_add(n),
+            E::BytesOut(n) => u.bytes_out = u.bytes_out.saturating_add(n),
+            E::Message(n) => u.messages = u.messages.saturating_add(n),
+            E::Suspend => {
+                self.active_ms = active;
+                self.run_start = None;
+                self.suspended_at = now;
+            }
+            E::Resume => self.run_start = Some(now),
+            _ => {}
+        }
+        self.consumed = self.config.usage_consumed(active, self.usage);
+        if self.consumed == self.config.paid {
+            return Ok(self.finish(
+                now,
+                SessionEndReason::BalanceExhausted,
+                active,
+                Some(CLOSE_NORMAL),
+            ));
+        }
+        Ok(SessionOutcome::Running {
+            consumed: self.consumed,
+        })
+    }
+
+    /// Asks, before sending a frame of `bytes` bytes counted as `messages` messages, whether the
+    /// balance pays for it at `at_ms`. `Running`: send it, then report
+    /// [`SessionEvent::BytesOut`] and [`SessionEvent::Message`]. `Ended`: do not send it; the
+    /// session ends now (`balance_exhausted`, billed without the frame) or at a limit already
+    /// passed. Accrues like a [`SessionEvent::Tick`].
+    ///
+    /// # Errors
+    /// [`Ws402Error::SessionSuspended`]: there is no connection to send on.
+    pub fn may_send(
+        &mut self,
+        at_ms: u64,
+        bytes: u64,
+        messages: u64,
+    ) -> Result<SessionOutcome, Ws402Error> {
+        if let Some(end) = self.end {
+            return Ok(SessionOutcome::AlreadyEnded(end));
+        }
+        if self.run_start.is_none() {
+            return Err(Ws402Error::SessionSuspended);
+        }
+        let running = self.on_event(at_ms, SessionEvent::Tick)?;
+        if !matches!(running, SessionOutcome::Running { .. }) {
+            return Ok(running);
+        }
+        let u = self.usage;
+        let active = self.cap(self.active_at(self.last_ms));
+        let fits = match (
+            u.bytes_out.checked_add(bytes),
+            u.messages.checked_add(messages),
+        ) {
+            (Some(b), Some(m)) => self
+                .config
+                .charge(active, u.bytes_in, b, m)
+                .is_some_and(|c| c <= self.config.paid),
+            _ => false,
+        };
+        if fits {
+            return Ok(running);
+        }
+        let end = SessionEnd {
+            reason: SessionEndReason::BalanceExhausted,
+            at_ms: self.last_ms,
+            close_code: Some(CLOSE_NORMAL),
+            consumed: self.consumed,
+            refund: self.remaining(),
+        };
+        self.ended_active = active;
+        self.end = Some(end);
+        Ok(SessionOutcome::Ended(end))
+    }
+
+    /// The session's configuration.
+    pub fn config(&self) -> &TariffConfig {
+        &self.config
+    }
+    /// When the session started.
+    pub fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+    /// The latest event time seen (never earlier than `start_ms`).
+    pub fn last_ms(&self) -> u64 {
+        self.last_ms
+    }
+    /// Active (billed) time as of the latest event or the end, capped at the maximum duration.
+    pub fn active_ms(&self) -> u64 {
+        match self.end {
+            Some(_) => self.ended_active,
+            None => self.cap(self.active_at(self.last_ms)),
+        }
+    }
+    /// Whether the session is suspended (and not ended).
+    pub fn is_suspended(&self) -> bool {
+        self.end.is_none() && self.run_start.is_none()
+    }
+    /// Consumed as of the latest event (or the end).
+    pub fn consumed(&self) -> U256 {
+        self.consumed
+    }
+    /// `paid − consumed` as of the latest event.
+    pub fn remaining(&self) -> U256 {
+        self.config
+            .paid
+            .checked_sub(self.consumed)
+            .unwrap_or_default()
+    }
+    /// Bytes received from the client and counted.
+    pub fn bytes_in(&self) -> u64 {
+        self.usage.bytes_in
+    }
+    /// Bytes sent to the client and counted.
+    pub fn bytes_out(&self) -> u64 {
+        self.usage.bytes_out
+    }
+    /// Messages counted.
+    pub fn messages(&self) -> u64 {
+        self.usage.messages
+    }
+    /// The end, once the session has ended.
+    pub fn end(&self) -> Option<SessionEnd> {
+        self.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(v: u64) -> U256 {
+        U256::from_u64(v)
+    }
+
+    fn cfg(tariff: Tariff, paid: u64, max_s: u64, deadline_ms: Option<u64>) -> TariffConfig {
+        TariffConfig {
+            tariff,
+            paid: u(paid),
+            max_session_seconds: max_s,
+            deadline_ms,
+        }
+    }
+
+    fn ended(o: Result<SessionOutcome, Ws402Error>) -> SessionEnd {
+        match o {
+            Ok(SessionOutcome::Ended(e)) => e,
+            other => panic!("not ended: {other:?}"),
+        }
+    }
+
+    /// With a time-only tariff and no deadline, the tariff meter is the v1 meter, event for event.
+    #[test]
+    fn time_only_tariff_is_the_v1_meter() {
+        let mut state = 402u64;
+        let mut next = |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 16) % bound
+        };
+        for _ in 0..2000 {
+            let config = MeterConfig {
+                price_per_second: u(next(5000)
+                    * match next(3) {
+                        0 => 1,
+                        1 => 1000,
+                        _ => 1 << 40,
+                    }),
+                paid: u(next(1_000_000)),
+                max_session_seconds: next(100),
+            };
+            let start = next(1 << 40);
+            let mut v1 = Meter::start(config, start);
+            let mut v2 = TariffMeter::start(config.into(), start);
+            let mut t = start;
+            for _ in 0..next(12) {
+                t = (t + next(7000)).saturating_sub(next(3) * 100);
+                let n = next(5000);
+                let (a, b) = match next(5) {
+                    0 => (Event::Close, SessionEvent::ClientClose),
+                    1 => (Event::BytesIn(n), SessionEvent::BytesIn(n)),
+                    2 => (Event::BytesOut(n), SessionEvent::BytesOut(n)),
+                    3 => (Event::Message(n), SessionEvent::Message(n)),
+                    _ => (Event::Tick, SessionEvent::Tick),
+                };
+                let o1 = v1.on_event(t, a);
+                let o2 = v2.on_event(t, b).unwrap();
+                let end_of = |e: End| (e.reason.as_str(), e.at_ms, e.consumed, e.refund);
+                let end2 = |e: SessionEnd| (e.reason.as_str(), e.at_ms, e.consumed, e.refund);
+                match (o1, o2) {
+                    (
+                        Outcome::Running { consumed: c1 },
+                        SessionOutcome::Running { consumed: c2 },
+                    ) => {
+                        assert_eq!(c1, c2);
+                    }
+                    (Outcome::Ended(e1), SessionOutcome::Ended(e2))
+                    | (Outcome::AlreadyEnded(e1), SessionOutcome::AlreadyEnded(e2)) => {
+                        assert_eq!(end_of(e1), end2(e2));
+                        assert_eq!(Some(e1.close_code()), e2.close_code);
+                    }
+                    other => panic!("{other:?}"),
+                }
+                assert_eq!(
+                    (v1.bytes_in(), v1.bytes_out(), v1.messages(), v1.consumed()),
+                    (v2.bytes_in(), v2.bytes_out(), v2.messages(), v2.consumed())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_suspension_is_not_billed_and_max_duration_caps_active_time() {
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(1000)), 1_000_000, 10, None), 0);
+        m.on_event(4_000, SessionEvent::Suspend).unwrap();
+        assert!(m.is_suspended());
+        assert_eq!(
+            m.on_event(100_000, SessionEvent::Tick),
+            Ok(SessionOutcome::Running { consumed: u(4000) })
+        );
+        m.on_event(100_000, SessionEvent::Resume).unwrap();
+        // 6 s of active time left: max_duration at 106 s.
+        let end = ended(m.on_event(200_000, SessionEvent::Tick));
+        assert_eq!(
+            (end.reason, end.at_ms, end.consumed),
+            (SessionEndReason::MaxDuration, 106_000, u(10_000))
+        );
+        assert_eq!(m.active_ms(), 10_000);
+    }
+
+    #[test]
+    fn connection_lost_is_dated_at_the_suspend_instant() {
+        let mut m =
+            TariffMeter::start(cfg(Tariff::per_second(u(10)), 1_000, 3600, Some(50_000)), 0);
+        m.on_event(2_500, SessionEvent::Suspend).unwrap();
+        let end = ended(m.on_event(90_000, SessionEvent::GraceExpired));
+        assert_eq!(
+            (end.reason, end.at_ms, end.close_code),
+            (SessionEndReason::ConnectionLost, 2_500, None)
+        );
+        assert_eq!((end.consumed, end.refund), (u(25), u(975)));
+    }
+
+    #[test]
+    fn deadline_while_suspended_and_precedence() {
+        let mut m =
+            TariffMeter::start(cfg(Tariff::per_second(u(10)), 1_000, 3600, Some(50_000)), 0);
+        m.on_event(2_500, SessionEvent::Suspend).unwrap();
+        let end = ended(m.on_event(60_000, SessionEvent::Resume));
+        assert_eq!(
+            (end.reason, end.at_ms, end.consumed),
+            (SessionEndReason::Deadline, 50_000, u(25))
+        );
+        // Balance and deadline on the same millisecond: the balance wins; a close there loses.
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(10)), 100, 10, Some(10_000)), 0);
+        let end = ended(m.on_event(10_000, SessionEvent::ServerError));
+        assert_eq!(
+            (end.reason, end.close_code),
+            (SessionEndReason::BalanceExhausted, Some(1000))
+        );
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(10)), 1000, 10, Some(10_000)), 0);
+        assert_eq!(
+            ended(m.on_event(10_000, SessionEvent::Tick)).reason,
+            SessionEndReason::MaxDuration
+        );
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(10)), 1000, 20, Some(10_000)), 0);
+        assert_eq!(
+            ended(m.on_event(10_000, SessionEvent::ClientClose)).reason,
+            SessionEndReason::Deadline
+        );
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(10)), 1000, 20, None), 0);
+        let end = ended(m.on_event(7_000, SessionEvent::ServerError));
+        assert_eq!(
+            (end.reason, end.close_code),
+            (SessionEndReason::ServerClose, Some(CLOSE_INTERNAL_ERROR))
+        );
+    }
+
+    #[test]
+    fn byte_and_message_prices() {
+        let t = Tariff {
+            per_byte_in: u(1),
+            per_byte_out: u(2),
+            per_message: u(5),
+            ..Tariff::FREE
+        };
+        let mut m = TariffMeter::start(cfg(t, 100, 3600, None), 0);
+        assert_eq!(
+            m.on_event(1, SessionEvent::BytesIn(10)),
+            Ok(SessionOutcome::Running { consumed: u(10) })
+        );
+        assert_eq!(
+            m.on_event(2, SessionEvent::Message(2)),
+            Ok(SessionOutcome::Running { consumed: u(20) })
+        );
+        // 40 bytes out cost 80: 20 + 80 = 100 is exactly affordable; one more message is not.
+        assert!(matches!(
+            m.may_send(3, 40, 0),
+            Ok(SessionOutcome::Running { .. })
+        ));
+        assert!(matches!(m.may_send(3, 40, 1), Ok(SessionOutcome::Ended(_))));
+        assert_eq!(
+            m.end().map(|e| (e.consumed, e.refund, e.at_ms)),
+            Some((u(20), u(80), 3))
+        );
+        let mut m = TariffMeter::start(cfg(t, 100, 3600, None), 0);
+        let end = ended(m.on_event(5, SessionEvent::BytesOut(60)));
+        assert_eq!(
+            (end.reason, end.consumed, m.bytes_out()),
+            (SessionEndReason::BalanceExhausted, u(100), 60)
+        );
+    }
+
+    #[test]
+    fn events_that_do_not_fit_the_state_are_typed_errors() {
+        let mut m = TariffMeter::start(cfg(Tariff::per_second(u(1)), 100, 60, None), 0);
+        assert_eq!(
+            m.on_event(1, SessionEvent::Resume),
+            Err(Ws402Error::SessionNotSuspended)
+        );
+        assert_eq!(
+            m.on_event(1, SessionEvent::GraceExpired),
+            Err(Ws402Error::SessionNotSuspended)
+        );
+        m.on_event(1, SessionEvent::Suspend).unwrap();
+        let before = m;
+        for e in [
+            SessionEvent::Suspend,
+            SessionEvent::BytesIn(1),
+            SessionEvent::BytesOut(1),
+            SessionEvent::Message(1),
+        ] {
+            assert_eq!(m.on_event(9, e), Err(Ws402Error::SessionSuspended));
+        }
+        assert_eq!(m.may_send(9, 1, 1), Err(Ws402Error::SessionSuspended));
+        assert_eq!(m, before);
     }
 }

@@ -6,6 +6,9 @@
 //!
 //! - [`Meter`]: the metering engine — millisecond accrual in integer atomic units, exact dating
 //!   of balance exhaustion and maximum duration, a session that ends exactly once.
+//! - [`TariffMeter`]: the same engine with a [`Tariff`] (per second, per byte in and out, per
+//!   message), suspension without billing, a wall-clock deadline and the end reasons
+//!   `server_close`, `connection_lost` and `deadline` (op `ws402.session`).
 //! - [`SessionRecord`]: the session state as a fixed-size, versioned, checksummed byte record a
 //!   host persists to resume it.
 //! - [`Message`] and [`Schema`]: every message of the WS402 wire format, decoded from and
@@ -26,7 +29,9 @@ mod schema;
 pub use error::Ws402Error;
 pub use message::{Message, PaymentProof, UsageUpdate};
 pub use meter::{
-    CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, End, EndReason, Event, Meter, MeterConfig, Outcome,
+    CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, End, EndReason, Event, Meter,
+    MeterConfig, Outcome, SessionEnd, SessionEndReason, SessionEvent, SessionOutcome, Tariff,
+    TariffConfig, TariffMeter,
 };
 pub use prepayment::{Prepaid, start_with_x402};
 pub use record::{SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SessionRecord};

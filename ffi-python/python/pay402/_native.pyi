@@ -155,6 +155,9 @@ __all__ = [
     "Meter",
     "MeterOutcome",
     "SessionEnd",
+    "TariffMeter",
+    "TariffOutcome",
+    "TariffEnd",
     "Ws402Message",
     "start_with_x402",
     "decode_ws402_message",
@@ -1789,6 +1792,155 @@ class Meter:
     @property
     def refund_to(self) -> Optional[str]:
         """Where the refund goes (EIP-55), if known."""
+
+_TariffEndReason = Literal[
+    "client_close", "balance_exhausted", "max_duration", "deadline", "server_close", "connection_lost"
+]
+_TariffEvent = Literal[
+    "tick",
+    "client_close",
+    "server_close",
+    "server_error",
+    "suspend",
+    "resume",
+    "grace_expired",
+    "bytes_in",
+    "bytes_out",
+    "message",
+]
+
+@final
+class TariffEnd:
+    """How and when a tariff-metered session ended: `reason` is `client_close`,
+    `balance_exhausted`, `max_duration`, `deadline`, `server_close` or `connection_lost`;
+    `close_code` is 1000, 1011 after `server_error`, or `None` for `connection_lost` (there is no
+    socket); `consumed` is what to settle, `refund` what to return to the payer.
+    """
+
+    @property
+    def reason(self) -> _TariffEndReason:
+        """Why the session ended (on the same millisecond: balance > max duration > deadline > the event's own end)."""
+    @property
+    def at_ms(self) -> int:
+        """When it ended: a limit's exact instant, the close event's time, or the suspend instant for `connection_lost`."""
+    @property
+    def close_code(self) -> Optional[int]:
+        """The WebSocket close code to send (RFC 6455 §7.4.1): 1000, 1011 after `server_error`; None for `connection_lost`."""
+    @property
+    def consumed(self) -> int:
+        """What the session consumed at `at_ms`, in atomic units: the amount to settle."""
+    @property
+    def refund(self) -> int:
+        """`paid − consumed` in atomic units, to return to the verified payer."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class TariffOutcome:
+    """What the host must do after an event or a `may_send`: `status` is `running` (`consumed` so
+    far; from `may_send`: send the frame), `ended` (this call ended the session: send
+    `end.close_code`, settle, refund; returned once; from `may_send`: do not send the frame) or
+    `already_ended` (nothing to do).
+    """
+
+    @property
+    def status(self) -> Literal["running", "ended", "already_ended"]:
+        """`running`, `ended` (this call ended the session; returned once) or `already_ended`."""
+    @property
+    def consumed(self) -> int:
+        """Consumed so far, in atomic units."""
+    @property
+    def end(self) -> Optional[TariffEnd]:
+        """The end, when the session has ended; else None."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class TariffMeter:
+    """One WS402 session metered by a tariff: `consumed = min(paid, floor(per_second × active_ms /
+    1000) + bytes_in × per_byte_in + bytes_out × per_byte_out + messages × per_message)`, where
+    `active_ms` leaves out suspended time and is capped at `max_session_seconds`; `deadline_ms`
+    (same clock as the events) bounds the session on the wall clock. The session ends exactly
+    once. An absent price is 0.
+
+    Not thread-safe by itself (a mutable state machine): guard it with a lock if several
+    threads report events for one session.
+    """
+
+    def __new__(
+        cls,
+        *,
+        paid: int,
+        max_session_seconds: int,
+        start_ms: int,
+        per_second: Optional[int] = None,
+        per_byte_in: Optional[int] = None,
+        per_byte_out: Optional[int] = None,
+        per_message: Optional[int] = None,
+        deadline_ms: Optional[int] = None,
+    ) -> TariffMeter: ...
+    def on_event(self, at_ms: int, kind: _TariffEvent, n: Optional[int] = None) -> TariffOutcome:
+        """Reports an event by name: `tick`, `client_close`, `server_close`, `server_error`,
+        `suspend`, `resume`, `grace_expired`, `bytes_in`/`bytes_out` (`n` bytes) or `message`
+        (`n` messages, default 1). Raises `Ws402Error` `session_suspended` (bytes, messages or a
+        second suspend while suspended) or `session_not_suspended` (a resume or a grace expiry
+        while running); the meter is then unchanged.
+        """
+    def may_send(self, at_ms: int, n_bytes: int, messages: int = 1) -> TariffOutcome:
+        """Asks, before sending a frame of `n_bytes` bytes counted as `messages` messages, whether
+        the balance pays for it at `at_ms` (accruing like a tick). `running`: send it, then
+        report `bytes_out` and `message`. `ended`: do not send it; the session ends. Raises
+        `Ws402Error` `session_suspended` while suspended.
+        """
+    @property
+    def consumed(self) -> int:
+        """Consumed as of the latest event (or the end), in atomic units."""
+    @property
+    def remaining(self) -> int:
+        """`paid − consumed` as of the latest event, in atomic units."""
+    @property
+    def paid(self) -> int:
+        """The verified prepaid amount, in atomic units."""
+    @property
+    def per_second(self) -> int:
+        """Price per second of active time, in atomic units."""
+    @property
+    def per_byte_in(self) -> int:
+        """Price per byte received, in atomic units."""
+    @property
+    def per_byte_out(self) -> int:
+        """Price per byte sent, in atomic units."""
+    @property
+    def per_message(self) -> int:
+        """Price per message, in atomic units."""
+    @property
+    def max_session_seconds(self) -> int:
+        """The longest active (not suspended) time, in seconds."""
+    @property
+    def deadline_ms(self) -> Optional[int]:
+        """The wall-clock bound on the events' clock, or None."""
+    @property
+    def start_ms(self) -> int:
+        """When the session started."""
+    @property
+    def last_ms(self) -> int:
+        """The latest event time seen (never earlier than `start_ms`)."""
+    @property
+    def active_ms(self) -> int:
+        """Active (billed) time as of the latest event or the end, capped at the maximum duration."""
+    @property
+    def suspended(self) -> bool:
+        """Whether the session is suspended (and not ended)."""
+    @property
+    def bytes_in(self) -> int:
+        """Bytes received from the client and counted."""
+    @property
+    def bytes_out(self) -> int:
+        """Bytes sent to the client and counted."""
+    @property
+    def messages(self) -> int:
+        """Messages counted."""
+    @property
+    def end(self) -> Optional[TariffEnd]:
+        """How the session ended, or `None` while it runs."""
 
 def start_with_x402(
     requirements: _Text,

@@ -7,6 +7,7 @@ import {
   ClientBudget, createPayment, X402Client, type X402ChosenOffer, type X402PayKind, type Permit2Approval, type X402PaidOutcome,
   type X402PaymentRefused, type BudgetReservation, type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
 } from "pay402";
+import { Ws402TariffMeter, type Ws402TariffOutcome, type Ws402TariffEnd } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
 import { FacilitatorClient, FacilitatorError, type SettleResponse } from "pay402/facilitator";
@@ -155,3 +156,13 @@ const routedSignature: Uint8Array = routed.signature;
 if (routed.route === "eip7702_eip1271") { const delegate: string | undefined = routed.delegate; void delegate; }
 if (routed.route === "erc6492_counterfactual") { const calldata: Uint8Array | undefined = routed.factoryCalldata; void calldata; }
 void routedSignature;
+
+// The WS402 tariff meter: amounts are bigint, close codes may be null (connection_lost).
+const tariff = new Ws402TariffMeter({ perSecond: 10n, perByteOut: 1n, paid: 1000n, maxSessionSeconds: 3600, deadlineMs: now * 1000 + 60_000 }, now * 1000);
+const frame: Ws402TariffOutcome = tariff.maySend(now * 1000 + 500, 100);
+if (frame.state === "running") tariff.onEvent(now * 1000 + 500, "bytes_out", 100);
+const tariffEnd: Ws402TariffEnd | null = tariff.end;
+const closeCode: number | null | undefined = tariffEnd?.closeCode;
+const refund: bigint = tariff.remaining;
+void closeCode; void refund;
+tariff.free();

@@ -17,6 +17,24 @@ Decisions pay402 documents (ws402/meter.rs) and this model follows:
 - counters (bytes_in, bytes_out, message with n defaulting to 1) only count events before the end;
 - close code 1000 for every end reason.
 
+Op `ws402.session` (the tariff meter, written from the rules of tests/conformance/vectors/README.md op
+ws402.session, not from the Rust code), file ws402-session.json:
+
+    active_ms = time not suspended, capped at max_session_seconds * 1000
+    consumed  = min(paid, floor(per_second * active_ms / 1000) + bytes_in * per_byte_in
+                          + bytes_out * per_byte_out + messages * per_message)
+
+- the balance runs out at the active ms a = ceil(1000 * (paid - usage) / per_second) (0 when usage >= paid),
+  the maximum duration at a = max_session_seconds * 1000, the deadline at max(deadline_ms, start) on the wall
+  clock; a byte/message event that reaches paid ends the session at that event and is counted;
+- the earliest end wins; on one ms: balance_exhausted > max_duration > deadline > the event's own end (a close
+  at its time; grace_expired -> connection_lost at the suspend instant, close_code null);
+- server_error ends server_close with close code 1011; every other end closes with 1000;
+- may_send (n bytes, `messages` default 1): "send" when the charge with the frame is <= paid, else the session
+  ends balance_exhausted now, billed without the frame;
+- an event the state does not allow changes nothing: session_suspended (suspend, bytes, messages, may_send while
+  suspended), session_not_suspended (resume, grace_expired while running).
+
 Deterministic: fixed case list plus a fixed linear congruential generator. Usage: gen_meter.py OUTDIR
 """
 import json
@@ -77,6 +95,133 @@ def meter(price, paid, max_s, start, events):
     return out
 
 
+RANK = {"balance_exhausted": 0, "max_duration": 1, "deadline": 2}
+CLOSES = {"client_close": ("client_close", 1000), "server_close": ("server_close", 1000),
+          "server_error": ("server_close", 1011)}
+
+
+def session(tariff, paid, max_s, deadline, start, events):
+    """The tariff meter: returns the expected `ok` object of op ws402.session."""
+    p_s = tariff.get("per_second", 0)
+    p_in = tariff.get("per_byte_in", 0)
+    p_out = tariff.get("per_byte_out", 0)
+    p_msg = tariff.get("per_message", 0)
+    max_ms = max_s * 1000
+    st = {"last": start, "active": 0, "run": start, "susp": None,
+          "bi": 0, "bo": 0, "m": 0, "end": None, "consumed": 0, "end_active": 0}
+    steps = []
+
+    def usage(bi, bo, m):
+        return bi * p_in + bo * p_out + m * p_msg
+
+    def charge(a, bi, bo, m):
+        return p_s * a // 1000 + usage(bi, bo, m)
+
+    def active_at(x):
+        if st["run"] is None:
+            return st["active"]
+        return st["active"] + max(0, x - st["run"])
+
+    def end(reason, at, active, code):
+        c = min(paid, charge(active, st["bi"], st["bo"], st["m"]))
+        st["end"] = (reason, at, code)
+        st["consumed"] = c
+        st["end_active"] = active
+
+    for e in events:
+        k = e["kind"]
+        if st["end"] is not None:
+            steps.append("already_ended")
+            continue
+        suspended = st["run"] is None
+        if suspended and k in ("suspend", "bytes_in", "bytes_out", "message", "may_send"):
+            steps.append("session_suspended")
+            continue
+        if not suspended and k in ("resume", "grace_expired"):
+            steps.append("session_not_suspended")
+            continue
+        now = max(e["at_ms"], st["last"])
+        cands = []
+        if not suspended:
+            run, act = st["run"], st["active"]
+            a_now = active_at(now)
+            left = paid - usage(st["bi"], st["bo"], st["m"])
+            if left <= 0:
+                a_b = 0
+            elif p_s == 0:
+                a_b = None
+            else:
+                a_b = -(-1000 * left // p_s)
+            if a_b is not None and a_b <= min(a_now, max_ms):
+                cands.append((run + max(0, a_b - act), 0, "balance_exhausted", a_b))
+            if a_now >= max_ms:
+                cands.append((run + (max_ms - act), 1, "max_duration", max_ms))
+        if deadline is not None:
+            d = max(deadline, start)
+            if d <= now:
+                cands.append((d, 2, "deadline", min(max_ms, active_at(d))))
+        if k in CLOSES:
+            reason, code = CLOSES[k]
+            cands.append((now, 3, reason, min(max_ms, active_at(now)), code))
+        if k == "grace_expired":
+            cands.append((st["susp"], 3, "connection_lost", st["active"], None))
+        st["last"] = now
+        if cands:
+            best = min(cands, key=lambda c: (c[0], c[1]))
+            code = best[4] if len(best) > 4 else 1000
+            end(best[2], best[0], best[3], code)
+            steps.append("ended")
+            continue
+        a = min(max_ms, active_at(now))
+        n = e.get("n", 1)
+        if k == "bytes_in":
+            st["bi"] = min(U64, st["bi"] + n)
+        elif k == "bytes_out":
+            st["bo"] = min(U64, st["bo"] + n)
+        elif k == "message":
+            st["m"] = min(U64, st["m"] + n)
+        elif k == "suspend":
+            st["active"] = a
+            st["run"] = None
+            st["susp"] = now
+        elif k == "resume":
+            st["run"] = now
+        st["consumed"] = min(paid, charge(a, st["bi"], st["bo"], st["m"]))
+        if k == "may_send":
+            msgs = e.get("messages", 1)
+            bo, m = st["bo"] + e["n"], st["m"] + msgs
+            if bo <= U64 and m <= U64 and charge(a, st["bi"], bo, m) <= paid:
+                steps.append("send")
+            else:
+                st["end"] = ("balance_exhausted", now, 1000)
+                st["end_active"] = a
+                steps.append("ended")
+            continue
+        if st["consumed"] >= paid:
+            end("balance_exhausted", now, a, 1000)
+            steps.append("ended")
+            continue
+        steps.append("running")
+    fin = st["end"]
+    if fin is not None:
+        active = st["end_active"]
+    else:
+        active = min(max_ms, active_at(st["last"]))
+    return {
+        "consumed": str(st["consumed"]),
+        "refund": str(paid - st["consumed"]),
+        "ended_by": fin[0] if fin else None,
+        "ended_at_ms": fin[1] if fin else None,
+        "close_code": fin[2] if fin else None,
+        "active_ms": active,
+        "suspended": fin is None and st["run"] is None,
+        "bytes_in": st["bi"],
+        "bytes_out": st["bo"],
+        "messages": st["m"],
+        "steps": steps,
+    }
+
+
 def case(name, price, paid, max_s, start, events):
     inp = {
         "price_per_second": str(price),
@@ -89,10 +234,12 @@ def case(name, price, paid, max_s, start, events):
             "expect": {"ok": meter(price, paid, max_s, start, events)}}
 
 
-def ev(at, kind, n=None):
+def ev(at, kind, n=None, messages=None):
     e = {"at_ms": at, "kind": kind}
     if n is not None:
         e["n"] = n
+    if messages is not None:
+        e["messages"] = messages
     return e
 
 
@@ -184,6 +331,175 @@ def fixed_cases():
     return c
 
 
+def session_case(name, tariff, paid, max_s, start, events, deadline=None):
+    inp = {"tariff": {k: str(v) for k, v in tariff.items()}, "paid": str(paid), "max_session_seconds": max_s}
+    if deadline is not None:
+        inp["deadline_ms"] = deadline
+    inp["start_ms"] = start
+    inp["events"] = events
+    return {"name": name, "op": "ws402.session", "input": inp,
+            "expect": {"ok": session(tariff, paid, max_s, deadline, start, events)}}
+
+
+def session_fixed_cases():
+    c = []
+    S = lambda p: {"per_second": p}  # noqa: E731
+    c.append(session_case("time only, close at 2.5 s (the v1 meter)", S(10), 300, 3600, T0,
+                          [ev(T0 + 1250, "tick"), ev(T0 + 2500, "client_close")]))
+    c.append(session_case("empty tariff: absent prices are 0, ends by close with a full refund", {}, 500, 3600, T0,
+                          [ev(T0 + 1000, "bytes_in", 10**6), ev(T0 + 2000, "message", 10**6),
+                           ev(T0 + 3000, "client_close")]))
+    c.append(session_case("every price at once", {"per_second": 1000, "per_byte_in": 1, "per_byte_out": 2,
+                                                   "per_message": 5}, 10**6, 3600, T0,
+                          [ev(T0 + 100, "bytes_in", 10), ev(T0 + 200, "bytes_out", 20), ev(T0 + 300, "message", 3),
+                           ev(T0 + 1500, "tick"), ev(T0 + 1501, "client_close")]))
+    c.append(session_case("a byte event reaching paid ends the session at that event and is counted",
+                          {"per_byte_out": 2}, 100, 3600, T0,
+                          [ev(T0 + 5, "bytes_out", 30), ev(T0 + 9, "bytes_out", 30), ev(T0 + 10, "bytes_out", 1)]))
+    c.append(session_case("a byte event landing exactly on paid ends the session", {"per_byte_in": 4}, 100, 3600, T0,
+                          [ev(T0 + 5, "bytes_in", 25)]))
+    c.append(session_case("message price with n defaulting to 1", {"per_message": 7}, 20, 3600, T0,
+                          [ev(T0 + 1, "message"), ev(T0 + 2, "message"), ev(T0 + 3, "message")]))
+    c.append(session_case("usage moves the time exhaustion earlier, dated exactly", {"per_second": 3, "per_byte_in": 1},
+                          10, 3600, T0, [ev(T0 + 100, "bytes_in", 4), ev(T0 + 5000, "tick")]))
+    c.append(session_case("may_send: an affordable frame is sent, then counted", {"per_second": 10, "per_byte_out": 1},
+                          1000, 3600, T0,
+                          [ev(T0 + 2000, "may_send", 100), ev(T0 + 2000, "bytes_out", 100), ev(T0 + 2000, "message"),
+                           ev(T0 + 3000, "client_close")]))
+    c.append(session_case("may_send: a frame costing exactly the rest is sent; the count then exhausts",
+                          {"per_byte_out": 1, "per_message": 10}, 100, 3600, T0,
+                          [ev(T0 + 1, "may_send", 90), ev(T0 + 1, "bytes_out", 90), ev(T0 + 1, "message")]))
+    c.append(session_case("may_send: an unaffordable frame is refused and billed without it",
+                          {"per_second": 10, "per_byte_out": 1}, 1000, 3600, T0,
+                          [ev(T0 + 2000, "bytes_out", 100), ev(T0 + 60_500, "may_send", 400),
+                           ev(T0 + 61_000, "server_error")]))
+    c.append(session_case("may_send: the message price alone refuses the frame", {"per_message": 50}, 100, 3600, T0,
+                          [ev(T0 + 1, "message", 1), ev(T0 + 2, "may_send", 0, messages=2)]))
+    c.append(session_case("may_send with a zero byte price and no message sends", {"per_second": 1}, 10, 3600, T0,
+                          [ev(T0 + 1000, "may_send", 10**9, messages=0)]))
+    c.append(session_case("may_send after a passed limit ends at the limit", {"per_second": 100}, 250, 3600, T0,
+                          [ev(T0 + 10_000, "may_send", 1)]))
+    c.append(session_case("suspension is not billed", {"per_second": 1000}, 10**6, 3600, T0,
+                          [ev(T0 + 4000, "suspend"), ev(T0 + 50_000, "tick"), ev(T0 + 100_000, "resume"),
+                           ev(T0 + 101_000, "client_close")]))
+    c.append(session_case("max duration counts active time only", {"per_second": 1000}, 10**6, 10, T0,
+                          [ev(T0 + 4000, "suspend"), ev(T0 + 100_000, "resume"), ev(T0 + 200_000, "tick")]))
+    c.append(session_case("exhaustion after a resume is dated on the wall clock", {"per_second": 10}, 100, 3600, T0,
+                          [ev(T0 + 3000, "suspend"), ev(T0 + 9000, "resume"), ev(T0 + 60_000, "tick")]))
+    c.append(session_case("grace expired: connection_lost at the suspend instant, no close code", {"per_second": 10},
+                          1000, 3600, T0, [ev(T0 + 2500, "suspend"), ev(T0 + 32_500, "grace_expired")]))
+    c.append(session_case("grace expired after the deadline still ends connection_lost (earlier)", {"per_second": 10},
+                          1000, 3600, T0, [ev(T0 + 2500, "suspend"), ev(T0 + 90_000, "grace_expired")],
+                          deadline=T0 + 50_000))
+    c.append(session_case("a tick after the deadline while suspended ends by deadline", {"per_second": 10}, 1000, 3600,
+                          T0, [ev(T0 + 2500, "suspend"), ev(T0 + 60_000, "tick"), ev(T0 + 61_000, "grace_expired")],
+                          deadline=T0 + 50_000))
+    c.append(session_case("a resume after the deadline ends by deadline", {"per_second": 10}, 1000, 3600, T0,
+                          [ev(T0 + 2500, "suspend"), ev(T0 + 60_000, "resume")], deadline=T0 + 50_000))
+    c.append(session_case("deadline while running is dated at the bound", {"per_second": 7}, 10**6, 3600, T0,
+                          [ev(T0 + 1000, "tick"), ev(T0 + 9000, "tick")], deadline=T0 + 4321))
+    c.append(session_case("deadline before the start ends at the start", {"per_second": 7}, 10**6, 3600, T0,
+                          [ev(T0 + 1000, "tick")], deadline=T0 - 5))
+    c.append(session_case("deadline at the start instant", {"per_second": 7}, 10**6, 3600, T0,
+                          [ev(T0, "bytes_in", 3)], deadline=T0))
+    c.append(session_case("one ms: balance beats max_duration and deadline", {"per_second": 10}, 100, 10, T0,
+                          [ev(T0 + 10_000, "tick")], deadline=T0 + 10_000))
+    c.append(session_case("one ms: max_duration beats deadline", {"per_second": 10}, 1000, 10, T0,
+                          [ev(T0 + 20_000, "tick")], deadline=T0 + 10_000))
+    c.append(session_case("one ms: deadline beats a client close", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 10_000, "client_close")], deadline=T0 + 10_000))
+    c.append(session_case("one ms: deadline beats a server error (close code 1000)", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 10_000, "server_error")], deadline=T0 + 10_000))
+    c.append(session_case("a close 1 ms before the deadline ends by client", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 9_999, "client_close")], deadline=T0 + 10_000))
+    c.append(session_case("server_close closes with 1000", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 7_000, "server_close")]))
+    c.append(session_case("server_error ends server_close with 1011", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 7_000, "server_error")]))
+    c.append(session_case("server_close while suspended bills the active time", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 3_000, "suspend"), ev(T0 + 9_000, "server_close")]))
+    c.append(session_case("client_close while suspended", {"per_second": 10}, 1000, 20, T0,
+                          [ev(T0 + 3_000, "suspend"), ev(T0 + 9_000, "client_close")]))
+    c.append(session_case("the end happens once: close, error, grace, bytes, may_send after it", {"per_second": 2},
+                          1000, 3600, T0,
+                          [ev(T0 + 1000, "server_error"), ev(T0 + 2000, "client_close"), ev(T0 + 3000, "grace_expired"),
+                           ev(T0 + 3000, "bytes_in", 500), ev(T0 + 4000, "may_send", 1), ev(T0 + 5000, "resume")]))
+    c.append(session_case("events that do not fit the state change nothing", {"per_second": 1000, "per_byte_in": 1},
+                          10**6, 3600, T0,
+                          [ev(T0 + 1000, "resume"), ev(T0 + 1000, "grace_expired"), ev(T0 + 2000, "suspend"),
+                           ev(T0 + 3000, "suspend"), ev(T0 + 3000, "bytes_in", 5), ev(T0 + 3000, "bytes_out", 5),
+                           ev(T0 + 3000, "message"), ev(T0 + 3000, "may_send", 1), ev(T0 + 4000, "tick")]))
+    c.append(session_case("a suspended session stays running (suspended) without an end", {"per_second": 1}, 100,
+                          3600, T0, [ev(T0 + 1500, "suspend"), ev(T0 + 90_000, "tick")]))
+    c.append(session_case("time running backwards across a resume", {"per_second": 1000}, 10**6, 3600, T0,
+                          [ev(T0 + 5000, "suspend"), ev(T0 + 3000, "resume"), ev(T0 + 6000, "client_close")]))
+    c.append(session_case("zero paid is exhausted at the first event even with no prices", {}, 0, 3600, T0,
+                          [ev(T0 + 7, "suspend")]))
+    big = 2**200
+    c.append(session_case("byte price near 2^200 overflowing 2^256 is exhausted", {"per_byte_out": big}, 2**255, 3600,
+                          T0, [ev(T0 + 1, "bytes_out", 2**60)]))
+    c.append(session_case("may_send with a product above 2^256 is refused", {"per_byte_out": U256}, U256, 3600, T0,
+                          [ev(T0 + 1, "may_send", 2)]))
+    c.append(session_case("every price near 2^256 - 1 with paid 2^256 - 1", {"per_second": U256, "per_byte_in": U256,
+                                                                             "per_byte_out": U256, "per_message": U256},
+                          U256, 3600, T0, [ev(T0 + 0, "tick"), ev(T0 + 0, "may_send", 1, messages=0),
+                                           ev(T0 + 0, "bytes_out", 1)]))
+    c.append(session_case("counters saturate at u64 max", {"per_second": 1}, 10**30, 3600, T0,
+                          [ev(T0 + 1, "bytes_in", U64), ev(T0 + 2, "bytes_in", 5), ev(T0 + 3, "may_send", 1)]))
+    c.append(session_case("may_send refused when the counter would pass u64 max", {"per_second": 1}, 10**30, 3600,
+                          T0, [ev(T0 + 1, "bytes_out", U64), ev(T0 + 2, "may_send", 1, messages=0)]))
+    c.append(session_case("amounts above 2^53: 10^15/s, paid 3x10^17, 120.5 s active", {"per_second": 10**15},
+                          3 * 10**17, 3600, T0,
+                          [ev(T0 + 60_000, "suspend"), ev(T0 + 65_000, "resume"), ev(T0 + 125_500, "client_close")]))
+    return c
+
+
+def session_random_cases(count):
+    r = Lcg(4020)
+    out = []
+    kinds = ["tick", "tick", "bytes_in", "bytes_out", "message", "may_send", "suspend", "resume", "suspend",
+             "resume", "grace_expired", "client_close", "server_close", "server_error"]
+    for i in range(count):
+        scale = [1, 10**3, 10**12, 2**100, 2**199][r.next(5)]
+        tariff = {}
+        for k in ("per_second", "per_byte_in", "per_byte_out", "per_message"):
+            if r.next(2):
+                tariff[k] = r.next(5000) * scale // [1, 1000, 10**6][r.next(3)] + r.next(10)
+        paid = r.next(10**6) * scale + r.next(997)
+        max_s = r.next(200)
+        start = r.next(2**44)
+        deadline = start + r.next(150_000) - 1000 if r.next(3) == 0 else None
+        t = start
+        evs = []
+        for _ in range(r.next(14)):
+            t += r.next(9000)
+            k = kinds[r.next(len(kinds) - (3 if r.next(3) else 0))]
+            if k in ("bytes_in", "bytes_out", "may_send"):
+                n = r.next(5000) * (1 if r.next(2) else 1000)
+                if k == "may_send" and r.next(2):
+                    evs.append(ev(t, k, n, messages=r.next(3)))
+                else:
+                    evs.append(ev(t, k, n))
+            elif k == "message" and r.next(2):
+                evs.append(ev(t, k, r.next(20)))
+            else:
+                evs.append(ev(t, k))
+        out.append(session_case(f"pseudo-random session {i:02d}", tariff, paid, max_s, start, evs, deadline))
+    return out
+
+
+def check_v1_agrees(v1_cases):
+    """Self-check of the model: a time-only tariff without a deadline is the v1 meter."""
+    for c in v1_cases:
+        i = c["input"]
+        evs = [dict(e, kind="client_close") if e["kind"] == "close" else e for e in i["events"]]
+        got = session({"per_second": int(i["price_per_second"])}, int(i["paid"]), i["max_session_seconds"], None,
+                      i["start_ms"], evs)
+        want = c["expect"]["ok"]
+        for k, v in want.items():
+            assert got[k] == v, (c["name"], k, got[k], v)
+
+
 class Lcg:
     def __init__(self, seed):
         self.s = seed
@@ -226,6 +542,17 @@ def main():
         "cases": cases,
     }
     with open(os.path.join(outdir, "ws402-meter.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    check_v1_agrees(cases)
+    doc = {
+        "suite": "ws402-session",
+        "source": "op ws402.session of tests/conformance/vectors/README.md; expected values from "
+                  "tests/conformance/peers/ws402/gen_meter.py (function session), an independent Python "
+                  "implementation with exact integers",
+        "cases": session_fixed_cases() + session_random_cases(60),
+    }
+    with open(os.path.join(outdir, "ws402-session.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write("\n")
 

@@ -51,6 +51,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "bolt11.decode" => bolt11::decode(input),
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
+        "ws402.session" => ws402::session(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.math.BigInteger
 import java.security.MessageDigest
 import java.util.Base64
 
@@ -159,5 +160,42 @@ class ClientFlowTest {
                 assertEquals(Ws402EndReason.CLIENT_CLOSE, end.end?.reason)
             }
         }
+    }
+
+    @Test
+    fun `a ws402 tariff session, the core's documented example, refusals and exact amounts`() {
+        // The core's TariffMeter example: 10/s and 1 per byte sent, 1000 paid.
+        Ws402TariffMeter(paid = "1000", maxSessionSeconds = 3600uL, startMs = 0uL, perSecond = "10", perByteOut = "1").use { m ->
+            assertEquals("120", m.onEvent(2_000uL, Ws402SessionEvent.BytesOut(100uL)).consumed)
+            assertEquals("130", m.onEvent(3_000uL, Ws402SessionEvent.Suspend).consumed)
+            assertTrue(m.state().suspended)
+            val refused = assertThrows<Pay402Exception.Ws402> { m.maySend(3_500uL, 1uL) }
+            assertEquals("session_suspended", refused.code)
+            assertEquals(Ws402TariffStatus.RUNNING, m.onEvent(60_000uL, Ws402SessionEvent.Resume).status)
+            val late = assertThrows<Pay402Exception.Ws402> { m.onEvent(60_100uL, Ws402SessionEvent.Resume) }
+            assertEquals("session_not_suspended", late.code)
+            val frame = m.maySend(60_500uL, 900uL, 1uL)  // 35 + 100 + 900 > 1000
+            assertEquals(Ws402TariffStatus.ENDED, frame.status)
+            assertEquals(Ws402TariffEnd(Ws402SessionEndReason.BALANCE_EXHAUSTED, 60_500uL, 1000u.toUShort(), "135", "865"), frame.end)
+            assertEquals(3_500uL, m.state().activeMs)
+            assertEquals(Ws402TariffStatus.ALREADY_ENDED, m.onEvent(61_000uL, Ws402SessionEvent.ServerError).status)
+        }
+        // A price above 2^64 stays exact; connection_lost has no close code and is dated at the suspend.
+        val p = BigInteger.TWO.pow(200)
+        Ws402TariffMeter(paid = (p * BigInteger.TWO + BigInteger.valueOf(7)).toString(), maxSessionSeconds = 10uL, startMs = 0uL, perMessage = p.toString()).use { m ->
+            assertEquals((p * BigInteger.TWO).toString(), m.onEvent(1uL, Ws402SessionEvent.Message(2uL)).consumed)
+            m.onEvent(2uL, Ws402SessionEvent.Suspend)
+            val end = m.onEvent(9_000uL, Ws402SessionEvent.GraceExpired).end
+            assertEquals(Ws402TariffEnd(Ws402SessionEndReason.CONNECTION_LOST, 2uL, null, (p * BigInteger.TWO).toString(), "7"), end)
+        }
+        // server_error closes 1011; the deadline ends at its instant.
+        Ws402TariffMeter(paid = "1000000000", maxSessionSeconds = 3600uL, startMs = 0uL, perSecond = "1000", deadlineMs = 2_500uL).use { m ->
+            val end = m.onEvent(4_000uL, Ws402SessionEvent.Tick).end
+            assertEquals(Ws402TariffEnd(Ws402SessionEndReason.DEADLINE, 2_500uL, 1000u.toUShort(), "2500", "999997500"), end)
+        }
+        Ws402TariffMeter(paid = "10", maxSessionSeconds = 3600uL, startMs = 0uL).use { m ->
+            assertEquals(1011u.toUShort(), m.onEvent(5uL, Ws402SessionEvent.ServerError).end?.closeCode)
+        }
+        assertThrows<Pay402Exception.InvalidArgument> { Ws402TariffMeter(paid = "-1", maxSessionSeconds = 1uL, startMs = 0uL) }
     }
 }

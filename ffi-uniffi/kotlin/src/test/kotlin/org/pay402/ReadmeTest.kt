@@ -1,6 +1,7 @@
 // The README's paying-client example (ffi-uniffi/README.md, the block after
 // `<!-- tested: ReadmeTest -->`) runs here as written, against pay402's own server and a JSON-RPC
 // double on 127.0.0.1: the README block must be the text between the markers below, verbatim.
+// So does its WS402 tariff meter example (`<!-- tested: ReadmeTest.tariff -->`).
 package org.pay402
 
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -28,6 +29,34 @@ class ReadmeTest {
         assertTrue(marker >= 0, "the README marks its tested example")
         val fenced = text.substring(marker).substringAfter("```kotlin\n").substringBefore("\n```")
         assertEquals(block, fenced, "the README's example differs from ReadmeTest's")
+    }
+
+    @Test
+    fun `the README's tariff meter example is this test's code and prints the settlement`() {
+        val lines = source.readLines()
+        val begin = lines.indexOfFirst { it.trim() == "// README-tariff:begin" }
+        val end = lines.indexOfFirst { it.trim() == "// README-tariff:end" }
+        val indent = lines[begin].indexOf("//")
+        val block = lines.subList(begin + 1, end).joinToString("\n") { it.drop(indent) }
+        val text = readme.readText()
+        val marker = text.indexOf("<!-- tested: ReadmeTest.tariff -->")
+        assertTrue(marker >= 0, "the README marks its tariff meter example")
+        val fenced = text.substring(marker).substringAfter("```kotlin\n").substringBefore("\n```")
+        assertEquals(block, fenced, "the README's tariff meter example differs from ReadmeTest's")
+
+        val printed = mutableListOf<String>()
+        fun println(line: String) { printed += line }
+        // README-tariff:begin
+        // 10 per second and 1 per byte sent (atomic units, decimal), 1000 prepaid; times in ms
+        Ws402TariffMeter(paid = "1000", maxSessionSeconds = 3600uL, startMs = 0uL, perSecond = "10", perByteOut = "1").use { meter ->
+            meter.onEvent(2_000uL, Ws402SessionEvent.BytesOut(100uL))  // 20 + 100
+            meter.onEvent(3_000uL, Ws402SessionEvent.Suspend)  // the connection dropped: nothing accrues until Resume
+            meter.onEvent(60_000uL, Ws402SessionEvent.Resume)
+            val frame = meter.maySend(60_500uL, 900uL)  // 35 + 100 + 900 > 1000: the frame is not sent
+            if (frame.status == Ws402TariffStatus.ENDED) println("${frame.end?.reason} ${frame.end?.consumed} ${frame.end?.refund}")
+        }
+        // README-tariff:end
+        assertEquals(listOf("BALANCE_EXHAUSTED 135 865"), printed)
     }
 
     @Test

@@ -150,6 +150,7 @@ object VectorOps {
         "bolt11.decode" -> bolt11DecodeOp(input)
         "offers.decode" -> offersDecodeOp(input)
         "ws402.meter" -> ws402MeterOp(input)
+        "ws402.session" -> ws402SessionOp(input)
         "l402.challenge.parse" -> l402ChallengeParse(input)
         "l402.challenge.encode" -> l402ChallengeEncode(input)
         "l402.authorization.parse" -> l402AuthorizationParse(input)
@@ -561,6 +562,85 @@ object VectorOps {
             put("bytes_out", JsonPrimitive(state.bytesOut.toString().toBigInteger()))
             put("messages", JsonPrimitive(state.messages.toString().toBigInteger()))
         }
+    }
+
+    // The tariff meter (the Rust runner's ops/ws402.rs `session`): one step per event, a refused
+    // event's error code as its step.
+    private fun ws402SessionOp(input: JsonObject): JsonObject {
+        val t = input["tariff"] as? JsonObject ?: throw BadInput("tariff")
+        val meter = Ws402TariffMeter(
+            paid = input.str("paid"),
+            maxSessionSeconds = input.u64("max_session_seconds"),
+            startMs = input.u64("start_ms"),
+            perSecond = if (t.containsKey("per_second")) t.str("per_second") else null,
+            perByteIn = if (t.containsKey("per_byte_in")) t.str("per_byte_in") else null,
+            perByteOut = if (t.containsKey("per_byte_out")) t.str("per_byte_out") else null,
+            perMessage = if (t.containsKey("per_message")) t.str("per_message") else null,
+            deadlineMs = input.optU64("deadline_ms"),
+        )
+        return meter.use { m ->
+            val steps = mutableListOf<String>()
+            for (e in input.arr("events")) {
+                val event = e as? JsonObject ?: throw BadInput("events")
+                val at = event.u64("at_ms")
+                val n = if (event.containsKey("n")) event.u64("n") else null
+                val kind = event.str("kind")
+                val ev = when (kind) {
+                    "may_send" -> null
+                    "tick" -> Ws402SessionEvent.Tick
+                    "client_close" -> Ws402SessionEvent.ClientClose
+                    "server_close" -> Ws402SessionEvent.ServerClose
+                    "server_error" -> Ws402SessionEvent.ServerError
+                    "suspend" -> Ws402SessionEvent.Suspend
+                    "resume" -> Ws402SessionEvent.Resume
+                    "grace_expired" -> Ws402SessionEvent.GraceExpired
+                    "bytes_in" -> Ws402SessionEvent.BytesIn(n ?: throw BadInput("n"))
+                    "bytes_out" -> Ws402SessionEvent.BytesOut(n ?: throw BadInput("n"))
+                    "message" -> Ws402SessionEvent.Message(n ?: 1uL)
+                    else -> throw BadInput("kind")
+                }
+                val messages = if (event.containsKey("messages")) event.u64("messages") else 1uL
+                steps += try {
+                    if (ev == null) {
+                        val o = m.maySend(at, n ?: throw BadInput("n"), messages)
+                        if (o.status == Ws402TariffStatus.RUNNING) "send" else tariffStatus(o.status)
+                    } else {
+                        tariffStatus(m.onEvent(at, ev).status)
+                    }
+                } catch (err: Pay402Exception.Ws402) {
+                    err.code
+                }
+            }
+            val state = m.state()
+            buildJsonObject {
+                put("consumed", state.consumed)
+                put("refund", state.refund)
+                put("ended_by", state.end?.reason?.let {
+                    when (it) {
+                        Ws402SessionEndReason.CLIENT_CLOSE -> "client_close"
+                        Ws402SessionEndReason.BALANCE_EXHAUSTED -> "balance_exhausted"
+                        Ws402SessionEndReason.MAX_DURATION -> "max_duration"
+                        Ws402SessionEndReason.DEADLINE -> "deadline"
+                        Ws402SessionEndReason.SERVER_CLOSE -> "server_close"
+                        Ws402SessionEndReason.CONNECTION_LOST -> "connection_lost"
+                    }
+                })
+                put("ended_at_ms", state.end?.atMs?.let { JsonPrimitive(it.toString().toBigInteger()) } ?: JsonNull)
+                put("close_code", state.end?.closeCode?.let { JsonPrimitive(it.toLong()) } ?: JsonNull)
+                put("active_ms", JsonPrimitive(state.activeMs.toString().toBigInteger()))
+                put("suspended", state.suspended)
+                put("bytes_in", JsonPrimitive(state.bytesIn.toString().toBigInteger()))
+                put("bytes_out", JsonPrimitive(state.bytesOut.toString().toBigInteger()))
+                put("messages", JsonPrimitive(state.messages.toString().toBigInteger()))
+                putJsonArray("steps") { steps.forEach { add(JsonPrimitive(it)) } }
+            }
+        }
+    }
+
+    private fun tariffStatus(s: Ws402TariffStatus): String = when (s) {
+        Ws402TariffStatus.RUNNING -> "running"
+        Ws402TariffStatus.ENDED -> "ended"
+        Ws402TariffStatus.ALREADY_ENDED -> "already_ended"
     }
 
     // ------------------------------------------------------------------ x402 resource server
