@@ -8,9 +8,12 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::too_many_lines,
+    clippy::large_enum_variant
 )]
 
+use core::cell::RefCell;
 use std::collections::HashSet;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -59,7 +62,7 @@ enum Cmd {
 /// A host: the replay store is a set of keys; every command is logged.
 struct Host<'o, const N: usize> {
     session: Session<'o, N>,
-    store: &'o std::cell::RefCell<HashSet<Vec<u8>>>,
+    store: &'o RefCell<HashSet<Vec<u8>>>,
 }
 
 impl<const N: usize> Host<'_, N> {
@@ -211,7 +214,7 @@ fn an_exact_eip3009_session_settles_first_meters_every_frame_and_refunds_the_res
         3600,
     );
     policy.update_interval_ms = 1_000;
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let mut host = Host {
         session: Session::accept(&offers, RESOURCE, policy, ID, T),
         store: &store,
@@ -237,7 +240,7 @@ fn an_exact_eip3009_session_settles_first_meters_every_frame_and_refunds_the_res
         format!(
             r#"{{"x402Version":2,"paymentPayload":{},"paymentRequirements":{}}}"#,
             decoded(&payment),
-            std::str::from_utf8(&buf[..n]).unwrap()
+            core::str::from_utf8(&buf[..n]).unwrap()
         )
     };
     assert_eq!(cmds, [Cmd::Settle(u(1_000_000), expected_body)]);
@@ -342,7 +345,7 @@ fn an_upto_session_with_amounts_above_2_pow_53_settles_exactly_consumed_and_keep
     let payment = evm_payment(&offers, &key, T / 1000, 2);
     let mut policy = SessionPolicy::new(Tariff::per_second(per_second), 600);
     policy.update_interval_ms = 2_000;
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let mut host = Host {
         session: Session::accept(&offers, RESOURCE, policy, ID, T),
         store: &store,
@@ -419,7 +422,7 @@ fn one_prepayment_opens_one_session_only() {
     let key = PrivateKey::from_bytes(&[0x33; 32]).unwrap();
     let payment = evm_payment(&offers, &key, T / 1000, 3);
     let frame = proof(&payment);
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let policy = SessionPolicy::new(Tariff::per_second(u(1)), 60);
     let mut first = Host {
         session: Session::accept(&offers, RESOURCE, policy, [1; 16], T),
@@ -461,7 +464,7 @@ fn the_balance_runs_out_at_the_exact_millisecond_and_nothing_is_refunded() {
     let key = PrivateKey::from_bytes(&[0x44; 32]).unwrap();
     let payment = evm_payment(&offers, &key, T / 1000, 4);
     let frame = proof(&payment);
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let mut policy = SessionPolicy::new(Tariff::per_second(u(3)), 7_200);
     policy.update_interval_ms = 0;
     let mut host = Host {
@@ -500,7 +503,7 @@ fn the_spec_payment_cannot_buy_a_session_past_its_validity_and_bad_proofs_are_co
             ..eip3009_offer(u(10_000))
         })
         .unwrap();
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let policy = SessionPolicy::new(Tariff::per_second(u(1)), 60);
     for (at_s, expected) in [
         (1_740_672_100, None),
@@ -601,7 +604,7 @@ fn a_solana_exact_session_refunds_the_transfer_authority() {
     let payment = write_svm_payment_header(&required, 0, &tx, &mut scratch, &mut out)
         .unwrap()
         .to_string();
-    let store = std::cell::RefCell::new(HashSet::new());
+    let store = RefCell::new(HashSet::new());
     let policy = SessionPolicy::new(Tariff::per_second(u(100)), 60);
     let mut host = Host {
         session: Session::accept(&offers, RESOURCE, policy, [9; 16], T),
