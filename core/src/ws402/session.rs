@@ -720,6 +720,22 @@ impl<'o, const N: usize> Session<'o, N> {
         self.id
     }
 
+    /// The wire `sessionId`: the id's 32 lowercase hex digits, written into `out`.
+    ///
+    /// ```
+    /// # use pay402::U256;
+    /// # use pay402::ws402::{Session, SessionPolicy, Tariff};
+    /// # use pay402::x402::server::{OfferSet, Resource};
+    /// # let offers = OfferSet::<1>::new();
+    /// # let resource = Resource { url: "wss://example.com", description: "", mime_type: None };
+    /// # let policy = SessionPolicy::new(Tariff::per_second(U256::ONE), 60);
+    /// let session = Session::accept(&offers, resource, policy, [0xa5; 16], 0);
+    /// assert_eq!(session.session_id(&mut [0; 32]), "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5");
+    /// ```
+    pub fn session_id<'h>(&self, out: &'h mut [u8; 32]) -> &'h str {
+        hex_id(&self.id, out)
+    }
+
     /// The meter, once the session started.
     pub fn meter(&self) -> Option<&TariffMeter> {
         self.meter.as_ref()
