@@ -661,3 +661,55 @@ fn errors_have_stable_codes() {
         assert_eq!(e.code(), code);
     }
 }
+
+#[test]
+fn an_x402_v1_payment_is_admitted_as_x_payment_and_settled_with_v1_requirements() {
+    const T: u64 = 1_800_000_000_000;
+    let mut offers = OfferSet::<1>::new();
+    offers.push(eip3009_offer(u(10_000))).unwrap();
+    // The challenge's v1 body (the offer is sold in v1 as base-sepolia).
+    let (mut hb, mut bb) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let c = write_challenge(&offers, &RESOURCE, None, &mut hb, &mut bb).unwrap();
+    let v1_body = String::from_utf8(c.body.unwrap().to_vec()).unwrap();
+    assert!(v1_body.starts_with(r#"{"x402Version":1,"#), "{v1_body}");
+    let required = PaymentRequired::from_json(v1_body.as_bytes()).unwrap();
+    let key = PrivateKey::from_bytes(&[0x66; 32]).unwrap();
+    let (mut scratch, mut out) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let payment = pay_evm(
+        &required,
+        0,
+        &key,
+        T / 1000,
+        &[6; 32],
+        &mut scratch,
+        &mut out,
+    )
+    .unwrap()
+    .to_string();
+    assert!(decoded(&payment).starts_with(r#"{"x402Version":1,"#));
+    let store = RefCell::new(HashSet::new());
+    let policy = SessionPolicy::new(Tariff::per_second(u(1)), 60);
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, policy, [6; 16], T),
+        store: &store,
+    };
+    let frame = proof(&payment);
+    let cmds = host.on(T, Input::Text(frame.as_bytes()));
+    assert!(matches!(cmds[..], [Cmd::Reserve(..)]), "{cmds:?}");
+    let cmds = host.reserve(T, &cmds[0]);
+    let Cmd::Settle(amount, body) = &cmds[0] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*amount, u(10_000));
+    assert!(
+        body.starts_with(&format!(
+            r#"{{"x402Version":1,"paymentPayload":{},"paymentRequirements":{{"scheme":"exact","network":"base-sepolia","maxAmountRequired":"10000","#,
+            decoded(&payment)
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#""resource":"wss://example.com/ws402/quotes""#),
+        "{body}"
+    );
+}
