@@ -713,3 +713,42 @@ fn an_x402_v1_payment_is_admitted_as_x_payment_and_settled_with_v1_requirements(
         "{body}"
     );
 }
+
+#[test]
+fn an_exact_permit2_payment_is_settled_first_and_refunded_like_eip3009() {
+    const T: u64 = 1_800_000_000_000;
+    let mut offers = OfferSet::<1>::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::ExactPermit2,
+            ..eip3009_offer(u(20_000))
+        })
+        .unwrap();
+    let key = PrivateKey::from_bytes(&[0x77; 32]).unwrap();
+    let payment = evm_payment(&offers, &key, T / 1000, 7);
+    let store = RefCell::new(HashSet::new());
+    let mut policy = SessionPolicy::new(Tariff::per_second(u(1_000)), 60);
+    policy.update_interval_ms = 0;
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, policy, [7; 16], T),
+        store: &store,
+    };
+    let frame = proof(&payment);
+    let cmds = host.on(T, Input::Text(frame.as_bytes()));
+    let cmds = host.reserve(T, &cmds[0]);
+    assert!(
+        matches!(&cmds[..], [Cmd::Settle(a, body)] if *a == u(20_000) && body.contains(r#""permit2Authorization""#)),
+        "{cmds:?}"
+    );
+    host.on(T + 10, Input::Settled(SettleOutcome::Response(settled())));
+    // 4.321 s at 1000/s: 4321; the rest, 15679, goes back to the signer.
+    let cmds = host.on(T + 4_331, Input::AppEnded { error: false });
+    assert_eq!(cmds[1], Cmd::Close(1000));
+    let Cmd::Refund(order) = cmds[2] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        (order.to, order.amount),
+        (Payer::Evm(key.address()), u(15_679))
+    );
+}
