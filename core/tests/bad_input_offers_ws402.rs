@@ -1140,3 +1140,245 @@ fn a_proof_is_accepted_once_and_store_failures_refuse_it() {
         "proof_store_unavailable"
     );
 }
+
+// ================================================================ ws402 session machine: BEGIN
+// The bad inputs of `ws402::Session`: each first frame that is not an admissible payment proof
+// and the exact `payment_rejected` reason and close code it produces, and each input a phase
+// does not take with its error code (the session unchanged, nothing queued). Expected codes are
+// the machine's documented reasons and the x402 verifier's codes.
+mod ws402_session_machine {
+    use pay402::ErrorCode;
+    use pay402::U256;
+    use pay402::ws402::{
+        Command, Input, Phase, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, Reservation, Session,
+        SessionPolicy, Tariff,
+    };
+    use pay402::x402::server::{Offer, OfferScheme, OfferSet, Resource, SettleOutcome};
+
+    /// The x402 v2 specification's EIP-3009 example payment (section 5), valid until 1740672154.
+    const SPEC_HEADER: &str = "eyJ4NDAyVmVyc2lvbiI6MiwicmVzb3VyY2UiOnsidXJsIjoiaHR0cHM6Ly9hcGkuZXhhbXBsZS5jb20vcHJlbWl1bS1kYXRhIiwiZGVzY3JpcHRpb24iOiJBY2Nlc3MgdG8gcHJlbWl1bSBtYXJrZXQgZGF0YSIsIm1pbWVUeXBlIjoiYXBwbGljYXRpb24vanNvbiJ9LCJhY2NlcHRlZCI6eyJzY2hlbWUiOiJleGFjdCIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJhbW91bnQiOiIxMDAwMCIsImFzc2V0IjoiMHgwMzZDYkQ1Mzg0MmM1NDI2NjM0ZTc5Mjk1NDFlQzIzMThmM2RDRjdlIiwicGF5VG8iOiIweDIwOTY5M0JjNmFmYzBDNTMyOGJBMzZGYUYwM0M1MTRFRjMxMjI4N0MiLCJtYXhUaW1lb3V0U2Vjb25kcyI6NjAsImV4dHJhIjp7Im5hbWUiOiJVU0RDIiwidmVyc2lvbiI6IjIifX0sInBheWxvYWQiOnsic2lnbmF0dXJlIjoiMHgyZDZhNzU4OGQ2YWNjYTUwNWNiZjBkOWE0YTIyN2UwYzUyYzZjMzQwMDhjOGU4OTg2YTEyODMyNTk3NjQxNzM2MDhhMmNlNjQ5NjY0MmUzNzdkNmRhOGRiYmY1ODM2ZTliZDE1MDkyZjllY2FiMDVkZWQzZDYyOTNhZjE0OGI1NzFjIiwiYXV0aG9yaXphdGlvbiI6eyJmcm9tIjoiMHg4NTdiMDY1MTlFOTFlM0E1NDUzODc5MWJEYmIwRTIyMzczZTM2YjY2IiwidG8iOiIweDIwOTY5M0JjNmFmYzBDNTMyOGJBMzZGYUYwM0M1MTRFRjMxMjI4N0MiLCJ2YWx1ZSI6IjEwMDAwIiwidmFsaWRBZnRlciI6IjE3NDA2NzIwODkiLCJ2YWxpZEJlZm9yZSI6IjE3NDA2NzIxNTQiLCJub25jZSI6IjB4ZjM3NDY2MTNjMmQ5MjBiNWZkYWJjMDg1NmYyYWViMmQ0Zjg4ZWU2MDM3YjhjYzVkMDRhNzFhNDQ2MmYxMzQ4MCJ9fX0=";
+    const T: u64 = 1_740_672_100_000;
+    const RESOURCE: Resource<'static> = Resource {
+        url: "wss://example.com/ws402",
+        description: "",
+        mime_type: None,
+    };
+
+    fn offers() -> OfferSet<'static, 1> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::ExactEip3009 {
+                    name: "USDC",
+                    version: "2",
+                },
+                network: "eip155:84532",
+                asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                amount: U256::from_u64(10_000),
+                pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+                max_timeout_seconds: 60,
+            })
+            .unwrap();
+        offers
+    }
+
+    fn policy() -> SessionPolicy<'static> {
+        SessionPolicy::new(Tariff::per_second(U256::from_u64(10)), 3600)
+    }
+
+    /// The commands as text: frames as themselves, the rest by name.
+    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<String> {
+        let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+        let mut all = Vec::new();
+        while let Some(c) = s.poll_command(&mut out).unwrap() {
+            all.push(match c {
+                Command::Send(t) => t.to_string(),
+                Command::Close { code } => format!("close {code}"),
+                Command::Reserve { .. } => "reserve".to_string(),
+                Command::Finished(_) => "finished".to_string(),
+                other => format!("{other:?}"),
+            });
+        }
+        all
+    }
+
+    #[test]
+    fn first_frame_catalogue() {
+        let long = format!(
+            r#"{{"type":"payment_proof","proof":"{}"}}"#,
+            "A".repeat(4097)
+        );
+        let spec = format!(r#"{{"type":"payment_proof","proof":"{SPEC_HEADER}"}}"#);
+        let cases: &[(&str, &[u8], u64, &str, u16)] = &[
+            ("not JSON", b"payment please", T, "payment_proof_expected", 1008),
+            ("an array", b"[1]", T, "payment_proof_expected", 1008),
+            ("no type", br#"{"proof":"e30="}"#, T, "payment_proof_expected", 1008),
+            ("another message", br#"{"type":"usage_update","sessionId":"x","elapsedSeconds":1,"consumedAmount":1,"remainingBalance":1,"bytesTransferred":0,"messageCount":0}"#, T, "payment_proof_expected", 1008),
+            ("an unknown type", br#"{"type":"resume_session"}"#, T, "payment_proof_expected", 1008),
+            ("no proof", br#"{"type":"payment_proof"}"#, T, "payment_proof_expected", 1008),
+            ("a numeric proof", br#"{"type":"payment_proof","proof":42}"#, T, "payment_proof_expected", 1008),
+            ("the original providers' proof", br#"{"type":"payment_proof","proof":{"txHash":"0x12","reference":"base_1","senderAddress":"0xbeef"}}"#, T, "legacy_proof_unsupported", 1008),
+            ("a proof above 4096 bytes", long.as_bytes(), T, "payment_proof_too_large", 1008),
+            ("an empty proof", br#"{"type":"payment_proof","proof":""}"#, T, "invalid_payload", 1008),
+            ("a proof that is not base64", br#"{"type":"payment_proof","proof":"%%%"}"#, T, "invalid_payload", 1008),
+            ("an empty payment object", br#"{"type":"payment_proof","proof":"e30="}"#, T, "invalid_payload", 1008),
+            ("an escaped proof is read unescaped", br#"{"type":"payment_proof","proof":"e30\u003d"}"#, T, "invalid_payload", 1008),
+            ("an expired authorization", spec.as_bytes(), T + 600_000, "invalid_exact_evm_payload_authorization_valid_before", 1008),
+            ("a proof after the proof timeout", spec.as_bytes(), T + 10_000, "payment_proof_timeout", 1008),
+        ];
+        for (name, frame, at, reason, close) in cases {
+            let offers = offers();
+            let accepted = if *at == T + 600_000 { *at } else { T };
+            let mut s = Session::accept(&offers, RESOURCE, policy(), [1; 16], accepted);
+            s.handle(*at, Input::Text(frame)).unwrap();
+            assert_eq!(
+                drain(&mut s),
+                [
+                    format!(r#"{{"type":"payment_rejected","reason":"{reason}"}}"#),
+                    format!("close {close}"),
+                    "finished".to_string()
+                ],
+                "{name}"
+            );
+            assert_eq!(s.phase(), Phase::Finished, "{name}");
+        }
+        // JSON escapes in the proof are decoded before admission: the spec payment, its first
+        // letter written as \u0065, is admitted.
+        let offers = offers();
+        let escaped = format!(
+            r#"{{"type":"payment_proof","proof":"\u0065{}"}}"#,
+            &SPEC_HEADER[1..]
+        );
+        let mut s = Session::accept(&offers, RESOURCE, policy(), [1; 16], T);
+        s.handle(T, Input::Text(escaped.as_bytes())).unwrap();
+        assert_eq!(drain(&mut s), ["reserve"]);
+        // A binary first frame.
+        let mut s = Session::accept(&offers, RESOURCE, policy(), [1; 16], T);
+        s.handle(T, Input::Binary(b"\x00")).unwrap();
+        assert_eq!(
+            drain(&mut s)[0],
+            r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#
+        );
+    }
+
+    type Make<'a> = &'a dyn Fn() -> Session<'a, 1>;
+
+    #[test]
+    #[allow(clippy::too_many_lines, reason = "one table")]
+    fn inputs_a_phase_does_not_take_catalogue() {
+        let offers = offers();
+        let spec = format!(r#"{{"type":"payment_proof","proof":"{SPEC_HEADER}"}}"#);
+        let awaiting = || Session::accept(&offers, RESOURCE, policy(), [2; 16], T);
+        let reserving = || {
+            let mut s = awaiting();
+            s.handle(T, Input::Text(spec.as_bytes())).unwrap();
+            drain(&mut s);
+            s
+        };
+        let finished = || {
+            let mut s = awaiting();
+            s.handle(T, Input::Closed { code: Some(1000) }).unwrap();
+            drain(&mut s);
+            s
+        };
+        let cases: &[(&str, Make<'_>, Input<'_>, &str)] = &[
+            (
+                "a reservation nobody asked for",
+                &awaiting,
+                Input::Reserved(Reservation::Fresh),
+                "session_out_of_order",
+            ),
+            (
+                "a settlement nobody asked for",
+                &awaiting,
+                Input::Settled(SettleOutcome::Unavailable),
+                "session_out_of_order",
+            ),
+            (
+                "a refund nobody asked for",
+                &awaiting,
+                Input::Refunded(RefundOutcome::Confirmed),
+                "session_out_of_order",
+            ),
+            (
+                "an app send before the start",
+                &awaiting,
+                Input::AppSend { bytes: 1 },
+                "session_not_started",
+            ),
+            (
+                "an app end before the start",
+                &awaiting,
+                Input::AppEnded { error: false },
+                "session_not_started",
+            ),
+            (
+                "a frame while reserving",
+                &reserving,
+                Input::Text(b"hi"),
+                "session_not_started",
+            ),
+            (
+                "a settlement while reserving",
+                &reserving,
+                Input::Settled(SettleOutcome::Unavailable),
+                "session_out_of_order",
+            ),
+            (
+                "a frame after the end",
+                &finished,
+                Input::Text(b"hi"),
+                "session_ended",
+            ),
+            (
+                "a binary frame after the end",
+                &finished,
+                Input::Binary(b"hi"),
+                "session_ended",
+            ),
+            (
+                "an app send after the end",
+                &finished,
+                Input::AppSend { bytes: 1 },
+                "session_ended",
+            ),
+            (
+                "a settlement after the end",
+                &finished,
+                Input::Settled(SettleOutcome::Unavailable),
+                "session_out_of_order",
+            ),
+        ];
+        for (name, make, input, code) in cases {
+            let mut s = make();
+            let before = (s.phase(), s.generation(), s.statement(), s.poll_timeout());
+            assert_eq!(
+                s.handle(T + 1, *input).map_err(|e| e.code()),
+                Err(*code),
+                "{name}"
+            );
+            assert_eq!(
+                (s.phase(), s.generation(), s.statement(), s.poll_timeout()),
+                before,
+                "{name}"
+            );
+            assert!(drain(&mut s).is_empty(), "{name}: nothing queued");
+        }
+        // Undrained commands block every input; a small buffer keeps the command queued.
+        let mut s = awaiting();
+        s.handle(T, Input::Text(spec.as_bytes())).unwrap();
+        assert_eq!(
+            s.handle(T, Input::Timer).map_err(|e| e.code()),
+            Err("session_commands_pending")
+        );
+        for len in [0, 1, 79] {
+            let mut small = vec![0u8; len];
+            assert_eq!(
+                s.poll_command(&mut small).map(|_| ()).map_err(|e| e.code()),
+                Err("buffer_too_small")
+            );
+        }
+        assert_eq!(drain(&mut s), ["reserve"]);
+    }
+}
+// ================================================================ ws402 session machine: END

@@ -17,6 +17,11 @@
 //!   paid amount and the refund recipient come from the verified payment, never from client
 //!   fields.
 //!
+//! - [`Session`]: the server side of one session as a sans-I/O machine: admission over an x402
+//!   offer set (every scheme), the replay reservation, the `exact` prepayment settled before the
+//!   session and refunded after it, the `upto` charge settled at the end, the timer, the frames
+//!   and the one end.
+//!
 //! Timers, sockets, persistence and refund payouts belong to the host.
 
 mod error;
@@ -25,6 +30,7 @@ mod meter;
 mod prepayment;
 mod record;
 mod schema;
+mod session;
 
 pub use error::Ws402Error;
 pub use message::{Message, PaymentProof, UsageUpdate};
@@ -36,3 +42,8 @@ pub use meter::{
 pub use prepayment::{Prepaid, start_with_x402};
 pub use record::{SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SessionRecord};
 pub use schema::{Pricing, Schema};
+pub use session::{
+    Command, Ending, Input, MAX_PROOF_LEN, Payer, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
+    REFUND_KEY_LABEL, Refund, RefundOrder, RefundOutcome, RefundStatus, Reservation, Session,
+    SessionError, SessionPolicy, SettleStatus, Settlement, Statement, reason,
+};

@@ -1,0 +1,2401 @@
+//! The server side of one WS402 session as a sans-I/O state machine: every decision of a paid,
+//! metered WebSocket session, with the host left to move bytes.
+//!
+//! The host creates a [`Session`] when a socket opens ([`Session::accept`]), reports everything
+//! that happens with [`Session::handle`] (a client frame, its one timer, the socket closing, the
+//! application ending or wanting to send, the replay store's, the settlement's and the refund's
+//! answers), drains [`Session::poll_command`] after every `handle`, and arms its timer at
+//! [`Session::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
+//! when the session ends, the amount settled, and the refund's amount and recipient.
+//!
+//! ```text
+//! AwaitingProof --payment_proof admitted--> Reserving --fresh--> (exact) SettlingPrepayment --settled--> Running
+//!      |                                        |                  (upto) ---------------------------> Running
+//!      `--other frame, timeout, refusal-->      `--already used / store down--> Finished (rejected)
+//!         Finished (payment_rejected + 1008)
+//! Running --close, drop, app end, limit, unaffordable frame--> (upto) SettlingCharge --> Finished
+//!    |  \--drop with a grace period--> Suspended --grace expired--> (exact) Refunding --> Finished
+//!    `--------------------------------------------------------------> Finished (nothing to settle or refund)
+//! ```
+//!
+//! # The rules
+//!
+//! - **Proof.** The first frame must be a `payment_proof` whose `proof` is an x402 payment header
+//!   value, within [`SessionPolicy::proof_timeout_ms`]. It is admitted by the core's
+//!   [`admit`] over the seller's [`OfferSet`] (every scheme: `exact` EIP-3009 and Permit2, `upto`,
+//!   Solana `exact`); the header name is `PAYMENT-SIGNATURE` or `X-PAYMENT` by the payment's own
+//!   `x402Version`. Anything else, the timeout or a refusal sends
+//!   `payment_rejected {reason: <code>}` and closes with 1008 (1011 when the server is at fault:
+//!   a refusal of status 500 or 503, a replay store or settlement that cannot answer). The paid
+//!   amount, the payer and the price come from the verified payment and the policy; no client
+//!   field is ever read (WS402 `src/WS402.ts` trusted `proof.amount` and `senderAddress`).
+//! - **One prepayment, one session.** The replay key is reserved ([`Command::Reserve`]) before
+//!   `session_started`; a key already held answers `payment_already_used`.
+//! - **`exact`**: the prepayment is settled ([`Command::Settle`]) before `session_started`. A
+//!   refusal releases the reservation and rejects (`settlement_refused`); a pending or unanswered
+//!   settlement keeps the reservation (the payment may still land), rejects with
+//!   `settlement_pending` and closes 1011: no session runs on unsettled money. At the end,
+//!   `paid − consumed`, when positive, is refunded once ([`Command::Refund`]) to the verified
+//!   payer in the paid asset; the refund's outcome is in the [`Statement`].
+//! - **`upto`**: the authorization's expiry (Permit2 `deadline`) must cover
+//!   `now + max_session + resume grace + settle margin`, else `authorization_too_short`; the
+//!   meter's deadline is the expiry minus the margin. At the end exactly `consumed` is settled
+//!   (nothing when it is 0). The replay key is never released once the session started; a
+//!   refused or pending final settlement is reported in the [`Statement`], never retried with
+//!   another amount.
+//! - **Running.** A `usage_update` every [`SessionPolicy::update_interval_ms`]; the
+//!   [`TariffMeter`] decides the ends, their instants and their precedence, and accrues to the
+//!   closing instant (a session shorter than a tick is billed). [`Input::AppSend`] asks the
+//!   meter ([`TariffMeter::may_send`]): a frame the balance cannot pay is not sent
+//!   ([`Command::SendAppFrame`] is withheld) and the session ends `balance_exhausted`. Before
+//!   the close, a final `usage_update` and, for the two limits of the original protocol,
+//!   `balance_exhausted` / `max_duration_reached` are sent. Client frames are metered (bytes in
+//!   and one message each) and handed to the application ([`Command::DeliverToApp`]);
+//!   `{"type":"end_session"}` ends the session as a client close. The machine's own frames are
+//!   not billed.
+//! - **End exactly once.** The first terminal input wins; later closes, timers and application
+//!   ends are accepted and yield no command. Inputs that make no sense in the current phase (a
+//!   settlement outcome nobody asked for, a frame after the end) are typed
+//!   [`SessionError`]s that change nothing.
+//!
+//! # The `/settle` body
+//!
+//! The machine keeps the payment header value (at most [`MAX_PROOF_LEN`] bytes) and writes the
+//! facilitator `/settle` body itself ([`write_settle_request`]) into the buffer given to
+//! [`Session::poll_command`]: the host posts it (or hands it to its local settlement) as is. The
+//! stored header is what a persisted record needs to settle after a restart.
+//!
+//! # Buffers, capacities, time
+//!
+//! No allocation: frames, keys and bodies are written into the caller's buffer (8 KiB,
+//! [`RECOMMENDED_COMMAND_BUFFER_LEN`], always suffices); a buffer too small is an error that
+//! leaves the command queued, so the host grows it and polls again. `now_ms` is Unix time in
+//! milliseconds (admission compares it, in seconds, with the authorizations' validity) and never
+//! runs backwards for the meter. `handle` refuses to run while commands are queued
+//! (`session_commands_pending`): the queue's fixed capacity is never exceeded.
+//!
+//! # Not yet
+//!
+//! - Resumption: a drop with [`SessionPolicy::resume_grace_ms`] `> 0` suspends the session (no
+//!   billing) and ends it `connection_lost` at the drop when the grace expires, but there is no
+//!   resume input yet (`resume_session`/`session_resumed`, a new socket), no persistence command
+//!   and no recovery after a restart. [`Session::generation`] counts the accepted inputs for the
+//!   record's compare-and-swap.
+//! - `session_ended {statement}` before the close (the wire message is not in [`Message`] yet),
+//!   HTTP grants and their byte charges.
+//! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
+//!   (`smart_wallet_needs_rpc`) is rejected.
+//! - Refund persistence: the refund is requested once, but the record-before-send step
+//!   (`RecordRefund`) belongs to the persisted record. Solana `exact` refunds are ordered like EVM
+//!   ones; a host without an SPL refund answers [`RefundOutcome::Failed`], which the statement
+//!   keeps.
+
+use heapless::Deque;
+use sha2::{Digest, Sha256};
+
+use super::message::{Message, PaymentProof, UsageUpdate};
+use super::meter::{
+    CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
+    SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
+};
+use crate::error::ErrorCode;
+use crate::evm::Address;
+use crate::json::{JsonStr, Object, RawValue};
+#[cfg(feature = "svm")]
+use crate::svm::Pubkey;
+use crate::u256::U256;
+use crate::writer::write_all;
+use crate::x402::network::Network;
+use crate::x402::server::{
+    Admission, OfferScheme, OfferSet, PreparedOffer, Replay, Resource, ServerError, SettleOutcome,
+    SettleVerdict, admit, write_settle_request,
+};
+use crate::x402::{AnyVerified, PaymentPayload, Verifier, X402Version, header};
+
+/// The longest payment header value (the `proof` string) a session keeps, in bytes.
+pub const MAX_PROOF_LEN: usize = 4096;
+
+/// A buffer for [`Session::poll_command`] that holds every command: the `/settle` body of the
+/// longest proof and its decoded JSON side by side.
+pub const RECOMMENDED_COMMAND_BUFFER_LEN: usize = 8192;
+
+/// The label of the refund's idempotency key: `SHA-256(label ‖ session id)`.
+pub const REFUND_KEY_LABEL: &[u8] = b"pay402 ws402 refund";
+
+/// Commands one `handle` can queue at most (a rejection: 4; an end: 5).
+const QUEUE: usize = 8;
+
+/// Scratch for one admission: the decoded header and one offer's requirements.
+const ADMISSION_SCRATCH: usize = header::RECOMMENDED_BUFFER_LEN;
+
+/// The `payment_rejected` reasons the machine itself gives (admission refusals give the x402
+/// code, e.g. `invalid_exact_evm_payload_signature` or `no_matching_offer`).
+pub mod reason {
+    /// No `payment_proof` arrived within the proof timeout.
+    pub const PROOF_TIMEOUT: &str = "payment_proof_timeout";
+    /// The first frame was not a `payment_proof` message (not JSON, another type, binary).
+    pub const PROOF_EXPECTED: &str = "payment_proof_expected";
+    /// The proof is the original providers' object (a transaction hash), not an x402 payment.
+    pub const LEGACY_PROOF: &str = "legacy_proof_unsupported";
+    /// The proof is longer than [`super::MAX_PROOF_LEN`].
+    pub const PROOF_TOO_LARGE: &str = "payment_proof_too_large";
+    /// The verified amount is zero.
+    pub const PREPAYMENT_TOO_SMALL: &str = "prepayment_too_small";
+    /// An `upto` authorization expires before the session, its grace and the settle margin.
+    pub const AUTHORIZATION_TOO_SHORT: &str = "authorization_too_short";
+    /// The replay key is already held: the prepayment was used by another session.
+    pub const ALREADY_USED: &str = "payment_already_used";
+    /// The replay store could not answer.
+    pub const REPLAY_STORE_UNAVAILABLE: &str = "replay_store_unavailable";
+    /// The `exact` prepayment's settlement was refused.
+    pub const SETTLEMENT_REFUSED: &str = "settlement_refused";
+    /// The `exact` prepayment's settlement is pending or unanswered.
+    pub const SETTLEMENT_PENDING: &str = "settlement_pending";
+    /// The client closed the socket before the session started (no frame is sent).
+    pub const CONNECTION_CLOSED: &str = "connection_closed";
+}
+
+/// A session's prices, limits and clocks, chosen by the server (never by the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy<'p> {
+    /// The prices (per second, byte in, byte out, message).
+    pub tariff: Tariff,
+    /// The longest active time of a session, in seconds.
+    pub max_session_seconds: u64,
+    /// Milliseconds between `usage_update`s; 0 sends none.
+    pub update_interval_ms: u64,
+    /// Milliseconds the client has to send its `payment_proof`.
+    pub proof_timeout_ms: u64,
+    /// Milliseconds a dropped connection stays suspended (unbilled) before the session ends
+    /// `connection_lost`; 0 ends it at the drop.
+    pub resume_grace_ms: u64,
+    /// Seconds kept between an `upto` session's deadline and its authorization's expiry, for the
+    /// final settlement to land.
+    pub settle_margin_s: u64,
+    /// The x402 verification policy of admission.
+    pub verifier: Verifier<'p>,
+}
+
+impl SessionPolicy<'static> {
+    /// `tariff` and `max_session_seconds` with the defaults: a `usage_update` every 3 s (the
+    /// original's `updateInterval`), 10 s for the proof, no resume grace, a 120 s settle margin,
+    /// the reference facilitator's verification ([`Verifier::DEFAULT`]).
+    pub const fn new(tariff: Tariff, max_session_seconds: u64) -> Self {
+        Self {
+            tariff,
+            max_session_seconds,
+            update_interval_ms: 3_000,
+            proof_timeout_ms: 10_000,
+            resume_grace_ms: 0,
+            settle_margin_s: 120,
+            verifier: Verifier::DEFAULT,
+        }
+    }
+}
+
+/// How the prepayment is charged: decided by the offer the payment was admitted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Plan {
+    /// `exact`: settled in full before the session, the unused part refunded at the end.
+    Exact,
+    /// `upto`: a signed maximum; exactly `consumed` is settled at the end, nothing refunded.
+    Upto,
+}
+
+/// The verified payer: the refund's only possible recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Payer {
+    /// An EVM address (EIP-3009 `from`, Permit2 `from`), proven by the signature.
+    Evm(Address),
+    /// A Solana transfer authority, proven by its signature.
+    #[cfg(feature = "svm")]
+    Svm(Pubkey),
+}
+
+/// A refund the host pays through its settlement layer: `amount` of the paid asset (the asset of
+/// offer `offer_index`, on `network`) to `to`, at most once, keyed by `key` for idempotency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefundOrder {
+    /// `SHA-256(`[`REFUND_KEY_LABEL`]` ‖ session id)`: the same for every retry of this refund.
+    pub key: [u8; 32],
+    /// The offer paid (its `asset` is the refund's asset), in the seller's [`OfferSet`].
+    pub offer_index: usize,
+    /// The network paid on.
+    pub network: Network,
+    /// The verified payer.
+    pub to: Payer,
+    /// `paid − consumed`, positive.
+    pub amount: U256,
+}
+
+/// What the replay store answered to [`Command::Reserve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reservation {
+    /// The key was free and is now held.
+    Fresh,
+    /// The key was already held.
+    AlreadyUsed,
+    /// The store could not answer (never admit without a reservation).
+    Unavailable,
+}
+
+/// What the settlement layer answered to [`Command::Refund`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundOutcome {
+    /// The refund transfer is confirmed.
+    Confirmed,
+    /// The refund was sent, its confirmation is not known yet (the settlement layer reconciles).
+    Pending,
+    /// The refund failed; the statement keeps it owed.
+    Failed,
+}
+
+/// The state of a settlement in a [`Statement`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettleStatus {
+    /// Asked for, no answer yet.
+    Requested,
+    /// `success: true`.
+    Settled,
+    /// `success: false` with a final reason.
+    Refused,
+    /// `settlement_pending` with a transaction hash: it may still land.
+    Pending,
+    /// No answer (timeout, connection error, 5xx): it may still land.
+    Unavailable,
+}
+
+/// A settlement asked for: the prepayment (`exact`) or the charge (`upto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Settlement {
+    /// The amount in the `/settle` body.
+    pub amount: U256,
+    /// Its state.
+    pub status: SettleStatus,
+}
+
+/// The state of a refund in a [`Statement`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundStatus {
+    /// Asked for, no answer yet.
+    Requested,
+    /// [`RefundOutcome::Confirmed`].
+    Confirmed,
+    /// [`RefundOutcome::Pending`].
+    Pending,
+    /// [`RefundOutcome::Failed`].
+    Failed,
+}
+
+/// A refund asked for and its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Refund {
+    /// The order.
+    pub order: RefundOrder,
+    /// Its state.
+    pub status: RefundStatus,
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ending {
+    /// It never started: the reason sent in `payment_rejected` (or
+    /// [`reason::CONNECTION_CLOSED`]), at `at_ms`.
+    Rejected {
+        /// The stable code.
+        reason: &'static str,
+        /// When.
+        at_ms: u64,
+    },
+    /// It ran and the meter ended it.
+    Ended(SessionEnd),
+}
+
+/// The money of one session, to the atomic unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Statement {
+    /// The session id.
+    pub session_id: [u8; 16],
+    /// How it ended.
+    pub ending: Ending,
+    /// The plan, once a payment was admitted.
+    pub plan: Option<Plan>,
+    /// The offer paid, once a payment was admitted.
+    pub offer_index: Option<usize>,
+    /// The verified payer, once a payment was admitted.
+    pub payer: Option<Payer>,
+    /// The verified amount (`upto`: the signed maximum); 0 before admission.
+    pub paid: U256,
+    /// What the session consumed; 0 when it never ran.
+    pub consumed: U256,
+    /// The prepayment's (`exact`) or the charge's (`upto`) settlement, when one was asked for.
+    pub settlement: Option<Settlement>,
+    /// The refund (`exact`), when one was owed.
+    pub refund: Option<Refund>,
+    /// `true` once nothing more is awaited ([`Command::Finished`] was queued).
+    pub finished: bool,
+}
+
+/// Where a session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Waiting for the `payment_proof`.
+    AwaitingProof,
+    /// Waiting for the replay store ([`Input::Reserved`]).
+    Reserving,
+    /// `exact`: waiting for the prepayment's settlement ([`Input::Settled`]).
+    SettlingPrepayment,
+    /// Metering.
+    Running,
+    /// The connection dropped; waiting out the resume grace, unbilled.
+    Suspended,
+    /// `upto`: waiting for the final charge's settlement ([`Input::Settled`]).
+    SettlingCharge,
+    /// `exact`: waiting for the refund's outcome ([`Input::Refunded`]).
+    Refunding,
+    /// Over; nothing more is awaited.
+    Finished,
+}
+
+/// What the host reports to [`Session::handle`].
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A text frame from the client.
+    Text(&'a [u8]),
+    /// A binary frame from the client.
+    Binary(&'a [u8]),
+    /// The timer armed at [`Session::poll_timeout`] fired (early or late fires are fine).
+    Timer,
+    /// The socket closed: `code` is the client's close frame code, `None` when there was no
+    /// close frame (a drop: TCP reset, error; 1006 counts as a drop too).
+    Closed {
+        /// The close code received.
+        code: Option<u16>,
+    },
+    /// The application ended the session, normally or with an error (close 1000 / 1011).
+    AppEnded {
+        /// `true`: the application failed.
+        error: bool,
+    },
+    /// The application wants to send a frame of `bytes` bytes: send it only on
+    /// [`Command::SendAppFrame`].
+    AppSend {
+        /// The frame's length.
+        bytes: u64,
+    },
+    /// The replay store's answer to [`Command::Reserve`].
+    Reserved(Reservation),
+    /// The settlement's answer to [`Command::Settle`].
+    Settled(SettleOutcome<'a>),
+    /// The settlement layer's answer to [`Command::Refund`].
+    Refunded(RefundOutcome),
+}
+
+/// What the host does, in order.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no_std without alloc: one command at a time, by value"
+)]
+#[derive(Debug, Clone, Copy)]
+pub enum Command<'b> {
+    /// Send this text frame to the client.
+    Send(&'b str),
+    /// Send the application's frame of the last [`Input::AppSend`]: it is paid for.
+    SendAppFrame,
+    /// Hand the client's frame of the last `handle` to the application.
+    DeliverToApp,
+    /// Close the socket with this code (RFC 6455 §7.4.1).
+    Close {
+        /// 1000, 1008 or 1011.
+        code: u16,
+    },
+    /// Reserve `key` in the replay store for `ttl` seconds (insert if absent) and report
+    /// [`Input::Reserved`].
+    Reserve {
+        /// [`crate::x402::server::ReplayId::write_bytes`] of the admission's key.
+        key: &'b [u8],
+        /// Seconds.
+        ttl: u64,
+    },
+    /// Post `body` to the facilitator's `/settle` (or give it to the local settlement) and report
+    /// [`Input::Settled`].
+    Settle {
+        /// `{"x402Version","paymentPayload","paymentRequirements"}` with `amount` as the charge.
+        body: &'b [u8],
+        /// The amount settled.
+        amount: U256,
+    },
+    /// Pay this refund once and report [`Input::Refunded`].
+    Refund(RefundOrder),
+    /// Delete the replay reservation: the payment was never taken.
+    Release {
+        /// The key of [`Command::Reserve`].
+        key: &'b [u8],
+    },
+    /// The session is over; nothing more is awaited. Queued exactly once.
+    Finished(Statement),
+}
+
+/// Why an input or a poll was refused. The session is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// Commands of the previous `handle` are still queued: drain [`Session::poll_command`].
+    CommandsPending,
+    /// A frame or an application input before the session started.
+    NotStarted,
+    /// A frame or an application send while the connection is suspended.
+    Suspended,
+    /// A frame or an application send after the session ended.
+    Ended,
+    /// An outcome nobody asked for (a reservation, settlement or refund answer in another phase).
+    OutOfOrder,
+    /// The command buffer is too small: grow it and poll again (the command stays queued).
+    BufferTooSmall,
+    /// The `/settle` body could not be written (a configuration fault of the offer set).
+    Settle(ServerError),
+}
+
+impl core::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::CommandsPending => f.write_str("WS402 session commands are still queued"),
+            Self::NotStarted => f.write_str("WS402 session has not started"),
+            Self::Suspended => f.write_str("WS402 session is suspended"),
+            Self::Ended => f.write_str("WS402 session has ended"),
+            Self::OutOfOrder => f.write_str("WS402 session did not ask for this outcome"),
+            Self::BufferTooSmall => f.write_str("the output buffer is too small"),
+            Self::Settle(e) => write!(f, "WS402 settle request: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for SessionError {}
+
+impl ErrorCode for SessionError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::CommandsPending => "session_commands_pending",
+            Self::NotStarted => "session_not_started",
+            Self::Suspended => "session_suspended",
+            Self::Ended => "session_ended",
+            Self::OutOfOrder => "session_out_of_order",
+            Self::BufferTooSmall => "buffer_too_small",
+            Self::Settle(e) => e.code(),
+        }
+    }
+}
+
+/// What admission established, kept for the session's life (all `Copy`: the decoded payment is
+/// re-read from the stored header when the `/settle` body is written).
+#[derive(Debug, Clone, Copy)]
+struct Paid {
+    offer_index: usize,
+    version: X402Version,
+    verified: AnyVerified,
+    replay: Replay,
+    max_amount: U256,
+    plan: Plan,
+    payer: Payer,
+    amount: U256,
+    network: Network,
+    /// `upto`: the meter's deadline (the authorization's expiry minus the margin).
+    deadline_ms: Option<u64>,
+}
+
+/// A meter reading for `usage_update`, taken when it was queued.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    elapsed_seconds: u64,
+    consumed: U256,
+    remaining: U256,
+    bytes: u64,
+    messages: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Queued {
+    Rejected(&'static str),
+    Started,
+    Usage(Reading),
+    BalanceExhausted,
+    MaxDuration,
+    SendApp,
+    Deliver,
+    Close(u16),
+    Reserve,
+    Release,
+    Settle(U256, Option<U256>),
+    Refund(RefundOrder),
+    Finished,
+}
+
+/// One WS402 session, server side. See the module documentation.
+///
+/// ```
+/// use pay402::U256;
+/// use pay402::ws402::{Command, Input, Session, SessionPolicy, Tariff};
+/// use pay402::x402::server::{Offer, OfferScheme, OfferSet, Resource};
+/// let mut offers = OfferSet::<1>::new();
+/// offers.push(Offer {
+///     scheme: OfferScheme::ExactEip3009 { name: "USDC", version: "2" },
+///     network: "eip155:84532",
+///     asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+///     amount: U256::from_u64(10_000),
+///     pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+///     max_timeout_seconds: 60,
+/// })?;
+/// let resource = Resource { url: "wss://example.com/ws402/video", description: "", mime_type: None };
+/// let policy = SessionPolicy::new(Tariff::per_second(U256::from_u64(10)), 3600);
+/// let mut session = Session::accept(&offers, resource, policy, [7; 16], 1_740_672_100_000);
+/// assert_eq!(session.poll_timeout(), Some(1_740_672_110_000)); // the proof timeout
+/// session.handle(1_740_672_100_500, Input::Text(br#"{"type":"hello"}"#))?;
+/// let mut out = [0u8; 8192];
+/// let Some(Command::Send(frame)) = session.poll_command(&mut out)? else { panic!() };
+/// assert_eq!(frame, r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#);
+/// assert!(matches!(session.poll_command(&mut out)?, Some(Command::Close { code: 1008 })));
+/// assert!(matches!(session.poll_command(&mut out)?, Some(Command::Finished(_))));
+/// assert!(session.poll_command(&mut out)?.is_none());
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Session<'o, const N: usize> {
+    offers: &'o OfferSet<'o, N>,
+    resource: Resource<'o>,
+    policy: SessionPolicy<'o>,
+    id: [u8; 16],
+    accepted_at: u64,
+    phase: Phase,
+    generation: u32,
+    socket_open: bool,
+    proof: [u8; MAX_PROOF_LEN],
+    proof_len: usize,
+    paid: Option<Paid>,
+    meter: Option<TariffMeter>,
+    next_update: Option<u64>,
+    next_limit: Option<u64>,
+    suspended_at: u64,
+    rejected: Option<(&'static str, u64)>,
+    settlement: Option<Settlement>,
+    refund: Option<Refund>,
+    queue: Deque<Queued, QUEUE>,
+}
+
+impl<'o, const N: usize> Session<'o, N> {
+    /// A session for a socket opened at `now_ms` (Unix milliseconds), sold with `offers` for
+    /// `resource` under `policy`. `id` is 16 random bytes from the host; the wire `sessionId` is
+    /// its 32 lowercase hex digits.
+    pub fn accept(
+        offers: &'o OfferSet<'o, N>,
+        resource: Resource<'o>,
+        policy: SessionPolicy<'o>,
+        id: [u8; 16],
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            offers,
+            resource,
+            policy,
+            id,
+            accepted_at: now_ms,
+            phase: Phase::AwaitingProof,
+            generation: 0,
+            socket_open: true,
+            proof: [0; MAX_PROOF_LEN],
+            proof_len: 0,
+            paid: None,
+            meter: None,
+            next_update: None,
+            next_limit: None,
+            suspended_at: 0,
+            rejected: None,
+            settlement: None,
+            refund: None,
+            queue: Deque::new(),
+        }
+    }
+
+    /// Reports `input` at `now_ms`; then drain [`Session::poll_command`].
+    ///
+    /// # Errors
+    /// [`SessionError`]: the input does not fit the phase (or commands are still queued); the
+    /// session is unchanged and nothing is queued.
+    pub fn handle(&mut self, now_ms: u64, input: Input<'_>) -> Result<(), SessionError> {
+        if !self.queue.is_empty() {
+            return Err(SessionError::CommandsPending);
+        }
+        match self.phase {
+            Phase::AwaitingProof => self.awaiting_proof(now_ms, input)?,
+            Phase::Reserving => self.reserving(now_ms, input)?,
+            Phase::SettlingPrepayment => self.settling_prepayment(now_ms, input)?,
+            Phase::Running => self.running(now_ms, input)?,
+            Phase::Suspended => self.suspended(now_ms, input)?,
+            Phase::SettlingCharge | Phase::Refunding | Phase::Finished => self.after(input)?,
+        }
+        self.generation = self.generation.wrapping_add(1);
+        self.next_limit = self.meter.as_ref().and_then(next_limit);
+        Ok(())
+    }
+
+    /// The next command, written into `out` where it carries bytes; `None` when the queue is
+    /// empty.
+    ///
+    /// # Errors
+    /// [`SessionError::BufferTooSmall`]: the command stays queued; grow `out`
+    /// ([`RECOMMENDED_COMMAND_BUFFER_LEN`] always suffices) and poll again.
+    pub fn poll_command<'b>(
+        &mut self,
+        out: &'b mut [u8],
+    ) -> Result<Option<Command<'b>>, SessionError> {
+        let Some(next) = self.queue.front().copied() else {
+            return Ok(None);
+        };
+        let command = self.render(next, out)?;
+        self.queue.pop_front();
+        Ok(Some(command))
+    }
+
+    /// When to fire [`Input::Timer`] next (Unix ms): the proof deadline, the next
+    /// `usage_update`, the meter's next limit (balance, maximum duration, deadline) or the
+    /// resume grace's end; `None` when no timer is needed.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self.phase {
+            Phase::AwaitingProof => Some(
+                self.accepted_at
+                    .saturating_add(self.policy.proof_timeout_ms),
+            ),
+            Phase::Running => earliest(self.next_update, self.next_limit),
+            Phase::Suspended => earliest(
+                Some(
+                    self.suspended_at
+                        .saturating_add(self.policy.resume_grace_ms),
+                ),
+                self.next_limit,
+            ),
+            _ => None,
+        }
+    }
+
+    /// The statement, once the session has ended (rejected or metered to its end); its
+    /// settlement and refund may still be awaited (`finished: false`).
+    pub fn statement(&self) -> Option<Statement> {
+        let ending = match (
+            self.rejected,
+            self.meter.as_ref().and_then(TariffMeter::end),
+        ) {
+            (Some((reason, at_ms)), _) => Ending::Rejected { reason, at_ms },
+            (None, Some(end)) => Ending::Ended(end),
+            (None, None) => return None,
+        };
+        let paid = self.paid.as_ref();
+        Some(Statement {
+            session_id: self.id,
+            ending,
+            plan: paid.map(|p| p.plan),
+            offer_index: paid.map(|p| p.offer_index),
+            payer: paid.map(|p| p.payer),
+            paid: paid.map_or(U256::ZERO, |p| p.amount),
+            consumed: self
+                .meter
+                .as_ref()
+                .map_or(U256::ZERO, TariffMeter::consumed),
+            settlement: self.settlement,
+            refund: self.refund,
+            finished: self.phase == Phase::Finished,
+        })
+    }
+
+    /// Where the session is.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// How many inputs were accepted: the version a persisted record of this session carries.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The session id.
+    pub fn id(&self) -> [u8; 16] {
+        self.id
+    }
+
+    /// The wire `sessionId`: the id's 32 lowercase hex digits, written into `out`.
+    ///
+    /// ```
+    /// # use pay402::U256;
+    /// # use pay402::ws402::{Session, SessionPolicy, Tariff};
+    /// # use pay402::x402::server::{OfferSet, Resource};
+    /// # let offers = OfferSet::<1>::new();
+    /// # let resource = Resource { url: "wss://example.com", description: "", mime_type: None };
+    /// # let policy = SessionPolicy::new(Tariff::per_second(U256::ONE), 60);
+    /// let session = Session::accept(&offers, resource, policy, [0xa5; 16], 0);
+    /// assert_eq!(session.session_id(&mut [0; 32]), "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5");
+    /// ```
+    pub fn session_id<'h>(&self, out: &'h mut [u8; 32]) -> &'h str {
+        hex_id(&self.id, out)
+    }
+
+    /// The meter, once the session started.
+    pub fn meter(&self) -> Option<&TariffMeter> {
+        self.meter.as_ref()
+    }
+
+    /// The verified payer, once a payment was admitted.
+    pub fn payer(&self) -> Option<Payer> {
+        self.paid.map(|p| p.payer)
+    }
+
+    /// The plan, once a payment was admitted.
+    pub fn plan(&self) -> Option<Plan> {
+        self.paid.map(|p| p.plan)
+    }
+
+    // --- phases -----------------------------------------------------------------------------
+
+    fn awaiting_proof(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        let expired = now
+            >= self
+                .accepted_at
+                .saturating_add(self.policy.proof_timeout_ms);
+        match input {
+            Input::Text(_) | Input::Binary(_) | Input::Timer if expired => {
+                self.reject(now, reason::PROOF_TIMEOUT, CLOSE_POLICY_VIOLATION);
+            }
+            Input::Timer => {}
+            Input::Text(frame) => match self.admit_proof(now, frame) {
+                Ok(paid) => {
+                    self.paid = Some(paid);
+                    self.phase = Phase::Reserving;
+                    self.push(Queued::Reserve);
+                }
+                Err((code, close)) => self.reject(now, code, close),
+            },
+            Input::Binary(_) => self.reject(now, reason::PROOF_EXPECTED, CLOSE_POLICY_VIOLATION),
+            Input::Closed { .. } => {
+                self.socket_open = false;
+                self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+            }
+            Input::AppEnded { .. } | Input::AppSend { .. } => return Err(SessionError::NotStarted),
+            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+                return Err(SessionError::OutOfOrder);
+            }
+        }
+        Ok(())
+    }
+
+    fn reserving(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        match input {
+            Input::Reserved(Reservation::Fresh) => {
+                let Some(paid) = self.paid else {
+                    return Err(SessionError::OutOfOrder);
+                };
+                if !self.socket_open {
+                    self.push(Queued::Release);
+                    self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+                } else if paid.plan == Plan::Exact {
+                    self.settlement = Some(Settlement {
+                        amount: paid.amount,
+                        status: SettleStatus::Requested,
+                    });
+                    self.phase = Phase::SettlingPrepayment;
+                    self.push(Queued::Settle(paid.amount, None));
+                } else {
+                    self.start(now, &paid);
+                }
+            }
+            Input::Reserved(Reservation::AlreadyUsed) => {
+                self.reject(now, reason::ALREADY_USED, CLOSE_POLICY_VIOLATION);
+            }
+            Input::Reserved(Reservation::Unavailable) => {
+                self.reject(now, reason::REPLAY_STORE_UNAVAILABLE, CLOSE_INTERNAL_ERROR);
+            }
+            other => self.before_start(other)?,
+        }
+        Ok(())
+    }
+
+    fn settling_prepayment(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        let Input::Settled(outcome) = input else {
+            return self.before_start(input);
+        };
+        let (Some(paid), Some(settlement)) = (self.paid, self.settlement.as_mut()) else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let status = status_of(&outcome);
+        settlement.status = status;
+        match status {
+            SettleStatus::Settled => {
+                self.start(now, &paid);
+                if !self.socket_open {
+                    // The client left while the prepayment settled: it consumed nothing.
+                    self.meter_event(now, SessionEvent::ClientClose);
+                }
+            }
+            SettleStatus::Refused => {
+                self.push(Queued::Release);
+                self.reject(now, reason::SETTLEMENT_REFUSED, CLOSE_POLICY_VIOLATION);
+            }
+            _ => self.reject(now, reason::SETTLEMENT_PENDING, CLOSE_INTERNAL_ERROR),
+        }
+        Ok(())
+    }
+
+    /// Reserving or settling the prepayment: only the awaited answer moves on.
+    fn before_start(&mut self, input: Input<'_>) -> Result<(), SessionError> {
+        match input {
+            Input::Closed { .. } => self.socket_open = false,
+            Input::Timer => {}
+            Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
+                return Err(SessionError::NotStarted);
+            }
+            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+                return Err(SessionError::OutOfOrder);
+            }
+        }
+        Ok(())
+    }
+
+    fn running(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        match input {
+            Input::Text(frame) if is_end_session(frame) => {
+                self.meter_event(now, SessionEvent::ClientClose);
+            }
+            Input::Text(frame) | Input::Binary(frame) => {
+                let bytes = u64::try_from(frame.len()).unwrap_or(u64::MAX);
+                if self.meter_event(now, SessionEvent::BytesIn(bytes))
+                    && self.meter_event(now, SessionEvent::Message(1))
+                {
+                    self.push(Queued::Deliver);
+                }
+            }
+            Input::Timer => {
+                if self.meter_event(now, SessionEvent::Tick) {
+                    self.maybe_usage_update(now);
+                }
+            }
+            Input::Closed { code } => {
+                self.socket_open = false;
+                if matches!(code, None | Some(1006)) {
+                    self.dropped(now);
+                } else {
+                    self.meter_event(now, SessionEvent::ClientClose);
+                }
+            }
+            Input::AppEnded { error } => {
+                let event = if error {
+                    SessionEvent::ServerError
+                } else {
+                    SessionEvent::ServerClose
+                };
+                self.meter_event(now, event);
+            }
+            Input::AppSend { bytes } => {
+                let Some(meter) = self.meter.as_mut() else {
+                    return Err(SessionError::OutOfOrder);
+                };
+                match meter.may_send(now, bytes, 1) {
+                    Ok(SessionOutcome::Running { .. }) => {
+                        self.push(Queued::SendApp);
+                        if self.meter_event(now, SessionEvent::BytesOut(bytes)) {
+                            self.meter_event(now, SessionEvent::Message(1));
+                        }
+                    }
+                    Ok(SessionOutcome::Ended(end)) => self.end(end),
+                    Ok(SessionOutcome::AlreadyEnded(_)) | Err(_) => {
+                        return Err(SessionError::OutOfOrder);
+                    }
+                }
+            }
+            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+                return Err(SessionError::OutOfOrder);
+            }
+        }
+        Ok(())
+    }
+
+    fn suspended(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        match input {
+            Input::Timer => {
+                let grace_end = self
+                    .suspended_at
+                    .saturating_add(self.policy.resume_grace_ms);
+                let event = if now >= grace_end {
+                    SessionEvent::GraceExpired
+                } else {
+                    SessionEvent::Tick
+                };
+                self.meter_event(now, event);
+            }
+            Input::Closed { .. } => {}
+            Input::AppEnded { error } => {
+                let event = if error {
+                    SessionEvent::ServerError
+                } else {
+                    SessionEvent::ServerClose
+                };
+                self.meter_event(now, event);
+            }
+            Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } => {
+                return Err(SessionError::Suspended);
+            }
+            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+                return Err(SessionError::OutOfOrder);
+            }
+        }
+        Ok(())
+    }
+
+    /// Settling the charge, refunding, finished: the end is decided; only the awaited answer
+    /// counts, terminal inputs are no-ops.
+    fn after(&mut self, input: Input<'_>) -> Result<(), SessionError> {
+        match (self.phase, input) {
+            (_, Input::Closed { .. } | Input::Timer | Input::AppEnded { .. }) => {}
+            (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
+                return Err(SessionError::Ended);
+            }
+            (Phase::SettlingCharge, Input::Settled(outcome)) => {
+                let Some(settlement) = self.settlement.as_mut() else {
+                    return Err(SessionError::OutOfOrder);
+                };
+                settlement.status = status_of(&outcome);
+                self.finish();
+            }
+            (Phase::Refunding, Input::Refunded(outcome)) => {
+                let Some(refund) = self.refund.as_mut() else {
+                    return Err(SessionError::OutOfOrder);
+                };
+                refund.status = match outcome {
+                    RefundOutcome::Confirmed => RefundStatus::Confirmed,
+                    RefundOutcome::Pending => RefundStatus::Pending,
+                    RefundOutcome::Failed => RefundStatus::Failed,
+                };
+                self.finish();
+            }
+            (_, Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_)) => {
+                return Err(SessionError::OutOfOrder);
+            }
+        }
+        Ok(())
+    }
+
+    // --- decisions --------------------------------------------------------------------------
+
+    /// Admits the `payment_proof` in `frame`: the admission's facts, or the rejection's code and
+    /// close code.
+    fn admit_proof(&mut self, now: u64, frame: &[u8]) -> Result<Paid, (&'static str, u16)> {
+        let expected = (reason::PROOF_EXPECTED, CLOSE_POLICY_VIOLATION);
+        let Ok(Message::PaymentProof(proof)) = Message::decode(frame) else {
+            return Err(expected);
+        };
+        let PaymentProof::X402(text) = proof else {
+            return Err((reason::LEGACY_PROOF, CLOSE_POLICY_VIOLATION));
+        };
+        let len = text
+            .unescape_into(&mut self.proof)
+            .map_err(|_| (reason::PROOF_TOO_LARGE, CLOSE_POLICY_VIOLATION))?
+            .len();
+        self.proof_len = len;
+        let value = self.proof.get(..len).unwrap_or_default();
+        let mut scratch = [0u8; ADMISSION_SCRATCH];
+        // The header name follows the payment's own version; an undecodable payment is refused
+        // by admission with its own code.
+        let name = match PaymentPayload::from_header(value, &mut scratch).map(|p| p.version()) {
+            Ok(X402Version::V1) => header::X_PAYMENT,
+            _ => header::PAYMENT_SIGNATURE,
+        };
+        let now_s = now / 1000;
+        let admission = admit(
+            self.offers,
+            name,
+            value,
+            now_s,
+            &self.policy.verifier,
+            &mut scratch,
+        )
+        .map_err(|r| {
+            let close = if r.status == 402 {
+                CLOSE_POLICY_VIOLATION
+            } else {
+                CLOSE_INTERNAL_ERROR
+            };
+            (r.code, close)
+        })?;
+        let plan = match self
+            .offers
+            .get(admission.offer_index)
+            .map(|o| o.offer().scheme)
+        {
+            Some(OfferScheme::UptoPermit2 { .. }) => Plan::Upto,
+            Some(_) => Plan::Exact,
+            None => return Err((reason::PROOF_EXPECTED, CLOSE_INTERNAL_ERROR)),
+        };
+        let network = self
+            .offers
+            .get(admission.offer_index)
+            .map(PreparedOffer::network)
+            .ok_or((reason::PROOF_EXPECTED, CLOSE_INTERNAL_ERROR))?;
+        let (payer, verified_amount, valid_before) = match admission.verified {
+            AnyVerified::Evm(v) => (
+                Payer::Evm(v.payer),
+                v.amount,
+                v.valid_before.to_u64().unwrap_or(u64::MAX),
+            ),
+            #[cfg(feature = "svm")]
+            AnyVerified::Svm(v) => (Payer::Svm(v.payer), U256::from_u64(v.amount), u64::MAX),
+        };
+        let amount = match plan {
+            Plan::Exact => verified_amount,
+            Plan::Upto => admission.max_amount,
+        };
+        if amount.is_zero() {
+            return Err((reason::PREPAYMENT_TOO_SMALL, CLOSE_POLICY_VIOLATION));
+        }
+        let deadline_ms = match plan {
+            Plan::Exact => None,
+            Plan::Upto => {
+                let p = &self.policy;
+                let needed = now_s
+                    .saturating_add(p.max_session_seconds)
+                    .saturating_add(p.resume_grace_ms.div_ceil(1000))
+                    .saturating_add(p.settle_margin_s);
+                if valid_before < needed {
+                    return Err((reason::AUTHORIZATION_TOO_SHORT, CLOSE_POLICY_VIOLATION));
+                }
+                Some(
+                    valid_before
+                        .saturating_sub(p.settle_margin_s)
+                        .saturating_mul(1000),
+                )
+            }
+        };
+        Ok(Paid {
+            offer_index: admission.offer_index,
+            version: admission.version,
+            verified: admission.verified,
+            replay: admission.replay,
+            max_amount: admission.max_amount,
+            plan,
+            payer,
+            amount,
+            network,
+            deadline_ms,
+        })
+    }
+
+    /// Starts metering at `now` and announces it.
+    fn start(&mut self, now: u64, paid: &Paid) {
+        let config = TariffConfig {
+            tariff: self.policy.tariff,
+            paid: paid.amount,
+            max_session_seconds: self.policy.max_session_seconds,
+            deadline_ms: paid.deadline_ms,
+        };
+        self.meter = Some(TariffMeter::start(config, now));
+        self.next_update = match self.policy.update_interval_ms {
+            0 => None,
+            i => Some(now.saturating_add(i)),
+        };
+        self.phase = Phase::Running;
+        if self.socket_open {
+            self.push(Queued::Started);
+        }
+    }
+
+    /// Reports `event` to the meter; ends the session when the meter says so. `true` while it
+    /// runs (or stays suspended).
+    fn meter_event(&mut self, now: u64, event: SessionEvent) -> bool {
+        let Some(meter) = self.meter.as_mut() else {
+            return false;
+        };
+        match meter.on_event(now, event) {
+            Ok(SessionOutcome::Running { .. }) => true,
+            Ok(SessionOutcome::Ended(end)) => {
+                self.end(end);
+                false
+            }
+            Ok(SessionOutcome::AlreadyEnded(_)) | Err(_) => false,
+        }
+    }
+
+    /// The connection dropped without a close frame: suspend, or end `connection_lost` now.
+    fn dropped(&mut self, now: u64) {
+        if !self.meter_event(now, SessionEvent::Suspend) {
+            return;
+        }
+        if self.policy.resume_grace_ms == 0 {
+            self.meter_event(now, SessionEvent::GraceExpired);
+        } else {
+            self.suspended_at = now;
+            self.phase = Phase::Suspended;
+        }
+    }
+
+    /// Sends a `usage_update` when one is due and schedules the next.
+    fn maybe_usage_update(&mut self, now: u64) {
+        let (Some(due), interval) = (self.next_update, self.policy.update_interval_ms) else {
+            return;
+        };
+        if now < due || interval == 0 {
+            return;
+        }
+        if let Some(reading) = self.reading() {
+            self.push(Queued::Usage(reading));
+        }
+        // The first due time after `now`: a late timer sends one update, not a burst.
+        let missed = (now - due) / interval;
+        self.next_update =
+            Some(due.saturating_add(missed.saturating_add(1).saturating_mul(interval)));
+    }
+
+    fn reading(&self) -> Option<Reading> {
+        let m = self.meter.as_ref()?;
+        Some(Reading {
+            elapsed_seconds: m.active_ms() / 1000,
+            consumed: m.consumed(),
+            remaining: m.remaining(),
+            bytes: m.bytes_in().saturating_add(m.bytes_out()),
+            messages: m.messages(),
+        })
+    }
+
+    /// The meter ended the session: tell the client, close, then settle (`upto`) or refund
+    /// (`exact`).
+    fn end(&mut self, end: SessionEnd) {
+        if self.socket_open {
+            if let Some(reading) = self.reading() {
+                self.push(Queued::Usage(reading));
+            }
+            match end.reason {
+                SessionEndReason::BalanceExhausted => self.push(Queued::BalanceExhausted),
+                SessionEndReason::MaxDuration => self.push(Queued::MaxDuration),
+                _ => {}
+            }
+            self.push(Queued::Close(end.close_code.unwrap_or(CLOSE_NORMAL)));
+            self.socket_open = false;
+        }
+        let Some(paid) = self.paid else {
+            self.finish();
+            return;
+        };
+        match paid.plan {
+            Plan::Upto if !end.consumed.is_zero() => {
+                self.settlement = Some(Settlement {
+                    amount: end.consumed,
+                    status: SettleStatus::Requested,
+                });
+                self.phase = Phase::SettlingCharge;
+                self.push(Queued::Settle(end.consumed, Some(end.consumed)));
+            }
+            Plan::Exact if !end.refund.is_zero() => {
+                let order = RefundOrder {
+                    key: refund_key(&self.id),
+                    offer_index: paid.offer_index,
+                    network: paid.network,
+                    to: paid.payer,
+                    amount: end.refund,
+                };
+                self.refund = Some(Refund {
+                    order,
+                    status: RefundStatus::Requested,
+                });
+                self.phase = Phase::Refunding;
+                self.push(Queued::Refund(order));
+            }
+            _ => self.finish(),
+        }
+    }
+
+    /// Rejects the session before it started: `payment_rejected` and the close when the socket
+    /// is open, then finished.
+    fn reject(&mut self, now: u64, code: &'static str, close: u16) {
+        if self.socket_open {
+            self.push(Queued::Rejected(code));
+            self.push(Queued::Close(close));
+            self.socket_open = false;
+        }
+        self.rejected = Some((code, now));
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.phase = Phase::Finished;
+        self.next_update = None;
+        self.push(Queued::Finished);
+    }
+
+    fn push(&mut self, command: Queued) {
+        // `handle` starts on an empty queue and queues at most 5 commands: never full.
+        let _ = self.queue.push_back(command);
+    }
+
+    // --- output -----------------------------------------------------------------------------
+
+    fn render<'b>(&self, next: Queued, out: &'b mut [u8]) -> Result<Command<'b>, SessionError> {
+        let mut id_hex = [0u8; 32];
+        let session_id = hex_id(&self.id, &mut id_hex);
+        let paid = self.paid;
+        let balance = paid.map_or(U256::ZERO, |p| p.amount);
+        let message = match next {
+            Queued::Rejected(code) => Message::PaymentRejected {
+                reason: JsonStr::from(code),
+            },
+            Queued::Started => Message::SessionStarted {
+                session_id: JsonStr::from(session_id),
+                balance,
+                price_per_second: self.policy.tariff.per_second,
+            },
+            Queued::Usage(r) => Message::UsageUpdate(UsageUpdate {
+                session_id: JsonStr::from(session_id),
+                elapsed_seconds: r.elapsed_seconds,
+                consumed: r.consumed,
+                remaining: r.remaining,
+                bytes_transferred: r.bytes,
+                message_count: r.messages,
+            }),
+            Queued::BalanceExhausted => Message::BalanceExhausted {
+                message: Some(JsonStr::from("balance exhausted")),
+            },
+            Queued::MaxDuration => Message::MaxDurationReached {
+                message: Some(JsonStr::from("maximum session duration reached")),
+            },
+            Queued::SendApp => return Ok(Command::SendAppFrame),
+            Queued::Deliver => return Ok(Command::DeliverToApp),
+            Queued::Close(code) => return Ok(Command::Close { code }),
+            Queued::Refund(order) => return Ok(Command::Refund(order)),
+            Queued::Finished => {
+                return self
+                    .statement()
+                    .map(Command::Finished)
+                    .ok_or(SessionError::OutOfOrder);
+            }
+            Queued::Reserve | Queued::Release => {
+                let paid = paid.ok_or(SessionError::OutOfOrder)?;
+                let mut key = [0u8; 80];
+                let key = paid.replay.key.write_bytes(&mut key);
+                let slot = out
+                    .get_mut(..key.len())
+                    .ok_or(SessionError::BufferTooSmall)?;
+                slot.copy_from_slice(key);
+                let key: &'b [u8] = slot;
+                return Ok(if matches!(next, Queued::Reserve) {
+                    Command::Reserve {
+                        key,
+                        ttl: paid.replay.ttl,
+                    }
+                } else {
+                    Command::Release { key }
+                });
+            }
+            Queued::Settle(amount, reported) => {
+                let body = self.write_settle(reported, out)?;
+                return Ok(Command::Settle { body, amount });
+            }
+        };
+        let n = write_all(out, |w| message.encode(w)).map_err(|_| SessionError::BufferTooSmall)?;
+        let text = out
+            .get(..n)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .ok_or(SessionError::BufferTooSmall)?;
+        Ok(Command::Send(text))
+    }
+
+    /// The `/settle` body: the stored header decoded into the end of `out`, the body written at
+    /// its start.
+    fn write_settle<'b>(
+        &self,
+        reported: Option<U256>,
+        out: &'b mut [u8],
+    ) -> Result<&'b [u8], SessionError> {
+        let paid = self.paid.ok_or(SessionError::OutOfOrder)?;
+        let value = self.proof.get(..self.proof_len).unwrap_or_default();
+        let json_cap = (value.len() / 4).saturating_mul(3).saturating_add(3);
+        let split = out
+            .len()
+            .checked_sub(json_cap)
+            .ok_or(SessionError::BufferTooSmall)?;
+        let (body_buf, json_buf) = out.split_at_mut(split);
+        let payment = PaymentPayload::from_header(value, json_buf)
+            .map_err(|_| SessionError::BufferTooSmall)?;
+        let admission = Admission {
+            offer_index: paid.offer_index,
+            version: paid.version,
+            payment,
+            verified: paid.verified,
+            replay: paid.replay,
+            max_amount: paid.max_amount,
+        };
+        let n = write_settle_request(self.offers, &admission, &self.resource, reported, body_buf)
+            .map_err(|e| match e {
+            ServerError::BufferTooSmall => SessionError::BufferTooSmall,
+            e => SessionError::Settle(e),
+        })?;
+        let body: &'b [u8] = body_buf;
+        body.get(..n).ok_or(SessionError::BufferTooSmall)
+    }
+}
+
+/// `{"type":"end_session"}` (a pay402 addition: the client ends the session in-band).
+fn is_end_session(frame: &[u8]) -> bool {
+    RawValue::parse(frame)
+        .ok()
+        .and_then(Object::new)
+        .and_then(|o| o.field("type").str().ok())
+        .is_some_and(|t| t.eq_str("end_session"))
+}
+
+fn status_of(outcome: &SettleOutcome<'_>) -> SettleStatus {
+    match outcome {
+        SettleOutcome::Response(r) => match SettleVerdict::of(r) {
+            SettleVerdict::Settled => SettleStatus::Settled,
+            SettleVerdict::Refused => SettleStatus::Refused,
+            SettleVerdict::Pending => SettleStatus::Pending,
+        },
+        SettleOutcome::Unavailable => SettleStatus::Unavailable,
+    }
+}
+
+/// `SHA-256(`[`REFUND_KEY_LABEL`]` ‖ id)`.
+fn refund_key(id: &[u8; 16]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(REFUND_KEY_LABEL);
+    h.update(id);
+    h.finalize().into()
+}
+
+fn hex_id<'h>(id: &[u8; 16], out: &'h mut [u8; 32]) -> &'h str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, byte) in out.chunks_exact_mut(2).zip(id) {
+        if let [hi, lo] = pair {
+            *hi = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            *lo = DIGITS.get(usize::from(byte & 15)).copied().unwrap_or(b'0');
+        }
+    }
+    core::str::from_utf8(out).unwrap_or_default()
+}
+
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The wall instant of the meter's next limit (balance, maximum duration, deadline) with the
+/// usage counted so far, so the timer fires exactly there; `None` when ended or unbounded.
+fn next_limit(m: &TariffMeter) -> Option<u64> {
+    if m.end().is_some() {
+        return None;
+    }
+    let c = m.config();
+    let now = m.last_ms();
+    let mut best = c.deadline_ms.map(|d| d.max(m.start_ms()));
+    if !m.is_suspended() {
+        let active = m.active_ms();
+        let max = u64::try_from(c.max_active_ms()).ok();
+        if let Some(max) = max {
+            best = earliest(best, Some(now.saturating_add(max.saturating_sub(active))));
+        }
+        let limit = max.unwrap_or(u64::MAX);
+        let used = |a: u64| c.consumed(a, m.bytes_in(), m.bytes_out(), m.messages());
+        if used(limit) == c.paid {
+            let (mut lo, mut hi) = (active, limit);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if used(mid) < c.paid {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            best = earliest(best, Some(now.saturating_add(hi.saturating_sub(active))));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::large_types_passed_by_value,
+    reason = "tests pass policies as the API does"
+)]
+mod tests {
+    use super::*;
+    use crate::evm::PrivateKey;
+    use crate::x402::PaymentRequired;
+    use crate::x402::SettleResponse;
+    use crate::x402::client::pay_evm;
+    use crate::x402::server::{Offer, write_challenge};
+    use heapless::{String, Vec};
+
+    /// The x402 v2 specification's EIP-3009 example payment (section 5): 10000 units of USDC on
+    /// Base Sepolia from 0x857b…6b66, valid until 1740672154.
+    const SPEC_HEADER: &str = "eyJ4NDAyVmVyc2lvbiI6MiwicmVzb3VyY2UiOnsidXJsIjoiaHR0cHM6Ly9hcGkuZXhhbXBsZS5jb20vcHJlbWl1bS1kYXRhIiwiZGVzY3JpcHRpb24iOiJBY2Nlc3MgdG8gcHJlbWl1bSBtYXJrZXQgZGF0YSIsIm1pbWVUeXBlIjoiYXBwbGljYXRpb24vanNvbiJ9LCJhY2NlcHRlZCI6eyJzY2hlbWUiOiJleGFjdCIsIm5ldHdvcmsiOiJlaXAxNTU6ODQ1MzIiLCJhbW91bnQiOiIxMDAwMCIsImFzc2V0IjoiMHgwMzZDYkQ1Mzg0MmM1NDI2NjM0ZTc5Mjk1NDFlQzIzMThmM2RDRjdlIiwicGF5VG8iOiIweDIwOTY5M0JjNmFmYzBDNTMyOGJBMzZGYUYwM0M1MTRFRjMxMjI4N0MiLCJtYXhUaW1lb3V0U2Vjb25kcyI6NjAsImV4dHJhIjp7Im5hbWUiOiJVU0RDIiwidmVyc2lvbiI6IjIifX0sInBheWxvYWQiOnsic2lnbmF0dXJlIjoiMHgyZDZhNzU4OGQ2YWNjYTUwNWNiZjBkOWE0YTIyN2UwYzUyYzZjMzQwMDhjOGU4OTg2YTEyODMyNTk3NjQxNzM2MDhhMmNlNjQ5NjY0MmUzNzdkNmRhOGRiYmY1ODM2ZTliZDE1MDkyZjllY2FiMDVkZWQzZDYyOTNhZjE0OGI1NzFjIiwiYXV0aG9yaXphdGlvbiI6eyJmcm9tIjoiMHg4NTdiMDY1MTlFOTFlM0E1NDUzODc5MWJEYmIwRTIyMzczZTM2YjY2IiwidG8iOiIweDIwOTY5M0JjNmFmYzBDNTMyOGJBMzZGYUYwM0M1MTRFRjMxMjI4N0MiLCJ2YWx1ZSI6IjEwMDAwIiwidmFsaWRBZnRlciI6IjE3NDA2NzIwODkiLCJ2YWxpZEJlZm9yZSI6IjE3NDA2NzIxNTQiLCJub25jZSI6IjB4ZjM3NDY2MTNjMmQ5MjBiNWZkYWJjMDg1NmYyYWViMmQ0Zjg4ZWU2MDM3YjhjYzVkMDRhNzFhNDQ2MmYxMzQ4MCJ9fX0=";
+    const SPEC_PAYER: &str = "0x857b06519E91e3A54538791bDbb0E22373e36b66";
+    const NOW_S: u64 = 1_740_672_100;
+    const T0: u64 = NOW_S * 1000;
+    const ID: [u8; 16] = [7; 16];
+    const RESOURCE: Resource<'static> = Resource {
+        url: "wss://example.com/ws402/video",
+        description: "",
+        mime_type: None,
+    };
+
+    fn u(v: u64) -> U256 {
+        U256::from_u64(v)
+    }
+
+    fn exact_offers() -> OfferSet<'static, 1> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::ExactEip3009 {
+                    name: "USDC",
+                    version: "2",
+                },
+                network: "eip155:84532",
+                asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                amount: u(10_000),
+                pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+                max_timeout_seconds: 60,
+            })
+            .unwrap();
+        offers
+    }
+
+    fn upto_offers(max_timeout_seconds: u64) -> OfferSet<'static, 1> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::UptoPermit2 {
+                    facilitator: "0x000000000000000000000000000000000000dEaD",
+                },
+                network: "eip155:84532",
+                asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                amount: u(50_000),
+                pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+                max_timeout_seconds,
+            })
+            .unwrap();
+        offers
+    }
+
+    fn policy(per_second: u64, max_s: u64) -> SessionPolicy<'static> {
+        SessionPolicy::new(Tariff::per_second(u(per_second)), max_s)
+    }
+
+    /// A `payment_proof` frame carrying `header`, plus client fields that must be ignored.
+    fn proof_frame(header: &str) -> String<4096> {
+        let mut f = String::new();
+        f.push_str(r#"{"type":"payment_proof","amount":999999999,"senderAddress":"0x000000000000000000000000000000000000bEEF","proof":""#).unwrap();
+        f.push_str(header).unwrap();
+        f.push_str(r#""}"#).unwrap();
+        f
+    }
+
+    /// An `upto` payment of `offers`' challenge signed at `now_s` by the key 0x11…11.
+    fn upto_header(offers: &OfferSet<'_, 1>, now_s: u64) -> String<4096> {
+        let (mut hb, mut bb, mut json) = ([0u8; 2048], [0u8; 2048], [0u8; 2048]);
+        let c = write_challenge(offers, &RESOURCE, None, &mut hb, &mut bb).unwrap();
+        let decoded = header::decode(c.header_value.as_bytes(), &mut json).unwrap();
+        let required = PaymentRequired::from_json(decoded).unwrap();
+        let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+        let (mut scratch, mut out) = ([0u8; 4096], [0u8; 4096]);
+        let value = pay_evm(&required, 0, &key, now_s, &[9; 32], &mut scratch, &mut out).unwrap();
+        let mut s = String::new();
+        s.push_str(value).unwrap();
+        s
+    }
+
+    #[allow(clippy::large_enum_variant, reason = "test bookkeeping")]
+    #[derive(Debug, PartialEq, Eq)]
+    enum Cmd {
+        Send(String<1024>),
+        SendApp,
+        Deliver,
+        Close(u16),
+        Reserve(Vec<u8, 80>, u64),
+        Release(Vec<u8, 80>),
+        Settle(U256, String<4096>),
+        Refund(RefundOrder),
+        Finished(Statement),
+    }
+
+    fn send(text: &str) -> Cmd {
+        let mut s = String::new();
+        s.push_str(text).unwrap();
+        Cmd::Send(s)
+    }
+
+    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<Cmd, 8> {
+        let mut out = [0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+        let mut cmds = Vec::new();
+        while let Some(c) = s.poll_command(&mut out).unwrap() {
+            let c = match c {
+                Command::Send(t) => send(t),
+                Command::SendAppFrame => Cmd::SendApp,
+                Command::DeliverToApp => Cmd::Deliver,
+                Command::Close { code } => Cmd::Close(code),
+                Command::Reserve { key, ttl } => Cmd::Reserve(Vec::from_slice(key).unwrap(), ttl),
+                Command::Release { key } => Cmd::Release(Vec::from_slice(key).unwrap()),
+                Command::Settle { body, amount } => {
+                    let mut b = String::new();
+                    b.push_str(core::str::from_utf8(body).unwrap()).unwrap();
+                    Cmd::Settle(amount, b)
+                }
+                Command::Refund(order) => Cmd::Refund(order),
+                Command::Finished(st) => Cmd::Finished(st),
+            };
+            cmds.push(c).unwrap();
+        }
+        cmds
+    }
+
+    fn handle<const N: usize>(s: &mut Session<'_, N>, at: u64, input: Input<'_>) -> Vec<Cmd, 8> {
+        s.handle(at, input).unwrap();
+        drain(s)
+    }
+
+    fn settled() -> SettleResponse<'static> {
+        SettleResponse::from_json(br#"{"success":true,"transaction":"0x1111111111111111111111111111111111111111111111111111111111111111","network":"eip155:84532"}"#).unwrap()
+    }
+
+    fn refused() -> SettleResponse<'static> {
+        SettleResponse::from_json(br#"{"success":false,"errorReason":"invalid_exact_evm_payload_authorization_nonce","transaction":"","network":"eip155:84532"}"#).unwrap()
+    }
+
+    fn pending() -> SettleResponse<'static> {
+        SettleResponse::from_json(br#"{"success":false,"errorReason":"settlement_pending","transaction":"0x2222222222222222222222222222222222222222222222222222222222222222","network":"eip155:84532"}"#).unwrap()
+    }
+
+    fn spec_payer() -> Payer {
+        Payer::Evm(Address::parse(SPEC_PAYER.as_bytes()).unwrap())
+    }
+
+    fn is_finished(c: Option<&Cmd>) -> Option<Statement> {
+        match c {
+            Some(Cmd::Finished(st)) => Some(*st),
+            _ => None,
+        }
+    }
+
+    /// An `exact` session running from `T0 + 100` (proof at T0, reserved, settled).
+    fn running_exact<'a>(offers: &'a OfferSet<'a, 1>, p: SessionPolicy<'a>) -> Session<'a, 1> {
+        let mut s = Session::accept(offers, RESOURCE, p, ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        assert!(matches!(
+            handle(&mut s, T0, Input::Text(frame.as_bytes()))[..],
+            [Cmd::Reserve(..)]
+        ));
+        assert!(matches!(
+            handle(&mut s, T0 + 50, Input::Reserved(Reservation::Fresh))[..],
+            [Cmd::Settle(..)]
+        ));
+        let started = handle(
+            &mut s,
+            T0 + 100,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        assert_eq!(started.len(), 1);
+        assert_eq!(s.phase(), Phase::Running);
+        s
+    }
+
+    // --- proof --------------------------------------------------------------------------------
+
+    #[test]
+    fn the_first_frame_must_be_a_payment_proof() {
+        let offers = exact_offers();
+        for frame in [
+            &br#"{"type":"usage_update"}"#[..],
+            b"not json",
+            br#"{"proof":"x"}"#,
+        ] {
+            let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+            let cmds = handle(&mut s, T0 + 10, Input::Text(frame));
+            assert_eq!(
+                cmds[0],
+                send(r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#)
+            );
+            assert_eq!(cmds[1], Cmd::Close(1008));
+            let st = is_finished(cmds.get(2)).unwrap();
+            assert_eq!(
+                st.ending,
+                Ending::Rejected {
+                    reason: "payment_proof_expected",
+                    at_ms: T0 + 10
+                }
+            );
+            assert_eq!(
+                (st.paid, st.settlement, st.refund),
+                (U256::ZERO, None, None)
+            );
+            assert_eq!(cmds.len(), 3);
+        }
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let cmds = handle(&mut s, T0, Input::Binary(b"\x00\x01"));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#)
+        );
+    }
+
+    #[test]
+    fn no_proof_within_the_timeout_is_rejected_with_1008() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        assert_eq!(s.poll_timeout(), Some(T0 + 10_000));
+        assert!(handle(&mut s, T0 + 9_999, Input::Timer).is_empty());
+        let cmds = handle(&mut s, T0 + 10_000, Input::Timer);
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_proof_timeout"}"#)
+        );
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        assert!(is_finished(cmds.get(2)).is_some());
+        assert_eq!(s.poll_timeout(), None);
+        // A proof arriving after the deadline (the timer was late) is refused the same way.
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        let cmds = handle(&mut s, T0 + 10_000, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_proof_timeout"}"#)
+        );
+    }
+
+    #[test]
+    fn a_refused_admission_sends_the_refusal_code() {
+        let offers = exact_offers();
+        // The spec payment is past its validBefore (1740672154) ten minutes later.
+        let late = T0 + 600_000;
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, late);
+        let frame = proof_frame(SPEC_HEADER);
+        let cmds = handle(&mut s, late, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"payment_rejected","reason":"invalid_exact_evm_payload_authorization_valid_before"}"#
+            )
+        );
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        // A payment of a scheme nobody sells, and the original providers' object proof.
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let cmds = handle(
+            &mut s,
+            T0,
+            Input::Text(
+                br#"{"type":"payment_proof","proof":{"txHash":"0x12","senderAddress":"0xbeef"}}"#,
+            ),
+        );
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"legacy_proof_unsupported"}"#)
+        );
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let cmds = handle(
+            &mut s,
+            T0,
+            Input::Text(br#"{"type":"payment_proof","proof":"e30="}"#),
+        );
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"invalid_payload"}"#)
+        );
+    }
+
+    #[test]
+    fn the_amount_paid_the_payer_and_the_price_never_come_from_client_fields() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        // proof_frame adds "amount":999999999 and a senderAddress: neither is read.
+        assert_eq!(s.payer(), Some(spec_payer()));
+        assert_eq!(s.meter().unwrap().config().paid, u(10_000));
+        let mut s2 = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        handle(&mut s2, T0, Input::Text(frame.as_bytes()));
+        handle(&mut s2, T0, Input::Reserved(Reservation::Fresh));
+        let cmds = handle(
+            &mut s2,
+            T0,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"session_started","sessionId":"07070707070707070707070707070707","balance":"10000","pricePerSecond":"10"}"#
+            )
+        );
+        let cmds = handle(&mut s, T0 + 2_600, Input::Closed { code: Some(1000) });
+        let Some(Cmd::Refund(order)) = cmds.iter().find(|c| matches!(c, Cmd::Refund(_))) else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.to, spec_payer());
+    }
+
+    // --- one prepayment, one session ----------------------------------------------------------
+
+    #[test]
+    fn the_replay_key_is_reserved_before_session_started_and_a_used_one_is_refused() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        // chain id 84532 ‖ USDC ‖ payer ‖ nonce; kept until validBefore + 6 s slack + 1.
+        let mut key = Vec::<u8, 80>::new();
+        key.extend_from_slice(&84_532u64.to_be_bytes()).unwrap();
+        key.extend_from_slice(
+            &crate::hex::decode_array::<20>(b"036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),
+        )
+        .unwrap();
+        key.extend_from_slice(
+            &crate::hex::decode_array::<20>(b"857b06519E91e3A54538791bDbb0E22373e36b66").unwrap(),
+        )
+        .unwrap();
+        key.extend_from_slice(
+            &crate::hex::decode_array::<32>(
+                b"f3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(&cmds[..], &[Cmd::Reserve(key, 1_740_672_161 - NOW_S)]);
+        assert_eq!(s.phase(), Phase::Reserving);
+        let cmds = handle(&mut s, T0 + 5, Input::Reserved(Reservation::AlreadyUsed));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_already_used"}"#)
+        );
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        assert!(is_finished(cmds.get(2)).is_some());
+        assert_eq!(
+            cmds.len(),
+            3,
+            "a key held by another session is never released"
+        );
+    }
+
+    #[test]
+    fn a_replay_store_that_cannot_answer_rejects_with_1011() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        let cmds = handle(&mut s, T0, Input::Reserved(Reservation::Unavailable));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"replay_store_unavailable"}"#)
+        );
+        assert_eq!(cmds[1], Cmd::Close(1011));
+    }
+
+    #[test]
+    fn a_client_gone_before_the_reservation_answered_gets_the_key_released_and_no_frame() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert!(handle(&mut s, T0 + 1, Input::Closed { code: None }).is_empty());
+        let cmds = handle(&mut s, T0 + 2, Input::Reserved(Reservation::Fresh));
+        assert!(matches!(cmds[0], Cmd::Release(_)));
+        let st = is_finished(cmds.get(1)).unwrap();
+        assert_eq!(
+            st.ending,
+            Ending::Rejected {
+                reason: "connection_closed",
+                at_ms: T0 + 2
+            }
+        );
+        assert_eq!(cmds.len(), 2);
+    }
+
+    // --- exact --------------------------------------------------------------------------------
+
+    #[test]
+    fn exact_settles_the_prepayment_before_session_started() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        let cmds = handle(&mut s, T0 + 1, Input::Reserved(Reservation::Fresh));
+        let [Cmd::Settle(amount, body)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*amount, u(10_000));
+        assert!(
+            body.starts_with(r#"{"x402Version":2,"paymentPayload":{"x402Version":2,"#),
+            "{body}"
+        );
+        assert!(body.contains(r#""paymentRequirements":{"scheme":"exact","network":"eip155:84532","amount":"10000""#), "{body}");
+        assert_eq!(s.phase(), Phase::SettlingPrepayment);
+        assert!(
+            s.handle(T0 + 2, Input::Text(b"early")).is_err(),
+            "nothing runs on unsettled money"
+        );
+        let cmds = handle(
+            &mut s,
+            T0 + 3,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"session_started","sessionId":"07070707070707070707070707070707","balance":"10000","pricePerSecond":"10"}"#
+            )]
+        );
+        assert_eq!(s.meter().unwrap().start_ms(), T0 + 3);
+    }
+
+    #[test]
+    fn exact_refused_settlement_releases_the_key_and_rejects() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        handle(&mut s, T0, Input::Reserved(Reservation::Fresh));
+        let cmds = handle(
+            &mut s,
+            T0 + 1,
+            Input::Settled(SettleOutcome::Response(refused())),
+        );
+        assert!(matches!(cmds[0], Cmd::Release(_)));
+        assert_eq!(
+            cmds[1],
+            send(r#"{"type":"payment_rejected","reason":"settlement_refused"}"#)
+        );
+        assert_eq!(cmds[2], Cmd::Close(1008));
+        let st = is_finished(cmds.get(3)).unwrap();
+        assert_eq!(
+            st.settlement,
+            Some(Settlement {
+                amount: u(10_000),
+                status: SettleStatus::Refused
+            })
+        );
+        assert_eq!(st.refund, None);
+    }
+
+    #[test]
+    fn exact_pending_or_unanswered_settlement_keeps_the_key_and_closes_1011() {
+        let offers = exact_offers();
+        for (outcome, status) in [
+            (SettleOutcome::Response(pending()), SettleStatus::Pending),
+            (SettleOutcome::Unavailable, SettleStatus::Unavailable),
+        ] {
+            let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+            let frame = proof_frame(SPEC_HEADER);
+            handle(&mut s, T0, Input::Text(frame.as_bytes()));
+            handle(&mut s, T0, Input::Reserved(Reservation::Fresh));
+            let cmds = handle(&mut s, T0 + 1, Input::Settled(outcome));
+            assert_eq!(
+                cmds[0],
+                send(r#"{"type":"payment_rejected","reason":"settlement_pending"}"#)
+            );
+            assert_eq!(cmds[1], Cmd::Close(1011));
+            let st = is_finished(cmds.get(2)).unwrap();
+            assert_eq!(cmds.len(), 3, "no release: the payment may still land");
+            assert_eq!(
+                st.settlement,
+                Some(Settlement {
+                    amount: u(10_000),
+                    status
+                })
+            );
+            assert!(s.meter().is_none(), "no session on unsettled money");
+        }
+    }
+
+    #[test]
+    fn exact_refunds_paid_minus_consumed_once_to_the_verified_payer() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        // Started at T0 + 100; closed 2.5 s later: 10 × 2500 / 1000 = 25 consumed.
+        let cmds = handle(&mut s, T0 + 2_600, Input::Closed { code: Some(1000) });
+        let order = RefundOrder {
+            key: {
+                let mut h = Sha256::new();
+                h.update(b"pay402 ws402 refund");
+                h.update([7u8; 16]);
+                h.finalize().into()
+            },
+            offer_index: 0,
+            network: Network::parse("eip155:84532").unwrap(),
+            to: spec_payer(),
+            amount: u(9_975),
+        };
+        assert_eq!(
+            &cmds[..],
+            &[Cmd::Refund(order)],
+            "the socket is closed: no frame, no close"
+        );
+        assert_eq!(s.phase(), Phase::Refunding);
+        // Later closes and errors change nothing and ask for nothing.
+        assert!(handle(&mut s, T0 + 2_700, Input::Closed { code: None }).is_empty());
+        assert!(handle(&mut s, T0 + 2_800, Input::AppEnded { error: true }).is_empty());
+        let cmds = handle(
+            &mut s,
+            T0 + 3_000,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!((st.paid, st.consumed), (u(10_000), u(25)));
+        assert_eq!(
+            st.refund,
+            Some(Refund {
+                order,
+                status: RefundStatus::Confirmed
+            })
+        );
+        assert_eq!(
+            st.settlement,
+            Some(Settlement {
+                amount: u(10_000),
+                status: SettleStatus::Settled
+            })
+        );
+        let Ending::Ended(end) = st.ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms),
+            (SessionEndReason::ClientClose, T0 + 2_600)
+        );
+        assert_eq!(
+            s.handle(T0 + 3_100, Input::Refunded(RefundOutcome::Confirmed)),
+            Err(SessionError::OutOfOrder)
+        );
+    }
+
+    #[test]
+    fn exact_with_nothing_left_refunds_nothing() {
+        let offers = exact_offers();
+        // 10000 units at 4000/s run out at 2.5 s exactly.
+        let mut s = running_exact(&offers, policy(4_000, 3600));
+        assert_eq!(s.poll_timeout(), Some(T0 + 100 + 2_500));
+        let cmds = handle(&mut s, T0 + 100 + 2_500, Input::Timer);
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"usage_update","sessionId":"07070707070707070707070707070707","elapsedSeconds":2,"consumedAmount":"10000","remainingBalance":"0","bytesTransferred":0,"messageCount":0}"#
+            )
+        );
+        assert_eq!(
+            cmds[1],
+            send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
+        );
+        assert_eq!(cmds[2], Cmd::Close(1000));
+        let st = is_finished(cmds.get(3)).unwrap();
+        assert_eq!((st.consumed, st.refund), (u(10_000), None));
+    }
+
+    // --- upto ---------------------------------------------------------------------------------
+
+    fn running_upto<'a>(offers: &'a OfferSet<'a, 1>, p: SessionPolicy<'a>) -> Session<'a, 1> {
+        let header = upto_header(offers, NOW_S);
+        let frame = proof_frame(&header);
+        let mut s = Session::accept(offers, RESOURCE, p, ID, T0);
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert!(matches!(cmds[..], [Cmd::Reserve(..)]), "{cmds:?}");
+        let cmds = handle(&mut s, T0 + 100, Input::Reserved(Reservation::Fresh));
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"session_started","sessionId":"07070707070707070707070707070707","balance":"50000","pricePerSecond":"10"}"#
+            )]
+        );
+        s
+    }
+
+    #[test]
+    fn upto_needs_an_authorization_covering_the_session_and_the_settle_margin() {
+        // The reference client signs deadline = now + maxTimeoutSeconds: 3600 + 120 is needed.
+        let offers = upto_offers(3_719);
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"authorization_too_short"}"#)
+        );
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        // With a resume grace the grace must be covered too.
+        let offers = upto_offers(3_720);
+        let s = running_upto(&offers, policy(10, 3600));
+        // The meter's deadline is the expiry minus the margin.
+        assert_eq!(
+            s.meter().unwrap().config().deadline_ms,
+            Some((NOW_S + 3_720 - 120) * 1000)
+        );
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        let mut p = policy(10, 3600);
+        p.resume_grace_ms = 1;
+        let mut s = Session::accept(&offers, RESOURCE, p, ID, T0);
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"authorization_too_short"}"#)
+        );
+    }
+
+    #[test]
+    fn upto_starts_without_settling_and_settles_exactly_consumed_at_the_end() {
+        let offers = upto_offers(7_200);
+        let mut s = running_upto(&offers, policy(10, 3600));
+        // 1.55 s at 10/s: floor(15.5) = 15.
+        let cmds = handle(&mut s, T0 + 100 + 1_550, Input::Closed { code: Some(1001) });
+        let [Cmd::Settle(amount, body)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*amount, u(15));
+        assert!(
+            body.contains(
+                r#""paymentRequirements":{"scheme":"upto","network":"eip155:84532","amount":"15""#
+            ),
+            "{body}"
+        );
+        assert!(body.contains(r#""permit2Authorization""#), "{body}");
+        assert_eq!(s.phase(), Phase::SettlingCharge);
+        let cmds = handle(
+            &mut s,
+            T0 + 3_000,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!(
+            cmds.len(),
+            1,
+            "the replay key is never released once started"
+        );
+        assert_eq!(
+            (st.plan, st.paid, st.consumed, st.refund),
+            (Some(Plan::Upto), u(50_000), u(15), None)
+        );
+        assert_eq!(
+            st.settlement,
+            Some(Settlement {
+                amount: u(15),
+                status: SettleStatus::Settled
+            })
+        );
+    }
+
+    #[test]
+    fn upto_with_nothing_consumed_settles_nothing() {
+        let offers = upto_offers(7_200);
+        let mut s = running_upto(&offers, policy(10, 3600));
+        // 99 ms at 10/s: floor(0.99) = 0.
+        let cmds = handle(&mut s, T0 + 199, Input::Closed { code: Some(1000) });
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!(cmds.len(), 1);
+        assert_eq!((st.consumed, st.settlement), (U256::ZERO, None));
+    }
+
+    #[test]
+    fn upto_a_refused_or_pending_final_settlement_is_reported_never_retried() {
+        let offers = upto_offers(7_200);
+        for (outcome, status) in [
+            (SettleOutcome::Response(refused()), SettleStatus::Refused),
+            (SettleOutcome::Response(pending()), SettleStatus::Pending),
+            (SettleOutcome::Unavailable, SettleStatus::Unavailable),
+        ] {
+            let mut s = running_upto(&offers, policy(10, 3600));
+            handle(&mut s, T0 + 1_100, Input::AppEnded { error: false });
+            let cmds = handle(&mut s, T0 + 1_200, Input::Settled(outcome));
+            let st = is_finished(cmds.first()).unwrap();
+            assert_eq!(cmds.len(), 1);
+            assert_eq!(
+                st.settlement,
+                Some(Settlement {
+                    amount: u(10),
+                    status
+                })
+            );
+            assert!(handle(&mut s, T0 + 1_300, Input::Timer).is_empty());
+            assert_eq!(
+                s.handle(T0 + 1_400, Input::Settled(SettleOutcome::Unavailable)),
+                Err(SessionError::OutOfOrder)
+            );
+        }
+    }
+
+    // --- running ------------------------------------------------------------------------------
+
+    #[test]
+    fn usage_updates_come_every_interval_and_a_late_timer_sends_one() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let start = T0 + 100;
+        assert_eq!(s.poll_timeout(), Some(start + 3_000));
+        assert!(
+            handle(&mut s, start + 2_000, Input::Timer).is_empty(),
+            "early timer"
+        );
+        let cmds = handle(&mut s, start + 3_000, Input::Timer);
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"usage_update","sessionId":"07070707070707070707070707070707","elapsedSeconds":3,"consumedAmount":"30","remainingBalance":"9970","bytesTransferred":0,"messageCount":0}"#
+            )]
+        );
+        assert_eq!(s.poll_timeout(), Some(start + 6_000));
+        // Fired 7.5 s late: one update, the next one on the original grid.
+        let cmds = handle(&mut s, start + 13_500, Input::Timer);
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(s.poll_timeout(), Some(start + 15_000));
+    }
+
+    #[test]
+    fn a_session_closed_before_the_first_tick_is_billed_to_the_closing_instant() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let cmds = handle(&mut s, T0 + 100 + 700, Input::Closed { code: Some(1000) });
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.amount, u(10_000 - 7));
+    }
+
+    #[test]
+    fn an_unaffordable_frame_is_not_sent_and_ends_the_session_balance_exhausted() {
+        let offers = exact_offers();
+        let mut p = policy(0, 3600);
+        p.tariff.per_byte_out = u(10);
+        let mut s = running_exact(&offers, p);
+        // 600 bytes × 10 = 6000 ≤ 10000: sent.
+        assert_eq!(
+            &handle(&mut s, T0 + 200, Input::AppSend { bytes: 600 })[..],
+            &[Cmd::SendApp]
+        );
+        // 500 more bytes would cost 11000 > 10000: not sent.
+        let cmds = handle(&mut s, T0 + 300, Input::AppSend { bytes: 500 });
+        assert!(!cmds.contains(&Cmd::SendApp), "{cmds:?}");
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"usage_update","sessionId":"07070707070707070707070707070707","elapsedSeconds":0,"consumedAmount":"6000","remainingBalance":"4000","bytesTransferred":600,"messageCount":1}"#
+            )
+        );
+        assert_eq!(
+            cmds[1],
+            send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
+        );
+        assert_eq!(cmds[2], Cmd::Close(1000));
+        let Cmd::Refund(order) = cmds[3] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.amount, u(4_000));
+        let st = s.statement().unwrap();
+        let Ending::Ended(end) = st.ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms),
+            (SessionEndReason::BalanceExhausted, T0 + 300)
+        );
+    }
+
+    #[test]
+    fn client_frames_are_metered_and_delivered() {
+        let offers = exact_offers();
+        let mut p = policy(0, 3600);
+        p.tariff.per_byte_in = u(1);
+        p.tariff.per_message = u(100);
+        let mut s = running_exact(&offers, p);
+        assert_eq!(
+            &handle(&mut s, T0 + 200, Input::Text(b"hello"))[..],
+            &[Cmd::Deliver]
+        );
+        assert_eq!(
+            &handle(&mut s, T0 + 300, Input::Binary(&[0; 20]))[..],
+            &[Cmd::Deliver]
+        );
+        assert_eq!(s.meter().unwrap().consumed(), u(5 + 100 + 20 + 100));
+    }
+
+    #[test]
+    fn max_duration_is_reached_at_its_instant_with_its_message() {
+        let offers = exact_offers();
+        let mut p = policy(1, 5);
+        p.update_interval_ms = 0;
+        let mut s = running_exact(&offers, p);
+        assert_eq!(s.poll_timeout(), Some(T0 + 100 + 5_000));
+        let cmds = handle(&mut s, T0 + 100 + 5_000, Input::Timer);
+        assert_eq!(
+            cmds[1],
+            send(r#"{"type":"max_duration_reached","message":"maximum session duration reached"}"#)
+        );
+        assert_eq!(cmds[2], Cmd::Close(1000));
+        assert!(matches!(cmds[3], Cmd::Refund(RefundOrder { amount, .. }) if amount == u(9_995)));
+    }
+
+    #[test]
+    fn an_application_error_closes_1011_as_server_close() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let cmds = handle(&mut s, T0 + 1_100, Input::AppEnded { error: true });
+        assert_eq!(cmds[1], Cmd::Close(1011));
+        let Ending::Ended(end) = s.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.consumed),
+            (SessionEndReason::ServerClose, u(10))
+        );
+    }
+
+    #[test]
+    fn end_session_from_the_client_is_a_client_close() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let cmds = handle(
+            &mut s,
+            T0 + 1_100,
+            Input::Text(br#"{"type":"end_session"}"#),
+        );
+        assert_eq!(cmds[1], Cmd::Close(1000));
+        let Ending::Ended(end) = s.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(end.reason, SessionEndReason::ClientClose);
+    }
+
+    #[test]
+    fn a_drop_without_grace_ends_connection_lost_at_the_drop_and_with_grace_after_it() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let cmds = handle(&mut s, T0 + 1_100, Input::Closed { code: None });
+        assert!(
+            matches!(cmds[..], [Cmd::Refund(_)]),
+            "no frame on a dead socket: {cmds:?}"
+        );
+        let Ending::Ended(end) = s.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms, end.consumed),
+            (SessionEndReason::ConnectionLost, T0 + 1_100, u(10))
+        );
+
+        let mut p = policy(10, 3600);
+        p.resume_grace_ms = 30_000;
+        let mut s = running_exact(&offers, p);
+        assert!(handle(&mut s, T0 + 1_100, Input::Closed { code: Some(1006) }).is_empty());
+        assert_eq!(s.phase(), Phase::Suspended);
+        assert_eq!(s.poll_timeout(), Some(T0 + 31_100));
+        assert_eq!(
+            s.handle(T0 + 2_000, Input::AppSend { bytes: 1 }),
+            Err(SessionError::Suspended)
+        );
+        assert!(handle(&mut s, T0 + 20_000, Input::Timer).is_empty());
+        let cmds = handle(&mut s, T0 + 31_100, Input::Timer);
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.amount, u(9_990), "the suspended time is not billed");
+        let Ending::Ended(end) = s.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms),
+            (SessionEndReason::ConnectionLost, T0 + 1_100)
+        );
+    }
+
+    // --- end exactly once ---------------------------------------------------------------------
+
+    #[test]
+    fn the_first_terminal_input_wins_and_later_ones_yield_nothing() {
+        let offers = upto_offers(7_200);
+        let mut s = running_upto(&offers, policy(10, 3600));
+        let cmds = handle(&mut s, T0 + 1_100, Input::Closed { code: Some(1000) });
+        assert!(matches!(cmds[..], [Cmd::Settle(..)]));
+        for input in [
+            Input::Closed { code: None },
+            Input::AppEnded { error: true },
+            Input::Timer,
+        ] {
+            assert!(handle(&mut s, T0 + 1_200, input).is_empty());
+        }
+        assert_eq!(
+            s.handle(T0 + 1_300, Input::Text(b"late")),
+            Err(SessionError::Ended)
+        );
+        assert_eq!(
+            s.handle(T0 + 1_300, Input::AppSend { bytes: 1 }),
+            Err(SessionError::Ended)
+        );
+        assert_eq!(
+            s.handle(T0 + 1_300, Input::Refunded(RefundOutcome::Failed)),
+            Err(SessionError::OutOfOrder)
+        );
+        let cmds = handle(
+            &mut s,
+            T0 + 1_400,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        assert!(is_finished(cmds.first()).is_some());
+        for input in [
+            Input::Closed { code: None },
+            Input::AppEnded { error: false },
+            Input::Timer,
+        ] {
+            assert!(handle(&mut s, T0 + 1_500, input).is_empty());
+        }
+    }
+
+    #[test]
+    fn out_of_order_inputs_are_typed_errors_that_change_nothing() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        assert_eq!(
+            s.handle(T0, Input::Settled(SettleOutcome::Unavailable)),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!(
+            s.handle(T0, Input::Reserved(Reservation::Fresh)),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!(
+            s.handle(T0, Input::AppSend { bytes: 3 }),
+            Err(SessionError::NotStarted)
+        );
+        assert_eq!((s.phase(), s.generation()), (Phase::AwaitingProof, 0));
+        let mut s = running_exact(&offers, policy(10, 3600));
+        let generation = s.generation();
+        assert_eq!(
+            s.handle(T0 + 500, Input::Settled(SettleOutcome::Unavailable)),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!(
+            s.handle(T0 + 500, Input::Reserved(Reservation::Fresh)),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!((s.phase(), s.generation()), (Phase::Running, generation));
+        assert!(drain(&mut s).is_empty());
+        // Undrained commands block the next input.
+        s.handle(T0 + 600, Input::Text(b"x")).unwrap();
+        assert_eq!(
+            s.handle(T0 + 700, Input::Timer),
+            Err(SessionError::CommandsPending)
+        );
+    }
+
+    #[test]
+    fn a_small_buffer_keeps_the_command_queued() {
+        let offers = exact_offers();
+        let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
+        let frame = proof_frame(SPEC_HEADER);
+        s.handle(T0, Input::Text(frame.as_bytes())).unwrap();
+        s.handle(T0, Input::Reserved(Reservation::Fresh))
+            .unwrap_err();
+        let mut small = [0u8; 10];
+        assert_eq!(
+            s.poll_command(&mut small).unwrap_err(),
+            SessionError::BufferTooSmall
+        );
+        assert!(matches!(drain(&mut s)[..], [Cmd::Reserve(..)]));
+    }
+}

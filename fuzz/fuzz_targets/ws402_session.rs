@@ -1,0 +1,275 @@
+//! The WS402 session machine: arbitrary input sequences (valid `exact` and `upto` proofs, junk
+//! frames, timers at any time, closes with and without a close frame, application ends and
+//! sends, reservation, settlement and refund answers in any order) never panic, and:
+//! one end (at most one `Finished`, nothing after it); at most one close and no frame after it;
+//! at most one reservation, one settlement, one refund and one release (never a release after
+//! `session_started`); `consumed ≤ paid`; a refund is `paid − consumed` to the verified payer; an
+//! `upto` settlement is exactly `consumed`; a refused input changes nothing and queues nothing.
+#![no_main]
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use pay402::U256;
+use pay402::evm::PrivateKey;
+use pay402::ws402::{
+    Command, Ending, Input, Payer, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome,
+    Reservation, Session, SessionPolicy, Tariff,
+};
+use pay402::x402::server::{
+    Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
+};
+use pay402::x402::{PaymentRequired, SettleResponse, client::pay_evm, header};
+
+const T: u64 = 1_800_000_000_000;
+const RESOURCE: Resource<'static> = Resource {
+    url: "wss://example.com/ws402",
+    description: "",
+    mime_type: None,
+};
+const SETTLED: &[u8] = br#"{"success":true,"transaction":"0x1111111111111111111111111111111111111111111111111111111111111111","network":"eip155:84532"}"#;
+const REFUSED: &[u8] =
+    br#"{"success":false,"errorReason":"invalid_payload","transaction":"","network":"eip155:84532"}"#;
+const PENDING: &[u8] = br#"{"success":false,"errorReason":"settlement_pending","transaction":"0x2222222222222222222222222222222222222222222222222222222222222222","network":"eip155:84532"}"#;
+
+fn offers() -> OfferSet<'static, 2> {
+    let mut offers = OfferSet::new();
+    let exact = Offer {
+        scheme: OfferScheme::ExactEip3009 {
+            name: "USDC",
+            version: "2",
+        },
+        network: "eip155:84532",
+        asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        amount: U256::from_u64(1_000_000),
+        pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+        max_timeout_seconds: 3600,
+    };
+    offers.push(exact).unwrap();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::UptoPermit2 {
+                facilitator: "0x000000000000000000000000000000000000dEaD",
+            },
+            amount: U256::from_u64(5_000_000),
+            max_timeout_seconds: 100_000,
+            ..exact
+        })
+        .unwrap();
+    offers
+}
+
+/// The `payment_proof` frames of both offers, signed once by the key 0x11…11.
+fn proofs() -> &'static (String, String) {
+    static PROOFS: OnceLock<(String, String)> = OnceLock::new();
+    PROOFS.get_or_init(|| {
+        let offers = offers();
+        let (mut hb, mut bb, mut json) = ([0u8; 4096], [0u8; 4096], [0u8; 4096]);
+        let c = write_challenge(&offers, &RESOURCE, None, &mut hb, &mut bb).unwrap();
+        let decoded = header::decode(c.header_value.as_bytes(), &mut json).unwrap();
+        let required = PaymentRequired::from_json(decoded).unwrap();
+        let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+        let frame = |index: usize| {
+            let (mut scratch, mut out) = ([0u8; 4096], [0u8; 4096]);
+            let value = pay_evm(
+                &required,
+                index,
+                &key,
+                T / 1000,
+                &[index as u8; 32],
+                &mut scratch,
+                &mut out,
+            )
+            .unwrap();
+            format!(r#"{{"type":"payment_proof","proof":"{value}"}}"#)
+        };
+        (frame(0), frame(1))
+    })
+}
+
+fn u64_at(d: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    for (k, slot) in b.iter_mut().enumerate() {
+        *slot = d.get(i + k).copied().unwrap_or(0);
+    }
+    u64::from_le_bytes(b)
+}
+
+#[derive(Default)]
+struct Counts {
+    finished: u32,
+    closes: u32,
+    reserves: u32,
+    settles: u32,
+    refunds: u32,
+    releases: u32,
+    started: u32,
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 24 {
+        return;
+    }
+    let offers = offers();
+    let (exact_proof, upto_proof) = proofs();
+    let payer = Payer::Evm(PrivateKey::from_bytes(&[0x11; 32]).unwrap().address());
+    let mut policy = SessionPolicy::new(
+        Tariff {
+            per_byte_in: U256::from_u64(u64_at(data, 1) % 50),
+            per_byte_out: U256::from_u64(u64_at(data, 9) % 50),
+            per_message: U256::from_u64(u64_at(data, 17) % 1000),
+            per_second: U256::from_u64(u64_at(data, 1) % 200_000),
+        },
+        u64::from(data[0] % 64) * 60,
+    );
+    policy.update_interval_ms = u64::from(data[9]) * 40;
+    policy.proof_timeout_ms = u64::from(data[17]) * 100;
+    policy.resume_grace_ms = if data[0] & 0x80 != 0 {
+        u64::from(data[18]) * 500
+    } else {
+        0
+    };
+    let mut session = Session::accept(&offers, RESOURCE, policy, [data[19]; 16], T);
+    let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+    let mut now = T;
+    let mut c = Counts::default();
+    let settled = SettleResponse::from_json(SETTLED).unwrap();
+    let refused = SettleResponse::from_json(REFUSED).unwrap();
+    let pending = SettleResponse::from_json(PENDING).unwrap();
+    let end_session = br#"{"type":"end_session"}"#;
+
+    for op in data[24..].chunks(6) {
+        let (kind, arg) = (op[0] % 14, op.get(1).copied().unwrap_or(0));
+        let dt = u64_at(op, 2) & 0xffff_ffff;
+        now = if op[0] & 0x80 != 0 {
+            now.saturating_sub(dt % 5_000) // time may be reported out of order
+        } else {
+            now.saturating_add(dt % 70_000)
+        };
+        let junk = &op[1..];
+        let input = match kind {
+            0 => Input::Text(exact_proof.as_bytes()),
+            1 => Input::Text(upto_proof.as_bytes()),
+            2 => Input::Text(junk),
+            3 => Input::Binary(junk),
+            4 => Input::Timer,
+            5 => {
+                if let Some(t) = session.poll_timeout() {
+                    now = now.max(t);
+                }
+                Input::Timer
+            }
+            6 => Input::Closed {
+                code: [None, Some(1000), Some(1006), Some(1001)][usize::from(arg % 4)],
+            },
+            7 => Input::AppEnded {
+                error: arg & 1 == 1,
+            },
+            8 => Input::AppSend {
+                bytes: u64::from(arg) * 37,
+            },
+            9 => Input::Reserved(
+                [
+                    Reservation::Fresh,
+                    Reservation::AlreadyUsed,
+                    Reservation::Unavailable,
+                ][usize::from(arg % 3)],
+            ),
+            10 => Input::Settled(match arg % 4 {
+                0 => SettleOutcome::Response(settled),
+                1 => SettleOutcome::Response(refused),
+                2 => SettleOutcome::Response(pending),
+                _ => SettleOutcome::Unavailable,
+            }),
+            11 => Input::Refunded(
+                [
+                    RefundOutcome::Confirmed,
+                    RefundOutcome::Pending,
+                    RefundOutcome::Failed,
+                ][usize::from(arg % 3)],
+            ),
+            12 => Input::Text(end_session),
+            _ => Input::Text(&junk[..usize::from(arg) % junk.len().max(1)]),
+        };
+        let before = (
+            session.phase(),
+            session.generation(),
+            session.statement(),
+            session.poll_timeout(),
+        );
+        if session.handle(now, input).is_err() {
+            let after = (
+                session.phase(),
+                session.generation(),
+                session.statement(),
+                session.poll_timeout(),
+            );
+            assert_eq!(before, after, "a refused input changed the session");
+            assert!(
+                session.poll_command(&mut out).unwrap().is_none(),
+                "a refused input queued a command"
+            );
+            continue;
+        }
+        while let Some(command) = session
+            .poll_command(&mut out)
+            .expect("8 KiB holds every command")
+        {
+            assert_eq!(c.finished, 0, "a command after Finished");
+            match command {
+                Command::Send(frame) => {
+                    assert_eq!(c.closes, 0, "a frame after the close");
+                    if frame.starts_with(r#"{"type":"session_started""#) {
+                        c.started += 1;
+                    }
+                }
+                Command::SendAppFrame | Command::DeliverToApp => {
+                    assert_eq!(c.closes, 0, "app traffic after the close");
+                    assert_eq!(c.started, 1);
+                }
+                Command::Close { .. } => c.closes += 1,
+                Command::Reserve { key, .. } => {
+                    c.reserves += 1;
+                    assert_eq!(key.len(), 80);
+                }
+                Command::Release { .. } => {
+                    c.releases += 1;
+                    assert_eq!(c.started, 0, "a release after session_started");
+                }
+                Command::Settle { amount, body } => {
+                    c.settles += 1;
+                    assert!(!body.is_empty());
+                    match session.plan() {
+                        Some(Plan::Exact) => assert_eq!(amount, U256::from_u64(1_000_000)),
+                        Some(Plan::Upto) => {
+                            let st = session.statement().expect("an upto charge follows the end");
+                            assert_eq!(amount, st.consumed);
+                            assert!(!amount.is_zero() && amount <= st.paid);
+                        }
+                        None => panic!("a settlement without a payment"),
+                    }
+                }
+                Command::Refund(order) => {
+                    c.refunds += 1;
+                    assert_eq!(order.to, payer);
+                    let st = session.statement().expect("a refund follows the end");
+                    assert_eq!(st.plan, Some(Plan::Exact));
+                    assert_eq!(order.amount.checked_add(st.consumed), Some(st.paid));
+                    assert!(!order.amount.is_zero());
+                }
+                Command::Finished(st) => {
+                    c.finished += 1;
+                    assert!(st.finished);
+                }
+            }
+            assert!(c.closes <= 1 && c.reserves <= 1 && c.settles <= 1 && c.refunds <= 1);
+            assert!(c.releases <= 1 && c.started <= 1);
+        }
+        if let Some(st) = session.statement() {
+            assert!(st.consumed <= st.paid);
+            if let Ending::Ended(end) = st.ending {
+                assert_eq!(end.consumed, st.consumed);
+                assert_eq!(end.refund.checked_add(end.consumed), Some(st.paid));
+            }
+        }
+    }
+});
