@@ -2,7 +2,7 @@
 //! (<https://eips.ethereum.org/EIPS/eip-20#transfer>): the selector `0xa9059cbb` (the first four
 //! bytes of Keccak-256 of `transfer(address,uint256)`) and two ABI words
 //! (<https://docs.soliditylang.org/en/latest/abi-spec.html#function-selector-and-argument-encoding>).
-//! The settler pays an `exact` WS402 refund back with it ([`crate::x402::refund`]).
+//! The settler pays an `exact` WS402 refund back with it (`pay402::x402::refund`).
 //!
 //! ```
 //! use pay402::evm::{erc20, Address};
@@ -30,7 +30,7 @@ pub const TRANSFER_CALLDATA_LEN: usize = 4 + 32 + 32;
 
 /// Writes `transfer(to, amount)` into `out` and returns the written prefix
 /// ([`TRANSFER_CALLDATA_LEN`] bytes). Any amount is encoded, 0 included; deciding whether a
-/// transfer is due is the caller's (a refund of 0 is no order, [`crate::x402::refund`]).
+/// transfer is due is the caller's (a refund of 0 is no order, `pay402::x402::refund`).
 pub fn transfer_calldata<'b>(
     to: &Address,
     amount: &U256,

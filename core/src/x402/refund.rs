@@ -4,7 +4,7 @@
 //! It lives next to [`super::evm_settlement`] because it is the settlement layer's other
 //! transaction: the settler that received an `exact` payment sends part of it back, on the same
 //! network, in the same asset, to the payer the payment proved. WS402 orders a refund of
-//! `paid − consumed` when an `exact` session ends ([`RefundOrder::for_session`]); any host that
+//! `paid − consumed` when an `exact` session ends (`RefundOrder::for_session`, feature `ws402`); any host that
 //! took an `exact` payment and serves less can use it the same way.
 //!
 //! Rules (each one a defect of the WS402 seed fixed here):

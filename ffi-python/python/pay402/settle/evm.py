@@ -670,8 +670,8 @@ class LocalEvmSettlement:
             order = RefundOrder(bytes.fromhex(record["key"]), record["network"], record["asset"], record["to"],
                                 int(record["amount"]))
             receipt = self.rpc.get_transaction_receipt(record["hash"])
-        except RpcError:
-            return None
+        except (RpcError, Error, KeyError, ValueError):
+            return None  # unreachable now, or a record this code cannot read: it stays for an operator
         if receipt is None:
             self._rebroadcast(record)
             return None
