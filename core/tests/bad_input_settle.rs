@@ -781,3 +781,104 @@ fn cosigning_defects_have_exact_codes_and_write_nothing() {
         "the exact size fits"
     );
 }
+
+// ---------------------------------------------------------------- refunds
+
+#[test]
+fn refund_defects_have_exact_codes() {
+    use pay402::x402::network::{Network, SolanaCluster};
+    use pay402::x402::refund::{Refund, RefundOrder, RefundPhase};
+    let to = Address([0xbb; 20]);
+    let asset = Address([0xaa; 20]);
+    let base = Network::Eip155 { chain_id: 8453 };
+    let orders: &[(&str, Network, U256, &str)] = &[
+        (
+            "amount 0: nothing to pay",
+            base,
+            U256::ZERO,
+            "refund_amount_zero",
+        ),
+        (
+            "a Solana network: no ERC-20 refund",
+            Network::Solana(SolanaCluster::Mainnet),
+            U256::from_u64(1),
+            "refund_unsupported_network",
+        ),
+        (
+            "amount 0 on Solana: the network is named first",
+            Network::Solana(SolanaCluster::Devnet),
+            U256::ZERO,
+            "refund_unsupported_network",
+        ),
+    ];
+    for (what, network, amount, code) in orders {
+        let e = RefundOrder::for_session([7; 16], *network, asset, to, *amount).expect_err(what);
+        assert_eq!(e.code(), *code, "{what}");
+    }
+    let order = RefundOrder::for_session([7; 16], base, asset, to, U256::from_u64(5)).unwrap();
+    type Step = fn(&mut Refund<'static>) -> Result<(), pay402::x402::refund::RefundError>;
+    let steps: &[(&str, RefundPhase<'static>, Step, &str)] = &[
+        (
+            "confirmed before the broadcast",
+            RefundPhase::Built,
+            |r| r.confirmed().map(drop),
+            "refund_step_out_of_order",
+        ),
+        (
+            "reverted before the broadcast",
+            RefundPhase::Built,
+            |r| r.reverted().map(drop),
+            "refund_step_out_of_order",
+        ),
+        (
+            "receipt unavailable before the broadcast",
+            RefundPhase::Built,
+            |r| r.receipt_unavailable("x").map(drop),
+            "refund_step_out_of_order",
+        ),
+        (
+            "submitted twice",
+            RefundPhase::Submitted { hash: "0x12" },
+            |r| r.submitted("0x12").map(drop),
+            "refund_step_out_of_order",
+        ),
+        (
+            "send failed after the broadcast",
+            RefundPhase::Submitted { hash: "0x12" },
+            |r| r.send_failed("x").map(drop),
+            "refund_step_out_of_order",
+        ),
+        (
+            "confirmed after the end",
+            RefundPhase::Ended,
+            |r| r.confirmed().map(drop),
+            "refund_ended",
+        ),
+        (
+            "submitted after the end",
+            RefundPhase::Ended,
+            |r| r.submitted("0x12").map(drop),
+            "refund_ended",
+        ),
+    ];
+    for (what, phase, step, code) in steps {
+        let mut r = Refund::at(order, *phase);
+        let e = step(&mut r).expect_err(what);
+        assert_eq!(e.code(), *code, "{what}");
+        assert_eq!(r.phase(), *phase, "{what}: a refused step moves nothing");
+    }
+    // a hash that is not one ends the refund without a transaction
+    let mut r = Refund::at(order, RefundPhase::Built);
+    let end = r.submitted("0xnothex").unwrap().unwrap();
+    assert_eq!(
+        (end.reason, end.transaction),
+        (Some("refund_invalid_hash"), "")
+    );
+    // the calldata never half-writes into a short buffer
+    let mut short = [0u8; 67];
+    assert_eq!(
+        order.calldata(&mut short).unwrap_err().code(),
+        "buffer_too_small"
+    );
+    assert!(short.iter().all(|b| *b == 0));
+}

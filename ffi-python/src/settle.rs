@@ -517,6 +517,203 @@ pub(crate) fn svm_cosign(
     })
 }
 
+/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
+/// bytes). `to` must be the payer the payment proved, never an address a client names; an
+/// amount of 0 is no order (`refund_amount_zero`), a Solana network has no refund yet
+/// (`refund_unsupported_network`).
+#[pyclass(module = "pay402._native", frozen, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefundOrder(pay402::x402::refund::RefundOrder);
+
+#[pymethods]
+impl RefundOrder {
+    #[new]
+    fn new(
+        key: BytesOrHex,
+        network: &str,
+        asset: &str,
+        to: &str,
+        amount: PyU256,
+    ) -> PyResult<Self> {
+        pay402_host::refund::order(&key.0, network, asset, to, amount.0)
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The refund of a WS402 session (16-byte id): the key is
+    /// SHA-256(`b"pay402 ws402 refund"` + `session_id`).
+    #[staticmethod]
+    fn for_session(
+        session_id: BytesOrHex,
+        network: &str,
+        asset: &str,
+        to: &str,
+        amount: PyU256,
+    ) -> PyResult<Self> {
+        pay402_host::refund::session_order(&session_id.0, network, asset, to, amount.0)
+            .map(Self)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The idempotency key (32 bytes).
+    #[getter]
+    fn key(&self) -> crate::convert::Bytes {
+        crate::convert::Bytes(self.0.key().to_vec())
+    }
+
+    /// The network's CAIP-2 id.
+    #[getter]
+    fn network(&self) -> String {
+        pay402_host::refund::network_id(&self.0)
+    }
+
+    /// The token (EIP-55).
+    #[getter]
+    fn asset(&self) -> String {
+        self.0.asset().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The recipient (EIP-55).
+    #[getter]
+    fn to(&self) -> String {
+        self.0.to().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The amount in the asset's atomic unit.
+    #[getter]
+    fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::convert::int(py, &self.0.amount())
+    }
+
+    /// The calldata of the transaction to `asset`: ERC-20 `transfer(to, amount)`.
+    #[getter]
+    fn calldata(&self) -> PyResult<crate::convert::Bytes> {
+        let mut buf = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
+        let data = self
+            .0
+            .calldata(&mut buf)
+            .map_err(|e| host_error(&HostError::of(&e)))?;
+        Ok(crate::convert::Bytes(data.to_vec()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RefundOrder(network={}, to={}, amount={})",
+            pay402_host::refund::network_id(&self.0),
+            self.0.to().to_checksum(&mut [0u8; 42]),
+            self.0.amount()
+        )
+    }
+}
+
+/// The end of one refund attempt: `success`, `error_reason` (`refund_send_failed`,
+/// `refund_invalid_hash`, `refund_reverted`, `refund_pending`), `error_message`, `transaction`
+/// (`""` when nothing was broadcast), `verdict` (`refunded`, `failed`, `pending`) and `json`.
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct RefundResult {
+    success: bool,
+    error_reason: Option<String>,
+    error_message: Option<String>,
+    transaction: String,
+    verdict: &'static str,
+    json: String,
+}
+
+#[pymethods]
+impl RefundResult {
+    fn __repr__(&self) -> String {
+        format!("RefundResult({})", self.json)
+    }
+}
+
+fn refund_result(r: pay402_host::refund::RefundResult) -> RefundResult {
+    RefundResult {
+        success: r.success,
+        error_reason: r.error_reason,
+        error_message: r.error_message,
+        transaction: r.transaction,
+        verdict: r.verdict,
+        json: r.json,
+    }
+}
+
+/// One refund attempt, from built (or, with `hash`, from a recorded broadcast) to its end:
+/// send failed, submitted, confirmed, reverted, receipt unavailable. Steps out of order raise
+/// `X402Error` (`refund_step_out_of_order`, `refund_ended`).
+#[pyclass(module = "pay402._native")]
+#[derive(Debug)]
+pub(crate) struct Refund(pay402_host::refund::RefundStep);
+
+#[pymethods]
+impl Refund {
+    #[new]
+    #[pyo3(signature = (order, hash=None))]
+    fn new(order: &RefundOrder, hash: Option<&str>) -> Self {
+        Self(match hash {
+            Some(hash) => pay402_host::refund::RefundStep::resume(order.0, hash),
+            None => pay402_host::refund::RefundStep::new(order.0),
+        })
+    }
+
+    /// `built`, `submitted` or `ended`.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.0.phase()
+    }
+
+    /// The broadcast hash, once submitted.
+    #[getter]
+    fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    fn send_failed(&mut self, text: &str) -> PyResult<RefundResult> {
+        self.0
+            .send_failed(text)
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    fn submitted(&mut self, hash: &str) -> PyResult<Option<RefundResult>> {
+        let r = self.0.submitted(hash).map_err(|e| host_error(&e))?;
+        Ok(r.map(refund_result))
+    }
+
+    fn confirmed(&mut self) -> PyResult<RefundResult> {
+        self.0
+            .confirmed()
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    fn reverted(&mut self) -> PyResult<RefundResult> {
+        self.0
+            .reverted()
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    fn receipt_unavailable(&mut self, error: &str) -> PyResult<RefundResult> {
+        self.0
+            .receipt_unavailable(error)
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Refund(phase={})", self.0.phase())
+    }
+}
+
+/// ERC-20 `transfer(to, amount)` calldata (`0xa9059cbb` and two words).
+#[pyfunction]
+pub(crate) fn erc20_transfer_calldata(to: &str, amount: PyU256) -> PyResult<crate::convert::Bytes> {
+    pay402_host::refund::transfer_calldata(to, amount.0)
+        .map(crate::convert::Bytes)
+        .map_err(|e| host_error(&e))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SvmCosigned>()?;
     m.add_function(wrap_pyfunction!(svm_cosign, m)?)?;
@@ -525,6 +722,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SettlementResult>()?;
     m.add_class::<EvmSettlement>()?;
     m.add_class::<SvmSettlement>()?;
+    m.add_class::<RefundOrder>()?;
+    m.add_class::<RefundResult>()?;
+    m.add_class::<Refund>()?;
+    m.add_function(wrap_pyfunction!(erc20_transfer_calldata, m)?)?;
     m.add(
         "SVM_SETTLEMENT_CACHE_TTL_SECS",
         pay402::x402::svm_settlement::SETTLEMENT_CACHE_TTL_SECS,

@@ -323,6 +323,36 @@ def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"response": json.loads(end.json), "verdict": end.verdict}
 
 
+def evm_erc20_transfer(i: Dict[str, Any]) -> Dict[str, Any]:
+    return {"data": "0x" + pay402.erc20_transfer_calldata(i["to"], _int(i["amount"])).hex()}
+
+
+def x402_refund_order(i: Dict[str, Any]) -> Dict[str, Any]:
+    o = pay402.RefundOrder.for_session(bytes.fromhex(i["session_id"]), i["network"], i["asset"], i["to"],
+                                       _int(i["amount"]))
+    return {"key": o.key.hex(), "network": o.network, "asset": o.asset.lower(), "to": o.to.lower(),
+            "amount": str(o.amount)}
+
+
+def x402_refund_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
+    o = i["order"]
+    order = pay402.RefundOrder(bytes(32), o["network"], o["asset"], o["to"], _int(o["amount"]))
+    r = pay402.Refund(order)
+    end = None
+    for step in i["steps"]:
+        ((name, value),) = step.items()
+        if name == "resume":
+            r = pay402.Refund(order, value)
+        elif name in ("confirmed", "reverted"):
+            end = getattr(r, name)()
+        elif name in ("send_failed", "submitted", "receipt_unavailable"):
+            end = getattr(r, name)(value)
+        else:
+            raise AssertionError("bad_vector_input:steps")
+    assert end is not None and r.phase == "ended", "bad_vector_input:steps"
+    return {"verdict": end.verdict, "result": json.loads(end.json)}
+
+
 def svm_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
     s = pay402.SvmSettlement(i["network"], i["payer"])
     end = None
@@ -798,6 +828,9 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "evm.tx.sign": evm_tx_sign,
     "x402.settle.calldata": x402_settle_calldata,
     "x402.settle.outcome": x402_settle_outcome,
+    "evm.erc20.transfer": evm_erc20_transfer,
+    "x402.refund.order": x402_refund_order,
+    "x402.refund.outcome": x402_refund_outcome,
     "x402.settle.revert_reason": x402_settle_revert_reason,
     "svm.cosign": svm_cosign,
     "svm.settle.outcome": svm_settle_outcome,

@@ -308,6 +308,198 @@ impl EvmSettlement {
     }
 }
 
+/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
+/// bytes). `to` must be the payer the payment proved, never an address a client names. An
+/// amount of 0 is no order (`refund_amount_zero`); a non-EVM network has no refund yet
+/// (`refund_unsupported_network`).
+#[derive(Debug, uniffi::Object)]
+pub struct RefundOrder(pay402::x402::refund::RefundOrder);
+
+#[uniffi::export]
+impl RefundOrder {
+    /// An order under the caller's 32-byte idempotency `key`; `amount` in decimal.
+    #[uniffi::constructor]
+    pub fn new(
+        key: Vec<u8>,
+        network: String,
+        asset: String,
+        to: String,
+        amount: String,
+    ) -> Result<Self, Pay402Error> {
+        Ok(Self(pay402_host::refund::order(
+            &key,
+            &network,
+            &asset,
+            &to,
+            u256(&amount, "amount")?,
+        )?))
+    }
+
+    /// The idempotency key (32 bytes).
+    pub fn key(&self) -> Vec<u8> {
+        self.0.key().to_vec()
+    }
+
+    /// `eip155:<chain id>`.
+    pub fn network(&self) -> String {
+        pay402_host::refund::network_id(&self.0)
+    }
+
+    /// The token (EIP-55): the transaction's `to`.
+    pub fn asset(&self) -> String {
+        self.0.asset().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The recipient (EIP-55).
+    pub fn to(&self) -> String {
+        self.0.to().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The amount in the asset's atomic unit (decimal; never 0).
+    pub fn amount(&self) -> String {
+        self.0.amount().to_string()
+    }
+
+    /// ERC-20 `transfer(to, amount)` calldata.
+    pub fn calldata(&self) -> Result<Vec<u8>, Pay402Error> {
+        Ok(pay402_host::refund::transfer_calldata(
+            self.0.to().to_checksum(&mut [0u8; 42]),
+            self.0.amount(),
+        )?)
+    }
+}
+
+/// The refund of a WS402 session (16-byte id): the key is SHA-256(`"pay402 ws402 refund"` ‖
+/// session id); `amount` in decimal.
+#[uniffi::export]
+pub fn refund_order_for_session(
+    session_id: Vec<u8>,
+    network: String,
+    asset: String,
+    to: String,
+    amount: String,
+) -> Result<std::sync::Arc<RefundOrder>, Pay402Error> {
+    Ok(std::sync::Arc::new(RefundOrder(
+        pay402_host::refund::session_order(
+            &session_id,
+            &network,
+            &asset,
+            &to,
+            u256(&amount, "amount")?,
+        )?,
+    )))
+}
+
+/// The end of one refund attempt.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefundResult {
+    /// The transfer was mined with status success.
+    pub success: bool,
+    /// `refund_send_failed`, `refund_invalid_hash`, `refund_reverted` or `refund_pending`.
+    pub error_reason: Option<String>,
+    /// The host's text (at most 500 UTF-16 code units).
+    pub error_message: Option<String>,
+    /// The hash, or `""` when nothing was broadcast.
+    pub transaction: String,
+    /// `refunded`, `failed` or `pending`.
+    pub verdict: String,
+    /// The result JSON (with `network`, `asset`, `to`, `amount`).
+    pub json: String,
+}
+
+fn refund_result(r: pay402_host::refund::RefundResult) -> RefundResult {
+    RefundResult {
+        success: r.success,
+        error_reason: r.error_reason,
+        error_message: r.error_message,
+        transaction: r.transaction,
+        verdict: r.verdict.to_owned(),
+        json: r.json,
+    }
+}
+
+/// One refund attempt, from built (or, with `hash`, from a recorded broadcast) to its end.
+/// Steps out of order: `X402` (`refund_step_out_of_order`, `refund_ended`). Thread-safe.
+#[derive(Debug, uniffi::Object)]
+pub struct Refund {
+    inner: Mutex<pay402_host::refund::RefundStep>,
+}
+
+impl Refund {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut pay402_host::refund::RefundStep) -> Result<T, pay402_host::HostError>,
+    ) -> Result<T, Pay402Error> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(f(&mut guard)?)
+    }
+}
+
+#[uniffi::export]
+impl Refund {
+    /// A built refund of `order`, or (with `hash`) one already broadcast.
+    #[uniffi::constructor(default(hash = None))]
+    pub fn new(order: std::sync::Arc<RefundOrder>, hash: Option<String>) -> Self {
+        let step = match hash {
+            Some(hash) => pay402_host::refund::RefundStep::resume(order.0, &hash),
+            None => pay402_host::refund::RefundStep::new(order.0),
+        };
+        Self {
+            inner: Mutex::new(step),
+        }
+    }
+
+    /// `built`, `submitted` or `ended`.
+    pub fn phase(&self) -> String {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.phase().to_owned()
+    }
+
+    /// The broadcast hash, once submitted.
+    pub fn hash(&self) -> Option<String> {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.hash().map(str::to_owned)
+    }
+
+    /// Refused before broadcast: `refund_send_failed`, `transaction` `""`.
+    pub fn send_failed(&self, text: String) -> Result<RefundResult, Pay402Error> {
+        self.with(|r| r.send_failed(&text)).map(refund_result)
+    }
+
+    /// Sent with `hash`: `None` when valid, else `refund_invalid_hash`.
+    pub fn submitted(&self, hash: String) -> Result<Option<RefundResult>, Pay402Error> {
+        self.with(|r| r.submitted(&hash))
+            .map(|r| r.map(refund_result))
+    }
+
+    /// The receipt succeeded: refunded.
+    pub fn confirmed(&self) -> Result<RefundResult, Pay402Error> {
+        self.with(pay402_host::refund::RefundStep::confirmed)
+            .map(refund_result)
+    }
+
+    /// The receipt has status 0: `refund_reverted`, the hash kept.
+    pub fn reverted(&self) -> Result<RefundResult, Pay402Error> {
+        self.with(pay402_host::refund::RefundStep::reverted)
+            .map(refund_result)
+    }
+
+    /// No receipt (yet): `refund_pending`, the hash kept.
+    pub fn receipt_unavailable(&self, error: String) -> Result<RefundResult, Pay402Error> {
+        self.with(|r| r.receipt_unavailable(&error))
+            .map(refund_result)
+    }
+}
+
+/// ERC-20 `transfer(to, amount)` calldata (`0xa9059cbb` and two ABI words); `amount` in decimal.
+#[uniffi::export]
+pub fn erc20_transfer_calldata(to: String, amount: String) -> Result<Vec<u8>, Pay402Error> {
+    Ok(pay402_host::refund::transfer_calldata(
+        &to,
+        u256(&amount, "amount")?,
+    )?)
+}
+
 /// One Solana settlement by the facilitator, from built to its end: the host reports each step
 /// (refused, simulation failed, duplicate, send failed, submitted, confirmed, failed,
 /// confirmation timeout) and gets the `SettleResponse` of the end. Steps out of order: `X402`

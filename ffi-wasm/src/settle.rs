@@ -324,6 +324,213 @@ impl EvmSettlement {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_REFUND: &str = r#"
+/** The end of one refund attempt (`Refund`): `errorReason` is `refund_send_failed`,
+ * `refund_invalid_hash`, `refund_reverted` or `refund_pending`; `transaction` is `""` when nothing
+ * was broadcast; `json` adds `network`, `asset`, `to` and `amount` (decimal string). */
+export interface RefundResult {
+  success: boolean; errorReason?: string; errorMessage?: string; transaction: string;
+  verdict: "refunded" | "failed" | "pending"; json: string;
+}
+"#;
+
+fn refund_result(r: pay402_host::refund::RefundResult) -> JsValue {
+    let mut o = Obj::new()
+        .set("success", r.success)
+        .set("transaction", r.transaction)
+        .set("verdict", r.verdict)
+        .set("json", r.json);
+    if let Some(reason) = r.error_reason {
+        o = o.set("errorReason", reason);
+    }
+    if let Some(message) = r.error_message {
+        o = o.set("errorMessage", message);
+    }
+    o.build()
+}
+
+/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
+/// bytes). `to` must be the payer the payment proved, never an address a client names. An
+/// amount of 0 is no order (`refund_amount_zero`); a non-EVM network has no refund yet
+/// (`refund_unsupported_network`).
+#[wasm_bindgen(js_name = RefundOrder)]
+#[derive(Debug, Clone, Copy)]
+pub struct RefundOrder(pay402::x402::refund::RefundOrder);
+
+#[wasm_bindgen(js_class = RefundOrder)]
+impl RefundOrder {
+    /// An order under the caller's 32-byte idempotency `key` (`Uint8Array` or hex).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] key: JsValue,
+        network: &str,
+        asset: &str,
+        to: &str,
+        #[wasm_bindgen(unchecked_param_type = "bigint")] amount: JsValue,
+    ) -> JsResult<RefundOrder> {
+        pay402_host::refund::order(
+            &bytes(&key, "key")?,
+            network,
+            asset,
+            to,
+            u256(&amount, "amount")?,
+        )
+        .map(Self)
+        .map_err(|e| host_error(&e))
+    }
+
+    /// The idempotency key (32 bytes).
+    #[wasm_bindgen(getter, unchecked_return_type = "Uint8Array")]
+    pub fn key(&self) -> JsValue {
+        u8a(&self.0.key())
+    }
+
+    /// `eip155:<chain id>`.
+    #[wasm_bindgen(getter)]
+    pub fn network(&self) -> String {
+        pay402_host::refund::network_id(&self.0)
+    }
+
+    /// The token (EIP-55): the transaction's `to`.
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn asset(&self) -> JsValue {
+        address_js(&self.0.asset())
+    }
+
+    /// The recipient (EIP-55).
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn to(&self) -> JsValue {
+        address_js(&self.0.to())
+    }
+
+    /// The amount in the asset's atomic unit (never 0).
+    #[wasm_bindgen(getter, unchecked_return_type = "bigint")]
+    pub fn amount(&self) -> JsValue {
+        bigint(&self.0.amount())
+    }
+
+    /// ERC-20 `transfer(to, amount)` calldata.
+    #[wasm_bindgen(getter, unchecked_return_type = "Uint8Array")]
+    pub fn calldata(&self) -> JsResult<JsValue> {
+        let mut buf = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
+        let data = self
+            .0
+            .calldata(&mut buf)
+            .map_err(|e| host_error(&HostError::of(&e)))?;
+        Ok(u8a(data))
+    }
+}
+
+/// The refund of a WS402 session (16-byte id, `Uint8Array` or hex): the key is
+/// SHA-256(`"pay402 ws402 refund"` ‖ session id).
+#[cfg(feature = "ws402")]
+#[wasm_bindgen(js_name = refundOrderForSession)]
+pub fn refund_order_for_session(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: JsValue,
+    network: &str,
+    asset: &str,
+    to: &str,
+    #[wasm_bindgen(unchecked_param_type = "bigint")] amount: JsValue,
+) -> JsResult<RefundOrder> {
+    pay402_host::refund::session_order(
+        &bytes(&session_id, "session_id")?,
+        network,
+        asset,
+        to,
+        u256(&amount, "amount")?,
+    )
+    .map(RefundOrder)
+    .map_err(|e| host_error(&e))
+}
+
+/// One refund attempt, from built (or, with `hash`, from a recorded broadcast) to its end.
+/// Steps out of order throw an `X402Error` (`refund_step_out_of_order`, `refund_ended`).
+#[wasm_bindgen(js_name = Refund)]
+#[derive(Debug)]
+pub struct Refund(pay402_host::refund::RefundStep);
+
+#[wasm_bindgen(js_class = Refund)]
+impl Refund {
+    /// A built refund of `order`, or (with `hash`) one already broadcast.
+    #[wasm_bindgen(constructor)]
+    pub fn new(order: &RefundOrder, hash: Option<String>) -> Refund {
+        Self(match hash {
+            Some(hash) => pay402_host::refund::RefundStep::resume(order.0, &hash),
+            None => pay402_host::refund::RefundStep::new(order.0),
+        })
+    }
+
+    /// `"built"`, `"submitted"` or `"ended"`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"built\" | \"submitted\" | \"ended\""
+    )]
+    pub fn phase(&self) -> JsValue {
+        JsValue::from_str(self.0.phase())
+    }
+
+    /// The broadcast hash, once submitted.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> Option<String> {
+        self.0.hash().map(str::to_owned)
+    }
+
+    /// Refused before broadcast: `refund_send_failed`, `transaction` `""`.
+    #[wasm_bindgen(js_name = sendFailed, unchecked_return_type = "RefundResult")]
+    pub fn send_failed(&mut self, text: &str) -> JsResult<JsValue> {
+        self.0
+            .send_failed(text)
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// Sent with `hash`: `undefined` when valid, else `refund_invalid_hash`.
+    #[wasm_bindgen(unchecked_return_type = "RefundResult | undefined")]
+    pub fn submitted(&mut self, hash: &str) -> JsResult<JsValue> {
+        let r = self.0.submitted(hash).map_err(|e| host_error(&e))?;
+        Ok(r.map_or(JsValue::UNDEFINED, refund_result))
+    }
+
+    /// The receipt succeeded: refunded.
+    #[wasm_bindgen(unchecked_return_type = "RefundResult")]
+    pub fn confirmed(&mut self) -> JsResult<JsValue> {
+        self.0
+            .confirmed()
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// The receipt has status 0: `refund_reverted`, the hash kept.
+    #[wasm_bindgen(unchecked_return_type = "RefundResult")]
+    pub fn reverted(&mut self) -> JsResult<JsValue> {
+        self.0
+            .reverted()
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+
+    /// No receipt (yet): `refund_pending`, the hash kept.
+    #[wasm_bindgen(js_name = receiptUnavailable, unchecked_return_type = "RefundResult")]
+    pub fn receipt_unavailable(&mut self, error: &str) -> JsResult<JsValue> {
+        self.0
+            .receipt_unavailable(error)
+            .map(refund_result)
+            .map_err(|e| host_error(&e))
+    }
+}
+
+/// ERC-20 `transfer(to, amount)` calldata (`0xa9059cbb` and two ABI words).
+#[wasm_bindgen(js_name = erc20TransferCalldata, unchecked_return_type = "Uint8Array")]
+pub fn erc20_transfer_calldata(
+    to: &str,
+    #[wasm_bindgen(unchecked_param_type = "bigint")] amount: JsValue,
+) -> JsResult<JsValue> {
+    pay402_host::refund::transfer_calldata(to, u256(&amount, "amount")?)
+        .map(|d| u8a(&d))
+        .map_err(|e| host_error(&e))
+}
+
 /// The `errorReason` of a `transferWithAuthorization` whose send reverted with `revert_text`
 /// (the reference facilitator's `parseEip3009TransferError`).
 #[wasm_bindgen(js_name = x402SettleRevertReason)]

@@ -219,6 +219,38 @@ export function ops(p) {
       const c = p.x402SettleCalldata(raw(i.requirements), i.payment, i.settle_amount === undefined ? undefined : big(i.settle_amount));
       return { to: c.to, data: hex0x(c.data) };
     },
+    "evm.erc20.transfer": (i) => ({ data: hex0x(p.erc20TransferCalldata(i.to, big(i.amount))) }),
+    "x402.refund.order": (i) => {
+      const o = p.refundOrderForSession(i.session_id, i.network, i.asset, i.to, big(i.amount));
+      try {
+        return { key: hex(o.key), network: o.network, asset: o.asset.toLowerCase(), to: o.to.toLowerCase(),
+          amount: o.amount.toString() };
+      } finally {
+        o.free();
+      }
+    },
+    "x402.refund.outcome": (i) => {
+      const o = new p.RefundOrder(new Uint8Array(32), i.order.network, i.order.asset, i.order.to, big(i.order.amount));
+      const refunds = [new p.Refund(o)];
+      try {
+        let end;
+        for (const step of i.steps) {
+          const [[name, value]] = Object.entries(step);
+          const r = refunds[refunds.length - 1];
+          if (name === "resume") refunds.push(new p.Refund(o, value));
+          else if (name === "send_failed") end = r.sendFailed(value);
+          else if (name === "submitted") end = r.submitted(value);
+          else if (name === "confirmed" || name === "reverted") end = r[name]();
+          else if (name === "receipt_unavailable") end = r.receiptUnavailable(value);
+          else bad("steps");
+        }
+        if (end === undefined || refunds[refunds.length - 1].phase !== "ended") bad("steps");
+        return { verdict: end.verdict, result: JSON.parse(end.json) };
+      } finally {
+        for (const r of refunds) r.free();
+        o.free();
+      }
+    },
     "x402.settle.outcome": (i) => {
       const s = new p.EvmSettlement(i.network, i.payer, i.method, i.amount === undefined ? undefined : big(i.amount));
       try {

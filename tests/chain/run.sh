@@ -366,6 +366,43 @@ else
   SUMMARY+=("GAP   Permit2 and upto in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
 fi
 
+# --- refunds ---------------------------------------------------------------------------------------
+# test_refund.py's two-process cases (LocalEvmSettlement.refund over a RedisPendingStore shared by two Python
+# subprocesses; one killed after the record is stored) with a real Redis on 127.0.0.1 (tests/tools.sh start_redis),
+# stopped here and by the EXIT trap; the plain pytest step above ran the other cases and skipped these. Then
+# test-js-refund.mjs (localSettlement().refund) in a fresh project with the packed npm tarball, when there is one.
+trap 'rc_=$?; stop_redis; (exit $rc_); finish' EXIT
+log "refunds: Redis, test_refund.py across two processes, then test-js-refund.mjs"
+if start_redis >"$RUN/redis-refund.log" 2>&1; then
+  PAY402_REFUND_REDIS_URL="redis://127.0.0.1:$PAY402_REDIS_PORT/0" \
+    timeout 600 "$VENV/bin/python" -m pytest "$HERE/test_refund.py" -v -p no:cacheprovider -k redis 2>&1 \
+    | tee "$RUN/pytest-refund.log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '^=+ .*(passed|failed|error).* in ' "$RUN/pytest-refund.log" | tail -n1 | tr -d '=' | sed 's/^ *//;s/ *$//')"
+  if [ "$rc" -eq 0 ] && ! grep -q skipped <<<"$line"; then record PASS "refunds across two processes (Redis) pytest: $line"
+  else record FAIL "refunds across two processes (Redis) pytest: ${line:-exit $rc}"; fi
+  stop_redis
+else
+  cat "$RUN/redis-refund.log"
+  record FAIL "redis-server for the refund tests"
+fi
+REFUND_TGZ="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
+if [ -n "$REFUND_TGZ" ]; then
+  REFUNDJS="$RUN/js-refund"  # a fresh project with only the tarball installed
+  mkdir -p "$REFUNDJS"
+  ( cd "$REFUNDJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$REFUND_TGZ" ) \
+    >"$RUN/npm-install-refund.log" 2>&1 || { tail -n 20 "$RUN/npm-install-refund.log"; fail "install $(basename "$REFUND_TGZ")"; }
+  cp "$HERE/chain-rpc.mjs" "$HERE/test-js-refund.mjs" "$REFUNDJS/"
+  (cd "$REFUNDJS" && timeout 300 node --test --test-reporter=spec test-js-refund.mjs) 2>&1 | tee "$RUN/js-refund.log"
+  rc=${PIPESTATUS[0]}
+  rf_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-refund.log" | awk '{print $3}')"
+  rf_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-refund.log" | awk '{print $3}')"
+  if [ "$rc" -eq 0 ] && [ "${rf_pass:-0}" -gt 0 ]; then record PASS "refunds through pay402/settle (node --test): ${rf_pass} passed"
+  else record FAIL "refunds through pay402/settle (node --test): ${rf_pass:-0} passed, ${rf_fail:-?} failed (exit $rc)"; fi
+else
+  SUMMARY+=("GAP   refunds in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
+fi
+
 # --- the npm package's middleware ---------------------------------------------------------------
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).

@@ -23,6 +23,7 @@ pub mod evm_settlement;
 pub mod l402_server;
 #[cfg(feature = "offers")]
 pub mod offers_server;
+pub mod refund;
 pub mod smart_wallet;
 #[cfg(feature = "svm")]
 pub mod svm_settlement;

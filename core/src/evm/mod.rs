@@ -15,7 +15,7 @@
 //! [`eip712`] ([`Eip712Domain`], [`typed_data_digest`]), [`transfer_with_authorization`]
 //! ([`TransferWithAuthorization`]), [`permit2`] ([`PermitWitnessTransferFrom`]), [`signature`] ([`RecoverableSignature`],
 //! [`SignaturePolicy`], [`recover_address`]), [`signer`] ([`PrivateKey`]), [`transaction`]
-//! ([`Eip1559Transaction`], signed type-2 transactions), [`abi`] (contract call encoding) and
+//! ([`Eip1559Transaction`], signed type-2 transactions), [`abi`] (contract call encoding), [`erc20`] (ERC-20 `transfer` calldata) and
 //! [`smart_wallet`] (ERC-6492 wrappers, EIP-1271 `isValidSignature`).
 //!
 //! Verifying the x402 spec's EIP-3009 example:
@@ -53,6 +53,7 @@
 pub mod abi;
 pub mod address;
 pub mod eip712;
+pub mod erc20;
 pub mod keccak;
 pub mod permit2;
 pub mod signature;

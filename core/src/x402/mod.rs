@@ -50,6 +50,7 @@ pub mod payment_payload;
 pub mod payment_required;
 pub mod payment_requirements;
 pub mod policy;
+pub mod refund;
 pub mod resource_info;
 pub mod scheme;
 pub mod server;

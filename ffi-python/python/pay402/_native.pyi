@@ -93,6 +93,10 @@ __all__ = [
     "SettlementResult",
     "EvmSettlement",
     "SvmSettlement",
+    "RefundOrder",
+    "RefundResult",
+    "Refund",
+    "erc20_transfer_calldata",
     "SVM_SETTLEMENT_CACHE_TTL_SECS",
     "SVM_CONFIRMATION_MAX_POLLS",
     "x402_settle_revert_reason",
@@ -744,6 +748,89 @@ class EvmSettlement:
         """The receipt has status 0: terminal failure, the hash kept."""
     def receipt_unavailable(self, error: str) -> SettlementResult:
         """No receipt (timeout, RPC error): `settlement_pending` with the hash."""
+
+@final
+class RefundOrder:
+    """A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key`.
+    `to` must be the payer the payment proved, never an address a client names."""
+
+    def __new__(cls, key: Union[bytes, str], network: str, asset: str, to: str, amount: int) -> RefundOrder:
+        """An order under the caller's 32-byte idempotency `key`. Raises `X402Error`
+        `refund_amount_zero` (nothing to send), `refund_unsupported_network` (not eip155),
+        `invalid_address`, `invalid_refund_key`."""
+    @staticmethod
+    def for_session(session_id: Union[bytes, str], network: str, asset: str, to: str, amount: int) -> RefundOrder:
+        """The refund of a WS402 session (16-byte id): the key is
+        SHA-256(b"pay402 ws402 refund" + session_id). Errors as the constructor, and
+        `invalid_session_id`."""
+    @property
+    def key(self) -> bytes:
+        """The idempotency key (32 bytes)."""
+    @property
+    def network(self) -> str:
+        """`eip155:<chain id>`."""
+    @property
+    def asset(self) -> str:
+        """The token (EIP-55): the transaction's `to`."""
+    @property
+    def to(self) -> str:
+        """The recipient (EIP-55)."""
+    @property
+    def amount(self) -> int:
+        """The amount in the asset's atomic unit (never 0)."""
+    @property
+    def calldata(self) -> bytes:
+        """ERC-20 `transfer(to, amount)` calldata."""
+
+@final
+class RefundResult:
+    """The end of one refund attempt."""
+
+    @property
+    def success(self) -> bool:
+        """The transfer was mined with status success."""
+    @property
+    def error_reason(self) -> Optional[str]:
+        """`refund_send_failed`, `refund_invalid_hash`, `refund_reverted` or `refund_pending`."""
+    @property
+    def error_message(self) -> Optional[str]:
+        """The host's text (at most 500 UTF-16 code units)."""
+    @property
+    def transaction(self) -> str:
+        """The hash, or `""` when nothing was broadcast."""
+    @property
+    def verdict(self) -> Literal["refunded", "failed", "pending"]:
+        """`refunded` (never pay again), `failed` (report it), `pending` (ask again, same hash)."""
+    @property
+    def json(self) -> str:
+        """The result JSON: `success`, `errorReason`, `errorMessage`, `transaction`, `network`,
+        `asset`, `to`, `amount` (decimal string)."""
+
+@final
+class Refund:
+    """One refund attempt, from built (or, with `hash`, from a recorded broadcast) to its end.
+    A step out of order raises `X402Error` (`refund_step_out_of_order`, `refund_ended`)."""
+
+    def __new__(cls, order: RefundOrder, hash: Optional[str] = None) -> Refund: ...
+    @property
+    def phase(self) -> Literal["built", "submitted", "ended"]:
+        """Where the refund stands."""
+    @property
+    def hash(self) -> Optional[str]:
+        """The broadcast hash, once submitted."""
+    def send_failed(self, text: str) -> RefundResult:
+        """Refused before broadcast: `refund_send_failed`, `transaction` `""`."""
+    def submitted(self, hash: str) -> Optional[RefundResult]:
+        """Sent with `hash`: None when valid, else `refund_invalid_hash`."""
+    def confirmed(self) -> RefundResult:
+        """The receipt succeeded: refunded."""
+    def reverted(self) -> RefundResult:
+        """The receipt has status 0: `refund_reverted`, the hash kept."""
+    def receipt_unavailable(self, error: str) -> RefundResult:
+        """No receipt (yet): `refund_pending`, the hash kept."""
+
+def erc20_transfer_calldata(to: str, amount: int) -> bytes:
+    """ERC-20 `transfer(to, amount)` calldata (`0xa9059cbb` and two ABI words)."""
 
 SVM_SETTLEMENT_CACHE_TTL_SECS: int
 """How long the duplicate-settlement cache keeps a Solana transaction, in seconds (the

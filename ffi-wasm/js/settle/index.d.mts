@@ -1,5 +1,5 @@
 // Types of pay402/settle: settle x402 EVM payments with your own key and RPC URL(s).
-import type { Eip1559TransactionRequest, X402SettlementResult } from "../core.js";
+import type { Eip1559TransactionRequest, RefundOrder, RefundResult, X402SettlementResult } from "../core.js";
 
 /**
  * A JSON-RPC call failed. `code`: `rpc_unreachable` (no URL answered; for
@@ -80,7 +80,32 @@ export interface LocalSettlementOptions {
    * by this settler, before its transfer. Default none: such payers are refused
    * (`eip6492_factory_not_allowed`) and nothing is sent. */
   allowedFactories?: readonly string[];
+  /** Where refunds are recorded before they are sent (default `memoryPendingStore()`: this
+   * process only). Share one store (e.g. Redis with `SET NX` for `add`) between processes that
+   * may pay the same refund. */
+  pendingStore?: PendingStore;
 }
+
+/** A JSON-compatible record of one refund: the signed transaction (`raw`, `hash`, `nonce`) and
+ * the order, `state` `"signed"` until it ends (`"refunded"`, `"reverted"`, with `result`). */
+export interface RefundRecord {
+  kind: "refund"; state: "signed" | "refunded" | "reverted"; raw: string; hash: string; nonce: string;
+  key: string; network: string; asset: string; to: string; amount: string; signedAt: number; result?: RefundResult;
+}
+
+/** Where `localSettlement` records refunds before sending them. `add` stores only if the key is
+ * absent and must be atomic across the processes sharing the store: the caller that gets `true`
+ * signs, every other one uses its record. */
+export interface PendingStore {
+  get(key: string): Promise<RefundRecord | null> | RefundRecord | null;
+  set(key: string, record: RefundRecord): Promise<void> | void;
+  add(key: string, record: RefundRecord): Promise<boolean> | boolean;
+  delete(key: string): Promise<boolean> | boolean;
+  keys(): Promise<string[]> | string[];
+}
+
+/** The default `pendingStore`: a Map in this process (lost on restart). */
+export declare function memoryPendingStore(): PendingStore;
 
 /** What `x402Middleware` hands its `settle(payment, request)`: the payment payload, the offer paid, the `upto` charge. */
 export interface MiddlewarePayment {
@@ -92,7 +117,9 @@ export interface MiddlewarePayment {
 /** A settlement that was pending and whose receipt arrived. */
 export interface ReconciledSettlement {
   transaction: string;
-  result: X402SettlementResult;
+  /** A settlement's result, or a refund's (`RefundResult`, recognisable by its `verdict`
+   * `refunded` | `failed`). */
+  result: X402SettlementResult | RefundResult;
 }
 
 export interface LocalSettlement {
@@ -111,6 +138,16 @@ export interface LocalSettlement {
   settlePayment(paymentPayload: string | object, requirements: string | object, settleAmount?: bigint | number | string): Promise<X402SettlementResult>;
   /** Pending settlements whose receipts arrived since the last call, each reported once. */
   reconcile(): Promise<ReconciledSettlement[]>;
+  /**
+   * Pays `order` back (an ERC-20 `transfer` of `order.amount` to `order.to` from the signer), at
+   * most once per `order.key`: recorded in `pendingStore` before it is sent; a later call re-sends
+   * the same bytes or awaits their hash and never signs again; an ended refund answers its stored
+   * result. `refund_pending`: call again, or `reconcile()`. Throws `SettlementError`
+   * (`network_not_configured`, `invalid_argument`) or `RpcError` when nothing was signed.
+   */
+  refund(order: RefundOrder): Promise<RefundResult>;
+  /** Where refunds are recorded. */
+  readonly pendingStore: PendingStore;
   /** Reads `eth_chainId` (once); throws `chain_id_mismatch`. */
   checkChain(): Promise<void>;
   /** Hashes of the settlements still waiting for their receipt. */

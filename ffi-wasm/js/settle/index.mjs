@@ -27,10 +27,16 @@
 //   payment, which waits for the same hash again instead of sending a second transaction (the
 //   reference's pending-settlement store, 5 minutes); `reconcile()` later reports each pending
 //   settlement whose receipt arrived, once.
+// - refunds (`refund(order)`, a `RefundOrder` of the core): an ERC-20 `transfer` from the signer,
+//   at most once per `order.key`: the signed transaction is stored in the `pendingStore` under
+//   `refund:<key hex>` before `eth_sendRawTransaction`; a later call with the key (a retry, another
+//   process sharing the store, a restart) re-sends those bytes or awaits their hash, never signs
+//   again; an ended refund answers its stored result. Outcomes are the core's (`Refund`:
+//   `refund_send_failed`, `refund_invalid_hash`, `refund_reverted`, `refund_pending`).
 import { postJsonRpc, rpcUrls } from "./jsonrpc.mjs";
 import { jsonOf } from "./json-object.mjs";
 import {
-  EvmSettlement, keccak256, privateKeyToAddress, routeSignature, signEip1559Transaction, verifyPaymentWithRpc,
+  EvmSettlement, Refund, RefundOrder, keccak256, privateKeyToAddress, routeSignature, signEip1559Transaction, verifyPaymentWithRpc,
   x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason,
 } from "pay402";
 
@@ -183,6 +189,30 @@ function nonceManager(chainId, address) {
   return m;
 }
 
+// ------------------------------------------------------------------ refund store
+/**
+ * The default `pendingStore` of `localSettlement` (refunds): a Map in this process, lost on
+ * restart. A store is any object with async (or plain) `get(key) → record | null`,
+ * `set(key, record)`, `add(key, record) → boolean` (set only if absent, atomically: the caller
+ * that gets true signs; a shared store must make this atomic, e.g. Redis `SET NX`),
+ * `delete(key) → boolean` and `keys() → string[]`. Records are JSON-compatible objects.
+ */
+export function memoryPendingStore() {
+  const records = new Map();
+  const copy = (r) => (r === undefined ? null : JSON.parse(JSON.stringify(r)));
+  return {
+    async get(key) { return copy(records.get(key)); },
+    async set(key, record) { records.set(key, copy(record)); },
+    async add(key, record) {
+      if (records.has(key)) return false;
+      records.set(key, copy(record));
+      return true;
+    },
+    async delete(key) { return records.delete(key); },
+    async keys() { return [...records.keys()]; },
+  };
+}
+
 // ------------------------------------------------------------------ settlement
 /** `fn(settlement)`'s result, the core's object freed after it (the results are plain objects). */
 async function ended(settlement, fn) {
@@ -266,6 +296,10 @@ export function localSettlement(options = {}) {
     },
   };
   const pending = new Map(); // payment key → { hash, payer, method, amount, at }
+  const pendingStore = options.pendingStore ?? memoryPendingStore(); // refunds
+  if (!["get", "set", "add", "delete", "keys"].every((m) => typeof pendingStore?.[m] === "function")) {
+    throw new SettlementError("localSettlement: `pendingStore` must have get, set, add, delete and keys", { code: "invalid_config" });
+  }
   let chainChecked = null;
 
   /** Reads `eth_chainId` once; a mismatch throws `chain_id_mismatch` (and nothing is ever sent). */
@@ -518,7 +552,158 @@ export function localSettlement(options = {}) {
       pending.delete(key);
       out.push({ transaction: entry.hash, result: await ended(resume(entry), (s) => (status ? s.confirmed() : s.reverted())) });
     }
+    for (const key of await pendingStore.keys()) {
+      const record = await pendingStore.get(key);
+      if (!record || record.kind !== "refund" || record.state !== "signed") continue; // ended and reported before
+      let receipt;
+      try {
+        receipt = await rpc.request("eth_getTransactionReceipt", [record.hash]);
+      } catch {
+        continue;
+      }
+      if (statusOf(receipt) === undefined) {
+        await rebroadcast(record);
+        continue;
+      }
+      const order = new RefundOrder(record.key, record.network, record.asset, record.to, BigInt(record.amount));
+      try {
+        out.push({ transaction: record.hash, result: await endRefund(order, key, record, receipt) });
+      } finally {
+        order.free();
+      }
+    }
     return out;
+  }
+
+  // ---------------------------------------------------------------- refunds
+  const refundTails = new Map(); // key → the tail of this process's attempts (one at a time)
+
+  /** Re-sends a recorded transaction when no node knows its hash (the same bytes: the same hash). */
+  async function rebroadcast(record) {
+    try {
+      if ((await rpc.request("eth_getTransactionByHash", [record.hash])) === null) {
+        await rpc.request("eth_sendRawTransaction", [record.raw]);
+      }
+    } catch { /* the receipt wait decides */ }
+  }
+
+  // The refund's end from a receipt with a status, stored with the record (never paid again).
+  async function endRefund(order, key, record, receipt) {
+    const status = statusOf(receipt);
+    const r = new Refund(order, record.hash);
+    try {
+      const out = status ? r.confirmed() : r.reverted();
+      await pendingStore.set(key, { ...record, state: status ? "refunded" : "reverted", result: out });
+      return out;
+    } finally {
+      r.free();
+    }
+  }
+
+  // Simulates, signs and records the transfer under `key` before sending it. Resolves to
+  // { result } (refused before signing: nothing recorded), or { record, fresh } (fresh: this call
+  // sent it; else it is another caller's record, or a send that failed: re-broadcast it).
+  async function signRefund(order, key) {
+    const data = order.calldata;
+    const tx = { from, to: order.asset, data: hex(data) };
+    let gas;
+    try {
+      await rpc.request("eth_call", [tx, "latest"]);
+      gas = big(await rpc.request("eth_estimateGas", [tx]), "eth_estimateGas");
+    } catch (e) {
+      if (e instanceof RpcError && e.code === "rpc_error") {
+        const r = new Refund(order);
+        try {
+          return { result: r.sendFailed(revertText(e)) };
+        } finally {
+          r.free();
+        }
+      }
+      throw e;
+    }
+    const { maxFeePerGas, maxPriorityFeePerGas } = await fees();
+    try {
+      return await nonces.take(rpc, async (nonce) => {
+        const raw = await signer.signTransaction({ chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to: order.asset, value: 0n, data });
+        const rawHex = typeof raw === "string" ? raw : hex(raw);
+        const record = {
+          kind: "refund", state: "signed", raw: rawHex,
+          hash: hex(keccak256(Uint8Array.from(rawHex.slice(2).match(/../g), (h) => parseInt(h, 16)))),
+          nonce: nonce.toString(), key: hex(order.key).slice(2), network, asset: order.asset, to: order.to,
+          amount: order.amount.toString(), signedAt: Date.now(),
+        };
+        if (!(await pendingStore.add(key, record))) {
+          // another caller recorded it first: its record; this nonce was not used (re-read next time)
+          throw Object.assign(new Error("refund recorded elsewhere"), { refundRecord: await pendingStore.get(key), fresh: false });
+        }
+        try {
+          await rpc.request("eth_sendRawTransaction", [rawHex]);
+        } catch (e) {
+          if (e instanceof RpcError && e.code === "rpc_send_unknown") return { record, fresh: true };
+          if (e instanceof RpcError) throw Object.assign(e, { refundRecord: record, fresh: false }); // recorded, not sent
+          throw e; // the process is going down: the record stays, the next call sends it
+        }
+        return { record, fresh: true };
+      });
+    } catch (e) {
+      if (e?.refundRecord) return { record: e.refundRecord, fresh: false };
+      throw e;
+    }
+  }
+
+  async function driveRefund(order, key, record, fresh) {
+    if (record.state !== "signed" && record.result) return record.result;
+    if (!fresh) await rebroadcast(record);
+    let receipt;
+    try {
+      receipt = await receiptWithin(record.hash, receiptTimeoutMs);
+    } catch (e) {
+      receipt = e;
+    }
+    if (receipt instanceof Error || statusOf(receipt) === undefined) {
+      const why = receipt instanceof Error ? `receipt unavailable: ${receipt.message}`
+        : receipt ? "the receipt has no status 0x0 or 0x1" : `no receipt within ${receiptTimeoutMs} ms`;
+      const r = new Refund(order, record.hash);
+      try {
+        return r.receiptUnavailable(why);
+      } finally {
+        r.free();
+      }
+    }
+    return endRefund(order, key, record, receipt);
+  }
+
+  /**
+   * Pays `order` (a `RefundOrder`: `amount` of `asset` back to `to`, the payer the payment
+   * proved) with an ERC-20 `transfer` from the signer, at most once per `order.key` (see the
+   * module comment). Resolves to the core's `RefundResult`; `refund_pending` means recorded and
+   * sent (or to be re-sent): call again, or `reconcile()`. Throws `SettlementError`
+   * (`network_not_configured`, `invalid_argument`) or an `RpcError` when nothing was signed.
+   */
+  async function refund(order) {
+    if (!(order instanceof RefundOrder)) {
+      throw new SettlementError("refund: expected a RefundOrder (refundOrderForSession or new RefundOrder)", { code: "invalid_argument" });
+    }
+    await checkChain();
+    if (order.network !== network) {
+      throw new SettlementError(`localSettlement for ${network} got a refund on ${order.network}`, { code: "network_not_configured" });
+    }
+    const key = "refund:" + hex(order.key).slice(2);
+    const previous = refundTails.get(key) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      let record = await pendingStore.get(key);
+      let fresh = false;
+      if (!record) {
+        const signed = await signRefund(order, key);
+        if (signed.result) return signed.result;
+        ({ record, fresh } = signed);
+      }
+      return driveRefund(order, key, record, fresh);
+    });
+    const tail = run.then(() => undefined, () => undefined);
+    refundTails.set(key, tail);
+    tail.then(() => { if (refundTails.get(key) === tail) refundTails.delete(key); });
+    return run;
   }
 
   /**
@@ -550,7 +735,9 @@ export function localSettlement(options = {}) {
   settle.chainReads = chainReads;
   settle.allowedFactories = [...allowedFactories];
   return {
-    network, address: from, rpc, settle, settlePayment, reconcile, checkChain,
+    network, address: from, rpc, settle, settlePayment, reconcile, checkChain, refund,
+    /** Where refunds are recorded before they are sent (`options.pendingStore`, default memory). */
+    pendingStore,
     /** The two chain reads of smart-wallet admission (`x402Middleware`'s `rpc`). */
     chainReads,
     /** The ERC-6492 factory allow-list. */

@@ -52,3 +52,17 @@ export const smartWallets = paywall({
   routes: { "GET /y": { amount: "10000" } }, settle: local.settle, rpc: local.chainReads, allowedFactories: local.allowedFactories,
 });
 export const noChain = paywall({ routes: { "GET /z": { amount: "10000" } }, settle: local.settle, rpc: null });
+
+// Refunds: a core RefundOrder paid back at most once, recorded in a pending store first.
+import { refundOrderForSession, type RefundResult } from "pay402";
+import { memoryPendingStore, type PendingStore, type RefundRecord } from "pay402/settle";
+const store: PendingStore = memoryPendingStore();
+const withStore: LocalSettlement = localSettlement({ network: "eip155:8453", rpc, signer: kms, pendingStore: store });
+const refundOrder = refundOrderForSession(new Uint8Array(16), "eip155:8453", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+  "0x857b06519E91e3A54538791bDbb0E22373e36b66", 2n ** 53n + 1n);
+const refunded: RefundResult = await withStore.refund(refundOrder);
+const verdict: "refunded" | "failed" | "pending" = refunded.verdict;
+const record: RefundRecord | null = await store.get("refund:" + "00".repeat(32));
+const refundAmount: bigint = refundOrder.amount;
+refundOrder.free();
+void verdict; void record; void refundAmount;

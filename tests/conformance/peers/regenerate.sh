@@ -41,9 +41,11 @@ node gen/evm-tx.mjs "$out"
 node gen/onchain-proof-evm.mjs "$out"
 node gen/x402-settle-calldata.mjs "$out" # reads the committed x402-verify*.peers.json
 node gen/evm-signature-route.mjs "$out"
+node gen/evm-erc20.mjs "$out"
 .venv/bin/python gen/evm_eth_account.py "$out"
 .venv/bin/python gen/evm_tx_eth_account.py "$out"
 python3 spec/x402_spec_vectors.py "$out"
+python3 gen/refund_order.py "$out"
 python3 gen/server_admit.py "$out" # reads the committed peer files above, writes server-admit.json
 
 status=0

@@ -173,6 +173,11 @@ class RedisPendingStore:
     def delete(self, key: str) -> bool:
         return bool(self._r.delete(self._prefix + key))
 
+    def add(self, key: str, record: Dict[str, Any]) -> bool:
+        """Stores ``record`` only if ``key`` is absent (``SET NX``): a refund is signed by one
+        process only."""
+        return bool(self._r.set(self._prefix + key, json.dumps(record), ex=self._ttl, nx=True))
+
     def keys(self) -> List[str]:
         n = len(self._prefix)
         return [(k.decode() if isinstance(k, bytes) else str(k))[n:] for k in self._r.scan_iter(match=self._prefix + "*")]

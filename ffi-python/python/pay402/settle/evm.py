@@ -42,6 +42,17 @@ caller that removed it) and ``keys() -> iterable``; records are JSON-compatible 
 transaction, its hash, the payer, network, method and amount), so a shared store (Redis, a
 database) lets another process reconcile.
 
+Refunds (:meth:`LocalEvmSettlement.refund`) pay part of an ``exact`` payment back with an
+ERC-20 ``transfer`` from the settler, at most once per :attr:`pay402.RefundOrder.key`: the signed
+transaction is stored in the pending store under ``"refund:" + key.hex()`` **before** it is
+broadcast, and every later call with the same key (a retry, another process sharing the store, a
+restart) re-sends exactly those bytes or awaits their hash; it never signs again. The record keeps
+the final result, so a refund that ended answers it again. Two processes share a refund safely
+only through a store with ``add(key, record) -> bool`` (set if absent, atomically:
+:class:`MemoryPendingStore`, :class:`pay402.facilitator_server.RedisPendingStore`); without it
+only calls in this process are serialized. The record must outlive every retry of its order
+(a store that expires it, such as a Redis TTL, must keep it longer than orders are retried).
+
 RPC failures before sending raise :class:`~pay402.errors.RpcError` (the paywall withholds the
 content; the authorization is unused and can be settled later). A send whose arrival is unknown
 (``rpc_send_unknown``) is treated as submitted with the locally computed hash: the receipt decides,
@@ -58,6 +69,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 from .._native import (
     Error,
     EvmSettlement,
+    Refund,
+    RefundOrder,
+    RefundResult,
     SettlementResult,
     keccak256,
     resolve_network,
@@ -114,6 +128,14 @@ class MemoryPendingStore:
     def delete(self, key: str) -> bool:
         with self._lock:
             return self._records.pop(key, None) is not None
+
+    def add(self, key: str, record: Dict[str, Any]) -> bool:
+        """Stores ``record`` only if ``key`` is absent; True for the caller that stored it."""
+        with self._lock:
+            if key in self._records:
+                return False
+            self._records[key] = dict(record)
+            return True
 
     def keys(self) -> List[str]:
         with self._lock:
@@ -519,11 +541,18 @@ class LocalEvmSettlement:
         ``SettleResponse`` of each that ended since, each exactly once: a settlement reported
         here (or answered by a later :meth:`settle_payment` of the same payment) is removed from
         the pending store and never reported again. Still-pending ones stay (their signed bytes
-        are re-broadcast when no node knows the hash)."""
+        are re-broadcast when no node knows the hash). Refunds are reported the same way, once,
+        when they end (refunded or reverted); their record stays, with the result, so the
+        refund is never paid again."""
         ended: List[Dict[str, Any]] = []
         for key in list(self.pending.keys()):
             record = self.pending.get(key)
             if record is None:
+                continue
+            if record.get("kind") == "refund":
+                done = self._reconcile_refund(key, record)
+                if done is not None:
+                    ended.append(done)
                 continue
             try:
                 receipt = self.rpc.get_transaction_receipt(record["hash"])
@@ -538,3 +567,130 @@ class LocalEvmSettlement:
             if self.pending.delete(key):  # only the caller that removed it reports it
                 ended.append(out)
         return ended
+
+    # --- refunds ---------------------------------------------------------------------------------
+
+    def refund(self, order: RefundOrder) -> Dict[str, Any]:
+        """Pays ``order`` (a :class:`pay402.RefundOrder`: ``amount`` of ``asset`` back to ``to``,
+        the payer the payment proved) with an ERC-20 ``transfer`` from the settler, at most once
+        per ``order.key``; see the module docstring. Returns the core's refund result dict
+        (``success``, ``errorReason``: ``refund_send_failed`` | ``refund_invalid_hash`` |
+        ``refund_reverted`` | ``refund_pending``, ``errorMessage``, ``transaction``, ``network``,
+        ``asset``, ``to``, ``amount``). ``refund_pending``: the signed transaction is recorded;
+        call again (or :meth:`reconcile`) and the same bytes are re-sent or awaited. Raises
+        :class:`~pay402.errors.RpcError` when the chain cannot be reached before anything is
+        signed, :class:`~pay402.errors.LocalSettlementError` ``invalid_network`` for an order on
+        another network (nothing signed)."""
+        self.check_chain()
+        if order.network != self.network:
+            raise LocalSettlementError(
+                f"this settler pays on {self.network}, not {order.network}: nothing sent", code="invalid_network")
+        key = "refund:" + order.key.hex()
+        with self._inflight_lock:
+            entry = self._inflight.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:  # one attempt per refund at a time in this process
+                record = self.pending.get(key)
+                fresh = False
+                if record is None:
+                    signed = self._sign_refund(order, key)
+                    if not isinstance(signed, tuple):
+                        return signed  # refused before signing: nothing recorded, nothing sent
+                    record, fresh = signed
+                return self._drive_refund(order, key, record, fresh)
+        finally:
+            with self._inflight_lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._inflight[key]
+
+    def _claim(self, key: str, record: Dict[str, Any]) -> bool:
+        add = getattr(self.pending, "add", None)
+        if add is not None:
+            return bool(add(key, record))
+        if self.pending.get(key) is not None:  # a store without add: this process only
+            return False
+        self.pending.set(key, record)
+        return True
+
+    def _sign_refund(self, order: RefundOrder, key: str) -> Union[Dict[str, Any], Tuple[Dict[str, Any], bool]]:
+        """Signs the transfer and records it under ``key`` before anything is sent: the record
+        and whether this call stored it (False: another caller did first; its record is used)."""
+        data = bytes(order.calldata)
+        tx: Dict[str, Any] = {"from": self.signer.address, "to": order.asset, "data": "0x" + data.hex()}
+        try:
+            gas = self.rpc.estimate_gas(tx)
+        except RpcError as e:
+            if e.code == "rpc_error":
+                return _refund_result(Refund(order).send_failed(e.revert_text or e.message))
+            raise
+        tip, max_fee = self._fees()
+        nonces = _nonce_manager(self.chain_id, self.signer.address)
+        with nonces.lock:
+            nonce = nonces.take(lambda: self.rpc.get_transaction_count(self.signer.address, "pending"))
+            raw = self.signer.sign_transaction({
+                "chainId": self.chain_id, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
+                "gas": gas, "to": order.asset, "value": 0, "data": data,
+            })
+            record: Dict[str, Any] = {
+                "kind": "refund", "state": "signed", "raw": "0x" + raw.hex(), "hash": "0x" + keccak256(raw).hex(),
+                "nonce": nonce, "key": order.key.hex(), "network": order.network, "asset": order.asset,
+                "to": order.to, "amount": str(order.amount), "signed_at": int(self._clock()),
+            }
+            if not self._claim(key, record):
+                theirs = self.pending.get(key)
+                if theirs is None:  # pragma: no cover - removed between add and get
+                    raise LocalSettlementError("the refund record vanished", code="refund_record_lost")
+                return theirs, False
+            nonces.used(nonce)  # recorded: these bytes are sent now or by a retry
+            try:
+                self.rpc.send_raw_transaction(raw)
+            except RpcError as e:
+                if e.code != "rpc_send_unknown":
+                    nonces.reset()  # the next transaction re-reads the chain
+                    return record, False  # recorded, not known to be sent: re-broadcast below
+        return record, True
+
+    def _drive_refund(self, order: RefundOrder, key: str, record: Dict[str, Any], fresh: bool) -> Dict[str, Any]:
+        """A recorded refund: its stored result, or (re-broadcast unless this call just sent
+        it) the wait for its hash."""
+        result = record.get("result")
+        if record.get("state") != "signed" and isinstance(result, dict):
+            return dict(result)
+        refund = Refund(order, record["hash"])
+        if not fresh:
+            self._rebroadcast(record)
+        receipt, error = self._receipt(record["hash"], self.receipt_timeout)
+        if receipt is None:
+            return _refund_result(refund.receipt_unavailable(error))
+        return self._end_refund(key, record, refund, receipt)
+
+    def _end_refund(self, key: str, record: Dict[str, Any], refund: Refund, receipt: Mapping[str, Any]) -> Dict[str, Any]:
+        status = receipt.get("status")
+        if status not in ("0x1", "0x0"):
+            return _refund_result(refund.receipt_unavailable(f"receipt status {status!r}"))
+        out = _refund_result(refund.confirmed() if status == "0x1" else refund.reverted())
+        self.pending.set(key, {**record, "state": "refunded" if status == "0x1" else "reverted", "result": out})
+        return out
+
+    def _reconcile_refund(self, key: str, record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        if record.get("state") != "signed":
+            return None  # ended and reported before
+        try:
+            order = RefundOrder(bytes.fromhex(record["key"]), record["network"], record["asset"], record["to"],
+                                int(record["amount"]))
+            receipt = self.rpc.get_transaction_receipt(record["hash"])
+        except (RpcError, Error, KeyError, ValueError):
+            return None  # unreachable now, or a record this code cannot read: it stays for an operator
+        if receipt is None:
+            self._rebroadcast(record)
+            return None
+        out = self._end_refund(key, record, Refund(order, record["hash"]), receipt)
+        return None if out.get("errorReason") == "refund_pending" else out
+
+
+def _refund_result(r: RefundResult) -> Dict[str, Any]:
+    out = json.loads(r.json)
+    assert isinstance(out, dict)
+    return out

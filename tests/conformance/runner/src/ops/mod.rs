@@ -7,6 +7,7 @@ mod l402;
 mod macaroon;
 mod offers;
 mod onchain;
+mod refund;
 mod server;
 mod settle;
 mod terms;
@@ -42,6 +43,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.settle.calldata" => x402::settle_calldata_op(input),
         "x402.settle.outcome" => settle::outcome(input),
         "x402.settle.revert_reason" => settle::revert_reason(input),
+        "evm.erc20.transfer" => refund::transfer(input),
+        "x402.refund.order" => refund::order(input),
+        "x402.refund.outcome" => refund::outcome(input),
         "svm.cosign" => settle::svm_cosign(input),
         "svm.settle.outcome" => settle::svm_outcome(input),
         "macaroon.decode" => macaroon::decode(input),

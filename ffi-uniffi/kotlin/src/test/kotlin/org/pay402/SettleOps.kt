@@ -63,6 +63,59 @@ internal object SettleOps {
         }
     }
 
+    fun erc20Transfer(input: JsonObject): JsonObject =
+        buildJsonObject { put("data", erc20TransferCalldata(input.text("to"), input.text("amount")).to0x()) }
+
+    fun refundOrder(input: JsonObject): JsonObject {
+        val o = refundOrderForSession(
+            hex(input.text("session_id"), "session_id"), input.text("network"), input.text("asset"), input.text("to"),
+            input.text("amount"),
+        )
+        return o.use {
+            buildJsonObject {
+                put("key", it.key().toHex())
+                put("network", it.network())
+                put("asset", it.asset().lowercase())
+                put("to", it.to().lowercase())
+                put("amount", it.amount())
+            }
+        }
+    }
+
+    fun refundOutcome(input: JsonObject): JsonObject {
+        val o = input["order"] as? JsonObject ?: throw BadInput("order")
+        val steps = input["steps"] as? JsonArray ?: throw BadInput("steps")
+        RefundOrder(ByteArray(32), o.text("network"), o.text("asset"), o.text("to"), o.text("amount")).use { order ->
+            val refunds = mutableListOf(Refund(order))
+            try {
+                var end: RefundResult? = null
+                for (element in steps) {
+                    val step = element as? JsonObject ?: throw BadInput("steps")
+                    val (name, value) = step.entries.singleOrNull() ?: throw BadInput("steps")
+                    fun text(): String = (value as? JsonPrimitive)?.takeIf { it.isString }?.content ?: throw BadInput(name)
+                    val r = refunds.last()
+                    when (name) {
+                        "resume" -> refunds.add(Refund(order, text()))
+                        "send_failed" -> end = r.sendFailed(text())
+                        "submitted" -> end = r.submitted(text())
+                        "confirmed" -> end = r.confirmed()
+                        "reverted" -> end = r.reverted()
+                        "receipt_unavailable" -> end = r.receiptUnavailable(text())
+                        else -> throw BadInput("steps")
+                    }
+                }
+                val result = end ?: throw BadInput("steps")
+                if (refunds.last().phase() != "ended") throw BadInput("steps")
+                return buildJsonObject {
+                    put("verdict", result.verdict)
+                    put("result", Json.parseToJsonElement(result.json))
+                }
+            } finally {
+                refunds.forEach { it.close() }
+            }
+        }
+    }
+
     fun outcome(input: JsonObject): JsonObject {
         val method = when (input.text("method")) {
             "eip3009" -> SettleMethod.EIP3009
