@@ -786,6 +786,7 @@ fn cosigning_defects_have_exact_codes_and_write_nothing() {
 
 #[test]
 fn refund_defects_have_exact_codes() {
+    type Step = fn(&mut Refund<'static>) -> Result<(), pay402::x402::refund::RefundError>;
     use pay402::x402::network::{Network, SolanaCluster};
     use pay402::x402::refund::{Refund, RefundOrder, RefundPhase};
     let to = Address([0xbb; 20]);
@@ -816,7 +817,6 @@ fn refund_defects_have_exact_codes() {
         assert_eq!(e.code(), *code, "{what}");
     }
     let order = RefundOrder::for_session([7; 16], base, asset, to, U256::from_u64(5)).unwrap();
-    type Step = fn(&mut Refund<'static>) -> Result<(), pay402::x402::refund::RefundError>;
     let steps: &[(&str, RefundPhase<'static>, Step, &str)] = &[
         (
             "confirmed before the broadcast",
