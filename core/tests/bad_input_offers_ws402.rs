@@ -507,6 +507,45 @@ fn ws402_message_catalogue() {
             "unknown_message_type",
         ),
         (r#"{"type":"refund_failed"}"#, "unknown_message_type"),
+        // pay402's messages: resume, end and the statement.
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":1,"pricePerSecond":1,"resumeToken":7}"#,
+            "wrong_type",
+        ),
+        (r#"{"type":"resume_session","sessionId":"s"}"#, "missing_field"),
+        (r#"{"type":"resume_session","resumeToken":"t"}"#, "missing_field"),
+        (
+            r#"{"type":"resume_session","sessionId":"s","resumeToken":null}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"1","consumedAmount":"1"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"1","consumedAmount":1.5,"remainingBalance":"0"}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"-1","consumedAmount":"1","remainingBalance":"0"}"#,
+            "invalid_value",
+        ),
+        (r#"{"type":"resume_refused"}"#, "missing_field"),
+        (r#"{"type":"resume_refused","reason":["x"]}"#, "wrong_type"),
+        (r#"{"type":"end_session","reason":1}"#, "ok"),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"2","consumed":"1","settled":"2"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"2","consumed":"1","settled":"2","refund":"1","refundTx":5}"#,
+            "wrong_type",
+        ),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"115792089237316195423570985008687907853269984665640564039457584007913129639936","consumed":"1","settled":"2","refund":"1"}"#,
+            "invalid_value",
+        ),
+        (r#"{"type":"End_Session"}"#, "unknown_message_type"),
         (r#"{"proof":"x"}"#, "missing_field"),
         (r#"{"type":7}"#, "wrong_type"),
         (r#"["payment_proof"]"#, "not_an_object"),
@@ -532,6 +571,13 @@ fn every_message_round_trips_through_its_canonical_form() {
         r#"{"type":"balance_exhausted","message":"Balance exhausted"}"#,
         r#"{"type":"max_duration_reached"}"#,
         r#"{"type":"http_access_granted","sessionId":"s","httpToken":"t","resourceUrl":"/r","message":"ok"}"#,
+        r#"{"type":"session_started","sessionId":"s","balance":"300","pricePerSecond":"1","resumeToken":"dG9r"}"#,
+        r#"{"type":"resume_session","sessionId":"s","resumeToken":"dG9r"}"#,
+        r#"{"type":"session_resumed","sessionId":"s","balance":"300","consumedAmount":"9","remainingBalance":"291"}"#,
+        r#"{"type":"resume_refused","reason":"resume_token_invalid"}"#,
+        r#"{"type":"end_session"}"#,
+        r#"{"type":"session_ended","sessionId":"s","endedBy":"balance_exhausted","paid":"300","consumed":"300","settled":"300","refund":"0"}"#,
+        r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"300","consumed":"9","settled":"300","refund":"291","payer":"0x11","settlementTx":"0x22","refundTx":"0x33"}"#,
     ];
     for frame in frames {
         let msg = Message::decode(frame.as_bytes()).unwrap();

@@ -27,7 +27,9 @@ mod record;
 mod schema;
 
 pub use error::Ws402Error;
-pub use message::{Message, PaymentProof, UsageUpdate};
+pub use message::{
+    AmountEncoding, MAX_SAFE_JSON_INTEGER, Message, PaymentProof, SessionEnded, UsageUpdate,
+};
 pub use meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, End, EndReason, Event, Meter,
     MeterConfig, Outcome, SessionEnd, SessionEndReason, SessionEvent, SessionOutcome, Tariff,
