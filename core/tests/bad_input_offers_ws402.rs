@@ -512,8 +512,14 @@ fn ws402_message_catalogue() {
             r#"{"type":"session_started","sessionId":"s","balance":1,"pricePerSecond":1,"resumeToken":7}"#,
             "wrong_type",
         ),
-        (r#"{"type":"resume_session","sessionId":"s"}"#, "missing_field"),
-        (r#"{"type":"resume_session","resumeToken":"t"}"#, "missing_field"),
+        (
+            r#"{"type":"resume_session","sessionId":"s"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"resume_session","resumeToken":"t"}"#,
+            "missing_field",
+        ),
         (
             r#"{"type":"resume_session","sessionId":"s","resumeToken":null}"#,
             "missing_field",

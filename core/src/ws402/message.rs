@@ -2,9 +2,9 @@
 //! `src/WS402.ts`).
 
 use super::error::Ws402Error;
-use crate::error::BufferTooSmall;
 use super::meter::Meter;
 use super::schema::quoted_amount;
+use crate::error::BufferTooSmall;
 use crate::json::{FieldIssue, JsonStr, Kind, Object, ObjectWriter, RawValue};
 use crate::u256::U256;
 use crate::writer::{Writer, write_all};
@@ -46,7 +46,6 @@ impl AmountEncoding {
             _ => None,
         }
     }
-
 }
 
 fn amount_field(
@@ -357,7 +356,11 @@ impl<'a> Message<'a> {
 
     /// Writes the canonical compact JSON frame with the amounts in `amounts`. A failed write
     /// may leave a prefix in `w`; [`Message::write`] does not.
-    pub fn encode_with(&self, w: &mut Writer<'_>, amounts: AmountEncoding) -> Result<(), Ws402Error> {
+    pub fn encode_with(
+        &self,
+        w: &mut Writer<'_>,
+        amounts: AmountEncoding,
+    ) -> Result<(), Ws402Error> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_str("type", self.type_name())?;
         match self {
@@ -476,7 +479,10 @@ mod tests {
 
     #[test]
     fn a_write_that_does_not_fit_leaves_nothing() {
-        let msg = Message::decode(br#"{"type":"resume_session","sessionId":"ws402_1","resumeToken":"abc"}"#).unwrap();
+        let msg = Message::decode(
+            br#"{"type":"resume_session","sessionId":"ws402_1","resumeToken":"abc"}"#,
+        )
+        .unwrap();
         let mut buf = [0xAAu8; 40];
         assert_eq!(
             msg.write(&mut buf, AmountEncoding::String),

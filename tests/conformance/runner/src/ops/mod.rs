@@ -11,6 +11,7 @@ mod server;
 mod settle;
 mod terms;
 mod ws402;
+mod ws402_wire;
 mod x402;
 mod x402_client;
 
@@ -52,6 +53,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
         "ws402.session" => ws402::session(input),
+        "ws402.message.decode" => ws402_wire::message_decode(input),
+        "ws402.message.encode" => ws402_wire::message_encode(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),
