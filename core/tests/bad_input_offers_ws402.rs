@@ -507,6 +507,23 @@ fn ws402_message_catalogue() {
             "unknown_message_type",
         ),
         (r#"{"type":"refund_failed"}"#, "unknown_message_type"),
+        (r#"{"proof":"x"}"#, "missing_field"),
+        (r#"{"type":7}"#, "wrong_type"),
+        (r#"["payment_proof"]"#, "not_an_object"),
+        ("", "invalid_json"),
+        (
+            r#"{"type":"payment_proof","type":"payment_proof","proof":"x"}"#,
+            "invalid_json",
+        ),
+    ];
+    for (frame, want) in cases {
+        assert_eq!(code(Message::decode(frame.as_bytes())), *want, "{frame}");
+    }
+}
+
+#[test]
+fn ws402_wire_message_catalogue() {
+    let cases: &[(&str, &str)] = &[
         // pay402's messages: resume, end and the statement.
         (
             r#"{"type":"session_started","sessionId":"s","balance":1,"pricePerSecond":1,"resumeToken":7}"#,
@@ -552,14 +569,6 @@ fn ws402_message_catalogue() {
             "invalid_value",
         ),
         (r#"{"type":"End_Session"}"#, "unknown_message_type"),
-        (r#"{"proof":"x"}"#, "missing_field"),
-        (r#"{"type":7}"#, "wrong_type"),
-        (r#"["payment_proof"]"#, "not_an_object"),
-        ("", "invalid_json"),
-        (
-            r#"{"type":"payment_proof","type":"payment_proof","proof":"x"}"#,
-            "invalid_json",
-        ),
     ];
     for (frame, want) in cases {
         assert_eq!(code(Message::decode(frame.as_bytes())), *want, "{frame}");

@@ -573,6 +573,21 @@ def ws402_meter(i: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+# --- WS402 wire (ws402wire) ----------------------------------------------------------------
+
+
+def ws402_message_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    f = pay402.ws402_message_frame(i["frame"])
+    return {"type": f.message_type, "frame": f.frame}
+
+
+def ws402_message_encode(i: Dict[str, Any]) -> Dict[str, Any]:
+    amounts = i.get("amounts", "string")
+    if amounts not in ("string", "number_when_safe"):
+        raise BadInput("amounts")
+    return {"frame": pay402.ws402_message_frame(_raw(i, "message"), amounts).frame}
+
+
 def _json_or_empty(body: Any) -> Any:
     return json.loads(bytes(body)) if body else {}
 
@@ -756,6 +771,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "l402.mint": l402_mint,
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
+    "ws402.message.decode": ws402_message_decode,
+    "ws402.message.encode": ws402_message_encode,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
     "onchain.evm.verify": onchain_evm_verify,

@@ -387,6 +387,15 @@ export function ops(p) {
       m.free();
       return out;
     },
+    // WS402 wire (ws402wire): the messages in both amount encodings.
+    "ws402.message.decode": (i) => {
+      const f = p.ws402MessageFrame(i.frame);
+      return { type: f.messageType, frame: f.frame };
+    },
+    "ws402.message.encode": (i) => {
+      if (i.amounts !== undefined && !["string", "number_when_safe"].includes(i.amounts)) bad("amounts");
+      return { frame: p.ws402MessageFrame(raw(i.message), i.amounts).frame };
+    },
     "l402.challenge.parse": (i) => ({
       challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
     }),

@@ -366,7 +366,9 @@ impl<'a> Message<'a> {
         match self {
             Self::PaymentProof(PaymentProof::X402(s)) => o.field_json_str("proof", s)?,
             Self::PaymentProof(PaymentProof::Legacy(v)) => o.field_raw("proof", v)?,
-            Self::PaymentRejected { reason } => o.field_json_str("reason", reason)?,
+            Self::PaymentRejected { reason } | Self::ResumeRefused { reason } => {
+                o.field_json_str("reason", reason)?;
+            }
             Self::SessionStarted {
                 session_id,
                 balance,
@@ -424,7 +426,6 @@ impl<'a> Message<'a> {
                 amount_field(&mut o, "consumedAmount", consumed, amounts)?;
                 amount_field(&mut o, "remainingBalance", remaining, amounts)?;
             }
-            Self::ResumeRefused { reason } => o.field_json_str("reason", reason)?,
             Self::EndSession => {}
             Self::SessionEnded(e) => {
                 o.field_json_str("sessionId", &e.session_id)?;

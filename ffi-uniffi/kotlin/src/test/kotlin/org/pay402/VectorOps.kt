@@ -150,6 +150,7 @@ object VectorOps {
         "bolt11.decode" -> bolt11DecodeOp(input)
         "offers.decode" -> offersDecodeOp(input)
         "ws402.meter" -> ws402MeterOp(input)
+        "ws402.message.decode", "ws402.message.encode" -> ws402WireOp(op, input)
         "l402.challenge.parse" -> l402ChallengeParse(input)
         "l402.challenge.encode" -> l402ChallengeEncode(input)
         "l402.authorization.parse" -> l402AuthorizationParse(input)
@@ -522,6 +523,21 @@ object VectorOps {
             }
             put("terms_url", body.termsUrl)
         }
+    }
+
+    // ------------------------------------------------------------------ WS402 wire (ws402wire)
+    private fun ws402WireOp(op: String, input: JsonObject): JsonObject {
+        if (op == "ws402.message.decode") {
+            val f = ws402MessageFrame(input.str("frame"))
+            return buildJsonObject {
+                put("type", f.messageType)
+                put("frame", f.frame)
+            }
+        }
+        val amounts = if (input.containsKey("amounts")) input.str("amounts") else "string"
+        if (amounts != "string" && amounts != "number_when_safe") throw BadInput("amounts")
+        val message = input["message"] as? JsonObject ?: throw BadInput("message")
+        return buildJsonObject { put("frame", ws402MessageFrame(message.toString(), amounts).frame) }
     }
 
     // ------------------------------------------------------------------ WS402
