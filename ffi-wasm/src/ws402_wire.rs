@@ -39,7 +39,7 @@ fn message_text(v: &JsValue) -> JsResult<String> {
 #[wasm_bindgen(js_name = ws402MessageFrame, unchecked_return_type = "Ws402Frame")]
 pub fn ws402_message_frame(
     #[wasm_bindgen(unchecked_param_type = "string | object")] message: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Ws402AmountEncoding")] amounts: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Ws402AmountEncoding")] amounts: Option<String>,
 ) -> JsResult<JsValue> {
     let amounts = match amounts {
         None => AmountEncoding::String,
