@@ -1201,3 +1201,114 @@ fn a_proof_is_accepted_once_and_store_failures_refuse_it() {
         "proof_store_unavailable"
     );
 }
+
+// ---------------------------------------------------------------- ws402: sealed records, resume tokens
+
+fn sealed_fixture(keys: &pay402::ws402::SessionKeys, out: &mut [u8]) -> usize {
+    use pay402::ws402::{Payer, RecordPhase, RefundOrder, SchemeKind, SealedRecord};
+    let meter = TariffMeter::start(
+        TariffConfig {
+            tariff: Tariff::per_second(U256::from_u64(3)),
+            paid: U256::from_u64(900),
+            max_session_seconds: 300,
+            deadline_ms: None,
+        },
+        0,
+    );
+    SealedRecord {
+        session_id: [7; 16],
+        generation: 1,
+        phase: RecordPhase::Running,
+        scheme: SchemeKind::ExactEip3009,
+        x402_version: 2,
+        offer_index: 0,
+        meter,
+        checkpoint_ms: 0,
+        payer: Some(Payer::Evm(Address([0x11; 20]))),
+        replay_key: b"k",
+        payment_header: b"h",
+        refund: RefundOrder::NONE,
+    }
+    .seal(keys, out)
+    .unwrap()
+}
+
+#[test]
+fn ws402_sealed_record_catalogue() {
+    use pay402::ws402::{MAX_SEALED_RECORD_LEN, SealedRecord, SessionKeys};
+    let keys = SessionKeys::derive(&[3; 32]).unwrap();
+    let mut buf = [0u8; 600];
+    let n = sealed_fixture(&keys, &mut buf);
+    let good = &buf[..n];
+    let mut v1 = [0u8; SESSION_RECORD_LEN];
+    v1[0] = 1;
+    let long = [0u8; MAX_SEALED_RECORD_LEN + 1];
+    let flipped = |i: usize| {
+        let mut b = buf;
+        b[i] ^= 0x80;
+        b
+    };
+    let (f0, f100, flast) = (flipped(0), flipped(100), flipped(n - 1));
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("as sealed", good, "ok"),
+        ("empty", &[], "invalid_record_length"),
+        (
+            "one byte short of the minimum",
+            &good[..457],
+            "invalid_record_length",
+        ),
+        ("above the maximum", &long, "invalid_record_length"),
+        ("a v1 record", &v1, "unsupported_record_version"),
+        ("version byte changed", &f0[..n], "record_tampered"),
+        ("a price byte changed", &f100[..n], "record_tampered"),
+        (
+            "the tag's last byte changed",
+            &flast[..n],
+            "record_tampered",
+        ),
+        ("the last byte cut", &good[..n - 1], "record_tampered"),
+        ("a zero byte appended", &buf[..n + 1], "record_tampered"),
+    ];
+    for (what, bytes, want) in cases {
+        assert_eq!(code(SealedRecord::open(&keys, bytes)), *want, "{what}");
+    }
+    let other = SessionKeys::derive(&[4; 32]).unwrap();
+    assert_eq!(code(SealedRecord::open(&other, good)), "record_tampered");
+}
+
+#[test]
+fn ws402_resume_token_catalogue() {
+    use pay402::ws402::{Payer, SessionKeys};
+    assert_eq!(code(SessionKeys::derive(&[0; 31])), "invalid_server_secret");
+    assert_eq!(code(SessionKeys::derive(&[0; 65])), "invalid_server_secret");
+    assert_eq!(code(SessionKeys::derive(&[])), "invalid_server_secret");
+    let keys = SessionKeys::derive(&[3; 32]).unwrap();
+    let payer = Payer::Evm(Address([0x11; 20]));
+    let token = keys.resume_token(&[1; 16], &payer);
+    let t = token.as_str();
+    let upper = t.to_ascii_uppercase();
+    let padded = format!("{t}=");
+    let cases: &[(&str, &str)] = &[
+        (t, "ok"),
+        ("", "resume_token_invalid"),
+        (&t[..42], "resume_token_invalid"),
+        (&padded, "resume_token_invalid"),
+        (&upper, "resume_token_invalid"),
+        (
+            "not base64 at all, but 43 characters long!",
+            "resume_token_invalid",
+        ),
+        ("ééééééééééééééééééééé", "resume_token_invalid"),
+    ];
+    for (presented, want) in cases {
+        assert_eq!(
+            code(keys.check_resume_token(&[1; 16], &payer, presented)),
+            *want,
+            "{presented}"
+        );
+    }
+    assert_eq!(
+        code(keys.check_resume_token(&[2; 16], &payer, t)),
+        "resume_token_invalid"
+    );
+}

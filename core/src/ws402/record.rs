@@ -707,3 +707,113 @@ impl<'a> SealedRecord<'a> {
         Ok(record)
     }
 }
+
+#[cfg(test)]
+mod sealed_tests {
+    use super::*;
+    use crate::ws402::SessionEvent;
+
+    fn meter() -> TariffMeter {
+        let mut m = TariffMeter::start(
+            TariffConfig {
+                tariff: Tariff {
+                    per_byte_out: U256::from_u64(2),
+                    ..Tariff::per_second(U256::from_u64(7))
+                },
+                paid: U256::from_u64(10_000),
+                max_session_seconds: 600,
+                deadline_ms: Some(900_000),
+            },
+            1_000,
+        );
+        m.on_event(2_000, SessionEvent::BytesOut(30)).unwrap();
+        m.on_event(5_000, SessionEvent::Suspend).unwrap();
+        m.on_event(9_000, SessionEvent::Resume).unwrap();
+        m.on_event(9_500, SessionEvent::Tick).unwrap();
+        m
+    }
+
+    fn record(m: TariffMeter) -> SealedRecord<'static> {
+        SealedRecord {
+            session_id: [9; 16],
+            generation: 3,
+            phase: RecordPhase::Running,
+            scheme: SchemeKind::UptoPermit2,
+            x402_version: 2,
+            offer_index: 1,
+            meter: m,
+            checkpoint_ms: 9_000,
+            payer: Some(Payer::Solana([4; 32])),
+            replay_key: b"permit2:nonce",
+            payment_header: b"eyJ9",
+            refund: RefundOrder::NONE,
+        }
+    }
+
+    #[test]
+    fn every_flipped_bit_is_record_tampered() {
+        let keys = SessionKeys::derive(&[1; 32]).unwrap();
+        let rec = record(meter());
+        let mut buf = [0u8; 600];
+        let n = rec.seal(&keys, &mut buf).unwrap();
+        assert_eq!(SealedRecord::open(&keys, &buf[..n]), Ok(rec));
+        for i in 0..n {
+            for bit in [0u8, 7] {
+                let mut b = buf;
+                b[i] ^= 1 << bit;
+                assert_eq!(
+                    SealedRecord::open(&keys, &b[..n]),
+                    Err(Ws402Error::RecordTampered),
+                    "byte {i}"
+                );
+            }
+        }
+        let other = SessionKeys::derive(&[2; 32]).unwrap();
+        assert_eq!(
+            SealedRecord::open(&other, &buf[..n]),
+            Err(Ws402Error::RecordTampered)
+        );
+    }
+
+    #[test]
+    fn a_seal_that_does_not_fit_or_is_refused_writes_nothing() {
+        let keys = SessionKeys::derive(&[1; 32]).unwrap();
+        let rec = record(meter());
+        let mut buf = [0xEEu8; 600];
+        let short = rec.sealed_len() - 1;
+        assert_eq!(
+            rec.seal(&keys, &mut buf[..short]),
+            Err(Ws402Error::BufferTooSmall)
+        );
+        assert!(buf.iter().all(|&b| b == 0xEE));
+        let suspended = SealedRecord {
+            phase: RecordPhase::Suspended,
+            ..rec
+        };
+        assert_eq!(
+            suspended.seal(&keys, &mut buf),
+            Err(Ws402Error::RecordInconsistent)
+        );
+        assert!(buf.iter().all(|&b| b == 0xEE));
+    }
+
+    #[test]
+    fn the_meter_state_restores_and_refuses_a_changed_consumed() {
+        let m = meter();
+        assert_eq!(TariffMeter::restore(m.state()), Ok(m));
+        let mut s = m.state();
+        s.consumed = s.consumed.checked_add(U256::from_u64(1)).unwrap();
+        assert_eq!(TariffMeter::restore(s), Err(Ws402Error::RecordInconsistent));
+    }
+
+    #[test]
+    fn a_v1_record_is_named_as_such() {
+        let keys = SessionKeys::derive(&[1; 32]).unwrap();
+        let mut v1 = [0u8; SESSION_RECORD_LEN];
+        v1[0] = 1;
+        assert_eq!(
+            SealedRecord::open(&keys, &v1),
+            Err(Ws402Error::RecordVersion)
+        );
+    }
+}
