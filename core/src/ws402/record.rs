@@ -733,7 +733,7 @@ mod sealed_tests {
         m
     }
 
-    fn record(m: TariffMeter) -> SealedRecord<'static> {
+    fn record(m: &TariffMeter) -> SealedRecord<'static> {
         SealedRecord {
             session_id: [9; 16],
             generation: 3,
@@ -741,7 +741,7 @@ mod sealed_tests {
             scheme: SchemeKind::UptoPermit2,
             x402_version: 2,
             offer_index: 1,
-            meter: m,
+            meter: *m,
             checkpoint_ms: 9_000,
             payer: Some(Payer::Solana([4; 32])),
             replay_key: b"permit2:nonce",
@@ -753,7 +753,7 @@ mod sealed_tests {
     #[test]
     fn every_flipped_bit_is_record_tampered() {
         let keys = SessionKeys::derive(&[1; 32]).unwrap();
-        let rec = record(meter());
+        let rec = record(&meter());
         let mut buf = [0u8; 600];
         let n = rec.seal(&keys, &mut buf).unwrap();
         assert_eq!(SealedRecord::open(&keys, &buf[..n]), Ok(rec));
@@ -778,7 +778,7 @@ mod sealed_tests {
     #[test]
     fn a_seal_that_does_not_fit_or_is_refused_writes_nothing() {
         let keys = SessionKeys::derive(&[1; 32]).unwrap();
-        let rec = record(meter());
+        let rec = record(&meter());
         let mut buf = [0xEEu8; 600];
         let short = rec.sealed_len() - 1;
         assert_eq!(
