@@ -1,8 +1,10 @@
 //! WS402 wire: the messages in both amount encodings (`AmountEncoding`).
 
-use crate::convert::{Text, choice, grow, text};
+use crate::convert::{BytesOrHex, Text, choice, grow, text};
 use crate::errors::CoreResult;
-use pay402::ws402::{AmountEncoding, Message};
+use pay402::evm::Address;
+use pay402::ws402::{AmountEncoding, Message, Payer, SessionId, SessionKeys};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// A WS402 message as its canonical frame: `message_type` (`session_started`,
@@ -43,9 +45,68 @@ pub(crate) fn ws402_message_frame(message: Text, amounts: &str) -> PyResult<Ws40
     })
 }
 
+fn session_keys(secret: &BytesOrHex) -> PyResult<SessionKeys> {
+    SessionKeys::derive(&secret.0).py()
+}
+
+fn session_id(session_id: &BytesOrHex) -> PyResult<SessionId> {
+    session_id
+        .0
+        .as_slice()
+        .try_into()
+        .map_err(|_| PyValueError::new_err("session_id must be 16 bytes"))
+}
+
+fn payer_of(kind: &str, payer: &BytesOrHex) -> PyResult<Payer> {
+    let kind = choice("payer_kind", kind, &["evm", "solana"])?;
+    let wrong = || PyValueError::new_err("payer must be 20 bytes (evm) or 32 bytes (solana)");
+    Ok(if kind == "evm" {
+        Payer::Evm(Address(payer.0.as_slice().try_into().map_err(|_| wrong())?))
+    } else {
+        Payer::Solana(payer.0.as_slice().try_into().map_err(|_| wrong())?)
+    })
+}
+
+/// The resume token of a session (43 base64url characters): HMAC-SHA256 under the resume key
+/// derived from `secret` (32 to 64 bytes) over the 16-byte `session_id` and the payer
+/// (`payer_kind` `"evm"` with 20 bytes or `"solana"` with 32). Raises `Ws402Error`
+/// (`invalid_server_secret`) and `ValueError` for malformed arguments.
+#[pyfunction]
+pub(crate) fn ws402_resume_token(
+    secret: BytesOrHex,
+    session_id: BytesOrHex,
+    payer_kind: &str,
+    payer: BytesOrHex,
+) -> PyResult<String> {
+    let keys = session_keys(&secret)?;
+    let id = self::session_id(&session_id)?;
+    Ok(keys
+        .resume_token(&id, &payer_of(payer_kind, &payer)?)
+        .as_str()
+        .to_owned())
+}
+
+/// Checks a presented resume token in constant time; returns `None`, or raises `Ws402Error`
+/// (`resume_token_invalid`, `invalid_server_secret`).
+#[pyfunction]
+pub(crate) fn ws402_check_resume_token(
+    secret: BytesOrHex,
+    session_id: BytesOrHex,
+    payer_kind: &str,
+    payer: BytesOrHex,
+    presented: &str,
+) -> PyResult<()> {
+    let keys = session_keys(&secret)?;
+    let id = self::session_id(&session_id)?;
+    keys.check_resume_token(&id, &payer_of(payer_kind, &payer)?, presented)
+        .py()
+}
+
 /// Registers the WS402 wire items.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ws402Frame>()?;
     m.add_function(wrap_pyfunction!(ws402_message_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(ws402_resume_token, m)?)?;
+    m.add_function(wrap_pyfunction!(ws402_check_resume_token, m)?)?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
-use pay402::ws402::{AmountEncoding, Message, Ws402Error};
+use pay402::evm::Address;
+use pay402::ws402::{AmountEncoding, Message, Payer, SessionId, SessionKeys, Ws402Error};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -65,4 +66,84 @@ pub fn ws402_message_frame(
         .set("messageType", msg.type_name())
         .set("frame", frame)
         .build())
+}
+
+fn byte_vec(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
+    if let Some(array) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    let text = v
+        .as_string()
+        .ok_or_else(|| arg_error(field, "a Uint8Array or hex text"))?;
+    let digits = text.strip_prefix("0x").unwrap_or(&text);
+    if digits.len() % 2 != 0 {
+        return Err(arg_error(field, "a Uint8Array or hex text"));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            digits
+                .get(i..i + 2)
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or_else(|| arg_error(field, "a Uint8Array or hex text"))
+        })
+        .collect()
+}
+
+fn token_inputs(
+    secret: &JsValue,
+    session_id: &JsValue,
+    payer_kind: &str,
+    payer: &JsValue,
+) -> JsResult<(SessionKeys, SessionId, Payer)> {
+    let keys = SessionKeys::derive(&byte_vec(secret, "secret")?)
+        .map_err(|e| core_error("Ws402Error", &e, None))?;
+    let id: SessionId = byte_vec(session_id, "session_id")?
+        .try_into()
+        .map_err(|_| arg_error("session_id", "16 bytes"))?;
+    let bytes = byte_vec(payer, "payer")?;
+    let payer = match payer_kind {
+        "evm" => Payer::Evm(Address(
+            bytes
+                .try_into()
+                .map_err(|_| arg_error("payer", "20 bytes"))?,
+        )),
+        "solana" => Payer::Solana(
+            bytes
+                .try_into()
+                .map_err(|_| arg_error("payer", "32 bytes"))?,
+        ),
+        _ => return Err(arg_error("payer_kind", r#""evm" or "solana""#)),
+    };
+    Ok((keys, id, payer))
+}
+
+/// The resume token of a session (43 base64url characters): HMAC-SHA256 under the resume key
+/// derived from `secret` (32 to 64 bytes) over the 16-byte `session_id` and the payer
+/// (`payer_kind` `"evm"` with 20 bytes or `"solana"` with 32; bytes as a `Uint8Array` or hex).
+/// Throws a `Ws402Error` (`invalid_server_secret`) or a `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402ResumeToken)]
+pub fn ws402_resume_token(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"evm\" | \"solana\"")] payer_kind: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] payer: &JsValue,
+) -> JsResult<String> {
+    let (keys, id, payer) = token_inputs(secret, session_id, payer_kind, payer)?;
+    Ok(keys.resume_token(&id, &payer).as_str().to_owned())
+}
+
+/// Checks a presented resume token in constant time; throws a `Ws402Error`
+/// (`resume_token_invalid`, `invalid_server_secret`) or a `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402CheckResumeToken)]
+pub fn ws402_check_resume_token(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"evm\" | \"solana\"")] payer_kind: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] payer: &JsValue,
+    presented: &str,
+) -> JsResult<()> {
+    let (keys, id, payer) = token_inputs(secret, session_id, payer_kind, payer)?;
+    keys.check_resume_token(&id, &payer, presented)
+        .map_err(|e| core_error("Ws402Error", &e, None))
 }

@@ -194,6 +194,8 @@ __all__ = [
     "SVM_LIGHTHOUSE_PROGRAM_ID",
     "Ws402Frame",
     "ws402_message_frame",
+    "ws402_resume_token",
+    "ws402_check_resume_token",
     "__version__",
 ]
 
@@ -1847,6 +1849,17 @@ def ws402_message_frame(message: _Text, amounts: Literal["string", "number_when_
     the original WS402 clients). Raises `Ws402Error` (`invalid_json`, `not_an_object`,
     `unknown_message_type`, `missing_field`, `wrong_type`, `invalid_value`) and `ValueError` for
     another `amounts`.
+    """
+
+def ws402_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind: Literal["evm", "solana"], payer: _BytesOrHex) -> str:
+    """The resume token of a session (43 base64url characters): HMAC-SHA256 under the resume key
+    derived from `secret` (32 to 64 bytes) over the 16-byte `session_id` and the payer (20 bytes
+    for `"evm"`, 32 for `"solana"`). Raises `Ws402Error` (`invalid_server_secret`) and
+    `ValueError` for malformed arguments.
+    """
+def ws402_check_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind: Literal["evm", "solana"], payer: _BytesOrHex, presented: str) -> None:
+    """Checks a presented resume token in constant time. Raises `Ws402Error`
+    (`resume_token_invalid`, `invalid_server_secret`) and `ValueError` for malformed arguments.
     """
 
 # --- dialects -------------------------------------------------------------------------------
