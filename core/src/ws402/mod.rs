@@ -15,7 +15,8 @@
 //! - [`SessionKeys`]: the record, resume-token and HTTP-grant keys derived from one server
 //!   secret; resume tokens bound to the session id and the payer.
 //! - [`Message`] and [`Schema`]: every message of the WS402 wire format, decoded from and
-//!   encoded to JSON text frames.
+//!   encoded to JSON text frames, plus pay402's resume, end and statement messages; amounts as
+//!   decimal strings or, for the original clients, as JSON numbers when safe ([`AmountEncoding`]).
 //! - [`start_with_x402`]: the prepayment as an x402 `exact` payment verified by the core; the
 //!   paid amount and the refund recipient come from the verified payment, never from client
 //!   fields.
