@@ -45,7 +45,7 @@ pub mod writer;
 // Shared by several protocols, built when one of them is.
 #[cfg(any(feature = "dialects", feature = "x402"))]
 mod decimal;
-#[cfg(any(feature = "l402", feature = "offers"))]
+#[cfg(any(feature = "l402", feature = "offers", feature = "ws402"))]
 mod hmac_sha256;
 #[cfg(any(feature = "dialects", feature = "offers"))]
 mod rfc3339;

@@ -522,6 +522,60 @@ fn ws402_message_catalogue() {
 }
 
 #[test]
+fn ws402_wire_message_catalogue() {
+    let cases: &[(&str, &str)] = &[
+        // pay402's messages: resume, end and the statement.
+        (
+            r#"{"type":"session_started","sessionId":"s","balance":1,"pricePerSecond":1,"resumeToken":7}"#,
+            "wrong_type",
+        ),
+        (
+            r#"{"type":"resume_session","sessionId":"s"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"resume_session","resumeToken":"t"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"resume_session","sessionId":"s","resumeToken":null}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"1","consumedAmount":"1"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"1","consumedAmount":1.5,"remainingBalance":"0"}"#,
+            "invalid_value",
+        ),
+        (
+            r#"{"type":"session_resumed","sessionId":"s","balance":"-1","consumedAmount":"1","remainingBalance":"0"}"#,
+            "invalid_value",
+        ),
+        (r#"{"type":"resume_refused"}"#, "missing_field"),
+        (r#"{"type":"resume_refused","reason":["x"]}"#, "wrong_type"),
+        (r#"{"type":"end_session","reason":1}"#, "ok"),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"2","consumed":"1","settled":"2"}"#,
+            "missing_field",
+        ),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"2","consumed":"1","settled":"2","refund":"1","refundTx":5}"#,
+            "wrong_type",
+        ),
+        (
+            r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"115792089237316195423570985008687907853269984665640564039457584007913129639936","consumed":"1","settled":"2","refund":"1"}"#,
+            "invalid_value",
+        ),
+        (r#"{"type":"End_Session"}"#, "unknown_message_type"),
+    ];
+    for (frame, want) in cases {
+        assert_eq!(code(Message::decode(frame.as_bytes())), *want, "{frame}");
+    }
+}
+
+#[test]
 fn every_message_round_trips_through_its_canonical_form() {
     let frames = [
         r#"{"type":"payment_proof","proof":"eyJ9"}"#,
@@ -532,6 +586,13 @@ fn every_message_round_trips_through_its_canonical_form() {
         r#"{"type":"balance_exhausted","message":"Balance exhausted"}"#,
         r#"{"type":"max_duration_reached"}"#,
         r#"{"type":"http_access_granted","sessionId":"s","httpToken":"t","resourceUrl":"/r","message":"ok"}"#,
+        r#"{"type":"session_started","sessionId":"s","balance":"300","pricePerSecond":"1","resumeToken":"dG9r"}"#,
+        r#"{"type":"resume_session","sessionId":"s","resumeToken":"dG9r"}"#,
+        r#"{"type":"session_resumed","sessionId":"s","balance":"300","consumedAmount":"9","remainingBalance":"291"}"#,
+        r#"{"type":"resume_refused","reason":"resume_token_invalid"}"#,
+        r#"{"type":"end_session"}"#,
+        r#"{"type":"session_ended","sessionId":"s","endedBy":"balance_exhausted","paid":"300","consumed":"300","settled":"300","refund":"0"}"#,
+        r#"{"type":"session_ended","sessionId":"s","endedBy":"client_close","paid":"300","consumed":"9","settled":"300","refund":"291","payer":"0x11","settlementTx":"0x22","refundTx":"0x33"}"#,
     ];
     for frame in frames {
         let msg = Message::decode(frame.as_bytes()).unwrap();
@@ -1382,3 +1443,114 @@ mod ws402_session_machine {
     }
 }
 // ================================================================ ws402 session machine: END
+
+// ---------------------------------------------------------------- ws402: sealed records, resume tokens
+
+fn sealed_fixture(keys: &pay402::ws402::SessionKeys, out: &mut [u8]) -> usize {
+    use pay402::ws402::{Payer, RecordPhase, RecordedRefund, SchemeKind, SealedRecord};
+    let meter = TariffMeter::start(
+        TariffConfig {
+            tariff: Tariff::per_second(U256::from_u64(3)),
+            paid: U256::from_u64(900),
+            max_session_seconds: 300,
+            deadline_ms: None,
+        },
+        0,
+    );
+    SealedRecord {
+        session_id: [7; 16],
+        generation: 1,
+        phase: RecordPhase::Running,
+        scheme: SchemeKind::ExactEip3009,
+        x402_version: 2,
+        offer_index: 0,
+        meter,
+        checkpoint_ms: 0,
+        payer: Some(Payer::Evm(Address([0x11; 20]))),
+        replay_key: b"k",
+        payment_header: b"h",
+        refund: RecordedRefund::NONE,
+    }
+    .seal(keys, out)
+    .unwrap()
+}
+
+#[test]
+fn ws402_sealed_record_catalogue() {
+    use pay402::ws402::{MAX_SEALED_RECORD_LEN, SealedRecord, SessionKeys};
+    let keys = SessionKeys::derive(&[3; 32]).unwrap();
+    let mut buf = [0u8; 600];
+    let n = sealed_fixture(&keys, &mut buf);
+    let good = &buf[..n];
+    let mut v1 = [0u8; SESSION_RECORD_LEN];
+    v1[0] = 1;
+    let long = [0u8; MAX_SEALED_RECORD_LEN + 1];
+    let flipped = |i: usize| {
+        let mut b = buf;
+        b[i] ^= 0x80;
+        b
+    };
+    let (f0, f100, flast) = (flipped(0), flipped(100), flipped(n - 1));
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("as sealed", good, "ok"),
+        ("empty", &[], "invalid_record_length"),
+        (
+            "one byte short of the minimum",
+            &good[..457],
+            "invalid_record_length",
+        ),
+        ("above the maximum", &long, "invalid_record_length"),
+        ("a v1 record", &v1, "unsupported_record_version"),
+        ("version byte changed", &f0[..n], "record_tampered"),
+        ("a price byte changed", &f100[..n], "record_tampered"),
+        (
+            "the tag's last byte changed",
+            &flast[..n],
+            "record_tampered",
+        ),
+        ("the last byte cut", &good[..n - 1], "record_tampered"),
+        ("a zero byte appended", &buf[..=n], "record_tampered"),
+    ];
+    for (what, bytes, want) in cases {
+        assert_eq!(code(SealedRecord::open(&keys, bytes)), *want, "{what}");
+    }
+    let other = SessionKeys::derive(&[4; 32]).unwrap();
+    assert_eq!(code(SealedRecord::open(&other, good)), "record_tampered");
+}
+
+#[test]
+fn ws402_resume_token_catalogue() {
+    use pay402::ws402::{Payer, SessionKeys};
+    assert_eq!(code(SessionKeys::derive(&[0; 31])), "invalid_server_secret");
+    assert_eq!(code(SessionKeys::derive(&[0; 65])), "invalid_server_secret");
+    assert_eq!(code(SessionKeys::derive(&[])), "invalid_server_secret");
+    let keys = SessionKeys::derive(&[3; 32]).unwrap();
+    let payer = Payer::Evm(Address([0x11; 20]));
+    let token = keys.resume_token(&[1; 16], &payer);
+    let t = token.as_str();
+    let upper = t.to_ascii_uppercase();
+    let padded = format!("{t}=");
+    let cases: &[(&str, &str)] = &[
+        (t, "ok"),
+        ("", "resume_token_invalid"),
+        (&t[..42], "resume_token_invalid"),
+        (&padded, "resume_token_invalid"),
+        (&upper, "resume_token_invalid"),
+        (
+            "not base64 at all, but 43 characters long!",
+            "resume_token_invalid",
+        ),
+        ("ééééééééééééééééééééé", "resume_token_invalid"),
+    ];
+    for (presented, want) in cases {
+        assert_eq!(
+            code(keys.check_resume_token(&[1; 16], &payer, presented)),
+            *want,
+            "{presented}"
+        );
+    }
+    assert_eq!(
+        code(keys.check_resume_token(&[2; 16], &payer, t)),
+        "resume_token_invalid"
+    );
+}

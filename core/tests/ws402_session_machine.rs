@@ -632,7 +632,7 @@ fn a_solana_exact_session_refunds_the_transfer_authority() {
             key: refund_key([9; 16]),
             offer_index: 0,
             network: Network::parse("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1").unwrap(),
-            to: Payer::Svm(payer.pubkey()),
+            to: Payer::Solana(payer.pubkey().0),
             amount: u(10_000 - 123),
         })]
     );

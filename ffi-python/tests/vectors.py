@@ -660,6 +660,29 @@ def ws402_session(i: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+# --- WS402 wire (ws402wire) ----------------------------------------------------------------
+
+
+def ws402_message_decode(i: Dict[str, Any]) -> Dict[str, Any]:
+    f = pay402.ws402_message_frame(i["frame"])
+    return {"type": f.message_type, "frame": f.frame}
+
+
+def ws402_message_encode(i: Dict[str, Any]) -> Dict[str, Any]:
+    amounts = i.get("amounts", "string")
+    if amounts not in ("string", "number_when_safe"):
+        raise BadInput("amounts")
+    return {"frame": pay402.ws402_message_frame(_raw(i, "message"), amounts).frame}
+
+
+def ws402_resume_token(i: Dict[str, Any]) -> Dict[str, Any]:
+    payer = i["payer"]
+    args = (i["secret_hex"], i["session_id_hex"], payer["kind"], payer["hex"])
+    if "presented" in i:
+        pay402.ws402_check_resume_token(*args, i["presented"])
+    return {"token": pay402.ws402_resume_token(*args)}
+
+
 def _json_or_empty(body: Any) -> Any:
     return json.loads(bytes(body)) if body else {}
 
@@ -847,6 +870,11 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "offers.decode": offers_decode,
     "ws402.meter": ws402_meter,
     "ws402.session": ws402_session,
+
+
+    "ws402.message.decode": ws402_message_decode,
+    "ws402.message.encode": ws402_message_encode,
+    "ws402.resume_token": ws402_resume_token,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
     "onchain.evm.verify": onchain_evm_verify,
@@ -860,6 +888,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 # reason, and run by the Rust conformance runner (tests/conformance/runner). An op leaves this
 # table when the binding exposes it (test_vectors.py refuses an op that is in both tables).
 NOT_EXPOSED: Dict[str, str] = {
+    "ws402.record.seal": "sealed WS402 session records are made by the core's session machine; not bound yet",
+    "ws402.record.open": "sealed WS402 session records are made by the core's session machine; not bound yet",
 }
 
 

@@ -20,7 +20,7 @@
 //! | macaroons | [`macaroon::macaroon_decode`], [`macaroon::macaroon_mint`], [`macaroon::macaroon_verify`], [`macaroon::macaroon_bind`] |
 //! | BOLT11 | [`bolt11::bolt11_decode`] |
 //! | offers | [`offers::offers_decode`] |
-//! | WS402 | [`ws402::Ws402Meter`], [`ws402::Ws402TariffMeter`] |
+//! | WS402 | [`ws402::Ws402Meter`], [`ws402::Ws402TariffMeter`], [`ws402_wire::ws402_message_frame`] |
 //! | on-chain proofs | [`onchain::verify_evm_transaction`], [`onchain::verify_svm_transaction`], [`onchain::verify_payper402`] |
 //! | smart-wallet payers | [`smart_wallet::route_signature`] (how a signature is checked once the payer's code is known) |
 // uniffi passes every argument across the FFI as an owned value: `String`, `Vec<u8>`, records.
@@ -42,6 +42,7 @@ pub mod settle;
 pub mod smart_wallet;
 pub mod svm;
 pub mod ws402;
+pub mod ws402_wire;
 pub mod x402;
 pub mod x402_client;
 

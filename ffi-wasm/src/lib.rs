@@ -40,6 +40,8 @@ pub mod smart_wallet;
 pub mod svm;
 #[cfg(feature = "ws402")]
 pub mod ws402;
+#[cfg(feature = "ws402")]
+pub mod ws402_wire;
 #[cfg(feature = "x402")]
 pub mod x402;
 #[cfg(feature = "client")]

@@ -453,6 +453,20 @@ export function ops(p) {
         m.free();
       }
     },
+    // WS402 wire (ws402wire): the messages in both amount encodings.
+    "ws402.message.decode": (i) => {
+      const f = p.ws402MessageFrame(i.frame);
+      return { type: f.messageType, frame: f.frame };
+    },
+    "ws402.message.encode": (i) => {
+      if (i.amounts !== undefined && !["string", "number_when_safe"].includes(i.amounts)) bad("amounts");
+      return { frame: p.ws402MessageFrame(raw(i.message), i.amounts).frame };
+    },
+    "ws402.resume_token": (i) => {
+      const args = [i.secret_hex, i.session_id_hex, i.payer.kind, i.payer.hex];
+      if (i.presented !== undefined) p.ws402CheckResumeToken(...args, i.presented);
+      return { token: p.ws402ResumeToken(...args) };
+    },
     "l402.challenge.parse": (i) => ({
       challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
     }),
@@ -514,6 +528,8 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 // reported with this reason; the Rust conformance runner (tests/conformance/runner) runs them. An op
 // leaves this table when the package exposes it (an op in both tables throws).
 export const NOT_EXPOSED = {
+  "ws402.record.seal": "sealed WS402 session records are made by the core's session machine; not bound yet",
+  "ws402.record.open": "sealed WS402 session records are made by the core's session machine; not bound yet",
 };
 
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {

@@ -136,6 +136,7 @@ fn serve_session(
         session_id: JsonStr::from(session_id),
         balance: paid,
         price_per_second: U256::from_u64(PRICE_PER_SECOND),
+        resume_token: None,
     })?))
     .map_err(|e| e.to_string())?;
 

@@ -37,6 +37,16 @@ pub enum Ws402Error {
     SessionSuspended,
     /// The metered session is not suspended: there is nothing to resume and no grace period.
     SessionNotSuspended,
+    /// The server secret is not 32 to 64 bytes long.
+    InvalidSecret,
+    /// A presented resume token is not the token of that session and payer.
+    ResumeTokenInvalid,
+    /// A sealed session record's tag does not match its contents under this key (a wrong key,
+    /// a changed byte or a truncated record).
+    RecordTampered,
+    /// A sealed record field is out of range (replay key above 80 bytes, payment header above
+    /// 4096 bytes).
+    RecordFieldTooLong,
 }
 
 impl From<FieldIssue> for Ws402Error {
@@ -75,6 +85,12 @@ impl core::fmt::Display for Ws402Error {
             Self::BufferTooSmall => f.write_str("the output buffer is too small"),
             Self::SessionSuspended => f.write_str("WS402 session is suspended"),
             Self::SessionNotSuspended => f.write_str("WS402 session is not suspended"),
+            Self::InvalidSecret => f.write_str("the WS402 server secret must be 32 to 64 bytes"),
+            Self::ResumeTokenInvalid => f.write_str("WS402 resume token is not valid"),
+            Self::RecordTampered => {
+                f.write_str("WS402 sealed session record does not match its tag")
+            }
+            Self::RecordFieldTooLong => f.write_str("WS402 session record field is too long"),
         }
     }
 }
@@ -97,6 +113,10 @@ impl ErrorCode for Ws402Error {
             Self::BufferTooSmall => "buffer_too_small",
             Self::SessionSuspended => "session_suspended",
             Self::SessionNotSuspended => "session_not_suspended",
+            Self::InvalidSecret => "invalid_server_secret",
+            Self::ResumeTokenInvalid => "resume_token_invalid",
+            Self::RecordTampered => "record_tampered",
+            Self::RecordFieldTooLong => "record_field_too_long",
         }
     }
 

@@ -565,6 +565,32 @@ impl SessionEndReason {
         }
     }
 
+    /// The record tag (sealed record v2): 1 `client_close`, 2 `balance_exhausted`,
+    /// 3 `max_duration`, 4 `deadline`, 5 `server_close`, 6 `connection_lost`.
+    pub const fn tag(self) -> u8 {
+        match self {
+            Self::ClientClose => 1,
+            Self::BalanceExhausted => 2,
+            Self::MaxDuration => 3,
+            Self::Deadline => 4,
+            Self::ServerClose => 5,
+            Self::ConnectionLost => 6,
+        }
+    }
+
+    /// The reason of a record tag ([`SessionEndReason::tag`]).
+    pub const fn from_tag(tag: u8) -> Option<Self> {
+        Some(match tag {
+            1 => Self::ClientClose,
+            2 => Self::BalanceExhausted,
+            3 => Self::MaxDuration,
+            4 => Self::Deadline,
+            5 => Self::ServerClose,
+            6 => Self::ConnectionLost,
+            _ => return None,
+        })
+    }
+
     /// The rank when several ends fall on the same millisecond: the lowest wins
     /// (balance > max duration > deadline > the event's own reason).
     const fn rank(self) -> u8 {
@@ -947,6 +973,122 @@ impl TariffMeter {
     pub fn end(&self) -> Option<SessionEnd> {
         self.end
     }
+
+    /// The complete state, as a sealed record stores it ([`TariffMeter::restore`] reads it back).
+    pub fn state(&self) -> TariffState {
+        TariffState {
+            config: self.config,
+            start_ms: self.start_ms,
+            last_ms: self.last_ms,
+            active_ms: self.active_ms,
+            running_since: self.run_start,
+            suspended_at: self.suspended_at,
+            bytes_in: self.usage.bytes_in,
+            bytes_out: self.usage.bytes_out,
+            messages: self.usage.messages,
+            consumed: self.consumed,
+            ended_active_ms: self.ended_active,
+            end: self.end,
+        }
+    }
+
+    /// A meter in `state`, after checking that the state is one the metering rules can reach:
+    /// times in order (`start_ms ≤ running_since or suspended_at ≤ last_ms`, active time within
+    /// the wall time), `consumed` equal to the tariff's charge for the active time and usage
+    /// (capped at `paid`), and an end that agrees with it (its `consumed` and `refund`, its close
+    /// code: none for `connection_lost`, 1000 or 1011 for `server_close`, 1000 otherwise).
+    /// Errors: `inconsistent_record`.
+    pub fn restore(state: TariffState) -> Result<Self, Ws402Error> {
+        let bad = Ws402Error::RecordInconsistent;
+        let s = state;
+        let meter = Self {
+            config: s.config,
+            start_ms: s.start_ms,
+            last_ms: s.last_ms,
+            active_ms: s.active_ms,
+            run_start: s.running_since,
+            suspended_at: s.suspended_at,
+            usage: Usage {
+                bytes_in: s.bytes_in,
+                bytes_out: s.bytes_out,
+                messages: s.messages,
+            },
+            consumed: s.consumed,
+            ended_active: s.ended_active_ms,
+            end: s.end,
+        };
+        let pivot = match s.running_since {
+            Some(run) => run,
+            None => s.suspended_at,
+        };
+        let in_order = s.start_ms <= pivot
+            && pivot <= s.last_ms
+            && s.active_ms <= pivot - s.start_ms
+            && s.consumed <= s.config.paid;
+        if !in_order {
+            return Err(bad);
+        }
+        match s.end {
+            None => {
+                let active = meter.cap(meter.active_at(s.last_ms));
+                if s.ended_active_ms != 0
+                    || s.consumed != s.config.usage_consumed(active, meter.usage)
+                {
+                    return Err(bad);
+                }
+            }
+            Some(end) => {
+                let code_ok = match end.reason {
+                    SessionEndReason::ConnectionLost => end.close_code.is_none(),
+                    SessionEndReason::ServerClose => {
+                        matches!(end.close_code, Some(CLOSE_NORMAL | CLOSE_INTERNAL_ERROR))
+                    }
+                    _ => end.close_code == Some(CLOSE_NORMAL),
+                };
+                let consistent = code_ok
+                    && s.start_ms <= end.at_ms
+                    && end.at_ms <= s.last_ms
+                    && u128::from(s.ended_active_ms) <= s.config.max_active_ms()
+                    && s.ended_active_ms <= end.at_ms - s.start_ms
+                    && s.consumed == s.config.usage_consumed(s.ended_active_ms, meter.usage)
+                    && end.consumed == s.consumed
+                    && s.config.paid.checked_sub(s.consumed) == Some(end.refund);
+                if !consistent {
+                    return Err(bad);
+                }
+            }
+        }
+        Ok(meter)
+    }
+}
+
+/// The complete state of a [`TariffMeter`] ([`TariffMeter::state`], [`TariffMeter::restore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TariffState {
+    /// The prices, the prepaid amount and the limits.
+    pub config: TariffConfig,
+    /// When the session started.
+    pub start_ms: u64,
+    /// The latest event time.
+    pub last_ms: u64,
+    /// The active time accrued before the current run (running), or in total (suspended).
+    pub active_ms: u64,
+    /// `Some(t)`: running since `t`; `None`: suspended since `suspended_at`.
+    pub running_since: Option<u64>,
+    /// When the session was suspended (meaningful when `running_since` is `None`).
+    pub suspended_at: u64,
+    /// Bytes received and counted.
+    pub bytes_in: u64,
+    /// Bytes sent and counted.
+    pub bytes_out: u64,
+    /// Messages counted.
+    pub messages: u64,
+    /// Consumed as of `last_ms` (or the end).
+    pub consumed: U256,
+    /// The active time at the end (0 while not ended).
+    pub ended_active_ms: u64,
+    /// The end, once ended.
+    pub end: Option<SessionEnd>,
 }
 
 #[cfg(test)]

@@ -10,9 +10,13 @@
 //!   message), suspension without billing, a wall-clock deadline and the end reasons
 //!   `server_close`, `connection_lost` and `deadline` (op `ws402.session`).
 //! - [`SessionRecord`]: the session state as a fixed-size, versioned, checksummed byte record a
-//!   host persists to resume it.
+//!   host persists to resume it; [`SealedRecord`] (version 2): the tariff meter, the payment, the
+//!   payer and the refund order, sealed with HMAC-SHA256 under a key of [`SessionKeys`].
+//! - [`SessionKeys`]: the record, resume-token and HTTP-grant keys derived from one server
+//!   secret; resume tokens bound to the session id and the payer.
 //! - [`Message`] and [`Schema`]: every message of the WS402 wire format, decoded from and
-//!   encoded to JSON text frames.
+//!   encoded to JSON text frames, plus pay402's resume, end and statement messages; amounts as
+//!   decimal strings or, for the original clients, as JSON numbers when safe ([`AmountEncoding`]).
 //! - [`start_with_x402`]: the prepayment as an x402 `exact` payment verified by the core; the
 //!   paid amount and the refund recipient come from the verified payment, never from client
 //!   fields.
@@ -25,6 +29,7 @@
 //! Timers, sockets, persistence and refund payouts belong to the host.
 
 mod error;
+mod keys;
 mod message;
 mod meter;
 mod prepayment;
@@ -33,17 +38,27 @@ mod schema;
 mod session;
 
 pub use error::Ws402Error;
-pub use message::{Message, PaymentProof, UsageUpdate};
+pub use keys::{
+    GRANT_KEY_LABEL, MAX_SECRET_LEN, MIN_SECRET_LEN, Payer, RECORD_KEY_LABEL, RESUME_KEY_LABEL,
+    RESUME_TOKEN_LEN, ResumeToken, SESSION_ID_LEN, SessionId, SessionKeys,
+};
+pub use message::{
+    AmountEncoding, MAX_SAFE_JSON_INTEGER, Message, PaymentProof, SessionEnded, UsageUpdate,
+};
 pub use meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, End, EndReason, Event, Meter,
     MeterConfig, Outcome, SessionEnd, SessionEndReason, SessionEvent, SessionOutcome, Tariff,
-    TariffConfig, TariffMeter,
+    TariffConfig, TariffMeter, TariffState,
 };
 pub use prepayment::{Prepaid, start_with_x402};
-pub use record::{SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SessionRecord};
+pub use record::{
+    MAX_PAYMENT_HEADER_LEN, MAX_REPLAY_KEY_LEN, MAX_SEALED_RECORD_LEN, MIN_SEALED_RECORD_LEN,
+    RecordPhase, RecordedRefund, RefundState, SEALED_RECORD_VERSION, SESSION_RECORD_LEN,
+    SESSION_RECORD_VERSION, SchemeKind, SealedRecord, SessionRecord,
+};
 pub use schema::{Pricing, Schema};
 pub use session::{
-    Command, Ending, Input, MAX_PROOF_LEN, Payer, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
+    Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
     REFUND_KEY_LABEL, Refund, RefundOrder, RefundOutcome, RefundStatus, Reservation, Session,
     SessionError, SessionPolicy, SettleStatus, Settlement, Statement, reason,
 };

@@ -93,16 +93,14 @@
 use heapless::Deque;
 use sha2::{Digest, Sha256};
 
+use super::keys::Payer;
 use super::message::{Message, PaymentProof, UsageUpdate};
 use super::meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
 };
 use crate::error::ErrorCode;
-use crate::evm::Address;
 use crate::json::{JsonStr, Object, RawValue};
-#[cfg(feature = "svm")]
-use crate::svm::Pubkey;
 use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
@@ -200,16 +198,6 @@ pub enum Plan {
     Exact,
     /// `upto`: a signed maximum; exactly `consumed` is settled at the end, nothing refunded.
     Upto,
-}
-
-/// The verified payer: the refund's only possible recipient.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Payer {
-    /// An EVM address (EIP-3009 `from`, Permit2 `from`), proven by the signature.
-    Evm(Address),
-    /// A Solana transfer authority, proven by its signature.
-    #[cfg(feature = "svm")]
-    Svm(Pubkey),
 }
 
 /// A refund the host pays through its settlement layer: `amount` of the paid asset (the asset of
@@ -1042,7 +1030,7 @@ impl<'o, const N: usize> Session<'o, N> {
                 v.valid_before.to_u64().unwrap_or(u64::MAX),
             ),
             #[cfg(feature = "svm")]
-            AnyVerified::Svm(v) => (Payer::Svm(v.payer), U256::from_u64(v.amount), u64::MAX),
+            AnyVerified::Svm(v) => (Payer::Solana(v.payer.0), U256::from_u64(v.amount), u64::MAX),
         };
         let amount = match plan {
             Plan::Exact => verified_amount,
@@ -1241,6 +1229,7 @@ impl<'o, const N: usize> Session<'o, N> {
                 reason: JsonStr::from(code),
             },
             Queued::Started => Message::SessionStarted {
+                resume_token: None,
                 session_id: JsonStr::from(session_id),
                 balance,
                 price_per_second: self.policy.tariff.per_second,
@@ -1422,7 +1411,7 @@ fn next_limit(m: &TariffMeter) -> Option<u64> {
 )]
 mod tests {
     use super::*;
-    use crate::evm::PrivateKey;
+    use crate::evm::{Address, PrivateKey};
     use crate::x402::PaymentRequired;
     use crate::x402::SettleResponse;
     use crate::x402::client::pay_evm;

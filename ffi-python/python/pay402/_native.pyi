@@ -199,6 +199,10 @@ __all__ = [
     "SVM_COMPUTE_BUDGET_PROGRAM_ID",
     "SVM_MEMO_PROGRAM_ID",
     "SVM_LIGHTHOUSE_PROGRAM_ID",
+    "Ws402Frame",
+    "ws402_message_frame",
+    "ws402_resume_token",
+    "ws402_check_resume_token",
     "__version__",
 ]
 
@@ -2062,6 +2066,40 @@ def decode_ws402_message(frame: _Text) -> Ws402Message:
     """Decodes a WS402 text frame. Raises `Ws402Error`."""
 def decode_ws402_schema(body: _Text) -> str:
     """Decodes a WS402 schema (the 402 body) and returns its canonical JSON. Raises `Ws402Error`."""
+
+# --- WS402 wire ------------------------------------------------------------------------------
+
+@final
+class Ws402Frame:
+    """A WS402 message as its canonical frame."""
+
+    @property
+    def message_type(self) -> str:
+        """The message's `type` (`session_started`, `resume_session`, `session_ended`, …)."""
+    @property
+    def frame(self) -> str:
+        """The canonical compact JSON text to send."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+def ws402_message_frame(message: _Text, amounts: Literal["string", "number_when_safe"] = "string") -> Ws402Frame:
+    """Decodes a WS402 message (any member order, amounts as JSON integers or decimal strings,
+    unknown members ignored) and writes its canonical frame: amounts as decimal strings
+    (`"string"`) or as JSON numbers up to 2^53 - 1 and strings above (`"number_when_safe"`, for
+    the original WS402 clients). Raises `Ws402Error` (`invalid_json`, `not_an_object`,
+    `unknown_message_type`, `missing_field`, `wrong_type`, `invalid_value`) and `ValueError` for
+    another `amounts`.
+    """
+
+def ws402_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind: Literal["evm", "solana"], payer: _BytesOrHex) -> str:
+    """The resume token of a session (43 base64url characters): HMAC-SHA256 under the resume key
+    derived from `secret` (32 to 64 bytes) over the 16-byte `session_id` and the payer (20 bytes
+    for `"evm"`, 32 for `"solana"`). Raises `Ws402Error` (`invalid_server_secret`) and
+    `ValueError` for malformed arguments.
+    """
+def ws402_check_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind: Literal["evm", "solana"], payer: _BytesOrHex, presented: str) -> None:
+    """Checks a presented resume token in constant time. Raises `Ws402Error`
+    (`resume_token_invalid`, `invalid_server_secret`) and `ValueError` for malformed arguments.
+    """
 
 # --- dialects -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ mod server;
 mod settle;
 mod terms;
 mod ws402;
+mod ws402_wire;
 mod x402;
 mod x402_client;
 
@@ -56,6 +57,11 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
         "ws402.session" => ws402::session(input),
+        "ws402.message.decode" => ws402_wire::message_decode(input),
+        "ws402.message.encode" => ws402_wire::message_encode(input),
+        "ws402.resume_token" => ws402_wire::resume_token(input),
+        "ws402.record.seal" => ws402_wire::record_seal(input),
+        "ws402.record.open" => ws402_wire::record_open(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),

@@ -154,6 +154,7 @@ object VectorOps {
         "offers.decode" -> offersDecodeOp(input)
         "ws402.meter" -> ws402MeterOp(input)
         "ws402.session" -> ws402SessionOp(input)
+        "ws402.message.decode", "ws402.message.encode", "ws402.resume_token" -> ws402WireOp(op, input)
         "l402.challenge.parse" -> l402ChallengeParse(input)
         "l402.challenge.encode" -> l402ChallengeEncode(input)
         "l402.authorization.parse" -> l402AuthorizationParse(input)
@@ -526,6 +527,30 @@ object VectorOps {
             }
             put("terms_url", body.termsUrl)
         }
+    }
+
+    // ------------------------------------------------------------------ WS402 wire (ws402wire)
+    private fun ws402WireOp(op: String, input: JsonObject): JsonObject {
+        if (op == "ws402.resume_token") {
+            val payer = input["payer"] as? JsonObject ?: throw BadInput("payer")
+            val secret = input.hex("secret_hex")
+            val id = input.hex("session_id_hex")
+            val kind = payer.str("kind")
+            val bytes = payer.hex("hex")
+            if (input.containsKey("presented")) ws402CheckResumeToken(secret, id, kind, bytes, input.str("presented"))
+            return buildJsonObject { put("token", ws402ResumeToken(secret, id, kind, bytes)) }
+        }
+        if (op == "ws402.message.decode") {
+            val f = ws402MessageFrame(input.str("frame"))
+            return buildJsonObject {
+                put("type", f.messageType)
+                put("frame", f.frame)
+            }
+        }
+        val amounts = if (input.containsKey("amounts")) input.str("amounts") else "string"
+        if (amounts != "string" && amounts != "number_when_safe") throw BadInput("amounts")
+        val message = input["message"] as? JsonObject ?: throw BadInput("message")
+        return buildJsonObject { put("frame", ws402MessageFrame(message.toString(), amounts).frame) }
     }
 
     // ------------------------------------------------------------------ WS402

@@ -20,7 +20,10 @@ class VectorsTest {
     companion object {
         // Run by the Rust conformance runner (tests/conformance/runner); an op leaves this table
         // when the binding exposes it.
-        val NOT_EXPOSED = mapOf<String, String>()
+        val NOT_EXPOSED = mapOf(
+            "ws402.record.seal" to "sealed WS402 session records are made by the core's session machine; not bound yet",
+            "ws402.record.open" to "sealed WS402 session records are made by the core's session machine; not bound yet",
+        )
     }
 
     private val dir = File(System.getProperty("pay402.vectors") ?: "../../tests/conformance/vectors")

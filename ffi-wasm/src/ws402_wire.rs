@@ -1,0 +1,149 @@
+//! WS402 wire: the messages in both amount encodings (`AmountEncoding`).
+
+use crate::errors::{JsResult, arg_error, core_error};
+use pay402::ErrorCode;
+use pay402::evm::Address;
+use pay402::ws402::{AmountEncoding, Message, Payer, SessionId, SessionKeys, Ws402Error};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** How a frame writes its amounts: decimal strings, or JSON numbers up to 2^53 − 1 (strings above). */
+export type Ws402AmountEncoding = "string" | "number_when_safe";
+/** A WS402 message as its canonical frame. */
+export interface Ws402Frame {
+  /** The message's `type` (`session_started`, `resume_session`, `session_ended`, …). */
+  messageType: string;
+  /** The canonical compact JSON text to send. */
+  frame: string;
+}
+"#;
+
+fn message_text(v: &JsValue) -> JsResult<String> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    if v.is_object()
+        && let Ok(s) = js_sys::JSON::stringify(v)
+    {
+        return Ok(String::from(s));
+    }
+    Err(arg_error("message", "JSON text or a plain object"))
+}
+
+/// Decodes a WS402 message (JSON text or a plain object: any member order, amounts as JSON
+/// integers or decimal strings, unknown members ignored) and writes its canonical frame with the
+/// amounts as `amounts` says (`"string"` by default, or `"number_when_safe"`: JSON numbers up to
+/// 2^53 − 1, strings above, for the original WS402 clients). Throws a `Ws402Error` with the
+/// core's code (`invalid_json`, `unknown_message_type`, `missing_field`, …) or a `TypeError`
+/// (`invalid_argument`) for another `amounts`.
+#[wasm_bindgen(js_name = ws402MessageFrame, unchecked_return_type = "Ws402Frame")]
+pub fn ws402_message_frame(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] message: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Ws402AmountEncoding")] amounts: Option<String>,
+) -> JsResult<JsValue> {
+    let amounts = match amounts {
+        None => AmountEncoding::String,
+        Some(name) => AmountEncoding::from_name(&name)
+            .ok_or_else(|| arg_error("amounts", r#""string" or "number_when_safe""#))?,
+    };
+    let text = message_text(message)?;
+    let err = |e: &Ws402Error| core_error("Ws402Error", e, None);
+    let msg = Message::decode(text.as_bytes()).map_err(|e| err(&e))?;
+    let mut size = text.len() * 2 + 128;
+    let frame = loop {
+        let mut buf = vec![0u8; size];
+        match msg.write(&mut buf, amounts) {
+            Ok(n) => {
+                buf.truncate(n);
+                break String::from_utf8_lossy(&buf).into_owned();
+            }
+            Err(e) if e.code() == "buffer_too_small" && size < (1 << 24) => size *= 2,
+            Err(e) => return Err(err(&e)),
+        }
+    };
+    Ok(crate::convert::Obj::new()
+        .set("messageType", msg.type_name())
+        .set("frame", frame)
+        .build())
+}
+
+fn byte_vec(v: &JsValue, field: &str) -> JsResult<Vec<u8>> {
+    if let Some(array) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    let text = v
+        .as_string()
+        .ok_or_else(|| arg_error(field, "a Uint8Array or hex text"))?;
+    let digits = text.strip_prefix("0x").unwrap_or(&text);
+    if digits.len() % 2 != 0 {
+        return Err(arg_error(field, "a Uint8Array or hex text"));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            digits
+                .get(i..i + 2)
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or_else(|| arg_error(field, "a Uint8Array or hex text"))
+        })
+        .collect()
+}
+
+fn token_inputs(
+    secret: &JsValue,
+    session_id: &JsValue,
+    payer_kind: &str,
+    payer: &JsValue,
+) -> JsResult<(SessionKeys, SessionId, Payer)> {
+    let keys = SessionKeys::derive(&byte_vec(secret, "secret")?)
+        .map_err(|e| core_error("Ws402Error", &e, None))?;
+    let id: SessionId = byte_vec(session_id, "session_id")?
+        .try_into()
+        .map_err(|_| arg_error("session_id", "16 bytes"))?;
+    let bytes = byte_vec(payer, "payer")?;
+    let payer = match payer_kind {
+        "evm" => Payer::Evm(Address(
+            bytes
+                .try_into()
+                .map_err(|_| arg_error("payer", "20 bytes"))?,
+        )),
+        "solana" => Payer::Solana(
+            bytes
+                .try_into()
+                .map_err(|_| arg_error("payer", "32 bytes"))?,
+        ),
+        _ => return Err(arg_error("payer_kind", r#""evm" or "solana""#)),
+    };
+    Ok((keys, id, payer))
+}
+
+/// The resume token of a session (43 base64url characters): HMAC-SHA256 under the resume key
+/// derived from `secret` (32 to 64 bytes) over the 16-byte `session_id` and the payer
+/// (`payer_kind` `"evm"` with 20 bytes or `"solana"` with 32; bytes as a `Uint8Array` or hex).
+/// Throws a `Ws402Error` (`invalid_server_secret`) or a `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402ResumeToken)]
+pub fn ws402_resume_token(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"evm\" | \"solana\"")] payer_kind: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] payer: &JsValue,
+) -> JsResult<String> {
+    let (keys, id, payer) = token_inputs(secret, session_id, payer_kind, payer)?;
+    Ok(keys.resume_token(&id, &payer).as_str().to_owned())
+}
+
+/// Checks a presented resume token in constant time; throws a `Ws402Error`
+/// (`resume_token_invalid`, `invalid_server_secret`) or a `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402CheckResumeToken)]
+pub fn ws402_check_resume_token(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"evm\" | \"solana\"")] payer_kind: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] payer: &JsValue,
+    presented: &str,
+) -> JsResult<()> {
+    let (keys, id, payer) = token_inputs(secret, session_id, payer_kind, payer)?;
+    keys.check_resume_token(&id, &payer, presented)
+        .map_err(|e| core_error("Ws402Error", &e, None))
+}
