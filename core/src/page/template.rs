@@ -213,17 +213,14 @@ impl<'a> Template<'a> {
             if at > text.len() {
                 return None;
             }
-            match slots.next() {
-                Some(&(offset, slot)) => {
-                    let piece = text.get(at..offset).unwrap_or("");
-                    at = offset + slot.marker().len();
-                    Some((piece, Some(slot)))
-                }
-                None => {
-                    let piece = text.get(at..).unwrap_or("");
-                    at = text.len() + 1;
-                    Some((piece, None))
-                }
+            if let Some(&(offset, slot)) = slots.next() {
+                let piece = text.get(at..offset).unwrap_or("");
+                at = offset + slot.marker().len();
+                Some((piece, Some(slot)))
+            } else {
+                let piece = text.get(at..).unwrap_or("");
+                at = text.len() + 1;
+                Some((piece, None))
             }
         })
     }

@@ -239,9 +239,9 @@ impl Big {
     fn times_power(mut self, base: u64, exp: u32) -> Self {
         for _ in 0..exp {
             let mut carry: u128 = 0;
-            for limb in self.0.iter_mut() {
+            for limb in &mut self.0 {
                 let product = u128::from(*limb) * u128::from(base) + carry;
-                *limb = product as u64;
+                *limb = u64::try_from(product & u128::from(u64::MAX)).unwrap_or(0);
                 carry = product >> 64;
             }
             // Inputs are bounded so the top limb never overflows (see the type's comment).
