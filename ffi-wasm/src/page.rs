@@ -3,7 +3,7 @@
 use pay402::page::{PagePolicy, Presentation, Theme, presentation};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{field_string, get, opt_bool, opt_string, present};
+use crate::convert::{get, opt_bool, opt_string, present, string};
 use crate::errors::{JsResult, core_error};
 use crate::server::pairs;
 
@@ -51,6 +51,7 @@ pub fn page_presentation(
 pub fn page_theme_validate(
     #[wasm_bindgen(unchecked_param_type = "PageTheme")] theme: &JsValue,
 ) -> JsResult<()> {
+    let field_string = |obj: &JsValue, key: &str| string(&get(obj, key), key);
     let colors = get(theme, "colors");
     let title = field_string(theme, "title")?;
     let logo = opt_string(&get(theme, "logo"), "logo")?;
