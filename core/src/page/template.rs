@@ -73,8 +73,10 @@ pub struct Template<'a> {
     text: &'a str,
     /// Slot offsets in template order.
     slots: [(usize, Slot); 5],
-    hashes: [(BlockKind, [u8; 32]); MAX_INLINE_BLOCKS],
-    hash_count: usize,
+    /// Inline blocks' content: kind, start, length (hashed on demand: writing a page never
+    /// hashes).
+    blocks: [(BlockKind, usize, usize); MAX_INLINE_BLOCKS],
+    block_count: usize,
 }
 
 impl<'a> Template<'a> {
@@ -134,14 +136,14 @@ impl<'a> Template<'a> {
         let mut template = Template {
             text,
             slots,
-            hashes: [(BlockKind::Script, [0; 32]); MAX_INLINE_BLOCKS],
-            hash_count: 0,
+            blocks: [(BlockKind::Script, 0, 0); MAX_INLINE_BLOCKS],
+            block_count: 0,
         };
-        template.hash_inline_blocks()?;
+        template.find_inline_blocks()?;
         Ok(template)
     }
 
-    fn hash_inline_blocks(&mut self) -> Result<(), PageError> {
+    fn find_inline_blocks(&mut self) -> Result<(), PageError> {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -179,11 +181,11 @@ impl<'a> Template<'a> {
             }
             if !content.is_empty() {
                 let slot = self
-                    .hashes
-                    .get_mut(self.hash_count)
+                    .blocks
+                    .get_mut(self.block_count)
                     .ok_or(PageError::TemplateTooManyInlineBlocks)?;
-                *slot = (kind, Sha256::digest(content.as_bytes()).into());
-                self.hash_count += 1;
+                *slot = (kind, open_end, content_len);
+                self.block_count += 1;
             }
             i = open_end + content_len + close.len();
         }
@@ -195,13 +197,17 @@ impl<'a> Template<'a> {
         self.text
     }
 
-    /// The SHA-256 of each non-empty inline `<script>` and `<style>` content, in template order.
-    pub fn inline_hashes(&self) -> impl Iterator<Item = (BlockKind, &[u8; 32])> + '_ {
-        self.hashes
-            .get(..self.hash_count)
+    /// The SHA-256 of each non-empty inline `<script>` and `<style>` content, in template order
+    /// (computed on each call).
+    pub fn inline_hashes(&self) -> impl Iterator<Item = (BlockKind, [u8; 32])> + '_ {
+        self.blocks
+            .get(..self.block_count)
             .unwrap_or(&[])
             .iter()
-            .map(|(kind, hash)| (*kind, hash))
+            .map(|&(kind, start, len)| {
+                let content = self.text.get(start..start + len).unwrap_or("");
+                (kind, Sha256::digest(content.as_bytes()).into())
+            })
     }
 
     /// The template cut at its slots: text, slot, text, …, slot, text.
@@ -255,7 +261,7 @@ mod tests {
         let hashes: heapless::Vec<_, 4> = t.inline_hashes().collect();
         assert_eq!(hashes.len(), 2);
         assert_eq!(hashes[0].0, BlockKind::Script);
-        assert_eq!(hashes[0].1, &<[u8; 32]>::from(Sha256::digest(b"a()")));
+        assert_eq!(hashes[0].1, <[u8; 32]>::from(Sha256::digest(b"a()")));
         assert_eq!(hashes[1].0, BlockKind::Style);
         let pieces: heapless::Vec<_, 8> = t.pieces().collect();
         assert_eq!(pieces.len(), 6);

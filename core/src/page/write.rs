@@ -404,7 +404,7 @@ pub fn write_csp(
     w.push_str("default-src 'none'; script-src 'wasm-unsafe-eval'")?;
     for (kind, hash) in template.inline_hashes() {
         if kind == BlockKind::Script {
-            write_hash_source(w, hash)?;
+            write_hash_source(w, &hash)?;
         }
     }
     w.push_str("; style-src")?;
@@ -415,7 +415,7 @@ pub fn write_csp(
     )?;
     for (kind, hash) in template.inline_hashes() {
         if kind == BlockKind::Style {
-            write_hash_source(w, hash)?;
+            write_hash_source(w, &hash)?;
         }
     }
     w.push_str("; img-src 'self' data: blob:; connect-src 'self'")?;
