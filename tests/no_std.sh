@@ -18,7 +18,7 @@ source tests/tools.sh
 TARGETS=(thumbv7em-none-eabihf wasm32-unknown-unknown)
 for target in "${TARGETS[@]}"; do need_rust_target "$target"; done
 # Every protocol feature of core/Cargo.toml; each must build alone.
-FEATURES=(evm svm x402 l402 ws402 offers dialects)
+FEATURES=(evm svm x402 l402 ws402 offers dialects page)
 
 # The feature sets: "default", "none" and each feature alone, as cargo arguments.
 feature_args() {

@@ -65,6 +65,8 @@ pub mod macaroon;
 pub mod offers;
 #[cfg(any(feature = "evm", feature = "svm"))]
 pub mod onchain;
+#[cfg(feature = "page")]
+pub mod page;
 #[cfg(feature = "svm")]
 pub mod svm;
 #[cfg(feature = "ws402")]

@@ -30,6 +30,7 @@ mod l402_server;
 mod macaroon;
 mod offers;
 mod onchain;
+mod page;
 mod recognize;
 mod server;
 mod settle;
@@ -64,6 +65,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     svm::register(m)?;
     client_pay::register(m)?;
     x402_client::register(m)?;
+    page::register(m)?;
     http_auth::register(m)?;
     recognize::register(m)?;
     onchain::register(m)?;

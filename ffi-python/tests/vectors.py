@@ -832,6 +832,28 @@ def evm_signature_route(i: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+# --- the paywall page (pay402::page; the Rust runner's ops/page.rs) ---
+def page_presentation(i: Dict[str, Any]) -> Dict[str, Any]:
+    policy = i.get("policy") or {}
+    answer = pay402.page_presentation(
+        i["method"],
+        [(n, v) for n, v in i["headers"]],
+        enabled=policy.get("enabled", True),
+        require_mozilla_user_agent=policy.get("require_mozilla_user_agent", False),
+    )
+    return {"presentation": answer}
+
+
+def page_theme(i: Dict[str, Any]) -> Dict[str, Any]:
+    c = i["colors"]
+    pay402.page_theme_validate(
+        title=i["title"], background=c["background"], text=c["text"], accent=c["accent"],
+        accent_text=c["accentText"], lang=i["lang"], logo=i.get("logo"),
+    )
+    return {}
+# --- end of the paywall page ---
+
+
 OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "x402.roundtrip": x402_roundtrip,
     "x402.decode": x402_decode,
@@ -877,6 +899,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.resume_token": ws402_resume_token,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
+    "page.presentation": page_presentation,
+    "page.theme": page_theme,
     "onchain.evm.verify": onchain_evm_verify,
     "onchain.svm.verify": onchain_svm_verify,
     "onchain.payper402.verify": onchain_payper402_verify,

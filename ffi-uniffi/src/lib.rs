@@ -37,6 +37,7 @@ pub mod l402_server;
 pub mod macaroon;
 pub mod offers;
 pub mod onchain;
+pub mod page;
 pub mod server;
 pub mod settle;
 pub mod smart_wallet;

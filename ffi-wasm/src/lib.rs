@@ -31,6 +31,8 @@ pub mod offers;
 #[cfg(feature = "onchain")]
 pub mod onchain;
 #[cfg(feature = "x402")]
+pub mod page;
+#[cfg(feature = "x402")]
 pub mod server;
 #[cfg(feature = "settle")]
 pub mod settle;

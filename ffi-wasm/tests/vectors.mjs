@@ -484,6 +484,17 @@ export function ops(p) {
       const m = p.l402Mint(i.root_key_hex, i.payment_hash_hex, i.token_id_hex, { location: i.location, caveats });
       return { token: m.token, signature_hex: hex(m.signature) };
     },
+    // --- the paywall page (pay402::page; the Rust runner's ops/page.rs) ---
+    "page.presentation": (i) => ({
+      presentation: p.pagePresentation(i.method, i.headers, {
+        enabled: i.policy?.enabled, requireMozillaUserAgent: i.policy?.require_mozilla_user_agent,
+      }),
+    }),
+    "page.theme": (i) => {
+      p.pageThemeValidate({ title: i.title, logo: i.logo, colors: i.colors, lang: i.lang });
+      return {};
+    },
+    // --- end of the paywall page ---
   };
 }
 

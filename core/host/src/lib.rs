@@ -14,6 +14,7 @@
 //! | offers server | the Fewsats offers configuration and its secrets (zeroized) | [`offers_server`] |
 //! | smart-wallet payers | nothing: drives the core's code-routed signature check through the binding's [`smart_wallet::EvmRpc`] | [`smart_wallet`] |
 //! | EVM settlement | one facilitator settlement between the host's steps (send, receipt), its `SettleResponse` | [`evm_settlement`] |
+//! | paywall page | the checked page template and theme; the page reply for a challenge | [`page`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod budget;
@@ -23,6 +24,7 @@ pub mod evm_settlement;
 pub mod l402_server;
 #[cfg(feature = "offers")]
 pub mod offers_server;
+pub mod page;
 pub mod refund;
 pub mod smart_wallet;
 #[cfg(feature = "svm")]

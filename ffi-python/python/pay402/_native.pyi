@@ -135,6 +135,8 @@ __all__ = [
     "base64_decode",
     "recognize",
     "Recognized",
+    "page_presentation",
+    "page_theme_validate",
     "parse_u256",
     "format_u256",
     "Grant",
@@ -3126,3 +3128,29 @@ def verify_payment_with_rpc(
     exception as ``__cause__``), one that returns something else than bytes
     ``invalid_rpc_result``: never a pass.
     """
+
+def page_presentation(
+    method: str,
+    headers: Sequence[Tuple[str, str]],
+    *,
+    enabled: bool = True,
+    require_mozilla_user_agent: bool = False,
+) -> Literal["page", "api"]:
+    """`"page"` when the request gets the paywall page, `"api"` when it gets the 402 as is
+    (GET/HEAD only, no payment credential, `Sec-Fetch-Dest` absent or `document`, `text/html`
+    explicitly accepted at least as much as `application/json`, RFC 9110 §12.5.1)."""
+    ...
+
+def page_theme_validate(
+    *,
+    title: str,
+    background: str,
+    text: str,
+    accent: str,
+    accent_text: str,
+    lang: str,
+    logo: Optional[str] = None,
+) -> None:
+    """Checks a page theme: title, logo, `#rrggbb` colours with contrast at least 4.5:1 (WCAG
+    2.2), language tag. Raises `X402Error` with the core's code (`theme_low_contrast`, …)."""
+    ...

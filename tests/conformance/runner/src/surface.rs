@@ -30,6 +30,12 @@ fn core_value(name: &str) -> Option<Value> {
         "pay402::bolt11::DecodePolicy::default().require_payment_secret" => {
             json!(pay402::bolt11::DecodePolicy::default().require_payment_secret)
         }
+        "pay402::page::PagePolicy::default().enabled" => {
+            json!(pay402::page::PagePolicy::default().enabled)
+        }
+        "pay402::page::PagePolicy::default().require_mozilla_user_agent" => {
+            json!(pay402::page::PagePolicy::default().require_mozilla_user_agent)
+        }
         _ => return None,
     })
 }

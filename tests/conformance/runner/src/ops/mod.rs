@@ -7,6 +7,7 @@ mod l402;
 mod macaroon;
 mod offers;
 mod onchain;
+mod page;
 mod refund;
 mod server;
 mod settle;
@@ -72,6 +73,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "onchain.evm.verify" => onchain::evm_verify(input),
         "onchain.svm.verify" => onchain::svm_verify(input),
         "onchain.payper402.verify" => onchain::payper402_verify(input),
+        "page.presentation" => page::presentation_op(input),
+        "page.theme" => page::theme_op(input),
         _ => Err("unsupported op".into()),
     }
 }

@@ -162,6 +162,8 @@ object VectorOps {
         "l402.mint" -> l402MintOp(input)
         "server.admit" -> serverAdmit(input)
         "x402.offer_terms" -> offerTerms(input)
+        "page.presentation" -> pagePresentationOp(input)
+        "page.theme" -> pageThemeOp(input)
         else -> throw UnsupportedOp(op)
     }
 
@@ -775,6 +777,41 @@ object VectorOps {
             val accepts = (Json.parseToJsonElement(x402HeaderToJson(header)) as JsonObject).arr("accepts")
             buildJsonObject { put("requirements", accepts[0]) }
         }
+    }
+
+    // ------------------------------------------------------------------ the paywall page (ops/page.rs)
+    private fun pagePresentationOp(input: JsonObject): JsonObject {
+        val headers = input.arr("headers").map { pair ->
+            val p = pair as? JsonArray ?: throw BadInput("headers")
+            val name = (p.getOrNull(0) as? JsonPrimitive)?.takeIf { it.isString }?.content ?: throw BadInput("headers")
+            val value = (p.getOrNull(1) as? JsonPrimitive)?.takeIf { it.isString }?.content ?: throw BadInput("headers")
+            PageHeader(name, value)
+        }
+        val policy = input["policy"] as? JsonObject
+        fun flag(key: String, default: Boolean): Boolean = when (val v = policy?.get(key)) {
+            null -> default
+            else -> (v as? JsonPrimitive)?.takeIf { !it.isString }?.content?.toBooleanStrictOrNull() ?: throw BadInput(key)
+        }
+        val answer = pagePresentation(
+            input.str("method"), headers,
+            enabled = flag("enabled", true),
+            requireMozillaUserAgent = flag("require_mozilla_user_agent", false),
+        )
+        return buildJsonObject { put("presentation", answer) }
+    }
+
+    private fun pageThemeOp(input: JsonObject): JsonObject {
+        val colors = input.obj("colors")
+        pageThemeValidate(
+            title = input.str("title"),
+            background = colors.str("background"),
+            text = colors.str("text"),
+            accent = colors.str("accent"),
+            accentText = colors.str("accentText"),
+            lang = input.str("lang"),
+            logo = input.optStr("logo"),
+        )
+        return buildJsonObject { }
     }
 
     // ------------------------------------------------------------------ L402
