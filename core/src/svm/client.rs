@@ -283,11 +283,23 @@ pub fn build_unsigned_transfer<'o>(
         accounts.add(MEMO_PROGRAM_ID, false, false)?;
     }
     if let Some((_, rest)) = accounts.0.split_first_mut() {
-        rest.sort_unstable_by(|a, b| {
-            a.rank()
-                .cmp(&b.rank())
-                .then(kit_address_order(&a.key, &b.key))
-        });
+        // An insertion sort: at most 7 keys, and no general sort in size-bound builds.
+        for i in 1..rest.len() {
+            for j in (1..=i).rev() {
+                let before = j.saturating_sub(1);
+                match (rest.get(before), rest.get(j)) {
+                    (Some(a), Some(b))
+                        if a.rank()
+                            .cmp(&b.rank())
+                            .then(kit_address_order(&a.key, &b.key))
+                            .is_gt() =>
+                    {
+                        rest.swap(before, j);
+                    }
+                    _ => break,
+                }
+            }
+        }
     }
 
     let signers = accounts.count(|a| a.signer)?;
