@@ -214,6 +214,7 @@ PW=$OUT/paywall
 wasm-bindgen "$PW_WASM" --target web --out-dir "$PW/web" --out-name paywall \
   --remove-name-section --remove-producers-section
 rm -f "$PW/web/.gitignore"
+echo '{"type":"module"}' >"$PW/web/package.json"
 "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$PW/web/paywall_bg.wasm" -o "$PW/web/paywall_bg.wasm.opt"
