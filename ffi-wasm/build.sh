@@ -192,3 +192,38 @@ size() {
 }
 size "pay402 (web/pay402_bg.wasm)" "$OUT/web/pay402_bg.wasm" "$OUT/../pay402.size"
 size "pay402/verify (verify/web/pay402_bg.wasm)" "$OUT/verify/web/pay402_bg.wasm" "$OUT/../pay402-verify.size"
+
+# The paywall page (third module, web only): the `paywall` feature alone (ffi-wasm/src/paywall.rs,
+# the exports the page calls; no secp256k1 or ed25519 code: the wallet signs) → wasm-bindgen web
+# glue → wasm-opt -Oz into $OUT/paywall/web; then ffi-wasm/page/build.mjs bundles the page around
+# it into $OUT/paywall (page.html with the wasm inline, paywall.js + paywall_bg.wasm for hosting,
+# sizes.json). Before the name section is dropped, ffi-wasm/tests/paywall-names.mjs proves that no
+# `k256` or `ed25519_dalek` function is in the module. Writes "raw gzip" of paywall.js +
+# paywall_bg.wasm to pay402-paywall.size and fails over the page's budget, 61,440 B gzip -9
+# (PAY402_PAYWALL_BUDGET overrides it, to build everything else while the page is over).
+PAYWALL_BUDGET=${PAY402_PAYWALL_BUDGET:-61440}
+PW_WASM=target/wasm32-unknown-unknown/paywall/pay402_wasm.wasm
+[ -d "$ROOT/ffi-wasm/page/node_modules/esbuild" ] || { echo "esbuild not found (npm ci in ffi-wasm/page)"; exit 1; }
+cargo build -q -p pay402-wasm --lib --target wasm32-unknown-unknown --profile paywall --no-default-features --features paywall
+echo "cargo --no-default-features --features paywall: $(stat -c %s "$PW_WASM") B"
+NAMED=$(mktemp -d)
+trap 'rm -rf "$NAMED"' EXIT
+wasm-bindgen "$PW_WASM" --target web --out-dir "$NAMED" --out-name paywall
+node "$ROOT/ffi-wasm/tests/paywall-names.mjs" "$NAMED/paywall_bg.wasm"
+PW=$OUT/paywall
+wasm-bindgen "$PW_WASM" --target web --out-dir "$PW/web" --out-name paywall \
+  --remove-name-section --remove-producers-section
+rm -f "$PW/web/.gitignore"
+echo '{"type":"module"}' >"$PW/web/package.json"
+"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$PW/web/paywall_bg.wasm" -o "$PW/web/paywall_bg.wasm.opt"
+mv "$PW/web/paywall_bg.wasm.opt" "$PW/web/paywall_bg.wasm"
+node "$ROOT/ffi-wasm/page/build.mjs" "$PW/web" "$PW"
+pw_raw=$(($(stat -c %s "$PW/paywall.js") + $(stat -c %s "$PW/paywall_bg.wasm")))
+pw_js_gz=$(gzip -9 -c "$PW/paywall.js" | wc -c)
+pw_wasm_gz=$(gzip -9 -c "$PW/paywall_bg.wasm" | wc -c)
+pw_gz=$((pw_js_gz + pw_wasm_gz))
+echo "pay402 paywall page (paywall/paywall.js + paywall/paywall_bg.wasm): raw $pw_raw B, gzip -9 $pw_gz B (script $pw_js_gz + wasm $pw_wasm_gz; budget $PAYWALL_BUDGET)"
+echo "$pw_raw $pw_gz" >"$OUT/../pay402-paywall.size"
+[ "$pw_gz" -le "$PAYWALL_BUDGET" ] || { echo "FAIL the paywall page is over its budget: $pw_gz > $PAYWALL_BUDGET B gzip -9"; exit 1; }

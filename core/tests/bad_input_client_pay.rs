@@ -248,3 +248,161 @@ fn a_paid_answer_never_panics_on_broken_headers_or_bodies() {
     };
     assert!(r.code.eq_str("payment_refused"));
 }
+
+/// The wallet signatures a page hands over unverified (`with_unverified_wallet_signature`): the
+/// form checks by bytes, each with its code; other lengths pass verbatim.
+#[test]
+fn every_unverified_wallet_signature_has_its_code() {
+    use pay402::secp256k1::{SECP256K1_HALF_N, SECP256K1_N};
+    use pay402::x402::client::PaymentDraft;
+    let body = v2(EIP3009);
+    let required = PaymentRequired::from_json(body.as_bytes()).unwrap();
+    let draft = PaymentDraft::new(&required, 0, Address([9; 20]), 1_000_000, &[1; 32]).unwrap();
+    let eoa = |r: [u8; 32], s: [u8; 32], v: u8| {
+        let mut b = vec![0u8; 65];
+        b[..32].copy_from_slice(&r);
+        b[32..64].copy_from_slice(&s);
+        b[64] = v;
+        b
+    };
+    let mut above_half = SECP256K1_HALF_N;
+    above_half[31] += 1;
+    let rows: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("v 27", eoa([1; 32], [2; 32], 27), "ok"),
+        ("v 28", eoa([1; 32], [2; 32], 28), "ok"),
+        ("v 0 (normalized)", eoa([1; 32], [2; 32], 0), "ok"),
+        ("v 1 (normalized)", eoa([1; 32], [2; 32], 1), "ok"),
+        ("v 2", eoa([1; 32], [2; 32], 2), "signature_v"),
+        ("v 26", eoa([1; 32], [2; 32], 26), "signature_v"),
+        ("v 29", eoa([1; 32], [2; 32], 29), "signature_v"),
+        ("v 255", eoa([1; 32], [2; 32], 255), "signature_v"),
+        ("s = n/2", eoa([1; 32], SECP256K1_HALF_N, 27), "ok"),
+        (
+            "s = n/2 + 1",
+            eoa([1; 32], above_half, 27),
+            "signature_high_s",
+        ),
+        ("s = n", eoa([1; 32], SECP256K1_N, 27), "signature_invalid"),
+        ("s = 0", eoa([1; 32], [0; 32], 27), "signature_invalid"),
+        ("r = 0", eoa([0; 32], [2; 32], 27), "signature_invalid"),
+        ("r = n", eoa(SECP256K1_N, [2; 32], 27), "signature_invalid"),
+        (
+            "r all ones",
+            eoa([0xff; 32], [2; 32], 27),
+            "signature_invalid",
+        ),
+        ("empty", vec![], "signature_length"),
+        ("1 byte (verbatim)", vec![1], "ok"),
+        ("64 bytes, ERC-2098 (verbatim)", vec![1; 64], "ok"),
+        ("66 bytes (verbatim)", vec![1; 66], "ok"),
+        ("ERC-6492 wrapped (verbatim)", vec![0x64; 500], "ok"),
+    ];
+    for (what, sig, expected) in rows {
+        let got = match draft.with_unverified_wallet_signature(&sig) {
+            Ok(signed) => {
+                let carried = signed.signature();
+                if sig.len() == 65 {
+                    assert_eq!(carried[..64], sig[..64], "{what}");
+                    assert!(carried[64] == 27 || carried[64] == 28, "{what}");
+                } else {
+                    assert_eq!(carried, &sig[..], "{what}: carried verbatim");
+                }
+                "ok"
+            }
+            Err(e) => e.code(),
+        };
+        assert_eq!(got, expected, "{what}");
+    }
+}
+
+/// What `svm_unsigned_transfer` refuses, each with its code.
+#[test]
+fn every_unbuildable_unsigned_transfer_has_its_code() {
+    use pay402::svm::TOKEN_PROGRAM_ID;
+    use pay402::x402::client::{SvmChainState, svm_unsigned_transfer};
+    let chain = |token_program| SvmChainState {
+        recent_blockhash: [3; 32],
+        decimals: 6,
+        token_program,
+    };
+    let payer = Pubkey([5; 32]);
+    let fee_payer = Pubkey::parse(b"J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y").unwrap();
+    let long_memo = replace(
+        SVM,
+        r#""feePayer""#,
+        &format!(r#""memo":"{}","feePayer""#, "m".repeat(257)),
+    );
+    let rows: Vec<(&str, String, Pubkey, SvmChainState, &str)> = vec![
+        ("Solana", v2(SVM), payer, chain(TOKEN_PROGRAM_ID), "ok"),
+        (
+            "an EVM offer",
+            v2(EIP3009),
+            payer,
+            chain(TOKEN_PROGRAM_ID),
+            "unsupported_network",
+        ),
+        (
+            "no fee payer",
+            v2(&replace(
+                SVM,
+                r#","extra":{"feePayer":"J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y"}"#,
+                "",
+            )),
+            payer,
+            chain(TOKEN_PROGRAM_ID),
+            "missing_fee_payer",
+        ),
+        (
+            "payer is the fee payer",
+            v2(SVM),
+            fee_payer,
+            chain(TOKEN_PROGRAM_ID),
+            "payer_is_fee_payer",
+        ),
+        (
+            "not a token program",
+            v2(SVM),
+            payer,
+            chain(Pubkey([7; 32])),
+            "unsupported_token_program",
+        ),
+        (
+            "memo over 256 bytes (extra.memo)",
+            v2(&long_memo),
+            payer,
+            chain(TOKEN_PROGRAM_ID),
+            "invalid_payment_requirements",
+        ),
+    ];
+    for (what, body, payer, chain, expected) in rows {
+        let required = PaymentRequired::from_json(body.as_bytes()).unwrap();
+        let mut wire = [0u8; 1232];
+        let got = match svm_unsigned_transfer(&required, 0, payer, &chain, &[0xab; 16], &mut wire) {
+            Ok(tx) => {
+                assert!(
+                    tx[1..129].iter().all(|&b| b == 0),
+                    "{what}: both signature slots zero"
+                );
+                "ok"
+            }
+            Err(e) => e.code(),
+        };
+        assert_eq!(got, expected, "{what}");
+    }
+    let body = v2(SVM);
+    let required = PaymentRequired::from_json(body.as_bytes()).unwrap();
+    let mut wire = [0u8; 1232];
+    assert_eq!(
+        svm_unsigned_transfer(
+            &required,
+            1,
+            payer,
+            &chain(TOKEN_PROGRAM_ID),
+            &[0; 16],
+            &mut wire
+        )
+        .unwrap_err()
+        .code(),
+        "accept_index_out_of_range"
+    );
+}

@@ -2,6 +2,12 @@
 //! `detailCode` where the core nests a more precise error.
 
 use js_sys::{Error, Reflect};
+#[cfg(any(
+    feature = "x402",
+    feature = "l402",
+    feature = "ws402",
+    feature = "offers"
+))]
 use pay402::ErrorCode;
 use wasm_bindgen::JsValue;
 
@@ -10,6 +16,12 @@ pub type JsResult<T> = Result<T, JsValue>;
 
 /// An `Error` named `name` with the core error's message and `code`, and `detailCode`:
 /// `detail` when given, else the core's `ErrorCode::detail_code`.
+#[cfg(any(
+    feature = "x402",
+    feature = "l402",
+    feature = "ws402",
+    feature = "offers"
+))]
 pub(crate) fn core_error(name: &str, e: &impl ErrorCode, detail: Option<&str>) -> JsValue {
     coded(name, &e.to_string(), e.code(), detail.or(e.detail_code()))
 }

@@ -14,6 +14,12 @@
 pub mod bolt11;
 #[cfg(any(feature = "client", feature = "l402"))]
 pub mod budget;
+#[cfg(any(
+    feature = "x402",
+    feature = "l402",
+    feature = "ws402",
+    feature = "offers"
+))]
 mod convert;
 #[cfg(feature = "onchain")]
 pub mod dialects;
@@ -30,6 +36,10 @@ pub mod macaroon;
 pub mod offers;
 #[cfg(feature = "onchain")]
 pub mod onchain;
+// The paywall page's module: built alone (its export names are the page's, some shared with the
+// full API's), so it is compiled only without the features whose exports it would clash with.
+#[cfg(all(feature = "paywall", not(feature = "x402"), not(feature = "l402")))]
+pub mod paywall;
 #[cfg(feature = "x402")]
 pub mod page;
 #[cfg(feature = "x402")]

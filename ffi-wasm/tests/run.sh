@@ -207,13 +207,14 @@ bundlers() {
 }
 step "bundlers: esbuild, vite, webpack, rollup bundle pay402 + pay402/verify with no configuration; each bundle alone in node and (unless SKIP_BROWSER) headless Chromium computes viem's answers" bundlers
 
-# The paywall page (ffi-wasm/page): its own pinned tooling and tests; built against its test stub of
-# the paywall wasm until that module exists; the keyboard-only Chromium smoke unless SKIP_BROWSER.
+# The paywall page (ffi-wasm/page): its own pinned tooling and tests (Node unit tests on its test
+# stub of the wasm); the keyboard-only Chromium smoke on the real paywall wasm unless SKIP_BROWSER.
 paywall_page() {
   [ -n "${SKIP_BROWSER:-}" ] || need_apt chromium chromium || return 1
-  PAY402_WASM_WEB_DIR="$ROOT/target/npm/pay402/web" "$ROOT/ffi-wasm/page/test/run.sh"
+  PAY402_WASM_WEB_DIR="$ROOT/target/npm/pay402/paywall/web" "$ROOT/ffi-wasm/page/test/run.sh"
 }
-step "paywall page: screens' reducer, EIP-6963/1193, Wallet Standard, WebLN, QR read back, build; keyboard-only Chromium smoke with axe-core (stub core)" paywall_page
+step "paywall page: screens' reducer, EIP-6963/1193, Wallet Standard, WebLN, QR read back, build; keyboard-only Chromium smoke with axe-core (the real paywall wasm)" paywall_page
+step "paywall wasm: the eleven exports against viem, @x402/core, @solana/kit, aperture's L402 values and pay402's verifier" bash -c "cd '$PROJECT' && PAY402_ROOT='$ROOT' node paywall-core.mjs '$ROOT/target/npm/pay402/paywall/web'"
 
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser

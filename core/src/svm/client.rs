@@ -155,9 +155,9 @@ impl Accounts {
 }
 
 /// Builds and partially signs the payment transaction into `out` and returns its wire bytes
-/// (what `getBase64EncodedWireTransaction` encodes). Account keys: the fee payer first, then
-/// the runtime's groups (writable signers, read-only signers, writable, read-only), each in
-/// `@solana/kit`'s address order, so the bytes equal the reference client's. The fee payer's signature slot is left zero for the facilitator.
+/// (what `getBase64EncodedWireTransaction` encodes): [`build_unsigned_transfer`] for the key's
+/// public key, then the key's ed25519 signature in the payer's slot. The fee payer's signature
+/// slot is left zero for the facilitator.
 ///
 /// ```
 /// use pay402::svm::{build_transfer, Pubkey, PayerKey, Transaction, TransferParams, TOKEN_PROGRAM_ID};
@@ -182,19 +182,82 @@ impl Accounts {
 /// assert_eq!(tx.message.instruction_count(), 4);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-#[allow(
-    clippy::too_many_lines,
-    reason = "one straight-line encoding of the message, in wire order"
-)]
 pub fn build_transfer<'o>(
     params: &TransferParams<'_>,
     payer: &PayerKey,
     out: &'o mut [u8],
 ) -> Result<&'o [u8], BuildError> {
+    let authority = payer.pubkey();
+    let len = build_unsigned_transfer(params, authority, out)?.len();
+    // The wire form is `compact-u16 signature count ‖ signatures ‖ message`; the count is below
+    // 128 (two signers), so one byte, and the v0 message's static keys start with the signers
+    // in signature-slot order after its 5 leading bytes (the version prefix 0x80, the 3 header
+    // counts and a one-byte key count).
+    let signers = usize::from(*out.first().ok_or(BuildError::BufferTooSmall)?);
+    let message_start = signers.saturating_mul(64).saturating_add(1);
+    let keys_start = message_start.saturating_add(5);
+    let slot = (0..signers)
+        .find(|i| {
+            let at = keys_start.saturating_add(i.saturating_mul(32));
+            out.get(at..at.saturating_add(32)) == Some(&authority.0[..])
+        })
+        .ok_or(BuildError::BufferTooSmall)?;
+    let (head, tail) = out.split_at_mut(message_start);
+    let message = tail
+        .get(..len.saturating_sub(message_start))
+        .ok_or(BuildError::BufferTooSmall)?;
+    let signature = payer.sign(message);
+    let slot_start = slot.saturating_mul(64).saturating_add(1);
+    head.get_mut(slot_start..slot_start.saturating_add(64))
+        .ok_or(BuildError::BufferTooSmall)?
+        .copy_from_slice(&signature);
+    let out: &'o [u8] = out;
+    out.get(..len).ok_or(BuildError::BufferTooSmall)
+}
+
+/// Builds the payment transaction for the payer `payer` into `out`, unsigned, and returns its
+/// wire bytes: what a wallet's `solana:signTransaction` takes
+/// (<https://github.com/anza-xyz/wallet-standard/blob/master/packages/core/features/src/signTransaction.ts>).
+/// Account keys: the fee payer first, then the runtime's groups (writable signers, read-only
+/// signers, writable, read-only), each in `@solana/kit`'s address order, so the message equals
+/// the reference client's. Both signature slots (the fee payer's and the payer's) are zero;
+/// [`build_transfer`] is this plus the payer's signature.
+///
+/// ```
+/// use pay402::svm::{build_unsigned_transfer, Pubkey, Transaction, TransferParams, TOKEN_PROGRAM_ID};
+/// let params = TransferParams {
+///     fee_payer: Pubkey([2; 32]),
+///     mint: Pubkey::parse(b"EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")?,
+///     pay_to: Pubkey([3; 32]),
+///     token_program: TOKEN_PROGRAM_ID,
+///     amount: 10_000,
+///     decimals: 6,
+///     memo: b"0123456789abcdef0123456789abcdef",
+///     recent_blockhash: [4; 32],
+///     compute_unit_limit: 20_000,
+///     compute_unit_price: 1,
+/// };
+/// let payer = Pubkey::parse(b"5ZWj7a1f8tWkjBESHKgrLmXshuXxqeY9SYcfbshpAqPG")?;
+/// let mut out = [0u8; 1232];
+/// let wire = build_unsigned_transfer(&params, payer, &mut out)?;
+/// let tx = Transaction::decode(wire)?;
+/// assert_eq!(tx.message.fee_payer(), Some(Pubkey([2; 32])));
+/// assert_eq!((tx.signature(0), tx.signature(1)), (Some(&[0u8; 64]), Some(&[0u8; 64])));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[allow(
+    clippy::too_many_lines,
+    reason = "one straight-line encoding of the message, in wire order"
+)]
+pub fn build_unsigned_transfer<'o>(
+    params: &TransferParams<'_>,
+    payer: Pubkey,
+    out: &'o mut [u8],
+) -> Result<&'o [u8], BuildError> {
     if params.token_program != TOKEN_PROGRAM_ID && params.token_program != TOKEN_2022_PROGRAM_ID {
         return Err(BuildError::UnsupportedTokenProgram);
     }
-    let authority = payer.pubkey();
+    let authority = payer;
     if authority == params.fee_payer {
         return Err(BuildError::PayerIsFeePayer);
     }
@@ -220,11 +283,23 @@ pub fn build_transfer<'o>(
         accounts.add(MEMO_PROGRAM_ID, false, false)?;
     }
     if let Some((_, rest)) = accounts.0.split_first_mut() {
-        rest.sort_unstable_by(|a, b| {
-            a.rank()
-                .cmp(&b.rank())
-                .then(kit_address_order(&a.key, &b.key))
-        });
+        // An insertion sort: at most 7 keys, and no general sort in size-bound builds.
+        for i in 1..rest.len() {
+            for j in (1..=i).rev() {
+                let before = j.saturating_sub(1);
+                match (rest.get(before), rest.get(j)) {
+                    (Some(a), Some(b))
+                        if a.rank()
+                            .cmp(&b.rank())
+                            .then(kit_address_order(&a.key, &b.key))
+                            .is_gt() =>
+                    {
+                        rest.swap(before, j);
+                    }
+                    _ => break,
+                }
+            }
+        }
     }
 
     let signers = accounts.count(|a| a.signer)?;
@@ -232,7 +307,6 @@ pub fn build_transfer<'o>(
     compact_u16::write(&mut w, u16::from(signers))?;
     let signatures_len = usize::from(signers).saturating_mul(64);
     w.reserve(signatures_len)?.fill(0);
-    let message_start = w.len();
 
     // v0 message header
     w.push_byte(0x80)?;
@@ -286,18 +360,6 @@ pub fn build_transfer<'o>(
     }
     compact_u16::write(&mut w, 0)?; // no address-lookup tables
     let len = w.len();
-
-    // Sign the message; the payer is signer 1 (the fee payer is 0).
-    let payer_slot = usize::from(accounts.index(&authority)?);
-    let (head, message) = out.split_at_mut(message_start);
-    let message = message
-        .get(..len.saturating_sub(message_start))
-        .ok_or(BuildError::BufferTooSmall)?;
-    let signature = payer.sign(message);
-    let slot_start = payer_slot.saturating_mul(64).saturating_add(1);
-    head.get_mut(slot_start..slot_start.saturating_add(64))
-        .ok_or(BuildError::BufferTooSmall)?
-        .copy_from_slice(&signature);
     let out: &'o [u8] = out;
     out.get(..len).ok_or(BuildError::BufferTooSmall)
 }

@@ -26,7 +26,7 @@ pub mod transaction;
 
 pub use client::{
     BuildError, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, MAX_MEMO_LEN, PayerKey,
-    TransferParams, build_transfer,
+    TransferParams, build_transfer, build_unsigned_transfer,
 };
 pub use instructions::{
     ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID,

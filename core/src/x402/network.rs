@@ -48,6 +48,22 @@ impl SolanaCluster {
         }
     }
 
+    /// The Wallet Standard chain name of the cluster, as `solana:signTransaction` takes it
+    /// (`solana:mainnet`, `solana:devnet`, `solana:testnet`;
+    /// <https://github.com/anza-xyz/wallet-standard/blob/master/packages/core/chains/src/index.ts>).
+    ///
+    /// ```
+    /// use pay402::x402::network::SolanaCluster;
+    /// assert_eq!(SolanaCluster::Devnet.wallet_standard_chain(), "solana:devnet");
+    /// ```
+    pub const fn wallet_standard_chain(self) -> &'static str {
+        match self {
+            Self::Mainnet => "solana:mainnet",
+            Self::Devnet => "solana:devnet",
+            Self::Testnet => "solana:testnet",
+        }
+    }
+
     const ALL: [Self; 3] = [Self::Mainnet, Self::Devnet, Self::Testnet];
 }
 

@@ -5,12 +5,12 @@
 # code read back, the page data, the core wrapper, the payment effects over loopback HTTP, the
 # build and its sizes), then, unless SKIP_BROWSER=1, the keyboard-only smoke in Debian's chromium
 # (browser/smoke.mjs: every flow and refusal by keyboard, axe-core, no layout shift; screenshots
-# under target/paywall-shots/). Until the paywall wasm exists, the page is built against
-# test/stub-core.mjs, a test stub of its exports; PAY402_WASM_WEB_DIR=<wasm-bindgen web dir> adds
-# the smoke's check that a real module instantiates inline and hosted.
+# under target/paywall-shots/). The Node tests build against test/stub-core.mjs, a test stub of the
+# wasm's exports; the smoke runs against the real paywall wasm, PAY402_WASM_WEB_DIR (default
+# target/npm/pay402/paywall/web, written by ffi-wasm/build.sh), inline and hosted.
 #   ffi-wasm/page/test/run.sh
 #   SKIP_BROWSER=1 ffi-wasm/page/test/run.sh
-#   PAY402_WASM_WEB_DIR=target/npm/pay402/web ffi-wasm/page/test/run.sh
+#   PAY402_WASM_WEB_DIR=target/npm/pay402/paywall/web ffi-wasm/page/test/run.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 PAGE="$ROOT/ffi-wasm/page"

@@ -67,6 +67,7 @@ mod settlement;
 
 pub use crate::x402::scheme::exact_eip3009::draft::PaymentDraft;
 pub use crate::x402::scheme::exact_eip3009::signed::{SignedPayment, payment_header_name};
+pub use crate::x402::scheme::exact_eip3009::wallet_signed::WalletSignedPayment;
 #[cfg(feature = "svm")]
 pub use crate::x402::scheme::exact_svm::pay::{write_svm_payment_header, write_svm_payment_json};
 pub use answer::{PAYMENT_REFUSED, PaidRefusal, PaidResponse, read_paid_response};
@@ -76,7 +77,7 @@ pub use pay::{
     check_permit2_allowance, choose, pay_evm,
 };
 #[cfg(feature = "svm")]
-pub use pay::{SvmChainState, known_mint, pay_svm};
+pub use pay::{SvmChainState, known_mint, pay_svm, svm_unsigned_transfer};
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 

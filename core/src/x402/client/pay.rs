@@ -636,9 +636,23 @@ pub fn pay_svm<'o>(
     scratch: &mut [u8],
     out: &'o mut [u8],
 ) -> Result<&'o str, ClientError> {
-    use crate::svm::{
-        DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, TransferParams, build_transfer,
-    };
+    let mut memo_buf = [0u8; crate::svm::MAX_MEMO_LEN];
+    let params = svm_transfer_params(required, index, chain, memo_nonce, &mut memo_buf)?;
+    let transaction = crate::svm::build_transfer(&params, key, wire).map_err(ClientError::Build)?;
+    super::write_svm_payment_header(required, index, transaction, scratch, out)
+}
+
+/// The [`crate::svm::TransferParams`] of [`pay_svm`] for `accepts[index]`: the memo is
+/// `extra.memo` or the hex of `memo_nonce`, written into `memo_buf`.
+#[cfg(feature = "svm")]
+fn svm_transfer_params<'m>(
+    required: &PaymentRequired<'m>,
+    index: usize,
+    chain: &SvmChainState,
+    memo_nonce: &[u8; 16],
+    memo_buf: &'m mut [u8; crate::svm::MAX_MEMO_LEN],
+) -> Result<crate::svm::TransferParams<'m>, ClientError> {
+    use crate::svm::{DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, TransferParams};
     let requirements = accepted_entry(required, index)?;
     let choice = assess(index, requirements)?;
     let (PayKind::ExactSvm { fee_payer }, AssetId::Svm(mint)) = (choice.kind, choice.asset) else {
@@ -646,23 +660,24 @@ pub fn pay_svm<'o>(
     };
     let pay_to = pubkey(requirements.pay_to(), "payTo")?;
     let amount = choice.amount.to_u64().ok_or(ClientError::AmountTooLarge)?;
-    let mut memo_buf = [0u8; crate::svm::MAX_MEMO_LEN];
     let extra_memo = requirements
         .extra()
         .as_ref()
         .and_then(|e| e.field("memo").value())
         .and_then(|v| v.as_str());
-    let memo: &[u8] = if let Some(memo) = extra_memo {
-        memo.text_in(&mut memo_buf)
+    let memo_buf: &'m mut [u8] = memo_buf;
+    let memo: &'m [u8] = if let Some(memo) = extra_memo {
+        memo.text_in(memo_buf)
             .ok_or(ClientError::InvalidRequirements {
                 field: "extra.memo",
             })?
             .as_bytes()
     } else {
-        let n = write_all(&mut memo_buf, |w| crate::hex::write_lower(w, memo_nonce))?;
-        memo_buf.get(..n).ok_or(ClientError::BufferTooSmall)?
+        let n = write_all(&mut *memo_buf, |w| crate::hex::write_lower(w, memo_nonce))?;
+        let written: &'m [u8] = memo_buf;
+        written.get(..n).ok_or(ClientError::BufferTooSmall)?
     };
-    let params = TransferParams {
+    Ok(TransferParams {
         fee_payer,
         mint,
         pay_to,
@@ -673,7 +688,23 @@ pub fn pay_svm<'o>(
         recent_blockhash: chain.recent_blockhash,
         compute_unit_limit: DEFAULT_COMPUTE_UNIT_LIMIT,
         compute_unit_price: DEFAULT_COMPUTE_UNIT_PRICE,
-    };
-    let transaction = build_transfer(&params, key, wire).map_err(ClientError::Build)?;
-    super::write_svm_payment_header(required, index, transaction, scratch, out)
+    })
+}
+
+/// As [`pay_svm`] for a wallet that signs itself (`solana:signTransaction`): builds the same
+/// transfer for the payer `payer`, unsigned ([`crate::svm::build_unsigned_transfer`]), into
+/// `wire` and returns its wire bytes. The wallet's signed bytes go to
+/// [`super::write_svm_payment_header`].
+#[cfg(feature = "svm")]
+pub fn svm_unsigned_transfer<'w>(
+    required: &PaymentRequired<'_>,
+    index: usize,
+    payer: Pubkey,
+    chain: &SvmChainState,
+    memo_nonce: &[u8; 16],
+    wire: &'w mut [u8],
+) -> Result<&'w [u8], ClientError> {
+    let mut memo_buf = [0u8; crate::svm::MAX_MEMO_LEN];
+    let params = svm_transfer_params(required, index, chain, memo_nonce, &mut memo_buf)?;
+    crate::svm::build_unsigned_transfer(&params, payer, wire).map_err(ClientError::Build)
 }

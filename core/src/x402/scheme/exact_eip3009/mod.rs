@@ -8,8 +8,10 @@
 //! | the facilitator's checks | [`verify`] |
 //! | build the authorization, present it to a signer | [`draft`] |
 //! | the signed payment and its header | [`signed`] |
+//! | a wallet's signature carried without recovery (no secp256k1 code) | [`wallet_signed`] |
 
 pub mod draft;
 pub mod payload;
 pub mod signed;
 pub mod verify;
+pub mod wallet_signed;

@@ -1,0 +1,502 @@
+//! The paywall page's module (cargo feature `paywall`, built alone by `ffi-wasm/build.sh` as
+//! `paywall/`): the eleven exports the page calls (`ffi-wasm/page/src/core.mjs` lists the
+//! contract). Strings, numbers and `Uint8Array` in; JSON text, strings, booleans and
+//! `Uint8Array` out; errors thrown with the core's `code`.
+//!
+//! No export reaches secp256k1 recovery or signing, nor ed25519: the wallet signs, and the
+//! EVM signature is carried by [`PaymentDraft::with_unverified_wallet_signature`] (the server
+//! verifies it). `ffi-wasm/tests/paywall-names.mjs` checks the module holds none of that code.
+
+use crate::errors::{JsResult, coded};
+use pay402::ErrorCode;
+use pay402::base64::{Base64Policy, decode_public_into, decoded_len_max};
+use pay402::evm::Address;
+use pay402::json::RawValue;
+use pay402::svm::{Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use pay402::u256::{LeadingZeros, U256};
+use pay402::writer::{Writer, write_all};
+use pay402::x402::client::{
+    AssetId, ClientError, PaidResponse, PayKind, PaymentDraft, SvmChainState, assess, known_mint,
+    payment_header_name, read_paid_response, svm_unsigned_transfer, write_svm_payment_header,
+};
+use pay402::x402::default_assets::default_asset;
+use pay402::x402::network::Network;
+use pay402::x402::settle_response::SettleResponse;
+use pay402::x402::{PaymentRequired, header};
+use wasm_bindgen::prelude::*;
+
+const NAME: &str = "PaywallError";
+
+// Errors carry the core's code as their message too: the core's `Display` texts (and the
+// formatting machinery behind them) would cost the page's budget, and the page words its
+// messages by code.
+fn fail(e: &impl ErrorCode) -> JsValue {
+    coded(NAME, e.code(), e.code(), e.detail_code())
+}
+
+/// A malformed argument: code `invalid_argument`, the argument's name as `detailCode`.
+fn invalid(field: &str) -> JsValue {
+    coded(NAME, field, "invalid_argument", Some(field))
+}
+
+/// Runs `f` with a buffer, doubling it while the core answers `buffer_too_small`.
+fn grow<T, E: ErrorCode>(mut f: impl FnMut(&mut [u8]) -> Result<T, E>) -> Result<T, E> {
+    let mut size = header::RECOMMENDED_BUFFER_LEN;
+    loop {
+        let mut buf = vec![0u8; size];
+        match f(&mut buf) {
+            Err(e) if e.code() == "buffer_too_small" && size < (1 << 22) => size *= 2,
+            other => return other,
+        }
+    }
+}
+
+/// What `write` wrote, as text (the core's writers write UTF-8).
+fn written<E: ErrorCode + From<pay402::BufferTooSmall>>(
+    mut write: impl FnMut(&mut Writer<'_>) -> Result<(), E>,
+) -> JsResult<String> {
+    grow(|buf| {
+        let n = write_all(buf, &mut write)?;
+        Ok::<_, E>(String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
+    })
+    .map_err(|e| fail(&e))
+}
+
+/// Decimal digits of `v`.
+fn dec(v: U256) -> String {
+    let mut buf = [0u8; 78];
+    v.to_decimal(&mut buf).to_owned()
+}
+
+/// `0x` and the lowercase hex digits of `bytes`.
+fn hex0x(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 + bytes.len() * 2);
+    s.push_str("0x");
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// `s` as a JSON string literal (as `JSON.stringify` writes it).
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str("\\u00");
+                out.push_str(&hex0x(&[u8::try_from(u32::from(c)).unwrap_or(0)])[2..]);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `{"k":v,…}` from keys and already-encoded JSON values.
+fn object(fields: &[(&str, String)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(k);
+        out.push_str("\":");
+        out.push_str(v);
+    }
+    out.push('}');
+    out
+}
+
+/// The `PAYMENT-REQUIRED` value decoded into its JSON bytes.
+fn required_json(required: &str) -> JsResult<Vec<u8>> {
+    let mut buf = vec![0u8; decoded_len_max(required.len())];
+    let n = header::decode(required.as_bytes(), &mut buf)
+        .map_err(|e| fail(&e))?
+        .len();
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn parse_required(json: &[u8]) -> JsResult<PaymentRequired<'_>> {
+    PaymentRequired::from_json(json).map_err(|e| fail(&e))
+}
+
+fn index_of(index: u32) -> usize {
+    usize::try_from(index).unwrap_or(usize::MAX)
+}
+
+/// `{"name":…,"value":…}`.
+fn header_json(name: &str, value: &str) -> String {
+    object(&[("name", json_str(name)), ("value", json_str(value))])
+}
+
+/// Unix seconds given as a JS number: a non-negative integer.
+fn unix_seconds(now: f64) -> JsResult<u64> {
+    if now.is_finite() && now >= 0.0 && now.fract() == 0.0 && now <= 9_007_199_254_740_991.0 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a non-negative integer below 2^53, checked above"
+        )]
+        Ok(now as u64)
+    } else {
+        Err(invalid("now"))
+    }
+}
+
+fn hex_bytes<const N: usize>(text: &str, field: &str) -> JsResult<[u8; N]> {
+    let digits = text.strip_prefix("0x").unwrap_or(text);
+    pay402::hex::decode_array(digits.as_bytes()).map_err(|_| invalid(field))
+}
+
+/// Atomic units as a decimal with `decimals` places, trailing zeros dropped.
+fn display_amount(amount: U256, decimals: u8) -> String {
+    let text = dec(amount);
+    let d = usize::from(decimals);
+    if d == 0 {
+        return text;
+    }
+    let mut padded = String::new();
+    for _ in text.len()..=d {
+        padded.push('0');
+    }
+    padded.push_str(&text);
+    let (int, frac) = padded.split_at(padded.len() - d);
+    let frac = frac.trim_end_matches('0');
+    let mut out = int.to_owned();
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+fn text_of(v: Option<RawValue<'_>>) -> Option<String> {
+    v?.as_str().map(|s| unescaped(&s))
+}
+
+fn unescaped(s: &pay402::json::JsonStr<'_>) -> String {
+    let mut buf = vec![0u8; s.decoded_len()];
+    s.unescape_into(&mut buf)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+/// The offers of the page data (`{"paymentRequired": <PAYMENT-REQUIRED value>, "display":
+/// [{decimals, symbol}]}`), one per `accepts` entry: `[{index, kind, reason?, network,
+/// chainIdHex?, walletChain?, amount, amountDisplay, symbol, asset, payTo}]`. `kind` is
+/// `evm_eip3009` or `svm_exact` (payable in a page) or `unpayable` with the core's `reason`
+/// (Permit2 `exact` and `upto` need an allowance first: `permit2_not_supported`). Decimals and
+/// symbol: the page data's display hint, else the chain's default asset (or the Solana USDC
+/// mints), else atomic units without a symbol.
+#[wasm_bindgen]
+pub fn offers(page_data_json: &str) -> JsResult<String> {
+    let data = RawValue::parse(page_data_json.as_bytes()).map_err(|e| fail(&e))?;
+    let Some(required) = text_of(data.get("paymentRequired")) else {
+        return Ok("[]".into());
+    };
+    let json = required_json(&required)?;
+    let required = parse_required(&json)?;
+    let display = data.get("display");
+    let mut out = String::from("[");
+    for index in 0..required.accepts_len() {
+        let Some(entry) = required.accept(index) else {
+            break;
+        };
+        let hint = display
+            .and_then(|d| d.elements())
+            .and_then(|mut e| e.nth(index));
+        let hint_decimals = hint
+            .and_then(|h| h.get("decimals"))
+            .and_then(|d| d.as_u64())
+            .and_then(|d| u8::try_from(d).ok());
+        let hint_symbol = text_of(hint.and_then(|h| h.get("symbol")));
+        let mut fields: Vec<(&str, String)> = vec![(
+            "index",
+            dec(U256::from_u64(u64::try_from(index).unwrap_or(u64::MAX))),
+        )];
+        let (mut decimals, mut symbol) = (None, None);
+        match assess(index, entry) {
+            Ok(choice) => match (choice.kind, choice.network, choice.asset) {
+                (PayKind::ExactEip3009, Network::Eip155 { chain_id }, AssetId::Evm(asset)) => {
+                    fields.push(("kind", json_str("evm_eip3009")));
+                    let id = chain_id.to_be_bytes();
+                    let first = id.iter().position(|&b| b != 0).unwrap_or(7);
+                    let digits = hex0x(id.get(first..).unwrap_or_default());
+                    let trimmed = digits.get(2..).unwrap_or_default().trim_start_matches('0');
+                    let mut chain = String::from("0x");
+                    chain.push_str(if trimmed.is_empty() { "0" } else { trimmed });
+                    fields.push(("chainIdHex", json_str(&chain)));
+                    if let Some(d) = default_asset(chain_id)
+                        .filter(|d| Address::parse(d.address.as_bytes()).is_ok_and(|a| a == asset))
+                    {
+                        decimals = Some(d.decimals);
+                        symbol = Some(d.symbol.to_owned());
+                    }
+                }
+                (PayKind::ExactSvm { .. }, Network::Solana(cluster), AssetId::Svm(mint)) => {
+                    fields.push(("kind", json_str("svm_exact")));
+                    fields.push(("walletChain", json_str(cluster.wallet_standard_chain())));
+                    if let Some((d, _)) = known_mint(&mint) {
+                        // the mints the core knows are USDC's
+                        decimals = Some(d);
+                        symbol = Some("USDC".to_owned());
+                    }
+                }
+                _ => {
+                    fields.push(("kind", json_str("unpayable")));
+                    fields.push(("reason", json_str(ClientError::Permit2NotSupported.code())));
+                }
+            },
+            Err(e) => {
+                fields.push(("kind", json_str("unpayable")));
+                fields.push(("reason", json_str(e.code())));
+            }
+        }
+        let decimals = hint_decimals.or(decimals);
+        let amount = entry.amount();
+        fields.push(("network", json_str(&unescaped(&entry.network()))));
+        fields.push(("amount", json_str(&dec(amount))));
+        let shown = decimals.map_or_else(|| dec(amount), |d| display_amount(amount, d));
+        fields.push(("amountDisplay", json_str(&shown)));
+        fields.push((
+            "symbol",
+            json_str(&hint_symbol.or(symbol).unwrap_or_default()),
+        ));
+        fields.push(("asset", json_str(&unescaped(&entry.asset()))));
+        fields.push(("payTo", json_str(&unescaped(&entry.pay_to()))));
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&object(&fields));
+    }
+    out.push(']');
+    Ok(out)
+}
+
+fn draft<'a>(
+    required: &PaymentRequired<'a>,
+    index: u32,
+    from: &str,
+    now: f64,
+    nonce_hex: &str,
+) -> JsResult<PaymentDraft<'a>> {
+    let payer = Address::parse(from.as_bytes()).map_err(|e| fail(&e))?;
+    let nonce: [u8; 32] = hex_bytes(nonce_hex, "nonceHex")?;
+    PaymentDraft::new(required, index_of(index), payer, unix_seconds(now)?, &nonce)
+        .map_err(|e| fail(&e))
+}
+
+/// The `eth_signTypedData_v4` JSON of the EIP-3009 authorization for `accepts[index]`, paid by
+/// `from` at `now` (unix seconds) with the 32-byte nonce `nonceHex`.
+#[wasm_bindgen(js_name = evmTypedData)]
+pub fn evm_typed_data(
+    required: &str,
+    index: u32,
+    from: &str,
+    now: f64,
+    nonce_hex: &str,
+) -> JsResult<String> {
+    let json = required_json(required)?;
+    let required = parse_required(&json)?;
+    let draft = draft(&required, index, from, now, nonce_hex)?;
+    written(|w| draft.write_typed_data(w))
+}
+
+/// `{name, value}` of the payment header for the wallet's `signatureHex` over
+/// [`evm_typed_data`] of the same inputs (the draft is rebuilt from them). The signature is
+/// checked for form only: see [`PaymentDraft::with_unverified_wallet_signature`].
+#[wasm_bindgen(js_name = evmPaymentHeader)]
+pub fn evm_payment_header(
+    required: &str,
+    index: u32,
+    from: &str,
+    now: f64,
+    nonce_hex: &str,
+    signature_hex: &str,
+) -> JsResult<String> {
+    let json = required_json(required)?;
+    let required = parse_required(&json)?;
+    let draft = draft(&required, index, from, now, nonce_hex)?;
+    let digits = signature_hex.strip_prefix("0x").unwrap_or(signature_hex);
+    let mut signature = vec![0u8; digits.len() / 2];
+    let signature = pay402::hex::decode_into(digits.as_bytes(), &mut signature)
+        .map_err(|_| invalid("signatureHex"))?;
+    let signed = draft
+        .with_unverified_wallet_signature(signature)
+        .map_err(|e| fail(&e))?;
+    let value = grow(|buf| {
+        let (scratch, out) = buf.split_at_mut(buf.len() / 2);
+        signed.write_header(scratch, out).map(str::to_owned)
+    })
+    .map_err(|e| fail(&e))?;
+    Ok(header_json(signed.header_name(), &value))
+}
+
+/// The `eth_call` reading `owner`'s ERC-20 balance of `asset`: `{to, data}` with
+/// `balanceOf(address)` (selector `0x70a08231`, <https://eips.ethereum.org/EIPS/eip-20>), the
+/// owner left-padded to 32 bytes.
+#[wasm_bindgen(js_name = evmBalanceCall)]
+pub fn evm_balance_call(asset: &str, owner: &str) -> JsResult<String> {
+    let asset = Address::parse(asset.as_bytes()).map_err(|e| fail(&e))?;
+    let owner = Address::parse(owner.as_bytes()).map_err(|e| fail(&e))?;
+    let mut call = [0u8; 36];
+    call[..4].copy_from_slice(&[0x70, 0xa0, 0x82, 0x31]);
+    call[16..].copy_from_slice(&owner.0);
+    Ok(object(&[
+        ("to", json_str(&hex0x(&asset.0))),
+        ("data", json_str(&hex0x(&call))),
+    ]))
+}
+
+/// Whether the `eth_call` answer `resultHex` (a `uint256`) covers `amount` (decimal atomic
+/// units).
+#[wasm_bindgen(js_name = balanceCovers)]
+pub fn balance_covers(result_hex: &str, amount: &str) -> JsResult<bool> {
+    let balance = U256::parse_hex_prefixed(result_hex.as_bytes()).map_err(|e| fail(&e))?;
+    let amount =
+        U256::parse_decimal(amount.as_bytes(), LeadingZeros::Reject).map_err(|e| fail(&e))?;
+    Ok(balance >= amount)
+}
+
+/// An SPL mint account (`getAccountInfo` data, base64, and its `owner`): `{decimals,
+/// tokenProgram}`. The owner must be SPL Token or Token-2022 and the data an initialized mint
+/// (the 82-byte base layout: `decimals` at 44, `is_initialized` at 45;
+/// <https://github.com/solana-program/token/blob/main/program/src/state.rs>).
+#[wasm_bindgen(js_name = svmMint)]
+pub fn svm_mint(account_info_base64_data: &str, owner: &str) -> JsResult<String> {
+    const MINT_LEN: usize = 82;
+    let program = Pubkey::parse(owner.as_bytes()).map_err(|e| fail(&e))?;
+    if program != TOKEN_PROGRAM_ID && program != TOKEN_2022_PROGRAM_ID {
+        let e = pay402::svm::BuildError::UnsupportedTokenProgram;
+        return Err(fail(&e));
+    }
+    let mut data = vec![0u8; decoded_len_max(account_info_base64_data.len())];
+    let data = decode_public_into(
+        account_info_base64_data.as_bytes(),
+        &Base64Policy::STANDARD_PADDED,
+        &mut data,
+    )
+    .map_err(|e| fail(&e))?;
+    match (data.len() >= MINT_LEN, data.get(44), data.get(45)) {
+        (true, Some(&decimals), Some(&1)) => Ok(object(&[
+            ("decimals", dec(U256::from_u64(u64::from(decimals)))),
+            ("tokenProgram", json_str(owner)),
+        ])),
+        _ => Err(coded(NAME, "mint_invalid", "mint_invalid", None)),
+    }
+}
+
+/// The unsigned Solana transfer for `accepts[index]` (what `solana:signTransaction` signs):
+/// payer, recent blockhash and mint program in base58, the mint's decimals, and 16 random
+/// bytes `memoHex` (the memo is `extra.memo` when the offer has one).
+#[wasm_bindgen(js_name = svmUnsignedTransfer)]
+pub fn svm_unsigned_transfer_bytes(
+    required: &str,
+    index: u32,
+    payer: &str,
+    blockhash: &str,
+    decimals: u8,
+    token_program: &str,
+    memo_hex: &str,
+) -> JsResult<Vec<u8>> {
+    let json = required_json(required)?;
+    let required = parse_required(&json)?;
+    let payer = Pubkey::parse(payer.as_bytes()).map_err(|e| fail(&e))?;
+    let chain = SvmChainState {
+        recent_blockhash: Pubkey::parse(blockhash.as_bytes()).map_err(|e| fail(&e))?.0,
+        decimals,
+        token_program: Pubkey::parse(token_program.as_bytes()).map_err(|e| fail(&e))?,
+    };
+    let memo: [u8; 16] = hex_bytes(memo_hex, "memoHex")?;
+    let mut wire = vec![0u8; pay402::svm::transaction::MAX_TRANSACTION_LEN];
+    let n = svm_unsigned_transfer(&required, index_of(index), payer, &chain, &memo, &mut wire)
+        .map_err(|e| fail(&e))?
+        .len();
+    wire.truncate(n);
+    Ok(wire)
+}
+
+/// `{name, value}` of the payment header carrying the wallet's signed transaction.
+#[wasm_bindgen(js_name = svmPaymentHeader)]
+pub fn svm_payment_header(required: &str, index: u32, signed_tx: &[u8]) -> JsResult<String> {
+    let json = required_json(required)?;
+    let required = parse_required(&json)?;
+    let value = grow(|buf| {
+        let (scratch, out) = buf.split_at_mut(buf.len() / 2);
+        write_svm_payment_header(&required, index_of(index), signed_tx, scratch, out)
+            .map(str::to_owned)
+    })
+    .map_err(|e| fail(&e))?;
+    Ok(header_json(payment_header_name(required.version()), &value))
+}
+
+/// The `Authorization` value `L402 <macaroon>:<preimage>` for the challenge's base64 macaroon
+/// and the 32-byte payment preimage (hex).
+#[wasm_bindgen(js_name = l402Authorization)]
+pub fn l402_authorization(macaroon_b64: &str, preimage_hex: &str) -> JsResult<String> {
+    let mut mac = vec![0u8; decoded_len_max(macaroon_b64.len())];
+    let mac = pay402::base64::decode_into(macaroon_b64.as_bytes(), &Base64Policy::ANY, &mut mac)
+        .map_err(|e| fail(&e))?;
+    let preimage: [u8; 32] = hex_bytes(preimage_hex, "preimageHex")?;
+    written(|w| pay402::l402::write_authorization(w, pay402::l402::Scheme::L402, mac, &preimage))
+}
+
+/// The server's refusal of a paid request: `{code, detailCode, message}` from the status,
+/// the headers (`[[name, value], …]` JSON) and the body, read as the core's client reads it
+/// (`read_paid_response`); an answer that is no refusal is `served` or `undetermined`.
+#[wasm_bindgen(js_name = readRefusal)]
+pub fn read_refusal(status: u16, headers_json: &str, body: &str) -> JsResult<String> {
+    let headers = RawValue::parse(headers_json.as_bytes()).map_err(|e| fail(&e))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for pair in headers.elements().ok_or_else(|| invalid("headers"))? {
+        let mut it = pair.elements().ok_or_else(|| invalid("headers"))?;
+        match (text_of(it.next()), text_of(it.next())) {
+            (Some(n), Some(v)) => pairs.push((n, v)),
+            _ => return Err(invalid("headers")),
+        }
+    }
+    let pairs: Vec<(&str, &[u8])> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let mut buf = vec![0u8; 4 * header::RECOMMENDED_BUFFER_LEN];
+    let (code, detail, message) =
+        match read_paid_response(status, &pairs, body.as_bytes(), &mut buf) {
+            PaidResponse::Refused(r) => (
+                unescaped(&r.code),
+                r.detail_code.map(|d| unescaped(&d)),
+                r.message.map(|m| unescaped(&m)).unwrap_or_default(),
+            ),
+            PaidResponse::Undetermined => ("undetermined".to_owned(), None, String::new()),
+            PaidResponse::Served { .. } => ("served".to_owned(), None, String::new()),
+        };
+    Ok(object(&[
+        ("code", json_str(&code)),
+        (
+            "detailCode",
+            detail.map_or_else(|| "null".to_owned(), |d| json_str(&d)),
+        ),
+        ("message", json_str(&message)),
+    ]))
+}
+
+/// The `PAYMENT-RESPONSE` receipt decoded: its JSON (`{success, transaction, network, payer, …}`).
+#[wasm_bindgen(js_name = readReceipt)]
+pub fn read_receipt(header_value: &str) -> JsResult<String> {
+    let mut buf = vec![0u8; decoded_len_max(header_value.len())];
+    let receipt =
+        SettleResponse::from_header(header_value.as_bytes(), &mut buf).map_err(|e| fail(&e))?;
+    written(|w| receipt.write_json(w))
+}
