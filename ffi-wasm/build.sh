@@ -199,8 +199,8 @@ size "pay402/verify (verify/web/pay402_bg.wasm)" "$OUT/verify/web/pay402_bg.wasm
 # it into $OUT/paywall (page.html with the wasm inline, paywall.js + paywall_bg.wasm for hosting,
 # sizes.json). Before the name section is dropped, ffi-wasm/tests/paywall-names.mjs proves that no
 # `k256` or `ed25519_dalek` function is in the module. Writes "raw gzip" of paywall.js +
-# paywall_bg.wasm to pay402-paywall.size and fails over the page's budget, 61,440 B gzip -9
-# (PAY402_PAYWALL_BUDGET overrides it, to build everything else while the page is over).
+# paywall_bg.wasm to pay402-paywall.size and reports it against the page's budget, 61,440 B gzip -9
+# (ffi-wasm/tests/run.sh reports it again beside the other modules; a size is never a build failure).
 PAYWALL_BUDGET=${PAY402_PAYWALL_BUDGET:-61440}
 PW_WASM=target/wasm32-unknown-unknown/paywall/pay402_wasm.wasm
 [ -d "$ROOT/ffi-wasm/page/node_modules/esbuild" ] || { echo "esbuild not found (npm ci in ffi-wasm/page)"; exit 1; }
@@ -226,4 +226,4 @@ pw_wasm_gz=$(gzip -9 -c "$PW/paywall_bg.wasm" | wc -c)
 pw_gz=$((pw_js_gz + pw_wasm_gz))
 echo "pay402 paywall page (paywall/paywall.js + paywall/paywall_bg.wasm): raw $pw_raw B, gzip -9 $pw_gz B (script $pw_js_gz + wasm $pw_wasm_gz; budget $PAYWALL_BUDGET)"
 echo "$pw_raw $pw_gz" >"$OUT/../pay402-paywall.size"
-[ "$pw_gz" -le "$PAYWALL_BUDGET" ] || { echo "FAIL the paywall page is over its budget: $pw_gz > $PAYWALL_BUDGET B gzip -9"; exit 1; }
+[ "$pw_gz" -le "$PAYWALL_BUDGET" ] || echo "the paywall page is over its budget: $pw_gz > $PAYWALL_BUDGET B gzip -9 (NOT MET)"

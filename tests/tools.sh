@@ -122,9 +122,10 @@ need_wasm_opt() {
   need_npm_ci "$PAY402_ROOT/ffi-wasm/tests"
 }
 
-# Everything ffi-wasm/build.sh needs.
+# Everything ffi-wasm/build.sh needs (the paywall page's bundler is pinned by ffi-wasm/page's lock).
 need_npm_build() {
-  need_rust_target wasm32-unknown-unknown && need_wasm_bindgen && need_wasm_opt
+  need_rust_target wasm32-unknown-unknown && need_wasm_bindgen && need_wasm_opt &&
+    need_npm_ci "$PAY402_ROOT/ffi-wasm/page"
 }
 
 # need_redis: redis-server (and redis-cli) from apt when missing.

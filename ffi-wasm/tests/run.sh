@@ -230,6 +230,11 @@ for module in pay402:pay402.size pay402/verify:pay402-verify.size; do
   if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
   SIZE_LINES+=("size budget 60 KB gzipped, ${module%%:*}: $verdict ($gz B)")
 done
+if read -r raw gz <"$ROOT/target/npm/pay402-paywall.size"; then
+  echo "paywall page (paywall.js + paywall_bg.wasm): raw $raw B, gzip -9 $gz B ($((gz / 1024)) KiB)"
+  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+  SIZE_LINES+=("size budget 60 KB gzipped, paywall page (script + wasm): $verdict ($gz B)")
+fi
 printf '%s\n' "${SIZE_LINES[@]}"
 
 # Speed comparison: a report, never part of pass/fail. Both write the wasm section into
@@ -248,5 +253,10 @@ else
 fi
 
 echo
+if read -r raw gz <"$ROOT/target/npm/pay402-paywall.size"; then
+  echo "paywall page (paywall.js + paywall_bg.wasm): raw $raw B, gzip -9 $gz B ($((gz / 1024)) KiB)"
+  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
+  SIZE_LINES+=("size budget 60 KB gzipped, paywall page (script + wasm): $verdict ($gz B)")
+fi
 printf '%s\n' "${SIZE_LINES[@]}"
 if [ ${#FAILED[@]} -eq 0 ]; then echo "ffi-wasm/tests: all functional steps passed"; else printf 'ffi-wasm/tests: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
