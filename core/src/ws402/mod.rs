@@ -44,6 +44,6 @@ pub use record::{SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SessionRecord};
 pub use schema::{Pricing, Schema};
 pub use session::{
     Command, Ending, Input, MAX_PROOF_LEN, Payer, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
-    REFUND_KEY_LABEL, Refund, RefundOrder, RefundOutcome, RefundStatus, Reservation, Session,
-    SessionError, SessionPolicy, SettleStatus, Settlement, Statement, reason,
+    Refund, RefundOutcome, RefundStatus, Reservation, Session, SessionError, SessionMachine,
+    SessionPolicy, SettleStatus, Settlement, Statement, reason,
 };
