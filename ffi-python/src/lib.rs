@@ -36,6 +36,7 @@ mod settle;
 mod smart_wallet;
 mod svm;
 mod ws402;
+mod ws402_session;
 mod x402;
 mod x402_client;
 
@@ -58,6 +59,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     server::register(m)?;
     settle::register(m)?;
     ws402::register(m)?;
+    ws402_session::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;
     client_pay::register(m)?;

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)] // a specification: a failed unwrap is a failed test
 #![allow(clippy::too_many_lines)] // one whole session per test, in the order a host sees it
+#![cfg(feature = "ws402")]
 
 use std::collections::HashSet;
 
