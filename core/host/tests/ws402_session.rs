@@ -291,9 +291,9 @@ fn an_exact_session_settles_first_meters_and_refunds_the_rest_once() {
 
 #[test]
 fn an_upto_session_above_2_pow_53_settles_exactly_consumed() {
-    // 10^15 per second and a maximum of 3 × 10^17: far above 2^53 in every total.
-    let per_second: u128 = 1_000_000_000_000_000;
-    let maximum: u128 = 300_000_000_000_000_000;
+    // 10^16 per second and a maximum of 3 × 10^18: every total above 2^53 (about 9.007 × 10^15).
+    let per_second: u128 = 10_000_000_000_000_000;
+    let maximum: u128 = 3_000_000_000_000_000_000;
     let mut config = Ws402Config::new(U256::from_u128(per_second), 600);
     config.update_interval_ms = 0;
     let s = server(upto_offer(&maximum.to_string()), config);
@@ -313,8 +313,9 @@ fn an_upto_session_above_2_pow_53_settles_exactly_consumed() {
         started.contains(&format!(r#""balance":"{maximum}""#)),
         "{started}"
     );
-    // The application ends 2.5 s in: 2.5 × 10^15.
+    // The application ends 2.5 s in: 2.5 × 10^16.
     let consumed = per_second * 2_500 / 1_000;
+    assert!(consumed > 1 << 53);
     let cmds = session
         .handle(T + 6 + 2_500, SessionInput::AppEnded(false))
         .unwrap();
