@@ -1,11 +1,15 @@
 //! The server side of one WS402 session as a sans-I/O state machine: every decision of a paid,
 //! metered WebSocket session, with the host left to move bytes.
 //!
+//! A host that keeps the offers in one shared server uses [`SessionMachine`], the same machine
+//! with the offers and the resource passed to each `handle` and `poll_command` instead of
+//! borrowed for the session's life; [`Session`] wraps it with the borrows.
+//!
 //! The host creates a [`Session`] when a socket opens ([`Session::accept`]), reports everything
 //! that happens with [`Session::handle`] (a client frame, its one timer, the socket closing, the
 //! application ending or wanting to send, the replay store's, the settlement's and the refund's
 //! answers), drains [`Session::poll_command`] after every `handle`, and arms its timer at
-//! [`Session::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
+//! [`SessionMachine::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
 //! when the session ends, the amount settled, and the refund's amount and recipient.
 //!
 //! ```text
@@ -79,16 +83,17 @@
 //! - Resumption: a drop with [`SessionPolicy::resume_grace_ms`] `> 0` suspends the session (no
 //!   billing) and ends it `connection_lost` at the drop when the grace expires, but there is no
 //!   resume input yet (`resume_session`/`session_resumed`, a new socket), no persistence command
-//!   and no recovery after a restart. [`Session::generation`] counts the accepted inputs for the
+//!   and no recovery after a restart. [`SessionMachine::generation`] counts the accepted inputs for the
 //!   record's compare-and-swap.
 //! - `session_ended {statement}` before the close (the wire message is not in [`Message`] yet),
 //!   HTTP grants and their byte charges.
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
 //! - Refund persistence: the refund is requested once, but the record-before-send step
-//!   (`RecordRefund`) belongs to the persisted record. Solana `exact` refunds are ordered like EVM
-//!   ones; a host without an SPL refund answers [`RefundOutcome::Failed`], which the statement
-//!   keeps.
+//!   (`RecordRefund`) belongs to the persisted record.
+//! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
+//!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
+//!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
 
 use super::message::{Message, PaymentProof, UsageUpdate};
 use super::meter::{
@@ -354,7 +359,7 @@ pub enum Input<'a> {
     Text(&'a [u8]),
     /// A binary frame from the client.
     Binary(&'a [u8]),
-    /// The timer armed at [`Session::poll_timeout`] fired (early or late fires are fine).
+    /// The timer armed at [`SessionMachine::poll_timeout`] fired (early or late fires are fine).
     Timer,
     /// The socket closed: `code` is the client's close frame code, `None` when there was no
     /// close frame (a drop: TCP reset, error; 1006 counts as a drop too).
