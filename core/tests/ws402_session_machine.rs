@@ -19,15 +19,17 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use pay402::ErrorCode;
+use pay402::evm::Address;
 use pay402::evm::PrivateKey;
 use pay402::u256::U256;
 use pay402::ws402::{
-    Command, Ending, Input, Payer, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOrder,
+    Command, Ending, Input, Payer, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, Refund,
     RefundOutcome, RefundStatus, Reservation, Session, SessionEndReason, SessionError,
     SessionPolicy, SettleStatus, Settlement, Statement, Tariff,
 };
 use pay402::x402::client::pay_evm;
 use pay402::x402::network::Network;
+use pay402::x402::refund::RefundOrder;
 use pay402::x402::server::{
     Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
 };
@@ -277,13 +279,14 @@ fn an_exact_eip3009_session_settles_first_meters_every_frame_and_refunds_the_res
     );
     // The client closes 2.75 s in: floor(250 × 2750 / 1000) = 687, plus 200 for the bytes.
     let cmds = host.on(start + 2_750, Input::Closed { code: Some(1000) });
-    let order = RefundOrder {
-        key: refund_key(ID),
-        offer_index: 0,
-        network: Network::parse("eip155:84532").unwrap(),
-        to: Payer::Evm(key.address()),
-        amount: u(1_000_000 - 887),
-    };
+    let order = RefundOrder::new(
+        refund_key(ID),
+        Network::parse("eip155:84532").unwrap(),
+        Address::parse(USDC.as_bytes()).unwrap(),
+        key.address(),
+        u(1_000_000 - 887),
+    )
+    .unwrap();
     assert_eq!(cmds, [Cmd::Refund(order)]);
     // ws emits `error` then `close`: nothing more happens.
     assert!(
@@ -309,8 +312,13 @@ fn an_exact_eip3009_session_settles_first_meters_every_frame_and_refunds_the_res
         })
     );
     assert_eq!(
-        st.refund.map(|r| (r.order, r.status)),
-        Some((order, RefundStatus::Confirmed))
+        st.refund,
+        Some(Refund {
+            order: Some(order),
+            to: Payer::Evm(key.address()),
+            amount: u(1_000_000 - 887),
+            status: RefundStatus::Confirmed
+        })
     );
     let Ending::Ended(end) = st.ending else {
         panic!()
@@ -625,20 +633,20 @@ fn a_solana_exact_session_refunds_the_transfer_authority() {
     assert!(body.contains(r#""feePayer":"J1cezW528jhuvQ5HqUVmLhVFre2PXkE6374HKgtCko5y""#));
     host.on(T + 10, Input::Settled(SettleOutcome::Response(settled())));
     // A drop 1.234 s in, no grace: floor(100 × 1234 / 1000) = 123 consumed.
+    // Refunds are paid on EVM networks only: no order, nothing asked of the host, the amount
+    // stays owed to the verified payer in the statement.
     let cmds = host.on(T + 1_244, Input::Closed { code: None });
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    let st = statement_of(&cmds[0]);
     assert_eq!(
-        cmds,
-        [Cmd::Refund(RefundOrder {
-            key: refund_key([9; 16]),
-            offer_index: 0,
-            network: Network::parse("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1").unwrap(),
+        st.refund,
+        Some(Refund {
+            order: None,
             to: Payer::Solana(payer.pubkey().0),
             amount: u(10_000 - 123),
-        })]
+            status: RefundStatus::Unsupported
+        })
     );
-    let cmds = host.on(T + 2_000, Input::Refunded(RefundOutcome::Failed));
-    let st = statement_of(&cmds[0]);
-    assert_eq!(st.refund.map(|r| r.status), Some(RefundStatus::Failed));
     let Ending::Ended(end) = st.ending else {
         panic!()
     };
@@ -748,7 +756,7 @@ fn an_exact_permit2_payment_is_settled_first_and_refunded_like_eip3009() {
         panic!("{cmds:?}")
     };
     assert_eq!(
-        (order.to, order.amount),
-        (Payer::Evm(key.address()), u(15_679))
+        (order.to(), order.amount(), order.key()),
+        (key.address(), u(15_679), refund_key([7; 16]))
     );
 }

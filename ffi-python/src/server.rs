@@ -39,7 +39,7 @@ const OFFER_KEYS: &[&str] = &[
     "fee_payer",
 ];
 
-fn text(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<Option<String>> {
+pub(crate) fn text(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<Option<String>> {
     match map.get_item(key) {
         Ok(v) if v.is_none() => Ok(None),
         Ok(v) => v
@@ -50,7 +50,7 @@ fn text(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<Option<String>> {
     }
 }
 
-fn required(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<String> {
+pub(crate) fn required(map: &Bound<'_, PyMapping>, key: &str) -> PyResult<String> {
     text(map, key)?.ok_or_else(|| {
         CoreError::custom(
             Kind::X402,
@@ -78,7 +78,7 @@ fn int<'py, T: FromPyObjectOwned<'py>>(
     }
 }
 
-fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
+pub(crate) fn offer(value: &Bound<'_, PyAny>) -> PyResult<OfferConfig> {
     let map = value
         .cast::<PyMapping>()
         .map_err(|_| PyTypeError::new_err("each offer must be a mapping"))?;

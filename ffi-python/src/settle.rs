@@ -523,7 +523,7 @@ pub(crate) fn svm_cosign(
 /// (`refund_unsupported_network`).
 #[pyclass(module = "pay402._native", frozen, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RefundOrder(pay402::x402::refund::RefundOrder);
+pub(crate) struct RefundOrder(pub(crate) pay402::x402::refund::RefundOrder);
 
 #[pymethods]
 impl RefundOrder {

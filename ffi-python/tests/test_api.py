@@ -129,6 +129,8 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
         (lambda: pay402.offers_decode("[]"), pay402.OffersError, "not_an_object"),
         (lambda: pay402.Meter.from_bytes(b"x"), pay402.Ws402Error, "invalid_record_length"),
         (lambda: pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "resume"), pay402.Ws402Error, "session_not_suspended"),
+        (lambda: pay402.Ws402Server([], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1), pay402.Ws402Error, "no_offers"),
+        (lambda: pay402.Ws402Server([{"network": "eip155:8453", "amount": "1", "pay_to": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"}], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1).accept(0, bytes(16)).app_send(0, 1), pay402.Ws402Error, "session_not_started"),
         (lambda: pay402.parse_u256("01"), pay402.CodecError, "u256_leading_zero"),
         (lambda: pay402.base64_decode("a-b+"), pay402.CodecError, "base64_mixed_alphabets"),
         (lambda: pay402.parse_sandbox_token("sig:1"), pay402.DialectError, "invalid_token"),

@@ -8,8 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use pay402::U256;
 use pay402::evm::Address;
 use pay402::ws402::{
-    Payer, RecordPhase, RecordedRefund, SchemeKind, SealedRecord, SessionEvent, SessionKeys, Tariff,
-    TariffConfig, TariffMeter, Ws402Error,
+    Payer, RecordPhase, RecordedRefund, SchemeKind, SealedRecord, SessionEvent, SessionKeys,
+    Tariff, TariffConfig, TariffMeter, Ws402Error,
 };
 
 fn u64_at(d: &[u8], i: usize) -> u64 {

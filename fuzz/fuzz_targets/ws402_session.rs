@@ -13,7 +13,7 @@ use pay402::U256;
 use pay402::evm::PrivateKey;
 use pay402::ws402::{
     Command, Ending, Input, Payer, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome,
-    Reservation, Session, SessionPolicy, Tariff,
+    Reservation, SessionMachine, SessionPolicy, Tariff,
 };
 use pay402::x402::server::{
     Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
@@ -128,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         0
     };
-    let mut session = Session::accept(&offers, RESOURCE, policy, [data[19]; 16], T);
+    let mut session = SessionMachine::accept(policy, [data[19]; 16], T);
     let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
     let mut now = T;
     let mut c = Counts::default();
@@ -196,7 +196,7 @@ fuzz_target!(|data: &[u8]| {
             session.statement(),
             session.poll_timeout(),
         );
-        if session.handle(now, input).is_err() {
+        if session.handle(&offers, now, input).is_err() {
             let after = (
                 session.phase(),
                 session.generation(),
@@ -205,13 +205,16 @@ fuzz_target!(|data: &[u8]| {
             );
             assert_eq!(before, after, "a refused input changed the session");
             assert!(
-                session.poll_command(&mut out).unwrap().is_none(),
+                session
+                    .poll_command(&offers, &RESOURCE, &mut out)
+                    .unwrap()
+                    .is_none(),
                 "a refused input queued a command"
             );
             continue;
         }
         while let Some(command) = session
-            .poll_command(&mut out)
+            .poll_command(&offers, &RESOURCE, &mut out)
             .expect("8 KiB holds every command")
         {
             assert_eq!(c.finished, 0, "a command after Finished");
@@ -250,11 +253,11 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Command::Refund(order) => {
                     c.refunds += 1;
-                    assert_eq!(order.to, payer);
+                    assert_eq!(Payer::Evm(order.to()), payer);
                     let st = session.statement().expect("a refund follows the end");
                     assert_eq!(st.plan, Some(Plan::Exact));
-                    assert_eq!(order.amount.checked_add(st.consumed), Some(st.paid));
-                    assert!(!order.amount.is_zero());
+                    assert_eq!(order.amount().checked_add(st.consumed), Some(st.paid));
+                    assert!(!order.amount().is_zero());
                 }
                 Command::Finished(st) => {
                     c.finished += 1;

@@ -15,6 +15,7 @@
 //! | smart-wallet payers | nothing: drives the core's code-routed signature check through the binding's [`smart_wallet::EvmRpc`] | [`smart_wallet`] |
 //! | EVM settlement | one facilitator settlement between the host's steps (send, receipt), its `SettleResponse` | [`evm_settlement`] |
 //! | paywall page | the checked page template and theme; the page reply for a challenge | [`page`] |
+//! | WS402 server | the prepared offers and the policy (shared); per socket the core's session machine and its command buffer | [`ws402_server`] |
 //! | errors | one owned error with the core's stable codes | [`error`] |
 
 pub mod budget;
@@ -29,6 +30,8 @@ pub mod refund;
 pub mod smart_wallet;
 #[cfg(feature = "svm")]
 pub mod svm_settlement;
+#[cfg(feature = "ws402")]
+pub mod ws402_server;
 pub mod x402_client;
 pub mod x402_server;
 

@@ -223,11 +223,11 @@ impl X402Server {
         })
     }
 
-    fn offers(&self) -> &Offers<'_> {
+    pub(crate) fn offers(&self) -> &Offers<'_> {
         self.prepared.borrow_dependent()
     }
 
-    fn resource(&self) -> Resource<'_> {
+    pub(crate) fn resource(&self) -> Resource<'_> {
         let r = &self.prepared.borrow_owner().resource;
         Resource {
             url: &r.url,

@@ -58,7 +58,7 @@ pub use record::{
 };
 pub use schema::{Pricing, Schema};
 pub use session::{
-    Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
-    REFUND_KEY_LABEL, Refund, RefundOrder, RefundOutcome, RefundStatus, Reservation, Session,
-    SessionError, SessionPolicy, SettleStatus, Settlement, Statement, reason,
+    Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, Refund,
+    RefundOutcome, RefundStatus, Reservation, Session, SessionError, SessionMachine, SessionPolicy,
+    SettleStatus, Settlement, Statement, reason,
 };

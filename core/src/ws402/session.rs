@@ -1,11 +1,15 @@
 //! The server side of one WS402 session as a sans-I/O state machine: every decision of a paid,
 //! metered WebSocket session, with the host left to move bytes.
 //!
+//! A host that keeps the offers in one shared server uses [`SessionMachine`], the same machine
+//! with the offers and the resource passed to each `handle` and `poll_command` instead of
+//! borrowed for the session's life; [`Session`] wraps it with the borrows.
+//!
 //! The host creates a [`Session`] when a socket opens ([`Session::accept`]), reports everything
 //! that happens with [`Session::handle`] (a client frame, its one timer, the socket closing, the
 //! application ending or wanting to send, the replay store's, the settlement's and the refund's
 //! answers), drains [`Session::poll_command`] after every `handle`, and arms its timer at
-//! [`Session::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
+//! [`SessionMachine::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
 //! when the session ends, the amount settled, and the refund's amount and recipient.
 //!
 //! ```text
@@ -79,19 +83,17 @@
 //! - Resumption: a drop with [`SessionPolicy::resume_grace_ms`] `> 0` suspends the session (no
 //!   billing) and ends it `connection_lost` at the drop when the grace expires, but there is no
 //!   resume input yet (`resume_session`/`session_resumed`, a new socket), no persistence command
-//!   and no recovery after a restart. [`Session::generation`] counts the accepted inputs for the
+//!   and no recovery after a restart. [`SessionMachine::generation`] counts the accepted inputs for the
 //!   record's compare-and-swap.
 //! - `session_ended {statement}` before the close (the wire message is not in [`Message`] yet),
 //!   HTTP grants and their byte charges.
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
 //! - Refund persistence: the refund is requested once, but the record-before-send step
-//!   (`RecordRefund`) belongs to the persisted record. Solana `exact` refunds are ordered like EVM
-//!   ones; a host without an SPL refund answers [`RefundOutcome::Failed`], which the statement
-//!   keeps.
-
-use heapless::Deque;
-use sha2::{Digest, Sha256};
+//!   (`RecordRefund`) belongs to the persisted record.
+//! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
+//!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
+//!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
 
 use super::keys::Payer;
 use super::message::{Message, PaymentProof, UsageUpdate};
@@ -100,15 +102,18 @@ use super::meter::{
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
 };
 use crate::error::ErrorCode;
+use crate::evm::Address;
 use crate::json::{JsonStr, Object, RawValue};
 use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
+use crate::x402::refund::RefundOrder;
 use crate::x402::server::{
     Admission, OfferScheme, OfferSet, PreparedOffer, Replay, Resource, ServerError, SettleOutcome,
     SettleVerdict, admit, write_settle_request,
 };
 use crate::x402::{AnyVerified, PaymentPayload, Verifier, X402Version, header};
+use heapless::Deque;
 
 /// The longest payment header value (the `proof` string) a session keeps, in bytes.
 pub const MAX_PROOF_LEN: usize = 4096;
@@ -116,9 +121,6 @@ pub const MAX_PROOF_LEN: usize = 4096;
 /// A buffer for [`Session::poll_command`] that holds every command: the `/settle` body of the
 /// longest proof and its decoded JSON side by side.
 pub const RECOMMENDED_COMMAND_BUFFER_LEN: usize = 8192;
-
-/// The label of the refund's idempotency key: `SHA-256(label ‖ session id)`.
-pub const REFUND_KEY_LABEL: &[u8] = b"pay402 ws402 refund";
 
 /// Commands one `handle` can queue at most (a rejection: 4; an end: 5).
 const QUEUE: usize = 8;
@@ -200,22 +202,6 @@ pub enum Plan {
     Upto,
 }
 
-/// A refund the host pays through its settlement layer: `amount` of the paid asset (the asset of
-/// offer `offer_index`, on `network`) to `to`, at most once, keyed by `key` for idempotency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RefundOrder {
-    /// `SHA-256(`[`REFUND_KEY_LABEL`]` ‖ session id)`: the same for every retry of this refund.
-    pub key: [u8; 32],
-    /// The offer paid (its `asset` is the refund's asset), in the seller's [`OfferSet`].
-    pub offer_index: usize,
-    /// The network paid on.
-    pub network: Network,
-    /// The verified payer.
-    pub to: Payer,
-    /// `paid − consumed`, positive.
-    pub amount: U256,
-}
-
 /// What the replay store answered to [`Command::Reserve`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reservation {
@@ -273,13 +259,23 @@ pub enum RefundStatus {
     Pending,
     /// [`RefundOutcome::Failed`].
     Failed,
+    /// No order can be built for the paid network (refunds are paid on EVM networks only, see
+    /// [`crate::x402::refund::RefundError::UnsupportedNetwork`]): nothing was asked of the host and the amount stays
+    /// owed to the payer.
+    Unsupported,
 }
 
-/// A refund asked for and its state.
+/// A refund owed (`paid − consumed`, positive, of an `exact` session) and its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Refund {
-    /// The order.
-    pub order: RefundOrder,
+    /// The order given to the host ([`Command::Refund`]), built with
+    /// [`RefundOrder::for_session`]; `None` when none can be built
+    /// ([`RefundStatus::Unsupported`]).
+    pub order: Option<RefundOrder>,
+    /// The verified payer the amount is owed to.
+    pub to: Payer,
+    /// `paid − consumed`, positive, in the paid asset's atomic unit.
+    pub amount: U256,
     /// Its state.
     pub status: RefundStatus,
 }
@@ -352,7 +348,7 @@ pub enum Input<'a> {
     Text(&'a [u8]),
     /// A binary frame from the client.
     Binary(&'a [u8]),
-    /// The timer armed at [`Session::poll_timeout`] fired (early or late fires are fine).
+    /// The timer armed at [`SessionMachine::poll_timeout`] fired (early or late fires are fine).
     Timer,
     /// The socket closed: `code` is the client's close frame code, `None` when there was no
     /// close frame (a drop: TCP reset, error; 1006 counts as a drop too).
@@ -487,6 +483,8 @@ struct Paid {
     payer: Payer,
     amount: U256,
     network: Network,
+    /// The paid asset as an EVM address (`None` on Solana): the refund's asset.
+    asset: Option<Address>,
     /// `upto`: the meter's deadline (the authorization's expiry minus the margin).
     deadline_ms: Option<u64>,
 }
@@ -550,7 +548,86 @@ enum Queued {
 pub struct Session<'o, const N: usize> {
     offers: &'o OfferSet<'o, N>,
     resource: Resource<'o>,
-    policy: SessionPolicy<'o>,
+    machine: SessionMachine<'o>,
+}
+
+impl<'o, const N: usize> Session<'o, N> {
+    /// A session for a socket opened at `now_ms` (Unix milliseconds), sold with `offers` for
+    /// `resource` under `policy`. `id` is 16 random bytes from the host; the wire `sessionId` is
+    /// its 32 lowercase hex digits.
+    pub fn accept(
+        offers: &'o OfferSet<'o, N>,
+        resource: Resource<'o>,
+        policy: SessionPolicy<'o>,
+        id: [u8; 16],
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            offers,
+            resource,
+            machine: SessionMachine::accept(policy, id, now_ms),
+        }
+    }
+
+    /// Reports `input` at `now_ms`; then drain [`Session::poll_command`].
+    ///
+    /// # Errors
+    /// [`SessionError`]: the input does not fit the phase (or commands are still queued); the
+    /// session is unchanged and nothing is queued.
+    pub fn handle(&mut self, now_ms: u64, input: Input<'_>) -> Result<(), SessionError> {
+        self.machine.handle(self.offers, now_ms, input)
+    }
+
+    /// The next command, written into `out` where it carries bytes; `None` when the queue is
+    /// empty.
+    ///
+    /// # Errors
+    /// [`SessionError::BufferTooSmall`]: the command stays queued; grow `out`
+    /// ([`RECOMMENDED_COMMAND_BUFFER_LEN`] always suffices) and poll again.
+    pub fn poll_command<'b>(
+        &mut self,
+        out: &'b mut [u8],
+    ) -> Result<Option<Command<'b>>, SessionError> {
+        self.machine.poll_command(self.offers, &self.resource, out)
+    }
+
+    /// The machine without its borrowed offers and resource.
+    pub fn machine(&self) -> &SessionMachine<'o> {
+        &self.machine
+    }
+}
+
+impl<'o, const N: usize> core::ops::Deref for Session<'o, N> {
+    type Target = SessionMachine<'o>;
+
+    fn deref(&self) -> &SessionMachine<'o> {
+        &self.machine
+    }
+}
+
+/// [`Session`] without the borrowed offers and resource: [`SessionMachine::handle`] and
+/// [`SessionMachine::poll_command`] take them per call (as `quinn-proto` takes its
+/// configuration), so a host can keep the offers in one shared, owned server and the machine in
+/// each connection without a self-referential struct. Every call must get the same offer set and
+/// resource the session was admitted with (the admitted offer is kept by its index).
+///
+/// ```
+/// use pay402::U256;
+/// use pay402::ws402::{Command, Input, SessionMachine, SessionPolicy, Tariff};
+/// use pay402::x402::server::{OfferSet, Resource};
+/// let offers = OfferSet::<1>::new();
+/// let resource = Resource { url: "wss://example.com/ws402/video", description: "", mime_type: None };
+/// let policy = SessionPolicy::new(Tariff::per_second(U256::from_u64(10)), 3600);
+/// let mut machine = SessionMachine::accept(policy, [7; 16], 0);
+/// machine.handle(&offers, 10_000, Input::Timer)?;
+/// let mut out = [0u8; 8192];
+/// let Some(Command::Send(frame)) = machine.poll_command(&offers, &resource, &mut out)? else { panic!() };
+/// assert_eq!(frame, r#"{"type":"payment_rejected","reason":"payment_proof_timeout"}"#);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionMachine<'p> {
+    policy: SessionPolicy<'p>,
     id: [u8; 16],
     accepted_at: u64,
     phase: Phase,
@@ -569,20 +646,11 @@ pub struct Session<'o, const N: usize> {
     queue: Deque<Queued, QUEUE>,
 }
 
-impl<'o, const N: usize> Session<'o, N> {
-    /// A session for a socket opened at `now_ms` (Unix milliseconds), sold with `offers` for
-    /// `resource` under `policy`. `id` is 16 random bytes from the host; the wire `sessionId` is
-    /// its 32 lowercase hex digits.
-    pub fn accept(
-        offers: &'o OfferSet<'o, N>,
-        resource: Resource<'o>,
-        policy: SessionPolicy<'o>,
-        id: [u8; 16],
-        now_ms: u64,
-    ) -> Self {
+impl<'p> SessionMachine<'p> {
+    /// A session for a socket opened at `now_ms` (Unix milliseconds) under `policy`. `id` is 16
+    /// random bytes from the host; the wire `sessionId` is its 32 lowercase hex digits.
+    pub fn accept(policy: SessionPolicy<'p>, id: [u8; 16], now_ms: u64) -> Self {
         Self {
-            offers,
-            resource,
             policy,
             id,
             accepted_at: now_ms,
@@ -603,17 +671,23 @@ impl<'o, const N: usize> Session<'o, N> {
         }
     }
 
-    /// Reports `input` at `now_ms`; then drain [`Session::poll_command`].
+    /// Reports `input` at `now_ms` for a session sold with `offers`; then drain
+    /// [`SessionMachine::poll_command`].
     ///
     /// # Errors
     /// [`SessionError`]: the input does not fit the phase (or commands are still queued); the
     /// session is unchanged and nothing is queued.
-    pub fn handle(&mut self, now_ms: u64, input: Input<'_>) -> Result<(), SessionError> {
+    pub fn handle<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        now_ms: u64,
+        input: Input<'_>,
+    ) -> Result<(), SessionError> {
         if !self.queue.is_empty() {
             return Err(SessionError::CommandsPending);
         }
         match self.phase {
-            Phase::AwaitingProof => self.awaiting_proof(now_ms, input)?,
+            Phase::AwaitingProof => self.awaiting_proof(offers, now_ms, input)?,
             Phase::Reserving => self.reserving(now_ms, input)?,
             Phase::SettlingPrepayment => self.settling_prepayment(now_ms, input)?,
             Phase::Running => self.running(now_ms, input)?,
@@ -626,19 +700,21 @@ impl<'o, const N: usize> Session<'o, N> {
     }
 
     /// The next command, written into `out` where it carries bytes; `None` when the queue is
-    /// empty.
+    /// empty. `offers` and `resource` are the session's (the `/settle` body names them).
     ///
     /// # Errors
     /// [`SessionError::BufferTooSmall`]: the command stays queued; grow `out`
     /// ([`RECOMMENDED_COMMAND_BUFFER_LEN`] always suffices) and poll again.
-    pub fn poll_command<'b>(
+    pub fn poll_command<'b, const N: usize>(
         &mut self,
+        offers: &OfferSet<'_, N>,
+        resource: &Resource<'_>,
         out: &'b mut [u8],
     ) -> Result<Option<Command<'b>>, SessionError> {
         let Some(next) = self.queue.front().copied() else {
             return Ok(None);
         };
-        let command = self.render(next, out)?;
+        let command = self.render(offers, resource, next, out)?;
         self.queue.pop_front();
         Ok(Some(command))
     }
@@ -741,7 +817,12 @@ impl<'o, const N: usize> Session<'o, N> {
 
     // --- phases -----------------------------------------------------------------------------
 
-    fn awaiting_proof(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+    fn awaiting_proof<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        now: u64,
+        input: Input<'_>,
+    ) -> Result<(), SessionError> {
         let expired = now
             >= self
                 .accepted_at
@@ -751,7 +832,7 @@ impl<'o, const N: usize> Session<'o, N> {
                 self.reject(now, reason::PROOF_TIMEOUT, CLOSE_POLICY_VIOLATION);
             }
             Input::Timer => {}
-            Input::Text(frame) => match self.admit_proof(now, frame) {
+            Input::Text(frame) => match self.admit_proof(offers, now, frame) {
                 Ok(paid) => {
                     self.paid = Some(paid);
                     self.phase = Phase::Reserving;
@@ -971,7 +1052,12 @@ impl<'o, const N: usize> Session<'o, N> {
 
     /// Admits the `payment_proof` in `frame`: the admission's facts, or the rejection's code and
     /// close code.
-    fn admit_proof(&mut self, now: u64, frame: &[u8]) -> Result<Paid, (&'static str, u16)> {
+    fn admit_proof<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        now: u64,
+        frame: &[u8],
+    ) -> Result<Paid, (&'static str, u16)> {
         let expected = (reason::PROOF_EXPECTED, CLOSE_POLICY_VIOLATION);
         let Ok(Message::PaymentProof(proof)) = Message::decode(frame) else {
             return Err(expected);
@@ -994,7 +1080,7 @@ impl<'o, const N: usize> Session<'o, N> {
         };
         let now_s = now / 1000;
         let admission = admit(
-            self.offers,
+            offers,
             name,
             value,
             now_s,
@@ -1009,20 +1095,16 @@ impl<'o, const N: usize> Session<'o, N> {
             };
             (r.code, close)
         })?;
-        let plan = match self
-            .offers
-            .get(admission.offer_index)
-            .map(|o| o.offer().scheme)
-        {
+        let offer = offers.get(admission.offer_index);
+        let plan = match offer.map(|o| o.offer().scheme) {
             Some(OfferScheme::UptoPermit2 { .. }) => Plan::Upto,
             Some(_) => Plan::Exact,
             None => return Err((reason::PROOF_EXPECTED, CLOSE_INTERNAL_ERROR)),
         };
-        let network = self
-            .offers
-            .get(admission.offer_index)
+        let network = offer
             .map(PreparedOffer::network)
             .ok_or((reason::PROOF_EXPECTED, CLOSE_INTERNAL_ERROR))?;
+        let asset = offer.and_then(|o| Address::parse(o.offer().asset.as_bytes()).ok());
         let (payer, verified_amount, valid_before) = match admission.verified {
             AnyVerified::Evm(v) => (
                 Payer::Evm(v.payer),
@@ -1067,6 +1149,7 @@ impl<'o, const N: usize> Session<'o, N> {
             payer,
             amount,
             network,
+            asset,
             deadline_ms,
         })
     }
@@ -1176,19 +1259,28 @@ impl<'o, const N: usize> Session<'o, N> {
                 self.push(Queued::Settle(end.consumed, Some(end.consumed)));
             }
             Plan::Exact if !end.refund.is_zero() => {
-                let order = RefundOrder {
-                    key: refund_key(&self.id),
-                    offer_index: paid.offer_index,
-                    network: paid.network,
-                    to: paid.payer,
-                    amount: end.refund,
+                let order = match (paid.payer, paid.asset) {
+                    (Payer::Evm(to), Some(asset)) => {
+                        RefundOrder::for_session(self.id, paid.network, asset, to, end.refund).ok()
+                    }
+                    _ => None,
                 };
                 self.refund = Some(Refund {
                     order,
-                    status: RefundStatus::Requested,
+                    to: paid.payer,
+                    amount: end.refund,
+                    status: if order.is_some() {
+                        RefundStatus::Requested
+                    } else {
+                        RefundStatus::Unsupported
+                    },
                 });
-                self.phase = Phase::Refunding;
-                self.push(Queued::Refund(order));
+                if let Some(order) = order {
+                    self.phase = Phase::Refunding;
+                    self.push(Queued::Refund(order));
+                } else {
+                    self.finish();
+                }
             }
             _ => self.finish(),
         }
@@ -1219,7 +1311,13 @@ impl<'o, const N: usize> Session<'o, N> {
 
     // --- output -----------------------------------------------------------------------------
 
-    fn render<'b>(&self, next: Queued, out: &'b mut [u8]) -> Result<Command<'b>, SessionError> {
+    fn render<'b, const N: usize>(
+        &self,
+        offers: &OfferSet<'_, N>,
+        resource: &Resource<'_>,
+        next: Queued,
+        out: &'b mut [u8],
+    ) -> Result<Command<'b>, SessionError> {
         let mut id_hex = [0u8; 32];
         let session_id = hex_id(&self.id, &mut id_hex);
         let paid = self.paid;
@@ -1277,7 +1375,7 @@ impl<'o, const N: usize> Session<'o, N> {
                 });
             }
             Queued::Settle(amount, reported) => {
-                let body = self.write_settle(reported, out)?;
+                let body = self.write_settle(offers, resource, reported, out)?;
                 return Ok(Command::Settle { body, amount });
             }
         };
@@ -1291,8 +1389,10 @@ impl<'o, const N: usize> Session<'o, N> {
 
     /// The `/settle` body: the stored header decoded into the end of `out`, the body written at
     /// its start.
-    fn write_settle<'b>(
+    fn write_settle<'b, const N: usize>(
         &self,
+        offers: &OfferSet<'_, N>,
+        resource: &Resource<'_>,
         reported: Option<U256>,
         out: &'b mut [u8],
     ) -> Result<&'b [u8], SessionError> {
@@ -1314,11 +1414,12 @@ impl<'o, const N: usize> Session<'o, N> {
             replay: paid.replay,
             max_amount: paid.max_amount,
         };
-        let n = write_settle_request(self.offers, &admission, &self.resource, reported, body_buf)
-            .map_err(|e| match e {
-            ServerError::BufferTooSmall => SessionError::BufferTooSmall,
-            e => SessionError::Settle(e),
-        })?;
+        let n = write_settle_request(offers, &admission, resource, reported, body_buf).map_err(
+            |e| match e {
+                ServerError::BufferTooSmall => SessionError::BufferTooSmall,
+                e => SessionError::Settle(e),
+            },
+        )?;
         let body: &'b [u8] = body_buf;
         body.get(..n).ok_or(SessionError::BufferTooSmall)
     }
@@ -1342,14 +1443,6 @@ fn status_of(outcome: &SettleOutcome<'_>) -> SettleStatus {
         },
         SettleOutcome::Unavailable => SettleStatus::Unavailable,
     }
-}
-
-/// `SHA-256(`[`REFUND_KEY_LABEL`]` ‖ id)`.
-fn refund_key(id: &[u8; 16]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(REFUND_KEY_LABEL);
-    h.update(id);
-    h.finalize().into()
 }
 
 fn hex_id<'h>(id: &[u8; 16], out: &'h mut [u8; 32]) -> &'h str {
@@ -1411,7 +1504,7 @@ fn next_limit(m: &TariffMeter) -> Option<u64> {
 )]
 mod tests {
     use super::*;
-    use crate::evm::{Address, PrivateKey};
+    use crate::evm::PrivateKey;
     use crate::x402::PaymentRequired;
     use crate::x402::SettleResponse;
     use crate::x402::client::pay_evm;
@@ -1720,7 +1813,7 @@ mod tests {
         let Some(Cmd::Refund(order)) = cmds.iter().find(|c| matches!(c, Cmd::Refund(_))) else {
             panic!("{cmds:?}")
         };
-        assert_eq!(order.to, spec_payer());
+        assert_eq!(Payer::Evm(order.to()), spec_payer());
     }
 
     // --- one prepayment, one session ----------------------------------------------------------
@@ -1901,18 +1994,23 @@ mod tests {
         let mut s = running_exact(&offers, policy(10, 3600));
         // Started at T0 + 100; closed 2.5 s later: 10 × 2500 / 1000 = 25 consumed.
         let cmds = handle(&mut s, T0 + 2_600, Input::Closed { code: Some(1000) });
-        let order = RefundOrder {
-            key: {
+        let Payer::Evm(payer) = spec_payer() else {
+            panic!()
+        };
+        let order = RefundOrder::new(
+            {
+                use sha2::{Digest, Sha256};
                 let mut h = Sha256::new();
                 h.update(b"pay402 ws402 refund");
                 h.update([7u8; 16]);
                 h.finalize().into()
             },
-            offer_index: 0,
-            network: Network::parse("eip155:84532").unwrap(),
-            to: spec_payer(),
-            amount: u(9_975),
-        };
+            Network::parse("eip155:84532").unwrap(),
+            Address::parse(b"0x036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),
+            payer,
+            u(9_975),
+        )
+        .unwrap();
         assert_eq!(
             &cmds[..],
             &[Cmd::Refund(order)],
@@ -1932,7 +2030,9 @@ mod tests {
         assert_eq!(
             st.refund,
             Some(Refund {
-                order,
+                order: Some(order),
+                to: spec_payer(),
+                amount: u(9_975),
                 status: RefundStatus::Confirmed
             })
         );
@@ -2144,7 +2244,7 @@ mod tests {
         let [Cmd::Refund(order)] = &cmds[..] else {
             panic!("{cmds:?}")
         };
-        assert_eq!(order.amount, u(10_000 - 7));
+        assert_eq!(order.amount(), u(10_000 - 7));
     }
 
     #[test]
@@ -2175,7 +2275,7 @@ mod tests {
         let Cmd::Refund(order) = cmds[3] else {
             panic!("{cmds:?}")
         };
-        assert_eq!(order.amount, u(4_000));
+        assert_eq!(order.amount(), u(4_000));
         let st = s.statement().unwrap();
         let Ending::Ended(end) = st.ending else {
             panic!()
@@ -2217,7 +2317,7 @@ mod tests {
             send(r#"{"type":"max_duration_reached","message":"maximum session duration reached"}"#)
         );
         assert_eq!(cmds[2], Cmd::Close(1000));
-        assert!(matches!(cmds[3], Cmd::Refund(RefundOrder { amount, .. }) if amount == u(9_995)));
+        assert!(matches!(cmds[3], Cmd::Refund(order) if order.amount() == u(9_995)));
     }
 
     #[test]
@@ -2283,7 +2383,7 @@ mod tests {
         let [Cmd::Refund(order)] = &cmds[..] else {
             panic!("{cmds:?}")
         };
-        assert_eq!(order.amount, u(9_990), "the suspended time is not billed");
+        assert_eq!(order.amount(), u(9_990), "the suspended time is not billed");
         let Ending::Ended(end) = s.statement().unwrap().ending else {
             panic!()
         };

@@ -164,6 +164,10 @@ __all__ = [
     "TariffMeter",
     "TariffOutcome",
     "TariffEnd",
+    "Ws402Server",
+    "Ws402Session",
+    "Ws402Command",
+    "Ws402Statement",
     "Ws402Message",
     "start_with_x402",
     "decode_ws402_message",
@@ -3154,3 +3158,163 @@ def page_theme_validate(
     """Checks a page theme: title, logo, `#rrggbb` colours with contrast at least 4.5:1 (WCAG
     2.2), language tag. Raises `X402Error` with the core's code (`theme_low_contrast`, …)."""
     ...
+
+_Ws402CommandKind = Literal[
+    "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished"
+]
+
+@final
+class Ws402Statement:
+    """How a WS402 session ended and its money, to the atomic unit."""
+
+    @property
+    def session_id(self) -> str:
+        """The wire `sessionId` (32 lowercase hex digits)."""
+    @property
+    def ending(self) -> Literal["rejected", "ended"]:
+        """`rejected`: it never started; `ended`: it ran and the meter ended it."""
+    @property
+    def reason(self) -> str:
+        """The rejection's code (sent in `payment_rejected`, or `connection_closed`) or the end's
+        reason (`client_close`, `server_close`, `server_error`, `balance_exhausted`, …)."""
+    @property
+    def at_ms(self) -> int:
+        """When it ended (Unix ms)."""
+    @property
+    def close_code(self) -> Optional[int]:
+        """The close code of an end; None for a rejection or a drop."""
+    @property
+    def plan(self) -> Optional[Literal["exact", "upto"]]:
+        """The plan, once a payment was admitted."""
+    @property
+    def payer(self) -> Optional[str]:
+        """The verified payer, once a payment was admitted."""
+    @property
+    def paid(self) -> int:
+        """The verified amount (`upto`: the signed maximum); 0 before admission."""
+    @property
+    def consumed(self) -> int:
+        """What the session consumed."""
+    @property
+    def settlement_amount(self) -> Optional[int]:
+        """The amount of the prepayment's (`exact`) or the charge's (`upto`) settlement."""
+    @property
+    def settlement_status(self) -> Optional[Literal["requested", "settled", "refused", "pending", "unavailable"]]:
+        """The settlement's state, when one was asked for."""
+    @property
+    def refund_amount(self) -> Optional[int]:
+        """`paid − consumed` owed back (`exact`), when positive."""
+    @property
+    def refund_status(self) -> Optional[Literal["requested", "confirmed", "pending", "failed", "unsupported"]]:
+        """The refund's state (`unsupported`: no order on a Solana payment; the amount stays owed)."""
+    @property
+    def refund_order(self) -> Optional[RefundOrder]:
+        """The order given to the settlement layer."""
+    @property
+    def finished(self) -> bool:
+        """True once nothing more is awaited."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Ws402Command:
+    """One thing the host does, in order; only the fields of its `kind` are set."""
+
+    @property
+    def kind(self) -> _Ws402CommandKind:
+        """`send` (`text`), `send_app_frame`, `deliver_to_app`, `close` (`code`), `reserve` (`key`,
+        `ttl`), `release` (`key`), `settle` (`body`, `amount`), `refund` (`refund`) or `finished`
+        (`statement`)."""
+    @property
+    def text(self) -> Optional[str]:
+        """`send`: the text frame."""
+    @property
+    def code(self) -> Optional[int]:
+        """`close`: the close code (1000, 1008 or 1011)."""
+    @property
+    def key(self) -> Optional[bytes]:
+        """`reserve`/`release`: the replay key."""
+    @property
+    def ttl(self) -> Optional[int]:
+        """`reserve`: seconds."""
+    @property
+    def body(self) -> Optional[bytes]:
+        """`settle`: the `/settle` request body."""
+    @property
+    def amount(self) -> Optional[int]:
+        """`settle`: the amount settled."""
+    @property
+    def refund(self) -> Optional[RefundOrder]:
+        """`refund`: the order to pay once."""
+    @property
+    def statement(self) -> Optional[Ws402Statement]:
+        """`finished`: the statement."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Ws402Server:
+    """A WS402 server: the offers (dicts, as `X402Server`), prepared once, and the session
+    policy. Prices are integers of the paid asset's atomic unit. Safe to share between threads."""
+
+    def __new__(
+        cls,
+        offers: List[Mapping[str, Any]],
+        resource: Mapping[str, Any],
+        *,
+        price_per_second: int,
+        max_session_seconds: int,
+        price_per_byte_in: Optional[int] = None,
+        price_per_byte_out: Optional[int] = None,
+        price_per_message: Optional[int] = None,
+        update_interval_ms: int = 3000,
+        proof_timeout_ms: int = 10000,
+        resume_grace_ms: int = 0,
+        settle_margin_s: int = 120,
+        estimated_duration: Optional[int] = None,
+        currency: Optional[str] = None,
+        resource_id: Optional[str] = None,
+    ) -> Ws402Server:
+        """Raises `Ws402Error` with the offer codes of `X402Server`."""
+    def schema(self, ws_url: str) -> bytes:
+        """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
+    def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
+        """A session for a socket opened at `now_ms` (Unix ms); `session_id`: 16 random bytes."""
+
+@final
+class Ws402Session:
+    """One WS402 session: report each event, do the returned commands in order, arm one timer at
+    `timeout`. Each call raises `Ws402Error` (`session_not_started`, `session_suspended`,
+    `session_ended`, `session_out_of_order`) when the event does not fit; the session is then
+    unchanged."""
+
+    def handle_text(self, now_ms: int, frame: Union[str, bytes]) -> List[Ws402Command]:
+        """A text frame from the client."""
+    def handle_binary(self, now_ms: int, frame: bytes) -> List[Ws402Command]:
+        """A binary frame from the client."""
+    def timer(self, now_ms: int) -> List[Ws402Command]:
+        """The timer armed at `timeout` fired."""
+    def closed(self, now_ms: int, code: Optional[int] = None) -> List[Ws402Command]:
+        """The socket closed with `code`, or without a close frame (None: a drop)."""
+    def app_ended(self, now_ms: int, error: bool = False) -> List[Ws402Command]:
+        """The application ended the session."""
+    def app_send(self, now_ms: int, size: int) -> List[Ws402Command]:
+        """The application wants to send a frame of `size` bytes: send it only on `send_app_frame`."""
+    def reserved(self, now_ms: int, answer: Literal["fresh", "already_used", "unavailable"]) -> List[Ws402Command]:
+        """The replay store's answer to `reserve`."""
+    def settled(self, now_ms: int, response: Optional[bytes]) -> List[Ws402Command]:
+        """The `/settle` answer's JSON body, or None when there was none."""
+    def refunded(self, now_ms: int, outcome: Literal["confirmed", "pending", "failed"]) -> List[Ws402Command]:
+        """The refund's outcome."""
+    @property
+    def timeout(self) -> Optional[int]:
+        """When to call `timer` next (Unix ms); None: no timer."""
+    @property
+    def statement(self) -> Optional[Ws402Statement]:
+        """The statement once the session ended."""
+    @property
+    def phase(self) -> Literal[
+        "awaiting_proof", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished"
+    ]:
+        """Where the session is."""
+    @property
+    def session_id(self) -> str:
+        """The wire `sessionId` (32 lowercase hex digits)."""

@@ -1,0 +1,422 @@
+//! The WS402 server with owned state: [`Ws402Server`] holds the prepared offers and the
+//! session policy, [`Ws402Server::schema`] writes the pricing schema, and [`Ws402Session`] keeps
+//! one socket's [`pay402::ws402::SessionMachine`] and its command buffer between the host's I/O
+//! calls.
+//!
+//! Every decision is `pay402::ws402`'s: admission of the `payment_proof`, the replay key and its
+//! lifetime, what is sent and when, the ends and their close codes, the `/settle` body and its
+//! amount, the refund's amount, recipient, asset and key, the statement. This module only owns
+//! the offers, grows the buffer and turns each borrowed command into an [`OwnedCommand`].
+//!
+//! ```
+//! use pay402_host::ws402_server::{OwnedCommand, SessionInput, Ws402Config, Ws402Server};
+//! use pay402_host::x402_server::{OfferConfig, ResourceConfig};
+//! use pay402::U256;
+//! let server = Ws402Server::new(
+//!     vec![OfferConfig {
+//!         network: "eip155:84532".into(),
+//!         amount: "30000".into(),
+//!         pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
+//!         ..OfferConfig::default()
+//!     }],
+//!     ResourceConfig { url: "wss://example.com/ws402/video".into(), ..ResourceConfig::default() },
+//!     Ws402Config::new(U256::from_u64(100), 3600),
+//! )?;
+//! let mut session = server.accept(1_740_672_100_000, [7; 16]);
+//! assert_eq!(session.timeout(), Some(1_740_672_110_000)); // the proof timeout
+//! let commands = session.handle(1_740_672_100_500, SessionInput::Text(br#"{"type":"hello"}"#))?;
+//! assert_eq!(
+//!     commands[0],
+//!     OwnedCommand::Send(r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#.into())
+//! );
+//! assert_eq!(commands[1], OwnedCommand::Close(1008));
+//! assert!(matches!(commands[2], OwnedCommand::Finished(_)));
+//! # Ok::<(), pay402_host::HostError>(())
+//! ```
+
+use pay402::U256;
+use pay402::json::{JsonStr, RawValue};
+use pay402::u256::LeadingZeros;
+use pay402::writer::write_all;
+use pay402::ws402::{
+    Command, Input, Phase, Pricing, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, Reservation,
+    Schema, SessionError, SessionMachine, SessionPolicy, Statement, Tariff,
+};
+use pay402::x402::SettleResponse;
+use pay402::x402::header;
+use pay402::x402::refund::RefundOrder;
+use pay402::x402::server::SettleOutcome;
+
+use crate::HostError;
+use crate::x402_server::{OfferConfig, ResourceConfig, X402Server};
+
+/// The largest command buffer grown (a `/settle` body of the longest proof fits in 8 KiB).
+const MAX_BUFFER: usize = 1 << 20;
+
+/// The WS402 schema `version` (WS402 `src/WS402.ts` `generateSchema`).
+pub const SCHEMA_VERSION: &str = "0.1.2";
+
+/// A session's prices, limits and clocks, owned (the core's [`SessionPolicy`] with the
+/// reference verification, plus the schema's informational fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ws402Config {
+    /// The prices, in the paid asset's atomic units (per second, byte in, byte out, message).
+    pub tariff: Tariff,
+    /// The longest active time of a session, in seconds (the schema's `maxSessionDuration`).
+    pub max_session_seconds: u64,
+    /// Milliseconds between `usage_update`s; 0 sends none.
+    pub update_interval_ms: u64,
+    /// Milliseconds the client has to send its `payment_proof`.
+    pub proof_timeout_ms: u64,
+    /// Milliseconds a dropped connection stays suspended before the session ends.
+    pub resume_grace_ms: u64,
+    /// Seconds kept between an `upto` session's deadline and its authorization's expiry.
+    pub settle_margin_s: u64,
+    /// The schema's `pricing.estimatedDuration`, seconds (`totalPrice` is `pricePerSecond ×`
+    /// it); `None`: `max_session_seconds`.
+    pub estimated_duration_seconds: Option<u64>,
+    /// The schema's `pricing.currency` (informational); `None`: the first offer's asset.
+    pub currency: Option<String>,
+    /// The schema's `resourceId`; `None`: the resource URL.
+    pub resource_id: Option<String>,
+}
+
+impl Ws402Config {
+    /// A time-only tariff of `per_second` and `max_session_seconds`, with the core's defaults
+    /// ([`SessionPolicy::new`]: a `usage_update` every 3 s, 10 s for the proof, no resume
+    /// grace, a 120 s settle margin).
+    pub fn new(per_second: U256, max_session_seconds: u64) -> Self {
+        Self::of(&SessionPolicy::new(
+            Tariff::per_second(per_second),
+            max_session_seconds,
+        ))
+    }
+
+    fn of(p: &SessionPolicy<'static>) -> Self {
+        Self {
+            tariff: p.tariff,
+            max_session_seconds: p.max_session_seconds,
+            update_interval_ms: p.update_interval_ms,
+            proof_timeout_ms: p.proof_timeout_ms,
+            resume_grace_ms: p.resume_grace_ms,
+            settle_margin_s: p.settle_margin_s,
+            estimated_duration_seconds: None,
+            currency: None,
+            resource_id: None,
+        }
+    }
+
+    fn policy(&self) -> SessionPolicy<'static> {
+        let mut p = SessionPolicy::new(self.tariff, self.max_session_seconds);
+        p.update_interval_ms = self.update_interval_ms;
+        p.proof_timeout_ms = self.proof_timeout_ms;
+        p.resume_grace_ms = self.resume_grace_ms;
+        p.settle_margin_s = self.settle_margin_s;
+        p
+    }
+}
+
+/// A price as the bindings give it: decimal atomic units (no sign, no fraction, no exponent).
+/// Errors: `invalid_amount`.
+pub fn parse_amount(text: &str) -> Result<U256, HostError> {
+    U256::parse_decimal(text.as_bytes(), LeadingZeros::Reject).map_err(|e| {
+        HostError::config(
+            "invalid_amount",
+            format!("{text:?} is not a decimal number of atomic units: {e}"),
+        )
+    })
+}
+
+/// What the host reports to [`Ws402Session::handle`] (the core's [`Input`], with the
+/// settlement's answer as its JSON body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionInput<'a> {
+    /// A text frame from the client.
+    Text(&'a [u8]),
+    /// A binary frame from the client.
+    Binary(&'a [u8]),
+    /// The timer armed at [`Ws402Session::timeout`] fired.
+    Timer,
+    /// The socket closed with this close code, or without a close frame (`None`: a drop).
+    Closed(Option<u16>),
+    /// The application ended the session (`true`: with an error).
+    AppEnded(bool),
+    /// The application wants to send a frame of this many bytes: send it only on
+    /// [`OwnedCommand::SendAppFrame`].
+    AppSend(u64),
+    /// The replay store's answer to [`OwnedCommand::Reserve`].
+    Reserved(Reservation),
+    /// The `/settle` answer's JSON body, or `None` when there was none (timeout, connection
+    /// error, 5xx). An unreadable body counts as no answer.
+    Settled(Option<&'a [u8]>),
+    /// The settlement layer's answer to [`OwnedCommand::Refund`].
+    Refunded(RefundOutcome),
+}
+
+/// One command of the core, owned. The host does them in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedCommand {
+    /// Send this text frame to the client.
+    Send(String),
+    /// Send the application's frame of the last [`SessionInput::AppSend`]: it is paid for.
+    SendAppFrame,
+    /// Hand the client's frame of the last `handle` to the application.
+    DeliverToApp,
+    /// Close the socket with this code.
+    Close(u16),
+    /// Reserve `key` in the replay store for `ttl` seconds (insert if absent) and report
+    /// [`SessionInput::Reserved`].
+    Reserve {
+        /// The replay key.
+        key: Vec<u8>,
+        /// Seconds.
+        ttl: u64,
+    },
+    /// Delete the replay reservation of [`OwnedCommand::Reserve`].
+    Release {
+        /// The replay key.
+        key: Vec<u8>,
+    },
+    /// Post `body` to `/settle` (or give it to the local settlement) and report
+    /// [`SessionInput::Settled`].
+    Settle {
+        /// The `/settle` request body.
+        body: Vec<u8>,
+        /// The amount settled.
+        amount: U256,
+    },
+    /// Pay this refund once (the settlement layer's `refund`) and report
+    /// [`SessionInput::Refunded`].
+    Refund(RefundOrder),
+    /// The session is over; queued exactly once.
+    Finished(Box<Statement>),
+}
+
+impl OwnedCommand {
+    /// `send`, `send_app_frame`, `deliver_to_app`, `close`, `reserve`, `release`, `settle`,
+    /// `refund` or `finished`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Send(_) => "send",
+            Self::SendAppFrame => "send_app_frame",
+            Self::DeliverToApp => "deliver_to_app",
+            Self::Close(_) => "close",
+            Self::Reserve { .. } => "reserve",
+            Self::Release { .. } => "release",
+            Self::Settle { .. } => "settle",
+            Self::Refund(_) => "refund",
+            Self::Finished(_) => "finished",
+        }
+    }
+
+    fn of(command: &Command<'_>) -> Self {
+        match *command {
+            Command::Send(text) => Self::Send(text.to_owned()),
+            Command::SendAppFrame => Self::SendAppFrame,
+            Command::DeliverToApp => Self::DeliverToApp,
+            Command::Close { code } => Self::Close(code),
+            Command::Reserve { key, ttl } => Self::Reserve {
+                key: key.to_vec(),
+                ttl,
+            },
+            Command::Release { key } => Self::Release { key: key.to_vec() },
+            Command::Settle { body, amount } => Self::Settle {
+                body: body.to_vec(),
+                amount,
+            },
+            Command::Refund(order) => Self::Refund(order),
+            Command::Finished(statement) => Self::Finished(Box::new(statement)),
+        }
+    }
+}
+
+/// A WS402 server: the offers, prepared once (as [`X402Server`]), and the session policy.
+/// Cheap to clone; safe to share between threads.
+#[derive(Debug, Clone)]
+pub struct Ws402Server {
+    x402: X402Server,
+    config: Ws402Config,
+}
+
+impl Ws402Server {
+    /// Prepares `offers` for `resource` under `policy`.
+    ///
+    /// Errors: [`X402Server::new`]'s.
+    pub fn new(
+        offers: Vec<OfferConfig>,
+        resource: ResourceConfig,
+        policy: Ws402Config,
+    ) -> Result<Self, HostError> {
+        Ok(Self {
+            x402: X402Server::new(offers, resource)?,
+            config: policy,
+        })
+    }
+
+    /// The policy.
+    pub fn config(&self) -> &Ws402Config {
+        &self.config
+    }
+
+    /// The WS402 schema JSON for a socket at `ws_url`: `pricing` from the tariff
+    /// (`pricePerSecond`, `estimatedDuration`, `totalPrice = pricePerSecond × estimatedDuration`),
+    /// `maxSessionDuration`, and as `paymentDetails` the offers' x402 v2 `PaymentRequired` (the
+    /// JSON of the challenge's `PAYMENT-REQUIRED` header).
+    ///
+    /// Errors: `invalid_price` (the total above 2²⁵⁶ − 1), the challenge's.
+    pub fn schema(&self, ws_url: &str) -> Result<Vec<u8>, HostError> {
+        let reply = self.x402.challenge(None, None)?;
+        let value = reply
+            .headers
+            .iter()
+            .find(|(name, _)| name == header::PAYMENT_REQUIRED)
+            .map(|(_, value)| value.as_bytes())
+            .ok_or_else(|| HostError::config("invalid_challenge", "no PAYMENT-REQUIRED header"))?;
+        let mut json = vec![0u8; value.len()];
+        let required = header::decode(value, &mut json).map_err(|e| HostError::of(&e))?;
+        let details = RawValue::parse(required).map_err(|e| HostError::of(&e))?;
+        let c = &self.config;
+        let estimated = c
+            .estimated_duration_seconds
+            .unwrap_or(c.max_session_seconds);
+        let resource = self.x402.resource();
+        let offers = self.x402.offers();
+        let first_asset = offers.get(0).map(|o| o.offer().asset).unwrap_or_default();
+        let pricing = Pricing {
+            price_per_second: c.tariff.per_second,
+            currency: JsonStr::from(c.currency.as_deref().unwrap_or(first_asset)),
+            estimated_duration: estimated,
+            total_price: U256::ZERO,
+        };
+        let total = pricing.computed_total().ok_or_else(|| {
+            HostError::config(
+                "invalid_price",
+                "pricePerSecond × estimatedDuration is above 2^256 - 1",
+            )
+        })?;
+        let schema = Schema {
+            version: JsonStr::from(SCHEMA_VERSION),
+            resource_id: JsonStr::from(c.resource_id.as_deref().unwrap_or(resource.url)),
+            websocket_endpoint: JsonStr::from(ws_url),
+            pricing: Pricing {
+                total_price: total,
+                ..pricing
+            },
+            payment_details: Some(details),
+            max_session_duration: c.max_session_seconds,
+            resource_info: None,
+        };
+        let mut size = required.len().saturating_mul(2).saturating_add(1024);
+        loop {
+            let mut out = vec![0u8; size];
+            match write_all(&mut out, |w| schema.encode(w)) {
+                Ok(n) => {
+                    out.truncate(n);
+                    return Ok(out);
+                }
+                Err(_) if size < MAX_BUFFER => size *= 2,
+                Err(e) => return Err(HostError::of(&e)),
+            }
+        }
+    }
+
+    /// A session for a socket opened at `now_ms` (Unix milliseconds); `id` is 16 random bytes
+    /// from the host (the wire `sessionId` is their lowercase hex).
+    pub fn accept(&self, now_ms: u64, id: [u8; 16]) -> Ws402Session {
+        Ws402Session {
+            x402: self.x402.clone(),
+            machine: SessionMachine::accept(self.config.policy(), id, now_ms),
+            buf: vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN],
+        }
+    }
+}
+
+/// One WS402 session, server side, owned: the core machine, the server it was accepted by, and
+/// its command buffer.
+#[derive(Debug, Clone)]
+pub struct Ws402Session {
+    x402: X402Server,
+    machine: SessionMachine<'static>,
+    buf: Vec<u8>,
+}
+
+impl Ws402Session {
+    /// Reports `input` at `now_ms` and returns every command it led to, in order.
+    ///
+    /// Errors: the core's [`SessionError`] codes (`session_not_started`, `session_suspended`,
+    /// `session_ended`, `session_out_of_order`; the session is unchanged), a `/settle` body's
+    /// configuration codes.
+    pub fn handle(
+        &mut self,
+        now_ms: u64,
+        input: SessionInput<'_>,
+    ) -> Result<Vec<OwnedCommand>, HostError> {
+        let input = match input {
+            SessionInput::Text(frame) => Input::Text(frame),
+            SessionInput::Binary(frame) => Input::Binary(frame),
+            SessionInput::Timer => Input::Timer,
+            SessionInput::Closed(code) => Input::Closed { code },
+            SessionInput::AppEnded(error) => Input::AppEnded { error },
+            SessionInput::AppSend(bytes) => Input::AppSend { bytes },
+            SessionInput::Reserved(r) => Input::Reserved(r),
+            SessionInput::Settled(body) => {
+                Input::Settled(match body.and_then(|b| SettleResponse::from_json(b).ok()) {
+                    Some(response) => SettleOutcome::Response(response),
+                    None => SettleOutcome::Unavailable,
+                })
+            }
+            SessionInput::Refunded(r) => Input::Refunded(r),
+        };
+        let result = self.machine.handle(self.x402.offers(), now_ms, input);
+        result.map_err(|e| HostError::of(&e))?;
+        self.drain()
+    }
+
+    fn drain(&mut self) -> Result<Vec<OwnedCommand>, HostError> {
+        let offers = self.x402.offers();
+        let resource = self.x402.resource();
+        let mut commands = Vec::new();
+        loop {
+            let len = self.buf.len();
+            match self.machine.poll_command(offers, &resource, &mut self.buf) {
+                Ok(Some(command)) => commands.push(OwnedCommand::of(&command)),
+                Ok(None) => return Ok(commands),
+                Err(SessionError::BufferTooSmall) if len < MAX_BUFFER => {
+                    self.buf.resize(len.saturating_mul(2), 0);
+                }
+                Err(e) => return Err(HostError::of(&e)),
+            }
+        }
+    }
+
+    /// When to report [`SessionInput::Timer`] next (Unix ms); `None`: no timer.
+    pub fn timeout(&self) -> Option<u64> {
+        self.machine.poll_timeout()
+    }
+
+    /// The statement once the session ended (its settlement or refund may still be awaited:
+    /// `finished` is `false` then).
+    pub fn statement(&self) -> Option<Statement> {
+        self.machine.statement()
+    }
+
+    /// Where the session is.
+    pub fn phase(&self) -> Phase {
+        self.machine.phase()
+    }
+
+    /// The session id.
+    pub fn id(&self) -> [u8; 16] {
+        self.machine.id()
+    }
+
+    /// The wire `sessionId` (32 lowercase hex digits).
+    pub fn session_id(&self) -> String {
+        self.machine.session_id(&mut [0; 32]).to_owned()
+    }
+
+    /// The verified payer, once a payment was admitted.
+    pub fn payer(&self) -> Option<pay402::ws402::Payer> {
+        self.machine.payer()
+    }
+}

@@ -1,0 +1,412 @@
+//! The WS402 server side: `Ws402Server`, `Ws402Session`, `Ws402Command`, `Ws402Statement`.
+//!
+//! Conversion only: offers and the resource from dicts (as `X402Server`), prices from `int`s,
+//! inputs to the core's, commands and the statement to Python objects. Every decision is
+//! `pay402_host::ws402_server` over the core's `pay402::ws402::SessionMachine`.
+
+use crate::convert::{BytesOrHex, PyU256, Uint, address, choice};
+use crate::errors::{CoreError, Kind};
+use crate::server::{offer, required, text};
+use crate::settle::RefundOrder;
+use core::fmt::Write as _;
+use pay402::ws402::{Ending, Payer, Phase, Plan, RefundOutcome, Reservation, SettleStatus};
+use pay402::ws402::{RefundStatus, Statement, Tariff};
+use pay402_host::HostError;
+use pay402_host::ws402_server::{self as host, OwnedCommand, SessionInput};
+use pay402_host::x402_server::ResourceConfig;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyMapping;
+use std::sync::Mutex;
+
+fn error(e: &HostError) -> PyErr {
+    CoreError::custom(Kind::Ws402, e.code, e.message.clone())
+        .detail(e.detail_code)
+        .into()
+}
+
+fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::AwaitingProof => "awaiting_proof",
+        Phase::Reserving => "reserving",
+        Phase::SettlingPrepayment => "settling_prepayment",
+        Phase::Running => "running",
+        Phase::Suspended => "suspended",
+        Phase::SettlingCharge => "settling_charge",
+        Phase::Refunding => "refunding",
+        Phase::Finished => "finished",
+    }
+}
+
+fn settle_status(s: SettleStatus) -> &'static str {
+    match s {
+        SettleStatus::Requested => "requested",
+        SettleStatus::Settled => "settled",
+        SettleStatus::Refused => "refused",
+        SettleStatus::Pending => "pending",
+        SettleStatus::Unavailable => "unavailable",
+    }
+}
+
+fn refund_status(s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Requested => "requested",
+        RefundStatus::Confirmed => "confirmed",
+        RefundStatus::Pending => "pending",
+        RefundStatus::Failed => "failed",
+        RefundStatus::Unsupported => "unsupported",
+    }
+}
+
+fn payer_text(p: Payer) -> String {
+    match p {
+        Payer::Evm(a) => address(&a),
+        Payer::Solana(k) => pay402::svm::Pubkey(k)
+            .to_base58(&mut [0u8; pay402::svm::pubkey::BASE58_MAX_LEN])
+            .to_owned(),
+    }
+}
+
+/// How a WS402 session ended and its money, to the atomic unit. `ending` is `rejected` (never
+/// started: `reason` is the code sent in `payment_rejected`, or `connection_closed`) or `ended`
+/// (`reason` is the meter's end: `client_close`, `balance_exhausted`, `max_duration`, …).
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ws402Statement {
+    /// The wire `sessionId` (32 lowercase hex digits).
+    session_id: String,
+    /// `rejected` or `ended`.
+    ending: &'static str,
+    /// The rejection's code or the end's reason.
+    reason: &'static str,
+    /// When it ended (Unix ms).
+    at_ms: u64,
+    /// The close code sent, when the socket was still open.
+    close_code: Option<u16>,
+    /// `exact` or `upto`, once a payment was admitted.
+    plan: Option<&'static str>,
+    /// The verified payer, once a payment was admitted.
+    payer: Option<String>,
+    /// The verified amount (`upto`: the signed maximum).
+    paid: Uint,
+    /// What the session consumed.
+    consumed: Uint,
+    /// The amount of the prepayment's (`exact`) or charge's (`upto`) settlement.
+    settlement_amount: Option<Uint>,
+    /// `requested`, `settled`, `refused`, `pending` or `unavailable`.
+    settlement_status: Option<&'static str>,
+    /// `paid − consumed` owed back (`exact`).
+    refund_amount: Option<Uint>,
+    /// `requested`, `confirmed`, `pending`, `failed` or `unsupported` (no order on Solana).
+    refund_status: Option<&'static str>,
+    /// The refund order given to the settlement layer.
+    refund_order: Option<RefundOrder>,
+    /// `True` once nothing more is awaited.
+    finished: bool,
+}
+
+impl Ws402Statement {
+    fn of(st: &Statement) -> Self {
+        let (ending, reason, at_ms, close_code) = match st.ending {
+            Ending::Rejected { reason, at_ms } => ("rejected", reason, at_ms, None),
+            Ending::Ended(end) => ("ended", end.reason.as_str(), end.at_ms, end.close_code),
+        };
+        Self {
+            session_id: st.session_id.iter().fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            }),
+            ending,
+            reason,
+            at_ms,
+            close_code,
+            plan: st.plan.map(|p| match p {
+                Plan::Exact => "exact",
+                Plan::Upto => "upto",
+            }),
+            payer: st.payer.map(payer_text),
+            paid: Uint(st.paid),
+            consumed: Uint(st.consumed),
+            settlement_amount: st.settlement.map(|s| Uint(s.amount)),
+            settlement_status: st.settlement.map(|s| settle_status(s.status)),
+            refund_amount: st.refund.map(|r| Uint(r.amount)),
+            refund_status: st.refund.map(|r| refund_status(r.status)),
+            refund_order: st.refund.and_then(|r| r.order).map(RefundOrder),
+            finished: st.finished,
+        }
+    }
+}
+
+#[pymethods]
+impl Ws402Statement {
+    fn __repr__(&self) -> String {
+        format!(
+            "Ws402Statement(ending={:?}, reason={:?}, paid={}, consumed={}, finished={})",
+            self.ending,
+            self.reason,
+            self.paid.0,
+            self.consumed.0,
+            if self.finished { "True" } else { "False" }
+        )
+    }
+}
+
+/// One thing the host does, in order. `kind` is `send` (`text`), `send_app_frame`,
+/// `deliver_to_app`, `close` (`code`), `reserve` (`key`, `ttl`), `release` (`key`), `settle`
+/// (`body`, `amount`), `refund` (`refund`: a `RefundOrder`) or `finished` (`statement`); the
+/// other fields are `None`.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ws402Command {
+    kind: &'static str,
+    text: Option<String>,
+    code: Option<u16>,
+    key: Option<crate::convert::Bytes>,
+    ttl: Option<u64>,
+    body: Option<crate::convert::Bytes>,
+    amount: Option<Uint>,
+    refund: Option<RefundOrder>,
+    statement: Option<Ws402Statement>,
+}
+
+impl Ws402Command {
+    fn of(c: OwnedCommand) -> Self {
+        let mut out = Self {
+            kind: c.kind(),
+            text: None,
+            code: None,
+            key: None,
+            ttl: None,
+            body: None,
+            amount: None,
+            refund: None,
+            statement: None,
+        };
+        match c {
+            OwnedCommand::Send(t) => out.text = Some(t),
+            OwnedCommand::Close(code) => out.code = Some(code),
+            OwnedCommand::Reserve { key, ttl } => {
+                out.key = Some(crate::convert::Bytes(key));
+                out.ttl = Some(ttl);
+            }
+            OwnedCommand::Release { key } => out.key = Some(crate::convert::Bytes(key)),
+            OwnedCommand::Settle { body, amount } => {
+                out.body = Some(crate::convert::Bytes(body));
+                out.amount = Some(Uint(amount));
+            }
+            OwnedCommand::Refund(order) => out.refund = Some(RefundOrder(order)),
+            OwnedCommand::Finished(st) => out.statement = Some(Ws402Statement::of(&st)),
+            OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp => {}
+        }
+        out
+    }
+}
+
+#[pymethods]
+impl Ws402Command {
+    fn __repr__(&self) -> String {
+        match (&self.text, self.code, &self.amount) {
+            (Some(t), _, _) => format!("Ws402Command(send, {t:?})"),
+            (_, Some(c), _) => format!("Ws402Command(close, {c})"),
+            (_, _, Some(a)) => format!("Ws402Command({}, amount={})", self.kind, a.0),
+            _ => format!("Ws402Command({})", self.kind),
+        }
+    }
+}
+
+/// A WS402 server: the offers (dicts, as `X402Server`), prepared once, and the session policy.
+/// Prices are integers of the paid asset's atomic unit.
+#[pyclass(module = "pay402._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct Ws402Server {
+    inner: host::Ws402Server,
+}
+
+#[pymethods]
+impl Ws402Server {
+    #[new]
+    #[pyo3(signature = (offers, resource, *, price_per_second, max_session_seconds,
+        price_per_byte_in=None, price_per_byte_out=None, price_per_message=None,
+        update_interval_ms=3_000, proof_timeout_ms=10_000, resume_grace_ms=0, settle_margin_s=120,
+        estimated_duration=None, currency=None, resource_id=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        offers: Vec<Bound<'_, PyAny>>,
+        resource: Bound<'_, PyMapping>,
+        price_per_second: PyU256,
+        max_session_seconds: u64,
+        price_per_byte_in: Option<PyU256>,
+        price_per_byte_out: Option<PyU256>,
+        price_per_message: Option<PyU256>,
+        update_interval_ms: u64,
+        proof_timeout_ms: u64,
+        resume_grace_ms: u64,
+        settle_margin_s: u64,
+        estimated_duration: Option<u64>,
+        currency: Option<String>,
+        resource_id: Option<String>,
+    ) -> PyResult<Self> {
+        let offers = offers.iter().map(offer).collect::<PyResult<Vec<_>>>()?;
+        let resource = ResourceConfig {
+            url: required(&resource, "url")
+                .map_err(|_| error(&HostError::config("invalid_resource", "`url` is required")))?,
+            description: text(&resource, "description")?.unwrap_or_default(),
+            mime_type: text(&resource, "mime_type")?,
+        };
+        let zero = |p: Option<PyU256>| p.map_or(pay402::U256::ZERO, |p| p.0);
+        let mut config = host::Ws402Config::new(price_per_second.0, max_session_seconds);
+        config.tariff = Tariff {
+            per_second: price_per_second.0,
+            per_byte_in: zero(price_per_byte_in),
+            per_byte_out: zero(price_per_byte_out),
+            per_message: zero(price_per_message),
+        };
+        config.update_interval_ms = update_interval_ms;
+        config.proof_timeout_ms = proof_timeout_ms;
+        config.resume_grace_ms = resume_grace_ms;
+        config.settle_margin_s = settle_margin_s;
+        config.estimated_duration_seconds = estimated_duration;
+        config.currency = currency;
+        config.resource_id = resource_id;
+        Ok(Self {
+            inner: host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?,
+        })
+    }
+
+    /// The WS402 schema JSON for a socket at `ws_url` (`paymentDetails`: the offers' x402 v2
+    /// `PaymentRequired`).
+    fn schema(&self, ws_url: &str) -> PyResult<crate::convert::Bytes> {
+        self.inner
+            .schema(ws_url)
+            .map(crate::convert::Bytes)
+            .map_err(|e| error(&e))
+    }
+
+    /// A session for a socket opened at `now_ms` (Unix ms); `session_id`: 16 random bytes.
+    fn accept(&self, now_ms: u64, session_id: BytesOrHex) -> PyResult<Ws402Session> {
+        let id = session_id.array::<16>("session_id")?;
+        Ok(Ws402Session {
+            inner: Mutex::new(self.inner.accept(now_ms, id)),
+        })
+    }
+}
+
+/// One WS402 session: report each event, do the returned `Ws402Command`s in order, arm one
+/// timer at `timeout`.
+#[pyclass(module = "pay402._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct Ws402Session {
+    inner: Mutex<host::Ws402Session>,
+}
+
+impl Ws402Session {
+    fn with<T>(&self, f: impl FnOnce(&mut host::Ws402Session) -> T) -> PyResult<T> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("session poisoned"))?;
+        Ok(f(&mut guard))
+    }
+
+    fn on(&self, now_ms: u64, input: SessionInput<'_>) -> PyResult<Vec<Ws402Command>> {
+        self.with(|s| s.handle(now_ms, input))?
+            .map(|cs| cs.into_iter().map(Ws402Command::of).collect())
+            .map_err(|e| error(&e))
+    }
+}
+
+#[pymethods]
+impl Ws402Session {
+    /// A text frame from the client.
+    fn handle_text(&self, now_ms: u64, frame: crate::convert::Text) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Text(&frame.0))
+    }
+
+    /// A binary frame from the client.
+    fn handle_binary(&self, now_ms: u64, frame: Vec<u8>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Binary(&frame))
+    }
+
+    /// The timer armed at `timeout` fired.
+    fn timer(&self, now_ms: u64) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Timer)
+    }
+
+    /// The socket closed with `code`, or without a close frame (`None`: a drop).
+    #[pyo3(signature = (now_ms, code=None))]
+    fn closed(&self, now_ms: u64, code: Option<u16>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Closed(code))
+    }
+
+    /// The application ended the session (`error=True`: it failed).
+    #[pyo3(signature = (now_ms, error=false))]
+    fn app_ended(&self, now_ms: u64, error: bool) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::AppEnded(error))
+    }
+
+    /// The application wants to send a frame of `size` bytes: send it only on `send_app_frame`.
+    fn app_send(&self, now_ms: u64, size: u64) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::AppSend(size))
+    }
+
+    /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.
+    fn reserved(&self, now_ms: u64, answer: &str) -> PyResult<Vec<Ws402Command>> {
+        let answer = match choice("answer", answer, &["fresh", "already_used", "unavailable"])? {
+            "fresh" => Reservation::Fresh,
+            "already_used" => Reservation::AlreadyUsed,
+            _ => Reservation::Unavailable,
+        };
+        self.on(now_ms, SessionInput::Reserved(answer))
+    }
+
+    /// The `/settle` answer's JSON body, or `None` when there was none (timeout, connection
+    /// error, 5xx).
+    fn settled(&self, now_ms: u64, response: Option<Vec<u8>>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Settled(response.as_deref()))
+    }
+
+    /// The refund's outcome: `confirmed`, `pending` or `failed`.
+    fn refunded(&self, now_ms: u64, outcome: &str) -> PyResult<Vec<Ws402Command>> {
+        let outcome = match choice("outcome", outcome, &["confirmed", "pending", "failed"])? {
+            "confirmed" => RefundOutcome::Confirmed,
+            "pending" => RefundOutcome::Pending,
+            _ => RefundOutcome::Failed,
+        };
+        self.on(now_ms, SessionInput::Refunded(outcome))
+    }
+
+    /// When to call `timer` next (Unix ms); `None`: no timer.
+    #[getter]
+    fn timeout(&self) -> PyResult<Option<u64>> {
+        self.with(|s| s.timeout())
+    }
+
+    /// The statement once the session ended, else `None`.
+    #[getter]
+    fn statement(&self) -> PyResult<Option<Ws402Statement>> {
+        Ok(self
+            .with(|s| s.statement())?
+            .map(|st| Ws402Statement::of(&st)))
+    }
+
+    /// `awaiting_proof`, `reserving`, `settling_prepayment`, `running`, `suspended`,
+    /// `settling_charge`, `refunding` or `finished`.
+    #[getter]
+    fn phase(&self) -> PyResult<&'static str> {
+        self.with(|s| phase_name(s.phase()))
+    }
+
+    /// The wire `sessionId` (32 lowercase hex digits).
+    #[getter]
+    fn session_id(&self) -> PyResult<String> {
+        self.with(|s| s.session_id())
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Ws402Server>()?;
+    m.add_class::<Ws402Session>()?;
+    m.add_class::<Ws402Command>()?;
+    m.add_class::<Ws402Statement>()?;
+    Ok(())
+}
