@@ -324,6 +324,14 @@ impl EvmSettlement {
         settlement_result(py, r)
     }
 
+    /// The end without a transaction, asked before any call is built: an ``upto`` charge of
+    /// zero settles successfully with ``transaction`` ``""`` and ``amount`` ``0`` (the
+    /// reference facilitator); ``None`` when the settlement needs its transaction.
+    fn without_transaction(&mut self, py: Python<'_>) -> PyResult<Option<SettlementResult>> {
+        let r = self.0.without_transaction().map_err(|e| host_error(&e))?;
+        r.map(|r| settlement_result(py, r)).transpose()
+    }
+
     /// The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
     /// core's reason `smart_wallet_deployment_failed` and `message`.
     #[pyo3(signature = (message=None))]

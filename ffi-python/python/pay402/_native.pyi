@@ -733,6 +733,10 @@ class EvmSettlement:
         """The broadcast hash, once submitted."""
     def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
         """Refused before broadcast (a verification verdict as `reason`): `transaction` `""`."""
+    def without_transaction(self) -> Optional[SettlementResult]:
+        """The end without a transaction, asked before any call is built: an `upto` charge of
+        zero settles successfully with `transaction` `""` and `amount` `0` (the reference
+        facilitator); None when the settlement needs its transaction."""
     def deployment_failed(self, message: Optional[str] = None) -> SettlementResult:
         """The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
         core's reason `smart_wallet_deployment_failed` and `message`."""

@@ -358,6 +358,9 @@ class LocalEvmSettlement:
         if amount is None and verified.kind == "upto_permit2":
             amount = int(requirements.get("amount", verified.amount))
         settlement = EvmSettlement(network, verified.payer, method, amount)  # type: ignore[arg-type]
+        without = settlement.without_transaction()  # the core: an upto charge of 0 ends here, nothing sent
+        if without is not None:
+            return _result(without)
         try:
             call = x402_settle_calldata(req_json, header, settle_amount, route=route)
         except Error as e:
