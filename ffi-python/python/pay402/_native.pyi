@@ -90,6 +90,8 @@ __all__ = [
     "SettleCall",
     "sign_eip1559_transaction",
     "x402_settle_calldata",
+    "x402_settle_terms",
+    "SettleTerms",
     "SettlementResult",
     "EvmSettlement",
     "SvmSettlement",
@@ -662,6 +664,22 @@ def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) ->
     Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
     transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
     """
+class SettleTerms:
+    """What a facilitator's `/settle` body asks for (`x402_settle_terms`)."""
+    @property
+    def requirements(self) -> str:
+        """The requirements to verify the payment against (JSON text); for `upto` their `amount`
+        is the signed maximum."""
+    @property
+    def charge(self) -> Optional[int]:
+        """The `upto` charge (the body's requirements' `amount`); None for `exact`."""
+
+def x402_settle_terms(body: Union[str, bytes]) -> SettleTerms:
+    """Reads a `/settle` body as the reference facilitator does: an `upto` body carries the charge
+    as the requirements' `amount` and is verified against the signed maximum
+    (`permit2Authorization.permitted.amount`). Raises `X402Error`
+    (`invalid_upto_evm_payload_settlement_exceeds_amount`, `invalid_payload`, a decode code)."""
+
 def x402_settle_calldata(
     requirements: _Text,
     payment: _Text,
