@@ -664,6 +664,7 @@ def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) ->
     Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
     transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
     """
+@final
 class SettleTerms:
     """What a facilitator's `/settle` body asks for (`x402_settle_terms`)."""
     @property
