@@ -4,6 +4,12 @@
 //! against the signed maximum `permit2Authorization.permitted.amount`; `exact` is as sent.
 //! The payment is `upto reference client #3 ok` of tests/conformance/vectors/x402-verify-permit2.peers.json
 //! (@x402/evm 2.27.0), maximum 1075246299675.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use pay402::ErrorCode;
 use pay402::U256;
