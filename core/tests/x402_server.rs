@@ -989,3 +989,80 @@ fn the_settlement_machines_pending_result_is_retried_once_and_its_invalid_hash_n
         "an invalid hash is terminal: no retry"
     );
 }
+
+/// An `upto` charge of zero, as the reference answers it end to end: the facilitator's machine
+/// ends without a transaction (`settleUptoPermit2`: success, `transaction` `""`, `amount` `"0"`)
+/// and the resource server's exchange serves the content with that receipt.
+#[test]
+fn a_zero_upto_charge_settles_without_a_transaction_and_the_content_is_served() {
+    use pay402::writer::write_all;
+    use pay402::x402::evm_settlement::{EvmSettlement, Phase, SettleMethod};
+    let mut offers = OfferSet::<1>::new();
+    offers
+        .push(Offer {
+            scheme: OfferScheme::UptoPermit2 {
+                facilitator: "0xE8799e87C92d970b5706FfB4780dEB7A79086D28",
+            },
+            network: "eip155:84532",
+            asset: "0x45800b0aecf5989b1601054ad90ab0f37b0e27fe",
+            amount: U256::from_u64(1_075_246_299_675),
+            pay_to: "0x7bcf7e2329489af35353d55CA43C00eC475a28e9",
+            max_timeout_seconds: 300,
+        })
+        .unwrap();
+    let mut buf = [0u8; header::RECOMMENDED_BUFFER_LEN];
+    let a = admit(
+        &offers,
+        "PAYMENT-SIGNATURE",
+        PEER_UPTO_HEADER.as_bytes(),
+        1_760_200_616,
+        &pay402::x402::Verifier::EVM,
+        &mut buf,
+    )
+    .unwrap();
+    // The resource server reports usage 0: the /settle body carries amount "0".
+    assert_eq!(settle_amount(&offers, &a, Some(U256::ZERO)), Ok(U256::ZERO));
+    let mut out = [0u8; 4096];
+    let n = write_settle_request(&offers, &a, &SPEC_RESOURCE, Some(U256::ZERO), &mut out).unwrap();
+    let request = pay402::x402::SettleRequest::from_json(&out[..n]).unwrap();
+    assert_eq!(request.payment_requirements.amount(), U256::ZERO);
+
+    // The facilitator: nothing to send.
+    let payer = "0x70683885324a98822e51e7d9CE4F803cA57cB1A1";
+    let mut s = EvmSettlement::at(
+        "eip155:84532",
+        payer,
+        SettleMethod::Permit2,
+        Some(U256::ZERO),
+        Phase::Built,
+    );
+    let end = s.without_transaction().unwrap().unwrap();
+    let mut json = [0u8; 1024];
+    let n = write_all(&mut json, |w| end.write_json(w)).unwrap();
+    let json = core::str::from_utf8(&json[..n]).unwrap();
+    assert_eq!(
+        json,
+        r#"{"success":true,"transaction":"","network":"eip155:84532","payer":"0x70683885324a98822e51e7d9CE4F803cA57cB1A1","amount":"0"}"#
+    );
+
+    // The resource server: served, with that receipt.
+    let (reserving, _) = begin(&a, ExchangeOptions::default());
+    let Next::Handle(handling) = reserving.reserved(true) else {
+        panic!()
+    };
+    let Next::Settle(settling, Action::Settle { attempt: 1 }) =
+        handling.handled(HandlerOutcome::from_status(200))
+    else {
+        panic!()
+    };
+    let Next::Done(Action::Serve {
+        status: 200,
+        receipt: Some(r),
+    }) = settling.settled(response(json))
+    else {
+        panic!("a zero charge is served")
+    };
+    assert_eq!(r.header_name, "PAYMENT-RESPONSE");
+    assert!(r.response.success);
+    assert!(r.response.transaction.is_some_and(|t| t.is_empty()));
+}

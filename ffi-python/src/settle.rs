@@ -10,10 +10,11 @@ use pay402::evm::{AccessListItem, Address, Eip1559Transaction, TransactionError}
 use pay402::svm::PayerKey;
 use pay402::svm::cosign::{CosignError, SIGNATURE_BASE58_MAX_LEN, cosign_fee_payer};
 use pay402::u256::LeadingZeros;
+use pay402::writer::write_all;
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
 use pay402::x402::{
-    Payer, PaymentPayload, PaymentRequirements, SettleCalldataError, header,
-    settle_calldata_for_payer,
+    Payer, PaymentPayload, PaymentRequirements, SettleCalldataError, SettleTermsError, header,
+    settle_calldata_for_payer, settle_terms,
 };
 use pay402_host::HostError;
 use pay402_host::evm_settlement::{SettleResult as HostSettleResult, Settlement as HostSettlement};
@@ -30,6 +31,12 @@ impl IntoCore for TransactionError {
 impl IntoCore for CosignError {
     fn into_core(self) -> CoreError {
         CoreError::new(Kind::Svm, &self).detail(self.detail_code())
+    }
+}
+
+impl IntoCore for SettleTermsError {
+    fn into_core(self) -> CoreError {
+        CoreError::new(Kind::X402, &self).detail(self.detail_code())
     }
 }
 
@@ -234,6 +241,39 @@ pub(crate) fn x402_settle_calldata(
     })
 }
 
+/// What a facilitator's `/settle` body asks for (`x402_settle_terms`): the requirements to
+/// verify the payment against (JSON text; for `upto` their `amount` is the signed maximum) and
+/// the `upto` charge (`None` for `exact`).
+#[pyclass(module = "pay402._native", frozen, get_all)]
+#[derive(Debug)]
+pub(crate) struct SettleTerms {
+    requirements: String,
+    charge: Option<Py<PyAny>>,
+}
+
+/// Reads a `/settle` body as the reference facilitator does: an `upto` body carries the
+/// charge as the requirements' `amount` and is verified against the signed maximum
+/// (`permit2Authorization.permitted.amount`). Raises `X402Error`
+/// (`invalid_upto_evm_payload_settlement_exceeds_amount`, `invalid_payload`, a decode code).
+#[pyfunction]
+pub(crate) fn x402_settle_terms(py: Python<'_>, body: Text) -> PyResult<SettleTerms> {
+    let terms = settle_terms(&body.0).py()?;
+    let mut out = vec![0u8; 2 * body.0.len() + 256];
+    let n = write_all(&mut out, |w| {
+        terms.request.payment_requirements.write_json(w)
+    })
+    .map_err(|_| PyValueError::new_err("settle body too large to re-encode"))?;
+    let requirements = String::from_utf8(out.get(..n).unwrap_or_default().to_vec())
+        .map_err(|_| PyValueError::new_err("requirements are not UTF-8"))?;
+    Ok(SettleTerms {
+        requirements,
+        charge: terms
+            .charge
+            .map(|c| crate::convert::int(py, &c).map(Bound::unbind))
+            .transpose()?,
+    })
+}
+
 fn host_error(e: &HostError) -> PyErr {
     CoreError::custom(Kind::X402, e.code, e.message.clone())
         .detail(e.detail_code)
@@ -322,6 +362,14 @@ impl EvmSettlement {
             .refused(reason, message)
             .map_err(|e| host_error(&e))?;
         settlement_result(py, r)
+    }
+
+    /// The end without a transaction, asked before any call is built: an ``upto`` charge of
+    /// zero settles successfully with ``transaction`` ``""`` and ``amount`` ``0`` (the
+    /// reference facilitator); ``None`` when the settlement needs its transaction.
+    fn without_transaction(&mut self, py: Python<'_>) -> PyResult<Option<SettlementResult>> {
+        let r = self.0.without_transaction().map_err(|e| host_error(&e))?;
+        r.map(|r| settlement_result(py, r)).transpose()
     }
 
     /// The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
@@ -737,5 +785,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(x402_settle_revert_reason, m)?)?;
     m.add_function(wrap_pyfunction!(sign_eip1559_transaction, m)?)?;
     m.add_function(wrap_pyfunction!(x402_settle_calldata, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_settle_terms, m)?)?;
+    m.add_class::<SettleTerms>()?;
     Ok(())
 }

@@ -313,6 +313,8 @@ def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
         ((name, value),) = step.items()
         if name == "refused":
             end = s.refused(value["reason"], value.get("message"))
+        elif name == "without_transaction":
+            end = s.without_transaction()
         elif name == "submitted":
             end = s.submitted(value)
         elif name in ("confirmed", "reverted"):

@@ -267,6 +267,14 @@ impl EvmSettlement {
         guard.hash().map(str::to_owned)
     }
 
+    /// The end without a transaction, asked before any call is built: an `upto` charge of zero
+    /// settles successfully with `transaction` `""` and `amount` `0` (the reference
+    /// facilitator); `None` when the settlement needs its transaction.
+    pub fn without_transaction(&self) -> Result<Option<SettlementResult>, Pay402Error> {
+        self.with(HostSettlement::without_transaction)
+            .map(|r| r.map(settlement_result))
+    }
+
     /// Refused before broadcast (a verification verdict as `reason`): `transaction` is `""`.
     #[uniffi::method(default(message = None))]
     pub fn refused(

@@ -255,6 +255,17 @@ impl EvmSettlement {
         self.0.hash().map(str::to_owned)
     }
 
+    /// The end without a transaction, asked before any call is built: an `upto` charge of zero
+    /// settles successfully with `transaction` `""` and `amount` `0` (the reference
+    /// facilitator); `undefined` when the settlement needs its transaction.
+    #[wasm_bindgen(js_name = withoutTransaction, unchecked_return_type = "X402SettlementResult | undefined")]
+    pub fn without_transaction(&mut self) -> JsResult<JsValue> {
+        self.0
+            .without_transaction()
+            .map(|r| r.map_or(JsValue::UNDEFINED, settlement_result))
+            .map_err(|e| host_error(&e))
+    }
+
     /// Refused before broadcast (a verification verdict as `reason`): `transaction` is `""`.
     #[wasm_bindgen(unchecked_return_type = "X402SettlementResult")]
     pub fn refused(&mut self, reason: &str, message: Option<String>) -> JsResult<JsValue> {

@@ -258,6 +258,7 @@ export function ops(p) {
         for (const step of i.steps) {
           const [[name, value]] = Object.entries(step);
           if (name === "refused") end = s.refused(value.reason, value.message);
+          else if (name === "without_transaction") end = s.withoutTransaction();
           else if (name === "transfer_reverted") end = s.transferReverted(value);
           else if (name === "submitted") end = s.submitted(value);
           else if (name === "confirmed" || name === "reverted") end = s[name]();

@@ -196,7 +196,7 @@ for (const [signer, charge] of [["pay402", PRICE], ["reference", PRICE], ["pay40
   });
 }
 
-test("upto: a zero charge, a charge above the maximum and another facilitator's payment send nothing", async () => {
+test("upto: a zero charge settles without a transaction, as the reference answers it; a charge above the maximum and another facilitator's payment send nothing", async () => {
   const payer = await newPayer();
   const payee = newPayee();
   const req = uptoRequirements(payee, settler.address);
@@ -204,8 +204,10 @@ test("upto: a zero charge, a charge above the maximum and another facilitator's 
   const foreign = uptoRequirements(payee, REFERENCE_SIGNER);
   const foreignPayment = await pay402Payment(foreign, payer);
   const [sent, block] = [await pendingNonce(settler.address), await blockNumber()];
+  // settleUptoPermit2 (upto/facilitator/permit2.ts): success, transaction "", amount "0"
+  const zero = await settleLocally(payment, req, 0n);
+  assert.deepEqual(zero, { success: true, transaction: "", network: NETWORK, payer: payer.address, amount: "0" });
   const cases = [
-    [payment, req, 0n, "upto_settle_amount_zero"], // the core's answer (the reference answers success, amount "0")
     [payment, req, MAXIMUM + 1n, "invalid_upto_evm_payload_settlement_exceeds_amount"],
     [foreignPayment, foreign, PRICE, "upto_facilitator_mismatch"],
   ];
@@ -290,12 +292,15 @@ test("pay402's wrapFetch pays paywall's exact Permit2 and upto routes, settled b
       paid += amount;
       assert.deepEqual([await balanceOf(payer.address), await balanceOf(payee)], [FUNDING - paid, paid]);
     }
-    // a zero charge: the core's upto_settle_amount_zero withholds the content, nothing is sent
-    const sent = await pendingNonce(settler.address);
+    // a zero charge: served, as the reference serves it, with the receipt of amount 0; nothing is sent
+    const [sent, block] = [await pendingNonce(settler.address), await blockNumber()];
     clock = await chainNow();
-    const refused = await client(base + "/metered").then((r) => r, (e) => e);
-    assert.equal(refused?.code, "upto_settle_amount_zero", String(refused));
-    assert.equal(await pendingNonce(settler.address), sent);
+    const r = await client(base + "/metered");
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.deepEqual(await r.json(), { data: "/metered" });
+    const receipt = JSON.parse(Buffer.from(r.headers.get("payment-response"), "base64").toString("utf8"));
+    assert.deepEqual(receipt, { success: true, transaction: "", network: NETWORK, payer: payer.address, amount: "0" });
+    assert.deepEqual([await pendingNonce(settler.address), await blockNumber()], [sent, block]);
     assert.deepEqual([await balanceOf(payer.address), await balanceOf(payee)], [FUNDING - paid, paid]);
   } finally {
     server.closeAllConnections();

@@ -14,9 +14,9 @@ Permit2's public ABIs).
 The cross-check that Permit2Lite behaves as Permit2 where the reference relies on it: the reference
 facilitator settles pay402- and reference-signed payments against these contracts, and its mined input
 equals `pay402.x402_settle_calldata` for that payment byte for byte. pay402's own client (`X402Payer`) pays
-`X402Paywall` routes of both kinds settled locally. One difference from the reference is asserted as
-found: for an `upto` charge of 0 the reference answers success with `amount: "0"`, pay402's core
-`upto_settle_amount_zero`; neither sends anything.
+`X402Paywall` routes of both kinds settled locally. An `upto` charge of 0 is answered as the reference
+answers it (`settleUptoPermit2`): success with `transaction: ""` and `amount: "0"`, nothing sent, the permit
+unused, and the paywall serves the content.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pay402
 import pytest
 from fastapi import FastAPI, Request
 from pay402.asgi import PaymentMiddleware
-from pay402.client import Budget, PaymentAuth, X402Payer, X402PaymentRefused, payment_receipt
+from pay402.client import Budget, PaymentAuth, X402Payer, payment_receipt
 from pay402.replay import MemoryReplayStore
 from pay402.server import X402Paywall, X402Route
 from pay402.errors import SettleError, VerifyError
@@ -290,9 +290,9 @@ def test_upto_zero_charge_sends_nothing_and_loses_nothing(chain: Chain, deployme
     payment = pay402_payment(chain, req, payer)
     sent, block = pending_nonce(chain, SETTLER), chain.block_number()
     out = settlement.settle_payment(payment, req, settle_amount=0)
-    # the core's answer (the reference facilitator answers success with amount "0" instead: see the last test)
-    assert out == {"success": False, "errorReason": "upto_settle_amount_zero", "errorMessage": out.get("errorMessage"),
-                   "transaction": "", "network": deployment["network"], "payer": payer.address}, out
+    # the reference facilitator's answer (see the last test): success, no transaction, amount "0"
+    assert out == {"success": True, "transaction": "", "network": deployment["network"], "payer": payer.address,
+                   "amount": "0"}, out
     assert (pending_nonce(chain, SETTLER), chain.block_number()) == (sent, block)
     assert chain.balance_of(payee) == 0 and not nonce_used(chain, payer.address, permit_nonce(payment))
     # the permit is still unused: a later charge settles it
@@ -378,12 +378,13 @@ def test_paywall_sells_permit2_and_upto_settling_locally(chain: Chain, deploymen
                            payee=payee, amount=amount)
             paid += amount
             assert (chain.balance_of(payer.address), chain.balance_of(payee)) == (FUNDING - paid, paid)
-        # a zero charge: the core's `upto_settle_amount_zero` withholds the content, nothing is sent
-        sent = pending_nonce(chain, SETTLER)
-        with pytest.raises(X402PaymentRefused) as refused:
-            client.get(url + "/metered")
-        assert refused.value.code == "upto_settle_amount_zero"
-        assert pending_nonce(chain, SETTLER) == sent
+        # a zero charge: served, as the reference serves it, with the receipt of amount 0; nothing is sent
+        sent, block = pending_nonce(chain, SETTLER), chain.block_number()
+        r = client.get(url + "/metered")
+        assert r.status_code == 200 and r.json() == {"data": "metered"}, r.text
+        assert payment_receipt(r) == {"success": True, "transaction": "", "network": deployment["network"],
+                                      "payer": payer.address, "amount": "0"}, payment_receipt(r)
+        assert (pending_nonce(chain, SETTLER), chain.block_number()) == (sent, block)
     assert (chain.balance_of(payer.address), chain.balance_of(payee)) == (FUNDING - paid, paid)
     assert client_payer.budget.spent == paid
 
@@ -439,14 +440,20 @@ def test_pay402_facilitator_settles_exact_permit2_and_upto(chain: Chain, deploym
         with pytest.raises(SettleError):
             client.settle(payment, {**req, "amount": str(PRICE)})
         assert pending_nonce(chain, FAC_SIGNER) == sent and chain.balance_of(payee) == PRICE
-        # a zero charge (the core's answer), a charge above the maximum, another facilitator's payment: refused
-        # before sending
+        # a zero charge: the reference's answer (success, amount "0"), nothing sent
         payer, payee = Payer(chain), new_payee()
         req = upto_requirements(deployment, payee, FAC_SIGNER)
+        sent, block = pending_nonce(chain, FAC_SIGNER), chain.block_number()
+        zero = pay402_payment(chain, req, payer)
+        out = client.settle(zero, {**req, "amount": "0"})
+        assert out == {"success": True, "transaction": "", "network": deployment["network"], "payer": payer.address,
+                       "amount": "0"}, out
+        assert (pending_nonce(chain, FAC_SIGNER), chain.block_number()) == (sent, block)
+        assert not nonce_used(chain, payer.address, permit_nonce(zero))
+        # a charge above the maximum, another facilitator's payment: refused before sending
         payment = pay402_payment(chain, req, payer)
         foreign = upto_requirements(deployment, payee, FACILITATOR)
         for pay, charged, reason in (
-            (payment, {**req, "amount": "0"}, "upto_settle_amount_zero"),
             (payment, {**req, "amount": str(MAXIMUM + 1)}, "invalid_upto_evm_payload_settlement_exceeds_amount"),
             (pay402_payment(chain, foreign, payer), {**foreign, "amount": str(PRICE)}, "upto_facilitator_mismatch"),
         ):
@@ -526,8 +533,8 @@ def test_reference_facilitator_settles_upto_as_pay402_encodes_it(
 
 
 def test_zero_upto_charge_sends_nothing_either_way(chain: Chain, deployment: dict, reference: FacilitatorClient) -> None:
-    """Neither the reference nor pay402 (test above) sends a transaction for a charge of 0, and the permit stays
-    unused; the reference answers success with amount "0", pay402's core `upto_settle_amount_zero`."""
+    """The reference's answer to a charge of 0, which pay402 gives too (tests above): success with amount "0", no
+    transaction, the permit unused."""
     payer, payee = Payer(chain), new_payee()
     req = upto_requirements(deployment, payee, FACILITATOR)
     payment = pay402_payment(chain, req, payer)

@@ -160,6 +160,15 @@ impl Settlement {
         EvmSettlement::at(&self.network, &self.payer, self.method, self.amount, phase)
     }
 
+    /// The end without a transaction (an `upto` charge of zero: success, `transaction` `""`,
+    /// `amount` `0`), or `None` when the settlement needs its transaction (still built).
+    pub fn without_transaction(&mut self) -> Result<Option<SettleResult>, HostError> {
+        let mut m = self.machine();
+        let r = own(m.without_transaction());
+        self.phase = OwnedPhase::of(m.phase());
+        r
+    }
+
     /// Refused before broadcast with `reason` (a verification verdict) and an optional
     /// `message`; `transaction` is `""`.
     pub fn refused(

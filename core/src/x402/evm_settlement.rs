@@ -3,7 +3,8 @@
 //! reference facilitator's reasons and strings.
 //!
 //! ```text
-//! Built --refused(reason)-------------------------> failure, transaction ""      (terminal)
+//! Built --without_transaction (upto, charge 0)----> success, transaction "", amount 0 (terminal)
+//!   |---refused(reason)---------------------------> failure, transaction ""      (terminal)
 //!   |---transfer_reverted(revert text)------------> failure, transaction ""      (terminal)
 //!   `--submitted(hash)--+-- invalid hash ---------> failure, transaction ""      (terminal)
 //!                       `-> Submitted --confirmed-> success                      (terminal)
@@ -24,7 +25,11 @@
 //! `settlement_pending` with the hash), `typescript/packages/mechanisms/evm/src/utils.ts`
 //! (`isValidTxHash`: `0x` + 64 hex digits, not all zero; `truncateErrorMessage`: 500
 //! characters) and `typescript/packages/mechanisms/evm/src/exact/facilitator/eip3009.ts`
-//! (`parseEip3009TransferError`: revert text → reason). The resource server's one retry on
+//! (`parseEip3009TransferError`: revert text → reason). An `upto` charge of zero is settled
+//! without a transaction, as `settleUptoPermit2` of
+//! `typescript/packages/mechanisms/evm/src/upto/facilitator/permit2.ts` answers it (success,
+//! `transaction` `""`, `amount` `"0"`): the host asks [`EvmSettlement::without_transaction`]
+//! before it builds any call. The resource server's one retry on
 //! `settlement_pending` is the exchange's ([`super::server::Settling`]; see [`super::server::SettleVerdict`]).
 
 use super::server::{SETTLEMENT_PENDING, SettleVerdict};
@@ -349,6 +354,35 @@ impl<'a> Built<'a> {
         })
     }
 
+    /// The settlement without a transaction: an `upto` charge of zero (`amount` `Some(0)`)
+    /// ends here as the reference facilitator ends it, `success` with `transaction` `""` and
+    /// `amount` `0`; nothing is sent. Any other settlement needs its transaction: `Err(self)`.
+    ///
+    /// ```
+    /// use pay402::x402::evm_settlement::{Built, SettleMethod};
+    /// use pay402::U256;
+    /// let zero = Built::new("eip155:8453", "0x857b06519E91e3A54538791bDbb0E22373e36b66", SettleMethod::Permit2, Some(U256::ZERO));
+    /// let end = zero.without_transaction().ok().unwrap();
+    /// assert!(end.success);
+    /// assert_eq!((end.transaction, end.amount), ("", Some(U256::ZERO)));
+    /// let charge = Built::new("eip155:8453", "0x857b06519E91e3A54538791bDbb0E22373e36b66", SettleMethod::Permit2, Some(U256::ONE));
+    /// assert!(charge.without_transaction().is_err());
+    /// ```
+    pub fn without_transaction(self) -> Result<SettlementResult<'a>, Self> {
+        match self.0.amount {
+            Some(amount) if amount.is_zero() => Ok(SettlementResult {
+                success: true,
+                error_reason: None,
+                error_message: None,
+                transaction: "",
+                network: self.0.network,
+                payer: self.0.payer,
+                amount: Some(amount),
+            }),
+            _ => Err(self),
+        }
+    }
+
     /// Terminal failure before broadcast with the host's `reason` (a verification verdict
     /// such as `invalid_exact_evm_nonce_already_used`, a refused factory, …) and an optional
     /// message; `transaction` is `""`.
@@ -560,6 +594,18 @@ impl<'a> EvmSettlement<'a> {
         result
     }
 
+    /// [`Built::without_transaction`]: the terminal result when the settlement needs no
+    /// transaction (an `upto` charge of zero), `None` when it does (still [`Phase::Built`]).
+    /// A host asks this before it builds the call.
+    pub fn without_transaction(
+        &mut self,
+    ) -> Result<Option<SettlementResult<'a>>, SettlementStepError> {
+        match self.built()?.without_transaction() {
+            Ok(result) => Ok(Some(self.end(result))),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// [`Built::refused`].
     pub fn refused(
         &mut self,
@@ -636,6 +682,46 @@ mod tests {
     fn json<'b>(r: &SettlementResult<'_>, buf: &'b mut [u8]) -> &'b str {
         let n = write_all(buf, |w| r.write_json(w)).unwrap_or(0);
         core::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_zero_upto_charge_ends_without_a_transaction() {
+        // settleUptoPermit2 (upto/facilitator/permit2.ts): amount 0 → success, no transaction.
+        let mut buf = [0u8; 512];
+        let mut m = EvmSettlement::at(
+            "eip155:8453",
+            PAYER,
+            SettleMethod::Permit2,
+            Some(U256::ZERO),
+            Phase::Built,
+        );
+        let end = m.without_transaction().ok().flatten();
+        assert!(end.is_some_and(|r| r.verdict() == SettleVerdict::Settled));
+        assert_eq!(
+            end.as_ref().map(|r| json(r, &mut buf)),
+            Some(
+                r#"{"success":true,"transaction":"","network":"eip155:8453","payer":"0x857b06519E91e3A54538791bDbb0E22373e36b66","amount":"0"}"#
+            )
+        );
+        assert_eq!(m.phase(), Phase::Ended);
+        assert_eq!(m.submitted(HASH), Err(SettlementStepError::Ended));
+        // A charge, or exact: the transaction is needed and the machine stays built.
+        for amount in [Some(U256::ONE), None] {
+            let mut m = EvmSettlement::at(
+                "eip155:8453",
+                PAYER,
+                SettleMethod::Permit2,
+                amount,
+                Phase::Built,
+            );
+            assert_eq!(m.without_transaction(), Ok(None));
+            assert_eq!(m.phase(), Phase::Built);
+            assert_eq!(m.submitted(HASH), Ok(None));
+            assert_eq!(
+                m.without_transaction(),
+                Err(SettlementStepError::OutOfOrder)
+            );
+        }
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Facilitator HTTP API bodies (x402 v2 specification §7, <https://github.com/coinbase/x402/blob/main/specs/x402-specification-v2.md>): `POST /verify` and
 //! `POST /settle` requests,
 //! the `/verify` response, and `GET /supported`. The `/settle` response is [`super::SettleResponse`].
+//! What a `/settle` body asks for (the requirements to verify against, the `upto` charge) is
+//! [`settle_terms`].
 
 use super::X402Version;
 use super::error::{DecodeError, DecodeReason};
 use super::payment_payload::PaymentPayload;
 use super::payment_requirements::PaymentRequirements;
+use super::scheme::exact_permit2::payload::ExactPermit2Payload;
 use crate::error::BufferTooSmall;
 use crate::json::{ArrayWriter, JsonStr, Object, ObjectWriter, RawValue};
+use crate::u256::U256;
 use crate::writer::Writer;
 use heapless::Vec;
 
@@ -206,5 +210,118 @@ fn decode_kind(value: RawValue<'_>) -> Result<SupportedKind<'_>, DecodeError> {
         scheme: obj.field("scheme").str()?,
         network: obj.field("network").str()?,
         extra: obj.field("extra").opt_raw_object()?,
+    })
+}
+
+/// What a `/settle` body asks the facilitator to do: the requirements to verify the payment
+/// against, and the charge ([`settle_terms`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SettleTerms<'a> {
+    /// The body as decoded, except that for `upto` the requirements' `amount` is the signed
+    /// maximum (`permit2Authorization.permitted.amount`): the payment was signed for it, and
+    /// verification compares the requirements with what was signed.
+    pub request: SettleRequest<'a>,
+    /// The `upto` charge: the body's requirements' `amount`, at most the signed maximum (0
+    /// settles without a transaction). `None` for every other scheme, which settles the
+    /// requirements' `amount` as they are.
+    pub charge: Option<U256>,
+}
+
+/// Why a `/settle` body gives no [`SettleTerms`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettleTermsError {
+    /// The body does not decode (a requirements `amount` that is not a decimal string
+    /// included): the decode error's code.
+    Decode(DecodeError),
+    /// An `upto` payment without a Permit2 authorization to read the signed maximum from:
+    /// `invalid_payload`.
+    InvalidPayload(DecodeError),
+    /// An `upto` charge above the signed maximum:
+    /// `invalid_upto_evm_payload_settlement_exceeds_amount` (the reference's reason).
+    SettlementExceedsAmount,
+}
+
+impl core::fmt::Display for SettleTermsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Decode(e) => e.fmt(f),
+            Self::InvalidPayload(e) => write!(f, "invalid payload: {e}"),
+            Self::SettlementExceedsAmount => {
+                f.write_str("upto settle amount exceeds the signed maximum")
+            }
+        }
+    }
+}
+
+impl core::error::Error for SettleTermsError {}
+
+impl crate::ErrorCode for SettleTermsError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.code(),
+            Self::InvalidPayload(_) => "invalid_payload",
+            Self::SettlementExceedsAmount => "invalid_upto_evm_payload_settlement_exceeds_amount",
+        }
+    }
+
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidPayload(e) => Some(e.code()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a `/settle` body as the reference facilitator does (`settleUptoPermit2` in
+/// `typescript/packages/mechanisms/evm/src/upto/facilitator/permit2.ts` of
+/// <https://github.com/coinbase/x402>; the `upto` EVM scheme,
+/// <https://github.com/coinbase/x402/blob/main/specs/schemes/upto/scheme_upto_evm.md>): an `upto`
+/// body carries the charge as `paymentRequirements.amount` while the payment was signed for a
+/// maximum (`permit2Authorization.permitted.amount`), so the payment is verified against the
+/// requirements with the maximum as their `amount` and settles the charge. Any other scheme
+/// (`exact`) is verified and settled as sent, without a charge. Borrows `body`.
+///
+/// ```
+/// use pay402::ErrorCode;
+/// use pay402::x402::facilitator::settle_terms;
+/// use pay402::U256;
+/// let body = br#"{"x402Version":2,"paymentPayload":{"x402Version":2,"accepted":{"scheme":"upto","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60},"payload":{"signature":"0x00","permit2Authorization":{"from":"0x857b06519E91e3A54538791bDbb0E22373e36b66","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002","nonce":"1","deadline":"1740672154","witness":{"to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","facilitator":"0xfDfF19Bb83a11454fD8999873EEDc0Ca466Cc745","validAfter":"0"}}}},"paymentRequirements":{"scheme":"upto","network":"eip155:84532","amount":"1500","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60}}"#;
+/// let terms = settle_terms(body)?;
+/// assert_eq!(terms.charge, Some(U256::from_u64(1500)));
+/// assert_eq!(terms.request.payment_requirements.amount(), U256::from_u64(10_000));
+/// let over = core::str::from_utf8(body)?.replace(r#""amount":"1500""#, r#""amount":"10001""#);
+/// assert_eq!(
+///     settle_terms(over.as_bytes()).unwrap_err().code(),
+///     "invalid_upto_evm_payload_settlement_exceeds_amount"
+/// );
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+pub fn settle_terms(body: &[u8]) -> Result<SettleTerms<'_>, SettleTermsError> {
+    let mut request = SettleRequest::from_json(body).map_err(SettleTermsError::Decode)?;
+    let PaymentRequirements::V2(requirements) = &mut request.payment_requirements else {
+        return Ok(SettleTerms {
+            request,
+            charge: None,
+        });
+    };
+    if !requirements.scheme.eq_str("upto") {
+        return Ok(SettleTerms {
+            request,
+            charge: None,
+        });
+    }
+    let payload = ExactPermit2Payload::from_json_value(request.payment_payload.payload())
+        .map_err(|e| SettleTermsError::InvalidPayload(e.within("paymentPayload.payload")))?;
+    let maximum = payload.authorization.permit.permitted.amount;
+    let charge = requirements.amount;
+    if charge > maximum {
+        return Err(SettleTermsError::SettlementExceedsAmount);
+    }
+    requirements.amount = maximum;
+    requirements.raw = None;
+    Ok(SettleTerms {
+        request,
+        charge: Some(charge),
     })
 }

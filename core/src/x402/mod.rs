@@ -66,7 +66,8 @@ pub use error::{
     SignatureFailure, TransferCheck, UptoCheck, VerifyError,
 };
 pub use facilitator::{
-    SettleRequest, SupportedKind, SupportedResponse, VerifyRequest, VerifyResponse,
+    SettleRequest, SettleTerms, SettleTermsError, SupportedKind, SupportedResponse, VerifyRequest,
+    VerifyResponse, settle_terms,
 };
 pub use network::Network;
 pub use payment_payload::{PaymentPayload, PaymentPayloadV1, PaymentPayloadV2};

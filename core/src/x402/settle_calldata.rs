@@ -143,7 +143,8 @@ pub enum SettleCalldataError {
     SignatureOutOfRange,
     /// A settle amount for a payment that is not `upto` (only `upto` charges less than signed).
     SettleAmountNotUpto,
-    /// `upto` with a charge of zero: the reference settles nothing (no transaction).
+    /// `upto` with a charge of zero: there is no call to encode. The reference settles it
+    /// without a transaction, successfully ([`crate::x402::evm_settlement::Built::without_transaction`]).
     UptoSettleAmountZero,
     /// `upto` with a charge above the signed maximum.
     SettlementExceedsAmount,
@@ -174,7 +175,7 @@ impl core::fmt::Display for SettleCalldataError {
             }
             Self::SettleAmountNotUpto => f.write_str("a settle amount is only meaningful for upto"),
             Self::UptoSettleAmountZero => {
-                f.write_str("upto settle amount is zero: nothing to settle")
+                f.write_str("upto settle amount is zero: no transaction to build")
             }
             Self::SettlementExceedsAmount => {
                 f.write_str("upto settle amount exceeds the signed maximum")

@@ -90,6 +90,8 @@ __all__ = [
     "SettleCall",
     "sign_eip1559_transaction",
     "x402_settle_calldata",
+    "x402_settle_terms",
+    "SettleTerms",
     "SettlementResult",
     "EvmSettlement",
     "SvmSettlement",
@@ -672,6 +674,23 @@ def sign_eip1559_transaction(tx: Mapping[str, Any], private_key: _BytesOrHex) ->
     Raises `EvmError` (`tip_above_fee_cap`, `invalid_private_key`, …) when the core refuses the
     transaction; `KeyError`/`TypeError`/`ValueError` for a missing or malformed field.
     """
+@final
+class SettleTerms:
+    """What a facilitator's `/settle` body asks for (`x402_settle_terms`)."""
+    @property
+    def requirements(self) -> str:
+        """The requirements to verify the payment against (JSON text); for `upto` their `amount`
+        is the signed maximum."""
+    @property
+    def charge(self) -> Optional[int]:
+        """The `upto` charge (the body's requirements' `amount`); None for `exact`."""
+
+def x402_settle_terms(body: Union[str, bytes]) -> SettleTerms:
+    """Reads a `/settle` body as the reference facilitator does: an `upto` body carries the charge
+    as the requirements' `amount` and is verified against the signed maximum
+    (`permit2Authorization.permitted.amount`). Raises `X402Error`
+    (`invalid_upto_evm_payload_settlement_exceeds_amount`, `invalid_payload`, a decode code)."""
+
 def x402_settle_calldata(
     requirements: _Text,
     payment: _Text,
@@ -743,6 +762,10 @@ class EvmSettlement:
         """The broadcast hash, once submitted."""
     def refused(self, reason: str, message: Optional[str] = None) -> SettlementResult:
         """Refused before broadcast (a verification verdict as `reason`): `transaction` `""`."""
+    def without_transaction(self) -> Optional[SettlementResult]:
+        """The end without a transaction, asked before any call is built: an `upto` charge of
+        zero settles successfully with `transaction` `""` and `amount` `0` (the reference
+        facilitator); None when the settlement needs its transaction."""
     def deployment_failed(self, message: Optional[str] = None) -> SettlementResult:
         """The factory call deploying an undeployed ERC-6492 payer failed: terminal, with the
         core's reason `smart_wallet_deployment_failed` and `message`."""

@@ -422,6 +422,8 @@ export function localSettlement(options = {}) {
   // (the Python backend, pay402.settle, does the same).
   async function settleVerified(settlement, verified, reqs, header, key, entry, signature) {
     if (verified.kind === "other") return settlement.refused("unsupported_scheme", `cannot settle a ${reqs.scheme} payment`);
+    const without = settlement.withoutTransaction(); // the core: an upto charge of 0 ends here, nothing sent
+    if (without !== undefined) return without;
     let call;
     try {
       call = x402SettleCalldata(reqs, header, entry.amount, verified.route);

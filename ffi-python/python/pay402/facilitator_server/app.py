@@ -381,11 +381,10 @@ class FacilitatorApp:
                          "network": "", "payer": ""}
         entry["network"] = net.network
         settle_amount: Optional[int] = None
-        if requirements.get("scheme") == "upto":
-            # the reference resource server sends the charge as the requirements' amount; the
-            # payment is verified against the signed maximum, as the reference facilitator does
-            settle_amount, requirements = _upto_charge(payload, requirements)
         try:
+            # the core reads the body: an upto charge is the requirements' amount, verified against
+            # the signed maximum, as the reference facilitator does
+            settle_amount, requirements = _settle_terms(raw, requirements)
             verified = await self._verified(payload, requirements, net, settle_amount)
         except _Refused as e:
             payer = _payer_of(payload)
@@ -576,16 +575,16 @@ def _seed(value: str) -> bytes:
     return bytes.fromhex(value.strip().removeprefix("0x"))
 
 
-def _upto_charge(payload: Mapping[str, Any], requirements: Mapping[str, Any]) -> Tuple[Optional[int], Dict[str, Any]]:
-    """An ``upto`` ``/settle``: the charge is the requirements' ``amount`` (the reference resource
-    server rewrites it to the actual charge; x402 ``upto`` EVM scheme); the payment is verified
-    against the requirements with the signed maximum (``permitted.amount``) as their amount, as
-    the reference facilitator re-verifies. Without a readable maximum, the requirements as sent."""
-    inner = payload.get("payload")
-    auth = inner.get("permit2Authorization") if isinstance(inner, Mapping) else None
-    permitted = auth.get("permitted") if isinstance(auth, Mapping) else None
-    maximum = permitted.get("amount") if isinstance(permitted, Mapping) else None
-    charge = requirements.get("amount")
-    if not isinstance(maximum, str) or not isinstance(charge, str) or not charge.isdigit():
+def _settle_terms(raw: bytes, requirements: Mapping[str, Any]) -> Tuple[Optional[int], Dict[str, Any]]:
+    """The core's reading of a ``/settle`` body (``x402_settle_terms``): an ``upto`` charge (the
+    requirements' ``amount``, as the reference resource server sends it) and the requirements with
+    the signed maximum as their ``amount``, to verify against; ``exact``: no charge, the
+    requirements as sent. A refusal (a charge above the maximum, an unreadable body) is raised."""
+    try:
+        terms = p.x402_settle_terms(raw)
+    except p.Error as e:
+        raise _Refused(str(getattr(e, "code", "invalid_payload")), str(e)) from e
+    if terms.charge is None:
         return None, dict(requirements)
-    return int(charge), {**requirements, "amount": maximum}
+    decoded: Dict[str, Any] = json.loads(terms.requirements)
+    return int(terms.charge), decoded

@@ -79,6 +79,7 @@ from .._native import (
     verify_payment_with_rpc,
     x402_encode_header,
     x402_settle_calldata,
+    x402_settle_terms,
 )
 from ..errors import LocalSettlementError, RpcError
 from .rpc import EvmJsonRpc
@@ -257,15 +258,23 @@ class LocalEvmSettlement:
 
         An ``upto`` body carries the charge as the requirements' ``amount`` (as the reference
         resource server sends it to ``/settle``); the payment is verified against the requirements
-        with the signed maximum (``request.amount``) and settles that charge, as the reference
-        facilitator re-verifies."""
+        with the signed maximum (read by the core, ``x402_settle_terms``) and settles that charge, as
+        the reference facilitator re-verifies."""
         requirements = request.requirements
-        charge = requirements.get("amount")
-        if requirements.get("scheme") == "upto" and request.amount is not None and isinstance(charge, str) \
-                and charge.isdigit():
-            return self.settle_payment(request.payment_payload, {**requirements, "amount": str(request.amount)},
-                                       int(charge))
-        return self.settle_payment(request.payment_payload, requirements)
+        payment = request.payment_payload
+        body = json.dumps({"x402Version": payment.get("x402Version", 2), "paymentPayload": dict(payment),
+                           "paymentRequirements": dict(requirements)})
+        try:
+            terms = x402_settle_terms(body)  # the core reads the body as the reference facilitator does
+        except Error as e:
+            auth = payment.get("payload", {}).get("permit2Authorization") if isinstance(payment.get("payload"), Mapping) \
+                else None
+            payer = str(auth.get("from", "")) if isinstance(auth, Mapping) else ""
+            return _result(EvmSettlement(str(requirements.get("network", self.network)), payer, "permit2").refused(
+                str(getattr(e, "code", "invalid_payload")), str(e)))
+        if terms.charge is None:
+            return self.settle_payment(payment, requirements)
+        return self.settle_payment(payment, json.loads(terms.requirements), int(terms.charge))
 
     # --- the facilitator's /settle ---------------------------------------------------------------
 
@@ -358,6 +367,9 @@ class LocalEvmSettlement:
         if amount is None and verified.kind == "upto_permit2":
             amount = int(requirements.get("amount", verified.amount))
         settlement = EvmSettlement(network, verified.payer, method, amount)  # type: ignore[arg-type]
+        without = settlement.without_transaction()  # the core: an upto charge of 0 ends here, nothing sent
+        if without is not None:
+            return _result(without)
         try:
             call = x402_settle_calldata(req_json, header, settle_amount, route=route)
         except Error as e:

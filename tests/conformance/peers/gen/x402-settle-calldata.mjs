@@ -60,7 +60,7 @@ function settleCall(requirements, payment, settleAmount) {
     nonce: BigInt(a.nonce), deadline: BigInt(a.deadline) };
   if (requirements.scheme === "upto") {
     const amount = BigInt(settleAmount ?? requirements.amount);
-    if (amount === 0n) throw { code: "upto_settle_amount_zero" }; // the reference sends no transaction
+    if (amount === 0n) throw { code: "upto_settle_amount_zero" }; // no call: the reference answers success, no transaction
     if (amount > BigInt(a.permitted.amount)) throw { code: "invalid_upto_evm_payload_settlement_exceeds_amount" };
     const witness = { to: getAddress(a.witness.to), facilitator: getAddress(a.witness.facilitator),
       validAfter: BigInt(a.witness.validAfter) };

@@ -27,7 +27,7 @@ fn result_json(result: &SettlementResult<'_>) -> Outcome {
 
 /// `x402.settle.outcome`: a settlement of `method` (`eip3009` | `permit2`) by `payer` on
 /// `network` (`amount` for `upto`) taken through `steps` (objects of one key: `refused`
-/// {`reason`, `message`?}, `transfer_reverted` text, `submitted` hash, `confirmed`, `reverted`,
+/// {`reason`, `message`?}, `without_transaction` (any value), `transfer_reverted` text, `submitted` hash, `confirmed`, `reverted`,
 /// `receipt_unavailable` text) → the `SettleResponse` of its end and the resource server's
 /// `verdict`.
 pub(crate) fn outcome(input: &Value) -> Outcome {
@@ -65,6 +65,7 @@ pub(crate) fn outcome(input: &Value) -> Outcome {
                 input::str(value, "reason")?,
                 input::opt_str(value, "message"),
             )),
+            "without_transaction" => settlement.without_transaction().transpose(),
             "transfer_reverted" => Some(settlement.transfer_reverted(text(name)?)),
             "submitted" => settlement.submitted(text(name)?).transpose(),
             "confirmed" => Some(settlement.confirmed()),

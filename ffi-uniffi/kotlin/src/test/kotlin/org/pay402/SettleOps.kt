@@ -135,6 +135,7 @@ internal object SettleOps {
                         val o = value as? JsonObject ?: throw BadInput(name)
                         s.refused(o.text("reason"), (o["message"] as? JsonPrimitive)?.content)
                     }
+                    "without_transaction" -> s.withoutTransaction()
                     "transfer_reverted" -> s.transferReverted(text())
                     "submitted" -> s.submitted(text())
                     "confirmed" -> s.confirmed()
