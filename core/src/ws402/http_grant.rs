@@ -46,7 +46,7 @@ use subtle::ConstantTimeEq;
 
 /// The version byte of a grant token.
 pub const GRANT_VERSION: u8 = 1;
-/// The length of a grant token's body (the MACed bytes).
+/// The length of a grant token's body (the bytes under the tag).
 pub const GRANT_BODY_LEN: usize = 1 + SESSION_ID_LEN + 4 + 8 + 32;
 /// The length of a decoded grant token: body and HMAC-SHA256 tag.
 pub const GRANT_RAW_LEN: usize = GRANT_BODY_LEN + 32;
@@ -205,9 +205,7 @@ pub fn issue<'o>(
     let out = out
         .get_mut(..GRANT_TOKEN_LEN)
         .ok_or(Ws402Error::BufferTooSmall)?;
-    Base64UrlUnpadded::encode(&raw, out)
-        .map(|s| &*s)
-        .map_err(|_| Ws402Error::BufferTooSmall)
+    Base64UrlUnpadded::encode(&raw, out).map_err(|_| Ws402Error::BufferTooSmall)
 }
 
 /// The `WS402` token of an `Authorization` value, decoded (unverified), or the refusal.
