@@ -212,6 +212,8 @@ pub fn ws402_grant_issue(
 
 /// The session id named by the `WS402` token of an `Authorization` value (`null`: no
 /// well-formed token), unverified: only to load that session before `ws402GrantCheck`.
+// wasm-bindgen hands optional strings over as owned values.
+#[allow(clippy::needless_pass_by_value)]
 #[wasm_bindgen(js_name = ws402GrantLookupId, unchecked_return_type = "Uint8Array | null")]
 pub fn ws402_grant_lookup_id(authorization: Option<String>) -> JsValue {
     http_grant::lookup_id(authorization.as_deref())
@@ -223,6 +225,7 @@ pub fn ws402_grant_lookup_id(authorization: Option<String>) -> JsValue {
 /// grant `generation` (bumped by the host at each resume; not the record's CAS generation). A
 /// refusal is a verdict, not an exception. Throws a `Ws402Error` (`invalid_server_secret`) or
 /// a `TypeError` (`invalid_argument`).
+#[allow(clippy::needless_pass_by_value)]
 #[wasm_bindgen(js_name = ws402GrantCheck, unchecked_return_type = "Ws402GrantCheck")]
 pub fn ws402_grant_check(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
