@@ -1554,3 +1554,102 @@ fn ws402_resume_token_catalogue() {
         "resume_token_invalid"
     );
 }
+
+// ---------------------------------------------------------------- ws402 http grants (h23-ws402grant)
+
+#[test]
+fn ws402_http_grant_catalogue() {
+    use pay402::ws402::{GrantSession, RecordPhase, SessionKeys, http_grant};
+    let keys = SessionKeys::derive(&[3; 32]).unwrap();
+    let url = "https://example.com/r";
+    let mut buf = [0u8; http_grant::GRANT_TOKEN_LEN];
+    let t = http_grant::issue(&keys, &[1; 16], url, 4, 1_000, &mut buf)
+        .unwrap()
+        .to_owned();
+    assert_eq!(t.len(), 124);
+    let session = GrantSession {
+        session_id: [1; 16],
+        phase: RecordPhase::Running,
+        generation: 4,
+    };
+    let padded = format!("WS402 {t}=");
+    let std_alphabet = format!("WS402 +{}", &t[1..]);
+    let params = format!("WS402 token={t}");
+    let twice = format!("WS402 {t} {t}");
+    let nul = format!("WS402 {}\0{}", &t[..5], &t[6..]);
+    let non_ascii = format!("WS402 é{}", &t[2..]);
+    let short = format!("WS402 {}", &t[..123]);
+    let lower = format!("ws402 {t}");
+    let cases: &[(Option<&str>, &str)] = &[
+        (Some(&lower), "ok"),
+        (None, "grant_required"),
+        (Some(""), "grant_required"),
+        (Some(" "), "grant_required"),
+        (Some("Bearer x"), "grant_required"),
+        (Some(&t), "grant_required"),
+        (Some(&nul), "grant_required"),
+        (Some("WS402/1 abc"), "grant_required"),
+        (Some("WS402"), "grant_invalid"),
+        (Some(&short), "grant_invalid"),
+        (Some(&padded), "grant_invalid"),
+        (Some(&std_alphabet), "grant_invalid"),
+        (Some(&params), "grant_invalid"),
+        (Some(&twice), "grant_invalid"),
+        (Some(&non_ascii), "grant_invalid"),
+    ];
+    for (header, want) in cases {
+        assert_eq!(
+            code(http_grant::check(&keys, *header, url, 0, session)),
+            *want,
+            "{header:?}"
+        );
+        if *want != "ok" && *want != "grant_invalid" {
+            assert_eq!(http_grant::lookup_id(*header), None, "{header:?}");
+        }
+    }
+    let h = format!("WS402 {t}");
+    let refused = |now: u64, u: &str, phase: RecordPhase, generation: u32| {
+        let s = GrantSession {
+            session_id: [1; 16],
+            phase,
+            generation,
+        };
+        http_grant::check(&keys, Some(h.as_str()), u, now, s).map_err(|r| (r.status(), r.code()))
+    };
+    assert_eq!(
+        refused(1_000, url, RecordPhase::Running, 4),
+        Err((401, "grant_expired"))
+    );
+    assert_eq!(
+        refused(0, "https://example.com/r/", RecordPhase::Running, 4),
+        Err((403, "wrong_resource"))
+    );
+    assert_eq!(
+        refused(0, url, RecordPhase::Suspended, 4),
+        Err((403, "session_suspended"))
+    );
+    assert_eq!(
+        refused(0, url, RecordPhase::Settling, 4),
+        Err((403, "session_ended"))
+    );
+    assert_eq!(
+        refused(0, url, RecordPhase::Running, 5),
+        Err((401, "grant_revoked"))
+    );
+    assert_eq!(
+        http_grant::check(&keys, None, url, 0, session).map_err(|r| r.status()),
+        Err(402)
+    );
+    assert!(refused(999, url, RecordPhase::Running, 4).is_ok());
+    assert_eq!(
+        code(http_grant::issue(
+            &keys,
+            &[1; 16],
+            url,
+            0,
+            0,
+            &mut [0u8; 123]
+        )),
+        "buffer_too_small"
+    );
+}

@@ -1,9 +1,12 @@
 //! WS402 wire: the messages in both amount encodings (`AmountEncoding`).
 
-use crate::convert::{BytesOrHex, Text, choice, grow, text};
+use crate::convert::{Bytes, BytesOrHex, Text, choice, grow, text};
 use crate::errors::CoreResult;
+use pay402::ErrorCode;
 use pay402::evm::Address;
-use pay402::ws402::{AmountEncoding, Message, Payer, SessionId, SessionKeys};
+use pay402::ws402::{
+    AmountEncoding, GrantSession, Message, Payer, RecordPhase, SessionId, SessionKeys, http_grant,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -108,5 +111,120 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ws402_message_frame, m)?)?;
     m.add_function(wrap_pyfunction!(ws402_resume_token, m)?)?;
     m.add_function(wrap_pyfunction!(ws402_check_resume_token, m)?)?;
+    m.add_class::<Ws402GrantCheck>()?;
+    m.add_function(wrap_pyfunction!(ws402_grant_issue, m)?)?;
+    m.add_function(wrap_pyfunction!(ws402_grant_lookup_id, m)?)?;
+    m.add_function(wrap_pyfunction!(ws402_grant_check, m)?)?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- HTTP grants
+
+/// The verdict of [`ws402_grant_check`]: `status` 200 with the granted `session_id`,
+/// `generation` and `expires_ms`, or the refusal's HTTP `status` (402, 401, 403) and `code`
+/// (`grant_required`, `grant_invalid`, `grant_expired`, `wrong_resource`, `session_suspended`,
+/// `session_ended`, `grant_revoked`), decided by the core.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ws402GrantCheck {
+    status: u16,
+    code: Option<&'static str>,
+    session_id: Option<Bytes>,
+    generation: Option<u32>,
+    expires_ms: Option<u64>,
+}
+
+#[pymethods]
+impl Ws402GrantCheck {
+    /// Whether the request may be served (status 200).
+    #[getter]
+    fn granted(&self) -> bool {
+        self.code.is_none()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Ws402GrantCheck(status={}, code={:?}, generation={:?}, expires_ms={:?})",
+            self.status, self.code, self.generation, self.expires_ms
+        )
+    }
+}
+
+/// The HTTP grant token (124 base64url characters) of a session for `resource_url` at the
+/// session's grant `generation`, valid while `now < expires_ms`; sent by the client as
+/// `Authorization: WS402 <token>`. Raises `Ws402Error` (`invalid_server_secret`) and
+/// `ValueError` for malformed arguments.
+#[pyfunction]
+pub(crate) fn ws402_grant_issue(
+    secret: BytesOrHex,
+    session_id: BytesOrHex,
+    resource_url: &str,
+    generation: u32,
+    expires_ms: u64,
+) -> PyResult<String> {
+    let keys = session_keys(&secret)?;
+    let id = self::session_id(&session_id)?;
+    let mut buf = [0u8; http_grant::GRANT_TOKEN_LEN];
+    Ok(
+        http_grant::issue(&keys, &id, resource_url, generation, expires_ms, &mut buf)
+            .py()?
+            .to_owned(),
+    )
+}
+
+/// The session id named by the `WS402` token of an `Authorization` value (`None`: no
+/// well-formed token), **unverified**: only to load that session before
+/// [`ws402_grant_check`].
+#[pyfunction]
+#[pyo3(signature = (authorization))]
+pub(crate) fn ws402_grant_lookup_id(authorization: Option<&str>) -> Option<Bytes> {
+    http_grant::lookup_id(authorization).map(|id| Bytes(id.to_vec()))
+}
+
+/// Checks a request's `Authorization` value (`None` when absent; the query string is never a
+/// source) for `resource_url` at `now_ms` against the loaded session (`session_id`, its record
+/// `phase` and its grant `generation`). Raises `Ws402Error` (`invalid_server_secret`) and
+/// `ValueError` for malformed arguments; a refusal is a verdict, not an exception.
+#[pyfunction]
+#[pyo3(signature = (secret, authorization, resource_url, now_ms, session_id, phase, generation))]
+#[allow(clippy::too_many_arguments, reason = "one flat Python signature")]
+pub(crate) fn ws402_grant_check(
+    secret: BytesOrHex,
+    authorization: Option<&str>,
+    resource_url: &str,
+    now_ms: u64,
+    session_id: BytesOrHex,
+    phase: &str,
+    generation: u32,
+) -> PyResult<Ws402GrantCheck> {
+    let keys = session_keys(&secret)?;
+    let phase = choice(
+        "phase",
+        phase,
+        &["running", "suspended", "settling", "refunding", "done"],
+    )?;
+    let session = GrantSession {
+        session_id: self::session_id(&session_id)?,
+        phase: RecordPhase::from_name(phase)
+            .ok_or_else(|| PyValueError::new_err("unknown phase"))?,
+        generation,
+    };
+    Ok(
+        match http_grant::check(&keys, authorization, resource_url, now_ms, session) {
+            Ok(g) => Ws402GrantCheck {
+                status: 200,
+                code: None,
+                session_id: Some(Bytes(g.session_id.to_vec())),
+                generation: Some(g.generation),
+                expires_ms: Some(g.expires_ms),
+            },
+            Err(r) => Ws402GrantCheck {
+                status: r.status(),
+                code: Some(r.code()),
+                session_id: None,
+                generation: None,
+                expires_ms: None,
+            },
+        },
+    )
 }

@@ -685,6 +685,30 @@ def ws402_resume_token(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"token": pay402.ws402_resume_token(*args)}
 
 
+class _Refused(Exception):
+    """A verdict the core returns rather than raises (an HTTP grant refusal): its code is the case's error."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def ws402_grant_issue(i: Dict[str, Any]) -> Dict[str, Any]:
+    return {"token": pay402.ws402_grant_issue(i["secret_hex"], i["session_id_hex"], i["resource_url"],
+                                              i["generation"], i["expires_ms"])}
+
+
+def ws402_grant_check(i: Dict[str, Any]) -> Dict[str, Any]:
+    s = i["session"]
+    v = pay402.ws402_grant_check(i["secret_hex"], i["authorization"], i["resource_url"], i["now_ms"],
+                                 s["session_id_hex"], s["phase"], s["generation"])
+    if v.code is not None:
+        raise _Refused(v.code)
+    assert v.status == 200 and v.granted and v.session_id is not None
+    assert pay402.ws402_grant_lookup_id(i["authorization"]) == v.session_id, "lookup_id disagrees"
+    return {"session_id_hex": v.session_id.hex(), "generation": v.generation, "expires_ms": v.expires_ms}
+
+
 def _json_or_empty(body: Any) -> Any:
     return json.loads(bytes(body)) if body else {}
 
@@ -899,6 +923,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.message.decode": ws402_message_decode,
     "ws402.message.encode": ws402_message_encode,
     "ws402.resume_token": ws402_resume_token,
+    "ws402.grant.issue": ws402_grant_issue,
+    "ws402.grant.check": ws402_grant_check,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
     "page.presentation": page_presentation,
@@ -927,7 +953,7 @@ def run(op: str, input: Dict[str, Any], raw_input: Any = None) -> Outcome:
         return (False, "unsupported op")
     try:
         return (True, fn(dict(input, __raw__=raw_input if raw_input is not None else input)))
-    except pay402.Error as e:
+    except (pay402.Error, _Refused) as e:
         return (False, e.code)
 
 

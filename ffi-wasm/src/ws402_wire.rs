@@ -3,7 +3,10 @@
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
 use pay402::evm::Address;
-use pay402::ws402::{AmountEncoding, Message, Payer, SessionId, SessionKeys, Ws402Error};
+use pay402::ws402::{
+    AmountEncoding, GrantSession, Message, Payer, RecordPhase, SessionId, SessionKeys, Ws402Error,
+    http_grant,
+};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -146,4 +149,125 @@ pub fn ws402_check_resume_token(
     let (keys, id, payer) = token_inputs(secret, session_id, payer_kind, payer)?;
     keys.check_resume_token(&id, &payer, presented)
         .map_err(|e| core_error("Ws402Error", &e, None))
+}
+
+// ---------------------------------------------------------------- HTTP grants
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_GRANT: &str = r#"
+/** A WS402 session record phase. */
+export type Ws402RecordPhase = "running" | "suspended" | "settling" | "refunding" | "done";
+/** The core's verdict on an HTTP grant: status 200 with the grant, or the refusal's status and code. */
+export interface Ws402GrantCheck {
+  /** 200 when granted; else 402 (`grant_required`), 401 (`grant_invalid`, `grant_expired`, `grant_revoked`) or 403 (`wrong_resource`, `session_suspended`, `session_ended`). */
+  status: number;
+  /** The refusal's code; `null` when granted. */
+  code: string | null;
+  /** The granted session's id (16 bytes); `null` when refused. */
+  sessionId: Uint8Array | null;
+  /** The grant generation the token was issued at; `null` when refused. */
+  generation: number | null;
+  /** The token's expiry in ms since the epoch (a `bigint` above 2^53 − 1); `null` when refused. */
+  expiresMs: number | bigint | null;
+}
+"#;
+
+fn grant_keys(secret: &JsValue) -> JsResult<SessionKeys> {
+    SessionKeys::derive(&byte_vec(secret, "secret")?)
+        .map_err(|e| core_error("Ws402Error", &e, None))
+}
+
+fn grant_session_id(v: &JsValue) -> JsResult<SessionId> {
+    byte_vec(v, "session_id")?
+        .try_into()
+        .map_err(|_| arg_error("session_id", "16 bytes"))
+}
+
+fn generation_of(v: &JsValue) -> JsResult<u32> {
+    u32::try_from(crate::convert::uint(v, "generation")?)
+        .map_err(|_| arg_error("generation", "an integer below 2^32"))
+}
+
+/// The HTTP grant token (124 base64url characters) of a session for `resourceUrl` at the
+/// session's grant `generation`, valid while `now < expiresMs`; the client sends it as
+/// `Authorization: WS402 <token>`. Throws a `Ws402Error` (`invalid_server_secret`) or a
+/// `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402GrantIssue)]
+pub fn ws402_grant_issue(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    resource_url: &str,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] generation: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] expires_ms: &JsValue,
+) -> JsResult<String> {
+    let keys = grant_keys(secret)?;
+    let id = grant_session_id(session_id)?;
+    let generation = generation_of(generation)?;
+    let expires_ms = crate::convert::uint(expires_ms, "expires_ms")?;
+    let mut buf = [0u8; http_grant::GRANT_TOKEN_LEN];
+    http_grant::issue(&keys, &id, resource_url, generation, expires_ms, &mut buf)
+        .map(str::to_owned)
+        .map_err(|e| core_error("Ws402Error", &e, None))
+}
+
+/// The session id named by the `WS402` token of an `Authorization` value (`null`: no
+/// well-formed token), unverified: only to load that session before `ws402GrantCheck`.
+// wasm-bindgen hands optional strings over as owned values.
+#[allow(clippy::needless_pass_by_value)]
+#[wasm_bindgen(js_name = ws402GrantLookupId, unchecked_return_type = "Uint8Array | null")]
+pub fn ws402_grant_lookup_id(authorization: Option<String>) -> JsValue {
+    http_grant::lookup_id(authorization.as_deref())
+        .map_or(JsValue::NULL, |id| crate::convert::u8a(&id))
+}
+
+/// Checks a request's `Authorization` value (`null`/`undefined` when absent; never the query
+/// string) for `resourceUrl` at `nowMs` against the loaded session: its id, record `phase` and
+/// grant `generation` (bumped by the host at each resume; not the record's CAS generation). A
+/// refusal is a verdict, not an exception. Throws a `Ws402Error` (`invalid_server_secret`) or
+/// a `TypeError` (`invalid_argument`).
+#[allow(clippy::needless_pass_by_value)]
+#[wasm_bindgen(js_name = ws402GrantCheck, unchecked_return_type = "Ws402GrantCheck")]
+pub fn ws402_grant_check(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] secret: &JsValue,
+    authorization: Option<String>,
+    resource_url: &str,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] now_ms: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] session_id: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Ws402RecordPhase")] phase: &str,
+    #[wasm_bindgen(unchecked_param_type = "number | bigint")] generation: &JsValue,
+) -> JsResult<JsValue> {
+    let keys = grant_keys(secret)?;
+    let session = GrantSession {
+        session_id: grant_session_id(session_id)?,
+        phase: RecordPhase::from_name(phase).ok_or_else(|| {
+            arg_error(
+                "phase",
+                r#""running", "suspended", "settling", "refunding" or "done""#,
+            )
+        })?,
+        generation: generation_of(generation)?,
+    };
+    let now_ms = crate::convert::uint(now_ms, "now_ms")?;
+    let obj = crate::convert::Obj::new();
+    Ok(match http_grant::check(
+        &keys,
+        authorization.as_deref(),
+        resource_url,
+        now_ms,
+        session,
+    ) {
+        Ok(g) => obj
+            .set("status", 200)
+            .set("code", JsValue::NULL)
+            .set("sessionId", crate::convert::u8a(&g.session_id))
+            .set("generation", g.generation)
+            .set("expiresMs", crate::convert::exact(g.expires_ms)),
+        Err(r) => obj
+            .set("status", r.status())
+            .set("code", r.code())
+            .set("sessionId", JsValue::NULL)
+            .set("generation", JsValue::NULL)
+            .set("expiresMs", JsValue::NULL),
+    }
+    .build())
 }

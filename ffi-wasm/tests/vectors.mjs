@@ -468,6 +468,19 @@ export function ops(p) {
       if (i.presented !== undefined) p.ws402CheckResumeToken(...args, i.presented);
       return { token: p.ws402ResumeToken(...args) };
     },
+    "ws402.grant.issue": (i) => ({
+      token: p.ws402GrantIssue(i.secret_hex, i.session_id_hex, i.resource_url, i.generation, i.expires_ms),
+    }),
+    "ws402.grant.check": (i) => {
+      const s = i.session;
+      const v = p.ws402GrantCheck(i.secret_hex, i.authorization, i.resource_url, i.now_ms, s.session_id_hex, s.phase, s.generation);
+      // A refusal is the core's verdict, returned (not thrown): its code is the case's error.
+      if (v.code !== null) throw Object.assign(new Error(v.code), { code: v.code });
+      if (v.status !== 200) throw new Error(`granted with status ${v.status}`);
+      const id = p.ws402GrantLookupId(i.authorization);
+      if (id === null || hex(id) !== hex(v.sessionId)) throw new Error("ws402GrantLookupId disagrees with the verified grant");
+      return { session_id_hex: hex(v.sessionId), generation: v.generation, expires_ms: v.expiresMs };
+    },
     "l402.challenge.parse": (i) => ({
       challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
     }),

@@ -29,6 +29,7 @@
 //! Timers, sockets, persistence and refund payouts belong to the host.
 
 mod error;
+pub mod http_grant;
 mod keys;
 mod message;
 mod meter;
@@ -38,6 +39,7 @@ mod schema;
 mod session;
 
 pub use error::Ws402Error;
+pub use http_grant::{Grant, GrantSession, Refusal as GrantRefusal};
 pub use keys::{
     GRANT_KEY_LABEL, MAX_SECRET_LEN, MIN_SECRET_LEN, Payer, RECORD_KEY_LABEL, RESUME_KEY_LABEL,
     RESUME_TOKEN_LEN, ResumeToken, SESSION_ID_LEN, SessionId, SessionKeys,

@@ -211,6 +211,10 @@ __all__ = [
     "ws402_message_frame",
     "ws402_resume_token",
     "ws402_check_resume_token",
+    "Ws402GrantCheck",
+    "ws402_grant_issue",
+    "ws402_grant_lookup_id",
+    "ws402_grant_check",
     "__version__",
 ]
 
@@ -2128,6 +2132,42 @@ def ws402_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind:
 def ws402_check_resume_token(secret: _BytesOrHex, session_id: _BytesOrHex, payer_kind: Literal["evm", "solana"], payer: _BytesOrHex, presented: str) -> None:
     """Checks a presented resume token in constant time. Raises `Ws402Error`
     (`resume_token_invalid`, `invalid_server_secret`) and `ValueError` for malformed arguments.
+    """
+
+@final
+class Ws402GrantCheck:
+    """The core's verdict on an HTTP grant: `status` 200 (`granted`) with the `session_id`,
+    `generation` and `expires_ms` of the grant, or the refusal's HTTP `status` (402, 401, 403) and
+    `code` (`grant_required`, `grant_invalid`, `grant_expired`, `wrong_resource`,
+    `session_suspended`, `session_ended`, `grant_revoked`)."""
+    @property
+    def status(self) -> int: ...
+    @property
+    def code(self) -> Optional[str]: ...
+    @property
+    def session_id(self) -> Optional[bytes]: ...
+    @property
+    def generation(self) -> Optional[int]: ...
+    @property
+    def expires_ms(self) -> Optional[int]: ...
+    @property
+    def granted(self) -> bool: ...
+
+def ws402_grant_issue(secret: _BytesOrHex, session_id: _BytesOrHex, resource_url: str, generation: int, expires_ms: int) -> str:
+    """The HTTP grant token (124 base64url characters) of a session for `resource_url` at the
+    session's grant `generation`, valid while `now < expires_ms`; the client sends it as
+    `Authorization: WS402 <token>`. Raises `Ws402Error` (`invalid_server_secret`) and
+    `ValueError` for malformed arguments.
+    """
+def ws402_grant_lookup_id(authorization: Optional[str]) -> Optional[bytes]:
+    """The session id named by the `WS402` token of an `Authorization` value (None: no
+    well-formed token), unverified: only to load that session before `ws402_grant_check`."""
+def ws402_grant_check(secret: _BytesOrHex, authorization: Optional[str], resource_url: str, now_ms: int, session_id: _BytesOrHex, phase: Literal["running", "suspended", "settling", "refunding", "done"], generation: int) -> Ws402GrantCheck:
+    """Checks a request's `Authorization` value (None when absent; never the query string) for
+    `resource_url` at `now_ms` against the loaded session: its id, record `phase` and grant
+    `generation` (bumped by the host at each resume; not the record's CAS generation). A refusal
+    is a verdict, not an exception. Raises `Ws402Error` (`invalid_server_secret`) and
+    `ValueError` for malformed arguments.
     """
 
 # --- dialects -------------------------------------------------------------------------------

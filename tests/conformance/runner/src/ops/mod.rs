@@ -13,6 +13,7 @@ mod server;
 mod settle;
 mod terms;
 mod ws402;
+mod ws402_grant;
 mod ws402_wire;
 mod x402;
 mod x402_client;
@@ -63,6 +64,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "ws402.resume_token" => ws402_wire::resume_token(input),
         "ws402.record.seal" => ws402_wire::record_seal(input),
         "ws402.record.open" => ws402_wire::record_open(input),
+        "ws402.grant.issue" => ws402_grant::issue(input),
+        "ws402.grant.check" => ws402_grant::check(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),

@@ -155,6 +155,8 @@ object VectorOps {
         "ws402.meter" -> ws402MeterOp(input)
         "ws402.session" -> ws402SessionOp(input)
         "ws402.message.decode", "ws402.message.encode", "ws402.resume_token" -> ws402WireOp(op, input)
+        "ws402.grant.issue" -> ws402GrantIssueOp(input)
+        "ws402.grant.check" -> ws402GrantCheckOp(input)
         "l402.challenge.parse" -> l402ChallengeParse(input)
         "l402.challenge.encode" -> l402ChallengeEncode(input)
         "l402.authorization.parse" -> l402AuthorizationParse(input)
@@ -528,6 +530,33 @@ object VectorOps {
                 })
             }
             put("terms_url", body.termsUrl)
+        }
+    }
+
+    // ------------------------------------------------------------------ WS402 HTTP grants
+    private fun ws402GrantIssueOp(input: JsonObject): JsonObject = buildJsonObject {
+        put("token", ws402GrantIssue(input.hex("secret_hex"), input.hex("session_id_hex"), input.str("resource_url"),
+            input.u32("generation"), input.u64("expires_ms")))
+    }
+
+    private fun ws402GrantCheckOp(input: JsonObject): JsonObject {
+        val s = input["session"] as? JsonObject ?: throw BadInput("session")
+        val authorization = when (val a = input["authorization"]) {
+            is JsonNull -> null
+            is JsonPrimitive -> a.takeIf { it.isString }?.content ?: throw BadInput("authorization")
+            else -> throw BadInput("authorization")
+        }
+        val v = ws402GrantCheck(input.hex("secret_hex"), authorization, input.str("resource_url"), input.u64("now_ms"),
+            s.hex("session_id_hex"), s.str("phase"), s.u32("generation"))
+        // A refusal is the core's verdict, returned (not thrown): its code is the case's error.
+        v.code?.let { throw Pay402Exception.Ws402(it, "refused with status ${v.status}") }
+        check(v.status.toInt() == 200) { "granted with status ${v.status}" }
+        val id = v.sessionId ?: error("granted without a session id")
+        check(ws402GrantLookupId(authorization)?.contentEquals(id) == true) { "ws402GrantLookupId disagrees" }
+        return buildJsonObject {
+            put("session_id_hex", id.toHex())
+            put("generation", JsonPrimitive(v.generation!!.toLong()))
+            put("expires_ms", JsonPrimitive(v.expiresMs!!.toString().toBigInteger()))
         }
     }
 
