@@ -49,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
     let verdict = http_grant::check(&keys, Some(&header), url, now, at);
     if now < expires {
         let grant = verdict.unwrap();
-        assert_eq!((grant.session_id, grant.generation, grant.expires_ms), (id, generation, expires));
+        assert_eq!(
+            (grant.session_id, grant.generation, grant.expires_ms),
+            (id, generation, expires)
+        );
     } else {
         assert_eq!(verdict, Err(pay402::ws402::GrantRefusal::GrantExpired));
     }
