@@ -2141,17 +2141,23 @@ class Ws402GrantCheck:
     `code` (`grant_required`, `grant_invalid`, `grant_expired`, `wrong_resource`,
     `session_suspended`, `session_ended`, `grant_revoked`)."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """200 when granted, else the refusal's HTTP status (402, 401 or 403)."""
     @property
-    def code(self) -> Optional[str]: ...
+    def code(self) -> Optional[str]:
+        """The refusal's stable code; None when granted."""
     @property
-    def session_id(self) -> Optional[bytes]: ...
+    def session_id(self) -> Optional[bytes]:
+        """The granted session's 16-byte id; None when refused."""
     @property
-    def generation(self) -> Optional[int]: ...
+    def generation(self) -> Optional[int]:
+        """The grant generation the token was issued at; None when refused."""
     @property
-    def expires_ms(self) -> Optional[int]: ...
+    def expires_ms(self) -> Optional[int]:
+        """When the token stops granting (Unix milliseconds); None when refused."""
     @property
-    def granted(self) -> bool: ...
+    def granted(self) -> bool:
+        """True when the request may be served on the session's balance."""
 
 def ws402_grant_issue(secret: _BytesOrHex, session_id: _BytesOrHex, resource_url: str, generation: int, expires_ms: int) -> str:
     """The HTTP grant token (124 base64url characters) of a session for `resource_url` at the
