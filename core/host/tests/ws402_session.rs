@@ -506,13 +506,13 @@ fn an_exact_solana_offer_is_refused_at_configuration_because_its_refund_cannot_b
     assert!(
         pay402_host::x402_server::X402Server::new(vec![solana.clone()], resource.clone()).is_ok()
     );
-    let refused = Ws402Server::new(
+    let Err(refused) = Ws402Server::new(
         vec![exact_offer("1000"), solana],
         resource.clone(),
         config.clone(),
-    )
-    .err()
-    .expect("an exact Solana offer must be refused");
+    ) else {
+        panic!("an exact Solana offer must be refused");
+    };
     assert_eq!(refused.code, "refund_unsupported_network");
     // EVM exact (refundable) and upto (never refunds) are accepted
     assert!(
