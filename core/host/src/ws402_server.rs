@@ -34,6 +34,7 @@
 //! # Ok::<(), pay402_host::HostError>(())
 //! ```
 
+use pay402::ErrorCode;
 use pay402::U256;
 use pay402::json::{JsonStr, RawValue};
 use pay402::u256::LeadingZeros;
@@ -247,8 +248,15 @@ impl Ws402Server {
         resource: ResourceConfig,
         policy: Ws402Config,
     ) -> Result<Self, HostError> {
+        let x402 = X402Server::new(offers, resource)?;
+        pay402::ws402::check_refundable(x402.offers()).map_err(|e| {
+            HostError::config(
+                e.code(),
+                "an exact Solana offer cannot sell a WS402 session: its unused prepayment could not be refunded (sell it with an EVM offer, or upto)",
+            )
+        })?;
         Ok(Self {
-            x402: X402Server::new(offers, resource)?,
+            x402,
             config: policy,
         })
     }

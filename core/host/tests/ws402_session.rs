@@ -485,3 +485,42 @@ fn inputs_out_of_order_are_refused_with_the_core_codes_and_change_nothing() {
         []
     );
 }
+
+#[test]
+fn an_exact_solana_offer_is_refused_at_configuration_because_its_refund_cannot_be_paid() {
+    let solana = OfferConfig {
+        scheme: "exact".into(),
+        network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1".into(),
+        asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU".into(),
+        amount: "1000".into(),
+        pay_to: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4".into(),
+        fee_payer: Some("EwWqGE4ZFKLofuestmU4LDdK7XM1N4ALgdZccwYugwGd".into()),
+        ..OfferConfig::default()
+    };
+    let resource = ResourceConfig {
+        url: WS_URL.into(),
+        ..ResourceConfig::default()
+    };
+    let config = Ws402Config::new(U256::from_u64(10), 60);
+    // the same offer sells an x402 HTTP route: only the WS402 refund rule refuses it
+    assert!(
+        pay402_host::x402_server::X402Server::new(vec![solana.clone()], resource.clone()).is_ok()
+    );
+    let Err(refused) = Ws402Server::new(
+        vec![exact_offer("1000"), solana],
+        resource.clone(),
+        config.clone(),
+    ) else {
+        panic!("an exact Solana offer must be refused");
+    };
+    assert_eq!(refused.code, "refund_unsupported_network");
+    // EVM exact (refundable) and upto (never refunds) are accepted
+    assert!(
+        Ws402Server::new(
+            vec![exact_offer("1000"), upto_offer("1000")],
+            resource,
+            config
+        )
+        .is_ok()
+    );
+}

@@ -62,5 +62,5 @@ pub use schema::{Pricing, Schema};
 pub use session::{
     Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, Refund,
     RefundOutcome, RefundStatus, Reservation, Session, SessionError, SessionMachine, SessionPolicy,
-    SettleStatus, Settlement, Statement, reason,
+    SettleStatus, Settlement, Statement, check_refundable, reason,
 };

@@ -107,7 +107,7 @@ use crate::json::{JsonStr, Object, RawValue};
 use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
-use crate::x402::refund::RefundOrder;
+use crate::x402::refund::{RefundError, RefundOrder};
 use crate::x402::server::{
     Admission, OfferScheme, OfferSet, PreparedOffer, Replay, Resource, ServerError, SettleOutcome,
     SettleVerdict, admit, write_settle_request,
@@ -549,6 +549,46 @@ pub struct Session<'o, const N: usize> {
     offers: &'o OfferSet<'o, N>,
     resource: Resource<'o>,
     machine: SessionMachine<'o>,
+}
+
+/// Whether every offer of `offers` can end a session with its money accounted for: an `exact`
+/// session refunds `paid − consumed` at its end, and refunds are paid on EVM networks only
+/// ([`RefundOrder::for_session`]), so an `exact` Solana offer is refused here, when the seller
+/// configures it, rather than taking a prepayment whose unused part could not be paid back.
+/// `upto` offers settle the consumed amount and never refund. Errors:
+/// [`RefundError::UnsupportedNetwork`] (`refund_unsupported_network`).
+///
+/// ```
+/// use pay402::U256;
+/// use pay402::ws402::check_refundable;
+/// use pay402::x402::server::{Offer, OfferScheme, OfferSet};
+/// let mut offers = OfferSet::<2>::new();
+/// offers.push(Offer {
+///     scheme: OfferScheme::ExactEip3009 { name: "USDC", version: "2" },
+///     network: "eip155:84532",
+///     asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+///     amount: U256::from_u64(10_000),
+///     pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+///     max_timeout_seconds: 60,
+/// })?;
+/// assert!(check_refundable(&offers).is_ok());
+/// # Ok::<(), pay402::x402::server::ServerError>(())
+/// ```
+pub fn check_refundable<const N: usize>(offers: &OfferSet<'_, N>) -> Result<(), RefundError> {
+    if offers.iter().any(|o| is_exact_svm(&o.offer().scheme)) {
+        return Err(RefundError::UnsupportedNetwork);
+    }
+    Ok(())
+}
+
+#[cfg(feature = "svm")]
+fn is_exact_svm(scheme: &OfferScheme<'_>) -> bool {
+    matches!(scheme, OfferScheme::ExactSvm { .. })
+}
+
+#[cfg(not(feature = "svm"))]
+fn is_exact_svm(_: &OfferScheme<'_>) -> bool {
+    false
 }
 
 impl<'o, const N: usize> Session<'o, N> {
