@@ -253,10 +253,5 @@ else
 fi
 
 echo
-if read -r raw gz <"$ROOT/target/npm/pay402-paywall.size"; then
-  echo "paywall page (paywall.js + paywall_bg.wasm): raw $raw B, gzip -9 $gz B ($((gz / 1024)) KiB)"
-  if [ "$gz" -le "$GZIP_LIMIT" ]; then verdict=MET; else verdict="NOT MET"; fi
-  SIZE_LINES+=("size budget 60 KB gzipped, paywall page (script + wasm): $verdict ($gz B)")
-fi
 printf '%s\n' "${SIZE_LINES[@]}"
 if [ ${#FAILED[@]} -eq 0 ]; then echo "ffi-wasm/tests: all functional steps passed"; else printf 'ffi-wasm/tests: FAILED: %s\n' "${FAILED[@]}"; exit 1; fi
