@@ -209,8 +209,8 @@ enc("u256 max stays a string",
     "number_when_safe")
 enc("resume_session has no amounts", {"type": "resume_session", "sessionId": "s", "resumeToken": "t"},
     '{"type":"resume_session","sessionId":"s","resumeToken":"t"}', "number_when_safe")
-enc("end_session", {"type": "end_session"}, '{"type":"end_session"}', "number_when_safe")
-enc("resume_refused", {"type": "resume_refused", "reason": "resume_token_invalid"},
+enc("end_session written", {"type": "end_session"}, '{"type":"end_session"}', "number_when_safe")
+enc("resume_refused written", {"type": "resume_refused", "reason": "resume_token_invalid"},
     '{"type":"resume_refused","reason":"resume_token_invalid"}')
 enc("a legacy proof is written as given", {"type": "payment_proof", "proof": {"txHash": "0x1", "amount": 5}},
     '{"type":"payment_proof","proof":{"txHash":"0x1","amount":5}}', "number_when_safe")
