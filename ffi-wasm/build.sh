@@ -92,6 +92,8 @@ cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"
 cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 # pay402/settle: ESM (it imports the core as `pay402`, so each runtime gets its own entry).
 cp -r "$JS/settle" "$OUT/settle"
+# pay402/ws402: ESM (it imports the core as `pay402`, and the server config and replay store above).
+cp -r "$JS/ws402" "$OUT/ws402"
 echo 'module.exports = { createHelpers, createVerifyHelpers };' >>"$OUT/helpers.cjs"
 # pay402/replay: plain JS (no .wasm); the CommonJS copy drops `export` and lists the classes.
 cp "$JS/replay.mjs" "$JS/replay.d.ts" "$OUT/"

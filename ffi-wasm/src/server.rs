@@ -81,7 +81,7 @@ fn text(obj: &JsValue, key: &str) -> JsResult<String> {
     Ok(opt_string(&get(obj, key), key)?.unwrap_or_default())
 }
 
-fn offer(value: &JsValue) -> JsResult<OfferConfig> {
+pub(crate) fn offer(value: &JsValue) -> JsResult<OfferConfig> {
     if !value.is_object() {
         return Err(arg_error("offers", "an array of offer objects"));
     }

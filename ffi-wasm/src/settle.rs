@@ -367,7 +367,7 @@ fn refund_result(r: pay402_host::refund::RefundResult) -> JsValue {
 /// (`refund_unsupported_network`).
 #[wasm_bindgen(js_name = RefundOrder)]
 #[derive(Debug, Clone, Copy)]
-pub struct RefundOrder(pay402::x402::refund::RefundOrder);
+pub struct RefundOrder(pub(crate) pay402::x402::refund::RefundOrder);
 
 #[wasm_bindgen(js_class = RefundOrder)]
 impl RefundOrder {

@@ -140,6 +140,9 @@ step "Next.js 16: next build + next start on 127.0.0.1; README routes, Node and 
 step "server: L402 selling (l402Paywall on node:http, withL402 on Hono), stateless root keys, 10,000 unpaid requests" bash -c "cd '$PROJECT' && node server-l402.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "the README's WS402 tariff meter example, run as written" bash -c "cd '$PROJECT' && node readme-ws402.mjs '$ROOT/ffi-wasm/js/README.md'"
+# pay402/ws402 over real sockets (ws on node:http, 127.0.0.1, a recording settlement, an injected clock).
+step "pay402/ws402: sessions over ws (exact + refund, upto > 2^53, double close, error then close, exhaustion, one prepayment on two sockets, schema, client end to end)" \
+  bash -c "cd '$PROJECT' && node --test ws402-server.mjs"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 

@@ -1,0 +1,107 @@
+// Types of pay402/ws402: a pay-as-you-go WebSocket server (WS402) on `ws`, and its client.
+import type { RefundOrder, RefundResult, Ws402Statement, X402Offer, X402Resource } from "../core.js";
+
+/** What `ws402Server` needs of a replay store (pay402/replay's `MemoryReplayStore`, `RedisReplayStore`). */
+export interface Ws402ReplayStore {
+  reserve(key: Uint8Array, ttlSeconds: number): boolean | Promise<boolean>;
+  release(key: Uint8Array): unknown;
+}
+
+/** A settlement that pays refunds: `localSettlement(...)` from pay402/settle. */
+export interface Ws402LocalSettlement {
+  settle(body: Uint8Array | string): Promise<unknown>;
+  settlePayment(...args: never[]): Promise<unknown>;
+  refund(order: RefundOrder): Promise<RefundResult>;
+}
+/** A facilitator client (pay402/facilitator's `FacilitatorClient`): `/settle` only, no refunds. */
+export interface Ws402FacilitatorSettlement {
+  settle(paymentPayload: unknown, requirements: unknown): Promise<unknown>;
+}
+/** The `/settle` body's answer: the SettleResponse (object, JSON text or bytes), or `null` for none. */
+export type Ws402SettleFunction = (body: Uint8Array) => unknown;
+/** A refund's outcome: `RefundResult` (its `verdict`), or `"confirmed" | "pending" | "failed"`. */
+export type Ws402RefundFunction = (order: RefundOrder) => unknown;
+
+/** Prices in atomic units of the paid asset (`bigint`, or decimal text). */
+export interface Ws402Tariff {
+  perSecond: bigint | string; perByteIn?: bigint | string; perByteOut?: bigint | string; perMessage?: bigint | string;
+}
+
+export interface Ws402ServerConfig {
+  /** The offers (as x402Middleware's); or one offer's fields below. */
+  offers?: X402Offer[];
+  scheme?: "exact" | "upto"; network?: string; asset?: string;
+  /** The prepayment (`exact`) or the maximum authorized (`upto`), atomic units. */
+  amount?: bigint | number | string; price?: string; decimals?: number; payTo?: string;
+  maxTimeoutSeconds?: number; eip712Name?: string; eip712Version?: string; transferMethod?: "eip3009" | "permit2";
+  facilitator?: string; feePayer?: string;
+  /** The price per second (or `tariff`). */
+  pricePerSecond?: bigint | string;
+  tariff?: Ws402Tariff;
+  /** Seconds: the longest session (default `estimatedDuration`). */
+  maxSessionDuration?: number;
+  /** Seconds: the schema's `estimatedDuration` (`totalPrice = pricePerSecond × estimatedDuration`). */
+  estimatedDuration?: number;
+  updateIntervalMs?: number; proofTimeoutMs?: number; settleMarginS?: number;
+  /** Settles the prepayment (`exact`) or the charge (`upto`); an `exact` offer also needs a refund. */
+  settle: Ws402LocalSettlement | Ws402FacilitatorSettlement | Ws402SettleFunction;
+  /** Pays refunds (default: `settle.refund`). */
+  refund?: Ws402RefundFunction;
+  /** Default: a `MemoryReplayStore` (one process). */
+  replayStore?: Ws402ReplayStore;
+  /** The resource sold (default url: the socket's URL). */
+  resource?: Partial<X402Resource>;
+  /** The schema's `websocketEndpoint` (default: from the request's Host and path). */
+  publicUrl?: string;
+  /** Unix milliseconds (default `Date.now`). */
+  now?: () => number;
+  timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
+  /** I/O failures the core did not ask about (store, socket, application). */
+  onError?: (error: unknown) => void;
+}
+
+/** One paid session, given to `onSession` once it started. */
+export interface Ws402ServerSession {
+  /** The wire `sessionId` (32 hex digits). */
+  readonly id: string;
+  /** The verified payer. */
+  readonly payer: string | null;
+  /** The statement once the session ended, else `null`. */
+  readonly statement: Ws402Statement | null;
+  /** Resolves to the statement once the session ended (settled, refunded). */
+  readonly ended: Promise<Ws402Statement>;
+  /** Sends `data` if the balance pays for it: `true` when sent, `false` when withheld (the session then ends). */
+  send(data: string | Uint8Array): Promise<boolean>;
+  /** Ends the session (a server close); resolves to its statement. */
+  end(): Promise<Ws402Statement>;
+  onEnd(fn: (statement: Ws402Statement) => void): void;
+  onMessage(fn: (data: string | Uint8Array) => void): void;
+  addEventListener(type: "message" | "end", listener: (event: Event & { data?: string | Uint8Array; statement?: Ws402Statement }) => void): void;
+  removeEventListener(type: "message" | "end", listener: (event: Event) => void): void;
+}
+
+/** The parts of `ws`'s WebSocketServer the server uses (pass your own; pay402 does not import `ws`). */
+export interface Ws402WebSocketServer {
+  on(event: "connection", listener: (ws: unknown, req: unknown) => void): unknown;
+  off(event: "connection", listener: (ws: unknown, req: unknown) => void): unknown;
+  handleUpgrade(req: unknown, socket: unknown, head: unknown, done: (ws: unknown) => void): void;
+  emit(event: "connection", ws: unknown, req: unknown): boolean;
+}
+/** The parts of a `node:http` server the server routes. */
+export interface Ws402HttpServer {
+  on(event: "upgrade" | "request", listener: (...args: unknown[]) => void): unknown;
+  off(event: "upgrade" | "request", listener: (...args: unknown[]) => void): unknown;
+}
+
+export interface Ws402ServerApi {
+  attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
+    onSession: (session: Ws402ServerSession) => unknown): Ws402ServerApi;
+  handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
+  handleSchema(req: unknown, res: unknown, path?: string): void;
+  /** Detaches, ends every live session; resolves to their statements. */
+  close(): Promise<Ws402Statement[]>;
+  sessions(): Ws402ServerSession[];
+}
+
+/** A WS402 server (see the module's README section). Throws `TypeError` (`invalid_config`, `missing_refund`). */
+export declare function ws402Server(config: Ws402ServerConfig): Ws402ServerApi;

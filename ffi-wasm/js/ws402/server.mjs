@@ -1,0 +1,509 @@
+// pay402/ws402 — a pay-as-you-go WebSocket server (WS402) on the `ws` package's `WebSocketServer`.
+//
+// The core's WS402 session machine (`Ws402Server` / `Ws402Session`, pay402-host over
+// `pay402::ws402::SessionMachine`) makes every decision: the admission of the `payment_proof`
+// (any scheme of the offers), the replay key and its lifetime, every frame sent and when, the
+// ends, their instants and close codes, the `/settle` body and its amount, the refund's amount,
+// recipient, asset and key, and the statement. This module does the I/O the commands ask for, in
+// their order: the socket, one timer at `timeout()`, the replay store, the settlement and the
+// refund. One queue per session serialises every input (a frame, the timer, `error` then `close`,
+// the application's `send` and `end`), so they reach the core one at a time, in order.
+//
+// Money cannot be doubled: the core reserves the prepayment's replay key before
+// `session_started` (one prepayment, one session), settles `exact` before the session and refunds
+// `paid − consumed` once to the verified payer; `upto` settles exactly what was consumed at the
+// end. An `exact` offer without anything able to refund is a configuration error (fail closed).
+import { Ws402Server } from "pay402";
+import { offerConfig } from "../server/config.mjs";
+import { MemoryReplayStore } from "../replay.mjs";
+
+function configError(message, code = "invalid_config") {
+  const e = new TypeError(message);
+  e.code = code;
+  return e;
+}
+
+const SHORTHAND = ["scheme", "network", "asset", "amount", "price", "decimals", "payTo", "maxTimeoutSeconds",
+  "eip712Name", "eip712Version", "transferMethod", "facilitator", "feePayer"];
+const FIELDS = new Set([...SHORTHAND, "offers", "resource", "pricePerSecond", "tariff", "estimatedDuration",
+  "maxSessionDuration", "updateIntervalMs", "proofTimeoutMs", "settleMarginS", "settle", "refund", "replayStore",
+  "now", "timers", "publicUrl", "onError"]);
+
+/** The offers: `offers`, or one offer from the shorthand fields. */
+function offersOf(config) {
+  const short = SHORTHAND.filter((k) => config[k] !== undefined);
+  if (config.offers !== undefined) {
+    if (short.length) throw configError(`ws402Server: give \`offers\` or ${short.join(", ")}, not both`);
+    if (!Array.isArray(config.offers) || config.offers.length === 0) throw configError("ws402Server: `offers` must be a non-empty array");
+    return config.offers.map((o, i) => offerConfig(o, `offers[${i}]`));
+  }
+  const offer = {};
+  for (const k of short) offer[k] = config[k];
+  return [offerConfig(offer, "offer")];
+}
+
+/** The core's policy from the config's prices and limits (amounts as given: bigint or decimal text). */
+function policyOf(config) {
+  const text = (v) => (typeof v === "bigint" ? v.toString() : v);
+  const tariff = config.tariff ?? {};
+  if (config.tariff !== undefined && config.pricePerSecond !== undefined) {
+    throw configError("ws402Server: give `pricePerSecond` or `tariff`, not both");
+  }
+  const perSecond = config.pricePerSecond ?? tariff.perSecond;
+  if (perSecond === undefined) throw configError("ws402Server: `pricePerSecond` (or `tariff.perSecond`) is required");
+  for (const k of Object.keys(tariff)) {
+    if (!["perSecond", "perByteIn", "perByteOut", "perMessage"].includes(k)) throw configError(`ws402Server: tariff.${k}: unknown price`);
+  }
+  const policy = { pricePerSecond: text(perSecond) };
+  if (config.maxSessionDuration === undefined && config.estimatedDuration === undefined) {
+    throw configError("ws402Server: `maxSessionDuration` or `estimatedDuration` (seconds) is required");
+  }
+  policy.maxSessionSeconds = config.maxSessionDuration ?? config.estimatedDuration;
+  if (config.estimatedDuration !== undefined) policy.estimatedDuration = config.estimatedDuration;
+  if (tariff.perByteIn !== undefined) policy.pricePerByteIn = text(tariff.perByteIn);
+  if (tariff.perByteOut !== undefined) policy.pricePerByteOut = text(tariff.perByteOut);
+  if (tariff.perMessage !== undefined) policy.pricePerMessage = text(tariff.perMessage);
+  for (const k of ["updateIntervalMs", "proofTimeoutMs", "settleMarginS"]) if (config[k] !== undefined) policy[k] = config[k];
+  return policy;
+}
+
+/**
+ * The settlement I/O: `settle(body) → answer bytes | null` and `refund(order) → outcome`.
+ * `config.settle` is a `localSettlement(...)` object (its `settle(body)` and `refund(order)`),
+ * a facilitator client (`settle(paymentPayload, requirements)`), or a function of the `/settle`
+ * body resolving to the SettleResponse (or `null`: no answer). `config.refund` (a function of the
+ * `RefundOrder`) overrides the settlement's `refund`.
+ */
+function settlementOf(config) {
+  const s = config.settle;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let settle;
+  if (typeof s === "function") {
+    settle = async (body) => s(body);
+  } else if (s && typeof s.settlePayment === "function" && typeof s.settle === "function") {
+    settle = async (body) => s.settle(body); // localSettlement: the /settle body as is
+  } else if (s && typeof s.settle === "function") {
+    settle = async (body) => { // a facilitator client
+      const { paymentPayload, paymentRequirements } = JSON.parse(decoder.decode(body));
+      try {
+        return await s.settle(paymentPayload, paymentRequirements);
+      } catch (e) {
+        if (e?.body && typeof e.body === "object" && "success" in e.body) return e.body;
+        return null;
+      }
+    };
+  } else {
+    throw configError("ws402Server: `settle` is required: a localSettlement(...), a facilitator client or a function of the /settle body");
+  }
+  const refundFn = config.refund ?? (typeof s?.refund === "function" ? s.refund.bind(s) : undefined);
+  if (refundFn !== undefined && typeof refundFn !== "function") throw configError("ws402Server: `refund` must be a function of the RefundOrder");
+  return {
+    canRefund: refundFn !== undefined,
+    async settle(body) {
+      let answer;
+      try {
+        answer = await settle(body);
+      } catch {
+        return null; // the outcome is unknown: the core keeps the reservation
+      }
+      if (answer === null || answer === undefined) return null;
+      if (answer instanceof Uint8Array) return answer;
+      return encoder.encode(typeof answer === "string" ? answer : JSON.stringify(answer));
+    },
+    async refund(order) {
+      let result;
+      try {
+        result = await refundFn(order);
+      } catch {
+        return "pending"; // not known to be paid nor refused: reported, never sent twice (the order's key)
+      }
+      const verdict = typeof result === "string" ? result : result?.verdict;
+      if (verdict === "refunded" || verdict === "confirmed") return "confirmed";
+      if (verdict === "failed") return "failed";
+      return "pending";
+    },
+  };
+}
+
+const defaultTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle),
+};
+
+function randomId() {
+  const id = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(id);
+  return id;
+}
+
+function pathOf(req) {
+  try {
+    return new URL(req.url ?? "/", "http://x").pathname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A WS402 server. `config`:
+ * - the offers: `offers` (as `x402Middleware`'s), or one offer's fields (`scheme`, `network`,
+ *   `payTo`, `amount` (the prepayment; `upto`: the maximum) or `price`, `asset`, `facilitator`, …);
+ * - the prices: `pricePerSecond` or `tariff: { perSecond, perByteIn, perByteOut, perMessage }`
+ *   (atomic units, bigint or decimal text); `maxSessionDuration` and/or `estimatedDuration`
+ *   (seconds); `updateIntervalMs`, `proofTimeoutMs`, `settleMarginS`;
+ * - `settle` (see above), `refund`, `replayStore` (pay402/replay's; default `MemoryReplayStore`),
+ *   `resource` (`{ url, description, mimeType }`), `publicUrl` (the schema's `websocketEndpoint`;
+ *   default from the request's `Host`), `now` (ms clock), `timers` (`{ set(fn, ms), clear(h) }`),
+ *   `onError(error)` (I/O failures the core did not ask about).
+ * Throws a `TypeError` with `code` `invalid_config` (or `missing_refund`, or the core's offer
+ * code as `detailCode`) when the config is wrong.
+ */
+export function ws402Server(config = {}) {
+  if (config === null || typeof config !== "object") throw configError("ws402Server: expected a config object");
+  for (const k of Object.keys(config)) if (!FIELDS.has(k)) throw configError(`ws402Server: config.${k}: unknown field`);
+  const offers = offersOf(config);
+  const policy = policyOf(config);
+  const settlement = settlementOf(config);
+  const store = config.replayStore ?? new MemoryReplayStore();
+  if (typeof store?.reserve !== "function" || typeof store?.release !== "function") {
+    throw configError("ws402Server: `replayStore` must have reserve(key, ttlSeconds) and release(key)");
+  }
+  const now = config.now ?? Date.now;
+  const timers = config.timers ?? defaultTimers;
+  const onError = config.onError ?? (() => {});
+  const resource = config.resource ?? {};
+
+  const engines = new Map(); // resource url → Ws402Server
+  function engine(url) {
+    let found = engines.get(url);
+    if (!found) {
+      try {
+        found = new Ws402Server(offers, { ...resource, url }, policy);
+      } catch (e) {
+        if (typeof e?.code !== "string") throw e;
+        const error = configError(`ws402Server: ${e.message}`);
+        error.detailCode = e.code;
+        error.cause = e;
+        throw error;
+      }
+      if (engines.size >= 64) engines.clear();
+      engines.set(url, found);
+    }
+    return found;
+  }
+  // Built now, so a bad offer or price fails here; an exact offer needs something able to refund.
+  const probe = engine(resource.url ?? "ws://localhost/");
+  const accepts = JSON.parse(probe.schema("ws://localhost/")).paymentDetails.accepts;
+  if (!settlement.canRefund && accepts.some((a) => a.scheme === "exact")) {
+    throw configError("ws402Server: an exact offer refunds the unused prepayment: give `settle` a localSettlement(...) (or `refund`), or sell with upto",
+      "missing_refund");
+  }
+
+  const urlOf = (req, path) => {
+    if (config.publicUrl) return config.publicUrl;
+    const tls = req.socket?.encrypted === true;
+    return `${tls ? "wss" : "ws"}://${req.headers?.host ?? "localhost"}${path}`;
+  };
+  const resourceUrl = (req, path) => resource.url ?? urlOf(req, path);
+
+  const live = new Set();
+  let wss = null;
+  let routes = null;
+  let onSessionFn = null;
+  const detach = [];
+
+  function session(ws, req, path) {
+    const openedAt = now();
+    const core = engine(resourceUrl(req, path)).accept(openedAt, randomId());
+    const target = new EventTarget();
+    const endListeners = [];
+    let tail = Promise.resolve();
+    let timer = null;
+    let started = false;
+    let finished = null;
+    let freed = false;
+    let frame; // the client frame of the current input
+    let outgoing; // the application frame of the current appSend
+    let sent = false;
+    let last = openedAt;
+    // The time of an input: the instant its event happened (captured when it arrived, not when
+    // the queue reaches it), never before an earlier input's: the meter's clock never runs back.
+    const stamp = (at = now()) => (last = Math.max(last, at));
+    let resolveEnd;
+    const ended = new Promise((r) => { resolveEnd = r; });
+
+    const enqueue = (fn) => {
+      const run = tail.then(fn);
+      tail = run.then(() => undefined, (e) => { if (!isCoreRefusal(e)) onError(e); });
+      return run;
+    };
+    const isCoreRefusal = (e) => e?.name === "Ws402Error";
+
+    async function run(commands) {
+      for (const c of commands) {
+        switch (c.kind) {
+          case "send":
+            if (ws.readyState === 1) ws.send(c.text);
+            break;
+          case "send_app_frame":
+            if (ws.readyState === 1) {
+              ws.send(outgoing);
+              sent = true;
+            }
+            break;
+          case "deliver_to_app":
+            target.dispatchEvent(messageEvent(frame));
+            break;
+          case "close":
+            if (ws.readyState === 0 || ws.readyState === 1) ws.close(c.code);
+            break;
+          case "reserve": {
+            let answer;
+            try {
+              answer = (await store.reserve(c.key, c.ttl)) === true ? "fresh" : "already_used";
+            } catch (e) {
+              onError(e);
+              answer = "unavailable";
+            }
+            await run(core.reserved(stamp(), answer));
+            break;
+          }
+          case "release":
+            try {
+              await store.release(c.key);
+            } catch (e) {
+              onError(e); // the reservation expires at its ttl
+            }
+            break;
+          case "settle":
+            {
+            const answer = await settlement.settle(c.body);
+            await run(core.settled(stamp(), answer));
+          }
+            break;
+          case "refund":
+            {
+            const outcome = await settlement.refund(c.refund);
+            await run(core.refunded(stamp(), outcome));
+          }
+            break;
+          case "finished":
+            finish(c.statement);
+            break;
+          default:
+            throw new Error(`ws402: unknown command ${c.kind}`);
+        }
+      }
+    }
+
+    function arm() {
+      if (timer !== null) timers.clear(timer);
+      timer = null;
+      if (freed) return;
+      const at = core.timeout();
+      if (at === null) return;
+      timer = timers.set(() => {
+        timer = null;
+        const t = now();
+        enqueue(() => input(() => core.timer(stamp(t))));
+      }, Math.max(0, at - now()));
+    }
+
+    // One input: the core's commands, done in order; then the timer, the start, the end.
+    async function input(report) {
+      if (freed) return;
+      try {
+        await run(report());
+      } finally {
+        if (!freed) {
+          if (!started && !finished && core.phase() === "running") {
+            started = true;
+            app.payer = core.payer();
+            queueMicrotask(() => startApp());
+          }
+          arm();
+          if (finished) {
+            freed = true;
+            core.free();
+          }
+        }
+      }
+    }
+
+    function finish(statement) {
+      finished = statement;
+      live.delete(app);
+      for (const fn of endListeners) {
+        try {
+          fn(statement);
+        } catch (e) {
+          onError(e);
+        }
+      }
+      target.dispatchEvent(Object.assign(new Event("end"), { statement }));
+      resolveEnd(statement);
+    }
+
+    async function startApp() {
+      try {
+        await onSessionFn(app);
+      } catch (e) {
+        onError(e);
+        const t = now();
+        enqueue(() => input(() => core.appEnded(stamp(t), true)));
+      }
+    }
+
+    const app = {
+      /** The wire `sessionId`. */
+      id: core.sessionId(),
+      /** The verified payer, once the session started. */
+      payer: null,
+      /** The statement once the session ended (else `null`). */
+      get statement() {
+        return finished;
+      },
+      /** `message` events (`event.data`: a string, or a Uint8Array for a binary frame); `end` (`event.statement`). */
+      addEventListener: target.addEventListener.bind(target),
+      removeEventListener: target.removeEventListener.bind(target),
+      /** Calls `fn(statement)` once the session ended (settled and refunded). */
+      onEnd(fn) {
+        if (finished) queueMicrotask(() => fn(finished));
+        else endListeners.push(fn);
+      },
+      /** Calls `fn(data)` for each application frame of the client. */
+      onMessage(fn) {
+        target.addEventListener("message", (e) => fn(e.data));
+      },
+      /**
+       * Sends `data` (string or bytes) if the balance pays for it: resolves `true` when sent,
+       * `false` when the core withheld it (the session then ends) or the session is over.
+       */
+      send(data) {
+        const t = now();
+        return enqueue(async () => {
+          if (freed) return false;
+          const bytes = typeof data === "string" ? new TextEncoder().encode(data).length : data.byteLength;
+          outgoing = data;
+          sent = false;
+          try {
+            await input(() => core.appSend(stamp(t), bytes));
+          } catch (e) {
+            if (isCoreRefusal(e)) return false;
+            throw e;
+          } finally {
+            outgoing = undefined;
+          }
+          return sent;
+        });
+      },
+      /** Ends the session (a server close) and resolves to its statement once settled. */
+      end() {
+        const t = now();
+        enqueue(() => input(() => core.appEnded(stamp(t), false)));
+        return ended;
+      },
+      /** Resolves to the statement once the session ended. */
+      ended,
+    };
+    live.add(app);
+
+    ws.on("message", (data, isBinary) => {
+      const t = now();
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
+      const text = isBinary ? null : bytes.toString();
+      const binary = isBinary ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice() : null;
+      enqueue(() => {
+        frame = isBinary ? binary : text;
+        return input(() => (isBinary ? core.handleBinary(stamp(t), binary) : core.handleText(stamp(t), text)));
+      });
+    });
+    ws.on("error", (e) => {
+      const t = now();
+      onError(e);
+      enqueue(() => input(() => core.closed(stamp(t), null))); // a drop (no close frame)
+    });
+    ws.on("close", (code) => {
+      const t = now();
+      enqueue(() => input(() => core.closed(stamp(t), code)));
+    });
+    enqueue(() => input(() => [])); // arm the proof timeout
+    return app;
+  }
+
+  function messageEvent(data) {
+    return typeof MessageEvent === "function" ? new MessageEvent("message", { data }) : Object.assign(new Event("message"), { data });
+  }
+
+  /** Answers `GET` with the WS402 schema JSON (`paymentDetails`: the offers' x402 PaymentRequired). */
+  function handleSchema(req, res, path = routes?.path ?? pathOf(req) ?? "/") {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET" });
+      res.end();
+      return;
+    }
+    let body;
+    try {
+      body = engine(resourceUrl(req, path)).schema(urlOf(req, path));
+    } catch (e) {
+      onError(e);
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: e?.code ?? "schema_failed" }));
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  /** Upgrades `req` to a WS402 session on the attached `WebSocketServer`. */
+  function handleUpgrade(req, socket, head) {
+    if (!wss) throw configError("ws402Server: attach(wss, …) before handleUpgrade");
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  }
+
+  /**
+   * Sells sessions on `wss` (a `ws` WebSocketServer): each connection at `path` (any path when
+   * absent and no `server`) becomes a session; `onSession(session)` runs once it started (paid).
+   * With `server` (a `node:http`/`https` server), its `upgrade` requests at `path` are routed to
+   * `wss` and `GET schemaPath` (default `path`) answers the schema.
+   */
+  function attach(target, { server, path, schemaPath = path } = {}, onSession) {
+    if (typeof onSession !== "function") throw configError("attach: onSession must be a function");
+    if (typeof target?.handleUpgrade !== "function" || typeof target?.on !== "function") {
+      throw configError("attach: expected a ws WebSocketServer");
+    }
+    if (server && typeof path !== "string") throw configError("attach: `path` is required with `server`");
+    wss = target;
+    onSessionFn = onSession;
+    routes = { path, schemaPath };
+    const onConnection = (ws, req) => {
+      const at = pathOf(req);
+      if (path !== undefined && at !== path) return;
+      session(ws, req, at ?? "/");
+    };
+    wss.on("connection", onConnection);
+    detach.push(() => wss.off("connection", onConnection));
+    if (server) {
+      const onUpgrade = (req, socket, head) => {
+        if (pathOf(req) === path) handleUpgrade(req, socket, head);
+      };
+      const onRequest = (req, res) => {
+        if (pathOf(req) === schemaPath) handleSchema(req, res, path);
+      };
+      server.on("upgrade", onUpgrade);
+      server.on("request", onRequest);
+      detach.push(() => server.off("upgrade", onUpgrade), () => server.off("request", onRequest));
+    }
+    return api;
+  }
+
+  /** Stops selling: detaches, ends every live session and resolves to their statements. */
+  async function close() {
+    for (const d of detach.splice(0)) d();
+    return Promise.all([...live].map((s) => s.end()));
+  }
+
+  const api = { attach, handleUpgrade, handleSchema, close, sessions: () => [...live] };
+  return api;
+}

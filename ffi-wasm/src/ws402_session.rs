@@ -1,0 +1,491 @@
+//! The WS402 server side: `Ws402Server`, `Ws402Session`, and their plain command and statement
+//! objects.
+//!
+//! Conversion only: offers and the resource from plain objects (as `X402Server`), prices as
+//! `bigint`s or decimal strings, inputs to the core's, commands and the statement to plain JS
+//! objects (`bigint` amounts). Every decision is `pay402_host::ws402_server` over the core's
+//! `pay402::ws402::SessionMachine`; the host does what the commands say, in order.
+
+// wasm-bindgen hands every JS argument over by value.
+#![allow(clippy::needless_pass_by_value)]
+
+use crate::convert::{Obj, bigint, get, number, opt_string, opt_uint, present, u8a, u256, uint};
+use crate::errors::{JsResult, arg_error, coded};
+use crate::settle::RefundOrder;
+use js_sys::{Array, Uint8Array};
+use pay402::ws402::{
+    Ending, Payer, Phase, Plan, RefundOutcome, RefundStatus, Reservation, SettleStatus, Statement,
+    Tariff,
+};
+use pay402_host::HostError;
+use pay402_host::ws402_server::{self as host, OwnedCommand, SessionInput};
+use pay402_host::x402_server::ResourceConfig;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** A WS402 session's prices (atomic units of the paid asset: `bigint` or decimal strings) and limits. */
+export interface Ws402Policy {
+  pricePerSecond: bigint | string; maxSessionSeconds: number;
+  pricePerByteIn?: bigint | string; pricePerByteOut?: bigint | string; pricePerMessage?: bigint | string;
+  /** Milliseconds between `usage_update`s (default 3000; 0: none). */
+  updateIntervalMs?: number;
+  /** Milliseconds the client has to send its `payment_proof` (default 10000). */
+  proofTimeoutMs?: number;
+  /** Milliseconds a dropped connection stays suspended (default 0: no resumption). */
+  resumeGraceMs?: number;
+  /** Seconds between an `upto` session's deadline and its authorization's expiry (default 120). */
+  settleMarginS?: number;
+  /** The schema's `estimatedDuration`, seconds (default: `maxSessionSeconds`). */
+  estimatedDuration?: number; currency?: string; resourceId?: string;
+}
+/** How a WS402 session ended and its money, to the atomic unit. `ending` is `rejected` (never started:
+ * `reason` is the code sent in `payment_rejected`, or `connection_closed`) or `ended` (`reason` is the
+ * meter's end: `client_close`, `balance_exhausted`, `max_duration`, …). */
+export interface Ws402Statement {
+  sessionId: string; ending: "rejected" | "ended"; reason: string; atMs: number; closeCode: number | null;
+  plan: "exact" | "upto" | null; payer: string | null; paid: bigint; consumed: bigint;
+  settlementAmount: bigint | null;
+  settlementStatus: "requested" | "settled" | "refused" | "pending" | "unavailable" | null;
+  refundAmount: bigint | null;
+  refundStatus: "requested" | "confirmed" | "pending" | "failed" | "unsupported" | null;
+  refundOrder: RefundOrder | null; finished: boolean;
+}
+/** One thing the host does, in order (only the kind's own fields are set). */
+export type Ws402Command =
+  | { kind: "send"; text: string }
+  | { kind: "send_app_frame" }
+  | { kind: "deliver_to_app" }
+  | { kind: "close"; code: number }
+  | { kind: "reserve"; key: Uint8Array; ttl: number }
+  | { kind: "release"; key: Uint8Array }
+  | { kind: "settle"; body: Uint8Array; amount: bigint }
+  | { kind: "refund"; refund: RefundOrder }
+  | { kind: "finished"; statement: Ws402Statement };
+export type Ws402Phase = "awaiting_proof" | "reserving" | "settling_prepayment" | "running" | "suspended"
+  | "settling_charge" | "refunding" | "finished";
+"#;
+
+const NAME: &str = "Ws402Error";
+
+fn error(e: &HostError) -> JsValue {
+    coded(NAME, &e.message, e.code, e.detail_code)
+}
+
+fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::AwaitingProof => "awaiting_proof",
+        Phase::Reserving => "reserving",
+        Phase::SettlingPrepayment => "settling_prepayment",
+        Phase::Running => "running",
+        Phase::Suspended => "suspended",
+        Phase::SettlingCharge => "settling_charge",
+        Phase::Refunding => "refunding",
+        Phase::Finished => "finished",
+    }
+}
+
+fn settle_status(s: SettleStatus) -> &'static str {
+    match s {
+        SettleStatus::Requested => "requested",
+        SettleStatus::Settled => "settled",
+        SettleStatus::Refused => "refused",
+        SettleStatus::Pending => "pending",
+        SettleStatus::Unavailable => "unavailable",
+    }
+}
+
+fn refund_status(s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Requested => "requested",
+        RefundStatus::Confirmed => "confirmed",
+        RefundStatus::Pending => "pending",
+        RefundStatus::Failed => "failed",
+        RefundStatus::Unsupported => "unsupported",
+    }
+}
+
+fn payer_text(p: Payer) -> String {
+    match p {
+        Payer::Evm(a) => {
+            let mut buf = [0u8; 42];
+            a.to_checksum(&mut buf).to_owned()
+        }
+        Payer::Solana(k) => pay402::svm::Pubkey(k)
+            .to_base58(&mut [0u8; pay402::svm::pubkey::BASE58_MAX_LEN])
+            .to_owned(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = vec![0u8; 2 * bytes.len()];
+    pay402::hex::encode_lower_into(bytes, &mut out)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+fn or_null<T>(v: Option<T>, f: impl FnOnce(T) -> JsValue) -> JsValue {
+    v.map_or(JsValue::NULL, f)
+}
+
+fn statement_js(st: &Statement) -> JsValue {
+    let (ending, reason, at_ms, close_code) = match st.ending {
+        Ending::Rejected { reason, at_ms } => ("rejected", reason, at_ms, None),
+        Ending::Ended(end) => ("ended", end.reason.as_str(), end.at_ms, end.close_code),
+    };
+    Obj::new()
+        .set("sessionId", hex(&st.session_id))
+        .set("ending", ending)
+        .set("reason", reason)
+        .set("atMs", number(at_ms))
+        .set("closeCode", or_null(close_code, JsValue::from))
+        .set(
+            "plan",
+            or_null(st.plan, |p| {
+                JsValue::from_str(match p {
+                    Plan::Exact => "exact",
+                    Plan::Upto => "upto",
+                })
+            }),
+        )
+        .set(
+            "payer",
+            or_null(st.payer, |p| JsValue::from_str(&payer_text(p))),
+        )
+        .set("paid", bigint(&st.paid))
+        .set("consumed", bigint(&st.consumed))
+        .set(
+            "settlementAmount",
+            or_null(st.settlement, |s| bigint(&s.amount)),
+        )
+        .set(
+            "settlementStatus",
+            or_null(st.settlement, |s| {
+                JsValue::from_str(settle_status(s.status))
+            }),
+        )
+        .set("refundAmount", or_null(st.refund, |r| bigint(&r.amount)))
+        .set(
+            "refundStatus",
+            or_null(st.refund, |r| JsValue::from_str(refund_status(r.status))),
+        )
+        .set(
+            "refundOrder",
+            or_null(st.refund.and_then(|r| r.order), |o| RefundOrder(o).into()),
+        )
+        .set("finished", st.finished)
+        .build()
+}
+
+fn command_js(c: OwnedCommand) -> JsValue {
+    let o = Obj::new().set("kind", c.kind());
+    match c {
+        OwnedCommand::Send(text) => o.set("text", text),
+        OwnedCommand::Close(code) => o.set("code", code),
+        OwnedCommand::Reserve { key, ttl } => o.set("key", u8a(&key)).set("ttl", number(ttl)),
+        OwnedCommand::Release { key } => o.set("key", u8a(&key)),
+        OwnedCommand::Settle { body, amount } => {
+            o.set("body", u8a(&body)).set("amount", bigint(&amount))
+        }
+        OwnedCommand::Refund(order) => o.set("refund", RefundOrder(order)),
+        OwnedCommand::Finished(st) => o.set("statement", statement_js(&st)),
+        OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp => o,
+    }
+    .build()
+}
+
+const POLICY_KEYS: &[&str] = &[
+    "pricePerSecond",
+    "maxSessionSeconds",
+    "pricePerByteIn",
+    "pricePerByteOut",
+    "pricePerMessage",
+    "updateIntervalMs",
+    "proofTimeoutMs",
+    "resumeGraceMs",
+    "settleMarginS",
+    "estimatedDuration",
+    "currency",
+    "resourceId",
+];
+
+fn policy(value: &JsValue) -> JsResult<host::Ws402Config> {
+    if !value.is_object() {
+        return Err(arg_error("policy", "a Ws402Policy object"));
+    }
+    for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !POLICY_KEYS.contains(&key.as_str()) {
+            return Err(error(&HostError::config(
+                "unknown_policy_parameter",
+                format!("the policy takes {POLICY_KEYS:?}, not `{key}`"),
+            )));
+        }
+    }
+    let price = |key: &str| -> JsResult<pay402::U256> {
+        present(&get(value, key)).map_or(Ok(pay402::U256::ZERO), |v| u256(v, key))
+    };
+    let per_second = u256(&get(value, "pricePerSecond"), "pricePerSecond")?;
+    let max = uint(&get(value, "maxSessionSeconds"), "maxSessionSeconds")?;
+    let mut config = host::Ws402Config::new(per_second, max);
+    config.tariff = Tariff {
+        per_second,
+        per_byte_in: price("pricePerByteIn")?,
+        per_byte_out: price("pricePerByteOut")?,
+        per_message: price("pricePerMessage")?,
+    };
+    let int = |key: &str| opt_uint(&get(value, key), key);
+    if let Some(v) = int("updateIntervalMs")? {
+        config.update_interval_ms = v;
+    }
+    if let Some(v) = int("proofTimeoutMs")? {
+        config.proof_timeout_ms = v;
+    }
+    if let Some(v) = int("resumeGraceMs")? {
+        config.resume_grace_ms = v;
+    }
+    if let Some(v) = int("settleMarginS")? {
+        config.settle_margin_s = v;
+    }
+    config.estimated_duration_seconds = int("estimatedDuration")?;
+    config.currency = opt_string(&get(value, "currency"), "currency")?;
+    config.resource_id = opt_string(&get(value, "resourceId"), "resourceId")?;
+    Ok(config)
+}
+
+/// A WS402 server: the offers (as `X402Server` takes them), prepared once, and the session
+/// policy. Throws `X402Error`/`Ws402Error` (`code`) on anything missing or invalid, and
+/// `refund_unsupported_network` for an `exact` Solana offer (its unused prepayment could not be
+/// refunded).
+#[wasm_bindgen(js_name = Ws402Server)]
+#[derive(Debug)]
+pub struct Ws402Server {
+    inner: host::Ws402Server,
+}
+
+#[wasm_bindgen(js_class = Ws402Server)]
+impl Ws402Server {
+    /// Prepares `offers` for `resource` under `policy`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "X402Offer[]")] offers: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "X402Resource")] resource: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Ws402Policy")] policy: &JsValue,
+    ) -> JsResult<Ws402Server> {
+        let offers = offers
+            .dyn_ref::<Array>()
+            .ok_or_else(|| arg_error("offers", "an array of offer objects"))?
+            .iter()
+            .map(|o| crate::server::offer(&o))
+            .collect::<JsResult<Vec<_>>>()?;
+        let url = opt_string(&get(resource, "url"), "resource.url")?
+            .ok_or_else(|| error(&HostError::config("invalid_resource", "`url` is required")))?;
+        let resource = ResourceConfig {
+            url,
+            description: opt_string(&get(resource, "description"), "resource.description")?
+                .unwrap_or_default(),
+            mime_type: opt_string(&get(resource, "mimeType"), "resource.mimeType")?,
+        };
+        let config = self::policy(policy)?;
+        Ok(Self {
+            inner: host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?,
+        })
+    }
+
+    /// The WS402 schema JSON for a socket at `wsUrl` (`paymentDetails`: the offers' x402 v2
+    /// `PaymentRequired`).
+    pub fn schema(&self, #[wasm_bindgen(js_name = wsUrl)] ws_url: &str) -> JsResult<String> {
+        let bytes = self.inner.schema(ws_url).map_err(|e| error(&e))?;
+        String::from_utf8(bytes).map_err(|_| arg_error("schema", "UTF-8"))
+    }
+
+    /// A session for a socket opened at `nowMs` (Unix ms); `id`: 16 random bytes
+    /// (`Uint8Array` or hex).
+    pub fn accept(
+        &self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] id: &JsValue,
+    ) -> JsResult<Ws402Session> {
+        let now = uint(now_ms, "nowMs")?;
+        let id: [u8; 16] = crate::convert::array(id, "id")?;
+        Ok(Ws402Session {
+            inner: self.inner.accept(now, id),
+        })
+    }
+}
+
+/// One WS402 session: report each event, do the returned commands in order, arm one timer at
+/// `timeout()`. Calls out of order throw `Ws402Error` (`session_out_of_order`,
+/// `session_ended`, …) and change nothing.
+#[wasm_bindgen(js_name = Ws402Session)]
+#[derive(Debug)]
+pub struct Ws402Session {
+    inner: host::Ws402Session,
+}
+
+impl Ws402Session {
+    fn on(&mut self, now_ms: &JsValue, input: SessionInput<'_>) -> JsResult<Array> {
+        let now = uint(now_ms, "nowMs")?;
+        let commands = self.inner.handle(now, input).map_err(|e| error(&e))?;
+        Ok(commands.into_iter().map(command_js).collect())
+    }
+}
+
+#[wasm_bindgen(js_class = Ws402Session)]
+impl Ws402Session {
+    /// A text frame from the client.
+    #[wasm_bindgen(js_name = handleText, unchecked_return_type = "Ws402Command[]")]
+    pub fn handle_text(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        text: &str,
+    ) -> JsResult<Array> {
+        self.on(now_ms, SessionInput::Text(text.as_bytes()))
+    }
+
+    /// A binary frame from the client.
+    #[wasm_bindgen(js_name = handleBinary, unchecked_return_type = "Ws402Command[]")]
+    pub fn handle_binary(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: &JsValue,
+    ) -> JsResult<Array> {
+        let frame = frame
+            .dyn_ref::<Uint8Array>()
+            .ok_or_else(|| arg_error("frame", "a Uint8Array"))?
+            .to_vec();
+        self.on(now_ms, SessionInput::Binary(&frame))
+    }
+
+    /// The timer armed at `timeout()` fired.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn timer(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+    ) -> JsResult<Array> {
+        self.on(now_ms, SessionInput::Timer)
+    }
+
+    /// The socket closed with `code`, or without a close frame (absent or `null`: a drop).
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn closed(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] code: Option<JsValue>,
+    ) -> JsResult<Array> {
+        let code = match code.as_ref().and_then(present) {
+            Some(c) => Some(
+                u16::try_from(uint(c, "code")?)
+                    .map_err(|_| arg_error("code", "a close code (0 to 65535)"))?,
+            ),
+            None => None,
+        };
+        self.on(now_ms, SessionInput::Closed(code))
+    }
+
+    /// The application ended the session (`error`: it failed).
+    #[wasm_bindgen(js_name = appEnded, unchecked_return_type = "Ws402Command[]")]
+    pub fn app_ended(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        error: Option<bool>,
+    ) -> JsResult<Array> {
+        self.on(now_ms, SessionInput::AppEnded(error.unwrap_or(false)))
+    }
+
+    /// The application wants to send a frame of `size` bytes: send it only on `send_app_frame`.
+    #[wasm_bindgen(js_name = appSend, unchecked_return_type = "Ws402Command[]")]
+    pub fn app_send(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] size: &JsValue,
+    ) -> JsResult<Array> {
+        let size = uint(size, "size")?;
+        self.on(now_ms, SessionInput::AppSend(size))
+    }
+
+    /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn reserved(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "\"fresh\" | \"already_used\" | \"unavailable\"")]
+        answer: &str,
+    ) -> JsResult<Array> {
+        let answer = match answer {
+            "fresh" => Reservation::Fresh,
+            "already_used" => Reservation::AlreadyUsed,
+            "unavailable" => Reservation::Unavailable,
+            _ => return Err(arg_error("answer", "fresh, already_used or unavailable")),
+        };
+        self.on(now_ms, SessionInput::Reserved(answer))
+    }
+
+    /// The `/settle` answer's JSON body (`Uint8Array` or text), or `null` when there was none
+    /// (timeout, connection error, 5xx).
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn settled(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null")] response: &JsValue,
+    ) -> JsResult<Array> {
+        let body = if let Some(bytes) = response.dyn_ref::<Uint8Array>() {
+            Some(bytes.to_vec())
+        } else if let Some(text) = response.as_string() {
+            Some(text.into_bytes())
+        } else if present(response).is_none() {
+            None
+        } else {
+            return Err(arg_error("response", "a Uint8Array, a string or null"));
+        };
+        self.on(now_ms, SessionInput::Settled(body.as_deref()))
+    }
+
+    /// The refund's outcome: `confirmed`, `pending` or `failed`.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn refunded(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "\"confirmed\" | \"pending\" | \"failed\"")]
+        outcome: &str,
+    ) -> JsResult<Array> {
+        let outcome = match outcome {
+            "confirmed" => RefundOutcome::Confirmed,
+            "pending" => RefundOutcome::Pending,
+            "failed" => RefundOutcome::Failed,
+            _ => return Err(arg_error("outcome", "confirmed, pending or failed")),
+        };
+        self.on(now_ms, SessionInput::Refunded(outcome))
+    }
+
+    /// When to call `timer` next (Unix ms); `null`: no timer.
+    #[wasm_bindgen(unchecked_return_type = "number | null")]
+    pub fn timeout(&self) -> JsValue {
+        or_null(self.inner.timeout(), number)
+    }
+
+    /// The statement once the session ended, else `null`.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Statement | null")]
+    pub fn statement(&self) -> JsValue {
+        or_null(self.inner.statement(), |st| statement_js(&st))
+    }
+
+    /// Where the session is.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Phase")]
+    pub fn phase(&self) -> String {
+        phase_name(self.inner.phase()).to_owned()
+    }
+
+    /// The wire `sessionId` (32 lowercase hex digits).
+    #[wasm_bindgen(js_name = sessionId)]
+    pub fn session_id(&self) -> String {
+        self.inner.session_id()
+    }
+
+    /// The verified payer (EVM EIP-55 address or Solana base58 key), once a payment was
+    /// admitted; else `null`.
+    #[wasm_bindgen(unchecked_return_type = "string | null")]
+    pub fn payer(&self) -> JsValue {
+        or_null(self.inner.payer(), |p| JsValue::from_str(&payer_text(p)))
+    }
+}

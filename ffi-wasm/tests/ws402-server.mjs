@@ -1,0 +1,386 @@
+// pay402/ws402 over real sockets: `ws402Server` attached to a `ws` WebSocketServer on a
+// `node:http` server on 127.0.0.1, paid by payments signed with pay402's own signers over the
+// schema's `paymentDetails` (and, end to end, by `ws402Connect`). The settlement records every
+// /settle body and refund order; the clock and the timers are injected, so every amount is
+// exact: the expected values are computed here from price × time (WS402's rule,
+// floor(pricePerSecond × ms / 1000), capped at what was paid), never read back from the code.
+//   node ws402-server.mjs   (run inside a project where `pay402` and `ws` are installed)
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import http from "node:http";
+import { test } from "node:test";
+import { WebSocket, WebSocketServer } from "ws";
+import * as p from "pay402";
+import { ws402Server } from "pay402/ws402";
+
+const KEY = new Uint8Array(32).fill(0x11);
+const PAYER = p.privateKeyToAddress(KEY);
+const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+const PAY_TO = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+const SETTLER = "0x000000000000000000000000000000000000dEaD";
+const NETWORK = "eip155:84532";
+const T = 1_800_000_000_000;
+const PATH = "/ws402/video";
+
+const exactOffer = (amount) => ({ scheme: "exact", network: NETWORK, asset: USDC, amount, payTo: PAY_TO,
+  maxTimeoutSeconds: 300, eip712Name: "USDC", eip712Version: "2" });
+const uptoOffer = (amount) => ({ scheme: "upto", network: NETWORK, asset: USDC, amount, payTo: PAY_TO,
+  maxTimeoutSeconds: 3600, facilitator: SETTLER });
+
+/** WS402's charge: floor(price × ms / 1000), at most what was paid. */
+const charge = (price, ms, paid) => {
+  const c = (BigInt(price) * BigInt(ms)) / 1000n;
+  return c < paid ? c : paid;
+};
+
+/** An injected clock and timers: `advance(ms)` moves the clock and fires what is due, in order. */
+function fakeTime(start) {
+  const clock = { t: start };
+  const due = new Set();
+  const timers = {
+    set(fn, ms) {
+      const h = { at: clock.t + ms, fn };
+      due.add(h);
+      return h;
+    },
+    clear(h) {
+      due.delete(h);
+    },
+  };
+  async function to(at) {
+    for (;;) {
+      const next = [...due].filter((h) => h.at <= at).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      due.delete(next);
+      clock.t = Math.max(clock.t, next.at);
+      next.fn();
+      await settleDown();
+    }
+    clock.t = at;
+  }
+  return { clock, timers, now: () => clock.t, to };
+}
+
+const settleDown = () => new Promise((r) => setTimeout(r, 30));
+
+/** The recording settlement: every /settle body and refund order, answered `success`. */
+function recorder() {
+  const settled = [];
+  const refunds = [];
+  return {
+    settled, refunds,
+    settle: (body) => {
+      const parsed = JSON.parse(new TextDecoder().decode(body));
+      settled.push(parsed);
+      return { success: true, transaction: "0x" + "11".repeat(32), network: NETWORK, payer: PAYER };
+    },
+    refund: (order) => {
+      refunds.push({ key: Buffer.from(order.key).toString("hex"), to: order.to, asset: order.asset, amount: order.amount, network: order.network });
+      return { verdict: "refunded", success: true, transaction: "0x" + "22".repeat(32) };
+    },
+  };
+}
+
+/** A server on 127.0.0.1: the schema URL, the sessions' statements, the server-side sockets. */
+async function serve(config, onSession = () => {}) {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  const paid = ws402Server(config);
+  const statements = [];
+  const sessions = [];
+  paid.attach(wss, { server, path: PATH }, (s) => {
+    sessions.push(s);
+    s.onEnd((st) => statements.push(st));
+    return onSession(s);
+  });
+  const sockets = [];
+  wss.on("connection", (ws) => sockets.push(ws));
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = `127.0.0.1:${server.address().port}${PATH}`;
+  return {
+    paid, statements, sessions, sockets, wsUrl: `ws://${base}`, httpUrl: `http://${base}`,
+    async close() {
+      await paid.close();
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** The `payment_proof` frame paying the server's schema with KEY (EIP-3009 or Permit2 upto). */
+async function proofFor(httpUrl, nonce) {
+  const schema = await (await fetch(httpUrl)).json();
+  const required = schema.paymentDetails;
+  const accepted = required.accepts[0];
+  let header;
+  if (accepted.scheme === "upto") {
+    const signed = p.permit2SignPayload(JSON.stringify(accepted), KEY, BigInt(nonce), T / 1000);
+    header = p.x402EncodeHeader(JSON.stringify({ x402Version: 2, resource: required.resource, accepted, payload: JSON.parse(signed.payload) }));
+  } else {
+    header = p.x402Sign(JSON.stringify(required), { privateKey: KEY, now: T / 1000, nonce: new Uint8Array(32).fill(nonce) }).headerValue;
+  }
+  return JSON.stringify({ type: "payment_proof", proof: header });
+}
+
+/** A client socket that records every frame and its close. */
+async function open(url) {
+  const ws = new WebSocket(url);
+  const frames = [];
+  const waiters = [];
+  const closed = new Promise((r) => ws.on("close", (code) => r(code)));
+  ws.on("message", (data, binary) => {
+    let f = binary ? data : data.toString();
+    try {
+      if (!binary) f = JSON.parse(f);
+    } catch { /* an application frame */ }
+    frames.push(f);
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise((r, j) => { ws.on("open", r); ws.on("error", j); });
+  async function next(type) {
+    for (;;) {
+      const f = frames.find((x) => x.type === type);
+      if (f) return f;
+      await new Promise((r) => waiters.push(r));
+    }
+  }
+  return { ws, frames, closed, next, of: (type) => frames.filter((x) => x.type === type) };
+}
+
+const refundKey = (sessionId) => createHash("sha256").update("pay402 ws402 refund").update(Buffer.from(sessionId, "hex")).digest("hex");
+
+test("exact: settled before the session, usage updates, client close, refund of paid − consumed once", async () => {
+  const price = 250n, paid = 1_000_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600, updateIntervalMs: 1000,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  try {
+    const c = await open(srv.wsUrl);
+    await time.to(T + 100);
+    c.ws.send(await proofFor(srv.httpUrl, 1));
+    const started = await c.next("session_started");
+    const start = T + 100;
+    assert.deepEqual(started, { type: "session_started", sessionId: started.sessionId, balance: String(paid), pricePerSecond: String(price) });
+    assert.equal(money.settled.length, 1);
+    assert.equal(money.settled[0].paymentRequirements.amount, String(paid));
+    await time.to(start + 1000);
+    const update = await c.next("usage_update");
+    assert.equal(update.consumedAmount, String(charge(price, 1000, paid)));
+    await time.to(start + 2750);
+    c.ws.close(1000);
+    assert.equal(await c.closed, 1000);
+    await settleDown();
+    await time.to(start + 3000);
+    const consumed = charge(price, 2750, paid);
+    assert.deepEqual(money.refunds, [{ key: refundKey(started.sessionId), to: PAYER, asset: USDC, amount: paid - consumed, network: NETWORK }]);
+    assert.equal(srv.statements.length, 1);
+    const st = srv.statements[0];
+    assert.deepEqual([st.ending, st.reason, st.plan, st.payer], ["ended", "client_close", "exact", PAYER]);
+    assert.deepEqual([st.paid, st.consumed, st.settlementAmount, st.settlementStatus], [paid, consumed, paid, "settled"]);
+    assert.deepEqual([st.refundAmount, st.refundStatus, st.finished], [paid - consumed, "confirmed", true]);
+    assert.equal(money.settled.length, 1);
+    assert.equal(srv.sessions[0].payer, PAYER);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("upto above 2^53: the application ends, exactly consumed is settled, no refund", async () => {
+  const price = 10n ** 16n, maximum = 3n * 10n ** 18n;
+  const time = fakeTime(T);
+  const money = recorder();
+  let session;
+  const srv = await serve({ offers: [uptoOffer(maximum)], pricePerSecond: price, maxSessionDuration: 600, updateIntervalMs: 0,
+    settle: money.settle, now: time.now, timers: time.timers }, (s) => { session = s; });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(await proofFor(srv.httpUrl, 2));
+    const started = await c.next("session_started");
+    assert.equal(started.balance, String(maximum));
+    assert.equal(money.settled.length, 0, "upto: nothing settled before the session");
+    await settleDown();
+    await time.to(T + 2500);
+    const st = await session.end();
+    const consumed = charge(price, 2500, maximum);
+    assert.ok(consumed > 2n ** 53n);
+    assert.equal(await c.closed, 1000);
+    assert.equal(money.settled.length, 1);
+    assert.equal(money.settled[0].paymentRequirements.amount, consumed.toString());
+    assert.deepEqual([st.plan, st.paid, st.consumed, st.settlementAmount, st.settlementStatus, st.refundAmount],
+      ["upto", maximum, consumed, consumed, "settled", null]);
+    assert.equal(money.refunds.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("double close and a late app end: one statement, one settlement, one refund", async () => {
+  const price = 100n, paid = 50_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(await proofFor(srv.httpUrl, 3));
+    await c.next("session_started");
+    await settleDown();
+    await time.to(T + 1234);
+    const server = srv.sockets[0];
+    server.emit("close", 1000, Buffer.alloc(0)); // a close reported twice
+    server.emit("close", 1000, Buffer.alloc(0));
+    await srv.sessions[0].end();
+    await settleDown();
+    const consumed = charge(price, 1234, paid);
+    assert.equal(srv.statements.length, 1);
+    assert.deepEqual([srv.statements[0].reason, srv.statements[0].consumed], ["client_close", consumed]);
+    assert.equal(money.settled.length, 1);
+    assert.deepEqual(money.refunds.map((r) => r.amount), [paid - consumed]);
+    c.ws.terminate();
+  } finally {
+    await srv.close();
+  }
+});
+
+test("error then close: the drop ends the session at the error, once", async () => {
+  const price = 100n, paid = 50_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const errors = [];
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers, onError: (e) => errors.push(e) });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(await proofFor(srv.httpUrl, 4));
+    await c.next("session_started");
+    await settleDown();
+    await time.to(T + 777);
+    srv.sockets[0].emit("error", new Error("ECONNRESET"));
+    await time.to(T + 900);
+    srv.sockets[0].terminate(); // then the close (1006)
+    await c.closed;
+    await settleDown();
+    const consumed = charge(price, 777, paid);
+    assert.equal(srv.statements.length, 1);
+    assert.deepEqual([srv.statements[0].reason, srv.statements[0].atMs, srv.statements[0].consumed], ["connection_lost", T + 777, consumed]);
+    assert.equal(money.settled.length, 1);
+    assert.deepEqual(money.refunds.map((r) => r.amount), [paid - consumed]);
+    assert.equal(errors.length, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("balance exhaustion by time: ended at the exact ms the prepayment runs out, nothing refunded", async () => {
+  const price = 1_000n, paid = 9_999n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600, updateIntervalMs: 0,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(await proofFor(srv.httpUrl, 5));
+    await c.next("session_started");
+    await settleDown();
+    await time.to(T + 60_000);
+    assert.equal(await c.closed, 1000);
+    await c.next("balance_exhausted");
+    // the first ms at which floor(price × ms / 1000) reaches paid: ceil(1000 × paid / price)
+    const exhaustedAt = Number((1000n * paid + price - 1n) / price);
+    const st = srv.statements[0];
+    assert.deepEqual([st.reason, st.atMs, st.consumed, st.refundAmount], ["balance_exhausted", T + exhaustedAt, paid, null]);
+    assert.equal(money.refunds.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("balance exhaustion by an unaffordable send: the frame is never sent, the session ends", async () => {
+  const perSecond = 1n, perByteOut = 10n, paid = 1_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const results = [];
+  const srv = await serve({ offers: [exactOffer(paid)], tariff: { perSecond, perByteOut }, maxSessionDuration: 3600, updateIntervalMs: 0,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers }, async (s) => {
+    results.push(await s.send("a".repeat(50))); // 500 of 1000
+    results.push(await s.send("b".repeat(60))); // 600 more: refused
+  });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(await proofFor(srv.httpUrl, 6));
+    await c.next("session_started");
+    assert.equal(await c.closed, 1000);
+    await settleDown();
+    assert.deepEqual(results, [true, false]);
+    // the first frame arrived, the refused one never did
+    assert.deepEqual(c.frames.filter((f) => typeof f === "string"), ["a".repeat(50)]);
+    const st = srv.statements[0];
+    // no time passed on the injected clock: only the 50 bytes sent are owed
+    const consumed = 50n * perByteOut;
+    assert.deepEqual([st.reason, st.consumed, st.refundAmount], ["balance_exhausted", consumed, paid - consumed]);
+    assert.deepEqual(money.refunds.map((r) => r.amount), [paid - consumed]);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("one prepayment on two sockets: exactly one session_started, the other payment_already_used + 1008", async () => {
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(10_000n)], pricePerSecond: 10n, maxSessionDuration: 60,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  try {
+    const proof = await proofFor(srv.httpUrl, 7);
+    const [a, b] = await Promise.all([open(srv.wsUrl), open(srv.wsUrl)]);
+    a.ws.send(proof);
+    b.ws.send(proof);
+    await Promise.all([a, b].map((c) => Promise.race([c.next("session_started"), c.next("payment_rejected")])));
+    await settleDown();
+    const started = [a, b].filter((c) => c.of("session_started").length === 1);
+    const rejected = [a, b].filter((c) => c.of("payment_rejected").length === 1);
+    assert.equal(started.length, 1);
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0].of("payment_rejected")[0].reason, "payment_already_used");
+    assert.equal(await rejected[0].closed, 1008);
+    assert.equal(money.settled.length, 1);
+    started[0].ws.close(1000);
+    await started[0].closed;
+  } finally {
+    await srv.close();
+  }
+});
+
+test("the schema endpoint: pricing from the tariff, paymentDetails the offers' x402 v2 PaymentRequired", async () => {
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(30_000n)], pricePerSecond: 100n, estimatedDuration: 300, maxSessionDuration: 600,
+    settle: money.settle, refund: money.refund });
+  try {
+    const res = await fetch(srv.httpUrl);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type"), /application\/json/);
+    const schema = await res.json();
+    assert.equal(schema.websocketEndpoint, srv.wsUrl);
+    assert.equal(schema.pricing.pricePerSecond, "100");
+    assert.equal(schema.pricing.estimatedDuration, 300);
+    assert.equal(schema.pricing.totalPrice, String(100n * 300n));
+    assert.equal(schema.maxSessionDuration, 600);
+    assert.equal(schema.paymentDetails.x402Version, 2);
+    assert.deepEqual(schema.paymentDetails.accepts.map((a) => [a.scheme, a.amount, a.payTo]), [["exact", "30000", PAY_TO]]);
+    assert.equal((await fetch(srv.httpUrl, { method: "POST" })).status, 405);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("configuration fails closed: an exact offer with nothing able to refund, a bad offer", () => {
+  assert.throws(() => ws402Server({ offers: [exactOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null }),
+    (e) => e instanceof TypeError && e.code === "missing_refund");
+  assert.throws(() => ws402Server({ offers: [exactOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60 }),
+    (e) => e instanceof TypeError && e.code === "invalid_config");
+  assert.throws(() => ws402Server({ offers: [{ ...exactOffer(10n), network: "nowhere" }], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null, refund: () => "failed" }),
+    (e) => e instanceof TypeError && e.code === "invalid_config" && typeof e.detailCode === "string");
+  // upto needs no refunder
+  ws402Server({ offers: [uptoOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null }).close();
+});
