@@ -142,7 +142,7 @@ step "server: the README's selling examples, run as written and paid" bash -c "c
 step "the README's WS402 tariff meter example, run as written" bash -c "cd '$PROJECT' && node readme-ws402.mjs '$ROOT/ffi-wasm/js/README.md'"
 # pay402/ws402 over real sockets (ws on node:http, 127.0.0.1, a recording settlement, an injected clock).
 step "pay402/ws402: sessions over ws (exact + refund, upto > 2^53, double close, error then close, exhaustion, one prepayment on two sockets, schema, client end to end)" \
-  bash -c "cd '$PROJECT' && node --test ws402-server.mjs"
+  bash -c "cd '$PROJECT' && node --test-reporter=spec ws402-server.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 

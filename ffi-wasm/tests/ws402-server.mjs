@@ -4,7 +4,7 @@
 // /settle body and refund order; the clock and the timers are injected, so every amount is
 // exact: the expected values are computed here from price × time (WS402's rule,
 // floor(pricePerSecond × ms / 1000), capped at what was paid), never read back from the code.
-//   node ws402-server.mjs   (run inside a project where `pay402` and `ws` are installed)
+//   node ws402-server.mjs <README.md>   (run inside a project where `pay402` and `ws` are installed)
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -383,4 +383,54 @@ test("configuration fails closed: an exact offer with nothing able to refund, a 
     (e) => e instanceof TypeError && e.code === "invalid_config" && typeof e.detailCode === "string");
   // upto needs no refunder
   ws402Server({ offers: [uptoOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null }).close();
+});
+
+// The README's `<!-- ws402-session example: … -->` blocks, run as written (the README is argv[2]):
+// the server on a free port, selling to a payment signed here (later: the README client), its
+// facilitator the fixtures' one (the reference @x402/evm facilitator verifying, no chain). The
+// clock is the real one, so the charge is checked within the instants measured around the session.
+const README = process.argv[2];
+test("README: the ws402-session server example, paid and settled once within the measured time", { skip: !README && "no README path given" }, async () => {
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { resolve } = await import("node:path");
+  const { pathToFileURL } = await import("node:url");
+  const { startFacilitator, FACILITATOR_ADDRESS } = await import("./server-fixtures.mjs");
+  const blocks = Object.fromEntries([...readFileSync(README, "utf8").matchAll(/<!-- ws402-session example: (\w+)[^>]*-->\n```js\n([\s\S]*?)```/g)]
+    .map((m) => [m[1], m[2]]));
+  assert.ok(blocks.server, "a `<!-- ws402-session example: server -->` block");
+  assert.ok(blocks.server.trim().split("\n").length <= 10, "the server example is at most 10 lines");
+  const fac = await startFacilitator();
+  Object.assign(process.env, { PAY_TO, SETTLER: FACILITATOR_ADDRESS, FACILITATOR_URL: fac.url, PORT: "0" });
+  const file = resolve("readme-ws402-session-server.mjs");
+  writeFileSync(file, blocks.server);
+  const { server } = await import(pathToFileURL(file).href);
+  try {
+    if (!server.listening) await new Promise((r) => server.once("listening", r));
+    const base = `127.0.0.1:${server.address().port}/quotes`;
+    const schema = await (await fetch(`http://${base}`)).json();
+    const accepted = schema.paymentDetails.accepts[0];
+    assert.deepEqual([accepted.scheme, accepted.amount, schema.pricing.pricePerSecond], ["upto", "30000", "100"]);
+    const signed = p.permit2SignPayload(JSON.stringify(accepted), KEY, 99n, Math.floor(Date.now() / 1000));
+    const proof = p.x402EncodeHeader(JSON.stringify({ x402Version: 2, resource: schema.paymentDetails.resource, accepted, payload: JSON.parse(signed.payload) }));
+    const c = await open(`ws://${base}`);
+    const before = Date.now();
+    c.ws.send(JSON.stringify({ type: "payment_proof", proof }));
+    await c.next("session_started");
+    const after = Date.now();
+    while (!c.frames.some((f) => typeof f.quote === "number")) await settleDown();
+    const closeFrom = Date.now();
+    c.ws.close(1000);
+    await c.closed;
+    const closeTo = Date.now();
+    while (!fac.calls.some((b) => b.paymentRequirements.amount !== "30000")) await settleDown();
+    const settled = fac.calls.filter((b) => b.paymentRequirements.scheme === "upto").map((b) => BigInt(b.paymentRequirements.amount));
+    assert.equal(settled.length, 1);
+    // the session ran from its start (between sending the proof and session_started) to the close
+    assert.ok(settled[0] >= charge(100n, closeFrom - after, 30_000n) && settled[0] <= charge(100n, closeTo - before, 30_000n),
+      `${settled[0]} within [${charge(100n, closeFrom - after, 30_000n)}, ${charge(100n, closeTo - before, 30_000n)}]`);
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise((r) => server.close(r));
+    await fac.close?.();
+  }
 });
