@@ -1,0 +1,30 @@
+// A typed consumer of pay402/ws402 (strict, node16 ESM): a WS402 server on the user's own
+// WebSocketServer (typed here by the parts pay402 uses, as `ws` ships no types), its session and statement.
+import { MemoryReplayStore } from "pay402/replay";
+import {
+  ws402Server, type Ws402ServerSession, type Ws402WebSocketServer, type Ws402HttpServer,
+} from "pay402/ws402";
+import type { Ws402Statement } from "pay402";
+
+declare const wss: Ws402WebSocketServer;
+declare const server: Ws402HttpServer;
+const paid = ws402Server({
+  scheme: "upto", network: "eip155:84532", payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+  facilitator: "0x000000000000000000000000000000000000dEaD", amount: 30_000n, maxTimeoutSeconds: 600,
+  pricePerSecond: 100n, maxSessionDuration: 300, replayStore: new MemoryReplayStore(),
+  settle: async (body: Uint8Array) => (body.length ? { success: true } : null),
+});
+paid.attach(wss, { server, path: "/quotes" }, async (session: Ws402ServerSession) => {
+  const sent: boolean = await session.send("hello");
+  session.onMessage((data) => { const text: string | Uint8Array = data; void text; });
+  session.onEnd((st: Ws402Statement) => {
+    const consumed: bigint = st.consumed;
+    const refund: bigint | null = st.refundAmount;
+    const reason: string = st.reason;
+    void consumed; void refund; void reason;
+  });
+  const payer: string | null = session.payer;
+  void sent; void payer;
+});
+const statements: Ws402Statement[] = await paid.close();
+void statements;
