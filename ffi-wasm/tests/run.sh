@@ -141,8 +141,11 @@ step "server: L402 selling (l402Paywall on node:http, withL402 on Hono), statele
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "the README's WS402 tariff meter example, run as written" bash -c "cd '$PROJECT' && node readme-ws402.mjs '$ROOT/ffi-wasm/js/README.md'"
 # pay402/ws402 over real sockets (ws on node:http, 127.0.0.1, a recording settlement, an injected clock).
-step "pay402/ws402: sessions over ws (exact + refund, upto > 2^53, double close, error then close, exhaustion, one prepayment on two sockets, schema, client end to end)" \
-  bash -c "cd '$PROJECT' && node --test-reporter=spec ws402-server.mjs '$ROOT/ffi-wasm/js/README.md'"
+ws402_sessions() {
+  start_redis || return 1
+  (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node --test-reporter=spec ws402-server.mjs "$ROOT/ffi-wasm/js/README.md")
+}
+step "pay402/ws402: sessions over ws (exact + refund, upto > 2^53, double close, error then close, exhaustion, one prepayment on two sockets and on two servers sharing Redis, schema, README, client end to end)" ws402_sessions
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 

@@ -352,6 +352,33 @@ test("one prepayment on two sockets: exactly one session_started, the other paym
   }
 });
 
+test("one prepayment on two servers sharing Redis (RedisReplayStore): one session_started, one settlement", { skip: !process.env.REDIS_PORT && "REDIS_PORT not set (run.sh starts redis-server)" }, async () => {
+  const { RedisReplayStore } = await import("pay402/replay");
+  const prefix = `pay402:ws402-test:${process.pid}:`;
+  const { createClient } = await import("redis");
+  const clients_ = await Promise.all([0, 1].map(() => createClient({ url: `redis://127.0.0.1:${process.env.REDIS_PORT}/0` }).connect()));
+  const stores = clients_.map((client) => new RedisReplayStore(client, { prefix })); // one connection per "process"
+  const time = fakeTime(T);
+  const money = recorder();
+  const servers = await Promise.all(stores.map((replayStore) => serve({ offers: [exactOffer(10_000n)], pricePerSecond: 10n, maxSessionDuration: 60,
+    settle: money.settle, refund: money.refund, replayStore, now: time.now, timers: time.timers })));
+  try {
+    const proof = await proofFor(servers[0].httpUrl, 8);
+    const clients = await Promise.all(servers.map((srv) => open(srv.wsUrl)));
+    for (const c of clients) c.ws.send(proof);
+    await Promise.all(clients.map((c) => Promise.race([c.next("session_started"), c.next("payment_rejected")])));
+    await settleDown();
+    assert.equal(clients.filter((c) => c.of("session_started").length === 1).length, 1);
+    const rejected = clients.filter((c) => c.of("payment_rejected").length === 1);
+    assert.deepEqual(rejected.map((c) => c.of("payment_rejected")[0].reason), ["payment_already_used"]);
+    assert.equal(await rejected[0].closed, 1008);
+    assert.equal(money.settled.length, 1);
+  } finally {
+    for (const srv of servers) await srv.close();
+    for (const client of clients_) await client.quit();
+  }
+});
+
 test("the schema endpoint: pricing from the tariff, paymentDetails the offers' x402 v2 PaymentRequired", async () => {
   const money = recorder();
   const srv = await serve({ offers: [exactOffer(30_000n)], pricePerSecond: 100n, estimatedDuration: 300, maxSessionDuration: 600,
