@@ -450,6 +450,10 @@ def test_tariff_meter_module_example() -> None:
     with pytest.raises(pay402.Ws402Error) as info:
         m.on_event(60_100, "resume")
     assert info.value.code == "session_not_suspended"
+    for kind, n, code in [("close", None, "unknown_event"), ("bytes_out", None, "event_count_required")]:
+        with pytest.raises(pay402.Ws402Error) as info:
+            m.on_event(60_100, kind, n)  # type: ignore[arg-type]  # "close" is the v1 meter's name
+        assert info.value.code == code
     # 3.5 s active + 100 bytes = 135; a 900-byte frame would make 1035 > 1000: refused.
     out = m.may_send(60_500, 900)
     assert out.status == "ended" and out.end is not None
