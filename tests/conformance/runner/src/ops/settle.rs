@@ -151,8 +151,10 @@ pub(crate) fn terms(input: &Value) -> Outcome {
     let body = input::str(input, "body")?;
     let terms = pay402::x402::settle_terms(body.as_bytes()).map_err(|e| code(&e))?;
     let mut out = vec![0u8; 2 * body.len() + 256];
-    let n = write_all(&mut out, |w| terms.request.payment_requirements.write_json(w))
-        .map_err(|e| code(&e))?;
+    let n = write_all(&mut out, |w| {
+        terms.request.payment_requirements.write_json(w)
+    })
+    .map_err(|e| code(&e))?;
     let requirements: Value =
         serde_json::from_slice(&out[..n]).map_err(|_| input::bad("requirements written"))?;
     Ok(json!({
