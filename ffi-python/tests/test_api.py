@@ -483,10 +483,12 @@ def test_tariff_meter_ends_and_amounts() -> None:
     m = pay402.TariffMeter(per_second=1_000, paid=10**9, max_session_seconds=3600, start_ms=0, deadline_ms=2_500)
     end = m.on_event(4_000, "tick").end
     assert end is not None and (end.reason, end.at_ms, end.consumed) == ("deadline", 2_500, 2_500)
-    with pytest.raises(ValueError):
+    with pytest.raises(pay402.Ws402Error) as info:
         m.on_event(0, "close")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    assert info.value.code == "unknown_event"  # the core parses the names
+    with pytest.raises(pay402.Ws402Error) as info:
         pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "bytes_in")
+    assert info.value.code == "event_count_required"
     for bad in (-1, 2**256):
         with pytest.raises(ValueError):
             pay402.TariffMeter(paid=bad, max_session_seconds=1, start_ms=0)
