@@ -2006,7 +2006,8 @@ class TariffMeter:
         `suspend`, `resume`, `grace_expired`, `bytes_in`/`bytes_out` (`n` bytes) or `message`
         (`n` messages, default 1). Raises `Ws402Error` `session_suspended` (bytes, messages or a
         second suspend while suspended) or `session_not_suspended` (a resume or a grace expiry
-        while running); the meter is then unchanged.
+        while running), `unknown_event` or `event_count_required` (`bytes_in`/`bytes_out`
+        without `n`); the meter is then unchanged.
         """
     def may_send(self, at_ms: int, n_bytes: int, messages: int = 1) -> TariffOutcome:
         """Asks, before sending a frame of `n_bytes` bytes counted as `messages` messages, whether
