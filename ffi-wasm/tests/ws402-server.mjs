@@ -379,6 +379,25 @@ test("one prepayment on two servers sharing Redis (RedisReplayStore): one sessio
   }
 });
 
+test("close(): an unpaid connection is closed 1001 and rejected, nothing settled; the proof timeout rejects with 1008", async () => {
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(10_000n)], pricePerSecond: 10n, maxSessionDuration: 60, proofTimeoutMs: 5_000,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  const late = await open(srv.wsUrl);
+  await settleDown();
+  await time.to(T + 5_000);
+  assert.deepEqual(await late.next("payment_rejected"), { type: "payment_rejected", reason: "payment_proof_timeout" });
+  assert.equal(await late.closed, 1008);
+  const idle = await open(srv.wsUrl);
+  await settleDown();
+  const statements = await srv.paid.close();
+  assert.deepEqual(statements.map((st) => [st.ending, st.reason, st.paid]), [["rejected", "connection_closed", 0n]]);
+  assert.equal(await idle.closed, 1001);
+  assert.equal(money.settled.length, 0);
+  await srv.close();
+});
+
 test("the schema endpoint: pricing from the tariff, paymentDetails the offers' x402 v2 PaymentRequired", async () => {
   const money = recorder();
   const srv = await serve({ offers: [exactOffer(30_000n)], pricePerSecond: 100n, estimatedDuration: 300, maxSessionDuration: 600,

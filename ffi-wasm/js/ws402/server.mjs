@@ -401,7 +401,14 @@ export function ws402Server(config = {}) {
       /** Ends the session (a server close) and resolves to its statement once settled. */
       end() {
         const t = now();
-        enqueue(() => input(() => core.appEnded(stamp(t), false)));
+        enqueue(() => {
+          if (!started) {
+            // not paid yet: no session to end, the socket goes (the core rejects it on the close)
+            if (ws.readyState === 0 || ws.readyState === 1) ws.close(1001);
+            return undefined;
+          }
+          return input(() => core.appEnded(stamp(t), false));
+        });
         return ended;
       },
       /** Resolves to the statement once the session ended. */
