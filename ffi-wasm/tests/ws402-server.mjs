@@ -11,7 +11,7 @@ import http from "node:http";
 import { test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import * as p from "pay402";
-import { ws402Server } from "pay402/ws402";
+import { ws402Connect, ws402Server } from "pay402/ws402";
 
 const KEY = new Uint8Array(32).fill(0x11);
 const PAYER = p.privateKeyToAddress(KEY);
@@ -62,6 +62,10 @@ function fakeTime(start) {
 }
 
 const settleDown = () => new Promise((r) => setTimeout(r, 30));
+const until = async (fn) => {
+  for (let i = 0; i < 400 && !fn(); i++) await settleDown();
+  assert.ok(fn(), "timed out");
+};
 
 /** The recording settlement: every /settle body and refund order, answered `success`. */
 function recorder() {
@@ -431,12 +435,69 @@ test("configuration fails closed: an exact offer with nothing able to refund, a 
   ws402Server({ offers: [uptoOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null }).close();
 });
 
+test("client end to end: ws402Connect pays the schema with pay402's signer, follows the usage, end() gives the statement", async () => {
+  const price = 250n, paid = 1_000_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600, updateIntervalMs: 1000,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers });
+  try {
+    const session = await ws402Connect(srv.httpUrl, { signer: p.privateKeySigner(KEY), WebSocket, now: () => T / 1000,
+      budget: { networks: [NETWORK], assets: [USDC], maxAmount: paid } });
+    const usage = [];
+    session.addEventListener("usage", (e) => usage.push(e.consumed));
+    assert.equal(session.balance, paid);
+    assert.equal(money.settled.length, 1);
+    await until(() => srv.sessions.length === 1);
+    await time.to(T + 1000);
+    await until(() => usage.length === 1);
+    assert.deepEqual(usage, [charge(price, 1000, paid)]);
+    await time.to(T + 2000);
+    const st = await session.end();
+    const consumed = charge(price, 2000, paid);
+    assert.equal(st.closeCode, 1000);
+    assert.equal(st.consumed, consumed);
+    assert.equal(st.remaining, paid - consumed);
+    if (st.ended) assert.deepEqual([st.ended.consumed, st.ended.refund], [consumed, paid - consumed]);
+    await until(() => srv.statements.length === 1);
+    assert.deepEqual([srv.statements[0].reason, srv.statements[0].consumed, srv.statements[0].refundAmount], ["client_close", consumed, paid - consumed]);
+    assert.deepEqual(money.refunds.map((r) => [r.to, r.amount]), [[PAYER, paid - consumed]]);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("client: a server that claims more than was paid is refused by the core's tracker, and the client closes", async () => {
+  const paid = 10_000n;
+  const engine = new p.Ws402Server([exactOffer(paid)], { url: "ws://127.0.0.1/liar" }, { pricePerSecond: 10n, maxSessionSeconds: 60 });
+  const server = http.createServer((req, res) => res.writeHead(200, { "content-type": "application/json" }).end(engine.schema("ws://127.0.0.1/liar")));
+  const wss = new WebSocketServer({ server });
+  const closes = [];
+  wss.on("connection", (ws) => {
+    ws.on("message", () => ws.send(JSON.stringify({ type: "session_started", sessionId: "liar", balance: String(paid + 1n), pricePerSecond: "10" })));
+    ws.on("close", (code) => closes.push(code));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    await assert.rejects(ws402Connect(`http://127.0.0.1:${server.address().port}/liar`, { signer: p.privateKeySigner(KEY), WebSocket,
+      now: () => T / 1000, budget: { networks: [NETWORK], assets: [USDC], maxAmount: paid } }),
+    (e) => e.name === "Ws402Error" && e.code === "balance_exceeds_authorized");
+    await until(() => closes.length === 1);
+    assert.deepEqual(closes, [1008]);
+  } finally {
+    engine.free();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 // The README's `<!-- ws402-session example: … -->` blocks, run as written (the README is argv[2]):
 // the server on a free port, selling to a payment signed here (later: the README client), its
 // facilitator the fixtures' one (the reference @x402/evm facilitator verifying, no chain). The
 // clock is the real one, so the charge is checked within the instants measured around the session.
 const README = process.argv[2];
-test("README: the ws402-session server example, paid and settled once within the measured time", { skip: !README && "no README path given" }, async () => {
+test("README: the ws402-session server example paid by hand and by the README client, each settled once", { skip: !README && "no README path given" }, async () => {
   const { readFileSync, writeFileSync } = await import("node:fs");
   const { resolve } = await import("node:path");
   const { pathToFileURL } = await import("node:url");
@@ -474,6 +535,34 @@ test("README: the ws402-session server example, paid and settled once within the
     // the session ran from its start (between sending the proof and session_started) to the close
     assert.ok(settled[0] >= charge(100n, closeFrom - after, 30_000n) && settled[0] <= charge(100n, closeTo - before, 30_000n),
       `${settled[0]} within [${charge(100n, closeFrom - after, 30_000n)}, ${charge(100n, closeTo - before, 30_000n)}]`);
+
+    // the README client, as written, against the README server: its last consumed figure is what was settled
+    assert.ok(blocks.client, "a `<!-- ws402-session example: client -->` block");
+    assert.ok(blocks.client.trim().split("\n").length <= 10, "the client example is at most 10 lines");
+    Object.assign(process.env, { QUOTES_URL: `http://${base}`, PAYER_KEY: "0x" + Buffer.from(KEY).toString("hex") });
+    const printed = [];
+    const log = console.log;
+    console.log = (...args) => printed.push(args);
+    const clientFile = resolve("readme-ws402-session-client.mjs");
+    writeFileSync(clientFile, blocks.client);
+    try {
+      await import(pathToFileURL(clientFile).href);
+      for (let i = 0; i < 300 && !printed.some(([x]) => x?.closeCode !== undefined); i++) await settleDown();
+    } finally {
+      console.log = log;
+    }
+    const quotes = printed.filter(([data]) => typeof data === "string");
+    assert.ok(quotes.length >= 1, "at least one quote printed");
+    for (const [data, remaining] of quotes) {
+      assert.equal(typeof JSON.parse(data).quote, "number");
+      assert.equal(typeof remaining, "bigint");
+    }
+    const [[statement]] = printed.filter(([x]) => x?.closeCode !== undefined);
+    assert.equal(statement.closeCode, 1000);
+    while (fac.calls.filter((b) => b.paymentRequirements.scheme === "upto").length < 2) await settleDown();
+    const charged = BigInt(fac.calls.filter((b) => b.paymentRequirements.scheme === "upto")[1].paymentRequirements.amount);
+    assert.equal(statement.consumed, charged, "the client's last consumed figure is the amount settled");
+    assert.ok(charged >= charge(100n, 2_500, 30_000n), `${charged}: at least 2.5 s of 100/s`);
   } finally {
     server.closeAllConnections?.();
     await new Promise((r) => server.close(r));

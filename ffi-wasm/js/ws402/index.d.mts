@@ -1,5 +1,6 @@
 // Types of pay402/ws402: a pay-as-you-go WebSocket server (WS402) on `ws`, and its client.
-import type { RefundOrder, RefundResult, Ws402Statement, X402Offer, X402Resource } from "../core.js";
+import type { Signer } from "../helpers.js";
+import type { ClientBudget, RefundOrder, RefundResult, Ws402Statement, X402Offer, X402Resource } from "../core.js";
 
 /** What `ws402Server` needs of a replay store (pay402/replay's `MemoryReplayStore`, `RedisReplayStore`). */
 export interface Ws402ReplayStore {
@@ -105,3 +106,52 @@ export interface Ws402ServerApi {
 
 /** A WS402 server (see the module's README section). Throws `TypeError` (`invalid_config`, `missing_refund`). */
 export declare function ws402Server(config: Ws402ServerConfig): Ws402ServerApi;
+
+/** What `ws402Connect` pays with: an EVM signer (`privateKeySigner`, `eip1193Signer` of pay402). */
+export type Ws402Signer = Signer;
+/** The client's budget: at most `maxAmount` per session (atomic units), `total` over all. */
+export interface Ws402Budget {
+  maxAmount?: bigint | number | string; total?: bigint | number | string;
+  networks?: string[]; assets?: string[]; schemes?: string[];
+  clientBudget?: ClientBudget;
+}
+/** A WebSocket constructor (the browser's, Node's global, or the `ws` package's). */
+export type Ws402WebSocketClass = new (url: string) => {
+  readyState: number; binaryType: string;
+  send(data: string | Uint8Array): void; close(code?: number): void;
+  addEventListener(type: string, listener: (event: { data?: unknown; code?: number }) => void): void;
+};
+export interface Ws402ConnectOptions {
+  signer?: Ws402Signer;
+  budget?: Ws402Budget;
+  /** Pays the schema's `paymentDetails` yourself: resolves to the payment header value. */
+  payer?: (paymentDetails: unknown) => string | Promise<string>;
+  WebSocket?: Ws402WebSocketClass;
+  fetch?: typeof fetch;
+  /** Unix seconds, for signing. */
+  now?: () => number;
+}
+/** The server's `session_ended` statement, as the core's client tracker accepted it. */
+export interface Ws402ServerStatement {
+  sessionId: string; endedBy: string; paid: bigint; consumed: bigint; settled: bigint; refund: bigint;
+  payer: string | null; settlementTx: string | null; refundTx: string | null;
+}
+/** How a client session ended: the close code, the figures the tracker last accepted, the server's statement if sent. */
+export interface Ws402ClientStatement {
+  closeCode: number; balance: bigint; consumed: bigint; remaining: bigint; ended: Ws402ServerStatement | null;
+}
+/** A WS402 session, client side: `message` (`data`), `usage` (`consumed`, `remaining`), `end` (`statement`), `error` (`error`). */
+export declare class Ws402Connection extends EventTarget {
+  readonly id: string | null;
+  readonly phase: string;
+  readonly balance: bigint;
+  readonly consumed: bigint;
+  readonly remaining: bigint;
+  readonly statement: Ws402ClientStatement | null;
+  send(data: string | Uint8Array): void;
+  /** Sends `end_session` and resolves to the statement once the socket closed. */
+  end(): Promise<Ws402ClientStatement>;
+  close(code?: number): Promise<Ws402ClientStatement>;
+}
+/** Reads the schema at `url`, pays it, opens the socket; resolves once `session_started` arrived. */
+export declare function ws402Connect(url: string | URL, options: Ws402ConnectOptions): Promise<Ws402Connection>;

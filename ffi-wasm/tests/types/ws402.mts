@@ -28,3 +28,15 @@ paid.attach(wss, { server, path: "/quotes" }, async (session: Ws402ServerSession
 });
 const statements: Ws402Statement[] = await paid.close();
 void statements;
+
+// the client: pays the schema with pay402's signer and follows the session
+import { privateKeySigner } from "pay402";
+import { ws402Connect, type Ws402ClientStatement } from "pay402/ws402";
+const session = await ws402Connect("http://localhost:8080/quotes", {
+  signer: privateKeySigner(new Uint8Array(32).fill(1)), budget: { networks: ["eip155:84532"], maxAmount: 30_000n },
+});
+session.addEventListener("message", (e) => { void e; });
+const left: bigint = session.remaining;
+const end: Ws402ClientStatement = await session.end();
+const settled: bigint | undefined = end.ended?.settled;
+void left; void settled;
