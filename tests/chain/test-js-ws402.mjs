@@ -61,10 +61,10 @@ async function sendAs(from, to, data) {
   }
 }
 /** A fresh payer holding FUNDING of the token (and, for upto, Permit2 approved once). */
-async function newPayer({ permit2 = false } = {}) {
+async function newPayer({ permit2 = false, funding = FUNDING } = {}) {
   const key = hex(randomBytes(32));
   const { address } = privateKeySigner(key);
-  await mint(address, FUNDING);
+  await mint(address, funding);
   if (permit2) assert.equal((await sendAs(address, TOKEN, "0x095ea7b3" + word(PERMIT2) + "f".repeat(64))).status, "0x1", "approve Permit2");
   return { key, address };
 }
@@ -190,9 +190,8 @@ test("exact EIP-3009: the prepayment settled before the session, paid − consum
   }
 });
 
-test("upto through Permit2Lite: exactly the consumed amount settled at the end, no refund transaction", async () => {
-  const PRICE = 1_000n, MAXIMUM = 600_000n;
-  const payer = await newPayer({ permit2: true });
+async function uptoSession(PRICE, MAXIMUM, FUNDED, MS) {
+  const payer = await newPayer({ permit2: true, funding: FUNDED });
   const payee = privateKeySigner(randomBytes(32)).address;
   const seconds = await chainNow();
   const time = fakeTime(seconds * 1000);
@@ -214,18 +213,29 @@ test("upto through Permit2Lite: exactly the consumed amount settled at the end, 
     assert.equal((await c.next("session_started")).balance, MAXIMUM.toString());
     assert.deepEqual(await transfersOf(payer.address, before), [], "upto: nothing moves before the end");
     await until(() => srv.sessions.length === 1, "the session");
-    await time.to(start + 3500);
+    await time.to(start + MS);
     const st = await srv.sessions[0].end();
     await c.closed;
-    const consumed = charge(PRICE, 3500, MAXIMUM);
+    const consumed = charge(PRICE, MS, MAXIMUM);
     assert.deepEqual([st.reason, st.plan, st.paid, st.consumed, st.settlementAmount, st.settlementStatus, st.refundAmount],
       ["server_close", "upto", MAXIMUM, consumed, consumed, "settled", null]);
     assert.deepEqual((await transfersOf(payer.address, before)).map(([f, t, v]) => [lower(f), lower(t), v]),
       [[lower(payer.address), lower(payee), consumed]]);
-    assert.equal(await balanceOf(payer.address), FUNDING - consumed);
+    assert.equal(await balanceOf(payer.address), FUNDED - consumed);
     assert.equal(await balanceOf(payee), consumed);
     assert.equal(await nonceUsed(payer.address, nonce), true);
+    return consumed;
   } finally {
     await srv.close();
   }
+}
+
+test("upto through Permit2Lite: exactly the consumed amount settled at the end, no refund transaction", async () => {
+  await uptoSession(1_000n, 600_000n, FUNDING, 3500);
+});
+
+test("upto above 2^53: 10^16 per second, 3×10^18 authorized, the charge exact to the unit on chain", async () => {
+  const consumed = await uptoSession(10n ** 16n, 3n * 10n ** 18n, 10n ** 19n, 2_345);
+  assert.equal(consumed, 2_345n * 10n ** 13n); // 10^16 × 2.345 s
+  assert.ok(consumed > 2n ** 53n);
 });
