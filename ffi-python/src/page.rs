@@ -151,29 +151,33 @@ impl PaywallPage {
     /// True when the request (`method`, `headers` as `(name, value)` pairs) gets the page
     /// rather than the API 402 (`pay402::page::presentation` under this route's policy).
     fn wants_page(&self, method: &str, headers: Vec<(String, String)>) -> bool {
-        self.inner
-            .wants_page(method, headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        self.inner.wants_page(
+            method,
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        )
     }
 
-    /// The page reply for `challenge` (an `X402Server.challenge` reply, or a 402 with the L402
-    /// `WWW-Authenticate`): the same status and challenge headers, the page headers (content
-    /// type, `Cache-Control`, `Vary`, CSP, …) and the page as body. The page embeds the
-    /// challenge's `PAYMENT-REQUIRED` value byte for byte; `l402` (`macaroon`, `invoice`,
-    /// `amount_msat`, `expires_at`) adds the L402 offer from the server's own invoice.
-    #[pyo3(signature = (challenge, *, url, description="", l402=None))]
+    /// The page reply for a 402 challenge (`status`, `headers` as `(name, value)` pairs: an
+    /// `X402Server.challenge` reply's, and/or the L402 `WWW-Authenticate` values): the same
+    /// status and challenge headers, the page headers (content type, `Cache-Control`, `Vary`,
+    /// CSP, …) and the page as body. The page embeds the challenge's `PAYMENT-REQUIRED` value
+    /// byte for byte; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402
+    /// offer from the server's own invoice.
+    #[pyo3(signature = (status, headers, *, url, description="", l402=None))]
     fn reply(
         &self,
-        challenge: &Reply,
+        status: u16,
+        headers: Vec<(String, String)>,
         url: &str,
         description: &str,
         l402: Option<Bound<'_, PyMapping>>,
     ) -> PyResult<Reply> {
-        let host_challenge = HostReply {
-            status: challenge.status,
-            code: challenge.code,
-            detail_code: challenge.detail_code,
-            headers: challenge.headers.clone(),
-            body: challenge.body.as_ref().map(|b| b.0.clone()),
+        let challenge = HostReply {
+            status,
+            code: "payment_required",
+            detail_code: None,
+            headers,
+            body: None,
         };
         let resource = ResourceConfig {
             url: url.to_owned(),
@@ -193,7 +197,7 @@ impl PaywallPage {
             None => None,
         };
         self.inner
-            .reply(&host_challenge, &resource, offer.as_ref())
+            .reply(&challenge, &resource, offer.as_ref())
             .map(Reply::from)
             .map_err(|e| host_error(&e))
     }

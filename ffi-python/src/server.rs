@@ -160,11 +160,11 @@ pub(crate) struct X402Server {
 #[pyclass(module = "pay402._native", frozen, get_all)]
 #[derive(Debug)]
 pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) code: &'static str,
-    pub(crate) detail_code: Option<&'static str>,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Option<Bytes>,
+    status: u16,
+    code: &'static str,
+    detail_code: Option<&'static str>,
+    headers: Vec<(String, String)>,
+    body: Option<Bytes>,
 }
 
 impl From<host::Reply> for Reply {

@@ -360,3 +360,51 @@ def test_the_packaged_template_is_inline_and_its_size() -> None:
     with client_for("fastapi", {}, {}) as get:
         _, _, body = get("GET", "/paid", BROWSER)
     print(f"served page: {len(body)} B, gzip -9 {len(gzip.compress(body, 9))} B")
+
+
+def test_l402_routes_serve_the_page_with_the_invoice() -> None:
+    """L402 only (L402Paywall) and a route selling both: the page carries the invoice and the
+    macaroon of the core's own challenge, and the x402 offers where there are some."""
+    from pay402 import l402_select_challenge
+    from pay402.server import L402Paywall
+    from web_support import FEWSATS_INVOICE, FEWSATS_NOW, fewsats_invoices
+
+    def app(**gate: Any) -> Any:
+        api = FastAPI()
+
+        @api.get("/premium")
+        def premium() -> Dict[str, str]:
+            return {"data": "premium"}
+
+        api.add_middleware(PaymentMiddleware, **gate)
+        return TestClient(api)
+
+    l402 = dict(service="weather", invoice_provider=fewsats_invoices, clock=lambda: FEWSATS_NOW)
+    only = app(l402=L402Paywall({"GET /premium": 17_000}, description="Weather <now>", **l402))
+    both = app(
+        x402=paywall(routes=[X402Route("GET /premium", PRICE)]),
+        l402=L402Paywall({"GET /premium": 17_000}, **l402),
+    )
+    for client, has_x402 in ((only, False), (both, True)):
+        r = client.get("/premium", headers=BROWSER)
+        headers = {k.lower(): v for k, v in r.headers.items()}
+        assert r.status_code == 402
+        for name, value in PAGE_HEADERS.items():
+            assert headers.get(name) == value, name
+        challenges = r.headers.get_list("www-authenticate")
+        chosen = l402_select_challenge(challenges)
+        data = page_data(r.content)
+        assert data["l402"]["invoice"] == FEWSATS_INVOICE == chosen.invoice
+        assert data["l402"]["macaroon"] == chosen.macaroon
+        assert data["l402"]["amountMsat"] == 17_000
+        assert b"17 sat" in r.content
+        assert ("paymentRequired" in data) == has_x402
+        if has_x402:
+            assert data["paymentRequired"] == headers["payment-required"]
+        api = client.get("/premium", headers=API)
+        assert api.status_code == 402 and not api.headers.get("content-type", "").startswith("text/html")
+        assert api.headers["vary"] == "Accept, Sec-Fetch-Dest"
+    off = app(l402=L402Paywall({"GET /premium": 17_000}, page=False, **l402))
+    r = off.get("/premium", headers=BROWSER)
+    assert r.status_code == 402 and not r.headers.get("content-type", "").startswith("text/html")
+    assert "vary" not in r.headers

@@ -3261,14 +3261,16 @@ class PaywallPage:
         """True when the request gets the page rather than the API 402."""
     def reply(
         self,
-        challenge: Reply,
+        status: int,
+        headers: Sequence[Tuple[str, str]],
         *,
         url: str,
         description: str = "",
         l402: Optional[Mapping[str, Any]] = None,
     ) -> Reply:
-        """The page reply for `challenge`: its status and challenge headers, the page headers
-        (content type, `Cache-Control`, `Vary`, CSP, …) and the page as body."""
+        """The page reply for a 402 challenge (`status`, `headers`): its status and challenge
+        headers, the page headers (content type, `Cache-Control`, `Vary`, CSP, …) and the page
+        as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
 
 _Ws402CommandKind = Literal[
     "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished"

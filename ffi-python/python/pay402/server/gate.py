@@ -806,9 +806,8 @@ class Gate:
         page = self.x402._page(xr) if unpaid and reply.status == 402 else None
         if page is not None:
             if page.wants_page(request.method, list(request.headers)):
-                reply = page_reply(page, refused, request, xr.offers[0].description, self.x402.paywall_html)
-                reply.headers += l402_headers
-                return reply
+                return page_reply(page, reply, request, xr.offers[0].description, self.x402.paywall_html,
+                                  self.l402.page_offer(lr, l402_headers) if lr is not None and self.l402 is not None else None)
             reply.headers.append(("Vary", VARY))
         reply = _body(self.x402.unpaid_body if unpaid else self.x402.failure_body, request, reply)
         if not unpaid and self.x402.hooks.on_failure is not None:
@@ -821,12 +820,19 @@ class Gate:
         assert self.l402 is not None
         headers: Headers = []
         body = b""
+        page, hook, description = self.l402.page, self.l402.paywall_html, self.l402.description
         if xr is not None and self.x402 is not None:
             c = _as_reply(self.x402._server(xr, request).challenge(error))
             headers += c.headers
             body = c.body
-        headers += self.l402.challenge(lr, request)
+            page, hook, description = self.x402._page(xr), self.x402.paywall_html, xr.offers[0].description
+        l402_headers = self.l402.challenge(lr, request)
+        headers += l402_headers
         reply = Reply(status, headers, body, error)
+        if page is not None and status == 402 and error == "payment_required":
+            if page.wants_page(request.method, list(request.headers)):
+                return page_reply(page, reply, request, description, hook, self.l402.page_offer(lr, l402_headers))
+            reply.headers.append(("Vary", VARY))
         if self.x402 is not None and self.x402.hooks.on_failure is not None and error != "payment_required":
             self.x402.hooks.on_failure(HookContext(request, reply=reply))
         return reply

@@ -161,16 +161,16 @@ def _default_page() -> PaywallPage:
 
 def page_reply(
     page: PaywallPage,
-    challenge: Any,
+    challenge: Reply,
     request: Request,
     description: str,
     hook: Optional[PaywallHtml],
     l402: Optional[Mapping[str, Any]] = None,
 ) -> Reply:
-    """The page reply for the core's ``challenge`` (the same status and challenge headers), its
-    body from ``hook`` when it answers."""
+    """The page reply for the core's 402 ``challenge`` (the same status and challenge headers),
+    its body from ``hook`` when it answers."""
     try:
-        r = page.reply(challenge, url=request.url, description=description, l402=l402)
+        r = page.reply(challenge.status, list(challenge.headers), url=request.url, description=description, l402=l402)
     except Exception as e:
         code = getattr(e, "code", None)
         if code is None:
