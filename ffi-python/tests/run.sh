@@ -112,6 +112,11 @@ if [ -z "$WHEEL" ]; then
     exit 1
 fi
 log "wheel: $(basename "$WHEEL")"
+# the paywall page ships in the wheel as a package file (importlib.resources reads it)
+if ! unzip -l "$WHEEL" | grep -q ' pay402/server/paywall_page.html$'; then
+    PAGE_CHECK="$PAGE_CHECK; MISSING from the wheel"
+    PAGE_FAILED=1
+fi
 
 # --- redis-server for the replay-store tests -------------------------------------------------
 need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2

@@ -9,9 +9,12 @@
 // core's codes, the README's page examples, and the served page's gzip size.
 //   node server-page.mjs <page.json> <README.md>   (inside a project where `pay402` is installed)
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import express from "express";
@@ -274,6 +277,36 @@ for (const [name, get] of Object.entries(clients)) {
     off.close();
     t.ok(`${name}: a browser gets the page with the invoice and the macaroon of the core's challenge; API and page: false the bare 402`);
   }
+}
+
+// --- a bundled server alone (no node_modules): the template given, or the JSON 402 --------------
+{
+  const { build } = await import("esbuild");
+  const dir = mkdtempSync(join(tmpdir(), "pay402-page-bundle-"));
+  const offer = JSON.stringify(OFFERS.eip3009);
+  const app = (withTemplate) => `import { withPayment } from "pay402";
+${withTemplate ? 'import { template } from "pay402/paywall-page";' : ""}
+const handler = withPayment(() => new Response("ok"), { env: false, facilitatorUrl: "http://127.0.0.1:9/", offers: [${offer}],
+  ${withTemplate ? "page: { template }," : ""} });
+const r = await handler(new Request("http://x/r", { headers: { accept: "text/html", "sec-fetch-dest": "document" } }));
+console.log(JSON.stringify({ status: r.status, type: r.headers.get("content-type"), vary: r.headers.get("vary") }));
+`;
+  for (const withTemplate of [true, false]) {
+    const entry = resolve(`page-bundle-${withTemplate}.mjs`);
+    writeFileSync(entry, app(withTemplate));
+    const outfile = join(dir, `bundle-${withTemplate}.mjs`);
+    await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", outfile, logLevel: "silent" });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [outfile], { cwd: dir });
+    const got = JSON.parse(stdout.trim().split("\n").pop());
+    assert.equal(got.status, 402);
+    if (withTemplate) assert.equal(got.type, "text/html; charset=utf-8");
+    else {
+      assert.match(got.type, /^application\/json/);
+      assert.match(stderr, /pay402: the paywall page template \(pay402\/paywall-page\) could not be loaded/);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  t.ok("a bundled server alone: page: { template } serves the page; without it, the JSON 402 and one warning");
 }
 
 // --- the README's page examples, run as written ------------------------------------------------

@@ -27,9 +27,18 @@ function pageError(message, cause) {
 /** Binds the page to one build of the core. */
 export function createPage(core) {
   let packaged = null;
-  // The packaged template, loaded once when a browser first asks (a separate module, so code
-  // that never serves the page does not carry it).
-  const packagedTemplate = () => (packaged ??= import("pay402/paywall-page").then((m) => m.template ?? m.default));
+  // The packaged template (pay402/paywall-page, 240 KB: the page's script and wasm inline),
+  // loaded once when a browser first asks. The specifier is not a literal, so bundlers of
+  // client code do not pull it in; a bundled server without node_modules (an edge Worker) passes
+  // `page: { template }` itself. Unloadable: no page (the JSON 402, still a 402), said once.
+  const PACKAGED = "pay402/paywall-page";
+  const packagedTemplate = () => (packaged ??= import(/* webpackIgnore: true */ /* @vite-ignore */ PACKAGED)
+    .then((m) => m.template ?? m.default)
+    .catch((e) => {
+      console.warn(`pay402: the paywall page template (${PACKAGED}) could not be loaded; browsers get the JSON 402. ` +
+        "Pass `page: { template }` (import { template } from \"pay402/paywall-page\") or `page: false`.", e?.message ?? e);
+      return null;
+    }));
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
 
@@ -69,7 +78,11 @@ export function createPage(core) {
      * L402 offer (`{ macaroon, invoice, amountMsat }`, from the server's own challenge).
      */
     async function answer(reply, request, l402 = null) {
-      server ??= build(await packagedTemplate());
+      if (!server) {
+        const text = await packagedTemplate();
+        if (text === null) return null;
+        server ??= build(text);
+      }
       if (!server.wantsPage(request.method ?? "GET", request.headers)) {
         reply.headers = [...reply.headers, ["Vary", vary]];
         return null;
