@@ -404,7 +404,10 @@ def test_l402_routes_serve_the_page_with_the_invoice() -> None:
         api = client.get("/premium", headers=API)
         assert api.status_code == 402 and not api.headers.get("content-type", "").startswith("text/html")
         assert api.headers["vary"] == "Accept, Sec-Fetch-Dest"
-    off = app(l402=L402Paywall({"GET /premium": 17_000}, page=False, **l402))
-    r = off.get("/premium", headers=BROWSER)
-    assert r.status_code == 402 and not r.headers.get("content-type", "").startswith("text/html")
-    assert "vary" not in r.headers
+    from pay402.server import L402Route
+
+    for off in (app(l402=L402Paywall({"GET /premium": 17_000}, page=False, **l402)),
+                app(l402=L402Paywall([L402Route("GET /premium", 17_000, page=False)], **l402))):
+        r = off.get("/premium", headers=BROWSER)
+        assert r.status_code == 402 and not r.headers.get("content-type", "").startswith("text/html")
+        assert "vary" not in r.headers

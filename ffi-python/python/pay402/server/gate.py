@@ -820,7 +820,7 @@ class Gate:
         assert self.l402 is not None
         headers: Headers = []
         body = b""
-        page, hook, description = self.l402.page, self.l402.paywall_html, self.l402.description
+        page, hook, description = self.l402.page_for(lr), self.l402.paywall_html, self.l402.description
         if xr is not None and self.x402 is not None:
             c = _as_reply(self.x402._server(xr, request).challenge(error))
             headers += c.headers

@@ -125,6 +125,8 @@ class L402Paywall:
         self.page = page_server(page)
         self.paywall_html = paywall_html
         self.description = description
+        # routes with their own page= (False: none), built and checked once
+        self._route_pages = {id(r): page_server(r.page) for _, r, _ in self.routes if r.page is not None}
 
     def match(self, method: str, path: str) -> Optional[L402Route]:
         for m, r, _ in self.routes:
@@ -144,6 +146,10 @@ class L402Paywall:
         except Error as e:
             raise ConfigurationError(f"invoice_provider returned an unusable invoice: {e}", code=e.code) from e
         return list(c.headers)
+
+    def page_for(self, route: L402Route) -> Any:
+        """The route's page server: its own ``page=``, else the paywall's (None: no page)."""
+        return self._route_pages.get(id(route), self.page)
 
     def page_offer(self, route: L402Route, headers: Headers) -> Dict[str, Any]:
         """The L402 offer the paywall page shows: the core's own challenge (``headers``, from

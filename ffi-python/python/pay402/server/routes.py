@@ -102,3 +102,6 @@ class L402Route:
     price_msat: int
     methods: Optional[Sequence[str]] = None
     capability: Optional[str] = None
+    page: Any = None
+    """``False``: this route never serves the paywall page; a
+    :class:`~pay402.server.page.PageConfig`: its own page; ``None``: the paywall's."""
