@@ -66,7 +66,7 @@
 //! ```
 
 use super::error::Ws402Error;
-use super::message::{AmountEncoding, Message, PaymentProof, SessionEnded};
+use super::message::{AmountEncoding, Message, PaymentProof, SessionEnded, UsageUpdate};
 use crate::error::{BufferTooSmall, ErrorCode};
 use crate::json::{JsonStr, Object, RawValue};
 use crate::u256::U256;
@@ -489,6 +489,79 @@ impl ClientSession {
         Ok(())
     }
 
+    fn start<'f>(
+        &mut self,
+        session_id: &JsonStr<'_>,
+        balance: U256,
+        price_per_second: U256,
+        resume_token: Option<&JsonStr<'_>>,
+    ) -> Result<ClientEvent<'f>, ClientError> {
+        if self.phase != ClientPhase::AwaitingStart {
+            return Err(ClientError::OutOfPhase);
+        }
+        if balance > self.authorized {
+            return Err(ClientError::BalanceExceedsAuthorized);
+        }
+        if price_per_second != self.price_per_second {
+            return Err(ClientError::PriceMismatch);
+        }
+        let id = Text::from_json(session_id).ok_or(ClientError::SessionIdTooLong)?;
+        let token = match resume_token {
+            Some(t) => Some(Text::from_json(t).ok_or(ClientError::ResumeTokenTooLong)?),
+            None => None,
+        };
+        self.session_id = Some(id);
+        self.resume_token = token;
+        self.balance = balance;
+        self.phase = ClientPhase::Running;
+        Ok(ClientEvent::Started {
+            balance,
+            price_per_second,
+        })
+    }
+
+    fn resume<'f>(
+        &mut self,
+        session_id: &JsonStr<'_>,
+        balance: U256,
+        consumed: U256,
+        remaining: U256,
+    ) -> Result<ClientEvent<'f>, ClientError> {
+        if self.phase != ClientPhase::Resuming {
+            return Err(ClientError::OutOfPhase);
+        }
+        self.same_session(session_id)?;
+        if balance > self.authorized {
+            return Err(ClientError::BalanceExceedsAuthorized);
+        }
+        if balance != self.balance {
+            return Err(ClientError::BalanceMismatch);
+        }
+        self.check_reading(consumed, Some(remaining))?;
+        self.consumed = consumed;
+        self.phase = ClientPhase::Running;
+        Ok(ClientEvent::Resumed {
+            consumed,
+            remaining,
+        })
+    }
+
+    fn usage<'f>(&mut self, u: &UsageUpdate<'_>) -> Result<ClientEvent<'f>, ClientError> {
+        if self.phase != ClientPhase::Running {
+            return Err(ClientError::OutOfPhase);
+        }
+        self.same_session(&u.session_id)?;
+        self.check_reading(u.consumed, Some(u.remaining))?;
+        self.consumed = u.consumed;
+        Ok(ClientEvent::Usage {
+            elapsed_seconds: u.elapsed_seconds,
+            consumed: u.consumed,
+            remaining: u.remaining,
+            bytes_transferred: u.bytes_transferred,
+            message_count: u.message_count,
+        })
+    }
+
     /// Classifies and checks one server text frame. On `Err` the session is unchanged and the
     /// client should close the connection.
     pub fn on_text<'f>(&mut self, frame: &'f [u8]) -> Result<ClientEvent<'f>, ClientError> {
@@ -521,30 +594,12 @@ impl ClientSession {
                 balance,
                 price_per_second,
                 resume_token,
-            } => {
-                if self.phase != P::AwaitingStart {
-                    return Err(ClientError::OutOfPhase);
-                }
-                if balance > self.authorized {
-                    return Err(ClientError::BalanceExceedsAuthorized);
-                }
-                if price_per_second != self.price_per_second {
-                    return Err(ClientError::PriceMismatch);
-                }
-                let id = Text::from_json(&session_id).ok_or(ClientError::SessionIdTooLong)?;
-                let token = match resume_token {
-                    Some(t) => Some(Text::from_json(&t).ok_or(ClientError::ResumeTokenTooLong)?),
-                    None => None,
-                };
-                self.session_id = Some(id);
-                self.resume_token = token;
-                self.balance = balance;
-                self.phase = P::Running;
-                Ok(ClientEvent::Started {
-                    balance,
-                    price_per_second,
-                })
-            }
+            } => self.start(
+                &session_id,
+                balance,
+                price_per_second,
+                resume_token.as_ref(),
+            ),
             Message::PaymentRejected { reason } => {
                 if self.phase != P::AwaitingStart {
                     return Err(ClientError::OutOfPhase);
@@ -552,21 +607,7 @@ impl ClientSession {
                 self.phase = P::Rejected;
                 Ok(ClientEvent::PaymentRejected { reason })
             }
-            Message::UsageUpdate(u) => {
-                if self.phase != P::Running {
-                    return Err(ClientError::OutOfPhase);
-                }
-                self.same_session(&u.session_id)?;
-                self.check_reading(u.consumed, Some(u.remaining))?;
-                self.consumed = u.consumed;
-                Ok(ClientEvent::Usage {
-                    elapsed_seconds: u.elapsed_seconds,
-                    consumed: u.consumed,
-                    remaining: u.remaining,
-                    bytes_transferred: u.bytes_transferred,
-                    message_count: u.message_count,
-                })
-            }
+            Message::UsageUpdate(u) => self.usage(&u),
             Message::BalanceExhausted { message } => {
                 self.phase = P::Closing;
                 Ok(ClientEvent::BalanceExhausted { message })
@@ -596,25 +637,7 @@ impl ClientSession {
                 balance,
                 consumed,
                 remaining,
-            } => {
-                if self.phase != P::Resuming {
-                    return Err(ClientError::OutOfPhase);
-                }
-                self.same_session(&session_id)?;
-                if balance > self.authorized {
-                    return Err(ClientError::BalanceExceedsAuthorized);
-                }
-                if balance != self.balance {
-                    return Err(ClientError::BalanceMismatch);
-                }
-                self.check_reading(consumed, Some(remaining))?;
-                self.consumed = consumed;
-                self.phase = P::Running;
-                Ok(ClientEvent::Resumed {
-                    consumed,
-                    remaining,
-                })
-            }
+            } => self.resume(&session_id, balance, consumed, remaining),
             Message::ResumeRefused { reason } => {
                 if self.phase != P::Resuming {
                     return Err(ClientError::OutOfPhase);
