@@ -146,9 +146,9 @@ impl Ws402ClientSession {
         Ok(f(&mut guard))
     }
 
-    fn written(r: Result<(usize, [u8; 1024]), ClientError>) -> PyResult<String> {
-        let (n, buf) = r.map_err(|e| error(&e))?;
-        Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+    fn written(buf: &[u8], r: Result<usize, ClientError>) -> PyResult<String> {
+        let n = r.map_err(|e| error(&e))?;
+        Ok(String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
     }
 }
 
@@ -179,18 +179,16 @@ impl Ws402ClientSession {
 
     /// The `end_session` frame.
     fn write_end_session(&self) -> PyResult<String> {
-        Self::written(self.with(|s| {
-            let mut buf = [0u8; 1024];
-            s.write_end_session(&mut buf).map(|n| (n, buf))
-        })?)
+        let mut buf = [0u8; 64];
+        let r = self.with(|s| s.write_end_session(&mut buf))?;
+        Self::written(&buf, r)
     }
 
     /// The `resume_session` frame; the session moves to `resuming`.
     fn write_resume_session(&self) -> PyResult<String> {
-        Self::written(self.with(|s| {
-            let mut buf = [0u8; 1024];
-            s.write_resume_session(&mut buf).map(|n| (n, buf))
-        })?)
+        let mut buf = [0u8; 1024];
+        let r = self.with(|s| s.write_resume_session(&mut buf))?;
+        Self::written(&buf, r)
     }
 
     /// `awaiting_start`, `running`, `closing`, `resuming`, `ended` or `rejected`.
