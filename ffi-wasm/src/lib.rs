@@ -57,6 +57,8 @@ pub mod ws402;
 #[cfg(all(feature = "ws402", feature = "settle"))]
 pub mod ws402_session;
 #[cfg(feature = "ws402")]
+pub mod ws402_client;
+#[cfg(feature = "ws402")]
 pub mod ws402_wire;
 #[cfg(feature = "x402")]
 pub mod x402;
