@@ -23,6 +23,10 @@ class VectorsTest {
         val NOT_EXPOSED = mapOf(
             "ws402.record.seal" to "sealed WS402 session records are made by the core's session machine; not bound yet",
             "ws402.record.open" to "sealed WS402 session records are made by the core's session machine; not bound yet",
+            "page.offers" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
+            "page.balance_covers" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
+            "page.erc20_balance_call" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
+            "page.svm_mint" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
         )
     }
 
