@@ -24,6 +24,13 @@ use pay402::x402::settle_response::SettleResponse;
 use pay402::x402::{PaymentRequired, header};
 use wasm_bindgen::prelude::*;
 
+/// A small allocator for the page's module: `lol_alloc`'s free list behind its spin lock (a
+/// safe constant; the crate holds the `unsafe`), in place of the default dlmalloc.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 const NAME: &str = "PaywallError";
 
 // Errors carry the core's code as their message too: the core's `Display` texts (and the
