@@ -86,8 +86,12 @@ pub(crate) fn erc20_balance_call_op(input: &Value) -> Outcome {
     let owner = pay402::evm::Address::parse(input::str(input, "owner")?.as_bytes())
         .map_err(|_| input::bad("owner"))?;
     let call = pay402::page::erc20_balance_of_call(&owner);
-    let hex: String = call.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(json!({ "data": format!("0x{hex}") }))
+    let mut data = String::from("0x");
+    for b in call {
+        use core::fmt::Write;
+        let _ = write!(data, "{b:02x}");
+    }
+    Ok(json!({ "data": data }))
 }
 
 /// `{owner, data: <base64>}` → `{"decimals": n}` ([`pay402::page::mint_decimals`]).
