@@ -99,7 +99,8 @@ fn json_str(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             c if u32::from(c) < 0x20 => {
                 out.push_str("\\u00");
-                out.push_str(&hex0x(&[u8::try_from(u32::from(c)).unwrap_or(0)])[2..]);
+                let byte = u8::try_from(u32::from(c)).unwrap_or(0);
+                out.push_str(hex0x(&[byte]).get(2..).unwrap_or_default());
             }
             c => out.push(c),
         }
