@@ -57,15 +57,18 @@ fn grow<T, E: ErrorCode>(mut f: impl FnMut(&mut [u8]) -> Result<T, E>) -> Result
     }
 }
 
-/// What `write` wrote, as text (the core's writers write UTF-8).
+/// What `write` wrote, as text (the core's writers write UTF-8; anything else is `not_utf8`).
 fn written<E: ErrorCode + From<pay402::BufferTooSmall>>(
     mut write: impl FnMut(&mut Writer<'_>) -> Result<(), E>,
 ) -> JsResult<String> {
     grow(|buf| {
         let n = write_all(buf, &mut write)?;
-        Ok::<_, E>(String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
+        Ok::<_, E>(buf.get(..n).unwrap_or_default().to_vec())
     })
     .map_err(|e| fail(&e))
+    .and_then(|bytes| {
+        String::from_utf8(bytes).map_err(|_| coded(NAME, "not_utf8", "not_utf8", None))
+    })
 }
 
 /// Decimal digits of `v`.
