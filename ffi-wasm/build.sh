@@ -217,7 +217,12 @@ wasm-bindgen "$PW_WASM" --target web --out-dir "$PW/web" --out-name paywall \
   --remove-name-section --remove-producers-section
 rm -f "$PW/web/.gitignore"
 echo '{"type":"module"}' >"$PW/web/package.json"
-"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# Beyond -Oz: --converge reruns it while it shrinks; --low-memory-unused (Rust's wasm32 layout puts
+# the stack and data above 1 MiB, never below 1 KiB) and --zero-filled-memory (the module owns its
+# memory, fresh and zeroed at instantiation) let it fold addresses and drop zero data. No pass that
+# assumes traps never happen: a panic must still stop the call.
+"$WASM_OPT" -Oz --converge --low-memory-unused --zero-filled-memory \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$PW/web/paywall_bg.wasm" -o "$PW/web/paywall_bg.wasm.opt"
 mv "$PW/web/paywall_bg.wasm.opt" "$PW/web/paywall_bg.wasm"

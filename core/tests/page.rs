@@ -29,6 +29,7 @@ const DATA: PageData<'static> = PageData {
     l402: None,
     display: &[],
     rpc: &[],
+    svm_pay_to: &[],
     messages: None,
     show_receipt: false,
 };

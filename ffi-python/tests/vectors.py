@@ -998,6 +998,10 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
 NOT_EXPOSED: Dict[str, str] = {
     "ws402.record.seal": "sealed WS402 session records are made by the core's session machine; not bound yet",
     "ws402.record.open": "sealed WS402 session records are made by the core's session machine; not bound yet",
+    "page.offers": "the browser page's paying-side decisions: the Python package serves the page, which pays in the browser (the paywall wasm runs them)",
+    "page.balance_covers": "the browser page's paying-side decisions: the Python package serves the page, which pays in the browser (the paywall wasm runs them)",
+    "page.erc20_balance_call": "the browser page's paying-side decisions: the Python package serves the page, which pays in the browser (the paywall wasm runs them)",
+    "page.svm_mint": "the browser page's paying-side decisions: the Python package serves the page, which pays in the browser (the paywall wasm runs them)",
 }
 
 

@@ -1,5 +1,5 @@
 //! The paywall page's module (cargo feature `paywall`, built alone by `ffi-wasm/build.sh` as
-//! `paywall/`): the eleven exports the page calls (`ffi-wasm/page/src/core.mjs` lists the
+//! `paywall/`): the twelve exports the page calls (`ffi-wasm/page/src/core.mjs` lists the
 //! contract). Strings, numbers and `Uint8Array` in; JSON text, strings, booleans and
 //! `Uint8Array` out; errors thrown with the core's `code`.
 //!
@@ -12,18 +12,24 @@ use pay402::ErrorCode;
 use pay402::base64::{Base64Policy, decode_public_into, decoded_len_max};
 use pay402::evm::Address;
 use pay402::json::RawValue;
-use pay402::svm::{Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use pay402::page::{self, erc20_balance_of_call, mint_decimals, write_offers};
+use pay402::svm::{Pubkey, TokenAccounts};
 use pay402::u256::{LeadingZeros, U256};
 use pay402::writer::{Writer, write_all};
 use pay402::x402::client::{
-    AssetId, ClientError, PaidResponse, PayKind, PaymentDraft, SvmChainState, assess, known_mint,
-    payment_header_name, read_paid_response, svm_unsigned_transfer, write_svm_payment_header,
+    PaidResponse, PaymentDraft, SvmChainState, payment_header_name, read_paid_response,
+    svm_unsigned_transfer_between, write_svm_payment_header,
 };
-use pay402::x402::default_assets::default_asset;
-use pay402::x402::network::Network;
 use pay402::x402::settle_response::SettleResponse;
 use pay402::x402::{PaymentRequired, header};
 use wasm_bindgen::prelude::*;
+
+/// A small allocator for the page's module: `lol_alloc`'s free list behind its spin lock (a
+/// safe constant; the crate holds the `unsafe`), in place of the default dlmalloc.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 const NAME: &str = "PaywallError";
 
@@ -51,15 +57,18 @@ fn grow<T, E: ErrorCode>(mut f: impl FnMut(&mut [u8]) -> Result<T, E>) -> Result
     }
 }
 
-/// What `write` wrote, as text (the core's writers write UTF-8).
+/// What `write` wrote, as text (the core's writers write UTF-8; anything else is `not_utf8`).
 fn written<E: ErrorCode + From<pay402::BufferTooSmall>>(
     mut write: impl FnMut(&mut Writer<'_>) -> Result<(), E>,
 ) -> JsResult<String> {
     grow(|buf| {
         let n = write_all(buf, &mut write)?;
-        Ok::<_, E>(String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
+        Ok::<_, E>(buf.get(..n).unwrap_or_default().to_vec())
     })
     .map_err(|e| fail(&e))
+    .and_then(|bytes| {
+        String::from_utf8(bytes).map_err(|_| coded(NAME, "not_utf8", "not_utf8", None))
+    })
 }
 
 /// Decimal digits of `v`.
@@ -93,7 +102,8 @@ fn json_str(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             c if u32::from(c) < 0x20 => {
                 out.push_str("\\u00");
-                out.push_str(&hex0x(&[u8::try_from(u32::from(c)).unwrap_or(0)])[2..]);
+                let byte = u8::try_from(u32::from(c)).unwrap_or(0);
+                out.push_str(hex0x(&[byte]).get(2..).unwrap_or_default());
             }
             c => out.push(c),
         }
@@ -160,28 +170,6 @@ fn hex_bytes<const N: usize>(text: &str, field: &str) -> JsResult<[u8; N]> {
     pay402::hex::decode_array(digits.as_bytes()).map_err(|_| invalid(field))
 }
 
-/// Atomic units as a decimal with `decimals` places, trailing zeros dropped.
-fn display_amount(amount: U256, decimals: u8) -> String {
-    let text = dec(amount);
-    let d = usize::from(decimals);
-    if d == 0 {
-        return text;
-    }
-    let mut padded = String::new();
-    for _ in text.len()..=d {
-        padded.push('0');
-    }
-    padded.push_str(&text);
-    let (int, frac) = padded.split_at(padded.len() - d);
-    let frac = frac.trim_end_matches('0');
-    let mut out = int.to_owned();
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
-}
-
 fn text_of(v: Option<RawValue<'_>>) -> Option<String> {
     v?.as_str().map(|s| unescaped(&s))
 }
@@ -193,96 +181,13 @@ fn unescaped(s: &pay402::json::JsonStr<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// The offers of the page data (`{"paymentRequired": <PAYMENT-REQUIRED value>, "display":
-/// [{decimals, symbol}]}`), one per `accepts` entry: `[{index, kind, reason?, network,
-/// chainIdHex?, walletChain?, amount, amountDisplay, symbol, asset, payTo}]`. `kind` is
-/// `evm_eip3009` or `svm_exact` (payable in a page) or `unpayable` with the core's `reason`
-/// (Permit2 `exact` and `upto` need an allowance first: `permit2_not_supported`). Decimals and
-/// symbol: the page data's display hint, else the chain's default asset (or the Solana USDC
-/// mints), else atomic units without a symbol.
+/// The offers of the page data, as [`pay402::page::write_offers`] writes them: `[{index,
+/// kind, chainIdHex?|walletChain?|reason?, network, amount, amountDisplay, symbol, asset,
+/// payTo}]`.
 #[wasm_bindgen]
 pub fn offers(page_data_json: &str) -> JsResult<String> {
-    let data = RawValue::parse(page_data_json.as_bytes()).map_err(|e| fail(&e))?;
-    let Some(required) = text_of(data.get("paymentRequired")) else {
-        return Ok("[]".into());
-    };
-    let json = required_json(&required)?;
-    let required = parse_required(&json)?;
-    let display = data.get("display");
-    let mut out = String::from("[");
-    for index in 0..required.accepts_len() {
-        let Some(entry) = required.accept(index) else {
-            break;
-        };
-        let hint = display
-            .and_then(|d| d.elements())
-            .and_then(|mut e| e.nth(index));
-        let hint_decimals = hint
-            .and_then(|h| h.get("decimals"))
-            .and_then(|d| d.as_u64())
-            .and_then(|d| u8::try_from(d).ok());
-        let hint_symbol = text_of(hint.and_then(|h| h.get("symbol")));
-        let mut fields: Vec<(&str, String)> = vec![(
-            "index",
-            dec(U256::from_u64(u64::try_from(index).unwrap_or(u64::MAX))),
-        )];
-        let (mut decimals, mut symbol) = (None, None);
-        match assess(index, entry) {
-            Ok(choice) => match (choice.kind, choice.network, choice.asset) {
-                (PayKind::ExactEip3009, Network::Eip155 { chain_id }, AssetId::Evm(asset)) => {
-                    fields.push(("kind", json_str("evm_eip3009")));
-                    let id = chain_id.to_be_bytes();
-                    let first = id.iter().position(|&b| b != 0).unwrap_or(7);
-                    let digits = hex0x(id.get(first..).unwrap_or_default());
-                    let trimmed = digits.get(2..).unwrap_or_default().trim_start_matches('0');
-                    let mut chain = String::from("0x");
-                    chain.push_str(if trimmed.is_empty() { "0" } else { trimmed });
-                    fields.push(("chainIdHex", json_str(&chain)));
-                    if let Some(d) = default_asset(chain_id)
-                        .filter(|d| Address::parse(d.address.as_bytes()).is_ok_and(|a| a == asset))
-                    {
-                        decimals = Some(d.decimals);
-                        symbol = Some(d.symbol.to_owned());
-                    }
-                }
-                (PayKind::ExactSvm { .. }, Network::Solana(cluster), AssetId::Svm(mint)) => {
-                    fields.push(("kind", json_str("svm_exact")));
-                    fields.push(("walletChain", json_str(cluster.wallet_standard_chain())));
-                    if let Some((d, _)) = known_mint(&mint) {
-                        // the mints the core knows are USDC's
-                        decimals = Some(d);
-                        symbol = Some("USDC".to_owned());
-                    }
-                }
-                _ => {
-                    fields.push(("kind", json_str("unpayable")));
-                    fields.push(("reason", json_str(ClientError::Permit2NotSupported.code())));
-                }
-            },
-            Err(e) => {
-                fields.push(("kind", json_str("unpayable")));
-                fields.push(("reason", json_str(e.code())));
-            }
-        }
-        let decimals = hint_decimals.or(decimals);
-        let amount = entry.amount();
-        fields.push(("network", json_str(&unescaped(&entry.network()))));
-        fields.push(("amount", json_str(&dec(amount))));
-        let shown = decimals.map_or_else(|| dec(amount), |d| display_amount(amount, d));
-        fields.push(("amountDisplay", json_str(&shown)));
-        fields.push((
-            "symbol",
-            json_str(&hint_symbol.or(symbol).unwrap_or_default()),
-        ));
-        fields.push(("asset", json_str(&unescaped(&entry.asset()))));
-        fields.push(("payTo", json_str(&unescaped(&entry.pay_to()))));
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str(&object(&fields));
-    }
-    out.push(']');
-    Ok(out)
+    let mut scratch = vec![0u8; decoded_len_max(page_data_json.len())];
+    written(|w| write_offers(w, page_data_json.as_bytes(), &mut scratch))
 }
 
 fn draft<'a>(
@@ -344,44 +249,32 @@ pub fn evm_payment_header(
     Ok(header_json(signed.header_name(), &value))
 }
 
-/// The `eth_call` reading `owner`'s ERC-20 balance of `asset`: `{to, data}` with
-/// `balanceOf(address)` (selector `0x70a08231`, <https://eips.ethereum.org/EIPS/eip-20>), the
-/// owner left-padded to 32 bytes.
+/// The `eth_call` reading `owner`'s ERC-20 balance of `asset`: `{to, data}`
+/// ([`pay402::page::erc20_balance_of_call`]).
 #[wasm_bindgen(js_name = evmBalanceCall)]
 pub fn evm_balance_call(asset: &str, owner: &str) -> JsResult<String> {
     let asset = Address::parse(asset.as_bytes()).map_err(|e| fail(&e))?;
     let owner = Address::parse(owner.as_bytes()).map_err(|e| fail(&e))?;
-    let mut call = [0u8; 36];
-    call[..4].copy_from_slice(&[0x70, 0xa0, 0x82, 0x31]);
-    call[16..].copy_from_slice(&owner.0);
     Ok(object(&[
         ("to", json_str(&hex0x(&asset.0))),
-        ("data", json_str(&hex0x(&call))),
+        ("data", json_str(&hex0x(&erc20_balance_of_call(&owner)))),
     ]))
 }
 
-/// Whether the `eth_call` answer `resultHex` (a `uint256`) covers `amount` (decimal atomic
-/// units).
+/// Whether the `eth_call` answer `resultHex` covers `amount` (decimal atomic units):
+/// [`pay402::page::balance_covers`].
 #[wasm_bindgen(js_name = balanceCovers)]
 pub fn balance_covers(result_hex: &str, amount: &str) -> JsResult<bool> {
-    let balance = U256::parse_hex_prefixed(result_hex.as_bytes()).map_err(|e| fail(&e))?;
     let amount =
         U256::parse_decimal(amount.as_bytes(), LeadingZeros::Reject).map_err(|e| fail(&e))?;
-    Ok(balance >= amount)
+    page::balance_covers(result_hex.as_bytes(), amount).map_err(|e| fail(&e))
 }
 
 /// An SPL mint account (`getAccountInfo` data, base64, and its `owner`): `{decimals,
-/// tokenProgram}`. The owner must be SPL Token or Token-2022 and the data an initialized mint
-/// (the 82-byte base layout: `decimals` at 44, `is_initialized` at 45;
-/// <https://github.com/solana-program/token/blob/main/program/src/state.rs>).
+/// tokenProgram}` ([`pay402::page::mint_decimals`]).
 #[wasm_bindgen(js_name = svmMint)]
 pub fn svm_mint(account_info_base64_data: &str, owner: &str) -> JsResult<String> {
-    const MINT_LEN: usize = 82;
     let program = Pubkey::parse(owner.as_bytes()).map_err(|e| fail(&e))?;
-    if program != TOKEN_PROGRAM_ID && program != TOKEN_2022_PROGRAM_ID {
-        let e = pay402::svm::BuildError::UnsupportedTokenProgram;
-        return Err(fail(&e));
-    }
     let mut data = vec![0u8; decoded_len_max(account_info_base64_data.len())];
     let data = decode_public_into(
         account_info_base64_data.as_bytes(),
@@ -389,23 +282,80 @@ pub fn svm_mint(account_info_base64_data: &str, owner: &str) -> JsResult<String>
         &mut data,
     )
     .map_err(|e| fail(&e))?;
-    match (data.len() >= MINT_LEN, data.get(44), data.get(45)) {
-        (true, Some(&decimals), Some(&1)) => Ok(object(&[
-            ("decimals", dec(U256::from_u64(u64::from(decimals)))),
-            ("tokenProgram", json_str(owner)),
-        ])),
-        _ => Err(coded(NAME, "mint_invalid", "mint_invalid", None)),
-    }
+    let decimals = mint_decimals(&program, data).map_err(|e| fail(&e))?;
+    Ok(object(&[
+        ("decimals", dec(U256::from_u64(u64::from(decimals)))),
+        ("tokenProgram", json_str(owner)),
+    ]))
 }
 
-/// The unsigned Solana transfer for `accepts[index]` (what `solana:signTransaction` signs):
-/// payer, recent blockhash and mint program in base58, the mint's decimals, and 16 random
+/// The payer's token account that pays `amount` (decimal atomic units) of `mint`, base58, from
+/// the `getTokenAccountsByOwner` answer's `value` (JSON: `[{pubkey, account: {owner, data:
+/// [<base64>, "base64"]}}]`): [`pay402::page::source_token_account`]. Errors
+/// `token_account_missing`, `insufficient_balance`, `rpc_answer_invalid`.
+#[wasm_bindgen(js_name = svmSourceAccount)]
+pub fn svm_source_account(
+    payer: &str,
+    mint: &str,
+    amount: &str,
+    accounts_json: &str,
+) -> JsResult<String> {
+    let payer = Pubkey::parse(payer.as_bytes()).map_err(|e| fail(&e))?;
+    let mint = Pubkey::parse(mint.as_bytes()).map_err(|e| fail(&e))?;
+    let amount = U256::parse_decimal(amount.as_bytes(), LeadingZeros::Reject)
+        .map_err(|e| fail(&e))?
+        .to_u64()
+        .ok_or_else(|| invalid("amount"))?;
+    let answer = || fail(&page::PageError::RpcAnswer);
+    let list = RawValue::parse(accounts_json.as_bytes()).map_err(|_| answer())?;
+    let mut accounts = Vec::new();
+    for entry in list.elements().ok_or_else(answer)? {
+        let key =
+            |v: Option<RawValue<'_>>| text_of(v).and_then(|t| Pubkey::parse(t.as_bytes()).ok());
+        let account = entry.get("account");
+        let address = key(entry.get("pubkey")).ok_or_else(answer)?;
+        let program = key(account.and_then(|a| a.get("owner"))).ok_or_else(answer)?;
+        let data = text_of(
+            account
+                .and_then(|a| a.get("data"))
+                .and_then(|d| d.elements())
+                .and_then(|mut d| d.next()),
+        )
+        .ok_or_else(answer)?;
+        let mut bytes = vec![0u8; decoded_len_max(data.len())];
+        let n = decode_public_into(data.as_bytes(), &Base64Policy::STANDARD_PADDED, &mut bytes)
+            .map_err(|_| answer())?
+            .len();
+        bytes.truncate(n);
+        accounts.push((address, program, bytes));
+    }
+    let source = page::source_token_account(
+        accounts.iter().map(|(a, p, d)| (*a, *p, d.as_slice())),
+        &mint,
+        &payer,
+        amount,
+    )
+    .map_err(|e| fail(&e))?;
+    let mut b58 = [0u8; 44];
+    Ok(source.to_base58(&mut b58).to_owned())
+}
+
+/// The unsigned Solana transfer for `accepts[index]` (what `solana:signTransaction` signs) from
+/// the payer's `source` token account (see [`svm_source_account`]) to the payee's
+/// `destination` (the offer's `payToTokenAccounts` entry of the mint's program): payer, token
+/// accounts, recent blockhash and mint program in base58, the mint's decimals, and 16 random
 /// bytes `memoHex` (the memo is `extra.memo` when the offer has one).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the page's strings, converted here one by one"
+)]
 #[wasm_bindgen(js_name = svmUnsignedTransfer)]
 pub fn svm_unsigned_transfer_bytes(
     required: &str,
     index: u32,
     payer: &str,
+    source: &str,
+    destination: &str,
     blockhash: &str,
     decimals: u8,
     token_program: &str,
@@ -413,17 +363,30 @@ pub fn svm_unsigned_transfer_bytes(
 ) -> JsResult<Vec<u8>> {
     let json = required_json(required)?;
     let required = parse_required(&json)?;
-    let payer = Pubkey::parse(payer.as_bytes()).map_err(|e| fail(&e))?;
+    let key = |text: &str| Pubkey::parse(text.as_bytes()).map_err(|e| fail(&e));
+    let payer = key(payer)?;
+    let accounts = TokenAccounts {
+        source: key(source)?,
+        destination: key(destination)?,
+    };
     let chain = SvmChainState {
-        recent_blockhash: Pubkey::parse(blockhash.as_bytes()).map_err(|e| fail(&e))?.0,
+        recent_blockhash: key(blockhash)?.0,
         decimals,
-        token_program: Pubkey::parse(token_program.as_bytes()).map_err(|e| fail(&e))?,
+        token_program: key(token_program)?,
     };
     let memo: [u8; 16] = hex_bytes(memo_hex, "memoHex")?;
     let mut wire = vec![0u8; pay402::svm::transaction::MAX_TRANSACTION_LEN];
-    let n = svm_unsigned_transfer(&required, index_of(index), payer, &chain, &memo, &mut wire)
-        .map_err(|e| fail(&e))?
-        .len();
+    let n = svm_unsigned_transfer_between(
+        &required,
+        index_of(index),
+        payer,
+        &accounts,
+        &chain,
+        &memo,
+        &mut wire,
+    )
+    .map_err(|e| fail(&e))?
+    .len();
     wire.truncate(n);
     Ok(wire)
 }

@@ -1,5 +1,5 @@
 // The paywall page's wasm (ffi-wasm/src/paywall.rs, built into target/npm/pay402/paywall/web by
-// ffi-wasm/build.sh) driven through its eleven exports in Node, every expected value from a peer:
+// ffi-wasm/build.sh) driven through its twelve exports in Node, every expected value from a peer:
 //   - the 402 and the receipt are encoded by @x402/core; offers' chain ids, decimals and amounts
 //     by viem (numberToHex, formatUnits); the ERC-20 balanceOf call by viem's encodeFunctionData;
 //   - evmTypedData hashes as viem's hashTypedData of the authorization built here from the x402
@@ -34,7 +34,9 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
 } from "@solana/kit";
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from "@solana-program/compute-budget";
-import { findAssociatedTokenPda, getMintEncoder, getTransferCheckedInstruction, TOKEN_PROGRAM_ADDRESS } from "@solana-program/token";
+import {
+  AccountState, findAssociatedTokenPda, getMintEncoder, getTokenEncoder, getTransferCheckedInstruction, TOKEN_PROGRAM_ADDRESS,
+} from "@solana-program/token";
 
 const [webDir, mainDir] = process.argv.slice(2);
 if (!webDir) {
@@ -57,7 +59,7 @@ const throwsCode = (fn, code) => {
   throw new Error(`did not throw (${code} expected)`);
 };
 
-await t("the module exports the eleven functions the page wraps (ffi-wasm/page/src/core.mjs)", async () => {
+await t("the module exports the twelve functions the page wraps (ffi-wasm/page/src/core.mjs)", async () => {
   const { CORE_EXPORTS, wrapCore } = await import(pathToFileURL(join(ROOT, "ffi-wasm/page/src/core.mjs")).href);
   for (const name of CORE_EXPORTS) assert.equal(typeof glue[name], "function", name);
   wrapCore(glue);
@@ -84,22 +86,60 @@ const required = encodePaymentRequiredHeader({
   accepts: [evmOffer, svmOffer, permit2Offer, deferred],
 });
 
+// The payee's associated token accounts as the server lists them (@solana-program/token's derivation).
+const TOKEN_2022 = address("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+const ataOf = async (owner, tokenProgram = TOKEN_PROGRAM_ADDRESS) => (await findAssociatedTokenPda({ owner, mint: USDC_DEVNET, tokenProgram }))[0];
+const svmPayToList = [{ index: 1, token: await ataOf(svmPayTo), token2022: await ataOf(svmPayTo, TOKEN_2022) }];
+
 await t("offers: one per accepts entry; kinds, chain ids (viem numberToHex), wallet chain, amounts (viem formatUnits)", () => {
-  const offers = JSON.parse(glue.offers(JSON.stringify({ v: 1, resource: { url: "/article" }, paymentRequired: required,
-    display: [{}, {}, { decimals: 18, symbol: "TKN" }] })));
+  const offers = JSON.parse(glue.offers(JSON.stringify({ v: 1, resource: { url: "/article" }, paymentRequired: required, svmPayTo: svmPayToList,
+    display: [{ decimals: 6, symbol: "USDC" }, { decimals: 6, symbol: "USDC" }, { decimals: 18, symbol: "TKN" }] })));
   assert.equal(offers.length, 4);
   assert.deepEqual(offers[0], { index: 0, kind: "evm_eip3009", chainIdHex: numberToHex(84532), network: "eip155:84532",
     amount: "10000", amountDisplay: formatUnits(10000n, 6), symbol: "USDC", asset: USDC_BASE_SEPOLIA, payTo: PAY_TO });
-  assert.deepEqual(offers[1], { index: 1, kind: "svm_exact", walletChain: "solana:devnet", network: DEVNET,
+  assert.deepEqual(offers[1], { index: 1, kind: "svm_exact", walletChain: "solana:devnet",
+    payToTokenAccounts: { [TOKEN_PROGRAM_ADDRESS]: svmPayToList[0].token, [TOKEN_2022]: svmPayToList[0].token2022 }, network: DEVNET,
     amount: "1234567", amountDisplay: formatUnits(1234567n, 6), symbol: "USDC", asset: USDC_DEVNET, payTo: svmPayTo });
   assert.deepEqual(offers[2], { index: 2, kind: "unpayable", reason: "permit2_not_supported", network: "eip155:84532",
     amount: permit2Offer.amount, amountDisplay: formatUnits(2500000000000000000n, 18), symbol: "TKN", asset: otherToken, payTo: PAY_TO });
   assert.equal(offers[3].kind, "unpayable");
   assert.equal(offers[3].reason, "unsupported_scheme");
   assert.equal(offers[3].amountDisplay, "10000", "unpayable without a display hint: atomic units");
+  // without display hints: the chains' default assets (USDC on both), else atomic units
+  const plain = JSON.parse(glue.offers(JSON.stringify({ v: 1, resource: { url: "/article" }, paymentRequired: required, svmPayTo: svmPayToList })));
+  assert.deepEqual(plain.slice(0, 2), offers.slice(0, 2));
+  assert.equal(plain[2].amountDisplay, "2500000000000000000");
+  assert.equal(plain[2].symbol, "");
+  // a Solana offer without the payee's token accounts cannot be paid from the page
+  const bare = JSON.parse(glue.offers(JSON.stringify({ v: 1, resource: { url: "/article" }, paymentRequired: required })));
+  assert.equal(bare[1].kind, "unpayable");
+  assert.equal(bare[1].reason, "page_pay_to_account_missing");
   assert.equal(glue.offers(JSON.stringify({ v: 1, resource: { url: "/x" } })), "[]");
-  throwsCode(() => glue.offers("{"), "json_unexpected_end");
-  throwsCode(() => glue.offers(JSON.stringify({ paymentRequired: "not base64!" })), "base64_invalid_character");
+  const detail = (fn, code) => assert.equal(throwsCode(fn, "page_data_invalid").detailCode, code);
+  detail(() => glue.offers("{"), "json_unexpected_end");
+  detail(() => glue.offers(JSON.stringify({ paymentRequired: required })), "page_data_version");
+  detail(() => glue.offers(JSON.stringify({ v: 1, paymentRequired: "not base64!" })), "base64_invalid_character");
+  detail(() => glue.offers(JSON.stringify({ v: 1, paymentRequired: required, display: [{}] })), "page_display_invalid");
+});
+
+// The core's vectors of the page's paying-side decisions (tests/conformance/vectors/page.json; the
+// Rust runner runs them too; expected values typed from the specs, see the file's `source`).
+await t("page.json's page.offers, page.balance_covers, page.erc20_balance_call and page.svm_mint cases", () => {
+  const { cases } = JSON.parse(readFileSync(join(ROOT, "tests/conformance/vectors/page.json"), "utf8"));
+  const run = {
+    "page.offers": (i) => ({ offers: JSON.parse(glue.offers(JSON.stringify(i.pageData))) }),
+    "page.balance_covers": (i) => ({ covers: glue.balanceCovers(i.result, i.amount) }),
+    "page.erc20_balance_call": (i) => ({ data: JSON.parse(glue.evmBalanceCall(USDC_BASE_SEPOLIA, i.owner)).data }),
+    "page.svm_mint": (i) => ({ decimals: JSON.parse(glue.svmMint(i.data, i.owner)).decimals }),
+  };
+  let n = 0;
+  for (const c of cases.filter((c) => run[c.op])) {
+    n++;
+    if (c.expect.ok) assert.deepEqual(run[c.op](c.input), c.expect.ok, c.name);
+    else assert.equal(throwsCode(() => run[c.op](c.input), c.expect.error).code, c.expect.error, c.name);
+  }
+  assert.ok(n >= 30, `${n} cases`);
+  console.log(`     ${n} page.json cases`);
 });
 
 // ---- EVM ----
@@ -175,7 +215,7 @@ await t("evmBalanceCall equals viem's balanceOf call; balanceCovers compares uin
   assert.equal(glue.balanceCovers(numberToHex(10000n, { size: 32 }), "10000"), true);
   assert.equal(glue.balanceCovers(numberToHex(9999n, { size: 32 }), "10000"), false);
   assert.equal(glue.balanceCovers(numberToHex(2n ** 255n, { size: 32 }), "10000"), true);
-  throwsCode(() => glue.balanceCovers("0x", "1"), "u256_empty");
+  throwsCode(() => glue.balanceCovers("0x", "1"), "rpc_answer_invalid");
 });
 
 // ---- Solana ----
@@ -206,19 +246,45 @@ async function kitUnsigned() {
   return compileTransaction(message);
 }
 
+// the payer's account (as svmSourceAccount picks it from the RPC's list) and the payee's, both the
+// associated ones of SPL Token, as the reference client derives them
+const SOURCE = await ataOf(payerSigner.address);
+const DESTINATION = svmPayToList[0].token;
+
+await t("svmSourceAccount picks the payer's token account holding the price (@solana-program/token's encoded accounts)", () => {
+  const account = (owner, amount, state = AccountState.Initialized, mint = USDC_DEVNET) => Buffer.from(getTokenEncoder().encode({
+    mint, owner, amount, delegate: null, state, isNative: null, delegatedAmount: 0n, closeAuthority: null })).toString("base64");
+  const entry = (pubkey, data, owner = TOKEN_PROGRAM_ADDRESS) => ({ pubkey, account: { data: [data, "base64"], owner, lamports: 2039280, executable: false, rentEpoch: 0 } });
+  const other = key("other account");
+  const list = [
+    entry(key("frozen"), account(payerSigner.address, 10n ** 9n, AccountState.Frozen)),
+    entry(key("someone else's"), account(feePayer, 10n ** 9n)),
+    entry(key("another mint"), account(payerSigner.address, 10n ** 9n, AccountState.Initialized, feePayer)),
+    entry(key("not a token program"), account(payerSigner.address, 10n ** 9n), feePayer),
+    entry(other, account(payerSigner.address, 1000n)),
+    entry(SOURCE, account(payerSigner.address, 1234567n)),
+  ];
+  assert.equal(glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1234567", JSON.stringify(list)), SOURCE);
+  assert.equal(glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1000", JSON.stringify(list)), other);
+  throwsCode(() => glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1234568", JSON.stringify(list)), "insufficient_balance");
+  throwsCode(() => glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1", JSON.stringify(list.slice(0, 4))), "token_account_missing");
+  throwsCode(() => glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1", "[]"), "token_account_missing");
+  throwsCode(() => glue.svmSourceAccount(payerSigner.address, USDC_DEVNET, "1", "null"), "rpc_answer_invalid");
+});
+
 let unsigned;
 await t("svmUnsignedTransfer equals @solana/kit's compiled reference transaction, unsigned", async () => {
-  unsigned = glue.svmUnsignedTransfer(required, 1, payerSigner.address, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex);
+  unsigned = glue.svmUnsignedTransfer(required, 1, payerSigner.address, SOURCE, DESTINATION, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex);
   assert.ok(unsigned instanceof Uint8Array);
   const expected = new Uint8Array(getTransactionEncoder().encode(await kitUnsigned()));
   assert.equal(Buffer.from(unsigned).toString("hex"), Buffer.from(expected).toString("hex"));
   const decoded = getTransactionDecoder().decode(unsigned);
   assert.deepEqual(Object.keys(decoded.signatures), [feePayer, payerSigner.address]);
   for (const sig of Object.values(decoded.signatures)) assert.ok(sig === null || sig.every((b) => b === 0), "unsigned");
-  throwsCode(() => glue.svmUnsignedTransfer(required, 0, payerSigner.address, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex), "unsupported_network");
-  throwsCode(() => glue.svmUnsignedTransfer(required, 1, feePayer, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex), "payer_is_fee_payer");
-  throwsCode(() => glue.svmUnsignedTransfer(required, 1, payerSigner.address, blockhash, 6, feePayer, memoHex), "unsupported_token_program");
-  throwsCode(() => glue.svmUnsignedTransfer(required, 1, payerSigner.address, blockhash, 6, TOKEN_PROGRAM_ADDRESS, "abcd"), "invalid_argument");
+  throwsCode(() => glue.svmUnsignedTransfer(required, 0, payerSigner.address, SOURCE, DESTINATION, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex), "unsupported_network");
+  throwsCode(() => glue.svmUnsignedTransfer(required, 1, feePayer, SOURCE, DESTINATION, blockhash, 6, TOKEN_PROGRAM_ADDRESS, memoHex), "payer_is_fee_payer");
+  throwsCode(() => glue.svmUnsignedTransfer(required, 1, payerSigner.address, SOURCE, DESTINATION, blockhash, 6, feePayer, memoHex), "unsupported_token_program");
+  throwsCode(() => glue.svmUnsignedTransfer(required, 1, payerSigner.address, SOURCE, DESTINATION, blockhash, 6, TOKEN_PROGRAM_ADDRESS, "abcd"), "invalid_argument");
 });
 
 await t("svmPaymentHeader: signed by @solana/kit for the payer → admitted by pay402's verifier, decoded by @x402/core", async () => {

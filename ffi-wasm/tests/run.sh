@@ -222,7 +222,7 @@ paywall_page() {
   PAY402_WASM_WEB_DIR="$ROOT/target/npm/pay402/paywall/web" "$ROOT/ffi-wasm/page/test/run.sh"
 }
 step "paywall page: screens' reducer, EIP-6963/1193, Wallet Standard, WebLN, QR read back, build; keyboard-only Chromium smoke with axe-core (the real paywall wasm)" paywall_page
-step "paywall wasm: the eleven exports against viem, @x402/core, @solana/kit, aperture's L402 values and pay402's verifier" bash -c "cd '$PROJECT' && PAY402_ROOT='$ROOT' node paywall-core.mjs '$ROOT/target/npm/pay402/paywall/web'"
+step "paywall wasm: the twelve exports against viem, @x402/core, @solana/kit, aperture's L402 values and pay402's verifier" bash -c "cd '$PROJECT' && PAY402_ROOT='$ROOT' node paywall-core.mjs '$ROOT/target/npm/pay402/paywall/web'"
 
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "headless Chromium: ./web smoke suite and every vector file" browser

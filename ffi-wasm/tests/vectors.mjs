@@ -586,7 +586,10 @@ const solanaCase = (c) => (c.op === "x402.verify" && solanaNetwork(c.input.requi
 // leaves this table when the package exposes it (an op in both tables throws).
 export const NOT_EXPOSED = {
   "ws402.record.seal": "sealed WS402 session records are made by the core's session machine; not bound yet",
-  "ws402.record.open": "sealed WS402 session records are made by the core's session machine; not bound yet",
+  "ws402.record.open": "sealed WS402 session records are made by the core's session machine; not bound yet",  "page.offers": "the browser page's paying-side decisions, run in the paywall page's wasm (ffi-wasm/tests/paywall-core.mjs runs these cases)",
+  "page.balance_covers": "the browser page's paying-side decisions, run in the paywall page's wasm (ffi-wasm/tests/paywall-core.mjs runs these cases)",
+  "page.erc20_balance_call": "the browser page's paying-side decisions, run in the paywall page's wasm (ffi-wasm/tests/paywall-core.mjs runs these cases)",
+  "page.svm_mint": "the browser page's paying-side decisions, run in the paywall page's wasm (ffi-wasm/tests/paywall-core.mjs runs these cases)",
 };
 
 export function runTexts(p, texts, log = console.log, { only, skipSolana = false } = {}) {

@@ -7,7 +7,8 @@
 
 use pay402::page::{
     CspMode, DisplayHint, L402Offer, PAGE_HEADERS, PageData, PageError, PageInput, PagePolicy,
-    Presentation, Price, RpcEndpoint, Template, Theme, presentation, write_csp, write_page,
+    Presentation, Price, RpcEndpoint, SvmPayTo, Template, Theme, presentation, write_csp,
+    write_page,
 };
 use pay402::writer::Writer;
 use pay402::x402::PaymentRequired;
@@ -97,7 +98,7 @@ impl PageServer {
         theme.validate().map_err(|e| HostError::of(&e))?;
         PageData {
             payment_required: Some("e30="),
-            ..server.data(&ResourceConfig::default(), None, None, &display, &rpc)
+            ..server.data(&ResourceConfig::default(), None, None, &display, &rpc, &[])
         }
         .validate()
         .map_err(|e| HostError::of(&e))?;
@@ -147,7 +148,16 @@ impl PageServer {
         let theme = self.theme();
         let rpc = self.rpc();
         let display = self.display();
-        let data = self.data(resource, payment_required, l402, &display, &rpc);
+        let owned_pay_to = svm_pay_to(payment_required)?;
+        let pay_to: Vec<SvmPayTo<'_>> = owned_pay_to
+            .iter()
+            .map(|(index, token, token_2022)| SvmPayTo {
+                index: *index,
+                token,
+                token_2022,
+            })
+            .collect();
+        let data = self.data(resource, payment_required, l402, &display, &rpc, &pay_to);
         let owned_prices = prices(payment_required, &display, l402)?;
         let prices: Vec<Price<'_>> = owned_prices
             .iter()
@@ -232,6 +242,7 @@ impl PageServer {
         l402: Option<&'a L402PageOffer>,
         display: &'a [DisplayHint<'a>],
         rpc: &'a [RpcEndpoint<'a>],
+        svm_pay_to: &'a [SvmPayTo<'a>],
     ) -> PageData<'a> {
         PageData {
             resource_url: &resource.url,
@@ -245,6 +256,7 @@ impl PageServer {
             }),
             display,
             rpc,
+            svm_pay_to,
             messages: self.config.messages.as_deref(),
             show_receipt: self.config.show_receipt,
         }
@@ -303,6 +315,60 @@ fn prices(
         });
     }
     Ok(out)
+}
+
+/// The payee's associated token accounts (SPL Token and Token-2022) of each Solana offer's mint,
+/// by offer index, base58: the page builds its transfer to them and derives no address itself.
+#[cfg(feature = "svm")]
+fn svm_pay_to(payment_required: Option<&str>) -> Result<Vec<(usize, String, String)>, HostError> {
+    use pay402::svm::{Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, associated_token_address};
+    let mut out = Vec::new();
+    let Some(value) = payment_required else {
+        return Ok(out);
+    };
+    let mut buf = vec![0u8; value.len()];
+    let required =
+        PaymentRequired::from_header(value.as_bytes(), &mut buf).map_err(|e| HostError::of(&e))?;
+    for index in 0..required.accepts_len() {
+        let Some(offer) = required.accept(index) else {
+            continue;
+        };
+        let mut text = [0u8; 256];
+        let network = offer.network().text_in(&mut text).unwrap_or("").to_owned();
+        if !matches!(Network::parse(&network), Some(Network::Solana(_))) {
+            continue;
+        }
+        let pubkey = |s: pay402::json::JsonStr<'_>| {
+            let mut text = [0u8; 256];
+            s.text_in(&mut text)
+                .and_then(|t| Pubkey::parse(t.as_bytes()).ok())
+        };
+        let (Some(mint), Some(pay_to)) = (pubkey(offer.asset()), pubkey(offer.pay_to())) else {
+            continue;
+        };
+        let ata = |program| {
+            associated_token_address(&pay_to, &mint, program).map(|a| {
+                let mut b58 = [0u8; 44];
+                a.to_base58(&mut b58).to_owned()
+            })
+        };
+        if let (Some(token), Some(token_2022)) =
+            (ata(&TOKEN_PROGRAM_ID), ata(&TOKEN_2022_PROGRAM_ID))
+        {
+            out.push((index, token, token_2022));
+        }
+    }
+    Ok(out)
+}
+
+/// Without Solana, no offer has token accounts.
+#[cfg(not(feature = "svm"))]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the signature of the Solana build"
+)]
+fn svm_pay_to(_: Option<&str>) -> Result<Vec<(usize, String, String)>, HostError> {
+    Ok(Vec::new())
 }
 
 /// Runs `write` into a buffer grown on `buffer_too_small` (up to [`MAX_PAGE`]).
@@ -433,6 +499,56 @@ mod tests {
         assert!(body.contains("0.01 USDC"), "{body}");
         assert!(body.contains("eip155:84532"));
         assert!(body.starts_with("<!doctype html><html lang=\"en\"><head><title>Payment required</title><style>:root{--pay402-background:#ffffff;"));
+    }
+
+    /// A Solana offer's page data lists the payee's associated token accounts under both token
+    /// programs; expected values from @solana-program/token 0.9.0's `findAssociatedTokenPda`.
+    #[cfg(feature = "svm")]
+    #[test]
+    fn solana_offers_carry_the_payee_token_accounts() {
+        let server = X402Server::new(
+            vec![
+                OfferConfig {
+                    scheme: "exact".into(),
+                    network: "eip155:84532".into(),
+                    asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e".into(),
+                    amount: "10000".into(),
+                    pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C".into(),
+                    eip712_name: Some("USDC".into()),
+                    eip712_version: Some("2".into()),
+                    ..OfferConfig::default()
+                },
+                OfferConfig {
+                    scheme: "exact".into(),
+                    network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1".into(),
+                    asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU".into(),
+                    amount: "10000".into(),
+                    pay_to: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4".into(),
+                    fee_payer: Some("EwWqGE4ZFKLofuestmU4LDdK7XM1N4ALgdZccwYugwGd".into()),
+                    ..OfferConfig::default()
+                },
+            ],
+            resource(),
+        )
+        .unwrap();
+        let challenge = server.challenge(None, None).unwrap();
+        let page = PageServer::new(TEMPLATE.as_bytes(), PageConfig::default()).unwrap();
+        let reply = page.reply(&challenge, &resource(), None).unwrap();
+        let data = meta_data(&String::from_utf8(reply.body.unwrap()).unwrap());
+        assert_eq!(
+            data["svmPayTo"],
+            serde_json::json!([{
+                "index": 1,
+                "token": "A6cvo72FWB5PKDznP79KJv64DbT1aw7YbEfCm4AALHg8",
+                "token2022": "5eD3tSGEa4krDehZJuKTkS3N8RZUDkob8FKv9qcPXG9o",
+            }])
+        );
+        // an EVM-only page lists none
+        let evm = page
+            .reply(&x402().challenge(None, None).unwrap(), &resource(), None)
+            .unwrap();
+        let data = meta_data(&String::from_utf8(evm.body.unwrap()).unwrap());
+        assert_eq!(data["svmPayTo"], serde_json::json!([]));
     }
 
     #[test]

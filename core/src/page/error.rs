@@ -113,6 +113,30 @@ pub enum PageError {
     /// The `PAYMENT-REQUIRED` value is not base64 text or an L402 field holds a byte outside
     /// printable ASCII. Code `page_offer_invalid`.
     Offer,
+    /// The page data the page read is not what [`super::write_page_data`] writes: not a JSON
+    /// object, `v` is not 1, `paymentRequired` does not decode, or a display hint is invalid.
+    /// Code `page_data_invalid`; `detail` (the detail code) is the nested error's code.
+    Data {
+        /// The code of what failed (`json_…`, `base64_…`, `x402_…`, `page_data_version`,
+        /// `page_offer_invalid`, `page_display_invalid`).
+        detail: &'static str,
+    },
+    /// A JSON-RPC answer is not what was asked: an `eth_call` result that is no `uint256`. Code
+    /// `rpc_answer_invalid`.
+    RpcAnswer,
+    /// A mint account's owner is neither SPL Token nor Token-2022. Code
+    /// `unsupported_token_program`.
+    MintProgram,
+    /// A mint account's data is not an initialized SPL mint. Code `mint_invalid`.
+    Mint,
+    /// The payer has no initialized token account of the mint. Code `token_account_missing`.
+    NoTokenAccount,
+    /// A Solana offer of the page data has no payee token accounts (`svmPayTo`). Code
+    /// `page_pay_to_account_missing`.
+    NoPayToAccount,
+    /// None of the payer's token accounts of the mint holds the price. Code
+    /// `insufficient_balance`.
+    InsufficientBalance,
     /// The caller's output buffer is too small. Code `buffer_too_small`.
     BufferTooSmall,
 }
@@ -180,6 +204,17 @@ impl core::fmt::Display for PageError {
             Self::Messages => f.write_str("the page messages are not a JSON object of strings"),
             Self::NoOffer => f.write_str("the page has neither an x402 nor an L402 offer"),
             Self::Offer => f.write_str("the page's offer holds bytes it cannot embed"),
+            Self::Data { detail } => write!(f, "the page data is invalid ({detail})"),
+            Self::RpcAnswer => f.write_str("the JSON-RPC answer is not a uint256"),
+            Self::MintProgram => {
+                f.write_str("the mint account is owned by neither SPL Token nor Token-2022")
+            }
+            Self::Mint => f.write_str("the mint account's data is not an initialized mint"),
+            Self::NoTokenAccount => f.write_str("the payer has no token account of the mint"),
+            Self::NoPayToAccount => f.write_str("the page data has no payee token account"),
+            Self::InsufficientBalance => {
+                f.write_str("no token account of the payer holds the price")
+            }
             Self::BufferTooSmall => BufferTooSmall.fmt(f),
         }
     }
@@ -209,7 +244,21 @@ impl ErrorCode for PageError {
             Self::Messages => "page_messages_invalid",
             Self::NoOffer => "page_no_offer",
             Self::Offer => "page_offer_invalid",
+            Self::Data { .. } => "page_data_invalid",
+            Self::RpcAnswer => "rpc_answer_invalid",
+            Self::MintProgram => "unsupported_token_program",
+            Self::Mint => "mint_invalid",
+            Self::NoTokenAccount => "token_account_missing",
+            Self::NoPayToAccount => "page_pay_to_account_missing",
+            Self::InsufficientBalance => "insufficient_balance",
             Self::BufferTooSmall => "buffer_too_small",
+        }
+    }
+
+    fn detail_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Data { detail } => Some(detail),
+            _ => None,
         }
     }
 }

@@ -11,6 +11,8 @@
 mod error;
 mod negotiation;
 mod page_data;
+#[cfg(all(feature = "x402", feature = "svm"))]
+mod paying;
 mod template;
 mod theme;
 mod write;
@@ -18,7 +20,12 @@ mod write;
 pub use error::{ColorName, ColorPair, PageError};
 pub use negotiation::{PagePolicy, Presentation, presentation};
 pub use page_data::{
-    DisplayHint, L402Offer, PAGE_DATA_VERSION, PageData, RpcEndpoint, write_page_data,
+    DisplayHint, L402Offer, PAGE_DATA_VERSION, PageData, RpcEndpoint, SvmPayTo, write_page_data,
+};
+#[cfg(all(feature = "x402", feature = "svm"))]
+pub use paying::{
+    ERC20_BALANCE_OF, MINT_LEN, TOKEN_ACCOUNT_LEN, balance_covers, erc20_balance_of_call,
+    mint_decimals, source_token_account, write_offers,
 };
 pub use template::{BlockKind, Slot, Template};
 pub use theme::{Rgb, Theme, meets_contrast};

@@ -17,7 +17,8 @@ pub const PAGE_DATA_VERSION: u64 = 1;
 /// Its JSON (written by [`write_page_data`]):
 /// `{"v":1,"resource":{"url","description"},"paymentRequired"?,"l402":{"macaroon","invoice",
 /// "amountMsat","expiresAt"?}?,"display":[{"decimals","symbol"}],"rpc":{"<caip2>":"<url>"},
-/// "theme":{"title","logo"?,"lang"},"messages"?:{…},"showReceipt":bool}`.
+/// "svmPayTo":[{"index","token","token2022"}],"theme":{"title","logo"?,"lang"},"messages"?:{…},
+/// "showReceipt":bool}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageData<'a> {
     /// The protected resource's URL.
@@ -32,6 +33,8 @@ pub struct PageData<'a> {
     pub display: &'a [DisplayHint<'a>],
     /// JSON-RPC URLs by CAIP-2 network, for balance checks and Solana reads.
     pub rpc: &'a [RpcEndpoint<'a>],
+    /// The payee's token accounts of the Solana offers (the page derives none itself).
+    pub svm_pay_to: &'a [SvmPayTo<'a>],
     /// A JSON object of strings overriding the page's English messages.
     pub messages: Option<&'a str>,
     /// Show the receipt before replacing the page with paid HTML.
@@ -58,6 +61,18 @@ pub struct DisplayHint<'a> {
     pub decimals: u8,
     /// Its symbol (1 to 16 printable ASCII bytes).
     pub symbol: &'a str,
+}
+
+/// The payee's associated token accounts of a Solana offer's mint, one per token program (the
+/// page learns which program owns the mint only when it reads the mint account), base58.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SvmPayTo<'a> {
+    /// The offer's index in `paymentRequired.accepts`.
+    pub index: usize,
+    /// The associated token account under SPL Token.
+    pub token: &'a str,
+    /// The associated token account under Token-2022.
+    pub token_2022: &'a str,
 }
 
 /// A JSON-RPC endpoint for a network.
@@ -93,6 +108,16 @@ impl PageData<'_> {
         }
         for rpc in self.rpc {
             validate_rpc(rpc)?;
+        }
+        let base58 = |s: &str| {
+            (32..=44).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
+        };
+        for pay_to in self.svm_pay_to {
+            if !base58(pay_to.token) || !base58(pay_to.token_2022) {
+                return Err(PageError::Offer);
+            }
         }
         if let Some(messages) = self.messages {
             let value = RawValue::parse(messages.as_bytes()).map_err(|_| PageError::Messages)?;
@@ -161,6 +186,7 @@ pub(super) fn rpc_origin(url: &str) -> &str {
 ///     l402: None,
 ///     display: &[],
 ///     rpc: &[],
+///     svm_pay_to: &[],
 ///     messages: None,
 ///     show_receipt: false,
 /// };
@@ -220,7 +246,20 @@ pub fn write_page_data(
         w.push_byte(b':')?;
         write_string(w, rpc.url)?;
     }
-    w.push_str("},\"theme\":{\"title\":")?;
+    w.push_str("},\"svmPayTo\":[")?;
+    for (i, pay_to) in data.svm_pay_to.iter().enumerate() {
+        if i > 0 {
+            w.push_byte(b',')?;
+        }
+        w.push_str("{\"index\":")?;
+        write_u64(w, u64::try_from(pay_to.index).unwrap_or(u64::MAX))?;
+        w.push_str(",\"token\":")?;
+        write_string(w, pay_to.token)?;
+        w.push_str(",\"token2022\":")?;
+        write_string(w, pay_to.token_2022)?;
+        w.push_byte(b'}')?;
+    }
+    w.push_str("],\"theme\":{\"title\":")?;
     write_string(w, theme.title)?;
     if let Some(logo) = theme.logo {
         w.push_str(",\"logo\":")?;

@@ -54,6 +54,7 @@ pub struct PageInput<'a> {
 ///     l402: None,
 ///     display: &[],
 ///     rpc: &[],
+///     svm_pay_to: &[],
 ///     messages: None,
 ///     show_receipt: false,
 /// };
@@ -396,6 +397,7 @@ pub fn write_csp(
             l402: None,
             display: &[],
             rpc: core::slice::from_ref(endpoint),
+            svm_pay_to: &[],
             messages: None,
             show_receipt: false,
         }

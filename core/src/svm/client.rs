@@ -245,10 +245,6 @@ pub fn build_transfer<'o>(
 /// assert_eq!((tx.signature(0), tx.signature(1)), (Some(&[0u8; 64]), Some(&[0u8; 64])));
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-#[allow(
-    clippy::too_many_lines,
-    reason = "one straight-line encoding of the message, in wire order"
-)]
 pub fn build_unsigned_transfer<'o>(
     params: &TransferParams<'_>,
     payer: Pubkey,
@@ -268,8 +264,51 @@ pub fn build_unsigned_transfer<'o>(
         associated_token_address(owner, &params.mint, &params.token_program)
             .ok_or(BuildError::NoAssociatedTokenAccount)
     };
-    let source = ata(&authority)?;
-    let destination = ata(&params.pay_to)?;
+    let accounts = TokenAccounts {
+        source: ata(&payer)?,
+        destination: ata(&params.pay_to)?,
+    };
+    build_unsigned_transfer_between(params, payer, &accounts, out)
+}
+
+/// The token accounts of a transfer: the payer's `source` and the payee's `destination`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenAccounts {
+    /// The payer's token account of the mint.
+    pub source: Pubkey,
+    /// The payee's token account of the mint: the associated token account of `pay_to`, which
+    /// x402 `exact` verifiers require.
+    pub destination: Pubkey,
+}
+
+/// As [`build_unsigned_transfer`] with the token accounts given rather than derived (a browser
+/// page gets the destination from its server and reads the payer's account over RPC, so it
+/// carries no SHA-256 or curve25519 code). The bytes are [`build_unsigned_transfer`]'s when the
+/// accounts are the associated ones.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one straight-line encoding of the message, in wire order"
+)]
+pub fn build_unsigned_transfer_between<'o>(
+    params: &TransferParams<'_>,
+    payer: Pubkey,
+    accounts: &TokenAccounts,
+    out: &'o mut [u8],
+) -> Result<&'o [u8], BuildError> {
+    if params.token_program != TOKEN_PROGRAM_ID && params.token_program != TOKEN_2022_PROGRAM_ID {
+        return Err(BuildError::UnsupportedTokenProgram);
+    }
+    let authority = payer;
+    if authority == params.fee_payer {
+        return Err(BuildError::PayerIsFeePayer);
+    }
+    if params.memo.len() > MAX_MEMO_LEN {
+        return Err(BuildError::MemoTooLong);
+    }
+    let TokenAccounts {
+        source,
+        destination,
+    } = *accounts;
 
     let mut accounts = Accounts::default();
     accounts.add(params.fee_payer, true, true)?;

@@ -26,7 +26,8 @@ pub mod transaction;
 
 pub use client::{
     BuildError, DEFAULT_COMPUTE_UNIT_LIMIT, DEFAULT_COMPUTE_UNIT_PRICE, MAX_MEMO_LEN, PayerKey,
-    TransferParams, build_transfer, build_unsigned_transfer,
+    TokenAccounts, TransferParams, build_transfer, build_unsigned_transfer,
+    build_unsigned_transfer_between,
 };
 pub use instructions::{
     ASSOCIATED_TOKEN_PROGRAM_ID, COMPUTE_BUDGET_PROGRAM_ID, LIGHTHOUSE_PROGRAM_ID, MEMO_PROGRAM_ID,

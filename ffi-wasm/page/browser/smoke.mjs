@@ -57,7 +57,34 @@ const SVM_REQUIRED = b64({
   x402Version: 2, resource: { url: "http://127.0.0.1/sol", description: "A Solana-paid article", mimeType: "text/plain" },
   accepts: [{ scheme: "exact", network: "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", amount: "10000", asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", payTo: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4", maxTimeoutSeconds: 60, extra: { feePayer: "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4" } }],
 });
-const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" } });
+// base58 (the Bitcoin alphabet Solana uses), for the test's token accounts
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const b58 = (bytes) => {
+  let n = BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`), out = "";
+  while (n > 0n) { out = B58[Number(n % 58n)] + out; n /= 58n; }
+  for (const b of bytes) { if (b !== 0) break; out = `1${out}`; }
+  return out;
+};
+const unb58 = (text) => {
+  let n = 0n;
+  for (const c of text) n = n * 58n + BigInt(B58.indexOf(c));
+  return Buffer.from(n.toString(16).padStart(64, "0"), "hex");
+};
+// the payee's token accounts as the server lists them (stand-ins: the smoke checks the page puts
+// the one of the mint's program into the transfer), and the payer's token account the RPC lists
+const PAYEE_TOKEN = b58(Buffer.alloc(32, 0x21)), PAYEE_TOKEN_2022 = b58(Buffer.alloc(32, 0x22));
+const PAYER_TOKEN = b58(Buffer.alloc(32, 0x33));
+const svmPage = pageFor({ v: 1, resource: { url: "/sol" }, paymentRequired: SVM_REQUIRED, display: [{ decimals: 6, symbol: "USDC" }], rpc: { "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1": "/rpc" },
+  svmPayTo: [{ index: 0, token: PAYEE_TOKEN, token2022: PAYEE_TOKEN_2022 }] });
+// an SPL token account (165 bytes): mint, owner, amount (u64 LE) 20000, state 1 (initialized)
+const tokenAccount = (owner) => {
+  const a = Buffer.alloc(165);
+  unb58("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU").copy(a, 0);
+  unb58(owner).copy(a, 32);
+  a.writeBigUInt64LE(20000n, 64);
+  a[108] = 1;
+  return a;
+};
 const htmlPage = pageFor({ v: 1, resource: { url: "/html" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {} });
 const receiptPage = pageFor({ v: 1, resource: { url: "/html-receipt" }, paymentRequired: b64({ ...required, accepts: [required.accepts[0]] }), rpc: {}, showReceipt: true });
 const plainPage = fillTemplate(template, { title: "Plain", summary: { description: "No theme", price: "0.01 USDC" }, data: { v: 1, resource: { url: "/plain" }, paymentRequired: PAYMENT_REQUIRED, rpc: {} } });
@@ -101,6 +128,8 @@ const server = createServer((req, res) => {
       // eth_call (balanceOf): 5000 atomic units, below the 10000 asked
       const result = method === "eth_call" ? `0x${(5000).toString(16).padStart(64, "0")}` : method === "getLatestBlockhash"
         ? { context: { slot: 1 }, value: { blockhash: "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", lastValidBlockHeight: 100 } }
+        : method === "getTokenAccountsByOwner"
+        ? { context: { slot: 1 }, value: [{ pubkey: PAYER_TOKEN, account: { data: [tokenAccount(params[0]).toString("base64"), "base64"], owner: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", lamports: 1, executable: false, rentEpoch: 0 } }] }
         : { context: { slot: 1 }, value: { data: [mint.toString("base64"), "base64"], owner: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", lamports: 1, executable: false, rentEpoch: 0 } };
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
@@ -511,7 +540,7 @@ await step("Solana offer paid with the keyboard only through a Wallet-Standard w
   await page.keyboard.press("Enter");
   await waitScreen(page, "paid");
   assert.equal(await page.textContent('[data-field="content"] pre'), "Paid with Solana.");
-  assert.deepEqual(rpcCalls.slice(-2).map((c) => c.method), ["getLatestBlockhash", "getAccountInfo"]);
+  assert.deepEqual(rpcCalls.slice(-3).map((c) => c.method), ["getLatestBlockhash", "getAccountInfo", "getTokenAccountsByOwner"]);
   const signed = await page.evaluate(() => window.__signed);
   assert.equal(signed.length, 1);
   assert.equal(signed[0].chain, "solana:devnet");
@@ -520,6 +549,9 @@ await step("Solana offer paid with the keyboard only through a Wallet-Standard w
   assert.equal(tx.length, signed[0].length);
   assert.ok(tx.subarray(65, 129).every((b) => b === 0xee), "the header carries what the wallet signed");
   assert.ok(tx.subarray(1, 65).every((b) => b === 0), "the fee payer's slot is left to the facilitator");
+  assert.ok(tx.includes(unb58(PAYER_TOKEN)), "from the payer's token account the RPC listed");
+  assert.ok(tx.includes(unb58(PAYEE_TOKEN)), "to the payee's account of the mint's program (SPL Token)");
+  assert.ok(!tx.includes(unb58(PAYEE_TOKEN_2022)));
   await shot(page, "paid-solana", 360);
   assert.deepEqual(errors, []);
   await context.close();

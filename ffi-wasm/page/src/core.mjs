@@ -1,15 +1,18 @@
-// The page's view of the paywall wasm: eleven exports, JSON text in and out, errors thrown with a
+// The page's view of the paywall wasm: twelve exports, JSON text in and out, errors thrown with a
 // `code`. Everything about what is paid and how it is encoded comes from there; this wrapper only
 // checks the exports are there, parses the JSON answers and keeps the call sites in one place.
 //
 // The exports, as the page calls them (`required` is the PAYMENT-REQUIRED value of the page data):
 //   offers(pageDataJson) → [{index, kind: "evm_eip3009"|"svm_exact"|"unpayable", reason?, network,
-//     chainIdHex?, walletChain?, amount, amountDisplay, symbol, asset, payTo}]
+//     chainIdHex?, walletChain?, payToTokenAccounts?: {<token program>: <payee token account>}, amount,
+//     amountDisplay, symbol, asset, payTo}]
 //   evmTypedData(required, index, from, now, nonceHex) → EIP-712 JSON (eth_signTypedData_v4 form)
 //   evmPaymentHeader(required, index, from, now, nonceHex, signatureHex) → {name, value}
 //   evmBalanceCall(asset, owner) → {to, data};  balanceCovers(resultHex, amount) → boolean
 //   svmMint(accountInfoBase64Data, owner) → {decimals, tokenProgram}
-//   svmUnsignedTransfer(required, index, payer, blockhash, decimals, tokenProgram, memoHex) → Uint8Array
+//   svmSourceAccount(payer, mint, amount, accountsJson) → the payer's token account paying amount
+//   svmUnsignedTransfer(required, index, payer, source, destination, blockhash, decimals, tokenProgram,
+//     memoHex) → Uint8Array
 //   svmPaymentHeader(required, index, signedTx) → {name, value}
 //   l402Authorization(macaroonB64, preimageHex) → the Authorization value
 //   readRefusal(status, headersJson, body) → {code, detailCode, message}
@@ -19,7 +22,7 @@ const json = (v) => (typeof v === "string" ? JSON.parse(v) : v);
 /** The exports the page needs. */
 export const CORE_EXPORTS = Object.freeze([
   "offers", "evmTypedData", "evmPaymentHeader", "evmBalanceCall", "balanceCovers", "svmMint",
-  "svmUnsignedTransfer", "svmPaymentHeader", "l402Authorization", "readRefusal", "readReceipt",
+  "svmSourceAccount", "svmUnsignedTransfer", "svmPaymentHeader", "l402Authorization", "readRefusal", "readReceipt",
 ]);
 
 /**
@@ -39,6 +42,7 @@ export function wrapCore(m) {
     evmBalanceCall: (asset, owner) => json(m.evmBalanceCall(asset, owner)),
     balanceCovers: (resultHex, amount) => m.balanceCovers(resultHex, amount) === true,
     svmMint: (data, owner) => json(m.svmMint(data, owner)),
+    svmSourceAccount: (payer, mint, amount, accounts) => m.svmSourceAccount(payer, mint, amount, JSON.stringify(accounts)),
     svmUnsignedTransfer: (...a) => m.svmUnsignedTransfer(...a),
     svmPaymentHeader: (required, index, signed) => json(m.svmPaymentHeader(required, index, signed)),
     l402Authorization: (mac, preimage) => {

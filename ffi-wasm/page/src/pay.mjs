@@ -55,8 +55,9 @@ export async function evmHeader({ core, wallet, required, offer, account, now, n
 }
 
 /**
- * Solana `exact`: the latest blockhash and the mint (decimals, token program) over RPC → the core's
- * unsigned transfer → the wallet's signature → the core's header.
+ * Solana `exact`: the latest blockhash, the mint (decimals, token program) and the payer's token
+ * accounts over RPC → the core's choice of the paying account → the core's unsigned transfer to
+ * the payee's token account the server listed → the wallet's signature → the core's header.
  */
 export async function svmHeader({ core, wallet, fetchImpl, rpcUrl, required, offer, account, memoHex }) {
   if (!rpcUrl) throw new PayError("rpc_unavailable", "no RPC URL for this network");
@@ -65,7 +66,11 @@ export async function svmHeader({ core, wallet, fetchImpl, rpcUrl, required, off
   const data = info?.value?.data?.[0];
   if (typeof bh?.value?.blockhash !== "string" || typeof data !== "string") throw new PayError("rpc_unavailable", "unexpected RPC answer");
   const mint = core.svmMint(data, info.value.owner);
-  const tx = core.svmUnsignedTransfer(required, offer.index, account, bh.value.blockhash, mint.decimals, mint.tokenProgram, memoHex);
+  const destination = offer.payToTokenAccounts?.[mint.tokenProgram];
+  if (!destination) throw new PayError("page_data_invalid", "no payee token account for the mint's program");
+  const held = await rpcCall(fetchImpl, rpcUrl, "getTokenAccountsByOwner", [account, { mint: offer.asset }, { encoding: "base64", commitment: "confirmed" }]);
+  const source = core.svmSourceAccount(account, offer.asset, offer.amount, held?.value ?? null);
+  const tx = core.svmUnsignedTransfer(required, offer.index, account, source, destination, bh.value.blockhash, mint.decimals, mint.tokenProgram, memoHex);
   const signed = await wallet.signTransaction(tx);
   return core.svmPaymentHeader(required, offer.index, signed);
 }

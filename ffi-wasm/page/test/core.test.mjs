@@ -45,7 +45,7 @@ test("errors thrown by the module keep their code", () => {
 });
 
 test("a module without the paywall exports is refused (core_mismatch), naming what is missing", () => {
-  assert.equal(CORE_EXPORTS.length, 11, "src/core.mjs lists eleven exports");
+  assert.equal(CORE_EXPORTS.length, 12, "src/core.mjs lists twelve exports");
   const { offers, ...rest } = module_({}).m;
   assert.throws(() => wrapCore(rest), { code: "core_mismatch", message: "the module lacks offers" });
   assert.throws(() => wrapCore({ x402Verify() {} }), { code: "core_mismatch" });

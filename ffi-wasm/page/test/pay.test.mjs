@@ -35,6 +35,7 @@ function recordingCore(over = {}) {
     evmBalanceCall: rec("evmBalanceCall", () => ({ to: "0xToken", data: "0x70a08231abcd" })),
     balanceCovers: rec("balanceCovers", (r) => r === "0x64"),
     svmMint: rec("svmMint", () => ({ decimals: 6, tokenProgram: "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb" })),
+    svmSourceAccount: rec("svmSourceAccount", () => "SourceAccount"),
     svmUnsignedTransfer: rec("svmUnsignedTransfer", () => Uint8Array.of(9, 9)),
     svmPaymentHeader: rec("svmPaymentHeader", () => ({ name: "PAYMENT-SIGNATURE", value: "svm-header" })),
     readReceipt: rec("readReceipt", (h) => ({ transaction: `tx of ${h}` })),
@@ -86,25 +87,34 @@ test("RPC errors and unreachable RPCs are rpc_unavailable", async () => {
 
 test("Solana: blockhash and mint over RPC → the core's unsigned transfer → the wallet → the core's header", async () => {
   const mintData = Buffer.alloc(82).toString("base64");
+  const heldAccounts = [{ pubkey: "Held", account: { data: ["AAAA", "base64"], owner: "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb" } }];
   answer = (req, body) => {
     const { method, id } = JSON.parse(body);
     const result = method === "getLatestBlockhash"
       ? { context: { slot: 1 }, value: { blockhash: "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", lastValidBlockHeight: 9 } }
+      : method === "getTokenAccountsByOwner" ? { context: { slot: 1 }, value: heldAccounts }
       : { context: { slot: 1 }, value: { data: [mintData, "base64"], owner: "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb", lamports: 1, executable: false } };
     return { status: 200, headers: {}, body: JSON.stringify({ jsonrpc: "2.0", id, result }) };
   };
   const core = recordingCore();
   const wallet = { signTransaction: async (tx) => Uint8Array.from([...tx, 1]) };
-  const svmOffer = { index: 0, asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", amount: "10", network: "solana:x" };
+  const svmOffer = { index: 0, asset: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", amount: "10", network: "solana:x",
+    payToTokenAccounts: { TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA: "PayeeToken", TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb: "PayeeToken2022" } };
   const h = await svmHeader({ core, wallet, fetchImpl: fetch, rpcUrl: `${base}/rpc`, required: "REQ", offer: svmOffer, account: "Payer", memoHex: "00ff" });
   assert.deepEqual(h, { name: "PAYMENT-SIGNATURE", value: "svm-header" });
-  assert.deepEqual(JSON.parse(requests.at(-1).body).params, ["4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", { encoding: "base64", commitment: "confirmed" }]);
+  assert.deepEqual(requests.slice(-2).map((r) => JSON.parse(r.body).params), [
+    ["4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", { encoding: "base64", commitment: "confirmed" }],
+    ["Payer", { mint: "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU" }, { encoding: "base64", commitment: "confirmed" }],
+  ]);
   assert.deepEqual(core.calls, [
     ["svmMint", mintData, "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"],
-    ["svmUnsignedTransfer", "REQ", 0, "Payer", "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", 6, "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb", "00ff"],
+    ["svmSourceAccount", "Payer", "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU", "10", heldAccounts],
+    ["svmUnsignedTransfer", "REQ", 0, "Payer", "SourceAccount", "PayeeToken2022", "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", 6, "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb", "00ff"],
     ["svmPaymentHeader", "REQ", 0, Uint8Array.of(9, 9, 1)],
   ]);
   await assert.rejects(svmHeader({ core, wallet, fetchImpl: fetch, rpcUrl: undefined, required: "REQ", offer: svmOffer, account: "P", memoHex: "" }), { code: "rpc_unavailable" });
+  // an offer without the payee's account for the mint's program is refused before the wallet
+  await assert.rejects(svmHeader({ core, wallet, fetchImpl: fetch, rpcUrl: `${base}/rpc`, required: "REQ", offer: { ...svmOffer, payToTokenAccounts: {} }, account: "P", memoHex: "" }), { code: "page_data_invalid" });
 });
 
 test("the paid request: same URL, exactly the core's header, once; 2xx → body, content type and the core's receipt", async () => {

@@ -29,7 +29,10 @@ export function offers(pageDataJson) {
       return { ...base, kind: "evm_eip3009", chainIdHex: `0x${BigInt(a.network.slice(7)).toString(16)}` };
     }
     if (a.scheme === "exact" && a.network.startsWith("solana:") && SOLANA[a.network.slice(7)]) {
-      return { ...base, kind: "svm_exact", walletChain: SOLANA[a.network.slice(7)] };
+      const pay = d.svmPayTo?.find((p) => p.index === index);
+      if (!pay) return { ...base, kind: "unpayable", reason: "page_pay_to_account_missing" };
+      return { ...base, kind: "svm_exact", walletChain: SOLANA[a.network.slice(7)],
+        payToTokenAccounts: { TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA: pay.token, TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb: pay.token2022 } };
     }
     return { ...base, kind: "unpayable", reason: "scheme_unsupported" };
   }));
@@ -71,8 +74,14 @@ export function svmMint(data, owner) {
   return JSON.stringify({ decimals: bytes[44], tokenProgram: owner });
 }
 
-export function svmUnsignedTransfer(required, index, payer, blockhash, decimals, tokenProgram, memoHex) {
-  return new TextEncoder().encode(JSON.stringify({ stub: "unsigned", index, payer, blockhash, decimals, tokenProgram, memoHex }));
+export function svmSourceAccount(payer, mint, amount, accountsJson) {
+  const first = JSON.parse(accountsJson)?.[0];
+  if (!first) throw fail("token_account_missing", "no token account");
+  return first.pubkey;
+}
+
+export function svmUnsignedTransfer(required, index, payer, source, destination, blockhash, decimals, tokenProgram, memoHex) {
+  return new TextEncoder().encode(JSON.stringify({ stub: "unsigned", index, payer, source, destination, blockhash, decimals, tokenProgram, memoHex }));
 }
 
 export function svmPaymentHeader(required, index, signedTx) {

@@ -77,7 +77,9 @@ pub use pay::{
     check_permit2_allowance, choose, pay_evm,
 };
 #[cfg(feature = "svm")]
-pub use pay::{SvmChainState, known_mint, pay_svm, svm_unsigned_transfer};
+pub use pay::{
+    SvmChainState, known_mint, pay_svm, svm_unsigned_transfer, svm_unsigned_transfer_between,
+};
 pub use selection::{AssetTransferMethod, PayerPolicy, Selection, select};
 pub use settlement::{SETTLE_RESPONSE_HEADERS, read_settle_response, settle_response_header};
 

@@ -708,3 +708,22 @@ pub fn svm_unsigned_transfer<'w>(
     let params = svm_transfer_params(required, index, chain, memo_nonce, &mut memo_buf)?;
     crate::svm::build_unsigned_transfer(&params, payer, wire).map_err(ClientError::Build)
 }
+
+/// As [`svm_unsigned_transfer`] with the token accounts given
+/// ([`crate::svm::build_unsigned_transfer_between`]): what a browser page builds with the
+/// destination its server derived and the payer's account it read over RPC.
+#[cfg(feature = "svm")]
+pub fn svm_unsigned_transfer_between<'w>(
+    required: &PaymentRequired<'_>,
+    index: usize,
+    payer: Pubkey,
+    accounts: &crate::svm::TokenAccounts,
+    chain: &SvmChainState,
+    memo_nonce: &[u8; 16],
+    wire: &'w mut [u8],
+) -> Result<&'w [u8], ClientError> {
+    let mut memo_buf = [0u8; crate::svm::MAX_MEMO_LEN];
+    let params = svm_transfer_params(required, index, chain, memo_nonce, &mut memo_buf)?;
+    crate::svm::build_unsigned_transfer_between(&params, payer, accounts, wire)
+        .map_err(ClientError::Build)
+}

@@ -81,6 +81,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "onchain.payper402.verify" => onchain::payper402_verify(input),
         "page.presentation" => page::presentation_op(input),
         "page.theme" => page::theme_op(input),
+        "page.offers" => page::offers_op(input),
+        "page.balance_covers" => page::balance_covers_op(input),
+        "page.erc20_balance_call" => page::erc20_balance_call_op(input),
+        "page.svm_mint" => page::svm_mint_op(input),
         _ => Err("unsupported op".into()),
     }
 }
