@@ -18,7 +18,13 @@ cd "$ROOT"
 
 # k256's field arithmetic with 32-bit limbs: wasm32 has no 64×64→128 multiply, so the 64-bit
 # backend (cpubits promotes wasm32 to 64) emulates u128 products; the 32-bit one is smaller.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=${PAY402_WASM_RUSTFLAGS-'--cfg cpubits="32"'}
+# The paths compiled into panic locations are remapped, so the .wasm is the same bytes on every
+# machine (whatever its cargo home or checkout directory): the Python package commits the paywall
+# page built here, and the npm step checks the two are equal.
+CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
+REMAP="--remap-path-prefix=$CARGO_HOME_DIR=/cargo --remap-path-prefix=$ROOT=/pay402"
+WASM_RUSTFLAGS=${PAY402_WASM_RUSTFLAGS-'--cfg cpubits="32"'}
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS $REMAP"
 WASM=target/wasm32-unknown-unknown/wasm/pay402_wasm.wasm
 
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 not on PATH"; exit 1; }

@@ -222,6 +222,19 @@ paywall_page() {
   PAY402_WASM_WEB_DIR="$ROOT/target/npm/pay402/paywall/web" "$ROOT/ffi-wasm/page/test/run.sh"
 }
 step "paywall page: screens' reducer, EIP-6963/1193, Wallet Standard, WebLN, QR read back, build; keyboard-only Chromium smoke with axe-core (the real paywall wasm)" paywall_page
+# The Python package ships this build's paywall page as pay402/server/paywall_page.html (committed:
+# maturin packs it); the two must be the same bytes (the .wasm is path-independent: build.sh remaps).
+python_page() {
+  node --input-type=module -e "
+    import { template } from '$ROOT/target/npm/pay402/paywall/template.mjs';
+    import { readFileSync } from 'node:fs';
+    const committed = readFileSync('$ROOT/ffi-python/python/pay402/server/paywall_page.html', 'utf8');
+    if (committed !== template) {
+      console.error('ffi-python/python/pay402/server/paywall_page.html differs from this build (PAY402_UPDATE_PAGE=1 ffi-python/tests/run.sh rewrites it)');
+      process.exit(1);
+    }"
+}
+step "the Python package's committed paywall page is this build's template, byte for byte" python_page
 step "paywall wasm: the twelve exports against viem, @x402/core, @solana/kit, aperture's L402 values and pay402's verifier" bash -c "cd '$PROJECT' && PAY402_ROOT='$ROOT' node paywall-core.mjs '$ROOT/target/npm/pay402/paywall/web'"
 
 if [ -z "${SKIP_BROWSER:-}" ]; then

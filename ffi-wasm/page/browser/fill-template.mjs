@@ -7,8 +7,8 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&
 /** `{lang, title, colors?, summary: {description, price}, data}` → the page's HTML. */
 export function fillTemplate(template, { lang = "en", title, colors, summary, data }) {
   const theme = colors
-    ? `:root{--pay402-background:${colors.background};--pay402-text:${colors.text};--pay402-accent:${colors.accent};--pay402-accent-text:${colors.accentText}}`
-    : "";
+    ? `<style>:root{--pay402-background:${colors.background};--pay402-text:${colors.text};--pay402-accent:${colors.accent};--pay402-accent-text:${colors.accentText}}</style>`
+    : ""; // the core writes the theme's whole <style> element into the slot
   const html = `<h1>${esc(title)}</h1><p>${esc(summary.description)}</p><p><strong>${esc(summary.price)}</strong></p>`;
   const values = {
     "{{pay402.lang}}": esc(lang), "{{pay402.title}}": esc(title), "{{pay402.theme}}": theme,
