@@ -95,8 +95,9 @@
 //!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
 //!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
 
-use super::keys::Payer;
-use super::message::{Message, PaymentProof, UsageUpdate};
+use super::error::Ws402Error;
+use super::keys::{Payer, RESUME_TOKEN_LEN, SessionKeys};
+use super::message::{Message, PaymentProof, SessionEnded, UsageUpdate};
 use super::meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
@@ -108,9 +109,11 @@ use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
 use crate::x402::refund::{RefundError, RefundOrder};
+use super::record::{RecordPhase, RecordedRefund, RefundState, SchemeKind, SealedRecord};
+use crate::x402::server::settlement::{SettleTerms, write_settle_terms};
 use crate::x402::server::{
-    Admission, OfferScheme, OfferSet, PreparedOffer, Replay, Resource, ServerError, SettleOutcome,
-    SettleVerdict, admit, write_settle_request,
+    OfferScheme, OfferSet, PreparedOffer, Resource, ServerError, SettleOutcome, SettleVerdict,
+    admit,
 };
 use crate::x402::{AnyVerified, PaymentPayload, Verifier, X402Version, header};
 use heapless::Deque;
@@ -122,8 +125,18 @@ pub const MAX_PROOF_LEN: usize = 4096;
 /// longest proof and its decoded JSON side by side.
 pub const RECOMMENDED_COMMAND_BUFFER_LEN: usize = 8192;
 
-/// Commands one `handle` can queue at most (a rejection: 4; an end: 5).
-const QUEUE: usize = 8;
+/// Commands one `handle` can queue at most (a rejection: 4; an end: 7).
+const QUEUE: usize = 10;
+
+/// Close code 1012 "Service Restart" (IANA WebSocket Close Code Number Registry, registered
+/// with RFC 6455 §11.7): another process took the session over; the client reconnects and
+/// presents its resume token.
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+
+/// Extra seconds a stored record outlives the longest session, its grace and its settle margin
+/// ([`Command::Persist`]'s `ttl_s`): time for a recovery after a restart, and for an operator
+/// to read a failed refund.
+pub const RECORD_TTL_SLACK_S: u64 = 86_400;
 
 /// Scratch for one admission: the decoded header and one offer's requirements.
 const ADMISSION_SCRATCH: usize = header::RECOMMENDED_BUFFER_LEN;
@@ -172,6 +185,10 @@ pub struct SessionPolicy<'p> {
     /// Seconds kept between an `upto` session's deadline and its authorization's expiry, for the
     /// final settlement to land.
     pub settle_margin_s: u64,
+    /// Milliseconds a running session's last checkpoint proves a live owner
+    /// ([`SessionMachine::recover`]); 0: twice [`SessionPolicy::update_interval_ms`] (the
+    /// checkpoints are the usage ticks).
+    pub lease_ms: u64,
     /// The x402 verification policy of admission.
     pub verifier: Verifier<'p>,
 }
@@ -188,6 +205,7 @@ impl SessionPolicy<'static> {
             proof_timeout_ms: 10_000,
             resume_grace_ms: 0,
             settle_margin_s: 120,
+            lease_ms: 0,
             verifier: Verifier::DEFAULT,
         }
     }
@@ -339,6 +357,14 @@ pub enum Phase {
     Refunding,
     /// Over; nothing more is awaited.
     Finished,
+    /// A `resume_session` arrived: waiting for the record ([`Input::Loaded`]).
+    Loading,
+    /// The record of a resumed session is opened and checked: waiting for the write that takes
+    /// it over ([`Input::Persisted`]) before `session_resumed`.
+    Resuming,
+    /// Another process owns the session (a lost compare-and-swap, or a live owner found by
+    /// [`SessionMachine::recover`]): this machine does nothing more.
+    NotOwner,
 }
 
 /// What the host reports to [`Session::handle`].
@@ -373,6 +399,13 @@ pub enum Input<'a> {
     Settled(SettleOutcome<'a>),
     /// The settlement layer's answer to [`Command::Refund`].
     Refunded(RefundOutcome),
+    /// The store's answer to [`Command::Persist`]: `true` when the record was written
+    /// (created, or swapped from the expected generation), `false` when another write came
+    /// first (the session is owned elsewhere).
+    Persisted(bool),
+    /// The store's answer to [`Command::Load`]: the record's bytes, or `None` when there is
+    /// none.
+    Loaded(Option<&'a [u8]>),
 }
 
 /// What the host does, in order.
@@ -418,6 +451,90 @@ pub enum Command<'b> {
     },
     /// The session is over; nothing more is awaited. Queued exactly once.
     Finished(Statement),
+    /// Write the sealed record (v2, [`SealedRecord`]) of the session and report
+    /// [`Input::Persisted`]: `expect: None` creates it (only if absent), `Some(g)` replaces it
+    /// only if the stored generation is `g`. Only with [`SessionKeys`].
+    Persist {
+        /// The sealed record.
+        record: &'b [u8],
+        /// Its generation (the store keeps it beside the record).
+        generation: u32,
+        /// The generation the store must hold; `None`: create.
+        expect: Option<u32>,
+        /// Seconds the store keeps the record from now.
+        ttl_s: u64,
+    },
+    /// Load the record of `session_id` and report [`Input::Loaded`] (a `resume_session`).
+    Load {
+        /// The session to resume.
+        session_id: [u8; 16],
+    },
+    /// Another process owns the session: forget it here (no settle, no refund, no record
+    /// write). Queued at most once, instead of [`Command::Finished`].
+    Abandoned,
+}
+
+/// Why a `resume_session` is refused (`resume_refused {reason}`, then close 1008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResumeRefusal {
+    /// The server keeps no records (no [`SessionKeys`]).
+    Unsupported,
+    /// No record for this id (never existed, expired), or an id that is not 32 hex digits.
+    UnknownSession,
+    /// The record does not open (tampered, written under another secret) or does not fit the
+    /// server's offers.
+    RecordInvalid,
+    /// The token is not this session's.
+    TokenInvalid,
+    /// The session has ended.
+    SessionEnded,
+    /// The resume grace has expired.
+    GraceExpired,
+    /// Another process wrote the record first (a lost compare-and-swap).
+    SessionBusy,
+}
+
+impl ResumeRefusal {
+    /// The stable code sent as `reason`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Unsupported => "resume_unsupported",
+            Self::UnknownSession => "unknown_session",
+            Self::RecordInvalid => "record_invalid",
+            Self::TokenInvalid => "resume_token_invalid",
+            Self::SessionEnded => "session_ended",
+            Self::GraceExpired => "resume_grace_expired",
+            Self::SessionBusy => "session_busy",
+        }
+    }
+}
+
+/// What [`SessionMachine::recover`] decided for a stored record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Recovery {
+    /// The record's checkpoint is younger than the lease: its owner is alive. The machine does
+    /// nothing ([`Phase::NotOwner`]); load the record again and recover at `retry_at_ms`.
+    StillOwned {
+        /// When the lease runs out.
+        retry_at_ms: u64,
+    },
+    /// The session is suspended (or was running without an owner and is now suspended at its
+    /// last checkpoint): the machine waits for a `resume_session` until `until_ms`, then ends
+    /// the session `connection_lost`. Drain its commands (the takeover write) and arm its timer.
+    AwaitResume {
+        /// The end of the grace.
+        until_ms: u64,
+    },
+    /// The session ends now (`connection_lost`, at its last checkpoint): drain the commands
+    /// (the ending write, then the settle or refund).
+    End,
+    /// The session had ended: the settle (`upto`) or the refund (`exact`, the same
+    /// [`RefundOrder`], whose key makes the settlement layer re-send, never re-sign) is asked
+    /// again after the takeover write.
+    Continue,
+    /// Nothing is left to do (the record is done).
+    Done,
 }
 
 /// Why an input or a poll was refused. The session is unchanged.
@@ -476,8 +593,9 @@ impl ErrorCode for SessionError {
 struct Paid {
     offer_index: usize,
     version: X402Version,
-    verified: AnyVerified,
-    replay: Replay,
+    replay_key: [u8; 80],
+    replay_key_len: usize,
+    replay_ttl: u64,
     max_amount: U256,
     plan: Plan,
     payer: Payer,
@@ -514,6 +632,23 @@ enum Queued {
     Settle(U256, Option<U256>),
     Refund(RefundOrder),
     Finished,
+    ResumeRefused(&'static str),
+    Resumed,
+    Ended,
+    Persist {
+        generation: u32,
+        expect: Option<u32>,
+    },
+    Load,
+    Abandoned,
+}
+
+/// A command held back until the record write before it is acknowledged.
+#[derive(Debug, Clone, Copy)]
+enum Deferred {
+    Resumed,
+    Settle(U256),
+    Refund(RefundOrder),
 }
 
 /// One WS402 session, server side. See the module documentation.
@@ -684,6 +819,24 @@ pub struct SessionMachine<'p> {
     settlement: Option<Settlement>,
     refund: Option<Refund>,
     queue: Deque<Queued, QUEUE>,
+    /// The record keys: persistence, resume tokens and resumption are on only with them.
+    keys: Option<SessionKeys>,
+    /// The generation of the last record written (0: none yet).
+    record_generation: u32,
+    /// Record writes not yet answered.
+    unacked: u8,
+    /// What waits for the last record write's answer.
+    deferred: Option<Deferred>,
+    /// When the record was last written while running.
+    checkpoint_ms: u64,
+    /// The close code of an end whose close waits for the settle or refund outcome.
+    pending_close: Option<u16>,
+    /// The `resume_session`'s id and token, while loading its record.
+    resume_id: [u8; 16],
+    resume_token: [u8; RESUME_TOKEN_LEN],
+    resume_token_len: usize,
+    /// The settlement's transaction hash, when the answer carried a 32-byte hex one.
+    settle_tx: Option<[u8; 32]>,
 }
 
 impl<'p> SessionMachine<'p> {
@@ -708,7 +861,34 @@ impl<'p> SessionMachine<'p> {
             settlement: None,
             refund: None,
             queue: Deque::new(),
+            keys: None,
+            record_generation: 0,
+            unacked: 0,
+            deferred: None,
+            checkpoint_ms: 0,
+            pending_close: None,
+            resume_id: [0; 16],
+            resume_token: [0; RESUME_TOKEN_LEN],
+            resume_token_len: 0,
+            settle_tx: None,
         }
+    }
+
+    /// Turns on persistence and resumption with the server's `keys` (before the first input):
+    /// the machine then writes its sealed record ([`Command::Persist`]) at the start, at every
+    /// `usage_update` (the checkpoint), at a suspend and a resume, at the end, before the
+    /// settle or refund and at the finish; `session_started` carries a `resumeToken`; a first
+    /// frame `resume_session` loads the record ([`Command::Load`]) and resumes the session.
+    /// Without keys none of this happens.
+    #[must_use]
+    pub fn with_keys(mut self, keys: SessionKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The generation of the last record written (0 before the first).
+    pub fn record_generation(&self) -> u32 {
+        self.record_generation
     }
 
     /// Reports `input` at `now_ms` for a session sold with `offers`; then drain
@@ -726,13 +906,19 @@ impl<'p> SessionMachine<'p> {
         if !self.queue.is_empty() {
             return Err(SessionError::CommandsPending);
         }
-        match self.phase {
-            Phase::AwaitingProof => self.awaiting_proof(offers, now_ms, input)?,
-            Phase::Reserving => self.reserving(now_ms, input)?,
-            Phase::SettlingPrepayment => self.settling_prepayment(now_ms, input)?,
-            Phase::Running => self.running(now_ms, input)?,
-            Phase::Suspended => self.suspended(now_ms, input)?,
-            Phase::SettlingCharge | Phase::Refunding | Phase::Finished => self.after(input)?,
+        match (self.phase, input) {
+            (_, Input::Persisted(ok)) => self.persisted(now_ms, ok)?,
+            (Phase::Loading, Input::Loaded(record)) => self.loaded(offers, now_ms, record),
+            (_, Input::Loaded(_)) => return Err(SessionError::OutOfOrder),
+            (Phase::AwaitingProof, _) => self.awaiting_proof(offers, now_ms, input)?,
+            (Phase::Reserving, _) => self.reserving(now_ms, input)?,
+            (Phase::SettlingPrepayment, _) => self.settling_prepayment(now_ms, input)?,
+            (Phase::Running, _) => self.running(now_ms, input)?,
+            (Phase::Suspended, _) => self.suspended(now_ms, input)?,
+            (Phase::Loading | Phase::Resuming, _) => self.before_start(input)?,
+            (Phase::SettlingCharge | Phase::Refunding | Phase::Finished | Phase::NotOwner, _) => {
+                self.after(input)?;
+            }
         }
         self.generation = self.generation.wrapping_add(1);
         self.next_limit = self.meter.as_ref().and_then(next_limit);
@@ -872,6 +1058,9 @@ impl<'p> SessionMachine<'p> {
                 self.reject(now, reason::PROOF_TIMEOUT, CLOSE_POLICY_VIOLATION);
             }
             Input::Timer => {}
+            Input::Text(frame) if self.keys.is_some() && is_resume_session(frame) => {
+                self.resume_request(now, frame);
+            }
             Input::Text(frame) => match self.admit_proof(offers, now, frame) {
                 Ok(paid) => {
                     self.paid = Some(paid);
@@ -886,7 +1075,11 @@ impl<'p> SessionMachine<'p> {
                 self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
             }
             Input::AppEnded { .. } | Input::AppSend { .. } => return Err(SessionError::NotStarted),
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -958,7 +1151,11 @@ impl<'p> SessionMachine<'p> {
             Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
                 return Err(SessionError::NotStarted);
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -979,8 +1176,8 @@ impl<'p> SessionMachine<'p> {
                 }
             }
             Input::Timer => {
-                if self.meter_event(now, SessionEvent::Tick) {
-                    self.maybe_usage_update(now);
+                if self.meter_event(now, SessionEvent::Tick) && self.maybe_usage_update(now) {
+                    self.checkpoint(now);
                 }
             }
             Input::Closed { code } => {
@@ -1016,7 +1213,11 @@ impl<'p> SessionMachine<'p> {
                     }
                 }
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1048,7 +1249,11 @@ impl<'p> SessionMachine<'p> {
             Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } => {
                 return Err(SessionError::Suspended);
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1059,7 +1264,8 @@ impl<'p> SessionMachine<'p> {
     /// counts, terminal inputs are no-ops.
     fn after(&mut self, input: Input<'_>) -> Result<(), SessionError> {
         match (self.phase, input) {
-            (_, Input::Closed { .. } | Input::Timer | Input::AppEnded { .. }) => {}
+            (_, Input::Closed { .. }) => self.socket_open = false,
+            (_, Input::Timer | Input::AppEnded { .. }) => {}
             (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
                 return Err(SessionError::Ended);
             }
@@ -1067,10 +1273,17 @@ impl<'p> SessionMachine<'p> {
                 let Some(settlement) = self.settlement.as_mut() else {
                     return Err(SessionError::OutOfOrder);
                 };
+                if self.deferred.is_some() {
+                    return Err(SessionError::OutOfOrder);
+                }
                 settlement.status = status_of(&outcome);
+                self.settle_tx = tx_of(&outcome);
                 self.finish();
             }
             (Phase::Refunding, Input::Refunded(outcome)) => {
+                if self.deferred.is_some() {
+                    return Err(SessionError::OutOfOrder);
+                }
                 let Some(refund) = self.refund.as_mut() else {
                     return Err(SessionError::OutOfOrder);
                 };
@@ -1081,7 +1294,14 @@ impl<'p> SessionMachine<'p> {
                 };
                 self.finish();
             }
-            (_, Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_)) => {
+            (
+                _,
+                Input::Reserved(_)
+                | Input::Settled(_)
+                | Input::Refunded(_)
+                | Input::Persisted(_)
+                | Input::Loaded(_),
+            ) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1179,11 +1399,14 @@ impl<'p> SessionMachine<'p> {
                 )
             }
         };
+        let mut replay_key = [0u8; 80];
+        let replay_key_len = admission.replay.key.write_bytes(&mut replay_key).len();
         Ok(Paid {
             offer_index: admission.offer_index,
             version: admission.version,
-            verified: admission.verified,
-            replay: admission.replay,
+            replay_key,
+            replay_key_len,
+            replay_ttl: admission.replay.ttl,
             max_amount: admission.max_amount,
             plan,
             payer,
@@ -1208,6 +1431,7 @@ impl<'p> SessionMachine<'p> {
             i => Some(now.saturating_add(i)),
         };
         self.phase = Phase::Running;
+        self.checkpoint(now);
         if self.socket_open {
             self.push(Queued::Started);
         }
@@ -1239,16 +1463,17 @@ impl<'p> SessionMachine<'p> {
         } else {
             self.suspended_at = now;
             self.phase = Phase::Suspended;
+            self.persist();
         }
     }
 
-    /// Sends a `usage_update` when one is due and schedules the next.
-    fn maybe_usage_update(&mut self, now: u64) {
+    /// Sends a `usage_update` when one is due and schedules the next; `true` when one was sent.
+    fn maybe_usage_update(&mut self, now: u64) -> bool {
         let (Some(due), interval) = (self.next_update, self.policy.update_interval_ms) else {
-            return;
+            return false;
         };
         if now < due || interval == 0 {
-            return;
+            return false;
         }
         if let Some(reading) = self.reading() {
             self.push(Queued::Usage(reading));
@@ -1257,6 +1482,7 @@ impl<'p> SessionMachine<'p> {
         let missed = (now - due) / interval;
         self.next_update =
             Some(due.saturating_add(missed.saturating_add(1).saturating_mul(interval)));
+        true
     }
 
     fn reading(&self) -> Option<Reading> {
@@ -1270,8 +1496,8 @@ impl<'p> SessionMachine<'p> {
         })
     }
 
-    /// The meter ended the session: tell the client, close, then settle (`upto`) or refund
-    /// (`exact`).
+    /// The meter ended the session: tell the client, then settle (`upto`) or refund (`exact`)
+    /// once the ending record is written, then `session_ended` and the close.
     fn end(&mut self, end: SessionEnd) {
         if self.socket_open {
             if let Some(reading) = self.reading() {
@@ -1282,29 +1508,23 @@ impl<'p> SessionMachine<'p> {
                 SessionEndReason::MaxDuration => self.push(Queued::MaxDuration),
                 _ => {}
             }
-            self.push(Queued::Close(end.close_code.unwrap_or(CLOSE_NORMAL)));
-            self.socket_open = false;
+            self.pending_close = Some(end.close_code.unwrap_or(CLOSE_NORMAL));
         }
         let Some(paid) = self.paid else {
             self.finish();
             return;
         };
-        match paid.plan {
+        let next = match paid.plan {
             Plan::Upto if !end.consumed.is_zero() => {
                 self.settlement = Some(Settlement {
                     amount: end.consumed,
                     status: SettleStatus::Requested,
                 });
                 self.phase = Phase::SettlingCharge;
-                self.push(Queued::Settle(end.consumed, Some(end.consumed)));
+                Deferred::Settle(end.consumed)
             }
             Plan::Exact if !end.refund.is_zero() => {
-                let order = match (paid.payer, paid.asset) {
-                    (Payer::Evm(to), Some(asset)) => {
-                        RefundOrder::for_session(self.id, paid.network, asset, to, end.refund).ok()
-                    }
-                    _ => None,
-                };
+                let order = self.refund_order(&paid, end.refund);
                 self.refund = Some(Refund {
                     order,
                     to: paid.payer,
@@ -1315,14 +1535,48 @@ impl<'p> SessionMachine<'p> {
                         RefundStatus::Unsupported
                     },
                 });
-                if let Some(order) = order {
-                    self.phase = Phase::Refunding;
-                    self.push(Queued::Refund(order));
-                } else {
+                let Some(order) = order else {
                     self.finish();
-                }
+                    return;
+                };
+                self.phase = Phase::Refunding;
+                Deferred::Refund(order)
             }
-            _ => self.finish(),
+            _ => {
+                self.finish();
+                return;
+            }
+        };
+        if self.keys.is_some() {
+            // Recorded before it is sent: a restart asks for the same settle or refund again.
+            self.deferred = Some(next);
+            self.persist();
+        } else {
+            self.release_deferred(next);
+        }
+    }
+
+    fn refund_order(&self, paid: &Paid, amount: U256) -> Option<RefundOrder> {
+        match (paid.payer, paid.asset) {
+            (Payer::Evm(to), Some(asset)) => {
+                RefundOrder::for_session(self.id, paid.network, asset, to, amount).ok()
+            }
+            _ => None,
+        }
+    }
+
+    fn release_deferred(&mut self, next: Deferred) {
+        match next {
+            Deferred::Settle(amount) => self.push(Queued::Settle(amount, Some(amount))),
+            Deferred::Refund(order) => self.push(Queued::Refund(order)),
+            Deferred::Resumed => {
+                self.phase = Phase::Running;
+                if self.policy.update_interval_ms > 0 {
+                    let now = self.meter.as_ref().map_or(0, TariffMeter::last_ms);
+                    self.next_update = Some(now.saturating_add(self.policy.update_interval_ms));
+                }
+                self.push(Queued::Resumed);
+            }
         }
     }
 
@@ -1341,12 +1595,429 @@ impl<'p> SessionMachine<'p> {
     fn finish(&mut self) {
         self.phase = Phase::Finished;
         self.next_update = None;
+        if self.socket_open {
+            if let Some(code) = self.pending_close.take() {
+                self.push(Queued::Ended);
+                self.push(Queued::Close(code));
+                self.socket_open = false;
+            }
+        }
+        self.persist();
         self.push(Queued::Finished);
     }
 
     fn push(&mut self, command: Queued) {
         // `handle` starts on an empty queue and queues at most 5 commands: never full.
         let _ = self.queue.push_back(command);
+    }
+
+    // --- persistence, resumption, recovery ---------------------------------------------------
+
+    /// A checkpoint: the running session's record is written at `now`.
+    fn checkpoint(&mut self, now: u64) {
+        if self.keys.is_some() {
+            self.checkpoint_ms = now;
+            self.persist();
+        }
+    }
+
+    /// Queues the write of the record as it will be once this `handle` returns (with keys, once
+    /// the session has a meter and an owner).
+    fn persist(&mut self) {
+        if self.keys.is_none() || self.meter.is_none() || self.phase == Phase::NotOwner {
+            return;
+        }
+        let expect = (self.record_generation != 0).then_some(self.record_generation);
+        self.record_generation = self.record_generation.wrapping_add(1).max(1);
+        self.unacked = self.unacked.saturating_add(1);
+        self.push(Queued::Persist {
+            generation: self.record_generation,
+            expect,
+        });
+    }
+
+    /// The store's answer to the oldest unanswered write.
+    fn persisted(&mut self, now: u64, ok: bool) -> Result<(), SessionError> {
+        if self.unacked == 0 {
+            return Err(SessionError::OutOfOrder);
+        }
+        self.unacked -= 1;
+        if !ok {
+            match self.phase {
+                Phase::Resuming => self.refuse_resume(now, ResumeRefusal::SessionBusy),
+                // The money is final already: a lost last write changes nothing.
+                Phase::Finished | Phase::NotOwner => {}
+                _ => self.disown(),
+            }
+            return Ok(());
+        }
+        if self.unacked == 0 {
+            if let Some(next) = self.deferred.take() {
+                self.release_deferred(next);
+                if self.phase == Phase::Running && !self.socket_open {
+                    // The new socket closed while the takeover was written.
+                    self.dropped(now);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Another process owns the session: close 1012 if the socket is open, stop.
+    fn disown(&mut self) {
+        if self.socket_open {
+            self.push(Queued::Close(CLOSE_SERVICE_RESTART));
+            self.socket_open = false;
+        }
+        self.phase = Phase::NotOwner;
+        self.deferred = None;
+        self.next_update = None;
+        self.push(Queued::Abandoned);
+    }
+
+    /// A first frame `resume_session`: ask for the record.
+    fn resume_request(&mut self, now: u64, frame: &[u8]) {
+        let Ok(Message::ResumeSession {
+            session_id,
+            resume_token,
+        }) = Message::decode(frame)
+        else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let mut hex = [0u8; 32];
+        let id = match session_id.unescape_into(&mut hex) {
+            Ok(h) if h.len() == 32 => parse_hex_id(h.as_bytes()),
+            _ => None,
+        };
+        let Some(id) = id else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let Ok(token) = resume_token.unescape_into(&mut self.resume_token) else {
+            return self.refuse_resume(now, ResumeRefusal::TokenInvalid);
+        };
+        self.resume_token_len = token.len();
+        self.resume_id = id;
+        self.phase = Phase::Loading;
+        self.push(Queued::Load);
+    }
+
+    /// The record of a `resume_session`: open it, check the token and the phase, take the
+    /// session over (the write decides when the record says running elsewhere).
+    fn loaded<const N: usize>(&mut self, offers: &OfferSet<'_, N>, now: u64, bytes: Option<&[u8]>) {
+        if !self.socket_open {
+            return self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+        }
+        let Some(keys) = self.keys.as_ref() else {
+            return self.refuse_resume(now, ResumeRefusal::Unsupported);
+        };
+        let Some(bytes) = bytes else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let Ok(record) = SealedRecord::open(keys, bytes) else {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        };
+        if record.session_id != self.resume_id {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        }
+        let Some(payer) = record.payer else {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        };
+        let token = core::str::from_utf8(self.resume_token.get(..self.resume_token_len).unwrap_or_default())
+            .unwrap_or_default();
+        if keys.check_resume_token(&record.session_id, &payer, token).is_err() {
+            return self.refuse_resume(now, ResumeRefusal::TokenInvalid);
+        }
+        match record.phase {
+            RecordPhase::Running => {}
+            RecordPhase::Suspended => {
+                let until = record
+                    .meter
+                    .state()
+                    .suspended_at
+                    .saturating_add(self.policy.resume_grace_ms);
+                if now >= until {
+                    return self.refuse_resume(now, ResumeRefusal::GraceExpired);
+                }
+            }
+            _ => return self.refuse_resume(now, ResumeRefusal::SessionEnded),
+        }
+        if self.adopt(offers, &record).is_err() {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        }
+        if record.phase == RecordPhase::Running {
+            // The old socket was not seen dropping: billing stops at the last checkpoint, in
+            // the client's favour.
+            let at = record.checkpoint_ms.max(record.meter.last_ms());
+            self.meter_event(at, SessionEvent::Suspend);
+        }
+        self.phase = Phase::Resuming;
+        if self.meter_event(now, SessionEvent::Resume) {
+            self.deferred = Some(Deferred::Resumed);
+            self.checkpoint_ms = now;
+            self.persist();
+        }
+    }
+
+    /// Takes the state of a record opened under this machine's keys: its id, payment, meter,
+    /// generation and refund. Fails when the record does not fit `offers`.
+    fn adopt<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        record: &SealedRecord<'_>,
+    ) -> Result<(), ()> {
+        let index = usize::from(record.offer_index);
+        let offer = offers.get(index).ok_or(())?;
+        if scheme_kind(&offer.offer().scheme) != Some(record.scheme) {
+            return Err(());
+        }
+        let plan = match record.scheme {
+            SchemeKind::UptoPermit2 => Plan::Upto,
+            _ => Plan::Exact,
+        };
+        let version = match record.x402_version {
+            1 => X402Version::V1,
+            2 => X402Version::V2,
+            _ => return Err(()),
+        };
+        let payer = record.payer.ok_or(())?;
+        let header = record.payment_header;
+        self.proof
+            .get_mut(..header.len())
+            .ok_or(())?
+            .copy_from_slice(header);
+        self.proof_len = header.len();
+        let mut replay_key = [0u8; 80];
+        replay_key
+            .get_mut(..record.replay_key.len())
+            .ok_or(())?
+            .copy_from_slice(record.replay_key);
+        let config = *record.meter.config();
+        let paid = Paid {
+            offer_index: index,
+            version,
+            replay_key,
+            replay_key_len: record.replay_key.len(),
+            replay_ttl: 0,
+            max_amount: config.paid,
+            plan,
+            payer,
+            amount: config.paid,
+            network: offer.network(),
+            asset: Address::parse(offer.offer().asset.as_bytes()).ok(),
+            deadline_ms: config.deadline_ms,
+        };
+        self.id = record.session_id;
+        self.paid = Some(paid);
+        self.meter = Some(record.meter);
+        self.record_generation = record.generation;
+        self.checkpoint_ms = record.checkpoint_ms;
+        self.suspended_at = record.meter.state().suspended_at;
+        self.settlement = match (plan, record.meter.end()) {
+            (Plan::Exact, _) => Some(Settlement {
+                amount: config.paid,
+                status: SettleStatus::Settled,
+            }),
+            (Plan::Upto, Some(end)) if !end.consumed.is_zero() => Some(Settlement {
+                amount: end.consumed,
+                status: if record.phase == RecordPhase::Done {
+                    SettleStatus::Settled
+                } else {
+                    SettleStatus::Requested
+                },
+            }),
+            (Plan::Upto, _) => None,
+        };
+        let r = record.refund;
+        self.refund = match r.state {
+            RefundState::None | RefundState::NotNeeded => None,
+            state => {
+                let order = self.refund_order(&paid, r.amount);
+                Some(Refund {
+                    order,
+                    to: payer,
+                    amount: r.amount,
+                    status: match state {
+                        RefundState::Planned => RefundStatus::Requested,
+                        RefundState::Signed => RefundStatus::Pending,
+                        RefundState::Confirmed => RefundStatus::Confirmed,
+                        _ if order.is_none() => RefundStatus::Unsupported,
+                        _ => RefundStatus::Failed,
+                    },
+                })
+            }
+        };
+        Ok(())
+    }
+
+    /// `resume_refused {reason}` and close 1008: this machine never owned the session.
+    fn refuse_resume(&mut self, now: u64, refusal: ResumeRefusal) {
+        self.paid = None;
+        self.meter = None;
+        self.settlement = None;
+        self.refund = None;
+        self.deferred = None;
+        self.record_generation = 0;
+        if self.socket_open {
+            self.push(Queued::ResumeRefused(refusal.code()));
+            self.push(Queued::Close(CLOSE_POLICY_VIOLATION));
+            self.socket_open = false;
+        }
+        self.rejected = Some((refusal.code(), now));
+        self.finish();
+    }
+
+    /// A machine for a stored record after a restart (no socket), and what it decided: see
+    /// [`Recovery`]. `offers` and `policy` must be the server's (the record names its offer by
+    /// index). Every path acts only after a record write whose compare-and-swap wins: when two
+    /// processes recover the same session, one continues and the other gets
+    /// [`Command::Abandoned`].
+    ///
+    /// # Errors
+    /// The record's: `record_tampered`, `invalid_record_length`, `unsupported_record_version`,
+    /// `inconsistent_record` (also a record that does not fit `offers`).
+    pub fn recover<const N: usize>(
+        offers: &OfferSet<'_, N>,
+        policy: SessionPolicy<'p>,
+        keys: SessionKeys,
+        record: &[u8],
+        now_ms: u64,
+    ) -> Result<(Self, Recovery), Ws402Error> {
+        let opened = SealedRecord::open(&keys, record)?;
+        let mut m = Self::accept(policy, opened.session_id, now_ms).with_keys(keys);
+        m.socket_open = false;
+        m.adopt(offers, &opened)
+            .map_err(|()| Ws402Error::RecordInconsistent)?;
+        let grace = m.policy.resume_grace_ms;
+        let recovery = match opened.phase {
+            RecordPhase::Running => {
+                let lease = match m.policy.lease_ms {
+                    0 => m.policy.update_interval_ms.saturating_mul(2),
+                    l => l,
+                };
+                let retry_at_ms = opened.checkpoint_ms.saturating_add(lease);
+                if now_ms < retry_at_ms {
+                    m.phase = Phase::NotOwner;
+                    return Ok((m, Recovery::StillOwned { retry_at_ms }));
+                }
+                // An orphan: suspended at its last checkpoint (at most one interval unbilled).
+                let at = opened.checkpoint_ms.max(opened.meter.last_ms());
+                m.phase = Phase::Running;
+                if !m.meter_event(at, SessionEvent::Suspend) {
+                    return Ok((m, Recovery::End));
+                }
+                m.suspended_at = at;
+                let until_ms = at.saturating_add(grace);
+                if grace > 0 && now_ms < until_ms {
+                    m.phase = Phase::Suspended;
+                    m.persist();
+                    Recovery::AwaitResume { until_ms }
+                } else {
+                    m.meter_event(now_ms, SessionEvent::GraceExpired);
+                    Recovery::End
+                }
+            }
+            RecordPhase::Suspended => {
+                let until_ms = m.suspended_at.saturating_add(grace);
+                m.phase = Phase::Suspended;
+                if now_ms < until_ms {
+                    m.persist();
+                    Recovery::AwaitResume { until_ms }
+                } else {
+                    m.meter_event(now_ms, SessionEvent::GraceExpired);
+                    Recovery::End
+                }
+            }
+            RecordPhase::Settling | RecordPhase::Refunding => {
+                let next = match (m.settlement, m.refund.and_then(|r| r.order)) {
+                    (Some(s), _) if opened.phase == RecordPhase::Settling && m.plan() == Some(Plan::Upto) => {
+                        m.phase = Phase::SettlingCharge;
+                        Deferred::Settle(s.amount)
+                    }
+                    (_, Some(order)) => {
+                        m.phase = Phase::Refunding;
+                        Deferred::Refund(order)
+                    }
+                    _ => {
+                        m.finish();
+                        return Ok((m, Recovery::Continue));
+                    }
+                };
+                m.deferred = Some(next);
+                m.persist();
+                Recovery::Continue
+            }
+            RecordPhase::Done => {
+                m.phase = Phase::Finished;
+                Recovery::Done
+            }
+        };
+        Ok((m, recovery))
+    }
+
+    /// The sealed record of the session as it is now, into `out`.
+    fn write_record<const N: usize>(
+        &self,
+        offers: &OfferSet<'_, N>,
+        generation: u32,
+        out: &mut [u8],
+    ) -> Result<usize, SessionError> {
+        let (Some(keys), Some(paid), Some(meter)) = (self.keys.as_ref(), self.paid, self.meter)
+        else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let scheme = offers
+            .get(paid.offer_index)
+            .and_then(|o| scheme_kind(&o.offer().scheme))
+            .ok_or(SessionError::OutOfOrder)?;
+        let phase = match self.phase {
+            Phase::Suspended => RecordPhase::Suspended,
+            Phase::SettlingCharge => RecordPhase::Settling,
+            Phase::Refunding => RecordPhase::Refunding,
+            Phase::Finished => RecordPhase::Done,
+            _ if meter.is_suspended() => RecordPhase::Suspended,
+            _ => RecordPhase::Running,
+        };
+        let refund = match self.refund {
+            None => RecordedRefund::NONE,
+            Some(r) => RecordedRefund {
+                state: match r.status {
+                    RefundStatus::Requested => RefundState::Planned,
+                    RefundStatus::Pending => RefundState::Signed,
+                    RefundStatus::Confirmed => RefundState::Confirmed,
+                    RefundStatus::Failed | RefundStatus::Unsupported => RefundState::Failed,
+                },
+                amount: r.amount,
+                tx_hash: [0; 32],
+            },
+        };
+        let record = SealedRecord {
+            session_id: self.id,
+            generation,
+            phase,
+            scheme,
+            x402_version: u8::try_from(paid.version.number()).unwrap_or(0),
+            offer_index: u8::try_from(paid.offer_index).map_err(|_| SessionError::OutOfOrder)?,
+            meter,
+            checkpoint_ms: self.checkpoint_ms,
+            payer: Some(paid.payer),
+            replay_key: paid.replay_key.get(..paid.replay_key_len).unwrap_or_default(),
+            payment_header: self.proof.get(..self.proof_len).unwrap_or_default(),
+            refund,
+        };
+        record.seal(keys, out).map_err(|e| match e {
+            Ws402Error::BufferTooSmall => SessionError::BufferTooSmall,
+            _ => SessionError::OutOfOrder,
+        })
+    }
+
+    /// Seconds a record write is kept: the longest session, its grace, the settle margin and
+    /// [`RECORD_TTL_SLACK_S`].
+    fn record_ttl_s(&self) -> u64 {
+        let p = &self.policy;
+        p.max_session_seconds
+            .saturating_add(p.resume_grace_ms.div_ceil(1000))
+            .saturating_add(p.settle_margin_s)
+            .saturating_add(RECORD_TTL_SLACK_S)
     }
 
     // --- output -----------------------------------------------------------------------------
@@ -1362,12 +2033,18 @@ impl<'p> SessionMachine<'p> {
         let session_id = hex_id(&self.id, &mut id_hex);
         let paid = self.paid;
         let balance = paid.map_or(U256::ZERO, |p| p.amount);
+        let token = match (&self.keys, paid) {
+            (Some(keys), Some(p)) => Some(keys.resume_token(&self.id, &p.payer)),
+            _ => None,
+        };
+        let mut payer_hex = [0u8; 66];
+        let mut tx_hex = [0u8; 66];
         let message = match next {
             Queued::Rejected(code) => Message::PaymentRejected {
                 reason: JsonStr::from(code),
             },
             Queued::Started => Message::SessionStarted {
-                resume_token: None,
+                resume_token: token.as_ref().map(|t| JsonStr::from(t.as_str())),
                 session_id: JsonStr::from(session_id),
                 balance,
                 price_per_second: self.policy.tariff.per_second,
@@ -1386,6 +2063,64 @@ impl<'p> SessionMachine<'p> {
             Queued::MaxDuration => Message::MaxDurationReached {
                 message: Some(JsonStr::from("maximum session duration reached")),
             },
+            Queued::ResumeRefused(code) => Message::ResumeRefused {
+                reason: JsonStr::from(code),
+            },
+            Queued::Resumed => {
+                let m = self.meter.as_ref().ok_or(SessionError::OutOfOrder)?;
+                Message::SessionResumed {
+                    session_id: JsonStr::from(session_id),
+                    balance,
+                    consumed: m.consumed(),
+                    remaining: m.remaining(),
+                }
+            }
+            Queued::Ended => {
+                let st = self.statement().ok_or(SessionError::OutOfOrder)?;
+                let Ending::Ended(end) = st.ending else {
+                    return Err(SessionError::OutOfOrder);
+                };
+                let settled = match st.settlement {
+                    Some(s) if s.status == SettleStatus::Settled => s.amount,
+                    _ => U256::ZERO,
+                };
+                let refund = match st.refund {
+                    Some(r) if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) => {
+                        r.amount
+                    }
+                    _ => U256::ZERO,
+                };
+                Message::SessionEnded(SessionEnded {
+                    session_id: JsonStr::from(session_id),
+                    ended_by: JsonStr::from(end.reason.as_str()),
+                    paid: st.paid,
+                    consumed: st.consumed,
+                    settled,
+                    refund,
+                    payer: st.payer.map(|p| JsonStr::from(hex0x(p.bytes(), &mut payer_hex))),
+                    settlement_tx: self
+                        .settle_tx
+                        .as_ref()
+                        .map(|t| JsonStr::from(hex0x(t, &mut tx_hex))),
+                    refund_tx: None,
+                })
+            }
+            Queued::Persist { generation, expect } => {
+                let n = self.write_record(offers, generation, out)?;
+                let record: &'b [u8] = out.get(..n).ok_or(SessionError::BufferTooSmall)?;
+                return Ok(Command::Persist {
+                    record,
+                    generation,
+                    expect,
+                    ttl_s: self.record_ttl_s(),
+                });
+            }
+            Queued::Load => {
+                return Ok(Command::Load {
+                    session_id: self.resume_id,
+                });
+            }
+            Queued::Abandoned => return Ok(Command::Abandoned),
             Queued::SendApp => return Ok(Command::SendAppFrame),
             Queued::Deliver => return Ok(Command::DeliverToApp),
             Queued::Close(code) => return Ok(Command::Close { code }),
@@ -1398,8 +2133,7 @@ impl<'p> SessionMachine<'p> {
             }
             Queued::Reserve | Queued::Release => {
                 let paid = paid.ok_or(SessionError::OutOfOrder)?;
-                let mut key = [0u8; 80];
-                let key = paid.replay.key.write_bytes(&mut key);
+                let key = paid.replay_key.get(..paid.replay_key_len).unwrap_or_default();
                 let slot = out
                     .get_mut(..key.len())
                     .ok_or(SessionError::BufferTooSmall)?;
@@ -1408,7 +2142,7 @@ impl<'p> SessionMachine<'p> {
                 return Ok(if matches!(next, Queued::Reserve) {
                     Command::Reserve {
                         key,
-                        ttl: paid.replay.ttl,
+                        ttl: paid.replay_ttl,
                     }
                 } else {
                     Command::Release { key }
@@ -1446,15 +2180,13 @@ impl<'p> SessionMachine<'p> {
         let (body_buf, json_buf) = out.split_at_mut(split);
         let payment = PaymentPayload::from_header(value, json_buf)
             .map_err(|_| SessionError::BufferTooSmall)?;
-        let admission = Admission {
+        let terms = SettleTerms {
             offer_index: paid.offer_index,
             version: paid.version,
-            payment,
-            verified: paid.verified,
-            replay: paid.replay,
+            payment: &payment,
             max_amount: paid.max_amount,
         };
-        let n = write_settle_request(offers, &admission, resource, reported, body_buf).map_err(
+        let n = write_settle_terms(offers, terms, resource, reported, body_buf).map_err(
             |e| match e {
                 ServerError::BufferTooSmall => SessionError::BufferTooSmall,
                 e => SessionError::Settle(e),
@@ -1472,6 +2204,63 @@ fn is_end_session(frame: &[u8]) -> bool {
         .and_then(Object::new)
         .and_then(|o| o.field("type").str().ok())
         .is_some_and(|t| t.eq_str("end_session"))
+}
+
+/// `{"type":"resume_session",…}`.
+fn is_resume_session(frame: &[u8]) -> bool {
+    RawValue::parse(frame)
+        .ok()
+        .and_then(Object::new)
+        .and_then(|o| o.field("type").str().ok())
+        .is_some_and(|t| t.eq_str("resume_session"))
+}
+
+/// 32 lowercase hex digits (the wire `sessionId`) as the id.
+fn parse_hex_id(hex: &[u8]) -> Option<[u8; 16]> {
+    if hex.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    crate::hex::decode_array::<16>(hex).ok()
+}
+
+/// `0x` and the lowercase hex of `bytes` (at most 32), into `out`.
+fn hex0x<'h>(bytes: &[u8], out: &'h mut [u8; 66]) -> &'h str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out[0] = b'0';
+    out[1] = b'x';
+    let mut n = 2;
+    for (pair, byte) in out[2..].chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            *lo = DIGITS.get(usize::from(byte & 15)).copied().unwrap_or(b'0');
+            n += 2;
+        }
+    }
+    core::str::from_utf8(out.get(..n).unwrap_or_default()).unwrap_or_default()
+}
+
+/// The settlement's transaction hash when it is 32 bytes of `0x` hex (EVM).
+fn tx_of(outcome: &SettleOutcome<'_>) -> Option<[u8; 32]> {
+    let SettleOutcome::Response(r) = outcome else {
+        return None;
+    };
+    let mut text = [0u8; 66];
+    let t = r.transaction?.unescape_into(&mut text).ok()?;
+    let hex = t.strip_prefix("0x")?;
+    crate::hex::decode_array::<32>(hex.as_bytes()).ok()
+}
+
+/// The record's name of an offer's scheme.
+fn scheme_kind(scheme: &OfferScheme<'_>) -> Option<SchemeKind> {
+    match scheme {
+        OfferScheme::ExactEip3009 { .. } => Some(SchemeKind::ExactEip3009),
+        OfferScheme::ExactPermit2 => Some(SchemeKind::ExactPermit2),
+        OfferScheme::UptoPermit2 { .. } => Some(SchemeKind::UptoPermit2),
+        #[cfg(feature = "svm")]
+        OfferScheme::ExactSvm { .. } => Some(SchemeKind::ExactSvm),
+        #[allow(unreachable_patterns, reason = "schemes of other features")]
+        _ => None,
+    }
 }
 
 fn status_of(outcome: &SettleOutcome<'_>) -> SettleStatus {
@@ -1642,6 +2431,9 @@ mod tests {
         Settle(U256, String<4096>),
         Refund(RefundOrder),
         Finished(Statement),
+        Persist(Vec<u8, 4800>, u32, Option<u32>),
+        Load([u8; 16]),
+        Abandoned,
     }
 
     fn send(text: &str) -> Cmd {
@@ -1650,7 +2442,7 @@ mod tests {
         Cmd::Send(s)
     }
 
-    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<Cmd, 8> {
+    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<Cmd, 12> {
         let mut out = [0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
         let mut cmds = Vec::new();
         while let Some(c) = s.poll_command(&mut out).unwrap() {
@@ -1668,13 +2460,21 @@ mod tests {
                 }
                 Command::Refund(order) => Cmd::Refund(order),
                 Command::Finished(st) => Cmd::Finished(st),
+                Command::Persist {
+                    record,
+                    generation,
+                    expect,
+                    ..
+                } => Cmd::Persist(Vec::from_slice(record).unwrap(), generation, expect),
+                Command::Load { session_id } => Cmd::Load(session_id),
+                Command::Abandoned => Cmd::Abandoned,
             };
             cmds.push(c).unwrap();
         }
         cmds
     }
 
-    fn handle<const N: usize>(s: &mut Session<'_, N>, at: u64, input: Input<'_>) -> Vec<Cmd, 8> {
+    fn handle<const N: usize>(s: &mut Session<'_, N>, at: u64, input: Input<'_>) -> Vec<Cmd, 12> {
         s.handle(at, input).unwrap();
         drain(s)
     }
@@ -2113,8 +2913,14 @@ mod tests {
             cmds[1],
             send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        let st = is_finished(cmds.get(3)).unwrap();
+        assert_eq!(
+            cmds[2],
+            send(
+                r#"{"type":"session_ended","sessionId":"07070707070707070707070707070707","endedBy":"balance_exhausted","paid":"10000","consumed":"10000","settled":"10000","refund":"0","payer":"0x857b06519e91e3a54538791bdbb0e22373e36b66"}"#
+            )
+        );
+        assert_eq!(cmds[3], Cmd::Close(1000));
+        let st = is_finished(cmds.get(4)).unwrap();
         assert_eq!((st.consumed, st.refund), (u(10_000), None));
     }
 
@@ -2233,8 +3039,11 @@ mod tests {
             let mut s = running_upto(&offers, policy(10, 3600));
             handle(&mut s, T0 + 1_100, Input::AppEnded { error: false });
             let cmds = handle(&mut s, T0 + 1_200, Input::Settled(outcome));
-            let st = is_finished(cmds.first()).unwrap();
-            assert_eq!(cmds.len(), 1);
+            // The application ended it: the socket is open, the statement goes before the close.
+            assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""settled":"0""#)), "{cmds:?}");
+            assert_eq!(cmds[1], Cmd::Close(1000));
+            let st = is_finished(cmds.get(2)).unwrap();
+            assert_eq!(cmds.len(), 3);
             assert_eq!(
                 st.settlement,
                 Some(Settlement {
@@ -2311,11 +3120,11 @@ mod tests {
             cmds[1],
             send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        let Cmd::Refund(order) = cmds[3] else {
+        let Cmd::Refund(order) = cmds[2] else {
             panic!("{cmds:?}")
         };
         assert_eq!(order.amount(), u(4_000));
+        assert_eq!(cmds.len(), 3, "the close waits for the refund's outcome");
         let st = s.statement().unwrap();
         let Ending::Ended(end) = st.ending else {
             panic!()
@@ -2356,8 +3165,9 @@ mod tests {
             cmds[1],
             send(r#"{"type":"max_duration_reached","message":"maximum session duration reached"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        assert!(matches!(cmds[3], Cmd::Refund(order) if order.amount() == u(9_995)));
+        assert!(matches!(cmds[2], Cmd::Refund(order) if order.amount() == u(9_995)));
+        let cmds = handle(&mut s, T0 + 5_200, Input::Refunded(RefundOutcome::Confirmed));
+        assert_eq!(cmds[1], Cmd::Close(1000));
     }
 
     #[test]
@@ -2365,6 +3175,8 @@ mod tests {
         let offers = exact_offers();
         let mut s = running_exact(&offers, policy(10, 3600));
         let cmds = handle(&mut s, T0 + 1_100, Input::AppEnded { error: true });
+        assert!(matches!(cmds[1], Cmd::Refund(_)), "{cmds:?}");
+        let cmds = handle(&mut s, T0 + 1_200, Input::Refunded(RefundOutcome::Confirmed));
         assert_eq!(cmds[1], Cmd::Close(1011));
         let Ending::Ended(end) = s.statement().unwrap().ending else {
             panic!()
@@ -2383,6 +3195,14 @@ mod tests {
             &mut s,
             T0 + 1_100,
             Input::Text(br#"{"type":"end_session"}"#),
+        );
+        assert!(matches!(cmds[1], Cmd::Refund(_)), "{cmds:?}");
+        let cmds = handle(&mut s, T0 + 1_200, Input::Refunded(RefundOutcome::Pending));
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"session_ended","sessionId":"07070707070707070707070707070707","endedBy":"client_close","paid":"10000","consumed":"10","settled":"10000","refund":"9990","payer":"0x857b06519e91e3a54538791bdbb0e22373e36b66"}"#
+            )
         );
         assert_eq!(cmds[1], Cmd::Close(1000));
         let Ending::Ended(end) = s.statement().unwrap().ending else {
