@@ -62,6 +62,6 @@ pub use schema::{Pricing, Schema};
 pub use session::{
     CLOSE_SERVICE_RESTART, Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan,
     RECOMMENDED_COMMAND_BUFFER_LEN, RECORD_TTL_SLACK_S, Recovery, Refund, RefundOutcome,
-    RefundStatus, Reservation, ResumeRefusal, Session, SessionError, SessionMachine,
-    SessionPolicy, SettleStatus, Settlement, Statement, check_refundable, reason,
+    RefundStatus, Reservation, ResumeRefusal, Session, SessionError, SessionMachine, SessionPolicy,
+    SettleStatus, Settlement, Statement, check_refundable, reason,
 };

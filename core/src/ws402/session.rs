@@ -102,6 +102,7 @@ use super::meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
 };
+use super::record::{RecordPhase, RecordedRefund, RefundState, SchemeKind, SealedRecord};
 use crate::error::ErrorCode;
 use crate::evm::Address;
 use crate::json::{JsonStr, Object, RawValue};
@@ -109,7 +110,6 @@ use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
 use crate::x402::refund::{RefundError, RefundOrder};
-use super::record::{RecordPhase, RecordedRefund, RefundState, SchemeKind, SealedRecord};
 use crate::x402::server::settlement::{SettleTerms, write_settle_terms};
 use crate::x402::server::{
     OfferScheme, OfferSet, PreparedOffer, Resource, ServerError, SettleOutcome, SettleVerdict,
@@ -764,6 +764,37 @@ impl<'o, const N: usize> Session<'o, N> {
         out: &'b mut [u8],
     ) -> Result<Option<Command<'b>>, SessionError> {
         self.machine.poll_command(self.offers, &self.resource, out)
+    }
+
+    /// Turns on persistence and resumption ([`SessionMachine::with_keys`]).
+    #[must_use]
+    pub fn with_keys(mut self, keys: SessionKeys) -> Self {
+        self.machine = self.machine.with_keys(keys);
+        self
+    }
+
+    /// A session recovered from its stored record after a restart
+    /// ([`SessionMachine::recover`]).
+    ///
+    /// # Errors
+    /// The record's ([`SessionMachine::recover`]).
+    pub fn recover(
+        offers: &'o OfferSet<'o, N>,
+        resource: Resource<'o>,
+        policy: SessionPolicy<'o>,
+        keys: SessionKeys,
+        record: &[u8],
+        now_ms: u64,
+    ) -> Result<(Self, Recovery), Ws402Error> {
+        let (machine, recovery) = SessionMachine::recover(offers, policy, keys, record, now_ms)?;
+        Ok((
+            Self {
+                offers,
+                resource,
+                machine,
+            },
+            recovery,
+        ))
     }
 
     /// The machine without its borrowed offers and resource.
@@ -1722,9 +1753,16 @@ impl<'p> SessionMachine<'p> {
         let Some(payer) = record.payer else {
             return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
         };
-        let token = core::str::from_utf8(self.resume_token.get(..self.resume_token_len).unwrap_or_default())
-            .unwrap_or_default();
-        if keys.check_resume_token(&record.session_id, &payer, token).is_err() {
+        let token = core::str::from_utf8(
+            self.resume_token
+                .get(..self.resume_token_len)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        if keys
+            .check_resume_token(&record.session_id, &payer, token)
+            .is_err()
+        {
             return self.refuse_resume(now, ResumeRefusal::TokenInvalid);
         }
         match record.phase {
@@ -1929,7 +1967,10 @@ impl<'p> SessionMachine<'p> {
             }
             RecordPhase::Settling | RecordPhase::Refunding => {
                 let next = match (m.settlement, m.refund.and_then(|r| r.order)) {
-                    (Some(s), _) if opened.phase == RecordPhase::Settling && m.plan() == Some(Plan::Upto) => {
+                    (Some(s), _)
+                        if opened.phase == RecordPhase::Settling
+                            && m.plan() == Some(Plan::Upto) =>
+                    {
                         m.phase = Phase::SettlingCharge;
                         Deferred::Settle(s.amount)
                     }
@@ -2000,7 +2041,10 @@ impl<'p> SessionMachine<'p> {
             meter,
             checkpoint_ms: self.checkpoint_ms,
             payer: Some(paid.payer),
-            replay_key: paid.replay_key.get(..paid.replay_key_len).unwrap_or_default(),
+            replay_key: paid
+                .replay_key
+                .get(..paid.replay_key_len)
+                .unwrap_or_default(),
             payment_header: self.proof.get(..self.proof_len).unwrap_or_default(),
             refund,
         };
@@ -2085,7 +2129,9 @@ impl<'p> SessionMachine<'p> {
                     _ => U256::ZERO,
                 };
                 let refund = match st.refund {
-                    Some(r) if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) => {
+                    Some(r)
+                        if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) =>
+                    {
                         r.amount
                     }
                     _ => U256::ZERO,
@@ -2097,7 +2143,9 @@ impl<'p> SessionMachine<'p> {
                     consumed: st.consumed,
                     settled,
                     refund,
-                    payer: st.payer.map(|p| JsonStr::from(hex0x(p.bytes(), &mut payer_hex))),
+                    payer: st
+                        .payer
+                        .map(|p| JsonStr::from(hex0x(p.bytes(), &mut payer_hex))),
                     settlement_tx: self
                         .settle_tx
                         .as_ref()
@@ -2133,7 +2181,10 @@ impl<'p> SessionMachine<'p> {
             }
             Queued::Reserve | Queued::Release => {
                 let paid = paid.ok_or(SessionError::OutOfOrder)?;
-                let key = paid.replay_key.get(..paid.replay_key_len).unwrap_or_default();
+                let key = paid
+                    .replay_key
+                    .get(..paid.replay_key_len)
+                    .unwrap_or_default();
                 let slot = out
                     .get_mut(..key.len())
                     .ok_or(SessionError::BufferTooSmall)?;
@@ -2334,6 +2385,7 @@ fn next_limit(m: &TariffMeter) -> Option<u64> {
 mod tests {
     use super::*;
     use crate::evm::PrivateKey;
+    use crate::ws402::ResumeToken;
     use crate::x402::PaymentRequired;
     use crate::x402::SettleResponse;
     use crate::x402::client::pay_evm;
@@ -3040,7 +3092,10 @@ mod tests {
             handle(&mut s, T0 + 1_100, Input::AppEnded { error: false });
             let cmds = handle(&mut s, T0 + 1_200, Input::Settled(outcome));
             // The application ended it: the socket is open, the statement goes before the close.
-            assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""settled":"0""#)), "{cmds:?}");
+            assert!(
+                matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""settled":"0""#)),
+                "{cmds:?}"
+            );
             assert_eq!(cmds[1], Cmd::Close(1000));
             let st = is_finished(cmds.get(2)).unwrap();
             assert_eq!(cmds.len(), 3);
@@ -3166,7 +3221,11 @@ mod tests {
             send(r#"{"type":"max_duration_reached","message":"maximum session duration reached"}"#)
         );
         assert!(matches!(cmds[2], Cmd::Refund(order) if order.amount() == u(9_995)));
-        let cmds = handle(&mut s, T0 + 5_200, Input::Refunded(RefundOutcome::Confirmed));
+        let cmds = handle(
+            &mut s,
+            T0 + 5_200,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
         assert_eq!(cmds[1], Cmd::Close(1000));
     }
 
@@ -3176,7 +3235,11 @@ mod tests {
         let mut s = running_exact(&offers, policy(10, 3600));
         let cmds = handle(&mut s, T0 + 1_100, Input::AppEnded { error: true });
         assert!(matches!(cmds[1], Cmd::Refund(_)), "{cmds:?}");
-        let cmds = handle(&mut s, T0 + 1_200, Input::Refunded(RefundOutcome::Confirmed));
+        let cmds = handle(
+            &mut s,
+            T0 + 1_200,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
         assert_eq!(cmds[1], Cmd::Close(1011));
         let Ending::Ended(end) = s.statement().unwrap().ending else {
             panic!()
@@ -3330,6 +3393,635 @@ mod tests {
             s.handle(T0 + 700, Input::Timer),
             Err(SessionError::CommandsPending)
         );
+    }
+
+    // --- persistence, resumption, recovery ----------------------------------------------------
+
+    /// A record store with a compare-and-swap on the generation (the protocol of the hosts'
+    /// stores: create if absent, swap if the stored generation is the expected one).
+    #[derive(Default)]
+    struct Store {
+        record: Option<(Vec<u8, 4800>, u32)>,
+    }
+
+    impl Store {
+        fn apply(&mut self, record: &[u8], generation: u32, expect: Option<u32>) -> bool {
+            let ok = match (&self.record, expect) {
+                (None, None) => true,
+                (Some((_, g)), Some(e)) => *g == e,
+                _ => false,
+            };
+            if ok {
+                self.record = Some((Vec::from_slice(record).unwrap(), generation));
+            }
+            ok
+        }
+
+        fn bytes(&self) -> &[u8] {
+            &self.record.as_ref().unwrap().0
+        }
+
+        fn generation(&self) -> u32 {
+            self.record.as_ref().unwrap().1
+        }
+
+        fn opened(&self) -> SealedRecord<'_> {
+            SealedRecord::open(&keys(), self.bytes()).unwrap()
+        }
+    }
+
+    fn keys() -> SessionKeys {
+        SessionKeys::derive(&[0x42; 32]).unwrap()
+    }
+
+    /// `handle`, then every record write applied to `store` and answered, until nothing but
+    /// other commands is left: the commands other than `Persist`, in order.
+    fn drive<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+        input: Input<'_>,
+    ) -> Vec<Cmd, 12> {
+        let cmds = handle(s, at, input);
+        answer(s, store, at, cmds)
+    }
+
+    /// The commands queued without an input (after a recovery), written and answered as in
+    /// [`drive`].
+    fn recovered<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+    ) -> Vec<Cmd, 12> {
+        let cmds = drain(s);
+        answer(s, store, at, cmds)
+    }
+
+    fn answer<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+        cmds: Vec<Cmd, 12>,
+    ) -> Vec<Cmd, 12> {
+        let mut seen = Vec::new();
+        let mut answers = Vec::<bool, 4>::new();
+        for c in cmds {
+            match c {
+                Cmd::Persist(record, generation, expect) => {
+                    answers
+                        .push(store.apply(&record, generation, expect))
+                        .unwrap();
+                }
+                c => seen.push(c).unwrap(),
+            }
+        }
+        for ok in answers {
+            for c in drive(s, store, at, Input::Persisted(ok)) {
+                seen.push(c).unwrap();
+            }
+        }
+        seen
+    }
+
+    fn resume_frame(id: &[u8; 16], token: &str) -> String<256> {
+        let mut hex = [0u8; 32];
+        let mut f = String::new();
+        f.push_str(r#"{"type":"resume_session","sessionId":""#)
+            .unwrap();
+        f.push_str(hex_id(id, &mut hex)).unwrap();
+        f.push_str(r#"","resumeToken":""#).unwrap();
+        f.push_str(token).unwrap();
+        f.push_str(r#""}"#).unwrap();
+        f
+    }
+
+    fn token() -> ResumeToken {
+        keys().resume_token(&ID, &spec_payer())
+    }
+
+    /// An `exact` session with keys, running from `T0 + 100`, its record in `store`.
+    fn persisted_exact<'a>(
+        offers: &'a OfferSet<'a, 1>,
+        p: SessionPolicy<'a>,
+        store: &mut Store,
+    ) -> Session<'a, 1> {
+        let mut s = Session::accept(offers, RESOURCE, p, ID, T0).with_keys(keys());
+        let frame = proof_frame(SPEC_HEADER);
+        drive(&mut s, store, T0, Input::Text(frame.as_bytes()));
+        drive(&mut s, store, T0 + 50, Input::Reserved(Reservation::Fresh));
+        let cmds = drive(
+            &mut s,
+            store,
+            T0 + 100,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        let mut started = String::<256>::new();
+        started.push_str(r#"{"type":"session_started","sessionId":"07070707070707070707070707070707","balance":"10000","pricePerSecond":"10","resumeToken":""#).unwrap();
+        started.push_str(token().as_str()).unwrap();
+        started.push_str(r#""}"#).unwrap();
+        assert_eq!(&cmds[..], &[send(&started)]);
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (1, RecordPhase::Running)
+        );
+        s
+    }
+
+    fn grace(p: u64) -> SessionPolicy<'static> {
+        let mut p = policy(p, 3600);
+        p.resume_grace_ms = 30_000;
+        p
+    }
+
+    #[test]
+    fn without_keys_nothing_is_persisted_and_resume_session_is_not_a_proof() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, grace(10));
+        assert!(handle(&mut s, T0 + 1_000, Input::Closed { code: None }).is_empty());
+        let mut s = Session::accept(&offers, RESOURCE, grace(10), ID, T0);
+        let frame = resume_frame(&ID, token().as_str());
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#)
+        );
+    }
+
+    #[test]
+    fn a_dropped_session_resumes_on_a_new_socket_within_the_grace_and_refunds_once() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        // A usage tick is a checkpoint.
+        let cmds = drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(
+            (store.generation(), store.opened().checkpoint_ms),
+            (2, T0 + 3_100)
+        );
+        // The socket drops at 3.1 s: suspended, recorded.
+        assert!(
+            drive(
+                &mut old,
+                &mut store,
+                T0 + 3_100,
+                Input::Closed { code: None }
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (3, RecordPhase::Suspended)
+        );
+        // A new socket, 10 s later, presents the token.
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 13_100).with_keys(keys());
+        let frame = resume_frame(&ID, token().as_str());
+        let cmds = handle(&mut new, T0 + 13_100, Input::Text(frame.as_bytes()));
+        assert_eq!(&cmds[..], &[Cmd::Load(ID)]);
+        assert_eq!(new.phase(), Phase::Loading);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 13_100,
+            Input::Loaded(Some(&bytes)),
+        );
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"session_resumed","sessionId":"07070707070707070707070707070707","balance":"10000","consumedAmount":"30","remainingBalance":"9970"}"#
+            )]
+        );
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (4, RecordPhase::Running)
+        );
+        assert_eq!(new.id(), ID);
+        // 2 s more, then the client closes: 30 + 20 consumed, 9950 refunded, recorded first.
+        let cmds = handle(&mut new, T0 + 15_100, Input::Closed { code: Some(1000) });
+        let [Cmd::Persist(record, 5, Some(4))] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert!(store.apply(record, 5, Some(4)));
+        let recorded = store.opened();
+        assert_eq!(
+            (
+                recorded.phase,
+                recorded.refund.state,
+                recorded.refund.amount
+            ),
+            (RecordPhase::Refunding, RefundState::Planned, u(9_950))
+        );
+        let cmds = handle(&mut new, T0 + 15_100, Input::Persisted(true));
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(
+            (order.amount(), Payer::Evm(order.to())),
+            (u(9_950), spec_payer())
+        );
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 16_000,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!((st.paid, st.consumed), (u(10_000), u(50)));
+        assert_eq!(store.opened().phase, RecordPhase::Done);
+        assert_eq!(store.opened().refund.state, RefundState::Confirmed);
+        // The old machine's grace ends: its write loses, it refunds nothing.
+        assert_eq!(old.poll_timeout(), Some(T0 + 33_100));
+        let cmds = drive(&mut old, &mut store, T0 + 33_100, Input::Timer);
+        assert_eq!(&cmds[..], &[Cmd::Abandoned]);
+        assert_eq!(old.phase(), Phase::NotOwner);
+        assert!(handle(&mut old, T0 + 40_000, Input::Timer).is_empty());
+    }
+
+    fn resume_refused(reason: &str) -> Cmd {
+        let mut t = String::<1024>::new();
+        t.push_str(r#"{"type":"resume_refused","reason":""#)
+            .unwrap();
+        t.push_str(reason).unwrap();
+        t.push_str(r#""}"#).unwrap();
+        Cmd::Send(t)
+    }
+
+    /// A resume of `frame` at `at` answered with `loaded`: its commands.
+    fn try_resume(
+        offers: &OfferSet<'_, 1>,
+        at: u64,
+        frame: &str,
+        loaded: Option<&[u8]>,
+    ) -> Vec<Cmd, 12> {
+        let mut s = Session::accept(offers, RESOURCE, grace(10), [9; 16], at).with_keys(keys());
+        let cmds = handle(&mut s, at, Input::Text(frame.as_bytes()));
+        if !matches!(cmds[..], [Cmd::Load(_)]) {
+            return cmds;
+        }
+        let cmds = handle(&mut s, at, Input::Loaded(loaded));
+        assert_eq!(
+            s.phase(),
+            if matches!(cmds.last(), Some(Cmd::Finished(_))) {
+                Phase::Finished
+            } else {
+                Phase::Resuming
+            }
+        );
+        cmds
+    }
+
+    #[test]
+    fn resume_refusals_are_typed_and_close_1008() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        drive(
+            &mut old,
+            &mut store,
+            T0 + 1_100,
+            Input::Closed { code: None },
+        );
+        let good = resume_frame(&ID, token().as_str());
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        // After the grace (30 s from the drop at 1.1 s).
+        let cmds = try_resume(&offers, T0 + 31_100, &good, Some(&bytes));
+        assert_eq!(cmds[0], resume_refused("resume_grace_expired"));
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        let st = is_finished(cmds.get(2)).unwrap();
+        assert_eq!(
+            (st.paid, st.refund),
+            (U256::ZERO, None),
+            "the refused socket owns no money"
+        );
+        // A token of another payer, of another secret, or garbage.
+        let other = keys().resume_token(&ID, &Payer::Evm(Address([1; 20])));
+        let alien = SessionKeys::derive(&[1; 32])
+            .unwrap()
+            .resume_token(&ID, &spec_payer());
+        for t in [other.as_str(), alien.as_str(), "x"] {
+            let cmds = try_resume(&offers, T0 + 2_000, &resume_frame(&ID, t), Some(&bytes));
+            assert_eq!(cmds[0], resume_refused("resume_token_invalid"), "{t}");
+        }
+        // A tampered record, and one sealed under another secret.
+        let mut tampered = bytes.clone();
+        tampered[200] ^= 1;
+        let cmds = try_resume(&offers, T0 + 2_000, &good, Some(&tampered));
+        assert_eq!(cmds[0], resume_refused("record_invalid"));
+        // No record; an id that is not 32 lowercase hex digits.
+        let cmds = try_resume(&offers, T0 + 2_000, &good, None);
+        assert_eq!(cmds[0], resume_refused("unknown_session"));
+        let cmds = try_resume(
+            &offers,
+            T0 + 2_000,
+            r#"{"type":"resume_session","sessionId":"ws402_1","resumeToken":"x"}"#,
+            None,
+        );
+        assert_eq!(cmds[0], resume_refused("unknown_session"));
+        // An ended session.
+        drive(&mut old, &mut store, T0 + 31_100, Input::Timer);
+        let ended: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        assert_eq!(store.opened().phase, RecordPhase::Refunding);
+        let cmds = try_resume(&offers, T0 + 20_000, &good, Some(&ended));
+        assert_eq!(cmds[0], resume_refused("session_ended"));
+    }
+
+    #[test]
+    fn a_lost_compare_and_swap_closes_1012_and_never_refunds() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut s = persisted_exact(&offers, policy(10, 3600), &mut store);
+        // Another process wrote the record meanwhile.
+        let taken = store.generation() + 1;
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        store.record = Some((bytes, taken));
+        let cmds = drive(&mut s, &mut store, T0 + 3_100, Input::Timer);
+        assert_eq!(cmds.len(), 3, "{cmds:?}");
+        assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains("usage_update")));
+        assert_eq!(&cmds[1..], &[Cmd::Close(1012), Cmd::Abandoned]);
+        assert_eq!(s.phase(), Phase::NotOwner);
+        assert_eq!(s.poll_timeout(), None);
+        assert_eq!(store.generation(), taken);
+        // Nothing it does later asks for money.
+        assert!(handle(&mut s, T0 + 4_000, Input::Closed { code: Some(1000) }).is_empty());
+        assert_eq!(
+            s.handle(T0 + 4_000, Input::Text(b"x")),
+            Err(SessionError::Ended)
+        );
+    }
+
+    #[test]
+    fn a_resume_while_the_record_says_running_is_decided_by_the_compare_and_swap() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        // The client's new socket arrives 5 s after the checkpoint; the old socket looks alive.
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 8_100).with_keys(keys());
+        let frame = resume_frame(&ID, token().as_str());
+        handle(&mut new, T0 + 8_100, Input::Text(frame.as_bytes()));
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 8_100,
+            Input::Loaded(Some(&bytes)),
+        );
+        // Billed to the checkpoint only: 3 s, 30.
+        assert!(
+            matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""consumedAmount":"30""#)),
+            "{cmds:?}"
+        );
+        // The old owner's next checkpoint loses: 1012, no refund.
+        let cmds = drive(&mut old, &mut store, T0 + 9_100, Input::Timer);
+        assert_eq!(&cmds[1..], &[Cmd::Close(1012), Cmd::Abandoned]);
+        // Had the old owner written first, the resume would have lost instead.
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 2_000).with_keys(keys());
+        handle(&mut new, T0 + 2_000, Input::Text(frame.as_bytes()));
+        drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 3_200,
+            Input::Loaded(Some(&bytes)),
+        );
+        assert_eq!(
+            &cmds[..2],
+            &[resume_refused("session_busy"), Cmd::Close(1008)]
+        );
+        assert_eq!(old.phase(), Phase::Running);
+    }
+
+    #[test]
+    fn recovery_of_a_running_record_respects_the_lease_then_awaits_a_resume_or_ends_at_the_checkpoint()
+     {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut s = persisted_exact(&offers, grace(10), &mut store);
+        drive(&mut s, &mut store, T0 + 3_100, Input::Timer);
+        drop(s); // the process dies
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        // Within the lease (2 × 3 s): a live owner.
+        let (r, d) =
+            Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 5_000).unwrap();
+        assert_eq!(
+            d,
+            Recovery::StillOwned {
+                retry_at_ms: T0 + 9_100
+            }
+        );
+        assert_eq!(r.phase(), Phase::NotOwner);
+        // After it, with a grace: suspended at the checkpoint, waiting until checkpoint + grace.
+        let (mut r, d) =
+            Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 10_000).unwrap();
+        assert_eq!(
+            d,
+            Recovery::AwaitResume {
+                until_ms: T0 + 33_100
+            }
+        );
+        let mut out = [0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+        let Some(Command::Persist {
+            generation: 3,
+            expect: Some(2),
+            record,
+            ..
+        }) = r.poll_command(&mut out).unwrap()
+        else {
+            panic!()
+        };
+        assert!(store.apply(record, 3, Some(2)));
+        assert_eq!(store.opened().phase, RecordPhase::Suspended);
+        assert_eq!(r.poll_timeout(), Some(T0 + 33_100));
+        assert!(drive(&mut r, &mut store, T0 + 10_000, Input::Persisted(true)).is_empty());
+        // No resume: it ends connection_lost at the checkpoint; 30 consumed, 9970 refunded.
+        let cmds = drive(&mut r, &mut store, T0 + 33_100, Input::Timer);
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.amount(), u(9_970));
+        let Ending::Ended(end) = r.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms, end.consumed),
+            (SessionEndReason::ConnectionLost, T0 + 3_100, u(30))
+        );
+        // Without a grace it ends at once; two recovering processes: one wins.
+        let (mut a, d) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 10_000,
+        )
+        .unwrap();
+        assert_eq!(d, Recovery::End);
+        let (mut b, _) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 10_000,
+        )
+        .unwrap();
+        let mut store2 = Store::default();
+        store2.record = Some((bytes.clone(), 2));
+        let first = recovered(&mut a, &mut store2, T0 + 10_000);
+        let second = recovered(&mut b, &mut store2, T0 + 10_000);
+        assert!(
+            matches!(first[..], [Cmd::Refund(o)] if o.amount() == u(9_970)),
+            "{first:?}"
+        );
+        assert_eq!(&second[..], &[Cmd::Abandoned]);
+    }
+
+    #[test]
+    fn recovery_of_a_recorded_refund_asks_for_the_same_order_again() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut s = persisted_exact(&offers, policy(10, 3600), &mut store);
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 2_600,
+            Input::Closed { code: Some(1000) },
+        );
+        let [Cmd::Refund(order)] = cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        drop(s); // dies before the refund's outcome
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        assert_eq!(store.opened().refund.state, RefundState::Planned);
+        let (mut r, d) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 600_000,
+        )
+        .unwrap();
+        assert_eq!(d, Recovery::Continue);
+        let cmds = recovered(&mut r, &mut store, T0 + 600_000);
+        assert_eq!(
+            &cmds[..],
+            &[Cmd::Refund(order)],
+            "the same key: re-sent, never re-signed"
+        );
+        let cmds = drive(
+            &mut r,
+            &mut store,
+            T0 + 600_100,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!((st.consumed, st.refund.unwrap().amount), (u(25), u(9_975)));
+        // Done: a later recovery does nothing.
+        let done: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut r, d) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &done,
+            T0 + 700_000,
+        )
+        .unwrap();
+        assert_eq!(d, Recovery::Done);
+        assert!(drain(&mut r).is_empty());
+    }
+
+    fn big_upto_offers() -> OfferSet<'static, 1> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::UptoPermit2 {
+                    facilitator: "0x000000000000000000000000000000000000dEaD",
+                },
+                network: "eip155:84532",
+                asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                // 10^20: far above 2^53.
+                amount: U256::parse_decimal(
+                    b"100000000000000000000",
+                    crate::u256::LeadingZeros::Reject,
+                )
+                .unwrap(),
+                pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+                max_timeout_seconds: 7_200,
+            })
+            .unwrap();
+        offers
+    }
+
+    #[test]
+    fn upto_above_2_pow_53_recovers_its_final_settle_with_the_same_amount() {
+        let offers = big_upto_offers();
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        // 10^16 per second: 1.55 s consume 1.55 × 10^16 > 2^53.
+        let mut p = grace(0);
+        p.tariff = Tariff::per_second(u(10_000_000_000_000_000));
+        let mut store = Store::default();
+        let mut s = Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys());
+        drive(&mut s, &mut store, T0, Input::Text(frame.as_bytes()));
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 100,
+            Input::Reserved(Reservation::Fresh),
+        );
+        assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains("resumeToken")));
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 1_650,
+            Input::Closed { code: Some(1001) },
+        );
+        let [Cmd::Settle(amount, _)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        let expected =
+            U256::parse_decimal(b"15500000000000000", crate::u256::LeadingZeros::Reject).unwrap();
+        assert_eq!(*amount, expected);
+        assert_eq!(store.opened().phase, RecordPhase::Settling);
+        drop(s);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut r, d) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(d, Recovery::Continue);
+        let cmds = recovered(&mut r, &mut store, T0 + 60_000);
+        let [Cmd::Settle(again, body)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*again, expected);
+        assert!(body.contains(r#""amount":"15500000000000000""#), "{body}");
+        assert!(body.contains(r#""permit2Authorization""#), "{body}");
+        let cmds = drive(
+            &mut r,
+            &mut store,
+            T0 + 61_000,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!(
+            (st.paid, st.consumed, st.settlement.unwrap().status),
+            (
+                U256::parse_decimal(b"100000000000000000000", crate::u256::LeadingZeros::Reject)
+                    .unwrap(),
+                expected,
+                SettleStatus::Settled
+            )
+        );
+        assert_eq!(store.opened().phase, RecordPhase::Done);
     }
 
     #[test]

@@ -35,7 +35,12 @@ pub fn settle_amount<const N: usize>(
     admission: &Admission<'_>,
     reported: Option<U256>,
 ) -> Result<U256, ServerError> {
-    charge_of(offers, admission.offer_index, admission.max_amount, reported)
+    charge_of(
+        offers,
+        admission.offer_index,
+        admission.max_amount,
+        reported,
+    )
 }
 
 /// [`settle_amount`] from the admission's offer index and signed amount.
