@@ -1626,12 +1626,12 @@ impl<'p> SessionMachine<'p> {
     fn finish(&mut self) {
         self.phase = Phase::Finished;
         self.next_update = None;
-        if self.socket_open {
-            if let Some(code) = self.pending_close.take() {
-                self.push(Queued::Ended);
-                self.push(Queued::Close(code));
-                self.socket_open = false;
-            }
+        if self.socket_open
+            && let Some(code) = self.pending_close.take()
+        {
+            self.push(Queued::Ended);
+            self.push(Queued::Close(code));
+            self.socket_open = false;
         }
         self.persist();
         self.push(Queued::Finished);
@@ -1682,13 +1682,13 @@ impl<'p> SessionMachine<'p> {
             }
             return Ok(());
         }
-        if self.unacked == 0 {
-            if let Some(next) = self.deferred.take() {
-                self.release_deferred(next);
-                if self.phase == Phase::Running && !self.socket_open {
-                    // The new socket closed while the takeover was written.
-                    self.dropped(now);
-                }
+        if self.unacked == 0
+            && let Some(next) = self.deferred.take()
+        {
+            self.release_deferred(next);
+            if self.phase == Phase::Running && !self.socket_open {
+                // The new socket closed while the takeover was written.
+                self.dropped(now);
             }
         }
         Ok(())
@@ -2081,8 +2081,6 @@ impl<'p> SessionMachine<'p> {
             (Some(keys), Some(p)) => Some(keys.resume_token(&self.id, &p.payer)),
             _ => None,
         };
-        let mut payer_hex = [0u8; 66];
-        let mut tx_hex = [0u8; 66];
         let message = match next {
             Queued::Rejected(code) => Message::PaymentRejected {
                 reason: JsonStr::from(code),
@@ -2120,55 +2118,16 @@ impl<'p> SessionMachine<'p> {
                 }
             }
             Queued::Ended => {
-                let st = self.statement().ok_or(SessionError::OutOfOrder)?;
-                let Ending::Ended(end) = st.ending else {
-                    return Err(SessionError::OutOfOrder);
-                };
-                let settled = match st.settlement {
-                    Some(s) if s.status == SettleStatus::Settled => s.amount,
-                    _ => U256::ZERO,
-                };
-                let refund = match st.refund {
-                    Some(r)
-                        if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) =>
-                    {
-                        r.amount
-                    }
-                    _ => U256::ZERO,
-                };
-                Message::SessionEnded(SessionEnded {
-                    session_id: JsonStr::from(session_id),
-                    ended_by: JsonStr::from(end.reason.as_str()),
-                    paid: st.paid,
-                    consumed: st.consumed,
-                    settled,
-                    refund,
-                    payer: st
-                        .payer
-                        .map(|p| JsonStr::from(hex0x(p.bytes(), &mut payer_hex))),
-                    settlement_tx: self
-                        .settle_tx
-                        .as_ref()
-                        .map(|t| JsonStr::from(hex0x(t, &mut tx_hex))),
-                    refund_tx: None,
-                })
+                let n = self.write_session_ended(session_id, out)?;
+                let text = out
+                    .get(..n)
+                    .and_then(|b| core::str::from_utf8(b).ok())
+                    .ok_or(SessionError::BufferTooSmall)?;
+                return Ok(Command::Send(text));
             }
-            Queued::Persist { generation, expect } => {
-                let n = self.write_record(offers, generation, out)?;
-                let record: &'b [u8] = out.get(..n).ok_or(SessionError::BufferTooSmall)?;
-                return Ok(Command::Persist {
-                    record,
-                    generation,
-                    expect,
-                    ttl_s: self.record_ttl_s(),
-                });
+            Queued::Persist { .. } | Queued::Load | Queued::Abandoned => {
+                return self.render_store(offers, next, out);
             }
-            Queued::Load => {
-                return Ok(Command::Load {
-                    session_id: self.resume_id,
-                });
-            }
-            Queued::Abandoned => return Ok(Command::Abandoned),
             Queued::SendApp => return Ok(Command::SendAppFrame),
             Queued::Deliver => return Ok(Command::DeliverToApp),
             Queued::Close(code) => return Ok(Command::Close { code }),
@@ -2210,6 +2169,73 @@ impl<'p> SessionMachine<'p> {
             .and_then(|b| core::str::from_utf8(b).ok())
             .ok_or(SessionError::BufferTooSmall)?;
         Ok(Command::Send(text))
+    }
+
+    /// The store commands: the record write, the load, the abandon.
+    fn render_store<'b, const N: usize>(
+        &self,
+        offers: &OfferSet<'_, N>,
+        next: Queued,
+        out: &'b mut [u8],
+    ) -> Result<Command<'b>, SessionError> {
+        match next {
+            Queued::Persist { generation, expect } => {
+                let n = self.write_record(offers, generation, out)?;
+                let record: &'b [u8] = out.get(..n).ok_or(SessionError::BufferTooSmall)?;
+                Ok(Command::Persist {
+                    record,
+                    generation,
+                    expect,
+                    ttl_s: self.record_ttl_s(),
+                })
+            }
+            Queued::Load => Ok(Command::Load {
+                session_id: self.resume_id,
+            }),
+            Queued::Abandoned => Ok(Command::Abandoned),
+            _ => Err(SessionError::OutOfOrder),
+        }
+    }
+
+    /// `session_ended {statement}` into `out`: what was settled and refunded as answered.
+    fn write_session_ended(&self, session_id: &str, out: &mut [u8]) -> Result<usize, SessionError> {
+        let mut payer_hex = [0u8; 66];
+        let mut tx_hex = [0u8; 66];
+        let message = {
+            let st = self.statement().ok_or(SessionError::OutOfOrder)?;
+            let Ending::Ended(end) = st.ending else {
+                return Err(SessionError::OutOfOrder);
+            };
+            let settled = match st.settlement {
+                Some(s) if s.status == SettleStatus::Settled => s.amount,
+                _ => U256::ZERO,
+            };
+            let refund = match st.refund {
+                Some(r) if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) => {
+                    r.amount
+                }
+                _ => U256::ZERO,
+            };
+            Message::SessionEnded(SessionEnded {
+                session_id: JsonStr::from(session_id),
+                ended_by: JsonStr::from(end.reason.as_str()),
+                paid: st.paid,
+                consumed: st.consumed,
+                settled,
+                refund,
+                // An EVM payer as lowercase hex (a Solana key would need base58: left out).
+                payer: match st.payer {
+                    Some(Payer::Evm(a)) => Some(JsonStr::from(hex0x(&a.0, &mut payer_hex))),
+                    _ => None,
+                },
+                settlement_tx: self
+                    .settle_tx
+                    .as_ref()
+                    .map(|t| JsonStr::from(hex0x(t, &mut tx_hex))),
+                refund_tx: None,
+            })
+        };
+        write_all(out, |w| message.encode(w)).map_err(|_| SessionError::BufferTooSmall)
     }
 
     /// The `/settle` body: the stored header decoded into the end of `out`, the body written at
@@ -3803,25 +3829,25 @@ mod tests {
      {
         let offers = exact_offers();
         let mut store = Store::default();
-        let mut s = persisted_exact(&offers, grace(10), &mut store);
-        drive(&mut s, &mut store, T0 + 3_100, Input::Timer);
-        drop(s); // the process dies
+        let mut owner = persisted_exact(&offers, grace(10), &mut store);
+        drive(&mut owner, &mut store, T0 + 3_100, Input::Timer);
+        drop(owner); // the process dies
         let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
         // Within the lease (2 × 3 s): a live owner.
-        let (r, d) =
+        let (rec, decision) =
             Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 5_000).unwrap();
         assert_eq!(
-            d,
+            decision,
             Recovery::StillOwned {
                 retry_at_ms: T0 + 9_100
             }
         );
-        assert_eq!(r.phase(), Phase::NotOwner);
+        assert_eq!(rec.phase(), Phase::NotOwner);
         // After it, with a grace: suspended at the checkpoint, waiting until checkpoint + grace.
-        let (mut r, d) =
+        let (mut rec, decision) =
             Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 10_000).unwrap();
         assert_eq!(
-            d,
+            decision,
             Recovery::AwaitResume {
                 until_ms: T0 + 33_100
             }
@@ -3832,21 +3858,21 @@ mod tests {
             expect: Some(2),
             record,
             ..
-        }) = r.poll_command(&mut out).unwrap()
+        }) = rec.poll_command(&mut out).unwrap()
         else {
             panic!()
         };
         assert!(store.apply(record, 3, Some(2)));
         assert_eq!(store.opened().phase, RecordPhase::Suspended);
-        assert_eq!(r.poll_timeout(), Some(T0 + 33_100));
-        assert!(drive(&mut r, &mut store, T0 + 10_000, Input::Persisted(true)).is_empty());
+        assert_eq!(rec.poll_timeout(), Some(T0 + 33_100));
+        assert!(drive(&mut rec, &mut store, T0 + 10_000, Input::Persisted(true)).is_empty());
         // No resume: it ends connection_lost at the checkpoint; 30 consumed, 9970 refunded.
-        let cmds = drive(&mut r, &mut store, T0 + 33_100, Input::Timer);
+        let cmds = drive(&mut rec, &mut store, T0 + 33_100, Input::Timer);
         let [Cmd::Refund(order)] = &cmds[..] else {
             panic!("{cmds:?}")
         };
         assert_eq!(order.amount(), u(9_970));
-        let Ending::Ended(end) = r.statement().unwrap().ending else {
+        let Ending::Ended(end) = rec.statement().unwrap().ending else {
             panic!()
         };
         assert_eq!(
@@ -3854,7 +3880,7 @@ mod tests {
             (SessionEndReason::ConnectionLost, T0 + 3_100, u(30))
         );
         // Without a grace it ends at once; two recovering processes: one wins.
-        let (mut a, d) = Session::recover(
+        let (mut first_m, decision) = Session::recover(
             &offers,
             RESOURCE,
             policy(10, 3600),
@@ -3863,8 +3889,8 @@ mod tests {
             T0 + 10_000,
         )
         .unwrap();
-        assert_eq!(d, Recovery::End);
-        let (mut b, _) = Session::recover(
+        assert_eq!(decision, Recovery::End);
+        let (mut second_m, _) = Session::recover(
             &offers,
             RESOURCE,
             policy(10, 3600),
@@ -3873,10 +3899,11 @@ mod tests {
             T0 + 10_000,
         )
         .unwrap();
-        let mut store2 = Store::default();
-        store2.record = Some((bytes.clone(), 2));
-        let first = recovered(&mut a, &mut store2, T0 + 10_000);
-        let second = recovered(&mut b, &mut store2, T0 + 10_000);
+        let mut store2 = Store {
+            record: Some((bytes.clone(), 2)),
+        };
+        let first = recovered(&mut first_m, &mut store2, T0 + 10_000);
+        let second = recovered(&mut second_m, &mut store2, T0 + 10_000);
         assert!(
             matches!(first[..], [Cmd::Refund(o)] if o.amount() == u(9_970)),
             "{first:?}"
