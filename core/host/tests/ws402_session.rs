@@ -336,7 +336,12 @@ fn an_upto_session_above_2_pow_53_settles_exactly_consumed() {
     };
     let ended: Value = serde_json::from_str(ended).unwrap();
     assert_eq!(
-        (&ended["type"], &ended["settled"], &ended["consumed"], &ended["refund"]),
+        (
+            &ended["type"],
+            &ended["settled"],
+            &ended["consumed"],
+            &ended["refund"]
+        ),
         (
             &"session_ended".into(),
             &consumed.to_string().into(),
