@@ -288,7 +288,8 @@ impl OwnedCommand {
 }
 
 fn hex_id(id: &[u8; 16]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = [0u8; 32];
+    pay402::hex::encode_lower_into(id, &mut out).map_or_else(|_| String::new(), str::to_owned)
 }
 
 /// A WS402 server: the offers, prepared once (as [`X402Server`]), and the session policy.

@@ -20,6 +20,8 @@
 //! Running --close, drop, app end, limit, unaffordable frame--> (upto) SettlingCharge --> Finished
 //!    |  \--drop with a grace period--> Suspended --grace expired--> (exact) Refunding --> Finished
 //!    `--------------------------------------------------------------> Finished (nothing to settle or refund)
+//! AwaitingProof --resume_session (keys)--> Loading --record opens--> Resuming --written--> Running
+//! any phase --a record write lost (keys)--> NotOwner (close 1012, Abandoned)
 //! ```
 //!
 //! # The rules
@@ -61,6 +63,55 @@
 //!   ends are accepted and yield no command. Inputs that make no sense in the current phase (a
 //!   settlement outcome nobody asked for, a frame after the end) are typed
 //!   [`SessionError`]s that change nothing.
+//! - **The statement.** When the socket is still open at the end (an application end, a limit,
+//!   `end_session`), the close waits for the settle (`upto`) or refund (`exact`) outcome: then
+//!   `session_ended {sessionId, endedBy, paid, consumed, settled, refund, payer?,
+//!   settlementTx?}` is sent and the socket closed, so the client's statement is a receipt
+//!   (`settled` is what the settlement answered as settled, `refund` what was confirmed or sent;
+//!   a refused or pending outcome shows 0). With nothing to settle or refund it is sent at once.
+//!   Frames the client sends meanwhile are refused (`session_ended`); a client that closed first
+//!   gets nothing.
+//!
+//! # Persistence, resumption, recovery (with [`SessionKeys`])
+//!
+//! All of this is off unless the host gives the machine the server's keys
+//! ([`SessionMachine::with_keys`]); without them no [`Command::Persist`] or [`Command::Load`]
+//! is ever queued, `session_started` has no `resumeToken`, and a `resume_session` frame is
+//! refused like any frame that is not a proof.
+//!
+//! - **Records.** The machine writes its sealed record v2 ([`SealedRecord`], HMAC-SHA256 under
+//!   the record key) with [`Command::Persist`] at the start, at every `usage_update` (the
+//!   checkpoint), at a suspend and a resume, at the end, and at the finish. The store applies
+//!   it as a compare-and-swap on the generation (`expect: None` creates; each write is one
+//!   above the last) and answers [`Input::Persisted`]. The settle (`upto`) or refund (`exact`,
+//!   the refund recorded `planned` with its amount) is asked for only once the ending record
+//!   is written: a restart finds it and asks again, never a different amount.
+//! - **A lost write** (`Persisted(false)`) means another process owns the session (a resume
+//!   elsewhere, a recovery after a presumed crash): the machine closes 1012 (Service Restart,
+//!   IANA WebSocket close code registry; the client reconnects and resumes) when the socket is
+//!   open, queues [`Command::Abandoned`] and stops: no settle, no refund, no write. A lost last
+//!   write after the money is final changes nothing.
+//! - **Resume.** `session_started` carries `resumeToken` ([`SessionKeys::resume_token`] of the
+//!   id and the verified payer). A new socket whose first frame is `resume_session {sessionId,
+//!   resumeToken}` makes the machine ask for the record ([`Command::Load`],
+//!   [`Input::Loaded`]). It opens it (tag checked), checks the token in constant time, checks
+//!   the session is suspended and within [`SessionPolicy::resume_grace_ms`] of its drop, takes
+//!   the record's state and id, and writes generation + 1; once that write wins it sends
+//!   `session_resumed {sessionId, balance, consumedAmount, remainingBalance}`. Refusals are
+//!   `resume_refused {reason}` ([`ResumeRefusal`]) and close 1008; the refused socket owns no
+//!   money. A record that still says *running* (the old socket not yet seen dropping) is
+//!   resumed too, billed up to its last checkpoint only: the compare-and-swap decides. If the
+//!   resume's write wins, the old owner's next write (a tick at the latest) loses and it stops
+//!   with 1012; if the old owner wrote first, the resume is refused `session_busy`.
+//! - **Recovery after a restart.** [`SessionMachine::recover`] opens a stored record and
+//!   decides ([`Recovery`]): a running record whose checkpoint is younger than the lease
+//!   ([`SessionPolicy::lease_ms`]) has a live owner (`StillOwned`); an orphan running record is
+//!   suspended at its last checkpoint (at most one interval unbilled, in the client's favour)
+//!   and waits for a resume until checkpoint + grace (`AwaitResume`), or, past it, ends
+//!   `connection_lost` there (`End`); a suspended record waits out its grace the same way; an
+//!   ending record asks for its settle or its recorded refund again (`Continue`: the same
+//!   [`RefundOrder`], whose key makes the settlement layer re-send, never re-sign). Each path
+//!   starts with a record write, so of two processes recovering one session exactly one acts.
 //!
 //! # The `/settle` body
 //!
@@ -80,17 +131,11 @@
 //!
 //! # Not yet
 //!
-//! - Resumption: a drop with [`SessionPolicy::resume_grace_ms`] `> 0` suspends the session (no
-//!   billing) and ends it `connection_lost` at the drop when the grace expires, but there is no
-//!   resume input yet (`resume_session`/`session_resumed`, a new socket), no persistence command
-//!   and no recovery after a restart. [`SessionMachine::generation`] counts the accepted inputs for the
-//!   record's compare-and-swap.
-//! - `session_ended {statement}` before the close (the wire message is not in [`Message`] yet),
-//!   HTTP grants and their byte charges.
+//! - HTTP grants and their byte charges; the record has no grant generation yet, so a grant
+//!   issued before a resume is still refused only by the phase (suspended, ended), not by the
+//!   resume itself.
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
-//! - Refund persistence: the refund is requested once, but the record-before-send step
-//!   (`RecordRefund`) belongs to the persisted record.
 //! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
 //!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
 //!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
@@ -1031,7 +1076,8 @@ impl<'p> SessionMachine<'p> {
         self.phase
     }
 
-    /// How many inputs were accepted: the version a persisted record of this session carries.
+    /// How many inputs were accepted (not the record's generation:
+    /// [`SessionMachine::record_generation`]).
     pub fn generation(&self) -> u32 {
         self.generation
     }
