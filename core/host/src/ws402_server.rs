@@ -39,9 +39,11 @@ use pay402::U256;
 use pay402::json::{JsonStr, RawValue};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
+use pay402::ws402::http_grant;
 use pay402::ws402::{
-    Command, Input, Phase, Pricing, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, Reservation,
-    Schema, SessionError, SessionKeys, SessionMachine, SessionPolicy, Statement, Tariff,
+    Command, Grant, GrantRefusal, GrantSession, Input, Phase, Pricing,
+    RECOMMENDED_COMMAND_BUFFER_LEN, RecordPhase, RefundOutcome, Reservation, Schema, SealedRecord,
+    SessionError, SessionKeys, SessionMachine, SessionPolicy, Statement, Tariff,
 };
 use pay402::x402::SettleResponse;
 use pay402::x402::header;
@@ -335,6 +337,60 @@ impl Ws402Server {
     pub fn with_secret(mut self, secret: &[u8]) -> Result<Self, HostError> {
         self.keys = Some(SessionKeys::derive(secret).map_err(|e| HostError::of(&e))?);
         Ok(self)
+    }
+
+    /// Checks the `Authorization` value of an HTTP request for `resource_url` against the
+    /// session's stored `record` (loaded by the host under the id [`Ws402Server::grant_session_id`]
+    /// names; `None` when there is none): the record must open under this server's secret, and
+    /// the grant must be for its session, unexpired, for this URL, at or above the record's
+    /// grant generation (a resume revokes older grants), on a running session. The refusal's
+    /// `status()` and `code()` are the HTTP answer ([`pay402::ws402::http_grant`]). Without a
+    /// secret every request is `grant_required`.
+    pub fn grant_check(
+        &self,
+        authorization: Option<&str>,
+        resource_url: &str,
+        record: Option<&[u8]>,
+        now_ms: u64,
+    ) -> Result<Grant, GrantRefusal> {
+        let Some(keys) = self.keys.as_ref() else {
+            return Err(GrantRefusal::GrantRequired);
+        };
+        let Some(id) = http_grant::lookup_id(authorization) else {
+            // No token, or a malformed one: the check names which.
+            return http_grant::check(
+                keys,
+                authorization,
+                resource_url,
+                now_ms,
+                GrantSession {
+                    session_id: [0; 16],
+                    phase: RecordPhase::Done,
+                    generation: u32::MAX,
+                },
+            );
+        };
+        let opened = record.and_then(|r| SealedRecord::open(keys, r).ok());
+        let Some(opened) = opened.filter(|r| r.session_id == id) else {
+            return Err(GrantRefusal::GrantInvalid);
+        };
+        http_grant::check(
+            keys,
+            authorization,
+            resource_url,
+            now_ms,
+            GrantSession {
+                session_id: opened.session_id,
+                phase: opened.phase,
+                generation: opened.grant_generation,
+            },
+        )
+    }
+
+    /// The session id (32 lowercase hex digits) a request's `WS402` grant names, **unverified**:
+    /// only for loading that session's record before [`Ws402Server::grant_check`].
+    pub fn grant_session_id(authorization: Option<&str>) -> Option<String> {
+        http_grant::lookup_id(authorization).map(|id| hex_id(&id))
     }
 
     /// `true` when the server has a secret ([`Ws402Server::with_secret`]).

@@ -11,10 +11,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::PrivateKey;
 use pay402::ws402::{Ending, Payer, Phase, RefundOutcome, Reservation, SessionEndReason};
-use pay402::ws402::{SessionKeys, Statement};
+use pay402::ws402::{SessionKeys, Statement, http_grant};
 use pay402::x402::PaymentRequired;
 use pay402::x402::client::pay_evm;
 use pay402_host::ws402_server::{
@@ -229,6 +230,25 @@ fn a_dropped_socket_resumes_on_a_new_one_and_the_session_refunds_once() {
     let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
     let mut store = Store::default();
     let (mut old, token) = running_exact(&s, &mut store, &key);
+    // An HTTP grant for the running session (the server's grant key, generation 0).
+    let keys = SessionKeys::derive(&SECRET).unwrap();
+    let url = "https://example.com/video/1.mp4";
+    let grant = |generation: u32| {
+        let mut buf = [0u8; http_grant::GRANT_TOKEN_LEN];
+        let t = http_grant::issue(&keys, &ID, url, generation, T + 600_000, &mut buf).unwrap();
+        format!("WS402 {t}")
+    };
+    let before = grant(0);
+    assert_eq!(
+        Ws402Server::grant_session_id(Some(&before)).as_deref(),
+        Some(SID)
+    );
+    let check = |auth: &str, store: &Store, at: u64| {
+        s.grant_check(Some(auth), url, Some(&store.record(SID)), at)
+            .map(|g| g.generation)
+            .map_err(|r| (r.status(), r.code()))
+    };
+    assert_eq!(check(&before, &store, T + 500), Ok(0));
     // Two ticks (checkpoints), then the socket drops at 2.5 s: 625 consumed.
     on(&mut old, &mut store, T + 1_010, SessionInput::Timer);
     on(&mut old, &mut store, T + 2_010, SessionInput::Timer);
@@ -252,6 +272,17 @@ fn a_dropped_socket_resumes_on_a_new_one_and_the_session_refunds_once() {
     );
     assert_eq!(new.session_id(), SID);
     assert_eq!(store.generation(SID), 5);
+    // The resume revoked the grants issued before it; one at the new generation is valid.
+    assert_eq!(
+        check(&before, &store, T + 15_000),
+        Err((401, "grant_revoked"))
+    );
+    assert_eq!(check(&grant(1), &store, T + 15_000), Ok(1));
+    assert_eq!(
+        s.grant_check(None, url, Some(&store.record(SID)), T + 15_000)
+            .map_err(|r| r.code()),
+        Err("grant_required")
+    );
     // 4 s more, then end_session: 625 + 1000 = 1625 consumed, 998 375 refunded.
     let cmds = on(
         &mut new,
@@ -296,6 +327,11 @@ fn a_dropped_socket_resumes_on_a_new_one_and_the_session_refunds_once() {
             U256::from_u64(1_625),
             U256::from_u64(998_375)
         )
+    );
+    // Ended: every grant is refused.
+    assert_eq!(
+        check(&grant(1), &store, T + 19_500),
+        Err((403, "session_ended"))
     );
     // The old session's grace ends: its write loses; no second refund.
     let cmds = on(&mut old, &mut store, T + 32_510, SessionInput::Timer);

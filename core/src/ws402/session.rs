@@ -913,6 +913,9 @@ pub struct SessionMachine<'p> {
     resume_token_len: usize,
     /// The settlement's transaction hash, when the answer carried a 32-byte hex one.
     settle_tx: Option<[u8; 32]>,
+    /// The HTTP grant generation: bumped by every resume, so grants issued before it are
+    /// refused after it.
+    grant_generation: u32,
 }
 
 impl<'p> SessionMachine<'p> {
@@ -947,6 +950,7 @@ impl<'p> SessionMachine<'p> {
             resume_token: [0; RESUME_TOKEN_LEN],
             resume_token_len: 0,
             settle_tx: None,
+            grant_generation: 0,
         }
     }
 
@@ -965,6 +969,12 @@ impl<'p> SessionMachine<'p> {
     /// The generation of the last record written (0 before the first).
     pub fn record_generation(&self) -> u32 {
         self.record_generation
+    }
+
+    /// The HTTP grant generation to issue grants at ([`super::http_grant::issue`]); the
+    /// record carries it, and every resume bumps it.
+    pub fn grant_generation(&self) -> u32 {
+        self.grant_generation
     }
 
     /// Reports `input` at `now_ms` for a session sold with `offers`; then drain
@@ -1835,6 +1845,8 @@ impl<'p> SessionMachine<'p> {
             self.meter_event(at, SessionEvent::Suspend);
         }
         self.phase = Phase::Resuming;
+        // A new holder: grants issued before the resume are revoked by it.
+        self.grant_generation = self.grant_generation.wrapping_add(1);
         if self.meter_event(now, SessionEvent::Resume) {
             self.deferred = Some(Deferred::Resumed);
             self.checkpoint_ms = now;
@@ -1894,6 +1906,7 @@ impl<'p> SessionMachine<'p> {
         self.paid = Some(paid);
         self.meter = Some(record.meter);
         self.record_generation = record.generation;
+        self.grant_generation = record.grant_generation;
         self.checkpoint_ms = record.checkpoint_ms;
         self.suspended_at = record.meter.state().suspended_at;
         self.settlement = match (plan, record.meter.end()) {
@@ -2093,6 +2106,7 @@ impl<'p> SessionMachine<'p> {
                 .unwrap_or_default(),
             payment_header: self.proof.get(..self.proof_len).unwrap_or_default(),
             refund,
+            grant_generation: self.grant_generation,
         };
         record.seal(keys, out).map_err(|e| match e {
             Ws402Error::BufferTooSmall => SessionError::BufferTooSmall,
@@ -3670,6 +3684,9 @@ mod tests {
             (4, RecordPhase::Running)
         );
         assert_eq!(new.id(), ID);
+        // The resume bumps the HTTP grant generation: grants issued before it are revoked.
+        assert_eq!((old.grant_generation(), new.grant_generation()), (0, 1));
+        assert_eq!(store.opened().grant_generation, 1);
         // 2 s more, then the client closes: 30 + 20 consumed, 9950 refunded, recorded first.
         let cmds = handle(&mut new, T0 + 15_100, Input::Closed { code: Some(1000) });
         let [Cmd::Persist(record, 5, Some(4))] = &cmds[..] else {
