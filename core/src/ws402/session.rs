@@ -131,9 +131,8 @@
 //!
 //! # Not yet
 //!
-//! - HTTP grants and their byte charges; the record has no grant generation yet, so a grant
-//!   issued before a resume is still refused only by the phase (suspended, ended), not by the
-//!   resume itself.
+//! - HTTP grants' byte charges (the grant generation is kept and bumped by every resume:
+//!   [`SessionMachine::grant_generation`]).
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
 //! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
