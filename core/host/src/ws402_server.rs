@@ -8,6 +8,14 @@
 //! amount, the refund's amount, recipient, asset and key, the statement. This module only owns
 //! the offers, grows the buffer and turns each borrowed command into an [`OwnedCommand`].
 //!
+//! Persistence is opt-in: a server given a secret ([`Ws402Server::with_secret`]) makes every
+//! session ask for its sealed record to be written ([`OwnedCommand::Persist`], a create or a
+//! compare-and-swap on the generation, answered with [`SessionInput::Persisted`]) and loaded
+//! for a `resume_session` ([`OwnedCommand::Load`], [`SessionInput::Loaded`]); a lost
+//! compare-and-swap ends in [`OwnedCommand::Abandoned`]. After a restart the host recovers each
+//! id its store lists as open ([`Ws402Server::recover`]). HTTP grants are checked against the
+//! stored record ([`Ws402Server::grant_check`]). Without a secret none of this happens.
+//!
 //! ```
 //! use pay402_host::ws402_server::{OwnedCommand, SessionInput, Ws402Config, Ws402Server};
 //! use pay402_host::x402_server::{OfferConfig, ResourceConfig};

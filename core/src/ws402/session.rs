@@ -1841,7 +1841,10 @@ impl<'p> SessionMachine<'p> {
             // The old socket was not seen dropping: billing stops at the last checkpoint, in
             // the client's favour.
             let at = record.checkpoint_ms.max(record.meter.last_ms());
-            self.meter_event(at, SessionEvent::Suspend);
+            if !self.meter_event(at, SessionEvent::Suspend) {
+                // A limit passed before the checkpoint: ended there (the write decides).
+                return;
+            }
         }
         self.phase = Phase::Resuming;
         // A new holder: grants issued before the resume are revoked by it.
