@@ -4117,6 +4117,46 @@ mod tests {
     }
 
     #[test]
+    fn upto_running_orphan_without_grace_settles_to_its_last_checkpoint_once() {
+        let offers = big_upto_offers();
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        let mut p = policy(0, 3600);
+        p.tariff = Tariff::per_second(u(10_000_000_000_000_000));
+        p.update_interval_ms = 1_000;
+        let mut store = Store::default();
+        let mut s = Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys());
+        drive(&mut s, &mut store, T0, Input::Text(frame.as_bytes()));
+        drive(
+            &mut s,
+            &mut store,
+            T0 + 100,
+            Input::Reserved(Reservation::Fresh),
+        );
+        // One tick at 1 s: the checkpoint records 10^16 consumed; the process dies 0.9 s later.
+        drive(&mut s, &mut store, T0 + 1_100, Input::Timer);
+        assert_eq!(store.opened().checkpoint_ms, T0 + 1_100);
+        drop(s);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut rec, decision) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(decision, Recovery::End);
+        let cmds = recovered(&mut rec, &mut store, T0 + 60_000);
+        let [Cmd::Settle(amount, _)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*amount, u(10_000_000_000_000_000));
+        assert_eq!(store.opened().phase, RecordPhase::Settling);
+        // A second recovery of the same (pre-settle) record loses the write: one settlement.
+        let (mut twin, _) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(
+            &recovered(&mut twin, &mut store, T0 + 60_000)[..],
+            &[Cmd::Abandoned]
+        );
+    }
+
+    #[test]
     fn a_small_buffer_keeps_the_command_queued() {
         let offers = exact_offers();
         let mut s = Session::accept(&offers, RESOURCE, policy(10, 3600), ID, T0);
