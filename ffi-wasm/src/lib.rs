@@ -40,6 +40,8 @@ pub mod onchain;
 // full API's), so it is compiled only without the features whose exports it would clash with.
 #[cfg(feature = "x402")]
 pub mod page;
+#[cfg(feature = "x402")]
+pub mod page_server;
 #[cfg(all(feature = "paywall", not(feature = "x402"), not(feature = "l402")))]
 pub mod paywall;
 #[cfg(feature = "x402")]
@@ -52,6 +54,8 @@ pub mod smart_wallet;
 pub mod svm;
 #[cfg(feature = "ws402")]
 pub mod ws402;
+#[cfg(feature = "ws402")]
+pub mod ws402_client;
 #[cfg(feature = "ws402")]
 pub mod ws402_wire;
 #[cfg(feature = "x402")]

@@ -59,9 +59,12 @@ const makers = {
     webhookSecret: "whsec", secret: new Uint8Array(32).fill(9) }),
   Ws402Meter: (p) => new p.Ws402Meter({ pricePerSecond: 10n, paid: 300n, maxSessionSeconds: 3600 }, 1_000_000),
   Ws402TariffMeter: (p) => new p.Ws402TariffMeter({ perSecond: 10n, perByteOut: 1n, paid: 300n, maxSessionSeconds: 3600 }, 1_000_000),
+  Ws402ClientSession: (p) => new p.Ws402ClientSession(300n, 1n),
   EvmSettlement: (p) => new p.EvmSettlement("eip155:84532", PAY_TO, "eip3009"),
   SvmSettlement: (p) => new p.SvmSettlement("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4"),
   RefundOrder: (p) => p.refundOrderForSession(new Uint8Array(16).fill(7), "eip155:84532", "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PAY_TO, 5n),
+  PaywallPage: (p) => new p.PaywallPage('<html lang="{{pay402.lang}}"><title>{{pay402.title}}</title>{{pay402.theme}}' +
+    '<meta name="pay402-page" content="{{pay402.data}}">{{pay402.summary}}</html>', {}),
   Refund: (p) => new p.Refund(p.refundOrderForSession(new Uint8Array(16).fill(7), "eip155:84532", "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PAY_TO, 5n)),
 };
 // A method or class taking an instance of another class, to pass a freed one to.
@@ -256,6 +259,11 @@ const calls = {
   "Ws402TariffMeter.onEvent(0, \"resume\") while running": () => makers.Ws402TariffMeter(main).onEvent(0, "resume"),
   "Ws402TariffMeter.onEvent(0, \"bytes_out\") without n": () => makers.Ws402TariffMeter(main).onEvent(0, "bytes_out"),
   "Ws402TariffMeter.maySend(0, -1)": () => makers.Ws402TariffMeter(main).maySend(0, -1),
+  "new Ws402ClientSession(-1n, 1n)": () => new main.Ws402ClientSession(-1n, 1n),
+  "new Ws402ClientSession(2n ** 256n, 1n)": () => new main.Ws402ClientSession(2n ** 256n, 1n),
+  "Ws402ClientSession.onText(42)": () => makers.Ws402ClientSession(main).onText(42),
+  "Ws402ClientSession.onText(usage before the start)": () => makers.Ws402ClientSession(main).onText('{"type":"balance_exhausted"}'),
+  "Ws402ClientSession.onText(invalid UTF-8)": () => makers.Ws402ClientSession(main).onText(new Uint8Array([0x7b, 0xff, 0x7d])),
   "ClientBudget.add(network, asset, { perRequest: -1n })": () => new main.ClientBudget().add("eip155:84532", USDC, { perRequest: -1n }),
   "new X402Server([], resource)": () => new main.X402Server([], { url: "/" }),
   "new L402Server({ secret: 5 bytes })": () => new main.L402Server({ service: "svc", priceMsat: 1, network: "bitcoin", secret: new Uint8Array(5) }),

@@ -1,7 +1,7 @@
 # Hand-written stubs of the pay402._native extension (checked by `python -m mypy.stubtest
 # pay402._native`). Keep in step with ffi-python/src/*.rs.
 
-from typing import Any, Callable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
+from typing import Any, Callable, ClassVar, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 __version__: str
 __all__ = [
@@ -139,6 +139,7 @@ __all__ = [
     "Recognized",
     "page_presentation",
     "page_theme_validate",
+    "PaywallPage",
     "parse_u256",
     "format_u256",
     "Grant",
@@ -170,6 +171,8 @@ __all__ = [
     "Ws402Session",
     "Ws402Command",
     "Ws402Statement",
+    "Ws402ClientSession",
+    "Ws402ClientEvent",
     "Ws402Message",
     "start_with_x402",
     "decode_ws402_message",
@@ -2006,7 +2009,8 @@ class TariffMeter:
         `suspend`, `resume`, `grace_expired`, `bytes_in`/`bytes_out` (`n` bytes) or `message`
         (`n` messages, default 1). Raises `Ws402Error` `session_suspended` (bytes, messages or a
         second suspend while suspended) or `session_not_suspended` (a resume or a grace expiry
-        while running); the meter is then unchanged.
+        while running), `unknown_event` or `event_count_required` (`bytes_in`/`bytes_out`
+        without `n`); the meter is then unchanged.
         """
     def may_send(self, at_ms: int, n_bytes: int, messages: int = 1) -> TariffOutcome:
         """Asks, before sending a frame of `n_bytes` bytes counted as `messages` messages, whether
@@ -3228,6 +3232,49 @@ def page_theme_validate(
     2.2), language tag. Raises `X402Error` with the core's code (`theme_low_contrast`, …)."""
     ...
 
+@final
+class PaywallPage:
+    """The paywall page server of one route: the checked template and configuration, the
+    page-or-API decision and the page reply for a challenge. Raises `X402Error` with the core's
+    code (`template_slot_missing`, `theme_low_contrast`, `page_rpc_invalid`, …)."""
+
+    VARY: ClassVar[str]
+    """The `Vary` value of every unpaid 402 on a route that serves the page."""
+
+    def __new__(
+        cls,
+        template: bytes,
+        *,
+        title: Optional[str] = None,
+        logo: Optional[str] = None,
+        background: Optional[str] = None,
+        text: Optional[str] = None,
+        accent: Optional[str] = None,
+        accent_text: Optional[str] = None,
+        lang: Optional[str] = None,
+        rpc: Sequence[Tuple[str, str]] = ...,
+        display: Sequence[Tuple[int, str]] = ...,
+        messages: Optional[str] = None,
+        show_receipt: bool = False,
+        csp: str = "minimal",
+        require_mozilla_user_agent: bool = False,
+        enabled: bool = True,
+    ) -> PaywallPage: ...
+    def wants_page(self, method: str, headers: Sequence[Tuple[str, str]]) -> bool:
+        """True when the request gets the page rather than the API 402."""
+    def reply(
+        self,
+        status: int,
+        headers: Sequence[Tuple[str, str]],
+        *,
+        url: str,
+        description: str = "",
+        l402: Optional[Mapping[str, Any]] = None,
+    ) -> Reply:
+        """The page reply for a 402 challenge (`status`, `headers`): its status and challenge
+        headers, the page headers (content type, `Cache-Control`, `Vary`, CSP, …) and the page
+        as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
+
 _Ws402CommandKind = Literal[
     "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished",
     "persist", "load", "abandoned",
@@ -3423,3 +3470,123 @@ class Ws402Session:
     @property
     def session_id(self) -> str:
         """The wire `sessionId` (32 lowercase hex digits)."""
+
+_Ws402ClientEventKind = Literal[
+    "application", "started", "usage", "balance_exhausted", "max_duration_reached", "http_access_granted",
+    "payment_rejected", "resumed", "resume_refused", "ended",
+]
+
+@final
+class Ws402ClientEvent:
+    """What an accepted WS402 server frame means for the client. `kind` says which fields are set;
+    the others are None. Amounts are ints of the paid asset's atomic unit."""
+
+    @property
+    def kind(self) -> _Ws402ClientEventKind:
+        """`application` (not a WS402 server message: the application's frame), `started`,
+        `usage`, `balance_exhausted`, `max_duration_reached`, `http_access_granted`,
+        `payment_rejected`, `resumed`, `resume_refused` or `ended` (the checked statement)."""
+    @property
+    def balance(self) -> Optional[int]:
+        """`started`: the session's balance (at most what the client authorized)."""
+    @property
+    def price_per_second(self) -> Optional[int]:
+        """`started`: the price, the one the client paid."""
+    @property
+    def elapsed_seconds(self) -> Optional[int]:
+        """`usage`: whole seconds elapsed."""
+    @property
+    def consumed(self) -> Optional[int]:
+        """`usage`, `resumed`, `ended`: the consumed amount."""
+    @property
+    def remaining(self) -> Optional[int]:
+        """`usage`, `resumed`: balance − consumed."""
+    @property
+    def bytes_transferred(self) -> Optional[int]:
+        """`usage`: bytes counted by the server."""
+    @property
+    def message_count(self) -> Optional[int]:
+        """`usage`: messages counted by the server."""
+    @property
+    def message(self) -> Optional[str]:
+        """`balance_exhausted`, `max_duration_reached`, `http_access_granted`: the server's text."""
+    @property
+    def http_token(self) -> Optional[str]:
+        """`http_access_granted`: the token, sent as `Authorization: WS402 <token>`."""
+    @property
+    def resource_url(self) -> Optional[str]:
+        """`http_access_granted`: the resource the token grants."""
+    @property
+    def reason(self) -> Optional[str]:
+        """`payment_rejected`, `resume_refused`: the server's code."""
+    @property
+    def session_id(self) -> Optional[str]:
+        """`ended`: the session id."""
+    @property
+    def ended_by(self) -> Optional[str]:
+        """`ended`: why the session ended (`client_close`, `balance_exhausted`, …)."""
+    @property
+    def paid(self) -> Optional[int]:
+        """`ended`: the balance paid."""
+    @property
+    def settled(self) -> Optional[int]:
+        """`ended`: what the server settled (exact: the whole prepayment; upto: the consumed amount)."""
+    @property
+    def refund(self) -> Optional[int]:
+        """`ended`: what the server refunds (exact: paid − consumed; otherwise 0)."""
+    @property
+    def payer(self) -> Optional[str]:
+        """`ended`: the verified payer, when the server names it."""
+    @property
+    def settlement_tx(self) -> Optional[str]:
+        """`ended`: the settlement transaction, when known."""
+    @property
+    def refund_tx(self) -> Optional[str]:
+        """`ended`: the refund transaction, when known."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Ws402ClientSession:
+    """The client side of one WS402 session. `authorized` is what the payment authorizes (exact:
+    the value paid; upto: the signed maximum), `price_per_second` the price of the schema paid.
+    Every server text frame goes through `on_text`, which checks it against the client's money
+    and the phase; a refused frame raises `Ws402Error` (`server_overcharged`,
+    `consumed_decreased`, `balance_mismatch`, `balance_exceeds_authorized`, `price_mismatch`,
+    `statement_inconsistent`, `session_id_mismatch`, `before_start`, `after_end`,
+    `out_of_phase`, `malformed_message`, …), changes nothing, and the client should close the
+    connection. Safe to share between threads."""
+
+    def __new__(cls, authorized: int, price_per_second: int) -> Ws402ClientSession: ...
+    def on_text(self, frame: Union[str, bytes]) -> Ws402ClientEvent:
+        """Classifies and checks one server text frame."""
+    def write_payment_proof(self, header_value: str) -> str:
+        """The `payment_proof` frame carrying the x402 payment header value (before the start only)."""
+    def write_end_session(self) -> str:
+        """The `end_session` frame (while running or closing)."""
+    def write_resume_session(self) -> str:
+        """The `resume_session` frame for a new connection; the session moves to `resuming`.
+        Raises `no_resume_token` when the server gave none."""
+    @property
+    def phase(self) -> Literal["awaiting_start", "running", "closing", "resuming", "ended", "rejected"]:
+        """Where the session is."""
+    @property
+    def authorized(self) -> int:
+        """What the client authorized."""
+    @property
+    def price_per_second(self) -> int:
+        """The price the client paid."""
+    @property
+    def balance(self) -> int:
+        """The session's balance; 0 before the start."""
+    @property
+    def consumed(self) -> int:
+        """The latest accepted consumed amount."""
+    @property
+    def remaining(self) -> int:
+        """balance − consumed."""
+    @property
+    def session_id(self) -> Optional[str]:
+        """The `sessionId` of `session_started`; None before."""
+    @property
+    def resume_token(self) -> Optional[str]:
+        """The `resumeToken` of `session_started`; None when the server does not resume sessions."""

@@ -13,6 +13,7 @@ mod server;
 mod settle;
 mod terms;
 mod ws402;
+mod ws402_client;
 mod ws402_grant;
 mod ws402_wire;
 mod x402;
@@ -46,6 +47,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.settle.calldata" => x402::settle_calldata_op(input),
         "x402.settle.outcome" => settle::outcome(input),
         "x402.settle.revert_reason" => settle::revert_reason(input),
+        "x402.settle.terms" => settle::terms(input),
         "evm.erc20.transfer" => refund::transfer(input),
         "x402.refund.order" => refund::order(input),
         "x402.refund.outcome" => refund::outcome(input),
@@ -66,6 +68,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "ws402.record.open" => ws402_wire::record_open(input),
         "ws402.grant.issue" => ws402_grant::issue(input),
         "ws402.grant.check" => ws402_grant::check(input),
+        "ws402.client" => ws402_client::client(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),
