@@ -1470,6 +1470,7 @@ fn sealed_fixture(keys: &pay402::ws402::SessionKeys, out: &mut [u8]) -> usize {
         replay_key: b"k",
         payment_header: b"h",
         refund: RecordedRefund::NONE,
+        grant_generation: 0,
     }
     .seal(keys, out)
     .unwrap()

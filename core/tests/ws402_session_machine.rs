@@ -89,6 +89,7 @@ impl<const N: usize> Host<'_, N> {
                 }
                 Command::Refund(order) => Cmd::Refund(order),
                 Command::Finished(st) => Cmd::Finished(st),
+                c => panic!("no keys, no store commands: {c:?}"),
             });
         }
         cmds
@@ -380,17 +381,17 @@ fn an_upto_session_with_amounts_above_2_pow_53_settles_exactly_consumed_and_keep
             r#"{{"type":"usage_update","sessionId":"{sid}","elapsedSeconds":2,"consumedAmount":"2000000000000000","remainingBalance":"298000000000000000","bytesTransferred":0,"messageCount":0}}"#
         ))]
     );
-    // The application ends at 2.5 s: 2.5 × 10^15 consumed, sent before the close.
+    // The application ends at 2.5 s: 2.5 × 10^15 consumed; the close waits for the settlement
+    // so that the statement sent before it is a receipt.
     let cmds = host.on(start + 2_500, Input::AppEnded { error: false });
-    assert_eq!(cmds.len(), 3, "{cmds:?}");
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
     assert_eq!(
         cmds[0],
         text(&format!(
             r#"{{"type":"usage_update","sessionId":"{sid}","elapsedSeconds":2,"consumedAmount":"2500000000000000","remainingBalance":"297500000000000000","bytesTransferred":0,"messageCount":0}}"#
         ))
     );
-    assert_eq!(cmds[1], Cmd::Close(1000));
-    let Cmd::Settle(amount, body) = &cmds[2] else {
+    let Cmd::Settle(amount, body) = &cmds[1] else {
         panic!("{cmds:?}")
     };
     assert_eq!(*amount, U256::from_u128(2_500_000_000_000_000));
@@ -402,8 +403,16 @@ fn an_upto_session_with_amounts_above_2_pow_53_settles_exactly_consumed_and_keep
         start + 4_000,
         Input::Settled(SettleOutcome::Response(settled())),
     );
-    let st = statement_of(&cmds[0]);
-    assert_eq!(cmds.len(), 1, "no release, no refund");
+    assert_eq!(
+        cmds[0],
+        text(&format!(
+            r#"{{"type":"session_ended","sessionId":"{sid}","endedBy":"server_close","paid":"300000000000000000","consumed":"2500000000000000","settled":"2500000000000000","refund":"0","payer":"{}","settlementTx":"0x1111111111111111111111111111111111111111111111111111111111111111"}}"#,
+            format!("{}", key.address()).to_lowercase()
+        ))
+    );
+    assert_eq!(cmds[1], Cmd::Close(1000));
+    let st = statement_of(&cmds[2]);
+    assert_eq!(cmds.len(), 3, "no release, no refund");
     assert_eq!(
         (st.plan, st.paid, st.consumed, st.refund),
         (
@@ -493,12 +502,16 @@ fn the_balance_runs_out_at_the_exact_millisecond_and_nothing_is_refunded() {
                 r#"{"type":"usage_update","sessionId":"04040404040404040404040404040404","elapsedSeconds":3333,"consumedAmount":"10000","remainingBalance":"0","bytesTransferred":0,"messageCount":0}"#
             ),
             text(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#),
-            Cmd::Close(1000)
+            text(&format!(
+                r#"{{"type":"session_ended","sessionId":"04040404040404040404040404040404","endedBy":"balance_exhausted","paid":"10000","consumed":"10000","settled":"10000","refund":"0","payer":"{}"}}"#,
+                format!("{}", key.address()).to_lowercase()
+            ))
         ]
     );
-    let st = statement_of(&cmds[3]);
+    assert_eq!(cmds[3], Cmd::Close(1000));
+    let st = statement_of(&cmds[4]);
     assert_eq!((st.consumed, st.refund), (u(10_000), None));
-    assert_eq!(cmds.len(), 4);
+    assert_eq!(cmds.len(), 5);
 }
 
 #[test]
@@ -751,8 +764,7 @@ fn an_exact_permit2_payment_is_settled_first_and_refunded_like_eip3009() {
     host.on(T + 10, Input::Settled(SettleOutcome::Response(settled())));
     // 4.321 s at 1000/s: 4321; the rest, 15679, goes back to the signer.
     let cmds = host.on(T + 4_331, Input::AppEnded { error: false });
-    assert_eq!(cmds[1], Cmd::Close(1000));
-    let Cmd::Refund(order) = cmds[2] else {
+    let Cmd::Refund(order) = cmds[1] else {
         panic!("{cmds:?}")
     };
     assert_eq!(

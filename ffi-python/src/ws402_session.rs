@@ -35,6 +35,9 @@ fn phase_name(p: Phase) -> &'static str {
         Phase::SettlingCharge => "settling_charge",
         Phase::Refunding => "refunding",
         Phase::Finished => "finished",
+        Phase::Loading => "loading",
+        Phase::Resuming => "resuming",
+        Phase::NotOwner => "not_owner",
     }
 }
 
@@ -153,8 +156,11 @@ impl Ws402Statement {
 
 /// One thing the host does, in order. `kind` is `send` (`text`), `send_app_frame`,
 /// `deliver_to_app`, `close` (`code`), `reserve` (`key`, `ttl`), `release` (`key`), `settle`
-/// (`body`, `amount`), `refund` (`refund`: a `RefundOrder`) or `finished` (`statement`); the
-/// other fields are `None`.
+/// (`body`, `amount`), `refund` (`refund`: a `RefundOrder`), `finished` (`statement`), and on a
+/// server with a `secret`: `persist` (`session_id`, `record`, `generation`, `expect`: `None`
+/// creates, else compare-and-swap from it; `ttl` seconds; answer `persisted`), `load`
+/// (`session_id`; answer `loaded`) or `abandoned` (another process owns the session: forget
+/// it); the other fields are `None`.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ws402Command {
@@ -167,6 +173,10 @@ pub(crate) struct Ws402Command {
     amount: Option<Uint>,
     refund: Option<RefundOrder>,
     statement: Option<Ws402Statement>,
+    session_id: Option<String>,
+    record: Option<crate::convert::Bytes>,
+    generation: Option<u64>,
+    expect: Option<u64>,
 }
 
 impl Ws402Command {
@@ -181,6 +191,10 @@ impl Ws402Command {
             amount: None,
             refund: None,
             statement: None,
+            session_id: None,
+            record: None,
+            generation: None,
+            expect: None,
         };
         match c {
             OwnedCommand::Send(t) => out.text = Some(t),
@@ -196,7 +210,21 @@ impl Ws402Command {
             }
             OwnedCommand::Refund(order) => out.refund = Some(RefundOrder(order)),
             OwnedCommand::Finished(st) => out.statement = Some(Ws402Statement::of(&st)),
-            OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp => {}
+            OwnedCommand::Persist {
+                session_id,
+                record,
+                generation,
+                expect,
+                ttl_s,
+            } => {
+                out.session_id = Some(session_id);
+                out.record = Some(crate::convert::Bytes(record));
+                out.generation = Some(generation);
+                out.expect = expect;
+                out.ttl = Some(ttl_s);
+            }
+            OwnedCommand::Load { session_id } => out.session_id = Some(session_id),
+            OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => {}
         }
         out
     }
@@ -228,7 +256,7 @@ impl Ws402Server {
     #[pyo3(signature = (offers, resource, *, price_per_second, max_session_seconds,
         price_per_byte_in=None, price_per_byte_out=None, price_per_message=None,
         update_interval_ms=3_000, proof_timeout_ms=10_000, resume_grace_ms=0, settle_margin_s=120,
-        estimated_duration=None, currency=None, resource_id=None))]
+        estimated_duration=None, currency=None, resource_id=None, secret=None, lease_ms=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         offers: Vec<Bound<'_, PyAny>>,
@@ -245,6 +273,8 @@ impl Ws402Server {
         estimated_duration: Option<u64>,
         currency: Option<String>,
         resource_id: Option<String>,
+        secret: Option<Vec<u8>>,
+        lease_ms: u64,
     ) -> PyResult<Self> {
         let offers = offers.iter().map(offer).collect::<PyResult<Vec<_>>>()?;
         let resource = ResourceConfig {
@@ -268,9 +298,44 @@ impl Ws402Server {
         config.estimated_duration_seconds = estimated_duration;
         config.currency = currency;
         config.resource_id = resource_id;
-        Ok(Self {
-            inner: host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?,
-        })
+        config.lease_ms = lease_ms;
+        let mut inner = host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?;
+        if let Some(secret) = secret {
+            inner = inner.with_secret(&secret).map_err(|e| error(&e))?;
+        }
+        Ok(Self { inner })
+    }
+
+    /// `True` when the server has a `secret`: sessions are persisted and resumable.
+    #[getter]
+    fn resumable(&self) -> bool {
+        self.inner.resumable()
+    }
+
+    /// A session recovered from its stored `record` after a restart, and the decision:
+    /// `(session, kind, at_ms)` with `kind` `still_owned` (recover again at `at_ms`),
+    /// `await_resume` (until `at_ms`), `end`, `continue` or `done`. Do `session.pending()`
+    /// first.
+    fn recover(
+        &self,
+        record: Vec<u8>,
+        now_ms: u64,
+    ) -> PyResult<(Ws402Session, &'static str, Option<u64>)> {
+        let (session, recovery) = self.inner.recover(&record, now_ms).map_err(|e| error(&e))?;
+        let (kind, at) = match recovery {
+            host::Recovery::StillOwned { retry_at_ms } => ("still_owned", Some(retry_at_ms)),
+            host::Recovery::AwaitResume { until_ms } => ("await_resume", Some(until_ms)),
+            host::Recovery::End => ("end", None),
+            host::Recovery::Continue => ("continue", None),
+            host::Recovery::Done => ("done", None),
+        };
+        Ok((
+            Ws402Session {
+                inner: Mutex::new(session),
+            },
+            kind,
+            at,
+        ))
     }
 
     /// The WS402 schema JSON for a socket at `ws_url` (`paymentDetails`: the offers' x402 v2
@@ -375,6 +440,24 @@ impl Ws402Session {
         self.on(now_ms, SessionInput::Refunded(outcome))
     }
 
+    /// The store's answer to `persist`: `True` when written, `False` when another write came
+    /// first.
+    fn persisted(&self, now_ms: u64, ok: bool) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Persisted(ok))
+    }
+
+    /// The store's answer to `load`: the record's bytes, or `None`.
+    fn loaded(&self, now_ms: u64, record: Option<Vec<u8>>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::Loaded(record.as_deref()))
+    }
+
+    /// The commands of a recovered session, to do before anything else.
+    fn pending(&self) -> PyResult<Vec<Ws402Command>> {
+        self.with(host::Ws402Session::pending)?
+            .map(|cs| cs.into_iter().map(Ws402Command::of).collect())
+            .map_err(|e| error(&e))
+    }
+
     /// When to call `timer` next (Unix ms); `None`: no timer.
     #[getter]
     fn timeout(&self) -> PyResult<Option<u64>> {
@@ -390,7 +473,8 @@ impl Ws402Session {
     }
 
     /// `awaiting_proof`, `reserving`, `settling_prepayment`, `running`, `suspended`,
-    /// `settling_charge`, `refunding` or `finished`.
+    /// `settling_charge`, `refunding`, `finished`, and with a secret `loading`, `resuming` or
+    /// `not_owner`.
     #[getter]
     fn phase(&self) -> PyResult<&'static str> {
         self.with(|s| phase_name(s.phase()))

@@ -6,9 +6,10 @@ definition (SHA-256 of the label and the session id)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import pytest
 
@@ -157,10 +158,15 @@ def test_upto_session_above_2_pow_53_settles_exactly_consumed() -> None:
     consumed = per_second * 2_500 // 1_000
     assert consumed > 2**53
     cmds = s.app_ended(T + 6 + 2_500)
-    assert [c.kind for c in cmds] == ["send", "close", "settle"]
+    # The close waits for the settlement: the statement sent before it is a receipt.
+    assert [c.kind for c in cmds] == ["send", "settle"]
+    assert cmds[1].amount == consumed
+    cmds = host.settle(s, T + 9_000, cmds[1])
+    assert [c.kind for c in cmds] == ["send", "close", "finished"]
+    ended = json.loads(cmds[0].text or "")
+    assert (ended["type"], ended["settled"], ended["consumed"], ended["refund"]) == ("session_ended", str(consumed), str(consumed), "0")
     assert cmds[1].code == 1000
-    assert cmds[2].amount == consumed
-    st = finished(host.settle(s, T + 9_000, cmds[2]))
+    st = finished(cmds)
     assert host.settled == [consumed]
     assert (st.plan, st.paid, st.consumed, st.refund_amount) == ("upto", maximum, consumed, None)
     assert (st.settlement_amount, st.settlement_status) == (consumed, "settled")
@@ -217,3 +223,74 @@ def test_bad_arguments_raise() -> None:
     with pytest.raises(pay402.Ws402Error) as info:
         pay402.Ws402Server([], {"url": WS_URL}, price_per_second=1, max_session_seconds=1)
     assert info.value.code == "no_offers"
+
+
+async def _stored(store: Any, session: pay402.Ws402Session, at: int, cmds: List[pay402.Ws402Command]) -> List[pay402.Ws402Command]:
+    """Does the store commands (`persist` as create or compare-and-swap, `load`) through `store`
+    and answers them; returns the other commands, in order."""
+    rest: List[pay402.Ws402Command] = []
+    for c in cmds:
+        if c.kind == "persist":
+            assert c.session_id is not None and c.record is not None and c.generation is not None and c.ttl
+            if c.expect is None:
+                ok = await store.create(c.session_id, c.record, c.generation, c.ttl)
+            else:
+                ok = await store.swap(c.session_id, c.record, c.generation, c.expect, c.ttl)
+            rest += await _stored(store, session, at, session.persisted(at, ok))
+        elif c.kind == "load":
+            assert c.session_id is not None
+            found = await store.load(c.session_id)
+            rest += await _stored(store, session, at, session.loaded(at, None if found is None else found.record))
+        else:
+            rest.append(c)
+    return rest
+
+
+def test_a_dropped_session_resumes_on_another_server_with_the_same_secret() -> None:
+    from pay402.ws402.store import MemorySessionStore
+
+    async def run() -> None:
+        secret = bytes([0x5E] * 32)
+        kw = dict(price_per_second=250, max_session_seconds=3600, update_interval_ms=1_000, resume_grace_ms=30_000, secret=secret)
+        first = pay402.Ws402Server([exact_offer(1_000_000)], {"url": WS_URL}, **kw)  # type: ignore[arg-type]
+        second = pay402.Ws402Server([exact_offer(1_000_000)], {"url": WS_URL}, **kw)  # type: ignore[arg-type]
+        assert first.resumable
+        store = MemorySessionStore()
+        host = Host()
+        sid = bytes([0xA1] * 16)
+        s = first.accept(T, sid)
+        cmds = host.reserve(s, T + 6, s.handle_text(T + 5, proof(first, 9)))
+        cmds = await _stored(store, s, T + 10, host.settle(s, T + 10, cmds[0]))
+        started = json.loads(cmds[0].text or "")
+        token = started["resumeToken"]
+        assert len(token) == 43 and (await store.load(sid.hex())) is not None
+        await _stored(store, s, T + 1_010, s.timer(T + 1_010))
+        # The socket drops 2.5 s in: 625 consumed; suspended and recorded.
+        assert await _stored(store, s, T + 2_510, s.closed(T + 2_510)) == []
+        assert s.phase == "suspended"
+        # A new socket on the other server, 10 s later, presents the token.
+        r = second.accept(T + 12_510, bytes([0xB2] * 16))
+        frame = json.dumps({"type": "resume_session", "sessionId": sid.hex(), "resumeToken": token})
+        cmds = await _stored(store, r, T + 12_510, r.handle_text(T + 12_510, frame))
+        assert json.loads(cmds[0].text or "") == {
+            "type": "session_resumed", "sessionId": sid.hex(), "balance": "1000000", "consumedAmount": "625", "remainingBalance": "999375",
+        }
+        assert (r.session_id, r.phase) == (sid.hex(), "running")
+        # 2 s more, then the client closes: 625 + 500 consumed; the refund is recorded first.
+        cmds = await _stored(store, r, T + 14_510, r.closed(T + 14_510, 1000))
+        assert [c.kind for c in cmds] == ["refund"]
+        order = cmds[0].refund
+        assert order is not None and order.amount == 1_000_000 - 1_125
+        assert order.key == hashlib.sha256(b"pay402 ws402 refund" + sid).digest()
+        st = finished(await _stored(store, r, T + 15_000, r.refunded(T + 15_000, "confirmed")))
+        assert (st.paid, st.consumed, st.refund_amount, st.refund_status) == (1_000_000, 1_125, 998_875, "confirmed")
+        # The first server's session: its grace ends, its write loses, it refunds nothing.
+        cmds = await _stored(store, s, T + 32_510, s.timer(T + 32_510))
+        assert [c.kind for c in cmds] == ["abandoned"] and s.phase == "not_owner"
+        # A restart finds the session done.
+        stored = await store.load(sid.hex())
+        assert stored is not None
+        _, kind, _ = second.recover(stored.record, T + 40_000)
+        assert kind == "done"
+
+    asyncio.run(run())

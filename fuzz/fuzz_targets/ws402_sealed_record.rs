@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
             replay_key: &chunk[..chunk.len().min(5)],
             payment_header: chunk,
             refund: RecordedRefund::NONE,
+            grant_generation: u32::from(chunk[0]),
         };
         let mut buf = vec![0u8; record.sealed_len()];
         let len = record.seal(&keys, &mut buf).unwrap();

@@ -5,6 +5,11 @@
 //! at most one reservation, one settlement, one refund and one release (never a release after
 //! `session_started`); `consumed ≤ paid`; a refund is `paid − consumed` to the verified payer; an
 //! `upto` settlement is exactly `consumed`; a refused input changes nothing and queues nothing.
+//! With [`SessionKeys`] (half the inputs): record writes answered won or lost at random, loads
+//! of the last record written (or none, or a tampered one), a new socket's `resume_session`, and
+//! a restart (`SessionMachine::recover` of the last record). Every record written opens under
+//! the keys with the announced generation, one above the expected one; after `Abandoned` no
+//! settle, refund or frame follows.
 #![no_main]
 use std::sync::OnceLock;
 
@@ -13,7 +18,7 @@ use pay402::U256;
 use pay402::evm::PrivateKey;
 use pay402::ws402::{
     Command, Ending, Input, Payer, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome,
-    Reservation, SessionMachine, SessionPolicy, Tariff,
+    Reservation, SealedRecord, SessionKeys, SessionMachine, SessionPolicy, Tariff,
 };
 use pay402::x402::server::{
     Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
@@ -103,6 +108,7 @@ struct Counts {
     refunds: u32,
     releases: u32,
     started: u32,
+    abandoned: u32,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -128,7 +134,13 @@ fuzz_target!(|data: &[u8]| {
     } else {
         0
     };
+    let keys = SessionKeys::derive(&[data[20]; 32]).unwrap();
+    let persistent = data[0] & 0x40 != 0;
     let mut session = SessionMachine::accept(policy, [data[19]; 16], T);
+    if persistent {
+        session = session.with_keys(keys.clone());
+    }
+    let mut record: Vec<u8> = Vec::new();
     let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
     let mut now = T;
     let mut c = Counts::default();
@@ -136,9 +148,10 @@ fuzz_target!(|data: &[u8]| {
     let refused = SettleResponse::from_json(REFUSED).unwrap();
     let pending = SettleResponse::from_json(PENDING).unwrap();
     let end_session = br#"{"type":"end_session"}"#;
+    let mut resume: String;
 
     for op in data[24..].chunks(6) {
-        let (kind, arg) = (op[0] % 14, op.get(1).copied().unwrap_or(0));
+        let (kind, arg) = (op[0] % 18, op.get(1).copied().unwrap_or(0));
         let dt = u64_at(op, 2) & 0xffff_ffff;
         now = if op[0] & 0x80 != 0 {
             now.saturating_sub(dt % 5_000) // time may be reported out of order
@@ -188,6 +201,50 @@ fuzz_target!(|data: &[u8]| {
                 ][usize::from(arg % 3)],
             ),
             12 => Input::Text(end_session),
+            14 => Input::Persisted(arg & 1 == 1),
+            15 => {
+                if arg % 3 == 2 && !record.is_empty() {
+                    let i = usize::from(arg) % record.len();
+                    record[i] ^= 1;
+                }
+                Input::Loaded((arg % 3 != 0).then_some(&record[..]))
+            }
+            16 if persistent && !record.is_empty() => {
+                // A restart: another process recovers the last record written.
+                let Ok((m, _)) =
+                    SessionMachine::recover(&offers, policy, keys.clone(), &record, now)
+                else {
+                    continue;
+                };
+                session = m;
+                c = Counts {
+                    started: 1,
+                    closes: 1,
+                    reserves: 1,
+                    settles: u32::from(session.plan() == Some(Plan::Exact)),
+                    ..Counts::default()
+                };
+                Input::Timer
+            }
+            17 if persistent && !record.is_empty() => {
+                // A new socket presents the resume token of the last record's session.
+                let Ok(r) = SealedRecord::open(&keys, &record) else {
+                    continue;
+                };
+                let (id, token) = (
+                    r.session_id,
+                    r.payer.map(|p| keys.resume_token(&r.session_id, &p)),
+                );
+                let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+                session =
+                    SessionMachine::accept(policy, [data[21]; 16], now).with_keys(keys.clone());
+                c = Counts::default();
+                resume = format!(
+                    r#"{{"type":"resume_session","sessionId":"{hex}","resumeToken":"{}"}}"#,
+                    token.as_ref().map_or("x", |t| t.as_str())
+                );
+                Input::Text(resume.as_bytes())
+            }
             _ => Input::Text(&junk[..usize::from(arg) % junk.len().max(1)]),
         };
         let before = (
@@ -218,10 +275,27 @@ fuzz_target!(|data: &[u8]| {
             .expect("8 KiB holds every command")
         {
             assert_eq!(c.finished, 0, "a command after Finished");
+            assert_eq!(c.abandoned, 0, "a command after Abandoned");
             match command {
+                Command::Persist {
+                    record: bytes,
+                    generation,
+                    expect,
+                    ttl_s,
+                } => {
+                    assert!(persistent && ttl_s > 0);
+                    let opened = SealedRecord::open(&keys, bytes).expect("a record that opens");
+                    assert_eq!(opened.generation, generation);
+                    assert_eq!(expect.map_or(1, |e| e.wrapping_add(1).max(1)), generation);
+                    record = bytes.to_vec();
+                }
+                Command::Load { .. } => assert!(persistent),
+                Command::Abandoned => c.abandoned += 1,
                 Command::Send(frame) => {
                     assert_eq!(c.closes, 0, "a frame after the close");
-                    if frame.starts_with(r#"{"type":"session_started""#) {
+                    if frame.starts_with(r#"{"type":"session_started""#)
+                        || frame.starts_with(r#"{"type":"session_resumed""#)
+                    {
                         c.started += 1;
                     }
                 }

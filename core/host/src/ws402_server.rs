@@ -8,6 +8,14 @@
 //! amount, the refund's amount, recipient, asset and key, the statement. This module only owns
 //! the offers, grows the buffer and turns each borrowed command into an [`OwnedCommand`].
 //!
+//! Persistence is opt-in: a server given a secret ([`Ws402Server::with_secret`]) makes every
+//! session ask for its sealed record to be written ([`OwnedCommand::Persist`], a create or a
+//! compare-and-swap on the generation, answered with [`SessionInput::Persisted`]) and loaded
+//! for a `resume_session` ([`OwnedCommand::Load`], [`SessionInput::Loaded`]); a lost
+//! compare-and-swap ends in [`OwnedCommand::Abandoned`]. After a restart the host recovers each
+//! id its store lists as open ([`Ws402Server::recover`]). HTTP grants are checked against the
+//! stored record ([`Ws402Server::grant_check`]). Without a secret none of this happens.
+//!
 //! ```
 //! use pay402_host::ws402_server::{OwnedCommand, SessionInput, Ws402Config, Ws402Server};
 //! use pay402_host::x402_server::{OfferConfig, ResourceConfig};
@@ -39,14 +47,18 @@ use pay402::U256;
 use pay402::json::{JsonStr, RawValue};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
+use pay402::ws402::http_grant;
 use pay402::ws402::{
-    Command, Input, Phase, Pricing, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, Reservation,
-    Schema, SessionError, SessionMachine, SessionPolicy, Statement, Tariff,
+    Command, Grant, GrantRefusal, GrantSession, Input, Phase, Pricing,
+    RECOMMENDED_COMMAND_BUFFER_LEN, RecordPhase, RefundOutcome, Reservation, Schema, SealedRecord,
+    SessionError, SessionKeys, SessionMachine, SessionPolicy, Statement, Tariff,
 };
 use pay402::x402::SettleResponse;
 use pay402::x402::header;
 use pay402::x402::refund::RefundOrder;
 use pay402::x402::server::SettleOutcome;
+
+pub use pay402::ws402::Recovery;
 
 use crate::HostError;
 use crate::x402_server::{OfferConfig, ResourceConfig, X402Server};
@@ -73,6 +85,9 @@ pub struct Ws402Config {
     pub resume_grace_ms: u64,
     /// Seconds kept between an `upto` session's deadline and its authorization's expiry.
     pub settle_margin_s: u64,
+    /// Milliseconds a running record's last checkpoint proves a live owner to
+    /// [`Ws402Server::recover`]; 0: twice `update_interval_ms`.
+    pub lease_ms: u64,
     /// The schema's `pricing.estimatedDuration`, seconds (`totalPrice` is `pricePerSecond ×`
     /// it); `None`: `max_session_seconds`.
     pub estimated_duration_seconds: Option<u64>,
@@ -101,6 +116,7 @@ impl Ws402Config {
             proof_timeout_ms: p.proof_timeout_ms,
             resume_grace_ms: p.resume_grace_ms,
             settle_margin_s: p.settle_margin_s,
+            lease_ms: p.lease_ms,
             estimated_duration_seconds: None,
             currency: None,
             resource_id: None,
@@ -113,6 +129,7 @@ impl Ws402Config {
         p.proof_timeout_ms = self.proof_timeout_ms;
         p.resume_grace_ms = self.resume_grace_ms;
         p.settle_margin_s = self.settle_margin_s;
+        p.lease_ms = self.lease_ms;
         p
     }
 }
@@ -152,6 +169,11 @@ pub enum SessionInput<'a> {
     Settled(Option<&'a [u8]>),
     /// The settlement layer's answer to [`OwnedCommand::Refund`].
     Refunded(RefundOutcome),
+    /// The store's answer to [`OwnedCommand::Persist`]: `true` when written (created, or
+    /// swapped from the expected generation), `false` when another write came first.
+    Persisted(bool),
+    /// The store's answer to [`OwnedCommand::Load`]: the record's bytes, or `None`.
+    Loaded(Option<&'a [u8]>),
 }
 
 /// One command of the core, owned. The host does them in order.
@@ -191,6 +213,31 @@ pub enum OwnedCommand {
     Refund(RefundOrder),
     /// The session is over; queued exactly once.
     Finished(Box<Statement>),
+    /// Write the session's sealed record and report [`SessionInput::Persisted`]: with
+    /// `expect: None` create it under `session_id` (only if absent), else replace it only if
+    /// the stored generation is `expect` (the store's compare-and-swap); keep it `ttl_s`
+    /// seconds. Only on a server with a secret ([`Ws402Server::with_secret`]).
+    Persist {
+        /// The session id (32 lowercase hex digits): the store's key.
+        session_id: String,
+        /// The sealed record.
+        record: Vec<u8>,
+        /// Its generation.
+        generation: u64,
+        /// The generation the store must hold; `None`: create.
+        expect: Option<u64>,
+        /// Seconds to keep it.
+        ttl_s: u64,
+    },
+    /// Load the record of `session_id` (a `resume_session`) and report
+    /// [`SessionInput::Loaded`].
+    Load {
+        /// The session id (32 lowercase hex digits).
+        session_id: String,
+    },
+    /// Another process owns the session (a lost compare-and-swap): forget it here; no settle,
+    /// no refund, no record write. Queued at most once, instead of `Finished`.
+    Abandoned,
 }
 
 impl OwnedCommand {
@@ -207,10 +254,13 @@ impl OwnedCommand {
             Self::Settle { .. } => "settle",
             Self::Refund(_) => "refund",
             Self::Finished(_) => "finished",
+            Self::Persist { .. } => "persist",
+            Self::Load { .. } => "load",
+            Self::Abandoned => "abandoned",
         }
     }
 
-    fn of(command: &Command<'_>) -> Self {
+    fn of(command: &Command<'_>, session_id: &str) -> Self {
         match *command {
             Command::Send(text) => Self::Send(text.to_owned()),
             Command::SendAppFrame => Self::SendAppFrame,
@@ -227,8 +277,29 @@ impl OwnedCommand {
             },
             Command::Refund(order) => Self::Refund(order),
             Command::Finished(statement) => Self::Finished(Box::new(statement)),
+            Command::Persist {
+                record,
+                generation,
+                expect,
+                ttl_s,
+            } => Self::Persist {
+                session_id: session_id.to_owned(),
+                record: record.to_vec(),
+                generation: u64::from(generation),
+                expect: expect.map(u64::from),
+                ttl_s,
+            },
+            Command::Load { session_id } => Self::Load {
+                session_id: hex_id(&session_id),
+            },
+            Command::Abandoned => Self::Abandoned,
         }
     }
+}
+
+fn hex_id(id: &[u8; 16]) -> String {
+    let mut out = [0u8; 32];
+    pay402::hex::encode_lower_into(id, &mut out).map_or_else(|_| String::new(), str::to_owned)
 }
 
 /// A WS402 server: the offers, prepared once (as [`X402Server`]), and the session policy.
@@ -237,6 +308,7 @@ impl OwnedCommand {
 pub struct Ws402Server {
     x402: X402Server,
     config: Ws402Config,
+    keys: Option<SessionKeys>,
 }
 
 impl Ws402Server {
@@ -258,7 +330,124 @@ impl Ws402Server {
         Ok(Self {
             x402,
             config: policy,
+            keys: None,
         })
+    }
+
+    /// Turns on persistence, resume tokens, resumption and recovery with the server `secret`
+    /// (32 to 64 random bytes, the same for every process sharing a store): every session
+    /// then asks for its record to be written ([`OwnedCommand::Persist`]), `session_started`
+    /// carries a `resumeToken`, a new socket's first frame `resume_session` loads the record
+    /// ([`OwnedCommand::Load`]), and [`Ws402Server::recover`] takes over stored records after a
+    /// restart. Without a secret none of this happens.
+    ///
+    /// Errors: `invalid_server_secret`.
+    pub fn with_secret(mut self, secret: &[u8]) -> Result<Self, HostError> {
+        self.keys = Some(SessionKeys::derive(secret).map_err(|e| HostError::of(&e))?);
+        Ok(self)
+    }
+
+    /// Checks the `Authorization` value of an HTTP request for `resource_url` against the
+    /// session's stored `record` (loaded by the host under the id [`Ws402Server::grant_session_id`]
+    /// names; `None` when there is none): the record must open under this server's secret, and
+    /// the grant must be for its session, unexpired, for this URL, at or above the record's
+    /// grant generation (a resume revokes older grants), on a running session. The refusal's
+    /// `status()` and `code()` are the HTTP answer ([`pay402::ws402::http_grant`]). Without a
+    /// secret every request is `grant_required`.
+    pub fn grant_check(
+        &self,
+        authorization: Option<&str>,
+        resource_url: &str,
+        record: Option<&[u8]>,
+        now_ms: u64,
+    ) -> Result<Grant, GrantRefusal> {
+        let Some(keys) = self.keys.as_ref() else {
+            return Err(GrantRefusal::GrantRequired);
+        };
+        let Some(id) = http_grant::lookup_id(authorization) else {
+            // No token, or a malformed one: the check names which.
+            return http_grant::check(
+                keys,
+                authorization,
+                resource_url,
+                now_ms,
+                GrantSession {
+                    session_id: [0; 16],
+                    phase: RecordPhase::Done,
+                    generation: u32::MAX,
+                },
+            );
+        };
+        let opened = record.and_then(|r| SealedRecord::open(keys, r).ok());
+        let Some(opened) = opened.filter(|r| r.session_id == id) else {
+            return Err(GrantRefusal::GrantInvalid);
+        };
+        http_grant::check(
+            keys,
+            authorization,
+            resource_url,
+            now_ms,
+            GrantSession {
+                session_id: opened.session_id,
+                phase: opened.phase,
+                generation: opened.grant_generation,
+            },
+        )
+    }
+
+    /// The session id (32 lowercase hex digits) a request's `WS402` grant names, **unverified**:
+    /// only for loading that session's record before [`Ws402Server::grant_check`].
+    pub fn grant_session_id(authorization: Option<&str>) -> Option<String> {
+        http_grant::lookup_id(authorization).map(|id| hex_id(&id))
+    }
+
+    /// `true` when the server has a secret ([`Ws402Server::with_secret`]).
+    pub fn resumable(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// A session recovered from its stored `record` after a restart, and what the core
+    /// decided ([`Recovery`]). At start, a host recovers every id of its store's `open_ids()`:
+    /// load the record, call this, then act on the decision:
+    ///
+    /// - `StillOwned { retry_at_ms }`: another process holds it; drop the session, load and
+    ///   recover again at `retry_at_ms`.
+    /// - `AwaitResume { until_ms }`, `End`, `Continue`: do the session's [`Ws402Session::pending`]
+    ///   commands (the first is the record write that takes the session over; its
+    ///   compare-and-swap lets one process act), arm the timer at [`Ws402Session::timeout`],
+    ///   and keep the session under its id so that a `resume_session` for it (which loads the
+    ///   record in a new session) or the grace's end finishes it.
+    /// - `Done`: nothing is left; the record may be deleted.
+    ///
+    /// Errors: `session_unsupported` (no secret); the record's (`record_tampered`,
+    /// `invalid_record_length`, `unsupported_record_version`, `inconsistent_record`).
+    pub fn recover(
+        &self,
+        record: &[u8],
+        now_ms: u64,
+    ) -> Result<(Ws402Session, Recovery), HostError> {
+        let keys = self.keys.clone().ok_or_else(|| {
+            HostError::config(
+                "session_unsupported",
+                "recovery needs the server secret (Ws402Server::with_secret)",
+            )
+        })?;
+        let (machine, recovery) = SessionMachine::recover(
+            self.x402.offers(),
+            self.config.policy(),
+            keys,
+            record,
+            now_ms,
+        )
+        .map_err(|e| HostError::of(&e))?;
+        Ok((
+            Ws402Session {
+                x402: self.x402.clone(),
+                machine,
+                buf: vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN],
+            },
+            recovery,
+        ))
     }
 
     /// The policy.
@@ -331,9 +520,13 @@ impl Ws402Server {
     /// A session for a socket opened at `now_ms` (Unix milliseconds); `id` is 16 random bytes
     /// from the host (the wire `sessionId` is their lowercase hex).
     pub fn accept(&self, now_ms: u64, id: [u8; 16]) -> Ws402Session {
+        let mut machine = SessionMachine::accept(self.config.policy(), id, now_ms);
+        if let Some(keys) = &self.keys {
+            machine = machine.with_keys(keys.clone());
+        }
         Ws402Session {
             x402: self.x402.clone(),
-            machine: SessionMachine::accept(self.config.policy(), id, now_ms),
+            machine,
             buf: vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN],
         }
     }
@@ -374,9 +567,19 @@ impl Ws402Session {
                 })
             }
             SessionInput::Refunded(r) => Input::Refunded(r),
+            SessionInput::Persisted(ok) => Input::Persisted(ok),
+            SessionInput::Loaded(record) => Input::Loaded(record),
         };
         let result = self.machine.handle(self.x402.offers(), now_ms, input);
         result.map_err(|e| HostError::of(&e))?;
+        self.drain()
+    }
+
+    /// The commands queued without an input: those of a recovered session
+    /// ([`Ws402Server::recover`]), to do before anything else.
+    ///
+    /// Errors: as [`Ws402Session::handle`].
+    pub fn pending(&mut self) -> Result<Vec<OwnedCommand>, HostError> {
         self.drain()
     }
 
@@ -386,8 +589,9 @@ impl Ws402Session {
         let mut commands = Vec::new();
         loop {
             let len = self.buf.len();
+            let id = hex_id(&self.machine.id());
             match self.machine.poll_command(offers, &resource, &mut self.buf) {
-                Ok(Some(command)) => commands.push(OwnedCommand::of(&command)),
+                Ok(Some(command)) => commands.push(OwnedCommand::of(&command, &id)),
                 Ok(None) => return Ok(commands),
                 Err(SessionError::BufferTooSmall) if len < MAX_BUFFER => {
                     self.buf.resize(len.saturating_mul(2), 0);
@@ -426,5 +630,10 @@ impl Ws402Session {
     /// The verified payer, once a payment was admitted.
     pub fn payer(&self) -> Option<pay402::ws402::Payer> {
         self.machine.payer()
+    }
+
+    /// The generation of the last record this session asked to write (0: none yet).
+    pub fn record_generation(&self) -> u64 {
+        u64::from(self.machine.record_generation())
     }
 }

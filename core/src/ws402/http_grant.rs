@@ -27,13 +27,15 @@
 //!
 //! # The grant generation
 //!
-//! A session's *grant generation* starts at 0 and is bumped by the host when the holder of the
-//! session may have changed: on every `session_resumed` (a new connection presented the resume
-//! token) and when the host wants to revoke all outstanding grants at once. Grants are issued at
-//! the current value, so bumping it revokes every grant issued before. It is **not** the sealed
-//! record's [`SessionRecord::generation`](super::SessionRecord), which is the store's
-//! compare-and-swap counter and advances on every input: passing that one would revoke every
-//! grant at the next usage tick. Ending a session needs no bump: the phase check refuses it.
+//! A session's *grant generation* starts at 0 and is bumped when the holder of the session may
+//! have changed: the session machine bumps it on every resume (a new connection presented the
+//! resume token) and the sealed record carries it
+//! ([`SealedRecord::grant_generation`](super::SealedRecord)). Grants are issued at the current
+//! value ([`SessionMachine::grant_generation`](super::SessionMachine::grant_generation)), so a
+//! resume revokes every grant issued before. It is **not** the record's
+//! [`SealedRecord::generation`](super::SealedRecord), the store's compare-and-swap counter, which
+//! advances on every write: passing that one would revoke every grant at the next usage tick.
+//! Ending a session needs no bump: the phase check refuses it.
 
 use super::error::Ws402Error;
 use super::keys::{SESSION_ID_LEN, SessionId, SessionKeys};

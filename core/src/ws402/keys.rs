@@ -109,6 +109,7 @@ impl core::fmt::Debug for ResumeToken {
 /// assert!(keys.check_resume_token(&[2u8; 16], &payer, token.as_str()).is_err());
 /// # Ok::<(), pay402::ws402::Ws402Error>(())
 /// ```
+#[derive(Clone)]
 pub struct SessionKeys {
     record: Zeroizing<[u8; 32]>,
     resume: Zeroizing<[u8; 32]>,

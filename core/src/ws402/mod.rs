@@ -68,7 +68,8 @@ pub use record::{
 };
 pub use schema::{Pricing, Schema};
 pub use session::{
-    Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, Refund,
-    RefundOutcome, RefundStatus, Reservation, Session, SessionError, SessionMachine, SessionPolicy,
+    CLOSE_SERVICE_RESTART, Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan,
+    RECOMMENDED_COMMAND_BUFFER_LEN, RECORD_TTL_SLACK_S, Recovery, Refund, RefundOutcome,
+    RefundStatus, Reservation, ResumeRefusal, Session, SessionError, SessionMachine, SessionPolicy,
     SettleStatus, Settlement, Statement, check_refundable, reason,
 };

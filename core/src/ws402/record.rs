@@ -218,7 +218,7 @@ pub const MAX_REPLAY_KEY_LEN: usize = 80;
 /// The longest payment header a sealed record holds, in bytes.
 pub const MAX_PAYMENT_HEADER_LEN: usize = 4096;
 /// The bytes of a sealed record before its replay key.
-const SEALED_FIXED_LEN: usize = 426;
+const SEALED_FIXED_LEN: usize = 430;
 /// The HMAC-SHA256 tag at the end of a sealed record.
 const TAG_LEN: usize = 32;
 /// The shortest sealed record (no replay key, no payment header).
@@ -365,9 +365,10 @@ impl RecordedRefund {
 /// | 391 | 32 | refund transaction hash |
 /// | 423 | 1 | replay key length (≤ [`MAX_REPLAY_KEY_LEN`]) |
 /// | 424 | 2 | payment header length (≤ [`MAX_PAYMENT_HEADER_LEN`]) |
-/// | 426 | n | replay key |
-/// | 426 + n | m | payment header |
-/// | 426 + n + m | 32 | HMAC-SHA256 under the record key of every byte before it |
+/// | 426 | 4 | HTTP grant generation ([`super::http_grant`]; bumped by every resume) |
+/// | 430 | n | replay key |
+/// | 430 + n | m | payment header |
+/// | 430 + n + m | 32 | HMAC-SHA256 under the record key of every byte before it |
 ///
 /// ```
 /// use pay402::U256;
@@ -387,7 +388,7 @@ impl RecordedRefund {
 ///     scheme: SchemeKind::ExactEip3009, x402_version: 2, offer_index: 0, meter,
 ///     checkpoint_ms: 1_000, payer: Some(Payer::Evm(Address([0x11; 20]))),
 ///     replay_key: b"evm:0x11:nonce", payment_header: b"eyJ4NDAyVmVyc2lvbiI6Mn0=",
-///     refund: RecordedRefund::NONE,
+///     refund: RecordedRefund::NONE, grant_generation: 0,
 /// };
 /// let mut buf = [0u8; 600];
 /// let n = record.seal(&keys, &mut buf)?;
@@ -424,6 +425,10 @@ pub struct SealedRecord<'a> {
     pub payment_header: &'a [u8],
     /// The refund order.
     pub refund: RecordedRefund,
+    /// The session's HTTP grant generation ([`super::http_grant`]): grants issued below it are
+    /// revoked. Not the compare-and-swap `generation`: it moves only when the holder of the
+    /// session may have changed (every resume).
+    pub grant_generation: u32,
 }
 
 fn put_at(out: &mut [u8], at: usize, bytes: &[u8]) {
@@ -632,6 +637,7 @@ impl<'a> SealedRecord<'a> {
                 .unwrap_or(u16::MAX)
                 .to_be_bytes(),
         );
+        put_at(out, 426, &self.grant_generation.to_be_bytes());
         put_at(out, SEALED_FIXED_LEN, self.replay_key);
         put_at(out, SEALED_FIXED_LEN + n, self.payment_header);
         let body = len - TAG_LEN;
@@ -700,6 +706,7 @@ impl<'a> SealedRecord<'a> {
                 amount: U256::from_be_bytes(get_at::<32>(body, 359)),
                 tx_hash: get_at::<32>(body, 391),
             },
+            grant_generation: u32::from_be_bytes(get_at::<4>(body, 426)),
         };
         if !record.phase_fits() || !record.refund_fits() {
             return Err(bad);
@@ -747,6 +754,7 @@ mod sealed_tests {
             replay_key: b"permit2:nonce",
             payment_header: b"eyJ9",
             refund: RecordedRefund::NONE,
+            grant_generation: 2,
         }
     }
 

@@ -20,6 +20,8 @@
 //! Running --close, drop, app end, limit, unaffordable frame--> (upto) SettlingCharge --> Finished
 //!    |  \--drop with a grace period--> Suspended --grace expired--> (exact) Refunding --> Finished
 //!    `--------------------------------------------------------------> Finished (nothing to settle or refund)
+//! AwaitingProof --resume_session (keys)--> Loading --record opens--> Resuming --written--> Running
+//! any phase --a record write lost (keys)--> NotOwner (close 1012, Abandoned)
 //! ```
 //!
 //! # The rules
@@ -61,6 +63,55 @@
 //!   ends are accepted and yield no command. Inputs that make no sense in the current phase (a
 //!   settlement outcome nobody asked for, a frame after the end) are typed
 //!   [`SessionError`]s that change nothing.
+//! - **The statement.** When the socket is still open at the end (an application end, a limit,
+//!   `end_session`), the close waits for the settle (`upto`) or refund (`exact`) outcome: then
+//!   `session_ended {sessionId, endedBy, paid, consumed, settled, refund, payer?,
+//!   settlementTx?}` is sent and the socket closed, so the client's statement is a receipt
+//!   (`settled` is what the settlement answered as settled, `refund` what was confirmed or sent;
+//!   a refused or pending outcome shows 0). With nothing to settle or refund it is sent at once.
+//!   Frames the client sends meanwhile are refused (`session_ended`); a client that closed first
+//!   gets nothing.
+//!
+//! # Persistence, resumption, recovery (with [`SessionKeys`])
+//!
+//! All of this is off unless the host gives the machine the server's keys
+//! ([`SessionMachine::with_keys`]); without them no [`Command::Persist`] or [`Command::Load`]
+//! is ever queued, `session_started` has no `resumeToken`, and a `resume_session` frame is
+//! refused like any frame that is not a proof.
+//!
+//! - **Records.** The machine writes its sealed record v2 ([`SealedRecord`], HMAC-SHA256 under
+//!   the record key) with [`Command::Persist`] at the start, at every `usage_update` (the
+//!   checkpoint), at a suspend and a resume, at the end, and at the finish. The store applies
+//!   it as a compare-and-swap on the generation (`expect: None` creates; each write is one
+//!   above the last) and answers [`Input::Persisted`]. The settle (`upto`) or refund (`exact`,
+//!   the refund recorded `planned` with its amount) is asked for only once the ending record
+//!   is written: a restart finds it and asks again, never a different amount.
+//! - **A lost write** (`Persisted(false)`) means another process owns the session (a resume
+//!   elsewhere, a recovery after a presumed crash): the machine closes 1012 (Service Restart,
+//!   IANA WebSocket close code registry; the client reconnects and resumes) when the socket is
+//!   open, queues [`Command::Abandoned`] and stops: no settle, no refund, no write. A lost last
+//!   write after the money is final changes nothing.
+//! - **Resume.** `session_started` carries `resumeToken` ([`SessionKeys::resume_token`] of the
+//!   id and the verified payer). A new socket whose first frame is `resume_session {sessionId,
+//!   resumeToken}` makes the machine ask for the record ([`Command::Load`],
+//!   [`Input::Loaded`]). It opens it (tag checked), checks the token in constant time, checks
+//!   the session is suspended and within [`SessionPolicy::resume_grace_ms`] of its drop, takes
+//!   the record's state and id, and writes generation + 1; once that write wins it sends
+//!   `session_resumed {sessionId, balance, consumedAmount, remainingBalance}`. Refusals are
+//!   `resume_refused {reason}` ([`ResumeRefusal`]) and close 1008; the refused socket owns no
+//!   money. A record that still says *running* (the old socket not yet seen dropping) is
+//!   resumed too, billed up to its last checkpoint only: the compare-and-swap decides. If the
+//!   resume's write wins, the old owner's next write (a tick at the latest) loses and it stops
+//!   with 1012; if the old owner wrote first, the resume is refused `session_busy`.
+//! - **Recovery after a restart.** [`SessionMachine::recover`] opens a stored record and
+//!   decides ([`Recovery`]): a running record whose checkpoint is younger than the lease
+//!   ([`SessionPolicy::lease_ms`]) has a live owner (`StillOwned`); an orphan running record is
+//!   suspended at its last checkpoint (at most one interval unbilled, in the client's favour)
+//!   and waits for a resume until checkpoint + grace (`AwaitResume`), or, past it, ends
+//!   `connection_lost` there (`End`); a suspended record waits out its grace the same way; an
+//!   ending record asks for its settle or its recorded refund again (`Continue`: the same
+//!   [`RefundOrder`], whose key makes the settlement layer re-send, never re-sign). Each path
+//!   starts with a record write, so of two processes recovering one session exactly one acts.
 //!
 //! # The `/settle` body
 //!
@@ -80,27 +131,22 @@
 //!
 //! # Not yet
 //!
-//! - Resumption: a drop with [`SessionPolicy::resume_grace_ms`] `> 0` suspends the session (no
-//!   billing) and ends it `connection_lost` at the drop when the grace expires, but there is no
-//!   resume input yet (`resume_session`/`session_resumed`, a new socket), no persistence command
-//!   and no recovery after a restart. [`SessionMachine::generation`] counts the accepted inputs for the
-//!   record's compare-and-swap.
-//! - `session_ended {statement}` before the close (the wire message is not in [`Message`] yet),
-//!   HTTP grants and their byte charges.
+//! - HTTP grants' byte charges (the grant generation is kept and bumped by every resume:
+//!   [`SessionMachine::grant_generation`]).
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
-//! - Refund persistence: the refund is requested once, but the record-before-send step
-//!   (`RecordRefund`) belongs to the persisted record.
 //! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
 //!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
 //!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
 
-use super::keys::Payer;
-use super::message::{Message, PaymentProof, UsageUpdate};
+use super::error::Ws402Error;
+use super::keys::{Payer, RESUME_TOKEN_LEN, SessionKeys};
+use super::message::{Message, PaymentProof, SessionEnded, UsageUpdate};
 use super::meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
 };
+use super::record::{RecordPhase, RecordedRefund, RefundState, SchemeKind, SealedRecord};
 use crate::error::ErrorCode;
 use crate::evm::Address;
 use crate::json::{JsonStr, Object, RawValue};
@@ -108,9 +154,10 @@ use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
 use crate::x402::refund::{RefundError, RefundOrder};
+use crate::x402::server::settlement::{SettleTerms, write_settle_terms};
 use crate::x402::server::{
-    Admission, OfferScheme, OfferSet, PreparedOffer, Replay, Resource, ServerError, SettleOutcome,
-    SettleVerdict, admit, write_settle_request,
+    OfferScheme, OfferSet, PreparedOffer, Resource, ServerError, SettleOutcome, SettleVerdict,
+    admit,
 };
 use crate::x402::{AnyVerified, PaymentPayload, Verifier, X402Version, header};
 use heapless::Deque;
@@ -122,8 +169,18 @@ pub const MAX_PROOF_LEN: usize = 4096;
 /// longest proof and its decoded JSON side by side.
 pub const RECOMMENDED_COMMAND_BUFFER_LEN: usize = 8192;
 
-/// Commands one `handle` can queue at most (a rejection: 4; an end: 5).
-const QUEUE: usize = 8;
+/// Commands one `handle` can queue at most (a rejection: 4; an end: 7).
+const QUEUE: usize = 10;
+
+/// Close code 1012 "Service Restart" (IANA WebSocket Close Code Number Registry, registered
+/// with RFC 6455 §11.7): another process took the session over; the client reconnects and
+/// presents its resume token.
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+
+/// Extra seconds a stored record outlives the longest session, its grace and its settle margin
+/// ([`Command::Persist`]'s `ttl_s`): time for a recovery after a restart, and for an operator
+/// to read a failed refund.
+pub const RECORD_TTL_SLACK_S: u64 = 86_400;
 
 /// Scratch for one admission: the decoded header and one offer's requirements.
 const ADMISSION_SCRATCH: usize = header::RECOMMENDED_BUFFER_LEN;
@@ -172,6 +229,10 @@ pub struct SessionPolicy<'p> {
     /// Seconds kept between an `upto` session's deadline and its authorization's expiry, for the
     /// final settlement to land.
     pub settle_margin_s: u64,
+    /// Milliseconds a running session's last checkpoint proves a live owner
+    /// ([`SessionMachine::recover`]); 0: twice [`SessionPolicy::update_interval_ms`] (the
+    /// checkpoints are the usage ticks).
+    pub lease_ms: u64,
     /// The x402 verification policy of admission.
     pub verifier: Verifier<'p>,
 }
@@ -188,6 +249,7 @@ impl SessionPolicy<'static> {
             proof_timeout_ms: 10_000,
             resume_grace_ms: 0,
             settle_margin_s: 120,
+            lease_ms: 0,
             verifier: Verifier::DEFAULT,
         }
     }
@@ -339,6 +401,14 @@ pub enum Phase {
     Refunding,
     /// Over; nothing more is awaited.
     Finished,
+    /// A `resume_session` arrived: waiting for the record ([`Input::Loaded`]).
+    Loading,
+    /// The record of a resumed session is opened and checked: waiting for the write that takes
+    /// it over ([`Input::Persisted`]) before `session_resumed`.
+    Resuming,
+    /// Another process owns the session (a lost compare-and-swap, or a live owner found by
+    /// [`SessionMachine::recover`]): this machine does nothing more.
+    NotOwner,
 }
 
 /// What the host reports to [`Session::handle`].
@@ -373,6 +443,13 @@ pub enum Input<'a> {
     Settled(SettleOutcome<'a>),
     /// The settlement layer's answer to [`Command::Refund`].
     Refunded(RefundOutcome),
+    /// The store's answer to [`Command::Persist`]: `true` when the record was written
+    /// (created, or swapped from the expected generation), `false` when another write came
+    /// first (the session is owned elsewhere).
+    Persisted(bool),
+    /// The store's answer to [`Command::Load`]: the record's bytes, or `None` when there is
+    /// none.
+    Loaded(Option<&'a [u8]>),
 }
 
 /// What the host does, in order.
@@ -418,6 +495,90 @@ pub enum Command<'b> {
     },
     /// The session is over; nothing more is awaited. Queued exactly once.
     Finished(Statement),
+    /// Write the sealed record (v2, [`SealedRecord`]) of the session and report
+    /// [`Input::Persisted`]: `expect: None` creates it (only if absent), `Some(g)` replaces it
+    /// only if the stored generation is `g`. Only with [`SessionKeys`].
+    Persist {
+        /// The sealed record.
+        record: &'b [u8],
+        /// Its generation (the store keeps it beside the record).
+        generation: u32,
+        /// The generation the store must hold; `None`: create.
+        expect: Option<u32>,
+        /// Seconds the store keeps the record from now.
+        ttl_s: u64,
+    },
+    /// Load the record of `session_id` and report [`Input::Loaded`] (a `resume_session`).
+    Load {
+        /// The session to resume.
+        session_id: [u8; 16],
+    },
+    /// Another process owns the session: forget it here (no settle, no refund, no record
+    /// write). Queued at most once, instead of [`Command::Finished`].
+    Abandoned,
+}
+
+/// Why a `resume_session` is refused (`resume_refused {reason}`, then close 1008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResumeRefusal {
+    /// The server keeps no records (no [`SessionKeys`]).
+    Unsupported,
+    /// No record for this id (never existed, expired), or an id that is not 32 hex digits.
+    UnknownSession,
+    /// The record does not open (tampered, written under another secret) or does not fit the
+    /// server's offers.
+    RecordInvalid,
+    /// The token is not this session's.
+    TokenInvalid,
+    /// The session has ended.
+    SessionEnded,
+    /// The resume grace has expired.
+    GraceExpired,
+    /// Another process wrote the record first (a lost compare-and-swap).
+    SessionBusy,
+}
+
+impl ResumeRefusal {
+    /// The stable code sent as `reason`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Unsupported => "resume_unsupported",
+            Self::UnknownSession => "unknown_session",
+            Self::RecordInvalid => "record_invalid",
+            Self::TokenInvalid => "resume_token_invalid",
+            Self::SessionEnded => "session_ended",
+            Self::GraceExpired => "resume_grace_expired",
+            Self::SessionBusy => "session_busy",
+        }
+    }
+}
+
+/// What [`SessionMachine::recover`] decided for a stored record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Recovery {
+    /// The record's checkpoint is younger than the lease: its owner is alive. The machine does
+    /// nothing ([`Phase::NotOwner`]); load the record again and recover at `retry_at_ms`.
+    StillOwned {
+        /// When the lease runs out.
+        retry_at_ms: u64,
+    },
+    /// The session is suspended (or was running without an owner and is now suspended at its
+    /// last checkpoint): the machine waits for a `resume_session` until `until_ms`, then ends
+    /// the session `connection_lost`. Drain its commands (the takeover write) and arm its timer.
+    AwaitResume {
+        /// The end of the grace.
+        until_ms: u64,
+    },
+    /// The session ends now (`connection_lost`, at its last checkpoint): drain the commands
+    /// (the ending write, then the settle or refund).
+    End,
+    /// The session had ended: the settle (`upto`) or the refund (`exact`, the same
+    /// [`RefundOrder`], whose key makes the settlement layer re-send, never re-sign) is asked
+    /// again after the takeover write.
+    Continue,
+    /// Nothing is left to do (the record is done).
+    Done,
 }
 
 /// Why an input or a poll was refused. The session is unchanged.
@@ -476,8 +637,9 @@ impl ErrorCode for SessionError {
 struct Paid {
     offer_index: usize,
     version: X402Version,
-    verified: AnyVerified,
-    replay: Replay,
+    replay_key: [u8; 80],
+    replay_key_len: usize,
+    replay_ttl: u64,
     max_amount: U256,
     plan: Plan,
     payer: Payer,
@@ -514,6 +676,23 @@ enum Queued {
     Settle(U256, Option<U256>),
     Refund(RefundOrder),
     Finished,
+    ResumeRefused(&'static str),
+    Resumed,
+    Ended,
+    Persist {
+        generation: u32,
+        expect: Option<u32>,
+    },
+    Load,
+    Abandoned,
+}
+
+/// A command held back until the record write before it is acknowledged.
+#[derive(Debug, Clone, Copy)]
+enum Deferred {
+    Resumed,
+    Settle(U256),
+    Refund(RefundOrder),
 }
 
 /// One WS402 session, server side. See the module documentation.
@@ -631,6 +810,37 @@ impl<'o, const N: usize> Session<'o, N> {
         self.machine.poll_command(self.offers, &self.resource, out)
     }
 
+    /// Turns on persistence and resumption ([`SessionMachine::with_keys`]).
+    #[must_use]
+    pub fn with_keys(mut self, keys: SessionKeys) -> Self {
+        self.machine = self.machine.with_keys(keys);
+        self
+    }
+
+    /// A session recovered from its stored record after a restart
+    /// ([`SessionMachine::recover`]).
+    ///
+    /// # Errors
+    /// The record's ([`SessionMachine::recover`]).
+    pub fn recover(
+        offers: &'o OfferSet<'o, N>,
+        resource: Resource<'o>,
+        policy: SessionPolicy<'o>,
+        keys: SessionKeys,
+        record: &[u8],
+        now_ms: u64,
+    ) -> Result<(Self, Recovery), Ws402Error> {
+        let (machine, recovery) = SessionMachine::recover(offers, policy, keys, record, now_ms)?;
+        Ok((
+            Self {
+                offers,
+                resource,
+                machine,
+            },
+            recovery,
+        ))
+    }
+
     /// The machine without its borrowed offers and resource.
     pub fn machine(&self) -> &SessionMachine<'o> {
         &self.machine
@@ -684,6 +894,27 @@ pub struct SessionMachine<'p> {
     settlement: Option<Settlement>,
     refund: Option<Refund>,
     queue: Deque<Queued, QUEUE>,
+    /// The record keys: persistence, resume tokens and resumption are on only with them.
+    keys: Option<SessionKeys>,
+    /// The generation of the last record written (0: none yet).
+    record_generation: u32,
+    /// Record writes not yet answered.
+    unacked: u8,
+    /// What waits for the last record write's answer.
+    deferred: Option<Deferred>,
+    /// When the record was last written while running.
+    checkpoint_ms: u64,
+    /// The close code of an end whose close waits for the settle or refund outcome.
+    pending_close: Option<u16>,
+    /// The `resume_session`'s id and token, while loading its record.
+    resume_id: [u8; 16],
+    resume_token: [u8; RESUME_TOKEN_LEN],
+    resume_token_len: usize,
+    /// The settlement's transaction hash, when the answer carried a 32-byte hex one.
+    settle_tx: Option<[u8; 32]>,
+    /// The HTTP grant generation: bumped by every resume, so grants issued before it are
+    /// refused after it.
+    grant_generation: u32,
 }
 
 impl<'p> SessionMachine<'p> {
@@ -708,7 +939,41 @@ impl<'p> SessionMachine<'p> {
             settlement: None,
             refund: None,
             queue: Deque::new(),
+            keys: None,
+            record_generation: 0,
+            unacked: 0,
+            deferred: None,
+            checkpoint_ms: 0,
+            pending_close: None,
+            resume_id: [0; 16],
+            resume_token: [0; RESUME_TOKEN_LEN],
+            resume_token_len: 0,
+            settle_tx: None,
+            grant_generation: 0,
         }
+    }
+
+    /// Turns on persistence and resumption with the server's `keys` (before the first input):
+    /// the machine then writes its sealed record ([`Command::Persist`]) at the start, at every
+    /// `usage_update` (the checkpoint), at a suspend and a resume, at the end, before the
+    /// settle or refund and at the finish; `session_started` carries a `resumeToken`; a first
+    /// frame `resume_session` loads the record ([`Command::Load`]) and resumes the session.
+    /// Without keys none of this happens.
+    #[must_use]
+    pub fn with_keys(mut self, keys: SessionKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The generation of the last record written (0 before the first).
+    pub fn record_generation(&self) -> u32 {
+        self.record_generation
+    }
+
+    /// The HTTP grant generation to issue grants at ([`super::http_grant::issue`]); the
+    /// record carries it, and every resume bumps it.
+    pub fn grant_generation(&self) -> u32 {
+        self.grant_generation
     }
 
     /// Reports `input` at `now_ms` for a session sold with `offers`; then drain
@@ -726,13 +991,19 @@ impl<'p> SessionMachine<'p> {
         if !self.queue.is_empty() {
             return Err(SessionError::CommandsPending);
         }
-        match self.phase {
-            Phase::AwaitingProof => self.awaiting_proof(offers, now_ms, input)?,
-            Phase::Reserving => self.reserving(now_ms, input)?,
-            Phase::SettlingPrepayment => self.settling_prepayment(now_ms, input)?,
-            Phase::Running => self.running(now_ms, input)?,
-            Phase::Suspended => self.suspended(now_ms, input)?,
-            Phase::SettlingCharge | Phase::Refunding | Phase::Finished => self.after(input)?,
+        match (self.phase, input) {
+            (_, Input::Persisted(ok)) => self.persisted(now_ms, ok)?,
+            (Phase::Loading, Input::Loaded(record)) => self.loaded(offers, now_ms, record),
+            (_, Input::Loaded(_)) => return Err(SessionError::OutOfOrder),
+            (Phase::AwaitingProof, _) => self.awaiting_proof(offers, now_ms, input)?,
+            (Phase::Reserving, _) => self.reserving(now_ms, input)?,
+            (Phase::SettlingPrepayment, _) => self.settling_prepayment(now_ms, input)?,
+            (Phase::Running, _) => self.running(now_ms, input)?,
+            (Phase::Suspended, _) => self.suspended(now_ms, input)?,
+            (Phase::Loading | Phase::Resuming, _) => self.before_start(input)?,
+            (Phase::SettlingCharge | Phase::Refunding | Phase::Finished | Phase::NotOwner, _) => {
+                self.after(input)?;
+            }
         }
         self.generation = self.generation.wrapping_add(1);
         self.next_limit = self.meter.as_ref().and_then(next_limit);
@@ -814,7 +1085,8 @@ impl<'p> SessionMachine<'p> {
         self.phase
     }
 
-    /// How many inputs were accepted: the version a persisted record of this session carries.
+    /// How many inputs were accepted (not the record's generation:
+    /// [`SessionMachine::record_generation`]).
     pub fn generation(&self) -> u32 {
         self.generation
     }
@@ -872,6 +1144,9 @@ impl<'p> SessionMachine<'p> {
                 self.reject(now, reason::PROOF_TIMEOUT, CLOSE_POLICY_VIOLATION);
             }
             Input::Timer => {}
+            Input::Text(frame) if self.keys.is_some() && is_resume_session(frame) => {
+                self.resume_request(now, frame);
+            }
             Input::Text(frame) => match self.admit_proof(offers, now, frame) {
                 Ok(paid) => {
                     self.paid = Some(paid);
@@ -886,7 +1161,11 @@ impl<'p> SessionMachine<'p> {
                 self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
             }
             Input::AppEnded { .. } | Input::AppSend { .. } => return Err(SessionError::NotStarted),
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -958,7 +1237,11 @@ impl<'p> SessionMachine<'p> {
             Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
                 return Err(SessionError::NotStarted);
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -979,8 +1262,8 @@ impl<'p> SessionMachine<'p> {
                 }
             }
             Input::Timer => {
-                if self.meter_event(now, SessionEvent::Tick) {
-                    self.maybe_usage_update(now);
+                if self.meter_event(now, SessionEvent::Tick) && self.maybe_usage_update(now) {
+                    self.checkpoint(now);
                 }
             }
             Input::Closed { code } => {
@@ -1016,7 +1299,11 @@ impl<'p> SessionMachine<'p> {
                     }
                 }
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1048,7 +1335,11 @@ impl<'p> SessionMachine<'p> {
             Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } => {
                 return Err(SessionError::Suspended);
             }
-            Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_) => {
+            Input::Reserved(_)
+            | Input::Settled(_)
+            | Input::Refunded(_)
+            | Input::Persisted(_)
+            | Input::Loaded(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1059,7 +1350,8 @@ impl<'p> SessionMachine<'p> {
     /// counts, terminal inputs are no-ops.
     fn after(&mut self, input: Input<'_>) -> Result<(), SessionError> {
         match (self.phase, input) {
-            (_, Input::Closed { .. } | Input::Timer | Input::AppEnded { .. }) => {}
+            (_, Input::Closed { .. }) => self.socket_open = false,
+            (_, Input::Timer | Input::AppEnded { .. }) => {}
             (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
                 return Err(SessionError::Ended);
             }
@@ -1067,10 +1359,17 @@ impl<'p> SessionMachine<'p> {
                 let Some(settlement) = self.settlement.as_mut() else {
                     return Err(SessionError::OutOfOrder);
                 };
+                if self.deferred.is_some() {
+                    return Err(SessionError::OutOfOrder);
+                }
                 settlement.status = status_of(&outcome);
+                self.settle_tx = tx_of(&outcome);
                 self.finish();
             }
             (Phase::Refunding, Input::Refunded(outcome)) => {
+                if self.deferred.is_some() {
+                    return Err(SessionError::OutOfOrder);
+                }
                 let Some(refund) = self.refund.as_mut() else {
                     return Err(SessionError::OutOfOrder);
                 };
@@ -1081,7 +1380,14 @@ impl<'p> SessionMachine<'p> {
                 };
                 self.finish();
             }
-            (_, Input::Reserved(_) | Input::Settled(_) | Input::Refunded(_)) => {
+            (
+                _,
+                Input::Reserved(_)
+                | Input::Settled(_)
+                | Input::Refunded(_)
+                | Input::Persisted(_)
+                | Input::Loaded(_),
+            ) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1179,11 +1485,14 @@ impl<'p> SessionMachine<'p> {
                 )
             }
         };
+        let mut replay_key = [0u8; 80];
+        let replay_key_len = admission.replay.key.write_bytes(&mut replay_key).len();
         Ok(Paid {
             offer_index: admission.offer_index,
             version: admission.version,
-            verified: admission.verified,
-            replay: admission.replay,
+            replay_key,
+            replay_key_len,
+            replay_ttl: admission.replay.ttl,
             max_amount: admission.max_amount,
             plan,
             payer,
@@ -1208,6 +1517,7 @@ impl<'p> SessionMachine<'p> {
             i => Some(now.saturating_add(i)),
         };
         self.phase = Phase::Running;
+        self.checkpoint(now);
         if self.socket_open {
             self.push(Queued::Started);
         }
@@ -1239,16 +1549,17 @@ impl<'p> SessionMachine<'p> {
         } else {
             self.suspended_at = now;
             self.phase = Phase::Suspended;
+            self.persist();
         }
     }
 
-    /// Sends a `usage_update` when one is due and schedules the next.
-    fn maybe_usage_update(&mut self, now: u64) {
+    /// Sends a `usage_update` when one is due and schedules the next; `true` when one was sent.
+    fn maybe_usage_update(&mut self, now: u64) -> bool {
         let (Some(due), interval) = (self.next_update, self.policy.update_interval_ms) else {
-            return;
+            return false;
         };
         if now < due || interval == 0 {
-            return;
+            return false;
         }
         if let Some(reading) = self.reading() {
             self.push(Queued::Usage(reading));
@@ -1257,6 +1568,7 @@ impl<'p> SessionMachine<'p> {
         let missed = (now - due) / interval;
         self.next_update =
             Some(due.saturating_add(missed.saturating_add(1).saturating_mul(interval)));
+        true
     }
 
     fn reading(&self) -> Option<Reading> {
@@ -1270,8 +1582,8 @@ impl<'p> SessionMachine<'p> {
         })
     }
 
-    /// The meter ended the session: tell the client, close, then settle (`upto`) or refund
-    /// (`exact`).
+    /// The meter ended the session: tell the client, then settle (`upto`) or refund (`exact`)
+    /// once the ending record is written, then `session_ended` and the close.
     fn end(&mut self, end: SessionEnd) {
         if self.socket_open {
             if let Some(reading) = self.reading() {
@@ -1282,29 +1594,23 @@ impl<'p> SessionMachine<'p> {
                 SessionEndReason::MaxDuration => self.push(Queued::MaxDuration),
                 _ => {}
             }
-            self.push(Queued::Close(end.close_code.unwrap_or(CLOSE_NORMAL)));
-            self.socket_open = false;
+            self.pending_close = Some(end.close_code.unwrap_or(CLOSE_NORMAL));
         }
         let Some(paid) = self.paid else {
             self.finish();
             return;
         };
-        match paid.plan {
+        let next = match paid.plan {
             Plan::Upto if !end.consumed.is_zero() => {
                 self.settlement = Some(Settlement {
                     amount: end.consumed,
                     status: SettleStatus::Requested,
                 });
                 self.phase = Phase::SettlingCharge;
-                self.push(Queued::Settle(end.consumed, Some(end.consumed)));
+                Deferred::Settle(end.consumed)
             }
             Plan::Exact if !end.refund.is_zero() => {
-                let order = match (paid.payer, paid.asset) {
-                    (Payer::Evm(to), Some(asset)) => {
-                        RefundOrder::for_session(self.id, paid.network, asset, to, end.refund).ok()
-                    }
-                    _ => None,
-                };
+                let order = self.refund_order(&paid, end.refund);
                 self.refund = Some(Refund {
                     order,
                     to: paid.payer,
@@ -1315,14 +1621,48 @@ impl<'p> SessionMachine<'p> {
                         RefundStatus::Unsupported
                     },
                 });
-                if let Some(order) = order {
-                    self.phase = Phase::Refunding;
-                    self.push(Queued::Refund(order));
-                } else {
+                let Some(order) = order else {
                     self.finish();
-                }
+                    return;
+                };
+                self.phase = Phase::Refunding;
+                Deferred::Refund(order)
             }
-            _ => self.finish(),
+            _ => {
+                self.finish();
+                return;
+            }
+        };
+        if self.keys.is_some() {
+            // Recorded before it is sent: a restart asks for the same settle or refund again.
+            self.deferred = Some(next);
+            self.persist();
+        } else {
+            self.release_deferred(next);
+        }
+    }
+
+    fn refund_order(&self, paid: &Paid, amount: U256) -> Option<RefundOrder> {
+        match (paid.payer, paid.asset) {
+            (Payer::Evm(to), Some(asset)) => {
+                RefundOrder::for_session(self.id, paid.network, asset, to, amount).ok()
+            }
+            _ => None,
+        }
+    }
+
+    fn release_deferred(&mut self, next: Deferred) {
+        match next {
+            Deferred::Settle(amount) => self.push(Queued::Settle(amount, Some(amount))),
+            Deferred::Refund(order) => self.push(Queued::Refund(order)),
+            Deferred::Resumed => {
+                self.phase = Phase::Running;
+                if self.policy.update_interval_ms > 0 {
+                    let now = self.meter.as_ref().map_or(0, TariffMeter::last_ms);
+                    self.next_update = Some(now.saturating_add(self.policy.update_interval_ms));
+                }
+                self.push(Queued::Resumed);
+            }
         }
     }
 
@@ -1341,12 +1681,449 @@ impl<'p> SessionMachine<'p> {
     fn finish(&mut self) {
         self.phase = Phase::Finished;
         self.next_update = None;
+        if self.socket_open
+            && let Some(code) = self.pending_close.take()
+        {
+            self.push(Queued::Ended);
+            self.push(Queued::Close(code));
+            self.socket_open = false;
+        }
+        self.persist();
         self.push(Queued::Finished);
     }
 
     fn push(&mut self, command: Queued) {
         // `handle` starts on an empty queue and queues at most 5 commands: never full.
         let _ = self.queue.push_back(command);
+    }
+
+    // --- persistence, resumption, recovery ---------------------------------------------------
+
+    /// A checkpoint: the running session's record is written at `now`.
+    fn checkpoint(&mut self, now: u64) {
+        if self.keys.is_some() {
+            self.checkpoint_ms = now;
+            self.persist();
+        }
+    }
+
+    /// Queues the write of the record as it will be once this `handle` returns (with keys, once
+    /// the session has a meter and an owner).
+    fn persist(&mut self) {
+        if self.keys.is_none() || self.meter.is_none() || self.phase == Phase::NotOwner {
+            return;
+        }
+        let expect = (self.record_generation != 0).then_some(self.record_generation);
+        self.record_generation = self.record_generation.wrapping_add(1).max(1);
+        self.unacked = self.unacked.saturating_add(1);
+        self.push(Queued::Persist {
+            generation: self.record_generation,
+            expect,
+        });
+    }
+
+    /// The store's answer to the oldest unanswered write.
+    fn persisted(&mut self, now: u64, ok: bool) -> Result<(), SessionError> {
+        if self.unacked == 0 {
+            return Err(SessionError::OutOfOrder);
+        }
+        self.unacked -= 1;
+        if !ok {
+            match self.phase {
+                Phase::Resuming => self.refuse_resume(now, ResumeRefusal::SessionBusy),
+                // The money is final already: a lost last write changes nothing.
+                Phase::Finished | Phase::NotOwner => {}
+                _ => self.disown(),
+            }
+            return Ok(());
+        }
+        if self.unacked == 0
+            && let Some(next) = self.deferred.take()
+        {
+            self.release_deferred(next);
+            if self.phase == Phase::Running && !self.socket_open {
+                // The new socket closed while the takeover was written.
+                self.dropped(now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Another process owns the session: close 1012 if the socket is open, stop.
+    fn disown(&mut self) {
+        if self.socket_open {
+            self.push(Queued::Close(CLOSE_SERVICE_RESTART));
+            self.socket_open = false;
+        }
+        self.phase = Phase::NotOwner;
+        self.deferred = None;
+        self.next_update = None;
+        self.push(Queued::Abandoned);
+    }
+
+    /// A first frame `resume_session`: ask for the record.
+    fn resume_request(&mut self, now: u64, frame: &[u8]) {
+        let Ok(Message::ResumeSession {
+            session_id,
+            resume_token,
+        }) = Message::decode(frame)
+        else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let mut hex = [0u8; 32];
+        let id = match session_id.unescape_into(&mut hex) {
+            Ok(h) if h.len() == 32 => parse_hex_id(h.as_bytes()),
+            _ => None,
+        };
+        let Some(id) = id else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let Ok(token) = resume_token.unescape_into(&mut self.resume_token) else {
+            return self.refuse_resume(now, ResumeRefusal::TokenInvalid);
+        };
+        self.resume_token_len = token.len();
+        self.resume_id = id;
+        self.phase = Phase::Loading;
+        self.push(Queued::Load);
+    }
+
+    /// The record of a `resume_session`: open it, check the token and the phase, take the
+    /// session over (the write decides when the record says running elsewhere).
+    fn loaded<const N: usize>(&mut self, offers: &OfferSet<'_, N>, now: u64, bytes: Option<&[u8]>) {
+        if !self.socket_open {
+            return self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+        }
+        let Some(keys) = self.keys.as_ref() else {
+            return self.refuse_resume(now, ResumeRefusal::Unsupported);
+        };
+        let Some(bytes) = bytes else {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        };
+        let Ok(record) = SealedRecord::open(keys, bytes) else {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        };
+        if record.session_id != self.resume_id {
+            return self.refuse_resume(now, ResumeRefusal::UnknownSession);
+        }
+        let Some(payer) = record.payer else {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        };
+        let token = core::str::from_utf8(
+            self.resume_token
+                .get(..self.resume_token_len)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        if keys
+            .check_resume_token(&record.session_id, &payer, token)
+            .is_err()
+        {
+            return self.refuse_resume(now, ResumeRefusal::TokenInvalid);
+        }
+        match record.phase {
+            RecordPhase::Running => {}
+            RecordPhase::Suspended => {
+                let until = record
+                    .meter
+                    .state()
+                    .suspended_at
+                    .saturating_add(self.policy.resume_grace_ms);
+                if now >= until {
+                    return self.refuse_resume(now, ResumeRefusal::GraceExpired);
+                }
+            }
+            _ => return self.refuse_resume(now, ResumeRefusal::SessionEnded),
+        }
+        if self.adopt(offers, &record).is_err() {
+            return self.refuse_resume(now, ResumeRefusal::RecordInvalid);
+        }
+        if record.phase == RecordPhase::Running {
+            // The old socket was not seen dropping: billing stops at the last checkpoint, in
+            // the client's favour.
+            let at = record.checkpoint_ms.max(record.meter.last_ms());
+            if !self.meter_event(at, SessionEvent::Suspend) {
+                // A limit passed before the checkpoint: ended there (the write decides).
+                return;
+            }
+        }
+        self.phase = Phase::Resuming;
+        // A new holder: grants issued before the resume are revoked by it.
+        self.grant_generation = self.grant_generation.wrapping_add(1);
+        if self.meter_event(now, SessionEvent::Resume) {
+            self.deferred = Some(Deferred::Resumed);
+            self.checkpoint_ms = now;
+            self.persist();
+        }
+    }
+
+    /// Takes the state of a record opened under this machine's keys: its id, payment, meter,
+    /// generation and refund. Fails when the record does not fit `offers`.
+    fn adopt<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        record: &SealedRecord<'_>,
+    ) -> Result<(), ()> {
+        let index = usize::from(record.offer_index);
+        let offer = offers.get(index).ok_or(())?;
+        if scheme_kind(&offer.offer().scheme) != Some(record.scheme) {
+            return Err(());
+        }
+        let plan = match record.scheme {
+            SchemeKind::UptoPermit2 => Plan::Upto,
+            _ => Plan::Exact,
+        };
+        let version = match record.x402_version {
+            1 => X402Version::V1,
+            2 => X402Version::V2,
+            _ => return Err(()),
+        };
+        let payer = record.payer.ok_or(())?;
+        let header = record.payment_header;
+        self.proof
+            .get_mut(..header.len())
+            .ok_or(())?
+            .copy_from_slice(header);
+        self.proof_len = header.len();
+        let mut replay_key = [0u8; 80];
+        replay_key
+            .get_mut(..record.replay_key.len())
+            .ok_or(())?
+            .copy_from_slice(record.replay_key);
+        let config = *record.meter.config();
+        let paid = Paid {
+            offer_index: index,
+            version,
+            replay_key,
+            replay_key_len: record.replay_key.len(),
+            replay_ttl: 0,
+            max_amount: config.paid,
+            plan,
+            payer,
+            amount: config.paid,
+            network: offer.network(),
+            asset: Address::parse(offer.offer().asset.as_bytes()).ok(),
+            deadline_ms: config.deadline_ms,
+        };
+        self.id = record.session_id;
+        self.paid = Some(paid);
+        self.meter = Some(record.meter);
+        self.record_generation = record.generation;
+        self.grant_generation = record.grant_generation;
+        self.checkpoint_ms = record.checkpoint_ms;
+        self.suspended_at = record.meter.state().suspended_at;
+        self.settlement = match (plan, record.meter.end()) {
+            (Plan::Exact, _) => Some(Settlement {
+                amount: config.paid,
+                status: SettleStatus::Settled,
+            }),
+            (Plan::Upto, Some(end)) if !end.consumed.is_zero() => Some(Settlement {
+                amount: end.consumed,
+                status: if record.phase == RecordPhase::Done {
+                    SettleStatus::Settled
+                } else {
+                    SettleStatus::Requested
+                },
+            }),
+            (Plan::Upto, _) => None,
+        };
+        let r = record.refund;
+        self.refund = match r.state {
+            RefundState::None | RefundState::NotNeeded => None,
+            state => {
+                let order = self.refund_order(&paid, r.amount);
+                Some(Refund {
+                    order,
+                    to: payer,
+                    amount: r.amount,
+                    status: match state {
+                        RefundState::Planned => RefundStatus::Requested,
+                        RefundState::Signed => RefundStatus::Pending,
+                        RefundState::Confirmed => RefundStatus::Confirmed,
+                        _ if order.is_none() => RefundStatus::Unsupported,
+                        _ => RefundStatus::Failed,
+                    },
+                })
+            }
+        };
+        Ok(())
+    }
+
+    /// `resume_refused {reason}` and close 1008: this machine never owned the session.
+    fn refuse_resume(&mut self, now: u64, refusal: ResumeRefusal) {
+        self.paid = None;
+        self.meter = None;
+        self.settlement = None;
+        self.refund = None;
+        self.deferred = None;
+        self.record_generation = 0;
+        if self.socket_open {
+            self.push(Queued::ResumeRefused(refusal.code()));
+            self.push(Queued::Close(CLOSE_POLICY_VIOLATION));
+            self.socket_open = false;
+        }
+        self.rejected = Some((refusal.code(), now));
+        self.finish();
+    }
+
+    /// A machine for a stored record after a restart (no socket), and what it decided: see
+    /// [`Recovery`]. `offers` and `policy` must be the server's (the record names its offer by
+    /// index). Every path acts only after a record write whose compare-and-swap wins: when two
+    /// processes recover the same session, one continues and the other gets
+    /// [`Command::Abandoned`].
+    ///
+    /// # Errors
+    /// The record's: `record_tampered`, `invalid_record_length`, `unsupported_record_version`,
+    /// `inconsistent_record` (also a record that does not fit `offers`).
+    pub fn recover<const N: usize>(
+        offers: &OfferSet<'_, N>,
+        policy: SessionPolicy<'p>,
+        keys: SessionKeys,
+        record: &[u8],
+        now_ms: u64,
+    ) -> Result<(Self, Recovery), Ws402Error> {
+        let opened = SealedRecord::open(&keys, record)?;
+        let mut m = Self::accept(policy, opened.session_id, now_ms).with_keys(keys);
+        m.socket_open = false;
+        m.adopt(offers, &opened)
+            .map_err(|()| Ws402Error::RecordInconsistent)?;
+        let grace = m.policy.resume_grace_ms;
+        let recovery = match opened.phase {
+            RecordPhase::Running => {
+                let lease = match m.policy.lease_ms {
+                    0 => m.policy.update_interval_ms.saturating_mul(2),
+                    l => l,
+                };
+                let retry_at_ms = opened.checkpoint_ms.saturating_add(lease);
+                if now_ms < retry_at_ms {
+                    m.phase = Phase::NotOwner;
+                    return Ok((m, Recovery::StillOwned { retry_at_ms }));
+                }
+                // An orphan: suspended at its last checkpoint (at most one interval unbilled).
+                let at = opened.checkpoint_ms.max(opened.meter.last_ms());
+                m.phase = Phase::Running;
+                if !m.meter_event(at, SessionEvent::Suspend) {
+                    return Ok((m, Recovery::End));
+                }
+                m.suspended_at = at;
+                let until_ms = at.saturating_add(grace);
+                if grace > 0 && now_ms < until_ms {
+                    m.phase = Phase::Suspended;
+                    m.persist();
+                    Recovery::AwaitResume { until_ms }
+                } else {
+                    m.meter_event(now_ms, SessionEvent::GraceExpired);
+                    Recovery::End
+                }
+            }
+            RecordPhase::Suspended => {
+                let until_ms = m.suspended_at.saturating_add(grace);
+                m.phase = Phase::Suspended;
+                if now_ms < until_ms {
+                    m.persist();
+                    Recovery::AwaitResume { until_ms }
+                } else {
+                    m.meter_event(now_ms, SessionEvent::GraceExpired);
+                    Recovery::End
+                }
+            }
+            RecordPhase::Settling | RecordPhase::Refunding => {
+                let next = match (m.settlement, m.refund.and_then(|r| r.order)) {
+                    (Some(s), _)
+                        if opened.phase == RecordPhase::Settling
+                            && m.plan() == Some(Plan::Upto) =>
+                    {
+                        m.phase = Phase::SettlingCharge;
+                        Deferred::Settle(s.amount)
+                    }
+                    (_, Some(order)) => {
+                        m.phase = Phase::Refunding;
+                        Deferred::Refund(order)
+                    }
+                    _ => {
+                        m.finish();
+                        return Ok((m, Recovery::Continue));
+                    }
+                };
+                m.deferred = Some(next);
+                m.persist();
+                Recovery::Continue
+            }
+            RecordPhase::Done => {
+                m.phase = Phase::Finished;
+                Recovery::Done
+            }
+        };
+        Ok((m, recovery))
+    }
+
+    /// The sealed record of the session as it is now, into `out`.
+    fn write_record<const N: usize>(
+        &self,
+        offers: &OfferSet<'_, N>,
+        generation: u32,
+        out: &mut [u8],
+    ) -> Result<usize, SessionError> {
+        let (Some(keys), Some(paid), Some(meter)) = (self.keys.as_ref(), self.paid, self.meter)
+        else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let scheme = offers
+            .get(paid.offer_index)
+            .and_then(|o| scheme_kind(&o.offer().scheme))
+            .ok_or(SessionError::OutOfOrder)?;
+        let phase = match self.phase {
+            Phase::Suspended => RecordPhase::Suspended,
+            Phase::SettlingCharge => RecordPhase::Settling,
+            Phase::Refunding => RecordPhase::Refunding,
+            Phase::Finished => RecordPhase::Done,
+            _ if meter.is_suspended() => RecordPhase::Suspended,
+            _ => RecordPhase::Running,
+        };
+        let refund = match self.refund {
+            None => RecordedRefund::NONE,
+            Some(r) => RecordedRefund {
+                state: match r.status {
+                    RefundStatus::Requested => RefundState::Planned,
+                    RefundStatus::Pending => RefundState::Signed,
+                    RefundStatus::Confirmed => RefundState::Confirmed,
+                    RefundStatus::Failed | RefundStatus::Unsupported => RefundState::Failed,
+                },
+                amount: r.amount,
+                tx_hash: [0; 32],
+            },
+        };
+        let record = SealedRecord {
+            session_id: self.id,
+            generation,
+            phase,
+            scheme,
+            x402_version: u8::try_from(paid.version.number()).unwrap_or(0),
+            offer_index: u8::try_from(paid.offer_index).map_err(|_| SessionError::OutOfOrder)?,
+            meter,
+            checkpoint_ms: self.checkpoint_ms,
+            payer: Some(paid.payer),
+            replay_key: paid
+                .replay_key
+                .get(..paid.replay_key_len)
+                .unwrap_or_default(),
+            payment_header: self.proof.get(..self.proof_len).unwrap_or_default(),
+            refund,
+            grant_generation: self.grant_generation,
+        };
+        record.seal(keys, out).map_err(|e| match e {
+            Ws402Error::BufferTooSmall => SessionError::BufferTooSmall,
+            _ => SessionError::OutOfOrder,
+        })
+    }
+
+    /// Seconds a record write is kept: the longest session, its grace, the settle margin and
+    /// [`RECORD_TTL_SLACK_S`].
+    fn record_ttl_s(&self) -> u64 {
+        let p = &self.policy;
+        p.max_session_seconds
+            .saturating_add(p.resume_grace_ms.div_ceil(1000))
+            .saturating_add(p.settle_margin_s)
+            .saturating_add(RECORD_TTL_SLACK_S)
     }
 
     // --- output -----------------------------------------------------------------------------
@@ -1362,12 +2139,16 @@ impl<'p> SessionMachine<'p> {
         let session_id = hex_id(&self.id, &mut id_hex);
         let paid = self.paid;
         let balance = paid.map_or(U256::ZERO, |p| p.amount);
+        let token = match (&self.keys, paid) {
+            (Some(keys), Some(p)) => Some(keys.resume_token(&self.id, &p.payer)),
+            _ => None,
+        };
         let message = match next {
             Queued::Rejected(code) => Message::PaymentRejected {
                 reason: JsonStr::from(code),
             },
             Queued::Started => Message::SessionStarted {
-                resume_token: None,
+                resume_token: token.as_ref().map(|t| JsonStr::from(t.as_str())),
                 session_id: JsonStr::from(session_id),
                 balance,
                 price_per_second: self.policy.tariff.per_second,
@@ -1386,6 +2167,29 @@ impl<'p> SessionMachine<'p> {
             Queued::MaxDuration => Message::MaxDurationReached {
                 message: Some(JsonStr::from("maximum session duration reached")),
             },
+            Queued::ResumeRefused(code) => Message::ResumeRefused {
+                reason: JsonStr::from(code),
+            },
+            Queued::Resumed => {
+                let m = self.meter.as_ref().ok_or(SessionError::OutOfOrder)?;
+                Message::SessionResumed {
+                    session_id: JsonStr::from(session_id),
+                    balance,
+                    consumed: m.consumed(),
+                    remaining: m.remaining(),
+                }
+            }
+            Queued::Ended => {
+                let n = self.write_session_ended(session_id, out)?;
+                let text = out
+                    .get(..n)
+                    .and_then(|b| core::str::from_utf8(b).ok())
+                    .ok_or(SessionError::BufferTooSmall)?;
+                return Ok(Command::Send(text));
+            }
+            Queued::Persist { .. } | Queued::Load | Queued::Abandoned => {
+                return self.render_store(offers, next, out);
+            }
             Queued::SendApp => return Ok(Command::SendAppFrame),
             Queued::Deliver => return Ok(Command::DeliverToApp),
             Queued::Close(code) => return Ok(Command::Close { code }),
@@ -1398,8 +2202,10 @@ impl<'p> SessionMachine<'p> {
             }
             Queued::Reserve | Queued::Release => {
                 let paid = paid.ok_or(SessionError::OutOfOrder)?;
-                let mut key = [0u8; 80];
-                let key = paid.replay.key.write_bytes(&mut key);
+                let key = paid
+                    .replay_key
+                    .get(..paid.replay_key_len)
+                    .unwrap_or_default();
                 let slot = out
                     .get_mut(..key.len())
                     .ok_or(SessionError::BufferTooSmall)?;
@@ -1408,7 +2214,7 @@ impl<'p> SessionMachine<'p> {
                 return Ok(if matches!(next, Queued::Reserve) {
                     Command::Reserve {
                         key,
-                        ttl: paid.replay.ttl,
+                        ttl: paid.replay_ttl,
                     }
                 } else {
                     Command::Release { key }
@@ -1425,6 +2231,73 @@ impl<'p> SessionMachine<'p> {
             .and_then(|b| core::str::from_utf8(b).ok())
             .ok_or(SessionError::BufferTooSmall)?;
         Ok(Command::Send(text))
+    }
+
+    /// The store commands: the record write, the load, the abandon.
+    fn render_store<'b, const N: usize>(
+        &self,
+        offers: &OfferSet<'_, N>,
+        next: Queued,
+        out: &'b mut [u8],
+    ) -> Result<Command<'b>, SessionError> {
+        match next {
+            Queued::Persist { generation, expect } => {
+                let n = self.write_record(offers, generation, out)?;
+                let record: &'b [u8] = out.get(..n).ok_or(SessionError::BufferTooSmall)?;
+                Ok(Command::Persist {
+                    record,
+                    generation,
+                    expect,
+                    ttl_s: self.record_ttl_s(),
+                })
+            }
+            Queued::Load => Ok(Command::Load {
+                session_id: self.resume_id,
+            }),
+            Queued::Abandoned => Ok(Command::Abandoned),
+            _ => Err(SessionError::OutOfOrder),
+        }
+    }
+
+    /// `session_ended {statement}` into `out`: what was settled and refunded as answered.
+    fn write_session_ended(&self, session_id: &str, out: &mut [u8]) -> Result<usize, SessionError> {
+        let mut payer_hex = [0u8; 66];
+        let mut tx_hex = [0u8; 66];
+        let message = {
+            let st = self.statement().ok_or(SessionError::OutOfOrder)?;
+            let Ending::Ended(end) = st.ending else {
+                return Err(SessionError::OutOfOrder);
+            };
+            let settled = match st.settlement {
+                Some(s) if s.status == SettleStatus::Settled => s.amount,
+                _ => U256::ZERO,
+            };
+            let refund = match st.refund {
+                Some(r) if matches!(r.status, RefundStatus::Confirmed | RefundStatus::Pending) => {
+                    r.amount
+                }
+                _ => U256::ZERO,
+            };
+            Message::SessionEnded(SessionEnded {
+                session_id: JsonStr::from(session_id),
+                ended_by: JsonStr::from(end.reason.as_str()),
+                paid: st.paid,
+                consumed: st.consumed,
+                settled,
+                refund,
+                // An EVM payer as lowercase hex (a Solana key would need base58: left out).
+                payer: match st.payer {
+                    Some(Payer::Evm(a)) => Some(JsonStr::from(hex0x(&a.0, &mut payer_hex))),
+                    _ => None,
+                },
+                settlement_tx: self
+                    .settle_tx
+                    .as_ref()
+                    .map(|t| JsonStr::from(hex0x(t, &mut tx_hex))),
+                refund_tx: None,
+            })
+        };
+        write_all(out, |w| message.encode(w)).map_err(|_| SessionError::BufferTooSmall)
     }
 
     /// The `/settle` body: the stored header decoded into the end of `out`, the body written at
@@ -1446,15 +2319,13 @@ impl<'p> SessionMachine<'p> {
         let (body_buf, json_buf) = out.split_at_mut(split);
         let payment = PaymentPayload::from_header(value, json_buf)
             .map_err(|_| SessionError::BufferTooSmall)?;
-        let admission = Admission {
+        let terms = SettleTerms {
             offer_index: paid.offer_index,
             version: paid.version,
-            payment,
-            verified: paid.verified,
-            replay: paid.replay,
+            payment: &payment,
             max_amount: paid.max_amount,
         };
-        let n = write_settle_request(offers, &admission, resource, reported, body_buf).map_err(
+        let n = write_settle_terms(offers, terms, resource, reported, body_buf).map_err(
             |e| match e {
                 ServerError::BufferTooSmall => SessionError::BufferTooSmall,
                 e => SessionError::Settle(e),
@@ -1472,6 +2343,63 @@ fn is_end_session(frame: &[u8]) -> bool {
         .and_then(Object::new)
         .and_then(|o| o.field("type").str().ok())
         .is_some_and(|t| t.eq_str("end_session"))
+}
+
+/// `{"type":"resume_session",…}`.
+fn is_resume_session(frame: &[u8]) -> bool {
+    RawValue::parse(frame)
+        .ok()
+        .and_then(Object::new)
+        .and_then(|o| o.field("type").str().ok())
+        .is_some_and(|t| t.eq_str("resume_session"))
+}
+
+/// 32 lowercase hex digits (the wire `sessionId`) as the id.
+fn parse_hex_id(hex: &[u8]) -> Option<[u8; 16]> {
+    if hex.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    crate::hex::decode_array::<16>(hex).ok()
+}
+
+/// `0x` and the lowercase hex of `bytes` (at most 32), into `out`.
+fn hex0x<'h>(bytes: &[u8], out: &'h mut [u8; 66]) -> &'h str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out[0] = b'0';
+    out[1] = b'x';
+    let mut n = 2;
+    for (pair, byte) in out[2..].chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            *lo = DIGITS.get(usize::from(byte & 15)).copied().unwrap_or(b'0');
+            n += 2;
+        }
+    }
+    core::str::from_utf8(out.get(..n).unwrap_or_default()).unwrap_or_default()
+}
+
+/// The settlement's transaction hash when it is 32 bytes of `0x` hex (EVM).
+fn tx_of(outcome: &SettleOutcome<'_>) -> Option<[u8; 32]> {
+    let SettleOutcome::Response(r) = outcome else {
+        return None;
+    };
+    let mut text = [0u8; 66];
+    let t = r.transaction?.unescape_into(&mut text).ok()?;
+    let hex = t.strip_prefix("0x")?;
+    crate::hex::decode_array::<32>(hex.as_bytes()).ok()
+}
+
+/// The record's name of an offer's scheme.
+fn scheme_kind(scheme: &OfferScheme<'_>) -> Option<SchemeKind> {
+    match scheme {
+        OfferScheme::ExactEip3009 { .. } => Some(SchemeKind::ExactEip3009),
+        OfferScheme::ExactPermit2 => Some(SchemeKind::ExactPermit2),
+        OfferScheme::UptoPermit2 { .. } => Some(SchemeKind::UptoPermit2),
+        #[cfg(feature = "svm")]
+        OfferScheme::ExactSvm { .. } => Some(SchemeKind::ExactSvm),
+        #[allow(unreachable_patterns, reason = "schemes of other features")]
+        _ => None,
+    }
 }
 
 fn status_of(outcome: &SettleOutcome<'_>) -> SettleStatus {
@@ -1545,6 +2473,7 @@ fn next_limit(m: &TariffMeter) -> Option<u64> {
 mod tests {
     use super::*;
     use crate::evm::PrivateKey;
+    use crate::ws402::ResumeToken;
     use crate::x402::PaymentRequired;
     use crate::x402::SettleResponse;
     use crate::x402::client::pay_evm;
@@ -1642,6 +2571,9 @@ mod tests {
         Settle(U256, String<4096>),
         Refund(RefundOrder),
         Finished(Statement),
+        Persist(Vec<u8, 4800>, u32, Option<u32>),
+        Load([u8; 16]),
+        Abandoned,
     }
 
     fn send(text: &str) -> Cmd {
@@ -1650,7 +2582,7 @@ mod tests {
         Cmd::Send(s)
     }
 
-    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<Cmd, 8> {
+    fn drain<const N: usize>(s: &mut Session<'_, N>) -> Vec<Cmd, 12> {
         let mut out = [0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
         let mut cmds = Vec::new();
         while let Some(c) = s.poll_command(&mut out).unwrap() {
@@ -1668,13 +2600,21 @@ mod tests {
                 }
                 Command::Refund(order) => Cmd::Refund(order),
                 Command::Finished(st) => Cmd::Finished(st),
+                Command::Persist {
+                    record,
+                    generation,
+                    expect,
+                    ..
+                } => Cmd::Persist(Vec::from_slice(record).unwrap(), generation, expect),
+                Command::Load { session_id } => Cmd::Load(session_id),
+                Command::Abandoned => Cmd::Abandoned,
             };
             cmds.push(c).unwrap();
         }
         cmds
     }
 
-    fn handle<const N: usize>(s: &mut Session<'_, N>, at: u64, input: Input<'_>) -> Vec<Cmd, 8> {
+    fn handle<const N: usize>(s: &mut Session<'_, N>, at: u64, input: Input<'_>) -> Vec<Cmd, 12> {
         s.handle(at, input).unwrap();
         drain(s)
     }
@@ -2113,8 +3053,14 @@ mod tests {
             cmds[1],
             send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        let st = is_finished(cmds.get(3)).unwrap();
+        assert_eq!(
+            cmds[2],
+            send(
+                r#"{"type":"session_ended","sessionId":"07070707070707070707070707070707","endedBy":"balance_exhausted","paid":"10000","consumed":"10000","settled":"10000","refund":"0","payer":"0x857b06519e91e3a54538791bdbb0e22373e36b66"}"#
+            )
+        );
+        assert_eq!(cmds[3], Cmd::Close(1000));
+        let st = is_finished(cmds.get(4)).unwrap();
         assert_eq!((st.consumed, st.refund), (u(10_000), None));
     }
 
@@ -2233,8 +3179,14 @@ mod tests {
             let mut s = running_upto(&offers, policy(10, 3600));
             handle(&mut s, T0 + 1_100, Input::AppEnded { error: false });
             let cmds = handle(&mut s, T0 + 1_200, Input::Settled(outcome));
-            let st = is_finished(cmds.first()).unwrap();
-            assert_eq!(cmds.len(), 1);
+            // The application ended it: the socket is open, the statement goes before the close.
+            assert!(
+                matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""settled":"0""#)),
+                "{cmds:?}"
+            );
+            assert_eq!(cmds[1], Cmd::Close(1000));
+            let st = is_finished(cmds.get(2)).unwrap();
+            assert_eq!(cmds.len(), 3);
             assert_eq!(
                 st.settlement,
                 Some(Settlement {
@@ -2311,11 +3263,11 @@ mod tests {
             cmds[1],
             send(r#"{"type":"balance_exhausted","message":"balance exhausted"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        let Cmd::Refund(order) = cmds[3] else {
+        let Cmd::Refund(order) = cmds[2] else {
             panic!("{cmds:?}")
         };
         assert_eq!(order.amount(), u(4_000));
+        assert_eq!(cmds.len(), 3, "the close waits for the refund's outcome");
         let st = s.statement().unwrap();
         let Ending::Ended(end) = st.ending else {
             panic!()
@@ -2356,8 +3308,13 @@ mod tests {
             cmds[1],
             send(r#"{"type":"max_duration_reached","message":"maximum session duration reached"}"#)
         );
-        assert_eq!(cmds[2], Cmd::Close(1000));
-        assert!(matches!(cmds[3], Cmd::Refund(order) if order.amount() == u(9_995)));
+        assert!(matches!(cmds[2], Cmd::Refund(order) if order.amount() == u(9_995)));
+        let cmds = handle(
+            &mut s,
+            T0 + 5_200,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        assert_eq!(cmds[1], Cmd::Close(1000));
     }
 
     #[test]
@@ -2365,6 +3322,12 @@ mod tests {
         let offers = exact_offers();
         let mut s = running_exact(&offers, policy(10, 3600));
         let cmds = handle(&mut s, T0 + 1_100, Input::AppEnded { error: true });
+        assert!(matches!(cmds[1], Cmd::Refund(_)), "{cmds:?}");
+        let cmds = handle(
+            &mut s,
+            T0 + 1_200,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
         assert_eq!(cmds[1], Cmd::Close(1011));
         let Ending::Ended(end) = s.statement().unwrap().ending else {
             panic!()
@@ -2383,6 +3346,14 @@ mod tests {
             &mut s,
             T0 + 1_100,
             Input::Text(br#"{"type":"end_session"}"#),
+        );
+        assert!(matches!(cmds[1], Cmd::Refund(_)), "{cmds:?}");
+        let cmds = handle(&mut s, T0 + 1_200, Input::Refunded(RefundOutcome::Pending));
+        assert_eq!(
+            cmds[0],
+            send(
+                r#"{"type":"session_ended","sessionId":"07070707070707070707070707070707","endedBy":"client_close","paid":"10000","consumed":"10","settled":"10000","refund":"9990","payer":"0x857b06519e91e3a54538791bdbb0e22373e36b66"}"#
+            )
         );
         assert_eq!(cmds[1], Cmd::Close(1000));
         let Ending::Ended(end) = s.statement().unwrap().ending else {
@@ -2509,6 +3480,679 @@ mod tests {
         assert_eq!(
             s.handle(T0 + 700, Input::Timer),
             Err(SessionError::CommandsPending)
+        );
+    }
+
+    // --- persistence, resumption, recovery ----------------------------------------------------
+
+    /// A record store with a compare-and-swap on the generation (the protocol of the hosts'
+    /// stores: create if absent, swap if the stored generation is the expected one).
+    #[derive(Default)]
+    struct Store {
+        record: Option<(Vec<u8, 4800>, u32)>,
+    }
+
+    impl Store {
+        fn apply(&mut self, record: &[u8], generation: u32, expect: Option<u32>) -> bool {
+            let ok = match (&self.record, expect) {
+                (None, None) => true,
+                (Some((_, g)), Some(e)) => *g == e,
+                _ => false,
+            };
+            if ok {
+                self.record = Some((Vec::from_slice(record).unwrap(), generation));
+            }
+            ok
+        }
+
+        fn bytes(&self) -> &[u8] {
+            &self.record.as_ref().unwrap().0
+        }
+
+        fn generation(&self) -> u32 {
+            self.record.as_ref().unwrap().1
+        }
+
+        fn opened(&self) -> SealedRecord<'_> {
+            SealedRecord::open(&keys(), self.bytes()).unwrap()
+        }
+    }
+
+    fn keys() -> SessionKeys {
+        SessionKeys::derive(&[0x42; 32]).unwrap()
+    }
+
+    /// `handle`, then every record write applied to `store` and answered, until nothing but
+    /// other commands is left: the commands other than `Persist`, in order.
+    fn drive<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+        input: Input<'_>,
+    ) -> Vec<Cmd, 12> {
+        let cmds = handle(s, at, input);
+        answer(s, store, at, cmds)
+    }
+
+    /// The commands queued without an input (after a recovery), written and answered as in
+    /// [`drive`].
+    fn recovered<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+    ) -> Vec<Cmd, 12> {
+        let cmds = drain(s);
+        answer(s, store, at, cmds)
+    }
+
+    fn answer<const N: usize>(
+        s: &mut Session<'_, N>,
+        store: &mut Store,
+        at: u64,
+        cmds: Vec<Cmd, 12>,
+    ) -> Vec<Cmd, 12> {
+        let mut seen = Vec::new();
+        let mut answers = Vec::<bool, 4>::new();
+        for c in cmds {
+            match c {
+                Cmd::Persist(record, generation, expect) => {
+                    answers
+                        .push(store.apply(&record, generation, expect))
+                        .unwrap();
+                }
+                c => seen.push(c).unwrap(),
+            }
+        }
+        for ok in answers {
+            for c in drive(s, store, at, Input::Persisted(ok)) {
+                seen.push(c).unwrap();
+            }
+        }
+        seen
+    }
+
+    fn resume_frame(id: &[u8; 16], token: &str) -> String<256> {
+        let mut hex = [0u8; 32];
+        let mut f = String::new();
+        f.push_str(r#"{"type":"resume_session","sessionId":""#)
+            .unwrap();
+        f.push_str(hex_id(id, &mut hex)).unwrap();
+        f.push_str(r#"","resumeToken":""#).unwrap();
+        f.push_str(token).unwrap();
+        f.push_str(r#""}"#).unwrap();
+        f
+    }
+
+    fn token() -> ResumeToken {
+        keys().resume_token(&ID, &spec_payer())
+    }
+
+    /// An `exact` session with keys, running from `T0 + 100`, its record in `store`.
+    fn persisted_exact<'a>(
+        offers: &'a OfferSet<'a, 1>,
+        p: SessionPolicy<'a>,
+        store: &mut Store,
+    ) -> Session<'a, 1> {
+        let mut s = Session::accept(offers, RESOURCE, p, ID, T0).with_keys(keys());
+        let frame = proof_frame(SPEC_HEADER);
+        drive(&mut s, store, T0, Input::Text(frame.as_bytes()));
+        drive(&mut s, store, T0 + 50, Input::Reserved(Reservation::Fresh));
+        let cmds = drive(
+            &mut s,
+            store,
+            T0 + 100,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        let mut started = String::<256>::new();
+        started.push_str(r#"{"type":"session_started","sessionId":"07070707070707070707070707070707","balance":"10000","pricePerSecond":"10","resumeToken":""#).unwrap();
+        started.push_str(token().as_str()).unwrap();
+        started.push_str(r#""}"#).unwrap();
+        assert_eq!(&cmds[..], &[send(&started)]);
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (1, RecordPhase::Running)
+        );
+        s
+    }
+
+    fn grace(p: u64) -> SessionPolicy<'static> {
+        let mut p = policy(p, 3600);
+        p.resume_grace_ms = 30_000;
+        p
+    }
+
+    #[test]
+    fn without_keys_nothing_is_persisted_and_resume_session_is_not_a_proof() {
+        let offers = exact_offers();
+        let mut s = running_exact(&offers, grace(10));
+        assert!(handle(&mut s, T0 + 1_000, Input::Closed { code: None }).is_empty());
+        let mut s = Session::accept(&offers, RESOURCE, grace(10), ID, T0);
+        let frame = resume_frame(&ID, token().as_str());
+        let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
+        assert_eq!(
+            cmds[0],
+            send(r#"{"type":"payment_rejected","reason":"payment_proof_expected"}"#)
+        );
+    }
+
+    #[test]
+    fn a_dropped_session_resumes_on_a_new_socket_within_the_grace_and_refunds_once() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        // A usage tick is a checkpoint.
+        let cmds = drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(
+            (store.generation(), store.opened().checkpoint_ms),
+            (2, T0 + 3_100)
+        );
+        // The socket drops at 3.1 s: suspended, recorded.
+        assert!(
+            drive(
+                &mut old,
+                &mut store,
+                T0 + 3_100,
+                Input::Closed { code: None }
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (3, RecordPhase::Suspended)
+        );
+        // A new socket, 10 s later, presents the token.
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 13_100).with_keys(keys());
+        let frame = resume_frame(&ID, token().as_str());
+        let cmds = handle(&mut new, T0 + 13_100, Input::Text(frame.as_bytes()));
+        assert_eq!(&cmds[..], &[Cmd::Load(ID)]);
+        assert_eq!(new.phase(), Phase::Loading);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 13_100,
+            Input::Loaded(Some(&bytes)),
+        );
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"session_resumed","sessionId":"07070707070707070707070707070707","balance":"10000","consumedAmount":"30","remainingBalance":"9970"}"#
+            )]
+        );
+        assert_eq!(
+            (store.generation(), store.opened().phase),
+            (4, RecordPhase::Running)
+        );
+        assert_eq!(new.id(), ID);
+        // The resume bumps the HTTP grant generation: grants issued before it are revoked.
+        assert_eq!((old.grant_generation(), new.grant_generation()), (0, 1));
+        assert_eq!(store.opened().grant_generation, 1);
+        // 2 s more, then the client closes: 30 + 20 consumed, 9950 refunded, recorded first.
+        let cmds = handle(&mut new, T0 + 15_100, Input::Closed { code: Some(1000) });
+        let [Cmd::Persist(record, 5, Some(4))] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert!(store.apply(record, 5, Some(4)));
+        let recorded = store.opened();
+        assert_eq!(
+            (
+                recorded.phase,
+                recorded.refund.state,
+                recorded.refund.amount
+            ),
+            (RecordPhase::Refunding, RefundState::Planned, u(9_950))
+        );
+        let cmds = handle(&mut new, T0 + 15_100, Input::Persisted(true));
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(
+            (order.amount(), Payer::Evm(order.to())),
+            (u(9_950), spec_payer())
+        );
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 16_000,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!((st.paid, st.consumed), (u(10_000), u(50)));
+        assert_eq!(store.opened().phase, RecordPhase::Done);
+        assert_eq!(store.opened().refund.state, RefundState::Confirmed);
+        // The old machine's grace ends: its write loses, it refunds nothing.
+        assert_eq!(old.poll_timeout(), Some(T0 + 33_100));
+        let cmds = drive(&mut old, &mut store, T0 + 33_100, Input::Timer);
+        assert_eq!(&cmds[..], &[Cmd::Abandoned]);
+        assert_eq!(old.phase(), Phase::NotOwner);
+        assert!(handle(&mut old, T0 + 40_000, Input::Timer).is_empty());
+    }
+
+    fn resume_refused(reason: &str) -> Cmd {
+        let mut t = String::<1024>::new();
+        t.push_str(r#"{"type":"resume_refused","reason":""#)
+            .unwrap();
+        t.push_str(reason).unwrap();
+        t.push_str(r#""}"#).unwrap();
+        Cmd::Send(t)
+    }
+
+    /// A resume of `frame` at `at` answered with `loaded`: its commands.
+    fn try_resume(
+        offers: &OfferSet<'_, 1>,
+        at: u64,
+        frame: &str,
+        loaded: Option<&[u8]>,
+    ) -> Vec<Cmd, 12> {
+        let mut s = Session::accept(offers, RESOURCE, grace(10), [9; 16], at).with_keys(keys());
+        let cmds = handle(&mut s, at, Input::Text(frame.as_bytes()));
+        if !matches!(cmds[..], [Cmd::Load(_)]) {
+            return cmds;
+        }
+        let cmds = handle(&mut s, at, Input::Loaded(loaded));
+        assert_eq!(
+            s.phase(),
+            if matches!(cmds.last(), Some(Cmd::Finished(_))) {
+                Phase::Finished
+            } else {
+                Phase::Resuming
+            }
+        );
+        cmds
+    }
+
+    #[test]
+    fn resume_refusals_are_typed_and_close_1008() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        drive(
+            &mut old,
+            &mut store,
+            T0 + 1_100,
+            Input::Closed { code: None },
+        );
+        let good = resume_frame(&ID, token().as_str());
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        // After the grace (30 s from the drop at 1.1 s).
+        let cmds = try_resume(&offers, T0 + 31_100, &good, Some(&bytes));
+        assert_eq!(cmds[0], resume_refused("resume_grace_expired"));
+        assert_eq!(cmds[1], Cmd::Close(1008));
+        let st = is_finished(cmds.get(2)).unwrap();
+        assert_eq!(
+            (st.paid, st.refund),
+            (U256::ZERO, None),
+            "the refused socket owns no money"
+        );
+        // A token of another payer, of another secret, or garbage.
+        let other = keys().resume_token(&ID, &Payer::Evm(Address([1; 20])));
+        let alien = SessionKeys::derive(&[1; 32])
+            .unwrap()
+            .resume_token(&ID, &spec_payer());
+        for t in [other.as_str(), alien.as_str(), "x"] {
+            let cmds = try_resume(&offers, T0 + 2_000, &resume_frame(&ID, t), Some(&bytes));
+            assert_eq!(cmds[0], resume_refused("resume_token_invalid"), "{t}");
+        }
+        // A tampered record, and one sealed under another secret.
+        let mut tampered = bytes.clone();
+        tampered[200] ^= 1;
+        let cmds = try_resume(&offers, T0 + 2_000, &good, Some(&tampered));
+        assert_eq!(cmds[0], resume_refused("record_invalid"));
+        // No record; an id that is not 32 lowercase hex digits.
+        let cmds = try_resume(&offers, T0 + 2_000, &good, None);
+        assert_eq!(cmds[0], resume_refused("unknown_session"));
+        let cmds = try_resume(
+            &offers,
+            T0 + 2_000,
+            r#"{"type":"resume_session","sessionId":"ws402_1","resumeToken":"x"}"#,
+            None,
+        );
+        assert_eq!(cmds[0], resume_refused("unknown_session"));
+        // An ended session.
+        drive(&mut old, &mut store, T0 + 31_100, Input::Timer);
+        let ended: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        assert_eq!(store.opened().phase, RecordPhase::Refunding);
+        let cmds = try_resume(&offers, T0 + 20_000, &good, Some(&ended));
+        assert_eq!(cmds[0], resume_refused("session_ended"));
+    }
+
+    #[test]
+    fn a_lost_compare_and_swap_closes_1012_and_never_refunds() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut s = persisted_exact(&offers, policy(10, 3600), &mut store);
+        // Another process wrote the record meanwhile.
+        let taken = store.generation() + 1;
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        store.record = Some((bytes, taken));
+        let cmds = drive(&mut s, &mut store, T0 + 3_100, Input::Timer);
+        assert_eq!(cmds.len(), 3, "{cmds:?}");
+        assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains("usage_update")));
+        assert_eq!(&cmds[1..], &[Cmd::Close(1012), Cmd::Abandoned]);
+        assert_eq!(s.phase(), Phase::NotOwner);
+        assert_eq!(s.poll_timeout(), None);
+        assert_eq!(store.generation(), taken);
+        // Nothing it does later asks for money.
+        assert!(handle(&mut s, T0 + 4_000, Input::Closed { code: Some(1000) }).is_empty());
+        assert_eq!(
+            s.handle(T0 + 4_000, Input::Text(b"x")),
+            Err(SessionError::Ended)
+        );
+    }
+
+    #[test]
+    fn a_resume_while_the_record_says_running_is_decided_by_the_compare_and_swap() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        // The client's new socket arrives 5 s after the checkpoint; the old socket looks alive.
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 8_100).with_keys(keys());
+        let frame = resume_frame(&ID, token().as_str());
+        handle(&mut new, T0 + 8_100, Input::Text(frame.as_bytes()));
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 8_100,
+            Input::Loaded(Some(&bytes)),
+        );
+        // Billed to the checkpoint only: 3 s, 30.
+        assert!(
+            matches!(&cmds[0], Cmd::Send(t) if t.contains(r#""consumedAmount":"30""#)),
+            "{cmds:?}"
+        );
+        // The old owner's next checkpoint loses: 1012, no refund.
+        let cmds = drive(&mut old, &mut store, T0 + 9_100, Input::Timer);
+        assert_eq!(&cmds[1..], &[Cmd::Close(1012), Cmd::Abandoned]);
+        // Had the old owner written first, the resume would have lost instead.
+        let mut store = Store::default();
+        let mut old = persisted_exact(&offers, grace(10), &mut store);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let mut new =
+            Session::accept(&offers, RESOURCE, grace(10), [9; 16], T0 + 2_000).with_keys(keys());
+        handle(&mut new, T0 + 2_000, Input::Text(frame.as_bytes()));
+        drive(&mut old, &mut store, T0 + 3_100, Input::Timer);
+        let cmds = drive(
+            &mut new,
+            &mut store,
+            T0 + 3_200,
+            Input::Loaded(Some(&bytes)),
+        );
+        assert_eq!(
+            &cmds[..2],
+            &[resume_refused("session_busy"), Cmd::Close(1008)]
+        );
+        assert_eq!(old.phase(), Phase::Running);
+    }
+
+    #[test]
+    fn recovery_of_a_running_record_respects_the_lease_then_awaits_a_resume_or_ends_at_the_checkpoint()
+     {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut owner = persisted_exact(&offers, grace(10), &mut store);
+        drive(&mut owner, &mut store, T0 + 3_100, Input::Timer);
+        drop(owner); // the process dies
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        // Within the lease (2 × 3 s): a live owner.
+        let (rec, decision) =
+            Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 5_000).unwrap();
+        assert_eq!(
+            decision,
+            Recovery::StillOwned {
+                retry_at_ms: T0 + 9_100
+            }
+        );
+        assert_eq!(rec.phase(), Phase::NotOwner);
+        // After it, with a grace: suspended at the checkpoint, waiting until checkpoint + grace.
+        let (mut rec, decision) =
+            Session::recover(&offers, RESOURCE, grace(10), keys(), &bytes, T0 + 10_000).unwrap();
+        assert_eq!(
+            decision,
+            Recovery::AwaitResume {
+                until_ms: T0 + 33_100
+            }
+        );
+        let mut out = [0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+        let Some(Command::Persist {
+            generation: 3,
+            expect: Some(2),
+            record,
+            ..
+        }) = rec.poll_command(&mut out).unwrap()
+        else {
+            panic!()
+        };
+        assert!(store.apply(record, 3, Some(2)));
+        assert_eq!(store.opened().phase, RecordPhase::Suspended);
+        assert_eq!(rec.poll_timeout(), Some(T0 + 33_100));
+        assert!(drive(&mut rec, &mut store, T0 + 10_000, Input::Persisted(true)).is_empty());
+        // No resume: it ends connection_lost at the checkpoint; 30 consumed, 9970 refunded.
+        let cmds = drive(&mut rec, &mut store, T0 + 33_100, Input::Timer);
+        let [Cmd::Refund(order)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(order.amount(), u(9_970));
+        let Ending::Ended(end) = rec.statement().unwrap().ending else {
+            panic!()
+        };
+        assert_eq!(
+            (end.reason, end.at_ms, end.consumed),
+            (SessionEndReason::ConnectionLost, T0 + 3_100, u(30))
+        );
+        // Without a grace it ends at once; two recovering processes: one wins.
+        let (mut first_m, decision) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 10_000,
+        )
+        .unwrap();
+        assert_eq!(decision, Recovery::End);
+        let (mut second_m, _) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 10_000,
+        )
+        .unwrap();
+        let mut store2 = Store {
+            record: Some((bytes.clone(), 2)),
+        };
+        let first = recovered(&mut first_m, &mut store2, T0 + 10_000);
+        let second = recovered(&mut second_m, &mut store2, T0 + 10_000);
+        assert!(
+            matches!(first[..], [Cmd::Refund(o)] if o.amount() == u(9_970)),
+            "{first:?}"
+        );
+        assert_eq!(&second[..], &[Cmd::Abandoned]);
+    }
+
+    #[test]
+    fn recovery_of_a_recorded_refund_asks_for_the_same_order_again() {
+        let offers = exact_offers();
+        let mut store = Store::default();
+        let mut s = persisted_exact(&offers, policy(10, 3600), &mut store);
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 2_600,
+            Input::Closed { code: Some(1000) },
+        );
+        let [Cmd::Refund(order)] = cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        drop(s); // dies before the refund's outcome
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        assert_eq!(store.opened().refund.state, RefundState::Planned);
+        let (mut r, d) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &bytes,
+            T0 + 600_000,
+        )
+        .unwrap();
+        assert_eq!(d, Recovery::Continue);
+        let cmds = recovered(&mut r, &mut store, T0 + 600_000);
+        assert_eq!(
+            &cmds[..],
+            &[Cmd::Refund(order)],
+            "the same key: re-sent, never re-signed"
+        );
+        let cmds = drive(
+            &mut r,
+            &mut store,
+            T0 + 600_100,
+            Input::Refunded(RefundOutcome::Confirmed),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!((st.consumed, st.refund.unwrap().amount), (u(25), u(9_975)));
+        // Done: a later recovery does nothing.
+        let done: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut r, d) = Session::recover(
+            &offers,
+            RESOURCE,
+            policy(10, 3600),
+            keys(),
+            &done,
+            T0 + 700_000,
+        )
+        .unwrap();
+        assert_eq!(d, Recovery::Done);
+        assert!(drain(&mut r).is_empty());
+    }
+
+    fn big_upto_offers() -> OfferSet<'static, 1> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::UptoPermit2 {
+                    facilitator: "0x000000000000000000000000000000000000dEaD",
+                },
+                network: "eip155:84532",
+                asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                // 10^20: far above 2^53.
+                amount: U256::parse_decimal(
+                    b"100000000000000000000",
+                    crate::u256::LeadingZeros::Reject,
+                )
+                .unwrap(),
+                pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+                max_timeout_seconds: 7_200,
+            })
+            .unwrap();
+        offers
+    }
+
+    #[test]
+    fn upto_above_2_pow_53_recovers_its_final_settle_with_the_same_amount() {
+        let offers = big_upto_offers();
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        // 10^16 per second: 1.55 s consume 1.55 × 10^16 > 2^53.
+        let mut p = grace(0);
+        p.tariff = Tariff::per_second(u(10_000_000_000_000_000));
+        let mut store = Store::default();
+        let mut s = Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys());
+        drive(&mut s, &mut store, T0, Input::Text(frame.as_bytes()));
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 100,
+            Input::Reserved(Reservation::Fresh),
+        );
+        assert!(matches!(&cmds[0], Cmd::Send(t) if t.contains("resumeToken")));
+        let cmds = drive(
+            &mut s,
+            &mut store,
+            T0 + 1_650,
+            Input::Closed { code: Some(1001) },
+        );
+        let [Cmd::Settle(amount, _)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        let expected =
+            U256::parse_decimal(b"15500000000000000", crate::u256::LeadingZeros::Reject).unwrap();
+        assert_eq!(*amount, expected);
+        assert_eq!(store.opened().phase, RecordPhase::Settling);
+        drop(s);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut r, d) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(d, Recovery::Continue);
+        let cmds = recovered(&mut r, &mut store, T0 + 60_000);
+        let [Cmd::Settle(again, body)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*again, expected);
+        assert!(body.contains(r#""amount":"15500000000000000""#), "{body}");
+        assert!(body.contains(r#""permit2Authorization""#), "{body}");
+        let cmds = drive(
+            &mut r,
+            &mut store,
+            T0 + 61_000,
+            Input::Settled(SettleOutcome::Response(settled())),
+        );
+        let st = is_finished(cmds.first()).unwrap();
+        assert_eq!(
+            (st.paid, st.consumed, st.settlement.unwrap().status),
+            (
+                U256::parse_decimal(b"100000000000000000000", crate::u256::LeadingZeros::Reject)
+                    .unwrap(),
+                expected,
+                SettleStatus::Settled
+            )
+        );
+        assert_eq!(store.opened().phase, RecordPhase::Done);
+    }
+
+    #[test]
+    fn upto_running_orphan_without_grace_settles_to_its_last_checkpoint_once() {
+        let offers = big_upto_offers();
+        let header = upto_header(&offers, NOW_S);
+        let frame = proof_frame(&header);
+        let mut p = policy(0, 3600);
+        p.tariff = Tariff::per_second(u(10_000_000_000_000_000));
+        p.update_interval_ms = 1_000;
+        let mut store = Store::default();
+        let mut s = Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys());
+        drive(&mut s, &mut store, T0, Input::Text(frame.as_bytes()));
+        drive(
+            &mut s,
+            &mut store,
+            T0 + 100,
+            Input::Reserved(Reservation::Fresh),
+        );
+        // One tick at 1 s: the checkpoint records 10^16 consumed; the process dies 0.9 s later.
+        drive(&mut s, &mut store, T0 + 1_100, Input::Timer);
+        assert_eq!(store.opened().checkpoint_ms, T0 + 1_100);
+        drop(s);
+        let bytes: Vec<u8, 4800> = Vec::from_slice(store.bytes()).unwrap();
+        let (mut rec, decision) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(decision, Recovery::End);
+        let cmds = recovered(&mut rec, &mut store, T0 + 60_000);
+        let [Cmd::Settle(amount, _)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*amount, u(10_000_000_000_000_000));
+        assert_eq!(store.opened().phase, RecordPhase::Settling);
+        // A second recovery of the same (pre-settle) record loses the write: one settlement.
+        let (mut twin, _) =
+            Session::recover(&offers, RESOURCE, p, keys(), &bytes, T0 + 60_000).unwrap();
+        assert_eq!(
+            &recovered(&mut twin, &mut store, T0 + 60_000)[..],
+            &[Cmd::Abandoned]
         );
     }
 

@@ -3276,7 +3276,8 @@ class PaywallPage:
         as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
 
 _Ws402CommandKind = Literal[
-    "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished"
+    "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished",
+    "persist", "load", "abandoned",
 ]
 
 @final
@@ -3338,8 +3339,9 @@ class Ws402Command:
     @property
     def kind(self) -> _Ws402CommandKind:
         """`send` (`text`), `send_app_frame`, `deliver_to_app`, `close` (`code`), `reserve` (`key`,
-        `ttl`), `release` (`key`), `settle` (`body`, `amount`), `refund` (`refund`) or `finished`
-        (`statement`)."""
+        `ttl`), `release` (`key`), `settle` (`body`, `amount`), `refund` (`refund`), `finished`
+        (`statement`); with a server `secret`: `persist` (`session_id`, `record`, `generation`,
+        `expect`, `ttl`), `load` (`session_id`) or `abandoned`."""
     @property
     def text(self) -> Optional[str]:
         """`send`: the text frame."""
@@ -3351,7 +3353,7 @@ class Ws402Command:
         """`reserve`/`release`: the replay key."""
     @property
     def ttl(self) -> Optional[int]:
-        """`reserve`: seconds."""
+        """`reserve`, `persist`: seconds to keep the key or the record."""
     @property
     def body(self) -> Optional[bytes]:
         """`settle`: the `/settle` request body."""
@@ -3364,6 +3366,18 @@ class Ws402Command:
     @property
     def statement(self) -> Optional[Ws402Statement]:
         """`finished`: the statement."""
+    @property
+    def session_id(self) -> Optional[str]:
+        """`persist`, `load`: the session id (32 lowercase hex digits), the store's key."""
+    @property
+    def record(self) -> Optional[bytes]:
+        """`persist`: the sealed record."""
+    @property
+    def generation(self) -> Optional[int]:
+        """`persist`: the record's generation."""
+    @property
+    def expect(self) -> Optional[int]:
+        """`persist`: the generation the store must hold (compare-and-swap); None: create."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -3388,8 +3402,23 @@ class Ws402Server:
         estimated_duration: Optional[int] = None,
         currency: Optional[str] = None,
         resource_id: Optional[str] = None,
+        secret: Optional[bytes] = None,
+        lease_ms: int = 0,
     ) -> Ws402Server:
-        """Raises `Ws402Error` with the offer codes of `X402Server`."""
+        """Raises `Ws402Error` with the offer codes of `X402Server`, `invalid_server_secret`.
+        With `secret` (32 to 64 random bytes, shared by every process of one store) sessions are
+        persisted (`persist` commands), `session_started` carries a `resumeToken`, and a
+        `resume_session` first frame resumes a session (`load`)."""
+    @property
+    def resumable(self) -> bool:
+        """True when the server has a `secret`."""
+    def recover(
+        self, record: bytes, now_ms: int
+    ) -> Tuple[Ws402Session, Literal["still_owned", "await_resume", "end", "continue", "done"], Optional[int]]:
+        """A session recovered from a stored record after a restart, the decision and its instant
+        (`still_owned`: recover again then; `await_resume`: the grace's end). Do
+        `session.pending()` first. Raises `Ws402Error` (`record_tampered`, …,
+        `session_unsupported` without a secret)."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
@@ -3420,6 +3449,12 @@ class Ws402Session:
         """The `/settle` answer's JSON body, or None when there was none."""
     def refunded(self, now_ms: int, outcome: Literal["confirmed", "pending", "failed"]) -> List[Ws402Command]:
         """The refund's outcome."""
+    def persisted(self, now_ms: int, ok: bool) -> List[Ws402Command]:
+        """The store's answer to `persist`: True when written, False when another write came first."""
+    def loaded(self, now_ms: int, record: Optional[bytes]) -> List[Ws402Command]:
+        """The store's answer to `load`: the record, or None."""
+    def pending(self) -> List[Ws402Command]:
+        """The commands of a recovered session, to do before anything else."""
     @property
     def timeout(self) -> Optional[int]:
         """When to call `timer` next (Unix ms); None: no timer."""
@@ -3428,7 +3463,8 @@ class Ws402Session:
         """The statement once the session ended."""
     @property
     def phase(self) -> Literal[
-        "awaiting_proof", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished"
+        "awaiting_proof", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished",
+        "loading", "resuming", "not_owner",
     ]:
         """Where the session is."""
     @property

@@ -19,7 +19,7 @@ use super::offer::{OfferScheme, OfferSet};
 use crate::json::ObjectWriter;
 use crate::u256::U256;
 use crate::writer::{Writer, write_all};
-use crate::x402::{SettleResponse, X402Version, header};
+use crate::x402::{PaymentPayload, SettleResponse, X402Version, header};
 
 /// The `errorReason` of a settlement that was broadcast but not yet confirmed.
 pub const SETTLEMENT_PENDING: &str = "settlement_pending";
@@ -35,11 +35,24 @@ pub fn settle_amount<const N: usize>(
     admission: &Admission<'_>,
     reported: Option<U256>,
 ) -> Result<U256, ServerError> {
-    let offer = offers
-        .get(admission.offer_index)
-        .ok_or(ServerError::NoOffers)?;
+    charge_of(
+        offers,
+        admission.offer_index,
+        admission.max_amount,
+        reported,
+    )
+}
+
+/// [`settle_amount`] from the admission's offer index and signed amount.
+fn charge_of<const N: usize>(
+    offers: &OfferSet<'_, N>,
+    offer_index: usize,
+    max_amount: U256,
+    reported: Option<U256>,
+) -> Result<U256, ServerError> {
+    let offer = offers.get(offer_index).ok_or(ServerError::NoOffers)?;
     match (offer.offer().scheme, reported) {
-        (OfferScheme::UptoPermit2 { .. }, Some(amount)) if amount > admission.max_amount => {
+        (OfferScheme::UptoPermit2 { .. }, Some(amount)) if amount > max_amount => {
             Err(ServerError::SettleAmountAboveMaximum)
         }
         (OfferScheme::UptoPermit2 { .. }, Some(amount)) => Ok(amount),
@@ -59,11 +72,41 @@ pub fn write_settle_request<const N: usize>(
     reported: Option<U256>,
     out: &mut [u8],
 ) -> Result<usize, ServerError> {
-    let amount = settle_amount(offers, admission, reported)?;
-    let offer = offers
-        .get(admission.offer_index)
-        .ok_or(ServerError::NoOffers)?;
-    let v1_network = match admission.version {
+    write_settle_terms(
+        offers,
+        SettleTerms {
+            offer_index: admission.offer_index,
+            version: admission.version,
+            payment: &admission.payment,
+            max_amount: admission.max_amount,
+        },
+        resource,
+        reported,
+        out,
+    )
+}
+
+/// What a `/settle` body needs of an admission: a WS402 session restored from its sealed record
+/// has these (the payment decoded again from the stored header) but not the verifier's verdict.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SettleTerms<'a, 'b> {
+    pub(crate) offer_index: usize,
+    pub(crate) version: X402Version,
+    pub(crate) payment: &'a PaymentPayload<'b>,
+    pub(crate) max_amount: U256,
+}
+
+/// [`write_settle_request`] from [`SettleTerms`].
+pub(crate) fn write_settle_terms<const N: usize>(
+    offers: &OfferSet<'_, N>,
+    terms: SettleTerms<'_, '_>,
+    resource: &Resource<'_>,
+    reported: Option<U256>,
+    out: &mut [u8],
+) -> Result<usize, ServerError> {
+    let amount = charge_of(offers, terms.offer_index, terms.max_amount, reported)?;
+    let offer = offers.get(terms.offer_index).ok_or(ServerError::NoOffers)?;
+    let v1_network = match terms.version {
         X402Version::V1 => Some(
             offer
                 .v1_network()
@@ -73,8 +116,8 @@ pub fn write_settle_request<const N: usize>(
     };
     Ok(write_all(out, |w: &mut Writer<'_>| {
         let mut o = ObjectWriter::begin(w)?;
-        o.field_u64("x402Version", admission.version.number())?;
-        o.field_with("paymentPayload", |w| admission.payment.write_json(w))?;
+        o.field_u64("x402Version", terms.version.number())?;
+        o.field_with("paymentPayload", |w| terms.payment.write_json(w))?;
         o.field_with("paymentRequirements", |w| match v1_network {
             Some(network) => offer.write_v1_entry(w, network, resource, &amount),
             None => offer.write_v2_entry(w, &amount),

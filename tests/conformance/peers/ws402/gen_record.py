@@ -84,7 +84,8 @@ def pack(r, version=2, flags_extra=0, payer_tag=None, replay_len=None):
                      end["at_ms"] if end else 0)
     b += pbytes.ljust(32, b"\0") + u256(r["refund"]["amount"]) + bytes.fromhex(r["refund"]["tx_hash_hex"])
     b += struct.pack(">BH", len(rk) if replay_len is None else replay_len, len(ph))
-    assert len(b) == 426, len(b)
+    b += struct.pack(">I", r["grant_generation"])
+    assert len(b) == 430, len(b)
     return b + rk + ph
 
 
@@ -105,6 +106,7 @@ def base_record(**over):
         "payer": {"kind": "evm", "hex": "11" * 20}, "replay_key_hex": "65766d3a3131",
         "payment_header": "eyJ4NDAyVmVyc2lvbiI6Mn0=",
         "refund": {"state": "none", "amount": "0", "tx_hash_hex": "00" * 32},
+        "grant_generation": 0,
     }
     r.update(over)
     return r
@@ -202,7 +204,8 @@ susp = base_record(phase="suspended", running_since=None, suspended_at=S + 20_00
                    active_ms=20_000, checkpoint_ms=S + 20_000)
 susp["consumed"] = str(consumed(susp, 20_000))
 ok_pair("suspended after 20 s, 5 s of grace used", susp)
-resumed = running_at(base_record(running_since=S + 30_000, suspended_at=S + 20_000, generation=7), S + 31_234,
+resumed = running_at(base_record(running_since=S + 30_000, suspended_at=S + 20_000, generation=7,
+                                 grant_generation=3), S + 31_234,
                      active_before_run=20_000)
 ok_pair("running again after a resume", resumed)
 ok_pair("ended by the client, settling, refund planned",
@@ -227,8 +230,9 @@ ok_pair("max duration reached",
         ended(base_record(max_session_seconds=10, last_ms=S + 11_000), "max_duration", S + 10_000, 10_000, 1000,
               "settling"))
 big = running_at(base_record(replay_key_hex="ab" * 80, payment_header="A" * 4096, deadline_ms=S + 3_600_000,
-                             generation=2**32 - 1, offer_index=255, x402_version=1), S + 999)
-big_sealed = ok_pair("the longest replay key and payment header, the largest generation", big)
+                             generation=2**32 - 1, offer_index=255, x402_version=1, grant_generation=2**32 - 1),
+                 S + 999)
+big_sealed = ok_pair("the longest replay key and payment header, the largest generations", big)
 sol = running_at(base_record(scheme="exact_svm", payer=SOL, replay_key_hex="", payment_header=""), S + 60_000)
 ok_pair("a Solana payer, no replay key, no header", sol)
 ok_pair("no payer", running_at(base_record(payer=None, scheme="exact_permit2"), S + 1))

@@ -216,6 +216,7 @@ fn record_json(rec: &SealedRecord<'_>) -> Value {
             "amount": rec.refund.amount.to_string(),
             "tx_hash_hex": hex::encode(rec.refund.tx_hash),
         },
+        "grant_generation": rec.grant_generation,
     })
 }
 
@@ -244,6 +245,7 @@ pub(crate) fn record_seal(input: &Value) -> Outcome {
             amount: amount(refund, "amount")?,
             tx_hash: input::hex_array::<32>(input::str(refund, "tx_hash_hex")?, "tx_hash_hex")?,
         },
+        grant_generation: small(r, "grant_generation")?,
     };
     let mut buf = vec![0u8; record.sealed_len()];
     let n = record.seal(&keys, &mut buf).map_err(|e| code(&e))?;
