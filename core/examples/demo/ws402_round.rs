@@ -10,6 +10,8 @@
 //!    prepayment before `session_started`, refund `paid − consumed` at the end, finish.
 //! 4. The client follows every `usage_update` through the tracker, which checks the server's
 //!    figures, and leaves early with `end_session`.
+//! 5. A second socket sends the very same `payment_proof`: the replay store already holds its
+//!    key, so the machine answers `payment_rejected {payment_already_used}` and settles nothing.
 //!
 //! With a local chain (`chain.rs`) the prepayment is settled for real (the `/settle` body the
 //! machine writes becomes `transferWithAuthorization` calldata) and the refund is the core-built
@@ -27,7 +29,7 @@ use pay402::evm::{Address, PrivateKey};
 use pay402::json::{JsonStr, RawValue};
 use pay402::writer::write_all;
 use pay402::ws402::{
-    ClientEvent, ClientSession, Command, Ending, Input, Payer, Phase, Plan, Pricing,
+    self, ClientEvent, ClientSession, Command, Ending, Input, Payer, Phase, Plan, Pricing,
     RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, RefundStatus, Reservation, Schema,
     SessionEndReason, SessionMachine, SessionPolicy, SettleStatus, Statement, Tariff,
 };
@@ -181,11 +183,13 @@ enum Answer {
     Refunded(RefundOutcome),
 }
 
+/// The replay store, shared by the server's sessions: key → when its reservation expires.
+type ReplayStore = HashMap<Vec<u8>, Instant>;
+
 /// The server's I/O around the machine: the socket, the replay store, the settlement.
 struct Host<'s> {
     ws: tungstenite::WebSocket<TcpStream>,
-    /// The replay store: key → when the reservation expires.
-    replay: HashMap<Vec<u8>, Instant>,
+    replay: &'s mut ReplayStore,
     seller: &'s Seller<'s>,
     /// The application frame waiting for [`Command::SendAppFrame`].
     app_frame: Option<String>,
@@ -382,6 +386,7 @@ fn serve_session(
     listener: &TcpListener,
     seller: &Seller<'_>,
     ws_url: &str,
+    replay: &mut ReplayStore,
 ) -> Result<Statement, String> {
     let offers = seller.offers()?;
     let resource = resource(ws_url);
@@ -412,7 +417,7 @@ fn serve_session(
     let mut machine = SessionMachine::accept(policy, id, now_ms());
     let mut host = Host {
         ws,
-        replay: HashMap::new(),
+        replay,
         seller,
         app_frame: None,
         socket_closed: false,
@@ -509,6 +514,10 @@ fn read_client<const N: usize>(
 
 /// What the client saw: the tracker's last reading and the `session_ended` statement, if sent.
 struct ClientView {
+    /// The payment header value sent as the `payment_proof`, what it paid, the price.
+    payment: String,
+    paid: U256,
+    price: U256,
     consumed: U256,
     ended: Option<(U256, U256, U256, U256)>,
     /// The balances right after `session_started` (the prepayment is settled by then).
@@ -555,8 +564,9 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
     };
     let before = balances()?;
 
+    let mut store = ReplayStore::new();
     let (statement, view) = std::thread::scope(|s| {
-        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url));
+        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
         let client = run_client(key, &seller, http_port, &ws_url, &balances);
         let statement = server
             .join()
@@ -569,7 +579,65 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
     if let (Some(before), Some(mid), Some(after)) = (before, view.settled_balances, after) {
         check_chain(&statement, before, mid, after)?;
     }
+
+    show::step("client: opens a second socket with the very same payment_proof (a replay)");
+    let (statement, reason) = std::thread::scope(|s| {
+        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
+        let client = replay_client(&ws_url, &view);
+        let statement = server
+            .join()
+            .map_err(|_| "the server thread panicked".to_owned())
+            .and_then(|r| r);
+        Ok::<_, String>((statement?, client?))
+    })?;
+    let refused = matches!(statement.ending, Ending::Rejected { reason, .. } if reason == ws402::reason::ALREADY_USED);
+    if !refused || reason != ws402::reason::ALREADY_USED || statement.settlement.is_some() {
+        return Err(format!(
+            "a replayed payment_proof must be refused with {} and nothing settled, got {reason}",
+            ws402::reason::ALREADY_USED
+        ));
+    }
+    if balances()? != after {
+        return Err("a replayed payment_proof moved money".into());
+    }
+    println!("    refused with payment_already_used, nothing settled, as it must be");
     Ok(())
+}
+
+/// A second client that sends an already used payment: returns the `payment_rejected` reason.
+fn replay_client(ws_url: &str, paid: &ClientView) -> Result<String, String> {
+    let (mut ws, _) = tungstenite::connect(ws_url).map_err(|e| e.to_string())?;
+    let mut session = ClientSession::new(paid.paid, paid.price);
+    let mut out = [0u8; 8192];
+    let n = session
+        .write_payment_proof(&paid.payment, &mut out)
+        .map_err(|e| e.to_string())?;
+    let proof =
+        core::str::from_utf8(out.get(..n).unwrap_or_default()).map_err(|e| e.to_string())?;
+    ws.send(Frame::text(proof)).map_err(|e| e.to_string())?;
+    let mut rejected = None;
+    loop {
+        match ws.read() {
+            Ok(Frame::Text(text)) => match session.on_text(text.as_bytes()) {
+                Ok(ClientEvent::PaymentRejected { reason }) => {
+                    println!("    [client] payment_rejected: {reason}");
+                    rejected = Some(reason.to_string());
+                }
+                Ok(other) => return Err(format!("a replay must be rejected, got {other:?}")),
+                Err(e) => return Err(format!("the client tracker refused {text}: {}", e.code())),
+            },
+            Ok(Frame::Close(frame)) => {
+                println!(
+                    "    [client] close {}",
+                    frame.map_or(0, |f| u16::from(f.code))
+                );
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    rejected.ok_or_else(|| "the replay was not rejected".into())
 }
 
 /// The client: reads the schema, pays it, runs the session through `ClientSession` and ends it.
@@ -606,6 +674,9 @@ fn run_client(
     ws.send(Frame::text(proof)).map_err(|e| e.to_string())?;
 
     let mut view = ClientView {
+        payment: payment.clone(),
+        paid,
+        price,
         consumed: U256::ZERO,
         ended: None,
         settled_balances: None,
