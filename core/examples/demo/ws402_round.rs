@@ -373,7 +373,10 @@ fn refund(seller: &Seller<'_>, order: &RefundOrder) -> Result<Answer, String> {
         order.to()
     );
     let (verdict, hash) = chain.refund(order)?;
-    println!("    [settler] refund {}, transaction {hash}", verdict.name());
+    println!(
+        "    [settler] refund {}, transaction {hash}",
+        verdict.name()
+    );
     Ok(Answer::Refunded(match verdict {
         RefundVerdict::Refunded => RefundOutcome::Confirmed,
         RefundVerdict::Pending => RefundOutcome::Pending,
