@@ -164,13 +164,15 @@ fi
 # --- the README demo on the local chain -----------------------------------------------------------
 # `cargo run --release --example demo` settles its x402 v2 payment on a local chain when one answers: its token's
 # creation code (core/examples/demo/Eip3009Token.hex) must be what compile.mjs just built, and the run must end
-# with the balances moved by exactly the price (the demo checks them and exits non-zero otherwise).
+# with the balances moved by exactly the price (the demo checks them and exits non-zero otherwise). Its WS402
+# round settles the session's prepayment and pays the refund there too (balances moved by paid, then the refund).
 log "the README demo, settling on the local chain"
 if [ "$(tr -d '\n' <"$ROOT/core/examples/demo/Eip3009Token.hex")" != "$(node -p 'require("./build/Eip3009Token.json").bytecode.slice(2)')" ]; then
   record FAIL "core/examples/demo/Eip3009Token.hex differs from contracts/Eip3009Token.sol compiled by compile.mjs"
 elif (cd "$ROOT" && PAY402_DEMO_RPC="$PAY402_CHAIN_RPC" timeout 600 cargo run -q --release --example demo) >"$RUN/demo.log" 2>&1 &&
-  grep -q "SETTLED ON THE LOCAL CHAIN" "$RUN/demo.log"; then
-  record PASS "demo on the local chain: $(grep -m1 -o 'sent 0x[0-9a-f]*' "$RUN/demo.log"), balances moved by the price"
+  grep -q "  SETTLED ON THE LOCAL CHAIN" "$RUN/demo.log" &&
+  grep -q "WS402 SETTLED AND REFUNDED ON THE LOCAL CHAIN" "$RUN/demo.log"; then
+  record PASS "demo on the local chain: $(grep -m1 -o 'sent 0x[0-9a-f]*' "$RUN/demo.log"), balances moved by the price; WS402 $(grep -m1 -o 'by exactly paid ([0-9]*), then the refund ([0-9]*)' "$RUN/demo.log")"
 else
   tail -n 20 "$RUN/demo.log"
   record FAIL "demo on the local chain (log: $RUN/demo.log)"

@@ -23,13 +23,15 @@ use pay402::json::RawValue;
 use pay402::writer::{Writer, write_all};
 use pay402::x402::evm_settlement::{Broadcast, Built, SettleMethod};
 use pay402::x402::facilitator::SettleRequest;
+use pay402::x402::refund::{Refund, RefundOrder, RefundPhase, RefundVerdict};
 use pay402::x402::settle_calldata;
 
 /// Hardhat/Anvil's chain id: the only chain the public test keys may be used on.
 pub(crate) const CHAIN_ID: u64 = 31_337;
 /// The default RPC URL of Hardhat and Anvil.
 const DEFAULT_RPC: &str = "http://127.0.0.1:8545";
-/// Hardhat/Anvil account #1, public knowledge: the facilitator that pays the gas.
+/// Hardhat/Anvil account #1, public knowledge: the facilitator that pays the gas (and, in the
+/// WS402 round, the seller that is paid and refunds).
 const FACILITATOR_KEY: &str = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 /// The token's EIP-712 domain and symbol (its constructor arguments).
 pub(crate) const TOKEN_NAME: &str = "pay402 Demo Dollar";
@@ -332,6 +334,56 @@ impl LocalChain {
             Some(_) => submitted.reverted(),
         };
         json(&result)
+    }
+}
+
+/// The settler's address (Hardhat/Anvil account #1): it pays the gas of every settlement and,
+/// as the WS402 seller's `payTo`, holds the prepayment it refunds from.
+pub(crate) fn settler() -> Result<Address, String> {
+    test_key(FACILITATOR_KEY).map(|k| k.address())
+}
+
+impl LocalChain {
+    /// Pays a refund order as the settler: the core's ERC-20 `transfer(to, amount)` calldata
+    /// ([`RefundOrder::calldata`]) to the order's token, in an EIP-1559 transaction signed by the
+    /// core, and the core's refund machine ([`Refund`]) turns what the chain did into the
+    /// verdict. Returns the verdict and the transaction hash (empty when nothing was sent).
+    pub(crate) fn refund(&self, order: &RefundOrder) -> Result<(RefundVerdict, String), String> {
+        if order.chain_id() != CHAIN_ID {
+            return Err(format!(
+                "a refund on chain {} is not the local chain's",
+                order.chain_id()
+            ));
+        }
+        let mut calldata = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
+        let data = order.calldata(&mut calldata).map_err(|e| e.to_string())?;
+        let settler = test_key(FACILITATOR_KEY)?;
+        println!(
+            "    [settler {}] ERC-20 transfer({}, {}) on {} ({} bytes of calldata built by the core)",
+            settler.address(),
+            order.to(),
+            order.amount(),
+            order.asset(),
+            data.len()
+        );
+        let mut refund = Refund::at(*order, RefundPhase::Built);
+        let sent = self.send(&settler, Some(order.asset()), data)?;
+        let result = match &sent {
+            Sent::Reverted(text) => refund.send_failed(text),
+            Sent::Hash(hash) => match refund.submitted(hash) {
+                Ok(Some(ended)) => Ok(ended),
+                Ok(None) => match self.receipt(hash)? {
+                    None => refund.receipt_unavailable("no receipt within 30 s"),
+                    Some(r) if Self::receipt_field(&r, "status").as_deref() == Some("0x1") => {
+                        refund.confirmed()
+                    }
+                    Some(_) => refund.reverted(),
+                },
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| e.to_string())?;
+        Ok((result.verdict(), result.transaction.to_owned()))
     }
 }
 

@@ -1,41 +1,63 @@
-//! The WS402 round: a pay-as-you-go WebSocket session on localhost.
+//! The WS402 round: a pay-as-you-go WebSocket session on localhost, both ends run by the core.
 //!
-//! 1. The client reads the session schema over HTTP; its `paymentDetails` carry an x402 offer
-//!    for the prepayment (price per second × estimated duration).
-//! 2. It pays with an x402 `exact` payment (the built-in test key) and opens a real WebSocket,
-//!    sending the payment header as the `payment_proof`.
-//! 3. The server verifies the payment with pay402, starts the meter, and streams data and
-//!    `usage_update`s; the client closes early.
-//! 4. The meter accrues to the exact millisecond of the close and the refund goes to the payer
-//!    the signature proved — never to an address the client typed.
+//! 1. The server serves the session schema over HTTP; its `paymentDetails` is the x402 challenge
+//!    the core writes for the seller's offer (price per second × estimated duration, `exact`).
+//! 2. The client pays it with the core x402 client and the built-in test key, opens a real
+//!    WebSocket and sends the payment as its `payment_proof` (`ws402::ClientSession`).
+//! 3. The server side is the core's `ws402::SessionMachine`: the host reports frames, its one
+//!    timer (`poll_timeout`) and the answers of the replay store and the settlement, and does
+//!    what the commands say: send, close, reserve the replay key (a `HashMap`), settle the
+//!    prepayment before `session_started`, refund `paid − consumed` at the end, finish.
+//! 4. The client follows every `usage_update` through the tracker, which checks the server's
+//!    figures, and leaves early with `end_session`.
+//! 5. A second socket sends the very same `payment_proof`: the replay store already holds its
+//!    key, so the machine answers `payment_rejected {payment_already_used}` and settles nothing.
 //!
+//! With a local chain (`chain.rs`) the prepayment is settled for real (the `/settle` body the
+//! machine writes becomes `transferWithAuthorization` calldata) and the refund is the core-built
+//! ERC-20 `transfer(payer, paid − consumed)` sent by the settler, which is the seller's `payTo`;
+//! the round checks that the balances moved by exactly `paid`, then the refund. Without one,
 //! SETTLEMENT AND REFUND ARE A LOCAL STAND-IN: nothing is sent to a chain.
 
-use crate::x402_round::{ASSET, now, offered_requirements, payment_required_json, random_nonce};
+use crate::chain::{self, LocalChain};
+use crate::x402_round::{ASSET, PAY_TO, now, random_nonce, stand_in_settlement};
 use crate::{http, show};
 use core::time::Duration;
 use pay402::U256;
+use pay402::error::ErrorCode as _;
 use pay402::evm::{Address, PrivateKey};
 use pay402::json::{JsonStr, RawValue};
 use pay402::writer::write_all;
 use pay402::ws402::{
-    self, End, EndReason, Event, Message, Outcome, PaymentProof, Pricing, Schema, UsageUpdate,
+    self, ClientEvent, ClientSession, Command, Ending, Input, Payer, Phase, Plan, Pricing,
+    RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, RefundStatus, Reservation, Schema,
+    SessionEndReason, SessionMachine, SessionPolicy, SettleStatus, Statement, Tariff,
 };
 use pay402::x402::client::{PayerPolicy, PaymentDraft, select};
-use pay402::x402::{Network, PaymentRequired, VerifyPolicy, X402Version, header};
+use pay402::x402::header;
+use pay402::x402::refund::{RefundOrder, RefundVerdict};
+use pay402::x402::server::{
+    Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
+};
+use pay402::x402::{Network, PaymentRequired, SettleResponse};
+use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
 use std::time::Instant;
 use tungstenite::Message as Frame;
+use tungstenite::protocol::CloseFrame;
 
 /// Price in atomic units per second (0.0001 USDC/s) and the session the schema quotes.
 const PRICE_PER_SECOND: u64 = 100;
 const ESTIMATED_SECONDS: u64 = 30;
 const MAX_SESSION_SECONDS: u64 = 60;
-/// How often the server sends a usage update.
-const TICK: Duration = Duration::from_millis(500);
-/// How long the client stays before closing early.
+/// Milliseconds between the machine's `usage_update`s.
+const UPDATE_INTERVAL_MS: u64 = 500;
+/// Milliseconds between the application's quotes.
+const QUOTE_INTERVAL_MS: u64 = 600;
+/// How long the client stays before it ends the session.
 const CLIENT_STAYS: Duration = Duration::from_millis(2300);
+/// The longest the server waits for the client to connect, and the client for the end.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -43,27 +65,105 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn encode(message: &Message<'_>) -> Result<String, String> {
-    let mut buf = vec![0u8; 4096];
-    let n = write_all(&mut buf, |w| message.encode(w)).map_err(|e| e.to_string())?;
-    buf.truncate(n);
-    String::from_utf8(buf).map_err(|e| e.to_string())
+fn is_timeout(error: &tungstenite::Error) -> bool {
+    matches!(error, tungstenite::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
 }
 
-/// The schema JSON for a session at `ws_url`, with the x402 offer for the prepayment.
-fn schema_json(ws_url: &str, offer_url: &str) -> Result<Vec<u8>, String> {
-    let total = PRICE_PER_SECOND * ESTIMATED_SECONDS;
-    let payment_required = payment_required_json(X402Version::V2, offer_url, total);
-    let details = RawValue::parse(&payment_required).map_err(|e| e.to_string())?;
+/// What the session sells for: a token on a network, the seller's `payTo`, and who settles.
+struct Seller<'c> {
+    network: String,
+    chain_id: u64,
+    asset: String,
+    name: &'static str,
+    version: &'static str,
+    pay_to: String,
+    /// The chain that settles and refunds; `None`: the stand-in.
+    chain: Option<&'c LocalChain>,
+}
+
+impl<'c> Seller<'c> {
+    /// USDC on Base Sepolia, settled and refunded by the stand-in.
+    fn stand_in() -> Self {
+        Self {
+            network: "eip155:84532".into(),
+            chain_id: 84_532,
+            asset: ASSET.into(),
+            name: "USDC",
+            version: "2",
+            pay_to: PAY_TO.into(),
+            chain: None,
+        }
+    }
+
+    /// The demo token on the local chain; the settler is the `payTo`, so it holds the
+    /// prepayment it refunds from.
+    fn local(chain: &'c LocalChain) -> Result<Self, String> {
+        Ok(Self {
+            network: chain.network.clone(),
+            chain_id: chain::CHAIN_ID,
+            asset: chain.token.clone(),
+            name: chain::TOKEN_NAME,
+            version: chain::TOKEN_VERSION,
+            pay_to: chain::settler()?.to_string(),
+            chain: Some(chain),
+        })
+    }
+
+    /// The prepayment offer: `exact` EIP-3009, price per second × estimated duration.
+    fn offers(&self) -> Result<OfferSet<'_, 1>, String> {
+        let mut offers = OfferSet::new();
+        offers
+            .push(Offer {
+                scheme: OfferScheme::ExactEip3009 {
+                    name: self.name,
+                    version: self.version,
+                },
+                network: &self.network,
+                asset: &self.asset,
+                amount: U256::from_u64(PRICE_PER_SECOND * ESTIMATED_SECONDS),
+                pay_to: &self.pay_to,
+                max_timeout_seconds: 60,
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(offers)
+    }
+}
+
+fn resource(ws_url: &str) -> Resource<'_> {
+    Resource {
+        url: ws_url,
+        description: "Market data stream",
+        mime_type: Some("application/json"),
+    }
+}
+
+/// The schema JSON: its `paymentDetails` is the decoded `PAYMENT-REQUIRED` the core writes for
+/// the offers (what a 402 on the resource would carry).
+fn schema_json(seller: &Seller<'_>, ws_url: &str) -> Result<Vec<u8>, String> {
+    let offers = seller.offers()?;
+    let (mut head, mut body) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let challenge = write_challenge(&offers, &resource(ws_url), None, &mut head, &mut body)
+        .map_err(|e| e.to_string())?;
+    let mut json = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
+    let required =
+        header::decode(challenge.header_value.as_bytes(), &mut json).map_err(|e| e.to_string())?;
+    let details = RawValue::parse(required).map_err(|e| e.to_string())?;
+    let pricing = Pricing {
+        price_per_second: U256::from_u64(PRICE_PER_SECOND),
+        currency: JsonStr::from("USDC"),
+        estimated_duration: ESTIMATED_SECONDS,
+        total_price: U256::ZERO,
+    };
+    let total = pricing
+        .computed_total()
+        .ok_or("the total price overflows")?;
     let schema = Schema {
         version: JsonStr::from("1.0"),
         resource_id: JsonStr::from("market-stream"),
         websocket_endpoint: JsonStr::from(ws_url),
         pricing: Pricing {
-            price_per_second: U256::from_u64(PRICE_PER_SECOND),
-            currency: JsonStr::from("USDC"),
-            estimated_duration: ESTIMATED_SECONDS,
-            total_price: U256::from_u64(total),
+            total_price: total,
+            ..pricing
         },
         payment_details: Some(details),
         max_session_duration: MAX_SESSION_SECONDS,
@@ -75,128 +175,369 @@ fn schema_json(ws_url: &str, offer_url: &str) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-fn is_timeout(error: &tungstenite::Error) -> bool {
-    matches!(error, tungstenite::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
+/// An answer for the machine, owned so the command buffer is free when it is reported.
+enum Answer {
+    Reserved(Reservation),
+    /// The `SettleResponse` JSON; `None`: no answer (the settlement is unavailable).
+    Settled(Option<Vec<u8>>),
+    Refunded(RefundOutcome),
 }
 
-/// The server side of one session; returns how it ended and who is refunded.
-fn serve_session(
-    listener: &TcpListener,
-    requirements: &[u8],
-) -> Result<(End, Address, U256), String> {
-    let (stream, _) = listener.accept().map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .map_err(|e| e.to_string())?;
-    let mut ws = tungstenite::accept(stream).map_err(|e| e.to_string())?;
+/// The replay store, shared by the server's sessions: key → when its reservation expires.
+type ReplayStore = HashMap<Vec<u8>, Instant>;
 
-    // The first text frame must be the payment proof (within 10 s).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let proof = loop {
-        match ws.read() {
-            Ok(Frame::Text(text)) => break text.to_string(),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) && Instant::now() < deadline => {}
-            Err(e) => return Err(format!("no payment proof: {e}")),
-        }
-    };
-    let Ok(Message::PaymentProof(PaymentProof::X402(header_value))) =
-        Message::decode(proof.as_bytes())
-    else {
-        return Err("the first frame is not an x402 payment_proof".into());
-    };
-    let mut buf = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let header_text = header_value.as_plain().unwrap_or_default();
-    let prepaid = ws402::start_with_x402(
-        requirements,
-        header_text.as_bytes(),
-        &mut buf,
-        now_ms(),
-        &VerifyPolicy::default(),
-        U256::from_u64(PRICE_PER_SECOND),
-        MAX_SESSION_SECONDS,
-    );
-    let prepaid = match prepaid {
-        Ok(p) => p,
-        Err(e) => {
-            let reason = e.to_string();
-            let _ = ws.send(Frame::text(encode(&Message::PaymentRejected {
-                reason: JsonStr::from(reason.as_str()),
-            })?));
-            let _ = ws.close(None);
-            return Err(format!("payment rejected: {reason}"));
-        }
-    };
-    let payer = prepaid.verified.payer;
-    let paid = prepaid.verified.amount;
-    let mut meter = prepaid.session.meter;
-    println!("    [server] prepayment verified: {paid} atomic units from {payer}; session starts");
-    let session_id = "ws402_demo_1";
-    ws.send(Frame::text(encode(&Message::SessionStarted {
-        session_id: JsonStr::from(session_id),
-        balance: paid,
-        price_per_second: U256::from_u64(PRICE_PER_SECOND),
-        resume_token: None,
-    })?))
-    .map_err(|e| e.to_string())?;
+/// The server's I/O around the machine: the socket, the replay store, the settlement.
+struct Host<'s> {
+    ws: tungstenite::WebSocket<TcpStream>,
+    replay: &'s mut ReplayStore,
+    seller: &'s Seller<'s>,
+    /// The application frame waiting for [`Command::SendAppFrame`].
+    app_frame: Option<String>,
+    socket_closed: bool,
+    finished: Option<Statement>,
+}
 
-    let mut last_tick = Instant::now();
-    let mut quote = 97_234u64;
+/// Reports `input` to the machine and does what its commands say, reporting the replay store's,
+/// the settlement's and the refund's answers in turn.
+fn report<const N: usize>(
+    machine: &mut SessionMachine<'_>,
+    offers: &OfferSet<'_, N>,
+    resource: &Resource<'_>,
+    host: &mut Host<'_>,
+    input: Input<'_>,
+) -> Result<(), String> {
+    machine
+        .handle(offers, now_ms(), input)
+        .map_err(|e| format!("the session machine refused an input: {e}"))?;
+    let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
     loop {
-        match ws.read() {
-            Ok(Frame::Text(text)) => {
-                let _ = meter.on_event(now_ms(), Event::BytesIn(text.len() as u64));
-                let _ = meter.on_event(now_ms(), Event::Message(1));
-            }
-            Ok(Frame::Close(_))
-            | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                return match meter.on_event(now_ms(), Event::Close) {
-                    Outcome::Ended(end) | Outcome::AlreadyEnded(end) => Ok((end, payer, paid)),
-                    Outcome::Running { .. } => Err("the meter kept running after close".into()),
-                };
-            }
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => {}
-            Err(e) => return Err(e.to_string()),
-        }
-        if last_tick.elapsed() >= TICK {
-            last_tick = Instant::now();
-            quote += 7;
-            let data = format!(r#"{{"btc_usd":"{quote}.10"}}"#);
-            let _ = meter.on_event(now_ms(), Event::BytesOut(data.len() as u64));
-            ws.send(Frame::text(data)).map_err(|e| e.to_string())?;
-            match meter.on_event(now_ms(), Event::Tick) {
-                Outcome::Running { .. } => {
-                    let update = Message::UsageUpdate(UsageUpdate::from_meter(session_id, &meter));
-                    ws.send(Frame::text(encode(&update)?))
-                        .map_err(|e| e.to_string())?;
-                }
-                Outcome::Ended(end) | Outcome::AlreadyEnded(end) => {
-                    let _ = ws.close(None);
-                    return Ok((end, payer, paid));
-                }
+        let mut answer = None;
+        while let Some(command) = machine
+            .poll_command(offers, resource, &mut out)
+            .map_err(|e| e.to_string())?
+        {
+            if let Some(a) = execute(machine, host, &command)? {
+                answer = Some(a);
             }
         }
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        let now = now_ms();
+        let result = match &answer {
+            Answer::Reserved(r) => machine.handle(offers, now, Input::Reserved(*r)),
+            Answer::Refunded(r) => machine.handle(offers, now, Input::Refunded(*r)),
+            Answer::Settled(json) => {
+                let outcome = json
+                    .as_deref()
+                    .and_then(|j| SettleResponse::from_json(j).ok())
+                    .map_or(SettleOutcome::Unavailable, SettleOutcome::Response);
+                machine.handle(offers, now, Input::Settled(outcome))
+            }
+        };
+        result.map_err(|e| format!("the session machine refused an answer: {e}"))?;
     }
 }
 
+/// Does one command; returns the answer the machine awaits, if any.
+#[allow(
+    clippy::match_wildcard_for_single_variants,
+    reason = "the commands of the machine's opt-in features land in the wildcard too"
+)]
+fn execute(
+    machine: &SessionMachine<'_>,
+    host: &mut Host<'_>,
+    command: &Command<'_>,
+) -> Result<Option<Answer>, String> {
+    match *command {
+        Command::Send(text) => {
+            let kind = RawValue::parse(text.as_bytes())
+                .ok()
+                .and_then(|m| m.get("type"))
+                .map(|t| t.as_text().to_owned())
+                .unwrap_or_default();
+            if kind != r#""usage_update""# {
+                println!("    [server] Send {text}");
+            }
+            if !host.socket_closed {
+                let _ = host.ws.send(Frame::text(text));
+            }
+        }
+        Command::SendAppFrame => {
+            if let Some(frame) = host.app_frame.take()
+                && !host.socket_closed
+            {
+                let _ = host.ws.send(Frame::text(frame));
+            }
+        }
+        Command::Close { code } => {
+            println!("    [server] Close {code}");
+            if !host.socket_closed {
+                let _ = host.ws.close(Some(CloseFrame {
+                    code: code.into(),
+                    reason: "".into(),
+                }));
+                let _ = host.ws.flush();
+            }
+        }
+        Command::Reserve { key, ttl } => {
+            if let (Some(Payer::Evm(payer)), Some(plan)) = (machine.payer(), machine.plan()) {
+                let plan = match plan {
+                    Plan::Exact => "exact",
+                    Plan::Upto => "upto",
+                };
+                println!(
+                    "    [server] payment_proof admitted ({plan}): the verified payer is {payer}"
+                );
+            }
+            let now = Instant::now();
+            let fresh = match host.replay.get(key) {
+                Some(expires) if *expires > now => false,
+                _ => {
+                    host.replay
+                        .insert(key.to_vec(), now + Duration::from_secs(ttl));
+                    true
+                }
+            };
+            println!(
+                "    [server] Reserve the replay key ({} bytes, {ttl} s) in the HashMap store: {}",
+                key.len(),
+                if fresh { "fresh" } else { "already used" }
+            );
+            let r = if fresh {
+                Reservation::Fresh
+            } else {
+                Reservation::AlreadyUsed
+            };
+            return Ok(Some(Answer::Reserved(r)));
+        }
+        Command::Release { key } => {
+            println!("    [server] Release the replay key");
+            host.replay.remove(key);
+        }
+        Command::Settle { body, amount } => {
+            let payer = match machine.payer() {
+                Some(Payer::Evm(address)) => address.to_string(),
+                _ => return Err("the session has no EVM payer".into()),
+            };
+            let answer = settle(host.seller, &payer, body, amount);
+            return Ok(Some(Answer::Settled(answer)));
+        }
+        Command::Refund(order) => return refund(host.seller, &order).map(Some),
+        Command::Finished(statement) => {
+            println!("    [server] Finished");
+            host.finished = Some(statement);
+        }
+        // The demo's application ignores the client's frames (DeliverToApp); the commands of
+        // features the demo does not opt in to (session persistence) are never queued.
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// Settles the machine's `/settle` body: on the local chain, or the stand-in. `None`: no answer.
+fn settle(seller: &Seller<'_>, payer: &str, body: &[u8], amount: U256) -> Option<Vec<u8>> {
+    let Some(chain) = seller.chain else {
+        println!(
+            "    [server] Settle {amount}: /settle body written by the machine ({} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up",
+            body.len()
+        );
+        return Some(stand_in_settlement(body, payer, &seller.network));
+    };
+    println!(
+        "    [server] Settle {amount}: /settle body written by the machine ({} bytes), settling ON THE LOCAL CHAIN",
+        body.len()
+    );
+    chain
+        .settle(body, payer)
+        .map_err(|e| println!("    [server] settlement failed: {e}"))
+        .ok()
+}
+
+/// Pays the machine's refund order: on the local chain, or the stand-in.
+fn refund(seller: &Seller<'_>, order: &RefundOrder) -> Result<Answer, String> {
+    let Some(chain) = seller.chain else {
+        let mut calldata = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
+        let data = order.calldata(&mut calldata).map_err(|e| e.to_string())?;
+        println!(
+            "    [server] Refund {} to {}: ERC-20 transfer calldata built by the core ({} bytes); LOCAL REFUND STAND-IN: nothing is sent, reported as confirmed",
+            order.amount(),
+            order.to(),
+            data.len()
+        );
+        return Ok(Answer::Refunded(RefundOutcome::Confirmed));
+    };
+    println!(
+        "    [server] Refund {} to {}: paying it ON THE LOCAL CHAIN",
+        order.amount(),
+        order.to()
+    );
+    let (verdict, hash) = chain.refund(order)?;
+    println!(
+        "    [settler] refund {}, transaction {hash}",
+        verdict.name()
+    );
+    Ok(Answer::Refunded(match verdict {
+        RefundVerdict::Refunded => RefundOutcome::Confirmed,
+        RefundVerdict::Pending => RefundOutcome::Pending,
+        RefundVerdict::Failed => RefundOutcome::Failed,
+    }))
+}
+
+/// Accepts one WebSocket on `listener` and runs the session machine over it to its end.
+fn serve_session(
+    listener: &TcpListener,
+    seller: &Seller<'_>,
+    ws_url: &str,
+    replay: &mut ReplayStore,
+) -> Result<Statement, String> {
+    let offers = seller.offers()?;
+    let resource = resource(ws_url);
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let waiting = Instant::now();
+    let stream = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock && waiting.elapsed() < PATIENCE =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(format!("no WebSocket client: {e}")),
+        }
+    };
+    stream.set_nonblocking(false).map_err(|e| e.to_string())?;
+    let ws = tungstenite::accept(stream).map_err(|e| e.to_string())?;
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&random_nonce().map_err(|e| e.to_string())?[..16]);
+    let policy = SessionPolicy {
+        update_interval_ms: UPDATE_INTERVAL_MS,
+        ..SessionPolicy::new(
+            Tariff::per_second(U256::from_u64(PRICE_PER_SECOND)),
+            MAX_SESSION_SECONDS,
+        )
+    };
+    let mut machine = SessionMachine::accept(policy, id, now_ms());
+    let mut host = Host {
+        ws,
+        replay,
+        seller,
+        app_frame: None,
+        socket_closed: false,
+        finished: None,
+    };
+    let mut next_quote = None;
+    let mut quote = 97_234u64;
+    loop {
+        if let Some(statement) = host.finished {
+            return Ok(statement);
+        }
+        let now = now_ms();
+        if machine.poll_timeout().is_some_and(|at| now >= at) {
+            report(&mut machine, &offers, &resource, &mut host, Input::Timer)?;
+            continue;
+        }
+        // The application: a quote every QUOTE_INTERVAL_MS while the session runs, sent only
+        // when the machine says it is paid for.
+        if machine.phase() == Phase::Running {
+            let due = *next_quote.get_or_insert(now);
+            if now >= due {
+                next_quote = Some(due + QUOTE_INTERVAL_MS);
+                quote += 7;
+                let frame = format!(r#"{{"btc_usd":"{quote}.10"}}"#);
+                let bytes = frame.len() as u64;
+                host.app_frame = Some(frame);
+                report(
+                    &mut machine,
+                    &offers,
+                    &resource,
+                    &mut host,
+                    Input::AppSend { bytes },
+                )?;
+                continue;
+            }
+        }
+        if host.socket_closed {
+            // Nothing more can arrive: wait for the timer (a refund or settlement would have
+            // been answered already).
+            std::thread::sleep(Duration::from_millis(5));
+            if machine.poll_timeout().is_none() && host.finished.is_none() {
+                return Err(format!(
+                    "the session machine awaits nothing in phase {:?} but did not finish",
+                    machine.phase()
+                ));
+            }
+            continue;
+        }
+        // Wait for a frame until the timer or the next quote, at most 50 ms.
+        let wake = [machine.poll_timeout(), next_quote]
+            .into_iter()
+            .flatten()
+            .min()
+            .map_or(50, |at| at.saturating_sub(now).clamp(1, 50));
+        read_client(&mut machine, &offers, &resource, &mut host, wake)?;
+    }
+}
+
+/// Waits up to `wait_ms` for the client and reports what arrived: a frame or the close.
+fn read_client<const N: usize>(
+    machine: &mut SessionMachine<'_>,
+    offers: &OfferSet<'_, N>,
+    resource: &Resource<'_>,
+    host: &mut Host<'_>,
+    wait_ms: u64,
+) -> Result<(), String> {
+    let _ = host
+        .ws
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(wait_ms)));
+    let closed = |host: &mut Host<'_>, code| {
+        host.socket_closed = true;
+        Input::Closed { code }
+    };
+    let frame = match host.ws.read() {
+        Ok(Frame::Text(text)) => text.as_bytes().to_vec(),
+        Ok(Frame::Binary(data)) => {
+            let data = data.to_vec();
+            return report(machine, offers, resource, host, Input::Binary(&data));
+        }
+        Ok(Frame::Close(frame)) => {
+            let input = closed(host, frame.map(|f| u16::from(f.code)));
+            return report(machine, offers, resource, host, input);
+        }
+        Ok(_) => return Ok(()),
+        Err(e) if is_timeout(&e) => return Ok(()),
+        Err(_) => {
+            let input = closed(host, None);
+            return report(machine, offers, resource, host, input);
+        }
+    };
+    report(machine, offers, resource, host, Input::Text(&frame))
+}
+
+/// What the client saw: the tracker's last reading and the `session_ended` statement, if sent.
+struct ClientView {
+    /// The payment header value sent as the `payment_proof`, what it paid, the price.
+    payment: String,
+    paid: U256,
+    price: U256,
+    consumed: U256,
+    ended: Option<(U256, U256, U256, U256)>,
+    /// The balances right after `session_started` (the prepayment is settled by then).
+    settled_balances: Option<(u64, u64)>,
+}
+
 /// Runs the WS402 round; fails on anything the protocol does not allow.
-pub(crate) fn run(key: &PrivateKey) -> Result<(), String> {
+pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), String> {
     println!("\n== WS402 (pay-as-you-go WebSocket) ==");
+    let seller = match chain {
+        Some(chain) => Seller::local(chain)?,
+        None => Seller::stand_in(),
+    };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let ws_port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let ws_url = format!("ws://127.0.0.1:{ws_port}/stream");
-    let schema = schema_json(&ws_url, &ws_url)?;
-    let details = RawValue::parse(&schema)
-        .ok()
-        .and_then(|s| s.get("paymentDetails"));
-    let requirements =
-        offered_requirements(details.map(|d| d.as_text().as_bytes()).unwrap_or_default());
-
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(serve_session(&listener, &requirements));
-    });
+    let schema = schema_json(&seller, &ws_url)?;
     let http_port = http::serve(move |_| {
         (
             200,
@@ -205,51 +546,251 @@ pub(crate) fn run(key: &PrivateKey) -> Result<(), String> {
         )
     })
     .map_err(|e| e.to_string())?;
-
-    let payment = prepay_from_schema(key, http_port)?;
-    show::step(&format!(
-        "client: opening {ws_url} with the payment as payment_proof"
-    ));
-    stream_as_client(ws_port, &ws_url, &payment)?;
-
-    let (end, payer, paid) = done_rx
-        .recv_timeout(Duration::from_secs(10))
-        .map_err(|e| e.to_string())??;
     println!(
-        "    [server] session ended by {} at unix ms {}: consumed {}, refund {} (close code {})",
-        end.reason.as_str(),
-        end.at_ms,
-        end.consumed,
-        end.refund,
-        end.close_code()
+        "  server: the core's ws402::SessionMachine on {ws_url} (price {PRICE_PER_SECOND} atomic units/s, a usage_update every {UPDATE_INTERVAL_MS} ms), selling for {} on {}{}",
+        seller.asset,
+        seller.network,
+        if chain.is_some() {
+            " (settled and refunded on the local chain)"
+        } else {
+            ""
+        }
     );
-    println!(
-        "    [server] LOCAL REFUND STAND-IN: {} atomic units would go to the verified payer {payer}; no chain is contacted",
-        end.refund
-    );
-    if end.reason != EndReason::ClientClose {
+    let payer = key.address().to_string();
+    if let Some(chain) = chain {
+        chain.mint(&key.address(), PRICE_PER_SECOND * ESTIMATED_SECONDS)?;
+    }
+    let balances = || -> Result<Option<(u64, u64)>, String> {
+        chain
+            .map(|c| Ok((c.balance_of(&payer)?, c.balance_of(&seller.pay_to)?)))
+            .transpose()
+    };
+    let before = balances()?;
+
+    let mut store = ReplayStore::new();
+    let (statement, view) = std::thread::scope(|s| {
+        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
+        let client = run_client(key, &seller, http_port, &ws_url, &balances);
+        let statement = server
+            .join()
+            .map_err(|_| "the server thread panicked".to_owned())
+            .and_then(|r| r);
+        Ok::<_, String>((statement?, client?))
+    })?;
+    let after = balances()?;
+    check(key, &statement, &view)?;
+    if let (Some(before), Some(mid), Some(after)) = (before, view.settled_balances, after) {
+        check_chain(&statement, before, mid, after)?;
+    }
+
+    show::step("client: opens a second socket with the very same payment_proof (a replay)");
+    let (statement, reason) = std::thread::scope(|s| {
+        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
+        let client = replay_client(&ws_url, &view);
+        let statement = server
+            .join()
+            .map_err(|_| "the server thread panicked".to_owned())
+            .and_then(|r| r);
+        Ok::<_, String>((statement?, client?))
+    })?;
+    let refused = matches!(statement.ending, Ending::Rejected { reason, .. } if reason == ws402::reason::ALREADY_USED);
+    if !refused || reason != ws402::reason::ALREADY_USED || statement.settlement.is_some() {
         return Err(format!(
-            "expected the client to end the session, got {}",
-            end.reason.as_str()
+            "a replayed payment_proof must be refused with {} and nothing settled, got {reason}",
+            ws402::reason::ALREADY_USED
         ));
     }
-    if end.consumed.checked_add(end.refund) != Some(paid)
-        || end.consumed.is_zero()
-        || end.refund.is_zero()
-    {
-        return Err(
-            "consumed + refund must equal the prepayment, both non-zero after an early close"
-                .into(),
-        );
+    if balances()? != after {
+        return Err("a replayed payment_proof moved money".into());
     }
-    if payer != key.address() {
-        return Err("the refund must go to the payer the signature proved".into());
-    }
+    println!("    refused with payment_already_used, nothing settled, as it must be");
     Ok(())
 }
 
-/// Reads the schema over HTTP and pays its x402 offer; returns the payment header value.
-fn prepay_from_schema(key: &PrivateKey, http_port: u16) -> Result<String, String> {
+/// A second client that sends an already used payment: returns the `payment_rejected` reason.
+fn replay_client(ws_url: &str, paid: &ClientView) -> Result<String, String> {
+    let (mut ws, _) = tungstenite::connect(ws_url).map_err(|e| e.to_string())?;
+    let mut session = ClientSession::new(paid.paid, paid.price);
+    let mut out = [0u8; 8192];
+    let n = session
+        .write_payment_proof(&paid.payment, &mut out)
+        .map_err(|e| e.to_string())?;
+    let proof =
+        core::str::from_utf8(out.get(..n).unwrap_or_default()).map_err(|e| e.to_string())?;
+    ws.send(Frame::text(proof)).map_err(|e| e.to_string())?;
+    let mut rejected = None;
+    loop {
+        match ws.read() {
+            Ok(Frame::Text(text)) => match session.on_text(text.as_bytes()) {
+                Ok(ClientEvent::PaymentRejected { reason }) => {
+                    println!("    [client] payment_rejected: {reason}");
+                    rejected = Some(reason.to_string());
+                }
+                Ok(other) => return Err(format!("a replay must be rejected, got {other:?}")),
+                Err(e) => return Err(format!("the client tracker refused {text}: {}", e.code())),
+            },
+            Ok(Frame::Close(frame)) => {
+                println!(
+                    "    [client] close {}",
+                    frame.map_or(0, |f| u16::from(f.code))
+                );
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    rejected.ok_or_else(|| "the replay was not rejected".into())
+}
+
+/// The client: reads the schema, pays it, runs the session through `ClientSession` and ends it.
+fn run_client(
+    key: &PrivateKey,
+    seller: &Seller<'_>,
+    http_port: u16,
+    ws_url: &str,
+    balances: &dyn Fn() -> Result<Option<(u64, u64)>, String>,
+) -> Result<ClientView, String> {
+    let (payment, paid, price) = prepay_from_schema(key, seller, http_port)?;
+    show::step(&format!(
+        "client: opening {ws_url}, sending the payment as payment_proof"
+    ));
+    let stream = TcpStream::connect(
+        ws_url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or(""),
+    )
+    .map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .map_err(|e| e.to_string())?;
+    let (mut ws, _) = tungstenite::client(ws_url, stream).map_err(|e| e.to_string())?;
+    let mut session = ClientSession::new(paid, price);
+    let mut out = [0u8; 8192];
+    let n = session
+        .write_payment_proof(&payment, &mut out)
+        .map_err(|e| e.to_string())?;
+    let proof =
+        core::str::from_utf8(out.get(..n).unwrap_or_default()).map_err(|e| e.to_string())?;
+    ws.send(Frame::text(proof)).map_err(|e| e.to_string())?;
+
+    let mut view = ClientView {
+        payment: payment.clone(),
+        paid,
+        price,
+        consumed: U256::ZERO,
+        ended: None,
+        settled_balances: None,
+    };
+    let opened = Instant::now();
+    let mut started_at = None;
+    let mut end_sent = false;
+    loop {
+        if !end_sent && started_at.is_some_and(|at: Instant| at.elapsed() >= CLIENT_STAYS) {
+            show::step(&format!(
+                "client: leaves early, sending end_session after {} ms",
+                CLIENT_STAYS.as_millis()
+            ));
+            let n = session
+                .write_end_session(&mut out)
+                .map_err(|e| e.to_string())?;
+            let frame = core::str::from_utf8(out.get(..n).unwrap_or_default())
+                .map_err(|e| e.to_string())?;
+            ws.send(Frame::text(frame)).map_err(|e| e.to_string())?;
+            end_sent = true;
+        }
+        if opened.elapsed() > PATIENCE {
+            return Err("the session did not end in time".into());
+        }
+        let text = match ws.read() {
+            Ok(Frame::Text(text)) => text,
+            Ok(Frame::Close(frame)) => {
+                println!(
+                    "    [client] close {}",
+                    frame.map_or(0, |f| u16::from(f.code))
+                );
+                continue;
+            }
+            Ok(_) => continue,
+            Err(e) if is_timeout(&e) => continue,
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => break,
+            Err(e) => return Err(e.to_string()),
+        };
+        let event = match session.on_text(text.as_bytes()) {
+            Ok(event) => event,
+            Err(e) => {
+                let _ = ws.close(None);
+                return Err(format!(
+                    "the client tracker refused a server frame ({}): {text}",
+                    e.code()
+                ));
+            }
+        };
+        if follow(&session, event, &text, &mut view, balances)? {
+            started_at = Some(Instant::now());
+        }
+    }
+    if started_at.is_none() {
+        return Err("the session never started".into());
+    }
+    view.consumed = session.consumed();
+    Ok(view)
+}
+
+/// Prints what an accepted server frame means; `true` when the session started.
+fn follow(
+    session: &ClientSession,
+    event: ClientEvent<'_>,
+    text: &str,
+    view: &mut ClientView,
+    balances: &dyn Fn() -> Result<Option<(u64, u64)>, String>,
+) -> Result<bool, String> {
+    match event {
+        ClientEvent::Started {
+            balance,
+            price_per_second,
+        } => {
+            let mut id = [0u8; 128];
+            let id = session.session_id(&mut id).ok().flatten().unwrap_or("");
+            println!(
+                "    [client] session_started {id}: balance {balance}, {price_per_second} per second (checked against what it paid)"
+            );
+            view.settled_balances = balances()?;
+            return Ok(true);
+        }
+        ClientEvent::Usage {
+            elapsed_seconds,
+            consumed,
+            remaining,
+            ..
+        } => println!(
+            "    [client] usage_update: {elapsed_seconds} s, consumed {consumed}, remaining {remaining} (checked by ClientSession)"
+        ),
+        ClientEvent::Application => println!("    [client] data: {text}"),
+        ClientEvent::PaymentRejected { reason } => {
+            return Err(format!("payment rejected: {reason}"));
+        }
+        ClientEvent::Ended(e) => {
+            println!(
+                "    [client] session_ended (checked by ClientSession): paid {}, consumed {}, settled {}, refund {}",
+                e.paid, e.consumed, e.settled, e.refund
+            );
+            view.ended = Some((e.paid, e.consumed, e.settled, e.refund));
+        }
+        other => println!("    [client] {other:?}"),
+    }
+    Ok(false)
+}
+
+/// Reads the schema over HTTP and pays its x402 offer; returns the payment header value, the
+/// amount paid and the price per second the schema quotes.
+fn prepay_from_schema(
+    key: &PrivateKey,
+    seller: &Seller<'_>,
+    http_port: u16,
+) -> Result<(String, U256, U256), String> {
     show::step(&format!(
         "client: GET http://127.0.0.1:{http_port}/ws402/schema"
     ));
@@ -261,11 +802,14 @@ fn prepay_from_schema(key: &PrivateKey, http_port: u16) -> Result<String, String
         .ok_or("schema without paymentDetails")?;
     let required =
         PaymentRequired::from_json(details.as_text().as_bytes()).map_err(|e| e.to_string())?;
-    let networks = [Network::Eip155 { chain_id: 84_532 }];
-    let assets = [Address::parse(ASSET.as_bytes()).map_err(|e| e.to_string())?];
+    let networks = [Network::Eip155 {
+        chain_id: seller.chain_id,
+    }];
+    let assets = [Address::parse(seller.asset.as_bytes()).map_err(|e| e.to_string())?];
     let budget = U256::from_u64(10_000);
     let chosen = select(&required, &PayerPolicy::new(&networks, &assets, budget))
         .map_err(|e| e.to_string())?;
+    let paid = chosen.requirements.amount();
     let nonce = random_nonce().map_err(|e| e.to_string())?;
     let draft = PaymentDraft::new(&required, chosen.index, key.address(), now(), &nonce)
         .map_err(|e| e.to_string())?;
@@ -276,57 +820,115 @@ fn prepay_from_schema(key: &PrivateKey, http_port: u16) -> Result<String, String
         .map_err(|e| e.to_string())?
         .to_owned();
     show::step(&format!(
-        "client: prepaid {} atomic units with x402 (budget {budget})",
-        required_amount(&required)
+        "client: pays paymentDetails with x402 exact: {paid} atomic units (budget {budget}), EIP-3009 signed with the test key"
     ));
-    Ok(payment)
+    Ok((payment, paid, schema.pricing.price_per_second))
 }
 
-/// Opens the WebSocket, proves payment, reads for a while, then closes early.
-fn stream_as_client(ws_port: u16, ws_url: &str, payment: &str) -> Result<(), String> {
-    let stream = TcpStream::connect(("127.0.0.1", ws_port)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .map_err(|e| e.to_string())?;
-    let (mut ws, _) = tungstenite::client(ws_url, stream).map_err(|e| e.to_string())?;
-    let proof = encode(&Message::PaymentProof(PaymentProof::X402(JsonStr::from(
-        payment,
-    ))))?;
-    ws.send(Frame::text(proof)).map_err(|e| e.to_string())?;
-
-    let opened = Instant::now();
-    let mut started = false;
-    while opened.elapsed() < CLIENT_STAYS {
-        match ws.read() {
-            Ok(Frame::Text(text)) => match Message::decode(text.as_bytes()) {
-                Ok(Message::SessionStarted { balance, .. }) => {
-                    started = true;
-                    println!("    [client] session_started, balance {balance}");
-                }
-                Ok(Message::UsageUpdate(u)) => println!(
-                    "    [client] usage_update: {} s, consumed {}, remaining {}, {} bytes",
-                    u.elapsed_seconds, u.consumed, u.remaining, u.bytes_transferred
-                ),
-                Ok(Message::PaymentRejected { reason }) => {
-                    return Err(format!("payment rejected: {reason}"));
-                }
-                Ok(other) => println!("    [client] {}", other.type_name()),
-                Err(_) => println!("    [client] data: {text}"),
-            },
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => {}
-            Err(e) => return Err(e.to_string()),
-        }
+/// The statement adds up, the refund goes to the payer the signature proved, and the client's
+/// tracker agrees with the server.
+fn check(key: &PrivateKey, statement: &Statement, view: &ClientView) -> Result<(), String> {
+    let Ending::Ended(end) = statement.ending else {
+        return Err(format!("the session never ran: {:?}", statement.ending));
+    };
+    let settlement = statement
+        .settlement
+        .ok_or("no settlement in the statement")?;
+    let refund = statement.refund.ok_or("no refund in the statement")?;
+    let refunded = match refund.status {
+        RefundStatus::Confirmed => "confirmed",
+        RefundStatus::Pending => "pending",
+        RefundStatus::Failed => "FAILED",
+        RefundStatus::Requested => "requested",
+        RefundStatus::Unsupported => "unsupported",
+    };
+    println!(
+        "  statement: ended by {} at unix ms {}; paid {}, consumed {}, settled {} ({}), refunded {} ({refunded}) to {}",
+        end.reason.as_str(),
+        end.at_ms,
+        statement.paid,
+        statement.consumed,
+        settlement.amount,
+        match settlement.status {
+            SettleStatus::Settled => "settled",
+            SettleStatus::Refused => "REFUSED",
+            SettleStatus::Pending => "pending",
+            SettleStatus::Unavailable => "unavailable",
+            SettleStatus::Requested => "requested",
+        },
+        refund.amount,
+        refund
+            .order
+            .map_or_else(String::new, |o| o.to().to_string()),
+    );
+    if end.reason != SessionEndReason::ClientClose {
+        return Err(format!(
+            "expected the client to end the session, got {}",
+            end.reason.as_str()
+        ));
     }
-    if !started {
-        return Err("the session never started".into());
+    if settlement.status != SettleStatus::Settled || settlement.amount != statement.paid {
+        return Err("the prepayment must be settled in full before the session".into());
     }
-    show::step("client: closes the session early");
-    let _ = ws.close(None);
-    while ws.read().is_ok() {}
+    if statement.consumed.checked_add(refund.amount) != Some(statement.paid)
+        || statement.consumed.is_zero()
+        || refund.amount.is_zero()
+    {
+        return Err(
+            "consumed + refund must equal the prepayment, both non-zero after an early close"
+                .into(),
+        );
+    }
+    if refund.status != RefundStatus::Confirmed {
+        return Err(format!("the refund is {refunded}"));
+    }
+    if refund.to != Payer::Evm(key.address()) || refund.order.map(|o| o.to()) != Some(key.address())
+    {
+        return Err("the refund must go to the payer the signature proved".into());
+    }
+    if view.consumed != statement.consumed {
+        return Err(format!(
+            "the client's tracker read consumed {} but the server billed {}",
+            view.consumed, statement.consumed
+        ));
+    }
+    if let Some((paid, consumed, settled, refund_wire)) = view.ended
+        && (paid, consumed, settled, refund_wire)
+            != (
+                statement.paid,
+                statement.consumed,
+                settlement.amount,
+                refund.amount,
+            )
+    {
+        return Err("the client's session_ended differs from the server's statement".into());
+    }
     Ok(())
 }
 
-fn required_amount(required: &PaymentRequired<'_>) -> U256 {
-    required.accept(0).map_or(U256::ZERO, |r| r.amount())
+/// On the local chain: the prepayment moved `paid` from the payer to `payTo`, then the refund
+/// moved back exactly `paid − consumed`.
+fn check_chain(
+    statement: &Statement,
+    before: (u64, u64),
+    mid: (u64, u64),
+    after: (u64, u64),
+) -> Result<(), String> {
+    let amount = |v: U256| v.to_u64().ok_or("an amount above 2^64");
+    let paid = amount(statement.paid)?;
+    let refund = amount(statement.refund.map_or(U256::ZERO, |r| r.amount))?;
+    println!(
+        "  on chain: payer {} -> {} -> {}, payTo {} -> {} -> {} (token atomic units)",
+        before.0, mid.0, after.0, before.1, mid.1, after.1
+    );
+    if before.0.checked_sub(mid.0) != Some(paid) || mid.1.checked_sub(before.1) != Some(paid) {
+        return Err("the prepayment did not move exactly paid".into());
+    }
+    if after.0.checked_sub(mid.0) != Some(refund) || mid.1.checked_sub(after.1) != Some(refund) {
+        return Err("the refund did not move exactly paid − consumed".into());
+    }
+    println!(
+        "  WS402 SETTLED AND REFUNDED ON THE LOCAL CHAIN: the balances moved by exactly paid ({paid}), then the refund ({refund})"
+    );
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::chain::{self, LocalChain};
 use crate::{http, show};
 use pay402::U256;
 use pay402::evm::{Address, PrivateKey, keccak256};
-use pay402::json::{JsonStr, RawValue};
+use pay402::json::JsonStr;
 use pay402::writer::write_all;
 use pay402::x402::client::{PayerPolicy, PaymentDraft, read_settle_response, select};
 use pay402::x402::header::{
@@ -24,20 +24,15 @@ use pay402::x402::server::{
     Problem, Refusal, Resource, SettleOutcome, admit, begin, payment_header, write_challenge,
     write_receipt, write_settle_request,
 };
-use pay402::x402::{
-    AnyVerified, Network, PaymentRequired, PaymentRequiredV1, PaymentRequiredV2,
-    PaymentRequirementsV1, PaymentRequirementsV2, ResourceInfo, SettleResponse, Verifier,
-    X402Version,
-};
+use pay402::x402::{AnyVerified, Network, PaymentRequired, SettleResponse, Verifier, X402Version};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-/// Base Sepolia USDC and its EIP-712 domain (x402 reference SDK,
-/// `evm/src/shared/defaultAssets.ts`).
+/// Base Sepolia USDC (x402 reference SDK, `evm/src/shared/defaultAssets.ts`); its EIP-712
+/// domain is `{"name":"USDC","version":"2"}`.
 pub(crate) const ASSET: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
-const EXTRA: &[u8] = br#"{"name":"USDC","version":"2"}"#;
 /// The merchant.
-const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+pub(crate) const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
 /// 0.01 USDC in atomic units (6 decimals).
 const PRICE: u64 = 10_000;
 
@@ -57,73 +52,6 @@ pub(crate) fn random_nonce() -> std::io::Result<[u8; 32]> {
     let mut nonce = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut nonce)?;
     Ok(nonce)
-}
-
-/// What the server offers on `path`, as a `PaymentRequired` JSON document.
-pub(crate) fn payment_required_json(version: X402Version, url: &str, price: u64) -> Vec<u8> {
-    let extra = RawValue::parse(EXTRA).ok();
-    let required = match version {
-        X402Version::V1 => {
-            let mut accepts = heapless::Vec::new();
-            let _ = accepts.push(PaymentRequirementsV1 {
-                scheme: JsonStr::from("exact"),
-                network: JsonStr::from("base-sepolia"),
-                max_amount_required: U256::from_u64(price),
-                asset: JsonStr::from(ASSET),
-                pay_to: JsonStr::from(PAY_TO),
-                resource: JsonStr::from(url),
-                description: JsonStr::from("Premium market data"),
-                mime_type: Some(JsonStr::from("application/json")),
-                output_schema: None,
-                max_timeout_seconds: 60,
-                extra,
-            });
-            PaymentRequired::V1(PaymentRequiredV1 {
-                error: Some(JsonStr::from("X-PAYMENT header is required")),
-                accepts,
-            })
-        }
-        X402Version::V2 => {
-            let mut accepts = heapless::Vec::new();
-            let _ = accepts.push(PaymentRequirementsV2 {
-                scheme: JsonStr::from("exact"),
-                network: JsonStr::from("eip155:84532"),
-                amount: U256::from_u64(price),
-                asset: JsonStr::from(ASSET),
-                pay_to: JsonStr::from(PAY_TO),
-                max_timeout_seconds: 60,
-                extra,
-                raw: None,
-            });
-            PaymentRequired::V2(PaymentRequiredV2 {
-                error: Some(JsonStr::from("PAYMENT-SIGNATURE header is required")),
-                resource: ResourceInfo {
-                    url: JsonStr::from(url),
-                    description: Some(JsonStr::from("Premium market data")),
-                    mime_type: Some(JsonStr::from("application/json")),
-                    raw: None,
-                },
-                accepts,
-                extensions: None,
-            })
-        }
-    };
-    let mut buf = vec![0u8; 4096];
-    let n = write_all(&mut buf, |w| required.write_json(w)).unwrap_or(0);
-    buf.truncate(n);
-    buf
-}
-
-/// The one requirement the server verifies against (the first `accepts` entry).
-pub(crate) fn offered_requirements(required_json: &[u8]) -> Vec<u8> {
-    let value = RawValue::parse(required_json).ok();
-    let first = value
-        .and_then(|v| v.get("accepts"))
-        .and_then(|a| a.elements())
-        .and_then(|mut e| e.next());
-    first
-        .map(|v| v.as_text().as_bytes().to_vec())
-        .unwrap_or_default()
 }
 
 /// What a server sells for: an EIP-3009 token on a network, and who settles.
@@ -326,7 +254,7 @@ fn handle(
 }
 
 /// The stand-in's `SettleResponse`: success with a made-up transaction hash.
-fn stand_in_settlement(replay_key: &[u8], payer: &str, network: &str) -> Vec<u8> {
+pub(crate) fn stand_in_settlement(replay_key: &[u8], payer: &str, network: &str) -> Vec<u8> {
     let transaction = format!("0x{}", hex(&keccak256(replay_key)));
     let settled = SettleResponse {
         success: true,
@@ -364,9 +292,10 @@ fn serve(market: Market) -> Result<u16, String> {
     Ok(port)
 }
 
-/// Runs the v1 and v2 round trips (v2 settled on a local chain when one runs); returns an error
-/// describing the first thing that went wrong.
-pub(crate) fn run() -> Result<PrivateKey, String> {
+/// Runs the v1 and v2 round trips (v2 settled on a local chain when one runs); returns the test
+/// key and the local chain (for the WS402 round), or an error describing the first thing that
+/// went wrong.
+pub(crate) fn run() -> Result<(PrivateKey, Option<Arc<LocalChain>>), String> {
     let key = PrivateKey::from_hex(TEST_KEY.as_bytes()).map_err(|e| e.to_string())?;
     let chain = chain::detect()?.map(Arc::new);
     let stand_in = Market::base_sepolia();
@@ -376,11 +305,11 @@ pub(crate) fn run() -> Result<PrivateKey, String> {
     );
     println!("  client key: built-in TEST key, address {}", key.address());
     round_trip(port, X402Version::V1, &key, &stand_in)?;
-    match chain {
+    match &chain {
         None => round_trip(port, X402Version::V2, &key, &stand_in)?,
-        Some(chain) => on_chain_round_trip(&chain, &key)?,
+        Some(chain) => on_chain_round_trip(chain, &key)?,
     }
-    Ok(key)
+    Ok((key, chain))
 }
 
 /// The v2 round trip settled on the local chain: the payer gets the price minted, and the
