@@ -14,9 +14,19 @@ fuzz_target!(|data: &[u8]| {
     let mut s = ClientSession::new(authorized, price);
     let mut out = [0u8; 1024];
     for frame in frames.split(|&b| b == b'\n') {
-        let before = (s.phase(), s.balance(), s.consumed(), s.resume_token().map(str::to_owned));
+        let before = (
+            s.phase(),
+            s.balance(),
+            s.consumed(),
+            s.resume_token().map(str::to_owned),
+        );
         let accepted = s.on_text(frame).is_ok();
-        let after = (s.phase(), s.balance(), s.consumed(), s.resume_token().map(str::to_owned));
+        let after = (
+            s.phase(),
+            s.balance(),
+            s.consumed(),
+            s.resume_token().map(str::to_owned),
+        );
         if !accepted {
             assert_eq!(before, after, "a refused frame changed the session");
         }
