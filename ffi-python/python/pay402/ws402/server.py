@@ -49,6 +49,7 @@ from ..server.gate import (
     _settlement,
 )
 from ..server.routes import X402Route
+from .asgi import Receive, Send, Ws402Asgi, read_socket, starlette_routes, ws_url_of
 
 __all__ = ["Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
 
@@ -76,10 +77,6 @@ class SessionEnded(Exception):
 
 
 Handler = Callable[["Ws402ServerSession"], Awaitable[None]]
-
-# ASGI callables, typed loosely (no ASGI typing package is required).
-Receive = Callable[[], Awaitable[Dict[str, Any]]]
-Send = Callable[[Dict[str, Any]], Awaitable[None]]
 
 
 def _refund_outcome(result: Any) -> str:
@@ -481,11 +478,11 @@ class Ws402Endpoint:
         schema = json.loads(self._new_server([probe], "ws://localhost/").schema("ws://localhost/"))
         return int(schema["pricing"]["totalPrice"])
 
-    def _new_server(self, offers: List[Dict[str, Any]], url: str) -> Ws402Server:
+    def _new_server(self, offers: Sequence[Mapping[str, Any]], url: str) -> Ws402Server:
         p = self._policy
         try:
             return Ws402Server(
-                offers, {"url": self._resource or url},
+                list(offers), {"url": self._resource or url},
                 price_per_second=p["price_per_second"], max_session_seconds=p["max_session_seconds"],
                 price_per_byte_in=p["price_per_byte_in"], price_per_byte_out=p["price_per_byte_out"],
                 price_per_message=p["price_per_message"], update_interval_ms=p["update_interval_ms"],
@@ -526,43 +523,17 @@ class Ws402Endpoint:
         request's URL."""
         from starlette.responses import Response
 
-        return Response(self.schema_json(_ws_url_of(request.scope)), media_type="application/json")
+        return Response(self.schema_json(ws_url_of(request.scope)), media_type="application/json")
 
     @property
-    def asgi(self) -> "_Asgi":
+    def asgi(self) -> Ws402Asgi:
         """The raw ASGI app: a ``websocket`` scope runs one session, an ``http`` GET answers the
         schema (other methods: 405)."""
-        return _Asgi(self)
-
-    async def _asgi(self, scope: Dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            await self.run_session(scope, receive, send)
-        elif scope["type"] == "http":
-            if scope.get("method") in ("GET", "HEAD"):
-                body = self.schema_json(_ws_url_of(scope))
-                status, headers = 200, [(b"content-type", b"application/json")]
-            else:
-                body, status, headers = b"", 405, [(b"allow", b"GET, HEAD")]
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body if scope.get("method") != "HEAD" else b""})
-        elif scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+        return Ws402Asgi(self)
 
     def routes(self, path: str) -> List[Any]:
         """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
-        from starlette.routing import Route, WebSocketRoute
-
-        async def websocket(ws: Any) -> None:
-            await self.run_session(ws.scope, ws.receive, ws.send)
-
-        return [WebSocketRoute(path, websocket), Route(path, self.schema, methods=["GET"])]
+        return starlette_routes(self, path)
 
     async def run_session(self, scope: Dict[str, Any], receive: Receive, send: Send) -> Optional[Ws402Statement]:
         """Runs one WS402 session on an ASGI ``websocket`` connection; returns its statement."""
@@ -570,8 +541,9 @@ class Ws402Endpoint:
         if message["type"] != "websocket.connect":
             return None
         await send({"type": "websocket.accept"})
-        driver = _Driver(self, self._server(_ws_url_of(scope)), send, _ws_url_of(scope))
-        reader = asyncio.ensure_future(_read(receive, driver))
+        url = ws_url_of(scope)
+        driver = _Driver(self, self._server(url), send, url)
+        reader = asyncio.ensure_future(read_socket(receive, driver.post))
         try:
             await driver.run()
         finally:
@@ -661,46 +633,3 @@ class Ws402Endpoint:
 
     def _finished(self, statement: Ws402Statement) -> None:
         self.statements.append(statement)
-
-
-class _Asgi:
-    """An endpoint as a raw ASGI 3 application."""
-
-    def __init__(self, endpoint: Ws402Endpoint) -> None:
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Dict[str, Any], receive: Receive, send: Send) -> None:
-        await self.endpoint._asgi(scope, receive, send)
-
-
-async def _read(receive: Receive, driver: _Driver) -> None:
-    """Moves the socket's frames and its disconnect into the session's queue, in order."""
-    while True:
-        message = await receive()
-        t = message["type"]
-        if t == "websocket.receive":
-            if message.get("text") is not None:
-                driver.post(("text", message["text"]))
-            else:
-                driver.post(("bytes", bytes(message.get("bytes") or b"")))
-        elif t == "websocket.disconnect":
-            code = message.get("code")
-            # 1005/1006 are never sent on the wire: no close frame was received (a drop).
-            driver.post(("closed", None if code in (None, 1005, 1006) else int(code)))
-            return
-
-
-def _ws_url_of(scope: Mapping[str, Any]) -> str:
-    """The ``ws://``/``wss://`` URL of the socket of an ASGI scope (``http`` or ``websocket``)."""
-    scheme = scope.get("scheme", "ws")
-    secure = scheme in ("https", "wss")
-    host = None
-    for k, v in scope.get("headers") or []:
-        if k.lower() == b"host":
-            host = v.decode("latin-1")
-            break
-    if host is None:
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] in (None, 443 if secure else 80) else f"{server[0]}:{server[1]}"
-    path = scope.get("root_path", "") + scope.get("path", "/")
-    return f"{'wss' if secure else 'ws'}://{host}{path}"
