@@ -2,9 +2,10 @@
 runs one session, an ``http`` GET answers the schema), Starlette routes, and the socket reader
 that moves an ASGI connection's frames and disconnect into a session's queue.
 
-FastAPI is Starlette: ``app.router.routes.extend(endpoint.routes("/quotes"))``. Django Channels
-serves the raw app: ``URLRouter([path("quotes", endpoint.asgi)])`` inside its
-``ProtocolTypeRouter``'s ``websocket`` entry (and the same app for the schema's ``http`` GET).
+FastAPI is Starlette: ``app.router.routes.extend(endpoint.routes("/quotes"))``. Any other ASGI
+router takes the raw app (``endpoint.asgi``) for both the ``websocket`` and the ``http`` scope of
+the path; Django Channels' ``URLRouter`` is such a router, but it is not tested here (channels is
+not a test dependency).
 """
 
 from __future__ import annotations

@@ -225,6 +225,7 @@ class _Driver:
     async def _handle(self, event: Tuple[Any, ...]) -> None:
         kind = event[0]
         s, now = self.session, self.endpoint._now_ms()
+        awaiting_proof = s.phase == "awaiting_proof"
         app_frame: Any = None
         done: Optional["asyncio.Future[bool]"] = None
         try:
@@ -255,8 +256,8 @@ class _Driver:
                 raise
             log.debug("pay402 ws402: %s ignored (%s)", kind, getattr(e, "code", e))
             commands = []
-        if kind == "text" and self.payer is None and s.phase != "awaiting_proof":
-            self.payer = self.endpoint._payer_of(self.server, event[1])
+        if kind == "text" and awaiting_proof and s.phase not in ("awaiting_proof", "finished"):
+            self.payer = self.endpoint._payer_of(event[1])  # the proof the machine just took
         sent = await self._execute(commands, app_frame)
         if done is not None and not done.done():
             done.set_result(sent)
@@ -423,6 +424,7 @@ class Ws402Endpoint:
         self._resource = resource
         self._handler: Optional[Handler] = None
         self._servers: Dict[str, Ws402Server] = {}
+        self._x402: Optional[X402Server] = None
         self.statements: List[Ws402Statement] = []
         self._offers = self._offer_dicts(offers, scheme, defaults)
         self._server("ws://localhost/")  # the core checks the offers and the policy once, now
@@ -613,14 +615,16 @@ class Ws402Endpoint:
             return "pending"
         return _refund_outcome(result)
 
-    def _payer_of(self, server: Ws402Server, frame: Any) -> Optional[str]:
+    def _payer_of(self, frame: Any) -> Optional[str]:
         """The verified payer of a ``payment_proof`` frame, by the core's x402 admission of its
         proof (for :attr:`Ws402ServerSession.payer` while the session runs)."""
         try:
             proof = json.loads(frame)["proof"]
             if not isinstance(proof, str):
                 return None
-            x = X402Server(self._offers, {"url": self._resource or "ws://localhost/"})
+            x = self._x402
+            if x is None:
+                x = self._x402 = X402Server(self._offers, {"url": self._resource or "ws://localhost/"})
             now = int(self.clock())
             for name in ("PAYMENT-SIGNATURE", "X-PAYMENT"):
                 admitted = x.admit([(name, proof)], now)
