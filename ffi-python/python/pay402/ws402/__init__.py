@@ -6,10 +6,12 @@ raw ASGI server) on the core's session machine; :func:`connect` is the paying cl
 processes and restarts.
 """
 
+from .client import Ws402Client, Ws402ClientError, connect
 from .server import Handler, SessionEnded, Ws402Endpoint, Ws402ServerSession
 from .store import MemorySessionStore, RedisSessionStore, SessionStore, SessionStoreError, StoredSession
 
 __all__ = [
+    "connect",
     "Handler",
     "MemorySessionStore",
     "RedisSessionStore",
@@ -17,6 +19,8 @@ __all__ = [
     "SessionStore",
     "SessionStoreError",
     "StoredSession",
+    "Ws402Client",
+    "Ws402ClientError",
     "Ws402Endpoint",
     "Ws402ServerSession",
 ]
