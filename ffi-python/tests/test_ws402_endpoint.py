@@ -508,3 +508,41 @@ def test_an_exact_offer_without_a_refund_fails_closed() -> None:
     # upto has no refund: the same settlement serves it
     Ws402Endpoint(network=NETWORK, pay_to=PAY_TO, scheme="upto", facilitator=SETTLER, price_per_second=1,
                   estimated_duration=10, settlement=SettleOnly())
+
+
+@pytest.mark.parametrize("answer, status", [
+    ({"success": False, "errorReason": "refund_pending", "transaction": "0x" + "ee" * 32}, "pending"),
+    ({"success": False, "errorReason": "refund_reverted", "transaction": "0x" + "ee" * 32}, "failed"),
+    (pay402.errors.RpcError("unreachable", code="rpc_unavailable"), "failed"),  # raised before signing
+    (RuntimeError("unknown outcome"), "pending"),
+])
+def test_the_refund_hooks_answer_is_the_statements_refund_status(answer: Any, status: str) -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    per_second, paid = 50, 50 * 20
+    rec, clock = Recorder(), Clock()
+    orders: List[pay402.RefundOrder] = []
+
+    def refund(order: pay402.RefundOrder) -> Any:
+        orders.append(order)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    ep = endpoint(rec, clock, price_per_second=per_second, estimated_duration=20, refund=refund)
+    ep.session(echo)
+    with TestClient(Starlette(routes=ep.routes("/q"))) as tc:
+        schema = tc.get("/q").json()
+        with tc.websocket_connect("/q") as ws:
+            ws.send_text(proof_of(schema, 11))
+            assert json.loads(ws.receive_text())["type"] == "session_started"
+            clock.ms = T_MS + 1_500
+            ws.close(1000)
+        deadline = time.monotonic() + 5
+        while not ep.statements and time.monotonic() < deadline:
+            time.sleep(0.01)
+    used = consumed(per_second, 1_500, paid)
+    assert [o.amount for o in orders] == [paid - used]  # one order, whatever its outcome
+    st = ep.statements[0]
+    assert (st.refund_amount, st.refund_status) == (paid - used, status)

@@ -38,7 +38,7 @@ from typing import (
 )
 
 from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement, X402Server
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, LocalSettlementError, RpcError
 from ..replay import MemoryReplayStore, as_replay_store
 from ..server.gate import (
     SettlementArg,
@@ -608,6 +608,13 @@ class Ws402Endpoint:
                 raise TypeError(f"refund hook returned {type(result).__name__}")
         except TypeError:
             raise
+        except (RpcError, LocalSettlementError) as e:
+            if getattr(e, "code", None) != "rpc_send_unknown":
+                # LocalEvmSettlement raises these before anything is signed: nothing was paid.
+                log.error("pay402 ws402: refund of %s not sent (%s: %s)", order.amount, e.code, e)
+                return "failed"
+            log.error("pay402 ws402: refund of %s may have been sent; it stays pending", order.amount)
+            return "pending"
         except Exception:
             # Unknown outcome: the settlement's own record (e.g. LocalEvmSettlement's pending
             # store) re-sends or awaits the same transaction; never a second order.
