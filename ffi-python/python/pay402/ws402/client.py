@@ -119,7 +119,8 @@ class Ws402Client:
         loop = asyncio.get_running_loop()
         self._frames, self._started = asyncio.Queue(), loop.create_future()
         self.schema = await loop.run_in_executor(None, _get_schema, _http_url(self.url), self.open_timeout)
-        prepared = self.payer.prepare(json.dumps(self.schema["paymentDetails"]))
+        # choice, budget reservation, chain reads (a Permit2 allowance) and signing: off the loop
+        prepared = await loop.run_in_executor(None, self.payer.prepare, json.dumps(self.schema["paymentDetails"]))
         self._reservation, self._kind = prepared.reservation, prepared.kind
         price = int(self.schema["pricing"]["pricePerSecond"])
         self._tracker = Ws402ClientSession(int(prepared.amount), price)
@@ -232,7 +233,8 @@ class Ws402Client:
     def _finish_budget(self) -> None:
         """Ends the budget's reservation: an ``upto`` session that ran commits what the server's
         statement says it settled (without one: what it reported consumed; the rest of the
-        maximum was never charged); anything else keeps the authorized amount counted."""
+        maximum was never charged); anything else keeps the authorized amount counted (an
+        ``exact`` refund arrives on chain; a rejected payment may have been taken)."""
         r = self._reservation
         if r is None or not r.is_open:
             return
