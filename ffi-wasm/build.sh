@@ -87,7 +87,7 @@ sed -e 's/^export //' "$JS/facilitator.mjs" >"$OUT/facilitator.cjs"
 echo 'module.exports = { DEFAULT_FACILITATOR_URL, FacilitatorClient, FacilitatorError, VerifyError, SettleError };' >>"$OUT/facilitator.cjs"
 cp -r "$JS/server" "$OUT/server"
 # CommonJS: the server modules and the helpers in one scope (single-line imports dropped)
-cat "$JS"/server/config.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS"/server/l402.mjs "$JS/helpers.mjs" |
+cat "$JS"/server/config.mjs "$JS"/server/page.mjs "$JS"/server/gate.mjs "$JS"/server/express.mjs "$JS"/server/fetch.mjs "$JS"/server/l402.mjs "$JS/helpers.mjs" |
   sed -e '/^import /d' -e 's/^export function /function /' -e 's/^export const /const /' >"$OUT/helpers.cjs"
 cp "$JS/offers-server.mjs" "$JS/offers-server.d.ts" "$OUT/"
 # pay402/settle: ESM (it imports the core as `pay402`, so each runtime gets its own entry).
@@ -220,6 +220,9 @@ echo '{"type":"module"}' >"$PW/web/package.json"
   "$PW/web/paywall_bg.wasm" -o "$PW/web/paywall_bg.wasm.opt"
 mv "$PW/web/paywall_bg.wasm.opt" "$PW/web/paywall_bg.wasm"
 node "$ROOT/ffi-wasm/page/build.mjs" "$PW/web" "$PW"
+# pay402/paywall-page: the template the server adapters fill (server/page.mjs loads it on the
+# first browser request), as an ES module and a CommonJS one (edge runtimes have no file system).
+node "$ROOT/ffi-wasm/js/paywall-template.mjs" "$PW/page.html" "$PW"
 pw_raw=$(($(stat -c %s "$PW/paywall.js") + $(stat -c %s "$PW/paywall_bg.wasm")))
 pw_js_gz=$(gzip -9 -c "$PW/paywall.js" | wc -c)
 pw_wasm_gz=$(gzip -9 -c "$PW/paywall_bg.wasm" | wc -c)

@@ -1653,3 +1653,31 @@ fn ws402_http_grant_catalogue() {
         "buffer_too_small"
     );
 }
+
+#[test]
+fn meter_event_name_catalogue() {
+    // Every name a binding or vector file may send, and what each bad one is refused with.
+    for (name, count, want) in [
+        ("tick", None, "ok"),
+        ("close", None, "ok"),
+        ("bytes_in", Some(1), "ok"),
+        ("message", None, "ok"),
+        ("bytes_in", None, "event_count_required"),
+        ("bytes_out", None, "event_count_required"),
+        ("client_close", None, "unknown_event"), // a tariff-meter name
+        ("Tick", None, "unknown_event"),
+        ("", None, "unknown_event"),
+        ("tick ", None, "unknown_event"),
+    ] {
+        assert_eq!(code(Event::from_name(name, count)), want, "{name:?}");
+    }
+    for (name, count, want) in [
+        ("grace_expired", None, "ok"),
+        ("bytes_out", Some(0), "ok"),
+        ("bytes_out", None, "event_count_required"),
+        ("close", None, "unknown_event"), // the v1 meter's name
+        ("resume\0", None, "unknown_event"),
+    ] {
+        assert_eq!(code(SessionEvent::from_name(name, count)), want, "{name:?}");
+    }
+}

@@ -145,20 +145,7 @@ impl Meter {
     /// `message` (`n` messages, default 1).
     #[pyo3(signature = (at_ms, kind, n=None))]
     fn on_event(&mut self, at_ms: u64, kind: &str, n: Option<u64>) -> PyResult<MeterOutcome> {
-        let kind = crate::convert::choice(
-            "kind",
-            kind,
-            &["tick", "close", "bytes_in", "bytes_out", "message"],
-        )?;
-        let need_n =
-            || n.ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("{kind} needs n")));
-        let event = match kind {
-            "tick" => Event::Tick,
-            "close" => Event::Close,
-            "bytes_in" => Event::BytesIn(need_n()?),
-            "bytes_out" => Event::BytesOut(need_n()?),
-            _ => Event::Message(n.unwrap_or(1)),
-        };
+        let event = Event::from_name(kind, n).py()?;
         Ok(self.report(at_ms, event))
     }
 
@@ -351,20 +338,6 @@ pub(crate) fn decode_ws402_schema(body: Text) -> PyResult<String> {
 // --- The tariff meter (v2): prices per second, per byte and per message; suspend/resume; a
 // deadline. The v1 `Meter` above is unchanged.
 
-/// The event names of [`TariffMeter::on_event`].
-const TARIFF_EVENTS: &[&str] = &[
-    "tick",
-    "client_close",
-    "server_close",
-    "server_error",
-    "suspend",
-    "resume",
-    "grace_expired",
-    "bytes_in",
-    "bytes_out",
-    "message",
-];
-
 /// How and when a tariff-metered session ended: `reason` is `client_close`,
 /// `balance_exhausted`, `max_duration`, `deadline`, `server_close` or `connection_lost`;
 /// `close_code` is 1000, 1011 after `server_error`, or `None` for `connection_lost` (there is no
@@ -501,24 +474,11 @@ impl TariffMeter {
     /// `suspend`, `resume`, `grace_expired`, `bytes_in`/`bytes_out` (`n` bytes) or `message`
     /// (`n` messages, default 1). Raises `Ws402Error` `session_suspended` (bytes, messages or a
     /// second suspend while suspended) or `session_not_suspended` (a resume or a grace expiry
-    /// while running); the meter is then unchanged.
+    /// while running), `unknown_event` or `event_count_required` (`bytes_in`/`bytes_out`
+    /// without `n`); the meter is then unchanged.
     #[pyo3(signature = (at_ms, kind, n=None))]
     fn on_event(&mut self, at_ms: u64, kind: &str, n: Option<u64>) -> PyResult<TariffOutcome> {
-        let kind = crate::convert::choice("kind", kind, TARIFF_EVENTS)?;
-        let need_n =
-            || n.ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("{kind} needs n")));
-        let event = match kind {
-            "tick" => SessionEvent::Tick,
-            "client_close" => SessionEvent::ClientClose,
-            "server_close" => SessionEvent::ServerClose,
-            "server_error" => SessionEvent::ServerError,
-            "suspend" => SessionEvent::Suspend,
-            "resume" => SessionEvent::Resume,
-            "grace_expired" => SessionEvent::GraceExpired,
-            "bytes_in" => SessionEvent::BytesIn(need_n()?),
-            "bytes_out" => SessionEvent::BytesOut(need_n()?),
-            _ => SessionEvent::Message(n.unwrap_or(1)),
-        };
+        let event = SessionEvent::from_name(kind, n).py()?;
         self.report(at_ms, event)
     }
 

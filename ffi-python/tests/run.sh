@@ -69,6 +69,28 @@ for required in 3.9 3.11; do
 done
 log "CPython versions: ${VERSIONS[*]}"
 
+# --- the packaged paywall page ------------------------------------------------------------------
+# pay402/server/paywall_page.html is committed: the npm build's pay402/paywall-page template
+# (ffi-wasm/build.sh → target/npm/pay402/paywall/template.mjs, script and wasm inline). When that
+# build is present, the committed copy must equal it (PAY402_UPDATE_PAGE=1 rewrites it first).
+PAGE_FILE="$ROOT/ffi-python/python/pay402/server/paywall_page.html"
+PAGE_TEMPLATE="$ROOT/target/npm/pay402/paywall/template.mjs"
+PAGE_CHECK=""
+PAGE_FAILED=0
+if [ -f "$PAGE_TEMPLATE" ] && command -v node >/dev/null; then
+    page_node() { node --input-type=module -e "import { template } from '$PAGE_TEMPLATE'; import { readFileSync, writeFileSync } from 'node:fs'; $1"; }
+    [ -n "${PAY402_UPDATE_PAGE:-}" ] && page_node "writeFileSync('$PAGE_FILE', template);"
+    if page_node "process.exit(readFileSync('$PAGE_FILE', 'utf8') === template ? 0 : 1);"; then
+        PAGE_CHECK="paywall_page.html: equal to the npm build's template"
+    else
+        PAGE_CHECK="paywall_page.html: DIFFERS from $PAGE_TEMPLATE (PAY402_UPDATE_PAGE=1 ffi-python/tests/run.sh rewrites it)"
+        PAGE_FAILED=1
+    fi
+else
+    PAGE_CHECK="paywall_page.html: not checked (no npm build at $PAGE_TEMPLATE: ffi-wasm/build.sh)"
+fi
+log "$PAGE_CHECK"
+
 # --- one wheel --------------------------------------------------------------------------------
 BUILD_PY="${PYTHONS[3.11]:-${PYTHONS[${VERSIONS[-1]}]}}"
 if [ ! -x "$CACHE/venv/bin/maturin" ]; then
@@ -90,6 +112,11 @@ if [ -z "$WHEEL" ]; then
     exit 1
 fi
 log "wheel: $(basename "$WHEEL")"
+# the paywall page ships in the wheel as a package file (importlib.resources reads it)
+if ! unzip -l "$WHEEL" | grep -q ' pay402/server/paywall_page.html$'; then
+    PAGE_CHECK="$PAGE_CHECK; MISSING from the wheel"
+    PAGE_FAILED=1
+fi
 
 # --- redis-server for the replay-store tests -------------------------------------------------
 need_apt redis-server redis-server || echo "warning: could not install redis-server; the Redis tests will skip" >&2
@@ -237,6 +264,8 @@ log "summary ($(basename "$WHEEL"))"
 for v in "${VERSIONS[@]}"; do
     printf '  %-22s %s\n' "$v" "${RESULT[$v]:-not run}"
 done
+echo "  $PAGE_CHECK"
+[ "$PAGE_FAILED" -eq 0 ] || FAILED=1
 if [ "$FAILED" -ne 0 ]; then
     echo "python: FAILED"
     exit 1

@@ -450,6 +450,10 @@ def test_tariff_meter_module_example() -> None:
     with pytest.raises(pay402.Ws402Error) as info:
         m.on_event(60_100, "resume")
     assert info.value.code == "session_not_suspended"
+    for kind, n, code in [("close", None, "unknown_event"), ("bytes_out", None, "event_count_required")]:
+        with pytest.raises(pay402.Ws402Error) as info:
+            m.on_event(60_100, kind, n)  # type: ignore[arg-type]  # "close" is the v1 meter's name
+        assert info.value.code == code
     # 3.5 s active + 100 bytes = 135; a 900-byte frame would make 1035 > 1000: refused.
     out = m.may_send(60_500, 900)
     assert out.status == "ended" and out.end is not None
@@ -479,10 +483,12 @@ def test_tariff_meter_ends_and_amounts() -> None:
     m = pay402.TariffMeter(per_second=1_000, paid=10**9, max_session_seconds=3600, start_ms=0, deadline_ms=2_500)
     end = m.on_event(4_000, "tick").end
     assert end is not None and (end.reason, end.at_ms, end.consumed) == ("deadline", 2_500, 2_500)
-    with pytest.raises(ValueError):
+    with pytest.raises(pay402.Ws402Error) as info:
         m.on_event(0, "close")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    assert info.value.code == "unknown_event"  # the core parses the names
+    with pytest.raises(pay402.Ws402Error) as info:
         pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "bytes_in")
+    assert info.value.code == "event_count_required"
     for bad in (-1, 2**256):
         with pytest.raises(ValueError):
             pay402.TariffMeter(paid=bad, max_session_seconds=1, start_ms=0)

@@ -305,6 +305,11 @@ def x402_settle_calldata(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"to": call.to, "data": _0x(call.data)}
 
 
+def x402_settle_terms(i: Dict[str, Any]) -> Dict[str, Any]:
+    t = pay402.x402_settle_terms(i["body"])
+    return {"requirements": json.loads(t.requirements), "charge": None if t.charge is None else str(t.charge)}
+
+
 def x402_settle_outcome(i: Dict[str, Any]) -> Dict[str, Any]:
     amount = i.get("amount")
     s = pay402.EvmSettlement(i["network"], i["payer"], i["method"], None if amount is None else _int(amount))
@@ -899,6 +904,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "evm.tx.sign": evm_tx_sign,
     "x402.settle.calldata": x402_settle_calldata,
     "x402.settle.outcome": x402_settle_outcome,
+    "x402.settle.terms": x402_settle_terms,
     "evm.erc20.transfer": evm_erc20_transfer,
     "x402.refund.order": x402_refund_order,
     "x402.refund.outcome": x402_refund_outcome,

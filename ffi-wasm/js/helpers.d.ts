@@ -1,7 +1,7 @@
 // Types of the hand-written helpers of the npm package `pay402`: those of `pay402/verify`
 // (reading a 402, the x402 server) and the paying client and L402.
 import type { X402RpcVerified, X402VerifyOptions, X402Payment, X402Selection, L402Payable, L402Verified, L402VerifyTarget, LightningNetwork, ClientBudget, BudgetReservation, L402ServerOptions, L402Admission, Permit2Approval, X402PayKind, Eip712TypedData } from "./core";
-import type { HeadersLike, NodeRequestLike, NodeResponseLike } from "./verify-helpers";
+import type { HeadersLike, NodeRequestLike, NodeResponseLike, PaywallPageOption } from "./verify-helpers";
 export * from "./verify-helpers";
 
 /** Signs x402 EIP-712 typed data. */
@@ -120,6 +120,10 @@ export interface L402PaywallOptions extends L402ServerOptions {
   now?: () => number;
   /** `n` random bytes for token ids (default: `crypto.getRandomValues`). */
   randomBytes?: (n: number) => Uint8Array;
+  /** The paywall page browsers get instead of the bare 402, with the L402 invoice (on by default); `false`: none. */
+  page?: PaywallPageOption | boolean;
+  /** What is sold, shown on the page. */
+  description?: string;
 }
 /** Express / Connect / node:http middleware selling access with L402; `req.l402` is the admitted token. */
 export declare function l402Paywall<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(

@@ -128,7 +128,7 @@ export function createVerifyHelpers(core) {
   // These helpers take `accepts` (x402 payment requirements, v2 or v1 JSON objects) and answer
   // through the core's resource server (`X402Server`): the challenge, the verdict, the replay
   // key and its lifetime, the refusal's status, headers and body are the core's.
-  const { paymentGate, offersFromAccepts, chainOf, admitWithChain } = createGate(core);
+  const { paymentGate, offersFromAccepts, chainOf, admitWithChain, pageFor } = createGate(core);
   const servers = new Map();
   function serverFor(accepts, resource) {
     const key = JSON.stringify([accepts, resource]);
@@ -240,11 +240,20 @@ export function createVerifyHelpers(core) {
       res.end(r.body);
     };
     if (!options.settle) {
+      // the paywall page for browsers (on unless `page: false`), checked by the core now
+      const page = pageFor(options.page);
       return async function pay402Middleware(req, res, next) {
         try {
           const offered = typeof accepts === "function" ? await accepts(req) : accepts;
-          const server = serverFor(offered, resourceOf(options, req.originalUrl ?? req.url));
+          const resource = resourceOf(options, req.originalUrl ?? req.url);
+          const server = serverFor(offered, resource);
           const r = await admitAndReserve(server, req.headers, (options.now ?? unixNow)(), store, chain);
+          if (r.refused && page && r.refused.status === 402 && r.refused.code === "payment_required") {
+            const html = await page.answer(r.refused, {
+              method: req.method, headers: pairsOf(req.headers), url: resource.url, description: resource.description, raw: req,
+            });
+            if (html) return send(res, html);
+          }
           if (r.refused) return send(res, r.refused);
           req.x402 = r.payment;
         } catch (e) {
@@ -257,6 +266,7 @@ export function createVerifyHelpers(core) {
     return createExpressAdapters(paymentGate).pay({
       offers, replayStore: store, env: false, now: options.now, rpc: chain.rpc, allowedFactories: chain.allowedFactories,
       ...(options.resource ? { resource: options.resource } : {}),
+      ...(options.page !== undefined ? { page: options.page } : {}),
       settle: (body, ctx) => options.settle(ctx.payment, ctx.request),
     });
   }

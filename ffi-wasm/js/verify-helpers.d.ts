@@ -99,6 +99,41 @@ export interface MiddlewareOptions<Req = NodeRequestLike> extends ServerOptions 
   rpc?: ServerConfig["rpc"];
   /** ERC-6492 factories an undeployed payer may be deployed through (default: the `localSettlement`'s; empty denies). */
   allowedFactories?: readonly string[];
+  /** The paywall page browsers get instead of the JSON 402 (on by default); `false`: none. */
+  page?: PaywallPageOption<Req> | boolean;
+}
+/** What a paywall page's `html` hook gets. */
+export interface PaywallPageInfo {
+  /** The core's page reply: the challenge's status and headers with the page's, the default page as body. */
+  reply: { status: number; headers: [string, string][]; body: Uint8Array };
+  /** The default page. */
+  html: string;
+  /** The page data as the core wrote it: a complete `<meta name="pay402-page" content="…">` element (base64 only). */
+  meta: string;
+  /** The challenge's `PAYMENT-REQUIRED` value (the offers), or null. */
+  paymentRequired: string | null;
+  /** Raw text: escape it in your markup. */
+  resourceUrl: string;
+  /** Raw text: escape it in your markup. */
+  description: string;
+}
+/**
+ * A paywall page's options: the theme (`colors` `#rrggbb`, text on background and accentText on accent at least
+ * 4.5:1), `rpc` URLs by CAIP-2 network, `display` hints per offer, `messages` overriding the page's English strings,
+ * `csp` (`"minimal"` default, `"strict"`), `template` (your own, with the five `{{pay402.*}}` slots), and `html`:
+ * custom HTML for the page (`undefined`/`null` keeps the default page; status and challenge headers stay the core's).
+ */
+export interface PaywallPageOption<Req = unknown> {
+  title?: string; logo?: string; lang?: string;
+  colors?: { background?: string; text?: string; accent?: string; accentText?: string };
+  rpc?: Record<string, string>;
+  display?: { decimals: number; symbol: string }[];
+  messages?: Record<string, string>;
+  showReceipt?: boolean;
+  csp?: "minimal" | "strict";
+  requireMozillaUserAgent?: boolean;
+  template?: string;
+  html?: (info: PaywallPageInfo, request: Req) => string | Uint8Array | null | undefined | Promise<string | Uint8Array | null | undefined>;
 }
 /**
  * Express-style middleware (Node `req`/`res`): 402 without a valid payment; records the replay
@@ -234,6 +269,8 @@ export interface ServerConfig<Req = unknown> {
   hooks?: ServerHooks<Req>;
   unpaidBody?: CustomBody<Req>;
   failureBody?: CustomBody<Req>;
+  /** The paywall page browsers get instead of the JSON 402 (on by default; the core decides which requests); `false`: none. */
+  page?: PaywallPageOption<Req> | boolean;
   /** Unix seconds (default: the clock). */
   now?: () => number;
   /** `PAY402_*` variables (default `process.env` where there is one); `false` reads none. */

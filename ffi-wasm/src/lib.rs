@@ -40,6 +40,8 @@ pub mod onchain;
 // full API's), so it is compiled only without the features whose exports it would clash with.
 #[cfg(feature = "x402")]
 pub mod page;
+#[cfg(feature = "x402")]
+pub mod page_server;
 #[cfg(all(feature = "paywall", not(feature = "x402"), not(feature = "l402")))]
 pub mod paywall;
 #[cfg(feature = "x402")]

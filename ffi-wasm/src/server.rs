@@ -125,7 +125,7 @@ fn offer(value: &JsValue) -> JsResult<OfferConfig> {
     })
 }
 
-fn headers_js(headers: &[(String, String)]) -> JsValue {
+pub(crate) fn headers_js(headers: &[(String, String)]) -> JsValue {
     headers
         .iter()
         .map(|(n, v)| -> JsValue {

@@ -13,6 +13,7 @@ use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::{AccessListItem, Address, Eip1559Transaction, PrivateKey};
 use pay402::x402::evm_settlement::eip3009_transfer_error_reason;
+use pay402::x402::facilitator::settle_terms;
 use pay402::x402::{
     DecodeError, Payer, PaymentPayload, PaymentRequirements, VerifyError, header,
     settle_calldata_for_payer,
@@ -37,6 +38,9 @@ export interface Eip1559TransactionRequest {
 export interface SignedEip1559Transaction { raw: Uint8Array; hash: Uint8Array; from: string }
 /** The call a facilitator sends to settle: the contract `to` (EIP-55) and the calldata. */
 export interface X402SettleCall { to: string; data: Uint8Array }
+/** What a `/settle` body asks for: the requirements to verify the payment against (for `upto`
+ * their `amount` is the signed maximum) and the `upto` charge (`null` for every other scheme). */
+export interface X402SettleTerms { requirements: Record<string, unknown>; charge: bigint | null }
 "#;
 
 fn private_key(v: &JsValue) -> JsResult<PrivateKey> {
@@ -118,6 +122,33 @@ pub fn sign_eip1559_transaction(
         .set("raw", u8a(signed.raw))
         .set("hash", u8a(&signed.hash))
         .set("from", address_js(&signed.from))
+        .build())
+}
+
+/// Reads a facilitator `/settle` body (JSON text or bytes) as the reference facilitator does:
+/// an `upto` body carries the charge as the requirements' `amount` and is verified against the
+/// signed maximum (`permit2Authorization.permitted.amount`). Throws an `X402Error`
+/// (`invalid_upto_evm_payload_settlement_exceeds_amount`, `invalid_payload`, a decode code).
+#[wasm_bindgen(js_name = x402SettleTerms, unchecked_return_type = "X402SettleTerms")]
+pub fn x402_settle_terms(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: &JsValue,
+) -> JsResult<JsValue> {
+    let body = match body.as_string() {
+        Some(text) => text.into_bytes(),
+        None => bytes(body, "body")?,
+    };
+    let terms = settle_terms(&body).map_err(|e| core_error("X402Error", &e, None))?;
+    let mut out = vec![0u8; 2 * body.len() + 256];
+    let n = pay402::writer::write_all(&mut out, |w| {
+        terms.request.payment_requirements.write_json(w)
+    })
+    .map_err(|e| core_error("X402Error", &e, None))?;
+    let text = core::str::from_utf8(out.get(..n).unwrap_or_default())
+        .map_err(|_| crate::errors::arg_error("body", "UTF-8 JSON"))?;
+    let requirements = js_sys::JSON::parse(text)?;
+    Ok(Obj::new()
+        .set("requirements", requirements)
+        .set("charge", terms.charge.map_or(JsValue::NULL, |c| bigint(&c)))
         .build())
 }
 

@@ -2,7 +2,7 @@
 //! per second, byte and message with suspend/resume and a deadline (`Ws402TariffMeter`).
 
 use crate::convert::{Obj, bigint, get, number, opt_uint, u256, uint};
-use crate::errors::{JsResult, arg_error, core_error};
+use crate::errors::{JsResult, core_error};
 use pay402::ws402::{
     End, Event, Meter, MeterConfig, Outcome, SessionEnd, SessionEvent, SessionOutcome,
     SessionRecord, Tariff, TariffConfig, TariffMeter,
@@ -66,20 +66,7 @@ impl Ws402Meter {
     ) -> JsResult<JsValue> {
         let at = uint(at_ms, "atMs")?;
         let n = opt_uint(&n.unwrap_or(JsValue::UNDEFINED), "n")?;
-        let need = || n.ok_or_else(|| arg_error("n", "a count"));
-        let event = match kind {
-            "tick" => Event::Tick,
-            "close" => Event::Close,
-            "bytes_in" => Event::BytesIn(need()?),
-            "bytes_out" => Event::BytesOut(need()?),
-            "message" => Event::Message(n.unwrap_or(1)),
-            _ => {
-                return Err(arg_error(
-                    "kind",
-                    "tick, close, bytes_in, bytes_out or message",
-                ));
-            }
-        };
+        let event = Event::from_name(kind, n).map_err(|e| core_error("Ws402Error", &e, None))?;
         Ok(match self.meter.on_event(at, event) {
             Outcome::Running { consumed } => Obj::new()
                 .set("state", "running")
@@ -262,26 +249,8 @@ impl Ws402TariffMeter {
     ) -> JsResult<JsValue> {
         let at = uint(at_ms, "atMs")?;
         let n = opt_uint(&n.unwrap_or(JsValue::UNDEFINED), "n")?;
-        let need = || n.ok_or_else(|| arg_error("n", "a count"));
-        let event = match kind {
-            "tick" => SessionEvent::Tick,
-            "client_close" => SessionEvent::ClientClose,
-            "server_close" => SessionEvent::ServerClose,
-            "server_error" => SessionEvent::ServerError,
-            "suspend" => SessionEvent::Suspend,
-            "resume" => SessionEvent::Resume,
-            "grace_expired" => SessionEvent::GraceExpired,
-            "bytes_in" => SessionEvent::BytesIn(need()?),
-            "bytes_out" => SessionEvent::BytesOut(need()?),
-            "message" => SessionEvent::Message(n.unwrap_or(1)),
-            _ => {
-                return Err(arg_error(
-                    "kind",
-                    "tick, client_close, server_close, server_error, suspend, resume, \
-                     grace_expired, bytes_in, bytes_out or message",
-                ));
-            }
-        };
+        let event =
+            SessionEvent::from_name(kind, n).map_err(|e| core_error("Ws402Error", &e, None))?;
         let outcome = self
             .meter
             .on_event(at, event)

@@ -62,6 +62,8 @@ const makers = {
   EvmSettlement: (p) => new p.EvmSettlement("eip155:84532", PAY_TO, "eip3009"),
   SvmSettlement: (p) => new p.SvmSettlement("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4"),
   RefundOrder: (p) => p.refundOrderForSession(new Uint8Array(16).fill(7), "eip155:84532", "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PAY_TO, 5n),
+  PaywallPage: (p) => new p.PaywallPage('<html lang="{{pay402.lang}}"><title>{{pay402.title}}</title>{{pay402.theme}}' +
+    '<meta name="pay402-page" content="{{pay402.data}}">{{pay402.summary}}</html>', {}),
   Refund: (p) => new p.Refund(p.refundOrderForSession(new Uint8Array(16).fill(7), "eip155:84532", "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PAY_TO, 5n)),
 };
 // A method or class taking an instance of another class, to pass a freed one to.

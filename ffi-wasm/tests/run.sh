@@ -139,6 +139,8 @@ step "Next.js 16: next build + next start on 127.0.0.1; README routes, Node and 
   bash -c "cd '$PROJECT' && PAY402_PEER_PYTHON='$PAY402_PEER_PYTHON' node nextjs.mjs '$ROOT'"
 step "server: L402 selling (l402Paywall on node:http, withL402 on Hono), stateless root keys, 10,000 unpaid requests" bash -c "cd '$PROJECT' && node server-l402.mjs"
 step "server: the README's selling examples, run as written and paid" bash -c "cd '$PROJECT' && node server-readme.mjs '$ROOT/ffi-wasm/js/README.md'"
+step "server: the paywall page (Express pay/x402Middleware, withPayment on node:http): every page.presentation vector, same offers as the JSON 402, opt-out, theme, html hook, README page examples" \
+  bash -c "cd '$PROJECT' && node server-page.mjs '$ROOT/tests/conformance/vectors/page.json' '$ROOT/ffi-wasm/js/README.md'"
 step "the README's WS402 tariff meter example, run as written" bash -c "cd '$PROJECT' && node readme-ws402.mjs '$ROOT/ffi-wasm/js/README.md'"
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"

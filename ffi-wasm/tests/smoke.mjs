@@ -132,6 +132,8 @@ export async function smoke(p) {
     eq(m.onEvent(2000, "bytes_out", 100).consumed, 120n, "10 × 2 s + 100 bytes");
     eq(m.onEvent(3000, "suspend").consumed, 130n, "suspended at 3 s");
     throwsCode(() => m.onEvent(3500, "bytes_in", 1), "Ws402Error", "session_suspended");
+    throwsCode(() => m.onEvent(3500, "close"), "Ws402Error", "unknown_event"); // the v1 meter's name
+    throwsCode(() => m.onEvent(3500, "bytes_out"), "Ws402Error", "event_count_required");
     eq(m.onEvent(60000, "resume").state, "running", "resumed; the drop is not billed");
     const out = m.maySend(60500, 900); // 35 + 100 + 900 > 1000: refused
     eq(out.state, "ended", "state"); eq(out.end.reason, "balance_exhausted", "reason"); eq(out.end.closeCode, 1000, "close code");

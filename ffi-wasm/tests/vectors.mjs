@@ -219,6 +219,10 @@ export function ops(p) {
       const c = p.x402SettleCalldata(raw(i.requirements), i.payment, i.settle_amount === undefined ? undefined : big(i.settle_amount));
       return { to: c.to, data: hex0x(c.data) };
     },
+    "x402.settle.terms": (i) => {
+      const t = p.x402SettleTerms(i.body);
+      return { requirements: t.requirements, charge: t.charge === null ? null : t.charge.toString() };
+    },
     "evm.erc20.transfer": (i) => ({ data: hex0x(p.erc20TransferCalldata(i.to, big(i.amount))) }),
     "x402.refund.order": (i) => {
       const o = p.refundOrderForSession(i.session_id, i.network, i.asset, i.to, big(i.amount));

@@ -11,7 +11,7 @@ export const VERIFY_EXPORTS = ["checksumAddress", "eip3009Digest", "keccak256", 
   "paymentGate", "serverConfig", "configFromEnv", "paymentOf", "paywall", "pay", "withPayment", "honoPaywall",
   "X402Server", "X402Admitted", "X402Exchange",
   // the paywall page's decisions (feature `page` of the x402 build: the server middleware serves the page)
-  "pagePresentation", "pageThemeValidate"];
+  "pagePresentation", "pageThemeValidate", "PaywallPage", "paywallPageVary"];
 /** Main-entry exports that need the client, Solana, L402, WS402 or offers features: absent here. */
 const ABSENT = ["x402Sign", "x402Select", "x402TypedData", "x402WalletSign", "permit2SignPayload", "eip3009Sign", "signDigest",
   "privateKeyToAddress", "privateKeySigner", "eip1193Signer", "createPayment", "wrapFetch", "wrapFetchL402",

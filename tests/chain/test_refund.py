@@ -291,8 +291,10 @@ def test_a_process_killed_after_the_record_is_stored_is_finished_by_the_next_thr
     assert killed.returncode == 9
     import redis  # the test requirements pin it
 
-    record = json.loads(redis.Redis.from_url(str(REDIS_URL)).get(prefix + "refund:" + o.key.hex()))
+    client = redis.Redis.from_url(str(REDIS_URL))
+    record = json.loads(client.get(prefix + "refund:" + o.key.hex()))
     assert record["state"] == "signed"
+    assert client.ttl(prefix + "refund:" + o.key.hex()) == -1, "a refund record never expires"
     assert chain.rpc("eth_getTransactionByHash", record["hash"]) is None
     assert chain.tx_count(SETTLER) == nonce
     nxt = child(deployment, o, prefix, kill=False)

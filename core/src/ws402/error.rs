@@ -47,6 +47,10 @@ pub enum Ws402Error {
     /// A sealed record field is out of range (replay key above 80 bytes, payment header above
     /// 4096 bytes).
     RecordFieldTooLong,
+    /// A meter event name is none of the meter's events.
+    UnknownEvent,
+    /// A `bytes_in` or `bytes_out` event came without its byte count.
+    EventCountMissing,
 }
 
 impl From<FieldIssue> for Ws402Error {
@@ -91,6 +95,10 @@ impl core::fmt::Display for Ws402Error {
                 f.write_str("WS402 sealed session record does not match its tag")
             }
             Self::RecordFieldTooLong => f.write_str("WS402 session record field is too long"),
+            Self::UnknownEvent => f.write_str("WS402 meter event name is unknown"),
+            Self::EventCountMissing => {
+                f.write_str("WS402 meter event bytes_in or bytes_out needs its byte count")
+            }
         }
     }
 }
@@ -117,6 +125,8 @@ impl ErrorCode for Ws402Error {
             Self::ResumeTokenInvalid => "resume_token_invalid",
             Self::RecordTampered => "record_tampered",
             Self::RecordFieldTooLong => "record_field_too_long",
+            Self::UnknownEvent => "unknown_event",
+            Self::EventCountMissing => "event_count_required",
         }
     }
 

@@ -177,6 +177,32 @@ pub enum Event {
     Message(u64),
 }
 
+impl Event {
+    /// The event of a stable name, as bindings and vector files spell it: `tick`, `close`,
+    /// `bytes_in` and `bytes_out` (`count` bytes, required) or `message` (`count` messages,
+    /// default 1).
+    ///
+    /// Errors: [`Ws402Error::UnknownEvent`], [`Ws402Error::EventCountMissing`].
+    ///
+    /// ```
+    /// use pay402::ws402::Event;
+    /// assert_eq!(Event::from_name("bytes_in", Some(512)), Ok(Event::BytesIn(512)));
+    /// assert_eq!(Event::from_name("message", None), Ok(Event::Message(1)));
+    /// assert!(Event::from_name("bytes_out", None).is_err());
+    /// ```
+    pub fn from_name(name: &str, count: Option<u64>) -> Result<Self, Ws402Error> {
+        let need = || count.ok_or(Ws402Error::EventCountMissing);
+        Ok(match name {
+            "tick" => Self::Tick,
+            "close" => Self::Close,
+            "bytes_in" => Self::BytesIn(need()?),
+            "bytes_out" => Self::BytesOut(need()?),
+            "message" => Self::Message(count.unwrap_or(1)),
+            _ => return Err(Ws402Error::UnknownEvent),
+        })
+    }
+}
+
 /// How and when a session ended, and the money it settles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct End {
@@ -532,6 +558,51 @@ pub enum SessionEvent {
     BytesOut(u64),
     /// `n` application messages (frames) exchanged.
     Message(u64),
+}
+
+impl SessionEvent {
+    /// The event of a stable name, as bindings and vector files spell it: `tick`,
+    /// `client_close`, `server_close`, `server_error`, `suspend`, `resume`, `grace_expired`,
+    /// `bytes_in` and `bytes_out` (`count` bytes, required) or `message` (`count` messages,
+    /// default 1).
+    ///
+    /// Errors: [`Ws402Error::UnknownEvent`], [`Ws402Error::EventCountMissing`].
+    ///
+    /// ```
+    /// use pay402::ws402::SessionEvent;
+    /// assert_eq!(SessionEvent::from_name("suspend", None), Ok(SessionEvent::Suspend));
+    /// assert_eq!(SessionEvent::from_name("bytes_out", Some(9)), Ok(SessionEvent::BytesOut(9)));
+    /// assert!(SessionEvent::from_name("close", None).is_err()); // the v1 meter's name
+    /// ```
+    pub fn from_name(name: &str, count: Option<u64>) -> Result<Self, Ws402Error> {
+        let need = || count.ok_or(Ws402Error::EventCountMissing);
+        Ok(match name {
+            "tick" => Self::Tick,
+            "client_close" => Self::ClientClose,
+            "server_close" => Self::ServerClose,
+            "server_error" => Self::ServerError,
+            "suspend" => Self::Suspend,
+            "resume" => Self::Resume,
+            "grace_expired" => Self::GraceExpired,
+            "bytes_in" => Self::BytesIn(need()?),
+            "bytes_out" => Self::BytesOut(need()?),
+            "message" => Self::Message(count.unwrap_or(1)),
+            _ => return Err(Ws402Error::UnknownEvent),
+        })
+    }
+}
+
+/// The v1 meter's events are the tariff meter's: a v1 `close` is the client's close.
+impl From<Event> for SessionEvent {
+    fn from(event: Event) -> Self {
+        match event {
+            Event::Tick => Self::Tick,
+            Event::Close => Self::ClientClose,
+            Event::BytesIn(n) => Self::BytesIn(n),
+            Event::BytesOut(n) => Self::BytesOut(n),
+            Event::Message(n) => Self::Message(n),
+        }
+    }
 }
 
 /// Why a [`TariffMeter`] session ended.

@@ -1,7 +1,7 @@
 # Hand-written stubs of the pay402._native extension (checked by `python -m mypy.stubtest
 # pay402._native`). Keep in step with ffi-python/src/*.rs.
 
-from typing import Any, Callable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
+from typing import Any, Callable, ClassVar, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 __version__: str
 __all__ = [
@@ -139,6 +139,7 @@ __all__ = [
     "Recognized",
     "page_presentation",
     "page_theme_validate",
+    "PaywallPage",
     "parse_u256",
     "format_u256",
     "Grant",
@@ -2006,7 +2007,8 @@ class TariffMeter:
         `suspend`, `resume`, `grace_expired`, `bytes_in`/`bytes_out` (`n` bytes) or `message`
         (`n` messages, default 1). Raises `Ws402Error` `session_suspended` (bytes, messages or a
         second suspend while suspended) or `session_not_suspended` (a resume or a grace expiry
-        while running); the meter is then unchanged.
+        while running), `unknown_event` or `event_count_required` (`bytes_in`/`bytes_out`
+        without `n`); the meter is then unchanged.
         """
     def may_send(self, at_ms: int, n_bytes: int, messages: int = 1) -> TariffOutcome:
         """Asks, before sending a frame of `n_bytes` bytes counted as `messages` messages, whether
@@ -3227,6 +3229,49 @@ def page_theme_validate(
     """Checks a page theme: title, logo, `#rrggbb` colours with contrast at least 4.5:1 (WCAG
     2.2), language tag. Raises `X402Error` with the core's code (`theme_low_contrast`, …)."""
     ...
+
+@final
+class PaywallPage:
+    """The paywall page server of one route: the checked template and configuration, the
+    page-or-API decision and the page reply for a challenge. Raises `X402Error` with the core's
+    code (`template_slot_missing`, `theme_low_contrast`, `page_rpc_invalid`, …)."""
+
+    VARY: ClassVar[str]
+    """The `Vary` value of every unpaid 402 on a route that serves the page."""
+
+    def __new__(
+        cls,
+        template: bytes,
+        *,
+        title: Optional[str] = None,
+        logo: Optional[str] = None,
+        background: Optional[str] = None,
+        text: Optional[str] = None,
+        accent: Optional[str] = None,
+        accent_text: Optional[str] = None,
+        lang: Optional[str] = None,
+        rpc: Sequence[Tuple[str, str]] = ...,
+        display: Sequence[Tuple[int, str]] = ...,
+        messages: Optional[str] = None,
+        show_receipt: bool = False,
+        csp: str = "minimal",
+        require_mozilla_user_agent: bool = False,
+        enabled: bool = True,
+    ) -> PaywallPage: ...
+    def wants_page(self, method: str, headers: Sequence[Tuple[str, str]]) -> bool:
+        """True when the request gets the page rather than the API 402."""
+    def reply(
+        self,
+        status: int,
+        headers: Sequence[Tuple[str, str]],
+        *,
+        url: str,
+        description: str = "",
+        l402: Optional[Mapping[str, Any]] = None,
+    ) -> Reply:
+        """The page reply for a 402 challenge (`status`, `headers`): its status and challenge
+        headers, the page headers (content type, `Cache-Control`, `Vary`, CSP, …) and the page
+        as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
 
 _Ws402CommandKind = Literal[
     "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished"

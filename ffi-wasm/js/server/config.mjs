@@ -126,7 +126,7 @@ export function offerConfig(offer, where = "offer") {
 }
 
 const CONFIG_FIELDS = new Set(["offers", "resource", "facilitator", "facilitatorUrl", "facilitatorTimeoutMs", "facilitatorHeaders", "settle",
-  "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy", "rpc", "allowedFactories"]);
+  "replayStore", "settleBeforeHandler", "hooks", "unpaidBody", "failureBody", "now", "routes", "policy", "rpc", "allowedFactories", "page"]);
 const HOOKS = new Set(["beforeVerify", "afterVerify", "beforeSettle", "afterSettle", "onFailure", "grantAccess"]);
 
 /**

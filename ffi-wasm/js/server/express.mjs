@@ -61,7 +61,7 @@ export function createExpressAdapters(paymentGate) {
     return async function pay402(req, res, next) {
       let decision;
       try {
-        decision = await gate.handle({ url: requestUrl(req), headers: req.headers, raw: req }, (payment) =>
+        decision = await gate.handle({ url: requestUrl(req), method: req.method, headers: req.headers, raw: req }, (payment) =>
           runBuffered(req, res, next, payment));
       } catch (e) {
         next(e);

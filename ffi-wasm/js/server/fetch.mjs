@@ -35,7 +35,7 @@ export function createFetchAdapters(paymentGate) {
     }
     const gate = paymentGate(options);
     return async function paidHandler(request, ...rest) {
-      const decision = await gate.handle({ url: request.url, headers: request.headers, raw: request }, async (payment) => {
+      const decision = await gate.handle({ url: request.url, method: request.method, headers: request.headers, raw: request }, async (payment) => {
         if (payment) paymentsByRequest.set(request, payment);
         const response = await handler(request, ...rest);
         return { status: response.status, response };
@@ -49,7 +49,7 @@ export function createFetchAdapters(paymentGate) {
     const gate = paymentGate(options);
     return async function pay402Hono(c, next) {
       const request = c.req.raw;
-      const decision = await gate.handle({ url: request.url, headers: request.headers, raw: request }, async (payment) => {
+      const decision = await gate.handle({ url: request.url, method: request.method, headers: request.headers, raw: request }, async (payment) => {
         if (payment) {
           paymentsByRequest.set(request, payment);
           c.set("x402", payment);

@@ -10,6 +10,7 @@
 // facilitator withholds the content and keeps the reservation until its lifetime ends.
 // No Node API: this runs in Node, browsers and edge runtimes.
 import { serverConfig, offerConfig } from "./config.mjs";
+import { createPage } from "./page.mjs";
 
 
 function gateError(name, code, message) {
@@ -68,6 +69,7 @@ export function memoryReplayStore() {
 
 /** Binds the exchange driver to one build of the core. */
 export function createGate(core) {
+  const { pageFor } = createPage(core);
   // ---------------------------------------------------------------- the engine
   // The core's resource server (`X402Server`, pay402-host over `pay402::x402::server`) makes
   // every decision: the challenge, the admission and its refusal, the replay key and lifetime,
@@ -183,6 +185,8 @@ export function createGate(core) {
     }
 
     const chain = chainOf(config);
+    // the paywall page for browsers (on unless `page: false`), checked by the core now
+    const page = pageFor(config.page);
 
     async function engineFor(raw, url) {
       let offers = typeof config.offers === "function" ? await config.offers(raw) : config.offers;
@@ -271,9 +275,17 @@ export function createGate(core) {
           return reply(await body(config.unpaidBody, { code, detailCode: null }, raw, r));
         }
       }
-      const admitted = await admitWithChain(server, headerPairs(request.headers), clock(), chain);
+      const pairs = headerPairs(request.headers);
+      const admitted = await admitWithChain(server, pairs, clock(), chain);
       if (!admitted.admitted) {
         await fail("verify", admitted.status, admitted.code, { detailCode: admitted.detailCode });
+        if (page && admitted.status === 402 && admitted.code === "payment_required") {
+          // a browser gets the page (the core decides; `unpaidBody` is for API clients)
+          const html = await page.answer(admitted, {
+            method: request.method, headers: pairs, url: request.url, description: config.resource?.description, raw,
+          });
+          if (html) return reply(html);
+        }
         return reply(await body(config.unpaidBody, { code: admitted.code, detailCode: admitted.detailCode }, raw, admitted));
       }
       const ex = server.exchange(admitted, { settleBeforeHandler: config.settleBeforeHandler === true });
@@ -376,7 +388,7 @@ export function createGate(core) {
       }
     }
 
-    return { handle, config, store };
+    return { handle, config, store, page };
   }
 
   /**
@@ -401,5 +413,5 @@ export function createGate(core) {
     });
   }
 
-  return { paymentGate, headerPairs, offersFromAccepts, chainOf, admitWithChain };
+  return { paymentGate, headerPairs, offersFromAccepts, chainOf, admitWithChain, pageFor };
 }

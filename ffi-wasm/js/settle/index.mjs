@@ -37,7 +37,7 @@ import { postJsonRpc, rpcUrls } from "./jsonrpc.mjs";
 import { jsonOf } from "./json-object.mjs";
 import {
   EvmSettlement, Refund, RefundOrder, keccak256, privateKeyToAddress, routeSignature, signEip1559Transaction, verifyPaymentWithRpc,
-  x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason,
+  x402EncodeHeader, x402SettleCalldata, x402SettleRevertReason, x402SettleTerms,
 } from "pay402";
 
 /** A JSON-RPC call failed; `code`: `rpc_unreachable`, `rpc_error`, `rpc_send_unknown`, `rpc_malformed_response`. */
@@ -717,15 +717,19 @@ export function localSettlement(options = {}) {
     if (body instanceof Uint8Array || typeof body === "string") {
       const text = typeof body === "string" ? body : new TextDecoder().decode(body);
       const { paymentPayload, paymentRequirements } = jsonOf(text, "settle body");
-      // An `upto` body carries the charge as the requirements' `amount` (as the reference resource
-      // server sends it to /settle): the payment is verified against the requirements with the signed
-      // maximum and settles that charge, as the reference facilitator re-verifies.
-      const maximum = paymentPayload?.payload?.permit2Authorization?.permitted?.amount;
-      const charge = paymentRequirements?.amount;
-      if (paymentRequirements?.scheme === "upto" && typeof maximum === "string" && typeof charge === "string" && /^\d+$/.test(charge)) {
-        return (await settlePayment(paymentPayload, { ...paymentRequirements, amount: maximum }, BigInt(charge))).json;
+      // The core reads the body as the reference facilitator does: an `upto` body carries the charge
+      // as the requirements' `amount`, verified against the requirements with the signed maximum.
+      let terms;
+      try {
+        terms = x402SettleTerms(text);
+      } catch (e) {
+        if (typeof e?.code !== "string") throw e;
+        const claimed = paymentPayload?.payload?.permit2Authorization?.from;
+        const asked = paymentRequirements?.network;
+        return (await ended(new EvmSettlement(typeof asked === "string" ? asked : network, typeof claimed === "string" ? claimed : "", "permit2"),
+          (s) => s.refused(e.code, e.message))).json;
       }
-      return (await settlePayment(paymentPayload, paymentRequirements)).json;
+      return (await settlePayment(paymentPayload, terms.requirements, terms.charge ?? undefined)).json;
     }
     if (body && typeof body === "object" && body.payload && body.offer) {
       return (await settlePayment(body.payload, body.offer, body.settleAmount)).json;

@@ -46,6 +46,7 @@ node gen/evm-erc20.mjs "$out"
 .venv/bin/python gen/evm_tx_eth_account.py "$out"
 python3 spec/x402_spec_vectors.py "$out"
 python3 gen/refund_order.py "$out"
+python3 gen/settle_terms.py "$out" # reads the committed x402-settle-calldata.viem.json
 python3 gen/server_admit.py "$out" # reads the committed peer files above, writes server-admit.json
 
 status=0

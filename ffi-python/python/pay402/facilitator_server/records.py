@@ -153,12 +153,22 @@ class RedisPendingStore:
     """The ``pending_store`` of :class:`pay402.settle.LocalEvmSettlement` in Redis: a settlement
     answered ``settlement_pending`` by one process (its signed bytes and hash) is awaited, never
     sent again, by whichever process gets the payment's next ``/settle``. ``delete`` is true only
-    for the caller whose ``DEL`` removed the record."""
+    for the caller whose ``DEL`` removed the record.
+
+    Pending settlements expire after ``ttl`` seconds (a week by default: far beyond any
+    authorization's validity). Refund records (keys ``refund:<order key>``) never expire: they are
+    the proof that an order was signed, so a retry of the same order, however late, re-sends the
+    recorded bytes or answers the recorded result instead of paying a second time."""
+
+    REFUND_PREFIX = "refund:"
 
     def __init__(self, client: Any, *, prefix: str, ttl: int = 7 * 86400) -> None:
         self._r = client
         self._prefix = prefix
         self._ttl = ttl
+
+    def _expiry(self, key: str) -> Optional[int]:
+        return None if key.startswith(self.REFUND_PREFIX) else self._ttl
 
     def get(self, key: str) -> Optional[Dict[str, Any]]:
         raw = self._r.get(self._prefix + key)
@@ -168,7 +178,7 @@ class RedisPendingStore:
         return rec
 
     def set(self, key: str, record: Dict[str, Any]) -> None:
-        self._r.set(self._prefix + key, json.dumps(record), ex=self._ttl)
+        self._r.set(self._prefix + key, json.dumps(record), ex=self._expiry(key))
 
     def delete(self, key: str) -> bool:
         return bool(self._r.delete(self._prefix + key))
@@ -176,7 +186,7 @@ class RedisPendingStore:
     def add(self, key: str, record: Dict[str, Any]) -> bool:
         """Stores ``record`` only if ``key`` is absent (``SET NX``): a refund is signed by one
         process only."""
-        return bool(self._r.set(self._prefix + key, json.dumps(record), ex=self._ttl, nx=True))
+        return bool(self._r.set(self._prefix + key, json.dumps(record), ex=self._expiry(key), nx=True))
 
     def keys(self) -> List[str]:
         n = len(self._prefix)

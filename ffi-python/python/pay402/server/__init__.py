@@ -5,6 +5,7 @@
 * :mod:`pay402.server.routes` — route patterns, :class:`X402Route`, :class:`L402Route`;
 * :mod:`pay402.server.config` — configuration from a dict or ``PAY402_*`` environment variables;
 * :mod:`pay402.server.l402` — :class:`L402Paywall` (Lightning);
+* :mod:`pay402.server.page` — the paywall page browsers get (:class:`PageConfig`, :class:`PageInfo`);
 * adapters: :mod:`pay402.server.asgi` (Starlette, any ASGI app), :mod:`pay402.server.fastapi`
   (per-route price dependencies), :mod:`pay402.server.flask` (extension and decorator),
   :mod:`pay402.server.django` (middleware from ``settings.PAY402``), :mod:`pay402.server.wsgi`.
@@ -27,6 +28,7 @@ from .gate import (
 )
 from .http import Headers, Reply, Request
 from .l402 import InvoiceProvider, L402Paywall, MemoryRootKeyStore, RootKeyStore
+from .page import PageConfig, PageInfo
 from .routes import L402Route, X402Route
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "L402Route",
     "MemoryRootKeyStore",
     "NoSettlement",
+    "PageConfig",
+    "PageInfo",
     "Pending",
     "Reply",
     "Request",

@@ -49,6 +49,9 @@ _STR = ("network", "pay_to", "facilitator_url", "settlement", "rpc_urls", "settl
 _INT = ("decimals", "max_timeout_seconds")
 _BOOL = ("settle_before_handler",)
 KEYS = ("routes",) + _STR + _INT + _BOOL
+# Python objects, not environment strings: ``page`` (False, True, a dict of
+# :class:`~pay402.server.page.PageConfig` fields or a PageConfig) and ``paywall_html`` (a callable).
+_OBJ = ("page", "paywall_html")
 
 
 def parse_routes(text: str) -> Dict[str, str]:
@@ -112,6 +115,9 @@ def paywall_kwargs(config: Mapping[str, Any], *, require_routes: bool = True) ->
     normalized: Dict[str, Any] = {}
     for key, value in config.items():
         k = str(key).lower()
+        if k in _OBJ:
+            normalized[k] = value
+            continue
         if k not in KEYS:
             raise ConfigurationError(f"unknown pay402 setting {key!r} (known: {', '.join(KEYS)})", code="unknown_option")
         normalized[k] = value
@@ -123,6 +129,7 @@ def paywall_kwargs(config: Mapping[str, Any], *, require_routes: bool = True) ->
     elif not routes or not isinstance(routes, Mapping):
         raise ConfigurationError("no routes: set routes (PAY402_ROUTES) to {pattern: price}", code="missing_routes")
     kwargs: Dict[str, Any] = {"routes": dict(routes)}
+    _page_kwargs(normalized, kwargs)
     for key, value in normalized.items():
         if key in _INT:
             kwargs[key] = _int(key, value)
@@ -139,6 +146,26 @@ def paywall_kwargs(config: Mapping[str, Any], *, require_routes: bool = True) ->
         kwargs["replay_store"] = RedisReplayStore.from_url(redis_url)
     _local_settlement(kwargs)
     return kwargs
+
+
+def _page_kwargs(normalized: Dict[str, Any], kwargs: Dict[str, Any]) -> None:
+    from .page import PageConfig
+
+    if "page" in normalized:
+        page = normalized.pop("page")
+        if isinstance(page, Mapping):
+            try:
+                page = PageConfig(**page)
+            except TypeError as e:
+                raise ConfigurationError(f"page: {e}", code="unknown_option") from None
+        elif not isinstance(page, (bool, PageConfig)):
+            raise ConfigurationError(f"page must be False, True or a dict of page options, not {page!r}", code="invalid_page")
+        kwargs["page"] = page
+    if "paywall_html" in normalized:
+        hook = normalized.pop("paywall_html")
+        if hook is not None and not callable(hook):
+            raise ConfigurationError("paywall_html must be a callable (info, request) -> HTML", code="invalid_paywall_html")
+        kwargs["paywall_html"] = hook
 
 
 def _local_settlement(kwargs: Dict[str, Any]) -> None:

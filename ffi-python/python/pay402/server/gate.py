@@ -50,6 +50,7 @@ from ..replay import MemoryReplayStore, ReplayStore, as_replay_store
 from . import engine
 from .http import Headers, Reply, Request, with_body
 from .l402 import L402Paywall
+from .page import VARY, PageArg, PaywallHtml, page_reply, page_server
 from .routes import L402Route, Matcher, X402Route
 
 __all__ = [
@@ -283,6 +284,7 @@ class _RouteOffers:
         self.match = matcher
         self.offers = offers
         self.route = offers[0].route
+        self.page: Any = None  # the core's page server, or None: set by X402Paywall
 
     def resource(self, request: Request) -> Dict[str, Any]:
         return {"url": request.url, "description": self.offers[0].description, "mime_type": self.offers[0].mime_type}
@@ -368,6 +370,13 @@ class X402Paywall:
     never an admission. When ``settlement`` is a :class:`~pay402.settle.LocalEvmSettlement`, its
     ``rpc`` and ``allowed_factories`` are the defaults. Without an RPC a smart-wallet payer is
     refused (402, detail ``smart_wallet_needs_rpc``).
+
+    ``page``: the paywall page browsers get instead of the JSON 402 (:mod:`pay402.server.page`;
+    the core decides which requests): on by default, ``False`` turns it off, a
+    :class:`~pay402.server.page.PageConfig` themes it; ``X402Route(page=...)`` overrides it per
+    route. ``paywall_html``: ``(info, request) -> str | bytes | None``, custom HTML for the page
+    (the status and challenge headers stay the core's; ``None`` serves the default page).
+    Unpaid API 402s of routes with a page carry the core's ``Vary``.
     """
 
     def __init__(
@@ -384,6 +393,8 @@ class X402Paywall:
         clock: Callable[[], float] = time.time,
         rpc: Any = None,
         allowed_factories: Optional[Sequence[str]] = None,
+        page: PageArg = None,
+        paywall_html: Optional[PaywallHtml] = None,
         **defaults: Any,
     ) -> None:
         unknown = set(defaults) - set(_DEFAULT_FIELDS) - {"scheme"}
@@ -404,6 +415,8 @@ class X402Paywall:
             else:
                 groups[m.key] = _RouteOffers(m, [offer])
         self.routes = list(groups.values())
+        self.page = page_server(page)
+        self.paywall_html = paywall_html
         for group in self.routes:  # the core checks every offer set once, now
             self._check(group)
         self.settlement = _settlement(settlement, facilitator_url)
@@ -453,10 +466,18 @@ class X402Paywall:
         self._check(group)
         return group
 
+    def _page(self, group: _RouteOffers) -> Any:
+        """The route's page server: its own ``page=``, else the paywall's."""
+        arg = getattr(group.route, "page", None)
+        return self.page if arg is None else group.page
+
     def _check(self, group: _RouteOffers) -> None:
         """Builds the core's server for a route once: a static offer set is then cached; one with a
         dynamic price is checked with a stand-in price (a dynamic payee is checked per request)."""
         request = Request("GET", "/", "http://localhost/", [])
+        arg = getattr(group.route, "page", None)
+        if arg is not None:
+            group.page = page_server(arg)
         if all(o.static for o in group.offers):
             self._server(group, request)
         elif not any(callable(o.pay_to) for o in group.offers):
@@ -777,9 +798,17 @@ class Gate:
     def _refusal(self, request: Request, server: Any, xr: _RouteOffers, lr: Optional[L402Route], refused: Any) -> Reply:
         assert self.x402 is not None
         reply = _as_reply(refused)
+        l402_headers: Headers = []
         if lr is not None and self.l402 is not None and reply.status == 402:
-            reply.headers += self.l402.challenge(lr, request)
+            l402_headers = self.l402.challenge(lr, request)
+            reply.headers += l402_headers
         unpaid = refused.code == "payment_required"
+        page = self.x402._page(xr) if unpaid and reply.status == 402 else None
+        if page is not None:
+            if page.wants_page(request.method, list(request.headers)):
+                return page_reply(page, reply, request, xr.offers[0].description, self.x402.paywall_html,
+                                  self.l402.page_offer(lr, l402_headers) if lr is not None and self.l402 is not None else None)
+            reply.headers.append(("Vary", VARY))
         reply = _body(self.x402.unpaid_body if unpaid else self.x402.failure_body, request, reply)
         if not unpaid and self.x402.hooks.on_failure is not None:
             self.x402.hooks.on_failure(HookContext(request, reply=reply))
@@ -791,12 +820,19 @@ class Gate:
         assert self.l402 is not None
         headers: Headers = []
         body = b""
+        page, hook, description = self.l402.page_for(lr), self.l402.paywall_html, self.l402.description
         if xr is not None and self.x402 is not None:
             c = _as_reply(self.x402._server(xr, request).challenge(error))
             headers += c.headers
             body = c.body
-        headers += self.l402.challenge(lr, request)
+            page, hook, description = self.x402._page(xr), self.x402.paywall_html, xr.offers[0].description
+        l402_headers = self.l402.challenge(lr, request)
+        headers += l402_headers
         reply = Reply(status, headers, body, error)
+        if page is not None and status == 402 and error == "payment_required":
+            if page.wants_page(request.method, list(request.headers)):
+                return page_reply(page, reply, request, description, hook, self.l402.page_offer(lr, l402_headers))
+            reply.headers.append(("Vary", VARY))
         if self.x402 is not None and self.x402.hooks.on_failure is not None and error != "payment_required":
             self.x402.hooks.on_failure(HookContext(request, reply=reply))
         return reply

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
-from .._native import Error, L402Admitted, L402Identifier, L402Server
+from .._native import Error, L402Admitted, L402Identifier, L402Server, l402_select_challenge
 from ..errors import ConfigurationError
 from .http import Headers, Request
+from .page import PageArg, PaywallHtml, page_server
 from .routes import L402Route, Matcher
 
 __all__ = ["RootKeyStore", "MemoryRootKeyStore", "InvoiceProvider", "L402Paywall", "L402Route"]
@@ -69,6 +70,10 @@ class L402Paywall:
     closed). ``network``: the Lightning network of the invoices (``"bitcoin"``, ``"testnet"``,
     ``"signet"``, ``"regtest"``). ``Authorization: L402 <macaroon>:<preimage>`` is verified by
     the core; the preimage proves payment (its hash is the invoice's payment hash).
+
+    ``page``, ``paywall_html``, ``description``: the paywall page browsers get, with the
+    invoice, as for :class:`~pay402.server.X402Paywall` (on a route selling both, the x402
+    paywall's page serves both offers).
     """
 
     def __init__(
@@ -85,6 +90,9 @@ class L402Paywall:
         tier: int = 0,
         clock: Callable[[], float] = time.time,
         root_keys: Optional[RootKeyStore] = None,
+        page: PageArg = None,
+        paywall_html: Optional[PaywallHtml] = None,
+        description: str = "",
     ) -> None:
         if root_keys is not None:
             raise ConfigurationError(
@@ -114,6 +122,11 @@ class L402Paywall:
         self.invoice_provider = invoice_provider
         self.revoked = revoked
         self.clock = clock
+        self.page = page_server(page)
+        self.paywall_html = paywall_html
+        self.description = description
+        # routes with their own page= (False: none), built and checked once
+        self._route_pages = {id(r): page_server(r.page) for _, r, _ in self.routes if r.page is not None}
 
     def match(self, method: str, path: str) -> Optional[L402Route]:
         for m, r, _ in self.routes:
@@ -133,6 +146,16 @@ class L402Paywall:
         except Error as e:
             raise ConfigurationError(f"invoice_provider returned an unusable invoice: {e}", code=e.code) from e
         return list(c.headers)
+
+    def page_for(self, route: L402Route) -> Any:
+        """The route's page server: its own ``page=``, else the paywall's (None: no page)."""
+        return self._route_pages.get(id(route), self.page)
+
+    def page_offer(self, route: L402Route, headers: Headers) -> Dict[str, Any]:
+        """The L402 offer the paywall page shows: the core's own challenge (``headers``, from
+        :meth:`challenge`) read back by the core, and the route's price."""
+        chosen = l402_select_challenge([v for k, v in headers if k.lower() == "www-authenticate"])
+        return {"macaroon": chosen.macaroon, "invoice": chosen.invoice, "amount_msat": route.price_msat}
 
     def has_credential(self, request: Request) -> bool:
         for v in request.header_values("authorization"):

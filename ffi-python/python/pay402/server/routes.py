@@ -88,6 +88,9 @@ class X402Route:
     description: Optional[str] = None
     mime_type: Optional[str] = None
     max_timeout_seconds: Optional[int] = None
+    page: Any = None
+    """``False``: this route never serves the paywall page; a
+    :class:`~pay402.server.page.PageConfig`: its own page; ``None``: the paywall's."""
 
 
 @dataclass
@@ -99,3 +102,6 @@ class L402Route:
     price_msat: int
     methods: Optional[Sequence[str]] = None
     capability: Optional[str] = None
+    page: Any = None
+    """``False``: this route never serves the paywall page; a
+    :class:`~pay402.server.page.PageConfig`: its own page; ``None``: the paywall's."""

@@ -46,6 +46,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "x402.settle.calldata" => x402::settle_calldata_op(input),
         "x402.settle.outcome" => settle::outcome(input),
         "x402.settle.revert_reason" => settle::revert_reason(input),
+        "x402.settle.terms" => settle::terms(input),
         "evm.erc20.transfer" => refund::transfer(input),
         "x402.refund.order" => refund::order(input),
         "x402.refund.outcome" => refund::outcome(input),

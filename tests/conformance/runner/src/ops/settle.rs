@@ -144,6 +144,25 @@ pub(crate) fn revert_reason(input: &Value) -> Outcome {
     Ok(json!({ "reason": eip3009_transfer_error_reason(input::str(input, "revert")?) }))
 }
 
+/// `x402.settle.terms`: what the `/settle` `body` (JSON text) asks for → the `requirements` to
+/// verify the payment against (a JSON object; `upto`: `amount` is the signed maximum) and the
+/// `upto` `charge` (decimal, `null` for every other scheme).
+pub(crate) fn terms(input: &Value) -> Outcome {
+    let body = input::str(input, "body")?;
+    let terms = pay402::x402::settle_terms(body.as_bytes()).map_err(|e| code(&e))?;
+    let mut out = vec![0u8; 2 * body.len() + 256];
+    let n = write_all(&mut out, |w| {
+        terms.request.payment_requirements.write_json(w)
+    })
+    .map_err(|e| code(&e))?;
+    let requirements: Value =
+        serde_json::from_slice(&out[..n]).map_err(|_| input::bad("requirements written"))?;
+    Ok(json!({
+        "requirements": requirements,
+        "charge": terms.charge.map(|c| c.to_string()),
+    }))
+}
+
 /// `svm.cosign`: the client's partially signed `transaction` (base64) co-signed by the fee payer
 /// of `fee_payer_seed_hex` → the `transaction` to send (base64) and its `signature` (base58).
 pub(crate) fn svm_cosign(input: &Value) -> Outcome {

@@ -39,22 +39,10 @@ pub(crate) fn meter(input: &Value) -> Outcome {
         let n = e
             .get("n")
             .map(|v| v.as_u64().ok_or_else(|| input::bad("n")));
-        let event = match input::str(e, "kind")? {
-            "tick" => Event::Tick,
-            "close" => Event::Close,
-            "bytes_in" => Event::BytesIn(n.ok_or_else(|| input::bad("n"))??),
-            "bytes_out" => Event::BytesOut(n.ok_or_else(|| input::bad("n"))??),
-            "message" => Event::Message(n.transpose()?.unwrap_or(1)),
-            _ => return Err(input::bad("kind")),
-        };
+        let count = n.transpose()?;
+        let event = Event::from_name(input::str(e, "kind")?, count).map_err(|e| code(&e))?;
         meter.on_event(at, event);
-        let twin = match event {
-            Event::Tick => SessionEvent::Tick,
-            Event::Close => SessionEvent::ClientClose,
-            Event::BytesIn(n) => SessionEvent::BytesIn(n),
-            Event::BytesOut(n) => SessionEvent::BytesOut(n),
-            Event::Message(n) => SessionEvent::Message(n),
-        };
+        let twin = SessionEvent::from(event);
         tariff_meter.on_event(at, twin).map_err(|e| code(&e))?;
         let end = |m: &Meter| {
             m.end()
@@ -142,19 +130,11 @@ pub(crate) fn session(input: &Value) -> Outcome {
         let result = match input::str(e, "kind")? {
             "may_send" => meter.may_send(at, n()?, n_or_1("messages")?),
             kind => {
-                let event = match kind {
-                    "tick" => SessionEvent::Tick,
-                    "client_close" => SessionEvent::ClientClose,
-                    "server_close" => SessionEvent::ServerClose,
-                    "server_error" => SessionEvent::ServerError,
-                    "suspend" => SessionEvent::Suspend,
-                    "resume" => SessionEvent::Resume,
-                    "grace_expired" => SessionEvent::GraceExpired,
-                    "bytes_in" => SessionEvent::BytesIn(n()?),
-                    "bytes_out" => SessionEvent::BytesOut(n()?),
-                    "message" => SessionEvent::Message(n_or_1("n")?),
-                    _ => return Err(input::bad("kind")),
+                let count = match e.get("n") {
+                    None => None,
+                    Some(_) => Some(n()?),
                 };
+                let event = SessionEvent::from_name(kind, count).map_err(|e| code(&e))?;
                 meter.on_event(at, event)
             }
         };
