@@ -155,3 +155,53 @@ def test_upto_session_settles_exactly_the_consumed_amount_through_permit2_on_cha
     st = ep.statements[0]
     assert (st.plan, st.paid, st.consumed, st.settlement_amount, st.settlement_status) == ("upto", maximum, consumed, consumed, "settled")
     assert st.refund_amount is None
+
+
+def test_upto_session_paid_by_pay402_ws402_connect_commits_the_settled_amount_to_the_budget(chain: Chain, deployment: dict) -> None:
+    from pay402.ws402 import connect
+
+    per_second, estimated = 500, 120
+    maximum = per_second * estimated
+    payer = Permit2Payer(chain)
+    payee = new_payee()
+    clock = Clock(chain.now() * 1000)
+    ep = Ws402Endpoint(network=deployment["network"], pay_to=payee, asset=deployment["token"], scheme="upto",
+                       facilitator=SETTLER, price_per_second=per_second, estimated_duration=estimated,
+                       max_session_duration=600, settlement=settlement(chain, deployment), clock=clock,
+                       timer_poll=0.01, update_interval=1.0)
+
+    @ep.session
+    async def quotes(session: Ws402ServerSession) -> None:
+        await session.send_text("quote")
+        async for _ in session:
+            pass
+
+    client_payer = X402Payer(payer.key, networks=[deployment["network"]], assets=[deployment["token"]],
+                             budget=Budget(per_request=maximum, total=maximum), clock=clock, permit2_allowance=chain.url)
+    block = chain.block_number()
+
+    async def main(url: str) -> Any:
+        async with connect(url, client_payer) as session:
+            async for frame in session:
+                assert frame == "quote"
+                clock.ms += 1_000  # the first usage_update is due
+                break
+            deadline = time.monotonic() + 30
+            while session.consumed == 0:
+                assert time.monotonic() < deadline, "no usage_update"
+                await asyncio.sleep(0.01)
+            clock.ms += 3_210
+        return session
+
+    with uvicorn_on_loopback(ep.asgi) as url:
+        session = asyncio.run(main(url + "/quotes"))
+        deadline = time.monotonic() + 60
+        while not ep.statements:
+            assert time.monotonic() < deadline, "the session did not finish"
+            time.sleep(0.05)
+    consumed = per_second * 4_210 // 1000
+    assert session.consumed == consumed and session.balance == maximum
+    assert transfers(chain, block, payer.address, payee) == [consumed]
+    assert ep.statements[0].settlement_amount == consumed
+    # the budget counts what the tracker saw consumed (the server's statement when it sends one)
+    assert client_payer.budget.spent == consumed
