@@ -1681,3 +1681,138 @@ fn meter_event_name_catalogue() {
         assert_eq!(code(SessionEvent::from_name(name, count)), want, "{name:?}");
     }
 }
+
+// ================================================================ ws402 client tracker: BEGIN
+// The bad server frames of `ws402::ClientSession`: each row is a frame a running session
+// (authorized 300 at 1 per second, `session_started` then one `usage_update` of 3) refuses, with
+// its code; the session is unchanged after every row.
+mod ws402_client_tracker {
+    use super::code;
+    use pay402::U256;
+    use pay402::ws402::{ClientPhase, ClientSession};
+
+    const SID: &str = "ws402_1";
+
+    fn running() -> ClientSession {
+        let mut s = ClientSession::new(U256::from_u64(300), U256::from_u64(1));
+        s.on_text(
+            br#"{"type":"session_started","sessionId":"ws402_1","balance":300,"pricePerSecond":1}"#,
+        )
+        .unwrap();
+        s.on_text(br#"{"type":"usage_update","sessionId":"ws402_1","elapsedSeconds":3,"consumedAmount":3,"remainingBalance":297,"bytesTransferred":0,"messageCount":0}"#)
+            .unwrap();
+        s
+    }
+
+    fn usage(c: &str, r: &str) -> String {
+        format!(
+            r#"{{"type":"usage_update","sessionId":"{SID}","elapsedSeconds":4,"consumedAmount":{c},"remainingBalance":{r},"bytesTransferred":0,"messageCount":0}}"#
+        )
+    }
+
+    fn ended(paid: &str, consumed: &str, settled: &str, refund: &str) -> String {
+        format!(
+            r#"{{"type":"session_ended","sessionId":"{SID}","endedBy":"client_close","paid":"{paid}","consumed":"{consumed}","settled":"{settled}","refund":"{refund}"}}"#
+        )
+    }
+
+    #[test]
+    fn ws402_client_frame_catalogue() {
+        let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+        let rows: Vec<(String, &str)> = vec![
+            // The money.
+            (usage("301", "0"), "server_overcharged"),
+            (usage(max, "0"), "server_overcharged"),
+            (usage("2", "298"), "consumed_decreased"),
+            (usage("4", "297"), "balance_mismatch"),
+            (usage("4", max), "balance_mismatch"), // the sum overflows 256 bits
+            (ended("300", "4", "300", "295"), "server_overcharged"),
+            (ended("300", "4", "301", "297"), "server_overcharged"),
+            (ended("300", "4", "300", "297"), "statement_inconsistent"),
+            (ended("300", "4", "100", "96"), "statement_inconsistent"),
+            (ended("300", "4", "4", "1"), "statement_inconsistent"),
+            (ended("300", "4", "0", "1"), "statement_inconsistent"),
+            (ended("301", "4", "4", "0"), "balance_mismatch"),
+            (ended("300", "2", "2", "0"), "consumed_decreased"),
+            (ended("300", "301", "300", "0"), "server_overcharged"),
+            // Another session.
+            (usage("4", "296").replace(SID, "ws402_2"), "session_id_mismatch"),
+            (ended("300", "4", "4", "0").replace(SID, "WS402_1"), "session_id_mismatch"),
+            (
+                r#"{"type":"http_access_granted","sessionId":"x","httpToken":"t","resourceUrl":"/r"}"#.into(),
+                "session_id_mismatch",
+            ),
+            // The phase.
+            (
+                r#"{"type":"session_started","sessionId":"ws402_1","balance":300,"pricePerSecond":1}"#.into(),
+                "out_of_phase",
+            ),
+            (r#"{"type":"payment_rejected","reason":"x"}"#.into(), "out_of_phase"),
+            (
+                r#"{"type":"session_resumed","sessionId":"ws402_1","balance":300,"consumedAmount":3,"remainingBalance":297}"#.into(),
+                "out_of_phase",
+            ),
+            (r#"{"type":"resume_refused","reason":"x"}"#.into(), "out_of_phase"),
+            // Server message types with broken members are never the application's.
+            (r#"{"type":"usage_update"}"#.into(), "malformed_message"),
+            (usage("-1", "301"), "malformed_message"),
+            (usage("3.0", "297"), "malformed_message"),
+            (usage(r#""0x3""#, "297"), "malformed_message"),
+            (usage("3", "null"), "malformed_message"),
+            (r#"{"type":"balance_exhausted","message":{}}"#.into(), "malformed_message"),
+            (r#"{"type":"payment_rejected","reason":1}"#.into(), "malformed_message"),
+            (
+                r#"{"type":"session_ended","sessionId":"ws402_1","endedBy":"client_close","paid":"300"}"#.into(),
+                "malformed_message",
+            ),
+            // Not server messages: the application's.
+            (r#"{"type":"usage_update","type":"usage_update"}"#.into(), "ok"),
+            (r#"{"type":"end_session"}"#.into(), "ok"),
+            ("\u{0}".into(), "ok"),
+            (usage("4", "296"), "ok"),
+        ];
+        for (frame, want) in &rows {
+            let mut s = running();
+            let before = (s.phase(), s.balance(), s.consumed());
+            let got = code(s.on_text(frame.as_bytes()));
+            assert_eq!(got, *want, "{frame}");
+            if *want != "ok" {
+                assert_eq!((s.phase(), s.balance(), s.consumed()), before, "{frame}");
+            }
+        }
+    }
+
+    #[test]
+    fn ws402_client_start_and_end_catalogue() {
+        let start = |balance: &str, price: &str, extra: &str| {
+            format!(
+                r#"{{"type":"session_started","sessionId":"s","balance":{balance},"pricePerSecond":{price}{extra}}}"#
+            )
+        };
+        let long = "x".repeat(129);
+        for (frame, want) in [
+            (start("301", "1", ""), "balance_exceeds_authorized"),
+            (start("300", "2", ""), "price_mismatch"),
+            (start("300", "0", ""), "price_mismatch"),
+            (start("300", "1", &format!(r#","resumeToken":"{long}""#)), "resume_token_too_long"),
+            (start("300", "1", r#","resumeToken":7"#), "malformed_message"),
+            (r#"{"type":"usage_update","sessionId":"s","elapsedSeconds":0,"consumedAmount":0,"remainingBalance":300,"bytesTransferred":0,"messageCount":0}"#.into(), "before_start"),
+            (r#"{"type":"balance_exhausted"}"#.into(), "before_start"),
+            ("app".into(), "before_start"),
+        ] {
+            let mut s = ClientSession::new(U256::from_u64(300), U256::from_u64(1));
+            assert_eq!(code(s.on_text(frame.as_bytes())), want, "{frame}");
+            assert_eq!(s.phase(), ClientPhase::AwaitingStart);
+        }
+        let mut s = ClientSession::new(U256::from_u64(300), U256::from_u64(1));
+        s.on_text(br#"{"type":"payment_rejected","reason":"x"}"#)
+            .unwrap();
+        for frame in [&b"app"[..], br#"{"type":"balance_exhausted"}"#, b"{}"] {
+            assert_eq!(code(s.on_text(frame)), "after_end");
+        }
+        let mut out = [0u8; 64];
+        assert_eq!(code(s.write_end_session(&mut out)), "out_of_phase");
+        assert_eq!(code(s.write_payment_proof("p", &mut out)), "out_of_phase");
+    }
+}
+// ================================================================ ws402 client tracker: END

@@ -37,6 +37,7 @@ mod settle;
 mod smart_wallet;
 mod svm;
 mod ws402;
+mod ws402_client;
 mod ws402_session;
 mod ws402_wire;
 mod x402;
@@ -63,6 +64,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ws402::register(m)?;
     ws402_wire::register(m)?;
     ws402_session::register(m)?;
+    ws402_client::register(m)?;
     dialects::register(m)?;
     svm::register(m)?;
     client_pay::register(m)?;

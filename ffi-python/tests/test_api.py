@@ -131,6 +131,7 @@ def test_wrong_signer_is_the_signature_verdict_with_detail() -> None:
         (lambda: pay402.TariffMeter(paid=1, max_session_seconds=1, start_ms=0).on_event(0, "resume"), pay402.Ws402Error, "session_not_suspended"),
         (lambda: pay402.Ws402Server([], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1), pay402.Ws402Error, "no_offers"),
         (lambda: pay402.Ws402Server([{"network": "eip155:8453", "amount": "1", "pay_to": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"}], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1).accept(0, bytes(16)).app_send(0, 1), pay402.Ws402Error, "session_not_started"),
+        (lambda: pay402.Ws402ClientSession(300, 1).on_text('{"type":"balance_exhausted"}'), pay402.Ws402Error, "before_start"),
         (lambda: pay402.parse_u256("01"), pay402.CodecError, "u256_leading_zero"),
         (lambda: pay402.base64_decode("a-b+"), pay402.CodecError, "base64_mixed_alphabets"),
         (lambda: pay402.parse_sandbox_token("sig:1"), pay402.DialectError, "invalid_token"),
@@ -570,6 +571,7 @@ DECODERS: List[Callable[[Any], Any]] = [
     pay402.decode_payment_request_response,
     pay402.decode_ws402_message,
     pay402.decode_ws402_schema,
+    lambda x: _running_client().on_text(x),
     lambda x: pay402.Meter.from_bytes(x.encode("utf-8", "surrogatepass") if isinstance(x, str) else x),
     lambda x: pay402.Entitlement.from_bytes(x.encode("utf-8", "surrogatepass") if isinstance(x, str) else x),
     pay402.decode_sandbox_requirements,
@@ -578,6 +580,12 @@ DECODERS: List[Callable[[Any], Any]] = [
     pay402.base64_decode,
     lambda x: pay402.verify_webhook(x if isinstance(x, str) else x.decode("latin-1"), b"", b"k", now=NOW),
 ]
+
+
+def _running_client() -> pay402.Ws402ClientSession:
+    s = pay402.Ws402ClientSession(300, 1)
+    s.on_text('{"type":"session_started","sessionId":"ws402_1","balance":300,"pricePerSecond":1}')
+    return s
 
 
 def _garbage(rng: random.Random) -> List[Any]:
@@ -672,3 +680,65 @@ def test_every_stub_class_member_has_a_docstring():
             if isinstance(member, ast.FunctionDef) and not member.name.startswith("__") and ast.get_docstring(member) is None:
                 bare.append(f"{cls.name}.{member.name}")
     assert not bare, f"{len(bare)} stub members without a docstring: {bare}"
+
+
+# --- the WS402 client tracker ---------------------------------------------------------------------
+
+
+def test_ws402_client_amounts_are_ints_at_the_uint256_edge() -> None:
+    top = 2**256 - 1
+    s = pay402.Ws402ClientSession(top, 10**18)
+    started = s.on_text(f'{{"type":"session_started","sessionId":"s","balance":"{top}","pricePerSecond":"{10**18}"}}')
+    assert (started.kind, started.balance, started.price_per_second) == ("started", top, 10**18)
+    usage = s.on_text(
+        f'{{"type":"usage_update","sessionId":"s","elapsedSeconds":3,"consumedAmount":"{3 * 10**18}",'
+        f'"remainingBalance":"{top - 3 * 10**18}","bytesTransferred":0,"messageCount":0}}'.encode()
+    )
+    assert (usage.consumed, usage.remaining, usage.reason) == (3 * 10**18, top - 3 * 10**18, None)
+    assert (s.consumed, s.remaining, s.balance, s.authorized) == (3 * 10**18, top - 3 * 10**18, top, top)
+    with pytest.raises(ValueError):
+        pay402.Ws402ClientSession(2**256, 1)
+    with pytest.raises(ValueError):
+        pay402.Ws402ClientSession(-1, 1)
+    with pytest.raises(TypeError):
+        pay402.Ws402ClientSession(True, 1)
+
+
+def test_ws402_client_refusal_is_typed_and_changes_nothing() -> None:
+    s = _running_client()
+    s.on_text('{"type":"usage_update","sessionId":"ws402_1","elapsedSeconds":5,"consumedAmount":5,'
+              '"remainingBalance":295,"bytesTransferred":0,"messageCount":0}')
+    with pytest.raises(pay402.Ws402Error) as info:
+        # The exact statement refunds 200 where 295 is owed: the server keeps 95 too many.
+        s.on_text('{"type":"session_ended","sessionId":"ws402_1","endedBy":"client_close","paid":"300",'
+                  '"consumed":"5","settled":"300","refund":"200"}')
+    assert info.value.code == "server_overcharged"
+    assert (s.phase, s.consumed) == ("running", 5)
+    ended = s.on_text('{"type":"session_ended","sessionId":"ws402_1","endedBy":"client_close","paid":"300",'
+                      '"consumed":"5","settled":"300","refund":"295"}')
+    assert (ended.kind, ended.refund, ended.settled, ended.ended_by) == ("ended", 295, 300, "client_close")
+    assert ended == ended and s.phase == "ended"
+    with pytest.raises(pay402.Ws402Error) as info:
+        s.write_end_session()
+    assert info.value.code == "out_of_phase"
+
+
+def test_ws402_client_is_safe_to_share_between_threads() -> None:
+    s = _running_client()
+    frames = [
+        f'{{"type":"usage_update","sessionId":"ws402_1","elapsedSeconds":{n},"consumedAmount":{n},'
+        f'"remainingBalance":{300 - n},"bytesTransferred":0,"messageCount":0}}'
+        for n in range(1, 201)
+    ]
+
+    def feed(frame: str) -> str:
+        try:
+            return s.on_text(frame).kind
+        except pay402.Ws402Error as e:
+            return str(e.code)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(feed, frames))
+    # Out-of-order readings are refused, never applied: consumed is the largest reading accepted.
+    assert set(results) <= {"usage", "consumed_decreased"}
+    assert s.consumed == max(n for n, r in zip(range(1, 201), results) if r == "usage")

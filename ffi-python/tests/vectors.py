@@ -690,6 +690,55 @@ def ws402_resume_token(i: Dict[str, Any]) -> Dict[str, Any]:
     return {"token": pay402.ws402_resume_token(*args)}
 
 
+def _client_event(e: Any) -> Dict[str, Any]:
+    fields = {
+        "started": ("balance", "price_per_second"),
+        "usage": ("elapsed_seconds", "consumed", "remaining", "bytes_transferred", "message_count"),
+        "balance_exhausted": ("message",),
+        "max_duration_reached": ("message",),
+        "http_access_granted": ("http_token", "resource_url", "message"),
+        "payment_rejected": ("reason",),
+        "resume_refused": ("reason",),
+        "resumed": ("consumed", "remaining"),
+        "ended": ("session_id", "ended_by", "paid", "consumed", "settled", "refund", "payer", "settlement_tx",
+                  "refund_tx"),
+    }.get(e.kind, ())
+    counters = ("elapsed_seconds", "bytes_transferred", "message_count")
+    out: Dict[str, Any] = {"kind": e.kind}
+    for f in fields:
+        v = getattr(e, f)
+        out[f] = str(v) if isinstance(v, int) and f not in counters else v
+    return out
+
+
+def ws402_client(i: Dict[str, Any]) -> Dict[str, Any]:
+    s = pay402.Ws402ClientSession(int(i["authorized"]), int(i["price_per_second"]))
+    steps: List[Dict[str, Any]] = []
+    for step in i["steps"]:
+        out: Dict[str, Any]
+        try:
+            if "frame" in step:
+                out = {"event": _client_event(s.on_text(step["frame"]))}
+            elif step["write"] == "payment_proof":
+                out = {"frame": s.write_payment_proof(step["header_value"])}
+            elif step["write"] == "end_session":
+                out = {"frame": s.write_end_session()}
+            else:
+                out = {"frame": s.write_resume_session()}
+        except pay402.Ws402Error as err:
+            out = {"error": err.code}
+        out["state"] = {
+            "phase": s.phase,
+            "balance": str(s.balance),
+            "consumed": str(s.consumed),
+            "remaining": str(s.remaining),
+            "session_id": s.session_id,
+            "resume_token": s.resume_token,
+        }
+        steps.append(out)
+    return {"steps": steps}
+
+
 class _Refused(Exception):
     """A verdict the core returns rather than raises (an HTTP grant refusal): its code is the case's error."""
 
@@ -931,6 +980,7 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.resume_token": ws402_resume_token,
     "ws402.grant.issue": ws402_grant_issue,
     "ws402.grant.check": ws402_grant_check,
+    "ws402.client": ws402_client,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,
     "page.presentation": page_presentation,

@@ -55,6 +55,8 @@ pub mod svm;
 #[cfg(feature = "ws402")]
 pub mod ws402;
 #[cfg(feature = "ws402")]
+pub mod ws402_client;
+#[cfg(feature = "ws402")]
 pub mod ws402_wire;
 #[cfg(feature = "x402")]
 pub mod x402;

@@ -485,6 +485,34 @@ export function ops(p) {
       if (id === null || hex(id) !== hex(v.sessionId)) throw new Error("ws402GrantLookupId disagrees with the verified grant");
       return { session_id_hex: hex(v.sessionId), generation: v.generation, expires_ms: v.expiresMs };
     },
+    "ws402.client": (i) => {
+      const s = new p.Ws402ClientSession(BigInt(i.authorized), BigInt(i.price_per_second));
+      try {
+        const amounts = new Set(["balance", "pricePerSecond", "consumed", "remaining", "paid", "settled", "refund"]);
+        const snake = (k) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+        const event = (e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [snake(k), amounts.has(k) ? String(v) : v]));
+        const steps = i.steps.map((step) => {
+          let out;
+          try {
+            if (step.frame !== undefined) out = { event: event(s.onText(step.frame)) };
+            else if (step.write === "payment_proof") out = { frame: s.writePaymentProof(step.header_value) };
+            else if (step.write === "end_session") out = { frame: s.writeEndSession() };
+            else out = { frame: s.writeResumeSession() };
+          } catch (e) {
+            if (e?.name !== "Ws402Error") throw e;
+            out = { error: e.code };
+          }
+          out.state = {
+            phase: s.phase, balance: String(s.balance), consumed: String(s.consumed), remaining: String(s.remaining),
+            session_id: s.sessionId, resume_token: s.resumeToken,
+          };
+          return out;
+        });
+        return { steps };
+      } finally {
+        s.free();
+      }
+    },
     "l402.challenge.parse": (i) => ({
       challenges: p.l402ParseChallenges(i.headers).map((c) => ({ scheme: c.scheme, macaroon: c.macaroon, invoice: c.invoice })),
     }),

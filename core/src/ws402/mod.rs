@@ -26,8 +26,12 @@
 //!   session and refunded after it, the `upto` charge settled at the end, the timer, the frames
 //!   and the one end.
 //!
+//! - [`ClientSession`]: the client side: every server frame classified and checked against the
+//!   client's money (balance, consumption, the end statement) and the phase.
+//!
 //! Timers, sockets, persistence and refund payouts belong to the host.
 
+pub mod client;
 mod error;
 pub mod http_grant;
 mod keys;
@@ -38,6 +42,10 @@ mod record;
 mod schema;
 mod session;
 
+pub use client::{
+    ClientError, ClientEvent, ClientPhase, ClientSession, MAX_CLIENT_RESUME_TOKEN_LEN,
+    MAX_CLIENT_SESSION_ID_LEN,
+};
 pub use error::Ws402Error;
 pub use http_grant::{Grant, GrantSession, Refusal as GrantRefusal};
 pub use keys::{

@@ -171,6 +171,8 @@ __all__ = [
     "Ws402Session",
     "Ws402Command",
     "Ws402Statement",
+    "Ws402ClientSession",
+    "Ws402ClientEvent",
     "Ws402Message",
     "start_with_x402",
     "decode_ws402_message",
@@ -3432,3 +3434,123 @@ class Ws402Session:
     @property
     def session_id(self) -> str:
         """The wire `sessionId` (32 lowercase hex digits)."""
+
+_Ws402ClientEventKind = Literal[
+    "application", "started", "usage", "balance_exhausted", "max_duration_reached", "http_access_granted",
+    "payment_rejected", "resumed", "resume_refused", "ended",
+]
+
+@final
+class Ws402ClientEvent:
+    """What an accepted WS402 server frame means for the client. `kind` says which fields are set;
+    the others are None. Amounts are ints of the paid asset's atomic unit."""
+
+    @property
+    def kind(self) -> _Ws402ClientEventKind:
+        """`application` (not a WS402 server message: the application's frame), `started`,
+        `usage`, `balance_exhausted`, `max_duration_reached`, `http_access_granted`,
+        `payment_rejected`, `resumed`, `resume_refused` or `ended` (the checked statement)."""
+    @property
+    def balance(self) -> Optional[int]:
+        """`started`: the session's balance (at most what the client authorized)."""
+    @property
+    def price_per_second(self) -> Optional[int]:
+        """`started`: the price, the one the client paid."""
+    @property
+    def elapsed_seconds(self) -> Optional[int]:
+        """`usage`: whole seconds elapsed."""
+    @property
+    def consumed(self) -> Optional[int]:
+        """`usage`, `resumed`, `ended`: the consumed amount."""
+    @property
+    def remaining(self) -> Optional[int]:
+        """`usage`, `resumed`: balance − consumed."""
+    @property
+    def bytes_transferred(self) -> Optional[int]:
+        """`usage`: bytes counted by the server."""
+    @property
+    def message_count(self) -> Optional[int]:
+        """`usage`: messages counted by the server."""
+    @property
+    def message(self) -> Optional[str]:
+        """`balance_exhausted`, `max_duration_reached`, `http_access_granted`: the server's text."""
+    @property
+    def http_token(self) -> Optional[str]:
+        """`http_access_granted`: the token, sent as `Authorization: WS402 <token>`."""
+    @property
+    def resource_url(self) -> Optional[str]:
+        """`http_access_granted`: the resource the token grants."""
+    @property
+    def reason(self) -> Optional[str]:
+        """`payment_rejected`, `resume_refused`: the server's code."""
+    @property
+    def session_id(self) -> Optional[str]:
+        """`ended`: the session id."""
+    @property
+    def ended_by(self) -> Optional[str]:
+        """`ended`: why the session ended (`client_close`, `balance_exhausted`, …)."""
+    @property
+    def paid(self) -> Optional[int]:
+        """`ended`: the balance paid."""
+    @property
+    def settled(self) -> Optional[int]:
+        """`ended`: what the server settled (exact: the whole prepayment; upto: the consumed amount)."""
+    @property
+    def refund(self) -> Optional[int]:
+        """`ended`: what the server refunds (exact: paid − consumed; otherwise 0)."""
+    @property
+    def payer(self) -> Optional[str]:
+        """`ended`: the verified payer, when the server names it."""
+    @property
+    def settlement_tx(self) -> Optional[str]:
+        """`ended`: the settlement transaction, when known."""
+    @property
+    def refund_tx(self) -> Optional[str]:
+        """`ended`: the refund transaction, when known."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Ws402ClientSession:
+    """The client side of one WS402 session. `authorized` is what the payment authorizes (exact:
+    the value paid; upto: the signed maximum), `price_per_second` the price of the schema paid.
+    Every server text frame goes through `on_text`, which checks it against the client's money
+    and the phase; a refused frame raises `Ws402Error` (`server_overcharged`,
+    `consumed_decreased`, `balance_mismatch`, `balance_exceeds_authorized`, `price_mismatch`,
+    `statement_inconsistent`, `session_id_mismatch`, `before_start`, `after_end`,
+    `out_of_phase`, `malformed_message`, …), changes nothing, and the client should close the
+    connection. Safe to share between threads."""
+
+    def __new__(cls, authorized: int, price_per_second: int) -> Ws402ClientSession: ...
+    def on_text(self, frame: Union[str, bytes]) -> Ws402ClientEvent:
+        """Classifies and checks one server text frame."""
+    def write_payment_proof(self, header_value: str) -> str:
+        """The `payment_proof` frame carrying the x402 payment header value (before the start only)."""
+    def write_end_session(self) -> str:
+        """The `end_session` frame (while running or closing)."""
+    def write_resume_session(self) -> str:
+        """The `resume_session` frame for a new connection; the session moves to `resuming`.
+        Raises `no_resume_token` when the server gave none."""
+    @property
+    def phase(self) -> Literal["awaiting_start", "running", "closing", "resuming", "ended", "rejected"]:
+        """Where the session is."""
+    @property
+    def authorized(self) -> int:
+        """What the client authorized."""
+    @property
+    def price_per_second(self) -> int:
+        """The price the client paid."""
+    @property
+    def balance(self) -> int:
+        """The session's balance; 0 before the start."""
+    @property
+    def consumed(self) -> int:
+        """The latest accepted consumed amount."""
+    @property
+    def remaining(self) -> int:
+        """balance − consumed."""
+    @property
+    def session_id(self) -> Optional[str]:
+        """The `sessionId` of `session_started`; None before."""
+    @property
+    def resume_token(self) -> Optional[str]:
+        """The `resumeToken` of `session_started`; None when the server does not resume sessions."""

@@ -8,6 +8,7 @@ import {
   type X402PaymentRefused, type BudgetReservation, type Budget, type X402Payment, type X402Verified, type X402SvmVerified, type SvmTransfer, type SvmPayment,
 } from "pay402";
 import { Ws402TariffMeter, type Ws402TariffOutcome, type Ws402TariffEnd } from "pay402";
+import { Ws402ClientSession, type Ws402ClientEvent, type Ws402ClientPhase } from "pay402";
 import * as verify from "pay402/verify";
 import { verifyRequest, verifyPayment, paymentRequired, type VerifyResult, type ReplayStore } from "pay402/verify";
 import { FacilitatorClient, FacilitatorError, type SettleResponse } from "pay402/facilitator";
@@ -166,3 +167,15 @@ const closeCode: number | null | undefined = tariffEnd?.closeCode;
 const refund: bigint = tariff.remaining;
 void closeCode; void refund;
 tariff.free();
+
+// The WS402 client tracker: events are a union on `kind`, amounts bigint.
+const wsClient = new Ws402ClientSession(300n, 1n);
+const proofFrame: string = wsClient.writePaymentProof("eyJ4NDAyVmVyc2lvbiI6Mn0=");
+const wsEvent: Ws402ClientEvent = wsClient.onText('{"type":"session_started","sessionId":"s","balance":300,"pricePerSecond":1}');
+if (wsEvent.kind === "started") { const b: bigint = wsEvent.balance; void b; }
+if (wsEvent.kind === "ended") { const r: bigint = wsEvent.refund; const tx: string | null = wsEvent.refundTx; void r; void tx; }
+const wsPhase: Ws402ClientPhase = wsClient.phase;
+const wsRemaining: bigint = wsClient.remaining;
+const wsToken: string | null = wsClient.resumeToken;
+void proofFrame; void wsPhase; void wsRemaining; void wsToken;
+wsClient.free();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates tests/conformance/vectors/ws402-meter.json, ws402-session.json, ws402-message.json, ws402-record.json, ws402-grant.json (and the offers vectors) into a temporary directory
+# Regenerates tests/conformance/vectors/ws402-meter.json, ws402-session.json, ws402-message.json, ws402-record.json, ws402-grant.json, ws402-client.json (and the offers vectors) into a temporary directory
 # and diffs them against tests/conformance/vectors/. Exits non-zero (naming the file) when a file differs or
 # is missing. Same contract as tests/conformance/peers/regenerate.sh; needs only python3 (standard library).
 set -euo pipefail

@@ -13,6 +13,7 @@ mod server;
 mod settle;
 mod terms;
 mod ws402;
+mod ws402_client;
 mod ws402_grant;
 mod ws402_wire;
 mod x402;
@@ -67,6 +68,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "ws402.record.open" => ws402_wire::record_open(input),
         "ws402.grant.issue" => ws402_grant::issue(input),
         "ws402.grant.check" => ws402_grant::check(input),
+        "ws402.client" => ws402_client::client(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),
         "l402.challenge.parse" => l402::challenge_parse(input),

@@ -24,6 +24,7 @@ class VectorsTest {
             "ws402.record.seal" to "sealed WS402 session records are made by the core's session machine; not bound yet",
             "ws402.record.open" to "sealed WS402 session records are made by the core's session machine; not bound yet",
             "x402.settle.terms" to "Kotlin/Swift have no facilitator settlement backend that reads /settle bodies",
+            "ws402.client" to "the WS402 client tracker (pay402::ws402::ClientSession) is bound in Python and JS; the Kotlin WS402 client is not written yet",
         )
     }
 
