@@ -138,8 +138,12 @@ class Ws402Client:
             raise
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.end()
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            await self.end()
+        except Exception:
+            if exc_type is None:
+                raise  # the block's own exception is not hidden by the session's
 
     async def end(self) -> Optional[Dict[str, Any]]:
         """Ends the session (``end_session``) and waits for the server's close; returns the
