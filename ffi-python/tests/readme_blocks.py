@@ -87,6 +87,9 @@ USES: List[Tuple[str, str]] = [
     (r"^\s*(?:from|import) httpx\b", "httpx"),
     (r"^\s*(?:from|import) requests\b", "requests"),
     (r"^\s*(?:from|import) redis\b", "redis"),
+    (r"^\s*(?:from|import) uvicorn\b", "uvicorn"),
+    (r"^\s*(?:from|import) websockets\b", "websockets"),
+    (r"^\s*from pay402\.ws402 import[^\n]*\bconnect\b", "websockets"),
     (r"pay402\.server\.fastapi\b", "fastapi"),
     (r"pay402\.server\.flask\b", "flask"),
     (r"pay402\.server\.django\b", "django"),
@@ -176,13 +179,15 @@ FEATURES: List[Tuple[str, Callable[[], Any], str, str]] = [
     ("RedisReplayStore.from_url()", lambda: importlib.import_module("pay402.replay").RedisReplayStore.from_url("redis://127.0.0.1:9/0"), "redis", "redis"),
     ("AsyncRedisReplayStore.from_url()", lambda: importlib.import_module("pay402.replay").AsyncRedisReplayStore.from_url("redis://127.0.0.1:9/0"), "redis", "redis"),
     ("X402Paywall.from_config(redis_url=)", _paywall_with_redis, "redis", "redis"),
+    ("pay402.ws402.connect()", lambda: importlib.import_module("pay402.ws402").connect("http://127.0.0.1:9/", None),
+     "websockets", "ws402"),
     ("pay402.facilitator_server.serve()", lambda: importlib.import_module("pay402.facilitator_server").serve("/nonexistent.toml"),
      "uvicorn", "facilitator"),
 ]
 # Modules every install imports, whatever is missing.
 ALWAYS = ["pay402", "pay402.client", "pay402.facilitator", "pay402.replay", "pay402.prices", "pay402.server",
           "pay402.server.asgi", "pay402.server.wsgi", "pay402.asgi", "pay402.wsgi", "pay402.offers_server", "pay402.cli",
-          "pay402.facilitator_server"]
+          "pay402.facilitator_server", "pay402.ws402"]
 
 
 def installed(dist: str) -> bool:

@@ -433,6 +433,22 @@ else
   SUMMARY+=("GAP   WS402 in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
 fi
 
+# --- WS402 in Python (test_ws402.py) -------------------------------------------------------------
+# pay402.ws402.Ws402Endpoint on uvicorn, paid by a websockets client with X402Payer: exact EIP-3009 (the prepayment
+# settled first, the unused part refunded by LocalEvmSettlement.refund) and upto through Permit2Lite (exactly the
+# consumed amount settled at the end), each checked to the unit from Transfer logs and balanceOf. It ran in the
+# pytest step above; its count is reported here.
+log "WS402 in Python: exact + refund and upto, settled on the local chain"
+ws_pass="$(grep -cE '^test_ws402\.py::.* PASSED' "$RUN/pytest.log")"
+ws_fail="$(grep -cE '^test_ws402\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
+if [ "${ws_pass:-0}" -eq 0 ] && [ "${ws_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
+  SUMMARY+=("GAP   WS402 in Python (pytest): deselected by the extra pytest arguments ($*)")
+elif [ "${ws_pass:-0}" -gt 0 ] && [ "${ws_fail:-0}" -eq 0 ]; then
+  record PASS "WS402 in Python (pytest test_ws402.py): ${ws_pass} passed"
+else
+  record FAIL "WS402 in Python (pytest test_ws402.py): ${ws_pass:-0} passed, ${ws_fail:-?} failed (log: $RUN/pytest.log)"
+fi
+
 # --- the npm package's middleware ---------------------------------------------------------------
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).

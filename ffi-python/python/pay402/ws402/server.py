@@ -1,0 +1,646 @@
+"""A paid, metered WebSocket endpoint: :class:`Ws402Endpoint` runs WS402 sessions on the core's
+session machine (:class:`pay402.Ws402Server` / :class:`pay402.Ws402Session`).
+
+Every decision is the core's: admission of the ``payment_proof`` (any scheme of the offers), the
+replay key and its lifetime, what is sent and when, when and why a session ends and its close
+code, the ``/settle`` body and its amount, the refund's amount, recipient, asset and key, the
+statement. This module does the I/O the machine's commands ask for, in their order: it sends and
+closes, reserves and releases replay keys, settles, refunds, arms one timer and hands frames to
+the application. One asyncio task per session feeds the machine every input in order (frames,
+the timer, the disconnect, the handler's sends, return or failure), so a close that races an
+error, a timer or the handler's end is reported once and the later ones yield nothing.
+
+Money rules (the machine's, see :mod:`pay402.ws402`): ``upto`` settles what was consumed at the
+end (no refund exists); ``exact`` settles the prepayment before ``session_started`` and pays
+back ``paid − consumed`` once, to the address that paid, through the settlement's ``refund``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import secrets
+import time
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement, X402Server
+from ..errors import ConfigurationError, LocalSettlementError, RpcError
+from ..replay import MemoryReplayStore, as_replay_store
+from ..server.gate import (
+    SettlementArg,
+    SettlementRequest,
+    _Offer,
+    _settle_exception,
+    _settled_bytes,
+    _settlement,
+)
+from ..server.routes import X402Route
+from .asgi import Receive, Send, Ws402Asgi, read_socket, starlette_routes, ws_url_of
+
+__all__ = ["Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
+
+log = logging.getLogger("pay402.ws402")
+
+# The shorthand offer's terms (as X402Paywall's defaults).
+_OFFER_FIELDS = (
+    "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
+    "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
+)
+# An `upto` authorization must outlive the longest session plus the core's settle margin; the
+# shorthand signs for that plus this slack (seconds) unless `max_timeout_seconds` is given.
+_UPTO_SLACK_S = 60
+# Seconds a handler has to return once its session ended before it is cancelled.
+_HANDLER_GRACE_S = 1.0
+
+
+class SessionEnded(Exception):
+    """The session has ended (or ends now): the frame was not sent. ``statement`` is the
+    session's statement once it is known."""
+
+    def __init__(self, message: str, statement: Optional[Ws402Statement] = None) -> None:
+        super().__init__(message)
+        self.statement = statement
+
+
+Handler = Callable[["Ws402ServerSession"], Awaitable[None]]
+
+
+def _refund_outcome(result: Any) -> str:
+    """A refund hook's answer as the machine's ``refunded`` input: ``confirmed`` (the transfer
+    succeeded), ``pending`` (recorded or sent, not yet known) or ``failed`` (nothing paid)."""
+    if isinstance(result, str) and result in ("confirmed", "pending", "failed"):
+        return result
+    if isinstance(result, Mapping):
+        if result.get("success") is True:
+            return "confirmed"
+        if result.get("errorReason") == "refund_pending":
+            return "pending"
+        return "failed"
+    raise TypeError(f"refund hook returned {type(result).__name__}, not a refund result dict")
+
+
+class Ws402ServerSession:
+    """What a session handler gets. ``send_text``/``send_bytes`` are metered (the machine may
+    refuse a frame the balance cannot pay: the frame is not sent and :class:`SessionEnded` is
+    raised); ``async for msg in session`` yields the client's application frames (``str`` or
+    ``bytes``) until the session ends; :meth:`end` ends it and returns the statement."""
+
+    def __init__(self, driver: "_Driver") -> None:
+        self._driver = driver
+
+    @property
+    def id(self) -> str:
+        """The wire ``sessionId`` (32 lowercase hex digits)."""
+        return self._driver.session.session_id
+
+    @property
+    def payer(self) -> Optional[str]:
+        """The verified payer of the prepayment (once admitted)."""
+        st = self._driver.session.statement
+        if st is not None and st.payer is not None:
+            return st.payer
+        return self._driver.payer
+
+    @property
+    def statement(self) -> Optional[Ws402Statement]:
+        """The statement once the session ended (``paid``, ``consumed``, settlement, refund)."""
+        return self._driver.session.statement
+
+    @property
+    def ended(self) -> bool:
+        """True once the session ended (nothing more can be sent)."""
+        return self._driver.ending
+
+    async def send_text(self, text: str) -> None:
+        """Sends a text frame if the machine allows it (metered by its UTF-8 size)."""
+        await self._driver.app_send(text, len(text.encode("utf-8")))
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Sends a binary frame if the machine allows it (metered by its size)."""
+        await self._driver.app_send(bytes(data), len(data))
+
+    async def end(self) -> Optional[Ws402Statement]:
+        """Ends the session from the server side and waits for its statement (after the
+        settlement and the refund)."""
+        self._driver.post(("app_ended", False))
+        await self._driver.finished.wait()
+        return self._driver.session.statement
+
+    def __aiter__(self) -> AsyncIterator[Union[str, bytes]]:
+        return self._frames()
+
+    async def _frames(self) -> AsyncIterator[Union[str, bytes]]:
+        while True:
+            item = await self._driver.inbox.get()
+            if item is None:
+                self._driver.inbox.put_nowait(None)  # every later iteration ends too
+                return
+            yield item
+
+
+class _Driver:
+    """One socket's session: the only task that calls the machine."""
+
+    def __init__(self, endpoint: "Ws402Endpoint", server: Ws402Server, send: Send, ws_url: str) -> None:
+        self.endpoint = endpoint
+        self.server = server
+        self.send = send
+        self.ws_url = ws_url
+        self.events: "asyncio.Queue[Tuple[Any, ...]]" = asyncio.Queue()
+        self.inbox: "asyncio.Queue[Optional[Union[str, bytes]]]" = asyncio.Queue()
+        self.finished = asyncio.Event()
+        self.ending = False
+        self.socket_open = True
+        self.payer: Optional[str] = None
+        self.handler_task: Optional["asyncio.Task[None]"] = None
+        self.session: Ws402Session = server.accept(endpoint._now_ms(), secrets.token_bytes(16))
+
+    def post(self, event: Tuple[Any, ...]) -> None:
+        self.events.put_nowait(event)
+
+    async def app_send(self, frame: Union[str, bytes], size: int) -> None:
+        if self.ending:
+            raise SessionEnded("the WS402 session has ended", self.session.statement)
+        done: "asyncio.Future[bool]" = asyncio.get_running_loop().create_future()
+        self.post(("app_send", frame, size, done))
+        if not await done:
+            raise SessionEnded("the WS402 session ended: the frame was not sent", self.session.statement)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            while not self.finished.is_set():
+                event = await self._next()
+                await self._handle(event)
+        finally:
+            self.ending = True
+            self.inbox.put_nowait(None)
+            self.finished.set()
+            task = self.handler_task
+            if task is not None and not task.done():
+                # The handler sees the end (its sends raise SessionEnded, its frames stop); one
+                # still blocked elsewhere after the grace is cancelled.
+                await asyncio.wait({task}, timeout=_HANDLER_GRACE_S)
+            if task is not None and not task.done():
+                task.cancel()
+                try:
+                    await task
+                except BaseException:  # noqa: BLE001 - the handler's end after the session's
+                    pass
+
+    async def _next(self) -> Tuple[Any, ...]:
+        """The next input: a queued event, or the timer once the clock reaches the machine's
+        timeout. The wait re-reads the clock at least every ``timer_poll`` seconds, so an
+        injected clock moved by a test fires the timer too."""
+        while True:
+            deadline = self.session.timeout
+            if deadline is None:
+                return await self.events.get()
+            now = self.endpoint._now_ms()
+            if now >= deadline:
+                if not self.events.empty():
+                    return self.events.get_nowait()
+                return ("timer",)
+            wait = min((deadline - now) / 1000.0, self.endpoint.timer_poll)
+            try:
+                return await asyncio.wait_for(self.events.get(), timeout=wait)
+            except asyncio.TimeoutError:
+                continue
+
+    async def _handle(self, event: Tuple[Any, ...]) -> None:
+        kind = event[0]
+        s, now = self.session, self.endpoint._now_ms()
+        awaiting_proof = s.phase == "awaiting_proof"
+        app_frame: Any = None
+        done: Optional["asyncio.Future[bool]"] = None
+        try:
+            if kind == "text":
+                app_frame = event[1]
+                commands = s.handle_text(now, event[1])
+            elif kind == "bytes":
+                app_frame = event[1]
+                commands = s.handle_binary(now, event[1])
+            elif kind == "timer":
+                commands = s.timer(now)
+            elif kind == "closed":
+                self.socket_open = False
+                commands = s.closed(now, event[1])
+            elif kind == "app_ended":
+                commands = s.app_ended(now, error=bool(event[1]))
+            elif kind == "app_send":
+                app_frame, done = event[1], event[3]
+                if self.ending:
+                    commands = []
+                else:
+                    commands = s.app_send(now, int(event[2]))
+            else:  # pragma: no cover - the events above are the only ones posted
+                raise RuntimeError(f"unknown session event {kind!r}")
+        except Exception as e:  # the machine refused an input that does not fit its state
+            if getattr(e, "code", None) not in ("session_ended", "session_not_started", "session_suspended",
+                                                 "session_out_of_order"):
+                raise
+            log.debug("pay402 ws402: %s ignored (%s)", kind, getattr(e, "code", e))
+            commands = []
+        if kind == "text" and awaiting_proof and s.phase not in ("awaiting_proof", "finished"):
+            self.payer = self.endpoint._payer_of(event[1])  # the proof the machine just took
+        sent = await self._execute(commands, app_frame)
+        if done is not None and not done.done():
+            done.set_result(sent)
+        self._maybe_start_handler()
+
+    async def _execute(self, commands: List[Ws402Command], app_frame: Any = None) -> bool:
+        """Does ``commands`` in order, feeding each I/O answer back to the machine and doing its
+        commands before the next. True if ``send_app_frame`` was among them."""
+        sent_app = False
+        work = list(commands)
+        while work:
+            c = work.pop(0)
+            more: List[Ws402Command] = []
+            k = c.kind
+            if k == "send":
+                await self._send({"type": "websocket.send", "text": c.text})
+            elif k == "send_app_frame":
+                sent_app = True
+                if isinstance(app_frame, str):
+                    await self._send({"type": "websocket.send", "text": app_frame})
+                else:
+                    await self._send({"type": "websocket.send", "bytes": app_frame})
+            elif k == "deliver_to_app":
+                self.inbox.put_nowait(app_frame)
+            elif k == "close":
+                self.ending = True
+                self.inbox.put_nowait(None)  # the application's frames end here
+                if self.socket_open:
+                    await self._send({"type": "websocket.close", "code": c.code})
+                    self.socket_open = False
+            elif k == "reserve":
+                assert c.key is not None and c.ttl is not None
+                answer = await self.endpoint._reserve(bytes(c.key), int(c.ttl))
+                more = self.session.reserved(self.endpoint._now_ms(), answer)  # type: ignore[arg-type]
+            elif k == "release":
+                assert c.key is not None
+                await self.endpoint._release(bytes(c.key))
+            elif k == "settle":
+                assert c.body is not None
+                response = await self.endpoint._settle(bytes(c.body), self.payer)
+                more = self.session.settled(self.endpoint._now_ms(), response)
+            elif k == "refund":
+                assert c.refund is not None
+                outcome = await self.endpoint._refund(c.refund)
+                more = self.session.refunded(self.endpoint._now_ms(), outcome)  # type: ignore[arg-type]
+            elif k == "finished":
+                self.ending = True
+                st = c.statement
+                if st is not None:
+                    self.endpoint._finished(st)
+                self.finished.set()
+            else:  # pragma: no cover - a kind added to the machine and not here fails loudly
+                raise RuntimeError(f"unknown WS402 command {k!r}")
+            work = more + work
+        return sent_app
+
+    async def _send(self, message: Dict[str, Any]) -> None:
+        if not self.socket_open and message["type"] == "websocket.send":
+            return
+        try:
+            await self.send(message)
+        except Exception as e:  # the peer went away: its disconnect is the next input
+            log.debug("pay402 ws402: send failed (%s)", e)
+            self.socket_open = False
+
+    # --- the application ---------------------------------------------------------------------
+
+    def _maybe_start_handler(self) -> None:
+        if self.handler_task is None and not self.ending and self.session.phase == "running":
+            handler = self.endpoint._handler
+            if handler is None:
+                return
+            self.handler_task = asyncio.ensure_future(self._run_handler(handler))
+
+    async def _run_handler(self, handler: Handler) -> None:
+        error = False
+        try:
+            await handler(Ws402ServerSession(self))
+        except SessionEnded:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            error = True
+            log.exception("pay402 ws402: session handler failed")
+        self.post(("app_ended", error))
+
+
+class Ws402Endpoint:
+    """A paid, metered WebSocket endpoint (see the module docstring).
+
+    Offers (what the prepayment pays): ``offers=`` a list of
+    :class:`~pay402.server.X402Route` (``price``: the prepayment; ``upto``: the maximum) or of
+    dicts as :class:`pay402.X402Server` takes them, or the shorthand ``network=``, ``pay_to=``,
+    ``scheme=`` (``"exact"`` or ``"upto"``), ``asset=``, ``facilitator=`` (``upto``), … whose
+    prepayment is the schema's ``totalPrice`` (``price_per_second × estimated_duration``, as the
+    core writes it). A shorthand ``upto`` offer lasts ``max_session_duration`` plus the core's
+    settle margin plus 60 s unless ``max_timeout_seconds`` is given.
+
+    Tariff: ``price_per_second`` or ``tariff={"per_second", "per_byte_in", "per_byte_out",
+    "per_message"}`` (integers of the paid asset's atomic unit). ``estimated_duration`` and
+    ``max_session_duration`` in seconds, ``update_interval`` (seconds between ``usage_update``s;
+    0: none) and ``proof_timeout`` (seconds to send the ``payment_proof``).
+
+    ``settlement``: as :class:`~pay402.server.X402Paywall` (a
+    :class:`~pay402.settle.LocalEvmSettlement`, a
+    :class:`~pay402.facilitator.FacilitatorClient`, an object with ``settle(request)``, a callable,
+    or ``"none"`` for tests), or ``facilitator_url=``. ``refund``: a callable ``(RefundOrder) ->
+    result`` (default: the settlement's ``refund``); an ``exact`` offer without one is a
+    :class:`~pay402.errors.ConfigurationError` ``missing_refund`` (the unused prepayment could not
+    be paid back). ``replay_store``: a :class:`~pay402.replay.ReplayStore` or an async one
+    (default: in memory, one process). ``clock``: seconds since the epoch; ``timer_poll``: the
+    longest wait (seconds) before the clock is read again for the session timer.
+
+    Register the handler with :meth:`session`; serve with :attr:`asgi` (raw ASGI: ``websocket``
+    runs a session, ``http`` GET answers the schema) or :meth:`routes` (Starlette; in FastAPI
+    ``app.router.routes.extend(endpoint.routes(path))``).
+    """
+
+    def __init__(
+        self,
+        offers: Optional[Sequence[Union[X402Route, Mapping[str, Any]]]] = None,
+        *,
+        scheme: str = "exact",
+        price_per_second: Optional[int] = None,
+        tariff: Optional[Mapping[str, int]] = None,
+        estimated_duration: Optional[int] = None,
+        max_session_duration: int = 3600,
+        update_interval: float = 3.0,
+        proof_timeout: float = 10.0,
+        settlement: SettlementArg = None,
+        facilitator_url: Optional[str] = None,
+        refund: Optional[Callable[[Any], Any]] = None,
+        replay_store: Any = None,
+        resource: Optional[str] = None,
+        clock: Callable[[], float] = time.time,
+        timer_poll: float = 1.0,
+        **defaults: Any,
+    ) -> None:
+        unknown = set(defaults) - set(_OFFER_FIELDS)
+        if unknown:
+            raise ConfigurationError(f"unknown Ws402Endpoint options: {sorted(unknown)}", code="unknown_option")
+        if (price_per_second is None) == (tariff is None):
+            raise ConfigurationError("pass price_per_second= or tariff=", code="missing_price")
+        prices: Dict[str, Optional[int]] = dict(tariff) if tariff is not None else {"per_second": price_per_second}
+        extra = set(prices) - {"per_second", "per_byte_in", "per_byte_out", "per_message"}
+        if extra:
+            raise ConfigurationError(f"unknown tariff prices: {sorted(extra)}", code="invalid_tariff")
+        for name, value in prices.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError(f"tariff {name} must be a non-negative int (atomic units)", code="invalid_price")
+        self._policy: Dict[str, Any] = {
+            "price_per_second": int(prices.get("per_second") or 0),
+            "price_per_byte_in": prices.get("per_byte_in"),
+            "price_per_byte_out": prices.get("per_byte_out"),
+            "price_per_message": prices.get("per_message"),
+            "max_session_seconds": int(max_session_duration),
+            "update_interval_ms": int(round(update_interval * 1000)),
+            "proof_timeout_ms": int(round(proof_timeout * 1000)),
+            "estimated_duration": estimated_duration,
+        }
+        self.clock = clock
+        self.timer_poll = float(timer_poll)
+        self._resource = resource
+        self._handler: Optional[Handler] = None
+        self._servers: Dict[str, Ws402Server] = {}
+        self._x402: Optional[X402Server] = None
+        self.statements: List[Ws402Statement] = []
+        self._offers = self._offer_dicts(offers, scheme, defaults)
+        self._server("ws://localhost/")  # the core checks the offers and the policy once, now
+        self.settlement = _settlement(settlement, facilitator_url)
+        if refund is None:
+            hook = getattr(self.settlement, "refund", None)
+            refund = hook if callable(hook) else None
+        self._refund_hook = refund
+        if refund is None and any(o.get("scheme", "exact") == "exact" for o in self._offers):
+            raise ConfigurationError(
+                "an exact offer needs a refund: pass refund= or a settlement with refund(order) "
+                "(e.g. LocalEvmSettlement), or sell the session with scheme='upto'", code="missing_refund",
+            )
+        if replay_store is None:
+            replay_store = MemoryReplayStore()
+        self._async_store = inspect.iscoroutinefunction(getattr(replay_store, "reserve", None))
+        if self._async_store:
+            self.replay_store: Any = replay_store
+        else:
+            try:
+                self.replay_store = as_replay_store(replay_store)
+            except TypeError as e:
+                raise ConfigurationError(str(e), code="invalid_replay_store") from None
+
+    # --- configuration -------------------------------------------------------------------------
+
+    def _offer_dicts(
+        self, offers: Optional[Sequence[Union[X402Route, Mapping[str, Any]]]], scheme: str, defaults: Dict[str, Any],
+    ) -> List[Dict[str, Any]]:
+        if offers is not None:
+            if defaults:
+                raise ConfigurationError("pass offers= or the shorthand offer fields, not both", code="invalid_offer")
+            out = []
+            for o in offers:
+                if isinstance(o, X402Route):
+                    out.append(_Offer(o, {}).resolve(None))
+                elif isinstance(o, Mapping):
+                    out.append(dict(o))
+                else:
+                    raise ConfigurationError(f"offer {o!r} is not an X402Route or a dict", code="invalid_offer")
+            if not out:
+                raise ConfigurationError("no offers", code="no_offers")
+            return out
+        terms = dict(defaults)
+        if scheme == "upto" and terms.get("max_timeout_seconds") is None:
+            terms["max_timeout_seconds"] = self._policy["max_session_seconds"] + 120 + _UPTO_SLACK_S
+        probe = _Offer(X402Route("/", 1, scheme=scheme), terms).resolve(None)
+        total = self._total_price(probe)
+        return [_Offer(X402Route("/", total, scheme=scheme), terms).resolve(None)]
+
+    def _total_price(self, probe: Dict[str, Any]) -> int:
+        """The schema's ``totalPrice`` as the core writes it, read from a probe server's schema."""
+        schema = json.loads(self._new_server([probe], "ws://localhost/").schema("ws://localhost/"))
+        return int(schema["pricing"]["totalPrice"])
+
+    def _new_server(self, offers: Sequence[Mapping[str, Any]], url: str) -> Ws402Server:
+        p = self._policy
+        try:
+            return Ws402Server(
+                list(offers), {"url": self._resource or url},
+                price_per_second=p["price_per_second"], max_session_seconds=p["max_session_seconds"],
+                price_per_byte_in=p["price_per_byte_in"], price_per_byte_out=p["price_per_byte_out"],
+                price_per_message=p["price_per_message"], update_interval_ms=p["update_interval_ms"],
+                proof_timeout_ms=p["proof_timeout_ms"], estimated_duration=p["estimated_duration"],
+            )
+        except Exception as e:  # the core's typed configuration errors
+            raise ConfigurationError(f"WS402 endpoint: {e}", code=getattr(e, "code", "invalid_offer")) from e
+
+    def _server(self, ws_url: str) -> Ws402Server:
+        key = self._resource or ws_url
+        server = self._servers.get(key)
+        if server is None:
+            server = self._new_server(self._offers, ws_url)
+            if len(self._servers) > 1024:
+                self._servers.clear()
+            self._servers[key] = server
+        return server
+
+    def _now_ms(self) -> int:
+        return int(round(self.clock() * 1000))
+
+    # --- the handler and the routes ------------------------------------------------------------
+
+    def session(self, handler: Handler) -> Handler:
+        """Registers ``async def handler(session)`` (a :class:`Ws402ServerSession`), run once the
+        session started; its return ends the session (its exception too, with close 1011)."""
+        if not inspect.iscoroutinefunction(handler):
+            raise ConfigurationError("the WS402 session handler must be an async def", code="invalid_handler")
+        self._handler = handler
+        return handler
+
+    def schema_json(self, ws_url: str) -> bytes:
+        """The WS402 schema (JSON bytes) of the socket at ``ws_url``."""
+        return bytes(self._server(ws_url).schema(ws_url))
+
+    async def schema(self, request: Any) -> Any:
+        """A Starlette/FastAPI handler answering the schema (200 JSON) of the socket at the
+        request's URL."""
+        from starlette.responses import Response
+
+        return Response(self.schema_json(ws_url_of(request.scope)), media_type="application/json")
+
+    @property
+    def asgi(self) -> Ws402Asgi:
+        """The raw ASGI app: a ``websocket`` scope runs one session, an ``http`` GET answers the
+        schema (other methods: 405)."""
+        return Ws402Asgi(self)
+
+    def routes(self, path: str) -> List[Any]:
+        """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
+        return starlette_routes(self, path)
+
+    async def run_session(self, scope: Dict[str, Any], receive: Receive, send: Send) -> Optional[Ws402Statement]:
+        """Runs one WS402 session on an ASGI ``websocket`` connection; returns its statement."""
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return None
+        await send({"type": "websocket.accept"})
+        url = ws_url_of(scope)
+        driver = _Driver(self, self._server(url), send, url)
+        reader = asyncio.ensure_future(read_socket(receive, driver.post))
+        try:
+            await driver.run()
+        finally:
+            reader.cancel()
+            try:
+                await reader
+            except BaseException:  # noqa: BLE001 - cancelled
+                pass
+        return driver.session.statement
+
+    # --- I/O the machine asks for --------------------------------------------------------------
+
+    async def _reserve(self, key: bytes, ttl: int) -> str:
+        try:
+            if self._async_store:
+                fresh = await self.replay_store.reserve(key, ttl)
+            else:
+                fresh = await asyncio.get_running_loop().run_in_executor(None, self.replay_store.reserve, key, ttl)
+        except Exception:  # a store that cannot answer must not let a replay through
+            log.exception("pay402 ws402: replay store failed")
+            return "unavailable"
+        return "fresh" if fresh else "already_used"
+
+    async def _release(self, key: bytes) -> None:
+        try:
+            if self._async_store:
+                await self.replay_store.release(key)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, self.replay_store.release, key)
+        except Exception:  # the record then expires with its lifetime
+            log.exception("pay402 ws402: replay store could not release a reservation")
+
+    async def _settle(self, body: bytes, payer: Optional[str]) -> Optional[bytes]:
+        parsed = json.loads(body)
+        requirements = parsed["paymentRequirements"]
+        request = SettlementRequest(
+            int(parsed.get("x402Version", 2)), parsed["paymentPayload"], requirements, payer,
+            int(requirements["amount"]) if "amount" in requirements else None, body,
+        )
+        hook = self.settlement
+        try:
+            if hasattr(hook, "asettle"):
+                result = await hook.asettle(request)
+            else:
+                result = await asyncio.get_running_loop().run_in_executor(None, hook.settle, request)
+            return _settled_bytes(result)
+        except Exception as e:
+            return _settle_exception(e)
+
+    async def _refund(self, order: Any) -> str:
+        hook = self._refund_hook
+        if hook is None:  # an upto-only endpoint is never asked for a refund
+            log.error("pay402 ws402: a refund of %s was ordered and no refund hook is set", order.amount)
+            return "failed"
+        try:
+            result = hook(order)
+            if inspect.isawaitable(result):
+                result = await result
+            elif not isinstance(result, (Mapping, str)):
+                raise TypeError(f"refund hook returned {type(result).__name__}")
+        except TypeError:
+            raise
+        except (RpcError, LocalSettlementError) as e:
+            if getattr(e, "code", None) != "rpc_send_unknown":
+                # LocalEvmSettlement raises these before anything is signed: nothing was paid.
+                log.error("pay402 ws402: refund of %s not sent (%s: %s)", order.amount, e.code, e)
+                return "failed"
+            log.error("pay402 ws402: refund of %s may have been sent; it stays pending", order.amount)
+            return "pending"
+        except Exception:
+            # Unknown outcome: the settlement's own record (e.g. LocalEvmSettlement's pending
+            # store) re-sends or awaits the same transaction; never a second order.
+            log.exception("pay402 ws402: refund hook failed; the refund stays pending")
+            return "pending"
+        return _refund_outcome(result)
+
+    def _payer_of(self, frame: Any) -> Optional[str]:
+        """The verified payer of a ``payment_proof`` frame, by the core's x402 admission of its
+        proof (for :attr:`Ws402ServerSession.payer` while the session runs)."""
+        try:
+            proof = json.loads(frame)["proof"]
+            if not isinstance(proof, str):
+                return None
+            x = self._x402
+            if x is None:
+                x = self._x402 = X402Server(self._offers, {"url": self._resource or "ws://localhost/"})
+            now = int(self.clock())
+            for name in ("PAYMENT-SIGNATURE", "X-PAYMENT"):
+                admitted = x.admit([(name, proof)], now)
+                payer = getattr(admitted, "payer", None)
+                if payer is not None:
+                    return str(payer)
+        except Exception:  # noqa: BLE001 - only informational; the statement carries the payer
+            return None
+        return None
+
+    def _finished(self, statement: Ws402Statement) -> None:
+        self.statements.append(statement)
