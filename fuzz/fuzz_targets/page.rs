@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
             payment_required: Some("eyJ4NDAyVmVyc2lvbiI6Mn0="),
             l402: None,
             display: &[],
+            svm_pay_to: &[],
             rpc: &[],
             messages: None,
             show_receipt: false,
