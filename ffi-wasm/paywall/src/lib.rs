@@ -55,14 +55,26 @@ type JsResult<T> = Result<T, JsValue>;
 
 const NAME: &str = "PaywallError";
 
+// The three JS calls an error needs, bound here (no `js-sys`): `Reflect.set` on a fresh `Error`
+// cannot throw, so it is bound without wasm-bindgen's `catch` wrapper.
+#[wasm_bindgen]
+extern "C" {
+    type Error;
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str) -> Error;
+    #[wasm_bindgen(method, setter)]
+    fn set_name(this: &Error, name: &str);
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &Error, key: &str, value: &str) -> bool;
+}
+
 /// An `Error` named `name` with `message`, `code` and, when given, `detailCode`.
 fn coded(name: &str, message: &str, code: &str, detail: Option<&str>) -> JsValue {
-    let error = js_sys::Error::new(message);
+    let error = Error::new(message);
     error.set_name(name);
-    // Reflect::set on a fresh Error object cannot fail; a failure would only lose the property.
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    reflect_set(&error, "code", code);
     if let Some(detail) = detail {
-        let _ = js_sys::Reflect::set(&error, &"detailCode".into(), &detail.into());
+        reflect_set(&error, "detailCode", detail);
     }
     error.into()
 }
