@@ -201,19 +201,20 @@ size() {
 size "pay402 (web/pay402_bg.wasm)" "$OUT/web/pay402_bg.wasm" "$OUT/../pay402.size"
 size "pay402/verify (verify/web/pay402_bg.wasm)" "$OUT/verify/web/pay402_bg.wasm" "$OUT/../pay402-verify.size"
 
-# The paywall page (third module, web only): the `paywall` feature alone (ffi-wasm/src/paywall.rs,
-# the exports the page calls; no secp256k1 or ed25519 code: the wallet signs) → wasm-bindgen web
-# glue → wasm-opt -Oz into $OUT/paywall/web; then ffi-wasm/page/build.mjs bundles the page around
-# it into $OUT/paywall (page.html with the wasm inline, paywall.js + paywall_bg.wasm for hosting,
-# sizes.json). Before the name section is dropped, ffi-wasm/tests/paywall-names.mjs proves that no
-# `k256` or `ed25519_dalek` function is in the module. Writes "raw gzip" of paywall.js +
-# paywall_bg.wasm to pay402-paywall.size and reports it against the page's budget, 61,440 B gzip -9
+# The paywall page (third module, web only): the crate pay402-paywall (ffi-wasm/paywall: the
+# exports the page calls; no secp256k1 or ed25519 code: the wallet signs; `no_std` on wasm32 with a
+# panic handler that traps, so no `core::fmt` code) → wasm-bindgen web glue → wasm-opt -Oz into
+# $OUT/paywall/web; then ffi-wasm/page/build.mjs bundles the page around it into $OUT/paywall
+# (page.html with the wasm inline, paywall.js + paywall_bg.wasm for hosting, sizes.json). Before the
+# name section is dropped, ffi-wasm/tests/paywall-names.mjs proves that no `k256` or `ed25519_dalek`
+# function is in the module. Writes "raw gzip" of paywall.js + paywall_bg.wasm to
+# pay402-paywall.size and reports it against the page's budget, 61,440 B gzip -9
 # (ffi-wasm/tests/run.sh reports it again beside the other modules; a size is never a build failure).
 PAYWALL_BUDGET=${PAY402_PAYWALL_BUDGET:-61440}
-PW_WASM=target/wasm32-unknown-unknown/paywall/pay402_wasm.wasm
+PW_WASM=target/wasm32-unknown-unknown/paywall/pay402_paywall.wasm
 [ -d "$ROOT/ffi-wasm/page/node_modules/esbuild" ] || { echo "esbuild not found (npm ci in ffi-wasm/page)"; exit 1; }
-cargo build -q -p pay402-wasm --lib --target wasm32-unknown-unknown --profile paywall --no-default-features --features paywall
-echo "cargo --no-default-features --features paywall: $(stat -c %s "$PW_WASM") B"
+cargo build -q -p pay402-paywall --lib --target wasm32-unknown-unknown --profile paywall
+echo "cargo -p pay402-paywall: $(stat -c %s "$PW_WASM") B"
 NAMED=$(mktemp -d)
 trap 'rm -rf "$NAMED"' EXIT
 wasm-bindgen "$PW_WASM" --target web --out-dir "$NAMED" --out-name paywall

@@ -24,11 +24,89 @@ function locateCore(arg) {
   return { glue: join(p, bg[0].replace(/_bg\.wasm$/, ".js")), wasm: readFileSync(join(p, bg[0])), stub: false };
 }
 
-async function bundle(entry, glue, define) {
+// What the page's bundle leaves out of wasm-bindgen's web glue (exact texts of wasm-bindgen 0.2.130;
+// each must be found exactly once, so a changed glue fails the build instead of shipping untrimmed):
+// code the page never runs. Both entries call `init({ module_or_path })` with their bytes or URL;
+// neither calls `initSync`; every string crossing goes through `passStringToWasm0` with `realloc`; `TextEncoder.encodeInto`
+// is in every browser the ES2020 bundle runs in; the page decodes a few KB, far from the 2 GiB
+// after which Safari's TextDecoder needs replacing. The glue's own file (paywall/web/) is untouched.
+export const GLUE_TRIMS = [
+  ["if (realloc === undefined) {", "if (false) {"],
+  [`if (!('encodeInto' in cachedTextEncoder)) {`, "if (false) {"],
+  [`let cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+cachedTextDecoder.decode();
+const MAX_SAFARI_DECODE_BYTES = 2146435072;
+let numBytesDecoded = 0;
+function decodeText(bytes) {
+    numBytesDecoded += bytes.length;
+    if (numBytesDecoded >= MAX_SAFARI_DECODE_BYTES) {
+        cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+        cachedTextDecoder.decode();
+        numBytesDecoded = bytes.length;
+    }
+    return cachedTextDecoder.decode(bytes);
+}`, `const cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function decodeText(bytes) {
+    return cachedTextDecoder.decode(bytes);
+}`],
+  [`                    console.warn("\`WebAssembly.instantiateStreaming\` failed because your server does not serve Wasm with \`application/wasm\` MIME type. Falling back to \`WebAssembly.instantiate\` which is slower. Original error:\\n", e);
+`, ""],
+  [`function initSync(module) {
+    if (wasm !== undefined) return wasm;
+
+
+    if (module !== undefined) {
+        if (Object.getPrototypeOf(module) === Object.prototype) {
+            ({module} = module)
+        } else {
+            console.warn('using deprecated parameters for \`initSync()\`; pass a single object instead')
+        }
+    }
+
+    const imports = __wbg_get_imports();
+    if (!(module instanceof WebAssembly.Module)) {
+        module = new WebAssembly.Module(module);
+    }
+    const instance = new WebAssembly.Instance(module, imports);
+    return __wbg_finalize_init(instance, module);
+}
+
+`, ""],
+  ["export { initSync, __wbg_init as default };", "export { __wbg_init as default };"],
+  [`    if (module_or_path !== undefined) {
+        if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+            ({module_or_path} = module_or_path)
+        } else {
+            console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+        }
+    }
+
+    if (module_or_path === undefined) {
+        module_or_path = new URL('paywall_bg.wasm', import.meta.url);
+    }
+`, "    ({module_or_path} = module_or_path);\n"],
+];
+
+/** `text` (the web glue) with every `GLUE_TRIMS` entry replaced; throws when one is not found once. */
+export function trimGlue(text) {
+  for (const [from, to] of GLUE_TRIMS) {
+    if (text.split(from).length !== 2) throw new Error(`glue trim: not found exactly once (wasm-bindgen changed?): ${from.slice(0, 60)}`);
+    text = text.replace(from, () => to);
+  }
+  return text;
+}
+
+async function bundle(entry, glue, define, stub) {
   const r = await build({
     entryPoints: [join(HERE, "src", entry)], bundle: true, minify: true, format: "esm", target: "es2020",
     write: false, legalComments: "none", define, logLevel: "error",
-    plugins: [{ name: "core", setup(b) { b.onResolve({ filter: /^pay402-paywall-core$/ }, () => ({ path: glue })); } }],
+    plugins: [{
+      name: "core",
+      setup(b) {
+        b.onResolve({ filter: /^pay402-paywall-core$/ }, () => ({ path: glue }));
+        if (!stub) b.onLoad({ filter: /.*/ }, (a) => (a.path === glue ? { contents: trimGlue(readFileSync(glue, "utf8")), loader: "js" } : undefined));
+      },
+    }],
   });
   return r.outputFiles[0].text;
 }
@@ -37,8 +115,8 @@ async function bundle(entry, glue, define) {
 export async function buildPage(coreArg, out) {
   const core = locateCore(coreArg);
   const wasmB64 = Buffer.from(core.wasm).toString("base64");
-  const inline = await bundle("entry-inline.mjs", core.glue, { PAY402_WASM_BASE64: JSON.stringify(wasmB64) });
-  const hosted = await bundle("entry-hosted.mjs", core.glue, {});
+  const inline = await bundle("entry-inline.mjs", core.glue, { PAY402_WASM_BASE64: JSON.stringify(wasmB64) }, core.stub);
+  const hosted = await bundle("entry-hosted.mjs", core.glue, {}, core.stub);
   const css = (await transform(readFileSync(join(HERE, "src/page.css"), "utf8"), { loader: "css", minify: true })).code.trim();
   for (const [what, text] of [["script", inline], ["css", css]]) {
     // Inline text must not end its element early, nor carry a slot the core would fill.

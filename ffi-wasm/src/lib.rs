@@ -36,14 +36,10 @@ pub mod macaroon;
 pub mod offers;
 #[cfg(feature = "onchain")]
 pub mod onchain;
-// The paywall page's module: built alone (its export names are the page's, some shared with the
-// full API's), so it is compiled only without the features whose exports it would clash with.
 #[cfg(feature = "x402")]
 pub mod page;
 #[cfg(feature = "x402")]
 pub mod page_server;
-#[cfg(all(feature = "paywall", not(feature = "x402"), not(feature = "l402")))]
-pub mod paywall;
 #[cfg(feature = "x402")]
 pub mod server;
 #[cfg(feature = "settle")]

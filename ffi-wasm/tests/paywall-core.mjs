@@ -1,4 +1,4 @@
-// The paywall page's wasm (ffi-wasm/src/paywall.rs, built into target/npm/pay402/paywall/web by
+// The paywall page's wasm (ffi-wasm/paywall, built into target/npm/pay402/paywall/web by
 // ffi-wasm/build.sh) driven through its twelve exports in Node, every expected value from a peer:
 //   - the 402 and the receipt are encoded by @x402/core; offers' chain ids, decimals and amounts
 //     by viem (numberToHex, formatUnits); the ERC-20 balanceOf call by viem's encodeFunctionData;

@@ -1,4 +1,4 @@
-//! The paywall page's module (cargo feature `paywall`, built alone by `ffi-wasm/build.sh` as
+//! The paywall page's wasm module (built alone by `ffi-wasm/build.sh` as the npm package's
 //! `paywall/`): the twelve exports the page calls (`ffi-wasm/page/src/core.mjs` lists the
 //! contract). Strings, numbers and `Uint8Array` in; JSON text, strings, booleans and
 //! `Uint8Array` out; errors thrown with the core's `code`.
@@ -6,8 +6,20 @@
 //! No export reaches secp256k1 recovery or signing, nor ed25519: the wallet signs, and the
 //! EVM signature is carried by [`PaymentDraft::with_unverified_wallet_signature`] (the server
 //! verifies it). `ffi-wasm/tests/paywall-names.mjs` checks the module holds none of that code.
+//!
+//! On wasm32 the crate is `no_std` and its panic handler traps: a panic stops the call (the JS
+//! caller sees a `RuntimeError`), and no panic message, location or `core::fmt` code is in the
+//! module. On other targets (and for its tests) it builds with std, for `cargo test` and clippy
+//! over the workspace.
 
-use crate::errors::{JsResult, coded};
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+
+extern crate alloc;
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use pay402::ErrorCode;
 use pay402::base64::{Base64Policy, decode_public_into, decoded_len_max};
 use pay402::evm::Address;
@@ -31,7 +43,41 @@ use wasm_bindgen::prelude::*;
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
+/// Traps: nothing to format, nowhere to unwind to.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// What every export returns: the value, or the `Error` to throw.
+type JsResult<T> = Result<T, JsValue>;
+
 const NAME: &str = "PaywallError";
+
+// The three JS calls an error needs, bound here (no `js-sys`): `Reflect.set` on a fresh `Error`
+// cannot throw, so it is bound without wasm-bindgen's `catch` wrapper.
+#[wasm_bindgen]
+extern "C" {
+    type Error;
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str) -> Error;
+    #[wasm_bindgen(method, setter)]
+    fn set_name(this: &Error, name: &str);
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &Error, key: &str, value: &str) -> bool;
+}
+
+/// An `Error` named `name` with `message`, `code` and, when given, `detailCode`.
+fn coded(name: &str, message: &str, code: &str, detail: Option<&str>) -> JsValue {
+    let error = Error::new(message);
+    error.set_name(name);
+    reflect_set(&error, "code", code);
+    if let Some(detail) = detail {
+        reflect_set(&error, "detailCode", detail);
+    }
+    error.into()
+}
 
 // Errors carry the core's code as their message too: the core's `Display` texts (and the
 // formatting machinery behind them) would cost the page's budget, and the page words its
@@ -153,16 +199,20 @@ fn header_json(name: &str, value: &str) -> String {
 
 /// Unix seconds given as a JS number: a non-negative integer.
 fn unix_seconds(now: f64) -> JsResult<u64> {
-    if now.is_finite() && now >= 0.0 && now.fract() == 0.0 && now <= 9_007_199_254_740_991.0 {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a non-negative integer below 2^53, checked above"
-        )]
-        Ok(now as u64)
-    } else {
-        Err(invalid("now"))
-    }
+    // `f64::fract` is std's; an integer is what survives the round trip through `u64` (below
+    // 2^53, both casts are exact; NaN fails the range check).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        clippy::float_cmp,
+        reason = "a non-negative number below 2^53, checked first; the round trip is exact"
+    )]
+    let seconds = (0.0..=9_007_199_254_740_991.0)
+        .contains(&now)
+        .then_some(now as u64)
+        .filter(|&s| s as f64 == now);
+    seconds.ok_or_else(|| invalid("now"))
 }
 
 fn hex_bytes<const N: usize>(text: &str, field: &str) -> JsResult<[u8; N]> {
