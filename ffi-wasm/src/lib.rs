@@ -54,10 +54,10 @@ pub mod smart_wallet;
 pub mod svm;
 #[cfg(feature = "ws402")]
 pub mod ws402;
-#[cfg(all(feature = "ws402", feature = "settle"))]
-pub mod ws402_session;
 #[cfg(feature = "ws402")]
 pub mod ws402_client;
+#[cfg(all(feature = "ws402", feature = "settle"))]
+pub mod ws402_session;
 #[cfg(feature = "ws402")]
 pub mod ws402_wire;
 #[cfg(feature = "x402")]
