@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import http from "node:http";
-import { test } from "node:test";
+import { test as nodeTest } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import * as p from "pay402";
 import { memorySessionStore, redisSessionStore, ws402Server } from "pay402/ws402";
@@ -22,6 +22,9 @@ const T = 1_800_000_000_000;
 const PATH = "/ws402/video";
 const SECRET = new Uint8Array(32).fill(0x5a);
 const REDIS_PORT = process.env.REDIS_PORT;
+// `node ws402-resume.mjs child …` is a server process of the restart tests (it registers no test).
+const IN_CHILD = process.argv[2] === "child";
+const test = IN_CHILD ? () => {} : nodeTest;
 
 const exactOffer = (amount) => ({ scheme: "exact", network: NETWORK, asset: USDC, amount, payTo: PAY_TO,
   maxTimeoutSeconds: 300, eip712Name: "USDC", eip712Version: "2" });
@@ -204,5 +207,160 @@ test("resume after the grace is refused; the session ends connection_lost and se
     assert.equal(money.refunds.length, 1);
   } finally {
     await srv.close();
+  }
+});
+
+// ---- a server in a child process on Redis, killed with SIGKILL and restarted with the same secret
+
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const PUBLIC = "ws://127.0.0.1/ws402/video";
+const CHILD_PRICE = 250n, CHILD_PAID = 1_000_000n, CHILD_GRACE = 5000;
+
+/** The child: a ws402Server on Redis (node-redis or ioredis) whose clock the parent moves. */
+async function child(flavor, start, slowSwap) {
+  const time = fakeTime(Number(start));
+  let client;
+  if (flavor === "ioredis") {
+    const { Redis } = await import("ioredis");
+    client = new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT), lazyConnect: true });
+    await client.connect();
+  } else {
+    const { createClient } = await import("redis");
+    client = createClient({ url: `redis://127.0.0.1:${REDIS_PORT}` });
+    await client.connect();
+  }
+  const srv = await serve({ offers: [exactOffer(CHILD_PAID)], pricePerSecond: CHILD_PRICE, maxSessionDuration: 3600, updateIntervalMs: 1000,
+    resource: { url: PUBLIC }, publicUrl: PUBLIC, now: time.now, timers: time.timers,
+    settle: (body) => { process.send({ settled: JSON.parse(new TextDecoder().decode(body)).paymentRequirements.amount }); return recorder().settle(body); },
+    refund: (order) => { process.send({ refund: order.amount.toString(), key: Buffer.from(order.key).toString("hex") }); return { verdict: "refunded" }; },
+    secret: SECRET, store: slowSwap ? slowed(redisSessionStore(client)) : redisSessionStore(client), resumeGraceMs: CHILD_GRACE });
+  process.on("message", async (m) => {
+    if (m.to !== undefined) {
+      await time.to(m.to);
+      process.send({ at: m.to });
+    } else if (m.recover) {
+      const out = await srv.paid.recover();
+      process.send({ recovered: out });
+    }
+  });
+  process.send({ port: new URL(srv.httpUrl).port });
+}
+
+/** A store whose compare-and-swap waits 500 ms first: two recovering processes both load the record before either writes. */
+function slowed(store) {
+  return { ...store, swap: async (...args) => { await new Promise((r) => setTimeout(r, 500)); return store.swap(...args); } };
+}
+
+if (process.argv[2] === "child") {
+  await child(process.argv[3], process.argv[4], process.argv[5] === "slow");
+}
+
+/** Starts a child server; `money` collects what every child settled and refunded. */
+async function spawn(flavor, start, money, slow = false) {
+  const proc = fork(fileURLToPath(import.meta.url), ["child", flavor, String(start), slow ? "slow" : ""], { env: process.env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const replies = [];
+  proc.on("message", (m) => {
+    if (m.settled !== undefined) money.settled.push(m.settled);
+    else if (m.refund !== undefined) money.refunds.push({ amount: BigInt(m.refund), key: m.key });
+    else replies.push(m);
+  });
+  const reply = async (key) => {
+    await until(() => replies.some((r) => key in r));
+    return replies.splice(replies.findIndex((r) => key in r), 1)[0][key];
+  };
+  const port = await reply("port");
+  const base = `127.0.0.1:${port}${PATH}`;
+  return {
+    proc, wsUrl: `ws://${base}`, httpUrl: `http://${base}`,
+    to: async (at) => { proc.send({ to: at }); await reply("at"); },
+    recover: async () => { proc.send({ recover: true }); return reply("recovered"); },
+    kill: () => new Promise((r) => { proc.once("exit", r); proc.kill("SIGKILL"); }),
+  };
+}
+
+async function redisFlush() {
+  const { createClient } = await import("redis");
+  const c = createClient({ url: `redis://127.0.0.1:${REDIS_PORT}` });
+  await c.connect();
+  await c.flushAll();
+  return c;
+}
+
+/** Pays a session on `server` (at T) and runs it to T + 3500: checkpoints at 1, 2 and 3 s. */
+async function paidSession(server, nonce) {
+  const c = await open(server.wsUrl);
+  c.ws.send(await proofFor(server.httpUrl, nonce));
+  const started = await c.next("session_started");
+  await server.to(T + 3500);
+  return { c, started };
+}
+
+const redisTest = REDIS_PORT || IN_CHILD ? test : nodeTest.skip;
+
+redisTest("killed mid-session (SIGKILL), restarted with the same secret: recover() lets the client resume; billed to the last checkpoint, then active time", async () => {
+  const redis = await redisFlush();
+  const money = { settled: [], refunds: [] };
+  const a = await spawn("node-redis", T, money);
+  let b;
+  try {
+    const { c, started } = await paidSession(a, 21);
+    // the Python RedisSessionStore's layout: base64 record, decimal generation, the open set
+    const id = started.sessionId;
+    assert.match(await redis.get(`pay402:ws402:s:${id}`), /^[A-Za-z0-9+/]+={0,2}$/);
+    assert.match(await redis.get(`pay402:ws402:g:${id}`), /^[1-9][0-9]*$/);
+    assert.deepEqual(await redis.sMembers("pay402:ws402:open"), [id]);
+    await a.kill();
+    await c.closed;
+    b = await spawn("ioredis", T + 6000, money); // after the lease (checkpoint 3000 + 2 × 1000), within the grace (3000 + 5000)
+    assert.deepEqual(await b.recover(), [{ sessionId: id, kind: "await_resume" }]);
+    const d = await open(b.wsUrl);
+    d.ws.send(resumeFrame(started));
+    const resumed = await d.next("session_resumed");
+    assert.equal(resumed.consumedAmount, String(charge(CHILD_PRICE, 3000, CHILD_PAID)));
+    await b.to(T + 6000 + 1800);
+    d.ws.close(1000);
+    await d.closed;
+    await new Promise((r) => setTimeout(r, 300)); // the server sees the close before its clock moves on
+    await b.to(T + 30_000);
+    await until(() => money.refunds.length >= 1);
+    const consumed = charge(CHILD_PRICE, 3000 + 1800, CHILD_PAID);
+    assert.deepEqual(money.settled, [String(CHILD_PAID)]);
+    assert.deepEqual(money.refunds, [{ amount: CHILD_PAID - consumed, key: refundKey(id) }]);
+    assert.deepEqual(await redis.sMembers("pay402:ws402:open"), [], "the done record is deleted");
+  } finally {
+    a.proc.kill("SIGKILL");
+    b?.proc.kill("SIGKILL");
+    await redis.quit();
+  }
+});
+
+redisTest("killed mid-session, no resume: recover() ends at the last checkpoint and refunds once; two recovering processes, one wins the CAS", async () => {
+  const redis = await redisFlush();
+  const money = { settled: [], refunds: [] };
+  const a = await spawn("node-redis", T, money);
+  const others = [];
+  try {
+    const { c, started } = await paidSession(a, 22);
+    await a.kill();
+    await c.closed;
+    c.ws.terminate();
+    // two processes recover the same Redis after the grace: each asks, exactly one acts
+    others.push(await spawn("node-redis", T + 20_000, money, true), await spawn("ioredis", T + 20_000, money, true));
+    const kinds = await Promise.all(others.map((o) => o.recover()));
+    // both found the orphan past its grace and asked to end it; the takeover write decides
+    assert.deepEqual(kinds, [[{ sessionId: started.sessionId, kind: "end" }], [{ sessionId: started.sessionId, kind: "end" }]]);
+    await Promise.all(others.map((o) => o.to(T + 40_000)));
+    await until(() => money.refunds.length >= 1);
+    await settleDown();
+    await new Promise((r) => setTimeout(r, 300));
+    const consumed = charge(CHILD_PRICE, 3000, CHILD_PAID);
+    assert.deepEqual(money.settled, [String(CHILD_PAID)]);
+    assert.deepEqual(money.refunds, [{ amount: CHILD_PAID - consumed, key: refundKey(started.sessionId) }]);
+  } finally {
+    a.proc.kill("SIGKILL");
+    for (const o of others) o.proc.kill("SIGKILL");
+    await redis.quit();
   }
 });
