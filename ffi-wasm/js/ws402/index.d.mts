@@ -59,7 +59,40 @@ export interface Ws402ServerConfig {
   timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
   /** I/O failures the core did not ask about (store, socket, application). */
   onError?: (error: unknown) => void;
+  /** The server secret (32 to 64 random bytes, the same for every process sharing `store`): sessions are
+   * persisted, resumable (`resumeToken`) and recoverable (`recover()`). Given with `store`. */
+  secret?: Uint8Array;
+  /** Where the sealed session records live (`memorySessionStore()` or `redisSessionStore(client)`). */
+  store?: Ws402SessionStore;
+  /** Milliseconds a dropped connection stays suspended, unbilled, for a `resume_session` (default 0). */
+  resumeGraceMs?: number;
+  /** Milliseconds a running record's last checkpoint proves a live owner to `recover()` (default: 2 × `updateIntervalMs`). */
+  leaseMs?: number;
+  /** Retries of a store call that failed (default 3, 100 ms apart); then the socket is dropped and the record left to `recover()`. */
+  storeRetries?: number;
 }
+
+/** A stored record and its generation. */
+export interface Ws402StoredSession { record: Uint8Array; generation: number }
+/** Session records keyed by session id, every write a compare-and-swap on the generation. A store that
+ * cannot answer rejects (`SessionStoreError`); `false` only means another write came first. */
+export interface Ws402SessionStore {
+  create(sessionId: string, record: Uint8Array, generation: number, ttlSeconds: number): Promise<boolean>;
+  load(sessionId: string): Promise<Ws402StoredSession | null>;
+  swap(sessionId: string, record: Uint8Array, generation: number, expect: number, ttlSeconds: number): Promise<boolean>;
+  openIds(): Promise<string[]>;
+  delete(sessionId: string, expect: number): Promise<boolean>;
+}
+/** A store that could not answer; `code` is `session_store_unavailable`. */
+export declare class SessionStoreError extends Error {
+  readonly code: "session_store_unavailable";
+}
+/** An in-process store with expiry (one process; lost on restart). `clock`: ms (default `Date.now`). */
+export declare function memorySessionStore(options?: { clock?: () => number }): Ws402SessionStore;
+/** A Redis store over a connected node-redis (v4+) or ioredis client, in the Python `RedisSessionStore`'s layout
+ * (`<prefix>s:<id>` base64 record, `<prefix>g:<id>` decimal generation, the set `<prefix>open`; default prefix `pay402:ws402:`). */
+export declare function redisSessionStore(client: unknown,
+  options?: { prefix?: string; flavor?: "node-redis" | "ioredis"; timeoutMs?: number }): Ws402SessionStore & { readonly flavor: "node-redis" | "ioredis" };
 
 /** One paid session, given to `onSession` once it started. */
 export interface Ws402ServerSession {
@@ -69,12 +102,13 @@ export interface Ws402ServerSession {
   readonly payer: string | null;
   /** The statement once the session ended, else `null`. */
   readonly statement: Ws402Statement | null;
-  /** Resolves to the statement once the session ended (settled, refunded). */
-  readonly ended: Promise<Ws402Statement>;
+  /** Resolves to the statement once the session ended (settled, refunded); `null` when it was abandoned here
+   * (another process took it over, or the store could not answer). */
+  readonly ended: Promise<Ws402Statement | null>;
   /** Sends `data` if the balance pays for it: `true` when sent, `false` when withheld (the session then ends). */
   send(data: string | Uint8Array): Promise<boolean>;
-  /** Ends the session (a server close); resolves to its statement. */
-  end(): Promise<Ws402Statement>;
+  /** Ends the session (a server close); resolves to its statement (`null` for a suspended session: it ends at its grace). */
+  end(): Promise<Ws402Statement | null>;
   onEnd(fn: (statement: Ws402Statement) => void): void;
   onMessage(fn: (data: string | Uint8Array) => void): void;
   addEventListener(type: "message" | "end", listener: (event: Event & { data?: string | Uint8Array; statement?: Ws402Statement }) => void): void;
@@ -100,7 +134,10 @@ export interface Ws402ServerApi {
   handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
   handleSchema(req: unknown, res: unknown, path?: string): void;
   /** Detaches, ends every live session; resolves to their statements. */
-  close(): Promise<Ws402Statement[]>;
+  close(): Promise<(Ws402Statement | null)[]>;
+  /** After a restart: recovers every session the store lists as open (once per id in this process); the core
+   * decides each (`await_resume`, `end`, `continue`, `still_owned`: tried again at its lease's end, `done`: deleted). */
+  recover(): Promise<{ sessionId: string; kind: string }[]>;
   sessions(): Ws402ServerSession[];
 }
 
