@@ -11,7 +11,7 @@ import http from "node:http";
 import { test as nodeTest } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import * as p from "pay402";
-import { memorySessionStore, redisSessionStore, ws402Server } from "pay402/ws402";
+import { memorySessionStore, redisSessionStore, ws402Connect, ws402Server } from "pay402/ws402";
 
 const KEY = new Uint8Array(32).fill(0x11);
 const PAYER = p.privateKeyToAddress(KEY);
@@ -90,14 +90,17 @@ function recorder() {
 
 async function serve(config) {
   const server = http.createServer();
-  const wss = new WebSocketServer({ noServer: true });
+  const gate = { open: true }; // closed: upgrades are refused (401), as by a server not back yet
+  const sockets = [];
+  const wss = new WebSocketServer({ noServer: true, verifyClient: () => gate.open });
+  wss.on("connection", (ws) => sockets.push(ws));
   const paid = ws402Server(config);
   const statements = [];
   paid.attach(wss, { server, path: PATH }, (s) => { s.onEnd((st) => statements.push(st)); });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const base = `127.0.0.1:${server.address().port}${PATH}`;
   return {
-    paid, statements, wsUrl: `ws://${base}`, httpUrl: `http://${base}`,
+    paid, statements, gate, sockets, wsUrl: `ws://${base}`, httpUrl: `http://${base}`,
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();
@@ -205,6 +208,58 @@ test("resume after the grace is refused; the session ends connection_lost and se
     await time.to(T + 60_000);
     assert.equal(money.settled.length, 1);
     assert.equal(money.refunds.length, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("client resume: ws402Connect({ resume: true }) reconnects after a drop and goes on; billed active time only; a refusal is an error", async () => {
+  const price = 300n, paid = 900_000n, grace = 8000;
+  const time = fakeTime(T);
+  const money = recorder();
+  const srv = await serve({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600, updateIntervalMs: 1000,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers,
+    secret: SECRET, store: memorySessionStore({ clock: time.now }), resumeGraceMs: grace });
+  try {
+    const connect = () => ws402Connect(srv.httpUrl, { signer: p.privateKeySigner(KEY), WebSocket, budget: { maxAmount: paid, networks: [NETWORK], assets: [USDC] },
+      now: () => T / 1000, resume: true, resumeRetryMs: 50, resumeWithinMs: 5000 });
+    // 1. a drop, 3 s unreachable, then the resume: the 3 s are not billed
+    const conn = await connect();
+    const id = conn.id;
+    await time.to(T + 1200);
+    srv.gate.open = false;
+    srv.sockets.at(-1).terminate(); // no close frame
+    await settleDown();
+    await time.to(T + 1200 + 3000);
+    const resumed = new Promise((r) => conn.addEventListener("resumed", r, { once: true }));
+    srv.gate.open = true;
+    await resumed;
+    assert.equal(conn.id, id);
+    await time.to(T + 1200 + 3000 + 2000);
+    const st = await conn.end();
+    const consumed = charge(price, 1200 + 2000, paid);
+    assert.equal(st.ended.consumed, consumed);
+    assert.equal(st.ended.refund, paid - consumed);
+    assert.deepEqual(money.refunds, [{ key: refundKey(id), to: PAYER, amount: paid - consumed }]);
+    assert.equal(money.settled.length, 1);
+    // 2. unreachable past the grace: the session ends connection_lost; the resume is refused, an error
+    const again = await connect();
+    const errors = [];
+    again.addEventListener("error", (e) => errors.push(e.error.code));
+    const t0 = time.now();
+    await time.to(t0 + 500);
+    srv.gate.open = false;
+    srv.sockets.at(-1).terminate();
+    await settleDown();
+    await time.to(t0 + 500 + grace + 1000);
+    await until(() => money.refunds.length === 2);
+    const end = new Promise((r) => again.addEventListener("end", r, { once: true }));
+    srv.gate.open = true;
+    await end;
+    assert.equal(errors.length, 1);
+    assert.equal(typeof errors[0], "string");
+    assert.equal(money.refunds[1].amount, paid - charge(price, 500, paid));
+    assert.equal(money.settled.length, 2);
   } finally {
     await srv.close();
   }

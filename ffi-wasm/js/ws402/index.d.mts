@@ -167,6 +167,13 @@ export interface Ws402ConnectOptions {
   fetch?: typeof fetch;
   /** Unix seconds, for signing. */
   now?: () => number;
+  /** Reconnect and send `resume_session` when the socket drops without a close frame (or 1012) after the start:
+   * `resumed` event on `session_resumed`; `resume_refused` is an `error` event (`Ws402Error`, `code`: the reason). */
+  resume?: boolean;
+  /** Milliseconds to keep trying to reconnect (default 10000). */
+  resumeWithinMs?: number;
+  /** Milliseconds between reconnection attempts (default 250). */
+  resumeRetryMs?: number;
 }
 /** The server's `session_ended` statement, as the core's client tracker accepted it. */
 export interface Ws402ServerStatement {

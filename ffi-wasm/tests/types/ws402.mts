@@ -48,6 +48,7 @@ import { privateKeySigner } from "pay402";
 import { ws402Connect, type Ws402ClientStatement } from "pay402/ws402";
 const session = await ws402Connect("http://localhost:8080/quotes", {
   signer: privateKeySigner(new Uint8Array(32).fill(1)), budget: { networks: ["eip155:84532"], maxAmount: 30_000n },
+  resume: true, resumeWithinMs: 30_000, resumeRetryMs: 500,
 });
 session.addEventListener("message", (e) => { void e; });
 const left: bigint = session.remaining;
