@@ -629,6 +629,13 @@ impl Ws402Session {
         Ok(commands.into_iter().map(command_js).collect())
     }
 
+    /// The HTTP grant generation to issue this session's grants at (`ws402GrantIssue`);
+    /// bumped by every resume, which revokes older grants.
+    #[wasm_bindgen(getter, js_name = grantGeneration)]
+    pub fn grant_generation(&self) -> u32 {
+        self.inner.grant_generation()
+    }
+
     /// The generation of the last record this session asked to write (0: none yet).
     #[wasm_bindgen(getter, js_name = recordGeneration, unchecked_return_type = "number")]
     pub fn record_generation(&self) -> JsValue {

@@ -265,6 +265,52 @@ test("client resume: ws402Connect({ resume: true }) reconnects after a drop and 
   }
 });
 
+test("HTTP grants: grantMiddleware lets the core decide: 200, 402, 401, 403 wrong_resource, 403 after the end", async () => {
+  const price = 100n, paid = 400_000n;
+  const time = fakeTime(T);
+  const money = recorder();
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  const paidServer = ws402Server({ offers: [exactOffer(paid)], pricePerSecond: price, maxSessionDuration: 3600, updateIntervalMs: 1000,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers,
+    secret: SECRET, store: memorySessionStore({ clock: time.now }), resumeGraceMs: 5000 });
+  let token;
+  let port;
+  paidServer.attach(wss, { server, path: PATH }, (s) => { token = s.grant(`http://127.0.0.1:${port}/media/1`, { ttlMs: 600_000 }); });
+  const guard = paidServer.grantMiddleware();
+  server.on("request", (req, res) => {
+    if (!req.url.startsWith("/media/")) return;
+    guard(req, res, () => { res.writeHead(200, { "content-type": "text/plain" }); res.end(`media for ${req.ws402Grant.generation}`); });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  port = server.address().port;
+  const get = async (path, authorization) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: authorization ? { authorization } : {} });
+    return [r.status, r.status === 200 ? await r.text() : (await r.json()).error];
+  };
+  try {
+    const c = await open(`ws://127.0.0.1:${port}${PATH}`);
+    c.ws.send(await proofFor(`http://127.0.0.1:${port}${PATH}`, 31));
+    await c.next("session_started");
+    await until(() => token !== undefined);
+    assert.deepEqual(await get("/media/1", `WS402 ${token}`), [200, "media for 0"]);
+    assert.deepEqual(await get("/media/1"), [402, "grant_required"]);
+    assert.equal((await get("/media/1", `WS402 ${"A".repeat(124)}`))[0], 401);
+    assert.deepEqual(await get("/media/2", `WS402 ${token}`), [403, "wrong_resource"]);
+    await time.to(T + 2000);
+    c.ws.close(1000);
+    await c.closed;
+    await settleDown();
+    await time.to(T + 3000);
+    await until(() => money.refunds.length === 1);
+    assert.deepEqual(await get("/media/1", `WS402 ${token}`), [403, "session_ended"]);
+  } finally {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 // ---- a server in a child process on Redis, killed with SIGKILL and restarted with the same secret
 
 import { fork } from "node:child_process";
@@ -383,7 +429,8 @@ redisTest("killed mid-session (SIGKILL), restarted with the same secret: recover
     const consumed = charge(CHILD_PRICE, 3000 + 1800, CHILD_PAID);
     assert.deepEqual(money.settled, [String(CHILD_PAID)]);
     assert.deepEqual(money.refunds, [{ amount: CHILD_PAID - consumed, key: refundKey(id) }]);
-    assert.deepEqual(await redis.sMembers("pay402:ws402:open"), [], "the done record is deleted");
+    assert.deepEqual(await b.recover(), [{ sessionId: id, kind: "done" }], "the done record is found done");
+    assert.deepEqual(await redis.sMembers("pay402:ws402:open"), [], "and deleted");
   } finally {
     a.proc.kill("SIGKILL");
     b?.proc.kill("SIGKILL");

@@ -110,6 +110,9 @@ export interface Ws402ServerSession {
   /** Ends the session (a server close); resolves to its statement (`null` for a suspended session: it ends at its grace). */
   end(): Promise<Ws402Statement | null>;
   onEnd(fn: (statement: Ws402Statement) => void): void;
+  /** An HTTP grant token for `resourceUrl` (the exact URL `grantMiddleware` checks), valid `ttlMs` (default 60000)
+   * at the session's grant generation (a resume revokes it); sent as `Authorization: WS402 <token>`. Needs `secret`. */
+  grant(resourceUrl: string, options?: { ttlMs?: number }): string;
   onMessage(fn: (data: string | Uint8Array) => void): void;
   addEventListener(type: "message" | "end", listener: (event: Event & { data?: string | Uint8Array; statement?: Ws402Statement }) => void): void;
   removeEventListener(type: "message" | "end", listener: (event: Event) => void): void;
@@ -128,6 +131,17 @@ export interface Ws402HttpServer {
   off(event: "upgrade" | "request", listener: (...args: unknown[]) => void): unknown;
 }
 
+/** The parts of a node:http / Express request `grantMiddleware` reads (and `ws402Grant`, which it sets). */
+export interface Ws402GrantRequest {
+  headers: { authorization?: string | undefined; host?: string | undefined };
+  url?: string | undefined; originalUrl?: string | undefined;
+  ws402Grant?: { status: number; code: string | null; sessionId: Uint8Array | null; generation: number | null; expiresMs: number | bigint | null };
+}
+/** The parts of a node:http response `grantMiddleware` writes. */
+export interface Ws402GrantResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(body?: string): unknown;
+}
 export interface Ws402ServerApi {
   attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
     onSession: (session: Ws402ServerSession) => unknown): Ws402ServerApi;
@@ -138,6 +152,10 @@ export interface Ws402ServerApi {
   /** After a restart: recovers every session the store lists as open (once per id in this process); the core
    * decides each (`await_resume`, `end`, `continue`, `still_owned`: tried again at its lease's end, `done`: deleted). */
   recover(): Promise<{ sessionId: string; kind: string }[]>;
+  /** node:http / Express middleware for a session's HTTP resources: `Authorization: WS402 <token>` checked by the core
+   * against the stored record; granted: `req.ws402Grant` and `next()`; refused: the core's 402/401/403 with `{ error: code }`. */
+  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string }):
+    (req: Ws402GrantRequest, res: Ws402GrantResponse, next?: () => void) => Promise<void>;
   sessions(): Ws402ServerSession[];
 }
 

@@ -13,7 +13,7 @@
 // `session_started` (one prepayment, one session), settles `exact` before the session and refunds
 // `paid − consumed` once to the verified payer; `upto` settles exactly what was consumed at the
 // end. An `exact` offer without anything able to refund is a configuration error (fail closed).
-import { Ws402Server } from "pay402";
+import { Ws402Server, ws402GrantIssue } from "pay402";
 import { offerConfig } from "../server/config.mjs";
 import { MemoryReplayStore } from "../replay.mjs";
 
@@ -325,12 +325,9 @@ export function ws402Server(config = {}) {
           }
             break;
           case "finished":
+            // the done record stays until its ttl (HTTP grants are checked against it: 403
+            // session_ended); recover() deletes done records it finds
             finish(c.statement);
-            if (sessions !== undefined) {
-              const id = core.sessionId();
-              const generation = core.recordGeneration;
-              if (generation > 0) sessions.delete(id, generation).catch(onError); // the record is done
-            }
             break;
           case "persist": {
             let ok;
@@ -501,6 +498,16 @@ export function ws402Server(config = {}) {
       },
       /** Resolves to the statement once the session ended. */
       ended,
+      /**
+       * An HTTP grant token for `resourceUrl` (exactly the URL the `grantMiddleware` checks),
+       * valid `ttlMs` (default 60000) at the session's grant generation (a resume revokes it);
+       * the client sends `Authorization: WS402 <token>`. Needs `secret`.
+       */
+      grant(resourceUrl, { ttlMs = 60_000 } = {}) {
+        if (secret === undefined) throw configError("session.grant: HTTP grants need `secret` and `store`");
+        if (freed) throw configError("session.grant: the session is over", "session_ended");
+        return ws402GrantIssue(secret, core.sessionId(), String(resourceUrl), core.grantGeneration, now() + ttlMs);
+      },
     };
     live.add(app);
 
@@ -646,12 +653,47 @@ export function ws402Server(config = {}) {
     return recovery.kind;
   }
 
+  /**
+   * A node:http / Express middleware `(req, res, next)` for the HTTP resources a session's grant
+   * opens: it reads `Authorization: WS402 <token>`, loads the named session's record from the
+   * store and lets the core decide (`Ws402Server.grantCheck`). Granted: `req.ws402Grant` is set
+   * and `next()` runs (without `next`, nothing is written: the caller serves). Refused: the
+   * core's status (402, 401 or 403) with `{ "error": code }`. `resourceUrl(req)` is the URL the
+   * grant must name (default: `http(s)://<Host><req.originalUrl ?? req.url>`).
+   */
+  function grantMiddleware({ resourceUrl: urlFor } = {}) {
+    if (sessions === undefined) throw configError("grantMiddleware: HTTP grants need `secret` and `store`");
+    const checker = engine(resource.url ?? config.publicUrl ?? "ws://localhost/");
+    const defaultUrl = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}${req.originalUrl ?? req.url ?? "/"}`;
+    return async function ws402Grant(req, res, next) {
+      const authorization = req.headers?.authorization ?? null;
+      let verdict;
+      try {
+        const id = Ws402Server.grantSessionId(authorization);
+        const stored = id === null ? null : await storeCall(() => sessions.load(id));
+        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now());
+      } catch (e) {
+        onError(e);
+        res.writeHead(503, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end(JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
+        return;
+      }
+      if (verdict.status === 200) {
+        req.ws402Grant = verdict;
+        if (typeof next === "function") next();
+        return;
+      }
+      res.writeHead(verdict.status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: verdict.code }));
+    };
+  }
+
   /** Stops selling: detaches, ends every live session and resolves to their statements. */
   async function close() {
     for (const d of detach.splice(0)) d();
     return Promise.all([...live].map((s) => s.end()));
   }
 
-  const api = { attach, handleUpgrade, handleSchema, close, recover, sessions: () => [...live] };
+  const api = { attach, handleUpgrade, handleSchema, close, recover, grantMiddleware, sessions: () => [...live] };
   return api;
 }
