@@ -311,6 +311,47 @@ test("HTTP grants: grantMiddleware lets the core decide: 200, 402, 401, 403 wron
   }
 });
 
+// The Python package's RedisSessionStore on the same Redis (PAY402_PEER_PYTHON: a Python with
+// pay402 and redis; run.sh passes the venv of ffi-python/tests/run.sh): what one writes the other
+// reads, and each one's compare-and-swap refuses the other's stale generation.
+const PEER_PYTHON = process.env.PAY402_PEER_PYTHON;
+const pythonStore = async (script) => {
+  const { execFileSync } = await import("node:child_process");
+  const code = `import asyncio, base64, json, sys, redis.asyncio as r
+from pay402.ws402.store import RedisSessionStore
+async def main():
+    c = r.Redis(host="127.0.0.1", port=${Number(REDIS_PORT)})
+    s = RedisSessionStore(c)
+${script.split("\n").map((l) => "    " + l).join("\n")}
+    await c.aclose()
+asyncio.run(main())`;
+  return JSON.parse(execFileSync(PEER_PYTHON, ["-c", code], { encoding: "utf8" }));
+};
+(REDIS_PORT && PEER_PYTHON ? test : nodeTest.skip)("redisSessionStore and Python's RedisSessionStore share one Redis: same keys, same encoding, one CAS", async () => {
+  const redis = await redisFlush();
+  try {
+    const { createClient } = await import("redis");
+    const client = createClient({ url: `redis://127.0.0.1:${REDIS_PORT}` });
+    await client.connect();
+    const store = redisSessionStore(client);
+    const id = "0123456789abcdef0123456789abcdef";
+    const record = Uint8Array.from({ length: 200 }, (_, i) => (i * 37) & 0xff);
+    assert.equal(await store.create(id, record, 1, 60), true);
+    const seen = await pythonStore(`got = await s.load("${id}")
+print(json.dumps({"record": base64.b64encode(got.record).decode(), "generation": got.generation,
+  "open": await s.open_ids(), "stale": await s.swap("${id}", b"x", 3, 0, 60),
+  "swapped": await s.swap("${id}", bytes([9, 8, 7]), 2, 1, 60)}))`);
+    assert.deepEqual(seen, { record: Buffer.from(record).toString("base64"), generation: 1, open: [id], stale: false, swapped: true });
+    assert.deepEqual(await store.load(id), { record: Uint8Array.from([9, 8, 7]), generation: 2 });
+    assert.equal(await store.swap(id, record, 3, 1, 60), false, "a stale generation loses");
+    assert.equal(await store.delete(id, 2), true);
+    assert.deepEqual(await pythonStore(`print(json.dumps({"open": await s.open_ids(), "gone": await s.load("${id}") is None}))`), { open: [], gone: true });
+    await client.quit();
+  } finally {
+    await redis.quit();
+  }
+});
+
 // ---- a server in a child process on Redis, killed with SIGKILL and restarted with the same secret
 
 import { fork } from "node:child_process";
