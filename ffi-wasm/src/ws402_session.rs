@@ -36,6 +36,8 @@ export interface Ws402Policy {
   resumeGraceMs?: number;
   /** Seconds between an `upto` session's deadline and its authorization's expiry (default 120). */
   settleMarginS?: number;
+  /** Milliseconds a running record's last checkpoint proves a live owner to `recover` (default 0: twice `updateIntervalMs`). */
+  leaseMs?: number;
   /** The schema's `estimatedDuration`, seconds (default: `maxSessionSeconds`). */
   estimatedDuration?: number; currency?: string; resourceId?: string;
 }
@@ -61,9 +63,21 @@ export type Ws402Command =
   | { kind: "release"; key: Uint8Array }
   | { kind: "settle"; body: Uint8Array; amount: bigint }
   | { kind: "refund"; refund: RefundOrder }
-  | { kind: "finished"; statement: Ws402Statement };
+  | { kind: "finished"; statement: Ws402Statement }
+  /** Write the sealed `record` under `sessionId`: `expect` `null` creates it (only if absent), else replace it
+   * only if the stored generation is `expect` (compare-and-swap); keep it `ttl` seconds; answer `persisted`. */
+  | { kind: "persist"; sessionId: string; record: Uint8Array; generation: number; expect: number | null; ttl: number }
+  /** Load the record of `sessionId` (a `resume_session`); answer `loaded`. */
+  | { kind: "load"; sessionId: string }
+  /** Another process owns the session (a lost compare-and-swap): forget it here; no settle, no refund. */
+  | { kind: "abandoned" };
 export type Ws402Phase = "awaiting_proof" | "reserving" | "settling_prepayment" | "running" | "suspended"
-  | "settling_charge" | "refunding" | "finished";
+  | "settling_charge" | "refunding" | "finished" | "loading" | "resuming" | "not_owner";
+/** What `Ws402Server.recover` decided for a stored record: `still_owned` (a live owner; recover again at
+ * `atMs`), `await_resume` (until `atMs`), `end`, `continue` (the settle or refund is asked again) or `done`. */
+export interface Ws402Recovery { kind: "still_owned" | "await_resume" | "end" | "continue" | "done"; atMs: number | null }
+/** A session recovered from its record, and the decision: do `session.pending()` first. */
+export interface Ws402Recovered { session: Ws402Session; recovery: Ws402Recovery }
 "#;
 
 const NAME: &str = "Ws402Error";
@@ -82,6 +96,9 @@ fn phase_name(p: Phase) -> &'static str {
         Phase::SettlingCharge => "settling_charge",
         Phase::Refunding => "refunding",
         Phase::Finished => "finished",
+        Phase::Loading => "loading",
+        Phase::Resuming => "resuming",
+        Phase::NotOwner => "not_owner",
     }
 }
 
@@ -189,7 +206,20 @@ fn command_js(c: OwnedCommand) -> JsValue {
         }
         OwnedCommand::Refund(order) => o.set("refund", RefundOrder(order)),
         OwnedCommand::Finished(st) => o.set("statement", statement_js(&st)),
-        OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp => o,
+        OwnedCommand::Persist {
+            session_id,
+            record,
+            generation,
+            expect,
+            ttl_s,
+        } => o
+            .set("sessionId", session_id)
+            .set("record", u8a(&record))
+            .set("generation", number(generation))
+            .set("expect", or_null(expect, number))
+            .set("ttl", number(ttl_s)),
+        OwnedCommand::Load { session_id } => o.set("sessionId", session_id),
+        OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => o,
     }
     .build()
 }
@@ -204,6 +234,7 @@ const POLICY_KEYS: &[&str] = &[
     "proofTimeoutMs",
     "resumeGraceMs",
     "settleMarginS",
+    "leaseMs",
     "estimatedDuration",
     "currency",
     "resourceId",
@@ -246,6 +277,9 @@ fn policy(value: &JsValue) -> JsResult<host::Ws402Config> {
     }
     if let Some(v) = int("settleMarginS")? {
         config.settle_margin_s = v;
+    }
+    if let Some(v) = int("leaseMs")? {
+        config.lease_ms = v;
     }
     config.estimated_duration_seconds = int("estimatedDuration")?;
     config.currency = opt_string(&get(value, "currency"), "currency")?;
@@ -290,6 +324,110 @@ impl Ws402Server {
         Ok(Self {
             inner: host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?,
         })
+    }
+
+    /// The same server with persistence, resume tokens, resumption and recovery turned on under
+    /// `secret` (32 to 64 random bytes, the same for every process sharing a store): sessions
+    /// then ask for `persist` and `load`. Throws `Ws402Error` (`invalid_server_secret`).
+    #[wasm_bindgen(js_name = withSecret)]
+    pub fn with_secret(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: &JsValue,
+    ) -> JsResult<Ws402Server> {
+        let secret = crate::convert::bytes(secret, "secret")?;
+        Ok(Self {
+            inner: self
+                .inner
+                .clone()
+                .with_secret(&secret)
+                .map_err(|e| error(&e))?,
+        })
+    }
+
+    /// `true` when the server has a secret (`withSecret`).
+    #[wasm_bindgen(getter)]
+    pub fn resumable(&self) -> bool {
+        self.inner.resumable()
+    }
+
+    /// A session recovered at `nowMs` from its stored `record` after a restart, and the core's
+    /// decision. Do `session.pending()` first (its first command is the takeover write), arm
+    /// its timer, keep it under its id. Throws `Ws402Error` (`session_unsupported` without a
+    /// secret, `record_tampered`, `invalid_record_length`, `unsupported_record_version`,
+    /// `inconsistent_record`).
+    #[wasm_bindgen(unchecked_return_type = "Ws402Recovered")]
+    pub fn recover(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+    ) -> JsResult<JsValue> {
+        let record = crate::convert::bytes(record, "record")?;
+        let now = uint(now_ms, "nowMs")?;
+        let (session, recovery) = self.inner.recover(&record, now).map_err(|e| error(&e))?;
+        let (kind, at) = match recovery {
+            host::Recovery::StillOwned { retry_at_ms } => ("still_owned", Some(retry_at_ms)),
+            host::Recovery::AwaitResume { until_ms } => ("await_resume", Some(until_ms)),
+            host::Recovery::End => ("end", None),
+            host::Recovery::Continue => ("continue", None),
+            host::Recovery::Done => ("done", None),
+        };
+        let recovery = Obj::new()
+            .set("kind", kind)
+            .set("atMs", or_null(at, number))
+            .build();
+        Ok(Obj::new()
+            .set("session", Ws402Session { inner: session })
+            .set("recovery", recovery)
+            .build())
+    }
+
+    /// Checks an HTTP request's `Authorization` value (`null` when absent) for `resourceUrl` at
+    /// `nowMs` against the session's stored `record` (loaded under `grantSessionId`'s id; `null`
+    /// when none): the core's verdict (`status` 200, else 402, 401 or 403 with its `code`).
+    #[wasm_bindgen(js_name = grantCheck, unchecked_return_type = "Ws402GrantCheck")]
+    pub fn grant_check(
+        &self,
+        authorization: Option<String>,
+        #[wasm_bindgen(js_name = resourceUrl)] resource_url: &str,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | null")] record: &JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+    ) -> JsResult<JsValue> {
+        let record = match present(record) {
+            Some(r) => Some(crate::convert::bytes(r, "record")?),
+            None => None,
+        };
+        let now = uint(now_ms, "nowMs")?;
+        let obj = Obj::new();
+        Ok(match self.inner.grant_check(
+            authorization.as_deref(),
+            resource_url,
+            record.as_deref(),
+            now,
+        ) {
+            Ok(g) => obj
+                .set("status", 200)
+                .set("code", JsValue::NULL)
+                .set("sessionId", u8a(&g.session_id))
+                .set("generation", g.generation)
+                .set("expiresMs", crate::convert::exact(g.expires_ms)),
+            Err(r) => obj
+                .set("status", r.status())
+                .set("code", pay402::ErrorCode::code(&r))
+                .set("sessionId", JsValue::NULL)
+                .set("generation", JsValue::NULL)
+                .set("expiresMs", JsValue::NULL),
+        }
+        .build())
+    }
+
+    /// The session id (32 lowercase hex digits) a request's `WS402` grant names, unverified:
+    /// only to load that session's record before `grantCheck`; `null` when none.
+    #[wasm_bindgen(js_name = grantSessionId, unchecked_return_type = "string | null")]
+    pub fn grant_session_id(authorization: Option<String>) -> JsValue {
+        or_null(
+            host::Ws402Server::grant_session_id(authorization.as_deref()),
+            JsValue::from,
+        )
     }
 
     /// The WS402 schema JSON for a socket at `wsUrl` (`paymentDetails`: the offers' x402 v2
@@ -456,6 +594,52 @@ impl Ws402Session {
             _ => return Err(arg_error("outcome", "confirmed, pending or failed")),
         };
         self.on(now_ms, SessionInput::Refunded(outcome))
+    }
+
+    /// The store's answer to `persist`: `true` when written (created, or swapped from
+    /// `expect`), `false` when another write came first (the session is then abandoned here).
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn persisted(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        ok: bool,
+    ) -> JsResult<Array> {
+        self.on(now_ms, SessionInput::Persisted(ok))
+    }
+
+    /// The store's answer to `load`: the record's bytes, or `null` when there is none.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn loaded(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | null")] record: &JsValue,
+    ) -> JsResult<Array> {
+        let record = match present(record) {
+            Some(r) => Some(crate::convert::bytes(r, "record")?),
+            None => None,
+        };
+        self.on(now_ms, SessionInput::Loaded(record.as_deref()))
+    }
+
+    /// The commands queued without an input (a recovered session's), to do before anything
+    /// else.
+    #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
+    pub fn pending(&mut self) -> JsResult<Array> {
+        let commands = self.inner.pending().map_err(|e| error(&e))?;
+        Ok(commands.into_iter().map(command_js).collect())
+    }
+
+    /// The HTTP grant generation to issue this session's grants at (`ws402GrantIssue`);
+    /// bumped by every resume, which revokes older grants.
+    #[wasm_bindgen(getter, js_name = grantGeneration)]
+    pub fn grant_generation(&self) -> u32 {
+        self.inner.grant_generation()
+    }
+
+    /// The generation of the last record this session asked to write (0: none yet).
+    #[wasm_bindgen(getter, js_name = recordGeneration, unchecked_return_type = "number")]
+    pub fn record_generation(&self) -> JsValue {
+        number(self.inner.record_generation())
     }
 
     /// When to call `timer` next (Unix ms); `null`: no timer.

@@ -148,6 +148,14 @@ ws402_sessions() {
   (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT node --test-reporter=spec ws402-server.mjs "$ROOT/ffi-wasm/js/README.md")
 }
 step "pay402/ws402: sessions over ws (exact + refund, upto > 2^53, double close, error then close, exhaustion, one prepayment on two sockets and on two servers sharing Redis, schema, README, client end to end)" ws402_sessions
+# pay402/ws402 persistence, resumption and recovery: memory and Redis session stores (node-redis,
+# ioredis; the Python RedisSessionStore on the same Redis with PAY402_PEER_PYTHON), servers in child
+# processes killed with SIGKILL and restarted on the same Redis.
+ws402_resume() {
+  start_redis || return 1
+  (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT PAY402_PEER_PYTHON="$PAY402_PEER_PYTHON" node --test-reporter=spec ws402-resume.mjs)
+}
+step "pay402/ws402 resume and recovery: resume within the grace (active time only), refused after it, SIGKILL + restart on Redis (resume, or end at the last checkpoint), two recovering processes (one wins the CAS)" ws402_resume
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 

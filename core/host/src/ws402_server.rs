@@ -632,6 +632,12 @@ impl Ws402Session {
         self.machine.payer()
     }
 
+    /// The HTTP grant generation to issue this session's grants at
+    /// ([`pay402::ws402::http_grant::issue`]); bumped by every resume.
+    pub fn grant_generation(&self) -> u32 {
+        self.machine.grant_generation()
+    }
+
     /// The generation of the last record this session asked to write (0: none yet).
     pub fn record_generation(&self) -> u64 {
         u64::from(self.machine.record_generation())

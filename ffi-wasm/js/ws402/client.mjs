@@ -125,13 +125,20 @@ export class Ws402Connection extends EventTarget {
   get statement() { return this.#statement; }
   /** Sends an application frame (metered by the server). */
   send(data) { this.#socket.send(data); }
+  /** @internal a resumed session's new socket */
+  _socket(socket) { this.#socket = socket; }
+  /** @internal `true` once the application asked to end or close */
+  get _ending() { return this.#closing; }
+  #closing = false;
   /** Sends `end_session`, awaits the close; resolves to the statement. */
   async end() {
+    this.#closing = true;
     if (!this.#statement && this.#socket.readyState === 1) this.#socket.send(this.#tracker.writeEndSession());
     return this.#ended;
   }
   /** Closes without `end_session` (the server bills to this instant). */
   close(code = 1000) {
+    this.#closing = true;
     if (this.#socket.readyState <= 1) this.#socket.close(code);
     return this.#ended;
   }
@@ -157,6 +164,11 @@ export class Ws402Connection extends EventTarget {
  * `payer(paymentDetails) → header value`; `WebSocket` (default: the global, else `ws`), `fetch`,
  * `now` (unix seconds, for signing). Resolves once `session_started` arrived; rejects with a
  * `Ws402Error` (`code`: the `payment_rejected` reason, or the tracker's).
+ * `resume: true`: when the socket drops without a close frame (or the server restarts: 1012)
+ * after the start, the client reconnects (every `resumeRetryMs`, default 250, for at most
+ * `resumeWithinMs`, default 10000) and sends `resume_session` (the core tracker's frame, with
+ * the server's `resumeToken`); on `session_resumed` the session goes on (a `resumed` event), and
+ * `resume_refused` is an `error` event (`Ws402Error`, `code`: the reason) before the `end`.
  */
 export async function ws402Connect(url, options = {}) {
   const { schemaUrl, socketUrl } = urlsOf(url);
@@ -171,19 +183,60 @@ export async function ws402Connect(url, options = {}) {
   else ({ header, reservation, client } = await pay(schema.paymentDetails, { signer: options.signer, budget: options.budget, now }));
   const tracker = new core.Ws402ClientSession(authorizedBy(header), BigInt(schema.pricing.pricePerSecond));
   const WebSocketClass = await socketClass(options.WebSocket);
-  const socket = new WebSocketClass(socketUrl);
-  socket.binaryType = "arraybuffer";
+  const resume = options.resume === true;
+  const resumeWithinMs = options.resumeWithinMs ?? 10_000;
+  const resumeRetryMs = options.resumeRetryMs ?? 250;
+  const first = new WebSocketClass(socketUrl);
+  first.binaryType = "arraybuffer";
   let resolveEnd;
   const ended = new Promise((r) => { resolveEnd = r; });
-  const session = new Ws402Connection(socket, tracker, reservation, ended, client);
+  const session = new Ws402Connection(first, tracker, reservation, ended, client);
   let serverEnd = null;
   return new Promise((resolve, reject) => {
     let started = false;
+    let refused = false;
     const fail = (error) => {
       if (!started) reject(error);
       else session.dispatchEvent(Object.assign(new Event("error"), { error }));
     };
-    socket.addEventListener("open", () => socket.send(tracker.writePaymentProof(header)));
+    const finish = (code) => {
+      const statement = session._closed(code, serverEnd);
+      session.dispatchEvent(Object.assign(new Event("end"), { statement }));
+      resolveEnd(statement);
+    };
+    // A drop after the start: reconnect and resume until `resumeWithinMs` has passed.
+    async function reconnect(code) {
+      const deadline = Date.now() + resumeWithinMs;
+      while (Date.now() < deadline) {
+        const next = new WebSocketClass(socketUrl);
+        next.binaryType = "arraybuffer";
+        const opened = await new Promise((r) => {
+          next.addEventListener("open", () => r(true));
+          next.addEventListener("close", () => r(false));
+          next.addEventListener("error", () => { /* the close follows */ });
+        });
+        if (opened) {
+          let frame;
+          try {
+            frame = tracker.writeResumeSession();
+          } catch (error) {
+            fail(error);
+            next.close(1000);
+            finish(code);
+            return;
+          }
+          session._socket(next);
+          wire(next);
+          next.send(frame);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, resumeRetryMs));
+      }
+      finish(code);
+    }
+    first.addEventListener("open", () => first.send(tracker.writePaymentProof(header)));
+    wire(first);
+    function wire(socket) {
     socket.addEventListener("message", (event) => {
       if (typeof event.data !== "string") {
         session.dispatchEvent(Object.assign(new Event("message"), { data: new Uint8Array(event.data) }));
@@ -209,9 +262,12 @@ export async function ws402Connect(url, options = {}) {
           session.dispatchEvent(Object.assign(new Event("usage"), { consumed: ev.consumed, remaining: ev.remaining, elapsedSeconds: ev.elapsedSeconds }));
           break;
         case "payment_rejected":
-        case "resume_refused":
           if (reservation?.isOpen) reservation.release(); // refused: the payment was not taken
           reject(coded("Ws402Error", ev.reason, `the server rejected the payment: ${ev.reason}`));
+          break;
+        case "resume_refused":
+          refused = true;
+          fail(coded("Ws402Error", ev.reason, `the server refused to resume the session: ${ev.reason}`));
           break;
         case "ended": {
           const { kind, ...statement } = ev;
@@ -228,10 +284,14 @@ export async function ws402Connect(url, options = {}) {
         if (reservation?.isOpen) reservation.release();
         reject(coded("Ws402Error", "connection_closed", `the socket closed (${event.code}) before the session started`));
       }
-      const statement = session._closed(event.code, serverEnd);
-      session.dispatchEvent(Object.assign(new Event("end"), { statement }));
-      resolveEnd(statement);
+      const dropped = event.code === 1006 || event.code === 1012;
+      if (started && resume && dropped && !refused && serverEnd === null && !session._ending) {
+        reconnect(event.code).catch(fail);
+        return;
+      }
+      finish(event.code);
     });
     socket.addEventListener("error", () => { /* the close follows */ });
+    }
   });
 }

@@ -59,7 +59,40 @@ export interface Ws402ServerConfig {
   timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
   /** I/O failures the core did not ask about (store, socket, application). */
   onError?: (error: unknown) => void;
+  /** The server secret (32 to 64 random bytes, the same for every process sharing `store`): sessions are
+   * persisted, resumable (`resumeToken`) and recoverable (`recover()`). Given with `store`. */
+  secret?: Uint8Array;
+  /** Where the sealed session records live (`memorySessionStore()` or `redisSessionStore(client)`). */
+  store?: Ws402SessionStore;
+  /** Milliseconds a dropped connection stays suspended, unbilled, for a `resume_session` (default 0). */
+  resumeGraceMs?: number;
+  /** Milliseconds a running record's last checkpoint proves a live owner to `recover()` (default: 2 × `updateIntervalMs`). */
+  leaseMs?: number;
+  /** Retries of a store call that failed (default 3, 100 ms apart); then the socket is dropped and the record left to `recover()`. */
+  storeRetries?: number;
 }
+
+/** A stored record and its generation. */
+export interface Ws402StoredSession { record: Uint8Array; generation: number }
+/** Session records keyed by session id, every write a compare-and-swap on the generation. A store that
+ * cannot answer rejects (`SessionStoreError`); `false` only means another write came first. */
+export interface Ws402SessionStore {
+  create(sessionId: string, record: Uint8Array, generation: number, ttlSeconds: number): Promise<boolean>;
+  load(sessionId: string): Promise<Ws402StoredSession | null>;
+  swap(sessionId: string, record: Uint8Array, generation: number, expect: number, ttlSeconds: number): Promise<boolean>;
+  openIds(): Promise<string[]>;
+  delete(sessionId: string, expect: number): Promise<boolean>;
+}
+/** A store that could not answer; `code` is `session_store_unavailable`. */
+export declare class SessionStoreError extends Error {
+  readonly code: "session_store_unavailable";
+}
+/** An in-process store with expiry (one process; lost on restart). `clock`: ms (default `Date.now`). */
+export declare function memorySessionStore(options?: { clock?: () => number }): Ws402SessionStore;
+/** A Redis store over a connected node-redis (v4+) or ioredis client, in the Python `RedisSessionStore`'s layout
+ * (`<prefix>s:<id>` base64 record, `<prefix>g:<id>` decimal generation, the set `<prefix>open`; default prefix `pay402:ws402:`). */
+export declare function redisSessionStore(client: unknown,
+  options?: { prefix?: string; flavor?: "node-redis" | "ioredis"; timeoutMs?: number }): Ws402SessionStore & { readonly flavor: "node-redis" | "ioredis" };
 
 /** One paid session, given to `onSession` once it started. */
 export interface Ws402ServerSession {
@@ -69,13 +102,17 @@ export interface Ws402ServerSession {
   readonly payer: string | null;
   /** The statement once the session ended, else `null`. */
   readonly statement: Ws402Statement | null;
-  /** Resolves to the statement once the session ended (settled, refunded). */
-  readonly ended: Promise<Ws402Statement>;
+  /** Resolves to the statement once the session ended (settled, refunded); `null` when it was abandoned here
+   * (another process took it over, or the store could not answer). */
+  readonly ended: Promise<Ws402Statement | null>;
   /** Sends `data` if the balance pays for it: `true` when sent, `false` when withheld (the session then ends). */
   send(data: string | Uint8Array): Promise<boolean>;
-  /** Ends the session (a server close); resolves to its statement. */
-  end(): Promise<Ws402Statement>;
+  /** Ends the session (a server close); resolves to its statement (`null` for a suspended session: it ends at its grace). */
+  end(): Promise<Ws402Statement | null>;
   onEnd(fn: (statement: Ws402Statement) => void): void;
+  /** An HTTP grant token for `resourceUrl` (the exact URL `grantMiddleware` checks), valid `ttlMs` (default 60000)
+   * at the session's grant generation (a resume revokes it); sent as `Authorization: WS402 <token>`. Needs `secret`. */
+  grant(resourceUrl: string, options?: { ttlMs?: number }): string;
   onMessage(fn: (data: string | Uint8Array) => void): void;
   addEventListener(type: "message" | "end", listener: (event: Event & { data?: string | Uint8Array; statement?: Ws402Statement }) => void): void;
   removeEventListener(type: "message" | "end", listener: (event: Event) => void): void;
@@ -94,13 +131,31 @@ export interface Ws402HttpServer {
   off(event: "upgrade" | "request", listener: (...args: unknown[]) => void): unknown;
 }
 
+/** The parts of a node:http / Express request `grantMiddleware` reads (and `ws402Grant`, which it sets). */
+export interface Ws402GrantRequest {
+  headers: { authorization?: string | undefined; host?: string | undefined };
+  url?: string | undefined; originalUrl?: string | undefined;
+  ws402Grant?: { status: number; code: string | null; sessionId: Uint8Array | null; generation: number | null; expiresMs: number | bigint | null };
+}
+/** The parts of a node:http response `grantMiddleware` writes. */
+export interface Ws402GrantResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(body?: string): unknown;
+}
 export interface Ws402ServerApi {
   attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
     onSession: (session: Ws402ServerSession) => unknown): Ws402ServerApi;
   handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
   handleSchema(req: unknown, res: unknown, path?: string): void;
   /** Detaches, ends every live session; resolves to their statements. */
-  close(): Promise<Ws402Statement[]>;
+  close(): Promise<(Ws402Statement | null)[]>;
+  /** After a restart: recovers every session the store lists as open (once per id in this process); the core
+   * decides each (`await_resume`, `end`, `continue`, `still_owned`: tried again at its lease's end, `done`: deleted). */
+  recover(): Promise<{ sessionId: string; kind: string }[]>;
+  /** node:http / Express middleware for a session's HTTP resources: `Authorization: WS402 <token>` checked by the core
+   * against the stored record; granted: `req.ws402Grant` and `next()`; refused: the core's 402/401/403 with `{ error: code }`. */
+  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string }):
+    (req: Ws402GrantRequest, res: Ws402GrantResponse, next?: () => void) => Promise<void>;
   sessions(): Ws402ServerSession[];
 }
 
@@ -130,6 +185,13 @@ export interface Ws402ConnectOptions {
   fetch?: typeof fetch;
   /** Unix seconds, for signing. */
   now?: () => number;
+  /** Reconnect and send `resume_session` when the socket drops without a close frame (or 1012) after the start:
+   * `resumed` event on `session_resumed`; `resume_refused` is an `error` event (`Ws402Error`, `code`: the reason). */
+  resume?: boolean;
+  /** Milliseconds to keep trying to reconnect (default 10000). */
+  resumeWithinMs?: number;
+  /** Milliseconds between reconnection attempts (default 250). */
+  resumeRetryMs?: number;
 }
 /** The server's `session_ended` statement, as the core's client tracker accepted it. */
 export interface Ws402ServerStatement {

@@ -13,7 +13,7 @@
 // `session_started` (one prepayment, one session), settles `exact` before the session and refunds
 // `paid − consumed` once to the verified payer; `upto` settles exactly what was consumed at the
 // end. An `exact` offer without anything able to refund is a configuration error (fail closed).
-import { Ws402Server } from "pay402";
+import { Ws402Server, ws402GrantIssue } from "pay402";
 import { offerConfig } from "../server/config.mjs";
 import { MemoryReplayStore } from "../replay.mjs";
 
@@ -27,7 +27,7 @@ const SHORTHAND = ["scheme", "network", "asset", "amount", "price", "decimals", 
   "eip712Name", "eip712Version", "transferMethod", "facilitator", "feePayer"];
 const FIELDS = new Set([...SHORTHAND, "offers", "resource", "pricePerSecond", "tariff", "estimatedDuration",
   "maxSessionDuration", "updateIntervalMs", "proofTimeoutMs", "settleMarginS", "settle", "refund", "replayStore",
-  "now", "timers", "publicUrl", "onError"]);
+  "now", "timers", "publicUrl", "onError", "secret", "store", "resumeGraceMs", "leaseMs", "storeRetries"]);
 
 /** The offers: `offers`, or one offer from the shorthand fields. */
 function offersOf(config) {
@@ -63,7 +63,7 @@ function policyOf(config) {
   if (tariff.perByteIn !== undefined) policy.pricePerByteIn = text(tariff.perByteIn);
   if (tariff.perByteOut !== undefined) policy.pricePerByteOut = text(tariff.perByteOut);
   if (tariff.perMessage !== undefined) policy.pricePerMessage = text(tariff.perMessage);
-  for (const k of ["updateIntervalMs", "proofTimeoutMs", "settleMarginS"]) if (config[k] !== undefined) policy[k] = config[k];
+  for (const k of ["updateIntervalMs", "proofTimeoutMs", "settleMarginS", "resumeGraceMs", "leaseMs"]) if (config[k] !== undefined) policy[k] = config[k];
   return policy;
 }
 
@@ -173,6 +173,34 @@ export function ws402Server(config = {}) {
   const timers = config.timers ?? defaultTimers;
   const onError = config.onError ?? (() => {});
   const resource = config.resource ?? {};
+  // Persistence, resumption and recovery (the core's, under the server secret): `secret` and
+  // `store` come together; a store answers create/swap/load/delete/openIds (./store.mjs).
+  const secret = config.secret;
+  const sessions = config.store;
+  if ((secret === undefined) !== (sessions === undefined)) {
+    throw configError("ws402Server: `secret` and `store` come together (a session store keeps the records the secret seals)");
+  }
+  if (secret !== undefined && !(secret instanceof Uint8Array)) throw configError("ws402Server: `secret` must be a Uint8Array of 32 to 64 random bytes");
+  if (sessions !== undefined && !["create", "swap", "load", "delete", "openIds"].every((m) => typeof sessions?.[m] === "function")) {
+    throw configError("ws402Server: `store` must have create, swap, load, delete and openIds (memorySessionStore() or redisSessionStore(client))");
+  }
+  if (config.resumeGraceMs && secret === undefined) throw configError("ws402Server: `resumeGraceMs` needs `secret` and `store`");
+  const storeRetries = config.storeRetries ?? 3;
+  // A store that cannot answer is retried (storeRetries more times, 100 ms apart); it is never
+  // reported as `false` (that would abandon the session). If it still fails, the socket is
+  // dropped and the session forgotten here: the stored record stays, and recover() (this
+  // process or another) owns the money.
+  async function storeCall(fn) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (attempt >= storeRetries) throw e;
+        onError(e);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
 
   const engines = new Map(); // resource url → Ws402Server
   function engine(url) {
@@ -180,6 +208,11 @@ export function ws402Server(config = {}) {
     if (!found) {
       try {
         found = new Ws402Server(offers, { ...resource, url }, policy);
+        if (secret !== undefined) {
+          const plain = found;
+          found = plain.withSecret(secret);
+          plain.free();
+        }
       } catch (e) {
         if (typeof e?.code !== "string") throw e;
         const error = configError(`ws402Server: ${e.message}`);
@@ -213,9 +246,10 @@ export function ws402Server(config = {}) {
   let onSessionFn = null;
   const detach = [];
 
-  function session(ws, req, path) {
+  const session_ = (...args) => session(...args);
+  function session(ws, req, path, recovered = null) {
     const openedAt = now();
-    const core = engine(resourceUrl(req, path)).accept(openedAt, randomId());
+    const core = recovered ?? engine(resourceUrl(req, path)).accept(openedAt, randomId());
     const target = new EventTarget();
     const endListeners = [];
     let tail = Promise.resolve();
@@ -223,10 +257,12 @@ export function ws402Server(config = {}) {
     let started = false;
     let finished = null;
     let freed = false;
+    let abandoned = false;
     let frame; // the client frame of the current input
     let outgoing; // the application frame of the current appSend
     let sent = false;
     let last = openedAt;
+    let lastId = core.sessionId();
     // The time of an input: the instant its event happened (captured when it arrived, not when
     // the queue reaches it), never before an earlier input's: the meter's clock never runs back.
     const stamp = (at = now()) => (last = Math.max(last, at));
@@ -289,8 +325,38 @@ export function ws402Server(config = {}) {
           }
             break;
           case "finished":
+            // the done record stays until its ttl (HTTP grants are checked against it: 403
+            // session_ended); recover() deletes done records it finds
             finish(c.statement);
             break;
+          case "persist": {
+            let ok;
+            try {
+              ok = await storeCall(() => (c.expect === null
+                ? sessions.create(c.sessionId, c.record, c.generation, c.ttl)
+                : sessions.swap(c.sessionId, c.record, c.generation, c.expect, c.ttl)));
+            } catch (e) {
+              drop(e);
+              return;
+            }
+            await run(core.persisted(stamp(), ok === true));
+            break;
+          }
+          case "load": {
+            let stored;
+            try {
+              stored = await storeCall(() => sessions.load(c.sessionId));
+            } catch (e) {
+              drop(e);
+              return;
+            }
+            await run(core.loaded(stamp(), stored?.record ?? null));
+            break;
+          }
+          case "abandoned":
+            // another process owns the session (a lost compare-and-swap): nothing more here
+            drop(null);
+            return;
           default:
             throw new Error(`ws402: unknown command ${c.kind}`);
         }
@@ -323,12 +389,24 @@ export function ws402Server(config = {}) {
             queueMicrotask(() => startApp());
           }
           arm();
-          if (finished) {
+          if (finished || abandoned) {
             freed = true;
             core.free();
           }
         }
       }
+    }
+
+    // The session is forgotten here without a statement: abandoned (another process owns it),
+    // or its store could not answer (the stored record stays for recover()).
+    function drop(error) {
+      if (error) onError(error);
+      abandoned = true;
+      live.delete(app);
+      if (ws.readyState === 0 || ws.readyState === 1) ws.terminate();
+      const event = Object.assign(new Event("abandoned"), { error });
+      target.dispatchEvent(event);
+      resolveEnd(null);
     }
 
     function finish(statement) {
@@ -347,7 +425,7 @@ export function ws402Server(config = {}) {
 
     async function startApp() {
       try {
-        await onSessionFn(app);
+        if (onSessionFn) await onSessionFn(app);
       } catch (e) {
         onError(e);
         const t = now();
@@ -356,8 +434,10 @@ export function ws402Server(config = {}) {
     }
 
     const app = {
-      /** The wire `sessionId`. */
-      id: core.sessionId(),
+      /** The wire `sessionId` (after a resume: the resumed session's). */
+      get id() {
+        return freed ? lastId : (lastId = core.sessionId());
+      },
       /** The verified payer, once the session started. */
       payer: null,
       /** The statement once the session ended (else `null`). */
@@ -401,6 +481,8 @@ export function ws402Server(config = {}) {
       /** Ends the session (a server close) and resolves to its statement once settled. */
       end() {
         const t = now();
+        let refused;
+        const refusal = new Promise((r) => { refused = r; });
         enqueue(() => {
           if (!started) {
             // not paid yet: no session to end, the socket goes (the core rejects it on the close)
@@ -408,11 +490,24 @@ export function ws402Server(config = {}) {
             return undefined;
           }
           return input(() => core.appEnded(stamp(t), false));
+        }).catch((e) => {
+          // a suspended session (it ends at its grace) or one already over: no statement now
+          if (isCoreRefusal(e)) refused(finished);
         });
-        return ended;
+        return Promise.race([ended, refusal]);
       },
       /** Resolves to the statement once the session ended. */
       ended,
+      /**
+       * An HTTP grant token for `resourceUrl` (exactly the URL the `grantMiddleware` checks),
+       * valid `ttlMs` (default 60000) at the session's grant generation (a resume revokes it);
+       * the client sends `Authorization: WS402 <token>`. Needs `secret`.
+       */
+      grant(resourceUrl, { ttlMs = 60_000 } = {}) {
+        if (secret === undefined) throw configError("session.grant: HTTP grants need `secret` and `store`");
+        if (freed) throw configError("session.grant: the session is over", "session_ended");
+        return ws402GrantIssue(secret, core.sessionId(), String(resourceUrl), core.grantGeneration, now() + ttlMs);
+      },
     };
     live.add(app);
 
@@ -435,7 +530,8 @@ export function ws402Server(config = {}) {
       const t = now();
       enqueue(() => input(() => core.closed(stamp(t), code)));
     });
-    enqueue(() => input(() => [])); // arm the proof timeout
+    if (recovered) enqueue(() => input(() => core.pending())); // the takeover write first
+    else enqueue(() => input(() => [])); // arm the proof timeout
     return app;
   }
 
@@ -505,12 +601,99 @@ export function ws402Server(config = {}) {
     return api;
   }
 
+  /**
+   * After a restart: recovers every session the store lists as open, once per id in this
+   * process. Each record goes to the core (`Ws402Server.recover`), which decides: a live owner
+   * elsewhere (tried again when its lease runs out), await a resume until the grace ends, end now
+   * at the last checkpoint, ask the settle or refund again, or nothing left (the record is
+   * deleted). Resolves to `[{ sessionId, kind }]`; each recovered session's `ended` resolves to
+   * its statement (or `null` when another process took it over).
+   */
+  async function recover() {
+    if (sessions === undefined) throw configError("ws402Server: recover() needs `secret` and `store`");
+    const url = resource.url ?? config.publicUrl;
+    if (url === undefined) throw configError("ws402Server: recover() needs `resource.url` or `publicUrl` (the sessions' resource)");
+    const out = [];
+    for (const id of await storeCall(() => sessions.openIds())) {
+      if (recovering.has(id)) continue;
+      out.push({ sessionId: id, kind: await recoverOne(id, url) });
+    }
+    return out;
+  }
+  const recovering = new Map(); // id → the recovered session, or a retry timer
+
+  async function recoverOne(id, url) {
+    const stored = await storeCall(() => sessions.load(id));
+    if (!stored) return "gone";
+    let session, recovery;
+    try {
+      ({ session, recovery } = engine(url).recover(stored.record, now()));
+    } catch (e) {
+      onError(e);
+      return "unreadable";
+    }
+    if (recovery.kind === "done") {
+      session.free();
+      await storeCall(() => sessions.delete(id, stored.generation)).catch(onError);
+      return "done";
+    }
+    if (recovery.kind === "still_owned") {
+      session.free();
+      const retry = timers.set(() => {
+        recovering.delete(id);
+        recoverOne(id, url).catch(onError);
+      }, Math.max(0, recovery.atMs - now()));
+      recovering.set(id, retry);
+      return "still_owned";
+    }
+    const closedSocket = { readyState: 3, send() {}, close() {}, terminate() {}, on() {} };
+    const app = session_(closedSocket, null, null, session);
+    recovering.set(id, app);
+    app.ended.then(() => recovering.delete(id));
+    return recovery.kind;
+  }
+
+  /**
+   * A node:http / Express middleware `(req, res, next)` for the HTTP resources a session's grant
+   * opens: it reads `Authorization: WS402 <token>`, loads the named session's record from the
+   * store and lets the core decide (`Ws402Server.grantCheck`). Granted: `req.ws402Grant` is set
+   * and `next()` runs (without `next`, nothing is written: the caller serves). Refused: the
+   * core's status (402, 401 or 403) with `{ "error": code }`. `resourceUrl(req)` is the URL the
+   * grant must name (default: `http(s)://<Host><req.originalUrl ?? req.url>`).
+   */
+  function grantMiddleware({ resourceUrl: urlFor } = {}) {
+    if (sessions === undefined) throw configError("grantMiddleware: HTTP grants need `secret` and `store`");
+    const checker = engine(resource.url ?? config.publicUrl ?? "ws://localhost/");
+    const defaultUrl = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}${req.originalUrl ?? req.url ?? "/"}`;
+    return async function ws402Grant(req, res, next) {
+      const authorization = req.headers?.authorization ?? null;
+      let verdict;
+      try {
+        const id = Ws402Server.grantSessionId(authorization);
+        const stored = id === null ? null : await storeCall(() => sessions.load(id));
+        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now());
+      } catch (e) {
+        onError(e);
+        res.writeHead(503, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end(JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
+        return;
+      }
+      if (verdict.status === 200) {
+        req.ws402Grant = verdict;
+        if (typeof next === "function") next();
+        return;
+      }
+      res.writeHead(verdict.status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ error: verdict.code }));
+    };
+  }
+
   /** Stops selling: detaches, ends every live session and resolves to their statements. */
   async function close() {
     for (const d of detach.splice(0)) d();
     return Promise.all([...live].map((s) => s.end()));
   }
 
-  const api = { attach, handleUpgrade, handleSchema, close, sessions: () => [...live] };
+  const api = { attach, handleUpgrade, handleSchema, close, recover, grantMiddleware, sessions: () => [...live] };
   return api;
 }

@@ -26,14 +26,29 @@ paid.attach(wss, { server, path: "/quotes" }, async (session: Ws402ServerSession
   const payer: string | null = session.payer;
   void sent; void payer;
 });
-const statements: Ws402Statement[] = await paid.close();
+const statements: (Ws402Statement | null)[] = await paid.close();
 void statements;
+
+// persisted, resumable sessions: a secret and a session store; recover() after a restart
+import { memorySessionStore, redisSessionStore, SessionStoreError, type Ws402SessionStore } from "pay402/ws402";
+declare const redisClient: unknown;
+const store: Ws402SessionStore = Math.random() > 0.5 ? memorySessionStore() : redisSessionStore(redisClient, { prefix: "app:ws402:" });
+const resumable = ws402Server({
+  scheme: "upto", network: "eip155:84532", payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+  facilitator: "0x000000000000000000000000000000000000dEaD", amount: 30_000n, maxTimeoutSeconds: 600,
+  pricePerSecond: 100n, maxSessionDuration: 300, settle: async () => null, resource: { url: "wss://example.com/quotes" },
+  secret: new Uint8Array(32).fill(9), store, resumeGraceMs: 30_000, leaseMs: 10_000,
+});
+const recovered: { sessionId: string; kind: string }[] = await resumable.recover();
+const storeError: "session_store_unavailable" = new SessionStoreError("x").code;
+void recovered; void storeError;
 
 // the client: pays the schema with pay402's signer and follows the session
 import { privateKeySigner } from "pay402";
 import { ws402Connect, type Ws402ClientStatement } from "pay402/ws402";
 const session = await ws402Connect("http://localhost:8080/quotes", {
   signer: privateKeySigner(new Uint8Array(32).fill(1)), budget: { networks: ["eip155:84532"], maxAmount: 30_000n },
+  resume: true, resumeWithinMs: 30_000, resumeRetryMs: 500,
 });
 session.addEventListener("message", (e) => { void e; });
 const left: bigint = session.remaining;
