@@ -338,6 +338,37 @@ impl Ws402Server {
         ))
     }
 
+    /// Checks an HTTP request's `Authorization` value for `resource_url` against the session's
+    /// stored `record` (loaded under `grant_session_id(authorization)`; `None` when absent):
+    /// `(status, code)`, `(200, None)` when granted, else the core's refusal (402
+    /// `grant_required`, 401 `grant_invalid`/`grant_expired`/`grant_revoked`, 403
+    /// `wrong_resource`/`session_suspended`/`session_ended`).
+    #[pyo3(signature = (authorization, resource_url, record, now_ms))]
+    fn grant_check(
+        &self,
+        authorization: Option<&str>,
+        resource_url: &str,
+        record: Option<Vec<u8>>,
+        now_ms: u64,
+    ) -> (u16, Option<&'static str>) {
+        use pay402::ErrorCode as _;
+        match self
+            .inner
+            .grant_check(authorization, resource_url, record.as_deref(), now_ms)
+        {
+            Ok(_) => (200, None),
+            Err(r) => (r.status(), Some(r.code())),
+        }
+    }
+
+    /// The session id (32 lowercase hex digits) a `WS402` grant names, unverified: only to load
+    /// the record for `grant_check`.
+    #[staticmethod]
+    #[pyo3(signature = (authorization))]
+    fn grant_session_id(authorization: Option<&str>) -> Option<String> {
+        host::Ws402Server::grant_session_id(authorization)
+    }
+
     /// The WS402 schema JSON for a socket at `ws_url` (`paymentDetails`: the offers' x402 v2
     /// `PaymentRequired`).
     fn schema(&self, ws_url: &str) -> PyResult<crate::convert::Bytes> {
@@ -484,6 +515,19 @@ impl Ws402Session {
     #[getter]
     fn session_id(&self) -> PyResult<String> {
         self.with(|s| s.session_id())
+    }
+
+    /// The verified payer (checksummed EVM address or base58 Solana key), once a payment was
+    /// admitted; else `None`.
+    #[getter]
+    fn payer(&self) -> PyResult<Option<String>> {
+        Ok(self.with(|s| s.payer())?.map(payer_text))
+    }
+
+    /// The generation of the last record this session asked to write (0: none yet).
+    #[getter]
+    fn record_generation(&self) -> PyResult<u64> {
+        self.with(|s| s.record_generation())
     }
 }
 

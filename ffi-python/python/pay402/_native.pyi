@@ -3419,6 +3419,16 @@ class Ws402Server:
         (`still_owned`: recover again then; `await_resume`: the grace's end). Do
         `session.pending()` first. Raises `Ws402Error` (`record_tampered`, …,
         `session_unsupported` without a secret)."""
+    def grant_check(
+        self, authorization: Optional[str], resource_url: str, record: Optional[bytes], now_ms: int
+    ) -> Tuple[int, Optional[str]]:
+        """An HTTP request's `Authorization` for `resource_url` against the session's stored
+        `record`: `(200, None)` when granted, else the core's `(status, code)` (402
+        `grant_required`; 401 `grant_invalid`, `grant_expired`, `grant_revoked`; 403
+        `wrong_resource`, `session_suspended`, `session_ended`)."""
+    @staticmethod
+    def grant_session_id(authorization: Optional[str]) -> Optional[str]:
+        """The session id a `WS402` grant names, unverified: only to load its record."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
@@ -3470,6 +3480,12 @@ class Ws402Session:
     @property
     def session_id(self) -> str:
         """The wire `sessionId` (32 lowercase hex digits)."""
+    @property
+    def payer(self) -> Optional[str]:
+        """The verified payer, once a payment was admitted."""
+    @property
+    def record_generation(self) -> int:
+        """The generation of the last record this session asked to write (0: none yet)."""
 
 _Ws402ClientEventKind = Literal[
     "application", "started", "usage", "balance_exhausted", "max_duration_reached", "http_access_granted",
