@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, List
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -107,3 +114,206 @@ def test_a_drop_resumed_within_the_grace_bills_active_time_only_and_settles_once
     assert session.statement is not None and session.statement["consumed"] == used
     assert session.statement["refund"] == paid - used
 
+
+
+def test_a_resume_after_the_grace_is_refused_and_the_session_settles_connection_lost_once() -> None:
+    per_second, estimated, grace_ms = 300, 40, 2_000
+    paid = per_second * estimated
+    rec, clock = Recorder(), Clock()
+    ep = endpoint(rec, clock, price_per_second=per_second, estimated_duration=estimated,
+                  secret=SECRET, store=MemorySessionStore(), resume_grace=grace_ms / 1000)
+    app = Echo()
+
+    @ep.session
+    async def handler(session: Ws402ServerSession) -> None:
+        await app(session)
+
+    async def main(url: str) -> Any:
+        client = connect(url, payer(clock, paid), resume=True, resume_within=5.0)
+        with pytest.raises(Ws402ClientError) as info:
+            async with client as session:
+                first_id = session.session_id
+                clock.ms = T_MS + 1_200
+                gate = drop(session)  # billed: 1 200 ms
+                await until(lambda: app.cancelled == [first_id])
+                clock.ms = T_MS + 1_200 + grace_ms + 1  # the grace is over: the server ends it
+                await until(lambda: len(ep.statements) == 1)
+                gate.set()
+                await until(lambda: client.ended)
+        return client, info.value
+
+    with uvicorn_server(ep.asgi) as url:
+        client, error = asyncio.run(main(url))
+    used = consumed(per_second, 1_200, paid)
+    assert error.code == "session_ended"
+    assert client.resumes == 1 and any(e.kind == "resume_refused" for e in client.events)
+    # the session's statement, and the refused socket's (it owned no money)
+    assert [(s.ending, s.reason, s.paid) for s in ep.statements] == [
+        ("ended", "connection_lost", paid), ("rejected", "session_ended", 0)]
+    st = ep.statements[0]
+    assert (st.consumed, st.close_code) == (used, None)
+    assert rec.settled == [paid] and [o.amount for o in rec.refunds] == [paid - used]
+
+
+# --- a server killed mid-session (SIGKILL) and started again on the same Redis -------------------
+
+
+class FileClock(Clock):
+    """The test's clock, shared with the server processes through a file."""
+
+    def __init__(self, path: Any) -> None:
+        super().__init__()
+        self.path = path
+        self.set(T_MS)
+
+    def set(self, ms: int) -> None:
+        self.ms = ms
+        tmp = str(self.path) + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(ms))
+        os.replace(tmp, self.path)
+
+
+class ServerProcess:
+    """ws402_restart_app.py as its own process on a fixed port."""
+
+    def __init__(self, tmp: Any, redis_port: int, port: int, grace_ms: int) -> None:
+        self.env = dict(os.environ, PORT=str(port), REDIS_PORT=str(redis_port), SECRET=SECRET.hex(),
+                        CLOCK_FILE=str(tmp / "clock"), LOG_FILE=str(tmp / "money.jsonl"), GRACE_MS=str(grace_ms))
+        self.port = port
+        self.log = tmp / "money.jsonl"
+        self.proc: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("ws402_restart_app.py"))], env=self.env)
+        deadline = time.time() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the WS402 server process did not start")
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def money(self) -> List[Dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def restartable(tmp_path: Path) -> Iterator[Any]:
+    pytest.importorskip("redis", reason="redis (Python client) not installed (ffi-python/tests/requirements-web.txt)")
+    pytest.importorskip("uvicorn", reason="uvicorn not installed (ffi-python/tests/requirements-web.txt)")
+    from web_support import free_port, redis_server
+
+    with redis_server() as redis_port:
+        made: List[ServerProcess] = []
+
+        def make(grace_ms: int) -> ServerProcess:
+            made.append(ServerProcess(tmp_path, redis_port, made[0].port if made else free_port(), grace_ms))
+            return made[-1]
+
+        try:
+            yield make, FileClock(tmp_path / "clock"), redis_port
+        finally:
+            for p in made:
+                p.stop()
+
+
+async def run_until_killed(url: str, clock: FileClock, paid: int, server: ServerProcess) -> Any:
+    """Pays and runs a session to its first checkpoint (T + 1 s), then the server is killed at
+    T + 1.7 s. Returns the client (its reconnection gated) and the gate."""
+    client = connect(url, payer(clock, paid), resume=True, resume_within=15.0)
+    session = await client.__aenter__()
+    gate = asyncio.Event()
+    reconnect = session._reconnect
+
+    async def gated() -> bool:
+        await gate.wait()
+        return bool(await reconnect())
+
+    session._reconnect = gated
+    clock.set(T_MS + 1_000)  # the usage_update and its checkpoint
+    await until(lambda: session.consumed > 0)
+    await asyncio.sleep(0.2)  # the checkpoint's write follows the usage_update
+    clock.set(T_MS + 1_700)
+    server.kill()
+    return session, gate
+
+
+def test_a_killed_server_restarted_on_redis_lets_the_client_resume_billed_from_the_checkpoint(restartable: Any) -> None:
+    make, clock, _ = restartable
+    per_second, grace_ms = 300, 5_000
+    paid = per_second * 40
+    first = make(grace_ms)
+    first.start()
+    url = f"http://127.0.0.1:{first.port}"
+
+    async def main() -> Any:
+        session, gate = await run_until_killed(url, clock, paid, first)
+        # 1.8 s after the checkpoint (past its 2 s lease only at T + 3 s): a new process recovers
+        # the orphan record at T + 3.5 s and waits for a resume until checkpoint + grace.
+        clock.set(T_MS + 3_500)
+        second = make(grace_ms)
+        second.start()
+        gate.set()
+        await until(lambda: any(e.kind == "resumed" for e in session.events), timeout=15)
+        resumed = [e for e in session.events if e.kind == "resumed"][0]
+        assert resumed.consumed == consumed(per_second, 1_000, paid)  # billed to the checkpoint only
+        await session.send("after")
+        async for frame in session:
+            assert frame == "echo after"
+            break
+        clock.set(T_MS + 4_500)  # 1 s more active
+        statement = await session.end()
+        return session, statement, second
+
+    session, statement, second = asyncio.run(main())
+    used = consumed(per_second, 1_000 + 1_000, paid)
+    assert statement is not None and (statement["consumed"], statement["refund"]) == (used, paid - used)
+    money = second.money()
+    assert [m.get("settle") for m in money if "settle" in m] == [paid]  # by the killed process, once
+    assert [m["refund"] for m in money if "refund" in m] == [paid - used]
+
+
+def test_a_killed_server_restarted_past_the_grace_settles_at_the_last_checkpoint_once(restartable: Any) -> None:
+    make, clock, _ = restartable
+    per_second, grace_ms = 300, 5_000
+    paid = per_second * 40
+    first = make(grace_ms)
+    first.start()
+    url = f"http://127.0.0.1:{first.port}"
+
+    async def main() -> Any:
+        session, gate = await run_until_killed(url, clock, paid, first)
+        clock.set(T_MS + 1_000 + grace_ms + 1)  # no resume: past the checkpoint's grace
+        second = make(grace_ms)
+        second.start()
+        await until(lambda: any("refund" in m for m in second.money()), timeout=15)
+        gate.set()  # a late resume is refused
+        with pytest.raises(Ws402ClientError) as info:
+            await session.end()
+        second.kill()  # a third start finds nothing left to do
+        third = make(grace_ms)
+        third.start()
+        await asyncio.sleep(0.5)
+        return info.value, third
+
+    error, third = asyncio.run(main())
+    used = consumed(per_second, 1_000, paid)  # the last checkpoint
+    assert error.code == "session_ended"
+    money = third.money()
+    assert [m.get("settle") for m in money if "settle" in m] == [paid]
+    assert [m["refund"] for m in money if "refund" in m] == [paid - used]
