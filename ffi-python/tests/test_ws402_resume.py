@@ -317,3 +317,65 @@ def test_a_killed_server_restarted_past_the_grace_settles_at_the_last_checkpoint
     money = third.money()
     assert [m.get("settle") for m in money if "settle" in m] == [paid]
     assert [m["refund"] for m in money if "refund" in m] == [paid - used]
+
+
+class BarrierStore:
+    """A real RedisSessionStore whose record writes wait until both recovering endpoints have
+    loaded the record, so their compare-and-swaps race from the same generation."""
+
+    def __init__(self, inner: Any, loaded: List[str], both: asyncio.Event) -> None:
+        self.inner, self.loaded, self.both = inner, loaded, both
+
+    async def create(self, *a: Any) -> bool:
+        return bool(await self.inner.create(*a))
+
+    async def load(self, session_id: str) -> Any:
+        out = await self.inner.load(session_id)
+        self.loaded.append(session_id)
+        if len(self.loaded) >= 2:
+            self.both.set()
+        return out
+
+    async def swap(self, *a: Any) -> bool:
+        await asyncio.wait_for(self.both.wait(), 10)
+        return bool(await self.inner.swap(*a))
+
+    async def open_ids(self) -> List[str]:
+        return list(await self.inner.open_ids())
+
+    async def delete(self, *a: Any) -> bool:
+        return bool(await self.inner.delete(*a))
+
+
+def test_two_servers_recovering_one_session_on_one_redis_one_wins_the_compare_and_swap(restartable: Any) -> None:
+    from pay402.ws402 import RedisSessionStore
+
+    make, clock, redis_port = restartable
+    per_second, grace_ms = 300, 5_000
+    paid = per_second * 40
+    first = make(grace_ms)
+    first.start()
+    url = f"http://127.0.0.1:{first.port}"
+
+    async def main() -> Any:
+        session, _ = await run_until_killed(url, clock, paid, first)
+        clock.set(T_MS + 1_000 + grace_ms + 1)  # both find an orphan past its grace: end it
+        loaded: List[str] = []
+        both = asyncio.Event()
+        recs, eps = [Recorder(), Recorder()], []
+        for rec in recs:
+            store = BarrierStore(RedisSessionStore.from_url(f"redis://127.0.0.1:{redis_port}/0", socket_timeout=5), loaded, both)
+            eps.append(endpoint(rec, clock, price_per_second=per_second, estimated_duration=40, secret=SECRET,
+                                store=store, resume_grace=grace_ms / 1000, resource="ws://127.0.0.1/"))
+        decisions = await asyncio.gather(eps[0].recover(), eps[1].recover())
+        await asyncio.wait_for(asyncio.gather(eps[0].recovered(), eps[1].recovered()), 15)
+        await session._close()
+        return decisions, recs, eps
+
+    decisions, recs, eps = asyncio.run(main())
+    assert [list(d.values()) for d in decisions] == [["end"], ["end"]]  # both decided to act
+    used = consumed(per_second, 1_000, paid)
+    refunds = [o.amount for rec in recs for o in rec.refunds]
+    assert refunds == [paid - used]  # one server won; the other abandoned (two endpoints, two Redis clients)
+    assert sorted(len(ep.statements) for ep in eps) == [0, 1]
+    assert all(rec.settled == [] for rec in recs)  # the prepayment was settled by the killed one
