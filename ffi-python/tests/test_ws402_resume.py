@@ -22,7 +22,7 @@ import pytest
 pytest.importorskip("websockets", reason="websockets not installed (ffi-python/tests/requirements-web.txt)")
 pytest.importorskip("starlette", reason="starlette not installed (ffi-python/tests/requirements-web.txt)")
 
-from pay402.ws402 import MemorySessionStore, Ws402ClientError, Ws402ServerSession, connect  # noqa: E402
+from pay402.ws402 import MemorySessionStore, SessionStoreError, Ws402ClientError, Ws402ServerSession, connect  # noqa: E402
 from test_ws402_client import payer  # noqa: E402
 from test_ws402_endpoint import T_MS, Clock, Recorder, consumed, endpoint, until  # noqa: E402
 from web_support import PAYER, uvicorn_server  # noqa: E402
@@ -379,3 +379,57 @@ def test_two_servers_recovering_one_session_on_one_redis_one_wins_the_compare_an
     assert refunds == [paid - used]  # one server won; the other abandoned (two endpoints, two Redis clients)
     assert sorted(len(ep.statements) for ep in eps) == [0, 1]
     assert all(rec.settled == [] for rec in recs)  # the prepayment was settled by the killed one
+
+
+class FlakyStore(MemorySessionStore):
+    """A MemorySessionStore that cannot answer record writes while ``broken`` (as a Redis that
+    went away): it raises SessionStoreError, it never answers "lost"."""
+
+    broken = False
+
+    async def swap(self, *a: Any) -> bool:
+        if self.broken:
+            raise SessionStoreError("the store is unreachable")
+        return await super().swap(*a)
+
+
+def test_a_store_that_cannot_answer_closes_1011_and_leaves_the_money_to_recovery() -> None:
+    per_second, estimated = 300, 40
+    paid = per_second * estimated
+    rec, clock, store = Recorder(), Clock(), FlakyStore()
+    ep = endpoint(rec, clock, price_per_second=per_second, estimated_duration=estimated,
+                  secret=SECRET, store=store, store_retries=1, resource="ws://127.0.0.1/")
+    app = Echo()
+
+    @ep.session
+    async def handler(session: Ws402ServerSession) -> None:
+        await app(session)
+
+    async def main(url: str) -> Any:
+        client = connect(url, payer(clock, paid))
+        async with client as session:
+            store.broken = True
+            clock.ms = T_MS + 1_000  # the checkpoint's write fails (twice): the socket closes 1011
+            await until(lambda: session.ended)
+        return client
+
+    with uvicorn_server(ep.asgi) as url:
+        client = asyncio.run(main(url))
+    assert client.close_code == 1011
+    assert ep.statements == [] and rec.refunds == [] and rec.settled == [paid]  # nothing decided here
+    # The store is back: a recovery (a restart) ends the orphan at its last written checkpoint,
+    # the start (nothing consumed: in the client's favour), and refunds everything once.
+    store.broken = False
+    rec2 = Recorder()
+    ep2 = endpoint(rec2, clock, price_per_second=per_second, estimated_duration=estimated,
+                   secret=SECRET, store=store, resource="ws://127.0.0.1/")
+    clock.ms = T_MS + 60_000
+
+    async def recover() -> Any:
+        decisions = await ep2.recover()
+        await asyncio.wait_for(ep2.recovered(), 10)
+        return decisions
+
+    assert list(asyncio.run(recover()).values()) == ["end"]
+    assert [o.amount for o in rec2.refunds] == [paid] and rec2.settled == []
+    assert [(s.reason, s.consumed) for s in ep2.statements] == [("connection_lost", 0)]
