@@ -408,7 +408,7 @@ class Ws402Endpoint:
     ``scheme=`` (``"exact"`` or ``"upto"``), ``asset=``, ``facilitator=`` (``upto``), … whose
     prepayment is the schema's ``totalPrice`` (``price_per_second × estimated_duration``, as the
     core writes it). A shorthand ``upto`` offer lasts ``max_session_duration`` plus the core's
-    settle margin plus 60 s unless ``max_timeout_seconds`` is given.
+    settle margin plus 60 s (plus ``resume_grace``) unless ``max_timeout_seconds`` is given.
 
     Tariff: ``price_per_second`` or ``tariff={"per_second", "per_byte_in", "per_byte_out",
     "per_message"}`` (integers of the paid asset's atomic unit). ``estimated_duration`` and
@@ -424,6 +424,21 @@ class Ws402Endpoint:
     be paid back). ``replay_store``: a :class:`~pay402.replay.ReplayStore` or an async one
     (default: in memory, one process). ``clock``: seconds since the epoch; ``timer_poll``: the
     longest wait (seconds) before the clock is read again for the session timer.
+
+    Resumption and recovery (off unless ``secret=`` is given): ``secret`` (32 to 64 random bytes,
+    the same for every process sharing the store), ``store`` (a
+    :class:`~pay402.ws402.SessionStore`; default :class:`~pay402.ws402.MemorySessionStore`, one
+    process; :class:`~pay402.ws402.RedisSessionStore` survives restarts), ``resume_grace``
+    (seconds a dropped session waits for ``resume_session``; 0: none) and ``lease`` (seconds a
+    running record's checkpoint proves a live owner to a recovery; 0: twice ``update_interval``).
+    The core then writes each session's sealed record (compare-and-swap on its generation) and
+    resumes it on a new socket; a lost write means another process owns the session, which this
+    one forgets without settling. A store that cannot answer is retried ``store_retries`` times,
+    then the socket closes 1011 and the record is left as last written for a resume or a
+    recovery (never reported as a lost write). :meth:`recover` (run by :meth:`lifespan` and the
+    raw ASGI app's lifespan) takes over the store's open sessions after a restart; set
+    ``resource=`` so every process builds the same offers. While a session is suspended its
+    handler is cancelled; a resumed connection runs the handler anew.
 
     Register the handler with :meth:`session`; serve with :attr:`asgi` (raw ASGI: ``websocket``
     runs a session, ``http`` GET answers the schema) or :meth:`routes` (Starlette; in FastAPI
