@@ -248,6 +248,7 @@ impl Ws402Command {
 #[derive(Debug)]
 pub(crate) struct Ws402Server {
     inner: host::Ws402Server,
+    keys: Option<pay402::ws402::SessionKeys>,
 }
 
 #[pymethods]
@@ -300,10 +301,15 @@ impl Ws402Server {
         config.resource_id = resource_id;
         config.lease_ms = lease_ms;
         let mut inner = host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?;
+        let mut keys = None;
         if let Some(secret) = secret {
             inner = inner.with_secret(&secret).map_err(|e| error(&e))?;
+            keys = Some(
+                pay402::ws402::SessionKeys::derive(&secret)
+                    .map_err(|e| error(&HostError::of(&e)))?,
+            );
         }
-        Ok(Self { inner })
+        Ok(Self { inner, keys })
     }
 
     /// `True` when the server has a `secret`: sessions are persisted and resumable.
@@ -359,6 +365,57 @@ impl Ws402Server {
             Ok(_) => (200, None),
             Err(r) => (r.status(), Some(r.code())),
         }
+    }
+
+    /// An HTTP grant for the session whose latest record is `record`, on `resource_url`, until
+    /// `expires_ms` (Unix ms), at the record's grant generation (`http_grant::issue`): returns
+    /// `(token, frame)`, the token for `Authorization: WS402 <token>` and the
+    /// `http_access_granted` frame (with `message` when given) to send on the session's socket.
+    /// Errors: `session_unsupported` (no secret), the record's (`record_tampered`, …).
+    #[pyo3(signature = (record, resource_url, expires_ms, message=None))]
+    fn issue_grant(
+        &self,
+        record: Vec<u8>,
+        resource_url: &str,
+        expires_ms: u64,
+        message: Option<&str>,
+    ) -> PyResult<(String, String)> {
+        use pay402::ws402::{Message, SealedRecord, http_grant};
+        let keys = self.keys.as_ref().ok_or_else(|| {
+            error(&HostError::config(
+                "session_unsupported",
+                "HTTP grants need the server secret",
+            ))
+        })?;
+        let opened = SealedRecord::open(keys, &record).map_err(|e| error(&HostError::of(&e)))?;
+        let mut out = [0u8; http_grant::GRANT_TOKEN_LEN];
+        let token = http_grant::issue(
+            keys,
+            &opened.session_id,
+            resource_url,
+            opened.grant_generation,
+            expires_ms,
+            &mut out,
+        )
+        .map_err(|e| error(&HostError::of(&e)))?
+        .to_owned();
+        let mut id = [0u8; 32];
+        let id = pay402::hex::encode_lower_into(&opened.session_id, &mut id)
+            .map_err(|_| PyValueError::new_err("session id"))?;
+        let frame = Message::HttpAccessGranted {
+            session_id: pay402::json::JsonStr::from(&*id),
+            http_token: pay402::json::JsonStr::from(token.as_str()),
+            resource_url: pay402::json::JsonStr::from(resource_url),
+            message: message.map(pay402::json::JsonStr::from),
+        };
+        let mut buf = vec![0u8; 512 + 2 * (resource_url.len() + message.map_or(0, str::len))];
+        let n = frame
+            .write(&mut buf, pay402::ws402::AmountEncoding::String)
+            .map_err(|e| error(&HostError::of(&e)))?;
+        buf.truncate(n);
+        let frame = String::from_utf8(buf)
+            .map_err(|_| PyValueError::new_err("http_access_granted frame is not UTF-8"))?;
+        Ok((token, frame))
     }
 
     /// The session id (32 lowercase hex digits) a `WS402` grant names, unverified: only to load

@@ -760,3 +760,9 @@ def test_ws402_server_grant_check_and_session_getters() -> None:
     session = keyed.accept(0, bytes(16))
     assert session.payer is None
     assert session.record_generation == 0
+    with pytest.raises(pay402.Ws402Error) as info:
+        plain.issue_grant(b"", "https://x/a", 1)
+    assert info.value.code == "session_unsupported"
+    with pytest.raises(pay402.Ws402Error) as info:
+        keyed.issue_grant(b"\x00" * 16, "https://x/a", 1)
+    assert info.value.code == "invalid_record_length"

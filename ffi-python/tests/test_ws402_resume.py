@@ -433,3 +433,75 @@ def test_a_store_that_cannot_answer_closes_1011_and_leaves_the_money_to_recovery
     assert list(asyncio.run(recover()).values()) == ["end"]
     assert [o.amount for o in rec2.refunds] == [paid] and rec2.settled == []
     assert [(s.reason, s.consumed) for s in ep2.statements] == [("connection_lost", 0)]
+
+
+# --- HTTP grants ------------------------------------------------------------------------------------
+
+
+def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
+    import urllib.error
+    import urllib.request
+
+    per_second, estimated = 300, 40
+    paid = per_second * estimated
+    rec, clock = Recorder(), Clock()
+    ep = endpoint(rec, clock, price_per_second=per_second, estimated_duration=estimated,
+                  secret=SECRET, store=MemorySessionStore())
+    base: List[str] = []
+
+    @ep.session
+    async def handler(session: Ws402ServerSession) -> None:
+        async for msg in session:
+            assert isinstance(msg, str) and msg.startswith("grant ")
+            await session.grant_http(base[0] + msg[len("grant "):], ttl=60)
+            await session.send_text("granted")
+
+    async def doc(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"the paid document"})
+
+    grants = ep.grant_middleware(doc)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == "/ws":
+            await ep.asgi(scope, receive, send)
+        else:
+            await grants(scope, receive, send)
+
+    def get(path: str, authorization: Optional[str] = None) -> Any:
+        request = urllib.request.Request(base[0] + path, headers={"Authorization": authorization} if authorization else {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    async def main(url: str) -> Any:
+        base.append(url)
+        loop = asyncio.get_running_loop()
+        async with connect(url + "/ws", payer(clock, paid)) as session:
+            tokens = []
+            for path in ("/doc", "/other"):
+                await session.send("grant " + path)
+                async for frame in session:
+                    assert frame == "granted"
+                    break
+                grant = [e for e in session.events if e.kind == "http_access_granted"][-1]
+                assert grant.resource_url == url + path
+                tokens.append(grant.http_token)
+            doc_token, other_token = tokens
+            answers = [await loop.run_in_executor(None, get, "/doc", a) for a in (
+                f"WS402 {doc_token}", None, "WS402 AAAA" + doc_token[4:], f"WS402 {other_token}")]
+        await until(lambda: len(ep.statements) == 1)
+        answers.append(await loop.run_in_executor(None, get, "/doc", f"WS402 {doc_token}"))
+        return answers
+
+    with uvicorn_server(app) as url:
+        answers = asyncio.run(main(url))
+    assert answers == [
+        (200, b"the paid document"),
+        (402, {"error": "grant_required"}),
+        (401, {"error": "grant_invalid"}),
+        (403, {"error": "wrong_resource"}),
+        (403, {"error": "session_ended"}),
+    ]

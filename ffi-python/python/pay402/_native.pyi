@@ -3426,6 +3426,13 @@ class Ws402Server:
         `record`: `(200, None)` when granted, else the core's `(status, code)` (402
         `grant_required`; 401 `grant_invalid`, `grant_expired`, `grant_revoked`; 403
         `wrong_resource`, `session_suspended`, `session_ended`)."""
+    def issue_grant(
+        self, record: bytes, resource_url: str, expires_ms: int, message: Optional[str] = None
+    ) -> Tuple[str, str]:
+        """An HTTP grant for the session of `record` (its latest stored record) on `resource_url`
+        until `expires_ms`, at the record's grant generation: `(token, frame)`, the token for
+        `Authorization: WS402 <token>` and the `http_access_granted` frame to send. Raises
+        `Ws402Error` (`session_unsupported` without a secret, the record's codes)."""
     @staticmethod
     def grant_session_id(authorization: Optional[str]) -> Optional[str]:
         """The session id a `WS402` grant names, unverified: only to load its record."""

@@ -131,6 +131,23 @@ class Ws402ServerSession:
         """Sends a binary frame if the machine allows it (metered by its size)."""
         await self._driver.app_send(bytes(data), len(data))
 
+    async def grant_http(self, resource_url: str, *, ttl: float = 300.0, message: Optional[str] = None) -> str:
+        """Grants this session's client HTTP access to ``resource_url`` for ``ttl`` seconds:
+        sends ``http_access_granted`` (the core's token, bound to the session, the URL and the
+        session's grant generation) and returns the token. The request then carries
+        ``Authorization: WS402 <token>``; :meth:`Ws402Endpoint.grant_middleware` checks it. Needs
+        the endpoint's ``secret``; raises :class:`SessionEnded` once the session ended."""
+        d = self._driver
+        if d.ending or d.record is None:
+            raise SessionEnded("the WS402 session is not running", d.session.statement)
+        expires = d.endpoint._now_ms() + int(round(ttl * 1000))
+        token, frame = d.server.issue_grant(d.record, resource_url, expires, message)
+        done: "asyncio.Future[bool]" = asyncio.get_running_loop().create_future()
+        d.post(("grant", frame, done))
+        if not await done:
+            raise SessionEnded("the WS402 session ended: the grant was not sent", d.session.statement)
+        return token
+
     async def end(self) -> Optional[Ws402Statement]:
         """Ends the session from the server side and waits for its statement (after the
         settlement and the refund)."""
@@ -168,6 +185,7 @@ class _Driver:
         self.socket_open = send is not None
         self.abandoned = False
         self.suspended = False
+        self.record: Optional[bytes] = None  # the last record written
         self.handler_task: Optional["asyncio.Task[None]"] = None
         self.session: Ws402Session = (
             session if session is not None else server.accept(endpoint._now_ms(), secrets.token_bytes(16))
@@ -246,6 +264,12 @@ class _Driver:
                 commands = s.closed(now, event[1])
             elif kind == "app_ended":
                 commands = s.app_ended(now, error=bool(event[1]))
+            elif kind == "grant":
+                done = event[2]
+                commands = []
+                if not self.ending and s.phase == "running":
+                    await self._send({"type": "websocket.send", "text": event[1]})
+                    done.set_result(self.socket_open)
             elif kind == "app_send":
                 app_frame, done = event[1], event[3]
                 if self.ending:
@@ -322,6 +346,8 @@ class _Driver:
                 if written is None:  # the store cannot answer: stop here, a recovery owns it
                     await self._fail_store()
                     return sent_app
+                if written:
+                    self.record = bytes(c.record)
                 more = self.session.persisted(self.endpoint._now_ms(), written)
             elif k == "load":
                 assert c.session_id is not None
@@ -397,6 +423,25 @@ class _Driver:
             log.exception("pay402 ws402: session handler failed")
         if not self.suspended:  # a suspended session waits for its resume, not for this handler
             self.post(("app_ended", error))
+
+
+def _http_url_of(scope: Mapping[str, Any]) -> str:
+    """The request's URL without its query (``scheme://host[:port]/path``), as grants bind it."""
+    host = ""
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"host":
+            host = value.decode("latin-1")
+            break
+    if not host and scope.get("server"):
+        h, p = scope["server"]
+        host = f"{h}:{p}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope.get('path', '/')}"
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class Ws402Endpoint:
@@ -622,6 +667,48 @@ class Ws402Endpoint:
     def routes(self, path: str) -> List[Any]:
         """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
         return starlette_routes(self, path)
+
+    # --- HTTP grants ------------------------------------------------------------------------------
+
+    def grant_middleware(self, app: Any) -> Any:
+        """Wraps an ASGI app: each HTTP request must carry ``Authorization: WS402 <token>`` (from
+        :meth:`Ws402ServerSession.grant_http`) for its URL. The core checks it against the
+        session's stored record (``Ws402Server.grant_check``) and its answer is the response: the
+        request reaches ``app`` when granted, else the refusal's status (402 ``grant_required``;
+        401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403 ``wrong_resource``,
+        ``session_suspended``, ``session_ended``) with a JSON body ``{"error": code}``. Other
+        scopes pass through."""
+        if self.store is None:
+            raise ConfigurationError("grant_middleware needs secret= (and a store)", code="session_unsupported")
+
+        async def middleware(scope: Dict[str, Any], receive: Receive, send: Send) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            authorization: Optional[str] = None
+            for name, value in scope.get("headers") or []:
+                if name.lower() == b"authorization":
+                    authorization = value.decode("latin-1")
+                    break
+            url = _http_url_of(scope)
+            session_id = Ws402Server.grant_session_id(authorization)
+            record = None
+            if session_id is not None:
+                try:
+                    record = await self._load(session_id)
+                except SessionStoreError:
+                    log.error("pay402 ws402: session store unavailable for a grant check")
+                    body = b'{"error":"session_store_unavailable"}'
+                    await _answer(send, 503, body)
+                    return
+            status, code = self._server(self._resource or "ws://localhost/").grant_check(
+                authorization, url, record, self._now_ms())
+            if status == 200:
+                await app(scope, receive, send)
+                return
+            await _answer(send, status, json.dumps({"error": code}).encode())
+
+        return middleware
 
     # --- recovery after a restart ----------------------------------------------------------------
 
