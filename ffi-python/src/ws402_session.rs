@@ -312,6 +312,22 @@ impl Ws402Server {
         Ok(Self { inner, keys })
     }
 
+    /// Seconds an `upto` authorization must stay valid from its admission under this policy:
+    /// `max_session_seconds` + the resume grace (whole seconds, rounded up) + `settle_margin_s`
+    /// (the core's rule; a shorter one is refused `authorization_too_short`).
+    #[staticmethod]
+    #[pyo3(signature = (max_session_seconds, *, resume_grace_ms=0, settle_margin_s=120))]
+    fn upto_validity_seconds(
+        max_session_seconds: u64,
+        resume_grace_ms: u64,
+        settle_margin_s: u64,
+    ) -> u64 {
+        let mut config = host::Ws402Config::new(pay402::U256::ZERO, max_session_seconds);
+        config.resume_grace_ms = resume_grace_ms;
+        config.settle_margin_s = settle_margin_s;
+        config.upto_validity_s()
+    }
+
     /// `True` when the server has a `secret`: sessions are persisted and resumable.
     #[getter]
     fn resumable(&self) -> bool {
@@ -403,7 +419,7 @@ impl Ws402Server {
         let id = pay402::hex::encode_lower_into(&opened.session_id, &mut id)
             .map_err(|_| PyValueError::new_err("session id"))?;
         let frame = Message::HttpAccessGranted {
-            session_id: pay402::json::JsonStr::from(&*id),
+            session_id: pay402::json::JsonStr::from(id),
             http_token: pay402::json::JsonStr::from(token.as_str()),
             resource_url: pay402::json::JsonStr::from(resource_url),
             message: message.map(pay402::json::JsonStr::from),

@@ -766,3 +766,11 @@ def test_ws402_server_grant_check_and_session_getters() -> None:
     with pytest.raises(pay402.Ws402Error) as info:
         keyed.issue_grant(b"\x00" * 16, "https://x/a", 1)
     assert info.value.code == "invalid_record_length"
+
+
+def test_ws402_upto_validity_is_the_session_the_grace_and_the_settle_margin() -> None:
+    """The core's `upto` rule (an authorization must cover now + max session + resume grace in
+    whole seconds, rounded up + settle margin)."""
+    assert pay402.Ws402Server.upto_validity_seconds(600) == 600 + 120
+    assert pay402.Ws402Server.upto_validity_seconds(600, resume_grace_ms=1_500) == 600 + 2 + 120
+    assert pay402.Ws402Server.upto_validity_seconds(600, resume_grace_ms=2_000, settle_margin_s=0) == 602

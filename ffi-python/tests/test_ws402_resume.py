@@ -24,7 +24,7 @@ pytest.importorskip("starlette", reason="starlette not installed (ffi-python/tes
 
 from pay402.ws402 import MemorySessionStore, SessionStoreError, Ws402ClientError, Ws402ServerSession, connect  # noqa: E402
 from test_ws402_client import payer  # noqa: E402
-from test_ws402_endpoint import T_MS, Clock, Recorder, consumed, endpoint, until  # noqa: E402
+from test_ws402_endpoint import T_MS, Clock, Recorder, consumed, endpoint, get_schema, until  # noqa: E402
 from web_support import PAYER, uvicorn_server  # noqa: E402
 
 SECRET = bytes(range(1, 33))
@@ -505,3 +505,26 @@ def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
         (403, {"error": "wrong_resource"}),
         (403, {"error": "session_ended"}),
     ]
+
+
+def test_a_shorthand_upto_offer_with_a_resume_grace_lasts_long_enough_to_be_admitted() -> None:
+    """The shorthand ``upto`` offer's ``maxTimeoutSeconds`` covers the core's rule (max session +
+    resume grace + settle margin) plus the 60 s slack; a payer signing for exactly that validity
+    is admitted (with a grace above the slack, an offer without the grace would be refused
+    ``authorization_too_short``)."""
+    per_second, grace_s, max_s = 1_000, 300, 600
+    rec, clock = Recorder(), Clock()
+    ep = endpoint(rec, clock, scheme="upto", price_per_second=per_second, estimated_duration=60,
+                  max_session_duration=max_s, secret=SECRET, resume_grace=grace_s)
+    ep.session(Echo().__call__)
+
+    async def main(url: str) -> Any:
+        accepted = (await asyncio.get_running_loop().run_in_executor(None, get_schema, url))["paymentDetails"]["accepts"][0]
+        async with connect(url, payer(clock, per_second * 60)) as session:
+            clock.ms = T_MS + 2_000
+        return accepted, session
+
+    with uvicorn_server(ep.asgi) as url:
+        accepted, session = asyncio.run(main(url))
+    assert accepted["maxTimeoutSeconds"] == max_s + grace_s + 120 + 60
+    assert session.statement is not None and session.statement["settled"] == per_second * 2

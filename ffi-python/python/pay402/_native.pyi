@@ -3409,6 +3409,10 @@ class Ws402Server:
         With `secret` (32 to 64 random bytes, shared by every process of one store) sessions are
         persisted (`persist` commands), `session_started` carries a `resumeToken`, and a
         `resume_session` first frame resumes a session (`load`)."""
+    @staticmethod
+    def upto_validity_seconds(max_session_seconds: int, *, resume_grace_ms: int = 0, settle_margin_s: int = 120) -> int:
+        """Seconds an `upto` authorization must stay valid from its admission: the longest
+        session + the resume grace (whole seconds, rounded up) + the settle margin."""
     @property
     def resumable(self) -> bool:
         """True when the server has a `secret`."""

@@ -61,8 +61,9 @@ _OFFER_FIELDS = (
     "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
     "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
 )
-# An `upto` authorization must outlive the longest session plus the core's settle margin; the
-# shorthand signs for that plus this slack (seconds) unless `max_timeout_seconds` is given.
+# An `upto` authorization must stay valid for the core's `upto_validity_seconds` (the longest
+# session, the resume grace, the settle margin); the shorthand offer asks for that plus this slack
+# (seconds, for the client's clock and signing) unless `max_timeout_seconds` is given.
 _UPTO_SLACK_S = 60
 # Seconds a handler has to return once its session ended before it is cancelled.
 _HANDLER_GRACE_S = 1.0
@@ -599,8 +600,9 @@ class Ws402Endpoint:
             return out
         terms = dict(defaults)
         if scheme == "upto" and terms.get("max_timeout_seconds") is None:
-            grace_s = -(-self._policy["resume_grace_ms"] // 1000)
-            terms["max_timeout_seconds"] = self._policy["max_session_seconds"] + grace_s + 120 + _UPTO_SLACK_S
+            terms["max_timeout_seconds"] = Ws402Server.upto_validity_seconds(
+                self._policy["max_session_seconds"], resume_grace_ms=self._policy["resume_grace_ms"],
+            ) + _UPTO_SLACK_S
         probe = _Offer(X402Route("/", 1, scheme=scheme), terms).resolve(None)
         total = self._total_price(probe)
         return [_Offer(X402Route("/", total, scheme=scheme), terms).resolve(None)]
