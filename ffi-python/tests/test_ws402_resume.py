@@ -232,7 +232,7 @@ def restartable(tmp_path: Path) -> Iterator[Any]:
                 p.stop()
 
 
-async def run_until_killed(url: str, clock: FileClock, paid: int, server: ServerProcess) -> Any:
+async def run_until_killed(url: str, clock: FileClock, paid: int, server: ServerProcess, redis_port: int) -> Any:
     """Pays and runs a session to its first checkpoint (T + 1 s), then the server is killed at
     T + 1.7 s. Returns the client (its reconnection gated) and the gate."""
     client = connect(url, payer(clock, paid), resume=True, resume_within=15.0)
@@ -245,16 +245,21 @@ async def run_until_killed(url: str, clock: FileClock, paid: int, server: Server
         return bool(await reconnect())
 
     session._reconnect = gated
-    clock.set(T_MS + 1_000)  # the usage_update and its checkpoint
-    await until(lambda: session.consumed > 0)
-    await asyncio.sleep(0.2)  # the checkpoint's write follows the usage_update
+    import redis
+
+    generation = f"pay402:ws402:g:{session.session_id}"
+    with redis.Redis(host="127.0.0.1", port=redis_port) as r:
+        before = int(r.get(generation) or 0)
+        clock.set(T_MS + 1_000)  # the usage_update and its checkpoint
+        await until(lambda: session.consumed > 0)
+        await until(lambda: int(r.get(generation) or 0) > before)  # the checkpoint is written
     clock.set(T_MS + 1_700)
     server.kill()
     return session, gate
 
 
 def test_a_killed_server_restarted_on_redis_lets_the_client_resume_billed_from_the_checkpoint(restartable: Any) -> None:
-    make, clock, _ = restartable
+    make, clock, redis_port = restartable
     per_second, grace_ms = 300, 5_000
     paid = per_second * 40
     first = make(grace_ms)
@@ -262,7 +267,7 @@ def test_a_killed_server_restarted_on_redis_lets_the_client_resume_billed_from_t
     url = f"http://127.0.0.1:{first.port}"
 
     async def main() -> Any:
-        session, gate = await run_until_killed(url, clock, paid, first)
+        session, gate = await run_until_killed(url, clock, paid, first, redis_port)
         # 1.8 s after the checkpoint (past its 2 s lease only at T + 3 s): a new process recovers
         # the orphan record at T + 3.5 s and waits for a resume until checkpoint + grace.
         clock.set(T_MS + 3_500)
@@ -289,7 +294,7 @@ def test_a_killed_server_restarted_on_redis_lets_the_client_resume_billed_from_t
 
 
 def test_a_killed_server_restarted_past_the_grace_settles_at_the_last_checkpoint_once(restartable: Any) -> None:
-    make, clock, _ = restartable
+    make, clock, redis_port = restartable
     per_second, grace_ms = 300, 5_000
     paid = per_second * 40
     first = make(grace_ms)
@@ -297,7 +302,7 @@ def test_a_killed_server_restarted_past_the_grace_settles_at_the_last_checkpoint
     url = f"http://127.0.0.1:{first.port}"
 
     async def main() -> Any:
-        session, gate = await run_until_killed(url, clock, paid, first)
+        session, gate = await run_until_killed(url, clock, paid, first, redis_port)
         clock.set(T_MS + 1_000 + grace_ms + 1)  # no resume: past the checkpoint's grace
         second = make(grace_ms)
         second.start()
@@ -358,7 +363,7 @@ def test_two_servers_recovering_one_session_on_one_redis_one_wins_the_compare_an
     url = f"http://127.0.0.1:{first.port}"
 
     async def main() -> Any:
-        session, _ = await run_until_killed(url, clock, paid, first)
+        session, _ = await run_until_killed(url, clock, paid, first, redis_port)
         clock.set(T_MS + 1_000 + grace_ms + 1)  # both find an orphan past its grace: end it
         loaded: List[str] = []
         both = asyncio.Event()
