@@ -248,6 +248,7 @@ impl Ws402Command {
 #[derive(Debug)]
 pub(crate) struct Ws402Server {
     inner: host::Ws402Server,
+    keys: Option<pay402::ws402::SessionKeys>,
 }
 
 #[pymethods]
@@ -300,10 +301,31 @@ impl Ws402Server {
         config.resource_id = resource_id;
         config.lease_ms = lease_ms;
         let mut inner = host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?;
+        let mut keys = None;
         if let Some(secret) = secret {
             inner = inner.with_secret(&secret).map_err(|e| error(&e))?;
+            keys = Some(
+                pay402::ws402::SessionKeys::derive(&secret)
+                    .map_err(|e| error(&HostError::of(&e)))?,
+            );
         }
-        Ok(Self { inner })
+        Ok(Self { inner, keys })
+    }
+
+    /// Seconds an `upto` authorization must stay valid from its admission under this policy:
+    /// `max_session_seconds` + the resume grace (whole seconds, rounded up) + `settle_margin_s`
+    /// (the core's rule; a shorter one is refused `authorization_too_short`).
+    #[staticmethod]
+    #[pyo3(signature = (max_session_seconds, *, resume_grace_ms=0, settle_margin_s=120))]
+    fn upto_validity_seconds(
+        max_session_seconds: u64,
+        resume_grace_ms: u64,
+        settle_margin_s: u64,
+    ) -> u64 {
+        let mut config = host::Ws402Config::new(pay402::U256::ZERO, max_session_seconds);
+        config.resume_grace_ms = resume_grace_ms;
+        config.settle_margin_s = settle_margin_s;
+        config.upto_validity_s()
     }
 
     /// `True` when the server has a `secret`: sessions are persisted and resumable.
@@ -336,6 +358,88 @@ impl Ws402Server {
             kind,
             at,
         ))
+    }
+
+    /// Checks an HTTP request's `Authorization` value for `resource_url` against the session's
+    /// stored `record` (loaded under `grant_session_id(authorization)`; `None` when absent):
+    /// `(status, code)`, `(200, None)` when granted, else the core's refusal (402
+    /// `grant_required`, 401 `grant_invalid`/`grant_expired`/`grant_revoked`, 403
+    /// `wrong_resource`/`session_suspended`/`session_ended`).
+    #[pyo3(signature = (authorization, resource_url, record, now_ms))]
+    fn grant_check(
+        &self,
+        authorization: Option<&str>,
+        resource_url: &str,
+        record: Option<Vec<u8>>,
+        now_ms: u64,
+    ) -> (u16, Option<&'static str>) {
+        use pay402::ErrorCode as _;
+        match self
+            .inner
+            .grant_check(authorization, resource_url, record.as_deref(), now_ms)
+        {
+            Ok(_) => (200, None),
+            Err(r) => (r.status(), Some(r.code())),
+        }
+    }
+
+    /// An HTTP grant for the session whose latest record is `record`, on `resource_url`, until
+    /// `expires_ms` (Unix ms), at the record's grant generation (`http_grant::issue`): returns
+    /// `(token, frame)`, the token for `Authorization: WS402 <token>` and the
+    /// `http_access_granted` frame (with `message` when given) to send on the session's socket.
+    /// Errors: `session_unsupported` (no secret), the record's (`record_tampered`, …).
+    #[pyo3(signature = (record, resource_url, expires_ms, message=None))]
+    fn issue_grant(
+        &self,
+        record: Vec<u8>,
+        resource_url: &str,
+        expires_ms: u64,
+        message: Option<&str>,
+    ) -> PyResult<(String, String)> {
+        use pay402::ws402::{Message, SealedRecord, http_grant};
+        let keys = self.keys.as_ref().ok_or_else(|| {
+            error(&HostError::config(
+                "session_unsupported",
+                "HTTP grants need the server secret",
+            ))
+        })?;
+        let opened = SealedRecord::open(keys, &record).map_err(|e| error(&HostError::of(&e)))?;
+        let mut out = [0u8; http_grant::GRANT_TOKEN_LEN];
+        let token = http_grant::issue(
+            keys,
+            &opened.session_id,
+            resource_url,
+            opened.grant_generation,
+            expires_ms,
+            &mut out,
+        )
+        .map_err(|e| error(&HostError::of(&e)))?
+        .to_owned();
+        let mut id = [0u8; 32];
+        let id = pay402::hex::encode_lower_into(&opened.session_id, &mut id)
+            .map_err(|_| PyValueError::new_err("session id"))?;
+        let frame = Message::HttpAccessGranted {
+            session_id: pay402::json::JsonStr::from(id),
+            http_token: pay402::json::JsonStr::from(token.as_str()),
+            resource_url: pay402::json::JsonStr::from(resource_url),
+            message: message.map(pay402::json::JsonStr::from),
+        };
+        let mut buf = vec![0u8; 512 + 2 * (resource_url.len() + message.map_or(0, str::len))];
+        let n = frame
+            .write(&mut buf, pay402::ws402::AmountEncoding::String)
+            .map_err(|e| error(&HostError::of(&e)))?;
+        buf.truncate(n);
+        let frame = String::from_utf8(buf)
+            .map_err(|_| PyValueError::new_err("http_access_granted frame is not UTF-8"))?;
+        Ok((token, frame))
+    }
+
+    /// The session id (32 lowercase hex digits) a `WS402` grant names, unverified: only to load
+    /// the record for `grant_check`.
+    #[staticmethod]
+    #[pyo3(signature = (authorization))]
+    fn grant_session_id(authorization: Option<&str>) -> Option<String> {
+        host::Ws402Server::grant_session_id(authorization)
     }
 
     /// The WS402 schema JSON for a socket at `ws_url` (`paymentDetails`: the offers' x402 v2
@@ -484,6 +588,19 @@ impl Ws402Session {
     #[getter]
     fn session_id(&self) -> PyResult<String> {
         self.with(|s| s.session_id())
+    }
+
+    /// The verified payer (checksummed EVM address or base58 Solana key), once a payment was
+    /// admitted; else `None`.
+    #[getter]
+    fn payer(&self) -> PyResult<Option<String>> {
+        Ok(self.with(|s| s.payer())?.map(payer_text))
+    }
+
+    /// The generation of the last record this session asked to write (0: none yet).
+    #[getter]
+    fn record_generation(&self) -> PyResult<u64> {
+        self.with(|s| s.record_generation())
     }
 }
 

@@ -742,3 +742,35 @@ def test_ws402_client_is_safe_to_share_between_threads() -> None:
     # Out-of-order readings are refused, never applied: consumed is the largest reading accepted.
     assert set(results) <= {"usage", "consumed_decreased"}
     assert s.consumed == max(n for n, r in zip(range(1, 201), results) if r == "usage")
+
+
+def test_ws402_server_grant_check_and_session_getters() -> None:
+    """The grant check's answers without a valid grant, as the WS402 HTTP grant rules give them
+    (no credentials: 402 grant_required; a malformed token: 401 grant_invalid; a server without a
+    secret grants nothing), and a fresh session's payer and record generation."""
+    offer = {"network": "eip155:8453", "amount": "1", "pay_to": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"}
+    plain = pay402.Ws402Server([offer], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1)
+    keyed = pay402.Ws402Server([offer], {"url": "wss://x"}, price_per_second=1, max_session_seconds=1, secret=bytes(range(32)))
+    assert plain.grant_check("WS402 abc", "https://x/a", None, 0) == (402, "grant_required")
+    assert keyed.grant_check(None, "https://x/a", None, 0) == (402, "grant_required")
+    assert keyed.grant_check("Bearer abc", "https://x/a", None, 0) == (402, "grant_required")
+    assert keyed.grant_check("WS402 !!!", "https://x/a", None, 0) == (401, "grant_invalid")
+    assert pay402.Ws402Server.grant_session_id(None) is None
+    assert pay402.Ws402Server.grant_session_id("WS402 !!!") is None
+    session = keyed.accept(0, bytes(16))
+    assert session.payer is None
+    assert session.record_generation == 0
+    with pytest.raises(pay402.Ws402Error) as info:
+        plain.issue_grant(b"", "https://x/a", 1)
+    assert info.value.code == "session_unsupported"
+    with pytest.raises(pay402.Ws402Error) as info:
+        keyed.issue_grant(b"\x00" * 16, "https://x/a", 1)
+    assert info.value.code == "invalid_record_length"
+
+
+def test_ws402_upto_validity_is_the_session_the_grace_and_the_settle_margin() -> None:
+    """The core's `upto` rule (an authorization must cover now + max session + resume grace in
+    whole seconds, rounded up + settle margin)."""
+    assert pay402.Ws402Server.upto_validity_seconds(600) == 600 + 120
+    assert pay402.Ws402Server.upto_validity_seconds(600, resume_grace_ms=1_500) == 600 + 2 + 120
+    assert pay402.Ws402Server.upto_validity_seconds(600, resume_grace_ms=2_000, settle_margin_s=0) == 602

@@ -106,9 +106,10 @@ def test_exact_session_settles_first_and_refunds_paid_minus_consumed_once() -> N
     host = Host()
     sid = bytes([7] * 16)
     s = server.accept(T, sid)
-    assert s.timeout == T + 10_000
+    assert s.timeout == T + 10_000 and s.payer is None
     cmds = host.reserve(s, T + 6, s.handle_text(T + 5, proof(server, 1)))
     assert s.phase == "settling_prepayment"
+    assert s.payer is not None and s.payer.lower() == KEY_ADDRESS  # the verified payer, from the proof
     start = T + 100
     cmds = host.settle(s, start, cmds[0])
     assert host.settled == [paid]

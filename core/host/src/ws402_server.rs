@@ -108,6 +108,12 @@ impl Ws402Config {
         ))
     }
 
+    /// Seconds an `upto` authorization must stay valid from its admission
+    /// ([`SessionPolicy::upto_validity_s`]): an `upto` offer's `maxTimeoutSeconds` is at least this.
+    pub fn upto_validity_s(&self) -> u64 {
+        self.policy().upto_validity_s()
+    }
+
     fn of(p: &SessionPolicy<'static>) -> Self {
         Self {
             tariff: p.tariff,

@@ -255,6 +255,17 @@ impl SessionPolicy<'static> {
     }
 }
 
+impl SessionPolicy<'_> {
+    /// Seconds an `upto` authorization must stay valid from its admission: the longest session,
+    /// the resume grace (rounded up to whole seconds) and the settle margin. A shorter one is
+    /// refused `authorization_too_short`; an offer's `maxTimeoutSeconds` should be at least this.
+    pub const fn upto_validity_s(&self) -> u64 {
+        self.max_session_seconds
+            .saturating_add(self.resume_grace_ms.div_ceil(1000))
+            .saturating_add(self.settle_margin_s)
+    }
+}
+
 /// How the prepayment is charged: decided by the offer the payment was admitted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Plan {
@@ -1471,10 +1482,7 @@ impl<'p> SessionMachine<'p> {
             Plan::Exact => None,
             Plan::Upto => {
                 let p = &self.policy;
-                let needed = now_s
-                    .saturating_add(p.max_session_seconds)
-                    .saturating_add(p.resume_grace_ms.div_ceil(1000))
-                    .saturating_add(p.settle_margin_s);
+                let needed = now_s.saturating_add(p.upto_validity_s());
                 if valid_before < needed {
                     return Err((reason::AUTHORIZATION_TOO_SHORT, CLOSE_POLICY_VIOLATION));
                 }

@@ -3409,6 +3409,10 @@ class Ws402Server:
         With `secret` (32 to 64 random bytes, shared by every process of one store) sessions are
         persisted (`persist` commands), `session_started` carries a `resumeToken`, and a
         `resume_session` first frame resumes a session (`load`)."""
+    @staticmethod
+    def upto_validity_seconds(max_session_seconds: int, *, resume_grace_ms: int = 0, settle_margin_s: int = 120) -> int:
+        """Seconds an `upto` authorization must stay valid from its admission: the longest
+        session + the resume grace (whole seconds, rounded up) + the settle margin."""
     @property
     def resumable(self) -> bool:
         """True when the server has a `secret`."""
@@ -3419,6 +3423,23 @@ class Ws402Server:
         (`still_owned`: recover again then; `await_resume`: the grace's end). Do
         `session.pending()` first. Raises `Ws402Error` (`record_tampered`, …,
         `session_unsupported` without a secret)."""
+    def grant_check(
+        self, authorization: Optional[str], resource_url: str, record: Optional[bytes], now_ms: int
+    ) -> Tuple[int, Optional[str]]:
+        """An HTTP request's `Authorization` for `resource_url` against the session's stored
+        `record`: `(200, None)` when granted, else the core's `(status, code)` (402
+        `grant_required`; 401 `grant_invalid`, `grant_expired`, `grant_revoked`; 403
+        `wrong_resource`, `session_suspended`, `session_ended`)."""
+    def issue_grant(
+        self, record: bytes, resource_url: str, expires_ms: int, message: Optional[str] = None
+    ) -> Tuple[str, str]:
+        """An HTTP grant for the session of `record` (its latest stored record) on `resource_url`
+        until `expires_ms`, at the record's grant generation: `(token, frame)`, the token for
+        `Authorization: WS402 <token>` and the `http_access_granted` frame to send. Raises
+        `Ws402Error` (`session_unsupported` without a secret, the record's codes)."""
+    @staticmethod
+    def grant_session_id(authorization: Optional[str]) -> Optional[str]:
+        """The session id a `WS402` grant names, unverified: only to load its record."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
@@ -3470,6 +3491,12 @@ class Ws402Session:
     @property
     def session_id(self) -> str:
         """The wire `sessionId` (32 lowercase hex digits)."""
+    @property
+    def payer(self) -> Optional[str]:
+        """The verified payer, once a payment was admitted."""
+    @property
+    def record_generation(self) -> int:
+        """The generation of the last record this session asked to write (0: none yet)."""
 
 _Ws402ClientEventKind = Literal[
     "application", "started", "usage", "balance_exhausted", "max_duration_reached", "http_access_granted",

@@ -46,6 +46,12 @@ class Ws402Asgi:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    if self.endpoint.store is not None:
+                        try:
+                            await self.endpoint.recover()
+                        except Exception as e:  # the server must not start half-recovered
+                            await send({"type": "lifespan.startup.failed", "message": str(e)})
+                            return
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})

@@ -11,12 +11,19 @@ ends the session (close 1008) and raises :class:`Ws402ClientError` with the core
 
 Leaving the ``async with`` block sends ``end_session`` and waits for the server's end (its final
 ``usage_update`` and close).
+
+With ``resume=True``, a socket that drops without a close frame (or that the server closes with
+1012, Service Restart) is reopened within ``resume_within`` seconds and the session continued
+with ``resume_session`` (the core tracker writes it from the server's ``resumeToken``); the
+session goes on at ``session_resumed`` and ends in :class:`Ws402ClientError` with the server's
+reason at ``resume_refused``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 from typing import Any, AsyncIterator, Dict, List, Optional, Union
 
@@ -75,8 +82,14 @@ class Ws402Client:
     _frames: "asyncio.Queue[Optional[Union[str, bytes]]]"
     _started: "asyncio.Future[Any]"
 
-    def __init__(self, url: str, payer: Any, *, open_timeout: float = 10.0, end_timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, payer: Any, *, open_timeout: float = 10.0, end_timeout: float = 30.0,
+        resume: bool = False, resume_within: float = 10.0,
+    ) -> None:
         self.url = url
+        self.resume = resume
+        self.resume_within = resume_within
+        self.resumes = 0
         self.payer = payer
         self.open_timeout = open_timeout
         self.end_timeout = end_timeout
@@ -183,6 +196,24 @@ class Ws402Client:
     # --- the reader: every server frame through the tracker ---------------------------------------
 
     async def _read(self) -> None:
+        try:
+            while await self._read_socket() and self._may_resume():
+                if not await self._reconnect():
+                    break
+        except Exception as e:  # noqa: BLE001 - reported to the caller
+            self._fail(e)
+        finally:
+            self.ended = True
+            rcvd = getattr(self._ws, "close_code", None)
+            self.close_code = int(rcvd) if rcvd is not None else None
+            if not self._started.done():
+                self._fail(Ws402ClientError("the socket closed before session_started", code="connection_closed"))
+            self._finish_budget()
+            self._frames.put_nowait(None)
+
+    async def _read_socket(self) -> bool:
+        """Reads the current socket to its end. True when it dropped (no close frame, or the
+        server's 1012 Service Restart): a resume may continue the session."""
         from websockets.exceptions import ConnectionClosed
 
         try:
@@ -196,20 +227,40 @@ class Ws402Client:
                     code = getattr(e, "code", "invalid_server_frame")
                     self._fail(Ws402ClientError(f"server frame refused: {e}", code=code))
                     await self._ws.close(1008)
-                    return
+                    return False
                 self._on_event(event, frame)
         except ConnectionClosed:
             pass
-        except Exception as e:  # noqa: BLE001 - reported to the caller
-            self._fail(e)
-        finally:
-            self.ended = True
-            rcvd = getattr(self._ws, "close_code", None)
-            self.close_code = int(rcvd) if rcvd is not None else None
-            if not self._started.done():
-                self._fail(Ws402ClientError("the socket closed before session_started", code="connection_closed"))
-            self._finish_budget()
-            self._frames.put_nowait(None)
+        rcvd = getattr(self._ws, "close_rcvd", None)
+        return rcvd is None or getattr(rcvd, "code", None) == 1012
+
+    def _may_resume(self) -> bool:
+        ran = self._started.done() and not self._started.cancelled() and self._started.exception() is None
+        return (
+            self.resume and ran and self._error is None and self._tracker.resume_token is not None
+            and self._tracker.phase == "running"
+        )
+
+    async def _reconnect(self) -> bool:
+        """Opens a new socket and sends ``resume_session`` on it, retrying until ``resume_within``
+        seconds have passed since the drop. False (and the session's error) when none opened."""
+        ws_client = require_extra("websockets.asyncio.client", "ws402", "pay402.ws402.connect")
+        deadline = time.monotonic() + self.resume_within
+        delay = 0.05
+        while True:
+            try:
+                ws = await ws_client.connect(_ws_url(self.url), open_timeout=max(0.1, deadline - time.monotonic()))
+                await ws.send(self._tracker.write_resume_session())
+            except Exception as e:  # noqa: BLE001 - refused, reset, timed out: try again
+                if time.monotonic() + delay >= deadline:
+                    self._fail(Ws402ClientError(f"could not resume the session: {e}", code="resume_failed"))
+                    return False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            self._ws = ws
+            self.resumes += 1
+            return True
 
     def _on_event(self, event: Any, frame: str) -> None:
         kind = event.kind
@@ -226,6 +277,11 @@ class Ws402Client:
             self._fail(Ws402ClientError(f"the server rejected the payment: {reason}", code=str(reason)))
         elif kind == "ended":
             self.statement = {name: getattr(event, name) for name in _STATEMENT}
+        elif kind == "resumed":
+            self.session_id = self._tracker.session_id
+        elif kind == "resume_refused":
+            reason = event.reason or "resume_refused"
+            self._fail(Ws402ClientError(f"the server refused the resume: {reason}", code=str(reason)))
 
     def _fail(self, error: BaseException) -> None:
         if not self._started.done():
@@ -263,10 +319,17 @@ class Ws402Client:
                 pass
 
 
-def connect(url: str, payer: Any, *, open_timeout: float = 10.0, end_timeout: float = 30.0) -> Ws402Client:
+def connect(
+    url: str, payer: Any, *, open_timeout: float = 10.0, end_timeout: float = 30.0,
+    resume: bool = False, resume_within: float = 10.0,
+) -> Ws402Client:
     """A paid WS402 session at ``url`` (``http(s)://`` or ``ws(s)://``: the schema is GET from the
     ``http(s)`` form, the socket opened at the ``ws(s)`` form), paid by ``payer`` (an
     :class:`~pay402.client.X402Payer`). Use as ``async with connect(url, payer) as session``.
+    ``resume=True`` reconnects a dropped socket within ``resume_within`` seconds and resumes the
+    session (when the server gave a ``resumeToken``).
     Raises :class:`~pay402.errors.MissingExtra` without the ``websockets`` package."""
     require_extra("websockets.asyncio.client", "ws402", "pay402.ws402.connect")
-    return Ws402Client(url, payer, open_timeout=open_timeout, end_timeout=end_timeout)
+    return Ws402Client(
+        url, payer, open_timeout=open_timeout, end_timeout=end_timeout, resume=resume, resume_within=resume_within,
+    )

@@ -37,7 +37,7 @@ from typing import (
     Union,
 )
 
-from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement, X402Server
+from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement
 from ..errors import ConfigurationError, LocalSettlementError, RpcError
 from ..replay import MemoryReplayStore, as_replay_store
 from ..server.gate import (
@@ -50,6 +50,7 @@ from ..server.gate import (
 )
 from ..server.routes import X402Route
 from .asgi import Receive, Send, Ws402Asgi, read_socket, starlette_routes, ws_url_of
+from .store import MemorySessionStore, SessionStore, SessionStoreError
 
 __all__ = ["Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
 
@@ -60,8 +61,9 @@ _OFFER_FIELDS = (
     "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
     "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
 )
-# An `upto` authorization must outlive the longest session plus the core's settle margin; the
-# shorthand signs for that plus this slack (seconds) unless `max_timeout_seconds` is given.
+# An `upto` authorization must stay valid for the core's `upto_validity_seconds` (the longest
+# session, the resume grace, the settle margin); the shorthand offer asks for that plus this slack
+# (seconds, for the client's clock and signing) unless `max_timeout_seconds` is given.
 _UPTO_SLACK_S = 60
 # Seconds a handler has to return once its session ended before it is cancelled.
 _HANDLER_GRACE_S = 1.0
@@ -109,11 +111,8 @@ class Ws402ServerSession:
 
     @property
     def payer(self) -> Optional[str]:
-        """The verified payer of the prepayment (once admitted)."""
-        st = self._driver.session.statement
-        if st is not None and st.payer is not None:
-            return st.payer
-        return self._driver.payer
+        """The verified payer of the prepayment (once admitted), as the core verified it."""
+        return self._driver.session.payer
 
     @property
     def statement(self) -> Optional[Ws402Statement]:
@@ -132,6 +131,23 @@ class Ws402ServerSession:
     async def send_bytes(self, data: bytes) -> None:
         """Sends a binary frame if the machine allows it (metered by its size)."""
         await self._driver.app_send(bytes(data), len(data))
+
+    async def grant_http(self, resource_url: str, *, ttl: float = 300.0, message: Optional[str] = None) -> str:
+        """Grants this session's client HTTP access to ``resource_url`` for ``ttl`` seconds:
+        sends ``http_access_granted`` (the core's token, bound to the session, the URL and the
+        session's grant generation) and returns the token. The request then carries
+        ``Authorization: WS402 <token>``; :meth:`Ws402Endpoint.grant_middleware` checks it. Needs
+        the endpoint's ``secret``; raises :class:`SessionEnded` once the session ended."""
+        d = self._driver
+        if d.ending or d.record is None:
+            raise SessionEnded("the WS402 session is not running", d.session.statement)
+        expires = d.endpoint._now_ms() + int(round(ttl * 1000))
+        token, frame = d.server.issue_grant(d.record, resource_url, expires, message)
+        done: "asyncio.Future[bool]" = asyncio.get_running_loop().create_future()
+        d.post(("grant", frame, done))
+        if not await done:
+            raise SessionEnded("the WS402 session ended: the grant was not sent", d.session.statement)
+        return token
 
     async def end(self) -> Optional[Ws402Statement]:
         """Ends the session from the server side and waits for its statement (after the
@@ -155,7 +171,10 @@ class Ws402ServerSession:
 class _Driver:
     """One socket's session: the only task that calls the machine."""
 
-    def __init__(self, endpoint: "Ws402Endpoint", server: Ws402Server, send: Send, ws_url: str) -> None:
+    def __init__(
+        self, endpoint: "Ws402Endpoint", server: Ws402Server, send: Optional[Send], ws_url: str,
+        session: Optional[Ws402Session] = None,
+    ) -> None:
         self.endpoint = endpoint
         self.server = server
         self.send = send
@@ -164,10 +183,14 @@ class _Driver:
         self.inbox: "asyncio.Queue[Optional[Union[str, bytes]]]" = asyncio.Queue()
         self.finished = asyncio.Event()
         self.ending = False
-        self.socket_open = True
-        self.payer: Optional[str] = None
+        self.socket_open = send is not None
+        self.abandoned = False
+        self.suspended = False
+        self.record: Optional[bytes] = None  # the last record written
         self.handler_task: Optional["asyncio.Task[None]"] = None
-        self.session: Ws402Session = server.accept(endpoint._now_ms(), secrets.token_bytes(16))
+        self.session: Ws402Session = (
+            session if session is not None else server.accept(endpoint._now_ms(), secrets.token_bytes(16))
+        )
 
     def post(self, event: Tuple[Any, ...]) -> None:
         self.events.put_nowait(event)
@@ -242,6 +265,12 @@ class _Driver:
                 commands = s.closed(now, event[1])
             elif kind == "app_ended":
                 commands = s.app_ended(now, error=bool(event[1]))
+            elif kind == "grant":
+                done = event[2]
+                commands = []
+                if not self.ending and s.phase == "running":
+                    await self._send({"type": "websocket.send", "text": event[1]})
+                    done.set_result(self.socket_open)
             elif kind == "app_send":
                 app_frame, done = event[1], event[3]
                 if self.ending:
@@ -256,11 +285,12 @@ class _Driver:
                 raise
             log.debug("pay402 ws402: %s ignored (%s)", kind, getattr(e, "code", e))
             commands = []
-        if kind == "text" and awaiting_proof and s.phase not in ("awaiting_proof", "finished"):
-            self.payer = self.endpoint._payer_of(event[1])  # the proof the machine just took
+        del awaiting_proof
         sent = await self._execute(commands, app_frame)
         if done is not None and not done.done():
             done.set_result(sent)
+        if kind == "closed" and s.phase == "suspended":
+            self._suspend_handler()
         self._maybe_start_handler()
 
     async def _execute(self, commands: List[Ws402Command], app_frame: Any = None) -> bool:
@@ -297,7 +327,7 @@ class _Driver:
                 await self.endpoint._release(bytes(c.key))
             elif k == "settle":
                 assert c.body is not None
-                response = await self.endpoint._settle(bytes(c.body), self.payer)
+                response = await self.endpoint._settle(bytes(c.body), self.session.payer)
                 more = self.session.settled(self.endpoint._now_ms(), response)
             elif k == "refund":
                 assert c.refund is not None
@@ -309,13 +339,53 @@ class _Driver:
                 if st is not None:
                     self.endpoint._finished(st)
                 self.finished.set()
+            elif k == "persist":
+                assert c.session_id is not None and c.record is not None and c.generation is not None
+                written = await self.endpoint._persist(
+                    c.session_id, bytes(c.record), int(c.generation), c.expect, int(c.ttl or 1),
+                )
+                if written is None:  # the store cannot answer: stop here, a recovery owns it
+                    await self._fail_store()
+                    return sent_app
+                if written:
+                    self.record = bytes(c.record)
+                more = self.session.persisted(self.endpoint._now_ms(), written)
+            elif k == "load":
+                assert c.session_id is not None
+                try:
+                    stored = await self.endpoint._load(c.session_id)
+                except SessionStoreError:
+                    await self._fail_store()
+                    return sent_app
+                more = self.session.loaded(self.endpoint._now_ms(), stored)
+            elif k == "abandoned":
+                # Another process owns the session (a resume elsewhere, a recovery): forget it.
+                self.ending = self.abandoned = True
+                self.inbox.put_nowait(None)
+                self.finished.set()
             else:  # pragma: no cover - a kind added to the machine and not here fails loudly
                 raise RuntimeError(f"unknown WS402 command {k!r}")
             work = more + work
         return sent_app
 
+    async def _fail_store(self) -> None:
+        """The session store could not answer a write or a load after its retries. Reporting
+        that as a lost write would abandon the session's money here and in every other process,
+        so the socket is closed 1011 and the session is dropped here unchanged: its record (the
+        last written generation) stays in the store, and a resume or the next
+        :meth:`Ws402Endpoint.recover` settles or refunds it."""
+        log.error("pay402 ws402: session store unavailable; session %s left to recovery", self.session.session_id)
+        self.ending = self.abandoned = True
+        self.inbox.put_nowait(None)
+        if self.socket_open:
+            await self._send({"type": "websocket.close", "code": 1011})
+            self.socket_open = False
+        self.finished.set()
+
     async def _send(self, message: Dict[str, Any]) -> None:
         if not self.socket_open and message["type"] == "websocket.send":
+            return
+        if self.send is None:
             return
         try:
             await self.send(message)
@@ -324,6 +394,15 @@ class _Driver:
             self.socket_open = False
 
     # --- the application ---------------------------------------------------------------------
+
+    def _suspend_handler(self) -> None:
+        """The socket dropped and the session waits for a resume: this connection's handler is
+        cancelled (without ending the session); a resumed connection runs the handler anew."""
+        self.ending = self.suspended = True  # nothing more is sent on this connection
+        task = self.handler_task
+        if task is not None and not task.done():
+            task.cancel()
+        self.handler_task = task or asyncio.ensure_future(asyncio.sleep(0))
 
     def _maybe_start_handler(self) -> None:
         if self.handler_task is None and not self.ending and self.session.phase == "running":
@@ -343,7 +422,27 @@ class _Driver:
         except Exception:
             error = True
             log.exception("pay402 ws402: session handler failed")
-        self.post(("app_ended", error))
+        if not self.suspended:  # a suspended session waits for its resume, not for this handler
+            self.post(("app_ended", error))
+
+
+def _http_url_of(scope: Mapping[str, Any]) -> str:
+    """The request's URL without its query (``scheme://host[:port]/path``), as grants bind it."""
+    host = ""
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"host":
+            host = value.decode("latin-1")
+            break
+    if not host and scope.get("server"):
+        h, p = scope["server"]
+        host = f"{h}:{p}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope.get('path', '/')}"
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class Ws402Endpoint:
@@ -355,7 +454,7 @@ class Ws402Endpoint:
     ``scheme=`` (``"exact"`` or ``"upto"``), ``asset=``, ``facilitator=`` (``upto``), … whose
     prepayment is the schema's ``totalPrice`` (``price_per_second × estimated_duration``, as the
     core writes it). A shorthand ``upto`` offer lasts ``max_session_duration`` plus the core's
-    settle margin plus 60 s unless ``max_timeout_seconds`` is given.
+    settle margin plus 60 s (plus ``resume_grace``) unless ``max_timeout_seconds`` is given.
 
     Tariff: ``price_per_second`` or ``tariff={"per_second", "per_byte_in", "per_byte_out",
     "per_message"}`` (integers of the paid asset's atomic unit). ``estimated_duration`` and
@@ -371,6 +470,21 @@ class Ws402Endpoint:
     be paid back). ``replay_store``: a :class:`~pay402.replay.ReplayStore` or an async one
     (default: in memory, one process). ``clock``: seconds since the epoch; ``timer_poll``: the
     longest wait (seconds) before the clock is read again for the session timer.
+
+    Resumption and recovery (off unless ``secret=`` is given): ``secret`` (32 to 64 random bytes,
+    the same for every process sharing the store), ``store`` (a
+    :class:`~pay402.ws402.SessionStore`; default :class:`~pay402.ws402.MemorySessionStore`, one
+    process; :class:`~pay402.ws402.RedisSessionStore` survives restarts), ``resume_grace``
+    (seconds a dropped session waits for ``resume_session``; 0: none) and ``lease`` (seconds a
+    running record's checkpoint proves a live owner to a recovery; 0: twice ``update_interval``).
+    The core then writes each session's sealed record (compare-and-swap on its generation) and
+    resumes it on a new socket; a lost write means another process owns the session, which this
+    one forgets without settling. A store that cannot answer is retried ``store_retries`` times,
+    then the socket closes 1011 and the record is left as last written for a resume or a
+    recovery (never reported as a lost write). :meth:`recover` (run by :meth:`lifespan` and the
+    raw ASGI app's lifespan) takes over the store's open sessions after a restart; set
+    ``resource=`` so every process builds the same offers. While a session is suspended its
+    handler is cancelled; a resumed connection runs the handler anew.
 
     Register the handler with :meth:`session`; serve with :attr:`asgi` (raw ASGI: ``websocket``
     runs a session, ``http`` GET answers the schema) or :meth:`routes` (Starlette; in FastAPI
@@ -395,6 +509,11 @@ class Ws402Endpoint:
         resource: Optional[str] = None,
         clock: Callable[[], float] = time.time,
         timer_poll: float = 1.0,
+        secret: Optional[bytes] = None,
+        store: Optional[SessionStore] = None,
+        resume_grace: float = 0.0,
+        lease: float = 0.0,
+        store_retries: int = 3,
         **defaults: Any,
     ) -> None:
         unknown = set(defaults) - set(_OFFER_FIELDS)
@@ -418,13 +537,24 @@ class Ws402Endpoint:
             "update_interval_ms": int(round(update_interval * 1000)),
             "proof_timeout_ms": int(round(proof_timeout * 1000)),
             "estimated_duration": estimated_duration,
+            "resume_grace_ms": int(round(resume_grace * 1000)),
+            "lease_ms": int(round(lease * 1000)),
         }
+        if secret is None and (store is not None or resume_grace):
+            raise ConfigurationError("store= and resume_grace= need secret= (the server secret)", code="missing_secret")
+        self._secret = None if secret is None else bytes(secret)
+        self.store: Optional[SessionStore] = None
+        if secret is not None:
+            self.store = store if store is not None else MemorySessionStore()
+            if not isinstance(self.store, SessionStore):
+                raise ConfigurationError("store= must be a SessionStore", code="invalid_session_store")
+        self.store_retries = max(0, int(store_retries))
+        self._recovering: Dict[str, "asyncio.Task[None]"] = {}
         self.clock = clock
         self.timer_poll = float(timer_poll)
         self._resource = resource
         self._handler: Optional[Handler] = None
         self._servers: Dict[str, Ws402Server] = {}
-        self._x402: Optional[X402Server] = None
         self.statements: List[Ws402Statement] = []
         self._offers = self._offer_dicts(offers, scheme, defaults)
         self._server("ws://localhost/")  # the core checks the offers and the policy once, now
@@ -470,7 +600,9 @@ class Ws402Endpoint:
             return out
         terms = dict(defaults)
         if scheme == "upto" and terms.get("max_timeout_seconds") is None:
-            terms["max_timeout_seconds"] = self._policy["max_session_seconds"] + 120 + _UPTO_SLACK_S
+            terms["max_timeout_seconds"] = Ws402Server.upto_validity_seconds(
+                self._policy["max_session_seconds"], resume_grace_ms=self._policy["resume_grace_ms"],
+            ) + _UPTO_SLACK_S
         probe = _Offer(X402Route("/", 1, scheme=scheme), terms).resolve(None)
         total = self._total_price(probe)
         return [_Offer(X402Route("/", total, scheme=scheme), terms).resolve(None)]
@@ -489,6 +621,7 @@ class Ws402Endpoint:
                 price_per_byte_in=p["price_per_byte_in"], price_per_byte_out=p["price_per_byte_out"],
                 price_per_message=p["price_per_message"], update_interval_ms=p["update_interval_ms"],
                 proof_timeout_ms=p["proof_timeout_ms"], estimated_duration=p["estimated_duration"],
+                resume_grace_ms=p["resume_grace_ms"], lease_ms=p["lease_ms"], secret=self._secret,
             )
         except Exception as e:  # the core's typed configuration errors
             raise ConfigurationError(f"WS402 endpoint: {e}", code=getattr(e, "code", "invalid_offer")) from e
@@ -537,6 +670,139 @@ class Ws402Endpoint:
         """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
         return starlette_routes(self, path)
 
+    # --- HTTP grants ------------------------------------------------------------------------------
+
+    def grant_middleware(self, app: Any) -> Any:
+        """Wraps an ASGI app: each HTTP request must carry ``Authorization: WS402 <token>`` (from
+        :meth:`Ws402ServerSession.grant_http`) for its URL. The core checks it against the
+        session's stored record (``Ws402Server.grant_check``) and its answer is the response: the
+        request reaches ``app`` when granted, else the refusal's status (402 ``grant_required``;
+        401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403 ``wrong_resource``,
+        ``session_suspended``, ``session_ended``) with a JSON body ``{"error": code}``. Other
+        scopes pass through."""
+        if self.store is None:
+            raise ConfigurationError("grant_middleware needs secret= (and a store)", code="session_unsupported")
+
+        async def middleware(scope: Dict[str, Any], receive: Receive, send: Send) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            authorization: Optional[str] = None
+            for name, value in scope.get("headers") or []:
+                if name.lower() == b"authorization":
+                    authorization = value.decode("latin-1")
+                    break
+            url = _http_url_of(scope)
+            session_id = Ws402Server.grant_session_id(authorization)
+            record = None
+            if session_id is not None:
+                try:
+                    record = await self._load(session_id)
+                except SessionStoreError:
+                    log.error("pay402 ws402: session store unavailable for a grant check")
+                    body = b'{"error":"session_store_unavailable"}'
+                    await _answer(send, 503, body)
+                    return
+            status, code = self._server(self._resource or "ws://localhost/").grant_check(
+                authorization, url, record, self._now_ms())
+            if status == 200:
+                await app(scope, receive, send)
+                return
+            await _answer(send, status, json.dumps({"error": code}).encode())
+
+        return middleware
+
+    # --- recovery after a restart ----------------------------------------------------------------
+
+    async def recover(self) -> Dict[str, str]:
+        """Takes over the sessions the store lists as open (run once at startup: the
+        :meth:`lifespan`, or the raw ASGI app's lifespan, does it). For each, the core decides
+        from its record (``Ws402Server.recover``): ``still_owned`` (another process holds it: tried
+        again at its lease's end), ``await_resume`` (suspended at its last checkpoint until the
+        grace ends; a client may resume it), ``end`` (ended ``connection_lost`` at its last
+        checkpoint: settled or refunded now), ``continue`` (its settle or recorded refund asked
+        again) or ``done`` (nothing left: the record is deleted). Each taken-over session first
+        writes its record by compare-and-swap, so of two processes recovering one store exactly
+        one acts. Returns ``{session_id: decision}``; sessions are driven in background tasks."""
+        if self.store is None:
+            raise ConfigurationError("recover() needs secret= (and a store)", code="session_unsupported")
+        store = self.store
+        ids = await self._store_call("open_ids", store.open_ids)
+        out: Dict[str, str] = {}
+        for session_id in ids:
+            if session_id in self._recovering and not self._recovering[session_id].done():
+                continue
+            out[session_id] = await self._recover_one(session_id)
+        return out
+
+    async def _recover_one(self, session_id: str) -> str:
+        store = self.store
+        assert store is not None
+        stored = await self._store_call("load", lambda: store.load(session_id))
+        if stored is None:
+            return "gone"
+        server = self._server(self._resource or "ws://localhost/")
+        try:
+            session, decision, at_ms = server.recover(bytes(stored.record), self._now_ms())
+        except Exception as e:  # a record this secret cannot open (another deployment's, tampered)
+            log.error("pay402 ws402: session %s not recovered (%s)", session_id, getattr(e, "code", e))
+            return "unreadable"
+        if decision == "done":
+            await self._store_call("delete", lambda: store.delete(session_id, int(stored.generation)))
+            return decision
+        if decision == "still_owned":
+            wait = max(0.0, ((at_ms or 0) - self._now_ms()) / 1000.0)
+            self._recovering[session_id] = asyncio.ensure_future(self._recover_later(session_id, wait))
+            return decision
+        self._recovering[session_id] = asyncio.ensure_future(self._drive_recovered(server, session))
+        return decision
+
+    async def _recover_later(self, session_id: str, wait: float) -> None:
+        await asyncio.sleep(max(wait, self.timer_poll))
+        self._recovering.pop(session_id, None)
+        try:
+            await self._recover_one(session_id)
+        except SessionStoreError:
+            log.error("pay402 ws402: session store unavailable; session %s not recovered", session_id)
+
+    async def _drive_recovered(self, server: Ws402Server, session: Ws402Session) -> None:
+        driver = _Driver(self, server, None, self._resource or "ws://localhost/", session)
+        driver.ending = True  # no connection, no handler: a resume runs on its own socket
+        try:
+            await driver._execute(session.pending())
+            if not driver.finished.is_set():
+                await driver.run()
+        except Exception:
+            log.exception("pay402 ws402: recovered session %s failed", session.session_id)
+
+    async def recovered(self) -> None:
+        """Waits until every session :meth:`recover` took over is finished (settled, refunded,
+        or owned elsewhere)."""
+        while self._recovering:
+            tasks = list(self._recovering.values())
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for k, t in list(self._recovering.items()):
+                if t.done():
+                    del self._recovering[k]
+
+    def lifespan(self, app: Any = None) -> Any:
+        """An async context manager for Starlette/FastAPI ``lifespan=``: :meth:`recover` at
+        startup (when the endpoint has a store); at shutdown the recovery tasks are cancelled
+        (their records stay for the next start)."""
+        import contextlib
+
+        @contextlib.asynccontextmanager
+        async def span() -> AsyncIterator[None]:
+            if self.store is not None:
+                await self.recover()
+            try:
+                yield
+            finally:
+                for t in list(self._recovering.values()):
+                    t.cancel()
+
+        return span()
+
     async def run_session(self, scope: Dict[str, Any], receive: Receive, send: Send) -> Optional[Ws402Statement]:
         """Runs one WS402 session on an ASGI ``websocket`` connection; returns its statement."""
         message = await receive()
@@ -568,6 +834,42 @@ class Ws402Endpoint:
             log.exception("pay402 ws402: replay store failed")
             return "unavailable"
         return "fresh" if fresh else "already_used"
+
+    async def _store_call(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """One store call, retried ``store_retries`` times (0.1 s, 0.2 s, …) when the store
+        cannot answer; then :class:`SessionStoreError`."""
+        delay = 0.1
+        for attempt in range(self.store_retries + 1):
+            try:
+                return await call()
+            except SessionStoreError:
+                if attempt == self.store_retries:
+                    raise
+                log.warning("pay402 ws402: session store %s failed; retrying", what)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _persist(
+        self, session_id: str, record: bytes, generation: int, expect: Optional[int], ttl: int,
+    ) -> Optional[bool]:
+        """The machine's record write: a create (``expect`` None) or a compare-and-swap. True
+        written, False another write came first, None the store could not answer."""
+        store = self.store
+        assert store is not None
+        try:
+            if expect is None:
+                return bool(await self._store_call("create", lambda: store.create(session_id, record, generation, ttl)))
+            e = int(expect)
+            return bool(await self._store_call("swap", lambda: store.swap(session_id, record, generation, e, ttl)))
+        except SessionStoreError:
+            return None
+
+    async def _load(self, session_id: str) -> Optional[bytes]:
+        store = self.store
+        assert store is not None
+        stored = await self._store_call("load", lambda: store.load(session_id))
+        return None if stored is None else bytes(stored.record)
 
     async def _release(self, key: bytes) -> None:
         try:
@@ -621,26 +923,6 @@ class Ws402Endpoint:
             log.exception("pay402 ws402: refund hook failed; the refund stays pending")
             return "pending"
         return _refund_outcome(result)
-
-    def _payer_of(self, frame: Any) -> Optional[str]:
-        """The verified payer of a ``payment_proof`` frame, by the core's x402 admission of its
-        proof (for :attr:`Ws402ServerSession.payer` while the session runs)."""
-        try:
-            proof = json.loads(frame)["proof"]
-            if not isinstance(proof, str):
-                return None
-            x = self._x402
-            if x is None:
-                x = self._x402 = X402Server(self._offers, {"url": self._resource or "ws://localhost/"})
-            now = int(self.clock())
-            for name in ("PAYMENT-SIGNATURE", "X-PAYMENT"):
-                admitted = x.admit([(name, proof)], now)
-                payer = getattr(admitted, "payer", None)
-                if payer is not None:
-                    return str(payer)
-        except Exception:  # noqa: BLE001 - only informational; the statement carries the payer
-            return None
-        return None
 
     def _finished(self, statement: Ws402Statement) -> None:
         self.statements.append(statement)
