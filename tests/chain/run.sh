@@ -449,6 +449,42 @@ else
   record FAIL "WS402 in Python (pytest test_ws402.py): ${ws_pass:-0} passed, ${ws_fail:-?} failed (log: $RUN/pytest.log)"
 fi
 
+# --- the paywall page in a browser (test-browser-paywall.mjs) -------------------------------------
+# Debian's chromium (tests/tools.sh need_apt) driven by playwright-core (pinned by ffi-wasm/page's package-lock.json,
+# `npm ci` there through need_npm_ci): a browser wallet (EIP-6963 + EIP-1193, Hardhat account #12 signing with viem in
+# Node) pays the npm package's x402Middleware, settled by localSettlement on this node, keyboard only; then three
+# refusals (wallet 4001, expired offer, unfunded account). In a fresh project with the packed pay402 tarball
+# (PAY402_NPM_TGZ, else target/npm/; none yet: a gap), playwright-core and this directory's viem linked in.
+# Screenshots: target/paywall-shots/chain/.
+BROWSER_TGZ="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
+log "the paywall page in chromium: a browser wallet pays x402Middleware on the chain"
+if [ -n "$BROWSER_TGZ" ]; then
+  BROWSERJS="$RUN/js-browser"
+  mkdir -p "$BROWSERJS"
+  if ( need_apt chromium chromium && need_npm_ci "$ROOT/ffi-wasm/page" &&
+       cd "$BROWSERJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$BROWSER_TGZ" &&
+       ln -sfn "$ROOT/ffi-wasm/page/node_modules/playwright-core" node_modules/playwright-core &&
+       ln -sfn "$HERE/node_modules/viem" node_modules/viem ) >"$RUN/js-browser-install.log" 2>&1; then
+    cp "$HERE/chain-rpc.mjs" "$HERE/test-browser-paywall.mjs" "$BROWSERJS/"
+    (cd "$BROWSERJS" && PAY402_SHOTS="$ROOT/target/paywall-shots/chain" timeout 300 node --test --test-reporter=spec test-browser-paywall.mjs) 2>&1 \
+      | tee "$RUN/js-browser.log"
+    rc=${PIPESTATUS[0]}
+    br_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-browser.log" | awk '{print $3}')"
+    br_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-browser.log" | awk '{print $3}')"
+    br_shots="$(ls "$ROOT/target/paywall-shots/chain" 2>/dev/null | wc -l)"
+    if [ "$rc" -eq 0 ] && [ "${br_pass:-0}" -gt 0 ]; then
+      record PASS "paywall page in chromium on the chain (test-browser-paywall.mjs): ${br_pass} passed, ${br_fail:-0} failed; ${br_shots} screenshots in target/paywall-shots/chain"
+    else
+      record FAIL "paywall page in chromium on the chain (test-browser-paywall.mjs): ${br_pass:-0} passed, ${br_fail:-?} failed (exit $rc)"
+    fi
+  else
+    tail -n 20 "$RUN/js-browser-install.log"
+    record FAIL "paywall page in chromium: install chromium, ffi-wasm/page's npm ci or $(basename "$BROWSER_TGZ") (log: $RUN/js-browser-install.log)"
+  fi
+else
+  SUMMARY+=("GAP   paywall page in chromium skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
+fi
+
 # --- the npm package's middleware ---------------------------------------------------------------
 # The packed pay402 npm tarball: PAY402_NPM_TGZ, else the one ffi-wasm/tests/run.sh leaves in target/npm/, else built
 # here (ffi-wasm/build.sh + npm pack, after installing what the build needs: tests/tools.sh need_npm_build).

@@ -3,7 +3,7 @@
 // resource with `exact` EIP-3009 on the Hardhat token and settling with `pay402/settle`'s `localSettlement`; the
 // page it serves to a browser is the core's (`pay402/paywall-page`, filled by the core's PageServer), not a test
 // template. The wallet is an EIP-1193 provider announced by EIP-6963 in the page; every request goes through one
-// exposed binding to Node, where a Hardhat account's key signs with viem (`eth_signTypedData_v4`): the key never
+// exposed binding to Node, where a Hardhat account's key (#12) signs with viem (`eth_signTypedData_v4`): the key never
 // enters the page. Keyboard only (any mouse call throws). Every expected value comes from the chain (balanceOf,
 // Transfer logs) and the offer, never from the code under test.
 //   1. paid end to end: offer → wallet → Pay → content; balances moved by exactly the price, one Transfer, one
@@ -39,11 +39,11 @@ const SHOTS = path.resolve(process.env.PAY402_SHOTS ?? path.join(import.meta.dir
 fs.rmSync(SHOTS, { recursive: true, force: true });
 fs.mkdirSync(SHOTS, { recursive: true });
 
-// Hardhat's default accounts (public test keys of the well-known mnemonic; a local node only). #7 pays; #8 never
-// receives tokens (the insufficient-balance case).
+// Hardhat's default accounts (public test keys of the well-known mnemonic; a local node only). #12 pays; #13 never
+// receives tokens (the insufficient-balance case). No other test here uses them.
 const MNEMONIC = "test test test test test test test test test test test junk";
-const PAYER = mnemonicToAccount(MNEMONIC, { addressIndex: 7 });
-const UNFUNDED = mnemonicToAccount(MNEMONIC, { addressIndex: 8 });
+const PAYER = mnemonicToAccount(MNEMONIC, { addressIndex: 12 });
+const UNFUNDED = mnemonicToAccount(MNEMONIC, { addressIndex: 13 });
 
 // ------------------------------------------------------------------ reads of the node (plain JSON-RPC)
 const balanceOf = async (who) => BigInt(await rpc("eth_call", { to: TOKEN, data: "0x70a08231" + word(who) }, "latest"));
