@@ -453,7 +453,8 @@ fi
 # Debian's chromium (tests/tools.sh need_apt) driven by playwright-core (pinned by ffi-wasm/page's package-lock.json,
 # `npm ci` there through need_npm_ci): a browser wallet (EIP-6963 + EIP-1193, Hardhat account #12 signing with viem in
 # Node) pays the npm package's x402Middleware, settled by localSettlement on this node, keyboard only; then three
-# refusals (wallet 4001, expired offer, unfunded account). In a fresh project with the packed pay402 tarball
+# refusals (wallet 4001, expired offer, unfunded account); then a Wallet-Standard wallet pays a Solana offer settled in
+# litesvm (svm/rpc.mjs, installed above) by localSvmSettlement. In a fresh project with the packed pay402 tarball
 # (PAY402_NPM_TGZ, else target/npm/; none yet: a gap), playwright-core and this directory's viem linked in.
 # Screenshots: target/paywall-shots/chain/.
 BROWSER_TGZ="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
@@ -466,7 +467,7 @@ if [ -n "$BROWSER_TGZ" ]; then
        ln -sfn "$ROOT/ffi-wasm/page/node_modules/playwright-core" node_modules/playwright-core &&
        ln -sfn "$HERE/node_modules/viem" node_modules/viem ) >"$RUN/js-browser-install.log" 2>&1; then
     cp "$HERE/chain-rpc.mjs" "$HERE/test-browser-paywall.mjs" "$BROWSERJS/"
-    (cd "$BROWSERJS" && PAY402_SHOTS="$ROOT/target/paywall-shots/chain" timeout 300 node --test --test-reporter=spec test-browser-paywall.mjs) 2>&1 \
+    (cd "$BROWSERJS" && PAY402_SVM_DIR="$HERE/svm" PAY402_SHOTS="$ROOT/target/paywall-shots/chain" timeout 300 node --test --test-reporter=spec test-browser-paywall.mjs) 2>&1 \
       | tee "$RUN/js-browser.log"
     rc=${PIPESTATUS[0]}
     br_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-browser.log" | awk '{print $3}')"

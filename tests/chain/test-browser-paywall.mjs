@@ -10,20 +10,23 @@
 //      settlement seen by the server;
 //   2. refusals against the same server, no money moved in each: the wallet rejects (4001); the page's clock
 //      behind the server's by more than maxTimeoutSeconds (the server refuses with its code); an account without
-//      tokens (the page's balance check through the RPC URL of the server's page config).
+//      tokens (the page's balance check through the RPC URL of the server's page config);
+//   3. Solana: a Wallet-Standard wallet pays an `exact` offer on devnet's CAIP-2 id, settled in litesvm (svm/rpc.mjs,
+//      PAY402_SVM_DIR) by `localSvmSettlement`: token balances moved by exactly the price, the signature known.
 // Screenshots: $PAY402_SHOTS (default <repo>/target/paywall-shots/chain), emptied first.
-//   PAY402_CHAIN_RPC=… PAY402_CHAIN_DEPLOYMENT=… node --test test-browser-paywall.mjs
+//   PAY402_CHAIN_RPC=… PAY402_CHAIN_DEPLOYMENT=… PAY402_SVM_DIR=…/tests/chain/svm node --test test-browser-paywall.mjs
 // (run by run.sh from a fresh project with the packed pay402 tarball installed and playwright-core and viem linked)
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { createPrivateKey, createPublicKey, randomBytes, sign } from "node:crypto";
 import { chromium } from "playwright-core";
 import { mnemonicToAccount } from "viem/accounts";
 import { x402Middleware, keccak256, privateKeySigner } from "pay402";
-import { localSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
+import { localSettlement, localSvmSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
 import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
 
 const DEPLOYMENT = JSON.parse(fs.readFileSync(env("PAY402_CHAIN_DEPLOYMENT"), "utf8"));
@@ -72,6 +75,7 @@ const settled = []; // the settlements the server made (localSettlement's answer
 const paidRequests = []; // PAYMENT-SIGNATURE headers that reached the server
 const refusals = []; // the server's 402s to paid requests: their PAYMENT-REQUIRED, decoded
 const CONTENT = "The paid article, settled on the local chain.";
+let svmRoute = null; // the Solana route, made by its test: { rpc(body) → text, paywall }
 let paywall = null; // made once the server listens: the page's RPC URL is absolute (the core checks it)
 const makePaywall = (base) => x402Middleware(accepts, {
   now,
@@ -91,6 +95,24 @@ const server = http.createServer((req, res) => {
       const r = await fetch(RPC, { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.concat(chunks) });
       res.writeHead(r.status, { "content-type": "application/json" });
       res.end(Buffer.from(await r.arrayBuffer()));
+    });
+    return;
+  }
+  if (req.url === "/svmrpc" && req.method === "POST" && svmRoute) {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const text = await svmRoute.rpc(Buffer.concat(chunks).toString());
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text);
+    });
+    return;
+  }
+  if (req.url === "/sol" && svmRoute) {
+    svmRoute.paywall(req, res, (err) => {
+      if (err) { res.statusCode = 500; res.end(`error: ${err.message}`); return; }
+      res.setHeader("content-type", "text/plain; charset=utf-8");
+      res.end(CONTENT);
     });
     return;
   }
@@ -251,6 +273,7 @@ test("EVM, end to end: a browser wallet pays x402Middleware, settled on the chai
   await waitScreen(page, "paid");
   assert.equal((await page.textContent('[data-field="content"]')).trim(), CONTENT);
   await shot(page, "evm-paid");
+  const receiptShown = await page.$$eval('[data-list="receipt"] dd', (dd) => dd.map((d) => d.textContent));
   assert.deepEqual(errors, []);
   await context.close();
 
@@ -267,6 +290,7 @@ test("EVM, end to end: a browser wallet pays x402Middleware, settled on the chai
   assert.deepEqual([lower(logs[0].from), lower(logs[0].to), logs[0].value], [lower(PAYER.address), lower(payee), BigInt(accepts[0].amount)]);
   assert.equal(lower(logs[0].tx), lower(answer.transaction), "the settlement's transaction is the Transfer's");
   assert.equal((await receipt(answer.transaction)).status, "0x1");
+  assert.equal(lower(receiptShown[0]), lower(answer.transaction), "the page's receipt names the settlement's transaction");
 });
 
 test("refusal: the wallet rejects the signature (4001); nothing paid, no request sent", async () => {
@@ -345,10 +369,153 @@ test("refusal: an account without tokens; the page's balance check through the s
   assert.equal((await transfers(fromBlock + 1)).length, 0, "no Transfer");
 });
 
+// ------------------------------------------------------------------ Solana: a Wallet-Standard wallet, litesvm
+// svm/rpc.mjs (litesvm behind JSON-RPC on 127.0.0.1, started here by its pid) holds a new SPL mint, the payer's and
+// the payee's token accounts; the route sells `exact` on devnet's CAIP-2 id with a fresh fee payer, settled by
+// `localSvmSettlement`. The page reads the chain through the config's RPC URL (a same-origin path proxied to
+// rpc.mjs); rpc.mjs has no `getTokenAccountsByOwner`, so the proxy answers it from the runtime: the owner's token
+// account from pay402_setup, read back by getAccountInfo. The wallet registers as Wallet-Standard wallets do and
+// signs the message with Node's ed25519 (crypto), the seed never entering the page.
+const SVM_NETWORK = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const b58decode = (text) => {
+  let n = 0n;
+  for (const c of text) n = n * 58n + BigInt(B58.indexOf(c));
+  return Buffer.from(n.toString(16).padStart(64, "0"), "hex");
+};
+const b58 = (bytes) => {
+  let n = BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`), out = "";
+  while (n > 0n) { out = B58[Number(n % 58n)] + out; n /= 58n; }
+  for (const b of bytes) { if (b !== 0) break; out = `1${out}`; }
+  return out;
+};
+/** An ed25519 key from a 32-byte seed (Node's crypto) and its base58 address. */
+function ed25519(seed) {
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  const pub = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  return { key, pub, address: b58(pub) };
+}
+const compactU16 = (buf, at) => { // [value, bytes]
+  let v = 0, i = 0;
+  for (; i < 3; i++) { const b = buf[at + i]; v |= (b & 0x7f) << (7 * i); if (!(b & 0x80)) return [v, i + 1]; }
+  throw new Error("bad compact-u16");
+};
+/** Signs a wire transaction for `signer`: its slot among the required signers, the message after the signatures. */
+function signWire(bytes, signer) {
+  const tx = Buffer.from(bytes);
+  const [count, n] = compactU16(tx, 0);
+  const message = tx.subarray(n + 64 * count);
+  let at = message[0] & 0x80 ? 1 : 0; // v0 prefix
+  const required = message[at];
+  at += 3;
+  const [keys, m] = compactU16(message, at);
+  at += m;
+  let slot = -1;
+  for (let i = 0; i < keys; i++) if (message.subarray(at + 32 * i, at + 32 * i + 32).equals(signer.pub)) slot = i;
+  assert.ok(slot >= 0 && slot < required && slot < count, "the wallet's account is a required signer");
+  sign(null, message, signer.key).copy(tx, n + 64 * slot);
+  return tx;
+}
+const injectSolanaWallet = (address) => {
+  const account = { address, publicKey: new Uint8Array(32), chains: ["solana:devnet"], features: ["solana:signTransaction"] };
+  const wallet = {
+    version: "1.0.0", name: "pay402 test Solana wallet", icon: "data:image/svg+xml;base64,PHN2Zy8+", chains: ["solana:devnet"], accounts: [account],
+    features: {
+      "standard:connect": { version: "1.0.0", connect: async () => ({ accounts: [account] }) },
+      "solana:signTransaction": {
+        version: "1.0.0", supportedTransactionVersions: ["legacy", 0],
+        signTransaction: async (...inputs) => Promise.all(inputs.map(async (i) => {
+          const out = await window.__pay402SolSign(i.chain, Array.from(i.transaction));
+          if (out.error) throw Object.assign(new Error(out.error), { code: 4001 });
+          return { signedTransaction: Uint8Array.from(out.signed) };
+        })),
+      },
+    },
+  };
+  const callback = ({ register }) => register(wallet);
+  window.dispatchEvent(Object.assign(new Event("wallet-standard:register-wallet"), { detail: callback }));
+  window.addEventListener("wallet-standard:app-ready", ({ detail }) => callback(detail));
+};
+
+test("Solana: a Wallet-Standard wallet pays x402Middleware, settled in litesvm by localSvmSettlement", async (t) => {
+  const dir = process.env.PAY402_SVM_DIR;
+  assert.ok(dir, "PAY402_SVM_DIR (tests/chain/svm) is not set: run tests/chain/run.sh");
+  const proc = spawn(process.execPath, [path.join(dir, "rpc.mjs"), "0"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  t.after(() => proc.kill("SIGTERM"));
+  const svmRpcUrl = await new Promise((ok, no) => {
+    proc.stdout.once("data", (d) => ok(String(d).trim().split(" ")[1]));
+    proc.once("exit", (c) => no(new Error(`rpc.mjs exited (${c})`)));
+  });
+  const svmRpc = async (method, params = []) => {
+    const r = await (await fetch(svmRpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json();
+    if (r.error) throw new Error(`${method}: ${JSON.stringify(r.error)}`);
+    return r.result;
+  };
+  const payer = ed25519(randomBytes(32)), feeSeed = randomBytes(32), fee = ed25519(feeSeed), payeeSvm = ed25519(randomBytes(32));
+  const setup = await svmRpc("pay402_setup", [{ decimals: 6, sol: { [fee.address]: 1_000_000_000 }, tokens: { [payer.address]: "1000000", [payeeSvm.address]: "0" } }]);
+  const amount = 10_000n;
+  const offer = { scheme: "exact", network: SVM_NETWORK, amount: amount.toString(), asset: setup.mint, payTo: payeeSvm.address, maxTimeoutSeconds: 60, extra: { feePayer: fee.address } };
+  const local = localSvmSettlement({ network: SVM_NETWORK, rpc: [svmRpcUrl], feePayer: feeSeed.toString("hex") });
+  const answers = [];
+  const tokenBalance = async (a) => BigInt((await svmRpc("getTokenAccountBalance", [a])).value.amount);
+  const payerAta = setup.accounts[payer.address], payeeAta = setup.accounts[payeeSvm.address];
+  svmRoute = {
+    rpc: async (body) => {
+      const { id, method, params } = JSON.parse(body);
+      if (method !== "getTokenAccountsByOwner") return fetch(svmRpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.text());
+      const ata = setup.accounts[params[0]];
+      const info = ata ? await svmRpc("getAccountInfo", [ata, { encoding: "base64" }]) : { value: null };
+      const mintOk = info.value && Buffer.from(info.value.data[0], "base64").subarray(0, 32).equals(Buffer.from(b58decode(params[1].mint)));
+      return JSON.stringify({ jsonrpc: "2.0", id, result: { context: { slot: 1 }, value: mintOk ? [{ pubkey: ata, account: info.value }] : [] } });
+    },
+    paywall: x402Middleware([offer], {
+      page: { title: "pay402 on litesvm", rpc: { [SVM_NETWORK]: `${BASE}/svmrpc` }, display: [{ decimals: 6, symbol: "TOK" }] },
+      settle: async (payment) => { const out = await local.settle(payment); answers.push(JSON.parse(out)); return out; },
+    }),
+  };
+  const signed = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.exposeFunction("__pay402SolSign", (chain, bytes) => {
+    try { signed.push(chain); return { signed: Array.from(signWire(bytes, payer)) }; } catch (e) { return { error: e.message }; }
+  });
+  await page.addInitScript(injectSolanaWallet, payer.address);
+  for (const m of ["click", "dblclick", "down", "up", "move", "wheel"]) page.mouse[m] = () => { throw new Error(`mouse.${m} used`); };
+  const [payerBefore, payeeBefore] = [await tokenBalance(payerAta), await tokenBalance(payeeAta)];
+  const feeBefore = BigInt((await svmRpc("getBalance", [fee.address])).value);
+  const res = await page.goto(`${BASE}/sol`);
+  assert.equal(res.status(), 402);
+  await waitScreen(page, "wallets");
+  await shot(page, "svm-wallets");
+  await tabTo(page, "pay402 test Solana wallet");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "review");
+  await shot(page, "svm-review");
+  await tabTo(page, "Pay");
+  await page.keyboard.press("Enter");
+  await waitScreen(page, "paid");
+  assert.equal((await page.textContent('[data-field="content"]')).trim(), CONTENT);
+  await shot(page, "svm-paid");
+  const receiptShown = await page.$$eval('[data-list="receipt"] dd', (dd) => dd.map((d) => d.textContent));
+  assert.deepEqual(errors, []);
+  await context.close();
+  assert.deepEqual(signed, ["solana:devnet"], "one signature, on devnet");
+  assert.equal(answers.length, 1, "the server saw one settlement");
+  assert.equal(answers[0].success, true);
+  assert.equal(payerBefore - await tokenBalance(payerAta), amount, "the payer paid exactly the price");
+  assert.equal(await tokenBalance(payeeAta) - payeeBefore, amount, "the payee got exactly the price");
+  assert.ok(BigInt((await svmRpc("getBalance", [fee.address])).value) < feeBefore, "the fee payer paid the fee");
+  const [status] = (await svmRpc("getSignatureStatuses", [[answers[0].transaction]])).value;
+  assert.ok(status && status.err === null, "the settlement's signature is known to the runtime, without error");
+  assert.equal(receiptShown[0], answers[0].transaction, "the page's receipt names the settlement's signature");
+});
+
 test("screenshots of each state", () => {
   console.log(`screenshots in ${SHOTS}: ${shots.join(" ")}`);
   // one offer: the page opens on the wallets (no offers screen)
-  for (const s of ["evm-wallets", "evm-review", "evm-paid", "reject-error", "expired-error", "unfunded-error"]) {
+  for (const s of ["evm-wallets", "evm-review", "evm-paid", "reject-error", "expired-error", "unfunded-error", "svm-wallets", "svm-review", "svm-paid"]) {
     assert.ok(shots.some((f) => f.endsWith(`-${s}.png`)) && fs.existsSync(path.join(SHOTS, shots.find((f) => f.endsWith(`-${s}.png`)))), `a screenshot of ${s}`);
   }
 });
