@@ -211,7 +211,7 @@ async function openPage(wallet, { clockOffsetSeconds = 0 } = {}) {
   assert.equal(documents[0].status(), 402, "the unpaid document is a 402");
   assert.match(documents[0].headers()["content-type"], /^text\/html/);
   assert.ok(documents[0].headers()["payment-required"], "the challenge header stays on the page");
-  return { page, context, errors };
+  return { page, context, errors, documents };
 }
 const active = (page) => page.evaluate(() => {
   const a = document.activeElement;
@@ -260,12 +260,18 @@ test("EVM, end to end: a browser wallet pays x402Middleware, settled on the chai
   const wallet = walletBackend(PAYER);
   const [payerBefore, payeeBefore, fromBlock] = await snapshot(PAYER.address);
   const before = { settled: settled.length, paid: paidRequests.length };
-  const { page, context, errors } = await openPage(wallet);
+  const { page, context, errors, documents } = await openPage(wallet);
   // the page is the core's: its data is the challenge's PAYMENT-REQUIRED byte for byte
   const fromB64 = (t) => JSON.parse(Buffer.from(t, "base64").toString());
   const meta = fromB64(await page.getAttribute('meta[name="pay402-page"]', "content"));
   const offered = fromB64(meta.paymentRequired);
   assert.deepEqual(offered.accepts, accepts, "the page offers exactly the route's offer");
+  // the embedded challenge is the header's, byte for byte, and the one an API client gets as JSON
+  assert.equal(meta.paymentRequired, documents[0].headers()["payment-required"], "page data = the PAYMENT-REQUIRED header");
+  const api = await fetch(`${BASE}/article`, { headers: { accept: "application/json" } });
+  assert.equal(api.status, 402);
+  assert.match(api.headers.get("content-type") ?? "", /json/, "an API client gets the JSON 402, not the page");
+  assert.equal(api.headers.get("payment-required"), meta.paymentRequired, "the same challenge for the API client");
   await toReview(page, "evm-");
   await shot(page, "evm-review");
   await tabTo(page, "Pay");
