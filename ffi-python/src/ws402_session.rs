@@ -9,8 +9,7 @@ use crate::errors::{CoreError, Kind};
 use crate::server::{offer, required, text};
 use crate::settle::RefundOrder;
 use core::fmt::Write as _;
-use pay402::ws402::{Ending, Payer, Phase, Plan, RefundOutcome, Reservation, SettleStatus};
-use pay402::ws402::{RefundStatus, Statement, Tariff};
+use pay402::ws402::{Ending, Payer, Plan, RefundOutcome, Reservation, Statement, Tariff};
 use pay402_host::HostError;
 use pay402_host::ws402_server::{self as host, OwnedCommand, SessionInput};
 use pay402_host::x402_server::ResourceConfig;
@@ -23,42 +22,6 @@ fn error(e: &HostError) -> PyErr {
     CoreError::custom(Kind::Ws402, e.code, e.message.clone())
         .detail(e.detail_code)
         .into()
-}
-
-fn phase_name(p: Phase) -> &'static str {
-    match p {
-        Phase::AwaitingProof => "awaiting_proof",
-        Phase::Reserving => "reserving",
-        Phase::SettlingPrepayment => "settling_prepayment",
-        Phase::Running => "running",
-        Phase::Suspended => "suspended",
-        Phase::SettlingCharge => "settling_charge",
-        Phase::Refunding => "refunding",
-        Phase::Finished => "finished",
-        Phase::Loading => "loading",
-        Phase::Resuming => "resuming",
-        Phase::NotOwner => "not_owner",
-    }
-}
-
-fn settle_status(s: SettleStatus) -> &'static str {
-    match s {
-        SettleStatus::Requested => "requested",
-        SettleStatus::Settled => "settled",
-        SettleStatus::Refused => "refused",
-        SettleStatus::Pending => "pending",
-        SettleStatus::Unavailable => "unavailable",
-    }
-}
-
-fn refund_status(s: RefundStatus) -> &'static str {
-    match s {
-        RefundStatus::Requested => "requested",
-        RefundStatus::Confirmed => "confirmed",
-        RefundStatus::Pending => "pending",
-        RefundStatus::Failed => "failed",
-        RefundStatus::Unsupported => "unsupported",
-    }
 }
 
 fn payer_text(p: Payer) -> String {
@@ -131,9 +94,9 @@ impl Ws402Statement {
             paid: Uint(st.paid),
             consumed: Uint(st.consumed),
             settlement_amount: st.settlement.map(|s| Uint(s.amount)),
-            settlement_status: st.settlement.map(|s| settle_status(s.status)),
+            settlement_status: st.settlement.map(|s| s.status.name()),
             refund_amount: st.refund.map(|r| Uint(r.amount)),
-            refund_status: st.refund.map(|r| refund_status(r.status)),
+            refund_status: st.refund.map(|r| r.status.name()),
             refund_order: st.refund.and_then(|r| r.order).map(RefundOrder),
             finished: st.finished,
         }
@@ -581,7 +544,7 @@ impl Ws402Session {
     /// `not_owner`.
     #[getter]
     fn phase(&self) -> PyResult<&'static str> {
-        self.with(|s| phase_name(s.phase()))
+        self.with(|s| s.phase().name())
     }
 
     /// The wire `sessionId` (32 lowercase hex digits).

@@ -13,10 +13,7 @@ use crate::convert::{Obj, bigint, get, number, opt_string, opt_uint, present, u8
 use crate::errors::{JsResult, arg_error, coded};
 use crate::settle::RefundOrder;
 use js_sys::{Array, Uint8Array};
-use pay402::ws402::{
-    Ending, Payer, Phase, Plan, RefundOutcome, RefundStatus, Reservation, SettleStatus, Statement,
-    Tariff,
-};
+use pay402::ws402::{Ending, Payer, Plan, RefundOutcome, Reservation, Statement, Tariff};
 use pay402_host::HostError;
 use pay402_host::ws402_server::{self as host, OwnedCommand, SessionInput};
 use pay402_host::x402_server::ResourceConfig;
@@ -86,42 +83,6 @@ fn error(e: &HostError) -> JsValue {
     coded(NAME, &e.message, e.code, e.detail_code)
 }
 
-fn phase_name(p: Phase) -> &'static str {
-    match p {
-        Phase::AwaitingProof => "awaiting_proof",
-        Phase::Reserving => "reserving",
-        Phase::SettlingPrepayment => "settling_prepayment",
-        Phase::Running => "running",
-        Phase::Suspended => "suspended",
-        Phase::SettlingCharge => "settling_charge",
-        Phase::Refunding => "refunding",
-        Phase::Finished => "finished",
-        Phase::Loading => "loading",
-        Phase::Resuming => "resuming",
-        Phase::NotOwner => "not_owner",
-    }
-}
-
-fn settle_status(s: SettleStatus) -> &'static str {
-    match s {
-        SettleStatus::Requested => "requested",
-        SettleStatus::Settled => "settled",
-        SettleStatus::Refused => "refused",
-        SettleStatus::Pending => "pending",
-        SettleStatus::Unavailable => "unavailable",
-    }
-}
-
-fn refund_status(s: RefundStatus) -> &'static str {
-    match s {
-        RefundStatus::Requested => "requested",
-        RefundStatus::Confirmed => "confirmed",
-        RefundStatus::Pending => "pending",
-        RefundStatus::Failed => "failed",
-        RefundStatus::Unsupported => "unsupported",
-    }
-}
-
 fn payer_text(p: Payer) -> String {
     match p {
         Payer::Evm(a) => {
@@ -177,14 +138,12 @@ fn statement_js(st: &Statement) -> JsValue {
         )
         .set(
             "settlementStatus",
-            or_null(st.settlement, |s| {
-                JsValue::from_str(settle_status(s.status))
-            }),
+            or_null(st.settlement, |s| JsValue::from_str(s.status.name())),
         )
         .set("refundAmount", or_null(st.refund, |r| bigint(&r.amount)))
         .set(
             "refundStatus",
-            or_null(st.refund, |r| JsValue::from_str(refund_status(r.status))),
+            or_null(st.refund, |r| JsValue::from_str(r.status.name())),
         )
         .set(
             "refundOrder",
@@ -657,7 +616,7 @@ impl Ws402Session {
     /// Where the session is.
     #[wasm_bindgen(unchecked_return_type = "Ws402Phase")]
     pub fn phase(&self) -> String {
-        phase_name(self.inner.phase()).to_owned()
+        self.inner.phase().name().to_owned()
     }
 
     /// The wire `sessionId` (32 lowercase hex digits).

@@ -312,6 +312,19 @@ pub enum SettleStatus {
     Unavailable,
 }
 
+impl SettleStatus {
+    /// The stable name: `requested`, `settled`, `refused`, `pending` or `unavailable`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Settled => "settled",
+            Self::Refused => "refused",
+            Self::Pending => "pending",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// A settlement asked for: the prepayment (`exact`) or the charge (`upto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Settlement {
@@ -336,6 +349,19 @@ pub enum RefundStatus {
     /// [`crate::x402::refund::RefundError::UnsupportedNetwork`]): nothing was asked of the host and the amount stays
     /// owed to the payer.
     Unsupported,
+}
+
+impl RefundStatus {
+    /// The stable name: `requested`, `confirmed`, `pending`, `failed` or `unsupported`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Confirmed => "confirmed",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+            Self::Unsupported => "unsupported",
+        }
+    }
 }
 
 /// A refund owed (`paid − consumed`, positive, of an `exact` session) and its state.
@@ -420,6 +446,27 @@ pub enum Phase {
     /// Another process owns the session (a lost compare-and-swap, or a live owner found by
     /// [`SessionMachine::recover`]): this machine does nothing more.
     NotOwner,
+}
+
+impl Phase {
+    /// The stable name: `awaiting_proof`, `reserving`, `settling_prepayment`, `running`,
+    /// `suspended`, `settling_charge`, `refunding`, `finished`, `loading`, `resuming` or
+    /// `not_owner`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AwaitingProof => "awaiting_proof",
+            Self::Reserving => "reserving",
+            Self::SettlingPrepayment => "settling_prepayment",
+            Self::Running => "running",
+            Self::Suspended => "suspended",
+            Self::SettlingCharge => "settling_charge",
+            Self::Refunding => "refunding",
+            Self::Finished => "finished",
+            Self::Loading => "loading",
+            Self::Resuming => "resuming",
+            Self::NotOwner => "not_owner",
+        }
+    }
 }
 
 /// What the host reports to [`Session::handle`].
