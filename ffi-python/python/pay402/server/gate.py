@@ -605,17 +605,7 @@ class Pending:
 
     async def _settle_async(self, request: SettlementRequest) -> Optional[bytes]:
         assert self.gate.x402 is not None
-        hook = self.gate.x402.settlement
-        try:
-            if hasattr(hook, "asettle"):
-                result = await hook.asettle(request)
-            else:
-                import asyncio
-
-                result = await asyncio.get_running_loop().run_in_executor(None, hook.settle, request)
-            return _settled_bytes(result)
-        except Exception as e:
-            return _settle_exception(e)
+        return await _settle_with(self.gate.x402.settlement, request)
 
     def _run_sync(self, gen: _SettleGen) -> Union[str, Headers, Reply]:
         try:
@@ -663,6 +653,21 @@ def _settled_bytes(result: Any) -> bytes:
     if not isinstance(result, Mapping):
         raise TypeError(f"settlement hook returned {type(result).__name__}, not a SettleResponse dict")
     return json.dumps(dict(result), separators=(",", ":")).encode()
+
+
+async def _settle_with(hook: Any, request: SettlementRequest) -> Optional[bytes]:
+    """Runs a settlement hook from async code (its ``asettle``, else ``settle`` in the default
+    executor): the ``SettleResponse`` bytes, or ``None`` when there was no answer."""
+    try:
+        if hasattr(hook, "asettle"):
+            result = await hook.asettle(request)
+        else:
+            import asyncio
+
+            result = await asyncio.get_running_loop().run_in_executor(None, hook.settle, request)
+        return _settled_bytes(result)
+    except Exception as e:
+        return _settle_exception(e)
 
 
 def _settle_exception(e: BaseException) -> Optional[bytes]:

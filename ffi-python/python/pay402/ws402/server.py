@@ -44,8 +44,7 @@ from ..server.gate import (
     SettlementArg,
     SettlementRequest,
     _Offer,
-    _settle_exception,
-    _settled_bytes,
+    _settle_with,
     _settlement,
 )
 from ..server.routes import X402Route
@@ -887,15 +886,7 @@ class Ws402Endpoint:
             int(parsed.get("x402Version", 2)), parsed["paymentPayload"], requirements, payer,
             int(requirements["amount"]) if "amount" in requirements else None, body,
         )
-        hook = self.settlement
-        try:
-            if hasattr(hook, "asettle"):
-                result = await hook.asettle(request)
-            else:
-                result = await asyncio.get_running_loop().run_in_executor(None, hook.settle, request)
-            return _settled_bytes(result)
-        except Exception as e:
-            return _settle_exception(e)
+        return await _settle_with(self.settlement, request)
 
     async def _refund(self, order: Any) -> str:
         hook = self._refund_hook
