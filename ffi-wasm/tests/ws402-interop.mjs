@@ -149,7 +149,6 @@ async function nodeServer(config) {
   const wss = new WebSocketServer({ noServer: true });
   const paid = ws402Server(config);
   const statements = [];
-  if (process.env.WSI_DEBUG) wss.on("connection", (ws) => { const send = ws.send.bind(ws); ws.send = (d, ...a) => { console.error("server →", String(d)); return send(d, ...a); }; ws.on("message", (d) => console.error("server ←", String(d).slice(0, 80))); });
   paid.attach(wss, { server, path: PATH }, async (s) => {
     s.onEnd((st) => statements.push(st));
     s.onMessage((msg) => s.send(`echo ${msg}`));
@@ -233,6 +232,7 @@ test("Node ws402Connect → Python Ws402Endpoint (uvicorn): upto, exactly consum
 // ---- 2. Python client → Node server ----------------------------------------------------------
 
 async function pythonPaysNode(scheme, price, paid, endMs) {
+  needPython();
   const time = fakeTime(T);
   const money = recorder();
   const offers = [scheme === "exact" ? exactOffer(paid) : uptoOffer(paid)];
@@ -329,7 +329,11 @@ test("browser: ws402Connect from pay402/web in Chromium (privateKeySigner in the
       await until(() => srv.statements.length === 1 && srv.statements[0].finished, "the Node server's statement");
       const server = srv.statements[0];
       assert.deepEqual([server.reason, server.payer, server.paid, server.consumed, server.refundAmount], ["client_close", PAYER, paid, consumed, paid - consumed]);
-      assert.equal(st.id, server.sessionId ?? st.id);
+      assert.equal(st.id, server.sessionId);
+      assert.deepEqual(st.ended, { sessionId: server.sessionId, endedBy: "client_close", payer: PAYER.toLowerCase(), paid: String(paid),
+        consumed: String(consumed), refund: String(paid - consumed) }, "the page's tracker accepted the server's session_ended");
+      assert.equal(st.node, false, "the client ran without Node's globals");
+      assert.match(st.agent, /Chrome/);
       assert.deepEqual(money.settled, [String(paid)]);
       assert.deepEqual(money.refunds.map((r) => [r.to, r.amount]), [[PAYER, paid - consumed]]);
     } finally {
@@ -363,7 +367,10 @@ try {
   };
   window.finish = async () => {
     const st = await session.end();
-    return { id: session.id, closeCode: st.closeCode, balance: String(st.balance), consumed: String(st.consumed), remaining: String(st.remaining) };
+    const e = st.ended;
+    return { id: session.id, closeCode: st.closeCode, balance: String(st.balance), consumed: String(st.consumed), remaining: String(st.remaining),
+      ended: e && { sessionId: e.sessionId, endedBy: e.endedBy, payer: e.payer, paid: String(e.paid), consumed: String(e.consumed), refund: String(e.refund) },
+      node: typeof process !== "undefined", agent: navigator.userAgent };
   };
   window.ready = true;
 } catch (e) {
