@@ -22,7 +22,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import uvicorn
 from pay402.client import Budget, X402Payer
@@ -66,8 +66,11 @@ class Recorder:
                 "to": order.to, "amount": str(order.amount)}
 
 
+def num(v: Optional[int]) -> Optional[str]:
+    return None if v is None else str(v)
+
+
 def statement_json(st: Any) -> Dict[str, Any]:
-    num = lambda v: None if v is None else str(v)  # noqa: E731
     return {"sessionId": st.session_id, "ending": st.ending, "reason": st.reason, "atMs": st.at_ms, "plan": st.plan,
             "payer": st.payer, "paid": num(st.paid), "consumed": num(st.consumed),
             "settlementAmount": num(st.settlement_amount), "settlementStatus": st.settlement_status,
@@ -87,7 +90,7 @@ def server(scheme: str, price: int, estimated: int, start_ms: int) -> None:
     @ep.session
     async def echo(session: Ws402ServerSession) -> None:
         async for msg in session:
-            await session.send_text(f"echo {msg}")
+            await session.send_text("echo " + (msg if isinstance(msg, str) else msg.decode()))
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
