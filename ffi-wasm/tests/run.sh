@@ -156,6 +156,18 @@ ws402_resume() {
   (cd "$PROJECT" && REDIS_PORT=$PAY402_REDIS_PORT PAY402_PEER_PYTHON="$PAY402_PEER_PYTHON" node --test-reporter=spec ws402-resume.mjs)
 }
 step "pay402/ws402 resume and recovery: resume within the grace (active time only), refused after it, SIGKILL + restart on Redis (resume, or end at the last checkpoint), two recovering processes (one wins the CAS)" ws402_resume
+# pay402/ws402 across languages and in the browser (ws402-interop.mjs): ws402Connect pays a Python
+# Ws402Endpoint (uvicorn, a child process of PAY402_PEER_PYTHON), Python's pay402.ws402.connect pays
+# ws402Server on node:http, and ws402Connect from pay402/web in Chromium (playwright-core from
+# ffi-wasm/page's lock) pays the Node server; exact and upto, injected clocks, both statements agree.
+# No Python with pay402: the step fails (it never passes without the Python peer).
+ws402_interop() {
+  [ -n "${SKIP_BROWSER:-}" ] || need_apt chromium chromium || return 1
+  [ -n "$PAY402_PEER_PYTHON" ] || { echo "no Python with pay402 for the WS402 peer (PAY402_PEER_PYTHON; run ffi-python/tests/run.sh first to make its venvs)"; return 1; }
+  "$PAY402_PEER_PYTHON" -c "import pay402.ws402, uvicorn, websockets" || { echo "$PAY402_PEER_PYTHON lacks pay402.ws402, uvicorn or websockets"; return 1; }
+  (cd "$PROJECT" && PAY402_PEER_PYTHON="$PAY402_PEER_PYTHON" node --test-reporter=spec ws402-interop.mjs "$ROOT")
+}
+step "pay402/ws402 interop: Node client → Python Ws402Endpoint (uvicorn), Python connect → Node ws402Server, browser ws402Connect (pay402/web, privateKeySigner in the page) → Node server; exact + refund and upto, both statements agree" ws402_interop
 step "Fewsats offers server end to end over node:http (pay402/offers-server) and its README example" \
   bash -c "cd '$PROJECT' && node offers-server.mjs"
 
