@@ -82,7 +82,7 @@ async def read_socket(receive: Receive, post: Callable[[Tuple[Any, ...]], None])
         elif t == "websocket.disconnect":
             code = message.get("code")
             # 1005 and 1006 are never sent on the wire: no close frame came (a drop).
-            post(("closed", None if code in (None, 1005, 1006) else int(code)))
+            post(("closed", None if code is None or code in (1005, 1006) else int(code)))
             return
 
 
