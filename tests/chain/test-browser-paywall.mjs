@@ -199,7 +199,9 @@ async function openPage(wallet, { clockOffsetSeconds = 0 } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  if (clockOffsetSeconds) await page.clock.install({ time: new Date(Date.now() + clockOffsetSeconds * 1000) });
+  // The page's clock is the server's (the chain's: earlier tests of the chain run may have moved it ahead of
+  // the wall clock), plus an offset; the page signs validBefore from it.
+  await page.clock.install({ time: new Date((clock + clockOffsetSeconds) * 1000) });
   await page.exposeFunction("__pay402Wallet", wallet.binding);
   await page.addInitScript(injectWallet);
   for (const m of ["click", "dblclick", "down", "up", "move", "wheel"]) page.mouse[m] = () => { throw new Error(`mouse.${m} used`); };
@@ -325,8 +327,7 @@ test("refusal: an expired offer (the page's clock behind the server's by more th
   const [payerBefore, payeeBefore, fromBlock] = await snapshot(PAYER.address);
   const before = { settled: settled.length, paid: paidRequests.length, refusals: refusals.length };
   // the page signs validBefore = its now + maxTimeoutSeconds, already past on the server's clock
-  const behind = clock - Math.floor(Date.now() / 1000) - 2 * MAX_TIMEOUT;
-  const { page, context, errors } = await openPage(wallet, { clockOffsetSeconds: behind });
+  const { page, context, errors } = await openPage(wallet, { clockOffsetSeconds: -2 * MAX_TIMEOUT });
   await toReview(page, "expired-");
   await tabTo(page, "Pay");
   await page.keyboard.press("Enter");
