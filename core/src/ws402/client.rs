@@ -714,6 +714,3 @@ fn write(message: &Message<'_>, out: &mut [u8]) -> Result<usize, ClientError> {
             other => ClientError::Malformed(other),
         })
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,11 +1,16 @@
 //! The client tracker, read as the protocol: a server's frames in order, what the client
 //! believes after each, and the frames it refuses.
 
-extern crate std;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
-use super::*;
-use std::format;
-use std::string::{String, ToString};
+use pay402::ws402::*;
+use pay402::{BufferTooSmall, ErrorCode, U256};
 
 const STARTED: &[u8] =
     br#"{"type":"session_started","sessionId":"ws402_1","balance":300,"pricePerSecond":1,"resumeToken":"dG9r"}"#;
