@@ -22,7 +22,8 @@ exactly amount + gasUsed × effectiveGasPrice (from the receipt) and the payer's
 second call, a restart on the same store and eight threads with one key send nothing new; a crash between
 record and send is finished by the next call with the recorded bytes; a settler without the coin and a
 recipient that refuses ETH (a contract without a payable fallback) get `refund_send_failed` with nothing
-recorded or sent; no receipt in time is `refund_pending` and `reconcile()` reports the end once.
+recorded or sent; no receipt in time is `refund_pending` and `reconcile()` reports the end once; with Redis,
+two processes pay once and a process killed after recording is finished by the next with the recorded bytes.
 """
 
 from __future__ import annotations
@@ -429,11 +430,12 @@ print(json.dumps(s.refund(order)))
 """
 
 
-def child(deployment: dict, o: pay402.RefundOrder, prefix: str, kill: bool, gate: str = "-") -> subprocess.Popen:
+def child(deployment: dict, o: pay402.RefundOrder, prefix: str, kill: bool, gate: str = "-",
+          key: str = SETTLER_KEY) -> subprocess.Popen:
     env = dict(os.environ, ORDER_KEY=o.key.hex(), ORDER_ASSET=o.asset, ORDER_TO=o.to, ORDER_AMOUNT=str(o.amount))
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(REDIS_URL), deployment["network"], os.environ["PAY402_CHAIN_RPC"],
-         SETTLER_KEY, prefix, "1" if kill else "0", gate],
+         key, prefix, "1" if kill else "0", gate],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
@@ -480,3 +482,42 @@ def test_a_process_killed_after_the_record_is_stored_is_finished_by_the_next_thr
     assert out["transaction"] == record["hash"]
     check_one_refund(chain, o, out, before, settler_before)
     assert chain.tx_count(SETTLER) == nonce + 1
+
+
+@needs_redis
+def test_native_two_processes_sharing_redis_pay_once_and_a_killed_one_is_finished_by_the_next(
+        chain: Chain, deployment: dict, tmp_path: Path) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    o = native_order(deployment, fresh_address(), 3 * 10**15)
+    prefix = f"pay402:test-refund:{os.urandom(4).hex()}:"
+    before = eth_balance(chain, settler)
+    gate = tmp_path / "go"
+    procs = [child(deployment, o, prefix, kill=False, gate=str(gate), key=key) for _ in range(2)]
+    gate.write_text("go")  # both start refund() at once
+    outs = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        outs.append(json.loads(stdout))
+    assert outs[0] == outs[1], outs
+    check_one_native_refund(chain, settler, o, outs[0], before)
+    assert chain.tx_count(settler) == 1
+
+    o2 = native_order(deployment, fresh_address(), 2 * 10**15)  # killed after the record is stored
+    before = eth_balance(chain, settler)
+    killed = child(deployment, o2, prefix, kill=True, key=key)
+    killed.communicate(timeout=120)
+    assert killed.returncode == 9
+    import redis  # the test requirements pin it
+
+    record = json.loads(redis.Redis.from_url(str(REDIS_URL)).get(prefix + "refund:" + o2.key.hex()))
+    assert (record["state"], record["asset"]) == ("signed", "native")
+    assert chain.rpc("eth_getTransactionByHash", record["hash"]) is None and chain.tx_count(settler) == 1
+    nxt = child(deployment, o2, prefix, kill=False, key=key)
+    stdout, stderr = nxt.communicate(timeout=120)
+    assert nxt.returncode == 0, stderr
+    out = json.loads(stdout)
+    assert out["transaction"] == record["hash"]
+    check_one_native_refund(chain, settler, o2, out, before)
+    assert chain.tx_count(settler) == 2
