@@ -239,7 +239,7 @@ fn offers() -> OfferSet<'static, 1> {
 
 /// Proof, then the four RPC answers for a token transfer of `amount` from PAYER to PAYEE;
 /// returns the commands after the receipt.
-fn pay_token<'o>(host: &mut Host<'o>, at: u64, amount: u64) -> Vec<Cmd> {
+fn pay_token(host: &mut Host<'_>, at: u64, amount: u64) -> Vec<Cmd> {
     let proof = proof_frame(HASH, CLAIMED);
     assert_eq!(host.on(at, Input::Text(proof.as_bytes())), vec![tx_call()]);
     assert_eq!(host.session.phase(), Phase::VerifyingTransaction);
