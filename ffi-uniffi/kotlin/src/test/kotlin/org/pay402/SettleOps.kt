@@ -80,7 +80,7 @@ internal object SettleOps {
                 put("amount", it.amount())
                 put("tx_to", it.txTo().lowercase())
                 put("tx_value", it.txValue())
-                put("calldata", "0x" + it.calldata().toHex())
+                put("calldata", it.calldata().to0x())
             }
         }
     }
