@@ -526,9 +526,11 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
     # "granted" frames sent (their bytes and one message each).
     ws_usage = 2 * per_message + 2 * (len("granted") * per_byte_out + per_message)
     rec, clock = Recorder(), Clock()
-    ep = endpoint(rec, clock, tariff={"per_second": per_second, "per_byte_out": per_byte_out,
-                                      "per_message": per_message},
-                  estimated_duration=estimated, secret=SECRET, store=MemorySessionStore())
+    store = MemorySessionStore()
+    tariff = {"per_second": per_second, "per_byte_out": per_byte_out, "per_message": per_message}
+    ep = endpoint(rec, clock, tariff=tariff, estimated_duration=estimated, secret=SECRET, store=store)
+    # Another process on the same store and secret: it runs no socket of the session.
+    other = endpoint(Recorder(), clock, tariff=tariff, estimated_duration=estimated, secret=SECRET, store=store)
     base: List[str] = []
     handled: List[str] = []
 
@@ -551,6 +553,8 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] == "/ws":
             await ep.asgi(scope, receive, send)
+        elif scope.get("query_string") == b"elsewhere":  # the same URL (grants bind no query)
+            await grants[1](scope, receive, send)
         else:
             await grants[0](scope, receive, send)
 
@@ -565,6 +569,7 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
     async def main(url: str) -> Any:
         base.append(url)
         grants.append(ep.grant_middleware(media, schema_url=url + "/ws"))
+        grants.append(other.grant_middleware(media, schema_url=url + "/ws"))
         loop = asyncio.get_running_loop()
         async with connect(url + "/ws", payer(clock, paid)) as session:
             tokens = []
@@ -578,6 +583,7 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
             no_token = await loop.run_in_executor(None, get, "/doc", None)
             clock.ms = T_MS + 500
             served = await loop.run_in_executor(None, get, "/doc", f"WS402 {doc_token}")
+            elsewhere = await loop.run_in_executor(None, get, "/doc?elsewhere", f"WS402 {doc_token}")
             clock.ms = T_MS + 1_000  # the usage_update includes the response
             at_tick = per_second * 1_000 // 1_000 + ws_usage + n * per_byte_out + per_message
             await until(lambda: session.consumed == at_tick)
@@ -585,16 +591,17 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
             clock.ms = T_MS + 2_000
         await until(lambda: len(ep.statements) == 1)
         after = await loop.run_in_executor(None, get, "/doc", f"WS402 {doc_token}")
-        return no_token, served, refused, after
+        return no_token, served, elsewhere, refused, after
 
     with uvicorn_server(app) as url:
-        no_token, served, refused, after = asyncio.run(main(url))
+        no_token, served, elsewhere, refused, after = asyncio.run(main(url))
+    assert elsewhere[0] == 403 and elsewhere[1]["code"] == "session_elsewhere"
     assert no_token == (402, {"error": "Payment Required", "message": "Establish WS402 session first",
                               "code": "grant_required", "schemaUrl": base[0] + "/ws"})
     assert served == (200, b"a" * (n - 10) + b"b" * 10)
     assert refused[0] == 402 and refused[1]["code"] == "balance_insufficient"
     assert refused[1]["schemaUrl"] == base[0] + "/ws"
-    assert handled == ["/doc", "/big"], "the handler ran for /big; its response was held back"
+    assert handled == ["/doc", "/doc", "/big"], "the handlers ran; their refused responses were held back"
     assert after[0] == 403 and after[1]["code"] == "session_ended"
     used = per_second * 2_000 // 1_000 + ws_usage + n * per_byte_out + per_message
     st = ep.statements[0]
