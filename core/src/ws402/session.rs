@@ -1612,8 +1612,6 @@ impl<'p> SessionMachine<'p> {
         }
     }
 
-    /// Reports `event` to the meter; ends the session when the meter says so. `true` while it
-    /// runs (or stays suspended).
     /// [`Input::HttpServe`] while running: the meter charges the response or refuses it
     /// ([`TariffMeter::serve_http`]); a refusal changes nothing.
     fn http_serve(&mut self, now: u64, bytes: u64) -> Result<(), SessionError> {
@@ -1634,6 +1632,8 @@ impl<'p> SessionMachine<'p> {
         Ok(())
     }
 
+    /// Reports `event` to the meter; ends the session when the meter says so. `true` while it
+    /// runs (or stays suspended).
     fn meter_event(&mut self, now: u64, event: SessionEvent) -> bool {
         let Some(meter) = self.meter.as_mut() else {
             return false;
