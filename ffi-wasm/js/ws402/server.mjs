@@ -514,16 +514,27 @@ export function ws402Server(config = {}) {
       },
     };
     // The grantMiddleware's charge: the core's verdict on serving `bytes` body bytes now.
+    // The verdict is given as soon as the core decided; the commands after `serve_http` (the end,
+    // when the response took the last of the balance) run after it, in this session's queue.
     httpServes.set(app, (bytes, schemaUrl) => {
       const t = now();
-      return enqueue(async () => {
-        if (freed) return Ws402Server.grantElsewhere(schemaUrl);
-        let verdict;
-        await input(() => {
-          verdict = core.httpServe(stamp(t), bytes, schemaUrl);
-          return verdict.commands;
-        });
-        return verdict;
+      return new Promise((resolve, reject) => {
+        enqueue(async () => {
+          if (freed) {
+            resolve(Ws402Server.grantElsewhere(schemaUrl));
+            return;
+          }
+          try {
+            await input(() => {
+              const verdict = core.httpServe(stamp(t), bytes, schemaUrl);
+              resolve(verdict);
+              return verdict.commands;
+            });
+          } catch (e) {
+            reject(e); // no verdict yet: the middleware fails closed (a verdict given stays)
+            throw e;
+          }
+        }).catch(() => {}); // reported by the queue (onError)
       });
     });
     live.add(app);
