@@ -187,7 +187,10 @@ impl Ws402Command {
                 out.ttl = Some(ttl_s);
             }
             OwnedCommand::Load { session_id } => out.session_id = Some(session_id),
-            OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => {}
+            OwnedCommand::SendAppFrame
+            | OwnedCommand::DeliverToApp
+            | OwnedCommand::ServeHttp
+            | OwnedCommand::Abandoned => {}
         }
         out
     }
@@ -346,6 +349,31 @@ impl Ws402Server {
         }
     }
 
+    /// The answer of the grant refusal `code` (a code of `grant_check`, `http_serve` or
+    /// `grant_elsewhere`): `(status, body)`, the JSON body whose 402s (`grant_required`,
+    /// `balance_insufficient`) carry the seed's `error`/`message` and `schemaUrl` =
+    /// `schema_url` (the WS402 schema's URL). Errors: `ValueError` for an unknown code.
+    #[staticmethod]
+    #[pyo3(signature = (code, schema_url))]
+    fn grant_refusal_body(code: &str, schema_url: &str) -> PyResult<(u16, String)> {
+        let r = pay402::ws402::GrantRefusal::from_code(code)
+            .ok_or_else(|| PyValueError::new_err("not a WS402 grant refusal code"))?;
+        Ok((
+            r.status(),
+            host::Ws402Server::grant_refusal_body(r, schema_url),
+        ))
+    }
+
+    /// The refusal of a request whose grant verified but whose session has no live session in
+    /// this process (its socket is held by another process): `(403, "session_elsewhere")`. A
+    /// response that cannot be charged is never served.
+    #[staticmethod]
+    fn grant_elsewhere() -> (u16, &'static str) {
+        use pay402::ErrorCode as _;
+        let r = host::Ws402Server::grant_elsewhere();
+        (r.status(), r.code())
+    }
+
     /// An HTTP grant for the session whose latest record is `record`, on `resource_url`, until
     /// `expires_ms` (Unix ms), at the record's grant generation (`http_grant::issue`): returns
     /// `(token, frame)`, the token for `Authorization: WS402 <token>` and the
@@ -479,6 +507,28 @@ impl Ws402Session {
     /// The application wants to send a frame of `size` bytes: send it only on `send_app_frame`.
     fn app_send(&self, now_ms: u64, size: u64) -> PyResult<Vec<Ws402Command>> {
         self.on(now_ms, SessionInput::AppSend(size))
+    }
+
+    /// An HTTP response of `size` body bytes is about to be served under this session's grant:
+    /// the core charges it (body bytes at `per_byte_out`, one message at `per_message`) before
+    /// it is sent. `(200, None, commands)`: serve it, then do the commands (the first is
+    /// `serve_http`; the others end the session when it took the last of the balance). Else
+    /// `(status, code, [])`: do not serve it; answer with `grant_refusal_body(code, ...)` (402
+    /// `balance_insufficient`, 403 `session_suspended`/`session_ended`/`session_elsewhere`);
+    /// nothing changed.
+    fn http_serve(
+        &self,
+        now_ms: u64,
+        size: u64,
+    ) -> PyResult<(u16, Option<&'static str>, Vec<Ws402Command>)> {
+        use pay402::ErrorCode as _;
+        match self.with(|s| s.http_serve(now_ms, size))? {
+            Ok(host::HttpServe::Served(cs)) => {
+                Ok((200, None, cs.into_iter().map(Ws402Command::of).collect()))
+            }
+            Ok(host::HttpServe::Refused(r)) => Ok((r.status(), Some(r.code()), Vec::new())),
+            Err(e) => Err(error(&e)),
+        }
     }
 
     /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.

@@ -50,11 +50,18 @@ export interface Ws402Statement {
   refundStatus: "requested" | "confirmed" | "pending" | "failed" | "unsupported" | null;
   refundOrder: RefundOrder | null; finished: boolean;
 }
+/** The core's answer to `httpServe` / `grantElsewhere`: `status` 200 (serve, then do `commands`), or the
+ * refusal's `status`, `code` and JSON `body` (answer it; nothing is served). */
+export interface Ws402HttpServe {
+  status: number; code: string | null; body: string | null; commands: Ws402Command[];
+}
 /** One thing the host does, in order (only the kind's own fields are set). */
 export type Ws402Command =
   | { kind: "send"; text: string }
   | { kind: "send_app_frame" }
   | { kind: "deliver_to_app" }
+  /** Serve the HTTP response of the last `httpServe`: it is paid for. */
+  | { kind: "serve_http" }
   | { kind: "close"; code: number }
   | { kind: "reserve"; key: Uint8Array; ttl: number }
   | { kind: "release"; key: Uint8Array }
@@ -153,6 +160,15 @@ fn statement_js(st: &Statement) -> JsValue {
         .build()
 }
 
+fn refusal_js(r: pay402::ws402::GrantRefusal, schema_url: &str) -> JsValue {
+    Obj::new()
+        .set("status", r.status())
+        .set("code", pay402::ErrorCode::code(&r))
+        .set("body", host::Ws402Server::grant_refusal_body(r, schema_url))
+        .set("commands", Array::new())
+        .build()
+}
+
 fn command_js(c: OwnedCommand) -> JsValue {
     let o = Obj::new().set("kind", c.kind());
     match c {
@@ -178,7 +194,10 @@ fn command_js(c: OwnedCommand) -> JsValue {
             .set("expect", or_null(expect, number))
             .set("ttl", number(ttl_s)),
         OwnedCommand::Load { session_id } => o.set("sessionId", session_id),
-        OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => o,
+        OwnedCommand::SendAppFrame
+        | OwnedCommand::DeliverToApp
+        | OwnedCommand::ServeHttp
+        | OwnedCommand::Abandoned => o,
     }
     .build()
 }
@@ -342,7 +361,8 @@ impl Ws402Server {
 
     /// Checks an HTTP request's `Authorization` value (`null` when absent) for `resourceUrl` at
     /// `nowMs` against the session's stored `record` (loaded under `grantSessionId`'s id; `null`
-    /// when none): the core's verdict (`status` 200, else 402, 401 or 403 with its `code`).
+    /// when none): the core's verdict (`status` 200, else 402, 401 or 403 with its `code` and
+    /// the answer's JSON `body`, whose 402 names `schemaUrl`, the URL of the WS402 schema).
     #[wasm_bindgen(js_name = grantCheck, unchecked_return_type = "Ws402GrantCheck")]
     pub fn grant_check(
         &self,
@@ -350,7 +370,9 @@ impl Ws402Server {
         #[wasm_bindgen(js_name = resourceUrl)] resource_url: &str,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | null")] record: &JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(js_name = schemaUrl)] schema_url: Option<String>,
     ) -> JsResult<JsValue> {
+        let schema_url = schema_url.unwrap_or_default();
         let record = match present(record) {
             Some(r) => Some(crate::convert::bytes(r, "record")?),
             None => None,
@@ -368,15 +390,28 @@ impl Ws402Server {
                 .set("code", JsValue::NULL)
                 .set("sessionId", u8a(&g.session_id))
                 .set("generation", g.generation)
-                .set("expiresMs", crate::convert::exact(g.expires_ms)),
+                .set("expiresMs", crate::convert::exact(g.expires_ms))
+                .set("body", JsValue::NULL),
             Err(r) => obj
                 .set("status", r.status())
                 .set("code", pay402::ErrorCode::code(&r))
+                .set(
+                    "body",
+                    host::Ws402Server::grant_refusal_body(r, &schema_url),
+                )
                 .set("sessionId", JsValue::NULL)
                 .set("generation", JsValue::NULL)
                 .set("expiresMs", JsValue::NULL),
         }
         .build())
+    }
+
+    /// The answer to a request whose grant verified but whose session has no live machine in
+    /// this process (its socket is held elsewhere): the core's refusal (403
+    /// `session_elsewhere`: a response that cannot be charged is not served) and its body.
+    #[wasm_bindgen(js_name = grantElsewhere, unchecked_return_type = "Ws402HttpServe")]
+    pub fn grant_elsewhere(#[wasm_bindgen(js_name = schemaUrl)] schema_url: &str) -> JsValue {
+        refusal_js(host::Ws402Server::grant_elsewhere(), schema_url)
     }
 
     /// The session id (32 lowercase hex digits) a request's `WS402` grant names, unverified:
@@ -499,6 +534,37 @@ impl Ws402Session {
     ) -> JsResult<Array> {
         let size = uint(size, "size")?;
         self.on(now_ms, SessionInput::AppSend(size))
+    }
+
+    /// An HTTP response of `bytes` body bytes is about to be served under this session's grant:
+    /// the core charges it (body bytes at `perByteOut`, one message at `perMessage`) before it
+    /// is sent. `status` 200: serve it, then do `commands` (the first is `serve_http`; the others
+    /// end the session when the response took the last of the balance). Else do not serve it:
+    /// answer `status` (402 `balance_insufficient`, 403 `session_suspended`, `session_ended`,
+    /// `session_elsewhere`) with `body` (its 402 names `schemaUrl`); nothing changed.
+    #[wasm_bindgen(js_name = httpServe, unchecked_return_type = "Ws402HttpServe")]
+    pub fn http_serve(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] bytes: &JsValue,
+        #[wasm_bindgen(js_name = schemaUrl)] schema_url: &str,
+    ) -> JsResult<JsValue> {
+        let now = uint(now_ms, "nowMs")?;
+        let bytes = uint(bytes, "bytes")?;
+        Ok(
+            match self.inner.http_serve(now, bytes).map_err(|e| error(&e))? {
+                host::HttpServe::Served(commands) => Obj::new()
+                    .set("status", 200)
+                    .set("code", JsValue::NULL)
+                    .set("body", JsValue::NULL)
+                    .set(
+                        "commands",
+                        commands.into_iter().map(command_js).collect::<Array>(),
+                    )
+                    .build(),
+                host::HttpServe::Refused(r) => refusal_js(r, schema_url),
+            },
+        )
     }
 
     /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.

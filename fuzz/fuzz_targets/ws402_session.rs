@@ -201,6 +201,9 @@ fuzz_target!(|data: &[u8]| {
                 ][usize::from(arg % 3)],
             ),
             12 => Input::Text(end_session),
+            13 if arg & 0x40 != 0 => Input::HttpServe {
+                bytes: u64::from(arg & 0x3f) * 53,
+            },
             14 => Input::Persisted(arg & 1 == 1),
             15 => {
                 if arg % 3 == 2 && !record.is_empty() {
@@ -247,11 +250,16 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => Input::Text(&junk[..usize::from(arg) % junk.len().max(1)]),
         };
+        let usage = |s: &SessionMachine<'_>| {
+            s.meter()
+                .map(|m| (m.consumed(), m.bytes_out(), m.messages(), m.end()))
+        };
         let before = (
             session.phase(),
             session.generation(),
             session.statement(),
             session.poll_timeout(),
+            usage(&session),
         );
         if let Err(e) = session.handle(&offers, now, input) {
             let after = (
@@ -259,6 +267,7 @@ fuzz_target!(|data: &[u8]| {
                 session.generation(),
                 session.statement(),
                 session.poll_timeout(),
+                usage(&session),
             );
             assert_eq!(before, after, "a refused input changed the session");
             // `session_commands_pending`: commands queued before this input (a recovered session's
@@ -303,7 +312,7 @@ fuzz_target!(|data: &[u8]| {
                         c.started += 1;
                     }
                 }
-                Command::SendAppFrame | Command::DeliverToApp => {
+                Command::SendAppFrame | Command::DeliverToApp | Command::ServeHttp => {
                     assert_eq!(c.closes, 0, "app traffic after the close");
                     assert_eq!(c.started, 1);
                 }

@@ -59,6 +59,14 @@
 //!   and one message each) and handed to the application ([`Command::DeliverToApp`]);
 //!   `{"type":"end_session"}` ends the session as a client close. The machine's own frames are
 //!   not billed.
+//! - **HTTP under a grant.** A response served under the session's HTTP grant
+//!   ([`super::http_grant`]) is asked for with [`Input::HttpServe`] before its body is sent and
+//!   charged like a frame the application sends: its body bytes as bytes out and one message
+//!   ([`TariffMeter::serve_http`]). [`Command::ServeHttp`] allows it (the usage is counted, so
+//!   the next `usage_update`, the end and the refund include it); a response the balance cannot
+//!   pay is refused with [`SessionError::BalanceInsufficient`] and the session goes on (an HTTP
+//!   request never ends a session: the host answers the refusal of
+//!   [`super::GrantRefusal::for_session_error`]).
 //! - **End exactly once.** The first terminal input wins; later closes, timers and application
 //!   ends are accepted and yield no command. Inputs that make no sense in the current phase (a
 //!   settlement outcome nobody asked for, a frame after the end) are typed
@@ -131,8 +139,6 @@
 //!
 //! # Not yet
 //!
-//! - HTTP grants' byte charges (the grant generation is kept and bumped by every resume:
-//!   [`SessionMachine::grant_generation`]).
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
 //! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
@@ -495,6 +501,14 @@ pub enum Input<'a> {
         /// The frame's length.
         bytes: u64,
     },
+    /// An HTTP response of `bytes` body bytes is about to be served under the session's grant
+    /// ([`super::http_grant`]): serve it only on [`Command::ServeHttp`]. Refused (typed error,
+    /// nothing changes) when the balance cannot pay it or the session is not running.
+    HttpServe {
+        /// The response body's length (a host that streams buffers first, or charges its
+        /// `Content-Length`).
+        bytes: u64,
+    },
     /// The replay store's answer to [`Command::Reserve`].
     Reserved(Reservation),
     /// The settlement's answer to [`Command::Settle`].
@@ -523,6 +537,8 @@ pub enum Command<'b> {
     SendAppFrame,
     /// Hand the client's frame of the last `handle` to the application.
     DeliverToApp,
+    /// Serve the HTTP response of the last [`Input::HttpServe`]: it is paid for.
+    ServeHttp,
     /// Close the socket with this code (RFC 6455 §7.4.1).
     Close {
         /// 1000, 1008 or 1011.
@@ -651,6 +667,9 @@ pub enum SessionError {
     Suspended,
     /// A frame or an application send after the session ended.
     Ended,
+    /// The balance cannot pay the HTTP response of an [`Input::HttpServe`]: it is not served;
+    /// the session goes on.
+    BalanceInsufficient,
     /// An outcome nobody asked for (a reservation, settlement or refund answer in another phase).
     OutOfOrder,
     /// The command buffer is too small: grow it and poll again (the command stays queued).
@@ -666,6 +685,9 @@ impl core::fmt::Display for SessionError {
             Self::NotStarted => f.write_str("WS402 session has not started"),
             Self::Suspended => f.write_str("WS402 session is suspended"),
             Self::Ended => f.write_str("WS402 session has ended"),
+            Self::BalanceInsufficient => {
+                f.write_str("the WS402 session's balance cannot pay this response")
+            }
             Self::OutOfOrder => f.write_str("WS402 session did not ask for this outcome"),
             Self::BufferTooSmall => f.write_str("the output buffer is too small"),
             Self::Settle(e) => write!(f, "WS402 settle request: {e}"),
@@ -682,6 +704,7 @@ impl ErrorCode for SessionError {
             Self::NotStarted => "session_not_started",
             Self::Suspended => "session_suspended",
             Self::Ended => "session_ended",
+            Self::BalanceInsufficient => "balance_insufficient",
             Self::OutOfOrder => "session_out_of_order",
             Self::BufferTooSmall => "buffer_too_small",
             Self::Settle(e) => e.code(),
@@ -727,6 +750,7 @@ enum Queued {
     BalanceExhausted,
     MaxDuration,
     SendApp,
+    ServeHttp,
     Deliver,
     Close(u16),
     Reserve,
@@ -1218,7 +1242,9 @@ impl<'p> SessionMachine<'p> {
                 self.socket_open = false;
                 self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
             }
-            Input::AppEnded { .. } | Input::AppSend { .. } => return Err(SessionError::NotStarted),
+            Input::AppEnded { .. } | Input::AppSend { .. } | Input::HttpServe { .. } => {
+                return Err(SessionError::NotStarted);
+            }
             Input::Reserved(_)
             | Input::Settled(_)
             | Input::Refunded(_)
@@ -1292,7 +1318,11 @@ impl<'p> SessionMachine<'p> {
         match input {
             Input::Closed { .. } => self.socket_open = false,
             Input::Timer => {}
-            Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
+            Input::Text(_)
+            | Input::Binary(_)
+            | Input::AppEnded { .. }
+            | Input::AppSend { .. }
+            | Input::HttpServe { .. } => {
                 return Err(SessionError::NotStarted);
             }
             Input::Reserved(_)
@@ -1357,6 +1387,7 @@ impl<'p> SessionMachine<'p> {
                     }
                 }
             }
+            Input::HttpServe { bytes } => self.http_serve(now, bytes)?,
             Input::Reserved(_)
             | Input::Settled(_)
             | Input::Refunded(_)
@@ -1390,7 +1421,7 @@ impl<'p> SessionMachine<'p> {
                 };
                 self.meter_event(now, event);
             }
-            Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } => {
+            Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } | Input::HttpServe { .. } => {
                 return Err(SessionError::Suspended);
             }
             Input::Reserved(_)
@@ -1410,7 +1441,10 @@ impl<'p> SessionMachine<'p> {
         match (self.phase, input) {
             (_, Input::Closed { .. }) => self.socket_open = false,
             (_, Input::Timer | Input::AppEnded { .. }) => {}
-            (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
+            (
+                _,
+                Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } | Input::HttpServe { .. },
+            ) => {
                 return Err(SessionError::Ended);
             }
             (Phase::SettlingCharge, Input::Settled(outcome)) => {
@@ -1576,6 +1610,26 @@ impl<'p> SessionMachine<'p> {
         if self.socket_open {
             self.push(Queued::Started);
         }
+    }
+
+    /// [`Input::HttpServe`] while running: the meter charges the response or refuses it
+    /// ([`TariffMeter::serve_http`]); a refusal changes nothing.
+    fn http_serve(&mut self, now: u64, bytes: u64) -> Result<(), SessionError> {
+        let Some(meter) = self.meter.as_mut() else {
+            return Err(SessionError::OutOfOrder);
+        };
+        match meter.serve_http(now, bytes) {
+            Ok(SessionOutcome::Running { .. }) => self.push(Queued::ServeHttp),
+            Ok(SessionOutcome::Ended(end)) => {
+                // The response took the last of the balance: it is served, then the session ends.
+                self.push(Queued::ServeHttp);
+                self.end(end);
+            }
+            Err(Ws402Error::BalanceInsufficient) => return Err(SessionError::BalanceInsufficient),
+            Err(Ws402Error::SessionSuspended) => return Err(SessionError::Suspended),
+            Ok(SessionOutcome::AlreadyEnded(_)) | Err(_) => return Err(SessionError::Ended),
+        }
+        Ok(())
     }
 
     /// Reports `event` to the meter; ends the session when the meter says so. `true` while it
@@ -2246,6 +2300,7 @@ impl<'p> SessionMachine<'p> {
                 return self.render_store(offers, next, out);
             }
             Queued::SendApp => return Ok(Command::SendAppFrame),
+            Queued::ServeHttp => return Ok(Command::ServeHttp),
             Queued::Deliver => return Ok(Command::DeliverToApp),
             Queued::Close(code) => return Ok(Command::Close { code }),
             Queued::Refund(order) => return Ok(Command::Refund(order)),
@@ -2619,6 +2674,7 @@ mod tests {
     enum Cmd {
         Send(String<1024>),
         SendApp,
+        ServeHttp,
         Deliver,
         Close(u16),
         Reserve(Vec<u8, 80>, u64),
@@ -2644,6 +2700,7 @@ mod tests {
             let c = match c {
                 Command::Send(t) => send(t),
                 Command::SendAppFrame => Cmd::SendApp,
+                Command::ServeHttp => Cmd::ServeHttp,
                 Command::DeliverToApp => Cmd::Deliver,
                 Command::Close { code } => Cmd::Close(code),
                 Command::Reserve { key, ttl } => Cmd::Reserve(Vec::from_slice(key).unwrap(), ttl),
@@ -3330,6 +3387,48 @@ mod tests {
         assert_eq!(
             (end.reason, end.at_ms),
             (SessionEndReason::BalanceExhausted, T0 + 300)
+        );
+    }
+
+    #[test]
+    fn an_http_response_is_charged_before_it_is_served_and_a_refusal_ends_nothing() {
+        let offers = exact_offers();
+        let mut p = policy(0, 3600);
+        p.tariff.per_byte_out = u(2);
+        p.tariff.per_message = u(4);
+        let mut s = running_exact(&offers, p);
+        // 1000 bytes × 2 + one response × 4 = 2004 ≤ 10000: served.
+        assert_eq!(
+            &handle(&mut s, T0 + 200, Input::HttpServe { bytes: 1_000 })[..],
+            &[Cmd::ServeHttp]
+        );
+        // 4000 more bytes: 2004 + 8004 > 10000: refused, nothing queued, still running.
+        assert_eq!(
+            s.handle(T0 + 300, Input::HttpServe { bytes: 4_000 }),
+            Err(SessionError::BalanceInsufficient)
+        );
+        assert!(drain(&mut s).is_empty());
+        assert_eq!(s.phase(), Phase::Running);
+        // The next usage_update includes the response.
+        let cmds = handle(&mut s, T0 + 100 + 3_000, Input::Timer);
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"usage_update","sessionId":"07070707070707070707070707070707","elapsedSeconds":3,"consumedAmount":"2004","remainingBalance":"7996","bytesTransferred":1000,"messageCount":1}"#
+            )]
+        );
+        // 3996 bytes × 2 + 4 = 7996: exactly the rest: served, then the session ends.
+        let cmds = handle(&mut s, T0 + 3_200, Input::HttpServe { bytes: 3_996 });
+        assert_eq!(cmds[0], Cmd::ServeHttp, "{cmds:?}");
+        let st = s.statement().unwrap();
+        assert_eq!(st.consumed, u(10_000));
+        let Ending::Ended(end) = st.ending else {
+            panic!()
+        };
+        assert_eq!(end.reason, SessionEndReason::BalanceExhausted);
+        assert_eq!(
+            s.handle(T0 + 3_300, Input::HttpServe { bytes: 0 }),
+            Err(SessionError::Ended)
         );
     }
 

@@ -2018,6 +2018,11 @@ class TariffMeter:
         report `bytes_out` and `message`. `ended`: do not send it; the session ends. Raises
         `Ws402Error` `session_suspended` while suspended.
         """
+    def serve_http(self, at_ms: int, n_bytes: int) -> TariffOutcome:
+        """Charges an HTTP response of `n_bytes` body bytes (one message) before it is sent:
+        `running` (serve it) or `ended` (serve it: it took the last of the balance). Raises
+        `Ws402Error` `balance_insufficient`, `session_ended` or `session_suspended` and changes
+        nothing."""
     @property
     def consumed(self) -> int:
         """Consumed as of the latest event (or the end), in atomic units."""
@@ -3276,7 +3281,7 @@ class PaywallPage:
         as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
 
 _Ws402CommandKind = Literal[
-    "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished",
+    "send", "send_app_frame", "deliver_to_app", "serve_http", "close", "reserve", "release", "settle", "refund", "finished",
     "persist", "load", "abandoned",
 ]
 
@@ -3440,6 +3445,15 @@ class Ws402Server:
     @staticmethod
     def grant_session_id(authorization: Optional[str]) -> Optional[str]:
         """The session id a `WS402` grant names, unverified: only to load its record."""
+    @staticmethod
+    def grant_refusal_body(code: str, schema_url: str) -> Tuple[int, str]:
+        """The answer of a grant refusal `code`: `(status, JSON body)`; the 402s
+        (`grant_required`, `balance_insufficient`) carry the seed's `error`/`message`, the `code`
+        and `schemaUrl`. Raises `ValueError` for an unknown code."""
+    @staticmethod
+    def grant_elsewhere() -> Tuple[int, str]:
+        """The refusal of a granted request whose session has no live session in this process:
+        `(403, "session_elsewhere")` (a response that cannot be charged is never served)."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
@@ -3464,6 +3478,11 @@ class Ws402Session:
         """The application ended the session."""
     def app_send(self, now_ms: int, size: int) -> List[Ws402Command]:
         """The application wants to send a frame of `size` bytes: send it only on `send_app_frame`."""
+    def http_serve(self, now_ms: int, size: int) -> Tuple[int, Optional[str], List[Ws402Command]]:
+        """An HTTP response of `size` body bytes is about to be served under this session's grant:
+        `(200, None, commands)` (serve it, then do the commands; the first is `serve_http`), or
+        the refusal's `(status, code, [])` (402 `balance_insufficient`; 403 `session_suspended`,
+        `session_ended`, `session_elsewhere`): not served, nothing changed."""
     def reserved(self, now_ms: int, answer: Literal["fresh", "already_used", "unavailable"]) -> List[Ws402Command]:
         """The replay store's answer to `reserve`."""
     def settled(self, now_ms: int, response: Optional[bytes]) -> List[Ws402Command]:

@@ -134,13 +134,19 @@ export interface Ws402HttpServer {
 /** The parts of a node:http / Express request `grantMiddleware` reads (and `ws402Grant`, which it sets). */
 export interface Ws402GrantRequest {
   headers: { authorization?: string | undefined; host?: string | undefined };
-  url?: string | undefined; originalUrl?: string | undefined;
+  url?: string | undefined; originalUrl?: string | undefined; method?: string | undefined;
   ws402Grant?: { status: number; code: string | null; sessionId: Uint8Array | null; generation: number | null; expiresMs: number | bigint | null };
 }
-/** The parts of a node:http response `grantMiddleware` writes. */
+/** The parts of a node:http response `grantMiddleware` writes, and holds while a granted response is charged
+ * (`write`/`end`/`writeHead` are wrapped until the body is complete). */
 export interface Ws402GrantResponse {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body?: string): unknown;
+  statusCode: number;
+  writeHead(status: number, ...rest: unknown[]): unknown;
+  write(chunk: unknown, ...rest: unknown[]): unknown;
+  end(...args: unknown[]): unknown;
+  setHeader(name: string, value: unknown): unknown;
+  removeHeader(name: string): unknown;
+  getHeaderNames(): string[];
 }
 export interface Ws402ServerApi {
   attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
@@ -153,8 +159,12 @@ export interface Ws402ServerApi {
    * decides each (`await_resume`, `end`, `continue`, `still_owned`: tried again at its lease's end, `done`: deleted). */
   recover(): Promise<{ sessionId: string; kind: string }[]>;
   /** node:http / Express middleware for a session's HTTP resources: `Authorization: WS402 <token>` checked by the core
-   * against the stored record; granted: `req.ws402Grant` and `next()`; refused: the core's 402/401/403 with `{ error: code }`. */
-  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string }):
+   * against the stored record; refused: the core's 402/401/403 and JSON body (the 402 `grant_required`: the seed's
+   * `error`/`message`, `code`, `schemaUrl`); granted: `req.ws402Grant` and `next()`, whose response is held until it
+   * ends and its body bytes charged to the live session in this process before it is sent (`perByteOut` per byte,
+   * `perMessage` per response): the core's 402 `balance_insufficient` when the balance cannot pay it, 403
+   * `session_elsewhere` when this process has no socket of the session (nothing is served uncharged). */
+  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string; schemaUrl?: (req: Ws402GrantRequest) => string }):
     (req: Ws402GrantRequest, res: Ws402GrantResponse, next?: () => void) => Promise<void>;
   sessions(): Ws402ServerSession[];
 }

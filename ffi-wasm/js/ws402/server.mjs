@@ -241,6 +241,7 @@ export function ws402Server(config = {}) {
   const resourceUrl = (req, path) => resource.url ?? urlOf(req, path);
 
   const live = new Set();
+  const httpServes = new WeakMap(); // session → its grantMiddleware charge
   let wss = null;
   let routes = null;
   let onSessionFn = null;
@@ -291,6 +292,9 @@ export function ws402Server(config = {}) {
           case "deliver_to_app":
             target.dispatchEvent(messageEvent(frame));
             break;
+          case "serve_http":
+            break; // the grantMiddleware sends the response once httpServe's verdict is 200
+
           case "close":
             if (ws.readyState === 0 || ws.readyState === 1) ws.close(c.code);
             break;
@@ -509,6 +513,30 @@ export function ws402Server(config = {}) {
         return ws402GrantIssue(secret, core.sessionId(), String(resourceUrl), core.grantGeneration, now() + ttlMs);
       },
     };
+    // The grantMiddleware's charge: the core's verdict on serving `bytes` body bytes now.
+    // The verdict is given as soon as the core decided; the commands after `serve_http` (the end,
+    // when the response took the last of the balance) run after it, in this session's queue.
+    httpServes.set(app, (bytes, schemaUrl) => {
+      const t = now();
+      return new Promise((resolve, reject) => {
+        enqueue(async () => {
+          if (freed) {
+            resolve(Ws402Server.grantElsewhere(schemaUrl));
+            return;
+          }
+          try {
+            await input(() => {
+              const verdict = core.httpServe(stamp(t), bytes, schemaUrl);
+              resolve(verdict);
+              return verdict.commands;
+            });
+          } catch (e) {
+            reject(e); // no verdict yet: the middleware fails closed (a verdict given stays)
+            throw e;
+          }
+        }).catch(() => {}); // reported by the queue (onError)
+      });
+    });
     live.add(app);
 
     ws.on("message", (data, isBinary) => {
@@ -656,35 +684,89 @@ export function ws402Server(config = {}) {
   /**
    * A node:http / Express middleware `(req, res, next)` for the HTTP resources a session's grant
    * opens: it reads `Authorization: WS402 <token>`, loads the named session's record from the
-   * store and lets the core decide (`Ws402Server.grantCheck`). Granted: `req.ws402Grant` is set
-   * and `next()` runs (without `next`, nothing is written: the caller serves). Refused: the
-   * core's status (402, 401 or 403) with `{ "error": code }`. `resourceUrl(req)` is the URL the
-   * grant must name (default: `http(s)://<Host><req.originalUrl ?? req.url>`).
+   * store and lets the core decide (`Ws402Server.grantCheck`). Refused: the core's status (402,
+   * 401 or 403) and JSON body (the 402 `grant_required` carries the seed's `error`/`message`, the
+   * `code` and `schemaUrl`). Granted: `req.ws402Grant` is set and `next()` runs; the response the
+   * handler writes is held (buffered) until it ends, then its body's bytes are charged to the
+   * live session in this process (`httpServe`: the tariff's `perByteOut` per byte and
+   * `perMessage` per response) **before** it is sent; a response the balance cannot pay is
+   * replaced by the core's 402 `balance_insufficient` (the session goes on), and a session with
+   * no live socket in this process gets the core's 403 `session_elsewhere`: nothing is ever
+   * served uncharged. `resourceUrl(req)` is the URL the grant must name (default:
+   * `http(s)://<Host><req.originalUrl ?? req.url>`); `schemaUrl(req)` the WS402 schema's URL named
+   * in the 402s (default: `http(s)://<Host><schemaPath>` of `attach`).
    */
-  function grantMiddleware({ resourceUrl: urlFor } = {}) {
+  function grantMiddleware({ resourceUrl: urlFor, schemaUrl: schemaFor } = {}) {
     if (sessions === undefined) throw configError("grantMiddleware: HTTP grants need `secret` and `store`");
     const checker = engine(resource.url ?? config.publicUrl ?? "ws://localhost/");
-    const defaultUrl = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}${req.originalUrl ?? req.url ?? "/"}`;
+    const origin = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}`;
+    const defaultUrl = (req) => `${origin(req)}${req.originalUrl ?? req.url ?? "/"}`;
+    const defaultSchema = (req) => `${origin(req)}${routes?.schemaPath ?? "/"}`;
+    const answer = (res, status, body) => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(body);
+    };
     return async function ws402Grant(req, res, next) {
       const authorization = req.headers?.authorization ?? null;
+      const schemaUrl = (schemaFor ?? defaultSchema)(req);
       let verdict;
       try {
         const id = Ws402Server.grantSessionId(authorization);
         const stored = id === null ? null : await storeCall(() => sessions.load(id));
-        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now());
+        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now(), schemaUrl);
       } catch (e) {
         onError(e);
-        res.writeHead(503, { "content-type": "application/json", "cache-control": "no-store" });
-        res.end(JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
+        answer(res, 503, JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
         return;
       }
-      if (verdict.status === 200) {
-        req.ws402Grant = verdict;
-        if (typeof next === "function") next();
+      if (verdict.status !== 200) {
+        answer(res, verdict.status, verdict.body);
         return;
       }
-      res.writeHead(verdict.status, { "content-type": "application/json", "cache-control": "no-store" });
-      res.end(JSON.stringify({ error: verdict.code }));
+      req.ws402Grant = verdict;
+      const hex = Buffer.from(verdict.sessionId).toString("hex");
+      const owner = [...live].find((s) => s.id === hex);
+      const serve = owner === undefined ? null : httpServes.get(owner);
+      // Hold the response: its length is charged before its first byte is sent.
+      const chunks = [];
+      const { write, end, writeHead } = res;
+      res.writeHead = function (status, ...rest) {
+        res.statusCode = status;
+        const headers = rest.find((x) => x !== null && typeof x === "object");
+        if (headers && !Array.isArray(headers)) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        return res;
+      };
+      res.write = function (chunk, encoding, cb) {
+        if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+        if (chunk !== undefined && chunk !== null) chunks.push(Buffer.from(chunk, encoding));
+        if (typeof cb === "function") queueMicrotask(cb);
+        return true;
+      };
+      res.end = function (chunk, encoding, cb) {
+        if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
+        if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+        if (chunk !== undefined && chunk !== null) chunks.push(Buffer.from(chunk, encoding));
+        Object.assign(res, { write, end, writeHead });
+        const body = Buffer.concat(chunks);
+        const bytes = req.method === "HEAD" ? 0 : body.length;
+        (serve === null ? Promise.resolve(Ws402Server.grantElsewhere(schemaUrl)) : serve(bytes, schemaUrl))
+          .catch((e) => {
+            onError(e);
+            return Ws402Server.grantElsewhere(schemaUrl);
+          })
+          .then((served) => {
+            if (served.status === 200) {
+              if (req.method !== "HEAD") res.setHeader("content-length", body.length);
+              res.writeHead(res.statusCode);
+              res.end(req.method === "HEAD" ? undefined : body, cb);
+            } else {
+              for (const h of res.getHeaderNames()) res.removeHeader(h);
+              answer(res, served.status, served.body);
+            }
+          });
+        return res;
+      };
+      if (typeof next === "function") next();
     };
   }
 

@@ -33,6 +33,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
@@ -194,6 +195,17 @@ class _Driver:
     def post(self, event: Tuple[Any, ...]) -> None:
         self.events.put_nowait(event)
 
+    async def http_serve(self, size: int) -> Tuple[int, Optional[str]]:
+        """The core's verdict on serving an HTTP response of ``size`` body bytes under this
+        session's grant, charged before it is sent: ``(200, None)`` (serve it) or the refusal's
+        ``(status, code)``. A session whose loop is over cannot be charged here: the core's
+        ``grant_elsewhere`` (fail closed)."""
+        if self.finished.is_set():
+            return Ws402Server.grant_elsewhere()
+        done: "asyncio.Future[Tuple[int, Optional[str]]]" = asyncio.get_running_loop().create_future()
+        self.post(("http_serve", size, done))
+        return await done
+
     async def app_send(self, frame: Union[str, bytes], size: int) -> None:
         if self.ending:
             raise SessionEnded("the WS402 session has ended", self.session.statement)
@@ -205,11 +217,17 @@ class _Driver:
     # --- the loop ----------------------------------------------------------------------------
 
     async def run(self) -> None:
+        self.endpoint._drivers.add(self)
         try:
             while not self.finished.is_set():
                 event = await self._next()
                 await self._handle(event)
         finally:
+            self.endpoint._drivers.discard(self)
+            while not self.events.empty():  # a charge asked meanwhile is not served (fail closed)
+                pending = self.events.get_nowait()
+                if pending[0] == "http_serve" and not pending[2].done():
+                    pending[2].set_result(Ws402Server.grant_elsewhere())
             self.ending = True
             self.inbox.put_nowait(None)
             self.finished.set()
@@ -270,6 +288,9 @@ class _Driver:
                 if not self.ending and s.phase == "running":
                     await self._send({"type": "websocket.send", "text": event[1]})
                     done.set_result(self.socket_open)
+            elif kind == "http_serve":
+                status, code, commands = s.http_serve(now, int(event[1]))
+                event[2].set_result((status, code))
             elif kind == "app_send":
                 app_frame, done = event[1], event[3]
                 if self.ending:
@@ -311,6 +332,8 @@ class _Driver:
                     await self._send({"type": "websocket.send", "bytes": app_frame})
             elif k == "deliver_to_app":
                 self.inbox.put_nowait(app_frame)
+            elif k == "serve_http":
+                pass  # the grant middleware sends the response: http_serve's verdict was 200
             elif k == "close":
                 self.ending = True
                 self.inbox.put_nowait(None)  # the application's frames end here
@@ -549,6 +572,7 @@ class Ws402Endpoint:
                 raise ConfigurationError("store= must be a SessionStore", code="invalid_session_store")
         self.store_retries = max(0, int(store_retries))
         self._recovering: Dict[str, "asyncio.Task[None]"] = {}
+        self._drivers: Set["_Driver"] = set()  # the sessions this process runs (grant charges)
         self.clock = clock
         self.timer_poll = float(timer_poll)
         self._resource = resource
@@ -671,16 +695,37 @@ class Ws402Endpoint:
 
     # --- HTTP grants ------------------------------------------------------------------------------
 
-    def grant_middleware(self, app: Any) -> Any:
+    def grant_middleware(self, app: Any, *, schema_url: Optional[str] = None) -> Any:
         """Wraps an ASGI app: each HTTP request must carry ``Authorization: WS402 <token>`` (from
         :meth:`Ws402ServerSession.grant_http`) for its URL. The core checks it against the
-        session's stored record (``Ws402Server.grant_check``) and its answer is the response: the
-        request reaches ``app`` when granted, else the refusal's status (402 ``grant_required``;
-        401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403 ``wrong_resource``,
-        ``session_suspended``, ``session_ended``) with a JSON body ``{"error": code}``. Other
-        scopes pass through."""
+        session's stored record (``Ws402Server.grant_check``); a refusal is answered with the
+        core's status and JSON body (``Ws402Server.grant_refusal_body``: the 402
+        ``grant_required`` carries the seed's ``error``/``message``, the ``code`` and
+        ``schemaUrl``; 401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403
+        ``wrong_resource``, ``session_suspended``, ``session_ended``). Granted, the request reaches
+        ``app``, whose response is held (buffered) until its last body message; its body's bytes
+        are then charged to the live session in this process (``Ws402Session.http_serve``: the
+        tariff's ``per_byte_out`` per byte and ``per_message`` per response) **before** anything
+        is sent. A response the balance cannot pay is replaced by the core's 402
+        ``balance_insufficient`` (the session goes on); a session with no live socket in this
+        process gets the core's 403 ``session_elsewhere``: nothing is served uncharged.
+        ``schema_url`` is the WS402 schema's URL the 402s name (default: the resource URL with
+        ``ws``/``wss`` read as ``http``/``https``, where the endpoint's ASGI app answers it).
+        Other scopes pass through."""
         if self.store is None:
             raise ConfigurationError("grant_middleware needs secret= (and a store)", code="session_unsupported")
+
+        def schema_of(scope: Dict[str, Any]) -> str:
+            if schema_url is not None:
+                return schema_url
+            if self._resource:
+                r = self._resource
+                return "http" + r[2:] if r.startswith("ws") else r
+            return _http_url_of({**scope, "path": "/", "root_path": ""})
+
+        async def refuse(send: Send, status: int, code: Optional[str], schema: str) -> None:
+            _, body = Ws402Server.grant_refusal_body(code or "grant_required", schema)
+            await _answer(send, status, body.encode())
 
         async def middleware(scope: Dict[str, Any], receive: Receive, send: Send) -> None:
             if scope.get("type") != "http":
@@ -692,6 +737,7 @@ class Ws402Endpoint:
                     authorization = value.decode("latin-1")
                     break
             url = _http_url_of(scope)
+            schema = schema_of(scope)
             session_id = Ws402Server.grant_session_id(authorization)
             record = None
             if session_id is not None:
@@ -704,10 +750,36 @@ class Ws402Endpoint:
                     return
             status, code = self._server(self._resource or "ws://localhost/").grant_check(
                 authorization, url, record, self._now_ms())
-            if status == 200:
-                await app(scope, receive, send)
+            if status != 200:
+                await refuse(send, status, code, schema)
                 return
-            await _answer(send, status, json.dumps({"error": code}).encode())
+            owner = next((d for d in list(self._drivers) if d.session.session_id == session_id), None)
+            held: List[Dict[str, Any]] = []
+            sent = False
+
+            async def charged_send(message: Dict[str, Any]) -> None:
+                nonlocal sent
+                if message.get("type") not in ("http.response.start", "http.response.body"):
+                    await send(message)
+                    return
+                held.append(message)
+                if message["type"] != "http.response.body" or message.get("more_body", False) or sent:
+                    return
+                sent = True
+                start = next((m for m in held if m["type"] == "http.response.start"), None)
+                body = b"".join(bytes(m.get("body", b"")) for m in held if m["type"] == "http.response.body")
+                size = 0 if scope.get("method") == "HEAD" else len(body)
+                verdict = Ws402Server.grant_elsewhere() if owner is None else await owner.http_serve(size)
+                if verdict[0] != 200 or start is None:
+                    await refuse(send, verdict[0], verdict[1], schema)
+                    return
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                if scope.get("method") != "HEAD":
+                    headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, charged_send)
 
         return middleware
 
