@@ -273,9 +273,11 @@ fn execute(
             println!("    [server] Finished");
             host.finished = Some(*statement);
         }
-        // The demo's application ignores the client's frames (DeliverToApp); a server without
-        // a secret never asks for a record to be written or loaded.
+        // The demo's application ignores the client's frames (DeliverToApp) and serves no HTTP
+        // under a grant (ServeHttp answers an HttpServe it never reports); a server without a
+        // secret never asks for a record to be written or loaded.
         OwnedCommand::DeliverToApp
+        | OwnedCommand::ServeHttp
         | OwnedCommand::Persist { .. }
         | OwnedCommand::Load { .. }
         | OwnedCommand::Abandoned => {}
