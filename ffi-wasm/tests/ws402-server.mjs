@@ -485,6 +485,23 @@ for (const [name, answer, extra] of [
   });
 }
 
+test("chainProof: an object proof whose txHash is not 0x + 64 hex digits: payment_rejected invalid_transaction_hash, 1008, no RPC call", async () => {
+  const rpcServer = await fakeRpc((res) => { res.writeHead(200); res.end('{"jsonrpc":"2.0","id":1,"result":null}'); });
+  const time = fakeTime(T);
+  const srv = await serve({ chainProof: { chainId: 84532, payTo: PAY_TO, rpcUrl: rpcServer.url }, pricePerSecond: 10n,
+    estimatedDuration: 300, refund: recorder().refund, now: time.now, timers: time.timers });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(JSON.stringify({ type: "payment_proof", proof: { txHash: "0x12", reference: "base_1_abcdefghi", senderAddress: PAYER } }));
+    assert.equal((await c.next("payment_rejected")).reason, "invalid_transaction_hash");
+    assert.equal(await c.closed, 1008);
+    assert.equal(rpcServer.calls.length, 0);
+  } finally {
+    await srv.close();
+    await rpcServer.close();
+  }
+});
+
 test("chainProof: the schema carries the original WS402's paymentDetails; fresh reference per GET; config fails closed", async () => {
   const time = fakeTime(T);
   const srv = await serve({ chainProof: { chainId: 84532, payTo: PAY_TO.toLowerCase(), rpcUrl: "http://127.0.0.1:1/" }, pricePerSecond: 10n ** 12n,
