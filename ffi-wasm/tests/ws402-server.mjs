@@ -518,6 +518,17 @@ test("chainProof: the schema carries the original WS402's paymentDetails; fresh 
   } finally {
     await srv.close();
   }
+  // beside x402 offers: the PaymentRequired's members and the original's fields in one paymentDetails (a USDC token:
+  // currency ERC20, tokenAddress, no amountETH)
+  const both = await serve({ offers: [uptoOffer(30_000n)], settle: recorder().settle, refund: recorder().refund, pricePerSecond: 100n,
+    estimatedDuration: 300, chainProof: { chainId: 84532, asset: USDC, payTo: PAY_TO, rpcUrl: "http://127.0.0.1:1/" }, now: time.now, timers: time.timers });
+  try {
+    const d = (await (await fetch(both.httpUrl)).json()).paymentDetails;
+    assert.deepEqual([d.x402Version, d.accepts.length, d.accepts[0].scheme, d.recipient, d.amountWei, d.currency, d.tokenAddress, d.amountETH],
+      [2, 1, "upto", PAY_TO, 30_000, "ERC20", USDC, undefined]);
+  } finally {
+    await both.close();
+  }
   const base = { chainProof: { chainId: 84532, payTo: PAY_TO, rpcUrl: "http://127.0.0.1:1/" }, pricePerSecond: 1n, estimatedDuration: 60 };
   assert.throws(() => ws402Server(base), { code: "missing_refund" });
   assert.throws(() => ws402Server({ ...base, refund: () => "pending", chainProof: { chainId: 84532, payTo: PAY_TO } }), { code: "invalid_config" });
