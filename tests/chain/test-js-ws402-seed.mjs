@@ -12,7 +12,7 @@
 // floor(price × ms / 1000)); every amount moved is read back from the chain (balances, gas from receipts, the blocks'
 // transactions, `Transfer` logs), never from the code under test. The server reaches the node through a recording
 // JSON-RPC proxy (plain node:http in this file), so the test sees which calls it made and when.
-//   PAY402_CHAIN_RPC=… PAY402_CHAIN_DEPLOYMENT=… node --test test-js-ws402-seed.mjs
+//   PAY402_CHAIN_RPC=… PAY402_CHAIN_DEPLOYMENT=… PAY402_JS_README=ffi-wasm/js/README.md node --test test-js-ws402-seed.mjs
 // (run by run.sh's WS402 block from a fresh project where the packed pay402 tarball is installed, `ws` and `viem` linked)
 import { test } from "node:test";
 import assert from "node:assert/strict";
