@@ -645,8 +645,9 @@ fn a_client_that_leaves_while_verifying_gets_nothing_and_no_key_is_taken() {
         session: Session::accept(&offers, RESOURCE, policy(token()), ID, T0),
     };
     host.on(T0, Input::Text(proof_frame(HASH, PAYER).as_bytes()));
-    assert_eq!(host.on(T0 + 10, Input::Closed { code: Some(1000) }), vec![]);
-    let (cmds, st) = split_finished(host.rpc(T0 + 20, &tx(PAYER, TOKEN, 0)));
+    // It ends at the close (nothing is reserved); the answer of the call under way is taken
+    // and ignored, a second one is out of order.
+    let (cmds, st) = split_finished(host.on(T0 + 10, Input::Closed { code: Some(1000) }));
     assert_eq!(cmds, vec![]);
     assert!(matches!(
         st.ending,
@@ -655,6 +656,14 @@ fn a_client_that_leaves_while_verifying_gets_nothing_and_no_key_is_taken() {
             ..
         }
     ));
+    assert_eq!(host.rpc(T0 + 20, &tx(PAYER, TOKEN, 0)), vec![]);
+    assert_eq!(
+        host.session
+            .handle(T0 + 30, Input::RpcResponse(None))
+            .unwrap_err()
+            .code(),
+        "session_out_of_order"
+    );
 }
 
 #[test]
@@ -770,4 +779,67 @@ fn a_recovered_on_chain_session_ends_in_its_refund() {
     .err()
     .unwrap();
     assert_eq!(err.code(), "inconsistent_record");
+}
+
+/// A dropped on-chain session resumed on a new socket keeps its payment: the resumed session's
+/// refund is the same asset to the same payer.
+#[test]
+fn a_resumed_on_chain_session_refunds_in_the_paid_asset() {
+    let keys = SessionKeys::derive(&[0x24; 32]).unwrap();
+    let offers = offers();
+    let mut p = policy(token());
+    p.resume_grace_ms = 30_000;
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys.clone()),
+    };
+    pay_token(&mut host, T0, 2_000);
+    let cmds = host.on(T0 + 1_000, Input::Reserved(Reservation::Fresh));
+    let Some(Cmd::Send(started)) = cmds.get(1) else {
+        panic!("{cmds:?}")
+    };
+    let token_at = started.find(r#""resumeToken":""#).unwrap() + r#""resumeToken":""#.len();
+    let resume_token = started[token_at..].split('"').next().unwrap().to_owned();
+    host.on(T0 + 1_000, Input::Persisted(true));
+    // 10 s in, the socket drops.
+    let cmds = host.on(T0 + 11_000, Input::Closed { code: None });
+    let Some(Cmd::Persist(suspended, _, _)) = cmds.first().cloned() else {
+        panic!("{cmds:?}")
+    };
+    host.on(T0 + 11_000, Input::Persisted(true));
+    // A new socket resumes 5 s later.
+    let mut new = Host {
+        session: Session::accept(&offers, RESOURCE, p, [0x77; 16], T0 + 16_000)
+            .with_keys(keys.clone()),
+    };
+    let frame = format!(
+        r#"{{"type":"resume_session","sessionId":"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a","resumeToken":"{resume_token}"}}"#
+    );
+    assert_eq!(
+        new.on(T0 + 16_000, Input::Text(frame.as_bytes())),
+        vec![Cmd::Other("load")]
+    );
+    let cmds = new.on(T0 + 16_000, Input::Loaded(Some(&suspended)));
+    assert!(matches!(cmds.first(), Some(Cmd::Persist(..))), "{cmds:?}");
+    let cmds = new.on(T0 + 16_000, Input::Persisted(true));
+    assert!(
+        matches!(&cmds[..], [Cmd::Send(s)] if s.contains(r#""type":"session_resumed""#) && s.contains(r#""consumedAmount":"100""#)),
+        "{cmds:?}"
+    );
+    // 20 s more, then the client ends: 300 consumed, 1 700 back to the Transfer's from.
+    let cmds = new.on(T0 + 36_000, Input::Text(br#"{"type":"end_session"}"#));
+    let Some(Cmd::Persist(..)) = cmds.last() else {
+        panic!("the end is recorded before the refund: {cmds:?}")
+    };
+    let order = RefundOrder::for_session_in(
+        ID,
+        pay402::x402::network::Network::Eip155 { chain_id: CHAIN },
+        RefundAsset::Token(addr(TOKEN)),
+        addr(PAYER),
+        U256::from_u64(1_700),
+    )
+    .unwrap();
+    assert_eq!(
+        new.on(T0 + 36_000, Input::Persisted(true)),
+        vec![Cmd::Refund(order)]
+    );
 }

@@ -372,6 +372,11 @@ impl ChainCheck {
         self.asking
     }
 
+    /// The awaited answer will not be read (the session ended meanwhile).
+    pub(crate) fn ignore_answer(&mut self) {
+        self.asking = false;
+    }
+
     /// When the timer must fire (a retry is waiting).
     pub(crate) fn timeout(&self) -> Option<u64> {
         self.retry_at
