@@ -275,9 +275,11 @@ fn execute(
         }
         // The demo's application ignores the client's frames (DeliverToApp) and serves no HTTP
         // under a grant (ServeHttp answers an HttpServe it never reports); a server without a
-        // secret never asks for a record to be written or loaded.
+        // secret never asks for a record to be written or loaded, one without chain proofs never
+        // asks for an RPC call.
         OwnedCommand::DeliverToApp
         | OwnedCommand::ServeHttp
+        | OwnedCommand::Rpc { .. }
         | OwnedCommand::Persist { .. }
         | OwnedCommand::Load { .. }
         | OwnedCommand::Abandoned => {}

@@ -28,8 +28,26 @@ export interface Ws402Tariff {
   perSecond: bigint | string; perByteIn?: bigint | string; perByteOut?: bigint | string; perMessage?: bigint | string;
 }
 
+/** On-chain prepayments as the original WS402 takes them: the client pays `payTo` itself (native coin, or the ERC-20
+ * `asset`) and sends `{"type":"payment_proof","proof":{"txHash","reference","senderAddress"}}`; the server verifies the
+ * transaction over JSON-RPC at `rpcUrl` (POSTs with global `fetch`, `rpcTimeoutMs` each, default 10000). The price asked
+ * is the schema's `totalPrice` (`pricePerSecond × estimatedDuration`, in the asset's atomic units); the unused part is
+ * refunded to the transaction's payer (never to `senderAddress`) through `refund`. A transaction hash admits one session. */
+export interface Ws402ChainProofConfig {
+  chainId: number;
+  /** The ERC-20 token paid; absent or `null`: the native coin (ETH). */
+  asset?: string | null;
+  payTo: string;
+  rpcUrl: string | URL;
+  rpcTimeoutMs?: number;
+  /** Default 1 (included in a block). */
+  minConfirmations?: number;
+  /** The oldest block time accepted, seconds before the proof (default 300). */
+  maxAgeSeconds?: number;
+}
+
 export interface Ws402ServerConfig {
-  /** The offers (as x402Middleware's); or one offer's fields below. */
+  /** The offers (as x402Middleware's); or one offer's fields below; or none with `chainProof` alone. */
   offers?: X402Offer[];
   scheme?: "exact" | "upto"; network?: string; asset?: string;
   /** The prepayment (`exact`) or the maximum authorized (`upto`), atomic units. */
@@ -44,8 +62,11 @@ export interface Ws402ServerConfig {
   /** Seconds: the schema's `estimatedDuration` (`totalPrice = pricePerSecond × estimatedDuration`). */
   estimatedDuration?: number;
   updateIntervalMs?: number; proofTimeoutMs?: number; settleMarginS?: number;
-  /** Settles the prepayment (`exact`) or the charge (`upto`); an `exact` offer also needs a refund. */
-  settle: Ws402LocalSettlement | Ws402FacilitatorSettlement | Ws402SettleFunction;
+  /** On-chain prepayments (the original WS402's proof), besides or instead of the offers. */
+  chainProof?: Ws402ChainProofConfig;
+  /** Settles the prepayment (`exact`) or the charge (`upto`); an `exact` offer also needs a refund. Not needed with
+   * `chainProof` alone (then `refund` is). */
+  settle?: Ws402LocalSettlement | Ws402FacilitatorSettlement | Ws402SettleFunction;
   /** Pays refunds (default: `settle.refund`). */
   refund?: Ws402RefundFunction;
   /** Default: a `MemoryReplayStore` (one process). */
@@ -149,7 +170,7 @@ export interface Ws402GrantResponse {
   getHeaderNames(): string[];
 }
 export interface Ws402ServerApi {
-  attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
+  attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string | ((pathname: string) => boolean) },
     onSession: (session: Ws402ServerSession) => unknown): Ws402ServerApi;
   handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
   handleSchema(req: unknown, res: unknown, path?: string): void;

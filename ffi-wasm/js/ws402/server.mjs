@@ -13,6 +13,11 @@
 // `session_started` (one prepayment, one session), settles `exact` before the session and refunds
 // `paid − consumed` once to the verified payer; `upto` settles exactly what was consumed at the
 // end. An `exact` offer without anything able to refund is a configuration error (fail closed).
+//
+// `chainProof` also admits the original WS402's on-chain prepayment (`{"txHash","reference","senderAddress"}`,
+// a transaction the client sent itself): the core asks for JSON-RPC calls (`rpc` commands), which this module
+// POSTs to `chainProof.rpcUrl` with a timeout and reports verbatim (a failure as `null`); the core decides the
+// verdict, the amount received, the payer and the refund (to the transaction's payer, in the paid asset).
 import { Ws402Server, ws402GrantIssue } from "pay402";
 import { offerConfig } from "../server/config.mjs";
 import { MemoryReplayStore } from "../replay.mjs";
@@ -27,11 +32,60 @@ const SHORTHAND = ["scheme", "network", "asset", "amount", "price", "decimals", 
   "eip712Name", "eip712Version", "transferMethod", "facilitator", "feePayer"];
 const FIELDS = new Set([...SHORTHAND, "offers", "resource", "pricePerSecond", "tariff", "estimatedDuration",
   "maxSessionDuration", "updateIntervalMs", "proofTimeoutMs", "settleMarginS", "settle", "refund", "replayStore",
-  "now", "timers", "publicUrl", "onError", "secret", "store", "resumeGraceMs", "leaseMs", "storeRetries"]);
+  "now", "timers", "publicUrl", "onError", "secret", "store", "resumeGraceMs", "leaseMs", "storeRetries", "chainProof"]);
+const CHAIN_FIELDS = new Set(["chainId", "asset", "payTo", "rpcUrl", "rpcTimeoutMs", "minConfirmations", "maxAgeSeconds"]);
 
-/** The offers: `offers`, or one offer from the shorthand fields. */
+/** `chainProof` split: the core's terms (`chainId`, `asset`, `payTo`, `minConfirmations`, `maxAgeSeconds`) and the
+ * transport's (`rpcUrl`, `rpcTimeoutMs`); `null` when absent. */
+function chainProofOf(config) {
+  const c = config.chainProof;
+  if (c === undefined || c === null) return null;
+  if (typeof c !== "object") throw configError("ws402Server: `chainProof` must be an object");
+  for (const k of Object.keys(c)) if (!CHAIN_FIELDS.has(k)) throw configError(`ws402Server: chainProof.${k}: unknown field`);
+  if (typeof c.rpcUrl !== "string" && !(c.rpcUrl instanceof URL)) throw configError("ws402Server: `chainProof.rpcUrl` (the chain's JSON-RPC URL) is required");
+  let url;
+  try {
+    url = new URL(String(c.rpcUrl));
+  } catch {
+    throw configError("ws402Server: chainProof.rpcUrl is not a URL"); // not echoed: RPC URLs often carry an API key
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw configError("ws402Server: chainProof.rpcUrl must be http(s)");
+  const timeoutMs = c.rpcTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw configError("ws402Server: chainProof.rpcTimeoutMs must be a positive integer");
+  const terms = { chainId: c.chainId, payTo: c.payTo };
+  if (c.asset !== undefined && c.asset !== null) terms.asset = c.asset;
+  if (c.minConfirmations !== undefined) terms.minConfirmations = c.minConfirmations;
+  if (c.maxAgeSeconds !== undefined) terms.maxAgeSeconds = c.maxAgeSeconds;
+  return { terms, rpcUrl: url.href, timeoutMs };
+}
+
+/**
+ * One JSON-RPC call for the core: `{"jsonrpc":"2.0","id":1,"method":…,"params":<params verbatim>}` POSTed to `url`.
+ * The whole response body, or `null` when the call failed (connection error, timeout, status ≠ 200). The body is
+ * not looked into: the core reads `result` / `error`.
+ */
+async function rpcCall(url, timeoutMs, method, params) {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"jsonrpc":"2.0","id":1,"method":${JSON.stringify(method)},"params":${params}}`,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      return null;
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  } catch {
+    return null;
+  }
+}
+
+/** The offers: `offers`, or one offer from the shorthand fields; none when only `chainProof` is sold. */
 function offersOf(config) {
   const short = SHORTHAND.filter((k) => config[k] !== undefined);
+  if (config.offers === undefined && short.length === 0 && config.chainProof != null) return [];
   if (config.offers !== undefined) {
     if (short.length) throw configError(`ws402Server: give \`offers\` or ${short.join(", ")}, not both`);
     if (!Array.isArray(config.offers) || config.offers.length === 0) throw configError("ws402Server: `offers` must be a non-empty array");
@@ -64,6 +118,8 @@ function policyOf(config) {
   if (tariff.perByteOut !== undefined) policy.pricePerByteOut = text(tariff.perByteOut);
   if (tariff.perMessage !== undefined) policy.pricePerMessage = text(tariff.perMessage);
   for (const k of ["updateIntervalMs", "proofTimeoutMs", "settleMarginS", "resumeGraceMs", "leaseMs"]) if (config[k] !== undefined) policy[k] = config[k];
+  const chain = chainProofOf(config);
+  if (chain) policy.chainProof = chain.terms;
   return policy;
 }
 
@@ -72,9 +128,10 @@ function policyOf(config) {
  * `config.settle` is a `localSettlement(...)` object (its `settle(body)` and `refund(order)`),
  * a facilitator client (`settle(paymentPayload, requirements)`), or a function of the `/settle`
  * body resolving to the SettleResponse (or `null`: no answer). `config.refund` (a function of the
- * `RefundOrder`) overrides the settlement's `refund`.
+ * `RefundOrder`) overrides the settlement's `refund`. A server selling only `chainProof` settles nothing (the
+ * money is on chain already): it needs only `refund` (or a `settle` with a `refund`).
  */
-function settlementOf(config) {
+function settlementOf(config, onlyChain) {
   const s = config.settle;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -93,6 +150,8 @@ function settlementOf(config) {
         return null;
       }
     };
+  } else if (onlyChain && s === undefined) {
+    settle = async () => null; // never asked: no offer to settle
   } else {
     throw configError("ws402Server: `settle` is required: a localSettlement(...), a facilitator client or a function of the /settle body");
   }
@@ -164,7 +223,8 @@ export function ws402Server(config = {}) {
   for (const k of Object.keys(config)) if (!FIELDS.has(k)) throw configError(`ws402Server: config.${k}: unknown field`);
   const offers = offersOf(config);
   const policy = policyOf(config);
-  const settlement = settlementOf(config);
+  const chain = chainProofOf(config);
+  const settlement = settlementOf(config, chain !== null && offers.length === 0);
   const store = config.replayStore ?? new MemoryReplayStore();
   if (typeof store?.reserve !== "function" || typeof store?.release !== "function") {
     throw configError("ws402Server: `replayStore` must have reserve(key, ttlSeconds) and release(key)");
@@ -227,9 +287,13 @@ export function ws402Server(config = {}) {
   }
   // Built now, so a bad offer or price fails here; an exact offer needs something able to refund.
   const probe = engine(resource.url ?? "ws://localhost/");
-  const accepts = JSON.parse(probe.schema("ws://localhost/")).paymentDetails.accepts;
+  const accepts = JSON.parse(probe.schema("ws://localhost/")).paymentDetails?.accepts ?? [];
   if (!settlement.canRefund && accepts.some((a) => a.scheme === "exact")) {
     throw configError("ws402Server: an exact offer refunds the unused prepayment: give `settle` a localSettlement(...) (or `refund`), or sell with upto",
+      "missing_refund");
+  }
+  if (!settlement.canRefund && chain !== null) {
+    throw configError("ws402Server: an on-chain prepayment (chainProof) refunds its unused part: give `refund` (or `settle` a localSettlement(...))",
       "missing_refund");
   }
 
@@ -322,6 +386,11 @@ export function ws402Server(config = {}) {
             await run(core.settled(stamp(), answer));
           }
             break;
+          case "rpc": {
+            const body = chain === null ? null : await rpcCall(chain.rpcUrl, chain.timeoutMs, c.method, c.params);
+            await run(core.rpcResponse(stamp(), body));
+            break;
+          }
           case "refund":
             {
             const outcome = await settlement.refund(c.refund);
@@ -567,7 +636,10 @@ export function ws402Server(config = {}) {
     return typeof MessageEvent === "function" ? new MessageEvent("message", { data }) : Object.assign(new Event("message"), { data });
   }
 
-  /** Answers `GET` with the WS402 schema JSON (`paymentDetails`: the offers' x402 PaymentRequired). */
+  /**
+   * Answers `GET` with the WS402 schema JSON (`paymentDetails`: the offers' x402 PaymentRequired; with `chainProof`,
+   * the original WS402's on-chain fields too: `recipient`, `amountWei`, `chainId`, `reference`, `expiresAt`, …).
+   */
   function handleSchema(req, res, path = routes?.path ?? pathOf(req) ?? "/") {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET" });
@@ -576,7 +648,9 @@ export function ws402Server(config = {}) {
     }
     let body;
     try {
-      body = engine(resourceUrl(req, path)).schema(urlOf(req, path));
+      const reference = new Uint8Array(8);
+      globalThis.crypto.getRandomValues(reference);
+      body = engine(resourceUrl(req, path)).schemaAt(urlOf(req, path), now(), reference);
     } catch (e) {
       onError(e);
       res.writeHead(500, { "content-type": "application/json" });
@@ -597,7 +671,9 @@ export function ws402Server(config = {}) {
    * Sells sessions on `wss` (a `ws` WebSocketServer): each connection at `path` (any path when
    * absent and no `server`) becomes a session; `onSession(session)` runs once it started (paid).
    * With `server` (a `node:http`/`https` server), its `upgrade` requests at `path` are routed to
-   * `wss` and `GET schemaPath` (default `path`) answers the schema.
+   * `wss` and `GET schemaPath` (default `path`; or a predicate of the request's pathname, e.g.
+   * the original WS402's `/ws402/schema/:resourceId`) answers the schema. The query string is
+   * never read (the original clients' `?userId=&resourceId=` and `?duration=` change nothing).
    */
   function attach(target, { server, path, schemaPath = path } = {}, onSession) {
     if (typeof onSession !== "function") throw configError("attach: onSession must be a function");
@@ -605,6 +681,9 @@ export function ws402Server(config = {}) {
       throw configError("attach: expected a ws WebSocketServer");
     }
     if (server && typeof path !== "string") throw configError("attach: `path` is required with `server`");
+    if (server && typeof schemaPath !== "string" && typeof schemaPath !== "function") {
+      throw configError("attach: `schemaPath` must be a path or a predicate of the pathname");
+    }
     wss = target;
     onSessionFn = onSession;
     routes = { path, schemaPath };
@@ -620,7 +699,8 @@ export function ws402Server(config = {}) {
         if (pathOf(req) === path) handleUpgrade(req, socket, head);
       };
       const onRequest = (req, res) => {
-        if (pathOf(req) === schemaPath) handleSchema(req, res, path);
+        const at = pathOf(req);
+        if (at !== null && (typeof schemaPath === "function" ? schemaPath(at) === true : at === schemaPath)) handleSchema(req, res, path);
       };
       server.on("upgrade", onUpgrade);
       server.on("request", onRequest);
