@@ -47,7 +47,8 @@
 //!   [`crate::onchain::evm::verify_evm_transaction`] against the terms: the amount the payee
 //!   received (at least `min_amount`) is the balance, the payer is the ERC-20 `Transfer`'s
 //!   `from` or the native transaction's `from`. `senderAddress` and `reference` are never used
-//!   for money. A transaction not found (or pending) or not final yet is asked for again every
+//!   for money. A transaction not found (or pending), not final yet, or whose receipt names
+//!   another block than the one fetched (a reorganisation between the calls) is asked for again every
 //!   [`super::RPC_RETRY_INTERVAL_MS`] until the proof's arrival plus
 //!   [`SessionPolicy::proof_timeout_ms`], then refused with that code; the other refusals are
 //!   the [`crate::onchain::ProofError`] codes (`amount_too_low`, `wrong_payee`, `wrong_asset`,
