@@ -123,7 +123,9 @@ impl Ws402Statement {
 /// server with a `secret`: `persist` (`session_id`, `record`, `generation`, `expect`: `None`
 /// creates, else compare-and-swap from it; `ttl` seconds; answer `persisted`), `load`
 /// (`session_id`; answer `loaded`) or `abandoned` (another process owns the session: forget
-/// it); the other fields are `None`.
+/// it), and on a server with chain proofs `rpc` (`method`, `params`: POST
+/// `{"jsonrpc":"2.0","id":1,"method":method,"params":params}` to the chain's RPC node and answer
+/// with the response body); the other fields are `None`.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ws402Command {
@@ -140,6 +142,8 @@ pub(crate) struct Ws402Command {
     record: Option<crate::convert::Bytes>,
     generation: Option<u64>,
     expect: Option<u64>,
+    method: Option<String>,
+    params: Option<String>,
 }
 
 impl Ws402Command {
@@ -158,6 +162,8 @@ impl Ws402Command {
             record: None,
             generation: None,
             expect: None,
+            method: None,
+            params: None,
         };
         match c {
             OwnedCommand::Send(t) => out.text = Some(t),
@@ -187,6 +193,10 @@ impl Ws402Command {
                 out.ttl = Some(ttl_s);
             }
             OwnedCommand::Load { session_id } => out.session_id = Some(session_id),
+            OwnedCommand::Rpc { method, params } => {
+                out.method = Some(method);
+                out.params = Some(params);
+            }
             OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => {}
         }
         out

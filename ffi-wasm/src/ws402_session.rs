@@ -178,6 +178,7 @@ fn command_js(c: OwnedCommand) -> JsValue {
             .set("expect", or_null(expect, number))
             .set("ttl", number(ttl_s)),
         OwnedCommand::Load { session_id } => o.set("sessionId", session_id),
+        OwnedCommand::Rpc { method, params } => o.set("method", method).set("params", params),
         OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => o,
     }
     .build()

@@ -295,6 +295,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Command::Load { .. } => assert!(persistent),
                 Command::Abandoned => c.abandoned += 1,
+                Command::Rpc { .. } => panic!("an RPC call without chain proofs"),
                 Command::Send(frame) => {
                     assert_eq!(c.closes, 0, "a frame after the close");
                     if frame.starts_with(r#"{"type":"session_started""#)

@@ -44,9 +44,12 @@
 
 use pay402::ErrorCode;
 use pay402::U256;
+use pay402::evm::Address;
 use pay402::json::{JsonStr, RawValue};
+use pay402::onchain::evm::EvmAsset;
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
+use pay402::ws402::ChainProofTerms;
 use pay402::ws402::http_grant;
 use pay402::ws402::{
     Command, Grant, GrantRefusal, GrantSession, Input, Phase, Pricing,
@@ -95,6 +98,76 @@ pub struct Ws402Config {
     pub currency: Option<String>,
     /// The schema's `resourceId`; `None`: the resource URL.
     pub resource_id: Option<String>,
+    /// Prepayments proven by an on-chain EVM transaction (the seed's `payment_proof` with a
+    /// `txHash`); `None`: x402 payments only.
+    pub chain_proof: Option<ChainProofConfig>,
+}
+
+/// On-chain prepayments a server accepts (the seed's Base clients): the client pays
+/// `pricePerSecond × estimatedDuration` (the schema's `totalPrice`, in the asset's atomic
+/// units: the tariff is in them) to `pay_to` on chain, and names the transaction in its
+/// `payment_proof`; the session verifies it through the host's JSON-RPC node
+/// ([`OwnedCommand::Rpc`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProofConfig {
+    /// The EIP-155 chain id the RPC node serves (8453 Base, 84532 Base Sepolia).
+    pub chain_id: u64,
+    /// The ERC-20 token's `0x` address; `None`: the native coin (ETH).
+    pub asset: Option<String>,
+    /// The payee's `0x` address.
+    pub pay_to: String,
+    /// Confirmations needed (1: included). Default 1.
+    pub min_confirmations: u64,
+    /// The oldest block time accepted, seconds before the check (the seed's
+    /// `paymentTimeout`). Default 300.
+    pub max_age_seconds: u64,
+}
+
+impl ChainProofConfig {
+    /// Native ETH on `chain_id` to `pay_to`, with the defaults (1 confirmation, 300 s).
+    pub fn new(chain_id: u64, pay_to: impl Into<String>) -> Self {
+        Self {
+            chain_id,
+            asset: None,
+            pay_to: pay_to.into(),
+            min_confirmations: 1,
+            max_age_seconds: pay402::ws402::DEFAULT_MAX_AGE_SECS,
+        }
+    }
+
+    /// The core's terms for a prepayment of `min_amount`. Errors: `invalid_chain_id` (0),
+    /// `invalid_pay_to`, `invalid_asset`.
+    fn terms(&self, min_amount: U256) -> Result<ChainProofTerms, HostError> {
+        if self.chain_id == 0 {
+            return Err(HostError::config(
+                "invalid_chain_id",
+                "chain proofs need an EIP-155 chain id above 0",
+            ));
+        }
+        let pay_to = Address::parse(self.pay_to.as_bytes()).map_err(|e| {
+            HostError::config(
+                "invalid_pay_to",
+                format!("{:?} is not an EVM address: {e}", self.pay_to),
+            )
+        })?;
+        let asset = match &self.asset {
+            None => EvmAsset::Native,
+            Some(token) => EvmAsset::Token(Address::parse(token.as_bytes()).map_err(|e| {
+                HostError::config(
+                    "invalid_asset",
+                    format!("{token:?} is not an ERC-20 token address: {e}"),
+                )
+            })?),
+        };
+        Ok(ChainProofTerms {
+            chain_id: self.chain_id,
+            asset,
+            pay_to,
+            min_amount,
+            max_age_secs: self.max_age_seconds,
+            min_confirmations: self.min_confirmations,
+        })
+    }
 }
 
 impl Ws402Config {
@@ -126,7 +199,24 @@ impl Ws402Config {
             estimated_duration_seconds: None,
             currency: None,
             resource_id: None,
+            chain_proof: None,
         }
+    }
+
+    /// `pricePerSecond × estimatedDuration` (the schema's `totalPrice`). Errors: `invalid_price`.
+    fn total_price(&self) -> Result<U256, HostError> {
+        let estimated = self
+            .estimated_duration_seconds
+            .unwrap_or(self.max_session_seconds);
+        self.tariff
+            .per_second
+            .checked_mul(U256::from_u64(estimated))
+            .ok_or_else(|| {
+                HostError::config(
+                    "invalid_price",
+                    "pricePerSecond × estimatedDuration is above 2^256 - 1",
+                )
+            })
     }
 
     fn policy(&self) -> SessionPolicy<'static> {
@@ -180,6 +270,10 @@ pub enum SessionInput<'a> {
     Persisted(bool),
     /// The store's answer to [`OwnedCommand::Load`]: the record's bytes, or `None`.
     Loaded(Option<&'a [u8]>),
+    /// The answer to [`OwnedCommand::Rpc`]: the whole HTTP response body, or `None` when the
+    /// call failed (connection error, timeout, HTTP status other than 200). The core reads the
+    /// JSON-RPC `result` or `error` itself.
+    RpcResponse(Option<&'a [u8]>),
 }
 
 /// One command of the core, owned. The host does them in order.
@@ -244,11 +338,20 @@ pub enum OwnedCommand {
     /// Another process owns the session (a lost compare-and-swap): forget it here; no settle,
     /// no refund, no record write. Queued at most once, instead of `Finished`.
     Abandoned,
+    /// POST `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params>}` (`params` verbatim
+    /// JSON) to the chain's JSON-RPC node and report [`SessionInput::RpcResponse`] with the
+    /// response body. Only on a server with chain proofs ([`Ws402Config::chain_proof`]).
+    Rpc {
+        /// The JSON-RPC method.
+        method: String,
+        /// The `params` array, JSON text.
+        params: String,
+    },
 }
 
 impl OwnedCommand {
     /// `send`, `send_app_frame`, `deliver_to_app`, `close`, `reserve`, `release`, `settle`,
-    /// `refund` or `finished`.
+    /// `refund`, `finished`, `persist`, `load`, `abandoned` or `rpc`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Send(_) => "send",
@@ -263,6 +366,7 @@ impl OwnedCommand {
             Self::Persist { .. } => "persist",
             Self::Load { .. } => "load",
             Self::Abandoned => "abandoned",
+            Self::Rpc { .. } => "rpc",
         }
     }
 
@@ -299,6 +403,28 @@ impl OwnedCommand {
                 session_id: hex_id(&session_id),
             },
             Command::Abandoned => Self::Abandoned,
+            Command::Rpc { method, params } => Self::Rpc {
+                method: method.to_owned(),
+                params: String::from_utf8_lossy(params).into_owned(),
+            },
+        }
+    }
+}
+
+/// Writes with `write` into a buffer grown from `size` up to [`MAX_BUFFER`].
+fn grow<E: ErrorCode + core::fmt::Display>(
+    mut size: usize,
+    write: impl Fn(&mut [u8]) -> Result<usize, E>,
+) -> Result<Vec<u8>, HostError> {
+    loop {
+        let mut out = vec![0u8; size];
+        match write(&mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                return Ok(out);
+            }
+            Err(_) if size < MAX_BUFFER => size = size.saturating_mul(2),
+            Err(e) => return Err(HostError::of(&e)),
         }
     }
 }
@@ -315,18 +441,30 @@ pub struct Ws402Server {
     x402: X402Server,
     config: Ws402Config,
     keys: Option<SessionKeys>,
+    chain: Option<ChainProofTerms>,
 }
 
 impl Ws402Server {
-    /// Prepares `offers` for `resource` under `policy`.
+    /// Prepares `offers` for `resource` under `policy`. With [`Ws402Config::chain_proof`] the
+    /// server also accepts on-chain prepayments of the schema's `totalPrice`, and `offers` may
+    /// be empty (on-chain proofs only).
     ///
-    /// Errors: [`X402Server::new`]'s.
+    /// Errors: [`X402Server::new`]'s (`no_offers` only without chain proofs), and for chain
+    /// proofs `invalid_chain_id`, `invalid_pay_to`, `invalid_asset`, `invalid_price`.
     pub fn new(
         offers: Vec<OfferConfig>,
         resource: ResourceConfig,
         policy: Ws402Config,
     ) -> Result<Self, HostError> {
-        let x402 = X402Server::new(offers, resource)?;
+        let chain = match &policy.chain_proof {
+            Some(c) => Some(c.terms(policy.total_price()?)?),
+            None => None,
+        };
+        let x402 = if chain.is_some() {
+            X402Server::prepare(offers, resource)?
+        } else {
+            X402Server::new(offers, resource)?
+        };
         pay402::ws402::check_refundable(x402.offers()).map_err(|e| {
             HostError::config(
                 e.code(),
@@ -337,6 +475,7 @@ impl Ws402Server {
             x402,
             config: policy,
             keys: None,
+            chain,
         })
     }
 
@@ -438,14 +577,9 @@ impl Ws402Server {
                 "recovery needs the server secret (Ws402Server::with_secret)",
             )
         })?;
-        let (machine, recovery) = SessionMachine::recover(
-            self.x402.offers(),
-            self.config.policy(),
-            keys,
-            record,
-            now_ms,
-        )
-        .map_err(|e| HostError::of(&e))?;
+        let (machine, recovery) =
+            SessionMachine::recover(self.x402.offers(), self.policy(), keys, record, now_ms)
+                .map_err(|e| HostError::of(&e))?;
         Ok((
             Ws402Session {
                 x402: self.x402.clone(),
@@ -461,13 +595,53 @@ impl Ws402Server {
         &self.config
     }
 
+    /// The core's policy: the configuration's, with the chain proof terms.
+    fn policy(&self) -> SessionPolicy<'static> {
+        let mut p = self.config.policy();
+        p.chain_proof = self.chain;
+        p
+    }
+
+    /// The core's on-chain proof terms, when chain proofs are on.
+    pub fn chain_proof_terms(&self) -> Option<ChainProofTerms> {
+        self.chain
+    }
+
     /// The WS402 schema JSON for a socket at `ws_url`: `pricing` from the tariff
     /// (`pricePerSecond`, `estimatedDuration`, `totalPrice = pricePerSecond × estimatedDuration`),
     /// `maxSessionDuration`, and as `paymentDetails` the offers' x402 v2 `PaymentRequired` (the
-    /// JSON of the challenge's `PAYMENT-REQUIRED` header).
+    /// JSON of the challenge's `PAYMENT-REQUIRED` header; none on a server without offers).
+    /// The seed's on-chain fields are added by [`Ws402Server::schema_at`] only.
     ///
     /// Errors: `invalid_price` (the total above 2²⁵⁶ − 1), the challenge's.
     pub fn schema(&self, ws_url: &str) -> Result<Vec<u8>, HostError> {
+        self.write_schema(ws_url, None)
+    }
+
+    /// The schema of [`Ws402Server::schema`], with the seed's `paymentDetails` merged in when
+    /// chain proofs are on ([`pay402::ws402::write_payment_details`]: `type:"base"`, `network`,
+    /// `chainId`, `recipient`, `amount`, `amountWei`, `amountETH` (native), `currency`,
+    /// `tokenAddress` (tokens), `reference`, `expiresAt`) beside the x402 `PaymentRequired`
+    /// members when the server also has offers. `now_ms` is the wall clock (`expiresAt` is it
+    /// plus the maximum age, and the reference names it); `reference_random` are 8 random
+    /// bytes from the host (the reference is informational: the server never reads it back).
+    /// Without chain proofs it is [`Ws402Server::schema`].
+    ///
+    /// Errors: as [`Ws402Server::schema`].
+    pub fn schema_at(
+        &self,
+        ws_url: &str,
+        now_ms: u64,
+        reference_random: [u8; 8],
+    ) -> Result<Vec<u8>, HostError> {
+        self.write_schema(ws_url, Some((now_ms, reference_random)))
+    }
+
+    /// The offers' x402 `PaymentRequired` JSON; `None` without offers.
+    fn payment_required(&self) -> Result<Option<Vec<u8>>, HostError> {
+        if self.x402.offers().is_empty() {
+            return Ok(None);
+        }
         let reply = self.x402.challenge(None, None)?;
         let value = reply
             .headers
@@ -476,57 +650,78 @@ impl Ws402Server {
             .map(|(_, value)| value.as_bytes())
             .ok_or_else(|| HostError::config("invalid_challenge", "no PAYMENT-REQUIRED header"))?;
         let mut json = vec![0u8; value.len()];
-        let required = header::decode(value, &mut json).map_err(|e| HostError::of(&e))?;
-        let details = RawValue::parse(required).map_err(|e| HostError::of(&e))?;
+        let n = header::decode(value, &mut json)
+            .map_err(|e| HostError::of(&e))?
+            .len();
+        json.truncate(n);
+        Ok(Some(json))
+    }
+
+    fn write_schema(
+        &self,
+        ws_url: &str,
+        seed: Option<(u64, [u8; 8])>,
+    ) -> Result<Vec<u8>, HostError> {
+        let required = self.payment_required()?;
+        let required_value = match &required {
+            Some(json) => Some(RawValue::parse(json).map_err(|e| HostError::of(&e))?),
+            None => None,
+        };
+        let seed_details = match (self.chain.as_ref(), seed) {
+            (Some(terms), Some((now_ms, random))) => Some(grow(256, |out| {
+                write_all(out, |w| {
+                    pay402::ws402::write_payment_details(terms, required_value, now_ms, random, w)
+                })
+            })?),
+            _ => None,
+        };
+        let details = match &seed_details {
+            Some(json) => Some(RawValue::parse(json).map_err(|e| HostError::of(&e))?),
+            None => required_value,
+        };
         let c = &self.config;
         let estimated = c
             .estimated_duration_seconds
             .unwrap_or(c.max_session_seconds);
         let resource = self.x402.resource();
         let offers = self.x402.offers();
-        let first_asset = offers.get(0).map(|o| o.offer().asset).unwrap_or_default();
+        let mut token = [0u8; 42];
+        let default_currency = match (offers.get(0), self.chain.as_ref()) {
+            (Some(o), _) => o.offer().asset,
+            (None, Some(t)) => match t.asset {
+                EvmAsset::Native => "ETH",
+                EvmAsset::Token(a) => a.to_checksum(&mut token),
+            },
+            (None, None) => "",
+        };
         let pricing = Pricing {
             price_per_second: c.tariff.per_second,
-            currency: JsonStr::from(c.currency.as_deref().unwrap_or(first_asset)),
+            currency: JsonStr::from(c.currency.as_deref().unwrap_or(default_currency)),
             estimated_duration: estimated,
-            total_price: U256::ZERO,
+            total_price: c.total_price()?,
         };
-        let total = pricing.computed_total().ok_or_else(|| {
-            HostError::config(
-                "invalid_price",
-                "pricePerSecond × estimatedDuration is above 2^256 - 1",
-            )
-        })?;
         let schema = Schema {
             version: JsonStr::from(SCHEMA_VERSION),
             resource_id: JsonStr::from(c.resource_id.as_deref().unwrap_or(resource.url)),
             websocket_endpoint: JsonStr::from(ws_url),
-            pricing: Pricing {
-                total_price: total,
-                ..pricing
-            },
-            payment_details: Some(details),
+            pricing,
+            payment_details: details,
             max_session_duration: c.max_session_seconds,
             resource_info: None,
         };
-        let mut size = required.len().saturating_mul(2).saturating_add(1024);
-        loop {
-            let mut out = vec![0u8; size];
-            match write_all(&mut out, |w| schema.encode(w)) {
-                Ok(n) => {
-                    out.truncate(n);
-                    return Ok(out);
-                }
-                Err(_) if size < MAX_BUFFER => size *= 2,
-                Err(e) => return Err(HostError::of(&e)),
-            }
-        }
+        let hint = required
+            .as_ref()
+            .map_or(0, Vec::len)
+            .saturating_add(seed_details.as_ref().map_or(0, Vec::len));
+        grow(hint.saturating_mul(2).saturating_add(1024), |out| {
+            write_all(out, |w| schema.encode(w))
+        })
     }
 
     /// A session for a socket opened at `now_ms` (Unix milliseconds); `id` is 16 random bytes
     /// from the host (the wire `sessionId` is their lowercase hex).
     pub fn accept(&self, now_ms: u64, id: [u8; 16]) -> Ws402Session {
-        let mut machine = SessionMachine::accept(self.config.policy(), id, now_ms);
+        let mut machine = SessionMachine::accept(self.policy(), id, now_ms);
         if let Some(keys) = &self.keys {
             machine = machine.with_keys(keys.clone());
         }
@@ -575,6 +770,7 @@ impl Ws402Session {
             SessionInput::Refunded(r) => Input::Refunded(r),
             SessionInput::Persisted(ok) => Input::Persisted(ok),
             SessionInput::Loaded(record) => Input::Loaded(record),
+            SessionInput::RpcResponse(body) => Input::RpcResponse(body),
         };
         let result = self.machine.handle(self.x402.offers(), now_ms, input);
         result.map_err(|e| HostError::of(&e))?;

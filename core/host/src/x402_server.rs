@@ -206,6 +206,15 @@ impl X402Server {
         if offers.is_empty() {
             return Err(HostError::of(&pay402::x402::server::ServerError::NoOffers));
         }
+        Self::prepare(offers, resource)
+    }
+
+    /// [`X402Server::new`] that also takes an empty offer set: for a WS402 server paid only
+    /// by on-chain proofs, whose x402 admission then refuses every payment.
+    pub(crate) fn prepare(
+        offers: Vec<OfferConfig>,
+        resource: ResourceConfig,
+    ) -> Result<Self, HostError> {
         if resource.url.is_empty() {
             return Err(HostError::of(
                 &pay402::x402::server::ServerError::ResourceUrl,

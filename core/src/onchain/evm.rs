@@ -175,11 +175,14 @@ pub struct EvmTransaction {
     pub to: Option<Address>,
     /// `value` in wei.
     pub value: U256,
+    /// `blockNumber`: the block that includes it; `None` while it is pending (`null`).
+    pub block_number: Option<u64>,
 }
 
 impl EvmTransaction {
     /// Parses the transaction JSON-RPC `result`. Errors: `transaction_not_found` for `null`,
-    /// `invalid_rpc_result`.
+    /// `invalid_rpc_result`. A pending transaction (`blockNumber` `null` or absent) parses,
+    /// with `block_number` `None`.
     pub fn parse(result: &[u8]) -> Result<Self, ProofError> {
         let value = RawValue::parse(result)?;
         if value.is_null() {
@@ -187,7 +190,13 @@ impl EvmTransaction {
         }
         let tx = Object::from_value(value, "transaction")?;
         let chain = tx.field("chainId");
+        let block = tx.field("blockNumber");
         Ok(Self {
+            block_number: if block.is_present() {
+                Some(quantity(block)?)
+            } else {
+                None
+            },
             hash: tx.field("hash").bytes32()?,
             chain_id: if chain.is_present() {
                 Some(quantity(chain)?)

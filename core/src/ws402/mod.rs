@@ -26,11 +26,17 @@
 //!   session and refunded after it, the `upto` charge settled at the end, the timer, the frames
 //!   and the one end.
 //!
+//! - [`ChainProofTerms`]: the seed's prepayment by an on-chain EVM transaction (`payment_proof`
+//!   with a `txHash`), verified by the session through the host's JSON-RPC node, refunded in the
+//!   paid asset to the payer the transaction shows; [`write_payment_details`] writes the seed's
+//!   schema fields.
+//!
 //! - [`ClientSession`]: the client side: every server frame classified and checked against the
 //!   client's money (balance, consumption, the end statement) and the phase.
 //!
 //! Timers, sockets, persistence and refund payouts belong to the host.
 
+pub mod chain_proof;
 pub mod client;
 mod error;
 pub mod http_grant;
@@ -42,6 +48,10 @@ mod record;
 mod schema;
 mod session;
 
+pub use chain_proof::{
+    ChainProofTerms, DEFAULT_MAX_AGE_SECS, Ether, RPC_RETRY_INTERVAL_MS, SeedNetwork,
+    SeedReference, write_payment_details,
+};
 pub use client::{
     ClientError, ClientEvent, ClientPhase, ClientSession, MAX_CLIENT_RESUME_TOKEN_LEN,
     MAX_CLIENT_SESSION_ID_LEN,
@@ -62,9 +72,10 @@ pub use meter::{
 };
 pub use prepayment::{Prepaid, start_with_x402};
 pub use record::{
-    MAX_PAYMENT_HEADER_LEN, MAX_REPLAY_KEY_LEN, MAX_SEALED_RECORD_LEN, MIN_SEALED_RECORD_LEN,
-    RecordPhase, RecordedRefund, RefundState, SEALED_RECORD_VERSION, SESSION_RECORD_LEN,
-    SESSION_RECORD_VERSION, SchemeKind, SealedRecord, SessionRecord,
+    CHAIN_ASSET_TEXT_LEN, ChainPrepayment, MAX_PAYMENT_HEADER_LEN, MAX_REPLAY_KEY_LEN,
+    MAX_SEALED_RECORD_LEN, MIN_SEALED_RECORD_LEN, RecordPhase, RecordedRefund, RefundState,
+    SEALED_RECORD_VERSION, SESSION_RECORD_LEN, SESSION_RECORD_VERSION, SchemeKind, SealedRecord,
+    SessionRecord,
 };
 pub use schema::{Pricing, Schema};
 pub use session::{

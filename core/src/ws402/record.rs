@@ -35,6 +35,7 @@ use super::meter::{
     TariffMeter, TariffState,
 };
 use crate::evm::Address;
+use crate::onchain::evm::EvmAsset;
 use crate::u256::U256;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -213,8 +214,9 @@ impl SessionRecord {
 
 /// The version byte of a sealed record.
 pub const SEALED_RECORD_VERSION: u8 = 2;
-/// The longest replay key a sealed record holds, in bytes.
-pub const MAX_REPLAY_KEY_LEN: usize = 80;
+/// The longest replay key a sealed record holds, in bytes: an x402 replay key (at most 80) or
+/// an on-chain transaction's key ([`crate::onchain::MAX_KEY_LEN`], 96).
+pub const MAX_REPLAY_KEY_LEN: usize = crate::onchain::MAX_KEY_LEN;
 /// The longest payment header a sealed record holds, in bytes.
 pub const MAX_PAYMENT_HEADER_LEN: usize = 4096;
 /// The bytes of a sealed record before its replay key.
@@ -284,6 +286,85 @@ byte_enum! {
         UptoPermit2 = 3, "upto_permit2";
         /// x402 `exact` on Solana.
         ExactSvm = 4, "exact_svm";
+        /// A transaction on an EVM chain, proven by its hash (the seed's `payment_proof` with
+        /// a `txHash`): the money is on chain, nothing is settled, the unused part is refunded
+        /// in the paid asset ([`ChainPrepayment`]).
+        EvmTransaction = 5, "evm_transaction";
+    }
+}
+
+/// What a sealed record of an on-chain prepayment ([`SchemeKind::EvmTransaction`]) says about
+/// it, read from the record's replay key (`evm:<chain id>:0x<hash>`,
+/// [`crate::onchain::TxId::write_key`]) and its payment header field (the paid asset: `native`,
+/// or the token's address as `0x` and 40 lowercase hex digits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChainPrepayment {
+    /// The EIP-155 chain id.
+    pub chain_id: u64,
+    /// The transaction hash.
+    pub tx_hash: [u8; 32],
+    /// The asset paid (and refunded).
+    pub asset: EvmAsset,
+}
+
+/// The longest asset text of a [`ChainPrepayment`]: `0x` and 40 hex digits.
+pub const CHAIN_ASSET_TEXT_LEN: usize = 42;
+
+impl ChainPrepayment {
+    /// The record's replay key field: [`crate::onchain::TxId::write_key`] of the transaction,
+    /// written into `out`.
+    pub fn write_replay_key<'b>(&self, out: &'b mut [u8; MAX_REPLAY_KEY_LEN]) -> &'b [u8] {
+        let tx = crate::onchain::TxId::Evm {
+            chain_id: self.chain_id,
+            hash: self.tx_hash,
+        };
+        let n = crate::writer::write_all(out, |w| tx.write_key(w)).unwrap_or(0);
+        out.get(..n).unwrap_or_default()
+    }
+
+    /// The record's payment header field: `native`, or the token as `0x` and 40 lowercase hex
+    /// digits, written into `out`.
+    pub fn write_asset<'b>(&self, out: &'b mut [u8; CHAIN_ASSET_TEXT_LEN]) -> &'b [u8] {
+        match self.asset {
+            EvmAsset::Native => b"native",
+            EvmAsset::Token(token) => {
+                let n = crate::writer::write_all(out, |w| crate::hex::write_0x_lower(w, &token.0))
+                    .unwrap_or(0);
+                out.get(..n).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Reads the two fields back; `None` unless both are exactly as the writers write them.
+    fn read(replay_key: &[u8], asset_text: &[u8]) -> Option<Self> {
+        let rest = replay_key.strip_prefix(b"evm:")?;
+        let colon = rest.iter().position(|&b| b == b':')?;
+        let (digits, hash) = rest.split_at(colon);
+        let chain_id = core::str::from_utf8(digits).ok()?.parse::<u64>().ok()?;
+        let hash = hash.strip_prefix(b":0x")?;
+        if hash.len() != 64 {
+            return None;
+        }
+        let tx_hash = crate::hex::decode_array::<32>(hash).ok()?;
+        let asset = if asset_text == b"native" {
+            EvmAsset::Native
+        } else {
+            let hex = asset_text.strip_prefix(b"0x")?;
+            if hex.len() != 40 {
+                return None;
+            }
+            EvmAsset::Token(Address(crate::hex::decode_array::<20>(hex).ok()?))
+        };
+        let read = Self {
+            chain_id,
+            tx_hash,
+            asset,
+        };
+        // Canonical only: lowercase hex, no leading zeros, no sign.
+        let mut key = [0u8; MAX_REPLAY_KEY_LEN];
+        let mut text = [0u8; CHAIN_ASSET_TEXT_LEN];
+        (read.write_replay_key(&mut key) == replay_key && read.write_asset(&mut text) == asset_text)
+            .then_some(read)
     }
 }
 
@@ -418,10 +499,13 @@ pub struct SealedRecord<'a> {
     pub checkpoint_ms: u64,
     /// The verified payer (the refund recipient).
     pub payer: Option<Payer>,
-    /// The prepayment's replay key (at most [`MAX_REPLAY_KEY_LEN`] bytes).
+    /// The prepayment's replay key (at most [`MAX_REPLAY_KEY_LEN`] bytes); for
+    /// [`SchemeKind::EvmTransaction`] the transaction's key, `evm:<chain id>:0x<hash>`.
     pub replay_key: &'a [u8],
     /// The prepayment's header value, for the later settlement (at most
-    /// [`MAX_PAYMENT_HEADER_LEN`] bytes).
+    /// [`MAX_PAYMENT_HEADER_LEN`] bytes); for [`SchemeKind::EvmTransaction`] (nothing to
+    /// settle) the paid asset instead: `native` or the token's lowercase `0x` address
+    /// ([`ChainPrepayment`]).
     pub payment_header: &'a [u8],
     /// The refund order.
     pub refund: RecordedRefund,
@@ -536,6 +620,25 @@ impl<'a> SealedRecord<'a> {
         }
     }
 
+    /// An on-chain record names its transaction and asset canonically, no x402 version or
+    /// offer, and an EVM payer if any; an x402 record is not read here.
+    fn chain_fits(&self) -> bool {
+        self.scheme != SchemeKind::EvmTransaction
+            || (self.x402_version == 0
+                && self.offer_index == 0
+                && matches!(self.payer, None | Some(Payer::Evm(_)))
+                && self.chain_prepayment().is_some())
+    }
+
+    /// The on-chain prepayment of a [`SchemeKind::EvmTransaction`] record; `None` for an x402
+    /// record (or fields that do not read as one: such a record neither seals nor opens).
+    pub fn chain_prepayment(&self) -> Option<ChainPrepayment> {
+        if self.scheme != SchemeKind::EvmTransaction {
+            return None;
+        }
+        ChainPrepayment::read(self.replay_key, self.payment_header)
+    }
+
     fn refund_fits(&self) -> bool {
         let r = &self.refund;
         match r.state {
@@ -557,7 +660,7 @@ impl<'a> SealedRecord<'a> {
         {
             return Err(Ws402Error::RecordFieldTooLong);
         }
-        if !self.phase_fits() || !self.refund_fits() {
+        if !self.phase_fits() || !self.refund_fits() || !self.chain_fits() {
             return Err(Ws402Error::RecordInconsistent);
         }
         let len = self.sealed_len();
@@ -708,7 +811,7 @@ impl<'a> SealedRecord<'a> {
             },
             grant_generation: u32::from_be_bytes(get_at::<4>(body, 426)),
         };
-        if !record.phase_fits() || !record.refund_fits() {
+        if !record.phase_fits() || !record.refund_fits() || !record.chain_fits() {
             return Err(bad);
         }
         Ok(record)

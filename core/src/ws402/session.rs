@@ -139,6 +139,7 @@
 //!   EVM networks only, so a Solana `exact` session's unused part is not ordered: the statement
 //!   keeps it owed to the payer ([`RefundStatus::Unsupported`]) and no command asks the host.
 
+use super::chain_proof::{ChainCheck, ChainProofTerms, Progress, proof_tx_hash};
 use super::error::Ws402Error;
 use super::keys::{Payer, RESUME_TOKEN_LEN, SessionKeys};
 use super::message::{Message, PaymentProof, SessionEnded, UsageUpdate};
@@ -146,14 +147,19 @@ use super::meter::{
     CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, SessionEnd, SessionEndReason,
     SessionEvent, SessionOutcome, Tariff, TariffConfig, TariffMeter,
 };
-use super::record::{RecordPhase, RecordedRefund, RefundState, SchemeKind, SealedRecord};
+use super::record::{
+    CHAIN_ASSET_TEXT_LEN, ChainPrepayment, RecordPhase, RecordedRefund, RefundState, SchemeKind,
+    SealedRecord,
+};
 use crate::error::ErrorCode;
 use crate::evm::Address;
 use crate::json::{JsonStr, Object, RawValue};
+use crate::onchain::evm::EvmAsset;
+use crate::onchain::{self, Accepted, TxId};
 use crate::u256::U256;
 use crate::writer::write_all;
 use crate::x402::network::Network;
-use crate::x402::refund::{RefundError, RefundOrder};
+use crate::x402::refund::{RefundAsset, RefundError, RefundOrder};
 use crate::x402::server::settlement::{SettleTerms, write_settle_terms};
 use crate::x402::server::{
     OfferScheme, OfferSet, PreparedOffer, Resource, ServerError, SettleOutcome, SettleVerdict,
@@ -210,6 +216,12 @@ pub mod reason {
     pub const SETTLEMENT_PENDING: &str = "settlement_pending";
     /// The client closed the socket before the session started (no frame is sent).
     pub const CONNECTION_CLOSED: &str = "connection_closed";
+    /// An object `proof` (the seed's form) without a `txHash` of `0x` and 64 hex digits, while
+    /// on-chain proofs are accepted.
+    pub const INVALID_TRANSACTION_HASH: &str = "invalid_transaction_hash";
+    /// The chain's JSON-RPC node did not answer, answered an `error`, or a body that is not a
+    /// JSON-RPC response (close 1011: the server's fault).
+    pub const RPC_UNAVAILABLE: &str = "rpc_unavailable";
 }
 
 /// A session's prices, limits and clocks, chosen by the server (never by the client).
@@ -235,6 +247,10 @@ pub struct SessionPolicy<'p> {
     pub lease_ms: u64,
     /// The x402 verification policy of admission.
     pub verifier: Verifier<'p>,
+    /// Prepayments proven by an on-chain EVM transaction (the seed's `payment_proof` with a
+    /// `txHash`, verified over JSON-RPC: [`Command::Rpc`]); `None` refuses them
+    /// (`legacy_proof_unsupported`).
+    pub chain_proof: Option<ChainProofTerms>,
 }
 
 impl SessionPolicy<'static> {
@@ -251,6 +267,7 @@ impl SessionPolicy<'static> {
             settle_margin_s: 120,
             lease_ms: 0,
             verifier: Verifier::DEFAULT,
+            chain_proof: None,
         }
     }
 }
@@ -424,6 +441,9 @@ pub struct Statement {
 pub enum Phase {
     /// Waiting for the `payment_proof`.
     AwaitingProof,
+    /// An on-chain proof: waiting for the JSON-RPC answers ([`Input::RpcResponse`]) or for the
+    /// next attempt at a transaction not found or not final yet.
+    VerifyingTransaction,
     /// Waiting for the replay store ([`Input::Reserved`]).
     Reserving,
     /// `exact`: waiting for the prepayment's settlement ([`Input::Settled`]).
@@ -449,12 +469,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The stable name: `awaiting_proof`, `reserving`, `settling_prepayment`, `running`,
+    /// The stable name: `awaiting_proof`, `verifying_transaction`, `reserving`, `settling_prepayment`, `running`,
     /// `suspended`, `settling_charge`, `refunding`, `finished`, `loading`, `resuming` or
     /// `not_owner`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::AwaitingProof => "awaiting_proof",
+            Self::VerifyingTransaction => "verifying_transaction",
             Self::Reserving => "reserving",
             Self::SettlingPrepayment => "settling_prepayment",
             Self::Running => "running",
@@ -508,6 +529,10 @@ pub enum Input<'a> {
     /// The store's answer to [`Command::Load`]: the record's bytes, or `None` when there is
     /// none.
     Loaded(Option<&'a [u8]>),
+    /// The answer to [`Command::Rpc`]: the whole HTTP response body as received (the core
+    /// reads its JSON-RPC `result` or `error`), or `None` when the call failed (connection
+    /// error, timeout, HTTP status other than 200).
+    RpcResponse(Option<&'a [u8]>),
 }
 
 /// What the host does, in order.
@@ -574,6 +599,16 @@ pub enum Command<'b> {
     /// Another process owns the session: forget it here (no settle, no refund, no record
     /// write). Queued at most once, instead of [`Command::Finished`].
     Abandoned,
+    /// POST `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params>}` (`params` verbatim:
+    /// a JSON array) to the chain's JSON-RPC node and report [`Input::RpcResponse`] with the
+    /// response body. Only with [`SessionPolicy::chain_proof`].
+    Rpc {
+        /// The JSON-RPC method (`eth_getTransactionByHash`, `eth_getBlockByNumber`,
+        /// `eth_blockNumber`, `eth_getTransactionReceipt`).
+        method: &'b str,
+        /// The `params` array, JSON.
+        params: &'b [u8],
+    },
 }
 
 /// Why a `resume_session` is refused (`resume_refused {reason}`, then close 1008).
@@ -695,7 +730,7 @@ impl ErrorCode for SessionError {
 struct Paid {
     offer_index: usize,
     version: X402Version,
-    replay_key: [u8; 80],
+    replay_key: [u8; onchain::MAX_KEY_LEN],
     replay_key_len: usize,
     replay_ttl: u64,
     max_amount: U256,
@@ -703,8 +738,10 @@ struct Paid {
     payer: Payer,
     amount: U256,
     network: Network,
-    /// The paid asset as an EVM address (`None` on Solana): the refund's asset.
-    asset: Option<Address>,
+    /// The paid asset on EVM (`None` on Solana): the refund's asset.
+    asset: Option<RefundAsset>,
+    /// The transaction hash of an on-chain prepayment (`None`: an x402 payment).
+    onchain: Option<[u8; 32]>,
     /// `upto`: the meter's deadline (the authorization's expiry minus the margin).
     deadline_ms: Option<u64>,
 }
@@ -743,6 +780,7 @@ enum Queued {
     },
     Load,
     Abandoned,
+    Rpc,
 }
 
 /// A command held back until the record write before it is acknowledged.
@@ -973,6 +1011,8 @@ pub struct SessionMachine<'p> {
     /// The HTTP grant generation: bumped by every resume, so grants issued before it are
     /// refused after it.
     grant_generation: u32,
+    /// The verification of an on-chain proof, while [`Phase::VerifyingTransaction`].
+    chain: Option<ChainCheck>,
 }
 
 impl<'p> SessionMachine<'p> {
@@ -1008,6 +1048,7 @@ impl<'p> SessionMachine<'p> {
             resume_token_len: 0,
             settle_tx: None,
             grant_generation: 0,
+            chain: None,
         }
     }
 
@@ -1054,6 +1095,7 @@ impl<'p> SessionMachine<'p> {
             (Phase::Loading, Input::Loaded(record)) => self.loaded(offers, now_ms, record),
             (_, Input::Loaded(_)) => return Err(SessionError::OutOfOrder),
             (Phase::AwaitingProof, _) => self.awaiting_proof(offers, now_ms, input)?,
+            (Phase::VerifyingTransaction, _) => self.verifying(now_ms, input)?,
             (Phase::Reserving, _) => self.reserving(now_ms, input)?,
             (Phase::SettlingPrepayment, _) => self.settling_prepayment(now_ms, input)?,
             (Phase::Running, _) => self.running(now_ms, input)?,
@@ -1097,6 +1139,7 @@ impl<'p> SessionMachine<'p> {
                 self.accepted_at
                     .saturating_add(self.policy.proof_timeout_ms),
             ),
+            Phase::VerifyingTransaction => self.chain.as_ref().and_then(ChainCheck::timeout),
             Phase::Running => earliest(self.next_update, self.next_limit),
             Phase::Suspended => earliest(
                 Some(
@@ -1125,7 +1168,7 @@ impl<'p> SessionMachine<'p> {
             session_id: self.id,
             ending,
             plan: paid.map(|p| p.plan),
-            offer_index: paid.map(|p| p.offer_index),
+            offer_index: paid.filter(|p| p.onchain.is_none()).map(|p| p.offer_index),
             payer: paid.map(|p| p.payer),
             paid: paid.map_or(U256::ZERO, |p| p.amount),
             consumed: self
@@ -1205,6 +1248,7 @@ impl<'p> SessionMachine<'p> {
             Input::Text(frame) if self.keys.is_some() && is_resume_session(frame) => {
                 self.resume_request(now, frame);
             }
+            Input::Text(frame) if self.is_chain_proof(frame) => self.chain_proof(now, frame),
             Input::Text(frame) => match self.admit_proof(offers, now, frame) {
                 Ok(paid) => {
                     self.paid = Some(paid);
@@ -1223,7 +1267,8 @@ impl<'p> SessionMachine<'p> {
             | Input::Settled(_)
             | Input::Refunded(_)
             | Input::Persisted(_)
-            | Input::Loaded(_) => {
+            | Input::Loaded(_)
+            | Input::RpcResponse(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1236,7 +1281,19 @@ impl<'p> SessionMachine<'p> {
                 let Some(paid) = self.paid else {
                     return Err(SessionError::OutOfOrder);
                 };
-                if !self.socket_open {
+                if let Some(hash) = paid.onchain {
+                    // The money is on chain already: nothing to settle, the key stays held.
+                    self.settlement = Some(Settlement {
+                        amount: paid.amount,
+                        status: SettleStatus::Settled,
+                    });
+                    self.settle_tx = Some(hash);
+                    self.start(now, &paid);
+                    if !self.socket_open {
+                        // The client left meanwhile: it consumed nothing, all is refunded.
+                        self.meter_event(now, SessionEvent::ClientClose);
+                    }
+                } else if !self.socket_open {
                     self.push(Queued::Release);
                     self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
                 } else if paid.plan == Plan::Exact {
@@ -1299,7 +1356,8 @@ impl<'p> SessionMachine<'p> {
             | Input::Settled(_)
             | Input::Refunded(_)
             | Input::Persisted(_)
-            | Input::Loaded(_) => {
+            | Input::Loaded(_)
+            | Input::RpcResponse(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1361,7 +1419,8 @@ impl<'p> SessionMachine<'p> {
             | Input::Settled(_)
             | Input::Refunded(_)
             | Input::Persisted(_)
-            | Input::Loaded(_) => {
+            | Input::Loaded(_)
+            | Input::RpcResponse(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1397,7 +1456,8 @@ impl<'p> SessionMachine<'p> {
             | Input::Settled(_)
             | Input::Refunded(_)
             | Input::Persisted(_)
-            | Input::Loaded(_) => {
+            | Input::Loaded(_)
+            | Input::RpcResponse(_) => {
                 return Err(SessionError::OutOfOrder);
             }
         }
@@ -1444,7 +1504,8 @@ impl<'p> SessionMachine<'p> {
                 | Input::Settled(_)
                 | Input::Refunded(_)
                 | Input::Persisted(_)
-                | Input::Loaded(_),
+                | Input::Loaded(_)
+                | Input::RpcResponse(_),
             ) => {
                 return Err(SessionError::OutOfOrder);
             }
@@ -1508,7 +1569,9 @@ impl<'p> SessionMachine<'p> {
         let network = offer
             .map(PreparedOffer::network)
             .ok_or((reason::PROOF_EXPECTED, CLOSE_INTERNAL_ERROR))?;
-        let asset = offer.and_then(|o| Address::parse(o.offer().asset.as_bytes()).ok());
+        let asset = offer
+            .and_then(|o| Address::parse(o.offer().asset.as_bytes()).ok())
+            .map(RefundAsset::Token);
         let (payer, verified_amount, valid_before) = match admission.verified {
             AnyVerified::Evm(v) => (
                 Payer::Evm(v.payer),
@@ -1540,8 +1603,8 @@ impl<'p> SessionMachine<'p> {
                 )
             }
         };
-        let mut replay_key = [0u8; 80];
-        let replay_key_len = admission.replay.key.write_bytes(&mut replay_key).len();
+        let mut key = [0u8; 80];
+        let (replay_key, replay_key_len) = widen_key(admission.replay.key.write_bytes(&mut key));
         Ok(Paid {
             offer_index: admission.offer_index,
             version: admission.version,
@@ -1554,8 +1617,124 @@ impl<'p> SessionMachine<'p> {
             amount,
             network,
             asset,
+            onchain: None,
             deadline_ms,
         })
+    }
+
+    /// `true` when `frame` is a `payment_proof` with an object `proof` (the seed's form) and
+    /// on-chain proofs are accepted.
+    fn is_chain_proof(&self, frame: &[u8]) -> bool {
+        self.policy.chain_proof.is_some()
+            && matches!(
+                Message::decode(frame),
+                Ok(Message::PaymentProof(PaymentProof::Legacy(_)))
+            )
+    }
+
+    /// An on-chain proof: its `txHash` (nothing else of it is read) starts the RPC checks,
+    /// retried until the proof's arrival plus the proof timeout.
+    fn chain_proof(&mut self, now: u64, frame: &[u8]) {
+        let hash = match Message::decode(frame) {
+            Ok(Message::PaymentProof(PaymentProof::Legacy(proof))) => proof_tx_hash(&proof),
+            _ => None,
+        };
+        let Some(hash) = hash else {
+            return self.reject(
+                now,
+                reason::INVALID_TRANSACTION_HASH,
+                CLOSE_POLICY_VIOLATION,
+            );
+        };
+        let deadline = now.saturating_add(self.policy.proof_timeout_ms);
+        self.chain = Some(ChainCheck::new(hash, deadline));
+        self.phase = Phase::VerifyingTransaction;
+        self.push(Queued::Rpc);
+    }
+
+    fn verifying(&mut self, now: u64, input: Input<'_>) -> Result<(), SessionError> {
+        let (Some(mut check), Some(terms)) = (self.chain, self.policy.chain_proof) else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let progress = match input {
+            Input::RpcResponse(body) if check.asking() => check.answer(&terms, now, body),
+            Input::Timer => match check.timer(now) {
+                Some(p) => p,
+                None => return Ok(()),
+            },
+            Input::Closed { .. } => {
+                self.socket_open = false;
+                if !check.asking() {
+                    self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+                }
+                return Ok(());
+            }
+            Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
+                return Err(SessionError::NotStarted);
+            }
+            _ => return Err(SessionError::OutOfOrder),
+        };
+        self.chain = Some(check);
+        if !self.socket_open {
+            self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
+            return Ok(());
+        }
+        match progress {
+            Progress::Ask => self.push(Queued::Rpc),
+            Progress::Wait(_) => {}
+            Progress::Accepted(accepted) => match self.chain_paid(&terms, &accepted) {
+                Some(paid) => {
+                    self.paid = Some(paid);
+                    self.phase = Phase::Reserving;
+                    self.push(Queued::Reserve);
+                }
+                None => self.reject(now, reason::PREPAYMENT_TOO_SMALL, CLOSE_POLICY_VIOLATION),
+            },
+            Progress::Refused(e) => self.reject(now, e.code(), CLOSE_POLICY_VIOLATION),
+            Progress::RpcFailed => self.reject(now, reason::RPC_UNAVAILABLE, CLOSE_INTERNAL_ERROR),
+        }
+        Ok(())
+    }
+
+    /// The facts of an accepted on-chain prepayment: the amount received, the payer the
+    /// transaction shows, the transaction as the replay key. `None` for an amount of 0.
+    fn chain_paid(&self, terms: &ChainProofTerms, accepted: &Accepted) -> Option<Paid> {
+        let onchain::Payer::Evm(payer) = accepted.payer else {
+            return None;
+        };
+        if accepted.amount.is_zero() {
+            return None;
+        }
+        let TxId::Evm { hash, .. } = accepted.tx else {
+            return None;
+        };
+        let mut replay_key = [0u8; onchain::MAX_KEY_LEN];
+        let replay_key_len = write_all(&mut replay_key, |w| accepted.tx.write_key(w)).ok()?;
+        Some(Paid {
+            offer_index: 0,
+            version: X402Version::V2,
+            replay_key,
+            replay_key_len,
+            replay_ttl: self.chain_replay_ttl(terms),
+            max_amount: accepted.amount,
+            plan: Plan::Exact,
+            payer: Payer::Evm(payer),
+            amount: accepted.amount,
+            network: terms.network(),
+            asset: Some(terms.refund_asset()),
+            onchain: Some(hash),
+            deadline_ms: None,
+        })
+    }
+
+    /// Seconds a transaction's replay key is kept: as long as the transaction could be
+    /// accepted again (its maximum age and the proof's retries), plus
+    /// [`RECORD_TTL_SLACK_S`] for clock skew between the chain and the host.
+    fn chain_replay_ttl(&self, terms: &ChainProofTerms) -> u64 {
+        terms
+            .max_age_secs
+            .saturating_add(self.policy.proof_timeout_ms.div_ceil(1000))
+            .saturating_add(RECORD_TTL_SLACK_S)
     }
 
     /// Starts metering at `now` and announces it.
@@ -1700,7 +1879,7 @@ impl<'p> SessionMachine<'p> {
     fn refund_order(&self, paid: &Paid, amount: U256) -> Option<RefundOrder> {
         match (paid.payer, paid.asset) {
             (Payer::Evm(to), Some(asset)) => {
-                RefundOrder::for_session(self.id, paid.network, asset, to, amount).ok()
+                RefundOrder::for_session_in(self.id, paid.network, asset, to, amount).ok()
             }
             _ => None,
         }
@@ -1918,6 +2097,48 @@ impl<'p> SessionMachine<'p> {
         offers: &OfferSet<'_, N>,
         record: &SealedRecord<'_>,
     ) -> Result<(), ()> {
+        let paid = match record.chain_prepayment() {
+            Some(chain) => self.chain_record(record, chain)?,
+            None => self.x402_record(offers, record)?,
+        };
+        self.adopt_paid(record, &paid);
+        Ok(())
+    }
+
+    /// The payment of an on-chain record: the server must accept proofs on the record's chain
+    /// (the asset and the payer are the record's: what was paid).
+    fn chain_record(&self, record: &SealedRecord<'_>, chain: ChainPrepayment) -> Result<Paid, ()> {
+        let terms = self.policy.chain_proof.ok_or(())?;
+        if terms.chain_id != chain.chain_id {
+            return Err(());
+        }
+        let payer = record.payer.ok_or(())?;
+        let mut replay_key = [0u8; onchain::MAX_KEY_LEN];
+        let replay_key_len = chain.write_replay_key(&mut replay_key).len();
+        let config = *record.meter.config();
+        Ok(Paid {
+            offer_index: 0,
+            version: X402Version::V2,
+            replay_key,
+            replay_key_len,
+            replay_ttl: self.chain_replay_ttl(&terms),
+            max_amount: config.paid,
+            plan: Plan::Exact,
+            payer,
+            amount: config.paid,
+            network: terms.network(),
+            asset: Some(super::chain_proof::refund_asset(chain.asset)),
+            onchain: Some(chain.tx_hash),
+            deadline_ms: None,
+        })
+    }
+
+    /// The payment of an x402 record: its offer must be the server's offer at its index.
+    fn x402_record<const N: usize>(
+        &mut self,
+        offers: &OfferSet<'_, N>,
+        record: &SealedRecord<'_>,
+    ) -> Result<Paid, ()> {
         let index = usize::from(record.offer_index);
         let offer = offers.get(index).ok_or(())?;
         if scheme_kind(&offer.offer().scheme) != Some(record.scheme) {
@@ -1939,13 +2160,13 @@ impl<'p> SessionMachine<'p> {
             .ok_or(())?
             .copy_from_slice(header);
         self.proof_len = header.len();
-        let mut replay_key = [0u8; 80];
+        let mut replay_key = [0u8; onchain::MAX_KEY_LEN];
         replay_key
             .get_mut(..record.replay_key.len())
             .ok_or(())?
             .copy_from_slice(record.replay_key);
         let config = *record.meter.config();
-        let paid = Paid {
+        Ok(Paid {
             offer_index: index,
             version,
             replay_key,
@@ -1956,11 +2177,21 @@ impl<'p> SessionMachine<'p> {
             payer,
             amount: config.paid,
             network: offer.network(),
-            asset: Address::parse(offer.offer().asset.as_bytes()).ok(),
+            asset: Address::parse(offer.offer().asset.as_bytes())
+                .ok()
+                .map(RefundAsset::Token),
+            onchain: None,
             deadline_ms: config.deadline_ms,
-        };
+        })
+    }
+
+    /// Takes the record's state with its payment `paid`.
+    fn adopt_paid(&mut self, record: &SealedRecord<'_>, paid: &Paid) {
+        let config = *record.meter.config();
+        let (plan, payer) = (paid.plan, paid.payer);
         self.id = record.session_id;
-        self.paid = Some(paid);
+        self.settle_tx = paid.onchain;
+        self.paid = Some(*paid);
         self.meter = Some(record.meter);
         self.record_generation = record.generation;
         self.grant_generation = record.grant_generation;
@@ -1985,7 +2216,7 @@ impl<'p> SessionMachine<'p> {
         self.refund = match r.state {
             RefundState::None | RefundState::NotNeeded => None,
             state => {
-                let order = self.refund_order(&paid, r.amount);
+                let order = self.refund_order(paid, r.amount);
                 Some(Refund {
                     order,
                     to: payer,
@@ -2000,7 +2231,6 @@ impl<'p> SessionMachine<'p> {
                 })
             }
         };
-        Ok(())
     }
 
     /// `resume_refused {reason}` and close 1008: this machine never owned the session.
@@ -2122,10 +2352,32 @@ impl<'p> SessionMachine<'p> {
         else {
             return Err(SessionError::OutOfOrder);
         };
-        let scheme = offers
-            .get(paid.offer_index)
-            .and_then(|o| scheme_kind(&o.offer().scheme))
-            .ok_or(SessionError::OutOfOrder)?;
+        let chain = self.chain_prepayment();
+        let scheme = match chain {
+            Some(_) => SchemeKind::EvmTransaction,
+            None => offers
+                .get(paid.offer_index)
+                .and_then(|o| scheme_kind(&o.offer().scheme))
+                .ok_or(SessionError::OutOfOrder)?,
+        };
+        let mut chain_key = [0u8; onchain::MAX_KEY_LEN];
+        let mut chain_asset = [0u8; CHAIN_ASSET_TEXT_LEN];
+        let (replay_key, payment_header, x402_version, offer_index) = match chain {
+            Some(c) => (
+                c.write_replay_key(&mut chain_key),
+                c.write_asset(&mut chain_asset),
+                0,
+                0,
+            ),
+            None => (
+                paid.replay_key
+                    .get(..paid.replay_key_len)
+                    .unwrap_or_default(),
+                self.proof.get(..self.proof_len).unwrap_or_default(),
+                u8::try_from(paid.version.number()).unwrap_or(0),
+                u8::try_from(paid.offer_index).map_err(|_| SessionError::OutOfOrder)?,
+            ),
+        };
         let phase = match self.phase {
             Phase::Suspended => RecordPhase::Suspended,
             Phase::SettlingCharge => RecordPhase::Settling,
@@ -2152,22 +2404,33 @@ impl<'p> SessionMachine<'p> {
             generation,
             phase,
             scheme,
-            x402_version: u8::try_from(paid.version.number()).unwrap_or(0),
-            offer_index: u8::try_from(paid.offer_index).map_err(|_| SessionError::OutOfOrder)?,
+            x402_version,
+            offer_index,
             meter,
             checkpoint_ms: self.checkpoint_ms,
             payer: Some(paid.payer),
-            replay_key: paid
-                .replay_key
-                .get(..paid.replay_key_len)
-                .unwrap_or_default(),
-            payment_header: self.proof.get(..self.proof_len).unwrap_or_default(),
+            replay_key,
+            payment_header,
             refund,
             grant_generation: self.grant_generation,
         };
         record.seal(keys, out).map_err(|e| match e {
             Ws402Error::BufferTooSmall => SessionError::BufferTooSmall,
             _ => SessionError::OutOfOrder,
+        })
+    }
+
+    /// The on-chain prepayment of the session, as its record states it.
+    fn chain_prepayment(&self) -> Option<ChainPrepayment> {
+        let paid = self.paid?;
+        let tx_hash = paid.onchain?;
+        Some(ChainPrepayment {
+            chain_id: paid.network.chain_id()?,
+            tx_hash,
+            asset: match paid.asset? {
+                RefundAsset::Token(token) => EvmAsset::Token(token),
+                RefundAsset::Native => EvmAsset::Native,
+            },
         })
     }
 
@@ -2242,7 +2505,7 @@ impl<'p> SessionMachine<'p> {
                     .ok_or(SessionError::BufferTooSmall)?;
                 return Ok(Command::Send(text));
             }
-            Queued::Persist { .. } | Queued::Load | Queued::Abandoned => {
+            Queued::Persist { .. } | Queued::Load | Queued::Abandoned | Queued::Rpc => {
                 return self.render_store(offers, next, out);
             }
             Queued::SendApp => return Ok(Command::SendAppFrame),
@@ -2288,7 +2551,7 @@ impl<'p> SessionMachine<'p> {
         Ok(Command::Send(text))
     }
 
-    /// The store commands: the record write, the load, the abandon.
+    /// The host commands without a frame: the record write, the load, the abandon, the RPC.
     fn render_store<'b, const N: usize>(
         &self,
         offers: &OfferSet<'_, N>,
@@ -2310,6 +2573,16 @@ impl<'p> SessionMachine<'p> {
                 session_id: self.resume_id,
             }),
             Queued::Abandoned => Ok(Command::Abandoned),
+            Queued::Rpc => {
+                let check = self.chain.as_ref().ok_or(SessionError::OutOfOrder)?;
+                let n = write_all(out, |w| check.write_params(w))
+                    .map_err(|_| SessionError::BufferTooSmall)?;
+                let params: &'b [u8] = out.get(..n).ok_or(SessionError::BufferTooSmall)?;
+                Ok(Command::Rpc {
+                    method: check.method(),
+                    params,
+                })
+            }
             _ => Err(SessionError::OutOfOrder),
         }
     }
@@ -2445,6 +2718,16 @@ fn tx_of(outcome: &SettleOutcome<'_>) -> Option<[u8; 32]> {
 }
 
 /// The record's name of an offer's scheme.
+/// An x402 replay key (at most 80 bytes) in the session's key buffer.
+fn widen_key(key: &[u8]) -> ([u8; onchain::MAX_KEY_LEN], usize) {
+    let mut out = [0u8; onchain::MAX_KEY_LEN];
+    let len = key.len().min(out.len());
+    if let (Some(slot), Some(src)) = (out.get_mut(..len), key.get(..len)) {
+        slot.copy_from_slice(src);
+    }
+    (out, len)
+}
+
 fn scheme_kind(scheme: &OfferScheme<'_>) -> Option<SchemeKind> {
     match scheme {
         OfferScheme::ExactEip3009 { .. } => Some(SchemeKind::ExactEip3009),
@@ -2621,14 +2904,15 @@ mod tests {
         SendApp,
         Deliver,
         Close(u16),
-        Reserve(Vec<u8, 80>, u64),
-        Release(Vec<u8, 80>),
+        Reserve(Vec<u8, 96>, u64),
+        Release(Vec<u8, 96>),
         Settle(U256, String<4096>),
         Refund(RefundOrder),
         Finished(Statement),
         Persist(Vec<u8, 4800>, u32, Option<u32>),
         Load([u8; 16]),
         Abandoned,
+        Rpc(&'static str, String<128>),
     }
 
     fn send(text: &str) -> Cmd {
@@ -2663,6 +2947,18 @@ mod tests {
                 } => Cmd::Persist(Vec::from_slice(record).unwrap(), generation, expect),
                 Command::Load { session_id } => Cmd::Load(session_id),
                 Command::Abandoned => Cmd::Abandoned,
+                Command::Rpc { method, params } => {
+                    let method = match method {
+                        "eth_getTransactionByHash" => "eth_getTransactionByHash",
+                        "eth_getBlockByNumber" => "eth_getBlockByNumber",
+                        "eth_blockNumber" => "eth_blockNumber",
+                        "eth_getTransactionReceipt" => "eth_getTransactionReceipt",
+                        other => panic!("unexpected method {other}"),
+                    };
+                    let mut p = String::new();
+                    p.push_str(core::str::from_utf8(params).unwrap()).unwrap();
+                    Cmd::Rpc(method, p)
+                }
             };
             cmds.push(c).unwrap();
         }
@@ -2860,7 +3156,7 @@ mod tests {
         let frame = proof_frame(SPEC_HEADER);
         let cmds = handle(&mut s, T0, Input::Text(frame.as_bytes()));
         // chain id 84532 ‖ USDC ‖ payer ‖ nonce; kept until validBefore + 6 s slack + 1.
-        let mut key = Vec::<u8, 80>::new();
+        let mut key = Vec::<u8, 96>::new();
         key.extend_from_slice(&84_532u64.to_be_bytes()).unwrap();
         key.extend_from_slice(
             &crate::hex::decode_array::<20>(b"036CbD53842c5426634e7929541eC2318f3dCF7e").unwrap(),

@@ -1,6 +1,12 @@
 //! Paying back part of an x402 `exact` payment: the [`RefundOrder`] (what to pay, to whom, under
 //! which idempotency key) and the outcome machine of its ERC-20 `transfer`, sans I/O.
 //!
+//! The asset is a token ([`RefundAsset::Token`]: an ERC-20 `transfer` to the token contract) or
+//! the chain's native coin ([`RefundAsset::Native`]: a value transfer to the recipient, no
+//! calldata; a WS402 prepayment proven by a native ETH transaction is paid back this way).
+//! Executors send `{to: tx_to, value: tx_value, data: calldata}` and never branch on the asset
+//! themselves.
+//!
 //! It lives next to [`super::evm_settlement`] because it is the settlement layer's other
 //! transaction: the settler that received an `exact` payment sends part of it back, on the same
 //! network, in the same asset, to the payer the payment proved. WS402 orders a refund of
@@ -9,7 +15,8 @@
 //!
 //! Rules (each one a defect of the WS402 seed fixed here):
 //! - `to` is an address the caller verified: the payer the payment proved (the EIP-3009 `from`,
-//!   the Permit2 `owner`), never an address a client names in a message;
+//!   the Permit2 `owner`, the `from` of an on-chain prepayment's ERC-20 `Transfer` or native
+//!   transaction), never an address a client names in a message;
 //! - the amount is a [`U256`] in the asset's atomic unit (no floating point), and 0 is no order
 //!   ([`RefundError::ZeroAmount`]): nothing is sent;
 //! - the key ([`RefundOrder::key`]) identifies the refund: the host records the signed
@@ -115,27 +122,72 @@ impl crate::ErrorCode for RefundError {
     }
 }
 
+/// The asset a refund pays back in: the asset of the payment it refunds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundAsset {
+    /// An ERC-20 token: the transaction goes to the token contract with `transfer(to, amount)`
+    /// as calldata and no value.
+    Token(Address),
+    /// The chain's native coin (ETH): the transaction goes to the recipient with `amount` as
+    /// its value and no calldata.
+    Native,
+}
+
 /// One refund: pay `amount` of `asset` on `network` to `to`, identified by `key`.
 ///
 /// `to` must be an address the caller verified: the payer the payment proved, never an address
 /// named by the client. The fields are read-only; an order exists only with a non-zero amount
 /// on an EVM network.
+///
+/// The transaction that pays it is `{to: tx_to(), value: tx_value(), data: calldata()}`
+/// ([`RefundOrder::tx_to`], [`RefundOrder::tx_value`], [`RefundOrder::calldata`]): an ERC-20
+/// `transfer` to the token for [`RefundAsset::Token`], a plain value transfer to the recipient
+/// for [`RefundAsset::Native`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RefundOrder {
     key: [u8; 32],
     chain_id: u64,
-    asset: Address,
+    asset: RefundAsset,
     to: Address,
     amount: U256,
 }
 
 impl RefundOrder {
-    /// An order under the caller's idempotency `key`. Errors: `refund_amount_zero`,
-    /// `refund_unsupported_network` (a Solana network).
+    /// A token order under the caller's idempotency `key` ([`RefundOrder::new_in`] with
+    /// [`RefundAsset::Token`]). Errors: `refund_amount_zero`, `refund_unsupported_network` (a
+    /// Solana network).
     pub fn new(
         key: [u8; 32],
         network: Network,
         asset: Address,
+        to: Address,
+        amount: U256,
+    ) -> Result<Self, RefundError> {
+        Self::new_in(key, network, RefundAsset::Token(asset), to, amount)
+    }
+
+    /// An order in `asset` (a token or the native coin) under the caller's idempotency `key`.
+    /// Errors: `refund_amount_zero`, `refund_unsupported_network` (a Solana network).
+    ///
+    /// ```
+    /// use pay402::evm::Address;
+    /// use pay402::x402::network::Network;
+    /// use pay402::x402::refund::{RefundAsset, RefundOrder};
+    /// use pay402::U256;
+    /// let payer = Address::parse(b"0x857b06519E91e3A54538791bDbb0E22373e36b66")?;
+    /// let order = RefundOrder::new_in(
+    ///     [7; 32], Network::Eip155 { chain_id: 8453 }, RefundAsset::Native, payer,
+    ///     U256::from_u64(1_000_000_000_000_000),
+    /// )?;
+    /// assert_eq!(order.tx_to(), payer); // a value transfer to the payer
+    /// assert_eq!(order.tx_value(), U256::from_u64(1_000_000_000_000_000));
+    /// assert_eq!(order.calldata(&mut [0u8; 68])?, b""); // no calldata
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn new_in(
+        key: [u8; 32],
+        network: Network,
+        asset: RefundAsset,
         to: Address,
         amount: U256,
     ) -> Result<Self, RefundError> {
@@ -165,6 +217,19 @@ impl RefundOrder {
         Self::new(Self::session_key(session_id), network, asset, to, amount)
     }
 
+    /// The refund of a WS402 session in `asset` (a token or the native coin), under
+    /// [`RefundOrder::session_key`] of `session_id` like [`RefundOrder::for_session`].
+    #[cfg(feature = "ws402")]
+    pub fn for_session_in(
+        session_id: [u8; 16],
+        network: Network,
+        asset: RefundAsset,
+        to: Address,
+        amount: U256,
+    ) -> Result<Self, RefundError> {
+        Self::new_in(Self::session_key(session_id), network, asset, to, amount)
+    }
+
     /// SHA-256(`"pay402 ws402 refund"` ‖ `session_id`).
     #[cfg(feature = "ws402")]
     pub fn session_key(session_id: [u8; 16]) -> [u8; 32] {
@@ -192,9 +257,37 @@ impl RefundOrder {
         self.chain_id
     }
 
-    /// The token (the transaction's `to`).
+    /// The token of a token order. The native coin has no contract: for a
+    /// [`RefundAsset::Native`] order this is the zero address, which is no transaction target
+    /// — executors build the transaction from [`RefundOrder::tx_to`], [`RefundOrder::tx_value`]
+    /// and [`RefundOrder::calldata`], and read the asset with [`RefundOrder::refund_asset`].
     pub const fn asset(&self) -> Address {
+        match self.asset {
+            RefundAsset::Token(token) => token,
+            RefundAsset::Native => Address([0; 20]),
+        }
+    }
+
+    /// The asset paid back: a token or the native coin.
+    pub const fn refund_asset(&self) -> RefundAsset {
         self.asset
+    }
+
+    /// The refund transaction's `to`: the token contract ([`RefundAsset::Token`]) or the
+    /// recipient ([`RefundAsset::Native`]).
+    pub const fn tx_to(&self) -> Address {
+        match self.asset {
+            RefundAsset::Token(token) => token,
+            RefundAsset::Native => self.to,
+        }
+    }
+
+    /// The refund transaction's `value` in wei: 0 for a token, the amount for the native coin.
+    pub const fn tx_value(&self) -> U256 {
+        match self.asset {
+            RefundAsset::Token(_) => U256::ZERO,
+            RefundAsset::Native => self.amount,
+        }
     }
 
     /// The recipient (the verified payer).
@@ -207,10 +300,14 @@ impl RefundOrder {
         self.amount
     }
 
-    /// The calldata of the transaction to `asset`: ERC-20 `transfer(to, amount)`
-    /// ([`erc20::TRANSFER_CALLDATA_LEN`] bytes).
+    /// The calldata of the refund transaction (to [`RefundOrder::tx_to`]): ERC-20
+    /// `transfer(to, amount)` ([`erc20::TRANSFER_CALLDATA_LEN`] bytes) for a token, empty for
+    /// the native coin (a plain value transfer).
     pub fn calldata<'b>(&self, out: &'b mut [u8]) -> Result<&'b [u8], BufferTooSmall> {
-        erc20::transfer_calldata(&self.to, &self.amount, out)
+        match self.asset {
+            RefundAsset::Token(_) => erc20::transfer_calldata(&self.to, &self.amount, out),
+            RefundAsset::Native => Ok(out.get(..0).unwrap_or_default()),
+        }
     }
 
     /// Writes the network's CAIP-2 id, `eip155:<chain id>`.
@@ -269,8 +366,8 @@ impl RefundResult<'_> {
     }
 
     /// Writes the result as JSON: `success`, `errorReason`, `errorMessage`, `transaction`,
-    /// `network`, `asset`, `to`, `amount` (decimal string), as a `SettleResponse` names its
-    /// members.
+    /// `network`, `asset` (the token's EIP-55 address, or `"native"` for the native coin),
+    /// `to`, `amount` (decimal string), as a `SettleResponse` names its members.
     pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
         let mut o = ObjectWriter::begin(w)?;
         o.field_bool("success", self.success)?;
@@ -283,7 +380,13 @@ impl RefundResult<'_> {
         o.field_str("transaction", self.transaction)?;
         o.field_display("network", &Caip2(self.order.chain_id))?;
         let mut asset = [0u8; 42];
-        o.field_str("asset", self.order.asset.to_checksum(&mut asset))?;
+        o.field_str(
+            "asset",
+            match self.order.asset {
+                RefundAsset::Token(token) => token.to_checksum(&mut asset),
+                RefundAsset::Native => "native",
+            },
+        )?;
         let mut to = [0u8; 42];
         o.field_str("to", self.order.to.to_checksum(&mut to))?;
         o.field_display("amount", &self.order.amount)?;
@@ -485,6 +588,93 @@ mod tests {
             r#"{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"eip155:31337","asset":"0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa","to":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB","amount":"1500"}"#
         );
         assert_eq!(r.reverted().err(), Some(RefundError::Ended));
+    }
+
+    #[test]
+    fn a_token_order_transfers_through_the_token() {
+        let o = order(1500).unwrap();
+        assert_eq!(o.refund_asset(), RefundAsset::Token(Address([0xaa; 20])));
+        assert_eq!((o.tx_to(), o.tx_value()), (Address([0xaa; 20]), U256::ZERO));
+        let mut buf = [0u8; 68];
+        let data = o.calldata(&mut buf).unwrap();
+        // EIP-20 transfer(address,uint256): selector a9059cbb, the recipient word, the amount word.
+        assert_eq!(data.len(), 68);
+        assert_eq!(data.get(..4), Some(&[0xa9, 0x05, 0x9c, 0xbb][..]));
+        assert_eq!(data.get(16..36), Some(&[0xbb; 20][..]));
+        assert_eq!(data.get(66..), Some(&[0x05, 0xdc][..]));
+    }
+
+    #[test]
+    fn a_native_order_is_a_value_transfer_to_the_payer() {
+        let o = RefundOrder::new_in(
+            [2; 32],
+            Network::Eip155 { chain_id: 8453 },
+            RefundAsset::Native,
+            Address([0xbb; 20]),
+            U256::from_u64(1_000_000_000_000_000),
+        )
+        .unwrap();
+        assert_eq!(o.refund_asset(), RefundAsset::Native);
+        assert_eq!(o.tx_to(), Address([0xbb; 20]));
+        assert_eq!(o.tx_value(), U256::from_u64(1_000_000_000_000_000));
+        assert_eq!(o.asset(), Address([0; 20]));
+        let mut buf = [0u8; 68];
+        assert_eq!(o.calldata(&mut buf), Ok(&b""[..]));
+        // Even an empty buffer holds no calldata.
+        assert_eq!(o.calldata(&mut []), Ok(&b""[..]));
+        let mut r = Refund::at(o, RefundPhase::Submitted { hash: HASH });
+        let result = r.confirmed().unwrap();
+        let mut out = [0u8; 512];
+        let n = write_all(&mut out, |w| result.write_json(w)).unwrap_or(0);
+        assert_eq!(
+            core::str::from_utf8(out.get(..n).unwrap_or_default()).unwrap_or_default(),
+            r#"{"success":true,"transaction":"0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef","network":"eip155:8453","asset":"native","to":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB","amount":"1000000000000000"}"#
+        );
+    }
+
+    #[test]
+    fn native_orders_keep_the_order_rules() {
+        let native = |amount, network| {
+            RefundOrder::new_in(
+                [1; 32],
+                network,
+                RefundAsset::Native,
+                Address([0xbb; 20]),
+                U256::from_u64(amount),
+            )
+            .err()
+            .map(|e| e.code())
+        };
+        assert_eq!(
+            native(0, Network::Eip155 { chain_id: 1 }),
+            Some("refund_amount_zero")
+        );
+        assert_eq!(
+            native(
+                1,
+                Network::Solana(crate::x402::network::SolanaCluster::Devnet)
+            ),
+            Some("refund_unsupported_network")
+        );
+        // One session, one refund key, whatever the asset.
+        let a = RefundOrder::for_session_in(
+            [3; 16],
+            Network::Eip155 { chain_id: 1 },
+            RefundAsset::Native,
+            Address([0xbb; 20]),
+            U256::ONE,
+        )
+        .unwrap();
+        let b = RefundOrder::for_session(
+            [3; 16],
+            Network::Eip155 { chain_id: 1 },
+            Address([0xaa; 20]),
+            Address([0xbb; 20]),
+            U256::ONE,
+        )
+        .unwrap();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.key(), RefundOrder::session_key([3; 16]));
     }
 
     #[test]
