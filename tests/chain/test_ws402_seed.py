@@ -31,7 +31,7 @@ from pay402.settle import LocalEvmSettlement, PrivateKeySigner
 
 websockets_client = pytest.importorskip("websockets.asyncio.client", reason="websockets (requirements.txt)")
 eth_account = pytest.importorskip("eth_account", reason="eth-account (requirements.txt, with x402[evm])")
-starlette_routing = pytest.importorskip("starlette.routing", reason="starlette (requirements.txt)")
+pytest.importorskip("starlette", reason="starlette (requirements.txt)")
 
 from chain import Chain, call_data  # noqa: E402
 from pay402.ws402 import ChainProof, Ws402Endpoint, Ws402ServerSession  # noqa: E402
@@ -194,7 +194,7 @@ def seed_app(ep: Ws402Endpoint) -> Any:
     """The seed's paths on Starlette: the schema at /ws402/schema/{resourceId}, the socket at /."""
     from starlette.applications import Starlette
 
-    return Starlette(routes=[starlette_routing.Route("/ws402/schema/{resource_id}", ep.schema), *ep.routes("/")])
+    return Starlette(routes=ep.routes("/", schema_path="/ws402/schema/{resource_id}"))
 
 
 async def wait_statements(ep: Ws402Endpoint, n: int) -> None:
