@@ -565,10 +565,12 @@ pub(crate) fn svm_cosign(
     })
 }
 
-/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
-/// bytes). `to` must be the payer the payment proved, never an address a client names; an
-/// amount of 0 is no order (`refund_amount_zero`), a Solana network has no refund yet
-/// (`refund_unsupported_network`).
+/// A refund order: pay `amount` of `asset` (a token's address, or `"native"` for the chain's
+/// native coin) on `network` back to `to`, identified by `key` (32 bytes). `to` must be the payer
+/// the payment proved, never an address a client names; an amount of 0 is no order
+/// (`refund_amount_zero`), a Solana network has no refund yet (`refund_unsupported_network`).
+/// The transaction that pays it is `{to: tx_to, value: tx_value, data: calldata}`: an ERC-20
+/// `transfer` to the token, or a value transfer to `to` with no calldata for the native coin.
 #[pyclass(module = "pay402._native", frozen, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RefundOrder(pub(crate) pay402::x402::refund::RefundOrder);
@@ -615,10 +617,22 @@ impl RefundOrder {
         pay402_host::refund::network_id(&self.0)
     }
 
-    /// The token (EIP-55).
+    /// The token (EIP-55), or `"native"` for the chain's native coin.
     #[getter]
     fn asset(&self) -> String {
-        self.0.asset().to_checksum(&mut [0u8; 42]).to_owned()
+        pay402_host::refund::asset_text(&self.0)
+    }
+
+    /// The transaction's `to` (EIP-55): the token, or the recipient for the native coin.
+    #[getter]
+    fn tx_to(&self) -> String {
+        self.0.tx_to().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The transaction's `value` in wei: 0 for a token, the amount for the native coin.
+    #[getter]
+    fn tx_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::convert::int(py, &self.0.tx_value())
     }
 
     /// The recipient (EIP-55).
@@ -633,21 +647,20 @@ impl RefundOrder {
         crate::convert::int(py, &self.0.amount())
     }
 
-    /// The calldata of the transaction to `asset`: ERC-20 `transfer(to, amount)`.
+    /// The transaction's calldata (to `tx_to`): ERC-20 `transfer(to, amount)` for a token, empty
+    /// for the native coin.
     #[getter]
     fn calldata(&self) -> PyResult<crate::convert::Bytes> {
-        let mut buf = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
-        let data = self
-            .0
-            .calldata(&mut buf)
-            .map_err(|e| host_error(&HostError::of(&e)))?;
-        Ok(crate::convert::Bytes(data.to_vec()))
+        pay402_host::refund::calldata(&self.0)
+            .map(crate::convert::Bytes)
+            .map_err(|e| host_error(&e))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "RefundOrder(network={}, to={}, amount={})",
+            "RefundOrder(network={}, asset={}, to={}, amount={})",
             pay402_host::refund::network_id(&self.0),
+            pay402_host::refund::asset_text(&self.0),
             self.0.to().to_checksum(&mut [0u8; 42]),
             self.0.amount()
         )
@@ -714,6 +727,22 @@ impl Refund {
     #[getter]
     fn hash(&self) -> Option<String> {
         self.0.hash().map(str::to_owned)
+    }
+
+    /// Before signing: `None` when a sender holding `balance` wei can pay the order's
+    /// transaction with `gas` at `max_fee_per_gas` (`tx_value + gas × max_fee_per_gas`), else the
+    /// end `refund_send_failed` (sign and send nothing).
+    fn check_balance(
+        &mut self,
+        balance: PyU256,
+        gas: PyU256,
+        max_fee_per_gas: PyU256,
+    ) -> PyResult<Option<RefundResult>> {
+        let r = self
+            .0
+            .check_balance(balance.0, gas.0, max_fee_per_gas.0)
+            .map_err(|e| host_error(&e))?;
+        Ok(r.map(refund_result))
     }
 
     fn send_failed(&mut self, text: &str) -> PyResult<RefundResult> {

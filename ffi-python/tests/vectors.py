@@ -338,7 +338,8 @@ def x402_refund_order(i: Dict[str, Any]) -> Dict[str, Any]:
     o = pay402.RefundOrder.for_session(bytes.fromhex(i["session_id"]), i["network"], i["asset"], i["to"],
                                        _int(i["amount"]))
     return {"key": o.key.hex(), "network": o.network, "asset": o.asset.lower(), "to": o.to.lower(),
-            "amount": str(o.amount)}
+            "amount": str(o.amount), "tx_to": o.tx_to.lower(), "tx_value": str(o.tx_value),
+            "calldata": "0x" + bytes(o.calldata).hex()}
 
 
 def x402_refund_outcome(i: Dict[str, Any]) -> Dict[str, Any]:

@@ -316,10 +316,12 @@ impl EvmSettlement {
     }
 }
 
-/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
-/// bytes). `to` must be the payer the payment proved, never an address a client names. An
-/// amount of 0 is no order (`refund_amount_zero`); a non-EVM network has no refund yet
-/// (`refund_unsupported_network`).
+/// A refund order: pay `amount` of `asset` (a token's address, or `"native"` for the chain's
+/// native coin) on `network` back to `to`, identified by `key` (32 bytes). `to` must be the payer
+/// the payment proved, never an address a client names. An amount of 0 is no order
+/// (`refund_amount_zero`); a non-EVM network has no refund yet (`refund_unsupported_network`).
+/// The transaction that pays it is `{to: tx_to, value: tx_value, data: calldata}`: an ERC-20
+/// `transfer` to the token, or a value transfer to `to` with no calldata for the native coin.
 #[derive(Debug, uniffi::Object)]
 pub struct RefundOrder(pay402::x402::refund::RefundOrder);
 
@@ -353,9 +355,19 @@ impl RefundOrder {
         pay402_host::refund::network_id(&self.0)
     }
 
-    /// The token (EIP-55): the transaction's `to`.
+    /// The token (EIP-55), or `"native"` for the chain's native coin.
     pub fn asset(&self) -> String {
-        self.0.asset().to_checksum(&mut [0u8; 42]).to_owned()
+        pay402_host::refund::asset_text(&self.0)
+    }
+
+    /// The transaction's `to` (EIP-55): the token, or the recipient for the native coin.
+    pub fn tx_to(&self) -> String {
+        self.0.tx_to().to_checksum(&mut [0u8; 42]).to_owned()
+    }
+
+    /// The transaction's `value` in wei (decimal): 0 for a token, the amount for the native coin.
+    pub fn tx_value(&self) -> String {
+        self.0.tx_value().to_string()
     }
 
     /// The recipient (EIP-55).
@@ -368,12 +380,10 @@ impl RefundOrder {
         self.0.amount().to_string()
     }
 
-    /// ERC-20 `transfer(to, amount)` calldata.
+    /// The transaction's calldata (to `tx_to`): ERC-20 `transfer(to, amount)` for a token, empty
+    /// for the native coin.
     pub fn calldata(&self) -> Result<Vec<u8>, Pay402Error> {
-        Ok(pay402_host::refund::transfer_calldata(
-            self.0.to().to_checksum(&mut [0u8; 42]),
-            self.0.amount(),
-        )?)
+        Ok(pay402_host::refund::calldata(&self.0)?)
     }
 }
 
@@ -467,6 +477,24 @@ impl Refund {
     pub fn hash(&self) -> Option<String> {
         let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         guard.hash().map(str::to_owned)
+    }
+
+    /// Before signing: `None` when a sender holding `balance` wei can pay the order's
+    /// transaction with `gas` at `max_fee_per_gas` (`tx_value + gas × max_fee_per_gas`; all
+    /// decimal), else the end `refund_send_failed` (sign and send nothing).
+    pub fn check_balance(
+        &self,
+        balance: String,
+        gas: String,
+        max_fee_per_gas: String,
+    ) -> Result<Option<RefundResult>, Pay402Error> {
+        let (balance, gas, fee) = (
+            u256(&balance, "balance")?,
+            u256(&gas, "gas")?,
+            u256(&max_fee_per_gas, "max_fee_per_gas")?,
+        );
+        self.with(|r| r.check_balance(balance, gas, fee))
+            .map(|r| r.map(refund_result))
     }
 
     /// Refused before broadcast: `refund_send_failed`, `transaction` `""`.

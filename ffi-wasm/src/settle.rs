@@ -392,10 +392,12 @@ fn refund_result(r: pay402_host::refund::RefundResult) -> JsValue {
     o.build()
 }
 
-/// A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key` (32
-/// bytes). `to` must be the payer the payment proved, never an address a client names. An
-/// amount of 0 is no order (`refund_amount_zero`); a non-EVM network has no refund yet
-/// (`refund_unsupported_network`).
+/// A refund order: pay `amount` of `asset` (a token's address, or `"native"` for the chain's
+/// native coin) on `network` back to `to`, identified by `key` (32 bytes). `to` must be the payer
+/// the payment proved, never an address a client names. An amount of 0 is no order
+/// (`refund_amount_zero`); a non-EVM network has no refund yet (`refund_unsupported_network`).
+/// The transaction that pays it is `{to: txTo, value: txValue, data: calldata}`: an ERC-20
+/// `transfer` to the token, or a value transfer to `to` with no calldata for the native coin.
 #[wasm_bindgen(js_name = RefundOrder)]
 #[derive(Debug, Clone, Copy)]
 pub struct RefundOrder(pub(crate) pay402::x402::refund::RefundOrder);
@@ -434,10 +436,22 @@ impl RefundOrder {
         pay402_host::refund::network_id(&self.0)
     }
 
-    /// The token (EIP-55): the transaction's `to`.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn asset(&self) -> JsValue {
-        address_js(&self.0.asset())
+    /// The token (EIP-55), or `"native"` for the chain's native coin.
+    #[wasm_bindgen(getter)]
+    pub fn asset(&self) -> String {
+        pay402_host::refund::asset_text(&self.0)
+    }
+
+    /// The transaction's `to` (EIP-55): the token, or the recipient for the native coin.
+    #[wasm_bindgen(getter, js_name = txTo, unchecked_return_type = "string")]
+    pub fn tx_to(&self) -> JsValue {
+        address_js(&self.0.tx_to())
+    }
+
+    /// The transaction's `value` in wei: `0n` for a token, the amount for the native coin.
+    #[wasm_bindgen(getter, js_name = txValue, unchecked_return_type = "bigint")]
+    pub fn tx_value(&self) -> JsValue {
+        bigint(&self.0.tx_value())
     }
 
     /// The recipient (EIP-55).
@@ -452,15 +466,13 @@ impl RefundOrder {
         bigint(&self.0.amount())
     }
 
-    /// ERC-20 `transfer(to, amount)` calldata.
+    /// The transaction's calldata (to `txTo`): ERC-20 `transfer(to, amount)` for a token, empty
+    /// for the native coin.
     #[wasm_bindgen(getter, unchecked_return_type = "Uint8Array")]
     pub fn calldata(&self) -> JsResult<JsValue> {
-        let mut buf = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
-        let data = self
-            .0
-            .calldata(&mut buf)
-            .map_err(|e| host_error(&HostError::of(&e)))?;
-        Ok(u8a(data))
+        pay402_host::refund::calldata(&self.0)
+            .map(|d| u8a(&d))
+            .map_err(|e| host_error(&e))
     }
 }
 
@@ -516,6 +528,27 @@ impl Refund {
     #[wasm_bindgen(getter)]
     pub fn hash(&self) -> Option<String> {
         self.0.hash().map(str::to_owned)
+    }
+
+    /// Before signing: `undefined` when a sender holding `balance` wei can pay the order's
+    /// transaction with `gas` at `maxFeePerGas` (`txValue + gas × maxFeePerGas`), else the end
+    /// `refund_send_failed` (sign and send nothing).
+    #[wasm_bindgen(js_name = checkBalance, unchecked_return_type = "RefundResult | undefined")]
+    pub fn check_balance(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "bigint")] balance: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "bigint")] gas: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "bigint")] max_fee_per_gas: JsValue,
+    ) -> JsResult<JsValue> {
+        let r = self
+            .0
+            .check_balance(
+                u256(&balance, "balance")?,
+                u256(&gas, "gas")?,
+                u256(&max_fee_per_gas, "maxFeePerGas")?,
+            )
+            .map_err(|e| host_error(&e))?;
+        Ok(r.map_or(JsValue::UNDEFINED, refund_result))
     }
 
     /// Refused before broadcast: `refund_send_failed`, `transaction` `""`.

@@ -228,7 +228,7 @@ export function ops(p) {
       const o = p.refundOrderForSession(i.session_id, i.network, i.asset, i.to, big(i.amount));
       try {
         return { key: hex(o.key), network: o.network, asset: o.asset.toLowerCase(), to: o.to.toLowerCase(),
-          amount: o.amount.toString() };
+          amount: o.amount.toString(), tx_to: o.txTo.toLowerCase(), tx_value: o.txValue.toString(), calldata: hex0x(o.calldata) };
       } finally {
         o.free();
       }

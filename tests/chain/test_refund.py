@@ -14,6 +14,16 @@ is no order; a settler without the tokens → `refund_send_failed`, nothing reco
 (`PAY402_REFUND_REDIS_URL`, set by run.sh's refunds block): two processes sharing a `RedisPendingStore` →
 one Transfer; a process killed (`os._exit`) after the record is stored and before the send → the next
 process broadcasts the recorded bytes → exactly one Transfer.
+
+Native-coin refunds (`asset` "native": a WS402 prepayment paid in ETH is paid back in ETH), from a fresh
+settler funded with `hardhat_setBalance` so every wei it spends is this test's: the transaction is a value
+transfer to the payer (`to` = the payer, `value` = amount, no input, no logs); the settler's ETH falls by
+exactly amount + gasUsed × effectiveGasPrice (from the receipt) and the payer's rises by exactly amount; a
+second call, a restart on the same store and eight threads with one key send nothing new; a crash between
+record and send is finished by the next call with the recorded bytes; a settler without the coin and a
+recipient that refuses ETH (a contract without a payable fallback) get `refund_send_failed` with nothing
+recorded or sent; no receipt in time is `refund_pending` and `reconcile()` reports the end once; with Redis,
+two processes pay once and a process killed after recording is finished by the next with the recorded bytes.
 """
 
 from __future__ import annotations
@@ -225,6 +235,173 @@ def test_no_receipt_in_time_is_pending_and_reconcile_reports_it_once(chain: Chai
     check_one_refund(chain, o, ended[0], before, settler_before)
 
 
+# --- native-coin refunds -----------------------------------------------------------------------------------------
+
+ETH = 10**18
+
+
+def eth_balance(chain: Chain, who: str) -> int:
+    return int(chain.rpc("eth_getBalance", who, "latest"), 16)
+
+
+def native_settler(chain: Chain, wei: int) -> str:
+    """A fresh settler key holding exactly `wei` (hardhat_setBalance): its ETH moves only by this test."""
+    key = "0x" + os.urandom(32).hex()
+    chain.rpc("hardhat_setBalance", pay402.private_key_to_address(key), hex(wei))
+    return key
+
+
+def native_settlement(chain: Chain, deployment: dict, key: str, store: Any = None, **kw: Any) -> LocalEvmSettlement:
+    return LocalEvmSettlement(deployment["network"], [chain.url], PrivateKeySigner(key), pending_store=store,
+                              clock=chain.now, **kw)
+
+
+def native_order(deployment: dict, to: str, amount: int) -> pay402.RefundOrder:
+    return pay402.RefundOrder.for_session(os.urandom(16), deployment["network"], "native", to, amount)
+
+
+def check_one_native_refund(chain: Chain, settler: str, o: pay402.RefundOrder, out: Dict[str, Any],
+                            settler_before: int) -> None:
+    """`out` is a success whose one transaction moved exactly `o.amount` wei from `settler` to `o.to`, and
+    the settler paid exactly that plus the gas its receipt says."""
+    assert out["success"] is True and "errorReason" not in out, out
+    assert (out["network"], out["asset"], out["to"], out["amount"]) == (o.network, "native", o.to, str(o.amount))
+    tx = chain.rpc("eth_getTransactionByHash", out["transaction"])
+    assert tx["from"].lower() == settler.lower() and tx["to"].lower() == o.to.lower()
+    assert int(tx["value"], 16) == o.amount and tx["input"] == "0x"
+    receipt = chain.rpc("eth_getTransactionReceipt", out["transaction"])
+    assert receipt["status"] == "0x1" and receipt["logs"] == []
+    gas_paid = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    assert gas_paid > 0
+    assert eth_balance(chain, o.to) == o.amount
+    assert eth_balance(chain, settler) == settler_before - o.amount - gas_paid
+
+
+def test_native_order_is_a_value_transfer_to_the_payer() -> None:
+    to = fresh_address()
+    o = pay402.RefundOrder(os.urandom(32), "eip155:31337", "native", to, 5)
+    assert (o.asset, o.tx_to, o.tx_value, bytes(o.calldata)) == ("native", to, 5, b"")
+
+
+def test_native_refund_moves_exactly_the_amount_plus_gas_and_a_second_call_sends_nothing(
+        chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    s = native_settlement(chain, deployment, key, store)
+    o = native_order(deployment, fresh_address(), 123_456_789_012_345_679)  # above 2^53: exact to the wei
+    settler_before = eth_balance(chain, settler)
+    out = s.refund(o)
+    assert out["amount"] == "123456789012345679"
+    check_one_native_refund(chain, settler, o, out, settler_before)
+    record = store.get("refund:" + o.key.hex())
+    assert record is not None and (record["state"], record["asset"]) == ("refunded", "native")
+    assert s.refund(o) == out
+    assert native_settlement(chain, deployment, key, store).refund(o) == out  # a restart on the same store
+    assert chain.tx_count(settler) == 1
+    check_one_native_refund(chain, settler, o, out, settler_before)
+    assert s.reconcile() == []
+
+
+def test_native_crash_between_record_and_send_broadcasts_the_recorded_bytes_once(chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    crashing = native_settlement(chain, deployment, key, store)
+    crashing.rpc = CrashingRpc([chain.url])
+    o = native_order(deployment, fresh_address(), 7 * 10**15)
+    settler_before = eth_balance(chain, settler)
+    with pytest.raises(RuntimeError):
+        crashing.refund(o)
+    record = store.get("refund:" + o.key.hex())
+    assert record is not None and record["state"] == "signed"
+    assert chain.rpc("eth_getTransactionByHash", record["hash"]) is None  # recorded, never sent
+    assert eth_balance(chain, o.to) == 0 and chain.tx_count(settler) == 0
+    out = native_settlement(chain, deployment, key, store).refund(o)  # the next process
+    assert out["transaction"] == record["hash"]
+    check_one_native_refund(chain, settler, o, out, settler_before)
+    assert native_settlement(chain, deployment, key, store).refund(o) == out
+    assert chain.tx_count(settler) == 1
+
+
+def test_native_concurrent_calls_with_one_key_pay_once(chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    o = native_order(deployment, fresh_address(), 10**15)
+    settler_before = eth_balance(chain, settler)
+    results: List[Dict[str, Any]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def run() -> None:
+        s = native_settlement(chain, deployment, key, store)
+        barrier.wait()
+        r = s.refund(o)
+        with lock:
+            results.append(r)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 8 and all(r == results[0] for r in results), results
+    check_one_native_refund(chain, settler, o, results[0], settler_before)
+    assert chain.tx_count(settler) == 1
+
+
+def test_native_a_settler_without_the_coin_sends_nothing(chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10**15)  # 0.001 ETH: less than the refund
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    o = native_order(deployment, fresh_address(), 10**16)
+    out = native_settlement(chain, deployment, key, store).refund(o)
+    assert (out["success"], out["errorReason"], out["transaction"], out["asset"]) == \
+        (False, "refund_send_failed", "", "native"), out
+    assert out["errorMessage"], out
+    assert store.keys() == []  # nothing signed, nothing recorded: a later call may try again
+    assert chain.tx_count(settler) == 0 and eth_balance(chain, settler) == 10**15 and eth_balance(chain, o.to) == 0
+
+
+def test_native_a_recipient_that_refuses_the_coin_sends_nothing(chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    refusing = chain.token  # a contract without a payable fallback: a value transfer to it reverts
+    before = eth_balance(chain, refusing)
+    o = native_order(deployment, refusing, 10**15)
+    out = native_settlement(chain, deployment, key, store).refund(o)
+    assert (out["success"], out["errorReason"], out["transaction"]) == (False, "refund_send_failed", ""), out
+    assert store.keys() == []
+    assert chain.tx_count(settler) == 0 and eth_balance(chain, settler) == 10 * ETH
+    assert eth_balance(chain, refusing) == before
+
+
+def test_native_no_receipt_in_time_is_pending_and_reconcile_reports_it_once(chain: Chain, deployment: dict) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    store = MemoryPendingStore()
+    s = native_settlement(chain, deployment, key, store, receipt_timeout=0.5, poll_interval=0.1)
+    o = native_order(deployment, fresh_address(), 4_242)
+    settler_before = eth_balance(chain, settler)
+    chain.rpc("evm_setAutomine", False)
+    try:
+        out = s.refund(o)
+        assert (out["success"], out["errorReason"]) == (False, "refund_pending"), out
+        assert s.reconcile() == []
+        again = s.refund(o)
+        assert (again["errorReason"], again["transaction"]) == ("refund_pending", out["transaction"])
+        chain.rpc("evm_mine")
+    finally:
+        chain.rpc("evm_setAutomine", True)
+    ended = s.reconcile()
+    assert len(ended) == 1 and ended[0]["success"] is True and ended[0]["transaction"] == out["transaction"]
+    assert s.reconcile() == []
+    assert s.refund(o) == ended[0]
+    check_one_native_refund(chain, settler, o, ended[0], settler_before)
+
+
 # --- two processes sharing Redis ---------------------------------------------------------------------------------
 
 REDIS_URL = os.environ.get("PAY402_REFUND_REDIS_URL")
@@ -253,11 +430,12 @@ print(json.dumps(s.refund(order)))
 """
 
 
-def child(deployment: dict, o: pay402.RefundOrder, prefix: str, kill: bool, gate: str = "-") -> subprocess.Popen:
+def child(deployment: dict, o: pay402.RefundOrder, prefix: str, kill: bool, gate: str = "-",
+          key: str = SETTLER_KEY) -> subprocess.Popen:
     env = dict(os.environ, ORDER_KEY=o.key.hex(), ORDER_ASSET=o.asset, ORDER_TO=o.to, ORDER_AMOUNT=str(o.amount))
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(REDIS_URL), deployment["network"], os.environ["PAY402_CHAIN_RPC"],
-         SETTLER_KEY, prefix, "1" if kill else "0", gate],
+         key, prefix, "1" if kill else "0", gate],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
@@ -304,3 +482,42 @@ def test_a_process_killed_after_the_record_is_stored_is_finished_by_the_next_thr
     assert out["transaction"] == record["hash"]
     check_one_refund(chain, o, out, before, settler_before)
     assert chain.tx_count(SETTLER) == nonce + 1
+
+
+@needs_redis
+def test_native_two_processes_sharing_redis_pay_once_and_a_killed_one_is_finished_by_the_next(
+        chain: Chain, deployment: dict, tmp_path: Path) -> None:
+    key = native_settler(chain, 10 * ETH)
+    settler = pay402.private_key_to_address(key)
+    o = native_order(deployment, fresh_address(), 3 * 10**15)
+    prefix = f"pay402:test-refund:{os.urandom(4).hex()}:"
+    before = eth_balance(chain, settler)
+    gate = tmp_path / "go"
+    procs = [child(deployment, o, prefix, kill=False, gate=str(gate), key=key) for _ in range(2)]
+    gate.write_text("go")  # both start refund() at once
+    outs = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        outs.append(json.loads(stdout))
+    assert outs[0] == outs[1], outs
+    check_one_native_refund(chain, settler, o, outs[0], before)
+    assert chain.tx_count(settler) == 1
+
+    o2 = native_order(deployment, fresh_address(), 2 * 10**15)  # killed after the record is stored
+    before = eth_balance(chain, settler)
+    killed = child(deployment, o2, prefix, kill=True, key=key)
+    killed.communicate(timeout=120)
+    assert killed.returncode == 9
+    import redis  # the test requirements pin it
+
+    record = json.loads(redis.Redis.from_url(str(REDIS_URL)).get(prefix + "refund:" + o2.key.hex()))
+    assert (record["state"], record["asset"]) == ("signed", "native")
+    assert chain.rpc("eth_getTransactionByHash", record["hash"]) is None and chain.tx_count(settler) == 1
+    nxt = child(deployment, o2, prefix, kill=False, key=key)
+    stdout, stderr = nxt.communicate(timeout=120)
+    assert nxt.returncode == 0, stderr
+    out = json.loads(stdout)
+    assert out["transaction"] == record["hash"]
+    check_one_native_refund(chain, settler, o2, out, before)
+    assert chain.tx_count(settler) == 2

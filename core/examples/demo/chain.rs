@@ -146,13 +146,31 @@ impl LocalChain {
     /// Estimates, signs (the core) and sends `data` to `to` (`None`: a contract creation) from
     /// `key`.
     fn send(&self, key: &PrivateKey, to: Option<Address>, data: &[u8]) -> Result<Sent, String> {
+        self.send_value(key, to, U256::ZERO, data)
+    }
+
+    /// [`LocalChain::send`] with `value` wei attached (a native-coin refund).
+    fn send_value(
+        &self,
+        key: &PrivateKey,
+        to: Option<Address>,
+        value: U256,
+        data: &[u8],
+    ) -> Result<Sent, String> {
         let from = key.address();
+        // a JSON-RPC quantity: 0x and the hex digits without leading zeros ("0x0" for zero)
+        let digits = hex(&value.to_be_bytes());
+        let digits = digits.trim_start_matches('0');
+        let value_hex = format!("0x{}", if digits.is_empty() { "0" } else { digits });
         let call = match to {
             Some(to) => format!(
-                r#"{{"from":"{from}","to":"{to}","data":"0x{}"}}"#,
+                r#"{{"from":"{from}","to":"{to}","value":"{value_hex}","data":"0x{}"}}"#,
                 hex(data)
             ),
-            None => format!(r#"{{"from":"{from}","data":"0x{}"}}"#, hex(data)),
+            None => format!(
+                r#"{{"from":"{from}","value":"{value_hex}","data":"0x{}"}}"#,
+                hex(data)
+            ),
         };
         let gas = match rpc(self.port, "eth_estimateGas", &format!("[{call}]")) {
             Ok(gas) => quantity(&gas)?,
@@ -178,7 +196,7 @@ impl LocalChain {
             max_fee_per_gas: U256::from_u64(base_fee.saturating_mul(2).saturating_add(tip)),
             gas_limit: gas.saturating_add(gas / 5),
             to,
-            value: U256::ZERO,
+            value,
             data,
             access_list: &[],
         };
@@ -344,10 +362,12 @@ pub(crate) fn settler() -> Result<Address, String> {
 }
 
 impl LocalChain {
-    /// Pays a refund order as the settler: the core's ERC-20 `transfer(to, amount)` calldata
-    /// ([`RefundOrder::calldata`]) to the order's token, in an EIP-1559 transaction signed by the
-    /// core, and the core's refund machine ([`Refund`]) turns what the chain did into the
-    /// verdict. Returns the verdict and the transaction hash (empty when nothing was sent).
+    /// Pays a refund order as the settler: the order's own transaction (`to`
+    /// [`RefundOrder::tx_to`], `value` [`RefundOrder::tx_value`], data [`RefundOrder::calldata`]:
+    /// the ERC-20 `transfer(to, amount)` to the token, or a value transfer to the payer for the
+    /// native coin), an EIP-1559 transaction signed by the core, and the core's refund machine
+    /// ([`Refund`]) turns what the chain did into the verdict. Returns the verdict and the
+    /// transaction hash (empty when nothing was sent).
     pub(crate) fn refund(&self, order: &RefundOrder) -> Result<(RefundVerdict, String), String> {
         if order.chain_id() != CHAIN_ID {
             return Err(format!(
@@ -359,15 +379,16 @@ impl LocalChain {
         let data = order.calldata(&mut calldata).map_err(|e| e.to_string())?;
         let settler = test_key(FACILITATOR_KEY)?;
         println!(
-            "    [settler {}] ERC-20 transfer({}, {}) on {} ({} bytes of calldata built by the core)",
+            "    [settler {}] refund of {} to {}: transaction to {} with value {} and {} bytes of calldata, built by the core",
             settler.address(),
-            order.to(),
             order.amount(),
-            order.asset(),
+            order.to(),
+            order.tx_to(),
+            order.tx_value(),
             data.len()
         );
         let mut refund = Refund::at(*order, RefundPhase::Built);
-        let sent = self.send(&settler, Some(order.asset()), data)?;
+        let sent = self.send_value(&settler, Some(order.tx_to()), order.tx_value(), data)?;
         let result = match &sent {
             Sent::Reverted(text) => refund.send_failed(text),
             Sent::Hash(hash) => match refund.submitted(hash) {

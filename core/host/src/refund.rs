@@ -1,8 +1,12 @@
 //! The refund of part of an `exact` payment, owned: the core's
-//! [`pay402::x402::refund::RefundOrder`] built from text, its ERC-20 `transfer` calldata, and
-//! the core's outcome machine ([`pay402::x402::refund::Refund`]) with its hash kept between the
-//! host's steps (sign, record, send, wait for the receipt), each end as an owned
-//! [`RefundResult`].
+//! [`pay402::x402::refund::RefundOrder`] built from text, the transaction that pays it
+//! ([`calldata`]: ERC-20 `transfer` to the token, or nothing for a native-coin value transfer to
+//! the payer; `tx_to` and `tx_value` from the core), and the core's outcome machine
+//! ([`pay402::x402::refund::Refund`]) with its hash kept between the host's steps (sign, record,
+//! send, wait for the receipt), each end as an owned [`RefundResult`].
+//!
+//! The asset is text: a token's address, or [`NATIVE`] (`"native"`) for the chain's native coin,
+//! as the result JSON writes it ([`asset_text`]), so a stored order reads back as it was built.
 
 use crate::HostError;
 use crate::evm_settlement::json_of;
@@ -10,8 +14,11 @@ use pay402::U256;
 use pay402::evm::{Address, erc20};
 use pay402::x402::network::Network;
 use pay402::x402::refund::{
-    Refund, RefundError, RefundOrder, RefundPhase, RefundResult as CoreResult,
+    Refund, RefundAsset, RefundError, RefundOrder, RefundPhase, RefundResult as CoreResult,
 };
+
+/// The asset text of the chain's native coin (ETH): [`RefundAsset::Native`].
+pub const NATIVE: &str = "native";
 
 fn address(text: &str, what: &'static str) -> Result<Address, HostError> {
     Address::parse(text.as_bytes()).map_err(|e| {
@@ -31,9 +38,36 @@ fn network(text: &str) -> Result<Network, HostError> {
     })
 }
 
-/// The order paying `amount` of `asset` on `network` back to `to` under `key` (32 bytes).
-/// Errors: `refund_amount_zero`, `refund_unsupported_network`, `invalid_address`,
-/// `unsupported_network`, `invalid_refund_key`.
+/// The asset of `text`: [`NATIVE`] (`"native"`, exactly) is the native coin, anything else
+/// must be the token's address (`invalid_address`).
+pub fn refund_asset(text: &str) -> Result<RefundAsset, HostError> {
+    if text == NATIVE {
+        Ok(RefundAsset::Native)
+    } else {
+        address(text, "asset").map(RefundAsset::Token)
+    }
+}
+
+/// The order's asset as text: the token's EIP-55 address, or [`NATIVE`]; [`refund_asset`] reads
+/// it back.
+pub fn asset_text(order: &RefundOrder) -> String {
+    match order.refund_asset() {
+        RefundAsset::Token(token) => token.to_checksum(&mut [0u8; 42]).to_owned(),
+        RefundAsset::Native => NATIVE.to_owned(),
+    }
+}
+
+/// The calldata of the transaction paying `order` (to `order.tx_to()`, with value
+/// `order.tx_value()`): ERC-20 `transfer(to, amount)` for a token, empty for the native coin.
+pub fn calldata(order: &RefundOrder) -> Result<Vec<u8>, HostError> {
+    let mut buf = [0u8; erc20::TRANSFER_CALLDATA_LEN];
+    let data = order.calldata(&mut buf).map_err(|e| HostError::of(&e))?;
+    Ok(data.to_vec())
+}
+
+/// The order paying `amount` of `asset` (a token's address, or `"native"` for the chain's native
+/// coin) on `network` back to `to` under `key` (32 bytes). Errors: `refund_amount_zero`,
+/// `refund_unsupported_network`, `invalid_address`, `unsupported_network`, `invalid_refund_key`.
 pub fn order(
     key: &[u8],
     network_id: &str,
@@ -44,10 +78,10 @@ pub fn order(
     let key: [u8; 32] = key
         .try_into()
         .map_err(|_| HostError::config("invalid_refund_key", "a refund key is 32 bytes"))?;
-    RefundOrder::new(
+    RefundOrder::new_in(
         key,
         network(network_id)?,
-        address(asset, "asset")?,
+        refund_asset(asset)?,
         address(to, "to")?,
         amount,
     )
@@ -182,6 +216,39 @@ impl RefundStep {
             RefundPhase::Submitted { hash } => OwnedPhase::Submitted(hash.to_owned()),
             RefundPhase::Ended => OwnedPhase::Ended,
         }
+    }
+
+    /// Before signing: can a sender holding `balance` wei pay the order's transaction with `gas`
+    /// at `max_fee_per_gas`? The most that transaction can take from the sender is
+    /// `tx_value + gas × max_fee_per_gas` (the value is the amount for the native coin, 0 for a
+    /// token). `None` when the balance covers it (go on and sign); otherwise the end
+    /// `refund_send_failed` with both amounts in its message, and nothing may be signed or sent.
+    /// A node's simulation does not always check the sender's balance (Hardhat's
+    /// `eth_estimateGas` does not), and a transaction the sender cannot pay would be recorded and
+    /// never mined. Errors: `refund_step_out_of_order` (already broadcast), `refund_ended`.
+    pub fn check_balance(
+        &mut self,
+        balance: U256,
+        gas: U256,
+        max_fee_per_gas: U256,
+    ) -> Result<Option<RefundResult>, HostError> {
+        match self.phase {
+            OwnedPhase::Built => {}
+            OwnedPhase::Submitted(_) => return Err(HostError::of(&RefundError::OutOfOrder)),
+            OwnedPhase::Ended => return Err(HostError::of(&RefundError::Ended)),
+        }
+        let value = self.order.tx_value();
+        let cost = gas
+            .checked_mul(max_fee_per_gas)
+            .and_then(|fees| fees.checked_add(value));
+        if cost.is_some_and(|cost| balance >= cost) {
+            return Ok(None);
+        }
+        let cost = cost.map_or_else(|| "more than 2^256 − 1".to_owned(), |c| c.to_string());
+        let text = format!(
+            "insufficient funds: the sender holds {balance} wei, the refund transaction may cost {cost} wei (value {value} + gas {gas} × maxFeePerGas {max_fee_per_gas})"
+        );
+        self.send_failed(&text).map(Some)
     }
 
     /// Refused before broadcast (`text`: the revert or the node's error): `refund_send_failed`.

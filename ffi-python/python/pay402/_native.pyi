@@ -792,8 +792,11 @@ class EvmSettlement:
 
 @final
 class RefundOrder:
-    """A refund order: pay `amount` of `asset` on `network` back to `to`, identified by `key`.
-    `to` must be the payer the payment proved, never an address a client names."""
+    """A refund order: pay `amount` of `asset` (a token's address, or `"native"` for the chain's
+    native coin) on `network` back to `to`, identified by `key`. `to` must be the payer the
+    payment proved, never an address a client names. The transaction that pays it is
+    `{to: tx_to, value: tx_value, data: calldata}`: an ERC-20 `transfer` to the token, or a value
+    transfer to `to` with no calldata for the native coin."""
 
     def __new__(cls, key: Union[bytes, str], network: str, asset: str, to: str, amount: int) -> RefundOrder:
         """An order under the caller's 32-byte idempotency `key`. Raises `X402Error`
@@ -812,7 +815,13 @@ class RefundOrder:
         """`eip155:<chain id>`."""
     @property
     def asset(self) -> str:
-        """The token (EIP-55): the transaction's `to`."""
+        """The token (EIP-55), or `"native"` for the chain's native coin."""
+    @property
+    def tx_to(self) -> str:
+        """The transaction's `to` (EIP-55): the token, or the recipient for the native coin."""
+    @property
+    def tx_value(self) -> int:
+        """The transaction's `value` in wei: 0 for a token, the amount for the native coin."""
     @property
     def to(self) -> str:
         """The recipient (EIP-55)."""
@@ -821,7 +830,8 @@ class RefundOrder:
         """The amount in the asset's atomic unit (never 0)."""
     @property
     def calldata(self) -> bytes:
-        """ERC-20 `transfer(to, amount)` calldata."""
+        """The transaction's calldata (to `tx_to`): ERC-20 `transfer(to, amount)` for a token,
+        empty (`b""`) for the native coin."""
 
 @final
 class RefundResult:
@@ -859,6 +869,11 @@ class Refund:
     @property
     def hash(self) -> Optional[str]:
         """The broadcast hash, once submitted."""
+    def check_balance(self, balance: int, gas: int, max_fee_per_gas: int) -> Optional[RefundResult]:
+        """Before signing: `None` when a sender holding `balance` wei can pay the order's
+        transaction with `gas` at `max_fee_per_gas` (`tx_value + gas × max_fee_per_gas`), else the
+        end `refund_send_failed` (sign and send nothing). Raises `refund_step_out_of_order` after
+        the broadcast, `refund_ended`."""
     def send_failed(self, text: str) -> RefundResult:
         """Refused before broadcast: `refund_send_failed`, `transaction` `""`."""
     def submitted(self, hash: str) -> Optional[RefundResult]:

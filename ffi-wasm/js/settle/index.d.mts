@@ -87,7 +87,8 @@ export interface LocalSettlementOptions {
 }
 
 /** A JSON-compatible record of one refund: the signed transaction (`raw`, `hash`, `nonce`) and
- * the order, `state` `"signed"` until it ends (`"refunded"`, `"reverted"`, with `result`). */
+ * the order (`asset`: the token, or `"native"`), `state` `"signed"` until it ends (`"refunded"`,
+ * `"reverted"`, with `result`). */
 export interface RefundRecord {
   kind: "refund"; state: "signed" | "refunded" | "reverted"; raw: string; hash: string; nonce: string;
   key: string; network: string; asset: string; to: string; amount: string; signedAt: number; result?: RefundResult;
@@ -139,8 +140,11 @@ export interface LocalSettlement {
   /** Pending settlements whose receipts arrived since the last call, each reported once. */
   reconcile(): Promise<ReconciledSettlement[]>;
   /**
-   * Pays `order` back (an ERC-20 `transfer` of `order.amount` to `order.to` from the signer), at
-   * most once per `order.key`: recorded in `pendingStore` before it is sent; a later call re-sends
+   * Pays `order` back from the signer with the order's transaction `{ to: order.txTo, value:
+   * order.txValue, data: order.calldata }` (an ERC-20 `transfer` of `order.amount` to `order.to`
+   * for a token; a value transfer of `order.amount` to `order.to`, no calldata, for `asset`
+   * `"native"`), simulated first (a signer without the tokens or the coin: `refund_send_failed`,
+   * nothing recorded), at most once per `order.key`: recorded in `pendingStore` before it is sent; a later call re-sends
    * the same bytes or awaits their hash and never signs again; an ended refund answers its stored
    * result. `refund_pending`: call again, or `reconcile()`. Throws `SettlementError`
    * (`network_not_configured`, `invalid_argument`) or `RpcError` when nothing was signed.

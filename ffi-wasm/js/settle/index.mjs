@@ -27,8 +27,15 @@
 //   payment, which waits for the same hash again instead of sending a second transaction (the
 //   reference's pending-settlement store, 5 minutes); `reconcile()` later reports each pending
 //   settlement whose receipt arrived, once.
-// - refunds (`refund(order)`, a `RefundOrder` of the core): an ERC-20 `transfer` from the signer,
-//   at most once per `order.key`: the signed transaction is stored in the `pendingStore` under
+// - refunds (`refund(order)`, a `RefundOrder` of the core): the order's own transaction from the
+//   signer, `{ to: order.txTo, value: order.txValue, data: order.calldata }` (an ERC-20 `transfer`
+//   for a token, a plain value transfer to the payer for the native coin, `asset` "native"; the
+//   core decides, this module never branches on the asset), simulated first (`eth_call` and
+//   `eth_estimateGas` with that value: a revert, such as a signer without the tokens or a recipient
+//   that refuses the coin, is `refund_send_failed`, nothing recorded), the signer's balance checked
+//   by the core (`Refund.checkBalance`: it must cover `value + gas × maxFeePerGas`, which a node's
+//   simulation does not always check; short: `refund_send_failed`, nothing signed), at most once
+//   per `order.key`: the signed transaction is stored in the `pendingStore` under
 //   `refund:<key hex>` before `eth_sendRawTransaction`; a later call with the key (a retry, another
 //   process sharing the store, a restart) re-sends those bytes or awaits their hash, never signs
 //   again; an ended refund answers its stored result. Outcomes are the core's (`Refund`:
@@ -607,7 +614,9 @@ export function localSettlement(options = {}) {
   // sent it; else it is another caller's record, or a send that failed: re-broadcast it).
   async function signRefund(order, key) {
     const data = order.calldata;
-    const tx = { from, to: order.asset, data: hex(data) };
+    const to = order.txTo;
+    const value = order.txValue;
+    const tx = { from, to, value: "0x" + value.toString(16), data: hex(data) };
     let gas;
     try {
       await rpc.request("eth_call", [tx, "latest"]);
@@ -624,9 +633,19 @@ export function localSettlement(options = {}) {
       throw e;
     }
     const { maxFeePerGas, maxPriorityFeePerGas } = await fees();
+    // the core's check: the signer's coin covers value + gas × maxFeePerGas (a node's simulation
+    // may not check it); short: refund_send_failed, nothing signed or recorded
+    const balance = big(await rpc.request("eth_getBalance", [from, "pending"]), "eth_getBalance");
+    const check = new Refund(order);
+    try {
+      const short = check.checkBalance(balance, gas, maxFeePerGas);
+      if (short !== undefined) return { result: short };
+    } finally {
+      check.free();
+    }
     try {
       return await nonces.take(rpc, async (nonce) => {
-        const raw = await signer.signTransaction({ chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to: order.asset, value: 0n, data });
+        const raw = await signer.signTransaction({ chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to, value, data });
         const rawHex = typeof raw === "string" ? raw : hex(raw);
         const record = {
           kind: "refund", state: "signed", raw: rawHex,
@@ -677,8 +696,9 @@ export function localSettlement(options = {}) {
 
   /**
    * Pays `order` (a `RefundOrder`: `amount` of `asset` back to `to`, the payer the payment
-   * proved) with an ERC-20 `transfer` from the signer, at most once per `order.key` (see the
-   * module comment). Resolves to the core's `RefundResult`; `refund_pending` means recorded and
+   * proved) with the order's transaction from the signer (`txTo`, `txValue`, `calldata`: an ERC-20
+   * `transfer` for a token, a value transfer to `to` for `asset` "native"), at most once per
+   * `order.key` (see the module comment). Resolves to the core's `RefundResult`; `refund_pending` means recorded and
    * sent (or to be re-sent): call again, or `reconcile()`. Throws `SettlementError`
    * (`network_not_configured`, `invalid_argument`) or an `RpcError` when nothing was signed.
    */

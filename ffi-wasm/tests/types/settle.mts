@@ -66,3 +66,11 @@ const record: RefundRecord | null = await store.get("refund:" + "00".repeat(32))
 const refundAmount: bigint = refundOrder.amount;
 refundOrder.free();
 void verdict; void record; void refundAmount;
+// a native-coin refund: the order's own transaction, a value transfer to the payer
+const nativeOrder = refundOrderForSession(new Uint8Array(16), "eip155:8453", "native",
+  "0x857b06519E91e3A54538791bDbb0E22373e36b66", 10n ** 15n);
+const tx: { to: string; value: bigint; data: Uint8Array } = { to: nativeOrder.txTo, value: nativeOrder.txValue, data: nativeOrder.calldata };
+const nativeAsset: string = nativeOrder.asset;
+const nativeRefunded: RefundResult = await withStore.refund(nativeOrder);
+nativeOrder.free();
+void tx; void nativeAsset; void nativeRefunded;

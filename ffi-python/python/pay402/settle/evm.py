@@ -42,8 +42,15 @@ caller that removed it) and ``keys() -> iterable``; records are JSON-compatible 
 transaction, its hash, the payer, network, method and amount), so a shared store (Redis, a
 database) lets another process reconcile.
 
-Refunds (:meth:`LocalEvmSettlement.refund`) pay part of an ``exact`` payment back with an
-ERC-20 ``transfer`` from the settler, at most once per :attr:`pay402.RefundOrder.key`: the signed
+Refunds (:meth:`LocalEvmSettlement.refund`) pay part of a payment back from the settler in the
+payment's asset: an ERC-20 ``transfer`` for a token, a plain value transfer to the payer for the
+chain's native coin (``asset`` ``"native"``: a WS402 prepayment paid in ETH). The transaction is the
+order's own, ``{to: order.tx_to, value: order.tx_value, data: order.calldata}`` (the core decides
+it; this module never branches on the asset); it is simulated first (``eth_estimateGas`` with that
+value: a revert, such as a settler without the tokens or a recipient that refuses the coin, gets
+``refund_send_failed`` and nothing is recorded), then the settler's balance is checked by the core
+(:meth:`pay402.Refund.check_balance`: it must cover ``tx_value + gas × maxFeePerGas``, which a
+node's simulation does not always check; short: ``refund_send_failed``, nothing signed). Each refund is paid at most once per :attr:`pay402.RefundOrder.key`: the signed
 transaction is stored in the pending store under ``"refund:" + key.hex()`` **before** it is
 broadcast, and every later call with the same key (a retry, another process sharing the store, a
 restart) re-sends exactly those bytes or awaits their hash; it never signs again. The record keeps
@@ -82,7 +89,7 @@ from .._native import (
     x402_settle_terms,
 )
 from ..errors import LocalSettlementError, RpcError
-from .rpc import EvmJsonRpc
+from .rpc import EvmJsonRpc, _quantity
 from .signer import EvmSigner, _signer
 
 try:
@@ -584,11 +591,13 @@ class LocalEvmSettlement:
 
     def refund(self, order: RefundOrder) -> Dict[str, Any]:
         """Pays ``order`` (a :class:`pay402.RefundOrder`: ``amount`` of ``asset`` back to ``to``,
-        the payer the payment proved) with an ERC-20 ``transfer`` from the settler, at most once
-        per ``order.key``; see the module docstring. Returns the core's refund result dict
-        (``success``, ``errorReason``: ``refund_send_failed`` | ``refund_invalid_hash`` |
-        ``refund_reverted`` | ``refund_pending``, ``errorMessage``, ``transaction``, ``network``,
-        ``asset``, ``to``, ``amount``). ``refund_pending``: the signed transaction is recorded;
+        the payer the payment proved) from the settler with the order's transaction
+        (``order.tx_to``, ``order.tx_value``, ``order.calldata``: an ERC-20 ``transfer`` for a token,
+        a value transfer to ``to`` for ``asset`` ``"native"``), at most once per ``order.key``; see
+        the module docstring. Returns the core's refund result dict (``success``, ``errorReason``:
+        ``refund_send_failed`` | ``refund_invalid_hash`` | ``refund_reverted`` |
+        ``refund_pending``, ``errorMessage``, ``transaction``, ``network``, ``asset`` (the token, or
+        ``"native"``), ``to``, ``amount``). ``refund_pending``: the signed transaction is recorded;
         call again (or :meth:`reconcile`) and the same bytes are re-sent or awaited. Raises
         :class:`~pay402.errors.RpcError` when the chain cannot be reached before anything is
         signed, :class:`~pay402.errors.LocalSettlementError` ``invalid_network`` for an order on
@@ -627,10 +636,11 @@ class LocalEvmSettlement:
         return True
 
     def _sign_refund(self, order: RefundOrder, key: str) -> Union[Dict[str, Any], Tuple[Dict[str, Any], bool]]:
-        """Signs the transfer and records it under ``key`` before anything is sent: the record
-        and whether this call stored it (False: another caller did first; its record is used)."""
-        data = bytes(order.calldata)
-        tx: Dict[str, Any] = {"from": self.signer.address, "to": order.asset, "data": "0x" + data.hex()}
+        """Signs the order's transaction (``tx_to``, ``tx_value``, ``calldata``: the core's) and
+        records it under ``key`` before anything is sent: the record and whether this call stored
+        it (False: another caller did first; its record is used)."""
+        data, to, value = bytes(order.calldata), order.tx_to, int(order.tx_value)
+        tx: Dict[str, Any] = {"from": self.signer.address, "to": to, "value": hex(value), "data": "0x" + data.hex()}
         try:
             gas = self.rpc.estimate_gas(tx)
         except RpcError as e:
@@ -638,12 +648,18 @@ class LocalEvmSettlement:
                 return _refund_result(Refund(order).send_failed(e.revert_text or e.message))
             raise
         tip, max_fee = self._fees()
+        # the core's check: the settler's coin covers value + gas × maxFeePerGas (a node's
+        # simulation may not check it); short: refund_send_failed, nothing signed or recorded
+        balance = _quantity(self.rpc.request("eth_getBalance", [self.signer.address, "pending"]), "eth_getBalance")
+        short = Refund(order).check_balance(balance, gas, max_fee)
+        if short is not None:
+            return _refund_result(short)
         nonces = _nonce_manager(self.chain_id, self.signer.address)
         with nonces.lock:
             nonce = nonces.take(lambda: self.rpc.get_transaction_count(self.signer.address, "pending"))
             raw = self.signer.sign_transaction({
                 "chainId": self.chain_id, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
-                "gas": gas, "to": order.asset, "value": 0, "data": data,
+                "gas": gas, "to": to, "value": value, "data": data,
             })
             record: Dict[str, Any] = {
                 "kind": "refund", "state": "signed", "raw": "0x" + raw.hex(), "hash": "0x" + keccak256(raw).hex(),

@@ -8,7 +8,7 @@ use pay402::evm::{Address, erc20};
 use pay402::u256::LeadingZeros;
 use pay402::writer::write_all;
 use pay402::x402::network::Network;
-use pay402::x402::refund::{Refund, RefundOrder, RefundPhase};
+use pay402::x402::refund::{Refund, RefundAsset, RefundOrder, RefundPhase};
 use serde_json::{Value, json};
 
 fn amount(input: &Value) -> Result<U256, String> {
@@ -21,6 +21,15 @@ fn amount(input: &Value) -> Result<U256, String> {
 
 fn address(input: &Value, key: &str) -> Result<Address, String> {
     Address::parse(input::str(input, key)?.as_bytes()).map_err(|_| input::bad(key))
+}
+
+/// `asset`: `"native"` (the chain's native coin) or a token's address.
+fn asset(input: &Value) -> Result<RefundAsset, String> {
+    if input::str(input, "asset")? == "native" {
+        Ok(RefundAsset::Native)
+    } else {
+        address(input, "asset").map(RefundAsset::Token)
+    }
 }
 
 fn network(input: &Value) -> Result<Network, String> {
@@ -38,23 +47,34 @@ pub(crate) fn transfer(input: &Value) -> Outcome {
 fn order_json(order: &RefundOrder) -> Result<Value, String> {
     let mut net = [0u8; 32];
     let n = write_all(&mut net, |w| order.write_network(w)).map_err(|e| code(&e))?;
+    let asset = match order.refund_asset() {
+        RefundAsset::Token(token) => input::to_0x(&token.0),
+        RefundAsset::Native => "native".to_owned(),
+    };
+    let mut data = [0u8; erc20::TRANSFER_CALLDATA_LEN];
+    let data = order.calldata(&mut data).map_err(|e| code(&e))?;
     Ok(json!({
         "key": input::to_0x(&order.key()).trim_start_matches("0x"),
         "network": core::str::from_utf8(net.get(..n).unwrap_or_default()).unwrap_or_default(),
-        "asset": input::to_0x(&order.asset().0),
+        "asset": asset,
         "to": input::to_0x(&order.to().0),
         "amount": order.amount().to_string(),
+        "tx_to": input::to_0x(&order.tx_to().0),
+        "tx_value": order.tx_value().to_string(),
+        "calldata": input::to_0x(data),
     }))
 }
 
-/// `x402.refund.order`: {`session_id` (32 hex digits), `network`, `asset`, `to`, `amount`} →
-/// the order: `key` (hex), `network`, `asset` and `to` (lowercase), `amount`.
+/// `x402.refund.order`: {`session_id` (32 hex digits), `network`, `asset` (an address or
+/// `"native"`), `to`, `amount`} → the order: `key` (hex), `network`, `asset` (lowercase, or
+/// `"native"`) and `to` (lowercase), `amount`, and its transaction: `tx_to` (lowercase),
+/// `tx_value` (decimal), `calldata` (`0x` hex, `0x` when empty).
 pub(crate) fn order(input: &Value) -> Outcome {
     let id = input::hex_array::<16>(input::str(input, "session_id")?, "session_id")?;
-    let order = RefundOrder::for_session(
+    let order = RefundOrder::for_session_in(
         id,
         network(input)?,
-        address(input, "asset")?,
+        asset(input)?,
         address(input, "to")?,
         amount(input)?,
     )
@@ -62,16 +82,17 @@ pub(crate) fn order(input: &Value) -> Outcome {
     order_json(&order)
 }
 
-/// `x402.refund.outcome`: an `order` {`network`, `asset`, `to`, `amount`} taken through `steps`
+/// `x402.refund.outcome`: an `order` {`network`, `asset` (an address or `"native"`), `to`,
+/// `amount`} taken through `steps`
 /// (objects of one key: `send_failed` text, `submitted` hash, `resume` hash (a restart at
 /// submitted), `confirmed`, `reverted`, `receipt_unavailable` text) → the `result` of its end
 /// and its `verdict`.
 pub(crate) fn outcome(input: &Value) -> Outcome {
     let o = input::get(input, "order")?;
-    let order = RefundOrder::new(
+    let order = RefundOrder::new_in(
         [0; 32],
         network(o)?,
-        address(o, "asset")?,
+        asset(o)?,
         address(o, "to")?,
         amount(o)?,
     )

@@ -78,6 +78,9 @@ internal object SettleOps {
                 put("asset", it.asset().lowercase())
                 put("to", it.to().lowercase())
                 put("amount", it.amount())
+                put("tx_to", it.txTo().lowercase())
+                put("tx_value", it.txValue())
+                put("calldata", "0x" + it.calldata().toHex())
             }
         }
     }
