@@ -1322,6 +1322,92 @@ mod ws402_session_machine {
         );
     }
 
+    /// On-chain proofs (the seed's `{txHash, reference, senderAddress}`, Base): each bad proof
+    /// and each bad first RPC answer, with its reason and close code (ws402 session docs: the
+    /// on-chain proof rule; `pay402::onchain::ProofError` codes).
+    #[test]
+    fn chain_proof_catalogue() {
+        use pay402::evm::Address;
+        use pay402::onchain::evm::EvmAsset;
+        use pay402::ws402::ChainProofTerms;
+        let mut chain_policy = policy();
+        chain_policy.chain_proof = Some(ChainProofTerms {
+            chain_id: 8453,
+            asset: EvmAsset::Native,
+            pay_to: Address([0x20; 20]),
+            min_amount: U256::from_u64(1_000),
+            max_age_secs: 300,
+            min_confirmations: 1,
+        });
+        let hash = format!("0x{}", "ab".repeat(32));
+        let proof = |h: &str| {
+            format!(
+                r#"{{"type":"payment_proof","proof":{{"txHash":{h},"reference":"base_1","senderAddress":"0xbeef"}}}}"#
+            )
+        };
+        let frames: &[(&str, String)] = &[
+            ("a short hash", proof(r#""0x12""#)),
+            ("63 hex digits", proof(&format!(r#""0x{}""#, &"ab".repeat(32)[1..]))),
+            ("65 hex digits", proof(&format!(r#""0x{}a""#, "ab".repeat(32)))),
+            ("no 0x", proof(&format!(r#""{}""#, "ab".repeat(32)))),
+            ("not hex", proof(&format!(r#""0x{}""#, "zz".repeat(32)))),
+            ("a number", proof("12")),
+            ("null", proof("null")),
+            (
+                "a Solana signature proof",
+                r#"{"type":"payment_proof","proof":{"signature":"5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnb","senderWallet":"x"}}"#
+                    .to_string(),
+            ),
+        ];
+        let offers = offers();
+        for (name, frame) in frames {
+            let mut s = Session::accept(&offers, RESOURCE, chain_policy, [3; 16], T);
+            s.handle(T, Input::Text(frame.as_bytes())).unwrap();
+            assert_eq!(
+                drain(&mut s),
+                [
+                    r#"{"type":"payment_rejected","reason":"invalid_transaction_hash"}"#
+                        .to_string(),
+                    "close 1008".to_string(),
+                    "finished".to_string()
+                ],
+                "{name}"
+            );
+        }
+        let answers: &[(&str, Option<&[u8]>, &str, u16)] = &[
+            ("no answer", None, "rpc_unavailable", 1011),
+            ("an error member", Some(br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"limit exceeded"}}"#), "rpc_unavailable", 1011),
+            ("an error member beside a result", Some(br#"{"jsonrpc":"2.0","id":1,"result":null,"error":{"code":1,"message":"x"}}"#), "rpc_unavailable", 1011),
+            ("not JSON", Some(b"Bad Gateway"), "rpc_unavailable", 1011),
+            ("no result member", Some(br#"{"jsonrpc":"2.0","id":1}"#), "rpc_unavailable", 1011),
+            ("an array body", Some(br#"[{"jsonrpc":"2.0","id":1,"result":null}]"#), "rpc_unavailable", 1011),
+            ("a transaction without from", Some(br#"{"jsonrpc":"2.0","id":1,"result":{"hash":"0xabababababababababababababababababababababababababababababababab","blockNumber":"0x1","to":null,"value":"0x0"}}"#), "invalid_rpc_result", 1008),
+            ("a block number with a leading zero", Some(br#"{"jsonrpc":"2.0","id":1,"result":{"hash":"0xabababababababababababababababababababababababababababababababab","blockNumber":"0x01","from":"0x1111111111111111111111111111111111111111","to":null,"value":"0x0"}}"#), "invalid_rpc_result", 1008),
+            ("a string result", Some(br#"{"jsonrpc":"2.0","id":1,"result":"0x1"}"#), "invalid_rpc_result", 1008),
+        ];
+        for (name, answer, reason, close) in answers {
+            let mut s = Session::accept(&offers, RESOURCE, chain_policy, [3; 16], T);
+            s.handle(T, Input::Text(proof(&format!(r#""{hash}""#)).as_bytes()))
+                .unwrap();
+            assert_eq!(drain(&mut s).len(), 1, "{name}: the first RPC call");
+            s.handle(T + 1, Input::RpcResponse(*answer)).unwrap();
+            assert_eq!(
+                drain(&mut s),
+                [
+                    format!(r#"{{"type":"payment_rejected","reason":"{reason}"}}"#),
+                    format!("close {close}"),
+                    "finished".to_string()
+                ],
+                "{name}"
+            );
+        }
+        // An RPC answer nobody asked for.
+        let mut s = Session::accept(&offers, RESOURCE, chain_policy, [3; 16], T);
+        let e = s.handle(T, Input::RpcResponse(Some(b"{}"))).unwrap_err();
+        assert_eq!(e.code(), "session_out_of_order");
+        assert!(drain(&mut s).is_empty());
+    }
+
     type Make<'a> = &'a dyn Fn() -> Session<'a, 1>;
 
     #[test]

@@ -771,3 +771,66 @@ fn a_recovered_on_chain_session_ends_in_its_refund() {
     .unwrap();
     assert_eq!(err.code(), "inconsistent_record");
 }
+
+/// A dropped on-chain session resumed on a new socket keeps its payment: the resumed session's
+/// refund is the same asset to the same payer.
+#[test]
+fn a_resumed_on_chain_session_refunds_in_the_paid_asset() {
+    let keys = SessionKeys::derive(&[0x24; 32]).unwrap();
+    let offers = offers();
+    let mut p = policy(token());
+    p.resume_grace_ms = 30_000;
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, p, ID, T0).with_keys(keys.clone()),
+    };
+    pay_token(&mut host, T0, 2_000);
+    let cmds = host.on(T0 + 1_000, Input::Reserved(Reservation::Fresh));
+    let Some(Cmd::Send(started)) = cmds.get(1) else {
+        panic!("{cmds:?}")
+    };
+    let token_at = started.find(r#""resumeToken":""#).unwrap() + r#""resumeToken":""#.len();
+    let resume_token = started[token_at..].split('"').next().unwrap().to_owned();
+    host.on(T0 + 1_000, Input::Persisted(true));
+    // 10 s in, the socket drops.
+    let cmds = host.on(T0 + 11_000, Input::Closed { code: None });
+    let Some(Cmd::Persist(suspended, _, _)) = cmds.first().cloned() else {
+        panic!("{cmds:?}")
+    };
+    host.on(T0 + 11_000, Input::Persisted(true));
+    // A new socket resumes 5 s later.
+    let mut new = Host {
+        session: Session::accept(&offers, RESOURCE, p, [0x77; 16], T0 + 16_000)
+            .with_keys(keys.clone()),
+    };
+    let frame = format!(
+        r#"{{"type":"resume_session","sessionId":"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a","resumeToken":"{resume_token}"}}"#
+    );
+    assert_eq!(
+        new.on(T0 + 16_000, Input::Text(frame.as_bytes())),
+        vec![Cmd::Other("load")]
+    );
+    let cmds = new.on(T0 + 16_000, Input::Loaded(Some(&suspended)));
+    assert!(matches!(cmds.first(), Some(Cmd::Persist(..))), "{cmds:?}");
+    let cmds = new.on(T0 + 16_000, Input::Persisted(true));
+    assert!(
+        matches!(&cmds[..], [Cmd::Send(s)] if s.contains(r#""type":"session_resumed""#) && s.contains(r#""consumedAmount":"100""#)),
+        "{cmds:?}"
+    );
+    // 20 s more, then the client ends: 300 consumed, 1 700 back to the Transfer's from.
+    let cmds = new.on(T0 + 36_000, Input::Text(br#"{"type":"end_session"}"#));
+    let Some(Cmd::Persist(..)) = cmds.last() else {
+        panic!("the end is recorded before the refund: {cmds:?}")
+    };
+    let order = RefundOrder::for_session_in(
+        ID,
+        pay402::x402::network::Network::Eip155 { chain_id: CHAIN },
+        RefundAsset::Token(addr(TOKEN)),
+        addr(PAYER),
+        U256::from_u64(1_700),
+    )
+    .unwrap();
+    assert_eq!(
+        new.on(T0 + 36_000, Input::Persisted(true)),
+        vec![Cmd::Refund(order)]
+    );
+}

@@ -10,15 +10,21 @@
 //! a restart (`SessionMachine::recover` of the last record). Every record written opens under
 //! the keys with the announced generation, one above the expected one; after `Abandoned` no
 //! settle, refund or frame follows.
+//! With on-chain proofs (a quarter of the inputs): the seed's `{txHash}` proof, and JSON-RPC
+//! answers from the input (a node's well-formed answers for that transaction with amounts and
+//! heads from the input, `null`, an `error` member, junk bytes, no answer) in any order; the
+//! replay key is then the transaction's, and a refund goes to the transaction's payer.
 #![no_main]
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use pay402::U256;
 use pay402::evm::PrivateKey;
+use pay402::onchain::evm::EvmAsset;
 use pay402::ws402::{
-    Command, Ending, Input, Payer, Plan, RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome,
-    Reservation, SealedRecord, SessionError, SessionKeys, SessionMachine, SessionPolicy, Tariff,
+    ChainProofTerms, Command, Ending, Input, Payer, Plan, RECOMMENDED_COMMAND_BUFFER_LEN,
+    RefundOutcome, Reservation, SealedRecord, SessionError, SessionKeys, SessionMachine,
+    SessionPolicy, Tariff,
 };
 use pay402::x402::server::{
     Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
@@ -91,6 +97,45 @@ fn proofs() -> &'static (String, String) {
     })
 }
 
+const TX_HASH: &str = "0x7777777777777777777777777777777777777777777777777777777777777777";
+const BLOCK_HASH: &str = "0x8888888888888888888888888888888888888888888888888888888888888888";
+const TOKEN: &str = "0x036cbd53842c5426634e7929541ec2318f3dcf7e";
+const PAY_TO: &str = "0x209693bc6afc0c5328ba36faf03c514ef312287c";
+
+/// A JSON-RPC node's answer for the proof's transaction (in block 0x10, 10 s before T), chosen
+/// by `arg`: the transaction, its block, a head, the receipt (status and amount from `arg`), or
+/// `null`, an `error` member, a body without `result`.
+fn node_answer(arg: u8, payer: &str, native: bool) -> String {
+    let value = u64::from(arg) * 10_000;
+    let (to, tx_value) = if native { (PAY_TO, value) } else { (TOKEN, 0) };
+    let result = match arg % 7 {
+        0 => format!(
+            r#"{{"hash":"{TX_HASH}","blockNumber":"0x10","from":"{payer}","to":"{to}","value":"{tx_value:#x}","chainId":"0x14a34"}}"#
+        ),
+        1 => format!(
+            r#"{{"number":"0x10","hash":"{BLOCK_HASH}","timestamp":"{:#x}"}}"#,
+            T / 1000 - 10
+        ),
+        2 => format!(r#""{:#x}""#, 0x10 + u64::from(arg % 3)),
+        3 => {
+            let log = format!(
+                r#"{{"address":"{TOKEN}","topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef","0x000000000000000000000000{}","0x000000000000000000000000{}"],"data":"0x{value:064x}"}}"#,
+                &payer[2..],
+                &PAY_TO[2..]
+            );
+            format!(
+                r#"{{"transactionHash":"{TX_HASH}","blockNumber":"0x10","blockHash":"{BLOCK_HASH}","status":"{:#x}","logs":[{}]}}"#,
+                u64::from(arg & 8 == 0),
+                if native { "" } else { &log }
+            )
+        }
+        4 => "null".to_owned(),
+        5 => return r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"x"}}"#.to_owned(),
+        _ => return r#"{"jsonrpc":"2.0","id":1}"#.to_owned(),
+    };
+    format!(r#"{{"jsonrpc":"2.0","id":1,"result":{result}}}"#)
+}
+
 fn u64_at(d: &[u8], i: usize) -> u64 {
     let mut b = [0u8; 8];
     for (k, slot) in b.iter_mut().enumerate() {
@@ -109,6 +154,7 @@ struct Counts {
     releases: u32,
     started: u32,
     abandoned: u32,
+    rpcs: u32,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -134,6 +180,37 @@ fuzz_target!(|data: &[u8]| {
     } else {
         0
     };
+    let chain = data[22] & 3 == 0;
+    let native = data[22] & 4 != 0;
+    if chain {
+        policy.chain_proof = Some(ChainProofTerms {
+            chain_id: 84532,
+            asset: if native {
+                EvmAsset::Native
+            } else {
+                EvmAsset::Token(pay402::evm::Address::parse(TOKEN.as_bytes()).unwrap())
+            },
+            pay_to: pay402::evm::Address::parse(PAY_TO.as_bytes()).unwrap(),
+            min_amount: U256::from_u64(100_000),
+            max_age_secs: u64::from(data[23]),
+            min_confirmations: u64::from(data[23] % 3),
+        });
+    }
+    let Payer::Evm(payer_address) = payer else {
+        unreachable!()
+    };
+    let payer_hex: String = format!(
+        "0x{}",
+        payer_address
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let chain_proof = format!(
+        r#"{{"type":"payment_proof","proof":{{"txHash":"{TX_HASH}","reference":"r","senderAddress":"0x000000000000000000000000000000000000beef"}}}}"#
+    );
+    let mut answer: String;
     let keys = SessionKeys::derive(&[data[20]; 32]).unwrap();
     let persistent = data[0] & 0x40 != 0;
     let mut session = SessionMachine::accept(policy, [data[19]; 16], T);
@@ -161,6 +238,7 @@ fuzz_target!(|data: &[u8]| {
         let junk = &op[1..];
         let input = match kind {
             0 => Input::Text(exact_proof.as_bytes()),
+            1 if chain && arg & 1 == 0 => Input::Text(chain_proof.as_bytes()),
             1 => Input::Text(upto_proof.as_bytes()),
             2 => Input::Text(junk),
             3 => Input::Binary(junk),
@@ -201,6 +279,14 @@ fuzz_target!(|data: &[u8]| {
                 ][usize::from(arg % 3)],
             ),
             12 => Input::Text(end_session),
+            13 => match arg % 4 {
+                0 => Input::RpcResponse(None),
+                1 => Input::RpcResponse(Some(junk)),
+                _ => {
+                    answer = node_answer(op.get(2).copied().unwrap_or(0), &payer_hex, native);
+                    Input::RpcResponse(Some(answer.as_bytes()))
+                }
+            },
             14 => Input::Persisted(arg & 1 == 1),
             15 => {
                 if arg % 3 == 2 && !record.is_empty() {
@@ -295,7 +381,11 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Command::Load { .. } => assert!(persistent),
                 Command::Abandoned => c.abandoned += 1,
-                Command::Rpc { .. } => panic!("an RPC call without chain proofs"),
+                Command::Rpc { method, params } => {
+                    assert!(chain, "an RPC call without chain proofs");
+                    assert!(method.starts_with("eth_") && params.starts_with(b"["));
+                    c.rpcs += 1;
+                }
                 Command::Send(frame) => {
                     assert_eq!(c.closes, 0, "a frame after the close");
                     if frame.starts_with(r#"{"type":"session_started""#)
@@ -311,7 +401,12 @@ fuzz_target!(|data: &[u8]| {
                 Command::Close { .. } => c.closes += 1,
                 Command::Reserve { key, .. } => {
                     c.reserves += 1;
-                    assert_eq!(key.len(), 80);
+                    if key.starts_with(b"evm:") {
+                        assert!(chain);
+                        assert_eq!(key, format!("evm:84532:{TX_HASH}").as_bytes());
+                    } else {
+                        assert_eq!(key.len(), 80);
+                    }
                 }
                 Command::Release { .. } => {
                     c.releases += 1;

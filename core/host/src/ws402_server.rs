@@ -16,6 +16,14 @@
 //! id its store lists as open ([`Ws402Server::recover`]). HTTP grants are checked against the
 //! stored record ([`Ws402Server::grant_check`]). Without a secret none of this happens.
 //!
+//! On-chain prepayments are opt-in too ([`Ws402Config::chain_proof`], [`ChainProofConfig`]): the
+//! seed's Base clients read [`Ws402Server::schema_at`]'s `paymentDetails`, pay on chain and send
+//! the transaction hash; the session asks the host for JSON-RPC calls ([`OwnedCommand::Rpc`]:
+//! POST the request to the chain's node, answer [`SessionInput::RpcResponse`] with the body or
+//! `None`) and decides everything else. Such a server may have no x402 offers at all. A refund
+//! of a native prepayment is a value transfer ([`RefundOrder::tx_to`], [`RefundOrder::tx_value`],
+//! empty [`RefundOrder::calldata`]).
+//!
 //! ```
 //! use pay402_host::ws402_server::{OwnedCommand, SessionInput, Ws402Config, Ws402Server};
 //! use pay402_host::x402_server::{OfferConfig, ResourceConfig};

@@ -451,6 +451,16 @@ impl RecordedRefund {
 /// | 430 + n | m | payment header |
 /// | 430 + n + m | 32 | HMAC-SHA256 under the record key of every byte before it |
 ///
+/// A prepayment proven by an on-chain EVM transaction is [`SchemeKind::EvmTransaction`]: x402
+/// version 0, offer index 0, an EVM payer (or none), the replay key the transaction's
+/// `evm:<chain id>:0x<hash>` ([`crate::onchain::TxId::write_key`], up to 91 bytes) and, since
+/// nothing is settled, the paid asset in the payment header field (`native`, or the token as
+/// `0x` and 40 lowercase hex digits): [`SealedRecord::chain_prepayment`] reads them as a
+/// [`ChainPrepayment`], so a resume or a recovery refunds in the paid asset to the recorded
+/// payer. Any other form is `inconsistent_record`, on sealing and opening. The layout gained no
+/// field (only the replay key's bound grew from 80 to 96 bytes): every record written before
+/// opens as before.
+///
 /// ```
 /// use pay402::U256;
 /// use pay402::evm::Address;

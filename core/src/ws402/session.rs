@@ -8,14 +8,17 @@
 //! The host creates a [`Session`] when a socket opens ([`Session::accept`]), reports everything
 //! that happens with [`Session::handle`] (a client frame, its one timer, the socket closing, the
 //! application ending or wanting to send, the replay store's, the settlement's and the refund's
-//! answers), drains [`Session::poll_command`] after every `handle`, and arms its timer at
+//! answers, and the chain's JSON-RPC answers), drains [`Session::poll_command`] after every `handle`, and arms its timer at
 //! [`SessionMachine::poll_timeout`]. The machine decides admission, what to send, when to tick, why and
 //! when the session ends, the amount settled, and the refund's amount and recipient.
 //!
 //! ```text
 //! AwaitingProof --payment_proof admitted--> Reserving --fresh--> (exact) SettlingPrepayment --settled--> Running
-//!      |                                        |                  (upto) ---------------------------> Running
-//!      `--other frame, timeout, refusal-->      `--already used / store down--> Finished (rejected)
+//!      |  |                                   ^    |                  (upto) ---------------------------> Running
+//!      |  |                                   |    |                  (on chain: nothing to settle) ----> Running
+//!      |  `--payment_proof {txHash} (chain)--> VerifyingTransaction --rpc..., accepted
+//!      |                                          `--refused, rpc down, not found/final at the deadline--> Finished
+//!      `--other frame, timeout, refusal-->         `--already used / store down--> Finished (rejected)
 //!         Finished (payment_rejected + 1008)
 //! Running --close, drop, app end, limit, unaffordable frame--> (upto) SettlingCharge --> Finished
 //!    |  \--drop with a grace period--> Suspended --grace expired--> (exact) Refunding --> Finished
@@ -35,6 +38,27 @@
 //!   a refusal of status 500 or 503, a replay store or settlement that cannot answer). The paid
 //!   amount, the payer and the price come from the verified payment and the policy; no client
 //!   field is ever read (WS402 `src/WS402.ts` trusted `proof.amount` and `senderAddress`).
+//! - **Proof on chain** (only with [`SessionPolicy::chain_proof`]). A `proof` object (the seed's
+//!   `{txHash, reference, senderAddress}`) is a transaction the client already sent: only its
+//!   `txHash` (`0x` and 64 hex digits, else `invalid_transaction_hash`) is read. The machine
+//!   asks the host's JSON-RPC node ([`Command::Rpc`], answered with [`Input::RpcResponse`]) for
+//!   `eth_getTransactionByHash`, `eth_getBlockByNumber` (its block), `eth_blockNumber` and
+//!   `eth_getTransactionReceipt`, and decides with
+//!   [`crate::onchain::evm::verify_evm_transaction`] against the terms: the amount the payee
+//!   received (at least `min_amount`) is the balance, the payer is the ERC-20 `Transfer`'s
+//!   `from` or the native transaction's `from`. `senderAddress` and `reference` are never used
+//!   for money. A transaction not found (or pending) or not final yet is asked for again every
+//!   [`super::RPC_RETRY_INTERVAL_MS`] until the proof's arrival plus
+//!   [`SessionPolicy::proof_timeout_ms`], then refused with that code; the other refusals are
+//!   the [`crate::onchain::ProofError`] codes (`amount_too_low`, `wrong_payee`, `wrong_asset`,
+//!   `transaction_reverted`, `transaction_too_old`, `transaction_mismatch`,
+//!   `invalid_rpc_result`), all with 1008; an RPC call that failed, or a body with an `error`
+//!   member or without `result`, is `rpc_unavailable` with 1011. The replay key is the
+//!   transaction ([`crate::onchain::TxId::write_key`], `evm:<chain id>:0x<hash>`), reserved
+//!   like any other and never released. Nothing is settled (the money is on chain): the
+//!   session reads as `exact`, settled = paid with the client's hash as `settlementTx`, and
+//!   `paid − consumed` is refunded once at the end in the paid asset (a token `transfer` or a
+//!   native value transfer, [`RefundOrder::for_session_in`]) to that payer.
 //! - **One prepayment, one session.** The replay key is reserved ([`Command::Reserve`]) before
 //!   `session_started`; a key already held answers `payment_already_used`.
 //! - **`exact`**: the prepayment is settled ([`Command::Settle`]) before `session_started`. A
@@ -112,6 +136,11 @@
 //!   ending record asks for its settle or its recorded refund again (`Continue`: the same
 //!   [`RefundOrder`], whose key makes the settlement layer re-send, never re-sign). Each path
 //!   starts with a record write, so of two processes recovering one session exactly one acts.
+//! - **On-chain prepayments** are recorded as [`SchemeKind::EvmTransaction`]: the transaction's
+//!   key and the paid asset instead of an x402 header ([`SealedRecord::chain_prepayment`]), so a
+//!   resume or a recovery refunds the same order in the same asset to the same payer. Resuming or
+//!   recovering one needs a policy with chain proofs on the record's chain, else the record is
+//!   refused (`record_invalid` / `inconsistent_record`).
 //!
 //! # The `/settle` body
 //!
@@ -133,6 +162,8 @@
 //!
 //! - HTTP grants' byte charges (the grant generation is kept and bumped by every resume:
 //!   [`SessionMachine::grant_generation`]).
+//! - On-chain proofs on Solana (the seed's `{signature, reference, senderWallet}`): refused
+//!   `invalid_transaction_hash` when chain proofs are on, `legacy_proof_unsupported` otherwise.
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
 //!   (`smart_wallet_needs_rpc`) is rejected.
 //! - Solana refunds: the order ([`RefundOrder`], built with [`RefundOrder::for_session`]) pays on
@@ -198,7 +229,8 @@ pub mod reason {
     pub const PROOF_TIMEOUT: &str = "payment_proof_timeout";
     /// The first frame was not a `payment_proof` message (not JSON, another type, binary).
     pub const PROOF_EXPECTED: &str = "payment_proof_expected";
-    /// The proof is the original providers' object (a transaction hash), not an x402 payment.
+    /// The proof is the original providers' object (a transaction hash), not an x402 payment,
+    /// and the server takes no on-chain proofs ([`super::SessionPolicy::chain_proof`] is `None`).
     pub const LEGACY_PROOF: &str = "legacy_proof_unsupported";
     /// The proof is longer than [`super::MAX_PROOF_LEN`].
     pub const PROOF_TOO_LARGE: &str = "payment_proof_too_large";

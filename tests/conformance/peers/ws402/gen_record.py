@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 import sys
 
@@ -31,7 +32,8 @@ SECRET = bytes(range(32))
 OTHER_SECRET = bytes(range(1, 33))
 U256_MAX = 2**256 - 1
 PHASES = {"running": 0, "suspended": 1, "settling": 2, "refunding": 3, "done": 4}
-SCHEMES = {"exact_eip3009": 1, "exact_permit2": 2, "upto_permit2": 3, "exact_svm": 4}
+SCHEMES = {"exact_eip3009": 1, "exact_permit2": 2, "upto_permit2": 3, "exact_svm": 4, "evm_transaction": 5}
+MAX_REPLAY_KEY = 96  # an x402 key (<= 80) or an on-chain transaction's "evm:<u64>:0x<64 hex>" (<= 91)
 REFUNDS = {"none": 0, "not_needed": 1, "planned": 2, "signed": 3, "confirmed": 4, "failed": 5}
 REASONS = {"client_close": 1, "balance_exhausted": 2, "max_duration": 3, "deadline": 4, "server_close": 5,
            "connection_lost": 6}
@@ -55,6 +57,20 @@ def consumed(r, active):
     c = t["per_second"] * active // 1000 + r["bytes_in"] * t["per_byte_in"] + r["bytes_out"] * t["per_byte_out"] \
         + r["messages"] * t["per_message"]
     return min(int(r["paid"]), c)
+
+
+def chain_fits(r):
+    """The on-chain rule: an `evm_transaction` record has x402 version 0, offer index 0, an EVM payer or none, the
+    replay key `evm:<chain id, decimal u64 without leading zeros>:0x<64 lowercase hex>` and the asset `native` or
+    `0x<40 lowercase hex>` in the payment header field. Other schemes are not concerned."""
+    if r["scheme"] != "evm_transaction":
+        return True
+    key = bytes.fromhex(r["replay_key_hex"]).decode("latin-1")
+    m = re.fullmatch(r"evm:(0|[1-9][0-9]*):0x[0-9a-f]{64}", key)
+    return (r["x402_version"] == 0 and r["offer_index"] == 0
+            and (r["payer"] is None or r["payer"]["kind"] == "evm")
+            and m is not None and int(m.group(1)) < 2**64
+            and re.fullmatch(r"native|0x[0-9a-f]{40}", r["payment_header"]) is not None)
 
 
 def u256(v):
@@ -135,6 +151,7 @@ def ended(r, reason, at, active, close, phase, refund=None):
 
 
 def ok_pair(name, r, secret=SECRET):
+    assert chain_fits(r), name
     sealed = seal(r, secret)
     CASES.append({"name": "seal: " + name, "op": "ws402.record.seal",
                   "input": {"secret_hex": secret.hex(), "record": r}, "expect": {"ok": {"record_hex": sealed.hex()}}})
@@ -229,7 +246,7 @@ ok_pair("deadline reached, refund confirmed",
 ok_pair("max duration reached",
         ended(base_record(max_session_seconds=10, last_ms=S + 11_000), "max_duration", S + 10_000, 10_000, 1000,
               "settling"))
-big = running_at(base_record(replay_key_hex="ab" * 80, payment_header="A" * 4096, deadline_ms=S + 3_600_000,
+big = running_at(base_record(replay_key_hex="ab" * MAX_REPLAY_KEY, payment_header="A" * 4096, deadline_ms=S + 3_600_000,
                              generation=2**32 - 1, offer_index=255, x402_version=1, grant_generation=2**32 - 1),
                  S + 999)
 big_sealed = ok_pair("the longest replay key and payment header, the largest generations", big)
@@ -241,6 +258,41 @@ huge = running_at(base_record(paid=str(U256_MAX), tariff={"per_second": str(U256
 ok_pair("amounts near 2^256 - 1", huge)
 zero = base_record(paid="0")
 ok_pair("a zero prepayment not yet ticked", zero)
+
+# On-chain prepayments (the seed's `payment_proof` with a txHash): the transaction's key and the paid asset.
+TX_KEY = "evm:8453:0x" + "11" * 32
+NATIVE = dict(scheme="evm_transaction", x402_version=0, offer_index=0, replay_key_hex=TX_KEY.encode().hex(),
+              payment_header="native")
+onchain_native = running_at(base_record(**NATIVE), S + 4_000)
+ok_pair("an on-chain native prepayment", onchain_native)
+onchain_token = ended(base_record(**dict(NATIVE, payment_header="0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"),
+                                  last_ms=S + 30_000), "client_close", S + 30_000, 30_000, 1000, "refunding",
+                      {"state": "planned", "amount": "850", "tx_hash_hex": "00" * 32})
+ok_pair("an on-chain token prepayment, its refund planned", onchain_token)
+longest_chain = "evm:%d:0x%s" % (2**64 - 1, "ab" * 32)
+ok_pair("an on-chain prepayment on the largest chain id (a 91-byte key)",
+        running_at(base_record(**dict(NATIVE, replay_key_hex=longest_chain.encode().hex())), S + 1))
+ok_pair("an on-chain prepayment without a payer", running_at(base_record(**dict(NATIVE, payer=None)), S + 1))
+
+
+def chain_err(name, **over):
+    r = running_at(base_record(**dict(NATIVE, **over)), S + 1)
+    assert not chain_fits(r), name
+    open_err("on chain: " + name + ", valid tag", seal(r).hex(), "inconsistent_record")
+    seal_err("on chain: " + name, r, "inconsistent_record")
+
+
+chain_err("an x402 version", x402_version=2)
+chain_err("an offer index", offer_index=1)
+chain_err("a Solana payer", payer=SOL)
+chain_err("uppercase hex in the transaction key", replay_key_hex=("evm:8453:0x" + "AB" * 32).encode().hex())
+chain_err("a leading zero in the chain id", replay_key_hex=("evm:08453:0x" + "11" * 32).encode().hex())
+chain_err("a chain id of 2^64", replay_key_hex=("evm:%d:0x%s" % (2**64, "11" * 32)).encode().hex())
+chain_err("a short transaction hash", replay_key_hex=("evm:8453:0x" + "11" * 31).encode().hex())
+chain_err("an x402 replay key", replay_key_hex="65766d3a3131")
+chain_err("the asset named ETH", payment_header="ETH")
+chain_err("a checksummed token address", payment_header="0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")
+chain_err("an x402 payment header", payment_header="eyJ4NDAyVmVyc2lvbiI6Mn0=")
 
 # --- records that do not open ---
 fh = first.hex()
@@ -281,7 +333,7 @@ open_err("running since after the last event, valid tag",
 
 # --- records that cannot be sealed ---
 seal_err("consumed one above the tariff", bad, "inconsistent_record")
-seal_err("a replay key of 81 bytes", dict(fresh, replay_key_hex="ab" * 81), "record_field_too_long")
+seal_err("a replay key of 97 bytes", dict(fresh, replay_key_hex="ab" * 97), "record_field_too_long")
 seal_err("a payment header of 4097 bytes", dict(fresh, payment_header="A" * 4097), "record_field_too_long")
 seal_err("suspended phase on a running meter", dict(fresh, phase="suspended"), "inconsistent_record")
 seal_err("a planned refund with a transaction hash",
