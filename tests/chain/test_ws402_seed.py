@@ -169,14 +169,14 @@ async def rejected(base_url: str, proof: Dict[str, Any]) -> Tuple[Dict[str, Any]
 
 
 def endpoint(chain: Chain, clock: Clock, per_second: int, estimated: int, asset: Optional[str] = None,
-             x402_only: Optional[Dict[str, Any]] = None) -> Ws402Endpoint:
+             x402_only: Optional[Dict[str, Any]] = None, **kw: Any) -> Ws402Endpoint:
     """A chain-proof endpoint selling native ETH (or the token `asset`); with `x402_only` (the deployment), an
     x402 `exact` endpoint of the token without chain proofs."""
     settlement = LocalEvmSettlement(f"eip155:{CHAIN_ID}", [chain.url], PrivateKeySigner(SETTLER_KEY), clock=chain.now)
     if x402_only is None:
         proof = ChainProof(chain_id=CHAIN_ID, pay_to=SETTLER, rpc_url=chain.url, asset=asset)
         ep = Ws402Endpoint(chain_proof=proof, price_per_second=per_second, estimated_duration=estimated,
-                           settlement=settlement, clock=clock, timer_poll=0.01, update_interval=1.0)
+                           settlement=settlement, clock=clock, timer_poll=0.01, update_interval=1.0, **kw)
     else:
         ep = Ws402Endpoint(network=x402_only["network"], pay_to=SETTLER, asset=x402_only["token"],
                            eip712_name=x402_only["name"], eip712_version=x402_only["version"], price_per_second=per_second, estimated_duration=estimated,
@@ -373,3 +373,56 @@ def test_an_endpoint_without_chain_proofs_refuses_the_seeds_proof_object(chain: 
     assert code == 1008
     assert txs_from(chain, block, SETTLER) == []
 
+
+
+def test_a_dropped_on_chain_session_resumes_on_a_new_socket_and_refunds_once_to_the_payer(chain: Chain) -> None:
+    """Beyond the seed (it has no resumption): with a server secret, an on-chain session dropped without a close
+    frame is suspended (its time not billed) and resumed with pay402's `resume_session`; the refund is still
+    paid − consumed, once, to the transaction's sender."""
+    per_second, estimated = 10**12, 200
+    paid = per_second * estimated
+    consumed = per_second * (2_000 + 1_500) // 1000  # active before the drop + after the resume
+    clock = Clock(chain.now() * 1000)
+    ep = endpoint(chain, clock, per_second, estimated, secret=os.urandom(32), resume_grace=60)
+    wallet = Wallet(chain)
+    block = chain.block_number()
+    payer_before = eth_balance(chain, wallet.address)
+    with uvicorn_on_loopback(seed_app(ep)) as url:
+        details = get_schema(url)["paymentDetails"]
+        receipt = pay(chain, wallet, details)
+        mined = chain.rpc("eth_getBlockByNumber", receipt["blockNumber"], False)
+        clock.ms = max(clock.ms, int(mined["timestamp"], 16) * 1000 + 1_000)
+        proof = {"txHash": receipt["transactionHash"], "reference": details["reference"], "senderAddress": wallet.address}
+
+        async def client() -> Dict[str, Any]:
+            ws, started = await open_session(url, proof)
+            assert started["type"] == "session_started" and started["resumeToken"], started
+            clock.ms += 2_000
+            ws.transport.abort()  # no close frame: a lost connection
+            await asyncio.sleep(0.5)
+            clock.ms += 5_000  # suspended: not billed
+            async with websockets_client.connect("ws" + url[4:] + "/") as again:
+                await again.send(json.dumps({"type": "resume_session", "sessionId": started["sessionId"],
+                                             "resumeToken": started["resumeToken"]}))
+                resumed = json.loads(await asyncio.wait_for(again.recv(), 30))
+                await again.send("hello")
+                assert await asyncio.wait_for(again.recv(), 10) == "echo hello"
+                clock.ms += 1_500
+            await wait_statements(ep, 1)
+            # the dropped connection's grace runs out on the server's clock: that side lost the session to the
+            # resume (the record moved on), so it ends without a second settlement or refund
+            clock.ms += 61_000
+            await asyncio.sleep(1.0)
+            assert isinstance(resumed, dict)
+            return resumed
+
+        resumed = asyncio.run(client())
+    assert resumed["type"] == "session_resumed", resumed
+    assert int(resumed["balance"]) == paid and int(resumed["consumedAmount"]) == per_second * 2
+    refunds = txs_from(chain, block, SETTLER)
+    assert len(refunds) == 1
+    assert (refunds[0]["to"].lower(), int(refunds[0]["value"], 16)) == (wallet.address.lower(), paid - consumed)
+    assert eth_balance(chain, wallet.address) == payer_before - paid - gas_paid(receipt) + paid - consumed
+    assert len(ep.statements) == 1
+    st = ep.statements[0]
+    assert (st.paid, st.consumed, st.refund_amount, st.refund_status) == (paid, consumed, paid - consumed, "confirmed")
