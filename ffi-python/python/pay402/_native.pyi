@@ -3422,15 +3422,20 @@ class ChainProofConfig:
         max_age_seconds: int = 300,
     ) -> ChainProofConfig: ...
     @property
-    def chain_id(self) -> int: ...
+    def chain_id(self) -> int:
+        """The EIP-155 chain id the RPC node serves."""
     @property
-    def pay_to(self) -> str: ...
+    def pay_to(self) -> str:
+        """The payee's address (it receives the payments; the refunds are paid from it)."""
     @property
-    def asset(self) -> Optional[str]: ...
+    def asset(self) -> Optional[str]:
+        """The ERC-20 token's address; None: the native coin."""
     @property
-    def min_confirmations(self) -> int: ...
+    def min_confirmations(self) -> int:
+        """Confirmations needed (1: included)."""
     @property
-    def max_age_seconds(self) -> int: ...
+    def max_age_seconds(self) -> int:
+        """The oldest block time accepted, seconds before the check."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
