@@ -645,8 +645,9 @@ fn a_client_that_leaves_while_verifying_gets_nothing_and_no_key_is_taken() {
         session: Session::accept(&offers, RESOURCE, policy(token()), ID, T0),
     };
     host.on(T0, Input::Text(proof_frame(HASH, PAYER).as_bytes()));
-    assert_eq!(host.on(T0 + 10, Input::Closed { code: Some(1000) }), vec![]);
-    let (cmds, st) = split_finished(host.rpc(T0 + 20, &tx(PAYER, TOKEN, 0)));
+    // It ends at the close (nothing is reserved); the answer of the call under way is taken
+    // and ignored, a second one is out of order.
+    let (cmds, st) = split_finished(host.on(T0 + 10, Input::Closed { code: Some(1000) }));
     assert_eq!(cmds, vec![]);
     assert!(matches!(
         st.ending,
@@ -655,6 +656,14 @@ fn a_client_that_leaves_while_verifying_gets_nothing_and_no_key_is_taken() {
             ..
         }
     ));
+    assert_eq!(host.rpc(T0 + 20, &tx(PAYER, TOKEN, 0)), vec![]);
+    assert_eq!(
+        host.session
+            .handle(T0 + 30, Input::RpcResponse(None))
+            .unwrap_err()
+            .code(),
+        "session_out_of_order"
+    );
 }
 
 #[test]
@@ -832,5 +841,32 @@ fn a_resumed_on_chain_session_refunds_in_the_paid_asset() {
     assert_eq!(
         new.on(T0 + 36_000, Input::Persisted(true)),
         vec![Cmd::Refund(order)]
+    );
+}
+
+/// A receipt in another block than the one fetched (the chain reorganised between the calls) is
+/// asked for again, not refused.
+#[test]
+fn a_reorganisation_between_the_calls_is_retried() {
+    let offers = offers();
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, policy(token()), ID, T0),
+    };
+    host.on(T0, Input::Text(proof_frame(HASH, PAYER).as_bytes()));
+    host.rpc(T0, &tx(PAYER, TOKEN, 0));
+    host.rpc(T0, &block(10));
+    host.rpc(T0, &head(BLOCK + 1));
+    let log = [transfer_log(TOKEN, PAYER, PAYEE, 1_000)];
+    let moved = receipt(1, &log)
+        .replace(r#""blockNumber":"0x10""#, r#""blockNumber":"0x11""#)
+        .replace(BLOCK_HASH, &word(9));
+    assert_eq!(host.rpc(T0 + 100, &moved), vec![]);
+    assert_eq!(host.on(T0 + 2_100, Input::Timer), vec![tx_call()]);
+    host.rpc(T0 + 2_100, &tx(PAYER, TOKEN, 0));
+    host.rpc(T0 + 2_100, &block(10));
+    host.rpc(T0 + 2_100, &head(BLOCK + 1));
+    assert_eq!(
+        host.rpc(T0 + 2_100, &receipt(1, &log)),
+        vec![Cmd::Reserve(tx_key(), 86_710)]
     );
 }

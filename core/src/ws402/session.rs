@@ -47,7 +47,8 @@
 //!   [`crate::onchain::evm::verify_evm_transaction`] against the terms: the amount the payee
 //!   received (at least `min_amount`) is the balance, the payer is the ERC-20 `Transfer`'s
 //!   `from` or the native transaction's `from`. `senderAddress` and `reference` are never used
-//!   for money. A transaction not found (or pending) or not final yet is asked for again every
+//!   for money. A transaction not found (or pending), not final yet, or whose receipt names
+//!   another block than the one fetched (a reorganisation between the calls) is asked for again every
 //!   [`super::RPC_RETRY_INTERVAL_MS`] until the proof's arrival plus
 //!   [`SessionPolicy::proof_timeout_ms`], then refused with that code; the other refusals are
 //!   the [`crate::onchain::ProofError`] codes (`amount_too_low`, `wrong_payee`, `wrong_asset`,
@@ -1162,9 +1163,11 @@ impl<'p> SessionMachine<'p> {
         Ok(Some(command))
     }
 
-    /// When to fire [`Input::Timer`] next (Unix ms): the proof deadline, the next
-    /// `usage_update`, the meter's next limit (balance, maximum duration, deadline) or the
-    /// resume grace's end; `None` when no timer is needed.
+    /// When to fire [`Input::Timer`] next (Unix ms): the proof deadline, the next attempt at an
+    /// on-chain transaction not found or not final yet, the next `usage_update`, the meter's
+    /// next limit (balance, maximum duration, deadline) or the resume grace's end; `None` when
+    /// no timer is needed (also while an RPC answer is awaited: the host's call has its own
+    /// timeout and answers [`Input::RpcResponse`] `None`).
     pub fn poll_timeout(&self) -> Option<u64> {
         match self.phase {
             Phase::AwaitingProof => Some(
@@ -1505,6 +1508,14 @@ impl<'p> SessionMachine<'p> {
             (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
                 return Err(SessionError::Ended);
             }
+            (Phase::Finished, Input::RpcResponse(_))
+                if self.chain.as_ref().is_some_and(ChainCheck::asking) =>
+            {
+                // The answer to a call made before the client left: nothing depends on it.
+                if let Some(check) = self.chain.as_mut() {
+                    check.ignore_answer();
+                }
+            }
             (Phase::SettlingCharge, Input::Settled(outcome)) => {
                 let Some(settlement) = self.settlement.as_mut() else {
                     return Err(SessionError::OutOfOrder);
@@ -1695,10 +1706,10 @@ impl<'p> SessionMachine<'p> {
                 None => return Ok(()),
             },
             Input::Closed { .. } => {
+                // Nothing is reserved yet: the session ends now; an RPC answer still under way
+                // is taken and ignored ([`Self::after`]).
                 self.socket_open = false;
-                if !check.asking() {
-                    self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
-                }
+                self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
                 return Ok(());
             }
             Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
@@ -2290,7 +2301,8 @@ impl<'p> SessionMachine<'p> {
     ///
     /// # Errors
     /// The record's: `record_tampered`, `invalid_record_length`, `unsupported_record_version`,
-    /// `inconsistent_record` (also a record that does not fit `offers`).
+    /// `inconsistent_record` (also a record that does not fit `offers`, or an on-chain record
+    /// under a policy without chain proofs on its chain).
     pub fn recover<const N: usize>(
         offers: &OfferSet<'_, N>,
         policy: SessionPolicy<'p>,
