@@ -1,4 +1,5 @@
-//! The WS402 server side: `Ws402Server`, `Ws402Session`, `Ws402Command`, `Ws402Statement`.
+//! The WS402 server side: `Ws402Server`, `Ws402Session`, `Ws402Command`, `Ws402Statement`,
+//! `ChainProofConfig` (on-chain prepayments: a client's own transaction as `payment_proof`).
 //!
 //! Conversion only: offers and the resource from dicts (as `X402Server`), prices from `int`s,
 //! inputs to the core's, commands and the statement to Python objects. Every decision is
@@ -123,9 +124,10 @@ impl Ws402Statement {
 /// server with a `secret`: `persist` (`session_id`, `record`, `generation`, `expect`: `None`
 /// creates, else compare-and-swap from it; `ttl` seconds; answer `persisted`), `load`
 /// (`session_id`; answer `loaded`) or `abandoned` (another process owns the session: forget
-/// it), and on a server with chain proofs `rpc` (`method`, `params`: POST
-/// `{"jsonrpc":"2.0","id":1,"method":method,"params":params}` to the chain's RPC node and answer
-/// with the response body); the other fields are `None`.
+/// it); on a server with `chain_proof`: `rpc` (`method`, `params`: POST
+/// `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params verbatim>}` to the chain's RPC URL and
+/// answer `rpc_response` with the whole HTTP body, or `None` when the call failed); the other
+/// fields are `None`.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ws402Command {
@@ -218,6 +220,61 @@ impl Ws402Command {
     }
 }
 
+/// On-chain prepayments (the original WS402's `{txHash, reference, senderAddress}` proof): the
+/// client pays `pay_to` on chain `chain_id` itself, in the token `asset` (an ERC-20 address) or,
+/// with `asset=None`, in the native coin; the core verifies the transaction over the host's RPC
+/// (`rpc` commands), asks at least the schema's `totalPrice`, at most `max_age_seconds` old and
+/// `min_confirmations` deep, and refunds `paid − consumed` to the transaction's payer.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChainProofConfig {
+    chain_id: u64,
+    pay_to: String,
+    asset: Option<String>,
+    min_confirmations: u64,
+    max_age_seconds: u64,
+}
+
+#[pymethods]
+impl ChainProofConfig {
+    #[new]
+    #[pyo3(signature = (*, chain_id, pay_to, asset=None, min_confirmations=1, max_age_seconds=300))]
+    fn new(
+        chain_id: u64,
+        pay_to: String,
+        asset: Option<String>,
+        min_confirmations: u64,
+        max_age_seconds: u64,
+    ) -> Self {
+        Self {
+            chain_id,
+            pay_to,
+            asset,
+            min_confirmations,
+            max_age_seconds,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ChainProofConfig(chain_id={}, pay_to={:?}, asset={:?}, min_confirmations={}, max_age_seconds={})",
+            self.chain_id, self.pay_to, self.asset, self.min_confirmations, self.max_age_seconds
+        )
+    }
+}
+
+impl ChainProofConfig {
+    fn host(&self) -> host::ChainProofConfig {
+        host::ChainProofConfig {
+            chain_id: self.chain_id,
+            asset: self.asset.clone(),
+            pay_to: self.pay_to.clone(),
+            min_confirmations: self.min_confirmations,
+            max_age_seconds: self.max_age_seconds,
+        }
+    }
+}
+
 /// A WS402 server: the offers (dicts, as `X402Server`), prepared once, and the session policy.
 /// Prices are integers of the paid asset's atomic unit.
 #[pyclass(module = "pay402._native", frozen)]
@@ -233,7 +290,8 @@ impl Ws402Server {
     #[pyo3(signature = (offers, resource, *, price_per_second, max_session_seconds,
         price_per_byte_in=None, price_per_byte_out=None, price_per_message=None,
         update_interval_ms=3_000, proof_timeout_ms=10_000, resume_grace_ms=0, settle_margin_s=120,
-        estimated_duration=None, currency=None, resource_id=None, secret=None, lease_ms=0))]
+        estimated_duration=None, currency=None, resource_id=None, secret=None, lease_ms=0,
+        chain_proof=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         offers: Vec<Bound<'_, PyAny>>,
@@ -252,6 +310,7 @@ impl Ws402Server {
         resource_id: Option<String>,
         secret: Option<Vec<u8>>,
         lease_ms: u64,
+        chain_proof: Option<PyRef<'_, ChainProofConfig>>,
     ) -> PyResult<Self> {
         let offers = offers.iter().map(offer).collect::<PyResult<Vec<_>>>()?;
         let resource = ResourceConfig {
@@ -276,6 +335,7 @@ impl Ws402Server {
         config.currency = currency;
         config.resource_id = resource_id;
         config.lease_ms = lease_ms;
+        config.chain_proof = chain_proof.as_deref().map(ChainProofConfig::host);
         let mut inner = host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?;
         let mut keys = None;
         if let Some(secret) = secret {
@@ -452,6 +512,22 @@ impl Ws402Server {
             .map_err(|e| error(&e))
     }
 
+    /// The schema at `now_ms` (Unix ms): with `chain_proof`, `paymentDetails` also carries the
+    /// original WS402's fields (`recipient`, `amountWei`, `chainId`, `reference` made from
+    /// `reference_random`, 8 random bytes, `expiresAt`, …); without, as `schema`.
+    fn schema_at(
+        &self,
+        ws_url: &str,
+        now_ms: u64,
+        reference_random: BytesOrHex,
+    ) -> PyResult<crate::convert::Bytes> {
+        let random = reference_random.array::<8>("reference_random")?;
+        self.inner
+            .schema_at(ws_url, now_ms, random)
+            .map(crate::convert::Bytes)
+            .map_err(|e| error(&e))
+    }
+
     /// A session for a socket opened at `now_ms` (Unix ms); `session_id`: 16 random bytes.
     fn accept(&self, now_ms: u64, session_id: BytesOrHex) -> PyResult<Ws402Session> {
         let id = session_id.array::<16>("session_id")?;
@@ -578,6 +654,12 @@ impl Ws402Session {
         self.on(now_ms, SessionInput::Loaded(record.as_deref()))
     }
 
+    /// The answer to `rpc`: the whole HTTP response body, or `None` when the call failed
+    /// (connection error, timeout, HTTP status other than 200). The core reads it.
+    fn rpc_response(&self, now_ms: u64, body: Option<Vec<u8>>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::RpcResponse(body.as_deref()))
+    }
+
     /// The commands of a recovered session, to do before anything else.
     fn pending(&self) -> PyResult<Vec<Ws402Command>> {
         self.with(host::Ws402Session::pending)?
@@ -599,9 +681,9 @@ impl Ws402Session {
             .map(|st| Ws402Statement::of(&st)))
     }
 
-    /// `awaiting_proof`, `reserving`, `settling_prepayment`, `running`, `suspended`,
-    /// `settling_charge`, `refunding`, `finished`, and with a secret `loading`, `resuming` or
-    /// `not_owner`.
+    /// `awaiting_proof`, `verifying_transaction` (a chain proof's RPC calls), `reserving`,
+    /// `settling_prepayment`, `running`, `suspended`, `settling_charge`, `refunding`, `finished`,
+    /// and with a secret `loading`, `resuming` or `not_owner`.
     #[getter]
     fn phase(&self) -> PyResult<&'static str> {
         self.with(|s| s.phase().name())
@@ -632,5 +714,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ws402Session>()?;
     m.add_class::<Ws402Command>()?;
     m.add_class::<Ws402Statement>()?;
+    m.add_class::<ChainProofConfig>()?;
     Ok(())
 }

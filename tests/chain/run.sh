@@ -453,6 +453,19 @@ elif [ "${ws_pass:-0}" -gt 0 ] && [ "${ws_fail:-0}" -eq 0 ]; then
 else
   record FAIL "WS402 in Python (pytest test_ws402.py): ${ws_pass:-0} passed, ${ws_fail:-?} failed (log: $RUN/pytest.log)"
 fi
+# test_ws402_seed.py: a client written for the original WS402 (GET /ws402/schema/<id>, pays native ETH or an ERC-20
+# transfer itself, sends {txHash, reference, senderAddress}) against Ws402Endpoint(chain_proof=ChainProof(...)); the
+# refund of paid − consumed goes to the transaction's sender, a tx pays one session, short or misdirected payments are
+# refused. It ran in the pytest step above too.
+seed_pass="$(grep -cE '^test_ws402_seed\.py::.* PASSED' "$RUN/pytest.log")"
+seed_fail="$(grep -cE '^test_ws402_seed\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
+if [ "${seed_pass:-0}" -eq 0 ] && [ "${seed_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
+  SUMMARY+=("GAP   WS402 seed clients in Python (pytest): deselected by the extra pytest arguments ($*)")
+elif [ "${seed_pass:-0}" -gt 0 ] && [ "${seed_fail:-0}" -eq 0 ]; then
+  record PASS "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass} passed"
+else
+  record FAIL "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass:-0} passed, ${seed_fail:-?} failed (log: $RUN/pytest.log)"
+fi
 
 # --- the paywall page in a browser (test-browser-paywall.mjs) -------------------------------------
 # Debian's chromium (tests/tools.sh need_apt) driven by playwright-core (pinned by ffi-wasm/page's package-lock.json,

@@ -171,6 +171,7 @@ __all__ = [
     "Ws402Session",
     "Ws402Command",
     "Ws402Statement",
+    "ChainProofConfig",
     "Ws402ClientSession",
     "Ws402ClientEvent",
     "Ws402Message",
@@ -3297,7 +3298,7 @@ class PaywallPage:
 
 _Ws402CommandKind = Literal[
     "send", "send_app_frame", "deliver_to_app", "serve_http", "close", "reserve", "release", "settle", "refund", "finished",
-    "persist", "load", "abandoned",
+    "persist", "load", "abandoned", "rpc",
 ]
 
 @final
@@ -3361,7 +3362,8 @@ class Ws402Command:
         """`send` (`text`), `send_app_frame`, `deliver_to_app`, `close` (`code`), `reserve` (`key`,
         `ttl`), `release` (`key`), `settle` (`body`, `amount`), `refund` (`refund`), `finished`
         (`statement`); with a server `secret`: `persist` (`session_id`, `record`, `generation`,
-        `expect`, `ttl`), `load` (`session_id`) or `abandoned`."""
+        `expect`, `ttl`), `load` (`session_id`) or `abandoned`; with `chain_proof`: `rpc`
+        (`method`, `params`)."""
     @property
     def text(self) -> Optional[str]:
         """`send`: the text frame."""
@@ -3398,6 +3400,47 @@ class Ws402Command:
     @property
     def expect(self) -> Optional[int]:
         """`persist`: the generation the store must hold (compare-and-swap); None: create."""
+    @property
+    def method(self) -> Optional[str]:
+        """`rpc`: the JSON-RPC method."""
+    @property
+    def params(self) -> Optional[str]:
+        """`rpc`: the JSON-RPC params, JSON text to send verbatim: POST
+        `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params>}` to the chain's RPC URL and
+        answer `rpc_response`."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class ChainProofConfig:
+    """On-chain prepayments (the original WS402's `{txHash, reference, senderAddress}` proof): the
+    client pays `pay_to` on chain `chain_id` itself, in the token `asset` (an ERC-20 address) or,
+    with `asset=None`, in the native coin; the core verifies the transaction over the host's RPC
+    (`rpc` commands) and refunds `paid − consumed` to the transaction's payer."""
+
+    def __new__(
+        cls,
+        *,
+        chain_id: int,
+        pay_to: str,
+        asset: Optional[str] = None,
+        min_confirmations: int = 1,
+        max_age_seconds: int = 300,
+    ) -> ChainProofConfig: ...
+    @property
+    def chain_id(self) -> int:
+        """The EIP-155 chain id the RPC node serves."""
+    @property
+    def pay_to(self) -> str:
+        """The payee's address (it receives the payments; the refunds are paid from it)."""
+    @property
+    def asset(self) -> Optional[str]:
+        """The ERC-20 token's address; None: the native coin."""
+    @property
+    def min_confirmations(self) -> int:
+        """Confirmations needed (1: included)."""
+    @property
+    def max_age_seconds(self) -> int:
+        """The oldest block time accepted, seconds before the check."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -3424,6 +3467,7 @@ class Ws402Server:
         resource_id: Optional[str] = None,
         secret: Optional[bytes] = None,
         lease_ms: int = 0,
+        chain_proof: Optional[ChainProofConfig] = None,
     ) -> Ws402Server:
         """Raises `Ws402Error` with the offer codes of `X402Server`, `invalid_server_secret`.
         With `secret` (32 to 64 random bytes, shared by every process of one store) sessions are
@@ -3471,6 +3515,11 @@ class Ws402Server:
         `(403, "session_elsewhere")` (a response that cannot be charged is never served)."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
+    def schema_at(self, ws_url: str, now_ms: int, reference_random: Union[bytes, str]) -> bytes:
+        """The schema at `now_ms` (Unix ms): with `chain_proof`, `paymentDetails` also carries the
+        original WS402's fields (`type`, `network`, `chainId`, `recipient`, `amount`, `amountWei`,
+        `amountETH`, `currency`, `tokenAddress`, `reference` from `reference_random`, 8 random
+        bytes, `expiresAt`); without, as `schema`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
         """A session for a socket opened at `now_ms` (Unix ms); `session_id`: 16 random bytes."""
 
@@ -3508,6 +3557,9 @@ class Ws402Session:
         """The store's answer to `persist`: True when written, False when another write came first."""
     def loaded(self, now_ms: int, record: Optional[bytes]) -> List[Ws402Command]:
         """The store's answer to `load`: the record, or None."""
+    def rpc_response(self, now_ms: int, body: Optional[bytes]) -> List[Ws402Command]:
+        """The answer to `rpc`: the whole HTTP response body, or None when the call failed
+        (connection error, timeout, HTTP status other than 200)."""
     def pending(self) -> List[Ws402Command]:
         """The commands of a recovered session, to do before anything else."""
     @property
@@ -3518,7 +3570,7 @@ class Ws402Session:
         """The statement once the session ended."""
     @property
     def phase(self) -> Literal[
-        "awaiting_proof", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished",
+        "awaiting_proof", "verifying_transaction", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished",
         "loading", "resuming", "not_owner",
     ]:
         """Where the session is."""

@@ -13,6 +13,12 @@ error, a timer or the handler's end is reported once and the later ones yield no
 Money rules (the machine's, see :mod:`pay402.ws402`): ``upto`` settles what was consumed at the
 end (no refund exists); ``exact`` settles the prepayment before ``session_started`` and pays
 back ``paid − consumed`` once, to the address that paid, through the settlement's ``refund``.
+
+On-chain prepayments (:class:`ChainProof`, the original WS402's ``{txHash, reference,
+senderAddress}`` proof): the client pays on chain itself; the machine asks for the transaction
+over JSON-RPC (``rpc`` commands, POSTed here to ``ChainProof.rpc_url`` and answered with the
+whole response body, or ``None`` when the call failed) and decides; nothing is settled, and
+``paid − consumed`` is refunded once to the transaction's payer (never to ``senderAddress``).
 """
 
 from __future__ import annotations
@@ -20,9 +26,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import http.client
 import logging
+import os
 import secrets
+import ssl
 import time
+import urllib.parse
+from dataclasses import dataclass
 from typing import (
     Any,
     AsyncIterator,
@@ -38,7 +49,7 @@ from typing import (
     Union,
 )
 
-from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement
+from .._native import ChainProofConfig, Ws402Command, Ws402Server, Ws402Session, Ws402Statement
 from ..errors import ConfigurationError, LocalSettlementError, RpcError
 from ..replay import MemoryReplayStore, as_replay_store
 from ..server.gate import (
@@ -52,7 +63,7 @@ from ..server.routes import X402Route
 from .asgi import Receive, Send, Ws402Asgi, read_socket, starlette_routes, ws_url_of
 from .store import MemorySessionStore, SessionStore, SessionStoreError
 
-__all__ = ["Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
+__all__ = ["ChainProof", "Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
 
 log = logging.getLogger("pay402.ws402")
 
@@ -67,6 +78,67 @@ _OFFER_FIELDS = (
 _UPTO_SLACK_S = 60
 # Seconds a handler has to return once its session ended before it is cancelled.
 _HANDLER_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class ChainProof:
+    """On-chain prepayments for :class:`Ws402Endpoint` (``chain_proof=``): a client written for the
+    original WS402 pays ``pay_to`` on chain ``chain_id`` itself (the native coin, or the ERC-20
+    token ``asset``) and sends ``{"txHash", "reference", "senderAddress"}`` as its
+    ``payment_proof``. The core verifies the transaction through ``rpc_url`` (JSON-RPC POSTs, each
+    bounded by ``rpc_timeout`` seconds): at least the schema's ``totalPrice`` received by
+    ``pay_to`` in that asset, mined ``min_confirmations`` deep, at most ``max_age_seconds`` old,
+    the hash unused (the replay store keeps it). The session's balance is what was received; at
+    the end ``paid − consumed`` is refunded once, through the endpoint's settlement ``refund``,
+    to the payer the transaction shows (its ``from``, or the ERC-20 ``Transfer``'s), never to
+    the client's ``senderAddress``. The schema's ``paymentDetails`` carries the original WS402's
+    fields (``recipient``, ``amountWei``, ``chainId``, ``reference``, …). Prices are in the
+    asset's atomic units (wei for the native coin)."""
+
+    chain_id: int
+    pay_to: str
+    rpc_url: str
+    asset: Optional[str] = None
+    min_confirmations: int = 1
+    max_age_seconds: int = 300
+    rpc_timeout: float = 10.0
+
+    def _config(self) -> ChainProofConfig:
+        parts = urllib.parse.urlsplit(self.rpc_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"ChainProof rpc_url {self.rpc_url!r} is not http(s)://host…", code="invalid_rpc_url")
+        for name in ("chain_id", "min_confirmations", "max_age_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError(f"ChainProof {name} must be a non-negative int", code="invalid_chain_proof")
+        return ChainProofConfig(chain_id=self.chain_id, pay_to=self.pay_to, asset=self.asset,
+                                min_confirmations=self.min_confirmations, max_age_seconds=self.max_age_seconds)
+
+
+def _post_rpc(url: str, body: bytes, timeout: float) -> Optional[bytes]:
+    """POSTs one JSON-RPC request; the whole response body when the answer is HTTP 200, else
+    ``None`` (connection error, timeout, another status). Nothing else is judged here."""
+    parts = urllib.parse.urlsplit(url)
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+                                           context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    try:
+        conn.request("POST", path, body=body, headers={"content-type": "application/json", "accept": "application/json"})
+        response = conn.getresponse()
+        payload = response.read()
+    except (OSError, http.client.HTTPException) as e:
+        log.warning("pay402 ws402: chain RPC failed (%s)", type(e).__name__)
+        return None
+    finally:
+        conn.close()
+    if response.status != 200:
+        log.warning("pay402 ws402: chain RPC answered HTTP %s", response.status)
+        return None
+    return payload
 
 
 class SessionEnded(Exception):
@@ -351,6 +423,10 @@ class _Driver:
                 assert c.body is not None
                 response = await self.endpoint._settle(bytes(c.body), self.session.payer)
                 more = self.session.settled(self.endpoint._now_ms(), response)
+            elif k == "rpc":
+                assert c.method is not None and c.params is not None
+                rpc_body = await self.endpoint._rpc(c.method, c.params)
+                more = self.session.rpc_response(self.endpoint._now_ms(), rpc_body)
             elif k == "refund":
                 assert c.refund is not None
                 outcome = await self.endpoint._refund(c.refund)
@@ -508,6 +584,12 @@ class Ws402Endpoint:
     ``resource=`` so every process builds the same offers. While a session is suspended its
     handler is cancelled; a resumed connection runs the handler anew.
 
+    On-chain prepayments: ``chain_proof=`` a :class:`ChainProof` (then the offers may be left out:
+    the endpoint sells only to clients that pay on chain themselves, as the original WS402's do;
+    with offers, both kinds of proof are accepted). Its refunds go through ``refund`` as above
+    (for the native coin: a settlement whose ``refund`` sends the coin, e.g.
+    :class:`~pay402.settle.LocalEvmSettlement`).
+
     Register the handler with :meth:`session`; serve with :attr:`asgi` (raw ASGI: ``websocket``
     runs a session, ``http`` GET answers the schema) or :meth:`routes` (Starlette; in FastAPI
     ``app.router.routes.extend(endpoint.routes(path))``).
@@ -536,6 +618,7 @@ class Ws402Endpoint:
         resume_grace: float = 0.0,
         lease: float = 0.0,
         store_retries: int = 3,
+        chain_proof: Optional[ChainProof] = None,
         **defaults: Any,
     ) -> None:
         unknown = set(defaults) - set(_OFFER_FIELDS)
@@ -579,16 +662,23 @@ class Ws402Endpoint:
         self._handler: Optional[Handler] = None
         self._servers: Dict[str, Ws402Server] = {}
         self.statements: List[Ws402Statement] = []
-        self._offers = self._offer_dicts(offers, scheme, defaults)
+        if chain_proof is not None and not isinstance(chain_proof, ChainProof):
+            raise ConfigurationError("chain_proof= must be a pay402.ws402.ChainProof", code="invalid_chain_proof")
+        self.chain_proof = chain_proof
+        self._chain_config = None if chain_proof is None else chain_proof._config()
+        if chain_proof is not None and offers is None and not defaults:
+            self._offers: List[Dict[str, Any]] = []  # on-chain prepayments only
+        else:
+            self._offers = self._offer_dicts(offers, scheme, defaults)
         self._server("ws://localhost/")  # the core checks the offers and the policy once, now
         self.settlement = _settlement(settlement, facilitator_url)
         if refund is None:
             hook = getattr(self.settlement, "refund", None)
             refund = hook if callable(hook) else None
         self._refund_hook = refund
-        if refund is None and any(o.get("scheme", "exact") == "exact" for o in self._offers):
+        if refund is None and (chain_proof is not None or any(o.get("scheme", "exact") == "exact" for o in self._offers)):
             raise ConfigurationError(
-                "an exact offer needs a refund: pass refund= or a settlement with refund(order) "
+                "an exact offer or a chain_proof needs a refund: pass refund= or a settlement with refund(order) "
                 "(e.g. LocalEvmSettlement), or sell the session with scheme='upto'", code="missing_refund",
             )
         if replay_store is None:
@@ -645,6 +735,7 @@ class Ws402Endpoint:
                 price_per_message=p["price_per_message"], update_interval_ms=p["update_interval_ms"],
                 proof_timeout_ms=p["proof_timeout_ms"], estimated_duration=p["estimated_duration"],
                 resume_grace_ms=p["resume_grace_ms"], lease_ms=p["lease_ms"], secret=self._secret,
+                chain_proof=self._chain_config,
             )
         except Exception as e:  # the core's typed configuration errors
             raise ConfigurationError(f"WS402 endpoint: {e}", code=getattr(e, "code", "invalid_offer")) from e
@@ -673,7 +764,10 @@ class Ws402Endpoint:
         return handler
 
     def schema_json(self, ws_url: str) -> bytes:
-        """The WS402 schema (JSON bytes) of the socket at ``ws_url``."""
+        """The WS402 schema (JSON bytes) of the socket at ``ws_url``; with ``chain_proof``, at the
+        endpoint's clock with a fresh random ``reference``."""
+        if self._chain_config is not None:
+            return bytes(self._server(ws_url).schema_at(ws_url, self._now_ms(), os.urandom(8)))
         return bytes(self._server(ws_url).schema(ws_url))
 
     async def schema(self, request: Any) -> Any:
@@ -689,9 +783,12 @@ class Ws402Endpoint:
         schema (other methods: 405)."""
         return Ws402Asgi(self)
 
-    def routes(self, path: str) -> List[Any]:
-        """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
-        return starlette_routes(self, path)
+    def routes(self, path: str, *, schema_path: Optional[str] = None) -> List[Any]:
+        """Starlette routes: the WebSocket session at ``path`` and the HTTP schema (GET) at
+        ``schema_path`` (default: ``path``; the original WS402 serves it at
+        ``"/ws402/schema/{resource_id}"`` with the socket at ``"/"``: its parameters are ignored,
+        and the schema names the socket at ``path``)."""
+        return starlette_routes(self, path, schema_path)
 
     # --- HTTP grants ------------------------------------------------------------------------------
 
@@ -950,6 +1047,19 @@ class Ws402Endpoint:
                 await asyncio.get_running_loop().run_in_executor(None, self.replay_store.release, key)
         except Exception:  # the record then expires with its lifetime
             log.exception("pay402 ws402: replay store could not release a reservation")
+
+    async def _rpc(self, method: str, params: str) -> Optional[bytes]:
+        """One ``rpc`` command: the JSON-RPC request POSTed to the chain proof's RPC URL (in a
+        worker thread, bounded by its ``rpc_timeout``); the response body, or ``None``."""
+        proof = self.chain_proof
+        if proof is None:  # pragma: no cover - the machine asks only when chain proofs are on
+            return None
+        body = b'{"jsonrpc":"2.0","id":1,"method":' + json.dumps(method).encode() + b',"params":' + params.encode() + b"}"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, _post_rpc, proof.rpc_url, body, proof.rpc_timeout)
+        except Exception:  # noqa: BLE001 - an unexpected transport failure is a failed call
+            log.exception("pay402 ws402: chain RPC failed")
+            return None
 
     async def _settle(self, body: bytes, payer: Optional[str]) -> Optional[bytes]:
         parsed = json.loads(body)
