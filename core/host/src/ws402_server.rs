@@ -475,6 +475,18 @@ impl Ws402Server {
             Some(c) => Some(c.terms(policy.total_price()?)?),
             None => None,
         };
+        // An `upto` offer configured without `maxTimeoutSeconds` asks for what admission needs
+        // (the core's rule, `SessionPolicy::upto_offer_timeout_s`).
+        let upto_timeout = policy.policy().upto_offer_timeout_s();
+        let offers: Vec<OfferConfig> = offers
+            .into_iter()
+            .map(|mut o| {
+                if o.scheme == "upto" && o.max_timeout_seconds.is_none() {
+                    o.max_timeout_seconds = Some(upto_timeout);
+                }
+                o
+            })
+            .collect();
         let x402 = if chain.is_some() {
             X402Server::prepare(offers, resource)?
         } else {

@@ -263,6 +263,10 @@ pub mod reason {
     pub const RPC_UNAVAILABLE: &str = "rpc_unavailable";
 }
 
+/// Seconds an `upto` offer written by the server asks beyond [`SessionPolicy::upto_validity_s`]
+/// ([`SessionPolicy::upto_offer_timeout_s`]): room for the client's clock and its signing.
+pub const UPTO_OFFER_SLACK_S: u64 = 60;
+
 /// A session's prices, limits and clocks, chosen by the server (never by the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy<'p> {
@@ -319,6 +323,20 @@ impl SessionPolicy<'_> {
         self.max_session_seconds
             .saturating_add(self.resume_grace_ms.div_ceil(1000))
             .saturating_add(self.settle_margin_s)
+    }
+
+    /// The `maxTimeoutSeconds` of an `upto` offer the server writes itself (an offer configured
+    /// without one): [`SessionPolicy::upto_validity_s`] plus [`UPTO_OFFER_SLACK_S`], so a client
+    /// whose clock runs a little behind, or that takes a while to sign, still signs an
+    /// authorization admission accepts.
+    ///
+    /// ```
+    /// use pay402::ws402::{SessionPolicy, Tariff, UPTO_OFFER_SLACK_S};
+    /// let policy = SessionPolicy::new(Tariff::per_second(pay402::U256::ONE), 3600);
+    /// assert_eq!(policy.upto_offer_timeout_s(), 3600 + 120 + UPTO_OFFER_SLACK_S);
+    /// ```
+    pub const fn upto_offer_timeout_s(&self) -> u64 {
+        self.upto_validity_s().saturating_add(UPTO_OFFER_SLACK_S)
     }
 }
 

@@ -72,10 +72,6 @@ _OFFER_FIELDS = (
     "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
     "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
 )
-# An `upto` authorization must stay valid for the core's `upto_validity_seconds` (the longest
-# session, the resume grace, the settle margin); the shorthand offer asks for that plus this slack
-# (seconds, for the client's clock and signing) unless `max_timeout_seconds` is given.
-_UPTO_SLACK_S = 60
 # Seconds a handler has to return once its session ended before it is cancelled.
 _HANDLER_GRACE_S = 1.0
 
@@ -551,8 +547,9 @@ class Ws402Endpoint:
     dicts as :class:`pay402.X402Server` takes them, or the shorthand ``network=``, ``pay_to=``,
     ``scheme=`` (``"exact"`` or ``"upto"``), ``asset=``, ``facilitator=`` (``upto``), … whose
     prepayment is the schema's ``totalPrice`` (``price_per_second × estimated_duration``, as the
-    core writes it). A shorthand ``upto`` offer lasts ``max_session_duration`` plus the core's
-    settle margin plus 60 s (plus ``resume_grace``) unless ``max_timeout_seconds`` is given.
+    core writes it). An ``upto`` offer without ``max_timeout_seconds`` asks for what the core's
+    admission needs plus a minute (``max_session_duration``, ``resume_grace``, the settle margin,
+    60 s), as the core decides.
 
     Tariff: ``price_per_second`` or ``tariff={"per_second", "per_byte_in", "per_byte_out",
     "per_message"}`` (integers of the paid asset's atomic unit). ``estimated_duration`` and
@@ -712,10 +709,6 @@ class Ws402Endpoint:
                 raise ConfigurationError("no offers", code="no_offers")
             return out
         terms = dict(defaults)
-        if scheme == "upto" and terms.get("max_timeout_seconds") is None:
-            terms["max_timeout_seconds"] = Ws402Server.upto_validity_seconds(
-                self._policy["max_session_seconds"], resume_grace_ms=self._policy["resume_grace_ms"],
-            ) + _UPTO_SLACK_S
         probe = _Offer(X402Route("/", 1, scheme=scheme), terms).resolve(None)
         total = self._total_price(probe)
         return [_Offer(X402Route("/", total, scheme=scheme), terms).resolve(None)]
