@@ -178,6 +178,7 @@ impl Host<'_> {
                 } => Cmd::Persist(record.to_vec(), generation, expect),
                 Command::SendAppFrame => Cmd::Other("send_app_frame"),
                 Command::DeliverToApp => Cmd::Other("deliver_to_app"),
+                Command::ServeHttp => Cmd::Other("serve_http"),
                 Command::Settle { .. } => Cmd::Other("settle"),
                 Command::Load { .. } => Cmd::Other("load"),
                 Command::Abandoned => Cmd::Other("abandoned"),
@@ -841,5 +842,32 @@ fn a_resumed_on_chain_session_refunds_in_the_paid_asset() {
     assert_eq!(
         new.on(T0 + 36_000, Input::Persisted(true)),
         vec![Cmd::Refund(order)]
+    );
+}
+
+/// A receipt in another block than the one fetched (the chain reorganised between the calls) is
+/// asked for again, not refused.
+#[test]
+fn a_reorganisation_between_the_calls_is_retried() {
+    let offers = offers();
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, policy(token()), ID, T0),
+    };
+    host.on(T0, Input::Text(proof_frame(HASH, PAYER).as_bytes()));
+    host.rpc(T0, &tx(PAYER, TOKEN, 0));
+    host.rpc(T0, &block(10));
+    host.rpc(T0, &head(BLOCK + 1));
+    let log = [transfer_log(TOKEN, PAYER, PAYEE, 1_000)];
+    let moved = receipt(1, &log)
+        .replace(r#""blockNumber":"0x10""#, r#""blockNumber":"0x11""#)
+        .replace(BLOCK_HASH, &word(9));
+    assert_eq!(host.rpc(T0 + 100, &moved), vec![]);
+    assert_eq!(host.on(T0 + 2_100, Input::Timer), vec![tx_call()]);
+    host.rpc(T0 + 2_100, &tx(PAYER, TOKEN, 0));
+    host.rpc(T0 + 2_100, &block(10));
+    host.rpc(T0 + 2_100, &head(BLOCK + 1));
+    assert_eq!(
+        host.rpc(T0 + 2_100, &receipt(1, &log)),
+        vec![Cmd::Reserve(tx_key(), 86_710)]
     );
 }

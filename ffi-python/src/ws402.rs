@@ -493,6 +493,14 @@ impl TariffMeter {
         ))
     }
 
+    /// Charges an HTTP response of `n_bytes` body bytes (one message) at `at_ms` before it is
+    /// sent: `running` (serve it) or `ended` (serve it: it took the last of the balance).
+    /// Raises `Ws402Error` `balance_insufficient`, `session_ended` or `session_suspended` and
+    /// changes nothing.
+    fn serve_http(&mut self, at_ms: u64, n_bytes: u64) -> PyResult<TariffOutcome> {
+        Ok(tariff_outcome(self.meter.serve_http(at_ms, n_bytes).py()?))
+    }
+
     #[getter]
     fn consumed(&self) -> Uint {
         Uint(self.meter.consumed())

@@ -1,4 +1,5 @@
-//! The WS402 server side: `Ws402Server`, `Ws402Session`, `Ws402Command`, `Ws402Statement`.
+//! The WS402 server side: `Ws402Server`, `Ws402Session`, `Ws402Command`, `Ws402Statement`,
+//! `ChainProofConfig` (on-chain prepayments: a client's own transaction as `payment_proof`).
 //!
 //! Conversion only: offers and the resource from dicts (as `X402Server`), prices from `int`s,
 //! inputs to the core's, commands and the statement to Python objects. Every decision is
@@ -123,9 +124,10 @@ impl Ws402Statement {
 /// server with a `secret`: `persist` (`session_id`, `record`, `generation`, `expect`: `None`
 /// creates, else compare-and-swap from it; `ttl` seconds; answer `persisted`), `load`
 /// (`session_id`; answer `loaded`) or `abandoned` (another process owns the session: forget
-/// it), and on a server with chain proofs `rpc` (`method`, `params`: POST
-/// `{"jsonrpc":"2.0","id":1,"method":method,"params":params}` to the chain's RPC node and answer
-/// with the response body); the other fields are `None`.
+/// it); on a server with `chain_proof`: `rpc` (`method`, `params`: POST
+/// `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params verbatim>}` to the chain's RPC URL and
+/// answer `rpc_response` with the whole HTTP body, or `None` when the call failed); the other
+/// fields are `None`.
 #[pyclass(module = "pay402._native", frozen, get_all, eq)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ws402Command {
@@ -197,7 +199,10 @@ impl Ws402Command {
                 out.method = Some(method);
                 out.params = Some(params);
             }
-            OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => {}
+            OwnedCommand::SendAppFrame
+            | OwnedCommand::DeliverToApp
+            | OwnedCommand::ServeHttp
+            | OwnedCommand::Abandoned => {}
         }
         out
     }
@@ -211,6 +216,61 @@ impl Ws402Command {
             (_, Some(c), _) => format!("Ws402Command(close, {c})"),
             (_, _, Some(a)) => format!("Ws402Command({}, amount={})", self.kind, a.0),
             _ => format!("Ws402Command({})", self.kind),
+        }
+    }
+}
+
+/// On-chain prepayments (the original WS402's `{txHash, reference, senderAddress}` proof): the
+/// client pays `pay_to` on chain `chain_id` itself, in the token `asset` (an ERC-20 address) or,
+/// with `asset=None`, in the native coin; the core verifies the transaction over the host's RPC
+/// (`rpc` commands), asks at least the schema's `totalPrice`, at most `max_age_seconds` old and
+/// `min_confirmations` deep, and refunds `paid − consumed` to the transaction's payer.
+#[pyclass(module = "pay402._native", frozen, get_all, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChainProofConfig {
+    chain_id: u64,
+    pay_to: String,
+    asset: Option<String>,
+    min_confirmations: u64,
+    max_age_seconds: u64,
+}
+
+#[pymethods]
+impl ChainProofConfig {
+    #[new]
+    #[pyo3(signature = (*, chain_id, pay_to, asset=None, min_confirmations=1, max_age_seconds=300))]
+    fn new(
+        chain_id: u64,
+        pay_to: String,
+        asset: Option<String>,
+        min_confirmations: u64,
+        max_age_seconds: u64,
+    ) -> Self {
+        Self {
+            chain_id,
+            pay_to,
+            asset,
+            min_confirmations,
+            max_age_seconds,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ChainProofConfig(chain_id={}, pay_to={:?}, asset={:?}, min_confirmations={}, max_age_seconds={})",
+            self.chain_id, self.pay_to, self.asset, self.min_confirmations, self.max_age_seconds
+        )
+    }
+}
+
+impl ChainProofConfig {
+    fn host(&self) -> host::ChainProofConfig {
+        host::ChainProofConfig {
+            chain_id: self.chain_id,
+            asset: self.asset.clone(),
+            pay_to: self.pay_to.clone(),
+            min_confirmations: self.min_confirmations,
+            max_age_seconds: self.max_age_seconds,
         }
     }
 }
@@ -230,7 +290,8 @@ impl Ws402Server {
     #[pyo3(signature = (offers, resource, *, price_per_second, max_session_seconds,
         price_per_byte_in=None, price_per_byte_out=None, price_per_message=None,
         update_interval_ms=3_000, proof_timeout_ms=10_000, resume_grace_ms=0, settle_margin_s=120,
-        estimated_duration=None, currency=None, resource_id=None, secret=None, lease_ms=0))]
+        estimated_duration=None, currency=None, resource_id=None, secret=None, lease_ms=0,
+        chain_proof=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         offers: Vec<Bound<'_, PyAny>>,
@@ -249,6 +310,7 @@ impl Ws402Server {
         resource_id: Option<String>,
         secret: Option<Vec<u8>>,
         lease_ms: u64,
+        chain_proof: Option<PyRef<'_, ChainProofConfig>>,
     ) -> PyResult<Self> {
         let offers = offers.iter().map(offer).collect::<PyResult<Vec<_>>>()?;
         let resource = ResourceConfig {
@@ -273,6 +335,7 @@ impl Ws402Server {
         config.currency = currency;
         config.resource_id = resource_id;
         config.lease_ms = lease_ms;
+        config.chain_proof = chain_proof.as_deref().map(ChainProofConfig::host);
         let mut inner = host::Ws402Server::new(offers, resource, config).map_err(|e| error(&e))?;
         let mut keys = None;
         if let Some(secret) = secret {
@@ -356,6 +419,31 @@ impl Ws402Server {
         }
     }
 
+    /// The answer of the grant refusal `code` (a code of `grant_check`, `http_serve` or
+    /// `grant_elsewhere`): `(status, body)`, the JSON body whose 402s (`grant_required`,
+    /// `balance_insufficient`) carry the seed's `error`/`message` and `schemaUrl` =
+    /// `schema_url` (the WS402 schema's URL). Errors: `ValueError` for an unknown code.
+    #[staticmethod]
+    #[pyo3(signature = (code, schema_url))]
+    fn grant_refusal_body(code: &str, schema_url: &str) -> PyResult<(u16, String)> {
+        let r = pay402::ws402::GrantRefusal::from_code(code)
+            .ok_or_else(|| PyValueError::new_err("not a WS402 grant refusal code"))?;
+        Ok((
+            r.status(),
+            host::Ws402Server::grant_refusal_body(r, schema_url),
+        ))
+    }
+
+    /// The refusal of a request whose grant verified but whose session has no live session in
+    /// this process (its socket is held by another process): `(403, "session_elsewhere")`. A
+    /// response that cannot be charged is never served.
+    #[staticmethod]
+    fn grant_elsewhere() -> (u16, &'static str) {
+        use pay402::ErrorCode as _;
+        let r = host::Ws402Server::grant_elsewhere();
+        (r.status(), r.code())
+    }
+
     /// An HTTP grant for the session whose latest record is `record`, on `resource_url`, until
     /// `expires_ms` (Unix ms), at the record's grant generation (`http_grant::issue`): returns
     /// `(token, frame)`, the token for `Authorization: WS402 <token>` and the
@@ -420,6 +508,22 @@ impl Ws402Server {
     fn schema(&self, ws_url: &str) -> PyResult<crate::convert::Bytes> {
         self.inner
             .schema(ws_url)
+            .map(crate::convert::Bytes)
+            .map_err(|e| error(&e))
+    }
+
+    /// The schema at `now_ms` (Unix ms): with `chain_proof`, `paymentDetails` also carries the
+    /// original WS402's fields (`recipient`, `amountWei`, `chainId`, `reference` made from
+    /// `reference_random`, 8 random bytes, `expiresAt`, …); without, as `schema`.
+    fn schema_at(
+        &self,
+        ws_url: &str,
+        now_ms: u64,
+        reference_random: BytesOrHex,
+    ) -> PyResult<crate::convert::Bytes> {
+        let random = reference_random.array::<8>("reference_random")?;
+        self.inner
+            .schema_at(ws_url, now_ms, random)
             .map(crate::convert::Bytes)
             .map_err(|e| error(&e))
     }
@@ -491,6 +595,28 @@ impl Ws402Session {
         self.on(now_ms, SessionInput::AppSend(size))
     }
 
+    /// An HTTP response of `size` body bytes is about to be served under this session's grant:
+    /// the core charges it (body bytes at `per_byte_out`, one message at `per_message`) before
+    /// it is sent. `(200, None, commands)`: serve it, then do the commands (the first is
+    /// `serve_http`; the others end the session when it took the last of the balance). Else
+    /// `(status, code, [])`: do not serve it; answer with `grant_refusal_body(code, ...)` (402
+    /// `balance_insufficient`, 403 `session_suspended`/`session_ended`/`session_elsewhere`);
+    /// nothing changed.
+    fn http_serve(
+        &self,
+        now_ms: u64,
+        size: u64,
+    ) -> PyResult<(u16, Option<&'static str>, Vec<Ws402Command>)> {
+        use pay402::ErrorCode as _;
+        match self.with(|s| s.http_serve(now_ms, size))? {
+            Ok(host::HttpServe::Served(cs)) => {
+                Ok((200, None, cs.into_iter().map(Ws402Command::of).collect()))
+            }
+            Ok(host::HttpServe::Refused(r)) => Ok((r.status(), Some(r.code()), Vec::new())),
+            Err(e) => Err(error(&e)),
+        }
+    }
+
     /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.
     fn reserved(&self, now_ms: u64, answer: &str) -> PyResult<Vec<Ws402Command>> {
         let answer = match choice("answer", answer, &["fresh", "already_used", "unavailable"])? {
@@ -528,6 +654,12 @@ impl Ws402Session {
         self.on(now_ms, SessionInput::Loaded(record.as_deref()))
     }
 
+    /// The answer to `rpc`: the whole HTTP response body, or `None` when the call failed
+    /// (connection error, timeout, HTTP status other than 200). The core reads it.
+    fn rpc_response(&self, now_ms: u64, body: Option<Vec<u8>>) -> PyResult<Vec<Ws402Command>> {
+        self.on(now_ms, SessionInput::RpcResponse(body.as_deref()))
+    }
+
     /// The commands of a recovered session, to do before anything else.
     fn pending(&self) -> PyResult<Vec<Ws402Command>> {
         self.with(host::Ws402Session::pending)?
@@ -549,9 +681,9 @@ impl Ws402Session {
             .map(|st| Ws402Statement::of(&st)))
     }
 
-    /// `awaiting_proof`, `reserving`, `settling_prepayment`, `running`, `suspended`,
-    /// `settling_charge`, `refunding`, `finished`, and with a secret `loading`, `resuming` or
-    /// `not_owner`.
+    /// `awaiting_proof`, `verifying_transaction` (a chain proof's RPC calls), `reserving`,
+    /// `settling_prepayment`, `running`, `suspended`, `settling_charge`, `refunding`, `finished`,
+    /// and with a secret `loading`, `resuming` or `not_owner`.
     #[getter]
     fn phase(&self) -> PyResult<&'static str> {
         self.with(|s| s.phase().name())
@@ -582,5 +714,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ws402Session>()?;
     m.add_class::<Ws402Command>()?;
     m.add_class::<Ws402Statement>()?;
+    m.add_class::<ChainProofConfig>()?;
     Ok(())
 }

@@ -503,13 +503,110 @@ def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
 
     with uvicorn_server(app) as url:
         answers = asyncio.run(main(url))
-    assert answers == [
+    assert [(status, body if status == 200 else body["code"]) for status, body in answers] == [
         (200, b"the paid document"),
-        (402, {"error": "grant_required"}),
-        (401, {"error": "grant_invalid"}),
-        (403, {"error": "wrong_resource"}),
-        (403, {"error": "session_ended"}),
+        (402, "grant_required"),
+        (401, "grant_invalid"),
+        (403, "wrong_resource"),
+        (403, "session_ended"),
     ]
+
+
+def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_carry_the_core_body() -> None:
+    """A response served under a grant costs its body bytes × per_byte_out + per_message, charged
+    to the live session before it is sent: the next usage_update, the statement and the refund
+    include it; a response the balance cannot pay is a 402 and nothing of it is sent."""
+    import urllib.error
+    import urllib.request
+
+    per_second, per_byte_out, per_message, estimated = 100, 3, 7, 4_000
+    paid = per_second * estimated
+    n, big = 5_000, 200_000
+    # The WebSocket traffic is metered too: two client frames (one message each) and two
+    # "granted" frames sent (their bytes and one message each).
+    ws_usage = 2 * per_message + 2 * (len("granted") * per_byte_out + per_message)
+    rec, clock = Recorder(), Clock()
+    store = MemorySessionStore()
+    tariff = {"per_second": per_second, "per_byte_out": per_byte_out, "per_message": per_message}
+    ep = endpoint(rec, clock, tariff=tariff, estimated_duration=estimated, secret=SECRET, store=store)
+    # Another process on the same store and secret: it runs no socket of the session.
+    other = endpoint(Recorder(), clock, tariff=tariff, estimated_duration=estimated, secret=SECRET, store=store)
+    base: List[str] = []
+    handled: List[str] = []
+
+    @ep.session
+    async def handler(session: Ws402ServerSession) -> None:
+        async for msg in session:
+            assert isinstance(msg, str) and msg.startswith("grant ")
+            await session.grant_http(base[0] + msg[len("grant "):], ttl=600)
+            await session.send_text("granted")
+
+    async def media(scope: Any, receive: Any, send: Any) -> None:
+        handled.append(scope["path"])
+        size = big if scope["path"] == "/big" else n
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/octet-stream")]})
+        await send({"type": "http.response.body", "body": b"a" * (size - 10), "more_body": True})
+        await send({"type": "http.response.body", "body": b"b" * 10})
+
+    grants: List[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == "/ws":
+            await ep.asgi(scope, receive, send)
+        elif scope.get("query_string") == b"elsewhere":  # the same URL (grants bind no query)
+            await grants[1](scope, receive, send)
+        else:
+            await grants[0](scope, receive, send)
+
+    def get(path: str, authorization: Optional[str] = None) -> Any:
+        request = urllib.request.Request(base[0] + path, headers={"Authorization": authorization} if authorization else {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    async def main(url: str) -> Any:
+        base.append(url)
+        grants.append(ep.grant_middleware(media, schema_url=url + "/ws"))
+        grants.append(other.grant_middleware(media, schema_url=url + "/ws"))
+        loop = asyncio.get_running_loop()
+        async with connect(url + "/ws", payer(clock, paid)) as session:
+            tokens = []
+            for path in ("/doc", "/big"):
+                await session.send("grant " + path)
+                async for frame in session:
+                    assert frame == "granted"
+                    break
+                tokens.append([e for e in session.events if e.kind == "http_access_granted"][-1].http_token)
+            doc_token, big_token = tokens
+            no_token = await loop.run_in_executor(None, get, "/doc", None)
+            clock.ms = T_MS + 500
+            served = await loop.run_in_executor(None, get, "/doc", f"WS402 {doc_token}")
+            elsewhere = await loop.run_in_executor(None, get, "/doc?elsewhere", f"WS402 {doc_token}")
+            clock.ms = T_MS + 1_000  # the usage_update includes the response
+            at_tick = per_second * 1_000 // 1_000 + ws_usage + n * per_byte_out + per_message
+            await until(lambda: session.consumed == at_tick)
+            refused = await loop.run_in_executor(None, get, "/big", f"WS402 {big_token}")
+            clock.ms = T_MS + 2_000
+        await until(lambda: len(ep.statements) == 1)
+        after = await loop.run_in_executor(None, get, "/doc", f"WS402 {doc_token}")
+        return no_token, served, elsewhere, refused, after
+
+    with uvicorn_server(app) as url:
+        no_token, served, elsewhere, refused, after = asyncio.run(main(url))
+    assert elsewhere[0] == 403 and elsewhere[1]["code"] == "session_elsewhere"
+    assert no_token == (402, {"error": "Payment Required", "message": "Establish WS402 session first",
+                              "code": "grant_required", "schemaUrl": base[0] + "/ws"})
+    assert served == (200, b"a" * (n - 10) + b"b" * 10)
+    assert refused[0] == 402 and refused[1]["code"] == "balance_insufficient"
+    assert refused[1]["schemaUrl"] == base[0] + "/ws"
+    assert handled == ["/doc", "/doc", "/big"], "the handlers ran; their refused responses were held back"
+    assert after[0] == 403 and after[1]["code"] == "session_ended"
+    used = per_second * 2_000 // 1_000 + ws_usage + n * per_byte_out + per_message
+    st = ep.statements[0]
+    assert (st.consumed, st.paid) == (used, paid)
+    assert [int(o.amount) for o in rec.refunds] == [paid - used]
 
 
 def test_a_shorthand_upto_offer_with_a_resume_grace_lasts_long_enough_to_be_admitted() -> None:

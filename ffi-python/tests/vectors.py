@@ -640,14 +640,17 @@ def ws402_session(i: Dict[str, Any]) -> Dict[str, Any]:
     steps: List[str] = []
     for e in i["events"]:
         kind = e["kind"]
-        if kind not in _SESSION_EVENTS + ("may_send",):
+        if kind not in _SESSION_EVENTS + ("may_send", "serve_http"):
             raise BadInput("kind")
-        if kind in ("bytes_in", "bytes_out", "may_send") and "n" not in e:
+        if kind in ("bytes_in", "bytes_out", "may_send", "serve_http") and "n" not in e:
             raise BadInput("n")
         try:
             if kind == "may_send":
                 out = meter.may_send(e["at_ms"], e["n"], e.get("messages", 1))
                 steps.append("send" if out.status == "running" else out.status)
+            elif kind == "serve_http":
+                out = meter.serve_http(e["at_ms"], e["n"])
+                steps.append("serve" if out.status == "running" else out.status)
             else:
                 steps.append(meter.on_event(e["at_ms"], kind, e.get("n")).status)
         except pay402.Ws402Error as err:
@@ -762,6 +765,14 @@ def ws402_grant_check(i: Dict[str, Any]) -> Dict[str, Any]:
     assert v.status == 200 and v.granted and v.session_id is not None
     assert pay402.ws402_grant_lookup_id(i["authorization"]) == v.session_id, "lookup_id disagrees"
     return {"session_id_hex": v.session_id.hex(), "generation": v.generation, "expires_ms": v.expires_ms}
+
+
+def ws402_grant_refusal(i: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        status, body = pay402.Ws402Server.grant_refusal_body(i["code"], i["schema_url"])
+    except ValueError:
+        raise BadInput("code")
+    return {"status": status, "code": i["code"], "body": body}
 
 
 def _json_or_empty(body: Any) -> Any:
@@ -981,6 +992,8 @@ OPS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     "ws402.resume_token": ws402_resume_token,
     "ws402.grant.issue": ws402_grant_issue,
     "ws402.grant.check": ws402_grant_check,
+    "ws402.grant.refusal": ws402_grant_refusal,
+    "ws402.grant.charge": ws402_session,
     "ws402.client": ws402_client,
     "server.admit": server_admit,
     "x402.offer_terms": x402_offer_terms,

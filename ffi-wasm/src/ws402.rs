@@ -280,6 +280,23 @@ impl Ws402TariffMeter {
         Ok(tariff_outcome_js(outcome))
     }
 
+    /// Charges an HTTP response of `bytes` body bytes (one message) at `atMs` before it is sent:
+    /// `running` (serve it) or `ended` (serve it: it took the last of the balance). A refusal
+    /// throws a `Ws402Error` (`balance_insufficient`, `session_ended`, `session_suspended`) and
+    /// changes nothing.
+    #[wasm_bindgen(js_name = serveHttp, unchecked_return_type = "Ws402TariffOutcome")]
+    pub fn serve_http(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] at_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] bytes: &JsValue,
+    ) -> JsResult<JsValue> {
+        let outcome = self
+            .meter
+            .serve_http(uint(at_ms, "atMs")?, uint(bytes, "bytes")?)
+            .map_err(|e| core_error("Ws402Error", &e, None))?;
+        Ok(tariff_outcome_js(outcome))
+    }
+
     /// Consumed so far (atomic units).
     #[wasm_bindgen(getter, unchecked_return_type = "bigint")]
     pub fn consumed(&self) -> JsValue {

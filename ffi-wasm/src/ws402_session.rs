@@ -37,6 +37,15 @@ export interface Ws402Policy {
   leaseMs?: number;
   /** The schema's `estimatedDuration`, seconds (default: `maxSessionSeconds`). */
   estimatedDuration?: number; currency?: string; resourceId?: string;
+  /** On-chain prepayments (the original WS402's `{txHash, reference, senderAddress}` proof), verified over
+   * JSON-RPC (`rpc` commands); the price asked is the schema's `totalPrice`. */
+  chainProof?: Ws402ChainProof;
+}
+/** The chain a WS402 server accepts on-chain prepayments on: `asset` a token address, or absent for the native coin;
+ * `payTo` the address paid; `minConfirmations` (default 1: included) and `maxAgeSeconds` (default 300: the oldest
+ * block time accepted). */
+export interface Ws402ChainProof {
+  chainId: number; asset?: string | null; payTo: string; minConfirmations?: number; maxAgeSeconds?: number;
 }
 /** How a WS402 session ended and its money, to the atomic unit. `ending` is `rejected` (never started:
  * `reason` is the code sent in `payment_rejected`, or `connection_closed`) or `ended` (`reason` is the
@@ -50,16 +59,26 @@ export interface Ws402Statement {
   refundStatus: "requested" | "confirmed" | "pending" | "failed" | "unsupported" | null;
   refundOrder: RefundOrder | null; finished: boolean;
 }
+/** The core's answer to `httpServe` / `grantElsewhere`: `status` 200 (serve, then do `commands`), or the
+ * refusal's `status`, `code` and JSON `body` (answer it; nothing is served). */
+export interface Ws402HttpServe {
+  status: number; code: string | null; body: string | null; commands: Ws402Command[];
+}
 /** One thing the host does, in order (only the kind's own fields are set). */
 export type Ws402Command =
   | { kind: "send"; text: string }
   | { kind: "send_app_frame" }
   | { kind: "deliver_to_app" }
+  /** Serve the HTTP response of the last `httpServe`: it is paid for. */
+  | { kind: "serve_http" }
   | { kind: "close"; code: number }
   | { kind: "reserve"; key: Uint8Array; ttl: number }
   | { kind: "release"; key: Uint8Array }
   | { kind: "settle"; body: Uint8Array; amount: bigint }
   | { kind: "refund"; refund: RefundOrder }
+  /** POST `{"jsonrpc":"2.0","id":1,"method":method,"params":<params, verbatim JSON>}` to the chain's RPC URL; answer
+   * `rpcResponse` with the whole response body, or `null` when the call failed (connection error, timeout, status ≠ 200). */
+  | { kind: "rpc"; method: string; params: string }
   | { kind: "finished"; statement: Ws402Statement }
   /** Write the sealed `record` under `sessionId`: `expect` `null` creates it (only if absent), else replace it
    * only if the stored generation is `expect` (compare-and-swap); keep it `ttl` seconds; answer `persisted`. */
@@ -68,7 +87,7 @@ export type Ws402Command =
   | { kind: "load"; sessionId: string }
   /** Another process owns the session (a lost compare-and-swap): forget it here; no settle, no refund. */
   | { kind: "abandoned" };
-export type Ws402Phase = "awaiting_proof" | "reserving" | "settling_prepayment" | "running" | "suspended"
+export type Ws402Phase = "awaiting_proof" | "verifying_transaction" | "reserving" | "settling_prepayment" | "running" | "suspended"
   | "settling_charge" | "refunding" | "finished" | "loading" | "resuming" | "not_owner";
 /** What `Ws402Server.recover` decided for a stored record: `still_owned` (a live owner; recover again at
  * `atMs`), `await_resume` (until `atMs`), `end`, `continue` (the settle or refund is asked again) or `done`. */
@@ -153,6 +172,15 @@ fn statement_js(st: &Statement) -> JsValue {
         .build()
 }
 
+fn refusal_js(r: pay402::ws402::GrantRefusal, schema_url: &str) -> JsValue {
+    Obj::new()
+        .set("status", r.status())
+        .set("code", pay402::ErrorCode::code(&r))
+        .set("body", host::Ws402Server::grant_refusal_body(r, schema_url))
+        .set("commands", Array::new())
+        .build()
+}
+
 fn command_js(c: OwnedCommand) -> JsValue {
     let o = Obj::new().set("kind", c.kind());
     match c {
@@ -179,7 +207,10 @@ fn command_js(c: OwnedCommand) -> JsValue {
             .set("ttl", number(ttl_s)),
         OwnedCommand::Load { session_id } => o.set("sessionId", session_id),
         OwnedCommand::Rpc { method, params } => o.set("method", method).set("params", params),
-        OwnedCommand::SendAppFrame | OwnedCommand::DeliverToApp | OwnedCommand::Abandoned => o,
+        OwnedCommand::SendAppFrame
+        | OwnedCommand::DeliverToApp
+        | OwnedCommand::ServeHttp
+        | OwnedCommand::Abandoned => o,
     }
     .build()
 }
@@ -198,7 +229,40 @@ const POLICY_KEYS: &[&str] = &[
     "estimatedDuration",
     "currency",
     "resourceId",
+    "chainProof",
 ];
+
+const CHAIN_PROOF_KEYS: &[&str] = &[
+    "chainId",
+    "asset",
+    "payTo",
+    "minConfirmations",
+    "maxAgeSeconds",
+];
+
+fn chain_proof(value: &JsValue) -> JsResult<host::ChainProofConfig> {
+    if !value.is_object() {
+        return Err(arg_error("chainProof", "a Ws402ChainProof object"));
+    }
+    for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !CHAIN_PROOF_KEYS.contains(&key.as_str()) {
+            return Err(error(&HostError::config(
+                "unknown_policy_parameter",
+                format!("chainProof takes {CHAIN_PROOF_KEYS:?}, not `{key}`"),
+            )));
+        }
+    }
+    let int = |key: &str| opt_uint(&get(value, key), key);
+    Ok(host::ChainProofConfig {
+        chain_id: uint(&get(value, "chainId"), "chainProof.chainId")?,
+        asset: opt_string(&get(value, "asset"), "chainProof.asset")?,
+        pay_to: opt_string(&get(value, "payTo"), "chainProof.payTo")?
+            .ok_or_else(|| arg_error("chainProof.payTo", "an address"))?,
+        min_confirmations: int("minConfirmations")?.unwrap_or(1),
+        max_age_seconds: int("maxAgeSeconds")?.unwrap_or(300),
+    })
+}
 
 fn policy(value: &JsValue) -> JsResult<host::Ws402Config> {
     if !value.is_object() {
@@ -244,6 +308,9 @@ fn policy(value: &JsValue) -> JsResult<host::Ws402Config> {
     config.estimated_duration_seconds = int("estimatedDuration")?;
     config.currency = opt_string(&get(value, "currency"), "currency")?;
     config.resource_id = opt_string(&get(value, "resourceId"), "resourceId")?;
+    config.chain_proof = present(&get(value, "chainProof"))
+        .map(chain_proof)
+        .transpose()?;
     Ok(config)
 }
 
@@ -343,7 +410,8 @@ impl Ws402Server {
 
     /// Checks an HTTP request's `Authorization` value (`null` when absent) for `resourceUrl` at
     /// `nowMs` against the session's stored `record` (loaded under `grantSessionId`'s id; `null`
-    /// when none): the core's verdict (`status` 200, else 402, 401 or 403 with its `code`).
+    /// when none): the core's verdict (`status` 200, else 402, 401 or 403 with its `code` and
+    /// the answer's JSON `body`, whose 402 names `schemaUrl`, the URL of the WS402 schema).
     #[wasm_bindgen(js_name = grantCheck, unchecked_return_type = "Ws402GrantCheck")]
     pub fn grant_check(
         &self,
@@ -351,7 +419,9 @@ impl Ws402Server {
         #[wasm_bindgen(js_name = resourceUrl)] resource_url: &str,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | null")] record: &JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(js_name = schemaUrl)] schema_url: Option<String>,
     ) -> JsResult<JsValue> {
+        let schema_url = schema_url.unwrap_or_default();
         let record = match present(record) {
             Some(r) => Some(crate::convert::bytes(r, "record")?),
             None => None,
@@ -369,15 +439,28 @@ impl Ws402Server {
                 .set("code", JsValue::NULL)
                 .set("sessionId", u8a(&g.session_id))
                 .set("generation", g.generation)
-                .set("expiresMs", crate::convert::exact(g.expires_ms)),
+                .set("expiresMs", crate::convert::exact(g.expires_ms))
+                .set("body", JsValue::NULL),
             Err(r) => obj
                 .set("status", r.status())
                 .set("code", pay402::ErrorCode::code(&r))
+                .set(
+                    "body",
+                    host::Ws402Server::grant_refusal_body(r, &schema_url),
+                )
                 .set("sessionId", JsValue::NULL)
                 .set("generation", JsValue::NULL)
                 .set("expiresMs", JsValue::NULL),
         }
         .build())
+    }
+
+    /// The answer to a request whose grant verified but whose session has no live machine in
+    /// this process (its socket is held elsewhere): the core's refusal (403
+    /// `session_elsewhere`: a response that cannot be charged is not served) and its body.
+    #[wasm_bindgen(js_name = grantElsewhere, unchecked_return_type = "Ws402HttpServe")]
+    pub fn grant_elsewhere(#[wasm_bindgen(js_name = schemaUrl)] schema_url: &str) -> JsValue {
+        refusal_js(host::Ws402Server::grant_elsewhere(), schema_url)
     }
 
     /// The session id (32 lowercase hex digits) a request's `WS402` grant names, unverified:
@@ -394,6 +477,27 @@ impl Ws402Server {
     /// `PaymentRequired`).
     pub fn schema(&self, #[wasm_bindgen(js_name = wsUrl)] ws_url: &str) -> JsResult<String> {
         let bytes = self.inner.schema(ws_url).map_err(|e| error(&e))?;
+        String::from_utf8(bytes).map_err(|_| arg_error("schema", "UTF-8"))
+    }
+
+    /// The WS402 schema JSON for a socket at `wsUrl`, with the original WS402's on-chain
+    /// `paymentDetails` fields (`recipient`, `amountWei`, `chainId`, `reference`, `expiresAt`, …)
+    /// when the policy has `chainProof`: `nowMs` is the wall clock (Unix ms), `referenceRandom`
+    /// 8 random bytes for the `reference`. Without `chainProof`, the same as `schema`.
+    #[wasm_bindgen(js_name = schemaAt)]
+    pub fn schema_at(
+        &self,
+        #[wasm_bindgen(js_name = wsUrl)] ws_url: &str,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(js_name = referenceRandom, unchecked_param_type = "Uint8Array")]
+        reference_random: &JsValue,
+    ) -> JsResult<String> {
+        let now = uint(now_ms, "nowMs")?;
+        let random: [u8; 8] = crate::convert::array(reference_random, "referenceRandom")?;
+        let bytes = self
+            .inner
+            .schema_at(ws_url, now, random)
+            .map_err(|e| error(&e))?;
         String::from_utf8(bytes).map_err(|_| arg_error("schema", "UTF-8"))
     }
 
@@ -426,6 +530,19 @@ impl Ws402Session {
         let now = uint(now_ms, "nowMs")?;
         let commands = self.inner.handle(now, input).map_err(|e| error(&e))?;
         Ok(commands.into_iter().map(command_js).collect())
+    }
+}
+
+/// An HTTP answer's body: a `Uint8Array` or text, `None` for `null`/`undefined` (no answer).
+fn body_of(response: &JsValue) -> JsResult<Option<Vec<u8>>> {
+    if let Some(bytes) = response.dyn_ref::<Uint8Array>() {
+        Ok(Some(bytes.to_vec()))
+    } else if let Some(text) = response.as_string() {
+        Ok(Some(text.into_bytes()))
+    } else if present(response).is_none() {
+        Ok(None)
+    } else {
+        Err(arg_error("response", "a Uint8Array, a string or null"))
     }
 }
 
@@ -502,6 +619,37 @@ impl Ws402Session {
         self.on(now_ms, SessionInput::AppSend(size))
     }
 
+    /// An HTTP response of `bytes` body bytes is about to be served under this session's grant:
+    /// the core charges it (body bytes at `perByteOut`, one message at `perMessage`) before it
+    /// is sent. `status` 200: serve it, then do `commands` (the first is `serve_http`; the others
+    /// end the session when the response took the last of the balance). Else do not serve it:
+    /// answer `status` (402 `balance_insufficient`, 403 `session_suspended`, `session_ended`,
+    /// `session_elsewhere`) with `body` (its 402 names `schemaUrl`); nothing changed.
+    #[wasm_bindgen(js_name = httpServe, unchecked_return_type = "Ws402HttpServe")]
+    pub fn http_serve(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] bytes: &JsValue,
+        #[wasm_bindgen(js_name = schemaUrl)] schema_url: &str,
+    ) -> JsResult<JsValue> {
+        let now = uint(now_ms, "nowMs")?;
+        let bytes = uint(bytes, "bytes")?;
+        Ok(
+            match self.inner.http_serve(now, bytes).map_err(|e| error(&e))? {
+                host::HttpServe::Served(commands) => Obj::new()
+                    .set("status", 200)
+                    .set("code", JsValue::NULL)
+                    .set("body", JsValue::NULL)
+                    .set(
+                        "commands",
+                        commands.into_iter().map(command_js).collect::<Array>(),
+                    )
+                    .build(),
+                host::HttpServe::Refused(r) => refusal_js(r, schema_url),
+            },
+        )
+    }
+
     /// The replay store's answer to `reserve`: `fresh`, `already_used` or `unavailable`.
     #[wasm_bindgen(unchecked_return_type = "Ws402Command[]")]
     pub fn reserved(
@@ -527,16 +675,20 @@ impl Ws402Session {
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null")] response: &JsValue,
     ) -> JsResult<Array> {
-        let body = if let Some(bytes) = response.dyn_ref::<Uint8Array>() {
-            Some(bytes.to_vec())
-        } else if let Some(text) = response.as_string() {
-            Some(text.into_bytes())
-        } else if present(response).is_none() {
-            None
-        } else {
-            return Err(arg_error("response", "a Uint8Array, a string or null"));
-        };
+        let body = body_of(response)?;
         self.on(now_ms, SessionInput::Settled(body.as_deref()))
+    }
+
+    /// The answer to `rpc`: the whole HTTP response body (`Uint8Array` or text), or `null` when
+    /// the call failed (connection error, timeout, status ≠ 200). The core reads it.
+    #[wasm_bindgen(js_name = rpcResponse, unchecked_return_type = "Ws402Command[]")]
+    pub fn rpc_response(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | null")] response: &JsValue,
+    ) -> JsResult<Array> {
+        let body = body_of(response)?;
+        self.on(now_ms, SessionInput::RpcResponse(body.as_deref()))
     }
 
     /// The refund's outcome: `confirmed`, `pending` or `failed`.

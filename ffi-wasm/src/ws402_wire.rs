@@ -1,5 +1,6 @@
 //! WS402 wire: the messages in both amount encodings (`AmountEncoding`).
 
+use crate::convert::Obj;
 use crate::errors::{JsResult, arg_error, core_error};
 use pay402::ErrorCode;
 use pay402::evm::Address;
@@ -65,7 +66,7 @@ pub fn ws402_message_frame(
             Err(e) => return Err(err(&e)),
         }
     };
-    Ok(crate::convert::Obj::new()
+    Ok(Obj::new()
         .set("messageType", msg.type_name())
         .set("frame", frame)
         .build())
@@ -169,7 +170,11 @@ export interface Ws402GrantCheck {
   generation: number | null;
   /** The token's expiry in ms since the epoch (a `bigint` above 2^53 − 1); `null` when refused. */
   expiresMs: number | bigint | null;
+  /** The refusal's JSON body (`Ws402Server.grantCheck` with a `schemaUrl`); `null` when granted or not asked. */
+  body?: string | null;
 }
+/** A grant refusal's answer: its status, code and JSON body. */
+export interface Ws402GrantRefusal { status: number; code: string; body: string }
 "#;
 
 fn grant_keys(secret: &JsValue) -> JsResult<SessionKeys> {
@@ -248,7 +253,7 @@ pub fn ws402_grant_check(
         generation: generation_of(generation)?,
     };
     let now_ms = crate::convert::uint(now_ms, "now_ms")?;
-    let obj = crate::convert::Obj::new();
+    let obj = Obj::new();
     Ok(match http_grant::check(
         &keys,
         authorization.as_deref(),
@@ -270,4 +275,21 @@ pub fn ws402_grant_check(
             .set("expiresMs", JsValue::NULL),
     }
     .build())
+}
+
+/// The answer of the grant refusal `code` (`grant_required`, …, `balance_insufficient`,
+/// `session_elsewhere`): its status and JSON body, whose 402s name `schemaUrl` (the WS402
+/// schema's URL). An unknown code throws a `TypeError` (`invalid_argument`).
+#[wasm_bindgen(js_name = ws402GrantRefusal, unchecked_return_type = "Ws402GrantRefusal")]
+pub fn ws402_grant_refusal(code: &str, schema_url: &str) -> JsResult<JsValue> {
+    let r = pay402::ws402::GrantRefusal::from_code(code)
+        .ok_or_else(|| arg_error("code", "a WS402 grant refusal code"))?;
+    Ok(Obj::new()
+        .set("status", r.status())
+        .set("code", ErrorCode::code(&r))
+        .set(
+            "body",
+            pay402_host::ws402_server::Ws402Server::grant_refusal_body(r, schema_url),
+        )
+        .build())
 }

@@ -104,6 +104,13 @@ function decodeOp(p, input) {
 }
 
 export function ops(p) {
+  const table = opsTable(p);
+  // An HTTP response charged to a session (ws402-grant.json): the tariff meter's op with `serve_http` steps.
+  table["ws402.grant.charge"] = table["ws402.session"];
+  return table;
+}
+
+function opsTable(p) {
   return {
     "x402.roundtrip": (i) => ({ header: p.x402EncodeHeader(p.x402DecodeHeader(i.kind, i.header).json) }),
     "x402.decode": (i) => decodeOp(p, i),
@@ -436,12 +443,15 @@ export function ops(p) {
         const steps = [];
         const kinds = ["tick", "client_close", "server_close", "server_error", "suspend", "resume", "grace_expired", "bytes_in", "bytes_out", "message"];
         for (const e of i.events) {
-          if (e.kind !== "may_send" && !kinds.includes(e.kind)) bad("kind");
-          if (["bytes_in", "bytes_out", "may_send"].includes(e.kind) && e.n === undefined) bad("n");
+          if (e.kind !== "may_send" && e.kind !== "serve_http" && !kinds.includes(e.kind)) bad("kind");
+          if (["bytes_in", "bytes_out", "may_send", "serve_http"].includes(e.kind) && e.n === undefined) bad("n");
           try {
             if (e.kind === "may_send") {
               const o = m.maySend(e.at_ms, e.n, e.messages);
               steps.push(o.state === "running" ? "send" : o.state);
+            } else if (e.kind === "serve_http") {
+              const o = m.serveHttp(e.at_ms, e.n);
+              steps.push(o.state === "running" ? "serve" : o.state);
             } else steps.push(m.onEvent(e.at_ms, e.kind, e.n).state);
           } catch (err) {
             if (err.name !== "Ws402Error") throw err;
@@ -484,6 +494,16 @@ export function ops(p) {
       const id = p.ws402GrantLookupId(i.authorization);
       if (id === null || hex(id) !== hex(v.sessionId)) throw new Error("ws402GrantLookupId disagrees with the verified grant");
       return { session_id_hex: hex(v.sessionId), generation: v.generation, expires_ms: v.expiresMs };
+    },
+    "ws402.grant.refusal": (i) => {
+      let r;
+      try {
+        r = p.ws402GrantRefusal(i.code, i.schema_url);
+      } catch (e) {
+        if (e?.code === "invalid_argument") bad("code");
+        throw e;
+      }
+      return { status: r.status, code: r.code, body: r.body };
     },
     "ws402.client": (i) => {
       const s = new p.Ws402ClientSession(BigInt(i.authorized), BigInt(i.price_per_second));

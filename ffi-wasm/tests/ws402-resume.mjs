@@ -286,7 +286,7 @@ test("HTTP grants: grantMiddleware lets the core decide: 200, 402, 401, 403 wron
   port = server.address().port;
   const get = async (path, authorization) => {
     const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: authorization ? { authorization } : {} });
-    return [r.status, r.status === 200 ? await r.text() : (await r.json()).error];
+    return [r.status, r.status === 200 ? await r.text() : (await r.json()).code];
   };
   try {
     const c = await open(`ws://127.0.0.1:${port}${PATH}`);
@@ -304,6 +304,96 @@ test("HTTP grants: grantMiddleware lets the core decide: 200, 402, 401, 403 wron
     await time.to(T + 3000);
     await until(() => money.refunds.length === 1);
     assert.deepEqual(await get("/media/1", `WS402 ${token}`), [403, "session_ended"]);
+  } finally {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test("HTTP grants are metered: the body's bytes are charged to the session before it is sent; 402s carry the core's body", async () => {
+  // A tariff with time, bytes out and messages: an HTTP response costs 3 per body byte + 7.
+  const perSecond = 100n, perByteOut = 3n, perMessage = 7n, paid = 400_000n;
+  const time = fakeTime(T);
+  const shared = memorySessionStore({ clock: time.now });
+  const paidStore = () => shared;
+  const money = recorder();
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  const paidServer = ws402Server({ offers: [exactOffer(paid)], tariff: { perSecond, perByteOut, perMessage }, maxSessionDuration: 3600,
+    updateIntervalMs: 1000, settle: money.settle, refund: money.refund, now: time.now, timers: time.timers,
+    secret: SECRET, store: paidStore(), resumeGraceMs: 5000 });
+  let session;
+  let port;
+  paidServer.attach(wss, { server, path: PATH }, (s) => { session = s; });
+  const guard = paidServer.grantMiddleware();
+  // Another process on the same store and secret: it runs no socket of the session, so it cannot charge.
+  const elsewhere = ws402Server({ offers: [exactOffer(paid)], tariff: { perSecond, perByteOut, perMessage }, maxSessionDuration: 3600,
+    settle: money.settle, refund: money.refund, now: time.now, timers: time.timers, secret: SECRET, store: paidStore(), resumeGraceMs: 5000 })
+    .grantMiddleware({ resourceUrl: () => `http://127.0.0.1:${port}/media/1` });
+  const N = 5000, BIG = 200_000;
+  let handled = 0;
+  server.on("request", (req, res) => {
+    if (req.url === "/elsewhere") {
+      elsewhere(req, res, () => { handled++; res.end(Buffer.alloc(N)); });
+      return;
+    }
+    if (!req.url.startsWith("/media/")) return;
+    guard(req, res, () => {
+      handled++;
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(Buffer.alloc(req.url === "/media/big" ? BIG - 10 : N - 10, 0x61));
+      res.end(Buffer.alloc(10, 0x62));
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  port = server.address().port;
+  const url = (path) => `http://127.0.0.1:${port}${path}`;
+  try {
+    const c = await open(`ws://127.0.0.1:${port}${PATH}`);
+    c.ws.send(await proofFor(url(PATH), 33));
+    await c.next("session_started");
+    await until(() => session !== undefined);
+    const token = session.grant(url("/media/1"), { ttlMs: 600_000 });
+    // No token: the seed's 402 body, the pay402 code and the schema's URL.
+    const none = await fetch(url("/media/1"));
+    assert.equal(none.status, 402);
+    assert.deepEqual(await none.json(), { error: "Payment Required", message: "Establish WS402 session first",
+      code: "grant_required", schemaUrl: url(PATH) });
+    // N bytes with the grant at T + 500: served whole, charged before.
+    await time.to(T + 500);
+    const ok = await fetch(url("/media/1"), { headers: { authorization: `WS402 ${token}` } });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.arrayBuffer()).byteLength, N);
+    // The next usage_update (T + 1000) includes N × 3 + 7 on top of the time.
+    await time.to(T + 1000);
+    await until(() => c.frames.some((f) => f.type === "usage_update"));
+    const atTick = (perSecond * 1000n) / 1000n + BigInt(N) * perByteOut + perMessage;
+    const update = c.frames.filter((f) => f.type === "usage_update").at(-1);
+    assert.equal(String(update.consumedAmount), atTick.toString());
+    // A download the balance cannot pay (BIG × 3 > 400000): the core's 402, nothing served.
+    // The same grant at another process: fail closed, 403 session_elsewhere, nothing served.
+    const other = await fetch(url("/elsewhere"), { headers: { authorization: `WS402 ${token}` } });
+    assert.deepEqual([other.status, (await other.json()).code], [403, "session_elsewhere"]);
+    const bigToken = session.grant(url("/media/big"), { ttlMs: 600_000 });
+    const before = handled;
+    const refused = await fetch(url("/media/big"), { headers: { authorization: `WS402 ${bigToken}` } });
+    assert.equal(refused.status, 402);
+    assert.equal(handled, before + 1, "the handler ran; its response was held back");
+    const body = await refused.json();
+    assert.equal(body.code, "balance_insufficient");
+    assert.equal(body.schemaUrl, url(PATH));
+    // The session goes on; its client ends it at T + 2000: consumed = time + the one response.
+    await time.to(T + 2000);
+    c.ws.close(1000);
+    const statement = await session.ended;
+    const consumed = (perSecond * 2000n) / 1000n + BigInt(N) * perByteOut + perMessage;
+    assert.equal(statement.consumed, consumed);
+    await until(() => money.refunds.length === 1);
+    assert.equal(money.refunds[0].amount, paid - consumed);
+    // After the end: 403 session_ended, nothing served.
+    const after = await fetch(url("/media/1"), { headers: { authorization: `WS402 ${token}` } });
+    assert.deepEqual([after.status, (await after.json()).code], [403, "session_ended"]);
   } finally {
     for (const ws of wss.clients) ws.terminate();
     wss.close();

@@ -435,6 +435,107 @@ test("configuration fails closed: an exact offer with nothing able to refund, a 
   ws402Server({ offers: [uptoOffer(10n)], pricePerSecond: 1n, maxSessionDuration: 60, settle: () => null }).close();
 });
 
+// chainProof's transport: the core asks JSON-RPC calls (`rpc` commands), the server POSTs them and reports the whole
+// body, or nothing when the call failed; what a failure means is the core's (API23: `rpc_unavailable`, close 1011).
+// The RPC here is a node:http server on 127.0.0.1 that records each request and answers as told.
+async function fakeRpc(answer) {
+  const calls = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      calls.push({ method: req.method, type: req.headers["content-type"], body: Buffer.concat(chunks).toString() });
+      answer(res);
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { calls, url: `http://127.0.0.1:${server.address().port}/rpc`, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } };
+}
+const TX = "0x" + "ab".repeat(32);
+const seedProof = JSON.stringify({ type: "payment_proof", proof: { txHash: TX, reference: "base_1_abcdefghi", senderAddress: PAYER } });
+
+for (const [name, answer, extra] of [
+  ["answers HTTP 500", (res) => { res.writeHead(500); res.end('{"jsonrpc":"2.0","id":1,"result":null}'); }, {}],
+  ["does not answer within rpcTimeoutMs", () => {}, { rpcTimeoutMs: 300 }],
+]) {
+  test(`chainProof: an RPC that ${name} is reported as no answer: payment_rejected rpc_unavailable, 1011, nothing refunded`, async () => {
+    const rpcServer = await fakeRpc(answer);
+    const time = fakeTime(T);
+    const money = recorder();
+    const srv = await serve({ chainProof: { chainId: 84532, payTo: PAY_TO, rpcUrl: rpcServer.url, ...extra }, pricePerSecond: 10n,
+      estimatedDuration: 300, refund: money.refund, now: time.now, timers: time.timers });
+    try {
+      const c = await open(srv.wsUrl);
+      c.ws.send(seedProof);
+      assert.equal((await c.next("payment_rejected")).reason, "rpc_unavailable");
+      assert.equal(await c.closed, 1011);
+      // one JSON-RPC 2.0 POST, the core's first question about the hash (its receipt, or for the native coin the
+      // transaction), params verbatim
+      assert.equal(rpcServer.calls.length, 1);
+      assert.deepEqual([rpcServer.calls[0].method, rpcServer.calls[0].type], ["POST", "application/json"]);
+      const body = JSON.parse(rpcServer.calls[0].body);
+      assert.ok(["eth_getTransactionReceipt", "eth_getTransactionByHash"].includes(body.method), body.method);
+      assert.deepEqual(body, { jsonrpc: "2.0", id: 1, method: body.method, params: [TX] });
+      assert.deepEqual([money.settled, money.refunds], [[], []]);
+      assert.equal(c.of("session_started").length, 0);
+    } finally {
+      await srv.close();
+      await rpcServer.close();
+    }
+  });
+}
+
+test("chainProof: an object proof whose txHash is not 0x + 64 hex digits: payment_rejected invalid_transaction_hash, 1008, no RPC call", async () => {
+  const rpcServer = await fakeRpc((res) => { res.writeHead(200); res.end('{"jsonrpc":"2.0","id":1,"result":null}'); });
+  const time = fakeTime(T);
+  const srv = await serve({ chainProof: { chainId: 84532, payTo: PAY_TO, rpcUrl: rpcServer.url }, pricePerSecond: 10n,
+    estimatedDuration: 300, refund: recorder().refund, now: time.now, timers: time.timers });
+  try {
+    const c = await open(srv.wsUrl);
+    c.ws.send(JSON.stringify({ type: "payment_proof", proof: { txHash: "0x12", reference: "base_1_abcdefghi", senderAddress: PAYER } }));
+    assert.equal((await c.next("payment_rejected")).reason, "invalid_transaction_hash");
+    assert.equal(await c.closed, 1008);
+    assert.equal(rpcServer.calls.length, 0);
+  } finally {
+    await srv.close();
+    await rpcServer.close();
+  }
+});
+
+test("chainProof: the schema carries the original WS402's paymentDetails; fresh reference per GET; config fails closed", async () => {
+  const time = fakeTime(T);
+  const srv = await serve({ chainProof: { chainId: 84532, payTo: PAY_TO.toLowerCase(), rpcUrl: "http://127.0.0.1:1/" }, pricePerSecond: 10n ** 12n,
+    estimatedDuration: 300, refund: recorder().refund, now: time.now, timers: time.timers });
+  try {
+    const [a, b] = [await (await fetch(srv.httpUrl)).json(), await (await fetch(srv.httpUrl)).json()];
+    const d = a.paymentDetails;
+    // API23: type, network, chainId, recipient (EIP-55), amountWei = totalPrice (3 × 10^14 ≤ 2^53: a number), amountETH,
+    // currency, reference base_<ms>_<9 base36>, expiresAt = now + maxAgeSeconds (300 s)
+    assert.deepEqual([d.type, d.network, d.chainId, d.recipient, d.amountWei, d.amountETH, d.currency, d.expiresAt],
+      ["base", "base-sepolia", 84532, PAY_TO, 300_000_000_000_000, "0.0003", "ETH", T + 300_000]);
+    assert.match(d.reference, new RegExp(`^base_${T}_[0-9a-z]{9}$`));
+    assert.notEqual(b.paymentDetails.reference, d.reference);
+  } finally {
+    await srv.close();
+  }
+  // beside x402 offers: the PaymentRequired's members and the original's fields in one paymentDetails (a USDC token:
+  // currency ERC20, tokenAddress, no amountETH)
+  const both = await serve({ offers: [uptoOffer(30_000n)], settle: recorder().settle, refund: recorder().refund, pricePerSecond: 100n,
+    estimatedDuration: 300, chainProof: { chainId: 84532, asset: USDC, payTo: PAY_TO, rpcUrl: "http://127.0.0.1:1/" }, now: time.now, timers: time.timers });
+  try {
+    const d = (await (await fetch(both.httpUrl)).json()).paymentDetails;
+    assert.deepEqual([d.x402Version, d.accepts.length, d.accepts[0].scheme, d.recipient, d.amountWei, d.currency, d.tokenAddress, d.amountETH],
+      [2, 1, "upto", PAY_TO, 30_000, "ERC20", USDC, undefined]);
+  } finally {
+    await both.close();
+  }
+  const base = { chainProof: { chainId: 84532, payTo: PAY_TO, rpcUrl: "http://127.0.0.1:1/" }, pricePerSecond: 1n, estimatedDuration: 60 };
+  assert.throws(() => ws402Server(base), { code: "missing_refund" });
+  assert.throws(() => ws402Server({ ...base, refund: () => "pending", chainProof: { chainId: 84532, payTo: PAY_TO } }), { code: "invalid_config" });
+  assert.throws(() => ws402Server({ ...base, refund: () => "pending", chainProof: { ...base.chainProof, rpcUrl: "ftp://x/" } }), { code: "invalid_config" });
+  assert.throws(() => ws402Server({ ...base, refund: () => "pending", chainProof: { ...base.chainProof, rpc: "x" } }), { code: "invalid_config" });
+});
+
 test("client end to end: ws402Connect pays the schema with pay402's signer, follows the usage, end() gives the statement", async () => {
   const price = 250n, paid = 1_000_000n;
   const time = fakeTime(T);

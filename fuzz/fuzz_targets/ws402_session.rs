@@ -279,6 +279,9 @@ fuzz_target!(|data: &[u8]| {
                 ][usize::from(arg % 3)],
             ),
             12 => Input::Text(end_session),
+            13 if arg & 0x40 != 0 => Input::HttpServe {
+                bytes: u64::from(arg & 0x3f) * 53,
+            },
             13 => match arg % 4 {
                 0 => Input::RpcResponse(None),
                 1 => Input::RpcResponse(Some(junk)),
@@ -333,11 +336,16 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => Input::Text(&junk[..usize::from(arg) % junk.len().max(1)]),
         };
+        let usage = |s: &SessionMachine<'_>| {
+            s.meter()
+                .map(|m| (m.consumed(), m.bytes_out(), m.messages(), m.end()))
+        };
         let before = (
             session.phase(),
             session.generation(),
             session.statement(),
             session.poll_timeout(),
+            usage(&session),
         );
         if let Err(e) = session.handle(&offers, now, input) {
             let after = (
@@ -345,6 +353,7 @@ fuzz_target!(|data: &[u8]| {
                 session.generation(),
                 session.statement(),
                 session.poll_timeout(),
+                usage(&session),
             );
             assert_eq!(before, after, "a refused input changed the session");
             // `session_commands_pending`: commands queued before this input (a recovered session's
@@ -394,7 +403,7 @@ fuzz_target!(|data: &[u8]| {
                         c.started += 1;
                     }
                 }
-                Command::SendAppFrame | Command::DeliverToApp => {
+                Command::SendAppFrame | Command::DeliverToApp | Command::ServeHttp => {
                     assert_eq!(c.closes, 0, "app traffic after the close");
                     assert_eq!(c.started, 1);
                 }

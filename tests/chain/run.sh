@@ -408,23 +408,28 @@ fi
 # --- WS402 in Node (pay402/ws402) -----------------------------------------------------------------
 # test-js-ws402.mjs: the npm package's WS402 server on real sockets (ws 8, pinned in package.json) selling with
 # `exact` EIP-3009 (settled first, the unused part refunded by localSettlement().refund) and `upto` through Permit2Lite
-# (the consumed amount settled at the end), every amount read back from the chain; in a fresh project with the packed
-# pay402 tarball (PAY402_NPM_TGZ, else target/npm/; none yet: a gap) and this directory's `ws` linked in.
+# (the consumed amount settled at the end), every amount read back from the chain; then test-js-ws402-seed.mjs: a client
+# written for the original WS402 (the seed's Base clients: it pays on chain itself with viem, native ETH or an ERC-20
+# transfer, and sends {txHash, reference, senderAddress}) against ws402Server's `chainProof`: the refunds to the
+# transaction's payer, replay, underpayment, wrong payee, a pending transaction, and the README's seed example. In a
+# fresh project with the packed pay402 tarball (PAY402_NPM_TGZ, else target/npm/; none yet: a gap) and this
+# directory's `ws` and `viem` linked in; one file at a time (the seed file turns automine off for a while).
 WS402_TGZ="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
 log "WS402 in Node: pay402/ws402 sessions settled and refunded on the chain"
 if [ -n "$WS402_TGZ" ]; then
   WS402JS="$RUN/js-ws402"
   mkdir -p "$WS402JS"
   if ( cd "$WS402JS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$WS402_TGZ" &&
-       ln -sfn "$HERE/node_modules/ws" node_modules/ws &&
+       ln -sfn "$HERE/node_modules/ws" node_modules/ws && ln -sfn "$HERE/node_modules/viem" node_modules/viem &&
        node -e 'process.exit(typeof require("ws").WebSocketServer === "function" ? 0 : 1)' ) >"$RUN/js-ws402-install.log" 2>&1; then
-    cp "$HERE/chain-rpc.mjs" "$HERE/test-js-ws402.mjs" "$WS402JS/"
-    (cd "$WS402JS" && timeout 300 node --test --test-reporter=spec test-js-ws402.mjs) 2>&1 | tee "$RUN/js-ws402.log"
+    cp "$HERE/chain-rpc.mjs" "$HERE/test-js-ws402.mjs" "$HERE/test-js-ws402-seed.mjs" "$WS402JS/"
+    (cd "$WS402JS" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" timeout 600 node --test --test-concurrency=1 --test-reporter=spec \
+      test-js-ws402.mjs test-js-ws402-seed.mjs) 2>&1 | tee "$RUN/js-ws402.log"
     rc=${PIPESTATUS[0]}
     ws_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-ws402.log" | awk '{print $3}')"
     ws_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-ws402.log" | awk '{print $3}')"
-    if [ "$rc" -eq 0 ] && [ "${ws_pass:-0}" -gt 0 ]; then record PASS "WS402 in Node (test-js-ws402.mjs): ${ws_pass} passed"
-    else record FAIL "WS402 in Node (test-js-ws402.mjs): ${ws_pass:-0} passed, ${ws_fail:-?} failed (exit $rc)"; fi
+    if [ "$rc" -eq 0 ] && [ "${ws_pass:-0}" -gt 0 ]; then record PASS "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs): ${ws_pass} passed"
+    else record FAIL "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs): ${ws_pass:-0} passed, ${ws_fail:-?} failed (exit $rc)"; fi
   else
     tail -n 20 "$RUN/js-ws402-install.log"
     record FAIL "WS402 in Node: install $(basename "$WS402_TGZ") and ws 8 (log: $RUN/js-ws402-install.log)"
@@ -447,6 +452,19 @@ elif [ "${ws_pass:-0}" -gt 0 ] && [ "${ws_fail:-0}" -eq 0 ]; then
   record PASS "WS402 in Python (pytest test_ws402.py): ${ws_pass} passed"
 else
   record FAIL "WS402 in Python (pytest test_ws402.py): ${ws_pass:-0} passed, ${ws_fail:-?} failed (log: $RUN/pytest.log)"
+fi
+# test_ws402_seed.py: a client written for the original WS402 (GET /ws402/schema/<id>, pays native ETH or an ERC-20
+# transfer itself, sends {txHash, reference, senderAddress}) against Ws402Endpoint(chain_proof=ChainProof(...)); the
+# refund of paid − consumed goes to the transaction's sender, a tx pays one session, short or misdirected payments are
+# refused. It ran in the pytest step above too.
+seed_pass="$(grep -cE '^test_ws402_seed\.py::.* PASSED' "$RUN/pytest.log")"
+seed_fail="$(grep -cE '^test_ws402_seed\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
+if [ "${seed_pass:-0}" -eq 0 ] && [ "${seed_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
+  SUMMARY+=("GAP   WS402 seed clients in Python (pytest): deselected by the extra pytest arguments ($*)")
+elif [ "${seed_pass:-0}" -gt 0 ] && [ "${seed_fail:-0}" -eq 0 ]; then
+  record PASS "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass} passed"
+else
+  record FAIL "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass:-0} passed, ${seed_fail:-?} failed (log: $RUN/pytest.log)"
 fi
 
 # --- the paywall page in a browser (test-browser-paywall.mjs) -------------------------------------

@@ -1,22 +1,29 @@
-//! The WS402 round: a pay-as-you-go WebSocket session on localhost, both ends run by the core.
+//! The WS402 round: a pay-as-you-go WebSocket session on localhost, served by the WS402 server
+//! the Node (`pay402/ws402`) and Python (`pay402.ws402`) packages wrap, paid by the client
+//! tracker their clients drive.
 //!
-//! 1. The server serves the session schema over HTTP; its `paymentDetails` is the x402 challenge
-//!    the core writes for the seller's offer (price per second × estimated duration, `exact`).
+//! 1. The server is `pay402_host::ws402_server::Ws402Server`, the very object behind the Node
+//!    and Python `Ws402Server`s: it holds the seller's offer (price per second × estimated
+//!    duration, `exact`) and the session policy, and writes the session schema served over
+//!    HTTP (`Ws402Server::schema`: its `paymentDetails` is the offer's x402 challenge).
 //! 2. The client pays it with the core x402 client and the built-in test key, opens a real
-//!    WebSocket and sends the payment as its `payment_proof` (`ws402::ClientSession`).
-//! 3. The server side is the core's `ws402::SessionMachine`: the host reports frames, its one
-//!    timer (`poll_timeout`) and the answers of the replay store and the settlement, and does
-//!    what the commands say: send, close, reserve the replay key (a `HashMap`), settle the
-//!    prepayment before `session_started`, refund `paid − consumed` at the end, finish.
+//!    WebSocket and sends the payment as its `payment_proof` (`ws402::ClientSession`, the
+//!    tracker the Node and Python clients drive).
+//! 3. Each socket is a `Ws402Session` (`Ws402Server::accept`): the host reports frames, its one
+//!    timer (`Ws402Session::timeout`) and the answers of the replay store and the settlement
+//!    (`Ws402Session::handle`), and does what the returned commands say, in order, as the
+//!    packages' hosts do: send, close, reserve the replay key (a `HashMap`), settle the
+//!    `/settle` body the session wrote before `session_started`, pay the refund order
+//!    (`paid − consumed`, to the verified payer) at the end, take the statement.
 //! 4. The client follows every `usage_update` through the tracker, which checks the server's
 //!    figures, and leaves early with `end_session`.
 //! 5. A second socket sends the very same `payment_proof`: the replay store already holds its
-//!    key, so the machine answers `payment_rejected {payment_already_used}` and settles nothing.
+//!    key, so the session answers `payment_rejected {payment_already_used}` and settles nothing.
 //!
-//! With a local chain (`chain.rs`) the prepayment is settled for real (the `/settle` body the
-//! machine writes becomes `transferWithAuthorization` calldata) and the refund is the core-built
-//! ERC-20 `transfer(payer, paid − consumed)` sent by the settler, which is the seller's `payTo`;
-//! the round checks that the balances moved by exactly `paid`, then the refund. Without one,
+//! With a local chain (`chain.rs`) the prepayment is settled for real (the session's `/settle`
+//! body becomes `transferWithAuthorization` calldata) and the refund is the core-built ERC-20
+//! `transfer(payer, paid − consumed)` sent by the settler, which is the seller's `payTo`; the
+//! round checks that the balances moved by exactly `paid`, then the refund. Without one,
 //! SETTLEMENT AND REFUND ARE A LOCAL STAND-IN: nothing is sent to a chain.
 
 use crate::chain::{self, LocalChain};
@@ -26,20 +33,17 @@ use core::time::Duration;
 use pay402::U256;
 use pay402::error::ErrorCode as _;
 use pay402::evm::{Address, PrivateKey};
-use pay402::json::{JsonStr, RawValue};
-use pay402::writer::write_all;
 use pay402::ws402::{
-    self, ClientEvent, ClientSession, Command, Ending, Input, Payer, Phase, Plan, Pricing,
-    RECOMMENDED_COMMAND_BUFFER_LEN, RefundOutcome, RefundStatus, Reservation, Schema,
-    SessionEndReason, SessionMachine, SessionPolicy, SettleStatus, Statement, Tariff,
+    self, ClientEvent, ClientSession, Ending, Payer, Phase, RefundOutcome, RefundStatus,
+    Reservation, Schema, SessionEndReason, SettleStatus, Statement,
 };
 use pay402::x402::client::{PayerPolicy, PaymentDraft, select};
-use pay402::x402::header;
 use pay402::x402::refund::{RefundOrder, RefundVerdict};
-use pay402::x402::server::{
-    Offer, OfferScheme, OfferSet, Resource, SettleOutcome, write_challenge,
+use pay402::x402::{Network, PaymentRequired};
+use pay402_host::ws402_server::{
+    OwnedCommand, SessionInput, Ws402Config, Ws402Server, Ws402Session,
 };
-use pay402::x402::{Network, PaymentRequired, SettleResponse};
+use pay402_host::x402_server::{OfferConfig, ResourceConfig};
 use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
@@ -50,7 +54,7 @@ use tungstenite::protocol::CloseFrame;
 const PRICE_PER_SECOND: u64 = 100;
 const ESTIMATED_SECONDS: u64 = 30;
 const MAX_SESSION_SECONDS: u64 = 60;
-/// Milliseconds between the machine's `usage_update`s.
+/// Milliseconds between the session's `usage_update`s.
 const UPDATE_INTERVAL_MS: u64 = 500;
 /// Milliseconds between the application's quotes.
 const QUOTE_INTERVAL_MS: u64 = 600;
@@ -109,73 +113,39 @@ impl<'c> Seller<'c> {
         })
     }
 
-    /// The prepayment offer: `exact` EIP-3009, price per second × estimated duration.
-    fn offers(&self) -> Result<OfferSet<'_, 1>, String> {
-        let mut offers = OfferSet::new();
-        offers
-            .push(Offer {
-                scheme: OfferScheme::ExactEip3009 {
-                    name: self.name,
-                    version: self.version,
-                },
-                network: &self.network,
-                asset: &self.asset,
-                amount: U256::from_u64(PRICE_PER_SECOND * ESTIMATED_SECONDS),
-                pay_to: &self.pay_to,
-                max_timeout_seconds: 60,
-            })
-            .map_err(|e| e.to_string())?;
-        Ok(offers)
+    /// The WS402 server the Node and Python packages wrap, configured as they configure it:
+    /// one `exact` EIP-3009 offer of price per second × estimated duration, a time tariff, a
+    /// `usage_update` every [`UPDATE_INTERVAL_MS`].
+    fn server(&self, ws_url: &str) -> Result<Ws402Server, String> {
+        let offer = OfferConfig {
+            scheme: "exact".into(),
+            network: self.network.clone(),
+            asset: self.asset.clone(),
+            amount: (PRICE_PER_SECOND * ESTIMATED_SECONDS).to_string(),
+            pay_to: self.pay_to.clone(),
+            max_timeout_seconds: Some(60),
+            eip712_name: Some(self.name.into()),
+            eip712_version: Some(self.version.into()),
+            transfer_method: Some("eip3009".into()),
+            ..OfferConfig::default()
+        };
+        let resource = ResourceConfig {
+            url: ws_url.into(),
+            description: "Market data stream".into(),
+            mime_type: Some("application/json".into()),
+        };
+        let config = Ws402Config {
+            update_interval_ms: UPDATE_INTERVAL_MS,
+            estimated_duration_seconds: Some(ESTIMATED_SECONDS),
+            currency: Some("USDC".into()),
+            resource_id: Some("market-stream".into()),
+            ..Ws402Config::new(U256::from_u64(PRICE_PER_SECOND), MAX_SESSION_SECONDS)
+        };
+        Ws402Server::new(vec![offer], resource, config).map_err(|e| e.to_string())
     }
 }
 
-fn resource(ws_url: &str) -> Resource<'_> {
-    Resource {
-        url: ws_url,
-        description: "Market data stream",
-        mime_type: Some("application/json"),
-    }
-}
-
-/// The schema JSON: its `paymentDetails` is the decoded `PAYMENT-REQUIRED` the core writes for
-/// the offers (what a 402 on the resource would carry).
-fn schema_json(seller: &Seller<'_>, ws_url: &str) -> Result<Vec<u8>, String> {
-    let offers = seller.offers()?;
-    let (mut head, mut body) = (vec![0u8; 4096], vec![0u8; 4096]);
-    let challenge = write_challenge(&offers, &resource(ws_url), None, &mut head, &mut body)
-        .map_err(|e| e.to_string())?;
-    let mut json = vec![0u8; header::RECOMMENDED_BUFFER_LEN];
-    let required =
-        header::decode(challenge.header_value.as_bytes(), &mut json).map_err(|e| e.to_string())?;
-    let details = RawValue::parse(required).map_err(|e| e.to_string())?;
-    let pricing = Pricing {
-        price_per_second: U256::from_u64(PRICE_PER_SECOND),
-        currency: JsonStr::from("USDC"),
-        estimated_duration: ESTIMATED_SECONDS,
-        total_price: U256::ZERO,
-    };
-    let total = pricing
-        .computed_total()
-        .ok_or("the total price overflows")?;
-    let schema = Schema {
-        version: JsonStr::from("1.0"),
-        resource_id: JsonStr::from("market-stream"),
-        websocket_endpoint: JsonStr::from(ws_url),
-        pricing: Pricing {
-            total_price: total,
-            ..pricing
-        },
-        payment_details: Some(details),
-        max_session_duration: MAX_SESSION_SECONDS,
-        resource_info: None,
-    };
-    let mut buf = vec![0u8; 8192];
-    let n = write_all(&mut buf, |w| schema.encode(w)).map_err(|e| e.to_string())?;
-    buf.truncate(n);
-    Ok(buf)
-}
-
-/// An answer for the machine, owned so the command buffer is free when it is reported.
+/// An answer for the session, owned.
 enum Answer {
     Reserved(Reservation),
     /// The `SettleResponse` JSON; `None`: no answer (the settlement is unavailable).
@@ -186,91 +156,72 @@ enum Answer {
 /// The replay store, shared by the server's sessions: key → when its reservation expires.
 type ReplayStore = HashMap<Vec<u8>, Instant>;
 
-/// The server's I/O around the machine: the socket, the replay store, the settlement.
+/// The server's I/O around the session: the socket, the replay store, the settlement.
 struct Host<'s> {
     ws: tungstenite::WebSocket<TcpStream>,
     replay: &'s mut ReplayStore,
     seller: &'s Seller<'s>,
-    /// The application frame waiting for [`Command::SendAppFrame`].
+    /// The application frame waiting for [`OwnedCommand::SendAppFrame`].
     app_frame: Option<String>,
     socket_closed: bool,
     finished: Option<Statement>,
 }
 
-/// Reports `input` to the machine and does what its commands say, reporting the replay store's,
-/// the settlement's and the refund's answers in turn.
-fn report<const N: usize>(
-    machine: &mut SessionMachine<'_>,
-    offers: &OfferSet<'_, N>,
-    resource: &Resource<'_>,
+/// Reports `input` to the session and does what its commands say, reporting the replay
+/// store's, the settlement's and the refund's answers in turn.
+fn report(
+    session: &mut Ws402Session,
     host: &mut Host<'_>,
-    input: Input<'_>,
+    input: SessionInput<'_>,
 ) -> Result<(), String> {
-    machine
-        .handle(offers, now_ms(), input)
-        .map_err(|e| format!("the session machine refused an input: {e}"))?;
-    let mut out = vec![0u8; RECOMMENDED_COMMAND_BUFFER_LEN];
+    let mut commands = session
+        .handle(now_ms(), input)
+        .map_err(|e| format!("the WS402 session refused an input: {e}"))?;
     loop {
         let mut answer = None;
-        while let Some(command) = machine
-            .poll_command(offers, resource, &mut out)
-            .map_err(|e| e.to_string())?
-        {
-            if let Some(a) = execute(machine, host, &command)? {
+        for command in commands {
+            if let Some(a) = execute(session, host, command)? {
                 answer = Some(a);
             }
         }
         let Some(answer) = answer else {
             return Ok(());
         };
-        let now = now_ms();
-        let result = match &answer {
-            Answer::Reserved(r) => machine.handle(offers, now, Input::Reserved(*r)),
-            Answer::Refunded(r) => machine.handle(offers, now, Input::Refunded(*r)),
-            Answer::Settled(json) => {
-                let outcome = json
-                    .as_deref()
-                    .and_then(|j| SettleResponse::from_json(j).ok())
-                    .map_or(SettleOutcome::Unavailable, SettleOutcome::Response);
-                machine.handle(offers, now, Input::Settled(outcome))
-            }
+        let input = match &answer {
+            Answer::Reserved(r) => SessionInput::Reserved(*r),
+            Answer::Settled(json) => SessionInput::Settled(json.as_deref()),
+            Answer::Refunded(r) => SessionInput::Refunded(*r),
         };
-        result.map_err(|e| format!("the session machine refused an answer: {e}"))?;
+        commands = session
+            .handle(now_ms(), input)
+            .map_err(|e| format!("the WS402 session refused an answer: {e}"))?;
     }
 }
 
-/// Does one command; returns the answer the machine awaits, if any.
-#[allow(
-    clippy::match_wildcard_for_single_variants,
-    reason = "the commands of the machine's opt-in features land in the wildcard too"
-)]
+/// Does one command; returns the answer the session awaits, if any.
 fn execute(
-    machine: &SessionMachine<'_>,
+    session: &Ws402Session,
     host: &mut Host<'_>,
-    command: &Command<'_>,
+    command: OwnedCommand,
 ) -> Result<Option<Answer>, String> {
-    match *command {
-        Command::Send(text) => {
-            let kind = RawValue::parse(text.as_bytes())
-                .ok()
-                .and_then(|m| m.get("type"))
-                .map(|t| t.as_text().to_owned())
-                .unwrap_or_default();
-            if kind != r#""usage_update""# {
+    match command {
+        OwnedCommand::Send(text) => {
+            let usage = text.starts_with(r#"{"type":"usage_update""#);
+            if !usage {
                 println!("    [server] Send {text}");
             }
             if !host.socket_closed {
                 let _ = host.ws.send(Frame::text(text));
             }
         }
-        Command::SendAppFrame => {
+        OwnedCommand::SendAppFrame => {
             if let Some(frame) = host.app_frame.take()
                 && !host.socket_closed
             {
                 let _ = host.ws.send(Frame::text(frame));
             }
         }
-        Command::Close { code } => {
+        OwnedCommand::Close(code) => {
             println!("    [server] Close {code}");
             if !host.socket_closed {
                 let _ = host.ws.close(Some(CloseFrame {
@@ -280,22 +231,16 @@ fn execute(
                 let _ = host.ws.flush();
             }
         }
-        Command::Reserve { key, ttl } => {
-            if let (Some(Payer::Evm(payer)), Some(plan)) = (machine.payer(), machine.plan()) {
-                let plan = match plan {
-                    Plan::Exact => "exact",
-                    Plan::Upto => "upto",
-                };
-                println!(
-                    "    [server] payment_proof admitted ({plan}): the verified payer is {payer}"
-                );
+        OwnedCommand::Reserve { key, ttl } => {
+            if let Some(Payer::Evm(payer)) = session.payer() {
+                println!("    [server] payment_proof admitted: the verified payer is {payer}");
             }
             let now = Instant::now();
-            let fresh = match host.replay.get(key) {
+            let fresh = match host.replay.get(&key) {
                 Some(expires) if *expires > now => false,
                 _ => {
                     host.replay
-                        .insert(key.to_vec(), now + Duration::from_secs(ttl));
+                        .insert(key.clone(), now + Duration::from_secs(ttl));
                     true
                 }
             };
@@ -311,41 +256,48 @@ fn execute(
             };
             return Ok(Some(Answer::Reserved(r)));
         }
-        Command::Release { key } => {
+        OwnedCommand::Release { key } => {
             println!("    [server] Release the replay key");
-            host.replay.remove(key);
+            host.replay.remove(&key);
         }
-        Command::Settle { body, amount } => {
-            let payer = match machine.payer() {
+        OwnedCommand::Settle { body, amount } => {
+            let payer = match session.payer() {
                 Some(Payer::Evm(address)) => address.to_string(),
                 _ => return Err("the session has no EVM payer".into()),
             };
-            let answer = settle(host.seller, &payer, body, amount);
+            let answer = settle(host.seller, &payer, &body, amount);
             return Ok(Some(Answer::Settled(answer)));
         }
-        Command::Refund(order) => return refund(host.seller, &order).map(Some),
-        Command::Finished(statement) => {
+        OwnedCommand::Refund(order) => return refund(host.seller, &order).map(Some),
+        OwnedCommand::Finished(statement) => {
             println!("    [server] Finished");
-            host.finished = Some(statement);
+            host.finished = Some(*statement);
         }
-        // The demo's application ignores the client's frames (DeliverToApp); the commands of
-        // features the demo does not opt in to (session persistence) are never queued.
-        _ => {}
+        // The demo's application ignores the client's frames (DeliverToApp) and serves no HTTP
+        // under a grant (ServeHttp answers an HttpServe it never reports); a server without a
+        // secret never asks for a record to be written or loaded, one without chain proofs never
+        // asks for an RPC call.
+        OwnedCommand::DeliverToApp
+        | OwnedCommand::ServeHttp
+        | OwnedCommand::Rpc { .. }
+        | OwnedCommand::Persist { .. }
+        | OwnedCommand::Load { .. }
+        | OwnedCommand::Abandoned => {}
     }
     Ok(None)
 }
 
-/// Settles the machine's `/settle` body: on the local chain, or the stand-in. `None`: no answer.
+/// Settles the session's `/settle` body: on the local chain, or the stand-in. `None`: no answer.
 fn settle(seller: &Seller<'_>, payer: &str, body: &[u8], amount: U256) -> Option<Vec<u8>> {
     let Some(chain) = seller.chain else {
         println!(
-            "    [server] Settle {amount}: /settle body written by the machine ({} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up",
+            "    [server] Settle {amount}: /settle body written by the Ws402Session ({} bytes); LOCAL SETTLEMENT STAND-IN: no chain is contacted, the transaction hash is made up",
             body.len()
         );
         return Some(stand_in_settlement(body, payer, &seller.network));
     };
     println!(
-        "    [server] Settle {amount}: /settle body written by the machine ({} bytes), settling ON THE LOCAL CHAIN",
+        "    [server] Settle {amount}: /settle body written by the Ws402Session ({} bytes), settling ON THE LOCAL CHAIN",
         body.len()
     );
     chain
@@ -354,13 +306,13 @@ fn settle(seller: &Seller<'_>, payer: &str, body: &[u8], amount: U256) -> Option
         .ok()
 }
 
-/// Pays the machine's refund order: on the local chain, or the stand-in.
+/// Pays the session's refund order: on the local chain, or the stand-in.
 fn refund(seller: &Seller<'_>, order: &RefundOrder) -> Result<Answer, String> {
     let Some(chain) = seller.chain else {
         let mut calldata = [0u8; pay402::evm::erc20::TRANSFER_CALLDATA_LEN];
         let data = order.calldata(&mut calldata).map_err(|e| e.to_string())?;
         println!(
-            "    [server] Refund {} to {}: ERC-20 transfer calldata built by the core ({} bytes); LOCAL REFUND STAND-IN: nothing is sent, reported as confirmed",
+            "    [server] Refund {} to {}: the Ws402Session's refund order, ERC-20 transfer calldata built by the core ({} bytes); LOCAL REFUND STAND-IN: nothing is sent, reported as confirmed",
             order.amount(),
             order.to(),
             data.len()
@@ -368,7 +320,7 @@ fn refund(seller: &Seller<'_>, order: &RefundOrder) -> Result<Answer, String> {
         return Ok(Answer::Refunded(RefundOutcome::Confirmed));
     };
     println!(
-        "    [server] Refund {} to {}: paying it ON THE LOCAL CHAIN",
+        "    [server] Refund {} to {}: the Ws402Session's refund order, paying it ON THE LOCAL CHAIN",
         order.amount(),
         order.to()
     );
@@ -384,15 +336,13 @@ fn refund(seller: &Seller<'_>, order: &RefundOrder) -> Result<Answer, String> {
     }))
 }
 
-/// Accepts one WebSocket on `listener` and runs the session machine over it to its end.
+/// Accepts one WebSocket on `listener` and runs a `Ws402Session` of `server` over it to its end.
 fn serve_session(
     listener: &TcpListener,
+    server: &Ws402Server,
     seller: &Seller<'_>,
-    ws_url: &str,
     replay: &mut ReplayStore,
 ) -> Result<Statement, String> {
-    let offers = seller.offers()?;
-    let resource = resource(ws_url);
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let waiting = Instant::now();
     let stream = loop {
@@ -410,14 +360,7 @@ fn serve_session(
     let ws = tungstenite::accept(stream).map_err(|e| e.to_string())?;
     let mut id = [0u8; 16];
     id.copy_from_slice(&random_nonce().map_err(|e| e.to_string())?[..16]);
-    let policy = SessionPolicy {
-        update_interval_ms: UPDATE_INTERVAL_MS,
-        ..SessionPolicy::new(
-            Tariff::per_second(U256::from_u64(PRICE_PER_SECOND)),
-            MAX_SESSION_SECONDS,
-        )
-    };
-    let mut machine = SessionMachine::accept(policy, id, now_ms());
+    let mut session = server.accept(now_ms(), id);
     let mut host = Host {
         ws,
         replay,
@@ -433,13 +376,13 @@ fn serve_session(
             return Ok(statement);
         }
         let now = now_ms();
-        if machine.poll_timeout().is_some_and(|at| now >= at) {
-            report(&mut machine, &offers, &resource, &mut host, Input::Timer)?;
+        if session.timeout().is_some_and(|at| now >= at) {
+            report(&mut session, &mut host, SessionInput::Timer)?;
             continue;
         }
         // The application: a quote every QUOTE_INTERVAL_MS while the session runs, sent only
-        // when the machine says it is paid for.
-        if machine.phase() == Phase::Running {
+        // when the session says it is paid for.
+        if session.phase() == Phase::Running {
             let due = *next_quote.get_or_insert(now);
             if now >= due {
                 next_quote = Some(due + QUOTE_INTERVAL_MS);
@@ -447,13 +390,7 @@ fn serve_session(
                 let frame = format!(r#"{{"btc_usd":"{quote}.10"}}"#);
                 let bytes = frame.len() as u64;
                 host.app_frame = Some(frame);
-                report(
-                    &mut machine,
-                    &offers,
-                    &resource,
-                    &mut host,
-                    Input::AppSend { bytes },
-                )?;
+                report(&mut session, &mut host, SessionInput::AppSend(bytes))?;
                 continue;
             }
         }
@@ -461,29 +398,27 @@ fn serve_session(
             // Nothing more can arrive: wait for the timer (a refund or settlement would have
             // been answered already).
             std::thread::sleep(Duration::from_millis(5));
-            if machine.poll_timeout().is_none() && host.finished.is_none() {
+            if session.timeout().is_none() && host.finished.is_none() {
                 return Err(format!(
-                    "the session machine awaits nothing in phase {:?} but did not finish",
-                    machine.phase()
+                    "the WS402 session awaits nothing in phase {:?} but did not finish",
+                    session.phase()
                 ));
             }
             continue;
         }
         // Wait for a frame until the timer or the next quote, at most 50 ms.
-        let wake = [machine.poll_timeout(), next_quote]
+        let wake = [session.timeout(), next_quote]
             .into_iter()
             .flatten()
             .min()
             .map_or(50, |at| at.saturating_sub(now).clamp(1, 50));
-        read_client(&mut machine, &offers, &resource, &mut host, wake)?;
+        read_client(&mut session, &mut host, wake)?;
     }
 }
 
 /// Waits up to `wait_ms` for the client and reports what arrived: a frame or the close.
-fn read_client<const N: usize>(
-    machine: &mut SessionMachine<'_>,
-    offers: &OfferSet<'_, N>,
-    resource: &Resource<'_>,
+fn read_client(
+    session: &mut Ws402Session,
     host: &mut Host<'_>,
     wait_ms: u64,
 ) -> Result<(), String> {
@@ -491,28 +426,21 @@ fn read_client<const N: usize>(
         .ws
         .get_ref()
         .set_read_timeout(Some(Duration::from_millis(wait_ms)));
-    let closed = |host: &mut Host<'_>, code| {
-        host.socket_closed = true;
-        Input::Closed { code }
-    };
-    let frame = match host.ws.read() {
-        Ok(Frame::Text(text)) => text.as_bytes().to_vec(),
-        Ok(Frame::Binary(data)) => {
-            let data = data.to_vec();
-            return report(machine, offers, resource, host, Input::Binary(&data));
-        }
+    match host.ws.read() {
+        Ok(Frame::Text(text)) => report(session, host, SessionInput::Text(text.as_bytes())),
+        Ok(Frame::Binary(data)) => report(session, host, SessionInput::Binary(&data)),
         Ok(Frame::Close(frame)) => {
-            let input = closed(host, frame.map(|f| u16::from(f.code)));
-            return report(machine, offers, resource, host, input);
+            host.socket_closed = true;
+            let code = frame.map(|f| u16::from(f.code));
+            report(session, host, SessionInput::Closed(code))
         }
-        Ok(_) => return Ok(()),
-        Err(e) if is_timeout(&e) => return Ok(()),
+        Ok(_) => Ok(()),
+        Err(e) if is_timeout(&e) => Ok(()),
         Err(_) => {
-            let input = closed(host, None);
-            return report(machine, offers, resource, host, input);
+            host.socket_closed = true;
+            report(session, host, SessionInput::Closed(None))
         }
-    };
-    report(machine, offers, resource, host, Input::Text(&frame))
+    }
 }
 
 /// What the client saw: the tracker's last reading and the `session_ended` statement, if sent.
@@ -537,7 +465,8 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let ws_port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let ws_url = format!("ws://127.0.0.1:{ws_port}/stream");
-    let schema = schema_json(&seller, &ws_url)?;
+    let server = seller.server(&ws_url)?;
+    let schema = server.schema(&ws_url).map_err(|e| e.to_string())?;
     let http_port = http::serve(move |_| {
         (
             200,
@@ -547,7 +476,7 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
     })
     .map_err(|e| e.to_string())?;
     println!(
-        "  server: the core's ws402::SessionMachine on {ws_url} (price {PRICE_PER_SECOND} atomic units/s, a usage_update every {UPDATE_INTERVAL_MS} ms), selling for {} on {}{}",
+        "  server: pay402_host::ws402_server::Ws402Server, the WS402 server the Node (pay402/ws402) and Python (pay402.ws402) packages wrap, on {ws_url} (price {PRICE_PER_SECOND} atomic units/s, a usage_update every {UPDATE_INTERVAL_MS} ms, its schema served at /ws402/schema), selling for {} on {}{}",
         seller.asset,
         seller.network,
         if chain.is_some() {
@@ -569,7 +498,7 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
 
     let mut store = ReplayStore::new();
     let (statement, view) = std::thread::scope(|s| {
-        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
+        let server = s.spawn(|| serve_session(&listener, &server, &seller, &mut store));
         let client = run_client(key, &seller, http_port, &ws_url, &balances);
         let statement = server
             .join()
@@ -585,7 +514,7 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
 
     show::step("client: opens a second socket with the very same payment_proof (a replay)");
     let (statement, reason) = std::thread::scope(|s| {
-        let server = s.spawn(|| serve_session(&listener, &seller, &ws_url, &mut store));
+        let server = s.spawn(|| serve_session(&listener, &server, &seller, &mut store));
         let client = replay_client(&ws_url, &view);
         let statement = server
             .join()
@@ -603,7 +532,9 @@ pub(crate) fn run(key: &PrivateKey, chain: Option<&LocalChain>) -> Result<(), St
     if balances()? != after {
         return Err("a replayed payment_proof moved money".into());
     }
-    println!("    refused with payment_already_used, nothing settled, as it must be");
+    println!(
+        "    refused with payment_already_used by the same Ws402Server, nothing settled, as it must be"
+    );
     Ok(())
 }
 
@@ -653,7 +584,7 @@ fn run_client(
 ) -> Result<ClientView, String> {
     let (payment, paid, price) = prepay_from_schema(key, seller, http_port)?;
     show::step(&format!(
-        "client: opening {ws_url}, sending the payment as payment_proof"
+        "client: opening {ws_url}, sending the payment as payment_proof through ws402::ClientSession (the tracker the Node and Python clients drive)"
     ));
     let stream = TcpStream::connect(
         ws_url

@@ -266,6 +266,9 @@ pub enum SessionInput<'a> {
     /// The application wants to send a frame of this many bytes: send it only on
     /// [`OwnedCommand::SendAppFrame`].
     AppSend(u64),
+    /// An HTTP response of this many body bytes is about to be served under the session's
+    /// grant: serve it only on [`OwnedCommand::ServeHttp`] (see [`Ws402Session::http_serve`]).
+    HttpServe(u64),
     /// The replay store's answer to [`OwnedCommand::Reserve`].
     Reserved(Reservation),
     /// The `/settle` answer's JSON body, or `None` when there was none (timeout, connection
@@ -293,6 +296,8 @@ pub enum OwnedCommand {
     SendAppFrame,
     /// Hand the client's frame of the last `handle` to the application.
     DeliverToApp,
+    /// Serve the HTTP response of the last [`SessionInput::HttpServe`]: it is paid for.
+    ServeHttp,
     /// Close the socket with this code.
     Close(u16),
     /// Reserve `key` in the replay store for `ttl` seconds (insert if absent) and report
@@ -365,6 +370,7 @@ impl OwnedCommand {
             Self::Send(_) => "send",
             Self::SendAppFrame => "send_app_frame",
             Self::DeliverToApp => "deliver_to_app",
+            Self::ServeHttp => "serve_http",
             Self::Close(_) => "close",
             Self::Reserve { .. } => "reserve",
             Self::Release { .. } => "release",
@@ -383,6 +389,7 @@ impl OwnedCommand {
             Command::Send(text) => Self::Send(text.to_owned()),
             Command::SendAppFrame => Self::SendAppFrame,
             Command::DeliverToApp => Self::DeliverToApp,
+            Command::ServeHttp => Self::ServeHttp,
             Command::Close { code } => Self::Close(code),
             Command::Reserve { key, ttl } => Self::Reserve {
                 key: key.to_vec(),
@@ -468,6 +475,18 @@ impl Ws402Server {
             Some(c) => Some(c.terms(policy.total_price()?)?),
             None => None,
         };
+        // An `upto` offer configured without `maxTimeoutSeconds` asks for what admission needs
+        // (the core's rule, `SessionPolicy::upto_offer_timeout_s`).
+        let upto_timeout = policy.policy().upto_offer_timeout_s();
+        let offers: Vec<OfferConfig> = offers
+            .into_iter()
+            .map(|mut o| {
+                if o.scheme == "upto" && o.max_timeout_seconds.is_none() {
+                    o.max_timeout_seconds = Some(upto_timeout);
+                }
+                o
+            })
+            .collect();
         let x402 = if chain.is_some() {
             X402Server::prepare(offers, resource)?
         } else {
@@ -546,6 +565,26 @@ impl Ws402Server {
                 generation: opened.grant_generation,
             },
         )
+    }
+
+    /// The JSON body of a grant refusal's answer (the status is `refusal.status()`): the 402s
+    /// (`grant_required`, `balance_insufficient`) carry the seed's `error` and `message` and
+    /// the WS402 schema's `schema_url` (the URL where the host serves the schema), the others
+    /// their code ([`GrantRefusal::write_body`]).
+    pub fn grant_refusal_body(refusal: GrantRefusal, schema_url: &str) -> String {
+        let mut buf = vec![0u8; 256 + 6 * schema_url.len()];
+        refusal
+            .write_body(schema_url, &mut buf)
+            .map(str::to_owned)
+            .unwrap_or_default()
+    }
+
+    /// The refusal of a request whose grant verified ([`Ws402Server::grant_check`]) but whose
+    /// session has no live machine in this process (its socket is held by another process, or
+    /// it is not running here): `session_elsewhere` (403). Such a response cannot be charged,
+    /// so it is never served.
+    pub fn grant_elsewhere() -> GrantRefusal {
+        GrantRefusal::SessionElsewhere
     }
 
     /// The session id (32 lowercase hex digits) a request's `WS402` grant names, **unverified**:
@@ -741,6 +780,15 @@ impl Ws402Server {
     }
 }
 
+/// The core's answer to [`Ws402Session::http_serve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpServe {
+    /// Serve the response: the commands, in order (the first is [`OwnedCommand::ServeHttp`]).
+    Served(Vec<OwnedCommand>),
+    /// Do not serve it: answer the refusal's status with [`Ws402Server::grant_refusal_body`].
+    Refused(GrantRefusal),
+}
+
 /// One WS402 session, server side, owned: the core machine, the server it was accepted by, and
 /// its command buffer.
 #[derive(Debug, Clone)]
@@ -768,6 +816,7 @@ impl Ws402Session {
             SessionInput::Closed(code) => Input::Closed { code },
             SessionInput::AppEnded(error) => Input::AppEnded { error },
             SessionInput::AppSend(bytes) => Input::AppSend { bytes },
+            SessionInput::HttpServe(bytes) => Input::HttpServe { bytes },
             SessionInput::Reserved(r) => Input::Reserved(r),
             SessionInput::Settled(body) => {
                 Input::Settled(match body.and_then(|b| SettleResponse::from_json(b).ok()) {
@@ -783,6 +832,24 @@ impl Ws402Session {
         let result = self.machine.handle(self.x402.offers(), now_ms, input);
         result.map_err(|e| HostError::of(&e))?;
         self.drain()
+    }
+
+    /// Charges an HTTP response of `bytes` body bytes, served under the session's grant (after
+    /// [`Ws402Server::grant_check`] granted it), **before** it is sent: `Served` with the
+    /// commands to do (the first is [`OwnedCommand::ServeHttp`]: send the response; the others,
+    /// when the response took the last of the balance, end the session), or `Refused` with the
+    /// core's refusal ([`GrantRefusal::for_session_error`]: `balance_insufficient` (402),
+    /// `session_suspended`, `session_ended`, `session_elsewhere` (403)); a refusal changes
+    /// nothing and the session goes on. The answer's body is
+    /// [`Ws402Server::grant_refusal_body`].
+    ///
+    /// Errors: a command buffer that cannot grow.
+    pub fn http_serve(&mut self, now_ms: u64, bytes: u64) -> Result<HttpServe, HostError> {
+        let input = Input::HttpServe { bytes };
+        match self.machine.handle(self.x402.offers(), now_ms, input) {
+            Ok(()) => Ok(HttpServe::Served(self.drain()?)),
+            Err(e) => Ok(HttpServe::Refused(GrantRefusal::for_session_error(&e))),
+        }
     }
 
     /// The commands queued without an input: those of a recovered session

@@ -15,11 +15,11 @@ use pay402::ErrorCode;
 use pay402::U256;
 use pay402::evm::PrivateKey;
 use pay402::ws402::{Ending, Payer, Phase, RefundOutcome, Reservation, SessionEndReason};
-use pay402::ws402::{SessionKeys, Statement, http_grant};
+use pay402::ws402::{GrantRefusal, SessionKeys, Statement, http_grant};
 use pay402::x402::PaymentRequired;
 use pay402::x402::client::pay_evm;
 use pay402_host::ws402_server::{
-    OwnedCommand, Recovery, SessionInput, Ws402Config, Ws402Server, Ws402Session,
+    HttpServe, OwnedCommand, Recovery, SessionInput, Ws402Config, Ws402Server, Ws402Session,
 };
 use pay402_host::x402_server::{OfferConfig, ResourceConfig};
 use serde_json::Value;
@@ -539,4 +539,50 @@ fn without_a_secret_nothing_is_persisted_and_recovery_is_refused() {
         panic!()
     };
     assert_eq!(e.code, "invalid_server_secret");
+}
+
+#[test]
+fn an_http_response_under_a_grant_is_charged_to_the_live_session_before_it_is_served() {
+    // 250/s, 2 per body byte, 5 per response: the HTTP charge is N × 2 + 5.
+    let mut config = exact_config();
+    config.tariff.per_byte_out = U256::from_u64(2);
+    config.tariff.per_message = U256::from_u64(5);
+    let s = server(exact_offer("1000000"), config);
+    let key = PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+    let mut store = Store::default();
+    let (mut session, _) = running_exact(&s, &mut store, &key);
+    // 1000 bytes at T + 500: served, counted.
+    let HttpServe::Served(cmds) = session.http_serve(T + 500, 1_000).unwrap() else {
+        panic!("refused")
+    };
+    assert_eq!(cmds, [OwnedCommand::ServeHttp]);
+    // 600 000 bytes cost 1 200 005 > 1 000 000: refused with the core's 402; nothing changes.
+    assert_eq!(
+        session.http_serve(T + 600, 600_000).unwrap(),
+        HttpServe::Refused(GrantRefusal::BalanceInsufficient)
+    );
+    let body = Ws402Server::grant_refusal_body(
+        GrantRefusal::BalanceInsufficient,
+        "https://example.com/ws402",
+    );
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["schemaUrl"].as_str()),
+        (
+            Some("balance_insufficient"),
+            Some("https://example.com/ws402")
+        )
+    );
+    // The usage_update one second after the start (T + 10) includes 1000 × 2 + 5.
+    let cmds = on(&mut session, &mut store, T + 1_010, SessionInput::Timer);
+    assert_eq!(
+        json(&cmds[0])["consumedAmount"],
+        (250 + 2_000 + 5).to_string()
+    );
+    // No machine of the session in this process: 403 session_elsewhere.
+    let elsewhere = Ws402Server::grant_elsewhere();
+    assert_eq!(
+        (elsewhere.status(), elsewhere.code()),
+        (403, "session_elsewhere")
+    );
 }

@@ -250,16 +250,7 @@ pub fn build_unsigned_transfer<'o>(
     payer: Pubkey,
     out: &'o mut [u8],
 ) -> Result<&'o [u8], BuildError> {
-    if params.token_program != TOKEN_PROGRAM_ID && params.token_program != TOKEN_2022_PROGRAM_ID {
-        return Err(BuildError::UnsupportedTokenProgram);
-    }
-    let authority = payer;
-    if authority == params.fee_payer {
-        return Err(BuildError::PayerIsFeePayer);
-    }
-    if params.memo.len() > MAX_MEMO_LEN {
-        return Err(BuildError::MemoTooLong);
-    }
+    check_params(params, payer)?;
     let ata = |owner| {
         associated_token_address(owner, &params.mint, &params.token_program)
             .ok_or(BuildError::NoAssociatedTokenAccount)
@@ -295,16 +286,8 @@ pub fn build_unsigned_transfer_between<'o>(
     accounts: &TokenAccounts,
     out: &'o mut [u8],
 ) -> Result<&'o [u8], BuildError> {
-    if params.token_program != TOKEN_PROGRAM_ID && params.token_program != TOKEN_2022_PROGRAM_ID {
-        return Err(BuildError::UnsupportedTokenProgram);
-    }
+    check_params(params, payer)?;
     let authority = payer;
-    if authority == params.fee_payer {
-        return Err(BuildError::PayerIsFeePayer);
-    }
-    if params.memo.len() > MAX_MEMO_LEN {
-        return Err(BuildError::MemoTooLong);
-    }
     let TokenAccounts {
         source,
         destination,
@@ -401,6 +384,21 @@ pub fn build_unsigned_transfer_between<'o>(
     let len = w.len();
     let out: &'o [u8] = out;
     out.get(..len).ok_or(BuildError::BufferTooSmall)
+}
+
+/// The checks both transfer builders make before writing a byte: a token program the verifiers
+/// accept, a payer other than the fee payer, a memo of at most [`MAX_MEMO_LEN`] bytes.
+fn check_params(params: &TransferParams<'_>, payer: Pubkey) -> Result<(), BuildError> {
+    if params.token_program != TOKEN_PROGRAM_ID && params.token_program != TOKEN_2022_PROGRAM_ID {
+        return Err(BuildError::UnsupportedTokenProgram);
+    }
+    if payer == params.fee_payer {
+        return Err(BuildError::PayerIsFeePayer);
+    }
+    if params.memo.len() > MAX_MEMO_LEN {
+        return Err(BuildError::MemoTooLong);
+    }
+    Ok(())
 }
 
 /// `@solana/kit`'s address order within a group: its base58 texts compared by

@@ -30,7 +30,8 @@
 //! `blockNumber`: `null` while pending), `eth_getBlockByNumber [<that block>, false]`,
 //! `eth_blockNumber []`, `eth_getTransactionReceipt [hash]`. The receipt comes last so that the
 //! verification runs over it as received, with nothing of it stored between calls. A
-//! transaction not found (or pending) or not final yet is asked for again every
+//! transaction not found (or pending), not final yet, or whose receipt names another block than
+//! the one fetched (a reorganisation between the calls) is asked for again every
 //! [`RPC_RETRY_INTERVAL_MS`] until the proof deadline (the proof's arrival plus
 //! [`super::SessionPolicy::proof_timeout_ms`]); then the last refusal is final.
 
@@ -487,10 +488,14 @@ impl ChainCheck {
         verify_evm_transaction(&proof, &terms.expected(self.hash, now))
     }
 
-    /// A refusal at `now`: not found and not final wait for a retry until the deadline.
+    /// A refusal at `now`: not found, not final, and a receipt in another block than the one
+    /// fetched (a reorganisation between the calls) wait for a retry until the deadline.
     fn refused(&mut self, now: u64, error: ProofError) -> Progress {
         self.last = error;
-        let retryable = matches!(error, ProofError::NotFound | ProofError::NotFinal);
+        let retryable = matches!(
+            error,
+            ProofError::NotFound | ProofError::NotFinal | ProofError::Mismatch("block")
+        );
         if !retryable || now >= self.deadline_ms {
             return Progress::Refused(error);
         }

@@ -51,6 +51,12 @@ pub enum Ws402Error {
     UnknownEvent,
     /// A `bytes_in` or `bytes_out` event came without its byte count.
     EventCountMissing,
+    /// The balance cannot pay an HTTP response served under a grant
+    /// ([`super::TariffMeter::serve_http`]): it is not served, the session goes on.
+    BalanceInsufficient,
+    /// The metered session has ended, or reached a limit its timer has not reported yet: an HTTP
+    /// response can no longer be charged to it ([`super::TariffMeter::serve_http`]).
+    SessionEnded,
 }
 
 impl From<FieldIssue> for Ws402Error {
@@ -99,6 +105,10 @@ impl core::fmt::Display for Ws402Error {
             Self::EventCountMissing => {
                 f.write_str("WS402 meter event bytes_in or bytes_out needs its byte count")
             }
+            Self::BalanceInsufficient => {
+                f.write_str("the WS402 session's balance cannot pay this response")
+            }
+            Self::SessionEnded => f.write_str("WS402 session has ended"),
         }
     }
 }
@@ -127,6 +137,8 @@ impl ErrorCode for Ws402Error {
             Self::RecordFieldTooLong => "record_field_too_long",
             Self::UnknownEvent => "unknown_event",
             Self::EventCountMissing => "event_count_required",
+            Self::BalanceInsufficient => "balance_insufficient",
+            Self::SessionEnded => "session_ended",
         }
     }
 

@@ -25,6 +25,40 @@
 //! | the session is settling, refunding or done | 403 | `session_ended` |
 //! | the grant's generation is below the session's | 401 | `grant_revoked` |
 //!
+//! # Charging the response
+//!
+//! A verified grant does not serve the response by itself: its body is charged to the session
+//! by the session's own machine, in the process that runs it, before it is sent
+//! ([`Input::HttpServe`](super::Input::HttpServe) → [`Command::ServeHttp`](super::Command)):
+//! its body bytes at the tariff's `per_byte_out` and one message at `per_message`
+//! ([`TariffMeter::serve_http`](super::TariffMeter::serve_http)), so `usage_update`, the end
+//! statement and the refund include it. The refusals then are
+//! ([`Refusal::for_session_error`]):
+//!
+//! | the session machine | status | code |
+//! |---|---|---|
+//! | the balance cannot pay the response (the session goes on) | 402 | `balance_insufficient` |
+//! | suspended | 403 | `session_suspended` |
+//! | ended, or a limit reached and not yet reported | 403 | `session_ended` |
+//! | no machine of the session in this process (another process owns its socket), or one not running here | 403 | `session_elsewhere` |
+//!
+//! `session_elsewhere` fails closed: a response that cannot be charged is never served free. A
+//! response whose length is not known in advance is buffered by the host (or carries a
+//! `Content-Length`) and charged before its first byte is sent.
+//!
+//! # The answer's body
+//!
+//! [`Refusal::write_body`] writes the JSON body of every refusal. The two 402s carry the
+//! seed's fields (WS402 `src/middlewarehttp.ts`: `error: "Payment Required"`, `message`) and the
+//! URL of the WS402 schema the host serves (`schemaUrl`: where a client learns how to open a
+//! session), plus the stable `code`; the 401s and 403s carry the code as `error` and `code`:
+//!
+//! ```text
+//! 402 {"error":"Payment Required","message":"Establish WS402 session first","code":"grant_required","schemaUrl":"<url>"}
+//! 402 {"error":"Payment Required","message":"The WS402 session's balance cannot pay this response","code":"balance_insufficient","schemaUrl":"<url>"}
+//! 401 {"error":"grant_expired","code":"grant_expired"}
+//! ```
+//!
 //! # The grant generation
 //!
 //! A session's *grant generation* starts at 0 and is bumped when the holder of the session may
@@ -40,8 +74,11 @@
 use super::error::Ws402Error;
 use super::keys::{SESSION_ID_LEN, SessionId, SessionKeys};
 use super::record::RecordPhase;
+use super::session::SessionError;
 use crate::error::ErrorCode;
 use crate::http_auth::credentials;
+use crate::json::write_string;
+use crate::writer::write_all;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -100,16 +137,102 @@ pub enum Refusal {
     SessionEnded,
     /// The token's generation is below the session's grant generation: 401.
     GrantRevoked,
+    /// The session's balance cannot pay the response ([`super::SessionError::BalanceInsufficient`]):
+    /// 402; the session goes on.
+    BalanceInsufficient,
+    /// This process runs no machine of the session (another process owns its socket) or its
+    /// machine is not running here: the response cannot be charged, so it is not served: 403.
+    SessionElsewhere,
 }
 
 impl Refusal {
     /// The HTTP status to answer with.
     pub const fn status(&self) -> u16 {
         match self {
-            Self::GrantRequired => 402,
+            Self::GrantRequired | Self::BalanceInsufficient => 402,
             Self::GrantInvalid | Self::GrantExpired | Self::GrantRevoked => 401,
-            Self::WrongResource | Self::SessionSuspended | Self::SessionEnded => 403,
+            Self::WrongResource
+            | Self::SessionSuspended
+            | Self::SessionEnded
+            | Self::SessionElsewhere => 403,
         }
+    }
+
+    /// The refusal of an HTTP response the session machine did not allow
+    /// ([`super::Input::HttpServe`]); see the module documentation.
+    pub const fn for_session_error(error: &SessionError) -> Self {
+        match error {
+            SessionError::BalanceInsufficient => Self::BalanceInsufficient,
+            SessionError::Suspended => Self::SessionSuspended,
+            SessionError::Ended => Self::SessionEnded,
+            _ => Self::SessionElsewhere,
+        }
+    }
+
+    /// The refusal of a stable code ([`ErrorCode::code`]); `None` for any other text.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "grant_required" => Self::GrantRequired,
+            "grant_invalid" => Self::GrantInvalid,
+            "grant_expired" => Self::GrantExpired,
+            "wrong_resource" => Self::WrongResource,
+            "session_suspended" => Self::SessionSuspended,
+            "session_ended" => Self::SessionEnded,
+            "grant_revoked" => Self::GrantRevoked,
+            "balance_insufficient" => Self::BalanceInsufficient,
+            "session_elsewhere" => Self::SessionElsewhere,
+            _ => return None,
+        })
+    }
+
+    /// Writes the answer's JSON body into `out` (see the module documentation): the 402s name
+    /// `schema_url` (the WS402 schema's URL, as the host serves it; JSON-escaped), the others
+    /// carry their code only. Errors: `buffer_too_small` (`out` is zeroed then).
+    ///
+    /// ```
+    /// use pay402::ws402::GrantRefusal;
+    /// let mut out = [0u8; 256];
+    /// let body = GrantRefusal::GrantRequired.write_body("https://example.com/ws402", &mut out)?;
+    /// assert_eq!(
+    ///     body,
+    ///     r#"{"error":"Payment Required","message":"Establish WS402 session first","code":"grant_required","schemaUrl":"https://example.com/ws402"}"#
+    /// );
+    /// let body = GrantRefusal::SessionEnded.write_body("https://example.com/ws402", &mut out)?;
+    /// assert_eq!(body, r#"{"error":"session_ended","code":"session_ended"}"#);
+    /// # Ok::<(), pay402::ws402::Ws402Error>(())
+    /// ```
+    pub fn write_body<'o>(
+        &self,
+        schema_url: &str,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Ws402Error> {
+        let code = self.code();
+        let message = match self {
+            Self::GrantRequired => Some("Establish WS402 session first"),
+            Self::BalanceInsufficient => {
+                Some("The WS402 session's balance cannot pay this response")
+            }
+            _ => None,
+        };
+        let len = write_all(out, |w| {
+            if let Some(message) = message {
+                w.push_str(r#"{"error":"Payment Required","message":"#)?;
+                write_string(w, message)?;
+                w.push_str(r#","code":"#)?;
+                write_string(w, code)?;
+                w.push_str(r#","schemaUrl":"#)?;
+                write_string(w, schema_url)?;
+            } else {
+                w.push_str(r#"{"error":"#)?;
+                write_string(w, code)?;
+                w.push_str(r#","code":"#)?;
+                write_string(w, code)?;
+            }
+            w.push_byte(b'}')
+        })
+        .map_err(|_| Ws402Error::BufferTooSmall)?;
+        let written = out.get(..len).ok_or(Ws402Error::BufferTooSmall)?;
+        core::str::from_utf8(written).map_err(|_| Ws402Error::BufferTooSmall)
     }
 }
 
@@ -123,6 +246,8 @@ impl core::fmt::Display for Refusal {
             Self::SessionSuspended => "the WS402 session is suspended",
             Self::SessionEnded => "the WS402 session has ended",
             Self::GrantRevoked => "the WS402 grant has been revoked",
+            Self::BalanceInsufficient => "the WS402 session's balance cannot pay this response",
+            Self::SessionElsewhere => "the WS402 session cannot be charged in this process",
         })
     }
 }
@@ -139,6 +264,8 @@ impl ErrorCode for Refusal {
             Self::SessionSuspended => "session_suspended",
             Self::SessionEnded => "session_ended",
             Self::GrantRevoked => "grant_revoked",
+            Self::BalanceInsufficient => "balance_insufficient",
+            Self::SessionElsewhere => "session_elsewhere",
         }
     }
 }
@@ -426,6 +553,57 @@ mod tests {
                 let r = run(h, URL, 0, RecordPhase::Running, 0);
                 assert_eq!(r, Err(Refusal::GrantInvalid), "position {i}");
             }
+        }
+    }
+
+    #[test]
+    fn bodies_escape_the_schema_url_and_fail_on_a_short_buffer() {
+        let mut out = [0u8; 256];
+        let body = Refusal::BalanceInsufficient
+            .write_body("https://x/\"q\"", &mut out)
+            .unwrap();
+        assert_eq!(
+            body,
+            r#"{"error":"Payment Required","message":"The WS402 session's balance cannot pay this response","code":"balance_insufficient","schemaUrl":"https://x/\"q\""}"#
+        );
+        let mut short = [0u8; 20];
+        assert_eq!(
+            Refusal::GrantRequired.write_body("u", &mut short),
+            Err(Ws402Error::BufferTooSmall)
+        );
+        assert_eq!(short, [0u8; 20]);
+        for r in [
+            Refusal::GrantRequired,
+            Refusal::GrantInvalid,
+            Refusal::GrantExpired,
+            Refusal::WrongResource,
+            Refusal::SessionSuspended,
+            Refusal::SessionEnded,
+            Refusal::GrantRevoked,
+            Refusal::BalanceInsufficient,
+            Refusal::SessionElsewhere,
+        ] {
+            assert_eq!(Refusal::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Refusal::from_code("nope"), None);
+    }
+
+    #[test]
+    fn session_errors_map_to_refusals() {
+        let cases = [
+            (
+                SessionError::BalanceInsufficient,
+                402,
+                "balance_insufficient",
+            ),
+            (SessionError::Suspended, 403, "session_suspended"),
+            (SessionError::Ended, 403, "session_ended"),
+            (SessionError::NotStarted, 403, "session_elsewhere"),
+            (SessionError::CommandsPending, 403, "session_elsewhere"),
+        ];
+        for (e, status, code) in cases {
+            let r = Refusal::for_session_error(&e);
+            assert_eq!((r.status(), r.code()), (status, code));
         }
     }
 

@@ -994,6 +994,95 @@ impl TariffMeter {
         Ok(SessionOutcome::Ended(end))
     }
 
+    /// Charges an HTTP response of `bytes` body bytes, served under the session's grant
+    /// ([`super::http_grant`]), at `at_ms`, **before** it is sent: `bytes` are counted as bytes
+    /// out ([`Tariff::per_byte_out`]) and the response as **one message**
+    /// ([`Tariff::per_message`]: the response is the application unit delivered, as a frame
+    /// is for [`TariffMeter::may_send`]); time accrues to `at_ms` as for a tick.
+    ///
+    /// - The balance pays (`charge(active at at_ms, usage + bytes out + 1 message) ≤ paid`):
+    ///   the usage is counted and `Running`; when the charge reaches `paid` exactly, the
+    ///   session ends `balance_exhausted` at `at_ms` with the response counted (`Ended`): serve
+    ///   it, then end.
+    /// - Otherwise the response is refused and **nothing changes** (an HTTP request never ends
+    ///   the session; its timer does): [`Ws402Error::BalanceInsufficient`] when the charge
+    ///   exceeds `paid`; [`Ws402Error::SessionEnded`] when the session has ended or a limit
+    ///   (balance, maximum duration, deadline) is reached by `at_ms` and not yet reported;
+    ///   [`Ws402Error::SessionSuspended`] while suspended (no connection holds the grant's
+    ///   session).
+    ///
+    /// A response whose length is not known in advance cannot be charged: the host buffers it
+    /// (or sends a `Content-Length`) and charges its length before sending.
+    ///
+    /// ```
+    /// use pay402::U256;
+    /// use pay402::ws402::{SessionOutcome, Tariff, TariffConfig, TariffMeter, Ws402Error};
+    /// let config = TariffConfig {
+    ///     tariff: Tariff { per_byte_out: U256::from_u64(2), per_message: U256::from_u64(5), ..Tariff::per_second(U256::from_u64(10)) },
+    ///     paid: U256::from_u64(1_000),
+    ///     max_session_seconds: 3600,
+    ///     deadline_ms: None,
+    /// };
+    /// let mut meter = TariffMeter::start(config, 0);
+    /// // at 1 s: 10 + 2 × 300 + 5 = 615
+    /// assert_eq!(meter.serve_http(1_000, 300), Ok(SessionOutcome::Running { consumed: U256::from_u64(615) }));
+    /// // 615 + 2 × 200 + 5 > 1000: refused, nothing counted
+    /// assert_eq!(meter.serve_http(1_000, 200), Err(Ws402Error::BalanceInsufficient));
+    /// assert_eq!(meter.bytes_out(), 300);
+    /// # Ok::<(), Ws402Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Ws402Error::BalanceInsufficient`], [`Ws402Error::SessionEnded`],
+    /// [`Ws402Error::SessionSuspended`]; the meter is unchanged.
+    pub fn serve_http(&mut self, at_ms: u64, bytes: u64) -> Result<SessionOutcome, Ws402Error> {
+        if self.end.is_some() {
+            return Err(Ws402Error::SessionEnded);
+        }
+        if self.run_start.is_none() {
+            return Err(Ws402Error::SessionSuspended);
+        }
+        let now = at_ms.max(self.last_ms);
+        if self.limit_by(now).is_some() {
+            return Err(Ws402Error::SessionEnded);
+        }
+        let active = self.cap(self.active_at(now));
+        let u = Usage {
+            bytes_in: self.usage.bytes_in,
+            bytes_out: self
+                .usage
+                .bytes_out
+                .checked_add(bytes)
+                .ok_or(Ws402Error::BalanceInsufficient)?,
+            messages: self
+                .usage
+                .messages
+                .checked_add(1)
+                .ok_or(Ws402Error::BalanceInsufficient)?,
+        };
+        let fits = self
+            .config
+            .charge(active, u.bytes_in, u.bytes_out, u.messages)
+            .is_some_and(|c| c <= self.config.paid);
+        if !fits {
+            return Err(Ws402Error::BalanceInsufficient);
+        }
+        self.last_ms = now;
+        self.usage = u;
+        self.consumed = self.config.usage_consumed(active, u);
+        if self.consumed == self.config.paid {
+            return Ok(self.finish(
+                now,
+                SessionEndReason::BalanceExhausted,
+                active,
+                Some(CLOSE_NORMAL),
+            ));
+        }
+        Ok(SessionOutcome::Running {
+            consumed: self.consumed,
+        })
+    }
+
     /// The session's configuration.
     pub fn config(&self) -> &TariffConfig {
         &self.config

@@ -82,5 +82,5 @@ pub use session::{
     CLOSE_SERVICE_RESTART, Command, Ending, Input, MAX_PROOF_LEN, Phase, Plan,
     RECOMMENDED_COMMAND_BUFFER_LEN, RECORD_TTL_SLACK_S, Recovery, Refund, RefundOutcome,
     RefundStatus, Reservation, ResumeRefusal, Session, SessionError, SessionMachine, SessionPolicy,
-    SettleStatus, Settlement, Statement, check_refundable, reason,
+    SettleStatus, Settlement, Statement, UPTO_OFFER_SLACK_S, check_refundable, reason,
 };

@@ -47,7 +47,8 @@
 //!   [`crate::onchain::evm::verify_evm_transaction`] against the terms: the amount the payee
 //!   received (at least `min_amount`) is the balance, the payer is the ERC-20 `Transfer`'s
 //!   `from` or the native transaction's `from`. `senderAddress` and `reference` are never used
-//!   for money. A transaction not found (or pending) or not final yet is asked for again every
+//!   for money. A transaction not found (or pending), not final yet, or whose receipt names
+//!   another block than the one fetched (a reorganisation between the calls) is asked for again every
 //!   [`super::RPC_RETRY_INTERVAL_MS`] until the proof's arrival plus
 //!   [`SessionPolicy::proof_timeout_ms`], then refused with that code; the other refusals are
 //!   the [`crate::onchain::ProofError`] codes (`amount_too_low`, `wrong_payee`, `wrong_asset`,
@@ -83,6 +84,14 @@
 //!   and one message each) and handed to the application ([`Command::DeliverToApp`]);
 //!   `{"type":"end_session"}` ends the session as a client close. The machine's own frames are
 //!   not billed.
+//! - **HTTP under a grant.** A response served under the session's HTTP grant
+//!   ([`super::http_grant`]) is asked for with [`Input::HttpServe`] before its body is sent and
+//!   charged like a frame the application sends: its body bytes as bytes out and one message
+//!   ([`TariffMeter::serve_http`]). [`Command::ServeHttp`] allows it (the usage is counted, so
+//!   the next `usage_update`, the end and the refund include it); a response the balance cannot
+//!   pay is refused with [`SessionError::BalanceInsufficient`] and the session goes on (an HTTP
+//!   request never ends a session: the host answers the refusal of
+//!   [`super::GrantRefusal::for_session_error`]).
 //! - **End exactly once.** The first terminal input wins; later closes, timers and application
 //!   ends are accepted and yield no command. Inputs that make no sense in the current phase (a
 //!   settlement outcome nobody asked for, a frame after the end) are typed
@@ -160,8 +169,6 @@
 //!
 //! # Not yet
 //!
-//! - HTTP grants' byte charges (the grant generation is kept and bumped by every resume:
-//!   [`SessionMachine::grant_generation`]).
 //! - On-chain proofs on Solana (the seed's `{signature, reference, senderWallet}`): refused
 //!   `invalid_transaction_hash` when chain proofs are on, `legacy_proof_unsupported` otherwise.
 //! - Smart-wallet payers: admission is offline ([`admit`]); a payer that needs an RPC
@@ -256,6 +263,10 @@ pub mod reason {
     pub const RPC_UNAVAILABLE: &str = "rpc_unavailable";
 }
 
+/// Seconds an `upto` offer written by the server asks beyond [`SessionPolicy::upto_validity_s`]
+/// ([`SessionPolicy::upto_offer_timeout_s`]): room for the client's clock and its signing.
+pub const UPTO_OFFER_SLACK_S: u64 = 60;
+
 /// A session's prices, limits and clocks, chosen by the server (never by the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy<'p> {
@@ -312,6 +323,20 @@ impl SessionPolicy<'_> {
         self.max_session_seconds
             .saturating_add(self.resume_grace_ms.div_ceil(1000))
             .saturating_add(self.settle_margin_s)
+    }
+
+    /// The `maxTimeoutSeconds` of an `upto` offer the server writes itself (an offer configured
+    /// without one): [`SessionPolicy::upto_validity_s`] plus [`UPTO_OFFER_SLACK_S`], so a client
+    /// whose clock runs a little behind, or that takes a while to sign, still signs an
+    /// authorization admission accepts.
+    ///
+    /// ```
+    /// use pay402::ws402::{SessionPolicy, Tariff, UPTO_OFFER_SLACK_S};
+    /// let policy = SessionPolicy::new(Tariff::per_second(pay402::U256::ONE), 3600);
+    /// assert_eq!(policy.upto_offer_timeout_s(), 3600 + 120 + UPTO_OFFER_SLACK_S);
+    /// ```
+    pub const fn upto_offer_timeout_s(&self) -> u64 {
+        self.upto_validity_s().saturating_add(UPTO_OFFER_SLACK_S)
     }
 }
 
@@ -548,6 +573,14 @@ pub enum Input<'a> {
         /// The frame's length.
         bytes: u64,
     },
+    /// An HTTP response of `bytes` body bytes is about to be served under the session's grant
+    /// ([`super::http_grant`]): serve it only on [`Command::ServeHttp`]. Refused (typed error,
+    /// nothing changes) when the balance cannot pay it or the session is not running.
+    HttpServe {
+        /// The response body's length (a host that streams buffers first, or charges its
+        /// `Content-Length`).
+        bytes: u64,
+    },
     /// The replay store's answer to [`Command::Reserve`].
     Reserved(Reservation),
     /// The settlement's answer to [`Command::Settle`].
@@ -580,6 +613,8 @@ pub enum Command<'b> {
     SendAppFrame,
     /// Hand the client's frame of the last `handle` to the application.
     DeliverToApp,
+    /// Serve the HTTP response of the last [`Input::HttpServe`]: it is paid for.
+    ServeHttp,
     /// Close the socket with this code (RFC 6455 §7.4.1).
     Close {
         /// 1000, 1008 or 1011.
@@ -718,6 +753,9 @@ pub enum SessionError {
     Suspended,
     /// A frame or an application send after the session ended.
     Ended,
+    /// The balance cannot pay the HTTP response of an [`Input::HttpServe`]: it is not served;
+    /// the session goes on.
+    BalanceInsufficient,
     /// An outcome nobody asked for (a reservation, settlement or refund answer in another phase).
     OutOfOrder,
     /// The command buffer is too small: grow it and poll again (the command stays queued).
@@ -733,6 +771,9 @@ impl core::fmt::Display for SessionError {
             Self::NotStarted => f.write_str("WS402 session has not started"),
             Self::Suspended => f.write_str("WS402 session is suspended"),
             Self::Ended => f.write_str("WS402 session has ended"),
+            Self::BalanceInsufficient => {
+                f.write_str("the WS402 session's balance cannot pay this response")
+            }
             Self::OutOfOrder => f.write_str("WS402 session did not ask for this outcome"),
             Self::BufferTooSmall => f.write_str("the output buffer is too small"),
             Self::Settle(e) => write!(f, "WS402 settle request: {e}"),
@@ -749,6 +790,7 @@ impl ErrorCode for SessionError {
             Self::NotStarted => "session_not_started",
             Self::Suspended => "session_suspended",
             Self::Ended => "session_ended",
+            Self::BalanceInsufficient => "balance_insufficient",
             Self::OutOfOrder => "session_out_of_order",
             Self::BufferTooSmall => "buffer_too_small",
             Self::Settle(e) => e.code(),
@@ -796,6 +838,7 @@ enum Queued {
     BalanceExhausted,
     MaxDuration,
     SendApp,
+    ServeHttp,
     Deliver,
     Close(u16),
     Reserve,
@@ -1296,7 +1339,9 @@ impl<'p> SessionMachine<'p> {
                 self.socket_open = false;
                 self.reject(now, reason::CONNECTION_CLOSED, CLOSE_NORMAL);
             }
-            Input::AppEnded { .. } | Input::AppSend { .. } => return Err(SessionError::NotStarted),
+            Input::AppEnded { .. } | Input::AppSend { .. } | Input::HttpServe { .. } => {
+                return Err(SessionError::NotStarted);
+            }
             Input::Reserved(_)
             | Input::Settled(_)
             | Input::Refunded(_)
@@ -1383,7 +1428,11 @@ impl<'p> SessionMachine<'p> {
         match input {
             Input::Closed { .. } => self.socket_open = false,
             Input::Timer => {}
-            Input::Text(_) | Input::Binary(_) | Input::AppEnded { .. } | Input::AppSend { .. } => {
+            Input::Text(_)
+            | Input::Binary(_)
+            | Input::AppEnded { .. }
+            | Input::AppSend { .. }
+            | Input::HttpServe { .. } => {
                 return Err(SessionError::NotStarted);
             }
             Input::Reserved(_)
@@ -1449,6 +1498,7 @@ impl<'p> SessionMachine<'p> {
                     }
                 }
             }
+            Input::HttpServe { bytes } => self.http_serve(now, bytes)?,
             Input::Reserved(_)
             | Input::Settled(_)
             | Input::Refunded(_)
@@ -1483,7 +1533,7 @@ impl<'p> SessionMachine<'p> {
                 };
                 self.meter_event(now, event);
             }
-            Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } => {
+            Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } | Input::HttpServe { .. } => {
                 return Err(SessionError::Suspended);
             }
             Input::Reserved(_)
@@ -1504,7 +1554,10 @@ impl<'p> SessionMachine<'p> {
         match (self.phase, input) {
             (_, Input::Closed { .. }) => self.socket_open = false,
             (_, Input::Timer | Input::AppEnded { .. }) => {}
-            (_, Input::Text(_) | Input::Binary(_) | Input::AppSend { .. }) => {
+            (
+                _,
+                Input::Text(_) | Input::Binary(_) | Input::AppSend { .. } | Input::HttpServe { .. },
+            ) => {
                 return Err(SessionError::Ended);
             }
             (Phase::Finished, Input::RpcResponse(_))
@@ -1797,6 +1850,26 @@ impl<'p> SessionMachine<'p> {
         if self.socket_open {
             self.push(Queued::Started);
         }
+    }
+
+    /// [`Input::HttpServe`] while running: the meter charges the response or refuses it
+    /// ([`TariffMeter::serve_http`]); a refusal changes nothing.
+    fn http_serve(&mut self, now: u64, bytes: u64) -> Result<(), SessionError> {
+        let Some(meter) = self.meter.as_mut() else {
+            return Err(SessionError::OutOfOrder);
+        };
+        match meter.serve_http(now, bytes) {
+            Ok(SessionOutcome::Running { .. }) => self.push(Queued::ServeHttp),
+            Ok(SessionOutcome::Ended(end)) => {
+                // The response took the last of the balance: it is served, then the session ends.
+                self.push(Queued::ServeHttp);
+                self.end(end);
+            }
+            Err(Ws402Error::BalanceInsufficient) => return Err(SessionError::BalanceInsufficient),
+            Err(Ws402Error::SessionSuspended) => return Err(SessionError::Suspended),
+            Ok(SessionOutcome::AlreadyEnded(_)) | Err(_) => return Err(SessionError::Ended),
+        }
+        Ok(())
     }
 
     /// Reports `event` to the meter; ends the session when the meter says so. `true` while it
@@ -2552,6 +2625,7 @@ impl<'p> SessionMachine<'p> {
                 return self.render_store(offers, next, out);
             }
             Queued::SendApp => return Ok(Command::SendAppFrame),
+            Queued::ServeHttp => return Ok(Command::ServeHttp),
             Queued::Deliver => return Ok(Command::DeliverToApp),
             Queued::Close(code) => return Ok(Command::Close { code }),
             Queued::Refund(order) => return Ok(Command::Refund(order)),
@@ -2945,6 +3019,7 @@ mod tests {
     enum Cmd {
         Send(String<1024>),
         SendApp,
+        ServeHttp,
         Deliver,
         Close(u16),
         Reserve(Vec<u8, 96>, u64),
@@ -2971,6 +3046,7 @@ mod tests {
             let c = match c {
                 Command::Send(t) => send(t),
                 Command::SendAppFrame => Cmd::SendApp,
+                Command::ServeHttp => Cmd::ServeHttp,
                 Command::DeliverToApp => Cmd::Deliver,
                 Command::Close { code } => Cmd::Close(code),
                 Command::Reserve { key, ttl } => Cmd::Reserve(Vec::from_slice(key).unwrap(), ttl),
@@ -3669,6 +3745,48 @@ mod tests {
         assert_eq!(
             (end.reason, end.at_ms),
             (SessionEndReason::BalanceExhausted, T0 + 300)
+        );
+    }
+
+    #[test]
+    fn an_http_response_is_charged_before_it_is_served_and_a_refusal_ends_nothing() {
+        let offers = exact_offers();
+        let mut p = policy(0, 3600);
+        p.tariff.per_byte_out = u(2);
+        p.tariff.per_message = u(4);
+        let mut s = running_exact(&offers, p);
+        // 1000 bytes × 2 + one response × 4 = 2004 ≤ 10000: served.
+        assert_eq!(
+            &handle(&mut s, T0 + 200, Input::HttpServe { bytes: 1_000 })[..],
+            &[Cmd::ServeHttp]
+        );
+        // 4000 more bytes: 2004 + 8004 > 10000: refused, nothing queued, still running.
+        assert_eq!(
+            s.handle(T0 + 300, Input::HttpServe { bytes: 4_000 }),
+            Err(SessionError::BalanceInsufficient)
+        );
+        assert!(drain(&mut s).is_empty());
+        assert_eq!(s.phase(), Phase::Running);
+        // The next usage_update includes the response.
+        let cmds = handle(&mut s, T0 + 100 + 3_000, Input::Timer);
+        assert_eq!(
+            &cmds[..],
+            &[send(
+                r#"{"type":"usage_update","sessionId":"07070707070707070707070707070707","elapsedSeconds":3,"consumedAmount":"2004","remainingBalance":"7996","bytesTransferred":1000,"messageCount":1}"#
+            )]
+        );
+        // 3996 bytes × 2 + 4 = 7996: exactly the rest: served, then the session ends.
+        let cmds = handle(&mut s, T0 + 3_200, Input::HttpServe { bytes: 3_996 });
+        assert_eq!(cmds[0], Cmd::ServeHttp, "{cmds:?}");
+        let st = s.statement().unwrap();
+        assert_eq!(st.consumed, u(10_000));
+        let Ending::Ended(end) = st.ending else {
+            panic!()
+        };
+        assert_eq!(end.reason, SessionEndReason::BalanceExhausted);
+        assert_eq!(
+            s.handle(T0 + 3_300, Input::HttpServe { bytes: 0 }),
+            Err(SessionError::Ended)
         );
     }
 

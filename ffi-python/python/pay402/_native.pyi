@@ -171,6 +171,7 @@ __all__ = [
     "Ws402Session",
     "Ws402Command",
     "Ws402Statement",
+    "ChainProofConfig",
     "Ws402ClientSession",
     "Ws402ClientEvent",
     "Ws402Message",
@@ -2033,6 +2034,11 @@ class TariffMeter:
         report `bytes_out` and `message`. `ended`: do not send it; the session ends. Raises
         `Ws402Error` `session_suspended` while suspended.
         """
+    def serve_http(self, at_ms: int, n_bytes: int) -> TariffOutcome:
+        """Charges an HTTP response of `n_bytes` body bytes (one message) before it is sent:
+        `running` (serve it) or `ended` (serve it: it took the last of the balance). Raises
+        `Ws402Error` `balance_insufficient`, `session_ended` or `session_suspended` and changes
+        nothing."""
     @property
     def consumed(self) -> int:
         """Consumed as of the latest event (or the end), in atomic units."""
@@ -3291,8 +3297,8 @@ class PaywallPage:
         as body; `l402` (`macaroon`, `invoice`, `amount_msat`, `expires_at`) adds the L402 offer."""
 
 _Ws402CommandKind = Literal[
-    "send", "send_app_frame", "deliver_to_app", "close", "reserve", "release", "settle", "refund", "finished",
-    "persist", "load", "abandoned",
+    "send", "send_app_frame", "deliver_to_app", "serve_http", "close", "reserve", "release", "settle", "refund", "finished",
+    "persist", "load", "abandoned", "rpc",
 ]
 
 @final
@@ -3356,7 +3362,8 @@ class Ws402Command:
         """`send` (`text`), `send_app_frame`, `deliver_to_app`, `close` (`code`), `reserve` (`key`,
         `ttl`), `release` (`key`), `settle` (`body`, `amount`), `refund` (`refund`), `finished`
         (`statement`); with a server `secret`: `persist` (`session_id`, `record`, `generation`,
-        `expect`, `ttl`), `load` (`session_id`) or `abandoned`."""
+        `expect`, `ttl`), `load` (`session_id`) or `abandoned`; with `chain_proof`: `rpc`
+        (`method`, `params`)."""
     @property
     def text(self) -> Optional[str]:
         """`send`: the text frame."""
@@ -3393,6 +3400,47 @@ class Ws402Command:
     @property
     def expect(self) -> Optional[int]:
         """`persist`: the generation the store must hold (compare-and-swap); None: create."""
+    @property
+    def method(self) -> Optional[str]:
+        """`rpc`: the JSON-RPC method."""
+    @property
+    def params(self) -> Optional[str]:
+        """`rpc`: the JSON-RPC params, JSON text to send verbatim: POST
+        `{"jsonrpc":"2.0","id":1,"method":<method>,"params":<params>}` to the chain's RPC URL and
+        answer `rpc_response`."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class ChainProofConfig:
+    """On-chain prepayments (the original WS402's `{txHash, reference, senderAddress}` proof): the
+    client pays `pay_to` on chain `chain_id` itself, in the token `asset` (an ERC-20 address) or,
+    with `asset=None`, in the native coin; the core verifies the transaction over the host's RPC
+    (`rpc` commands) and refunds `paid − consumed` to the transaction's payer."""
+
+    def __new__(
+        cls,
+        *,
+        chain_id: int,
+        pay_to: str,
+        asset: Optional[str] = None,
+        min_confirmations: int = 1,
+        max_age_seconds: int = 300,
+    ) -> ChainProofConfig: ...
+    @property
+    def chain_id(self) -> int:
+        """The EIP-155 chain id the RPC node serves."""
+    @property
+    def pay_to(self) -> str:
+        """The payee's address (it receives the payments; the refunds are paid from it)."""
+    @property
+    def asset(self) -> Optional[str]:
+        """The ERC-20 token's address; None: the native coin."""
+    @property
+    def min_confirmations(self) -> int:
+        """Confirmations needed (1: included)."""
+    @property
+    def max_age_seconds(self) -> int:
+        """The oldest block time accepted, seconds before the check."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -3419,6 +3467,7 @@ class Ws402Server:
         resource_id: Optional[str] = None,
         secret: Optional[bytes] = None,
         lease_ms: int = 0,
+        chain_proof: Optional[ChainProofConfig] = None,
     ) -> Ws402Server:
         """Raises `Ws402Error` with the offer codes of `X402Server`, `invalid_server_secret`.
         With `secret` (32 to 64 random bytes, shared by every process of one store) sessions are
@@ -3455,8 +3504,22 @@ class Ws402Server:
     @staticmethod
     def grant_session_id(authorization: Optional[str]) -> Optional[str]:
         """The session id a `WS402` grant names, unverified: only to load its record."""
+    @staticmethod
+    def grant_refusal_body(code: str, schema_url: str) -> Tuple[int, str]:
+        """The answer of a grant refusal `code`: `(status, JSON body)`; the 402s
+        (`grant_required`, `balance_insufficient`) carry the seed's `error`/`message`, the `code`
+        and `schemaUrl`. Raises `ValueError` for an unknown code."""
+    @staticmethod
+    def grant_elsewhere() -> Tuple[int, str]:
+        """The refusal of a granted request whose session has no live session in this process:
+        `(403, "session_elsewhere")` (a response that cannot be charged is never served)."""
     def schema(self, ws_url: str) -> bytes:
         """The WS402 schema JSON; `paymentDetails` is the offers' x402 v2 `PaymentRequired`."""
+    def schema_at(self, ws_url: str, now_ms: int, reference_random: Union[bytes, str]) -> bytes:
+        """The schema at `now_ms` (Unix ms): with `chain_proof`, `paymentDetails` also carries the
+        original WS402's fields (`type`, `network`, `chainId`, `recipient`, `amount`, `amountWei`,
+        `amountETH`, `currency`, `tokenAddress`, `reference` from `reference_random`, 8 random
+        bytes, `expiresAt`); without, as `schema`."""
     def accept(self, now_ms: int, session_id: Union[bytes, str]) -> Ws402Session:
         """A session for a socket opened at `now_ms` (Unix ms); `session_id`: 16 random bytes."""
 
@@ -3479,6 +3542,11 @@ class Ws402Session:
         """The application ended the session."""
     def app_send(self, now_ms: int, size: int) -> List[Ws402Command]:
         """The application wants to send a frame of `size` bytes: send it only on `send_app_frame`."""
+    def http_serve(self, now_ms: int, size: int) -> Tuple[int, Optional[str], List[Ws402Command]]:
+        """An HTTP response of `size` body bytes is about to be served under this session's grant:
+        `(200, None, commands)` (serve it, then do the commands; the first is `serve_http`), or
+        the refusal's `(status, code, [])` (402 `balance_insufficient`; 403 `session_suspended`,
+        `session_ended`, `session_elsewhere`): not served, nothing changed."""
     def reserved(self, now_ms: int, answer: Literal["fresh", "already_used", "unavailable"]) -> List[Ws402Command]:
         """The replay store's answer to `reserve`."""
     def settled(self, now_ms: int, response: Optional[bytes]) -> List[Ws402Command]:
@@ -3489,6 +3557,9 @@ class Ws402Session:
         """The store's answer to `persist`: True when written, False when another write came first."""
     def loaded(self, now_ms: int, record: Optional[bytes]) -> List[Ws402Command]:
         """The store's answer to `load`: the record, or None."""
+    def rpc_response(self, now_ms: int, body: Optional[bytes]) -> List[Ws402Command]:
+        """The answer to `rpc`: the whole HTTP response body, or None when the call failed
+        (connection error, timeout, HTTP status other than 200)."""
     def pending(self) -> List[Ws402Command]:
         """The commands of a recovered session, to do before anything else."""
     @property
@@ -3499,7 +3570,7 @@ class Ws402Session:
         """The statement once the session ended."""
     @property
     def phase(self) -> Literal[
-        "awaiting_proof", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished",
+        "awaiting_proof", "verifying_transaction", "reserving", "settling_prepayment", "running", "suspended", "settling_charge", "refunding", "finished",
         "loading", "resuming", "not_owner",
     ]:
         """Where the session is."""

@@ -28,8 +28,26 @@ export interface Ws402Tariff {
   perSecond: bigint | string; perByteIn?: bigint | string; perByteOut?: bigint | string; perMessage?: bigint | string;
 }
 
+/** On-chain prepayments as the original WS402 takes them: the client pays `payTo` itself (native coin, or the ERC-20
+ * `asset`) and sends `{"type":"payment_proof","proof":{"txHash","reference","senderAddress"}}`; the server verifies the
+ * transaction over JSON-RPC at `rpcUrl` (POSTs with global `fetch`, `rpcTimeoutMs` each, default 10000). The price asked
+ * is the schema's `totalPrice` (`pricePerSecond × estimatedDuration`, in the asset's atomic units); the unused part is
+ * refunded to the transaction's payer (never to `senderAddress`) through `refund`. A transaction hash admits one session. */
+export interface Ws402ChainProofConfig {
+  chainId: number;
+  /** The ERC-20 token paid; absent or `null`: the native coin (ETH). */
+  asset?: string | null;
+  payTo: string;
+  rpcUrl: string | URL;
+  rpcTimeoutMs?: number;
+  /** Default 1 (included in a block). */
+  minConfirmations?: number;
+  /** The oldest block time accepted, seconds before the proof (default 300). */
+  maxAgeSeconds?: number;
+}
+
 export interface Ws402ServerConfig {
-  /** The offers (as x402Middleware's); or one offer's fields below. */
+  /** The offers (as x402Middleware's); or one offer's fields below; or none with `chainProof` alone. */
   offers?: X402Offer[];
   scheme?: "exact" | "upto"; network?: string; asset?: string;
   /** The prepayment (`exact`) or the maximum authorized (`upto`), atomic units. */
@@ -44,8 +62,11 @@ export interface Ws402ServerConfig {
   /** Seconds: the schema's `estimatedDuration` (`totalPrice = pricePerSecond × estimatedDuration`). */
   estimatedDuration?: number;
   updateIntervalMs?: number; proofTimeoutMs?: number; settleMarginS?: number;
-  /** Settles the prepayment (`exact`) or the charge (`upto`); an `exact` offer also needs a refund. */
-  settle: Ws402LocalSettlement | Ws402FacilitatorSettlement | Ws402SettleFunction;
+  /** On-chain prepayments (the original WS402's proof), besides or instead of the offers. */
+  chainProof?: Ws402ChainProofConfig;
+  /** Settles the prepayment (`exact`) or the charge (`upto`); an `exact` offer also needs a refund. Not needed with
+   * `chainProof` alone (then `refund` is). */
+  settle?: Ws402LocalSettlement | Ws402FacilitatorSettlement | Ws402SettleFunction;
   /** Pays refunds (default: `settle.refund`). */
   refund?: Ws402RefundFunction;
   /** Default: a `MemoryReplayStore` (one process). */
@@ -134,16 +155,22 @@ export interface Ws402HttpServer {
 /** The parts of a node:http / Express request `grantMiddleware` reads (and `ws402Grant`, which it sets). */
 export interface Ws402GrantRequest {
   headers: { authorization?: string | undefined; host?: string | undefined };
-  url?: string | undefined; originalUrl?: string | undefined;
+  url?: string | undefined; originalUrl?: string | undefined; method?: string | undefined;
   ws402Grant?: { status: number; code: string | null; sessionId: Uint8Array | null; generation: number | null; expiresMs: number | bigint | null };
 }
-/** The parts of a node:http response `grantMiddleware` writes. */
+/** The parts of a node:http response `grantMiddleware` writes, and holds while a granted response is charged
+ * (`write`/`end`/`writeHead` are wrapped until the body is complete). */
 export interface Ws402GrantResponse {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body?: string): unknown;
+  statusCode: number;
+  writeHead(status: number, ...rest: unknown[]): unknown;
+  write(chunk: unknown, ...rest: unknown[]): unknown;
+  end(...args: unknown[]): unknown;
+  setHeader(name: string, value: unknown): unknown;
+  removeHeader(name: string): unknown;
+  getHeaderNames(): string[];
 }
 export interface Ws402ServerApi {
-  attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string },
+  attach(wss: Ws402WebSocketServer, options: { server?: Ws402HttpServer; path?: string; schemaPath?: string | ((pathname: string) => boolean) },
     onSession: (session: Ws402ServerSession) => unknown): Ws402ServerApi;
   handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
   handleSchema(req: unknown, res: unknown, path?: string): void;
@@ -153,8 +180,12 @@ export interface Ws402ServerApi {
    * decides each (`await_resume`, `end`, `continue`, `still_owned`: tried again at its lease's end, `done`: deleted). */
   recover(): Promise<{ sessionId: string; kind: string }[]>;
   /** node:http / Express middleware for a session's HTTP resources: `Authorization: WS402 <token>` checked by the core
-   * against the stored record; granted: `req.ws402Grant` and `next()`; refused: the core's 402/401/403 with `{ error: code }`. */
-  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string }):
+   * against the stored record; refused: the core's 402/401/403 and JSON body (the 402 `grant_required`: the seed's
+   * `error`/`message`, `code`, `schemaUrl`); granted: `req.ws402Grant` and `next()`, whose response is held until it
+   * ends and its body bytes charged to the live session in this process before it is sent (`perByteOut` per byte,
+   * `perMessage` per response): the core's 402 `balance_insufficient` when the balance cannot pay it, 403
+   * `session_elsewhere` when this process has no socket of the session (nothing is served uncharged). */
+  grantMiddleware(options?: { resourceUrl?: (req: Ws402GrantRequest) => string; schemaUrl?: (req: Ws402GrantRequest) => string }):
     (req: Ws402GrantRequest, res: Ws402GrantResponse, next?: () => void) => Promise<void>;
   sessions(): Ws402ServerSession[];
 }

@@ -13,6 +13,11 @@
 // `session_started` (one prepayment, one session), settles `exact` before the session and refunds
 // `paid − consumed` once to the verified payer; `upto` settles exactly what was consumed at the
 // end. An `exact` offer without anything able to refund is a configuration error (fail closed).
+//
+// `chainProof` also admits the original WS402's on-chain prepayment (`{"txHash","reference","senderAddress"}`,
+// a transaction the client sent itself): the core asks for JSON-RPC calls (`rpc` commands), which this module
+// POSTs to `chainProof.rpcUrl` with a timeout and reports verbatim (a failure as `null`); the core decides the
+// verdict, the amount received, the payer and the refund (to the transaction's payer, in the paid asset).
 import { Ws402Server, ws402GrantIssue } from "pay402";
 import { offerConfig } from "../server/config.mjs";
 import { MemoryReplayStore } from "../replay.mjs";
@@ -27,11 +32,60 @@ const SHORTHAND = ["scheme", "network", "asset", "amount", "price", "decimals", 
   "eip712Name", "eip712Version", "transferMethod", "facilitator", "feePayer"];
 const FIELDS = new Set([...SHORTHAND, "offers", "resource", "pricePerSecond", "tariff", "estimatedDuration",
   "maxSessionDuration", "updateIntervalMs", "proofTimeoutMs", "settleMarginS", "settle", "refund", "replayStore",
-  "now", "timers", "publicUrl", "onError", "secret", "store", "resumeGraceMs", "leaseMs", "storeRetries"]);
+  "now", "timers", "publicUrl", "onError", "secret", "store", "resumeGraceMs", "leaseMs", "storeRetries", "chainProof"]);
+const CHAIN_FIELDS = new Set(["chainId", "asset", "payTo", "rpcUrl", "rpcTimeoutMs", "minConfirmations", "maxAgeSeconds"]);
 
-/** The offers: `offers`, or one offer from the shorthand fields. */
+/** `chainProof` split: the core's terms (`chainId`, `asset`, `payTo`, `minConfirmations`, `maxAgeSeconds`) and the
+ * transport's (`rpcUrl`, `rpcTimeoutMs`); `null` when absent. */
+function chainProofOf(config) {
+  const c = config.chainProof;
+  if (c === undefined || c === null) return null;
+  if (typeof c !== "object") throw configError("ws402Server: `chainProof` must be an object");
+  for (const k of Object.keys(c)) if (!CHAIN_FIELDS.has(k)) throw configError(`ws402Server: chainProof.${k}: unknown field`);
+  if (typeof c.rpcUrl !== "string" && !(c.rpcUrl instanceof URL)) throw configError("ws402Server: `chainProof.rpcUrl` (the chain's JSON-RPC URL) is required");
+  let url;
+  try {
+    url = new URL(String(c.rpcUrl));
+  } catch {
+    throw configError("ws402Server: chainProof.rpcUrl is not a URL"); // not echoed: RPC URLs often carry an API key
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw configError("ws402Server: chainProof.rpcUrl must be http(s)");
+  const timeoutMs = c.rpcTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw configError("ws402Server: chainProof.rpcTimeoutMs must be a positive integer");
+  const terms = { chainId: c.chainId, payTo: c.payTo };
+  if (c.asset !== undefined && c.asset !== null) terms.asset = c.asset;
+  if (c.minConfirmations !== undefined) terms.minConfirmations = c.minConfirmations;
+  if (c.maxAgeSeconds !== undefined) terms.maxAgeSeconds = c.maxAgeSeconds;
+  return { terms, rpcUrl: url.href, timeoutMs };
+}
+
+/**
+ * One JSON-RPC call for the core: `{"jsonrpc":"2.0","id":1,"method":…,"params":<params verbatim>}` POSTed to `url`.
+ * The whole response body, or `null` when the call failed (connection error, timeout, status ≠ 200). The body is
+ * not looked into: the core reads `result` / `error`.
+ */
+async function rpcCall(url, timeoutMs, method, params) {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"jsonrpc":"2.0","id":1,"method":${JSON.stringify(method)},"params":${params}}`,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      return null;
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  } catch {
+    return null;
+  }
+}
+
+/** The offers: `offers`, or one offer from the shorthand fields; none when only `chainProof` is sold. */
 function offersOf(config) {
   const short = SHORTHAND.filter((k) => config[k] !== undefined);
+  if (config.offers === undefined && short.length === 0 && config.chainProof != null) return [];
   if (config.offers !== undefined) {
     if (short.length) throw configError(`ws402Server: give \`offers\` or ${short.join(", ")}, not both`);
     if (!Array.isArray(config.offers) || config.offers.length === 0) throw configError("ws402Server: `offers` must be a non-empty array");
@@ -64,6 +118,8 @@ function policyOf(config) {
   if (tariff.perByteOut !== undefined) policy.pricePerByteOut = text(tariff.perByteOut);
   if (tariff.perMessage !== undefined) policy.pricePerMessage = text(tariff.perMessage);
   for (const k of ["updateIntervalMs", "proofTimeoutMs", "settleMarginS", "resumeGraceMs", "leaseMs"]) if (config[k] !== undefined) policy[k] = config[k];
+  const chain = chainProofOf(config);
+  if (chain) policy.chainProof = chain.terms;
   return policy;
 }
 
@@ -72,9 +128,10 @@ function policyOf(config) {
  * `config.settle` is a `localSettlement(...)` object (its `settle(body)` and `refund(order)`),
  * a facilitator client (`settle(paymentPayload, requirements)`), or a function of the `/settle`
  * body resolving to the SettleResponse (or `null`: no answer). `config.refund` (a function of the
- * `RefundOrder`) overrides the settlement's `refund`.
+ * `RefundOrder`) overrides the settlement's `refund`. A server selling only `chainProof` settles nothing (the
+ * money is on chain already): it needs only `refund` (or a `settle` with a `refund`).
  */
-function settlementOf(config) {
+function settlementOf(config, onlyChain) {
   const s = config.settle;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -93,6 +150,8 @@ function settlementOf(config) {
         return null;
       }
     };
+  } else if (onlyChain && s === undefined) {
+    settle = async () => null; // never asked: no offer to settle
   } else {
     throw configError("ws402Server: `settle` is required: a localSettlement(...), a facilitator client or a function of the /settle body");
   }
@@ -164,7 +223,8 @@ export function ws402Server(config = {}) {
   for (const k of Object.keys(config)) if (!FIELDS.has(k)) throw configError(`ws402Server: config.${k}: unknown field`);
   const offers = offersOf(config);
   const policy = policyOf(config);
-  const settlement = settlementOf(config);
+  const chain = chainProofOf(config);
+  const settlement = settlementOf(config, chain !== null && offers.length === 0);
   const store = config.replayStore ?? new MemoryReplayStore();
   if (typeof store?.reserve !== "function" || typeof store?.release !== "function") {
     throw configError("ws402Server: `replayStore` must have reserve(key, ttlSeconds) and release(key)");
@@ -227,9 +287,13 @@ export function ws402Server(config = {}) {
   }
   // Built now, so a bad offer or price fails here; an exact offer needs something able to refund.
   const probe = engine(resource.url ?? "ws://localhost/");
-  const accepts = JSON.parse(probe.schema("ws://localhost/")).paymentDetails.accepts;
+  const accepts = JSON.parse(probe.schema("ws://localhost/")).paymentDetails?.accepts ?? [];
   if (!settlement.canRefund && accepts.some((a) => a.scheme === "exact")) {
     throw configError("ws402Server: an exact offer refunds the unused prepayment: give `settle` a localSettlement(...) (or `refund`), or sell with upto",
+      "missing_refund");
+  }
+  if (!settlement.canRefund && chain !== null) {
+    throw configError("ws402Server: an on-chain prepayment (chainProof) refunds its unused part: give `refund` (or `settle` a localSettlement(...))",
       "missing_refund");
   }
 
@@ -241,6 +305,7 @@ export function ws402Server(config = {}) {
   const resourceUrl = (req, path) => resource.url ?? urlOf(req, path);
 
   const live = new Set();
+  const httpServes = new WeakMap(); // session → its grantMiddleware charge
   let wss = null;
   let routes = null;
   let onSessionFn = null;
@@ -291,6 +356,9 @@ export function ws402Server(config = {}) {
           case "deliver_to_app":
             target.dispatchEvent(messageEvent(frame));
             break;
+          case "serve_http":
+            break; // the grantMiddleware sends the response once httpServe's verdict is 200
+
           case "close":
             if (ws.readyState === 0 || ws.readyState === 1) ws.close(c.code);
             break;
@@ -318,6 +386,11 @@ export function ws402Server(config = {}) {
             await run(core.settled(stamp(), answer));
           }
             break;
+          case "rpc": {
+            const body = chain === null ? null : await rpcCall(chain.rpcUrl, chain.timeoutMs, c.method, c.params);
+            await run(core.rpcResponse(stamp(), body));
+            break;
+          }
           case "refund":
             {
             const outcome = await settlement.refund(c.refund);
@@ -509,6 +582,30 @@ export function ws402Server(config = {}) {
         return ws402GrantIssue(secret, core.sessionId(), String(resourceUrl), core.grantGeneration, now() + ttlMs);
       },
     };
+    // The grantMiddleware's charge: the core's verdict on serving `bytes` body bytes now.
+    // The verdict is given as soon as the core decided; the commands after `serve_http` (the end,
+    // when the response took the last of the balance) run after it, in this session's queue.
+    httpServes.set(app, (bytes, schemaUrl) => {
+      const t = now();
+      return new Promise((resolve, reject) => {
+        enqueue(async () => {
+          if (freed) {
+            resolve(Ws402Server.grantElsewhere(schemaUrl));
+            return;
+          }
+          try {
+            await input(() => {
+              const verdict = core.httpServe(stamp(t), bytes, schemaUrl);
+              resolve(verdict);
+              return verdict.commands;
+            });
+          } catch (e) {
+            reject(e); // no verdict yet: the middleware fails closed (a verdict given stays)
+            throw e;
+          }
+        }).catch(() => {}); // reported by the queue (onError)
+      });
+    });
     live.add(app);
 
     ws.on("message", (data, isBinary) => {
@@ -539,7 +636,10 @@ export function ws402Server(config = {}) {
     return typeof MessageEvent === "function" ? new MessageEvent("message", { data }) : Object.assign(new Event("message"), { data });
   }
 
-  /** Answers `GET` with the WS402 schema JSON (`paymentDetails`: the offers' x402 PaymentRequired). */
+  /**
+   * Answers `GET` with the WS402 schema JSON (`paymentDetails`: the offers' x402 PaymentRequired; with `chainProof`,
+   * the original WS402's on-chain fields too: `recipient`, `amountWei`, `chainId`, `reference`, `expiresAt`, …).
+   */
   function handleSchema(req, res, path = routes?.path ?? pathOf(req) ?? "/") {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET" });
@@ -548,7 +648,9 @@ export function ws402Server(config = {}) {
     }
     let body;
     try {
-      body = engine(resourceUrl(req, path)).schema(urlOf(req, path));
+      const reference = new Uint8Array(8);
+      globalThis.crypto.getRandomValues(reference);
+      body = engine(resourceUrl(req, path)).schemaAt(urlOf(req, path), now(), reference);
     } catch (e) {
       onError(e);
       res.writeHead(500, { "content-type": "application/json" });
@@ -569,7 +671,9 @@ export function ws402Server(config = {}) {
    * Sells sessions on `wss` (a `ws` WebSocketServer): each connection at `path` (any path when
    * absent and no `server`) becomes a session; `onSession(session)` runs once it started (paid).
    * With `server` (a `node:http`/`https` server), its `upgrade` requests at `path` are routed to
-   * `wss` and `GET schemaPath` (default `path`) answers the schema.
+   * `wss` and `GET schemaPath` (default `path`; or a predicate of the request's pathname, e.g.
+   * the original WS402's `/ws402/schema/:resourceId`) answers the schema. The query string is
+   * never read (the original clients' `?userId=&resourceId=` and `?duration=` change nothing).
    */
   function attach(target, { server, path, schemaPath = path } = {}, onSession) {
     if (typeof onSession !== "function") throw configError("attach: onSession must be a function");
@@ -577,6 +681,9 @@ export function ws402Server(config = {}) {
       throw configError("attach: expected a ws WebSocketServer");
     }
     if (server && typeof path !== "string") throw configError("attach: `path` is required with `server`");
+    if (server && typeof schemaPath !== "string" && typeof schemaPath !== "function") {
+      throw configError("attach: `schemaPath` must be a path or a predicate of the pathname");
+    }
     wss = target;
     onSessionFn = onSession;
     routes = { path, schemaPath };
@@ -592,7 +699,8 @@ export function ws402Server(config = {}) {
         if (pathOf(req) === path) handleUpgrade(req, socket, head);
       };
       const onRequest = (req, res) => {
-        if (pathOf(req) === schemaPath) handleSchema(req, res, path);
+        const at = pathOf(req);
+        if (at !== null && (typeof schemaPath === "function" ? schemaPath(at) === true : at === schemaPath)) handleSchema(req, res, path);
       };
       server.on("upgrade", onUpgrade);
       server.on("request", onRequest);
@@ -656,35 +764,89 @@ export function ws402Server(config = {}) {
   /**
    * A node:http / Express middleware `(req, res, next)` for the HTTP resources a session's grant
    * opens: it reads `Authorization: WS402 <token>`, loads the named session's record from the
-   * store and lets the core decide (`Ws402Server.grantCheck`). Granted: `req.ws402Grant` is set
-   * and `next()` runs (without `next`, nothing is written: the caller serves). Refused: the
-   * core's status (402, 401 or 403) with `{ "error": code }`. `resourceUrl(req)` is the URL the
-   * grant must name (default: `http(s)://<Host><req.originalUrl ?? req.url>`).
+   * store and lets the core decide (`Ws402Server.grantCheck`). Refused: the core's status (402,
+   * 401 or 403) and JSON body (the 402 `grant_required` carries the seed's `error`/`message`, the
+   * `code` and `schemaUrl`). Granted: `req.ws402Grant` is set and `next()` runs; the response the
+   * handler writes is held (buffered) until it ends, then its body's bytes are charged to the
+   * live session in this process (`httpServe`: the tariff's `perByteOut` per byte and
+   * `perMessage` per response) **before** it is sent; a response the balance cannot pay is
+   * replaced by the core's 402 `balance_insufficient` (the session goes on), and a session with
+   * no live socket in this process gets the core's 403 `session_elsewhere`: nothing is ever
+   * served uncharged. `resourceUrl(req)` is the URL the grant must name (default:
+   * `http(s)://<Host><req.originalUrl ?? req.url>`); `schemaUrl(req)` the WS402 schema's URL named
+   * in the 402s (default: `http(s)://<Host><schemaPath>` of `attach`).
    */
-  function grantMiddleware({ resourceUrl: urlFor } = {}) {
+  function grantMiddleware({ resourceUrl: urlFor, schemaUrl: schemaFor } = {}) {
     if (sessions === undefined) throw configError("grantMiddleware: HTTP grants need `secret` and `store`");
     const checker = engine(resource.url ?? config.publicUrl ?? "ws://localhost/");
-    const defaultUrl = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}${req.originalUrl ?? req.url ?? "/"}`;
+    const origin = (req) => `${req.socket?.encrypted ? "https" : "http"}://${req.headers?.host ?? "localhost"}`;
+    const defaultUrl = (req) => `${origin(req)}${req.originalUrl ?? req.url ?? "/"}`;
+    const defaultSchema = (req) => `${origin(req)}${routes?.schemaPath ?? "/"}`;
+    const answer = (res, status, body) => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(body);
+    };
     return async function ws402Grant(req, res, next) {
       const authorization = req.headers?.authorization ?? null;
+      const schemaUrl = (schemaFor ?? defaultSchema)(req);
       let verdict;
       try {
         const id = Ws402Server.grantSessionId(authorization);
         const stored = id === null ? null : await storeCall(() => sessions.load(id));
-        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now());
+        verdict = checker.grantCheck(authorization, (urlFor ?? defaultUrl)(req), stored?.record ?? null, now(), schemaUrl);
       } catch (e) {
         onError(e);
-        res.writeHead(503, { "content-type": "application/json", "cache-control": "no-store" });
-        res.end(JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
+        answer(res, 503, JSON.stringify({ error: e?.code ?? "session_store_unavailable" }));
         return;
       }
-      if (verdict.status === 200) {
-        req.ws402Grant = verdict;
-        if (typeof next === "function") next();
+      if (verdict.status !== 200) {
+        answer(res, verdict.status, verdict.body);
         return;
       }
-      res.writeHead(verdict.status, { "content-type": "application/json", "cache-control": "no-store" });
-      res.end(JSON.stringify({ error: verdict.code }));
+      req.ws402Grant = verdict;
+      const hex = Buffer.from(verdict.sessionId).toString("hex");
+      const owner = [...live].find((s) => s.id === hex);
+      const serve = owner === undefined ? null : httpServes.get(owner);
+      // Hold the response: its length is charged before its first byte is sent.
+      const chunks = [];
+      const { write, end, writeHead } = res;
+      res.writeHead = function (status, ...rest) {
+        res.statusCode = status;
+        const headers = rest.find((x) => x !== null && typeof x === "object");
+        if (headers && !Array.isArray(headers)) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        return res;
+      };
+      res.write = function (chunk, encoding, cb) {
+        if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+        if (chunk !== undefined && chunk !== null) chunks.push(Buffer.from(chunk, encoding));
+        if (typeof cb === "function") queueMicrotask(cb);
+        return true;
+      };
+      res.end = function (chunk, encoding, cb) {
+        if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
+        if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+        if (chunk !== undefined && chunk !== null) chunks.push(Buffer.from(chunk, encoding));
+        Object.assign(res, { write, end, writeHead });
+        const body = Buffer.concat(chunks);
+        const bytes = req.method === "HEAD" ? 0 : body.length;
+        (serve === null ? Promise.resolve(Ws402Server.grantElsewhere(schemaUrl)) : serve(bytes, schemaUrl))
+          .catch((e) => {
+            onError(e);
+            return Ws402Server.grantElsewhere(schemaUrl);
+          })
+          .then((served) => {
+            if (served.status === 200) {
+              if (req.method !== "HEAD") res.setHeader("content-length", body.length);
+              res.writeHead(res.statusCode);
+              res.end(req.method === "HEAD" ? undefined : body, cb);
+            } else {
+              for (const h of res.getHeaderNames()) res.removeHeader(h);
+              answer(res, served.status, served.body);
+            }
+          });
+        return res;
+      };
+      if (typeof next === "function") next();
     };
   }
 

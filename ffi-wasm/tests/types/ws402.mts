@@ -29,6 +29,14 @@ paid.attach(wss, { server, path: "/quotes" }, async (session: Ws402ServerSession
 const statements: (Ws402Statement | null)[] = await paid.close();
 void statements;
 
+// the original WS402's on-chain proof: no offers, the seed's routes (a predicate for /ws402/schema/:resourceId)
+const seed = ws402Server({
+  chainProof: { chainId: 8453, payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", rpcUrl: "https://mainnet.base.org",
+    asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", minConfirmations: 2, maxAgeSeconds: 600, rpcTimeoutMs: 5_000 },
+  pricePerSecond: 10n, estimatedDuration: 300, refund: async () => "pending",
+});
+seed.attach(wss, { server, path: "/", schemaPath: (p: string) => p.startsWith("/ws402/schema/") }, () => undefined);
+
 // persisted, resumable sessions: a secret and a session store; recover() after a restart
 import { memorySessionStore, redisSessionStore, SessionStoreError, type Ws402SessionStore } from "pay402/ws402";
 declare const redisClient: unknown;

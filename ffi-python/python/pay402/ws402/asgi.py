@@ -2,7 +2,9 @@
 runs one session, an ``http`` GET answers the schema), Starlette routes, and the socket reader
 that moves an ASGI connection's frames and disconnect into a session's queue.
 
-FastAPI is Starlette: ``app.router.routes.extend(endpoint.routes("/quotes"))``. Any other ASGI
+FastAPI is Starlette: ``app.router.routes.extend(endpoint.routes("/quotes"))``. The original
+WS402's paths (the schema at ``/ws402/schema/<resourceId>``, the socket at ``/``):
+``endpoint.routes("/", schema_path="/ws402/schema/{resource_id}")``. Any other ASGI
 router takes the raw app (``endpoint.asgi``) for both the ``websocket`` and the ``http`` scope of
 the path; Django Channels' ``URLRouter`` is such a router, but it is not tested here (channels is
 not a test dependency).
@@ -10,7 +12,7 @@ not a test dependency).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import Ws402Endpoint
@@ -58,14 +60,26 @@ class Ws402Asgi:
                     return
 
 
-def starlette_routes(endpoint: "Ws402Endpoint", path: str) -> List[Any]:
-    """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
+def starlette_routes(endpoint: "Ws402Endpoint", path: str, schema_path: Optional[str] = None) -> List[Any]:
+    """Starlette routes: the WebSocket session at ``path`` and the HTTP schema (GET) at
+    ``schema_path`` (default: ``path``). With a ``schema_path`` of its own (the original WS402's
+    ``/ws402/schema/{resource_id}``, whose parameters are ignored), ``path`` is a literal path and
+    the schema names the socket at ``path`` on the request's host."""
     from starlette.routing import Route, WebSocketRoute
 
     async def websocket(ws: Any) -> None:
         await endpoint.run_session(ws.scope, ws.receive, ws.send)
 
-    return [WebSocketRoute(path, websocket), Route(path, endpoint.schema, methods=["GET"])]
+    if schema_path is None:
+        return [WebSocketRoute(path, websocket), Route(path, endpoint.schema, methods=["GET"])]
+
+    async def schema(request: Any) -> Any:
+        from starlette.responses import Response
+
+        url = ws_url_of({**request.scope, "path": path})
+        return Response(endpoint.schema_json(url), media_type="application/json")
+
+    return [WebSocketRoute(path, websocket), Route(schema_path, schema, methods=["GET"])]
 
 
 async def read_socket(receive: Receive, post: Callable[[Tuple[Any, ...]], None]) -> None:

@@ -13,6 +13,12 @@ error, a timer or the handler's end is reported once and the later ones yield no
 Money rules (the machine's, see :mod:`pay402.ws402`): ``upto`` settles what was consumed at the
 end (no refund exists); ``exact`` settles the prepayment before ``session_started`` and pays
 back ``paid − consumed`` once, to the address that paid, through the settlement's ``refund``.
+
+On-chain prepayments (:class:`ChainProof`, the original WS402's ``{txHash, reference,
+senderAddress}`` proof): the client pays on chain itself; the machine asks for the transaction
+over JSON-RPC (``rpc`` commands, POSTed here to ``ChainProof.rpc_url`` and answered with the
+whole response body, or ``None`` when the call failed) and decides; nothing is settled, and
+``paid − consumed`` is refunded once to the transaction's payer (never to ``senderAddress``).
 """
 
 from __future__ import annotations
@@ -20,9 +26,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import http.client
 import logging
+import os
 import secrets
+import ssl
 import time
+import urllib.parse
+from dataclasses import dataclass
 from typing import (
     Any,
     AsyncIterator,
@@ -33,11 +44,12 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
 
-from .._native import Ws402Command, Ws402Server, Ws402Session, Ws402Statement
+from .._native import ChainProofConfig, Ws402Command, Ws402Server, Ws402Session, Ws402Statement
 from ..errors import ConfigurationError, LocalSettlementError, RpcError
 from ..replay import MemoryReplayStore, as_replay_store
 from ..server.gate import (
@@ -51,7 +63,7 @@ from ..server.routes import X402Route
 from .asgi import Receive, Send, Ws402Asgi, read_socket, starlette_routes, ws_url_of
 from .store import MemorySessionStore, SessionStore, SessionStoreError
 
-__all__ = ["Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
+__all__ = ["ChainProof", "Ws402Endpoint", "Ws402ServerSession", "SessionEnded", "Handler"]
 
 log = logging.getLogger("pay402.ws402")
 
@@ -60,12 +72,69 @@ _OFFER_FIELDS = (
     "network", "pay_to", "asset", "decimals", "eip712_name", "eip712_version", "transfer_method",
     "fee_payer", "facilitator", "description", "mime_type", "max_timeout_seconds",
 )
-# An `upto` authorization must stay valid for the core's `upto_validity_seconds` (the longest
-# session, the resume grace, the settle margin); the shorthand offer asks for that plus this slack
-# (seconds, for the client's clock and signing) unless `max_timeout_seconds` is given.
-_UPTO_SLACK_S = 60
 # Seconds a handler has to return once its session ended before it is cancelled.
 _HANDLER_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class ChainProof:
+    """On-chain prepayments for :class:`Ws402Endpoint` (``chain_proof=``): a client written for the
+    original WS402 pays ``pay_to`` on chain ``chain_id`` itself (the native coin, or the ERC-20
+    token ``asset``) and sends ``{"txHash", "reference", "senderAddress"}`` as its
+    ``payment_proof``. The core verifies the transaction through ``rpc_url`` (JSON-RPC POSTs, each
+    bounded by ``rpc_timeout`` seconds): at least the schema's ``totalPrice`` received by
+    ``pay_to`` in that asset, mined ``min_confirmations`` deep, at most ``max_age_seconds`` old,
+    the hash unused (the replay store keeps it). The session's balance is what was received; at
+    the end ``paid − consumed`` is refunded once, through the endpoint's settlement ``refund``,
+    to the payer the transaction shows (its ``from``, or the ERC-20 ``Transfer``'s), never to
+    the client's ``senderAddress``. The schema's ``paymentDetails`` carries the original WS402's
+    fields (``recipient``, ``amountWei``, ``chainId``, ``reference``, …). Prices are in the
+    asset's atomic units (wei for the native coin)."""
+
+    chain_id: int
+    pay_to: str
+    rpc_url: str
+    asset: Optional[str] = None
+    min_confirmations: int = 1
+    max_age_seconds: int = 300
+    rpc_timeout: float = 10.0
+
+    def _config(self) -> ChainProofConfig:
+        parts = urllib.parse.urlsplit(self.rpc_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"ChainProof rpc_url {self.rpc_url!r} is not http(s)://host…", code="invalid_rpc_url")
+        for name in ("chain_id", "min_confirmations", "max_age_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError(f"ChainProof {name} must be a non-negative int", code="invalid_chain_proof")
+        return ChainProofConfig(chain_id=self.chain_id, pay_to=self.pay_to, asset=self.asset,
+                                min_confirmations=self.min_confirmations, max_age_seconds=self.max_age_seconds)
+
+
+def _post_rpc(url: str, body: bytes, timeout: float) -> Optional[bytes]:
+    """POSTs one JSON-RPC request; the whole response body when the answer is HTTP 200, else
+    ``None`` (connection error, timeout, another status). Nothing else is judged here."""
+    parts = urllib.parse.urlsplit(url)
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+                                           context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    try:
+        conn.request("POST", path, body=body, headers={"content-type": "application/json", "accept": "application/json"})
+        response = conn.getresponse()
+        payload = response.read()
+    except (OSError, http.client.HTTPException) as e:
+        log.warning("pay402 ws402: chain RPC failed (%s)", type(e).__name__)
+        return None
+    finally:
+        conn.close()
+    if response.status != 200:
+        log.warning("pay402 ws402: chain RPC answered HTTP %s", response.status)
+        return None
+    return payload
 
 
 class SessionEnded(Exception):
@@ -194,6 +263,17 @@ class _Driver:
     def post(self, event: Tuple[Any, ...]) -> None:
         self.events.put_nowait(event)
 
+    async def http_serve(self, size: int) -> Tuple[int, Optional[str]]:
+        """The core's verdict on serving an HTTP response of ``size`` body bytes under this
+        session's grant, charged before it is sent: ``(200, None)`` (serve it) or the refusal's
+        ``(status, code)``. A session whose loop is over cannot be charged here: the core's
+        ``grant_elsewhere`` (fail closed)."""
+        if self.finished.is_set():
+            return Ws402Server.grant_elsewhere()
+        done: "asyncio.Future[Tuple[int, Optional[str]]]" = asyncio.get_running_loop().create_future()
+        self.post(("http_serve", size, done))
+        return await done
+
     async def app_send(self, frame: Union[str, bytes], size: int) -> None:
         if self.ending:
             raise SessionEnded("the WS402 session has ended", self.session.statement)
@@ -205,11 +285,17 @@ class _Driver:
     # --- the loop ----------------------------------------------------------------------------
 
     async def run(self) -> None:
+        self.endpoint._drivers.add(self)
         try:
             while not self.finished.is_set():
                 event = await self._next()
                 await self._handle(event)
         finally:
+            self.endpoint._drivers.discard(self)
+            while not self.events.empty():  # a charge asked meanwhile is not served (fail closed)
+                pending = self.events.get_nowait()
+                if pending[0] == "http_serve" and not pending[2].done():
+                    pending[2].set_result(Ws402Server.grant_elsewhere())
             self.ending = True
             self.inbox.put_nowait(None)
             self.finished.set()
@@ -270,6 +356,9 @@ class _Driver:
                 if not self.ending and s.phase == "running":
                     await self._send({"type": "websocket.send", "text": event[1]})
                     done.set_result(self.socket_open)
+            elif kind == "http_serve":
+                status, code, commands = s.http_serve(now, int(event[1]))
+                event[2].set_result((status, code))
             elif kind == "app_send":
                 app_frame, done = event[1], event[3]
                 if self.ending:
@@ -311,6 +400,8 @@ class _Driver:
                     await self._send({"type": "websocket.send", "bytes": app_frame})
             elif k == "deliver_to_app":
                 self.inbox.put_nowait(app_frame)
+            elif k == "serve_http":
+                pass  # the grant middleware sends the response: http_serve's verdict was 200
             elif k == "close":
                 self.ending = True
                 self.inbox.put_nowait(None)  # the application's frames end here
@@ -328,6 +419,10 @@ class _Driver:
                 assert c.body is not None
                 response = await self.endpoint._settle(bytes(c.body), self.session.payer)
                 more = self.session.settled(self.endpoint._now_ms(), response)
+            elif k == "rpc":
+                assert c.method is not None and c.params is not None
+                rpc_body = await self.endpoint._rpc(c.method, c.params)
+                more = self.session.rpc_response(self.endpoint._now_ms(), rpc_body)
             elif k == "refund":
                 assert c.refund is not None
                 outcome = await self.endpoint._refund(c.refund)
@@ -452,8 +547,9 @@ class Ws402Endpoint:
     dicts as :class:`pay402.X402Server` takes them, or the shorthand ``network=``, ``pay_to=``,
     ``scheme=`` (``"exact"`` or ``"upto"``), ``asset=``, ``facilitator=`` (``upto``), … whose
     prepayment is the schema's ``totalPrice`` (``price_per_second × estimated_duration``, as the
-    core writes it). A shorthand ``upto`` offer lasts ``max_session_duration`` plus the core's
-    settle margin plus 60 s (plus ``resume_grace``) unless ``max_timeout_seconds`` is given.
+    core writes it). An ``upto`` offer without ``max_timeout_seconds`` asks for what the core's
+    admission needs plus a minute (``max_session_duration``, ``resume_grace``, the settle margin,
+    60 s), as the core decides.
 
     Tariff: ``price_per_second`` or ``tariff={"per_second", "per_byte_in", "per_byte_out",
     "per_message"}`` (integers of the paid asset's atomic unit). ``estimated_duration`` and
@@ -485,6 +581,12 @@ class Ws402Endpoint:
     ``resource=`` so every process builds the same offers. While a session is suspended its
     handler is cancelled; a resumed connection runs the handler anew.
 
+    On-chain prepayments: ``chain_proof=`` a :class:`ChainProof` (then the offers may be left out:
+    the endpoint sells only to clients that pay on chain themselves, as the original WS402's do;
+    with offers, both kinds of proof are accepted). Its refunds go through ``refund`` as above
+    (for the native coin: a settlement whose ``refund`` sends the coin, e.g.
+    :class:`~pay402.settle.LocalEvmSettlement`).
+
     Register the handler with :meth:`session`; serve with :attr:`asgi` (raw ASGI: ``websocket``
     runs a session, ``http`` GET answers the schema) or :meth:`routes` (Starlette; in FastAPI
     ``app.router.routes.extend(endpoint.routes(path))``).
@@ -513,6 +615,7 @@ class Ws402Endpoint:
         resume_grace: float = 0.0,
         lease: float = 0.0,
         store_retries: int = 3,
+        chain_proof: Optional[ChainProof] = None,
         **defaults: Any,
     ) -> None:
         unknown = set(defaults) - set(_OFFER_FIELDS)
@@ -549,22 +652,30 @@ class Ws402Endpoint:
                 raise ConfigurationError("store= must be a SessionStore", code="invalid_session_store")
         self.store_retries = max(0, int(store_retries))
         self._recovering: Dict[str, "asyncio.Task[None]"] = {}
+        self._drivers: Set["_Driver"] = set()  # the sessions this process runs (grant charges)
         self.clock = clock
         self.timer_poll = float(timer_poll)
         self._resource = resource
         self._handler: Optional[Handler] = None
         self._servers: Dict[str, Ws402Server] = {}
         self.statements: List[Ws402Statement] = []
-        self._offers = self._offer_dicts(offers, scheme, defaults)
+        if chain_proof is not None and not isinstance(chain_proof, ChainProof):
+            raise ConfigurationError("chain_proof= must be a pay402.ws402.ChainProof", code="invalid_chain_proof")
+        self.chain_proof = chain_proof
+        self._chain_config = None if chain_proof is None else chain_proof._config()
+        if chain_proof is not None and offers is None and not defaults:
+            self._offers: List[Dict[str, Any]] = []  # on-chain prepayments only
+        else:
+            self._offers = self._offer_dicts(offers, scheme, defaults)
         self._server("ws://localhost/")  # the core checks the offers and the policy once, now
         self.settlement = _settlement(settlement, facilitator_url)
         if refund is None:
             hook = getattr(self.settlement, "refund", None)
             refund = hook if callable(hook) else None
         self._refund_hook = refund
-        if refund is None and any(o.get("scheme", "exact") == "exact" for o in self._offers):
+        if refund is None and (chain_proof is not None or any(o.get("scheme", "exact") == "exact" for o in self._offers)):
             raise ConfigurationError(
-                "an exact offer needs a refund: pass refund= or a settlement with refund(order) "
+                "an exact offer or a chain_proof needs a refund: pass refund= or a settlement with refund(order) "
                 "(e.g. LocalEvmSettlement), or sell the session with scheme='upto'", code="missing_refund",
             )
         if replay_store is None:
@@ -598,10 +709,6 @@ class Ws402Endpoint:
                 raise ConfigurationError("no offers", code="no_offers")
             return out
         terms = dict(defaults)
-        if scheme == "upto" and terms.get("max_timeout_seconds") is None:
-            terms["max_timeout_seconds"] = Ws402Server.upto_validity_seconds(
-                self._policy["max_session_seconds"], resume_grace_ms=self._policy["resume_grace_ms"],
-            ) + _UPTO_SLACK_S
         probe = _Offer(X402Route("/", 1, scheme=scheme), terms).resolve(None)
         total = self._total_price(probe)
         return [_Offer(X402Route("/", total, scheme=scheme), terms).resolve(None)]
@@ -621,6 +728,7 @@ class Ws402Endpoint:
                 price_per_message=p["price_per_message"], update_interval_ms=p["update_interval_ms"],
                 proof_timeout_ms=p["proof_timeout_ms"], estimated_duration=p["estimated_duration"],
                 resume_grace_ms=p["resume_grace_ms"], lease_ms=p["lease_ms"], secret=self._secret,
+                chain_proof=self._chain_config,
             )
         except Exception as e:  # the core's typed configuration errors
             raise ConfigurationError(f"WS402 endpoint: {e}", code=getattr(e, "code", "invalid_offer")) from e
@@ -649,7 +757,10 @@ class Ws402Endpoint:
         return handler
 
     def schema_json(self, ws_url: str) -> bytes:
-        """The WS402 schema (JSON bytes) of the socket at ``ws_url``."""
+        """The WS402 schema (JSON bytes) of the socket at ``ws_url``; with ``chain_proof``, at the
+        endpoint's clock with a fresh random ``reference``."""
+        if self._chain_config is not None:
+            return bytes(self._server(ws_url).schema_at(ws_url, self._now_ms(), os.urandom(8)))
         return bytes(self._server(ws_url).schema(ws_url))
 
     async def schema(self, request: Any) -> Any:
@@ -665,22 +776,46 @@ class Ws402Endpoint:
         schema (other methods: 405)."""
         return Ws402Asgi(self)
 
-    def routes(self, path: str) -> List[Any]:
-        """Starlette routes at ``path``: the WebSocket session and the HTTP schema (GET)."""
-        return starlette_routes(self, path)
+    def routes(self, path: str, *, schema_path: Optional[str] = None) -> List[Any]:
+        """Starlette routes: the WebSocket session at ``path`` and the HTTP schema (GET) at
+        ``schema_path`` (default: ``path``; the original WS402 serves it at
+        ``"/ws402/schema/{resource_id}"`` with the socket at ``"/"``: its parameters are ignored,
+        and the schema names the socket at ``path``)."""
+        return starlette_routes(self, path, schema_path)
 
     # --- HTTP grants ------------------------------------------------------------------------------
 
-    def grant_middleware(self, app: Any) -> Any:
+    def grant_middleware(self, app: Any, *, schema_url: Optional[str] = None) -> Any:
         """Wraps an ASGI app: each HTTP request must carry ``Authorization: WS402 <token>`` (from
         :meth:`Ws402ServerSession.grant_http`) for its URL. The core checks it against the
-        session's stored record (``Ws402Server.grant_check``) and its answer is the response: the
-        request reaches ``app`` when granted, else the refusal's status (402 ``grant_required``;
-        401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403 ``wrong_resource``,
-        ``session_suspended``, ``session_ended``) with a JSON body ``{"error": code}``. Other
-        scopes pass through."""
+        session's stored record (``Ws402Server.grant_check``); a refusal is answered with the
+        core's status and JSON body (``Ws402Server.grant_refusal_body``: the 402
+        ``grant_required`` carries the seed's ``error``/``message``, the ``code`` and
+        ``schemaUrl``; 401 ``grant_invalid``, ``grant_expired``, ``grant_revoked``; 403
+        ``wrong_resource``, ``session_suspended``, ``session_ended``). Granted, the request reaches
+        ``app``, whose response is held (buffered) until its last body message; its body's bytes
+        are then charged to the live session in this process (``Ws402Session.http_serve``: the
+        tariff's ``per_byte_out`` per byte and ``per_message`` per response) **before** anything
+        is sent. A response the balance cannot pay is replaced by the core's 402
+        ``balance_insufficient`` (the session goes on); a session with no live socket in this
+        process gets the core's 403 ``session_elsewhere``: nothing is served uncharged.
+        ``schema_url`` is the WS402 schema's URL the 402s name (default: the resource URL with
+        ``ws``/``wss`` read as ``http``/``https``, where the endpoint's ASGI app answers it).
+        Other scopes pass through."""
         if self.store is None:
             raise ConfigurationError("grant_middleware needs secret= (and a store)", code="session_unsupported")
+
+        def schema_of(scope: Dict[str, Any]) -> str:
+            if schema_url is not None:
+                return schema_url
+            if self._resource:
+                r = self._resource
+                return "http" + r[2:] if r.startswith("ws") else r
+            return _http_url_of({**scope, "path": "/", "root_path": ""})
+
+        async def refuse(send: Send, status: int, code: Optional[str], schema: str) -> None:
+            _, body = Ws402Server.grant_refusal_body(code or "grant_required", schema)
+            await _answer(send, status, body.encode())
 
         async def middleware(scope: Dict[str, Any], receive: Receive, send: Send) -> None:
             if scope.get("type") != "http":
@@ -692,6 +827,7 @@ class Ws402Endpoint:
                     authorization = value.decode("latin-1")
                     break
             url = _http_url_of(scope)
+            schema = schema_of(scope)
             session_id = Ws402Server.grant_session_id(authorization)
             record = None
             if session_id is not None:
@@ -704,10 +840,36 @@ class Ws402Endpoint:
                     return
             status, code = self._server(self._resource or "ws://localhost/").grant_check(
                 authorization, url, record, self._now_ms())
-            if status == 200:
-                await app(scope, receive, send)
+            if status != 200:
+                await refuse(send, status, code, schema)
                 return
-            await _answer(send, status, json.dumps({"error": code}).encode())
+            owner = next((d for d in list(self._drivers) if d.session.session_id == session_id), None)
+            held: List[Dict[str, Any]] = []
+            sent = False
+
+            async def charged_send(message: Dict[str, Any]) -> None:
+                nonlocal sent
+                if message.get("type") not in ("http.response.start", "http.response.body"):
+                    await send(message)
+                    return
+                held.append(message)
+                if message["type"] != "http.response.body" or message.get("more_body", False) or sent:
+                    return
+                sent = True
+                start = next((m for m in held if m["type"] == "http.response.start"), None)
+                body = b"".join(bytes(m.get("body", b"")) for m in held if m["type"] == "http.response.body")
+                size = 0 if scope.get("method") == "HEAD" else len(body)
+                verdict = Ws402Server.grant_elsewhere() if owner is None else await owner.http_serve(size)
+                if verdict[0] != 200 or start is None:
+                    await refuse(send, verdict[0], verdict[1], schema)
+                    return
+                headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                if scope.get("method") != "HEAD":
+                    headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, charged_send)
 
         return middleware
 
@@ -878,6 +1040,19 @@ class Ws402Endpoint:
                 await asyncio.get_running_loop().run_in_executor(None, self.replay_store.release, key)
         except Exception:  # the record then expires with its lifetime
             log.exception("pay402 ws402: replay store could not release a reservation")
+
+    async def _rpc(self, method: str, params: str) -> Optional[bytes]:
+        """One ``rpc`` command: the JSON-RPC request POSTed to the chain proof's RPC URL (in a
+        worker thread, bounded by its ``rpc_timeout``); the response body, or ``None``."""
+        proof = self.chain_proof
+        if proof is None:  # pragma: no cover - the machine asks only when chain proofs are on
+            return None
+        body = b'{"jsonrpc":"2.0","id":1,"method":' + json.dumps(method).encode() + b',"params":' + params.encode() + b"}"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, _post_rpc, proof.rpc_url, body, proof.rpc_timeout)
+        except Exception:  # noqa: BLE001 - an unexpected transport failure is a failed call
+            log.exception("pay402 ws402: chain RPC failed")
+            return None
 
     async def _settle(self, body: bytes, payer: Optional[str]) -> Optional[bytes]:
         parsed = json.loads(body)

@@ -13,6 +13,14 @@ the order of the refusals: no WS402 credentials -> grant_required; malformed, ba
 session -> grant_invalid; now >= expiry -> grant_expired; other URL -> wrong_resource; suspended ->
 session_suspended; settling/refunding/done -> session_ended; token generation below the session's ->
 grant_revoked. Deterministic. Usage: gen_grant.py OUTDIR
+
+Also op `ws402.grant.refusal` (the answer's status and JSON body: the 402s carry the seed's `error:"Payment
+Required"` and `message` (WS402 src/middlewarehttp.ts) plus `code` and the schema's URL `schemaUrl`; the 401s and
+403s `{"error":code,"code":code}`), and op `ws402.grant.charge` (an HTTP response served under a grant, charged to
+the session's tariff before it is sent: its body bytes at per_byte_out plus one message at per_message, with time
+accrued to the request; refused without any change when the charge exceeds paid (`balance_insufficient`) or a
+limit is reached by then (`session_ended`); reaching paid exactly serves it and ends the session
+`balance_exhausted`), modelled here without suspends and with ticks that cross no limit.
 """
 import base64
 import hashlib
@@ -105,6 +113,88 @@ def check(name, header, url=URL, now=1_000, phase="running", generation=0, sid=S
                   "expect": py_check(secret, header, url, now, session)})
 
 
+STATUS = {"grant_required": 402, "balance_insufficient": 402, "grant_invalid": 401, "grant_expired": 401,
+          "grant_revoked": 401, "wrong_resource": 403, "session_suspended": 403, "session_ended": 403,
+          "session_elsewhere": 403}
+MESSAGES = {"grant_required": "Establish WS402 session first",
+            "balance_insufficient": "The WS402 session's balance cannot pay this response"}
+
+
+def refusal(name, code, schema_url="https://example.com/ws402/video"):
+    if code in MESSAGES:
+        body = {"error": "Payment Required", "message": MESSAGES[code], "code": code, "schemaUrl": schema_url}
+    else:
+        body = {"error": code, "code": code}
+    CASES.append({"name": "refusal: " + name, "op": "ws402.grant.refusal",
+                  "input": {"code": code, "schema_url": schema_url},
+                  "expect": {"ok": {"status": STATUS[code], "code": code,
+                                    "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False)}}})
+
+
+def charge(name, tariff, paid, events, max_s=3600, start=0, deadline=None):
+    """The tariff meter with HTTP charges, written again from the rules in this file's docstring."""
+    price = {k: int(tariff.get(k, "0")) for k in ("per_second", "per_byte_in", "per_byte_out", "per_message")}
+    max_ms = max_s * 1000
+    st = {"last": start, "bo": 0, "m": 0, "consumed": 0, "end": None, "active_end": 0}
+
+    def active(t):
+        return min(t - start, max_ms)
+
+    def cost(a, bo, m):
+        return price["per_second"] * a // 1000 + bo * price["per_byte_out"] + m * price["per_message"]
+
+    def limit(t):
+        return (cost(active(t), st["bo"], st["m"]) >= paid or t - start >= max_ms
+                or (deadline is not None and max(deadline, start) <= t))
+
+    steps = []
+    for e in events:
+        if st["end"] is not None:
+            steps.append("session_ended" if e["kind"] == "serve_http" else "already_ended")
+            continue
+        now = max(e["at_ms"], st["last"])
+        if e["kind"] == "tick":
+            assert not limit(now), "the model's ticks cross no limit"
+            st["last"] = now
+            st["consumed"] = cost(active(now), st["bo"], st["m"])
+            steps.append("running")
+            continue
+        assert e["kind"] == "serve_http"
+        if limit(now):
+            steps.append("session_ended")
+            continue
+        bo, m = st["bo"] + e["n"], st["m"] + 1
+        c = cost(active(now), bo, m)
+        if bo >= 2**64 or c > paid:
+            steps.append("balance_insufficient")
+            continue
+        st.update(last=now, bo=bo, m=m, consumed=c)
+        if c == paid:
+            st["end"] = ("balance_exhausted", now, 1000)
+            st["active_end"] = active(now)
+            steps.append("ended")
+        else:
+            steps.append("serve")
+    end = st["end"]
+    inp = {"tariff": tariff, "paid": str(paid), "max_session_seconds": max_s, "start_ms": start, "events": events}
+    if deadline is not None:
+        inp["deadline_ms"] = deadline
+    expect = {"consumed": str(st["consumed"]), "refund": str(paid - st["consumed"]),
+              "ended_by": end[0] if end else None, "ended_at_ms": end[1] if end else None,
+              "close_code": end[2] if end else None,
+              "active_ms": st["active_end"] if end else active(st["last"]), "suspended": False,
+              "bytes_in": 0, "bytes_out": st["bo"], "messages": st["m"], "steps": steps}
+    CASES.append({"name": "charge: " + name, "op": "ws402.grant.charge", "input": inp, "expect": {"ok": expect}})
+
+
+def serve(at, n):
+    return {"kind": "serve_http", "at_ms": at, "n": n}
+
+
+def tick(at):
+    return {"kind": "tick", "at_ms": at}
+
+
 def flip(t, i):
     c = t[i]
     return t[:i] + ("B" if c != "B" else "C") + t[i + 1:]
@@ -161,6 +251,38 @@ def main():
     check("expired and for another resource: expiry first", h, url="https://example.com/x", now=70_000)
     check("other resource and ended: resource first", h, url="https://example.com/x", phase="done", generation=2)
     check("ended and revoked: ended first", h, phase="done", generation=9)
+
+    for code in STATUS:
+        refusal(code, code)
+    refusal("schema URL escaped (quote, backslash, control, non-ASCII)", "grant_required",
+            'https://example.com/ws402?q="a\\b"\x01caf\u00e9')
+    refusal("empty schema URL", "balance_insufficient", "")
+    refusal("a 403 ignores the schema URL", "session_ended", "https://example.com/\"x")
+
+    bytes_tariff = {"per_second": "10", "per_byte_out": "3", "per_message": "7"}
+    charge("bytes, one message per response, time; refused then exactly the rest", bytes_tariff, 100_000, [
+        serve(2_000, 1_000), tick(4_000), serve(5_000, 30_000), serve(5_000, 3_000), serve(5_000, 2_313),
+        serve(5_001, 0), tick(6_000)], start=1_000)
+    charge("a refusal changes nothing, a smaller response is served", bytes_tariff, 10_000, [
+        serve(1_000, 4_000), serve(1_000, 1_000), tick(2_000)])
+    charge("per message only: each response costs one message", {"per_message": "4"}, 10, [
+        serve(0, 1_000_000), serve(1, 0), serve(2, 5), tick(3)])
+    charge("a HEAD (0 bytes) still costs its message", {"per_byte_out": "1", "per_message": "2"}, 5, [
+        serve(0, 0), serve(0, 0), serve(0, 0)])
+    charge("free tariff: served, nothing consumed", {}, 1, [serve(0, 10**12), serve(9_000, 1)])
+    charge("time exhausted the balance, timer not yet reported: refused", {"per_second": "1000"}, 5_000, [
+        tick(4_000), serve(5_000, 0), serve(6_000, 0)])
+    charge("one ms before the time limit: served", {"per_second": "1000", "per_byte_out": "1"}, 5_000, [
+        serve(4_000, 999)])
+    charge("maximum duration reached: refused", {"per_byte_out": "1"}, 10**6, [
+        serve(1_999, 10), serve(2_000, 10)], max_s=2)
+    charge("deadline reached: refused", {"per_byte_out": "1"}, 10**6, [
+        serve(2_999, 10), serve(3_000, 10)], deadline=3_000)
+    charge("a charge above 2^256 is refused", {"per_byte_out": str(2**200)}, 2**255, [
+        serve(0, 2**60), serve(0, 2**54)])
+    charge("byte counter overflow is refused", {}, 1, [serve(0, 2**64 - 1), serve(0, 1)])
+    charge("an earlier timestamp counts as the last one", {"per_second": "1000", "per_byte_out": "1"}, 10**6, [
+        tick(3_000), serve(1_000, 5)])
 
     doc = {
         "suite": "ws402-grant",

@@ -60,7 +60,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "bolt11.decode" => bolt11::decode(input),
         "offers.decode" => offers::decode(input),
         "ws402.meter" => ws402::meter(input),
-        "ws402.session" => ws402::session(input),
+        // `ws402.grant.charge`: an HTTP response charged to a session, the same meter and fields.
+        "ws402.session" | "ws402.grant.charge" => ws402::session(input),
         "ws402.message.decode" => ws402_wire::message_decode(input),
         "ws402.message.encode" => ws402_wire::message_encode(input),
         "ws402.resume_token" => ws402_wire::resume_token(input),
@@ -68,6 +69,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Outcome {
         "ws402.record.open" => ws402_wire::record_open(input),
         "ws402.grant.issue" => ws402_grant::issue(input),
         "ws402.grant.check" => ws402_grant::check(input),
+        "ws402.grant.refusal" => ws402_grant::refusal(input),
         "ws402.client" => ws402_client::client(input),
         "server.admit" => server::admit_op(input),
         "x402.offer_terms" => terms::offer_terms(input),

@@ -97,8 +97,9 @@ fn opt_amount(input: &Value, key: &str) -> Result<U256, String> {
 /// `ws402.session`: `tariff` {`per_second`, `per_byte_in`, `per_byte_out`, `per_message`: decimal
 /// strings, absent = 0}, `paid`, `max_session_seconds`, `deadline_ms`?, `start_ms`, `events`
 /// [{`at_ms`, `kind`, `n`?, `messages`?}] → the `ws402.meter` fields plus `active_ms`,
-/// `suspended` and `steps` (per event: `running`, `send`, `ended`, `already_ended` or the error
-/// code).
+/// `suspended` and `steps` (per event: `running`, `send` (`may_send`), `serve` (`serve_http`
+/// {`n`: body bytes}), `ended`, `already_ended` or the error code). Also the op
+/// `ws402.grant.charge` (the same fields: an HTTP response charged to the session).
 pub(crate) fn session(input: &Value) -> Outcome {
     let t = input::get(input, "tariff")?;
     let config = TariffConfig {
@@ -129,6 +130,7 @@ pub(crate) fn session(input: &Value) -> Outcome {
         };
         let result = match input::str(e, "kind")? {
             "may_send" => meter.may_send(at, n()?, n_or_1("messages")?),
+            "serve_http" => meter.serve_http(at, n()?),
             kind => {
                 let count = match e.get("n") {
                     None => None,
@@ -138,9 +140,12 @@ pub(crate) fn session(input: &Value) -> Outcome {
                 meter.on_event(at, event)
             }
         };
-        let is_send = e.get("kind").and_then(Value::as_str) == Some("may_send");
+        let kind = e.get("kind").and_then(Value::as_str);
+        let is_send = kind == Some("may_send");
+        let is_serve = kind == Some("serve_http");
         steps.push(match result {
             Ok(SessionOutcome::Running { .. }) if is_send => "send".to_owned(),
+            Ok(SessionOutcome::Running { .. }) if is_serve => "serve".to_owned(),
             Ok(SessionOutcome::Running { .. }) => "running".to_owned(),
             Ok(SessionOutcome::Ended(_)) => "ended".to_owned(),
             Ok(SessionOutcome::AlreadyEnded(_)) => "already_ended".to_owned(),

@@ -2,7 +2,8 @@
 
 use super::{Outcome, code};
 use crate::input;
-use pay402::ws402::{GrantSession, RecordPhase, SessionKeys, http_grant};
+use pay402::ErrorCode;
+use pay402::ws402::{GrantRefusal, GrantSession, RecordPhase, SessionKeys, http_grant};
 use serde_json::{Value, json};
 
 fn keys(input: &Value) -> Result<SessionKeys, String> {
@@ -70,4 +71,16 @@ pub(crate) fn check(input: &Value) -> Outcome {
         "generation": grant.generation,
         "expires_ms": grant.expires_ms,
     }))
+}
+
+/// `ws402.grant.refusal`: `code` (a refusal's code), `schema_url` → the answer's `status` and
+/// JSON `body` (text, as written).
+pub(crate) fn refusal(input: &Value) -> Outcome {
+    let refusal =
+        GrantRefusal::from_code(input::str(input, "code")?).ok_or_else(|| input::bad("code"))?;
+    let mut buf = [0u8; 4096];
+    let body = refusal
+        .write_body(input::str(input, "schema_url")?, &mut buf)
+        .map_err(|e| code(&e))?;
+    Ok(json!({ "status": refusal.status(), "code": refusal.code(), "body": body }))
 }

@@ -24,6 +24,8 @@ class VectorsTest {
             "ws402.record.seal" to "sealed WS402 session records are made by the core's session machine; not bound yet",
             "ws402.record.open" to "sealed WS402 session records are made by the core's session machine; not bound yet",
             "x402.settle.terms" to "Kotlin/Swift have no facilitator settlement backend that reads /settle bodies",
+            "ws402.grant.refusal" to "the HTTP grant answers' bodies are bound in Python and JS (their grant middlewares); the Kotlin WS402 server is not written yet",
+            "ws402.grant.charge" to "the tariff meter's HTTP charge (serve_http) is bound in Python and JS; not bound for Kotlin yet",
             "ws402.client" to "the WS402 client tracker (pay402::ws402::ClientSession) is bound in Python and JS; the Kotlin WS402 client is not written yet",
             "page.offers" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
             "page.balance_covers" to "the browser page's paying-side decisions: run in the paywall page's wasm, not bound for Kotlin",
