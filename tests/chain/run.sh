@@ -73,6 +73,45 @@ trap 'exit 130' INT TERM
 
 fail() { record FAIL "$1"; exit 1; }
 
+# The extra pytest arguments ($@ of this script), for the per-file counts below.
+PYTEST_EXTRA="$*"
+
+# pytest_count FILE LABEL: records LABEL with FILE's PASSED and FAILED/ERROR lines in the pytest step's log
+# ($RUN/pytest.log); none of either is a gap when extra pytest arguments deselected them, else a failure.
+pytest_count() {
+  local file=$1 label=$2 pass fail
+  pass="$(grep -cE "^${file//./\\.}::.* PASSED" "$RUN/pytest.log")"
+  fail="$(grep -cE "^${file//./\\.}::.* (FAILED|ERROR)" "$RUN/pytest.log")"
+  if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ] && [ -n "$PYTEST_EXTRA" ]; then
+    SUMMARY+=("GAP   $label (pytest): deselected by the extra pytest arguments ($PYTEST_EXTRA)")
+  elif [ "$pass" -gt 0 ] && [ "$fail" -eq 0 ]; then
+    record PASS "$label (pytest $file): ${pass} passed"
+  else
+    record FAIL "$label (pytest $file): ${pass} passed, ${fail} failed (log: $RUN/pytest.log)"
+  fi
+}
+
+# node_test DIR LOG LABEL [NAME=VALUE ...] -- FILE...: runs `node --test` on FILEs in the project DIR (one file at a
+# time, with the NAME=VALUE environment), its output in $RUN/LOG.log, and records LABEL with node's pass/fail counts:
+# PASS only when node exits 0 and something passed. Sets NODE_TEST_PASS for callers that add to the line.
+node_test() {
+  local dir=$1 log=$2 label=$3 rc fail_n
+  shift 3
+  local envs=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  (cd "$dir" && env "${envs[@]}" timeout 600 node --test --test-concurrency=1 --test-reporter=spec "$@") 2>&1 \
+    | tee "$RUN/$log.log"
+  rc=${PIPESTATUS[0]}
+  NODE_TEST_PASS="$(grep -E '^ℹ pass [0-9]+' "$RUN/$log.log" | awk '{print $3}')"
+  fail_n="$(grep -E '^ℹ fail [0-9]+' "$RUN/$log.log" | awk '{print $3}')"
+  if [ "$rc" -eq 0 ] && [ "${NODE_TEST_PASS:-0}" -gt 0 ]; then
+    record PASS "$label: ${NODE_TEST_PASS} passed, ${fail_n:-0} failed"
+  else
+    record FAIL "$label: ${NODE_TEST_PASS:-0} passed, ${fail_n:-?} failed (exit $rc, log: $RUN/$log.log)"
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -221,16 +260,7 @@ if [ -n "$svm_tgz" ]; then
   if ( cd "$SVMJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$svm_tgz" ) \
     >"$RUN/svm-js-install.log" 2>&1; then
     cp svm/test-payper402.mjs "$SVMJS/"
-    (cd "$SVMJS" && PAY402_SVM_DIR="$HERE/svm" timeout 300 node --test --test-reporter=spec test-payper402.mjs) 2>&1 \
-      | tee "$RUN/svm-js.log"
-    rc=${PIPESTATUS[0]}
-    svm_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
-    svm_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/svm-js.log" | awk '{print $3}')"
-    if [ "$rc" -eq 0 ] && [ "${svm_pass:-0}" -gt 0 ]; then
-      record PASS "PayPer402 in Node (litesvm): ${svm_pass} passed, ${svm_fail:-0} failed"
-    else
-      record FAIL "PayPer402 in Node (litesvm): ${svm_pass:-0} passed, ${svm_fail:-?} failed (exit $rc)"
-    fi
+    node_test "$SVMJS" svm-js "PayPer402 in Node (litesvm)" PAY402_SVM_DIR="$HERE/svm" -- test-payper402.mjs
   else
     tail -n 20 "$RUN/svm-js-install.log"
     record FAIL "PayPer402 in Node: install $(basename "$svm_tgz")"
@@ -334,15 +364,7 @@ fi
 # fresh project with only the packed pay402 tarball installed (PAY402_NPM_TGZ, else the one in target/npm/; when
 # neither exists yet, a gap), the reference client's payments signed by permit2-sign.mjs here (@x402/evm).
 log "Permit2 and upto: exact via Permit2 and upto settled on Permit2Lite and the x402 proxies"
-p2_pass="$(grep -cE '^test_permit2_settlement\.py::.* PASSED' "$RUN/pytest.log")"
-p2_fail="$(grep -cE '^test_permit2_settlement\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
-if [ "${p2_pass:-0}" -eq 0 ] && [ "${p2_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
-  SUMMARY+=("GAP   Permit2 and upto (pytest): deselected by the extra pytest arguments ($*)")
-elif [ "${p2_pass:-0}" -gt 0 ] && [ "${p2_fail:-0}" -eq 0 ]; then
-  record PASS "Permit2 and upto (pytest test_permit2_settlement.py): ${p2_pass} passed"
-else
-  record FAIL "Permit2 and upto (pytest test_permit2_settlement.py): ${p2_pass:-0} passed, ${p2_fail:-?} failed (log: $RUN/pytest.log)"
-fi
+pytest_count test_permit2_settlement.py "Permit2 and upto"
 p2_tgz="${TGZ:-$(ls "$ROOT"/target/npm/pay402-*.tgz 2>/dev/null | head -n1)}"
 if [ -n "$p2_tgz" ]; then
   P2JS="$RUN/permit2-js"
@@ -350,16 +372,8 @@ if [ -n "$p2_tgz" ]; then
   if ( cd "$P2JS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$p2_tgz" ) \
     >"$RUN/permit2-js-install.log" 2>&1; then
     cp chain-rpc.mjs test-js-permit2-settlement.mjs "$P2JS/"
-    (cd "$P2JS" && PAY402_CHAIN_DIR="$HERE" timeout 300 node --test --test-reporter=spec test-js-permit2-settlement.mjs) 2>&1 \
-      | tee "$RUN/permit2-js.log"
-    rc=${PIPESTATUS[0]}
-    p2_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/permit2-js.log" | awk '{print $3}')"
-    p2_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/permit2-js.log" | awk '{print $3}')"
-    if [ "$rc" -eq 0 ] && [ "${p2_pass:-0}" -gt 0 ]; then
-      record PASS "Permit2 and upto in Node (test-js-permit2-settlement.mjs): ${p2_pass} passed, ${p2_fail:-0} failed"
-    else
-      record FAIL "Permit2 and upto in Node (test-js-permit2-settlement.mjs): ${p2_pass:-0} passed, ${p2_fail:-?} failed (exit $rc)"
-    fi
+    node_test "$P2JS" permit2-js "Permit2 and upto in Node (test-js-permit2-settlement.mjs)" PAY402_CHAIN_DIR="$HERE" \
+      -- test-js-permit2-settlement.mjs
   else
     tail -n 20 "$RUN/permit2-js-install.log"
     record FAIL "Permit2 and upto in Node: install $(basename "$p2_tgz")"
@@ -395,12 +409,7 @@ if [ -n "$REFUND_TGZ" ]; then
   ( cd "$REFUNDJS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$REFUND_TGZ" ) \
     >"$RUN/npm-install-refund.log" 2>&1 || { tail -n 20 "$RUN/npm-install-refund.log"; fail "install $(basename "$REFUND_TGZ")"; }
   cp "$HERE/chain-rpc.mjs" "$HERE/test-js-refund.mjs" "$REFUNDJS/"
-  (cd "$REFUNDJS" && timeout 300 node --test --test-reporter=spec test-js-refund.mjs) 2>&1 | tee "$RUN/js-refund.log"
-  rc=${PIPESTATUS[0]}
-  rf_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-refund.log" | awk '{print $3}')"
-  rf_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-refund.log" | awk '{print $3}')"
-  if [ "$rc" -eq 0 ] && [ "${rf_pass:-0}" -gt 0 ]; then record PASS "refunds through pay402/settle (node --test): ${rf_pass} passed"
-  else record FAIL "refunds through pay402/settle (node --test): ${rf_pass:-0} passed, ${rf_fail:-?} failed (exit $rc)"; fi
+  node_test "$REFUNDJS" js-refund "refunds through pay402/settle (test-js-refund.mjs)" -- test-js-refund.mjs
 else
   SUMMARY+=("GAP   refunds in Node skipped: no pay402 npm tarball yet (PAY402_NPM_TGZ or target/npm/)")
 fi
@@ -423,13 +432,8 @@ if [ -n "$WS402_TGZ" ]; then
        ln -sfn "$HERE/node_modules/ws" node_modules/ws && ln -sfn "$HERE/node_modules/viem" node_modules/viem &&
        node -e 'process.exit(typeof require("ws").WebSocketServer === "function" ? 0 : 1)' ) >"$RUN/js-ws402-install.log" 2>&1; then
     cp "$HERE/chain-rpc.mjs" "$HERE/test-js-ws402.mjs" "$HERE/test-js-ws402-seed.mjs" "$WS402JS/"
-    (cd "$WS402JS" && PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" timeout 600 node --test --test-concurrency=1 --test-reporter=spec \
-      test-js-ws402.mjs test-js-ws402-seed.mjs) 2>&1 | tee "$RUN/js-ws402.log"
-    rc=${PIPESTATUS[0]}
-    ws_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-ws402.log" | awk '{print $3}')"
-    ws_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-ws402.log" | awk '{print $3}')"
-    if [ "$rc" -eq 0 ] && [ "${ws_pass:-0}" -gt 0 ]; then record PASS "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs): ${ws_pass} passed"
-    else record FAIL "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs): ${ws_pass:-0} passed, ${ws_fail:-?} failed (exit $rc)"; fi
+    node_test "$WS402JS" js-ws402 "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs)" \
+      PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" -- test-js-ws402.mjs test-js-ws402-seed.mjs
   else
     tail -n 20 "$RUN/js-ws402-install.log"
     record FAIL "WS402 in Node: install $(basename "$WS402_TGZ") and ws 8 (log: $RUN/js-ws402-install.log)"
@@ -444,28 +448,12 @@ fi
 # consumed amount settled at the end), each checked to the unit from Transfer logs and balanceOf. It ran in the
 # pytest step above; its count is reported here.
 log "WS402 in Python: exact + refund and upto, settled on the local chain"
-ws_pass="$(grep -cE '^test_ws402\.py::.* PASSED' "$RUN/pytest.log")"
-ws_fail="$(grep -cE '^test_ws402\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
-if [ "${ws_pass:-0}" -eq 0 ] && [ "${ws_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
-  SUMMARY+=("GAP   WS402 in Python (pytest): deselected by the extra pytest arguments ($*)")
-elif [ "${ws_pass:-0}" -gt 0 ] && [ "${ws_fail:-0}" -eq 0 ]; then
-  record PASS "WS402 in Python (pytest test_ws402.py): ${ws_pass} passed"
-else
-  record FAIL "WS402 in Python (pytest test_ws402.py): ${ws_pass:-0} passed, ${ws_fail:-?} failed (log: $RUN/pytest.log)"
-fi
+pytest_count test_ws402.py "WS402 in Python"
 # test_ws402_seed.py: a client written for the original WS402 (GET /ws402/schema/<id>, pays native ETH or an ERC-20
 # transfer itself, sends {txHash, reference, senderAddress}) against Ws402Endpoint(chain_proof=ChainProof(...)); the
 # refund of paid − consumed goes to the transaction's sender, a tx pays one session, short or misdirected payments are
 # refused. It ran in the pytest step above too.
-seed_pass="$(grep -cE '^test_ws402_seed\.py::.* PASSED' "$RUN/pytest.log")"
-seed_fail="$(grep -cE '^test_ws402_seed\.py::.* (FAILED|ERROR)' "$RUN/pytest.log")"
-if [ "${seed_pass:-0}" -eq 0 ] && [ "${seed_fail:-0}" -eq 0 ] && [ "$#" -gt 0 ]; then
-  SUMMARY+=("GAP   WS402 seed clients in Python (pytest): deselected by the extra pytest arguments ($*)")
-elif [ "${seed_pass:-0}" -gt 0 ] && [ "${seed_fail:-0}" -eq 0 ]; then
-  record PASS "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass} passed"
-else
-  record FAIL "WS402 seed clients in Python (pytest test_ws402_seed.py): ${seed_pass:-0} passed, ${seed_fail:-?} failed (log: $RUN/pytest.log)"
-fi
+pytest_count test_ws402_seed.py "WS402 seed clients in Python"
 
 # --- the paywall page in a browser (test-browser-paywall.mjs) -------------------------------------
 # Debian's chromium (tests/tools.sh need_apt) driven by playwright-core (pinned by ffi-wasm/page's package-lock.json,
@@ -485,17 +473,8 @@ if [ -n "$BROWSER_TGZ" ]; then
        ln -sfn "$ROOT/ffi-wasm/page/node_modules/playwright-core" node_modules/playwright-core &&
        ln -sfn "$HERE/node_modules/viem" node_modules/viem ) >"$RUN/js-browser-install.log" 2>&1; then
     cp "$HERE/chain-rpc.mjs" "$HERE/test-browser-paywall.mjs" "$BROWSERJS/"
-    (cd "$BROWSERJS" && PAY402_SVM_DIR="$HERE/svm" PAY402_SHOTS="$ROOT/target/paywall-shots/chain" timeout 300 node --test --test-reporter=spec test-browser-paywall.mjs) 2>&1 \
-      | tee "$RUN/js-browser.log"
-    rc=${PIPESTATUS[0]}
-    br_pass="$(grep -E '^ℹ pass [0-9]+' "$RUN/js-browser.log" | awk '{print $3}')"
-    br_fail="$(grep -E '^ℹ fail [0-9]+' "$RUN/js-browser.log" | awk '{print $3}')"
-    br_shots="$(ls "$ROOT/target/paywall-shots/chain" 2>/dev/null | wc -l)"
-    if [ "$rc" -eq 0 ] && [ "${br_pass:-0}" -gt 0 ]; then
-      record PASS "paywall page in chromium on the chain (test-browser-paywall.mjs): ${br_pass} passed, ${br_fail:-0} failed; ${br_shots} screenshots in target/paywall-shots/chain"
-    else
-      record FAIL "paywall page in chromium on the chain (test-browser-paywall.mjs): ${br_pass:-0} passed, ${br_fail:-?} failed (exit $rc)"
-    fi
+    node_test "$BROWSERJS" js-browser "paywall page in chromium on the chain (test-browser-paywall.mjs; screenshots in target/paywall-shots/chain)" \
+      PAY402_SVM_DIR="$HERE/svm" PAY402_SHOTS="$ROOT/target/paywall-shots/chain" -- test-browser-paywall.mjs
   else
     tail -n 20 "$RUN/js-browser-install.log"
     record FAIL "paywall page in chromium: install chromium, ffi-wasm/page's npm ci or $(basename "$BROWSER_TGZ") (log: $RUN/js-browser-install.log)"
