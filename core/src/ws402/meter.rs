@@ -929,18 +929,7 @@ impl TariffMeter {
             E::Resume => self.run_start = Some(now),
             _ => {}
         }
-        self.consumed = self.config.usage_consumed(active, self.usage);
-        if self.consumed == self.config.paid {
-            return Ok(self.finish(
-                now,
-                SessionEndReason::BalanceExhausted,
-                active,
-                Some(CLOSE_NORMAL),
-            ));
-        }
-        Ok(SessionOutcome::Running {
-            consumed: self.consumed,
-        })
+        Ok(self.account(now, active))
     }
 
     /// Asks, before sending a frame of `bytes` bytes counted as `messages` messages, whether the
@@ -1069,18 +1058,24 @@ impl TariffMeter {
         }
         self.last_ms = now;
         self.usage = u;
-        self.consumed = self.config.usage_consumed(active, u);
+        Ok(self.account(now, active))
+    }
+
+    /// Recomputes `consumed` from `active` ms and the usage so far; a charge that reached `paid`
+    /// exactly ends the session `balance_exhausted` at `now` (close 1000).
+    fn account(&mut self, now: u64, active: u64) -> SessionOutcome {
+        self.consumed = self.config.usage_consumed(active, self.usage);
         if self.consumed == self.config.paid {
-            return Ok(self.finish(
+            return self.finish(
                 now,
                 SessionEndReason::BalanceExhausted,
                 active,
                 Some(CLOSE_NORMAL),
-            ));
+            );
         }
-        Ok(SessionOutcome::Running {
+        SessionOutcome::Running {
             consumed: self.consumed,
-        })
+        }
     }
 
     /// The session's configuration.
