@@ -26,6 +26,13 @@
 //! - **Fresh and final**: the block is at most `max_age_secs` old when the proof is checked,
 //!   and has `min_confirmations`.
 //!
+//! What these rules cannot do: a transaction hash proves a payment, not who presents it. Whoever
+//! sends a fresh payment's hash first (its payer, or anyone who saw it on chain) gets the session;
+//! the refund still goes to the payer. The seed's Base protocol binds nothing of the client into
+//! the transaction, so a seller accepting these proofs should give `pay_to` an address that receives
+//! nothing else (not the payee of its x402 offers, whose settlements are payments to it too), and
+//! prefer x402 prepayments, which the payer signs for the offer.
+//!
 //! The RPC calls, in order (Ethereum JSON-RPC API): `eth_getTransactionByHash [hash]` (its
 //! `blockNumber`: `null` while pending), `eth_getBlockByNumber [<that block>, false]`,
 //! `eth_blockNumber []`, `eth_getTransactionReceipt [hash]`. The receipt comes last so that the
