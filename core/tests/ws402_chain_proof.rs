@@ -871,3 +871,35 @@ fn a_reorganisation_between_the_calls_is_retried() {
         vec![Cmd::Reserve(tx_key(), 86_710)]
     );
 }
+
+#[test]
+fn a_block_the_node_does_not_have_yet_is_asked_again_and_an_error_null_beside_a_result_is_read() {
+    let offers = offers();
+    let mut host = Host {
+        session: Session::accept(&offers, RESOURCE, policy(token()), ID, T0),
+    };
+    let at = T0 + 1_000;
+    host.on(at, Input::Text(proof_frame(HASH, PAYER).as_bytes()));
+    // Some servers answer `"error": null` beside the result (JSON-RPC 2.0 allows only one of
+    // them, but a null error is no error).
+    let with_null_error = tx(PAYER, TOKEN, 0).replacen('{', r#"{"error":null,"#, 1);
+    assert_eq!(host.rpc(at + 100, &with_null_error), vec![block_call()]);
+    // A load-balanced node behind the one that found the transaction: its block is `null`,
+    // not found yet, asked again from the transaction after the retry interval.
+    assert_eq!(host.rpc(at + 200, &rpc("null")), vec![]);
+    assert_eq!(host.session.poll_timeout(), Some(at + 200 + 2_000));
+    assert_eq!(host.on(at + 2_200, Input::Timer), vec![tx_call()]);
+    assert_eq!(
+        host.rpc(at + 2_300, &tx(PAYER, TOKEN, 0)),
+        vec![block_call()]
+    );
+    assert_eq!(host.rpc(at + 2_400, &block(10)), vec![head_call()]);
+    assert_eq!(host.rpc(at + 2_500, &head(BLOCK)), vec![receipt_call()]);
+    assert_eq!(
+        host.rpc(
+            at + 2_600,
+            &receipt(1, &[transfer_log(TOKEN, PAYER, PAYEE, 1_000)])
+        ),
+        vec![Cmd::Reserve(tx_key(), 86_710)]
+    );
+}

@@ -237,21 +237,24 @@ pub(crate) struct ChainProofConfig {
 
 #[pymethods]
 impl ChainProofConfig {
+    /// `min_confirmations` and `max_age_seconds` absent: the core's defaults
+    /// (`DEFAULT_MIN_CONFIRMATIONS` 1, `DEFAULT_MAX_AGE_SECS` 300, the seed's `paymentTimeout`).
     #[new]
-    #[pyo3(signature = (*, chain_id, pay_to, asset=None, min_confirmations=1, max_age_seconds=300))]
+    #[pyo3(signature = (*, chain_id, pay_to, asset=None, min_confirmations=None, max_age_seconds=None))]
     fn new(
         chain_id: u64,
         pay_to: String,
         asset: Option<String>,
-        min_confirmations: u64,
-        max_age_seconds: u64,
+        min_confirmations: Option<u64>,
+        max_age_seconds: Option<u64>,
     ) -> Self {
         Self {
             chain_id,
             pay_to,
             asset,
-            min_confirmations,
-            max_age_seconds,
+            min_confirmations: min_confirmations
+                .unwrap_or(pay402::ws402::DEFAULT_MIN_CONFIRMATIONS),
+            max_age_seconds: max_age_seconds.unwrap_or(pay402::ws402::DEFAULT_MAX_AGE_SECS),
         }
     }
 

@@ -29,6 +29,9 @@ from pay402.errors import ConfigurationError  # noqa: E402
 from pay402.ws402 import ChainProof, Ws402Endpoint, Ws402ServerSession  # noqa: E402
 from web_support import PAY_TO, USDC_BASE_SEPOLIA, uvicorn_server  # noqa: E402
 
+# The x402 offers' payee, apart from the chain proofs' (EIP-55's first example address).
+OFFER_PAY_TO = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
 T_MS = 1_800_000_000_123
 TX_HASH = "0x" + "5a" * 32
 
@@ -144,10 +147,16 @@ def test_a_token_endpoint_names_the_token_and_an_endpoint_with_offers_keeps_its_
     details = TestClient(seed_app(token)).get("/ws402/schema/x").json()["paymentDetails"]
     assert (details["currency"], details["tokenAddress"].lower()) == ("ERC20", USDC_BASE_SEPOLIA.lower())
     assert details["amountWei"] == 60_000 and "amountETH" not in details
+    # The offers' payee is not the chain proofs' (an x402 settlement to it would pass as a prepayment).
+    with pytest.raises(ConfigurationError) as shared:
+        endpoint("http://127.0.0.1:9/", clock, asset=USDC_BASE_SEPOLIA, price_per_second=1_000, estimated_duration=60,
+                 network="eip155:84532", pay_to=PAY_TO, eip712_name="USDC", eip712_version="2")
+    assert shared.value.code == "chain_proof_payee_shared"
     both = endpoint("http://127.0.0.1:9/", clock, asset=USDC_BASE_SEPOLIA, price_per_second=1_000, estimated_duration=60,
-                    network="eip155:84532", pay_to=PAY_TO, eip712_name="USDC", eip712_version="2")
+                    network="eip155:84532", pay_to=OFFER_PAY_TO, eip712_name="USDC", eip712_version="2")
     details = TestClient(seed_app(both)).get("/ws402/schema/x").json()["paymentDetails"]
     assert details["accepts"][0]["amount"] == "60000" and details["recipient"] == PAY_TO
+    assert details["accepts"][0]["payTo"] == OFFER_PAY_TO
 
 
 # --- the JSON-RPC transport --------------------------------------------------------------------------------------

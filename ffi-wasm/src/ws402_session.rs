@@ -259,8 +259,9 @@ fn chain_proof(value: &JsValue) -> JsResult<host::ChainProofConfig> {
         asset: opt_string(&get(value, "asset"), "chainProof.asset")?,
         pay_to: opt_string(&get(value, "payTo"), "chainProof.payTo")?
             .ok_or_else(|| arg_error("chainProof.payTo", "an address"))?,
-        min_confirmations: int("minConfirmations")?.unwrap_or(1),
-        max_age_seconds: int("maxAgeSeconds")?.unwrap_or(300),
+        min_confirmations: int("minConfirmations")?
+            .unwrap_or(pay402::ws402::DEFAULT_MIN_CONFIRMATIONS),
+        max_age_seconds: int("maxAgeSeconds")?.unwrap_or(pay402::ws402::DEFAULT_MAX_AGE_SECS),
     })
 }
 

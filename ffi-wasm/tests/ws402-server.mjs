@@ -519,13 +519,19 @@ test("chainProof: the schema carries the original WS402's paymentDetails; fresh 
     await srv.close();
   }
   // beside x402 offers: the PaymentRequired's members and the original's fields in one paymentDetails (a USDC token:
-  // currency ERC20, tokenAddress, no amountETH)
+  // currency ERC20, tokenAddress, no amountETH). The chain proofs' payee is not the offers' (an x402 settlement to it
+  // would pass as a prepayment): the same payee is refused.
+  const SEED_PAY_TO = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"; // EIP-55's first example, given lower case
+  const chainProof = (payTo) => ({ chainId: 84532, asset: USDC, payTo, rpcUrl: "http://127.0.0.1:1/" });
+  assert.throws(() => ws402Server({ offers: [uptoOffer(30_000n)], settle: recorder().settle, refund: recorder().refund,
+    pricePerSecond: 100n, estimatedDuration: 300, chainProof: chainProof(PAY_TO) }),
+    { code: "invalid_config", detailCode: "chain_proof_payee_shared" });
   const both = await serve({ offers: [uptoOffer(30_000n)], settle: recorder().settle, refund: recorder().refund, pricePerSecond: 100n,
-    estimatedDuration: 300, chainProof: { chainId: 84532, asset: USDC, payTo: PAY_TO, rpcUrl: "http://127.0.0.1:1/" }, now: time.now, timers: time.timers });
+    estimatedDuration: 300, chainProof: chainProof(SEED_PAY_TO), now: time.now, timers: time.timers });
   try {
     const d = (await (await fetch(both.httpUrl)).json()).paymentDetails;
-    assert.deepEqual([d.x402Version, d.accepts.length, d.accepts[0].scheme, d.recipient, d.amountWei, d.currency, d.tokenAddress, d.amountETH],
-      [2, 1, "upto", PAY_TO, 30_000, "ERC20", USDC, undefined]);
+    assert.deepEqual([d.x402Version, d.accepts.length, d.accepts[0].scheme, d.accepts[0].payTo, d.recipient, d.amountWei, d.currency,
+      d.tokenAddress, d.amountETH], [2, 1, "upto", PAY_TO, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", 30_000, "ERC20", USDC, undefined]);
   } finally {
     await both.close();
   }

@@ -138,7 +138,7 @@ impl ChainProofConfig {
             chain_id,
             asset: None,
             pay_to: pay_to.into(),
-            min_confirmations: 1,
+            min_confirmations: pay402::ws402::DEFAULT_MIN_CONFIRMATIONS,
             max_age_seconds: pay402::ws402::DEFAULT_MAX_AGE_SECS,
         }
     }
@@ -465,7 +465,9 @@ impl Ws402Server {
     /// be empty (on-chain proofs only).
     ///
     /// Errors: [`X402Server::new`]'s (`no_offers` only without chain proofs), and for chain
-    /// proofs `invalid_chain_id`, `invalid_pay_to`, `invalid_asset`, `invalid_price`.
+    /// proofs `invalid_chain_id`, `invalid_pay_to`, `invalid_asset`, `invalid_price`, and
+    /// `chain_proof_payee_shared` (an offer pays the chain proof's payee in its token on its
+    /// chain: [`pay402::ws402::check_payee_apart`]).
     pub fn new(
         offers: Vec<OfferConfig>,
         resource: ResourceConfig,
@@ -498,6 +500,10 @@ impl Ws402Server {
                 "an exact Solana offer cannot sell a WS402 session: its unused prepayment could not be refunded (sell it with an EVM offer, or upto)",
             )
         })?;
+        if let Some(terms) = &chain {
+            pay402::ws402::check_payee_apart(x402.offers(), terms)
+                .map_err(|e| HostError::config(e.code(), e.to_string()))?;
+        }
         Ok(Self {
             x402,
             config: policy,

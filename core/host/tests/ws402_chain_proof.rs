@@ -314,3 +314,40 @@ fn a_restarted_server_recovers_an_on_chain_session_into_its_native_refund() {
     assert_eq!(order.tx_to(), Address::parse(PAYER.as_bytes()).unwrap());
     assert_eq!(order.tx_value(), U256::from_u64(1_500_000_000_000_000));
 }
+
+/// An x402 settlement to the chain proof's payee, in its token, on its chain, is itself a
+/// `Transfer` a chain proof would count: its hash would buy a second session (and a second
+/// refund). Such a configuration is refused; a payee of their own, or another chain, is apart.
+#[test]
+fn chain_proofs_need_a_payee_apart_from_the_x402_offers_in_the_same_token() {
+    let offer = |network: &str| OfferConfig {
+        scheme: "exact".into(),
+        network: network.into(),
+        asset: USDC.into(),
+        amount: "10000".into(),
+        pay_to: PAY_TO.to_lowercase(),
+        max_timeout_seconds: Some(300),
+        eip712_name: Some("USDC".into()),
+        eip712_version: Some("2".into()),
+        ..OfferConfig::default()
+    };
+    let config = |pay_to: &str| {
+        let mut c = Ws402Config::new(U256::from_u64(10), 3600);
+        c.estimated_duration_seconds = Some(1000);
+        c.chain_proof = Some(ChainProofConfig {
+            asset: Some(USDC.into()),
+            ..ChainProofConfig::new(84532, pay_to)
+        });
+        c
+    };
+    let shared = Ws402Server::new(vec![offer("eip155:84532")], resource(), config(PAY_TO));
+    assert_eq!(shared.err().unwrap().code, "chain_proof_payee_shared");
+    assert!(Ws402Server::new(vec![offer("eip155:84532")], resource(), config(CLAIMED)).is_ok());
+    assert!(Ws402Server::new(vec![offer("eip155:8453")], resource(), config(PAY_TO)).is_ok());
+    // Native-coin chain proofs never meet an x402 offer's token.
+    let mut native = config(PAY_TO);
+    if let Some(c) = native.chain_proof.as_mut() {
+        c.asset = None;
+    }
+    assert!(Ws402Server::new(vec![offer("eip155:84532")], resource(), native).is_ok());
+}

@@ -54,9 +54,15 @@ use crate::u256::U256;
 use crate::writer::Writer;
 use crate::x402::network::Network;
 use crate::x402::refund::RefundAsset;
+use crate::x402::server::OfferSet;
+
+use super::error::Ws402Error;
 
 /// Milliseconds between two attempts at a transaction not found yet or not final yet.
 pub const RPC_RETRY_INTERVAL_MS: u64 = 2_000;
+
+/// Confirmations a chain proof needs unless the seller asks for more: included in a block.
+pub const DEFAULT_MIN_CONFIRMATIONS: u64 = 1;
 
 /// The seed's default `paymentTimeout` (WS402 `BasePaymentProvider`), seconds: the oldest block
 /// time accepted and the schema's `expiresAt`.
@@ -106,6 +112,60 @@ impl ChainProofTerms {
             now: now_ms / 1000,
         }
     }
+}
+
+/// Refuses chain proof terms whose payee also receives an x402 offer's payments in the same
+/// token on the same chain: an x402 settlement (`exact`, or an `upto` final charge) is a
+/// `Transfer` of that token to that payee, so its transaction hash, under a replay key of its
+/// own, would pass as a second prepayment (and be refunded a second time). Error:
+/// `chain_proof_payee_shared`. Native-coin terms never share a payee with an x402 offer (x402
+/// offers are tokens); offers on other chains or of other tokens are apart.
+///
+/// ```
+/// use pay402::evm::Address;
+/// use pay402::onchain::evm::EvmAsset;
+/// use pay402::ws402::{ChainProofTerms, check_payee_apart};
+/// use pay402::x402::server::{Offer, OfferScheme, OfferSet};
+/// use pay402::{ErrorCode, U256};
+/// let usdc = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+/// let mut offers = OfferSet::<1>::new();
+/// offers.push(Offer {
+///     scheme: OfferScheme::ExactEip3009 { name: "USDC", version: "2" },
+///     network: "eip155:84532",
+///     asset: usdc,
+///     amount: U256::from_u64(10_000),
+///     pay_to: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+///     max_timeout_seconds: 60,
+/// }).unwrap();
+/// let mut terms = ChainProofTerms {
+///     chain_id: 84532,
+///     asset: EvmAsset::Token(Address::parse(usdc.as_bytes()).unwrap()),
+///     pay_to: Address::parse(b"0x209693bc6afc0c5328ba36faf03c514ef312287c").unwrap(),
+///     min_amount: U256::from_u64(10_000),
+///     max_age_secs: 300,
+///     min_confirmations: 1,
+/// };
+/// assert_eq!(check_payee_apart(&offers, &terms).unwrap_err().code(), "chain_proof_payee_shared");
+/// terms.pay_to = Address::parse(b"0x00000000000000000000000000000000000000aa").unwrap();
+/// assert!(check_payee_apart(&offers, &terms).is_ok());
+/// ```
+pub fn check_payee_apart<const N: usize>(
+    offers: &OfferSet<'_, N>,
+    terms: &ChainProofTerms,
+) -> Result<(), Ws402Error> {
+    let EvmAsset::Token(token) = terms.asset else {
+        return Ok(());
+    };
+    let shared = offers.iter().any(|o| {
+        let offer = o.offer();
+        o.network() == terms.network()
+            && Address::parse(offer.asset.as_bytes()).is_ok_and(|a| a == token)
+            && Address::parse(offer.pay_to.as_bytes()).is_ok_and(|a| a == terms.pay_to)
+    });
+    if shared {
+        return Err(Ws402Error::ChainProofPayeeShared);
+    }
+    Ok(())
 }
 
 /// The refund asset of a paid [`EvmAsset`].
@@ -453,6 +513,8 @@ impl ChainCheck {
                 self.tx = Some(tx);
                 Ok(Step::Block)
             }),
+            // A node behind the one that found the transaction may not have its block yet.
+            Step::Block if result == b"null" => Err(ProofError::NotFound),
             Step::Block => EvmBlock::parse(result).map(|block| {
                 self.block = Some(block);
                 Step::Head
@@ -515,11 +577,12 @@ impl ChainCheck {
 }
 
 /// The `result` of a JSON-RPC 2.0 response body; `None` for a body that is not a JSON object,
-/// has an `error` member, or has no `result` member (JSON-RPC 2.0 §5: exactly one of them).
+/// has a non-null `error` member, or has no `result` member (JSON-RPC 2.0 §5: exactly one of
+/// them; some servers add `"error": null` beside a result).
 pub(crate) fn rpc_result(body: &[u8]) -> Option<RawValue<'_>> {
     let value = RawValue::parse(body).ok()?;
     value.members()?;
-    if value.get("error").is_some() {
+    if value.get("error").is_some_and(|e| !e.is_null()) {
         return None;
     }
     value.get("result")

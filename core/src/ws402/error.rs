@@ -57,6 +57,9 @@ pub enum Ws402Error {
     /// The metered session has ended, or reached a limit its timer has not reported yet: an HTTP
     /// response can no longer be charged to it ([`super::TariffMeter::serve_http`]).
     SessionEnded,
+    /// Chain proof terms name the payee and token of an x402 offer on the same chain
+    /// ([`super::check_payee_apart`]): an x402 settlement would pass as an on-chain prepayment.
+    ChainProofPayeeShared,
 }
 
 impl From<FieldIssue> for Ws402Error {
@@ -109,6 +112,9 @@ impl core::fmt::Display for Ws402Error {
                 f.write_str("the WS402 session's balance cannot pay this response")
             }
             Self::SessionEnded => f.write_str("WS402 session has ended"),
+            Self::ChainProofPayeeShared => f.write_str(
+                "WS402 chain proofs pay the payee of an x402 offer in its token on its chain: give them a payee of their own",
+            ),
         }
     }
 }
@@ -139,6 +145,7 @@ impl ErrorCode for Ws402Error {
             Self::EventCountMissing => "event_count_required",
             Self::BalanceInsufficient => "balance_insufficient",
             Self::SessionEnded => "session_ended",
+            Self::ChainProofPayeeShared => "chain_proof_payee_shared",
         }
     }
 

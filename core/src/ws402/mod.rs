@@ -49,8 +49,8 @@ mod schema;
 mod session;
 
 pub use chain_proof::{
-    ChainProofTerms, DEFAULT_MAX_AGE_SECS, Ether, RPC_RETRY_INTERVAL_MS, SeedNetwork,
-    SeedReference, write_payment_details,
+    ChainProofTerms, DEFAULT_MAX_AGE_SECS, DEFAULT_MIN_CONFIRMATIONS, Ether, RPC_RETRY_INTERVAL_MS,
+    SeedNetwork, SeedReference, check_payee_apart, write_payment_details,
 };
 pub use client::{
     ClientError, ClientEvent, ClientPhase, ClientSession, MAX_CLIENT_RESUME_TOKEN_LEN,

@@ -3423,8 +3423,8 @@ class ChainProofConfig:
         chain_id: int,
         pay_to: str,
         asset: Optional[str] = None,
-        min_confirmations: int = 1,
-        max_age_seconds: int = 300,
+        min_confirmations: Optional[int] = None,
+        max_age_seconds: Optional[int] = None,
     ) -> ChainProofConfig: ...
     @property
     def chain_id(self) -> int:

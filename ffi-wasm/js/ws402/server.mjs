@@ -306,6 +306,7 @@ export function ws402Server(config = {}) {
 
   const live = new Set();
   const httpServes = new WeakMap(); // session → its grantMiddleware charge
+  const running = new WeakMap(); // session → () => its machine is running here (a resumed one, not its suspended predecessor)
   let wss = null;
   let routes = null;
   let onSessionFn = null;
@@ -585,6 +586,7 @@ export function ws402Server(config = {}) {
     // The grantMiddleware's charge: the core's verdict on serving `bytes` body bytes now.
     // The verdict is given as soon as the core decided; the commands after `serve_http` (the end,
     // when the response took the last of the balance) run after it, in this session's queue.
+    running.set(app, () => !freed && core.phase() === "running");
     httpServes.set(app, (bytes, schemaUrl) => {
       const t = now();
       return new Promise((resolve, reject) => {
@@ -805,7 +807,9 @@ export function ws402Server(config = {}) {
       }
       req.ws402Grant = verdict;
       const hex = Buffer.from(verdict.sessionId).toString("hex");
-      const owner = [...live].find((s) => s.id === hex);
+      // A resumed session may still have its suspended predecessor here under the same id: the running one is charged.
+      const owners = [...live].filter((s) => s.id === hex);
+      const owner = owners.find((s) => running.get(s)?.()) ?? owners[0];
       const serve = owner === undefined ? null : httpServes.get(owner);
       // Hold the response: its length is charged before its first byte is sent.
       const chunks = [];

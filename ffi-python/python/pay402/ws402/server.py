@@ -89,14 +89,17 @@ class ChainProof:
     to the payer the transaction shows (its ``from``, or the ERC-20 ``Transfer``'s), never to
     the client's ``senderAddress``. The schema's ``paymentDetails`` carries the original WS402's
     fields (``recipient``, ``amountWei``, ``chainId``, ``reference``, …). Prices are in the
-    asset's atomic units (wei for the native coin)."""
+    asset's atomic units (wei for the native coin). ``min_confirmations`` and
+    ``max_age_seconds`` default to the core's (1, and 300 s: the original's ``paymentTimeout``).
+    ``pay_to`` must not be the payee of the endpoint's x402 offers in the same token
+    (``chain_proof_payee_shared``): an x402 settlement would pass as a prepayment."""
 
     chain_id: int
     pay_to: str
     rpc_url: str
     asset: Optional[str] = None
-    min_confirmations: int = 1
-    max_age_seconds: int = 300
+    min_confirmations: Optional[int] = None
+    max_age_seconds: Optional[int] = None
     rpc_timeout: float = 10.0
 
     def _config(self) -> ChainProofConfig:
@@ -105,6 +108,8 @@ class ChainProof:
             raise ConfigurationError(f"ChainProof rpc_url {self.rpc_url!r} is not http(s)://host…", code="invalid_rpc_url")
         for name in ("chain_id", "min_confirmations", "max_age_seconds"):
             value = getattr(self, name)
+            if value is None and name != "chain_id":
+                continue  # the core's default
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigurationError(f"ChainProof {name} must be a non-negative int", code="invalid_chain_proof")
         return ChainProofConfig(chain_id=self.chain_id, pay_to=self.pay_to, asset=self.asset,
@@ -357,7 +362,13 @@ class _Driver:
                     await self._send({"type": "websocket.send", "text": event[1]})
                     done.set_result(self.socket_open)
             elif kind == "http_serve":
-                status, code, commands = s.http_serve(now, int(event[1]))
+                try:
+                    status, code, commands = s.http_serve(now, int(event[1]))
+                except Exception:
+                    # Answered before the error is handled below, so the request never waits for
+                    # ever; a charge the machine refused is never served.
+                    event[2].set_result(Ws402Server.grant_elsewhere())
+                    raise
                 event[2].set_result((status, code))
             elif kind == "app_send":
                 app_frame, done = event[1], event[3]
@@ -843,13 +854,24 @@ class Ws402Endpoint:
             if status != 200:
                 await refuse(send, status, code, schema)
                 return
-            owner = next((d for d in list(self._drivers) if d.session.session_id == session_id), None)
+            # A resumed session may still have its suspended predecessor here under the same id:
+            # the running one owns the charge.
+            owners = [d for d in list(self._drivers) if d.session.session_id == session_id]
+            owner = next((d for d in owners if d.session.phase == "running"), owners[0] if owners else None)
             held: List[Dict[str, Any]] = []
             sent = False
 
             async def charged_send(message: Dict[str, Any]) -> None:
                 nonlocal sent
-                if message.get("type") not in ("http.response.start", "http.response.body"):
+                kind = str(message.get("type", ""))
+                if kind.startswith("http.response.") and kind not in ("http.response.start", "http.response.body"):
+                    # A body the charge cannot see (pathsend, zerocopysend: the extensions are taken
+                    # out of the scope below, so a conforming app never sends these): refused.
+                    if not sent:
+                        sent = True
+                        await refuse(send, *Ws402Server.grant_elsewhere(), schema)
+                    return
+                if kind not in ("http.response.start", "http.response.body"):
                     await send(message)
                     return
                 held.append(message)
@@ -869,7 +891,11 @@ class Ws402Endpoint:
                 await send({**start, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
 
-            await app(scope, receive, charged_send)
+            # Responses must come as start + body messages the charge can count: no file or
+            # zero-copy sending extensions (ASGI `http.response.pathsend`, `zerocopysend`).
+            extensions = {k: v for k, v in (scope.get("extensions") or {}).items()
+                          if k not in ("http.response.pathsend", "http.response.zerocopysend")}
+            await app({**scope, "extensions": extensions}, receive, charged_send)
 
         return middleware
 
