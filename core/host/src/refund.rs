@@ -219,13 +219,9 @@ impl RefundStep {
     }
 
     /// Before signing: can a sender holding `balance` wei pay the order's transaction with `gas`
-    /// at `max_fee_per_gas`? The most that transaction can take from the sender is
-    /// `tx_value + gas × max_fee_per_gas` (the value is the amount for the native coin, 0 for a
-    /// token). `None` when the balance covers it (go on and sign); otherwise the end
-    /// `refund_send_failed` with both amounts in its message, and nothing may be signed or sent.
-    /// A node's simulation does not always check the sender's balance (Hardhat's
-    /// `eth_estimateGas` does not), and a transaction the sender cannot pay would be recorded and
-    /// never mined. Errors: `refund_step_out_of_order` (already broadcast), `refund_ended`.
+    /// at `max_fee_per_gas`? The core decides ([`RefundOrder::sender_covers`]). `None` when the
+    /// balance covers it (go on and sign); otherwise the end `refund_send_failed` with both
+    /// amounts in its message, and nothing may be signed or sent. Errors: `refund_step_out_of_order` (already broadcast), `refund_ended`.
     pub fn check_balance(
         &mut self,
         balance: U256,
@@ -237,14 +233,14 @@ impl RefundStep {
             OwnedPhase::Submitted(_) => return Err(HostError::of(&RefundError::OutOfOrder)),
             OwnedPhase::Ended => return Err(HostError::of(&RefundError::Ended)),
         }
-        let value = self.order.tx_value();
-        let cost = gas
-            .checked_mul(max_fee_per_gas)
-            .and_then(|fees| fees.checked_add(value));
-        if cost.is_some_and(|cost| balance >= cost) {
+        if self.order.sender_covers(balance, gas, max_fee_per_gas) {
             return Ok(None);
         }
-        let cost = cost.map_or_else(|| "more than 2^256 − 1".to_owned(), |c| c.to_string());
+        let value = self.order.tx_value();
+        let cost = self
+            .order
+            .max_cost(gas, max_fee_per_gas)
+            .map_or_else(|| "more than 2^256 − 1".to_owned(), |c| c.to_string());
         let text = format!(
             "insufficient funds: the sender holds {balance} wei, the refund transaction may cost {cost} wei (value {value} + gas {gas} × maxFeePerGas {max_fee_per_gas})"
         );

@@ -290,6 +290,37 @@ impl RefundOrder {
         }
     }
 
+    /// The most the refund transaction can take from its sender with `gas` at
+    /// `max_fee_per_gas`: `tx_value + gas × max_fee_per_gas` wei; `None` above 2²⁵⁶ − 1.
+    pub fn max_cost(&self, gas: U256, max_fee_per_gas: U256) -> Option<U256> {
+        gas.checked_mul(max_fee_per_gas)
+            .and_then(|fees| fees.checked_add(self.tx_value()))
+    }
+
+    /// Whether a sender holding `balance` wei can pay the refund transaction with `gas` at
+    /// `max_fee_per_gas` ([`RefundOrder::max_cost`]; a cost above 2²⁵⁶ − 1 is never covered).
+    /// Check it before signing: a node's simulation does not always check the sender's balance
+    /// (Hardhat's `eth_estimateGas` does not), and a transaction its sender cannot pay is never
+    /// mined.
+    ///
+    /// ```
+    /// use pay402::evm::Address;
+    /// use pay402::x402::network::Network;
+    /// use pay402::x402::refund::{RefundAsset, RefundOrder};
+    /// use pay402::U256;
+    /// let payer = Address::parse(b"0x857b06519E91e3A54538791bDbb0E22373e36b66")?;
+    /// let order = RefundOrder::new_in([7; 32], Network::Eip155 { chain_id: 8453 },
+    ///     RefundAsset::Native, payer, U256::from_u64(1_000))?;
+    /// let (gas, fee) = (U256::from_u64(21_000), U256::from_u64(2));
+    /// assert!(order.sender_covers(U256::from_u64(43_000), gas, fee)); // 1 000 + 42 000
+    /// assert!(!order.sender_covers(U256::from_u64(42_999), gas, fee));
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn sender_covers(&self, balance: U256, gas: U256, max_fee_per_gas: U256) -> bool {
+        self.max_cost(gas, max_fee_per_gas)
+            .is_some_and(|cost| balance >= cost)
+    }
+
     /// The recipient (the verified payer).
     pub const fn to(&self) -> Address {
         self.to
