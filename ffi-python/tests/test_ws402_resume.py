@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -22,7 +24,9 @@ import pytest
 pytest.importorskip("websockets", reason="websockets not installed (ffi-python/tests/requirements-web.txt)")
 pytest.importorskip("starlette", reason="starlette not installed (ffi-python/tests/requirements-web.txt)")
 
-from pay402.ws402 import MemorySessionStore, SessionStoreError, Ws402ClientError, Ws402ServerSession, connect  # noqa: E402
+from pay402.ws402 import (  # noqa: E402
+    MemorySessionStore, SessionStoreError, Ws402ClientError, Ws402Endpoint, Ws402ServerSession, connect,
+)
 from test_ws402_client import payer  # noqa: E402
 from test_ws402_endpoint import T_MS, Clock, Recorder, consumed, endpoint, get_schema, until  # noqa: E402
 from web_support import PAYER, uvicorn_server  # noqa: E402
@@ -59,6 +63,28 @@ class Echo:
         except asyncio.CancelledError:
             self.cancelled.append(session.id)
             raise
+
+
+def grant_on_request(ep: Ws402Endpoint, base: List[str], *, ttl: int) -> None:
+    """The session handler of the grant tests: each `grant <path>` frame is answered with an HTTP grant for
+    base[0] + path (`ttl` seconds) and `granted`."""
+
+    @ep.session
+    async def handler(session: Ws402ServerSession) -> None:
+        async for msg in session:
+            assert isinstance(msg, str) and msg.startswith("grant ")
+            await session.grant_http(base[0] + msg[len("grant "):], ttl=ttl)
+            await session.send_text("granted")
+
+
+def http_get(url: str, authorization: Optional[str] = None) -> Any:
+    """GET `url` (with `Authorization` when given): (status, body bytes), or (status, JSON body) for an error."""
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 def test_a_drop_resumed_within_the_grace_bills_active_time_only_and_settles_once() -> None:
@@ -444,8 +470,6 @@ def test_a_store_that_cannot_answer_closes_1011_and_leaves_the_money_to_recovery
 
 
 def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
-    import urllib.error
-    import urllib.request
 
     per_second, estimated = 300, 40
     paid = per_second * estimated
@@ -454,12 +478,7 @@ def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
                   secret=SECRET, store=MemorySessionStore())
     base: List[str] = []
 
-    @ep.session
-    async def handler(session: Ws402ServerSession) -> None:
-        async for msg in session:
-            assert isinstance(msg, str) and msg.startswith("grant ")
-            await session.grant_http(base[0] + msg[len("grant "):], ttl=60)
-            await session.send_text("granted")
+    grant_on_request(ep, base, ttl=60)
 
     async def doc(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
@@ -474,12 +493,7 @@ def test_http_grants_are_checked_by_the_core_200_402_401_403() -> None:
             await grants(scope, receive, send)
 
     def get(path: str, authorization: Optional[str] = None) -> Any:
-        request = urllib.request.Request(base[0] + path, headers={"Authorization": authorization} if authorization else {})
-        try:
-            with urllib.request.urlopen(request, timeout=5) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+        return http_get(base[0] + path, authorization)
 
     async def main(url: str) -> Any:
         base.append(url)
@@ -516,8 +530,6 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
     """A response served under a grant costs its body bytes × per_byte_out + per_message, charged
     to the live session before it is sent: the next usage_update, the statement and the refund
     include it; a response the balance cannot pay is a 402 and nothing of it is sent."""
-    import urllib.error
-    import urllib.request
 
     per_second, per_byte_out, per_message, estimated = 100, 3, 7, 4_000
     paid = per_second * estimated
@@ -534,12 +546,7 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
     base: List[str] = []
     handled: List[str] = []
 
-    @ep.session
-    async def handler(session: Ws402ServerSession) -> None:
-        async for msg in session:
-            assert isinstance(msg, str) and msg.startswith("grant ")
-            await session.grant_http(base[0] + msg[len("grant "):], ttl=600)
-            await session.send_text("granted")
+    grant_on_request(ep, base, ttl=600)
 
     async def media(scope: Any, receive: Any, send: Any) -> None:
         handled.append(scope["path"])
@@ -559,12 +566,7 @@ def test_http_grants_are_metered_the_body_is_charged_before_it_is_sent_and_402s_
             await grants[0](scope, receive, send)
 
     def get(path: str, authorization: Optional[str] = None) -> Any:
-        request = urllib.request.Request(base[0] + path, headers={"Authorization": authorization} if authorization else {})
-        try:
-            with urllib.request.urlopen(request, timeout=5) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
+        return http_get(base[0] + path, authorization)
 
     async def main(url: str) -> Any:
         base.append(url)

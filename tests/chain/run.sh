@@ -431,7 +431,7 @@ if [ -n "$WS402_TGZ" ]; then
   if ( cd "$WS402JS" && npm init -y >/dev/null && timeout 300 npm install --no-audit --no-fund --loglevel=error "$WS402_TGZ" &&
        ln -sfn "$HERE/node_modules/ws" node_modules/ws && ln -sfn "$HERE/node_modules/viem" node_modules/viem &&
        node -e 'process.exit(typeof require("ws").WebSocketServer === "function" ? 0 : 1)' ) >"$RUN/js-ws402-install.log" 2>&1; then
-    cp "$HERE/chain-rpc.mjs" "$HERE/test-js-ws402.mjs" "$HERE/test-js-ws402-seed.mjs" "$WS402JS/"
+    cp "$HERE/chain-rpc.mjs" "$HERE/ws402-time.mjs" "$HERE/test-js-ws402.mjs" "$HERE/test-js-ws402-seed.mjs" "$WS402JS/"
     node_test "$WS402JS" js-ws402 "WS402 in Node (test-js-ws402.mjs, test-js-ws402-seed.mjs)" \
       PAY402_JS_README="$ROOT/ffi-wasm/js/README.md" -- test-js-ws402.mjs test-js-ws402-seed.mjs
   else

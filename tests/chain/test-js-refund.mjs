@@ -139,12 +139,9 @@ test("a settler without the tokens: refund_send_failed, nothing recorded or sent
   assert.equal(await txCount(poor.address), 0);
 });
 
-test("no receipt in time is refund_pending; a retry signs nothing; reconcile() reports the end once", async () => {
-  const store = memoryPendingStore();
-  const s = settlement({ pendingStore: store, receiptTimeoutMs: 500, pollIntervalMs: 100 });
-  const o = order(freshAddress(), 4_242n);
-  const before = await blockNumber();
-  const settlerBefore = await balanceOf(settler.address);
+/** A refund sent while blocks are not mined: `refund_pending`, a retry re-sends the same transaction, nothing
+ * reconciled; once mined, reconcile() reports it once and a later refund() answers its result. Returns that result. */
+async function pendingThenReconciled(s, o) {
   let out;
   await rpc("evm_setAutomine", false);
   try {
@@ -163,7 +160,16 @@ test("no receipt in time is refund_pending; a retry signs nothing; reconcile() r
   assert.equal(ended[0].result.success, true);
   assert.deepEqual(await s.reconcile(), []);
   assert.deepEqual(await s.refund(o), ended[0].result);
-  await checkOneRefund(o, ended[0].result, before, settlerBefore);
+  return ended[0].result;
+}
+
+test("no receipt in time is refund_pending; a retry signs nothing; reconcile() reports the end once", async () => {
+  const store = memoryPendingStore();
+  const s = settlement({ pendingStore: store, receiptTimeoutMs: 500, pollIntervalMs: 100 });
+  const o = order(freshAddress(), 4_242n);
+  const before = await blockNumber();
+  const settlerBefore = await balanceOf(settler.address);
+  await checkOneRefund(o, await pendingThenReconciled(s, o), before, settlerBefore);
 });
 
 // ------------------------------------------------------------------ native-coin refunds
@@ -297,23 +303,5 @@ test("native: no receipt in time is refund_pending; reconcile() reports the end 
   const s = nativeSettlement(signer, { pendingStore: store, receiptTimeoutMs: 500, pollIntervalMs: 100 });
   const o = nativeOrder(freshAddress(), 4_242n);
   const before = await ethBalance(signer.address);
-  let out;
-  await rpc("evm_setAutomine", false);
-  try {
-    out = await s.refund(o);
-    assert.deepEqual([out.success, out.errorReason, out.verdict], [false, "refund_pending", "pending"]);
-    assert.deepEqual(await s.reconcile(), []);
-    const again = await s.refund(o);
-    assert.deepEqual([again.errorReason, again.transaction], ["refund_pending", out.transaction]);
-    await rpc("evm_mine");
-  } finally {
-    await rpc("evm_setAutomine", true);
-  }
-  const ended = await s.reconcile();
-  assert.equal(ended.length, 1);
-  assert.equal(ended[0].transaction, out.transaction);
-  assert.equal(ended[0].result.success, true);
-  assert.deepEqual(await s.reconcile(), []);
-  assert.deepEqual(await s.refund(o), ended[0].result);
-  await checkOneNativeRefund(signer, o, ended[0].result, before);
+  await checkOneNativeRefund(signer, o, await pendingThenReconciled(s, o), before);
 });

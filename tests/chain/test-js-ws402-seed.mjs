@@ -26,6 +26,7 @@ import { keccak256 } from "pay402";
 import { ws402Server } from "pay402/ws402";
 import { localSettlement, privateKeySigner } from "pay402/settle";
 import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
+import { charge, fakeTime, pause } from "./ws402-time.mjs";
 
 const DEPLOYMENT = JSON.parse(fs.readFileSync(env("PAY402_CHAIN_DEPLOYMENT"), "utf8"));
 const TOKEN = DEPLOYMENT.token;
@@ -77,11 +78,6 @@ async function mint(to, value) {
 }
 const freshAddress = () => privateKeySigner(hex(randomBytes(32))).address;
 
-/** WS402's charge: floor(price × ms / 1000), at most what was paid. */
-const charge = (price, ms, paid) => {
-  const c = (price * BigInt(ms)) / 1000n;
-  return c < paid ? c : paid;
-};
 
 // ------------------------------------------------------------------ the settler (payee and refunder), the clock
 // A fresh key funded with hardhat_setBalance: its nonces are this file's. It is the chain proofs' `payTo` and sends
@@ -89,25 +85,6 @@ const charge = (price, ms, paid) => {
 const settler = privateKeySigner(hex(randomBytes(32)));
 await rpc("hardhat_setBalance", settler.address, "0x" + (10n ** 20n).toString(16));
 
-/** The server's injected clock (ms) and timers: `to(at)` moves the clock and fires what is due, in order. */
-function fakeTime(start) {
-  const clock = { t: start };
-  const due = new Set();
-  const timers = { set: (fn, ms) => { const h = { at: clock.t + ms, fn }; due.add(h); return h; }, clear: (h) => due.delete(h) };
-  async function to(at) {
-    for (;;) {
-      const next = [...due].filter((h) => h.at <= at).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      due.delete(next);
-      clock.t = Math.max(clock.t, next.at);
-      next.fn();
-      await pause(50);
-    }
-    clock.t = Math.max(clock.t, at);
-  }
-  return { timers, now: () => clock.t, to };
-}
-const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 const until = async (fn, what) => {
   for (let i = 0; i < 600; i++) {
     if (await fn()) return;

@@ -17,6 +17,7 @@ import * as pay402 from "pay402";
 import { ws402Server } from "pay402/ws402";
 import { localSettlement, privateKeySigner as settlerSigner } from "pay402/settle";
 import { RPC, chainNow, env, hex, receipt, rpc, word } from "./chain-rpc.mjs";
+import { charge, fakeTime, pause } from "./ws402-time.mjs";
 
 const { privateKeySigner, permit2SignPayload, x402EncodeHeader, x402Sign, keccak256 } = pay402;
 const DEPLOYMENT = JSON.parse(fs.readFileSync(env("PAY402_CHAIN_DEPLOYMENT"), "utf8"));
@@ -69,35 +70,10 @@ async function newPayer({ permit2 = false, funding = FUNDING } = {}) {
   return { key, address };
 }
 
-/** WS402's charge: floor(price × ms / 1000), at most what was paid. */
-const charge = (price, ms, paid) => {
-  const c = (price * BigInt(ms)) / 1000n;
-  return c < paid ? c : paid;
-};
-
 // ------------------------------------------------------------------ the settler, the clock, the server
 const settler = settlerSigner(hex(randomBytes(32)));
 await rpc("hardhat_setBalance", settler.address, "0x" + (10n ** 19n).toString(16));
 
-/** The server's injected clock (ms) and timers: `to(at)` moves the clock and fires what is due, in order. */
-function fakeTime(start) {
-  const clock = { t: start };
-  const due = new Set();
-  const timers = { set: (fn, ms) => { const h = { at: clock.t + ms, fn }; due.add(h); return h; }, clear: (h) => due.delete(h) };
-  async function to(at) {
-    for (;;) {
-      const next = [...due].filter((h) => h.at <= at).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      due.delete(next);
-      clock.t = Math.max(clock.t, next.at);
-      next.fn();
-      await pause(50);
-    }
-    clock.t = at;
-  }
-  return { clock, timers, now: () => clock.t, to };
-}
-const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function serve(config) {
   const server = http.createServer();

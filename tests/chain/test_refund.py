@@ -34,7 +34,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import pay402
 import pytest
@@ -100,6 +100,29 @@ def check_one_refund(chain: Chain, o: pay402.RefundOrder, out: Dict[str, Any], b
     assert chain.balance_of(SETTLER) == settler_before - o.amount
 
 
+def refund_at_once(n: int, make: Callable[[], Any], o: Any) -> Dict[str, Any]:
+    """`n` threads, each with its own settlement from `make`, call `refund(o)` at the same instant; all must
+    answer the same result, which is returned."""
+    results: List[Dict[str, Any]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(n)
+
+    def run() -> None:
+        s = make()
+        barrier.wait()
+        r = s.refund(o)
+        with lock:
+            results.append(r)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == n and all(r == results[0] for r in results), results
+    return results[0]
+
+
 def test_one_refund_moves_exactly_the_amount_and_a_second_call_sends_nothing(chain: Chain, deployment: dict) -> None:
     fund_settler(chain, 1_000_000)
     store = MemoryPendingStore()
@@ -159,24 +182,9 @@ def test_concurrent_calls_with_one_key_pay_once(chain: Chain, deployment: dict) 
     store = MemoryPendingStore()
     o = order(deployment, fresh_address(), 777)
     before, settler_before, nonce = chain.block_number(), chain.balance_of(SETTLER), chain.tx_count(SETTLER)
-    results: List[Dict[str, Any]] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def run() -> None:
-        s = settlement(chain, deployment, store)  # one object per thread: only the store is shared
-        barrier.wait()
-        r = s.refund(o)
-        with lock:
-            results.append(r)
-
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert len(results) == 8 and all(r == results[0] for r in results), results
-    check_one_refund(chain, o, results[0], before, settler_before)
+    # one settlement object per thread: only the store is shared
+    result = refund_at_once(8, lambda: settlement(chain, deployment, store), o)
+    check_one_refund(chain, o, result, before, settler_before)
     assert chain.tx_count(SETTLER) == nonce + 1
 
 
@@ -330,24 +338,8 @@ def test_native_concurrent_calls_with_one_key_pay_once(chain: Chain, deployment:
     store = MemoryPendingStore()
     o = native_order(deployment, fresh_address(), 10**15)
     settler_before = eth_balance(chain, settler)
-    results: List[Dict[str, Any]] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def run() -> None:
-        s = native_settlement(chain, deployment, key, store)
-        barrier.wait()
-        r = s.refund(o)
-        with lock:
-            results.append(r)
-
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert len(results) == 8 and all(r == results[0] for r in results), results
-    check_one_native_refund(chain, settler, o, results[0], settler_before)
+    result = refund_at_once(8, lambda: native_settlement(chain, deployment, key, store), o)
+    check_one_native_refund(chain, settler, o, result, settler_before)
     assert chain.tx_count(settler) == 1
 
 
